@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what the integration tests need (a real docker-registry, skopeo, curl, ...) when it
+# is missing, then runs every cargo test target and the doc tests.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# binary -> Debian package
+declare -A PKG=(
+  [docker-registry]=docker-registry # docker/distribution 2.8: the registry under test
+  [skopeo]=skopeo                   # seeds OCI layouts into it byte-exact
+  [curl]=curl                       # the harness's raw HTTP client
+  [htpasswd]=apache2-utils          # bcrypt users for auth tests
+  [openssl]=openssl                 # test CA + leaf for TLS tests
+  [tmux]=tmux                       # drives the TUI in tests
+)
+
+missing=()
+for bin in "${!PKG[@]}"; do
+  command -v "$bin" >/dev/null 2>&1 || missing+=("${PKG[$bin]}")
+done
+if ((${#missing[@]})); then
+  echo "test.sh: installing ${missing[*]}"
+  SUDO=()
+  if [[ $(id -u) -ne 0 ]]; then SUDO=(sudo); fi
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+for bin in "${!PKG[@]}"; do
+  command -v "$bin" >/dev/null 2>&1 || { echo "test.sh: $bin still missing" >&2; exit 1; }
+done
+command -v cargo >/dev/null 2>&1 || { echo "test.sh: cargo not found" >&2; exit 1; }
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+status=0
+cargo test --all-targets --no-fail-fast 2>&1 | tee -a "$log" || status=1
+cargo test --doc --no-fail-fast 2>&1 | tee -a "$log" || status=1
+
+# One closing line for the whole run: cargo prints one "test result:" per target.
+read -r passed failed < <(
+  awk '/^test result:/ {
+         for (i = 1; i <= NF; i++) {
+           if ($(i+1) ~ /^passed/) p += $i
+           if ($(i+1) ~ /^failed/) f += $i
+         }
+       }
+       END { print p + 0, f + 0 }' "$log"
+)
+echo
+if ((status == 0)); then
+  echo "test.sh: all tests passed"
+else
+  echo "test.sh: FAILED (a build error counts too; see above)"
+fi
+echo "regscope: ${passed} passed, ${failed} failed"
+exit "$status"

@@ -1,0 +1,156 @@
+//! Findings: stable codes, severities, a message and a fix.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" | "warn" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            other => Err(format!("`{other}` is not a severity (info, warning, error)")),
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Stable finding identifiers; the JSON output uses exactly these strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    AttestationManifest,
+    UnknownPlatformEntry,
+    PlatformMismatch,
+    PlatformDuplicate,
+    PlatformInvalid,
+    PlatformMissing,
+    DanglingReference,
+    DigestMismatch,
+    ReferenceCycle,
+    MediaTypeMixed,
+    RunsAsRoot,
+    TargetIncompatible,
+    /// Content that could not be read (not JSON, wrong shape, malformed digest).
+    MalformedContent,
+    /// Content over the size cap, refused unread.
+    ContentTooLarge,
+    /// A child could not be fetched (5xx, timeout, rate limit): it was not checked.
+    FetchFailed,
+}
+
+impl Code {
+    pub const ALL: [Code; 15] = [
+        Code::AttestationManifest,
+        Code::UnknownPlatformEntry,
+        Code::PlatformMismatch,
+        Code::PlatformDuplicate,
+        Code::PlatformInvalid,
+        Code::PlatformMissing,
+        Code::DanglingReference,
+        Code::DigestMismatch,
+        Code::ReferenceCycle,
+        Code::MediaTypeMixed,
+        Code::RunsAsRoot,
+        Code::TargetIncompatible,
+        Code::MalformedContent,
+        Code::ContentTooLarge,
+        Code::FetchFailed,
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::AttestationManifest => "attestation-manifest",
+            Code::UnknownPlatformEntry => "unknown-platform-entry",
+            Code::PlatformMismatch => "platform-mismatch",
+            Code::PlatformDuplicate => "platform-duplicate",
+            Code::PlatformInvalid => "platform-invalid",
+            Code::PlatformMissing => "platform-missing",
+            Code::DanglingReference => "dangling-reference",
+            Code::DigestMismatch => "digest-mismatch",
+            Code::ReferenceCycle => "reference-cycle",
+            Code::MediaTypeMixed => "media-type-mixed",
+            Code::RunsAsRoot => "runs-as-root",
+            Code::TargetIncompatible => "target-incompatible",
+            Code::MalformedContent => "malformed-content",
+            Code::ContentTooLarge => "content-too-large",
+            Code::FetchFailed => "fetch-failed",
+        }
+    }
+
+    #[must_use]
+    pub fn severity(self) -> Severity {
+        match self {
+            Code::AttestationManifest | Code::UnknownPlatformEntry | Code::RunsAsRoot => Severity::Info,
+            Code::PlatformDuplicate | Code::PlatformInvalid | Code::MediaTypeMixed | Code::FetchFailed => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing worth telling the user about a node of the tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    /// The node this is about.
+    pub digest: String,
+    pub message: String,
+    /// What to do about it, when there is something to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Finding {
+    pub fn new(code: Code, digest: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity: code.severity(),
+            digest: digest.into(),
+            message: message.into(),
+            fix: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}

@@ -1,0 +1,363 @@
+//! Building the whole manifest tree for a reference: concurrent, verified, never fetching layers.
+//!
+//! The root is fetched first; then all children of an index at once (the fetcher bounds how many
+//! requests are in flight), and for each manifest its config and in-toto statements at once.
+//! Failures below the root become nodes with a [`Problem`]; only a failed root is an error.
+
+use std::collections::{HashMap, HashSet};
+
+use futures::future::{join_all, BoxFuture};
+use futures::FutureExt as _;
+
+use crate::digest::Digest;
+use crate::model::config::summarize_config;
+use crate::model::intoto::summarize_statement;
+use crate::model::manifest::{ImageManifest, Manifest};
+use crate::model::media_type as mt;
+use crate::model::{Attests, Descriptor, Kind, Node, Problem};
+use crate::reference::ImageRef;
+use crate::registry::{FetchError, FetchedManifest, Fetcher, RoundTrips};
+
+/// Annotation BuildKit puts on attestation entries of an index.
+pub const REFERENCE_TYPE: &str = "vnd.docker.reference.type";
+/// Annotation naming the manifest an attestation is about.
+pub const REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
+pub const ATTESTATION_MANIFEST: &str = "attestation-manifest";
+
+/// What to fetch besides the tree itself.
+#[derive(Debug, Clone, Default)]
+pub struct InspectOptions {
+    /// Also look up referrers (OCI 1.1 API, falling back to the `sha256-<hex>` tag schema).
+    pub referrers: bool,
+}
+
+/// A fetched tree and what it cost.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// The reference as the user gave it, normalised.
+    pub reference: String,
+    pub root: Node,
+    pub round_trips: RoundTrips,
+}
+
+/// Fetches the tree of `reference`. Fails only when the root itself cannot be fetched or read.
+pub async fn inspect(fetcher: &Fetcher, reference: &ImageRef, opts: &InspectOptions) -> Result<Inspection, FetchError> {
+    let fetched = fetcher.root(reference).await?;
+    let repo = match reference {
+        ImageRef::Registry(r) => r.repository.clone(),
+        ImageRef::Layout(_) => String::new(),
+    };
+    let manifest = Manifest::parse(&fetched.bytes, fetched.content_type.as_deref()).map_err(|e| FetchError::Malformed {
+        what: format!("the manifest of {reference}"),
+        detail: e.to_string(),
+    })?;
+    let desc = Descriptor {
+        media_type: manifest.media_type().to_string(),
+        digest: fetched.digest.to_string(),
+        size: i64::try_from(fetched.bytes.len()).unwrap_or(i64::MAX),
+        platform: None,
+        annotations: Default::default(),
+        artifact_type: manifest.artifact_type().map(str::to_string),
+        urls: Vec::new(),
+    };
+    let ctx = Ctx { fetcher, repo };
+    let mut root = Node::from_descriptor(initial_kind(&desc), &desc);
+    let path = vec![fetched.digest.to_string()];
+    ctx.expand(&mut root, fetched, manifest, &path).await;
+    if opts.referrers {
+        ctx.attach_referrers(&mut root).await;
+    }
+    Ok(Inspection {
+        reference: reference.to_string(),
+        root,
+        round_trips: fetcher.round_trips(),
+    })
+}
+
+struct Ctx<'a> {
+    fetcher: &'a Fetcher,
+    repo: String,
+}
+
+impl Ctx<'_> {
+    /// Fetches and expands the manifest `desc` points at; `path` holds the digests above it.
+    fn node_for<'s>(&'s self, desc: Descriptor, path: Vec<String>) -> BoxFuture<'s, Node> {
+        async move {
+            let mut node = Node::from_descriptor(initial_kind(&desc), &desc);
+            if path.contains(&desc.digest) {
+                node.problem = Some(Problem::Cycle);
+                return node;
+            }
+            let digest = match Digest::parse(&desc.digest) {
+                Ok(d) => d,
+                Err(e) => {
+                    node.problem = Some(Problem::Malformed { detail: e.to_string() });
+                    return node;
+                }
+            };
+            match self.fetcher.manifest_by_digest(&self.repo, &digest).await {
+                Ok(fetched) => match Manifest::parse(&fetched.bytes, Some(&desc.media_type)) {
+                    Ok(manifest) => {
+                        let mut path = path;
+                        path.push(desc.digest.clone());
+                        self.expand(&mut node, fetched, manifest, &path).await;
+                    }
+                    Err(e) => {
+                        node.raw = Some(fetched.bytes);
+                        node.problem = Some(Problem::Malformed { detail: e.to_string() });
+                    }
+                },
+                Err(e) => set_fetch_problem(&mut node, e),
+            }
+            node
+        }
+        .boxed()
+    }
+
+    /// Fills `node` from its fetched manifest: children of an index, config and statements of
+    /// a manifest.
+    async fn expand(&self, node: &mut Node, fetched: FetchedManifest, manifest: Manifest, path: &[String]) {
+        node.raw = Some(fetched.bytes);
+        node.media_type = manifest.media_type().to_string();
+        if node.artifact_type.is_none() {
+            node.artifact_type = manifest.artifact_type().map(str::to_string);
+        }
+        // Newer BuildKit marks attestations with an artifactType and a subject instead of (or as
+        // well as) index annotations.
+        if manifest.artifact_type() == Some(mt::DOCKER_ATTESTATION_ARTIFACT) && node.kind == Kind::Manifest {
+            node.kind = Kind::Attestation;
+        }
+        if node.kind == Kind::Attestation && node.attests.is_none() {
+            if let Some(subject) = manifest.subject() {
+                node.attests = Some(Attests {
+                    digest: subject.digest.clone(),
+                    platform: None,
+                });
+            }
+        }
+        match manifest {
+            Manifest::Index(index) => {
+                let children = index.manifests.into_iter().map(|d| self.node_for(d, path.to_vec()));
+                node.children = join_all(children).await;
+                link_attestations(&mut node.children);
+            }
+            Manifest::Image(image) => {
+                node.children = self.manifest_children(node.kind, &image).await;
+            }
+        }
+    }
+
+    /// Config and layers of an image manifest. Configs and statements are fetched concurrently;
+    /// image layers are never fetched, only described.
+    async fn manifest_children(&self, kind: Kind, image: &ImageManifest) -> Vec<Node> {
+        let mut pending: Vec<BoxFuture<'_, Node>> = Vec::new();
+        if let Some(config) = &image.config {
+            pending.push(self.blob_node(Kind::Config, config.clone()));
+        }
+        for layer in image.all_layers() {
+            if is_statement(kind, layer) {
+                pending.push(self.blob_node(Kind::Statement, layer.clone()));
+            } else {
+                pending.push(async { Node::from_descriptor(Kind::Layer, layer) }.boxed());
+            }
+        }
+        join_all(pending).await
+    }
+
+    fn blob_node<'s>(&'s self, kind: Kind, desc: Descriptor) -> BoxFuture<'s, Node> {
+        async move {
+            let mut node = Node::from_descriptor(kind, &desc);
+            if kind == Kind::Config && !is_decodable_config(&desc.media_type) {
+                return node;
+            }
+            let digest = match Digest::parse(&desc.digest) {
+                Ok(d) => d,
+                Err(e) => {
+                    node.problem = Some(Problem::Malformed { detail: e.to_string() });
+                    return node;
+                }
+            };
+            match self.fetcher.blob(&self.repo, &digest).await {
+                Ok(bytes) => {
+                    match kind {
+                        Kind::Config => match summarize_config(&bytes) {
+                            Ok(summary) => node.config = Some(summary),
+                            Err(e) if desc.media_type == mt::OCI_CONFIG || desc.media_type == mt::DOCKER_CONFIG => {
+                                node.problem = Some(Problem::Malformed { detail: e.to_string() });
+                            }
+                            Err(_) => {}
+                        },
+                        _ => match summarize_statement(&bytes) {
+                            Ok(statement) => node.statement = Some(statement),
+                            Err(e) => node.problem = Some(Problem::Malformed { detail: e.to_string() }),
+                        },
+                    }
+                    node.raw = Some(bytes);
+                }
+                Err(e) => set_fetch_problem(&mut node, e),
+            }
+            node
+        }
+        .boxed()
+    }
+
+    /// Attaches referrers to every manifest and index of the tree.
+    async fn attach_referrers(&self, root: &mut Node) {
+        let mut digests: Vec<String> = Vec::new();
+        root.walk(&mut |n| {
+            if matches!(n.kind, Kind::Index | Kind::Manifest | Kind::Attestation) && n.problem.is_none() && !digests.contains(&n.digest) {
+                digests.push(n.digest.clone());
+            }
+        });
+        let parsed: Vec<Digest> = digests.iter().filter_map(|d| Digest::parse(d).ok()).collect();
+        let Some(first) = parsed.first() else { return };
+        let mut found: HashMap<String, Vec<Descriptor>> = HashMap::new();
+        match self.fetcher.referrers_api(&self.repo, first).await {
+            Ok(Some(list)) => {
+                found.insert(first.to_string(), list);
+                let rest = join_all(parsed[1..].iter().map(|d| async move {
+                    (d.to_string(), self.fetcher.referrers_api(&self.repo, d).await)
+                }))
+                .await;
+                for (d, r) in rest {
+                    if let Ok(Some(list)) = r {
+                        found.insert(d, list);
+                    }
+                }
+            }
+            // No referrers API: one tag listing serves the whole tree (tag schema fallback).
+            Ok(None) => found = self.referrers_by_tag(&parsed).await,
+            Err(_) => return,
+        }
+        let nodes: HashMap<String, Vec<Node>> = join_all(found.into_iter().map(|(subject, descs)| async move {
+            let nodes = join_all(descs.into_iter().map(|d| async move {
+                let mut n = self.node_for(d, Vec::new()).await;
+                n.kind = if n.kind == Kind::Missing { Kind::Missing } else { Kind::Referrer };
+                n
+            }))
+            .await;
+            (subject, nodes)
+        }))
+        .await
+        .into_iter()
+        .collect();
+        attach(root, &nodes, &mut HashSet::new());
+    }
+
+    async fn referrers_by_tag(&self, digests: &[Digest]) -> HashMap<String, Vec<Descriptor>> {
+        let mut out: HashMap<String, Vec<Descriptor>> = HashMap::new();
+        let Ok(tags) = self.fetcher.tags(&self.repo).await else {
+            return out;
+        };
+        let tags: HashSet<String> = tags.into_iter().collect();
+        for digest in digests {
+            let base = digest.referrers_tag();
+            // OCI 1.1 fallback: the tag names an index whose entries are the referrers.
+            if tags.contains(&base) {
+                let r = crate::reference::RegistryRef {
+                    registry: String::new(),
+                    repository: self.repo.clone(),
+                    tag: Some(base.clone()),
+                    digest: None,
+                };
+                if let Ok(fetched) = self.fetcher.root(&ImageRef::Registry(r)).await {
+                    if let Ok(Manifest::Index(index)) = Manifest::parse(&fetched.bytes, fetched.content_type.as_deref()) {
+                        out.entry(digest.to_string()).or_default().extend(index.manifests);
+                    }
+                }
+            }
+            // cosign's older convention: `sha256-<hex>.sig`, `.att`, `.sbom` tags.
+            for suffix in ["sig", "att", "sbom"] {
+                let tag = format!("{base}.{suffix}");
+                if !tags.contains(&tag) {
+                    continue;
+                }
+                let r = crate::reference::RegistryRef {
+                    registry: String::new(),
+                    repository: self.repo.clone(),
+                    tag: Some(tag),
+                    digest: None,
+                };
+                if let Ok(fetched) = self.fetcher.root(&ImageRef::Registry(r)).await {
+                    if let Ok(m) = Manifest::parse(&fetched.bytes, fetched.content_type.as_deref()) {
+                        out.entry(digest.to_string()).or_default().push(Descriptor {
+                            media_type: m.media_type().to_string(),
+                            digest: fetched.digest.to_string(),
+                            size: i64::try_from(fetched.bytes.len()).unwrap_or(i64::MAX),
+                            platform: None,
+                            annotations: Default::default(),
+                            artifact_type: Some(format!("cosign {suffix}")),
+                            urls: Vec::new(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn attach(node: &mut Node, referrers: &HashMap<String, Vec<Node>>, done: &mut HashSet<String>) {
+    for child in &mut node.children {
+        attach(child, referrers, done);
+    }
+    if matches!(node.kind, Kind::Index | Kind::Manifest | Kind::Attestation) && done.insert(node.digest.clone()) {
+        if let Some(list) = referrers.get(&node.digest) {
+            node.children.extend(list.iter().cloned());
+        }
+    }
+}
+
+/// The kind an index entry has before its manifest is fetched.
+fn initial_kind(desc: &Descriptor) -> Kind {
+    if mt::is_index(&desc.media_type) {
+        return Kind::Index;
+    }
+    let reference_type = desc.annotations.get(REFERENCE_TYPE).map(String::as_str);
+    if reference_type == Some(ATTESTATION_MANIFEST) || desc.artifact_type.as_deref() == Some(mt::DOCKER_ATTESTATION_ARTIFACT) {
+        return Kind::Attestation;
+    }
+    Kind::Manifest
+}
+
+/// Gives each attestation the digest and platform of the manifest it is about.
+fn link_attestations(children: &mut [Node]) {
+    let platforms: HashMap<String, Option<crate::model::Platform>> =
+        children.iter().map(|c| (c.digest.clone(), c.platform.clone())).collect();
+    for child in children.iter_mut().filter(|c| c.kind == Kind::Attestation) {
+        let target = child
+            .annotations
+            .get(REFERENCE_DIGEST)
+            .cloned()
+            .or_else(|| child.attests.as_ref().map(|a| a.digest.clone()));
+        if let Some(digest) = target {
+            let platform = platforms.get(&digest).cloned().flatten();
+            child.attests = Some(Attests { digest, platform });
+        }
+    }
+}
+
+fn is_statement(kind: Kind, layer: &Descriptor) -> bool {
+    layer.media_type == mt::IN_TOTO
+        || layer.media_type == mt::DSSE_ENVELOPE
+        || (kind == Kind::Attestation && layer.annotations.contains_key("in-toto.io/predicate-type"))
+}
+
+fn is_decodable_config(media_type: &str) -> bool {
+    media_type == mt::OCI_CONFIG || media_type == mt::DOCKER_CONFIG || media_type.ends_with("+json") && media_type != mt::OCI_EMPTY
+}
+
+fn set_fetch_problem(node: &mut Node, e: FetchError) {
+    node.problem = Some(match e {
+        FetchError::NotFound { what, code } => {
+            node.kind = Kind::Missing;
+            Problem::Missing {
+                detail: format!("{what} ({code})"),
+            }
+        }
+        FetchError::DigestMismatch { expected, actual } => Problem::DigestMismatch { expected, actual },
+        FetchError::TooLarge { limit, size, .. } => Problem::TooLarge { limit, size },
+        FetchError::Malformed { detail, .. } => Problem::Malformed { detail },
+        other => Problem::FetchFailed { detail: other.to_string() },
+    });
+}

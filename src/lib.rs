@@ -1,0 +1,15 @@
+//! regscope: look inside container registries.
+//!
+//! Data flows one way: `reference` -> `registry` (fetch, verify, cache) -> `model::tree`
+//! -> `analysis` (findings) -> `output` (text, JSON) or the TUI. The core never imports a
+//! terminal crate.
+
+pub mod analysis;
+pub mod digest;
+pub mod inspect;
+pub mod model;
+pub mod output;
+pub mod reference;
+pub mod registry;
+pub mod sanitize;
+pub mod serve;

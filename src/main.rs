@@ -1,0 +1,242 @@
+//! The `regscope` command: `inspect` and `check` for scripts and CI (the TUI comes on top).
+
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use regscope::analysis::{self, Severity, Target};
+use regscope::inspect::{inspect, InspectOptions, Inspection};
+use regscope::model::Platform;
+use regscope::output::{json, style::Style, text};
+use regscope::reference::ImageRef;
+use regscope::registry::{Credentials, FetchError, Fetcher, HttpOptions, Limits};
+
+/// Look inside container registries: the whole manifest tree, attestations and platform
+/// mismatches, with the explanation and the fix.
+#[derive(Parser, Debug)]
+#[command(name = "regscope", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show the manifest tree of an image (index, manifests, configs, layers, attestations) and findings.
+    Inspect {
+        /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
+        reference: String,
+        /// Also report `platform-missing` when this platform (os/arch[/variant]) is not offered.
+        #[arg(long)]
+        platform: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Check that an image will run on a deployment target; exits 1 when it will not.
+    Check {
+        reference: String,
+        /// `lambda`, `lambda/arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`.
+        #[arg(long)]
+        target: Option<String>,
+        /// Fail (exit 1) when a finding reaches this severity.
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum FailOn {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// Print one JSON document instead of the text tree.
+    #[arg(long)]
+    json: bool,
+    /// Look up referrers (signatures, SBOMs attached by subject).
+    #[arg(long)]
+    referrers: bool,
+    /// Use plain HTTP (loopback registries fall back to it automatically).
+    #[arg(long)]
+    plain_http: bool,
+    /// Skip TLS certificate verification (dangerous; only for registries you trust).
+    #[arg(long)]
+    insecure: bool,
+    /// Trust this CA certificate (PEM) in addition to the system roots.
+    #[arg(long)]
+    ca_file: Option<PathBuf>,
+    /// Username for the registry (with --password-stdin or REGSCOPE_PASSWORD).
+    #[arg(long, env = "REGSCOPE_USERNAME")]
+    username: Option<String>,
+    /// Read the password or token from standard input.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Colour: auto (TTY and no NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Print round-trip counts to stderr.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+/// An error at the edge: a message for the user and an exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Self { code: 2, message: message.into() }
+    }
+    fn fetch(e: &FetchError) -> Self {
+        Self { code: 1, message: e.to_string() }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("regscope: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("regscope: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Inspect { reference, platform, common } => {
+            let platform = platform
+                .map(|p| Platform::parse(&p).map(Target::Platform))
+                .transpose()
+                .map_err(Failure::usage)?;
+            let (inspection, mut findings) = fetch(&reference, &common).await?;
+            if let Some(t) = &platform {
+                findings.extend(t.check(&inspection.root));
+                analysis::sort(&mut findings);
+            }
+            emit(&inspection, &findings, None, &common);
+            Ok(0)
+        }
+        Command::Check { reference, target, fail_on, common } => {
+            let target = target.map(|t| Target::parse(&t)).transpose().map_err(Failure::usage)?;
+            let (inspection, mut findings) = fetch(&reference, &common).await?;
+            if let Some(t) = &target {
+                findings.extend(t.check(&inspection.root));
+                analysis::sort(&mut findings);
+            }
+            let threshold = match fail_on {
+                FailOn::Info => Severity::Info,
+                FailOn::Warning => Severity::Warning,
+                FailOn::Error => Severity::Error,
+            };
+            let target_label = target.as_ref().map(ToString::to_string);
+            emit(&inspection, &findings, target_label.as_deref(), &common);
+            let failed = findings.iter().any(|f| f.severity >= threshold);
+            if !common.json {
+                let verdict = match (&target_label, failed) {
+                    (Some(t), false) => format!("ok: {} can run on {t}", inspection.reference),
+                    (Some(t), true) => format!("FAIL: {} is not fit for {t} (findings at or above {})", inspection.reference, threshold),
+                    (None, false) => format!("ok: no finding at or above {threshold}"),
+                    (None, true) => format!("FAIL: findings at or above {threshold}"),
+                };
+                println!("{verdict}");
+            }
+            Ok(u8::from(failed))
+        }
+    }
+}
+
+async fn fetch(reference: &str, common: &Common) -> Result<(Inspection, Vec<analysis::Finding>), Failure> {
+    let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
+    let opts = http_options(common)?;
+    let fetcher = Fetcher::for_reference(&image, opts, Limits::default()).map_err(|e| Failure::fetch(&e))?;
+    let inspection = inspect(&fetcher, &image, &InspectOptions { referrers: common.referrers })
+        .await
+        .map_err(|e| Failure::fetch(&e))?;
+    if common.verbose {
+        let rt = inspection.round_trips;
+        eprintln!(
+            "round trips: {} (ping {}, token {}, manifest {}, blob {}, tags {}, referrers {}), {} bytes, {} cache hits",
+            rt.total, rt.ping, rt.token, rt.manifest, rt.blob, rt.tags, rt.referrers, rt.bytes, rt.cache_hits
+        );
+    }
+    let findings = analysis::analyze(&inspection.root);
+    Ok((inspection, findings))
+}
+
+fn http_options(common: &Common) -> Result<HttpOptions, Failure> {
+    let mut opts = HttpOptions {
+        plain_http: common.plain_http,
+        insecure: common.insecure,
+        timeout: Duration::from_secs(common.timeout.max(1)),
+        concurrency: common.concurrency.max(1),
+        ..HttpOptions::default()
+    };
+    if let Some(path) = &common.ca_file {
+        let pem = std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read --ca-file {}: {e}", path.display())))?;
+        opts.ca_pems.push(pem);
+    }
+    if let Some(user) = &common.username {
+        let secret = if common.password_stdin {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| Failure::usage(format!("cannot read the password from stdin: {e}")))?;
+            s.trim_end_matches(['\n', '\r']).to_string()
+        } else if let Ok(p) = std::env::var("REGSCOPE_PASSWORD") {
+            p
+        } else {
+            return Err(Failure::usage("--username needs --password-stdin or REGSCOPE_PASSWORD"));
+        };
+        opts.credentials = Some(Credentials::new(user.clone(), secret));
+    } else if common.password_stdin {
+        return Err(Failure::usage("--password-stdin needs --username"));
+    }
+    Ok(opts)
+}
+
+fn emit(inspection: &Inspection, findings: &[analysis::Finding], target: Option<&str>, common: &Common) {
+    let mut stdout = std::io::stdout().lock();
+    if common.json {
+        let doc = json::report(inspection, findings, target);
+        let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return;
+    }
+    let color = match common.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let _ = write!(stdout, "{}", text::render(inspection, findings, Style { color }));
+}

@@ -1,0 +1,12 @@
+//! The domain types: descriptors, platforms, manifests, the manifest tree.
+
+pub mod config;
+pub mod descriptor;
+pub mod intoto;
+pub mod manifest;
+pub mod media_type;
+pub mod tree;
+
+pub use descriptor::{Descriptor, Platform};
+pub use manifest::{ImageManifest, Index, Manifest, ManifestError};
+pub use tree::{Attests, Kind, Node, Problem};

@@ -1,0 +1,80 @@
+//! The stable JSON document of `inspect --json` / `check --json` (documented in the README).
+
+use serde_json::{json, Map, Value};
+
+use crate::analysis::Finding;
+use crate::inspect::Inspection;
+use crate::model::{Node, Problem};
+
+/// `{"reference", "digest", "mediaType", "tree", "findings", ...}`.
+#[must_use]
+pub fn report(inspection: &Inspection, findings: &[Finding], target: Option<&str>) -> Value {
+    let root = &inspection.root;
+    let mut doc = Map::new();
+    doc.insert("reference".into(), json!(inspection.reference));
+    doc.insert("digest".into(), json!(root.digest));
+    doc.insert("mediaType".into(), json!(root.media_type));
+    if let Some(t) = target {
+        doc.insert("target".into(), json!(t));
+    }
+    doc.insert("tree".into(), node(root));
+    doc.insert("findings".into(), json!(findings));
+    doc.insert("roundTrips".into(), json!(inspection.round_trips));
+    Value::Object(doc)
+}
+
+/// One tree node: `{"digest", "mediaType", "size", "kind", "platform", "attests", "annotations", "children"}` plus extras.
+#[must_use]
+pub fn node(n: &Node) -> Value {
+    let mut o = Map::new();
+    o.insert("digest".into(), json!(n.digest));
+    o.insert("mediaType".into(), json!(n.media_type));
+    o.insert("size".into(), json!(n.size));
+    o.insert("kind".into(), json!(n.kind.as_str()));
+    if let Some(p) = &n.platform {
+        o.insert("platform".into(), json!(p.to_string()));
+        if let Some(v) = &p.os_version {
+            o.insert("osVersion".into(), json!(v));
+        }
+    }
+    if let Some(a) = &n.attests {
+        let mut attests = Map::new();
+        attests.insert("digest".into(), json!(a.digest));
+        if let Some(p) = &a.platform {
+            attests.insert("platform".into(), json!(p.to_string()));
+        }
+        o.insert("attests".into(), Value::Object(attests));
+    }
+    o.insert("annotations".into(), json!(n.annotations));
+    if let Some(t) = &n.artifact_type {
+        o.insert("artifactType".into(), json!(t));
+    }
+    if matches!(n.kind, crate::model::Kind::Manifest | crate::model::Kind::Attestation) {
+        o.insert("layersSize".into(), json!(n.layers_size()));
+    }
+    if n.kind == crate::model::Kind::Index {
+        o.insert("totalSize".into(), json!(n.total_size()));
+    }
+    if let Some(c) = &n.config {
+        o.insert("config".into(), json!(c));
+    }
+    if let Some(s) = &n.statement {
+        o.insert("statement".into(), json!(s));
+    }
+    if let Some(p) = &n.problem {
+        o.insert("problem".into(), problem(p));
+    }
+    o.insert("children".into(), Value::Array(n.children.iter().map(node).collect()));
+    Value::Object(o)
+}
+
+fn problem(p: &Problem) -> Value {
+    match p {
+        Problem::Missing { detail } => json!({"type": "missing", "detail": detail}),
+        Problem::DigestMismatch { expected, actual } => json!({"type": "digest-mismatch", "expected": expected, "actual": actual}),
+        Problem::TooLarge { limit, size } => json!({"type": "too-large", "limit": limit, "size": size}),
+        Problem::Malformed { detail } => json!({"type": "malformed", "detail": detail}),
+        Problem::Cycle => json!({"type": "cycle"}),
+        Problem::FetchFailed { detail } => json!({"type": "fetch-failed", "detail": detail}),
+    }
+}

@@ -1,0 +1,32 @@
+//! CLI output: the text tree (with colour where the terminal has it) and the stable JSON document.
+
+pub mod json;
+pub mod style;
+pub mod text;
+
+/// `1.2 MiB`, `116 B`.
+#[must_use]
+pub fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        assert_eq!(super::human_size(116), "116 B");
+        assert_eq!(super::human_size(2048), "2.0 KiB");
+        assert_eq!(super::human_size(5 * 1024 * 1024 + 1), "5.0 MiB");
+    }
+}

@@ -1,0 +1,293 @@
+//! Image references: everything `docker pull` accepts, plus `oci:PATH[:TAG|@DIGEST]` layouts.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::digest::Digest;
+
+/// Where an image lives: in a registry, or in a local OCI image layout directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRef {
+    Registry(RegistryRef),
+    Layout(LayoutRef),
+}
+
+/// `host[:port]/repository[:tag][@digest]`, normalised the way docker does (`docker.io/library/…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryRef {
+    /// The registry name as users write it (`docker.io`, `127.0.0.1:5000`, `ghcr.io`).
+    pub registry: String,
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<Digest>,
+}
+
+/// An OCI image layout on disk (`docker buildx build --output type=oci,tar=false`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutRef {
+    pub path: PathBuf,
+    pub tag: Option<String>,
+    pub digest: Option<Digest>,
+}
+
+/// Why a reference could not be understood; always says what a valid one looks like.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid reference `{input}`: {reason} (expected e.g. `registry.example.com:5000/team/app:v1`, `alpine@sha256:…` or `oci:./dir:tag`)")]
+pub struct ReferenceError {
+    pub input: String,
+    pub reason: String,
+}
+
+const LAYOUT_PREFIX: &str = "oci:";
+
+impl ImageRef {
+    /// Parses a reference as typed by a user.
+    pub fn parse(input: &str) -> Result<Self, ReferenceError> {
+        let err = |reason: &str| ReferenceError {
+            input: crate::sanitize::sanitize(input).into_owned(),
+            reason: reason.to_string(),
+        };
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(err("it is empty"));
+        }
+        if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(err("it contains whitespace or control characters"));
+        }
+        if let Some(rest) = trimmed.strip_prefix(LAYOUT_PREFIX) {
+            return parse_layout(rest).map(ImageRef::Layout).map_err(|r| err(&r));
+        }
+        parse_registry(trimmed).map(ImageRef::Registry).map_err(|r| err(&r))
+    }
+
+    #[must_use]
+    pub fn digest(&self) -> Option<&Digest> {
+        match self {
+            ImageRef::Registry(r) => r.digest.as_ref(),
+            ImageRef::Layout(l) => l.digest.as_ref(),
+        }
+    }
+}
+
+impl std::str::FromStr for ImageRef {
+    type Err = ReferenceError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+fn parse_registry(s: &str) -> Result<RegistryRef, String> {
+    if s.contains("://") {
+        return Err("a reference has no scheme; drop the `https://`".into());
+    }
+    // Docker rejects upper case in repository names but allows it in the host part.
+    let name_part = s.split(['@']).next().unwrap_or(s);
+    let path_part = name_part.split_once('/').map_or(name_part, |(first, rest)| {
+        if looks_like_host(first) {
+            rest
+        } else {
+            name_part
+        }
+    });
+    let path_no_tag = path_part.rsplit_once(':').map_or(path_part, |(p, _)| p);
+    if path_no_tag.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err("repository names must be lowercase".into());
+    }
+    let parsed = oci_client::Reference::try_from(s).map_err(|e| e.to_string())?;
+    let digest = match parsed.digest() {
+        Some(d) => Some(Digest::parse(d).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    // oci-client fills in `latest` when neither tag nor digest is given; keep that only when
+    // there is no digest, as docker does.
+    let explicit_tag = has_explicit_tag(s);
+    let tag = match (parsed.tag(), &digest) {
+        (Some(t), _) if explicit_tag => Some(t.to_string()),
+        (_, Some(_)) => None,
+        (Some(t), None) => Some(t.to_string()),
+        (None, None) => Some("latest".into()),
+    };
+    Ok(RegistryRef {
+        registry: parsed.registry().to_string(),
+        repository: parsed.repository().to_string(),
+        tag,
+        digest,
+    })
+}
+
+fn looks_like_host(first: &str) -> bool {
+    first.contains('.') || first.contains(':') || first == "localhost" || first.starts_with('[')
+}
+
+fn has_explicit_tag(s: &str) -> bool {
+    let name = s.split('@').next().unwrap_or(s);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.contains(':')
+}
+
+fn parse_layout(rest: &str) -> Result<LayoutRef, String> {
+    if rest.is_empty() {
+        return Err("`oci:` needs a directory, e.g. `oci:./out`".into());
+    }
+    let (path_and_tag, digest) = match rest.rsplit_once('@') {
+        Some((p, d)) => (p, Some(Digest::parse(d).map_err(|e| e.to_string())?)),
+        None => (rest, None),
+    };
+    // A tag follows the last ':' only when that ':' is after the last path separator; a
+    // Windows drive (`C:\`) or a directory named `a:b/c` is not a tag.
+    let (path, tag) = match path_and_tag.rsplit_once(':') {
+        Some((p, t)) if !t.is_empty() && !t.contains('/') && !t.contains('\\') && !p.is_empty() => {
+            if !is_valid_tag(t) {
+                return Err(format!("`{t}` is not a valid tag"));
+            }
+            (p, Some(t.to_string()))
+        }
+        _ => (path_and_tag, None),
+    };
+    Ok(LayoutRef {
+        path: PathBuf::from(path),
+        tag,
+        digest,
+    })
+}
+
+fn is_valid_tag(t: &str) -> bool {
+    t.len() <= 128
+        && t.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
+impl RegistryRef {
+    /// The host to talk HTTP to: Docker Hub's API does not live at `docker.io`.
+    #[must_use]
+    pub fn api_host(&self) -> &str {
+        api_host(&self.registry)
+    }
+
+    /// The tag or digest to ask the manifests endpoint for (the digest wins, as docker does).
+    #[must_use]
+    pub fn manifest_reference(&self) -> String {
+        match (&self.digest, &self.tag) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(t)) => t.clone(),
+            (None, None) => "latest".into(),
+        }
+    }
+
+    /// `registry/repository`, for display.
+    #[must_use]
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.registry, self.repository)
+    }
+}
+
+/// Maps a registry name to the host serving its API.
+#[must_use]
+pub fn api_host(registry: &str) -> &str {
+    match registry {
+        "docker.io" | "index.docker.io" => "registry-1.docker.io",
+        other => other,
+    }
+}
+
+impl fmt::Display for RegistryRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.registry, self.repository)?;
+        if let Some(t) = &self.tag {
+            write!(f, ":{t}")?;
+        }
+        if let Some(d) = &self.digest {
+            write!(f, "@{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for LayoutRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "oci:{}", self.path.display())?;
+        if let Some(t) = &self.tag {
+            write!(f, ":{t}")?;
+        }
+        if let Some(d) = &self.digest {
+            write!(f, "@{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImageRef::Registry(r) => r.fmt(f),
+            ImageRef::Layout(l) => l.fmt(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg(s: &str) -> RegistryRef {
+        match ImageRef::parse(s) {
+            Ok(ImageRef::Registry(r)) => r,
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
+    const D: &str = "sha256:db8f2a6e112ea6396f57d073269ecfac61e8dcdad3a4a643dcb577522492f898";
+
+    #[test]
+    fn docker_hub_shorthand_is_normalised() {
+        let r = reg("alpine");
+        assert_eq!((r.registry.as_str(), r.repository.as_str()), ("docker.io", "library/alpine"));
+        assert_eq!(r.tag.as_deref(), Some("latest"));
+        assert_eq!(r.api_host(), "registry-1.docker.io");
+        assert_eq!(reg("user/app:1.0").repository, "user/app");
+        assert_eq!(reg("index.docker.io/library/busybox").registry, "docker.io");
+        assert_eq!(r.to_string(), "docker.io/library/alpine:latest");
+    }
+
+    #[test]
+    fn hosts_ports_tags_and_digests() {
+        let r = reg("127.0.0.1:5000/team/app:v7");
+        assert_eq!(r.registry, "127.0.0.1:5000");
+        assert_eq!(r.repository, "team/app");
+        assert_eq!(r.manifest_reference(), "v7");
+        let r = reg(&format!("localhost:5000/app@{D}"));
+        assert_eq!(r.tag, None);
+        assert_eq!(r.manifest_reference(), D);
+        let r = reg(&format!("ghcr.io/o/app:v1@{D}"));
+        assert_eq!(r.tag.as_deref(), Some("v1"));
+        assert_eq!(r.manifest_reference(), D, "the digest wins over the tag");
+        assert_eq!(reg("localhost/app").registry, "localhost");
+        assert_eq!(reg("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1").repository, "app");
+    }
+
+    #[test]
+    fn malformed_references_say_why() {
+        for bad in ["", " ", "UPPER/app", "app:", "app@sha256:abc", "https://ghcr.io/a/b", "a b", "app:t@@x", "-app", "app\x1b[2J"] {
+            let e = ImageRef::parse(bad).expect_err(bad);
+            assert!(e.to_string().contains("invalid reference"), "{bad}: {e}");
+            assert!(!e.to_string().contains('\x1b'));
+        }
+    }
+
+    #[test]
+    fn layouts() {
+        let ImageRef::Layout(l) = ImageRef::parse("oci:./out:v1").expect("layout") else {
+            panic!("not a layout")
+        };
+        assert_eq!((l.path, l.tag), (PathBuf::from("./out"), Some("v1".into())));
+        let ImageRef::Layout(l) = ImageRef::parse(&format!("oci:/tmp/x@{D}")).expect("layout") else {
+            panic!("not a layout")
+        };
+        assert_eq!(l.digest.map(|d| d.to_string()), Some(D.to_string()));
+        let ImageRef::Layout(l) = ImageRef::parse("oci:dir/sub").expect("layout") else {
+            panic!("not a layout")
+        };
+        assert_eq!((l.path, l.tag), (PathBuf::from("dir/sub"), None));
+        assert!(ImageRef::parse("oci:").is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! Fetch errors, written for the person at the terminal: the cause, then what to try.
+
+use std::time::Duration;
+
+/// Why something could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error("{what} was not found ({code}); check the repository name and the tag or digest")]
+    NotFound { what: String, code: String },
+    #[error("{registry} refused the request as unauthenticated (401{detail}); log in with `docker login {registry}` or pass --username/--password-stdin")]
+    Unauthorized { registry: String, detail: String },
+    #[error("{registry} denied access (403{detail}); the credentials lack pull permission on this repository")]
+    Forbidden { registry: String, detail: String },
+    #[error("{registry} is rate limiting requests (429){}; wait, or log in to raise the limit", retry_hint(*.retry_after))]
+    RateLimited { registry: String, retry_after: Option<u64> },
+    #[error("{registry} answered {status}{detail}; the registry is failing, try again later")]
+    Server { registry: String, status: u16, detail: String },
+    #[error("{registry} answered {status}{detail} for {what}")]
+    Unexpected { registry: String, status: u16, what: String, detail: String },
+    #[error("content does not match its digest: expected {expected}, got {actual}; the content is not trusted")]
+    DigestMismatch { expected: String, actual: String },
+    #[error("{what} is larger than the {limit}-byte limit{}; refusing to read it", size.map(|s| format!(" ({s} bytes)")).unwrap_or_default())]
+    TooLarge { what: String, limit: u64, size: Option<u64> },
+    #[error("{what} is malformed: {detail}")]
+    Malformed { what: String, detail: String },
+    #[error("TLS with {host} failed: {detail}; if the registry uses a private CA, pass --ca-file, or use --plain-http for a registry without TLS")]
+    Tls { host: String, detail: String },
+    #[error("cannot connect to {host}: {detail}; check the address and that the registry is running")]
+    Connect { host: String, detail: String },
+    #[error("{host} did not answer within {}s; the registry or network is slow, try again", .after.as_secs())]
+    Timeout { host: String, after: Duration },
+    #[error("the connection to {host} failed: {detail}")]
+    Transport { host: String, detail: String },
+    #[error("cannot read the OCI layout at {path}: {detail}")]
+    Layout { path: String, detail: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+fn retry_hint(after: Option<u64>) -> String {
+    after.map(|s| format!(", retry after {s}s")).unwrap_or_default()
+}
+
+impl FetchError {
+    /// 404-like: the content is not there (as opposed to unreachable).
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, FetchError::NotFound { .. })
+    }
+}
+
+/// Formats the registry's own error message as ` : CODE message`, sanitized and bounded.
+pub(crate) fn registry_detail(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        #[serde(default)]
+        errors: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(default)]
+        code: String,
+        #[serde(default)]
+        message: String,
+    }
+    let Ok(env) = serde_json::from_slice::<Envelope>(body) else {
+        return String::new();
+    };
+    let Some(first) = env.errors.first() else {
+        return String::new();
+    };
+    let mut text = format!("{} {}", first.code, first.message).trim().to_string();
+    if text.len() > 200 {
+        let mut cut = 200;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    format!(": {}", crate::sanitize::sanitize(&text))
+}
+
+/// The OCI error code in a registry's error body (`MANIFEST_UNKNOWN`, ...), if any.
+pub(crate) fn registry_code(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let code = v.get("errors")?.get(0)?.get("code")?.as_str()?;
+    Some(crate::sanitize::sanitize(code).into_owned())
+}

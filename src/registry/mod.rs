@@ -1,0 +1,412 @@
+//! Fetching from a registry or a layout: manifests (raw bytes + digest), blobs, tags, referrers,
+//! the catalog. Everything fetched by digest is verified and cached (it is immutable).
+
+pub mod credentials;
+pub mod error;
+pub mod http;
+pub mod layout;
+pub mod stats;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::{Mutex, OnceCell};
+
+pub use credentials::Credentials;
+pub use error::FetchError;
+pub use http::{HttpOptions, HttpRegistry};
+pub use layout::LayoutStore;
+pub use stats::{RoundTrips, Stats};
+
+use crate::digest::Digest;
+use crate::model::media_type as mt;
+use crate::model::{Descriptor, Index};
+use crate::reference::{ImageRef, RegistryRef};
+use stats::RequestKind;
+
+/// Size caps: registries commonly refuse manifests over 4 MiB; configs and statements we read
+/// are JSON of similar scale. Anything larger is refused before it is buffered.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub manifest: u64,
+    pub blob: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            manifest: 4 * 1024 * 1024,
+            blob: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// A manifest as fetched: its exact bytes and the digest they hash to.
+#[derive(Debug, Clone)]
+pub struct FetchedManifest {
+    pub bytes: Bytes,
+    /// sha256 of `bytes` (or the verified digest it was fetched by).
+    pub digest: Digest,
+    /// The `Content-Type` the registry sent (or the layout descriptor's media type).
+    pub content_type: Option<String>,
+}
+
+enum Backend {
+    Http(HttpRegistry),
+    Layout(LayoutStore),
+}
+
+type Cell = Arc<OnceCell<Bytes>>;
+
+/// Fetches content for one registry (or layout), counting round trips and caching by digest.
+pub struct Fetcher {
+    backend: Backend,
+    limits: Limits,
+    /// Keyed by (repository, digest): a digest present in one repository proves nothing about
+    /// another, and dangling references must still be found.
+    cache: Mutex<HashMap<(String, Digest), Cell>>,
+    stats: Arc<Stats>,
+}
+
+impl Fetcher {
+    /// A fetcher for the registry (or layout) `reference` lives in.
+    pub fn for_reference(reference: &ImageRef, opts: HttpOptions, limits: Limits) -> Result<Self, FetchError> {
+        match reference {
+            ImageRef::Registry(r) => Self::for_registry(&r.registry, opts, limits),
+            ImageRef::Layout(l) => Ok(Self::with_backend(Backend::Layout(LayoutStore::open(&l.path)?), limits)),
+        }
+    }
+
+    /// A fetcher for a registry by name (`docker.io`, `127.0.0.1:5000`).
+    pub fn for_registry(registry: &str, opts: HttpOptions, limits: Limits) -> Result<Self, FetchError> {
+        let stats = Arc::new(Stats::default());
+        let host = crate::reference::api_host(registry);
+        let http = HttpRegistry::new(registry, host, opts, stats.clone())?;
+        Ok(Self {
+            backend: Backend::Http(http),
+            limits,
+            cache: Mutex::new(HashMap::new()),
+            stats,
+        })
+    }
+
+    fn with_backend(backend: Backend, limits: Limits) -> Self {
+        Self {
+            backend,
+            limits,
+            cache: Mutex::new(HashMap::new()),
+            stats: Arc::new(Stats::default()),
+        }
+    }
+
+    #[must_use]
+    pub fn round_trips(&self) -> RoundTrips {
+        self.stats.snapshot()
+    }
+
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The HTTP side, when this is a registry (for `auth` diagnostics).
+    #[must_use]
+    pub fn http(&self) -> Option<&HttpRegistry> {
+        match &self.backend {
+            Backend::Http(h) => Some(h),
+            Backend::Layout(_) => None,
+        }
+    }
+
+    /// Resolves the root of `reference`: a manifest by tag or digest.
+    pub async fn root(&self, reference: &ImageRef) -> Result<FetchedManifest, FetchError> {
+        match (reference, &self.backend) {
+            (ImageRef::Registry(r), Backend::Http(_)) => match &r.digest {
+                Some(d) => self.manifest_by_digest(&r.repository, d).await,
+                None => self.manifest_by_tag(r).await,
+            },
+            (ImageRef::Layout(l), Backend::Layout(store)) => {
+                if let Some(d) = &l.digest {
+                    return self.manifest_by_digest("", d).await;
+                }
+                match store.resolve(l.tag.as_deref())? {
+                    layout::Resolved::Entry(desc) => {
+                        let digest = Digest::parse(&desc.digest).map_err(|e| FetchError::Malformed {
+                            what: "index.json".into(),
+                            detail: e.to_string(),
+                        })?;
+                        let mut m = self.manifest_by_digest("", &digest).await?;
+                        m.content_type = Some(desc.media_type.clone()).filter(|s| !s.is_empty());
+                        Ok(m)
+                    }
+                    layout::Resolved::IndexJson(bytes) => Ok(FetchedManifest {
+                        digest: Digest::sha256_of(&bytes),
+                        bytes,
+                        content_type: Some(mt::OCI_INDEX.into()),
+                    }),
+                }
+            }
+            _ => Err(FetchError::Other("this fetcher serves another kind of reference".into())),
+        }
+    }
+
+    async fn manifest_by_tag(&self, r: &RegistryRef) -> Result<FetchedManifest, FetchError> {
+        let Backend::Http(http) = &self.backend else {
+            return Err(FetchError::Other("tags need a registry".into()));
+        };
+        let tag = r.manifest_reference();
+        let what = format!("manifest `{}` in {}", crate::sanitize::sanitize(&tag), r.name());
+        let resp = http
+            .get(
+                &format!("/v2/{}/manifests/{}", r.repository, tag),
+                mt::MANIFEST_ACCEPT,
+                &pull_scope(&r.repository),
+                RequestKind::Manifest,
+                self.limits.manifest,
+                &what,
+            )
+            .await?;
+        let digest = Digest::sha256_of(&resp.body);
+        // A registry that names a different digest than the bytes hash to is lying (or a proxy
+        // rewrote the body): flag it instead of trusting either.
+        if let Some(claimed) = resp.docker_digest.as_deref().and_then(|c| Digest::parse(c).ok()) {
+            if claimed.algorithm() == "sha256" && claimed != digest {
+                return Err(FetchError::DigestMismatch {
+                    expected: claimed.to_string(),
+                    actual: digest.to_string(),
+                });
+            }
+        }
+        self.remember(&r.repository, &digest, resp.body.clone()).await;
+        Ok(FetchedManifest {
+            bytes: resp.body,
+            digest,
+            content_type: resp.content_type,
+        })
+    }
+
+    /// Fetches a manifest by digest, verified and cached.
+    pub async fn manifest_by_digest(&self, repo: &str, digest: &Digest) -> Result<FetchedManifest, FetchError> {
+        let what = format!("manifest {digest}");
+        let bytes = self
+            .by_digest(repo, digest, |this| async move {
+                match &this.backend {
+                    Backend::Http(http) => {
+                        http.get(
+                            &format!("/v2/{repo}/manifests/{digest}"),
+                            mt::MANIFEST_ACCEPT,
+                            &pull_scope(repo),
+                            RequestKind::Manifest,
+                            this.limits.manifest,
+                            &what,
+                        )
+                        .await
+                        .map(|r| (r.body, r.content_type))
+                    }
+                    Backend::Layout(store) => store.read(digest, this.limits.manifest, &what).map(|b| (b, None)),
+                }
+            })
+            .await?;
+        Ok(FetchedManifest {
+            bytes: bytes.0,
+            digest: digest.clone(),
+            content_type: bytes.1,
+        })
+    }
+
+    /// Fetches a blob (config, in-toto statement) by digest, verified, size-capped and cached.
+    pub async fn blob(&self, repo: &str, digest: &Digest) -> Result<Bytes, FetchError> {
+        let what = format!("blob {digest}");
+        self.by_digest(repo, digest, |this| async move {
+            match &this.backend {
+                Backend::Http(http) => http
+                    .get(
+                        &format!("/v2/{repo}/blobs/{digest}"),
+                        &[],
+                        &pull_scope(repo),
+                        RequestKind::Blob,
+                        this.limits.blob,
+                        &what,
+                    )
+                    .await
+                    .map(|r| (r.body, None)),
+                Backend::Layout(store) => store.read(digest, this.limits.blob, &what).map(|b| (b, None)),
+            }
+        })
+        .await
+        .map(|(b, _)| b)
+    }
+
+    /// Single-flight, verified, cached fetch of immutable content.
+    async fn by_digest<'a, F, Fut>(&'a self, repo: &str, digest: &Digest, fetch: F) -> Result<(Bytes, Option<String>), FetchError>
+    where
+        F: FnOnce(&'a Self) -> Fut,
+        Fut: std::future::Future<Output = Result<(Bytes, Option<String>), FetchError>>,
+    {
+        let cell = {
+            let mut cache = self.cache.lock().await;
+            cache.entry((repo.to_string(), digest.clone())).or_default().clone()
+        };
+        if let Some(bytes) = cell.get() {
+            self.stats.cache_hit();
+            return Ok((bytes.clone(), None));
+        }
+        let mut content_type = None;
+        let bytes = cell
+            .get_or_try_init(|| async {
+                let (bytes, ct) = fetch(self).await?;
+                content_type = ct;
+                if !digest.matches(&bytes) {
+                    let actual = Digest::sha256_of(&bytes);
+                    return Err(FetchError::DigestMismatch {
+                        expected: digest.to_string(),
+                        actual: actual.to_string(),
+                    });
+                }
+                Ok(bytes)
+            })
+            .await?;
+        Ok((bytes.clone(), content_type))
+    }
+
+    async fn remember(&self, repo: &str, digest: &Digest, bytes: Bytes) {
+        let cell = {
+            let mut cache = self.cache.lock().await;
+            cache.entry((repo.to_string(), digest.clone())).or_default().clone()
+        };
+        let _ = cell.set(bytes);
+    }
+
+    /// Every tag of a repository (following `Link` pagination).
+    pub async fn tags(&self, repo: &str) -> Result<Vec<String>, FetchError> {
+        let http = match &self.backend {
+            Backend::Http(h) => h,
+            Backend::Layout(store) => return Ok(store.tags()),
+        };
+        #[derive(serde::Deserialize)]
+        struct TagList {
+            #[serde(default)]
+            tags: Option<Vec<String>>,
+        }
+        let mut out = Vec::new();
+        let mut path = format!("/v2/{repo}/tags/list?n=1000");
+        for _ in 0..10_000 {
+            let what = format!("the tag list of {repo}");
+            let resp = http
+                .get(&path, &["application/json"], &pull_scope(repo), RequestKind::Tags, 16 * 1024 * 1024, &what)
+                .await?;
+            let page: TagList = serde_json::from_slice(&resp.body).map_err(|e| FetchError::Malformed {
+                what: what.clone(),
+                detail: e.to_string(),
+            })?;
+            out.extend(page.tags.unwrap_or_default());
+            match resp.link.as_deref().and_then(next_link) {
+                Some(next) if next != path => path = next,
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// One page of the catalog: repositories after `last`, and whether more remain.
+    pub async fn catalog_page(&self, n: usize, last: Option<&str>) -> Result<(Vec<String>, bool), FetchError> {
+        let Backend::Http(http) = &self.backend else {
+            return Ok((Vec::new(), false));
+        };
+        let mut path = format!("/v2/_catalog?n={n}");
+        if let Some(last) = last {
+            path.push_str("&last=");
+            path.push_str(&url::form_urlencoded::byte_serialize(last.as_bytes()).collect::<String>());
+        }
+        let resp = http
+            .get(&path, &["application/json"], "registry:catalog:*", RequestKind::Catalog, 16 * 1024 * 1024, "the catalog")
+            .await?;
+        #[derive(serde::Deserialize)]
+        struct Catalog {
+            #[serde(default)]
+            repositories: Option<Vec<String>>,
+        }
+        let page: Catalog = serde_json::from_slice(&resp.body).map_err(|e| FetchError::Malformed {
+            what: "the catalog".into(),
+            detail: e.to_string(),
+        })?;
+        Ok((page.repositories.unwrap_or_default(), resp.link.is_some()))
+    }
+
+    /// The OCI 1.1 referrers API. `Ok(None)` when the registry has no such API (fall back to tags).
+    pub async fn referrers_api(&self, repo: &str, digest: &Digest) -> Result<Option<Vec<Descriptor>>, FetchError> {
+        let Backend::Http(http) = &self.backend else {
+            return Ok(None);
+        };
+        let what = format!("referrers of {digest}");
+        let resp = http
+            .get(
+                &format!("/v2/{repo}/referrers/{digest}"),
+                &[mt::OCI_INDEX],
+                &pull_scope(repo),
+                RequestKind::Referrers,
+                self.limits.manifest,
+                &what,
+            )
+            .await;
+        match resp {
+            Ok(r) => {
+                let ct = r.content_type.as_deref().unwrap_or("");
+                if !ct.starts_with(mt::OCI_INDEX) {
+                    // Some registries answer 200 with something else for unknown routes.
+                    return Ok(None);
+                }
+                let index: Index = serde_json::from_slice(&r.body).map_err(|e| FetchError::Malformed {
+                    what,
+                    detail: e.to_string(),
+                })?;
+                Ok(Some(index.manifests))
+            }
+            Err(FetchError::NotFound { .. } | FetchError::Unexpected { status: 400 | 405, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The bearer-token scope for pulling from `repo`.
+#[must_use]
+pub fn pull_scope(repo: &str) -> String {
+    format!("repository:{repo}:pull")
+}
+
+/// Extracts the target of `Link: <…>; rel="next"`.
+fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let part = part.trim();
+        if !part.contains("rel=\"next\"") && !part.contains("rel=next") {
+            return None;
+        }
+        let start = part.find('<')? + 1;
+        let end = part.find('>')?;
+        let target = &part[start..end];
+        // Absolute links are reduced to path+query: never follow a link to another host.
+        match url::Url::parse(target) {
+            Ok(u) => Some(format!("{}{}", u.path(), u.query().map(|q| format!("?{q}")).unwrap_or_default())),
+            Err(_) => Some(target.to_string()),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_headers() {
+        assert_eq!(
+            next_link(r#"</v2/_catalog?last=b&n=2>; rel="next""#).as_deref(),
+            Some("/v2/_catalog?last=b&n=2")
+        );
+        assert_eq!(
+            next_link(r#"<https://evil.example/v2/x/tags/list?last=a>; rel="next""#).as_deref(),
+            Some("/v2/x/tags/list?last=a")
+        );
+        assert_eq!(next_link(r#"</x>; rel="prev""#), None);
+    }
+}
