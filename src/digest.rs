@@ -28,7 +28,11 @@ impl Digest {
         let want = match alg {
             "sha256" => 64,
             "sha512" => 128,
-            _ if !alg.is_empty() && alg.bytes().all(|b| b.is_ascii_alphanumeric() || b"+._-".contains(&b)) => {
+            _ if !alg.is_empty()
+                && alg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+._-".contains(&b)) =>
+            {
                 return Err(DigestError::UnsupportedAlgorithm(alg.to_string()))
             }
             _ => return Err(DigestError::Malformed(s.to_string())),
@@ -120,9 +124,23 @@ mod tests {
 
     #[test]
     fn rejects_malformed_digests() {
-        for bad in ["", "sha256", "sha256:", "sha256:ABC", "sha256:zz", ":abc", "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b982"] {
-            assert!(matches!(Digest::parse(bad), Err(DigestError::Malformed(_))), "{bad}");
+        for bad in [
+            "",
+            "sha256",
+            "sha256:",
+            "sha256:ABC",
+            "sha256:zz",
+            ":abc",
+            "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b982",
+        ] {
+            assert!(
+                matches!(Digest::parse(bad), Err(DigestError::Malformed(_))),
+                "{bad}"
+            );
         }
-        assert!(matches!(Digest::parse("md5:abcd"), Err(DigestError::UnsupportedAlgorithm(_))));
+        assert!(matches!(
+            Digest::parse("md5:abcd"),
+            Err(DigestError::UnsupportedAlgorithm(_))
+        ));
     }
 }

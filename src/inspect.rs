@@ -41,16 +41,23 @@ pub struct Inspection {
 }
 
 /// Fetches the tree of `reference`. Fails only when the root itself cannot be fetched or read.
-pub async fn inspect(fetcher: &Fetcher, reference: &ImageRef, opts: &InspectOptions) -> Result<Inspection, FetchError> {
+pub async fn inspect(
+    fetcher: &Fetcher,
+    reference: &ImageRef,
+    opts: &InspectOptions,
+) -> Result<Inspection, FetchError> {
     let fetched = fetcher.root(reference).await?;
     let repo = match reference {
         ImageRef::Registry(r) => r.repository.clone(),
         ImageRef::Layout(_) => String::new(),
     };
-    let manifest = Manifest::parse(&fetched.bytes, fetched.content_type.as_deref()).map_err(|e| FetchError::Malformed {
-        what: format!("the manifest of {reference}"),
-        detail: e.to_string(),
-    })?;
+    let manifest =
+        Manifest::parse(&fetched.bytes, fetched.content_type.as_deref()).map_err(|e| {
+            FetchError::Malformed {
+                what: format!("the manifest of {reference}"),
+                detail: e.to_string(),
+            }
+        })?;
     let desc = Descriptor {
         media_type: manifest.media_type().to_string(),
         digest: fetched.digest.to_string(),
@@ -91,7 +98,9 @@ impl Ctx<'_> {
             let digest = match Digest::parse(&desc.digest) {
                 Ok(d) => d,
                 Err(e) => {
-                    node.problem = Some(Problem::Malformed { detail: e.to_string() });
+                    node.problem = Some(Problem::Malformed {
+                        detail: e.to_string(),
+                    });
                     return node;
                 }
             };
@@ -104,7 +113,9 @@ impl Ctx<'_> {
                     }
                     Err(e) => {
                         node.raw = Some(fetched.bytes);
-                        node.problem = Some(Problem::Malformed { detail: e.to_string() });
+                        node.problem = Some(Problem::Malformed {
+                            detail: e.to_string(),
+                        });
                     }
                 },
                 Err(e) => set_fetch_problem(&mut node, e),
@@ -116,7 +127,13 @@ impl Ctx<'_> {
 
     /// Fills `node` from its fetched manifest: children of an index, config and statements of
     /// a manifest.
-    async fn expand(&self, node: &mut Node, fetched: FetchedManifest, manifest: Manifest, path: &[String]) {
+    async fn expand(
+        &self,
+        node: &mut Node,
+        fetched: FetchedManifest,
+        manifest: Manifest,
+        path: &[String],
+    ) {
         node.raw = Some(fetched.bytes);
         node.media_type = manifest.media_type().to_string();
         if node.artifact_type.is_none() {
@@ -124,7 +141,9 @@ impl Ctx<'_> {
         }
         // Newer BuildKit marks attestations with an artifactType and a subject instead of (or as
         // well as) index annotations.
-        if manifest.artifact_type() == Some(mt::DOCKER_ATTESTATION_ARTIFACT) && node.kind == Kind::Manifest {
+        if manifest.artifact_type() == Some(mt::DOCKER_ATTESTATION_ARTIFACT)
+            && node.kind == Kind::Manifest
+        {
             node.kind = Kind::Attestation;
         }
         if node.kind == Kind::Attestation && node.attests.is_none() {
@@ -137,7 +156,10 @@ impl Ctx<'_> {
         }
         match manifest {
             Manifest::Index(index) => {
-                let children = index.manifests.into_iter().map(|d| self.node_for(d, path.to_vec()));
+                let children = index
+                    .manifests
+                    .into_iter()
+                    .map(|d| self.node_for(d, path.to_vec()));
                 node.children = join_all(children).await;
                 link_attestations(&mut node.children);
             }
@@ -173,7 +195,9 @@ impl Ctx<'_> {
             let digest = match Digest::parse(&desc.digest) {
                 Ok(d) => d,
                 Err(e) => {
-                    node.problem = Some(Problem::Malformed { detail: e.to_string() });
+                    node.problem = Some(Problem::Malformed {
+                        detail: e.to_string(),
+                    });
                     return node;
                 }
             };
@@ -182,14 +206,23 @@ impl Ctx<'_> {
                     match kind {
                         Kind::Config => match summarize_config(&bytes) {
                             Ok(summary) => node.config = Some(summary),
-                            Err(e) if desc.media_type == mt::OCI_CONFIG || desc.media_type == mt::DOCKER_CONFIG => {
-                                node.problem = Some(Problem::Malformed { detail: e.to_string() });
+                            Err(e)
+                                if desc.media_type == mt::OCI_CONFIG
+                                    || desc.media_type == mt::DOCKER_CONFIG =>
+                            {
+                                node.problem = Some(Problem::Malformed {
+                                    detail: e.to_string(),
+                                });
                             }
                             Err(_) => {}
                         },
                         _ => match summarize_statement(&bytes) {
                             Ok(statement) => node.statement = Some(statement),
-                            Err(e) => node.problem = Some(Problem::Malformed { detail: e.to_string() }),
+                            Err(e) => {
+                                node.problem = Some(Problem::Malformed {
+                                    detail: e.to_string(),
+                                })
+                            }
                         },
                     }
                     node.raw = Some(bytes);
@@ -205,18 +238,27 @@ impl Ctx<'_> {
     async fn attach_referrers(&self, root: &mut Node) {
         let mut digests: Vec<String> = Vec::new();
         root.walk(&mut |n| {
-            if matches!(n.kind, Kind::Index | Kind::Manifest | Kind::Attestation) && n.problem.is_none() && !digests.contains(&n.digest) {
+            if matches!(n.kind, Kind::Index | Kind::Manifest | Kind::Attestation)
+                && n.problem.is_none()
+                && !digests.contains(&n.digest)
+            {
                 digests.push(n.digest.clone());
             }
         });
-        let parsed: Vec<Digest> = digests.iter().filter_map(|d| Digest::parse(d).ok()).collect();
+        let parsed: Vec<Digest> = digests
+            .iter()
+            .filter_map(|d| Digest::parse(d).ok())
+            .collect();
         let Some(first) = parsed.first() else { return };
         let mut found: HashMap<String, Vec<Descriptor>> = HashMap::new();
         match self.fetcher.referrers_api(&self.repo, first).await {
             Ok(Some(list)) => {
                 found.insert(first.to_string(), list);
                 let rest = join_all(parsed[1..].iter().map(|d| async move {
-                    (d.to_string(), self.fetcher.referrers_api(&self.repo, d).await)
+                    (
+                        d.to_string(),
+                        self.fetcher.referrers_api(&self.repo, d).await,
+                    )
                 }))
                 .await;
                 for (d, r) in rest {
@@ -229,18 +271,23 @@ impl Ctx<'_> {
             Ok(None) => found = self.referrers_by_tag(&parsed).await,
             Err(_) => return,
         }
-        let nodes: HashMap<String, Vec<Node>> = join_all(found.into_iter().map(|(subject, descs)| async move {
-            let nodes = join_all(descs.into_iter().map(|d| async move {
-                let mut n = self.node_for(d, Vec::new()).await;
-                n.kind = if n.kind == Kind::Missing { Kind::Missing } else { Kind::Referrer };
-                n
+        let nodes: HashMap<String, Vec<Node>> =
+            join_all(found.into_iter().map(|(subject, descs)| async move {
+                let nodes = join_all(descs.into_iter().map(|d| async move {
+                    let mut n = self.node_for(d, Vec::new()).await;
+                    n.kind = if n.kind == Kind::Missing {
+                        Kind::Missing
+                    } else {
+                        Kind::Referrer
+                    };
+                    n
+                }))
+                .await;
+                (subject, nodes)
             }))
-            .await;
-            (subject, nodes)
-        }))
-        .await
-        .into_iter()
-        .collect();
+            .await
+            .into_iter()
+            .collect();
         attach(root, &nodes, &mut HashSet::new());
     }
 
@@ -261,8 +308,12 @@ impl Ctx<'_> {
                     digest: None,
                 };
                 if let Ok(fetched) = self.fetcher.root(&ImageRef::Registry(r)).await {
-                    if let Ok(Manifest::Index(index)) = Manifest::parse(&fetched.bytes, fetched.content_type.as_deref()) {
-                        out.entry(digest.to_string()).or_default().extend(index.manifests);
+                    if let Ok(Manifest::Index(index)) =
+                        Manifest::parse(&fetched.bytes, fetched.content_type.as_deref())
+                    {
+                        out.entry(digest.to_string())
+                            .or_default()
+                            .extend(index.manifests);
                     }
                 }
             }
@@ -279,7 +330,8 @@ impl Ctx<'_> {
                     digest: None,
                 };
                 if let Ok(fetched) = self.fetcher.root(&ImageRef::Registry(r)).await {
-                    if let Ok(m) = Manifest::parse(&fetched.bytes, fetched.content_type.as_deref()) {
+                    if let Ok(m) = Manifest::parse(&fetched.bytes, fetched.content_type.as_deref())
+                    {
                         out.entry(digest.to_string()).or_default().push(Descriptor {
                             media_type: m.media_type().to_string(),
                             digest: fetched.digest.to_string(),
@@ -301,7 +353,9 @@ fn attach(node: &mut Node, referrers: &HashMap<String, Vec<Node>>, done: &mut Ha
     for child in &mut node.children {
         attach(child, referrers, done);
     }
-    if matches!(node.kind, Kind::Index | Kind::Manifest | Kind::Attestation) && done.insert(node.digest.clone()) {
+    if matches!(node.kind, Kind::Index | Kind::Manifest | Kind::Attestation)
+        && done.insert(node.digest.clone())
+    {
         if let Some(list) = referrers.get(&node.digest) {
             node.children.extend(list.iter().cloned());
         }
@@ -314,7 +368,9 @@ fn initial_kind(desc: &Descriptor) -> Kind {
         return Kind::Index;
     }
     let reference_type = desc.annotations.get(REFERENCE_TYPE).map(String::as_str);
-    if reference_type == Some(ATTESTATION_MANIFEST) || desc.artifact_type.as_deref() == Some(mt::DOCKER_ATTESTATION_ARTIFACT) {
+    if reference_type == Some(ATTESTATION_MANIFEST)
+        || desc.artifact_type.as_deref() == Some(mt::DOCKER_ATTESTATION_ARTIFACT)
+    {
         return Kind::Attestation;
     }
     Kind::Manifest
@@ -322,8 +378,10 @@ fn initial_kind(desc: &Descriptor) -> Kind {
 
 /// Gives each attestation the digest and platform of the manifest it is about.
 fn link_attestations(children: &mut [Node]) {
-    let platforms: HashMap<String, Option<crate::model::Platform>> =
-        children.iter().map(|c| (c.digest.clone(), c.platform.clone())).collect();
+    let platforms: HashMap<String, Option<crate::model::Platform>> = children
+        .iter()
+        .map(|c| (c.digest.clone(), c.platform.clone()))
+        .collect();
     for child in children.iter_mut().filter(|c| c.kind == Kind::Attestation) {
         let target = child
             .annotations
@@ -340,11 +398,14 @@ fn link_attestations(children: &mut [Node]) {
 fn is_statement(kind: Kind, layer: &Descriptor) -> bool {
     layer.media_type == mt::IN_TOTO
         || layer.media_type == mt::DSSE_ENVELOPE
-        || (kind == Kind::Attestation && layer.annotations.contains_key("in-toto.io/predicate-type"))
+        || (kind == Kind::Attestation
+            && layer.annotations.contains_key("in-toto.io/predicate-type"))
 }
 
 fn is_decodable_config(media_type: &str) -> bool {
-    media_type == mt::OCI_CONFIG || media_type == mt::DOCKER_CONFIG || media_type.ends_with("+json") && media_type != mt::OCI_EMPTY
+    media_type == mt::OCI_CONFIG
+        || media_type == mt::DOCKER_CONFIG
+        || media_type.ends_with("+json") && media_type != mt::OCI_EMPTY
 }
 
 fn set_fetch_problem(node: &mut Node, e: FetchError) {
@@ -355,9 +416,13 @@ fn set_fetch_problem(node: &mut Node, e: FetchError) {
                 detail: format!("{what} ({code})"),
             }
         }
-        FetchError::DigestMismatch { expected, actual } => Problem::DigestMismatch { expected, actual },
+        FetchError::DigestMismatch { expected, actual } => {
+            Problem::DigestMismatch { expected, actual }
+        }
         FetchError::TooLarge { limit, size, .. } => Problem::TooLarge { limit, size },
         FetchError::Malformed { detail, .. } => Problem::Malformed { detail },
-        other => Problem::FetchFailed { detail: other.to_string() },
+        other => Problem::FetchFailed {
+            detail: other.to_string(),
+        },
     });
 }

@@ -108,16 +108,25 @@ struct Failure {
 
 impl Failure {
     fn usage(message: impl Into<String>) -> Self {
-        Self { code: 2, message: message.into() }
+        Self {
+            code: 2,
+            message: message.into(),
+        }
     }
     fn fetch(e: &FetchError) -> Self {
-        Self { code: 1, message: e.to_string() }
+        Self {
+            code: 1,
+            message: e.to_string(),
+        }
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("regscope: cannot start the async runtime: {e}");
@@ -135,7 +144,11 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
-        Command::Inspect { reference, platform, common } => {
+        Command::Inspect {
+            reference,
+            platform,
+            common,
+        } => {
             let platform = platform
                 .map(|p| Platform::parse(&p).map(Target::Platform))
                 .transpose()
@@ -148,8 +161,16 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             emit(&inspection, &findings, None, &common);
             Ok(0)
         }
-        Command::Check { reference, target, fail_on, common } => {
-            let target = target.map(|t| Target::parse(&t)).transpose().map_err(Failure::usage)?;
+        Command::Check {
+            reference,
+            target,
+            fail_on,
+            common,
+        } => {
+            let target = target
+                .map(|t| Target::parse(&t))
+                .transpose()
+                .map_err(Failure::usage)?;
             let (inspection, mut findings) = fetch(&reference, &common).await?;
             if let Some(t) = &target {
                 findings.extend(t.check(&inspection.root));
@@ -166,7 +187,10 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             if !common.json {
                 let verdict = match (&target_label, failed) {
                     (Some(t), false) => format!("ok: {} can run on {t}", inspection.reference),
-                    (Some(t), true) => format!("FAIL: {} is not fit for {t} (findings at or above {})", inspection.reference, threshold),
+                    (Some(t), true) => format!(
+                        "FAIL: {} is not fit for {t} (findings at or above {})",
+                        inspection.reference, threshold
+                    ),
                     (None, false) => format!("ok: no finding at or above {threshold}"),
                     (None, true) => format!("FAIL: findings at or above {threshold}"),
                 };
@@ -177,13 +201,23 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-async fn fetch(reference: &str, common: &Common) -> Result<(Inspection, Vec<analysis::Finding>), Failure> {
+async fn fetch(
+    reference: &str,
+    common: &Common,
+) -> Result<(Inspection, Vec<analysis::Finding>), Failure> {
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     let opts = http_options(common)?;
-    let fetcher = Fetcher::for_reference(&image, opts, Limits::default()).map_err(|e| Failure::fetch(&e))?;
-    let inspection = inspect(&fetcher, &image, &InspectOptions { referrers: common.referrers })
-        .await
-        .map_err(|e| Failure::fetch(&e))?;
+    let fetcher =
+        Fetcher::for_reference(&image, opts, Limits::default()).map_err(|e| Failure::fetch(&e))?;
+    let inspection = inspect(
+        &fetcher,
+        &image,
+        &InspectOptions {
+            referrers: common.referrers,
+        },
+    )
+    .await
+    .map_err(|e| Failure::fetch(&e))?;
     if common.verbose {
         let rt = inspection.round_trips;
         eprintln!(
@@ -204,7 +238,9 @@ fn http_options(common: &Common) -> Result<HttpOptions, Failure> {
         ..HttpOptions::default()
     };
     if let Some(path) = &common.ca_file {
-        let pem = std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read --ca-file {}: {e}", path.display())))?;
+        let pem = std::fs::read(path).map_err(|e| {
+            Failure::usage(format!("cannot read --ca-file {}: {e}", path.display()))
+        })?;
         opts.ca_pems.push(pem);
     }
     if let Some(user) = &common.username {
@@ -217,7 +253,9 @@ fn http_options(common: &Common) -> Result<HttpOptions, Failure> {
         } else if let Ok(p) = std::env::var("REGSCOPE_PASSWORD") {
             p
         } else {
-            return Err(Failure::usage("--username needs --password-stdin or REGSCOPE_PASSWORD"));
+            return Err(Failure::usage(
+                "--username needs --password-stdin or REGSCOPE_PASSWORD",
+            ));
         };
         opts.credentials = Some(Credentials::new(user.clone(), secret));
     } else if common.password_stdin {
@@ -226,17 +264,33 @@ fn http_options(common: &Common) -> Result<HttpOptions, Failure> {
     Ok(opts)
 }
 
-fn emit(inspection: &Inspection, findings: &[analysis::Finding], target: Option<&str>, common: &Common) {
+fn emit(
+    inspection: &Inspection,
+    findings: &[analysis::Finding],
+    target: Option<&str>,
+    common: &Common,
+) {
     let mut stdout = std::io::stdout().lock();
     if common.json {
         let doc = json::report(inspection, findings, target);
-        let _ = writeln!(stdout, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        let _ = writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        );
         return;
     }
     let color = match common.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
-    let _ = write!(stdout, "{}", text::render(inspection, findings, Style { color }));
+    let _ = write!(
+        stdout,
+        "{}",
+        text::render(inspection, findings, Style { color })
+    );
 }

@@ -55,9 +55,13 @@ impl ImageRef {
             return Err(err("it contains whitespace or control characters"));
         }
         if let Some(rest) = trimmed.strip_prefix(LAYOUT_PREFIX) {
-            return parse_layout(rest).map(ImageRef::Layout).map_err(|r| err(&r));
+            return parse_layout(rest)
+                .map(ImageRef::Layout)
+                .map_err(|r| err(&r));
         }
-        parse_registry(trimmed).map(ImageRef::Registry).map_err(|r| err(&r))
+        parse_registry(trimmed)
+            .map(ImageRef::Registry)
+            .map_err(|r| err(&r))
     }
 
     #[must_use]
@@ -82,13 +86,15 @@ fn parse_registry(s: &str) -> Result<RegistryRef, String> {
     }
     // Docker rejects upper case in repository names but allows it in the host part.
     let name_part = s.split(['@']).next().unwrap_or(s);
-    let path_part = name_part.split_once('/').map_or(name_part, |(first, rest)| {
-        if looks_like_host(first) {
-            rest
-        } else {
-            name_part
-        }
-    });
+    let path_part = name_part
+        .split_once('/')
+        .map_or(name_part, |(first, rest)| {
+            if looks_like_host(first) {
+                rest
+            } else {
+                name_part
+            }
+        });
     let path_no_tag = path_part.rsplit_once(':').map_or(path_part, |(p, _)| p);
     if path_no_tag.chars().any(|c| c.is_ascii_uppercase()) {
         return Err("repository names must be lowercase".into());
@@ -153,8 +159,11 @@ fn parse_layout(rest: &str) -> Result<LayoutRef, String> {
 
 fn is_valid_tag(t: &str) -> bool {
     t.len() <= 128
-        && t.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        && t.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
 impl RegistryRef {
@@ -241,7 +250,10 @@ mod tests {
     #[test]
     fn docker_hub_shorthand_is_normalised() {
         let r = reg("alpine");
-        assert_eq!((r.registry.as_str(), r.repository.as_str()), ("docker.io", "library/alpine"));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("docker.io", "library/alpine")
+        );
         assert_eq!(r.tag.as_deref(), Some("latest"));
         assert_eq!(r.api_host(), "registry-1.docker.io");
         assert_eq!(reg("user/app:1.0").repository, "user/app");
@@ -262,12 +274,26 @@ mod tests {
         assert_eq!(r.tag.as_deref(), Some("v1"));
         assert_eq!(r.manifest_reference(), D, "the digest wins over the tag");
         assert_eq!(reg("localhost/app").registry, "localhost");
-        assert_eq!(reg("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1").repository, "app");
+        assert_eq!(
+            reg("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1").repository,
+            "app"
+        );
     }
 
     #[test]
     fn malformed_references_say_why() {
-        for bad in ["", " ", "UPPER/app", "app:", "app@sha256:abc", "https://ghcr.io/a/b", "a b", "app:t@@x", "-app", "app\x1b[2J"] {
+        for bad in [
+            "",
+            " ",
+            "UPPER/app",
+            "app:",
+            "app@sha256:abc",
+            "https://ghcr.io/a/b",
+            "a b",
+            "app:t@@x",
+            "-app",
+            "app\x1b[2J",
+        ] {
             let e = ImageRef::parse(bad).expect_err(bad);
             assert!(e.to_string().contains("invalid reference"), "{bad}: {e}");
             assert!(!e.to_string().contains('\x1b'));
@@ -280,7 +306,8 @@ mod tests {
             panic!("not a layout")
         };
         assert_eq!((l.path, l.tag), (PathBuf::from("./out"), Some("v1".into())));
-        let ImageRef::Layout(l) = ImageRef::parse(&format!("oci:/tmp/x@{D}")).expect("layout") else {
+        let ImageRef::Layout(l) = ImageRef::parse(&format!("oci:/tmp/x@{D}")).expect("layout")
+        else {
             panic!("not a layout")
         };
         assert_eq!(l.digest.map(|d| d.to_string()), Some(D.to_string()));

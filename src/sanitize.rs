@@ -50,6 +50,9 @@ mod tests {
         assert_eq!(sanitize("l1\nl2"), "l1\\nl2");
         assert_eq!(sanitize("\u{9b}31m"), "\\u{9b}31m");
         assert_eq!(sanitize("abc\u{202e}def"), "abc\\u{202e}def");
-        assert_eq!(sanitize_multiline("{\n  \"a\": \"\x1b\"\n}"), "{\n  \"a\": \"\\u{1b}\"\n}");
+        assert_eq!(
+            sanitize_multiline("{\n  \"a\": \"\x1b\"\n}"),
+            "{\n  \"a\": \"\\u{1b}\"\n}"
+        );
     }
 }

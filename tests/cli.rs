@@ -24,7 +24,8 @@ fn stderr(o: &Output) -> String {
 
 /// Masks what varies between runs (the registry's port) and what depends on timing.
 fn stable_json(out: &str, reg: &TestRegistry) -> serde_json::Value {
-    let mut v: serde_json::Value = serde_json::from_str(&out.replace(&reg.host, "REGISTRY")).expect("one JSON document");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&out.replace(&reg.host, "REGISTRY")).expect("one JSON document");
     v["roundTrips"] = serde_json::json!("[masked]");
     v
 }
@@ -37,12 +38,18 @@ fn inspect_prints_the_tree_and_json_of_a_buildkit_index() {
     let out = regscope(&["inspect", &reference]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out).replace(&reg.host, "REGISTRY");
-    assert!(!text.contains('\x1b'), "NO_COLOR and a pipe mean no escape sequences");
+    assert!(
+        !text.contains('\x1b'),
+        "NO_COLOR and a pipe mean no escape sequences"
+    );
     insta::assert_snapshot!("inspect_unsigned_index_text", text);
 
     let out = regscope(&["inspect", "--json", &reference]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    insta::assert_json_snapshot!("inspect_unsigned_index_json", stable_json(&stdout(&out), &reg));
+    insta::assert_json_snapshot!(
+        "inspect_unsigned_index_json",
+        stable_json(&stdout(&out), &reg)
+    );
 }
 
 #[test]
@@ -64,23 +71,56 @@ fn check_lambda_fails_on_an_attestation_index_with_the_fix() {
     let reg = TestRegistry::start();
     reg.seed_fixture("unsigned-index", "app:v1");
     reg.seed_fixture("unsigned-image", "app:single");
-    let out = regscope(&["check", "--target", "lambda", &format!("{}/app:v1", reg.host)]);
+    let out = regscope(&[
+        "check",
+        "--target",
+        "lambda",
+        &format!("{}/app:v1", reg.host),
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let text = stdout(&out);
     assert!(text.contains("target-incompatible"), "{text}");
-    assert!(text.contains("--provenance=false") && text.contains("BUILDX_NO_DEFAULT_ATTESTATIONS=1"), "{text}");
+    assert!(
+        text.contains("--provenance=false") && text.contains("BUILDX_NO_DEFAULT_ATTESTATIONS=1"),
+        "{text}"
+    );
     assert!(text.contains("FAIL"), "{text}");
 
-    let out = regscope(&["check", "--target", "lambda", &format!("{}/app:single", reg.host)]);
+    let out = regscope(&[
+        "check",
+        "--target",
+        "lambda",
+        &format!("{}/app:single", reg.host),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    let out = regscope(&["check", "--target", "lambda", "--fail-on", "info", &format!("{}/app:single", reg.host)]);
-    assert_eq!(out.status.code(), Some(1), "runs-as-root is info: {}", stdout(&out));
+    let out = regscope(&[
+        "check",
+        "--target",
+        "lambda",
+        "--fail-on",
+        "info",
+        &format!("{}/app:single", reg.host),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "runs-as-root is info: {}",
+        stdout(&out)
+    );
 
-    let out = regscope(&["check", "--json", "--target", "linux/s390x", &format!("{}/app:v1", reg.host)]);
+    let out = regscope(&[
+        "check",
+        "--json",
+        "--target",
+        "linux/s390x",
+        &format!("{}/app:v1", reg.host),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(doc["target"], "linux/s390x");
-    assert!(doc["findings"].as_array().is_some_and(|f| f.iter().any(|f| f["code"] == "platform-missing")));
+    assert!(doc["findings"]
+        .as_array()
+        .is_some_and(|f| f.iter().any(|f| f["code"] == "platform-missing")));
 }
 
 #[test]
@@ -88,7 +128,11 @@ fn errors_are_one_sentence_with_the_exit_code_the_readme_promises() {
     // Malformed reference: usage error.
     let out = regscope(&["inspect", "UPPER/Case:tag"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("invalid reference"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("invalid reference"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains("panicked"));
 
     let out = regscope(&["check", "--target", "lambda/mips", "alpine"]);
@@ -100,7 +144,10 @@ fn errors_are_one_sentence_with_the_exit_code_the_readme_promises() {
     let out = regscope(&["inspect", &format!("{}/app:nope", reg.host)]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("not found") && err.contains("MANIFEST_UNKNOWN"), "{err}");
+    assert!(
+        err.contains("not found") && err.contains("MANIFEST_UNKNOWN"),
+        "{err}"
+    );
     let out = regscope(&["inspect", &format!("{}/nothing/here:v1", reg.host)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("not found"), "{}", stderr(&out));
@@ -113,6 +160,9 @@ fn errors_are_one_sentence_with_the_exit_code_the_readme_promises() {
     let out = regscope(&["inspect", &format!("127.0.0.1:{port}/app:v1")]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains(&format!("127.0.0.1:{port}")) && err.contains("cannot connect"), "{err}");
+    assert!(
+        err.contains(&format!("127.0.0.1:{port}")) && err.contains("cannot connect"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
 }

@@ -9,16 +9,23 @@ use regscope::model::Kind;
 use regscope::reference::ImageRef;
 use regscope::registry::{Fetcher, HttpOptions, Limits};
 use serde_json::{json, Value};
-use support::{fixture, layout_blob, layout_root_digest, TestRegistry, DOCKER_LIST, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST};
+use support::{
+    fixture, layout_blob, layout_root_digest, TestRegistry, DOCKER_LIST, OCI_CONFIG, OCI_INDEX,
+    OCI_MANIFEST,
+};
 
 const AMD64: &str = "sha256:da8b190665956ea07890a0273e2a9c96bfe291662f08e2860e868eef69c34620";
 const ARM64: &str = "sha256:7a76cec943853f9f7105b1976afa1bf7cd5bb6afc4e9d5852dd8da7cf81ae86e";
-const ATTEST_AMD64: &str = "sha256:26da286bbc886aa14d191808db8fcbbd5d8ec68cf0047f954133e76d8e73d71c";
+const ATTEST_AMD64: &str =
+    "sha256:26da286bbc886aa14d191808db8fcbbd5d8ec68cf0047f954133e76d8e73d71c";
 
 async fn run(reg: &TestRegistry, repo_ref: &str) -> (Inspection, Vec<Finding>) {
     let image = ImageRef::parse(&format!("{}/{repo_ref}", reg.host)).expect("valid reference");
-    let fetcher = Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
-    let inspection = inspect(&fetcher, &image, &InspectOptions::default()).await.expect("root fetched");
+    let fetcher =
+        Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
+    let inspection = inspect(&fetcher, &image, &InspectOptions::default())
+        .await
+        .expect("root fetched");
     let findings = analysis::analyze(&inspection.root);
     (inspection, findings)
 }
@@ -60,7 +67,10 @@ fn push_image(reg: &TestRegistry, tag: &str, arch: &str, user: &str) -> String {
         "rootfs": {"type": "layers", "diff_ids": []}, "history": []
     });
     let config_bytes = serde_json::to_vec(&config).expect("json");
-    let layer = layout_blob(&fixture("unsigned-image"), "sha256:07d9a868932bd092fa0a4c4df943785a7ba9cee12dbf446d02488319a5fbf336");
+    let layer = layout_blob(
+        &fixture("unsigned-image"),
+        "sha256:07d9a868932bd092fa0a4c4df943785a7ba9cee12dbf446d02488319a5fbf336",
+    );
     let config_digest = reg.put_blob("app", &config_bytes);
     let layer_digest = reg.put_blob("app", &layer);
     let manifest = json!({
@@ -68,7 +78,12 @@ fn push_image(reg: &TestRegistry, tag: &str, arch: &str, user: &str) -> String {
         "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config_bytes.len()},
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": layer.len()}]
     });
-    reg.put_manifest("app", tag, OCI_MANIFEST, &serde_json::to_vec(&manifest).expect("json"))
+    reg.put_manifest(
+        "app",
+        tag,
+        OCI_MANIFEST,
+        &serde_json::to_vec(&manifest).expect("json"),
+    )
 }
 
 #[tokio::test]
@@ -78,14 +93,31 @@ async fn buildkit_index_shows_attestations_linked_to_their_platforms() {
     let (insp, findings) = run(&reg, "team/app:v7").await;
     let root = &insp.root;
     assert_eq!(root.kind, Kind::Index);
-    assert_eq!(root.digest, "sha256:db8f2a6e112ea6396f57d073269ecfac61e8dcdad3a4a643dcb577522492f898");
+    assert_eq!(
+        root.digest,
+        "sha256:db8f2a6e112ea6396f57d073269ecfac61e8dcdad3a4a643dcb577522492f898"
+    );
     assert_eq!(root.children.len(), 4);
-    let attestations: Vec<_> = root.children.iter().filter(|c| c.kind == Kind::Attestation).collect();
+    let attestations: Vec<_> = root
+        .children
+        .iter()
+        .filter(|c| c.kind == Kind::Attestation)
+        .collect();
     assert_eq!(attestations.len(), 2);
-    let first = attestations.iter().find(|a| a.digest == ATTEST_AMD64).expect("amd64 attestation");
+    let first = attestations
+        .iter()
+        .find(|a| a.digest == ATTEST_AMD64)
+        .expect("amd64 attestation");
     let attests = first.attests.as_ref().expect("linked");
     assert_eq!(attests.digest, AMD64);
-    assert_eq!(attests.platform.as_ref().map(ToString::to_string).as_deref(), Some("linux/amd64"));
+    assert_eq!(
+        attests
+            .platform
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("linux/amd64")
+    );
     // Each attestation holds an SPDX SBOM and SLSA provenance, decoded.
     let predicates: Vec<String> = first
         .children
@@ -93,17 +125,55 @@ async fn buildkit_index_shows_attestations_linked_to_their_platforms() {
         .filter(|c| c.kind == Kind::Statement)
         .filter_map(|c| c.statement.as_ref().map(|s| s.predicate_type.clone()))
         .collect();
-    assert!(predicates.contains(&"https://spdx.dev/Document".to_string()), "{predicates:?}");
-    assert!(predicates.contains(&"https://slsa.dev/provenance/v0.2".to_string()), "{predicates:?}");
+    assert!(
+        predicates.contains(&"https://spdx.dev/Document".to_string()),
+        "{predicates:?}"
+    );
+    assert!(
+        predicates.contains(&"https://slsa.dev/provenance/v0.2".to_string()),
+        "{predicates:?}"
+    );
     // Runnable manifests have their configs decoded; layers are described, not fetched.
-    let amd = root.children.iter().find(|c| c.digest == AMD64).expect("amd64");
-    assert_eq!(amd.config_summary().map(|c| c.platform_string()).as_deref(), Some("linux/amd64"));
+    let amd = root
+        .children
+        .iter()
+        .find(|c| c.digest == AMD64)
+        .expect("amd64");
+    assert_eq!(
+        amd.config_summary().map(|c| c.platform_string()).as_deref(),
+        Some("linux/amd64")
+    );
     assert_eq!(count(&findings, "attestation-manifest"), 2);
-    let attestation = findings.iter().find(|f| f.digest == ATTEST_AMD64).expect("finding for the amd64 attestation");
-    assert!(attestation.message.contains("linux/amd64"), "{}", attestation.message);
-    assert!(attestation.fix.as_deref().unwrap_or("").contains("--provenance=false"));
-    for quiet in ["platform-mismatch", "platform-duplicate", "platform-invalid", "dangling-reference", "digest-mismatch", "reference-cycle", "media-type-mixed", "unknown-platform-entry"] {
-        assert_eq!(count(&findings, quiet), 0, "{quiet} on a clean BuildKit index: {:?}", codes(&findings));
+    let attestation = findings
+        .iter()
+        .find(|f| f.digest == ATTEST_AMD64)
+        .expect("finding for the amd64 attestation");
+    assert!(
+        attestation.message.contains("linux/amd64"),
+        "{}",
+        attestation.message
+    );
+    assert!(attestation
+        .fix
+        .as_deref()
+        .unwrap_or("")
+        .contains("--provenance=false"));
+    for quiet in [
+        "platform-mismatch",
+        "platform-duplicate",
+        "platform-invalid",
+        "dangling-reference",
+        "digest-mismatch",
+        "reference-cycle",
+        "media-type-mixed",
+        "unknown-platform-entry",
+    ] {
+        assert_eq!(
+            count(&findings, quiet),
+            0,
+            "{quiet} on a clean BuildKit index: {:?}",
+            codes(&findings)
+        );
     }
     // Round trips: ping, root, 4 children, configs and statements; never a layer.
     let rt = insp.round_trips;
@@ -120,9 +190,21 @@ async fn swapped_platforms_are_a_platform_mismatch() {
     index["manifests"][1]["platform"] = a["platform"].clone();
     push_derived(&reg, "swapped", OCI_INDEX, &index);
     let (_, findings) = run(&reg, "app:swapped").await;
-    assert_eq!(count(&findings, "platform-mismatch"), 2, "{:?}", codes(&findings));
-    let f = findings.iter().find(|f| f.code.as_str() == "platform-mismatch" && f.digest == AMD64).expect("amd64 manifest flagged");
-    assert!(f.message.contains("index says linux/arm64") && f.message.contains("says linux/amd64"), "{}", f.message);
+    assert_eq!(
+        count(&findings, "platform-mismatch"),
+        2,
+        "{:?}",
+        codes(&findings)
+    );
+    let f = findings
+        .iter()
+        .find(|f| f.code.as_str() == "platform-mismatch" && f.digest == AMD64)
+        .expect("amd64 manifest flagged");
+    assert!(
+        f.message.contains("index says linux/arm64") && f.message.contains("says linux/amd64"),
+        "{}",
+        f.message
+    );
 }
 
 #[tokio::test]
@@ -131,11 +213,29 @@ async fn a_deleted_child_is_a_dangling_reference_and_the_rest_still_shows() {
     reg.seed_fixture("unsigned-index", "app:v1");
     reg.delete_manifest("app", ARM64);
     let (insp, findings) = run(&reg, "app:v1").await;
-    let missing = insp.root.children.iter().find(|c| c.digest == ARM64).expect("still listed");
+    let missing = insp
+        .root
+        .children
+        .iter()
+        .find(|c| c.digest == ARM64)
+        .expect("still listed");
     assert_eq!(missing.kind, Kind::Missing);
-    assert_eq!(count(&findings, "dangling-reference"), 1, "{:?}", codes(&findings));
-    let amd = insp.root.children.iter().find(|c| c.digest == AMD64).expect("amd64");
-    assert!(amd.config_summary().is_some(), "the rest of the tree is still fetched");
+    assert_eq!(
+        count(&findings, "dangling-reference"),
+        1,
+        "{:?}",
+        codes(&findings)
+    );
+    let amd = insp
+        .root
+        .children
+        .iter()
+        .find(|c| c.digest == AMD64)
+        .expect("amd64");
+    assert!(
+        amd.config_summary().is_some(),
+        "the rest of the tree is still fetched"
+    );
 }
 
 #[tokio::test]
@@ -146,7 +246,12 @@ async fn two_entries_for_one_platform_are_a_duplicate() {
     index["manifests"] = json!([amd.clone(), amd]);
     push_derived(&reg, "dup", OCI_INDEX, &index);
     let (_, findings) = run(&reg, "app:dup").await;
-    assert_eq!(count(&findings, "platform-duplicate"), 1, "{:?}", codes(&findings));
+    assert_eq!(
+        count(&findings, "platform-duplicate"),
+        1,
+        "{:?}",
+        codes(&findings)
+    );
 }
 
 #[tokio::test]
@@ -160,7 +265,12 @@ async fn empty_or_unknown_platforms_on_runnable_entries_are_invalid() {
     index["manifests"] = json!([amd, arm]);
     push_derived(&reg, "invalid", OCI_INDEX, &index);
     let (_, findings) = run(&reg, "app:invalid").await;
-    assert_eq!(count(&findings, "platform-invalid"), 2, "{:?}", codes(&findings));
+    assert_eq!(
+        count(&findings, "platform-invalid"),
+        2,
+        "{:?}",
+        codes(&findings)
+    );
 }
 
 #[tokio::test]
@@ -173,9 +283,17 @@ async fn unknown_entries_that_are_not_attestations_are_named() {
     index["manifests"] = json!([entry(&index, AMD64), odd]);
     push_derived(&reg, "odd", OCI_INDEX, &index);
     let (_, findings) = run(&reg, "app:odd").await;
-    assert_eq!(count(&findings, "unknown-platform-entry"), 1, "{:?}", codes(&findings));
+    assert_eq!(
+        count(&findings, "unknown-platform-entry"),
+        1,
+        "{:?}",
+        codes(&findings)
+    );
     assert_eq!(count(&findings, "attestation-manifest"), 0);
-    let f = findings.iter().find(|f| f.code.as_str() == "unknown-platform-entry").expect("fired");
+    let f = findings
+        .iter()
+        .find(|f| f.code.as_str() == "unknown-platform-entry")
+        .expect("fired");
     assert!(f.message.contains("sbom-thing"), "{}", f.message);
 }
 
@@ -187,7 +305,12 @@ async fn docker_list_with_oci_children_is_mixed() {
     index["manifests"] = json!([entry(&index, AMD64), entry(&index, ARM64)]);
     push_derived(&reg, "mixed", DOCKER_LIST, &index);
     let (_, findings) = run(&reg, "app:mixed").await;
-    assert_eq!(count(&findings, "media-type-mixed"), 2, "{:?}", codes(&findings));
+    assert_eq!(
+        count(&findings, "media-type-mixed"),
+        2,
+        "{:?}",
+        codes(&findings)
+    );
 }
 
 #[tokio::test]
@@ -204,13 +327,21 @@ async fn root_user_is_reported_and_a_non_root_image_is_quiet() {
 #[tokio::test]
 async fn a_config_over_the_cap_is_refused_unread() {
     let reg = TestRegistry::start();
-    let big = format!("{{\"architecture\":\"amd64\",\"os\":\"linux\",\"pad\":\"{}\"}}", "x".repeat(5 * 1024 * 1024));
+    let big = format!(
+        "{{\"architecture\":\"amd64\",\"os\":\"linux\",\"pad\":\"{}\"}}",
+        "x".repeat(5 * 1024 * 1024)
+    );
     let config_digest = reg.put_blob("app", big.as_bytes());
     let manifest = json!({
         "schemaVersion": 2, "mediaType": OCI_MANIFEST,
         "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": big.len()}, "layers": []
     });
-    reg.put_manifest("app", "big", OCI_MANIFEST, &serde_json::to_vec(&manifest).expect("json"));
+    reg.put_manifest(
+        "app",
+        "big",
+        OCI_MANIFEST,
+        &serde_json::to_vec(&manifest).expect("json"),
+    );
     let (_, findings) = run(&reg, "app:big").await;
     assert_eq!(codes(&findings), vec!["content-too-large"]);
 }
@@ -225,17 +356,30 @@ async fn lambda_rejects_a_buildkit_index_and_accepts_a_single_amd64_manifest() {
     let lambda = Target::parse("lambda").expect("target");
     let found = lambda.check(&insp.root);
     assert_eq!(codes(&found), vec!["target-incompatible"]);
-    assert!(found[0].message.contains("attestation"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("attestation"),
+        "{}",
+        found[0].message
+    );
     let fix = found[0].fix.as_deref().unwrap_or("");
-    assert!(fix.contains("--provenance=false") && fix.contains("BUILDX_NO_DEFAULT_ATTESTATIONS=1"), "{fix}");
-    assert!(fix.contains(AMD64), "names the digest Lambda can take: {fix}");
+    assert!(
+        fix.contains("--provenance=false") && fix.contains("BUILDX_NO_DEFAULT_ATTESTATIONS=1"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains(AMD64),
+        "names the digest Lambda can take: {fix}"
+    );
     let (insp, _) = run(&reg, "app:single").await;
     assert!(lambda.check(&insp.root).is_empty());
     let (insp, _) = run(&reg, "app:arm").await;
     let found = lambda.check(&insp.root);
     assert_eq!(codes(&found), vec!["target-incompatible"]);
     assert!(found[0].message.contains("exec format error"));
-    assert!(Target::parse("lambda/arm64").expect("target").check(&insp.root).is_empty());
+    assert!(Target::parse("lambda/arm64")
+        .expect("target")
+        .check(&insp.root)
+        .is_empty());
 }
 
 #[tokio::test]
@@ -244,13 +388,32 @@ async fn a_platform_target_must_be_offered() {
     reg.seed_fixture("unsigned-index", "app:v1");
     push_image(&reg, "arm", "arm64", "1000");
     let (insp, _) = run(&reg, "app:v1").await;
-    let found = Target::parse("linux/s390x").expect("target").check(&insp.root);
+    let found = Target::parse("linux/s390x")
+        .expect("target")
+        .check(&insp.root);
     assert_eq!(codes(&found), vec!["platform-missing"]);
-    assert!(found[0].message.contains("linux/amd64") && found[0].message.contains("linux/arm64"), "{}", found[0].message);
-    assert!(Target::parse("linux/arm64").expect("target").check(&insp.root).is_empty());
-    assert!(Target::parse("linux/arm64/v8").expect("target").check(&insp.root).is_empty());
+    assert!(
+        found[0].message.contains("linux/amd64") && found[0].message.contains("linux/arm64"),
+        "{}",
+        found[0].message
+    );
+    assert!(Target::parse("linux/arm64")
+        .expect("target")
+        .check(&insp.root)
+        .is_empty());
+    assert!(Target::parse("linux/arm64/v8")
+        .expect("target")
+        .check(&insp.root)
+        .is_empty());
     let (insp, _) = run(&reg, "app:arm").await;
-    assert_eq!(codes(&Target::parse("linux/amd64").expect("target").check(&insp.root)), vec!["platform-missing"]);
+    assert_eq!(
+        codes(
+            &Target::parse("linux/amd64")
+                .expect("target")
+                .check(&insp.root)
+        ),
+        vec!["platform-missing"]
+    );
 }
 
 #[tokio::test]
@@ -262,6 +425,8 @@ async fn a_descriptor_claiming_a_platform_its_config_denies_fails_the_target() {
     index["manifests"][1]["platform"] = a["platform"].clone();
     push_derived(&reg, "swapped", OCI_INDEX, &index);
     let (insp, _) = run(&reg, "app:swapped").await;
-    let found = Target::parse("linux/amd64").expect("target").check(&insp.root);
+    let found = Target::parse("linux/amd64")
+        .expect("target")
+        .check(&insp.root);
     assert_eq!(codes(&found), vec!["target-incompatible"]);
 }

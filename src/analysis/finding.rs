@@ -28,7 +28,9 @@ impl Severity {
             "info" => Ok(Severity::Info),
             "warning" | "warn" => Ok(Severity::Warning),
             "error" => Ok(Severity::Error),
-            other => Err(format!("`{other}` is not a severity (info, warning, error)")),
+            other => Err(format!(
+                "`{other}` is not a severity (info, warning, error)"
+            )),
         }
     }
 }
@@ -105,8 +107,13 @@ impl Code {
     #[must_use]
     pub fn severity(self) -> Severity {
         match self {
-            Code::AttestationManifest | Code::UnknownPlatformEntry | Code::RunsAsRoot => Severity::Info,
-            Code::PlatformDuplicate | Code::PlatformInvalid | Code::MediaTypeMixed | Code::FetchFailed => Severity::Warning,
+            Code::AttestationManifest | Code::UnknownPlatformEntry | Code::RunsAsRoot => {
+                Severity::Info
+            }
+            Code::PlatformDuplicate
+            | Code::PlatformInvalid
+            | Code::MediaTypeMixed
+            | Code::FetchFailed => Severity::Warning,
             _ => Severity::Error,
         }
     }

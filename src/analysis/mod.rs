@@ -26,7 +26,7 @@ pub fn analyze(root: &Node) -> Vec<Finding> {
 
 /// Sorts findings by severity (worst first), keeping tree order within a severity.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
 }
 
 /// The worst severity among `findings`.
@@ -140,7 +140,11 @@ fn index_findings(index: &Node, out: &mut Vec<Finding>) {
         if child.kind == Kind::Missing || child.media_type.is_empty() {
             continue;
         }
-        let mixed = if docker_parent { mt::is_oci(&child.media_type) } else { mt::is_docker(&child.media_type) };
+        let mixed = if docker_parent {
+            mt::is_oci(&child.media_type)
+        } else {
+            mt::is_docker(&child.media_type)
+        };
         if mixed {
             out.push(
                 Finding::new(
@@ -166,10 +170,17 @@ fn attestation_finding(node: &Node) -> Finding {
         .children
         .iter()
         .filter_map(|c| c.annotations.get("in-toto.io/predicate-type"))
-        .map(|p| crate::model::intoto::predicate_label(p).map_or_else(|| sanitize(p).into_owned(), str::to_string))
+        .map(|p| {
+            crate::model::intoto::predicate_label(p)
+                .map_or_else(|| sanitize(p).into_owned(), str::to_string)
+        })
         .collect();
     kinds.dedup();
-    let what = if kinds.is_empty() { "attestation".to_string() } else { kinds.join(", ") };
+    let what = if kinds.is_empty() {
+        "attestation".to_string()
+    } else {
+        kinds.join(", ")
+    };
     Finding::new(
         Code::AttestationManifest,
         &node.digest,
@@ -185,11 +196,22 @@ fn manifest_findings(node: &Node, parent: Option<&Node>, out: &mut Vec<Finding>)
             let kind = node
                 .annotations
                 .get(crate::inspect::REFERENCE_TYPE)
-                .map_or_else(|| node.artifact_type.clone().unwrap_or_else(|| "no reference type".into()), |t| t.clone());
+                .map_or_else(
+                    || {
+                        node.artifact_type
+                            .clone()
+                            .unwrap_or_else(|| "no reference type".into())
+                    },
+                    |t| t.clone(),
+                );
             out.push(Finding::new(
                 Code::UnknownPlatformEntry,
                 &node.digest,
-                format!("unknown/unknown entry {} ({}) is not a runnable image", node.digest, sanitize(&kind)),
+                format!(
+                    "unknown/unknown entry {} ({}) is not a runnable image",
+                    node.digest,
+                    sanitize(&kind)
+                ),
             ));
             return;
         }
@@ -240,7 +262,11 @@ fn manifest_findings(node: &Node, parent: Option<&Node>, out: &mut Vec<Finding>)
                     format!(
                         "{} runs as root ({})",
                         short(&node.digest),
-                        if cfg.user.is_empty() { "no USER in the config".to_string() } else { format!("config user `{}`", sanitize(&cfg.user)) }
+                        if cfg.user.is_empty() {
+                            "no USER in the config".to_string()
+                        } else {
+                            format!("config user `{}`", sanitize(&cfg.user))
+                        }
                     ),
                 )
                 .with_fix("Add `USER <non-root>` to the Dockerfile"),
@@ -283,19 +309,49 @@ pub fn platform_label(p: &Platform) -> String {
 }
 
 fn short(digest: &str) -> String {
-    crate::digest::Digest::parse(digest).map_or_else(|_| sanitize(digest).into_owned(), |d| d.short())
+    crate::digest::Digest::parse(digest)
+        .map_or_else(|_| sanitize(digest).into_owned(), |d| d.short())
 }
 
 fn known_os(os: &str) -> bool {
     matches!(
         os,
-        "linux" | "windows" | "darwin" | "freebsd" | "netbsd" | "openbsd" | "dragonfly" | "solaris" | "illumos" | "aix" | "plan9" | "android" | "ios" | "js" | "wasip1" | "wasi" | "zos"
+        "linux"
+            | "windows"
+            | "darwin"
+            | "freebsd"
+            | "netbsd"
+            | "openbsd"
+            | "dragonfly"
+            | "solaris"
+            | "illumos"
+            | "aix"
+            | "plan9"
+            | "android"
+            | "ios"
+            | "js"
+            | "wasip1"
+            | "wasi"
+            | "zos"
     )
 }
 
 fn known_arch(arch: &str) -> bool {
     matches!(
         arch,
-        "amd64" | "arm64" | "arm" | "386" | "ppc64le" | "ppc64" | "s390x" | "riscv64" | "mips64le" | "mips64" | "mipsle" | "mips" | "loong64" | "wasm"
+        "amd64"
+            | "arm64"
+            | "arm"
+            | "386"
+            | "ppc64le"
+            | "ppc64"
+            | "s390x"
+            | "riscv64"
+            | "mips64le"
+            | "mips64"
+            | "mipsle"
+            | "mips"
+            | "loong64"
+            | "wasm"
     )
 }

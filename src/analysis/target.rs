@@ -19,9 +19,15 @@ pub enum Target {
 impl Target {
     pub fn parse(s: &str) -> Result<Self, String> {
         match s {
-            "lambda" | "lambda/amd64" | "lambda/x86_64" => Ok(Target::Lambda { arch: "amd64".into() }),
-            "lambda/arm64" => Ok(Target::Lambda { arch: "arm64".into() }),
-            other if other.starts_with("lambda") => Err(format!("`{other}` is not a Lambda target (lambda, lambda/amd64, lambda/arm64)")),
+            "lambda" | "lambda/amd64" | "lambda/x86_64" => Ok(Target::Lambda {
+                arch: "amd64".into(),
+            }),
+            "lambda/arm64" => Ok(Target::Lambda {
+                arch: "arm64".into(),
+            }),
+            other if other.starts_with("lambda") => Err(format!(
+                "`{other}` is not a Lambda target (lambda, lambda/amd64, lambda/arm64)"
+            )),
             other => Platform::parse(other)
                 .map(Target::Platform)
                 .map_err(|e| format!("{e}; or use `lambda` / `lambda/arm64`")),
@@ -49,15 +55,26 @@ impl fmt::Display for Target {
 
 fn lambda(root: &Node, arch: &str) -> Vec<Finding> {
     let mut out = Vec::new();
-    let incompatible = |msg: String, fix: &str| Finding::new(Code::TargetIncompatible, &root.digest, msg).with_fix(fix);
+    let incompatible = |msg: String, fix: &str| {
+        Finding::new(Code::TargetIncompatible, &root.digest, msg).with_fix(fix)
+    };
     if root.kind == Kind::Index {
-        let attestations = root.children.iter().filter(|c| c.kind == Kind::Attestation).count();
+        let attestations = root
+            .children
+            .iter()
+            .filter(|c| c.kind == Kind::Attestation)
+            .count();
         let wanted = Platform::new("linux", arch, None);
         let candidate = root
             .children
             .iter()
             .find(|c| c.is_runnable() && c.platform.as_ref().is_some_and(|p| p.satisfies(&wanted)));
-        let deploy_digest = candidate.map_or_else(String::new, |c| format!(" Or deploy the linux/{arch} manifest by digest: {}.", c.digest));
+        let deploy_digest = candidate.map_or_else(String::new, |c| {
+            format!(
+                " Or deploy the linux/{arch} manifest by digest: {}.",
+                c.digest
+            )
+        });
         let entries = root.children.len();
         let message = if attestations > 0 {
             format!(
@@ -85,7 +102,10 @@ fn lambda(root: &Node, arch: &str) -> Vec<Finding> {
     }
     if !(root.media_type == mt::DOCKER_MANIFEST || root.media_type == mt::OCI_MANIFEST) {
         out.push(incompatible(
-            format!("AWS Lambda accepts Docker v2 schema 2 or OCI image manifests, not {}", mt::describe(&root.media_type)),
+            format!(
+                "AWS Lambda accepts Docker v2 schema 2 or OCI image manifests, not {}",
+                mt::describe(&root.media_type)
+            ),
             "Push a regular container image built with `docker buildx build --provenance=false`",
         ));
     }
@@ -93,7 +113,10 @@ fn lambda(root: &Node, arch: &str) -> Vec<Finding> {
         let actual = config_platform(cfg);
         if actual.os != "linux" {
             out.push(incompatible(
-                format!("AWS Lambda runs Linux images; this image is {}", platform_label(&actual)),
+                format!(
+                    "AWS Lambda runs Linux images; this image is {}",
+                    platform_label(&actual)
+                ),
                 "Build a Linux image",
             ));
         } else if actual.architecture != arch {
@@ -113,9 +136,14 @@ fn lambda(root: &Node, arch: &str) -> Vec<Finding> {
                 Finding::new(
                     Code::TargetIncompatible,
                     &layer.digest,
-                    format!("layer {} is zstd-compressed; Lambda supports gzip layers only", layer.digest),
+                    format!(
+                        "layer {} is zstd-compressed; Lambda supports gzip layers only",
+                        layer.digest
+                    ),
                 )
-                .with_fix("Build with `--output type=image,compression=gzip,force-compression=true`"),
+                .with_fix(
+                    "Build with `--output type=image,compression=gzip,force-compression=true`",
+                ),
             );
         }
     }
@@ -131,7 +159,11 @@ fn platform(root: &Node, wanted: &Platform) -> Vec<Finding> {
             .filter(|c| c.platform.as_ref().is_some_and(|p| p.satisfies(wanted)))
             .collect();
         if matching.is_empty() {
-            let offered: Vec<String> = runnable.iter().filter_map(|c| c.platform.as_ref()).map(platform_label).collect();
+            let offered: Vec<String> = runnable
+                .iter()
+                .filter_map(|c| c.platform.as_ref())
+                .map(platform_label)
+                .collect();
             out.push(
                 Finding::new(
                     Code::PlatformMissing,
@@ -174,7 +206,11 @@ fn platform(root: &Node, wanted: &Platform) -> Vec<Finding> {
             );
         }
     } else if root.kind != Kind::Manifest {
-        out.push(Finding::new(Code::PlatformMissing, &root.digest, format!("this {} is not a runnable image", root.kind.as_str())));
+        out.push(Finding::new(
+            Code::PlatformMissing,
+            &root.digest,
+            format!("this {} is not a runnable image", root.kind.as_str()),
+        ));
     }
     out
 }

@@ -39,9 +39,9 @@ pub struct ConfigSummary {
     pub os_features: Vec<String>,
     /// `config.User` exactly as written (`""` when unset, which means root).
     pub user: String,
-    /// Empty when unset, `null` or `[]`: in a finished image all three mean "none".
-    pub entrypoint: Vec<String>,
-    pub cmd: Vec<String>,
+    /// `None` when unset/`null`; `Some(vec![])` when explicitly empty (which resets the base's).
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
     pub working_dir: Option<String>,
     pub env_count: usize,
     /// Variable names only: values routinely hold tokens and this summary ends up on screens.
@@ -106,14 +106,23 @@ pub fn summarize_config(bytes: &[u8]) -> Result<ConfigSummary, DecodeError> {
         .collect();
     let labels = field("Labels")
         .and_then(Value::as_object)
-        .map(|m| m.iter().filter_map(|(k, v)| scalar_string(v).map(|v| (k.clone(), v))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| scalar_string(v).map(|v| (k.clone(), v)))
+                .collect()
+        })
         .unwrap_or_default();
     let history = root.get("history").and_then(Value::as_array);
     let empty_layer_count = history.map_or(0, |h| {
-        h.iter().filter(|e| e.get("empty_layer").and_then(Value::as_bool) == Some(true)).count()
+        h.iter()
+            .filter(|e| e.get("empty_layer").and_then(Value::as_bool) == Some(true))
+            .count()
     });
-    let diff_id_count =
-        root.get("rootfs").and_then(|r| r.get("diff_ids")).and_then(Value::as_array).map_or(0, Vec::len);
+    let diff_id_count = root
+        .get("rootfs")
+        .and_then(|r| r.get("diff_ids"))
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
 
     Ok(ConfigSummary {
         os: string(&root, "os").unwrap_or_default(),
@@ -121,9 +130,12 @@ pub fn summarize_config(bytes: &[u8]) -> Result<ConfigSummary, DecodeError> {
         variant: string(&root, "variant"),
         os_version: string(&root, "os.version"),
         os_features: strings(root.get("os.features")),
-        user: field("User").and_then(Value::as_str).unwrap_or_default().to_owned(),
-        entrypoint: strings(field("Entrypoint")),
-        cmd: strings(field("Cmd")),
+        user: field("User")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        entrypoint: command(field("Entrypoint")),
+        cmd: command(field("Cmd")),
         working_dir: config.and_then(|c| string(c, "WorkingDir")),
         env_count: env_names.len(),
         env_names,
@@ -146,7 +158,9 @@ pub(super) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, DecodeErr
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(other) => Err(DecodeError::NotAnObject { found: json_kind(&other) }),
+        Ok(other) => Err(DecodeError::NotAnObject {
+            found: json_kind(&other),
+        }),
         Err(e) => Err(DecodeError::Json(e.to_string())),
     }
 }
@@ -164,22 +178,40 @@ fn json_kind(v: &Value) -> &'static str {
 
 /// A non-empty string field; wrong types count as missing.
 pub(super) fn string(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
+    v.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// A list of strings, skipping non-string items; a lone string counts as a one-item list
 /// (Docker accepts `"Cmd": "echo hi"` and so do we).
 pub(super) fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
 }
 
+/// `Entrypoint`/`Cmd`: `null` or missing is "unset", which differs from an explicit `[]`.
+fn command(v: Option<&Value>) -> Option<Vec<String>> {
+    match v {
+        None | Some(Value::Null) => None,
+        Some(v @ (Value::Array(_) | Value::String(_))) => Some(strings(Some(v))),
+        Some(_) => None,
+    }
+}
+
 /// Keys of an object-as-set (`ExposedPorts`, `Volumes`), in document order.
 pub(super) fn keys(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+    v.and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Strings, numbers and booleans as text; containers and `null` are not values we can show.
@@ -203,11 +235,33 @@ mod tests {
 
     #[test]
     fn root_detection() {
-        for user in ["", "root", "0", "0:0", "root:root", "0:1000", "root:staff", ":1000", " 0 ", "000"] {
+        for user in [
+            "",
+            "root",
+            "0",
+            "0:0",
+            "root:root",
+            "0:1000",
+            "root:staff",
+            ":1000",
+            " 0 ",
+            "000",
+        ] {
             assert!(with_user(user).runs_as_root(), "{user:?} should be root");
         }
-        for user in ["1000", "1000:0", "nobody", "app:root", "ROOT", "65534:65534", "-0x"] {
-            assert!(!with_user(user).runs_as_root(), "{user:?} should not be root");
+        for user in [
+            "1000",
+            "1000:0",
+            "nobody",
+            "app:root",
+            "ROOT",
+            "65534:65534",
+            "-0x",
+        ] {
+            assert!(
+                !with_user(user).runs_as_root(),
+                "{user:?} should not be root"
+            );
         }
     }
 
@@ -218,8 +272,8 @@ mod tests {
             "history":"nope","rootfs":{"diff_ids":null}}"#;
         let s = summarize_config(json).expect("tolerated");
         assert_eq!(s.platform_string(), "?/?");
-        assert!(s.entrypoint.is_empty());
-        assert_eq!(s.cmd, ["echo hi"]);
+        assert_eq!(s.entrypoint, None);
+        assert_eq!(s.cmd, Some(vec!["echo hi".to_owned()]));
         assert_eq!(s.env_names, ["A", "B"]);
         assert_eq!(s.labels.get("n").map(String::as_str), Some("3"));
         assert!(!s.labels.contains_key("o"));
@@ -230,9 +284,13 @@ mod tests {
 
     #[test]
     fn commands_and_missing_runtime_config() {
-        let s = summarize_config(br#"{"config":{"Entrypoint":["/app","--serve"],"Cmd":null}}"#).expect("ok");
-        assert_eq!(s.entrypoint, ["/app", "--serve"]);
-        assert!(s.cmd.is_empty());
+        let s = summarize_config(br#"{"config":{"Entrypoint":["/app","--serve"],"Cmd":[]}}"#)
+            .expect("ok");
+        assert_eq!(
+            s.entrypoint,
+            Some(vec!["/app".to_owned(), "--serve".to_owned()])
+        );
+        assert_eq!(s.cmd, Some(vec![]), "an explicit [] differs from unset");
         assert!(s.has_runtime_config);
         let s = summarize_config(br#"{"config":null}"#).expect("ok");
         assert!(!s.has_runtime_config);
@@ -246,16 +304,26 @@ mod tests {
         .expect("ok");
         assert_eq!(s.platform_string(), "windows/amd64");
         assert_eq!(s.platform().os_version.as_deref(), Some("10.0.17763.1"));
-        let s = summarize_config(br#"{"os":"linux","architecture":"arm","variant":"v7"}"#).expect("ok");
+        let s =
+            summarize_config(br#"{"os":"linux","architecture":"arm","variant":"v7"}"#).expect("ok");
         assert_eq!(s.platform_string(), "linux/arm/v7");
     }
 
     #[test]
     fn rejects_non_objects() {
-        assert!(matches!(summarize_config(b"not json"), Err(DecodeError::Json(_))));
+        assert!(matches!(
+            summarize_config(b"not json"),
+            Err(DecodeError::Json(_))
+        ));
         assert!(matches!(summarize_config(b""), Err(DecodeError::Json(_))));
-        assert_eq!(summarize_config(b"[]"), Err(DecodeError::NotAnObject { found: "an array" }));
-        assert_eq!(summarize_config(b"null"), Err(DecodeError::NotAnObject { found: "null" }));
+        assert_eq!(
+            summarize_config(b"[]"),
+            Err(DecodeError::NotAnObject { found: "an array" })
+        );
+        assert_eq!(
+            summarize_config(b"null"),
+            Err(DecodeError::NotAnObject { found: "null" })
+        );
         assert!(summarize_config(b"\xEF\xBB\xBF{}").is_ok());
         assert!(summarize_config(&[0xff, 0xfe, 0x00]).is_err());
     }

@@ -88,7 +88,11 @@ pub struct Signing {
 // would only make matching clumsier.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum PredicateKind {
     SlsaProvenance02 {
         builder_id: String,
@@ -153,7 +157,10 @@ impl StatementSummary {
         let mut line = self.kind.one_line();
         match &self.signed {
             Some(s) if s.signature_count == 0 => line.push_str(", in an unsigned DSSE envelope"),
-            Some(s) => line.push_str(&format!(", DSSE-signed ({})", plural(s.signature_count, "signature"))),
+            Some(s) => line.push_str(&format!(
+                ", DSSE-signed ({})",
+                plural(s.signature_count, "signature")
+            )),
             None => {}
         }
         line
@@ -165,34 +172,67 @@ impl PredicateKind {
     #[must_use]
     pub fn one_line(&self) -> String {
         match self {
-            Self::SlsaProvenance02 { builder_id, build_type, config_source, materials, vcs, .. } => {
-                provenance_line(SLSA_PROVENANCE_V02, builder_id, build_type, config_source, vcs, materials, "material")
-            }
-            Self::SlsaProvenance1 { builder_id, build_type, config_source, resolved_dependencies, vcs, .. } => {
-                provenance_line(
-                    SLSA_PROVENANCE_V1,
-                    builder_id,
-                    build_type,
-                    config_source,
-                    vcs,
-                    resolved_dependencies,
-                    "dependency",
-                )
-            }
-            Self::Spdx { package_count, file_count, .. } => {
+            Self::SlsaProvenance02 {
+                builder_id,
+                build_type,
+                config_source,
+                materials,
+                vcs,
+                ..
+            } => provenance_line(
+                SLSA_PROVENANCE_V02,
+                builder_id,
+                build_type,
+                config_source,
+                vcs,
+                materials,
+                "material",
+            ),
+            Self::SlsaProvenance1 {
+                builder_id,
+                build_type,
+                config_source,
+                resolved_dependencies,
+                vcs,
+                ..
+            } => provenance_line(
+                SLSA_PROVENANCE_V1,
+                builder_id,
+                build_type,
+                config_source,
+                vcs,
+                resolved_dependencies,
+                "dependency",
+            ),
+            Self::Spdx {
+                package_count,
+                file_count,
+                ..
+            } => {
                 let mut line = format!("SPDX SBOM, {}", plural(*package_count, "package"));
                 if *file_count > 0 {
                     line.push_str(&format!(", {}", plural(*file_count, "file")));
                 }
                 line
             }
-            Self::CycloneDx { spec_version, component_count } => {
-                let version = spec_version.as_deref().map(|v| format!(" {}", sanitize(v))).unwrap_or_default();
-                format!("CycloneDX{version} SBOM, {}", plural(*component_count, "component"))
+            Self::CycloneDx {
+                spec_version,
+                component_count,
+            } => {
+                let version = spec_version
+                    .as_deref()
+                    .map(|v| format!(" {}", sanitize(v)))
+                    .unwrap_or_default();
+                format!(
+                    "CycloneDX{version} SBOM, {}",
+                    plural(*component_count, "component")
+                )
             }
-            Self::Other { predicate_type } => match known_predicate_label(predicate_type) {
+            Self::Other { predicate_type } => match predicate_label(predicate_type) {
                 Some(label) => label.to_owned(),
-                None if predicate_type.is_empty() => "attestation without a predicate type".to_owned(),
+                None if predicate_type.is_empty() => {
+                    "attestation without a predicate type".to_owned()
+                }
                 None => format!("attestation {}", sanitize(predicate_type)),
             },
         }
@@ -208,7 +248,9 @@ fn provenance_line(
     inputs: &[Dependency],
     input_noun: &str,
 ) -> String {
-    let mut parts = vec![known_predicate_label(predicate_type).unwrap_or("SLSA provenance").to_owned()];
+    let mut parts = vec![predicate_label(predicate_type)
+        .unwrap_or("SLSA provenance")
+        .to_owned()];
     // BuildKit leaves `builder.id` empty unless told one, so the build type is the usual hint.
     if !builder_id.is_empty() {
         parts.push(format!("built by {}", sanitize(builder_id)));
@@ -220,8 +262,15 @@ fn provenance_line(
     // The config source is verified by BuildKit; the VCS hint is only what the client claimed.
     if let Some(uri) = &source.uri {
         parts.push(format!("source {}", sanitize(uri)));
-    } else if let Some(Vcs { source: Some(src), revision }) = vcs {
-        let rev = revision.as_deref().map(|r| format!("@{}", sanitize(r.get(..12).unwrap_or(r)))).unwrap_or_default();
+    } else if let Some(Vcs {
+        source: Some(src),
+        revision,
+    }) = vcs
+    {
+        let rev = revision
+            .as_deref()
+            .map(|r| format!("@{}", sanitize(r.get(..12).unwrap_or(r))))
+            .unwrap_or_default();
         parts.push(format!("source {}{rev} (unverified)", sanitize(src)));
     }
     parts.push(plural(inputs.len(), input_noun));
@@ -236,15 +285,9 @@ fn plural(n: usize, noun: &str) -> String {
     }
 }
 
-/// A short label for a predicate type: the well-known label, else the type itself (unsanitised).
-#[must_use]
-pub fn predicate_label(predicate_type: &str) -> String {
-    known_predicate_label(predicate_type).map_or_else(|| predicate_type.to_owned(), str::to_owned)
-}
-
 /// The short label of a well-known predicate type, `None` for ones we do not know.
 #[must_use]
-pub fn known_predicate_label(predicate_type: &str) -> Option<&'static str> {
+pub fn predicate_label(predicate_type: &str) -> Option<&'static str> {
     let t = predicate_type.trim().trim_end_matches('/');
     let label = match t {
         "https://slsa.dev/provenance/v0.1" => "SLSA provenance v0.1",
@@ -260,7 +303,9 @@ pub fn known_predicate_label(predicate_type: &str) -> Option<&'static str> {
         t if versioned(t, "https://in-toto.io/attestation/link") => "in-toto link",
         t if versioned(t, "https://in-toto.io/attestation/release") => "release",
         t if versioned(t, "https://in-toto.io/attestation/runtime-trace") => "runtime trace",
-        t if versioned(t, "https://in-toto.io/attestation/scai/attribute-report") => "SCAI attribute report",
+        t if versioned(t, "https://in-toto.io/attestation/scai/attribute-report") => {
+            "SCAI attribute report"
+        }
         "https://cosign.sigstore.dev/attestation/v1" => "cosign custom predicate",
         _ => return None,
     };
@@ -269,12 +314,14 @@ pub fn known_predicate_label(predicate_type: &str) -> Option<&'static str> {
 
 /// `base` itself or `base/v…` (`https://spdx.dev/Document/v2.3`), but not `baseSomething`.
 fn versioned(t: &str, base: &str) -> bool {
-    t.strip_prefix(base).is_some_and(|rest| rest.is_empty() || rest.starts_with("/v"))
+    t.strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("/v"))
 }
 
 /// SLSA v1.x keeps the `v1` predicate type, but `v1.0`/`v1.1` show up in the wild too.
 fn is_slsa_v1(t: &str) -> bool {
-    t.strip_prefix(SLSA_PROVENANCE_V1).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    t.strip_prefix(SLSA_PROVENANCE_V1)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// Decodes an in-toto statement, plain or wrapped in a DSSE envelope.
@@ -283,7 +330,7 @@ fn is_slsa_v1(t: &str) -> bool {
 /// When the bytes (or an envelope's payload) are not a JSON object, the payload is not base64,
 /// or the object looks like neither a statement nor an envelope. Missing or oddly typed fields
 /// inside a statement are not errors.
-pub fn decode_statement(bytes: &[u8]) -> Result<StatementSummary, DecodeError> {
+pub fn summarize_statement(bytes: &[u8]) -> Result<StatementSummary, DecodeError> {
     let root = parse_object(bytes)?;
     let Some(payload) = root.get("payload").and_then(Value::as_str) else {
         return statement(root);
@@ -291,11 +338,22 @@ pub fn decode_statement(bytes: &[u8]) -> Result<StatementSummary, DecodeError> {
     let payload = decode_base64(payload).ok_or(DecodeError::PayloadBase64)?;
     let inner = parse_object(&payload).map_err(|e| DecodeError::Payload(payload_problem(e)))?;
     let mut summary = statement(inner)?;
-    let signatures = root.get("signatures").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let signatures = root
+        .get("signatures")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     summary.signed = Some(Signing {
-        payload_type: root.get("payloadType").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        payload_type: root
+            .get("payloadType")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
         signature_count: signatures.len(),
-        key_ids: signatures.iter().filter_map(|s| string(s, "keyid")).collect(),
+        key_ids: signatures
+            .iter()
+            .filter_map(|s| string(s, "keyid"))
+            .collect(),
     });
     Ok(summary)
 }
@@ -303,7 +361,9 @@ pub fn decode_statement(bytes: &[u8]) -> Result<StatementSummary, DecodeError> {
 /// DSSE says standard base64, but URL-safe and unpadded variants are cheap to accept.
 fn decode_base64(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD].iter().find_map(|engine| engine.decode(s).ok())
+    [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(s).ok())
 }
 
 fn payload_problem(e: DecodeError) -> String {
@@ -316,14 +376,24 @@ fn payload_problem(e: DecodeError) -> String {
 
 fn statement(root: Map<String, Value>) -> Result<StatementSummary, DecodeError> {
     // Without any statement field this is some other JSON object mislabelled as in-toto.
-    if !["_type", "predicateType", "subject", "predicate"].iter().any(|k| root.contains_key(*k)) {
+    if !["_type", "predicateType", "subject", "predicate"]
+        .iter()
+        .any(|k| root.contains_key(*k))
+    {
         return Err(DecodeError::NotAStatement);
     }
     let root = Value::Object(root);
-    let predicate_type = root.get("predicateType").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let predicate_type = root
+        .get("predicateType")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let subjects = array(root.get("subject"))
         .iter()
-        .map(|s| Subject { name: str_or_empty(s, "name"), digest: digest(s.get("digest")).unwrap_or_default() })
+        .map(|s| Subject {
+            name: str_or_empty(s, "name"),
+            digest: digest(s.get("digest")).unwrap_or_default(),
+        })
         .collect();
     let predicate = root.get("predicate").unwrap_or(&Value::Null);
     let t = predicate_type.trim().trim_end_matches('/');
@@ -339,7 +409,9 @@ fn statement(root: Map<String, Value>) -> Result<StatementSummary, DecodeError> 
             component_count: count_components(predicate),
         }
     } else {
-        PredicateKind::Other { predicate_type: predicate_type.clone() }
+        PredicateKind::Other {
+            predicate_type: predicate_type.clone(),
+        }
     };
     Ok(StatementSummary {
         statement_type: str_or_empty(&root, "_type"),
@@ -357,7 +429,10 @@ fn slsa_v02(p: &Value) -> PredicateKind {
     let parameters = invocation.get("parameters").unwrap_or(null);
     let metadata = p.get("metadata").unwrap_or(null);
     PredicateKind::SlsaProvenance02 {
-        builder_id: p.get("builder").map(|b| str_or_empty(b, "id")).unwrap_or_default(),
+        builder_id: p
+            .get("builder")
+            .map(|b| str_or_empty(b, "id"))
+            .unwrap_or_default(),
         build_type: str_or_empty(p, "buildType"),
         config_source: ConfigSource {
             uri: string(source, "uri"),
@@ -367,7 +442,9 @@ fn slsa_v02(p: &Value) -> PredicateKind {
         frontend: string(parameters, "frontend"),
         build_args: scalar_map(parameters.get("args")),
         materials: dependencies(p.get("materials")),
-        builder_platform: invocation.get("environment").and_then(|e| string(e, "platform")),
+        builder_platform: invocation
+            .get("environment")
+            .and_then(|e| string(e, "platform")),
         invocation_id: string(metadata, "buildInvocationID"),
         started_on: string(metadata, "buildStartedOn"),
         finished_on: string(metadata, "buildFinishedOn"),
@@ -385,7 +462,10 @@ fn slsa_v1(p: &Value) -> PredicateKind {
     let run = p.get("runDetails").unwrap_or(null);
     let metadata = run.get("metadata").unwrap_or(null);
     PredicateKind::SlsaProvenance1 {
-        builder_id: run.get("builder").map(|b| str_or_empty(b, "id")).unwrap_or_default(),
+        builder_id: run
+            .get("builder")
+            .map(|b| str_or_empty(b, "id"))
+            .unwrap_or_default(),
         build_type: str_or_empty(definition, "buildType"),
         config_source: ConfigSource {
             uri: string(source, "uri"),
@@ -396,12 +476,17 @@ fn slsa_v1(p: &Value) -> PredicateKind {
         build_args: scalar_map(request.get("args")),
         external_parameters: keys(Some(external)),
         resolved_dependencies: dependencies(definition.get("resolvedDependencies")),
-        builder_platform: definition.get("internalParameters").and_then(|i| string(i, "builderPlatform")),
+        builder_platform: definition
+            .get("internalParameters")
+            .and_then(|i| string(i, "builderPlatform")),
         // The spec spells it `invocationId`; BuildKit writes `invocationID`.
-        invocation_id: string(metadata, "invocationId").or_else(|| string(metadata, "invocationID")),
+        invocation_id: string(metadata, "invocationId")
+            .or_else(|| string(metadata, "invocationID")),
         started_on: string(metadata, "startedOn"),
         finished_on: string(metadata, "finishedOn"),
-        reproducible: metadata.get("buildkit_reproducible").and_then(Value::as_bool),
+        reproducible: metadata
+            .get("buildkit_reproducible")
+            .and_then(Value::as_bool),
         vcs: vcs(metadata.get("buildkit_metadata")),
     }
 }
@@ -443,7 +528,9 @@ fn dependencies(v: Option<&Value>) -> Vec<Dependency> {
         .iter()
         .filter(|d| d.is_object())
         .map(|d| Dependency {
-            uri: string(d, "uri").or_else(|| string(d, "name")).unwrap_or_default(),
+            uri: string(d, "uri")
+                .or_else(|| string(d, "name"))
+                .unwrap_or_default(),
             digest: digest(d.get("digest")).unwrap_or_default(),
         })
         .collect()
@@ -452,23 +539,38 @@ fn dependencies(v: Option<&Value>) -> Vec<Dependency> {
 /// A `DigestSet` as `algorithm:hex`, preferring sha256, then the first string entry.
 fn digest(v: Option<&Value>) -> Option<String> {
     let set = v?.as_object()?;
-    let sha256 = set.get("sha256").and_then(Value::as_str).map(|h| ("sha256", h));
-    let (alg, hex) = sha256.or_else(|| set.iter().find_map(|(k, v)| v.as_str().map(|h| (k.as_str(), h))))?;
+    let sha256 = set
+        .get("sha256")
+        .and_then(Value::as_str)
+        .map(|h| ("sha256", h));
+    let (alg, hex) = sha256.or_else(|| {
+        set.iter()
+            .find_map(|(k, v)| v.as_str().map(|h| (k.as_str(), h)))
+    })?;
     Some(format!("{alg}:{hex}"))
 }
 
 fn scalar_map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
-        .map(|m| m.iter().filter_map(|(k, v)| scalar_string(v).map(|v| (k.clone(), v))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| scalar_string(v).map(|v| (k.clone(), v)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn array(v: Option<&Value>) -> &[Value] {
-    v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default()
+    v.and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }
 
 fn str_or_empty(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -477,23 +579,34 @@ mod tests {
     use serde_json::json;
 
     fn decode(v: &Value) -> Result<StatementSummary, DecodeError> {
-        decode_statement(v.to_string().as_bytes())
+        summarize_statement(v.to_string().as_bytes())
     }
 
     #[test]
     fn labels_for_known_predicate_types() {
-        let known = known_predicate_label;
-        assert_eq!(known("https://slsa.dev/provenance/v0.2"), Some("SLSA provenance v0.2"));
-        assert_eq!(known("https://slsa.dev/provenance/v1"), Some("SLSA provenance v1"));
+        let known = predicate_label;
+        assert_eq!(
+            known("https://slsa.dev/provenance/v0.2"),
+            Some("SLSA provenance v0.2")
+        );
+        assert_eq!(
+            known("https://slsa.dev/provenance/v1"),
+            Some("SLSA provenance v1")
+        );
         assert_eq!(known("https://spdx.dev/Document"), Some("SPDX SBOM"));
         assert_eq!(known("https://spdx.dev/Document/v2.3"), Some("SPDX SBOM"));
-        assert_eq!(known("https://cyclonedx.org/bom/v1.5"), Some("CycloneDX SBOM"));
-        assert_eq!(known("https://in-toto.io/attestation/vulns/v0.1"), Some("vulnerability scan"));
+        assert_eq!(
+            known("https://cyclonedx.org/bom/v1.5"),
+            Some("CycloneDX SBOM")
+        );
+        assert_eq!(
+            known("https://in-toto.io/attestation/vulns/v0.1"),
+            Some("vulnerability scan")
+        );
         assert_eq!(known("https://openvex.dev/ns/v0.2.0"), Some("OpenVEX"));
         assert_eq!(known("https://spdx.dev/Documentary"), None);
         assert_eq!(known("https://slsa.dev/provenance/v10"), None);
-        assert_eq!(predicate_label("https://slsa.dev/provenance/v0.2"), "SLSA provenance v0.2");
-        assert_eq!(predicate_label("https://example.com/custom"), "https://example.com/custom");
+        assert_eq!(known("https://example.com/custom"), None);
     }
 
     #[test]
@@ -506,31 +619,64 @@ mod tests {
         .expect("tolerated");
         assert_eq!(s.statement_type, "");
         assert!(s.subjects.is_empty());
-        let PredicateKind::SlsaProvenance02 { builder_id, materials, reproducible, vcs, .. } = &s.kind else {
+        let PredicateKind::SlsaProvenance02 {
+            builder_id,
+            materials,
+            reproducible,
+            vcs,
+            ..
+        } = &s.kind
+        else {
             panic!("expected v0.2, got {:?}", s.kind);
         };
-        assert_eq!((builder_id.as_str(), materials.len(), *reproducible, vcs), ("", 1, None, &None));
+        assert_eq!(
+            (builder_id.as_str(), materials.len(), *reproducible, vcs),
+            ("", 1, None, &None)
+        );
         assert_eq!(s.one_line(), "SLSA provenance v0.2, 1 material");
 
-        let s = decode(&json!({"predicateType": SPDX_DOCUMENT, "predicate": "nope"})).expect("tolerated");
+        let s = decode(&json!({"predicateType": SPDX_DOCUMENT, "predicate": "nope"}))
+            .expect("tolerated");
         assert_eq!(s.one_line(), "SPDX SBOM, 0 packages");
-        let s = decode(&json!({"predicateType": SLSA_PROVENANCE_V1, "predicate": null})).expect("tolerated");
+        let s = decode(&json!({"predicateType": SLSA_PROVENANCE_V1, "predicate": null}))
+            .expect("tolerated");
         assert_eq!(s.one_line(), "SLSA provenance v1, 0 dependencies");
     }
 
     #[test]
     fn rejects_what_is_not_a_statement() {
-        assert!(matches!(decode_statement(b"{"), Err(DecodeError::Json(_))));
-        assert_eq!(decode_statement(b"[1]"), Err(DecodeError::NotAnObject { found: "an array" }));
-        assert_eq!(decode_statement(b"{}"), Err(DecodeError::NotAStatement));
-        assert_eq!(decode_statement(br#"{"mediaType":"x"}"#), Err(DecodeError::NotAStatement));
-        assert_eq!(decode(&json!({"payload": "!!!"})), Err(DecodeError::PayloadBase64));
+        assert!(matches!(
+            summarize_statement(b"{"),
+            Err(DecodeError::Json(_))
+        ));
+        assert_eq!(
+            summarize_statement(b"[1]"),
+            Err(DecodeError::NotAnObject { found: "an array" })
+        );
+        assert_eq!(summarize_statement(b"{}"), Err(DecodeError::NotAStatement));
+        assert_eq!(
+            summarize_statement(br#"{"mediaType":"x"}"#),
+            Err(DecodeError::NotAStatement)
+        );
+        assert_eq!(
+            decode(&json!({"payload": "!!!"})),
+            Err(DecodeError::PayloadBase64)
+        );
         let not_json = STANDARD.encode("hello");
-        assert!(matches!(decode(&json!({"payload": not_json})), Err(DecodeError::Payload(_))));
+        assert!(matches!(
+            decode(&json!({"payload": not_json})),
+            Err(DecodeError::Payload(_))
+        ));
         let array = STANDARD.encode("[]");
-        assert_eq!(decode(&json!({"payload": array})), Err(DecodeError::Payload("it is an array".into())));
+        assert_eq!(
+            decode(&json!({"payload": array})),
+            Err(DecodeError::Payload("it is an array".into()))
+        );
         let empty = STANDARD.encode("{}");
-        assert_eq!(decode(&json!({"payload": empty})), Err(DecodeError::NotAStatement));
+        assert_eq!(
+            decode(&json!({"payload": empty})),
+            Err(DecodeError::NotAStatement)
+        );
     }
 
     #[test]
@@ -540,7 +686,10 @@ mod tests {
             "predicate": {"builder": {"id": "evil\u{1b}[2J"}, "invocation": {"configSource": {"uri": "a\nb"}}}
         }))
         .expect("ok");
-        assert_eq!(s.one_line(), "SLSA provenance v0.2, built by evil\\u{1b}[2J, source a\\nb, 0 materials");
+        assert_eq!(
+            s.one_line(),
+            "SLSA provenance v0.2, built by evil\\u{1b}[2J, source a\\nb, 0 materials"
+        );
         let s = decode(&json!({"predicateType": "x\u{7}"})).expect("ok");
         assert_eq!(s.one_line(), "attestation x\\u{7}");
     }
@@ -549,7 +698,8 @@ mod tests {
     fn unpadded_and_url_safe_payloads_decode() {
         let body = json!({"_type": "https://in-toto.io/Statement/v1", "predicateType": "https://openvex.dev/ns/v0.2.0"});
         for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
-            let s = decode(&json!({"payload": engine.encode(body.to_string()), "signatures": []})).expect("ok");
+            let s = decode(&json!({"payload": engine.encode(body.to_string()), "signatures": []}))
+                .expect("ok");
             assert_eq!(s.one_line(), "OpenVEX, in an unsigned DSSE envelope");
         }
     }

@@ -8,6 +8,7 @@ use super::descriptor::{null_default, Descriptor};
 use super::media_type as mt;
 
 /// A parsed manifest body.
+#[allow(clippy::large_enum_variant)] // short-lived, one per fetch
 #[derive(Debug, Clone, PartialEq)]
 pub enum Manifest {
     Index(Index),
@@ -174,19 +175,38 @@ mod tests {
         assert!(m.layers.is_empty());
         assert_eq!(m.media_type, mt::OCI_MANIFEST);
         let idx = br#"{"schemaVersion":2,"manifests":[]}"#;
-        let m = Manifest::parse(idx, Some("application/vnd.docker.distribution.manifest.list.v2+json")).expect("parses");
+        let m = Manifest::parse(
+            idx,
+            Some("application/vnd.docker.distribution.manifest.list.v2+json"),
+        )
+        .expect("parses");
         assert_eq!(m.media_type(), mt::DOCKER_LIST);
     }
 
     #[test]
     fn rejects_garbage_clearly() {
-        assert!(matches!(Manifest::parse(b"nope", None), Err(ManifestError::NotJson(_))));
-        assert!(matches!(Manifest::parse(b"[1]", None), Err(ManifestError::NotObject)));
-        assert!(matches!(Manifest::parse(br#"{"schemaVersion":1}"#, None), Err(ManifestError::SchemaV1)));
         assert!(matches!(
-            Manifest::parse(br#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":7}"#, None),
+            Manifest::parse(b"nope", None),
+            Err(ManifestError::NotJson(_))
+        ));
+        assert!(matches!(
+            Manifest::parse(b"[1]", None),
+            Err(ManifestError::NotObject)
+        ));
+        assert!(matches!(
+            Manifest::parse(br#"{"schemaVersion":1}"#, None),
+            Err(ManifestError::SchemaV1)
+        ));
+        assert!(matches!(
+            Manifest::parse(
+                br#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":7}"#,
+                None
+            ),
             Err(ManifestError::Shape { .. })
         ));
-        assert!(matches!(Manifest::parse(br#"{"mediaType":"text/plain"}"#, None), Err(ManifestError::Unsupported(_))));
+        assert!(matches!(
+            Manifest::parse(br#"{"mediaType":"text/plain"}"#, None),
+            Err(ManifestError::Unsupported(_))
+        ));
     }
 }

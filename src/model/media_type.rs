@@ -7,7 +7,8 @@ pub const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
 pub const OCI_ARTIFACT_MANIFEST: &str = "application/vnd.oci.artifact.manifest.v1+json";
 pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-pub const DOCKER_MANIFEST_V1_SIGNED: &str = "application/vnd.docker.distribution.manifest.v1+prettyjws";
+pub const DOCKER_MANIFEST_V1_SIGNED: &str =
+    "application/vnd.docker.distribution.manifest.v1+prettyjws";
 pub const DOCKER_MANIFEST_V1: &str = "application/vnd.docker.distribution.manifest.v1+json";
 pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 pub const IN_TOTO: &str = "application/vnd.in-toto+json";
@@ -70,7 +71,11 @@ pub fn describe_layer(mt: &str) -> Option<String> {
     let suffix = mt
         .strip_prefix("application/vnd.oci.image.layer.")
         .or_else(|| mt.strip_prefix("application/vnd.docker.image.rootfs."))?;
-    let suffix = suffix.trim_start_matches("v1.").trim_start_matches("nondistributable.v1.");
-    let suffix = suffix.replace("diff.tar", "tar").replace("foreign.", "foreign ");
+    let suffix = suffix
+        .trim_start_matches("v1.")
+        .trim_start_matches("nondistributable.v1.");
+    let suffix = suffix
+        .replace("diff.tar", "tar")
+        .replace("foreign.", "foreign ");
     Some(suffix)
 }

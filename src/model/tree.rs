@@ -139,7 +139,9 @@ impl Node {
         let mut seen = std::collections::HashSet::new();
         let mut total = 0;
         self.walk(&mut |n| {
-            if matches!(n.kind, Kind::Layer | Kind::Statement | Kind::Config) && seen.insert(n.digest.clone()) {
+            if matches!(n.kind, Kind::Layer | Kind::Statement | Kind::Config)
+                && seen.insert(n.digest.clone())
+            {
                 total += n.size.max(0);
             }
         });
@@ -165,7 +167,6 @@ impl Node {
     /// Whether this is a runnable image manifest (not an attestation, not an artifact).
     #[must_use]
     pub fn is_runnable(&self) -> bool {
-        self.kind == Kind::Manifest
-            && !self.platform.as_ref().is_some_and(Platform::is_unknown)
+        self.kind == Kind::Manifest && !self.platform.as_ref().is_some_and(Platform::is_unknown)
     }
 }

@@ -49,7 +49,10 @@ pub fn node(n: &Node) -> Value {
     if let Some(t) = &n.artifact_type {
         o.insert("artifactType".into(), json!(t));
     }
-    if matches!(n.kind, crate::model::Kind::Manifest | crate::model::Kind::Attestation) {
+    if matches!(
+        n.kind,
+        crate::model::Kind::Manifest | crate::model::Kind::Attestation
+    ) {
         o.insert("layersSize".into(), json!(n.layers_size()));
     }
     if n.kind == crate::model::Kind::Index {
@@ -64,15 +67,22 @@ pub fn node(n: &Node) -> Value {
     if let Some(p) = &n.problem {
         o.insert("problem".into(), problem(p));
     }
-    o.insert("children".into(), Value::Array(n.children.iter().map(node).collect()));
+    o.insert(
+        "children".into(),
+        Value::Array(n.children.iter().map(node).collect()),
+    );
     Value::Object(o)
 }
 
 fn problem(p: &Problem) -> Value {
     match p {
         Problem::Missing { detail } => json!({"type": "missing", "detail": detail}),
-        Problem::DigestMismatch { expected, actual } => json!({"type": "digest-mismatch", "expected": expected, "actual": actual}),
-        Problem::TooLarge { limit, size } => json!({"type": "too-large", "limit": limit, "size": size}),
+        Problem::DigestMismatch { expected, actual } => {
+            json!({"type": "digest-mismatch", "expected": expected, "actual": actual})
+        }
+        Problem::TooLarge { limit, size } => {
+            json!({"type": "too-large", "limit": limit, "size": size})
+        }
         Problem::Malformed { detail } => json!({"type": "malformed", "detail": detail}),
         Problem::Cycle => json!({"type": "cycle"}),
         Problem::FetchFailed { detail } => json!({"type": "fetch-failed", "detail": detail}),

@@ -45,7 +45,11 @@ pub fn render_findings(out: &mut String, findings: &[Finding], style: Style) {
             sanitize(&f.message)
         );
         if let Some(fix) = &f.fix {
-            let _ = writeln!(out, "  {}", style.dim(&format!("         fix: {}", sanitize(fix))));
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.dim(&format!("         fix: {}", sanitize(fix)))
+            );
         }
     }
 }
@@ -54,7 +58,11 @@ fn render_children(out: &mut String, node: &Node, prefix: &str, style: Style) {
     let count = node.children.len();
     for (i, child) in node.children.iter().enumerate() {
         let last = i + 1 == count;
-        let (branch, extend) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
+        let (branch, extend) = if last {
+            ("└─ ", "   ")
+        } else {
+            ("├─ ", "│  ")
+        };
         let _ = writeln!(out, "{prefix}{}{}", style.dim(branch), line(child, style));
         render_children(out, child, &format!("{prefix}{}", style.dim(extend)), style);
     }
@@ -62,22 +70,47 @@ fn render_children(out: &mut String, node: &Node, prefix: &str, style: Style) {
 
 fn line(n: &Node, style: Style) -> String {
     let mut s = match n.kind {
-        Kind::Index => format!("{}  {}  {}", platform_col(n, style), short(&n.digest), node_summary(n)),
-        Kind::Manifest => format!("{}  {}  {}", platform_col(n, style), short(&n.digest), node_summary(n)),
+        Kind::Index => format!(
+            "{}  {}  {}",
+            platform_col(n, style),
+            short(&n.digest),
+            node_summary(n)
+        ),
+        Kind::Manifest => format!(
+            "{}  {}  {}",
+            platform_col(n, style),
+            short(&n.digest),
+            node_summary(n)
+        ),
         Kind::Attestation => {
             let about = match &n.attests {
                 Some(a) => format!(
                     "ATTESTATION for {} ({})",
-                    a.platform.as_ref().map_or_else(|| "a manifest not in this index".to_string(), platform_label),
+                    a.platform.as_ref().map_or_else(
+                        || "a manifest not in this index".to_string(),
+                        platform_label
+                    ),
                     short(&a.digest)
                 ),
                 None => "ATTESTATION".to_string(),
             };
-            let plat = n.platform.as_ref().map_or_else(|| "unknown/unknown".into(), ToString::to_string);
-            format!("{}  {}  {}", style.attestation(&format!("{plat:<15}")), style.attestation(&about), short(&n.digest))
+            let plat = n
+                .platform
+                .as_ref()
+                .map_or_else(|| "unknown/unknown".into(), ToString::to_string);
+            format!(
+                "{}  {}  {}",
+                style.attestation(&format!("{plat:<15}")),
+                style.attestation(&about),
+                short(&n.digest)
+            )
         }
         Kind::Config => {
-            let mut s = format!("{}  {}", style.dim(&format!("{:<15}", "config")), short(&n.digest));
+            let mut s = format!(
+                "{}  {}",
+                style.dim(&format!("{:<15}", "config")),
+                short(&n.digest)
+            );
             if let Some(c) = &n.config {
                 let _ = write!(s, "  {}", style.platform(&sanitize(&c.platform_string())));
                 if let Some(ep) = c.entrypoint.as_ref().filter(|v| !v.is_empty()) {
@@ -107,8 +140,17 @@ fn line(n: &Node, style: Style) -> String {
                 .cloned()
                 .or_else(|| n.statement.as_ref().map(|s| s.predicate_type.clone()))
                 .unwrap_or_default();
-            let summary = n.statement.as_ref().map(|s| s.one_line()).unwrap_or_default();
-            format!("{}  {:<36}  {}", style.attestation(&format!("{:<15}", "in-toto")), sanitize(&predicate), sanitize(&summary))
+            let summary = n
+                .statement
+                .as_ref()
+                .map(|s| s.one_line())
+                .unwrap_or_default();
+            format!(
+                "{}  {:<36}  {}",
+                style.attestation(&format!("{:<15}", "in-toto")),
+                sanitize(&predicate),
+                sanitize(&summary)
+            )
         }
         Kind::Referrer => format!(
             "{}  {}  {}",
@@ -126,8 +168,13 @@ fn line(n: &Node, style: Style) -> String {
     if let Some(p) = &n.problem {
         let note = match p {
             Problem::Missing { .. } => String::new(),
-            Problem::DigestMismatch { actual, .. } => format!("  DIGEST MISMATCH (content hashes to {})", short(actual)),
-            Problem::TooLarge { limit, .. } => format!("  TOO LARGE (over {} )", human_size(i64::try_from(*limit).unwrap_or(i64::MAX))),
+            Problem::DigestMismatch { actual, .. } => {
+                format!("  DIGEST MISMATCH (content hashes to {})", short(actual))
+            }
+            Problem::TooLarge { limit, .. } => format!(
+                "  TOO LARGE (over {} )",
+                human_size(i64::try_from(*limit).unwrap_or(i64::MAX))
+            ),
             Problem::Malformed { detail } => format!("  MALFORMED: {}", sanitize(detail)),
             Problem::Cycle => "  CYCLE: refers back to an index above".into(),
             Problem::FetchFailed { detail } => format!("  NOT FETCHED: {}", sanitize(detail)),
@@ -141,11 +188,20 @@ fn line(n: &Node, style: Style) -> String {
 
 fn platform_col(n: &Node, style: Style) -> String {
     let text = n.platform.as_ref().map_or_else(
-        || if n.kind == Kind::Index { "index".to_string() } else { "-".to_string() },
+        || {
+            if n.kind == Kind::Index {
+                "index".to_string()
+            } else {
+                "-".to_string()
+            }
+        },
         platform_label,
     );
     let padded = format!("{:<15}", sanitize(&text));
-    if n.platform.as_ref().is_some_and(crate::model::Platform::is_unknown) {
+    if n.platform
+        .as_ref()
+        .is_some_and(crate::model::Platform::is_unknown)
+    {
         style.attestation(&padded)
     } else {
         style.platform(&padded)
@@ -160,14 +216,30 @@ fn node_summary(n: &Node) -> String {
     }
     match n.kind {
         Kind::Index => {
-            let entries = n.children.iter().filter(|c| c.kind != Kind::Referrer).count();
-            format!("{kind}, {entries} {}, {} total", plural(entries, "entry", "entries"), human_size(n.total_size()))
+            let entries = n
+                .children
+                .iter()
+                .filter(|c| c.kind != Kind::Referrer)
+                .count();
+            format!(
+                "{kind}, {entries} {}, {} total",
+                plural(entries, "entry", "entries"),
+                human_size(n.total_size())
+            )
         }
         _ => {
             let layers = n.children.iter().filter(|c| c.kind == Kind::Layer).count();
-            let mut s = format!("{kind}  {layers} {}, {}", plural(layers, "layer", "layers"), human_size(n.layers_size()));
+            let mut s = format!(
+                "{kind}  {layers} {}, {}",
+                plural(layers, "layer", "layers"),
+                human_size(n.layers_size())
+            );
             if let Some(c) = n.config_summary() {
-                let user = if c.runs_as_root() { "root".to_string() } else { sanitize(&c.user).into_owned() };
+                let user = if c.runs_as_root() {
+                    "root".to_string()
+                } else {
+                    sanitize(&c.user).into_owned()
+                };
                 let _ = write!(s, "  user {user}");
             }
             s

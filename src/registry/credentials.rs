@@ -29,7 +29,10 @@ impl Credentials {
     pub fn basic_header(&self) -> String {
         use base64::Engine as _;
         let raw = format!("{}:{}", self.username, self.secret);
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
     }
 }
 

@@ -12,20 +12,38 @@ pub enum FetchError {
     #[error("{registry} denied access (403{detail}); the credentials lack pull permission on this repository")]
     Forbidden { registry: String, detail: String },
     #[error("{registry} is rate limiting requests (429){}; wait, or log in to raise the limit", retry_hint(*.retry_after))]
-    RateLimited { registry: String, retry_after: Option<u64> },
+    RateLimited {
+        registry: String,
+        retry_after: Option<u64>,
+    },
     #[error("{registry} answered {status}{detail}; the registry is failing, try again later")]
-    Server { registry: String, status: u16, detail: String },
+    Server {
+        registry: String,
+        status: u16,
+        detail: String,
+    },
     #[error("{registry} answered {status}{detail} for {what}")]
-    Unexpected { registry: String, status: u16, what: String, detail: String },
+    Unexpected {
+        registry: String,
+        status: u16,
+        what: String,
+        detail: String,
+    },
     #[error("content does not match its digest: expected {expected}, got {actual}; the content is not trusted")]
     DigestMismatch { expected: String, actual: String },
     #[error("{what} is larger than the {limit}-byte limit{}; refusing to read it", size.map(|s| format!(" ({s} bytes)")).unwrap_or_default())]
-    TooLarge { what: String, limit: u64, size: Option<u64> },
+    TooLarge {
+        what: String,
+        limit: u64,
+        size: Option<u64>,
+    },
     #[error("{what} is malformed: {detail}")]
     Malformed { what: String, detail: String },
     #[error("TLS with {host} failed: {detail}; if the registry uses a private CA, pass --ca-file, or use --plain-http for a registry without TLS")]
     Tls { host: String, detail: String },
-    #[error("cannot connect to {host}: {detail}; check the address and that the registry is running")]
+    #[error(
+        "cannot connect to {host}: {detail}; check the address and that the registry is running"
+    )]
     Connect { host: String, detail: String },
     #[error("{host} did not answer within {}s; the registry or network is slow, try again", .after.as_secs())]
     Timeout { host: String, after: Duration },
@@ -38,7 +56,9 @@ pub enum FetchError {
 }
 
 fn retry_hint(after: Option<u64>) -> String {
-    after.map(|s| format!(", retry after {s}s")).unwrap_or_default()
+    after
+        .map(|s| format!(", retry after {s}s"))
+        .unwrap_or_default()
 }
 
 impl FetchError {
@@ -69,7 +89,9 @@ pub(crate) fn registry_detail(body: &[u8]) -> String {
     let Some(first) = env.errors.first() else {
         return String::new();
     };
-    let mut text = format!("{} {}", first.code, first.message).trim().to_string();
+    let mut text = format!("{} {}", first.code, first.message)
+        .trim()
+        .to_string();
     if text.len() > 200 {
         let mut cut = 200;
         while !text.is_char_boundary(cut) {

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::header::{
+    HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use tokio::sync::{Mutex, OnceCell, Semaphore};
 use url::Url;
 
@@ -61,7 +63,10 @@ pub struct Response {
 pub enum Challenge {
     None,
     Basic,
-    Bearer { realm: String, service: Option<String> },
+    Bearer {
+        realm: String,
+        service: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -86,15 +91,21 @@ const MAX_REDIRECTS: usize = 5;
 
 impl HttpRegistry {
     /// `registry` is the name users write; `host` the API host (they differ for Docker Hub).
-    pub fn new(registry: &str, host: &str, opts: HttpOptions, stats: Arc<Stats>) -> Result<Self, FetchError> {
+    pub fn new(
+        registry: &str,
+        host: &str,
+        opts: HttpOptions,
+        stats: Arc<Stats>,
+    ) -> Result<Self, FetchError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .read_timeout(opts.timeout)
             .user_agent(concat!("regscope/", env!("CARGO_PKG_VERSION")));
         for pem in &opts.ca_pems {
-            let cert = reqwest::Certificate::from_pem(pem)
-                .map_err(|e| FetchError::Other(format!("the CA file is not a PEM certificate: {e}")))?;
+            let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
+                FetchError::Other(format!("the CA file is not a PEM certificate: {e}"))
+            })?;
             builder = builder.add_root_certificate(cert);
         }
         if opts.insecure {
@@ -142,23 +153,34 @@ impl HttpRegistry {
             .base
             .join(path)
             .map_err(|e| FetchError::Other(format!("bad request path {path}: {e}")))?;
-        let _permit = self.permits.acquire().await.map_err(|_| FetchError::Other("shutting down".into()))?;
-        let mut auth = self.authorization(&endpoint, scope, false).await?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| FetchError::Other("shutting down".into()))?;
+        let mut auth = self.authorization(endpoint, scope, false).await?;
         let mut retried = false;
         loop {
-            let resp = self.send_following_redirects(&url, accept, auth.as_deref(), kind).await?;
+            let resp = self
+                .send_following_redirects(&url, accept, auth.as_deref(), kind)
+                .await?;
             let status = resp.status().as_u16();
             if status == 401 && !retried && matches!(endpoint.challenge, Challenge::Bearer { .. }) {
                 // An expired or under-scoped token: fetch a fresh one once.
                 retried = true;
-                auth = self.authorization(&endpoint, scope, true).await?;
+                auth = self.authorization(endpoint, scope, true).await?;
                 continue;
             }
             return self.finish(resp, limit, what).await;
         }
     }
 
-    async fn finish(&self, resp: reqwest::Response, limit: u64, what: &str) -> Result<Response, FetchError> {
+    async fn finish(
+        &self,
+        resp: reqwest::Response,
+        limit: u64,
+        what: &str,
+    ) -> Result<Response, FetchError> {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         if (200..300).contains(&status) {
@@ -171,11 +193,20 @@ impl HttpRegistry {
             });
         }
         // Error bodies are small; never read more than 64 KiB of one.
-        let body = self.read_limited(resp, 64 * 1024, what).await.unwrap_or_default();
+        let body = self
+            .read_limited(resp, 64 * 1024, what)
+            .await
+            .unwrap_or_default();
         Err(self.status_error(status, &headers, &body, what))
     }
 
-    fn status_error(&self, status: u16, headers: &HeaderMap, body: &[u8], what: &str) -> FetchError {
+    fn status_error(
+        &self,
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+        what: &str,
+    ) -> FetchError {
         let registry = self.registry.clone();
         let detail = registry_detail(body);
         match status {
@@ -187,9 +218,14 @@ impl HttpRegistry {
             403 => FetchError::Forbidden { registry, detail },
             429 => FetchError::RateLimited {
                 registry,
-                retry_after: header(headers, RETRY_AFTER.as_str()).and_then(|v| v.trim().parse().ok()),
+                retry_after: header(headers, RETRY_AFTER.as_str())
+                    .and_then(|v| v.trim().parse().ok()),
             },
-            500..=599 => FetchError::Server { registry, status, detail },
+            500..=599 => FetchError::Server {
+                registry,
+                status,
+                detail,
+            },
             _ => FetchError::Unexpected {
                 registry,
                 status,
@@ -199,7 +235,12 @@ impl HttpRegistry {
         }
     }
 
-    async fn read_limited(&self, resp: reqwest::Response, limit: u64, what: &str) -> Result<Bytes, FetchError> {
+    async fn read_limited(
+        &self,
+        resp: reqwest::Response,
+        limit: u64,
+        what: &str,
+    ) -> Result<Bytes, FetchError> {
         if let Some(len) = resp.content_length() {
             if len > limit {
                 return Err(FetchError::TooLarge {
@@ -253,11 +294,14 @@ impl HttpRegistry {
             let Some(location) = header(resp.headers(), LOCATION.as_str()) else {
                 return Ok(resp);
             };
-            current = current
-                .join(&location)
-                .map_err(|e| FetchError::Other(format!("{} sent a bad redirect: {e}", self.registry)))?;
+            current = current.join(&location).map_err(|e| {
+                FetchError::Other(format!("{} sent a bad redirect: {e}", self.registry))
+            })?;
         }
-        Err(FetchError::Other(format!("{} redirected more than {MAX_REDIRECTS} times", self.registry)))
+        Err(FetchError::Other(format!(
+            "{} redirected more than {MAX_REDIRECTS} times",
+            self.registry
+        )))
     }
 
     /// Discovers scheme and auth challenge with one `/v2/` ping, once per registry.
@@ -276,9 +320,12 @@ impl HttpRegistry {
         };
         let mut last = None;
         for scheme in schemes {
-            let base = Url::parse(&format!("{scheme}://{}/", self.host))
-                .map_err(|e| FetchError::Other(format!("`{}` is not a valid registry host: {e}", self.host)))?;
-            let ping = base.join("/v2/").map_err(|e| FetchError::Other(e.to_string()))?;
+            let base = Url::parse(&format!("{scheme}://{}/", self.host)).map_err(|e| {
+                FetchError::Other(format!("`{}` is not a valid registry host: {e}", self.host))
+            })?;
+            let ping = base
+                .join("/v2/")
+                .map_err(|e| FetchError::Other(e.to_string()))?;
             self.stats.count(RequestKind::Ping);
             match self.client.get(ping).send().await {
                 Ok(resp) => {
@@ -296,10 +343,19 @@ impl HttpRegistry {
     }
 
     /// The `Authorization` header value for `scope`, fetching (or refreshing) a token if needed.
-    async fn authorization(&self, endpoint: &Endpoint, scope: &str, refresh: bool) -> Result<Option<String>, FetchError> {
+    async fn authorization(
+        &self,
+        endpoint: &Endpoint,
+        scope: &str,
+        refresh: bool,
+    ) -> Result<Option<String>, FetchError> {
         match &endpoint.challenge {
             Challenge::None => Ok(None),
-            Challenge::Basic => Ok(self.opts.credentials.as_ref().map(Credentials::basic_header)),
+            Challenge::Basic => Ok(self
+                .opts
+                .credentials
+                .as_ref()
+                .map(Credentials::basic_header)),
             Challenge::Bearer { realm, service } => {
                 let cell = {
                     let mut tokens = self.tokens.lock().await;
@@ -317,9 +373,15 @@ impl HttpRegistry {
         }
     }
 
-    async fn fetch_token(&self, realm: &str, service: Option<&str>, scope: &str) -> Result<String, FetchError> {
-        let mut url = Url::parse(realm)
-            .map_err(|e| FetchError::Other(format!("{} sent a bad token realm: {e}", self.registry)))?;
+    async fn fetch_token(
+        &self,
+        realm: &str,
+        service: Option<&str>,
+        scope: &str,
+    ) -> Result<String, FetchError> {
+        let mut url = Url::parse(realm).map_err(|e| {
+            FetchError::Other(format!("{} sent a bad token realm: {e}", self.registry))
+        })?;
         {
             let mut q = url.query_pairs_mut();
             if let Some(s) = service {
@@ -337,7 +399,9 @@ impl HttpRegistry {
         let resp = req.send().await.map_err(|e| self.transport_error(&e))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = self.read_limited(resp, 1024 * 1024, "the token response").await?;
+        let body = self
+            .read_limited(resp, 1024 * 1024, "the token response")
+            .await?;
         if !(200..300).contains(&status) {
             return Err(self.status_error(status, &headers, &body, "a token"));
         }
@@ -348,10 +412,11 @@ impl HttpRegistry {
             #[serde(default)]
             access_token: Option<String>,
         }
-        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| FetchError::Malformed {
-            what: "the token response".into(),
-            detail: e.to_string(),
-        })?;
+        let parsed: TokenResponse =
+            serde_json::from_slice(&body).map_err(|e| FetchError::Malformed {
+                what: "the token response".into(),
+                detail: e.to_string(),
+            })?;
         parsed
             .token
             .or(parsed.access_token)
@@ -400,7 +465,10 @@ fn error_chain(e: &reqwest::Error) -> String {
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// Whether `host[:port]` names this machine.
@@ -413,7 +481,9 @@ pub fn is_loopback(host: &str) -> bool {
     };
     name == "localhost"
         || name.ends_with(".localhost")
-        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Parses `WWW-Authenticate: Bearer realm="…",service="…"` (or `Basic realm="…"`).
@@ -443,7 +513,12 @@ fn parse_auth_params(s: &str) -> HashMap<String, String> {
         while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
             chars.next();
         }
-        let key: String = chars.by_ref().take_while(|c| *c != '=').collect::<String>().trim().to_ascii_lowercase();
+        let key: String = chars
+            .by_ref()
+            .take_while(|c| *c != '=')
+            .collect::<String>()
+            .trim()
+            .to_ascii_lowercase();
         if key.is_empty() {
             break;
         }
@@ -478,19 +553,32 @@ mod tests {
     #[test]
     fn parses_challenges() {
         assert_eq!(
-            parse_challenge(r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#),
+            parse_challenge(
+                r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#
+            ),
             Challenge::Bearer {
                 realm: "https://auth.docker.io/token".into(),
                 service: Some("registry.docker.io".into())
             }
         );
-        assert_eq!(parse_challenge(r#"Basic realm="https://1234.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com""#), Challenge::Basic);
+        assert_eq!(
+            parse_challenge(
+                r#"Basic realm="https://1234.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com""#
+            ),
+            Challenge::Basic
+        );
         assert_eq!(parse_challenge("Negotiate"), Challenge::None);
     }
 
     #[test]
     fn loopback_hosts() {
-        for h in ["127.0.0.1:5000", "localhost", "localhost:5000", "[::1]:5000", "127.1.2.3"] {
+        for h in [
+            "127.0.0.1:5000",
+            "localhost",
+            "localhost:5000",
+            "[::1]:5000",
+            "127.1.2.3",
+        ] {
             assert!(is_loopback(h), "{h}");
         }
         for h in ["ghcr.io", "10.0.0.1:5000", "registry.local:443"] {

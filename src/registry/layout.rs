@@ -28,8 +28,10 @@ impl LayoutStore {
         if !root.join("oci-layout").is_file() {
             return Err(err("there is no `oci-layout` file; is this an OCI image layout (`docker buildx build --output type=oci,tar=false,dest=DIR`)?".into()));
         }
-        let index_bytes = std::fs::read(root.join("index.json")).map_err(|e| err(format!("index.json: {e}")))?;
-        let index: Index = serde_json::from_slice(&index_bytes).map_err(|e| err(format!("index.json is not an OCI index: {e}")))?;
+        let index_bytes =
+            std::fs::read(root.join("index.json")).map_err(|e| err(format!("index.json: {e}")))?;
+        let index: Index = serde_json::from_slice(&index_bytes)
+            .map_err(|e| err(format!("index.json is not an OCI index: {e}")))?;
         Ok(Self {
             root: root.to_path_buf(),
             index_bytes: Bytes::from(index_bytes),
@@ -46,13 +48,23 @@ impl LayoutStore {
                 .index
                 .manifests
                 .iter()
-                .find(|d| d.annotations.get(REF_NAME).is_some_and(|n| ref_name_matches(n, tag)))
+                .find(|d| {
+                    d.annotations
+                        .get(REF_NAME)
+                        .is_some_and(|n| ref_name_matches(n, tag))
+                })
                 .map(|d| Resolved::Entry(d.clone()))
                 .ok_or_else(|| FetchError::NotFound {
-                    what: format!("tag `{}` in {}", crate::sanitize::sanitize(tag), self.root.display()),
+                    what: format!(
+                        "tag `{}` in {}",
+                        crate::sanitize::sanitize(tag),
+                        self.root.display()
+                    ),
                     code: "no such ref.name in index.json".into(),
                 }),
-            None if self.index.manifests.len() == 1 => Ok(Resolved::Entry(self.index.manifests[0].clone())),
+            None if self.index.manifests.len() == 1 => {
+                Ok(Resolved::Entry(self.index.manifests[0].clone()))
+            }
             None => Ok(Resolved::IndexJson(self.index_bytes.clone())),
         }
     }
@@ -74,7 +86,11 @@ impl LayoutStore {
 
     /// Reads a blob (manifest, config, layer) by digest, refusing anything over `limit` bytes.
     pub fn read(&self, digest: &Digest, limit: u64, what: &str) -> Result<Bytes, FetchError> {
-        let path = self.root.join("blobs").join(digest.algorithm()).join(digest.hex());
+        let path = self
+            .root
+            .join("blobs")
+            .join(digest.algorithm())
+            .join(digest.hex());
         let meta = match std::fs::metadata(&path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -97,10 +113,12 @@ impl LayoutStore {
                 size: Some(meta.len()),
             });
         }
-        std::fs::read(&path).map(Bytes::from).map_err(|e| FetchError::Layout {
-            path: path.display().to_string(),
-            detail: e.to_string(),
-        })
+        std::fs::read(&path)
+            .map(Bytes::from)
+            .map_err(|e| FetchError::Layout {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })
     }
 
     #[must_use]
@@ -110,6 +128,7 @@ impl LayoutStore {
 }
 
 /// What a layout reference resolved to.
+#[allow(clippy::large_enum_variant)] // one per lookup
 #[derive(Debug, Clone)]
 pub enum Resolved {
     Entry(Descriptor),
@@ -132,7 +151,10 @@ mod tests {
 
     #[test]
     fn ref_names() {
-        assert!(ref_name_matches("docker.io/library/test-image:test", "test"));
+        assert!(ref_name_matches(
+            "docker.io/library/test-image:test",
+            "test"
+        ));
         assert!(ref_name_matches("test", "test"));
         assert!(!ref_name_matches("localhost:5000/app", "5000/app"));
         assert_eq!(short_ref_name("v1"), "v1");

@@ -71,15 +71,26 @@ pub struct Fetcher {
 
 impl Fetcher {
     /// A fetcher for the registry (or layout) `reference` lives in.
-    pub fn for_reference(reference: &ImageRef, opts: HttpOptions, limits: Limits) -> Result<Self, FetchError> {
+    pub fn for_reference(
+        reference: &ImageRef,
+        opts: HttpOptions,
+        limits: Limits,
+    ) -> Result<Self, FetchError> {
         match reference {
             ImageRef::Registry(r) => Self::for_registry(&r.registry, opts, limits),
-            ImageRef::Layout(l) => Ok(Self::with_backend(Backend::Layout(LayoutStore::open(&l.path)?), limits)),
+            ImageRef::Layout(l) => Ok(Self::with_backend(
+                Backend::Layout(LayoutStore::open(&l.path)?),
+                limits,
+            )),
         }
     }
 
     /// A fetcher for a registry by name (`docker.io`, `127.0.0.1:5000`).
-    pub fn for_registry(registry: &str, opts: HttpOptions, limits: Limits) -> Result<Self, FetchError> {
+    pub fn for_registry(
+        registry: &str,
+        opts: HttpOptions,
+        limits: Limits,
+    ) -> Result<Self, FetchError> {
         let stats = Arc::new(Stats::default());
         let host = crate::reference::api_host(registry);
         let http = HttpRegistry::new(registry, host, opts, stats.clone())?;
@@ -132,10 +143,11 @@ impl Fetcher {
                 }
                 match store.resolve(l.tag.as_deref())? {
                     layout::Resolved::Entry(desc) => {
-                        let digest = Digest::parse(&desc.digest).map_err(|e| FetchError::Malformed {
-                            what: "index.json".into(),
-                            detail: e.to_string(),
-                        })?;
+                        let digest =
+                            Digest::parse(&desc.digest).map_err(|e| FetchError::Malformed {
+                                what: "index.json".into(),
+                                detail: e.to_string(),
+                            })?;
                         let mut m = self.manifest_by_digest("", &digest).await?;
                         m.content_type = Some(desc.media_type.clone()).filter(|s| !s.is_empty());
                         Ok(m)
@@ -147,7 +159,9 @@ impl Fetcher {
                     }),
                 }
             }
-            _ => Err(FetchError::Other("this fetcher serves another kind of reference".into())),
+            _ => Err(FetchError::Other(
+                "this fetcher serves another kind of reference".into(),
+            )),
         }
     }
 
@@ -156,7 +170,11 @@ impl Fetcher {
             return Err(FetchError::Other("tags need a registry".into()));
         };
         let tag = r.manifest_reference();
-        let what = format!("manifest `{}` in {}", crate::sanitize::sanitize(&tag), r.name());
+        let what = format!(
+            "manifest `{}` in {}",
+            crate::sanitize::sanitize(&tag),
+            r.name()
+        );
         let resp = http
             .get(
                 &format!("/v2/{}/manifests/{}", r.repository, tag),
@@ -170,7 +188,11 @@ impl Fetcher {
         let digest = Digest::sha256_of(&resp.body);
         // A registry that names a different digest than the bytes hash to is lying (or a proxy
         // rewrote the body): flag it instead of trusting either.
-        if let Some(claimed) = resp.docker_digest.as_deref().and_then(|c| Digest::parse(c).ok()) {
+        if let Some(claimed) = resp
+            .docker_digest
+            .as_deref()
+            .and_then(|c| Digest::parse(c).ok())
+        {
             if claimed.algorithm() == "sha256" && claimed != digest {
                 return Err(FetchError::DigestMismatch {
                     expected: claimed.to_string(),
@@ -178,7 +200,8 @@ impl Fetcher {
                 });
             }
         }
-        self.remember(&r.repository, &digest, resp.body.clone()).await;
+        self.remember(&r.repository, &digest, resp.body.clone())
+            .await;
         Ok(FetchedManifest {
             bytes: resp.body,
             digest,
@@ -187,13 +210,17 @@ impl Fetcher {
     }
 
     /// Fetches a manifest by digest, verified and cached.
-    pub async fn manifest_by_digest(&self, repo: &str, digest: &Digest) -> Result<FetchedManifest, FetchError> {
+    pub async fn manifest_by_digest(
+        &self,
+        repo: &str,
+        digest: &Digest,
+    ) -> Result<FetchedManifest, FetchError> {
         let what = format!("manifest {digest}");
         let bytes = self
             .by_digest(repo, digest, |this| async move {
                 match &this.backend {
-                    Backend::Http(http) => {
-                        http.get(
+                    Backend::Http(http) => http
+                        .get(
                             &format!("/v2/{repo}/manifests/{digest}"),
                             mt::MANIFEST_ACCEPT,
                             &pull_scope(repo),
@@ -202,9 +229,10 @@ impl Fetcher {
                             &what,
                         )
                         .await
-                        .map(|r| (r.body, r.content_type))
-                    }
-                    Backend::Layout(store) => store.read(digest, this.limits.manifest, &what).map(|b| (b, None)),
+                        .map(|r| (r.body, r.content_type)),
+                    Backend::Layout(store) => store
+                        .read(digest, this.limits.manifest, &what)
+                        .map(|b| (b, None)),
                 }
             })
             .await?;
@@ -231,7 +259,9 @@ impl Fetcher {
                     )
                     .await
                     .map(|r| (r.body, None)),
-                Backend::Layout(store) => store.read(digest, this.limits.blob, &what).map(|b| (b, None)),
+                Backend::Layout(store) => store
+                    .read(digest, this.limits.blob, &what)
+                    .map(|b| (b, None)),
             }
         })
         .await
@@ -239,14 +269,22 @@ impl Fetcher {
     }
 
     /// Single-flight, verified, cached fetch of immutable content.
-    async fn by_digest<'a, F, Fut>(&'a self, repo: &str, digest: &Digest, fetch: F) -> Result<(Bytes, Option<String>), FetchError>
+    async fn by_digest<'a, F, Fut>(
+        &'a self,
+        repo: &str,
+        digest: &Digest,
+        fetch: F,
+    ) -> Result<(Bytes, Option<String>), FetchError>
     where
         F: FnOnce(&'a Self) -> Fut,
         Fut: std::future::Future<Output = Result<(Bytes, Option<String>), FetchError>>,
     {
         let cell = {
             let mut cache = self.cache.lock().await;
-            cache.entry((repo.to_string(), digest.clone())).or_default().clone()
+            cache
+                .entry((repo.to_string(), digest.clone()))
+                .or_default()
+                .clone()
         };
         if let Some(bytes) = cell.get() {
             self.stats.cache_hit();
@@ -273,7 +311,10 @@ impl Fetcher {
     async fn remember(&self, repo: &str, digest: &Digest, bytes: Bytes) {
         let cell = {
             let mut cache = self.cache.lock().await;
-            cache.entry((repo.to_string(), digest.clone())).or_default().clone()
+            cache
+                .entry((repo.to_string(), digest.clone()))
+                .or_default()
+                .clone()
         };
         let _ = cell.set(bytes);
     }
@@ -294,12 +335,20 @@ impl Fetcher {
         for _ in 0..10_000 {
             let what = format!("the tag list of {repo}");
             let resp = http
-                .get(&path, &["application/json"], &pull_scope(repo), RequestKind::Tags, 16 * 1024 * 1024, &what)
+                .get(
+                    &path,
+                    &["application/json"],
+                    &pull_scope(repo),
+                    RequestKind::Tags,
+                    16 * 1024 * 1024,
+                    &what,
+                )
                 .await?;
-            let page: TagList = serde_json::from_slice(&resp.body).map_err(|e| FetchError::Malformed {
-                what: what.clone(),
-                detail: e.to_string(),
-            })?;
+            let page: TagList =
+                serde_json::from_slice(&resp.body).map_err(|e| FetchError::Malformed {
+                    what: what.clone(),
+                    detail: e.to_string(),
+                })?;
             out.extend(page.tags.unwrap_or_default());
             match resp.link.as_deref().and_then(next_link) {
                 Some(next) if next != path => path = next,
@@ -310,32 +359,50 @@ impl Fetcher {
     }
 
     /// One page of the catalog: repositories after `last`, and whether more remain.
-    pub async fn catalog_page(&self, n: usize, last: Option<&str>) -> Result<(Vec<String>, bool), FetchError> {
+    pub async fn catalog_page(
+        &self,
+        n: usize,
+        last: Option<&str>,
+    ) -> Result<(Vec<String>, bool), FetchError> {
         let Backend::Http(http) = &self.backend else {
             return Ok((Vec::new(), false));
         };
         let mut path = format!("/v2/_catalog?n={n}");
         if let Some(last) = last {
             path.push_str("&last=");
-            path.push_str(&url::form_urlencoded::byte_serialize(last.as_bytes()).collect::<String>());
+            path.push_str(
+                &url::form_urlencoded::byte_serialize(last.as_bytes()).collect::<String>(),
+            );
         }
         let resp = http
-            .get(&path, &["application/json"], "registry:catalog:*", RequestKind::Catalog, 16 * 1024 * 1024, "the catalog")
+            .get(
+                &path,
+                &["application/json"],
+                "registry:catalog:*",
+                RequestKind::Catalog,
+                16 * 1024 * 1024,
+                "the catalog",
+            )
             .await?;
         #[derive(serde::Deserialize)]
         struct Catalog {
             #[serde(default)]
             repositories: Option<Vec<String>>,
         }
-        let page: Catalog = serde_json::from_slice(&resp.body).map_err(|e| FetchError::Malformed {
-            what: "the catalog".into(),
-            detail: e.to_string(),
-        })?;
+        let page: Catalog =
+            serde_json::from_slice(&resp.body).map_err(|e| FetchError::Malformed {
+                what: "the catalog".into(),
+                detail: e.to_string(),
+            })?;
         Ok((page.repositories.unwrap_or_default(), resp.link.is_some()))
     }
 
     /// The OCI 1.1 referrers API. `Ok(None)` when the registry has no such API (fall back to tags).
-    pub async fn referrers_api(&self, repo: &str, digest: &Digest) -> Result<Option<Vec<Descriptor>>, FetchError> {
+    pub async fn referrers_api(
+        &self,
+        repo: &str,
+        digest: &Digest,
+    ) -> Result<Option<Vec<Descriptor>>, FetchError> {
         let Backend::Http(http) = &self.backend else {
             return Ok(None);
         };
@@ -357,13 +424,19 @@ impl Fetcher {
                     // Some registries answer 200 with something else for unknown routes.
                     return Ok(None);
                 }
-                let index: Index = serde_json::from_slice(&r.body).map_err(|e| FetchError::Malformed {
-                    what,
-                    detail: e.to_string(),
-                })?;
+                let index: Index =
+                    serde_json::from_slice(&r.body).map_err(|e| FetchError::Malformed {
+                        what,
+                        detail: e.to_string(),
+                    })?;
                 Ok(Some(index.manifests))
             }
-            Err(FetchError::NotFound { .. } | FetchError::Unexpected { status: 400 | 405, .. }) => Ok(None),
+            Err(
+                FetchError::NotFound { .. }
+                | FetchError::Unexpected {
+                    status: 400 | 405, ..
+                },
+            ) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -387,7 +460,11 @@ fn next_link(link: &str) -> Option<String> {
         let target = &part[start..end];
         // Absolute links are reduced to path+query: never follow a link to another host.
         match url::Url::parse(target) {
-            Ok(u) => Some(format!("{}{}", u.path(), u.query().map(|q| format!("?{q}")).unwrap_or_default())),
+            Ok(u) => Some(format!(
+                "{}{}",
+                u.path(),
+                u.query().map(|q| format!("?{q}")).unwrap_or_default()
+            )),
             Err(_) => Some(target.to_string()),
         }
     })
