@@ -118,6 +118,14 @@ impl Ctx<'_> {
                         });
                     }
                 },
+                Err(FetchError::DigestMismatch { expected, actual }) => {
+                    let loops = path.contains(&actual);
+                    node.problem = Some(Problem::DigestMismatch {
+                        expected,
+                        actual,
+                        loops,
+                    });
+                }
                 Err(e) => set_fetch_problem(&mut node, e),
             }
             node
@@ -416,9 +424,11 @@ fn set_fetch_problem(node: &mut Node, e: FetchError) {
                 detail: format!("{what} ({code})"),
             }
         }
-        FetchError::DigestMismatch { expected, actual } => {
-            Problem::DigestMismatch { expected, actual }
-        }
+        FetchError::DigestMismatch { expected, actual } => Problem::DigestMismatch {
+            expected,
+            actual,
+            loops: false,
+        },
         FetchError::TooLarge { limit, size, .. } => Problem::TooLarge { limit, size },
         FetchError::Malformed { detail, .. } => Problem::Malformed { detail },
         other => Problem::FetchFailed {

@@ -430,3 +430,70 @@ async fn a_descriptor_claiming_a_platform_its_config_denies_fails_the_target() {
         .check(&insp.root);
     assert_eq!(codes(&found), vec!["target-incompatible"]);
 }
+
+#[tokio::test]
+async fn referrers_come_from_the_tag_schema_when_the_registry_has_no_api() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "app:v1");
+    // An SBOM artifact attached to the amd64 manifest by subject, as `oras attach` does.
+    let empty = reg.put_blob("app", b"{}");
+    let payload = reg.put_blob("app", b"{\"spdxVersion\":\"SPDX-2.3\"}");
+    let amd = entry(&fixture_index(), AMD64);
+    let artifact = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": "application/spdx+json",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [{"mediaType": "application/spdx+json", "digest": payload, "size": 26}],
+        "subject": {"mediaType": OCI_MANIFEST, "digest": AMD64, "size": amd["size"]}
+    });
+    let artifact_bytes = serde_json::to_vec(&artifact).expect("json");
+    let artifact_digest = reg.put_manifest(
+        "app",
+        &support::sha256_digest(&artifact_bytes),
+        OCI_MANIFEST,
+        &artifact_bytes,
+    );
+    let fallback = json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": [{"mediaType": OCI_MANIFEST, "digest": artifact_digest, "size": artifact_bytes.len(), "artifactType": "application/spdx+json"}]
+    });
+    let tag = format!("sha256-{}", AMD64.trim_start_matches("sha256:"));
+    reg.put_manifest(
+        "app",
+        &tag,
+        OCI_INDEX,
+        &serde_json::to_vec(&fallback).expect("json"),
+    );
+
+    let image = ImageRef::parse(&format!("{}/app:v1", reg.host)).expect("valid");
+    let fetcher =
+        Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
+    let insp = inspect(&fetcher, &image, &InspectOptions { referrers: true })
+        .await
+        .expect("inspected");
+    let amd = insp
+        .root
+        .children
+        .iter()
+        .find(|c| c.digest == AMD64)
+        .expect("amd64");
+    let referrer = amd
+        .children
+        .iter()
+        .find(|c| c.kind == Kind::Referrer)
+        .expect("referrer attached to its subject");
+    assert_eq!(referrer.digest, artifact_digest);
+    assert_eq!(
+        referrer.artifact_type.as_deref(),
+        Some("application/spdx+json")
+    );
+    // One tag listing served the whole tree, after one probe of the referrers API.
+    assert_eq!(insp.round_trips.tags, 1, "{:?}", insp.round_trips);
+    assert_eq!(insp.round_trips.referrers, 1, "{:?}", insp.round_trips);
+    // Without --referrers nothing is looked up.
+    let (plain, _) = run(&reg, "app:v1").await;
+    assert!(plain
+        .root
+        .descendants()
+        .iter()
+        .all(|n| n.kind != Kind::Referrer));
+}

@@ -58,12 +58,24 @@ fn problems(node: &Node, out: &mut Vec<Finding>) {
             format!("{what} {} is referenced but the registry does not have it: {}", node.digest, sanitize(detail)),
         )
         .with_fix("It was probably deleted (e.g. by an ECR lifecycle policy that expires untagged images) or never pushed; re-push the image, and exclude index children from lifecycle rules"),
-        Problem::DigestMismatch { expected, actual } => Finding::new(
+        Problem::DigestMismatch { expected, actual, loops } => {
+            if *loops {
+                out.push(
+                    Finding::new(
+                        Code::ReferenceCycle,
+                        &node.digest,
+                        format!("{what} {expected} was served with the content of an index above it ({actual}): a reference cycle; the tree stops here"),
+                    )
+                    .with_fix("The registry (or a proxy) serves wrong content for this digest; report it to the registry operator"),
+                );
+            }
+            Finding::new(
             Code::DigestMismatch,
             &node.digest,
             format!("{what} fetched as {expected} hashes to {actual}; its content is not trusted and was not used"),
         )
-        .with_fix("Treat this as a security finding: the registry, a proxy or a cache served different bytes than the digest names. Compare with another pull path and contact the registry operator"),
+            .with_fix("Treat this as a security finding: the registry, a proxy or a cache served different bytes than the digest names. Compare with another pull path and contact the registry operator")
+        }
         Problem::TooLarge { limit, size } => Finding::new(
             Code::ContentTooLarge,
             &node.digest,

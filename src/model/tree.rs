@@ -51,7 +51,13 @@ pub enum Problem {
     /// The registry does not have it (404): deleted by a lifecycle rule, or never pushed.
     Missing { detail: String },
     /// The content does not hash to the digest it was fetched by: not trusted.
-    DigestMismatch { expected: String, actual: String },
+    /// `loops` when the bytes served are those of an index above this node (a cycle: with
+    /// verified digests that is the only way one can appear).
+    DigestMismatch {
+        expected: String,
+        actual: String,
+        loops: bool,
+    },
     /// Larger than regscope is willing to read.
     TooLarge { limit: u64, size: Option<u64> },
     /// Fetched but unreadable (not JSON, wrong shape, bad digest string).

@@ -77,8 +77,12 @@ pub fn node(n: &Node) -> Value {
 fn problem(p: &Problem) -> Value {
     match p {
         Problem::Missing { detail } => json!({"type": "missing", "detail": detail}),
-        Problem::DigestMismatch { expected, actual } => {
-            json!({"type": "digest-mismatch", "expected": expected, "actual": actual})
+        Problem::DigestMismatch {
+            expected,
+            actual,
+            loops,
+        } => {
+            json!({"type": "digest-mismatch", "expected": expected, "actual": actual, "cycle": loops})
         }
         Problem::TooLarge { limit, size } => {
             json!({"type": "too-large", "limit": limit, "size": size})
