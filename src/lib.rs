@@ -5,6 +5,7 @@
 //! terminal crate.
 
 pub mod analysis;
+pub mod auth;
 pub mod digest;
 pub mod inspect;
 pub mod model;

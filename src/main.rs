@@ -237,6 +237,9 @@ fn http_options(common: &Common) -> Result<HttpOptions, Failure> {
         concurrency: common.concurrency.max(1),
         ..HttpOptions::default()
     };
+    if common.insecure {
+        eprintln!("regscope: WARNING: TLS certificate verification is OFF (--insecure); anyone on the path can impersonate the registry");
+    }
     if let Some(path) = &common.ca_file {
         let pem = std::fs::read(path).map_err(|e| {
             Failure::usage(format!("cannot read --ca-file {}: {e}", path.display()))

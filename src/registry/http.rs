@@ -336,7 +336,21 @@ impl HttpRegistry {
                     };
                     return Ok(Endpoint { base, challenge });
                 }
-                Err(e) => last = Some(self.transport_error(&e)),
+                Err(e) => match self.transport_error(&e) {
+                    // The server speaks TLS but we do not trust it: never downgrade to HTTP;
+                    // say what it presented.
+                    FetchError::Tls { host, detail, .. } => {
+                        let presented = super::tls::presented_certificate(&self.host)
+                            .await
+                            .map(|c| c.describe());
+                        return Err(FetchError::Tls {
+                            host,
+                            detail,
+                            presented,
+                        });
+                    }
+                    other => last = Some(other),
+                },
             }
         }
         Err(last.unwrap_or_else(|| FetchError::Other("no scheme to try".into())))
@@ -436,9 +450,14 @@ impl HttpRegistry {
                 after: self.opts.timeout,
             };
         }
-        let lower = detail.to_ascii_lowercase();
-        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-            return FetchError::Tls { host, detail };
+        // Only a refused certificate is a TLS problem to explain; "corrupt message" means the
+        // server does not speak TLS at all (a plain-HTTP registry).
+        if detail.to_ascii_lowercase().contains("certificate") {
+            return FetchError::Tls {
+                host,
+                detail,
+                presented: None,
+            };
         }
         if e.is_connect() {
             return FetchError::Connect { host, detail };

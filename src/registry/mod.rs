@@ -6,6 +6,7 @@ pub mod error;
 pub mod http;
 pub mod layout;
 pub mod stats;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,0 +1,277 @@
+//! Fault injection (latency, error statuses, mangled bodies) and request accounting for the test server.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// What the server does wrong. `Faults::default()` is a well-behaved registry.
+///
+/// `latency`, `status` and `rate_limit` apply to the requests [`scope`](Self::scope)
+/// matches; body faults apply to whatever content has the digest they are keyed by, on
+/// the manifests and blobs endpoints alike. Adjust at run time with
+/// [`ServerHandle::update_faults`](super::ServerHandle::update_faults).
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Wait this long before answering.
+    pub latency: Option<Duration>,
+    /// Answer with this status (500, 502, 503...) and an OCI error body instead of serving.
+    pub status: Option<u16>,
+    /// Answer 429 Too Many Requests with `Retry-After: <seconds>`. Wins over `status`.
+    pub rate_limit: Option<u64>,
+    /// Only this many requests get `status` / `rate_limit`, then the server recovers
+    /// (decremented as they fire, so it reads as "failures left"). `None`: every request.
+    pub times: Option<usize>,
+    /// Which requests `latency`, `status` and `rate_limit` hit. Default: all of them.
+    pub scope: Scope,
+    /// Per digest (`sha256:...`): how to mangle that content's body.
+    pub bodies: HashMap<String, BodyFault>,
+    /// Send manifest and blob bodies chunked, without `Content-Length`, so a client can
+    /// only enforce size limits while reading.
+    pub chunked: bool,
+    /// Answer the referrers API with a plain 404, as registries without it (docker-registry
+    /// 2.8) do, so clients fall back to the `sha256-<hex>` tag schema.
+    pub no_referrers_api: bool,
+}
+
+impl Faults {
+    /// Adds a body fault for `digest`.
+    #[must_use]
+    pub fn with_body(mut self, digest: impl Into<String>, fault: BodyFault) -> Self {
+        self.bodies.insert(digest.into(), fault);
+        self
+    }
+
+    /// What the scoped faults do to one request, consuming one of `times` if a status fires.
+    pub(crate) fn admit(&mut self, kind: RequestKind, path: &str) -> Admission {
+        if !self.scope.matches(kind, path) {
+            return Admission::default();
+        }
+        let mut early = match (self.rate_limit, self.status) {
+            (Some(secs), _) => Some(Early::RateLimit(secs)),
+            (None, Some(status)) => Some(Early::Status(status)),
+            (None, None) => None,
+        };
+        if early.is_some() {
+            match &mut self.times {
+                Some(0) => early = None,
+                Some(n) => *n -= 1,
+                None => {}
+            }
+        }
+        Admission {
+            latency: self.latency,
+            early,
+        }
+    }
+}
+
+/// Which requests a fault applies to: all of those whose kind is listed (any kind when the
+/// list is empty) and whose path contains `path_contains` (when set).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub kinds: Vec<RequestKind>,
+    pub path_contains: Option<String>,
+}
+
+impl Scope {
+    /// Requests of these kinds only.
+    pub fn kinds(kinds: impl IntoIterator<Item = RequestKind>) -> Self {
+        Self {
+            kinds: kinds.into_iter().collect(),
+            path_contains: None,
+        }
+    }
+
+    /// Requests whose path contains `needle` (e.g. a digest) only.
+    pub fn path(needle: impl Into<String>) -> Self {
+        Self {
+            kinds: Vec::new(),
+            path_contains: Some(needle.into()),
+        }
+    }
+
+    fn matches(&self, kind: RequestKind, path: &str) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&kind))
+            && self
+                .path_contains
+                .as_deref()
+                .is_none_or(|needle| path.contains(needle))
+    }
+}
+
+/// How to mangle one piece of content on the way out. Headers keep claiming the stored
+/// digest unless said otherwise, as a broken registry or proxy would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyFault {
+    /// Flip one bit of the last byte: same length, wrong hash.
+    Corrupt,
+    /// Claim the full `Content-Length`, send the first half, then drop the connection.
+    Truncate,
+    /// Correct bytes, but a `Docker-Content-Digest` header naming other content.
+    WrongDigestHeader,
+    /// Append this many spaces: still valid JSON, bigger, wrong hash. With a large count,
+    /// an oversized manifest that a client must refuse.
+    Pad(usize),
+    /// Send the first half, pause this long, then the rest (read timeouts).
+    Stall(Duration),
+    /// Serve these bytes instead (e.g. an ancestor's, to make a reference cycle).
+    Replace(Bytes),
+}
+
+/// What the scoped faults decided for one request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Admission {
+    pub latency: Option<Duration>,
+    pub early: Option<Early>,
+}
+
+/// An answer given instead of serving.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Early {
+    RateLimit(u64),
+    Status(u16),
+}
+
+/// What a request asked for, by route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestKind {
+    /// `/v2/`
+    Base,
+    /// `/v2/_catalog`
+    Catalog,
+    /// `/v2/<name>/tags/list`
+    Tags,
+    /// `/v2/<name>/manifests/<reference>`
+    Manifest,
+    /// `/v2/<name>/blobs/<digest>`
+    Blob,
+    /// `/v2/<name>/referrers/<digest>`
+    Referrers,
+    /// Anything else.
+    Other,
+}
+
+impl RequestKind {
+    const ALL: [RequestKind; 7] = [
+        RequestKind::Base,
+        RequestKind::Catalog,
+        RequestKind::Tags,
+        RequestKind::Manifest,
+        RequestKind::Blob,
+        RequestKind::Referrers,
+        RequestKind::Other,
+    ];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Requests received, by kind (GET and HEAD alike), since start or the last reset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestCounts {
+    pub total: usize,
+    pub base: usize,
+    pub catalog: usize,
+    pub tags: usize,
+    pub manifests: usize,
+    pub blobs: usize,
+    pub referrers: usize,
+    pub other: usize,
+}
+
+/// One request as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    pub kind: RequestKind,
+}
+
+/// How many requests the log keeps: enough for any test, bounded for a long `serve`.
+const LOG_CAPACITY: usize = 10_000;
+
+/// Request counters and a bounded log, shared by the handlers and the handle.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    counts: [AtomicUsize; RequestKind::ALL.len()],
+    log: Mutex<VecDeque<RequestRecord>>,
+}
+
+impl Stats {
+    /// Counts a request as it arrives, before any fault, so a request the client gave up
+    /// on still counts.
+    pub(crate) fn record(&self, record: RequestRecord) {
+        self.counts[record.kind.index()].fetch_add(1, Ordering::SeqCst);
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if log.len() == LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(record);
+    }
+
+    pub(crate) fn count(&self, kind: RequestKind) -> usize {
+        self.counts[kind.index()].load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn counts(&self) -> RequestCounts {
+        let c = |k| self.count(k);
+        RequestCounts {
+            total: RequestKind::ALL.iter().map(|&k| c(k)).sum(),
+            base: c(RequestKind::Base),
+            catalog: c(RequestKind::Catalog),
+            tags: c(RequestKind::Tags),
+            manifests: c(RequestKind::Manifest),
+            blobs: c(RequestKind::Blob),
+            referrers: c(RequestKind::Referrers),
+            other: c(RequestKind::Other),
+        }
+    }
+
+    pub(crate) fn log(&self) -> Vec<RequestRecord> {
+        let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        log.iter().cloned().collect()
+    }
+
+    pub(crate) fn reset(&self) {
+        for c in &self.counts {
+            c.store(0, Ordering::SeqCst);
+        }
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_budget_runs_out() {
+        let mut faults = Faults {
+            status: Some(503),
+            times: Some(2),
+            ..Faults::default()
+        };
+        let fired = (0..4)
+            .filter(|_| faults.admit(RequestKind::Manifest, "/v2/a/manifests/t").early.is_some())
+            .count();
+        assert_eq!(fired, 2);
+        assert_eq!(faults.times, Some(0));
+    }
+
+    #[test]
+    fn scope_filters_kind_and_path() {
+        let scope = Scope {
+            kinds: vec![RequestKind::Blob],
+            path_contains: Some("sha256:ab".into()),
+        };
+        assert!(scope.matches(RequestKind::Blob, "/v2/a/blobs/sha256:ab12"));
+        assert!(!scope.matches(RequestKind::Manifest, "/v2/a/manifests/sha256:ab12"));
+        assert!(!scope.matches(RequestKind::Blob, "/v2/a/blobs/sha256:cd"));
+        assert!(Scope::default().matches(RequestKind::Other, "/x"));
+    }
+}

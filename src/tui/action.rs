@@ -1,0 +1,138 @@
+//! What can happen to the app (actions) and the I/O it asks for (effects).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::analysis::Finding;
+use crate::model::Node;
+use crate::reference::ImageRef;
+
+/// Tags every effect; a result comes back with the id of the request it answers, and a result
+/// whose id no view is waiting for any more is dropped (the user moved on or refreshed).
+pub type RequestId = u64;
+
+/// Where content is fetched from: one fetcher (connection pool, digest cache) per location.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// A registry by name (`127.0.0.1:5000`, `docker.io`).
+    Registry(String),
+    /// An OCI image layout directory.
+    Layout(PathBuf),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Registry(r) => f.write_str(r),
+            Location::Layout(p) => write!(f, "oci:{}", p.display()),
+        }
+    }
+}
+
+/// A fetched tree with its findings, shared between the tag row that resolved it and the tree
+/// view opened from that row (no second fetch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inspected {
+    pub reference: String,
+    pub root: Node,
+    pub findings: Vec<Finding>,
+}
+
+/// One page of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogPage {
+    pub repositories: Vec<String>,
+    /// The registry said more pages follow (`Link: rel="next"`).
+    pub more: bool,
+}
+
+/// A user command, produced by the key map (see `keymap.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Open the selected entry (list views).
+    Open,
+    /// Expand or collapse the selected node (tree).
+    Toggle,
+    /// Expand, or move to the first child when already expanded (tree).
+    Expand,
+    /// Collapse, or move to the parent when already collapsed (tree).
+    Collapse,
+    /// Show or hide the raw JSON of the selected node.
+    Raw,
+    Back,
+    Filter,
+    /// Type a registry, repository or reference to open.
+    Prompt,
+    Refresh,
+    Help,
+    Quit,
+    /// Ctrl-C: quits from anywhere, even from the prompt or the help overlay.
+    ForceQuit,
+    /// Input line: accept, cancel, delete the last character.
+    Submit,
+    Cancel,
+    DeleteChar,
+}
+
+/// Everything that changes the app's state goes through one of these.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Command(Command),
+    /// A character typed into the input line (filter or prompt).
+    Char(char),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    CatalogLoaded {
+        id: RequestId,
+        result: Result<CatalogPage, String>,
+    },
+    TagsLoaded {
+        id: RequestId,
+        result: Result<Vec<String>, String>,
+    },
+    /// Answers [`Effect::Inspect`], for a tag row or a tree view alike.
+    Inspected {
+        id: RequestId,
+        result: Result<Arc<Inspected>, String>,
+    },
+}
+
+/// I/O the app asks the worker for; the worker answers with an [`Action`] carrying `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    LoadCatalog {
+        id: RequestId,
+        registry: String,
+        /// The last repository already shown: the page starts after it.
+        last: Option<String>,
+    },
+    LoadTags {
+        id: RequestId,
+        location: Location,
+        repository: String,
+    },
+    Inspect {
+        id: RequestId,
+        reference: ImageRef,
+    },
+}
+
+impl Effect {
+    #[must_use]
+    pub fn id(&self) -> RequestId {
+        match self {
+            Effect::LoadCatalog { id, .. }
+            | Effect::LoadTags { id, .. }
+            | Effect::Inspect { id, .. } => *id,
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The key map as data: (keys, context, command, description). Key dispatch, the help overlay
+//! and the footer hints are all generated from [`BINDINGS`], so they cannot disagree.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::{Action, Command};
+
+/// Where a binding applies. Lookups try the most specific context first, then `Global`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    Global,
+    /// Registries, repositories, tags.
+    List,
+    Tree,
+    /// The raw JSON view inside the tree view.
+    Raw,
+    /// The input line (filter or prompt) has the keyboard.
+    Input,
+    /// The help overlay is open.
+    Help,
+}
+
+impl Context {
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "everywhere",
+            Context::List => "lists",
+            Context::Tree => "manifest tree",
+            Context::Raw => "raw JSON",
+            Context::Input => "input line",
+            Context::Help => "help",
+        }
+    }
+}
+
+/// A key with modifiers, as bindings name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn k(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+const fn c(ch: char) -> Key {
+    Key {
+        code: KeyCode::Char(ch),
+        ctrl: false,
+    }
+}
+
+impl Key {
+    /// How the help and the footer name the key.
+    #[must_use]
+    pub fn label(self) -> String {
+        let base = match self.code {
+            KeyCode::Up => "↑".to_string(),
+            KeyCode::Down => "↓".to_string(),
+            KeyCode::Left => "←".to_string(),
+            KeyCode::Right => "→".to_string(),
+            KeyCode::PageUp => "PgUp".to_string(),
+            KeyCode::PageDown => "PgDn".to_string(),
+            KeyCode::Enter => "Enter".to_string(),
+            KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Backspace => "Bksp".to_string(),
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(ch) => ch.to_string(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{base}")
+        } else {
+            base
+        }
+    }
+
+    fn matches(self, event: &KeyEvent) -> bool {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        // Shifted letters arrive as upper-case chars, with or without SHIFT: compare the code.
+        self.code == event.code && self.ctrl == ctrl
+    }
+}
+
+/// One row of the key map.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub context: Context,
+    pub command: Command,
+    pub description: &'static str,
+    /// Shown in the footer (the help overlay shows every binding).
+    pub footer: bool,
+}
+
+const fn b(
+    keys: &'static [Key],
+    context: Context,
+    command: Command,
+    description: &'static str,
+    footer: bool,
+) -> Binding {
+    Binding {
+        keys,
+        context,
+        command,
+        description,
+        footer,
+    }
+}
+
+use Context::{Global, Help as HelpCtx, Input, List, Raw, Tree};
+
+/// Every key binding. Order is the order of the help overlay and the footer.
+pub static BINDINGS: &[Binding] = &[
+    b(&[k(KeyCode::Enter), k(KeyCode::Right), c('l')], List, Command::Open, "open", true),
+    b(&[c('/')], List, Command::Filter, "filter", true),
+    b(&[k(KeyCode::Enter), c(' ')], Tree, Command::Toggle, "expand/collapse", true),
+    b(&[k(KeyCode::Right), c('l')], Tree, Command::Expand, "expand / first child", false),
+    b(&[k(KeyCode::Left), c('h')], Tree, Command::Collapse, "collapse / parent", false),
+    b(&[c('v')], Tree, Command::Raw, "raw JSON", true),
+    b(&[c('v'), k(KeyCode::Esc), k(KeyCode::Backspace)], Raw, Command::Raw, "back to the tree", true),
+    b(&[k(KeyCode::Enter)], Input, Command::Submit, "accept", true),
+    b(&[k(KeyCode::Esc)], Input, Command::Cancel, "cancel", true),
+    b(&[k(KeyCode::Backspace)], Input, Command::DeleteChar, "delete a character", false),
+    b(&[k(KeyCode::Esc), c('?'), c('q')], HelpCtx, Command::Help, "close help", true),
+    b(&[k(KeyCode::Up), c('k')], Global, Command::Up, "up", false),
+    b(&[k(KeyCode::Down), c('j')], Global, Command::Down, "down", false),
+    b(&[k(KeyCode::PageUp)], Global, Command::PageUp, "page up", false),
+    b(&[k(KeyCode::PageDown)], Global, Command::PageDown, "page down", false),
+    b(&[c('g')], Global, Command::Top, "first", false),
+    b(&[c('G')], Global, Command::Bottom, "last", false),
+    b(&[k(KeyCode::Esc), k(KeyCode::Backspace)], Global, Command::Back, "back", true),
+    b(&[c(':'), c('o')], Global, Command::Prompt, "open a reference", true),
+    b(&[c('r')], Global, Command::Refresh, "refresh", true),
+    b(&[c('?')], Global, Command::Help, "help", true),
+    b(&[c('q')], Global, Command::Quit, "quit", true),
+    b(
+        &[Key {
+            code: KeyCode::Char('c'),
+            ctrl: true,
+        }],
+        Global,
+        Command::ForceQuit,
+        "quit from anywhere",
+        false,
+    ),
+];
+
+/// The contexts active for `primary`, most specific first. Input and help own the keyboard:
+/// only Ctrl-C reaches the global bindings from there.
+#[must_use]
+pub fn active(primary: Context) -> Vec<Context> {
+    match primary {
+        Context::Global => vec![Global],
+        other => vec![other, Global],
+    }
+}
+
+/// The bindings shown for `primary` (help overlay, footer), in table order.
+#[must_use]
+pub fn bindings_for(primary: Context) -> Vec<&'static Binding> {
+    let contexts = active(primary);
+    let exclusive = matches!(primary, Context::Input | Context::Help);
+    contexts
+        .iter()
+        .flat_map(|ctx| BINDINGS.iter().filter(move |b| b.context == *ctx))
+        .filter(|b| !exclusive || b.context == primary || b.command == Command::ForceQuit)
+        .collect()
+}
+
+/// The action a terminal key event means in `primary`, if any.
+#[must_use]
+pub fn action_for(primary: Context, event: &KeyEvent) -> Option<Action> {
+    if event.kind == KeyEventKind::Release {
+        return None;
+    }
+    if let Some(binding) = bindings_for(primary)
+        .into_iter()
+        .find(|b| b.keys.iter().any(|key| key.matches(event)))
+    {
+        return Some(Action::Command(binding.command));
+    }
+    match (primary, event.code) {
+        (Context::Input, KeyCode::Char(ch)) if !event.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(Action::Char(ch))
+        }
+        _ => None,
+    }
+}
+
+/// `↑ k` for a binding.
+#[must_use]
+pub fn keys_label(binding: &Binding) -> String {
+    binding
+        .keys
+        .iter()
+        .map(|k| k.label())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn specific_context_wins_over_global() {
+        let enter = press(KeyCode::Enter);
+        assert!(matches!(
+            action_for(Context::Tree, &enter),
+            Some(Action::Command(Command::Toggle))
+        ));
+        assert!(matches!(
+            action_for(Context::List, &enter),
+            Some(Action::Command(Command::Open))
+        ));
+        assert!(matches!(
+            action_for(Context::Raw, &press(KeyCode::Esc)),
+            Some(Action::Command(Command::Raw))
+        ));
+    }
+
+    #[test]
+    fn input_owns_the_keyboard_except_ctrl_c() {
+        assert!(matches!(
+            action_for(Context::Input, &press(KeyCode::Char('q'))),
+            Some(Action::Char('q'))
+        ));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(matches!(
+            action_for(Context::Input, &ctrl_c),
+            Some(Action::Command(Command::ForceQuit))
+        ));
+        assert!(matches!(
+            action_for(Context::Help, &press(KeyCode::Char('q'))),
+            Some(Action::Command(Command::Help))
+        ));
+    }
+}
