@@ -244,6 +244,12 @@ fn http_options(common: &Common) -> Result<HttpOptions, Failure> {
         let pem = std::fs::read(path).map_err(|e| {
             Failure::usage(format!("cannot read --ca-file {}: {e}", path.display()))
         })?;
+        regscope::registry::tls::parse_pem_certs(&pem).map_err(|e| {
+            Failure::usage(format!(
+                "--ca-file {} is not a CA certificate: {e}",
+                path.display()
+            ))
+        })?;
         opts.ca_pems.push(pem);
     }
     if let Some(user) = &common.username {

@@ -122,7 +122,10 @@ mod tests {
             Some(PathBuf::from("/h/.docker/config.json"))
         );
         let e = env(&[("HOME", "/h"), ("DOCKER_CONFIG", "/d")]);
-        assert_eq!(e.docker_config_file(), Some(PathBuf::from("/d/config.json")));
+        assert_eq!(
+            e.docker_config_file(),
+            Some(PathBuf::from("/d/config.json"))
+        );
         let e = env(&[("HOME", "/h"), ("DOCKER_CONFIG", "")]);
         assert_eq!(
             e.docker_config_file(),

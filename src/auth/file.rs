@@ -130,7 +130,11 @@ mod tests {
             "ghcr.io": {"n": 3},
             "ghcr.io.evil.example": {"n": 4},
         }));
-        let keys: Vec<_> = a.matching("ghcr.io", false).into_iter().map(|(k, _)| k).collect();
+        let keys: Vec<_> = a
+            .matching("ghcr.io", false)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
         assert_eq!(keys, ["ghcr.io", "https://ghcr.io", "http://ghcr.io/v2/"]);
     }
 

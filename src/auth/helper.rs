@@ -237,8 +237,7 @@ mod tests {
         .expect("credentials");
         assert_eq!(ok.credentials, Credentials::new("u", "s"));
         assert!(!ok.identity_token);
-        let tok = parse(exit(0), br#"{"Username":"<token>","Secret":"t"}"#, "x")
-            .expect("token");
+        let tok = parse(exit(0), br#"{"Username":"<token>","Secret":"t"}"#, "x").expect("token");
         assert!(tok.identity_token);
         assert!(matches!(
             parse(exit(0), br#"{"Username":"u","Secret":""}"#, "x"),

@@ -73,13 +73,23 @@ pub enum Source {
     /// regscope's own login in the OS keyring.
     Keyring,
     /// `credHelpers` in docker's config; `helper` is the name after `docker-credential-`.
-    DockerCredHelper { helper: String, file: PathBuf },
+    DockerCredHelper {
+        helper: String,
+        file: PathBuf,
+    },
     /// `credsStore` in docker's config; `helper` is the name after `docker-credential-`.
-    DockerCredsStore { helper: String, file: PathBuf },
+    DockerCredsStore {
+        helper: String,
+        file: PathBuf,
+    },
     /// `auths` in docker's config.
-    DockerAuths { file: PathBuf },
+    DockerAuths {
+        file: PathBuf,
+    },
     /// `auths` in a podman auth file.
-    Podman { file: PathBuf },
+    Podman {
+        file: PathBuf,
+    },
     Anonymous,
 }
 
@@ -250,7 +260,10 @@ impl Resolver {
                 out.push((registry, source));
             }
         };
-        if let Some(Ok(Some(config))) = self.env.docker_config_file().map(|f| DockerConfig::load(&f))
+        if let Some(Ok(Some(config))) = self
+            .env
+            .docker_config_file()
+            .map(|f| DockerConfig::load(&f))
         {
             for (k, helper) in &config.cred_helpers {
                 push(
@@ -319,7 +332,10 @@ impl Resolver {
             }
         };
         for problem in &config.problems {
-            notes.push(format!("{} {problem}; that part is skipped", self.env.show(&path)));
+            notes.push(format!(
+                "{} {problem}; that part is skipped",
+                self.env.show(&path)
+            ));
         }
         let server = key::helper_server_url(registry);
 
@@ -441,7 +457,10 @@ impl Resolver {
             }
         }
         if let Some(e) = last {
-            notes.push(format!("{} {e}; trying the next source", self.describe(&source)));
+            notes.push(format!(
+                "{} {e}; trying the next source",
+                self.describe(&source)
+            ));
         }
         None
     }

@@ -40,7 +40,11 @@ pub enum FetchError {
     #[error("{what} is malformed: {detail}")]
     Malformed { what: String, detail: String },
     #[error("TLS with {host} failed: {detail}{}; to trust a private or proxy CA pass --ca-file PEM, set `ca_file` under [registry.\"{host}\"] in the config file, or put it at /etc/docker/certs.d/{host}/ca.crt (--insecure skips verification)", presented.as_deref().map(|p| format!("; {p}")).unwrap_or_default())]
-    Tls { host: String, detail: String, presented: Option<String> },
+    Tls {
+        host: String,
+        detail: String,
+        presented: Option<String>,
+    },
     #[error(
         "cannot connect to {host}: {detail}; check the address and that the registry is running"
     )]

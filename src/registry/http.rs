@@ -103,10 +103,14 @@ impl HttpRegistry {
             .read_timeout(opts.timeout)
             .user_agent(concat!("regscope/", env!("CARGO_PKG_VERSION")));
         for pem in &opts.ca_pems {
-            let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
-                FetchError::Other(format!("the CA file is not a PEM certificate: {e}"))
-            })?;
-            builder = builder.add_root_certificate(cert);
+            let certs = super::tls::parse_pem_certs(pem)
+                .map_err(|e| FetchError::Other(format!("the CA file is not usable: {e}")))?;
+            for der in certs {
+                let cert = reqwest::Certificate::from_der(der.as_ref()).map_err(|e| {
+                    FetchError::Other(format!("the CA file holds a bad certificate: {e}"))
+                })?;
+                builder = builder.add_root_certificate(cert);
+            }
         }
         if opts.insecure {
             builder = builder.danger_accept_invalid_certs(true);

@@ -32,7 +32,11 @@ impl PresentedCert {
             "the server presented `{}` issued by `{}`{}, valid {} to {}",
             self.subject,
             self.issuer,
-            if self.self_signed { " (self-signed)" } else { "" },
+            if self.self_signed {
+                " (self-signed)"
+            } else {
+                ""
+            },
             self.not_before,
             self.not_after
         );
@@ -49,12 +53,14 @@ impl PresentedCert {
 /// Connects to `host[:port]` (443 by default) and returns the leaf certificate it presents.
 pub async fn presented_certificate(host: &str) -> Option<PresentedCert> {
     let (name, addr) = split_host(host);
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()
-        .ok()?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAnything))
-        .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .ok()?
+    .dangerous()
+    .with_custom_certificate_verifier(Arc::new(AcceptAnything))
+    .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let server_name = ServerName::try_from(name.to_string()).ok()?;
     let attempt = async {
@@ -64,7 +70,10 @@ pub async fn presented_certificate(host: &str) -> Option<PresentedCert> {
         let chain: Vec<CertificateDer<'static>> = conn.peer_certificates()?.to_vec();
         parse(&chain)
     };
-    tokio::time::timeout(Duration::from_secs(5), attempt).await.ok().flatten()
+    tokio::time::timeout(Duration::from_secs(5), attempt)
+        .await
+        .ok()
+        .flatten()
 }
 
 fn parse(chain: &[CertificateDer<'_>]) -> Option<PresentedCert> {
@@ -108,7 +117,10 @@ fn split_host(host: &str) -> (String, String) {
     if let Some(rest) = host.strip_prefix('[') {
         let (ip, port) = rest.split_once(']').unwrap_or((rest, ""));
         let port = port.trim_start_matches(':');
-        return (ip.to_string(), format!("[{ip}]:{}", if port.is_empty() { "443" } else { port }));
+        return (
+            ip.to_string(),
+            format!("[{ip}]:{}", if port.is_empty() { "443" } else { port }),
+        );
     }
     match host.rsplit_once(':') {
         Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => (h.to_string(), host.to_string()),
@@ -163,9 +175,18 @@ mod tests {
 
     #[test]
     fn splits_hosts() {
-        assert_eq!(split_host("ghcr.io"), ("ghcr.io".into(), "ghcr.io:443".into()));
-        assert_eq!(split_host("127.0.0.1:5000"), ("127.0.0.1".into(), "127.0.0.1:5000".into()));
-        assert_eq!(split_host("[::1]:5000"), ("::1".into(), "[::1]:5000".into()));
+        assert_eq!(
+            split_host("ghcr.io"),
+            ("ghcr.io".into(), "ghcr.io:443".into())
+        );
+        assert_eq!(
+            split_host("127.0.0.1:5000"),
+            ("127.0.0.1".into(), "127.0.0.1:5000".into())
+        );
+        assert_eq!(
+            split_host("[::1]:5000"),
+            ("::1".into(), "[::1]:5000".into())
+        );
     }
 }
 
