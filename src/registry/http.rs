@@ -470,21 +470,16 @@ impl HttpRegistry {
     }
 }
 
-/// The causes of an error, innermost last, without URLs (they may carry tokens in queries).
+/// The innermost cause of an error ("Connection refused (os error 111)", "invalid peer
+/// certificate: UnknownIssuer"), without URLs (they may carry tokens in queries).
 fn error_chain(e: &reqwest::Error) -> String {
-    let mut parts = Vec::new();
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    let mut text = None;
     while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.contains(&text) {
-            parts.push(text);
-        }
+        text = Some(s.to_string());
         source = s.source();
     }
-    if parts.is_empty() {
-        parts.push(e.to_string());
-    }
-    crate::sanitize::sanitize(&parts.join(": ")).into_owned()
+    crate::sanitize::sanitize(&text.unwrap_or_else(|| e.to_string())).into_owned()
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {

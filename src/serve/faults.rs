@@ -257,7 +257,12 @@ mod tests {
             ..Faults::default()
         };
         let fired = (0..4)
-            .filter(|_| faults.admit(RequestKind::Manifest, "/v2/a/manifests/t").early.is_some())
+            .filter(|_| {
+                faults
+                    .admit(RequestKind::Manifest, "/v2/a/manifests/t")
+                    .early
+                    .is_some()
+            })
             .count();
         assert_eq!(fired, 2);
         assert_eq!(faults.times, Some(0));

@@ -53,7 +53,8 @@ pub(crate) fn injected_status(status: u16, retry_after: Option<u64>) -> Response
     };
     let mut resp = oci_error(status, code, "injected fault");
     if let Some(secs) = retry_after {
-        resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+        resp.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
     }
     resp
 }

@@ -151,9 +151,12 @@ async fn serve(
         Route::Base => respond::json_response(StatusCode::OK, &json!({})),
         Route::Catalog => {
             let repos = read(&shared.repos);
-            list_page(query, "/v2/_catalog", repos.keys().map(String::as_str), |page| {
-                json!({ "repositories": page })
-            })
+            list_page(
+                query,
+                "/v2/_catalog",
+                repos.keys().map(String::as_str),
+                |page| json!({ "repositories": page }),
+            )
         }
         Route::Tags(name) => {
             let repos = read(&shared.repos);
@@ -437,7 +440,10 @@ mod tests {
         assert_eq!(Route::parse("/v2/"), Route::Base);
         assert_eq!(Route::parse("/v2"), Route::Base);
         assert_eq!(Route::parse("/v2/_catalog"), Route::Catalog);
-        assert_eq!(Route::parse("/v2/team/app/tags/list"), Route::Tags("team/app"));
+        assert_eq!(
+            Route::parse("/v2/team/app/tags/list"),
+            Route::Tags("team/app")
+        );
         assert_eq!(
             Route::parse("/v2/a/manifests/b/manifests/v1"),
             Route::Manifest("a/manifests/b", "v1")
@@ -473,7 +479,10 @@ mod tests {
         );
         assert!(!accepts(&headers, OCI_INDEX));
         assert!(!accepts(&headers, DOCKER_LIST));
-        assert!(accepts(&headers, "application/vnd.oci.image.manifest.v1+json"));
+        assert!(accepts(
+            &headers,
+            "application/vnd.oci.image.manifest.v1+json"
+        ));
         headers.append(ACCEPT, HeaderValue::from_static("*/*;q=0.1"));
         assert!(accepts(&headers, OCI_INDEX));
     }

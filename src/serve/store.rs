@@ -38,7 +38,10 @@ pub(crate) enum Data {
     Memory(Bytes),
     /// A verified layout blob, read when requested: layers can be large, and regscope rarely
     /// asks for them.
-    File { path: PathBuf, size: u64 },
+    File {
+        path: PathBuf,
+        size: u64,
+    },
 }
 
 impl Data {
@@ -85,8 +88,12 @@ impl Store {
     /// reference (`docker.io/library/x:test` -> `test`), else the whole value. If exactly
     /// one entry has no usable ref name, it is tagged `latest` (unless that tag is taken).
     pub fn from_layout(path: &Path) -> io::Result<Self> {
-        let invalid =
-            |detail: String| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {detail}", path.display()));
+        let invalid = |detail: String| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {detail}", path.display()),
+            )
+        };
         if !path.join("oci-layout").is_file() {
             return Err(invalid(
                 "not an OCI image layout (there is no `oci-layout` file)".into(),
@@ -443,10 +450,20 @@ mod tests {
 
     #[test]
     fn repository_names() {
-        for ok in ["a", "team/app", "a.b", "a__b", "a---b", "x/y/z", "test-image"] {
+        for ok in [
+            "a",
+            "team/app",
+            "a.b",
+            "a__b",
+            "a---b",
+            "x/y/z",
+            "test-image",
+        ] {
             assert!(is_valid_repository(ok), "{ok}");
         }
-        for bad in ["", "A", "a/", "/a", "a//b", "a..b", "a___b", "-a", "a_", ".."] {
+        for bad in [
+            "", "A", "a/", "/a", "a//b", "a..b", "a___b", "-a", "a_", "..",
+        ] {
             assert!(!is_valid_repository(bad), "{bad}");
         }
     }

@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest as _, Sha256};
 
+pub mod token;
+
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
@@ -137,6 +139,8 @@ impl HttpResponse {
 pub struct TestRegistryBuilder {
     htpasswd: Option<(String, String)>,
     tls: Option<TlsSource>,
+    /// (realm, rootcertbundle, seeding credentials)
+    token: Option<(String, PathBuf, (String, String))>,
 }
 
 #[derive(Debug, Clone)]
@@ -166,6 +170,17 @@ impl TestRegistryBuilder {
     /// `openssl`; the CA is [`TestRegistry::ca_cert`].
     pub fn tls_self_signed(mut self) -> Self {
         self.tls = Some(TlsSource::SelfSigned);
+        self
+    }
+
+    /// Require bearer tokens from `issuer` (docker-registry `auth: token`); `seed_as` is a user
+    /// the issuer knows, used by skopeo to seed.
+    pub fn token_auth(mut self, issuer: &token::TokenIssuer, seed_as: (&str, &str)) -> Self {
+        self.token = Some((
+            issuer.realm.clone(),
+            issuer.cert.clone(),
+            (seed_as.0.to_owned(), seed_as.1.to_owned()),
+        ));
         self
     }
 
@@ -344,6 +359,16 @@ impl TestRegistry {
             );
         }
 
+        if let Some((realm, cert, _)) = &opts.token {
+            let _ = write!(
+                yaml,
+                "auth:\n  token:\n    realm: {realm}\n    service: {}\n    issuer: {}\n    rootcertbundle: {}\n",
+                token::SERVICE,
+                token::ISSUER,
+                yaml_str(cert)
+            );
+        }
+
         let config = root.join("config.yml");
         fs::write(&config, &yaml).expect("write config.yml");
         let log_path = root.join("registry.log");
@@ -388,7 +413,7 @@ impl TestRegistry {
             child,
             https,
             ca_cert,
-            credentials: opts.htpasswd,
+            credentials: opts.htpasswd.or(opts.token.map(|t| t.2)),
         };
 
         // The port is bound once the line is logged; still wait for a real HTTP answer

@@ -1,0 +1,636 @@
+//! The app state and `App::update`: synchronous, no I/O; it returns the effects to run.
+
+use std::sync::Arc;
+
+use super::action::{Action, CatalogPage, Command, Effect, Inspected, Location, RequestId};
+use super::keymap::Context;
+use super::layout;
+use super::load::Load;
+use super::views::repositories::PAGE_SIZE;
+use super::views::tags::MAX_RESOLVING;
+use super::views::{
+    Catalog, Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView, TreeView,
+    View,
+};
+use super::{parse_target, Start};
+use crate::digest::Digest;
+use crate::reference::ImageRef;
+
+/// What the input line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// `/`: narrows the list as the user types.
+    Filter,
+    /// `:` / `o`: a registry, repository or reference to open.
+    Open,
+}
+
+/// The input line at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub kind: InputKind,
+    pub text: String,
+    /// Why the last submitted text could not be opened.
+    pub error: Option<String>,
+}
+
+/// The whole state of the TUI. Drawing is a pure function of it.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Never empty.
+    pub stack: Vec<View>,
+    pub input: Option<Input>,
+    pub help: bool,
+    pub color: bool,
+    /// Terminal size (columns, rows): page heights depend on it.
+    pub size: (u16, u16),
+    next_id: RequestId,
+    quit: bool,
+}
+
+impl App {
+    /// The app for `start`, and the effects that load its first view.
+    #[must_use]
+    pub fn new(start: Start, color: bool, size: (u16, u16)) -> (Self, Vec<Effect>) {
+        let mut app = Self {
+            stack: stack_for(start),
+            input: None,
+            help: false,
+            color,
+            size,
+            next_id: 1,
+            quit: false,
+        };
+        let effects = app.activate();
+        (app, effects)
+    }
+
+    #[must_use]
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// The view on top of the stack.
+    #[must_use]
+    pub fn top(&self) -> &View {
+        // `stack` is never empty: `Back` keeps the last view and `stack_for` always gives one.
+        &self.stack[self.stack.len() - 1]
+    }
+
+    fn top_mut(&mut self) -> &mut View {
+        let last = self.stack.len() - 1;
+        &mut self.stack[last]
+    }
+
+    /// The key-map context the keyboard is in.
+    #[must_use]
+    pub fn context(&self) -> Context {
+        if self.help {
+            Context::Help
+        } else if self.input.is_some() {
+            Context::Input
+        } else {
+            self.top().context()
+        }
+    }
+
+    /// Breadcrumbs, bottom of the stack first.
+    #[must_use]
+    pub fn crumbs(&self) -> Vec<String> {
+        self.stack.iter().map(View::crumb).collect()
+    }
+
+    /// Applies one action; returns the I/O to start.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Command(cmd) => self.command(cmd),
+            Action::Char(ch) => self.typed(ch),
+            Action::Resize { width, height } => {
+                self.size = (width, height);
+                self.refit();
+                self.activate()
+            }
+            Action::CatalogLoaded { id, result } => {
+                self.catalog_loaded(id, result);
+                self.activate()
+            }
+            Action::TagsLoaded { id, result } => {
+                self.tags_loaded(id, result);
+                self.activate()
+            }
+            Action::Inspected { id, result } => {
+                self.inspected(id, &result);
+                self.activate()
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: Command) -> Vec<Effect> {
+        if cmd == Command::ForceQuit {
+            self.quit = true;
+            return Vec::new();
+        }
+        if self.help {
+            if matches!(cmd, Command::Help | Command::Back | Command::Quit) {
+                self.help = false;
+            }
+            return Vec::new();
+        }
+        if self.input.is_some() {
+            return self.input_command(cmd);
+        }
+        match cmd {
+            Command::Quit => self.quit = true,
+            Command::Help => self.help = true,
+            Command::Prompt => {
+                self.input = Some(Input {
+                    kind: InputKind::Open,
+                    text: String::new(),
+                    error: None,
+                });
+            }
+            Command::Filter => {
+                if let Some(filter) = self.top().filter() {
+                    self.input = Some(Input {
+                        kind: InputKind::Filter,
+                        text: filter.to_string(),
+                        error: None,
+                    });
+                }
+            }
+            Command::Back => return self.back(),
+            Command::Refresh => return self.refresh(),
+            Command::Open => return self.open_selected(),
+            Command::Toggle | Command::Expand | Command::Collapse | Command::Raw => {
+                self.tree_command(cmd);
+            }
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom => {
+                self.movement(cmd);
+                return self.activate();
+            }
+            Command::Submit | Command::Cancel | Command::DeleteChar | Command::ForceQuit => {}
+        }
+        Vec::new()
+    }
+
+    fn input_command(&mut self, cmd: Command) -> Vec<Effect> {
+        let Some(input) = self.input.as_mut() else {
+            return Vec::new();
+        };
+        match (input.kind, cmd) {
+            (_, Command::DeleteChar) => {
+                input.text.pop();
+                input.error = None;
+                if input.kind == InputKind::Filter {
+                    let text = input.text.clone();
+                    self.set_filter(text);
+                    return self.activate();
+                }
+            }
+            (InputKind::Filter, Command::Submit) => self.input = None,
+            (InputKind::Filter, Command::Cancel) => {
+                self.input = None;
+                self.set_filter(String::new());
+                return self.activate();
+            }
+            (InputKind::Open, Command::Cancel) => self.input = None,
+            (InputKind::Open, Command::Submit) => {
+                let text = input.text.clone();
+                match parse_target(&text, self.top().registry()) {
+                    Ok(start) => {
+                        self.input = None;
+                        return self.jump(start);
+                    }
+                    Err(e) => {
+                        if let Some(input) = self.input.as_mut() {
+                            input.error = Some(e.to_string());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn typed(&mut self, ch: char) -> Vec<Effect> {
+        let Some(input) = self.input.as_mut() else {
+            return Vec::new();
+        };
+        input.text.push(ch);
+        input.error = None;
+        if input.kind == InputKind::Filter {
+            let text = input.text.clone();
+            self.set_filter(text);
+            return self.activate();
+        }
+        Vec::new()
+    }
+
+    fn set_filter(&mut self, text: String) {
+        let cursor = match self.top_mut() {
+            View::Registries(v) => {
+                v.filter = text;
+                &mut v.cursor
+            }
+            View::Repositories(v) => {
+                v.filter = text;
+                &mut v.cursor
+            }
+            View::Tags(v) => {
+                v.filter = text;
+                &mut v.cursor
+            }
+            View::Tree(_) => return,
+        };
+        *cursor = super::list::Cursor::default();
+    }
+
+    /// Replaces the stack with the one `start` implies (keeping a registries list at the
+    /// bottom, so Esc still leads back to it).
+    fn jump(&mut self, start: Start) -> Vec<Effect> {
+        let mut stack = stack_for(start);
+        if let Some(View::Registries(list)) = self.stack.first() {
+            if !matches!(stack.first(), Some(View::Registries(_))) {
+                stack.insert(0, View::Registries(list.clone()));
+            }
+        }
+        self.stack = stack;
+        self.activate()
+    }
+
+    fn back(&mut self) -> Vec<Effect> {
+        let top = self.top_mut();
+        if top.filter().is_some_and(|f| !f.is_empty()) {
+            self.set_filter(String::new());
+            return self.activate();
+        }
+        if let View::Tree(tree) = top {
+            if tree.raw.take().is_some() {
+                return Vec::new();
+            }
+        }
+        if self.stack.len() > 1 {
+            self.stack.pop();
+            self.refit();
+        }
+        self.activate()
+    }
+
+    fn refresh(&mut self) -> Vec<Effect> {
+        match self.top_mut() {
+            View::Registries(_) => {}
+            View::Repositories(v) => v.load = Load::Idle,
+            View::Tags(v) => v.load = Load::Idle,
+            View::Tree(v) => v.load = Load::Idle,
+        }
+        self.activate()
+    }
+
+    fn open_selected(&mut self) -> Vec<Effect> {
+        let next = match self.top() {
+            View::Registries(v) => v
+                .selected()
+                .map(|name| View::Repositories(RepositoriesView::new(name.to_string()))),
+            View::Repositories(v) => v.selected().map(|repo| {
+                View::Tags(TagsView::new(
+                    Location::Registry(v.registry.clone()),
+                    repo.to_string(),
+                ))
+            }),
+            View::Tags(v) => v.selected().map(|row| {
+                let mut tree = TreeView::new(v.reference(&row.tag), row.tag.clone());
+                // Resolving the row fetched the whole tree already.
+                if let Some(summary) = row.summary.loaded() {
+                    tree.load = Load::Loaded(summary.inspected.clone());
+                }
+                View::Tree(tree)
+            }),
+            View::Tree(_) => None,
+        };
+        match next {
+            Some(view) => {
+                self.stack.push(view);
+                self.activate()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn movement(&mut self, cmd: Command) {
+        let size = self.size;
+        match self.top_mut() {
+            View::Registries(v) => {
+                let len = v.visible().len();
+                v.cursor.apply(cmd, len, layout::list_rows(size));
+            }
+            View::Repositories(v) => {
+                let len = v.visible().len();
+                v.cursor.apply(cmd, len, layout::list_rows(size));
+            }
+            View::Tags(v) => {
+                let len = v.visible().len();
+                v.cursor.apply(cmd, len, layout::list_rows(size));
+            }
+            View::Tree(v) => {
+                if let Some(scroll) = v.raw {
+                    let height = layout::raw_rows(size);
+                    let max = v.raw_lines().len().saturating_sub(height);
+                    let mut c = super::list::Cursor {
+                        selected: scroll,
+                        offset: 0,
+                    };
+                    // Scrolling is cursor movement over the scroll positions themselves.
+                    c.apply(cmd, max + 1, height);
+                    v.raw = Some(c.selected);
+                } else {
+                    let len = v.rows().len();
+                    v.cursor.apply(cmd, len, layout::tree_rows(size));
+                }
+            }
+        }
+    }
+
+    fn tree_command(&mut self, cmd: Command) {
+        let height = layout::tree_rows(self.size);
+        let View::Tree(tree) = self.top_mut() else {
+            return;
+        };
+        let Some(row) = tree.selected() else {
+            return;
+        };
+        let path = row.path.clone();
+        let has_children = !row.node.children.is_empty();
+        let expanded = row.expanded;
+        match cmd {
+            Command::Raw => {
+                tree.raw = match tree.raw {
+                    Some(_) => None,
+                    None => Some(0),
+                };
+            }
+            Command::Toggle if has_children => {
+                if !tree.expanded.remove(&path) {
+                    tree.expanded.insert(path);
+                }
+            }
+            Command::Expand if has_children && !expanded => {
+                tree.expanded.insert(path);
+            }
+            Command::Expand if expanded => tree.cursor.selected += 1,
+            Command::Collapse if expanded => {
+                tree.expanded.remove(&path);
+            }
+            Command::Collapse if !path.is_empty() => {
+                let parent = &path[..path.len() - 1];
+                if let Some(i) = tree.rows().iter().position(|r| r.path == parent) {
+                    tree.cursor.selected = i;
+                }
+            }
+            _ => {}
+        }
+        let len = tree.rows().len();
+        tree.cursor.fit(len, height);
+    }
+
+    /// Keeps every view's selection visible after a resize or a pop.
+    fn refit(&mut self) {
+        let list = layout::list_rows(self.size);
+        let tree = layout::tree_rows(self.size);
+        for view in &mut self.stack {
+            match view {
+                View::Registries(v) => v.cursor.fit(v.visible().len(), list),
+                View::Repositories(v) => v.cursor.fit(v.visible().len(), list),
+                View::Tags(v) => v.cursor.fit(v.visible().len(), list),
+                View::Tree(v) => v.cursor.fit(v.rows().len(), tree),
+            }
+        }
+    }
+
+    /// Starts whatever the top view needs: its first load, the next catalog page, the tag rows
+    /// that scrolled into view. Views below the top stay as they are until popped back to.
+    fn activate(&mut self) -> Vec<Effect> {
+        let list_height = layout::list_rows(self.size);
+        let last = self.stack.len() - 1;
+        let next_id = &mut self.next_id;
+        let mut fresh = || {
+            let id = *next_id;
+            *next_id += 1;
+            id
+        };
+        match &mut self.stack[last] {
+            View::Registries(_) => Vec::new(),
+            View::Repositories(v) => {
+                if v.load.is_idle() {
+                    let id = fresh();
+                    v.load = Load::Loading(id);
+                    return vec![Effect::LoadCatalog {
+                        id,
+                        registry: v.registry.clone(),
+                        last: None,
+                    }];
+                }
+                if v.wants_next_page(list_height) {
+                    let id = fresh();
+                    if let Some(catalog) = v.load.loaded_mut() {
+                        catalog.next = Paging::Loading(id);
+                        return vec![Effect::LoadCatalog {
+                            id,
+                            registry: v.registry.clone(),
+                            last: catalog.names.last().cloned(),
+                        }];
+                    }
+                }
+                Vec::new()
+            }
+            View::Tags(v) => {
+                if v.load.is_idle() {
+                    let id = fresh();
+                    v.load = Load::Loading(id);
+                    return vec![Effect::LoadTags {
+                        id,
+                        location: v.location.clone(),
+                        repository: v.repository.clone(),
+                    }];
+                }
+                let on_screen = v.on_screen(list_height);
+                let references: Vec<_> = on_screen
+                    .iter()
+                    .filter_map(|&i| v.load.loaded().map(|rows| v.reference(&rows[i].tag)))
+                    .collect();
+                let Some(rows) = v.load.loaded_mut() else {
+                    return Vec::new();
+                };
+                let busy = rows.iter().filter(|r| r.summary.is_loading()).count();
+                let mut effects = Vec::new();
+                for (&i, reference) in on_screen.iter().zip(references) {
+                    if busy + effects.len() >= MAX_RESOLVING {
+                        break;
+                    }
+                    if rows[i].summary.is_idle() {
+                        let id = fresh();
+                        rows[i].summary = Load::Loading(id);
+                        effects.push(Effect::Inspect { id, reference });
+                    }
+                }
+                effects
+            }
+            View::Tree(v) => {
+                if v.load.is_idle() {
+                    let id = fresh();
+                    v.load = Load::Loading(id);
+                    return vec![Effect::Inspect {
+                        id,
+                        reference: v.reference.clone(),
+                    }];
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn catalog_loaded(&mut self, id: RequestId, result: Result<CatalogPage, String>) {
+        for view in &mut self.stack {
+            let View::Repositories(v) = view else {
+                continue;
+            };
+            if v.load.waits_for(id) {
+                v.load = match result {
+                    Ok(page) => Load::Loaded(Catalog {
+                        next: next_paging(&page),
+                        names: page.repositories,
+                    }),
+                    Err(e) => Load::Error(e),
+                };
+                return;
+            }
+            if let Some(catalog) = v.load.loaded_mut() {
+                if catalog.next == Paging::Loading(id) {
+                    match result {
+                        Ok(page) => {
+                            catalog.next = next_paging(&page);
+                            catalog.names.extend(page.repositories);
+                        }
+                        Err(e) => catalog.next = Paging::Failed(e),
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn tags_loaded(&mut self, id: RequestId, result: Result<Vec<String>, String>) {
+        for view in &mut self.stack {
+            if let View::Tags(v) = view {
+                if v.load.waits_for(id) {
+                    v.load = match result {
+                        Ok(tags) => Load::Loaded(
+                            tags.into_iter()
+                                .map(|tag| TagRow {
+                                    tag,
+                                    summary: Load::Idle,
+                                })
+                                .collect(),
+                        ),
+                        Err(e) => Load::Error(e),
+                    };
+                    return;
+                }
+            }
+        }
+    }
+
+    fn inspected(&mut self, id: RequestId, result: &Result<Arc<Inspected>, String>) {
+        let to_load = |result: &Result<Arc<Inspected>, String>| match result {
+            Ok(i) => Load::Loaded(i.clone()),
+            Err(e) => Load::Error(e.clone()),
+        };
+        let tree_height = layout::tree_rows(self.size);
+        for view in &mut self.stack {
+            match view {
+                View::Tree(v) if v.load.waits_for(id) => {
+                    v.load = to_load(result);
+                    let len = v.rows().len();
+                    v.cursor.fit(len, tree_height);
+                    return;
+                }
+                View::Tags(v) => {
+                    let Some(rows) = v.load.loaded_mut() else {
+                        continue;
+                    };
+                    if let Some(row) = rows.iter_mut().find(|r| r.summary.waits_for(id)) {
+                        row.summary = match result {
+                            Ok(i) => Load::Loaded(TagSummary::of(i.clone())),
+                            Err(e) => Load::Error(e.clone()),
+                        };
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn next_paging(page: &CatalogPage) -> Paging {
+    // An empty page that claims more would have us ask forever.
+    if page.more && !page.repositories.is_empty() {
+        Paging::More
+    } else {
+        Paging::Done
+    }
+}
+
+/// The views `start` opens, bottom first.
+fn stack_for(start: Start) -> Vec<View> {
+    match start {
+        Start::Registries(names) => vec![View::Registries(RegistriesView {
+            names,
+            ..RegistriesView::default()
+        })],
+        Start::Registry(registry) => {
+            vec![View::Repositories(RepositoriesView::new(registry))]
+        }
+        Start::Repository {
+            registry,
+            repository,
+        } => vec![
+            View::Repositories(RepositoriesView::new(registry.clone())),
+            View::Tags(TagsView::new(Location::Registry(registry), repository)),
+        ],
+        Start::Reference(reference) => {
+            let crumb = reference_crumb(&reference);
+            let tree = View::Tree(TreeView::new(reference.clone(), crumb));
+            match reference {
+                ImageRef::Registry(r) => vec![
+                    View::Repositories(RepositoriesView::new(r.registry.clone())),
+                    View::Tags(TagsView::new(Location::Registry(r.registry), r.repository)),
+                    tree,
+                ],
+                ImageRef::Layout(l) => vec![
+                    View::Tags(TagsView::new(Location::Layout(l.path), String::new())),
+                    tree,
+                ],
+            }
+        }
+    }
+}
+
+/// `v7`, `sha256:db8f2a6e…`, or `v7@sha256:db8f2a6e…`.
+fn reference_crumb(reference: &ImageRef) -> String {
+    let (tag, digest) = match reference {
+        ImageRef::Registry(r) => (r.tag.as_deref(), r.digest.as_ref()),
+        ImageRef::Layout(l) => (l.tag.as_deref(), l.digest.as_ref()),
+    };
+    match (tag, digest.map(Digest::short)) {
+        (Some(t), Some(d)) => format!("{t}@{d}"),
+        (Some(t), None) => t.to_string(),
+        (None, Some(d)) => d,
+        (None, None) => "index.json".to_string(),
+    }
+}

@@ -1,0 +1,182 @@
+//! The tags of one repository; each visible row is resolved lazily to a digest, platforms,
+//! attestation count, size and worst finding.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::analysis::{self, Severity};
+use crate::model::{Kind, Node};
+use crate::reference::{ImageRef, LayoutRef, RegistryRef};
+use crate::sanitize::sanitize;
+use crate::tui::action::{Inspected, Location};
+use crate::tui::list::{filtered, Cursor};
+use crate::tui::load::Load;
+
+/// Tag rows resolved at once; more are started as these finish (the fetcher bounds the
+/// requests each resolution makes).
+pub const MAX_RESOLVING: usize = 4;
+
+#[derive(Debug, Clone)]
+pub struct TagsView {
+    pub location: Location,
+    /// Empty for an OCI layout.
+    pub repository: String,
+    pub load: Load<Vec<TagRow>>,
+    pub cursor: Cursor,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TagRow {
+    pub tag: String,
+    pub summary: Load<TagSummary>,
+}
+
+/// What a tag resolves to, in one line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TagSummary {
+    pub digest: String,
+    pub kind: Kind,
+    /// Runnable platforms (`linux/amd64`), in index order.
+    pub platforms: Vec<String>,
+    pub attestations: usize,
+    pub total_size: i64,
+    pub worst: Option<Severity>,
+    pub findings: usize,
+    /// The whole tree, so opening the tag needs no second fetch.
+    pub inspected: Arc<Inspected>,
+}
+
+impl TagSummary {
+    #[must_use]
+    pub fn of(inspected: Arc<Inspected>) -> Self {
+        let root = &inspected.root;
+        let platforms = match root.kind {
+            Kind::Index => root
+                .children
+                .iter()
+                .filter(|c| c.is_runnable())
+                .filter_map(|c| c.platform.as_ref().map(ToString::to_string))
+                .collect(),
+            _ => root
+                .config_summary()
+                .map(|c| vec![c.platform_string()])
+                .unwrap_or_default(),
+        };
+        Self {
+            digest: root.digest.clone(),
+            kind: root.kind,
+            platforms,
+            attestations: count_attestations(root),
+            total_size: root.total_size(),
+            worst: analysis::worst(&inspected.findings),
+            findings: inspected.findings.len(),
+            inspected: inspected.clone(),
+        }
+    }
+}
+
+fn count_attestations(root: &Node) -> usize {
+    root.children
+        .iter()
+        .filter(|c| c.kind == Kind::Attestation)
+        .count()
+}
+
+impl TagsView {
+    #[must_use]
+    pub fn new(location: Location, repository: String) -> Self {
+        Self {
+            location,
+            repository,
+            load: Load::Idle,
+            cursor: Cursor::default(),
+            filter: String::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn crumb(&self) -> String {
+        match &self.location {
+            Location::Registry(_) => sanitize(&self.repository).into_owned(),
+            Location::Layout(_) => sanitize(&self.location.to_string()).into_owned(),
+        }
+    }
+
+    /// The reference of `tag` in this repository.
+    #[must_use]
+    pub fn reference(&self, tag: &str) -> ImageRef {
+        match &self.location {
+            Location::Registry(registry) => ImageRef::Registry(RegistryRef {
+                registry: registry.clone(),
+                repository: self.repository.clone(),
+                tag: Some(tag.to_string()),
+                digest: None,
+            }),
+            Location::Layout(path) => ImageRef::Layout(LayoutRef {
+                path: path.clone(),
+                tag: Some(tag.to_string()),
+                digest: None,
+            }),
+        }
+    }
+
+    /// Indices of the rows the filter keeps.
+    #[must_use]
+    pub fn visible(&self) -> Vec<usize> {
+        match self.load.loaded() {
+            Some(rows) => filtered(rows.iter().map(|r| r.tag.as_str()), &self.filter),
+            None => Vec::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn selected(&self) -> Option<&TagRow> {
+        let rows = self.load.loaded()?;
+        self.visible()
+            .get(self.cursor.selected)
+            .map(|&i| &rows[i])
+    }
+
+    /// Rows (indices into the full list) on screen in a viewport of `height`.
+    #[must_use]
+    pub fn on_screen(&self, height: usize) -> Vec<usize> {
+        let visible = self.visible();
+        let window = self.cursor.window(visible.len(), height);
+        visible[window].to_vec()
+    }
+
+    /// Other tags with the same digest as row `index`, in list order.
+    #[must_use]
+    pub fn aliases(&self, index: usize) -> Vec<&str> {
+        let Some(rows) = self.load.loaded() else {
+            return Vec::new();
+        };
+        let Some(digest) = rows
+            .get(index)
+            .and_then(|r| r.summary.loaded())
+            .map(|s| &s.digest)
+        else {
+            return Vec::new();
+        };
+        rows.iter()
+            .enumerate()
+            .filter(|(i, r)| {
+                *i != index && r.summary.loaded().is_some_and(|s| &s.digest == digest)
+            })
+            .map(|(_, r)| r.tag.as_str())
+            .collect()
+    }
+
+    /// How many rows share each resolved digest (a count over 1 marks aliases).
+    #[must_use]
+    pub fn digest_counts(&self) -> HashMap<&str, usize> {
+        let mut counts = HashMap::new();
+        for row in self.load.loaded().into_iter().flatten() {
+            if let Some(s) = row.summary.loaded() {
+                *counts.entry(s.digest.as_str()).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+}

@@ -1,0 +1,125 @@
+//! The manifest tree of one reference: expandable nodes, a selected node, and its raw JSON.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::model::Node;
+use crate::reference::ImageRef;
+use crate::sanitize::sanitize_multiline;
+use crate::tui::action::Inspected;
+use crate::tui::list::Cursor;
+use crate::tui::load::Load;
+
+/// A node's position: child indices from the root (the root is `[]`).
+pub type NodePath = Vec<usize>;
+
+#[derive(Debug, Clone)]
+pub struct TreeView {
+    pub reference: ImageRef,
+    pub crumb: String,
+    pub load: Load<Arc<Inspected>>,
+    pub expanded: HashSet<NodePath>,
+    pub cursor: Cursor,
+    /// `Some(scroll)` while the raw JSON of the selected node is shown.
+    pub raw: Option<usize>,
+}
+
+/// One visible line of the tree.
+#[derive(Debug, Clone)]
+pub struct TreeRow<'a> {
+    pub path: NodePath,
+    pub node: &'a Node,
+    /// For each ancestor level below the root: whether that ancestor has later siblings (the
+    /// guide line continues).
+    pub guides: Vec<bool>,
+    pub last: bool,
+    pub expanded: bool,
+}
+
+impl TreeView {
+    #[must_use]
+    pub fn new(reference: ImageRef, crumb: String) -> Self {
+        Self {
+            reference,
+            crumb,
+            load: Load::Idle,
+            // The root starts open: its entries (platforms, attestations) are the point.
+            expanded: HashSet::from([Vec::new()]),
+            cursor: Cursor::default(),
+            raw: None,
+        }
+    }
+
+    /// The visible rows, depth first, honouring what is expanded.
+    #[must_use]
+    pub fn rows(&self) -> Vec<TreeRow<'_>> {
+        let mut out = Vec::new();
+        if let Some(inspected) = self.load.loaded() {
+            self.push_rows(&inspected.root, Vec::new(), Vec::new(), true, &mut out);
+        }
+        out
+    }
+
+    fn push_rows<'a>(
+        &self,
+        node: &'a Node,
+        path: NodePath,
+        guides: Vec<bool>,
+        last: bool,
+        out: &mut Vec<TreeRow<'a>>,
+    ) {
+        let expanded = !node.children.is_empty() && self.expanded.contains(&path);
+        out.push(TreeRow {
+            path: path.clone(),
+            node,
+            guides: guides.clone(),
+            last,
+            expanded,
+        });
+        if !expanded {
+            return;
+        }
+        let count = node.children.len();
+        for (i, child) in node.children.iter().enumerate() {
+            let mut child_path = path.clone();
+            child_path.push(i);
+            let mut child_guides = guides.clone();
+            // The root draws no guide column of its own.
+            if !path.is_empty() {
+                child_guides.push(!last);
+            }
+            self.push_rows(child, child_path, child_guides, i + 1 == count, out);
+        }
+    }
+
+    #[must_use]
+    pub fn selected(&self) -> Option<TreeRow<'_>> {
+        self.rows().into_iter().nth(self.cursor.selected)
+    }
+
+    /// The selected node's raw bytes as display lines: pretty JSON when it parses, sanitised.
+    #[must_use]
+    pub fn raw_lines(&self) -> Vec<String> {
+        self.selected()
+            .map(|row| raw_lines(row.node))
+            .unwrap_or_default()
+    }
+}
+
+/// `node.raw` pretty-printed (or as text when it is not JSON), safe for the terminal.
+#[must_use]
+pub fn raw_lines(node: &Node) -> Vec<String> {
+    let Some(raw) = &node.raw else {
+        return vec![
+            "Nothing was fetched for this entry (layers are described, never downloaded).".into(),
+        ];
+    };
+    let text = serde_json::from_slice::<serde_json::Value>(raw)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| String::from_utf8_lossy(raw).into_owned());
+    sanitize_multiline(&text)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
