@@ -13,6 +13,9 @@ declare -A PKG=(
   [htpasswd]=apache2-utils          # bcrypt users for auth tests
   [openssl]=openssl                 # test CA + leaf for TLS tests
   [tmux]=tmux                       # drives the TUI in tests
+  [docker-credential-pass]=golang-docker-credential-helpers # a real credential helper
+  [pass]=pass                       # its password store
+  [gpg]=gnupg                       # pass encrypts with a throw-away key
 )
 
 missing=()

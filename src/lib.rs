@@ -14,3 +14,4 @@ pub mod reference;
 pub mod registry;
 pub mod sanitize;
 pub mod serve;
+pub mod tui;

@@ -47,6 +47,20 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Show where credentials for each configured registry (or REGISTRY) come from, and whether they work.
+    Auth {
+        /// A registry (`ghcr.io`, `127.0.0.1:5000`); default: every registry found in docker/podman config.
+        registry: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Use plain HTTP (loopback registries fall back to it automatically).
+        #[arg(long)]
+        plain_http: bool,
+        /// Trust this CA certificate (PEM) in addition to the system roots.
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -144,6 +158,12 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
+        Command::Auth {
+            registry,
+            json,
+            plain_http,
+            ca_file,
+        } => auth_report(registry, json, plain_http, ca_file).await,
         Command::Inspect {
             reference,
             platform,
@@ -206,7 +226,20 @@ async fn fetch(
     common: &Common,
 ) -> Result<(Inspection, Vec<analysis::Finding>), Failure> {
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
-    let opts = http_options(common)?;
+    let mut opts = http_options(common)?;
+    if let (ImageRef::Registry(r), None) = (&image, &opts.credentials) {
+        let resolved = regscope::auth::Resolver::from_env()
+            .resolve(&r.registry)
+            .await;
+        if common.verbose {
+            eprintln!("credentials for {}: {}", r.registry, resolved.source);
+            for note in &resolved.notes {
+                eprintln!("  note: {note}");
+            }
+        }
+        opts.identity_token = resolved.identity_token;
+        opts.credentials = resolved.credentials;
+    }
     let fetcher =
         Fetcher::for_reference(&image, opts, Limits::default()).map_err(|e| Failure::fetch(&e))?;
     let inspection = inspect(
@@ -302,4 +335,140 @@ fn emit(
         "{}",
         text::render(inspection, findings, Style { color })
     );
+}
+
+/// `regscope auth`: one line per registry with the credential source, the challenge and a check.
+async fn auth_report(
+    registry: Option<String>,
+    as_json: bool,
+    plain_http: bool,
+    ca_file: Option<PathBuf>,
+) -> Result<u8, Failure> {
+    let resolver = regscope::auth::Resolver::from_env();
+    let registries: Vec<String> = match registry {
+        Some(r) => vec![r
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string()],
+        None => {
+            let mut names: Vec<String> = resolver
+                .configured_registries()
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect();
+            names.dedup();
+            names
+        }
+    };
+    if registries.is_empty() && !as_json {
+        println!("no registry is configured in docker or podman config; name one: regscope auth REGISTRY");
+        return Ok(0);
+    }
+    let mut ca_pems = Vec::new();
+    if let Some(path) = &ca_file {
+        ca_pems.push(std::fs::read(path).map_err(|e| {
+            Failure::usage(format!("cannot read --ca-file {}: {e}", path.display()))
+        })?);
+    }
+    let mut rows = Vec::new();
+    let mut failed = false;
+    for name in registries {
+        let resolved = resolver.resolve(&name).await;
+        let opts = HttpOptions {
+            plain_http,
+            ca_pems: ca_pems.clone(),
+            credentials: resolved.credentials.clone(),
+            identity_token: resolved.identity_token,
+            timeout: Duration::from_secs(15),
+            ..HttpOptions::default()
+        };
+        let fetcher = Fetcher::for_registry(&name, opts, Limits::default())
+            .map_err(|e| Failure::fetch(&e))?;
+        let http = fetcher
+            .http()
+            .ok_or_else(|| Failure::usage("not a registry"))?;
+        let challenge = http.challenge().await;
+        let check = match &challenge {
+            Ok(_) => http.verify_access().await,
+            Err(e) => Err(e.clone()),
+        };
+        failed |= check.is_err();
+        let mut rate_limit = None;
+        if name == "docker.io" && check.is_ok() {
+            // Docker's documented probe; a HEAD-like read of a tiny manifest.
+            if let Ok(headers) = http
+                .manifest_headers("ratelimitpreview/test", "latest")
+                .await
+            {
+                let get = |k: &str| headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+                rate_limit = Some((get("ratelimit-limit"), get("ratelimit-remaining")));
+            }
+        }
+        let challenge_text = match &challenge {
+            Ok(regscope::registry::http::Challenge::None) => "none (open)".to_string(),
+            Ok(regscope::registry::http::Challenge::Basic) => "Basic".to_string(),
+            Ok(regscope::registry::http::Challenge::Bearer { realm, service }) => {
+                format!(
+                    "Bearer realm={realm} service={}",
+                    service.as_deref().unwrap_or("-")
+                )
+            }
+            Err(_) => "unreachable".to_string(),
+        };
+        rows.push(serde_json::json!({
+            "registry": name,
+            "source": resolved.source.to_string(),
+            "username": resolved.credentials.as_ref().map(|c| c.username.clone()),
+            "identityToken": resolved.identity_token,
+            "challenge": regscope::sanitize::sanitize(&challenge_text),
+            "ok": check.is_ok(),
+            "error": check.as_ref().err().map(ToString::to_string),
+            "notes": resolved.notes,
+            "rateLimit": rate_limit.as_ref().map(|(l, r)| serde_json::json!({"limit": l, "remaining": r})),
+        }));
+    }
+    let mut stdout = std::io::stdout().lock();
+    if as_json {
+        let _ = writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&rows).unwrap_or_default()
+        );
+    } else {
+        for row in &rows {
+            let field = |k: &str| row[k].as_str().unwrap_or("-").to_string();
+            let _ = writeln!(stdout, "{}", field("registry"));
+            let _ = writeln!(
+                stdout,
+                "  credentials  {}{}",
+                field("source"),
+                row["username"]
+                    .as_str()
+                    .map(|u| format!(", user {u}"))
+                    .unwrap_or_default()
+            );
+            let _ = writeln!(stdout, "  challenge    {}", field("challenge"));
+            if row["ok"].as_bool() == Some(true) {
+                let _ = writeln!(
+                    stdout,
+                    "  check        ok: /v2/ answered with these credentials"
+                );
+            } else {
+                let _ = writeln!(stdout, "  check        FAILED: {}", field("error"));
+            }
+            if let Some(rl) = row["rateLimit"].as_object() {
+                let _ = writeln!(
+                    stdout,
+                    "  rate limit   {} remaining of {}",
+                    rl["remaining"].as_str().unwrap_or("?"),
+                    rl["limit"].as_str().unwrap_or("?")
+                );
+            }
+            for note in row["notes"].as_array().into_iter().flatten() {
+                let _ = writeln!(stdout, "  note         {}", note.as_str().unwrap_or(""));
+            }
+        }
+    }
+    Ok(u8::from(failed))
 }

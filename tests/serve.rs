@@ -124,21 +124,29 @@ async fn head(h: &ServerHandle, path: &str) -> Resp {
 }
 
 /// One request over a raw socket, so the path reaches the server exactly as written
-/// (reqwest would normalise `..`). Returns the status code.
-async fn raw_status(h: &ServerHandle, method: &str, target: &str) -> u16 {
+/// (reqwest would normalise `..`) and the response is seen as sent. Returns everything
+/// read until the server closed the connection.
+async fn raw(h: &ServerHandle, method: &str, target: &str) -> Vec<u8> {
     let mut stream = tokio::net::TcpStream::connect(h.addr)
         .await
         .expect("connect");
-    let request = format!("{method} {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let request = format!(
+        "{method} {target} HTTP/1.1\r\nHost: x\r\nAccept: {MANIFEST_ACCEPT}\r\n\
+         Connection: close\r\n\r\n"
+    );
     stream
         .write_all(request.as_bytes())
         .await
         .expect("write request");
     let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .await
-        .expect("read response");
+    // A dropped connection (truncation) may end in a reset rather than a clean EOF.
+    let _ = stream.read_to_end(&mut response).await;
+    response
+}
+
+/// The status code of a raw request.
+async fn raw_status(h: &ServerHandle, method: &str, target: &str) -> u16 {
+    let response = raw(h, method, target).await;
     let text = String::from_utf8_lossy(&response);
     text.split(' ')
         .nth(1)
@@ -553,7 +561,7 @@ async fn write_methods_are_rejected() {
 #[tokio::test]
 async fn fault_latency_delays_scoped_requests() {
     let h = fixtures_server(Faults {
-        latency: Some(Duration::from_millis(300)),
+        latency: Some(Duration::from_secs(1)),
         scope: Scope::kinds([RequestKind::Manifest]),
         ..Faults::default()
     })
@@ -679,6 +687,19 @@ async fn fault_truncate_drops_the_connection_mid_body() {
             Ok(body) => panic!("{path}: whole body read: {} of {promised}", body.len()),
         }
     }
+    // On the wire: the full length promised, the first half sent, then the end.
+    let response = raw(&h, "GET", "/v2/test-image/manifests/test").await;
+    let text = String::from_utf8_lossy(&response);
+    let (head_part, body) = text.split_once("\r\n\r\n").expect("headers");
+    assert!(head_part.starts_with("HTTP/1.1 200"), "{head_part}");
+    assert!(
+        head_part
+            .to_ascii_lowercase()
+            .contains("content-length: 1607"),
+        "{head_part}"
+    );
+    assert_eq!(body.len(), 1607 / 2);
+
     // HEAD still promises the full length.
     let r = head(&h, "/v2/test-image/manifests/test").await;
     assert_eq!(r.header("content-length"), Some("1607"));
@@ -746,7 +767,7 @@ async fn oversized_manifest_from_memory() {
 
 #[tokio::test]
 async fn fault_stall_pauses_mid_body() {
-    let pause = Duration::from_millis(400);
+    let pause = Duration::from_secs(1);
     let h =
         fixtures_server(Faults::default().with_body(IMAGE_CONFIG, BodyFault::Stall(pause))).await;
     let t = Instant::now();
@@ -766,7 +787,7 @@ async fn fault_stall_pauses_mid_body() {
 
     // A client with a short timeout gives up.
     let quick = reqwest::Client::builder()
-        .timeout(Duration::from_millis(150))
+        .timeout(Duration::from_millis(300))
         .build()
         .expect("client");
     let result = async {

@@ -309,10 +309,10 @@ impl Resolver {
         if let Some(credentials) = keyring::lookup(registry) {
             return Resolved::found(Source::Keyring, credentials, false);
         }
-        if let Some(found) = self.from_docker(registry, &mut notes).await {
+        if let Some(found) = self.lookup_docker(registry, &mut notes).await {
             return Resolved { notes, ..found };
         }
-        if let Some(found) = self.from_podman(registry, &mut notes) {
+        if let Some(found) = self.lookup_podman(registry, &mut notes) {
             return Resolved { notes, ..found };
         }
         Resolved {
@@ -321,7 +321,7 @@ impl Resolver {
         }
     }
 
-    async fn from_docker(&self, registry: &str, notes: &mut Vec<String>) -> Option<Resolved> {
+    async fn lookup_docker(&self, registry: &str, notes: &mut Vec<String>) -> Option<Resolved> {
         let path = self.env.docker_config_file()?;
         let config = match DockerConfig::load(&path) {
             Ok(Some(c)) => c,
@@ -366,10 +366,10 @@ impl Resolver {
             }
         }
         let source = Source::DockerAuths { file: path };
-        self.from_auths(&config.auths, registry, false, source, notes)
+        self.lookup_auths(&config.auths, registry, false, source, notes)
     }
 
-    fn from_podman(&self, registry: &str, notes: &mut Vec<String>) -> Option<Resolved> {
+    fn lookup_podman(&self, registry: &str, notes: &mut Vec<String>) -> Option<Resolved> {
         for path in self.env.podman_auth_files() {
             let auth = match AuthFile::load(&path) {
                 Ok(Some(a)) => a,
@@ -380,7 +380,7 @@ impl Resolver {
                 }
             };
             let source = Source::Podman { file: path.clone() };
-            if let Some(found) = self.from_auths(&auth.auths, registry, true, source, notes) {
+            if let Some(found) = self.lookup_auths(&auth.auths, registry, true, source, notes) {
                 return Some(found);
             }
             let namespaced = auth.auths.namespace_keys(registry);
@@ -400,7 +400,7 @@ impl Resolver {
     }
 
     /// The first usable `auths` entry for `registry`; undecodable ones leave a note.
-    fn from_auths(
+    fn lookup_auths(
         &self,
         auths: &Auths,
         registry: &str,

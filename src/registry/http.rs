@@ -32,6 +32,8 @@ pub struct HttpOptions {
     pub ca_pems: Vec<Vec<u8>>,
     pub timeout: Duration,
     pub credentials: Option<Credentials>,
+    /// The credentials' secret is an identity (OAuth2 refresh) token, not a password.
+    pub identity_token: bool,
     /// Requests in flight at once against this registry.
     pub concurrency: usize,
 }
@@ -44,6 +46,7 @@ impl Default for HttpOptions {
             ca_pems: Vec::new(),
             timeout: Duration::from_secs(30),
             credentials: None,
+            identity_token: false,
             concurrency: 8,
         }
     }
@@ -52,6 +55,8 @@ impl Default for HttpOptions {
 /// A successful response, with the headers the protocol needs.
 #[derive(Debug, Clone)]
 pub struct Response {
+    /// Every header, names lower-cased (rate limits, diagnostics).
+    pub headers: Vec<(String, String)>,
     pub content_type: Option<String>,
     pub docker_digest: Option<String>,
     pub link: Option<String>,
@@ -141,6 +146,48 @@ impl HttpRegistry {
         Ok(self.endpoint().await?.challenge.clone())
     }
 
+    /// Checks that the credentials (or anonymous access) work: a token without a repository
+    /// scope when the registry wants bearer tokens, then `/v2/` with it, as `docker login` does.
+    pub async fn verify_access(&self) -> Result<(), FetchError> {
+        let endpoint = self.endpoint().await?;
+        if matches!(endpoint.challenge, Challenge::Basic) && self.opts.credentials.is_none() {
+            return Err(FetchError::Unauthorized {
+                registry: self.registry.clone(),
+                detail: String::new(),
+            });
+        }
+        let auth = self.authorization(endpoint, "", false).await?;
+        let url = endpoint
+            .base
+            .join("/v2/")
+            .map_err(|e| FetchError::Other(e.to_string()))?;
+        let resp = self
+            .send_following_redirects(&url, &[], auth.as_deref(), RequestKind::Ping)
+            .await?;
+        self.finish(resp, 64 * 1024, "the /v2/ endpoint")
+            .await
+            .map(|_| ())
+    }
+
+    /// The headers of a manifest request for `repo:reference` (for rate-limit diagnostics).
+    pub async fn manifest_headers(
+        &self,
+        repo: &str,
+        reference: &str,
+    ) -> Result<Vec<(String, String)>, FetchError> {
+        let resp = self
+            .get(
+                &format!("/v2/{repo}/manifests/{reference}"),
+                crate::model::media_type::MANIFEST_ACCEPT,
+                &format!("repository:{repo}:pull"),
+                RequestKind::Manifest,
+                4 * 1024 * 1024,
+                "a manifest",
+            )
+            .await?;
+        Ok(resp.headers)
+    }
+
     /// GETs `path` (relative to the registry root, e.g. `/v2/app/manifests/v1`), authenticating
     /// for `scope`, reading at most `limit` bytes.
     pub async fn get(
@@ -190,6 +237,12 @@ impl HttpRegistry {
         if (200..300).contains(&status) {
             let body = self.read_limited(resp, limit, what).await?;
             return Ok(Response {
+                headers: headers
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        Some((k.as_str().to_string(), v.to_str().ok()?.to_string()))
+                    })
+                    .collect(),
                 content_type: header(&headers, CONTENT_TYPE.as_str()),
                 docker_digest: header(&headers, "docker-content-digest"),
                 link: header(&headers, "link"),
@@ -212,7 +265,13 @@ impl HttpRegistry {
         what: &str,
     ) -> FetchError {
         let registry = self.registry.clone();
-        let detail = registry_detail(body);
+        let mut detail = registry_detail(body);
+        if matches!(status, 401 | 403) && is_ecr(&self.host) {
+            detail.push_str(&format!(
+                "; ECR logins expire after 12 hours: run `aws ecr get-login-password | docker login --username AWS --password-stdin {}` or use docker-credential-ecr-login as a credHelper",
+                self.registry
+            ));
+        }
         match status {
             404 => FetchError::NotFound {
                 what: what.to_string(),
@@ -409,10 +468,29 @@ impl HttpRegistry {
                 q.append_pair("scope", scope);
             }
         }
-        let mut req = self.client.get(url);
-        if let Some(c) = &self.opts.credentials {
-            req = req.header(AUTHORIZATION, c.basic_header());
-        }
+        let req = match &self.opts.credentials {
+            // An identity token (docker login to ACR, some Harbor setups) is an OAuth2 refresh
+            // token: it is exchanged, never sent as a password.
+            Some(c) if self.opts.identity_token => {
+                let mut form = url::form_urlencoded::Serializer::new(String::new());
+                form.append_pair("grant_type", "refresh_token")
+                    .append_pair("client_id", "regscope")
+                    .append_pair("refresh_token", c.secret());
+                if let Some(s) = service {
+                    form.append_pair("service", s);
+                }
+                if !scope.is_empty() {
+                    form.append_pair("scope", scope);
+                }
+                url.set_query(None);
+                self.client
+                    .post(url)
+                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(form.finish())
+            }
+            Some(c) => self.client.get(url).header(AUTHORIZATION, c.basic_header()),
+            None => self.client.get(url),
+        };
         self.stats.count(RequestKind::Token);
         let resp = req.send().await.map_err(|e| self.transport_error(&e))?;
         let status = resp.status().as_u16();
@@ -487,6 +565,13 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// `123456789012.dkr.ecr.eu-west-1.amazonaws.com` (and the `.com.cn` partitions).
+fn is_ecr(host: &str) -> bool {
+    let name = host.split(':').next().unwrap_or(host);
+    name.contains(".dkr.ecr.")
+        && (name.ends_with(".amazonaws.com") || name.ends_with(".amazonaws.com.cn"))
 }
 
 /// Whether `host[:port]` names this machine.

@@ -129,15 +129,16 @@ pub(crate) fn content(
         Plan::Whole => Body::from(bytes),
         Plan::CutAt(at) => {
             // Ending the stream with an error makes hyper drop the connection short of the
-            // promised length: what a client sees when a proxy dies mid-body.
+            // promised length: what a client sees when a proxy dies mid-body. The yield lets
+            // hyper flush the headers and the first half before it sees the error.
             let sent = bytes.slice(..at);
-            Body::from_stream(stream::iter([
-                Ok(sent),
+            Body::from_stream(stream::iter([Ok(sent)]).chain(stream::once(async {
+                tokio::task::yield_now().await;
                 Err(io::Error::new(
                     io::ErrorKind::BrokenPipe,
                     "injected truncation",
-                )),
-            ]))
+                ))
+            })))
         }
         Plan::Stall(at, pause) => {
             let first = bytes.slice(..at);

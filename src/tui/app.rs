@@ -6,11 +6,9 @@ use super::action::{Action, CatalogPage, Command, Effect, Inspected, Location, R
 use super::keymap::Context;
 use super::layout;
 use super::load::Load;
-use super::views::repositories::PAGE_SIZE;
 use super::views::tags::MAX_RESOLVING;
 use super::views::{
-    Catalog, Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView, TreeView,
-    View,
+    Catalog, Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView, TreeView, View,
 };
 use super::{parse_target, Start};
 use crate::digest::Digest;

@@ -71,11 +71,23 @@ pub fn list_rows(size: (u16, u16)) -> usize {
 /// Rows of the tree pane (inside its borders).
 #[must_use]
 pub fn tree_rows(size: (u16, u16)) -> usize {
-    usize::from(tree_panes(screen(area(size)).body).tree.height.saturating_sub(2)).max(1)
+    usize::from(
+        tree_panes(screen(area(size)).body)
+            .tree
+            .height
+            .saturating_sub(2),
+    )
+    .max(1)
 }
 
 /// Lines of the raw JSON view (it takes the whole body).
 #[must_use]
 pub fn raw_rows(size: (u16, u16)) -> usize {
     usize::from(screen(area(size)).body.height.saturating_sub(2)).max(1)
+}
+
+/// Rows of a list drawn in `body` (the same arithmetic as [`list_rows`], for drawing).
+#[must_use]
+pub fn list_rows_in(body: Rect) -> usize {
+    usize::from(body.height.saturating_sub(3)).max(1)
 }

@@ -133,9 +133,7 @@ impl TagsView {
     #[must_use]
     pub fn selected(&self) -> Option<&TagRow> {
         let rows = self.load.loaded()?;
-        self.visible()
-            .get(self.cursor.selected)
-            .map(|&i| &rows[i])
+        self.visible().get(self.cursor.selected).map(|&i| &rows[i])
     }
 
     /// Rows (indices into the full list) on screen in a viewport of `height`.
@@ -161,9 +159,7 @@ impl TagsView {
         };
         rows.iter()
             .enumerate()
-            .filter(|(i, r)| {
-                *i != index && r.summary.loaded().is_some_and(|s| &s.digest == digest)
-            })
+            .filter(|(i, r)| *i != index && r.summary.loaded().is_some_and(|s| &s.digest == digest))
             .map(|(_, r)| r.tag.as_str())
             .collect()
     }

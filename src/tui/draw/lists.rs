@@ -1,0 +1,330 @@
+//! The list views: registries, repositories (paged catalog), tags (lazily resolved rows).
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::Frame;
+
+use super::message;
+use crate::analysis::Severity;
+use crate::model::Kind;
+use crate::output::human_size;
+use crate::sanitize::sanitize;
+use crate::tui::layout::list_rows_in;
+use crate::tui::list::Cursor;
+use crate::tui::load::Load;
+use crate::tui::theme::Theme;
+use crate::tui::views::{Paging, RegistriesView, RepositoriesView, TagSummary, TagsView};
+
+/// ` /abc` after a title when a filter is set.
+fn filter_suffix(filter: &str) -> String {
+    if filter.is_empty() {
+        String::new()
+    } else {
+        format!(" /{}", sanitize(filter))
+    }
+}
+
+fn selected_style(cursor: &Cursor, i: usize, theme: Theme) -> Style {
+    if i == cursor.selected {
+        theme.selected()
+    } else {
+        Style::new()
+    }
+}
+
+pub(super) fn registries(frame: &mut Frame, area: Rect, v: &RegistriesView, theme: Theme) {
+    let visible = v.visible();
+    let title = format!("registries ({}){}", v.names.len(), filter_suffix(&v.filter));
+    if visible.is_empty() {
+        let text = if v.names.is_empty() {
+            "No registries known. Press : and type one (127.0.0.1:5000, ghcr.io)."
+        } else {
+            "Nothing matches the filter. Esc clears it."
+        };
+        message(frame, area, &title, vec![Line::raw(text)]);
+        return;
+    }
+    let height = list_rows_in(area);
+    let rows = v.cursor.window(visible.len(), height).map(|i| {
+        Row::new([Cell::from(sanitize(&v.names[visible[i]]).into_owned())])
+            .style(selected_style(&v.cursor, i, theme))
+    });
+    frame.render_widget(
+        Table::new(rows, [Constraint::Fill(1)])
+            .header(Row::new(["REGISTRY"]).style(theme.bold()))
+            .block(Block::bordered().title(format!(" {title} "))),
+        area,
+    );
+}
+
+pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, theme: Theme) {
+    let registry = sanitize(&v.registry);
+    let catalog = match &v.load {
+        Load::Idle | Load::Loading(_) => {
+            let text = format!("Loading the catalog of {registry}…");
+            message(
+                frame,
+                area,
+                "repositories",
+                vec![Line::styled(text, theme.dim())],
+            );
+            return;
+        }
+        Load::Error(e) => {
+            let lines = vec![
+                Line::raw(format!("{registry} did not list its repositories:")),
+                Line::styled(sanitize(e).into_owned(), theme.error()),
+                Line::raw(""),
+                Line::raw("Many registries (Docker Hub, ECR, GHCR) do not offer the catalog."),
+                Line::from(vec![
+                    Span::raw("Press "),
+                    Span::styled(":", theme.key()),
+                    Span::raw(" and type a repository (team/app) to open it."),
+                ]),
+            ];
+            message(frame, area, "repositories", lines);
+            return;
+        }
+        Load::Loaded(c) => c,
+    };
+    let visible = v.visible();
+    let more = match &catalog.next {
+        Paging::Done => "",
+        Paging::More | Paging::Loading(_) | Paging::Failed(_) => ", more…",
+    };
+    let title = format!(
+        "repositories ({}{more}){}",
+        catalog.names.len(),
+        filter_suffix(&v.filter)
+    );
+    if visible.is_empty() {
+        let text = if catalog.names.is_empty() {
+            format!("{registry} lists no repositories. Press : and type one (team/app).")
+        } else {
+            "No repository matches the filter. Esc clears it.".to_string()
+        };
+        message(frame, area, &title, vec![Line::raw(text)]);
+        return;
+    }
+    let height = list_rows_in(area);
+    let window = v.cursor.window(visible.len(), height);
+    let mut rows: Vec<Row> = window
+        .clone()
+        .map(|i| {
+            Row::new([Cell::from(
+                sanitize(&catalog.names[visible[i]]).into_owned(),
+            )])
+            .style(selected_style(&v.cursor, i, theme))
+        })
+        .collect();
+    // The paging row shows once the list end is on screen.
+    if window.end == visible.len() && rows.len() < height {
+        let (text, style) = match &catalog.next {
+            Paging::Done => (String::new(), theme.dim()),
+            Paging::More => ("more…".to_string(), theme.dim()),
+            Paging::Loading(_) => ("loading more…".to_string(), theme.dim()),
+            Paging::Failed(e) => (
+                format!("the next page failed: {} (r reloads)", sanitize(e)),
+                theme.error(),
+            ),
+        };
+        if !text.is_empty() {
+            rows.push(Row::new([Cell::from(text)]).style(style));
+        }
+    }
+    frame.render_widget(
+        Table::new(rows, [Constraint::Fill(1)])
+            .header(Row::new(["REPOSITORY"]).style(theme.bold()))
+            .block(Block::bordered().title(format!(" {title} "))),
+        area,
+    );
+}
+
+pub(super) fn repositories_status(v: &RepositoriesView, theme: Theme) -> Line<'static> {
+    match v.load.loaded() {
+        Some(c) => {
+            let shown = v.visible().len();
+            let mut text = format!(" {shown} of {} repositories loaded", c.names.len());
+            if c.next != Paging::Done {
+                text.push_str("; scroll down for more");
+            }
+            Line::styled(text, theme.dim())
+        }
+        None => Line::raw(""),
+    }
+}
+
+pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
+    let name = v.crumb();
+    let rows = match &v.load {
+        Load::Idle | Load::Loading(_) => {
+            let text = format!("Loading the tags of {name}…");
+            message(frame, area, "tags", vec![Line::styled(text, theme.dim())]);
+            return;
+        }
+        Load::Error(e) => {
+            let lines = vec![
+                Line::raw(format!("The tags of {name} could not be listed:")),
+                Line::styled(sanitize(e).into_owned(), theme.error()),
+                Line::raw(""),
+                Line::raw("r retries; Esc goes back."),
+            ];
+            message(frame, area, "tags", lines);
+            return;
+        }
+        Load::Loaded(rows) => rows,
+    };
+    let visible = v.visible();
+    let title = format!(
+        "tags of {name} ({}){}",
+        rows.len(),
+        filter_suffix(&v.filter)
+    );
+    if visible.is_empty() {
+        let text = if rows.is_empty() {
+            format!("{name} has no tags.")
+        } else {
+            "No tag matches the filter. Esc clears it.".to_string()
+        };
+        message(frame, area, &title, vec![Line::raw(text)]);
+        return;
+    }
+    let counts = v.digest_counts();
+    let height = list_rows_in(area);
+    let table_rows = v.cursor.window(visible.len(), height).map(|i| {
+        let row = &rows[visible[i]];
+        let tag = Cell::from(sanitize(&row.tag).into_owned());
+        let cells = match &row.summary {
+            Load::Idle => vec![tag],
+            Load::Loading(_) => vec![
+                tag,
+                Cell::from(""),
+                Cell::from(Span::styled("resolving…", theme.dim())),
+            ],
+            Load::Error(e) => vec![
+                tag,
+                Cell::from(""),
+                Cell::from(Span::styled("error", theme.error())),
+                Cell::from(""),
+                Cell::from(Span::styled(sanitize(e).into_owned(), theme.error())),
+            ],
+            Load::Loaded(s) => {
+                let alias = counts.get(s.digest.as_str()).copied().unwrap_or(0) > 1;
+                summary_cells(tag, s, alias, theme)
+            }
+        };
+        Row::new(cells).style(selected_style(&v.cursor, i, theme))
+    });
+    let widths = [
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(16),
+        Constraint::Length(5),
+        Constraint::Fill(2),
+        Constraint::Length(3),
+        Constraint::Length(9),
+        Constraint::Length(7),
+    ];
+    let header = Row::new([
+        "TAG",
+        "",
+        "DIGEST",
+        "KIND",
+        "PLATFORMS",
+        "ATT",
+        "SIZE",
+        "WORST",
+    ])
+    .style(theme.bold());
+    frame.render_widget(
+        Table::new(table_rows, widths)
+            .header(header)
+            .block(Block::bordered().title(format!(" {title} "))),
+        area,
+    );
+}
+
+fn summary_cells<'a>(tag: Cell<'a>, s: &TagSummary, alias: bool, theme: Theme) -> Vec<Cell<'a>> {
+    let kind = match s.kind {
+        Kind::Index => "index",
+        Kind::Manifest => "image",
+        other => other.as_str(),
+    };
+    let worst = match s.worst {
+        Some(sev) => Span::styled(severity_label(sev), theme.severity(sev)),
+        None => Span::styled("ok", theme.dim()),
+    };
+    vec![
+        tag,
+        Cell::from(Span::styled(if alias { "≡" } else { "" }, theme.info())),
+        Cell::from(short_digest(&s.digest)),
+        Cell::from(kind),
+        Cell::from(Span::styled(
+            platforms_label(&s.platforms),
+            theme.platform(),
+        )),
+        Cell::from(if s.attestations == 0 {
+            "-".to_string()
+        } else {
+            s.attestations.to_string()
+        }),
+        Cell::from(human_size(s.total_size)),
+        Cell::from(worst),
+    ]
+}
+
+pub(super) fn severity_label(sev: Severity) -> &'static str {
+    match sev {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+/// `amd64 arm64/v8` when every platform is Linux (the usual case, and it fits 80 columns);
+/// the full `os/arch` list otherwise.
+fn platforms_label(platforms: &[String]) -> String {
+    let labels: Vec<String> = if platforms.iter().all(|p| p.starts_with("linux/")) {
+        platforms
+            .iter()
+            .map(|p| p.trim_start_matches("linux/").to_string())
+            .collect()
+    } else {
+        platforms.to_vec()
+    };
+    sanitize(&labels.join(" ")).into_owned()
+}
+
+pub(super) fn short_digest(digest: &str) -> String {
+    crate::digest::Digest::parse(digest)
+        .map_or_else(|_| sanitize(digest).into_owned(), |d| d.short())
+}
+
+pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
+    let Some(rows) = v.load.loaded() else {
+        return Line::raw("");
+    };
+    let visible = v.visible();
+    let Some(&index) = visible.get(v.cursor.selected) else {
+        return Line::styled(format!(" {} tags", rows.len()), theme.dim());
+    };
+    let row = &rows[index];
+    let mut spans = vec![Span::styled(
+        format!(" {}", sanitize(&row.tag)),
+        theme.bold(),
+    )];
+    if let Some(s) = row.summary.loaded() {
+        spans.push(Span::raw(format!("  {}", sanitize(&s.digest))));
+        let aliases = v.aliases(index);
+        if !aliases.is_empty() {
+            let names: Vec<String> = aliases.iter().map(|a| sanitize(a).into_owned()).collect();
+            spans.push(Span::styled(
+                format!("  ≡ same digest as {}", names.join(", ")),
+                theme.info(),
+            ));
+        }
+    }
+    Line::from(spans)
+}

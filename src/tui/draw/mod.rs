@@ -1,0 +1,183 @@
+//! Drawing: a pure function of [`App`]; no state is changed while rendering.
+//!
+//! ```text
+//! ┌──────────────────────────────────────────────────────────────────────────────┐
+//! │ regscope  127.0.0.1:5000 › team/app › v7                            (header) │
+//! │┌ tags of team/app (3) ──────────────────────────────────────────────────────┐│
+//! ││ TAG   DIGEST            KIND  PLATFORMS      ATT  SIZE      WORST         ││  list views:
+//! ││ v7  ≡ sha256:db8f2a6e…  index amd64 arm64      2  11.0 KiB  info          ││  one table
+//! │└────────────────────────────────────────────────────────────────────────────┘│
+//! │┌ tree ─────────────────────────────┐┌ detail ────────────────────────────────┐│
+//! ││ ▾ index  sha256:db8f2a6e…         ││ kind, digest, size, platform,          ││  tree view:
+//! ││ ├─▸ linux/amd64  sha256:da8b1906… ││ config summary, statement summary,     ││  tree | detail
+//! ││ └─▸ attestation for linux/amd64   ││ annotations                            ││  over findings
+//! │└───────────────────────────────────┘└────────────────────────────────────────┘│  (`v`: raw JSON
+//! │┌ findings ──────────────────────────────────────────────────────────────────┐│   takes the body)
+//! ││ info  attestation-manifest  message / fix                                  ││
+//! │└────────────────────────────────────────────────────────────────────────────┘│
+//! │ status: selection detail, or the input line (`/` filter, `:` open)  (status) │
+//! │ Enter open  / filter  Esc back  : open…  r refresh  ? help  q quit  (footer) │
+//! └──────────────────────────────────────────────────────────────────────────────┘
+//! ```
+//! The help overlay (`?`) is drawn centred over everything. Every string that came from a
+//! registry passes through `sanitize` before it reaches a widget.
+
+mod lists;
+mod tree;
+
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::app::{App, InputKind};
+use super::keymap::{self, Context};
+use super::layout::{screen, Screen};
+use super::theme::Theme;
+use super::views::View;
+use crate::sanitize::sanitize;
+
+/// Renders the whole screen for `app`.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let theme = Theme { color: app.color };
+    let Screen {
+        header,
+        body,
+        status,
+        footer,
+    } = screen(frame.area());
+    draw_header(frame, header, app, theme);
+    match app.top() {
+        View::Registries(v) => lists::registries(frame, body, v, theme),
+        View::Repositories(v) => lists::repositories(frame, body, v, theme),
+        View::Tags(v) => lists::tags(frame, body, v, theme),
+        View::Tree(v) => tree::tree(frame, body, v, theme),
+    }
+    draw_status(frame, status, app, theme);
+    draw_footer(frame, footer, app, theme);
+    if app.help {
+        draw_help(frame, app, theme);
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let crumbs = app.crumbs();
+    let mut spans = vec![Span::styled(" regscope ", theme.bold()), Span::raw(" ")];
+    for (i, crumb) in crumbs.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" › ", theme.dim()));
+        }
+        let style = if i + 1 == crumbs.len() {
+            theme.bold()
+        } else {
+            ratatui::style::Style::new()
+        };
+        // Crumbs are sanitised by `View::crumb`.
+        spans.push(Span::styled(crumb.clone(), style));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let line = match &app.input {
+        Some(input) => {
+            let prompt = match input.kind {
+                InputKind::Filter => "/",
+                InputKind::Open => "open: ",
+            };
+            let mut spans = vec![
+                Span::styled(prompt, theme.key()),
+                Span::raw(sanitize(&input.text).into_owned()),
+                Span::styled("▏", theme.key()),
+            ];
+            if let Some(e) = &input.error {
+                spans.push(Span::raw("  "));
+                spans.push(Span::styled(sanitize(e).into_owned(), theme.error()));
+            }
+            Line::from(spans)
+        }
+        None => match app.top() {
+            View::Registries(v) => Line::from(format!(" {} registries", v.names.len())),
+            View::Repositories(v) => lists::repositories_status(v, theme),
+            View::Tags(v) => lists::tags_status(v, theme),
+            View::Tree(v) => tree::status(v, theme),
+        },
+    };
+    frame.render_widget(line, area);
+}
+
+/// Key hints for the current context, generated from the key map.
+fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let mut spans = Vec::new();
+    for binding in keymap::bindings_for(app.context()) {
+        let (Some(hint), Some(key)) = (binding.footer, binding.keys.first()) else {
+            continue;
+        };
+        spans.push(Span::styled(format!(" {}", key.label()), theme.key()));
+        spans.push(Span::styled(format!(" {hint} "), theme.dim()));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+/// Every binding of the view underneath, grouped by context, generated from the key map.
+fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
+    let context = if app.input.is_some() {
+        Context::Input
+    } else {
+        app.top().context()
+    };
+    let mut lines = Vec::new();
+    let mut current = None;
+    for binding in keymap::bindings_for(context) {
+        if current != Some(binding.context) {
+            if current.is_some() {
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::styled(binding.context.title(), theme.bold()));
+            current = Some(binding.context);
+        }
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {:<18}", keymap::keys_label(binding)),
+                theme.key(),
+            ),
+            Span::raw(binding.description),
+        ]));
+    }
+    let area = frame.area();
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let width = 64.min(area.width);
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, popup, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width),
+        Constraint::Fill(1),
+    ])
+    .areas(middle);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(" keys ")
+                .title_bottom(Line::from(" Esc ? q: close ").alignment(Alignment::Right)),
+        ),
+        popup,
+    );
+}
+
+/// A bordered message in `area`: loading, empty, error states.
+fn message(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>) {
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" {title} "))),
+        area,
+    );
+}

@@ -1,0 +1,459 @@
+//! The manifest tree view: the tree, the selected node's detail, the findings below it, and the
+//! raw JSON of the selected node (`v`).
+
+use std::collections::HashSet;
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, List, ListItem, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::lists::{severity_label, short_digest};
+use super::message;
+use crate::analysis::{platform_label, Finding, Severity};
+use crate::model::media_type as mt;
+use crate::model::{Kind, Node, Problem};
+use crate::output::human_size;
+use crate::sanitize::sanitize;
+use crate::tui::action::Inspected;
+use crate::tui::layout::tree_panes;
+use crate::tui::load::Load;
+use crate::tui::theme::Theme;
+use crate::tui::views::tree::raw_lines;
+use crate::tui::views::{TreeRow, TreeView};
+
+pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
+    let name = sanitize(&v.reference.to_string()).into_owned();
+    let inspected = match &v.load {
+        Load::Idle | Load::Loading(_) => {
+            let text = format!("Fetching {name}…");
+            message(
+                frame,
+                area,
+                "manifest tree",
+                vec![Line::styled(text, theme.dim())],
+            );
+            return;
+        }
+        Load::Error(e) => {
+            let lines = vec![
+                Line::raw(format!("{name} could not be fetched:")),
+                Line::styled(sanitize(e).into_owned(), theme.error()),
+                Line::raw(""),
+                Line::raw("r retries; Esc goes back."),
+            ];
+            message(frame, area, "manifest tree", lines);
+            return;
+        }
+        Load::Loaded(i) => i,
+    };
+    let rows = v.rows();
+    let selected = rows.get(v.cursor.selected);
+    if let (Some(scroll), Some(row)) = (v.raw, selected) {
+        raw(frame, area, row.node, scroll, theme);
+        return;
+    }
+    let panes = tree_panes(area);
+    tree_pane(frame, panes.tree, v, &rows, inspected, theme);
+    if let Some(row) = selected {
+        frame.render_widget(
+            Paragraph::new(detail_lines(row.node, theme))
+                .wrap(Wrap { trim: false })
+                .block(Block::bordered().title(" detail ")),
+            panes.detail,
+        );
+        findings_pane(frame, panes.findings, row.node, &inspected.findings, theme);
+    }
+}
+
+fn tree_pane(
+    frame: &mut Frame,
+    area: Rect,
+    v: &TreeView,
+    rows: &[TreeRow<'_>],
+    inspected: &Inspected,
+    theme: Theme,
+) {
+    let height = usize::from(area.height.saturating_sub(2)).max(1);
+    let items: Vec<ListItem> = v
+        .cursor
+        .window(rows.len(), height)
+        .map(|i| {
+            let line = row_line(&rows[i], &inspected.findings, theme);
+            let style = if i == v.cursor.selected {
+                theme.selected()
+            } else {
+                Style::new()
+            };
+            ListItem::new(line).style(style)
+        })
+        .collect();
+    frame.render_widget(
+        List::new(items).block(Block::bordered().title(format!(" tree ({} entries) ", rows.len()))),
+        area,
+    );
+}
+
+/// Guides, branch, expander, severity badge, then the node's own description.
+fn row_line(row: &TreeRow<'_>, findings: &[Finding], theme: Theme) -> Line<'static> {
+    let mut prefix = String::new();
+    for &more in &row.guides {
+        prefix.push_str(if more { "│ " } else { "  " });
+    }
+    if !row.path.is_empty() {
+        prefix.push_str(if row.last { "└─" } else { "├─" });
+    }
+    let expander = match (row.node.children.is_empty(), row.expanded) {
+        (true, _) if row.path.is_empty() => "•",
+        (true, _) => "─",
+        (false, true) => "▾",
+        (false, false) => "▸",
+    };
+    prefix.push_str(expander);
+    let mut spans = vec![Span::styled(prefix, theme.dim())];
+    spans.push(match worst_for(&row.node.digest, findings) {
+        Some(sev) => Span::styled(badge(sev), theme.severity(sev)),
+        None => Span::raw(" "),
+    });
+    spans.extend(node_spans(row.node, theme));
+    Line::from(spans)
+}
+
+fn badge(sev: Severity) -> &'static str {
+    match sev {
+        Severity::Error => "E",
+        Severity::Warning => "W",
+        Severity::Info => "i",
+    }
+}
+
+fn worst_for(digest: &str, findings: &[Finding]) -> Option<Severity> {
+    findings
+        .iter()
+        .filter(|f| f.digest == digest)
+        .map(|f| f.severity)
+        .max()
+}
+
+/// How one node reads in the tree; every registry string is sanitised here.
+fn node_spans(n: &Node, theme: Theme) -> Vec<Span<'static>> {
+    let digest = Span::styled(format!("  {}", short_digest(&n.digest)), theme.dim());
+    let mut spans = match n.kind {
+        Kind::Index => vec![
+            Span::styled("index", theme.bold()),
+            digest,
+            Span::raw(format!(
+                "  {} entries, {}",
+                n.children
+                    .iter()
+                    .filter(|c| c.kind != Kind::Referrer)
+                    .count(),
+                human_size(n.total_size())
+            )),
+        ],
+        Kind::Manifest => {
+            let (label, style) = match &n.platform {
+                Some(p) if p.is_unknown() => (
+                    format!(
+                        "unknown/unknown {}",
+                        n.artifact_type.as_deref().unwrap_or("artifact")
+                    ),
+                    theme.attestation(),
+                ),
+                Some(p) => (platform_label(p), theme.platform()),
+                None => ("manifest".to_string(), theme.bold()),
+            };
+            vec![
+                Span::styled(sanitize(&label).into_owned(), style),
+                digest,
+                Span::raw(format!(
+                    "  {} {}, {}",
+                    n.layer_count(),
+                    if n.layer_count() == 1 {
+                        "layer"
+                    } else {
+                        "layers"
+                    },
+                    human_size(n.layers_size())
+                )),
+            ]
+        }
+        Kind::Attestation => vec![
+            Span::styled(attestation_label(n), theme.attestation()),
+            digest,
+        ],
+        Kind::Config => {
+            let summary = match &n.config {
+                Some(c) => sanitize(&c.platform_string()).into_owned(),
+                None if n.media_type == mt::OCI_EMPTY || n.size <= 2 => "empty".to_string(),
+                None => sanitize(&mt::describe(&n.media_type)).into_owned(),
+            };
+            vec![
+                Span::styled("config", theme.dim()),
+                digest,
+                Span::raw(format!("  {summary}")),
+            ]
+        }
+        Kind::Layer => vec![
+            Span::styled("layer", theme.dim()),
+            digest,
+            Span::raw(format!(
+                "  {} {}",
+                sanitize(&mt::describe(&n.media_type)),
+                human_size(n.size)
+            )),
+        ],
+        Kind::Statement => vec![
+            Span::styled("in-toto", theme.attestation()),
+            Span::raw(format!(
+                "  {}",
+                n.statement.as_ref().map_or_else(
+                    || sanitize(&mt::describe(&n.media_type)).into_owned(),
+                    |s| sanitize(&s.one_line()).into_owned()
+                )
+            )),
+        ],
+        Kind::Referrer => vec![
+            Span::styled("referrer", theme.info()),
+            digest,
+            Span::raw(format!(
+                "  {}",
+                sanitize(n.artifact_type.as_deref().unwrap_or(&n.media_type))
+            )),
+        ],
+        Kind::Missing => vec![
+            Span::styled("missing", theme.error()),
+            digest,
+            Span::styled("  the registry does not have it", theme.error()),
+        ],
+    };
+    if let Some(note) = n.problem.as_ref().and_then(problem_note) {
+        spans.push(Span::styled(format!("  {note}"), theme.error()));
+    }
+    spans
+}
+
+/// `attestation for linux/amd64`: what BuildKit's `unknown/unknown` entry is really about.
+fn attestation_label(n: &Node) -> String {
+    match &n.attests {
+        Some(a) => match &a.platform {
+            Some(p) => format!("attestation for {}", sanitize(&platform_label(p))),
+            None => format!("attestation for {}", short_digest(&a.digest)),
+        },
+        None => "attestation".to_string(),
+    }
+}
+
+fn problem_note(p: &Problem) -> Option<String> {
+    Some(match p {
+        Problem::Missing { .. } => return None,
+        Problem::DigestMismatch { actual, .. } => {
+            format!("DIGEST MISMATCH (hashes to {})", short_digest(actual))
+        }
+        Problem::TooLarge { .. } => "TOO LARGE".to_string(),
+        Problem::Malformed { .. } => "MALFORMED".to_string(),
+        Problem::Cycle => "CYCLE".to_string(),
+        Problem::FetchFailed { .. } => "NOT FETCHED".to_string(),
+    })
+}
+
+fn field(name: &str, value: String) -> Line<'static> {
+    Line::from(vec![Span::raw(format!("{name:<11}")), Span::raw(value)])
+}
+
+/// The detail pane: descriptor, attestation target, problem, config, statement, annotations.
+fn detail_lines(n: &Node, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "{} · {}",
+                n.kind.as_str(),
+                sanitize(&mt::describe(&n.media_type))
+            ),
+            theme.bold(),
+        ),
+        field("digest", sanitize(&n.digest).into_owned()),
+        field("size", human_size(n.size)),
+    ];
+    if !n.media_type.is_empty() {
+        lines.push(field("media type", sanitize(&n.media_type).into_owned()));
+    }
+    if let Some(p) = &n.platform {
+        lines.push(field("platform", sanitize(&platform_label(p)).into_owned()));
+    }
+    if let Some(a) = &n.attests {
+        let about = a.platform.as_ref().map_or_else(
+            || "a manifest not in this index".to_string(),
+            |p| sanitize(&platform_label(p)).into_owned(),
+        );
+        lines.push(field(
+            "attests",
+            format!("{about} ({})", short_digest(&a.digest)),
+        ));
+    }
+    if let Some(t) = &n.artifact_type {
+        lines.push(field("artifact", sanitize(t).into_owned()));
+    }
+    if let Some(p) = &n.problem {
+        lines.push(Line::styled(problem_text(p), theme.error()));
+    }
+    let config = n.config.as_ref().or_else(|| n.config_summary());
+    if let Some(c) = config {
+        lines.push(Line::styled("config", theme.bold()));
+        lines.push(field(
+            "platform",
+            sanitize(&c.platform_string()).into_owned(),
+        ));
+        let user = if c.runs_as_root() {
+            "root".to_string()
+        } else {
+            sanitize(&c.user).into_owned()
+        };
+        lines.push(field("user", user));
+        if let Some(ep) = c.entrypoint.as_ref().filter(|v| !v.is_empty()) {
+            lines.push(field(
+                "entrypoint",
+                sanitize(&format!("{ep:?}")).into_owned(),
+            ));
+        }
+        if let Some(cmd) = c.cmd.as_ref().filter(|v| !v.is_empty()) {
+            lines.push(field("cmd", sanitize(&format!("{cmd:?}")).into_owned()));
+        }
+        if let Some(w) = c.working_dir.as_ref().filter(|w| !w.is_empty()) {
+            lines.push(field("workdir", sanitize(w).into_owned()));
+        }
+        if c.env_count > 0 {
+            lines.push(field("env", format!("{} variables", c.env_count)));
+        }
+        if !c.exposed_ports.is_empty() {
+            lines.push(field(
+                "ports",
+                sanitize(&c.exposed_ports.join(" ")).into_owned(),
+            ));
+        }
+        if let Some(created) = &c.created {
+            lines.push(field("created", sanitize(created).into_owned()));
+        }
+        for (k, v) in &c.labels {
+            lines.push(field("label", format!("{} = {}", sanitize(k), sanitize(v))));
+        }
+    }
+    if let Some(s) = &n.statement {
+        lines.push(Line::styled("statement", theme.bold()));
+        lines.push(field("predicate", sanitize(&s.predicate_type).into_owned()));
+        lines.push(field("summary", sanitize(&s.one_line()).into_owned()));
+        lines.push(field("subjects", s.subjects.len().to_string()));
+    }
+    if !n.annotations.is_empty() {
+        lines.push(Line::styled("annotations", theme.bold()));
+        for (k, v) in &n.annotations {
+            lines.push(Line::raw(format!("{} = {}", sanitize(k), sanitize(v))));
+        }
+    }
+    lines
+}
+
+fn problem_text(p: &Problem) -> String {
+    match p {
+        Problem::Missing { detail } => format!("missing: {}", sanitize(detail)),
+        Problem::DigestMismatch {
+            expected, actual, ..
+        } => format!(
+            "digest mismatch: expected {}, content hashes to {}",
+            sanitize(expected),
+            sanitize(actual)
+        ),
+        Problem::TooLarge { limit, .. } => format!("too large: over the {limit}-byte limit"),
+        Problem::Malformed { detail } => format!("malformed: {}", sanitize(detail)),
+        Problem::Cycle => "cycle: refers back to an index above it".to_string(),
+        Problem::FetchFailed { detail } => format!("not fetched: {}", sanitize(detail)),
+    }
+}
+
+/// Findings about the selected node and everything under it (the root: all of them).
+fn findings_pane(frame: &mut Frame, area: Rect, node: &Node, all: &[Finding], theme: Theme) {
+    let mut digests = HashSet::new();
+    node.walk(&mut |n| {
+        digests.insert(n.digest.as_str());
+    });
+    let here: Vec<&Finding> = all
+        .iter()
+        .filter(|f| digests.contains(f.digest.as_str()))
+        .collect();
+    let title = format!(" findings: {} here, {} in total ", here.len(), all.len());
+    let mut lines = Vec::new();
+    if here.is_empty() {
+        lines.push(Line::styled(
+            if all.is_empty() {
+                "No findings."
+            } else {
+                "No findings for this entry; select the root to see all."
+            },
+            theme.dim(),
+        ));
+    }
+    for f in here {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:<8}", severity_label(f.severity)),
+                theme.severity(f.severity),
+            ),
+            Span::styled(f.code.as_str(), theme.bold()),
+            Span::raw(format!("  {}", sanitize(&f.message))),
+        ]));
+        if let Some(fix) = &f.fix {
+            lines.push(Line::styled(
+                format!("        fix: {}", sanitize(fix)),
+                theme.dim(),
+            ));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(title)),
+        area,
+    );
+}
+
+fn raw(frame: &mut Frame, area: Rect, node: &Node, scroll: usize, theme: Theme) {
+    let lines = raw_lines(node);
+    let height = usize::from(area.height.saturating_sub(2)).max(1);
+    let start = scroll.min(lines.len().saturating_sub(1));
+    let end = (start + height).min(lines.len());
+    let shown: Vec<Line> = lines[start..end]
+        .iter()
+        .map(|l| Line::raw(l.clone()))
+        .collect();
+    let title = format!(
+        " raw {} · {} ",
+        short_digest(&node.digest),
+        sanitize(&mt::describe(&node.media_type))
+    );
+    let position = format!(" lines {}–{} of {} ", start + 1, end, lines.len());
+    frame.render_widget(
+        Paragraph::new(shown).block(
+            Block::bordered()
+                .title(title)
+                .title_bottom(Line::styled(position, theme.dim()).right_aligned()),
+        ),
+        area,
+    );
+}
+
+pub(super) fn status(v: &TreeView, theme: Theme) -> Line<'static> {
+    match v.selected() {
+        Some(row) => Line::from(vec![
+            Span::styled(format!(" {}", row.node.kind.as_str()), theme.bold()),
+            Span::raw(format!("  {}", sanitize(&row.node.digest))),
+        ]),
+        None => Line::styled(
+            match &v.load {
+                Load::Error(_) => " fetch failed",
+                _ => " fetching…",
+            },
+            theme.dim(),
+        ),
+    }
+}

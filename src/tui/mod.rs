@@ -1,0 +1,257 @@
+//! The terminal UI: a view stack over registries, repositories, tags and manifest trees.
+//!
+//! Architecture (see `shared/STYLE.md`): terminal events become [`Action`]s through the key map
+//! (`keymap.rs`, data); [`App::update`] is synchronous and returns [`Effect`]s; the [`Worker`]
+//! runs them on tokio and answers with actions tagged by request id (stale answers are
+//! dropped); [`draw::draw`] is a pure function of the [`App`]. The loop drains every pending
+//! event and result, then renders once.
+
+pub mod action;
+pub mod app;
+pub mod draw;
+pub mod keymap;
+pub mod layout;
+pub mod list;
+pub mod load;
+pub mod theme;
+pub mod views;
+pub mod worker;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use tokio::sync::mpsc;
+
+pub use action::{Action, Command, Effect, Inspected, Location, RequestId};
+pub use app::App;
+pub use worker::Worker;
+
+use crate::reference::ImageRef;
+use crate::registry::HttpOptions;
+
+/// What the TUI opens first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// A list of known registries to pick from.
+    Registries(Vec<String>),
+    /// The catalog of one registry.
+    Registry(String),
+    /// The tags of one repository.
+    Repository {
+        registry: String,
+        repository: String,
+    },
+    /// The manifest tree of one reference (registry or `oci:` layout).
+    Reference(ImageRef),
+}
+
+impl Start {
+    /// Parses a command-line target: `host[:port]` (a registry), `host/repo` (a repository),
+    /// `host/repo:tag`, `repo@sha256:…` or `oci:DIR[:TAG]` (a reference).
+    pub fn parse(target: &str) -> Result<Self, TuiError> {
+        parse_target(target, None)
+    }
+}
+
+/// Why the TUI could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("cannot drive the terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error("{0}")]
+    Target(String),
+}
+
+/// Parses what the user typed at `:` (or on the command line). Without a host, a repository is
+/// looked up in `registry` (the registry being browsed) when there is one, else on Docker Hub.
+pub fn parse_target(input: &str, registry: Option<&str>) -> Result<Start, TuiError> {
+    let s = input.trim().trim_end_matches('/');
+    if s.is_empty() {
+        return Err(TuiError::Target(
+            "type a registry (127.0.0.1:5000), a repository (team/app) or a reference (team/app:v7)"
+                .into(),
+        ));
+    }
+    if !s.starts_with("oci:") && !s.contains('/') && !s.contains('@') && is_registry_name(s) {
+        return Ok(Start::Registry(s.to_string()));
+    }
+    let qualified = match registry {
+        Some(reg) if !s.starts_with("oci:") && !has_host(s) => format!("{reg}/{s}"),
+        _ => s.to_string(),
+    };
+    let image = ImageRef::parse(&qualified).map_err(|e| TuiError::Target(e.to_string()))?;
+    match image {
+        ImageRef::Registry(r) if r.digest.is_none() && !has_explicit_tag(s) => {
+            Ok(Start::Repository {
+                registry: r.registry,
+                repository: r.repository,
+            })
+        }
+        other => Ok(Start::Reference(other)),
+    }
+}
+
+/// `ghcr.io`, `127.0.0.1:5000`, `localhost`, `[::1]:5000`; not `alpine` or `alpine:3.19`.
+fn is_registry_name(s: &str) -> bool {
+    let (host, port) = match s.rsplit_once(':') {
+        Some((h, p)) if !s.ends_with(']') => (h, Some(p)),
+        _ => (s, None),
+    };
+    let host_like = host.contains('.') || host == "localhost" || host.starts_with('[');
+    host_like && port.is_none_or(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn has_host(s: &str) -> bool {
+    s.split_once('/')
+        .is_some_and(|(first, _)| is_registry_name(first))
+}
+
+fn has_explicit_tag(s: &str) -> bool {
+    let name = s.split('@').next().unwrap_or(s);
+    name.rsplit('/').next().unwrap_or(name).contains(':')
+}
+
+/// Runs the TUI until the user quits. The terminal is restored on return and on panic
+/// (`ratatui::init` installs a hook that restores it before the panic message prints).
+pub async fn run(start: Start, opts: HttpOptions) -> Result<(), TuiError> {
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, start, opts, color).await;
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    start: Start,
+    opts: HttpOptions,
+    color: bool,
+) -> Result<(), TuiError> {
+    let (action_tx, mut actions) = mpsc::unbounded_channel();
+    let (event_tx, mut events) = mpsc::unbounded_channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let input = spawn_input(event_tx, stop.clone());
+    let worker = Worker::new(action_tx, opts);
+    let size = terminal.size()?;
+    let (mut app, effects) = App::new(start, color, (size.width, size.height));
+    effects.into_iter().for_each(|e| worker.spawn(e));
+
+    let result = loop {
+        if let Err(e) = terminal.draw(|frame| draw::draw(frame, &app)) {
+            break Err(e.into());
+        }
+        // Wait for something, then take everything already queued before drawing again.
+        let mut batch = Vec::new();
+        tokio::select! {
+            Some(event) = events.recv() => batch.push(Incoming::Event(event)),
+            Some(action) = actions.recv() => batch.push(Incoming::Action(action)),
+            else => break Ok(()),
+        }
+        while let Ok(event) = events.try_recv() {
+            batch.push(Incoming::Event(event));
+        }
+        while let Ok(action) = actions.try_recv() {
+            batch.push(Incoming::Action(action));
+        }
+        for incoming in batch {
+            let action = match incoming {
+                Incoming::Event(event) => action_for_event(&app, &event),
+                Incoming::Action(action) => Some(action),
+            };
+            if let Some(action) = action {
+                app.update(action).into_iter().for_each(|e| worker.spawn(e));
+            }
+        }
+        if app.should_quit() {
+            break Ok(());
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    // The input thread notices within one poll interval; do not hang if it is stuck in read.
+    let _ = tokio::task::spawn_blocking(move || input.join()).await;
+    result
+}
+
+enum Incoming {
+    Event(Event),
+    Action(Action),
+}
+
+/// What a terminal event means for `app` right now.
+#[must_use]
+pub fn action_for_event(app: &App, event: &Event) -> Option<Action> {
+    match event {
+        Event::Key(key) => keymap::action_for(app.context(), key),
+        Event::Resize(width, height) => Some(Action::Resize {
+            width: *width,
+            height: *height,
+        }),
+        _ => None,
+    }
+}
+
+/// Reads terminal events on a thread (crossterm's reader is blocking) until `stop`.
+fn spawn_input(
+    tx: mpsc::UnboundedSender<Event>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match crossterm::event::poll(Duration::from_millis(100)) {
+                Ok(true) => match crossterm::event::read() {
+                    Ok(event) => {
+                        if tx.send(event).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                },
+                Ok(false) => {}
+                Err(_) => break,
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            Start::parse("127.0.0.1:5000").ok(),
+            Some(Start::Registry("127.0.0.1:5000".into()))
+        );
+        assert_eq!(
+            Start::parse("ghcr.io/").ok(),
+            Some(Start::Registry("ghcr.io".into()))
+        );
+        assert_eq!(
+            Start::parse("127.0.0.1:5000/team/app").ok(),
+            Some(Start::Repository {
+                registry: "127.0.0.1:5000".into(),
+                repository: "team/app".into()
+            })
+        );
+        assert!(matches!(
+            Start::parse("127.0.0.1:5000/team/app:v7"),
+            Ok(Start::Reference(ImageRef::Registry(r))) if r.tag.as_deref() == Some("v7")
+        ));
+        assert!(matches!(
+            Start::parse("alpine:3.19"),
+            Ok(Start::Reference(ImageRef::Registry(r))) if r.repository == "library/alpine"
+        ));
+        assert!(matches!(
+            parse_target("team/app", Some("127.0.0.1:5000")),
+            Ok(Start::Repository { registry, .. }) if registry == "127.0.0.1:5000"
+        ));
+        assert!(matches!(
+            Start::parse("oci:/tmp/x:v1"),
+            Ok(Start::Reference(ImageRef::Layout(_)))
+        ));
+        assert!(Start::parse("  ").is_err());
+    }
+}

@@ -1,0 +1,98 @@
+//! Colours and emphasis; with `NO_COLOR` every style falls back to modifiers only.
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::analysis::Severity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    fn pick(self, colored: Style, plain: Style) -> Style {
+        if self.color {
+            colored
+        } else {
+            plain
+        }
+    }
+
+    #[must_use]
+    pub fn dim(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::DarkGray),
+            Style::new().add_modifier(Modifier::DIM),
+        )
+    }
+
+    #[must_use]
+    pub fn bold(self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    /// The selected row: reverse video reads well with and without colour.
+    #[must_use]
+    pub fn selected(self) -> Style {
+        self.pick(
+            Style::new()
+                .bg(Color::Blue)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::REVERSED),
+        )
+    }
+
+    /// Attestations and other `unknown/unknown` entries: not runnable, easy to mistake for images.
+    #[must_use]
+    pub fn attestation(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::Magenta),
+            Style::new().add_modifier(Modifier::ITALIC),
+        )
+    }
+
+    #[must_use]
+    pub fn error(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        )
+    }
+
+    #[must_use]
+    pub fn warning(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::Yellow),
+            Style::new().add_modifier(Modifier::BOLD),
+        )
+    }
+
+    #[must_use]
+    pub fn info(self) -> Style {
+        self.pick(Style::new().fg(Color::Cyan), Style::new())
+    }
+
+    #[must_use]
+    pub fn platform(self) -> Style {
+        self.pick(Style::new().fg(Color::Green), Style::new())
+    }
+
+    /// Key names in the footer and the help overlay.
+    #[must_use]
+    pub fn key(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::BOLD),
+        )
+    }
+
+    #[must_use]
+    pub fn severity(self, severity: Severity) -> Style {
+        match severity {
+            Severity::Error => self.error(),
+            Severity::Warning => self.warning(),
+            Severity::Info => self.info(),
+        }
+    }
+}

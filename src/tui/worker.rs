@@ -1,0 +1,129 @@
+//! Runs effects: one tokio task per effect, a bounded number at once, results sent back as
+//! actions carrying the effect's request id. Fetchers (and their digest caches) are shared per
+//! location for the whole session.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, Semaphore};
+
+use super::action::{Action, CatalogPage, Effect, Inspected, Location};
+use super::views::repositories::PAGE_SIZE;
+use crate::inspect::{inspect, InspectOptions};
+use crate::reference::{ImageRef, LayoutRef};
+use crate::registry::{FetchError, Fetcher, HttpOptions, Limits};
+
+/// Effects running at once; each also goes through the fetcher's own request limit.
+const MAX_TASKS: usize = 8;
+
+#[derive(Clone)]
+pub struct Worker {
+    tx: mpsc::UnboundedSender<Action>,
+    opts: HttpOptions,
+    fetchers: Arc<Mutex<HashMap<Location, Arc<Fetcher>>>>,
+    permits: Arc<Semaphore>,
+}
+
+impl Worker {
+    #[must_use]
+    pub fn new(tx: mpsc::UnboundedSender<Action>, opts: HttpOptions) -> Self {
+        Self {
+            tx,
+            opts,
+            fetchers: Arc::default(),
+            permits: Arc::new(Semaphore::new(MAX_TASKS)),
+        }
+    }
+
+    /// Starts `effect` in the background; its result arrives on the channel.
+    pub fn spawn(&self, effect: Effect) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            // The semaphore is never closed, so a failed acquire cannot happen; run anyway.
+            let _permit = this.permits.clone().acquire_owned().await;
+            let action = this.execute(effect).await;
+            // The receiver is gone only when the app has quit.
+            let _ = this.tx.send(action);
+        });
+    }
+
+    /// Runs one effect to completion and returns the action answering it.
+    pub async fn execute(&self, effect: Effect) -> Action {
+        match effect {
+            Effect::LoadCatalog { id, registry, last } => {
+                let result = match self.fetcher(&Location::Registry(registry)) {
+                    Ok(f) => f
+                        .catalog_page(PAGE_SIZE, last.as_deref())
+                        .await
+                        .map(|(repositories, more)| CatalogPage { repositories, more })
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                Action::CatalogLoaded { id, result }
+            }
+            Effect::LoadTags {
+                id,
+                location,
+                repository,
+            } => {
+                let result = match self.fetcher(&location) {
+                    Ok(f) => f.tags(&repository).await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                Action::TagsLoaded { id, result }
+            }
+            Effect::Inspect { id, reference } => {
+                let result = match self.fetcher(&location_of(&reference)) {
+                    Ok(f) => inspect(&f, &reference, &InspectOptions::default())
+                        .await
+                        .map(|i| {
+                            let findings = crate::analysis::analyze(&i.root);
+                            Arc::new(Inspected {
+                                reference: i.reference,
+                                root: i.root,
+                                findings,
+                            })
+                        })
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                Action::Inspected { id, result }
+            }
+        }
+    }
+
+    fn fetcher(&self, location: &Location) -> Result<Arc<Fetcher>, FetchError> {
+        let mut fetchers = self
+            .fetchers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(f) = fetchers.get(location) {
+            return Ok(f.clone());
+        }
+        let fetcher = Arc::new(match location {
+            Location::Registry(r) => {
+                Fetcher::for_registry(r, self.opts.clone(), Limits::default())?
+            }
+            Location::Layout(path) => Fetcher::for_reference(
+                &ImageRef::Layout(LayoutRef {
+                    path: path.clone(),
+                    tag: None,
+                    digest: None,
+                }),
+                self.opts.clone(),
+                Limits::default(),
+            )?,
+        });
+        fetchers.insert(location.clone(), fetcher.clone());
+        Ok(fetcher)
+    }
+}
+
+/// The location a reference is fetched from.
+#[must_use]
+pub fn location_of(reference: &ImageRef) -> Location {
+    match reference {
+        ImageRef::Registry(r) => Location::Registry(r.registry.clone()),
+        ImageRef::Layout(l) => Location::Layout(l.path.clone()),
+    }
+}

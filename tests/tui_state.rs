@@ -1,0 +1,347 @@
+//! The TUI's state machine without a terminal or a network: feed actions, check the state and
+//! the effects `App::update` asks for. Trees come from the real BuildKit layouts in
+//! tests/fixtures through the real worker.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use regscope::reference::ImageRef;
+use regscope::registry::HttpOptions;
+use regscope::tui::app::InputKind;
+use regscope::tui::load::Load;
+use regscope::tui::views::{Paging, View};
+use regscope::tui::{
+    action::CatalogPage, action_for_event, Action, App, Command, Effect, Inspected, Location,
+    Start, Worker,
+};
+
+const SIZE: (u16, u16) = (80, 24);
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/docker-attest")
+        .join(name)
+}
+
+/// The tree of a fixture layout, fetched and analysed by the worker the TUI uses.
+async fn inspected(name: &str) -> Arc<Inspected> {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(tx, HttpOptions::default());
+    let reference = ImageRef::parse(&format!("oci:{}", fixture(name).display())).unwrap();
+    match worker.execute(Effect::Inspect { id: 1, reference }).await {
+        Action::Inspected { result, .. } => result.unwrap(),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+fn cmd(app: &mut App, c: Command) -> Vec<Effect> {
+    app.update(Action::Command(c))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for ch in text.chars() {
+        app.update(Action::Char(ch));
+    }
+}
+
+fn only_id(effects: &[Effect]) -> u64 {
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    effects[0].id()
+}
+
+fn names(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("team/app-{i:03}")).collect()
+}
+
+#[test]
+fn the_catalog_is_paged_as_the_user_scrolls_and_stale_pages_are_dropped() {
+    let (mut app, effects) = App::new(Start::Registry("reg.test:5000".into()), true, SIZE);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadCatalog {
+            id: 1,
+            registry: "reg.test:5000".into(),
+            last: None
+        }]
+    );
+    // An answer to a request nobody waits for changes nothing.
+    app.update(Action::CatalogLoaded {
+        id: 99,
+        result: Ok(CatalogPage {
+            repositories: vec!["stale".into()],
+            more: false,
+        }),
+    });
+    let View::Repositories(v) = app.top() else {
+        panic!()
+    };
+    assert_eq!(v.load, Load::Loading(1));
+
+    let effects = app.update(Action::CatalogLoaded {
+        id: 1,
+        result: Ok(CatalogPage {
+            repositories: names(100),
+            more: true,
+        }),
+    });
+    assert!(effects.is_empty(), "the end of the list is not near yet");
+    let effects = cmd(&mut app, Command::Bottom);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadCatalog {
+            id: 2,
+            registry: "reg.test:5000".into(),
+            last: Some("team/app-099".into())
+        }]
+    );
+    assert!(
+        cmd(&mut app, Command::Up).is_empty(),
+        "one page request at a time"
+    );
+    app.update(Action::CatalogLoaded {
+        id: 2,
+        result: Ok(CatalogPage {
+            repositories: vec!["zz/last".into()],
+            more: false,
+        }),
+    });
+    let View::Repositories(v) = app.top() else {
+        panic!()
+    };
+    let catalog = v.load.loaded().unwrap();
+    assert_eq!(catalog.names.len(), 101);
+    assert_eq!(catalog.next, Paging::Done);
+    assert!(cmd(&mut app, Command::Bottom).is_empty());
+}
+
+#[test]
+fn a_refused_catalog_lets_the_user_type_a_repository() {
+    let (mut app, effects) = App::new(Start::Registry("reg.test:5000".into()), true, SIZE);
+    app.update(Action::CatalogLoaded {
+        id: only_id(&effects),
+        result: Err("reg.test:5000 denied access (403)".into()),
+    });
+    assert!(matches!(app.top(), View::Repositories(v) if matches!(v.load, Load::Error(_))));
+
+    cmd(&mut app, Command::Prompt);
+    assert_eq!(app.input.as_ref().map(|i| i.kind), Some(InputKind::Open));
+    typed(&mut app, "team/app");
+    let effects = cmd(&mut app, Command::Submit);
+    assert!(app.input.is_none());
+    assert_eq!(
+        effects,
+        vec![Effect::LoadTags {
+            id: 2,
+            location: Location::Registry("reg.test:5000".into()),
+            repository: "team/app".into()
+        }]
+    );
+    assert_eq!(app.crumbs(), vec!["reg.test:5000", "team/app"]);
+}
+
+#[test]
+fn a_bad_reference_at_the_prompt_keeps_the_prompt_open_with_the_reason() {
+    let (mut app, _) = App::new(Start::Registry("reg.test:5000".into()), true, SIZE);
+    cmd(&mut app, Command::Prompt);
+    typed(&mut app, "Team/App:v1");
+    assert!(cmd(&mut app, Command::Submit).is_empty());
+    let input = app.input.as_ref().unwrap();
+    assert!(
+        input.error.as_deref().unwrap().contains("lowercase"),
+        "{input:?}"
+    );
+    cmd(&mut app, Command::Cancel);
+    assert!(app.input.is_none());
+}
+
+#[tokio::test]
+async fn visible_tags_resolve_a_few_at_a_time_and_aliases_are_found() {
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    let tags: Vec<String> = ["latest", "v7", "v6", "v5", "v4", "v3"]
+        .map(String::from)
+        .to_vec();
+    let effects = app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(tags),
+    });
+    // Four at once; the rest wait for a free slot.
+    let references: Vec<String> = effects
+        .iter()
+        .map(|e| match e {
+            Effect::Inspect { reference, .. } => reference.to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        references,
+        [
+            "reg.test:5000/team/app:latest",
+            "reg.test:5000/team/app:v7",
+            "reg.test:5000/team/app:v6",
+            "reg.test:5000/team/app:v5"
+        ]
+    );
+    let index = inspected("unsigned-index").await;
+    let more = app.update(Action::Inspected {
+        id: effects[0].id(),
+        result: Ok(index.clone()),
+    });
+    assert_eq!(more.len(), 1, "a finished row frees a slot: {more:?}");
+    app.update(Action::Inspected {
+        id: effects[1].id(),
+        result: Ok(index),
+    });
+    app.update(Action::Inspected {
+        id: effects[2].id(),
+        result: Err("manifest `v6` was not found (404)".into()),
+    });
+    let View::Tags(v) = app.top() else { panic!() };
+    assert_eq!(v.aliases(0), vec!["v7"]);
+    let rows = v.load.loaded().unwrap();
+    let summary = rows[0].summary.loaded().unwrap();
+    assert_eq!(summary.platforms, ["linux/amd64", "linux/arm64"]);
+    assert_eq!(summary.attestations, 2);
+    assert!(matches!(rows[2].summary, Load::Error(_)));
+
+    // The resolved tree opens without another fetch.
+    cmd(&mut app, Command::Down);
+    assert!(cmd(&mut app, Command::Open).is_empty());
+    assert!(matches!(app.top(), View::Tree(t) if t.load.loaded().is_some()));
+    assert_eq!(app.crumbs(), vec!["reg.test:5000", "team/app", "v7"]);
+    // Back to the tags: nothing is refetched.
+    assert!(cmd(&mut app, Command::Back).is_empty());
+    assert_eq!(app.crumbs().len(), 2);
+}
+
+#[tokio::test]
+async fn the_tree_expands_collapses_and_shows_raw_json() {
+    let reference = ImageRef::parse("reg.test:5000/team/app:v7").unwrap();
+    let (mut app, effects) = App::new(Start::Reference(reference), true, SIZE);
+    assert_eq!(app.crumbs(), vec!["reg.test:5000", "team/app", "v7"]);
+    let first = only_id(&effects);
+    // A refresh before the answer makes the first answer stale.
+    let second = only_id(&cmd(&mut app, Command::Refresh));
+    let tree = inspected("unsigned-index").await;
+    app.update(Action::Inspected {
+        id: first,
+        result: Err("stale".into()),
+    });
+    assert!(matches!(app.top(), View::Tree(t) if t.load.is_loading()));
+    app.update(Action::Inspected {
+        id: second,
+        result: Ok(tree),
+    });
+    let rows = |app: &App| match app.top() {
+        View::Tree(t) => t.rows().len(),
+        _ => panic!(),
+    };
+    assert_eq!(rows(&app), 5, "root and its four entries");
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Expand);
+    assert_eq!(rows(&app), 7, "linux/amd64 opened: config and layer");
+    cmd(&mut app, Command::Expand);
+    cmd(&mut app, Command::Collapse);
+    let View::Tree(t) = app.top() else { panic!() };
+    assert_eq!(
+        t.selected().unwrap().path,
+        vec![0],
+        "← on a leaf goes to its parent"
+    );
+    cmd(&mut app, Command::Toggle);
+    assert_eq!(rows(&app), 5);
+
+    // The index's JSON is longer than the screen; a manifest's fits and does not scroll.
+    cmd(&mut app, Command::Top);
+    cmd(&mut app, Command::Raw);
+    assert_eq!(app.context(), regscope::tui::keymap::Context::Raw);
+    cmd(&mut app, Command::Down);
+    let View::Tree(t) = app.top() else { panic!() };
+    assert_eq!(t.raw, Some(1));
+    assert!(t.raw_lines()[0].starts_with('{'));
+    // Esc leaves the raw view first, then the tree.
+    cmd(&mut app, Command::Back);
+    assert!(matches!(app.top(), View::Tree(t) if t.raw.is_none()));
+    let effects = cmd(&mut app, Command::Back);
+    assert!(matches!(app.top(), View::Tags(_)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadTags { repository, .. }] if repository == "team/app"),
+        "popping to a view never loaded loads it: {effects:?}"
+    );
+}
+
+#[test]
+fn the_filter_narrows_the_list_and_esc_clears_it_before_going_back() {
+    let start = Start::Registries(vec![
+        "127.0.0.1:5000".into(),
+        "ghcr.io".into(),
+        "registry.gitlab.com".into(),
+    ]);
+    let (mut app, effects) = App::new(start, true, SIZE);
+    assert!(effects.is_empty());
+    cmd(&mut app, Command::Filter);
+    typed(&mut app, "gio");
+    let View::Registries(v) = app.top() else {
+        panic!()
+    };
+    assert_eq!(v.visible(), vec![1, 2]);
+    cmd(&mut app, Command::Submit);
+    assert_eq!(app.top().filter(), Some("gio"));
+    cmd(&mut app, Command::Back);
+    assert_eq!(app.top().filter(), Some(""));
+    assert!(!app.should_quit());
+
+    let effects = cmd(&mut app, Command::Open);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadCatalog {
+            id: 1,
+            registry: "127.0.0.1:5000".into(),
+            last: None
+        }]
+    );
+}
+
+#[test]
+fn keys_go_through_the_key_map_help_captures_them_and_ctrl_c_always_quits() {
+    let (mut app, _) = App::new(Start::Registries(vec!["a.test".into()]), true, SIZE);
+    let key = |app: &App, code: KeyCode, mods: KeyModifiers| {
+        action_for_event(app, &Event::Key(KeyEvent::new(code, mods)))
+    };
+    let help = key(&app, KeyCode::Char('?'), KeyModifiers::NONE).unwrap();
+    app.update(help);
+    assert!(app.help);
+    let q = key(&app, KeyCode::Char('q'), KeyModifiers::NONE).unwrap();
+    app.update(q);
+    assert!(!app.help && !app.should_quit(), "q closes the help first");
+    app.update(key(&app, KeyCode::Char(':'), KeyModifiers::NONE).unwrap());
+    let q = key(&app, KeyCode::Char('q'), KeyModifiers::NONE).unwrap();
+    app.update(q);
+    assert_eq!(app.input.as_ref().map(|i| i.text.as_str()), Some("q"));
+    let ctrl_c = key(&app, KeyCode::Char('c'), KeyModifiers::CONTROL).unwrap();
+    app.update(ctrl_c);
+    assert!(app.should_quit());
+}
+
+#[tokio::test]
+async fn a_layout_reference_opens_over_its_tags() {
+    let reference =
+        ImageRef::parse(&format!("oci:{}", fixture("unsigned-image").display())).unwrap();
+    let (mut app, effects) = App::new(Start::Reference(reference.clone()), true, SIZE);
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(tx, HttpOptions::default());
+    let answer = worker.execute(effects[0].clone()).await;
+    app.update(answer);
+    let View::Tree(t) = app.top() else { panic!() };
+    assert_eq!(t.load.loaded().unwrap().root.digest.len(), 71);
+    let effects = cmd(&mut app, Command::Back);
+    let answer = worker.execute(effects[0].clone()).await;
+    assert!(
+        matches!(&answer, Action::TagsLoaded { result: Ok(_), .. }),
+        "{answer:?}"
+    );
+}
