@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod auth;
+pub mod config;
 pub mod digest;
 pub mod inspect;
 pub mod model;

@@ -47,6 +47,11 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// regscope's config file.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Show where credentials for each configured registry (or REGISTRY) come from, and whether they work.
     Auth {
         /// A registry (`ghcr.io`, `127.0.0.1:5000`); default: every registry found in docker/podman config.
@@ -61,6 +66,14 @@ enum Command {
         #[arg(long)]
         ca_file: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigAction {
+    /// Print where the config file is read from.
+    Path,
+    /// Read the config file and report errors (unknown keys, bad values).
+    Check,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -158,6 +171,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
+        Command::Config { action } => config_command(&action),
         Command::Auth {
             registry,
             json,
@@ -227,6 +241,10 @@ async fn fetch(
 ) -> Result<(Inspection, Vec<analysis::Finding>), Failure> {
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     let mut opts = http_options(common)?;
+    let mut endpoint = None;
+    if let ImageRef::Registry(r) = &image {
+        endpoint = apply_config(&mut opts, &r.registry)?;
+    }
     if let (ImageRef::Registry(r), None) = (&image, &opts.credentials) {
         let resolved = regscope::auth::Resolver::from_env()
             .resolve(&r.registry)
@@ -240,8 +258,13 @@ async fn fetch(
         opts.identity_token = resolved.identity_token;
         opts.credentials = resolved.credentials;
     }
-    let fetcher =
-        Fetcher::for_reference(&image, opts, Limits::default()).map_err(|e| Failure::fetch(&e))?;
+    let fetcher = match (&image, endpoint) {
+        (ImageRef::Registry(r), Some(host)) => {
+            Fetcher::for_registry_at(&r.registry, &host, opts, Limits::default())
+        }
+        _ => Fetcher::for_reference(&image, opts, Limits::default()),
+    }
+    .map_err(|e| Failure::fetch(&e))?;
     let inspection = inspect(
         &fetcher,
         &image,
@@ -471,4 +494,62 @@ async fn auth_report(
         }
     }
     Ok(u8::from(failed))
+}
+
+/// Applies the config file's table for `registry` and docker's certs.d CAs; returns the
+/// endpoint to reach it at, when the config names one.
+fn apply_config(opts: &mut HttpOptions, registry: &str) -> Result<Option<String>, Failure> {
+    let config = regscope::config::load().map_err(|e| Failure::usage(e.to_string()))?;
+    let host = regscope::reference::api_host(registry).to_string();
+    for (path, pem) in regscope::config::certs_d_cas(&host) {
+        regscope::registry::tls::parse_pem_certs(&pem).map_err(|e| {
+            Failure::usage(format!("{} is not a CA certificate: {e}", path.display()))
+        })?;
+        opts.ca_pems.push(pem);
+    }
+    let Some(table) = config.for_registry(registry) else {
+        return Ok(None);
+    };
+    if let Some(ca) = &table.ca_file {
+        let pem = std::fs::read(ca).map_err(|e| {
+            Failure::usage(format!(
+                "cannot read ca_file {} for {registry}: {e}",
+                ca.display()
+            ))
+        })?;
+        opts.ca_pems.push(pem);
+    }
+    if table.insecure && !opts.insecure {
+        eprintln!("regscope: WARNING: TLS certificate verification is OFF for {registry} (insecure = true in the config file)");
+        opts.insecure = true;
+    }
+    opts.plain_http |= table.plain_http;
+    Ok(table.endpoint.clone())
+}
+
+fn config_command(action: &ConfigAction) -> Result<u8, Failure> {
+    match action {
+        ConfigAction::Path => {
+            match regscope::config::path() {
+                Some(p) => println!(
+                    "{}{}",
+                    p.display(),
+                    if p.exists() { "" } else { " (does not exist)" }
+                ),
+                None => println!(
+                    "no config path: neither REGSCOPE_CONFIG, XDG_CONFIG_HOME nor HOME is set"
+                ),
+            }
+            Ok(0)
+        }
+        ConfigAction::Check => {
+            let config = regscope::config::load().map_err(|e| Failure::usage(e.to_string()))?;
+            let n = config.registry.len();
+            println!(
+                "ok: {n} registr{} configured",
+                if n == 1 { "y" } else { "ies" }
+            );
+            Ok(0)
+        }
+    }
 }

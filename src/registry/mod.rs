@@ -92,8 +92,17 @@ impl Fetcher {
         opts: HttpOptions,
         limits: Limits,
     ) -> Result<Self, FetchError> {
+        Self::for_registry_at(registry, crate::reference::api_host(registry), opts, limits)
+    }
+
+    /// A fetcher for `registry` reached at `host` (a mirror, or the config file's `endpoint`).
+    pub fn for_registry_at(
+        registry: &str,
+        host: &str,
+        opts: HttpOptions,
+        limits: Limits,
+    ) -> Result<Self, FetchError> {
         let stats = Arc::new(Stats::default());
-        let host = crate::reference::api_host(registry);
         let http = HttpRegistry::new(registry, host, opts, stats.clone())?;
         Ok(Self {
             backend: Backend::Http(http),

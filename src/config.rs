@@ -1,0 +1,161 @@
+//! regscope's own config file: per-registry TLS, plain HTTP and endpoint settings.
+//!
+//! `$REGSCOPE_CONFIG`, else `$XDG_CONFIG_HOME/regscope/config.toml`, else
+//! `~/.config/regscope/config.toml`. Unknown keys are an error: a typo in `ca_flie` must not
+//! silently leave verification failing.
+//!
+//! ```toml
+//! [registry."registry.example.com:5000"]
+//! ca_file = "/etc/ssl/private-ca.pem"   # trust this CA for this registry
+//! insecure = false                      # skip verification (loudly marked)
+//! plain_http = false                    # speak HTTP
+//! endpoint = "127.0.0.1:5001"           # reach this registry name at another address
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub registry: BTreeMap<String, RegistryConfig>,
+}
+
+/// Settings for one registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    pub ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pub insecure: bool,
+    #[serde(default)]
+    pub plain_http: bool,
+    pub endpoint: Option<String>,
+}
+
+/// Why the config file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("config file {path}: {detail}")]
+pub struct ConfigError {
+    pub path: String,
+    pub detail: String,
+}
+
+/// Where the config file is read from (it need not exist).
+#[must_use]
+pub fn path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("REGSCOPE_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(x).join("regscope/config.toml"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/regscope/config.toml"))
+}
+
+/// Loads the config file; a missing file is an empty config.
+pub fn load() -> Result<Config, ConfigError> {
+    match path() {
+        Some(p) if p.exists() => load_from(&p),
+        _ => Ok(Config::default()),
+    }
+}
+
+pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
+    let err = |detail: String| ConfigError {
+        path: path.display().to_string(),
+        detail,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    parse(&text).map_err(err)
+}
+
+/// Parses config text; errors name the offending key and line.
+pub fn parse(text: &str) -> Result<Config, String> {
+    toml::from_str(text).map_err(|e| {
+        let msg = e.message().to_string();
+        match e.span() {
+            Some(span) => {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                format!("line {line}: {msg}")
+            }
+            None => msg,
+        }
+    })
+}
+
+impl Config {
+    /// The settings for `registry`, if any.
+    #[must_use]
+    pub fn for_registry(&self, registry: &str) -> Option<&RegistryConfig> {
+        self.registry.get(registry)
+    }
+}
+
+/// CA certificates from docker's and containers' `certs.d` convention for `host[:port]`:
+/// every `*.crt` in `/etc/docker/certs.d/HOST/`, `/etc/containers/certs.d/HOST/` and
+/// `~/.config/containers/certs.d/HOST/` (`$REGSCOPE_CERTS_D` replaces the list, colon-separated).
+#[must_use]
+pub fn certs_d_cas(host: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let roots: Vec<PathBuf> = match std::env::var("REGSCOPE_CERTS_D") {
+        Ok(list) if !list.is_empty() => list.split(':').map(PathBuf::from).collect(),
+        _ => {
+            let mut v = vec![
+                PathBuf::from("/etc/docker/certs.d"),
+                PathBuf::from("/etc/containers/certs.d"),
+            ];
+            if let Some(h) = std::env::var_os("HOME") {
+                v.push(PathBuf::from(h).join(".config/containers/certs.d"));
+            }
+            v
+        }
+    };
+    let mut out = Vec::new();
+    for root in roots {
+        let dir = root.join(host);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "crt"))
+            .collect();
+        files.sort();
+        for f in files {
+            if let Ok(bytes) = std::fs::read(&f) {
+                out.push((f, bytes));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_registry_tables() {
+        let c = parse(
+            "[registry.\"reg.example.com:5000\"]\nca_file = \"/ca.pem\"\ninsecure = true\nendpoint = \"127.0.0.1:1\"\n",
+        )
+        .expect("valid");
+        let r = c.for_registry("reg.example.com:5000").expect("present");
+        assert_eq!(r.ca_file.as_deref(), Some(Path::new("/ca.pem")));
+        assert!(r.insecure && !r.plain_http);
+        assert_eq!(r.endpoint.as_deref(), Some("127.0.0.1:1"));
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_with_their_line() {
+        let e = parse("[registry.\"r\"]\nca_flie = \"/x\"\n").expect_err("typo");
+        assert!(e.contains("ca_flie") && e.contains("line 2"), "{e}");
+        let e = parse("colour = true\n").expect_err("unknown top-level key");
+        assert!(e.contains("colour"), "{e}");
+    }
+}

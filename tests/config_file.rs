@@ -1,0 +1,108 @@
+//! The config file and docker's certs.d convention, against real registries.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{regscope_bin, TestRegistry};
+
+fn regscope(config: &Path, certs_d: Option<&Path>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(regscope_bin());
+    cmd.args(args)
+        .env("REGSCOPE_CONFIG", config)
+        .env("NO_COLOR", "1");
+    match certs_d {
+        Some(d) => cmd.env("REGSCOPE_CERTS_D", d),
+        None => cmd.env("REGSCOPE_CERTS_D", "/nonexistent"),
+    };
+    cmd.output().expect("run regscope")
+}
+
+fn all(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn ca_file_per_registry_and_certs_d_make_a_private_ca_trusted() {
+    let reg = TestRegistry::builder().tls_self_signed().start();
+    reg.seed_fixture("unsigned-image", "app:v1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    let reference = format!("{}/app:v1", reg.host);
+
+    std::fs::write(&config, "").expect("write");
+    assert_eq!(
+        regscope(&config, None, &["inspect", &reference])
+            .status
+            .code(),
+        Some(1),
+        "untrusted by default"
+    );
+
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    std::fs::write(
+        &config,
+        format!("[registry.\"{}\"]\nca_file = \"{ca}\"\n", reg.host),
+    )
+    .expect("write");
+    let out = regscope(&config, None, &["inspect", &reference]);
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+
+    std::fs::write(&config, "").expect("write");
+    let certs_d = dir.path().join("certs.d");
+    std::fs::create_dir_all(certs_d.join(&reg.host)).expect("mkdir");
+    std::fs::copy(
+        reg.ca_cert().expect("ca"),
+        certs_d.join(&reg.host).join("ca.crt"),
+    )
+    .expect("copy");
+    let out = regscope(&config, Some(&certs_d), &["inspect", &reference]);
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+}
+
+#[test]
+fn endpoint_reaches_a_registry_name_at_another_address() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-image", "app:v1");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[registry.\"registry.example.test:5000\"]\nendpoint = \"{}\"\nplain_http = true\n",
+            reg.host
+        ),
+    )
+    .expect("write");
+    let out = regscope(
+        &config,
+        None,
+        &["inspect", "registry.example.test:5000/app:v1"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    assert!(all(&out).contains("registry.example.test:5000/app:v1"));
+}
+
+#[test]
+fn unknown_keys_are_reported_not_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[registry.\"r.example\"]\nca_flie = \"/x.pem\"\n").expect("write");
+    let out = regscope(&config, None, &["inspect", "r.example/app:v1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let t = all(&out);
+    assert!(
+        t.contains("ca_flie") && t.contains("line 2") && t.contains(&config.display().to_string()),
+        "{t}"
+    );
+    let out = regscope(&config, None, &["config", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = regscope(&config, None, &["config", "path"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(all(&out).contains(&config.display().to_string()));
+}

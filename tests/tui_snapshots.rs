@@ -1,0 +1,402 @@
+//! What the TUI draws, snapshotted on ratatui's `TestBackend` at 80x24 and 120x40: every view in
+//! its loading, loaded, empty, error, filtered and help states. Trees are the real BuildKit
+//! layouts in tests/fixtures fetched by the TUI's own worker; catalogs and tag lists are built
+//! by hand. Colour is checked separately (snapshots hold the text only).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use ratatui::Terminal;
+use regscope::reference::ImageRef;
+use regscope::registry::HttpOptions;
+use regscope::tui::action::CatalogPage;
+use regscope::tui::{draw::draw, Action, App, Command, Effect, Inspected, Start, Worker};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/docker-attest")
+        .join(name)
+}
+
+async fn inspect_path(path: &Path) -> Result<Arc<Inspected>, String> {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(tx, HttpOptions::default());
+    let reference = ImageRef::parse(&format!("oci:{}", path.display())).unwrap();
+    match worker.execute(Effect::Inspect { id: 1, reference }).await {
+        Action::Inspected { result, .. } => result,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+async fn inspected(name: &str) -> Arc<Inspected> {
+    inspect_path(&fixture(name)).await.unwrap()
+}
+
+/// unsigned-index with its linux/arm64 manifest deleted, as an ECR lifecycle rule would.
+async fn with_missing_child() -> (tempfile::TempDir, Arc<Inspected>) {
+    let whole = inspected("unsigned-index").await;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("unsigned-index"), dir.path());
+    let gone = &whole.root.children[1].digest;
+    let hex = gone.trim_start_matches("sha256:");
+    std::fs::remove_file(dir.path().join("blobs/sha256").join(hex)).unwrap();
+    let tree = inspect_path(dir.path()).await.unwrap();
+    (dir, tree)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn render(app: &App) -> String {
+    let (w, h) = app.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| draw(f, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+/// Snapshots the app `build` makes, at both sizes.
+fn snap(name: &str, build: impl Fn((u16, u16)) -> App) {
+    for size in SIZES {
+        let app = build(size);
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), render(&app));
+    }
+}
+
+fn cmd(app: &mut App, c: Command) -> Vec<Effect> {
+    app.update(Action::Command(c))
+}
+
+fn typed(app: &mut App, text: &str) {
+    text.chars().for_each(|ch| {
+        app.update(Action::Char(ch));
+    });
+}
+
+const REGISTRY: &str = "registry.test:5000";
+
+fn repositories(size: (u16, u16), page: Result<CatalogPage, String>) -> App {
+    let (mut app, effects) = App::new(Start::Registry(REGISTRY.into()), true, size);
+    app.update(Action::CatalogLoaded {
+        id: effects[0].id(),
+        result: page,
+    });
+    app
+}
+
+fn catalog() -> CatalogPage {
+    let mut repositories: Vec<String> = [
+        "team/app",
+        "team/api",
+        "team/worker",
+        "infra/nginx",
+        "infra/postgres",
+        "ml/trainer",
+    ]
+    .map(String::from)
+    .to_vec();
+    repositories.extend((0..30).map(|i| format!("sandbox/service-{i:02}")));
+    CatalogPage {
+        repositories,
+        more: true,
+    }
+}
+
+#[test]
+fn repositories_view() {
+    snap("repositories_loading", |size| {
+        App::new(Start::Registry(REGISTRY.into()), true, size).0
+    });
+    snap("repositories_loaded", |size| {
+        let mut app = repositories(size, Ok(catalog()));
+        cmd(&mut app, Command::Down);
+        app
+    });
+    snap("repositories_empty", |size| {
+        repositories(
+            size,
+            Ok(CatalogPage {
+                repositories: Vec::new(),
+                more: false,
+            }),
+        )
+    });
+    snap("repositories_error", |size| {
+        repositories(size, Err("registry.test:5000 refused the request as unauthenticated (401: UNAUTHORIZED authentication required); log in with `docker login registry.test:5000` or pass --username/--password-stdin".into()))
+    });
+    snap("repositories_filtered", |size| {
+        let mut app = repositories(size, Ok(catalog()));
+        cmd(&mut app, Command::Filter);
+        typed(&mut app, "tapp");
+        app
+    });
+    snap("repositories_help", |size| {
+        let mut app = repositories(size, Ok(catalog()));
+        cmd(&mut app, Command::Help);
+        app
+    });
+    snap("repositories_prompt", |size| {
+        let mut app = repositories(size, Err("403".into()));
+        cmd(&mut app, Command::Prompt);
+        typed(&mut app, "team/app:v7");
+        app
+    });
+}
+
+struct Trees {
+    index: Arc<Inspected>,
+    no_provenance: Arc<Inspected>,
+    image: Arc<Inspected>,
+}
+
+async fn trees() -> Trees {
+    Trees {
+        index: inspected("unsigned-index").await,
+        no_provenance: inspected("no-provenance-index").await,
+        image: inspected("unsigned-image").await,
+    }
+}
+
+fn tags_app(size: (u16, u16), trees: Option<&Trees>, tags: Result<Vec<String>, String>) -> App {
+    let start = Start::Repository {
+        registry: REGISTRY.into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, size);
+    let mut pending = app.update(Action::TagsLoaded {
+        id: effects[0].id(),
+        result: tags,
+    });
+    let Some(trees) = trees else { return app };
+    // Answer the resolutions in order, as the worker would; `slow` stays unanswered.
+    while let Some(effect) = pending.pop() {
+        let Effect::Inspect { id, reference } = &effect else {
+            continue;
+        };
+        let tag = match reference {
+            ImageRef::Registry(r) => r.tag.clone().unwrap_or_default(),
+            ImageRef::Layout(_) => String::new(),
+        };
+        let result = match tag.as_str() {
+            "latest" | "v7" => Ok(trees.index.clone()),
+            "v6-sbom-only" => Ok(trees.no_provenance.clone()),
+            "single" => Ok(trees.image.clone()),
+            "slow" => continue,
+            _ => Err(format!(
+                "manifest `{tag}` in registry.test:5000/team/app was not found (404 MANIFEST_UNKNOWN); check the repository name and the tag or digest"
+            )),
+        };
+        pending.extend(app.update(Action::Inspected { id: *id, result }));
+    }
+    app
+}
+
+fn tag_list() -> Vec<String> {
+    [
+        "latest",
+        "v7",
+        "v6-sbom-only",
+        "single",
+        "deleted",
+        "slow",
+        "v5",
+        "v4",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[tokio::test]
+async fn tags_view() {
+    let trees = trees().await;
+    snap("tags_loading", |size| {
+        let start = Start::Repository {
+            registry: REGISTRY.into(),
+            repository: "team/app".into(),
+        };
+        App::new(start, true, size).0
+    });
+    snap("tags_loaded", |size| {
+        let mut app = tags_app(size, Some(&trees), Ok(tag_list()));
+        cmd(&mut app, Command::Down);
+        app
+    });
+    snap("tags_empty", |size| tags_app(size, None, Ok(Vec::new())));
+    snap("tags_error", |size| {
+        tags_app(
+            size,
+            None,
+            Err("registry.test:5000 answered 503: UNAVAILABLE service unavailable; the registry is failing, try again later".into()),
+        )
+    });
+    snap("tags_filtered", |size| {
+        let mut app = tags_app(size, Some(&trees), Ok(tag_list()));
+        cmd(&mut app, Command::Filter);
+        typed(&mut app, "v");
+        cmd(&mut app, Command::Submit);
+        app
+    });
+    snap("tags_help", |size| {
+        let mut app = tags_app(size, Some(&trees), Ok(tag_list()));
+        cmd(&mut app, Command::Help);
+        app
+    });
+}
+
+fn tree_app(size: (u16, u16), result: Option<Result<Arc<Inspected>, String>>) -> App {
+    let reference = ImageRef::parse("registry.test:5000/team/app:v7").unwrap();
+    let (mut app, effects) = App::new(Start::Reference(reference), true, size);
+    if let Some(result) = result {
+        app.update(Action::Inspected {
+            id: effects[0].id(),
+            result,
+        });
+    }
+    app
+}
+
+#[tokio::test]
+async fn tree_view() {
+    let trees = trees().await;
+    let (_dir, missing) = with_missing_child().await;
+    snap("tree_loading", |size| tree_app(size, None));
+    snap("tree_loaded_root", |size| {
+        tree_app(size, Some(Ok(trees.index.clone())))
+    });
+    // linux/amd64 and its attestation opened, the attestation selected.
+    snap("tree_loaded_attestation", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        cmd(&mut app, Command::Down);
+        cmd(&mut app, Command::Expand);
+        for _ in 0..4 {
+            cmd(&mut app, Command::Down);
+        }
+        cmd(&mut app, Command::Expand);
+        app
+    });
+    snap("tree_loaded_statement", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        for _ in 0..3 {
+            cmd(&mut app, Command::Down);
+        }
+        cmd(&mut app, Command::Expand);
+        cmd(&mut app, Command::Bottom);
+        app
+    });
+    snap("tree_single_image", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.image.clone())));
+        cmd(&mut app, Command::Down);
+        app
+    });
+    snap("tree_missing_child", |size| {
+        let mut app = tree_app(size, Some(Ok(missing.clone())));
+        cmd(&mut app, Command::Down);
+        cmd(&mut app, Command::Down);
+        app
+    });
+    snap("tree_error", |size| {
+        tree_app(size, Some(Err("manifest `v7` in registry.test:5000/team/app was not found (404 MANIFEST_UNKNOWN); check the repository name and the tag or digest".into())))
+    });
+    snap("tree_raw", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        cmd(&mut app, Command::Raw);
+        cmd(&mut app, Command::Down);
+        app
+    });
+    snap("tree_help", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        cmd(&mut app, Command::Help);
+        app
+    });
+}
+
+#[test]
+fn registries_view() {
+    let names = || {
+        vec![
+            "127.0.0.1:5000".to_string(),
+            "ghcr.io".to_string(),
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com".to_string(),
+        ]
+    };
+    snap("registries_loaded", |size| {
+        App::new(Start::Registries(names()), true, size).0
+    });
+    snap("registries_filtered", |size| {
+        let mut app = App::new(Start::Registries(names()), true, size).0;
+        cmd(&mut app, Command::Filter);
+        typed(&mut app, "ecr");
+        app
+    });
+}
+
+fn buffer(app: &App) -> ratatui::buffer::Buffer {
+    let (w, h) = app.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| draw(f, app)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+/// The cells on the row whose text contains `needle`.
+fn row_with<'a>(buf: &'a ratatui::buffer::Buffer, needle: &str) -> Vec<&'a ratatui::buffer::Cell> {
+    let width = usize::from(buf.area.width);
+    let row = buf
+        .content
+        .chunks(width)
+        .find(|cells| {
+            cells
+                .iter()
+                .map(|c| c.symbol())
+                .collect::<String>()
+                .contains(needle)
+        })
+        .unwrap_or_else(|| panic!("no row contains {needle}"));
+    row.iter().collect()
+}
+
+#[tokio::test]
+async fn attestations_and_problems_have_their_own_colours_and_no_color_has_none() {
+    let (_dir, missing) = with_missing_child().await;
+    let mut app = tree_app((120, 40), Some(Ok(missing)));
+    let buf = buffer(&app);
+    let attestation = row_with(&buf, "attestation for linux/amd64");
+    assert!(attestation.iter().any(|c| c.fg == Color::Magenta));
+    let gone = row_with(&buf, "missing");
+    assert!(gone.iter().any(|c| c.fg == Color::Red));
+
+    app.color = false;
+    let buf = buffer(&app);
+    assert!(
+        buf.content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+        "NO_COLOR: modifiers only"
+    );
+}
+
+#[test]
+fn registry_strings_cannot_reach_the_terminal_raw() {
+    let tags = vec![
+        "ok".to_string(),
+        "evil\x1b]52;c;AAAA\x07\x1b[2J".to_string(),
+    ];
+    let mut app = tags_app((80, 24), None, Ok(tags));
+    // The status line shows the selected tag in full.
+    cmd(&mut app, Command::Down);
+    let text = render(&app);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'));
+    assert!(text.contains("evil\\u{1b}]52;c;AAAA\\u{7}"), "{text}");
+}
