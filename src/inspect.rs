@@ -418,11 +418,9 @@ fn is_decodable_config(media_type: &str) -> bool {
 
 fn set_fetch_problem(node: &mut Node, e: FetchError) {
     node.problem = Some(match e {
-        FetchError::NotFound { what, code } => {
+        FetchError::NotFound { code, .. } => {
             node.kind = Kind::Missing;
-            Problem::Missing {
-                detail: format!("{what} ({code})"),
-            }
+            Problem::Missing { detail: code }
         }
         FetchError::DigestMismatch { expected, actual } => Problem::DigestMismatch {
             expected,

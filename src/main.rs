@@ -18,9 +18,12 @@ use regscope::registry::{Credentials, FetchError, Fetcher, HttpOptions, Limits};
 /// mismatches, with the explanation and the fix.
 #[derive(Parser, Debug)]
 #[command(name = "regscope", version, about, propagate_version = true)]
+#[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// Open the TUI at a registry, `registry/repository`, or an image reference (default: the registry list).
+    target: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -46,6 +49,36 @@ enum Command {
         fail_on: FailOn,
         #[command(flatten)]
         common: Common,
+    },
+    /// Open the terminal UI at a registry, `registry/repository` or image reference.
+    Tui {
+        target: Option<String>,
+        /// Use plain HTTP (loopback registries fall back to it automatically).
+        #[arg(long)]
+        plain_http: bool,
+        /// Skip TLS certificate verification.
+        #[arg(long)]
+        insecure: bool,
+    },
+    /// Start the embedded demo registry (real BuildKit output plus crafted failure cases) and tour it.
+    Demo {
+        /// Keep serving (until Ctrl-C) instead of opening the TUI; print the address for other tools.
+        #[arg(long)]
+        serve: bool,
+        /// Print a tour of the highlights instead of opening the TUI (the default when stdout is not a terminal).
+        #[arg(long)]
+        tour: bool,
+        /// Address to listen on (default 127.0.0.1 on a free port).
+        #[arg(long)]
+        addr: Option<std::net::SocketAddr>,
+    },
+    /// Serve local OCI image layouts as a read-only registry (`NAME=PATH` or `PATH`, named after the directory).
+    Serve {
+        #[arg(required = true)]
+        layouts: Vec<String>,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:5000")]
+        addr: std::net::SocketAddr,
     },
     /// regscope's config file.
     Config {
@@ -170,8 +203,28 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<u8, Failure> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return open_tui(cli.target, HttpOptions::default()).await;
+    };
+    match command {
+        Command::Tui {
+            target,
+            plain_http,
+            insecure,
+        } => {
+            open_tui(
+                target,
+                HttpOptions {
+                    plain_http,
+                    insecure,
+                    ..HttpOptions::default()
+                },
+            )
+            .await
+        }
         Command::Config { action } => config_command(&action),
+        Command::Demo { serve, tour, addr } => demo(serve, tour, addr).await,
+        Command::Serve { layouts, addr } => serve_layouts(layouts, addr).await,
         Command::Auth {
             registry,
             json,
@@ -552,4 +605,143 @@ fn config_command(action: &ConfigAction) -> Result<u8, Failure> {
             Ok(0)
         }
     }
+}
+
+/// `regscope demo`: the embedded registry, then a tour of its highlights (or serve until Ctrl-C).
+async fn demo(
+    keep_serving: bool,
+    tour: bool,
+    addr: Option<std::net::SocketAddr>,
+) -> Result<u8, Failure> {
+    let addr = addr.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    let server = regscope::serve::start_repos(
+        addr,
+        regscope::demo::repositories(),
+        regscope::serve::Faults::default(),
+    )
+    .await
+    .map_err(|e| Failure {
+        code: 1,
+        message: format!("cannot start the demo registry on {addr}: {e}"),
+    })?;
+    let host = server.host();
+    if keep_serving {
+        println!("demo registry serving on http://{host} (read-only); try:\n  regscope inspect {host}/team/app:v7\nCtrl-C stops it.");
+        server
+            .run_until(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+        return Ok(0);
+    }
+    if !tour && std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        let result = regscope::tui::run(
+            regscope::tui::Start::Registry(host.clone()),
+            HttpOptions::default(),
+        )
+        .await;
+        server.shutdown().await;
+        return result.map(|()| 0).map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        });
+    }
+    let color = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let style = Style { color };
+    let mut out = String::new();
+    out.push_str(&format!("regscope demo: a read-only registry on http://{host} with real BuildKit output and crafted failures.\n"));
+    out.push_str(&format!(
+        "(keep it running with `regscope demo --serve`; point regscope or skopeo at {host})\n\n"
+    ));
+    for (reference, what, target) in regscope::demo::TOUR {
+        let full = format!("{host}/{reference}");
+        out.push_str(&style.bold(&format!("== {what}")));
+        out.push('\n');
+        let image = ImageRef::parse(&full).map_err(|e| Failure::usage(e.to_string()))?;
+        let fetcher = Fetcher::for_reference(&image, HttpOptions::default(), Limits::default())
+            .map_err(|e| Failure::fetch(&e))?;
+        match inspect(&fetcher, &image, &InspectOptions::default()).await {
+            Ok(inspection) => {
+                let mut findings = analysis::analyze(&inspection.root);
+                if let Some(t) = target.and_then(|t| Target::parse(t).ok()) {
+                    out.push_str(&format!("$ regscope check --target {t} {full}\n"));
+                    findings.extend(t.check(&inspection.root));
+                    analysis::sort(&mut findings);
+                } else {
+                    out.push_str(&format!("$ regscope inspect {full}\n"));
+                }
+                out.push_str(&text::render(&inspection, &findings, style));
+            }
+            Err(e) => out.push_str(&format!("error: {e}\n")),
+        }
+        out.push('\n');
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    Ok(0)
+}
+
+/// `regscope serve`: local OCI layouts as a read-only registry until Ctrl-C.
+async fn serve_layouts(specs: Vec<String>, addr: std::net::SocketAddr) -> Result<u8, Failure> {
+    let mut layouts = Vec::new();
+    for spec in specs {
+        let (name, path) = match spec.split_once('=') {
+            Some((n, p)) => (n.to_string(), PathBuf::from(p)),
+            None => {
+                let path = PathBuf::from(&spec);
+                let name = path
+                    .canonicalize()
+                    .ok()
+                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_lowercase()))
+                    .unwrap_or_else(|| "image".into());
+                (name, path)
+            }
+        };
+        layouts.push(regscope::serve::Layout::new(name, path));
+    }
+    let names: Vec<String> = layouts.iter().map(|l| l.repository.clone()).collect();
+    let server = regscope::serve::start_on(addr, layouts, regscope::serve::Faults::default())
+        .await
+        .map_err(|e| Failure {
+            code: 1,
+            message: format!("cannot serve on {addr}: {e}"),
+        })?;
+    println!(
+        "serving {} on http://{} (read-only); Ctrl-C stops it.",
+        names.join(", "),
+        server.host()
+    );
+    server
+        .run_until(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    Ok(0)
+}
+
+/// The TUI at `target` (a registry, `registry/repository` or reference), or the registry list.
+async fn open_tui(target: Option<String>, opts: HttpOptions) -> Result<u8, Failure> {
+    let start = match target {
+        Some(t) => regscope::tui::Start::parse(&t).map_err(|e| Failure::usage(e.to_string()))?,
+        None => {
+            let mut known: Vec<String> = regscope::auth::Resolver::from_env()
+                .configured_registries()
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect();
+            if let Ok(config) = regscope::config::load() {
+                known.extend(config.registry.keys().cloned());
+            }
+            known.sort();
+            known.dedup();
+            regscope::tui::Start::Registries(known)
+        }
+    };
+    regscope::tui::run(start, opts)
+        .await
+        .map(|()| 0)
+        .map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })
 }

@@ -92,9 +92,7 @@ fn docker_auths_entry_is_used_and_reported() {
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(rows[0]["registry"], reg.host.as_str());
     assert_eq!(rows[0]["ok"], true);
-    for o in [&out] {
-        assert!(!text(o).contains(PASSWORD) && !text(o).contains(&auth));
-    }
+    assert!(!text(&out).contains(PASSWORD) && !text(&out).contains(&auth));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! its loading, loaded, empty, error, filtered and help states. Trees are the real BuildKit
 //! layouts in tests/fixtures fetched by the TUI's own worker; catalogs and tag lists are built
 //! by hand. Colour is checked separately (snapshots hold the text only).
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -293,7 +294,9 @@ async fn tree_view() {
             cmd(&mut app, Command::Down);
         }
         cmd(&mut app, Command::Expand);
-        cmd(&mut app, Command::Bottom);
+        for _ in 0..3 {
+            cmd(&mut app, Command::Down);
+        }
         app
     });
     snap("tree_single_image", |size| {

@@ -55,7 +55,7 @@ fn problems(node: &Node, out: &mut Vec<Finding>) {
         Problem::Missing { detail } => Finding::new(
             Code::DanglingReference,
             &node.digest,
-            format!("{what} {} is referenced but the registry does not have it: {}", node.digest, sanitize(detail)),
+            format!("{what} {} is referenced but the registry does not have it ({})", node.digest, sanitize(detail)),
         )
         .with_fix("It was probably deleted (e.g. by an ECR lifecycle policy that expires untagged images) or never pushed; re-push the image, and exclude index children from lifecycle rules"),
         Problem::DigestMismatch { expected, actual, loops } => {

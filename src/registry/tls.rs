@@ -169,6 +169,19 @@ impl ServerCertVerifier for AcceptAnything {
     }
 }
 
+/// The certificates in a PEM file; an error when it holds none (a wrong file is a usage error,
+/// not a TLS failure later).
+pub fn parse_pem_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject as _;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("it is not valid PEM ({e})"))?;
+    if certs.is_empty() {
+        return Err("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into());
+    }
+    Ok(certs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,17 +201,4 @@ mod tests {
             ("::1".into(), "[::1]:5000".into())
         );
     }
-}
-
-/// The certificates in a PEM file; an error when it holds none (a wrong file is a usage error,
-/// not a TLS failure later).
-pub fn parse_pem_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
-    use rustls::pki_types::pem::PemObject as _;
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("it is not valid PEM ({e})"))?;
-    if certs.is_empty() {
-        return Err("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into());
-    }
-    Ok(certs)
 }

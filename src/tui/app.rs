@@ -373,7 +373,9 @@ impl App {
                 };
             }
             Command::Toggle if has_children => {
-                if !tree.expanded.remove(&path) {
+                if expanded {
+                    tree.expanded.remove(&path);
+                } else {
                     tree.expanded.insert(path);
                 }
             }

@@ -145,8 +145,15 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
 pub(super) fn repositories_status(v: &RepositoriesView, theme: Theme) -> Line<'static> {
     match v.load.loaded() {
         Some(c) => {
-            let shown = v.visible().len();
-            let mut text = format!(" {shown} of {} repositories loaded", c.names.len());
+            let mut text = if v.filter.is_empty() {
+                format!(" {} repositories loaded", c.names.len())
+            } else {
+                format!(
+                    " {} of {} loaded repositories match",
+                    v.visible().len(),
+                    c.names.len()
+                )
+            };
             if c.next != Paging::Done {
                 text.push_str("; scroll down for more");
             }
@@ -218,7 +225,7 @@ pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
         Row::new(cells).style(selected_style(&v.cursor, i, theme))
     });
     let widths = [
-        Constraint::Fill(1),
+        Constraint::Fill(3),
         Constraint::Length(1),
         Constraint::Length(16),
         Constraint::Length(5),
@@ -315,16 +322,22 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
         format!(" {}", sanitize(&row.tag)),
         theme.bold(),
     )];
-    if let Some(s) = row.summary.loaded() {
-        spans.push(Span::raw(format!("  {}", sanitize(&s.digest))));
-        let aliases = v.aliases(index);
-        if !aliases.is_empty() {
-            let names: Vec<String> = aliases.iter().map(|a| sanitize(a).into_owned()).collect();
-            spans.push(Span::styled(
-                format!("  ≡ same digest as {}", names.join(", ")),
-                theme.info(),
-            ));
+    match &row.summary {
+        Load::Loaded(s) => {
+            let aliases = v.aliases(index);
+            if !aliases.is_empty() {
+                let names: Vec<String> = aliases.iter().map(|a| sanitize(a).into_owned()).collect();
+                spans.push(Span::styled(
+                    format!("  ≡ same digest as {}", names.join(", ")),
+                    theme.info(),
+                ));
+            }
+            spans.push(Span::raw(format!("  {}", sanitize(&s.digest))));
         }
+        // The row has room for a few words of the error; the status line has room for it all.
+        Load::Error(e) => spans.push(Span::styled(format!("  {}", sanitize(e)), theme.error())),
+        Load::Loading(_) => spans.push(Span::styled("  resolving…", theme.dim())),
+        Load::Idle => {}
     }
     Line::from(spans)
 }

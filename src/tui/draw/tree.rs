@@ -90,7 +90,7 @@ fn tree_pane(
         })
         .collect();
     frame.render_widget(
-        List::new(items).block(Block::bordered().title(format!(" tree ({} entries) ", rows.len()))),
+        List::new(items).block(Block::bordered().title(" tree ")),
         area,
     );
 }
@@ -111,11 +111,12 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], theme: Theme) -> Line<'stat
         (false, false) => "▸",
     };
     prefix.push_str(expander);
+    prefix.push(' ');
     let mut spans = vec![Span::styled(prefix, theme.dim())];
-    spans.push(match worst_for(&row.node.digest, findings) {
-        Some(sev) => Span::styled(badge(sev), theme.severity(sev)),
-        None => Span::raw(" "),
-    });
+    if let Some(sev) = worst_for(&row.node.digest, findings) {
+        spans.push(Span::styled(badge(sev), theme.severity(sev)));
+        spans.push(Span::raw(" "));
+    }
     spans.extend(node_spans(row.node, theme));
     Line::from(spans)
 }
@@ -223,7 +224,13 @@ fn node_spans(n: &Node, theme: Theme) -> Vec<Span<'static>> {
             )),
         ],
         Kind::Missing => vec![
-            Span::styled("missing", theme.error()),
+            Span::styled(
+                match &n.platform {
+                    Some(p) => format!("missing {}", sanitize(&platform_label(p))),
+                    None => "missing".to_string(),
+                },
+                theme.error(),
+            ),
             digest,
             Span::styled("  the registry does not have it", theme.error()),
         ],

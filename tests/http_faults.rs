@@ -1,0 +1,371 @@
+//! Faults only an in-process server can produce on demand (regscope's own `serve` with fault
+//! switches): corrupt and truncated bodies, lying digest headers, 5xx, 429, stalls, oversized
+//! manifests, a served ancestor; plus the OCI 1.1 referrers API and a cross-host blob redirect.
+
+mod support;
+
+use std::time::Duration;
+
+use regscope::analysis::{self, Finding};
+use regscope::inspect::{inspect, InspectOptions, Inspection};
+use regscope::model::Kind;
+use regscope::reference::ImageRef;
+use regscope::registry::{FetchError, Fetcher, HttpOptions, Limits};
+use regscope::serve::{self, BodyFault, Faults, Layout, Scope, ServerHandle};
+use support::fixture;
+
+const ROOT: &str = "sha256:db8f2a6e112ea6396f57d073269ecfac61e8dcdad3a4a643dcb577522492f898";
+const ARM64: &str = "sha256:7a76cec943853f9f7105b1976afa1bf7cd5bb6afc4e9d5852dd8da7cf81ae86e";
+const AMD64_CONFIG: &str =
+    "sha256:1c70b3e7c3a57801501ec127aa6c918c390c373294ec4fc48f2c6fe703fcc6fe";
+
+async fn server(faults: Faults) -> ServerHandle {
+    serve::start(
+        vec![Layout::new("team/app", fixture("unsigned-index"))],
+        faults,
+    )
+    .await
+    .expect("server")
+}
+
+async fn run(
+    srv: &ServerHandle,
+    reference: &str,
+    opts: HttpOptions,
+) -> Result<(Inspection, Vec<Finding>), FetchError> {
+    let image = ImageRef::parse(&format!("{}/{reference}", srv.host())).expect("reference");
+    let fetcher = Fetcher::for_reference(&image, opts, Limits::default()).expect("fetcher");
+    let insp = inspect(&fetcher, &image, &InspectOptions::default()).await?;
+    let findings = analysis::analyze(&insp.root);
+    Ok((insp, findings))
+}
+
+fn codes(findings: &[Finding]) -> Vec<&'static str> {
+    let mut c: Vec<_> = findings
+        .iter()
+        .filter(|f| f.code.as_str() != "attestation-manifest" && f.code.as_str() != "runs-as-root")
+        .map(|f| f.code.as_str())
+        .collect();
+    c.sort_unstable();
+    c
+}
+
+#[tokio::test]
+async fn a_corrupted_child_over_http_is_a_digest_mismatch() {
+    let srv = server(Faults::default().with_body(ARM64, BodyFault::Corrupt)).await;
+    let (_, findings) = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect("root fetched");
+    assert_eq!(codes(&findings), vec!["digest-mismatch"]);
+    let f = findings
+        .iter()
+        .find(|f| f.code.as_str() == "digest-mismatch")
+        .expect("fired");
+    assert_eq!(f.digest, ARM64);
+    assert!(
+        f.fix.as_deref().unwrap_or("").contains("security"),
+        "{:?}",
+        f.fix
+    );
+}
+
+#[tokio::test]
+async fn a_lying_digest_header_on_the_tag_is_refused() {
+    let srv = server(Faults::default().with_body(ROOT, BodyFault::WrongDigestHeader)).await;
+    let err = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect_err("untrusted root");
+    assert!(matches!(err, FetchError::DigestMismatch { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn truncated_failing_and_stalled_children_are_reported_and_the_rest_still_shows() {
+    let srv = server(Faults::default().with_body(AMD64_CONFIG, BodyFault::Truncate)).await;
+    let (insp, findings) = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect("root");
+    assert_eq!(codes(&findings), vec!["fetch-failed"]);
+    assert_eq!(insp.root.children.len(), 4);
+
+    let srv = server(Faults {
+        status: Some(503),
+        scope: Scope::path(ARM64.trim_start_matches("sha256:")),
+        ..Faults::default()
+    })
+    .await;
+    let (_, findings) = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect("root");
+    assert_eq!(codes(&findings), vec!["fetch-failed"]);
+    assert!(
+        findings.iter().any(|f| f.message.contains("503")),
+        "{findings:?}"
+    );
+
+    let srv =
+        server(Faults::default().with_body(ARM64, BodyFault::Stall(Duration::from_secs(5)))).await;
+    let opts = HttpOptions {
+        timeout: Duration::from_secs(1),
+        ..HttpOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let (_, findings) = run(&srv, "team/app:test", opts).await.expect("root");
+    assert_eq!(codes(&findings), vec!["fetch-failed"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the timeout bounds a stalled body"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_manifest_over_http_is_refused_unread() {
+    let srv = server(Faults::default().with_body(ARM64, BodyFault::Pad(5 << 20))).await;
+    let (_, findings) = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect("root");
+    assert_eq!(codes(&findings), vec!["content-too-large"]);
+    let srv = server(Faults {
+        chunked: true,
+        ..Faults::default().with_body(ARM64, BodyFault::Pad(5 << 20))
+    })
+    .await;
+    let (_, findings) = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect("root");
+    assert_eq!(
+        codes(&findings),
+        vec!["content-too-large"],
+        "also without Content-Length"
+    );
+}
+
+#[tokio::test]
+async fn a_registry_serving_the_index_for_its_child_is_a_cycle() {
+    let index = std::fs::read(
+        fixture("unsigned-index")
+            .join("blobs/sha256")
+            .join(ROOT.trim_start_matches("sha256:")),
+    )
+    .expect("index");
+    let srv = server(Faults::default().with_body(ARM64, BodyFault::Replace(index.into()))).await;
+    let (_, findings) = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect("root");
+    assert_eq!(codes(&findings), vec!["digest-mismatch", "reference-cycle"]);
+}
+
+#[tokio::test]
+async fn server_errors_and_rate_limits_on_the_root_say_what_to_do() {
+    let srv = server(Faults {
+        status: Some(500),
+        ..Faults::default()
+    })
+    .await;
+    let err = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect_err("500");
+    assert!(
+        err.to_string().contains("500") && err.to_string().contains("try again"),
+        "{err}"
+    );
+    let srv = server(Faults {
+        rate_limit: Some(42),
+        ..Faults::default()
+    })
+    .await;
+    let err = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect_err("429");
+    assert!(
+        matches!(
+            err,
+            FetchError::RateLimited {
+                retry_after: Some(42),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("retry after 42s") && err.to_string().contains("log in"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn referrers_come_from_the_oci_api_when_the_registry_has_one() {
+    let mut store = serve::Store::from_layout(&fixture("unsigned-index")).expect("store");
+    let empty = store.add_blob(&b"{}"[..]);
+    let sig = store.add_blob(&b"signature"[..]);
+    let artifact = serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": "application/vnd.dev.cosign.artifact.sig.v1+json",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [{"mediaType": "application/octet-stream", "digest": sig, "size": 9}],
+        "subject": {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": ROOT, "size": 1607}
+    });
+    let artifact_digest = store.add_manifest(
+        serde_json::to_vec(&artifact).expect("json"),
+        "application/vnd.oci.image.manifest.v1+json",
+    );
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().expect("addr"),
+        [("team/app".to_string(), store)],
+        Faults::default(),
+    )
+    .await
+    .expect("server");
+    let image = ImageRef::parse(&format!("{}/team/app:test", srv.host())).expect("reference");
+    let fetcher =
+        Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
+    let insp = inspect(&fetcher, &image, &InspectOptions { referrers: true })
+        .await
+        .expect("inspected");
+    let referrer = insp
+        .root
+        .children
+        .iter()
+        .find(|c| c.kind == Kind::Referrer)
+        .expect("attached to the index");
+    assert_eq!(referrer.digest, artifact_digest);
+    assert_eq!(
+        referrer.artifact_type.as_deref(),
+        Some("application/vnd.dev.cosign.artifact.sig.v1+json")
+    );
+    assert_eq!(insp.round_trips.tags, 0, "the API answered: no tag listing");
+}
+
+/// A registry that requires Basic auth and redirects blobs to storage on another port, and the
+/// storage, which records whether it ever saw an Authorization header.
+mod redirect {
+    use std::sync::{Arc, Mutex};
+
+    use axum::extract::{Path, State};
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::get;
+    use axum::Router;
+
+    pub async fn start(
+        manifest: Vec<u8>,
+        config: Vec<u8>,
+    ) -> (String, Arc<Mutex<Vec<Option<String>>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let storage = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let storage_addr = storage.local_addr().expect("addr");
+        let log = seen.clone();
+        let storage_app = Router::new().route(
+            "/bucket/{digest}",
+            get(move |headers: HeaderMap| {
+                let log = log.clone();
+                let config = config.clone();
+                async move {
+                    log.lock().expect("lock").push(
+                        headers
+                            .get("authorization")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string),
+                    );
+                    config
+                }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(storage, storage_app).await });
+
+        let registry = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let host = registry.local_addr().expect("addr").to_string();
+        let authorized = |h: &HeaderMap| h.get("authorization").is_some_and(|v| v == "Basic dTpw");
+        let app = Router::new()
+            .route(
+                "/v2/",
+                get(move |h: HeaderMap| async move {
+                    if authorized(&h) {
+                        StatusCode::OK.into_response()
+                    } else {
+                        (
+                            StatusCode::UNAUTHORIZED,
+                            [("www-authenticate", "Basic realm=\"test\"")],
+                        )
+                            .into_response()
+                    }
+                }),
+            )
+            .route(
+                "/v2/app/manifests/{reference}",
+                get(move |h: HeaderMap| {
+                    let manifest = manifest.clone();
+                    async move {
+                        if !authorized(&h) {
+                            return StatusCode::UNAUTHORIZED.into_response();
+                        }
+                        (
+                            [("content-type", "application/vnd.oci.image.manifest.v1+json")],
+                            manifest,
+                        )
+                            .into_response()
+                    }
+                }),
+            )
+            .route(
+                "/v2/app/blobs/{digest}",
+                get(
+                    move |State(storage): State<String>,
+                          Path(digest): Path<String>,
+                          h: HeaderMap| async move {
+                        if !authorized(&h) {
+                            return StatusCode::UNAUTHORIZED.into_response();
+                        }
+                        let r: Response = (
+                            StatusCode::TEMPORARY_REDIRECT,
+                            [("location", format!("http://{storage}/bucket/{digest}"))],
+                        )
+                            .into_response();
+                        r
+                    },
+                ),
+            )
+            .with_state(storage_addr.to_string());
+        tokio::spawn(async move { axum::serve(registry, app).await });
+        (host, seen)
+    }
+}
+
+#[tokio::test]
+async fn credentials_never_follow_a_redirect_to_another_host() {
+    let config = br#"{"architecture":"amd64","os":"linux","config":{"User":"1000"}}"#.to_vec();
+    let config_digest = support::sha256_digest(&config);
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+        "layers": []
+    }))
+    .expect("json");
+    let (host, seen) = redirect::start(manifest, config).await;
+    let image = ImageRef::parse(&format!("{host}/app:v1")).expect("reference");
+    let opts = HttpOptions {
+        credentials: Some(regscope::registry::Credentials::new("u", "p")),
+        ..HttpOptions::default()
+    };
+    let fetcher = Fetcher::for_reference(&image, opts, Limits::default()).expect("fetcher");
+    let insp = inspect(&fetcher, &image, &InspectOptions::default())
+        .await
+        .expect("inspected");
+    assert_eq!(
+        insp.root
+            .config_summary()
+            .map(|c| c.platform_string())
+            .as_deref(),
+        Some("linux/amd64"),
+        "the redirected blob was fetched"
+    );
+    let seen = seen.lock().expect("lock").clone();
+    assert_eq!(
+        seen,
+        vec![None],
+        "storage on another port got no Authorization header"
+    );
+}
