@@ -83,3 +83,67 @@ fn a_file_that_is_not_a_certificate_is_a_usage_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("certificate"), "{err}");
 }
+
+#[test]
+fn ssl_cert_file_is_honoured() {
+    let reg = tls_registry();
+    let ca = reg.ca_cert().expect("test CA");
+    let out = Command::new(regscope_bin())
+        .args(["inspect", &format!("{}/app:v1", reg.host)])
+        .env("SSL_CERT_FILE", ca)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn htpasswd_behind_tls_with_docker_config_credentials() {
+    use base64::Engine as _;
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("carol", "tls-and-basic-pw")
+        .start();
+    reg.seed_fixture("unsigned-index", "team/app:v1");
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(home.path().join(".docker")).expect("mkdir");
+    let auth = base64::engine::general_purpose::STANDARD.encode("carol:tls-and-basic-pw");
+    std::fs::write(
+        home.path().join(".docker/config.json"),
+        serde_json::json!({"auths": {(format!("https://{}", reg.host)): {"auth": auth}}})
+            .to_string(),
+    )
+    .expect("write");
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    let run = |home: &std::path::Path| {
+        Command::new(regscope_bin())
+            .args([
+                "inspect",
+                "--ca-file",
+                &ca,
+                &format!("{}/team/app:v1", reg.host),
+            ])
+            .env("HOME", home)
+            .env("DOCKER_CONFIG", home.join(".docker"))
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run")
+    };
+    let out = run(home.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ATTESTATION"));
+    let empty = tempfile::tempdir().expect("tempdir");
+    let out = run(empty.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
+}

@@ -156,3 +156,51 @@ fn the_cli_reads_the_password_from_stdin_and_never_prints_it() {
         assert!(!all.contains(PASSWORD) && !all.contains("wrong-secret-xyz"));
     }
 }
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_once() {
+    let (issuer, reg, _dir) = setup();
+    issuer.expire_next_token();
+    let before = issuer.requests().len();
+    let insp = try_inspect(&reg, "public/app:v1", None)
+        .await
+        .expect("renewed and fetched");
+    assert_eq!(insp.root.children.len(), 4);
+    let requests = &issuer.requests()[before..];
+    assert_eq!(
+        requests.len(),
+        2,
+        "the expired token and exactly one renewal: {requests:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_identity_token_is_exchanged_as_an_oauth2_refresh_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let refresh = "identity-refresh-token-123";
+    let issuer = TokenIssuer::start_with(
+        dir.path(),
+        &[(USER, PASSWORD)],
+        support::token::IssuerOptions {
+            refresh_tokens: vec![(refresh.to_string(), USER.to_string())],
+            ..Default::default()
+        },
+    );
+    let reg = TestRegistry::builder()
+        .token_auth(&issuer, (USER, PASSWORD))
+        .start();
+    reg.seed_fixture("unsigned-image", "private/app:v1");
+    let image = ImageRef::parse(&format!("{}/private/app:v1", reg.host)).expect("reference");
+    let opts = HttpOptions {
+        credentials: Some(Credentials::new("<token>", refresh)),
+        identity_token: true,
+        ..HttpOptions::default()
+    };
+    let fetcher = Fetcher::for_reference(&image, opts, Limits::default()).expect("fetcher");
+    let insp = inspect(&fetcher, &image, &InspectOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e:?} {:?}", issuer.requests()));
+    assert!(insp.root.config_summary().is_some());
+    let last = issuer.requests().last().cloned().expect("a token request");
+    assert_eq!(last.user.as_deref(), Some(USER), "{last:?}");
+}

@@ -156,7 +156,7 @@ impl HttpRegistry {
                 detail: String::new(),
             });
         }
-        let auth = self.authorization(endpoint, "", false).await?;
+        let auth = self.authorization(endpoint, "", None).await?;
         let url = endpoint
             .base
             .join("/v2/")
@@ -209,7 +209,7 @@ impl HttpRegistry {
             .acquire()
             .await
             .map_err(|_| FetchError::Other("shutting down".into()))?;
-        let mut auth = self.authorization(endpoint, scope, false).await?;
+        let mut auth = self.authorization(endpoint, scope, None).await?;
         let mut retried = false;
         loop {
             let resp = self
@@ -219,7 +219,7 @@ impl HttpRegistry {
             if status == 401 && !retried && matches!(endpoint.challenge, Challenge::Bearer { .. }) {
                 // An expired or under-scoped token: fetch a fresh one once.
                 retried = true;
-                auth = self.authorization(endpoint, scope, true).await?;
+                auth = self.authorization(endpoint, scope, auth.as_deref()).await?;
                 continue;
             }
             return self.finish(resp, limit, what).await;
@@ -419,12 +419,14 @@ impl HttpRegistry {
         Err(last.unwrap_or_else(|| FetchError::Other("no scheme to try".into())))
     }
 
-    /// The `Authorization` header value for `scope`, fetching (or refreshing) a token if needed.
+    /// The `Authorization` header value for `scope`, fetching a token if needed. `stale` is a
+    /// header the registry just refused: only a cached token equal to it is replaced, so many
+    /// requests failing on one expired token renew it once.
     async fn authorization(
         &self,
         endpoint: &Endpoint,
         scope: &str,
-        refresh: bool,
+        stale: Option<&str>,
     ) -> Result<Option<String>, FetchError> {
         match &endpoint.challenge {
             Challenge::None => Ok(None),
@@ -436,8 +438,11 @@ impl HttpRegistry {
             Challenge::Bearer { realm, service } => {
                 let cell = {
                     let mut tokens = self.tokens.lock().await;
-                    if refresh {
-                        tokens.remove(scope);
+                    if let Some(stale) = stale.and_then(|h| h.strip_prefix("Bearer ")) {
+                        let current = tokens.get(scope).and_then(|c| c.get().cloned());
+                        if current.as_deref() == Some(stale) {
+                            tokens.remove(scope);
+                        }
                     }
                     tokens.entry(scope.to_string()).or_default().clone()
                 };

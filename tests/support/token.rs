@@ -30,11 +30,23 @@ pub struct TokenIssuer {
     pub realm: String,
     pub cert: PathBuf,
     log: Arc<Mutex<Vec<TokenRequest>>>,
+    expire_next: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// How the issuer misbehaves or what extra it accepts.
+#[derive(Debug, Clone, Default)]
+pub struct IssuerOptions {
+    /// OAuth2 refresh tokens (identity tokens) accepted on POST, mapped to a user.
+    pub refresh_tokens: Vec<(String, String)>,
 }
 
 impl TokenIssuer {
     /// Starts an issuer knowing `users` (name, password); key material goes to `dir`.
     pub fn start(dir: &Path, users: &[(&str, &str)]) -> TokenIssuer {
+        Self::start_with(dir, users, IssuerOptions::default())
+    }
+
+    pub fn start_with(dir: &Path, users: &[(&str, &str)], options: IssuerOptions) -> TokenIssuer {
         let key = dir.join("token-key.pem");
         let cert = dir.join("token-cert.pem");
         openssl(&[
@@ -81,17 +93,36 @@ impl TokenIssuer {
             .iter()
             .map(|(u, p)| ((*u).to_string(), (*p).to_string()))
             .collect();
-        let state = Arc::new((signing, x5c, users, log.clone()));
+        let expire_next = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let state = Arc::new((
+            signing,
+            x5c,
+            users,
+            log.clone(),
+            options,
+            expire_next.clone(),
+        ));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let state = state.clone();
                 std::thread::spawn(move || {
-                    let (key, x5c, users, log) = &*state;
-                    let _ = serve(stream, key, x5c, users, log);
+                    let (key, x5c, users, log, options, expire_next) = &*state;
+                    let _ = serve(stream, key, x5c, users, log, options, expire_next);
                 });
             }
         });
-        TokenIssuer { realm, cert, log }
+        TokenIssuer {
+            realm,
+            cert,
+            log,
+            expire_next,
+        }
+    }
+
+    /// The next token issued is already expired (to test re-authentication on 401).
+    pub fn expire_next_token(&self) {
+        self.expire_next
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn requests(&self) -> Vec<TokenRequest> {
@@ -105,11 +136,14 @@ fn serve(
     x5c: &str,
     users: &HashMap<String, String>,
     log: &Mutex<Vec<TokenRequest>>,
+    options: &IssuerOptions,
+    expire_next: &std::sync::atomic::AtomicBool,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut auth = None;
+    let mut length = 0usize;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
@@ -119,15 +153,33 @@ fn serve(
             if name.eq_ignore_ascii_case("authorization") {
                 auth = Some(value.trim().to_string());
             }
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
         }
     }
+    let mut body = vec![0u8; length.min(64 * 1024)];
+    std::io::Read::read_exact(&mut reader, &mut body)?;
     let target = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let query = target.split_once('?').map_or("", |(_, q)| q);
-    let scopes: Vec<String> = url::form_urlencoded::parse(query.as_bytes())
-        .filter(|(k, _)| k == "scope")
-        .map(|(_, v)| v.into_owned())
+    // OAuth2 (identity token) requests are form POSTs; docker's token requests are GETs.
+    let query = if request_line.starts_with("POST") {
+        String::from_utf8_lossy(&body).into_owned()
+    } else {
+        target.split_once('?').map_or("", |(_, q)| q).to_string()
+    };
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
         .collect();
-    let user = auth
+    let scopes: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| k == "scope")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let refresh = params
+        .iter()
+        .find(|(k, _)| k == "refresh_token")
+        .map(|(_, v)| v.clone());
+    let mut user = auth
         .as_deref()
         .and_then(|a| a.strip_prefix("Basic "))
         .and_then(|b| {
@@ -136,10 +188,22 @@ fn serve(
             let (u, p) = text.split_once(':')?;
             Some((u.to_string(), p.to_string()))
         });
-    let authenticated = match &user {
+    let mut authenticated = match &user {
         Some((u, p)) => users.get(u) == Some(p),
         None => false,
     };
+    if let Some(token) = &refresh {
+        let owner = options
+            .refresh_tokens
+            .iter()
+            .find(|(t, _)| t == token)
+            .map(|(_, u)| u.clone());
+        authenticated = owner.is_some();
+        user = Some((
+            owner.unwrap_or_else(|| "<bad refresh token>".into()),
+            String::new(),
+        ));
+    }
     let mut out = stream;
     if user.is_some() && !authenticated {
         log.lock().expect("lock").push(TokenRequest {
@@ -169,9 +233,15 @@ fn serve(
         .duration_since(UNIX_EPOCH)
         .expect("clock")
         .as_secs();
+    // Past the registry's 60 s leeway, so it really is expired.
+    let (nbf, exp) = if expire_next.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        (now - 600, now - 300)
+    } else {
+        (now - 10, now + 300)
+    };
     let claims = serde_json::json!({
         "iss": ISSUER, "sub": user.as_ref().map(|u| u.0.clone()).unwrap_or_default(), "aud": SERVICE,
-        "exp": now + 300, "nbf": now - 10, "iat": now, "jti": format!("{now}-{}", rand_suffix()), "access": access
+        "exp": exp, "nbf": nbf, "iat": nbf, "jti": format!("{now}-{}", rand_suffix()), "access": access
     });
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     header.x5c = Some(vec![x5c.to_string()]);
