@@ -95,14 +95,8 @@ impl Ctx<'_> {
                 node.problem = Some(Problem::Cycle);
                 return node;
             }
-            let digest = match Digest::parse(&desc.digest) {
-                Ok(d) => d,
-                Err(e) => {
-                    node.problem = Some(Problem::Malformed {
-                        detail: e.to_string(),
-                    });
-                    return node;
-                }
+            let Some(digest) = parse_digest(&mut node) else {
+                return node;
             };
             match self.fetcher.manifest_by_digest(&self.repo, &digest).await {
                 Ok(fetched) => match Manifest::parse(&fetched.bytes, Some(&desc.media_type)) {
@@ -200,14 +194,8 @@ impl Ctx<'_> {
             if kind == Kind::Config && !is_decodable_config(&desc.media_type) {
                 return node;
             }
-            let digest = match Digest::parse(&desc.digest) {
-                Ok(d) => d,
-                Err(e) => {
-                    node.problem = Some(Problem::Malformed {
-                        detail: e.to_string(),
-                    });
-                    return node;
-                }
+            let Some(digest) = parse_digest(&mut node) else {
+                return node;
             };
             match self.fetcher.blob(&self.repo, &digest).await {
                 Ok(bytes) => {
@@ -414,6 +402,20 @@ fn is_decodable_config(media_type: &str) -> bool {
     media_type == mt::OCI_CONFIG
         || media_type == mt::DOCKER_CONFIG
         || media_type.ends_with("+json") && media_type != mt::OCI_EMPTY
+}
+
+/// The node's digest, or `None` with the node marked malformed (a descriptor with a bad digest
+/// is reported, not fetched).
+fn parse_digest(node: &mut Node) -> Option<Digest> {
+    match Digest::parse(&node.digest) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            node.problem = Some(Problem::Malformed {
+                detail: e.to_string(),
+            });
+            None
+        }
+    }
 }
 
 fn set_fetch_problem(node: &mut Node, e: FetchError) {

@@ -52,6 +52,15 @@ fn entry(index: &Value, digest: &str) -> Value {
         .expect("entry present")
 }
 
+/// The fixture index with the amd64 and arm64 entries' platforms swapped.
+fn swapped_index() -> Value {
+    let mut index = fixture_index();
+    let (a, b) = (entry(&index, AMD64), entry(&index, ARM64));
+    index["manifests"][0]["platform"] = b["platform"].clone();
+    index["manifests"][1]["platform"] = a["platform"].clone();
+    index
+}
+
 /// Seeds the fixture at `app:v1` and pushes `index` (whose children are the fixture's) as `app:TAG`.
 fn push_derived(reg: &TestRegistry, tag: &str, media_type: &str, index: &Value) {
     reg.seed_fixture("unsigned-index", "app:v1");
@@ -184,11 +193,7 @@ async fn buildkit_index_shows_attestations_linked_to_their_platforms() {
 #[tokio::test]
 async fn swapped_platforms_are_a_platform_mismatch() {
     let reg = TestRegistry::start();
-    let mut index = fixture_index();
-    let (a, b) = (entry(&index, AMD64), entry(&index, ARM64));
-    index["manifests"][0]["platform"] = b["platform"].clone();
-    index["manifests"][1]["platform"] = a["platform"].clone();
-    push_derived(&reg, "swapped", OCI_INDEX, &index);
+    push_derived(&reg, "swapped", OCI_INDEX, &swapped_index());
     let (_, findings) = run(&reg, "app:swapped").await;
     assert_eq!(
         count(&findings, "platform-mismatch"),
@@ -419,11 +424,7 @@ async fn a_platform_target_must_be_offered() {
 #[tokio::test]
 async fn a_descriptor_claiming_a_platform_its_config_denies_fails_the_target() {
     let reg = TestRegistry::start();
-    let mut index = fixture_index();
-    let (a, b) = (entry(&index, AMD64), entry(&index, ARM64));
-    index["manifests"][0]["platform"] = b["platform"].clone();
-    index["manifests"][1]["platform"] = a["platform"].clone();
-    push_derived(&reg, "swapped", OCI_INDEX, &index);
+    push_derived(&reg, "swapped", OCI_INDEX, &swapped_index());
     let (insp, _) = run(&reg, "app:swapped").await;
     let found = Target::parse("linux/amd64")
         .expect("target")
