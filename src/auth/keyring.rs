@@ -1,13 +1,556 @@
-//! regscope's own logins (`regscope login`, stored in the OS keyring): not implemented yet.
+//! regscope's own logins (`regscope login` / `regscope logout`): the secret goes to the OS
+//! keyring, and only the registry, the username and the keyring's name go to a plain file
+//! ([`super::logins`]). A secret is never written to a plain file: with no keyring reachable,
+//! [`store`] fails and points at `docker login`, whose store regscope reads.
+//!
+//! Keyrings, tried in this order on Linux:
+//!
+//! 1. the **Secret Service** (GNOME Keyring, KWallet, KeePassXC) on the D-Bus session bus,
+//!    spoken to in pure Rust (zbus; no libdbus). The item has the attributes
+//!    `service=regscope`, `username=<registry>`, so
+//!    `secret-tool lookup service regscope username ghcr.io` finds it too;
+//! 2. when no Secret Service is reachable: the **Linux kernel keyring** (keyutils; the
+//!    session keyring, linked to the user's persistent keyring where the kernel has one),
+//!    key `keyring:<registry>@regscope`. It lives in kernel memory: it does **not survive a
+//!    reboot** (nor, without a persistent keyring, the login session).
+//!
+//! `REGSCOPE_KEYRING=secret-service|keyutils` restricts [`store`] to one of them (default
+//! `auto`: both, in that order).
+//!
+//! Other systems have no keyring backend yet: [`store`] fails there with the `docker login`
+//! hint, and [`lookup`] finds nothing.
+//!
+//! Every keyring call runs on its own thread with a deadline ([`LOOKUP_TIMEOUT`],
+//! [`CHANGE_TIMEOUT`]): D-Bus calls block, and a hung keyring daemon must not hang regscope.
+//! A call past its deadline is abandoned (its thread ends with the process).
+//!
+//! Secrets never reach `Debug`, errors or notes: errors are rebuilt from the keyring error's
+//! kind, never from the bytes a keyring returned.
 
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::logins::{self, Login, LoginsError};
 use crate::registry::Credentials;
 
-/// The credentials `regscope login` stored for `registry` (canonical name).
+/// The keyring service every regscope secret is stored under; the account is the registry.
+pub const SERVICE: &str = "regscope";
+
+/// How long [`lookup`] waits for the keyring: it runs on every registry access, like a
+/// credential helper (the same 5 s as [`super::DEFAULT_HELPER_TIMEOUT`]).
+pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long [`store`] and [`remove`] wait: longer, as the Secret Service may show an unlock
+/// prompt that the user has to answer.
+pub const CHANGE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Which keyring holds a login's secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// The freedesktop Secret Service on the D-Bus session bus.
+    SecretService,
+    /// The Linux kernel key retention service; gone after a reboot.
+    Keyutils,
+}
+
+impl Backend {
+    /// Human name: `the Secret Service`, `the Linux kernel keyring (keyutils)`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SecretService => "the Secret Service",
+            Self::Keyutils => "the Linux kernel keyring (keyutils)",
+        }
+    }
+
+    /// The name `REGSCOPE_KEYRING` and the logins file use.
+    #[must_use]
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::SecretService => "secret-service",
+            Self::Keyutils => "keyutils",
+        }
+    }
+
+    /// Whether a secret stored here survives a reboot.
+    #[must_use]
+    pub fn persistent(self) -> bool {
+        matches!(self, Self::SecretService)
+    }
+
+    /// The line `regscope login` prints on success, saying where the secret went and, for
+    /// the kernel keyring, that it will not survive a reboot.
+    #[must_use]
+    pub fn success_message(self, registry: &str, username: &str) -> String {
+        let registry = super::registry_host(registry);
+        let shown = |s: &str| crate::sanitize::sanitize(s).into_owned();
+        let base = format!(
+            "Logged in to {} as {}; the secret is in {}",
+            shown(&registry),
+            shown(username),
+            self.name()
+        );
+        match self {
+            Self::SecretService => format!("{base}."),
+            Self::Keyutils => format!(
+                "{base}, which does not survive a reboot (run `regscope login {}` again after \
+                 one, or use `docker login` for a lasting login).",
+                shown(&registry)
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a login could not be stored, found or removed. Never holds a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyringError {
+    #[error(
+        "no OS keyring is reachable ({tried}), and regscope never writes a secret to a plain \
+         file: run `docker login {registry}` instead, which regscope reads"
+    )]
+    Unavailable { registry: String, tried: String },
+    #[error("{backend} could not {action} the secret for {registry}: {reason}")]
+    Backend {
+        backend: Backend,
+        registry: String,
+        action: &'static str,
+        reason: String,
+    },
+    #[error(
+        "{backend} did not answer within {} s while asked to {action} the secret for \
+         {registry}; set REGSCOPE_KEYRING to another keyring or run `docker login {registry}` \
+         instead",
+        .timeout.as_secs()
+    )]
+    Timeout {
+        backend: Backend,
+        registry: String,
+        action: &'static str,
+        timeout: Duration,
+    },
+    #[error(
+        "the login for {registry} is listed, but its secret is no longer in {backend}{hint}: \
+         run `regscope login {registry}` again"
+    )]
+    Missing {
+        registry: String,
+        backend: Backend,
+        hint: &'static str,
+    },
+    #[error("{0}")]
+    Logins(#[from] LoginsError),
+    #[error("{what} {why}")]
+    Invalid {
+        what: &'static str,
+        why: &'static str,
+    },
+    #[error("REGSCOPE_KEYRING is `{0}`, expected auto, secret-service or keyutils")]
+    BadChoice(String),
+}
+
+/// Stores `secret` for `registry` in the first reachable keyring, then records the registry
+/// and `username` (not the secret) in the logins file. Replaces an earlier login; when that
+/// one's secret was in another keyring, it is deleted there.
+pub fn store(registry: &str, username: &str, secret: &str) -> Result<Backend, KeyringError> {
+    let registry = canonical(registry)?;
+    if username.is_empty() {
+        return Err(KeyringError::Invalid {
+            what: "the username",
+            why: "is empty",
+        });
+    }
+    if username.chars().any(char::is_control) {
+        return Err(KeyringError::Invalid {
+            what: "the username",
+            why: "contains a control character",
+        });
+    }
+    if secret.is_empty() {
+        // The kernel keyring cannot hold an empty key, and an empty password is a mistake.
+        return Err(KeyringError::Invalid {
+            what: "the password",
+            why: "is empty",
+        });
+    }
+    let path = logins::path()?;
+    // Read first: a broken file is reported before anything is stored.
+    let mut all = logins::load(&path)?;
+
+    let mut tried = Vec::new();
+    let mut stored = None;
+    for backend in choice()? {
+        match op::set(backend, &registry, secret) {
+            Ok(()) => {
+                stored = Some(backend);
+                break;
+            }
+            Err(Failure::Unreachable(reason)) => tried.push(format!("{}: {reason}", backend.id())),
+            Err(f) => return Err(f.into_error(backend, &registry, "store")),
+        }
+    }
+    let Some(backend) = stored else {
+        if tried.is_empty() {
+            tried.push("no keyring backend on this system".into());
+        }
+        return Err(KeyringError::Unavailable {
+            registry,
+            tried: tried.join("; "),
+        });
+    };
+
+    let previous = all.insert(
+        registry.clone(),
+        Login {
+            username: username.to_string(),
+            backend,
+        },
+    );
+    if let Err(e) = logins::save(&path, &all) {
+        // Without the file entry the secret would be unreachable clutter: take it back out.
+        let _ = op::delete(backend, &registry);
+        return Err(e.into());
+    }
+    if let Some(old) = previous.filter(|old| old.backend != backend) {
+        // Best effort: the old keyring may be gone; the file no longer points at it.
+        let _ = op::delete(old.backend, &registry);
+    }
+    Ok(backend)
+}
+
+/// Removes `registry`'s login: the secret from its keyring and the line from the logins
+/// file. `Ok(false)` when there was none. A secret that is listed but cannot be deleted
+/// (its keyring is unreachable) is an error, and the login stays listed.
+pub fn remove(registry: &str) -> Result<bool, KeyringError> {
+    let registry = canonical(registry)?;
+    let path = logins::path()?;
+    let mut all = logins::load(&path)?;
+    let listed = all.get(&registry).map(|l| l.backend);
+
+    let mut existed = listed.is_some();
+    match listed {
+        Some(backend) => match op::delete(backend, &registry) {
+            Ok(found) => existed |= found,
+            // A kernel keyring is empty after a reboot: nothing left to delete.
+            Err(Failure::Unreachable(_)) if backend == Backend::Keyutils => {}
+            Err(f) => return Err(f.into_error(backend, &registry, "delete")),
+        },
+        None => {
+            // Not listed (a lost or hand-edited file): clean up any stray secret in the
+            // keyrings regscope would use, skipping the unreachable ones.
+            for backend in choice()? {
+                match op::delete(backend, &registry) {
+                    Ok(found) => existed |= found,
+                    Err(Failure::Unreachable(_)) => {}
+                    Err(f) => return Err(f.into_error(backend, &registry, "delete")),
+                }
+            }
+        }
+    }
+    if all.remove(&registry).is_some() {
+        logins::save(&path, &all)?;
+    }
+    Ok(existed)
+}
+
+/// The credentials `regscope login` stored for `registry` (canonical name), or `None` when
+/// there is no login or its secret cannot be read (see [`find`] for why).
 ///
-/// TODO(keyring): look `registry` up with the `keyring` crate (service `regscope`, user = the
-/// registry name) once `regscope login` exists. Until then nothing is stored, so nothing is
-/// found and the lookup goes on to docker's config.
+/// Only a registry listed in the logins file is looked up, and only in the keyring it was
+/// stored in: a user without logins never waits on a keyring.
 #[must_use]
-pub fn lookup(_registry: &str) -> Option<Credentials> {
-    None
+pub fn lookup(registry: &str) -> Option<Credentials> {
+    find(registry).ok().flatten()
+}
+
+/// Like [`lookup`], with the reason when a listed login's secret cannot be read.
+pub fn find(registry: &str) -> Result<Option<Credentials>, KeyringError> {
+    let registry = canonical(registry)?;
+    let path = logins::path()?;
+    let Some(login) = logins::load(&path)?.remove(&registry) else {
+        return Ok(None);
+    };
+    let backend = login.backend;
+    match op::get(backend, &registry) {
+        Ok(Some(secret)) => Ok(Some(Credentials::new(login.username, secret))),
+        Ok(None) => Err(KeyringError::Missing {
+            registry,
+            backend,
+            hint: match backend {
+                Backend::Keyutils => " (it does not survive a reboot)",
+                Backend::SecretService => "",
+            },
+        }),
+        Err(f) => Err(f.into_error(backend, &registry, "read")),
+    }
+}
+
+/// Every login in the logins file as `(registry, username)`, sorted by registry; empty when
+/// the file is missing or unreadable (see [`login_records`] for the error).
+#[must_use]
+pub fn logins() -> Vec<(String, String)> {
+    login_records()
+        .map(|all| all.into_iter().map(|(r, l)| (r, l.username)).collect())
+        .unwrap_or_default()
+}
+
+/// Every login with the keyring it is in, sorted by registry.
+pub fn login_records() -> Result<Vec<(String, Login)>, KeyringError> {
+    let path = logins::path()?;
+    Ok(logins::load(&path)?.into_iter().collect())
+}
+
+/// Where the logins file is (for messages); it may not exist.
+pub fn logins_file() -> Result<std::path::PathBuf, KeyringError> {
+    Ok(logins::path()?)
+}
+
+fn canonical(registry: &str) -> Result<String, KeyringError> {
+    let host = super::registry_host(registry);
+    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(KeyringError::Invalid {
+            what: "the registry name",
+            why: "is empty or has whitespace in it",
+        });
+    }
+    Ok(host)
+}
+
+/// The keyrings [`store`] may use, in order, from `REGSCOPE_KEYRING`.
+fn choice() -> Result<Vec<Backend>, KeyringError> {
+    let value = std::env::var("REGSCOPE_KEYRING").unwrap_or_default();
+    let all = op::AVAILABLE.to_vec();
+    match value.trim() {
+        "" | "auto" => Ok(all),
+        v => {
+            let wanted = [Backend::SecretService, Backend::Keyutils]
+                .into_iter()
+                .find(|b| b.id() == v)
+                .ok_or_else(|| KeyringError::BadChoice(crate::sanitize::sanitize(v).into()))?;
+            Ok(all.into_iter().filter(|b| *b == wanted).collect())
+        }
+    }
+}
+
+/// How one keyring call failed.
+enum Failure {
+    /// The keyring is not there (no Secret Service on the bus, keyutils not permitted): the
+    /// next keyring may be tried.
+    Unreachable(String),
+    /// The keyring is there and refused (locked, prompt dismissed, …).
+    Refused(String),
+    TimedOut(Duration),
+}
+
+impl Failure {
+    fn into_error(self, backend: Backend, registry: &str, action: &'static str) -> KeyringError {
+        match self {
+            Self::Unreachable(reason) | Self::Refused(reason) => KeyringError::Backend {
+                backend,
+                registry: registry.to_string(),
+                action,
+                reason,
+            },
+            Self::TimedOut(timeout) => KeyringError::Timeout {
+                backend,
+                registry: registry.to_string(),
+                action,
+                timeout,
+            },
+        }
+    }
+}
+
+/// Runs `f` on its own thread and waits at most `timeout` for it.
+fn with_deadline<T: Send + 'static>(
+    timeout: Duration,
+    f: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    let (tx, rx) = mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("regscope-keyring".into())
+        .spawn(move || {
+            // The receiver is gone only when the caller gave up waiting.
+            let _ = tx.send(f());
+        })
+        .map_err(|e| Failure::Refused(format!("cannot start a thread: {e}")))?;
+    match rx.recv_timeout(timeout) {
+        Ok(result) => result,
+        Err(_) => Err(Failure::TimedOut(timeout)),
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod op {
+    //! The keyring calls, each on a fresh store chosen explicitly: no process-global default
+    //! store, so the Secret Service and keyutils never get mixed up between calls.
+
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use keyring_core::{api::CredentialStore, Entry, Error};
+
+    use super::{with_deadline, Backend, Failure, CHANGE_TIMEOUT, LOOKUP_TIMEOUT, SERVICE};
+
+    pub(super) const AVAILABLE: &[Backend] = &[Backend::SecretService, Backend::Keyutils];
+
+    pub(super) fn set(backend: Backend, registry: &str, secret: &str) -> Result<(), Failure> {
+        let registry = registry.to_string();
+        let secret = secret.to_string();
+        with_deadline(CHANGE_TIMEOUT, move || {
+            let entry = entry(backend, &registry)?;
+            entry
+                .set_password(&secret)
+                .map_err(|e| classify(backend, &e, Stage::Use))
+        })
+    }
+
+    /// `Ok(None)` when there is no such secret.
+    pub(super) fn get(backend: Backend, registry: &str) -> Result<Option<String>, Failure> {
+        let registry = registry.to_string();
+        with_deadline(LOOKUP_TIMEOUT, move || {
+            match entry(backend, &registry)?.get_password() {
+                Ok(secret) => Ok(Some(secret)),
+                Err(Error::NoEntry) => Ok(None),
+                Err(e) => Err(classify(backend, &e, Stage::Use)),
+            }
+        })
+    }
+
+    /// `Ok(true)` when a secret was deleted, `Ok(false)` when there was none.
+    pub(super) fn delete(backend: Backend, registry: &str) -> Result<bool, Failure> {
+        let registry = registry.to_string();
+        with_deadline(CHANGE_TIMEOUT, move || {
+            match entry(backend, &registry)?.delete_credential() {
+                Ok(()) => Ok(true),
+                Err(Error::NoEntry) => Ok(false),
+                Err(e) => Err(classify(backend, &e, Stage::Use)),
+            }
+        })
+    }
+
+    fn entry(backend: Backend, registry: &str) -> Result<Entry, Failure> {
+        let store: Arc<CredentialStore> = match backend {
+            // Connecting opens a session with the service: this is where "no Secret Service
+            // on the bus" shows up.
+            Backend::SecretService => zbus_secret_service_keyring_store::Store::new()
+                .map(|s| s as Arc<CredentialStore>)
+                .map_err(|e| classify(backend, &e, Stage::Connect))?,
+            Backend::Keyutils => linux_keyutils_keyring_store::Store::new()
+                .map(|s| s as Arc<CredentialStore>)
+                .map_err(|e| classify(backend, &e, Stage::Connect))?,
+        };
+        let label = format!("regscope login for {registry}");
+        let modifiers: HashMap<&str, &str> = match backend {
+            // Shown by Seahorse / KWallet; keyutils takes no label.
+            Backend::SecretService => HashMap::from([("label", label.as_str())]),
+            Backend::Keyutils => HashMap::new(),
+        };
+        store
+            .build(SERVICE, registry, Some(&modifiers))
+            // keyutils finds its session keyring while building the entry.
+            .map_err(|e| classify(backend, &e, Stage::Connect))
+    }
+
+    #[derive(Clone, Copy)]
+    enum Stage {
+        Connect,
+        Use,
+    }
+
+    /// Sorts a keyring error into reachable-or-not and rewrites it without any payload the
+    /// keyring returned (a malformed or non-UTF-8 secret must not end up in a message).
+    fn classify(backend: Backend, e: &Error, stage: Stage) -> Failure {
+        let reason = match e {
+            Error::PlatformFailure(inner) => inner.to_string(),
+            Error::NoStorageAccess(inner) => format!("no access: {inner}"),
+            Error::NoEntry => "no such secret".into(),
+            Error::BadEncoding(_) => "the stored secret is not UTF-8".into(),
+            Error::BadDataFormat(..) => "the stored secret is malformed".into(),
+            Error::BadStoreFormat(why) => format!("malformed store: {why}"),
+            Error::TooLong(what, max) => format!("the {what} is longer than {max}"),
+            Error::Invalid(what, why) => format!("invalid {what}: {why}"),
+            Error::Ambiguous(items) => format!("{} matching secrets", items.len()),
+            Error::NotSupportedByStore(why) => format!("not supported: {why}"),
+            _ => "unexpected keyring error".into(),
+        };
+        let reason = crate::sanitize::sanitize(&reason).into_owned();
+        match (backend, stage, e) {
+            // No Secret Service on the bus (or no bus): the next keyring may serve.
+            (Backend::SecretService, Stage::Connect, _) => Failure::Unreachable(reason),
+            // keyutils is a kernel interface: any failure to use it (no session keyring,
+            // keyctl filtered by seccomp) means it is not available here.
+            (
+                Backend::Keyutils,
+                _,
+                Error::PlatformFailure(_) | Error::NoStorageAccess(_),
+            ) => Failure::Unreachable(reason),
+            _ => Failure::Refused(reason),
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod op {
+    //! No keyring backend on this system yet: nothing is stored or found.
+
+    use super::{Backend, Failure};
+
+    pub(super) const AVAILABLE: &[Backend] = &[];
+
+    pub(super) fn set(_: Backend, _: &str, _: &str) -> Result<(), Failure> {
+        Err(Failure::Unreachable("not available on this system".into()))
+    }
+
+    pub(super) fn get(_: Backend, _: &str) -> Result<Option<String>, Failure> {
+        Err(Failure::Unreachable("not available on this system".into()))
+    }
+
+    pub(super) fn delete(_: Backend, _: &str) -> Result<bool, Failure> {
+        Err(Failure::Unreachable("not available on this system".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_never_show_a_secret_and_name_docker_login() {
+        let e = KeyringError::Unavailable {
+            registry: "ghcr.io".into(),
+            tried: "secret-service: no bus; keyutils: denied".into(),
+        };
+        let text = e.to_string();
+        assert!(text.contains("docker login ghcr.io"), "{text}");
+        assert!(text.starts_with("no OS keyring is reachable"), "{text}");
+    }
+
+    #[test]
+    fn keyutils_success_says_it_does_not_survive_a_reboot() {
+        let text = Backend::Keyutils.success_message("https://GHCR.io/v2/", "alice");
+        assert!(text.contains("ghcr.io as alice"), "{text}");
+        assert!(text.contains("does not survive a reboot"), "{text}");
+        assert!(!Backend::SecretService
+            .success_message("ghcr.io", "alice")
+            .contains("reboot"));
+    }
+
+    #[test]
+    fn backends_serialise_with_their_ids() {
+        for b in [Backend::SecretService, Backend::Keyutils] {
+            assert_eq!(
+                serde_json::to_value(b).expect("json"),
+                serde_json::Value::String(b.id().into())
+            );
+        }
+    }
 }

@@ -42,6 +42,7 @@ mod file;
 mod helper;
 mod key;
 pub mod keyring;
+pub mod logins;
 mod podman;
 
 use std::collections::HashMap;
