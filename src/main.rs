@@ -80,6 +80,26 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:5000")]
         addr: std::net::SocketAddr,
     },
+    /// Log in to a registry: the secret goes to the OS keyring, never to a plain file.
+    Login {
+        registry: String,
+        #[arg(long, short)]
+        username: Option<String>,
+        /// Read the password or token from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Store without checking the credentials against the registry first.
+        #[arg(long)]
+        no_verify: bool,
+        /// Use plain HTTP for the check (loopback registries fall back to it automatically).
+        #[arg(long)]
+        plain_http: bool,
+        /// Trust this CA certificate (PEM) for the check.
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+    },
+    /// Remove a login made with `regscope login`.
+    Logout { registry: String },
     /// regscope's config file.
     Config {
         #[command(subcommand)]
@@ -223,6 +243,38 @@ async fn run(cli: Cli) -> Result<u8, Failure> {
             .await
         }
         Command::Config { action } => config_command(&action),
+        Command::Login {
+            registry,
+            username,
+            password_stdin,
+            no_verify,
+            plain_http,
+            ca_file,
+        } => {
+            login(
+                &registry,
+                username,
+                password_stdin,
+                no_verify,
+                plain_http,
+                ca_file,
+            )
+            .await
+        }
+        Command::Logout { registry } => match regscope::auth::keyring::remove(&registry) {
+            Ok(true) => {
+                println!("removed the login for {registry}");
+                Ok(0)
+            }
+            Ok(false) => {
+                println!("no regscope login for {registry}");
+                Ok(0)
+            }
+            Err(e) => Err(Failure {
+                code: 1,
+                message: e.to_string(),
+            }),
+        },
         Command::Demo { serve, tour, addr } => demo(serve, tour, addr).await,
         Command::Serve { layouts, addr } => serve_layouts(layouts, addr).await,
         Command::Auth {
@@ -744,4 +796,121 @@ async fn open_tui(target: Option<String>, opts: HttpOptions) -> Result<u8, Failu
             code: 1,
             message: e.to_string(),
         })
+}
+
+/// `regscope login`: checks the credentials like `docker login`, then stores them in the keyring.
+async fn login(
+    registry: &str,
+    username: Option<String>,
+    password_stdin: bool,
+    no_verify: bool,
+    plain_http: bool,
+    ca_file: Option<PathBuf>,
+) -> Result<u8, Failure> {
+    let registry = registry
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let username = match username {
+        Some(u) => u,
+        None if std::io::stdin().is_terminal() => {
+            prompt_line(&format!("Username for {registry}: "))?
+        }
+        None => {
+            return Err(Failure::usage(
+                "--username is required when standard input is not a terminal",
+            ))
+        }
+    };
+    let secret = if password_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::usage(format!("cannot read the password from stdin: {e}")))?;
+        s.trim_end_matches(['\n', '\r']).to_string()
+    } else if std::io::stdin().is_terminal() {
+        prompt_hidden(&format!("Password for {username}@{registry}: "))?
+    } else {
+        return Err(Failure::usage(
+            "use --password-stdin when standard input is not a terminal",
+        ));
+    };
+    if secret.is_empty() {
+        return Err(Failure::usage("the password is empty"));
+    }
+    if !no_verify {
+        let mut ca_pems = Vec::new();
+        if let Some(path) = &ca_file {
+            ca_pems.push(std::fs::read(path).map_err(|e| {
+                Failure::usage(format!("cannot read --ca-file {}: {e}", path.display()))
+            })?);
+        }
+        let mut opts = HttpOptions {
+            plain_http,
+            ca_pems,
+            credentials: Some(Credentials::new(username.clone(), secret.clone())),
+            ..HttpOptions::default()
+        };
+        let endpoint = apply_config(&mut opts, registry)?;
+        let host = endpoint.unwrap_or_else(|| regscope::reference::api_host(registry).to_string());
+        let fetcher = Fetcher::for_registry_at(registry, &host, opts, Limits::default())
+            .map_err(|e| Failure::fetch(&e))?;
+        if let Some(http) = fetcher.http() {
+            http.verify_access().await.map_err(|e| Failure {
+                code: 1,
+                message: format!("login to {registry} failed, nothing was stored: {e}"),
+            })?;
+        }
+    }
+    let backend =
+        regscope::auth::keyring::store(registry, &username, &secret).map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })?;
+    println!("{}", backend.success_message(registry, &username));
+    Ok(0)
+}
+
+fn prompt_line(label: &str) -> Result<String, Failure> {
+    eprint!("{label}");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Failure::usage(format!("cannot read from the terminal: {e}")))?;
+    Ok(line.trim().to_string())
+}
+
+/// Reads a line without echo (raw mode), restoring the terminal whatever happens.
+fn prompt_hidden(label: &str) -> Result<String, Failure> {
+    use crossterm::event::{read, Event, KeyCode, KeyEventKind, KeyModifiers};
+    eprint!("{label}");
+    let _ = std::io::stderr().flush();
+    crossterm::terminal::enable_raw_mode()
+        .map_err(|e| Failure::usage(format!("cannot prompt: {e}")))?;
+    let mut secret = String::new();
+    let result = loop {
+        match read() {
+            Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => match k.code {
+                KeyCode::Enter => break Ok(()),
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    break Err(Failure::usage("cancelled"))
+                }
+                KeyCode::Char(c) => secret.push(c),
+                KeyCode::Backspace => {
+                    secret.pop();
+                }
+                KeyCode::Esc => break Err(Failure::usage("cancelled")),
+                _ => {}
+            },
+            Ok(_) => {}
+            Err(e) => {
+                break Err(Failure::usage(format!(
+                    "cannot read from the terminal: {e}"
+                )))
+            }
+        }
+    };
+    let _ = crossterm::terminal::disable_raw_mode();
+    eprintln!();
+    result.map(|()| secret)
 }

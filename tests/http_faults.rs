@@ -235,7 +235,10 @@ async fn referrers_come_from_the_oci_api_when_the_registry_has_one() {
     assert_eq!(insp.round_trips.tags, 0, "the API answered: no tag listing");
     // Read-only: every request regscope made was a GET (or HEAD).
     let methods: Vec<String> = srv.requests().iter().map(|r| r.method.clone()).collect();
-    assert!(!methods.is_empty() && methods.iter().all(|m| m == "GET" || m == "HEAD"), "{methods:?}");
+    assert!(
+        !methods.is_empty() && methods.iter().all(|m| m == "GET" || m == "HEAD"),
+        "{methods:?}"
+    );
 }
 
 /// A registry that requires Basic auth and redirects blobs to storage on another port, and the

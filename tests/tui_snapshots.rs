@@ -10,6 +10,7 @@ use std::sync::Arc;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use ratatui::Terminal;
+use regscope::model::Platform;
 use regscope::reference::ImageRef;
 use regscope::registry::HttpOptions;
 use regscope::tui::action::CatalogPage;
@@ -161,14 +162,37 @@ struct Trees {
     index: Arc<Inspected>,
     no_provenance: Arc<Inspected>,
     image: Arc<Inspected>,
+    /// unsigned-index whose arm64 entry claims linux/arm/v7: a platform-mismatch finding.
+    mismatch: Arc<Inspected>,
+    /// unsigned-index with its arm64 manifest deleted.
+    pruned: Arc<Inspected>,
 }
 
 async fn trees() -> Trees {
+    let index = inspected("unsigned-index").await;
     Trees {
-        index: inspected("unsigned-index").await,
+        mismatch: with_mismatch(&index),
+        pruned: with_missing_child().await.1,
+        index,
         no_provenance: inspected("no-provenance-index").await,
         image: inspected("unsigned-image").await,
     }
+}
+
+/// `index` with the descriptor of its second entry claiming linux/arm/v7 while the config still
+/// says linux/arm64, re-analysed as the worker would.
+fn with_mismatch(index: &Inspected) -> Arc<Inspected> {
+    let mut root = index.root.clone();
+    root.children[1].platform = Some(Platform::new("linux", "arm", Some("v7")));
+    let findings = regscope::analysis::analyze(&root);
+    assert!(findings
+        .iter()
+        .any(|f| f.code == regscope::analysis::Code::PlatformMismatch));
+    Arc::new(Inspected {
+        reference: index.reference.clone(),
+        root,
+        findings,
+    })
 }
 
 fn tags_app(size: (u16, u16), trees: Option<&Trees>, tags: Result<Vec<String>, String>) -> App {
@@ -195,6 +219,8 @@ fn tags_app(size: (u16, u16), trees: Option<&Trees>, tags: Result<Vec<String>, S
             "latest" | "v7" => Ok(trees.index.clone()),
             "v6-sbom-only" => Ok(trees.no_provenance.clone()),
             "single" => Ok(trees.image.clone()),
+            "mismatch" => Ok(trees.mismatch.clone()),
+            "pruned" => Ok(trees.pruned.clone()),
             "slow" => continue,
             _ => Err(format!(
                 "manifest `{tag}` in registry.test:5000/team/app was not found (404 MANIFEST_UNKNOWN); check the repository name and the tag or digest"
@@ -255,6 +281,55 @@ async fn tags_view() {
         cmd(&mut app, Command::Help);
         app
     });
+}
+
+fn matrix_tags() -> Vec<String> {
+    [
+        "latest",
+        "v7",
+        "mismatch",
+        "v6-sbom-only",
+        "single",
+        "pruned",
+        "slow",
+        "deleted",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The platform matrix answers "which tags lack arm64?" at a glance: marks where a tag offers
+/// a platform and where it is attested, the mismatch and the deleted entry in the error colour.
+#[tokio::test]
+async fn platform_matrix() {
+    let trees = trees().await;
+    let build = |size| {
+        let mut app = tags_app(size, Some(&trees), Ok(matrix_tags()));
+        cmd(&mut app, Command::Matrix);
+        cmd(&mut app, Command::Down);
+        cmd(&mut app, Command::Down);
+        app
+    };
+    snap("tags_matrix", build);
+    snap("tags_matrix_help", |size| {
+        let mut app = build(size);
+        cmd(&mut app, Command::Help);
+        app
+    });
+
+    let buf = buffer(&build((120, 40)));
+    let mismatch = row_with(&buf, "mismatch ");
+    assert!(mismatch
+        .iter()
+        .any(|c| c.symbol() == "≠" && c.fg == Color::Red));
+    let pruned = row_with(&buf, "pruned");
+    assert!(pruned
+        .iter()
+        .any(|c| c.symbol() == "✗" && c.fg == Color::Red));
+    let latest = row_with(&buf, "latest");
+    assert!(latest
+        .iter()
+        .any(|c| c.symbol() == "●" && c.fg == Color::Green));
 }
 
 fn tree_app(size: (u16, u16), result: Option<Result<Arc<Inspected>, String>>) -> App {

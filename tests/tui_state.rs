@@ -346,3 +346,146 @@ async fn a_layout_reference_opens_over_its_tags() {
         "{answer:?}"
     );
 }
+
+#[tokio::test]
+async fn m_shows_the_platform_matrix_and_y_copies_the_digest_through_an_effect() {
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    let effects = app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(vec!["latest".into(), "v6".into(), "single".into()]),
+    });
+    assert_eq!(effects.len(), 3);
+    assert_eq!(app.waiting_for().as_deref(), Some("resolving 3 tags"));
+    let index = inspected("unsigned-index").await;
+    let image = inspected("unsigned-image").await;
+    app.update(Action::Inspected {
+        id: effects[0].id(),
+        result: Ok(index.clone()),
+    });
+    app.update(Action::Inspected {
+        id: effects[2].id(),
+        result: Ok(image),
+    });
+    assert_eq!(app.waiting_for().as_deref(), Some("resolving 1 tag"));
+
+    // `m` toggles the matrix over the same rows; the keys of the tags view come first.
+    cmd(&mut app, Command::Matrix);
+    assert_eq!(app.context(), regscope::tui::keymap::Context::Tags);
+    let View::Tags(v) = app.top() else { panic!() };
+    assert!(v.matrix);
+    assert_eq!(v.matrix_columns(), ["linux/amd64", "linux/arm64"]);
+    let latest = v.load.loaded().unwrap()[0].summary.loaded().unwrap();
+    assert!(latest
+        .offers
+        .iter()
+        .all(|(_, o)| o.offered && o.attested && !o.is_problem()));
+
+    // y: the digest; Y: the full reference. The flash says so and goes away with time.
+    let digest = index.root.digest.clone();
+    assert_eq!(
+        cmd(&mut app, Command::CopyDigest),
+        vec![Effect::Copy {
+            text: digest.clone()
+        }]
+    );
+    assert!(app.flash.as_ref().unwrap().text.contains(&digest));
+    assert_eq!(
+        cmd(&mut app, Command::CopyReference),
+        vec![Effect::Copy {
+            text: format!("reg.test:5000/team/app@{digest}")
+        }]
+    );
+    for _ in 0..20 {
+        app.update(Action::Tick);
+    }
+    assert!(app.flash.is_none());
+
+    // Nothing to copy on a row still resolving: a flash, no effect.
+    cmd(&mut app, Command::Down);
+    assert!(cmd(&mut app, Command::CopyDigest).is_empty());
+    assert!(app.flash.as_ref().unwrap().error);
+
+    cmd(&mut app, Command::Matrix);
+    assert!(matches!(app.top(), View::Tags(v) if !v.matrix));
+}
+
+#[test]
+fn the_spinner_says_which_catalog_page_it_waits_for() {
+    let (mut app, effects) = App::new(Start::Registry("reg.test:5000".into()), true, SIZE);
+    assert_eq!(app.waiting_for().as_deref(), Some("fetching the catalog"));
+    assert!(app.animating());
+    app.update(Action::CatalogLoaded {
+        id: only_id(&effects),
+        result: Ok(CatalogPage {
+            repositories: names(100),
+            more: true,
+        }),
+    });
+    assert!(!app.animating(), "nothing to wait for: no redraws on ticks");
+    cmd(&mut app, Command::Bottom);
+    assert_eq!(
+        app.waiting_for().as_deref(),
+        Some("fetching catalog page 2")
+    );
+}
+
+#[tokio::test]
+async fn y_in_the_tree_copies_the_selected_entry() {
+    let reference = ImageRef::parse("reg.test:5000/team/app:v7").unwrap();
+    let (mut app, effects) = App::new(Start::Reference(reference), true, SIZE);
+    let tree = inspected("unsigned-index").await;
+    app.update(Action::Inspected {
+        id: only_id(&effects),
+        result: Ok(tree.clone()),
+    });
+    cmd(&mut app, Command::Down);
+    assert_eq!(
+        cmd(&mut app, Command::CopyReference),
+        vec![Effect::Copy {
+            text: format!("reg.test:5000/team/app@{}", tree.root.children[0].digest)
+        }]
+    );
+}
+
+#[test]
+fn the_wheel_moves_the_selection_and_a_click_selects_the_row_under_it() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let (mut app, effects) = App::new(Start::Registry("reg.test:5000".into()), true, SIZE);
+    app.update(Action::CatalogLoaded {
+        id: only_id(&effects),
+        result: Ok(CatalogPage {
+            repositories: names(10),
+            more: false,
+        }),
+    });
+    let mouse = |kind, column, row| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let selected = |app: &App| match app.top() {
+        View::Repositories(v) => v.selected().map(String::from),
+        _ => None,
+    };
+    let wheel = action_for_event(&app, &mouse(MouseEventKind::ScrollDown, 10, 5)).unwrap();
+    app.update(wheel);
+    assert_eq!(selected(&app).as_deref(), Some("team/app-001"));
+    // Row 0 is the breadcrumb line, 1 the border, 2 the column names: row 7 is the fifth entry.
+    let click = action_for_event(&app, &mouse(MouseEventKind::Down(MouseButton::Left), 10, 7));
+    app.update(click.unwrap());
+    assert_eq!(selected(&app).as_deref(), Some("team/app-004"));
+    // Below the last entry, or on the border: nothing changes.
+    app.update(Action::Click {
+        column: 10,
+        row: 20,
+    });
+    app.update(Action::Click { column: 0, row: 4 });
+    assert_eq!(selected(&app).as_deref(), Some("team/app-004"));
+}

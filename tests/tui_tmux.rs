@@ -1,5 +1,6 @@
 //! The TUI end to end in a real terminal (tmux) against a real docker-registry: browse the
-//! catalog, filter the tags, open a tag's tree, look at raw JSON, go back, quit.
+//! catalog, the platform matrix and the help, filter the tags, open a tag's tree, look at raw
+//! JSON, go back, quit.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod support;
@@ -112,6 +113,27 @@ fn browse(program: &Path, args: &[&str], host: &str) {
     tmux.wait_for("11.0 KiB");
     let screen = tmux.wait_for("3.1 KiB");
     assert!(screen.contains("amd64 arm64"), "{screen}");
+
+    // The platform matrix: both tags offer amd64 and arm64, each attested.
+    tmux.keys(&["m"]);
+    let screen = tmux.wait_for("platforms of team/app (2 tags, 2 platforms)");
+    assert!(screen.contains("amd64 arm64"), "{screen}");
+    assert_eq!(screen.matches("● ◆   ● ◆").count(), 2, "{screen}");
+    assert!(screen.contains("runs on all 2 platforms"), "{screen}");
+    // Help lists the tags view's own keys, generated from the key map.
+    tmux.keys(&["?"]);
+    let screen = tmux.wait_for("switch list / platform matrix");
+    assert!(
+        screen.contains("copy registry/repository@digest"),
+        "{screen}"
+    );
+    tmux.keys(&["?"]);
+    tmux.wait_for("runs on all 2 platforms");
+    // y copies the digest (OSC 52 to the terminal) and says so.
+    tmux.keys(&["y"]);
+    tmux.wait_for("copied sha256:");
+    tmux.keys(&["m"]);
+    tmux.wait_for("tags of team/app");
 
     tmux.keys(&["/", "v", "7", "Enter"]);
     let screen = tmux.wait_for("/v7 ");

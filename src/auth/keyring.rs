@@ -488,11 +488,9 @@ mod op {
             (Backend::SecretService, Stage::Connect, _) => Failure::Unreachable(reason),
             // keyutils is a kernel interface: any failure to use it (no session keyring,
             // keyctl filtered by seccomp) means it is not available here.
-            (
-                Backend::Keyutils,
-                _,
-                Error::PlatformFailure(_) | Error::NoStorageAccess(_),
-            ) => Failure::Unreachable(reason),
+            (Backend::Keyutils, _, Error::PlatformFailure(_) | Error::NoStorageAccess(_)) => {
+                Failure::Unreachable(reason)
+            }
             _ => Failure::Refused(reason),
         }
     }

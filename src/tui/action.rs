@@ -8,6 +8,9 @@ use crate::analysis::Finding;
 use crate::model::Node;
 use crate::reference::ImageRef;
 
+/// How often [`Action::Tick`] arrives.
+pub const TICK: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// Tags every effect; a result comes back with the id of the request it answers, and a result
 /// whose id no view is waiting for any more is dropped (the user moved on or refreshed).
 pub type RequestId = u64;
@@ -71,6 +74,12 @@ pub enum Command {
     /// Type a registry, repository or reference to open.
     Prompt,
     Refresh,
+    /// Tags view: switch between the tag list and the platform matrix.
+    Matrix,
+    /// Copy the selected digest to the clipboard (OSC 52).
+    CopyDigest,
+    /// Copy the selected `registry/repository@digest` to the clipboard (OSC 52).
+    CopyReference,
     Help,
     Quit,
     /// Ctrl-C: quits from anywhere, even from the prompt or the help overlay.
@@ -85,6 +94,13 @@ pub enum Command {
 #[derive(Debug, Clone)]
 pub enum Action {
     Command(Command),
+    /// Time passes (every [`TICK`]): spinners turn, flash messages expire.
+    Tick,
+    /// A left click at a terminal cell (0-based): selects the row under it.
+    Click {
+        column: u16,
+        row: u16,
+    },
     /// A character typed into the input line (filter or prompt).
     Char(char),
     Resize {
@@ -124,15 +140,21 @@ pub enum Effect {
         id: RequestId,
         reference: ImageRef,
     },
+    /// Put `text` on the clipboard through the terminal (OSC 52). Nothing answers it.
+    Copy {
+        text: String,
+    },
 }
 
 impl Effect {
+    /// The request id the answer will carry; 0 for effects nothing answers.
     #[must_use]
     pub fn id(&self) -> RequestId {
         match self {
             Effect::LoadCatalog { id, .. }
             | Effect::LoadTags { id, .. }
             | Effect::Inspect { id, .. } => *id,
+            Effect::Copy { .. } => 0,
         }
     }
 }

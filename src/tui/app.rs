@@ -13,6 +13,7 @@ use super::views::{
 use super::{parse_target, Start};
 use crate::digest::Digest;
 use crate::reference::ImageRef;
+use crate::sanitize::sanitize;
 
 /// What the input line is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,17 @@ pub struct Input {
     pub error: Option<String>,
 }
 
+/// A short message in the status line, shown until tick `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub until: u64,
+}
+
+/// How long a flash stays: about three seconds of ticks.
+const FLASH_TICKS: u64 = 20;
+
 /// The whole state of the TUI. Drawing is a pure function of it.
 #[derive(Debug, Clone)]
 pub struct App {
@@ -42,6 +54,10 @@ pub struct App {
     pub color: bool,
     /// Terminal size (columns, rows): page heights depend on it.
     pub size: (u16, u16),
+    /// A one-line confirmation in the status line (`copied …`), until it expires.
+    pub flash: Option<Flash>,
+    /// Ticks seen so far: the spinner's frame, the flash's clock.
+    pub ticks: u64,
     next_id: RequestId,
     quit: bool,
 }
@@ -56,6 +72,8 @@ impl App {
             help: false,
             color,
             size,
+            flash: None,
+            ticks: 0,
             next_id: 1,
             quit: false,
         };
@@ -102,7 +120,18 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Command(cmd) => self.command(cmd),
+            Action::Tick => {
+                self.ticks += 1;
+                if self.flash.as_ref().is_some_and(|f| f.until <= self.ticks) {
+                    self.flash = None;
+                }
+                Vec::new()
+            }
             Action::Char(ch) => self.typed(ch),
+            Action::Click { column, row } => {
+                self.click(column, row);
+                self.activate()
+            }
             Action::Resize { width, height } => {
                 self.size = (width, height);
                 self.refit();
@@ -162,6 +191,13 @@ impl App {
             Command::Toggle | Command::Expand | Command::Collapse | Command::Raw => {
                 self.tree_command(cmd);
             }
+            Command::Matrix => {
+                if let View::Tags(v) = self.top_mut() {
+                    v.matrix = !v.matrix;
+                }
+            }
+            Command::CopyDigest => return self.copy(false),
+            Command::CopyReference => return self.copy(true),
             Command::Up
             | Command::Down
             | Command::PageUp
@@ -174,6 +210,149 @@ impl App {
             Command::Submit | Command::Cancel | Command::DeleteChar | Command::ForceQuit => {}
         }
         Vec::new()
+    }
+
+    /// Selects the list or tree row drawn at (`column`, `row`), if any. Overlays (help, input
+    /// line) and the raw JSON view take no clicks.
+    fn click(&mut self, column: u16, row: u16) {
+        if self.help || self.input.is_some() {
+            return;
+        }
+        let size = self.size;
+        let body = layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body;
+        let inside = |area: ratatui::layout::Rect, first: u16| {
+            (column > area.x && column + 1 < area.x + area.width && row >= first)
+                .then(|| usize::from(row - first))
+        };
+        // Lists: border and column header above the first row. Tree: border only.
+        let (len, cursor, height, line) = match self.top_mut() {
+            View::Registries(v) => (
+                v.visible().len(),
+                &mut v.cursor,
+                layout::list_rows(size),
+                inside(body, body.y + 2),
+            ),
+            View::Repositories(v) => (
+                v.visible().len(),
+                &mut v.cursor,
+                layout::list_rows(size),
+                inside(body, body.y + 2),
+            ),
+            View::Tags(v) => (
+                v.visible().len(),
+                &mut v.cursor,
+                layout::list_rows(size),
+                inside(body, body.y + 2),
+            ),
+            View::Tree(v) if v.raw.is_none() => {
+                let pane = layout::tree_panes(body).tree;
+                let len = v.rows().len();
+                (
+                    len,
+                    &mut v.cursor,
+                    layout::tree_rows(size),
+                    inside(pane, pane.y + 1),
+                )
+            }
+            View::Tree(_) => return,
+        };
+        if let Some(line) = line.filter(|&l| l < height) {
+            let index = cursor.offset + line;
+            if index < len {
+                cursor.selected = index;
+            }
+        }
+    }
+
+    /// Whether the screen changes with time alone: a spinner turns or a flash is up.
+    #[must_use]
+    pub fn animating(&self) -> bool {
+        self.flash.is_some() || self.waiting_for().is_some()
+    }
+
+    /// What the top view waits for, in words (`resolving 4 tags`), for the spinner.
+    #[must_use]
+    pub fn waiting_for(&self) -> Option<String> {
+        match self.top() {
+            View::Registries(_) => None,
+            View::Repositories(v) => match &v.load {
+                Load::Idle | Load::Loading(_) => Some("fetching the catalog".into()),
+                Load::Loaded(c) if matches!(c.next, Paging::Loading(_)) => {
+                    Some(format!("fetching catalog page {}", c.pages + 1))
+                }
+                _ => None,
+            },
+            View::Tags(v) => match &v.load {
+                Load::Idle | Load::Loading(_) => Some("listing tags".into()),
+                Load::Loaded(_) => match v.resolving() {
+                    0 => None,
+                    1 => Some("resolving 1 tag".into()),
+                    n => Some(format!("resolving {n} tags")),
+                },
+                Load::Error(_) => None,
+            },
+            View::Tree(v) => v
+                .load
+                .is_loading()
+                .then(|| "fetching the manifest tree".into()),
+        }
+    }
+
+    fn flash(&mut self, text: String, error: bool) {
+        self.flash = Some(Flash {
+            text,
+            error,
+            until: self.ticks + FLASH_TICKS,
+        });
+    }
+
+    /// `y` / `Y`: the selected digest, or its full reference, to the clipboard. The digest is
+    /// parsed first, so what is copied is `sha256:` and hex, never registry-supplied bytes.
+    fn copy(&mut self, full: bool) -> Vec<Effect> {
+        let Some((place, digest)) = self.selected_digest() else {
+            self.flash(
+                "Nothing to copy here: select a resolved tag or a tree entry.".into(),
+                true,
+            );
+            return Vec::new();
+        };
+        let Ok(digest) = Digest::parse(&digest) else {
+            self.flash(
+                "The selected digest is malformed; nothing was copied.".into(),
+                true,
+            );
+            return Vec::new();
+        };
+        let text = if full {
+            format!("{place}@{digest}")
+        } else {
+            digest.to_string()
+        };
+        self.flash(format!("copied {}", sanitize(&text)), false);
+        vec![Effect::Copy { text }]
+    }
+
+    /// The selected item's repository (`registry/repo`, `oci:DIR`) and digest, if any.
+    fn selected_digest(&self) -> Option<(String, String)> {
+        match self.top() {
+            View::Tags(v) => {
+                let summary = v.selected()?.summary.loaded()?;
+                let place = match &v.location {
+                    Location::Registry(r) => format!("{r}/{}", v.repository),
+                    Location::Layout(_) => v.location.to_string(),
+                };
+                Some((place, summary.digest.clone()))
+            }
+            View::Tree(v) => {
+                let row = v.selected()?;
+                let place = match &v.reference {
+                    ImageRef::Registry(r) => format!("{}/{}", r.registry, r.repository),
+                    ImageRef::Layout(l) => format!("oci:{}", l.path.display()),
+                };
+                Some((place, row.node.digest.clone()))
+            }
+            View::Registries(_) | View::Repositories(_) => None,
+        }
     }
 
     fn input_command(&mut self, cmd: Command) -> Vec<Effect> {
@@ -504,6 +683,7 @@ impl App {
                     Ok(page) => Load::Loaded(Catalog {
                         next: next_paging(&page),
                         names: page.repositories,
+                        pages: 1,
                     }),
                     Err(e) => Load::Error(e),
                 };
@@ -515,6 +695,7 @@ impl App {
                         Ok(page) => {
                             catalog.next = next_paging(&page);
                             catalog.names.extend(page.repositories);
+                            catalog.pages += 1;
                         }
                         Err(e) => catalog.next = Paging::Failed(e),
                     }

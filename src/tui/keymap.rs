@@ -11,6 +11,8 @@ pub enum Context {
     Global,
     /// Registries, repositories, tags.
     List,
+    /// The tags view (list or platform matrix): its own keys, then the list keys.
+    Tags,
     Tree,
     /// The raw JSON view inside the tree view.
     Raw,
@@ -26,6 +28,7 @@ impl Context {
         match self {
             Context::Global => "everywhere",
             Context::List => "lists",
+            Context::Tags => "tags",
             Context::Tree => "manifest tree",
             Context::Raw => "raw JSON",
             Context::Input => "input line",
@@ -111,7 +114,7 @@ const fn b(
     }
 }
 
-use Context::{Global, Help as HelpCtx, Input, List, Raw, Tree};
+use Context::{Global, Help as HelpCtx, Input, List, Raw, Tags, Tree};
 
 /// Every key binding. Order is the order of the help overlay and the footer.
 pub static BINDINGS: &[Binding] = &[
@@ -123,6 +126,27 @@ pub static BINDINGS: &[Binding] = &[
         Some("open"),
     ),
     b(&[c('/')], List, Command::Filter, "filter", Some("filter")),
+    b(
+        &[c('m')],
+        Tags,
+        Command::Matrix,
+        "switch list / platform matrix",
+        Some("matrix"),
+    ),
+    b(
+        &[c('y')],
+        Tags,
+        Command::CopyDigest,
+        "copy the tag's digest (OSC 52)",
+        None,
+    ),
+    b(
+        &[c('Y')],
+        Tags,
+        Command::CopyReference,
+        "copy registry/repository@digest",
+        None,
+    ),
     b(
         &[k(KeyCode::Enter), c(' ')],
         Tree,
@@ -150,6 +174,20 @@ pub static BINDINGS: &[Binding] = &[
         Command::Raw,
         "raw JSON of the selected entry",
         Some("raw"),
+    ),
+    b(
+        &[c('y')],
+        Tree,
+        Command::CopyDigest,
+        "copy the entry's digest (OSC 52)",
+        Some("copy"),
+    ),
+    b(
+        &[c('Y')],
+        Tree,
+        Command::CopyReference,
+        "copy registry/repository@digest",
+        None,
     ),
     b(
         &[c('v'), k(KeyCode::Esc), k(KeyCode::Backspace)],
@@ -251,6 +289,7 @@ pub static BINDINGS: &[Binding] = &[
 pub fn active(primary: Context) -> Vec<Context> {
     match primary {
         Context::Global => vec![Global],
+        Context::Tags => vec![Tags, List, Global],
         other => vec![other, Global],
     }
 }

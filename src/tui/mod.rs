@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+pub mod clipboard;
 pub mod draw;
 pub mod keymap;
 pub mod layout;
@@ -21,7 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::Event;
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind,
+};
 use tokio::sync::mpsc;
 
 pub use action::{Action, Command, Effect, Inspected, Location, RequestId};
@@ -113,12 +116,23 @@ fn has_explicit_tag(s: &str) -> bool {
     name.rsplit('/').next().unwrap_or(name).contains(':')
 }
 
-/// Runs the TUI until the user quits. The terminal is restored on return and on panic
-/// (`ratatui::init` installs a hook that restores it before the panic message prints).
+/// Runs the TUI until the user quits. The terminal (raw mode, alternate screen, mouse capture)
+/// is restored on return and on panic, before the panic message prints.
 pub async fn run(start: Start, opts: HttpOptions) -> Result<(), TuiError> {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, start, opts, color).await;
+    // Mouse capture is not part of what `ratatui::restore` undoes: release it on the way out
+    // and before the panic hook ratatui installed restores the rest.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+    let result = match crossterm::execute!(std::io::stdout(), EnableMouseCapture) {
+        Ok(()) => event_loop(&mut terminal, start, opts, color).await,
+        Err(e) => Err(e.into()),
+    };
+    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
 }
@@ -136,17 +150,24 @@ async fn event_loop(
     let worker = Worker::new(action_tx, opts);
     let size = terminal.size()?;
     let (mut app, effects) = App::new(start, color, (size.width, size.height));
-    effects.into_iter().for_each(|e| worker.spawn(e));
+    effects.into_iter().for_each(|e| perform(&worker, e));
+    let mut ticker = tokio::time::interval(action::TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
 
     let result = loop {
-        if let Err(e) = terminal.draw(|frame| draw::draw(frame, &app)) {
-            break Err(e.into());
+        if dirty {
+            if let Err(e) = terminal.draw(|frame| draw::draw(frame, &app)) {
+                break Err(e.into());
+            }
         }
         // Wait for something, then take everything already queued before drawing again.
         let mut batch = Vec::new();
+        let animating = app.animating();
         tokio::select! {
             Some(event) = events.recv() => batch.push(Incoming::Event(event)),
             Some(action) = actions.recv() => batch.push(Incoming::Action(action)),
+            _ = ticker.tick() => batch.push(Incoming::Action(Action::Tick)),
             else => break Ok(()),
         }
         while let Ok(event) = events.try_recv() {
@@ -155,13 +176,21 @@ async fn event_loop(
         while let Ok(action) = actions.try_recv() {
             batch.push(Incoming::Action(action));
         }
+        // Time alone changes the screen only while a spinner turns or a flash is up (or just
+        // went away); anything else always redraws.
+        dirty = animating
+            || batch
+                .iter()
+                .any(|i| !matches!(i, Incoming::Action(Action::Tick)));
         for incoming in batch {
             let action = match incoming {
                 Incoming::Event(event) => action_for_event(&app, &event),
                 Incoming::Action(action) => Some(action),
             };
             if let Some(action) = action {
-                app.update(action).into_iter().for_each(|e| worker.spawn(e));
+                app.update(action)
+                    .into_iter()
+                    .for_each(|e| perform(&worker, e));
             }
         }
         if app.should_quit() {
@@ -172,6 +201,18 @@ async fn event_loop(
     // The input thread notices within one poll interval; do not hang if it is stuck in read.
     let _ = tokio::task::spawn_blocking(move || input.join()).await;
     result
+}
+
+/// Runs one effect: the clipboard is the terminal's (written here, between draws), the rest is
+/// the worker's.
+fn perform(worker: &Worker, effect: Effect) {
+    match effect {
+        // A terminal without OSC 52 ignores it; nothing useful to do about a failed write.
+        Effect::Copy { text } => {
+            let _ = clipboard::copy(&text);
+        }
+        other => worker.spawn(other),
+    }
 }
 
 enum Incoming {
@@ -188,6 +229,15 @@ pub fn action_for_event(app: &App, event: &Event) -> Option<Action> {
             width: *width,
             height: *height,
         }),
+        Event::Mouse(mouse) => match mouse.kind {
+            MouseEventKind::ScrollUp => Some(Action::Command(Command::Up)),
+            MouseEventKind::ScrollDown => Some(Action::Command(Command::Down)),
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
+                column: mouse.column,
+                row: mouse.row,
+            }),
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -18,7 +18,7 @@ use crate::tui::theme::Theme;
 use crate::tui::views::{Paging, RegistriesView, RepositoriesView, TagSummary, TagsView};
 
 /// ` /abc` after a title when a filter is set.
-fn filter_suffix(filter: &str) -> String {
+pub(super) fn filter_suffix(filter: &str) -> String {
     if filter.is_empty() {
         String::new()
     } else {
@@ -26,7 +26,7 @@ fn filter_suffix(filter: &str) -> String {
     }
 }
 
-fn selected_style(cursor: &Cursor, i: usize, theme: Theme) -> Style {
+pub(super) fn selected_style(cursor: &Cursor, i: usize, theme: Theme) -> Style {
     if i == cursor.selected {
         theme.selected()
     } else {
@@ -183,6 +183,10 @@ pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
         }
         Load::Loaded(rows) => rows,
     };
+    if v.matrix {
+        super::matrix::matrix(frame, area, v, rows, theme);
+        return;
+    }
     let visible = v.visible();
     let title = format!(
         "tags of {name} ({}){}",

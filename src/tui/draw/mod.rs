@@ -23,6 +23,7 @@
 //! registry passes through `sanitize` before it reaches a widget.
 
 mod lists;
+mod matrix;
 mod tree;
 
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -53,6 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         View::Tags(v) => lists::tags(frame, body, v, theme),
         View::Tree(v) => tree::tree(frame, body, v, theme),
     }
+    draw_spinner(frame, body, app, theme);
     draw_status(frame, status, app, theme);
     draw_footer(frame, footer, app, theme);
     if app.help {
@@ -96,14 +98,45 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             }
             Line::from(spans)
         }
-        None => match app.top() {
-            View::Registries(v) => Line::from(format!(" {} registries", v.names.len())),
-            View::Repositories(v) => lists::repositories_status(v, theme),
-            View::Tags(v) => lists::tags_status(v, theme),
-            View::Tree(v) => tree::status(v, theme),
+        // Flash texts are sanitised where they are made.
+        None => match (&app.flash, app.top()) {
+            (Some(f), _) => Line::styled(
+                format!(" {}", f.text),
+                if f.error { theme.error() } else { theme.info() },
+            ),
+            (None, view) => view_status(view, theme),
         },
     };
     frame.render_widget(line, area);
+}
+
+fn view_status(view: &View, theme: Theme) -> Line<'static> {
+    match view {
+        View::Registries(v) => Line::from(format!(" {} registries", v.names.len())),
+        View::Tags(v) if v.matrix => matrix::status(v, theme),
+        View::Repositories(v) => lists::repositories_status(v, theme),
+        View::Tags(v) => lists::tags_status(v, theme),
+        View::Tree(v) => tree::status(v, theme),
+    }
+}
+
+/// Braille spinner frames, one per tick.
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// `⠋ resolving 4 tags…` on the top border of the body, right-aligned, while the view waits.
+fn draw_spinner(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
+    let Some(what) = app.waiting_for() else {
+        return;
+    };
+    let frame_index = usize::try_from(app.ticks % SPINNER.len() as u64).unwrap_or(0);
+    let text = format!(" {} {what}… ", SPINNER[frame_index]);
+    let area = Rect {
+        x: body.x + 1,
+        width: body.width.saturating_sub(2),
+        height: 1,
+        ..body
+    };
+    frame.render_widget(Line::styled(text, theme.info()).right_aligned(), area);
 }
 
 /// Key hints for the current context, generated from the key map.

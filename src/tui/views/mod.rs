@@ -1,5 +1,6 @@
 //! The views of the stack (registries → repositories → tags → manifest tree) and their state.
 
+pub mod matrix;
 pub mod registries;
 pub mod repositories;
 pub mod tags;
@@ -38,7 +39,8 @@ impl View {
     #[must_use]
     pub fn context(&self) -> Context {
         match self {
-            View::Registries(_) | View::Repositories(_) | View::Tags(_) => Context::List,
+            View::Registries(_) | View::Repositories(_) => Context::List,
+            View::Tags(_) => Context::Tags,
             View::Tree(v) if v.raw.is_some() => Context::Raw,
             View::Tree(_) => Context::Tree,
         }

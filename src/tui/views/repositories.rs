@@ -18,6 +18,8 @@ pub enum Paging {
 pub struct Catalog {
     pub names: Vec<String>,
     pub next: Paging,
+    /// Pages fetched so far.
+    pub pages: usize,
 }
 
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ use crate::sanitize::sanitize;
 use crate::tui::action::{Inspected, Location};
 use crate::tui::list::{filtered, Cursor};
 use crate::tui::load::Load;
+use crate::tui::views::matrix::{columns, offers, Offer};
 
 /// Tag rows resolved at once; more are started as these finish (the fetcher bounds the
 /// requests each resolution makes).
@@ -24,6 +25,8 @@ pub struct TagsView {
     pub load: Load<Vec<TagRow>>,
     pub cursor: Cursor,
     pub filter: String,
+    /// `m`: the platform matrix instead of the list (same rows, same lazy resolution).
+    pub matrix: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +46,8 @@ pub struct TagSummary {
     pub total_size: i64,
     pub worst: Option<Severity>,
     pub findings: usize,
+    /// Per platform: offered, attested, mismatched (the platform matrix's cells).
+    pub offers: Vec<(String, Offer)>,
     /// The whole tree, so opening the tag needs no second fetch.
     pub inspected: Arc<Inspected>,
 }
@@ -71,6 +76,7 @@ impl TagSummary {
             total_size: root.total_size(),
             worst: analysis::worst(&inspected.findings),
             findings: inspected.findings.len(),
+            offers: offers(&inspected),
             inspected: inspected.clone(),
         }
     }
@@ -92,7 +98,28 @@ impl TagsView {
             load: Load::Idle,
             cursor: Cursor::default(),
             filter: String::new(),
+            matrix: false,
         }
+    }
+
+    /// The platform matrix's columns: every platform of every resolved tag (filter or not, so
+    /// columns do not jump while typing), linux/amd64 and linux/arm64 first.
+    #[must_use]
+    pub fn matrix_columns(&self) -> Vec<String> {
+        let rows = self.load.loaded().map_or(&[][..], Vec::as_slice);
+        columns(
+            rows.iter()
+                .filter_map(|r| r.summary.loaded())
+                .flat_map(|s| s.offers.iter().map(|(p, _)| p.as_str())),
+        )
+    }
+
+    /// Rows being resolved right now.
+    #[must_use]
+    pub fn resolving(&self) -> usize {
+        self.load.loaded().map_or(0, |rows| {
+            rows.iter().filter(|r| r.summary.is_loading()).count()
+        })
     }
 
     #[must_use]

@@ -1,0 +1,193 @@
+//! The platform matrix (`m` in the tags view): tags down, platforms across.
+//!
+//! ```text
+//! ┌ platforms of team/app (8 tags, 2 platforms) ─────────────────┐
+//! │ TAG                 amd64  arm64  arm/v7                      │
+//! │ latest              ● ◆    ● ◆    ·                           │  ● offered  ◆ attested
+//! │ v6-mismatch         ●      ≠      ·                           │  ≠ index and config disagree
+//! │ deleted                                resolving…             │  ✗ deleted  · absent
+//! └ ● offered ◆ attested ≠ mismatch ✗ deleted · absent ───────────┘
+//! ```
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::Frame;
+
+use super::lists::{filter_suffix, selected_style};
+use super::message;
+use crate::sanitize::sanitize;
+use crate::tui::layout::list_rows_in;
+use crate::tui::load::Load;
+use crate::tui::theme::Theme;
+use crate::tui::views::matrix::{column_labels, Offer};
+use crate::tui::views::{TagSummary, TagsView};
+
+/// Columns narrower than this get this much room (the cell marks need three).
+const MIN_COLUMN: u16 = 5;
+/// Room the tag column keeps before platform columns are dropped.
+const TAG_COLUMN: u16 = 14;
+const NOTE_COLUMN: u16 = 12;
+
+const LEGEND: &str = " ● offered  ◆ attested  ≠ mismatch  ✗ deleted  · absent ";
+
+pub(super) fn matrix(
+    frame: &mut Frame,
+    area: Rect,
+    v: &TagsView,
+    rows: &[crate::tui::views::TagRow],
+    theme: Theme,
+) {
+    let name = v.crumb();
+    let visible = v.visible();
+    let columns = v.matrix_columns();
+    let labels: Vec<String> = column_labels(&columns)
+        .iter()
+        .map(|l| sanitize(l).into_owned())
+        .collect();
+    // Show the columns that fit; say how many did not.
+    let room = area.width.saturating_sub(2 + TAG_COLUMN + NOTE_COLUMN);
+    let mut used = 0u16;
+    let shown = labels
+        .iter()
+        .take_while(|l| {
+            used += width_of(l) + 1;
+            used <= room
+        })
+        .count();
+    let hidden = labels.len() - shown;
+    let mut title = format!(
+        " platforms of {name} ({} tags, {} platforms){}",
+        rows.len(),
+        columns.len(),
+        filter_suffix(&v.filter)
+    );
+    if hidden > 0 {
+        title.push_str(&format!(", {hidden} not shown: widen the terminal"));
+    }
+    title.push(' ');
+    if visible.is_empty() {
+        let text = if rows.is_empty() {
+            format!("{name} has no tags.")
+        } else {
+            "No tag matches the filter. Esc clears it.".to_string()
+        };
+        message(frame, area, title.trim(), vec![Line::raw(text)]);
+        return;
+    }
+    let height = list_rows_in(area);
+    let table_rows = v.cursor.window(visible.len(), height).map(|i| {
+        let row = &rows[visible[i]];
+        let mut cells = vec![Cell::from(sanitize(&row.tag).into_owned())];
+        let note = match &row.summary {
+            Load::Loaded(s) => {
+                cells.extend(columns[..shown].iter().map(|c| offer_cell(s, c, theme)));
+                Span::raw("")
+            }
+            Load::Loading(_) => Span::styled("resolving…", theme.dim()),
+            Load::Idle => Span::styled("…", theme.dim()),
+            Load::Error(e) => Span::styled(sanitize(e).into_owned(), theme.error()),
+        };
+        cells.resize(shown + 1, Cell::from(""));
+        cells.push(Cell::from(note));
+        Row::new(cells).style(selected_style(&v.cursor, i, theme))
+    });
+    let mut widths = vec![Constraint::Min(TAG_COLUMN)];
+    widths.extend(
+        labels[..shown]
+            .iter()
+            .map(|l| Constraint::Length(width_of(l))),
+    );
+    widths.push(Constraint::Fill(1));
+    let mut header = vec!["TAG".to_string()];
+    header.extend(labels[..shown].iter().cloned());
+    header.push(String::new());
+    frame.render_widget(
+        Table::new(table_rows, widths)
+            .header(Row::new(header).style(theme.bold()))
+            .block(
+                Block::bordered()
+                    .title(title)
+                    .title_bottom(Line::styled(LEGEND, theme.dim())),
+            ),
+        area,
+    );
+}
+
+fn width_of(label: &str) -> u16 {
+    u16::try_from(label.chars().count())
+        .unwrap_or(u16::MAX)
+        .max(MIN_COLUMN)
+}
+
+/// One cell: the first mark says whether the platform is there (and sound), the second whether
+/// an attestation is about it.
+fn offer_cell(summary: &TagSummary, column: &str, theme: Theme) -> Cell<'static> {
+    let offer = summary
+        .offers
+        .iter()
+        .find(|(p, _)| p == column)
+        .map(|(_, o)| *o)
+        .unwrap_or_default();
+    let first = match offer {
+        Offer { missing: true, .. } => "✗",
+        Offer { mismatch: true, .. } => "≠",
+        Offer { offered: true, .. } => "●",
+        _ => "·",
+    };
+    let text = if offer.attested {
+        format!("{first} ◆")
+    } else {
+        first.to_string()
+    };
+    let style = if offer.is_problem() {
+        theme.error()
+    } else if offer.offered {
+        theme.platform()
+    } else {
+        theme.dim()
+    };
+    Cell::from(Span::styled(text, style))
+}
+
+/// The status line in the matrix: what the selected tag lacks among the columns.
+pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
+    let Some(row) = v.selected() else {
+        return Line::raw("");
+    };
+    let mut spans = vec![Span::styled(
+        format!(" {}", sanitize(&row.tag)),
+        theme.bold(),
+    )];
+    let Some(summary) = row.summary.loaded() else {
+        return Line::from(spans);
+    };
+    let has =
+        |c: &String, f: fn(Offer) -> bool| summary.offers.iter().any(|(p, o)| p == c && f(*o));
+    let columns = v.matrix_columns();
+    let lacking: Vec<&String> = columns
+        .iter()
+        .filter(|c| !has(c, |o| o.offered || o.is_problem()))
+        .collect();
+    let broken: Vec<&String> = columns
+        .iter()
+        .filter(|c| has(c, Offer::is_problem))
+        .collect();
+    if lacking.is_empty() && broken.is_empty() {
+        spans.push(Span::styled(
+            format!("  runs on all {} platforms", columns.len()),
+            theme.platform(),
+        ));
+    } else if !lacking.is_empty() {
+        let names: Vec<String> = lacking.iter().map(|c| sanitize(c).into_owned()).collect();
+        spans.push(Span::raw(format!("  lacks {}", names.join(", "))));
+    }
+    if !broken.is_empty() {
+        let names: Vec<String> = broken.iter().map(|c| sanitize(c).into_owned()).collect();
+        spans.push(Span::styled(
+            format!("  broken: {} (Enter shows why)", names.join(", ")),
+            theme.error(),
+        ));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,451 @@
+//! regscope's own logins against real keyrings: a real GNOME Keyring (Secret Service) on a
+//! private D-Bus session, the Linux kernel keyring (keyutils) when no Secret Service is
+//! reachable, and the clear refusal when neither is. After each, no file in the sandbox holds
+//! the secret in plain text.
+//!
+//! The keyring code reads its environment (`DBUS_SESSION_BUS_ADDRESS`, `HOME`, `XDG_*`,
+//! `REGSCOPE_LOGINS_FILE`, `REGSCOPE_KEYRING`) from the process, and tests run as threads of
+//! one process, so each library-level test re-runs this test binary in a child with its own
+//! environment: the outer `#[test]` sets it up and asserts on the child; the inner one (marked
+//! `#[ignore]` so a plain run skips it, and a no-op without [`INNER`]) makes the calls.
+//!
+//! Tools (Debian packages, installed by `scripts/test.sh`): `dbus-run-session` (dbus-daemon),
+//! `gnome-keyring-daemon` (gnome-keyring).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use regscope::auth::keyring::{self, Backend, KeyringError};
+use support::{regscope_bin, TestRegistry};
+
+/// Set in the child to the name of the inner test it is to run.
+const INNER: &str = "REGSCOPE_KEYRING_TEST_INNER";
+/// The password that unlocks the throw-away GNOME keyring.
+const KEYRING_PASSWORD: &str = "throwaway-keyring-pw";
+const USER: &str = "kate";
+const SECRET: &str = "s3cret-Passw0rd-for-keyring-test";
+
+/// A throw-away HOME with its own XDG dirs and logins file.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for sub in ["home", "config", "data", "cache", "run"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(
+                dir.path().join("run"),
+                std::fs::Permissions::from_mode(0o700),
+            )
+            .expect("chmod run");
+        }
+        Self { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Where regscope keeps its logins in this sandbox (`$XDG_CONFIG_HOME/regscope/…`).
+    fn logins_file(&self) -> PathBuf {
+        self.path().join("config/regscope/logins.toml")
+    }
+
+    /// `program` with this sandbox's environment; `bus` is `DBUS_SESSION_BUS_ADDRESS`
+    /// (`None`: a socket path where nothing listens).
+    fn command(&self, program: &Path, bus: Option<&str>) -> Command {
+        let p = |s: &str| self.path().join(s);
+        let nowhere = format!("unix:path={}", p("run/no-bus-here").display());
+        let mut cmd = Command::new(program);
+        cmd.env("HOME", p("home"))
+            .env("XDG_CONFIG_HOME", p("config"))
+            .env("XDG_DATA_HOME", p("data"))
+            .env("XDG_CACHE_HOME", p("cache"))
+            .env("XDG_RUNTIME_DIR", p("run"))
+            .env("DOCKER_CONFIG", p("home/.docker"))
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.unwrap_or(&nowhere))
+            .env("NO_COLOR", "1")
+            .env_remove("REGSCOPE_LOGINS_FILE")
+            .env_remove("REGSCOPE_KEYRING")
+            .env_remove("REGSCOPE_USERNAME")
+            .env_remove("REGSCOPE_PASSWORD")
+            .env_remove("REGISTRY_AUTH_FILE")
+            .env_remove("REGSCOPE_CONFIG")
+            .env_remove(INNER);
+        cmd
+    }
+
+    /// `program args` inside a fresh D-Bus session with GNOME Keyring's Secret Service
+    /// running and its login keyring unlocked. The keyring lives in this sandbox's
+    /// `XDG_DATA_HOME`, so a later session sees what an earlier one stored, as after a
+    /// re-login.
+    fn in_keyring_session(&self, program: &Path, args: &[&str]) -> Command {
+        require_tool("dbus-run-session", "dbus-daemon");
+        require_tool("gnome-keyring-daemon", "gnome-keyring");
+        let mut cmd = self.command(Path::new("dbus-run-session"), None);
+        cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("KEYRING_TEST_PW", KEYRING_PASSWORD)
+            .args(["--", "sh", "-c"])
+            .arg(
+                "printf %s \"$KEYRING_TEST_PW\" | gnome-keyring-daemon --unlock \
+                 --components=secrets >/dev/null || exit 97; unset KEYRING_TEST_PW; exec \"$@\"",
+            )
+            .arg("sh")
+            .arg(program)
+            .args(args);
+        cmd
+    }
+
+    /// Every file under the sandbox whose bytes contain `needle` (GNOME Keyring's own file is
+    /// encrypted, so it never matches).
+    fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
+        fn walk(dir: &Path, needle: &[u8], out: &mut Vec<PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                match entry.file_type() {
+                    Ok(t) if t.is_dir() => walk(&path, needle, out),
+                    Ok(t) if t.is_file() => {
+                        if let Ok(bytes) = std::fs::read(&path) {
+                            if bytes.windows(needle.len()).any(|w| w == needle) {
+                                out.push(path);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.path(), needle.as_bytes(), &mut out);
+        out
+    }
+}
+
+fn require_tool(bin: &str, package: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{bin}` is not on PATH: install the Debian package `{package}` (scripts/test.sh does)"
+    );
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Runs the inner test `name` of this binary through `cmd` (which must end up exec'ing this
+/// binary with the arguments given here) and checks that it ran and passed.
+fn run_inner(mut cmd: Command, name: &str) -> String {
+    let out = cmd
+        .env(INNER, name)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the inner test");
+    let t = text(&out);
+    assert!(out.status.success(), "inner test {name} failed:\n{t}");
+    assert!(
+        t.contains("1 passed"),
+        "inner test {name} did not run:\n{t}"
+    );
+    assert!(!t.contains(SECRET), "the secret was printed:\n{t}");
+    t
+}
+
+fn this_exe() -> PathBuf {
+    std::env::current_exe().expect("current_exe")
+}
+
+fn inner_args(name: &str) -> [&str; 5] {
+    [
+        name,
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]
+}
+
+/// Whether this process is the child asked to run inner test `name`.
+fn is_inner(name: &str) -> bool {
+    let yes = std::env::var(INNER).as_deref() == Ok(name);
+    if !yes {
+        eprintln!("{name} runs only in the child its outer test starts");
+    }
+    yes
+}
+
+/// A registry name no other run shares (the kernel keyring is per user, not per sandbox).
+fn unique_registry(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}-{}-{nanos}.test:5000", std::process::id())
+}
+
+/// Polls `lookup` until it finds nothing: keyutils' search cache may still return a key
+/// for a few milliseconds after it was invalidated in the same process.
+fn assert_gone(registry: &str) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while keyring::lookup(registry).is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "{registry} still found after remove"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The store / lookup / list / remove cycle the inner tests share; `expected` is where the
+/// secret must land.
+fn login_cycle(registry: &str, expected: Backend) {
+    // Spelled as a user might: scheme, path and upper case are normalised away.
+    let spelled = format!("https://{}/v2/", registry.to_ascii_uppercase());
+    let backend = keyring::store(&spelled, USER, SECRET).expect("store");
+    assert_eq!(backend, expected);
+
+    let found = keyring::lookup(registry).expect("lookup finds the login");
+    assert_eq!(found.username, USER);
+    assert_eq!(found.secret(), SECRET);
+    assert!(!format!("{found:?}").contains(SECRET));
+    assert_eq!(
+        keyring::logins(),
+        vec![(registry.to_string(), USER.to_string())]
+    );
+
+    let file = std::fs::read_to_string(keyring::logins_file().expect("path")).expect("read");
+    assert!(
+        !file.contains(SECRET),
+        "the plain file holds the secret:\n{file}"
+    );
+    assert!(file.contains(registry) && file.contains(USER), "{file}");
+    assert!(file.contains(expected.id()), "{file}");
+
+    // A second login replaces the first.
+    keyring::store(registry, "kate2", "another-secret").expect("store again");
+    let found = keyring::lookup(registry).expect("lookup");
+    assert_eq!(
+        (found.username.as_str(), found.secret()),
+        ("kate2", "another-secret")
+    );
+    keyring::store(registry, USER, SECRET).expect("store back");
+
+    assert!(keyring::remove(&spelled).expect("remove"), "it existed");
+    assert_gone(registry);
+    assert!(keyring::logins().is_empty());
+    assert!(
+        !keyring::remove(registry).expect("remove again"),
+        "already gone"
+    );
+    println!("KEYRING-TEST: {} ok", expected.id());
+}
+
+// ---- (1) a real Secret Service: GNOME Keyring on a private D-Bus session --------------------
+
+#[test]
+fn secret_service_stores_finds_and_removes_a_login() {
+    let sandbox = Sandbox::new();
+    let name = "inner_secret_service";
+    let cmd = sandbox.in_keyring_session(&this_exe(), &inner_args(name));
+    let out = run_inner(cmd, name);
+    assert!(out.contains("KEYRING-TEST: secret-service ok"), "{out}");
+    assert_eq!(sandbox.files_containing(SECRET), Vec::<PathBuf>::new());
+}
+
+#[test]
+#[ignore = "run in a child by secret_service_stores_finds_and_removes_a_login"]
+fn inner_secret_service() {
+    if !is_inner("inner_secret_service") {
+        return;
+    }
+    login_cycle("ghcr.io", Backend::SecretService);
+    // Docker Hub's aliases are one registry.
+    keyring::store("index.docker.io", USER, SECRET).expect("store hub");
+    let found = keyring::lookup("docker.io").expect("hub found under docker.io");
+    assert_eq!(found.secret(), SECRET);
+    assert!(keyring::remove("registry-1.docker.io").expect("remove hub"));
+}
+
+// ---- (2) the kernel keyring when no Secret Service is reachable ----------------------------
+
+#[test]
+fn keyutils_is_the_fallback_without_a_secret_service() {
+    let sandbox = Sandbox::new();
+    let name = "inner_keyutils";
+    let mut cmd = sandbox.command(&this_exe(), None);
+    cmd.args(inner_args(name));
+    let out = run_inner(cmd, name);
+    if let Some(reason) = out
+        .lines()
+        .find_map(|l| l.strip_prefix("KEYRING-TEST: SKIP "))
+    {
+        println!("skipped: the kernel keyring is not usable here: {reason}");
+        return;
+    }
+    assert!(out.contains("KEYRING-TEST: keyutils ok"), "{out}");
+    assert_eq!(sandbox.files_containing(SECRET), Vec::<PathBuf>::new());
+}
+
+#[test]
+#[ignore = "run in a child by keyutils_is_the_fallback_without_a_secret_service"]
+fn inner_keyutils() {
+    if !is_inner("inner_keyutils") {
+        return;
+    }
+    let registry = unique_registry("keyutils");
+    // Probe: a sandbox may filter keyctl(2) (docker's default seccomp profile does).
+    match keyring::store(&registry, USER, SECRET) {
+        Ok(backend) => {
+            assert_eq!(backend, Backend::Keyutils);
+            let message = backend.success_message(&registry, USER);
+            assert!(message.contains("does not survive a reboot"), "{message}");
+            assert!(keyring::remove(&registry).expect("remove probe"));
+        }
+        Err(e @ KeyringError::Unavailable { .. }) => {
+            println!("KEYRING-TEST: SKIP {e}");
+            return;
+        }
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+    login_cycle(&registry, Backend::Keyutils);
+}
+
+// ---- (3) no keyring at all --------------------------------------------------------------
+
+#[test]
+fn without_any_keyring_store_refuses_and_writes_no_secret() {
+    let sandbox = Sandbox::new();
+    let name = "inner_no_keyring";
+    let mut cmd = sandbox.command(&this_exe(), None);
+    // Only the Secret Service is allowed, and none is on the (absent) bus.
+    cmd.env("REGSCOPE_KEYRING", "secret-service")
+        .args(inner_args(name));
+    let out = run_inner(cmd, name);
+    assert!(out.contains("KEYRING-TEST: refused"), "{out}");
+    assert!(!sandbox.logins_file().exists());
+    assert_eq!(sandbox.files_containing(SECRET), Vec::<PathBuf>::new());
+}
+
+#[test]
+#[ignore = "run in a child by without_any_keyring_store_refuses_and_writes_no_secret"]
+fn inner_no_keyring() {
+    if !is_inner("inner_no_keyring") {
+        return;
+    }
+    let err = keyring::store("ghcr.io", USER, SECRET).expect_err("no keyring reachable");
+    assert!(matches!(err, KeyringError::Unavailable { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("no OS keyring is reachable"),
+        "{message}"
+    );
+    assert!(message.contains("`docker login ghcr.io`"), "{message}");
+    assert!(!message.contains(SECRET) && !format!("{err:?}").contains(SECRET));
+    assert!(keyring::lookup("ghcr.io").is_none());
+    assert!(keyring::logins().is_empty());
+    println!("KEYRING-TEST: refused: {message}");
+}
+
+// ---- the binary: `regscope login` / `logout`, and the login used against a real registry ----
+
+/// `regscope login REGISTRY --username USER --password-stdin` with `SECRET` on stdin.
+fn login_cmd(mut cmd: Command) -> Output {
+    use std::io::Write as _;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn regscope login");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{SECRET}\n").as_bytes())
+        .expect("write password");
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+#[ignore = "needs login subcommand"]
+fn cli_login_is_used_by_inspect_and_logout_removes_it() {
+    let reg = TestRegistry::builder().htpasswd(USER, SECRET).start();
+    reg.seed_fixture("unsigned-image", "app:v1");
+    let sandbox = Sandbox::new();
+    let bin = regscope_bin();
+    let image = format!("{}/app:v1", reg.host);
+
+    let out = login_cmd(sandbox.in_keyring_session(
+        &bin,
+        &["login", &reg.host, "--username", USER, "--password-stdin"],
+    ));
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("Secret Service") && !t.contains(SECRET), "{t}");
+    assert!(sandbox.logins_file().exists());
+
+    // A new D-Bus session and keyring daemon, as after logging in again: the secret comes
+    // back from GNOME Keyring's (encrypted) file.
+    let out = sandbox
+        .in_keyring_session(&bin, &["inspect", "-v", &image])
+        .output()
+        .expect("inspect");
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("regscope login") && !t.contains(SECRET), "{t}");
+
+    let out = sandbox
+        .in_keyring_session(&bin, &["logout", &reg.host])
+        .output()
+        .expect("logout");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = sandbox
+        .in_keyring_session(&bin, &["inspect", &image])
+        .output()
+        .expect("inspect after logout");
+    assert_ne!(out.status.code(), Some(0), "anonymous now: {}", text(&out));
+    assert_eq!(sandbox.files_containing(SECRET), Vec::<PathBuf>::new());
+}
+
+#[test]
+#[ignore = "needs login subcommand"]
+fn cli_login_without_a_keyring_points_at_docker_login() {
+    let sandbox = Sandbox::new();
+    let mut cmd = sandbox.command(&regscope_bin(), None);
+    cmd.env("REGSCOPE_KEYRING", "secret-service").args([
+        "login",
+        "ghcr.io",
+        "--username",
+        USER,
+        "--password-stdin",
+    ]);
+    let out = login_cmd(cmd);
+    let t = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("no OS keyring is reachable") && t.contains("docker login ghcr.io"),
+        "{t}"
+    );
+    assert!(!t.contains(SECRET), "{t}");
+    assert!(!sandbox.logins_file().exists());
+    assert_eq!(sandbox.files_containing(SECRET), Vec::<PathBuf>::new());
+}
