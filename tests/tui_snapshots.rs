@@ -410,11 +410,32 @@ fn registries_view() {
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com".to_string(),
         ]
     };
-    snap("registries_loaded", |size| {
-        App::new(Start::Registries(names()), true, size).0
-    });
-    snap("registries_filtered", |size| {
+    let known = |size| {
         let mut app = App::new(Start::Registries(names()), true, size).0;
+        app.set_known(
+            [
+                (
+                    "ghcr.io",
+                    "docker credsStore `desktop` (~/.docker/config.json)",
+                ),
+                (
+                    "127.0.0.1:5000",
+                    "docker config.json auths (~/.docker/config.json)",
+                ),
+            ]
+            .into_iter()
+            .map(|(r, s)| (r.to_string(), s.to_string()))
+            .collect(),
+            vec![
+                "127.0.0.1:5000/team/app:v7".to_string(),
+                "ghcr.io/org/tool".to_string(),
+            ],
+        );
+        app
+    };
+    snap("registries_loaded", known);
+    snap("registries_filtered", |size| {
+        let mut app = known(size);
         cmd(&mut app, Command::Filter);
         typed(&mut app, "ecr");
         app

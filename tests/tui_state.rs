@@ -132,11 +132,16 @@ fn a_refused_catalog_lets_the_user_type_a_repository() {
     assert!(app.input.is_none());
     assert_eq!(
         effects,
-        vec![Effect::LoadTags {
-            id: 2,
-            location: Location::Registry("reg.test:5000".into()),
-            repository: "team/app".into()
-        }]
+        vec![
+            Effect::LoadTags {
+                id: 2,
+                location: Location::Registry("reg.test:5000".into()),
+                repository: "team/app".into()
+            },
+            Effect::Remember {
+                target: "reg.test:5000/team/app".into()
+            }
+        ]
     );
     assert_eq!(app.crumbs(), vec!["reg.test:5000", "team/app"]);
 }
@@ -299,12 +304,49 @@ fn the_filter_narrows_the_list_and_esc_clears_it_before_going_back() {
     let effects = cmd(&mut app, Command::Open);
     assert_eq!(
         effects,
-        vec![Effect::LoadCatalog {
-            id: 1,
-            registry: "127.0.0.1:5000".into(),
-            last: None
-        }]
+        vec![
+            Effect::LoadCatalog {
+                id: 1,
+                registry: "127.0.0.1:5000".into(),
+                last: None
+            },
+            Effect::Remember {
+                target: "127.0.0.1:5000".into()
+            }
+        ]
     );
+}
+
+#[test]
+fn opened_targets_are_remembered_and_a_recent_reference_opens_its_tree() {
+    let (mut app, _) = App::new(Start::Registries(vec!["ghcr.io".into()]), true, SIZE);
+    app.set_known(
+        [("ghcr.io".to_string(), "podman auth.json".to_string())].into(),
+        vec!["reg.test:5000/team/app:v7".into()],
+    );
+    let effects = cmd(&mut app, Command::Open);
+    assert!(
+        matches!(&effects[0], Effect::Inspect { reference, .. } if reference.to_string() == "reg.test:5000/team/app:v7")
+    );
+    assert_eq!(
+        app.crumbs(),
+        ["registries", "reg.test:5000", "team/app", "v7"]
+    );
+    // Back at the start, then a repository typed at the prompt: it goes first in the list.
+    cmd(&mut app, Command::Prompt);
+    typed(&mut app, "ghcr.io/org/tool");
+    let effects = cmd(&mut app, Command::Submit);
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::Remember {
+            target: "ghcr.io/org/tool".into()
+        })
+    );
+    let View::Registries(v) = &app.stack[0] else {
+        panic!()
+    };
+    assert_eq!(v.recent, ["ghcr.io/org/tool", "reg.test:5000/team/app:v7"]);
+    assert_eq!(v.source("ghcr.io"), Some("podman auth.json"));
 }
 
 #[test]

@@ -17,12 +17,13 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(program: &Path, args: &[&str]) -> Tmux {
+    fn start(program: &Path, args: &[&str], state_dir: &Path) -> Tmux {
         let socket = format!("regscope-tui-{}", std::process::id());
         let tmux = Tmux { socket };
         let mut command = vec![
             "env".to_string(),
             "NO_COLOR=1".to_string(),
+            format!("REGSCOPE_STATE_DIR={}", state_dir.display()),
             program.display().to_string(),
         ];
         command.extend(args.iter().map(|a| (*a).to_string()));
@@ -100,7 +101,8 @@ fn browse_a_registry_from_catalog_to_raw_json_and_quit() {
 
 /// The walk-through, for any program that takes the TUI target last.
 fn browse(program: &Path, args: &[&str], host: &str) {
-    let tmux = Tmux::start(program, args);
+    let state = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(program, args, state.path());
     let screen = tmux.wait_for("team/tool");
     assert!(
         screen.contains(host),
@@ -151,6 +153,10 @@ fn browse(program: &Path, args: &[&str], host: &str) {
     tmux.wait_for("findings:");
     tmux.keys(&["Escape"]);
     tmux.wait_for("tags of team/app");
+
+    // The repository opened from the catalog is remembered for the start screen.
+    let recent = std::fs::read_to_string(state.path().join("recent")).unwrap();
+    assert_eq!(recent, format!("{host}/team/app\n"));
 
     tmux.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);

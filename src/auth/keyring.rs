@@ -9,10 +9,10 @@
 //!    spoken to in pure Rust (zbus; no libdbus). The item has the attributes
 //!    `service=regscope`, `username=<registry>`, so
 //!    `secret-tool lookup service regscope username ghcr.io` finds it too;
-//! 2. when no Secret Service is reachable: the **Linux kernel keyring** (keyutils; the
-//!    session keyring, linked to the user's persistent keyring where the kernel has one),
-//!    key `keyring:<registry>@regscope`. It lives in kernel memory: it does **not survive a
-//!    reboot** (nor, without a persistent keyring, the login session).
+//! 2. when no Secret Service is reachable: the **Linux kernel keyring** (keyutils): key
+//!    `regscope:<registry>` in the user keyring, readable by the user's processes only
+//!    (`keyctl print %user:regscope:ghcr.io`). It lives in kernel memory: it does **not
+//!    survive a reboot**.
 //!
 //! `REGSCOPE_KEYRING=secret-service|keyutils` restricts [`store`] to one of them (default
 //! `auto`: both, in that order).
@@ -341,6 +341,7 @@ fn choice() -> Result<Vec<Backend>, KeyringError> {
 }
 
 /// How one keyring call failed.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 enum Failure {
     /// The keyring is not there (no Secret Service on the bus, keyutils not permitted): the
     /// next keyring may be tried.
@@ -370,6 +371,7 @@ impl Failure {
 }
 
 /// Runs `f` on its own thread and waits at most `timeout` for it.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn with_deadline<T: Send + 'static>(
     timeout: Duration,
     f: impl FnOnce() -> Result<T, Failure> + Send + 'static,
@@ -390,108 +392,212 @@ fn with_deadline<T: Send + 'static>(
 
 #[cfg(target_os = "linux")]
 mod op {
-    //! The keyring calls, each on a fresh store chosen explicitly: no process-global default
-    //! store, so the Secret Service and keyutils never get mixed up between calls.
+    //! The keyring calls. Each opens its keyring explicitly: no process-global default store,
+    //! so the Secret Service and keyutils never get mixed up between calls.
 
-    use std::collections::HashMap;
-    use std::sync::Arc;
-
-    use keyring_core::{api::CredentialStore, Entry, Error};
-
-    use super::{with_deadline, Backend, Failure, CHANGE_TIMEOUT, LOOKUP_TIMEOUT, SERVICE};
+    use super::{Backend, Failure, CHANGE_TIMEOUT, LOOKUP_TIMEOUT};
 
     pub(super) const AVAILABLE: &[Backend] = &[Backend::SecretService, Backend::Keyutils];
 
     pub(super) fn set(backend: Backend, registry: &str, secret: &str) -> Result<(), Failure> {
         let registry = registry.to_string();
         let secret = secret.to_string();
-        with_deadline(CHANGE_TIMEOUT, move || {
-            let entry = entry(backend, &registry)?;
-            entry
-                .set_password(&secret)
-                .map_err(|e| classify(backend, &e, Stage::Use))
+        super::with_deadline(CHANGE_TIMEOUT, move || match backend {
+            Backend::SecretService => secret_service::set(&registry, &secret),
+            Backend::Keyutils => keyutils::set(&registry, &secret),
         })
     }
 
     /// `Ok(None)` when there is no such secret.
     pub(super) fn get(backend: Backend, registry: &str) -> Result<Option<String>, Failure> {
         let registry = registry.to_string();
-        with_deadline(LOOKUP_TIMEOUT, move || {
-            match entry(backend, &registry)?.get_password() {
-                Ok(secret) => Ok(Some(secret)),
-                Err(Error::NoEntry) => Ok(None),
-                Err(e) => Err(classify(backend, &e, Stage::Use)),
-            }
+        super::with_deadline(LOOKUP_TIMEOUT, move || match backend {
+            Backend::SecretService => secret_service::get(&registry),
+            Backend::Keyutils => keyutils::get(&registry),
         })
     }
 
     /// `Ok(true)` when a secret was deleted, `Ok(false)` when there was none.
     pub(super) fn delete(backend: Backend, registry: &str) -> Result<bool, Failure> {
         let registry = registry.to_string();
-        with_deadline(CHANGE_TIMEOUT, move || {
-            match entry(backend, &registry)?.delete_credential() {
-                Ok(()) => Ok(true),
-                Err(Error::NoEntry) => Ok(false),
-                Err(e) => Err(classify(backend, &e, Stage::Use)),
-            }
+        super::with_deadline(CHANGE_TIMEOUT, move || match backend {
+            Backend::SecretService => secret_service::delete(&registry),
+            Backend::Keyutils => keyutils::delete(&registry),
         })
     }
 
-    fn entry(backend: Backend, registry: &str) -> Result<Entry, Failure> {
-        let store: Arc<CredentialStore> = match backend {
-            // Connecting opens a session with the service: this is where "no Secret Service
-            // on the bus" shows up.
-            Backend::SecretService => zbus_secret_service_keyring_store::Store::new()
-                .map(|s| s as Arc<CredentialStore>)
-                .map_err(|e| classify(backend, &e, Stage::Connect))?,
-            Backend::Keyutils => linux_keyutils_keyring_store::Store::new()
-                .map(|s| s as Arc<CredentialStore>)
-                .map_err(|e| classify(backend, &e, Stage::Connect))?,
-        };
-        let label = format!("regscope login for {registry}");
-        let modifiers: HashMap<&str, &str> = match backend {
-            // Shown by Seahorse / KWallet; keyutils takes no label.
-            Backend::SecretService => HashMap::from([("label", label.as_str())]),
-            Backend::Keyutils => HashMap::new(),
-        };
-        store
-            .build(SERVICE, registry, Some(&modifiers))
-            // keyutils finds its session keyring while building the entry.
-            .map_err(|e| classify(backend, &e, Stage::Connect))
-    }
+    mod secret_service {
+        //! Through keyring-core's zbus Secret Service store: item attributes
+        //! `service=regscope`, `username=<registry>`, in the default collection.
 
-    #[derive(Clone, Copy)]
-    enum Stage {
-        Connect,
-        Use,
-    }
+        use std::collections::HashMap;
 
-    /// Sorts a keyring error into reachable-or-not and rewrites it without any payload the
-    /// keyring returned (a malformed or non-UTF-8 secret must not end up in a message).
-    fn classify(backend: Backend, e: &Error, stage: Stage) -> Failure {
-        let reason = match e {
-            Error::PlatformFailure(inner) => inner.to_string(),
-            Error::NoStorageAccess(inner) => format!("no access: {inner}"),
-            Error::NoEntry => "no such secret".into(),
-            Error::BadEncoding(_) => "the stored secret is not UTF-8".into(),
-            Error::BadDataFormat(..) => "the stored secret is malformed".into(),
-            Error::BadStoreFormat(why) => format!("malformed store: {why}"),
-            Error::TooLong(what, max) => format!("the {what} is longer than {max}"),
-            Error::Invalid(what, why) => format!("invalid {what}: {why}"),
-            Error::Ambiguous(items) => format!("{} matching secrets", items.len()),
-            Error::NotSupportedByStore(why) => format!("not supported: {why}"),
-            _ => "unexpected keyring error".into(),
-        };
-        let reason = crate::sanitize::sanitize(&reason).into_owned();
-        match (backend, stage, e) {
-            // No Secret Service on the bus (or no bus): the next keyring may serve.
-            (Backend::SecretService, Stage::Connect, _) => Failure::Unreachable(reason),
-            // keyutils is a kernel interface: any failure to use it (no session keyring,
-            // keyctl filtered by seccomp) means it is not available here.
-            (Backend::Keyutils, _, Error::PlatformFailure(_) | Error::NoStorageAccess(_)) => {
-                Failure::Unreachable(reason)
+        use keyring_core::{api::CredentialStoreApi as _, Entry, Error};
+        use zbus_secret_service_keyring_store::Store;
+
+        use super::super::{Failure, SERVICE};
+
+        pub(super) fn set(registry: &str, secret: &str) -> Result<(), Failure> {
+            entry(registry)?
+                .set_password(secret)
+                .map_err(|e| refused(&e))
+        }
+
+        pub(super) fn get(registry: &str) -> Result<Option<String>, Failure> {
+            match entry(registry)?.get_password() {
+                Ok(secret) => Ok(Some(secret)),
+                Err(Error::NoEntry) => Ok(None),
+                Err(e) => Err(refused(&e)),
             }
-            _ => Failure::Refused(reason),
+        }
+
+        pub(super) fn delete(registry: &str) -> Result<bool, Failure> {
+            match entry(registry)?.delete_credential() {
+                Ok(()) => Ok(true),
+                Err(Error::NoEntry) => Ok(false),
+                Err(e) => Err(refused(&e)),
+            }
+        }
+
+        fn entry(registry: &str) -> Result<Entry, Failure> {
+            // Connecting opens a session with the service: this is where "no Secret Service
+            // on the bus" shows up, and only there may the next keyring be tried.
+            let store = Store::new().map_err(|e| Failure::Unreachable(describe(&e)))?;
+            let label = format!("regscope login for {registry}");
+            let modifiers = HashMap::from([("label", label.as_str())]);
+            store
+                .build(SERVICE, registry, Some(&modifiers))
+                .map_err(|e| refused(&e))
+        }
+
+        fn refused(e: &Error) -> Failure {
+            Failure::Refused(describe(e))
+        }
+
+        /// The error without any payload the keyring returned (a malformed or non-UTF-8
+        /// secret must not end up in a message).
+        fn describe(e: &Error) -> String {
+            let reason = match e {
+                Error::PlatformFailure(inner) => inner.to_string(),
+                Error::NoStorageAccess(inner) => format!("no access (locked?): {inner}"),
+                Error::NoEntry => "no such secret".into(),
+                Error::BadEncoding(_) => "the stored secret is not UTF-8".into(),
+                Error::BadDataFormat(..) => "the stored secret is malformed".into(),
+                Error::BadStoreFormat(why) => format!("malformed store: {why}"),
+                Error::TooLong(what, max) => format!("the {what} is longer than {max}"),
+                Error::Invalid(what, why) => format!("invalid {what}: {why}"),
+                Error::Ambiguous(items) => format!("{} matching secrets", items.len()),
+                Error::NotSupportedByStore(why) => format!("not supported: {why}"),
+                _ => "unexpected keyring error".into(),
+            };
+            crate::sanitize::sanitize(&reason).into_owned()
+        }
+    }
+
+    mod keyutils {
+        //! The kernel keyring, through linux-keyutils directly: key `regscope:<registry>`
+        //! (type `user`) in the user keyring (`@u`), which every process of the user shares
+        //! until reboot.
+        //!
+        //! Not through linux-keyutils-keyring-store: it keeps keys in the session keyring
+        //! and links them into the persistent keyring, which fails with "access denied" in a
+        //! process that has no session keyring of its own (no pam_keyinit: CI, containers,
+        //! services), and a session keyring is not shared across logins anyway.
+
+        use linux_keyutils::{
+            KeyError, KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission,
+        };
+
+        use super::super::Failure;
+
+        pub(super) fn set(registry: &str, secret: &str) -> Result<(), Failure> {
+            let ring = user_keyring()?;
+            let key = ring
+                .add_key(&description(registry), secret)
+                .map_err(|e| failure(e, true))?;
+            // By default only a "possessor" may read the key, and a process possesses the
+            // user keyring only through its session keyring, which a service or a `su`
+            // shell may not link. Let the owning user (and no one else) read it from any
+            // of their processes, as the Secret Service does.
+            let perms = KeyPermissionsBuilder::builder()
+                .posessor(Permission::ALL)
+                .user(Permission::ALL)
+                .build();
+            if let Err(e) = key.set_perms(perms) {
+                let _ = key.invalidate();
+                return Err(failure(e, false));
+            }
+            Ok(())
+        }
+
+        pub(super) fn get(registry: &str) -> Result<Option<String>, Failure> {
+            let ring = user_keyring()?;
+            let key = match ring.search(&description(registry)) {
+                Ok(k) => k,
+                Err(e) if gone(e) => return Ok(None),
+                Err(e) => return Err(failure(e, false)),
+            };
+            match key.read_to_vec() {
+                Ok(bytes) => String::from_utf8(bytes)
+                    .map(Some)
+                    .map_err(|_| Failure::Refused("the stored secret is not UTF-8".into())),
+                Err(e) if gone(e) => Ok(None),
+                Err(e) => Err(failure(e, false)),
+            }
+        }
+
+        pub(super) fn delete(registry: &str) -> Result<bool, Failure> {
+            let ring = user_keyring()?;
+            let key = match ring.search(&description(registry)) {
+                Ok(k) => k,
+                Err(e) if gone(e) => return Ok(false),
+                Err(e) => return Err(failure(e, false)),
+            };
+            match key.invalidate() {
+                Ok(()) => Ok(true),
+                Err(e) if gone(e) => Ok(false),
+                Err(e) => Err(failure(e, false)),
+            }
+        }
+
+        fn description(registry: &str) -> String {
+            format!("regscope:{registry}")
+        }
+
+        fn user_keyring() -> Result<KeyRing, Failure> {
+            KeyRing::from_special_id(KeyRingIdentifier::User, true).map_err(|e| failure(e, true))
+        }
+
+        /// Errors that mean "no such key" (an invalidated key lingers for a moment).
+        fn gone(e: KeyError) -> bool {
+            matches!(
+                e,
+                KeyError::KeyDoesNotExist | KeyError::KeyRevoked | KeyError::KeyExpired
+            )
+        }
+
+        /// `reaching`: the error came from getting at the keyring at all, where a denial means
+        /// keyutils is not usable here (keyctl filtered by seccomp, as docker's default
+        /// profile does, or no kernel support).
+        fn failure(e: KeyError, reaching: bool) -> Failure {
+            let reason = match e {
+                KeyError::QuotaExceeded => "the kernel keyring quota is full".to_string(),
+                KeyError::OperationNotSupported => "keyutils is not supported".to_string(),
+                KeyError::AccessDenied | KeyError::PermissionDenied => "access denied".to_string(),
+                other => format!("{other:?}"),
+            };
+            let unusable = matches!(
+                e,
+                KeyError::AccessDenied
+                    | KeyError::PermissionDenied
+                    | KeyError::OperationNotSupported
+                    | KeyError::Unknown(_)
+            );
+            if reaching && unusable {
+                Failure::Unreachable(reason)
+            } else {
+                Failure::Refused(reason)
+            }
         }
     }
 }

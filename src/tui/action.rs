@@ -144,6 +144,10 @@ pub enum Effect {
     Copy {
         text: String,
     },
+    /// Add `target` to the recently opened list (see `recent.rs`). Nothing answers it.
+    Remember {
+        target: String,
+    },
 }
 
 impl Effect {
@@ -154,7 +158,7 @@ impl Effect {
             Effect::LoadCatalog { id, .. }
             | Effect::LoadTags { id, .. }
             | Effect::Inspect { id, .. } => *id,
-            Effect::Copy { .. } => 0,
+            Effect::Copy { .. } | Effect::Remember { .. } => 0,
         }
     }
 }

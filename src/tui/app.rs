@@ -1,5 +1,6 @@
 //! The app state and `App::update`: synchronous, no I/O; it returns the effects to run.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::action::{Action, CatalogPage, Command, Effect, Inspected, Location, RequestId};
@@ -210,6 +211,15 @@ impl App {
             Command::Submit | Command::Cancel | Command::DeleteChar | Command::ForceQuit => {}
         }
         Vec::new()
+    }
+
+    /// Fills the registries view (when there is one) with credential sources and recent
+    /// targets; `run` reads them from files before the first draw.
+    pub fn set_known(&mut self, sources: HashMap<String, String>, recent: Vec<String>) {
+        if let Some(View::Registries(v)) = self.stack.first_mut() {
+            v.sources = sources;
+            v.recent = recent;
+        }
     }
 
     /// Selects the list or tree row drawn at (`column`, `row`), if any. Overlays (help, input
@@ -431,6 +441,7 @@ impl App {
     /// Replaces the stack with the one `start` implies (keeping a registries list at the
     /// bottom, so Esc still leads back to it).
     fn jump(&mut self, start: Start) -> Vec<Effect> {
+        let target = target_string(&start);
         let mut stack = stack_for(start);
         if let Some(View::Registries(list)) = self.stack.first() {
             if !matches!(stack.first(), Some(View::Registries(_))) {
@@ -438,7 +449,19 @@ impl App {
             }
         }
         self.stack = stack;
-        self.activate()
+        let mut effects = self.activate();
+        effects.push(self.remember(target));
+        effects
+    }
+
+    /// Puts `target` first in the recent list, here and (through the effect) on disk.
+    fn remember(&mut self, target: String) -> Effect {
+        if let Some(View::Registries(v)) = self.stack.first_mut() {
+            v.recent.retain(|t| *t != target);
+            v.recent.insert(0, target.clone());
+            v.recent.truncate(super::recent::KEEP);
+        }
+        Effect::Remember { target }
     }
 
     fn back(&mut self) -> Vec<Effect> {
@@ -470,11 +493,17 @@ impl App {
     }
 
     fn open_selected(&mut self) -> Vec<Effect> {
+        let mut remember = None;
         let next = match self.top() {
-            View::Registries(v) => v
-                .selected()
-                .map(|name| View::Repositories(RepositoriesView::new(name.to_string()))),
+            View::Registries(v) => {
+                // Recent entries may be repositories or references: open them as typed.
+                let Some(start) = v.selected().and_then(|t| parse_target(t, None).ok()) else {
+                    return Vec::new();
+                };
+                return self.jump(start);
+            }
             View::Repositories(v) => v.selected().map(|repo| {
+                remember = Some(format!("{}/{repo}", v.registry));
                 View::Tags(TagsView::new(
                     Location::Registry(v.registry.clone()),
                     repo.to_string(),
@@ -490,13 +519,13 @@ impl App {
             }),
             View::Tree(_) => None,
         };
-        match next {
-            Some(view) => {
-                self.stack.push(view);
-                self.activate()
-            }
-            None => Vec::new(),
-        }
+        let Some(view) = next else {
+            return Vec::new();
+        };
+        self.stack.push(view);
+        let mut effects = self.activate();
+        effects.extend(remember.map(|target| self.remember(target)));
+        effects
     }
 
     fn movement(&mut self, cmd: Command) {
@@ -799,6 +828,19 @@ fn stack_for(start: Start) -> Vec<View> {
                 ],
             }
         }
+    }
+}
+
+/// How `start` is written in the recent list (and read back by `parse_target`).
+fn target_string(start: &Start) -> String {
+    match start {
+        Start::Registries(_) => String::new(),
+        Start::Registry(r) => r.clone(),
+        Start::Repository {
+            registry,
+            repository,
+        } => format!("{registry}/{repository}"),
+        Start::Reference(r) => r.to_string(),
     }
 }
 

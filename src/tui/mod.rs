@@ -14,6 +14,7 @@ pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod load;
+pub mod recent;
 pub mod theme;
 pub mod views;
 pub mod worker;
@@ -150,6 +151,10 @@ async fn event_loop(
     let worker = Worker::new(action_tx, opts);
     let size = terminal.size()?;
     let (mut app, effects) = App::new(start, color, (size.width, size.height));
+    app.set_known(
+        credential_sources(),
+        recent::file().map(|f| recent::load(&f)).unwrap_or_default(),
+    );
     effects.into_iter().for_each(|e| perform(&worker, e));
     let mut ticker = tokio::time::interval(action::TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -203,6 +208,16 @@ async fn event_loop(
     result
 }
 
+/// Per registry named in a credential file: where its credentials would come from (the first
+/// source in precedence order). Reads files; runs no helper; never holds a secret.
+fn credential_sources() -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for (registry, source) in crate::auth::Resolver::from_env().configured_registries() {
+        out.entry(registry).or_insert_with(|| source.to_string());
+    }
+    out
+}
+
 /// Runs one effect: the clipboard is the terminal's (written here, between draws), the rest is
 /// the worker's.
 fn perform(worker: &Worker, effect: Effect) {
@@ -210,6 +225,12 @@ fn perform(worker: &Worker, effect: Effect) {
         // A terminal without OSC 52 ignores it; nothing useful to do about a failed write.
         Effect::Copy { text } => {
             let _ = clipboard::copy(&text);
+        }
+        // Forgetting a recent entry is not worth interrupting the user for.
+        Effect::Remember { target } => {
+            if let Some(file) = recent::file() {
+                let _ = recent::remember(&file, &target);
+            }
         }
         other => worker.spawn(other),
     }

@@ -89,9 +89,9 @@ impl Worker {
                 };
                 Action::Inspected { id, result }
             }
-            // The event loop writes to the terminal itself (between draws, never during one);
-            // a copy that reaches the worker is answered with a no-op.
-            Effect::Copy { .. } => Action::Tick,
+            // The event loop performs these itself (the terminal is written between draws);
+            // one that reaches the worker is answered with a no-op.
+            Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
         }
     }
 

@@ -35,10 +35,16 @@ pub(super) fn selected_style(cursor: &Cursor, i: usize, theme: Theme) -> Style {
 }
 
 pub(super) fn registries(frame: &mut Frame, area: Rect, v: &RegistriesView, theme: Theme) {
+    let entries = v.entries();
     let visible = v.visible();
-    let title = format!("registries ({}){}", v.names.len(), filter_suffix(&v.filter));
+    let title = format!(
+        "registries ({}), recent ({}){}",
+        v.names.len(),
+        v.recent.len(),
+        filter_suffix(&v.filter)
+    );
     if visible.is_empty() {
-        let text = if v.names.is_empty() {
+        let text = if entries.is_empty() {
             "No registries known. Press : and type one (127.0.0.1:5000, ghcr.io)."
         } else {
             "Nothing matches the filter. Esc clears it."
@@ -48,12 +54,25 @@ pub(super) fn registries(frame: &mut Frame, area: Rect, v: &RegistriesView, them
     }
     let height = list_rows_in(area);
     let rows = v.cursor.window(visible.len(), height).map(|i| {
-        Row::new([Cell::from(sanitize(&v.names[visible[i]]).into_owned())])
-            .style(selected_style(&v.cursor, i, theme))
+        let entry = entries[visible[i]];
+        let note = if entry.recent {
+            Span::styled("recent", theme.dim())
+        } else {
+            // The source names a file or helper, never a secret; paths are sanitised anyway.
+            match v.source(entry.target) {
+                Some(source) => Span::raw(sanitize(source).into_owned()),
+                None => Span::styled("config file (no credentials)", theme.dim()),
+            }
+        };
+        Row::new([
+            Cell::from(sanitize(entry.target).into_owned()),
+            Cell::from(note),
+        ])
+        .style(selected_style(&v.cursor, i, theme))
     });
     frame.render_widget(
-        Table::new(rows, [Constraint::Fill(1)])
-            .header(Row::new(["REGISTRY"]).style(theme.bold()))
+        Table::new(rows, [Constraint::Fill(3), Constraint::Fill(2)])
+            .header(Row::new(["REGISTRY / REFERENCE", "CREDENTIALS"]).style(theme.bold()))
             .block(Block::bordered().title(format!(" {title} "))),
         area,
     );

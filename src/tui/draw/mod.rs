@@ -112,7 +112,14 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 fn view_status(view: &View, theme: Theme) -> Line<'static> {
     match view {
-        View::Registries(v) => Line::from(format!(" {} registries", v.names.len())),
+        View::Registries(v) => Line::styled(
+            format!(
+                " {} registries with logins or settings, {} recently opened",
+                v.names.len(),
+                v.recent.len()
+            ),
+            theme.dim(),
+        ),
         View::Tags(v) if v.matrix => matrix::status(v, theme),
         View::Repositories(v) => lists::repositories_status(v, theme),
         View::Tags(v) => lists::tags_status(v, theme),
