@@ -16,6 +16,8 @@ declare -A PKG=(
   [docker-credential-pass]=golang-docker-credential-helpers # a real credential helper
   [pass]=pass                       # its password store
   [gpg]=gnupg                       # pass encrypts with a throw-away key
+  [gnome-keyring-daemon]=gnome-keyring # a real Secret Service for regscope login
+  [dbus-run-session]=dbus-daemon    # a private session bus for it
 )
 
 missing=()

@@ -307,7 +307,13 @@ impl Resolver {
 
     async fn lookup(&self, registry: &str) -> Resolved {
         let mut notes = Vec::new();
-        if let Some(credentials) = keyring::lookup(registry) {
+        // The keyring may block on D-Bus for up to its timeout: keep it off the async workers.
+        let name = registry.to_string();
+        let from_keyring = tokio::task::spawn_blocking(move || keyring::lookup(&name))
+            .await
+            .ok()
+            .flatten();
+        if let Some(credentials) = from_keyring {
             return Resolved::found(Source::Keyring, credentials, false);
         }
         if let Some(found) = self.lookup_docker(registry, &mut notes).await {
