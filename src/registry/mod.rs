@@ -289,13 +289,7 @@ impl Fetcher {
         F: FnOnce(&'a Self) -> Fut,
         Fut: std::future::Future<Output = Result<(Bytes, Option<String>), FetchError>>,
     {
-        let cell = {
-            let mut cache = self.cache.lock().await;
-            cache
-                .entry((repo.to_string(), digest.clone()))
-                .or_default()
-                .clone()
-        };
+        let cell = self.cell(repo, digest).await;
         if let Some(bytes) = cell.get() {
             self.stats.cache_hit();
             return Ok((bytes.clone(), None));
@@ -318,14 +312,17 @@ impl Fetcher {
         Ok((bytes.clone(), content_type))
     }
 
+    /// The cache slot for `digest` in `repo` (created empty on first use).
+    async fn cell(&self, repo: &str, digest: &Digest) -> Cell {
+        let mut cache = self.cache.lock().await;
+        cache
+            .entry((repo.to_string(), digest.clone()))
+            .or_default()
+            .clone()
+    }
+
     async fn remember(&self, repo: &str, digest: &Digest, bytes: Bytes) {
-        let cell = {
-            let mut cache = self.cache.lock().await;
-            cache
-                .entry((repo.to_string(), digest.clone()))
-                .or_default()
-                .clone()
-        };
+        let cell = self.cell(repo, digest).await;
         let _ = cell.set(bytes);
     }
 
