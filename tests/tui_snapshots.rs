@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ratatui::backend::TestBackend;
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
 use regscope::model::Platform;
 use regscope::reference::ImageRef;
@@ -399,6 +399,33 @@ async fn tree_view() {
         cmd(&mut app, Command::Help);
         app
     });
+    // Findings focused (highlighted border) and scrolled to the end: long fixes wrap under
+    // their label.
+    snap("tree_findings_scrolled", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        cmd(&mut app, Command::FocusNext);
+        cmd(&mut app, Command::FocusNext);
+        cmd(&mut app, Command::Bottom);
+        app
+    });
+}
+
+#[tokio::test]
+async fn focused_pane_is_bold_and_reversed_without_colour() {
+    let trees = trees().await;
+    let mut app = tree_app((80, 24), Some(Ok(trees.index.clone())));
+    app.color = false;
+    cmd(&mut app, Command::FocusNext);
+    let buf = buffer(&app);
+    let title = row_with(&buf, " detail ");
+    let d = title.iter().find(|c| c.symbol() == "d").unwrap();
+    assert!(d.modifier.contains(Modifier::REVERSED | Modifier::BOLD));
+    let t = row_with(&buf, " tree ");
+    let first = t.iter().find(|c| c.symbol() == "t").unwrap();
+    assert!(
+        !first.modifier.contains(Modifier::REVERSED),
+        "only one pane is focused"
+    );
 }
 
 #[test]
@@ -492,10 +519,35 @@ fn registry_strings_cannot_reach_the_terminal_raw() {
         "ok".to_string(),
         "evil\x1b]52;c;AAAA\x07\x1b[2J".to_string(),
     ];
-    let mut app = tags_app((80, 24), None, Ok(tags));
-    // The status line shows the selected tag in full.
-    cmd(&mut app, Command::Down);
+    let app = tags_app((80, 24), None, Ok(tags));
+    // The status line shows the selected tag (first by name) in full.
     let text = render(&app);
     assert!(!text.contains('\x1b') && !text.contains('\x07'));
     assert!(text.contains("evil\\u{1b}]52;c;AAAA\\u{7}"), "{text}");
+}
+
+#[test]
+fn tls_verification_off_is_marked_in_the_header() {
+    snap("repositories_insecure", |size| {
+        let mut app = repositories(size, Ok(catalog()));
+        app.insecure = true;
+        app
+    });
+    for color in [true, false] {
+        let mut app = repositories((80, 24), Ok(catalog()));
+        app.insecure = true;
+        app.color = color;
+        let buf = buffer(&app);
+        let marker = row_with(&buf, "TLS VERIFICATION OFF");
+        let t = marker.iter().find(|c| c.symbol() == "T").unwrap();
+        if color {
+            assert_eq!(t.bg, Color::Red);
+        } else {
+            assert!(
+                t.modifier.contains(Modifier::REVERSED),
+                "NO_COLOR: reverse video"
+            );
+            assert_eq!(t.bg, Color::Reset);
+        }
+    }
 }

@@ -11,6 +11,7 @@ use regscope::reference::ImageRef;
 use regscope::registry::HttpOptions;
 use regscope::tui::app::InputKind;
 use regscope::tui::load::Load;
+use regscope::tui::views::tree::Pane;
 use regscope::tui::views::{Paging, View};
 use regscope::tui::{
     action::CatalogPage, action_for_event, Action, App, Command, Effect, Inspected, Location,
@@ -168,7 +169,8 @@ async fn visible_tags_resolve_a_few_at_a_time_and_aliases_are_found() {
         repository: "team/app".into(),
     };
     let (mut app, effects) = App::new(start, true, SIZE);
-    let tags: Vec<String> = ["latest", "v7", "v6", "v5", "v4", "v3"]
+    // Already in name order, the order the rows are shown in.
+    let tags: Vec<String> = ["latest", "v7", "v8", "v9", "w1", "w2"]
         .map(String::from)
         .to_vec();
     let effects = app.update(Action::TagsLoaded {
@@ -188,8 +190,8 @@ async fn visible_tags_resolve_a_few_at_a_time_and_aliases_are_found() {
         [
             "reg.test:5000/team/app:latest",
             "reg.test:5000/team/app:v7",
-            "reg.test:5000/team/app:v6",
-            "reg.test:5000/team/app:v5"
+            "reg.test:5000/team/app:v8",
+            "reg.test:5000/team/app:v9"
         ]
     );
     let index = inspected("unsigned-index").await;
@@ -204,7 +206,7 @@ async fn visible_tags_resolve_a_few_at_a_time_and_aliases_are_found() {
     });
     app.update(Action::Inspected {
         id: effects[2].id(),
-        result: Err("manifest `v6` was not found (404)".into()),
+        result: Err("manifest `v8` was not found (404)".into()),
     });
     let View::Tags(v) = app.top() else { panic!() };
     assert_eq!(v.aliases(0), vec!["v7"]);
@@ -530,4 +532,273 @@ fn the_wheel_moves_the_selection_and_a_click_selects_the_row_under_it() {
     });
     app.update(Action::Click { column: 0, row: 4 });
     assert_eq!(selected(&app).as_deref(), Some("team/app-004"));
+}
+
+#[tokio::test]
+async fn tab_moves_the_focus_and_the_movement_keys_scroll_the_focused_pane() {
+    let reference = ImageRef::parse("reg.test:5000/team/app:v7").unwrap();
+    let (mut app, effects) = App::new(Start::Reference(reference), true, SIZE);
+    app.update(Action::Inspected {
+        id: only_id(&effects),
+        result: Ok(inspected("unsigned-index").await),
+    });
+    let tree = |app: &App| match app.top() {
+        View::Tree(t) => t.clone(),
+        _ => panic!(),
+    };
+    // Tab: tree -> detail -> findings -> tree, through the key map.
+    let tab = Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    let action = action_for_event(&app, &tab).unwrap();
+    app.update(action);
+    assert_eq!(tree(&app).focus, Pane::Detail);
+    cmd(&mut app, Command::FocusNext);
+    assert_eq!(tree(&app).focus, Pane::Findings);
+
+    // At 80x24 the root's findings (wrapped) do not fit: j scrolls them, the selection stays.
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Down);
+    let t = tree(&app);
+    assert_eq!((t.findings_scroll, t.cursor.selected), (2, 0));
+    // Scrolling stops at the last page, however often PgDn is pressed.
+    for _ in 0..20 {
+        cmd(&mut app, Command::PageDown);
+    }
+    let (_, findings) = regscope::tui::draw::pane_lengths(&tree(&app), SIZE);
+    let bottom = tree(&app).findings_scroll;
+    assert!(bottom > 2 && bottom < findings, "{bottom} of {findings}");
+    cmd(&mut app, Command::PageUp);
+    assert!(tree(&app).findings_scroll < bottom, "PgUp moves at once");
+
+    // Back to the tree: moving the selection starts the panes from the top again.
+    cmd(&mut app, Command::FocusNext);
+    assert_eq!(tree(&app).focus, Pane::Tree);
+    cmd(&mut app, Command::Down);
+    let t = tree(&app);
+    assert_eq!((t.cursor.selected, t.findings_scroll), (1, 0));
+}
+
+#[tokio::test]
+async fn the_help_overlay_scrolls_when_it_is_taller_than_the_screen() {
+    let reference = ImageRef::parse("reg.test:5000/team/app:v7").unwrap();
+    let (mut app, _) = App::new(Start::Reference(reference), true, (80, 12));
+    cmd(&mut app, Command::Help);
+    cmd(&mut app, Command::Down);
+    assert_eq!(app.help_scroll, 1);
+    for _ in 0..10 {
+        cmd(&mut app, Command::PageDown);
+    }
+    let (len, height) = regscope::tui::draw::help_extent(&app);
+    assert_eq!(app.help_scroll, len - height, "stops at the last line");
+    assert!(app.help, "scrolling keeps the help open");
+    cmd(&mut app, Command::Help);
+    cmd(&mut app, Command::Help);
+    assert_eq!(app.help_scroll, 0, "reopened from the top");
+}
+
+#[tokio::test]
+async fn s_sorts_the_tags_newest_first_with_unresolved_rows_last() {
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    let tags = ["a-old", "b-pending", "c-new", "d-failed"]
+        .map(String::from)
+        .to_vec();
+    let effects = app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(tags),
+    });
+    let id = |tag: &str| {
+        effects
+            .iter()
+            .find(|e| {
+                matches!(e, Effect::Inspect { reference, .. }
+                    if reference.to_string().ends_with(tag))
+            })
+            .unwrap()
+            .id()
+    };
+    // The same image twice, differing only in the config's `created`.
+    let image = inspected("unsigned-image").await;
+    let dated = |created: &str| {
+        let mut tree = (*image).clone();
+        for child in &mut tree.root.children {
+            if let Some(config) = child.config.as_mut() {
+                config.created = Some(created.to_string());
+            }
+        }
+        Ok(Arc::new(tree))
+    };
+    let order = |app: &App| match app.top() {
+        View::Tags(v) => {
+            let rows = v.load.loaded().unwrap();
+            v.visible()
+                .iter()
+                .map(|&i| rows[i].tag.clone())
+                .collect::<Vec<_>>()
+        }
+        _ => panic!(),
+    };
+    let sort_label = |app: &App| match app.top() {
+        View::Tags(v) => v.sort.label(),
+        _ => panic!(),
+    };
+    app.update(Action::Inspected {
+        id: id("a-old"),
+        result: dated("2023-01-01T00:00:00Z"),
+    });
+    app.update(Action::Inspected {
+        id: id("c-new"),
+        result: dated("2025-06-01T00:00:00Z"),
+    });
+    app.update(Action::Inspected {
+        id: id("d-failed"),
+        result: Err("manifest unknown".into()),
+    });
+    assert_eq!(order(&app), ["a-old", "b-pending", "c-new", "d-failed"]);
+    assert_eq!(sort_label(&app), "by name");
+
+    // `s` through the key map; the selected tag stays selected.
+    cmd(&mut app, Command::Down);
+    let s = Event::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE));
+    let action = action_for_event(&app, &s).unwrap();
+    app.update(action);
+    assert_eq!(sort_label(&app), "newest first");
+    assert_eq!(
+        order(&app),
+        ["c-new", "a-old", "b-pending", "d-failed"],
+        "unresolved and failed rows last, in name order"
+    );
+    let View::Tags(v) = app.top() else { panic!() };
+    assert_eq!(v.selected().unwrap().tag, "b-pending");
+
+    // A row resolving later moves into place; the selection follows its tag.
+    app.update(Action::Inspected {
+        id: id("b-pending"),
+        result: dated("2024-01-01T00:00:00Z"),
+    });
+    assert_eq!(order(&app), ["c-new", "b-pending", "a-old", "d-failed"]);
+    let View::Tags(v) = app.top() else { panic!() };
+    assert_eq!(v.selected().unwrap().tag, "b-pending");
+
+    cmd(&mut app, Command::Sort);
+    assert_eq!(order(&app), ["a-old", "b-pending", "c-new", "d-failed"]);
+}
+
+#[tokio::test]
+async fn r_relists_the_tags_in_place_and_revalidates_resolved_rows() {
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    let effects = app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(vec!["v1".into(), "v2".into()]),
+    });
+    let index = inspected("unsigned-index").await;
+    for e in &effects {
+        app.update(Action::Inspected {
+            id: e.id(),
+            result: Ok(index.clone()),
+        });
+    }
+    cmd(&mut app, Command::Down);
+
+    // r: the list is fetched again while the old rows stay on screen.
+    let relist = cmd(&mut app, Command::Refresh);
+    assert!(
+        matches!(relist.as_slice(), [Effect::LoadTags { .. }]),
+        "{relist:?}"
+    );
+    let View::Tags(v) = app.top() else { panic!() };
+    assert_eq!(v.visible().len(), 2, "no flash to an empty list");
+    assert_eq!(app.waiting_for().as_deref(), Some("re-listing tags"));
+
+    // v1 is gone, v3 is new: v2 is revalidated (root manifest only), v3 resolved in full.
+    let effects = app.update(Action::TagsLoaded {
+        id: only_id(&relist),
+        result: Ok(vec!["v2".into(), "v3".into()]),
+    });
+    let kinds: Vec<String> = effects
+        .iter()
+        .map(|e| match e {
+            Effect::Revalidate { reference, .. } => format!("revalidate {reference}"),
+            Effect::Inspect { reference, .. } => format!("inspect {reference}"),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "revalidate reg.test:5000/team/app:v2",
+            "inspect reg.test:5000/team/app:v3"
+        ]
+    );
+    let View::Tags(v) = app.top() else { panic!() };
+    assert_eq!(
+        v.selected().unwrap().tag,
+        "v2",
+        "the selection stays on its tag"
+    );
+    let rows = v.load.loaded().unwrap();
+    assert!(rows[0].summary.is_loading());
+    assert!(
+        matches!(rows[0].shown(), Load::Loaded(s) if s.digest == index.root.digest),
+        "the old summary is shown while it is revalidated"
+    );
+
+    // A failed re-listing keeps the rows and says why.
+    let relist = cmd(&mut app, Command::Refresh);
+    app.update(Action::TagsLoaded {
+        id: only_id(&relist),
+        result: Err("connection refused".into()),
+    });
+    let View::Tags(v) = app.top() else { panic!() };
+    assert_eq!(v.visible().len(), 2);
+    assert!(app
+        .flash
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("connection refused"));
+}
+
+#[tokio::test]
+async fn revalidating_a_digest_seen_before_reuses_its_tree() {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(tx, HttpOptions::default());
+    let reference =
+        ImageRef::parse(&format!("oci:{}", fixture("unsigned-index").display())).unwrap();
+    let tree = |action: Action| match action {
+        Action::Inspected { result, .. } => result.unwrap(),
+        other => panic!("unexpected {other:?}"),
+    };
+    let first = tree(
+        worker
+            .execute(Effect::Inspect {
+                id: 1,
+                reference: reference.clone(),
+            })
+            .await,
+    );
+    let again = tree(
+        worker
+            .execute(Effect::Revalidate {
+                id: 2,
+                reference: reference.clone(),
+            })
+            .await,
+    );
+    assert!(
+        Arc::ptr_eq(&first, &again),
+        "same digest: the tree is not rebuilt"
+    );
+    // A worker that never built it builds it.
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let fresh = Worker::new(tx, HttpOptions::default());
+    let built = tree(fresh.execute(Effect::Revalidate { id: 3, reference }).await);
+    assert_eq!(built.root.digest, first.root.digest);
+    assert!(!Arc::ptr_eq(&first, &built));
 }

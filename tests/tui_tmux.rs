@@ -136,6 +136,15 @@ fn browse(program: &Path, args: &[&str], host: &str) {
     tmux.wait_for("copied sha256:");
     tmux.keys(&["m"]);
     tmux.wait_for("tags of team/app");
+    // s orders the rows newest first and says so; r re-lists without emptying the screen.
+    tmux.keys(&["s"]);
+    tmux.wait_for("newest first");
+    tmux.keys(&["s"]);
+    tmux.wait_for("by name");
+    tmux.keys(&["r"]);
+    let screen = tmux.screen();
+    assert!(screen.contains("v6") && screen.contains("v7"), "{screen}");
+    tmux.wait_for("3.1 KiB");
 
     tmux.keys(&["/", "v", "7", "Enter"]);
     let screen = tmux.wait_for("/v7 ");

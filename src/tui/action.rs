@@ -69,6 +69,8 @@ pub enum Command {
     Collapse,
     /// Show or hide the raw JSON of the selected node.
     Raw,
+    /// Tree view: move the focus tree -> detail -> findings (what the movement keys scroll).
+    FocusNext,
     Back,
     Filter,
     /// Type a registry, repository or reference to open.
@@ -76,6 +78,8 @@ pub enum Command {
     Refresh,
     /// Tags view: switch between the tag list and the platform matrix.
     Matrix,
+    /// Tags view: order by name or newest first.
+    Sort,
     /// Copy the selected digest to the clipboard (OSC 52).
     CopyDigest,
     /// Copy the selected `registry/repository@digest` to the clipboard (OSC 52).
@@ -140,6 +144,12 @@ pub enum Effect {
         id: RequestId,
         reference: ImageRef,
     },
+    /// Like [`Effect::Inspect`], for a tag resolved before: fetch only its root manifest and
+    /// reuse the tree already built for that digest (content by digest never changes).
+    Revalidate {
+        id: RequestId,
+        reference: ImageRef,
+    },
     /// Put `text` on the clipboard through the terminal (OSC 52). Nothing answers it.
     Copy {
         text: String,
@@ -157,7 +167,8 @@ impl Effect {
         match self {
             Effect::LoadCatalog { id, .. }
             | Effect::LoadTags { id, .. }
-            | Effect::Inspect { id, .. } => *id,
+            | Effect::Inspect { id, .. }
+            | Effect::Revalidate { id, .. } => *id,
             Effect::Copy { .. } | Effect::Remember { .. } => 0,
         }
     }

@@ -8,6 +8,7 @@ use super::keymap::Context;
 use super::layout;
 use super::load::Load;
 use super::views::tags::MAX_RESOLVING;
+use super::views::tree::Pane;
 use super::views::{
     Catalog, Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView, TreeView, View,
 };
@@ -52,6 +53,10 @@ pub struct App {
     pub stack: Vec<View>,
     pub input: Option<Input>,
     pub help: bool,
+    /// TLS certificates are not verified (`--insecure`): the header says so on every screen.
+    pub insecure: bool,
+    /// First line of the help overlay shown (it scrolls when taller than the screen).
+    pub help_scroll: usize,
     pub color: bool,
     /// Terminal size (columns, rows): page heights depend on it.
     pub size: (u16, u16),
@@ -71,6 +76,8 @@ impl App {
             stack: stack_for(start),
             input: None,
             help: false,
+            insecure: false,
+            help_scroll: 0,
             color,
             size,
             flash: None,
@@ -159,8 +166,24 @@ impl App {
             return Vec::new();
         }
         if self.help {
-            if matches!(cmd, Command::Help | Command::Back | Command::Quit) {
-                self.help = false;
+            match cmd {
+                Command::Help | Command::Back | Command::Quit => self.help = false,
+                Command::Up
+                | Command::Down
+                | Command::PageUp
+                | Command::PageDown
+                | Command::Top
+                | Command::Bottom => {
+                    let (len, height) = super::draw::help_extent(self);
+                    let max = len.saturating_sub(height);
+                    let mut c = super::list::Cursor {
+                        selected: self.help_scroll.min(max),
+                        offset: 0,
+                    };
+                    c.apply(cmd, max + 1, height);
+                    self.help_scroll = c.selected;
+                }
+                _ => {}
             }
             return Vec::new();
         }
@@ -169,7 +192,10 @@ impl App {
         }
         match cmd {
             Command::Quit => self.quit = true,
-            Command::Help => self.help = true,
+            Command::Help => {
+                self.help = true;
+                self.help_scroll = 0;
+            }
             Command::Prompt => {
                 self.input = Some(Input {
                     kind: InputKind::Open,
@@ -191,6 +217,26 @@ impl App {
             Command::Open => return self.open_selected(),
             Command::Toggle | Command::Expand | Command::Collapse | Command::Raw => {
                 self.tree_command(cmd);
+            }
+            Command::FocusNext => {
+                if let View::Tree(v) = self.top_mut() {
+                    if v.raw.is_none() {
+                        v.focus = v.focus.next();
+                    }
+                }
+            }
+            Command::Sort => {
+                let height = layout::list_rows(self.size);
+                if let View::Tags(v) = self.top_mut() {
+                    let selected = v.selected_index();
+                    v.sort = v.sort.toggled();
+                    v.cursor.selected = 0;
+                    match selected {
+                        Some(i) => v.select_row(i, height),
+                        None => v.cursor.fit(v.visible().len(), height),
+                    }
+                }
+                return self.activate();
             }
             Command::Matrix => {
                 if let View::Tags(v) = self.top_mut() {
@@ -268,8 +314,11 @@ impl App {
         };
         if let Some(line) = line.filter(|&l| l < height) {
             let index = cursor.offset + line;
-            if index < len {
+            if index < len && cursor.selected != index {
                 cursor.selected = index;
+                if let View::Tree(v) = self.top_mut() {
+                    v.reset_scroll();
+                }
             }
         }
     }
@@ -292,6 +341,7 @@ impl App {
                 }
                 _ => None,
             },
+            View::Tags(v) if v.relisting.is_some() => Some("re-listing tags".into()),
             View::Tags(v) => match &v.load {
                 Load::Idle | Load::Loading(_) => Some("listing tags".into()),
                 Load::Loaded(_) => match v.resolving() {
@@ -483,10 +533,25 @@ impl App {
     }
 
     fn refresh(&mut self) -> Vec<Effect> {
-        match self.top_mut() {
+        let last = self.stack.len() - 1;
+        let next_id = &mut self.next_id;
+        match &mut self.stack[last] {
             View::Registries(_) => {}
             View::Repositories(v) => v.load = Load::Idle,
-            View::Tags(v) => v.load = Load::Idle,
+            View::Tags(v) => {
+                if v.load.loaded().is_some() {
+                    // Re-list in place: the rows stay until the new list arrives.
+                    let id = *next_id;
+                    *next_id += 1;
+                    v.relisting = Some(id);
+                    return vec![Effect::LoadTags {
+                        id,
+                        location: v.location.clone(),
+                        repository: v.repository.clone(),
+                    }];
+                }
+                v.load = Load::Idle;
+            }
             View::Tree(v) => v.load = Load::Idle,
         }
         self.activate()
@@ -555,14 +620,16 @@ impl App {
                     c.apply(cmd, max + 1, height);
                     v.raw = Some(c.selected);
                 } else {
-                    let len = v.rows().len();
-                    v.cursor.apply(cmd, len, layout::tree_rows(size));
+                    tree_movement(v, cmd, size);
                 }
             }
         }
     }
 
     fn tree_command(&mut self, cmd: Command) {
+        if let View::Tree(tree) = self.top_mut() {
+            tree.reset_scroll();
+        }
         let height = layout::tree_rows(self.size);
         let View::Tree(tree) = self.top_mut() else {
             return;
@@ -683,7 +750,11 @@ impl App {
                     if rows[i].summary.is_idle() {
                         let id = fresh();
                         rows[i].summary = Load::Loading(id);
-                        effects.push(Effect::Inspect { id, reference });
+                        effects.push(if rows[i].previous.loaded().is_some() {
+                            Effect::Revalidate { id, reference }
+                        } else {
+                            Effect::Inspect { id, reference }
+                        });
                     }
                 }
                 effects
@@ -735,23 +806,34 @@ impl App {
     }
 
     fn tags_loaded(&mut self, id: RequestId, result: Result<Vec<String>, String>) {
+        let height = layout::list_rows(self.size);
+        let mut failed = None;
         for view in &mut self.stack {
-            if let View::Tags(v) = view {
-                if v.load.waits_for(id) {
-                    v.load = match result {
-                        Ok(tags) => Load::Loaded(
-                            tags.into_iter()
-                                .map(|tag| TagRow {
-                                    tag,
-                                    summary: Load::Idle,
-                                })
-                                .collect(),
-                        ),
-                        Err(e) => Load::Error(e),
-                    };
-                    return;
-                }
+            let View::Tags(v) = view else {
+                continue;
+            };
+            if v.load.waits_for(id) {
+                v.load = match result {
+                    Ok(tags) => Load::Loaded(tags.into_iter().map(TagRow::new).collect()),
+                    Err(e) => Load::Error(e),
+                };
+                return;
             }
+            if v.relisting == Some(id) {
+                v.relisting = None;
+                match result {
+                    Ok(tags) => relisted(v, tags, height),
+                    // The old rows are still right as far as anyone knows: keep them.
+                    Err(e) => failed = Some(e),
+                }
+                break;
+            }
+        }
+        if let Some(e) = failed {
+            self.flash(
+                format!("Refreshing the tags failed: {}", sanitize(&e)),
+                true,
+            );
         }
     }
 
@@ -761,6 +843,7 @@ impl App {
             Err(e) => Load::Error(e.clone()),
         };
         let tree_height = layout::tree_rows(self.size);
+        let list_height = layout::list_rows(self.size);
         for view in &mut self.stack {
             match view {
                 View::Tree(v) if v.load.waits_for(id) => {
@@ -770,6 +853,7 @@ impl App {
                     return;
                 }
                 View::Tags(v) => {
+                    let selected = v.selected_index();
                     let Some(rows) = v.load.loaded_mut() else {
                         continue;
                     };
@@ -778,6 +862,11 @@ impl App {
                             Ok(i) => Load::Loaded(TagSummary::of(i.clone())),
                             Err(e) => Load::Error(e.clone()),
                         };
+                        // Newest first reorders rows as they resolve: the selection follows
+                        // its tag, not its position.
+                        if let Some(i) = selected {
+                            v.select_row(i, list_height);
+                        }
                         return;
                     }
                 }
@@ -785,6 +874,73 @@ impl App {
             }
         }
     }
+}
+
+/// The new tag list after `r`: rows resolved before keep their summary on screen and are
+/// revalidated; the selection stays on its tag when the tag is still there.
+fn relisted(v: &mut TagsView, tags: Vec<String>, height: usize) {
+    let selected = v.selected().map(|r| r.tag.clone());
+    let mut old: HashMap<String, TagRow> = v
+        .load
+        .loaded_mut()
+        .map(std::mem::take)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| (r.tag.clone(), r))
+        .collect();
+    let rows: Vec<TagRow> = tags
+        .into_iter()
+        .map(|tag| {
+            let previous = old
+                .remove(&tag)
+                .map(|r| match r.summary {
+                    Load::Loaded(s) => Load::Loaded(s),
+                    _ => r.previous,
+                })
+                .unwrap_or_default();
+            TagRow {
+                previous,
+                ..TagRow::new(tag)
+            }
+        })
+        .collect();
+    let index = selected.and_then(|t| rows.iter().position(|r| r.tag == t));
+    v.load = Load::Loaded(rows);
+    v.cursor.selected = 0;
+    match index {
+        Some(i) => v.select_row(i, height),
+        None => v.cursor.fit(v.visible().len(), height),
+    }
+}
+
+/// Movement keys in the tree view act on the focused pane: the selection, or a pane's scroll.
+fn tree_movement(v: &mut TreeView, cmd: Command, size: (u16, u16)) {
+    if v.focus == Pane::Tree {
+        let before = v.cursor.selected;
+        let len = v.rows().len();
+        v.cursor.apply(cmd, len, layout::tree_rows(size));
+        if v.cursor.selected != before {
+            v.reset_scroll();
+        }
+        return;
+    }
+    let panes =
+        layout::tree_panes(layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body);
+    let (detail_len, findings_len) = super::draw::pane_lengths(v, size);
+    let (scroll, len, height) = match v.focus {
+        Pane::Tree => return,
+        Pane::Detail => (&mut v.detail_scroll, detail_len, panes.detail.height),
+        Pane::Findings => (&mut v.findings_scroll, findings_len, panes.findings.height),
+    };
+    let height = usize::from(height.saturating_sub(2)).max(1);
+    let max = len.saturating_sub(height);
+    let mut c = super::list::Cursor {
+        selected: (*scroll).min(max),
+        offset: 0,
+    };
+    // Scrolling is cursor movement over the scroll positions themselves.
+    c.apply(cmd, max + 1, height);
+    *scroll = c.selected;
 }
 
 fn next_paging(page: &CatalogPage) -> Paging {

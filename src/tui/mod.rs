@@ -148,9 +148,10 @@ async fn event_loop(
     let (event_tx, mut events) = mpsc::unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
     let input = spawn_input(event_tx, stop.clone());
-    let worker = Worker::new(action_tx, opts);
+    let worker = Worker::new(action_tx, opts.clone());
     let size = terminal.size()?;
     let (mut app, effects) = App::new(start, color, (size.width, size.height));
+    app.insecure = opts.insecure;
     app.set_known(
         credential_sources(),
         recent::file().map(|f| recent::load(&f)).unwrap_or_default(),

@@ -87,6 +87,36 @@ impl Theme {
         )
     }
 
+    /// The border of the pane the movement keys act on.
+    #[must_use]
+    pub fn focused(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::BOLD),
+        )
+    }
+
+    /// The title of the focused pane: reverse video marks it without colour too.
+    #[must_use]
+    pub fn focused_title(self) -> Style {
+        self.pick(
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        )
+    }
+
+    /// A warning that stays on screen (TLS verification off): red, or reverse video.
+    #[must_use]
+    pub fn alarm(self) -> Style {
+        self.pick(
+            Style::new()
+                .bg(Color::Red)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        )
+    }
+
     #[must_use]
     pub fn severity(self, severity: Severity) -> Style {
         match severity {

@@ -21,8 +21,17 @@ pub struct Worker {
     tx: mpsc::UnboundedSender<Action>,
     opts: HttpOptions,
     fetchers: Arc<Mutex<HashMap<Location, Arc<Fetcher>>>>,
+    /// Trees built this session by location and root digest: what a tag revalidated after `r`
+    /// reuses when it still points at the same digest.
+    trees: Arc<Mutex<TreeCache>>,
     permits: Arc<Semaphore>,
 }
+
+/// Trees by location and root digest.
+type TreeCache = HashMap<(Location, String), Arc<Inspected>>;
+
+/// Trees kept for revalidation; past this the cache starts over (it only saves requests).
+const MAX_TREES: usize = 512;
 
 impl Worker {
     #[must_use]
@@ -31,6 +40,7 @@ impl Worker {
             tx,
             opts,
             fetchers: Arc::default(),
+            trees: Arc::default(),
             permits: Arc::new(Semaphore::new(MAX_TASKS)),
         }
     }
@@ -72,27 +82,78 @@ impl Worker {
                 };
                 Action::TagsLoaded { id, result }
             }
-            Effect::Inspect { id, reference } => {
-                let result = match self.fetcher(&location_of(&reference)) {
-                    Ok(f) => inspect(&f, &reference, &InspectOptions::default())
-                        .await
-                        .map(|i| {
-                            let findings = crate::analysis::analyze(&i.root);
-                            Arc::new(Inspected {
-                                reference: i.reference,
-                                root: i.root,
-                                findings,
-                            })
-                        })
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                Action::Inspected { id, result }
-            }
+            Effect::Inspect { id, reference } => Action::Inspected {
+                id,
+                result: self.inspect(&reference, false).await,
+            },
+            Effect::Revalidate { id, reference } => Action::Inspected {
+                id,
+                result: self.inspect(&reference, true).await,
+            },
             // The event loop performs these itself (the terminal is written between draws);
             // one that reaches the worker is answered with a no-op.
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
         }
+    }
+
+    /// The tree of `reference`. With `reuse`, its root manifest is fetched first and a tree
+    /// already built for that digest is returned as is; otherwise (or on a miss) it is built.
+    async fn inspect(&self, reference: &ImageRef, reuse: bool) -> Result<Arc<Inspected>, String> {
+        let location = location_of(reference);
+        let fetcher = self.fetcher(&location).map_err(|e| e.to_string())?;
+        if reuse {
+            let root = fetcher.root(reference).await.map_err(|e| e.to_string())?;
+            if let Some(tree) = self.cached(&location, &root.digest.to_string()) {
+                let name = reference.to_string();
+                if tree.reference == name {
+                    return Ok(tree);
+                }
+                // Another tag of the same digest: the same tree under this tag's name.
+                return Ok(Arc::new(Inspected {
+                    reference: name,
+                    ..(*tree).clone()
+                }));
+            }
+        }
+        let i = inspect(&fetcher, reference, &InspectOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        let findings = crate::analysis::analyze(&i.root);
+        let tree = Arc::new(Inspected {
+            reference: i.reference,
+            root: i.root,
+            findings,
+        });
+        self.remember(location, tree.clone());
+        Ok(tree)
+    }
+
+    fn trees(&self) -> std::sync::MutexGuard<'_, TreeCache> {
+        self.trees
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn cached(&self, location: &Location, digest: &str) -> Option<Arc<Inspected>> {
+        self.trees()
+            .get(&(location.clone(), digest.to_string()))
+            .cloned()
+    }
+
+    fn remember(&self, location: Location, tree: Arc<Inspected>) {
+        // A tree with a failed fetch in it may come out whole next time: build it again then.
+        let mut failed = false;
+        tree.root.walk(&mut |n| {
+            failed |= matches!(n.problem, Some(crate::model::Problem::FetchFailed { .. }));
+        });
+        if failed {
+            return;
+        }
+        let mut trees = self.trees();
+        if trees.len() >= MAX_TREES {
+            trees.clear();
+        }
+        trees.insert((location, tree.root.digest.clone()), tree);
     }
 
     fn fetcher(&self, location: &Location) -> Result<Arc<Fetcher>, FetchError> {

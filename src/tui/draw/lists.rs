@@ -208,8 +208,9 @@ pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
     }
     let visible = v.visible();
     let title = format!(
-        "tags of {name} ({}){}",
+        "tags of {name} ({}, {}){}",
         rows.len(),
+        v.sort.label(),
         filter_suffix(&v.filter)
     );
     if visible.is_empty() {
@@ -226,7 +227,7 @@ pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
     let table_rows = v.cursor.window(visible.len(), height).map(|i| {
         let row = &rows[visible[i]];
         let tag = Cell::from(sanitize(&row.tag).into_owned());
-        let cells = match &row.summary {
+        let cells = match row.shown() {
             Load::Idle => vec![tag],
             Load::Loading(_) => vec![
                 tag,
@@ -345,7 +346,7 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
         format!(" {}", sanitize(&row.tag)),
         theme.bold(),
     )];
-    match &row.summary {
+    match row.shown() {
         Load::Loaded(s) => {
             let aliases = v.aliases(index);
             if !aliases.is_empty() {

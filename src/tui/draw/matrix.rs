@@ -21,7 +21,7 @@ use crate::tui::layout::list_rows_in;
 use crate::tui::load::Load;
 use crate::tui::theme::Theme;
 use crate::tui::views::matrix::{column_labels, Offer};
-use crate::tui::views::{TagSummary, TagsView};
+use crate::tui::views::{TagSort, TagSummary, TagsView};
 
 /// Columns narrower than this get this much room (the cell marks need three).
 const MIN_COLUMN: u16 = 5;
@@ -62,6 +62,9 @@ pub(super) fn matrix(
         columns.len(),
         filter_suffix(&v.filter)
     );
+    if v.sort == TagSort::Created {
+        title.push_str(", newest first");
+    }
     if hidden > 0 {
         title.push_str(&format!(", {hidden} not shown: widen the terminal"));
     }
@@ -79,7 +82,7 @@ pub(super) fn matrix(
     let table_rows = v.cursor.window(visible.len(), height).map(|i| {
         let row = &rows[visible[i]];
         let mut cells = vec![Cell::from(sanitize(&row.tag).into_owned())];
-        let note = match &row.summary {
+        let note = match row.shown() {
             Load::Loaded(s) => {
                 cells.extend(columns[..shown].iter().map(|c| offer_cell(s, c, theme)));
                 Span::raw("")
@@ -159,7 +162,7 @@ pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
         format!(" {}", sanitize(&row.tag)),
         theme.bold(),
     )];
-    let Some(summary) = row.summary.loaded() else {
+    let Some(summary) = row.shown().loaded() else {
         return Line::from(spans);
     };
     let has =

@@ -25,6 +25,9 @@
 mod lists;
 mod matrix;
 mod tree;
+mod wrap;
+
+pub use tree::pane_lengths;
 
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -62,6 +65,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+/// Drawn over the right end of the header for the whole session when `--insecure` is on.
+const INSECURE: &str = " TLS VERIFICATION OFF ";
+
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let crumbs = app.crumbs();
     let mut spans = vec![Span::styled(" regscope ", theme.bold()), Span::raw(" ")];
@@ -78,6 +84,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         spans.push(Span::styled(crumb.clone(), style));
     }
     frame.render_widget(Line::from(spans), area);
+    if app.insecure {
+        frame.render_widget(Line::styled(INSECURE, theme.alarm()).right_aligned(), area);
+    }
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -159,13 +168,18 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(Line::from(spans), area);
 }
 
-/// Every binding of the view underneath, grouped by context, generated from the key map.
-fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
-    let context = if app.input.is_some() {
+/// The context whose bindings the help overlay lists: the view underneath (or the input line).
+#[must_use]
+pub fn help_context(app: &App) -> Context {
+    if app.input.is_some() {
         Context::Input
     } else {
         app.top().context()
-    };
+    }
+}
+
+/// Every binding of `context`, grouped by context, generated from the key map.
+fn help_lines(context: Context, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let mut current = None;
     for binding in keymap::bindings_for(context) {
@@ -184,6 +198,21 @@ fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
             Span::raw(binding.description),
         ]));
     }
+    lines
+}
+
+/// Lines of the help overlay for `app`, and how many fit on screen: the scroll range.
+#[must_use]
+pub fn help_extent(app: &App) -> (usize, usize) {
+    let len = help_lines(help_context(app), Theme { color: false }).len();
+    let height = usize::from(app.size.1.saturating_sub(2)).max(1);
+    (len, height)
+}
+
+/// The help overlay, centred; it scrolls (`j` `k` `PgDn`) when the list is taller than the
+/// screen, and says so on its border.
+fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
+    let lines = help_lines(help_context(app), theme);
     let area = frame.area();
     let height = u16::try_from(lines.len() + 2)
         .unwrap_or(u16::MAX)
@@ -201,13 +230,23 @@ fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
         Constraint::Fill(1),
     ])
     .areas(middle);
+    let inner = usize::from(height.saturating_sub(2)).max(1);
+    let start = app.help_scroll.min(lines.len().saturating_sub(inner));
+    let end = (start + inner).min(lines.len());
+    let mut block = Block::bordered()
+        .title(" keys ")
+        .title_bottom(Line::from(" Esc ? q: close ").alignment(Alignment::Right));
+    if lines.len() > inner {
+        let more = match (start > 0, end < lines.len()) {
+            (false, _) => " ↓ j PgDn: more ",
+            (true, true) => " ↑↓ more ",
+            (true, false) => " ↑ k PgUp: back ",
+        };
+        block = block.title_bottom(Line::styled(more, theme.key()).alignment(Alignment::Left));
+    }
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .title(" keys ")
-                .title_bottom(Line::from(" Esc ? q: close ").alignment(Alignment::Right)),
-        ),
+        Paragraph::new(lines[start..end].to_vec()).block(block),
         popup,
     );
 }

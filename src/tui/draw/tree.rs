@@ -6,21 +6,22 @@ use std::collections::HashSet;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, List, ListItem, Paragraph, Wrap};
+use ratatui::widgets::{Block, List, ListItem, Paragraph};
 use ratatui::Frame;
 
 use super::lists::{severity_label, short_digest};
 use super::message;
+use super::wrap::wrap;
 use crate::analysis::{platform_label, Finding, Severity};
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Problem};
 use crate::output::human_size;
 use crate::sanitize::sanitize;
 use crate::tui::action::Inspected;
-use crate::tui::layout::tree_panes;
+use crate::tui::layout::{tree_panes, TreePanes};
 use crate::tui::load::Load;
 use crate::tui::theme::Theme;
-use crate::tui::views::tree::raw_lines;
+use crate::tui::views::tree::{raw_lines, Pane};
 use crate::tui::views::{TreeRow, TreeView};
 
 pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
@@ -57,14 +58,93 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
     let panes = tree_panes(area);
     tree_pane(frame, panes.tree, v, &rows, inspected, theme);
     if let Some(row) = selected {
-        frame.render_widget(
-            Paragraph::new(detail_lines(row.node, theme))
-                .wrap(Wrap { trim: false })
-                .block(Block::bordered().title(" detail ")),
+        let (detail, findings) = pane_lines(row.node, &inspected.findings, panes, theme);
+        scrolled(
+            frame,
             panes.detail,
+            (" detail ".to_string(), detail),
+            v.detail_scroll,
+            v.focus == Pane::Detail,
+            theme,
         );
-        findings_pane(frame, panes.findings, row.node, &inspected.findings, theme);
+        let (title, lines) = findings;
+        scrolled(
+            frame,
+            panes.findings,
+            (title, lines),
+            v.findings_scroll,
+            v.focus == Pane::Findings,
+            theme,
+        );
     }
+}
+
+/// A bordered pane: its border highlighted when focused.
+fn pane_block(title: String, focused: bool, theme: Theme) -> Block<'static> {
+    let block = Block::bordered();
+    if focused {
+        block
+            .border_style(theme.focused())
+            .title(Span::styled(title, theme.focused_title()))
+    } else {
+        block.title(title)
+    }
+}
+
+/// Pre-wrapped lines from `scroll` on, with ` 3–10 of 25 ` on the bottom border when they do
+/// not all fit.
+fn scrolled(
+    frame: &mut Frame,
+    area: Rect,
+    (title, lines): (String, Vec<Line<'static>>),
+    scroll: usize,
+    focused: bool,
+    theme: Theme,
+) {
+    let height = usize::from(area.height.saturating_sub(2)).max(1);
+    let start = scroll.min(lines.len().saturating_sub(height));
+    let end = (start + height).min(lines.len());
+    let mut block = pane_block(title, focused, theme);
+    if lines.len() > height {
+        let position = format!(" {}–{} of {} ", start + 1, end, lines.len());
+        block = block.title_bottom(Line::styled(position, theme.dim()).right_aligned());
+    }
+    let shown: Vec<Line> = lines[start..end].to_vec();
+    frame.render_widget(Paragraph::new(shown).block(block), area);
+}
+
+/// The detail lines and the findings pane (title, lines) of `node`, wrapped to the panes'
+/// inner widths: the same lines drawing shows and scrolling counts.
+fn pane_lines(
+    node: &Node,
+    all: &[Finding],
+    panes: TreePanes,
+    theme: Theme,
+) -> (Vec<Line<'static>>, (String, Vec<Line<'static>>)) {
+    let inner = |r: Rect| usize::from(r.width.saturating_sub(2));
+    let detail = detail_lines(node, theme)
+        .iter()
+        .flat_map(|l| wrap(l, inner(panes.detail), 0))
+        .collect();
+    let (title, lines) = findings_lines(node, all, theme);
+    let findings = lines
+        .iter()
+        .flat_map(|(l, indent)| wrap(l, inner(panes.findings), *indent))
+        .collect();
+    (detail, (title, findings))
+}
+
+/// How many wrapped lines the detail and findings panes of the selected node hold at `size`.
+#[must_use]
+pub fn pane_lengths(v: &TreeView, size: (u16, u16)) -> (usize, usize) {
+    let (Some(inspected), Some(row)) = (v.load.loaded(), v.selected()) else {
+        return (0, 0);
+    };
+    let body = crate::tui::layout::screen(Rect::new(0, 0, size.0, size.1)).body;
+    let theme = Theme { color: false };
+    let (detail, (_, findings)) =
+        pane_lines(row.node, &inspected.findings, tree_panes(body), theme);
+    (detail.len(), findings.len())
 }
 
 fn tree_pane(
@@ -90,7 +170,11 @@ fn tree_pane(
         })
         .collect();
     frame.render_widget(
-        List::new(items).block(Block::bordered().title(" tree ")),
+        List::new(items).block(pane_block(
+            " tree ".to_string(),
+            v.focus == Pane::Tree,
+            theme,
+        )),
         area,
     );
 }
@@ -378,8 +462,18 @@ fn problem_text(p: &Problem) -> String {
     }
 }
 
-/// Findings about the selected node and everything under it (the root: all of them).
-fn findings_pane(frame: &mut Frame, area: Rect, node: &Node, all: &[Finding], theme: Theme) {
+/// Label width before a finding's message; continuation lines indent to it.
+const SEVERITY_COLUMN: usize = 8;
+/// `        fix: `: continuation lines of a fix indent past it.
+const FIX_INDENT: usize = SEVERITY_COLUMN + 5;
+
+/// Findings about the selected node and everything under it (the root: all of them): the
+/// pane's title and its lines, each with the indent its continuation lines get.
+fn findings_lines(
+    node: &Node,
+    all: &[Finding],
+    theme: Theme,
+) -> (String, Vec<(Line<'static>, usize)>) {
     let mut digests = HashSet::new();
     node.walk(&mut |n| {
         digests.insert(n.digest.as_str());
@@ -391,37 +485,41 @@ fn findings_pane(frame: &mut Frame, area: Rect, node: &Node, all: &[Finding], th
     let title = format!(" findings: {} here, {} in total ", here.len(), all.len());
     let mut lines = Vec::new();
     if here.is_empty() {
-        lines.push(Line::styled(
-            if all.is_empty() {
-                "No findings."
-            } else {
-                "No findings for this entry; select the root to see all."
-            },
-            theme.dim(),
+        lines.push((
+            Line::styled(
+                if all.is_empty() {
+                    "No findings."
+                } else {
+                    "No findings for this entry; select the root to see all."
+                },
+                theme.dim(),
+            ),
+            0,
         ));
     }
     for f in here {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{:<8}", severity_label(f.severity)),
-                theme.severity(f.severity),
-            ),
-            Span::styled(f.code.as_str(), theme.bold()),
-            Span::raw(format!("  {}", sanitize(&f.message))),
-        ]));
+        lines.push((
+            Line::from(vec![
+                Span::styled(
+                    format!("{:<SEVERITY_COLUMN$}", severity_label(f.severity)),
+                    theme.severity(f.severity),
+                ),
+                Span::styled(f.code.as_str(), theme.bold()),
+                Span::raw(format!("  {}", sanitize(&f.message))),
+            ]),
+            SEVERITY_COLUMN,
+        ));
         if let Some(fix) = &f.fix {
-            lines.push(Line::styled(
-                format!("        fix: {}", sanitize(fix)),
-                theme.dim(),
+            lines.push((
+                Line::styled(
+                    format!("{:SEVERITY_COLUMN$}fix: {}", "", sanitize(fix)),
+                    theme.dim(),
+                ),
+                FIX_INDENT,
             ));
         }
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(title)),
-        area,
-    );
+    (title, lines)
 }
 
 fn raw(frame: &mut Frame, area: Rect, node: &Node, scroll: usize, theme: Theme) {

@@ -8,7 +8,7 @@ pub mod tree;
 
 pub use registries::RegistriesView;
 pub use repositories::{Catalog, Paging, RepositoriesView};
-pub use tags::{TagRow, TagSummary, TagsView};
+pub use tags::{TagRow, TagSort, TagSummary, TagsView};
 pub use tree::{TreeRow, TreeView};
 
 use super::keymap::Context;

@@ -8,7 +8,7 @@ use crate::analysis::{self, Severity};
 use crate::model::{Kind, Node};
 use crate::reference::{ImageRef, LayoutRef, RegistryRef};
 use crate::sanitize::sanitize;
-use crate::tui::action::{Inspected, Location};
+use crate::tui::action::{Inspected, Location, RequestId};
 use crate::tui::list::{filtered, Cursor};
 use crate::tui::load::Load;
 use crate::tui::views::matrix::{columns, offers, Offer};
@@ -27,12 +27,68 @@ pub struct TagsView {
     pub filter: String,
     /// `m`: the platform matrix instead of the list (same rows, same lazy resolution).
     pub matrix: bool,
+    /// `s`: by name, or newest first.
+    pub sort: TagSort,
+    /// `r` on a loaded list: the re-listing under way; the old rows stay on screen meanwhile.
+    pub relisting: Option<RequestId>,
+}
+
+/// The order of the tag rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TagSort {
+    #[default]
+    Name,
+    /// Newest image first, by the config's `created`; rows not resolved (or without a date)
+    /// last, in name order.
+    Created,
+}
+
+impl TagSort {
+    #[must_use]
+    pub fn toggled(self) -> Self {
+        match self {
+            TagSort::Name => TagSort::Created,
+            TagSort::Created => TagSort::Name,
+        }
+    }
+
+    /// How the title names the order.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            TagSort::Name => "by name",
+            TagSort::Created => "newest first",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TagRow {
     pub tag: String,
     pub summary: Load<TagSummary>,
+    /// What the row resolved to before `r`: shown while it is revalidated, and the reason it
+    /// is revalidated (a cheap root-manifest check) rather than resolved afresh.
+    pub previous: Load<TagSummary>,
+}
+
+impl TagRow {
+    #[must_use]
+    pub fn new(tag: String) -> Self {
+        Self {
+            tag,
+            summary: Load::Idle,
+            previous: Load::Idle,
+        }
+    }
+
+    /// What to draw: the previous summary while the row is being revalidated.
+    #[must_use]
+    pub fn shown(&self) -> &Load<TagSummary> {
+        match (&self.summary, &self.previous) {
+            (Load::Idle | Load::Loading(_), Load::Loaded(_)) => &self.previous,
+            _ => &self.summary,
+        }
+    }
 }
 
 /// What a tag resolves to, in one line.
@@ -48,6 +104,9 @@ pub struct TagSummary {
     pub findings: usize,
     /// Per platform: offered, attested, mismatched (the platform matrix's cells).
     pub offers: Vec<(String, Offer)>,
+    /// The image's `created` (the first runnable platform's, for an index), as the config
+    /// says it (RFC 3339).
+    pub created: Option<String>,
     /// The whole tree, so opening the tag needs no second fetch.
     pub inspected: Arc<Inspected>,
 }
@@ -77,9 +136,22 @@ impl TagSummary {
             worst: analysis::worst(&inspected.findings),
             findings: inspected.findings.len(),
             offers: offers(&inspected),
+            created: created(root),
             inspected: inspected.clone(),
         }
     }
+}
+
+fn created(root: &Node) -> Option<String> {
+    let config = match root.kind {
+        Kind::Index => root
+            .children
+            .iter()
+            .filter(|c| c.is_runnable())
+            .find_map(Node::config_summary),
+        _ => root.config_summary(),
+    };
+    config.and_then(|c| c.created.clone())
 }
 
 fn count_attestations(root: &Node) -> usize {
@@ -99,6 +171,8 @@ impl TagsView {
             cursor: Cursor::default(),
             filter: String::new(),
             matrix: false,
+            sort: TagSort::Name,
+            relisting: None,
         }
     }
 
@@ -109,7 +183,7 @@ impl TagsView {
         let rows = self.load.loaded().map_or(&[][..], Vec::as_slice);
         columns(
             rows.iter()
-                .filter_map(|r| r.summary.loaded())
+                .filter_map(|r| r.shown().loaded())
                 .flat_map(|s| s.offers.iter().map(|(p, _)| p.as_str())),
         )
     }
@@ -148,13 +222,41 @@ impl TagsView {
         }
     }
 
-    /// Indices of the rows the filter keeps.
+    /// Indices of the rows the filter keeps, in the chosen order.
     #[must_use]
     pub fn visible(&self) -> Vec<usize> {
-        match self.load.loaded() {
-            Some(rows) => filtered(rows.iter().map(|r| r.tag.as_str()), &self.filter),
-            None => Vec::new(),
+        let Some(rows) = self.load.loaded() else {
+            return Vec::new();
+        };
+        let mut visible = filtered(rows.iter().map(|r| r.tag.as_str()), &self.filter);
+        // Both sorts are stable and end in name order, so equal keys never swap places.
+        visible.sort_by(|&a, &b| rows[a].tag.cmp(&rows[b].tag));
+        if self.sort == TagSort::Created {
+            let created = |i: usize| rows[i].shown().loaded().and_then(|s| s.created.clone());
+            visible.sort_by(|&a, &b| match (created(a), created(b)) {
+                (Some(x), Some(y)) => y.cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            });
         }
+        visible
+    }
+
+    /// Moves the cursor to row `index` (into the full list) if it is visible; used to keep the
+    /// same tag selected when the order changes under it.
+    pub fn select_row(&mut self, index: usize, height: usize) {
+        let visible = self.visible();
+        if let Some(at) = visible.iter().position(|&i| i == index) {
+            self.cursor.selected = at;
+        }
+        self.cursor.fit(visible.len(), height);
+    }
+
+    /// Row index (into the full list) under the cursor.
+    #[must_use]
+    pub fn selected_index(&self) -> Option<usize> {
+        self.visible().get(self.cursor.selected).copied()
     }
 
     #[must_use]
@@ -179,14 +281,14 @@ impl TagsView {
         };
         let Some(digest) = rows
             .get(index)
-            .and_then(|r| r.summary.loaded())
+            .and_then(|r| r.shown().loaded())
             .map(|s| &s.digest)
         else {
             return Vec::new();
         };
         rows.iter()
             .enumerate()
-            .filter(|(i, r)| *i != index && r.summary.loaded().is_some_and(|s| &s.digest == digest))
+            .filter(|(i, r)| *i != index && r.shown().loaded().is_some_and(|s| &s.digest == digest))
             .map(|(_, r)| r.tag.as_str())
             .collect()
     }
@@ -196,7 +298,7 @@ impl TagsView {
     pub fn digest_counts(&self) -> HashMap<&str, usize> {
         let mut counts = HashMap::new();
         for row in self.load.loaded().into_iter().flatten() {
-            if let Some(s) = row.summary.loaded() {
+            if let Some(s) = row.shown().loaded() {
                 *counts.entry(s.digest.as_str()).or_insert(0) += 1;
             }
         }

@@ -22,6 +22,32 @@ pub struct TreeView {
     pub cursor: Cursor,
     /// `Some(scroll)` while the raw JSON of the selected node is shown.
     pub raw: Option<usize>,
+    /// The pane the movement keys act on (`Tab` cycles).
+    pub focus: Pane,
+    /// First visible line of the detail pane; back to 0 when the selection changes.
+    pub detail_scroll: usize,
+    /// First visible line of the findings pane; back to 0 when the selection changes.
+    pub findings_scroll: usize,
+}
+
+/// The three panes of the tree view, in `Tab` order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Pane {
+    #[default]
+    Tree,
+    Detail,
+    Findings,
+}
+
+impl Pane {
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            Pane::Tree => Pane::Detail,
+            Pane::Detail => Pane::Findings,
+            Pane::Findings => Pane::Tree,
+        }
+    }
 }
 
 /// One visible line of the tree.
@@ -47,7 +73,16 @@ impl TreeView {
             expanded: HashSet::from([Vec::new()]),
             cursor: Cursor::default(),
             raw: None,
+            focus: Pane::Tree,
+            detail_scroll: 0,
+            findings_scroll: 0,
         }
+    }
+
+    /// The selection moved: its detail and findings start from the top.
+    pub fn reset_scroll(&mut self) {
+        self.detail_scroll = 0;
+        self.findings_scroll = 0;
     }
 
     /// The visible rows, depth first, honouring what is expanded.
