@@ -18,7 +18,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(program: &Path, args: &[&str], state_dir: &Path) -> Tmux {
-        let socket = format!("regscope-tui-{}", std::process::id());
+        // One tmux server per test: tests in this file run in parallel.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let socket = format!("regscope-tui-{}-{n}", std::process::id());
         let tmux = Tmux { socket };
         let mut command = vec![
             "env".to_string(),
@@ -177,4 +180,29 @@ fn browse(program: &Path, args: &[&str], host: &str) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The README's "run it" command in a real terminal: the demo opens the TUI on its own registry,
+/// and the Lambda case shows its attestation entries and the fix.
+#[test]
+fn the_demo_opens_the_tui_and_shows_the_lambda_failure() {
+    let state = tempfile::tempdir().expect("state dir");
+    let tmux = Tmux::start(&support::regscope_bin(), &["demo"], state.path());
+    tmux.wait_for("lambda/orders-api");
+    tmux.keys(&["/"]);
+    tmux.keys(&["orders"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("lambda/orders-api");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("latest");
+    tmux.keys(&["G"]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("attestation for linux/amd64");
+    assert!(screen.contains("attestation for linux/arm64"), "{screen}");
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!tmux.alive(), "q quits the demo");
 }
