@@ -529,7 +529,7 @@ fn raw(frame: &mut Frame, area: Rect, node: &Node, scroll: usize, theme: Theme) 
     let end = (start + height).min(lines.len());
     let shown: Vec<Line> = lines[start..end]
         .iter()
-        .map(|l| Line::raw(l.clone()))
+        .map(|l| json_line(l, theme))
         .collect();
     let title = format!(
         " raw {} · {} ",
@@ -547,6 +547,49 @@ fn raw(frame: &mut Frame, area: Rect, node: &Node, scroll: usize, theme: Theme) 
     );
 }
 
+/// One line of pretty-printed (already sanitized) JSON, highlighted: keys, strings, scalars.
+fn json_line(line: &str, theme: Theme) -> Line<'static> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut spans = Vec::new();
+    let mut plain = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' {
+            let start = i;
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i = (i + 1).min(chars.len());
+            let token: String = chars[start..i].iter().collect();
+            let is_key = chars[i..].iter().find(|c| !c.is_whitespace()) == Some(&':');
+            spans.push(Span::raw(std::mem::take(&mut plain)));
+            spans.push(Span::styled(
+                token,
+                if is_key {
+                    theme.key()
+                } else {
+                    theme.platform()
+                },
+            ));
+        } else if c == '-' || c.is_ascii_digit() || c.is_ascii_alphabetic() {
+            let start = i;
+            while i < chars.len() && !matches!(chars[i], ',' | ' ' | ']' | '}') {
+                i += 1;
+            }
+            let token: String = chars[start..i].iter().collect();
+            spans.push(Span::raw(std::mem::take(&mut plain)));
+            spans.push(Span::styled(token, theme.info()));
+        } else {
+            plain.push(c);
+            i += 1;
+        }
+    }
+    spans.push(Span::raw(plain));
+    Line::from(spans)
+}
+
 pub(super) fn status(v: &TreeView, theme: Theme) -> Line<'static> {
     match v.selected() {
         Some(row) => Line::from(vec![
@@ -560,5 +603,28 @@ pub(super) fn status(v: &TreeView, theme: Theme) -> Line<'static> {
             },
             theme.dim(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn raw_json_lines_keep_their_text_and_style_keys_apart_from_values() {
+        let theme = Theme { color: true };
+        let line = json_line(r#"  "digest": "sha256:ab\"c", "size": 12,"#, theme);
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, r#"  "digest": "sha256:ab\"c", "size": 12,"#);
+        let styled: Vec<&str> = line
+            .spans
+            .iter()
+            .filter(|s| s.style != Style::default())
+            .map(|s| s.content.as_ref())
+            .collect();
+        assert_eq!(
+            styled,
+            vec!["\"digest\"", "\"sha256:ab\\\"c\"", "\"size\"", "12"]
+        );
     }
 }
