@@ -47,6 +47,17 @@ pub async fn inspect(
     opts: &InspectOptions,
 ) -> Result<Inspection, FetchError> {
     let fetched = fetcher.root(reference).await?;
+    inspect_root(fetcher, reference, fetched, opts).await
+}
+
+/// Like [`inspect`], from a root manifest the caller already fetched (the TUI checks a tag's
+/// digest against its tree cache first; this saves fetching the root twice).
+pub async fn inspect_root(
+    fetcher: &Fetcher,
+    reference: &ImageRef,
+    fetched: FetchedManifest,
+    opts: &InspectOptions,
+) -> Result<Inspection, FetchError> {
     let repo = match reference {
         ImageRef::Registry(r) => r.repository.clone(),
         ImageRef::Layout(_) => String::new(),

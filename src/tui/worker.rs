@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, Semaphore};
 
 use super::action::{Action, CatalogPage, Effect, Inspected, Location};
 use super::views::repositories::PAGE_SIZE;
-use crate::inspect::{inspect, InspectOptions};
+use crate::inspect::{inspect, inspect_root, InspectOptions};
 use crate::reference::{ImageRef, LayoutRef};
 use crate::registry::{FetchError, Fetcher, HttpOptions, Limits};
 
@@ -101,6 +101,7 @@ impl Worker {
     async fn inspect(&self, reference: &ImageRef, reuse: bool) -> Result<Arc<Inspected>, String> {
         let location = location_of(reference);
         let fetcher = self.fetcher(&location).map_err(|e| e.to_string())?;
+        let mut fetched_root = None;
         if reuse {
             let root = fetcher.root(reference).await.map_err(|e| e.to_string())?;
             if let Some(tree) = self.cached(&location, &root.digest.to_string()) {
@@ -114,10 +115,14 @@ impl Worker {
                     ..(*tree).clone()
                 }));
             }
+            fetched_root = Some(root);
         }
-        let i = inspect(&fetcher, reference, &InspectOptions::default())
-            .await
-            .map_err(|e| e.to_string())?;
+        let opts = InspectOptions::default();
+        let i = match fetched_root {
+            Some(root) => inspect_root(&fetcher, reference, root, &opts).await,
+            None => inspect(&fetcher, reference, &opts).await,
+        }
+        .map_err(|e| e.to_string())?;
         let findings = crate::analysis::analyze(&i.root);
         let tree = Arc::new(Inspected {
             reference: i.reference,
