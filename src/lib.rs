@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod auth;
 pub mod config;
+pub mod connect;
 pub mod demo;
 pub mod digest;
 pub mod inspect;

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
+use regscope::connect::{ConnectError, Connector, Settings};
 use regscope::model::Platform;
 use regscope::reference::ImageRef;
-use regscope::registry::HttpOptions;
+use regscope::registry::FetchError;
 use regscope::tui::action::CatalogPage;
 use regscope::tui::{draw::draw, Action, App, Command, Effect, Inspected, Start, Worker};
 
@@ -24,9 +25,9 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-async fn inspect_path(path: &Path) -> Result<Arc<Inspected>, String> {
+async fn inspect_path(path: &Path) -> Result<Arc<Inspected>, ConnectError> {
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let worker = Worker::new(tx, HttpOptions::default());
+    let worker = Worker::new(tx, isolated_connector());
     let reference = ImageRef::parse(&format!("oci:{}", path.display())).unwrap();
     match worker.execute(Effect::Inspect { id: 1, reference }).await {
         Action::Inspected { result, .. } => result,
@@ -90,7 +91,7 @@ fn typed(app: &mut App, text: &str) {
 
 const REGISTRY: &str = "registry.test:5000";
 
-fn repositories(size: (u16, u16), page: Result<CatalogPage, String>) -> App {
+fn repositories(size: (u16, u16), page: Result<CatalogPage, ConnectError>) -> App {
     let (mut app, effects) = App::new(Start::Registry(REGISTRY.into()), true, size);
     app.update(Action::CatalogLoaded {
         id: effects[0].id(),
@@ -137,7 +138,14 @@ fn repositories_view() {
         )
     });
     snap("repositories_error", |size| {
-        repositories(size, Err("registry.test:5000 refused the request as unauthenticated (401: UNAUTHORIZED authentication required); log in with `docker login registry.test:5000` or pass --username/--password-stdin".into()))
+        repositories(
+            size,
+            Err(FetchError::Unauthorized {
+                registry: "registry.test:5000".into(),
+                detail: ": UNAUTHORIZED authentication required".into(),
+            }
+            .into()),
+        )
     });
     snap("repositories_filtered", |size| {
         let mut app = repositories(size, Ok(catalog()));
@@ -151,7 +159,14 @@ fn repositories_view() {
         app
     });
     snap("repositories_prompt", |size| {
-        let mut app = repositories(size, Err("403".into()));
+        let mut app = repositories(
+            size,
+            Err(FetchError::Forbidden {
+                registry: "registry.test:5000".into(),
+                detail: String::new(),
+            }
+            .into()),
+        );
         cmd(&mut app, Command::Prompt);
         typed(&mut app, "team/app:v7");
         app
@@ -195,7 +210,11 @@ fn with_mismatch(index: &Inspected) -> Arc<Inspected> {
     })
 }
 
-fn tags_app(size: (u16, u16), trees: Option<&Trees>, tags: Result<Vec<String>, String>) -> App {
+fn tags_app(
+    size: (u16, u16),
+    trees: Option<&Trees>,
+    tags: Result<Vec<String>, ConnectError>,
+) -> App {
     let start = Start::Repository {
         registry: REGISTRY.into(),
         repository: "team/app".into(),
@@ -222,9 +241,11 @@ fn tags_app(size: (u16, u16), trees: Option<&Trees>, tags: Result<Vec<String>, S
             "mismatch" => Ok(trees.mismatch.clone()),
             "pruned" => Ok(trees.pruned.clone()),
             "slow" => continue,
-            _ => Err(format!(
-                "manifest `{tag}` in registry.test:5000/team/app was not found (404 MANIFEST_UNKNOWN); check the repository name and the tag or digest"
-            )),
+            _ => Err(FetchError::NotFound {
+                what: format!("manifest `{tag}` in registry.test:5000/team/app"),
+                code: "404 MANIFEST_UNKNOWN".into(),
+            }
+            .into()),
         };
         pending.extend(app.update(Action::Inspected { id: *id, result }));
     }
@@ -266,7 +287,12 @@ async fn tags_view() {
         tags_app(
             size,
             None,
-            Err("registry.test:5000 answered 503: UNAVAILABLE service unavailable; the registry is failing, try again later".into()),
+            Err(FetchError::Server {
+                registry: "registry.test:5000".into(),
+                status: 503,
+                detail: ": UNAVAILABLE service unavailable".into(),
+            }
+            .into()),
         )
     });
     snap("tags_filtered", |size| {
@@ -332,7 +358,7 @@ async fn platform_matrix() {
         .any(|c| c.symbol() == "●" && c.fg == Color::Green));
 }
 
-fn tree_app(size: (u16, u16), result: Option<Result<Arc<Inspected>, String>>) -> App {
+fn tree_app(size: (u16, u16), result: Option<Result<Arc<Inspected>, ConnectError>>) -> App {
     let reference = ImageRef::parse("registry.test:5000/team/app:v7").unwrap();
     let (mut app, effects) = App::new(Start::Reference(reference), true, size);
     if let Some(result) = result {
@@ -386,7 +412,14 @@ async fn tree_view() {
         app
     });
     snap("tree_error", |size| {
-        tree_app(size, Some(Err("manifest `v7` in registry.test:5000/team/app was not found (404 MANIFEST_UNKNOWN); check the repository name and the tag or digest".into())))
+        tree_app(
+            size,
+            Some(Err(FetchError::NotFound {
+                what: "manifest `v7` in registry.test:5000/team/app".into(),
+                code: "404 MANIFEST_UNKNOWN".into(),
+            }
+            .into())),
+        )
     });
     snap("tree_raw", |size| {
         let mut app = tree_app(size, Some(Ok(trees.index.clone())));
@@ -550,4 +583,9 @@ fn tls_verification_off_is_marked_in_the_header() {
             assert_eq!(t.bg, Color::Reset);
         }
     }
+}
+
+/// The worker's connector: no config file, no credential lookups (the fixtures need none).
+fn isolated_connector() -> Arc<Connector> {
+    Arc::new(Connector::isolated(Settings::default()).unwrap())
 }

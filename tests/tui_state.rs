@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use regscope::connect::{Connector, Settings};
 use regscope::reference::ImageRef;
-use regscope::registry::HttpOptions;
+use regscope::registry::FetchError;
 use regscope::tui::app::InputKind;
 use regscope::tui::load::Load;
 use regscope::tui::views::tree::Pane;
@@ -29,7 +30,7 @@ fn fixture(name: &str) -> PathBuf {
 /// The tree of a fixture layout, fetched and analysed by the worker the TUI uses.
 async fn inspected(name: &str) -> Arc<Inspected> {
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let worker = Worker::new(tx, HttpOptions::default());
+    let worker = Worker::new(tx, isolated_connector());
     let reference = ImageRef::parse(&format!("oci:{}", fixture(name).display())).unwrap();
     match worker.execute(Effect::Inspect { id: 1, reference }).await {
         Action::Inspected { result, .. } => result.unwrap(),
@@ -122,7 +123,11 @@ fn a_refused_catalog_lets_the_user_type_a_repository() {
     let (mut app, effects) = App::new(Start::Registry("reg.test:5000".into()), true, SIZE);
     app.update(Action::CatalogLoaded {
         id: only_id(&effects),
-        result: Err("reg.test:5000 denied access (403)".into()),
+        result: Err(FetchError::Forbidden {
+            registry: "reg.test:5000".into(),
+            detail: String::new(),
+        }
+        .into()),
     });
     assert!(matches!(app.top(), View::Repositories(v) if matches!(v.load, Load::Error(_))));
 
@@ -206,7 +211,11 @@ async fn visible_tags_resolve_a_few_at_a_time_and_aliases_are_found() {
     });
     app.update(Action::Inspected {
         id: effects[2].id(),
-        result: Err("manifest `v8` was not found (404)".into()),
+        result: Err(FetchError::NotFound {
+            what: "manifest `v8`".into(),
+            code: "404".into(),
+        }
+        .into()),
     });
     let View::Tags(v) = app.top() else { panic!() };
     assert_eq!(v.aliases(0), vec!["v7"]);
@@ -237,7 +246,7 @@ async fn the_tree_expands_collapses_and_shows_raw_json() {
     let tree = inspected("unsigned-index").await;
     app.update(Action::Inspected {
         id: first,
-        result: Err("stale".into()),
+        result: Err(FetchError::Other("stale".into()).into()),
     });
     assert!(matches!(app.top(), View::Tree(t) if t.load.is_loading()));
     app.update(Action::Inspected {
@@ -378,7 +387,7 @@ async fn a_layout_reference_opens_over_its_tags() {
         ImageRef::parse(&format!("oci:{}", fixture("unsigned-image").display())).unwrap();
     let (mut app, effects) = App::new(Start::Reference(reference.clone()), true, SIZE);
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let worker = Worker::new(tx, HttpOptions::default());
+    let worker = Worker::new(tx, isolated_connector());
     let answer = worker.execute(effects[0].clone()).await;
     app.update(answer);
     let View::Tree(t) = app.top() else { panic!() };
@@ -654,7 +663,11 @@ async fn s_sorts_the_tags_newest_first_with_unresolved_rows_last() {
     });
     app.update(Action::Inspected {
         id: id("d-failed"),
-        result: Err("manifest unknown".into()),
+        result: Err(FetchError::NotFound {
+            what: "manifest".into(),
+            code: "MANIFEST_UNKNOWN".into(),
+        }
+        .into()),
     });
     assert_eq!(order(&app), ["a-old", "b-pending", "c-new", "d-failed"]);
     assert_eq!(sort_label(&app), "by name");
@@ -753,7 +766,11 @@ async fn r_relists_the_tags_in_place_and_revalidates_resolved_rows() {
     let relist = cmd(&mut app, Command::Refresh);
     app.update(Action::TagsLoaded {
         id: only_id(&relist),
-        result: Err("connection refused".into()),
+        result: Err(FetchError::Connect {
+            host: "reg.test:5000".into(),
+            detail: "connection refused".into(),
+        }
+        .into()),
     });
     let View::Tags(v) = app.top() else { panic!() };
     assert_eq!(v.visible().len(), 2);
@@ -768,7 +785,7 @@ async fn r_relists_the_tags_in_place_and_revalidates_resolved_rows() {
 #[tokio::test]
 async fn revalidating_a_digest_seen_before_reuses_its_tree() {
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let worker = Worker::new(tx, HttpOptions::default());
+    let worker = Worker::new(tx, isolated_connector());
     let reference =
         ImageRef::parse(&format!("oci:{}", fixture("unsigned-index").display())).unwrap();
     let tree = |action: Action| match action {
@@ -797,8 +814,13 @@ async fn revalidating_a_digest_seen_before_reuses_its_tree() {
     );
     // A worker that never built it builds it.
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let fresh = Worker::new(tx, HttpOptions::default());
+    let fresh = Worker::new(tx, isolated_connector());
     let built = tree(fresh.execute(Effect::Revalidate { id: 3, reference }).await);
     assert_eq!(built.root.digest, first.root.digest);
     assert!(!Arc::ptr_eq(&first, &built));
+}
+
+/// The worker's connector: no config file, no credential lookups (the fixtures need none).
+fn isolated_connector() -> Arc<Connector> {
+    Arc::new(Connector::isolated(Settings::default()).unwrap())
 }

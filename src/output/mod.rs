@@ -1,5 +1,6 @@
 //! CLI output: the text tree (with colour where the terminal has it) and the stable JSON document.
 
+pub mod auth;
 pub mod json;
 pub mod style;
 pub mod text;

@@ -1,10 +1,10 @@
 //! What can happen to the app (actions) and the I/O it asks for (effects).
 
-use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::analysis::Finding;
+pub use crate::connect::Location;
+use crate::connect::{ConnectError, CredentialInfo};
 use crate::model::Node;
 use crate::reference::ImageRef;
 
@@ -14,24 +14,6 @@ pub const TICK: std::time::Duration = std::time::Duration::from_millis(150);
 /// Tags every effect; a result comes back with the id of the request it answers, and a result
 /// whose id no view is waiting for any more is dropped (the user moved on or refreshed).
 pub type RequestId = u64;
-
-/// Where content is fetched from: one fetcher (connection pool, digest cache) per location.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Location {
-    /// A registry by name (`127.0.0.1:5000`, `docker.io`).
-    Registry(String),
-    /// An OCI image layout directory.
-    Layout(PathBuf),
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Location::Registry(r) => f.write_str(r),
-            Location::Layout(p) => write!(f, "oci:{}", p.display()),
-        }
-    }
-}
 
 /// A fetched tree with its findings, shared between the tag row that resolved it and the tree
 /// view opened from that row (no second fetch).
@@ -111,18 +93,26 @@ pub enum Action {
         width: u16,
         height: u16,
     },
+    /// The first connection to `location` was made: where its credentials came from and
+    /// whether TLS is verified, for the header.
+    Connected {
+        location: Location,
+        credentials: Option<CredentialInfo>,
+        /// Why verification is off (`--insecure`, the config file), when it is.
+        insecure: Option<String>,
+    },
     CatalogLoaded {
         id: RequestId,
-        result: Result<CatalogPage, String>,
+        result: Result<CatalogPage, ConnectError>,
     },
     TagsLoaded {
         id: RequestId,
-        result: Result<Vec<String>, String>,
+        result: Result<Vec<String>, ConnectError>,
     },
     /// Answers [`Effect::Inspect`], for a tag row or a tree view alike.
     Inspected {
         id: RequestId,
-        result: Result<Arc<Inspected>, String>,
+        result: Result<Arc<Inspected>, ConnectError>,
     },
 }
 

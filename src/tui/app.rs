@@ -13,6 +13,7 @@ use super::views::{
     Catalog, Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView, TreeView, View,
 };
 use super::{parse_target, Start};
+use crate::connect::{ConnectError, CredentialInfo};
 use crate::digest::Digest;
 use crate::reference::ImageRef;
 use crate::sanitize::sanitize;
@@ -55,6 +56,8 @@ pub struct App {
     pub help: bool,
     /// TLS certificates are not verified (`--insecure`): the header says so on every screen.
     pub insecure: bool,
+    /// Per location connected to: where its credentials come from (the header names it).
+    pub connections: HashMap<Location, Option<CredentialInfo>>,
     /// First line of the help overlay shown (it scrolls when taller than the screen).
     pub help_scroll: usize,
     pub color: bool,
@@ -77,6 +80,7 @@ impl App {
             input: None,
             help: false,
             insecure: false,
+            connections: HashMap::new(),
             help_scroll: 0,
             color,
             size,
@@ -144,6 +148,15 @@ impl App {
                 self.size = (width, height);
                 self.refit();
                 self.activate()
+            }
+            Action::Connected {
+                location,
+                credentials,
+                insecure,
+            } => {
+                self.insecure |= insecure.is_some();
+                self.connections.insert(location, credentials);
+                Vec::new()
             }
             Action::CatalogLoaded { id, result } => {
                 self.catalog_loaded(id, result);
@@ -327,6 +340,51 @@ impl App {
     #[must_use]
     pub fn animating(&self) -> bool {
         self.flash.is_some() || self.waiting_for().is_some()
+    }
+
+    /// Every request some view still waits for; the worker aborts the rest.
+    #[must_use]
+    pub fn pending_requests(&self) -> std::collections::HashSet<RequestId> {
+        let mut ids = std::collections::HashSet::new();
+        for view in &self.stack {
+            match view {
+                View::Registries(_) => {}
+                View::Repositories(v) => {
+                    if let Load::Loading(id) = v.load {
+                        ids.insert(id);
+                    }
+                    if let Some(Paging::Loading(id)) = v.load.loaded().map(|c| &c.next) {
+                        ids.insert(*id);
+                    }
+                }
+                View::Tags(v) => {
+                    if let Load::Loading(id) = v.load {
+                        ids.insert(id);
+                    }
+                    ids.extend(v.relisting);
+                    for row in v.load.loaded().into_iter().flatten() {
+                        if let Load::Loading(id) = row.summary {
+                            ids.insert(id);
+                        }
+                    }
+                }
+                View::Tree(v) => {
+                    if let Load::Loading(id) = v.load {
+                        ids.insert(id);
+                    }
+                }
+            }
+        }
+        ids
+    }
+
+    /// Where the credentials for the top view's registry come from, once connected there.
+    #[must_use]
+    pub fn credentials(&self) -> Option<&CredentialInfo> {
+        let registry = self.top().registry()?;
+        self.connections
+            .get(&Location::Registry(registry.to_string()))?
+            .as_ref()
     }
 
     /// What the top view waits for, in words (`resolving 4 tags`), for the spinner.
@@ -773,7 +831,7 @@ impl App {
         }
     }
 
-    fn catalog_loaded(&mut self, id: RequestId, result: Result<CatalogPage, String>) {
+    fn catalog_loaded(&mut self, id: RequestId, result: Result<CatalogPage, ConnectError>) {
         for view in &mut self.stack {
             let View::Repositories(v) = view else {
                 continue;
@@ -805,7 +863,7 @@ impl App {
         }
     }
 
-    fn tags_loaded(&mut self, id: RequestId, result: Result<Vec<String>, String>) {
+    fn tags_loaded(&mut self, id: RequestId, result: Result<Vec<String>, ConnectError>) {
         let height = layout::list_rows(self.size);
         let mut failed = None;
         for view in &mut self.stack {
@@ -831,14 +889,14 @@ impl App {
         }
         if let Some(e) = failed {
             self.flash(
-                format!("Refreshing the tags failed: {}", sanitize(&e)),
+                format!("Refreshing the tags failed: {}", sanitize(&e.to_string())),
                 true,
             );
         }
     }
 
-    fn inspected(&mut self, id: RequestId, result: &Result<Arc<Inspected>, String>) {
-        let to_load = |result: &Result<Arc<Inspected>, String>| match result {
+    fn inspected(&mut self, id: RequestId, result: &Result<Arc<Inspected>, ConnectError>) {
+        let to_load = |result: &Result<Arc<Inspected>, ConnectError>| match result {
             Ok(i) => Load::Loaded(i.clone()),
             Err(e) => Load::Error(e.clone()),
         };

@@ -1,6 +1,7 @@
 //! The loading state every view (and every lazily resolved tag row) has instead of booleans.
 
 use super::action::RequestId;
+use crate::connect::ConnectError;
 
 /// Idle until something asks for the data; `Loading` remembers which request will answer.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -9,7 +10,8 @@ pub enum Load<T> {
     Idle,
     Loading(RequestId),
     Loaded(T),
-    Error(String),
+    /// Typed, so a view can tell a refusal from a timeout and offer the right next step.
+    Error(ConnectError),
 }
 
 impl<T> Load<T> {

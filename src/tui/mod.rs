@@ -32,8 +32,8 @@ pub use action::{Action, Command, Effect, Inspected, Location, RequestId};
 pub use app::App;
 pub use worker::Worker;
 
+use crate::connect::Connector;
 use crate::reference::ImageRef;
-use crate::registry::HttpOptions;
 
 /// What the TUI opens first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +119,7 @@ fn has_explicit_tag(s: &str) -> bool {
 
 /// Runs the TUI until the user quits. The terminal (raw mode, alternate screen, mouse capture)
 /// is restored on return and on panic, before the panic message prints.
-pub async fn run(start: Start, opts: HttpOptions) -> Result<(), TuiError> {
+pub async fn run(start: Start, connector: Arc<Connector>) -> Result<(), TuiError> {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut terminal = ratatui::try_init()?;
     // Mouse capture is not part of what `ratatui::restore` undoes: release it on the way out
@@ -130,7 +130,7 @@ pub async fn run(start: Start, opts: HttpOptions) -> Result<(), TuiError> {
         previous(info);
     }));
     let result = match crossterm::execute!(std::io::stdout(), EnableMouseCapture) {
-        Ok(()) => event_loop(&mut terminal, start, opts, color).await,
+        Ok(()) => event_loop(&mut terminal, start, connector, color).await,
         Err(e) => Err(e.into()),
     };
     let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
@@ -141,19 +141,21 @@ pub async fn run(start: Start, opts: HttpOptions) -> Result<(), TuiError> {
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     start: Start,
-    opts: HttpOptions,
+    connector: Arc<Connector>,
     color: bool,
 ) -> Result<(), TuiError> {
     let (action_tx, mut actions) = mpsc::unbounded_channel();
     let (event_tx, mut events) = mpsc::unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
     let input = spawn_input(event_tx, stop.clone());
-    let worker = Worker::new(action_tx, opts.clone());
+    let insecure = connector.settings().insecure;
+    let known = connector.known_registries();
+    let worker = Worker::new(action_tx, connector);
     let size = terminal.size()?;
     let (mut app, effects) = App::new(start, color, (size.width, size.height));
-    app.insecure = opts.insecure;
+    app.insecure = insecure;
     app.set_known(
-        credential_sources(),
+        credential_sources(&known),
         recent::file().map(|f| recent::load(&f)).unwrap_or_default(),
     );
     effects.into_iter().for_each(|e| perform(&worker, e));
@@ -199,6 +201,7 @@ async fn event_loop(
                     .for_each(|e| perform(&worker, e));
             }
         }
+        worker.retain(&app.pending_requests());
         if app.should_quit() {
             break Ok(());
         }
@@ -209,14 +212,15 @@ async fn event_loop(
     result
 }
 
-/// Per registry named in a credential file: where its credentials would come from (the first
-/// source in precedence order). Reads files; runs no helper; never holds a secret.
-fn credential_sources() -> std::collections::HashMap<String, String> {
-    let mut out = std::collections::HashMap::new();
-    for (registry, source) in crate::auth::Resolver::from_env().configured_registries() {
-        out.entry(registry).or_insert_with(|| source.to_string());
-    }
-    out
+/// Per known registry: where its credentials would come from (the first source in precedence
+/// order). Reads files; runs no helper; never holds a secret.
+fn credential_sources(
+    known: &[(String, Option<crate::auth::Source>)],
+) -> std::collections::HashMap<String, String> {
+    known
+        .iter()
+        .filter_map(|(registry, source)| Some((registry.clone(), source.as_ref()?.to_string())))
+        .collect()
 }
 
 /// Runs one effect: the clipboard is the terminal's (written here, between draws), the rest is

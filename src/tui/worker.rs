@@ -1,17 +1,19 @@
 //! Runs effects: one tokio task per effect, a bounded number at once, results sent back as
-//! actions carrying the effect's request id. Fetchers (and their digest caches) are shared per
-//! location for the whole session.
+//! actions carrying the effect's request id. Connections come from the one [`Connector`] the
+//! CLI uses too (flags, config file, credentials), shared per location for the whole session.
+//! Work no view waits for any more is aborted ([`Worker::retain`]), not run to the end.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::{mpsc, Semaphore};
+use tokio::task::AbortHandle;
 
-use super::action::{Action, CatalogPage, Effect, Inspected, Location};
+use super::action::{Action, CatalogPage, Effect, Inspected, RequestId};
 use super::views::repositories::PAGE_SIZE;
+use crate::connect::{ConnectError, Connection, Connector, Location};
 use crate::inspect::{inspect, inspect_root, InspectOptions};
-use crate::reference::{ImageRef, LayoutRef};
-use crate::registry::{FetchError, Fetcher, HttpOptions, Limits};
+use crate::reference::ImageRef;
 
 /// Effects running at once; each also goes through the fetcher's own request limit.
 const MAX_TASKS: usize = 8;
@@ -19,11 +21,14 @@ const MAX_TASKS: usize = 8;
 #[derive(Clone)]
 pub struct Worker {
     tx: mpsc::UnboundedSender<Action>,
-    opts: HttpOptions,
-    fetchers: Arc<Mutex<HashMap<Location, Arc<Fetcher>>>>,
+    connector: Arc<Connector>,
+    /// Locations whose connection the app has been told about (once each).
+    announced: Arc<Mutex<HashSet<Location>>>,
     /// Trees built this session by location and root digest: what a tag revalidated after `r`
     /// reuses when it still points at the same digest.
     trees: Arc<Mutex<TreeCache>>,
+    /// Tasks under way by request id, so superseded ones can be aborted.
+    running: Arc<Mutex<HashMap<RequestId, AbortHandle>>>,
     permits: Arc<Semaphore>,
 }
 
@@ -33,41 +38,73 @@ type TreeCache = HashMap<(Location, String), Arc<Inspected>>;
 /// Trees kept for revalidation; past this the cache starts over (it only saves requests).
 const MAX_TREES: usize = 512;
 
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Worker {
     #[must_use]
-    pub fn new(tx: mpsc::UnboundedSender<Action>, opts: HttpOptions) -> Self {
+    pub fn new(tx: mpsc::UnboundedSender<Action>, connector: Arc<Connector>) -> Self {
         Self {
             tx,
-            opts,
-            fetchers: Arc::default(),
+            connector,
+            announced: Arc::default(),
             trees: Arc::default(),
+            running: Arc::default(),
             permits: Arc::new(Semaphore::new(MAX_TASKS)),
         }
     }
 
     /// Starts `effect` in the background; its result arrives on the channel.
     pub fn spawn(&self, effect: Effect) {
+        let id = effect.id();
         let this = self.clone();
-        tokio::spawn(async move {
+        // Held while spawning, so the task cannot finish (and unregister) before it is registered.
+        let mut running = lock(&self.running);
+        let handle = tokio::spawn(async move {
             // The semaphore is never closed, so a failed acquire cannot happen; run anyway.
             let _permit = this.permits.clone().acquire_owned().await;
             let action = this.execute(effect).await;
+            lock(&this.running).remove(&id);
             // The receiver is gone only when the app has quit.
             let _ = this.tx.send(action);
         });
+        if id != 0 {
+            running.insert(id, handle.abort_handle());
+        }
+    }
+
+    /// Aborts every task whose request id is not in `pending` (the user went back, refreshed
+    /// or scrolled past it): superseded work stops instead of running to the end.
+    pub fn retain(&self, pending: &HashSet<RequestId>) {
+        lock(&self.running).retain(|id, handle| {
+            let keep = pending.contains(id);
+            if !keep {
+                handle.abort();
+            }
+            keep
+        });
+    }
+
+    /// Tasks under way (for tests of cancellation).
+    #[must_use]
+    pub fn running(&self) -> usize {
+        lock(&self.running).len()
     }
 
     /// Runs one effect to completion and returns the action answering it.
     pub async fn execute(&self, effect: Effect) -> Action {
         match effect {
             Effect::LoadCatalog { id, registry, last } => {
-                let result = match self.fetcher(&Location::Registry(registry)) {
-                    Ok(f) => f
+                let location = Location::Registry(registry);
+                let result = match self.connection(&location).await {
+                    Ok(c) => c
+                        .fetcher
                         .catalog_page(PAGE_SIZE, last.as_deref())
                         .await
                         .map(|(repositories, more)| CatalogPage { repositories, more })
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
+                        .map_err(|e| c.error(e)),
+                    Err(e) => Err(e),
                 };
                 Action::CatalogLoaded { id, result }
             }
@@ -76,9 +113,9 @@ impl Worker {
                 location,
                 repository,
             } => {
-                let result = match self.fetcher(&location) {
-                    Ok(f) => f.tags(&repository).await.map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
+                let result = match self.connection(&location).await {
+                    Ok(c) => c.fetcher.tags(&repository).await.map_err(|e| c.error(e)),
+                    Err(e) => Err(e),
                 };
                 Action::TagsLoaded { id, result }
             }
@@ -96,14 +133,36 @@ impl Worker {
         }
     }
 
+    /// The connection for `location`; the first time, the app hears where its credentials
+    /// came from (for the header).
+    async fn connection(&self, location: &Location) -> Result<Arc<Connection>, ConnectError> {
+        let connection = self.connector.connect(location).await?;
+        if lock(&self.announced).insert(location.clone()) {
+            let _ = self.tx.send(Action::Connected {
+                location: location.clone(),
+                credentials: connection.credentials.clone(),
+                insecure: connection.tls.insecure.clone(),
+            });
+        }
+        Ok(connection)
+    }
+
     /// The tree of `reference`. With `reuse`, its root manifest is fetched first and a tree
     /// already built for that digest is returned as is; otherwise (or on a miss) it is built.
-    async fn inspect(&self, reference: &ImageRef, reuse: bool) -> Result<Arc<Inspected>, String> {
-        let location = location_of(reference);
-        let fetcher = self.fetcher(&location).map_err(|e| e.to_string())?;
+    async fn inspect(
+        &self,
+        reference: &ImageRef,
+        reuse: bool,
+    ) -> Result<Arc<Inspected>, ConnectError> {
+        let location = Location::of(reference);
+        let connection = self.connection(&location).await?;
+        let fetcher = &connection.fetcher;
         let mut fetched_root = None;
         if reuse {
-            let root = fetcher.root(reference).await.map_err(|e| e.to_string())?;
+            let root = fetcher
+                .root(reference)
+                .await
+                .map_err(|e| connection.error(e))?;
             if let Some(tree) = self.cached(&location, &root.digest.to_string()) {
                 let name = reference.to_string();
                 if tree.reference == name {
@@ -119,10 +178,10 @@ impl Worker {
         }
         let opts = InspectOptions::default();
         let i = match fetched_root {
-            Some(root) => inspect_root(&fetcher, reference, root, &opts).await,
-            None => inspect(&fetcher, reference, &opts).await,
+            Some(root) => inspect_root(fetcher, reference, root, &opts).await,
+            None => inspect(fetcher, reference, &opts).await,
         }
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| connection.error(e))?;
         let findings = crate::analysis::analyze(&i.root);
         let tree = Arc::new(Inspected {
             reference: i.reference,
@@ -133,14 +192,8 @@ impl Worker {
         Ok(tree)
     }
 
-    fn trees(&self) -> std::sync::MutexGuard<'_, TreeCache> {
-        self.trees
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     fn cached(&self, location: &Location, digest: &str) -> Option<Arc<Inspected>> {
-        self.trees()
+        lock(&self.trees)
             .get(&(location.clone(), digest.to_string()))
             .cloned()
     }
@@ -154,45 +207,10 @@ impl Worker {
         if failed {
             return;
         }
-        let mut trees = self.trees();
+        let mut trees = lock(&self.trees);
         if trees.len() >= MAX_TREES {
             trees.clear();
         }
         trees.insert((location, tree.root.digest.clone()), tree);
-    }
-
-    fn fetcher(&self, location: &Location) -> Result<Arc<Fetcher>, FetchError> {
-        let mut fetchers = self
-            .fetchers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(f) = fetchers.get(location) {
-            return Ok(f.clone());
-        }
-        let fetcher = Arc::new(match location {
-            Location::Registry(r) => {
-                Fetcher::for_registry(r, self.opts.clone(), Limits::default())?
-            }
-            Location::Layout(path) => Fetcher::for_reference(
-                &ImageRef::Layout(LayoutRef {
-                    path: path.clone(),
-                    tag: None,
-                    digest: None,
-                }),
-                self.opts.clone(),
-                Limits::default(),
-            )?,
-        });
-        fetchers.insert(location.clone(), fetcher.clone());
-        Ok(fetcher)
-    }
-}
-
-/// The location a reference is fetched from.
-#[must_use]
-pub fn location_of(reference: &ImageRef) -> Location {
-    match reference {
-        ImageRef::Registry(r) => Location::Registry(r.registry.clone()),
-        ImageRef::Layout(l) => Location::Layout(l.path.clone()),
     }
 }

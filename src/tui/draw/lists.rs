@@ -94,7 +94,7 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
         Load::Error(e) => {
             let lines = vec![
                 Line::raw(format!("{registry} did not list its repositories:")),
-                Line::styled(sanitize(e).into_owned(), theme.error()),
+                Line::styled(sanitize(&e.to_string()).into_owned(), theme.error()),
                 Line::raw(""),
                 Line::raw("Many registries (Docker Hub, ECR, GHCR) do not offer the catalog."),
                 Line::from(vec![
@@ -145,7 +145,10 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
             Paging::More => ("more…".to_string(), theme.dim()),
             Paging::Loading(_) => ("loading more…".to_string(), theme.dim()),
             Paging::Failed(e) => (
-                format!("the next page failed: {} (r reloads)", sanitize(e)),
+                format!(
+                    "the next page failed: {} (r reloads)",
+                    sanitize(&e.to_string())
+                ),
                 theme.error(),
             ),
         };
@@ -193,7 +196,7 @@ pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
         Load::Error(e) => {
             let lines = vec![
                 Line::raw(format!("The tags of {name} could not be listed:")),
-                Line::styled(sanitize(e).into_owned(), theme.error()),
+                Line::styled(sanitize(&e.to_string()).into_owned(), theme.error()),
                 Line::raw(""),
                 Line::raw("r retries; Esc goes back."),
             ];
@@ -239,7 +242,10 @@ pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
                 Cell::from(""),
                 Cell::from(Span::styled("error", theme.error())),
                 Cell::from(""),
-                Cell::from(Span::styled(sanitize(e).into_owned(), theme.error())),
+                Cell::from(Span::styled(
+                    sanitize(&e.to_string()).into_owned(),
+                    theme.error(),
+                )),
             ],
             Load::Loaded(s) => {
                 let alias = counts.get(s.digest.as_str()).copied().unwrap_or(0) > 1;
@@ -359,7 +365,10 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
             spans.push(Span::raw(format!("  {}", sanitize(&s.digest))));
         }
         // The row has room for a few words of the error; the status line has room for it all.
-        Load::Error(e) => spans.push(Span::styled(format!("  {}", sanitize(e)), theme.error())),
+        Load::Error(e) => spans.push(Span::styled(
+            format!("  {}", sanitize(&e.to_string())),
+            theme.error(),
+        )),
         Load::Loading(_) => spans.push(Span::styled("  resolving…", theme.dim())),
         Load::Idle => {}
     }

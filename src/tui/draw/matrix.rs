@@ -89,7 +89,7 @@ pub(super) fn matrix(
             }
             Load::Loading(_) => Span::styled("resolving…", theme.dim()),
             Load::Idle => Span::styled("…", theme.dim()),
-            Load::Error(e) => Span::styled(sanitize(e).into_owned(), theme.error()),
+            Load::Error(e) => Span::styled(sanitize(&e.to_string()).into_owned(), theme.error()),
         };
         cells.resize(shown + 1, Cell::from(""));
         cells.push(Cell::from(note));

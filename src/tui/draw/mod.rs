@@ -84,8 +84,16 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         spans.push(Span::styled(crumb.clone(), style));
     }
     frame.render_widget(Line::from(spans), area);
+    // Right end: who we are to this registry (sanitised where it is made), and the alarm.
+    let mut right = Vec::new();
+    if let Some(creds) = app.credentials() {
+        right.push(Span::styled(format!(" {} ", creds.short()), theme.dim()));
+    }
     if app.insecure {
-        frame.render_widget(Line::styled(INSECURE, theme.alarm()).right_aligned(), area);
+        right.push(Span::styled(INSECURE, theme.alarm()));
+    }
+    if !right.is_empty() {
+        frame.render_widget(Line::from(right).right_aligned(), area);
     }
 }
 

@@ -40,7 +40,7 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
         Load::Error(e) => {
             let lines = vec![
                 Line::raw(format!("{name} could not be fetched:")),
-                Line::styled(sanitize(e).into_owned(), theme.error()),
+                Line::styled(sanitize(&e.to_string()).into_owned(), theme.error()),
                 Line::raw(""),
                 Line::raw("r retries; Esc goes back."),
             ];

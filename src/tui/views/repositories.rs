@@ -10,7 +10,7 @@ pub enum Paging {
     Done,
     More,
     Loading(RequestId),
-    Failed(String),
+    Failed(crate::connect::ConnectError),
 }
 
 /// The repositories fetched so far.

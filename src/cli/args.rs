@@ -1,0 +1,144 @@
+//! Flags shared by several subcommands, and how they become a [`Connector`].
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::Failure;
+use regscope::connect::{Connection, Connector, Settings};
+use regscope::registry::Credentials;
+
+/// How to reach registries: the same flags for the CLI and the TUI.
+#[derive(Args, Debug, Clone)]
+pub struct TransportArgs {
+    /// Use plain HTTP (loopback registries fall back to it automatically).
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Skip TLS certificate verification (dangerous; only for registries you trust).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust this CA certificate (PEM) in addition to the system roots.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Requests in flight at once per registry.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+/// Credentials given on the command line: they win over every configured source.
+#[derive(Args, Debug, Clone)]
+pub struct CredentialArgs {
+    /// Username for the registry (with --password-stdin or REGSCOPE_PASSWORD).
+    #[arg(long, env = "REGSCOPE_USERNAME", value_name = "USER")]
+    pub username: Option<String>,
+    /// Read the password or token from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Everything that makes a connection.
+#[derive(Args, Debug, Clone)]
+pub struct ConnectionArgs {
+    #[command(flatten)]
+    pub transport: TransportArgs,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+}
+
+impl TransportArgs {
+    /// The settings these flags (and `credentials`) ask for.
+    pub fn settings(&self, credentials: Option<Credentials>) -> Settings {
+        Settings {
+            plain_http: self.plain_http,
+            insecure: self.insecure,
+            ca_files: self.ca_file.iter().cloned().collect(),
+            credentials,
+            timeout: Duration::from_secs(self.timeout.max(1)),
+            concurrency: self.concurrency.max(1),
+            ..Settings::default()
+        }
+    }
+}
+
+impl CredentialArgs {
+    /// The explicit credentials, reading the secret from stdin or `REGSCOPE_PASSWORD`.
+    pub fn read(&self) -> Result<Option<Credentials>, Failure> {
+        let Some(user) = &self.username else {
+            if self.password_stdin {
+                return Err(Failure::usage("--password-stdin needs --username"));
+            }
+            return Ok(None);
+        };
+        let secret = if self.password_stdin {
+            read_secret_from_stdin()?
+        } else if let Ok(p) = std::env::var("REGSCOPE_PASSWORD") {
+            p
+        } else {
+            return Err(Failure::usage(
+                "--username needs --password-stdin or REGSCOPE_PASSWORD",
+            ));
+        };
+        Ok(Some(Credentials::new(user.clone(), secret)))
+    }
+}
+
+impl ConnectionArgs {
+    /// The connector every front end uses: flags, config file, credential sources.
+    pub fn connector(&self) -> Result<Connector, Failure> {
+        let settings = self.transport.settings(self.credentials.read()?);
+        Connector::new(settings).map_err(|e| Failure::usage(e.to_string()))
+    }
+}
+
+/// Reads a password or token from stdin (to EOF), without its final newline.
+pub fn read_secret_from_stdin() -> Result<String, Failure> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| Failure::usage(format!("cannot read the password from stdin: {e}")))?;
+    Ok(s.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Prints what a connection warns about (verification off), and with `verbose` where its
+/// credentials came from and why earlier sources were skipped, to stderr.
+pub fn report_connection(connection: &Connection, verbose: bool) {
+    for warning in connection.warnings() {
+        eprintln!("regscope: {warning}");
+    }
+    if !verbose {
+        return;
+    }
+    if let (Some(registry), Some(creds)) = (connection.registry(), &connection.credentials) {
+        eprintln!("credentials for {registry}: {}", creds.source);
+        for note in &creds.notes {
+            eprintln!("  note: {note}");
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour stdout: `auto` means a terminal and no `NO_COLOR`.
+    pub fn enabled(self) -> bool {
+        use std::io::IsTerminal as _;
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}

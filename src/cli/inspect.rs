@@ -1,0 +1,149 @@
+//! `regscope inspect` and `regscope check`: one tree, its findings, text or JSON.
+
+use std::io::Write as _;
+
+use clap::{Args, ValueEnum};
+
+use super::args::{report_connection, ColorChoice, ConnectionArgs};
+use super::Failure;
+use regscope::analysis::{self, Finding, Severity, Target};
+use regscope::inspect::{inspect, InspectOptions, Inspection};
+use regscope::model::Platform;
+use regscope::output::{json, style::Style, text};
+use regscope::reference::ImageRef;
+
+/// Flags `inspect` and `check` share.
+#[derive(Args, Debug)]
+pub struct Common {
+    /// Print one JSON document instead of the text tree.
+    #[arg(long)]
+    pub json: bool,
+    /// Look up referrers (signatures, SBOMs attached by subject).
+    #[arg(long)]
+    pub referrers: bool,
+    /// Colour: auto (TTY and no NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print where the credentials came from and round-trip counts to stderr.
+    #[arg(long, short)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Warning,
+    Error,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Info => Severity::Info,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Error => Severity::Error,
+        }
+    }
+}
+
+/// `regscope inspect REF [--platform P]`.
+pub async fn run_inspect(
+    reference: &str,
+    platform: Option<&str>,
+    common: &Common,
+) -> Result<u8, Failure> {
+    let platform = platform
+        .map(|p| Platform::parse(p).map(Target::Platform))
+        .transpose()
+        .map_err(Failure::usage)?;
+    let (inspection, mut findings) = fetch(reference, common).await?;
+    if let Some(t) = &platform {
+        findings.extend(t.check(&inspection.root));
+        analysis::sort(&mut findings);
+    }
+    emit(&inspection, &findings, None, common);
+    Ok(0)
+}
+
+/// `regscope check REF [--target T] [--fail-on S]`: exit 1 when a finding reaches `fail_on`.
+pub async fn run_check(
+    reference: &str,
+    target: Option<&str>,
+    fail_on: FailOn,
+    common: &Common,
+) -> Result<u8, Failure> {
+    let target = target
+        .map(Target::parse)
+        .transpose()
+        .map_err(Failure::usage)?;
+    let (inspection, mut findings) = fetch(reference, common).await?;
+    if let Some(t) = &target {
+        findings.extend(t.check(&inspection.root));
+        analysis::sort(&mut findings);
+    }
+    let threshold = fail_on.severity();
+    let target_label = target.as_ref().map(ToString::to_string);
+    emit(&inspection, &findings, target_label.as_deref(), common);
+    let failed = findings.iter().any(|f| f.severity >= threshold);
+    if !common.json {
+        let verdict = match (&target_label, failed) {
+            (Some(t), false) => format!("ok: {} can run on {t}", inspection.reference),
+            (Some(t), true) => format!(
+                "FAIL: {} is not fit for {t} (findings at or above {})",
+                inspection.reference, threshold
+            ),
+            (None, false) => format!("ok: no finding at or above {threshold}"),
+            (None, true) => format!("FAIL: findings at or above {threshold}"),
+        };
+        println!("{verdict}");
+    }
+    Ok(u8::from(failed))
+}
+
+/// Connects (flags, config file, credentials), builds the tree and analyses it.
+async fn fetch(reference: &str, common: &Common) -> Result<(Inspection, Vec<Finding>), Failure> {
+    let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
+    let connector = common.connection.connector()?;
+    let connection = connector
+        .connect_to(&image)
+        .await
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    report_connection(&connection, common.verbose);
+    let inspection = inspect(
+        &connection.fetcher,
+        &image,
+        &InspectOptions {
+            referrers: common.referrers,
+        },
+    )
+    .await
+    .map_err(|e| Failure::runtime(connection.error(e).to_string()))?;
+    if common.verbose {
+        let rt = inspection.round_trips;
+        eprintln!(
+            "round trips: {} (ping {}, token {}, manifest {}, blob {}, tags {}, referrers {}), {} bytes, {} cache hits",
+            rt.total, rt.ping, rt.token, rt.manifest, rt.blob, rt.tags, rt.referrers, rt.bytes, rt.cache_hits
+        );
+    }
+    let findings = analysis::analyze(&inspection.root);
+    Ok((inspection, findings))
+}
+
+fn emit(inspection: &Inspection, findings: &[Finding], target: Option<&str>, common: &Common) {
+    let mut stdout = std::io::stdout().lock();
+    if common.json {
+        let doc = json::report(inspection, findings, target);
+        let _ = writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        );
+        return;
+    }
+    let style = Style {
+        color: common.color.enabled(),
+    };
+    let _ = write!(stdout, "{}", text::render(inspection, findings, style));
+}

@@ -1,0 +1,234 @@
+//! The command line: one clap definition (which also makes `--help`, completions and the man
+//! page), and a dispatch to one thin function per subcommand over the library.
+
+mod args;
+mod auth;
+mod config;
+mod inspect;
+mod tui;
+
+use std::net::SocketAddr;
+
+use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
+
+use args::{ConnectionArgs, TransportArgs};
+use inspect::{Common, FailOn};
+
+/// Look inside container registries: the whole manifest tree, attestations and platform
+/// mismatches, with the explanation and the fix.
+#[derive(Parser, Debug)]
+#[command(name = "regscope", version, about, propagate_version = true)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Open the TUI at a registry, `registry/repository`, or an image reference (default: the registry list).
+    target: Option<String>,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show the manifest tree of an image (index, manifests, configs, layers, attestations) and findings.
+    Inspect {
+        /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
+        reference: String,
+        /// Also report `platform-missing` when this platform (os/arch[/variant]) is not offered.
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Check that an image will run on a deployment target; exits 1 when it will not.
+    Check {
+        /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
+        reference: String,
+        /// `lambda`, `lambda/arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`.
+        #[arg(long)]
+        target: Option<String>,
+        /// Fail (exit 1) when a finding reaches this severity.
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Open the terminal UI at a registry, `registry/repository` or image reference.
+    Tui {
+        /// A registry (`127.0.0.1:5000`), `registry/repository`, or an image reference (default: the registry list).
+        target: Option<String>,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Start the embedded demo registry (real BuildKit output plus crafted failure cases) and tour it.
+    Demo {
+        /// Keep serving (until Ctrl-C) instead of opening the TUI; print the address for other tools.
+        #[arg(long)]
+        serve: bool,
+        /// Print a tour of the highlights instead of opening the TUI (the default when stdout is not a terminal).
+        #[arg(long)]
+        tour: bool,
+        /// Address to listen on (default 127.0.0.1 on a free port).
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
+    /// Serve local OCI image layouts as a read-only registry (`NAME=PATH` or `PATH`, named after the directory).
+    Serve {
+        /// OCI image layout directories, as `PATH` or `NAME=PATH` (NAME is the repository).
+        #[arg(required = true, value_name = "[NAME=]PATH")]
+        layouts: Vec<String>,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:5000")]
+        addr: SocketAddr,
+    },
+    /// Log in to a registry: the secret goes to the OS keyring, never to a plain file.
+    Login {
+        /// The registry (`ghcr.io`, `127.0.0.1:5000`).
+        registry: String,
+        /// The username (asked for when standard input is a terminal).
+        #[arg(long, short)]
+        username: Option<String>,
+        /// Read the password or token from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Store without checking the credentials against the registry first.
+        #[arg(long)]
+        no_verify: bool,
+        #[command(flatten)]
+        transport: TransportArgs,
+    },
+    /// Remove a login made with `regscope login`.
+    Logout {
+        /// The registry to forget the login for.
+        registry: String,
+    },
+    /// regscope's config file.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Show where credentials for each known registry (or REGISTRY) come from, and whether they work.
+    Auth {
+        /// A registry (`ghcr.io`, `127.0.0.1:5000`); default: every registry found in regscope logins, docker/podman config and the config file.
+        registry: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Print a shell completion script (source it from your shell's startup file).
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+    /// Print the man page (roff) for regscope: `regscope man | man -l -`.
+    Man,
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigAction {
+    /// Print where the config file is read from.
+    Path,
+    /// Read the config file and report errors (unknown keys, bad values).
+    Check,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// An error at the edge: a message for the user and an exit code.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// The command line or a setting is wrong (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// The work itself failed (exit 1).
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs the parsed command line; `Ok` carries the exit code.
+pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    let Some(command) = cli.command else {
+        return tui::open(cli.target.as_deref(), &cli.connection).await;
+    };
+    match command {
+        Command::Inspect {
+            reference,
+            platform,
+            common,
+        } => inspect::run_inspect(&reference, platform.as_deref(), &common).await,
+        Command::Check {
+            reference,
+            target,
+            fail_on,
+            common,
+        } => inspect::run_check(&reference, target.as_deref(), fail_on, &common).await,
+        Command::Tui { target, connection } => tui::open(target.as_deref(), &connection).await,
+        Command::Demo { serve, tour, addr } => tui::demo(serve, tour, addr).await,
+        Command::Serve { layouts, addr } => tui::serve_layouts(&layouts, addr).await,
+        Command::Login {
+            registry,
+            username,
+            password_stdin,
+            no_verify,
+            transport,
+        } => auth::run_login(&registry, username, password_stdin, no_verify, &transport).await,
+        Command::Logout { registry } => auth::run_logout(&registry),
+        Command::Auth {
+            registry,
+            json,
+            connection,
+        } => auth::run_auth(registry.as_deref(), json, &connection).await,
+        Command::Config { action } => match action {
+            ConfigAction::Path => Ok(config::path()),
+            ConfigAction::Check => config::check(),
+        },
+        Command::Completions { shell } => {
+            completions(shell);
+            Ok(0)
+        }
+        Command::Man => man(),
+    }
+}
+
+/// The completion script for `shell`, from the same definitions as `--help`.
+fn completions(shell: Shell) {
+    use clap_complete::{generate, shells};
+    let mut command = Cli::command();
+    let out = &mut std::io::stdout();
+    match shell {
+        Shell::Bash => generate(shells::Bash, &mut command, "regscope", out),
+        Shell::Zsh => generate(shells::Zsh, &mut command, "regscope", out),
+        Shell::Fish => generate(shells::Fish, &mut command, "regscope", out),
+    }
+}
+
+/// The man page (roff) for the top-level command, with its subcommands listed.
+fn man() -> Result<u8, Failure> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(|e| Failure::runtime(format!("cannot render the man page: {e}")))?;
+    std::io::Write::write_all(&mut std::io::stdout(), &out)
+        .map_err(|e| Failure::runtime(format!("cannot write the man page: {e}")))?;
+    Ok(0)
+}

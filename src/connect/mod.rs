@@ -1,0 +1,712 @@
+//! The one place that turns a registry name and the user's settings into a ready connection.
+//!
+//! Every front end (the CLI's `inspect`, `check`, `auth`, `login`, and every view of the TUI)
+//! asks a [`Connector`] for a [`Connection`]; nothing else assembles one. A connection combines,
+//! for one registry:
+//!
+//! - the user's flags ([`Settings`]: `--plain-http`, `--insecure`, `--ca-file`, explicit
+//!   credentials, timeout, concurrency);
+//! - the config file's table for that registry (`ca_file`, `insecure`, `plain_http`,
+//!   `endpoint`) and the `certs.d` CAs for its host;
+//! - the credentials from the ordered sources of [`crate::auth`] (resolved lazily, once per
+//!   registry per process: a helper runs once), with the notes on skipped sources.
+//!
+//! Errors from a connection's fetches are explained with what was sent ([`ConnectError`]): a
+//! 401 names the credential source and the concrete next step for it.
+
+pub mod diagnose;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, OnceCell};
+
+use crate::auth::{Resolved, Resolver, Source};
+use crate::config::{Config, ConfigError};
+use crate::reference::{api_host, ImageRef, LayoutRef};
+use crate::registry::{Credentials, FetchError, Fetcher, HttpOptions, Limits};
+
+/// Where content is fetched from: one connection (connection pool, digest cache) per location.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// A registry by name (`127.0.0.1:5000`, `docker.io`).
+    Registry(String),
+    /// An OCI image layout directory.
+    Layout(PathBuf),
+}
+
+impl Location {
+    /// The location `reference` is fetched from.
+    #[must_use]
+    pub fn of(reference: &ImageRef) -> Self {
+        match reference {
+            ImageRef::Registry(r) => Location::Registry(r.registry.clone()),
+            ImageRef::Layout(l) => Location::Layout(l.path.clone()),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Registry(r) => f.write_str(r),
+            Location::Layout(p) => write!(f, "oci:{}", p.display()),
+        }
+    }
+}
+
+/// What the user asked for on the command line (the same flags for every front end).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Speak plain HTTP to every registry (loopback registries fall back to it anyway).
+    pub plain_http: bool,
+    /// Skip TLS verification for every registry.
+    pub insecure: bool,
+    /// Extra CA certificates (PEM files) trusted for every registry.
+    pub ca_files: Vec<PathBuf>,
+    /// `--username` with `--password-stdin` / `REGSCOPE_PASSWORD`: used for every registry,
+    /// before any other source.
+    pub credentials: Option<Credentials>,
+    /// Look up no configured credentials at all (the demo, which needs none).
+    pub anonymous: bool,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Requests in flight at once per registry.
+    pub concurrency: usize,
+    pub limits: Limits,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let http = HttpOptions::default();
+        Self {
+            plain_http: false,
+            insecure: false,
+            ca_files: Vec::new(),
+            credentials: None,
+            anonymous: false,
+            timeout: http.timeout,
+            concurrency: http.concurrency,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Where a connection's credentials came from and who they are for; never the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialInfo {
+    pub source: Source,
+    pub username: Option<String>,
+    /// The secret is an identity (OAuth2 refresh) token.
+    pub identity_token: bool,
+    /// Why earlier sources were skipped (a failing helper and why).
+    pub notes: Vec<String>,
+}
+
+impl CredentialInfo {
+    fn from_resolved(resolved: &Resolved) -> Self {
+        Self {
+            source: resolved.source.clone(),
+            username: resolved.credentials.as_ref().map(|c| c.username.clone()),
+            identity_token: resolved.identity_token,
+            notes: resolved.notes.clone(),
+        }
+    }
+
+    /// A few words for a header: `alice via docker-credential-pass`, `anonymous`.
+    #[must_use]
+    pub fn short(&self) -> String {
+        let via = match &self.source {
+            Source::Anonymous => return "anonymous".into(),
+            Source::Explicit => "--username".to_string(),
+            Source::Keyring => "regscope login".to_string(),
+            Source::DockerCredHelper { helper, .. } | Source::DockerCredsStore { helper, .. } => {
+                format!("docker-credential-{}", crate::sanitize::sanitize(helper))
+            }
+            Source::DockerAuths { .. } => "docker config auths".to_string(),
+            Source::Podman { .. } => "podman auth.json".to_string(),
+        };
+        match (&self.username, self.identity_token) {
+            (Some(u), false) => format!("{} via {via}", crate::sanitize::sanitize(u)),
+            _ => format!("token via {via}"),
+        }
+    }
+
+    /// `docker-credential-pass (credHelpers in ~/.docker/config.json), user alice`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match &self.username {
+            Some(u) if !self.identity_token => {
+                format!("{}, user {}", self.source, crate::sanitize::sanitize(u))
+            }
+            Some(_) => format!("{}, identity token", self.source),
+            None => self.source.to_string(),
+        }
+    }
+}
+
+/// How TLS is set up for a connection (for the header, `-v` and `regscope auth`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsInfo {
+    pub plain_http: bool,
+    /// Why verification is off, when it is: `--insecure` or the config file.
+    pub insecure: Option<String>,
+    /// CA files trusted beyond the system roots, and where each was configured.
+    pub extra_cas: Vec<String>,
+}
+
+/// One registry (or layout), ready to fetch from.
+pub struct Connection {
+    pub location: Location,
+    /// The `host[:port]` requests go to (the config file's `endpoint`, or the registry's API
+    /// host); `None` for a layout.
+    pub endpoint: Option<String>,
+    pub fetcher: Arc<Fetcher>,
+    /// `None` for a layout.
+    pub credentials: Option<CredentialInfo>,
+    pub tls: TlsInfo,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("location", &self.location)
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &self.credentials)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// `error` from this connection's fetches, explained with the credentials that were sent.
+    #[must_use]
+    pub fn error(&self, error: FetchError) -> ConnectError {
+        ConnectError::Fetch {
+            cause: error,
+            credentials: self.credentials.clone().map(Box::new),
+        }
+    }
+
+    /// The registry's name, when this is one.
+    #[must_use]
+    pub fn registry(&self) -> Option<&str> {
+        match &self.location {
+            Location::Registry(r) => Some(r),
+            Location::Layout(_) => None,
+        }
+    }
+
+    /// What to warn about on every use (verification off).
+    #[must_use]
+    pub fn warnings(&self) -> Vec<String> {
+        let Some(why) = &self.tls.insecure else {
+            return Vec::new();
+        };
+        vec![format!(
+            "WARNING: TLS certificate verification is OFF for {} ({why}); anyone on the path can impersonate the registry",
+            self.location
+        )]
+    }
+}
+
+/// Why a connection could not be made or used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A CA file (from `--ca-file`, the config file or certs.d) cannot be used.
+    #[error("{origin} {path} {detail}")]
+    CaFile {
+        origin: String,
+        path: String,
+        detail: String,
+    },
+    /// The registry (or layout) failed; `credentials` says what was sent.
+    #[error("{}", explain(cause, credentials.as_deref()))]
+    Fetch {
+        cause: FetchError,
+        credentials: Option<Box<CredentialInfo>>,
+    },
+}
+
+impl From<FetchError> for ConnectError {
+    fn from(cause: FetchError) -> Self {
+        ConnectError::Fetch {
+            cause,
+            credentials: None,
+        }
+    }
+}
+
+impl ConnectError {
+    /// The fetch failure underneath, for a caller that acts on its kind.
+    #[must_use]
+    pub fn cause(&self) -> Option<&FetchError> {
+        match self {
+            ConnectError::Fetch { cause, .. } => Some(cause),
+            _ => None,
+        }
+    }
+
+    /// The registry refused the credentials (or their absence): 401 or 403.
+    #[must_use]
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self.cause(),
+            Some(FetchError::Unauthorized { .. } | FetchError::Forbidden { .. })
+        )
+    }
+
+    /// The content is not there (404), as opposed to unreachable or refused.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        self.cause().is_some_and(FetchError::is_not_found)
+    }
+}
+
+/// The message for `cause`: for a refusal, what was sent, from where, and the next step for
+/// that source; otherwise the fetch error's own sentence.
+fn explain(cause: &FetchError, credentials: Option<&CredentialInfo>) -> String {
+    let (registry, detail, forbidden) = match cause {
+        FetchError::Unauthorized { registry, detail } => (registry, detail, false),
+        FetchError::Forbidden { registry, detail } => (registry, detail, true),
+        other => return other.to_string(),
+    };
+    let Some(info) = credentials else {
+        return cause.to_string();
+    };
+    let user = info
+        .username
+        .as_deref()
+        .map(|u| crate::sanitize::sanitize(u).into_owned());
+    let code = if forbidden { "403" } else { "401" };
+    let sent = match (&info.source, &user) {
+        (Source::Anonymous, _) | (_, None) => "anonymous access".to_string(),
+        (_, Some(_)) if info.identity_token => format!("the identity token from {}", info.source),
+        (source, Some(u)) => format!("the credentials of {u} from {source}"),
+    };
+    let verb = if forbidden { "denied" } else { "refused" };
+    let mut text = format!("{registry} {verb} {sent} ({code}{detail})");
+    let next = next_step(registry, info, forbidden);
+    text.push_str("; ");
+    text.push_str(&next);
+    if !info.notes.is_empty() {
+        text.push_str(" (skipped: ");
+        text.push_str(&info.notes.join("; "));
+        text.push(')');
+    }
+    text
+}
+
+/// The concrete next step after a refusal, for the source the credentials came from.
+fn next_step(registry: &str, info: &CredentialInfo, forbidden: bool) -> String {
+    if forbidden {
+        return match info.source {
+            Source::Anonymous => format!(
+                "the repository is private: log in with `regscope login {registry}` or `docker login {registry}`"
+            ),
+            _ => "these credentials lack pull permission on this repository: ask for access, or log in as a user who has it".into(),
+        };
+    }
+    match &info.source {
+        Source::Anonymous => format!(
+            "no credentials are configured for {registry}: run `regscope login {registry}` or `docker login {registry}`"
+        ),
+        Source::Explicit => {
+            "check --username and the password given with --password-stdin or REGSCOPE_PASSWORD".into()
+        }
+        Source::Keyring => format!(
+            "the stored login is wrong or expired: run `regscope login {registry}` again (or `regscope logout {registry}` to use docker's credentials)"
+        ),
+        Source::DockerCredHelper { helper, .. } | Source::DockerCredsStore { helper, .. } => {
+            if helper == "ecr-login" {
+                "docker-credential-ecr-login answered, but ECR refused its token: check the AWS credentials it uses (profile, region, `aws sts get-caller-identity`)".into()
+            } else {
+                format!(
+                    "the credentials docker-credential-{} holds are wrong or expired: run `docker login {registry}` to replace them",
+                    crate::sanitize::sanitize(helper)
+                )
+            }
+        }
+        Source::DockerAuths { .. } if info.identity_token => format!(
+            "the identity token has expired or was revoked: run `docker login {registry}` again"
+        ),
+        Source::DockerAuths { .. } => format!(
+            "the stored login is wrong or expired: run `docker login {registry}` again (or `regscope login {registry}`)"
+        ),
+        Source::Podman { .. } => format!(
+            "the stored login is wrong or expired: run `podman login {registry}` again (or `regscope login {registry}`)"
+        ),
+    }
+}
+
+type Slot = Arc<OnceCell<Arc<Connection>>>;
+
+/// Makes connections from the user's settings, once per location, for the whole process.
+pub struct Connector {
+    settings: Settings,
+    /// `--ca-file` contents, read and validated once.
+    ca_pems: Vec<(PathBuf, Vec<u8>)>,
+    config: Config,
+    resolver: Resolver,
+    connections: Mutex<HashMap<Location, Slot>>,
+}
+
+impl fmt::Debug for Connector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connector")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connector {
+    /// Reads the config file and the CA files named in `settings` (errors name the file), and
+    /// takes credential sources from the process environment.
+    pub fn new(settings: Settings) -> Result<Self, ConnectError> {
+        let config = crate::config::load()?;
+        Self::with_parts(settings, config, Resolver::from_env())
+    }
+
+    /// A connector that reads no config file and looks up no credentials (the demo, tests):
+    /// only `settings` count.
+    pub fn isolated(settings: Settings) -> Result<Self, ConnectError> {
+        Self::with_parts(
+            Settings {
+                anonymous: settings.credentials.is_none(),
+                ..settings
+            },
+            Config::default(),
+            Resolver::with_env(HashMap::new()),
+        )
+    }
+
+    /// The same with a given config and credential resolver (tests, embedded uses).
+    pub fn with_parts(
+        settings: Settings,
+        config: Config,
+        resolver: Resolver,
+    ) -> Result<Self, ConnectError> {
+        let mut ca_pems = Vec::new();
+        for path in &settings.ca_files {
+            let pem = read_ca(path, "--ca-file")?;
+            ca_pems.push((path.clone(), pem));
+        }
+        Ok(Self {
+            settings,
+            ca_pems,
+            config,
+            resolver,
+            connections: Mutex::new(HashMap::new()),
+        })
+    }
+
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    #[must_use]
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
+    /// The connection for `location`, made on first use and shared afterwards (one fetcher,
+    /// one digest cache, one credential lookup per location).
+    pub async fn connect(&self, location: &Location) -> Result<Arc<Connection>, ConnectError> {
+        let slot = {
+            let mut all = self.connections.lock().await;
+            all.entry(location.clone()).or_default().clone()
+        };
+        slot.get_or_try_init(|| async { self.make(location).await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    /// The connection for the location `reference` lives in.
+    pub async fn connect_to(&self, reference: &ImageRef) -> Result<Arc<Connection>, ConnectError> {
+        self.connect(&Location::of(reference)).await
+    }
+
+    /// A fresh, unshared connection to `registry` that sends `credentials` (for `login`, which
+    /// checks credentials before storing them).
+    pub fn connect_as(
+        &self,
+        registry: &str,
+        credentials: Credentials,
+    ) -> Result<Connection, ConnectError> {
+        let info = CredentialInfo {
+            source: Source::Explicit,
+            username: Some(credentials.username.clone()),
+            identity_token: false,
+            notes: Vec::new(),
+        };
+        self.registry_connection(registry, Resolved::explicit(credentials), info)
+    }
+
+    async fn make(&self, location: &Location) -> Result<Connection, ConnectError> {
+        match location {
+            Location::Layout(path) => {
+                let reference = ImageRef::Layout(LayoutRef {
+                    path: path.clone(),
+                    tag: None,
+                    digest: None,
+                });
+                let fetcher = Fetcher::for_reference(
+                    &reference,
+                    HttpOptions::default(),
+                    self.settings.limits,
+                )?;
+                Ok(Connection {
+                    location: location.clone(),
+                    endpoint: None,
+                    fetcher: Arc::new(fetcher),
+                    credentials: None,
+                    tls: TlsInfo::default(),
+                })
+            }
+            Location::Registry(registry) => {
+                let resolved = match &self.settings.credentials {
+                    Some(c) => Resolved::explicit(c.clone()),
+                    None if self.settings.anonymous => Resolved {
+                        source: Source::Anonymous,
+                        credentials: None,
+                        identity_token: false,
+                        notes: Vec::new(),
+                    },
+                    None => self.resolver.resolve(registry).await,
+                };
+                let info = CredentialInfo::from_resolved(&resolved);
+                self.registry_connection(registry, resolved, info)
+            }
+        }
+    }
+
+    fn registry_connection(
+        &self,
+        registry: &str,
+        resolved: Resolved,
+        info: CredentialInfo,
+    ) -> Result<Connection, ConnectError> {
+        let table = self.config.for_registry(registry);
+        let endpoint = table
+            .and_then(|t| t.endpoint.clone())
+            .unwrap_or_else(|| api_host(registry).to_string());
+        let mut tls = TlsInfo {
+            plain_http: self.settings.plain_http || table.is_some_and(|t| t.plain_http),
+            ..TlsInfo::default()
+        };
+        if self.settings.insecure {
+            tls.insecure = Some("--insecure".into());
+        } else if table.is_some_and(|t| t.insecure) {
+            tls.insecure = Some("insecure = true in the config file".into());
+        }
+        let mut ca_pems = Vec::new();
+        for (path, pem) in &self.ca_pems {
+            tls.extra_cas
+                .push(format!("{} (--ca-file)", path.display()));
+            ca_pems.push(pem.clone());
+        }
+        if let Some(path) = table.and_then(|t| t.ca_file.as_ref()) {
+            let origin = format!("ca_file for {registry} in the config file:");
+            ca_pems.push(read_ca(path, &origin)?);
+            tls.extra_cas
+                .push(format!("{} (config file)", path.display()));
+        }
+        // certs.d is keyed by the host requests go to, as docker keys it.
+        for (path, pem) in crate::config::certs_d_cas(&endpoint) {
+            validate_ca(&pem, &path, "the certs.d file")?;
+            tls.extra_cas.push(format!("{} (certs.d)", path.display()));
+            ca_pems.push(pem);
+        }
+        let opts = HttpOptions {
+            plain_http: tls.plain_http,
+            insecure: tls.insecure.is_some(),
+            ca_pems,
+            timeout: self.settings.timeout,
+            credentials: resolved.credentials,
+            identity_token: resolved.identity_token,
+            concurrency: self.settings.concurrency.max(1),
+        };
+        let fetcher = Fetcher::for_registry_at(registry, &endpoint, opts, self.settings.limits)?;
+        Ok(Connection {
+            location: Location::Registry(registry.to_string()),
+            endpoint: Some(endpoint),
+            fetcher: Arc::new(fetcher),
+            credentials: Some(info),
+            tls,
+        })
+    }
+
+    /// Registries the user has set up anywhere, with where their credentials would come from
+    /// (first source in precedence order): regscope logins, docker and podman config, and the
+    /// config file's tables. Runs no helper; reads no secret.
+    #[must_use]
+    pub fn known_registries(&self) -> Vec<(String, Option<Source>)> {
+        let mut out: Vec<(String, Option<Source>)> = Vec::new();
+        let mut add = |registry: String, source: Option<Source>| match out
+            .iter_mut()
+            .find(|(r, _)| *r == registry)
+        {
+            Some((_, existing @ None)) => *existing = source,
+            Some(_) => {}
+            None => out.push((registry, source)),
+        };
+        for (registry, _) in crate::auth::keyring::logins() {
+            add(registry, Some(Source::Keyring));
+        }
+        for (registry, source) in self.resolver.configured_registries() {
+            add(registry, Some(source));
+        }
+        for registry in self.config.registry.keys() {
+            add(registry.clone(), None);
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
+
+fn read_ca(path: &Path, origin: &str) -> Result<Vec<u8>, ConnectError> {
+    let pem = std::fs::read(path).map_err(|e| ConnectError::CaFile {
+        origin: origin.to_string(),
+        path: path.display().to_string(),
+        detail: format!("cannot be read: {e}"),
+    })?;
+    validate_ca(&pem, path, origin)?;
+    Ok(pem)
+}
+
+fn validate_ca(pem: &[u8], path: &Path, origin: &str) -> Result<(), ConnectError> {
+    crate::registry::tls::parse_pem_certs(pem)
+        .map(|_| ())
+        .map_err(|e| ConnectError::CaFile {
+            origin: origin.to_string(),
+            path: path.display().to_string(),
+            detail: format!("is not a CA certificate: {e}"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(source: Source, user: Option<&str>) -> CredentialInfo {
+        CredentialInfo {
+            source,
+            username: user.map(str::to_string),
+            identity_token: false,
+            notes: Vec::new(),
+        }
+    }
+
+    fn unauthorized() -> FetchError {
+        FetchError::Unauthorized {
+            registry: "reg.test:5000".into(),
+            detail: ": UNAUTHORIZED authentication required".into(),
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_source_and_its_next_step() {
+        let helper = info(
+            Source::DockerCredHelper {
+                helper: "pass".into(),
+                file: PathBuf::from("/h/.docker/config.json"),
+            },
+            Some("alice"),
+        );
+        let text = explain(&unauthorized(), Some(&helper));
+        assert!(
+            text.contains("the credentials of alice from docker-credential-pass")
+                && text.contains("docker login reg.test:5000"),
+            "{text}"
+        );
+        let text = explain(&unauthorized(), Some(&info(Source::Keyring, Some("bob"))));
+        assert!(
+            text.contains("regscope login reg.test:5000` again"),
+            "{text}"
+        );
+        let mut anonymous = info(Source::Anonymous, None);
+        anonymous
+            .notes
+            .push("docker-credential-gone is not on PATH".into());
+        let text = explain(&unauthorized(), Some(&anonymous));
+        assert!(
+            text.contains("refused anonymous access (401")
+                && text.contains("regscope login reg.test:5000")
+                && text.contains("docker-credential-gone is not on PATH"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn other_errors_keep_their_own_sentence() {
+        let e = FetchError::Connect {
+            host: "h:1".into(),
+            detail: "refused".into(),
+        };
+        assert_eq!(
+            explain(&e, Some(&info(Source::Keyring, Some("x")))),
+            e.to_string()
+        );
+    }
+
+    #[test]
+    fn config_endpoint_and_flags_make_the_connection() {
+        let config = crate::config::parse(
+            "[registry.\"reg.example:5000\"]\nendpoint = \"127.0.0.1:9\"\nplain_http = true\n",
+        )
+        .expect("valid config");
+        let connector = Connector::with_parts(
+            Settings {
+                insecure: true,
+                credentials: Some(Credentials::new("u", "p")),
+                ..Settings::default()
+            },
+            config,
+            Resolver::with_env(HashMap::new()),
+        )
+        .expect("connector");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let c = runtime
+            .block_on(connector.connect(&Location::Registry("reg.example:5000".into())))
+            .expect("connection");
+        assert_eq!(c.endpoint.as_deref(), Some("127.0.0.1:9"));
+        assert!(c.tls.plain_http);
+        assert_eq!(c.tls.insecure.as_deref(), Some("--insecure"));
+        let creds = c.credentials.as_ref().expect("credentials");
+        assert_eq!(creds.source, Source::Explicit);
+        assert_eq!(creds.username.as_deref(), Some("u"));
+        assert!(!format!("{c:?}").contains("\"p\""));
+        // One connection per location.
+        let again = runtime
+            .block_on(connector.connect(&Location::Registry("reg.example:5000".into())))
+            .expect("connection");
+        assert!(Arc::ptr_eq(&c, &again));
+    }
+
+    #[test]
+    fn an_unreadable_ca_file_is_named() {
+        let e = Connector::with_parts(
+            Settings {
+                ca_files: vec![PathBuf::from("/nonexistent/ca.pem")],
+                ..Settings::default()
+            },
+            Config::default(),
+            Resolver::with_env(HashMap::new()),
+        )
+        .expect_err("missing CA file");
+        assert!(e.to_string().contains("/nonexistent/ca.pem"), "{e}");
+    }
+}
