@@ -1,6 +1,7 @@
 //! Faults only an in-process server can produce on demand (regscope's own `serve` with fault
 //! switches): corrupt and truncated bodies, lying digest headers, 5xx, 429, stalls, oversized
-//! manifests, a served ancestor; plus the OCI 1.1 referrers API and a cross-host blob redirect.
+//! manifests, a served ancestor, a `/v2/` that is not a registry's; plus the OCI 1.1 referrers
+//! API and a cross-host blob redirect.
 
 mod support;
 
@@ -11,7 +12,7 @@ use regscope::inspect::{inspect, InspectOptions, Inspection};
 use regscope::model::Kind;
 use regscope::reference::ImageRef;
 use regscope::registry::{FetchError, Fetcher, HttpOptions, Limits};
-use regscope::serve::{self, BodyFault, Faults, Layout, Scope, ServerHandle};
+use regscope::serve::{self, BodyFault, Faults, Layout, RequestKind, Scope, ServerHandle};
 use support::fixture;
 
 const ROOT: &str = "sha256:db8f2a6e112ea6396f57d073269ecfac61e8dcdad3a4a643dcb577522492f898";
@@ -190,6 +191,96 @@ async fn server_errors_and_rate_limits_on_the_root_say_what_to_do() {
         err.to_string().contains("retry after 42s") && err.to_string().contains("log in"),
         "{err}"
     );
+}
+
+/// A server whose `/v2/` answers `status` and whose other routes still work.
+async fn ping_answers(status: u16) -> ServerHandle {
+    server(Faults {
+        status: Some(status),
+        scope: Scope::kinds([RequestKind::Base]),
+        ..Faults::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_v2_answering_neither_200_nor_401_is_not_taken_for_an_open_registry() {
+    for (status, advice) in [
+        (404, "is not a container registry"),
+        (403, "blocks this client"),
+        (400, "a container registry answers 200 or 401"),
+        (503, "try again later"),
+    ] {
+        let srv = ping_answers(status).await;
+        let err = run(&srv, "team/app:test", HttpOptions::default())
+            .await
+            .expect_err("not a usable registry");
+        let text = err.to_string();
+        assert!(
+            text.contains(&status.to_string()) && text.contains(advice),
+            "{status}: {text}"
+        );
+        assert_eq!(
+            srv.counts().manifests,
+            0,
+            "{status}: nothing asked past the ping"
+        );
+    }
+    let srv = ping_answers(404).await;
+    let err = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect_err("404");
+    assert!(
+        matches!(err, FetchError::NoRegistryApi { status: 404, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(&srv.host()) && err.to_string().contains("host name and port"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn regscope_auth_and_inspect_report_a_v2_that_is_not_a_registry() {
+    let srv = ping_answers(404).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let regscope = |args: Vec<String>| {
+        let mut cmd = tokio::process::Command::new(support::regscope_bin());
+        cmd.args(args)
+            .env("HOME", home.path())
+            .env("DOCKER_CONFIG", home.path().join(".docker"))
+            .env_remove("REGISTRY_AUTH_FILE")
+            .env_remove("XDG_RUNTIME_DIR")
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("REGSCOPE_USERNAME")
+            .env_remove("REGSCOPE_PASSWORD")
+            .env("NO_COLOR", "1");
+        cmd
+    };
+    // Async: the server runs on this test's runtime.
+    let out = regscope(vec!["auth".into(), "--json".into(), srv.host()])
+        .output()
+        .await
+        .expect("run regscope auth");
+    assert_eq!(out.status.code(), Some(1));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let error = rows[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("is not a container registry") && error.contains("404"),
+        "{rows}"
+    );
+    assert_eq!(rows[0]["ok"], false);
+
+    let out = regscope(vec![
+        "inspect".into(),
+        format!("{}/team/app:test", srv.host()),
+    ])
+    .output()
+    .await
+    .expect("run regscope inspect");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is not a container registry"), "{stderr}");
 }
 
 #[tokio::test]

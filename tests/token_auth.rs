@@ -1,12 +1,19 @@
 //! Bearer-token auth against a real docker-registry in `auth: token` mode with a test issuer:
-//! anonymous and authenticated tokens, per-scope single flight, catalog scope, bad credentials.
+//! anonymous and authenticated tokens, per-scope single flight, catalog scope, bad credentials,
+//! token expiry, and 401s whose `WWW-Authenticate` names another scope or scheme.
 
 mod support;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use regscope::inspect::{inspect, InspectOptions};
 use regscope::reference::ImageRef;
-use regscope::registry::{Credentials, FetchError, Fetcher, HttpOptions, Limits};
-use support::token::TokenIssuer;
+use regscope::registry::stats::RequestKind;
+use regscope::registry::{
+    Credentials, FetchError, Fetcher, HttpOptions, HttpRegistry, Limits, Stats,
+};
+use support::token::{IssuerOptions, TokenIssuer};
 use support::TestRegistry;
 
 const USER: &str = "alice";
@@ -181,8 +188,9 @@ async fn an_identity_token_is_exchanged_as_an_oauth2_refresh_token() {
     let issuer = TokenIssuer::start_with(
         dir.path(),
         &[(USER, PASSWORD)],
-        support::token::IssuerOptions {
+        IssuerOptions {
             refresh_tokens: vec![(refresh.to_string(), USER.to_string())],
+            ..IssuerOptions::default()
         },
     );
     let reg = TestRegistry::builder()
@@ -202,4 +210,219 @@ async fn an_identity_token_is_exchanged_as_an_oauth2_refresh_token() {
     assert!(insp.root.config_summary().is_some());
     let last = issuer.requests().last().cloned().expect("a token request");
     assert_eq!(last.user.as_deref(), Some(USER), "{last:?}");
+}
+
+#[tokio::test]
+async fn a_token_is_renewed_before_use_once_its_expires_in_has_passed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let issuer = TokenIssuer::start_with(
+        dir.path(),
+        &[(USER, PASSWORD)],
+        IssuerOptions {
+            expires_in: Some(2),
+            ..IssuerOptions::default()
+        },
+    );
+    let reg = TestRegistry::builder()
+        .token_auth(&issuer, (USER, PASSWORD))
+        .start();
+    reg.seed_fixture("unsigned-index", "public/app:v1");
+    let image = ImageRef::parse(&format!("{}/public/app:v1", reg.host)).expect("reference");
+    // The spec's 60 s floor would make the test wait a minute; the issuer says 2 s.
+    let opts = HttpOptions {
+        min_token_lifetime: Duration::ZERO,
+        ..HttpOptions::default()
+    };
+    let fetcher = Fetcher::for_reference(&image, opts, Limits::default()).expect("fetcher");
+    let before = issuer.requests().len();
+
+    fetcher.root(&image).await.expect("first fetch");
+    fetcher.root(&image).await.expect("token still fresh");
+    assert_eq!(issuer.requests().len() - before, 1, "one token while fresh");
+
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    // Many requests at once find the token expired: one renewal, before any is sent.
+    let roots = futures::future::join_all((0..6).map(|_| fetcher.root(&image))).await;
+    assert!(roots.iter().all(Result::is_ok), "{roots:?}");
+    let requests = &issuer.requests()[before..];
+    assert_eq!(requests.len(), 2, "one renewal: {requests:?}");
+    assert_eq!(requests[1].scopes, vec!["repository:public/app:pull"]);
+    // The issuer's JWTs stay valid for 300 s, so the registry never refused the old token:
+    // every manifest request was answered the first time, none was a 401 to retry.
+    let rt = fetcher.round_trips();
+    assert_eq!((rt.token, rt.manifest), (2, 8), "{rt:?}");
+}
+
+#[tokio::test]
+async fn a_401_naming_another_scope_gets_a_token_for_that_scope() {
+    let (issuer, reg, _dir) = setup();
+    let stats = Arc::new(Stats::default());
+    let http = HttpRegistry::new(&reg.host, &reg.host, opts(None), stats.clone()).expect("http");
+    let before = issuer.requests().len();
+    // Asked with a token for the wrong repository, docker-registry answers 401 with
+    // `scope="repository:public/app:pull",error="insufficient_scope"`.
+    let resp = http
+        .get(
+            "/v2/public/app/manifests/v1",
+            regscope::model::media_type::MANIFEST_ACCEPT,
+            "repository:public/elsewhere:pull",
+            RequestKind::Manifest,
+            4 << 20,
+            "a manifest",
+        )
+        .await
+        .expect("fetched after one retry");
+    assert!(!resp.body.is_empty());
+    let requests = &issuer.requests()[before..];
+    let scopes: Vec<&[String]> = requests.iter().map(|r| r.scopes.as_slice()).collect();
+    assert_eq!(
+        scopes,
+        vec![
+            &["repository:public/elsewhere:pull".to_string()][..],
+            &[
+                "repository:public/app:pull".to_string(),
+                "repository:public/elsewhere:pull".to_string()
+            ][..],
+        ],
+        "the second token holds the scope the 401 named"
+    );
+    let rt = stats.snapshot();
+    assert_eq!((rt.token, rt.manifest), (2, 2), "{rt:?}");
+}
+
+/// A registry whose 401s name another scheme than its `/v2/` ping: bearer then basic, or
+/// basic then bearer. It serves `/token`, and one manifest to whoever sends `wanted`.
+mod switching {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    use axum::routing::get;
+    use axum::Router;
+
+    pub const BASIC: &str = "Basic dTpw"; // u:p
+    pub const TOKEN: &str = "switched-token";
+
+    #[derive(Default)]
+    pub struct Counts {
+        pub tokens: AtomicUsize,
+        pub manifests: AtomicUsize,
+    }
+
+    /// `ping` and `refusal` are `WWW-Authenticate` values; `{realm}` becomes the token URL.
+    pub async fn start(
+        ping: &'static str,
+        refusal: &'static str,
+        wanted: String,
+    ) -> (String, Arc<Counts>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let host = listener.local_addr().expect("addr").to_string();
+        let realm = format!("http://{host}/token");
+        let ping = ping.replace("{realm}", &realm);
+        let refusal = refusal.replace("{realm}", &realm);
+        let counts = Arc::new(Counts::default());
+        let (c1, c2) = (counts.clone(), counts.clone());
+        let app = Router::new()
+            .route(
+                "/v2/",
+                get(move || async move {
+                    (StatusCode::UNAUTHORIZED, [("www-authenticate", ping)]).into_response()
+                }),
+            )
+            .route(
+                "/token",
+                get(move || async move {
+                    c1.tokens.fetch_add(1, Ordering::SeqCst);
+                    format!(r#"{{"token":"{TOKEN}","expires_in":300}}"#)
+                }),
+            )
+            .route(
+                "/v2/app/manifests/v1",
+                get(move |h: HeaderMap| async move {
+                    c2.manifests.fetch_add(1, Ordering::SeqCst);
+                    if h.get("authorization").is_some_and(|v| *v == *wanted) {
+                        "{}".into_response()
+                    } else {
+                        (StatusCode::UNAUTHORIZED, [("www-authenticate", refusal)]).into_response()
+                    }
+                }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (host, counts)
+    }
+}
+
+async fn get_switching(
+    host: &str,
+    creds: Option<(&str, &str)>,
+) -> (HttpRegistry, Result<(), FetchError>) {
+    let http =
+        HttpRegistry::new(host, host, opts(creds), Arc::new(Stats::default())).expect("http");
+    let got = http
+        .get(
+            "/v2/app/manifests/v1",
+            &[],
+            "repository:app:pull",
+            RequestKind::Manifest,
+            1024,
+            "a manifest",
+        )
+        .await
+        .map(|_| ());
+    (http, got)
+}
+
+#[tokio::test]
+async fn a_401_asking_for_basic_on_a_bearer_registry_is_answered_with_basic() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let (host, counts) = switching::start(
+        r#"Bearer realm="{realm}",service="s""#,
+        r#"Basic realm="s""#,
+        switching::BASIC.to_string(),
+    )
+    .await;
+    let (http, got) = get_switching(&host, Some(("u", "p"))).await;
+    got.expect("retried with basic");
+    assert_eq!(
+        counts.manifests.load(SeqCst),
+        2,
+        "a token, refused, then basic"
+    );
+    // Learned: the next request goes straight to basic, no token and no 401 first.
+    http.get(
+        "/v2/app/manifests/v1",
+        &[],
+        "repository:app:pull",
+        RequestKind::Manifest,
+        1024,
+        "a manifest",
+    )
+    .await
+    .expect("basic again");
+    assert_eq!(counts.manifests.load(SeqCst), 3);
+    assert_eq!(counts.tokens.load(SeqCst), 1);
+
+    // Without credentials there is nothing to retry with: one request, a clear 401.
+    let (_, got) = get_switching(&host, None).await;
+    let err = got.expect_err("refused");
+    assert!(matches!(err, FetchError::Unauthorized { .. }), "{err:?}");
+    assert_eq!(counts.manifests.load(SeqCst), 4);
+}
+
+#[tokio::test]
+async fn a_401_asking_for_a_token_on_a_basic_registry_gets_one() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let (host, counts) = switching::start(
+        r#"Basic realm="s""#,
+        r#"Bearer realm="{realm}",service="s",scope="repository:app:pull""#,
+        format!("Bearer {}", switching::TOKEN),
+    )
+    .await;
+    let (_, got) = get_switching(&host, Some(("u", "p"))).await;
+    got.expect("retried with a token");
+    assert_eq!(counts.manifests.load(SeqCst), 2);
+    assert_eq!(counts.tokens.load(SeqCst), 1);
 }

@@ -22,6 +22,14 @@ pub enum FetchError {
         status: u16,
         detail: String,
     },
+    /// `/v2/` answered something other than 200 or 401: whatever is there is not a registry
+    /// regscope can talk to.
+    #[error("{}", ping_message(host, *.status, detail))]
+    NoRegistryApi {
+        host: String,
+        status: u16,
+        detail: String,
+    },
     #[error("{registry} answered {status}{detail} for {what}")]
     Unexpected {
         registry: String,
@@ -63,6 +71,21 @@ fn retry_hint(after: Option<u64>) -> String {
     after
         .map(|s| format!(", retry after {s}s"))
         .unwrap_or_default()
+}
+
+/// What `/v2/` answering `status` means and what to check, in one sentence.
+fn ping_message(host: &str, status: u16, detail: &str) -> String {
+    match status {
+        404 | 410 => format!(
+            "{host} is not a container registry: GET /v2/ answered {status}{detail}; check the host name and port"
+        ),
+        403 => format!(
+            "{host} refused GET /v2/ before any login (403{detail}); a proxy, firewall or IP allow-list in front of the registry blocks this client, check your network access to it"
+        ),
+        _ => format!(
+            "{host} answered {status}{detail} to GET /v2/, where a container registry answers 200 or 401; check the host name and port"
+        ),
+    }
 }
 
 impl FetchError {

@@ -7,13 +7,14 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
 use reqwest::header::{
     HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
 };
+use reqwest::StatusCode;
 use tokio::sync::{Mutex, OnceCell, Semaphore};
 use url::Url;
 
@@ -36,6 +37,10 @@ pub struct HttpOptions {
     pub identity_token: bool,
     /// Requests in flight at once against this registry.
     pub concurrency: usize,
+    /// The shortest time a bearer token is used for, whatever its `expires_in` says: the
+    /// distribution token spec's 60 s (issuers must not grant less, clients read less as 60 s).
+    /// Tests lower it to watch tokens expire.
+    pub min_token_lifetime: Duration,
 }
 
 impl Default for HttpOptions {
@@ -48,6 +53,7 @@ impl Default for HttpOptions {
             credentials: None,
             identity_token: false,
             concurrency: 8,
+            min_token_lifetime: DEFAULT_TOKEN_LIFETIME,
         }
     }
 }
@@ -74,10 +80,100 @@ pub enum Challenge {
     },
 }
 
-#[derive(Debug, Clone)]
+/// One `WWW-Authenticate` challenge with what a 401 adds to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthChallenge {
+    pub challenge: Challenge,
+    /// The scopes a token must hold (`scope="repository:app:pull"`, space-separated).
+    pub scopes: Vec<String>,
+    /// Why the credentials sent were refused (`insufficient_scope`, `invalid_token`), if said.
+    pub error: Option<String>,
+}
+
+#[derive(Debug)]
 struct Endpoint {
     base: Url,
+    /// What `/v2/` answered.
     challenge: Challenge,
+    /// How to authenticate now: the ping's challenge until a 401 names another, so later
+    /// requests send what the registry wants without a 401 round trip each.
+    current: std::sync::Mutex<Challenge>,
+}
+
+impl Endpoint {
+    fn new(base: Url, challenge: Challenge) -> Self {
+        Self {
+            base,
+            current: std::sync::Mutex::new(challenge.clone()),
+            challenge,
+        }
+    }
+
+    fn current(&self) -> Challenge {
+        // Only ever replaced whole, so a poisoned lock still holds a usable challenge.
+        self.current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn learn(&self, challenge: Challenge) {
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = challenge;
+    }
+}
+
+/// Which token: tokens from different realms or services, or for other scopes, never mix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct TokenKey {
+    realm: String,
+    service: Option<String>,
+    /// Sorted, deduplicated; empty for a token without a repository scope (a login check).
+    scopes: Vec<String>,
+}
+
+impl TokenKey {
+    fn new(realm: &str, service: Option<&str>, scope: &str, extra: &[String]) -> Self {
+        let mut scopes: Vec<String> = scope
+            .split_whitespace()
+            .chain(extra.iter().flat_map(|s| s.split_whitespace()))
+            .map(str::to_string)
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        Self {
+            realm: realm.to_string(),
+            service: service.map(str::to_string),
+            scopes,
+        }
+    }
+}
+
+/// A bearer token and when to stop using it.
+#[derive(Debug)]
+struct Token {
+    value: String,
+    /// From here on the token is renewed before use: its expiry less a margin.
+    renew_at: Instant,
+}
+
+/// The credentials one request carried, so that a 401 can be answered with something else.
+enum Sent {
+    Anonymous,
+    Basic(String),
+    Bearer { key: TokenKey, token: String },
+}
+
+impl Sent {
+    fn header(&self) -> Option<String> {
+        match self {
+            Sent::Anonymous => None,
+            Sent::Basic(header) => Some(header.clone()),
+            Sent::Bearer { token, .. } => Some(format!("Bearer {token}")),
+        }
+    }
 }
 
 /// One registry, reached over HTTP(S).
@@ -87,12 +183,20 @@ pub struct HttpRegistry {
     opts: HttpOptions,
     client: reqwest::Client,
     endpoint: OnceCell<Endpoint>,
-    tokens: Mutex<HashMap<String, Arc<OnceCell<String>>>>,
+    /// One cell per token: everyone asking for a key while it is fetched shares the fetch.
+    tokens: Mutex<HashMap<TokenKey, Arc<OnceCell<Token>>>>,
     permits: Semaphore,
     stats: Arc<Stats>,
 }
 
 const MAX_REDIRECTS: usize = 5;
+
+/// How long a token without `expires_in` lives, and the least any token is trusted for.
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+/// Renew a token this long before it expires, so it does not lapse on the way to the registry.
+const RENEW_MARGIN: Duration = Duration::from_secs(5);
+/// Longer-lived tokens are still renewed daily; this also keeps `Instant` arithmetic in range.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl HttpRegistry {
     /// `registry` is the name users write; `host` the API host (they differ for Docker Hub).
@@ -156,13 +260,12 @@ impl HttpRegistry {
                 detail: String::new(),
             });
         }
-        let auth = self.authorization(endpoint, "", None).await?;
         let url = endpoint
             .base
             .join("/v2/")
             .map_err(|e| FetchError::Other(e.to_string()))?;
         let resp = self
-            .send_following_redirects(&url, &[], auth.as_deref(), RequestKind::Ping)
+            .send_authorized(endpoint, &url, &[], "", RequestKind::Ping)
             .await?;
         self.finish(resp, 64 * 1024, "the /v2/ endpoint")
             .await
@@ -209,20 +312,83 @@ impl HttpRegistry {
             .acquire()
             .await
             .map_err(|_| FetchError::Other("shutting down".into()))?;
-        let mut auth = self.authorization(endpoint, scope, None).await?;
-        let mut retried = false;
-        loop {
-            let resp = self
-                .send_following_redirects(&url, accept, auth.as_deref(), kind)
-                .await?;
-            let status = resp.status().as_u16();
-            if status == 401 && !retried && matches!(endpoint.challenge, Challenge::Bearer { .. }) {
-                // An expired or under-scoped token: fetch a fresh one once.
-                retried = true;
-                auth = self.authorization(endpoint, scope, auth.as_deref()).await?;
-                continue;
+        let resp = self
+            .send_authorized(endpoint, &url, accept, scope, kind)
+            .await?;
+        self.finish(resp, limit, what).await
+    }
+
+    /// Sends a GET with what `scope` needs; on a 401 from the registry itself, acts on that
+    /// response's `WWW-Authenticate` (another scope, realm or scheme, or a stale token) and
+    /// retries once.
+    async fn send_authorized(
+        &self,
+        endpoint: &Endpoint,
+        url: &Url,
+        accept: &[&str],
+        scope: &str,
+        kind: RequestKind,
+    ) -> Result<reqwest::Response, FetchError> {
+        let sent = self.authorization(&endpoint.current(), scope).await?;
+        let resp = self
+            .send_following_redirects(url, accept, sent.header().as_deref(), kind)
+            .await?;
+        // Only the registry's own 401 may steer credentials: one from the storage host a
+        // redirect led to never saw them, and its challenge could point them anywhere.
+        if resp.status() != StatusCode::UNAUTHORIZED || resp.url().origin() != url.origin() {
+            return Ok(resp);
+        }
+        match self
+            .reauthorize(endpoint, resp.headers(), scope, &sent)
+            .await?
+        {
+            Some(retry) => {
+                self.send_following_redirects(url, accept, retry.header().as_deref(), kind)
+                    .await
             }
-            return self.finish(resp, limit, what).await;
+            None => Ok(resp),
+        }
+    }
+
+    /// What to retry a request the registry refused with (401) after sending `sent`, or
+    /// `None` when a retry could only be refused again.
+    async fn reauthorize(
+        &self,
+        endpoint: &Endpoint,
+        headers: &HeaderMap,
+        scope: &str,
+        sent: &Sent,
+    ) -> Result<Option<Sent>, FetchError> {
+        let Some(asked) = response_challenge(headers) else {
+            // No usable challenge: all we can try is a fresh token in place of the one sent.
+            return match sent {
+                Sent::Bearer { key, token } => Ok(Some(Sent::Bearer {
+                    key: key.clone(),
+                    token: self.token(key, Some(token)).await?,
+                })),
+                Sent::Anonymous | Sent::Basic(_) => Ok(None),
+            };
+        };
+        endpoint.learn(asked.challenge.clone());
+        match &asked.challenge {
+            Challenge::Bearer { realm, service } => {
+                // The scopes the registry names plus ours, as containerd asks for them.
+                let key = TokenKey::new(realm, service.as_deref(), scope, &asked.scopes);
+                // Refused for the very scopes it holds: the token expired, was revoked or
+                // predates a grant. Renew it, once for all the requests that sent it.
+                let stale = match sent {
+                    Sent::Bearer { key: k, token } if *k == key => Some(token.as_str()),
+                    _ => None,
+                };
+                let token = self.token(&key, stale).await?;
+                Ok(Some(Sent::Bearer { key, token }))
+            }
+            Challenge::Basic => Ok(match (&self.opts.credentials, sent) {
+                // Already refused, or nothing to send: a retry would be refused again.
+                (None, _) | (_, Sent::Basic(_)) => None,
+                (Some(c), _) => Some(Sent::Basic(c.basic_header())),
+            }),
+            Challenge::None => Ok(None),
         }
     }
 
@@ -389,79 +555,100 @@ impl HttpRegistry {
             let ping = base
                 .join("/v2/")
                 .map_err(|e| FetchError::Other(e.to_string()))?;
-            self.stats.count(RequestKind::Ping);
-            match self.client.get(ping).send().await {
+            // The ping carries no credentials, so its redirects are safe to follow.
+            match self
+                .send_following_redirects(&ping, &[], None, RequestKind::Ping)
+                .await
+            {
                 Ok(resp) => {
                     let challenge = match resp.status().as_u16() {
-                        401 => header(resp.headers(), WWW_AUTHENTICATE.as_str())
-                            .map_or(Challenge::None, |h| parse_challenge(&h)),
-                        _ => Challenge::None,
+                        200..=299 => Challenge::None,
+                        401 => response_challenge(resp.headers())
+                            .map_or(Challenge::None, |c| c.challenge),
+                        // A registry answers 200 or 401 here; anything else is not one to
+                        // talk to (a web server, a failing registry, a blocking proxy).
+                        _ => return Err(self.ping_error(resp).await),
                     };
-                    return Ok(Endpoint { base, challenge });
+                    return Ok(Endpoint::new(base, challenge));
                 }
-                Err(e) => match self.transport_error(&e) {
-                    // The server speaks TLS but we do not trust it: never downgrade to HTTP;
-                    // say what it presented.
-                    FetchError::Tls { host, detail, .. } => {
-                        let presented = super::tls::presented_certificate(&self.host)
-                            .await
-                            .map(|c| c.describe());
-                        return Err(FetchError::Tls {
-                            host,
-                            detail,
-                            presented,
-                        });
-                    }
-                    other => last = Some(other),
-                },
+                // The server speaks TLS but we do not trust it: never downgrade to HTTP;
+                // say what it presented.
+                Err(FetchError::Tls { host, detail, .. }) => {
+                    let presented = super::tls::presented_certificate(&self.host)
+                        .await
+                        .map(|c| c.describe());
+                    return Err(FetchError::Tls {
+                        host,
+                        detail,
+                        presented,
+                    });
+                }
+                Err(other) => last = Some(other),
             }
         }
         Err(last.unwrap_or_else(|| FetchError::Other("no scheme to try".into())))
     }
 
-    /// The `Authorization` header value for `scope`, fetching a token if needed. `stale` is a
-    /// header the registry just refused: only a cached token equal to it is replaced, so many
-    /// requests failing on one expired token renew it once.
-    async fn authorization(
-        &self,
-        endpoint: &Endpoint,
-        scope: &str,
-        stale: Option<&str>,
-    ) -> Result<Option<String>, FetchError> {
-        match &endpoint.challenge {
-            Challenge::None => Ok(None),
+    /// `/v2/` answered neither 200 nor 401: say what it answered and what to check.
+    async fn ping_error(&self, resp: reqwest::Response) -> FetchError {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = self
+            .read_limited(resp, 64 * 1024, "the /v2/ answer")
+            .await
+            .unwrap_or_default();
+        match status {
+            // A registry that is there but busy or failing: its own advice applies.
+            429 | 500..=599 => self.status_error(status, &headers, &body, "the /v2/ endpoint"),
+            _ => FetchError::NoRegistryApi {
+                host: self.host.clone(),
+                status,
+                detail: registry_detail(&body),
+            },
+        }
+    }
+
+    /// What to send for `scope` under `challenge`, fetching a token if needed.
+    async fn authorization(&self, challenge: &Challenge, scope: &str) -> Result<Sent, FetchError> {
+        match challenge {
+            Challenge::None => Ok(Sent::Anonymous),
             Challenge::Basic => Ok(self
                 .opts
                 .credentials
                 .as_ref()
-                .map(Credentials::basic_header)),
+                .map_or(Sent::Anonymous, |c| Sent::Basic(c.basic_header()))),
             Challenge::Bearer { realm, service } => {
-                let cell = {
-                    let mut tokens = self.tokens.lock().await;
-                    if let Some(stale) = stale.and_then(|h| h.strip_prefix("Bearer ")) {
-                        let current = tokens.get(scope).and_then(|c| c.get().cloned());
-                        if current.as_deref() == Some(stale) {
-                            tokens.remove(scope);
-                        }
-                    }
-                    tokens.entry(scope.to_string()).or_default().clone()
-                };
-                // Single flight: concurrent requests for one scope share one token request.
-                let token = cell
-                    .get_or_try_init(|| self.fetch_token(realm, service.as_deref(), scope))
-                    .await?;
-                Ok(Some(format!("Bearer {token}")))
+                let key = TokenKey::new(realm, service.as_deref(), scope, &[]);
+                let token = self.token(&key, None).await?;
+                Ok(Sent::Bearer { key, token })
             }
         }
     }
 
-    async fn fetch_token(
-        &self,
-        realm: &str,
-        service: Option<&str>,
-        scope: &str,
-    ) -> Result<String, FetchError> {
-        let mut url = Url::parse(realm).map_err(|e| {
+    /// The token for `key`: the cached one while it is fresh, else a new one from a single
+    /// token request that everyone asking meanwhile shares. `stale` is a token the registry
+    /// just refused: it is replaced even if unexpired, but only if still cached, so many
+    /// requests refused with one token renew it once.
+    async fn token(&self, key: &TokenKey, stale: Option<&str>) -> Result<String, FetchError> {
+        let cell = {
+            let mut tokens = self.tokens.lock().await;
+            let now = Instant::now();
+            let renew = tokens
+                .get(key)
+                .and_then(|c| c.get())
+                .is_some_and(|t| t.renew_at <= now || stale == Some(t.value.as_str()));
+            if renew {
+                tokens.remove(key);
+            }
+            tokens.entry(key.clone()).or_default().clone()
+        };
+        let token = cell.get_or_try_init(|| self.fetch_token(key)).await?;
+        Ok(token.value.clone())
+    }
+
+    async fn fetch_token(&self, key: &TokenKey) -> Result<Token, FetchError> {
+        let service = key.service.as_deref();
+        let mut url = Url::parse(&key.realm).map_err(|e| {
             FetchError::Other(format!("{} sent a bad token realm: {e}", self.registry))
         })?;
         {
@@ -469,7 +656,8 @@ impl HttpRegistry {
             if let Some(s) = service {
                 q.append_pair("service", s);
             }
-            if !scope.is_empty() {
+            // One `scope` parameter per scope, as docker sends them.
+            for scope in &key.scopes {
                 q.append_pair("scope", scope);
             }
         }
@@ -484,8 +672,9 @@ impl HttpRegistry {
                 if let Some(s) = service {
                     form.append_pair("service", s);
                 }
-                if !scope.is_empty() {
-                    form.append_pair("scope", scope);
+                // OAuth2 takes scopes space-separated in one parameter.
+                if !key.scopes.is_empty() {
+                    form.append_pair("scope", &key.scopes.join(" "));
                 }
                 url.set_query(None);
                 self.client
@@ -497,6 +686,9 @@ impl HttpRegistry {
             None => self.client.get(url),
         };
         self.stats.count(RequestKind::Token);
+        // The lifetime counts from the request, on our clock: `issued_at` is on the issuer's,
+        // and comparing clocks would turn skew into expired tokens or a renewal per request.
+        let asked_at = Instant::now();
         let resp = req.send().await.map_err(|e| self.transport_error(&e))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
@@ -506,26 +698,12 @@ impl HttpRegistry {
         if !(200..300).contains(&status) {
             return Err(self.status_error(status, &headers, &body, "a token"));
         }
-        #[derive(serde::Deserialize)]
-        struct TokenResponse {
-            #[serde(default)]
-            token: Option<String>,
-            #[serde(default)]
-            access_token: Option<String>,
-        }
-        let parsed: TokenResponse =
-            serde_json::from_slice(&body).map_err(|e| FetchError::Malformed {
-                what: "the token response".into(),
-                detail: e.to_string(),
-            })?;
-        parsed
-            .token
-            .or(parsed.access_token)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| FetchError::Malformed {
-                what: "the token response".into(),
-                detail: "it holds no token".into(),
-            })
+        let (value, expires_in) = parse_token_response(&body)?;
+        let lifetime = token_lifetime(expires_in, self.opts.min_token_lifetime);
+        Ok(Token {
+            value,
+            renew_at: asked_at + lifetime - renew_margin(lifetime),
+        })
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> FetchError {
@@ -594,23 +772,104 @@ pub fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// A token response's token and `expires_in` (seconds), if it states one.
+fn parse_token_response(body: &[u8]) -> Result<(String, Option<u64>), FetchError> {
+    #[derive(serde::Deserialize)]
+    struct TokenResponse {
+        #[serde(default)]
+        token: Option<String>,
+        #[serde(default)]
+        access_token: Option<String>,
+        /// A number by the spec; some issuers send a string or a float.
+        #[serde(default)]
+        expires_in: Option<serde_json::Value>,
+    }
+    let malformed = |detail: String| FetchError::Malformed {
+        what: "the token response".into(),
+        detail,
+    };
+    let parsed: TokenResponse =
+        serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
+    let token = parsed
+        .token
+        .filter(|t| !t.is_empty())
+        .or(parsed.access_token.filter(|t| !t.is_empty()))
+        .ok_or_else(|| malformed("it holds no token".into()))?;
+    // An unreadable lifetime is treated as absent (the spec's default), not as a failure.
+    let expires_in = parsed.expires_in.and_then(|v| match v {
+        serde_json::Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .map(|f| f.min(u64::MAX as f64) as u64)
+        }),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    Ok((token, expires_in))
+}
+
+/// How long a token is used: `expires_in`, 60 s when absent, never less than `floor` (the
+/// spec's 60 s), never more than a day.
+fn token_lifetime(expires_in: Option<u64>, floor: Duration) -> Duration {
+    expires_in
+        .map_or(DEFAULT_TOKEN_LIFETIME, |s| {
+            Duration::from_secs(s).max(floor)
+        })
+        .min(MAX_TOKEN_LIFETIME)
+}
+
+/// How long before expiry to renew: a few seconds, but never most of a short life.
+fn renew_margin(lifetime: Duration) -> Duration {
+    RENEW_MARGIN.min(lifetime / 4)
+}
+
+/// The challenge of a 401 to act on: the first Bearer one, else the first Basic one (a
+/// registry offering both prefers tokens).
+fn response_challenge(headers: &HeaderMap) -> Option<AuthChallenge> {
+    let offered: Vec<AuthChallenge> = headers
+        .get_all(WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(parse_www_authenticate)
+        .collect();
+    let first = |want: fn(&Challenge) -> bool| offered.iter().find(|c| want(&c.challenge));
+    first(|c| matches!(c, Challenge::Bearer { .. }))
+        .or_else(|| first(|c| matches!(c, Challenge::Basic)))
+        .cloned()
+}
+
 /// Parses `WWW-Authenticate: Bearer realm="…",service="…"` (or `Basic realm="…"`).
 #[must_use]
 pub fn parse_challenge(value: &str) -> Challenge {
+    parse_www_authenticate(value).challenge
+}
+
+/// Parses one `WWW-Authenticate` value, with the `scope` and `error` a 401 may add
+/// (`Bearer realm="…",service="…",scope="repository:app:pull",error="insufficient_scope"`).
+#[must_use]
+pub fn parse_www_authenticate(value: &str) -> AuthChallenge {
     let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
-    if scheme.eq_ignore_ascii_case("basic") {
-        return Challenge::Basic;
-    }
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Challenge::None;
-    }
     let params = parse_auth_params(rest);
-    match params.get("realm") {
-        Some(realm) => Challenge::Bearer {
-            realm: realm.clone(),
-            service: params.get("service").cloned(),
-        },
-        None => Challenge::None,
+    let challenge = if scheme.eq_ignore_ascii_case("basic") {
+        Challenge::Basic
+    } else if scheme.eq_ignore_ascii_case("bearer") {
+        match params.get("realm") {
+            Some(realm) => Challenge::Bearer {
+                realm: realm.clone(),
+                service: params.get("service").cloned(),
+            },
+            None => Challenge::None,
+        }
+    } else {
+        Challenge::None
+    };
+    AuthChallenge {
+        challenge,
+        scopes: params
+            .get("scope")
+            .map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default(),
+        error: params.get("error").filter(|e| !e.is_empty()).cloned(),
     }
 }
 
@@ -676,6 +935,141 @@ mod tests {
             Challenge::Basic
         );
         assert_eq!(parse_challenge("Negotiate"), Challenge::None);
+    }
+
+    #[test]
+    fn a_401_names_the_scope_it_wants_and_why_it_refused() {
+        let asked = parse_www_authenticate(
+            r#"Bearer realm="https://auth.example/token",service="reg",scope="repository:team/app:pull",error="insufficient_scope""#,
+        );
+        assert_eq!(
+            asked,
+            AuthChallenge {
+                challenge: Challenge::Bearer {
+                    realm: "https://auth.example/token".into(),
+                    service: Some("reg".into()),
+                },
+                scopes: vec!["repository:team/app:pull".into()],
+                error: Some("insufficient_scope".into()),
+            }
+        );
+        // Several scopes, space-separated; parameters in any order, names in any case.
+        let asked = parse_www_authenticate(
+            r#"bearer ERROR="invalid_token", scope="repository:a:pull repository:b:pull,push", realm="https://r/t""#,
+        );
+        assert_eq!(
+            asked.scopes,
+            vec!["repository:a:pull", "repository:b:pull,push"]
+        );
+        assert_eq!(asked.error.as_deref(), Some("invalid_token"));
+        assert_eq!(
+            asked.challenge,
+            Challenge::Bearer {
+                realm: "https://r/t".into(),
+                service: None
+            }
+        );
+        // A ping's challenge names neither.
+        let ping = parse_www_authenticate(r#"Basic realm="Registry Realm""#);
+        assert_eq!(ping.challenge, Challenge::Basic);
+        assert!(ping.scopes.is_empty() && ping.error.is_none());
+    }
+
+    #[test]
+    fn a_401_with_both_schemes_is_answered_with_a_token() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            WWW_AUTHENTICATE,
+            "Basic realm=\"x\"".parse().expect("value"),
+        );
+        headers.append(
+            WWW_AUTHENTICATE,
+            "Bearer realm=\"https://r/t\",scope=\"repository:a:pull\""
+                .parse()
+                .expect("value"),
+        );
+        let asked = response_challenge(&headers).expect("a challenge");
+        assert!(matches!(asked.challenge, Challenge::Bearer { .. }));
+        assert_eq!(asked.scopes, vec!["repository:a:pull"]);
+        headers.remove(WWW_AUTHENTICATE);
+        headers.append(WWW_AUTHENTICATE, "Negotiate".parse().expect("value"));
+        assert_eq!(response_challenge(&headers), None);
+    }
+
+    #[test]
+    fn token_keys_merge_the_scopes_a_401_names_with_ours() {
+        let key = TokenKey::new(
+            "https://r/t",
+            Some("reg"),
+            "repository:b:pull",
+            &["repository:a:pull repository:b:pull".into()],
+        );
+        assert_eq!(key.scopes, vec!["repository:a:pull", "repository:b:pull"]);
+        assert!(TokenKey::new("https://r/t", None, "", &[])
+            .scopes
+            .is_empty());
+    }
+
+    #[test]
+    fn token_responses_with_and_without_a_lifetime() {
+        let floor = DEFAULT_TOKEN_LIFETIME;
+        let (token, expires_in) = parse_token_response(
+            br#"{"token":"t1","expires_in":300,"issued_at":"2026-01-01T00:00:00Z"}"#,
+        )
+        .expect("parsed");
+        assert_eq!((token.as_str(), expires_in), ("t1", Some(300)));
+        assert_eq!(token_lifetime(expires_in, floor), Duration::from_secs(300));
+
+        // No `expires_in`: the spec's 60 s. OAuth2 issuers answer `access_token` only.
+        let (token, expires_in) =
+            parse_token_response(br#"{"access_token":"t2"}"#).expect("parsed");
+        assert_eq!((token.as_str(), expires_in), ("t2", None));
+        assert_eq!(token_lifetime(None, floor), Duration::from_secs(60));
+
+        // Less than 60 s is read as 60 s, unless the floor is lowered (tests).
+        let (_, expires_in) =
+            parse_token_response(br#"{"token":"t","expires_in":10}"#).expect("parsed");
+        assert_eq!(token_lifetime(expires_in, floor), Duration::from_secs(60));
+        assert_eq!(
+            token_lifetime(expires_in, Duration::ZERO),
+            Duration::from_secs(10)
+        );
+
+        // Odd lifetimes are tolerated, never fatal.
+        for (body, want) in [
+            (&br#"{"token":"t","expires_in":"120"}"#[..], Some(120)),
+            (br#"{"token":"t","expires_in":90.5}"#, Some(90)),
+            (br#"{"token":"t","expires_in":-5}"#, None),
+            (br#"{"token":"t","expires_in":null}"#, None),
+        ] {
+            assert_eq!(parse_token_response(body).expect("parsed").1, want);
+        }
+        assert_eq!(
+            token_lifetime(Some(u64::MAX), floor),
+            MAX_TOKEN_LIFETIME,
+            "capped"
+        );
+
+        // An empty `token` falls back to `access_token`; neither is malformed.
+        let (token, _) =
+            parse_token_response(br#"{"token":"","access_token":"t3"}"#).expect("parsed");
+        assert_eq!(token, "t3");
+        assert!(matches!(
+            parse_token_response(br#"{"expires_in":60}"#),
+            Err(FetchError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn tokens_are_renewed_a_few_seconds_early_but_not_most_of_a_short_life() {
+        assert_eq!(
+            renew_margin(Duration::from_secs(300)),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            renew_margin(Duration::from_secs(2)),
+            Duration::from_millis(500)
+        );
     }
 
     #[test]

@@ -38,6 +38,10 @@ pub struct TokenIssuer {
 pub struct IssuerOptions {
     /// OAuth2 refresh tokens (identity tokens) accepted on POST, mapped to a user.
     pub refresh_tokens: Vec<(String, String)>,
+    /// The `expires_in` to answer with (default 300 s). The JWT itself stays valid for 300 s,
+    /// so a client that renews after this many seconds does so on its own account, never
+    /// because the registry refused the token.
+    pub expires_in: Option<u64>,
 }
 
 impl TokenIssuer {
@@ -251,8 +255,10 @@ fn serve(
         scopes,
         granted: true,
     });
-    let body =
-        serde_json::json!({"token": token, "access_token": token, "expires_in": 300}).to_string();
+    let body = serde_json::json!({
+        "token": token, "access_token": token, "expires_in": options.expires_in.unwrap_or(300)
+    })
+    .to_string();
     write!(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
 }
 
