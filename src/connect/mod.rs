@@ -536,6 +536,7 @@ impl Connector {
             credentials: resolved.credentials,
             identity_token: resolved.identity_token,
             concurrency: self.settings.concurrency.max(1),
+            ..HttpOptions::default()
         };
         let fetcher = Fetcher::for_registry_at(registry, &endpoint, opts, self.settings.limits)?;
         Ok(Connection {

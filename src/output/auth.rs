@@ -18,7 +18,8 @@ fn challenge_text(report: &AuthReport) -> String {
             service.as_deref().unwrap_or("-")
         ))
         .into_owned(),
-        Err(_) => "unreachable".to_string(),
+        // The check line below says why (unreachable, TLS, not a registry).
+        Err(_) => "not read (see check)".to_string(),
     }
 }
 
