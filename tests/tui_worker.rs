@@ -1,0 +1,77 @@
+//! The TUI's worker against regscope's in-process registry: superseded work is aborted, not run
+//! to the end (the user went back or refreshed), and nothing answers for it.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use regscope::connect::{Connector, Settings};
+use regscope::reference::ImageRef;
+use regscope::serve::{self, Faults, Layout, RequestKind, Scope};
+use regscope::tui::{Action, App, Command, Effect, Start, Worker};
+use support::fixture;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_no_view_waits_for_is_aborted() {
+    // Every manifest answer takes 3 s: the root is still in flight when the user moves on.
+    let srv = serve::start(
+        vec![Layout::new("team/app", fixture("unsigned-index"))],
+        Faults {
+            latency: Some(Duration::from_secs(3)),
+            scope: Scope::kinds([RequestKind::Manifest]),
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(
+        tx,
+        Arc::new(Connector::isolated(Settings::default()).unwrap()),
+    );
+    let reference = ImageRef::parse(&format!("{}/team/app:latest", srv.host())).unwrap();
+    worker.spawn(Effect::Inspect { id: 7, reference });
+    assert_eq!(worker.running(), 1);
+
+    // Wait until the root manifest request reached the server, then nothing waits for id 7.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while srv.count(RequestKind::Manifest) == 0 {
+        assert!(Instant::now() < deadline, "the root was never requested");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    worker.retain(&HashSet::from([8]));
+    assert_eq!(worker.running(), 0);
+
+    // Had it run on, the root would have arrived and its 4 children been requested.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(srv.count(RequestKind::Manifest), 1, "children were fetched");
+    let answered: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok())
+        .filter(|a| matches!(a, Action::Inspected { .. }))
+        .collect();
+    assert!(
+        answered.is_empty(),
+        "an aborted effect answered: {answered:?}"
+    );
+}
+
+#[test]
+fn refresh_and_back_leave_nothing_pending_for_the_old_request() {
+    let reference = ImageRef::parse("reg.test:5000/team/app:v7").unwrap();
+    let (mut app, effects) = App::new(Start::Reference(reference), false, (100, 30));
+    let first = effects.iter().map(Effect::id).find(|id| *id != 0).unwrap();
+    assert!(app.pending_requests().contains(&first));
+
+    let refresh = app.update(Action::Command(Command::Refresh));
+    let second = refresh.iter().map(Effect::id).find(|id| *id != 0).unwrap();
+    let pending = app.pending_requests();
+    assert!(pending.contains(&second) && !pending.contains(&first));
+
+    app.update(Action::Command(Command::Back));
+    assert!(
+        !app.pending_requests().contains(&second),
+        "the tree view is gone, so is its load"
+    );
+}
