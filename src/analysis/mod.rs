@@ -8,6 +8,7 @@ use std::collections::HashMap;
 pub use finding::{Code, Finding, Severity};
 pub use target::Target;
 
+use crate::digest::short;
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Platform, Problem};
 use crate::sanitize::sanitize;
@@ -318,11 +319,6 @@ pub fn platform_label(p: &Platform) -> String {
         s.push_str(&format!(" ({v})"));
     }
     s
-}
-
-fn short(digest: &str) -> String {
-    crate::digest::Digest::parse(digest)
-        .map_or_else(|_| sanitize(digest).into_owned(), |d| d.short())
 }
 
 fn known_os(os: &str) -> bool {

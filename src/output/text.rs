@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::human_size;
 use super::style::Style;
 use crate::analysis::{platform_label, Finding};
-use crate::digest::Digest;
+use crate::digest;
 use crate::inspect::Inspection;
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Problem};
@@ -20,7 +20,7 @@ pub fn render(inspection: &Inspection, findings: &[Finding], style: Style) -> St
         out,
         "{}  {}  {}",
         style.bold(&sanitize(&inspection.reference)),
-        long_short(&root.digest),
+        digest::short_ends(&root.digest),
         node_summary(root)
     );
     render_children(&mut out, root, "", style);
@@ -41,7 +41,7 @@ pub fn render_findings(out: &mut String, findings: &[Finding], style: Style) {
             "  {}  {:<22}  {}  {}",
             style.severity(f.severity, &format!("{:<7}", f.severity.as_str())),
             f.code.as_str(),
-            short(&f.digest),
+            digest::short(&f.digest),
             sanitize(&f.message)
         );
         if let Some(fix) = &f.fix {
@@ -73,13 +73,13 @@ fn line(n: &Node, style: Style) -> String {
         Kind::Index => format!(
             "{}  {}  {}",
             platform_col(n, style),
-            short(&n.digest),
+            digest::short(&n.digest),
             node_summary(n)
         ),
         Kind::Manifest => format!(
             "{}  {}  {}",
             platform_col(n, style),
-            short(&n.digest),
+            digest::short(&n.digest),
             node_summary(n)
         ),
         Kind::Attestation => {
@@ -90,7 +90,7 @@ fn line(n: &Node, style: Style) -> String {
                         || "a manifest not in this index".to_string(),
                         platform_label
                     ),
-                    short(&a.digest)
+                    digest::short(&a.digest)
                 ),
                 None => "ATTESTATION".to_string(),
             };
@@ -102,14 +102,14 @@ fn line(n: &Node, style: Style) -> String {
                 "{}  {}  {}",
                 style.attestation(&format!("{plat:<15}")),
                 style.attestation(&about),
-                short(&n.digest)
+                digest::short(&n.digest)
             )
         }
         Kind::Config => {
             let mut s = format!(
                 "{}  {}",
                 style.dim(&format!("{:<15}", "config")),
-                short(&n.digest)
+                digest::short(&n.digest)
             );
             if let Some(c) = &n.config {
                 let _ = write!(s, "  {}", style.platform(&sanitize(&c.platform_string())));
@@ -129,7 +129,7 @@ fn line(n: &Node, style: Style) -> String {
         Kind::Layer => format!(
             "{}  {}  {} {}",
             style.dim(&format!("{:<15}", "layer")),
-            short(&n.digest),
+            digest::short(&n.digest),
             sanitize(&mt::describe(&n.media_type)),
             human_size(n.size)
         ),
@@ -155,13 +155,13 @@ fn line(n: &Node, style: Style) -> String {
         Kind::Referrer => format!(
             "{}  {}  {}",
             style.info(&format!("{:<15}", "referrer")),
-            short(&n.digest),
+            digest::short(&n.digest),
             sanitize(n.artifact_type.as_deref().unwrap_or(&n.media_type))
         ),
         Kind::Missing => format!(
             "{}  {}  {}",
             platform_col(n, style),
-            short(&n.digest),
+            digest::short(&n.digest),
             style.error("MISSING: the registry does not have it")
         ),
     };
@@ -169,7 +169,10 @@ fn line(n: &Node, style: Style) -> String {
         let note = match p {
             Problem::Missing { .. } => String::new(),
             Problem::DigestMismatch { actual, .. } => {
-                format!("  DIGEST MISMATCH (content hashes to {})", short(actual))
+                format!(
+                    "  DIGEST MISMATCH (content hashes to {})",
+                    digest::short(actual)
+                )
             }
             Problem::TooLarge { limit, .. } => format!(
                 "  TOO LARGE (over {} )",
@@ -252,20 +255,5 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
         one
     } else {
         many
-    }
-}
-
-fn short(digest: &str) -> String {
-    Digest::parse(digest).map_or_else(|_| sanitize(digest).into_owned(), |d| d.short())
-}
-
-/// `sha256:db8f2a6e…f898`: the root gets both ends, to compare with what a console shows.
-fn long_short(digest: &str) -> String {
-    match Digest::parse(digest) {
-        Ok(d) => {
-            let hex = d.hex();
-            format!("{}:{}…{}", d.algorithm(), &hex[..8], &hex[hex.len() - 4..])
-        }
-        Err(_) => sanitize(digest).into_owned(),
     }
 }

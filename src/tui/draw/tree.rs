@@ -9,10 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, Paragraph};
 use ratatui::Frame;
 
-use super::lists::{severity_label, short_digest};
+use super::lists::severity_label;
 use super::message;
 use super::wrap::wrap;
 use crate::analysis::{platform_label, Finding, Severity};
+use crate::digest;
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Problem};
 use crate::output::human_size;
@@ -223,7 +224,7 @@ fn worst_for(digest: &str, findings: &[Finding]) -> Option<Severity> {
 
 /// How one node reads in the tree; every registry string is sanitised here.
 fn node_spans(n: &Node, theme: Theme) -> Vec<Span<'static>> {
-    let digest = Span::styled(format!("  {}", short_digest(&n.digest)), theme.dim());
+    let digest = Span::styled(format!("  {}", digest::short(&n.digest)), theme.dim());
     let mut spans = match n.kind {
         Kind::Index => vec![
             Span::styled("index", theme.bold()),
@@ -330,7 +331,7 @@ fn attestation_label(n: &Node) -> String {
     match &n.attests {
         Some(a) => match &a.platform {
             Some(p) => format!("attestation for {}", sanitize(&platform_label(p))),
-            None => format!("attestation for {}", short_digest(&a.digest)),
+            None => format!("attestation for {}", digest::short(&a.digest)),
         },
         None => "attestation".to_string(),
     }
@@ -340,7 +341,7 @@ fn problem_note(p: &Problem) -> Option<String> {
     Some(match p {
         Problem::Missing { .. } => return None,
         Problem::DigestMismatch { actual, .. } => {
-            format!("DIGEST MISMATCH (hashes to {})", short_digest(actual))
+            format!("DIGEST MISMATCH (hashes to {})", digest::short(actual))
         }
         Problem::TooLarge { .. } => "TOO LARGE".to_string(),
         Problem::Malformed { .. } => "MALFORMED".to_string(),
@@ -380,7 +381,7 @@ fn detail_lines(n: &Node, theme: Theme) -> Vec<Line<'static>> {
         );
         lines.push(field(
             "attests",
-            format!("{about} ({})", short_digest(&a.digest)),
+            format!("{about} ({})", digest::short(&a.digest)),
         ));
     }
     if let Some(t) = &n.artifact_type {
@@ -533,7 +534,7 @@ fn raw(frame: &mut Frame, area: Rect, node: &Node, scroll: usize, theme: Theme) 
         .collect();
     let title = format!(
         " raw {} · {} ",
-        short_digest(&node.digest),
+        digest::short(&node.digest),
         sanitize(&mt::describe(&node.media_type))
     );
     let position = format!(" lines {}–{} of {} ", start + 1, end, lines.len());
