@@ -7,6 +7,7 @@ use super::style::Style;
 use crate::analysis::{platform_label, Finding};
 use crate::digest;
 use crate::inspect::Inspection;
+use crate::model::annotations;
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Problem};
 use crate::sanitize::sanitize;
@@ -136,7 +137,7 @@ fn line(n: &Node, style: Style) -> String {
         Kind::Statement => {
             let predicate = n
                 .annotations
-                .get("in-toto.io/predicate-type")
+                .get(annotations::IN_TOTO_PREDICATE_TYPE)
                 .cloned()
                 .or_else(|| n.statement.as_ref().map(|s| s.predicate_type.clone()))
                 .unwrap_or_default();
