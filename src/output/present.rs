@@ -87,6 +87,21 @@ pub struct Attested {
     pub digest: String,
 }
 
+impl Attested {
+    /// For an attestation: the manifest it is about, by platform when that is in the index.
+    #[must_use]
+    pub fn of(n: &Node) -> Option<Self> {
+        let a = n.attests.as_ref()?;
+        Some(Self {
+            target: a.platform.as_ref().map_or_else(
+                || "a manifest not in this index".to_string(),
+                |p| sanitize(&platform_label(p)).into_owned(),
+            ),
+            digest: digest::short(&a.digest),
+        })
+    }
+}
+
 impl fmt::Display for Attested {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.target, self.digest)
@@ -131,7 +146,7 @@ impl NodeLabel {
     /// The label of `node`, with the worst of `findings` that is about it.
     #[must_use]
     pub fn new(node: &Node, findings: &[Finding]) -> Self {
-        let attests = attested(node);
+        let attests = Attested::of(node);
         Self {
             kind: node.kind,
             title: title(node, attests.as_ref()),
@@ -192,17 +207,6 @@ fn title(n: &Node, attests: Option<&Attested>) -> Segment {
         Kind::Statement => Segment::new("in-toto", Tone::Attestation),
         Kind::Referrer => Segment::new("referrer", Tone::Info),
     }
-}
-
-fn attested(n: &Node) -> Option<Attested> {
-    let a = n.attests.as_ref()?;
-    Some(Attested {
-        target: a.platform.as_ref().map_or_else(
-            || "a manifest not in this index".to_string(),
-            |p| sanitize(&platform_label(p)).into_owned(),
-        ),
-        digest: digest::short(&a.digest),
-    })
 }
 
 fn fact(kind: FactKind, text: impl Into<String>) -> Fact {
