@@ -5,6 +5,12 @@ use std::fmt;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256, Sha512};
 
+use crate::sanitize::sanitize;
+
+/// Hex digits a short digest keeps from the start, and [`Digest::short_ends`] from the end.
+const SHORT_HEX: usize = 8;
+const TAIL_HEX: usize = 4;
+
 /// A validated content digest such as `sha256:db8f…`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -74,14 +80,29 @@ impl Digest {
         &self.0
     }
 
-    /// `sha256:db8f2a6e…f898`: enough to recognise, short enough for a tree.
+    /// `sha256:db8f2a6e…`: enough to recognise, short enough for a tree.
     #[must_use]
     pub fn short(&self) -> String {
         let hex = self.hex();
-        if hex.len() <= 12 {
+        if hex.len() <= SHORT_HEX + TAIL_HEX {
             return self.0.clone();
         }
-        format!("{}:{}…", self.algorithm(), &hex[..8])
+        format!("{}:{}…", self.algorithm(), &hex[..SHORT_HEX])
+    }
+
+    /// `sha256:db8f2a6e…f898`: both ends, to compare with what a registry console shows.
+    #[must_use]
+    pub fn short_ends(&self) -> String {
+        let hex = self.hex();
+        if hex.len() <= SHORT_HEX + TAIL_HEX {
+            return self.0.clone();
+        }
+        format!(
+            "{}:{}…{}",
+            self.algorithm(),
+            &hex[..SHORT_HEX],
+            &hex[hex.len() - TAIL_HEX..]
+        )
     }
 
     /// The tag the OCI referrers tag schema uses for this digest (`sha256-<hex>`).
@@ -89,6 +110,20 @@ impl Digest {
     pub fn referrers_tag(&self) -> String {
         format!("{}-{}", self.algorithm(), self.hex())
     }
+}
+
+/// The one way regscope shortens a digest for people: `sha256:db8f2a6e…`. Registry-supplied
+/// text that is not a digest is shown whole, sanitised, so a bad descriptor stays visible.
+#[must_use]
+pub fn short(digest: &str) -> String {
+    Digest::parse(digest).map_or_else(|_| sanitize(digest).into_owned(), |d| d.short())
+}
+
+/// [`short`] with the last hex digits too (`sha256:db8f2a6e…f898`), for a root digest a reader
+/// compares with a registry console.
+#[must_use]
+pub fn short_ends(digest: &str) -> String {
+    Digest::parse(digest).map_or_else(|_| sanitize(digest).into_owned(), |d| d.short_ends())
 }
 
 impl fmt::Display for Digest {
@@ -119,7 +154,18 @@ mod tests {
         assert!(d.matches(b"hello"));
         assert!(!d.matches(b"hello!"));
         assert_eq!(d.short(), "sha256:2cf24dba…");
+        assert_eq!(d.short_ends(), "sha256:2cf24dba…9824");
         assert_eq!(d.referrers_tag(), format!("sha256-{}", d.hex()));
+    }
+
+    #[test]
+    fn short_forms_keep_what_is_not_a_digest_whole_and_safe() {
+        let d = Digest::sha256_of(b"hello");
+        assert_eq!(short(d.as_str()), "sha256:2cf24dba…");
+        assert_eq!(short_ends(d.as_str()), "sha256:2cf24dba…9824");
+        assert_eq!(short("latest"), "latest");
+        assert_eq!(short("sha256:zz\x1b[2J"), "sha256:zz\\u{1b}[2J");
+        assert_eq!(short_ends(""), "");
     }
 
     #[test]

@@ -10,6 +10,9 @@ use futures::future::{join_all, BoxFuture};
 use futures::FutureExt as _;
 
 use crate::digest::Digest;
+use crate::model::annotations::{
+    ATTESTATION_MANIFEST, IN_TOTO_PREDICATE_TYPE, REFERENCE_DIGEST, REFERENCE_TYPE,
+};
 use crate::model::config::summarize_config;
 use crate::model::intoto::summarize_statement;
 use crate::model::manifest::{ImageManifest, Manifest};
@@ -17,12 +20,6 @@ use crate::model::media_type as mt;
 use crate::model::{Attests, Descriptor, Kind, Node, Problem};
 use crate::reference::ImageRef;
 use crate::registry::{FetchError, FetchedManifest, Fetcher, RoundTrips};
-
-/// Annotation BuildKit puts on attestation entries of an index.
-pub const REFERENCE_TYPE: &str = "vnd.docker.reference.type";
-/// Annotation naming the manifest an attestation is about.
-pub const REFERENCE_DIGEST: &str = "vnd.docker.reference.digest";
-pub const ATTESTATION_MANIFEST: &str = "attestation-manifest";
 
 /// What to fetch besides the tree itself.
 #[derive(Debug, Clone, Default)]
@@ -405,8 +402,7 @@ fn link_attestations(children: &mut [Node]) {
 fn is_statement(kind: Kind, layer: &Descriptor) -> bool {
     layer.media_type == mt::IN_TOTO
         || layer.media_type == mt::DSSE_ENVELOPE
-        || (kind == Kind::Attestation
-            && layer.annotations.contains_key("in-toto.io/predicate-type"))
+        || (kind == Kind::Attestation && layer.annotations.contains_key(IN_TOTO_PREDICATE_TYPE))
 }
 
 fn is_decodable_config(media_type: &str) -> bool {

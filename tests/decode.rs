@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use regscope::model::annotations::IN_TOTO_PREDICATE_TYPE;
 use regscope::model::config::{summarize_config, DecodeError};
 use regscope::model::intoto::{
     predicate_label, summarize_statement, ConfigSource, PredicateKind, StatementSummary, Vcs,
-    PREDICATE_TYPE_ANNOTATION,
 };
 use serde_json::{json, Value};
 
@@ -191,7 +191,7 @@ fn buildkit_attestation_layers() {
         assert_eq!(s.statement_type, "https://in-toto.io/Statement/v0.1");
         assert_eq!(
             Some(s.predicate_type.as_str()),
-            layer["annotations"][PREDICATE_TYPE_ANNOTATION].as_str()
+            layer["annotations"][IN_TOTO_PREDICATE_TYPE].as_str()
         );
         assert_eq!(s.signed, None);
         assert_eq!(s.subjects.len(), 1);

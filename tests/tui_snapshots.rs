@@ -533,7 +533,7 @@ async fn attestations_and_problems_have_their_own_colours_and_no_color_has_none(
     let buf = buffer(&app);
     let attestation = row_with(&buf, "attestation for linux/amd64");
     assert!(attestation.iter().any(|c| c.fg == Color::Magenta));
-    let gone = row_with(&buf, "missing");
+    let gone = row_with(&buf, "linux/arm64  MISSING");
     assert!(gone.iter().any(|c| c.fg == Color::Red));
 
     app.color = false;

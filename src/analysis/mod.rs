@@ -8,6 +8,8 @@ use std::collections::HashMap;
 pub use finding::{Code, Finding, Severity};
 pub use target::Target;
 
+use crate::digest::short;
+use crate::model::annotations;
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Platform, Problem};
 use crate::sanitize::sanitize;
@@ -181,7 +183,7 @@ fn attestation_finding(node: &Node) -> Finding {
     let mut kinds: Vec<String> = node
         .children
         .iter()
-        .filter_map(|c| c.annotations.get("in-toto.io/predicate-type"))
+        .filter_map(|c| c.annotations.get(annotations::IN_TOTO_PREDICATE_TYPE))
         .map(|p| {
             crate::model::intoto::predicate_label(p)
                 .map_or_else(|| sanitize(p).into_owned(), str::to_string)
@@ -207,7 +209,7 @@ fn manifest_findings(node: &Node, parent: Option<&Node>, out: &mut Vec<Finding>)
         if p.is_unknown() {
             let kind = node
                 .annotations
-                .get(crate::inspect::REFERENCE_TYPE)
+                .get(annotations::REFERENCE_TYPE)
                 .map_or_else(
                     || {
                         node.artifact_type
@@ -318,11 +320,6 @@ pub fn platform_label(p: &Platform) -> String {
         s.push_str(&format!(" ({v})"));
     }
     s
-}
-
-fn short(digest: &str) -> String {
-    crate::digest::Digest::parse(digest)
-        .map_or_else(|_| sanitize(digest).into_owned(), |d| d.short())
 }
 
 fn known_os(os: &str) -> bool {

@@ -11,9 +11,6 @@ pub use super::config::DecodeError;
 use super::config::{keys, parse_object, scalar_string, string, strings};
 use crate::sanitize::sanitize;
 
-/// The layer annotation BuildKit sets on each in-toto layer of an attestation manifest.
-pub const PREDICATE_TYPE_ANNOTATION: &str = "in-toto.io/predicate-type";
-
 pub const SLSA_PROVENANCE_V02: &str = "https://slsa.dev/provenance/v0.2";
 pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 pub const SPDX_DOCUMENT: &str = "https://spdx.dev/Document";

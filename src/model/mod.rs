@@ -1,5 +1,6 @@
 //! The domain types: descriptors, platforms, manifests, the manifest tree.
 
+pub mod annotations;
 pub mod config;
 pub mod descriptor;
 pub mod intoto;

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod json;
+pub mod present;
 pub mod style;
 pub mod text;
 

@@ -1,5 +1,6 @@
 //! ANSI styling for the text output, off for `NO_COLOR`, non-TTY output or `--color never`.
 
+use super::present::Tone;
 use crate::analysis::Severity;
 
 /// Whether to colour, decided once at the edge.
@@ -50,6 +51,20 @@ impl Style {
     #[must_use]
     pub fn platform(self, s: &str) -> String {
         self.paint("32", s)
+    }
+
+    /// `s` styled for what it means in a [`NodeLabel`](super::present::NodeLabel).
+    #[must_use]
+    pub fn tone(self, tone: Tone, s: &str) -> String {
+        match tone {
+            Tone::Normal => s.to_string(),
+            Tone::Strong => self.bold(s),
+            Tone::Dim => self.dim(s),
+            Tone::Platform => self.platform(s),
+            Tone::Attestation => self.attestation(s),
+            Tone::Info => self.info(s),
+            Tone::Error => self.error(s),
+        }
     }
 
     #[must_use]

@@ -2,28 +2,33 @@
 
 use std::fmt::Write as _;
 
-use super::human_size;
+use super::present::{FactKind, NodeLabel, Segment};
 use super::style::Style;
-use crate::analysis::{platform_label, Finding};
-use crate::digest::Digest;
+use crate::analysis::Finding;
+use crate::digest;
 use crate::inspect::Inspection;
-use crate::model::media_type as mt;
-use crate::model::{Kind, Node, Problem};
+use crate::model::{Kind, Node};
 use crate::sanitize::sanitize;
+
+/// Width of the first column: a platform, or what the entry is.
+const COLUMN: usize = 15;
+/// Width of an in-toto statement's predicate type, so the summaries line up.
+const PREDICATE: usize = 36;
 
 /// Renders the tree and the findings.
 #[must_use]
 pub fn render(inspection: &Inspection, findings: &[Finding], style: Style) -> String {
     let mut out = String::new();
     let root = &inspection.root;
+    let label = NodeLabel::new(root, findings);
     let _ = writeln!(
         out,
-        "{}  {}  {}",
+        "{}  {}{}",
         style.bold(&sanitize(&inspection.reference)),
-        long_short(&root.digest),
-        node_summary(root)
+        digest::short_ends(&root.digest),
+        tail(&label, style)
     );
-    render_children(&mut out, root, "", style);
+    render_children(&mut out, root, findings, "", style);
     render_findings(&mut out, findings, style);
     out
 }
@@ -41,7 +46,7 @@ pub fn render_findings(out: &mut String, findings: &[Finding], style: Style) {
             "  {}  {:<22}  {}  {}",
             style.severity(f.severity, &format!("{:<7}", f.severity.as_str())),
             f.code.as_str(),
-            short(&f.digest),
+            digest::short(&f.digest),
             sanitize(&f.message)
         );
         if let Some(fix) = &f.fix {
@@ -54,7 +59,13 @@ pub fn render_findings(out: &mut String, findings: &[Finding], style: Style) {
     }
 }
 
-fn render_children(out: &mut String, node: &Node, prefix: &str, style: Style) {
+fn render_children(
+    out: &mut String,
+    node: &Node,
+    findings: &[Finding],
+    prefix: &str,
+    style: Style,
+) {
     let count = node.children.len();
     for (i, child) in node.children.iter().enumerate() {
         let last = i + 1 == count;
@@ -63,209 +74,68 @@ fn render_children(out: &mut String, node: &Node, prefix: &str, style: Style) {
         } else {
             ("├─ ", "│  ")
         };
-        let _ = writeln!(out, "{prefix}{}{}", style.dim(branch), line(child, style));
-        render_children(out, child, &format!("{prefix}{}", style.dim(extend)), style);
+        let label = NodeLabel::new(child, findings);
+        let _ = writeln!(out, "{prefix}{}{}", style.dim(branch), line(&label, style));
+        let prefix = format!("{prefix}{}", style.dim(extend));
+        render_children(out, child, findings, &prefix, style);
     }
 }
 
-fn line(n: &Node, style: Style) -> String {
-    let mut s = match n.kind {
-        Kind::Index => format!(
-            "{}  {}  {}",
-            platform_col(n, style),
-            short(&n.digest),
-            node_summary(n)
-        ),
-        Kind::Manifest => format!(
-            "{}  {}  {}",
-            platform_col(n, style),
-            short(&n.digest),
-            node_summary(n)
-        ),
-        Kind::Attestation => {
-            let about = match &n.attests {
-                Some(a) => format!(
-                    "ATTESTATION for {} ({})",
-                    a.platform.as_ref().map_or_else(
-                        || "a manifest not in this index".to_string(),
-                        platform_label
-                    ),
-                    short(&a.digest)
-                ),
-                None => "ATTESTATION".to_string(),
-            };
-            let plat = n
-                .platform
-                .as_ref()
-                .map_or_else(|| "unknown/unknown".into(), ToString::to_string);
-            format!(
-                "{}  {}  {}",
-                style.attestation(&format!("{plat:<15}")),
-                style.attestation(&about),
-                short(&n.digest)
-            )
-        }
-        Kind::Config => {
-            let mut s = format!(
-                "{}  {}",
-                style.dim(&format!("{:<15}", "config")),
-                short(&n.digest)
-            );
-            if let Some(c) = &n.config {
-                let _ = write!(s, "  {}", style.platform(&sanitize(&c.platform_string())));
-                if let Some(ep) = c.entrypoint.as_ref().filter(|v| !v.is_empty()) {
-                    let _ = write!(s, "  entrypoint {}", sanitize(&format!("{ep:?}")));
-                }
-                if let Some(cmd) = c.cmd.as_ref().filter(|v| !v.is_empty()) {
-                    let _ = write!(s, "  cmd {}", sanitize(&format!("{cmd:?}")));
-                }
-            } else if n.media_type == mt::OCI_EMPTY || n.size <= 2 {
-                s.push_str("  empty");
-            } else {
-                let _ = write!(s, "  {}", sanitize(&mt::describe(&n.media_type)));
-            }
-            s
-        }
-        Kind::Layer => format!(
-            "{}  {}  {} {}",
-            style.dim(&format!("{:<15}", "layer")),
-            short(&n.digest),
-            sanitize(&mt::describe(&n.media_type)),
-            human_size(n.size)
-        ),
-        Kind::Statement => {
-            let predicate = n
-                .annotations
-                .get("in-toto.io/predicate-type")
-                .cloned()
-                .or_else(|| n.statement.as_ref().map(|s| s.predicate_type.clone()))
-                .unwrap_or_default();
-            let summary = n
-                .statement
-                .as_ref()
-                .map(|s| s.one_line())
-                .unwrap_or_default();
-            format!(
-                "{}  {:<36}  {}",
-                style.attestation(&format!("{:<15}", "in-toto")),
-                sanitize(&predicate),
-                sanitize(&summary)
-            )
-        }
-        Kind::Referrer => format!(
-            "{}  {}  {}",
-            style.info(&format!("{:<15}", "referrer")),
-            short(&n.digest),
-            sanitize(n.artifact_type.as_deref().unwrap_or(&n.media_type))
-        ),
-        Kind::Missing => format!(
-            "{}  {}  {}",
-            platform_col(n, style),
-            short(&n.digest),
-            style.error("MISSING: the registry does not have it")
-        ),
+/// `linux/amd64      sha256:da8b1906…  OCI manifest  1 layer, 116 B  user root`.
+///
+/// The first column holds the platform where the descriptor claims one, else what the entry
+/// is; a title that says more than the platform (an attestation's target) follows it.
+fn line(label: &NodeLabel, style: Style) -> String {
+    let (column, title) = match &label.platform {
+        Some(p) if p.text != label.title.text => (p, Some(&label.title)),
+        Some(p) => (p, None),
+        None => (&label.title, None),
     };
-    if let Some(p) = &n.problem {
-        let note = match p {
-            Problem::Missing { .. } => String::new(),
-            Problem::DigestMismatch { actual, .. } => {
-                format!("  DIGEST MISMATCH (content hashes to {})", short(actual))
-            }
-            Problem::TooLarge { limit, .. } => format!(
-                "  TOO LARGE (over {} )",
-                human_size(i64::try_from(*limit).unwrap_or(i64::MAX))
-            ),
-            Problem::Malformed { detail } => format!("  MALFORMED: {}", sanitize(detail)),
-            Problem::Cycle => "  CYCLE: refers back to an index above".into(),
-            Problem::FetchFailed { detail } => format!("  NOT FETCHED: {}", sanitize(detail)),
-        };
-        if !note.is_empty() {
-            s.push_str(&style.error(&note));
-        }
+    let mut s = style.tone(column.tone, &format!("{:<COLUMN$}", column.text));
+    if let Some(t) = title {
+        s.push_str("  ");
+        s.push_str(&style.tone(t.tone, &headline(label, t)));
     }
+    if let Some(d) = &label.digest {
+        s.push_str("  ");
+        s.push_str(d);
+    }
+    s.push_str(&tail(label, style));
     s
 }
 
-fn platform_col(n: &Node, style: Style) -> String {
-    let text = n.platform.as_ref().map_or_else(
-        || {
-            if n.kind == Kind::Index {
-                "index".to_string()
-            } else {
-                "-".to_string()
-            }
-        },
-        platform_label,
-    );
-    let padded = format!("{:<15}", sanitize(&text));
-    if n.platform
-        .as_ref()
-        .is_some_and(crate::model::Platform::is_unknown)
-    {
-        style.attestation(&padded)
+/// `ATTESTATION for linux/amd64 (sha256:da8b1906…)`: without colour an attestation reads like
+/// any other entry, so the text tree shouts its kind and names the manifest it is about.
+fn headline(label: &NodeLabel, title: &Segment) -> String {
+    let text = if label.kind == Kind::Attestation {
+        match title.text.split_once(' ') {
+            Some((word, rest)) => format!("{} {rest}", word.to_uppercase()),
+            None => title.text.to_uppercase(),
+        }
     } else {
-        style.platform(&padded)
+        title.text.clone()
+    };
+    match &label.attests {
+        Some(a) => format!("{text} ({})", a.digest),
+        None => text,
     }
 }
 
-/// "OCI image index, 4 entries, 1.2 MiB" / "OCI manifest  1 layer, 116 B  user root".
-fn node_summary(n: &Node) -> String {
-    let kind = mt::describe(&n.media_type);
-    if n.problem.is_some() && n.children.is_empty() {
-        return sanitize(&kind).into_owned();
+/// Every fact, then the problem in full: `  OCI manifest  1 layer, 116 B  user root`.
+fn tail(label: &NodeLabel, style: Style) -> String {
+    let mut s = String::new();
+    for f in &label.facts {
+        s.push_str("  ");
+        let text = if f.kind == FactKind::Predicate {
+            format!("{:<PREDICATE$}", f.text)
+        } else {
+            f.text.clone()
+        };
+        s.push_str(&style.tone(f.tone, &text));
     }
-    match n.kind {
-        Kind::Index => {
-            let entries = n
-                .children
-                .iter()
-                .filter(|c| c.kind != Kind::Referrer)
-                .count();
-            format!(
-                "{kind}, {entries} {}, {} total",
-                plural(entries, "entry", "entries"),
-                human_size(n.total_size())
-            )
-        }
-        _ => {
-            let layers = n.children.iter().filter(|c| c.kind == Kind::Layer).count();
-            let mut s = format!(
-                "{kind}  {layers} {}, {}",
-                plural(layers, "layer", "layers"),
-                human_size(n.layers_size())
-            );
-            if let Some(c) = n.config_summary() {
-                let user = if c.runs_as_root() {
-                    "root".to_string()
-                } else {
-                    sanitize(&c.user).into_owned()
-                };
-                let _ = write!(s, "  user {user}");
-            }
-            s
-        }
+    if let Some(p) = &label.problem {
+        s.push_str("  ");
+        s.push_str(&style.error(&p.to_string()));
     }
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
-}
-
-fn short(digest: &str) -> String {
-    Digest::parse(digest).map_or_else(|_| sanitize(digest).into_owned(), |d| d.short())
-}
-
-/// `sha256:db8f2a6e…f898`: the root gets both ends, to compare with what a console shows.
-fn long_short(digest: &str) -> String {
-    match Digest::parse(digest) {
-        Ok(d) => {
-            let hex = d.hex();
-            format!("{}:{}…{}", d.algorithm(), &hex[..8], &hex[hex.len() - 4..])
-        }
-        Err(_) => sanitize(digest).into_owned(),
-    }
+    s
 }

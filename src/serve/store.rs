@@ -9,7 +9,8 @@ use bytes::Bytes;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-const REF_NAME: &str = "org.opencontainers.image.ref.name";
+use crate::model::annotations::OCI_REF_NAME;
+
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
@@ -121,7 +122,7 @@ impl Store {
             };
             let tag = entry
                 .get("annotations")
-                .and_then(|a| a.get(REF_NAME))
+                .and_then(|a| a.get(OCI_REF_NAME))
                 .and_then(Value::as_str)
                 .and_then(tag_from_ref_name);
             match tag {

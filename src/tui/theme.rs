@@ -3,6 +3,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::analysis::Severity;
+use crate::output::present::Tone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -71,6 +72,20 @@ impl Theme {
     #[must_use]
     pub fn info(self) -> Style {
         self.pick(Style::new().fg(Color::Cyan), Style::new())
+    }
+
+    /// The style for what a piece of a [`NodeLabel`](crate::output::present::NodeLabel) means.
+    #[must_use]
+    pub fn tone(self, tone: Tone) -> Style {
+        match tone {
+            Tone::Normal => Style::new(),
+            Tone::Strong => self.bold(),
+            Tone::Dim => self.dim(),
+            Tone::Platform => self.platform(),
+            Tone::Attestation => self.attestation(),
+            Tone::Info => self.info(),
+            Tone::Error => self.error(),
+        }
     }
 
     #[must_use]

@@ -8,6 +8,7 @@ use ratatui::Frame;
 
 use super::message;
 use crate::analysis::Severity;
+use crate::digest;
 use crate::model::Kind;
 use crate::output::human_size;
 use crate::sanitize::sanitize;
@@ -296,7 +297,7 @@ fn summary_cells<'a>(tag: Cell<'a>, s: &TagSummary, alias: bool, theme: Theme) -
     vec![
         tag,
         Cell::from(Span::styled(if alias { "≡" } else { "" }, theme.info())),
-        Cell::from(short_digest(&s.digest)),
+        Cell::from(digest::short(&s.digest)),
         Cell::from(kind),
         Cell::from(Span::styled(
             platforms_label(&s.platforms),
@@ -332,11 +333,6 @@ fn platforms_label(platforms: &[String]) -> String {
         platforms.to_vec()
     };
     sanitize(&labels.join(" ")).into_owned()
-}
-
-pub(super) fn short_digest(digest: &str) -> String {
-    crate::digest::Digest::parse(digest)
-        .map_or_else(|_| sanitize(digest).into_owned(), |d| d.short())
 }
 
 pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {

@@ -9,13 +9,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, Paragraph};
 use ratatui::Frame;
 
-use super::lists::{severity_label, short_digest};
+use super::lists::severity_label;
 use super::message;
 use super::wrap::wrap;
 use crate::analysis::{platform_label, Finding, Severity};
+use crate::digest;
 use crate::model::media_type as mt;
-use crate::model::{Kind, Node, Problem};
+use crate::model::{Node, Problem};
 use crate::output::human_size;
+use crate::output::present::{Attested, FactKind, NodeLabel};
 use crate::sanitize::sanitize;
 use crate::tui::action::Inspected;
 use crate::tui::layout::{tree_panes, TreePanes};
@@ -179,7 +181,7 @@ fn tree_pane(
     );
 }
 
-/// Guides, branch, expander, severity badge, then the node's own description.
+/// Guides, branch, expander, severity badge, then the node's own label.
 fn row_line(row: &TreeRow<'_>, findings: &[Finding], theme: Theme) -> Line<'static> {
     let mut prefix = String::new();
     for &more in &row.guides {
@@ -196,12 +198,13 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], theme: Theme) -> Line<'stat
     };
     prefix.push_str(expander);
     prefix.push(' ');
+    let label = NodeLabel::new(row.node, findings);
     let mut spans = vec![Span::styled(prefix, theme.dim())];
-    if let Some(sev) = worst_for(&row.node.digest, findings) {
+    if let Some(sev) = label.severity {
         spans.push(Span::styled(badge(sev), theme.severity(sev)));
         spans.push(Span::raw(" "));
     }
-    spans.extend(node_spans(row.node, theme));
+    spans.extend(label_spans(&label, theme));
     Line::from(spans)
 }
 
@@ -213,140 +216,32 @@ fn badge(sev: Severity) -> &'static str {
     }
 }
 
-fn worst_for(digest: &str, findings: &[Finding]) -> Option<Severity> {
-    findings
-        .iter()
-        .filter(|f| f.digest == digest)
-        .map(|f| f.severity)
-        .max()
-}
+/// The facts a tree row has room for; the detail pane shows the rest.
+const ROW_FACTS: &[FactKind] = &[
+    FactKind::ArtifactType,
+    FactKind::Contents,
+    FactKind::Platform,
+    FactKind::Summary,
+];
 
-/// How one node reads in the tree; every registry string is sanitised here.
-fn node_spans(n: &Node, theme: Theme) -> Vec<Span<'static>> {
-    let digest = Span::styled(format!("  {}", short_digest(&n.digest)), theme.dim());
-    let mut spans = match n.kind {
-        Kind::Index => vec![
-            Span::styled("index", theme.bold()),
-            digest,
-            Span::raw(format!(
-                "  {} entries, {}",
-                n.children
-                    .iter()
-                    .filter(|c| c.kind != Kind::Referrer)
-                    .count(),
-                human_size(n.total_size())
-            )),
-        ],
-        Kind::Manifest => {
-            let (label, style) = match &n.platform {
-                Some(p) if p.is_unknown() => (
-                    format!(
-                        "unknown/unknown {}",
-                        n.artifact_type.as_deref().unwrap_or("artifact")
-                    ),
-                    theme.attestation(),
-                ),
-                Some(p) => (platform_label(p), theme.platform()),
-                None => ("manifest".to_string(), theme.bold()),
-            };
-            vec![
-                Span::styled(sanitize(&label).into_owned(), style),
-                digest,
-                Span::raw(format!(
-                    "  {} {}, {}",
-                    n.layer_count(),
-                    if n.layer_count() == 1 {
-                        "layer"
-                    } else {
-                        "layers"
-                    },
-                    human_size(n.layers_size())
-                )),
-            ]
-        }
-        Kind::Attestation => vec![
-            Span::styled(attestation_label(n), theme.attestation()),
-            digest,
-        ],
-        Kind::Config => {
-            let summary = match &n.config {
-                Some(c) => sanitize(&c.platform_string()).into_owned(),
-                None if n.media_type == mt::OCI_EMPTY || n.size <= 2 => "empty".to_string(),
-                None => sanitize(&mt::describe(&n.media_type)).into_owned(),
-            };
-            vec![
-                Span::styled("config", theme.dim()),
-                digest,
-                Span::raw(format!("  {summary}")),
-            ]
-        }
-        Kind::Layer => vec![
-            Span::styled("layer", theme.dim()),
-            digest,
-            Span::raw(format!(
-                "  {} {}",
-                sanitize(&mt::describe(&n.media_type)),
-                human_size(n.size)
-            )),
-        ],
-        Kind::Statement => vec![
-            Span::styled("in-toto", theme.attestation()),
-            Span::raw(format!(
-                "  {}",
-                n.statement.as_ref().map_or_else(
-                    || sanitize(&mt::describe(&n.media_type)).into_owned(),
-                    |s| sanitize(&s.one_line()).into_owned()
-                )
-            )),
-        ],
-        Kind::Referrer => vec![
-            Span::styled("referrer", theme.info()),
-            digest,
-            Span::raw(format!(
-                "  {}",
-                sanitize(n.artifact_type.as_deref().unwrap_or(&n.media_type))
-            )),
-        ],
-        Kind::Missing => vec![
-            Span::styled(
-                match &n.platform {
-                    Some(p) => format!("missing {}", sanitize(&platform_label(p))),
-                    None => "missing".to_string(),
-                },
-                theme.error(),
-            ),
-            digest,
-            Span::styled("  the registry does not have it", theme.error()),
-        ],
-    };
-    if let Some(note) = n.problem.as_ref().and_then(problem_note) {
-        spans.push(Span::styled(format!("  {note}"), theme.error()));
+/// `attestation for linux/amd64  sha256:26da286b…`, `linux/arm64  MISSING  sha256:7a76cec9…`:
+/// the title, a problem's headline (before anything a narrow pane may cut off; its detail is in
+/// the detail pane), the digest and the facts that fit.
+fn label_spans(label: &NodeLabel, theme: Theme) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled(
+        label.title.text.clone(),
+        theme.tone(label.title.tone),
+    )];
+    if let Some(p) = &label.problem {
+        spans.push(Span::styled(format!("  {}", p.headline), theme.error()));
+    }
+    if let Some(d) = &label.digest {
+        spans.push(Span::styled(format!("  {d}"), theme.dim()));
+    }
+    for f in label.facts_of(ROW_FACTS) {
+        spans.push(Span::styled(format!("  {}", f.text), theme.tone(f.tone)));
     }
     spans
-}
-
-/// `attestation for linux/amd64`: what BuildKit's `unknown/unknown` entry is really about.
-fn attestation_label(n: &Node) -> String {
-    match &n.attests {
-        Some(a) => match &a.platform {
-            Some(p) => format!("attestation for {}", sanitize(&platform_label(p))),
-            None => format!("attestation for {}", short_digest(&a.digest)),
-        },
-        None => "attestation".to_string(),
-    }
-}
-
-fn problem_note(p: &Problem) -> Option<String> {
-    Some(match p {
-        Problem::Missing { .. } => return None,
-        Problem::DigestMismatch { actual, .. } => {
-            format!("DIGEST MISMATCH (hashes to {})", short_digest(actual))
-        }
-        Problem::TooLarge { .. } => "TOO LARGE".to_string(),
-        Problem::Malformed { .. } => "MALFORMED".to_string(),
-        Problem::Cycle => "CYCLE".to_string(),
-        Problem::FetchFailed { .. } => "NOT FETCHED".to_string(),
-    })
 }
 
 fn field(name: &str, value: String) -> Line<'static> {
@@ -373,15 +268,8 @@ fn detail_lines(n: &Node, theme: Theme) -> Vec<Line<'static>> {
     if let Some(p) = &n.platform {
         lines.push(field("platform", sanitize(&platform_label(p)).into_owned()));
     }
-    if let Some(a) = &n.attests {
-        let about = a.platform.as_ref().map_or_else(
-            || "a manifest not in this index".to_string(),
-            |p| sanitize(&platform_label(p)).into_owned(),
-        );
-        lines.push(field(
-            "attests",
-            format!("{about} ({})", short_digest(&a.digest)),
-        ));
+    if let Some(a) = Attested::of(n) {
+        lines.push(field("attests", a.to_string()));
     }
     if let Some(t) = &n.artifact_type {
         lines.push(field("artifact", sanitize(t).into_owned()));
@@ -533,7 +421,7 @@ fn raw(frame: &mut Frame, area: Rect, node: &Node, scroll: usize, theme: Theme) 
         .collect();
     let title = format!(
         " raw {} · {} ",
-        short_digest(&node.digest),
+        digest::short(&node.digest),
         sanitize(&mt::describe(&node.media_type))
     );
     let position = format!(" lines {}–{} of {} ", start + 1, end, lines.len());
