@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need (a real docker-registry, skopeo, curl, ...) when it
-# is missing, then runs every cargo test target and the doc tests.
+# is missing, then checks formatting and lints (clippy, warnings are errors) and runs every
+# cargo test target and the doc tests.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -41,6 +42,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 status=0
+# Style and lints first: a warning fails the run like a failing test.
+cargo fmt --check || { echo "test.sh: cargo fmt --check failed (run cargo fmt)"; status=1; }
+cargo clippy --all-targets --quiet -- -D warnings || { echo "test.sh: clippy found problems"; status=1; }
 cargo test --all-targets --no-fail-fast 2>&1 | tee -a "$log" || status=1
 cargo test --doc --no-fail-fast 2>&1 | tee -a "$log" || status=1
 

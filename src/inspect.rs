@@ -71,7 +71,7 @@ pub async fn inspect_root(
         digest: fetched.digest.to_string(),
         size: i64::try_from(fetched.bytes.len()).unwrap_or(i64::MAX),
         platform: None,
-        annotations: Default::default(),
+        annotations: std::collections::BTreeMap::default(),
         artifact_type: manifest.artifact_type().map(str::to_string),
         urls: Vec::new(),
     };
@@ -96,7 +96,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Fetches and expands the manifest `desc` points at; `path` holds the digests above it.
-    fn node_for<'s>(&'s self, desc: Descriptor, path: Vec<String>) -> BoxFuture<'s, Node> {
+    fn node_for(&self, desc: Descriptor, path: Vec<String>) -> BoxFuture<'_, Node> {
         async move {
             let mut node = Node::from_descriptor(initial_kind(&desc), &desc);
             if path.contains(&desc.digest) {
@@ -196,7 +196,7 @@ impl Ctx<'_> {
         join_all(pending).await
     }
 
-    fn blob_node<'s>(&'s self, kind: Kind, desc: Descriptor) -> BoxFuture<'s, Node> {
+    fn blob_node(&self, kind: Kind, desc: Descriptor) -> BoxFuture<'_, Node> {
         async move {
             let mut node = Node::from_descriptor(kind, &desc);
             if kind == Kind::Config && !is_decodable_config(&desc.media_type) {
@@ -225,7 +225,7 @@ impl Ctx<'_> {
                             Err(e) => {
                                 node.problem = Some(Problem::Malformed {
                                     detail: e.to_string(),
-                                })
+                                });
                             }
                         },
                     }
@@ -341,7 +341,7 @@ impl Ctx<'_> {
                             digest: fetched.digest.to_string(),
                             size: i64::try_from(fetched.bytes.len()).unwrap_or(i64::MAX),
                             platform: None,
-                            annotations: Default::default(),
+                            annotations: std::collections::BTreeMap::default(),
                             artifact_type: Some(format!("cosign {suffix}")),
                             urls: Vec::new(),
                         });

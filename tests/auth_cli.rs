@@ -1,5 +1,6 @@
 //! The CLI picks up the user's docker credentials against a real htpasswd-protected
 //! docker-registry; `regscope auth` explains where they came from. Never prints a secret.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

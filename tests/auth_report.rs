@@ -1,7 +1,7 @@
 //! `regscope auth` goes through the same connection as `inspect`: the config file's `ca_file`
 //! and `endpoint` count, and Docker Hub's pull rate limit is read from its headers (here from
 //! an in-process stand-in answering as Hub does: bearer token, then `ratelimit-*` headers).
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

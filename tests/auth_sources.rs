@@ -1,4 +1,5 @@
 //! Credential lookup from docker and podman config, with fake credential helpers, in a temp HOME.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 #![cfg(unix)]
 
 use std::collections::HashMap;
@@ -60,6 +61,7 @@ impl World {
         }
     }
 
+    #[allow(clippy::unused_self)] // a method, so every file a test writes goes through `self`
     fn write(&self, path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
@@ -661,7 +663,7 @@ fn explicit_credentials_are_a_source_too() {
 }
 
 /// The real `docker-credential-pass` (Debian: golang-docker-credential-helpers, pass, gnupg)
-/// with a throwaway GnuPG key and password store. Skipped when those are not installed.
+/// with a throwaway `GnuPG` key and password store. Skipped when those are not installed.
 #[tokio::test]
 async fn real_docker_credential_pass() {
     let system_path = std::env::var("PATH").unwrap_or_default();

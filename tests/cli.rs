@@ -1,4 +1,5 @@
 //! The `regscope` binary end to end against a real docker-registry: output, JSON, exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

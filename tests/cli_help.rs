@@ -1,7 +1,7 @@
 //! `--help` of the command and every subcommand is a snapshot (as trippy does): a flag that
 //! loses its description, or changes by accident, shows up in review. Completions and the man
 //! page come from the same definitions.
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! The config file and docker's certs.d convention, against real registries.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! Config and in-toto decoding against real `docker buildx build` output (tests/fixtures/SOURCE.md).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -170,6 +171,7 @@ fn every_config_matches_its_manifest() {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one fixture, every statement in it checked in turn
 fn buildkit_attestation_layers() {
     let index = json_blob("unsigned-index", ROOT_INDEX);
     let attests: BTreeMap<String, String> = index["manifests"]
@@ -394,6 +396,7 @@ fn dsse_envelope_around_slsa_v02() {
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one statement, every field checked in turn
 fn buildkit_slsa_v1() {
     // Shaped like BuildKit's v1 output (docs/attestations/slsa-definitions.md).
     let statement = json!({

@@ -1,4 +1,5 @@
 //! `regscope demo`: the embedded registry shows every highlight, with no registry of one's own.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 
@@ -43,8 +44,8 @@ async fn the_demo_registry_pages_its_catalog_and_serves_every_repository() {
     .expect("demo server");
     let fetcher = regscope::registry::Fetcher::for_registry(
         &srv.host(),
-        Default::default(),
-        Default::default(),
+        regscope::registry::HttpOptions::default(),
+        regscope::registry::Limits::default(),
     )
     .expect("fetcher");
     let mut all = Vec::new();

@@ -1,5 +1,6 @@
 //! Every finding code fires on a case made for it and stays quiet on a clean image, against a
-//! real docker-registry seeded with real BuildKit output (and cases derived from it).
+//! real docker-registry seeded with real `BuildKit` output (and cases derived from it).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 
@@ -38,7 +39,7 @@ fn count(findings: &[Finding], code: &str) -> usize {
     findings.iter().filter(|f| f.code.as_str() == code).count()
 }
 
-/// The root index of the BuildKit fixture, as JSON to derive cases from.
+/// The root index of the `BuildKit` fixture, as JSON to derive cases from.
 fn fixture_index() -> Value {
     let layout = fixture("unsigned-index");
     serde_json::from_slice(&layout_blob(&layout, &layout_root_digest(&layout))).expect("index json")
@@ -149,7 +150,9 @@ async fn buildkit_index_shows_attestations_linked_to_their_platforms() {
         .find(|c| c.digest == AMD64)
         .expect("amd64");
     assert_eq!(
-        amd.config_summary().map(|c| c.platform_string()).as_deref(),
+        amd.config_summary()
+            .map(regscope::model::config::ConfigSummary::platform_string)
+            .as_deref(),
         Some("linux/amd64")
     );
     assert_eq!(count(&findings, "attestation-manifest"), 2);

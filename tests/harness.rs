@@ -1,6 +1,7 @@
 //! Proves the integration-test harness (tests/support) against a real docker-registry 2.8,
 //! and pins the registry behaviours regscope's tests rely on, so a different registry
 //! version on CI fails here first, with a clear name.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

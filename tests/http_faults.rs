@@ -2,6 +2,7 @@
 //! switches): corrupt and truncated bodies, lying digest headers, 5xx, 429, stalls, oversized
 //! manifests, a served ancestor, a `/v2/` that is not a registry's; plus the OCI 1.1 referrers
 //! API and a cross-host blob redirect.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 
@@ -454,7 +455,7 @@ async fn credentials_never_follow_a_redirect_to_another_host() {
     assert_eq!(
         insp.root
             .config_summary()
-            .map(|c| c.platform_string())
+            .map(regscope::model::config::ConfigSummary::platform_string)
             .as_deref(),
         Some("linux/amd64"),
         "the redirected blob was fetched"

@@ -11,6 +11,7 @@
 //!
 //! Tools (Debian packages, installed by `scripts/test.sh`): `dbus-run-session` (dbus-daemon),
 //! `gnome-keyring-daemon` (gnome-keyring).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 
@@ -135,8 +136,7 @@ impl Sandbox {
 
 fn require_tool(bin: &str, package: &str) {
     let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
-        .unwrap_or(false);
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()));
     assert!(
         found,
         "`{bin}` is not on PATH: install the Debian package `{package}` (scripts/test.sh does)"
@@ -199,8 +199,7 @@ fn is_inner(name: &str) -> bool {
 fn unique_registry(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+        .map_or(0, |d| d.subsec_nanos());
     format!("{prefix}-{}-{nanos}.test:5000", std::process::id())
 }
 

@@ -1,5 +1,6 @@
 //! Faults in content, exercised through OCI image layouts written by the test: tampered blobs
 //! (digest mismatch), a served ancestor (cycle), oversized and malformed manifests.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! The in-process test registry (`regscope::serve`): distribution API behaviour over the
 //! docker/attest layouts and crafted in-memory content, and every fault switch.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -155,6 +156,7 @@ async fn raw_status(h: &ServerHandle, method: &str, target: &str) -> u16 {
 }
 
 /// A manifest whose `subject` is `subject`, for referrers.
+#[allow(clippy::needless_pass_by_value)] // called with `json!(..)` temporaries
 fn referrer(subject: &str, artifact_type: Option<&str>, annotations: Value) -> Vec<u8> {
     let mut m = json!({
         "schemaVersion": 2,

@@ -1,4 +1,5 @@
 //! TLS against a real docker-registry serving a certificate from a CA made for the test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! Bearer-token auth against a real docker-registry in `auth: token` mode with a test issuer:
 //! anonymous and authenticated tokens, per-scope single flight, catalog scope, bad credentials,
 //! token expiry, and 401s whose `WWW-Authenticate` names another scope or scheme.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

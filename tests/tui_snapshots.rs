@@ -1,8 +1,8 @@
 //! What the TUI draws, snapshotted on ratatui's `TestBackend` at 80x24 and 120x40: every view in
-//! its loading, loaded, empty, error, filtered and help states. Trees are the real BuildKit
+//! its loading, loaded, empty, error, filtered and help states. Trees are the real `BuildKit`
 //! layouts in tests/fixtures fetched by the TUI's own worker; catalogs and tag lists are built
 //! by hand. Colour is checked separately (snapshots hold the text only).
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -518,7 +518,7 @@ fn row_with<'a>(buf: &'a ratatui::buffer::Buffer, needle: &str) -> Vec<&'a ratat
         .find(|cells| {
             cells
                 .iter()
-                .map(|c| c.symbol())
+                .map(ratatui::buffer::Cell::symbol)
                 .collect::<String>()
                 .contains(needle)
         })

@@ -1,7 +1,7 @@
 //! The TUI's state machine without a terminal or a network: feed actions, check the state and
-//! the effects `App::update` asks for. Trees come from the real BuildKit layouts in
+//! the effects `App::update` asks for. Trees come from the real `BuildKit` layouts in
 //! tests/fixtures through the real worker.
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 use std::path::PathBuf;
 use std::sync::Arc;

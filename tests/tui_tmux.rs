@@ -1,7 +1,7 @@
 //! The TUI end to end in a real terminal (tmux) against a real docker-registry: browse the
 //! catalog, the platform matrix and the help, filter the tags, open a tag's tree, look at raw
 //! JSON, go back, quit.
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

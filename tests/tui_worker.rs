@@ -1,6 +1,6 @@
 //! The TUI's worker against regscope's in-process registry: superseded work is aborted, not run
 //! to the end (the user went back or refreshed), and nothing answers for it.
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 

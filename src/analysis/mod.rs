@@ -14,7 +14,7 @@ use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Platform, Problem};
 use crate::sanitize::sanitize;
 
-/// The fix for a consumer that rejects BuildKit's attestation entries.
+/// The fix for a consumer that rejects `BuildKit`'s attestation entries.
 pub const ATTESTATION_FIX: &str = "Harmless for `docker pull`. If a consumer rejects the index (AWS Lambda: \"image manifest, config or layer media type ... not supported\"), rebuild with `docker buildx build --provenance=false --sbom=false` or set BUILDX_NO_DEFAULT_ATTESTATIONS=1, or deploy the platform manifest by digest";
 
 /// Every finding the tree itself supports (no deployment target), most severe first.
@@ -216,7 +216,7 @@ fn manifest_findings(node: &Node, parent: Option<&Node>, out: &mut Vec<Finding>)
                             .clone()
                             .unwrap_or_else(|| "no reference type".into())
                     },
-                    |t| t.clone(),
+                    std::clone::Clone::clone,
                 );
             out.push(Finding::new(
                 Code::UnknownPlatformEntry,

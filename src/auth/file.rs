@@ -59,7 +59,7 @@ fn describe_json_error(e: &serde_json::Error) -> String {
     format!("{what} at line {}, column {}", e.line(), e.column())
 }
 
-/// An `auths` map, keys as written and in file order (serde_json preserves it).
+/// An `auths` map, keys as written and in file order (`serde_json` preserves it).
 #[derive(Debug, Default, Clone)]
 pub struct Auths(pub Vec<(String, Value)>);
 
@@ -115,6 +115,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[allow(clippy::needless_pass_by_value)] // called with `json!(..)` temporaries
     fn auths(v: Value) -> Auths {
         let Value::Object(map) = json!({ "auths": v }) else {
             unreachable!()

@@ -153,6 +153,13 @@ fn parse(
     out: &[u8],
     server_url: &str,
 ) -> Result<HelperCredentials, HelperError> {
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        #[serde(rename = "Username", default)]
+        username: Option<String>,
+        #[serde(rename = "Secret", default)]
+        secret: Option<String>,
+    }
     let shown_server = crate::sanitize::sanitize(server_url).into_owned();
     if !status.success() {
         // The one message compared, never repeated: the others are free text.
@@ -160,13 +167,6 @@ fn parse(
             return Err(HelperError::NotFound(shown_server));
         }
         return Err(HelperError::Failed(describe_status(status)));
-    }
-    #[derive(serde::Deserialize)]
-    struct Reply {
-        #[serde(rename = "Username", default)]
-        username: Option<String>,
-        #[serde(rename = "Secret", default)]
-        secret: Option<String>,
     }
     let reply: Reply = serde_json::from_slice(out).map_err(|_| HelperError::Garbage)?;
     let secret = reply.secret.unwrap_or_default();

@@ -5,7 +5,7 @@
 //!
 //! Keyrings, tried in this order on Linux:
 //!
-//! 1. the **Secret Service** (GNOME Keyring, KWallet, KeePassXC) on the D-Bus session bus,
+//! 1. the **Secret Service** (GNOME Keyring, `KWallet`, `KeePassXC`) on the D-Bus session bus,
 //!    spoken to in pure Rust (zbus; no libdbus). The item has the attributes
 //!    `service=regscope`, `username=<registry>`, so
 //!    `secret-tool lookup service regscope username ghcr.io` finds it too;
@@ -501,7 +501,7 @@ mod op {
         //!
         //! Not through linux-keyutils-keyring-store: it keeps keys in the session keyring
         //! and links them into the persistent keyring, which fails with "access denied" in a
-        //! process that has no session keyring of its own (no pam_keyinit: CI, containers,
+        //! process that has no session keyring of its own (no `pam_keyinit`: CI, containers,
         //! services), and a session keyring is not shared across logins anyway.
 
         use linux_keyutils::{

@@ -108,9 +108,10 @@ pub fn save(path: &Path, logins: &Logins) -> Result<(), LoginsError> {
     }
     let tmp = path.with_file_name(format!(
         ".{}.{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "logins.toml".into()),
+        path.file_name().map_or_else(
+            || "logins.toml".into(),
+            |n| n.to_string_lossy().into_owned()
+        ),
         std::process::id()
     ));
     let written = write_private(&tmp, text.as_bytes()).and_then(|()| std::fs::rename(&tmp, path));

@@ -143,7 +143,7 @@ pub struct Resolved {
     pub source: Source,
     pub credentials: Option<Credentials>,
     /// The secret is an identity token (docker's `identitytoken`, or a helper's `<token>`
-    /// username): it is exchanged for a bearer token with an OAuth2 `refresh_token` grant, not
+    /// username): it is exchanged for a bearer token with an `OAuth2` `refresh_token` grant, not
     /// sent as a password. The username is then only for display.
     pub identity_token: bool,
     /// Why earlier sources were skipped (never a secret).

@@ -11,7 +11,7 @@ pub fn path() -> u8 {
             if p.exists() { "" } else { " (does not exist)" }
         ),
         None => {
-            println!("no config path: neither REGSCOPE_CONFIG, XDG_CONFIG_HOME nor HOME is set")
+            println!("no config path: neither REGSCOPE_CONFIG, XDG_CONFIG_HOME nor HOME is set");
         }
     }
     0

@@ -114,17 +114,16 @@ async fn tour_text(connector: &Connector, host: &str) -> Result<String, Failure>
 pub async fn serve_layouts(specs: &[String], addr: SocketAddr) -> Result<u8, Failure> {
     let mut layouts = Vec::new();
     for spec in specs {
-        let (name, path) = match spec.split_once('=') {
-            Some((n, p)) => (n.to_string(), PathBuf::from(p)),
-            None => {
-                let path = PathBuf::from(spec);
-                let name = path
-                    .canonicalize()
-                    .ok()
-                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_lowercase()))
-                    .unwrap_or_else(|| "image".into());
-                (name, path)
-            }
+        let (name, path) = if let Some((n, p)) = spec.split_once('=') {
+            (n.to_string(), PathBuf::from(p))
+        } else {
+            let path = PathBuf::from(spec);
+            let name = path
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_lowercase()))
+                .unwrap_or_else(|| "image".into());
+            (name, path)
         };
         layouts.push(regscope::serve::Layout::new(name, path));
     }

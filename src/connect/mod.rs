@@ -100,7 +100,7 @@ impl Default for Settings {
 pub struct CredentialInfo {
     pub source: Source,
     pub username: Option<String>,
-    /// The secret is an identity (OAuth2 refresh) token.
+    /// The secret is an identity (`OAuth2` refresh) token.
     pub identity_token: bool,
     /// Why earlier sources were skipped (a failing helper and why).
     pub notes: Vec<String>,

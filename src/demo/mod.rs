@@ -1,4 +1,4 @@
-//! The demo registry's content: real BuildKit layouts (embedded) plus crafted failure cases.
+//! The demo registry's content: real `BuildKit` layouts (embedded) plus crafted failure cases.
 //!
 //! Every highlight regscope has shows up here within a minute, with no registry of one's own:
 //! the ECR-to-Lambda attestation failure, a platform mismatch, a deleted child, an arm64-only

@@ -201,9 +201,8 @@ pub(super) fn strings(v: Option<&Value>) -> Vec<String> {
 /// `Entrypoint`/`Cmd`: `null` or missing is "unset", which differs from an explicit `[]`.
 fn command(v: Option<&Value>) -> Option<Vec<String>> {
     match v {
-        None | Some(Value::Null) => None,
         Some(v @ (Value::Array(_) | Value::String(_))) => Some(strings(Some(v))),
-        Some(_) => None,
+        None | Some(_) => None,
     }
 }
 

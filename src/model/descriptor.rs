@@ -90,7 +90,7 @@ impl Platform {
         }
     }
 
-    /// BuildKit's marker for entries that are not runnable images (attestations).
+    /// `BuildKit`'s marker for entries that are not runnable images (attestations).
     #[must_use]
     pub fn is_unknown(&self) -> bool {
         self.os == "unknown" && self.architecture == "unknown"

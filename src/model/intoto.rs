@@ -1,4 +1,4 @@
-//! Decoding in-toto statements (SLSA provenance, SPDX, CycloneDX) into summaries.
+//! Decoding in-toto statements (SLSA provenance, SPDX, `CycloneDX`) into summaries.
 
 use std::collections::BTreeMap;
 
@@ -16,12 +16,12 @@ pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 pub const SPDX_DOCUMENT: &str = "https://spdx.dev/Document";
 pub const CYCLONEDX_BOM: &str = "https://cyclonedx.org/bom";
 
-/// `buildType` values BuildKit writes (v0.2 and v1), shown as plain "BuildKit".
+/// `buildType` values `BuildKit` writes (v0.2 and v1), shown as plain "`BuildKit`".
 const BUILDKIT_BUILD_TYPES: &[&str] = &[
     "https://mobyproject.org/buildkit@v1",
     "https://github.com/moby/buildkit/blob/master/docs/attestations/slsa-definitions.md",
 ];
-/// Where BuildKit keeps its own metadata (incl. `vcs`) inside SLSA v0.2 `metadata`.
+/// Where `BuildKit` keeps its own metadata (incl. `vcs`) inside SLSA v0.2 `metadata`.
 const BUILDKIT_V02_METADATA: &str = "https://mobyproject.org/buildkit@v1#metadata";
 
 /// One in-toto statement, whether stored plain or inside a DSSE envelope.
@@ -37,7 +37,7 @@ pub struct StatementSummary {
     pub signed: Option<Signing>,
 }
 
-/// What a statement is about: for BuildKit, the platform image manifest it was built with.
+/// What a statement is about: for `BuildKit`, the platform image manifest it was built with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Subject {
     pub name: String,
@@ -63,7 +63,7 @@ pub struct ConfigSource {
     pub entry_point: Option<String>,
 }
 
-/// BuildKit's unverified VCS hint (`vcs:source` / `vcs:revision` sent by the client).
+/// `BuildKit`'s unverified VCS hint (`vcs:source` / `vcs:revision` sent by the client).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Vcs {
     pub source: Option<String>,
@@ -97,7 +97,7 @@ pub enum PredicateKind {
         config_source: ConfigSource,
         /// `invocation.parameters.frontend`, e.g. `dockerfile.v0`.
         frontend: Option<String>,
-        /// `invocation.parameters.args`: BuildKit's `build-arg:FOO`, `label:X`, `target`,
+        /// `invocation.parameters.args`: `BuildKit`'s `build-arg:FOO`, `label:X`, `target`,
         /// `source` (gateway image), `filename`, ...
         build_args: BTreeMap<String, String>,
         materials: Vec<Dependency>,
@@ -181,7 +181,7 @@ impl PredicateKind {
                 builder_id,
                 build_type,
                 config_source,
-                vcs,
+                vcs.as_ref(),
                 materials,
                 "material",
             ),
@@ -197,7 +197,7 @@ impl PredicateKind {
                 builder_id,
                 build_type,
                 config_source,
-                vcs,
+                vcs.as_ref(),
                 resolved_dependencies,
                 "dependency",
             ),
@@ -241,7 +241,7 @@ fn provenance_line(
     builder_id: &str,
     build_type: &str,
     source: &ConfigSource,
-    vcs: &Option<Vcs>,
+    vcs: Option<&Vcs>,
     inputs: &[Dependency],
     input_noun: &str,
 ) -> String {

@@ -13,7 +13,7 @@ pub const DOCKER_MANIFEST_V1: &str = "application/vnd.docker.distribution.manife
 pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 pub const IN_TOTO: &str = "application/vnd.in-toto+json";
 pub const DSSE_ENVELOPE: &str = "application/vnd.dsse.envelope.v1+json";
-/// The `artifactType` newer BuildKit gives attestation manifests that carry a `subject`.
+/// The `artifactType` newer `BuildKit` gives attestation manifests that carry a `subject`.
 pub const DOCKER_ATTESTATION_ARTIFACT: &str = "application/vnd.docker.attestation.manifest.v1+json";
 
 /// Everything we ask a registry for when fetching a manifest; without the index types

@@ -130,7 +130,7 @@ pub struct NodeLabel {
     /// What the entry is: its platform for an image (`linux/amd64`), else `index`, `manifest`,
     /// `attestation for linux/amd64`, `config`, `layer`, `in-toto`, `referrer`, `missing`.
     pub title: Segment,
-    /// The platform its descriptor claims (`unknown/unknown` for BuildKit's attestations).
+    /// The platform its descriptor claims (`unknown/unknown` for `BuildKit`'s attestations).
     pub platform: Option<Segment>,
     /// The short digest; `None` for in-toto statements, which their predicate names better.
     pub digest: Option<String>,

@@ -33,7 +33,7 @@ pub struct HttpOptions {
     pub ca_pems: Vec<Vec<u8>>,
     pub timeout: Duration,
     pub credentials: Option<Credentials>,
-    /// The credentials' secret is an identity (OAuth2 refresh) token, not a password.
+    /// The credentials' secret is an identity (`OAuth2` refresh) token, not a password.
     pub identity_token: bool,
     /// Requests in flight at once against this registry.
     pub concurrency: usize,
@@ -192,11 +192,11 @@ pub struct HttpRegistry {
 const MAX_REDIRECTS: usize = 5;
 
 /// How long a token without `expires_in` lives, and the least any token is trusted for.
-const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_mins(1);
 /// Renew a token this long before it expires, so it does not lapse on the way to the registry.
 const RENEW_MARGIN: Duration = Duration::from_secs(5);
 /// Longer-lived tokens are still renewed daily; this also keeps `Instant` arithmetic in range.
-const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_hours(24);
 
 impl HttpRegistry {
     /// `registry` is the name users write; `host` the API host (they differ for Docker Hub).
@@ -702,7 +702,9 @@ impl HttpRegistry {
         let lifetime = token_lifetime(expires_in, self.opts.min_token_lifetime);
         Ok(Token {
             value,
-            renew_at: asked_at + lifetime - renew_margin(lifetime),
+            renew_at: (asked_at + lifetime)
+                .checked_sub(renew_margin(lifetime))
+                .unwrap_or(asked_at),
         })
     }
 
@@ -732,7 +734,7 @@ impl HttpRegistry {
 }
 
 /// The innermost cause of an error ("Connection refused (os error 111)", "invalid peer
-/// certificate: UnknownIssuer"), without URLs (they may carry tokens in queries).
+/// certificate: `UnknownIssuer`"), without URLs (they may carry tokens in queries).
 fn error_chain(e: &reqwest::Error) -> String {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     let mut text = None;
@@ -800,7 +802,12 @@ fn parse_token_response(body: &[u8]) -> Result<(String, Option<u64>), FetchError
         serde_json::Value::Number(n) => n.as_u64().or_else(|| {
             n.as_f64()
                 .filter(|f| f.is_finite() && *f >= 0.0)
-                .map(|f| f.min(u64::MAX as f64) as u64)
+                // `as` saturates: a finite, non-negative f64 becomes the nearest u64 in range.
+                .map(|f| {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let secs = f as u64;
+                    secs
+                })
         }),
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
@@ -1018,18 +1025,18 @@ mod tests {
         )
         .expect("parsed");
         assert_eq!((token.as_str(), expires_in), ("t1", Some(300)));
-        assert_eq!(token_lifetime(expires_in, floor), Duration::from_secs(300));
+        assert_eq!(token_lifetime(expires_in, floor), Duration::from_mins(5));
 
         // No `expires_in`: the spec's 60 s. OAuth2 issuers answer `access_token` only.
         let (token, expires_in) =
             parse_token_response(br#"{"access_token":"t2"}"#).expect("parsed");
         assert_eq!((token.as_str(), expires_in), ("t2", None));
-        assert_eq!(token_lifetime(None, floor), Duration::from_secs(60));
+        assert_eq!(token_lifetime(None, floor), Duration::from_mins(1));
 
         // Less than 60 s is read as 60 s, unless the floor is lowered (tests).
         let (_, expires_in) =
             parse_token_response(br#"{"token":"t","expires_in":10}"#).expect("parsed");
-        assert_eq!(token_lifetime(expires_in, floor), Duration::from_secs(60));
+        assert_eq!(token_lifetime(expires_in, floor), Duration::from_mins(1));
         assert_eq!(
             token_lifetime(expires_in, Duration::ZERO),
             Duration::from_secs(10)
@@ -1062,10 +1069,7 @@ mod tests {
 
     #[test]
     fn tokens_are_renewed_a_few_seconds_early_but_not_most_of_a_short_life() {
-        assert_eq!(
-            renew_margin(Duration::from_secs(300)),
-            Duration::from_secs(5)
-        );
+        assert_eq!(renew_margin(Duration::from_mins(5)), Duration::from_secs(5));
         assert_eq!(
             renew_margin(Duration::from_secs(2)),
             Duration::from_millis(500)

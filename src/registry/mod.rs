@@ -328,15 +328,15 @@ impl Fetcher {
 
     /// Every tag of a repository (following `Link` pagination).
     pub async fn tags(&self, repo: &str) -> Result<Vec<String>, FetchError> {
-        let http = match &self.backend {
-            Backend::Http(h) => h,
-            Backend::Layout(store) => return Ok(store.tags()),
-        };
         #[derive(serde::Deserialize)]
         struct TagList {
             #[serde(default)]
             tags: Option<Vec<String>>,
         }
+        let http = match &self.backend {
+            Backend::Http(h) => h,
+            Backend::Layout(store) => return Ok(store.tags()),
+        };
         let mut out = Vec::new();
         let mut path = format!("/v2/{repo}/tags/list?n=1000");
         for _ in 0..10_000 {
@@ -371,6 +371,11 @@ impl Fetcher {
         n: usize,
         last: Option<&str>,
     ) -> Result<(Vec<String>, bool), FetchError> {
+        #[derive(serde::Deserialize)]
+        struct Catalog {
+            #[serde(default)]
+            repositories: Option<Vec<String>>,
+        }
         let Backend::Http(http) = &self.backend else {
             return Ok((Vec::new(), false));
         };
@@ -391,11 +396,6 @@ impl Fetcher {
                 "the catalog",
             )
             .await?;
-        #[derive(serde::Deserialize)]
-        struct Catalog {
-            #[serde(default)]
-            repositories: Option<Vec<String>>,
-        }
         let page: Catalog =
             serde_json::from_slice(&resp.body).map_err(|e| FetchError::Malformed {
                 what: "the catalog".into(),

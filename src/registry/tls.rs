@@ -62,7 +62,7 @@ pub async fn presented_certificate(host: &str) -> Option<PresentedCert> {
     .with_custom_certificate_verifier(Arc::new(AcceptAnything))
     .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let server_name = ServerName::try_from(name.to_string()).ok()?;
+    let server_name = ServerName::try_from(name.clone()).ok()?;
     let attempt = async {
         let tcp = tokio::net::TcpStream::connect(&addr).await.ok()?;
         let tls = connector.connect(server_name, tcp).await.ok()?;

@@ -207,7 +207,10 @@ impl Stats {
     /// on still counts.
     pub(crate) fn record(&self, record: RequestRecord) {
         self.counts[record.kind.index()].fetch_add(1, Ordering::SeqCst);
-        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        let mut log = self
+            .log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if log.len() == LOG_CAPACITY {
             log.pop_front();
         }
@@ -233,7 +236,10 @@ impl Stats {
     }
 
     pub(crate) fn log(&self) -> Vec<RequestRecord> {
-        let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        let log = self
+            .log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         log.iter().cloned().collect()
     }
 
@@ -241,7 +247,10 @@ impl Stats {
         for c in &self.counts {
             c.store(0, Ordering::SeqCst);
         }
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 }
 

@@ -45,15 +45,15 @@ pub(crate) struct Shared {
 // A handler never panics while holding these locks, but if one did, the data is still
 // consistent enough for a test server: carry on rather than poison every later request.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 pub(crate) fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(|p| p.into_inner())
+    l.read().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(|p| p.into_inner())
+    l.write().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A running server. Dropping it stops the server (without waiting); prefer
@@ -147,16 +147,19 @@ fn check_repository(name: &str) -> io::Result<()> {
 
 impl ServerHandle {
     /// `http://127.0.0.1:PORT`
+    #[must_use]
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// `127.0.0.1:PORT`: the registry part of a reference.
+    #[must_use]
     pub fn host(&self) -> String {
         self.addr.to_string()
     }
 
     /// The faults in force (with `times` counting down as failures are served).
+    #[must_use]
     pub fn faults(&self) -> Faults {
         lock(&self.shared.faults).clone()
     }
@@ -172,16 +175,19 @@ impl ServerHandle {
     }
 
     /// Requests received so far, by kind.
+    #[must_use]
     pub fn counts(&self) -> RequestCounts {
         self.shared.stats.counts()
     }
 
     /// Requests of one kind received so far.
+    #[must_use]
     pub fn count(&self, kind: RequestKind) -> usize {
         self.shared.stats.count(kind)
     }
 
     /// The requests received so far, oldest first (the last 10,000).
+    #[must_use]
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.stats.log()
     }

@@ -74,6 +74,7 @@ pub struct Store {
 
 impl Store {
     /// An empty store.
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
@@ -202,8 +203,7 @@ impl Store {
             .and_then(|b| b.get("mediaType"))
             .and_then(Value::as_str)
             .or_else(|| desc.get("mediaType").and_then(Value::as_str))
-            .map(str::to_owned)
-            .unwrap_or_else(|| guess_media_type(body.as_ref()).to_owned());
+            .map_or_else(|| guess_media_type(body.as_ref()).to_owned(), str::to_owned);
         content.data = Data::Memory(bytes);
         content.manifest_type = Some(media_type);
 
@@ -285,11 +285,13 @@ impl Store {
     }
 
     /// Whether the store holds content (manifest or blob) with this digest.
+    #[must_use]
     pub fn contains(&self, digest: &str) -> bool {
         self.content.contains_key(digest)
     }
 
     /// A manifest's media type and bytes.
+    #[must_use]
     pub fn manifest(&self, digest: &str) -> Option<(&str, &Bytes)> {
         let content = self.content.get(digest)?;
         match (&content.manifest_type, &content.data) {
@@ -299,6 +301,7 @@ impl Store {
     }
 
     /// Every manifest as `(digest, media type, bytes)`, in digest order.
+    #[must_use]
     pub fn manifests(&self) -> Vec<(&str, &str, &Bytes)> {
         let mut all: Vec<_> = self
             .content
@@ -321,6 +324,7 @@ impl Store {
 }
 
 /// `sha256:<hex>` of `bytes`.
+#[must_use]
 pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }

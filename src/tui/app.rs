@@ -487,13 +487,14 @@ impl App {
                     return self.activate();
                 }
             }
-            (InputKind::Filter, Command::Submit) => self.input = None,
+            (InputKind::Filter, Command::Submit) | (InputKind::Open, Command::Cancel) => {
+                self.input = None;
+            }
             (InputKind::Filter, Command::Cancel) => {
                 self.input = None;
                 self.set_filter(String::new());
                 return self.activate();
             }
-            (InputKind::Open, Command::Cancel) => self.input = None,
             (InputKind::Open, Command::Submit) => {
                 let text = input.text.clone();
                 match parse_target(&text, self.top().registry()) {
@@ -917,7 +918,7 @@ impl App {
                     };
                     if let Some(row) = rows.iter_mut().find(|r| r.summary.waits_for(id)) {
                         row.summary = match result {
-                            Ok(i) => Load::Loaded(TagSummary::of(i.clone())),
+                            Ok(i) => Load::Loaded(TagSummary::of(i)),
                             Err(e) => Load::Error(e.clone()),
                         };
                         // Newest first reorders rows as they resolve: the selection follows

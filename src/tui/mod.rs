@@ -158,7 +158,9 @@ async fn event_loop(
         credential_sources(&known),
         recent::file().map(|f| recent::load(&f)).unwrap_or_default(),
     );
-    effects.into_iter().for_each(|e| perform(&worker, e));
+    for effect in effects {
+        perform(&worker, effect);
+    }
     let mut ticker = tokio::time::interval(action::TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;

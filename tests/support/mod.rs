@@ -219,14 +219,13 @@ fn run_ok(cmd: &mut Command, what: &str) -> Vec<u8> {
     let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| {
         panic!("{what}: cannot run {cmd:?}: {e} (run scripts/test.sh to install tools)")
     });
-    if !out.status.success() {
-        panic!(
-            "{what} failed ({}): {cmd:?}\nstdout:\n{}\nstderr:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    assert!(
+        out.status.success(),
+        "{what} failed ({}): {cmd:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -304,6 +303,7 @@ impl TestRegistry {
         TestRegistryBuilder::default()
     }
 
+    #[allow(clippy::too_many_lines)] // the registry's whole config, written in one place
     fn start_with(opts: TestRegistryBuilder) -> TestRegistry {
         let dir = tempfile::Builder::new()
             .prefix("regscope-registry-")
@@ -425,13 +425,12 @@ impl TestRegistry {
                     break;
                 }
             }
-            if Instant::now() > deadline {
-                panic!(
-                    "GET /v2/ on {} never answered: {resp:?}\nlog:\n{}",
-                    registry.host,
-                    registry.log()
-                );
-            }
+            assert!(
+                Instant::now() <= deadline,
+                "GET /v2/ on {} never answered: {resp:?}\nlog:\n{}",
+                registry.host,
+                registry.log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         registry
@@ -511,14 +510,13 @@ impl TestRegistry {
         let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| {
             panic!("cannot run skopeo: {e} (run scripts/test.sh to install it)")
         });
-        if !out.status.success() {
-            panic!(
-                "skopeo copy {src} {dest} failed ({}):\n{}\nregistry log:\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr),
-                self.log()
-            );
-        }
+        assert!(
+            out.status.success(),
+            "skopeo copy {src} {dest} failed ({}):\n{}\nregistry log:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
     }
 
     /// Seed one of the docker/attest [`fixture`] layouts.
@@ -742,7 +740,7 @@ fn parse_listening_port(log: &str) -> Option<u16> {
     let start = log.find(needle)? + needle.len();
     let digits: String = log[start..]
         .chars()
-        .take_while(|c| c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
         .collect();
     digits.parse().ok()
 }

@@ -36,7 +36,7 @@ pub struct TokenIssuer {
 /// How the issuer misbehaves or what extra it accepts.
 #[derive(Debug, Clone, Default)]
 pub struct IssuerOptions {
-    /// OAuth2 refresh tokens (identity tokens) accepted on POST, mapped to a user.
+    /// `OAuth2` refresh tokens (identity tokens) accepted on POST, mapped to a user.
     pub refresh_tokens: Vec<(String, String)>,
     /// The `expires_in` to answer with (default 300 s). The JWT itself stays valid for 300 s,
     /// so a client that renews after this many seconds does so on its own account, never
@@ -134,6 +134,7 @@ impl TokenIssuer {
     }
 }
 
+#[allow(clippy::too_many_lines)] // one request, start to end: reading it top to bottom is the point
 fn serve(
     stream: TcpStream,
     key: &jsonwebtoken::EncodingKey,
@@ -265,8 +266,7 @@ fn serve(
 fn rand_suffix() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_nanos())
 }
 
 fn path(p: &Path) -> &str {

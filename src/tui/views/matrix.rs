@@ -86,12 +86,11 @@ pub fn offers(inspected: &Inspected) -> Vec<(String, Offer)> {
 
 /// The cell of `key`, added (empty) when it is new.
 fn cell(out: &mut Vec<(String, Offer)>, key: String) -> &mut Offer {
-    let i = match out.iter().position(|(k, _)| *k == key) {
-        Some(i) => i,
-        None => {
-            out.push((key, Offer::default()));
-            out.len() - 1
-        }
+    let i = if let Some(i) = out.iter().position(|(k, _)| *k == key) {
+        i
+    } else {
+        out.push((key, Offer::default()));
+        out.len() - 1
     };
     &mut out[i].1
 }

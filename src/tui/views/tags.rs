@@ -113,7 +113,7 @@ pub struct TagSummary {
 
 impl TagSummary {
     #[must_use]
-    pub fn of(inspected: Arc<Inspected>) -> Self {
+    pub fn of(inspected: &Arc<Inspected>) -> Self {
         let root = &inspected.root;
         let platforms = match root.kind {
             Kind::Index => root
@@ -135,9 +135,9 @@ impl TagSummary {
             total_size: root.total_size(),
             worst: analysis::worst(&inspected.findings),
             findings: inspected.findings.len(),
-            offers: offers(&inspected),
+            offers: offers(inspected),
             created: created(root),
-            inspected: inspected.clone(),
+            inspected: Arc::clone(inspected),
         }
     }
 }

@@ -90,7 +90,7 @@ impl TreeView {
     pub fn rows(&self) -> Vec<TreeRow<'_>> {
         let mut out = Vec::new();
         if let Some(inspected) = self.load.loaded() {
-            self.push_rows(&inspected.root, Vec::new(), Vec::new(), true, &mut out);
+            self.push_rows(&inspected.root, &Vec::new(), &[], true, &mut out);
         }
         out
     }
@@ -98,16 +98,16 @@ impl TreeView {
     fn push_rows<'a>(
         &self,
         node: &'a Node,
-        path: NodePath,
-        guides: Vec<bool>,
+        path: &NodePath,
+        guides: &[bool],
         last: bool,
         out: &mut Vec<TreeRow<'a>>,
     ) {
-        let expanded = !node.children.is_empty() && self.expanded.contains(&path);
+        let expanded = !node.children.is_empty() && self.expanded.contains(path);
         out.push(TreeRow {
             path: path.clone(),
             node,
-            guides: guides.clone(),
+            guides: guides.to_vec(),
             last,
             expanded,
         });
@@ -118,12 +118,12 @@ impl TreeView {
         for (i, child) in node.children.iter().enumerate() {
             let mut child_path = path.clone();
             child_path.push(i);
-            let mut child_guides = guides.clone();
+            let mut child_guides = guides.to_vec();
             // The root draws no guide column of its own.
             if !path.is_empty() {
                 child_guides.push(!last);
             }
-            self.push_rows(child, child_path, child_guides, i + 1 == count, out);
+            self.push_rows(child, &child_path, &child_guides, i + 1 == count, out);
         }
     }
 
