@@ -15,6 +15,24 @@ pub const TICK: std::time::Duration = std::time::Duration::from_millis(150);
 /// whose id no view is waiting for any more is dropped (the user moved on or refreshed).
 pub type RequestId = u64;
 
+/// Hands out request ids: one per effect that expects an answer, never 0 (0 is "no answer").
+#[derive(Debug, Clone)]
+pub struct RequestIds(RequestId);
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        Self(1)
+    }
+}
+
+impl RequestIds {
+    pub fn fresh(&mut self) -> RequestId {
+        let id = self.0;
+        self.0 += 1;
+        id
+    }
+}
+
 /// A fetched tree with its findings, shared between the tag row that resolved it and the tree
 /// view opened from that row (no second fetch).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,17 +1,18 @@
 //! The app state and `App::update`: synchronous, no I/O; it returns the effects to run.
+//! The app owns the view stack and the overlays (help, input line, flash); each view's own
+//! keys, loads and results live in its controller (`views/`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::action::{Action, CatalogPage, Command, Effect, Inspected, Location, RequestId};
+use super::action::{
+    Action, CatalogPage, Command, Effect, Inspected, Location, RequestId, RequestIds,
+};
 use super::keymap::Context;
 use super::layout;
 use super::load::Load;
-use super::views::tags::MAX_RESOLVING;
-use super::views::tree::Pane;
-use super::views::{
-    Catalog, Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView, TreeView, View,
-};
+use super::views::tree::scroll_to;
+use super::views::{Paging, RegistriesView, RepositoriesView, TagsView, TreeView, View};
 use super::{parse_target, Start};
 use crate::connect::{ConnectError, CredentialInfo};
 use crate::digest::Digest;
@@ -67,7 +68,7 @@ pub struct App {
     pub flash: Option<Flash>,
     /// Ticks seen so far: the spinner's frame, the flash's clock.
     pub ticks: u64,
-    next_id: RequestId,
+    ids: RequestIds,
     quit: bool,
 }
 
@@ -86,7 +87,7 @@ impl App {
             size,
             flash: None,
             ticks: 0,
-            next_id: 1,
+            ids: RequestIds::default(),
             quit: false,
         };
         let effects = app.activate();
@@ -159,11 +160,11 @@ impl App {
                 Vec::new()
             }
             Action::CatalogLoaded { id, result } => {
-                self.catalog_loaded(id, result);
+                self.catalog_loaded(id, &result);
                 self.activate()
             }
             Action::TagsLoaded { id, result } => {
-                self.tags_loaded(id, result);
+                self.tags_loaded(id, &result);
                 self.activate()
             }
             Action::Inspected { id, result } => {
@@ -188,13 +189,8 @@ impl App {
                 | Command::Top
                 | Command::Bottom => {
                     let (len, height) = super::draw::help_extent(self);
-                    let max = len.saturating_sub(height);
-                    let mut c = super::list::Cursor {
-                        selected: self.help_scroll.min(max),
-                        offset: 0,
-                    };
-                    c.apply(cmd, max + 1, height);
-                    self.help_scroll = c.selected;
+                    self.help_scroll =
+                        scroll_to(self.help_scroll, cmd, len.saturating_sub(height), height);
                 }
                 _ => {}
             }
@@ -233,21 +229,13 @@ impl App {
             }
             Command::FocusNext => {
                 if let View::Tree(v) = self.top_mut() {
-                    if v.raw.is_none() {
-                        v.focus = v.focus.next();
-                    }
+                    v.focus_next();
                 }
             }
             Command::Sort => {
                 let height = layout::list_rows(self.size);
                 if let View::Tags(v) = self.top_mut() {
-                    let selected = v.selected_index();
-                    v.sort = v.sort.toggled();
-                    v.cursor.selected = 0;
-                    match selected {
-                        Some(i) => v.select_row(i, height),
-                        None => v.cursor.fit(v.visible().len(), height),
-                    }
+                    v.toggle_sort(height);
                 }
                 return self.activate();
             }
@@ -344,36 +332,10 @@ impl App {
 
     /// Every request some view still waits for; the worker aborts the rest.
     #[must_use]
-    pub fn pending_requests(&self) -> std::collections::HashSet<RequestId> {
-        let mut ids = std::collections::HashSet::new();
+    pub fn pending_requests(&self) -> HashSet<RequestId> {
+        let mut ids = HashSet::new();
         for view in &self.stack {
-            match view {
-                View::Registries(_) => {}
-                View::Repositories(v) => {
-                    if let Load::Loading(id) = v.load {
-                        ids.insert(id);
-                    }
-                    if let Some(Paging::Loading(id)) = v.load.loaded().map(|c| &c.next) {
-                        ids.insert(*id);
-                    }
-                }
-                View::Tags(v) => {
-                    if let Load::Loading(id) = v.load {
-                        ids.insert(id);
-                    }
-                    ids.extend(v.relisting);
-                    for row in v.load.loaded().into_iter().flatten() {
-                        if let Load::Loading(id) = row.summary {
-                            ids.insert(id);
-                        }
-                    }
-                }
-                View::Tree(v) => {
-                    if let Load::Loading(id) = v.load {
-                        ids.insert(id);
-                    }
-                }
-            }
+            view.pending(&mut ids);
         }
         ids
     }
@@ -529,22 +491,7 @@ impl App {
     }
 
     fn set_filter(&mut self, text: String) {
-        let cursor = match self.top_mut() {
-            View::Registries(v) => {
-                v.filter = text;
-                &mut v.cursor
-            }
-            View::Repositories(v) => {
-                v.filter = text;
-                &mut v.cursor
-            }
-            View::Tags(v) => {
-                v.filter = text;
-                &mut v.cursor
-            }
-            View::Tree(_) => return,
-        };
-        *cursor = super::list::Cursor::default();
+        self.top_mut().set_filter(text);
     }
 
     /// Replaces the stack with the one `start` implies (keeping a registries list at the
@@ -592,28 +539,9 @@ impl App {
     }
 
     fn refresh(&mut self) -> Vec<Effect> {
+        let size = self.size;
         let last = self.stack.len() - 1;
-        let next_id = &mut self.next_id;
-        match &mut self.stack[last] {
-            View::Registries(_) => {}
-            View::Repositories(v) => v.load = Load::Idle,
-            View::Tags(v) => {
-                if v.load.loaded().is_some() {
-                    // Re-list in place: the rows stay until the new list arrives.
-                    let id = *next_id;
-                    *next_id += 1;
-                    v.relisting = Some(id);
-                    return vec![Effect::LoadTags {
-                        id,
-                        location: v.location.clone(),
-                        repository: v.repository.clone(),
-                    }];
-                }
-                v.load = Load::Idle;
-            }
-            View::Tree(v) => v.load = Load::Idle,
-        }
-        self.activate()
+        self.stack[last].refresh(&mut self.ids, size)
     }
 
     fn open_selected(&mut self) -> Vec<Effect> {
@@ -654,241 +582,49 @@ impl App {
 
     fn movement(&mut self, cmd: Command) {
         let size = self.size;
-        match self.top_mut() {
-            View::Registries(v) => {
-                let len = v.visible().len();
-                v.cursor.apply(cmd, len, layout::list_rows(size));
-            }
-            View::Repositories(v) => {
-                let len = v.visible().len();
-                v.cursor.apply(cmd, len, layout::list_rows(size));
-            }
-            View::Tags(v) => {
-                let len = v.visible().len();
-                v.cursor.apply(cmd, len, layout::list_rows(size));
-            }
-            View::Tree(v) => {
-                if let Some(scroll) = v.raw {
-                    let height = layout::raw_rows(size);
-                    let max = v.raw_lines().len().saturating_sub(height);
-                    let mut c = super::list::Cursor {
-                        selected: scroll,
-                        offset: 0,
-                    };
-                    // Scrolling is cursor movement over the scroll positions themselves.
-                    c.apply(cmd, max + 1, height);
-                    v.raw = Some(c.selected);
-                } else {
-                    tree_movement(v, cmd, size);
-                }
-            }
-        }
+        self.top_mut().movement(cmd, size);
     }
 
     fn tree_command(&mut self, cmd: Command) {
+        let size = self.size;
         if let View::Tree(tree) = self.top_mut() {
-            tree.reset_scroll();
+            tree.node_command(cmd, size);
         }
-        let height = layout::tree_rows(self.size);
-        let View::Tree(tree) = self.top_mut() else {
-            return;
-        };
-        let Some(row) = tree.selected() else {
-            return;
-        };
-        let path = row.path.clone();
-        let has_children = !row.node.children.is_empty();
-        let expanded = row.expanded;
-        match cmd {
-            Command::Raw => {
-                tree.raw = match tree.raw {
-                    Some(_) => None,
-                    None => Some(0),
-                };
-            }
-            Command::Toggle if has_children => {
-                if expanded {
-                    tree.expanded.remove(&path);
-                } else {
-                    tree.expanded.insert(path);
-                }
-            }
-            Command::Expand if has_children && !expanded => {
-                tree.expanded.insert(path);
-            }
-            Command::Expand if expanded => tree.cursor.selected += 1,
-            Command::Collapse if expanded => {
-                tree.expanded.remove(&path);
-            }
-            Command::Collapse if !path.is_empty() => {
-                let parent = &path[..path.len() - 1];
-                if let Some(i) = tree.rows().iter().position(|r| r.path == parent) {
-                    tree.cursor.selected = i;
-                }
-            }
-            _ => {}
-        }
-        let len = tree.rows().len();
-        tree.cursor.fit(len, height);
     }
 
     /// Keeps every view's selection visible after a resize or a pop.
     fn refit(&mut self) {
-        let list = layout::list_rows(self.size);
-        let tree = layout::tree_rows(self.size);
+        let size = self.size;
         for view in &mut self.stack {
-            match view {
-                View::Registries(v) => v.cursor.fit(v.visible().len(), list),
-                View::Repositories(v) => v.cursor.fit(v.visible().len(), list),
-                View::Tags(v) => v.cursor.fit(v.visible().len(), list),
-                View::Tree(v) => v.cursor.fit(v.rows().len(), tree),
-            }
+            view.refit(size);
         }
     }
 
     /// Starts whatever the top view needs: its first load, the next catalog page, the tag rows
     /// that scrolled into view. Views below the top stay as they are until popped back to.
     fn activate(&mut self) -> Vec<Effect> {
-        let list_height = layout::list_rows(self.size);
+        let size = self.size;
         let last = self.stack.len() - 1;
-        let next_id = &mut self.next_id;
-        let mut fresh = || {
-            let id = *next_id;
-            *next_id += 1;
-            id
-        };
-        match &mut self.stack[last] {
-            View::Registries(_) => Vec::new(),
-            View::Repositories(v) => {
-                if v.load.is_idle() {
-                    let id = fresh();
-                    v.load = Load::Loading(id);
-                    return vec![Effect::LoadCatalog {
-                        id,
-                        registry: v.registry.clone(),
-                        last: None,
-                    }];
-                }
-                if v.wants_next_page(list_height) {
-                    let id = fresh();
-                    if let Some(catalog) = v.load.loaded_mut() {
-                        catalog.next = Paging::Loading(id);
-                        return vec![Effect::LoadCatalog {
-                            id,
-                            registry: v.registry.clone(),
-                            last: catalog.names.last().cloned(),
-                        }];
-                    }
-                }
-                Vec::new()
-            }
-            View::Tags(v) => {
-                if v.load.is_idle() {
-                    let id = fresh();
-                    v.load = Load::Loading(id);
-                    return vec![Effect::LoadTags {
-                        id,
-                        location: v.location.clone(),
-                        repository: v.repository.clone(),
-                    }];
-                }
-                let on_screen = v.on_screen(list_height);
-                let references: Vec<_> = on_screen
-                    .iter()
-                    .filter_map(|&i| v.load.loaded().map(|rows| v.reference(&rows[i].tag)))
-                    .collect();
-                let Some(rows) = v.load.loaded_mut() else {
-                    return Vec::new();
-                };
-                let busy = rows.iter().filter(|r| r.summary.is_loading()).count();
-                let mut effects = Vec::new();
-                for (&i, reference) in on_screen.iter().zip(references) {
-                    if busy + effects.len() >= MAX_RESOLVING {
-                        break;
-                    }
-                    if rows[i].summary.is_idle() {
-                        let id = fresh();
-                        rows[i].summary = Load::Loading(id);
-                        effects.push(if rows[i].previous.loaded().is_some() {
-                            Effect::Revalidate { id, reference }
-                        } else {
-                            Effect::Inspect { id, reference }
-                        });
-                    }
-                }
-                effects
-            }
-            View::Tree(v) => {
-                if v.load.is_idle() {
-                    let id = fresh();
-                    v.load = Load::Loading(id);
-                    return vec![Effect::Inspect {
-                        id,
-                        reference: v.reference.clone(),
-                    }];
-                }
-                Vec::new()
-            }
-        }
+        self.stack[last].activate(&mut self.ids, size)
     }
 
-    fn catalog_loaded(&mut self, id: RequestId, result: Result<CatalogPage, ConnectError>) {
+    fn catalog_loaded(&mut self, id: RequestId, result: &Result<CatalogPage, ConnectError>) {
         for view in &mut self.stack {
-            let View::Repositories(v) = view else {
-                continue;
-            };
-            if v.load.waits_for(id) {
-                v.load = match result {
-                    Ok(page) => Load::Loaded(Catalog {
-                        next: next_paging(&page),
-                        names: page.repositories,
-                        pages: 1,
-                    }),
-                    Err(e) => Load::Error(e),
-                };
-                return;
-            }
-            if let Some(catalog) = v.load.loaded_mut() {
-                if catalog.next == Paging::Loading(id) {
-                    match result {
-                        Ok(page) => {
-                            catalog.next = next_paging(&page);
-                            catalog.names.extend(page.repositories);
-                            catalog.pages += 1;
-                        }
-                        Err(e) => catalog.next = Paging::Failed(e),
-                    }
+            if let View::Repositories(v) = view {
+                if v.catalog_loaded(id, result) {
                     return;
                 }
             }
         }
     }
 
-    fn tags_loaded(&mut self, id: RequestId, result: Result<Vec<String>, ConnectError>) {
+    fn tags_loaded(&mut self, id: RequestId, result: &Result<Vec<String>, ConnectError>) {
         let height = layout::list_rows(self.size);
-        let mut failed = None;
-        for view in &mut self.stack {
-            let View::Tags(v) = view else {
-                continue;
-            };
-            if v.load.waits_for(id) {
-                v.load = match result {
-                    Ok(tags) => Load::Loaded(tags.into_iter().map(TagRow::new).collect()),
-                    Err(e) => Load::Error(e),
-                };
-                return;
-            }
-            if v.relisting == Some(id) {
-                v.relisting = None;
-                match result {
-                    Ok(tags) => relisted(v, tags, height),
-                    // The old rows are still right as far as anyone knows: keep them.
-                    Err(e) => failed = Some(e),
-                }
-                break;
-            }
-        }
-        if let Some(e) = failed {
+        let failed = self.stack.iter_mut().find_map(|view| match view {
+            View::Tags(v) => v.tags_loaded(id, result, height),
+            _ => None,
+        });
+        if let Some(Err(e)) = failed {
             self.flash(
                 format!("Refreshing the tags failed: {}", sanitize(&e.to_string())),
                 true,
@@ -897,117 +633,18 @@ impl App {
     }
 
     fn inspected(&mut self, id: RequestId, result: &Result<Arc<Inspected>, ConnectError>) {
-        let to_load = |result: &Result<Arc<Inspected>, ConnectError>| match result {
-            Ok(i) => Load::Loaded(i.clone()),
-            Err(e) => Load::Error(e.clone()),
-        };
         let tree_height = layout::tree_rows(self.size);
         let list_height = layout::list_rows(self.size);
         for view in &mut self.stack {
-            match view {
-                View::Tree(v) if v.load.waits_for(id) => {
-                    v.load = to_load(result);
-                    let len = v.rows().len();
-                    v.cursor.fit(len, tree_height);
-                    return;
-                }
-                View::Tags(v) => {
-                    let selected = v.selected_index();
-                    let Some(rows) = v.load.loaded_mut() else {
-                        continue;
-                    };
-                    if let Some(row) = rows.iter_mut().find(|r| r.summary.waits_for(id)) {
-                        row.summary = match result {
-                            Ok(i) => Load::Loaded(TagSummary::of(i)),
-                            Err(e) => Load::Error(e.clone()),
-                        };
-                        // Newest first reorders rows as they resolve: the selection follows
-                        // its tag, not its position.
-                        if let Some(i) = selected {
-                            v.select_row(i, list_height);
-                        }
-                        return;
-                    }
-                }
-                _ => {}
+            let answered = match view {
+                View::Tree(v) => v.inspected(id, result, tree_height),
+                View::Tags(v) => v.inspected(id, result, list_height),
+                _ => false,
+            };
+            if answered {
+                return;
             }
         }
-    }
-}
-
-/// The new tag list after `r`: rows resolved before keep their summary on screen and are
-/// revalidated; the selection stays on its tag when the tag is still there.
-fn relisted(v: &mut TagsView, tags: Vec<String>, height: usize) {
-    let selected = v.selected().map(|r| r.tag.clone());
-    let mut old: HashMap<String, TagRow> = v
-        .load
-        .loaded_mut()
-        .map(std::mem::take)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|r| (r.tag.clone(), r))
-        .collect();
-    let rows: Vec<TagRow> = tags
-        .into_iter()
-        .map(|tag| {
-            let previous = old
-                .remove(&tag)
-                .map(|r| match r.summary {
-                    Load::Loaded(s) => Load::Loaded(s),
-                    _ => r.previous,
-                })
-                .unwrap_or_default();
-            TagRow {
-                previous,
-                ..TagRow::new(tag)
-            }
-        })
-        .collect();
-    let index = selected.and_then(|t| rows.iter().position(|r| r.tag == t));
-    v.load = Load::Loaded(rows);
-    v.cursor.selected = 0;
-    match index {
-        Some(i) => v.select_row(i, height),
-        None => v.cursor.fit(v.visible().len(), height),
-    }
-}
-
-/// Movement keys in the tree view act on the focused pane: the selection, or a pane's scroll.
-fn tree_movement(v: &mut TreeView, cmd: Command, size: (u16, u16)) {
-    if v.focus == Pane::Tree {
-        let before = v.cursor.selected;
-        let len = v.rows().len();
-        v.cursor.apply(cmd, len, layout::tree_rows(size));
-        if v.cursor.selected != before {
-            v.reset_scroll();
-        }
-        return;
-    }
-    let panes =
-        layout::tree_panes(layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body);
-    let (detail_len, findings_len) = super::draw::pane_lengths(v, size);
-    let (scroll, len, height) = match v.focus {
-        Pane::Tree => return,
-        Pane::Detail => (&mut v.detail_scroll, detail_len, panes.detail.height),
-        Pane::Findings => (&mut v.findings_scroll, findings_len, panes.findings.height),
-    };
-    let height = usize::from(height.saturating_sub(2)).max(1);
-    let max = len.saturating_sub(height);
-    let mut c = super::list::Cursor {
-        selected: (*scroll).min(max),
-        offset: 0,
-    };
-    // Scrolling is cursor movement over the scroll positions themselves.
-    c.apply(cmd, max + 1, height);
-    *scroll = c.selected;
-}
-
-fn next_paging(page: &CatalogPage) -> Paging {
-    // An empty page that claims more would have us ask forever.
-    if page.more && !page.repositories.is_empty() {
-        Paging::More
-    } else {
-        Paging::Done
     }
 }
 

@@ -11,7 +11,12 @@ pub use repositories::{Catalog, Paging, RepositoriesView};
 pub use tags::{TagRow, TagSort, TagSummary, TagsView};
 pub use tree::{TreeRow, TreeView};
 
+use std::collections::HashSet;
+
+use super::action::{Command, Effect, RequestId, RequestIds};
 use super::keymap::Context;
+use super::layout;
+use super::list::Cursor;
 use crate::sanitize::sanitize;
 
 /// One entry of the view stack; breadcrumbs are derived from the stack.
@@ -71,6 +76,100 @@ impl View {
             View::Repositories(v) => Some(&v.filter),
             View::Tags(v) => Some(&v.filter),
             View::Tree(_) => None,
+        }
+    }
+}
+
+/// What every view does, dispatched to the view's own controller.
+impl View {
+    /// Starts what the view needs now: its first load, the next page, the rows on screen.
+    pub fn activate(&mut self, ids: &mut RequestIds, size: (u16, u16)) -> Vec<Effect> {
+        let height = layout::list_rows(size);
+        match self {
+            View::Registries(_) => Vec::new(),
+            View::Repositories(v) => v.activate(ids, height),
+            View::Tags(v) => v.activate(ids, height),
+            View::Tree(v) => v.activate(ids),
+        }
+    }
+
+    /// `r`: drop what is loaded (tags re-list in place) and load it again.
+    pub fn refresh(&mut self, ids: &mut RequestIds, size: (u16, u16)) -> Vec<Effect> {
+        match self {
+            View::Registries(_) => Vec::new(),
+            View::Repositories(v) => {
+                v.load = super::load::Load::Idle;
+                v.activate(ids, layout::list_rows(size))
+            }
+            View::Tags(v) => {
+                let relist = v.refresh(ids);
+                if relist.is_empty() {
+                    return v.activate(ids, layout::list_rows(size));
+                }
+                relist
+            }
+            View::Tree(v) => {
+                v.load = super::load::Load::Idle;
+                v.activate(ids)
+            }
+        }
+    }
+
+    /// Arrows, pages, home and end.
+    pub fn movement(&mut self, cmd: Command, size: (u16, u16)) {
+        let height = layout::list_rows(size);
+        match self {
+            View::Registries(v) => {
+                v.cursor.apply(cmd, v.visible().len(), height);
+            }
+            View::Repositories(v) => {
+                v.cursor.apply(cmd, v.visible().len(), height);
+            }
+            View::Tags(v) => {
+                v.cursor.apply(cmd, v.visible().len(), height);
+            }
+            View::Tree(v) => v.movement(cmd, size),
+        }
+    }
+
+    /// Keeps the selection visible after a resize or a pop.
+    pub fn refit(&mut self, size: (u16, u16)) {
+        let list = layout::list_rows(size);
+        match self {
+            View::Registries(v) => v.cursor.fit(v.visible().len(), list),
+            View::Repositories(v) => v.cursor.fit(v.visible().len(), list),
+            View::Tags(v) => v.cursor.fit(v.visible().len(), list),
+            View::Tree(v) => v.cursor.fit(v.rows().len(), layout::tree_rows(size)),
+        }
+    }
+
+    /// Sets a list view's filter (the selection starts over); the tree has none.
+    pub fn set_filter(&mut self, text: String) {
+        let cursor = match self {
+            View::Registries(v) => {
+                v.filter = text;
+                &mut v.cursor
+            }
+            View::Repositories(v) => {
+                v.filter = text;
+                &mut v.cursor
+            }
+            View::Tags(v) => {
+                v.filter = text;
+                &mut v.cursor
+            }
+            View::Tree(_) => return,
+        };
+        *cursor = Cursor::default();
+    }
+
+    /// The requests this view waits for.
+    pub fn pending(&self, out: &mut HashSet<RequestId>) {
+        match self {
+            View::Registries(_) => {}
+            View::Repositories(v) => v.pending(out),
+            View::Tags(v) => v.pending(out),
+            View::Tree(v) => v.pending(out),
         }
     }
 }

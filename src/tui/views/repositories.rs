@@ -1,6 +1,9 @@
 //! The catalog of one registry, fetched page by page as the user scrolls towards its end.
 
-use crate::tui::action::RequestId;
+use std::collections::HashSet;
+
+use crate::connect::ConnectError;
+use crate::tui::action::{CatalogPage, Effect, RequestId, RequestIds};
 use crate::tui::list::{filtered, Cursor};
 use crate::tui::load::Load;
 
@@ -73,5 +76,86 @@ impl RepositoriesView {
         };
         catalog.next == Paging::More
             && self.cursor.offset + height + PREFETCH_MARGIN >= self.visible().len()
+    }
+}
+
+/// The controller: what this view loads, and what it does with the answers.
+impl RepositoriesView {
+    /// The first page when nothing is loaded; the next one when the selection nears the end.
+    pub fn activate(&mut self, ids: &mut RequestIds, height: usize) -> Vec<Effect> {
+        if self.load.is_idle() {
+            let id = ids.fresh();
+            self.load = Load::Loading(id);
+            return vec![Effect::LoadCatalog {
+                id,
+                registry: self.registry.clone(),
+                last: None,
+            }];
+        }
+        if self.wants_next_page(height) {
+            let id = ids.fresh();
+            if let Some(catalog) = self.load.loaded_mut() {
+                catalog.next = Paging::Loading(id);
+                return vec![Effect::LoadCatalog {
+                    id,
+                    registry: self.registry.clone(),
+                    last: catalog.names.last().cloned(),
+                }];
+            }
+        }
+        Vec::new()
+    }
+
+    /// Takes the answer to `id` when this view asked for it; `false` when it did not.
+    pub fn catalog_loaded(
+        &mut self,
+        id: RequestId,
+        result: &Result<CatalogPage, ConnectError>,
+    ) -> bool {
+        if self.load.waits_for(id) {
+            self.load = match result {
+                Ok(page) => Load::Loaded(Catalog {
+                    next: next_paging(page),
+                    names: page.repositories.clone(),
+                    pages: 1,
+                }),
+                Err(e) => Load::Error(e.clone()),
+            };
+            return true;
+        }
+        let Some(catalog) = self.load.loaded_mut() else {
+            return false;
+        };
+        if catalog.next != Paging::Loading(id) {
+            return false;
+        }
+        match result {
+            Ok(page) => {
+                catalog.next = next_paging(page);
+                catalog.names.extend(page.repositories.iter().cloned());
+                catalog.pages += 1;
+            }
+            Err(e) => catalog.next = Paging::Failed(e.clone()),
+        }
+        true
+    }
+
+    /// The requests this view waits for.
+    pub fn pending(&self, out: &mut HashSet<RequestId>) {
+        if let Load::Loading(id) = self.load {
+            out.insert(id);
+        }
+        if let Some(Paging::Loading(id)) = self.load.loaded().map(|c| &c.next) {
+            out.insert(*id);
+        }
+    }
+}
+
+fn next_paging(page: &CatalogPage) -> Paging {
+    // An empty page that claims more would have us ask forever.
+    if page.more && !page.repositories.is_empty() {
+        Paging::More
+    } else {
+        Paging::Done
     }
 }

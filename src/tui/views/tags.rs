@@ -1,14 +1,15 @@
 //! The tags of one repository; each visible row is resolved lazily to a digest, platforms,
 //! attestation count, size and worst finding.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::analysis::{self, Severity};
+use crate::connect::ConnectError;
 use crate::model::{Kind, Node};
 use crate::reference::{ImageRef, LayoutRef, RegistryRef};
 use crate::sanitize::sanitize;
-use crate::tui::action::{Inspected, Location, RequestId};
+use crate::tui::action::{Effect, Inspected, Location, RequestId, RequestIds};
 use crate::tui::list::{filtered, Cursor};
 use crate::tui::load::Load;
 use crate::tui::views::matrix::{columns, offers, Offer};
@@ -303,5 +304,179 @@ impl TagsView {
             }
         }
         counts
+    }
+}
+
+/// The controller: what this view loads, and what it does with the answers.
+impl TagsView {
+    /// The tag list when nothing is loaded; then the rows on screen that are not resolved yet,
+    /// at most [`MAX_RESOLVING`] at once (revalidated cheaply when they were resolved before).
+    pub fn activate(&mut self, ids: &mut RequestIds, height: usize) -> Vec<Effect> {
+        if self.load.is_idle() {
+            let id = ids.fresh();
+            self.load = Load::Loading(id);
+            return vec![Effect::LoadTags {
+                id,
+                location: self.location.clone(),
+                repository: self.repository.clone(),
+            }];
+        }
+        let on_screen = self.on_screen(height);
+        let references: Vec<_> = on_screen
+            .iter()
+            .filter_map(|&i| self.load.loaded().map(|rows| self.reference(&rows[i].tag)))
+            .collect();
+        let Some(rows) = self.load.loaded_mut() else {
+            return Vec::new();
+        };
+        let busy = rows.iter().filter(|r| r.summary.is_loading()).count();
+        let mut effects = Vec::new();
+        for (&i, reference) in on_screen.iter().zip(references) {
+            if busy + effects.len() >= MAX_RESOLVING {
+                break;
+            }
+            if rows[i].summary.is_idle() {
+                let id = ids.fresh();
+                rows[i].summary = Load::Loading(id);
+                effects.push(if rows[i].previous.loaded().is_some() {
+                    Effect::Revalidate { id, reference }
+                } else {
+                    Effect::Inspect { id, reference }
+                });
+            }
+        }
+        effects
+    }
+
+    /// `r`: a loaded list is re-listed in place (the rows stay until the new list arrives);
+    /// anything else loads afresh on the next [`Self::activate`].
+    pub fn refresh(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
+        if self.load.loaded().is_none() {
+            self.load = Load::Idle;
+            return Vec::new();
+        }
+        let id = ids.fresh();
+        self.relisting = Some(id);
+        vec![Effect::LoadTags {
+            id,
+            location: self.location.clone(),
+            repository: self.repository.clone(),
+        }]
+    }
+
+    /// Takes the tag list answering `id`: `None` when this view did not ask for it, else
+    /// `Some(Err)` for a failed re-listing (the old rows stay; the app says why).
+    pub fn tags_loaded(
+        &mut self,
+        id: RequestId,
+        result: &Result<Vec<String>, ConnectError>,
+        height: usize,
+    ) -> Option<Result<(), ConnectError>> {
+        if self.load.waits_for(id) {
+            self.load = match result {
+                Ok(tags) => Load::Loaded(tags.iter().cloned().map(TagRow::new).collect()),
+                Err(e) => Load::Error(e.clone()),
+            };
+            return Some(Ok(()));
+        }
+        if self.relisting != Some(id) {
+            return None;
+        }
+        self.relisting = None;
+        match result {
+            Ok(tags) => {
+                self.relisted(tags.clone(), height);
+                Some(Ok(()))
+            }
+            // The old rows are still right as far as anyone knows: keep them.
+            Err(e) => Some(Err(e.clone())),
+        }
+    }
+
+    /// Takes the tree answering `id` for one of the rows; `false` when no row asked for it.
+    pub fn inspected(
+        &mut self,
+        id: RequestId,
+        result: &Result<Arc<Inspected>, ConnectError>,
+        height: usize,
+    ) -> bool {
+        let selected = self.selected_index();
+        let Some(rows) = self.load.loaded_mut() else {
+            return false;
+        };
+        let Some(row) = rows.iter_mut().find(|r| r.summary.waits_for(id)) else {
+            return false;
+        };
+        row.summary = match result {
+            Ok(i) => Load::Loaded(TagSummary::of(i)),
+            Err(e) => Load::Error(e.clone()),
+        };
+        // Newest first reorders rows as they resolve: the selection follows its tag, not
+        // its position.
+        if let Some(i) = selected {
+            self.select_row(i, height);
+        }
+        true
+    }
+
+    /// `s`: by name or newest first, the selection staying on its tag.
+    pub fn toggle_sort(&mut self, height: usize) {
+        let selected = self.selected_index();
+        self.sort = self.sort.toggled();
+        self.cursor.selected = 0;
+        match selected {
+            Some(i) => self.select_row(i, height),
+            None => self.cursor.fit(self.visible().len(), height),
+        }
+    }
+
+    /// The requests this view waits for: the list, a re-listing, rows being resolved.
+    pub fn pending(&self, out: &mut HashSet<RequestId>) {
+        if let Load::Loading(id) = self.load {
+            out.insert(id);
+        }
+        out.extend(self.relisting);
+        for row in self.load.loaded().into_iter().flatten() {
+            if let Load::Loading(id) = row.summary {
+                out.insert(id);
+            }
+        }
+    }
+
+    /// The new tag list after `r`: rows resolved before keep their summary on screen and are
+    /// revalidated; the selection stays on its tag when the tag is still there.
+    fn relisted(&mut self, tags: Vec<String>, height: usize) {
+        let selected = self.selected().map(|r| r.tag.clone());
+        let mut old: HashMap<String, TagRow> = self
+            .load
+            .loaded_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| (r.tag.clone(), r))
+            .collect();
+        let rows: Vec<TagRow> = tags
+            .into_iter()
+            .map(|tag| {
+                let previous = old
+                    .remove(&tag)
+                    .map(|r| match r.summary {
+                        Load::Loaded(s) => Load::Loaded(s),
+                        _ => r.previous,
+                    })
+                    .unwrap_or_default();
+                TagRow {
+                    previous,
+                    ..TagRow::new(tag)
+                }
+            })
+            .collect();
+        let index = selected.and_then(|t| rows.iter().position(|r| r.tag == t));
+        self.load = Load::Loaded(rows);
+        self.cursor.selected = 0;
+        match index {
+            Some(i) => self.select_row(i, height),
+            None => self.cursor.fit(self.visible().len(), height),
+        }
     }
 }

@@ -3,10 +3,12 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::connect::ConnectError;
 use crate::model::Node;
 use crate::reference::ImageRef;
 use crate::sanitize::sanitize_multiline;
-use crate::tui::action::Inspected;
+use crate::tui::action::{Command, Effect, Inspected, RequestId, RequestIds};
+use crate::tui::layout;
 use crate::tui::list::Cursor;
 use crate::tui::load::Load;
 
@@ -157,4 +159,142 @@ pub fn raw_lines(node: &Node) -> Vec<String> {
         .lines()
         .map(str::to_string)
         .collect()
+}
+
+/// The controller: the tree's load, its keys (expand, collapse, raw, focus, scroll).
+impl TreeView {
+    /// The tree, when it is not loaded (or was refreshed).
+    pub fn activate(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
+        if !self.load.is_idle() {
+            return Vec::new();
+        }
+        let id = ids.fresh();
+        self.load = Load::Loading(id);
+        vec![Effect::Inspect {
+            id,
+            reference: self.reference.clone(),
+        }]
+    }
+
+    /// Takes the tree answering `id`; `false` when this view did not ask for it.
+    pub fn inspected(
+        &mut self,
+        id: RequestId,
+        result: &Result<Arc<Inspected>, ConnectError>,
+        height: usize,
+    ) -> bool {
+        if !self.load.waits_for(id) {
+            return false;
+        }
+        self.load = match result {
+            Ok(i) => Load::Loaded(i.clone()),
+            Err(e) => Load::Error(e.clone()),
+        };
+        let len = self.rows().len();
+        self.cursor.fit(len, height);
+        true
+    }
+
+    /// The requests this view waits for.
+    pub fn pending(&self, out: &mut HashSet<RequestId>) {
+        if let Load::Loading(id) = self.load {
+            out.insert(id);
+        }
+    }
+
+    /// Tab: tree -> detail -> findings (what the movement keys scroll); not in the raw view.
+    pub fn focus_next(&mut self) {
+        if self.raw.is_none() {
+            self.focus = self.focus.next();
+        }
+    }
+
+    /// `v`, Space, Right/`l`, Left/`h` on the selected node.
+    pub fn node_command(&mut self, cmd: Command, size: (u16, u16)) {
+        self.reset_scroll();
+        let height = layout::tree_rows(size);
+        let Some(row) = self.selected() else {
+            return;
+        };
+        let path = row.path.clone();
+        let has_children = !row.node.children.is_empty();
+        let expanded = row.expanded;
+        match cmd {
+            Command::Raw => {
+                self.raw = match self.raw {
+                    Some(_) => None,
+                    None => Some(0),
+                };
+            }
+            Command::Toggle if has_children => {
+                if expanded {
+                    self.expanded.remove(&path);
+                } else {
+                    self.expanded.insert(path);
+                }
+            }
+            Command::Expand if has_children && !expanded => {
+                self.expanded.insert(path);
+            }
+            Command::Expand if expanded => self.cursor.selected += 1,
+            Command::Collapse if expanded => {
+                self.expanded.remove(&path);
+            }
+            Command::Collapse if !path.is_empty() => {
+                let parent = &path[..path.len() - 1];
+                if let Some(i) = self.rows().iter().position(|r| r.path == parent) {
+                    self.cursor.selected = i;
+                }
+            }
+            _ => {}
+        }
+        let len = self.rows().len();
+        self.cursor.fit(len, height);
+    }
+
+    /// Movement keys act on what has focus: the raw JSON's scroll, the selection, or a pane's
+    /// scroll.
+    pub fn movement(&mut self, cmd: Command, size: (u16, u16)) {
+        if let Some(scroll) = self.raw {
+            let height = layout::raw_rows(size);
+            let max = self.raw_lines().len().saturating_sub(height);
+            self.raw = Some(scroll_to(scroll, cmd, max, height));
+            return;
+        }
+        if self.focus == Pane::Tree {
+            let before = self.cursor.selected;
+            let len = self.rows().len();
+            self.cursor.apply(cmd, len, layout::tree_rows(size));
+            if self.cursor.selected != before {
+                self.reset_scroll();
+            }
+            return;
+        }
+        let panes = layout::tree_panes(
+            layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body,
+        );
+        let (detail_len, findings_len) = crate::tui::draw::pane_lengths(self, size);
+        let (scroll, len, height) = match self.focus {
+            Pane::Tree => return,
+            Pane::Detail => (&mut self.detail_scroll, detail_len, panes.detail.height),
+            Pane::Findings => (
+                &mut self.findings_scroll,
+                findings_len,
+                panes.findings.height,
+            ),
+        };
+        let height = usize::from(height.saturating_sub(2)).max(1);
+        *scroll = scroll_to(*scroll, cmd, len.saturating_sub(height), height);
+    }
+}
+
+/// Scrolling is cursor movement over the scroll positions `0..=max` themselves.
+#[must_use]
+pub fn scroll_to(current: usize, cmd: Command, max: usize, height: usize) -> usize {
+    let mut c = Cursor {
+        selected: current.min(max),
+        offset: 0,
+    };
+    c.apply(cmd, max + 1, height);
+    c.selected
 }
