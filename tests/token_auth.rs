@@ -183,6 +183,7 @@ async fn an_identity_token_is_exchanged_as_an_oauth2_refresh_token() {
         &[(USER, PASSWORD)],
         support::token::IssuerOptions {
             refresh_tokens: vec![(refresh.to_string(), USER.to_string())],
+            ..support::token::IssuerOptions::default()
         },
     );
     let reg = TestRegistry::builder()
