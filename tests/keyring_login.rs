@@ -15,133 +15,18 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use regscope::auth::keyring::{self, Backend, KeyringError};
+use support::sandbox::Sandbox;
 use support::{regscope_bin, TestRegistry};
 
 /// Set in the child to the name of the inner test it is to run.
 const INNER: &str = "REGSCOPE_KEYRING_TEST_INNER";
-/// The password that unlocks the throw-away GNOME keyring.
-const KEYRING_PASSWORD: &str = "throwaway-keyring-pw";
 const USER: &str = "kate";
 const SECRET: &str = "s3cret-Passw0rd-for-keyring-test";
-
-/// A throw-away HOME with its own XDG dirs and logins file.
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        for sub in ["home", "config", "data", "cache", "run"] {
-            std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(
-                dir.path().join("run"),
-                std::fs::Permissions::from_mode(0o700),
-            )
-            .expect("chmod run");
-        }
-        Self { dir }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Where regscope keeps its logins in this sandbox (`$XDG_CONFIG_HOME/regscope/…`).
-    fn logins_file(&self) -> PathBuf {
-        self.path().join("config/regscope/logins.toml")
-    }
-
-    /// `program` with this sandbox's environment; `bus` is `DBUS_SESSION_BUS_ADDRESS`
-    /// (`None`: a socket path where nothing listens).
-    fn command(&self, program: &Path, bus: Option<&str>) -> Command {
-        let p = |s: &str| self.path().join(s);
-        let nowhere = format!("unix:path={}", p("run/no-bus-here").display());
-        let mut cmd = Command::new(program);
-        cmd.env("HOME", p("home"))
-            .env("XDG_CONFIG_HOME", p("config"))
-            .env("XDG_DATA_HOME", p("data"))
-            .env("XDG_CACHE_HOME", p("cache"))
-            .env("XDG_RUNTIME_DIR", p("run"))
-            .env("DOCKER_CONFIG", p("home/.docker"))
-            .env("DBUS_SESSION_BUS_ADDRESS", bus.unwrap_or(&nowhere))
-            .env("NO_COLOR", "1")
-            .env_remove("REGSCOPE_LOGINS_FILE")
-            .env_remove("REGSCOPE_KEYRING")
-            .env_remove("REGSCOPE_USERNAME")
-            .env_remove("REGSCOPE_PASSWORD")
-            .env_remove("REGISTRY_AUTH_FILE")
-            .env_remove("REGSCOPE_CONFIG")
-            .env_remove(INNER);
-        cmd
-    }
-
-    /// `program args` inside a fresh D-Bus session with GNOME Keyring's Secret Service
-    /// running and its login keyring unlocked. The keyring lives in this sandbox's
-    /// `XDG_DATA_HOME`, so a later session sees what an earlier one stored, as after a
-    /// re-login.
-    fn in_keyring_session(&self, program: &Path, args: &[&str]) -> Command {
-        require_tool("dbus-run-session", "dbus-daemon");
-        require_tool("gnome-keyring-daemon", "gnome-keyring");
-        let mut cmd = self.command(Path::new("dbus-run-session"), None);
-        cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env("KEYRING_TEST_PW", KEYRING_PASSWORD)
-            .args(["--", "sh", "-c"])
-            .arg(
-                "printf %s \"$KEYRING_TEST_PW\" | gnome-keyring-daemon --unlock \
-                 --components=secrets >/dev/null || exit 97; unset KEYRING_TEST_PW; exec \"$@\"",
-            )
-            .arg("sh")
-            .arg(program)
-            .args(args);
-        cmd
-    }
-
-    /// Every file under the sandbox whose bytes contain `needle` (GNOME Keyring's own file is
-    /// encrypted, so it never matches).
-    fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
-        fn walk(dir: &Path, needle: &[u8], out: &mut Vec<PathBuf>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                match entry.file_type() {
-                    Ok(t) if t.is_dir() => walk(&path, needle, out),
-                    Ok(t) if t.is_file() => {
-                        if let Ok(bytes) = std::fs::read(&path) {
-                            if bytes.windows(needle.len()).any(|w| w == needle) {
-                                out.push(path);
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(self.path(), needle.as_bytes(), &mut out);
-        out
-    }
-}
-
-fn require_tool(bin: &str, package: &str) {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()));
-    assert!(
-        found,
-        "`{bin}` is not on PATH: install the Debian package `{package}` (scripts/test.sh does)"
-    );
-}
 
 fn text(o: &Output) -> String {
     format!(
@@ -292,7 +177,7 @@ fn inner_secret_service() {
 fn keyutils_is_the_fallback_without_a_secret_service() {
     let sandbox = Sandbox::new();
     let name = "inner_keyutils";
-    let mut cmd = sandbox.command(&this_exe(), None);
+    let mut cmd = sandbox.command(&this_exe());
     cmd.args(inner_args(name));
     let out = run_inner(cmd, name);
     if let Some(reason) = out
@@ -346,7 +231,7 @@ fn a_login_is_found_by_a_later_process() {
                     sandbox.in_keyring_session(&this_exe(), &inner_args(name))
                 }
                 Backend::Keyutils => {
-                    let mut c = sandbox.command(&this_exe(), None);
+                    let mut c = sandbox.command(&this_exe());
                     c.args(inner_args(name));
                     c
                 }
@@ -400,7 +285,7 @@ fn inner_step() {
 fn without_any_keyring_store_refuses_and_writes_no_secret() {
     let sandbox = Sandbox::new();
     let name = "inner_no_keyring";
-    let mut cmd = sandbox.command(&this_exe(), None);
+    let mut cmd = sandbox.command(&this_exe());
     // Only the Secret Service is allowed, and none is on the (absent) bus.
     cmd.env("REGSCOPE_KEYRING", "secret-service")
         .args(inner_args(name));
@@ -508,7 +393,7 @@ fn cli_login_is_used_by_inspect_and_logout_removes_it() {
 #[test]
 fn cli_login_without_a_keyring_points_at_docker_login() {
     let sandbox = Sandbox::new();
-    let mut cmd = sandbox.command(&regscope_bin(), None);
+    let mut cmd = sandbox.command(&regscope_bin());
     // --no-verify: the keyring is reached without asking ghcr.io (no network here).
     cmd.env("REGSCOPE_KEYRING", "secret-service").args([
         "login",

@@ -6,94 +6,11 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
+use support::tmux::Tmux;
 use support::{regscope_bin, TestRegistry};
 
-/// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(program: &Path, args: &[&str], state_dir: &Path) -> Tmux {
-        // One tmux server per test: tests in this file run in parallel.
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let socket = format!("regscope-tui-{}-{n}", std::process::id());
-        let tmux = Tmux { socket };
-        let mut command = vec![
-            "env".to_string(),
-            "NO_COLOR=1".to_string(),
-            format!("REGSCOPE_STATE_DIR={}", state_dir.display()),
-            program.display().to_string(),
-        ];
-        command.extend(args.iter().map(|a| (*a).to_string()));
-        let out = tmux.run(
-            &["new-session", "-d", "-s", "tui", "-x", "100", "-y", "30"],
-            &command,
-        );
-        assert!(
-            out.status.success(),
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux
-    }
-
-    fn run(&self, args: &[&str], rest: &[String]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .args(rest)
-            .output()
-            .expect("run tmux")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "tui"], &[]).stdout)
-            .into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let keys: Vec<String> = keys.iter().map(|k| (*k).to_string()).collect();
-        self.run(&["send-keys", "-t", "tui"], &keys);
-    }
-
-    /// Waits until the screen shows `text`; fails with the screen when it does not.
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {text:?}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        self.run(&["has-session", "-t", "tui"], &[])
-            .status
-            .success()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"], &[]);
-    }
-}
-
-// Needs `regscope tui [TARGET]` from src/main.rs (wired by the CLI owner); until then run with
-// `cargo test --test tui_tmux -- --ignored`.
 #[test]
-
 fn browse_a_registry_from_catalog_to_raw_json_and_quit() {
     let reg = TestRegistry::start();
     reg.seed_fixture("unsigned-index", "team/app:v7");
@@ -171,15 +88,7 @@ fn browse(program: &Path, args: &[&str], host: &str) {
     assert_eq!(recent, format!("{host}/team/app\n"));
 
     tmux.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tmux.alive() {
-        assert!(
-            Instant::now() < deadline,
-            "q did not quit:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    assert_eq!(tmux.wait_exit(), 0, "q quits cleanly");
 }
 
 /// The README's "run it" command in a real terminal: the demo opens the TUI on its own registry,
@@ -200,9 +109,5 @@ fn the_demo_opens_the_tui_and_shows_the_lambda_failure() {
     let screen = tmux.wait_for("attestation for linux/amd64");
     assert!(screen.contains("attestation for linux/arm64"), "{screen}");
     tmux.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tmux.alive() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(!tmux.alive(), "q quits the demo");
+    assert_eq!(tmux.wait_exit(), 0, "q quits the demo");
 }

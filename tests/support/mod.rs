@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest as _, Sha256};
 
+pub mod sandbox;
+pub mod tmux;
 pub mod token;
 
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";

@@ -2,7 +2,8 @@
 //!
 //! It signs ES256 JWTs with an `x5c` header whose certificate is the registry's
 //! `rootcertbundle`, grants every action to known users and `pull` on `public/*` to anonymous
-//! callers, and records every request so tests can count token round trips.
+//! callers (or refuses them, [`IssuerOptions::refuse_anonymous`]), and records every request so
+//! tests can count token round trips.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -42,6 +43,9 @@ pub struct IssuerOptions {
     /// so a client that renews after this many seconds does so on its own account, never
     /// because the registry refused the token.
     pub expires_in: Option<u64>,
+    /// Answer 401 to a token request without credentials, as registries without public
+    /// repositories do, instead of a token granting nothing.
+    pub refuse_anonymous: bool,
 }
 
 impl TokenIssuer {
@@ -210,7 +214,7 @@ fn serve(
         ));
     }
     let mut out = stream;
-    if user.is_some() && !authenticated {
+    if (user.is_some() || options.refuse_anonymous) && !authenticated {
         log.lock().expect("lock").push(TokenRequest {
             user: user.map(|u| u.0),
             scopes,

@@ -1,0 +1,331 @@
+//! The TUI in a real terminal (tmux) against registries that need credentials, one credential
+//! source per test: a real `docker-credential-pass` in `credHelpers` over TLS with the CA from
+//! the config file, docker config `auths` with bearer tokens, a `regscope login` in GNOME
+//! Keyring, `--username` with `--password-stdin`, and helpers that fail. Each walks from the
+//! catalog to a manifest tree with the credential source in the header, or shows the refusal
+//! with its fix; no screen ever shows the password.
+//!
+//! Every program runs as a throw-away user ([`Sandbox`]): its own HOME, XDG dirs, docker and
+//! regscope config, state dir and keyring, handed over as `env …` in the tmux command.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
+
+mod support;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use base64::Engine as _;
+use support::sandbox::{require_tool, Sandbox};
+use support::tmux::{flowed, Tmux};
+use support::token::{IssuerOptions, TokenIssuer};
+use support::{regscope_bin, TestRegistry};
+
+const USER: &str = "alice";
+const PASSWORD: &str = "Tui-s3cret-pa55word";
+/// Wide enough for the breadcrumbs and the credential source side by side.
+const SIZE: (u16, u16) = (100, 30);
+
+/// A registry holding `team/app:v1`, an index with two platforms and their attestations.
+fn seeded(registry: TestRegistry) -> TestRegistry {
+    registry.seed_fixture("unsigned-index", "team/app:v1");
+    registry
+}
+
+/// The TUI started on `argv`'s registry: the catalog, Enter to the tags, Enter on `v1` to its
+/// tree; `header` (who we are to the registry) is on the first row all along. Then quits.
+fn browse_to_the_tree_and_quit(tmux: &Tmux, header: &str) {
+    let screen = tmux.wait_for("team/app");
+    assert_header(&screen, header);
+    assert!(screen.contains("repositories (1)"), "{screen}");
+
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of team/app");
+    // The tag's row is filled in from its (authenticated) manifests: size and platforms.
+    let screen = tmux.wait_for("11.0 KiB");
+    assert!(screen.contains("amd64 arm64"), "{screen}");
+    assert_header(&screen, header);
+
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("attestation for linux/amd64");
+    assert!(screen.contains("attestation for linux/arm64"), "{screen}");
+    assert_header(&screen, header);
+    quit(tmux);
+}
+
+/// `q`, and the program exits with status 0.
+fn quit(tmux: &Tmux) {
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0, "q quits cleanly");
+}
+
+fn assert_header(screen: &str, header: &str) {
+    let first = screen.lines().next().unwrap_or_default();
+    assert!(
+        first.contains(header),
+        "the header names {header:?}:\n{screen}"
+    );
+}
+
+/// The TUI on `target` as the sandbox's user, the password forbidden on every screen.
+fn tui(sandbox: &Sandbox, args: &[&str]) -> Tmux {
+    let mut tmux = Tmux::start_command(&sandbox.argv(&regscope_bin(), args), SIZE);
+    tmux.forbid(PASSWORD);
+    tmux
+}
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Runs `cmd` with `input` on stdin; fails the test unless it succeeds.
+fn run_with_input(mut cmd: std::process::Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{cmd:?} failed:\n{}", text(&out));
+    out
+}
+
+/// A password store with a throw-away `GnuPG` key in the sandbox, holding `user`/`secret` for
+/// `server` as `docker login` with `credsStore: pass` leaves it. Dropping it stops the
+/// gpg-agent the sandbox's GNUPGHOME started.
+struct PassStore<'a> {
+    sandbox: &'a Sandbox,
+}
+
+impl<'a> PassStore<'a> {
+    fn init(sandbox: &'a Sandbox, server: &str, user: &str, secret: &str) -> Self {
+        for (tool, package) in [
+            ("docker-credential-pass", "golang-docker-credential-helpers"),
+            ("pass", "pass"),
+            ("gpg", "gnupg"),
+            ("gpgconf", "gnupg"),
+        ] {
+            require_tool(tool, package);
+        }
+        let store = PassStore { sandbox };
+        let id = "regscope-tui-test@example.invalid";
+        let mut gpg = sandbox.command(Path::new("gpg"));
+        gpg.args(["--batch", "--passphrase", "", "--quick-gen-key", id])
+            .args(["default", "default", "never"]);
+        run_with_input(gpg, "");
+        let mut pass = sandbox.command(Path::new("pass"));
+        pass.args(["init", id]);
+        run_with_input(pass, "");
+        let mut helper = sandbox.command(Path::new("docker-credential-pass"));
+        helper.arg("store");
+        let entry = serde_json::json!({"ServerURL": server, "Username": user, "Secret": secret});
+        run_with_input(helper, &entry.to_string());
+        // Read it back once: proves the store answers, and the agent is up before the TUI
+        // asks (the TUI gives a helper 5 s).
+        let mut helper = sandbox.command(Path::new("docker-credential-pass"));
+        helper.arg("get");
+        let out = run_with_input(helper, server);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(user),
+            "docker-credential-pass get did not find {server}"
+        );
+        store
+    }
+}
+
+impl Drop for PassStore<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .sandbox
+            .command(Path::new("gpgconf"))
+            .args(["--kill", "gpg-agent"])
+            .stdin(Stdio::null())
+            .output();
+    }
+}
+
+#[test]
+fn a_pass_credential_helper_over_tls_with_the_ca_from_the_config_file() {
+    let reg = seeded(
+        TestRegistry::builder()
+            .tls_self_signed()
+            .htpasswd(USER, PASSWORD)
+            .start(),
+    );
+    let sandbox = Sandbox::new();
+    let _store = PassStore::init(&sandbox, &reg.host, USER, PASSWORD);
+    sandbox.docker_config(&serde_json::json!({"credHelpers": {(reg.host.clone()): "pass"}}));
+
+    // Without the CA the certificate is refused, and the screen says how to trust it.
+    let tmux = tui(&sandbox, &["tui", &reg.host]);
+    tmux.wait_for_flowed("issued by `CN=regscope-test-ca`");
+    tmux.wait_for_flowed(&format!(
+        "set `ca_file` under [registry.\"{}\"] in the config file",
+        reg.host
+    ));
+    quit(&tmux);
+    drop(tmux);
+
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    sandbox.regscope_config(&format!(
+        "[registry.\"{}\"]\nca_file = \"{ca}\"\n",
+        reg.host
+    ));
+
+    let tmux = tui(&sandbox, &["tui", &reg.host]);
+    browse_to_the_tree_and_quit(&tmux, "alice via docker-credential-pass");
+}
+
+#[test]
+fn bearer_tokens_for_docker_config_auths_when_anonymous_pulls_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let issuer = TokenIssuer::start_with(
+        dir.path(),
+        &[(USER, PASSWORD)],
+        IssuerOptions {
+            refuse_anonymous: true,
+            ..IssuerOptions::default()
+        },
+    );
+    let reg = seeded(
+        TestRegistry::builder()
+            .token_auth(&issuer, (USER, PASSWORD))
+            .start(),
+    );
+    let before = issuer.requests().len();
+    let sandbox = Sandbox::new();
+    let auth = b64(&format!("{USER}:{PASSWORD}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {(reg.host.clone()): {"auth": auth}}}));
+
+    let mut tmux = tui(&sandbox, &["tui", &reg.host]);
+    tmux.forbid(&auth);
+    browse_to_the_tree_and_quit(&tmux, "alice via docker config auths");
+
+    let requests = &issuer.requests()[before..];
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.scopes == ["registry:catalog:*".to_string()]),
+        "{requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.granted && r.user.as_deref() == Some(USER)),
+        "every token was asked for as {USER}: {requests:?}"
+    );
+}
+
+#[test]
+fn a_regscope_login_in_gnome_keyring() {
+    let reg = seeded(TestRegistry::builder().htpasswd(USER, PASSWORD).start());
+    let sandbox = Sandbox::new();
+    let login = sandbox.in_keyring_session(
+        &regscope_bin(),
+        &["login", &reg.host, "--username", USER, "--password-stdin"],
+    );
+    let out = run_with_input(login, &format!("{PASSWORD}\n"));
+    let t = text(&out);
+    assert!(t.contains("Secret Service") && !t.contains(PASSWORD), "{t}");
+
+    // A new D-Bus session and keyring daemon, the TUI on its bus: the secret comes back from
+    // GNOME Keyring's (encrypted) file.
+    let argv = sandbox.keyring_session_argv(&regscope_bin(), &["tui", &reg.host]);
+    let mut tmux = Tmux::start_command(&argv, SIZE);
+    tmux.forbid(PASSWORD);
+    browse_to_the_tree_and_quit(&tmux, "alice via regscope login");
+    assert_eq!(
+        sandbox.files_containing(PASSWORD),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
+#[test]
+fn username_and_a_password_piped_to_stdin() {
+    let reg = seeded(TestRegistry::builder().htpasswd(USER, PASSWORD).start());
+    let sandbox = Sandbox::new();
+    // From a file through a pipe, so it is in no command line; the TUI reads keys from the
+    // terminal, not from the exhausted stdin.
+    let secret_file = sandbox.path().join("password");
+    std::fs::write(&secret_file, format!("{PASSWORD}\n")).unwrap();
+    let bin = regscope_bin().display().to_string();
+    let argv = sandbox.argv(
+        Path::new("sh"),
+        &[
+            "-c",
+            "cat \"$2\" | \"$0\" --username alice --password-stdin \"$1\"",
+            &bin,
+            &reg.host,
+            &secret_file.display().to_string(),
+        ],
+    );
+    let mut tmux = Tmux::start_command(&argv, SIZE);
+    tmux.forbid(PASSWORD);
+    browse_to_the_tree_and_quit(&tmux, "alice via --username");
+}
+
+/// A registry that needs a login, and `credHelpers` naming `docker-credential-broken`, which
+/// `body` implements (`None`: not installed). The TUI shows the refusal: the helper and why
+/// it was skipped, the 401, and the commands that fix it; it still answers keys.
+fn a_failing_helper_is_explained(body: Option<&str>, why: &str) {
+    let reg = seeded(TestRegistry::builder().htpasswd(USER, PASSWORD).start());
+    let sandbox = Sandbox::new();
+    if let Some(body) = body {
+        sandbox.helper("broken", body);
+    }
+    sandbox.docker_config(&serde_json::json!({"credHelpers": {(reg.host.clone()): "broken"}}));
+
+    let tmux = tui(&sandbox, &["tui", &reg.host]);
+    let screen = tmux.wait_for_flowed("did not list its repositories");
+    assert_header(&screen, "anonymous");
+    let shown = flowed(&screen);
+    for expected in [
+        "docker-credential-broken",
+        why,
+        "401",
+        &format!("`regscope login {}`", reg.host),
+        &format!("`docker login {}`", reg.host),
+    ] {
+        assert!(
+            shown.contains(expected),
+            "{expected:?} is not on:\n{screen}"
+        );
+    }
+
+    // Still responsive: help opens and closes, then q quits (with help open, q would close it).
+    tmux.keys(&["?"]);
+    tmux.wait_for("q: close");
+    tmux.keys(&["?"]);
+    quit(&tmux);
+}
+
+#[test]
+fn a_helper_that_fails_with_garbage_is_named_with_the_401_and_the_fix() {
+    // Garbage that holds the password: none of it may reach the screen.
+    a_failing_helper_is_explained(
+        Some(&format!(
+            "cat >/dev/null\necho '{{\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}'\nexit 1"
+        )),
+        "exit status 1",
+    );
+}
+
+#[test]
+fn a_helper_missing_from_path_is_named_with_the_401_and_the_fix() {
+    a_failing_helper_is_explained(None, "not installed (no docker-credential-broken on PATH)");
+}
