@@ -572,7 +572,7 @@ async fn tab_moves_the_focus_and_the_movement_keys_scroll_the_focused_pane() {
     for _ in 0..20 {
         cmd(&mut app, Command::PageDown);
     }
-    let (_, findings) = regscope::tui::draw::pane_lengths(&tree(&app), SIZE);
+    let (_, findings) = regscope::tui::panes::pane_lengths(&tree(&app), SIZE);
     let bottom = tree(&app).findings_scroll;
     assert!(bottom > 2 && bottom < findings, "{bottom} of {findings}");
     cmd(&mut app, Command::PageUp);
@@ -596,7 +596,7 @@ async fn the_help_overlay_scrolls_when_it_is_taller_than_the_screen() {
     for _ in 0..10 {
         cmd(&mut app, Command::PageDown);
     }
-    let (len, height) = regscope::tui::draw::help_extent(&app);
+    let (len, height) = regscope::tui::help::extent(&app);
     assert_eq!(app.help_scroll, len - height, "stops at the last line");
     assert!(app.help, "scrolling keeps the help open");
     cmd(&mut app, Command::Help);

@@ -188,7 +188,7 @@ impl App {
                 | Command::PageDown
                 | Command::Top
                 | Command::Bottom => {
-                    let (len, height) = super::draw::help_extent(self);
+                    let (len, height) = super::help::extent(self);
                     self.help_scroll =
                         scroll_to(self.help_scroll, cmd, len.saturating_sub(height), height);
                 }

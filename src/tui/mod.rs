@@ -10,14 +10,17 @@ pub mod action;
 pub mod app;
 pub mod clipboard;
 pub mod draw;
+pub mod help;
 pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod load;
+pub mod panes;
 pub mod recent;
 pub mod theme;
 pub mod views;
 pub mod worker;
+pub mod wrap;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -7,7 +7,6 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 use ratatui::Frame;
 
 use super::message;
-use crate::analysis::Severity;
 use crate::digest;
 use crate::model::Kind;
 use crate::output::human_size;
@@ -15,6 +14,7 @@ use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::list::Cursor;
 use crate::tui::load::Load;
+use crate::tui::panes::severity_label;
 use crate::tui::theme::Theme;
 use crate::tui::views::{Paging, RegistriesView, RepositoriesView, TagSummary, TagsView};
 
@@ -311,14 +311,6 @@ fn summary_cells<'a>(tag: Cell<'a>, s: &TagSummary, alias: bool, theme: Theme) -
         Cell::from(human_size(s.total_size)),
         Cell::from(worst),
     ]
-}
-
-pub(super) fn severity_label(sev: Severity) -> &'static str {
-    match sev {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-    }
 }
 
 /// `amd64 arm64/v8` when every platform is Linux (the usual case, and it fits 80 columns);

@@ -25,9 +25,6 @@
 mod lists;
 mod matrix;
 mod tree;
-mod wrap;
-
-pub use tree::pane_lengths;
 
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -35,7 +32,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, InputKind};
-use super::keymap::{self, Context};
+use super::help;
+use super::keymap;
 use super::layout::{screen, Screen};
 use super::theme::Theme;
 use super::views::View;
@@ -176,51 +174,10 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(Line::from(spans), area);
 }
 
-/// The context whose bindings the help overlay lists: the view underneath (or the input line).
-#[must_use]
-pub fn help_context(app: &App) -> Context {
-    if app.input.is_some() {
-        Context::Input
-    } else {
-        app.top().context()
-    }
-}
-
-/// Every binding of `context`, grouped by context, generated from the key map.
-fn help_lines(context: Context, theme: Theme) -> Vec<Line<'static>> {
-    let mut lines = Vec::new();
-    let mut current = None;
-    for binding in keymap::bindings_for(context) {
-        if current != Some(binding.context) {
-            if current.is_some() {
-                lines.push(Line::raw(""));
-            }
-            lines.push(Line::styled(binding.context.title(), theme.bold()));
-            current = Some(binding.context);
-        }
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("  {:<18}", keymap::keys_label(binding)),
-                theme.key(),
-            ),
-            Span::raw(binding.description),
-        ]));
-    }
-    lines
-}
-
-/// Lines of the help overlay for `app`, and how many fit on screen: the scroll range.
-#[must_use]
-pub fn help_extent(app: &App) -> (usize, usize) {
-    let len = help_lines(help_context(app), Theme { color: false }).len();
-    let height = usize::from(app.size.1.saturating_sub(2)).max(1);
-    (len, height)
-}
-
 /// The help overlay, centred; it scrolls (`j` `k` `PgDn`) when the list is taller than the
 /// screen, and says so on its border.
 fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
-    let lines = help_lines(help_context(app), theme);
+    let lines = help::lines(help::context(app), theme);
     let area = frame.area();
     let height = u16::try_from(lines.len() + 2)
         .unwrap_or(u16::MAX)

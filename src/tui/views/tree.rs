@@ -273,7 +273,7 @@ impl TreeView {
         let panes = layout::tree_panes(
             layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body,
         );
-        let (detail_len, findings_len) = crate::tui::draw::pane_lengths(self, size);
+        let (detail_len, findings_len) = crate::tui::panes::pane_lengths(self, size);
         let (scroll, len, height) = match self.focus {
             Pane::Tree => return,
             Pane::Detail => (&mut self.detail_scroll, detail_len, panes.detail.height),

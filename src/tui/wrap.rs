@@ -9,6 +9,7 @@ fn char_width(ch: char) -> usize {
 
 /// `line` broken into lines of at most `width` cells, at spaces where possible; continuation
 /// lines start with `indent` spaces (a hanging indent keeps a long fix under its label).
+#[must_use]
 pub fn wrap(line: &Line<'_>, width: usize, indent: usize) -> Vec<Line<'static>> {
     let width = width.max(1);
     let indent = if indent * 2 > width { 0 } else { indent };
