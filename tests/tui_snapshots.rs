@@ -147,6 +147,17 @@ fn repositories_view() {
             .into()),
         )
     });
+    // A closed port is not a registry refusing the catalog: no hint to type a repository.
+    snap("repositories_unreachable", |size| {
+        repositories(
+            size,
+            Err(FetchError::Connect {
+                host: "registry.test:5000".into(),
+                detail: "Connection refused (os error 111)".into(),
+            }
+            .into()),
+        )
+    });
     snap("repositories_filtered", |size| {
         let mut app = repositories(size, Ok(catalog()));
         cmd(&mut app, Command::Filter);

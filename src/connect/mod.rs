@@ -261,6 +261,21 @@ impl ConnectError {
         )
     }
 
+    /// The registry answered and said no (401, 403, 404, 405 or another 4xx): as opposed to
+    /// unreachable, failing TLS, timing out, or failing itself (5xx).
+    #[must_use]
+    pub fn refused_by_registry(&self) -> bool {
+        matches!(
+            self.cause(),
+            Some(
+                FetchError::Unauthorized { .. }
+                    | FetchError::Forbidden { .. }
+                    | FetchError::NotFound { .. }
+                    | FetchError::Unexpected { .. }
+            )
+        )
+    }
+
     /// The content is not there (404), as opposed to unreachable or refused.
     #[must_use]
     pub fn is_not_found(&self) -> bool {

@@ -93,17 +93,23 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
             return;
         }
         Load::Error(e) => {
-            let lines = vec![
+            let mut lines = vec![
                 Line::raw(format!("{registry} did not list its repositories:")),
                 Line::styled(sanitize(&e.to_string()).into_owned(), theme.error()),
-                Line::raw(""),
-                Line::raw("Many registries (Docker Hub, ECR, GHCR) do not offer the catalog."),
-                Line::from(vec![
-                    Span::raw("Press "),
-                    Span::styled(":", theme.key()),
-                    Span::raw(" and type a repository (team/app) to open it."),
-                ]),
             ];
+            // Only a registry that answered can be one that refuses the catalog; a closed
+            // port, a TLS failure or a timeout is not fixed by typing a repository.
+            if e.refused_by_registry() {
+                lines.extend([
+                    Line::raw(""),
+                    Line::raw("Many registries (Docker Hub, ECR, GHCR) do not offer the catalog."),
+                    Line::from(vec![
+                        Span::raw("Press "),
+                        Span::styled(":", theme.key()),
+                        Span::raw(" and type a repository (team/app) to open it."),
+                    ]),
+                ]);
+            }
             message(frame, area, "repositories", lines);
             return;
         }
