@@ -376,6 +376,19 @@ fn cli_login_is_used_by_inspect_and_logout_removes_it() {
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(t.contains("regscope login") && !t.contains(SECRET), "{t}");
 
+    // `regscope auth` without a registry (and the TUI's registry list) knows the login.
+    let out = sandbox
+        .in_keyring_session(&bin, &["auth", "--json"])
+        .output()
+        .expect("auth");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let row = rows
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["registry"] == reg.host.as_str()))
+        .unwrap_or_else(|| panic!("the login's registry is listed: {rows}"));
+    assert_eq!(row["source"], "regscope login (OS keyring)");
+    assert_eq!(row["ok"], true, "{row}");
+
     let out = sandbox
         .in_keyring_session(&bin, &["logout", &reg.host])
         .output()
