@@ -58,11 +58,7 @@ pub async fn run_inspect(
         .map(|p| Platform::parse(p).map(Target::Platform))
         .transpose()
         .map_err(Failure::usage)?;
-    let (inspection, mut findings) = fetch(reference, common).await?;
-    if let Some(t) = &platform {
-        findings.extend(t.check(&inspection.root));
-        analysis::sort(&mut findings);
-    }
+    let (inspection, findings) = fetch(reference, platform.as_ref(), common).await?;
     emit(&inspection, &findings, None, common);
     Ok(0)
 }
@@ -78,11 +74,7 @@ pub async fn run_check(
         .map(Target::parse)
         .transpose()
         .map_err(Failure::usage)?;
-    let (inspection, mut findings) = fetch(reference, common).await?;
-    if let Some(t) = &target {
-        findings.extend(t.check(&inspection.root));
-        analysis::sort(&mut findings);
-    }
+    let (inspection, findings) = fetch(reference, target.as_ref(), common).await?;
     let threshold = fail_on.severity();
     let target_label = target.as_ref().map(ToString::to_string);
     emit(&inspection, &findings, target_label.as_deref(), common);
@@ -102,8 +94,13 @@ pub async fn run_check(
     Ok(u8::from(failed))
 }
 
-/// Connects (flags, config file, credentials), builds the tree and analyses it.
-async fn fetch(reference: &str, common: &Common) -> Result<(Inspection, Vec<Finding>), Failure> {
+/// Connects (flags, config file, credentials), builds the tree and analyses it, for `target`
+/// too when there is one.
+async fn fetch(
+    reference: &str,
+    target: Option<&Target>,
+    common: &Common,
+) -> Result<(Inspection, Vec<Finding>), Failure> {
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     let connector = common.connection.connector()?;
     let connection = connector
@@ -127,7 +124,11 @@ async fn fetch(reference: &str, common: &Common) -> Result<(Inspection, Vec<Find
             rt.total, rt.ping, rt.token, rt.manifest, rt.blob, rt.tags, rt.referrers, rt.bytes, rt.cache_hits
         );
     }
-    let findings = analysis::analyze(&inspection.root);
+    let mut findings = analysis::analyze(&inspection.root);
+    if let Some(t) = target {
+        findings.extend(t.check(&inspection.root));
+        analysis::sort(&mut findings);
+    }
     Ok((inspection, findings))
 }
 
