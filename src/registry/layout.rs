@@ -9,7 +9,7 @@ use crate::digest::Digest;
 use crate::model::manifest::Index;
 use crate::model::Descriptor;
 
-const REF_NAME: &str = "org.opencontainers.image.ref.name";
+use crate::model::annotations::OCI_REF_NAME as REF_NAME;
 
 /// A layout on disk: `oci-layout`, `index.json`, `blobs/<alg>/<hex>`.
 #[derive(Debug)]

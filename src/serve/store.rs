@@ -11,8 +11,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::model::annotations::OCI_REF_NAME;
 
-const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+use crate::model::media_type::{OCI_INDEX, OCI_MANIFEST};
 
 /// An OCI image layout directory (`oci-layout`, `index.json`, `blobs/sha256/...`) served as
 /// one repository.
