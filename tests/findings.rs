@@ -247,6 +247,57 @@ async fn a_deleted_child_is_a_dangling_reference_and_the_rest_still_shows() {
 }
 
 #[tokio::test]
+async fn a_target_whose_manifest_was_deleted_is_listed_but_gone_not_missing() {
+    // A lifecycle policy deleted the arm64 child: the index still lists linux/arm64, a pull
+    // fails with "manifest unknown", and pushing the tag again brings it back.
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "app:v1");
+    reg.delete_manifest("app", ARM64);
+    let (insp, _) = run(&reg, "app:v1").await;
+    for target in ["linux/arm64", "linux/arm64/v8"] {
+        let found = Target::parse(target).expect("target").check(&insp.root);
+        assert_eq!(codes(&found), vec!["target-incompatible"], "{target}");
+        let f = &found[0];
+        assert_eq!(f.digest, ARM64);
+        assert!(
+            f.message.contains("is gone from the registry")
+                && f.message.contains("manifest unknown")
+                && !f.message.contains("not offered"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.fix
+                .as_deref()
+                .is_some_and(|x| x.starts_with("Re-push the tag")),
+            "{:?}",
+            f.fix
+        );
+    }
+    let found = Target::parse("lambda/arm64")
+        .expect("target")
+        .check(&insp.root);
+    assert_eq!(
+        codes(&found),
+        vec!["target-incompatible", "target-incompatible"]
+    );
+    assert!(
+        !found[0].fix.as_deref().unwrap_or("").contains(ARM64),
+        "no deploy-by-digest of a manifest that is gone: {:?}",
+        found[0].fix
+    );
+    assert!(
+        found[1].message.contains("is gone from the registry"),
+        "{}",
+        found[1].message
+    );
+    // amd64 is untouched: deploying it by digest still works.
+    let found = Target::parse("lambda").expect("target").check(&insp.root);
+    assert_eq!(codes(&found), vec!["target-incompatible"]);
+    assert!(found[0].fix.as_deref().unwrap_or("").contains(AMD64));
+}
+
+#[tokio::test]
 async fn two_entries_for_one_platform_are_a_duplicate() {
     let reg = TestRegistry::start();
     let mut index = fixture_index();

@@ -4,6 +4,7 @@ use std::fmt;
 
 use super::finding::{Code, Finding};
 use super::{config_platform, platform_label, ATTESTATION_FIX};
+use crate::digest::short;
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Platform};
 
@@ -65,16 +66,17 @@ fn lambda(root: &Node, arch: &str) -> Vec<Finding> {
             .filter(|c| c.kind == Kind::Attestation)
             .count();
         let wanted = Platform::new("linux", arch, None);
-        let candidate = root
-            .children
-            .iter()
-            .find(|c| c.is_runnable() && c.platform.as_ref().is_some_and(|p| p.satisfies(&wanted)));
-        let deploy_digest = candidate.map_or_else(String::new, |c| {
-            format!(
+        let deploy_digest = match listed_entry(root, &wanted) {
+            Some(c) if c.kind == Kind::Missing => {
+                out.push(gone(c, &wanted.to_string(), &root.digest));
+                String::new()
+            }
+            Some(c) => format!(
                 " Or deploy the linux/{arch} manifest by digest: {}.",
                 c.digest
-            )
-        });
+            ),
+            None => String::new(),
+        };
         let entries = root.children.len();
         let message = if attestations > 0 {
             format!(
@@ -90,7 +92,7 @@ fn lambda(root: &Node, arch: &str) -> Vec<Finding> {
         let fix = format!(
             "Rebuild for one platform without attestations: `docker buildx build --platform linux/{arch} --provenance=false --sbom=false --push ...` (or set BUILDX_NO_DEFAULT_ATTESTATIONS=1).{deploy_digest}"
         );
-        out.push(incompatible(message, &fix));
+        out.insert(0, incompatible(message, &fix));
         return out;
     }
     if root.kind == Kind::Attestation || root.platform.as_ref().is_some_and(Platform::is_unknown) {
@@ -150,32 +152,45 @@ fn lambda(root: &Node, arch: &str) -> Vec<Finding> {
     out
 }
 
+/// The entry a runtime would pick for `wanted`: the first listed (runnable or with its manifest
+/// gone) whose platform satisfies it, as containerd and docker take the first match.
+fn listed_entry<'a>(index: &'a Node, wanted: &Platform) -> Option<&'a Node> {
+    index.children.iter().find(|c| {
+        (c.is_runnable() || c.kind == Kind::Missing)
+            && c.platform
+                .as_ref()
+                .is_some_and(|p| !p.is_unknown() && p.satisfies(wanted))
+    })
+}
+
+/// `wanted` is listed, but the manifest behind it was deleted: a pull fails with "manifest
+/// unknown", not "no matching manifest", and the fix is to push the tag again.
+fn gone(entry: &Node, wanted: &str, index: &str) -> Finding {
+    Finding::new(
+        Code::TargetIncompatible,
+        &entry.digest,
+        format!(
+            "the index {} lists {wanted} but its manifest {} is gone from the registry (deleted, e.g. by a lifecycle policy that expires untagged images); pulling {wanted} fails with \"manifest unknown\"",
+            short(index),
+            entry.digest
+        ),
+    )
+    .with_fix("Re-push the tag (rebuild with `docker buildx build --push`, or copy it back from where it was built) to restore the manifest, and exclude index children from lifecycle rules")
+}
+
 fn platform(root: &Node, wanted: &Platform) -> Vec<Finding> {
     let mut out = Vec::new();
     if root.kind == Kind::Index {
-        let runnable: Vec<&Node> = root.children.iter().filter(|c| c.is_runnable()).collect();
-        let matching: Vec<&&Node> = runnable
-            .iter()
-            .filter(|c| c.platform.as_ref().is_some_and(|p| p.satisfies(wanted)))
-            .collect();
-        if matching.is_empty() {
-            let offered: Vec<String> = runnable
-                .iter()
-                .filter_map(|c| c.platform.as_ref())
-                .map(platform_label)
-                .collect();
-            out.push(
-                Finding::new(
-                    Code::PlatformMissing,
-                    &root.digest,
-                    format!(
-                        "{wanted} is not offered; the index has {}; a {wanted} host fails to pull (\"no matching manifest\") or, forced, with \"exec format error\"",
-                        if offered.is_empty() { "no runnable platform".to_string() } else { offered.join(", ") }
-                    ),
-                )
-                .with_fix(format!("Rebuild with `docker buildx build --platform {},{wanted} --push ...`", offered.first().cloned().unwrap_or_else(|| "linux/amd64".into()))),
-            );
+        match listed_entry(root, wanted) {
+            None => out.push(not_offered(root, wanted)),
+            Some(entry) if entry.kind == Kind::Missing => {
+                out.push(gone(entry, &wanted.to_string(), &root.digest));
+            }
+            Some(_) => {}
         }
+        let matching = root.children.iter().filter(|c| {
+            c.is_runnable() && c.platform.as_ref().is_some_and(|p| p.satisfies(wanted))
+        });
         for child in matching {
             if let Some(cfg) = child.config_summary() {
                 let actual = config_platform(cfg);
@@ -215,11 +230,218 @@ fn platform(root: &Node, wanted: &Platform) -> Vec<Finding> {
     out
 }
 
+/// `wanted` is not in the index at all. The fix keeps every platform the index already lists
+/// (a rebuild for the missing one alone would drop them) and adds the missing one.
+fn not_offered(index: &Node, wanted: &Platform) -> Finding {
+    let mut has: Vec<String> = Vec::new();
+    let mut build: Vec<String> = Vec::new();
+    for c in index
+        .children
+        .iter()
+        .filter(|c| c.is_runnable() || c.kind == Kind::Missing)
+    {
+        let Some(p) = c.platform.as_ref().filter(|p| !p.is_unknown()) else {
+            continue;
+        };
+        let label = if c.kind == Kind::Missing {
+            format!("{} (its manifest is gone)", platform_label(p))
+        } else {
+            platform_label(p)
+        };
+        if !has.contains(&label) {
+            has.push(label);
+        }
+        // `--platform` takes os/arch[/variant]; an os.version is not part of it.
+        if !build.contains(&p.to_string()) {
+            build.push(p.to_string());
+        }
+    }
+    build.push(wanted.to_string());
+    let has = if has.is_empty() {
+        "no runnable platform".to_string()
+    } else {
+        has.join(", ")
+    };
+    Finding::new(
+        Code::PlatformMissing,
+        &index.digest,
+        format!(
+            "{wanted} is not offered; the index has {has}; a {wanted} host fails to pull (\"no matching manifest\") or, forced, with \"exec format error\""
+        ),
+    )
+    .with_fix(format!(
+        "Rebuild with the platforms the index has plus {wanted}: `docker buildx build --platform {} --push ...`",
+        build.join(",")
+    ))
+}
+
 fn article(media_type: &str) -> String {
     let d = mt::describe(media_type);
     if d.starts_with(['A', 'E', 'I', 'O', 'U']) {
         format!("an {d}")
     } else {
         format!("a {d}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{Descriptor, Problem};
+
+    const INDEX: &str = "sha256:db8f2a6e0000000000000000000000000000000000000000000000000000f898";
+    const AMD64: &str = "sha256:da8b190665956ea07890a0273e2a9c96bfe291662f08e2860e868eef69c34620";
+    const ARM64: &str = "sha256:7a76cec943853f9f7105b1976afa1bf7cd5bb6afc4e9d5852dd8da7cf81ae86e";
+
+    fn entry(kind: Kind, digest: &str, platform: &str) -> Node {
+        let mut n = Node::from_descriptor(
+            kind,
+            &Descriptor {
+                media_type: mt::OCI_MANIFEST.into(),
+                digest: digest.into(),
+                size: 673,
+                platform: Some(Platform::parse(platform).expect("platform")),
+                annotations: BTreeMap::new(),
+                artifact_type: None,
+                urls: Vec::new(),
+            },
+        );
+        if kind == Kind::Missing {
+            n.problem = Some(Problem::Missing {
+                detail: "MANIFEST_UNKNOWN".into(),
+            });
+        }
+        n
+    }
+
+    fn index(children: Vec<Node>) -> Node {
+        let mut n = Node::from_descriptor(
+            Kind::Index,
+            &Descriptor {
+                media_type: mt::OCI_INDEX.into(),
+                digest: INDEX.into(),
+                size: 1607,
+                platform: None,
+                annotations: BTreeMap::new(),
+                artifact_type: None,
+                urls: Vec::new(),
+            },
+        );
+        n.children = children;
+        n
+    }
+
+    fn check(target: &str, root: &Node) -> Vec<Finding> {
+        Target::parse(target).expect("target").check(root)
+    }
+
+    #[test]
+    fn the_fix_for_a_missing_platform_keeps_every_platform_the_index_has() {
+        let root = index(vec![
+            entry(Kind::Manifest, AMD64, "linux/amd64"),
+            entry(Kind::Manifest, ARM64, "linux/arm64"),
+        ]);
+        let found = check("linux/arm/v7", &root);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code, Code::PlatformMissing);
+        assert!(
+            found[0].message.starts_with(
+                "linux/arm/v7 is not offered; the index has linux/amd64, linux/arm64;"
+            ),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(
+            found[0].fix.as_deref(),
+            Some("Rebuild with the platforms the index has plus linux/arm/v7: `docker buildx build --platform linux/amd64,linux/arm64,linux/arm/v7 --push ...`")
+        );
+    }
+
+    #[test]
+    fn a_listed_platform_whose_manifest_is_gone_is_not_called_not_offered() {
+        let root = index(vec![
+            entry(Kind::Manifest, AMD64, "linux/amd64"),
+            entry(Kind::Missing, ARM64, "linux/arm64"),
+        ]);
+        let found = check("linux/arm64", &root);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let f = &found[0];
+        assert_eq!(f.code, Code::TargetIncompatible);
+        assert_eq!(f.digest, ARM64, "about the entry that is gone");
+        assert!(
+            f.message.contains("lists linux/arm64 but its manifest")
+                && f.message.contains("is gone from the registry")
+                && f.message.contains("lifecycle policy")
+                && f.message.contains("\"manifest unknown\"")
+                && !f.message.contains("not offered"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.fix
+                .as_deref()
+                .is_some_and(|x| x.starts_with("Re-push the tag")),
+            "{:?}",
+            f.fix
+        );
+
+        // Another platform: not offered, and the rebuild keeps the one that is gone.
+        let found = check("linux/s390x", &root);
+        assert_eq!(found[0].code, Code::PlatformMissing);
+        assert!(
+            found[0]
+                .message
+                .contains("the index has linux/amd64, linux/arm64 (its manifest is gone);"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            found[0]
+                .fix
+                .as_deref()
+                .is_some_and(|x| x.contains("--platform linux/amd64,linux/arm64,linux/s390x ")),
+            "{:?}",
+            found[0].fix
+        );
+    }
+
+    #[test]
+    fn lambda_on_an_index_whose_platform_manifest_is_gone_says_so_instead_of_deploy_by_digest() {
+        let root = index(vec![
+            entry(Kind::Missing, AMD64, "linux/amd64"),
+            entry(Kind::Manifest, ARM64, "linux/arm64"),
+        ]);
+        let found = check("lambda", &root);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0]
+            .message
+            .starts_with("AWS Lambda needs a single-platform"));
+        assert!(
+            !found[0].fix.as_deref().unwrap_or("").contains("by digest"),
+            "the digest to deploy is gone: {:?}",
+            found[0].fix
+        );
+        assert_eq!(found[1].digest, AMD64);
+        assert!(
+            found[1]
+                .message
+                .contains("lists linux/amd64 but its manifest")
+                && found[1]
+                    .fix
+                    .as_deref()
+                    .is_some_and(|x| x.starts_with("Re-push the tag")),
+            "{found:?}"
+        );
+
+        // lambda/arm64 can still be deployed by digest.
+        let found = check("lambda/arm64", &root);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].fix.as_deref().unwrap_or("").contains(ARM64),
+            "{:?}",
+            found[0].fix
+        );
     }
 }
