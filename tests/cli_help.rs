@@ -21,7 +21,7 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 12] = [
+const SUBCOMMANDS: [&str; 13] = [
     "inspect",
     "check",
     "tui",
@@ -34,6 +34,7 @@ const SUBCOMMANDS: [&str; 12] = [
     "completions",
     "man",
     "config path",
+    "config check",
 ];
 
 #[test]
@@ -49,9 +50,24 @@ fn help_of_every_subcommand() {
 #[test]
 fn every_argument_is_described() {
     // clap prints an argument without a doc comment as a bare name: every line that starts
-    // an option or positional must carry text after it.
-    for sub in SUBCOMMANDS {
-        let mut args: Vec<&str> = sub.split(' ').collect();
+    // an option or positional must carry text after it. The top level too (`regscope
+    // [TARGET]`), and every subcommand the binary has, not only the ones listed here.
+    let top = regscope(&["--help"]);
+    for listed in top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+    {
+        let Some(name) = listed.trim().split_whitespace().next() else {
+            break;
+        };
+        assert!(
+            name == "help" || SUBCOMMANDS.contains(&name),
+            "`regscope {name}` is missing from SUBCOMMANDS"
+        );
+    }
+    for sub in std::iter::once("").chain(SUBCOMMANDS) {
+        let mut args: Vec<&str> = sub.split(' ').filter(|s| !s.is_empty()).collect();
         args.push("--help");
         let help = regscope(&args);
         for line in help.lines() {

@@ -44,11 +44,12 @@ enum Command {
     Check {
         /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
         reference: String,
-        /// `lambda`, `lambda/arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`.
+        /// `lambda`, `lambda/arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`; without
+        /// it only the generic findings are checked, not whether the image runs anywhere.
         #[arg(long)]
         target: Option<String>,
         /// Fail (exit 1) when a finding reaches this severity.
-        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
         fail_on: FailOn,
         #[command(flatten)]
         common: Common,
@@ -111,7 +112,7 @@ enum Command {
     Auth {
         /// A registry (`ghcr.io`, `127.0.0.1:5000`); default: every registry found in regscope logins, docker/podman config and the config file.
         registry: Option<String>,
-        /// Print JSON.
+        /// Print one JSON document instead of the text report.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -119,7 +120,7 @@ enum Command {
     },
     /// Print a shell completion script (source it from your shell's startup file).
     Completions {
-        /// The shell.
+        /// The shell to print the completion script for.
         shell: Shell,
     },
     /// Print the man page (roff) for regscope: `regscope man | man -l -`.
