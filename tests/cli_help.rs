@@ -58,7 +58,7 @@ fn every_argument_is_described() {
         .skip_while(|l| !l.starts_with("Commands:"))
         .skip(1)
     {
-        let Some(name) = listed.trim().split_whitespace().next() else {
+        let Some(name) = listed.split_whitespace().next() else {
             break;
         };
         assert!(
