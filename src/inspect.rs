@@ -174,6 +174,11 @@ impl Ctx<'_> {
                 link_attestations(&mut node.children);
             }
             Manifest::Image(image) => {
+                // An attestation manifest fetched by digest has no index annotation to say what
+                // it is; its layers do. Not runnable: no user, no runs-as-root.
+                if path.len() == 1 && node.kind == Kind::Manifest && holds_only_statements(&image) {
+                    node.kind = Kind::Attestation;
+                }
                 node.children = self.manifest_children(node.kind, &image).await;
             }
         }
@@ -397,6 +402,15 @@ fn link_attestations(children: &mut [Node]) {
             child.attests = Some(Attests { digest, platform });
         }
     }
+}
+
+/// Every layer an in-toto statement (and at least one): what a `BuildKit` attestation holds.
+fn holds_only_statements(image: &ImageManifest) -> bool {
+    let layers = image.all_layers();
+    !layers.is_empty()
+        && layers.iter().all(|l| {
+            l.media_type == mt::IN_TOTO || l.annotations.contains_key(IN_TOTO_PREDICATE_TYPE)
+        })
 }
 
 fn is_statement(kind: Kind, layer: &Descriptor) -> bool {

@@ -298,6 +298,28 @@ async fn a_target_whose_manifest_was_deleted_is_listed_but_gone_not_missing() {
 }
 
 #[tokio::test]
+async fn an_attestation_manifest_fetched_by_digest_is_an_attestation_that_runs_nothing() {
+    // No index above it says what it is; its in-toto layers do. Its unknown/unknown config
+    // has no USER, but nothing runs from it: no runs-as-root, no user.
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "app:v1");
+    let (insp, findings) = run(&reg, &format!("app@{ATTEST_AMD64}")).await;
+    assert_eq!(insp.root.kind, Kind::Attestation);
+    assert_eq!(codes(&findings), vec!["attestation-manifest"]);
+    let label = regscope::output::present::NodeLabel::new(&insp.root, &findings);
+    assert!(
+        label.facts.iter().all(|f| !f.text.starts_with("user")),
+        "{:?}",
+        label.facts
+    );
+    let found = Target::parse("lambda").expect("target").check(&insp.root);
+    assert!(
+        found[0].message.contains("not a runnable image"),
+        "{found:?}"
+    );
+}
+
+#[tokio::test]
 async fn two_entries_for_one_platform_are_a_duplicate() {
     let reg = TestRegistry::start();
     let mut index = fixture_index();

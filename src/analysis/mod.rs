@@ -268,7 +268,8 @@ fn manifest_findings(node: &Node, parent: Option<&Node>, out: &mut Vec<Finding>)
         }
     }
     if let Some(cfg) = config {
-        if cfg.runs_as_root() {
+        // An unknown/unknown config is an attestation's: nothing runs, as root or otherwise.
+        if cfg.runs_as_root() && !config_platform(cfg).is_unknown() {
             out.push(
                 Finding::new(
                     Code::RunsAsRoot,

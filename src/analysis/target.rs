@@ -60,40 +60,7 @@ fn lambda(root: &Node, arch: &str) -> Vec<Finding> {
         Finding::new(Code::TargetIncompatible, &root.digest, msg).with_fix(fix)
     };
     if root.kind == Kind::Index {
-        let attestations = root
-            .children
-            .iter()
-            .filter(|c| c.kind == Kind::Attestation)
-            .count();
-        let wanted = Platform::new("linux", arch, None);
-        let deploy_digest = match listed_entry(root, &wanted) {
-            Some(c) if c.kind == Kind::Missing => {
-                out.push(gone(c, &wanted.to_string(), &root.digest));
-                String::new()
-            }
-            Some(c) => format!(
-                " Or deploy the linux/{arch} manifest by digest: {}.",
-                c.digest
-            ),
-            None => String::new(),
-        };
-        let entries = root.children.len();
-        let message = if attestations > 0 {
-            format!(
-                "AWS Lambda needs a single-platform image manifest, but this is {} with {entries} entries, {attestations} of them BuildKit attestation manifests (platform unknown/unknown); Lambda rejects it with \"image manifest, config or layer media type ... not supported\"",
-                article(&root.media_type)
-            )
-        } else {
-            format!(
-                "AWS Lambda needs a single-platform image manifest, but this is {} with {entries} entries; Lambda rejects it with \"image manifest, config or layer media type ... not supported\"",
-                article(&root.media_type)
-            )
-        };
-        let fix = format!(
-            "Rebuild for one platform without attestations: `docker buildx build --platform linux/{arch} --provenance=false --sbom=false --push ...` (or set BUILDX_NO_DEFAULT_ATTESTATIONS=1).{deploy_digest}"
-        );
-        out.insert(0, incompatible(message, &fix));
-        return out;
+        return lambda_index(root, arch);
     }
     if root.kind == Kind::Attestation || root.platform.as_ref().is_some_and(Platform::is_unknown) {
         out.push(incompatible(
@@ -176,6 +143,57 @@ fn gone(entry: &Node, wanted: &str, index: &str) -> Finding {
         ),
     )
     .with_fix("Re-push the tag (rebuild with `docker buildx build --push`, or copy it back from where it was built) to restore the manifest, and exclude index children from lifecycle rules")
+}
+
+/// Lambda and an index: never; the fix rebuilds, or deploys the platform's manifest by digest
+/// while it is still in the registry.
+fn lambda_index(root: &Node, arch: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let attestations = root
+        .children
+        .iter()
+        .filter(|c| c.kind == Kind::Attestation)
+        .count();
+    let wanted = Platform::new("linux", arch, None);
+    let deploy_digest = match listed_entry(root, &wanted) {
+        Some(c) if c.kind == Kind::Missing => {
+            out.push(gone(c, &wanted.to_string(), &root.digest));
+            String::new()
+        }
+        Some(c) => format!(
+            " Or deploy the linux/{arch} manifest by digest: {}.",
+            c.digest
+        ),
+        None => String::new(),
+    };
+    let entries = match root.children.len() {
+        1 => "1 entry".to_string(),
+        n => format!("{n} entries"),
+    };
+    let message = if attestations > 0 {
+        format!(
+            "AWS Lambda needs a single-platform image manifest, but this is {} with {entries}, {} (platform unknown/unknown); Lambda rejects it with \"image manifest, config or layer media type ... not supported\"",
+            article(&root.media_type),
+            if attestations == 1 {
+                "1 of them a BuildKit attestation manifest".to_string()
+            } else {
+                format!("{attestations} of them BuildKit attestation manifests")
+            }
+        )
+    } else {
+        format!(
+            "AWS Lambda needs a single-platform image manifest, but this is {} with {entries}; Lambda rejects it with \"image manifest, config or layer media type ... not supported\"",
+            article(&root.media_type)
+        )
+    };
+    let fix = format!(
+        "Rebuild for one platform without attestations: `docker buildx build --platform linux/{arch} --provenance=false --sbom=false --push ...` (or set BUILDX_NO_DEFAULT_ATTESTATIONS=1).{deploy_digest}"
+    );
+    out.insert(
+        0,
+        Finding::new(Code::TargetIncompatible, &root.digest, message).with_fix(fix),
+    );
+    out
 }
 
 fn platform(root: &Node, wanted: &Platform) -> Vec<Finding> {

@@ -5,6 +5,13 @@ pub mod json;
 pub mod present;
 pub mod style;
 pub mod text;
+pub mod wrap;
+
+/// `1 tag`, `2 platforms`, `0 layers`: a count with its noun in the right number.
+#[must_use]
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
 
 /// `1.2 MiB`, `116 B`.
 #[must_use]
@@ -25,6 +32,14 @@ pub fn human_size(bytes: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_say_one_in_the_singular_and_zero_or_more_in_the_plural() {
+        assert_eq!(super::count(1, "tag", "tags"), "1 tag");
+        assert_eq!(super::count(2, "platform", "platforms"), "2 platforms");
+        assert_eq!(super::count(0, "layer", "layers"), "0 layers");
+        assert_eq!(super::count(1, "entry", "entries"), "1 entry");
+    }
+
     #[test]
     fn sizes() {
         assert_eq!(super::human_size(116), "116 B");

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::human_size;
+use super::{count, human_size};
 use crate::analysis::{platform_label, Finding, Severity};
 use crate::digest;
 use crate::model::annotations::IN_TOTO_PREDICATE_TYPE;
@@ -241,8 +241,8 @@ fn facts(n: &Node) -> Vec<Fact> {
                 fact(
                     FactKind::Contents,
                     format!(
-                        "{entries} {}, {} total",
-                        plural(entries, "entry", "entries"),
+                        "{}, {} total",
+                        count(entries, "entry", "entries"),
                         human_size(n.total_size())
                     ),
                 ),
@@ -260,12 +260,16 @@ fn facts(n: &Node) -> Vec<Fact> {
             facts.push(fact(
                 FactKind::Contents,
                 format!(
-                    "{layers} {}, {}",
-                    plural(layers, "layer", "layers"),
+                    "{}, {}",
+                    count(layers, "layer", "layers"),
                     human_size(n.layers_size())
                 ),
             ));
-            if let Some(c) = n.config_summary() {
+            // An unknown/unknown config is an attestation's: it runs nothing, as no user.
+            let runnable = n
+                .config_summary()
+                .filter(|c| !crate::analysis::config_platform(c).is_unknown());
+            if let Some(c) = runnable {
                 let user = if c.runs_as_root() {
                     "root".into()
                 } else {
@@ -352,14 +356,6 @@ fn problem(n: &Node) -> Option<ProblemLabel> {
         Some(Problem::FetchFailed { detail }) => ("NOT FETCHED", sanitize(detail).into_owned()),
     };
     Some(ProblemLabel { headline, detail })
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
 }
 
 #[cfg(test)]
@@ -618,6 +614,24 @@ mod tests {
             label_contents(&index),
             "1 entry, 597 B total",
             "singular, and the total is config plus layer"
+        );
+    }
+
+    #[test]
+    fn an_unknown_platform_config_runs_nothing_so_no_user_is_claimed() {
+        let mut n = amd64();
+        let c = n.children[0].config.as_mut().expect("config");
+        c.os = "unknown".into();
+        c.architecture = "unknown".into();
+        assert_eq!(
+            texts(&NodeLabel::new(&n, &[])),
+            ["OCI manifest", "1 layer, 116 B"]
+        );
+        assert!(
+            crate::analysis::analyze(&n)
+                .iter()
+                .all(|f| f.code != Code::RunsAsRoot),
+            "no runs-as-root for an attestation's config"
         );
     }
 

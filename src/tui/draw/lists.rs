@@ -9,7 +9,7 @@ use ratatui::Frame;
 use super::message;
 use crate::digest;
 use crate::model::Kind;
-use crate::output::human_size;
+use crate::output::{count, human_size};
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::list::Cursor;
@@ -175,7 +175,10 @@ pub(super) fn repositories_status(v: &RepositoriesView, theme: Theme) -> Line<'s
     match v.load.loaded() {
         Some(c) => {
             let mut text = if v.filter.is_empty() {
-                format!(" {} repositories loaded", c.names.len())
+                format!(
+                    " {} loaded",
+                    count(c.names.len(), "repository", "repositories")
+                )
             } else {
                 format!(
                     " {} of {} loaded repositories match",
@@ -339,7 +342,10 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
     };
     let visible = v.visible();
     let Some(&index) = visible.get(v.cursor.selected) else {
-        return Line::styled(format!(" {} tags", rows.len()), theme.dim());
+        return Line::styled(
+            format!(" {}", count(rows.len(), "tag", "tags")),
+            theme.dim(),
+        );
     };
     let row = &rows[index];
     let mut spans = vec![Span::styled(

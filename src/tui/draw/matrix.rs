@@ -16,6 +16,7 @@ use ratatui::Frame;
 
 use super::lists::{filter_suffix, selected_style};
 use super::message;
+use crate::output::count;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::load::Load;
@@ -57,9 +58,9 @@ pub(super) fn matrix(
         .count();
     let hidden = labels.len() - shown;
     let mut title = format!(
-        " platforms of {name} ({} tags, {} platforms){}",
-        rows.len(),
-        columns.len(),
+        " platforms of {name} ({}, {}){}",
+        count(rows.len(), "tag", "tags"),
+        count(columns.len(), "platform", "platforms"),
         filter_suffix(&v.filter)
     );
     if v.sort == TagSort::Created {
@@ -178,7 +179,10 @@ pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
         .collect();
     if lacking.is_empty() && broken.is_empty() {
         spans.push(Span::styled(
-            format!("  runs on all {} platforms", columns.len()),
+            match columns.len() {
+                1 => "  runs on its one platform".to_string(),
+                n => format!("  runs on all {n} platforms"),
+            },
             theme.platform(),
         ));
     } else if !lacking.is_empty() {

@@ -37,6 +37,7 @@ use super::keymap;
 use super::layout::{screen, Screen};
 use super::theme::Theme;
 use super::views::View;
+use crate::output::count;
 use crate::sanitize::sanitize;
 
 /// Renders the whole screen for `app`.
@@ -129,8 +130,8 @@ fn view_status(view: &View, theme: Theme) -> Line<'static> {
     match view {
         View::Registries(v) => Line::styled(
             format!(
-                " {} registries with logins or settings, {} recently opened",
-                v.names.len(),
+                " {} with logins or settings, {} recently opened",
+                count(v.names.len(), "registry", "registries"),
                 v.recent.len()
             ),
             theme.dim(),
