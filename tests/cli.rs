@@ -8,11 +8,17 @@ use std::process::{Command, Output};
 use support::{fixture, regscope_bin, TestRegistry};
 
 fn regscope(args: &[&str]) -> Output {
-    Command::new(regscope_bin())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run regscope")
+    regscope_at(None, args)
+}
+
+/// With `COLUMNS` set the text is fitted to it, pipe or not; without it a pipe gets whole lines.
+fn regscope_at(columns: Option<usize>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(regscope_bin());
+    cmd.args(args).env("NO_COLOR", "1").env_remove("COLUMNS");
+    if let Some(c) = columns {
+        cmd.env("COLUMNS", c.to_string());
+    }
+    cmd.output().expect("run regscope")
 }
 
 fn stdout(o: &Output) -> String {
@@ -166,4 +172,58 @@ fn errors_are_one_sentence_with_the_exit_code_the_readme_promises() {
         "{err}"
     );
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn check_without_a_target_says_no_target_was_evaluated_and_what_was_checked() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "app:v1");
+    let out = regscope(&["check", &format!("{}/app:v1", reg.host)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out).replace(&reg.host, "REGISTRY");
+    let verdict: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("ok")).collect();
+    insta::assert_snapshot!("check_without_target_verdict", verdict.join("\n"));
+}
+
+#[test]
+fn check_for_a_platform_the_index_lacks_keeps_the_others_in_the_fix_wrapped_to_columns() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "app:v1");
+    let reference = format!("{}/app:v1", reg.host);
+    let out = regscope_at(Some(80), &["check", "--target", "linux/arm/v7", &reference]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out).replace(&reg.host, "REGISTRY");
+    for line in text.lines() {
+        let command = line.trim_start().starts_with('`');
+        assert!(
+            line.chars().count() <= 80 || command,
+            "wider than COLUMNS: {line}"
+        );
+        assert_eq!(line.matches('`').count() % 2, 0, "a command split: {line}");
+    }
+    insta::assert_snapshot!("check_arm_v7_columns_80", text);
+}
+
+#[test]
+fn check_for_a_platform_whose_manifest_was_deleted_says_it_is_gone_and_to_re_push() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "app:v1");
+    reg.delete_manifest(
+        "app",
+        "sha256:7a76cec943853f9f7105b1976afa1bf7cd5bb6afc4e9d5852dd8da7cf81ae86e",
+    );
+    let reference = format!("{}/app:v1", reg.host);
+    let out = regscope(&["check", "--target", "linux/arm64", &reference]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out).replace(&reg.host, "REGISTRY");
+    assert!(!text.contains("not offered"), "{text}");
+    insta::assert_snapshot!("check_deleted_arm64_child", text);
+
+    let out = regscope(&["check", "--target", "lambda/arm64", &reference]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("lists linux/arm64 but its manifest") && text.contains("Re-push the tag"),
+        "{text}"
+    );
 }

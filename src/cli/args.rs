@@ -142,3 +142,24 @@ impl ColorChoice {
         }
     }
 }
+
+/// The width the text output is fitted to: `COLUMNS` when it is set to a number (for a pipe
+/// too: `COLUMNS=100 regscope inspect … | less` wraps as asked), else the terminal's when
+/// stdout is one. None otherwise: a file, `grep` or `less -S` gets every row whole.
+pub fn text_width() -> Option<usize> {
+    use std::io::IsTerminal as _;
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+    {
+        return Some(n);
+    }
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    crossterm::terminal::size()
+        .ok()
+        .map(|(w, _)| usize::from(w))
+        .filter(|&w| w > 0)
+}

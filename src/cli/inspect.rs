@@ -4,12 +4,12 @@ use std::io::Write as _;
 
 use clap::{Args, ValueEnum};
 
-use super::args::{report_connection, ColorChoice, ConnectionArgs};
+use super::args::{report_connection, text_width, ColorChoice, ConnectionArgs};
 use super::Failure;
 use regscope::analysis::{self, Finding, Severity, Target};
 use regscope::inspect::{inspect, InspectOptions, Inspection};
 use regscope::model::Platform;
-use regscope::output::{json, style::Style, text};
+use regscope::output::{json, style::Style, text, wrap};
 use regscope::reference::ImageRef;
 
 /// Flags `inspect` and `check` share.
@@ -63,6 +63,11 @@ pub async fn run_inspect(
     Ok(0)
 }
 
+/// Without `--target`, `check` only ran the findings every tree gets: an "ok" must not read as
+/// "this will run on Lambda", so the verdict says no target was evaluated and what was checked.
+const NO_TARGET: &str = "(no deployment target evaluated: pass --target lambda, lambda/arm64 or a platform such as linux/amd64)";
+const GENERIC_CHECKS: &str = "checked: index platforms against configs, duplicate or invalid platforms, missing, altered or unreadable content, mixed media types, attestation entries, root user";
+
 /// `regscope check REF [--target T] [--fail-on S]`: exit 1 when a finding reaches `fail_on`.
 pub async fn run_check(
     reference: &str,
@@ -86,10 +91,19 @@ pub async fn run_check(
                 "FAIL: {} is not fit for {t} (findings at or above {})",
                 inspection.reference, threshold
             ),
-            (None, false) => format!("ok: no finding at or above {threshold}"),
-            (None, true) => format!("FAIL: findings at or above {threshold}"),
+            (None, false) => format!("ok: no finding at or above {threshold} {NO_TARGET}"),
+            (None, true) => format!("FAIL: findings at or above {threshold} {NO_TARGET}"),
         };
-        println!("{verdict}");
+        let mut lines = vec![verdict];
+        if target.is_none() {
+            lines.push(GENERIC_CHECKS.to_string());
+        }
+        let width = text_width();
+        for line in lines {
+            for (i, part) in fitted(&line, width).iter().enumerate() {
+                println!("{}{part}", if i == 0 { "" } else { "    " });
+            }
+        }
     }
     Ok(u8::from(failed))
 }
@@ -132,6 +146,14 @@ async fn fetch(
     Ok((inspection, findings))
 }
 
+/// `line` wrapped to `width` with a four-column hanging indent; whole without a width.
+fn fitted(line: &str, width: Option<usize>) -> Vec<String> {
+    match width {
+        Some(w) => wrap::wrap(line, w, w.saturating_sub(4)),
+        None => vec![line.to_string()],
+    }
+}
+
 fn emit(inspection: &Inspection, findings: &[Finding], target: Option<&str>, common: &Common) {
     let mut stdout = std::io::stdout().lock();
     if common.json {
@@ -146,5 +168,9 @@ fn emit(inspection: &Inspection, findings: &[Finding], target: Option<&str>, com
     let style = Style {
         color: common.color.enabled(),
     };
-    let _ = write!(stdout, "{}", text::render(inspection, findings, style));
+    let _ = write!(
+        stdout,
+        "{}",
+        text::render(inspection, findings, style, text_width())
+    );
 }

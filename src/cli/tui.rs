@@ -101,7 +101,12 @@ async fn tour_text(connector: &Connector, host: &str) -> Result<String, Failure>
                 } else {
                     out.push_str(&format!("$ regscope inspect {full}\n"));
                 }
-                out.push_str(&text::render(&inspection, &findings, style));
+                out.push_str(&text::render(
+                    &inspection,
+                    &findings,
+                    style,
+                    super::args::text_width(),
+                ));
             }
             Err(e) => out.push_str(&format!("error: {}\n", connection.error(e))),
         }
