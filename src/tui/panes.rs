@@ -11,9 +11,9 @@ use super::layout::{tree_panes, TreePanes};
 use super::theme::Theme;
 use super::views::TreeView;
 use super::wrap::wrap;
-use crate::analysis::{platform_label, Finding, Severity};
+use crate::analysis::{config_platform, platform_label, Finding, Severity};
 use crate::model::media_type as mt;
-use crate::model::{Node, Problem};
+use crate::model::{Kind, Node, Problem};
 use crate::output::human_size;
 use crate::output::present::Attested;
 use crate::sanitize::sanitize;
@@ -92,12 +92,15 @@ fn detail_lines(n: &Node, theme: Theme) -> Vec<Line<'static>> {
             "platform",
             sanitize(&c.platform_string()).into_owned(),
         ));
-        let user = if c.runs_as_root() {
-            "root".to_string()
-        } else {
-            sanitize(&c.user).into_owned()
-        };
-        lines.push(field("user", user));
+        // An attestation's (unknown/unknown) config runs nothing, so it has no user to show.
+        if n.kind != Kind::Attestation && !config_platform(c).is_unknown() {
+            let user = if c.runs_as_root() {
+                "root".to_string()
+            } else {
+                sanitize(&c.user).into_owned()
+            };
+            lines.push(field("user", user));
+        }
         if let Some(ep) = c.entrypoint.as_ref().filter(|v| !v.is_empty()) {
             lines.push(field(
                 "entrypoint",
