@@ -235,7 +235,9 @@ fn platform(root: &Node, wanted: &Platform) -> Vec<Finding> {
                     &root.digest,
                     format!("this is a single-platform {} image; on {wanted} it fails with \"exec format error\"", platform_label(&actual)),
                 )
-                .with_fix(format!("Rebuild with `docker buildx build --platform {wanted}` (or a list including it) and push an index")),
+                .with_fix(format!(
+                    "Rebuild for the platform it has plus {wanted}, which pushes an index: `docker buildx build --platform {actual},{wanted} --push ...`"
+                )),
             );
         }
     } else if root.kind != Kind::Manifest {
@@ -374,6 +376,28 @@ mod tests {
         assert_eq!(
             found[0].fix.as_deref(),
             Some("Rebuild with the platforms the index has plus linux/arm/v7: `docker buildx build --platform linux/amd64,linux/arm64,linux/arm/v7 --push ...`")
+        );
+    }
+
+    #[test]
+    fn the_fix_for_a_single_platform_image_keeps_its_platform() {
+        let mut image = entry(Kind::Manifest, AMD64, "linux/amd64");
+        image.platform = None;
+        let mut config = entry(Kind::Config, ARM64, "linux/amd64");
+        config.config = Some(
+            crate::model::config::summarize_config(
+                br#"{"os":"linux","architecture":"amd64","config":{}}"#,
+            )
+            .expect("config"),
+        );
+        image.children = vec![config];
+        let found = check("linux/arm/v7", &image);
+        assert_eq!(found[0].code, Code::PlatformMissing);
+        assert!(
+            found[0].fix.as_deref().is_some_and(|f| f
+                .contains("`docker buildx build --platform linux/amd64,linux/arm/v7 --push ...`")),
+            "{:?}",
+            found[0].fix
         );
     }
 
