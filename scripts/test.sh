@@ -42,6 +42,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 status=0
+# Text output wraps to $COLUMNS when it is set; tests that want a width set it themselves.
+unset COLUMNS
 # Style and lints first: a warning fails the run like a failing test.
 cargo fmt --check || { echo "test.sh: cargo fmt --check failed (run cargo fmt)"; status=1; }
 cargo clippy --all-targets --quiet -- -D warnings || { echo "test.sh: clippy found problems"; status=1; }
