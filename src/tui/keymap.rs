@@ -156,6 +156,20 @@ pub static BINDINGS: &[Binding] = &[
         None,
     ),
     b(
+        &[c('c')],
+        Tags,
+        Command::CopyFix,
+        "copy the fix command of the first finding",
+        None,
+    ),
+    b(
+        &[c('d')],
+        Tags,
+        Command::CopyDeploy,
+        "copy repo@digest that runs on the target",
+        None,
+    ),
+    b(
         &[k(KeyCode::Enter), c(' ')],
         Tree,
         Command::Toggle,
@@ -202,6 +216,20 @@ pub static BINDINGS: &[Binding] = &[
         Tree,
         Command::CopyReference,
         "copy registry/repository@digest",
+        None,
+    ),
+    b(
+        &[c('c')],
+        Tree,
+        Command::CopyFix,
+        "copy the fix command of the top finding",
+        None,
+    ),
+    b(
+        &[c('d')],
+        Tree,
+        Command::CopyDeploy,
+        "copy repo@digest that runs on the target",
         None,
     ),
     b(
@@ -306,11 +334,19 @@ pub static BINDINGS: &[Binding] = &[
         Some("open…"),
     ),
     b(
+        &[c('t')],
+        Global,
+        Command::ChooseTarget,
+        "deployment target (lambda, linux/arm64…)",
+        Some("target"),
+    ),
+    b(
         &[c('r')],
         Global,
         Command::Refresh,
         "refresh",
-        Some("refresh"),
+        // The footer's room at 80 columns goes to `t`; help lists `r`.
+        None,
     ),
     b(&[c('?')], Global, Command::Help, "help", Some("help")),
     b(&[c('q')], Global, Command::Quit, "quit", Some("quit")),

@@ -31,7 +31,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::app::{App, InputKind};
+use super::app::{App, InputKind, TARGET_CHOICES};
 use super::help;
 use super::keymap;
 use super::layout::{screen, Screen};
@@ -84,6 +84,10 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(Line::from(spans), area);
     // Right end: who we are to this registry (sanitised where it is made), and the alarm.
     let mut right = Vec::new();
+    if let Some(target) = &app.target {
+        right.push(Span::styled(" target ", theme.dim()));
+        right.push(Span::styled(format!("{target} "), theme.key()));
+    }
     if let Some(creds) = app.credentials() {
         right.push(Span::styled(format!(" {} ", creds.short()), theme.dim()));
     }
@@ -101,12 +105,16 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             let prompt = match input.kind {
                 InputKind::Filter => "/",
                 InputKind::Open => "open: ",
+                InputKind::Target => "target: ",
             };
             let mut spans = vec![
                 Span::styled(prompt, theme.key()),
                 Span::raw(sanitize(&input.text).into_owned()),
                 Span::styled("▏", theme.key()),
             ];
+            if input.kind == InputKind::Target && input.error.is_none() {
+                spans.push(Span::styled(format!("  {TARGET_CHOICES}"), theme.dim()));
+            }
             if let Some(e) = &input.error {
                 spans.push(Span::raw("  "));
                 spans.push(Span::styled(sanitize(e).into_owned(), theme.error()));

@@ -163,6 +163,20 @@ impl View {
         *cursor = Cursor::default();
     }
 
+    /// The deployment target the view judges against (lists have none).
+    pub fn set_target(&mut self, target: Option<&crate::analysis::Target>) {
+        match self {
+            View::Tags(v) => v.set_target(target),
+            View::Tree(v) => {
+                if v.target.as_ref() != target {
+                    v.target = target.cloned();
+                    v.reset_scroll();
+                }
+            }
+            View::Registries(_) | View::Repositories(_) => {}
+        }
+    }
+
     /// The requests this view waits for.
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
         match self {

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::analysis::{Finding, Target};
 use crate::connect::ConnectError;
 use crate::model::Node;
 use crate::reference::ImageRef;
@@ -30,6 +31,8 @@ pub struct TreeView {
     pub detail_scroll: usize,
     /// First visible line of the findings pane; back to 0 when the selection changes.
     pub findings_scroll: usize,
+    /// The app's deployment target (`t`): its findings lead the findings pane.
+    pub target: Option<Target>,
 }
 
 /// The three panes of the tree view, in `Tab` order.
@@ -78,7 +81,23 @@ impl TreeView {
             focus: Pane::Tree,
             detail_scroll: 0,
             findings_scroll: 0,
+            target: None,
         }
+    }
+
+    /// Why the tree will not run on the target (empty without a target, or when it runs).
+    #[must_use]
+    pub fn target_findings(&self) -> Vec<Finding> {
+        match (&self.target, self.load.loaded()) {
+            (Some(t), Some(inspected)) => t.check(&inspected.root),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The image manifest to deploy on the target, if one fits.
+    #[must_use]
+    pub fn fitting(&self) -> Option<&Node> {
+        self.target.as_ref()?.fitting(&self.load.loaded()?.root)
     }
 
     /// The selection moved: its detail and findings start from the top.
