@@ -510,7 +510,7 @@ impl App {
         };
         let text = format!("{place}@{digest}");
         self.flash(
-            format!("copied {} (runs on {target})", sanitize(&text)),
+            format!("runs on {target}; copied {}", sanitize(&text)),
             false,
         );
         vec![Effect::Copy { text }]
