@@ -48,7 +48,7 @@ pub fn pane_lengths(v: &TreeView, size: (u16, u16)) -> (usize, usize) {
         return (0, 0);
     };
     let theme = Theme { color: false };
-    let target_findings = v.target_findings();
+    let target_findings = &v.target_findings;
     let target = v.target.as_ref().map(|t| (t, &target_findings[..]));
     let (detail, (_, findings)) =
         pane_lines(row.node, target, &inspected.findings, panes_at(size), theme);
@@ -65,9 +65,9 @@ fn panes_at(size: (u16, u16)) -> TreePanes {
 pub fn finding_in_view(v: &TreeView, size: (u16, u16)) -> Option<Finding> {
     let inspected = v.load.loaded()?;
     let row = v.selected()?;
-    let target_findings = v.target_findings();
+    let target_findings = &v.target_findings;
     let target = v.target.as_ref().map(|t| (t, &target_findings[..]));
-    let entries = entries(row.node, &target_findings, &inspected.findings);
+    let entries = entries(row.node, target_findings, &inspected.findings);
     let (_, lines) = findings_lines(
         row.node,
         target,

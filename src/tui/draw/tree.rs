@@ -53,7 +53,7 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
         return;
     }
     let panes = tree_panes(area);
-    let target_findings = v.target_findings();
+    let target_findings = &v.target_findings;
     // Badges count the target's findings too: the root of an index Lambda refuses is an error.
     let findings: Vec<Finding> = target_findings
         .iter()

@@ -167,12 +167,7 @@ impl View {
     pub fn set_target(&mut self, target: Option<&crate::analysis::Target>) {
         match self {
             View::Tags(v) => v.set_target(target),
-            View::Tree(v) => {
-                if v.target.as_ref() != target {
-                    v.target = target.cloned();
-                    v.reset_scroll();
-                }
-            }
+            View::Tree(v) => v.set_target(target),
             View::Registries(_) | View::Repositories(_) => {}
         }
     }

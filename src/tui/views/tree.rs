@@ -33,6 +33,9 @@ pub struct TreeView {
     pub findings_scroll: usize,
     /// The app's deployment target (`t`): its findings lead the findings pane.
     pub target: Option<Target>,
+    /// Why the loaded tree will not run on the target (empty: no target, or it runs); kept
+    /// with the tree so drawing and scrolling do not re-check it.
+    pub target_findings: Vec<Finding>,
 }
 
 /// The three panes of the tree view, in `Tab` order.
@@ -82,16 +85,25 @@ impl TreeView {
             detail_scroll: 0,
             findings_scroll: 0,
             target: None,
+            target_findings: Vec::new(),
         }
     }
 
-    /// Why the tree will not run on the target (empty without a target, or when it runs).
-    #[must_use]
-    pub fn target_findings(&self) -> Vec<Finding> {
-        match (&self.target, self.load.loaded()) {
+    /// Judges the tree against `target` from now on (nothing to do when it is the same one).
+    pub fn set_target(&mut self, target: Option<&Target>) {
+        if self.target.as_ref() != target {
+            self.target = target.cloned();
+            self.reset_scroll();
+            self.recheck();
+        }
+    }
+
+    /// The target's findings for what is loaded now.
+    fn recheck(&mut self) {
+        self.target_findings = match (&self.target, self.load.loaded()) {
             (Some(t), Some(inspected)) => t.check(&inspected.root),
             _ => Vec::new(),
-        }
+        };
     }
 
     /// The image manifest to deploy on the target, if one fits.
@@ -209,6 +221,7 @@ impl TreeView {
             Ok(i) => Load::Loaded(i.clone()),
             Err(e) => Load::Error(e.clone()),
         };
+        self.recheck();
         let len = self.rows().len();
         self.cursor.fit(len, height);
         true
