@@ -442,6 +442,31 @@ mod tests {
     }
 
     #[test]
+    fn c_copies_a_fix_but_ctrl_c_still_quits_and_t_works_everywhere_but_in_input() {
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for ctx in [Context::Tags, Context::Tree] {
+            assert!(matches!(
+                action_for(ctx, &press(KeyCode::Char('c'))),
+                Some(Action::Command(Command::CopyFix))
+            ));
+            assert!(matches!(
+                action_for(ctx, &ctrl_c),
+                Some(Action::Command(Command::ForceQuit))
+            ));
+        }
+        for ctx in [Context::List, Context::Tags, Context::Tree, Context::Raw] {
+            assert!(matches!(
+                action_for(ctx, &press(KeyCode::Char('t'))),
+                Some(Action::Command(Command::ChooseTarget))
+            ));
+        }
+        assert!(matches!(
+            action_for(Context::Input, &press(KeyCode::Char('t'))),
+            Some(Action::Char('t'))
+        ));
+    }
+
+    #[test]
     fn input_owns_the_keyboard_except_ctrl_c() {
         assert!(matches!(
             action_for(Context::Input, &press(KeyCode::Char('q'))),
