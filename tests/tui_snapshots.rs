@@ -483,6 +483,14 @@ async fn tree_with_a_target() {
     assert!(other
         .iter()
         .any(|c| c.symbol() == "l" && c.fg == Color::Red));
+    // Where the header has no room for it, the target gives way to the breadcrumbs.
+    let mut narrow = tree_app((60, 24), Some(Ok(trees.index.clone())));
+    narrow.set_target(target("lambda"));
+    let header = render(&narrow).lines().next().unwrap().to_string();
+    assert!(
+        header.contains("› v7") && !header.contains("target"),
+        "{header}"
+    );
 }
 
 fn tree_app(size: (u16, u16), result: Option<Result<Arc<Inspected>, ConnectError>>) -> App {

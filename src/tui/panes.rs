@@ -269,9 +269,9 @@ pub fn fix_command(fix: &str) -> &str {
     fix.split('`')
         .skip(1)
         .step_by(2)
-        .filter(|c| !c.trim().is_empty())
         // An unclosed backtick leaves a tail that is not a quoted command.
         .take(fix.matches('`').count() / 2)
+        .filter(|c| !c.trim().is_empty())
         .max_by_key(|c| c.len())
         .unwrap_or(fix)
 }
@@ -380,5 +380,6 @@ mod tests {
         );
         assert_eq!(fix_command("Build a Linux image"), "Build a Linux image");
         assert_eq!(fix_command("odd `unclosed quote"), "odd `unclosed quote");
+        assert_eq!(fix_command("`` then `ls` and `an unclosed tail"), "ls");
     }
 }

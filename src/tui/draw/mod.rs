@@ -81,19 +81,34 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         // Crumbs are sanitised by `View::crumb`.
         spans.push(Span::styled(crumb.clone(), style));
     }
-    frame.render_widget(Line::from(spans), area);
-    // Right end: who we are to this registry (sanitised where it is made), and the alarm.
-    let mut right = Vec::new();
-    if let Some(target) = &app.target {
-        right.push(Span::styled(" target ", theme.dim()));
-        right.push(Span::styled(format!("{target} "), theme.key()));
-    }
-    if let Some(creds) = app.credentials() {
-        right.push(Span::styled(format!(" {} ", creds.short()), theme.dim()));
-    }
-    if app.insecure {
-        right.push(Span::styled(INSECURE, theme.alarm()));
-    }
+    let left = Line::from(spans);
+    // Right end: the deployment target, who we are to this registry (sanitised where it is
+    // made), and the alarm. The target shows only where it does not cover the breadcrumbs
+    // (the tags view's verdict column and the findings pane name it too).
+    let creds = app
+        .credentials()
+        .map(|c| Span::styled(format!(" {} ", c.short()), theme.dim()));
+    let alarm = app.insecure.then(|| Span::styled(INSECURE, theme.alarm()));
+    let taken = left.width() + 1 + creds.iter().chain(&alarm).map(Span::width).sum::<usize>();
+    let target = app
+        .target
+        .as_ref()
+        .map(|t| {
+            vec![
+                Span::styled(" target ", theme.dim()),
+                Span::styled(format!("{t} "), theme.key()),
+            ]
+        })
+        .filter(|spans| {
+            taken + spans.iter().map(Span::width).sum::<usize>() <= usize::from(area.width)
+        });
+    let right: Vec<Span> = target
+        .into_iter()
+        .flatten()
+        .chain(creds)
+        .chain(alarm)
+        .collect();
+    frame.render_widget(left, area);
     if !right.is_empty() {
         frame.render_widget(Line::from(right).right_aligned(), area);
     }
