@@ -445,22 +445,7 @@ impl App {
     /// pane; a tag: its first finding, the target's first). Sanitised: a fix can quote
     /// registry-supplied names, and the clipboard sequence must not carry control bytes.
     fn copy_fix(&mut self) -> Vec<Effect> {
-        let finding = match self.top() {
-            View::Tags(v) => v.selected().and_then(|r| r.shown().loaded()).and_then(|s| {
-                let target = self
-                    .target
-                    .as_ref()
-                    .map(|t| t.check(&s.inspected.root))
-                    .unwrap_or_default();
-                let root = &s.inspected.root;
-                super::panes::entries(root, &target, &s.inspected.findings)
-                    .first()
-                    .map(|e| e.finding.clone())
-            }),
-            View::Tree(v) => super::panes::finding_in_view(v, self.size),
-            View::Registries(_) | View::Repositories(_) => None,
-        };
-        let Some(finding) = finding else {
+        let Some(finding) = self.top().finding_to_fix(self.size) else {
             self.flash("No finding here to copy the fix of.".into(), true);
             return Vec::new();
         };
@@ -492,16 +477,9 @@ impl App {
             );
             return Vec::new();
         };
-        let root = match self.top() {
-            View::Tags(v) => v
-                .selected()
-                .and_then(|r| r.shown().loaded())
-                .map(|s| s.inspected.clone()),
-            View::Tree(v) => v.load.loaded().cloned(),
-            View::Registries(_) | View::Repositories(_) => None,
-        };
-        let fitting = root
-            .as_ref()
+        let fitting = self
+            .top()
+            .selected_tree()
             .and_then(|i| target.fitting(&i.root))
             .map(|n| n.digest.clone());
         let Some(digest) = fitting.and_then(|d| Digest::parse(&d).ok()) else {

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::analysis::{self, Severity, Target, Verdict};
+use crate::analysis::{self, Finding, Severity, Target, Verdict};
 use crate::connect::ConnectError;
 use crate::model::{Kind, Node};
 use crate::reference::{ImageRef, LayoutRef, RegistryRef};
@@ -294,6 +294,27 @@ impl TagsView {
     pub fn selected(&self) -> Option<&TagRow> {
         let rows = self.load.loaded()?;
         self.visible().get(self.cursor.selected).map(|&i| &rows[i])
+    }
+
+    /// The selected tag's tree, once resolved.
+    #[must_use]
+    pub fn selected_tree(&self) -> Option<&Arc<Inspected>> {
+        self.selected()?.shown().loaded().map(|s| &s.inspected)
+    }
+
+    /// The selected tag's first finding as the findings pane orders them (the target's
+    /// first): the one `c` copies the fix of.
+    #[must_use]
+    pub fn first_finding(&self) -> Option<Finding> {
+        let tree = self.selected_tree()?;
+        let target = self
+            .target
+            .as_ref()
+            .map(|t| t.check(&tree.root))
+            .unwrap_or_default();
+        crate::tui::panes::entries(&tree.root, &target, &tree.findings)
+            .first()
+            .map(|e| e.finding.clone())
     }
 
     /// Rows (indices into the full list) on screen in a viewport of `height`.
