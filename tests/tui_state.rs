@@ -978,6 +978,26 @@ async fn t_chooses_a_target_and_every_tag_gets_a_verdict_in_a_word() {
     assert!(error.contains("os/arch"), "{error}");
     cmd(&mut app, Command::Cancel);
 
+    // Tab offers the usual targets in turn.
+    cmd(&mut app, Command::ChooseTarget);
+    let tab = Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    let mut offered = Vec::new();
+    for _ in 0..5 {
+        app.update(action_for_event(&app, &tab).unwrap());
+        offered.push(app.input.as_ref().unwrap().text.clone());
+    }
+    assert_eq!(
+        offered,
+        [
+            "lambda",
+            "lambda/arm64",
+            "linux/amd64",
+            "linux/arm64",
+            "lambda"
+        ]
+    );
+    cmd(&mut app, Command::Cancel);
+
     assert_eq!(choose_target(&mut app, "lambda"), None);
     assert!(app.input.is_none());
     assert_eq!(app.target.as_ref().unwrap().to_string(), "lambda/amd64");

@@ -94,6 +94,8 @@ pub enum Command {
     Quit,
     /// Ctrl-C: quits from anywhere, even from the prompt or the help overlay.
     ForceQuit,
+    /// Target input: the next of the usual targets in place of what is typed.
+    NextChoice,
     /// Input line: accept, cancel, delete the last character.
     Submit,
     Cancel,

@@ -31,9 +31,13 @@ pub enum InputKind {
     Target,
 }
 
+/// The usual targets, in the order Tab offers them in the target input.
+pub const TARGETS: [&str; 4] = ["lambda", "lambda/arm64", "linux/amd64", "linux/arm64"];
+
 /// What `t` offers while nothing is wrong (any `os/arch[/variant]` is accepted; `none`, or
 /// nothing at all, drops the target). Fits 80 columns after the prompt.
-pub const TARGET_CHOICES: &str = "lambda lambda/arm64 linux/amd64 linux/arm64 os/arch none";
+pub const TARGET_CHOICES: &str =
+    "Tab: lambda, lambda/arm64, linux/amd64, linux/arm64 · os/arch · none";
 
 /// The input line at the bottom of the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,7 +288,11 @@ impl App {
                 self.movement(cmd);
                 return self.activate();
             }
-            Command::Submit | Command::Cancel | Command::DeleteChar | Command::ForceQuit => {}
+            Command::Submit
+            | Command::Cancel
+            | Command::DeleteChar
+            | Command::NextChoice
+            | Command::ForceQuit => {}
         }
         Vec::new()
     }
@@ -539,6 +547,14 @@ impl App {
                 self.input = None;
                 self.set_filter(String::new());
                 return self.activate();
+            }
+            (InputKind::Target, Command::NextChoice) => {
+                let next = TARGETS
+                    .iter()
+                    .position(|t| *t == input.text)
+                    .map_or(0, |i| (i + 1) % TARGETS.len());
+                input.text = TARGETS[next].to_string();
+                input.error = None;
             }
             (InputKind::Target, Command::Submit) => {
                 let text = input.text.trim().to_string();

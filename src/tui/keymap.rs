@@ -261,6 +261,14 @@ pub static BINDINGS: &[Binding] = &[
         None,
     ),
     b(
+        &[k(KeyCode::Tab)],
+        Input,
+        Command::NextChoice,
+        "target input: the next usual target",
+        // Filter and open have no choices; the target input's hint names Tab.
+        None,
+    ),
+    b(
         &[k(KeyCode::Esc), c('?'), c('q')],
         HelpCtx,
         Command::Help,
