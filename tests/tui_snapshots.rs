@@ -465,6 +465,15 @@ async fn tree_with_a_target() {
         app.set_target(target("lambda"));
         app
     });
+    // The findings pane focused and paged down: the target's fix, wrapped, in full.
+    snap("tree_target_fix", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        app.set_target(target("lambda"));
+        cmd(&mut app, Command::FocusNext);
+        cmd(&mut app, Command::FocusNext);
+        cmd(&mut app, Command::PageDown);
+        app
+    });
     snap("tree_target_fits", |size| {
         let mut app = tree_app(size, Some(Ok(trees.index.clone())));
         app.set_target(target("linux/arm64"));
