@@ -5,6 +5,8 @@
 //! silently leave verification failing.
 //!
 //! ```toml
+//! target = "lambda"                     # the TUI's deployment target (lambda, linux/arm64, ...)
+//!
 //! [registry."registry.example.com:5000"]
 //! ca_file = "/etc/ssl/private-ca.pem"   # trust this CA for this registry
 //! insecure = false                      # skip verification (loudly marked)
@@ -15,12 +17,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+
+use crate::analysis::Target;
 
 /// The whole file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The deployment target the TUI judges tags against (`lambda`, `linux/arm64`).
+    #[serde(default, deserialize_with = "target")]
+    pub target: Option<Target>,
     #[serde(default)]
     pub registry: BTreeMap<String, RegistryConfig>,
 }
@@ -35,6 +42,14 @@ pub struct RegistryConfig {
     #[serde(default)]
     pub plain_http: bool,
     pub endpoint: Option<String>,
+}
+
+/// A target as `Target::parse` reads it; a bad one is an error at its line like a bad key.
+fn target<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Target>, D::Error> {
+    let text = String::deserialize(d)?;
+    Target::parse(&text)
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("target: {e}")))
 }
 
 /// Why the config file cannot be used.
@@ -157,5 +172,18 @@ mod tests {
         assert!(e.contains("ca_flie") && e.contains("line 2"), "{e}");
         let e = parse("colour = true\n").expect_err("unknown top-level key");
         assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn the_target_is_read_and_a_bad_one_is_reported_with_its_line() {
+        let c = parse("target = \"lambda/arm64\"\n").expect("valid");
+        assert_eq!(
+            c.target.map(|t| t.to_string()).as_deref(),
+            Some("lambda/arm64")
+        );
+        let e = parse("\ntarget = \"lambda/riscv\"\n").expect_err("not a target");
+        assert!(e.contains("line 2") && e.contains("lambda/riscv"), "{e}");
+        let e = parse("target = \"amd64\"\n").expect_err("not a platform");
+        assert!(e.contains("os/arch"), "{e}");
     }
 }

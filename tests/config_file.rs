@@ -107,3 +107,29 @@ fn unknown_keys_are_reported_not_ignored() {
     assert_eq!(out.status.code(), Some(0));
     assert!(all(&out).contains(&config.display().to_string()));
 }
+
+#[test]
+fn the_tui_target_is_checked_like_any_other_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "# deploy\ntarget = \"lambda/riscv\"\n").expect("write");
+    let out = regscope(&config, None, &["config", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let t = all(&out);
+    assert!(
+        t.contains("line 2") && t.contains("`lambda/riscv` is not a Lambda target"),
+        "{t}"
+    );
+    std::fs::write(&config, "target = \"lambda/arm64\"\n").expect("write");
+    let out = regscope(&config, None, &["config", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    assert!(all(&out).contains("target lambda/arm64"), "{}", all(&out));
+    // A bad --target is a usage error before any terminal is touched.
+    let out = regscope(&config, None, &["tui", "--target", "amd64", "127.0.0.1:1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        all(&out).contains("--target: `amd64` is not a platform"),
+        "{}",
+        all(&out)
+    );
+}

@@ -574,3 +574,55 @@ async fn referrers_come_from_the_tag_schema_when_the_registry_has_no_api() {
         .iter()
         .all(|n| n.kind != Kind::Referrer));
 }
+
+/// The TUI's verdict column: each rejection in a word, and the manifest `d` copies.
+#[tokio::test]
+async fn verdicts_name_the_reason_in_a_word_and_fitting_names_what_to_deploy() {
+    use regscope::analysis::Verdict;
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "app:v1");
+    reg.seed_fixture("unsigned-index", "pruned:v1");
+    reg.delete_manifest("pruned", ARM64);
+    push_image(&reg, "arm", "arm64", "1000");
+    push_derived(&reg, "swapped", OCI_INDEX, &swapped_index());
+    let target = |t: &str| Target::parse(t).expect("target");
+    let rejected = |why: &str| Verdict::Rejected(why.to_string());
+
+    let (index, _) = run(&reg, "app:v1").await;
+    assert_eq!(target("lambda").verdict(&index.root), rejected("index"));
+    assert_eq!(
+        target("lambda")
+            .fitting(&index.root)
+            .map(|n| n.digest.as_str()),
+        Some(AMD64),
+        "Lambda refuses the index but takes its amd64 manifest by digest"
+    );
+    assert_eq!(target("linux/arm64").verdict(&index.root), Verdict::Runs);
+    assert_eq!(
+        target("linux/s390x").verdict(&index.root),
+        rejected("no s390x")
+    );
+
+    let (arm, _) = run(&reg, "app:arm").await;
+    assert_eq!(target("lambda").verdict(&arm.root), rejected("no amd64"));
+    assert_eq!(target("lambda").fitting(&arm.root), None);
+    assert_eq!(target("lambda/arm64").verdict(&arm.root), Verdict::Runs);
+    assert_eq!(
+        target("linux/amd64").verdict(&arm.root),
+        rejected("no amd64")
+    );
+
+    let (swapped, _) = run(&reg, "app:swapped").await;
+    assert_eq!(
+        target("linux/amd64").verdict(&swapped.root),
+        rejected("mismatch")
+    );
+    assert_eq!(target("linux/amd64").fitting(&swapped.root), None);
+
+    let (pruned, _) = run(&reg, "pruned:v1").await;
+    assert_eq!(
+        target("linux/arm64").verdict(&pruned.root),
+        rejected("deleted child")
+    );
+    assert_eq!(target("linux/amd64").verdict(&pruned.root), Verdict::Runs);
+}

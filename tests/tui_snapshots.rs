@@ -192,17 +192,36 @@ struct Trees {
     mismatch: Arc<Inspected>,
     /// unsigned-index with its arm64 manifest deleted.
     pruned: Arc<Inspected>,
+    /// unsigned-image rebuilt for linux/arm64 only.
+    arm_only: Arc<Inspected>,
 }
 
 async fn trees() -> Trees {
     let index = inspected("unsigned-index").await;
+    let image = inspected("unsigned-image").await;
     Trees {
+        arm_only: arm_only(&image),
         mismatch: with_mismatch(&index),
         pruned: with_missing_child().await.1,
         index,
         no_provenance: inspected("no-provenance-index").await,
-        image: inspected("unsigned-image").await,
+        image,
     }
+}
+
+/// `image` with its config saying linux/arm64, re-analysed as the worker would.
+fn arm_only(image: &Inspected) -> Arc<Inspected> {
+    let mut root = image.root.clone();
+    for child in &mut root.children {
+        if let Some(config) = child.config.as_mut() {
+            config.architecture = "arm64".into();
+        }
+    }
+    Arc::new(Inspected {
+        reference: image.reference.clone(),
+        findings: regscope::analysis::analyze(&root),
+        root,
+    })
 }
 
 /// `index` with the descriptor of its second entry claiming linux/arm/v7 while the config still
@@ -251,6 +270,7 @@ fn tags_app(
             "single" => Ok(trees.image.clone()),
             "mismatch" => Ok(trees.mismatch.clone()),
             "pruned" => Ok(trees.pruned.clone()),
+            "arm-only" => Ok(trees.arm_only.clone()),
             "slow" => continue,
             _ => Err(FetchError::NotFound {
                 what: format!("manifest `{tag}` in registry.test:5000/team/app"),
@@ -367,6 +387,119 @@ async fn platform_matrix() {
     assert!(latest
         .iter()
         .any(|c| c.symbol() == "●" && c.fg == Color::Green));
+}
+
+fn target(text: &str) -> Option<regscope::analysis::Target> {
+    regscope::analysis::Target::parse(text).ok()
+}
+
+fn target_tags() -> Vec<String> {
+    [
+        "latest", "mismatch", "single", "arm-only", "pruned", "slow", "deleted",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// "Will this tag deploy?": with target lambda the `BuildKit` index (only `info` without a
+/// target) and the arm64-only image (`ok`) are rejected, and say why in a word.
+#[tokio::test]
+async fn tags_with_a_target() {
+    let trees = trees().await;
+    let build = |size, t: &str| {
+        let mut app = tags_app(size, Some(&trees), Ok(target_tags()));
+        app.set_target(target(t));
+        app
+    };
+    snap("tags_target_lambda", |size| build(size, "lambda"));
+    snap("tags_target_arm64", |size| build(size, "linux/arm64"));
+    snap("tags_target_matrix", |size| {
+        let mut app = build(size, "linux/arm64");
+        cmd(&mut app, Command::Matrix);
+        app
+    });
+    // The chooser: the choices while typing, the reason in place for a bad one.
+    snap("tags_target_prompt", |size| {
+        let mut app = build(size, "lambda");
+        cmd(&mut app, Command::ChooseTarget);
+        typed(&mut app, "linux/");
+        app
+    });
+    snap("tags_target_invalid", |size| {
+        let mut app = build(size, "lambda");
+        cmd(&mut app, Command::ChooseTarget);
+        typed(&mut app, "lambda/riscv");
+        cmd(&mut app, Command::Submit);
+        app
+    });
+
+    let buf = buffer(&build((120, 40), "lambda"));
+    let latest = row_with(&buf, "latest");
+    assert!(latest
+        .iter()
+        .any(|c| c.symbol() == "r" && c.fg == Color::Red));
+    let single = row_with(&buf, "single");
+    assert!(single
+        .iter()
+        .any(|c| c.symbol() == "r" && c.fg == Color::Green));
+    let mut matrix = build((120, 40), "linux/arm64");
+    cmd(&mut matrix, Command::Matrix);
+    let buf = buffer(&matrix);
+    let pruned = row_with(&buf, "pruned");
+    assert!(pruned
+        .iter()
+        .any(|c| c.symbol() == "✗" && c.fg == Color::Red));
+    let arm = row_with(&buf, "arm-only");
+    assert!(arm
+        .iter()
+        .any(|c| c.symbol() == "●" && c.fg == Color::Green && c.modifier.contains(Modifier::BOLD)));
+}
+
+/// The tree with a target: the target's findings first, the manifest to deploy marked, the
+/// platform that does not fit in the error colour.
+#[tokio::test]
+async fn tree_with_a_target() {
+    let trees = trees().await;
+    snap("tree_target_lambda", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        app.set_target(target("lambda"));
+        app
+    });
+    // The findings pane focused and paged down: the target's fix, wrapped, in full.
+    snap("tree_target_fix", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        app.set_target(target("lambda"));
+        cmd(&mut app, Command::FocusNext);
+        cmd(&mut app, Command::FocusNext);
+        cmd(&mut app, Command::PageDown);
+        app
+    });
+    snap("tree_target_fits", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        app.set_target(target("linux/arm64"));
+        cmd(&mut app, Command::Down);
+        cmd(&mut app, Command::Down);
+        app
+    });
+    let mut app = tree_app((120, 40), Some(Ok(trees.index.clone())));
+    app.set_target(target("lambda"));
+    let buf = buffer(&app);
+    let fits = row_with(&buf, "✓ lambda/amd64");
+    assert!(fits
+        .iter()
+        .any(|c| c.symbol() == "l" && c.fg == Color::Green));
+    let other = row_with(&buf, "linux/arm64  sha256");
+    assert!(other
+        .iter()
+        .any(|c| c.symbol() == "l" && c.fg == Color::Red));
+    // Where the header has no room for it, the target gives way to the breadcrumbs.
+    let mut narrow = tree_app((60, 24), Some(Ok(trees.index.clone())));
+    narrow.set_target(target("lambda"));
+    let header = render(&narrow).lines().next().unwrap().to_string();
+    assert!(
+        header.contains("› v7") && !header.contains("target"),
+        "{header}"
+    );
 }
 
 fn tree_app(size: (u16, u16), result: Option<Result<Arc<Inspected>, ConnectError>>) -> App {

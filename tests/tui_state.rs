@@ -824,3 +824,334 @@ async fn revalidating_a_digest_seen_before_reuses_its_tree() {
 fn isolated_connector() -> Arc<Connector> {
     Arc::new(Connector::isolated(Settings::default()).unwrap())
 }
+
+// ---- The deployment target (`t`): verdicts, the findings that lead, what to copy ----
+
+/// unsigned-index with its linux/arm64 manifest deleted, as an ECR lifecycle rule would.
+async fn with_missing_child() -> (tempfile::TempDir, Arc<Inspected>) {
+    let whole = inspected("unsigned-index").await;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("unsigned-index"), dir.path());
+    let hex = whole.root.children[1].digest.trim_start_matches("sha256:");
+    std::fs::remove_file(dir.path().join("blobs/sha256").join(hex)).unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(tx, isolated_connector());
+    let reference = ImageRef::parse(&format!("oci:{}", dir.path().display())).unwrap();
+    let tree = match worker.execute(Effect::Inspect { id: 1, reference }).await {
+        Action::Inspected { result, .. } => result.unwrap(),
+        other => panic!("unexpected {other:?}"),
+    };
+    (dir, tree)
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// `tree` re-analysed after `change`, as the worker would have built it.
+fn altered(tree: &Inspected, change: impl FnOnce(&mut regscope::model::Node)) -> Arc<Inspected> {
+    let mut root = tree.root.clone();
+    change(&mut root);
+    Arc::new(Inspected {
+        reference: tree.reference.clone(),
+        findings: regscope::analysis::analyze(&root),
+        root,
+    })
+}
+
+/// unsigned-image rebuilt for linux/arm64 only: "exec format error" on Lambda's default `x86_64`.
+fn arm_only(image: &Inspected) -> Arc<Inspected> {
+    altered(image, |root| {
+        for child in &mut root.children {
+            if let Some(config) = child.config.as_mut() {
+                config.architecture = "arm64".into();
+            }
+        }
+    })
+}
+
+/// unsigned-index whose arm64 entry claims linux/arm/v7 while its config says linux/arm64.
+fn mismatched(index: &Inspected) -> Arc<Inspected> {
+    altered(index, |root| {
+        root.children[1].platform =
+            Some(regscope::model::Platform::new("linux", "arm", Some("v7")));
+    })
+}
+
+/// A tags view of `trees` (tag -> tree), every row resolved.
+fn tags_of(trees: &[(&str, Arc<Inspected>)]) -> App {
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    let tags = trees.iter().map(|(t, _)| (*t).to_string()).collect();
+    let mut pending = app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(tags),
+    });
+    while let Some(Effect::Inspect { id, reference }) = pending.pop() {
+        let tree = trees
+            .iter()
+            .find(|(t, _)| reference.to_string().ends_with(&format!(":{t}")))
+            .map(|(_, tree)| tree.clone())
+            .unwrap();
+        pending.extend(app.update(Action::Inspected {
+            id,
+            result: Ok(tree),
+        }));
+    }
+    app
+}
+
+/// Each row's verdict, in list order: `runs`, `rejected: index`, or `-` without a target.
+fn verdicts(app: &App) -> Vec<String> {
+    let View::Tags(v) = app.top() else { panic!() };
+    let rows = v.load.loaded().unwrap();
+    v.visible()
+        .iter()
+        .map(|&i| {
+            let summary = rows[i].shown().loaded().unwrap();
+            let verdict = summary.verdict.as_ref();
+            format!(
+                "{} {}",
+                rows[i].tag,
+                verdict.map_or("-".into(), ToString::to_string)
+            )
+        })
+        .collect()
+}
+
+fn choose_target(app: &mut App, text: &str) -> Option<String> {
+    cmd(app, Command::ChooseTarget);
+    assert_eq!(app.input.as_ref().map(|i| i.kind), Some(InputKind::Target));
+    while !app.input.as_ref().unwrap().text.is_empty() {
+        cmd(app, Command::DeleteChar);
+    }
+    typed(app, text);
+    cmd(app, Command::Submit);
+    app.input.as_ref().and_then(|i| i.error.clone())
+}
+
+#[tokio::test]
+async fn t_chooses_a_target_and_every_tag_gets_a_verdict_in_a_word() {
+    let index = inspected("unsigned-index").await;
+    let image = inspected("unsigned-image").await;
+    let (_dir, pruned) = with_missing_child().await;
+    let mut app = tags_of(&[
+        ("arm-only", arm_only(&image)),
+        ("buildkit", index.clone()),
+        ("mismatch", mismatched(&index)),
+        ("pruned", pruned),
+        ("single", image.clone()),
+    ]);
+    // Without a target the Lambda-breaking index is only `info`, the arm64-only image `ok`.
+    assert_eq!(
+        verdicts(&app),
+        [
+            "arm-only -",
+            "buildkit -",
+            "mismatch -",
+            "pruned -",
+            "single -"
+        ]
+    );
+
+    // `t` through the key map; a bad target keeps the input open with the reason.
+    let t = Event::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE));
+    assert!(matches!(
+        action_for_event(&app, &t),
+        Some(Action::Command(Command::ChooseTarget))
+    ));
+    let error = choose_target(&mut app, "lambda/riscv").unwrap();
+    assert!(error.contains("not a Lambda target"), "{error}");
+    let error = choose_target(&mut app, "amd64").unwrap();
+    assert!(error.contains("os/arch"), "{error}");
+    cmd(&mut app, Command::Cancel);
+
+    // Tab offers the usual targets in turn.
+    cmd(&mut app, Command::ChooseTarget);
+    let tab = Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    let mut offered = Vec::new();
+    for _ in 0..5 {
+        app.update(action_for_event(&app, &tab).unwrap());
+        offered.push(app.input.as_ref().unwrap().text.clone());
+    }
+    assert_eq!(
+        offered,
+        [
+            "lambda",
+            "lambda/arm64",
+            "linux/amd64",
+            "linux/arm64",
+            "lambda"
+        ]
+    );
+    cmd(&mut app, Command::Cancel);
+
+    assert_eq!(choose_target(&mut app, "lambda"), None);
+    assert!(app.input.is_none());
+    assert_eq!(app.target.as_ref().unwrap().to_string(), "lambda/amd64");
+    assert_eq!(
+        verdicts(&app),
+        [
+            "arm-only rejected: no amd64",
+            "buildkit rejected: index",
+            "mismatch rejected: index",
+            "pruned rejected: index",
+            "single runs",
+        ]
+    );
+
+    assert_eq!(choose_target(&mut app, "linux/arm64"), None);
+    assert_eq!(
+        verdicts(&app),
+        [
+            "arm-only runs",
+            "buildkit runs",
+            "mismatch rejected: no arm64",
+            "pruned rejected: deleted child",
+            "single rejected: no arm64",
+        ]
+    );
+    assert_eq!(choose_target(&mut app, "linux/arm/v7"), None);
+    assert_eq!(verdicts(&app)[2], "mismatch rejected: mismatch");
+
+    // The tree opened from a row judges against the same target; an empty target is none.
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Open);
+    let View::Tree(tree) = app.top() else {
+        panic!()
+    };
+    assert_eq!(tree.target.as_ref().unwrap().to_string(), "linux/arm/v7");
+    assert_eq!(choose_target(&mut app, ""), None);
+    let View::Tree(tree) = app.top() else {
+        panic!()
+    };
+    assert!(tree.target.is_none() && app.target.is_none());
+    cmd(&mut app, Command::Back);
+    assert_eq!(verdicts(&app)[0], "arm-only -");
+}
+
+#[tokio::test]
+async fn rows_resolved_after_the_target_was_chosen_get_their_verdict_too() {
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    app.set_target(Some(regscope::analysis::Target::parse("lambda").unwrap()));
+    let effects = app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(vec!["latest".into()]),
+    });
+    app.update(Action::Inspected {
+        id: only_id(&effects),
+        result: Ok(inspected("unsigned-index").await),
+    });
+    assert_eq!(verdicts(&app), ["latest rejected: index"]);
+}
+
+#[tokio::test]
+async fn findings_lead_with_the_target_then_by_severity_one_line_per_code() {
+    use regscope::analysis::{Code, Severity, Target};
+    use regscope::tui::panes::entries;
+    let index = mismatched(&*inspected("unsigned-index").await);
+    let target = Target::parse("lambda").unwrap().check(&index.root);
+    let got: Vec<(bool, Code, Severity, usize)> = entries(&index.root, &target, &index.findings)
+        .iter()
+        .map(|e| (e.target, e.finding.code, e.finding.severity, e.count))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (true, Code::TargetIncompatible, Severity::Error, 1),
+            (false, Code::PlatformMismatch, Severity::Error, 1),
+            (false, Code::RunsAsRoot, Severity::Info, 2),
+            (false, Code::AttestationManifest, Severity::Info, 2),
+        ]
+    );
+    // Below the root: only what is about that entry and its children.
+    let amd64 = &index.root.children[0];
+    let got: Vec<Code> = entries(amd64, &target, &index.findings)
+        .iter()
+        .map(|e| e.finding.code)
+        .collect();
+    assert_eq!(got, [Code::RunsAsRoot]);
+}
+
+#[tokio::test]
+async fn c_copies_the_fix_command_and_d_the_reference_that_runs_on_the_target() {
+    let index = inspected("unsigned-index").await;
+    let amd64 = index.root.children[0].digest.clone();
+    let arm64 = index.root.children[1].digest.clone();
+    let mut app = tags_of(&[("latest", index.clone())]);
+    let copied = |effects: Vec<Effect>| match effects.as_slice() {
+        [Effect::Copy { text }] => text.clone(),
+        other => panic!("{other:?}"),
+    };
+
+    // No target yet: nothing to deploy, and the status line says what to do.
+    assert!(cmd(&mut app, Command::CopyDeploy).is_empty());
+    assert!(app.flash.as_ref().unwrap().text.contains("press t"));
+    // The first finding without a target is an info one; its fix names a Dockerfile line.
+    assert_eq!(copied(cmd(&mut app, Command::CopyFix)), "USER <non-root>");
+
+    app.set_target(Some(regscope::analysis::Target::parse("lambda").unwrap()));
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyFix)),
+        "docker buildx build --platform linux/amd64 --provenance=false --sbom=false --push ...",
+        "the target's finding leads"
+    );
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyDeploy)),
+        format!("reg.test:5000/team/app@{amd64}"),
+        "Lambda refuses the index: deploy its linux/amd64 manifest by digest"
+    );
+    app.set_target(Some(
+        regscope::analysis::Target::parse("lambda/arm64").unwrap(),
+    ));
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyDeploy)),
+        format!("reg.test:5000/team/app@{arm64}")
+    );
+
+    // In the tree: the finding at the top of the findings pane as scrolled.
+    cmd(&mut app, Command::Open);
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyFix)),
+        "docker buildx build --platform linux/arm64 --provenance=false --sbom=false --push ..."
+    );
+    cmd(&mut app, Command::FocusNext);
+    cmd(&mut app, Command::FocusNext);
+    cmd(&mut app, Command::Bottom);
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyFix)),
+        "docker buildx build --provenance=false --sbom=false",
+        "the attestation finding is last; its fix's command, not the `docker pull` it mentions"
+    );
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyDeploy)),
+        format!("reg.test:5000/team/app@{arm64}")
+    );
+    // A platform nothing in the tree runs on.
+    app.set_target(Some(
+        regscope::analysis::Target::parse("linux/s390x").unwrap(),
+    ));
+    assert!(cmd(&mut app, Command::CopyDeploy).is_empty());
+    assert!(app
+        .flash
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("Nothing here runs on linux/s390x"));
+}

@@ -91,23 +91,90 @@ fn browse(program: &Path, args: &[&str], host: &str) {
     assert_eq!(tmux.wait_exit(), 0, "q quits cleanly");
 }
 
-/// The README's "run it" command in a real terminal: the demo opens the TUI on its own registry,
-/// and the Lambda case shows its attestation entries and the fix.
+/// "Will this tag deploy?": `t` chooses a target and every tag says whether it runs there, and
+/// why not in a word; `--target` starts with one.
+#[test]
+fn a_target_gives_every_tag_a_verdict() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "team/app:v7");
+    reg.seed_fixture("unsigned-image", "team/app:single");
+    let state = tempfile::tempdir().unwrap();
+    let repository = format!("{}/team/app", reg.host);
+    let tmux = Tmux::start(&regscope_bin(), &["tui", &repository], state.path());
+    tmux.wait_for("11.0 KiB");
+    tmux.wait_for("554 B");
+
+    tmux.keys(&["t"]);
+    tmux.wait_for("lambda/arm64");
+    tmux.keys(&["lambda/riscv", "Enter"]);
+    tmux.wait_for("is not a Lambda target");
+    // Esc alone: followed at once by `t`, a terminal reads Alt-t.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(" m matrix");
+    tmux.keys(&["t", "lambda", "Enter"]);
+    let screen = tmux.wait_for("LAMBDA/AMD64");
+    assert!(
+        screen.contains("target lambda/amd64"),
+        "the header names it:\n{screen}"
+    );
+    let v7 = line_with(&screen, "v7");
+    assert!(v7.contains("rejected: index"), "{screen}");
+    assert!(line_with(&screen, "single").contains("runs"), "{screen}");
+
+    tmux.keys(&["t", "linux/arm64", "Enter"]);
+    let screen = tmux.wait_for("LINUX/ARM64");
+    assert!(
+        line_with(&screen, "single").contains("rejected: no arm64"),
+        "{screen}"
+    );
+    assert!(line_with(&screen, "v7").contains("runs"), "{screen}");
+    // The matrix brackets the target's column.
+    tmux.keys(&["m"]);
+    tmux.wait_for("[arm64]");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+
+    let tmux = Tmux::start(
+        &regscope_bin(),
+        &["--target", "lambda", &repository],
+        state.path(),
+    );
+    let screen = tmux.wait_for("rejected: index");
+    assert!(screen.contains("LAMBDA/AMD64"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(&format!("│{needle} ")))
+        .unwrap_or_else(|| panic!("no row {needle}:\n{screen}"))
+}
+
+/// The README's "run it" command in a real terminal: the demo opens the TUI on the Lambda case
+/// with target lambda, the index rejected and the fixed push running; its tree leads with why
+/// and `d` copies the manifest Lambda takes.
 #[test]
 fn the_demo_opens_the_tui_and_shows_the_lambda_failure() {
     let state = tempfile::tempdir().expect("state dir");
     let tmux = Tmux::start(&support::regscope_bin(), &["demo"], state.path());
     tmux.wait_for("lambda/orders-api");
-    tmux.keys(&["/"]);
-    tmux.keys(&["orders"]);
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("lambda/orders-api");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("latest");
+    let screen = tmux.wait_for("rejected: index");
+    assert!(screen.contains("target lambda/amd64"), "{screen}");
+    assert!(line_with(&screen, "fixed").contains("runs"), "{screen}");
     tmux.keys(&["G"]);
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("attestation for linux/amd64");
     assert!(screen.contains("attestation for linux/arm64"), "{screen}");
+    assert!(screen.contains("target-incompatible"), "{screen}");
+    assert!(screen.contains("✓ lambda/amd64"), "{screen}");
+    tmux.keys(&["d"]);
+    tmux.wait_for("runs on lambda/amd64; copied 127.0.0.1:");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("LAMBDA/AMD64");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("repositories (");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0, "q quits the demo");
 }

@@ -6,7 +6,7 @@ pub mod target;
 use std::collections::HashMap;
 
 pub use finding::{Code, Finding, Severity};
-pub use target::Target;
+pub use target::{Target, Verdict};
 
 use crate::digest::short;
 use crate::model::annotations;

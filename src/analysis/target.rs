@@ -43,6 +43,105 @@ impl Target {
             Target::Platform(p) => platform(root, p),
         }
     }
+
+    /// The platform an image must be to run here (`linux/amd64` for `lambda`).
+    #[must_use]
+    pub fn platform(&self) -> Platform {
+        match self {
+            Target::Lambda { arch } => Platform::new("linux", arch, None),
+            Target::Platform(p) => p.clone(),
+        }
+    }
+
+    /// The image manifest of `root` to deploy here: `root` itself, or the index entry whose
+    /// descriptor and config both name this target's platform. For Lambda that entry is what
+    /// to deploy by digest when the index itself is refused.
+    #[must_use]
+    pub fn fitting<'a>(&self, root: &'a Node) -> Option<&'a Node> {
+        let wanted = self.platform();
+        let fits = |n: &Node| {
+            n.is_runnable()
+                && n.config_summary()
+                    .is_none_or(|c| config_platform(c).satisfies(&wanted))
+        };
+        match root.kind {
+            Kind::Index => root
+                .children
+                .iter()
+                .find(|c| fits(c) && c.platform.as_ref().is_some_and(|p| p.satisfies(&wanted))),
+            Kind::Manifest if fits(root) && root.config_summary().is_some() => Some(root),
+            _ => None,
+        }
+    }
+
+    /// Will `root` run here, and if not, why in a word or two (for a table cell).
+    #[must_use]
+    pub fn verdict(&self, root: &Node) -> Verdict {
+        let findings = self.check(root);
+        if findings.is_empty() {
+            return Verdict::Runs;
+        }
+        Verdict::Rejected(self.reason(root, &findings))
+    }
+
+    fn reason(&self, root: &Node, findings: &[Finding]) -> String {
+        let wanted = self.platform();
+        let no = || {
+            if wanted.os == "linux" {
+                format!("no {}", wanted.to_string().trim_start_matches("linux/"))
+            } else {
+                format!("no {wanted}")
+            }
+        };
+        let actual = root.config_summary().map(config_platform);
+        match (self, root.kind) {
+            (Target::Lambda { .. }, Kind::Index) => "index".into(),
+            (_, Kind::Attestation) => "attestation".into(),
+            (_, _) if root.platform.as_ref().is_some_and(Platform::is_unknown) => {
+                "attestation".into()
+            }
+            (Target::Lambda { .. }, _) => match actual {
+                Some(a) if a.os != "linux" => "not linux".into(),
+                Some(a) if !a.satisfies(&wanted) => no(),
+                _ if root.children.iter().any(|c| c.media_type.contains("zstd")) => {
+                    "zstd layers".into()
+                }
+                _ => "media type".into(),
+            },
+            (Target::Platform(_), Kind::Index) => {
+                let deleted = root.children.iter().any(|c| {
+                    c.kind == Kind::Missing
+                        && c.platform.as_ref().is_some_and(|p| p.satisfies(&wanted))
+                });
+                if findings.iter().any(|f| f.code == Code::TargetIncompatible) {
+                    "mismatch".into()
+                } else if deleted {
+                    "deleted child".into()
+                } else {
+                    no()
+                }
+            }
+            (Target::Platform(_), Kind::Manifest) => no(),
+            (Target::Platform(_), _) => "not an image".into(),
+        }
+    }
+}
+
+/// Whether an image runs on a target, in a word: the tags view's verdict column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Runs,
+    /// Rejected, and why: `index`, `no arm64`, `deleted child`, `mismatch`, ...
+    Rejected(String),
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Runs => f.write_str("runs"),
+            Verdict::Rejected(why) => write!(f, "rejected: {why}"),
+        }
+    }
 }
 
 impl fmt::Display for Target {

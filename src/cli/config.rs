@@ -21,8 +21,12 @@ pub fn path() -> u8 {
 pub fn check() -> Result<u8, Failure> {
     let config = regscope::config::load().map_err(|e| Failure::usage(e.to_string()))?;
     let n = config.registry.len();
+    let target = config
+        .target
+        .map(|t| format!("; target {t}"))
+        .unwrap_or_default();
     println!(
-        "ok: {n} registr{} configured",
+        "ok: {n} registr{} configured{target}",
         if n == 1 { "y" } else { "ies" }
     );
     Ok(0)

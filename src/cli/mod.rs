@@ -24,6 +24,9 @@ pub struct Cli {
     command: Option<Command>,
     /// Open the TUI at a registry, `registry/repository`, or an image reference (default: the registry list).
     target: Option<String>,
+    /// Judge every tag against this deployment target: `lambda`, `lambda/arm64`, `linux/amd64`, ... (default: `target` in config.toml).
+    #[arg(long = "target", value_name = "TARGET")]
+    deploy: Option<String>,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
@@ -58,6 +61,9 @@ enum Command {
     Tui {
         /// A registry (`127.0.0.1:5000`), `registry/repository`, or an image reference (default: the registry list).
         target: Option<String>,
+        /// Judge every tag against this deployment target: `lambda`, `lambda/arm64`, `linux/amd64`, ... (default: `target` in config.toml).
+        #[arg(long = "target", value_name = "TARGET")]
+        deploy: Option<String>,
         #[command(flatten)]
         connection: ConnectionArgs,
     },
@@ -169,7 +175,12 @@ impl Failure {
 /// Runs the parsed command line; `Ok` carries the exit code.
 pub async fn run(cli: Cli) -> Result<u8, Failure> {
     let Some(command) = cli.command else {
-        return tui::open(cli.target.as_deref(), &cli.connection).await;
+        return tui::open(
+            cli.target.as_deref(),
+            cli.deploy.as_deref(),
+            &cli.connection,
+        )
+        .await;
     };
     match command {
         Command::Inspect {
@@ -183,7 +194,11 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             fail_on,
             common,
         } => inspect::run_check(&reference, target.as_deref(), fail_on, &common).await,
-        Command::Tui { target, connection } => tui::open(target.as_deref(), &connection).await,
+        Command::Tui {
+            target,
+            deploy,
+            connection,
+        } => tui::open(target.as_deref(), deploy.as_deref(), &connection).await,
         Command::Demo { serve, tour, addr } => tui::demo(serve, tour, addr).await,
         Command::Serve { layouts, addr } => tui::serve_layouts(&layouts, addr).await,
         Command::Login {

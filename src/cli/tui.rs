@@ -15,9 +15,18 @@ use regscope::reference::ImageRef;
 use regscope::tui::Start;
 
 /// The TUI at `target` (a registry, `registry/repository` or reference), or the registry list,
-/// connected with the same flags, config file and credentials as `inspect`.
-pub async fn open(target: Option<&str>, connection: &ConnectionArgs) -> Result<u8, Failure> {
+/// connected with the same flags, config file and credentials as `inspect`; tags are judged
+/// against `deploy` (`--target`), else the config file's `target`.
+pub async fn open(
+    target: Option<&str>,
+    deploy: Option<&str>,
+    connection: &ConnectionArgs,
+) -> Result<u8, Failure> {
     let connector = connection.connector()?;
+    let deploy = match deploy {
+        Some(t) => Some(Target::parse(t).map_err(|e| Failure::usage(format!("--target: {e}")))?),
+        None => connector.config().target.clone(),
+    };
     let start = match target {
         Some(t) => Start::parse(t).map_err(|e| Failure::usage(e.to_string()))?,
         None => Start::Registries(
@@ -28,11 +37,15 @@ pub async fn open(target: Option<&str>, connection: &ConnectionArgs) -> Result<u
                 .collect(),
         ),
     };
-    run_tui(start, connector).await
+    run_tui(start, connector, deploy).await
 }
 
-async fn run_tui(start: Start, connector: Connector) -> Result<u8, Failure> {
-    regscope::tui::run(start, Arc::new(connector))
+async fn run_tui(
+    start: Start,
+    connector: Connector,
+    target: Option<Target>,
+) -> Result<u8, Failure> {
+    regscope::tui::run(start, Arc::new(connector), target)
         .await
         .map(|()| 0)
         .map_err(|e| Failure::runtime(e.to_string()))
@@ -63,13 +76,36 @@ pub async fn demo(keep_serving: bool, tour: bool, addr: Option<SocketAddr>) -> R
     let connector =
         Connector::isolated(Settings::default()).map_err(|e| Failure::runtime(e.to_string()))?;
     if !tour && std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        let result = run_tui(Start::Registry(host.clone()), connector).await;
+        let result = run_tui(story_start(&host), connector, story_target()).await;
         server.shutdown().await;
         return result;
     }
     let out = tour_text(&connector, &host).await?;
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
     Ok(0)
+}
+
+/// The demo opens on the story: the tags of the tour's first case with a deployment target (the
+/// ECR-to-Lambda failure), Esc leading back to the whole catalog.
+fn story_start(host: &str) -> Start {
+    let story = regscope::demo::TOUR
+        .iter()
+        .find(|(_, _, target)| target.is_some());
+    let repository = story.and_then(|(reference, _, _)| reference.split(':').next());
+    match repository {
+        Some(repository) => Start::Repository {
+            registry: host.to_string(),
+            repository: repository.to_string(),
+        },
+        None => Start::Registry(host.to_string()),
+    }
+}
+
+/// The target of that case (`lambda`).
+fn story_target() -> Option<Target> {
+    regscope::demo::TOUR
+        .iter()
+        .find_map(|(_, _, target)| target.and_then(|t| Target::parse(t).ok()))
 }
 
 /// Every highlight of the demo as `inspect`/`check` would print it.

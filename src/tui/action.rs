@@ -84,10 +84,18 @@ pub enum Command {
     CopyDigest,
     /// Copy the selected `registry/repository@digest` to the clipboard (OSC 52).
     CopyReference,
+    /// Choose the deployment target every tag is judged against.
+    ChooseTarget,
+    /// Copy the fix command of the finding shown first (OSC 52).
+    CopyFix,
+    /// Copy `registry/repository@digest` of the manifest that runs on the target (OSC 52).
+    CopyDeploy,
     Help,
     Quit,
     /// Ctrl-C: quits from anywhere, even from the prompt or the help overlay.
     ForceQuit,
+    /// Target input: the next of the usual targets in place of what is typed.
+    NextChoice,
     /// Input line: accept, cancel, delete the last character.
     Submit,
     Cancel,

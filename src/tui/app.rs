@@ -14,6 +14,7 @@ use super::load::Load;
 use super::views::tree::scroll_to;
 use super::views::{Paging, RegistriesView, RepositoriesView, TagsView, TreeView, View};
 use super::{parse_target, Start};
+use crate::analysis::Target;
 use crate::connect::{ConnectError, CredentialInfo};
 use crate::digest::Digest;
 use crate::reference::ImageRef;
@@ -26,7 +27,17 @@ pub enum InputKind {
     Filter,
     /// `:` / `o`: a registry, repository or reference to open.
     Open,
+    /// `t`: the deployment target (empty: none).
+    Target,
 }
+
+/// The usual targets, in the order Tab offers them in the target input.
+pub const TARGETS: [&str; 4] = ["lambda", "lambda/arm64", "linux/amd64", "linux/arm64"];
+
+/// What `t` offers while nothing is wrong (any `os/arch[/variant]` is accepted; `none`, or
+/// nothing at all, drops the target). Fits 80 columns after the prompt.
+pub const TARGET_CHOICES: &str =
+    "Tab: lambda, lambda/arm64, linux/amd64, linux/arm64 · os/arch · none";
 
 /// The input line at the bottom of the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +79,8 @@ pub struct App {
     pub flash: Option<Flash>,
     /// Ticks seen so far: the spinner's frame, the flash's clock.
     pub ticks: u64,
+    /// The deployment target tags are judged against (`t`, `--target`, config `target`).
+    pub target: Option<Target>,
     ids: RequestIds,
     quit: bool,
 }
@@ -87,11 +100,21 @@ impl App {
             size,
             flash: None,
             ticks: 0,
+            target: None,
             ids: RequestIds::default(),
             quit: false,
         };
         let effects = app.activate();
         (app, effects)
+    }
+
+    /// Judges every tag (and tree) against `target` from now on.
+    pub fn set_target(&mut self, target: Option<Target>) {
+        self.target = target;
+        let target = self.target.as_ref();
+        for view in &mut self.stack {
+            view.set_target(target);
+        }
     }
 
     #[must_use]
@@ -212,6 +235,14 @@ impl App {
                     error: None,
                 });
             }
+            Command::ChooseTarget => {
+                // Empty: the header names the current target, and the choices need the room.
+                self.input = Some(Input {
+                    kind: InputKind::Target,
+                    text: String::new(),
+                    error: None,
+                });
+            }
             Command::Filter => {
                 if let Some(filter) = self.top().filter() {
                     self.input = Some(Input {
@@ -246,6 +277,8 @@ impl App {
             }
             Command::CopyDigest => return self.copy(false),
             Command::CopyReference => return self.copy(true),
+            Command::CopyFix => return self.copy_fix(),
+            Command::CopyDeploy => return self.copy_deploy(),
             Command::Up
             | Command::Down
             | Command::PageUp
@@ -255,7 +288,11 @@ impl App {
                 self.movement(cmd);
                 return self.activate();
             }
-            Command::Submit | Command::Cancel | Command::DeleteChar | Command::ForceQuit => {}
+            Command::Submit
+            | Command::Cancel
+            | Command::DeleteChar
+            | Command::NextChoice
+            | Command::ForceQuit => {}
         }
         Vec::new()
     }
@@ -412,6 +449,59 @@ impl App {
         vec![Effect::Copy { text }]
     }
 
+    /// `c`: the fix command of the finding shown first (the tree: at the top of the findings
+    /// pane; a tag: its first finding, the target's first). Sanitised: a fix can quote
+    /// registry-supplied names, and the clipboard sequence must not carry control bytes.
+    fn copy_fix(&mut self) -> Vec<Effect> {
+        let Some(finding) = self.top().finding_to_fix(self.size) else {
+            self.flash("No finding here to copy the fix of.".into(), true);
+            return Vec::new();
+        };
+        let Some(fix) = &finding.fix else {
+            self.flash(format!("{} has no fix to copy.", finding.code), true);
+            return Vec::new();
+        };
+        let text = sanitize(super::panes::fix_command(fix)).into_owned();
+        self.flash(
+            format!("copied the fix for {}: {text}", finding.code),
+            false,
+        );
+        vec![Effect::Copy { text }]
+    }
+
+    /// `d`: `registry/repository@digest` of the image manifest that runs on the target.
+    fn copy_deploy(&mut self) -> Vec<Effect> {
+        let Some(target) = self.target.clone() else {
+            self.flash(
+                "No deployment target: press t and choose one (lambda, linux/arm64, ...).".into(),
+                true,
+            );
+            return Vec::new();
+        };
+        let Some((place, _)) = self.selected_digest() else {
+            self.flash(
+                "Nothing to deploy here: select a resolved tag or a tree.".into(),
+                true,
+            );
+            return Vec::new();
+        };
+        let fitting = self
+            .top()
+            .selected_tree()
+            .and_then(|i| target.fitting(&i.root))
+            .map(|n| n.digest.clone());
+        let Some(digest) = fitting.and_then(|d| Digest::parse(&d).ok()) else {
+            self.flash(format!("Nothing here runs on {target}."), true);
+            return Vec::new();
+        };
+        let text = format!("{place}@{digest}");
+        self.flash(
+            format!("runs on {target}; copied {}", sanitize(&text)),
+            false,
+        );
+        vec![Effect::Copy { text }]
+    }
+
     /// The selected item's repository (`registry/repo`, `oci:DIR`) and digest, if any.
     fn selected_digest(&self) -> Option<(String, String)> {
         match self.top() {
@@ -449,13 +539,39 @@ impl App {
                     return self.activate();
                 }
             }
-            (InputKind::Filter, Command::Submit) | (InputKind::Open, Command::Cancel) => {
+            (InputKind::Filter, Command::Submit)
+            | (InputKind::Open | InputKind::Target, Command::Cancel) => {
                 self.input = None;
             }
             (InputKind::Filter, Command::Cancel) => {
                 self.input = None;
                 self.set_filter(String::new());
                 return self.activate();
+            }
+            (InputKind::Target, Command::NextChoice) => {
+                let next = TARGETS
+                    .iter()
+                    .position(|t| *t == input.text)
+                    .map_or(0, |i| (i + 1) % TARGETS.len());
+                input.text = TARGETS[next].to_string();
+                input.error = None;
+            }
+            (InputKind::Target, Command::Submit) => {
+                let text = input.text.trim().to_string();
+                if text.is_empty() || text == "none" {
+                    self.input = None;
+                    self.set_target(None);
+                    self.flash("No deployment target.".into(), false);
+                    return Vec::new();
+                }
+                match Target::parse(&text) {
+                    Ok(target) => {
+                        self.input = None;
+                        self.flash(format!("Judging tags against {target}."), false);
+                        self.set_target(Some(target));
+                    }
+                    Err(e) => input.error = Some(e),
+                }
             }
             (InputKind::Open, Command::Submit) => {
                 let text = input.text.clone();
@@ -605,6 +721,8 @@ impl App {
     fn activate(&mut self) -> Vec<Effect> {
         let size = self.size;
         let last = self.stack.len() - 1;
+        // Views made since the target was chosen (opened, jumped to) learn it here.
+        self.stack[last].set_target(self.target.as_ref());
         self.stack[last].activate(&mut self.ids, size)
     }
 

@@ -156,6 +156,20 @@ pub static BINDINGS: &[Binding] = &[
         None,
     ),
     b(
+        &[c('c')],
+        Tags,
+        Command::CopyFix,
+        "copy the fix command of the first finding",
+        None,
+    ),
+    b(
+        &[c('d')],
+        Tags,
+        Command::CopyDeploy,
+        "copy repo@digest that runs on the target",
+        None,
+    ),
+    b(
         &[k(KeyCode::Enter), c(' ')],
         Tree,
         Command::Toggle,
@@ -205,6 +219,20 @@ pub static BINDINGS: &[Binding] = &[
         None,
     ),
     b(
+        &[c('c')],
+        Tree,
+        Command::CopyFix,
+        "copy the fix command of the top finding",
+        None,
+    ),
+    b(
+        &[c('d')],
+        Tree,
+        Command::CopyDeploy,
+        "copy repo@digest that runs on the target",
+        None,
+    ),
+    b(
         &[c('v'), k(KeyCode::Esc), k(KeyCode::Backspace)],
         Raw,
         Command::Raw,
@@ -230,6 +258,14 @@ pub static BINDINGS: &[Binding] = &[
         Input,
         Command::DeleteChar,
         "delete a character",
+        None,
+    ),
+    b(
+        &[k(KeyCode::Tab)],
+        Input,
+        Command::NextChoice,
+        "target input: the next usual target",
+        // Filter and open have no choices; the target input's hint names Tab.
         None,
     ),
     b(
@@ -306,11 +342,19 @@ pub static BINDINGS: &[Binding] = &[
         Some("open…"),
     ),
     b(
+        &[c('t')],
+        Global,
+        Command::ChooseTarget,
+        "deployment target (lambda, linux/arm64…)",
+        Some("target"),
+    ),
+    b(
         &[c('r')],
         Global,
         Command::Refresh,
         "refresh",
-        Some("refresh"),
+        // The footer's room at 80 columns goes to `t`; help lists `r`.
+        None,
     ),
     b(&[c('?')], Global, Command::Help, "help", Some("help")),
     b(&[c('q')], Global, Command::Quit, "quit", Some("quit")),
@@ -402,6 +446,31 @@ mod tests {
         assert!(matches!(
             action_for(Context::Raw, &press(KeyCode::Esc)),
             Some(Action::Command(Command::Raw))
+        ));
+    }
+
+    #[test]
+    fn c_copies_a_fix_but_ctrl_c_still_quits_and_t_works_everywhere_but_in_input() {
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for ctx in [Context::Tags, Context::Tree] {
+            assert!(matches!(
+                action_for(ctx, &press(KeyCode::Char('c'))),
+                Some(Action::Command(Command::CopyFix))
+            ));
+            assert!(matches!(
+                action_for(ctx, &ctrl_c),
+                Some(Action::Command(Command::ForceQuit))
+            ));
+        }
+        for ctx in [Context::List, Context::Tags, Context::Tree, Context::Raw] {
+            assert!(matches!(
+                action_for(ctx, &press(KeyCode::Char('t'))),
+                Some(Action::Command(Command::ChooseTarget))
+            ));
+        }
+        assert!(matches!(
+            action_for(Context::Input, &press(KeyCode::Char('t'))),
+            Some(Action::Char('t'))
         ));
     }
 

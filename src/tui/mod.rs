@@ -35,6 +35,7 @@ pub use action::{Action, Command, Effect, Inspected, Location, RequestId};
 pub use app::App;
 pub use worker::Worker;
 
+use crate::analysis::Target;
 use crate::connect::Connector;
 use crate::reference::ImageRef;
 
@@ -120,9 +121,14 @@ fn has_explicit_tag(s: &str) -> bool {
     name.rsplit('/').next().unwrap_or(name).contains(':')
 }
 
-/// Runs the TUI until the user quits. The terminal (raw mode, alternate screen, mouse capture)
-/// is restored on return and on panic, before the panic message prints.
-pub async fn run(start: Start, connector: Arc<Connector>) -> Result<(), TuiError> {
+/// Runs the TUI until the user quits, judging tags against `target` when there is one. The
+/// terminal (raw mode, alternate screen, mouse capture) is restored on return and on panic,
+/// before the panic message prints.
+pub async fn run(
+    start: Start,
+    connector: Arc<Connector>,
+    target: Option<Target>,
+) -> Result<(), TuiError> {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut terminal = ratatui::try_init()?;
     // Mouse capture is not part of what `ratatui::restore` undoes: release it on the way out
@@ -133,7 +139,7 @@ pub async fn run(start: Start, connector: Arc<Connector>) -> Result<(), TuiError
         previous(info);
     }));
     let result = match crossterm::execute!(std::io::stdout(), EnableMouseCapture) {
-        Ok(()) => event_loop(&mut terminal, start, connector, color).await,
+        Ok(()) => event_loop(&mut terminal, start, connector, target, color).await,
         Err(e) => Err(e.into()),
     };
     let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
@@ -145,6 +151,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     start: Start,
     connector: Arc<Connector>,
+    target: Option<Target>,
     color: bool,
 ) -> Result<(), TuiError> {
     let (action_tx, mut actions) = mpsc::unbounded_channel();
@@ -157,6 +164,7 @@ async fn event_loop(
     let size = terminal.size()?;
     let (mut app, effects) = App::new(start, color, (size.width, size.height));
     app.insecure = insecure;
+    app.set_target(target);
     app.set_known(
         credential_sources(&known),
         recent::file().map(|f| recent::load(&f)).unwrap_or_default(),

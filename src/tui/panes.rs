@@ -11,7 +11,7 @@ use super::layout::{tree_panes, TreePanes};
 use super::theme::Theme;
 use super::views::TreeView;
 use super::wrap::wrap;
-use crate::analysis::{config_platform, platform_label, Finding, Severity};
+use crate::analysis::{config_platform, platform_label, Code, Finding, Severity, Target};
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Problem};
 use crate::output::human_size;
@@ -19,9 +19,11 @@ use crate::output::present::Attested;
 use crate::sanitize::sanitize;
 
 /// The detail lines and the findings pane (title, lines) of `node`, wrapped to the panes'
-/// inner widths: the same lines drawing shows and scrolling counts.
+/// inner widths: the same lines drawing shows and scrolling counts. With a target, `target`
+/// holds it and why the tree will not run there.
 pub fn pane_lines(
     node: &Node,
+    target: Option<(&Target, &[Finding])>,
     all: &[Finding],
     panes: TreePanes,
     theme: Theme,
@@ -31,10 +33,10 @@ pub fn pane_lines(
         .iter()
         .flat_map(|l| wrap(l, inner(panes.detail), 0))
         .collect();
-    let (title, lines) = findings_lines(node, all, theme);
+    let (title, lines) = findings_lines(node, target, all, theme);
     let findings = lines
         .iter()
-        .flat_map(|(l, indent)| wrap(l, inner(panes.findings), *indent))
+        .flat_map(|(l, indent, _)| wrap(l, inner(panes.findings), *indent))
         .collect();
     (detail, (title, findings))
 }
@@ -45,11 +47,46 @@ pub fn pane_lengths(v: &TreeView, size: (u16, u16)) -> (usize, usize) {
     let (Some(inspected), Some(row)) = (v.load.loaded(), v.selected()) else {
         return (0, 0);
     };
-    let body = crate::tui::layout::screen(Rect::new(0, 0, size.0, size.1)).body;
     let theme = Theme { color: false };
+    let target_findings = &v.target_findings;
+    let target = v.target.as_ref().map(|t| (t, &target_findings[..]));
     let (detail, (_, findings)) =
-        pane_lines(row.node, &inspected.findings, tree_panes(body), theme);
+        pane_lines(row.node, target, &inspected.findings, panes_at(size), theme);
     (detail.len(), findings.len())
+}
+
+fn panes_at(size: (u16, u16)) -> TreePanes {
+    tree_panes(crate::tui::layout::screen(Rect::new(0, 0, size.0, size.1)).body)
+}
+
+/// The finding at the top of the findings pane as scrolled (the first one unscrolled): the
+/// one `c` copies the fix of.
+#[must_use]
+pub fn finding_in_view(v: &TreeView, size: (u16, u16)) -> Option<Finding> {
+    let inspected = v.load.loaded()?;
+    let row = v.selected()?;
+    let target_findings = &v.target_findings;
+    let target = v.target.as_ref().map(|t| (t, &target_findings[..]));
+    let entries = entries(row.node, target_findings, &inspected.findings);
+    let (_, lines) = findings_lines(
+        row.node,
+        target,
+        &inspected.findings,
+        Theme { color: false },
+    );
+    let width = usize::from(panes_at(size).findings.width.saturating_sub(2));
+    let mut line = 0;
+    let mut shown = None;
+    for (l, indent, entry) in &lines {
+        if line > v.findings_scroll && shown.is_some() {
+            break;
+        }
+        shown = Some(*entry);
+        line += wrap(l, width, *indent).len();
+    }
+    shown
+        .and_then(|i| entries.get(i))
+        .map(|e| e.finding.clone())
 }
 
 fn field(name: &str, value: String) -> Line<'static> {
@@ -167,27 +204,109 @@ const SEVERITY_COLUMN: usize = 8;
 /// `        fix: `: continuation lines of a fix indent past it.
 const FIX_INDENT: usize = SEVERITY_COLUMN + 5;
 
-/// Findings about the selected node and everything under it (the root: all of them): the
-/// pane's title and its lines, each with the indent its continuation lines get.
-fn findings_lines(
-    node: &Node,
-    all: &[Finding],
-    theme: Theme,
-) -> (String, Vec<(Line<'static>, usize)>) {
+/// One entry of the findings pane: a finding, or every finding of its code folded into one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// The first finding of the code (its message and fix stand for the rest).
+    pub finding: &'a Finding,
+    /// How many findings of this code were folded into the entry.
+    pub count: usize,
+    /// It says why the image will not run on the deployment target.
+    pub target: bool,
+}
+
+/// The findings about `node` and everything under it, in the order that matters: the
+/// target's first, then errors, warnings, info; one entry per code.
+#[must_use]
+pub fn entries<'a>(node: &Node, target: &'a [Finding], all: &'a [Finding]) -> Vec<Entry<'a>> {
     let mut digests = HashSet::new();
     node.walk(&mut |n| {
         digests.insert(n.digest.as_str());
     });
-    let here: Vec<&Finding> = all
+    let mut rest: Vec<&Finding> = all
         .iter()
         .filter(|f| digests.contains(f.digest.as_str()))
         .collect();
-    let title = format!(" findings: {} here, {} in total ", here.len(), all.len());
+    // Stable: tree order within a severity.
+    rest.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let mut out: Vec<Entry<'a>> = Vec::new();
+    let ours = target
+        .iter()
+        .filter(|f| digests.contains(f.digest.as_str()))
+        .map(|f| (f, true));
+    for (finding, is_target) in ours.chain(rest.into_iter().map(|f| (f, false))) {
+        match out
+            .iter_mut()
+            .find(|e| e.target == is_target && e.finding.code == finding.code)
+        {
+            Some(e) => e.count += 1,
+            None => out.push(Entry {
+                finding,
+                count: 1,
+                target: is_target,
+            }),
+        }
+    }
+    out
+}
+
+/// What the findings of `code` are about, counted: `2 platforms`.
+fn counted(code: Code, n: usize) -> String {
+    let noun = match code {
+        Code::RunsAsRoot
+        | Code::PlatformMismatch
+        | Code::PlatformInvalid
+        | Code::PlatformDuplicate
+        | Code::PlatformMissing => "platforms",
+        Code::AttestationManifest => "attestations",
+        Code::TargetIncompatible => "problems",
+        _ => "entries",
+    };
+    format!("{n} {noun}")
+}
+
+/// The command in a fix (its longest `backticked` text: a fix may quote `docker pull` in
+/// passing before the command to run), else the whole fix: what `c` copies.
+#[must_use]
+pub fn fix_command(fix: &str) -> &str {
+    fix.split('`')
+        .skip(1)
+        .step_by(2)
+        // An unclosed backtick leaves a tail that is not a quoted command.
+        .take(fix.matches('`').count() / 2)
+        .filter(|c| !c.trim().is_empty())
+        .max_by_key(|c| c.len())
+        .unwrap_or(fix)
+}
+
+/// The pane's title and its lines, each with the indent its continuation lines get and the
+/// entry it belongs to.
+fn findings_lines(
+    node: &Node,
+    target: Option<(&Target, &[Finding])>,
+    all: &[Finding],
+    theme: Theme,
+) -> (String, Vec<(Line<'static>, usize, usize)>) {
+    let target_findings = target.map_or(&[][..], |(_, f)| f);
+    let entries = entries(node, target_findings, all);
+    let here: usize = entries.iter().map(|e| e.count).sum();
+    let mut title = format!(
+        " findings: {here} here, {} in total ",
+        all.len() + target_findings.len()
+    );
+    if let Some((target, target_findings)) = target {
+        let verdict = if target_findings.is_empty() {
+            "runs"
+        } else {
+            "rejected"
+        };
+        title.push_str(&format!("· {target}: {verdict} "));
+    }
     let mut lines = Vec::new();
-    if here.is_empty() {
+    if entries.is_empty() {
         lines.push((
             Line::styled(
-                if all.is_empty() {
+                if here == 0 && all.is_empty() && target_findings.is_empty() {
                     "No findings."
                 } else {
                     "No findings for this entry; select the root to see all."
@@ -195,20 +314,33 @@ fn findings_lines(
                 theme.dim(),
             ),
             0,
+            0,
         ));
     }
-    for f in here {
-        lines.push((
-            Line::from(vec![
-                Span::styled(
-                    format!("{:<SEVERITY_COLUMN$}", severity_label(f.severity)),
-                    theme.severity(f.severity),
-                ),
-                Span::styled(f.code.as_str(), theme.bold()),
-                Span::raw(format!("  {}", sanitize(&f.message))),
-            ]),
-            SEVERITY_COLUMN,
-        ));
+    for (i, e) in entries.iter().enumerate() {
+        let f = e.finding;
+        let mut head = vec![
+            Span::styled(
+                format!("{:<SEVERITY_COLUMN$}", severity_label(f.severity)),
+                theme.severity(f.severity),
+            ),
+            Span::styled(f.code.as_str(), theme.bold()),
+        ];
+        if let (true, Some((target, _))) = (e.target, target) {
+            head.push(Span::styled(format!(" ({target})"), theme.bold()));
+        }
+        if e.count > 1 {
+            head.push(Span::styled(
+                format!(": {}", counted(f.code, e.count)),
+                theme.bold(),
+            ));
+        }
+        let more = match e.count {
+            1 => String::new(),
+            n => format!("; and {} more", n - 1),
+        };
+        head.push(Span::raw(format!("  {}{more}", sanitize(&f.message))));
+        lines.push((Line::from(head), SEVERITY_COLUMN, i));
         if let Some(fix) = &f.fix {
             lines.push((
                 Line::styled(
@@ -216,6 +348,7 @@ fn findings_lines(
                     theme.dim(),
                 ),
                 FIX_INDENT,
+                i,
             ));
         }
     }
@@ -229,5 +362,27 @@ pub fn severity_label(sev: Severity) -> &'static str {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Info => "info",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fix_command;
+
+    #[test]
+    fn the_fix_command_is_the_longest_quoted_text_else_the_whole_fix() {
+        assert_eq!(
+            fix_command("Add `USER <non-root>` to the Dockerfile"),
+            "USER <non-root>"
+        );
+        assert_eq!(
+            fix_command(
+                "Harmless for `docker pull`. Rebuild with `docker buildx build --sbom=false`"
+            ),
+            "docker buildx build --sbom=false"
+        );
+        assert_eq!(fix_command("Build a Linux image"), "Build a Linux image");
+        assert_eq!(fix_command("odd `unclosed quote"), "odd `unclosed quote");
+        assert_eq!(fix_command("`` then `ls` and `an unclosed tail"), "ls");
     }
 }

@@ -7,6 +7,9 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 use ratatui::Frame;
 
 use super::message;
+use std::collections::HashMap;
+
+use crate::analysis::{Target, Verdict};
 use crate::digest;
 use crate::model::Kind;
 use crate::output::{count, human_size};
@@ -16,7 +19,7 @@ use crate::tui::list::Cursor;
 use crate::tui::load::Load;
 use crate::tui::panes::severity_label;
 use crate::tui::theme::Theme;
-use crate::tui::views::{Paging, RegistriesView, RepositoriesView, TagSummary, TagsView};
+use crate::tui::views::{Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView};
 
 /// ` /abc` after a title when a filter is set.
 pub(super) fn filter_suffix(filter: &str) -> String {
@@ -237,34 +240,81 @@ pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
     }
     let counts = v.digest_counts();
     let height = list_rows_in(area);
-    let table_rows = v.cursor.window(visible.len(), height).map(|i| {
+    let window = v.cursor.window(visible.len(), height);
+    // With a target the verdict takes the digest's room below 100 columns (the status line
+    // still shows the selected tag's digest in full).
+    let columns = Columns {
+        digest: v.target.is_none() || area.width >= 100,
+        verdict: v.target.is_some(),
+    };
+    let verdict_width = window
+        .clone()
+        .filter_map(|i| rows[visible[i]].shown().loaded()?.verdict.as_ref())
+        .map(verdict_text)
+        .chain(v.target.iter().map(ToString::to_string))
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(0);
+    let table_rows = window.map(|i| {
         let row = &rows[visible[i]];
-        let tag = Cell::from(sanitize(&row.tag).into_owned());
-        let cells = match row.shown() {
-            Load::Idle => vec![tag],
-            Load::Loading(_) => vec![
-                tag,
-                Cell::from(""),
-                Cell::from(Span::styled("resolving…", theme.dim())),
-            ],
-            Load::Error(e) => vec![
-                tag,
-                Cell::from(""),
-                Cell::from(Span::styled("error", theme.error())),
-                Cell::from(""),
-                Cell::from(Span::styled(
-                    sanitize(&e.to_string()).into_owned(),
-                    theme.error(),
-                )),
-            ],
-            Load::Loaded(s) => {
-                let alias = counts.get(s.digest.as_str()).copied().unwrap_or(0) > 1;
-                summary_cells(tag, s, alias, theme)
-            }
-        };
-        Row::new(cells).style(selected_style(&v.cursor, i, theme))
+        Row::new(tag_cells(row, &counts, columns, theme)).style(selected_style(&v.cursor, i, theme))
     });
-    let widths = [
+    let (widths, header) = tag_columns(columns, v.target.as_ref(), verdict_width);
+    frame.render_widget(
+        Table::new(table_rows, widths)
+            .header(Row::new(header).style(theme.bold()))
+            .block(Block::bordered().title(format!(" {title} "))),
+        area,
+    );
+}
+
+/// One tag row's cells: what it resolved to, or that it is resolving or failed.
+fn tag_cells(
+    row: &TagRow,
+    counts: &HashMap<&str, usize>,
+    columns: Columns,
+    theme: Theme,
+) -> Vec<Cell<'static>> {
+    let tag = Cell::from(sanitize(&row.tag).into_owned());
+    // Without the digest column, the loading and error words move one column left.
+    let gap = || columns.digest.then(|| Cell::from(""));
+    match row.shown() {
+        Load::Idle => vec![tag],
+        Load::Loading(_) => [Some(tag), Some(Cell::from(""))]
+            .into_iter()
+            .chain([
+                (!columns.digest).then(|| Cell::from("")),
+                Some(Cell::from(Span::styled("resolving…", theme.dim()))),
+            ])
+            .flatten()
+            .collect(),
+        Load::Error(e) => [
+            Some(tag),
+            Some(Cell::from("")),
+            Some(Cell::from(Span::styled("error", theme.error()))),
+            gap(),
+            Some(Cell::from(Span::styled(
+                sanitize(&e.to_string()).into_owned(),
+                theme.error(),
+            ))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        Load::Loaded(s) => {
+            let alias = counts.get(s.digest.as_str()).copied().unwrap_or(0) > 1;
+            summary_cells(tag, s, alias, columns, theme)
+        }
+    }
+}
+
+/// The tag table's column widths and headings; the verdict column is headed by the target.
+fn tag_columns(
+    columns: Columns,
+    target: Option<&Target>,
+    verdict_width: usize,
+) -> (Vec<Constraint>, Vec<String>) {
+    let mut widths = vec![
         Constraint::Fill(3),
         Constraint::Length(1),
         Constraint::Length(16),
@@ -274,26 +324,48 @@ pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
         Constraint::Length(9),
         Constraint::Length(7),
     ];
-    let header = Row::new([
-        "TAG",
-        "",
-        "DIGEST",
-        "KIND",
-        "PLATFORMS",
-        "ATT",
-        "SIZE",
-        "WORST",
-    ])
-    .style(theme.bold());
-    frame.render_widget(
-        Table::new(table_rows, widths)
-            .header(header)
-            .block(Block::bordered().title(format!(" {title} "))),
-        area,
-    );
+    let mut header = vec![
+        "TAG".to_string(),
+        String::new(),
+        "DIGEST".into(),
+        "KIND".into(),
+        "PLATFORMS".into(),
+        "ATT".into(),
+        "SIZE".into(),
+        "WORST".into(),
+    ];
+    if !columns.digest {
+        widths.remove(2);
+        header.remove(2);
+    }
+    if let Some(target) = target {
+        widths.push(Constraint::Length(
+            u16::try_from(verdict_width).unwrap_or(u16::MAX),
+        ));
+        header.push(target.to_string().to_uppercase());
+    }
+    (widths, header)
 }
 
-fn summary_cells<'a>(tag: Cell<'a>, s: &TagSummary, alias: bool, theme: Theme) -> Vec<Cell<'a>> {
+/// Which optional columns the tag table has.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    digest: bool,
+    verdict: bool,
+}
+
+/// `runs`, `rejected: index`.
+fn verdict_text(verdict: &Verdict) -> String {
+    verdict.to_string()
+}
+
+fn summary_cells<'a>(
+    tag: Cell<'a>,
+    s: &TagSummary,
+    alias: bool,
+    columns: Columns,
+    theme: Theme,
+) -> Vec<Cell<'a>> {
     let kind = match s.kind {
         Kind::Index => "index",
         Kind::Manifest => "image",
@@ -303,7 +375,7 @@ fn summary_cells<'a>(tag: Cell<'a>, s: &TagSummary, alias: bool, theme: Theme) -
         Some(sev) => Span::styled(severity_label(sev), theme.severity(sev)),
         None => Span::styled("ok", theme.dim()),
     };
-    vec![
+    let mut cells = vec![
         tag,
         Cell::from(Span::styled(if alias { "≡" } else { "" }, theme.info())),
         Cell::from(digest::short(&s.digest)),
@@ -319,7 +391,18 @@ fn summary_cells<'a>(tag: Cell<'a>, s: &TagSummary, alias: bool, theme: Theme) -
         }),
         Cell::from(human_size(s.total_size)),
         Cell::from(worst),
-    ]
+    ];
+    if !columns.digest {
+        cells.remove(2);
+    }
+    if columns.verdict {
+        cells.push(Cell::from(match &s.verdict {
+            Some(v @ Verdict::Runs) => Span::styled(verdict_text(v), theme.platform()),
+            Some(v @ Verdict::Rejected(_)) => Span::styled(verdict_text(v), theme.error()),
+            None => Span::raw(""),
+        }));
+    }
+    cells
 }
 
 /// `amd64 arm64/v8` when every platform is Linux (the usual case, and it fits 80 columns);

@@ -10,12 +10,14 @@
 //! ```
 
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table};
 use ratatui::Frame;
 
 use super::lists::{filter_suffix, selected_style};
 use super::message;
+use crate::analysis::Verdict;
 use crate::output::count;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
@@ -42,9 +44,19 @@ pub(super) fn matrix(
     let name = v.crumb();
     let visible = v.visible();
     let columns = v.matrix_columns();
+    let target = v.target_column();
+    // The target's column is bracketed: `[amd64]`.
     let labels: Vec<String> = column_labels(&columns)
         .iter()
-        .map(|l| sanitize(l).into_owned())
+        .zip(&columns)
+        .map(|(l, c)| {
+            let l = sanitize(l).into_owned();
+            if target.as_ref() == Some(c) {
+                format!("[{l}]")
+            } else {
+                l
+            }
+        })
         .collect();
     // Show the columns that fit; say how many did not.
     let room = area.width.saturating_sub(2 + TAG_COLUMN + NOTE_COLUMN);
@@ -85,8 +97,17 @@ pub(super) fn matrix(
         let mut cells = vec![Cell::from(sanitize(&row.tag).into_owned())];
         let note = match row.shown() {
             Load::Loaded(s) => {
-                cells.extend(columns[..shown].iter().map(|c| offer_cell(s, c, theme)));
-                Span::raw("")
+                cells.extend(columns[..shown].iter().map(|c| {
+                    let fit = (target.as_ref() == Some(c))
+                        .then_some(s.verdict.as_ref())
+                        .flatten();
+                    offer_cell(s, c, fit, theme)
+                }));
+                match &s.verdict {
+                    Some(v @ Verdict::Runs) => Span::styled(v.to_string(), theme.platform()),
+                    Some(v @ Verdict::Rejected(_)) => Span::styled(v.to_string(), theme.error()),
+                    None => Span::raw(""),
+                }
             }
             Load::Loading(_) => Span::styled("resolving…", theme.dim()),
             Load::Idle => Span::styled("…", theme.dim()),
@@ -125,8 +146,14 @@ fn width_of(label: &str) -> u16 {
 }
 
 /// One cell: the first mark says whether the platform is there (and sound), the second whether
-/// an attestation is about it.
-fn offer_cell(summary: &TagSummary, column: &str, theme: Theme) -> Cell<'static> {
+/// an attestation is about it. In the target's column (`fit`), the verdict colours it: the
+/// platform colour, bold, where the tag runs; the error colour where it is rejected.
+fn offer_cell(
+    summary: &TagSummary,
+    column: &str,
+    fit: Option<&Verdict>,
+    theme: Theme,
+) -> Cell<'static> {
     let offer = summary
         .offers
         .iter()
@@ -144,7 +171,12 @@ fn offer_cell(summary: &TagSummary, column: &str, theme: Theme) -> Cell<'static>
     } else {
         first.to_string()
     };
-    let style = if offer.is_problem() {
+    let style = if let Some(verdict) = fit {
+        match verdict {
+            Verdict::Runs => theme.platform().add_modifier(Modifier::BOLD),
+            Verdict::Rejected(_) => theme.error(),
+        }
+    } else if offer.is_problem() {
         theme.error()
     } else if offer.offered {
         theme.platform()

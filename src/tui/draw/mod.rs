@@ -31,7 +31,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::app::{App, InputKind};
+use super::app::{App, InputKind, TARGET_CHOICES};
 use super::help;
 use super::keymap;
 use super::layout::{screen, Screen};
@@ -82,15 +82,34 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         // Crumbs are sanitised by `View::crumb`.
         spans.push(Span::styled(crumb.clone(), style));
     }
-    frame.render_widget(Line::from(spans), area);
-    // Right end: who we are to this registry (sanitised where it is made), and the alarm.
-    let mut right = Vec::new();
-    if let Some(creds) = app.credentials() {
-        right.push(Span::styled(format!(" {} ", creds.short()), theme.dim()));
-    }
-    if app.insecure {
-        right.push(Span::styled(INSECURE, theme.alarm()));
-    }
+    let left = Line::from(spans);
+    // Right end: the deployment target, who we are to this registry (sanitised where it is
+    // made), and the alarm. The target shows only where it does not cover the breadcrumbs
+    // (the tags view's verdict column and the findings pane name it too).
+    let creds = app
+        .credentials()
+        .map(|c| Span::styled(format!(" {} ", c.short()), theme.dim()));
+    let alarm = app.insecure.then(|| Span::styled(INSECURE, theme.alarm()));
+    let taken = left.width() + 1 + creds.iter().chain(&alarm).map(Span::width).sum::<usize>();
+    let target = app
+        .target
+        .as_ref()
+        .map(|t| {
+            vec![
+                Span::styled(" target ", theme.dim()),
+                Span::styled(format!("{t} "), theme.key()),
+            ]
+        })
+        .filter(|spans| {
+            taken + spans.iter().map(Span::width).sum::<usize>() <= usize::from(area.width)
+        });
+    let right: Vec<Span> = target
+        .into_iter()
+        .flatten()
+        .chain(creds)
+        .chain(alarm)
+        .collect();
+    frame.render_widget(left, area);
     if !right.is_empty() {
         frame.render_widget(Line::from(right).right_aligned(), area);
     }
@@ -102,12 +121,16 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             let prompt = match input.kind {
                 InputKind::Filter => "/",
                 InputKind::Open => "open: ",
+                InputKind::Target => "target: ",
             };
             let mut spans = vec![
                 Span::styled(prompt, theme.key()),
                 Span::raw(sanitize(&input.text).into_owned()),
                 Span::styled("▏", theme.key()),
             ];
+            if input.kind == InputKind::Target && input.error.is_none() {
+                spans.push(Span::styled(format!("  {TARGET_CHOICES}"), theme.dim()));
+            }
             if let Some(e) = &input.error {
                 spans.push(Span::raw("  "));
                 spans.push(Span::styled(sanitize(e).into_owned(), theme.error()));

@@ -11,10 +11,9 @@ use super::message;
 use crate::analysis::{Finding, Severity};
 use crate::digest;
 use crate::model::media_type as mt;
-use crate::model::Node;
+use crate::model::{Kind, Node};
 use crate::output::present::{FactKind, NodeLabel};
 use crate::sanitize::sanitize;
-use crate::tui::action::Inspected;
 use crate::tui::layout::tree_panes;
 use crate::tui::load::Load;
 use crate::tui::panes::pane_lines;
@@ -54,9 +53,17 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
         return;
     }
     let panes = tree_panes(area);
-    tree_pane(frame, panes.tree, v, &rows, inspected, theme);
+    let target_findings = &v.target_findings;
+    // Badges count the target's findings too: the root of an index Lambda refuses is an error.
+    let findings: Vec<Finding> = target_findings
+        .iter()
+        .chain(&inspected.findings)
+        .cloned()
+        .collect();
+    tree_pane(frame, panes.tree, v, &rows, &findings, theme);
     if let Some(row) = selected {
-        let (detail, findings) = pane_lines(row.node, &inspected.findings, panes, theme);
+        let target = v.target.as_ref().map(|t| (t, &target_findings[..]));
+        let (detail, findings) = pane_lines(row.node, target, &inspected.findings, panes, theme);
         scrolled(
             frame,
             panes.detail,
@@ -116,15 +123,16 @@ fn tree_pane(
     area: Rect,
     v: &TreeView,
     rows: &[TreeRow<'_>],
-    inspected: &Inspected,
+    findings: &[Finding],
     theme: Theme,
 ) {
     let height = usize::from(area.height.saturating_sub(2)).max(1);
+    let fit = Fit::of(v);
     let items: Vec<ListItem> = v
         .cursor
         .window(rows.len(), height)
         .map(|i| {
-            let line = row_line(&rows[i], &inspected.findings, theme);
+            let line = row_line(&rows[i], findings, &fit, theme);
             let style = if i == v.cursor.selected {
                 theme.selected()
             } else {
@@ -143,8 +151,43 @@ fn tree_pane(
     );
 }
 
-/// Guides, branch, expander, severity badge, then the node's own label.
-fn row_line(row: &TreeRow<'_>, findings: &[Finding], theme: Theme) -> Line<'static> {
+/// How the tree's image manifests fit the deployment target, when there is one.
+struct Fit<'a> {
+    /// `lambda/amd64`, for the marker.
+    target: String,
+    active: bool,
+    /// The digest of the manifest to deploy there.
+    fitting: Option<&'a str>,
+}
+
+impl<'a> Fit<'a> {
+    fn of(v: &'a TreeView) -> Self {
+        Self {
+            target: v
+                .target
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            active: v.target.is_some(),
+            fitting: v.fitting().map(|n| n.digest.as_str()),
+        }
+    }
+
+    /// `Some(true)` for the manifest to deploy, `Some(false)` for another image manifest (or
+    /// a deleted one) claiming a platform, `None` for the rest or without a target.
+    fn fits(&self, node: &Node) -> Option<bool> {
+        if !self.active {
+            return None;
+        }
+        let runnable = node.is_runnable() || node.kind == Kind::Missing;
+        (runnable && node.platform.is_some() || self.fitting == Some(node.digest.as_str()))
+            .then(|| self.fitting == Some(node.digest.as_str()))
+    }
+}
+
+/// Guides, branch, expander, severity badge, then the node's own label; with a target, the
+/// manifest to deploy is marked and the platforms that do not fit are in the error colour.
+fn row_line(row: &TreeRow<'_>, findings: &[Finding], fit: &Fit, theme: Theme) -> Line<'static> {
     let mut prefix = String::new();
     for &more in &row.guides {
         prefix.push_str(if more { "│ " } else { "  " });
@@ -166,7 +209,21 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], theme: Theme) -> Line<'stat
         spans.push(Span::styled(badge(sev), theme.severity(sev)));
         spans.push(Span::raw(" "));
     }
-    spans.extend(label_spans(&label, theme));
+    let mut own = label_spans(&label, theme);
+    match fit.fits(row.node) {
+        Some(true) => {
+            own[0].style = theme
+                .platform()
+                .add_modifier(ratatui::style::Modifier::BOLD);
+            own.insert(
+                1,
+                Span::styled(format!("  ✓ {}", fit.target), theme.platform()),
+            );
+        }
+        Some(false) => own[0].style = theme.error(),
+        None => {}
+    }
+    spans.extend(own);
     Line::from(spans)
 }
 

@@ -80,6 +80,30 @@ impl View {
     }
 }
 
+/// What the copy keys act on.
+impl View {
+    /// The tree the selection stands for: a resolved tag's, or the tree view's own.
+    #[must_use]
+    pub fn selected_tree(&self) -> Option<&std::sync::Arc<super::action::Inspected>> {
+        match self {
+            View::Tags(v) => v.selected_tree(),
+            View::Tree(v) => v.load.loaded(),
+            View::Registries(_) | View::Repositories(_) => None,
+        }
+    }
+
+    /// The finding `c` copies the fix of: a tag's first, or the one at the top of the tree
+    /// view's findings pane as scrolled.
+    #[must_use]
+    pub fn finding_to_fix(&self, size: (u16, u16)) -> Option<crate::analysis::Finding> {
+        match self {
+            View::Tags(v) => v.first_finding(),
+            View::Tree(v) => super::panes::finding_in_view(v, size),
+            View::Registries(_) | View::Repositories(_) => None,
+        }
+    }
+}
+
 /// What every view does, dispatched to the view's own controller.
 impl View {
     /// Starts what the view needs now: its first load, the next page, the rows on screen.
@@ -161,6 +185,15 @@ impl View {
             View::Tree(_) => return,
         };
         *cursor = Cursor::default();
+    }
+
+    /// The deployment target the view judges against (lists have none).
+    pub fn set_target(&mut self, target: Option<&crate::analysis::Target>) {
+        match self {
+            View::Tags(v) => v.set_target(target),
+            View::Tree(v) => v.set_target(target),
+            View::Registries(_) | View::Repositories(_) => {}
+        }
     }
 
     /// The requests this view waits for.

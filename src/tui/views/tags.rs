@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::analysis::{self, Severity};
+use crate::analysis::{self, Finding, Severity, Target, Verdict};
 use crate::connect::ConnectError;
 use crate::model::{Kind, Node};
 use crate::reference::{ImageRef, LayoutRef, RegistryRef};
@@ -12,7 +12,7 @@ use crate::sanitize::sanitize;
 use crate::tui::action::{Effect, Inspected, Location, RequestId, RequestIds};
 use crate::tui::list::{filtered, Cursor};
 use crate::tui::load::Load;
-use crate::tui::views::matrix::{columns, offers, Offer};
+use crate::tui::views::matrix::{column_key, columns, offers, Offer};
 
 /// Tag rows resolved at once; more are started as these finish (the fetcher bounds the
 /// requests each resolution makes).
@@ -32,6 +32,8 @@ pub struct TagsView {
     pub sort: TagSort,
     /// `r` on a loaded list: the re-listing under way; the old rows stay on screen meanwhile.
     pub relisting: Option<RequestId>,
+    /// The app's deployment target (`t`), which every row's verdict is about.
+    pub target: Option<Target>,
 }
 
 /// The order of the tag rows.
@@ -108,13 +110,15 @@ pub struct TagSummary {
     /// The image's `created` (the first runnable platform's, for an index), as the config
     /// says it (RFC 3339).
     pub created: Option<String>,
+    /// Whether it runs on the chosen deployment target, when one is chosen.
+    pub verdict: Option<Verdict>,
     /// The whole tree, so opening the tag needs no second fetch.
     pub inspected: Arc<Inspected>,
 }
 
 impl TagSummary {
     #[must_use]
-    pub fn of(inspected: &Arc<Inspected>) -> Self {
+    pub fn of(inspected: &Arc<Inspected>, target: Option<&Target>) -> Self {
         let root = &inspected.root;
         let platforms = match root.kind {
             Kind::Index => root
@@ -138,6 +142,7 @@ impl TagSummary {
             findings: inspected.findings.len(),
             offers: offers(inspected),
             created: created(root),
+            verdict: target.map(|t| t.verdict(root)),
             inspected: Arc::clone(inspected),
         }
     }
@@ -174,19 +179,44 @@ impl TagsView {
             matrix: false,
             sort: TagSort::Name,
             relisting: None,
+            target: None,
+        }
+    }
+
+    /// Judges every resolved row against `target` (nothing to do when it is the same one).
+    pub fn set_target(&mut self, target: Option<&Target>) {
+        if self.target.as_ref() == target {
+            return;
+        }
+        self.target = target.cloned();
+        for row in self.load.loaded_mut().into_iter().flatten() {
+            for summary in [&mut row.summary, &mut row.previous] {
+                if let Load::Loaded(s) = summary {
+                    s.verdict = target.map(|t| t.verdict(&s.inspected.root));
+                }
+            }
         }
     }
 
     /// The platform matrix's columns: every platform of every resolved tag (filter or not, so
-    /// columns do not jump while typing), linux/amd64 and linux/arm64 first.
+    /// columns do not jump while typing) and the target's, linux/amd64 and linux/arm64 first.
     #[must_use]
     pub fn matrix_columns(&self) -> Vec<String> {
         let rows = self.load.loaded().map_or(&[][..], Vec::as_slice);
+        let target = self.target_column();
         columns(
             rows.iter()
                 .filter_map(|r| r.shown().loaded())
-                .flat_map(|s| s.offers.iter().map(|(p, _)| p.as_str())),
+                .flat_map(|s| s.offers.iter().map(|(p, _)| p.as_str()))
+                .chain(target.as_deref()),
         )
+    }
+
+    /// The matrix column of the target's platform (`linux/amd64` for `lambda`).
+    #[must_use]
+    pub fn target_column(&self) -> Option<String> {
+        let target = self.target.as_ref()?;
+        Some(column_key(&target.platform().to_string()))
     }
 
     /// Rows being resolved right now.
@@ -264,6 +294,27 @@ impl TagsView {
     pub fn selected(&self) -> Option<&TagRow> {
         let rows = self.load.loaded()?;
         self.visible().get(self.cursor.selected).map(|&i| &rows[i])
+    }
+
+    /// The selected tag's tree, once resolved.
+    #[must_use]
+    pub fn selected_tree(&self) -> Option<&Arc<Inspected>> {
+        self.selected()?.shown().loaded().map(|s| &s.inspected)
+    }
+
+    /// The selected tag's first finding as the findings pane orders them (the target's
+    /// first): the one `c` copies the fix of.
+    #[must_use]
+    pub fn first_finding(&self) -> Option<Finding> {
+        let tree = self.selected_tree()?;
+        let target = self
+            .target
+            .as_ref()
+            .map(|t| t.check(&tree.root))
+            .unwrap_or_default();
+        crate::tui::panes::entries(&tree.root, &target, &tree.findings)
+            .first()
+            .map(|e| e.finding.clone())
     }
 
     /// Rows (indices into the full list) on screen in a viewport of `height`.
@@ -408,7 +459,7 @@ impl TagsView {
             return false;
         };
         row.summary = match result {
-            Ok(i) => Load::Loaded(TagSummary::of(i)),
+            Ok(i) => Load::Loaded(TagSummary::of(i, self.target.as_ref())),
             Err(e) => Load::Error(e.clone()),
         };
         // Newest first reorders rows as they resolve: the selection follows its tag, not

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::analysis::{Finding, Target};
 use crate::connect::ConnectError;
 use crate::model::Node;
 use crate::reference::ImageRef;
@@ -30,6 +31,11 @@ pub struct TreeView {
     pub detail_scroll: usize,
     /// First visible line of the findings pane; back to 0 when the selection changes.
     pub findings_scroll: usize,
+    /// The app's deployment target (`t`): its findings lead the findings pane.
+    pub target: Option<Target>,
+    /// Why the loaded tree will not run on the target (empty: no target, or it runs); kept
+    /// with the tree so drawing and scrolling do not re-check it.
+    pub target_findings: Vec<Finding>,
 }
 
 /// The three panes of the tree view, in `Tab` order.
@@ -78,7 +84,32 @@ impl TreeView {
             focus: Pane::Tree,
             detail_scroll: 0,
             findings_scroll: 0,
+            target: None,
+            target_findings: Vec::new(),
         }
+    }
+
+    /// Judges the tree against `target` from now on (nothing to do when it is the same one).
+    pub fn set_target(&mut self, target: Option<&Target>) {
+        if self.target.as_ref() != target {
+            self.target = target.cloned();
+            self.reset_scroll();
+            self.recheck();
+        }
+    }
+
+    /// The target's findings for what is loaded now.
+    fn recheck(&mut self) {
+        self.target_findings = match (&self.target, self.load.loaded()) {
+            (Some(t), Some(inspected)) => t.check(&inspected.root),
+            _ => Vec::new(),
+        };
+    }
+
+    /// The image manifest to deploy on the target, if one fits.
+    #[must_use]
+    pub fn fitting(&self) -> Option<&Node> {
+        self.target.as_ref()?.fitting(&self.load.loaded()?.root)
     }
 
     /// The selection moved: its detail and findings start from the top.
@@ -190,6 +221,7 @@ impl TreeView {
             Ok(i) => Load::Loaded(i.clone()),
             Err(e) => Load::Error(e.clone()),
         };
+        self.recheck();
         let len = self.rows().len();
         self.cursor.fit(len, height);
         true
