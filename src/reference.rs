@@ -81,8 +81,12 @@ impl std::str::FromStr for ImageRef {
 }
 
 fn parse_registry(s: &str) -> Result<RegistryRef, String> {
-    if s.contains("://") {
-        return Err("a reference has no scheme; drop the `https://`".into());
+    if let Some((scheme, _)) = s.split_once("://") {
+        // Name the scheme that was given (`http://` too): the fix is to drop exactly that.
+        let scheme = crate::sanitize::sanitize(scheme);
+        return Err(format!(
+            "a reference has no scheme; drop the `{scheme}://` (regscope picks HTTPS, or plain HTTP for loopback registries and with --plain-http)"
+        ));
     }
     // Docker rejects upper case in repository names but allows it in the host part.
     let name_part = s.split(['@']).next().unwrap_or(s);
@@ -297,6 +301,14 @@ mod tests {
             let e = ImageRef::parse(bad).expect_err(bad);
             assert!(e.to_string().contains("invalid reference"), "{bad}: {e}");
             assert!(!e.to_string().contains('\x1b'));
+        }
+        for (given, scheme) in [
+            ("http://127.0.0.1:5000/app:v1", "`http://`"),
+            ("https://ghcr.io/a/b", "`https://`"),
+            ("ftp://h/a", "`ftp://`"),
+        ] {
+            let e = ImageRef::parse(given).expect_err(given).to_string();
+            assert!(e.contains(scheme), "{given}: {e}");
         }
     }
 
