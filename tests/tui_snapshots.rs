@@ -158,6 +158,14 @@ fn repositories_view() {
             .into()),
         )
     });
+    // A long error at the `:` prompt is shown whole, wrapped above the input line.
+    snap("prompt_error_whole", |size| {
+        let mut app = repositories(size, Ok(catalog()));
+        cmd(&mut app, Command::Prompt);
+        typed(&mut app, "http://registry.test:5000/Team/App:v7");
+        cmd(&mut app, Command::Submit);
+        app
+    });
     snap("repositories_filtered", |size| {
         let mut app = repositories(size, Ok(catalog()));
         cmd(&mut app, Command::Filter);

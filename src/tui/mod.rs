@@ -86,6 +86,8 @@ pub fn parse_target(input: &str, registry: Option<&str>) -> Result<Start, TuiErr
         return Ok(Start::Registry(s.to_string()));
     }
     let qualified = match registry {
+        // A scheme is an error to explain as typed, not a repository in the current registry.
+        Some(_) if s.contains("://") && !s.starts_with("oci:") => s.to_string(),
         Some(reg) if !s.starts_with("oci:") && !has_host(s) => format!("{reg}/{s}"),
         _ => s.to_string(),
     };

@@ -58,6 +58,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     draw_spinner(frame, body, app, theme);
     draw_status(frame, status, app, theme);
+    draw_input_error(frame, body, app, theme);
     draw_footer(frame, footer, app, theme);
     if app.help {
         draw_help(frame, app, theme);
@@ -115,6 +116,39 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
 }
 
+/// Why the typed text cannot be opened (or is not a target), whole: wrapped in a box at the
+/// bottom of the body, just above the input line, so no part of it is cut at 80 columns.
+fn draw_input_error(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
+    let Some((kind, error)) = app
+        .input
+        .as_ref()
+        .and_then(|i| Some((i.kind, i.error.as_deref()?)))
+    else {
+        return;
+    };
+    let title = match kind {
+        InputKind::Target => " not a target ",
+        InputKind::Open | InputKind::Filter => " cannot open ",
+    };
+    let text = sanitize(error).into_owned();
+    let inner = usize::from(body.width.saturating_sub(2)).max(1);
+    // Wrapping at words may take a line more than the characters alone would.
+    let lines = u16::try_from(
+        text.chars().count().div_ceil(inner) + usize::from(text.chars().count() > inner),
+    )
+    .unwrap_or(u16::MAX)
+    .clamp(1, body.height.saturating_sub(2).max(1));
+    let height = (lines + 2).min(body.height);
+    let area = Rect::new(body.x, body.y + body.height - height, body.width, height);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(text, theme.error()))
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(title)),
+        area,
+    );
+}
+
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let line = match &app.input {
         Some(input) => {
@@ -131,9 +165,9 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             if input.kind == InputKind::Target && input.error.is_none() {
                 spans.push(Span::styled(format!("  {TARGET_CHOICES}"), theme.dim()));
             }
-            if let Some(e) = &input.error {
-                spans.push(Span::raw("  "));
-                spans.push(Span::styled(sanitize(e).into_owned(), theme.error()));
+            // The error itself is drawn whole above the status line (`draw_input_error`).
+            if input.error.is_some() {
+                spans.push(Span::styled("  (see above)", theme.error()));
             }
             Line::from(spans)
         }
