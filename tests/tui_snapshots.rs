@@ -643,6 +643,15 @@ fn registries_view() {
                 "ghcr.io/org/tool".to_string(),
             ],
         );
+        // Ages from a fixed clock: one entry opened 5 minutes ago, one from an older file.
+        app.clock = 1_700_000_000;
+        app.set_recent_times(
+            [(
+                "127.0.0.1:5000/team/app:v7".to_string(),
+                1_700_000_000 - 300,
+            )]
+            .into(),
+        );
         app
     };
     snap("registries_loaded", known);

@@ -138,18 +138,23 @@ fn a_refused_catalog_lets_the_user_type_a_repository() {
     assert!(app.input.is_none());
     assert_eq!(
         effects,
-        vec![
-            Effect::LoadTags {
-                id: 2,
-                location: Location::Registry("reg.test:5000".into()),
-                repository: "team/app".into()
-            },
-            Effect::Remember {
-                target: "reg.test:5000/team/app".into()
-            }
-        ]
+        vec![Effect::LoadTags {
+            id: 2,
+            location: Location::Registry("reg.test:5000".into()),
+            repository: "team/app".into()
+        }]
     );
     assert_eq!(app.crumbs(), vec!["reg.test:5000", "team/app"]);
+    // Remembered once it opened, not before.
+    app.clock = 1_700_000_000;
+    let effects = app.update(Action::TagsLoaded {
+        id: 2,
+        result: Ok(vec!["v7".into()]),
+    });
+    assert!(effects.contains(&Effect::Remember {
+        target: "reg.test:5000/team/app".into(),
+        at: 1_700_000_000
+    }));
 }
 
 #[test]
@@ -315,17 +320,29 @@ fn the_filter_narrows_the_list_and_esc_clears_it_before_going_back() {
     let effects = cmd(&mut app, Command::Open);
     assert_eq!(
         effects,
-        vec![
-            Effect::LoadCatalog {
-                id: 1,
-                registry: "127.0.0.1:5000".into(),
-                last: None
-            },
-            Effect::Remember {
-                target: "127.0.0.1:5000".into()
-            }
-        ]
+        vec![Effect::LoadCatalog {
+            id: 1,
+            registry: "127.0.0.1:5000".into(),
+            last: None
+        }]
     );
+    // A registry that cannot be reached is not kept in the recent list.
+    let effects = app.update(Action::CatalogLoaded {
+        id: 1,
+        result: Err(FetchError::Connect {
+            host: "127.0.0.1:5000".into(),
+            detail: "Connection refused".into(),
+        }
+        .into()),
+    });
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Remember { .. })),
+        "{effects:?}"
+    );
+    let View::Registries(v) = &app.stack[0] else {
+        panic!()
+    };
+    assert!(v.recent.is_empty());
 }
 
 #[test]
@@ -347,12 +364,14 @@ fn opened_targets_are_remembered_and_a_recent_reference_opens_its_tree() {
     cmd(&mut app, Command::Prompt);
     typed(&mut app, "ghcr.io/org/tool");
     let effects = cmd(&mut app, Command::Submit);
-    assert_eq!(
-        effects.last(),
-        Some(&Effect::Remember {
-            target: "ghcr.io/org/tool".into()
-        })
-    );
+    let effects = app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(vec!["1.0".into()]),
+    });
+    assert!(effects.contains(&Effect::Remember {
+        target: "ghcr.io/org/tool".into(),
+        at: 0
+    }));
     let View::Registries(v) = &app.stack[0] else {
         panic!()
     };

@@ -37,15 +37,17 @@ pub async fn open(
                 .collect(),
         ),
     };
-    run_tui(start, connector, deploy).await
+    run_tui(start, connector, deploy, true).await
 }
 
+/// The TUI; `remember_recent` is off for the demo, whose registry is gone with its random port.
 async fn run_tui(
     start: Start,
     connector: Connector,
     target: Option<Target>,
+    remember_recent: bool,
 ) -> Result<u8, Failure> {
-    regscope::tui::run(start, Arc::new(connector), target)
+    regscope::tui::run(start, Arc::new(connector), target, remember_recent)
         .await
         .map(|()| 0)
         .map_err(|e| Failure::runtime(e.to_string()))
@@ -76,7 +78,7 @@ pub async fn demo(keep_serving: bool, tour: bool, addr: Option<SocketAddr>) -> R
     let connector =
         Connector::isolated(Settings::default()).map_err(|e| Failure::runtime(e.to_string()))?;
     if !tour && std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        let result = run_tui(story_start(&host), connector, story_target()).await;
+        let result = run_tui(story_start(&host), connector, story_target(), false).await;
         server.shutdown().await;
         return result;
     }

@@ -170,9 +170,12 @@ pub enum Effect {
     Copy {
         text: String,
     },
-    /// Add `target` to the recently opened list (see `recent.rs`). Nothing answers it.
+    /// Add `target`, opened at `at` (seconds since the epoch), to the recently opened list (see
+    /// `recent.rs`). Sent once the target has loaded: a failed one is not kept. Nothing
+    /// answers it.
     Remember {
         target: String,
+        at: u64,
     },
 }
 

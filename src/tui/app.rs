@@ -79,6 +79,14 @@ pub struct App {
     pub flash: Option<Flash>,
     /// Ticks seen so far: the spinner's frame, the flash's clock.
     pub ticks: u64,
+    /// Wall-clock seconds since the epoch, set by the event loop before each draw (0: unknown,
+    /// as in tests): recent entries' ages. `update` reads no clock of its own.
+    pub clock: u64,
+    /// Whether opened targets go to the recent list (not for the demo's throw-away registry).
+    pub remember_recent: bool,
+    /// A target opened but not loaded yet, and the stack depth of the view it opened: it is
+    /// remembered once that view has loaded, and forgotten if it fails.
+    unconfirmed: Option<(String, usize)>,
     /// The deployment target tags are judged against (`t`, `--target`, config `target`).
     pub target: Option<Target>,
     ids: RequestIds,
@@ -100,6 +108,9 @@ impl App {
             size,
             flash: None,
             ticks: 0,
+            clock: 0,
+            remember_recent: true,
+            unconfirmed: None,
             target: None,
             ids: RequestIds::default(),
             quit: false,
@@ -184,15 +195,15 @@ impl App {
             }
             Action::CatalogLoaded { id, result } => {
                 self.catalog_loaded(id, &result);
-                self.activate()
+                self.answered()
             }
             Action::TagsLoaded { id, result } => {
                 self.tags_loaded(id, &result);
-                self.activate()
+                self.answered()
             }
             Action::Inspected { id, result } => {
                 self.inspected(id, &result);
-                self.activate()
+                self.answered()
             }
         }
     }
@@ -303,6 +314,13 @@ impl App {
         if let Some(View::Registries(v)) = self.stack.first_mut() {
             v.sources = sources;
             v.recent = recent;
+        }
+    }
+
+    /// When each recent entry was last opened (from the recent file), for their ages.
+    pub fn set_recent_times(&mut self, at: HashMap<String, u64>) {
+        if let Some(View::Registries(v)) = self.stack.first_mut() {
+            v.recent_at = at;
         }
     }
 
@@ -621,19 +639,49 @@ impl App {
             }
         }
         self.stack = stack;
+        self.remember(target);
         let mut effects = self.activate();
-        effects.push(self.remember(target));
+        effects.extend(self.confirm_recent());
         effects
     }
 
-    /// Puts `target` first in the recent list, here and (through the effect) on disk.
-    fn remember(&mut self, target: String) -> Effect {
+    /// After a result: what the top view needs next, and the recent entry it confirms.
+    fn answered(&mut self) -> Vec<Effect> {
+        let mut effects = self.activate();
+        effects.extend(self.confirm_recent());
+        effects
+    }
+
+    /// Notes `target`, opened as the top view, to be remembered once that view has loaded.
+    fn remember(&mut self, target: String) {
+        if self.remember_recent {
+            self.unconfirmed = Some((target, self.stack.len() - 1));
+        }
+    }
+
+    /// After a result: the target opened last goes first in the recent list, here and
+    /// (through the effect) on disk, once its view loaded; it is dropped if the view failed or
+    /// is gone.
+    fn confirm_recent(&mut self) -> Option<Effect> {
+        let (_, depth) = self.unconfirmed.as_ref()?;
+        let loaded = match self.stack.get(*depth) {
+            Some(view) => view.loaded()?,
+            None => false,
+        };
+        let (target, _) = self.unconfirmed.take()?;
+        if !loaded {
+            return None;
+        }
         if let Some(View::Registries(v)) = self.stack.first_mut() {
             v.recent.retain(|t| *t != target);
             v.recent.insert(0, target.clone());
             v.recent.truncate(super::recent::KEEP);
+            v.recent_at.insert(target.clone(), self.clock);
         }
-        Effect::Remember { target }
+        Some(Effect::Remember {
+            target,
+            at: self.clock,
+        })
     }
 
     fn back(&mut self) -> Vec<Effect> {
@@ -692,7 +740,10 @@ impl App {
         };
         self.stack.push(view);
         let mut effects = self.activate();
-        effects.extend(remember.map(|target| self.remember(target)));
+        if let Some(target) = remember {
+            self.remember(target);
+        }
+        effects.extend(self.confirm_recent());
         effects
     }
 

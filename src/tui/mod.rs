@@ -123,13 +123,15 @@ fn has_explicit_tag(s: &str) -> bool {
     name.rsplit('/').next().unwrap_or(name).contains(':')
 }
 
-/// Runs the TUI until the user quits, judging tags against `target` when there is one. The
-/// terminal (raw mode, alternate screen, mouse capture) is restored on return and on panic,
-/// before the panic message prints.
+/// Runs the TUI until the user quits, judging tags against `target` when there is one, and
+/// keeping what opened in the recent list when `remember_recent`. The terminal (raw mode,
+/// alternate screen, mouse capture) is restored on return and on panic, before the panic
+/// message prints.
 pub async fn run(
     start: Start,
     connector: Arc<Connector>,
     target: Option<Target>,
+    remember_recent: bool,
 ) -> Result<(), TuiError> {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut terminal = ratatui::try_init()?;
@@ -141,7 +143,16 @@ pub async fn run(
         previous(info);
     }));
     let result = match crossterm::execute!(std::io::stdout(), EnableMouseCapture) {
-        Ok(()) => event_loop(&mut terminal, start, connector, target, color).await,
+        Ok(()) => {
+            event_loop(
+                &mut terminal,
+                start,
+                connector,
+                (target, remember_recent),
+                color,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     };
     let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
@@ -153,7 +164,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     start: Start,
     connector: Arc<Connector>,
-    target: Option<Target>,
+    (target, remember_recent): (Option<Target>, bool),
     color: bool,
 ) -> Result<(), TuiError> {
     let (action_tx, mut actions) = mpsc::unbounded_channel();
@@ -167,9 +178,22 @@ async fn event_loop(
     let (mut app, effects) = App::new(start, color, (size.width, size.height));
     app.insecure = insecure;
     app.set_target(target);
+    app.remember_recent = remember_recent;
+    app.clock = recent::now();
+    let recent = if remember_recent {
+        recent::file().map(|f| recent::load(&f)).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    app.set_recent_times(
+        recent
+            .iter()
+            .filter_map(|e| Some((e.target.clone(), e.at?)))
+            .collect(),
+    );
     app.set_known(
         credential_sources(&known),
-        recent::file().map(|f| recent::load(&f)).unwrap_or_default(),
+        recent.into_iter().map(|e| e.target).collect(),
     );
     for effect in effects {
         perform(&worker, effect);
@@ -180,6 +204,7 @@ async fn event_loop(
 
     let result = loop {
         if dirty {
+            app.clock = recent::now();
             if let Err(e) = terminal.draw(|frame| draw::draw(frame, &app)) {
                 break Err(e.into());
             }
@@ -247,9 +272,9 @@ fn perform(worker: &Worker, effect: Effect) {
             let _ = clipboard::copy(&text);
         }
         // Forgetting a recent entry is not worth interrupting the user for.
-        Effect::Remember { target } => {
+        Effect::Remember { target, at } => {
             if let Some(file) = recent::file() {
-                let _ = recent::remember(&file, &target);
+                let _ = recent::remember(&file, &target, at);
             }
         }
         other => worker.spawn(other),

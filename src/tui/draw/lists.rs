@@ -38,7 +38,13 @@ pub(super) fn selected_style(cursor: &Cursor, i: usize, theme: Theme) -> Style {
     }
 }
 
-pub(super) fn registries(frame: &mut Frame, area: Rect, v: &RegistriesView, theme: Theme) {
+pub(super) fn registries(
+    frame: &mut Frame,
+    area: Rect,
+    v: &RegistriesView,
+    clock: u64,
+    theme: Theme,
+) {
     let entries = v.entries();
     let visible = v.visible();
     let title = format!(
@@ -60,7 +66,13 @@ pub(super) fn registries(frame: &mut Frame, area: Rect, v: &RegistriesView, them
     let rows = v.cursor.window(visible.len(), height).map(|i| {
         let entry = entries[visible[i]];
         let note = if entry.recent {
-            Span::styled("recent", theme.dim())
+            let age = v
+                .recent_at
+                .get(entry.target)
+                .filter(|_| clock > 0)
+                .map(|&at| format!(", {}", crate::tui::recent::age(clock, at)))
+                .unwrap_or_default();
+            Span::styled(format!("recent{age}"), theme.dim())
         } else {
             // The source names a file or helper, never a secret; paths are sanitised anyway.
             match v.source(entry.target) {

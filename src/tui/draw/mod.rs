@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     } = screen(frame.area());
     draw_header(frame, header, app, theme);
     match app.top() {
-        View::Registries(v) => lists::registries(frame, body, v, theme),
+        View::Registries(v) => lists::registries(frame, body, v, app.clock, theme),
         View::Repositories(v) => lists::repositories(frame, body, v, theme),
         View::Tags(v) => lists::tags(frame, body, v, theme),
         View::Tree(v) => tree::tree(frame, body, v, theme),

@@ -196,6 +196,26 @@ impl View {
         }
     }
 
+    /// Whether the view's content loaded (`Some(true)`), failed (`Some(false)`) or is still
+    /// on its way (`None`). The registries list has nothing to load.
+    #[must_use]
+    pub fn loaded(&self) -> Option<bool> {
+        use super::load::Load;
+        fn outcome<T>(load: &Load<T>) -> Option<bool> {
+            match load {
+                Load::Loaded(_) => Some(true),
+                Load::Error(_) => Some(false),
+                Load::Idle | Load::Loading(_) => None,
+            }
+        }
+        match self {
+            View::Registries(_) => Some(true),
+            View::Repositories(v) => outcome(&v.load),
+            View::Tags(v) => outcome(&v.load),
+            View::Tree(v) => outcome(&v.load),
+        }
+    }
+
     /// The requests this view waits for.
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
         match self {

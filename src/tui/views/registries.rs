@@ -13,6 +13,8 @@ pub struct RegistriesView {
     pub sources: HashMap<String, String>,
     /// Registries, repositories and references opened lately, most recent first.
     pub recent: Vec<String>,
+    /// When each recent entry was last opened (seconds since the epoch), where known.
+    pub recent_at: HashMap<String, u64>,
     pub cursor: Cursor,
     pub filter: String,
 }
