@@ -83,9 +83,11 @@ fn browse(program: &Path, args: &[&str], host: &str) {
     tmux.keys(&["Escape"]);
     tmux.wait_for("tags of team/app");
 
-    // The repository opened from the catalog is remembered for the start screen.
+    // The repository opened from the catalog is remembered for the start screen, with when.
     let recent = std::fs::read_to_string(state.path().join("recent")).unwrap();
-    assert_eq!(recent, format!("{host}/team/app\n"));
+    let (target, at) = recent.trim_end().split_once('\t').unwrap();
+    assert_eq!(target, format!("{host}/team/app"));
+    assert!(at.parse::<u64>().unwrap() > 1_600_000_000, "{recent:?}");
 
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0, "q quits cleanly");
