@@ -21,7 +21,8 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(parsed)) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("regscope: {}", f.message);
+            // Messages may quote what a registry sent: never let it drive the terminal.
+            eprintln!("regscope: {}", regscope::sanitize::sanitize(&f.message));
             ExitCode::from(f.code)
         }
     }

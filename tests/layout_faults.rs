@@ -257,3 +257,61 @@ fn escape_sequences_from_the_registry_never_reach_the_terminal() {
         "escapes are shown visibly: {text}"
     );
 }
+
+/// An unsupported root media type is quoted in the error: on stderr it must stay inert, and
+/// `--json` must escape C1 and bidi controls that serde passes through.
+#[test]
+fn hostile_strings_stay_inert_on_stderr_and_in_json() {
+    let layout = Layout::new();
+    let hostile = "application/x\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J\u{202e}";
+    let body =
+        serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": hostile})).expect("json");
+    let root = layout.blob(&body);
+    layout.root(OCI_MANIFEST, &root, body.len());
+    let out = std::process::Command::new(support::regscope_bin())
+        .args(["inspect", &format!("oci:{}:v1", layout.path().display())])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("application/x"),
+        "the media type is named: {stderr}"
+    );
+    assert!(
+        !stderr.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}']),
+        "{stderr:?}"
+    );
+
+    // A config label with C1 and bidi controls, through --json.
+    let layout = Layout::new();
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"User": "app\u{9b}31m\u{202e}", "Labels": {"x": "\u{85}\u{2066}"}}
+    }))
+    .expect("json");
+    let config_digest = layout.blob(&config);
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config.len()}, "layers": []
+    }))
+    .expect("json");
+    let m = layout.blob(&manifest);
+    layout.root(OCI_MANIFEST, &m, manifest.len());
+    let out = std::process::Command::new(support::regscope_bin())
+        .args([
+            "inspect",
+            "--json",
+            &format!("oci:{}:v1", layout.path().display()),
+        ])
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        !stdout.contains(['\u{9b}', '\u{85}', '\u{202e}', '\u{2066}']),
+        "{stdout:?}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("still valid JSON");
+    assert!(doc["tree"].is_object());
+}

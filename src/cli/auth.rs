@@ -49,8 +49,7 @@ pub async fn run_auth(
     let out = if as_json {
         format!(
             "{}\n",
-            serde_json::to_string_pretty(&regscope::output::auth::json(&reports))
-                .unwrap_or_default()
+            regscope::output::json::to_terminal_string(&regscope::output::auth::json(&reports))
         )
     } else {
         regscope::output::auth::text(&reports)

@@ -158,11 +158,7 @@ fn emit(inspection: &Inspection, findings: &[Finding], target: Option<&str>, com
     let mut stdout = std::io::stdout().lock();
     if common.json {
         let doc = json::report(inspection, findings, target);
-        let _ = writeln!(
-            stdout,
-            "{}",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        );
+        let _ = writeln!(stdout, "{}", json::to_terminal_string(&doc));
         return;
     }
     let style = Style {

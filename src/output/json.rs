@@ -6,6 +6,32 @@ use crate::analysis::Finding;
 use crate::inspect::Inspection;
 use crate::model::{Node, Problem};
 
+/// `value` as pretty JSON safe to print on a terminal: serde escapes C0 controls, and this also
+/// escapes what it passes through (DEL, C1 controls, bidi overrides and isolates), as `\uXXXX`,
+/// which any JSON reader turns back into the same string.
+#[must_use]
+pub fn to_terminal_string(value: &Value) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    if !text.chars().any(needs_escape) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if needs_escape(c) {
+            // Every such character is in the Basic Multilingual Plane: one `\uXXXX` each.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Outside ASCII structure, so only ever inside a JSON string: escaping it keeps the JSON valid.
+fn needs_escape(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+}
+
 /// `{"reference", "digest", "mediaType", "tree", "findings", ...}`.
 #[must_use]
 pub fn report(inspection: &Inspection, findings: &[Finding], target: Option<&str>) -> Value {
@@ -90,5 +116,28 @@ fn problem(p: &Problem) -> Value {
         Problem::Malformed { detail } => json!({"type": "malformed", "detail": detail}),
         Problem::Cycle => json!({"type": "cycle"}),
         Problem::FetchFailed { detail } => json!({"type": "fetch-failed", "detail": detail}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c1_and_bidi_controls_are_escaped_and_the_json_reads_back_the_same() {
+        let value = json!({"label": "a\u{9b}31mb\u{202e}c\u{7f}", "plain": "sha256:ab"});
+        let text = to_terminal_string(&value);
+        assert!(
+            !text
+                .chars()
+                .any(|c| needs_escape(c) || (c.is_control() && c != '\n')),
+            "{text}"
+        );
+        assert!(
+            text.contains("\\u009b") && text.contains("\\u202e"),
+            "{text}"
+        );
+        let back: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(back, value);
     }
 }
