@@ -161,7 +161,25 @@ fn parse_layout(rest: &str) -> Result<LayoutRef, String> {
     })
 }
 
-fn is_valid_tag(t: &str) -> bool {
+/// A repository name as the distribution spec allows it: lowercase path components of
+/// `[a-z0-9]+` joined by `.`, `_`, `__` or `-`s, separated by `/`. Nothing else may go into a
+/// request path (a `?` or `#` from a hostile catalog would change the request).
+#[must_use]
+pub fn is_valid_repository(name: &str) -> bool {
+    fn component(c: &str) -> bool {
+        let alnum = |ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        let bytes: Vec<char> = c.chars().collect();
+        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+            return false;
+        };
+        alnum(first) && alnum(last) && bytes.iter().all(|&ch| alnum(ch) || "._-".contains(ch))
+    }
+    name.len() <= 255 && name.split('/').all(component)
+}
+
+/// A tag as the distribution spec allows it: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+#[must_use]
+pub fn is_valid_tag(t: &str) -> bool {
     t.len() <= 128
         && t.chars()
             .next()
@@ -250,6 +268,22 @@ mod tests {
     }
 
     const D: &str = "sha256:db8f2a6e112ea6396f57d073269ecfac61e8dcdad3a4a643dcb577522492f898";
+
+    #[test]
+    fn names_safe_for_a_request_path() {
+        for good in ["app", "team/app", "a.b_c-d/e__f", "123456789012/x"] {
+            assert!(is_valid_repository(good), "{good}");
+        }
+        for bad in [
+            "", "App", "a?b", "a#b", "a/../b", "a//b", "-a", "a-", "a b", "a%2f",
+        ] {
+            assert!(!is_valid_repository(bad), "{bad}");
+        }
+        assert!(is_valid_tag("v1.2-rc_1"));
+        for bad in ["", "a?b", "a#b", ".a", "-a", "a/b"] {
+            assert!(!is_valid_tag(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn docker_hub_shorthand_is_normalised() {

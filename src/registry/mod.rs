@@ -179,7 +179,14 @@ impl Fetcher {
         let Backend::Http(http) = &self.backend else {
             return Err(FetchError::Other("tags need a registry".into()));
         };
+        checked_repository(&r.repository)?;
         let tag = r.manifest_reference();
+        if r.digest.is_none() && !crate::reference::is_valid_tag(&tag) {
+            return Err(FetchError::Malformed {
+                what: format!("the tag `{}`", crate::sanitize::sanitize(&tag)),
+                detail: "it is not a valid tag name, so it is not requested".into(),
+            });
+        }
         let what = format!(
             "manifest `{}` in {}",
             crate::sanitize::sanitize(&tag),
@@ -225,6 +232,7 @@ impl Fetcher {
         repo: &str,
         digest: &Digest,
     ) -> Result<FetchedManifest, FetchError> {
+        self.check_repository(repo)?;
         let what = format!("manifest {digest}");
         let bytes = self
             .by_digest(repo, digest, |this| async move {
@@ -255,6 +263,7 @@ impl Fetcher {
 
     /// Fetches a blob (config, in-toto statement) by digest, verified, size-capped and cached.
     pub async fn blob(&self, repo: &str, digest: &Digest) -> Result<Bytes, FetchError> {
+        self.check_repository(repo)?;
         let what = format!("blob {digest}");
         self.by_digest(repo, digest, |this| async move {
             match &this.backend {
@@ -276,6 +285,14 @@ impl Fetcher {
         })
         .await
         .map(|(b, _)| b)
+    }
+
+    /// Refuses a repository name that must not go into a request path (layouts have none).
+    fn check_repository(&self, repo: &str) -> Result<(), FetchError> {
+        match self.backend {
+            Backend::Http(_) => checked_repository(repo).map(|_| ()),
+            Backend::Layout(_) => Ok(()),
+        }
     }
 
     /// Single-flight, verified, cached fetch of immutable content.
@@ -337,6 +354,7 @@ impl Fetcher {
             Backend::Http(h) => h,
             Backend::Layout(store) => return Ok(store.tags()),
         };
+        checked_repository(repo)?;
         let mut out = Vec::new();
         let mut path = format!("/v2/{repo}/tags/list?n=1000");
         for _ in 0..10_000 {
@@ -413,6 +431,7 @@ impl Fetcher {
         let Backend::Http(http) = &self.backend else {
             return Ok(None);
         };
+        checked_repository(repo)?;
         let what = format!("referrers of {digest}");
         let resp = http
             .get(
@@ -449,6 +468,19 @@ impl Fetcher {
     }
 }
 
+/// `repo` when it may go into a request path; a name outside the distribution grammar (a `?`,
+/// `#`, `..` or space from a hostile catalog or tag list) is refused before any request.
+fn checked_repository(repo: &str) -> Result<&str, FetchError> {
+    if crate::reference::is_valid_repository(repo) {
+        Ok(repo)
+    } else {
+        Err(FetchError::Malformed {
+            what: format!("the repository name `{}`", crate::sanitize::sanitize(repo)),
+            detail: "it is not a valid repository name, so it is not requested".into(),
+        })
+    }
+}
+
 /// The bearer-token scope for pulling from `repo`.
 #[must_use]
 pub fn pull_scope(repo: &str) -> String {
@@ -480,6 +512,31 @@ fn next_link(link: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn names_outside_the_grammar_never_reach_a_request() {
+        // Port 1 on loopback: any request would fail to connect, so a `Malformed` answer proves
+        // the name was refused before one was sent.
+        let fetcher =
+            Fetcher::for_registry("127.0.0.1:1", HttpOptions::default(), Limits::default())
+                .expect("fetcher");
+        for repo in ["a?b", "a#b", "a/../b"] {
+            let err = fetcher.tags(repo).await.expect_err(repo);
+            assert!(matches!(err, FetchError::Malformed { .. }), "{repo}: {err}");
+        }
+        let reference = RegistryRef {
+            registry: "127.0.0.1:1".into(),
+            repository: "team/app".into(),
+            tag: Some("v1?n=1#x".into()),
+            digest: None,
+        };
+        let err = fetcher
+            .manifest_by_tag(&reference)
+            .await
+            .expect_err("bad tag");
+        assert!(matches!(err, FetchError::Malformed { .. }), "{err}");
+        assert_eq!(fetcher.round_trips().total, 0);
+    }
 
     #[test]
     fn link_headers() {
