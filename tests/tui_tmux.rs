@@ -180,3 +180,27 @@ fn the_demo_opens_the_tui_and_shows_the_lambda_failure() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0, "q quits the demo");
 }
+
+/// `kill`, a closed terminal or `kill -INT` end the TUI like `q`: the terminal is left as it
+/// was found (main screen, cursor shown), not raw in the alternate screen.
+#[test]
+fn signals_restore_the_terminal() {
+    for signal in ["TERM", "HUP", "INT"] {
+        let state = tempfile::tempdir().expect("state dir");
+        let tmux = Tmux::start(&support::regscope_bin(), &["demo"], state.path());
+        tmux.wait_for("rejected: index");
+        assert_eq!(tmux.pane_flag("#{alternate_on}"), "1", "the TUI is up");
+        tmux.signal_program(signal);
+        assert_eq!(tmux.wait_exit(), 0, "SIG{signal} ends it cleanly");
+        assert_eq!(
+            tmux.pane_flag("#{alternate_on}"),
+            "0",
+            "SIG{signal}: back on the main screen"
+        );
+        assert_eq!(
+            tmux.pane_flag("#{cursor_flag}"),
+            "1",
+            "SIG{signal}: cursor shown"
+        );
+    }
+}

@@ -198,6 +198,7 @@ async fn event_loop(
     for effect in effects {
         perform(&worker, effect);
     }
+    let mut signals = Signals::new();
     let mut ticker = tokio::time::interval(action::TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
@@ -216,6 +217,9 @@ async fn event_loop(
             Some(event) = events.recv() => batch.push(Incoming::Event(event)),
             Some(action) = actions.recv() => batch.push(Incoming::Action(action)),
             _ = ticker.tick() => batch.push(Incoming::Action(Action::Tick)),
+            // `kill`, a closed terminal or a supervisor: leave like `q`, so the terminal is
+            // restored (raw mode off, main screen back, cursor shown) on the way out.
+            () = signals.next() => break Ok(()),
             else => break Ok(()),
         }
         while let Ok(event) = events.try_recv() {
@@ -278,6 +282,47 @@ fn perform(worker: &Worker, effect: Effect) {
             }
         }
         other => worker.spawn(other),
+    }
+}
+
+/// SIGTERM, SIGHUP and SIGINT as one stream (SIGINT too: in raw mode Ctrl-C is a key, but
+/// `kill -INT` still arrives as a signal). A signal that cannot be watched is left out.
+struct Signals {
+    #[cfg(unix)]
+    streams: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let streams = [
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+                SignalKind::interrupt(),
+            ]
+            .into_iter()
+            .filter_map(|kind| signal(kind).ok())
+            .collect();
+            Self { streams }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Resolves when any of the signals arrives; never when none can be watched.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            if self.streams.is_empty() {
+                return std::future::pending().await;
+            }
+            let waits = self.streams.iter_mut().map(|s| Box::pin(s.recv()));
+            futures::future::select_all(waits).await;
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await;
     }
 }
 

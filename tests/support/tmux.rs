@@ -161,6 +161,33 @@ impl Tmux {
         rest.split(']').next()?.parse().ok()
     }
 
+    /// A tmux format variable of the pane (`#{alternate_on}`, `#{cursor_flag}`).
+    pub fn pane_flag(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "tui", format], &[]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Sends `signal` (`TERM`, `HUP`, `INT`) to the program (the pane's shell's child).
+    pub fn signal_program(&self, signal: &str) {
+        let shell = self.pane_flag("#{pane_pid}");
+        let out = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("run pgrep");
+        let pid = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        assert!(!pid.is_empty(), "no program under the pane's shell {shell}");
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} {pid}");
+    }
+
     /// Whether the program still runs.
     pub fn alive(&self) -> bool {
         self.exit_status().is_none()
