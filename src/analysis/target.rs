@@ -113,10 +113,11 @@ impl Target {
                     c.kind == Kind::Missing
                         && c.platform.as_ref().is_some_and(|p| p.satisfies(&wanted))
                 });
-                if findings.iter().any(|f| f.code == Code::TargetIncompatible) {
-                    "mismatch".into()
-                } else if deleted {
+                // A deleted entry is target-incompatible too: name the cause, not the effect.
+                if deleted {
                     "deleted child".into()
+                } else if findings.iter().any(|f| f.code == Code::TargetIncompatible) {
+                    "mismatch".into()
                 } else {
                     no()
                 }
