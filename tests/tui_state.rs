@@ -808,16 +808,63 @@ async fn revalidating_a_digest_seen_before_reuses_its_tree() {
             })
             .await,
     );
-    assert!(
-        Arc::ptr_eq(&first, &again),
-        "same digest: the tree is not rebuilt"
-    );
+    // Same digest: the tree is reused, its content checked to be still there, not rebuilt.
+    assert_eq!(again.root, first.root);
+    assert!(again.checked >= first.checked);
     // A worker that never built it builds it.
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let fresh = Worker::new(tx, isolated_connector());
     let built = tree(fresh.execute(Effect::Revalidate { id: 3, reference }).await);
     assert_eq!(built.root.digest, first.root.digest);
     assert!(!Arc::ptr_eq(&first, &built));
+}
+
+/// Content by digest never changes, but it can be deleted: a revalidated tree is not taken on
+/// trust from the cache, every manifest, config and statement in it is checked again.
+#[tokio::test]
+async fn revalidating_marks_what_was_deleted_since_as_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("unsigned-index"), dir.path());
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(tx, isolated_connector());
+    let reference = ImageRef::parse(&format!("oci:{}", dir.path().display())).unwrap();
+    let tree = |action: Action| match action {
+        Action::Inspected { result, .. } => result.unwrap(),
+        other => panic!("unexpected {other:?}"),
+    };
+    let revalidate = |id| Effect::Revalidate {
+        id,
+        reference: reference.clone(),
+    };
+    let first = tree(
+        worker
+            .execute(Effect::Inspect {
+                id: 1,
+                reference: reference.clone(),
+            })
+            .await,
+    );
+    let arm64 = first.root.children[1].digest.clone();
+    let blob = dir
+        .path()
+        .join("blobs/sha256")
+        .join(arm64.trim_start_matches("sha256:"));
+    let bytes = std::fs::read(&blob).unwrap();
+    std::fs::remove_file(&blob).unwrap();
+
+    let pruned = tree(worker.execute(revalidate(2)).await);
+    let child = &pruned.root.children[1];
+    assert_eq!(child.kind, regscope::model::Kind::Missing);
+    assert!(child.children.is_empty());
+    assert!(pruned
+        .findings
+        .iter()
+        .any(|f| f.code == regscope::analysis::Code::DanglingReference && f.digest == arm64));
+
+    // Pushed again: the next revalidation builds the tree whole again.
+    std::fs::write(&blob, bytes).unwrap();
+    let whole = tree(worker.execute(revalidate(3)).await);
+    assert_eq!(whole.root, first.root);
 }
 
 /// The worker's connector: no config file, no credential lookups (the fixtures need none).
@@ -865,6 +912,7 @@ fn altered(tree: &Inspected, change: impl FnOnce(&mut regscope::model::Node)) ->
         reference: tree.reference.clone(),
         findings: regscope::analysis::analyze(&root),
         root,
+        checked: tree.checked,
     })
 }
 

@@ -178,3 +178,60 @@ fn the_demo_opens_the_tui_and_shows_the_lambda_failure() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0, "q quits the demo");
 }
+
+/// "What is really there, right now?": a tree seen whole, then a platform manifest deleted
+/// behind the TUI's back (a lifecycle rule, a `DELETE`). `r` must not answer from what was
+/// fetched before: the tree, the tag's row and the matrix all say it is gone.
+#[test]
+fn refresh_finds_a_child_deleted_behind_its_back() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "team/app:v7");
+    let arm64 = platform_child(&support::fixture("unsigned-index"), "arm64");
+    let state = tempfile::tempdir().unwrap();
+    let repository = format!("{}/team/app", reg.host);
+    let tmux = Tmux::start(&regscope_bin(), &["tui", &repository], state.path());
+    tmux.wait_for("11.0 KiB");
+    tmux.keys(&["m"]);
+    tmux.wait_for("runs on all 2 platforms");
+    tmux.keys(&["m"]);
+    tmux.wait_for("tags of team/app");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("attestation for linux/amd64");
+    assert!(!screen.contains("MISSING"), "{screen}");
+    assert!(
+        screen.contains("refreshed "),
+        "the status line says when:\n{screen}"
+    );
+
+    reg.delete_manifest("team/app", &arm64);
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for("MISSING");
+    assert!(screen.contains("dangling-reference"), "{screen}");
+
+    // The tags view still shows what it saw until `r`; then the row and the matrix follow.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("tags of team/app");
+    tmux.keys(&["r"]);
+    tmux.wait_for("error");
+    tmux.keys(&["m"]);
+    let screen = tmux.wait_for("broken: linux/arm64");
+    assert!(!screen.contains("runs on all"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// The digest of a layout's runnable manifest for `architecture` (its root is an index).
+fn platform_child(layout: &Path, architecture: &str) -> String {
+    let root = support::layout_root_digest(layout);
+    let index: serde_json::Value =
+        serde_json::from_slice(&support::layout_blob(layout, &root)).unwrap();
+    index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["platform"]["architecture"] == architecture)
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}

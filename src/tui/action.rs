@@ -40,6 +40,9 @@ pub struct Inspected {
     pub reference: String,
     pub root: Node,
     pub findings: Vec<Finding>,
+    /// When the worker last checked this tree against the registry (built it, or re-checked
+    /// it on refresh): the views say how fresh what they show is. The app has no clock.
+    pub checked: std::time::SystemTime,
 }
 
 /// One page of the catalog.
