@@ -167,6 +167,40 @@ fn a_bad_reference_at_the_prompt_keeps_the_prompt_open_with_the_reason() {
     assert!(app.input.is_none());
 }
 
+/// The tag names as the tags view on top shows them, in order.
+fn shown_tags(app: &App) -> Vec<String> {
+    let View::Tags(v) = app.top() else { panic!() };
+    let rows = v.load.loaded().unwrap();
+    v.visible().iter().map(|&i| rows[i].tag.clone()).collect()
+}
+
+#[test]
+fn tags_by_name_are_in_version_order() {
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    // As a registry lists them: plain text order.
+    let tags = [
+        "1.10.0", "1.2.10", "1.2.3", "latest", "v1.10", "v1.9", "v10", "v2",
+    ];
+    app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(tags.map(String::from).to_vec()),
+    });
+    assert_eq!(
+        shown_tags(&app),
+        ["1.2.3", "1.2.10", "1.10.0", "latest", "v1.9", "v1.10", "v2", "v10"]
+    );
+    // The filter keeps the order.
+    app.update(Action::Command(Command::Filter));
+    for ch in "v1".chars() {
+        app.update(Action::Char(ch));
+    }
+    assert_eq!(shown_tags(&app), ["v1.9", "v1.10", "v10"]);
+}
+
 #[tokio::test]
 async fn visible_tags_resolve_a_few_at_a_time_and_aliases_are_found() {
     let start = Start::Repository {
