@@ -12,6 +12,7 @@ use regscope::reference::ImageRef;
 use regscope::registry::FetchError;
 use regscope::tui::app::InputKind;
 use regscope::tui::load::Load;
+use regscope::tui::views::tags::MAX_RESOLVING;
 use regscope::tui::views::tree::Pane;
 use regscope::tui::views::{Paging, View};
 use regscope::tui::{
@@ -948,6 +949,80 @@ fn altered(tree: &Inspected, change: impl FnOnce(&mut regscope::model::Node)) ->
         root,
         checked: tree.checked,
     })
+}
+
+/// Newest first is about every tag, not the rows that happened to be on screen: `s` resolves
+/// them all (a few at a time), says how far it got, and keeps the unresolved ones last.
+#[tokio::test]
+async fn newest_first_resolves_and_sorts_every_tag_not_only_those_on_screen() {
+    let image = inspected("unsigned-image").await;
+    // Built in an order unrelated to the names: build-i at minute (7 i mod 50).
+    let minute = |i: usize| (i * 7) % 50;
+    let trees: Vec<(String, Arc<Inspected>)> = (0..50)
+        .map(|i| {
+            let tree = altered(&image, |root| {
+                for child in &mut root.children {
+                    if let Some(config) = child.config.as_mut() {
+                        config.created = Some(format!("2026-11-29T12:{:02}:00Z", minute(i)));
+                    }
+                }
+            });
+            (format!("build-{i}"), tree)
+        })
+        .collect();
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    let mut pending = app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(trees.iter().map(|(t, _)| t.clone()).collect()),
+    });
+    pending.extend(app.update(Action::Command(Command::Sort)));
+    let mut answered = 0;
+    while !pending.is_empty() {
+        let Effect::Inspect { id, reference } = pending.remove(0) else {
+            panic!("only tag rows are resolved here");
+        };
+        let View::Tags(v) = app.top() else { panic!() };
+        assert!(v.resolving() <= MAX_RESOLVING, "a few at a time");
+        if answered == 12 {
+            assert_eq!(
+                app.waiting_for().as_deref(),
+                Some("sorting: 12 of 50 resolved")
+            );
+            // Meanwhile the resolved rows lead, newest first; the rest wait at the end.
+            let rows = v.load.loaded().unwrap();
+            let resolved: Vec<bool> = v
+                .visible()
+                .iter()
+                .map(|&i| rows[i].summary.loaded().is_some())
+                .collect();
+            assert_eq!(resolved, [vec![true; 12], vec![false; 38]].concat());
+        }
+        let tag = reference
+            .to_string()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_string();
+        let tree = trees.iter().find(|(t, _)| *t == tag).unwrap().1.clone();
+        pending.extend(app.update(Action::Inspected {
+            id,
+            result: Ok(tree),
+        }));
+        answered += 1;
+    }
+    assert_eq!(
+        answered, 50,
+        "every tag was resolved, not only the rows on screen"
+    );
+    assert_eq!(app.waiting_for(), None);
+    let mut newest: Vec<usize> = (0..50).collect();
+    newest.sort_by_key(|&i| std::cmp::Reverse(minute(i)));
+    let expected: Vec<String> = newest.iter().map(|i| format!("build-{i}")).collect();
+    assert_eq!(shown_tags(&app), expected);
 }
 
 /// unsigned-image rebuilt for linux/arm64 only: "exec format error" on Lambda's default `x86_64`.

@@ -262,6 +262,22 @@ impl TagsView {
         })
     }
 
+    /// Newest first, while the dates it sorts by are still coming in: (rows settled, rows the
+    /// filter keeps). `None` by name, or once every row is resolved or failed.
+    #[must_use]
+    pub fn sorting(&self) -> Option<(usize, usize)> {
+        let rows = self
+            .load
+            .loaded()
+            .filter(|_| self.sort == TagSort::Created)?;
+        let visible = self.visible();
+        let settled = visible
+            .iter()
+            .filter(|&&i| matches!(rows[i].summary, Load::Loaded(_) | Load::Error(_)))
+            .count();
+        (settled < visible.len()).then_some((settled, visible.len()))
+    }
+
     #[must_use]
     pub fn crumb(&self) -> String {
         match &self.location {
@@ -395,8 +411,10 @@ impl TagsView {
 
 /// The controller: what this view loads, and what it does with the answers.
 impl TagsView {
-    /// The tag list when nothing is loaded; then the rows on screen that are not resolved yet,
-    /// at most [`MAX_RESOLVING`] at once (revalidated cheaply when they were resolved before).
+    /// The tag list when nothing is loaded; then the rows on screen that are not resolved yet
+    /// (newest first needs every date: then all the rows the filter keeps, those on screen
+    /// first), at most [`MAX_RESOLVING`] at once (revalidated cheaply when they were resolved
+    /// before).
     pub fn activate(&mut self, ids: &mut RequestIds, height: usize) -> Vec<Effect> {
         if self.load.is_idle() {
             let id = ids.fresh();
@@ -407,7 +425,16 @@ impl TagsView {
                 repository: self.repository.clone(),
             }];
         }
-        let on_screen = self.on_screen(height);
+        let mut on_screen = self.on_screen(height);
+        if self.sort == TagSort::Created {
+            let seen: HashSet<usize> = on_screen.iter().copied().collect();
+            let rest: Vec<usize> = self
+                .visible()
+                .into_iter()
+                .filter(|i| !seen.contains(i))
+                .collect();
+            on_screen.extend(rest);
+        }
         let references: Vec<_> = on_screen
             .iter()
             .filter_map(|&i| self.load.loaded().map(|rows| self.reference(&rows[i].tag)))
