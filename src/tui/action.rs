@@ -163,8 +163,10 @@ pub enum Effect {
         id: RequestId,
         reference: ImageRef,
     },
-    /// Like [`Effect::Inspect`], for a tag resolved before: fetch only its root manifest and
-    /// reuse the tree already built for that digest (content by digest never changes).
+    /// Like [`Effect::Inspect`], for a tag or tree seen before (`r`): fetch its root manifest
+    /// again and reuse the tree already built for that digest (content by digest never
+    /// changes), checking with HEAD requests that everything in it is still there (it can be
+    /// deleted).
     Revalidate {
         id: RequestId,
         reference: ImageRef,

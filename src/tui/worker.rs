@@ -26,7 +26,8 @@ pub struct Worker {
     /// Locations whose connection the app has been told about (once each).
     announced: Arc<Mutex<HashSet<Location>>>,
     /// Trees built this session by location and root digest: what a tag revalidated after `r`
-    /// reuses when it still points at the same digest.
+    /// reuses (once its content is checked to be still there) when it still points at the
+    /// same digest.
     trees: Arc<Mutex<TreeCache>>,
     /// Tasks under way by request id, so superseded ones can be aborted.
     running: Arc<Mutex<HashMap<RequestId, AbortHandle>>>,
