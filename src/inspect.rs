@@ -19,7 +19,7 @@ use crate::model::manifest::{ImageManifest, Manifest};
 use crate::model::media_type as mt;
 use crate::model::{Attests, Descriptor, Kind, Node, Problem};
 use crate::reference::ImageRef;
-use crate::registry::{FetchError, FetchedManifest, Fetcher, RoundTrips};
+use crate::registry::{Content, FetchError, FetchedManifest, Fetcher, RoundTrips};
 
 /// What to fetch besides the tree itself.
 #[derive(Debug, Clone, Default)]
@@ -55,10 +55,7 @@ pub async fn inspect_root(
     fetched: FetchedManifest,
     opts: &InspectOptions,
 ) -> Result<Inspection, FetchError> {
-    let repo = match reference {
-        ImageRef::Registry(r) => r.repository.clone(),
-        ImageRef::Layout(_) => String::new(),
-    };
+    let repo = repo_of(reference);
     let manifest =
         Manifest::parse(&fetched.bytes, fetched.content_type.as_deref()).map_err(|e| {
             FetchError::Malformed {
@@ -355,6 +352,115 @@ impl Ctx<'_> {
             }
         }
         out
+    }
+}
+
+/// What [`recheck`] found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rechecked {
+    /// Nodes the registry no longer has, now marked missing.
+    pub gone: usize,
+    /// Nodes that were missing and are there again: the tree must be built afresh to show them.
+    pub back: usize,
+}
+
+/// Re-checks that every manifest, config and statement below the root of a tree built before is
+/// still in the registry (HEAD requests, all at once; the fetcher bounds how many are in
+/// flight), and marks those that are gone as missing. Content by digest never changes, but it
+/// can be deleted (a lifecycle policy, `DELETE /v2/…/manifests/…`): a tree reused by digest
+/// must not keep showing it. A check that fails (5xx, timeout) leaves its node as it was.
+pub async fn recheck(fetcher: &Fetcher, reference: &ImageRef, root: &mut Node) -> Rechecked {
+    let repo = repo_of(reference);
+    let mut targets = Vec::new();
+    for (i, child) in root.children.iter().enumerate() {
+        checkable(child, &mut vec![i], &mut targets);
+    }
+    let unique: HashSet<(Digest, Content)> = targets.iter().map(|t| (t.1.clone(), t.2)).collect();
+    let answers: HashMap<(Digest, Content), bool> = join_all(unique.into_iter().map(|key| {
+        let repo = &repo;
+        async move {
+            let exists = fetcher.exists(repo, &key.0, key.1).await;
+            (key, exists)
+        }
+    }))
+    .await
+    .into_iter()
+    .filter_map(|(key, r)| Some((key, r.ok()?)))
+    .collect();
+    let mut found = Rechecked::default();
+    // Deepest first (the paths are in pre-order): a gone parent drops its children after
+    // they were looked at, never before.
+    for (path, digest, content) in targets.iter().rev() {
+        let Some(&exists) = answers.get(&(digest.clone(), *content)) else {
+            continue;
+        };
+        let Some(node) = node_at(root, path) else {
+            continue;
+        };
+        match (exists, node.kind == Kind::Missing) {
+            (false, false) => {
+                let code = match content {
+                    Content::Manifest => "MANIFEST_UNKNOWN",
+                    Content::Blob => "BLOB_UNKNOWN",
+                };
+                set_fetch_problem(
+                    node,
+                    FetchError::NotFound {
+                        what: String::new(),
+                        code: code.into(),
+                    },
+                );
+                node.children.clear();
+                node.raw = None;
+                node.config = None;
+                node.statement = None;
+                found.gone += 1;
+            }
+            (true, true) => found.back += 1,
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The nodes of a tree that [`recheck`] asks about, with their paths (pre-order).
+fn checkable(node: &Node, path: &mut Vec<usize>, out: &mut Vec<(Vec<usize>, Digest, Content)>) {
+    let content = match node.kind {
+        Kind::Index | Kind::Manifest | Kind::Attestation | Kind::Referrer => {
+            Some(Content::Manifest)
+        }
+        // A missing node was a manifest or a blob by its descriptor's media type.
+        Kind::Missing
+            if mt::is_index(&node.media_type) || mt::is_image_manifest(&node.media_type) =>
+        {
+            Some(Content::Manifest)
+        }
+        Kind::Config | Kind::Statement | Kind::Missing => Some(Content::Blob),
+        // Layers are never fetched, so nothing about them was cached to go stale.
+        Kind::Layer => None,
+    };
+    if let (Some(content), Ok(digest)) = (content, Digest::parse(&node.digest)) {
+        out.push((path.clone(), digest, content));
+    }
+    for (i, child) in node.children.iter().enumerate() {
+        path.push(i);
+        checkable(child, path, out);
+        path.pop();
+    }
+}
+
+fn node_at<'a>(root: &'a mut Node, path: &[usize]) -> Option<&'a mut Node> {
+    let mut node = root;
+    for &i in path {
+        node = node.children.get_mut(i)?;
+    }
+    Some(node)
+}
+
+fn repo_of(reference: &ImageRef) -> String {
+    match reference {
+        ImageRef::Registry(r) => r.repository.clone(),
+        ImageRef::Layout(_) => String::new(),
     }
 }
 

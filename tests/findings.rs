@@ -626,3 +626,55 @@ async fn verdicts_name_the_reason_in_a_word_and_fitting_names_what_to_deploy() {
     );
     assert_eq!(target("linux/amd64").verdict(&pruned.root), Verdict::Runs);
 }
+
+/// A tree built once, then a child deleted: fetched again through the same fetcher, its digest
+/// cache would still answer for it; `recheck` asks the registry (HEAD, its own round-trip kind),
+/// marks it missing and makes the cache forget it.
+#[tokio::test]
+async fn recheck_finds_a_child_deleted_after_the_tree_was_built() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "app:v1");
+    let image = ImageRef::parse(&format!("{}/app:v1", reg.host)).expect("valid reference");
+    let fetcher =
+        Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
+    let built = inspect(&fetcher, &image, &InspectOptions::default())
+        .await
+        .expect("root fetched");
+    let mut root = built.root.clone();
+    assert_eq!(
+        regscope::inspect::recheck(&fetcher, &image, &mut root).await,
+        regscope::inspect::Rechecked::default(),
+        "nothing deleted yet"
+    );
+    assert_eq!(root, built.root);
+
+    reg.delete_manifest("app", ARM64);
+    let before = fetcher.round_trips();
+    let found = regscope::inspect::recheck(&fetcher, &image, &mut root).await;
+    let after = fetcher.round_trips();
+    assert_eq!(found.gone, 1);
+    // Only HEADs: no manifest or blob is fetched again.
+    assert!(after.head > before.head, "{after:?}");
+    assert_eq!((after.manifest, after.blob), (before.manifest, before.blob));
+    let arm = root.children.iter().find(|c| c.digest == ARM64).unwrap();
+    assert_eq!(arm.kind, Kind::Missing);
+    assert!(arm.children.is_empty());
+    let findings = analysis::analyze(&root);
+    assert_eq!(
+        count(&findings, "dangling-reference"),
+        1,
+        "{:?}",
+        codes(&findings)
+    );
+    // The cache forgot it: a fresh build through the same fetcher finds it missing too.
+    let again = inspect(&fetcher, &image, &InspectOptions::default())
+        .await
+        .expect("root fetched");
+    let arm = again
+        .root
+        .children
+        .iter()
+        .find(|c| c.digest == ARM64)
+        .unwrap();
+    assert_eq!(arm.kind, Kind::Missing);
+}

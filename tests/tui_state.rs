@@ -12,6 +12,7 @@ use regscope::reference::ImageRef;
 use regscope::registry::FetchError;
 use regscope::tui::app::InputKind;
 use regscope::tui::load::Load;
+use regscope::tui::views::tags::MAX_RESOLVING;
 use regscope::tui::views::tree::Pane;
 use regscope::tui::views::{Paging, View};
 use regscope::tui::{
@@ -170,6 +171,40 @@ fn a_bad_reference_at_the_prompt_keeps_the_prompt_open_with_the_reason() {
     );
     cmd(&mut app, Command::Cancel);
     assert!(app.input.is_none());
+}
+
+/// The tag names as the tags view on top shows them, in order.
+fn shown_tags(app: &App) -> Vec<String> {
+    let View::Tags(v) = app.top() else { panic!() };
+    let rows = v.load.loaded().unwrap();
+    v.visible().iter().map(|&i| rows[i].tag.clone()).collect()
+}
+
+#[test]
+fn tags_by_name_are_in_version_order() {
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    // As a registry lists them: plain text order.
+    let tags = [
+        "1.10.0", "1.2.10", "1.2.3", "latest", "v1.10", "v1.9", "v10", "v2",
+    ];
+    app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(tags.map(String::from).to_vec()),
+    });
+    assert_eq!(
+        shown_tags(&app),
+        ["1.2.3", "1.2.10", "1.10.0", "latest", "v1.9", "v1.10", "v2", "v10"]
+    );
+    // The filter keeps the order.
+    app.update(Action::Command(Command::Filter));
+    for ch in "v1".chars() {
+        app.update(Action::Char(ch));
+    }
+    assert_eq!(shown_tags(&app), ["v1.9", "v1.10", "v10"]);
 }
 
 #[tokio::test]
@@ -827,16 +862,63 @@ async fn revalidating_a_digest_seen_before_reuses_its_tree() {
             })
             .await,
     );
-    assert!(
-        Arc::ptr_eq(&first, &again),
-        "same digest: the tree is not rebuilt"
-    );
+    // Same digest: the tree is reused, its content checked to be still there, not rebuilt.
+    assert_eq!(again.root, first.root);
+    assert!(again.checked >= first.checked);
     // A worker that never built it builds it.
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let fresh = Worker::new(tx, isolated_connector());
     let built = tree(fresh.execute(Effect::Revalidate { id: 3, reference }).await);
     assert_eq!(built.root.digest, first.root.digest);
     assert!(!Arc::ptr_eq(&first, &built));
+}
+
+/// Content by digest never changes, but it can be deleted: a revalidated tree is not taken on
+/// trust from the cache, every manifest, config and statement in it is checked again.
+#[tokio::test]
+async fn revalidating_marks_what_was_deleted_since_as_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("unsigned-index"), dir.path());
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(tx, isolated_connector());
+    let reference = ImageRef::parse(&format!("oci:{}", dir.path().display())).unwrap();
+    let tree = |action: Action| match action {
+        Action::Inspected { result, .. } => result.unwrap(),
+        other => panic!("unexpected {other:?}"),
+    };
+    let revalidate = |id| Effect::Revalidate {
+        id,
+        reference: reference.clone(),
+    };
+    let first = tree(
+        worker
+            .execute(Effect::Inspect {
+                id: 1,
+                reference: reference.clone(),
+            })
+            .await,
+    );
+    let arm64 = first.root.children[1].digest.clone();
+    let blob = dir
+        .path()
+        .join("blobs/sha256")
+        .join(arm64.trim_start_matches("sha256:"));
+    let bytes = std::fs::read(&blob).unwrap();
+    std::fs::remove_file(&blob).unwrap();
+
+    let pruned = tree(worker.execute(revalidate(2)).await);
+    let child = &pruned.root.children[1];
+    assert_eq!(child.kind, regscope::model::Kind::Missing);
+    assert!(child.children.is_empty());
+    assert!(pruned
+        .findings
+        .iter()
+        .any(|f| f.code == regscope::analysis::Code::DanglingReference && f.digest == arm64));
+
+    // Pushed again: the next revalidation builds the tree whole again.
+    std::fs::write(&blob, bytes).unwrap();
+    let whole = tree(worker.execute(revalidate(3)).await);
+    assert_eq!(whole.root, first.root);
 }
 
 /// The worker's connector: no config file, no credential lookups (the fixtures need none).
@@ -884,7 +966,82 @@ fn altered(tree: &Inspected, change: impl FnOnce(&mut regscope::model::Node)) ->
         reference: tree.reference.clone(),
         findings: regscope::analysis::analyze(&root),
         root,
+        checked: tree.checked,
     })
+}
+
+/// Newest first is about every tag, not the rows that happened to be on screen: `s` resolves
+/// them all (a few at a time), says how far it got, and keeps the unresolved ones last.
+#[tokio::test]
+async fn newest_first_resolves_and_sorts_every_tag_not_only_those_on_screen() {
+    let image = inspected("unsigned-image").await;
+    // Built in an order unrelated to the names: build-i at minute (7 i mod 50).
+    let minute = |i: usize| (i * 7) % 50;
+    let trees: Vec<(String, Arc<Inspected>)> = (0..50)
+        .map(|i| {
+            let tree = altered(&image, |root| {
+                for child in &mut root.children {
+                    if let Some(config) = child.config.as_mut() {
+                        config.created = Some(format!("2026-11-29T12:{:02}:00Z", minute(i)));
+                    }
+                }
+            });
+            (format!("build-{i}"), tree)
+        })
+        .collect();
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    let mut pending = app.update(Action::TagsLoaded {
+        id: only_id(&effects),
+        result: Ok(trees.iter().map(|(t, _)| t.clone()).collect()),
+    });
+    pending.extend(app.update(Action::Command(Command::Sort)));
+    let mut answered = 0;
+    while !pending.is_empty() {
+        let Effect::Inspect { id, reference } = pending.remove(0) else {
+            panic!("only tag rows are resolved here");
+        };
+        let View::Tags(v) = app.top() else { panic!() };
+        assert!(v.resolving() <= MAX_RESOLVING, "a few at a time");
+        if answered == 12 {
+            assert_eq!(
+                app.waiting_for().as_deref(),
+                Some("sorting: 12 of 50 resolved")
+            );
+            // Meanwhile the resolved rows lead, newest first; the rest wait at the end.
+            let rows = v.load.loaded().unwrap();
+            let resolved: Vec<bool> = v
+                .visible()
+                .iter()
+                .map(|&i| rows[i].summary.loaded().is_some())
+                .collect();
+            assert_eq!(resolved, [vec![true; 12], vec![false; 38]].concat());
+        }
+        let tag = reference
+            .to_string()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_string();
+        let tree = trees.iter().find(|(t, _)| *t == tag).unwrap().1.clone();
+        pending.extend(app.update(Action::Inspected {
+            id,
+            result: Ok(tree),
+        }));
+        answered += 1;
+    }
+    assert_eq!(
+        answered, 50,
+        "every tag was resolved, not only the rows on screen"
+    );
+    assert_eq!(app.waiting_for(), None);
+    let mut newest: Vec<usize> = (0..50).collect();
+    newest.sort_by_key(|&i| std::cmp::Reverse(minute(i)));
+    let expected: Vec<String> = newest.iter().map(|i| format!("build-{i}")).collect();
+    assert_eq!(shown_tags(&app), expected);
 }
 
 /// unsigned-image rebuilt for linux/arm64 only: "exec format error" on Lambda's default `x86_64`.

@@ -167,9 +167,10 @@ fn the_demo_opens_the_tui_and_shows_the_lambda_failure() {
     assert!(line_with(&screen, "fixed").contains("runs"), "{screen}");
     tmux.keys(&["G"]);
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("attestation for linux/amd64");
+    tmux.wait_for("attestation for linux/amd64");
+    // The findings pane is drawn below the tree: a capture can fall between the two.
+    let screen = tmux.wait_for("target-incompatible");
     assert!(screen.contains("attestation for linux/arm64"), "{screen}");
-    assert!(screen.contains("target-incompatible"), "{screen}");
     assert!(screen.contains("✓ lambda/amd64"), "{screen}");
     tmux.keys(&["d"]);
     tmux.wait_for("runs on lambda/amd64; copied 127.0.0.1:");
@@ -203,4 +204,137 @@ fn signals_restore_the_terminal() {
             "SIG{signal}: cursor shown"
         );
     }
+}
+
+/// "What is really there, right now?": a tree seen whole, then a platform manifest deleted
+/// behind the TUI's back (a lifecycle rule, a `DELETE`). `r` must not answer from what was
+/// fetched before: the tree, the tag's row and the matrix all say it is gone.
+#[test]
+fn refresh_finds_a_child_deleted_behind_its_back() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "team/app:v7");
+    let arm64 = platform_child(&support::fixture("unsigned-index"), "arm64");
+    let state = tempfile::tempdir().unwrap();
+    let repository = format!("{}/team/app", reg.host);
+    let tmux = Tmux::start(&regscope_bin(), &["tui", &repository], state.path());
+    tmux.wait_for("11.0 KiB");
+    tmux.keys(&["m"]);
+    tmux.wait_for("runs on all 2 platforms");
+    tmux.keys(&["m"]);
+    tmux.wait_for("tags of team/app");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    // The status line says when it was checked (a capture can fall mid-draw: wait for it).
+    let screen = tmux.wait_for("refreshed ");
+    assert!(!screen.contains("MISSING"), "{screen}");
+
+    reg.delete_manifest("team/app", &arm64);
+    tmux.keys(&["r"]);
+    tmux.wait_for("MISSING");
+    tmux.wait_for("dangling-reference");
+
+    // The tags view still shows what it saw until `r`; then the row and the matrix follow.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("tags of team/app");
+    tmux.keys(&["r"]);
+    tmux.wait_for("error");
+    tmux.keys(&["m"]);
+    let screen = tmux.wait_for("broken: linux/arm64");
+    assert!(!screen.contains("runs on all"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// The digest of a layout's runnable manifest for `architecture` (its root is an index).
+fn platform_child(layout: &Path, architecture: &str) -> String {
+    let root = support::layout_root_digest(layout);
+    let index: serde_json::Value =
+        serde_json::from_slice(&support::layout_blob(layout, &root)).unwrap();
+    index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["platform"]["architecture"] == architecture)
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Newest first is about every tag of the repository, not the rows on screen when `s` was
+/// pressed: 50 tags built in an order unrelated to their names, sorted whole.
+#[test]
+fn newest_first_sorts_all_fifty_tags() {
+    let reg = TestRegistry::start();
+    // build-i was built at minute 7 i mod 50: names and dates disagree everywhere.
+    let minute = |i: usize| (i * 7) % 50;
+    for i in 0..50 {
+        let config = serde_json::json!({
+            "architecture": "amd64",
+            "os": "linux",
+            "created": format!("2026-11-29T12:{:02}:00Z", minute(i)),
+            "rootfs": {"type": "layers", "diff_ids": []},
+            "config": {},
+        })
+        .to_string();
+        let digest = reg.put_blob("team/app", config.as_bytes());
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": digest,
+                "size": config.len(),
+            },
+            "layers": [],
+        })
+        .to_string();
+        reg.put_manifest(
+            "team/app",
+            &format!("build-{i}"),
+            "application/vnd.oci.image.manifest.v1+json",
+            manifest.as_bytes(),
+        );
+    }
+    let state = tempfile::tempdir().unwrap();
+    let repository = format!("{}/team/app", reg.host);
+    let tmux = Tmux::start(&regscope_bin(), &["tui", &repository], state.path());
+    tmux.wait_for("tags of team/app (50, by name)");
+    tmux.keys(&["s"]);
+    tmux.wait_for("newest first");
+    // Done when no row is left to resolve (the spinner says how far it got until then). The
+    // selection stays on its tag, build-0, which is now the oldest: the window is at the end.
+    let mut newest: Vec<usize> = (0..50).collect();
+    newest.sort_by_key(|&i| std::cmp::Reverse(minute(i)));
+    let expected: Vec<String> = newest.iter().map(|i| format!("build-{i}")).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let screen = tmux.screen();
+        let shown = tag_rows(&screen);
+        if !screen.contains("sorting:") && shown.len() > 3 && expected.ends_with(&shown) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not sorted newest first:\n{screen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The newest lead, most of them below the screen in name order when `s` was pressed.
+    tmux.keys(&["g"]);
+    let screen = tmux.wait_for("│build-7 ");
+    let shown = tag_rows(&screen);
+    assert!(shown.len() > 3 && expected.starts_with(&shown), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// The tag names of the rows on screen, top to bottom.
+fn tag_rows(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter_map(|l| l.strip_prefix('│')?.split_whitespace().next())
+        .filter(|t| t.starts_with("build-"))
+        .map(str::to_string)
+        .collect()
 }

@@ -134,8 +134,8 @@ async fn fetch(
     if common.verbose {
         let rt = inspection.round_trips;
         eprintln!(
-            "round trips: {} (ping {}, token {}, manifest {}, blob {}, tags {}, referrers {}), {} bytes, {} cache hits",
-            rt.total, rt.ping, rt.token, rt.manifest, rt.blob, rt.tags, rt.referrers, rt.bytes, rt.cache_hits
+            "round trips: {} (ping {}, token {}, manifest {}, blob {}, tags {}, referrers {}, head {}), {} bytes, {} cache hits",
+            rt.total, rt.ping, rt.token, rt.manifest, rt.blob, rt.tags, rt.referrers, rt.head, rt.bytes, rt.cache_hits
         );
     }
     let mut findings = analysis::analyze(&inspection.root);

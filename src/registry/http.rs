@@ -318,7 +318,37 @@ impl HttpRegistry {
         self.finish(resp, limit, what).await
     }
 
-    /// Sends a GET with what `scope` needs; on a 401 from the registry itself, acts on that
+    /// HEADs `path`: whether the registry still has it (`false` on 404), without reading it.
+    pub async fn exists(
+        &self,
+        path: &str,
+        accept: &[&str],
+        scope: &str,
+        what: &str,
+    ) -> Result<bool, FetchError> {
+        let endpoint = self.endpoint().await?;
+        let url = endpoint
+            .base
+            .join(path)
+            .map_err(|e| FetchError::Other(format!("bad request path {path}: {e}")))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| FetchError::Other("shutting down".into()))?;
+        let resp = self
+            .send_authorized(endpoint, &url, accept, scope, RequestKind::Head)
+            .await?;
+        let status = resp.status().as_u16();
+        match status {
+            200..=299 => Ok(true),
+            404 => Ok(false),
+            // A HEAD answer has no body to explain itself with.
+            _ => Err(self.status_error(status, resp.headers(), &[], what)),
+        }
+    }
+
+    /// Sends a request (GET, or HEAD for an existence check) with what `scope` needs; on a 401 from the registry itself, acts on that
     /// response's `WWW-Authenticate` (another scope, realm or scheme, or a stale token) and
     /// retries once.
     async fn send_authorized(
@@ -508,7 +538,7 @@ impl HttpRegistry {
         let origin = url.origin();
         let mut current = url.clone();
         for _ in 0..=MAX_REDIRECTS {
-            let mut req = self.client.get(current.clone());
+            let mut req = self.client.request(kind.method(), current.clone());
             if !accept.is_empty() {
                 req = req.header(ACCEPT, accept.join(", "));
             }

@@ -58,6 +58,22 @@ enum Backend {
     Layout(LayoutStore),
 }
 
+/// What an existence check is about: the registry serves the two from different endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Content {
+    Manifest,
+    Blob,
+}
+
+impl Content {
+    fn as_str(self) -> &'static str {
+        match self {
+            Content::Manifest => "manifest",
+            Content::Blob => "blob",
+        }
+    }
+}
+
 type Cell = Arc<OnceCell<Bytes>>;
 
 /// Fetches content for one registry (or layout), counting round trips and caching by digest.
@@ -293,6 +309,43 @@ impl Fetcher {
             Backend::Http(_) => checked_repository(repo).map(|_| ()),
             Backend::Layout(_) => Ok(()),
         }
+    }
+
+    /// Whether the registry still has `digest` in `repo` (one HEAD request; a file check in a
+    /// layout). Content by digest never changes, but it can be deleted: what the cache holds is
+    /// forgotten when it is gone, so the next fetch finds it missing too.
+    pub async fn exists(
+        &self,
+        repo: &str,
+        digest: &Digest,
+        content: Content,
+    ) -> Result<bool, FetchError> {
+        self.check_repository(repo)?;
+        let what = format!("{} {digest}", content.as_str());
+        let exists = match &self.backend {
+            Backend::Http(http) => {
+                let (path, accept) = match content {
+                    Content::Manifest => (
+                        format!("/v2/{repo}/manifests/{digest}"),
+                        mt::MANIFEST_ACCEPT,
+                    ),
+                    Content::Blob => (format!("/v2/{repo}/blobs/{digest}"), &[][..]),
+                };
+                http.exists(&path, accept, &pull_scope(repo), &what).await?
+            }
+            Backend::Layout(store) => match store.read(digest, u64::MAX, &what) {
+                Ok(_) => true,
+                Err(FetchError::NotFound { .. }) => false,
+                Err(e) => return Err(e),
+            },
+        };
+        if !exists {
+            self.cache
+                .lock()
+                .await
+                .remove(&(repo.to_string(), digest.clone()));
+        }
+        Ok(exists)
     }
 
     /// Single-flight, verified, cached fetch of immutable content.

@@ -14,6 +14,20 @@ pub enum RequestKind {
     Tags,
     Catalog,
     Referrers,
+    /// An existence check (HEAD) of a manifest or blob already fetched: refresh re-checks
+    /// what the digest cache holds, since content by digest can be deleted.
+    Head,
+}
+
+impl RequestKind {
+    /// The HTTP method: regscope only reads, so GET, or HEAD for an existence check.
+    #[must_use]
+    pub fn method(self) -> reqwest::Method {
+        match self {
+            RequestKind::Head => reqwest::Method::HEAD,
+            _ => reqwest::Method::GET,
+        }
+    }
 }
 
 /// Counters shared by every fetch of one session.
@@ -26,6 +40,7 @@ pub struct Stats {
     tags: AtomicU64,
     catalog: AtomicU64,
     referrers: AtomicU64,
+    head: AtomicU64,
     bytes: AtomicU64,
     cache_hits: AtomicU64,
 }
@@ -42,6 +57,7 @@ pub struct RoundTrips {
     pub tags: u64,
     pub catalog: u64,
     pub referrers: u64,
+    pub head: u64,
     pub bytes: u64,
     pub cache_hits: u64,
 }
@@ -56,6 +72,7 @@ impl Stats {
             RequestKind::Tags => &self.tags,
             RequestKind::Catalog => &self.catalog,
             RequestKind::Referrers => &self.referrers,
+            RequestKind::Head => &self.head,
         };
         c.fetch_add(1, Ordering::Relaxed);
     }
@@ -80,10 +97,12 @@ impl Stats {
             tags: g(&self.tags),
             catalog: g(&self.catalog),
             referrers: g(&self.referrers),
+            head: g(&self.head),
             bytes: g(&self.bytes),
             cache_hits: g(&self.cache_hits),
         };
-        r.total = r.ping + r.token + r.manifest + r.blob + r.tags + r.catalog + r.referrers;
+        r.total =
+            r.ping + r.token + r.manifest + r.blob + r.tags + r.catalog + r.referrers + r.head;
         r
     }
 }

@@ -40,6 +40,9 @@ pub struct Inspected {
     pub reference: String,
     pub root: Node,
     pub findings: Vec<Finding>,
+    /// When the worker last checked this tree against the registry (built it, or re-checked
+    /// it on refresh): the views say how fresh what they show is. The app has no clock.
+    pub checked: std::time::SystemTime,
 }
 
 /// One page of the catalog.
@@ -160,8 +163,10 @@ pub enum Effect {
         id: RequestId,
         reference: ImageRef,
     },
-    /// Like [`Effect::Inspect`], for a tag resolved before: fetch only its root manifest and
-    /// reuse the tree already built for that digest (content by digest never changes).
+    /// Like [`Effect::Inspect`], for a tag or tree seen before (`r`): fetch its root manifest
+    /// again and reuse the tree already built for that digest (content by digest never
+    /// changes), checking with HEAD requests that everything in it is still there (it can be
+    /// deleted).
     Revalidate {
         id: RequestId,
         reference: ImageRef,

@@ -419,13 +419,17 @@ impl App {
             View::Tags(v) if v.relisting.is_some() => Some("re-listing tags".into()),
             View::Tags(v) => match &v.load {
                 Load::Idle | Load::Loading(_) => Some("listing tags".into()),
-                Load::Loaded(_) => match v.resolving() {
-                    0 => None,
-                    1 => Some("resolving 1 tag".into()),
-                    n => Some(format!("resolving {n} tags")),
+                Load::Loaded(_) => match (v.sorting(), v.resolving()) {
+                    (Some((settled, total)), _) => {
+                        Some(format!("sorting: {settled} of {total} resolved"))
+                    }
+                    (None, 0) => None,
+                    (None, 1) => Some("resolving 1 tag".into()),
+                    (None, n) => Some(format!("resolving {n} tags")),
                 },
                 Load::Error(_) => None,
             },
+            View::Tree(v) if v.refreshing.is_some() => Some("re-checking the manifest tree".into()),
             View::Tree(v) => v
                 .load
                 .is_loading()

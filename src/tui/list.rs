@@ -1,5 +1,10 @@
 //! Cursor movement over a list and the `/` filter, shared by every list-like view.
 
+use std::cell::RefCell;
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
 use super::action::Command;
 
 /// The selected row and the first row shown; kept consistent with the viewport height.
@@ -49,24 +54,40 @@ impl Cursor {
     }
 }
 
-/// Case-insensitive subsequence match: `tapp` matches `team/app`.
-#[must_use]
-pub fn matches(pattern: &str, text: &str) -> bool {
-    let mut text = text.chars().flat_map(char::to_lowercase);
-    pattern
-        .chars()
-        .flat_map(char::to_lowercase)
-        .all(|p| text.any(|t| t == p))
+thread_local! {
+    /// nucleo's matcher keeps sizeable scratch space: one per thread, reused by every filter.
+    static MATCHER: RefCell<Matcher> = RefCell::new(Matcher::new(Config::DEFAULT.match_paths()));
 }
 
-/// Indices of `items` that match `pattern` (all of them when it is empty).
+/// Indices of `items` that match `pattern`, best match first (ties in list order); all of them,
+/// in order, when it is empty. Ranked fuzzy matching as helix does it (nucleo): a subsequence
+/// matches, case-insensitively; matches at word and path boundaries (`/`, `-`, `.`) and
+/// consecutive ones rank higher; words separated by spaces must all match, and helix's
+/// `^prefix`, `suffix$`, `'exact` and `!not` work too.
 #[must_use]
 pub fn filtered<'a>(items: impl Iterator<Item = &'a str>, pattern: &str) -> Vec<usize> {
-    items
-        .enumerate()
-        .filter(|(_, s)| matches(pattern, s))
-        .map(|(i, _)| i)
-        .collect()
+    if pattern.trim().is_empty() {
+        return items.enumerate().map(|(i, _)| i).collect();
+    }
+    let pattern = Pattern::parse(pattern, CaseMatching::Ignore, Normalization::Smart);
+    let mut scored: Vec<(usize, u32)> = MATCHER.with_borrow_mut(|matcher| {
+        let mut buf = Vec::new();
+        items
+            .enumerate()
+            .filter_map(|(i, item)| {
+                Some((i, pattern.score(Utf32Str::new(item, &mut buf), matcher)?))
+            })
+            .collect()
+    });
+    // Stable: equal scores keep the list's order.
+    scored.sort_by_key(|&(_, score)| std::cmp::Reverse(score));
+    scored.into_iter().map(|(i, _)| i).collect()
+}
+
+/// Whether `text` passes the filter `pattern` (see [`filtered`]).
+#[must_use]
+pub fn matches(pattern: &str, text: &str) -> bool {
+    !filtered(std::iter::once(text), pattern).is_empty()
 }
 
 #[cfg(test)]
@@ -79,6 +100,25 @@ mod tests {
         assert!(matches("", "x"));
         assert!(matches("APP", "team/app"));
         assert!(!matches("ppa", "app"));
+    }
+
+    #[test]
+    fn matches_rank_best_first() {
+        let names = [
+            "lambda/payments",
+            "mapper/x",
+            "team/app-old",
+            "app",
+            "team/app",
+            "web",
+        ];
+        // Matches at a word or path boundary rank before one inside a word, whatever their
+        // place in the list; equal ones keep the list's order; `lambda/payments` (one `p`) and
+        // `web` do not match.
+        assert_eq!(filtered(names.iter().copied(), "app"), [2, 3, 4, 1]);
+        // Every word must match; an empty filter keeps everything in order.
+        assert_eq!(filtered(names.iter().copied(), "team old"), [2]);
+        assert_eq!(filtered(names.iter().copied(), " "), [0, 1, 2, 3, 4, 5]);
     }
 
     #[test]

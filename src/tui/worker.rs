@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
 
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::AbortHandle;
@@ -12,7 +13,7 @@ use tokio::task::AbortHandle;
 use super::action::{Action, CatalogPage, Effect, Inspected, RequestId};
 use super::views::repositories::PAGE_SIZE;
 use crate::connect::{ConnectError, Connection, Connector, Location};
-use crate::inspect::{inspect, inspect_root, InspectOptions};
+use crate::inspect::{inspect, inspect_root, recheck, InspectOptions};
 use crate::reference::ImageRef;
 
 /// Effects running at once; each also goes through the fetcher's own request limit.
@@ -25,7 +26,8 @@ pub struct Worker {
     /// Locations whose connection the app has been told about (once each).
     announced: Arc<Mutex<HashSet<Location>>>,
     /// Trees built this session by location and root digest: what a tag revalidated after `r`
-    /// reuses when it still points at the same digest.
+    /// reuses (once its content is checked to be still there) when it still points at the
+    /// same digest.
     trees: Arc<Mutex<TreeCache>>,
     /// Tasks under way by request id, so superseded ones can be aborted.
     running: Arc<Mutex<HashMap<RequestId, AbortHandle>>>,
@@ -148,7 +150,9 @@ impl Worker {
     }
 
     /// The tree of `reference`. With `reuse`, its root manifest is fetched first and a tree
-    /// already built for that digest is returned as is; otherwise (or on a miss) it is built.
+    /// already built for that digest is reused, with every manifest, config and statement in it
+    /// checked to be still there (HEAD requests: deleted content is marked missing); otherwise
+    /// (or on a miss) it is built.
     async fn inspect(
         &self,
         reference: &ImageRef,
@@ -157,6 +161,7 @@ impl Worker {
         let location = Location::of(reference);
         let connection = self.connection(&location).await?;
         let fetcher = &connection.fetcher;
+        let name = reference.to_string();
         let mut fetched_root = None;
         if reuse {
             let root = fetcher
@@ -164,15 +169,11 @@ impl Worker {
                 .await
                 .map_err(|e| connection.error(e))?;
             if let Some(tree) = self.cached(&location, &root.digest.to_string()) {
-                let name = reference.to_string();
-                if tree.reference == name {
-                    return Ok(tree);
+                let mut node = tree.root.clone();
+                // Something deleted came back: only a new build can show what it holds.
+                if recheck(fetcher, reference, &mut node).await.back == 0 {
+                    return Ok(self.finish(location, name, node));
                 }
-                // Another tag of the same digest: the same tree under this tag's name.
-                return Ok(Arc::new(Inspected {
-                    reference: name,
-                    ..(*tree).clone()
-                }));
             }
             fetched_root = Some(root);
         }
@@ -182,14 +183,30 @@ impl Worker {
             None => inspect(fetcher, reference, &opts).await,
         }
         .map_err(|e| connection.error(e))?;
-        let findings = crate::analysis::analyze(&i.root);
+        let mut node = i.root;
+        if reuse {
+            // The fetcher's digest cache may have answered for content deleted since.
+            recheck(fetcher, reference, &mut node).await;
+        }
+        Ok(self.finish(location, i.reference, node))
+    }
+
+    /// The tree with its findings, checked now; kept for the next revalidation.
+    fn finish(
+        &self,
+        location: Location,
+        reference: String,
+        root: crate::model::Node,
+    ) -> Arc<Inspected> {
+        let findings = crate::analysis::analyze(&root);
         let tree = Arc::new(Inspected {
-            reference: i.reference,
-            root: i.root,
+            reference,
+            root,
             findings,
+            checked: SystemTime::now(),
         });
         self.remember(location, tree.clone());
-        Ok(tree)
+        tree
     }
 
     fn cached(&self, location: &Location, digest: &str) -> Option<Arc<Inspected>> {

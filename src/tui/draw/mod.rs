@@ -177,10 +177,57 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 format!(" {}", f.text),
                 if f.error { theme.error() } else { theme.info() },
             ),
-            (None, view) => view_status(view, theme),
+            (None, view) => {
+                // How fresh it is takes the right end; what the view says gets the rest (a
+                // digest too long for it is cut: it is whole in the detail pane and `y`).
+                let fresh = freshness(view).map(|f| format!("  {f} "));
+                let width = fresh.as_deref().map_or(0, |f| f.chars().count());
+                let width = u16::try_from(width).unwrap_or(u16::MAX);
+                if let Some(fresh) = fresh.filter(|_| area.width >= width + 40) {
+                    let [left, right] =
+                        Layout::horizontal([Constraint::Min(0), Constraint::Length(width)])
+                            .areas(area);
+                    frame.render_widget(Line::styled(fresh, theme.dim()), right);
+                    frame.render_widget(view_status(view, theme), left);
+                    return;
+                }
+                view_status(view, theme)
+            }
         },
     };
     frame.render_widget(line, area);
+}
+
+/// How fresh what the view shows is: `refreshed 12:03:41 UTC` (the newest check of a shown
+/// tree), or `refreshing…` while `r` is under way.
+fn freshness(view: &View) -> Option<String> {
+    let checked = match view {
+        View::Tree(v) if v.refreshing.is_some() => return Some("refreshing…".into()),
+        View::Tags(v) if v.relisting.is_some() => return Some("refreshing…".into()),
+        View::Tree(v) => v.load.loaded()?.checked,
+        View::Tags(v) => v
+            .load
+            .loaded()?
+            .iter()
+            .filter_map(|r| r.shown().loaded())
+            .map(|s| s.inspected.checked)
+            .max()?,
+        View::Registries(_) | View::Repositories(_) => return None,
+    };
+    Some(format!("refreshed {}", clock(checked)))
+}
+
+/// `HH:MM:SS UTC` of `t` (UTC: the same on every machine an incident is discussed from).
+fn clock(t: std::time::SystemTime) -> String {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() % 86_400);
+    format!(
+        "{:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 fn view_status(view: &View, theme: Theme) -> Line<'static> {

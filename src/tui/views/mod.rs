@@ -132,10 +132,7 @@ impl View {
                 }
                 relist
             }
-            View::Tree(v) => {
-                v.load = super::load::Load::Idle;
-                v.activate(ids)
-            }
+            View::Tree(v) => v.refresh(ids),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The tags of one repository; each visible row is resolved lazily to a digest, platforms,
 //! attestation count, size and worst finding.
 
+use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -148,6 +149,40 @@ impl TagSummary {
     }
 }
 
+/// Tag names in version order: runs of digits compare as numbers (`v1.9` < `v1.10`,
+/// `1.2.3` < `1.10.0`), everything else as text. Equal numbers with different zero padding
+/// (`v01`, `v1`) fall back to the text, so the order is total and stable.
+#[must_use]
+pub fn version_cmp(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a, b);
+    loop {
+        let (Some(cx), Some(cy)) = (x.chars().next(), y.chars().next()) else {
+            return x.len().cmp(&y.len()).then_with(|| a.cmp(b));
+        };
+        let order = if cx.is_ascii_digit() && cy.is_ascii_digit() {
+            let (nx, rx) = split_digits(x);
+            let (ny, ry) = split_digits(y);
+            x = rx;
+            y = ry;
+            let (tx, ty) = (nx.trim_start_matches('0'), ny.trim_start_matches('0'));
+            tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty))
+        } else {
+            x = &x[cx.len_utf8()..];
+            y = &y[cy.len_utf8()..];
+            cx.cmp(&cy)
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+}
+
+/// The leading ASCII digits of `s`, and the rest.
+fn split_digits(s: &str) -> (&str, &str) {
+    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    s.split_at(end)
+}
+
 fn created(root: &Node) -> Option<String> {
     let config = match root.kind {
         Kind::Index => root
@@ -227,6 +262,22 @@ impl TagsView {
         })
     }
 
+    /// Newest first, while the dates it sorts by are still coming in: (rows settled, rows the
+    /// filter keeps). `None` by name, or once every row is resolved or failed.
+    #[must_use]
+    pub fn sorting(&self) -> Option<(usize, usize)> {
+        let rows = self
+            .load
+            .loaded()
+            .filter(|_| self.sort == TagSort::Created)?;
+        let visible = self.visible();
+        let settled = visible
+            .iter()
+            .filter(|&&i| matches!(rows[i].summary, Load::Loaded(_) | Load::Error(_)))
+            .count();
+        (settled < visible.len()).then_some((settled, visible.len()))
+    }
+
     #[must_use]
     pub fn crumb(&self) -> String {
         match &self.location {
@@ -261,14 +312,14 @@ impl TagsView {
         };
         let mut visible = filtered(rows.iter().map(|r| r.tag.as_str()), &self.filter);
         // Both sorts are stable and end in name order, so equal keys never swap places.
-        visible.sort_by(|&a, &b| rows[a].tag.cmp(&rows[b].tag));
+        visible.sort_by(|&a, &b| version_cmp(&rows[a].tag, &rows[b].tag));
         if self.sort == TagSort::Created {
             let created = |i: usize| rows[i].shown().loaded().and_then(|s| s.created.clone());
             visible.sort_by(|&a, &b| match (created(a), created(b)) {
                 (Some(x), Some(y)) => y.cmp(&x),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
             });
         }
         visible
@@ -360,8 +411,10 @@ impl TagsView {
 
 /// The controller: what this view loads, and what it does with the answers.
 impl TagsView {
-    /// The tag list when nothing is loaded; then the rows on screen that are not resolved yet,
-    /// at most [`MAX_RESOLVING`] at once (revalidated cheaply when they were resolved before).
+    /// The tag list when nothing is loaded; then the rows on screen that are not resolved yet
+    /// (newest first needs every date: then all the rows the filter keeps, those on screen
+    /// first), at most [`MAX_RESOLVING`] at once (revalidated cheaply when they were resolved
+    /// before).
     pub fn activate(&mut self, ids: &mut RequestIds, height: usize) -> Vec<Effect> {
         if self.load.is_idle() {
             let id = ids.fresh();
@@ -372,7 +425,16 @@ impl TagsView {
                 repository: self.repository.clone(),
             }];
         }
-        let on_screen = self.on_screen(height);
+        let mut on_screen = self.on_screen(height);
+        if self.sort == TagSort::Created {
+            let seen: HashSet<usize> = on_screen.iter().copied().collect();
+            let rest: Vec<usize> = self
+                .visible()
+                .into_iter()
+                .filter(|i| !seen.contains(i))
+                .collect();
+            on_screen.extend(rest);
+        }
         let references: Vec<_> = on_screen
             .iter()
             .filter_map(|&i| self.load.loaded().map(|rows| self.reference(&rows[i].tag)))
@@ -529,5 +591,27 @@ impl TagsView {
             Some(i) => self.select_row(i, height),
             None => self.cursor.fit(self.visible().len(), height),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_sort_in_version_order() {
+        let mut tags = vec![
+            "v1.10", "v1.9", "latest", "1.10.0", "1.2.3", "1.2.10", "v2", "v01", "v1", "1.2",
+        ];
+        tags.sort_by(|a, b| version_cmp(a, b));
+        assert_eq!(
+            tags,
+            ["1.2", "1.2.3", "1.2.10", "1.10.0", "latest", "v01", "v1", "v1.9", "v1.10", "v2"]
+        );
+        assert_eq!(version_cmp("v1", "v1"), Ordering::Equal);
+        assert_eq!(
+            version_cmp("build-99999999999999999999", "build-100000000000000000000"),
+            Ordering::Less
+        );
     }
 }

@@ -36,6 +36,8 @@ pub struct TreeView {
     /// Why the loaded tree will not run on the target (empty: no target, or it runs); kept
     /// with the tree so drawing and scrolling do not re-check it.
     pub target_findings: Vec<Finding>,
+    /// `r` on a loaded tree: the re-check under way; the tree stays on screen meanwhile.
+    pub refreshing: Option<RequestId>,
 }
 
 /// The three panes of the tree view, in `Tab` order.
@@ -86,6 +88,7 @@ impl TreeView {
             findings_scroll: 0,
             target: None,
             target_findings: Vec::new(),
+            refreshing: None,
         }
     }
 
@@ -207,6 +210,22 @@ impl TreeView {
         }]
     }
 
+    /// `r`: a loaded tree is revalidated in place (its root fetched again, everything below it
+    /// checked to be still there; the tree stays on screen until the answer); anything else
+    /// loads afresh.
+    pub fn refresh(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
+        if self.load.loaded().is_none() {
+            self.load = Load::Idle;
+            return self.activate(ids);
+        }
+        let id = ids.fresh();
+        self.refreshing = Some(id);
+        vec![Effect::Revalidate {
+            id,
+            reference: self.reference.clone(),
+        }]
+    }
+
     /// Takes the tree answering `id`; `false` when this view did not ask for it.
     pub fn inspected(
         &mut self,
@@ -214,7 +233,9 @@ impl TreeView {
         result: &Result<Arc<Inspected>, ConnectError>,
         height: usize,
     ) -> bool {
-        if !self.load.waits_for(id) {
+        if self.refreshing == Some(id) {
+            self.refreshing = None;
+        } else if !self.load.waits_for(id) {
             return false;
         }
         self.load = match result {
@@ -232,6 +253,7 @@ impl TreeView {
         if let Load::Loading(id) = self.load {
             out.insert(id);
         }
+        out.extend(self.refreshing);
     }
 
     /// Tab: tree -> detail -> findings (what the movement keys scroll); not in the raw view.
