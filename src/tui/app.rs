@@ -82,6 +82,9 @@ pub struct App {
     /// Wall-clock seconds since the epoch, set by the event loop before each draw (0: unknown,
     /// as in tests): recent entries' ages. `update` reads no clock of its own.
     pub clock: u64,
+    /// The machine's offset from UTC in seconds (set by the event loop; 0 in tests): dates
+    /// are shown in local time.
+    pub utc_offset: i32,
     /// Whether opened targets go to the recent list (not for the demo's throw-away registry).
     pub remember_recent: bool,
     /// A target opened but not loaded yet, and the stack depth of the view it opened: it is
@@ -109,6 +112,7 @@ impl App {
             flash: None,
             ticks: 0,
             clock: 0,
+            utc_offset: 0,
             remember_recent: true,
             unconfirmed: None,
             target: None,

@@ -19,6 +19,7 @@ pub mod panes;
 pub mod recent;
 pub mod theme;
 pub mod views;
+pub mod when;
 pub mod worker;
 pub mod wrap;
 
@@ -180,6 +181,7 @@ async fn event_loop(
     app.set_target(target);
     app.remember_recent = remember_recent;
     app.clock = recent::now();
+    app.utc_offset = when::local_offset();
     let recent = if remember_recent {
         recent::file().map(|f| recent::load(&f)).unwrap_or_default()
     } else {

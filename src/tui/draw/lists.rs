@@ -210,7 +210,15 @@ pub(super) fn repositories_status(v: &RepositoriesView, theme: Theme) -> Line<'s
     }
 }
 
-pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
+/// The tag table. `clock` (seconds since the epoch, 0 unknown) and `offset` (seconds east of
+/// UTC) turn the CREATED column into ages and local dates.
+pub(super) fn tags(
+    frame: &mut Frame,
+    area: Rect,
+    v: &TagsView,
+    (clock, offset): (u64, i32),
+    theme: Theme,
+) {
     let name = v.crumb();
     let rows = match &v.load {
         Load::Idle | Load::Loading(_) => {
@@ -258,6 +266,10 @@ pub(super) fn tags(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
     let columns = Columns {
         digest: v.target.is_none() || area.width >= 100,
         verdict: v.target.is_some(),
+        // At 80 columns the platforms need the room; wider terminals get the date.
+        created: area.width >= 100,
+        clock,
+        offset,
     };
     let verdict_width = window
         .clone()
@@ -335,6 +347,7 @@ fn tag_columns(
         Constraint::Length(3),
         Constraint::Length(9),
         Constraint::Length(7),
+        Constraint::Length(10),
     ];
     let mut header = vec![
         "TAG".to_string(),
@@ -345,7 +358,12 @@ fn tag_columns(
         "ATT".into(),
         "SIZE".into(),
         "WORST".into(),
+        "CREATED".into(),
     ];
+    if !columns.created {
+        widths.pop();
+        header.pop();
+    }
     if !columns.digest {
         widths.remove(2);
         header.remove(2);
@@ -359,11 +377,14 @@ fn tag_columns(
     (widths, header)
 }
 
-/// Which optional columns the tag table has.
+/// Which optional columns the tag table has, and what the CREATED column needs.
 #[derive(Debug, Clone, Copy)]
 struct Columns {
     digest: bool,
     verdict: bool,
+    created: bool,
+    clock: u64,
+    offset: i32,
 }
 
 /// `runs`, `rejected: index`.
@@ -404,6 +425,12 @@ fn summary_cells<'a>(
         Cell::from(human_size(s.total_size)),
         Cell::from(worst),
     ];
+    if columns.created {
+        cells.push(Cell::from(Span::styled(
+            crate::tui::when::created_label(s.created.as_deref(), columns.clock, columns.offset),
+            theme.dim(),
+        )));
+    }
     if !columns.digest {
         cells.remove(2);
     }

@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match app.top() {
         View::Registries(v) => lists::registries(frame, body, v, app.clock, theme),
         View::Repositories(v) => lists::repositories(frame, body, v, theme),
-        View::Tags(v) => lists::tags(frame, body, v, theme),
+        View::Tags(v) => lists::tags(frame, body, v, (app.clock, app.utc_offset), theme),
         View::Tree(v) => tree::tree(frame, body, v, theme),
     }
     draw_spinner(frame, body, app, theme);
