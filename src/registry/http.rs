@@ -302,12 +302,26 @@ impl HttpRegistry {
         limit: u64,
         what: &str,
     ) -> Result<Response, FetchError> {
+        // The permit is held until the body is read: it bounds connections, not just requests.
+        let (resp, _permit) = self.send_path(path, accept, scope, kind).await?;
+        self.finish(resp, limit, what).await
+    }
+
+    /// Sends a request for `path` (GET, or HEAD for [`RequestKind::Head`]) within the
+    /// concurrency limit, authenticated for `scope`; returns the response and its permit.
+    async fn send_path(
+        &self,
+        path: &str,
+        accept: &[&str],
+        scope: &str,
+        kind: RequestKind,
+    ) -> Result<(reqwest::Response, tokio::sync::SemaphorePermit<'_>), FetchError> {
         let endpoint = self.endpoint().await?;
         let url = endpoint
             .base
             .join(path)
             .map_err(|e| FetchError::Other(format!("bad request path {path}: {e}")))?;
-        let _permit = self
+        let permit = self
             .permits
             .acquire()
             .await
@@ -315,7 +329,7 @@ impl HttpRegistry {
         let resp = self
             .send_authorized(endpoint, &url, accept, scope, kind)
             .await?;
-        self.finish(resp, limit, what).await
+        Ok((resp, permit))
     }
 
     /// HEADs `path`: whether the registry still has it (`false` on 404), without reading it.
@@ -326,18 +340,8 @@ impl HttpRegistry {
         scope: &str,
         what: &str,
     ) -> Result<bool, FetchError> {
-        let endpoint = self.endpoint().await?;
-        let url = endpoint
-            .base
-            .join(path)
-            .map_err(|e| FetchError::Other(format!("bad request path {path}: {e}")))?;
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| FetchError::Other("shutting down".into()))?;
-        let resp = self
-            .send_authorized(endpoint, &url, accept, scope, RequestKind::Head)
+        let (resp, _permit) = self
+            .send_path(path, accept, scope, RequestKind::Head)
             .await?;
         let status = resp.status().as_u16();
         match status {
