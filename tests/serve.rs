@@ -2,6 +2,8 @@
 //! docker/attest layouts and crafted in-memory content, and every fault switch.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
+mod support;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -879,7 +881,7 @@ async fn repositories_change_while_serving() {
 async fn layouts_load_with_missing_content_but_not_corrupt_content() {
     let dir = tempfile::tempdir().expect("tempdir");
     let copy = dir.path().join("layout");
-    copy_dir(&fixture("unsigned-index"), &copy);
+    support::copy_dir(&fixture("unsigned-index"), &copy);
 
     // A missing child manifest: loads, and that child 404s.
     let child = "da8b190665956ea07890a0273e2a9c96bfe291662f08e2860e868eef69c34620";
@@ -920,7 +922,7 @@ async fn layouts_load_with_missing_content_but_not_corrupt_content() {
 async fn an_untagged_single_entry_is_latest() {
     let dir = tempfile::tempdir().expect("tempdir");
     let copy = dir.path().join("layout");
-    copy_dir(&fixture("unsigned-image"), &copy);
+    support::copy_dir(&fixture("unsigned-image"), &copy);
     let index = json!({
         "schemaVersion": 2,
         "manifests": [{ "mediaType": OCI_MANIFEST, "digest": IMAGE, "size": 476 }],
@@ -951,17 +953,4 @@ async fn shutdown_and_drop_stop_listening() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(closed);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }

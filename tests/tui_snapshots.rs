@@ -4,6 +4,8 @@
 //! by hand. Colour is checked separately (snapshots hold the text only).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -53,26 +55,9 @@ async fn inspected(name: &str) -> Arc<Inspected> {
 /// unsigned-index with its linux/arm64 manifest deleted, as an ECR lifecycle rule would.
 async fn with_missing_child() -> (tempfile::TempDir, Arc<Inspected>) {
     let whole = inspected("unsigned-index").await;
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("unsigned-index"), dir.path());
-    let gone = &whole.root.children[1].digest;
-    let hex = gone.trim_start_matches("sha256:");
-    std::fs::remove_file(dir.path().join("blobs/sha256").join(hex)).unwrap();
+    let dir = support::layout_without("unsigned-index", &whole.root.children[1].digest);
     let tree = inspect_path(dir.path()).await.unwrap();
     (dir, tree)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn render(app: &App) -> String {

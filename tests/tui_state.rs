@@ -3,6 +3,8 @@
 //! tests/fixtures through the real worker.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -878,7 +880,7 @@ async fn revalidating_a_digest_seen_before_reuses_its_tree() {
 #[tokio::test]
 async fn revalidating_marks_what_was_deleted_since_as_missing() {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("unsigned-index"), dir.path());
+    support::copy_dir(&fixture("unsigned-index"), dir.path());
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let worker = Worker::new(tx, isolated_connector());
     let reference = ImageRef::parse(&format!("oci:{}", dir.path().display())).unwrap();
@@ -931,10 +933,7 @@ fn isolated_connector() -> Arc<Connector> {
 /// unsigned-index with its linux/arm64 manifest deleted, as an ECR lifecycle rule would.
 async fn with_missing_child() -> (tempfile::TempDir, Arc<Inspected>) {
     let whole = inspected("unsigned-index").await;
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("unsigned-index"), dir.path());
-    let hex = whole.root.children[1].digest.trim_start_matches("sha256:");
-    std::fs::remove_file(dir.path().join("blobs/sha256").join(hex)).unwrap();
+    let dir = support::layout_without("unsigned-index", &whole.root.children[1].digest);
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let worker = Worker::new(tx, isolated_connector());
     let reference = ImageRef::parse(&format!("oci:{}", dir.path().display())).unwrap();
@@ -943,19 +942,6 @@ async fn with_missing_child() -> (tempfile::TempDir, Arc<Inspected>) {
         other => panic!("unexpected {other:?}"),
     };
     (dir, tree)
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// `tree` re-analysed after `change`, as the worker would have built it.

@@ -760,3 +760,27 @@ fn parse_last_header_block(raw: &str) -> Vec<(String, String)> {
     }
     headers
 }
+
+/// Copies a directory tree (a fixture layout a test is about to alter).
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A copy of fixture layout `name` without the blob `digest`: content deleted from the store,
+/// as an ECR lifecycle rule deletes an index child.
+pub fn layout_without(name: &str, digest: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&fixture(name), dir.path());
+    let hex = digest.trim_start_matches("sha256:");
+    fs::remove_file(dir.path().join("blobs/sha256").join(hex)).expect("remove blob");
+    dir
+}
