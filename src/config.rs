@@ -12,6 +12,7 @@
 //! insecure = false                      # skip verification (loudly marked)
 //! plain_http = false                    # speak HTTP
 //! endpoint = "127.0.0.1:5001"           # reach this registry name at another address
+//! ecr_api_endpoint = "https://vpce-1.api.ecr.eu-west-1.vpce.amazonaws.com"  # ECR API calls
 //! ```
 
 use std::collections::BTreeMap;
@@ -42,6 +43,9 @@ pub struct RegistryConfig {
     #[serde(default)]
     pub plain_http: bool,
     pub endpoint: Option<String>,
+    /// Where ECR API calls for this registry go (a test double, a VPC endpoint); else
+    /// `AWS_ENDPOINT_URL_ECR` or the SDK's own.
+    pub ecr_api_endpoint: Option<String>,
 }
 
 /// A target as `Target::parse` reads it; a bad one is an error at its line like a bad key.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod connect;
 pub mod demo;
 pub mod digest;
+pub mod ecr;
 pub mod inspect;
 pub mod model;
 pub mod output;

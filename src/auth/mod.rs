@@ -14,7 +14,9 @@
 //! 4. **Podman** (containers/image): `$REGISTRY_AUTH_FILE`,
 //!    `$XDG_RUNTIME_DIR/containers/auth.json`, `$XDG_CONFIG_HOME/containers/auth.json`
 //!    (`~/.config/containers/auth.json`), each file's `auths` for the registry.
-//! 5. **Anonymous**.
+//! 5. **AWS** for an ECR registry (feature `ecr`): `GetAuthorizationToken` through the AWS
+//!    chain (the connector asks [`crate::ecr::login`] when nothing above served the host).
+//! 6. **Anonymous**.
 //!
 //! Registry keys match as in docker: the scheme and any path are dropped from a config key
 //! (`https://ghcr.io`, `http://localhost:5000/v2/`) and the `host[:port]` is compared
@@ -91,6 +93,11 @@ pub enum Source {
     Podman {
         file: PathBuf,
     },
+    /// An ECR login from `GetAuthorizationToken` with AWS credentials; `via` says which
+    /// (`AWS profile dev`, `AWS_ACCESS_KEY_ID`).
+    AwsEcr {
+        via: String,
+    },
     Anonymous,
 }
 
@@ -112,6 +119,7 @@ impl Source {
             }
             Self::DockerAuths { file } => format!("auths in {}", show(file)),
             Self::Podman { file } => format!("auths in {} (podman)", show(file)),
+            Self::AwsEcr { via } => format!("ECR GetAuthorizationToken with {via}"),
             Self::Anonymous => "anonymous (no credentials configured)".into(),
         }
     }
@@ -124,7 +132,7 @@ impl Source {
             | Self::DockerCredsStore { file, .. }
             | Self::DockerAuths { file }
             | Self::Podman { file } => Some(file),
-            Self::Explicit | Self::Keyring | Self::Anonymous => None,
+            Self::Explicit | Self::Keyring | Self::AwsEcr { .. } | Self::Anonymous => None,
         }
     }
 }

@@ -4,6 +4,7 @@
 mod args;
 mod auth;
 mod config;
+mod images;
 mod inspect;
 mod tui;
 
@@ -56,6 +57,22 @@ enum Command {
         fail_on: FailOn,
         #[command(flatten)]
         common: Common,
+    },
+    /// List every image of a repository, tagged and untagged, with what each one is (ECR: from DescribeImages).
+    Images {
+        /// `REGISTRY/REPOSITORY` (`123456789012.dkr.ecr.eu-west-1.amazonaws.com/app`, `127.0.0.1:5000/team/app`).
+        repository: String,
+        /// Print one JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Colour: auto (TTY and no NO_COLOR), always, never.
+        #[arg(long, value_enum, default_value_t = args::ColorChoice::Auto)]
+        color: args::ColorChoice,
+        /// Print where the credentials came from to stderr.
+        #[arg(long, short)]
+        verbose: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
     },
     /// Open the terminal UI at a registry, `registry/repository` or image reference.
     Tui {
@@ -194,6 +211,13 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             fail_on,
             common,
         } => inspect::run_check(&reference, target.as_deref(), fail_on, &common).await,
+        Command::Images {
+            repository,
+            json,
+            color,
+            verbose,
+            connection,
+        } => images::run(&repository, json, color, verbose, &connection).await,
         Command::Tui {
             target,
             deploy,

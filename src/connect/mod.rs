@@ -128,6 +128,7 @@ impl CredentialInfo {
             }
             Source::DockerAuths { .. } => "docker config auths".to_string(),
             Source::Podman { .. } => "podman auth.json".to_string(),
+            Source::AwsEcr { via } => format!("ECR token ({via})"),
         };
         match (&self.username, self.identity_token) {
             (Some(u), false) => format!("{} via {via}", crate::sanitize::sanitize(u)),
@@ -328,8 +329,14 @@ fn next_step(registry: &str, info: &CredentialInfo, forbidden: bool) -> String {
         };
     }
     match &info.source {
+        Source::Anonymous if crate::ecr::EcrHost::parse(registry).is_some_and(|h| h.private().is_some()) => format!(
+            "no credentials for {registry}: give regscope AWS credentials (AWS_PROFILE, `aws sso login`), or run `aws ecr get-login-password | docker login --username AWS --password-stdin {registry}`"
+        ),
         Source::Anonymous => format!(
             "no credentials are configured for {registry}: run `regscope login {registry}` or `docker login {registry}`"
+        ),
+        Source::AwsEcr { via } => format!(
+            "ECR refused the token made with {via}: check the identity with `aws sts get-caller-identity` and that it may pull from this repository (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer)"
         ),
         Source::Explicit => {
             "check --username and the password given with --password-stdin or REGSCOPE_PASSWORD".into()
@@ -498,10 +505,41 @@ impl Connector {
                         identity_token: false,
                         notes: Vec::new(),
                     },
-                    None => self.resolver.resolve(registry).await,
+                    None => {
+                        self.with_aws(registry, self.resolver.resolve(registry).await)
+                            .await
+                    }
                 };
                 let info = CredentialInfo::from_resolved(&resolved);
                 self.registry_connection(registry, resolved, info)
+            }
+        }
+    }
+
+    /// For a private ECR registry that no docker or regscope source served: a login from
+    /// the AWS chain; when that fails too, why goes into the notes.
+    async fn with_aws(&self, registry: &str, resolved: Resolved) -> Resolved {
+        let Some(ecr) = crate::ecr::EcrHost::parse(registry).and_then(|h| h.private().cloned())
+        else {
+            return resolved;
+        };
+        if resolved.credentials.is_some() {
+            return resolved;
+        }
+        let endpoint = crate::ecr::api_endpoint(&self.config, registry);
+        match crate::ecr::login(&ecr, endpoint.as_deref()).await {
+            Ok(token) => Resolved {
+                source: Source::AwsEcr {
+                    via: crate::ecr::aws_source_hint(),
+                },
+                credentials: Some(Credentials::new(&token.username, &token.password)),
+                identity_token: false,
+                notes: resolved.notes,
+            },
+            Err(e) => {
+                let mut notes = resolved.notes;
+                notes.push(format!("AWS: {e}"));
+                Resolved { notes, ..resolved }
             }
         }
     }

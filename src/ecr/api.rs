@@ -1,0 +1,313 @@
+//! The ECR API through the official AWS SDK (cargo feature `ecr`): read-only calls only.
+//!
+//! Credentials come from the standard AWS chain (environment, profiles and SSO, web identity,
+//! container and instance metadata); the metadata endpoints get short timeouts so a laptop
+//! without them answers in about a second, not after the SDK's retries. The region is the
+//! registry's (from its host). `AWS_ENDPOINT_URL_ECR` / `AWS_ENDPOINT_URL` (read by the SDK)
+//! or the config file's `ecr_api_endpoint` send the API calls elsewhere.
+//!
+//! Read-only by construction: [`EcrApi`] exposes `GetAuthorizationToken`,
+//! `DescribeRepositories`, `DescribeImages` and `GetLifecyclePolicy` and nothing else; the
+//! integration tests record every action sent and fail on any other.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ecr::types::{DescribeImagesFilter, ImageStatusFilter, TagStatus};
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+
+use super::{EcrError, EcrImage, EcrRepository, Token, MAX_IMAGES, MAX_REPOSITORIES};
+
+/// How long the instance and container metadata endpoints get before the chain moves on.
+const METADATA_TIMEOUT: Duration = Duration::from_millis(800);
+/// A whole API operation, retries included.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A client for one registry's region (and account).
+#[derive(Debug, Clone)]
+pub struct EcrApi {
+    client: aws_sdk_ecr::Client,
+    /// The registry id (account) to ask about; `None` lets ECR use the caller's account.
+    registry_id: Option<String>,
+    region: String,
+}
+
+impl EcrApi {
+    /// A client for `region`; `endpoint` overrides where API calls go (else the SDK's own
+    /// resolution, which honours `AWS_ENDPOINT_URL_ECR`).
+    pub async fn new(region: &str, registry_id: Option<&str>, endpoint: Option<&str>) -> Self {
+        let imds = aws_config::imds::Client::builder()
+            .connect_timeout(METADATA_TIMEOUT)
+            .read_timeout(METADATA_TIMEOUT)
+            .max_attempts(1)
+            .build();
+        let region = aws_config::Region::new(region.to_string());
+        let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+            .region(region.clone())
+            .imds_client(imds)
+            .build()
+            .await;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(region.clone())
+            .credentials_provider(chain)
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .operation_timeout(OPERATION_TIMEOUT)
+                    .connect_timeout(Duration::from_secs(5))
+                    .build(),
+            )
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+        if let Some(url) = endpoint {
+            loader = loader.endpoint_url(url);
+        }
+        let config = loader.load().await;
+        Self {
+            client: aws_sdk_ecr::Client::new(&config),
+            registry_id: registry_id.map(str::to_string),
+            region: region.to_string(),
+        }
+    }
+
+    #[must_use]
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// A registry login (`AWS` and a 12-hour password) from `GetAuthorizationToken`.
+    pub async fn authorization_token(&self) -> Result<Token, EcrError> {
+        let out = self
+            .client
+            .get_authorization_token()
+            .send()
+            .await
+            .map_err(|e| classify("GetAuthorizationToken", &e))?;
+        let data = out
+            .authorization_data()
+            .first()
+            .ok_or_else(|| EcrError::Malformed("GetAuthorizationToken returned no token".into()))?;
+        let encoded = data.authorization_token().unwrap_or_default();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| {
+                EcrError::Malformed("the authorization token is not base64 of user:password".into())
+            })?;
+        let (username, password) = decoded.split_once(':').ok_or_else(|| {
+            EcrError::Malformed("the authorization token is not base64 of user:password".into())
+        })?;
+        Ok(Token {
+            username: username.to_string(),
+            password: password.to_string(),
+            expires_at: data.expires_at().and_then(to_chrono),
+            proxy_endpoint: data.proxy_endpoint().map(str::to_string),
+        })
+    }
+
+    /// Every repository (`DescribeRepositories`, paginated, at most [`MAX_REPOSITORIES`]).
+    /// The flag says the list was cut there.
+    pub async fn repositories(&self) -> Result<(Vec<EcrRepository>, bool), EcrError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .describe_repositories()
+                .set_registry_id(self.registry_id.clone())
+                .max_results(1000)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| classify("DescribeRepositories", &e))?;
+            out.extend(page.repositories().iter().map(repository));
+            match page.next_token() {
+                Some(next) if out.len() < MAX_REPOSITORIES => token = Some(next.to_string()),
+                Some(_) => return Ok((out, true)),
+                None => return Ok((out, false)),
+            }
+        }
+    }
+
+    /// One repository's settings; `None` when it does not exist.
+    pub async fn repository(&self, name: &str) -> Result<Option<EcrRepository>, EcrError> {
+        match self
+            .client
+            .describe_repositories()
+            .set_registry_id(self.registry_id.clone())
+            .repository_names(name)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.repositories().first().map(repository)),
+            Err(e) if e.code() == Some("RepositoryNotFoundException") => Ok(None),
+            Err(e) => Err(classify("DescribeRepositories", &e)),
+        }
+    }
+
+    /// Every image of `repository`, tagged and untagged, active and archived
+    /// (`DescribeImages` with `tagStatus=ANY`, `imageStatus=ANY`, paginated, at most
+    /// [`MAX_IMAGES`]). The flag says the list was cut there.
+    pub async fn images(&self, repository: &str) -> Result<(Vec<EcrImage>, bool), EcrError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        let filter = DescribeImagesFilter::builder()
+            .tag_status(TagStatus::Any)
+            .image_status(ImageStatusFilter::Any)
+            .build();
+        loop {
+            let page = self
+                .client
+                .describe_images()
+                .set_registry_id(self.registry_id.clone())
+                .repository_name(repository)
+                .filter(filter.clone())
+                .max_results(1000)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| classify("DescribeImages", &e))?;
+            for d in page.image_details() {
+                out.push(image(d));
+            }
+            match page.next_token() {
+                Some(next) if out.len() < MAX_IMAGES => token = Some(next.to_string()),
+                Some(_) => return Ok((out, true)),
+                None => return Ok((out, false)),
+            }
+        }
+    }
+
+    /// The repository's lifecycle policy text, `None` when it has none.
+    pub async fn lifecycle_policy(&self, repository: &str) -> Result<Option<String>, EcrError> {
+        match self
+            .client
+            .get_lifecycle_policy()
+            .set_registry_id(self.registry_id.clone())
+            .repository_name(repository)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.lifecycle_policy_text().map(str::to_string)),
+            Err(e) if e.code() == Some("LifecyclePolicyNotFoundException") => Ok(None),
+            Err(e) => Err(classify("GetLifecyclePolicy", &e)),
+        }
+    }
+}
+
+fn repository(r: &aws_sdk_ecr::types::Repository) -> EcrRepository {
+    EcrRepository {
+        name: r.repository_name().unwrap_or_default().to_string(),
+        uri: r.repository_uri().map(str::to_string),
+        created_at: r.created_at().and_then(to_chrono),
+        tag_mutability: r.image_tag_mutability().map(|m| m.as_str().to_string()),
+        scan_on_push: r
+            .image_scanning_configuration()
+            .map(aws_sdk_ecr::types::ImageScanningConfiguration::scan_on_push),
+        encryption: r
+            .encryption_configuration()
+            .map(|e| e.encryption_type().as_str().to_string()),
+    }
+}
+
+fn image(d: &aws_sdk_ecr::types::ImageDetail) -> EcrImage {
+    let severity_counts: BTreeMap<String, i64> = d
+        .image_scan_findings_summary()
+        .and_then(|s| s.finding_severity_counts())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.as_str().to_string(), i64::from(*v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    EcrImage {
+        digest: d.image_digest().unwrap_or_default().to_string(),
+        tags: d.image_tags().to_vec(),
+        pushed_at: d.image_pushed_at().and_then(to_chrono),
+        last_pulled_at: d.last_recorded_pull_time().and_then(to_chrono),
+        size: d.image_size_in_bytes(),
+        manifest_media_type: d.image_manifest_media_type().map(str::to_string),
+        artifact_media_type: d.artifact_media_type().map(str::to_string),
+        subject: d.subject_manifest_digest().map(str::to_string),
+        scan_status: d
+            .image_scan_status()
+            .and_then(|s| s.status())
+            .map(|s| s.as_str().to_string()),
+        severity_counts,
+        status: d.image_status().map(|s| s.as_str().to_string()),
+        archived_at: d.last_archived_at().and_then(to_chrono),
+    }
+}
+
+fn to_chrono(t: &aws_sdk_ecr::primitives::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// One sentence for an API failure, naming the missing piece.
+fn classify<E, R>(action: &str, error: &SdkError<E, R>) -> EcrError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match error {
+        SdkError::ConstructionFailure(_) => {
+            let text = format!("{}", aws_sdk_ecr::error::DisplayErrorContext(error));
+            if text.contains("credentials") || text.contains("Credentials") {
+                EcrError::NoCredentials
+            } else {
+                EcrError::Other {
+                    action: action.to_string(),
+                    detail: crate::sanitize::sanitize(&text).into_owned(),
+                }
+            }
+        }
+        SdkError::TimeoutError(_) => EcrError::Unreachable {
+            action: action.to_string(),
+            detail: "timed out".into(),
+        },
+        SdkError::DispatchFailure(f) => EcrError::Unreachable {
+            action: action.to_string(),
+            detail: crate::sanitize::sanitize(&format!("{f:?}"))
+                .chars()
+                .take(300)
+                .collect(),
+        },
+        _ => {
+            let code = error.code().unwrap_or("").to_string();
+            let message = crate::sanitize::sanitize(error.message().unwrap_or("")).into_owned();
+            match code.as_str() {
+                "AccessDeniedException" => EcrError::AccessDenied {
+                    action: action.to_string(),
+                    detail: message,
+                },
+                "RepositoryNotFoundException" => EcrError::RepositoryNotFound(message),
+                "UnrecognizedClientException"
+                | "InvalidSignatureException"
+                | "ExpiredTokenException"
+                | "InvalidClientTokenId" => EcrError::CredentialsRejected {
+                    code,
+                    detail: message,
+                },
+                "ThrottlingException" | "TooManyRequestsException" => EcrError::Throttled {
+                    action: action.to_string(),
+                },
+                _ => EcrError::Other {
+                    action: action.to_string(),
+                    detail: if code.is_empty() {
+                        crate::sanitize::sanitize(&format!(
+                            "{}",
+                            aws_sdk_ecr::error::DisplayErrorContext(error)
+                        ))
+                        .chars()
+                        .take(300)
+                        .collect()
+                    } else {
+                        format!("{code}: {message}")
+                    },
+                },
+            }
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! Collecting a repository's images for `regscope images` and the TUI's untagged toggle: the
+//! ECR API's list (tagged and untagged) when the registry is ECR and the API answers, else
+//! what the tags reach; then the index trees, joined ([`super::images::join`]).
+
+use std::collections::BTreeMap;
+
+use futures::stream::{self, StreamExt as _};
+
+use super::images::{self, Graph, Row};
+use super::{EcrImage, EcrRepository};
+use crate::connect::{ConnectError, Connection, Connector};
+use crate::inspect::{inspect, InspectOptions};
+use crate::model::{media_type as mt, Node};
+use crate::reference::{ImageRef, RegistryRef};
+
+/// Index trees fetched per repository at most; past it the rows say so.
+pub const MAX_TREES: usize = 2_000;
+/// Trees fetched at once (each is itself concurrent, bounded by the fetcher).
+const TREES_AT_ONCE: usize = 8;
+
+/// Where the image list came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListSource {
+    /// `DescribeImages`: every image, tagged and untagged.
+    EcrApi { region: String },
+    /// The tag list: only what tags reach (untagged images are invisible to the registry API).
+    Tags,
+}
+
+/// A repository's images, labelled.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub registry: String,
+    pub repository: String,
+    pub source: ListSource,
+    pub rows: Vec<Row>,
+    pub graph: Graph,
+    /// The list or the trees were cut at a cap.
+    pub truncated: bool,
+    /// Why the ECR API was not used, what could not be fetched (never a secret).
+    pub notes: Vec<String>,
+    /// The repository's settings, when the API gave them.
+    pub repository_info: Option<EcrRepository>,
+    /// The lifecycle policy text, when the repository has one.
+    pub lifecycle_policy: Option<String>,
+}
+
+/// Lists and labels every image of `repository` on `connection`'s registry.
+pub async fn collect(
+    connector: &Connector,
+    connection: &Connection,
+    repository: &str,
+) -> Result<Inventory, ConnectError> {
+    let registry = connection
+        .registry()
+        .ok_or_else(|| {
+            ConnectError::from(crate::registry::FetchError::Other(
+                "images are listed for a registry, not an OCI layout".into(),
+            ))
+        })?
+        .to_string();
+    let mut notes = Vec::new();
+    let mut listed = from_api(connector, &registry, repository, &mut notes).await;
+    let source = if listed.is_some() {
+        ListSource::EcrApi {
+            region: super::EcrHost::parse(&registry)
+                .and_then(|h| h.private().map(|p| p.region.clone()))
+                .unwrap_or_default(),
+        }
+    } else {
+        ListSource::Tags
+    };
+    let (images, trees, mut truncated) = match listed.take() {
+        Some(api) => {
+            let trees =
+                index_trees(connection, &registry, repository, &api.images, &mut notes).await;
+            (api.images, trees.0, api.truncated || trees.1)
+        }
+        None => from_tags(connection, &registry, repository, &mut notes).await?,
+    };
+    let (mut rows, graph) = images::join(images, &trees);
+    sort_newest_first(&mut rows);
+    if rows.len() > super::MAX_IMAGES {
+        rows.truncate(super::MAX_IMAGES);
+        truncated = true;
+    }
+    let (repository_info, lifecycle_policy) = listed_extras(connector, &registry, repository).await;
+    Ok(Inventory {
+        registry,
+        repository: repository.to_string(),
+        source,
+        rows,
+        graph,
+        truncated,
+        notes,
+        repository_info,
+        lifecycle_policy,
+    })
+}
+
+struct ApiList {
+    images: Vec<EcrImage>,
+    truncated: bool,
+}
+
+#[cfg(feature = "ecr")]
+async fn from_api(
+    connector: &Connector,
+    registry: &str,
+    repository: &str,
+    notes: &mut Vec<String>,
+) -> Option<ApiList> {
+    let host = super::EcrHost::parse(registry)?;
+    let private = host.private()?;
+    let endpoint = super::api_endpoint(connector.config(), registry);
+    let api =
+        super::api::EcrApi::new(&private.region, Some(&private.account), endpoint.as_deref()).await;
+    match api.images(repository).await {
+        Ok((images, truncated)) => Some(ApiList { images, truncated }),
+        Err(e) => {
+            notes.push(format!(
+                "the ECR API could not list untagged images ({e}); showing what the tags reach"
+            ));
+            None
+        }
+    }
+}
+
+#[cfg(not(feature = "ecr"))]
+async fn from_api(
+    _connector: &Connector,
+    registry: &str,
+    _repository: &str,
+    notes: &mut Vec<String>,
+) -> Option<ApiList> {
+    if super::EcrHost::parse(registry).is_some_and(|h| h.private().is_some()) {
+        notes.push(format!(
+            "{}; showing what the tags reach",
+            super::EcrError::FeatureOff
+        ));
+    }
+    None
+}
+
+/// The repository's settings and lifecycle policy (ECR only; failures are left out quietly:
+/// the list above already said why the API is unusable).
+#[cfg(feature = "ecr")]
+async fn listed_extras(
+    connector: &Connector,
+    registry: &str,
+    repository: &str,
+) -> (Option<EcrRepository>, Option<String>) {
+    let Some(private) = super::EcrHost::parse(registry).and_then(|h| h.private().cloned()) else {
+        return (None, None);
+    };
+    let endpoint = super::api_endpoint(connector.config(), registry);
+    let api =
+        super::api::EcrApi::new(&private.region, Some(&private.account), endpoint.as_deref()).await;
+    let (info, policy) = tokio::join!(api.repository(repository), api.lifecycle_policy(repository));
+    (info.ok().flatten(), policy.ok().flatten())
+}
+
+#[cfg(not(feature = "ecr"))]
+async fn listed_extras(
+    _connector: &Connector,
+    _registry: &str,
+    _repository: &str,
+) -> (Option<EcrRepository>, Option<String>) {
+    (None, None)
+}
+
+fn digest_ref(registry: &str, repository: &str, digest: &str) -> Option<ImageRef> {
+    Some(ImageRef::Registry(RegistryRef {
+        registry: registry.to_string(),
+        repository: repository.to_string(),
+        tag: None,
+        digest: Some(crate::digest::Digest::parse(digest).ok()?),
+    }))
+}
+
+/// The trees of every index in the list (at most [`MAX_TREES`]); the flag says some were
+/// left out.
+async fn index_trees(
+    connection: &Connection,
+    registry: &str,
+    repository: &str,
+    images: &[EcrImage],
+    notes: &mut Vec<String>,
+) -> (Vec<Node>, bool) {
+    let indexes: Vec<&EcrImage> = images
+        .iter()
+        .filter(|i| i.manifest_media_type.as_deref().is_some_and(mt::is_index))
+        .collect();
+    let cut = indexes.len() > MAX_TREES;
+    let refs: Vec<ImageRef> = indexes
+        .iter()
+        .take(MAX_TREES)
+        .filter_map(|i| digest_ref(registry, repository, &i.digest))
+        .collect();
+    let results: Vec<_> = stream::iter(refs)
+        .map(|r| async move {
+            let result = inspect(&connection.fetcher, &r, &InspectOptions::default()).await;
+            (r, result)
+        })
+        .buffer_unordered(TREES_AT_ONCE)
+        .collect()
+        .await;
+    let mut trees = Vec::new();
+    for (r, result) in results {
+        match result {
+            Ok(inspection) => trees.push(inspection.root),
+            Err(e) => notes.push(format!(
+                "{r}: {}",
+                crate::sanitize::sanitize(&connection.error(e).to_string())
+            )),
+        }
+    }
+    if cut {
+        notes.push(format!(
+            "only the first {MAX_TREES} indexes were opened; labels of the rest may be missing"
+        ));
+    }
+    (trees, cut)
+}
+
+/// Without the ECR API: every tag resolved (one tree each, bounded), grouped by digest; each
+/// index's children become untagged rows through the join.
+async fn from_tags(
+    connection: &Connection,
+    registry: &str,
+    repository: &str,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<EcrImage>, Vec<Node>, bool), ConnectError> {
+    let mut tags = connection
+        .fetcher
+        .tags(repository)
+        .await
+        .map_err(|e| connection.error(e))?;
+    let truncated = tags.len() > MAX_TREES;
+    tags.truncate(MAX_TREES);
+    let results: Vec<_> = stream::iter(tags)
+        .map(|tag| async move {
+            let reference = ImageRef::Registry(RegistryRef {
+                registry: registry.to_string(),
+                repository: repository.to_string(),
+                tag: Some(tag.clone()),
+                digest: None,
+            });
+            let result = inspect(&connection.fetcher, &reference, &InspectOptions::default()).await;
+            (tag, result)
+        })
+        .buffer_unordered(TREES_AT_ONCE)
+        .collect()
+        .await;
+    let mut by_digest: BTreeMap<String, (EcrImage, Node)> = BTreeMap::new();
+    for (tag, result) in results {
+        match result {
+            Ok(inspection) => {
+                let root = inspection.root;
+                let entry = by_digest.entry(root.digest.clone()).or_insert_with(|| {
+                    let pushed_at = created_of(&root);
+                    (
+                        EcrImage {
+                            digest: root.digest.clone(),
+                            manifest_media_type: Some(root.media_type.clone()),
+                            artifact_media_type: root.artifact_type.clone(),
+                            pushed_at,
+                            size: (root.kind != crate::model::Kind::Index)
+                                .then(|| root.layers_size() + config_size(&root)),
+                            ..EcrImage::default()
+                        },
+                        root.clone(),
+                    )
+                });
+                entry.0.tags.push(tag);
+            }
+            Err(e) => notes.push(format!(
+                "tag {}: {}",
+                crate::sanitize::sanitize(&tag),
+                crate::sanitize::sanitize(&connection.error(e).to_string())
+            )),
+        }
+    }
+    let mut images = Vec::new();
+    let mut trees = Vec::new();
+    for (_, (mut image, tree)) in by_digest {
+        image.tags.sort();
+        images.push(image);
+        trees.push(tree);
+    }
+    // The children the trees reach are images too (what ECR would list untagged).
+    let mut seen: std::collections::HashSet<String> =
+        images.iter().map(|i| i.digest.clone()).collect();
+    for tree in &trees {
+        for child in &tree.children {
+            if matches!(
+                child.kind,
+                crate::model::Kind::Manifest
+                    | crate::model::Kind::Attestation
+                    | crate::model::Kind::Index
+            ) && child.problem.is_none()
+                && seen.insert(child.digest.clone())
+            {
+                images.push(EcrImage {
+                    digest: child.digest.clone(),
+                    manifest_media_type: Some(child.media_type.clone()),
+                    artifact_media_type: child.artifact_type.clone(),
+                    size: Some(child.layers_size() + config_size(child)),
+                    ..EcrImage::default()
+                });
+            }
+        }
+    }
+    Ok((images, trees, truncated))
+}
+
+/// The newest `created` among the tree's configs: the best stand-in for "pushed at" that the
+/// registry API offers.
+fn created_of(root: &Node) -> Option<chrono::DateTime<chrono::Utc>> {
+    root.descendants()
+        .into_iter()
+        .filter_map(|n| n.config.as_ref()?.created.as_deref())
+        .filter_map(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .max()
+}
+
+fn config_size(manifest: &Node) -> i64 {
+    manifest
+        .children
+        .iter()
+        .filter(|c| c.kind == crate::model::Kind::Config)
+        .map(|c| c.size.max(0))
+        .sum()
+}
+
+/// Newest push first; untagged children keep their place after their index when times tie;
+/// missing rows last.
+fn sort_newest_first(rows: &mut [Row]) {
+    rows.sort_by(|a, b| {
+        a.missing
+            .cmp(&b.missing)
+            .then(b.image.pushed_at.cmp(&a.image.pushed_at))
+            .then(
+                b.image
+                    .tags
+                    .is_empty()
+                    .cmp(&a.image.tags.is_empty())
+                    .reverse(),
+            )
+    });
+}

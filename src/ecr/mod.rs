@@ -1,0 +1,227 @@
+//! Amazon ECR as a first-class registry: recognising its hosts, logging in with AWS
+//! credentials, and what only its API shows (untagged images, repository settings, lifecycle
+//! policies), joined with the manifest trees so every image says what it is.
+//!
+//! The SDK parts (`api`) are behind the cargo feature `ecr` (on by default); without it,
+//! ECR still works through a docker credential (`docker-credential-ecr-login`, or
+//! `aws ecr get-login-password | docker login`), and `regscope images` lists what the tags
+//! reach.
+
+#[cfg(feature = "ecr")]
+pub mod api;
+pub mod host;
+pub mod images;
+pub mod inventory;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+pub use host::{EcrHost, PrivateRegistry};
+
+/// Repositories read from `DescribeRepositories` at most (the catalog's own cap is larger).
+pub const MAX_REPOSITORIES: usize = 20_000;
+/// Images read from `DescribeImages` per repository at most (ECR's quota is 20,000 by default).
+pub const MAX_IMAGES: usize = 20_000;
+
+/// One repository as `DescribeRepositories` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcrRepository {
+    pub name: String,
+    pub uri: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    /// `MUTABLE`, `IMMUTABLE` (and the `_WITH_EXCLUSION` forms).
+    pub tag_mutability: Option<String>,
+    pub scan_on_push: Option<bool>,
+    /// `AES256`, `KMS`, `KMS_DSSE`.
+    pub encryption: Option<String>,
+}
+
+/// One image (one digest) as `DescribeImages` reports it; the same shape is filled from the
+/// tag list for registries without the ECR API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EcrImage {
+    pub digest: String,
+    pub tags: Vec<String>,
+    pub pushed_at: Option<DateTime<Utc>>,
+    pub last_pulled_at: Option<DateTime<Utc>>,
+    /// ECR's `imageSizeInBytes`: for an index, that of its largest child, not the total.
+    pub size: Option<i64>,
+    pub manifest_media_type: Option<String>,
+    pub artifact_media_type: Option<String>,
+    /// The manifest this one refers to (`subject`: a signature, SBOM or other referrer).
+    pub subject: Option<String>,
+    /// Basic or enhanced scanning status (`COMPLETE`, `FAILED`, ...).
+    pub scan_status: Option<String>,
+    /// Findings per severity (`CRITICAL`, `HIGH`, ...).
+    pub severity_counts: BTreeMap<String, i64>,
+    /// `ACTIVE`, `ARCHIVED` or `ACTIVATING`.
+    pub status: Option<String>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+/// A registry login from `GetAuthorizationToken`. `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token {
+    pub username: String,
+    pub password: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub proxy_endpoint: Option<String>,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("proxy_endpoint", &self.proxy_endpoint)
+            .finish()
+    }
+}
+
+/// How long a token fetched at `fetched_at` is used. Until a minute before `expiresAt`; a
+/// token that arrives already expired (or about to) is used for a quarter of an hour anyway,
+/// so a wrong clock or a fake server cannot make every request fetch a new one.
+#[must_use]
+pub fn token_fresh_until(
+    fetched_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    let floor = fetched_at + chrono::Duration::minutes(15);
+    match expires_at {
+        Some(at) if at - chrono::Duration::minutes(1) > floor => at - chrono::Duration::minutes(1),
+        _ => floor,
+    }
+}
+
+/// Why the ECR API could not be used: one sentence naming the missing piece.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EcrError {
+    #[error("no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run `aws sso login`")]
+    NoCredentials,
+    #[error("AWS rejected the credentials ({code}: {detail}); check them with `aws sts get-caller-identity`")]
+    CredentialsRejected { code: String, detail: String },
+    #[error("AWS denied ecr:{action} ({detail}); the IAM identity needs ecr:{action} on this repository")]
+    AccessDenied { action: String, detail: String },
+    #[error("the repository does not exist in this registry ({0})")]
+    RepositoryNotFound(String),
+    #[error("ECR throttled {action}; try again in a minute")]
+    Throttled { action: String },
+    #[error("cannot reach the ECR API for {action} ({detail}); check access to the ECR endpoint, or AWS_ENDPOINT_URL_ECR")]
+    Unreachable { action: String, detail: String },
+    #[error("the ECR API answered with something unreadable: {0}")]
+    Malformed(String),
+    #[error("ECR {action} failed: {detail}")]
+    Other { action: String, detail: String },
+    #[error("this regscope was built without the `ecr` feature: use docker-credential-ecr-login, or `aws ecr get-login-password | docker login`")]
+    FeatureOff,
+}
+
+/// Where the AWS chain will most likely take credentials from, for `regscope auth`, `-v` and
+/// the TUI header (the SDK does not say which provider answered).
+#[must_use]
+pub fn aws_source_hint() -> String {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    if set("AWS_ACCESS_KEY_ID") {
+        "AWS_ACCESS_KEY_ID".into()
+    } else if let Some(p) = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()) {
+        format!("AWS profile {}", crate::sanitize::sanitize(&p))
+    } else if set("AWS_WEB_IDENTITY_TOKEN_FILE") {
+        "web identity".into()
+    } else if set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        || set("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    {
+        "container credentials".into()
+    } else {
+        "the default AWS profile or instance role".into()
+    }
+}
+
+/// A registry login for the private ECR registry `registry` through the AWS chain, cached
+/// per process until [`token_fresh_until`].
+#[cfg(feature = "ecr")]
+pub async fn login(registry: &PrivateRegistry, endpoint: Option<&str>) -> Result<Token, EcrError> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    use tokio::sync::Mutex;
+
+    type Cache = Mutex<HashMap<(String, String, Option<String>), (Token, DateTime<Utc>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let key = (
+        registry.account.clone(),
+        registry.region.clone(),
+        endpoint.map(str::to_string),
+    );
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    // Held across the call: concurrent lookups share one GetAuthorizationToken.
+    let mut cache = cache.lock().await;
+    if let Some((token, until)) = cache.get(&key) {
+        if Utc::now() < *until {
+            return Ok(token.clone());
+        }
+    }
+    let api = api::EcrApi::new(&registry.region, Some(&registry.account), endpoint).await;
+    let token = api.authorization_token().await?;
+    let until = token_fresh_until(Utc::now(), token.expires_at);
+    cache.insert(key, (token.clone(), until));
+    Ok(token)
+}
+
+/// Without the SDK there is no AWS login.
+#[cfg(not(feature = "ecr"))]
+pub async fn login(
+    _registry: &PrivateRegistry,
+    _endpoint: Option<&str>,
+) -> Result<Token, EcrError> {
+    Err(EcrError::FeatureOff)
+}
+
+/// The ECR API endpoint for a registry: the config file's `ecr_api_endpoint`, else the
+/// environment's (`AWS_ENDPOINT_URL_ECR`, read by the SDK itself).
+#[must_use]
+pub fn api_endpoint(config: &crate::config::Config, registry: &str) -> Option<String> {
+    config
+        .for_registry(registry)
+        .and_then(|t| t.ecr_api_endpoint.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_kept_until_a_minute_before_expiry() {
+        let now = Utc::now();
+        let at = now + chrono::Duration::hours(12);
+        assert_eq!(
+            token_fresh_until(now, Some(at)),
+            at - chrono::Duration::minutes(1)
+        );
+    }
+
+    #[test]
+    fn an_expired_token_is_not_refetched_in_a_loop() {
+        let now = Utc::now();
+        let long_ago = DateTime::from_timestamp(1_420_070_400, 0).expect("2015");
+        assert_eq!(
+            token_fresh_until(now, Some(long_ago)),
+            now + chrono::Duration::minutes(15)
+        );
+        assert_eq!(
+            token_fresh_until(now, None),
+            now + chrono::Duration::minutes(15)
+        );
+    }
+
+    #[test]
+    fn the_token_debug_hides_the_password() {
+        let t = Token {
+            username: "AWS".into(),
+            password: "s3cret".into(),
+            expires_at: None,
+            proxy_endpoint: None,
+        };
+        assert!(!format!("{t:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,211 @@
+//! `regscope images`: a repository's images, tagged and untagged, each with what it is.
+
+use serde_json::{json, Value};
+
+use super::style::Style;
+use super::{count, human_size};
+use crate::ecr::images::{describe, ImageKind, Role, Row};
+use crate::ecr::inventory::{Inventory, ListSource};
+use crate::sanitize::sanitize;
+
+/// The date part of a time, or `-`.
+fn day(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d").to_string())
+}
+
+/// One line on where the list came from and what it holds.
+#[must_use]
+pub fn headline(inv: &Inventory) -> String {
+    let untagged = inv
+        .rows
+        .iter()
+        .filter(|r| r.image.tags.is_empty() && !r.missing)
+        .count();
+    let orphans = inv.rows.iter().filter(|r| r.is_orphan()).count();
+    let missing = inv.rows.iter().filter(|r| r.missing).count();
+    let listed = inv.rows.len() - missing;
+    let from = match &inv.source {
+        ListSource::EcrApi { region } => format!("ECR DescribeImages in {region}"),
+        ListSource::Tags => {
+            "the tag list (untagged images the tags do not reach are only visible through the ECR API)".into()
+        }
+    };
+    let mut text = format!(
+        "{}/{}: {} ({untagged} untagged, {orphans} orphaned",
+        sanitize(&inv.registry),
+        sanitize(&inv.repository),
+        count(listed, "image", "images"),
+    );
+    if missing > 0 {
+        text.push_str(&format!(", {missing} missing"));
+    }
+    text.push_str(&format!("), from {from}"));
+    if inv.truncated {
+        text.push_str("; TRUNCATED at a cap");
+    }
+    text
+}
+
+/// The text report.
+#[must_use]
+pub fn text(inv: &Inventory, style: Style) -> String {
+    let mut out = String::new();
+    out.push_str(&style.bold(&headline(inv)));
+    out.push('\n');
+    if let Some(info) = &inv.repository_info {
+        let mut facts = Vec::new();
+        if let Some(c) = info.created_at {
+            facts.push(format!("created {}", c.format("%Y-%m-%d")));
+        }
+        if let Some(m) = &info.tag_mutability {
+            facts.push(format!("tags {}", sanitize(m)));
+        }
+        if let Some(s) = info.scan_on_push {
+            facts.push(if s { "scan on push" } else { "no scan on push" }.into());
+        }
+        if let Some(e) = &info.encryption {
+            facts.push(format!("encryption {}", sanitize(e)));
+        }
+        if !facts.is_empty() {
+            out.push_str(&format!("repository: {}\n", facts.join(", ")));
+        }
+    }
+    out.push('\n');
+    let tags_width = inv
+        .rows
+        .iter()
+        .map(|r| tags_cell(r).chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 30);
+    out.push_str(&style.dim(&format!(
+        "{:<19}  {:<tags_width$}  {:<11}  {:<10}  {:<10}  {:>9}  WHAT IT IS\n",
+        "DIGEST", "TAGS", "KIND", "PUSHED", "PULLED", "SIZE"
+    )));
+    for row in &inv.rows {
+        let label = describe(row, &inv.graph);
+        let label = if row.is_orphan() || row.missing {
+            style.warning(&sanitize(&label))
+        } else if row.kind == ImageKind::Attestation {
+            style.attestation(&sanitize(&label))
+        } else {
+            sanitize(&label).into_owned()
+        };
+        out.push_str(&format!(
+            "{:<19}  {:<tags_width$}  {:<11}  {:<10}  {:<10}  {:>9}  {label}\n",
+            crate::digest::short(&row.image.digest),
+            truncate(&tags_cell(row), tags_width),
+            row.kind.as_str(),
+            day(row.image.pushed_at),
+            day(row.image.last_pulled_at),
+            size_cell(row),
+        ));
+        if let (Some(total), Some(ecr)) = (row.total_size, row.image.size) {
+            if row.kind == ImageKind::Index && total != ecr {
+                out.push_str(&style.dim(&format!(
+                    "{:19}  ECR reports {} for this index (its largest child); all platforms and attestations together: {}\n",
+                    "",
+                    human_size(ecr),
+                    human_size(total)
+                )));
+            }
+        }
+    }
+    for note in &inv.notes {
+        out.push_str(&style.warning(&format!("note: {}", sanitize(note))));
+        out.push('\n');
+    }
+    out
+}
+
+fn tags_cell(row: &Row) -> String {
+    if row.image.tags.is_empty() {
+        "-".into()
+    } else {
+        sanitize(&row.image.tags.join(",")).into_owned()
+    }
+}
+
+fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn size_cell(row: &Row) -> String {
+    match (row.total_size, row.image.size) {
+        (Some(total), _) => human_size(total),
+        (None, Some(size)) => human_size(size),
+        (None, None) => "-".into(),
+    }
+}
+
+/// One JSON document (strings as the registry gave them; the caller escapes for a terminal).
+#[must_use]
+pub fn json(inv: &Inventory) -> Value {
+    let rows: Vec<Value> = inv
+        .rows
+        .iter()
+        .map(|row| {
+            let i = &row.image;
+            json!({
+                "digest": i.digest,
+                "tags": i.tags,
+                "kind": row.kind.as_str(),
+                "label": describe(row, &inv.graph),
+                "orphan": row.is_orphan(),
+                "missing": row.missing,
+                "breaks": row.breaks,
+                "referrers": row.referrers,
+                "roles": row.roles.iter().map(role_json).collect::<Vec<_>>(),
+                "pushedAt": i.pushed_at.map(|t| t.to_rfc3339()),
+                "lastPulledAt": i.last_pulled_at.map(|t| t.to_rfc3339()),
+                "ecrSize": i.size,
+                "totalSize": row.total_size,
+                "manifestMediaType": i.manifest_media_type,
+                "artifactMediaType": i.artifact_media_type,
+                "subject": i.subject,
+                "scanStatus": i.scan_status,
+                "severityCounts": i.severity_counts,
+                "status": i.status,
+                "archivedAt": i.archived_at.map(|t| t.to_rfc3339()),
+            })
+        })
+        .collect();
+    let source = match &inv.source {
+        ListSource::EcrApi { region } => json!({"kind": "ecr-api", "region": region}),
+        ListSource::Tags => json!({"kind": "tags"}),
+    };
+    json!({
+        "registry": inv.registry,
+        "repository": inv.repository,
+        "source": source,
+        "truncated": inv.truncated,
+        "notes": inv.notes,
+        "repositoryInfo": inv.repository_info.as_ref().map(|r| json!({
+            "createdAt": r.created_at.map(|t| t.to_rfc3339()),
+            "tagMutability": r.tag_mutability,
+            "scanOnPush": r.scan_on_push,
+            "encryption": r.encryption,
+        })),
+        "images": rows,
+    })
+}
+
+fn role_json(role: &Role) -> Value {
+    match role {
+        Role::PlatformOf { parent, platform } => {
+            json!({"role": "platform", "index": parent, "platform": platform})
+        }
+        Role::AttestationOf { parent, platform } => {
+            json!({"role": "attestation", "index": parent, "platform": platform})
+        }
+        Role::ReferrerOf { subject, what } => {
+            json!({"role": "referrer", "subject": subject, "what": what})
+        }
+    }
+}
