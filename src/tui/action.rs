@@ -83,6 +83,8 @@ pub enum Command {
     Matrix,
     /// Tags view: order by name or newest first.
     Sort,
+    /// Tags view: every image of the repository, untagged too, or the tags again.
+    Untagged,
     /// Copy the selected digest to the clipboard (OSC 52).
     CopyDigest,
     /// Copy the selected `registry/repository@digest` to the clipboard (OSC 52).
@@ -138,6 +140,11 @@ pub enum Action {
         id: RequestId,
         result: Result<Vec<String>, ConnectError>,
     },
+    /// Answers [`Effect::LoadImages`].
+    ImagesLoaded {
+        id: RequestId,
+        result: Result<Arc<crate::ecr::inventory::Inventory>, ConnectError>,
+    },
     /// Answers [`Effect::Inspect`], for a tag row or a tree view alike.
     Inspected {
         id: RequestId,
@@ -162,6 +169,12 @@ pub enum Effect {
     Inspect {
         id: RequestId,
         reference: ImageRef,
+    },
+    /// Every image of a repository, labelled (`regscope images`).
+    LoadImages {
+        id: RequestId,
+        location: Location,
+        repository: String,
     },
     /// Like [`Effect::Inspect`], for a tag or tree seen before (`r`): fetch its root manifest
     /// again and reuse the tree already built for that digest (content by digest never
@@ -191,6 +204,7 @@ impl Effect {
         match self {
             Effect::LoadCatalog { id, .. }
             | Effect::LoadTags { id, .. }
+            | Effect::LoadImages { id, .. }
             | Effect::Inspect { id, .. }
             | Effect::Revalidate { id, .. } => *id,
             Effect::Copy { .. } | Effect::Remember { .. } => 0,

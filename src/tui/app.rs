@@ -209,6 +209,16 @@ impl App {
                 self.inspected(id, &result);
                 self.answered()
             }
+            Action::ImagesLoaded { id, result } => {
+                for view in &mut self.stack {
+                    if let View::Tags(v) = view {
+                        if v.images.as_mut().is_some_and(|p| p.loaded(id, &result)) {
+                            break;
+                        }
+                    }
+                }
+                self.answered()
+            }
         }
     }
 
@@ -288,6 +298,12 @@ impl App {
             Command::Matrix => {
                 if let View::Tags(v) = self.top_mut() {
                     v.matrix = !v.matrix;
+                }
+            }
+            Command::Untagged => {
+                let last = self.stack.len() - 1;
+                if let View::Tags(v) = &mut self.stack[last] {
+                    return v.toggle_images(&mut self.ids);
                 }
             }
             Command::CopyDigest => return self.copy(false),
@@ -732,6 +748,21 @@ impl App {
                     Location::Registry(v.registry.clone()),
                     repo.to_string(),
                 ))
+            }),
+            // An image row opens its tree by digest.
+            View::Tags(v) if v.images.is_some() => v.images.as_ref().and_then(|pane| {
+                let inv = pane.load.loaded()?;
+                let row = inv.rows.get(pane.cursor.selected).filter(|r| !r.missing)?;
+                let reference = ImageRef::Registry(crate::reference::RegistryRef {
+                    registry: inv.registry.clone(),
+                    repository: inv.repository.clone(),
+                    tag: None,
+                    digest: Some(Digest::parse(&row.image.digest).ok()?),
+                });
+                Some(View::Tree(TreeView::new(
+                    reference,
+                    crate::digest::short(&row.image.digest),
+                )))
             }),
             View::Tags(v) => v.selected().map(|row| {
                 let mut tree = TreeView::new(v.reference(&row.tag), row.tag.clone());

@@ -135,6 +135,13 @@ pub static BINDINGS: &[Binding] = &[
         Some("matrix"),
     ),
     b(
+        &[c('u')],
+        Tags,
+        Command::Untagged,
+        "every image, untagged too, and what each is",
+        Some("untagged"),
+    ),
+    b(
         &[c('s')],
         Tags,
         Command::Sort,

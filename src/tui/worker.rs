@@ -121,6 +121,19 @@ impl Worker {
                 };
                 Action::TagsLoaded { id, result }
             }
+            Effect::LoadImages {
+                id,
+                location,
+                repository,
+            } => {
+                let result = match self.connection(&location).await {
+                    Ok(c) => crate::ecr::inventory::collect(&self.connector, &c, &repository)
+                        .await
+                        .map(Arc::new),
+                    Err(e) => Err(e),
+                };
+                Action::ImagesLoaded { id, result }
+            }
             Effect::Inspect { id, reference } => Action::Inspected {
                 id,
                 result: self.inspect(&reference, false).await,

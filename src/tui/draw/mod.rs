@@ -22,6 +22,7 @@
 //! The help overlay (`?`) is drawn centred over everything. Every string that came from a
 //! registry passes through `sanitize` before it reaches a widget.
 
+mod images;
 mod lists;
 mod matrix;
 mod tree;
@@ -53,6 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match app.top() {
         View::Registries(v) => lists::registries(frame, body, v, app.clock, theme),
         View::Repositories(v) => lists::repositories(frame, body, v, theme),
+        View::Tags(v) if v.images.is_some() => images::images(frame, body, v, theme),
         View::Tags(v) => lists::tags(frame, body, v, (app.clock, app.utc_offset), theme),
         View::Tree(v) => tree::tree(frame, body, v, theme),
     }
@@ -240,6 +242,7 @@ fn view_status(view: &View, theme: Theme) -> Line<'static> {
             ),
             theme.dim(),
         ),
+        View::Tags(v) if v.images.is_some() => images::status(v, theme),
         View::Tags(v) if v.matrix => matrix::status(v, theme),
         View::Repositories(v) => lists::repositories_status(v, theme),
         View::Tags(v) => lists::tags_status(v, theme),

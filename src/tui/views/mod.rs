@@ -1,5 +1,6 @@
 //! The views of the stack (registries → repositories → tags → manifest tree) and their state.
 
+pub mod images;
 pub mod matrix;
 pub mod registries;
 pub mod repositories;
@@ -125,6 +126,7 @@ impl View {
                 v.load = super::load::Load::Idle;
                 v.activate(ids, layout::list_rows(size))
             }
+            View::Tags(v) if v.images.is_some() => v.load_images(ids),
             View::Tags(v) => {
                 let relist = v.refresh(ids);
                 if relist.is_empty() {
@@ -146,9 +148,15 @@ impl View {
             View::Repositories(v) => {
                 v.cursor.apply(cmd, v.visible().len(), height);
             }
-            View::Tags(v) => {
-                v.cursor.apply(cmd, v.visible().len(), height);
-            }
+            View::Tags(v) => match &mut v.images {
+                Some(p) => {
+                    let len = p.len();
+                    p.cursor.apply(cmd, len, height);
+                }
+                None => {
+                    v.cursor.apply(cmd, v.visible().len(), height);
+                }
+            },
             View::Tree(v) => v.movement(cmd, size),
         }
     }
@@ -159,7 +167,13 @@ impl View {
         match self {
             View::Registries(v) => v.cursor.fit(v.visible().len(), list),
             View::Repositories(v) => v.cursor.fit(v.visible().len(), list),
-            View::Tags(v) => v.cursor.fit(v.visible().len(), list),
+            View::Tags(v) => match &mut v.images {
+                Some(p) => {
+                    let len = p.len();
+                    p.cursor.fit(len, list);
+                }
+                None => v.cursor.fit(v.visible().len(), list),
+            },
             View::Tree(v) => v.cursor.fit(v.rows().len(), layout::tree_rows(size)),
         }
     }

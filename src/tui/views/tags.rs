@@ -29,6 +29,8 @@ pub struct TagsView {
     pub filter: String,
     /// `m`: the platform matrix instead of the list (same rows, same lazy resolution).
     pub matrix: bool,
+    /// `u`: every image of the repository, untagged too, in place of the tag rows.
+    pub images: Option<super::images::ImagesPane>,
     /// `s`: by name, or newest first.
     pub sort: TagSort,
     /// `r` on a loaded list: the re-listing under way; the old rows stay on screen meanwhile.
@@ -212,10 +214,33 @@ impl TagsView {
             cursor: Cursor::default(),
             filter: String::new(),
             matrix: false,
+            images: None,
             sort: TagSort::Name,
             relisting: None,
             target: None,
         }
+    }
+
+    /// `u`: shows every image of the repository (loading them) or the tag rows again.
+    pub fn toggle_images(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
+        if self.images.take().is_some() {
+            return Vec::new();
+        }
+        self.load_images(ids)
+    }
+
+    /// Lists the repository's images (again, after `r`).
+    pub fn load_images(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
+        let id = ids.fresh();
+        self.images = Some(super::images::ImagesPane {
+            load: Load::Loading(id),
+            ..Default::default()
+        });
+        vec![Effect::LoadImages {
+            id,
+            location: self.location.clone(),
+            repository: self.repository.clone(),
+        }]
     }
 
     /// Judges every resolved row against `target` (nothing to do when it is the same one).
@@ -547,6 +572,9 @@ impl TagsView {
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
         if let Load::Loading(id) = self.load {
             out.insert(id);
+        }
+        if let Some(images) = &self.images {
+            images.pending(out);
         }
         out.extend(self.relisting);
         for row in self.load.loaded().into_iter().flatten() {

@@ -1,0 +1,106 @@
+//! The tags view with `u`: every image of the repository, untagged too, with what it is.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, Table};
+use ratatui::Frame;
+
+use super::lists::selected_style;
+use super::message;
+use crate::ecr::images::{describe, ImageKind};
+use crate::ecr::inventory::ListSource;
+use crate::output::human_size;
+use crate::sanitize::sanitize;
+use crate::tui::layout::list_rows_in;
+use crate::tui::load::Load;
+use crate::tui::theme::Theme;
+use crate::tui::views::TagsView;
+
+pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
+    let Some(pane) = &v.images else {
+        return;
+    };
+    let title = format!("{} · every image", sanitize(&v.repository));
+    let inv = match &pane.load {
+        Load::Idle | Load::Loading(_) => {
+            let text = "Listing every image, untagged too, and opening the indexes…";
+            message(frame, area, &title, vec![Line::styled(text, theme.dim())]);
+            return;
+        }
+        Load::Error(e) => {
+            let lines = vec![
+                Line::raw("The images could not be listed:"),
+                Line::styled(sanitize(&e.to_string()).into_owned(), theme.error()),
+            ];
+            message(frame, area, &title, lines);
+            return;
+        }
+        Load::Loaded(inv) => inv,
+    };
+    let height = list_rows_in(area);
+    let rows = pane.cursor.window(inv.rows.len(), height).map(|i| {
+        let row = &inv.rows[i];
+        let label = sanitize(&describe(row, &inv.graph)).into_owned();
+        let label_style = if row.is_orphan() || row.missing {
+            theme.warning()
+        } else if row.kind == ImageKind::Attestation {
+            theme.attestation()
+        } else {
+            ratatui::style::Style::default()
+        };
+        let tags = if row.image.tags.is_empty() {
+            Span::styled("(untagged)", theme.dim())
+        } else {
+            Span::raw(sanitize(&row.image.tags.join(", ")).into_owned())
+        };
+        let size = row
+            .total_size
+            .or(row.image.size)
+            .map_or_else(|| "-".into(), human_size);
+        Row::new([
+            Cell::from(crate::digest::short(&row.image.digest)),
+            Cell::from(tags),
+            Cell::from(row.kind.as_str()),
+            Cell::from(size),
+            Cell::from(Span::styled(label, label_style)),
+        ])
+        .style(selected_style(&pane.cursor, i, theme))
+    });
+    let source = match &inv.source {
+        ListSource::EcrApi { .. } => "DescribeImages",
+        ListSource::Tags => "tags",
+    };
+    frame.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(17),
+                Constraint::Fill(1),
+                Constraint::Length(11),
+                Constraint::Length(9),
+                Constraint::Fill(4),
+            ],
+        )
+        .header(Row::new(["DIGEST", "TAGS", "KIND", "SIZE", "WHAT IT IS"]).style(theme.bold()))
+        .block(Block::bordered().title(format!(" {title} (from {source}) "))),
+        area,
+    );
+}
+
+/// The headline of the list, and the notes (why the API was not used).
+pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
+    let Some(inv) = v.images.as_ref().and_then(|p| p.load.loaded()) else {
+        return Line::raw("");
+    };
+    let mut spans = vec![Span::styled(
+        format!(" {}", crate::output::images::headline(inv)),
+        theme.dim(),
+    )];
+    if let Some(note) = inv.notes.first() {
+        spans.push(Span::styled(
+            format!("  note: {}", sanitize(note)),
+            theme.warning(),
+        ));
+    }
+    Line::from(spans)
+}
