@@ -288,24 +288,7 @@ impl App {
                     v.focus_next();
                 }
             }
-            Command::Sort => {
-                let height = layout::list_rows(self.size);
-                if let View::Tags(v) = self.top_mut() {
-                    v.toggle_sort(height);
-                }
-                return self.activate();
-            }
-            Command::Matrix => {
-                if let View::Tags(v) = self.top_mut() {
-                    v.matrix = !v.matrix;
-                }
-            }
-            Command::Untagged => {
-                let last = self.stack.len() - 1;
-                if let View::Tags(v) = &mut self.stack[last] {
-                    return v.toggle_images(&mut self.ids);
-                }
-            }
+            Command::Sort | Command::Matrix | Command::Untagged => return self.tags_command(cmd),
             Command::CopyDigest => return self.copy(false),
             Command::CopyReference => return self.copy(true),
             Command::CopyFix => return self.copy_fix(),
@@ -724,6 +707,27 @@ impl App {
             self.refit();
         }
         self.activate()
+    }
+
+    /// The tags view's own keys: sort, matrix, every image.
+    fn tags_command(&mut self, cmd: Command) -> Vec<Effect> {
+        let height = layout::list_rows(self.size);
+        let last = self.stack.len() - 1;
+        let View::Tags(v) = &mut self.stack[last] else {
+            return Vec::new();
+        };
+        match cmd {
+            Command::Sort => {
+                v.toggle_sort(height);
+                self.activate()
+            }
+            Command::Matrix => {
+                v.matrix = !v.matrix;
+                Vec::new()
+            }
+            Command::Untagged => v.toggle_images(&mut self.ids),
+            _ => Vec::new(),
+        }
     }
 
     fn refresh(&mut self) -> Vec<Effect> {
