@@ -21,9 +21,10 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 13] = [
+const SUBCOMMANDS: [&str; 14] = [
     "inspect",
     "check",
+    "images",
     "tui",
     "demo",
     "serve",
