@@ -292,11 +292,17 @@ fn summary_of(node: &Node) -> Option<String> {
             let platforms: Vec<String> = node
                 .children
                 .iter()
-                .filter(|c| c.kind == Kind::Manifest)
+                .filter(|c| matches!(c.kind, Kind::Manifest | Kind::Missing))
                 .map(|c| {
-                    c.platform
+                    let p = c
+                        .platform
                         .as_ref()
-                        .map_or_else(|| "?".into(), ToString::to_string)
+                        .map_or_else(|| "?".into(), ToString::to_string);
+                    if c.kind == Kind::Missing {
+                        format!("{p} (missing)")
+                    } else {
+                        p
+                    }
                 })
                 .collect();
             let attestations = node
