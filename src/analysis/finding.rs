@@ -62,10 +62,14 @@ pub enum Code {
     ContentTooLarge,
     /// A child could not be fetched (5xx, timeout, rate limit): it was not checked.
     FetchFailed,
+    /// Lambda on ECR: the repository is in another region than the function.
+    EcrRegionMismatch,
+    /// Lambda on ECR: the image is named by the FIPS registry host.
+    EcrFipsHost,
 }
 
 impl Code {
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 17] = [
         Code::AttestationManifest,
         Code::UnknownPlatformEntry,
         Code::PlatformMismatch,
@@ -81,6 +85,8 @@ impl Code {
         Code::MalformedContent,
         Code::ContentTooLarge,
         Code::FetchFailed,
+        Code::EcrRegionMismatch,
+        Code::EcrFipsHost,
     ];
 
     #[must_use]
@@ -101,6 +107,8 @@ impl Code {
             Code::MalformedContent => "malformed-content",
             Code::ContentTooLarge => "content-too-large",
             Code::FetchFailed => "fetch-failed",
+            Code::EcrRegionMismatch => "ecr-region-mismatch",
+            Code::EcrFipsHost => "ecr-fips-host",
         }
     }
 
@@ -113,7 +121,9 @@ impl Code {
             Code::PlatformDuplicate
             | Code::PlatformInvalid
             | Code::MediaTypeMixed
-            | Code::FetchFailed => Severity::Warning,
+            | Code::FetchFailed
+            | Code::EcrRegionMismatch
+            | Code::EcrFipsHost => Severity::Warning,
             _ => Severity::Error,
         }
     }

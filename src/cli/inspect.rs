@@ -73,13 +73,27 @@ pub async fn run_check(
     reference: &str,
     target: Option<&str>,
     fail_on: FailOn,
+    region: Option<&str>,
     common: &Common,
 ) -> Result<u8, Failure> {
     let target = target
         .map(Target::parse)
         .transpose()
         .map_err(Failure::usage)?;
-    let (inspection, findings) = fetch(reference, target.as_ref(), common).await?;
+    let (inspection, mut findings) = fetch(reference, target.as_ref(), common).await?;
+    if let (Some(Target::Lambda { .. }), Ok(ImageRef::Registry(r))) =
+        (&target, ImageRef::parse(reference))
+    {
+        let region = region
+            .map(str::to_string)
+            .or_else(regscope::ecr::lambda::region_from_env);
+        findings.extend(regscope::ecr::lambda::findings(
+            &r.registry,
+            &inspection.root.digest,
+            region.as_deref(),
+        ));
+        analysis::sort(&mut findings);
+    }
     let threshold = fail_on.severity();
     let target_label = target.as_ref().map(ToString::to_string);
     emit(&inspection, &findings, target_label.as_deref(), common);

@@ -55,6 +55,9 @@ enum Command {
         /// Fail (exit 1) when a finding reaches this severity.
         #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
         fail_on: FailOn,
+        /// The region the Lambda function is in (default: AWS_REGION, AWS_DEFAULT_REGION): an ECR repository elsewhere is flagged.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -209,8 +212,18 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             reference,
             target,
             fail_on,
+            region,
             common,
-        } => inspect::run_check(&reference, target.as_deref(), fail_on, &common).await,
+        } => {
+            inspect::run_check(
+                &reference,
+                target.as_deref(),
+                fail_on,
+                region.as_deref(),
+                &common,
+            )
+            .await
+        }
         Command::Images {
             repository,
             json,

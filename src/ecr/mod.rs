@@ -12,6 +12,7 @@ pub mod api;
 pub mod host;
 pub mod images;
 pub mod inventory;
+pub mod lambda;
 
 use std::collections::BTreeMap;
 

@@ -107,6 +107,16 @@ impl TreeView {
             (Some(t), Some(inspected)) => t.check(&inspected.root),
             _ => Vec::new(),
         };
+        // Lambda on ECR: same region as the function (AWS_REGION), the standard host.
+        if let (Some(Target::Lambda { .. }), Some(inspected), ImageRef::Registry(r)) =
+            (&self.target, self.load.loaded(), &self.reference)
+        {
+            self.target_findings.extend(crate::ecr::lambda::findings(
+                &r.registry,
+                &inspected.root.digest,
+                crate::ecr::lambda::region_from_env().as_deref(),
+            ));
+        }
     }
 
     /// The image manifest to deploy on the target, if one fits.
