@@ -55,7 +55,7 @@ enum Command {
         /// Fail (exit 1) when a finding reaches this severity.
         #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
         fail_on: FailOn,
-        /// The region the Lambda function is in (default: AWS_REGION, AWS_DEFAULT_REGION): an ECR repository elsewhere is flagged.
+        /// The region the Lambda function is in; an ECR repository elsewhere is flagged. Default: AWS_REGION or AWS_DEFAULT_REGION
         #[arg(long, value_name = "REGION")]
         region: Option<String>,
         #[command(flatten)]
