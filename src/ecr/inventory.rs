@@ -43,6 +43,22 @@ pub struct Inventory {
     pub repository_info: Option<EcrRepository>,
     /// The lifecycle policy text, when the repository has one.
     pub lifecycle_policy: Option<String>,
+    /// What the policy's next run would do, or why the policy could not be read.
+    pub dry_run: Option<Result<super::dry_run::DryRun, String>>,
+}
+
+impl Inventory {
+    /// The planned action for `digest`, when the lifecycle policy's next run would act on it.
+    #[must_use]
+    pub fn planned(&self, digest: &str) -> Option<&super::dry_run::Planned> {
+        self.dry_run
+            .as_ref()?
+            .as_ref()
+            .ok()?
+            .planned
+            .iter()
+            .find(|p| p.digest == digest)
+    }
 }
 
 /// Lists and labels every image of `repository` on `connection`'s registry.
@@ -85,6 +101,9 @@ pub async fn collect(
         truncated = true;
     }
     let (repository_info, lifecycle_policy) = listed_extras(connector, &registry, repository).await;
+    let dry_run = lifecycle_policy.as_deref().map(|text| {
+        super::dry_run::dry_run(text, &rows, &graph, chrono::Utc::now()).map_err(|e| e.to_string())
+    });
     Ok(Inventory {
         registry,
         repository: repository.to_string(),
@@ -95,6 +114,7 @@ pub async fn collect(
         notes,
         repository_info,
         lifecycle_policy,
+        dry_run,
     })
 }
 

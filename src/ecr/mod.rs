@@ -9,10 +9,12 @@
 
 #[cfg(feature = "ecr")]
 pub mod api;
+pub mod dry_run;
 pub mod host;
 pub mod images;
 pub mod inventory;
 pub mod lambda;
+pub mod lifecycle;
 
 use std::collections::BTreeMap;
 

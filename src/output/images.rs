@@ -111,11 +111,76 @@ pub fn text(inv: &Inventory, style: Style) -> String {
             }
         }
     }
+    lifecycle_text(&mut out, inv, style);
     for note in &inv.notes {
         out.push_str(&style.warning(&format!("note: {}", sanitize(note))));
         out.push('\n');
     }
     out
+}
+
+/// The lifecycle dry run: what the next run would expire and what that breaks.
+fn lifecycle_text(out: &mut String, inv: &Inventory, style: Style) {
+    let Some(run) = &inv.dry_run else {
+        return;
+    };
+    out.push('\n');
+    let run = match run {
+        Ok(run) => run,
+        Err(e) => {
+            out.push_str(&style.warning(&format!(
+                "lifecycle policy: cannot be evaluated: {}",
+                sanitize(e)
+            )));
+            out.push('\n');
+            return;
+        }
+    };
+    out.push_str(&style.bold(&format!(
+        "lifecycle policy ({}), next run (dry run, evaluated here; ECR runs it about daily):",
+        count(run.rules.len(), "rule", "rules")
+    )));
+    out.push('\n');
+    for rule in &run.rules {
+        out.push_str(&format!("  {}\n", sanitize(rule)));
+    }
+    if run.planned.is_empty() {
+        out.push_str("  nothing would expire or be archived\n");
+        return;
+    }
+    for p in &run.planned {
+        let what = match &p.action {
+            crate::ecr::lifecycle::Action::Expire => "EXPIRE".to_string(),
+            crate::ecr::lifecycle::Action::Transition { storage_class } => {
+                format!("ARCHIVE ({})", sanitize(storage_class))
+            }
+        };
+        let tags = if p.tags.is_empty() {
+            "untagged".to_string()
+        } else {
+            sanitize(&p.tags.join(", ")).into_owned()
+        };
+        out.push_str(&format!(
+            "  {what} {} ({tags}): {}\n",
+            crate::digest::short(&p.digest),
+            sanitize(&p.reason)
+        ));
+        if !p.breaks.is_empty() {
+            out.push_str(&style.error(&format!(
+                "    breaks {}: the index would name a manifest that is gone (pulls of that platform fail with \"manifest unknown\")",
+                sanitize(&crate::ecr::images::abbreviate(&p.breaks, 5))
+            )));
+            out.push('\n');
+        }
+        if !p.orphans.is_empty() {
+            let names: Vec<String> = p.orphans.iter().map(|d| crate::digest::short(d)).collect();
+            out.push_str(&style.warning(&format!(
+                "    orphans {} (signature, SBOM or other referrer of it)",
+                crate::ecr::images::abbreviate(&names, 5)
+            )));
+            out.push('\n');
+        }
+    }
 }
 
 fn tags_cell(row: &Row) -> String {
@@ -193,6 +258,21 @@ pub fn json(inv: &Inventory) -> Value {
             "encryption": r.encryption,
         })),
         "images": rows,
+        "lifecycle": inv.dry_run.as_ref().map(|run| match run {
+            Ok(run) => json!({
+                "rules": run.rules,
+                "planned": run.planned.iter().map(|p| json!({
+                    "digest": p.digest,
+                    "tags": p.tags,
+                    "rulePriority": p.rule_priority,
+                    "action": p.action,
+                    "reason": p.reason,
+                    "breaks": p.breaks,
+                    "orphans": p.orphans,
+                })).collect::<Vec<_>>(),
+            }),
+            Err(e) => json!({"error": e}),
+        }),
     })
 }
 

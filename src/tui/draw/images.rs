@@ -40,8 +40,13 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
     let height = list_rows_in(area);
     let rows = pane.cursor.window(inv.rows.len(), height).map(|i| {
         let row = &inv.rows[i];
-        let label = sanitize(&describe(row, &inv.graph)).into_owned();
-        let label_style = if row.is_orphan() || row.missing {
+        let mut label = sanitize(&describe(row, &inv.graph)).into_owned();
+        if let Some(p) = inv.planned(&row.image.digest) {
+            label = format!("NEXT LIFECYCLE RUN: {}; {label}", sanitize(&p.reason));
+        }
+        let label_style = if inv.planned(&row.image.digest).is_some() {
+            theme.error()
+        } else if row.is_orphan() || row.missing {
             theme.warning()
         } else if row.kind == ImageKind::Attestation {
             theme.attestation()
