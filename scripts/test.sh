@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the integration tests need (a real docker-registry, skopeo, curl, ...) when it
-# is missing, then checks formatting and lints (clippy, warnings are errors) and runs every
+# Installs what the integration tests need (a real docker-registry, skopeo, curl, moto, ...) when
+# it is missing, then checks formatting and lints (clippy, warnings are errors) and runs every
 # cargo test target and the doc tests.
 set -euo pipefail
 
@@ -11,6 +11,7 @@ declare -A PKG=(
   [docker-registry]=docker-registry # docker/distribution 2.8: the registry under test
   [skopeo]=skopeo                   # seeds OCI layouts into it byte-exact
   [curl]=curl                       # the harness's raw HTTP client
+  [python3]=python3                 # runs moto, the ECR API under test (pip-installed below)
   [htpasswd]=apache2-utils          # bcrypt users for auth tests
   [openssl]=openssl                 # test CA + leaf for TLS tests
   [tmux]=tmux                       # drives the TUI in tests
@@ -36,6 +37,20 @@ fi
 for bin in "${!PKG[@]}"; do
   command -v "$bin" >/dev/null 2>&1 || { echo "test.sh: $bin still missing" >&2; exit 1; }
 done
+# moto (PyPI, not Debian): the Amazon ECR API for the ECR tests, run as `moto_server`
+# (tests/support/moto.rs). Pinned to the major version its measured behaviour was written for.
+if ! command -v moto_server >/dev/null 2>&1 && ! python3 -c 'import moto.server' >/dev/null 2>&1; then
+  echo "test.sh: installing moto[server] 5.x with pip"
+  python3 -m pip install --quiet 'moto[server]>=5,<6' || {
+    echo "test.sh: could not install moto[server]>=5,<6 with 'python3 -m pip' (needed by the ECR" \
+      "tests); install it so that moto_server is on PATH or python3 can import moto.server" >&2
+    exit 1
+  }
+  python3 -c 'import moto.server' >/dev/null 2>&1 || {
+    echo "test.sh: moto installed but python3 cannot import moto.server" >&2
+    exit 1
+  }
+fi
 command -v cargo >/dev/null 2>&1 || { echo "test.sh: cargo not found" >&2; exit 1; }
 
 log=$(mktemp)

@@ -11,6 +11,8 @@
 //! External tools used (installed by `scripts/test.sh`): `docker-registry`, `skopeo`,
 //! `curl`, `htpasswd` (for [`TestRegistryBuilder::htpasswd`]) and `openssl` (for
 //! [`TestRegistryBuilder::tls_self_signed`]).
+//!
+//! The Amazon ECR API (a real `moto` server, a recording proxy and a fake) is in [`moto`].
 #![allow(dead_code)]
 
 use std::fmt::Write as _;
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest as _, Sha256};
 
+pub mod moto;
 pub mod sandbox;
 pub mod tmux;
 pub mod token;
