@@ -86,3 +86,278 @@ fn the_fips_host_is_flagged_for_lambda() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The ECR API (moto in server mode, behind a recording proxy) and the data plane (docker-registry
+// behind htpasswd with moto's token password), joined on real BuildKit digests.
+
+use support::moto::{EcrRecorder, Moto, ACCOUNT_ID, REGION};
+use support::tmux::Tmux;
+use support::{fixture, layout_blob, layout_root_digest, OCI_INDEX};
+
+/// AWS variables a developer's shell may hold; the tests set their own.
+const AWS_VARS: [&str; 8] = [
+    "AWS_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_ECR",
+];
+
+struct EcrWorld {
+    _moto: Moto,
+    recorder: EcrRecorder,
+    _registry: TestRegistry,
+    sandbox: Sandbox,
+    host: String,
+    arm64: String,
+    orphan: String,
+}
+
+impl EcrWorld {
+    /// `team/app:v1` (BuildKit index: amd64 + arm64 + two attestations) in moto's ECR and in the
+    /// data plane; the arm64 child deleted from both (the index remains); an untagged image
+    /// nothing references; a lifecycle policy keeping one untagged image.
+    fn new() -> Self {
+        let moto = Moto::start();
+        let recorder = EcrRecorder::start(moto.url());
+        let (user, password, _, _) = moto.get_authorization_token();
+        assert_eq!(user, "AWS");
+        let registry = TestRegistry::builder().htpasswd("AWS", &password).start();
+        registry.seed_fixture("unsigned-index", "team/app:v1");
+        registry.seed_fixture("unsigned-image", "team/app:orphan-source");
+
+        moto.create_repository("team/app");
+        let layout = fixture("unsigned-index");
+        let root = layout_root_digest(&layout);
+        let index_bytes = layout_blob(&layout, &root);
+        let index: serde_json::Value = serde_json::from_slice(&index_bytes).unwrap();
+        let mut arm64 = String::new();
+        for child in index["manifests"].as_array().unwrap() {
+            let digest = child["digest"].as_str().unwrap();
+            let media_type = child["mediaType"].as_str().unwrap();
+            moto.put_image(
+                "team/app",
+                &layout_blob(&layout, digest),
+                media_type,
+                digest,
+                None,
+            );
+            if child["platform"]["architecture"] == "arm64" {
+                arm64 = digest.to_string();
+            }
+        }
+        moto.put_image("team/app", &index_bytes, OCI_INDEX, &root, Some("v1"));
+        let single = fixture("unsigned-image");
+        let orphan = layout_root_digest(&single);
+        let orphan_media = support::layout_root(&single)["mediaType"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        moto.put_image(
+            "team/app",
+            &layout_blob(&single, &orphan),
+            &orphan_media,
+            &orphan,
+            None,
+        );
+        moto.batch_delete_image("team/app", &arm64);
+        registry.delete_manifest("team/app", &arm64);
+        moto.put_lifecycle_policy(
+            "team/app",
+            r#"{"rules":[{"rulePriority":1,"description":"keep one untagged","selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}"#,
+        );
+
+        let host = format!("{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com");
+        let sandbox = Sandbox::new();
+        sandbox.regscope_config(&format!(
+            "[registry.\"{host}\"]\nendpoint = \"{}\"\nplain_http = true\n",
+            registry.host
+        ));
+        Self {
+            _moto: moto,
+            recorder,
+            _registry: registry,
+            sandbox,
+            host,
+            arm64,
+            orphan,
+        }
+    }
+
+    /// AWS credentials from the environment, the API through the recording proxy.
+    fn aws_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_ENDPOINT_URL_ECR", self.recorder.url().to_string()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+
+    fn regscope(&self, args: &[&str], aws: bool) -> (i32, String, String) {
+        let mut cmd = self.sandbox.command(&regscope_bin());
+        for var in AWS_VARS {
+            cmd.env_remove(var);
+        }
+        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+        if aws {
+            cmd.envs(self.aws_env());
+        }
+        let out = cmd.args(args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            !stdout.contains("auth-token") && !stderr.contains("auth-token"),
+            "the ECR password is never printed"
+        );
+        (out.status.code().unwrap_or(-1), stdout, stderr)
+    }
+}
+
+#[test]
+fn ecr_images_come_from_describe_images_labelled_with_the_lifecycle_dry_run() {
+    let world = EcrWorld::new();
+    let repo = format!("{}/team/app", world.host);
+    let (code, stdout, stderr) = world.regscope(&["images", &repo, "--json"], true);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["source"]["kind"], "ecr-api", "{doc}");
+    assert_eq!(doc["source"]["region"], REGION);
+    let images = doc["images"].as_array().unwrap();
+    let by = |d: &str| {
+        images
+            .iter()
+            .find(|i| i["digest"] == d)
+            .unwrap_or_else(|| panic!("{d} in {doc}"))
+    };
+    // The orphan: untagged, nothing reaches it.
+    assert_eq!(by(&world.orphan)["orphan"], true);
+    // The deleted child: the index still names it.
+    assert_eq!(by(&world.arm64)["missing"], true);
+    assert_eq!(by(&world.arm64)["breaks"], serde_json::json!(["v1"]));
+    let labels: Vec<&str> = images
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with("platform image linux/amd64 of v1")),
+        "{labels:?}"
+    );
+    assert_eq!(
+        labels
+            .iter()
+            .filter(|l| l.starts_with("attestation for linux/"))
+            .count(),
+        2,
+        "{labels:?}"
+    );
+    // The repository's settings, from DescribeRepositories.
+    assert_eq!(doc["repositoryInfo"]["tagMutability"], "MUTABLE");
+    // The dry run: three of the four untagged images go, and taking index children breaks v1.
+    let planned = doc["lifecycle"]["planned"].as_array().unwrap();
+    assert_eq!(planned.len(), 3, "{doc}");
+    assert!(
+        planned
+            .iter()
+            .any(|p| p["breaks"] == serde_json::json!(["v1"])),
+        "{doc}"
+    );
+    // Only read actions reached the API.
+    world.recorder.assert_read_only();
+    let actions = world.recorder.actions();
+    for action in [
+        "GetAuthorizationToken",
+        "DescribeImages",
+        "DescribeRepositories",
+        "GetLifecyclePolicy",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+
+    let (code, text, stderr) = world.regscope(&["images", &repo, "--color", "never"], true);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        text.contains("from ECR DescribeImages in us-east-1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ORPHAN: nothing in this repository references it"),
+        "{text}"
+    );
+    assert!(text.contains("lifecycle policy (1 rule)"), "{text}");
+    assert!(text.contains("breaks v1"), "{text}");
+}
+
+#[test]
+fn aws_credentials_log_in_to_ecr_and_say_so() {
+    let world = EcrWorld::new();
+    let (code, stdout, stderr) = world.regscope(
+        &["inspect", &format!("{}/team/app:v1", world.host), "-v"],
+        true,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("ECR GetAuthorizationToken with AWS_ACCESS_KEY_ID"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("attestation"), "{stdout}");
+    let (code, stdout, stderr) = world.regscope(&["auth", &world.host], true);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("GetAuthorizationToken"), "{stdout}");
+    world.recorder.assert_read_only();
+}
+
+#[test]
+fn without_aws_credentials_the_error_names_the_missing_piece() {
+    let world = EcrWorld::new();
+    let (code, stdout, stderr) =
+        world.regscope(&["inspect", &format!("{}/team/app:v1", world.host)], false);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("no AWS credentials found"), "{stderr}");
+    assert!(stderr.contains("aws sso login"), "{stderr}");
+}
+
+#[test]
+fn the_tui_shows_ecr_untagged_images_with_their_labels() {
+    let world = EcrWorld::new();
+    let extra: Vec<(&str, String)> = world.aws_env();
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let argv = world.sandbox.env_argv(
+        &AWS_VARS,
+        &extra,
+        &regscope_bin(),
+        &[&format!("{}/team/app", world.host)],
+    );
+    let mut tmux = Tmux::start_command(&argv, (160, 30));
+    tmux.forbid("auth-token");
+    tmux.wait_for("tags of team/app");
+    tmux.keys(&["u"]);
+    let screen = tmux.wait_for("from DescribeImages");
+    let screen = if screen.contains("attestation for linux/amd64 of v1") {
+        screen
+    } else {
+        tmux.wait_for("attestation for linux/amd64 of v1")
+    };
+    assert!(screen.contains("ORPHAN"), "{screen}");
+    assert!(screen.contains("NEXT LIFECYCLE RUN"), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("ECR token"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+    world.recorder.assert_read_only();
+}

@@ -267,6 +267,10 @@ where
             action: action.to_string(),
             detail: "timed out".into(),
         },
+        // The SDK resolves credentials while dispatching: an empty chain shows up here.
+        SdkError::DispatchFailure(f) if format!("{f:?}").contains("CredentialsNotLoaded") => {
+            EcrError::NoCredentials
+        }
         SdkError::DispatchFailure(f) => EcrError::Unreachable {
             action: action.to_string(),
             detail: crate::sanitize::sanitize(&format!("{f:?}"))

@@ -162,7 +162,7 @@ impl Sandbox {
 
     /// [`argv`](Self::argv) without the variables `unset` and with `extra` ones (which win
     /// over the sandbox's).
-    fn env_argv(
+    pub fn env_argv(
         &self,
         unset: &[&str],
         extra: &[(&str, &str)],
