@@ -361,3 +361,140 @@ fn the_tui_shows_ecr_untagged_images_with_their_labels() {
     assert_eq!(tmux.wait_exit(), 0);
     world.recorder.assert_read_only();
 }
+
+// ---------------------------------------------------------------------------------------------
+// What moto does not model (artifactMediaType, subjectManifestDigest, imageStatus,
+// lastRecordedPullTime, scan summaries, paging): the in-process fake answering in the shapes of
+// the ECR API reference, with the same real data plane.
+
+use support::moto::{image_detail, FakeEcrApi};
+
+#[test]
+fn referrers_archive_scans_and_paging_from_the_documented_api_shapes() {
+    let password = "fake-ecr-pa55word";
+    let registry = TestRegistry::builder().htpasswd("AWS", password).start();
+    registry.seed_fixture("unsigned-index", "team/app:v1");
+    let layout = fixture("unsigned-index");
+    let root = layout_root_digest(&layout);
+    let index: serde_json::Value = serde_json::from_slice(&layout_blob(&layout, &root)).unwrap();
+    let now = chrono::Utc::now().timestamp() as f64;
+    let day = 86_400.0;
+    let mut details = vec![{
+        let mut d = image_detail("team/app", &root, &["v1"], OCI_INDEX, 500, now - 40.0 * day);
+        d["imageScanStatus"] = serde_json::json!({"status": "COMPLETE"});
+        d["imageScanFindingsSummary"] =
+            serde_json::json!({"findingSeverityCounts": {"CRITICAL": 2, "LOW": 5}});
+        d["lastRecordedPullTime"] = serde_json::json!(now - day);
+        d
+    }];
+    let mut amd64 = String::new();
+    for child in index["manifests"].as_array().unwrap() {
+        let digest = child["digest"].as_str().unwrap();
+        if child["platform"]["architecture"] == "amd64" {
+            amd64 = digest.to_string();
+        }
+        details.push(image_detail(
+            "team/app",
+            digest,
+            &[],
+            child["mediaType"].as_str().unwrap(),
+            300,
+            now - 40.0 * day,
+        ));
+    }
+    let signature = format!("sha256:{}", "51".repeat(32));
+    let mut sig = image_detail("team/app", &signature, &[], support::OCI_MANIFEST, 1, now);
+    sig["artifactMediaType"] = serde_json::json!("application/vnd.dev.cosign.artifact.sig.v1+json");
+    sig["subjectManifestDigest"] = serde_json::json!(amd64);
+    details.push(sig);
+    let archived_digest = format!("sha256:{}", "a7".repeat(32));
+    let mut archived = image_detail(
+        "team/app",
+        &archived_digest,
+        &["old"],
+        support::OCI_MANIFEST,
+        9,
+        now - 400.0 * day,
+    );
+    archived["imageStatus"] = serde_json::json!("ARCHIVED");
+    archived["lastArchivedAt"] = serde_json::json!(now - 200.0 * day);
+    details.push(archived);
+    let count = details.len();
+
+    let api = FakeEcrApi::builder()
+        .images(details)
+        .page_size(2)
+        .lifecycle_policy(
+            "team/app",
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":30},"action":{"type":"expire"}}]}"#,
+        )
+        // Expired on arrival, as moto's are: used anyway, fetched once.
+        .authorization(password, 1_420_070_400.0)
+        .start();
+
+    let host = format!("{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com");
+    let sandbox = Sandbox::new();
+    sandbox.regscope_config(&format!(
+        "[registry.\"{host}\"]\nendpoint = \"{}\"\nplain_http = true\necr_api_endpoint = \"{}\"\n",
+        registry.host,
+        api.url()
+    ));
+    let mut cmd = sandbox.command(&regscope_bin());
+    for var in AWS_VARS {
+        cmd.env_remove(var);
+    }
+    let out = cmd
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["images", &format!("{host}/team/app"), "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains(password));
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let images = doc["images"].as_array().unwrap();
+    assert_eq!(images.len(), count, "every page was read: {doc}");
+    let by = |d: &str| images.iter().find(|i| i["digest"] == d).unwrap();
+
+    let sig = by(&signature);
+    assert_eq!(sig["kind"], "artifact");
+    assert!(
+        sig["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("signature of untagged"),
+        "{sig}"
+    );
+    assert_eq!(by(&amd64)["referrers"], serde_json::json!([signature]));
+    let index = by(&root);
+    assert_eq!(index["severityCounts"]["CRITICAL"], 2);
+    assert_eq!(index["scanStatus"], "COMPLETE");
+    assert!(index["lastPulledAt"].is_string());
+    assert!(index["totalSize"].as_i64().unwrap() > 0);
+    assert_eq!(by(&archived_digest)["status"], "ARCHIVED");
+
+    // The dry run: the old untagged children go (breaking v1), the signature loses its subject;
+    // the archived tagged image and the new signature stay.
+    let planned = doc["lifecycle"]["planned"].as_array().unwrap();
+    let child = planned
+        .iter()
+        .find(|p| p["digest"] == amd64.as_str())
+        .unwrap();
+    assert_eq!(child["breaks"], serde_json::json!(["v1"]));
+    assert_eq!(child["orphans"], serde_json::json!([signature]));
+    assert!(planned
+        .iter()
+        .all(|p| p["digest"] != signature.as_str() && p["digest"] != archived_digest.as_str()));
+
+    api.assert_read_only();
+    let actions = api.actions();
+    let calls = |name: &str| actions.iter().filter(|a| *a == name).count();
+    assert_eq!(calls("GetAuthorizationToken"), 1, "{actions:?}");
+    assert!(calls("DescribeImages") >= count / 2, "paged: {actions:?}");
+}
