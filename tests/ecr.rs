@@ -369,15 +369,17 @@ fn the_tui_shows_ecr_untagged_images_with_their_labels() {
 
 use support::moto::{image_detail, FakeEcrApi};
 
-#[test]
-fn referrers_archive_scans_and_paging_from_the_documented_api_shapes() {
-    let password = "fake-ecr-pa55word";
+/// The fake's images: the BuildKit index `v1` (scanned, pulled yesterday) and its children
+/// pushed 40 days ago, a cosign signature of the amd64 child pushed now, an archived tagged
+/// image. Returns them with the index, amd64, signature and archived digests, and the data
+/// plane holding `v1`.
+fn fake_details(password: &str) -> (TestRegistry, Vec<serde_json::Value>, [String; 4]) {
     let registry = TestRegistry::builder().htpasswd("AWS", password).start();
     registry.seed_fixture("unsigned-index", "team/app:v1");
     let layout = fixture("unsigned-index");
     let root = layout_root_digest(&layout);
     let index: serde_json::Value = serde_json::from_slice(&layout_blob(&layout, &root)).unwrap();
-    let now = chrono::Utc::now().timestamp() as f64;
+    let now = f64::from(u32::try_from(chrono::Utc::now().timestamp()).unwrap());
     let day = 86_400.0;
     let mut details = vec![{
         let mut d = image_detail("team/app", &root, &["v1"], OCI_INDEX, 500, now - 40.0 * day);
@@ -419,6 +421,13 @@ fn referrers_archive_scans_and_paging_from_the_documented_api_shapes() {
     archived["imageStatus"] = serde_json::json!("ARCHIVED");
     archived["lastArchivedAt"] = serde_json::json!(now - 200.0 * day);
     details.push(archived);
+    (registry, details, [root, amd64, signature, archived_digest])
+}
+
+#[test]
+fn referrers_archive_scans_and_paging_from_the_documented_api_shapes() {
+    let password = "fake-ecr-pa55word";
+    let (registry, details, [root, amd64, signature, archived_digest]) = fake_details(password);
     let count = details.len();
 
     let api = FakeEcrApi::builder()
