@@ -331,14 +331,18 @@ fn the_tui_shows_ecr_untagged_images_with_their_labels() {
     let world = EcrWorld::new();
     let extra: Vec<(&str, String)> = world.aws_env();
     let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let argv = world.sandbox.env_argv(
-        &AWS_VARS,
-        &extra,
-        &regscope_bin(),
-        &[&format!("{}/team/app", world.host)],
-    );
+    let argv = world
+        .sandbox
+        .env_argv(&AWS_VARS, &extra, &regscope_bin(), &[&world.host]);
     let mut tmux = Tmux::start_command(&argv, (160, 30));
     tmux.forbid("auth-token");
+    // The repositories come from DescribeRepositories, with their settings.
+    let screen = tmux.wait_for("SETTINGS (DescribeRepositories)");
+    assert!(
+        screen.contains("MUTABLE · no scan on push · AES256"),
+        "{screen}"
+    );
+    tmux.keys(&["Enter"]);
     tmux.wait_for("tags of team/app");
     tmux.keys(&["u"]);
     let screen = tmux.wait_for("from DescribeImages");
@@ -348,7 +352,10 @@ fn the_tui_shows_ecr_untagged_images_with_their_labels() {
         tmux.wait_for("attestation for linux/amd64 of v1")
     };
     assert!(screen.contains("ORPHAN"), "{screen}");
-    assert!(screen.contains("NEXT LIFECYCLE RUN"), "{screen}");
+    assert!(
+        screen.contains("EXPIRES at the next lifecycle run (rule 1)"),
+        "{screen}"
+    );
     assert!(
         screen
             .lines()

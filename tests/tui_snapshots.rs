@@ -111,6 +111,7 @@ fn catalog() -> CatalogPage {
     CatalogPage {
         repositories,
         more: true,
+        details: std::collections::HashMap::new(),
     }
 }
 
@@ -130,6 +131,7 @@ fn repositories_view() {
             Ok(CatalogPage {
                 repositories: Vec::new(),
                 more: false,
+                details: std::collections::HashMap::new(),
             }),
         )
     });

@@ -77,6 +77,7 @@ fn the_catalog_is_paged_as_the_user_scrolls_and_stale_pages_are_dropped() {
         result: Ok(CatalogPage {
             repositories: vec!["stale".into()],
             more: false,
+            details: std::collections::HashMap::new(),
         }),
     });
     let View::Repositories(v) = app.top() else {
@@ -89,6 +90,7 @@ fn the_catalog_is_paged_as_the_user_scrolls_and_stale_pages_are_dropped() {
         result: Ok(CatalogPage {
             repositories: names(100),
             more: true,
+            details: std::collections::HashMap::new(),
         }),
     });
     assert!(effects.is_empty(), "the end of the list is not near yet");
@@ -110,6 +112,7 @@ fn the_catalog_is_paged_as_the_user_scrolls_and_stale_pages_are_dropped() {
         result: Ok(CatalogPage {
             repositories: vec!["zz/last".into()],
             more: false,
+            details: std::collections::HashMap::new(),
         }),
     });
     let View::Repositories(v) = app.top() else {
@@ -532,6 +535,7 @@ fn the_spinner_says_which_catalog_page_it_waits_for() {
         result: Ok(CatalogPage {
             repositories: names(100),
             more: true,
+            details: std::collections::HashMap::new(),
         }),
     });
     assert!(!app.animating(), "nothing to wait for: no redraws on ticks");
@@ -569,6 +573,7 @@ fn the_wheel_moves_the_selection_and_a_click_selects_the_row_under_it() {
         result: Ok(CatalogPage {
             repositories: names(10),
             more: false,
+            details: std::collections::HashMap::new(),
         }),
     });
     let mouse = |kind, column, row| {

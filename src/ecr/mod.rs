@@ -40,6 +40,28 @@ pub struct EcrRepository {
     pub encryption: Option<String>,
 }
 
+/// `created 2024-03-08 · IMMUTABLE · scan on push · KMS`: a repository's settings in a few
+/// words (registry-supplied values sanitised).
+#[must_use]
+pub fn describe_repository(r: &EcrRepository) -> String {
+    let mut facts = Vec::new();
+    if let Some(c) = r.created_at {
+        facts.push(format!("created {}", c.format("%Y-%m-%d")));
+    }
+    if let Some(m) = &r.tag_mutability {
+        facts.push(crate::sanitize::sanitize(m).into_owned());
+    }
+    match r.scan_on_push {
+        Some(true) => facts.push("scan on push".into()),
+        Some(false) => facts.push("no scan on push".into()),
+        None => {}
+    }
+    if let Some(e) = &r.encryption {
+        facts.push(crate::sanitize::sanitize(e).into_owned());
+    }
+    facts.join(" · ")
+}
+
 /// One image (one digest) as `DescribeImages` reports it; the same shape is filled from the
 /// tag list for registries without the ECR API.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -51,6 +51,9 @@ pub struct CatalogPage {
     pub repositories: Vec<String>,
     /// The registry said more pages follow (`Link: rel="next"`).
     pub more: bool,
+    /// A few words per repository when the registry's own API gave them (ECR's
+    /// `DescribeRepositories`: created, tag mutability, scan on push, encryption).
+    pub details: std::collections::HashMap<String, String>,
 }
 
 /// A user command, produced by the key map (see `keymap.rs`).

@@ -98,14 +98,21 @@ impl Worker {
     pub async fn execute(&self, effect: Effect) -> Action {
         match effect {
             Effect::LoadCatalog { id, registry, last } => {
-                let location = Location::Registry(registry);
+                let location = Location::Registry(registry.clone());
                 let result = match self.connection(&location).await {
-                    Ok(c) => c
-                        .fetcher
-                        .catalog_page(PAGE_SIZE, last.as_deref())
-                        .await
-                        .map(|(repositories, more)| CatalogPage { repositories, more })
-                        .map_err(|e| c.error(e)),
+                    Ok(c) => match self.ecr_repositories(&registry, last.as_deref()).await {
+                        Some(page) => Ok(page),
+                        None => c
+                            .fetcher
+                            .catalog_page(PAGE_SIZE, last.as_deref())
+                            .await
+                            .map(|(repositories, more)| CatalogPage {
+                                repositories,
+                                more,
+                                details: HashMap::new(),
+                            })
+                            .map_err(|e| c.error(e)),
+                    },
                     Err(e) => Err(e),
                 };
                 Action::CatalogLoaded { id, result }
@@ -146,6 +153,40 @@ impl Worker {
             // one that reaches the worker is answered with a no-op.
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
         }
+    }
+
+    /// An ECR registry's repositories with their settings, from `DescribeRepositories` (all
+    /// pages at once); `None` for other registries, later pages, or when the API refuses (the
+    /// catalog is asked instead).
+    #[cfg(feature = "ecr")]
+    async fn ecr_repositories(&self, registry: &str, last: Option<&str>) -> Option<CatalogPage> {
+        let private = crate::ecr::EcrHost::parse(registry)?.private()?.clone();
+        if last.is_some() {
+            return None;
+        }
+        let endpoint = crate::ecr::api_endpoint(self.connector.config(), registry);
+        let api = crate::ecr::api::EcrApi::new(
+            &private.region,
+            Some(&private.account),
+            endpoint.as_deref(),
+        )
+        .await;
+        let (mut repos, _) = api.repositories().await.ok()?;
+        repos.sort_by(|a, b| a.name.cmp(&b.name));
+        let details = repos
+            .iter()
+            .map(|r| (r.name.clone(), crate::ecr::describe_repository(r)))
+            .collect();
+        Some(CatalogPage {
+            repositories: repos.into_iter().map(|r| r.name).collect(),
+            more: false,
+            details,
+        })
+    }
+
+    #[cfg(not(feature = "ecr"))]
+    async fn ecr_repositories(&self, _registry: &str, _last: Option<&str>) -> Option<CatalogPage> {
+        None
     }
 
     /// The connection for `location`; the first time, the app hears where its credentials

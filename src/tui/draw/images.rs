@@ -42,7 +42,14 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
         let row = &inv.rows[i];
         let mut label = sanitize(&describe(row, &inv.graph)).into_owned();
         if let Some(p) = inv.planned(&row.image.digest) {
-            label = format!("NEXT LIFECYCLE RUN: {}; {label}", sanitize(&p.reason));
+            let verb = match p.action {
+                crate::ecr::lifecycle::Action::Expire => "EXPIRES",
+                crate::ecr::lifecycle::Action::Transition { .. } => "ARCHIVED",
+            };
+            label = format!(
+                "{label}; {verb} at the next lifecycle run (rule {})",
+                p.rule_priority
+            );
         }
         let label_style = if inv.planned(&row.image.digest).is_some() {
             theme.error()
@@ -101,6 +108,16 @@ pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
         format!(" {}", crate::output::images::headline(inv)),
         theme.dim(),
     )];
+    let selected = v
+        .images
+        .as_ref()
+        .and_then(|p| inv.rows.get(p.cursor.selected));
+    if let Some(p) = selected.and_then(|r| inv.planned(&r.image.digest)) {
+        spans.push(Span::styled(
+            format!("  lifecycle: {}", sanitize(&p.reason)),
+            theme.error(),
+        ));
+    }
     if let Some(note) = inv.notes.first() {
         spans.push(Span::styled(
             format!("  note: {}", sanitize(note)),

@@ -154,9 +154,12 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
     let mut rows: Vec<Row> = window
         .clone()
         .map(|i| {
-            Row::new([Cell::from(
-                sanitize(&catalog.names[visible[i]]).into_owned(),
-            )])
+            let name = &catalog.names[visible[i]];
+            let detail = catalog.details.get(name).cloned().unwrap_or_default();
+            Row::new([
+                Cell::from(sanitize(name).into_owned()),
+                Cell::from(Span::styled(sanitize(&detail).into_owned(), theme.dim())),
+            ])
             .style(selected_style(&v.cursor, i, theme))
         })
         .collect();
@@ -178,9 +181,18 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
             rows.push(Row::new([Cell::from(text)]).style(style));
         }
     }
+    // ECR's DescribeRepositories says more of each repository than the catalog.
+    let (widths, header) = if catalog.details.is_empty() {
+        (vec![Constraint::Fill(1)], vec!["REPOSITORY"])
+    } else {
+        (
+            vec![Constraint::Fill(1), Constraint::Fill(1)],
+            vec!["REPOSITORY", "SETTINGS (DescribeRepositories)"],
+        )
+    };
     frame.render_widget(
-        Table::new(rows, [Constraint::Fill(1)])
-            .header(Row::new(["REPOSITORY"]).style(theme.bold()))
+        Table::new(rows, widths)
+            .header(Row::new(header).style(theme.bold()))
             .block(Block::bordered().title(format!(" {title} "))),
         area,
     );

@@ -23,6 +23,8 @@ pub struct Catalog {
     pub next: Paging,
     /// Pages fetched so far.
     pub pages: usize,
+    /// Per repository, what the registry's API says of it (ECR); empty for the catalog.
+    pub details: std::collections::HashMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +120,7 @@ impl RepositoriesView {
                     next: next_paging(page),
                     names: page.repositories.clone(),
                     pages: 1,
+                    details: page.details.clone(),
                 }),
                 Err(e) => Load::Error(e.clone()),
             };
@@ -133,6 +136,9 @@ impl RepositoriesView {
             Ok(page) => {
                 catalog.next = next_paging(page);
                 catalog.names.extend(page.repositories.iter().cloned());
+                catalog
+                    .details
+                    .extend(page.details.iter().map(|(k, v)| (k.clone(), v.clone())));
                 catalog.pages += 1;
             }
             Err(e) => catalog.next = Paging::Failed(e.clone()),
