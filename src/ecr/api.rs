@@ -112,6 +112,7 @@ impl EcrApi {
     pub async fn repositories(&self) -> Result<(Vec<EcrRepository>, bool), EcrError> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
+        let mut pages = Pages::default();
         loop {
             let page = self
                 .client
@@ -124,7 +125,9 @@ impl EcrApi {
                 .map_err(|e| classify("DescribeRepositories", &e))?;
             out.extend(page.repositories().iter().map(repository));
             match page.next_token() {
-                Some(next) if out.len() < MAX_REPOSITORIES => token = Some(next.to_string()),
+                Some(next) if out.len() < MAX_REPOSITORIES && pages.advance(next) => {
+                    token = Some(next.to_string());
+                }
                 Some(_) => return Ok((out, true)),
                 None => return Ok((out, false)),
             }
@@ -157,6 +160,7 @@ impl EcrApi {
             .tag_status(TagStatus::Any)
             .image_status(ImageStatusFilter::Any)
             .build();
+        let mut pages = Pages::default();
         loop {
             let page = self
                 .client
@@ -173,7 +177,9 @@ impl EcrApi {
                 out.push(image(d));
             }
             match page.next_token() {
-                Some(next) if out.len() < MAX_IMAGES => token = Some(next.to_string()),
+                Some(next) if out.len() < MAX_IMAGES && pages.advance(next) => {
+                    token = Some(next.to_string());
+                }
                 Some(_) => return Ok((out, true)),
                 None => return Ok((out, false)),
             }
@@ -194,6 +200,23 @@ impl EcrApi {
             Err(e) if e.code() == Some("LifecyclePolicyNotFoundException") => Ok(None),
             Err(e) => Err(classify("GetLifecyclePolicy", &e)),
         }
+    }
+}
+
+/// Pagination guard: a hostile or broken API that repeats a `nextToken`, or pages forever with
+/// empty pages, ends the listing (reported as truncated) instead of looping.
+#[derive(Default)]
+struct Pages {
+    seen: std::collections::HashSet<String>,
+}
+
+/// Pages read per listing at most (1000 entries each when full: far past the caps).
+const MAX_PAGES: usize = 500;
+
+impl Pages {
+    /// Whether to follow `next`: new, and under the page cap.
+    fn advance(&mut self, next: &str) -> bool {
+        self.seen.len() < MAX_PAGES && self.seen.insert(next.to_string())
     }
 }
 
@@ -313,5 +336,22 @@ where
                 },
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_or_endless_next_token_ends_the_listing() {
+        let mut pages = Pages::default();
+        assert!(pages.advance("a"));
+        assert!(!pages.advance("a"), "a repeated token is not followed");
+        let mut endless = Pages::default();
+        let followed = (0..10_000)
+            .take_while(|i| endless.advance(&i.to_string()))
+            .count();
+        assert_eq!(followed, MAX_PAGES);
     }
 }

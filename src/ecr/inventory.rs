@@ -100,7 +100,12 @@ pub async fn collect(
         rows.truncate(super::MAX_IMAGES);
         truncated = true;
     }
-    let (repository_info, lifecycle_policy) = listed_extras(connector, &registry, repository).await;
+    // Settings and policy come from the same API: not asked when it already refused.
+    let (repository_info, lifecycle_policy) = if matches!(source, ListSource::EcrApi { .. }) {
+        listed_extras(connector, &registry, repository).await
+    } else {
+        (None, None)
+    };
     let dry_run = lifecycle_policy.as_deref().map(|text| {
         super::dry_run::dry_run(text, &rows, &graph, chrono::Utc::now()).map_err(|e| e.to_string())
     });
