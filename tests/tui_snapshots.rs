@@ -750,3 +750,70 @@ fn tls_verification_off_is_marked_in_the_header() {
 fn isolated_connector() -> Arc<Connector> {
     Arc::new(Connector::isolated(Settings::default()).unwrap())
 }
+
+/// `u` in the tags view: every image of an ECR repository, as `DescribeImages` and the trees
+/// label them (the BuildKit index with its arm64 child deleted, an orphan), with the lifecycle
+/// dry run marking what the next run expires.
+#[tokio::test(flavor = "current_thread")]
+async fn every_image_view() {
+    use regscope::ecr::{dry_run::dry_run, images::join, inventory, EcrImage};
+    let (_dir, tree) = with_missing_child().await;
+    let day = chrono::Duration::days(1);
+    let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+    let mut images = vec![EcrImage {
+        digest: tree.root.digest.clone(),
+        tags: vec!["v1".into()],
+        pushed_at: Some(now - day * 40),
+        manifest_media_type: Some(tree.root.media_type.clone()),
+        ..EcrImage::default()
+    }];
+    for child in &tree.root.children {
+        if child.kind != regscope::model::Kind::Missing {
+            images.push(EcrImage {
+                digest: child.digest.clone(),
+                pushed_at: Some(now - day * 40),
+                manifest_media_type: Some(child.media_type.clone()),
+                size: Some(child.size),
+                ..EcrImage::default()
+            });
+        }
+    }
+    images.push(EcrImage {
+        digest: format!("sha256:{}", "0f".repeat(32)),
+        pushed_at: Some(now - day * 2),
+        manifest_media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
+        size: Some(1234),
+        ..EcrImage::default()
+    });
+    let (rows, graph) = join(images, &[tree.root.clone()]);
+    let policy = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":30},"action":{"type":"expire"}}]}"#;
+    let run = dry_run(policy, &rows, &graph, now).unwrap();
+    let inv = Arc::new(inventory::Inventory {
+        registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com".into(),
+        repository: "team/app".into(),
+        source: inventory::ListSource::EcrApi {
+            region: "eu-west-1".into(),
+        },
+        rows,
+        graph,
+        truncated: false,
+        notes: Vec::new(),
+        repository_info: None,
+        lifecycle_policy: Some(policy.into()),
+        dry_run: Some(Ok(run)),
+    });
+    snap("every_image", |size| {
+        let mut app = tags_app(size, None, Ok(vec!["v1".into()]));
+        let effects = cmd(&mut app, Command::Untagged);
+        let Some(Effect::LoadImages { id, .. }) = effects.first() else {
+            panic!("u asks for the images: {effects:?}")
+        };
+        app.update(Action::ImagesLoaded {
+            id: *id,
+            result: Ok(inv.clone()),
+        });
+        cmd(&mut app, Command::Down);
+        cmd(&mut app, Command::Down);
+        app
+    });
+}

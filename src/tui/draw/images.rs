@@ -38,6 +38,15 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
         Load::Loaded(inv) => inv,
     };
     let height = list_rows_in(area);
+    // Below 100 columns the size gives way to what each image is.
+    let wide = area.width >= 100;
+    let tags_width = inv
+        .rows
+        .iter()
+        .map(|r| r.image.tags.join(", ").chars().count())
+        .max()
+        .unwrap_or(1)
+        .clamp(4, if wide { 24 } else { 12 });
     let rows = pane.cursor.window(inv.rows.len(), height).map(|i| {
         let row = &inv.rows[i];
         let mut label = sanitize(&describe(row, &inv.graph)).into_owned();
@@ -46,10 +55,8 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
                 crate::ecr::lifecycle::Action::Expire => "EXPIRES",
                 crate::ecr::lifecycle::Action::Transition { .. } => "ARCHIVED",
             };
-            label = format!(
-                "{label}; {verb} at the next lifecycle run (rule {})",
-                p.rule_priority
-            );
+            // First, so a narrow screen still shows it; the reason is in the status line.
+            label = format!("{verb} (lifecycle rule {}) · {label}", p.rule_priority);
         }
         let label_style = if inv.planned(&row.image.digest).is_some() {
             theme.error()
@@ -61,7 +68,7 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
             ratatui::style::Style::default()
         };
         let tags = if row.image.tags.is_empty() {
-            Span::styled("(untagged)", theme.dim())
+            Span::styled("-", theme.dim())
         } else {
             Span::raw(sanitize(&row.image.tags.join(", ")).into_owned())
         };
@@ -69,32 +76,48 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
             .total_size
             .or(row.image.size)
             .map_or_else(|| "-".into(), human_size);
-        Row::new([
+        let mut cells = vec![
             Cell::from(crate::digest::short(&row.image.digest)),
             Cell::from(tags),
             Cell::from(row.kind.as_str()),
-            Cell::from(size),
-            Cell::from(Span::styled(label, label_style)),
-        ])
-        .style(selected_style(&pane.cursor, i, theme))
+        ];
+        if wide {
+            cells.push(Cell::from(size));
+        }
+        cells.push(Cell::from(Span::styled(label, label_style)));
+        Row::new(cells).style(selected_style(&pane.cursor, i, theme))
     });
     let source = match &inv.source {
         ListSource::EcrApi { .. } => "DescribeImages",
         ListSource::Tags => "tags",
     };
-    frame.render_widget(
-        Table::new(
-            rows,
-            [
+    let tags_width = u16::try_from(tags_width).unwrap_or(12);
+    let (widths, header) = if wide {
+        (
+            vec![
                 Constraint::Length(17),
-                Constraint::Fill(1),
+                Constraint::Length(tags_width),
                 Constraint::Length(11),
                 Constraint::Length(9),
-                Constraint::Fill(4),
+                Constraint::Fill(1),
             ],
+            vec!["DIGEST", "TAGS", "KIND", "SIZE", "WHAT IT IS"],
         )
-        .header(Row::new(["DIGEST", "TAGS", "KIND", "SIZE", "WHAT IT IS"]).style(theme.bold()))
-        .block(Block::bordered().title(format!(" {title} (from {source}) "))),
+    } else {
+        (
+            vec![
+                Constraint::Length(17),
+                Constraint::Length(tags_width),
+                Constraint::Length(11),
+                Constraint::Fill(1),
+            ],
+            vec!["DIGEST", "TAGS", "KIND", "WHAT IT IS"],
+        )
+    };
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(header).style(theme.bold()))
+            .block(Block::bordered().title(format!(" {title} (from {source}) "))),
         area,
     );
 }
@@ -104,20 +127,21 @@ pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
     let Some(inv) = v.images.as_ref().and_then(|p| p.load.loaded()) else {
         return Line::raw("");
     };
-    let mut spans = vec![Span::styled(
-        format!(" {}", crate::output::images::headline(inv)),
-        theme.dim(),
-    )];
     let selected = v
         .images
         .as_ref()
         .and_then(|p| inv.rows.get(p.cursor.selected));
-    if let Some(p) = selected.and_then(|r| inv.planned(&r.image.digest)) {
-        spans.push(Span::styled(
-            format!("  lifecycle: {}", sanitize(&p.reason)),
+    // The selected image's fate at the next lifecycle run leads; else the list's headline.
+    let mut spans = match selected.and_then(|r| inv.planned(&r.image.digest)) {
+        Some(p) => vec![Span::styled(
+            format!(" next lifecycle run: {}", sanitize(&p.reason)),
             theme.error(),
-        ));
-    }
+        )],
+        None => vec![Span::styled(
+            format!(" {}", crate::output::images::headline(inv)),
+            theme.dim(),
+        )],
+    };
     if let Some(note) = inv.notes.first() {
         spans.push(Span::styled(
             format!("  note: {}", sanitize(note)),
