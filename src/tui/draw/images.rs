@@ -91,8 +91,18 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
         ListSource::EcrApi { .. } => "DescribeImages",
         ListSource::Tags => "tags",
     };
-    let tags_width = u16::try_from(tags_width).unwrap_or(12);
-    let (widths, header) = if wide {
+    let (widths, header) = columns(wide, u16::try_from(tags_width).unwrap_or(12));
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(Row::new(header).style(theme.bold()))
+            .block(Block::bordered().title(format!(" {title} (from {source}) "))),
+        area,
+    );
+}
+
+/// The table's columns: the size only on wide screens.
+fn columns(wide: bool, tags_width: u16) -> (Vec<Constraint>, Vec<&'static str>) {
+    if wide {
         (
             vec![
                 Constraint::Length(17),
@@ -113,13 +123,7 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
             ],
             vec!["DIGEST", "TAGS", "KIND", "WHAT IT IS"],
         )
-    };
-    frame.render_widget(
-        Table::new(rows, widths)
-            .header(Row::new(header).style(theme.bold()))
-            .block(Block::bordered().title(format!(" {title} (from {source}) "))),
-        area,
-    );
+    }
 }
 
 /// The headline of the list, and the notes (why the API was not used).
