@@ -785,7 +785,7 @@ async fn every_image_view() {
         size: Some(1234),
         ..EcrImage::default()
     });
-    let (rows, graph) = join(images, &[tree.root.clone()]);
+    let (rows, graph) = join(images, std::slice::from_ref(&tree.root));
     let policy = r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":30},"action":{"type":"expire"}}]}"#;
     let run = dry_run(policy, &rows, &graph, now).unwrap();
     let inv = Arc::new(inventory::Inventory {
