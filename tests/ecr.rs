@@ -491,6 +491,20 @@ fn referrers_archive_scans_and_paging_from_the_documented_api_shapes() {
     assert!(index["lastPulledAt"].is_string());
     assert!(index["totalSize"].as_i64().unwrap() > 0);
     assert_eq!(by(&archived_digest)["status"], "ARCHIVED");
+    assert!(
+        by(&archived_digest)["label"]
+            .as_str()
+            .unwrap()
+            .contains("ARCHIVED since"),
+        "{doc}"
+    );
+    assert!(
+        index["label"]
+            .as_str()
+            .unwrap()
+            .ends_with("scan: 2 critical, 5 low"),
+        "{index}"
+    );
 
     // The dry run: the old untagged children go (breaking v1), the signature loses its subject;
     // the archived tagged image and the new signature stay.

@@ -432,7 +432,49 @@ pub fn describe(row: &Row, graph: &Graph) -> String {
     if !row.breaks.is_empty() && !row.missing {
         parts.push(format!("deleting it breaks {}", abbreviate(&row.breaks, 3)));
     }
+    if row.image.status.as_deref() == Some("ARCHIVED") {
+        parts.push(match row.image.archived_at {
+            Some(at) => format!("ARCHIVED since {}", at.format("%Y-%m-%d")),
+            None => "ARCHIVED".into(),
+        });
+    }
+    if let Some(scan) = scan_summary(&row.image) {
+        parts.push(scan);
+    }
     parts.join("; ")
+}
+
+/// `scan: 2 critical, 5 low` from ECR's finding counts, worst first; `None` without a scan.
+#[must_use]
+pub fn scan_summary(image: &EcrImage) -> Option<String> {
+    const ORDER: [&str; 6] = [
+        "CRITICAL",
+        "HIGH",
+        "MEDIUM",
+        "LOW",
+        "INFORMATIONAL",
+        "UNDEFINED",
+    ];
+    let counts: Vec<String> = ORDER
+        .iter()
+        .filter_map(|sev| {
+            let n = image
+                .severity_counts
+                .get(*sev)
+                .copied()
+                .filter(|n| *n > 0)?;
+            Some(format!("{n} {}", sev.to_ascii_lowercase()))
+        })
+        .collect();
+    match (counts.is_empty(), image.scan_status.as_deref()) {
+        (false, _) => Some(format!("scan: {}", counts.join(", "))),
+        (true, Some("COMPLETE")) => Some("scan: no findings".into()),
+        (true, Some("FAILED" | "UNSUPPORTED_IMAGE")) => image
+            .scan_status
+            .as_deref()
+            .map(|s| format!("scan: {}", s.to_ascii_lowercase().replace('_', " "))),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -528,6 +570,14 @@ mod tests {
         assert_eq!(
             describe(att, &graph),
             "attestation for linux/amd64 of v1; deleting it breaks v1"
+        );
+        let mut scanned = row(&rows, "sha256:idx").image.clone();
+        scanned.scan_status = Some("COMPLETE".into());
+        assert_eq!(scan_summary(&scanned).as_deref(), Some("scan: no findings"));
+        scanned.severity_counts = [("LOW".to_string(), 5), ("CRITICAL".to_string(), 2)].into();
+        assert_eq!(
+            scan_summary(&scanned).as_deref(),
+            Some("scan: 2 critical, 5 low")
         );
         let many: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
         assert_eq!(abbreviate(&many, 3), "t0, t1, t2 (+7 more)");
