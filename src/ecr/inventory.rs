@@ -86,8 +86,12 @@ pub async fn collect(
     } else {
         ListSource::Tags
     };
+    let mut repository_info = None;
+    let mut lifecycle_policy = None;
     let (images, trees, mut truncated) = match listed.take() {
         Some(api) => {
+            repository_info = api.repository_info;
+            lifecycle_policy = api.lifecycle_policy;
             let trees =
                 index_trees(connection, &registry, repository, &api.images, &mut notes).await;
             (api.images, trees.0, api.truncated || trees.1)
@@ -100,12 +104,6 @@ pub async fn collect(
         rows.truncate(super::MAX_IMAGES);
         truncated = true;
     }
-    // Settings and policy come from the same API: not asked when it already refused.
-    let (repository_info, lifecycle_policy) = if matches!(source, ListSource::EcrApi { .. }) {
-        listed_extras(connector, &registry, repository).await
-    } else {
-        (None, None)
-    };
     let dry_run = lifecycle_policy.as_deref().map(|text| {
         super::dry_run::dry_run(text, &rows, &graph, chrono::Utc::now()).map_err(|e| e.to_string())
     });
@@ -126,6 +124,8 @@ pub async fn collect(
 struct ApiList {
     images: Vec<EcrImage>,
     truncated: bool,
+    repository_info: Option<EcrRepository>,
+    lifecycle_policy: Option<String>,
 }
 
 #[cfg(feature = "ecr")]
@@ -140,8 +140,24 @@ async fn from_api(
     let endpoint = super::api_endpoint(connector.config(), registry);
     let api =
         super::api::EcrApi::new(&private.region, Some(&private.account), endpoint.as_deref()).await;
-    match api.images(repository).await {
-        Ok((images, truncated)) => Some(ApiList { images, truncated }),
+    // One client, three independent calls at once: the list, the settings, the policy (the
+    // last two are left out quietly when they fail; the list's failure is the one reported).
+    // Boxed: the SDK's three futures together are large, and callers hold this one.
+    let (listed, info, policy) = Box::pin(async {
+        tokio::join!(
+            api.images(repository),
+            api.repository(repository),
+            api.lifecycle_policy(repository)
+        )
+    })
+    .await;
+    match listed {
+        Ok((images, truncated)) => Some(ApiList {
+            images,
+            truncated,
+            repository_info: info.ok().flatten(),
+            lifecycle_policy: policy.ok().flatten(),
+        }),
         Err(e) => {
             notes.push(format!(
                 "the ECR API could not list untagged images ({e}); showing what the tags reach"
@@ -165,33 +181,6 @@ async fn from_api(
         ));
     }
     None
-}
-
-/// The repository's settings and lifecycle policy (ECR only; failures are left out quietly:
-/// the list above already said why the API is unusable).
-#[cfg(feature = "ecr")]
-async fn listed_extras(
-    connector: &Connector,
-    registry: &str,
-    repository: &str,
-) -> (Option<EcrRepository>, Option<String>) {
-    let Some(private) = super::EcrHost::parse(registry).and_then(|h| h.private().cloned()) else {
-        return (None, None);
-    };
-    let endpoint = super::api_endpoint(connector.config(), registry);
-    let api =
-        super::api::EcrApi::new(&private.region, Some(&private.account), endpoint.as_deref()).await;
-    let (info, policy) = tokio::join!(api.repository(repository), api.lifecycle_policy(repository));
-    (info.ok().flatten(), policy.ok().flatten())
-}
-
-#[cfg(not(feature = "ecr"))]
-async fn listed_extras(
-    _connector: &Connector,
-    _registry: &str,
-    _repository: &str,
-) -> (Option<EcrRepository>, Option<String>) {
-    (None, None)
 }
 
 fn digest_ref(registry: &str, repository: &str, digest: &str) -> Option<ImageRef> {
