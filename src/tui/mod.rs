@@ -135,7 +135,13 @@ pub async fn run(
     remember_recent: bool,
 ) -> Result<(), TuiError> {
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut terminal = ratatui::try_init()?;
+    // `try_init` enters raw mode and the alternate screen and installs the restoring panic
+    // hook; the terminal it returns writes through a line buffer (a frame in many writes),
+    // so draw through our own.
+    drop(ratatui::try_init()?);
+    let mut terminal = Screen::new(ratatui::backend::CrosstermBackend::new(
+        std::io::BufWriter::with_capacity(FRAME_BUFFER, std::io::stdout()),
+    ))?;
     // Mouse capture is not part of what `ratatui::restore` undoes: release it on the way out
     // and before the panic hook ratatui installed restores the rest.
     let previous = std::panic::take_hook();
@@ -161,8 +167,29 @@ pub async fn run(
     result
 }
 
+/// The terminal the TUI draws on: a frame goes out in one write.
+type Screen =
+    ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::BufWriter<std::io::Stdout>>>;
+
+/// Large enough for a full frame of a big terminal with colours, so it is one `write`.
+const FRAME_BUFFER: usize = 1 << 18;
+
+/// Draws one frame as a synchronized update (DEC mode 2026): terminals that know it show the
+/// frame whole, never half drawn; the others ignore it.
+fn draw_frame(terminal: &mut Screen, app: &App) -> std::io::Result<()> {
+    crossterm::queue!(
+        terminal.backend_mut(),
+        crossterm::terminal::BeginSynchronizedUpdate
+    )?;
+    terminal.draw(|frame| draw::draw(frame, app))?;
+    crossterm::execute!(
+        terminal.backend_mut(),
+        crossterm::terminal::EndSynchronizedUpdate
+    )
+}
+
 async fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &mut Screen,
     start: Start,
     connector: Arc<Connector>,
     (target, remember_recent): (Option<Target>, bool),
@@ -208,7 +235,7 @@ async fn event_loop(
     let result = loop {
         if dirty {
             app.clock = recent::now();
-            if let Err(e) = terminal.draw(|frame| draw::draw(frame, &app)) {
+            if let Err(e) = draw_frame(terminal, &app) {
                 break Err(e.into());
             }
         }

@@ -139,7 +139,7 @@ impl Tmux {
         loop {
             let screen = self.screen();
             if found(&screen) {
-                return screen;
+                return self.settled(screen, &found);
             }
             assert!(
                 self.alive(),
@@ -152,6 +152,20 @@ impl Tmux {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The screen once two captures 50 ms apart agree (at most a second more): a capture can
+    /// land between the writes of one frame, and a test then asserts on half a screen.
+    fn settled(&self, mut screen: String, found: &impl Fn(&str) -> bool) -> String {
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(50));
+            let again = self.screen();
+            if again == screen || !found(&again) {
+                return screen;
+            }
+            screen = again;
+        }
+        screen
     }
 
     /// The program's exit status, once it has exited.
