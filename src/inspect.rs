@@ -35,6 +35,8 @@ pub struct Inspection {
     pub reference: String,
     pub root: Node,
     pub round_trips: RoundTrips,
+    /// When the tag was resolved, when not just now (offline, from the cache).
+    pub resolved_at: Option<std::time::SystemTime>,
 }
 
 /// Fetches the tree of `reference`. Fails only when the root itself cannot be fetched or read.
@@ -72,6 +74,7 @@ pub async fn inspect_root(
         artifact_type: manifest.artifact_type().map(str::to_string),
         urls: Vec::new(),
     };
+    let resolved_at = fetched.resolved_at;
     let ctx = Ctx { fetcher, repo };
     let mut root = Node::from_descriptor(initial_kind(&desc), &desc);
     let path = vec![fetched.digest.to_string()];
@@ -83,6 +86,7 @@ pub async fn inspect_root(
         reference: reference.to_string(),
         root,
         round_trips: fetcher.round_trips(),
+        resolved_at,
     })
 }
 

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod connect;
 pub mod demo;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::Failure;
-use regscope::connect::{Connection, Connector, Settings};
+use regscope::connect::{CacheSettings, Connection, Connector, Settings};
 use regscope::registry::Credentials;
 
 /// How to reach registries: the same flags for the CLI and the TUI.
@@ -30,6 +30,17 @@ pub struct TransportArgs {
     pub timeout: u64,
 }
 
+/// The on-disk cache, for the commands that read through it.
+#[derive(Args, Debug, Clone)]
+pub struct CacheArgs {
+    /// Keep nothing between runs: no on-disk cache of content, tags and endpoints.
+    #[arg(long, conflicts_with = "offline")]
+    pub no_cache: bool,
+    /// Answer from the on-disk cache alone; send no request.
+    #[arg(long)]
+    pub offline: bool,
+}
+
 /// Credentials given on the command line: they win over every configured source.
 #[derive(Args, Debug, Clone)]
 pub struct CredentialArgs {
@@ -48,6 +59,8 @@ pub struct ConnectionArgs {
     pub transport: TransportArgs,
     #[command(flatten)]
     pub credentials: CredentialArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 impl TransportArgs {
@@ -63,6 +76,34 @@ impl TransportArgs {
             ..Settings::default()
         }
     }
+}
+
+/// The on-disk cache: `REGSCOPE_CACHE_DIR` (which caches loopback registries too), else
+/// `$XDG_CACHE_HOME/regscope` or `~/.cache/regscope`; `REGSCOPE_CACHE_MAX_MB` bounds it and
+/// `REGSCOPE_CACHE_TRUST` (seconds) is how long content seen in a repository is taken as
+/// still there without a HEAD.
+fn cache_settings(offline: bool) -> Option<CacheSettings> {
+    let explicit = std::env::var_os("REGSCOPE_CACHE_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from);
+    let include_loopback = explicit.is_some();
+    let dir = explicit.or_else(regscope::cache::default_dir)?;
+    let mut cache = CacheSettings::new(dir);
+    cache.include_loopback = include_loopback;
+    cache.offline = offline;
+    if let Some(mb) = std::env::var("REGSCOPE_CACHE_MAX_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        cache.max_bytes = mb.saturating_mul(1024 * 1024);
+    }
+    if let Some(secs) = std::env::var("REGSCOPE_CACHE_TRUST")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        cache.trust = Duration::from_secs(secs);
+    }
+    Some(cache)
 }
 
 impl CredentialArgs {
@@ -90,7 +131,10 @@ impl CredentialArgs {
 impl ConnectionArgs {
     /// The connector every front end uses: flags, config file, credential sources.
     pub fn connector(&self) -> Result<Connector, Failure> {
-        let settings = self.transport.settings(self.credentials.read()?);
+        let mut settings = self.transport.settings(self.credentials.read()?);
+        settings.cache = (!self.cache.no_cache)
+            .then(|| cache_settings(self.cache.offline))
+            .flatten();
         Connector::new(settings).map_err(|e| Failure::usage(e.to_string()))
     }
 }
@@ -162,4 +206,35 @@ pub fn text_width() -> Option<usize> {
         .ok()
         .map(|(w, _)| usize::from(w))
         .filter(|&w| w > 0)
+}
+
+/// What an operation cost, for `--stats` and `-v`.
+pub fn stats_line(rt: &regscope::registry::RoundTrips) -> String {
+    format!(
+        "stats: {} requests (ping {}, token {}, manifest {}, blob {}, head {}, tags {}, catalog {}, referrers {}), {} bytes; cache hits: {} in memory, {} on disk; longest chain: {} round trips",
+        rt.total,
+        rt.ping,
+        rt.token,
+        rt.manifest,
+        rt.blob,
+        rt.head,
+        rt.tags,
+        rt.catalog,
+        rt.referrers,
+        rt.bytes,
+        rt.cache_hits,
+        rt.disk_hits,
+        rt.chain
+    )
+}
+
+/// "3 minutes ago", for how old something from the cache is.
+pub fn age(at: std::time::SystemTime) -> String {
+    let secs = at.elapsed().map_or(0, |d| d.as_secs());
+    match secs {
+        0..=59 => "just now".to_string(),
+        60..=3599 => format!("{} minutes ago", secs / 60),
+        3600..=86_399 => format!("{} hours ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
+    }
 }

@@ -27,6 +27,10 @@ pub struct Common {
     /// Print where the credentials came from and round-trip counts to stderr.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Print what the operation cost to stderr: requests, bytes, cache hits and the longest
+    /// chain of round trips one after another.
+    #[arg(long)]
+    pub stats: bool,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }
@@ -145,11 +149,14 @@ async fn fetch(
     )
     .await
     .map_err(|e| Failure::runtime(connection.error(e).to_string()))?;
-    if common.verbose {
-        let rt = inspection.round_trips;
+    if common.verbose || common.stats {
+        eprintln!("{}", super::args::stats_line(&inspection.round_trips));
+    }
+    if let Some(at) = inspection.resolved_at {
         eprintln!(
-            "round trips: {} (ping {}, token {}, manifest {}, blob {}, tags {}, referrers {}, head {}), {} bytes, {} cache hits",
-            rt.total, rt.ping, rt.token, rt.manifest, rt.blob, rt.tags, rt.referrers, rt.head, rt.bytes, rt.cache_hits
+            "regscope: offline: answered from the cache; {} was resolved {}",
+            inspection.reference,
+            super::args::age(at)
         );
     }
     let mut findings = analysis::analyze(&inspection.root);

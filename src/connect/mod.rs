@@ -27,7 +27,7 @@ use tokio::sync::{Mutex, OnceCell};
 use crate::auth::{Resolved, Resolver, Source};
 use crate::config::{Config, ConfigError};
 use crate::reference::{api_host, ImageRef, LayoutRef};
-use crate::registry::{Credentials, FetchError, Fetcher, HttpOptions, Limits};
+use crate::registry::{Credentials, DiskUse, FetchError, Fetcher, HttpOptions, Limits};
 
 /// Where content is fetched from: one connection (connection pool, digest cache) per location.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -77,6 +77,36 @@ pub struct Settings {
     /// Requests in flight at once per registry.
     pub concurrency: usize,
     pub limits: Limits,
+    /// The on-disk cache; `None` keeps nothing between runs.
+    pub cache: Option<CacheSettings>,
+}
+
+/// Where and how content, tags and endpoints are kept between runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSettings {
+    pub dir: PathBuf,
+    pub max_bytes: u64,
+    /// Cache loopback registries too. Off unless the directory was chosen explicitly: they
+    /// answer in microseconds, and a port on this machine is reused by unrelated servers.
+    pub include_loopback: bool,
+    /// Answer from the cache alone.
+    pub offline: bool,
+    /// How long content seen in a repository is taken as still there without asking.
+    pub trust: Duration,
+}
+
+impl CacheSettings {
+    /// The cache in `dir` with the default bound and trust period.
+    #[must_use]
+    pub fn new(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            max_bytes: crate::cache::DEFAULT_MAX_BYTES,
+            include_loopback: false,
+            offline: false,
+            trust: crate::registry::DEFAULT_TRUST,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -91,6 +121,7 @@ impl Default for Settings {
             timeout: http.timeout,
             concurrency: http.concurrency,
             limits: Limits::default(),
+            cache: None,
         }
     }
 }
@@ -376,6 +407,8 @@ pub struct Connector {
     config: Config,
     resolver: Resolver,
     connections: Mutex<HashMap<Location, Slot>>,
+    /// One cache for every connection: one bound, one eviction.
+    disk: Option<Arc<crate::cache::DiskCache>>,
 }
 
 impl fmt::Debug for Connector {
@@ -418,13 +451,30 @@ impl Connector {
             let pem = read_ca(path, "--ca-file")?;
             ca_pems.push((path.clone(), pem));
         }
+        let disk = settings
+            .cache
+            .as_ref()
+            .map(|c| Arc::new(crate::cache::DiskCache::open(&c.dir, c.max_bytes)));
         Ok(Self {
             settings,
             ca_pems,
             config,
             resolver,
             connections: Mutex::new(HashMap::new()),
+            disk,
         })
+    }
+
+    /// Whether requests are forbidden (answers come from the cache alone).
+    #[must_use]
+    pub fn offline(&self) -> bool {
+        self.settings.cache.as_ref().is_some_and(|c| c.offline)
+    }
+
+    /// The on-disk cache, when there is one.
+    #[must_use]
+    pub fn disk_cache(&self) -> Option<&Arc<crate::cache::DiskCache>> {
+        self.disk.as_ref()
     }
 
     #[must_use]
@@ -499,7 +549,8 @@ impl Connector {
             Location::Registry(registry) => {
                 let resolved = match &self.settings.credentials {
                     Some(c) => Resolved::explicit(c.clone()),
-                    None if self.settings.anonymous => Resolved {
+                    // Offline nothing is sent, so no helper need run.
+                    None if self.settings.anonymous || self.offline() => Resolved {
                         source: Source::Anonymous,
                         credentials: None,
                         identity_token: false,
@@ -591,7 +642,17 @@ impl Connector {
             concurrency: self.settings.concurrency.max(1),
             ..HttpOptions::default()
         };
-        let fetcher = Fetcher::for_registry_at(registry, &endpoint, opts, self.settings.limits)?;
+        let mut fetcher =
+            Fetcher::for_registry_at(registry, &endpoint, opts, self.settings.limits)?;
+        if let (Some(disk), Some(cache)) = (&self.disk, &self.settings.cache) {
+            if cache.include_loopback || !crate::registry::http::is_loopback(&endpoint) {
+                fetcher = fetcher.with_disk_cache(DiskUse {
+                    cache: disk.clone(),
+                    offline: cache.offline,
+                    trust: cache.trust,
+                });
+            }
+        }
         Ok(Connection {
             location: Location::Registry(registry.to_string()),
             endpoint: Some(endpoint),

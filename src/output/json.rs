@@ -46,6 +46,16 @@ pub fn report(inspection: &Inspection, findings: &[Finding], target: Option<&str
     doc.insert("tree".into(), node(root));
     doc.insert("findings".into(), json!(findings));
     doc.insert("roundTrips".into(), json!(inspection.round_trips));
+    if let Some(at) = inspection.resolved_at {
+        // Offline: the tag is what it was then, not necessarily now.
+        let secs = at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        doc.insert(
+            "offline".into(),
+            json!({ "fromCache": true, "tagResolvedAt": secs }),
+        );
+    }
     Value::Object(doc)
 }
 

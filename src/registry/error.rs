@@ -63,6 +63,8 @@ pub enum FetchError {
     Transport { host: String, detail: String },
     #[error("cannot read the OCI layout at {path}: {detail}")]
     Layout { path: String, detail: String },
+    #[error("{what} is not in the cache at {cache}, and --offline forbids asking the registry; run once without --offline to fill the cache")]
+    Offline { what: String, cache: String },
     #[error("{0}")]
     Other(String),
 }

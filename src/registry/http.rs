@@ -69,6 +69,13 @@ pub struct Response {
     pub body: Bytes,
 }
 
+/// What a HEAD answered about content the registry has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub docker_digest: Option<String>,
+    pub content_type: Option<String>,
+}
+
 /// What a registry's `/v2/` ping asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Challenge {
@@ -93,8 +100,10 @@ pub struct AuthChallenge {
 #[derive(Debug)]
 struct Endpoint {
     base: Url,
-    /// What `/v2/` answered.
+    /// What `/v2/` answered (or, when `remembered`, answered on an earlier run).
     challenge: Challenge,
+    /// Taken from the disk cache instead of a ping: replaced by a ping if it proves wrong.
+    remembered: bool,
     /// How to authenticate now: the ping's challenge until a 401 names another, so later
     /// requests send what the registry wants without a 401 round trip each.
     current: std::sync::Mutex<Challenge>,
@@ -106,7 +115,41 @@ impl Endpoint {
             base,
             current: std::sync::Mutex::new(challenge.clone()),
             challenge,
+            remembered: false,
         }
+    }
+
+    /// What the disk cache holds of this endpoint.
+    fn record(&self) -> crate::cache::Endpoint {
+        let (challenge, realm, service) = match self.current() {
+            Challenge::None => ("none", None, None),
+            Challenge::Basic => ("basic", None, None),
+            Challenge::Bearer { realm, service } => ("bearer", Some(realm), service),
+        };
+        crate::cache::Endpoint {
+            scheme: self.base.scheme().to_string(),
+            challenge: challenge.to_string(),
+            realm,
+            service,
+        }
+    }
+
+    /// The endpoint a disk-cache record describes, if it is one for `host`.
+    fn from_record(host: &str, record: &crate::cache::Endpoint) -> Option<Self> {
+        let base = Url::parse(&format!("{}://{host}/", record.scheme)).ok()?;
+        let challenge = match (record.challenge.as_str(), &record.realm) {
+            ("none", _) => Challenge::None,
+            ("basic", _) => Challenge::Basic,
+            ("bearer", Some(realm)) if Url::parse(realm).is_ok() => Challenge::Bearer {
+                realm: realm.clone(),
+                service: record.service.clone(),
+            },
+            _ => return None,
+        };
+        Some(Self {
+            remembered: true,
+            ..Self::new(base, challenge)
+        })
     }
 
     fn current(&self) -> Challenge {
@@ -182,7 +225,13 @@ pub struct HttpRegistry {
     host: String,
     opts: HttpOptions,
     client: reqwest::Client,
-    endpoint: OnceCell<Endpoint>,
+    /// How the registry is reached, once known; replaced when a remembered one proves wrong.
+    endpoint: std::sync::Mutex<Option<Arc<Endpoint>>>,
+    /// Held while discovering, so concurrent requests share one ping.
+    discovering: Mutex<()>,
+    /// Where endpoints are remembered between runs, and whether requests are forbidden.
+    memory: Option<Arc<crate::cache::DiskCache>>,
+    offline: bool,
     /// One cell per token: everyone asking for a key while it is fetched shares the fetch.
     tokens: Mutex<HashMap<TokenKey, Arc<OnceCell<Token>>>>,
     permits: Semaphore,
@@ -190,6 +239,10 @@ pub struct HttpRegistry {
 }
 
 const MAX_REDIRECTS: usize = 5;
+
+/// How long a registry's scheme and auth challenge are remembered: they rarely change, and a
+/// wrong one costs a ping (scheme) or a 401 (challenge) to correct.
+const REMEMBER_ENDPOINT: Duration = Duration::from_hours(7 * 24);
 
 /// How long a token without `expires_in` lives, and the least any token is trusted for.
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_mins(1);
@@ -233,7 +286,10 @@ impl HttpRegistry {
             host: host.to_string(),
             opts,
             client,
-            endpoint: OnceCell::new(),
+            endpoint: std::sync::Mutex::new(None),
+            discovering: Mutex::new(()),
+            memory: None,
+            offline: false,
             tokens: Mutex::new(HashMap::new()),
             permits,
             stats,
@@ -245,15 +301,38 @@ impl HttpRegistry {
         &self.registry
     }
 
-    /// The challenge the registry answered on `/v2/` (pings once).
+    /// The host requests go to (the registry's API host, or the configured endpoint).
+    #[must_use]
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Remembers endpoints in `cache` between runs (the ping is skipped while one is
+    /// remembered); with `offline`, every request fails instead of being sent.
+    pub fn remember_endpoint_in(&mut self, cache: Arc<crate::cache::DiskCache>, offline: bool) {
+        self.memory = Some(cache);
+        self.offline = offline;
+    }
+
+    /// The challenge the registry answers on `/v2/` now (a diagnosis pings even when the
+    /// endpoint is remembered).
     pub async fn challenge(&self) -> Result<Challenge, FetchError> {
-        Ok(self.endpoint().await?.challenge.clone())
+        let endpoint = self.endpoint().await?;
+        if endpoint.remembered {
+            return Ok(self.rediscover(&endpoint).await?.challenge.clone());
+        }
+        Ok(endpoint.challenge.clone())
     }
 
     /// Checks that the credentials (or anonymous access) work: a token without a repository
     /// scope when the registry wants bearer tokens, then `/v2/` with it, as `docker login` does.
     pub async fn verify_access(&self) -> Result<(), FetchError> {
         let endpoint = self.endpoint().await?;
+        let endpoint = if endpoint.remembered {
+            self.rediscover(&endpoint).await?
+        } else {
+            endpoint
+        };
         if matches!(endpoint.challenge, Challenge::Basic) && self.opts.credentials.is_none() {
             return Err(FetchError::Unauthorized {
                 registry: self.registry.clone(),
@@ -265,7 +344,7 @@ impl HttpRegistry {
             .join("/v2/")
             .map_err(|e| FetchError::Other(e.to_string()))?;
         let resp = self
-            .send_authorized(endpoint, &url, &[], "", RequestKind::Ping)
+            .send_authorized(&endpoint, &url, &[], "", RequestKind::Ping)
             .await?;
         self.finish(resp, 64 * 1024, "the /v2/ endpoint")
             .await
@@ -316,20 +395,50 @@ impl HttpRegistry {
         scope: &str,
         kind: RequestKind,
     ) -> Result<(reqwest::Response, tokio::sync::SemaphorePermit<'_>), FetchError> {
-        let endpoint = self.endpoint().await?;
-        let url = endpoint
-            .base
-            .join(path)
-            .map_err(|e| FetchError::Other(format!("bad request path {path}: {e}")))?;
         let permit = self
             .permits
             .acquire()
             .await
             .map_err(|_| FetchError::Other("shutting down".into()))?;
-        let resp = self
-            .send_authorized(endpoint, &url, accept, scope, kind)
-            .await?;
+        let endpoint = self.endpoint().await?;
+        let sent = self.send_on(&endpoint, path, accept, scope, kind).await;
+        // A remembered endpoint that fails at the transport (the registry now speaks another
+        // scheme, or moved) is forgotten: ping, and try once more.
+        let stale = endpoint.remembered
+            && match &sent {
+                Err(
+                    FetchError::Connect { .. }
+                    | FetchError::Tls { .. }
+                    | FetchError::Transport { .. },
+                ) => true,
+                // Plain HTTP to a TLS port: Go's server answers 400.
+                Ok(resp) => {
+                    endpoint.base.scheme() == "http" && resp.status() == StatusCode::BAD_REQUEST
+                }
+                Err(_) => false,
+            };
+        if !stale {
+            return sent.map(|resp| (resp, permit));
+        }
+        let endpoint = self.rediscover(&endpoint).await?;
+        let resp = self.send_on(&endpoint, path, accept, scope, kind).await?;
         Ok((resp, permit))
+    }
+
+    async fn send_on(
+        &self,
+        endpoint: &Endpoint,
+        path: &str,
+        accept: &[&str],
+        scope: &str,
+        kind: RequestKind,
+    ) -> Result<reqwest::Response, FetchError> {
+        let url = endpoint
+            .base
+            .join(path)
+            .map_err(|e| FetchError::Other(format!("bad request path {path}: {e}")))?;
+        self.send_authorized(endpoint, &url, accept, scope, kind)
+            .await
     }
 
     /// HEADs `path`: whether the registry still has it (`false` on 404), without reading it.
@@ -340,13 +449,27 @@ impl HttpRegistry {
         scope: &str,
         what: &str,
     ) -> Result<bool, FetchError> {
+        Ok(self.head(path, accept, scope, what).await?.is_some())
+    }
+
+    /// HEADs `path`: the digest and type the registry names for it, or `None` on 404.
+    pub async fn head(
+        &self,
+        path: &str,
+        accept: &[&str],
+        scope: &str,
+        what: &str,
+    ) -> Result<Option<Head>, FetchError> {
         let (resp, _permit) = self
             .send_path(path, accept, scope, RequestKind::Head)
             .await?;
         let status = resp.status().as_u16();
         match status {
-            200..=299 => Ok(true),
-            404 => Ok(false),
+            200..=299 => Ok(Some(Head {
+                docker_digest: header(resp.headers(), "docker-content-digest"),
+                content_type: header(resp.headers(), CONTENT_TYPE.as_str()),
+            })),
+            404 => Ok(None),
             // A HEAD answer has no body to explain itself with.
             _ => Err(self.status_error(status, resp.headers(), &[], what)),
         }
@@ -404,6 +527,9 @@ impl HttpRegistry {
             };
         };
         endpoint.learn(asked.challenge.clone());
+        if let Some(memory) = &self.memory {
+            memory.put_endpoint(&self.host, &endpoint.record());
+        }
         match &asked.challenge {
             Challenge::Bearer { realm, service } => {
                 // The scopes the registry names plus ours, as containerd asks for them.
@@ -539,6 +665,7 @@ impl HttpRegistry {
         auth: Option<&str>,
         kind: RequestKind,
     ) -> Result<reqwest::Response, FetchError> {
+        self.refuse_if_offline("a request to the registry")?;
         let origin = url.origin();
         let mut current = url.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -550,7 +677,10 @@ impl HttpRegistry {
                 req = req.header(AUTHORIZATION, a);
             }
             self.stats.count(kind);
-            let resp = req.send().await.map_err(|e| self.transport_error(&e))?;
+            let started = Instant::now();
+            let resp = req.send().await;
+            self.stats.took(started);
+            let resp = resp.map_err(|e| self.transport_error(&e))?;
             if !resp.status().is_redirection() {
                 return Ok(resp);
             }
@@ -567,60 +697,136 @@ impl HttpRegistry {
         )))
     }
 
-    /// Discovers scheme and auth challenge with one `/v2/` ping, once per registry.
-    async fn endpoint(&self) -> Result<&Endpoint, FetchError> {
-        self.endpoint.get_or_try_init(|| self.discover()).await
+    /// How the registry is reached: remembered from an earlier run, else discovered with one
+    /// `/v2/` ping, once per registry.
+    async fn endpoint(&self) -> Result<Arc<Endpoint>, FetchError> {
+        if let Some(known) = self.known_endpoint() {
+            return Ok(known);
+        }
+        let _discovering = self.discovering.lock().await;
+        if let Some(known) = self.known_endpoint() {
+            return Ok(known);
+        }
+        self.refuse_if_offline("the /v2/ endpoint")?;
+        let remembered = self
+            .memory
+            .as_ref()
+            .and_then(|m| m.endpoint(&self.host, REMEMBER_ENDPOINT))
+            .and_then(|r| Endpoint::from_record(&self.host, &r))
+            .filter(|e| !self.opts.plain_http || e.base.scheme() == "http");
+        let endpoint = match remembered {
+            Some(e) => Arc::new(e),
+            None => Arc::new(self.discover().await?),
+        };
+        self.set_endpoint(endpoint.clone());
+        Ok(endpoint)
+    }
+
+    fn known_endpoint(&self) -> Option<Arc<Endpoint>> {
+        self.endpoint
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_endpoint(&self, endpoint: Arc<Endpoint>) {
+        if !endpoint.remembered {
+            if let Some(memory) = &self.memory {
+                memory.put_endpoint(&self.host, &endpoint.record());
+            }
+        }
+        *self
+            .endpoint
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(endpoint);
+    }
+
+    /// Replaces the remembered endpoint `stale` with a discovered one (once, however many
+    /// requests found it stale).
+    async fn rediscover(&self, stale: &Arc<Endpoint>) -> Result<Arc<Endpoint>, FetchError> {
+        let _discovering = self.discovering.lock().await;
+        if let Some(known) = self.known_endpoint() {
+            if !Arc::ptr_eq(&known, stale) {
+                return Ok(known);
+            }
+        }
+        if let Some(memory) = &self.memory {
+            memory.forget_endpoint(&self.host);
+        }
+        let endpoint = Arc::new(self.discover().await?);
+        self.set_endpoint(endpoint.clone());
+        Ok(endpoint)
+    }
+
+    fn refuse_if_offline(&self, what: &str) -> Result<(), FetchError> {
+        if self.offline {
+            return Err(FetchError::Offline {
+                what: what.to_string(),
+                cache: self
+                    .memory
+                    .as_ref()
+                    .map(|m| m.dir().display().to_string())
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(())
     }
 
     async fn discover(&self) -> Result<Endpoint, FetchError> {
         // Docker talks plain HTTP to loopback registries that do not speak TLS; so do we.
-        let schemes: &[&str] = if self.opts.plain_http {
-            &["http"]
-        } else if is_loopback(&self.host) {
-            &["https", "http"]
-        } else {
-            &["https"]
-        };
-        let mut last = None;
-        for scheme in schemes {
-            let base = Url::parse(&format!("{scheme}://{}/", self.host)).map_err(|e| {
-                FetchError::Other(format!("`{}` is not a valid registry host: {e}", self.host))
-            })?;
-            let ping = base
-                .join("/v2/")
-                .map_err(|e| FetchError::Other(e.to_string()))?;
-            // The ping carries no credentials, so its redirects are safe to follow.
-            match self
-                .send_following_redirects(&ping, &[], None, RequestKind::Ping)
-                .await
-            {
-                Ok(resp) => {
-                    let challenge = match resp.status().as_u16() {
-                        200..=299 => Challenge::None,
-                        401 => response_challenge(resp.headers())
-                            .map_or(Challenge::None, |c| c.challenge),
-                        // A registry answers 200 or 401 here; anything else is not one to
-                        // talk to (a web server, a failing registry, a blocking proxy).
-                        _ => return Err(self.ping_error(resp).await),
-                    };
-                    return Ok(Endpoint::new(base, challenge));
-                }
-                // The server speaks TLS but we do not trust it: never downgrade to HTTP;
-                // say what it presented.
-                Err(FetchError::Tls { host, detail, .. }) => {
-                    let presented = super::tls::presented_certificate(&self.host)
-                        .await
-                        .map(|c| c.describe());
-                    return Err(FetchError::Tls {
-                        host,
-                        detail,
-                        presented,
-                    });
-                }
-                Err(other) => last = Some(other),
-            }
+        // Both are asked at once: the answer costs one round trip either way.
+        if self.opts.plain_http {
+            return self.ping("http").await;
         }
-        Err(last.unwrap_or_else(|| FetchError::Other("no scheme to try".into())))
+        if !is_loopback(&self.host) {
+            return self.ping("https").await;
+        }
+        let (tls, plain) = tokio::join!(self.ping("https"), self.ping("http"));
+        if tls.is_ok() || matches!(tls, Err(FetchError::Tls { .. })) {
+            // Never downgrade to HTTP from a server that speaks TLS we do not trust.
+            return tls;
+        }
+        plain
+    }
+
+    /// One `/v2/` ping over `scheme`: the endpoint, or why there is none.
+    async fn ping(&self, scheme: &str) -> Result<Endpoint, FetchError> {
+        let base = Url::parse(&format!("{scheme}://{}/", self.host)).map_err(|e| {
+            FetchError::Other(format!("`{}` is not a valid registry host: {e}", self.host))
+        })?;
+        let ping = base
+            .join("/v2/")
+            .map_err(|e| FetchError::Other(e.to_string()))?;
+        // The ping carries no credentials, so its redirects are safe to follow.
+        match self
+            .send_following_redirects(&ping, &[], None, RequestKind::Ping)
+            .await
+        {
+            Ok(resp) => {
+                let challenge = match resp.status().as_u16() {
+                    200..=299 => Challenge::None,
+                    401 => {
+                        response_challenge(resp.headers()).map_or(Challenge::None, |c| c.challenge)
+                    }
+                    // A registry answers 200 or 401 here; anything else is not one to
+                    // talk to (a web server, a failing registry, a blocking proxy).
+                    _ => return Err(self.ping_error(resp).await),
+                };
+                Ok(Endpoint::new(base, challenge))
+            }
+            // Say what certificate the server presented.
+            Err(FetchError::Tls { host, detail, .. }) => {
+                let presented = super::tls::presented_certificate(&self.host)
+                    .await
+                    .map(|c| c.describe());
+                Err(FetchError::Tls {
+                    host,
+                    detail,
+                    presented,
+                })
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// `/v2/` answered neither 200 nor 401: say what it answered and what to check.
@@ -723,7 +929,9 @@ impl HttpRegistry {
         // The lifetime counts from the request, on our clock: `issued_at` is on the issuer's,
         // and comparing clocks would turn skew into expired tokens or a renewal per request.
         let asked_at = Instant::now();
-        let resp = req.send().await.map_err(|e| self.transport_error(&e))?;
+        let resp = req.send().await;
+        self.stats.took(asked_at);
+        let resp = resp.map_err(|e| self.transport_error(&e))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = self

@@ -20,6 +20,7 @@ pub use http::{HttpOptions, HttpRegistry};
 pub use layout::LayoutStore;
 pub use stats::{RoundTrips, Stats};
 
+use crate::cache::DiskCache;
 use crate::digest::Digest;
 use crate::model::media_type as mt;
 use crate::model::{Descriptor, Index};
@@ -51,7 +52,23 @@ pub struct FetchedManifest {
     pub digest: Digest,
     /// The `Content-Type` the registry sent (or the layout descriptor's media type).
     pub content_type: Option<String>,
+    /// When the tag was resolved, if not just now: offline, from the cache's record.
+    pub resolved_at: Option<std::time::SystemTime>,
 }
+
+/// How a fetcher uses the on-disk cache.
+#[derive(Debug, Clone)]
+pub struct DiskUse {
+    pub cache: Arc<DiskCache>,
+    /// Answer from the cache alone; never send a request.
+    pub offline: bool,
+    /// Content seen in a repository this recently is taken from the cache without asking
+    /// whether the repository still has it; older sightings are confirmed with a HEAD.
+    pub trust: std::time::Duration,
+}
+
+/// How long a sighting of content in a repository is trusted by default.
+pub const DEFAULT_TRUST: std::time::Duration = std::time::Duration::from_hours(1);
 
 enum Backend {
     Http(HttpRegistry),
@@ -83,6 +100,8 @@ pub struct Fetcher {
     /// Keyed by (repository, digest): a digest present in one repository proves nothing about
     /// another, and dangling references must still be found.
     cache: Mutex<HashMap<(String, Digest), Cell>>,
+    /// Content, tags and endpoints kept between runs, when enabled.
+    disk: Option<DiskUse>,
     stats: Arc<Stats>,
 }
 
@@ -124,6 +143,7 @@ impl Fetcher {
             backend: Backend::Http(http),
             limits,
             cache: Mutex::new(HashMap::new()),
+            disk: None,
             stats,
         })
     }
@@ -133,8 +153,26 @@ impl Fetcher {
             backend,
             limits,
             cache: Mutex::new(HashMap::new()),
+            disk: None,
             stats: Arc::new(Stats::default()),
         }
+    }
+
+    /// This fetcher keeping what it fetches from a registry in `disk` (layouts are files
+    /// already: they are not cached).
+    #[must_use]
+    pub fn with_disk_cache(mut self, disk: DiskUse) -> Self {
+        if let Backend::Http(http) = &mut self.backend {
+            http.remember_endpoint_in(disk.cache.clone(), disk.offline);
+            self.disk = Some(disk);
+        }
+        self
+    }
+
+    /// The on-disk cache, when this fetcher uses one.
+    #[must_use]
+    pub fn disk(&self) -> Option<&DiskUse> {
+        self.disk.as_ref()
     }
 
     #[must_use]
@@ -182,6 +220,7 @@ impl Fetcher {
                         digest: Digest::sha256_of(&bytes),
                         bytes,
                         content_type: Some(mt::OCI_INDEX.into()),
+                        resolved_at: None,
                     }),
                 }
             }
@@ -208,6 +247,9 @@ impl Fetcher {
             crate::sanitize::sanitize(&tag),
             r.name()
         );
+        if let Some(found) = self.tag_from_disk(http, &r.repository, &tag, &what).await? {
+            return Ok(found);
+        }
         let resp = http
             .get(
                 &format!("/v2/{}/manifests/{}", r.repository, tag),
@@ -235,11 +277,93 @@ impl Fetcher {
         }
         self.remember(&r.repository, &digest, resp.body.clone())
             .await;
+        if let Some(disk) = &self.disk {
+            disk.cache.put(&digest, &resp.body);
+            disk.cache.mark_seen(http.host(), &r.repository, &digest);
+            disk.cache.put_tag(
+                http.host(),
+                &r.repository,
+                &tag,
+                &digest,
+                resp.content_type.as_deref(),
+            );
+        }
         Ok(FetchedManifest {
             bytes: resp.body,
             digest,
             content_type: resp.content_type,
+            resolved_at: None,
         })
+    }
+
+    /// A tag answered with the on-disk cache's help: offline, from what it last resolved to;
+    /// online, when that content is cached, one HEAD says what the tag names now and the
+    /// content comes from the cache (or by digest, when the tag moved). `None`: GET it.
+    async fn tag_from_disk(
+        &self,
+        http: &HttpRegistry,
+        repo: &str,
+        tag: &str,
+        what: &str,
+    ) -> Result<Option<FetchedManifest>, FetchError> {
+        let Some(disk) = &self.disk else {
+            return Ok(None);
+        };
+        let record = disk.cache.tag(http.host(), repo, tag);
+        if disk.offline {
+            let Some(record) = record else {
+                return Err(FetchError::Offline {
+                    what: what.to_string(),
+                    cache: disk.cache.dir().display().to_string(),
+                });
+            };
+            let fetched = self.manifest_by_digest(repo, &record.digest).await?;
+            return Ok(Some(FetchedManifest {
+                content_type: record.content_type,
+                resolved_at: Some(record.at),
+                ..fetched
+            }));
+        }
+        if !record.is_some_and(|r| disk.cache.contains(&r.digest)) {
+            return Ok(None);
+        }
+        let head = http
+            .head(
+                &format!("/v2/{repo}/manifests/{tag}"),
+                mt::MANIFEST_ACCEPT,
+                &pull_scope(repo),
+                what,
+            )
+            .await?;
+        let Some(head) = head else {
+            return Err(FetchError::NotFound {
+                what: what.to_string(),
+                code: "MANIFEST_UNKNOWN".into(),
+            });
+        };
+        // Without a sha256 digest in the answer the HEAD proved nothing: GET the tag.
+        let Some(digest) = head
+            .docker_digest
+            .as_deref()
+            .and_then(|d| Digest::parse(d).ok())
+            .filter(|d| d.algorithm() == "sha256")
+        else {
+            return Ok(None);
+        };
+        // The registry just said the repository holds it.
+        disk.cache.mark_seen(http.host(), repo, &digest);
+        let fetched = self.manifest_by_digest(repo, &digest).await?;
+        disk.cache.put_tag(
+            http.host(),
+            repo,
+            tag,
+            &digest,
+            head.content_type.as_deref(),
+        );
+        Ok(Some(FetchedManifest {
+            content_type: head.content_type.or(fetched.content_type),
+            ..fetched
+        }))
     }
 
     /// Fetches a manifest by digest, verified and cached.
@@ -251,7 +375,7 @@ impl Fetcher {
         self.check_repository(repo)?;
         let what = format!("manifest {digest}");
         let bytes = self
-            .by_digest(repo, digest, |this| async move {
+            .by_digest(repo, digest, Content::Manifest, |this| async move {
                 match &this.backend {
                     Backend::Http(http) => http
                         .get(
@@ -274,6 +398,7 @@ impl Fetcher {
             bytes: bytes.0,
             digest: digest.clone(),
             content_type: bytes.1,
+            resolved_at: None,
         })
     }
 
@@ -281,7 +406,7 @@ impl Fetcher {
     pub async fn blob(&self, repo: &str, digest: &Digest) -> Result<Bytes, FetchError> {
         self.check_repository(repo)?;
         let what = format!("blob {digest}");
-        self.by_digest(repo, digest, |this| async move {
+        self.by_digest(repo, digest, Content::Blob, |this| async move {
             match &this.backend {
                 Backend::Http(http) => http
                     .get(
@@ -345,14 +470,23 @@ impl Fetcher {
                 .await
                 .remove(&(repo.to_string(), digest.clone()));
         }
+        if let (Some(disk), Backend::Http(http)) = (&self.disk, &self.backend) {
+            if exists {
+                disk.cache.mark_seen(http.host(), repo, digest);
+            } else {
+                disk.cache.forget_seen(http.host(), repo, digest);
+            }
+        }
         Ok(exists)
     }
 
-    /// Single-flight, verified, cached fetch of immutable content.
+    /// Single-flight, verified, cached fetch of immutable content: from memory, else from
+    /// the disk cache, else from the registry (and then kept in both).
     async fn by_digest<'a, F, Fut>(
         &'a self,
         repo: &str,
         digest: &Digest,
+        content: Content,
         fetch: F,
     ) -> Result<(Bytes, Option<String>), FetchError>
     where
@@ -367,6 +501,9 @@ impl Fetcher {
         let mut content_type = None;
         let bytes = cell
             .get_or_try_init(|| async {
+                if let Some(bytes) = self.cached_on_disk(repo, digest, content).await? {
+                    return Ok(bytes);
+                }
                 let (bytes, ct) = fetch(self).await?;
                 content_type = ct;
                 if !digest.matches(&bytes) {
@@ -376,10 +513,57 @@ impl Fetcher {
                         actual: actual.to_string(),
                     });
                 }
+                if let (Some(disk), Backend::Http(http)) = (&self.disk, &self.backend) {
+                    disk.cache.put(digest, &bytes);
+                    disk.cache.mark_seen(http.host(), repo, digest);
+                }
                 Ok(bytes)
             })
             .await?;
         Ok((bytes.clone(), content_type))
+    }
+
+    /// `digest` from the disk cache, when it is there (verified) and `repo` is known to hold
+    /// it: seen there within the trust period, or confirmed now with a HEAD. Offline, what
+    /// the cache lacks is an error rather than a request.
+    async fn cached_on_disk(
+        &self,
+        repo: &str,
+        digest: &Digest,
+        content: Content,
+    ) -> Result<Option<Bytes>, FetchError> {
+        let (Some(disk), Backend::Http(http)) = (&self.disk, &self.backend) else {
+            return Ok(None);
+        };
+        let Some(bytes) = disk.cache.get(digest) else {
+            if disk.offline {
+                return Err(FetchError::Offline {
+                    what: format!("{} {digest}", content.as_str()),
+                    cache: disk.cache.dir().display().to_string(),
+                });
+            }
+            return Ok(None);
+        };
+        let trusted = disk.offline
+            || disk
+                .cache
+                .seen_at(http.host(), repo, digest)
+                .and_then(|at| at.elapsed().ok())
+                .is_some_and(|age| age <= disk.trust);
+        if !trusted {
+            if !self.exists(repo, digest, content).await? {
+                return Err(FetchError::NotFound {
+                    what: format!("{} {digest}", content.as_str()),
+                    code: match content {
+                        Content::Manifest => "MANIFEST_UNKNOWN".into(),
+                        Content::Blob => "BLOB_UNKNOWN".into(),
+                    },
+                });
+            }
+            disk.cache.mark_seen(http.host(), repo, digest);
+        }
+        self.stats.disk_hit();
+        Ok(Some(bytes))
     }
 
     /// The cache slot for `digest` in `repo` (created empty on first use).
@@ -408,6 +592,16 @@ impl Fetcher {
             Backend::Layout(store) => return Ok(store.tags()),
         };
         checked_repository(repo)?;
+        if let Some(disk) = self.disk.as_ref().filter(|d| d.offline) {
+            return disk
+                .cache
+                .tags(http.host(), repo)
+                .map(|listing| listing.names)
+                .ok_or_else(|| FetchError::Offline {
+                    what: format!("the tag list of {repo}"),
+                    cache: disk.cache.dir().display().to_string(),
+                });
+        }
         let mut out = Vec::new();
         let mut path = format!("/v2/{repo}/tags/list?n=1000");
         for _ in 0..10_000 {
@@ -432,6 +626,9 @@ impl Fetcher {
                 Some(next) if next != path => path = next,
                 _ => break,
             }
+        }
+        if let Some(disk) = &self.disk {
+            disk.cache.put_tags(http.host(), repo, &out);
         }
         Ok(out)
     }

@@ -1,6 +1,8 @@
 //! Round-trip accounting: every HTTP request regscope makes is counted by purpose.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -43,7 +45,13 @@ pub struct Stats {
     head: AtomicU64,
     bytes: AtomicU64,
     cache_hits: AtomicU64,
+    disk_hits: AtomicU64,
+    /// When each request was sent and answered (up to [`MAX_TIMED`]), for the chain length.
+    timed: Mutex<Vec<(Instant, Instant)>>,
 }
+
+/// Requests whose timing is kept: enough for any one operation, bounded for a long session.
+const MAX_TIMED: usize = 100_000;
 
 /// A snapshot of [`Stats`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -59,7 +67,13 @@ pub struct RoundTrips {
     pub referrers: u64,
     pub head: u64,
     pub bytes: u64,
+    /// Content answered from memory (fetched earlier in this process).
     pub cache_hits: u64,
+    /// Content answered from the on-disk cache.
+    pub disk_hits: u64,
+    /// The longest chain of requests each sent after the one before was answered: what
+    /// latency multiplies. Independent requests sent together count once.
+    pub chain: u64,
 }
 
 impl Stats {
@@ -85,6 +99,21 @@ impl Stats {
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Records a request sent at `started` and answered now.
+    pub fn took(&self, started: Instant) {
+        let mut timed = self
+            .timed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if timed.len() < MAX_TIMED {
+            timed.push((started, Instant::now()));
+        }
+    }
+
+    pub fn disk_hit(&self) {
+        self.disk_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
     #[must_use]
     pub fn snapshot(&self) -> RoundTrips {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -100,9 +129,70 @@ impl Stats {
             head: g(&self.head),
             bytes: g(&self.bytes),
             cache_hits: g(&self.cache_hits),
+            disk_hits: g(&self.disk_hits),
+            chain: 0,
         };
+        r.chain = longest_chain(
+            &self
+                .timed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         r.total =
             r.ping + r.token + r.manifest + r.blob + r.tags + r.catalog + r.referrers + r.head;
         r
+    }
+}
+
+/// The most requests in a row such that each was sent after the previous one was answered.
+fn longest_chain(intervals: &[(Instant, Instant)]) -> u64 {
+    let mut by_start: Vec<(Instant, Instant)> = intervals.to_vec();
+    by_start.sort_unstable();
+    let mut ends: Vec<(Instant, usize)> = by_start
+        .iter()
+        .enumerate()
+        .map(|(i, (_, end))| (*end, i))
+        .collect();
+    ends.sort_unstable();
+    let mut depth = vec![0u64; by_start.len()];
+    // The deepest chain among requests answered before the current one was sent.
+    let (mut best_before, mut next_end) = (0u64, 0usize);
+    for (i, (start, _)) in by_start.iter().enumerate() {
+        while next_end < ends.len() && ends[next_end].0 <= *start {
+            best_before = best_before.max(depth[ends[next_end].1]);
+            next_end += 1;
+        }
+        depth[i] = best_before + 1;
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_chain_counts_requests_that_waited_for_each_other() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        assert_eq!(longest_chain(&[]), 0);
+        // ping; then the index; then 4 children at once; then 2 configs at once.
+        let tree = [
+            (at(0), at(10)),
+            (at(10), at(20)),
+            (at(20), at(30)),
+            (at(21), at(31)),
+            (at(22), at(29)),
+            (at(20), at(35)),
+            (at(31), at(40)),
+            (at(35), at(45)),
+        ];
+        assert_eq!(longest_chain(&tree), 4);
+        // Everything at once: one round trip.
+        assert_eq!(
+            longest_chain(&[(at(0), at(5)), (at(1), at(6)), (at(2), at(7))]),
+            1
+        );
     }
 }

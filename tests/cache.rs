@@ -1,0 +1,329 @@
+//! The on-disk cache end to end, with the `regscope` binary against a real docker-registry:
+//! what a cold and a warm `inspect` cost (from `--json`'s `roundTrips`), corrupt entries,
+//! moved tags, deleted children, several processes at once, `--offline`, and a private
+//! registry (htpasswd over TLS) whose endpoint and challenge are remembered.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use support::{regscope_bin, TestRegistry};
+
+/// `regscope ARGS` with its cache in `cache` (which caches loopback registries too).
+fn regscope(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(regscope_bin());
+    cmd.args(args)
+        .env("NO_COLOR", "1")
+        .env("REGSCOPE_CACHE_DIR", cache)
+        .env_remove("REGSCOPE_CACHE_TRUST")
+        .env_remove("REGSCOPE_USERNAME")
+        .env_remove("REGSCOPE_PASSWORD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run regscope")
+}
+
+fn inspect_json(cache: &Path, reference: &str, extra: &[&str], env: &[(&str, &str)]) -> Value {
+    let mut args = vec!["inspect", "--json", reference];
+    args.extend_from_slice(extra);
+    let out = regscope(cache, &args, env);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON document")
+}
+
+fn round_trips(doc: &Value, field: &str) -> u64 {
+    doc["roundTrips"][field].as_u64().unwrap()
+}
+
+/// The tree without what differs between a cold and a warm run.
+fn tree(doc: &Value) -> Value {
+    doc["tree"].clone()
+}
+
+fn child_digest(doc: &Value, platform: &str) -> String {
+    doc["tree"]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["platform"] == platform)
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_warm_inspect_costs_one_head_and_shows_the_same_tree() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "team/app:v7");
+    let cache = tempfile::tempdir().unwrap();
+    let reference = format!("{}/team/app:v7", reg.host);
+
+    let cold = inspect_json(cache.path(), &reference, &[], &[]);
+    // Cold: the ping (both schemes at once on loopback), the index, 4 children, and the
+    // configs and statements of all four.
+    assert!(round_trips(&cold, "ping") <= 2, "{}", cold["roundTrips"]);
+    assert_eq!(round_trips(&cold, "manifest"), 5, "{}", cold["roundTrips"]);
+    assert_eq!(round_trips(&cold, "blob"), 8, "{}", cold["roundTrips"]);
+    assert_eq!(round_trips(&cold, "diskHits"), 0);
+
+    let warm = inspect_json(cache.path(), &reference, &[], &[]);
+    // Warm: one HEAD of the tag; no ping (the endpoint is remembered), everything else from
+    // the disk, verified.
+    assert_eq!(round_trips(&warm, "total"), 1, "{}", warm["roundTrips"]);
+    assert_eq!(round_trips(&warm, "head"), 1, "{}", warm["roundTrips"]);
+    assert_eq!(round_trips(&warm, "diskHits"), 13, "{}", warm["roundTrips"]);
+    assert_eq!(tree(&warm), tree(&cold));
+
+    // Without the cache the same run costs the whole tree again.
+    let out = regscope(
+        cache.path(),
+        &["inspect", "--json", "--no-cache", &reference],
+        &[],
+    );
+    let uncached: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(round_trips(&uncached, "manifest"), 5);
+    assert_eq!(tree(&uncached), tree(&cold));
+}
+
+#[test]
+fn a_corrupt_entry_is_dropped_and_fetched_again_never_shown() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "team/app:v7");
+    let cache = tempfile::tempdir().unwrap();
+    let reference = format!("{}/team/app:v7", reg.host);
+    let cold = inspect_json(cache.path(), &reference, &[], &[]);
+
+    // Flip a byte in every cached file naming an architecture (configs, the index).
+    let mut corrupted = 0;
+    for entry in walk(&cache.path().join("v1/blobs")) {
+        let mut bytes = std::fs::read(&entry).unwrap();
+        if String::from_utf8_lossy(&bytes).contains("\"architecture\"") {
+            let last = bytes.len() - 2;
+            bytes[last] ^= 0x20;
+            std::fs::write(&entry, bytes).unwrap();
+            corrupted += 1;
+        }
+    }
+    assert!(corrupted >= 2, "{corrupted}");
+
+    let warm = inspect_json(cache.path(), &reference, &[], &[]);
+    assert_eq!(
+        tree(&warm),
+        tree(&cold),
+        "the corrupt bytes are never shown"
+    );
+    assert_eq!(
+        round_trips(&warm, "blob") + round_trips(&warm, "manifest"),
+        corrupted,
+        "each corrupt entry is fetched again: {}",
+        warm["roundTrips"]
+    );
+    // And stored again, whole: the next run needs nothing but the HEAD.
+    let again = inspect_json(cache.path(), &reference, &[], &[]);
+    assert_eq!(round_trips(&again, "total"), 1, "{}", again["roundTrips"]);
+}
+
+#[test]
+fn a_moved_tag_is_followed_and_a_deleted_child_is_found_once_trust_expires() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "team/app:v7");
+    let cache = tempfile::tempdir().unwrap();
+    let reference = format!("{}/team/app:v7", reg.host);
+    let first = inspect_json(cache.path(), &reference, &[], &[]);
+
+    // The tag moves: the HEAD names the new digest, which is fetched.
+    reg.seed_fixture("no-provenance-index", "team/app:v7");
+    let moved = inspect_json(cache.path(), &reference, &[], &[]);
+    assert_ne!(moved["digest"], first["digest"]);
+    assert_eq!(round_trips(&moved, "head"), 1, "{}", moved["roundTrips"]);
+    assert!(
+        round_trips(&moved, "manifest") >= 1,
+        "{}",
+        moved["roundTrips"]
+    );
+    let fresh = inspect_json(cache.path(), &reference, &["--no-cache"], &[]);
+    assert_eq!(tree(&moved), tree(&fresh));
+
+    // A child deleted behind the cache's back: within the trust period the cache answers
+    // (documented); with no trust each cached piece is confirmed with a HEAD, and the gone
+    // one shows as missing exactly as without the cache.
+    let arm64 = child_digest(&moved, "linux/arm64");
+    reg.delete_manifest("team/app", &arm64);
+    let untrusting = inspect_json(
+        cache.path(),
+        &reference,
+        &[],
+        &[("REGSCOPE_CACHE_TRUST", "0")],
+    );
+    let uncached = inspect_json(cache.path(), &reference, &["--no-cache"], &[]);
+    assert_eq!(tree(&untrusting), tree(&uncached));
+    let text = untrusting["tree"].to_string();
+    assert!(text.contains("\"missing\""), "{text}");
+    assert!(
+        round_trips(&untrusting, "head") >= 2,
+        "{}",
+        untrusting["roundTrips"]
+    );
+}
+
+#[test]
+fn offline_answers_from_the_cache_alone_and_says_so() {
+    let cache = tempfile::tempdir().unwrap();
+    let (reference, cold) = {
+        let reg = TestRegistry::start();
+        reg.seed_fixture("unsigned-index", "team/app:v7");
+        let reference = format!("{}/team/app:v7", reg.host);
+        let cold = inspect_json(cache.path(), &reference, &[], &[]);
+        (reference, cold)
+        // The registry stops here.
+    };
+    let out = regscope(
+        cache.path(),
+        &["inspect", "--offline", "--json", &reference],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let offline: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(tree(&offline), tree(&cold));
+    assert_eq!(round_trips(&offline, "total"), 0);
+    assert_eq!(offline["offline"]["fromCache"], true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("offline: answered from the cache"),
+        "{stderr}"
+    );
+
+    // What the cache lacks is an error that says how to fill it, not a request.
+    let other = reference.replace(":v7", ":v8");
+    let out = regscope(cache.path(), &["inspect", "--offline", &other], &[]);
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is not in the cache") && stderr.contains("without --offline"),
+        "{stderr}"
+    );
+    // --offline and --no-cache contradict each other.
+    let out = regscope(
+        cache.path(),
+        &["inspect", "--offline", "--no-cache", &reference],
+        &[],
+    );
+    assert_ne!(out.status.code(), Some(0));
+}
+
+#[test]
+fn several_processes_filling_one_cache_at_once_agree() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "team/app:v7");
+    reg.seed_fixture("no-provenance-index", "team/app:v6");
+    let cache = tempfile::tempdir().unwrap();
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            let tag = if i % 2 == 0 { "v7" } else { "v6" };
+            Command::new(regscope_bin())
+                .args(["inspect", "--json", &format!("{}/team/app:{tag}", reg.host)])
+                .env("REGSCOPE_CACHE_DIR", cache.path())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let docs: Vec<Value> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice(&out.stdout).unwrap()
+        })
+        .collect();
+    for pair in docs.chunks(2).skip(1) {
+        assert_eq!(tree(&pair[0]), tree(&docs[0]));
+        assert_eq!(tree(&pair[1]), tree(&docs[1]));
+    }
+    // Every file in the cache is whole (hashes to its name), nothing is left half-written,
+    // and a warm run is served entirely from it.
+    for file in walk(&cache.path().join("v1/blobs")) {
+        let bytes = std::fs::read(&file).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(support::sha256_digest(&bytes), format!("sha256:{name}"));
+    }
+    assert!(walk(&cache.path().join("v1/tmp")).is_empty());
+    let warm = inspect_json(cache.path(), &format!("{}/team/app:v7", reg.host), &[], &[]);
+    assert_eq!(round_trips(&warm, "total"), 1, "{}", warm["roundTrips"]);
+}
+
+#[test]
+fn a_private_registry_over_tls_is_cached_with_its_challenge_and_never_its_secret() {
+    const USER: &str = "alice";
+    const PASSWORD: &str = "cache-Secret-913";
+    let reg = TestRegistry::builder()
+        .htpasswd(USER, PASSWORD)
+        .tls_self_signed()
+        .start();
+    reg.seed_fixture("unsigned-index", "private/app:v1");
+    let cache = tempfile::tempdir().unwrap();
+    let reference = format!("{}/private/app:v1", reg.host);
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    let creds = [("REGSCOPE_USERNAME", USER), ("REGSCOPE_PASSWORD", PASSWORD)];
+    let cold = inspect_json(cache.path(), &reference, &["--ca-file", &ca], &creds);
+    assert_eq!(round_trips(&cold, "manifest"), 5, "{}", cold["roundTrips"]);
+    let warm = inspect_json(cache.path(), &reference, &["--ca-file", &ca], &creds);
+    // The remembered Basic challenge: the HEAD carries the credentials at once, no 401.
+    assert_eq!(round_trips(&warm, "total"), 1, "{}", warm["roundTrips"]);
+    assert_eq!(tree(&warm), tree(&cold));
+    // Without credentials the registry refuses the HEAD: the cache answers nothing.
+    let out = regscope(
+        cache.path(),
+        &["inspect", "--ca-file", &ca, &reference],
+        &[],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
+    // Nothing in the cache holds the secret.
+    for file in walk(&cache.path().join("v1")) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PASSWORD),
+            "{}",
+            file.display()
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
