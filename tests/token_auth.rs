@@ -289,6 +289,22 @@ async fn a_401_naming_another_scope_gets_a_token_for_that_scope() {
     );
     let rt = stats.snapshot();
     assert_eq!((rt.token, rt.manifest), (2, 2), "{rt:?}");
+
+    // That token covers `repository:public/app:pull` too: a request for it alone (another
+    // repository than the first ask) reuses it, with no token round trip.
+    http.get(
+        "/v2/public/app/manifests/v1",
+        regscope::model::media_type::MANIFEST_ACCEPT,
+        "repository:public/app:pull",
+        RequestKind::Manifest,
+        4 << 20,
+        "a manifest",
+    )
+    .await
+    .expect("fetched with the covering token");
+    let rt = stats.snapshot();
+    assert_eq!((rt.token, rt.manifest), (2, 3), "{rt:?}");
+    assert_eq!(issuer.requests().len() - before, 2);
 }
 
 /// A registry whose 401s name another scheme than its `/v2/` ping: bearer then basic, or

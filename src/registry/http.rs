@@ -194,6 +194,16 @@ impl TokenKey {
     }
 }
 
+impl TokenKey {
+    /// Whether a token for `self` may be sent where `other` is needed: same issuer and
+    /// service, and every scope `other` needs granted as asked.
+    fn covers(&self, other: &TokenKey) -> bool {
+        self.realm == other.realm
+            && self.service == other.service
+            && other.scopes.iter().all(|s| self.scopes.contains(s))
+    }
+}
+
 /// A bearer token and when to stop using it.
 #[derive(Debug)]
 struct Token {
@@ -879,6 +889,16 @@ impl HttpRegistry {
                 .is_some_and(|t| t.renew_at <= now || stale == Some(t.value.as_str()));
             if renew {
                 tokens.remove(key);
+            }
+            if stale.is_none() && !tokens.contains_key(key) {
+                // A fresh token already granted for more (the scopes of a 401 plus ours, or
+                // a registry-wide grant) serves this request too: no token round trip.
+                if let Some(value) = tokens.iter().find_map(|(k, cell)| {
+                    let t = cell.get().filter(|t| t.renew_at > now)?;
+                    k.covers(key).then(|| t.value.clone())
+                }) {
+                    return Ok(value);
+                }
             }
             tokens.entry(key.clone()).or_default().clone()
         };
