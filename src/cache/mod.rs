@@ -138,6 +138,7 @@ impl DiskCache {
     /// Writes `bytes` to `path` through a file in `tmp/`, renamed into place when whole.
     fn write_atomically(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
+        self.create_root()?;
         let tmp_dir = self.root.join("tmp");
         fs::create_dir_all(&tmp_dir)?;
         if let Some(parent) = path.parent() {
@@ -160,6 +161,20 @@ impl DiskCache {
             let _ = fs::remove_file(&tmp);
         }
         result
+    }
+
+    /// Creates the cache directory readable by its owner alone: configs of private images
+    /// can hold environment values and labels other users of the machine must not read.
+    fn create_root(&self) -> std::io::Result<()> {
+        if self.root.is_dir() {
+            return Ok(());
+        }
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(self.dir())?;
+        builder.create(&self.root)
     }
 
     /// Removes the least recently used content until the total is under the low-water
@@ -342,6 +357,19 @@ mod tests {
         assert!(cache.contains(&digests[0]), "the most recently used stays");
         assert!(cache.contains(&digests[7]), "the newest stays");
         assert!(!cache.contains(&digests[1]), "the least recently used goes");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_the_owner_can_read_the_cache() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = DiskCache::open(&dir.path().join("regscope"), DEFAULT_MAX_BYTES);
+        cache.put(&digest_of(b"config"), b"config");
+        for d in [cache.dir(), cache.root.as_path()] {
+            let mode = fs::metadata(d).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", d.display());
+        }
     }
 
     #[test]
