@@ -194,6 +194,69 @@ async fn server_errors_and_rate_limits_on_the_root_say_what_to_do() {
     );
 }
 
+#[tokio::test]
+async fn a_busy_registry_is_retried_with_backoff_and_a_long_retry_after_is_not_waited_out() {
+    // Two 503s on the root, then the registry recovers: the tree arrives, after two retries.
+    let srv = server(Faults {
+        status: Some(503),
+        times: Some(2),
+        scope: Scope::kinds([RequestKind::Manifest]),
+        ..Faults::default()
+    })
+    .await;
+    let (insp, findings) = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect("recovered");
+    assert!(codes(&findings).is_empty(), "{findings:?}");
+    assert_eq!(insp.round_trips.retries, 2, "{:?}", insp.round_trips);
+
+    // A 429 asking for one second is waited out once, within the deadline.
+    let srv = server(Faults {
+        rate_limit: Some(1),
+        times: Some(1),
+        scope: Scope::kinds([RequestKind::Manifest]),
+        ..Faults::default()
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let (insp, _) = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect("waited out");
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(insp.round_trips.retries, 1);
+
+    // A registry that stays down gets three attempts per request, not more.
+    let srv = server(Faults {
+        status: Some(503),
+        scope: Scope::kinds([RequestKind::Manifest]),
+        ..Faults::default()
+    })
+    .await;
+    let err = run(&srv, "team/app:test", HttpOptions::default())
+        .await
+        .expect_err("down");
+    assert!(err.to_string().contains("503"), "{err}");
+    assert_eq!(srv.counts().manifests, 3);
+}
+
+#[tokio::test]
+async fn a_body_dripped_a_byte_at_a_time_ends_at_the_request_deadline() {
+    let srv =
+        server(Faults::default().with_body(ARM64, BodyFault::Drip(Duration::from_millis(100))))
+            .await;
+    let opts = HttpOptions {
+        timeout: Duration::from_secs(2),
+        ..HttpOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let (_, findings) = run(&srv, "team/app:test", opts).await.expect("root");
+    assert_eq!(codes(&findings), vec!["fetch-failed"]);
+    // The gap between bytes (0.1 s) never trips a read timeout; the 2 s deadline on the
+    // whole request does, and a timeout is not retried.
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
 /// A server whose `/v2/` answers `status` and whose other routes still work.
 async fn ping_answers(status: u16) -> ServerHandle {
     server(Faults {

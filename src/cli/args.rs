@@ -211,7 +211,7 @@ pub fn text_width() -> Option<usize> {
 /// What an operation cost, for `--stats` and `-v`.
 pub fn stats_line(rt: &regscope::registry::RoundTrips) -> String {
     format!(
-        "stats: {} requests (ping {}, token {}, manifest {}, blob {}, head {}, tags {}, catalog {}, referrers {}), {} bytes; cache hits: {} in memory, {} on disk; longest chain: {} round trips",
+        "stats: {} requests (ping {}, token {}, manifest {}, blob {}, head {}, tags {}, catalog {}, referrers {}), {} bytes; cache hits: {} in memory, {} on disk; longest chain: {} round trips; {} retried",
         rt.total,
         rt.ping,
         rt.token,
@@ -224,7 +224,8 @@ pub fn stats_line(rt: &regscope::registry::RoundTrips) -> String {
         rt.bytes,
         rt.cache_hits,
         rt.disk_hits,
-        rt.chain
+        rt.chain,
+        rt.retries
     )
 }
 

@@ -250,6 +250,42 @@ pub struct HttpRegistry {
 
 const MAX_REDIRECTS: usize = 5;
 
+/// Attempts an idempotent request gets when the registry is busy or the connection drops.
+const ATTEMPTS: u32 = 3;
+/// The first backoff; each retry waits twice as long, plus up to half again of jitter.
+const BACKOFF: Duration = Duration::from_millis(250);
+/// The longest `Retry-After` regscope waits out; a longer one is reported instead.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// How long to wait before retrying after `error` on try `tries` (0-based), if at all.
+fn retry_delay(tries: u32, error: &FetchError) -> Option<Duration> {
+    let backoff = || {
+        let base = BACKOFF * 2u32.saturating_pow(tries);
+        // Jitter from the clock: spreads clients that failed together, no RNG needed.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        base + base.mul_f64(f64::from(nanos % 1000) / 2000.0)
+    };
+    match error {
+        FetchError::RateLimited {
+            retry_after: Some(secs),
+            ..
+        } => {
+            let asked = Duration::from_secs(*secs);
+            (asked <= MAX_RETRY_AFTER).then(|| asked.max(backoff()))
+        }
+        FetchError::RateLimited {
+            retry_after: None, ..
+        }
+        | FetchError::Server {
+            status: 502..=504, ..
+        }
+        | FetchError::Transport { .. } => Some(backoff()),
+        _ => None,
+    }
+}
+
 /// How long a registry's scheme and auth challenge are remembered: they rarely change, and a
 /// wrong one costs a ping (scheme) or a 401 (challenge) to correct.
 const REMEMBER_ENDPOINT: Duration = Duration::from_hours(7 * 24);
@@ -391,9 +427,44 @@ impl HttpRegistry {
         limit: u64,
         what: &str,
     ) -> Result<Response, FetchError> {
-        // The permit is held until the body is read: it bounds connections, not just requests.
-        let (resp, _permit) = self.send_path(path, accept, scope, kind).await?;
-        self.finish(resp, limit, what).await
+        self.with_retries(|| async {
+            // The permit is held until the body is read: it bounds connections, not just
+            // requests.
+            let (resp, _permit) = self.send_path(path, accept, scope, kind).await?;
+            self.finish(resp, limit, what).await
+        })
+        .await
+    }
+
+    /// Runs `attempt` (one whole request: connect, headers and body) within the request
+    /// deadline, again after a backoff when it failed in a way a retry can mend: 429 with a
+    /// short or no `Retry-After`, 502/503/504, or a connection reset. Every request regscope
+    /// sends is a GET or HEAD, so repeating one is safe.
+    async fn with_retries<T, F, Fut>(&self, attempt: F) -> Result<T, FetchError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, FetchError>>,
+    {
+        let mut tries = 0;
+        loop {
+            let result = match tokio::time::timeout(self.opts.timeout, attempt()).await {
+                Ok(result) => result,
+                Err(_) => Err(FetchError::Timeout {
+                    host: self.host.clone(),
+                    after: self.opts.timeout,
+                }),
+            };
+            let delay = match &result {
+                Err(e) if tries + 1 < ATTEMPTS => retry_delay(tries, e),
+                _ => None,
+            };
+            let Some(delay) = delay else {
+                return result;
+            };
+            self.stats.retried();
+            tokio::time::sleep(delay).await;
+            tries += 1;
+        }
     }
 
     /// Sends a request for `path` (GET, or HEAD for [`RequestKind::Head`]) within the
@@ -470,19 +541,22 @@ impl HttpRegistry {
         scope: &str,
         what: &str,
     ) -> Result<Option<Head>, FetchError> {
-        let (resp, _permit) = self
-            .send_path(path, accept, scope, RequestKind::Head)
-            .await?;
-        let status = resp.status().as_u16();
-        match status {
-            200..=299 => Ok(Some(Head {
-                docker_digest: header(resp.headers(), "docker-content-digest"),
-                content_type: header(resp.headers(), CONTENT_TYPE.as_str()),
-            })),
-            404 => Ok(None),
-            // A HEAD answer has no body to explain itself with.
-            _ => Err(self.status_error(status, resp.headers(), &[], what)),
-        }
+        self.with_retries(|| async {
+            let (resp, _permit) = self
+                .send_path(path, accept, scope, RequestKind::Head)
+                .await?;
+            let status = resp.status().as_u16();
+            match status {
+                200..=299 => Ok(Some(Head {
+                    docker_digest: header(resp.headers(), "docker-content-digest"),
+                    content_type: header(resp.headers(), CONTENT_TYPE.as_str()),
+                })),
+                404 => Ok(None),
+                // A HEAD answer has no body to explain itself with.
+                _ => Err(self.status_error(status, resp.headers(), &[], what)),
+            }
+        })
+        .await
     }
 
     /// Sends a request (GET, or HEAD for an existence check) with what `scope` needs; on a 401 from the registry itself, acts on that

@@ -46,6 +46,7 @@ pub struct Stats {
     bytes: AtomicU64,
     cache_hits: AtomicU64,
     disk_hits: AtomicU64,
+    retries: AtomicU64,
     /// When each request was sent and answered (up to [`MAX_TIMED`]), for the chain length.
     timed: Mutex<Vec<(Instant, Instant)>>,
 }
@@ -74,6 +75,9 @@ pub struct RoundTrips {
     /// The longest chain of requests each sent after the one before was answered: what
     /// latency multiplies. Independent requests sent together count once.
     pub chain: u64,
+    /// Requests sent again after a 429, 502-504 or a dropped connection (counted in `total`
+    /// too, by kind).
+    pub retries: u64,
 }
 
 impl Stats {
@@ -110,6 +114,10 @@ impl Stats {
         }
     }
 
+    pub fn retried(&self) {
+        self.retries.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn disk_hit(&self) {
         self.disk_hits.fetch_add(1, Ordering::Relaxed);
     }
@@ -131,6 +139,7 @@ impl Stats {
             cache_hits: g(&self.cache_hits),
             disk_hits: g(&self.disk_hits),
             chain: 0,
+            retries: g(&self.retries),
         };
         r.chain = longest_chain(
             &self

@@ -119,6 +119,9 @@ pub enum BodyFault {
     Stall(Duration),
     /// Serve these bytes instead (e.g. an ancestor's, to make a reference cycle).
     Replace(Bytes),
+    /// Send the body one byte per interval: never a long gap, never an end in sight (a
+    /// read timeout alone does not stop it; a deadline on the whole request does).
+    Drip(Duration),
 }
 
 /// What the scoped faults decided for one request.

@@ -123,6 +123,7 @@ pub(crate) fn content(
         }
         Some(BodyFault::Stall(pause)) => plan = Plan::Stall(bytes.len() / 2, *pause),
         Some(BodyFault::Replace(other)) => bytes = other.clone(),
+        Some(BodyFault::Drip(every)) => plan = Plan::Drip(*every),
     }
     builder.body = match plan {
         Plan::Whole if chunked => Body::from_stream(stream::iter([Ok::<_, io::Error>(bytes)])),
@@ -150,6 +151,13 @@ pub(crate) fn content(
                 })),
             )
         }
+        Plan::Drip(every) => {
+            let bytes: Vec<Bytes> = (0..bytes.len()).map(|i| bytes.slice(i..=i)).collect();
+            Body::from_stream(stream::iter(bytes).then(move |b| async move {
+                tokio::time::sleep(every).await;
+                Ok::<_, io::Error>(b)
+            }))
+        }
     };
     builder.body_or_500()
 }
@@ -158,6 +166,7 @@ enum Plan {
     Whole,
     CutAt(usize),
     Stall(usize, std::time::Duration),
+    Drip(std::time::Duration),
 }
 
 /// A response under construction; headers that fail to parse are reported, not panicked on.
