@@ -57,6 +57,12 @@ pub enum FetchError {
         "cannot connect to {host}: {detail}; check the address and that the registry is running"
     )]
     Connect { host: String, detail: String },
+    #[error("cannot reach {host} through the proxy {proxy}: {detail}; check the proxy (HTTPS_PROXY, HTTP_PROXY), or reach the registry directly by adding it to NO_PROXY")]
+    Proxy {
+        host: String,
+        proxy: String,
+        detail: String,
+    },
     #[error("{host} did not answer within {}s; the registry or network is slow, try again", .after.as_secs())]
     Timeout { host: String, after: Duration },
     #[error("the connection to {host} failed: {detail}")]

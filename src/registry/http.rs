@@ -242,6 +242,8 @@ pub struct HttpRegistry {
     /// Where endpoints are remembered between runs, and whether requests are forbidden.
     memory: Option<Arc<crate::cache::DiskCache>>,
     offline: bool,
+    /// The environment's proxies, for messages and the certificate diagnosis.
+    proxies: super::proxy::ProxyConfig,
     /// One cell per token: everyone asking for a key while it is fetched shares the fetch.
     tokens: Mutex<HashMap<TokenKey, Arc<OnceCell<Token>>>>,
     permits: Semaphore,
@@ -323,6 +325,13 @@ impl HttpRegistry {
         if opts.insecure {
             builder = builder.danger_accept_invalid_certs(true);
         }
+        // Our own proxy choice (loopback direct, `NO_PROXY=*` honoured), not reqwest's.
+        let proxies = super::proxy::ProxyConfig::from_env();
+        builder = builder.no_proxy();
+        if !proxies.is_empty() {
+            let chosen = proxies.clone();
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| chosen.for_url(url)));
+        }
         let client = builder
             .build()
             .map_err(|e| FetchError::Other(format!("cannot set up HTTP: {e}")))?;
@@ -336,6 +345,7 @@ impl HttpRegistry {
             discovering: Mutex::new(()),
             memory: None,
             offline: false,
+            proxies,
             tokens: Mutex::new(HashMap::new()),
             permits,
             stats,
@@ -900,7 +910,8 @@ impl HttpRegistry {
             }
             // Say what certificate the server presented.
             Err(FetchError::Tls { host, detail, .. }) => {
-                let presented = super::tls::presented_certificate(&self.host)
+                let proxy = self.proxies.for_host("https", &self.host);
+                let presented = super::tls::presented_certificate(&self.host, proxy.as_ref())
                     .await
                     .map(|c| c.describe());
                 Err(FetchError::Tls {
@@ -1062,11 +1073,30 @@ impl HttpRegistry {
                 presented: None,
             };
         }
+        if let Some(proxy) = e.url().and_then(|u| self.proxies.for_url(u)) {
+            if e.is_connect() || !detail.to_ascii_lowercase().contains("certificate") {
+                return FetchError::Proxy {
+                    host,
+                    proxy: proxy_name(&proxy),
+                    detail,
+                };
+            }
+        }
         if e.is_connect() {
             return FetchError::Connect { host, detail };
         }
         FetchError::Transport { host, detail }
     }
+}
+
+/// A proxy as messages name it: scheme, host and port, never its credentials.
+fn proxy_name(proxy: &Url) -> String {
+    format!(
+        "{}://{}{}",
+        proxy.scheme(),
+        proxy.host_str().unwrap_or("?"),
+        proxy.port().map(|p| format!(":{p}")).unwrap_or_default()
+    )
 }
 
 /// The innermost cause of an error ("Connection refused (os error 111)", "invalid peer

@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod error;
 pub mod http;
 pub mod layout;
+pub mod proxy;
 pub mod stats;
 pub mod tls;
 

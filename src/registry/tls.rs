@@ -50,8 +50,10 @@ impl PresentedCert {
     }
 }
 
-/// Connects to `host[:port]` (443 by default) and returns the leaf certificate it presents.
-pub async fn presented_certificate(host: &str) -> Option<PresentedCert> {
+/// Connects to `host[:port]` (443 by default), through `proxy` when the requests go through
+/// one (a TLS-inspecting proxy presents its own certificate: that is the one to describe), and
+/// returns the leaf certificate presented.
+pub async fn presented_certificate(host: &str, proxy: Option<&url::Url>) -> Option<PresentedCert> {
     let (name, addr) = split_host(host);
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
@@ -64,7 +66,12 @@ pub async fn presented_certificate(host: &str) -> Option<PresentedCert> {
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let server_name = ServerName::try_from(name.clone()).ok()?;
     let attempt = async {
-        let tcp = tokio::net::TcpStream::connect(&addr).await.ok()?;
+        let tcp = match proxy {
+            Some(p) if p.scheme() == "http" => tunnel(p, &addr).await?,
+            // A SOCKS or HTTPS proxy: not diagnosed (the error still names the proxy).
+            Some(_) => return None,
+            None => tokio::net::TcpStream::connect(&addr).await.ok()?,
+        };
         let tls = connector.connect(server_name, tcp).await.ok()?;
         let (_, conn) = tls.get_ref();
         let chain: Vec<CertificateDer<'static>> = conn.peer_certificates()?.to_vec();
@@ -74,6 +81,63 @@ pub async fn presented_certificate(host: &str) -> Option<PresentedCert> {
         .await
         .ok()
         .flatten()
+}
+
+/// A TCP stream to `addr` through the HTTP proxy `proxy` (`CONNECT`), read-only.
+async fn tunnel(proxy: &url::Url, addr: &str) -> Option<tokio::net::TcpStream> {
+    use base64::Engine as _;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let at = format!(
+        "{}:{}",
+        proxy.host_str()?,
+        proxy.port_or_known_default().unwrap_or(80)
+    );
+    let mut tcp = tokio::net::TcpStream::connect(at).await.ok()?;
+    let mut request = format!("CONNECT {addr} HTTP/1.1\r\nHost: {addr}\r\n");
+    if !proxy.username().is_empty() {
+        let user = percent_decode(proxy.username());
+        let password = percent_decode(proxy.password().unwrap_or(""));
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        request.push_str(&format!("Proxy-Authorization: Basic {token}\r\n"));
+    }
+    request.push_str("\r\n");
+    tcp.write_all(request.as_bytes()).await.ok()?;
+    // The proxy's answer ends with an empty line; anything past 8 KiB is not an answer.
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") {
+        if answer.len() > 8192 || tcp.read(&mut byte).await.ok()? == 0 {
+            return None;
+        }
+        answer.push(byte[0]);
+    }
+    let status = String::from_utf8_lossy(&answer);
+    let code = status.split_whitespace().nth(1)?;
+    (code == "200").then_some(tcp)
+}
+
+/// `%XX` escapes of a URL's user info, decoded (`+` stays a plus there).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn parse(chain: &[CertificateDer<'_>]) -> Option<PresentedCert> {
