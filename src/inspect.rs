@@ -75,10 +75,14 @@ pub async fn inspect_root(
         urls: Vec::new(),
     };
     let resolved_at = fetched.resolved_at;
-    let ctx = Ctx { fetcher, repo };
+    let ctx = Ctx {
+        fetcher,
+        repo,
+        budget: Budget::new(),
+    };
     let mut root = Node::from_descriptor(initial_kind(&desc), &desc);
     let path = vec![fetched.digest.to_string()];
-    ctx.expand(&mut root, fetched, manifest, &path).await;
+    ctx.expand(&mut root, fetched, manifest, &path, false).await;
     if opts.referrers {
         ctx.attach_referrers(&mut root).await;
     }
@@ -90,9 +94,71 @@ pub async fn inspect_root(
     })
 }
 
+/// How deep indexes may nest below the root before the tree is cut (real trees are 2 deep).
+pub const MAX_DEPTH: usize = 16;
+/// How many nodes one tree may hold (real trees hold tens to a few thousand).
+pub const MAX_NODES: usize = 10_000;
+
 struct Ctx<'a> {
     fetcher: &'a Fetcher,
     repo: String,
+    budget: Budget,
+}
+
+/// What bounds one tree: nodes left to hand out, and the indexes already expanded (each is
+/// expanded once; a repeat is shown as such, not copied).
+struct Budget {
+    nodes_left: std::sync::atomic::AtomicUsize,
+    expanded: std::sync::Mutex<HashSet<String>>,
+}
+
+impl Budget {
+    fn new() -> Self {
+        Self {
+            nodes_left: std::sync::atomic::AtomicUsize::new(MAX_NODES),
+            expanded: std::sync::Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Takes up to `wanted` nodes; returns how many were granted.
+    fn take(&self, wanted: usize) -> usize {
+        use std::sync::atomic::Ordering;
+        let mut granted = 0;
+        let _ = self
+            .nodes_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                granted = wanted.min(left);
+                Some(left - granted)
+            });
+        granted
+    }
+
+    /// Records `digest` as expanded; false when it already was.
+    fn first_expansion(&self, digest: &str) -> bool {
+        self.expanded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(digest.to_string())
+    }
+}
+
+fn repeated() -> Problem {
+    Problem::Cut {
+        detail: "is an index already shown elsewhere in this tree; it is expanded once".into(),
+        repeated: true,
+    }
+}
+
+/// `granted` of `total` entries kept: what the node says about the rest.
+fn cut_entries(node: &mut Node, granted: usize, total: usize) {
+    if granted < total {
+        node.problem = Some(Problem::Cut {
+            detail: format!(
+                "{granted} of its {total} entries shown; the rest is past the {MAX_NODES}-node budget"
+            ),
+            repeated: false,
+        });
+    }
 }
 
 impl Ctx<'_> {
@@ -104,6 +170,23 @@ impl Ctx<'_> {
                 node.problem = Some(Problem::Cycle);
                 return node;
             }
+            if path.len() >= MAX_DEPTH {
+                node.problem = Some(Problem::Cut {
+                    detail: format!(
+                        "nested {} levels deep; regscope stops at {MAX_DEPTH}",
+                        path.len()
+                    ),
+                    repeated: false,
+                });
+                return node;
+            }
+            // Claimed before the fetch: thousands of entries naming one index must not each
+            // fetch and parse it.
+            let claimed = mt::is_index(&desc.media_type);
+            if claimed && !self.budget.first_expansion(&desc.digest) {
+                node.problem = Some(repeated());
+                return node;
+            }
             let Some(digest) = parse_digest(&mut node) else {
                 return node;
             };
@@ -112,7 +195,8 @@ impl Ctx<'_> {
                     Ok(manifest) => {
                         let mut path = path;
                         path.push(desc.digest.clone());
-                        self.expand(&mut node, fetched, manifest, &path).await;
+                        self.expand(&mut node, fetched, manifest, &path, claimed)
+                            .await;
                     }
                     Err(e) => {
                         node.raw = Some(fetched.bytes);
@@ -144,6 +228,7 @@ impl Ctx<'_> {
         fetched: FetchedManifest,
         manifest: Manifest,
         path: &[String],
+        claimed: bool,
     ) {
         node.raw = Some(fetched.bytes);
         node.media_type = manifest.media_type().to_string();
@@ -167,11 +252,20 @@ impl Ctx<'_> {
         }
         match manifest {
             Manifest::Index(index) => {
+                // Not claimed yet when the descriptor called it something else.
+                if !claimed && !self.budget.first_expansion(&node.digest) {
+                    node.problem = Some(repeated());
+                    return;
+                }
+                let total = index.manifests.len();
+                let granted = self.budget.take(total);
                 let children = index
                     .manifests
                     .into_iter()
+                    .take(granted)
                     .map(|d| self.node_for(d, path.to_vec()));
                 node.children = join_all(children).await;
+                cut_entries(node, granted, total);
                 link_attestations(&mut node.children);
             }
             Manifest::Image(image) => {
@@ -180,19 +274,29 @@ impl Ctx<'_> {
                 if path.len() == 1 && node.kind == Kind::Manifest && holds_only_statements(&image) {
                     node.kind = Kind::Attestation;
                 }
-                node.children = self.manifest_children(node.kind, &image).await;
+                let total = usize::from(image.config.is_some()) + image.all_layers().len();
+                let granted = self.budget.take(total);
+                let mut children = self.manifest_children(node.kind, &image, granted).await;
+                children.truncate(granted);
+                node.children = children;
+                cut_entries(node, granted, total);
             }
         }
     }
 
     /// Config and layers of an image manifest. Configs and statements are fetched concurrently;
     /// image layers are never fetched, only described.
-    async fn manifest_children(&self, kind: Kind, image: &ImageManifest) -> Vec<Node> {
+    async fn manifest_children(
+        &self,
+        kind: Kind,
+        image: &ImageManifest,
+        granted: usize,
+    ) -> Vec<Node> {
         let mut pending: Vec<BoxFuture<'_, Node>> = Vec::new();
         if let Some(config) = &image.config {
             pending.push(self.blob_node(Kind::Config, config.clone()));
         }
-        for layer in image.all_layers() {
+        for layer in image.all_layers().iter().take(granted) {
             if is_statement(kind, layer) {
                 pending.push(self.blob_node(Kind::Statement, layer.clone()));
             } else {

@@ -66,10 +66,14 @@ pub enum Code {
     EcrRegionMismatch,
     /// Lambda on ECR: the image is named by the FIPS registry host.
     EcrFipsHost,
+    /// The tree was cut: too deep, or too many nodes (a hostile or broken registry).
+    TreeCut,
+    /// The same index appears more than once in the tree; it is expanded once.
+    RepeatedIndex,
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 19] = [
         Code::AttestationManifest,
         Code::UnknownPlatformEntry,
         Code::PlatformMismatch,
@@ -87,6 +91,8 @@ impl Code {
         Code::FetchFailed,
         Code::EcrRegionMismatch,
         Code::EcrFipsHost,
+        Code::TreeCut,
+        Code::RepeatedIndex,
     ];
 
     #[must_use]
@@ -109,21 +115,25 @@ impl Code {
             Code::FetchFailed => "fetch-failed",
             Code::EcrRegionMismatch => "ecr-region-mismatch",
             Code::EcrFipsHost => "ecr-fips-host",
+            Code::TreeCut => "tree-cut",
+            Code::RepeatedIndex => "repeated-index",
         }
     }
 
     #[must_use]
     pub fn severity(self) -> Severity {
         match self {
-            Code::AttestationManifest | Code::UnknownPlatformEntry | Code::RunsAsRoot => {
-                Severity::Info
-            }
+            Code::AttestationManifest
+            | Code::UnknownPlatformEntry
+            | Code::RunsAsRoot
+            | Code::RepeatedIndex => Severity::Info,
             Code::PlatformDuplicate
             | Code::PlatformInvalid
             | Code::MediaTypeMixed
             | Code::FetchFailed
             | Code::EcrRegionMismatch
-            | Code::EcrFipsHost => Severity::Warning,
+            | Code::EcrFipsHost
+            | Code::TreeCut => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -40,7 +40,7 @@ pub fn worst(findings: &[Finding]) -> Option<Severity> {
 fn visit(node: &Node, parent: Option<&Node>, out: &mut Vec<Finding>) {
     problems(node, out);
     match node.kind {
-        Kind::Index if node.problem.is_none() => index_findings(node, out),
+        Kind::Index if node.problem.is_none() || is_partial(node) => index_findings(node, out),
         Kind::Attestation => out.push(attestation_finding(node)),
         Kind::Manifest if node.problem.is_none() => manifest_findings(node, parent, out),
         _ => {}
@@ -48,6 +48,17 @@ fn visit(node: &Node, parent: Option<&Node>, out: &mut Vec<Finding>) {
     for child in &node.children {
         visit(child, Some(node), out);
     }
+}
+
+/// An index shown with only some of its entries: what is shown is still checked.
+fn is_partial(node: &Node) -> bool {
+    matches!(
+        node.problem,
+        Some(Problem::Cut {
+            repeated: false,
+            ..
+        })
+    ) && !node.children.is_empty()
 }
 
 fn problems(node: &Node, out: &mut Vec<Finding>) {
@@ -103,6 +114,17 @@ fn problems(node: &Node, out: &mut Vec<Finding>) {
             &node.digest,
             format!("{what} {} could not be fetched, so it was not checked: {}", node.digest, sanitize(detail)),
         ),
+        Problem::Cut { detail, repeated: true } => Finding::new(
+            Code::RepeatedIndex,
+            &node.digest,
+            format!("{what} {} {}", node.digest, sanitize(detail)),
+        ),
+        Problem::Cut { detail, repeated: false } => Finding::new(
+            Code::TreeCut,
+            &node.digest,
+            format!("{what} {}: {}; the tree was cut here", node.digest, sanitize(detail)),
+        )
+        .with_fix("regscope stops at a depth of 16 and 10,000 nodes so a hostile or broken registry cannot exhaust it; inspect the cut node by digest (REPO@DIGEST) to see below it"),
     };
     out.push(finding);
 }

@@ -66,6 +66,9 @@ pub enum Problem {
     Cycle,
     /// Any other failure (5xx, timeout, 429): the node could not be checked.
     FetchFailed { detail: String },
+    /// Not expanded (or not all its entries): the tree budget stopped here. `repeated` when
+    /// the same index was already expanded elsewhere in the tree (shown once, not copied).
+    Cut { detail: String, repeated: bool },
 }
 
 /// One node of the tree. Fetched content keeps its exact bytes (`raw`) for the raw view.
@@ -154,11 +157,13 @@ impl Node {
         total
     }
 
-    /// Visits this node and every descendant, depth first.
+    /// Visits this node and every descendant, depth first (without recursion: a tree from
+    /// a hostile registry is bounded, but the stack should not be what bounds it).
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Node)) {
-        f(self);
-        for c in &self.children {
-            c.walk(f);
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            f(node);
+            stack.extend(node.children.iter().rev());
         }
     }
 

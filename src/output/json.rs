@@ -126,6 +126,9 @@ fn problem(p: &Problem) -> Value {
         Problem::Malformed { detail } => json!({"type": "malformed", "detail": detail}),
         Problem::Cycle => json!({"type": "cycle"}),
         Problem::FetchFailed { detail } => json!({"type": "fetch-failed", "detail": detail}),
+        Problem::Cut { detail, repeated } => {
+            json!({"type": if *repeated { "repeated" } else { "cut" }, "detail": detail})
+        }
     }
 }
 

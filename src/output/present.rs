@@ -354,6 +354,11 @@ fn problem(n: &Node) -> Option<ProblemLabel> {
         Some(Problem::Malformed { detail }) => ("MALFORMED", sanitize(detail).into_owned()),
         Some(Problem::Cycle) => ("CYCLE", "refers back to an index above".into()),
         Some(Problem::FetchFailed { detail }) => ("NOT FETCHED", sanitize(detail).into_owned()),
+        Some(Problem::Cut {
+            detail,
+            repeated: true,
+        }) => ("SHOWN ABOVE", sanitize(detail).into_owned()),
+        Some(Problem::Cut { detail, .. }) => ("CUT", sanitize(detail).into_owned()),
     };
     Some(ProblemLabel { headline, detail })
 }

@@ -195,6 +195,7 @@ fn problem_text(p: &Problem) -> String {
         Problem::Malformed { detail } => format!("malformed: {}", sanitize(detail)),
         Problem::Cycle => "cycle: refers back to an index above it".to_string(),
         Problem::FetchFailed { detail } => format!("not fetched: {}", sanitize(detail)),
+        Problem::Cut { detail, .. } => format!("cut: {}", sanitize(detail)),
     }
 }
 
