@@ -103,36 +103,98 @@ fn parse_registry(s: &str) -> Result<RegistryRef, String> {
     if path_no_tag.chars().any(|c| c.is_ascii_uppercase()) {
         return Err("repository names must be lowercase".into());
     }
-    let parsed = oci_client::Reference::try_from(s).map_err(|e| e.to_string())?;
-    let digest = match parsed.digest() {
-        Some(d) => Some(Digest::parse(d).map_err(|e| e.to_string())?),
-        None => None,
+    // The docker grammar, by hand: oci-client's regexes cost tens of milliseconds to compile
+    // at every start (tests check this parser against oci-client's).
+    let (name_tag, digest) = match s.split_once('@') {
+        Some((n, d)) => (n, Some(Digest::parse(d).map_err(|e| e.to_string())?)),
+        None => (s, None),
     };
-    // oci-client fills in `latest` when neither tag nor digest is given; keep that only when
-    // there is no digest, as docker does.
-    let explicit_tag = has_explicit_tag(s);
-    let tag = match (parsed.tag(), &digest) {
-        (Some(t), _) if explicit_tag => Some(t.to_string()),
-        (_, Some(_)) => None,
-        (Some(t), None) => Some(t.to_string()),
+    let (name, tag) = match name_tag.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => {
+            if !is_valid_tag(t) {
+                return Err(format!(
+                    "`{}` is not a valid tag (letters, digits, `_`, `.` and `-`, at most 128, not starting with `.` or `-`)",
+                    crate::sanitize::sanitize(t)
+                ));
+            }
+            (n, Some(t))
+        }
+        _ => (name_tag, None),
+    };
+    let (registry, path) = match name.split_once('/') {
+        Some((first, rest)) if looks_like_host(first) => (first, rest),
+        _ => ("docker.io", name),
+    };
+    if !is_valid_host(registry) {
+        return Err(format!(
+            "`{}` is not a valid registry host",
+            crate::sanitize::sanitize(registry)
+        ));
+    }
+    let registry = if registry == "index.docker.io" {
+        "docker.io"
+    } else {
+        registry
+    };
+    let repository = if registry == "docker.io" && !path.contains('/') {
+        format!("library/{path}")
+    } else {
+        path.to_string()
+    };
+    if !is_valid_repository(&repository) || registry.len() + 1 + repository.len() > 255 {
+        return Err(format!(
+            "`{}` is not a valid repository name (lowercase letters and digits, separated by `.`, `_`, `__`, `-` or `/`)",
+            crate::sanitize::sanitize(path)
+        ));
+    }
+    // docker fills in `latest` only when neither tag nor digest is given.
+    let tag = match (tag, &digest) {
+        (Some(t), _) => Some(t.to_string()),
+        (None, Some(_)) => None,
         (None, None) => Some("latest".into()),
     };
     Ok(RegistryRef {
-        registry: parsed.registry().to_string(),
-        repository: parsed.repository().to_string(),
+        registry: registry.to_string(),
+        repository,
         tag,
         digest,
     })
 }
 
-fn looks_like_host(first: &str) -> bool {
-    first.contains('.') || first.contains(':') || first == "localhost" || first.starts_with('[')
+/// `host[:port]`: DNS labels (letters, digits, `-`) joined by dots, an IPv4 address, or an IPv6
+/// address in brackets; the port all digits.
+fn is_valid_host(host: &str) -> bool {
+    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
+        let Some((ip, after)) = rest.split_once(']') else {
+            return false;
+        };
+        if ip.parse::<std::net::Ipv6Addr>().is_err() {
+            return false;
+        }
+        match after.strip_prefix(':') {
+            Some(p) => ("", Some(p)),
+            None if after.is_empty() => ("", None),
+            None => return false,
+        }
+    } else {
+        match host.rsplit_once(':') {
+            Some((n, p)) => (n, Some(p)),
+            None => (host, None),
+        }
+    };
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    port_ok && (host.starts_with('[') || (name.len() <= 253 && name.split('.').all(label)))
 }
 
-fn has_explicit_tag(s: &str) -> bool {
-    let name = s.split('@').next().unwrap_or(s);
-    let last = name.rsplit('/').next().unwrap_or(name);
-    last.contains(':')
+fn looks_like_host(first: &str) -> bool {
+    first.contains('.') || first.contains(':') || first == "localhost" || first.starts_with('[')
 }
 
 fn parse_layout(rest: &str) -> Result<LayoutRef, String> {
@@ -166,13 +228,36 @@ fn parse_layout(rest: &str) -> Result<LayoutRef, String> {
 /// request path (a `?` or `#` from a hostile catalog would change the request).
 #[must_use]
 pub fn is_valid_repository(name: &str) -> bool {
+    // `[a-z0-9]+` runs joined by exactly one of `.`, `_`, `__`, or one or more `-`.
     fn component(c: &str) -> bool {
-        let alnum = |ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit();
-        let bytes: Vec<char> = c.chars().collect();
+        let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        let bytes = c.as_bytes();
         let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
             return false;
         };
-        alnum(first) && alnum(last) && bytes.iter().all(|&ch| alnum(ch) || "._-".contains(ch))
+        if !alnum(first) || !alnum(last) {
+            return false;
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            if alnum(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && !alnum(bytes[i]) {
+                i += 1;
+            }
+            let separator = &c[start..i];
+            if !(separator == "."
+                || separator == "_"
+                || separator == "__"
+                || separator.bytes().all(|b| b == b'-'))
+            {
+                return false;
+            }
+        }
+        true
     }
     name.len() <= 255 && name.split('/').all(component)
 }
