@@ -51,7 +51,7 @@ proptest! {
             (Ok(ImageRef::Registry(r)), Ok(t)) => {
                 prop_assert_eq!(&r.registry, t.registry(), "{}", input);
                 prop_assert_eq!(&r.repository, t.repository(), "{}", input);
-                prop_assert_eq!(r.digest.as_ref().map(|d| d.to_string()), t.digest().map(str::to_string), "{}", input);
+                prop_assert_eq!(r.digest.as_ref().map(ToString::to_string), t.digest().map(str::to_string), "{}", input);
                 if r.digest.is_none() {
                     prop_assert_eq!(r.tag.as_deref(), t.tag(), "{}", input);
                 }
