@@ -475,6 +475,8 @@ fn g_walks_to_the_end_of_10000_repositories_and_5000_tags() {
     assert!(screen.contains("build-4999"), "{screen}");
     // The rows at the end resolve (one image under every tag: fetched once, shared).
     tmux.wait_for("amd64");
+    // Every row resolved so far shares the image's config: one connection, one cache.
+    assert_eq!(reg.server.count(serve::RequestKind::Blob), 1);
     if let Some(mib) = peak_mib(&tmux) {
         assert!(mib < 100, "peak memory {mib} MiB");
         eprintln!("peak resident memory: {mib} MiB");
