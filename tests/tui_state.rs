@@ -539,10 +539,19 @@ fn the_spinner_says_which_catalog_page_it_waits_for() {
         }),
     });
     assert!(!app.animating(), "nothing to wait for: no redraws on ticks");
-    cmd(&mut app, Command::Bottom);
+    // Scrolling near the end asks for the next page...
+    for _ in 0..95 {
+        cmd(&mut app, Command::Down);
+    }
     assert_eq!(
         app.waiting_for().as_deref(),
         Some("fetching catalog page 2")
+    );
+    // ... and `G` for all the rest, counting them as they arrive.
+    cmd(&mut app, Command::Bottom);
+    assert_eq!(
+        app.waiting_for().as_deref(),
+        Some("loading repositories: 100 so far")
     );
 }
 

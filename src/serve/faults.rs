@@ -34,6 +34,9 @@ pub struct Faults {
     /// Answer the referrers API with a plain 404, as registries without it (docker-registry
     /// 2.8) do, so clients fall back to the `sha256-<hex>` tag schema.
     pub no_referrers_api: bool,
+    /// The largest page the catalog and tag lists hand out (1000 unless set): a client that
+    /// asks for more gets this many and a `Link`, as from a registry with a smaller cap.
+    pub page_size: Option<usize>,
 }
 
 impl Faults {

@@ -153,6 +153,7 @@ async fn serve(
             let repos = read(&shared.repos);
             list_page(
                 query,
+                faults.page_size,
                 "/v2/_catalog",
                 repos.keys().map(String::as_str),
                 |page| json!({ "repositories": page }),
@@ -165,6 +166,7 @@ async fn serve(
             };
             list_page(
                 query,
+                faults.page_size,
                 &format!("/v2/{name}/tags/list"),
                 store.tags().map(|(tag, _)| tag),
                 |page| json!({ "name": name, "tags": page }),
@@ -391,8 +393,10 @@ fn referrers(
 }
 
 /// One page of a sorted list (`n`, `last`), with a `Link` to the next page when more remain.
+/// At most `cap` (and [`MAX_PAGE`]) per page.
 fn list_page<'a>(
     query: Option<&str>,
+    cap: Option<usize>,
     path: &str,
     sorted: impl Iterator<Item = &'a str>,
     body: impl FnOnce(Vec<&'a str>) -> Value,
@@ -400,7 +404,7 @@ fn list_page<'a>(
     let n = match query_param(query, "n").filter(|n| !n.is_empty()) {
         None => DEFAULT_PAGE,
         Some(n) => match n.parse::<usize>() {
-            Ok(n) => n.min(MAX_PAGE),
+            Ok(n) => n.min(MAX_PAGE).min(cap.unwrap_or(MAX_PAGE)),
             Err(_) => {
                 return oci_error(
                     StatusCode::BAD_REQUEST,

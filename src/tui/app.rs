@@ -11,6 +11,7 @@ use super::action::{
 use super::keymap::Context;
 use super::layout;
 use super::load::Load;
+use super::paging::grouped;
 use super::views::tree::scroll_to;
 use super::views::{Paging, RegistriesView, RepositoriesView, TagsView, TreeView, View};
 use super::{parse_target, Start};
@@ -414,6 +415,10 @@ impl App {
             View::Registries(_) => None,
             View::Repositories(v) => match &v.load {
                 Load::Idle | Load::Loading(_) => Some("fetching the catalog".into()),
+                Load::Loaded(c) if c.filling() => Some(format!(
+                    "loading repositories: {} so far",
+                    grouped(c.names.len())
+                )),
                 Load::Loaded(c) if matches!(c.next, Paging::Loading(_)) => {
                     Some(format!("fetching catalog page {}", c.pages + 1))
                 }
@@ -821,9 +826,10 @@ impl App {
     }
 
     fn catalog_loaded(&mut self, id: RequestId, result: &Result<CatalogPage, ConnectError>) {
+        let height = layout::list_rows(self.size);
         for view in &mut self.stack {
             if let View::Repositories(v) = view {
-                if v.catalog_loaded(id, result) {
+                if v.catalog_loaded(id, result, height) {
                     return;
                 }
             }

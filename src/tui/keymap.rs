@@ -126,7 +126,13 @@ pub static BINDINGS: &[Binding] = &[
         "open",
         Some("open"),
     ),
-    b(&[c('/')], List, Command::Filter, "filter", Some("filter")),
+    b(
+        &[c('/')],
+        List,
+        Command::Filter,
+        "filter (searches every catalog page)",
+        Some("filter"),
+    ),
     b(
         &[c('m')],
         Tags,
@@ -333,7 +339,13 @@ pub static BINDINGS: &[Binding] = &[
         None,
     ),
     b(&[c('g')], Global, Command::Top, "first", None),
-    b(&[c('G')], Global, Command::Bottom, "last", None),
+    b(
+        &[c('G')],
+        Global,
+        Command::Bottom,
+        "last (loads every catalog page)",
+        None,
+    ),
     b(
         &[k(KeyCode::Esc), k(KeyCode::Backspace)],
         Global,

@@ -1,6 +1,7 @@
 //! Cursor movement over a list and the `/` filter, shared by every list-like view.
 
 use std::cell::RefCell;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -90,6 +91,54 @@ pub fn matches(pattern: &str, text: &str) -> bool {
     !filtered(std::iter::once(text), pattern).is_empty()
 }
 
+/// A list's filtered (and ordered) row indices, kept until what they depend on (`K`: the
+/// filter, the list's length or revision, the order) changes: at 10,000 rows filtering on
+/// every draw and every key would cost more than a frame.
+#[derive(Debug)]
+pub struct Memo<K> {
+    slot: Mutex<Option<(K, Arc<[usize]>)>>,
+}
+
+impl<K> Default for Memo<K> {
+    fn default() -> Self {
+        Self {
+            slot: Mutex::new(None),
+        }
+    }
+}
+
+/// A copy computes its own (the views are cloned rarely: tests, the registries list).
+impl<K> Clone for Memo<K> {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+/// A cache is no part of the value it caches: any two are equal.
+impl<K> PartialEq for Memo<K> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<K> Eq for Memo<K> {}
+
+impl<K: PartialEq> Memo<K> {
+    /// The indices for `key`: the ones kept when the key is the same, else `compute`'s.
+    #[must_use]
+    pub fn get(&self, key: K, compute: impl FnOnce() -> Vec<usize>) -> Arc<[usize]> {
+        let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*slot {
+            Some((k, indices)) if *k == key => Arc::clone(indices),
+            _ => {
+                let indices: Arc<[usize]> = compute().into();
+                *slot = Some((key, Arc::clone(&indices)));
+                indices
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +168,22 @@ mod tests {
         // Every word must match; an empty filter keeps everything in order.
         assert_eq!(filtered(names.iter().copied(), "team old"), [2]);
         assert_eq!(filtered(names.iter().copied(), " "), [0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_memo_recomputes_only_when_its_key_changes() {
+        let memo = Memo::default();
+        let calls = std::cell::Cell::new(0);
+        let compute = || {
+            calls.set(calls.get() + 1);
+            vec![1, 2]
+        };
+        assert_eq!(&*memo.get(("a".to_string(), 3), compute), [1, 2]);
+        let _ = memo.get(("a".to_string(), 3), compute);
+        assert_eq!(calls.get(), 1);
+        let _ = memo.get(("ab".to_string(), 3), compute);
+        let _ = memo.get(("ab".to_string(), 4), compute);
+        assert_eq!(calls.get(), 3);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod load;
+pub mod paging;
 pub mod panes;
 pub mod recent;
 pub mod theme;

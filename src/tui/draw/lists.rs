@@ -12,14 +12,17 @@ use std::collections::HashMap;
 use crate::analysis::{Target, Verdict};
 use crate::digest;
 use crate::model::Kind;
-use crate::output::{count, human_size};
+use crate::output::human_size;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::list::Cursor;
 use crate::tui::load::Load;
+use crate::tui::paging::grouped;
 use crate::tui::panes::severity_label;
 use crate::tui::theme::Theme;
-use crate::tui::views::{Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView};
+use crate::tui::views::{
+    Catalog, Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView,
+};
 
 /// ` /abc` after a title when a filter is set.
 pub(super) fn filter_suffix(filter: &str) -> String {
@@ -133,15 +136,21 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
     let visible = v.visible();
     let more = match &catalog.next {
         Paging::Done => "",
+        Paging::Stopped(_) => ", cut short",
         Paging::More | Paging::Loading(_) | Paging::Failed(_) => ", more…",
     };
     let title = format!(
         "repositories ({}{more}){}",
-        catalog.names.len(),
+        grouped(catalog.names.len()),
         filter_suffix(&v.filter)
     );
     if visible.is_empty() {
-        let text = if catalog.names.is_empty() {
+        let text = if catalog.filling() {
+            format!(
+                "No repository matches yet; searching the rest of the catalog ({} loaded so far)…",
+                grouped(catalog.names.len())
+            )
+        } else if catalog.names.is_empty() {
             format!("{registry} lists no repositories. Press : and type one (team/app).")
         } else {
             "No repository matches the filter. Esc clears it.".to_string()
@@ -165,19 +174,7 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
         .collect();
     // The paging row shows once the list end is on screen.
     if window.end == visible.len() && rows.len() < height {
-        let (text, style) = match &catalog.next {
-            Paging::Done => (String::new(), theme.dim()),
-            Paging::More => ("more…".to_string(), theme.dim()),
-            Paging::Loading(_) => ("loading more…".to_string(), theme.dim()),
-            Paging::Failed(e) => (
-                format!(
-                    "the next page failed: {} (r reloads)",
-                    sanitize(&e.to_string())
-                ),
-                theme.error(),
-            ),
-        };
-        if !text.is_empty() {
+        if let Some((text, style)) = paging_row(catalog, theme) {
             rows.push(Row::new([Cell::from(text)]).style(style));
         }
     }
@@ -198,23 +195,56 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
     );
 }
 
+/// The row under the last repository: more to load, loading, failed, or cut short.
+fn paging_row(catalog: &Catalog, theme: Theme) -> Option<(String, Style)> {
+    let row = match &catalog.next {
+        Paging::Done => return None,
+        Paging::More => ("more… (G loads them all)".to_string(), theme.dim()),
+        Paging::Loading(_) if catalog.filling() => (
+            format!(
+                "loading repositories: {} so far…",
+                grouped(catalog.names.len())
+            ),
+            theme.dim(),
+        ),
+        Paging::Loading(_) => ("loading more…".to_string(), theme.dim()),
+        Paging::Stopped(stop) => (format!("{} (r reloads)", stop.describe()), theme.error()),
+        Paging::Failed(e) => (
+            format!(
+                "the next page failed: {} (r reloads)",
+                sanitize(&e.to_string())
+            ),
+            theme.error(),
+        ),
+    };
+    Some(row)
+}
+
 pub(super) fn repositories_status(v: &RepositoriesView, theme: Theme) -> Line<'static> {
     match v.load.loaded() {
         Some(c) => {
+            let loaded = grouped(c.names.len());
             let mut text = if v.filter.is_empty() {
-                format!(
-                    " {} loaded",
-                    count(c.names.len(), "repository", "repositories")
-                )
+                let noun = if c.names.len() == 1 {
+                    "repository"
+                } else {
+                    "repositories"
+                };
+                format!(" {loaded} {noun} loaded")
             } else {
                 format!(
-                    " {} of {} loaded repositories match",
-                    v.visible().len(),
-                    c.names.len()
+                    " {} of {loaded} loaded repositories match",
+                    grouped(v.visible().len()),
                 )
             };
-            if c.next != Paging::Done {
-                text.push_str("; scroll down for more");
+            match &c.next {
+                Paging::Done => {}
+                _ if c.filling() => text.push_str("; loading the rest…"),
+                Paging::More | Paging::Loading(_) => {
+                    text.push_str("; scroll down for more, G for all");
+                }
+                Paging::Failed(_) => text.push_str("; the next page failed (r reloads)"),
+                Paging::Stopped(stop) => text.push_str(&format!("; {}", stop.describe())),
             }
             Line::styled(text, theme.dim())
         }
@@ -257,7 +287,7 @@ pub(super) fn tags(
     let visible = v.visible();
     let title = format!(
         "tags of {name} ({}, {}){}",
-        rows.len(),
+        grouped(rows.len()),
         v.sort.label(),
         filter_suffix(&v.filter)
     );
@@ -470,6 +500,9 @@ fn platforms_label(platforms: &[String]) -> String {
     sanitize(&labels.join(" ")).into_owned()
 }
 
+/// Aliases the status line names before it counts the rest.
+const ALIASES_NAMED: usize = 3;
+
 pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
     let Some(rows) = v.load.loaded() else {
         return Line::raw("");
@@ -477,7 +510,11 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
     let visible = v.visible();
     let Some(&index) = visible.get(v.cursor.selected) else {
         return Line::styled(
-            format!(" {}", count(rows.len(), "tag", "tags")),
+            format!(
+                " {} {}",
+                grouped(rows.len()),
+                if rows.len() == 1 { "tag" } else { "tags" }
+            ),
             theme.dim(),
         );
     };
@@ -490,7 +527,18 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
         Load::Loaded(s) => {
             let aliases = v.aliases(index);
             if !aliases.is_empty() {
-                let names: Vec<String> = aliases.iter().map(|a| sanitize(a).into_owned()).collect();
+                // Thousands of tags can share a digest: name a few, count the rest.
+                let mut names: Vec<String> = aliases
+                    .iter()
+                    .take(ALIASES_NAMED)
+                    .map(|a| sanitize(a).into_owned())
+                    .collect();
+                if aliases.len() > ALIASES_NAMED {
+                    names.push(format!(
+                        "and {} more",
+                        grouped(aliases.len() - ALIASES_NAMED)
+                    ));
+                }
                 spans.push(Span::styled(
                     format!("  ≡ same digest as {}", names.join(", ")),
                     theme.info(),

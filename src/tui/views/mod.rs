@@ -8,7 +8,7 @@ pub mod tags;
 pub mod tree;
 
 pub use registries::RegistriesView;
-pub use repositories::{Catalog, Paging, RepositoriesView};
+pub use repositories::{Catalog, Goal, Paging, RepositoriesView};
 pub use tags::{TagRow, TagSort, TagSummary, TagsView};
 pub use tree::{TreeRow, TreeView};
 
@@ -147,6 +147,7 @@ impl View {
             }
             View::Repositories(v) => {
                 v.cursor.apply(cmd, v.visible().len(), height);
+                v.moved(cmd);
             }
             View::Tags(v) => match &mut v.images {
                 Some(p) => {
@@ -186,7 +187,7 @@ impl View {
                 &mut v.cursor
             }
             View::Repositories(v) => {
-                v.filter = text;
+                v.set_filter(text);
                 &mut v.cursor
             }
             View::Tags(v) => {

@@ -1,11 +1,15 @@
-//! The catalog of one registry, fetched page by page as the user scrolls towards its end.
+//! The catalog of one registry, fetched page by page as the user scrolls towards its end, or
+//! all of it in the background once `G` or a filter needs the whole list (bounded: see
+//! [`crate::tui::paging`]).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use crate::connect::ConnectError;
-use crate::tui::action::{CatalogPage, Effect, RequestId, RequestIds};
-use crate::tui::list::{filtered, Cursor};
+use crate::tui::action::{CatalogPage, Command, Effect, RequestId, RequestIds};
+use crate::tui::list::{filtered, Cursor, Memo};
 use crate::tui::load::Load;
+use crate::tui::paging::{Step, Stop, Walk, MAX_NAMES};
 
 /// Whether more catalog pages can be fetched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +18,28 @@ pub enum Paging {
     More,
     Loading(RequestId),
     Failed(crate::connect::ConnectError),
+    /// The walk was cut short (the cap, a registry that does not page properly).
+    Stopped(Stop),
+}
+
+impl Paging {
+    /// A page is on its way or can be asked for.
+    #[must_use]
+    pub fn remains(&self) -> bool {
+        matches!(self, Paging::More | Paging::Loading(_))
+    }
+}
+
+/// How much of the catalog the view wants.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Goal {
+    /// The next page once the selection nears the end of what is loaded.
+    #[default]
+    Scroll,
+    /// Every page, one after the other (a filter searches them all).
+    All,
+    /// Every page, and then the selection on the last row (`G`).
+    End,
 }
 
 /// The repositories fetched so far.
@@ -25,6 +51,57 @@ pub struct Catalog {
     pub pages: usize,
     /// Per repository, what the registry's API says of it (ECR); empty for the catalog.
     pub details: std::collections::HashMap<String, String>,
+    pub goal: Goal,
+    /// The pages seen, so a registry that repeats itself is noticed.
+    walk: Walk,
+    /// The filter's matches, by filter and length (names are only ever appended; a new
+    /// catalog starts a new memo).
+    memo: Memo<(String, usize)>,
+}
+
+impl Catalog {
+    /// The catalog after its first page.
+    #[must_use]
+    pub fn first(page: &CatalogPage) -> Self {
+        let mut catalog = Self {
+            names: Vec::new(),
+            next: Paging::More,
+            pages: 0,
+            details: std::collections::HashMap::new(),
+            goal: Goal::Scroll,
+            walk: Walk::default(),
+            memo: Memo::default(),
+        };
+        catalog.add(page);
+        catalog
+    }
+
+    /// Appends one page, within the bounds of the walk.
+    fn add(&mut self, page: &CatalogPage) {
+        let after = self.names.last().map(String::as_str);
+        let (keep, step) = self.walk.step(
+            self.names.len(),
+            after,
+            &page.repositories,
+            page.more,
+            MAX_NAMES,
+        );
+        self.names.extend(page.repositories[..keep].iter().cloned());
+        self.details
+            .extend(page.details.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.pages += 1;
+        self.next = match step {
+            Step::More => Paging::More,
+            Step::Done => Paging::Done,
+            Step::Stopped(stop) => Paging::Stopped(stop),
+        };
+    }
+
+    /// Whether pages are being loaded in the background (not just as the user scrolls).
+    #[must_use]
+    pub fn filling(&self) -> bool {
+        self.goal != Goal::Scroll && self.next.remains()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -38,8 +115,9 @@ pub struct RepositoriesView {
 
 /// Rows before the end of the list at which the next page is asked for.
 pub const PREFETCH_MARGIN: usize = 5;
-/// Repositories per catalog request.
-pub const PAGE_SIZE: usize = 100;
+/// Repositories per catalog request: the most distribution and ECR hand out at once. A
+/// registry that sends fewer with a `Link` is followed all the same (that is its page size).
+pub const PAGE_SIZE: usize = 1000;
 
 impl RepositoriesView {
     #[must_use]
@@ -52,12 +130,14 @@ impl RepositoriesView {
         }
     }
 
-    /// Indices of the repositories the filter keeps.
+    /// Indices of the repositories the filter keeps (computed once per filter and length).
     #[must_use]
-    pub fn visible(&self) -> Vec<usize> {
+    pub fn visible(&self) -> Arc<[usize]> {
         match self.load.loaded() {
-            Some(c) => filtered(c.names.iter().map(String::as_str), &self.filter),
-            None => Vec::new(),
+            Some(c) => c.memo.get((self.filter.clone(), c.names.len()), || {
+                filtered(c.names.iter().map(String::as_str), &self.filter)
+            }),
+            None => Arc::from([]),
         }
     }
 
@@ -77,7 +157,34 @@ impl RepositoriesView {
             return false;
         };
         catalog.next == Paging::More
-            && self.cursor.offset + height + PREFETCH_MARGIN >= self.visible().len()
+            && (catalog.goal != Goal::Scroll
+                || self.cursor.offset + height + PREFETCH_MARGIN >= self.visible().len())
+    }
+
+    /// After a movement: `G` while pages remain loads them all and lands on the last row;
+    /// moving elsewhere meanwhile keeps loading but stays put.
+    pub fn moved(&mut self, cmd: Command) {
+        let Some(catalog) = self.load.loaded_mut() else {
+            return;
+        };
+        if cmd == Command::Bottom && catalog.next.remains() {
+            catalog.goal = Goal::End;
+        } else if catalog.goal == Goal::End {
+            catalog.goal = Goal::All;
+        }
+    }
+
+    /// A filter searches every page: typing one loads the rest; clearing it stops there.
+    pub fn set_filter(&mut self, text: String) {
+        self.filter = text;
+        let searching = !self.filter.trim().is_empty();
+        if let Some(catalog) = self.load.loaded_mut() {
+            match catalog.goal {
+                Goal::Scroll if searching && catalog.next.remains() => catalog.goal = Goal::All,
+                Goal::All if !searching => catalog.goal = Goal::Scroll,
+                _ => {}
+            }
+        }
     }
 }
 
@@ -108,20 +215,17 @@ impl RepositoriesView {
         Vec::new()
     }
 
-    /// Takes the answer to `id` when this view asked for it; `false` when it did not.
+    /// Takes the answer to `id` when this view asked for it; `false` when it did not. After
+    /// `G`, the selection follows the end as pages arrive and stays on the last row.
     pub fn catalog_loaded(
         &mut self,
         id: RequestId,
         result: &Result<CatalogPage, ConnectError>,
+        height: usize,
     ) -> bool {
         if self.load.waits_for(id) {
             self.load = match result {
-                Ok(page) => Load::Loaded(Catalog {
-                    next: next_paging(page),
-                    names: page.repositories.clone(),
-                    pages: 1,
-                    details: page.details.clone(),
-                }),
+                Ok(page) => Load::Loaded(Catalog::first(page)),
                 Err(e) => Load::Error(e.clone()),
             };
             return true;
@@ -133,15 +237,15 @@ impl RepositoriesView {
             return false;
         }
         match result {
-            Ok(page) => {
-                catalog.next = next_paging(page);
-                catalog.names.extend(page.repositories.iter().cloned());
-                catalog
-                    .details
-                    .extend(page.details.iter().map(|(k, v)| (k.clone(), v.clone())));
-                catalog.pages += 1;
-            }
+            Ok(page) => catalog.add(page),
             Err(e) => catalog.next = Paging::Failed(e.clone()),
+        }
+        if catalog.goal == Goal::End {
+            if !catalog.next.remains() {
+                catalog.goal = Goal::Scroll;
+            }
+            let len = self.visible().len();
+            self.cursor.apply(Command::Bottom, len, height);
         }
         true
     }
@@ -154,14 +258,5 @@ impl RepositoriesView {
         if let Some(Paging::Loading(id)) = self.load.loaded().map(|c| &c.next) {
             out.insert(*id);
         }
-    }
-}
-
-fn next_paging(page: &CatalogPage) -> Paging {
-    // An empty page that claims more would have us ask forever.
-    if page.more && !page.repositories.is_empty() {
-        Paging::More
-    } else {
-        Paging::Done
     }
 }

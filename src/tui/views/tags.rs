@@ -11,7 +11,7 @@ use crate::model::{Kind, Node};
 use crate::reference::{ImageRef, LayoutRef, RegistryRef};
 use crate::sanitize::sanitize;
 use crate::tui::action::{Effect, Inspected, Location, RequestId, RequestIds};
-use crate::tui::list::{filtered, Cursor};
+use crate::tui::list::{filtered, Cursor, Memo};
 use crate::tui::load::Load;
 use crate::tui::views::matrix::{column_key, columns, offers, Offer};
 
@@ -37,6 +37,14 @@ pub struct TagsView {
     pub relisting: Option<RequestId>,
     /// The app's deployment target (`t`), which every row's verdict is about.
     pub target: Option<Target>,
+    /// Bumped when the tag list changes (listed, re-listed) ...
+    list_rev: u64,
+    /// ... and when a row resolves (newest first orders by what rows resolve to).
+    dates_rev: u64,
+    /// Every row in version order, per list revision: sorting 5,000 tags is not per frame.
+    by_name: Memo<u64>,
+    /// The rows shown, per filter, order and revisions.
+    memo: Memo<(String, TagSort, u64, u64)>,
 }
 
 /// The order of the tag rows.
@@ -218,6 +226,10 @@ impl TagsView {
             sort: TagSort::Name,
             relisting: None,
             target: None,
+            list_rev: 0,
+            dates_rev: 0,
+            by_name: Memo::default(),
+            memo: Memo::default(),
         }
     }
 
@@ -329,19 +341,42 @@ impl TagsView {
         }
     }
 
-    /// Indices of the rows the filter keeps, in the chosen order.
+    /// Indices of the rows the filter keeps, in the chosen order (computed again only when
+    /// the filter, the order or the list changes, or, newest first, a row resolves).
     #[must_use]
-    pub fn visible(&self) -> Vec<usize> {
+    pub fn visible(&self) -> Arc<[usize]> {
         let Some(rows) = self.load.loaded() else {
-            return Vec::new();
+            return Arc::from([]);
         };
-        let mut visible = filtered(rows.iter().map(|r| r.tag.as_str()), &self.filter);
-        // Both sorts are stable and end in name order, so equal keys never swap places.
-        visible.sort_by(|&a, &b| version_cmp(&rows[a].tag, &rows[b].tag));
+        let dates = match self.sort {
+            TagSort::Name => 0,
+            TagSort::Created => self.dates_rev,
+        };
+        let key = (self.filter.clone(), self.sort, self.list_rev, dates);
+        self.memo.get(key, || self.ordered(rows))
+    }
+
+    fn ordered(&self, rows: &[TagRow]) -> Vec<usize> {
+        let by_name = self.by_name.get(self.list_rev, || {
+            let mut all: Vec<usize> = (0..rows.len()).collect();
+            all.sort_by(|&a, &b| version_cmp(&rows[a].tag, &rows[b].tag));
+            all
+        });
+        let mut visible: Vec<usize> = if self.filter.trim().is_empty() {
+            by_name.to_vec()
+        } else {
+            // The filter decides which rows; the list's order stays version order.
+            let mut keep = vec![false; rows.len()];
+            for i in filtered(rows.iter().map(|r| r.tag.as_str()), &self.filter) {
+                keep[i] = true;
+            }
+            by_name.iter().copied().filter(|&i| keep[i]).collect()
+        };
         if self.sort == TagSort::Created {
-            let created = |i: usize| rows[i].shown().loaded().and_then(|s| s.created.clone());
+            // Stable, from name order: equal keys never swap places.
+            let created = |i: usize| rows[i].shown().loaded().and_then(|s| s.created.as_deref());
             visible.sort_by(|&a, &b| match (created(a), created(b)) {
-                (Some(x), Some(y)) => y.cmp(&x),
+                (Some(x), Some(y)) => y.cmp(x),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
                 (None, None) => Ordering::Equal,
@@ -455,7 +490,8 @@ impl TagsView {
             let seen: HashSet<usize> = on_screen.iter().copied().collect();
             let rest: Vec<usize> = self
                 .visible()
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|i| !seen.contains(i))
                 .collect();
             on_screen.extend(rest);
@@ -467,6 +503,14 @@ impl TagsView {
         let Some(rows) = self.load.loaded_mut() else {
             return Vec::new();
         };
+        // Rows scrolled out of sight (`G` through 5,000 tags) give their places to the rows on
+        // screen; their work is aborted, what it fetched stays in the fetcher's cache.
+        let wanted: HashSet<usize> = on_screen.iter().copied().collect();
+        for (i, row) in rows.iter_mut().enumerate() {
+            if row.summary.is_loading() && !wanted.contains(&i) {
+                row.summary = Load::Idle;
+            }
+        }
         let busy = rows.iter().filter(|r| r.summary.is_loading()).count();
         let mut effects = Vec::new();
         for (&i, reference) in on_screen.iter().zip(references) {
@@ -511,6 +555,7 @@ impl TagsView {
         height: usize,
     ) -> Option<Result<(), ConnectError>> {
         if self.load.waits_for(id) {
+            self.list_rev += 1;
             self.load = match result {
                 Ok(tags) => Load::Loaded(tags.iter().cloned().map(TagRow::new).collect()),
                 Err(e) => Load::Error(e.clone()),
@@ -549,6 +594,7 @@ impl TagsView {
             Ok(i) => Load::Loaded(TagSummary::of(i, self.target.as_ref())),
             Err(e) => Load::Error(e.clone()),
         };
+        self.dates_rev += 1;
         // Newest first reorders rows as they resolve: the selection follows its tag, not
         // its position.
         if let Some(i) = selected {
@@ -614,6 +660,8 @@ impl TagsView {
             .collect();
         let index = selected.and_then(|t| rows.iter().position(|r| r.tag == t));
         self.load = Load::Loaded(rows);
+        self.list_rev += 1;
+        self.dates_rev += 1;
         self.cursor.selected = 0;
         match index {
             Some(i) => self.select_row(i, height),
