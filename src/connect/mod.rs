@@ -504,6 +504,12 @@ impl Connector {
             .cloned()
     }
 
+    /// The connection for `location` if one was made already (nothing is made or looked up).
+    pub async fn existing(&self, location: &Location) -> Option<Arc<Connection>> {
+        let slot = self.connections.lock().await.get(location).cloned()?;
+        slot.get().cloned()
+    }
+
     /// The connection for the location `reference` lives in.
     pub async fn connect_to(&self, reference: &ImageRef) -> Result<Arc<Connection>, ConnectError> {
         self.connect(&Location::of(reference)).await

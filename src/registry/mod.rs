@@ -181,6 +181,18 @@ impl Fetcher {
         self.stats.snapshot()
     }
 
+    /// Where an operation starts, for [`round_trips_since`](Self::round_trips_since).
+    #[must_use]
+    pub fn mark(&self) -> stats::Mark {
+        self.stats.mark()
+    }
+
+    /// What this fetcher did since `mark`.
+    #[must_use]
+    pub fn round_trips_since(&self, mark: &stats::Mark) -> RoundTrips {
+        self.stats.since(mark)
+    }
+
     #[must_use]
     pub fn limits(&self) -> Limits {
         self.limits

@@ -54,6 +54,13 @@ pub struct Stats {
 /// Requests whose timing is kept: enough for any one operation, bounded for a long session.
 const MAX_TIMED: usize = 100_000;
 
+/// Where an operation started, for [`Stats::since`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mark {
+    counters: RoundTrips,
+    timed: usize,
+}
+
 /// A snapshot of [`Stats`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -120,6 +127,48 @@ impl Stats {
 
     pub fn disk_hit(&self) {
         self.disk_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Where an operation starts: what [`since`](Self::since) measures from.
+    #[must_use]
+    pub fn mark(&self) -> Mark {
+        Mark {
+            counters: self.snapshot(),
+            timed: self
+                .timed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .len(),
+        }
+    }
+
+    /// What happened since `mark`: counters, and the longest chain among the requests
+    /// answered since (other work running meanwhile is counted too).
+    #[must_use]
+    pub fn since(&self, mark: &Mark) -> RoundTrips {
+        let now = self.snapshot();
+        let before = &mark.counters;
+        let d = |a: u64, b: u64| a.saturating_sub(b);
+        let timed = self
+            .timed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        RoundTrips {
+            total: d(now.total, before.total),
+            ping: d(now.ping, before.ping),
+            token: d(now.token, before.token),
+            manifest: d(now.manifest, before.manifest),
+            blob: d(now.blob, before.blob),
+            tags: d(now.tags, before.tags),
+            catalog: d(now.catalog, before.catalog),
+            referrers: d(now.referrers, before.referrers),
+            head: d(now.head, before.head),
+            bytes: d(now.bytes, before.bytes),
+            cache_hits: d(now.cache_hits, before.cache_hits),
+            disk_hits: d(now.disk_hits, before.disk_hits),
+            chain: longest_chain(timed.get(mark.timed..).unwrap_or_default()),
+            retries: d(now.retries, before.retries),
+        }
     }
 
     #[must_use]

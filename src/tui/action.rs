@@ -135,6 +135,9 @@ pub enum Action {
         /// Why verification is off (`--insecure`, the config file), when it is.
         insecure: Option<String>,
     },
+    /// What the last finished effect cost (requests, bytes, cache hits, chain), for the
+    /// status line.
+    Stats(crate::registry::RoundTrips),
     CatalogLoaded {
         id: RequestId,
         result: Result<CatalogPage, ConnectError>,
@@ -201,6 +204,21 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// The registry or layout the effect talks to, when it talks to one.
+    #[must_use]
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            Effect::LoadCatalog { registry, .. } => Some(Location::Registry(registry.clone())),
+            Effect::LoadTags { location, .. } | Effect::LoadImages { location, .. } => {
+                Some(location.clone())
+            }
+            Effect::Inspect { reference, .. } | Effect::Revalidate { reference, .. } => {
+                Some(Location::of(reference))
+            }
+            Effect::Copy { .. } | Effect::Remember { .. } => None,
+        }
+    }
+
     /// The request id the answer will carry; 0 for effects nothing answers.
     #[must_use]
     pub fn id(&self) -> RequestId {

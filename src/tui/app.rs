@@ -88,6 +88,8 @@ pub struct App {
     pub utc_offset: i32,
     /// Whether opened targets go to the recent list (not for the demo's throw-away registry).
     pub remember_recent: bool,
+    /// What the last finished fetch cost, for the status line.
+    pub last_cost: Option<crate::registry::RoundTrips>,
     /// A target opened but not loaded yet, and the stack depth of the view it opened: it is
     /// remembered once that view has loaded, and forgotten if it fails.
     unconfirmed: Option<(String, usize)>,
@@ -115,6 +117,7 @@ impl App {
             clock: 0,
             utc_offset: 0,
             remember_recent: true,
+            last_cost: None,
             unconfirmed: None,
             target: None,
             ids: RequestIds::default(),
@@ -188,6 +191,10 @@ impl App {
                 self.size = (width, height);
                 self.refit();
                 self.activate()
+            }
+            Action::Stats(cost) => {
+                self.last_cost = Some(cost);
+                Vec::new()
             }
             Action::Connected {
                 location,

@@ -66,8 +66,21 @@ impl Worker {
         let handle = tokio::spawn(async move {
             // The semaphore is never closed, so a failed acquire cannot happen; run anyway.
             let _permit = this.permits.clone().acquire_owned().await;
+            let location = effect.location();
+            let mark = match &location {
+                Some(l) => this.connector.existing(l).await.map(|c| c.fetcher.mark()),
+                None => None,
+            };
             let action = this.execute(effect).await;
             lock(&this.running).remove(&id);
+            if let Some(location) = location {
+                if let Some(c) = this.connector.existing(&location).await {
+                    let cost = c.fetcher.round_trips_since(&mark.unwrap_or_default());
+                    if cost.total + cost.cache_hits + cost.disk_hits > 0 {
+                        let _ = this.tx.send(Action::Stats(cost));
+                    }
+                }
+            }
             // The receiver is gone only when the app has quit.
             let _ = this.tx.send(action);
         });

@@ -182,7 +182,12 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             (None, view) => {
                 // How fresh it is takes the right end; what the view says gets the rest (a
                 // digest too long for it is cut: it is whole in the detail pane and `y`).
-                let fresh = freshness(view).map(|f| format!("  {f} "));
+                let fresh = match (app.last_cost.as_ref().map(cost), freshness(view)) {
+                    (Some(c), Some(f)) => Some(format!("  {c} · {f} ")),
+                    (Some(c), None) => Some(format!("  {c} ")),
+                    (None, Some(f)) => Some(format!("  {f} ")),
+                    (None, None) => None,
+                };
                 let width = fresh.as_deref().map_or(0, |f| f.chars().count());
                 let width = u16::try_from(width).unwrap_or(u16::MAX);
                 if let Some(fresh) = fresh.filter(|_| area.width >= width + 40) {
@@ -202,6 +207,23 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 /// How fresh what the view shows is: `refreshed 12:03:41 UTC` (the newest check of a shown
 /// tree), or `refreshing…` while `r` is under way.
+/// What the last fetch cost, short: `13 req 15 KiB · 13 cached · chain 3`.
+fn cost(rt: &crate::registry::RoundTrips) -> String {
+    let mut s = format!(
+        "{} req {}",
+        rt.total,
+        crate::output::human_size(i64::try_from(rt.bytes).unwrap_or(i64::MAX))
+    );
+    let cached = rt.cache_hits + rt.disk_hits;
+    if cached > 0 {
+        s.push_str(&format!(" · {cached} cached"));
+    }
+    if rt.chain > 0 {
+        s.push_str(&format!(" · chain {}", rt.chain));
+    }
+    s
+}
+
 fn freshness(view: &View) -> Option<String> {
     let checked = match view {
         View::Tree(v) if v.refreshing.is_some() => return Some("refreshing…".into()),
