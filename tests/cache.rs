@@ -341,23 +341,21 @@ fn the_tui_on_a_private_registry_says_what_each_fetch_cost_and_uses_the_cache() 
     reg.seed_fixture("unsigned-index", "team/app:v7");
     let cache = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
-    let argv = |_: ()| -> Vec<String> {
-        vec![
-            "env".into(),
-            "NO_COLOR=1".into(),
-            format!("REGSCOPE_STATE_DIR={}", state.path().display()),
-            format!("REGSCOPE_CACHE_DIR={}", cache.path().display()),
-            format!("REGSCOPE_USERNAME={USER}"),
-            format!("REGSCOPE_PASSWORD={PASSWORD}"),
-            regscope_bin().display().to_string(),
-            "tui".into(),
-            "--ca-file".into(),
-            reg.ca_cert().unwrap().display().to_string(),
-            format!("{}/team/app", reg.host),
-        ]
-    };
+    let argv: Vec<String> = vec![
+        "env".into(),
+        "NO_COLOR=1".into(),
+        format!("REGSCOPE_STATE_DIR={}", state.path().display()),
+        format!("REGSCOPE_CACHE_DIR={}", cache.path().display()),
+        format!("REGSCOPE_USERNAME={USER}"),
+        format!("REGSCOPE_PASSWORD={PASSWORD}"),
+        regscope_bin().display().to_string(),
+        "tui".into(),
+        "--ca-file".into(),
+        reg.ca_cert().unwrap().display().to_string(),
+        format!("{}/team/app", reg.host),
+    ];
     for session in ["cold", "warm"] {
-        let mut tmux = support::tmux::Tmux::start_command(&argv(()), (120, 30));
+        let mut tmux = support::tmux::Tmux::start_command(&argv, (120, 30));
         tmux.forbid(PASSWORD);
         tmux.wait_for("11.0 KiB");
         let screen = tmux.wait_for(" req ");
