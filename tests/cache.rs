@@ -341,6 +341,9 @@ fn the_tui_on_a_private_registry_says_what_each_fetch_cost_and_uses_the_cache() 
     reg.seed_fixture("unsigned-index", "team/app:v7");
     let cache = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
+    // The CA outlives the registry (whose directory goes with it).
+    let ca = state.path().join("ca.pem");
+    std::fs::copy(reg.ca_cert().unwrap(), &ca).unwrap();
     let argv: Vec<String> = vec![
         "env".into(),
         "NO_COLOR=1".into(),
@@ -351,7 +354,7 @@ fn the_tui_on_a_private_registry_says_what_each_fetch_cost_and_uses_the_cache() 
         regscope_bin().display().to_string(),
         "tui".into(),
         "--ca-file".into(),
-        reg.ca_cert().unwrap().display().to_string(),
+        ca.display().to_string(),
         format!("{}/team/app", reg.host),
     ];
     for session in ["cold", "warm"] {
@@ -360,13 +363,21 @@ fn the_tui_on_a_private_registry_says_what_each_fetch_cost_and_uses_the_cache() 
         tmux.wait_for("11.0 KiB");
         let screen = tmux.wait_for(" req ");
         if session == "warm" {
-            // One HEAD for the tag, the tree from the disk.
-            let screen = tmux.wait_for("cached");
-            assert!(screen.contains("1 req"), "{screen}");
+            // One HEAD for the tag, the whole tree (13 pieces) from the disk.
+            tmux.wait_for("13 cached");
         } else {
             assert!(screen.contains("chain"), "{screen}");
         }
         tmux.keys(&["q"]);
         assert_eq!(tmux.wait_exit(), 0);
     }
+    // With the registry gone, the TUI still opens on the tags it last saw, and says that
+    // checking them failed.
+    drop(reg);
+    let mut tmux = support::tmux::Tmux::start_command(&argv, (120, 30));
+    tmux.forbid(PASSWORD);
+    tmux.wait_for("v7");
+    tmux.wait_for("Refreshing the tags failed");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
 }

@@ -170,6 +170,18 @@ impl Fetcher {
         self
     }
 
+    /// The tag list of `repo` as the disk cache last saw it (online only: offline, `tags`
+    /// answers from it anyway).
+    #[must_use]
+    pub fn remembered_tags(&self, repo: &str) -> Option<crate::cache::Listing> {
+        let (Some(disk), Backend::Http(http)) = (&self.disk, &self.backend) else {
+            return None;
+        };
+        (!disk.offline)
+            .then(|| disk.cache.tags(http.host(), repo))
+            .flatten()
+    }
+
     /// The on-disk cache, when this fetcher uses one.
     #[must_use]
     pub fn disk(&self) -> Option<&DiskUse> {

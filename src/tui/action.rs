@@ -146,6 +146,13 @@ pub enum Action {
         id: RequestId,
         result: Result<Vec<String>, ConnectError>,
     },
+    /// The tag list as the disk cache remembers it, sent before [`Action::TagsLoaded`]
+    /// answers the same request: the view shows it at once and takes the fresh list as a
+    /// re-listing.
+    TagsRemembered {
+        id: RequestId,
+        tags: Vec<String>,
+    },
     /// Answers [`Effect::LoadImages`].
     ImagesLoaded {
         id: RequestId,

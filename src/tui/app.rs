@@ -213,6 +213,16 @@ impl App {
                 self.tags_loaded(id, &result);
                 self.answered()
             }
+            Action::TagsRemembered { id, tags } => {
+                for view in &mut self.stack {
+                    if let View::Tags(v) = view {
+                        if v.tags_remembered(id, &tags) {
+                            break;
+                        }
+                    }
+                }
+                self.answered()
+            }
             Action::Inspected { id, result } => {
                 self.inspected(id, &result);
                 self.answered()

@@ -136,7 +136,15 @@ impl Worker {
                 repository,
             } => {
                 let result = match self.connection(&location).await {
-                    Ok(c) => c.fetcher.tags(&repository).await.map_err(|e| c.error(e)),
+                    Ok(c) => {
+                        if let Some(listing) = c.fetcher.remembered_tags(&repository) {
+                            let _ = self.tx.send(Action::TagsRemembered {
+                                id,
+                                tags: listing.names,
+                            });
+                        }
+                        c.fetcher.tags(&repository).await.map_err(|e| c.error(e))
+                    }
                     Err(e) => Err(e),
                 };
                 Action::TagsLoaded { id, result }

@@ -35,6 +35,8 @@ pub struct TagsView {
     pub sort: TagSort,
     /// `r` on a loaded list: the re-listing under way; the old rows stay on screen meanwhile.
     pub relisting: Option<RequestId>,
+    /// The rows shown came from the disk cache's memory; `relisting` brings the fresh list.
+    pub from_memory: bool,
     /// The app's deployment target (`t`), which every row's verdict is about.
     pub target: Option<Target>,
     /// Bumped when the tag list changes (listed, re-listed) ...
@@ -225,6 +227,7 @@ impl TagsView {
             images: None,
             sort: TagSort::Name,
             relisting: None,
+            from_memory: false,
             target: None,
             list_rev: 0,
             dates_rev: 0,
@@ -546,6 +549,19 @@ impl TagsView {
         }]
     }
 
+    /// Shows the remembered tag list for the request `id` still loading, and waits for the
+    /// fresh one as a re-listing; false when this view did not ask for it.
+    pub fn tags_remembered(&mut self, id: RequestId, tags: &[String]) -> bool {
+        if !self.load.waits_for(id) {
+            return false;
+        }
+        self.list_rev += 1;
+        self.load = Load::Loaded(tags.iter().cloned().map(TagRow::new).collect());
+        self.relisting = Some(id);
+        self.from_memory = true;
+        true
+    }
+
     /// Takes the tag list answering `id`: `None` when this view did not ask for it, else
     /// `Some(Err)` for a failed re-listing (the old rows stay; the app says why).
     pub fn tags_loaded(
@@ -566,9 +582,10 @@ impl TagsView {
             return None;
         }
         self.relisting = None;
+        let keep_rows = std::mem::take(&mut self.from_memory);
         match result {
             Ok(tags) => {
-                self.relisted(tags.clone(), height);
+                self.relisted(tags.clone(), height, keep_rows);
                 Some(Ok(()))
             }
             // The old rows are still right as far as anyone knows: keep them.
@@ -632,7 +649,9 @@ impl TagsView {
 
     /// The new tag list after `r`: rows resolved before keep their summary on screen and are
     /// revalidated; the selection stays on its tag when the tag is still there.
-    fn relisted(&mut self, tags: Vec<String>, height: usize) {
+    /// With `keep_rows` (the list shown was the remembered one, just resolved) rows still
+    /// listed keep what they hold and nothing is revalidated; else (`r`) they are revalidated.
+    fn relisted(&mut self, tags: Vec<String>, height: usize, keep_rows: bool) {
         let selected = self.selected().map(|r| r.tag.clone());
         let mut old: HashMap<String, TagRow> = self
             .load
@@ -645,6 +664,11 @@ impl TagsView {
         let rows: Vec<TagRow> = tags
             .into_iter()
             .map(|tag| {
+                if keep_rows {
+                    if let Some(row) = old.remove(&tag) {
+                        return row;
+                    }
+                }
                 let previous = old
                     .remove(&tag)
                     .map(|r| match r.summary {
