@@ -206,6 +206,29 @@ fn signals_restore_the_terminal() {
     }
 }
 
+/// A terminal closed under the TUI (a window closed, an ssh session dropped): the program
+/// ends at once instead of running on unseen (it used to spin a core in the input thread).
+#[test]
+fn a_closed_terminal_ends_the_program() {
+    let state = tempfile::tempdir().expect("state dir");
+    let tmux = Tmux::start(&support::regscope_bin(), &["demo"], state.path());
+    tmux.wait_for("rejected: index");
+    let pid = tmux.program_pid();
+    assert!(!pid.is_empty());
+    tmux.close_terminal();
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while proc_dir.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let state = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+    // Gone, or a zombie waiting for its parent (the shell tmux killed with it).
+    assert!(
+        state.is_empty() || state.split_whitespace().nth(2) == Some("Z"),
+        "still running: {state}"
+    );
+}
+
 /// "What is really there, right now?": a tree seen whole, then a platform manifest deleted
 /// behind the TUI's back (a lifecycle rule, a `DELETE`). `r` must not answer from what was
 /// fetched before: the tree, the tag's row and the matrix all say it is gone.

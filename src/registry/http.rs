@@ -875,8 +875,17 @@ impl HttpRegistry {
         if !is_loopback(&self.host) {
             return self.ping("https").await;
         }
-        let (tls, plain) = tokio::join!(self.ping("https"), self.ping("http"));
-        if tls.is_ok() || matches!(tls, Err(FetchError::Tls { .. })) {
+        // One port speaks TLS or it does not: the first scheme that gets a registry's answer
+        // is the one; the other is not waited for.
+        let tls = std::pin::pin!(self.ping("https"));
+        let plain = std::pin::pin!(self.ping("http"));
+        let (tls, plain) = match futures::future::select(tls, plain).await {
+            futures::future::Either::Left((Ok(endpoint), _))
+            | futures::future::Either::Right((Ok(endpoint), _)) => return Ok(endpoint),
+            futures::future::Either::Left((tls, plain)) => (tls, plain.await),
+            futures::future::Either::Right((plain, tls)) => (tls.await, plain),
+        };
+        if matches!(tls, Err(FetchError::Tls { .. })) {
             // Never downgrade to HTTP from a server that speaks TLS we do not trust.
             return tls;
         }

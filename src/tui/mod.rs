@@ -168,6 +168,9 @@ pub async fn run(
     result
 }
 
+/// Events or actions taken between two draws at most.
+const MAX_BATCH: usize = 512;
+
 /// The terminal the TUI draws on: a frame goes out in one write.
 type Screen =
     ratatui::Terminal<ratatui::backend::CrosstermBackend<std::io::BufWriter<std::io::Stdout>>>;
@@ -244,7 +247,12 @@ async fn event_loop(
         let mut batch = Vec::new();
         let animating = app.animating();
         tokio::select! {
-            Some(event) = events.recv() => batch.push(Incoming::Event(event)),
+            event = events.recv() => match event {
+                Some(event) => batch.push(Incoming::Event(event)),
+                // The terminal is gone (closed, hung up, unreadable): nobody is there to see
+                // or quit; leave instead of running on unseen.
+                None => break Ok(()),
+            },
             Some(action) = actions.recv() => batch.push(Incoming::Action(action)),
             _ = ticker.tick() => batch.push(Incoming::Action(Action::Tick)),
             // `kill`, a closed terminal or a supervisor: leave like `q`, so the terminal is
@@ -252,11 +260,19 @@ async fn event_loop(
             () = signals.next() => break Ok(()),
             else => break Ok(()),
         }
+        // Bounded: input that never stops (a terminal gone bad, a paste of megabytes) must not
+        // keep the loop from drawing, or from hearing a signal.
         while let Ok(event) = events.try_recv() {
             batch.push(Incoming::Event(event));
+            if batch.len() >= MAX_BATCH {
+                break;
+            }
         }
         while let Ok(action) = actions.try_recv() {
             batch.push(Incoming::Action(action));
+            if batch.len() >= 2 * MAX_BATCH {
+                break;
+            }
         }
         // Time alone changes the screen only while a spinner turns or a flash is up (or just
         // went away); anything else always redraws.
@@ -281,8 +297,16 @@ async fn event_loop(
         }
     };
     stop.store(true, Ordering::Relaxed);
-    // The input thread notices within one poll interval; do not hang if it is stuck in read.
-    let _ = tokio::task::spawn_blocking(move || input.join()).await;
+    // The input thread notices within one poll interval. On a hung-up terminal crossterm's
+    // poll can spin without returning: then the thread is left behind (it dies with the
+    // process) rather than waited for.
+    for _ in 0..30 {
+        if input.is_finished() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(input);
     result
 }
 

@@ -181,6 +181,26 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// The program's process id (the pane's shell's child).
+    pub fn program_pid(&self) -> String {
+        let shell = self.pane_flag("#{pane_pid}");
+        let out = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("run pgrep");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+
+    /// Ends the terminal itself (the tmux server), as closing a terminal window does.
+    pub fn close_terminal(&self) {
+        let _ = self.run(&["kill-server"], &[]);
+    }
+
     /// Sends `signal` (`TERM`, `HUP`, `INT`) to the program (the pane's shell's child).
     pub fn signal_program(&self, signal: &str) {
         let shell = self.pane_flag("#{pane_pid}");
