@@ -380,47 +380,12 @@ fn tag_from_ref_name(value: &str) -> Option<String> {
 
 /// The distribution tag grammar: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
 pub(crate) fn is_valid_tag(tag: &str) -> bool {
-    let mut bytes = tag.bytes();
-    bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-        && tag.len() <= 128
-        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    crate::reference::is_valid_tag(tag)
 }
 
-/// The distribution repository-name grammar: `/`-separated components of lowercase
-/// alphanumerics joined by `.`, `_`, `__` or runs of `-`.
+/// The distribution repository-name grammar (the one the client checks, too).
 pub(crate) fn is_valid_repository(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 255 && name.split('/').all(is_valid_component)
-}
-
-fn is_valid_component(component: &str) -> bool {
-    let bytes = component.as_bytes();
-    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
-        return false;
-    };
-    if !alnum(first) || !alnum(last) {
-        return false;
-    }
-    // Between alphanumeric runs: one `.`, one or two `_`, or any number of `-`.
-    let mut i = 0;
-    while i < bytes.len() {
-        if alnum(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && !alnum(bytes[i]) {
-            i += 1;
-        }
-        let sep = &component[start..i];
-        let ok = sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|b| b == b'-');
-        if !ok {
-            return false;
-        }
-    }
-    true
+    !name.is_empty() && crate::reference::is_valid_repository(name)
 }
 
 /// A manifest's media type when neither its body nor its descriptor says.
