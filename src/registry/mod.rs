@@ -57,6 +57,30 @@ pub struct FetchedManifest {
     pub resolved_at: Option<std::time::SystemTime>,
 }
 
+/// Tag pages followed at most for one listing.
+pub const MAX_TAG_PAGES: usize = 10_000;
+/// Tags kept at most for one repository.
+pub const MAX_TAGS: usize = 1_000_000;
+/// Bytes of tag pages read at most for one listing.
+pub const MAX_LISTING_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A repository's tags, and why the listing stopped early when it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagListing {
+    pub tags: Vec<String>,
+    /// `truncated at 10000 pages`, `stopped after 3 pages: …`; `None` when whole.
+    pub truncated: Option<String>,
+}
+
+impl TagListing {
+    fn whole(tags: Vec<String>) -> Self {
+        Self {
+            tags,
+            truncated: None,
+        }
+    }
+}
+
 /// How a fetcher uses the on-disk cache.
 #[derive(Debug, Clone)]
 pub struct DiskUse {
@@ -605,8 +629,17 @@ impl Fetcher {
         let _ = cell.set(bytes);
     }
 
-    /// Every tag of a repository (following `Link` pagination).
+    /// Every tag of a repository (following `Link` pagination), within the listing caps;
+    /// [`tag_listing`](Self::tag_listing) also says when and why a listing was cut.
     pub async fn tags(&self, repo: &str) -> Result<Vec<String>, FetchError> {
+        self.tag_listing(repo).await.map(|l| l.tags)
+    }
+
+    /// Every tag of a repository, following `Link` pagination with bounds a hostile registry
+    /// cannot get around: at most [`MAX_TAG_PAGES`] pages, [`MAX_TAGS`] names and
+    /// [`MAX_LISTING_BYTES`] read; a page link seen before ends the walk; a name listed twice
+    /// is kept once. Where the walk stopped early, `truncated` says why.
+    pub async fn tag_listing(&self, repo: &str) -> Result<TagListing, FetchError> {
         #[derive(serde::Deserialize)]
         struct TagList {
             #[serde(default)]
@@ -614,22 +647,31 @@ impl Fetcher {
         }
         let http = match &self.backend {
             Backend::Http(h) => h,
-            Backend::Layout(store) => return Ok(store.tags()),
+            Backend::Layout(store) => return Ok(TagListing::whole(store.tags())),
         };
         checked_repository(repo)?;
         if let Some(disk) = self.disk.as_ref().filter(|d| d.offline) {
             return disk
                 .cache
                 .tags(http.host(), repo)
-                .map(|listing| listing.names)
+                .map(|listing| TagListing::whole(listing.names))
                 .ok_or_else(|| FetchError::Offline {
                     what: format!("the tag list of {repo}"),
                     cache: disk.cache.dir().display().to_string(),
                 });
         }
         let mut out = Vec::new();
+        let mut seen_names = std::collections::HashSet::new();
+        let mut seen_pages = std::collections::HashSet::new();
+        let mut bytes = 0u64;
+        let mut truncated = None;
         let mut path = format!("/v2/{repo}/tags/list?n=1000");
-        for _ in 0..10_000 {
+        for page_number in 1.. {
+            if page_number > MAX_TAG_PAGES {
+                truncated = Some(format!("truncated at {MAX_TAG_PAGES} pages"));
+                break;
+            }
+            seen_pages.insert(path.clone());
             let what = format!("the tag list of {repo}");
             let resp = http
                 .get(
@@ -641,21 +683,49 @@ impl Fetcher {
                     &what,
                 )
                 .await?;
+            bytes += resp.body.len() as u64;
             let page: TagList =
                 serde_json::from_slice(&resp.body).map_err(|e| FetchError::Malformed {
                     what: what.clone(),
                     detail: e.to_string(),
                 })?;
-            out.extend(page.tags.unwrap_or_default());
+            for tag in page.tags.unwrap_or_default() {
+                if out.len() >= MAX_TAGS {
+                    truncated = Some(format!("truncated at {MAX_TAGS} tags"));
+                    break;
+                }
+                if seen_names.insert(tag.clone()) {
+                    out.push(tag);
+                }
+            }
+            if truncated.is_some() {
+                break;
+            }
+            if bytes >= MAX_LISTING_BYTES {
+                truncated = Some(format!(
+                    "truncated after {} MiB of tag pages",
+                    MAX_LISTING_BYTES >> 20
+                ));
+                break;
+            }
             match resp.link.as_deref().and_then(next_link) {
-                Some(next) if next != path => path = next,
-                _ => break,
+                Some(next) if seen_pages.contains(&next) => {
+                    truncated = Some(format!(
+                        "stopped after {page_number} pages: the registry linked back to a page it had sent"
+                    ));
+                    break;
+                }
+                Some(next) => path = next,
+                None => break,
             }
         }
         if let Some(disk) = &self.disk {
             disk.cache.put_tags(http.host(), repo, &out);
         }
-        Ok(out)
+        Ok(TagListing {
+            tags: out,
+            truncated,
+        })
     }
 
     /// One page of the catalog: repositories after `last`, and whether more remain.
