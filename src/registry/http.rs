@@ -885,8 +885,9 @@ impl HttpRegistry {
             futures::future::Either::Left((tls, plain)) => (tls, plain.await),
             futures::future::Either::Right((plain, tls)) => (tls.await, plain),
         };
-        if matches!(tls, Err(FetchError::Tls { .. })) {
-            // Never downgrade to HTTP from a server that speaks TLS we do not trust.
+        // The one that answered second may be the one that worked; and never downgrade to
+        // HTTP from a server that speaks TLS we do not trust.
+        if tls.is_ok() || matches!(tls, Err(FetchError::Tls { .. })) {
             return tls;
         }
         plain
