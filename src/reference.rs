@@ -187,8 +187,8 @@ fn is_valid_host(host: &str) -> bool {
     let label = |l: &str| {
         !l.is_empty()
             && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
+            && l.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+            && l.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
     };
     port_ok && (host.starts_with('[') || (name.len() <= 253 && name.split('.').all(label)))
 }

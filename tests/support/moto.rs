@@ -729,6 +729,12 @@ fn proxy_one(
         .unwrap_or(0);
     if length > RECORDER_MAX_BODY {
         log.lock().expect("lock").push(record);
+        // Read what was sent (up to twice the cap) before answering: closing with unread
+        // bytes makes the kernel reset the connection, and the client sees no 413 at all.
+        let _ = std::io::copy(
+            &mut (&mut reader).take(length.min(2 * RECORDER_MAX_BODY) as u64),
+            &mut std::io::sink(),
+        );
         return simple_response(&mut client, "413 Payload Too Large", "body over the cap");
     }
     if header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
