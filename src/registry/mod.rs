@@ -92,6 +92,17 @@ pub struct DiskUse {
     pub trust: std::time::Duration,
 }
 
+impl DiskUse {
+    /// Offline, `what` the cache does not hold: the error that says how to fill it.
+    #[must_use]
+    pub fn missing(&self, what: &str) -> FetchError {
+        FetchError::Offline {
+            what: what.to_string(),
+            cache: self.cache.dir().display().to_string(),
+        }
+    }
+}
+
 /// How long a sighting of content in a repository is trusted by default.
 pub const DEFAULT_TRUST: std::time::Duration = std::time::Duration::from_hours(1);
 
@@ -361,10 +372,7 @@ impl Fetcher {
         let record = disk.cache.tag(http.host(), repo, tag);
         if disk.offline {
             let Some(record) = record else {
-                return Err(FetchError::Offline {
-                    what: what.to_string(),
-                    cache: disk.cache.dir().display().to_string(),
-                });
+                return Err(disk.missing(what));
             };
             let fetched = self.manifest_by_digest(repo, &record.digest).await?;
             return Ok(Some(FetchedManifest {
@@ -586,10 +594,7 @@ impl Fetcher {
         };
         let Some(bytes) = disk.cache.get(digest) else {
             if disk.offline {
-                return Err(FetchError::Offline {
-                    what: format!("{} {digest}", content.as_str()),
-                    cache: disk.cache.dir().display().to_string(),
-                });
+                return Err(disk.missing(&format!("{} {digest}", content.as_str())));
             }
             return Ok(None);
         };
@@ -655,10 +660,7 @@ impl Fetcher {
                 .cache
                 .tags(http.host(), repo)
                 .map(|listing| TagListing::whole(listing.names))
-                .ok_or_else(|| FetchError::Offline {
-                    what: format!("the tag list of {repo}"),
-                    cache: disk.cache.dir().display().to_string(),
-                });
+                .ok_or_else(|| disk.missing(&format!("the tag list of {repo}")));
         }
         let mut out = Vec::new();
         let mut seen_names = std::collections::HashSet::new();
