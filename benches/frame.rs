@@ -99,7 +99,10 @@ fn tags_app(tree: &Arc<Inspected>) -> App {
         .collect();
     let effects = app.update(Action::TagsLoaded {
         id,
-        result: Ok(tags),
+        result: Ok(regscope::registry::TagListing {
+            tags,
+            truncated: None,
+        }),
     });
     resolve(&mut app, effects, tree);
     app

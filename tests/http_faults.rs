@@ -257,6 +257,35 @@ async fn a_body_dripped_a_byte_at_a_time_ends_at_the_request_deadline() {
     assert!(took < Duration::from_secs(5), "{took:?}");
 }
 
+#[tokio::test]
+async fn a_registry_that_answers_each_request_in_time_still_ends_at_the_deadline() {
+    // 1 s per request is well within `--timeout 10`; the tree needs several in a row.
+    let srv = server(Faults {
+        latency: Some(Duration::from_secs(1)),
+        ..Faults::default()
+    })
+    .await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let started = std::time::Instant::now();
+    let out = tokio::process::Command::new(support::regscope_bin())
+        .args(["inspect", &format!("{}/team/app:test", srv.host())])
+        .args(["--timeout", "10", "--deadline", "2"])
+        .env("HOME", home.path())
+        .env("DOCKER_CONFIG", home.path().join(".docker"))
+        .env("NO_COLOR", "1")
+        .output()
+        .await
+        .expect("run regscope inspect");
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("did not finish within 2s (--deadline)") && stderr.contains("team/app"),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
 /// A server whose `/v2/` answers `status` and whose other routes still work.
 async fn ping_answers(status: u16) -> ServerHandle {
     server(Faults {

@@ -443,3 +443,51 @@ async fn a_401_asking_for_a_token_on_a_basic_registry_gets_one() {
     assert_eq!(counts.manifests.load(SeqCst), 2);
     assert_eq!(counts.tokens.load(SeqCst), 1);
 }
+
+#[tokio::test]
+async fn an_unreachable_token_service_is_named_not_the_registry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut issuer = TokenIssuer::start(dir.path(), &[(USER, PASSWORD)]);
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    issuer.realm = "http://127.0.0.1:1/token".into();
+    let reg = TestRegistry::builder()
+        .token_auth(&issuer, (USER, PASSWORD))
+        .start();
+    // Nothing is seeded (that needs a token too): the token request fails before the
+    // registry could say what it holds.
+
+    let err = try_inspect(&reg, "private/app:v1", Some((USER, PASSWORD)))
+        .await
+        .expect_err("no token service");
+    assert!(matches!(err, FetchError::TokenService { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("127.0.0.1:1"), "{message}");
+    assert!(message.contains(&reg.host), "{message}");
+    assert!(!message.contains("registry is running"), "{message}");
+
+    // The CLI says the same, and never the password.
+    let out = std::process::Command::new(support::regscope_bin())
+        .args(["inspect", &format!("{}/private/app:v1", reg.host)])
+        .args(["--username", USER, "--password-stdin", "--timeout", "5"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(PASSWORD.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("regscope runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot get a token from 127.0.0.1:1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+}

@@ -309,7 +309,10 @@ fn rows_scrolled_out_of_sight_stop_resolving_and_the_rows_on_screen_go_first() {
     let tags: Vec<String> = (1..=5_000).map(|i| format!("build-{i}")).collect();
     let effects = app.update(Action::TagsLoaded {
         id,
-        result: Ok(tags),
+        result: Ok(regscope::registry::TagListing {
+            tags,
+            truncated: None,
+        }),
     });
     let first: Vec<u64> = effects.iter().map(Effect::id).collect();
     assert_eq!(first.len(), regscope::tui::views::tags::MAX_RESOLVING);

@@ -260,7 +260,10 @@ fn tags_app(
     let (mut app, effects) = App::new(start, true, size);
     let mut pending = app.update(Action::TagsLoaded {
         id: effects[0].id(),
-        result: tags,
+        result: tags.map(|tags| regscope::registry::TagListing {
+            tags,
+            truncated: None,
+        }),
     });
     let Some(trees) = trees else { return app };
     // Answer the resolutions in order, as the worker would; `slow` stays unanswered.
@@ -816,4 +819,28 @@ async fn every_image_view() {
         cmd(&mut app, Command::Down);
         app
     });
+}
+
+#[test]
+fn a_tag_list_cut_short_says_so_in_the_title_and_why() {
+    let start = Start::Repository {
+        registry: REGISTRY.into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, (120, 20));
+    app.update(Action::TagsLoaded {
+        id: effects[0].id(),
+        result: Ok(regscope::registry::TagListing {
+            tags: tag_list(),
+            truncated: Some(
+                "stopped after 3 pages: the registry linked back to a page it had sent".into(),
+            ),
+        }),
+    });
+    let screen = render(&app);
+    assert!(screen.contains("shown, the list is incomplete"), "{screen}");
+    assert!(
+        screen.contains("tag list is incomplete: stopped after 3 pages"),
+        "{screen}"
+    );
 }

@@ -155,7 +155,7 @@ fn a_refused_catalog_lets_the_user_type_a_repository() {
     app.clock = 1_700_000_000;
     let effects = app.update(Action::TagsLoaded {
         id: 2,
-        result: Ok(vec!["v7".into()]),
+        result: Ok((vec!["v7".into()]).into()),
     });
     assert!(effects.contains(&Effect::Remember {
         target: "reg.test:5000/team/app".into(),
@@ -198,7 +198,7 @@ fn tags_by_name_are_in_version_order() {
     ];
     app.update(Action::TagsLoaded {
         id: only_id(&effects),
-        result: Ok(tags.map(String::from).to_vec()),
+        result: Ok((tags.map(String::from).to_vec()).into()),
     });
     assert_eq!(
         shown_tags(&app),
@@ -225,7 +225,7 @@ async fn visible_tags_resolve_a_few_at_a_time_and_aliases_are_found() {
         .to_vec();
     let effects = app.update(Action::TagsLoaded {
         id: only_id(&effects),
-        result: Ok(tags),
+        result: Ok((tags).into()),
     });
     // Four at once; the rest wait for a free slot.
     let references: Vec<String> = effects
@@ -406,7 +406,7 @@ fn opened_targets_are_remembered_and_a_recent_reference_opens_its_tree() {
     let effects = cmd(&mut app, Command::Submit);
     let effects = app.update(Action::TagsLoaded {
         id: only_id(&effects),
-        result: Ok(vec!["1.0".into()]),
+        result: Ok((vec!["1.0".into()]).into()),
     });
     assert!(effects.contains(&Effect::Remember {
         target: "ghcr.io/org/tool".into(),
@@ -468,7 +468,11 @@ async fn m_shows_the_platform_matrix_and_y_copies_the_digest_through_an_effect()
     let (mut app, effects) = App::new(start, true, SIZE);
     let effects = app.update(Action::TagsLoaded {
         id: only_id(&effects),
-        result: Ok(vec!["latest".into(), "v6".into(), "single".into()]),
+        result: Ok(regscope::registry::TagListing::from(vec![
+            "latest".into(),
+            "v6".into(),
+            "single".into(),
+        ])),
     });
     assert_eq!(effects.len(), 3);
     assert_eq!(app.waiting_for().as_deref(), Some("resolving 3 tags"));
@@ -686,7 +690,7 @@ async fn s_sorts_the_tags_newest_first_with_unresolved_rows_last() {
         .to_vec();
     let effects = app.update(Action::TagsLoaded {
         id: only_id(&effects),
-        result: Ok(tags),
+        result: Ok(regscope::registry::TagListing::from(tags)),
     });
     let id = |tag: &str| {
         effects
@@ -778,7 +782,10 @@ async fn r_relists_the_tags_in_place_and_revalidates_resolved_rows() {
     let (mut app, effects) = App::new(start, true, SIZE);
     let effects = app.update(Action::TagsLoaded {
         id: only_id(&effects),
-        result: Ok(vec!["v1".into(), "v2".into()]),
+        result: Ok(regscope::registry::TagListing::from(vec![
+            "v1".into(),
+            "v2".into(),
+        ])),
     });
     let index = inspected("unsigned-index").await;
     for e in &effects {
@@ -802,7 +809,10 @@ async fn r_relists_the_tags_in_place_and_revalidates_resolved_rows() {
     // v1 is gone, v3 is new: v2 is revalidated (root manifest only), v3 resolved in full.
     let effects = app.update(Action::TagsLoaded {
         id: only_id(&relist),
-        result: Ok(vec!["v2".into(), "v3".into()]),
+        result: Ok(regscope::registry::TagListing::from(vec![
+            "v2".into(),
+            "v3".into(),
+        ])),
     });
     let kinds: Vec<String> = effects
         .iter()
@@ -1228,7 +1238,7 @@ async fn rows_resolved_after_the_target_was_chosen_get_their_verdict_too() {
     app.set_target(Some(regscope::analysis::Target::parse("lambda").unwrap()));
     let effects = app.update(Action::TagsLoaded {
         id: only_id(&effects),
-        result: Ok(vec!["latest".into()]),
+        result: Ok(regscope::registry::TagListing::from(vec!["latest".into()])),
     });
     app.update(Action::Inspected {
         id: only_id(&effects),

@@ -75,3 +75,45 @@ fn refresh_and_back_leave_nothing_pending_for_the_old_request() {
         "the tree view is gone, so is its load"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_stops_loading_at_the_operation_deadline() {
+    // Every request answers in time for the per-request timeout (1 s each, 30 s allowed), but
+    // a tree takes several one after another: the 2 s deadline on the whole fetch ends it.
+    let srv = serve::start(
+        vec![Layout::new("team/app", fixture("unsigned-index"))],
+        Faults {
+            latency: Some(Duration::from_secs(1)),
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let settings = Settings {
+        deadline: Duration::from_secs(2),
+        ..Settings::default()
+    };
+    let worker = Worker::new(tx, Arc::new(Connector::isolated(settings).unwrap()));
+    let reference = ImageRef::parse(&format!("{}/team/app:latest", srv.host())).unwrap();
+    let started = Instant::now();
+    worker.spawn(Effect::Inspect { id: 9, reference });
+    let answer = loop {
+        let action = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("an answer within 20 s")
+            .expect("the worker is alive");
+        if let Action::Inspected { id, result } = action {
+            break (id, result);
+        }
+    };
+    let took = started.elapsed();
+    assert_eq!(answer.0, 9);
+    let message = answer.1.expect_err("the deadline ends it").to_string();
+    assert!(
+        message.contains("did not finish within 2s (--deadline)"),
+        "{message}"
+    );
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    assert_eq!(worker.running(), 0);
+}

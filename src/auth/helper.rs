@@ -139,7 +139,7 @@ pub async fn get(
             return Err(HelperError::TimedOut(env.timeout));
         }
     };
-    parse(status, &out, server_url)
+    parse_reply(status, &out, server_url)
 }
 
 async fn kill(child: &mut tokio::process::Child) {
@@ -148,7 +148,8 @@ async fn kill(child: &mut tokio::process::Child) {
     let _ = tokio::time::timeout(Duration::from_secs(1), child.wait()).await;
 }
 
-fn parse(
+/// Reads a helper's reply to `get`: its exit status and what it printed (public for the fuzzer).
+pub fn parse_reply(
     status: ExitStatus,
     out: &[u8],
     server_url: &str,
@@ -229,7 +230,7 @@ mod tests {
 
     #[test]
     fn parses_replies() {
-        let ok = parse(
+        let ok = parse_reply(
             exit(0),
             br#"{"ServerURL":"ghcr.io","Username":"u","Secret":"s"}"#,
             "ghcr.io",
@@ -237,21 +238,22 @@ mod tests {
         .expect("credentials");
         assert_eq!(ok.credentials, Credentials::new("u", "s"));
         assert!(!ok.identity_token);
-        let tok = parse(exit(0), br#"{"Username":"<token>","Secret":"t"}"#, "x").expect("token");
+        let tok =
+            parse_reply(exit(0), br#"{"Username":"<token>","Secret":"t"}"#, "x").expect("token");
         assert!(tok.identity_token);
         assert!(matches!(
-            parse(exit(0), br#"{"Username":"u","Secret":""}"#, "x"),
+            parse_reply(exit(0), br#"{"Username":"u","Secret":""}"#, "x"),
             Err(HelperError::EmptySecret(_))
         ));
         assert!(matches!(
-            parse(exit(0), b"hello", "x"),
+            parse_reply(exit(0), b"hello", "x"),
             Err(HelperError::Garbage)
         ));
         assert!(matches!(
-            parse(exit(1), b"credentials not found in native keychain\n", "x"),
+            parse_reply(exit(1), b"credentials not found in native keychain\n", "x"),
             Err(HelperError::NotFound(_))
         ));
-        let failed = parse(exit(3), b"secret-ish text", "x").expect_err("fails");
+        let failed = parse_reply(exit(3), b"secret-ish text", "x").expect_err("fails");
         assert_eq!(failed.to_string(), "failed (exit status 3)");
     }
 

@@ -63,6 +63,9 @@ use file::Auths;
 use helper::{HelperEnv, HelperError};
 use podman::AuthFile;
 
+/// How a credential helper's reply is read; public for the fuzzer (`fuzz/`).
+#[doc(hidden)]
+pub use helper::parse_reply as parse_helper_reply;
 pub use key::{registry_host, DOCKER_HUB, DOCKER_HUB_SERVER};
 
 /// How long a credential helper may take before it is killed.

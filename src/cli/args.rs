@@ -28,6 +28,9 @@ pub struct TransportArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,
+    /// Seconds a whole operation (a tree, a tag list, a repository's images) may take.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub deadline: u64,
 }
 
 /// The on-disk cache, for the commands that read through it.
@@ -72,6 +75,7 @@ impl TransportArgs {
             ca_files: self.ca_file.iter().cloned().collect(),
             credentials,
             timeout: Duration::from_secs(self.timeout.max(1)),
+            deadline: Duration::from_secs(self.deadline.max(1)),
             concurrency: self.concurrency.max(1),
             ..Settings::default()
         }

@@ -29,9 +29,13 @@ pub async fn run(
         .await
         .map_err(|e| Failure::runtime(e.to_string()))?;
     report_connection(&conn, verbose);
-    let inv = inventory::collect(&connector, &conn, &parsed.repository)
-        .await
-        .map_err(|e| Failure::runtime(e.to_string()))?;
+    let inv = regscope::connect::within_deadline(
+        connector.settings().deadline,
+        &format!("the images of {repository}"),
+        inventory::collect(&connector, &conn, &parsed.repository),
+    )
+    .await
+    .map_err(|e| Failure::runtime(e.to_string()))?;
     let mut stdout = std::io::stdout().lock();
     if as_json {
         let _ = writeln!(stdout, "{}", json::to_terminal_string(&images::json(&inv)));

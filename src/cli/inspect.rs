@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 use super::args::{report_connection, text_width, ColorChoice, ConnectionArgs};
 use super::Failure;
 use regscope::analysis::{self, Finding, Severity, Target};
+use regscope::connect::within_deadline;
 use regscope::inspect::{inspect, InspectOptions, Inspection};
 use regscope::model::Platform;
 use regscope::output::{json, style::Style, text, wrap};
@@ -140,12 +141,13 @@ async fn fetch(
         .await
         .map_err(|e| Failure::runtime(e.to_string()))?;
     report_connection(&connection, common.verbose);
-    let inspection = inspect(
-        &connection.fetcher,
-        &image,
-        &InspectOptions {
-            referrers: common.referrers,
-        },
+    let options = InspectOptions {
+        referrers: common.referrers,
+    };
+    let inspection = within_deadline(
+        connector.settings().deadline,
+        &format!("the tree of {image}"),
+        inspect(&connection.fetcher, &image, &options),
     )
     .await
     .map_err(|e| Failure::runtime(connection.error(e).to_string()))?;

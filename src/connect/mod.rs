@@ -58,6 +58,28 @@ impl fmt::Display for Location {
     }
 }
 
+/// How long a whole operation may take by default (`--deadline`).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_mins(5);
+
+/// Runs `work`, a whole operation named `what`, within `deadline`: past it the work is dropped
+/// (its requests cancelled) and the answer is [`FetchError::Deadline`].
+pub async fn within_deadline<T, E: From<FetchError>>(
+    deadline: Duration,
+    what: &str,
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    // Boxed: a whole tree walk is a large future, and this one is held across the wait.
+    tokio::time::timeout(deadline, Box::pin(work))
+        .await
+        .unwrap_or_else(|_| {
+            Err(FetchError::Deadline {
+                what: what.to_string(),
+                after: deadline,
+            }
+            .into())
+        })
+}
+
 /// What the user asked for on the command line (the same flags for every front end).
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -76,6 +98,9 @@ pub struct Settings {
     pub timeout: Duration,
     /// Requests in flight at once per registry.
     pub concurrency: usize,
+    /// A whole operation (a tree, a tag list, a repository's images, an auth check): `timeout`
+    /// bounds each request, this bounds them all together.
+    pub deadline: Duration,
     pub limits: Limits,
     /// The on-disk cache; `None` keeps nothing between runs.
     pub cache: Option<CacheSettings>,
@@ -120,6 +145,7 @@ impl Default for Settings {
             anonymous: false,
             timeout: http.timeout,
             concurrency: http.concurrency,
+            deadline: DEFAULT_DEADLINE,
             limits: Limits::default(),
             cache: None,
         }

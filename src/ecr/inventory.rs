@@ -245,11 +245,17 @@ async fn from_tags(
     repository: &str,
     notes: &mut Vec<String>,
 ) -> Result<(Vec<EcrImage>, Vec<Node>, bool), ConnectError> {
-    let mut tags = connection
+    let listing = connection
         .fetcher
-        .tags(repository)
+        .tag_listing(repository)
         .await
         .map_err(|e| connection.error(e))?;
+    if let Some(why) = &listing.truncated {
+        notes.push(format!(
+            "the tag list is incomplete ({why}): images only the missing tags reach are not shown"
+        ));
+    }
+    let mut tags = listing.tags;
     let truncated = tags.len() > MAX_TREES;
     tags.truncate(MAX_TREES);
     let results: Vec<_> = stream::iter(tags)

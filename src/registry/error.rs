@@ -63,6 +63,14 @@ pub enum FetchError {
         proxy: String,
         detail: String,
     },
+    #[error("cannot get a token from {realm}, the token service {registry} sent us to: {detail}; {registry} itself answered, so check that {realm} is reachable from here (DNS, firewall, proxy, NO_PROXY)")]
+    TokenService {
+        registry: String,
+        realm: String,
+        detail: String,
+    },
+    #[error("{what} did not finish within {}s (--deadline); the registry answered too slowly for the whole operation: try again, or raise --deadline", .after.as_secs())]
+    Deadline { what: String, after: Duration },
     #[error("{host} did not answer within {}s; the registry or network is slow, try again", .after.as_secs())]
     Timeout { host: String, after: Duration },
     #[error("the connection to {host} failed: {detail}")]

@@ -528,6 +528,14 @@ impl HttpRegistry {
             .base
             .join(path)
             .map_err(|e| FetchError::Other(format!("bad request path {path}: {e}")))?;
+        // A path that joins to another host (`//host/…`) would take the credentials with it.
+        if url.origin() != endpoint.base.origin() {
+            return Err(FetchError::Other(format!(
+                "refused a request path that leaves {}: {}",
+                self.registry,
+                crate::sanitize::sanitize(path)
+            )));
+        }
         self.send_authorized(endpoint, &url, accept, scope, kind)
             .await
     }
@@ -1006,6 +1014,11 @@ impl HttpRegistry {
         let mut url = Url::parse(&key.realm).map_err(|e| {
             FetchError::Other(format!("{} sent a bad token realm: {e}", self.registry))
         })?;
+        let realm_host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => crate::sanitize::sanitize(&key.realm).into_owned(),
+        };
         {
             let mut q = url.query_pairs_mut();
             if let Some(s) = service {
@@ -1046,7 +1059,7 @@ impl HttpRegistry {
         let asked_at = Instant::now();
         let resp = req.send().await;
         self.stats.took(asked_at);
-        let resp = resp.map_err(|e| self.transport_error(&e))?;
+        let resp = resp.map_err(|e| self.realm_error(&e, &realm_host))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = self
@@ -1063,6 +1076,38 @@ impl HttpRegistry {
                 .checked_sub(renew_margin(lifetime))
                 .unwrap_or(asked_at),
         })
+    }
+
+    /// A failed token request, named for the token service: the registry itself answered, so
+    /// "check that the registry is running" would send the user to the wrong host.
+    fn realm_error(&self, e: &reqwest::Error, realm: &str) -> FetchError {
+        match self.transport_error(e) {
+            FetchError::Tls {
+                detail, presented, ..
+            } => FetchError::Tls {
+                host: realm.to_string(),
+                detail,
+                presented,
+            },
+            FetchError::Proxy { proxy, detail, .. } => FetchError::Proxy {
+                host: realm.to_string(),
+                proxy,
+                detail,
+            },
+            FetchError::Timeout { after, .. } => FetchError::TokenService {
+                registry: self.registry.clone(),
+                realm: realm.to_string(),
+                detail: format!("no answer within {}s", after.as_secs()),
+            },
+            FetchError::Connect { detail, .. } | FetchError::Transport { detail, .. } => {
+                FetchError::TokenService {
+                    registry: self.registry.clone(),
+                    realm: realm.to_string(),
+                    detail,
+                }
+            }
+            other => other,
+        }
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> FetchError {

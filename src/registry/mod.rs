@@ -72,6 +72,19 @@ pub struct TagListing {
     pub truncated: Option<String>,
 }
 
+impl From<Vec<String>> for TagListing {
+    /// Every tag: nothing was cut.
+    fn from(tags: Vec<String>) -> Self {
+        Self::whole(tags)
+    }
+}
+
+impl FromIterator<String> for TagListing {
+    fn from_iter<I: IntoIterator<Item = String>>(tags: I) -> Self {
+        Self::whole(tags.into_iter().collect())
+    }
+}
+
 impl TagListing {
     fn whole(tags: Vec<String>) -> Self {
         Self {
@@ -834,25 +847,30 @@ pub fn pull_scope(repo: &str) -> String {
     format!("repository:{repo}:pull")
 }
 
-/// Extracts the target of `Link: <…>; rel="next"`.
-fn next_link(link: &str) -> Option<String> {
+/// Extracts the target of `Link: <…>; rel="next"` as a path and query on the registry itself.
+///
+/// Whatever the link says (absolute, protocol-relative `//host/…`, relative), only its path and
+/// query are kept: a registry must not be able to send the next request, and the credentials
+/// that go with it, to another host.
+#[must_use]
+pub fn next_link(link: &str) -> Option<String> {
+    let on_registry = url::Url::parse("http://registry.invalid/v2/").ok()?;
     link.split(',').find_map(|part| {
         let part = part.trim();
         if !part.contains("rel=\"next\"") && !part.contains("rel=next") {
             return None;
         }
         let start = part.find('<')? + 1;
-        let end = part.find('>')?;
-        let target = &part[start..end];
-        // Absolute links are reduced to path+query: never follow a link to another host.
-        match url::Url::parse(target) {
-            Ok(u) => Some(format!(
-                "{}{}",
-                u.path(),
-                u.query().map(|q| format!("?{q}")).unwrap_or_default()
-            )),
-            Err(_) => Some(target.to_string()),
-        }
+        let end = start + part[start..].find('>')?;
+        let resolved = on_registry.join(&part[start..end]).ok()?;
+        Some(format!(
+            "{}{}",
+            resolved.path(),
+            resolved
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default()
+        ))
     })
 }
 
@@ -896,5 +914,20 @@ mod tests {
             Some("/v2/x/tags/list?last=a")
         );
         assert_eq!(next_link(r#"</x>; rel="prev""#), None);
+    }
+
+    #[test]
+    fn a_link_never_leaves_the_registry() {
+        // Protocol-relative: joined naively to the registry's URL it names another host.
+        assert_eq!(
+            next_link(r#"<//evil.example/v2/_catalog?last=a>; rel="next""#).as_deref(),
+            Some("/v2/_catalog?last=a")
+        );
+        assert_eq!(
+            next_link(r#"<tags/list?last=a>; rel="next""#).as_deref(),
+            Some("/v2/tags/list?last=a")
+        );
+        // A `>` before the `<` (found by the fuzzer's first minutes): no panic, no link.
+        assert_eq!(next_link(r#"a>b<c; rel="next""#), None);
     }
 }

@@ -144,7 +144,7 @@ pub enum Action {
     },
     TagsLoaded {
         id: RequestId,
-        result: Result<Vec<String>, ConnectError>,
+        result: Result<crate::registry::TagListing, ConnectError>,
     },
     /// The tag list as the disk cache remembers it, sent before [`Action::TagsLoaded`]
     /// answers the same request: the view shows it at once and takes the fresh list as a
@@ -211,6 +211,46 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// What the effect fetches, for a message about it.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Effect::LoadCatalog { registry, .. } => format!("the catalog of {registry}"),
+            Effect::LoadTags { repository, .. } => format!("the tags of {repository}"),
+            Effect::LoadImages { repository, .. } => format!("the images of {repository}"),
+            Effect::Inspect { reference, .. } | Effect::Revalidate { reference, .. } => {
+                format!("the tree of {reference}")
+            }
+            Effect::Copy { .. } => "the copy".into(),
+            Effect::Remember { .. } => "the recent list".into(),
+        }
+    }
+
+    /// The answer to this effect when it failed with `error` as a whole (the deadline).
+    #[must_use]
+    pub fn failed(&self, error: crate::registry::FetchError) -> Action {
+        let error = ConnectError::from(error);
+        match self {
+            Effect::LoadCatalog { id, .. } => Action::CatalogLoaded {
+                id: *id,
+                result: Err(error),
+            },
+            Effect::LoadTags { id, .. } => Action::TagsLoaded {
+                id: *id,
+                result: Err(error),
+            },
+            Effect::LoadImages { id, .. } => Action::ImagesLoaded {
+                id: *id,
+                result: Err(error),
+            },
+            Effect::Inspect { id, .. } | Effect::Revalidate { id, .. } => Action::Inspected {
+                id: *id,
+                result: Err(error),
+            },
+            Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
+        }
+    }
+
     /// The registry or layout the effect talks to, when it talks to one.
     #[must_use]
     pub fn location(&self) -> Option<Location> {

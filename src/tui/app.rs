@@ -853,17 +853,30 @@ impl App {
         }
     }
 
-    fn tags_loaded(&mut self, id: RequestId, result: &Result<Vec<String>, ConnectError>) {
+    fn tags_loaded(
+        &mut self,
+        id: RequestId,
+        result: &Result<crate::registry::TagListing, ConnectError>,
+    ) {
         let height = layout::list_rows(self.size);
         let failed = self.stack.iter_mut().find_map(|view| match view {
             View::Tags(v) => v.tags_loaded(id, result, height),
             _ => None,
         });
-        if let Some(Err(e)) = failed {
-            self.flash(
+        match (failed, result) {
+            (Some(Err(e)), _) => self.flash(
                 format!("Refreshing the tags failed: {}", sanitize(&e.to_string())),
                 true,
-            );
+            ),
+            (Some(Ok(())), Ok(listing)) => {
+                if let Some(why) = &listing.truncated {
+                    self.flash(
+                        format!("The registry's tag list is incomplete: {}", sanitize(why)),
+                        true,
+                    );
+                }
+            }
+            _ => {}
         }
     }
 

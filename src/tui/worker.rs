@@ -15,6 +15,7 @@ use super::views::repositories::PAGE_SIZE;
 use crate::connect::{ConnectError, Connection, Connector, Location};
 use crate::inspect::{inspect, inspect_root, recheck, InspectOptions};
 use crate::reference::ImageRef;
+use crate::registry::FetchError;
 
 /// Effects running at once; each also goes through the fetcher's own request limit.
 const MAX_TASKS: usize = 8;
@@ -71,7 +72,7 @@ impl Worker {
                 Some(l) => this.connector.existing(l).await.map(|c| c.fetcher.mark()),
                 None => None,
             };
-            let action = this.execute(effect).await;
+            let action = this.execute_within_deadline(effect).await;
             lock(&this.running).remove(&id);
             if let Some(location) = location {
                 if let Some(c) = this.connector.existing(&location).await {
@@ -105,6 +106,20 @@ impl Worker {
     #[must_use]
     pub fn running(&self) -> usize {
         lock(&self.running).len()
+    }
+
+    /// [`Self::execute`] bounded by the connection settings' deadline: a registry that
+    /// answers each request just in time cannot keep a view loading for ever.
+    async fn execute_within_deadline(&self, effect: Effect) -> Action {
+        let deadline = self.connector.settings().deadline;
+        let answer_late = effect.clone();
+        match tokio::time::timeout(deadline, Box::pin(self.execute(effect))).await {
+            Ok(action) => action,
+            Err(_) => answer_late.failed(FetchError::Deadline {
+                what: answer_late.describe(),
+                after: deadline,
+            }),
+        }
     }
 
     /// Runs one effect to completion and returns the action answering it.
@@ -143,7 +158,10 @@ impl Worker {
                                 tags: listing.names,
                             });
                         }
-                        c.fetcher.tags(&repository).await.map_err(|e| c.error(e))
+                        c.fetcher
+                            .tag_listing(&repository)
+                            .await
+                            .map_err(|e| c.error(e))
                     }
                     Err(e) => Err(e),
                 };

@@ -286,8 +286,13 @@ pub(super) fn tags(
     }
     let visible = v.visible();
     let title = format!(
-        "tags of {name} ({}, {}){}",
+        "tags of {name} ({}{}, {}){}",
         grouped(rows.len()),
+        if v.truncated.is_some() {
+            " shown, the list is incomplete"
+        } else {
+            ""
+        },
         v.sort.label(),
         filter_suffix(&v.filter)
     );
@@ -518,6 +523,7 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
             theme.dim(),
         );
     };
+
     let row = &rows[index];
     let mut spans = vec![Span::styled(
         format!(" {}", sanitize(&row.tag)),

@@ -37,6 +37,9 @@ pub struct TagsView {
     pub relisting: Option<RequestId>,
     /// The rows shown came from the disk cache's memory; `relisting` brings the fresh list.
     pub from_memory: bool,
+    /// Why the registry's tag list was cut short (a page, name or byte cap, a `Link` loop):
+    /// the rows are not every tag, and the view says so.
+    pub truncated: Option<String>,
     /// The app's deployment target (`t`), which every row's verdict is about.
     pub target: Option<Target>,
     /// Bumped when the tag list changes (listed, re-listed) ...
@@ -228,6 +231,7 @@ impl TagsView {
             sort: TagSort::Name,
             relisting: None,
             from_memory: false,
+            truncated: None,
             target: None,
             list_rev: 0,
             dates_rev: 0,
@@ -567,13 +571,16 @@ impl TagsView {
     pub fn tags_loaded(
         &mut self,
         id: RequestId,
-        result: &Result<Vec<String>, ConnectError>,
+        result: &Result<crate::registry::TagListing, ConnectError>,
         height: usize,
     ) -> Option<Result<(), ConnectError>> {
         if self.load.waits_for(id) {
             self.list_rev += 1;
             self.load = match result {
-                Ok(tags) => Load::Loaded(tags.iter().cloned().map(TagRow::new).collect()),
+                Ok(listing) => {
+                    self.truncated.clone_from(&listing.truncated);
+                    Load::Loaded(listing.tags.iter().cloned().map(TagRow::new).collect())
+                }
                 Err(e) => Load::Error(e.clone()),
             };
             return Some(Ok(()));
@@ -584,8 +591,9 @@ impl TagsView {
         self.relisting = None;
         let keep_rows = std::mem::take(&mut self.from_memory);
         match result {
-            Ok(tags) => {
-                self.relisted(tags.clone(), height, keep_rows);
+            Ok(listing) => {
+                self.truncated.clone_from(&listing.truncated);
+                self.relisted(listing.tags.clone(), height, keep_rows);
                 Some(Ok(()))
             }
             // The old rows are still right as far as anyone knows: keep them.
