@@ -32,6 +32,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::action::Command;
 use super::app::{App, InputKind, TARGET_CHOICES};
 use super::help;
 use super::keymap;
@@ -291,15 +292,38 @@ fn draw_spinner(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
     frame.render_widget(Line::styled(text, theme.info()).right_aligned(), area);
 }
 
-/// Key hints for the current context, generated from the key map.
+/// Key hints for the current context, generated from the key map. When they do not all fit,
+/// the view's own hints give way from the end: `t target`, `? help` and `q quit` always show
+/// (help lists the rest).
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let hints: Vec<(String, &str, bool)> = keymap::bindings_for(app.context())
+        .into_iter()
+        .filter_map(|binding| {
+            let (Some(hint), Some(key)) = (binding.footer, binding.keys.first()) else {
+                return None;
+            };
+            let always = matches!(
+                binding.command,
+                Command::Help | Command::Quit | Command::ChooseTarget
+            );
+            Some((format!(" {}", key.label()), hint, always))
+        })
+        .collect();
+    let width =
+        |(key, hint, _): &(String, &str, bool)| key.chars().count() + hint.chars().count() + 2;
+    let mut room = usize::from(area.width)
+        .saturating_sub(hints.iter().filter(|h| h.2).map(width).sum::<usize>());
     let mut spans = Vec::new();
-    for binding in keymap::bindings_for(app.context()) {
-        let (Some(hint), Some(key)) = (binding.footer, binding.keys.first()) else {
-            continue;
-        };
-        spans.push(Span::styled(format!(" {}", key.label()), theme.key()));
-        spans.push(Span::styled(format!(" {hint} "), theme.dim()));
+    for hint in &hints {
+        if !hint.2 {
+            if width(hint) > room {
+                room = 0;
+                continue;
+            }
+            room -= width(hint);
+        }
+        spans.push(Span::styled(hint.0.clone(), theme.key()));
+        spans.push(Span::styled(format!(" {} ", hint.1), theme.dim()));
     }
     frame.render_widget(Line::from(spans), area);
 }
