@@ -226,6 +226,9 @@ pub struct Connection {
     /// `None` for a layout.
     pub credentials: Option<CredentialInfo>,
     pub tls: TlsInfo,
+    /// The credentials were issued for a limited time (an ECR token): from then on the
+    /// connector makes the connection again, with a fresh login. `None`: for good.
+    pub renew_after: Option<std::time::SystemTime>,
 }
 
 impl fmt::Debug for Connection {
@@ -523,7 +526,16 @@ impl Connector {
     pub async fn connect(&self, location: &Location) -> Result<Arc<Connection>, ConnectError> {
         let slot = {
             let mut all = self.connections.lock().await;
-            all.entry(location.clone()).or_default().clone()
+            let slot = all.entry(location.clone()).or_default();
+            let expired = slot
+                .get()
+                .and_then(|c| c.renew_after)
+                .is_some_and(|at| std::time::SystemTime::now() >= at);
+            if expired {
+                // Its login ran out: the next use makes a new connection (and logs in again).
+                *slot = Slot::default();
+            }
+            slot.clone()
         };
         slot.get_or_try_init(|| async { self.make(location).await.map(Arc::new) })
             .await
@@ -576,53 +588,67 @@ impl Connector {
                     fetcher: Arc::new(fetcher),
                     credentials: None,
                     tls: TlsInfo::default(),
+                    renew_after: None,
                 })
             }
             Location::Registry(registry) => {
-                let resolved = match &self.settings.credentials {
-                    Some(c) => Resolved::explicit(c.clone()),
+                let (resolved, renew_after) = match &self.settings.credentials {
+                    Some(c) => (Resolved::explicit(c.clone()), None),
                     // Offline nothing is sent, so no helper need run.
-                    None if self.settings.anonymous || self.offline() => Resolved {
-                        source: Source::Anonymous,
-                        credentials: None,
-                        identity_token: false,
-                        notes: Vec::new(),
-                    },
+                    None if self.settings.anonymous || self.offline() => (
+                        Resolved {
+                            source: Source::Anonymous,
+                            credentials: None,
+                            identity_token: false,
+                            notes: Vec::new(),
+                        },
+                        None,
+                    ),
                     None => {
                         self.with_aws(registry, self.resolver.resolve(registry).await)
                             .await
                     }
                 };
                 let info = CredentialInfo::from_resolved(&resolved);
-                self.registry_connection(registry, resolved, info)
+                let mut connection = self.registry_connection(registry, resolved, info)?;
+                connection.renew_after = renew_after;
+                Ok(connection)
             }
         }
     }
 
     /// For a private ECR registry that no docker or regscope source served: a login from
     /// the AWS chain; when that fails too, why goes into the notes.
-    async fn with_aws(&self, registry: &str, resolved: Resolved) -> Resolved {
+    /// The login's end comes along: past it the connection is made again.
+    async fn with_aws(
+        &self,
+        registry: &str,
+        resolved: Resolved,
+    ) -> (Resolved, Option<std::time::SystemTime>) {
         let Some(ecr) = crate::ecr::EcrHost::parse(registry).and_then(|h| h.private().cloned())
         else {
-            return resolved;
+            return (resolved, None);
         };
         if resolved.credentials.is_some() {
-            return resolved;
+            return (resolved, None);
         }
         let endpoint = crate::ecr::api_endpoint(&self.config, registry);
         match crate::ecr::login(&ecr, endpoint.as_deref()).await {
-            Ok(token) => Resolved {
-                source: Source::AwsEcr {
-                    via: crate::ecr::aws_source_hint(),
+            Ok((token, until)) => (
+                Resolved {
+                    source: Source::AwsEcr {
+                        via: crate::ecr::aws_source_hint(),
+                    },
+                    credentials: Some(Credentials::new(&token.username, &token.password)),
+                    identity_token: false,
+                    notes: resolved.notes,
                 },
-                credentials: Some(Credentials::new(&token.username, &token.password)),
-                identity_token: false,
-                notes: resolved.notes,
-            },
+                Some(until.into()),
+            ),
             Err(e) => {
                 let mut notes = resolved.notes;
                 notes.push(format!("AWS: {e}"));
-                Resolved { notes, ..resolved }
+                (Resolved { notes, ..resolved }, None)
             }
         }
     }
@@ -691,6 +717,7 @@ impl Connector {
             fetcher: Arc::new(fetcher),
             credentials: Some(info),
             tls,
+            renew_after: None,
         })
     }
 
@@ -745,6 +772,41 @@ fn validate_ca(pem: &[u8], path: &Path, origin: &str) -> Result<(), ConnectError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_connection_whose_login_ran_out_is_made_again() {
+        let connector = Connector::isolated(Settings::default()).expect("connector");
+        let location = Location::Registry("127.0.0.1:1".into());
+        let first = connector.connect(&location).await.expect("connection");
+        assert!(Arc::ptr_eq(
+            &first,
+            &connector.connect(&location).await.expect("again")
+        ));
+
+        // The same connection, with a login that ended (an ECR token past its 12 hours).
+        let mut expired = connector
+            .registry_connection(
+                "127.0.0.1:1",
+                Resolved::explicit(Credentials::new("AWS", "token")),
+                info(Source::Anonymous, None),
+            )
+            .expect("connection");
+        expired.renew_after = Some(std::time::UNIX_EPOCH);
+        let expired = Arc::new(expired);
+        let slot = Slot::default();
+        slot.set(expired.clone()).expect("set");
+        connector
+            .connections
+            .lock()
+            .await
+            .insert(location.clone(), slot);
+        let renewed = connector.connect(&location).await.expect("renewed");
+        assert!(
+            !Arc::ptr_eq(&renewed, &expired),
+            "the expired one was reused"
+        );
+        assert_eq!(renewed.renew_after, None);
+    }
 
     fn info(source: Source, user: Option<&str>) -> CredentialInfo {
         CredentialInfo {

@@ -164,9 +164,13 @@ pub fn aws_source_hint() -> String {
 }
 
 /// A registry login for the private ECR registry `registry` through the AWS chain, cached
-/// per process until [`token_fresh_until`].
+/// per process until [`token_fresh_until`], with that time: a connection using it is made
+/// again after it (a TUI stays open longer than the 12-hour token).
 #[cfg(feature = "ecr")]
-pub async fn login(registry: &PrivateRegistry, endpoint: Option<&str>) -> Result<Token, EcrError> {
+pub async fn login(
+    registry: &PrivateRegistry,
+    endpoint: Option<&str>,
+) -> Result<(Token, DateTime<Utc>), EcrError> {
     use std::collections::HashMap;
     use std::sync::OnceLock;
     use tokio::sync::Mutex;
@@ -183,14 +187,14 @@ pub async fn login(registry: &PrivateRegistry, endpoint: Option<&str>) -> Result
     let mut cache = cache.lock().await;
     if let Some((token, until)) = cache.get(&key) {
         if Utc::now() < *until {
-            return Ok(token.clone());
+            return Ok((token.clone(), *until));
         }
     }
     let api = api::EcrApi::new(&registry.region, Some(&registry.account), endpoint).await;
     let token = api.authorization_token().await?;
     let until = token_fresh_until(Utc::now(), token.expires_at);
     cache.insert(key, (token.clone(), until));
-    Ok(token)
+    Ok((token, until))
 }
 
 /// Without the SDK there is no AWS login.
@@ -198,7 +202,7 @@ pub async fn login(registry: &PrivateRegistry, endpoint: Option<&str>) -> Result
 pub async fn login(
     _registry: &PrivateRegistry,
     _endpoint: Option<&str>,
-) -> Result<Token, EcrError> {
+) -> Result<(Token, DateTime<Utc>), EcrError> {
     Err(EcrError::FeatureOff)
 }
 
