@@ -64,6 +64,9 @@ cargo fmt --check || { echo "test.sh: cargo fmt --check failed (run cargo fmt)";
 cargo clippy --all-targets --quiet -- -D warnings || { echo "test.sh: clippy found problems"; status=1; }
 cargo test --all-targets --no-fail-fast 2>&1 | tee -a "$log" || status=1
 cargo test --doc --no-fail-fast 2>&1 | tee -a "$log" || status=1
+# A short run of every fuzz target, and cargo deny; each installs its cargo tool on first use.
+bash scripts/fuzz.sh || { echo "test.sh: fuzzing failed (see above)"; status=1; }
+bash scripts/deny.sh || { echo "test.sh: cargo deny failed (see above)"; status=1; }
 
 # One closing line for the whole run: cargo prints one "test result:" per target.
 read -r passed failed < <(

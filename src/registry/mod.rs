@@ -863,9 +863,14 @@ pub fn next_link(link: &str) -> Option<String> {
         let start = part.find('<')? + 1;
         let end = start + part[start..].find('>')?;
         let resolved = on_registry.join(&part[start..end]).ok()?;
+        // `ftp:x`, `data:…`: not a page of this registry (found by the fuzzer).
+        if !matches!(resolved.scheme(), "http" | "https") {
+            return None;
+        }
+        // One leading slash: a path of `//host/…` would name a host once joined (the fuzzer's).
         Some(format!(
-            "{}{}",
-            resolved.path(),
+            "/{}{}",
+            resolved.path().trim_start_matches('/'),
             resolved
                 .query()
                 .map(|q| format!("?{q}"))
@@ -929,5 +934,10 @@ mod tests {
         );
         // A `>` before the `<` (found by the fuzzer's first minutes): no panic, no link.
         assert_eq!(next_link(r#"a>b<c; rel="next""#), None);
+        assert_eq!(next_link(r#"<htsss:o/#x>; rel="next""#), None);
+        assert_eq!(
+            next_link(r#"<https://registry.exas://regist/tags/list?n=1>; rel="next""#).as_deref(),
+            Some("/regist/tags/list?n=1")
+        );
     }
 }
