@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-seconds=${FUZZ_SECONDS:-15}
+seconds=${FUZZ_SECONDS:-10}
 export RUSTC_BOOTSTRAP=1
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzz.sh: installing cargo-fuzz from crates.io"
@@ -29,8 +29,15 @@ fi
 # Memory-safe Rust (unsafe is forbidden in the crate): no sanitizer, but debug assertions, so
 # overflow and slicing mistakes still panic.
 build=(--fuzz-dir fuzz -s none --debug-assertions)
+# Short runs build unoptimised (a few minutes less on a 2-core CI machine; a smoke run does not
+# need the speed); runs of two minutes or more build optimised.
+profile=release
+if ((seconds < 120)); then
+  build+=(--dev)
+  profile=debug
+fi
 cargo fuzz build "${build[@]}"
-bins=fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release
+bins=fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/$profile
 
 corpora=$(mktemp -d)
 trap 'rm -rf "$corpora"' EXIT
