@@ -89,3 +89,212 @@ proptest! {
         );
     }
 }
+
+/// Trees of any shape, including ones no registry walk would build: kinds in odd places,
+/// platforms that are empty, `unknown` or foreign, attestations pointing anywhere, problems on
+/// any node, configs from generated JSON.
+mod trees {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+    use regscope::analysis::{analyze, target::Target};
+    use regscope::inspect::Inspection;
+    use regscope::model::config::summarize_config;
+    use regscope::model::descriptor::{Descriptor, Platform};
+    use regscope::model::tree::{Attests, Kind, Node, Problem};
+    use regscope::output::{json, style::Style, text};
+
+    const DIGESTS: [&str; 3] = [
+        "sha256:db8f2a6e112ea6396f57d073269ecfac61e8dcdad3a4a643dcb577522492f898",
+        "sha256:7a76cec943853f9f7105b1976afa1bf7cd5bb6afc4e9d5852dd8da7cf81ae86e",
+        "not-a-digest\u{1b}[2J",
+    ];
+
+    fn platform() -> impl Strategy<Value = Option<Platform>> {
+        let os = prop_oneof![
+            Just("linux"),
+            Just("windows"),
+            Just("unknown"),
+            Just(""),
+            Just("\u{202e}x")
+        ];
+        let arch = prop_oneof![
+            Just("amd64"),
+            Just("arm64"),
+            Just("arm"),
+            Just("unknown"),
+            Just("s390x"),
+            Just("")
+        ];
+        let variant = prop::option::of(prop_oneof![Just("v7"), Just("v8"), Just("v6"), Just("")]);
+        prop::option::of(
+            (os, arch, variant).prop_map(|(os, arch, variant)| Platform {
+                os: os.into(),
+                architecture: arch.into(),
+                variant: variant.map(str::to_string),
+                ..Platform::default()
+            }),
+        )
+    }
+
+    fn kind() -> impl Strategy<Value = Kind> {
+        prop_oneof![
+            Just(Kind::Index),
+            Just(Kind::Manifest),
+            Just(Kind::Attestation),
+            Just(Kind::Config),
+            Just(Kind::Layer),
+            Just(Kind::Statement),
+            Just(Kind::Referrer),
+            Just(Kind::Missing),
+        ]
+    }
+
+    fn problem() -> impl Strategy<Value = Option<Problem>> {
+        prop::option::of(prop_oneof![
+            Just(Problem::Missing {
+                detail: "404".into()
+            }),
+            Just(Problem::Cycle),
+            Just(Problem::TooLarge {
+                limit: 1,
+                size: None
+            }),
+            Just(Problem::Malformed {
+                detail: "\u{9b}x".into()
+            }),
+            Just(Problem::FetchFailed {
+                detail: "503".into()
+            }),
+            Just(Problem::Cut {
+                detail: "cut".into(),
+                repeated: true
+            }),
+            Just(Problem::DigestMismatch {
+                expected: DIGESTS[0].into(),
+                actual: DIGESTS[1].into(),
+                loops: false
+            }),
+        ])
+    }
+
+    fn config() -> impl Strategy<Value = Option<Vec<u8>>> {
+        prop::option::of(
+            (
+                prop_oneof![Just("linux"), Just("windows"), Just("")],
+                prop_oneof![Just("amd64"), Just("arm64"), Just("")],
+                prop_oneof![
+                    Just(""),
+                    Just("root"),
+                    Just("1000"),
+                    Just("app\u{1b}]0;x\u{7}")
+                ],
+                prop::option::of(prop::collection::vec("\\PC{0,6}", 0..3)),
+            )
+                .prop_map(|(os, arch, user, entrypoint)| {
+                    serde_json::to_vec(&serde_json::json!({
+                        "os": os, "architecture": arch,
+                        "config": {"User": user, "Entrypoint": entrypoint},
+                        "rootfs": {"type": "layers", "diff_ids": []}
+                    }))
+                    .unwrap()
+                }),
+        )
+    }
+
+    fn node() -> impl Strategy<Value = Node> {
+        let leaf = (
+            kind(),
+            0..DIGESTS.len(),
+            prop_oneof![
+                Just("application/vnd.oci.image.index.v1+json"),
+                Just("application/vnd.oci.image.manifest.v1+json"),
+                Just("application/vnd.docker.distribution.manifest.v2+json"),
+                Just("application/vnd.in-toto+json"),
+                Just("application/x\u{1b}]52;c;eA==\u{7}"),
+            ],
+            platform(),
+            problem(),
+            config(),
+            prop::option::of((0..DIGESTS.len(), platform())),
+            prop_oneof![
+                Just(None),
+                Just(Some("attestation-manifest")),
+                Just(Some("\u{202e}"))
+            ],
+            -5i64..5_000_000,
+        )
+            .prop_map(
+                |(
+                    kind,
+                    digest,
+                    media_type,
+                    platform,
+                    problem,
+                    config,
+                    attests,
+                    reference_type,
+                    size,
+                )| {
+                    let mut annotations = BTreeMap::new();
+                    if let Some(t) = reference_type {
+                        annotations.insert("vnd.docker.reference.type".to_string(), t.to_string());
+                    }
+                    let desc = Descriptor {
+                        media_type: media_type.into(),
+                        digest: DIGESTS[digest].into(),
+                        size,
+                        platform,
+                        annotations,
+                        artifact_type: None,
+                        urls: Vec::new(),
+                    };
+                    let mut n = Node::from_descriptor(kind, &desc);
+                    n.problem = problem;
+                    n.config = config.and_then(|c| summarize_config(&c).ok());
+                    n.attests = attests.map(|(d, platform)| Attests {
+                        digest: DIGESTS[d].into(),
+                        platform,
+                    });
+                    n
+                },
+            )
+            .boxed();
+        leaf.clone().prop_recursive(5, 80, 8, move |inner| {
+            (leaf.clone(), prop::collection::vec(inner, 0..8)).prop_map(|(mut n, children)| {
+                n.children = children;
+                n
+            })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+        #[test]
+        fn analysis_and_output_never_panic_on_any_tree(root in node()) {
+            let mut findings = analyze(&root);
+            for target in ["lambda", "lambda/arm64", "linux/amd64", "linux/arm/v7", "windows/amd64"] {
+                let t = Target::parse(target).unwrap();
+                findings.extend(t.check(&root));
+                let _ = t.verdict(&root);
+                let _ = t.fitting(&root);
+            }
+            let inspection = Inspection {
+                reference: "registry.test/app:v1".into(),
+                root,
+                round_trips: regscope::registry::RoundTrips::default(),
+                resolved_at: None,
+            };
+            for width in [None, Some(20), Some(80)] {
+                let shown = text::render(&inspection, &findings, Style::plain(), width);
+                prop_assert!(
+                    !shown.chars().any(|c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c)),
+                    "{:?}", shown
+                );
+            }
+            let doc = json::to_terminal_string(&json::report(&inspection, &findings, None));
+            prop_assert!(serde_json::from_str::<serde_json::Value>(&doc).is_ok());
+        }
+    }
+}
