@@ -227,3 +227,46 @@ fn docker_hub_rate_limit_is_reported_from_its_headers() {
     assert_eq!(rows[0]["rateLimit"]["remaining"], "76;w=21600");
     assert_eq!(rows[0]["rateLimit"]["limit"], "100;w=21600");
 }
+
+/// Registries are checked at once: three that each take 1.5 s to answer take about that long
+/// together, not three times it (an unreachable one costs its timeout, not everyone's).
+#[test]
+fn every_registry_is_checked_at_the_same_time() {
+    use regscope::serve::{self, Faults, Layout};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let servers: Vec<_> = (0..3)
+        .map(|_| {
+            runtime
+                .block_on(serve::start(
+                    vec![Layout::new("team/app", support::fixture("unsigned-index"))],
+                    Faults {
+                        latency: Some(Duration::from_millis(1500)),
+                        ..Faults::default()
+                    },
+                ))
+                .unwrap()
+        })
+        .collect();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".docker")).unwrap();
+    let auths: serde_json::Map<String, serde_json::Value> = servers
+        .iter()
+        .map(|s| (s.host(), serde_json::json!({"auth": "dTpw"})))
+        .collect();
+    std::fs::write(
+        home.path().join(".docker/config.json"),
+        serde_json::json!({ "auths": auths }).to_string(),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = regscope(
+        home.path(),
+        &home.path().join("none.toml"),
+        &["auth", "--json"],
+    );
+    let took = started.elapsed();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect(&text(&out));
+    assert_eq!(rows.as_array().map(Vec::len), Some(3), "{rows}");
+    // Each check is at least two round trips of 1.5 s; one after another would be 9 s.
+    assert!(took < Duration::from_secs(7), "{took:?}: {}", text(&out));
+}
