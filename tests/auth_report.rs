@@ -265,7 +265,8 @@ fn every_registry_is_checked_at_the_same_time() {
         &["auth", "--json"],
     );
     let took = started.elapsed();
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect(&text(&out));
+    let rows: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
     assert_eq!(rows.as_array().map(Vec::len), Some(3), "{rows}");
     // Each check is at least two round trips of 1.5 s; one after another would be 9 s.
     assert!(took < Duration::from_secs(7), "{took:?}: {}", text(&out));
