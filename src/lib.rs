@@ -5,6 +5,7 @@
 //! terminal crate.
 
 pub mod analysis;
+pub mod attachments;
 pub mod auth;
 pub mod cache;
 pub mod config;
