@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use futures::future::{join_all, BoxFuture};
 use futures::FutureExt as _;
 
+use crate::attachments::{self, Found, Orphan};
 use crate::digest::Digest;
 use crate::model::annotations::{
     ATTESTATION_MANIFEST, IN_TOTO_PREDICATE_TYPE, REFERENCE_DIGEST, REFERENCE_TYPE,
@@ -24,8 +25,9 @@ use crate::registry::{Content, FetchError, FetchedManifest, Fetcher, RoundTrips}
 /// What to fetch besides the tree itself.
 #[derive(Debug, Clone, Default)]
 pub struct InspectOptions {
-    /// Also look up referrers (OCI 1.1 API, falling back to the `sha256-<hex>` tag schema).
-    pub referrers: bool,
+    /// Also look up attachments kept outside the index: the OCI 1.1 referrers API, the
+    /// `sha256-<hex>` tag schema and cosign's `.sig`/`.att`/`.sbom` tags.
+    pub attachments: bool,
 }
 
 /// A fetched tree and what it cost.
@@ -37,6 +39,12 @@ pub struct Inspection {
     pub round_trips: RoundTrips,
     /// When the tag was resolved, when not just now (offline, from the cache).
     pub resolved_at: Option<std::time::SystemTime>,
+    /// Whether attachments outside the index were looked up.
+    pub attachments_looked_up: bool,
+    /// `sha256-<hex>` tags of the repository whose subject is gone.
+    pub orphaned: Vec<Orphan>,
+    /// What the attachment lookup could not look at, or cut.
+    pub attachment_notes: Vec<String>,
 }
 
 /// Fetches the tree of `reference`. Fails only when the root itself cannot be fetched or read.
@@ -83,14 +91,19 @@ pub async fn inspect_root(
     let mut root = Node::from_descriptor(initial_kind(&desc), &desc);
     let path = vec![fetched.digest.to_string()];
     ctx.expand(&mut root, fetched, manifest, &path, false).await;
-    if opts.referrers {
-        ctx.attach_referrers(&mut root).await;
-    }
+    let found = if opts.attachments {
+        ctx.attach_referrers(reference, &mut root).await
+    } else {
+        Found::default()
+    };
     Ok(Inspection {
         reference: reference.to_string(),
         root,
         round_trips: fetcher.round_trips(),
         resolved_at,
+        attachments_looked_up: opts.attachments,
+        orphaned: found.orphaned,
+        attachment_notes: found.notes,
     })
 }
 
@@ -348,52 +361,33 @@ impl Ctx<'_> {
         .boxed()
     }
 
-    /// Attaches referrers to every manifest and index of the tree.
-    async fn attach_referrers(&self, root: &mut Node) {
-        let mut digests: Vec<String> = Vec::new();
+    /// Looks up the attachments of every manifest and index of the tree in all the places
+    /// they may be kept, and hangs each below its subject as a referrer node that says where
+    /// it was found.
+    async fn attach_referrers(&self, reference: &ImageRef, root: &mut Node) -> Found {
+        let mut digests: Vec<Digest> = Vec::new();
         root.walk(&mut |n| {
             if matches!(n.kind, Kind::Index | Kind::Manifest | Kind::Attestation)
                 && n.problem.is_none()
-                && !digests.contains(&n.digest)
             {
-                digests.push(n.digest.clone());
-            }
-        });
-        let parsed: Vec<Digest> = digests
-            .iter()
-            .filter_map(|d| Digest::parse(d).ok())
-            .collect();
-        let Some(first) = parsed.first() else { return };
-        let mut found: HashMap<String, Vec<Descriptor>> = HashMap::new();
-        match self.fetcher.referrers_api(&self.repo, first).await {
-            Ok(Some(list)) => {
-                found.insert(first.to_string(), list);
-                let rest = join_all(parsed[1..].iter().map(|d| async move {
-                    (
-                        d.to_string(),
-                        self.fetcher.referrers_api(&self.repo, d).await,
-                    )
-                }))
-                .await;
-                for (d, r) in rest {
-                    if let Ok(Some(list)) = r {
-                        found.insert(d, list);
+                if let Ok(d) = Digest::parse(&n.digest) {
+                    if !digests.contains(&d) {
+                        digests.push(d);
                     }
                 }
             }
-            // No referrers API: one tag listing serves the whole tree (tag schema fallback).
-            Ok(None) => found = self.referrers_by_tag(&parsed).await,
-            Err(_) => return,
-        }
+        });
+        let mut found = attachments::discover::find(self.fetcher, reference, &digests).await;
+        let by_subject = std::mem::take(&mut found.by_subject);
         let nodes: HashMap<String, Vec<Node>> =
-            join_all(found.into_iter().map(|(subject, descs)| async move {
-                let nodes = join_all(descs.into_iter().map(|d| async move {
+            join_all(by_subject.into_iter().map(|(subject, list)| async move {
+                let nodes = join_all(list.into_iter().map(|(d, origin)| async move {
                     let mut n = self.node_for(d, Vec::new()).await;
-                    n.kind = if n.kind == Kind::Missing {
-                        Kind::Missing
-                    } else {
-                        Kind::Referrer
-                    };
+                    if n.kind != Kind::Missing {
+                        n.kind = Kind::Referrer;
+                        self.decode_payloads(&mut n).await;
+                    }
+                    n.origin = Some(origin);
                     n
                 }))
                 .await;
@@ -403,63 +397,50 @@ impl Ctx<'_> {
             .into_iter()
             .collect();
         attach(root, &nodes, &mut HashSet::new());
+        found
     }
 
-    async fn referrers_by_tag(&self, digests: &[Digest]) -> HashMap<String, Vec<Descriptor>> {
-        let mut out: HashMap<String, Vec<Descriptor>> = HashMap::new();
-        let Ok(tags) = self.fetcher.tags(&self.repo).await else {
-            return out;
-        };
-        let tags: HashSet<String> = tags.into_iter().collect();
-        for digest in digests {
-            let base = digest.referrers_tag();
-            // OCI 1.1 fallback: the tag names an index whose entries are the referrers.
-            if tags.contains(&base) {
-                let r = crate::reference::RegistryRef {
-                    registry: String::new(),
-                    repository: self.repo.clone(),
-                    tag: Some(base.clone()),
-                    digest: None,
-                };
-                if let Ok(fetched) = self.fetcher.root(&ImageRef::Registry(r)).await {
-                    if let Ok(Manifest::Index(index)) =
-                        Manifest::parse(&fetched.bytes, fetched.content_type.as_deref())
-                    {
-                        out.entry(digest.to_string())
-                            .or_default()
-                            .extend(index.manifests);
-                    }
+    /// Reads the signature and SBOM layers of a referrer (at most [`MAX_DECODED_LAYERS`],
+    /// each within the blob size cap) and decodes what is cheap to say about them.
+    async fn decode_payloads(&self, referrer: &mut Node) {
+        let wanted: Vec<usize> = referrer
+            .children
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == Kind::Layer && is_decodable_payload(&c.media_type))
+            .map(|(i, _)| i)
+            .take(MAX_DECODED_LAYERS)
+            .collect();
+        let fetched = join_all(wanted.into_iter().map(|i| {
+            let digest = Digest::parse(&referrer.children[i].digest);
+            async move {
+                match digest {
+                    Ok(d) => (i, self.fetcher.blob(&self.repo, &d).await),
+                    Err(e) => (
+                        i,
+                        Err(FetchError::Malformed {
+                            what: "a layer digest".into(),
+                            detail: e.to_string(),
+                        }),
+                    ),
                 }
             }
-            // cosign's older convention: `sha256-<hex>.sig`, `.att`, `.sbom` tags.
-            for suffix in ["sig", "att", "sbom"] {
-                let tag = format!("{base}.{suffix}");
-                if !tags.contains(&tag) {
-                    continue;
+        }))
+        .await;
+        for (i, bytes) in fetched {
+            let layer = &mut referrer.children[i];
+            match bytes {
+                Ok(bytes) => {
+                    layer.payload = crate::model::payload::decode(
+                        &layer.media_type,
+                        &layer.annotations,
+                        &bytes,
+                    );
+                    layer.raw = Some(bytes);
                 }
-                let r = crate::reference::RegistryRef {
-                    registry: String::new(),
-                    repository: self.repo.clone(),
-                    tag: Some(tag),
-                    digest: None,
-                };
-                if let Ok(fetched) = self.fetcher.root(&ImageRef::Registry(r)).await {
-                    if let Ok(m) = Manifest::parse(&fetched.bytes, fetched.content_type.as_deref())
-                    {
-                        out.entry(digest.to_string()).or_default().push(Descriptor {
-                            media_type: m.media_type().to_string(),
-                            digest: fetched.digest.to_string(),
-                            size: i64::try_from(fetched.bytes.len()).unwrap_or(i64::MAX),
-                            platform: None,
-                            annotations: std::collections::BTreeMap::default(),
-                            artifact_type: Some(format!("cosign {suffix}")),
-                            urls: Vec::new(),
-                        });
-                    }
-                }
+                Err(e) => set_fetch_problem(layer, e),
             }
         }
-        out
     }
 }
 
@@ -583,6 +564,19 @@ fn attach(node: &mut Node, referrers: &HashMap<String, Vec<Node>>, done: &mut Ha
             node.children.extend(list.iter().cloned());
         }
     }
+}
+
+/// Layers of one attachment read at most for decoding.
+pub const MAX_DECODED_LAYERS: usize = 4;
+
+/// Signature and SBOM layer types regscope decodes (see `model::payload`).
+fn is_decodable_payload(media_type: &str) -> bool {
+    media_type == attachments::COSIGN_SIMPLE_SIGNING
+        || media_type.starts_with(attachments::SIGSTORE_BUNDLE_PREFIX)
+        || media_type == "application/jose+json"
+        || media_type == "application/cose"
+        || media_type.starts_with(attachments::SPDX_JSON)
+        || media_type.starts_with(attachments::CYCLONEDX_JSON)
 }
 
 /// The kind an index entry has before its manifest is fetched.

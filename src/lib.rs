@@ -5,16 +5,19 @@
 //! terminal crate.
 
 pub mod analysis;
+pub mod attachments;
 pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod connect;
 pub mod demo;
+pub mod diff;
 pub mod digest;
 pub mod ecr;
 pub mod inspect;
 pub mod model;
 pub mod output;
+pub mod placement;
 pub mod reference;
 pub mod registry;
 pub mod sanitize;

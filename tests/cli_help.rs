@@ -21,9 +21,11 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 14] = [
+const SUBCOMMANDS: [&str; 16] = [
     "inspect",
     "check",
+    "diff",
+    "where",
     "images",
     "tui",
     "demo",

@@ -544,7 +544,7 @@ async fn referrers_come_from_the_tag_schema_when_the_registry_has_no_api() {
     let image = ImageRef::parse(&format!("{}/app:v1", reg.host)).expect("valid");
     let fetcher =
         Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
-    let insp = inspect(&fetcher, &image, &InspectOptions { referrers: true })
+    let insp = inspect(&fetcher, &image, &InspectOptions { attachments: true })
         .await
         .expect("inspected");
     let amd = insp
@@ -563,10 +563,15 @@ async fn referrers_come_from_the_tag_schema_when_the_registry_has_no_api() {
         referrer.artifact_type.as_deref(),
         Some("application/spdx+json")
     );
-    // One tag listing served the whole tree, after one probe of the referrers API.
+    // One tag listing served the whole tree; the referrers API was asked about each of its
+    // five manifests at the same time (the registry has none).
     assert_eq!(insp.round_trips.tags, 1, "{:?}", insp.round_trips);
-    assert_eq!(insp.round_trips.referrers, 1, "{:?}", insp.round_trips);
-    // Without --referrers nothing is looked up.
+    assert_eq!(insp.round_trips.referrers, 5, "{:?}", insp.round_trips);
+    assert_eq!(
+        referrer.origin.as_ref().map(|o| o.sources.clone()),
+        Some(vec![regscope::attachments::Source::ReferrersTag])
+    );
+    // Without the lookup nothing is looked up.
     let (plain, _) = run(&reg, "app:v1").await;
     assert!(plain
         .root

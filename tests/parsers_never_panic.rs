@@ -285,6 +285,9 @@ mod trees {
                 root,
                 round_trips: regscope::registry::RoundTrips::default(),
                 resolved_at: None,
+                attachments_looked_up: true,
+                orphaned: Vec::new(),
+                attachment_notes: vec!["\u{1b}]0;x\u{7}".into()],
             };
             for width in [None, Some(20), Some(80)] {
                 let shown = text::render(&inspection, &findings, Style::plain(), width);

@@ -81,7 +81,7 @@ fuzz_target!(|data: &[u8]| {
     else {
         return;
     };
-    let opts = InspectOptions { referrers: true };
+    let opts = InspectOptions { attachments: true };
     let Ok(inspection) = runtime().block_on(inspect(&fetcher, &reference, &opts)) else {
         return;
     };

@@ -70,10 +70,12 @@ pub enum Code {
     TreeCut,
     /// The same index appears more than once in the tree; it is expanded once.
     RepeatedIndex,
+    /// A `sha256-<hex>` attachment tag whose subject the registry no longer has.
+    AttachmentOrphaned,
 }
 
 impl Code {
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 20] = [
         Code::AttestationManifest,
         Code::UnknownPlatformEntry,
         Code::PlatformMismatch,
@@ -93,6 +95,7 @@ impl Code {
         Code::EcrFipsHost,
         Code::TreeCut,
         Code::RepeatedIndex,
+        Code::AttachmentOrphaned,
     ];
 
     #[must_use]
@@ -117,6 +120,7 @@ impl Code {
             Code::EcrFipsHost => "ecr-fips-host",
             Code::TreeCut => "tree-cut",
             Code::RepeatedIndex => "repeated-index",
+            Code::AttachmentOrphaned => "attachment-orphaned",
         }
     }
 
@@ -133,7 +137,8 @@ impl Code {
             | Code::FetchFailed
             | Code::EcrRegionMismatch
             | Code::EcrFipsHost
-            | Code::TreeCut => Severity::Warning,
+            | Code::TreeCut
+            | Code::AttachmentOrphaned => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -19,9 +19,10 @@ pub struct Common {
     /// Print one JSON document instead of the text tree.
     #[arg(long)]
     pub json: bool,
-    /// Look up referrers (signatures, SBOMs attached by subject).
+    /// Do not look for signatures, SBOMs and provenance outside the index (referrers API,
+    /// `sha256-<hex>` tags, cosign `.sig`/`.att`/`.sbom` tags).
     #[arg(long)]
-    pub referrers: bool,
+    pub no_attachments: bool,
     /// Colour: auto (TTY and no NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -142,7 +143,7 @@ async fn fetch(
         .map_err(|e| Failure::runtime(e.to_string()))?;
     report_connection(&connection, common.verbose);
     let options = InspectOptions {
-        referrers: common.referrers,
+        attachments: !common.no_attachments,
     };
     let inspection = within_deadline(
         connector.settings().deadline,
@@ -162,6 +163,8 @@ async fn fetch(
         );
     }
     let mut findings = analysis::analyze(&inspection.root);
+    findings.extend(regscope::attachments::orphan_findings(&inspection.orphaned));
+    analysis::sort(&mut findings);
     if let Some(t) = target {
         findings.extend(t.check(&inspection.root));
         analysis::sort(&mut findings);

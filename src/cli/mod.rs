@@ -4,8 +4,10 @@
 mod args;
 mod auth;
 mod config;
+mod diff;
 mod images;
 mod inspect;
+mod place;
 mod tui;
 
 use std::net::SocketAddr;
@@ -60,6 +62,34 @@ enum Command {
         region: Option<String>,
         #[command(flatten)]
         common: Common,
+    },
+    /// Compare two references (tags, digests, other registries, `oci:` layouts), or check a whole promotion with --map; exits 1 when they differ.
+    #[command(arg_required_else_help = true)]
+    Diff {
+        /// The reference before (`registry.internal:5000/team/app:v1`).
+        #[arg(required_unless_present = "map", conflicts_with = "map")]
+        left: Option<String>,
+        /// The reference after (`docker.io/team/app:v1`).
+        #[arg(required_unless_present = "map")]
+        right: Option<String>,
+        /// Check a promotion: lines of `SOURCE_REPO TARGET_REPO [TAG_GLOB]` (`#` comments); every matching tag of each source is compared with the target's.
+        #[arg(long, value_name = "FILE")]
+        map: Option<std::path::PathBuf>,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Place a digest from a log: which tags and which indexes (for which platform) point at it, and its attachment tags; exits 1 when nothing does.
+    Where {
+        /// `REGISTRY/REPOSITORY@sha256:…` (or `oci:DIR@sha256:…`).
+        reference: String,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
     },
     /// List every image of a repository, tagged and untagged, with what each one is (ECR: from DescribeImages).
     Images {
@@ -224,6 +254,22 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             )
             .await
         }
+        Command::Diff {
+            left,
+            right,
+            map,
+            json,
+            connection,
+        } => match (map, left, right) {
+            (Some(file), _, _) => diff::run_map(&file, json, &connection).await,
+            (None, Some(l), Some(r)) => diff::run_pair(&l, &r, json, &connection).await,
+            _ => Err(Failure::usage("diff needs two references, or --map FILE")),
+        },
+        Command::Where {
+            reference,
+            json,
+            connection,
+        } => place::run(&reference, json, &connection).await,
         Command::Images {
             repository,
             json,

@@ -168,6 +168,7 @@ async fn from_api(
 }
 
 #[cfg(not(feature = "ecr"))]
+#[allow(clippy::unused_async)] // the same signature as the `ecr` build's
 async fn from_api(
     _connector: &Connector,
     registry: &str,

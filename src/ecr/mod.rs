@@ -199,6 +199,7 @@ pub async fn login(
 
 /// Without the SDK there is no AWS login.
 #[cfg(not(feature = "ecr"))]
+#[allow(clippy::unused_async)] // the same signature as the `ecr` build's
 pub async fn login(
     _registry: &PrivateRegistry,
     _endpoint: Option<&str>,

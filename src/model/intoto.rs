@@ -356,7 +356,7 @@ pub fn summarize_statement(bytes: &[u8]) -> Result<StatementSummary, DecodeError
 }
 
 /// DSSE says standard base64, but URL-safe and unpadded variants are cheap to accept.
-fn decode_base64(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
     [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD]
         .iter()
@@ -502,7 +502,7 @@ fn spdx(p: &Value) -> PredicateKind {
 
 /// Counts `components` and their nested `components` with an explicit stack, so a deep BOM
 /// cannot exhaust the call stack.
-fn count_components(bom: &Value) -> usize {
+pub(crate) fn count_components(bom: &Value) -> usize {
     let mut stack = vec![bom];
     let mut count = 0;
     while let Some(node) = stack.pop() {

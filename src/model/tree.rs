@@ -7,6 +7,8 @@ use bytes::Bytes;
 use super::config::ConfigSummary;
 use super::descriptor::{Descriptor, Platform};
 use super::intoto::StatementSummary;
+use super::payload::Payload;
+use crate::attachments::Origin;
 
 /// What a node is. The JSON output uses these names in lower case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,6 +90,10 @@ pub struct Node {
     pub config: Option<ConfigSummary>,
     /// Decoded in-toto statement (statement nodes).
     pub statement: Option<StatementSummary>,
+    /// Decoded signature or SBOM (layers of attachments).
+    pub payload: Option<Payload>,
+    /// For a referrer: where it was found (the referrers API, a tag).
+    pub origin: Option<Origin>,
     pub problem: Option<Problem>,
     pub raw: Option<Bytes>,
     pub children: Vec<Node>,
@@ -108,6 +114,8 @@ impl Node {
             artifact_type: desc.artifact_type.clone(),
             config: None,
             statement: None,
+            payload: None,
+            origin: None,
             problem: None,
             raw: None,
             children: Vec::new(),

@@ -44,6 +44,20 @@ pub fn report(inspection: &Inspection, findings: &[Finding], target: Option<&str
         doc.insert("target".into(), json!(t));
     }
     doc.insert("tree".into(), node(root));
+    if inspection.attachments_looked_up {
+        doc.insert("attachments".into(), attachments(&inspection.root));
+        doc.insert(
+            "orphanedAttachmentTags".into(),
+            Value::Array(
+                inspection
+                    .orphaned
+                    .iter()
+                    .map(|o| json!({"tag": o.tag, "subject": o.subject}))
+                    .collect(),
+            ),
+        );
+        doc.insert("attachmentNotes".into(), json!(inspection.attachment_notes));
+    }
     doc.insert("findings".into(), json!(findings));
     doc.insert("roundTrips".into(), json!(inspection.round_trips));
     if let Some(at) = inspection.resolved_at {
@@ -57,6 +71,32 @@ pub fn report(inspection: &Inspection, findings: &[Finding], target: Option<&str
         );
     }
     Value::Object(doc)
+}
+
+/// Every attachment of the tree: `{"digest", "subject", "subjectLabel", "sources", "tags",
+/// "artifactType", "carries", "details", "verified": false, "verifyWith"}`.
+#[must_use]
+pub fn attachments(root: &Node) -> Value {
+    Value::Array(
+        crate::attachments::collect(root)
+            .iter()
+            .map(|a| {
+                json!({
+                    "digest": a.digest,
+                    "subject": a.subject,
+                    "subjectLabel": a.subject_label,
+                    "sources": a.sources,
+                    "tags": a.tags,
+                    "artifactType": a.artifact_type,
+                    "carries": a.carries,
+                    "details": a.details,
+                    "problem": a.problem,
+                    "verified": false,
+                    "verifyWith": a.verify_with(),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// One tree node: `{"digest", "mediaType", "size", "kind", "platform", "attests", "annotations", "children"}` plus extras.
@@ -99,6 +139,15 @@ pub fn node(n: &Node) -> Value {
     }
     if let Some(s) = &n.statement {
         o.insert("statement".into(), json!(s));
+    }
+    if let Some(p) = &n.payload {
+        o.insert("payload".into(), json!(p));
+    }
+    if let Some(origin) = &n.origin {
+        o.insert(
+            "foundVia".into(),
+            json!({"sources": origin.sources, "tags": origin.tags}),
+        );
     }
     if let Some(p) = &n.problem {
         o.insert("problem".into(), problem(p));

@@ -205,7 +205,14 @@ fn title(n: &Node, attests: Option<&Attested>) -> Segment {
         Kind::Config => Segment::new("config", Tone::Dim),
         Kind::Layer => Segment::new("layer", Tone::Dim),
         Kind::Statement => Segment::new("in-toto", Tone::Attestation),
-        Kind::Referrer => Segment::new("referrer", Tone::Info),
+        Kind::Referrer => Segment::new(
+            crate::attachments::carries(n, n.origin.as_ref().map_or(&[], |o| &o.tags))
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Tone::Info,
+        ),
     }
 }
 
@@ -280,6 +287,11 @@ fn facts(n: &Node) -> Vec<Fact> {
             facts
         }
         Kind::Config => config_facts(n),
+        Kind::Layer if n.payload.is_some() => n
+            .payload
+            .iter()
+            .map(|p| fact(FactKind::Summary, sanitize(&p.one_line())))
+            .collect(),
         Kind::Layer => vec![fact(
             FactKind::Contents,
             format!(
@@ -304,10 +316,20 @@ fn facts(n: &Node) -> Vec<Fact> {
                 .chain([fact(FactKind::Summary, sanitize(&summary))])
                 .collect()
         }
-        Kind::Referrer => vec![fact(
-            FactKind::Summary,
-            sanitize(n.artifact_type.as_deref().unwrap_or(&n.media_type)),
-        )],
+        Kind::Referrer => {
+            let mut facts = vec![fact(
+                FactKind::Summary,
+                sanitize(n.artifact_type.as_deref().unwrap_or(&n.media_type)),
+            )];
+            if let Some(origin) = &n.origin {
+                facts.push(fact(
+                    FactKind::Summary,
+                    format!("via {}", origin.describe()),
+                ));
+            }
+            facts
+        }
+
         Kind::Attestation | Kind::Missing => Vec::new(),
     }
 }

@@ -12,6 +12,7 @@ use super::present::{FactKind, NodeLabel, Segment, Tone};
 use super::style::Style;
 use super::wrap;
 use crate::analysis::Finding;
+use crate::attachments;
 use crate::digest;
 use crate::inspect::Inspection;
 use crate::model::{Kind, Node};
@@ -54,8 +55,63 @@ pub fn render(
     head.extend(tail(&label));
     push_row(&mut out, head, width, style);
     render_children(&mut out, root, findings, "", style, width);
+    render_attachments(&mut out, inspection, width);
     render_findings(&mut out, findings, style, width);
     out
+}
+
+/// Every attachment with what it is about and where it was found; all of them read, none
+/// verified, so each names the tool that verifies it.
+fn render_attachments(out: &mut String, inspection: &Inspection, width: Option<usize>) {
+    let list = attachments::collect(&inspection.root);
+    if list.is_empty() && inspection.attachment_notes.is_empty() {
+        if inspection.attachments_looked_up {
+            let _ = writeln!(
+                out,
+                "attachments: none (looked in the index, the referrers API, sha256-<hex> and cosign tags)"
+            );
+        }
+        return;
+    }
+    let _ = writeln!(out, "attachments (read, not verified)");
+    let (first, rest) = match width {
+        None => (usize::MAX, usize::MAX),
+        Some(w) => (w.saturating_sub(2), w.saturating_sub(6)),
+    };
+    for a in &list {
+        let what = a
+            .carries
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut line = format!(
+            "{what} for {} {} via {}",
+            a.subject_label,
+            digest::short(&a.digest),
+            a.sources
+                .iter()
+                .map(|s| s.describe())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        );
+        for tag in &a.tags {
+            line.push_str(&format!(" `{}`", sanitize(tag)));
+        }
+        if let Some(p) = &a.problem {
+            line.push_str(&format!(": {p}"));
+        }
+        for d in &a.details {
+            line.push_str(&format!("; {d}"));
+        }
+        line.push_str(&format!("; {}", a.verification()));
+        for (i, part) in wrap::wrap(&line, first, rest).iter().enumerate() {
+            let _ = writeln!(out, "{}{part}", if i == 0 { "  " } else { "      " });
+        }
+    }
+    for note in &inspection.attachment_notes {
+        let _ = writeln!(out, "  note: {}", sanitize(note));
+    }
 }
 
 /// The findings section alone, wrapped to `width` when there is one.

@@ -1,0 +1,348 @@
+//! Finding the referrers of a tree's manifests in every place they may be, in one round trip
+//! more than the tree: the referrers API for every subject and the tag list, all at once; then
+//! the `sha256-<hex>` and cosign tags the list names (no per-suffix probing when the list is
+//! readable; bounded GET probes when it is not).
+
+use std::collections::{HashMap, HashSet};
+
+use futures::future::join_all;
+
+use super::{Origin, Source};
+use crate::digest::Digest;
+use crate::model::manifest::Manifest;
+use crate::model::Descriptor;
+use crate::reference::{ImageRef, LayoutRef, RegistryRef};
+use crate::registry::{Content, FetchedManifest, Fetcher};
+use crate::sanitize::sanitize;
+
+/// Attachments kept at most per subject (a hostile registry may list millions).
+pub const MAX_PER_SUBJECT: usize = 64;
+/// Subjects looked up at most per tree (real trees have a handful of manifests).
+pub const MAX_SUBJECTS: usize = 128;
+/// Tags probed at most when the tag list cannot be read.
+pub const MAX_TAG_PROBES: usize = 32;
+/// `sha256-<hex>` tags of other subjects checked at most for `attachment-orphaned`.
+pub const MAX_ORPHAN_PROBES: usize = 32;
+
+/// cosign's older tag suffixes.
+pub const COSIGN_SUFFIXES: [&str; 3] = ["sig", "att", "sbom"];
+
+/// A `sha256-<hex>` tag whose subject the registry no longer has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orphan {
+    pub tag: String,
+    /// `sha256:<hex>`.
+    pub subject: String,
+}
+
+/// What the lookup found: referrers per subject digest (in the order found), orphaned tags,
+/// and notes on what could not be looked at.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub by_subject: HashMap<String, Vec<(Descriptor, Origin)>>,
+    pub orphaned: Vec<Orphan>,
+    pub notes: Vec<String>,
+}
+
+impl Found {
+    fn add(&mut self, subject: &str, desc: Descriptor, source: Source, tag: Option<&str>) {
+        let list = self.by_subject.entry(subject.to_string()).or_default();
+        if let Some((_, origin)) = list.iter_mut().find(|(d, _)| d.digest == desc.digest) {
+            origin.add(source, tag);
+            return;
+        }
+        if list.len() >= MAX_PER_SUBJECT {
+            let note = format!(
+                "more than {MAX_PER_SUBJECT} attachments of {subject}; the rest are not shown"
+            );
+            if !self.notes.contains(&note) {
+                self.notes.push(note);
+            }
+            return;
+        }
+        let mut origin = Origin::default();
+        origin.add(source, tag);
+        list.push((desc, origin));
+    }
+}
+
+/// The referrers API's answer for one subject.
+type ApiAnswer = Result<Option<Vec<Descriptor>>, crate::registry::FetchError>;
+
+/// What one tag of the tag schema is: the fallback index, or a cosign signature/attestation/SBOM.
+#[derive(Clone, Copy)]
+enum TagKind {
+    Fallback,
+    Cosign,
+}
+
+/// Looks up the referrers of `subjects` (digests of the tree shown for `reference`).
+pub async fn find(fetcher: &Fetcher, reference: &ImageRef, subjects: &[Digest]) -> Found {
+    let mut found = Found::default();
+    let repo = match reference {
+        ImageRef::Registry(r) => r.repository.clone(),
+        ImageRef::Layout(_) => String::new(),
+    };
+    let mut subjects: Vec<&Digest> = subjects.iter().collect();
+    if subjects.len() > MAX_SUBJECTS {
+        found.notes.push(format!(
+            "attachments were looked up for the first {MAX_SUBJECTS} of {} manifests",
+            subjects.len()
+        ));
+        subjects.truncate(MAX_SUBJECTS);
+    }
+    // One round trip: the API for every subject and the tag list, together.
+    let api = join_all(
+        subjects
+            .iter()
+            .map(|d| async { (*d, fetcher.referrers_api(&repo, d).await) }),
+    );
+    let (api, listing) = futures::join!(api, fetcher.tag_listing(&repo));
+    found.add_api_answers(api);
+
+    // Which tags to resolve: those the list names, else a bounded set of probes.
+    let mut wanted: Vec<(&Digest, String, TagKind)> = Vec::new();
+    let mut orphan_candidates: Vec<(Digest, Vec<String>)> = Vec::new();
+    match &listing {
+        Ok(listing) => {
+            let tags: HashSet<&str> = listing.tags.iter().map(String::as_str).collect();
+            for subject in &subjects {
+                for (tag, kind) in schema_tags(subject) {
+                    if tags.contains(tag.as_str()) {
+                        wanted.push((subject, tag, kind));
+                    }
+                }
+            }
+            let known: HashSet<String> = subjects.iter().map(ToString::to_string).collect();
+            orphan_candidates = schema_tag_subjects(&listing.tags, &known);
+        }
+        Err(e) => {
+            let all: Vec<(&Digest, String, TagKind)> = subjects
+                .iter()
+                .flat_map(|s| schema_tags(s).into_iter().map(move |(t, k)| (*s, t, k)))
+                .collect();
+            found.notes.push(format!(
+                "the tag list could not be read ({}); {} of {} attachment tags were probed",
+                sanitize(&e.to_string()),
+                all.len().min(MAX_TAG_PROBES),
+                all.len()
+            ));
+            wanted = all.into_iter().take(MAX_TAG_PROBES).collect();
+        }
+    }
+    if orphan_candidates.len() > MAX_ORPHAN_PROBES {
+        found.notes.push(format!(
+            "{} attachment tags name other manifests; the first {MAX_ORPHAN_PROBES} were checked for orphans",
+            orphan_candidates.len()
+        ));
+        orphan_candidates.truncate(MAX_ORPHAN_PROBES);
+    }
+
+    // Second round trip: the tags, and whether the subjects of other schema tags still exist.
+    let resolved = join_all(wanted.into_iter().map(|(subject, tag, kind)| {
+        let r = tag_reference(reference, &tag);
+        async move { (subject, tag, kind, fetcher.root(&r).await) }
+    }));
+    let orphans = join_all(orphan_candidates.into_iter().map(|(digest, tags)| {
+        let repo = &repo;
+        async move {
+            let exists = fetcher.exists(repo, &digest, Content::Manifest).await;
+            (digest, tags, exists)
+        }
+    }));
+    let (resolved, orphans) = futures::join!(resolved, orphans);
+    for (subject, tag, kind, fetched) in resolved {
+        if let Ok(fetched) = fetched {
+            found.add_tag(&subject.to_string(), &tag, kind, &fetched);
+        }
+    }
+    for (digest, tags, exists) in orphans {
+        if matches!(exists, Ok(false)) {
+            for tag in tags {
+                found.orphaned.push(Orphan {
+                    tag,
+                    subject: digest.to_string(),
+                });
+            }
+        }
+    }
+    found
+}
+
+impl Found {
+    /// The referrers API's answers: lists, "no API here" (nothing to add) or failures (one
+    /// note for all).
+    fn add_api_answers(&mut self, api: Vec<(&Digest, ApiAnswer)>) {
+        let mut failed = None;
+        for (subject, answer) in api {
+            match answer {
+                Ok(Some(list)) => {
+                    for desc in list {
+                        self.add(&subject.to_string(), desc, Source::ReferrersApi, None);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => failed = Some(e.to_string()),
+            }
+        }
+        if let Some(e) = failed {
+            self.notes
+                .push(format!("the referrers API failed: {}", sanitize(&e)));
+        }
+    }
+
+    /// What one resolved tag adds: the entries of a fallback index, or a cosign manifest.
+    fn add_tag(&mut self, subject: &str, tag: &str, kind: TagKind, fetched: &FetchedManifest) {
+        let parsed = Manifest::parse(&fetched.bytes, fetched.content_type.as_deref());
+        match (kind, parsed) {
+            (TagKind::Fallback, Ok(Manifest::Index(index))) => {
+                for desc in index.manifests {
+                    self.add(subject, desc, Source::ReferrersTag, Some(tag));
+                }
+            }
+            (TagKind::Fallback, _) => self.notes.push(format!(
+                "tag {} is not an index of referrers; it was skipped",
+                sanitize(tag)
+            )),
+            (TagKind::Cosign, parsed) => {
+                let (media_type, artifact_type) = match &parsed {
+                    Ok(Manifest::Image(m)) => (
+                        m.media_type.clone(),
+                        m.effective_artifact_type().map(str::to_string),
+                    ),
+                    Ok(m) => (m.media_type().to_string(), None),
+                    Err(_) => (fetched.content_type.clone().unwrap_or_default(), None),
+                };
+                let desc = Descriptor {
+                    media_type,
+                    digest: fetched.digest.to_string(),
+                    size: i64::try_from(fetched.bytes.len()).unwrap_or(i64::MAX),
+                    platform: None,
+                    annotations: std::collections::BTreeMap::default(),
+                    artifact_type,
+                    urls: Vec::new(),
+                };
+                self.add(subject, desc, Source::CosignTag, Some(tag));
+            }
+        }
+    }
+}
+
+/// The tags the tag schema and cosign use for `subject`.
+fn schema_tags(subject: &Digest) -> Vec<(String, TagKind)> {
+    let base = subject.referrers_tag();
+    let mut out = vec![(base.clone(), TagKind::Fallback)];
+    out.extend(
+        COSIGN_SUFFIXES
+            .iter()
+            .map(|s| (format!("{base}.{s}"), TagKind::Cosign)),
+    );
+    out
+}
+
+/// The subject a tag of the schema names: `sha256-<hex>` and `sha256-<hex>.sig|att|sbom`.
+#[must_use]
+pub fn schema_tag_subject(tag: &str) -> Option<Digest> {
+    let rest = tag.strip_prefix("sha256-")?;
+    let hex = match rest.split_once('.') {
+        Some((hex, suffix)) if COSIGN_SUFFIXES.contains(&suffix) => hex,
+        Some(_) => return None,
+        None => rest,
+    };
+    Digest::parse(&format!("sha256:{hex}")).ok()
+}
+
+/// Subjects named by schema tags that are not in `known`, each with its tags, in list order.
+fn schema_tag_subjects(tags: &[String], known: &HashSet<String>) -> Vec<(Digest, Vec<String>)> {
+    let mut out: Vec<(Digest, Vec<String>)> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for tag in tags {
+        let Some(subject) = schema_tag_subject(tag) else {
+            continue;
+        };
+        let key = subject.to_string();
+        if known.contains(&key) {
+            continue;
+        }
+        if let Some(&i) = at.get(&key) {
+            out[i].1.push(tag.clone());
+        } else {
+            at.insert(key, out.len());
+            out.push((subject, vec![tag.clone()]));
+        }
+    }
+    out
+}
+
+/// `reference` with its tag replaced by `tag` (same registry, repository or layout).
+fn tag_reference(reference: &ImageRef, tag: &str) -> ImageRef {
+    match reference {
+        ImageRef::Registry(r) => ImageRef::Registry(RegistryRef {
+            registry: r.registry.clone(),
+            repository: r.repository.clone(),
+            tag: Some(tag.to_string()),
+            digest: None,
+        }),
+        ImageRef::Layout(l) => ImageRef::Layout(LayoutRef {
+            path: l.path.clone(),
+            tag: Some(tag.to_string()),
+            digest: None,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_tags_name_their_subject_and_nothing_else_does() {
+        let hex = "a".repeat(64);
+        let subject = format!("sha256:{hex}");
+        for tag in [
+            format!("sha256-{hex}"),
+            format!("sha256-{hex}.sig"),
+            format!("sha256-{hex}.att"),
+            format!("sha256-{hex}.sbom"),
+        ] {
+            assert_eq!(
+                schema_tag_subject(&tag).map(|d| d.to_string()),
+                Some(subject.clone()),
+                "{tag}"
+            );
+        }
+        for tag in [
+            "latest".to_string(),
+            format!("sha256-{hex}.exe"),
+            "sha256-abc".to_string(),
+            format!("sha512-{hex}"),
+        ] {
+            assert_eq!(schema_tag_subject(&tag), None, "{tag}");
+        }
+    }
+
+    #[test]
+    fn attachments_per_subject_are_bounded_and_a_repeat_adds_its_source() {
+        let mut found = Found::default();
+        let desc = |i: usize| Descriptor {
+            media_type: crate::model::media_type::OCI_MANIFEST.into(),
+            digest: format!("sha256:{i:064x}"),
+            size: 1,
+            platform: None,
+            annotations: std::collections::BTreeMap::default(),
+            artifact_type: None,
+            urls: Vec::new(),
+        };
+        for i in 0..MAX_PER_SUBJECT + 10 {
+            found.add("s", desc(i), Source::ReferrersApi, None);
+        }
+        found.add("s", desc(0), Source::ReferrersTag, Some("sha256-x"));
+        let list = &found.by_subject["s"];
+        assert_eq!(list.len(), MAX_PER_SUBJECT);
+        assert_eq!(
+            list[0].1.sources,
+            vec![Source::ReferrersApi, Source::ReferrersTag]
+        );
+        assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
+    }
+}

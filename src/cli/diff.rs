@@ -1,0 +1,70 @@
+//! `regscope diff A B` and `regscope diff --map FILE`: is the same image there, every platform,
+//! with its attachments? Exit 0 when identical in what matters, 1 when not.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use super::args::ConnectionArgs;
+use super::Failure;
+use regscope::diff::fetch::{check_promotion, compare_references};
+use regscope::diff::map;
+use regscope::output::{diff as out, json::to_terminal_string};
+use regscope::reference::ImageRef;
+
+/// `regscope diff LEFT RIGHT`.
+pub async fn run_pair(
+    left: &str,
+    right: &str,
+    json: bool,
+    connection: &ConnectionArgs,
+) -> Result<u8, Failure> {
+    let parse = |r: &str| ImageRef::parse(r).map_err(|e| Failure::usage(e.to_string()));
+    let (left, right) = (parse(left)?, parse(right)?);
+    let connector = connection.connector()?;
+    let (comparison, _, _) = Box::pin(compare_references(&connector, &left, &right))
+        .await
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(stdout, "{}", to_terminal_string(&out::json(&comparison)));
+    } else {
+        let _ = write!(stdout, "{}", out::render(&comparison));
+    }
+    Ok(u8::from(!comparison.identical()))
+}
+
+/// `regscope diff --map FILE`: every line's tags, one after another (each line's tags
+/// concurrently); exit 1 on any drift.
+pub async fn run_map(file: &Path, json: bool, connection: &ConnectionArgs) -> Result<u8, Failure> {
+    let text = read_bounded(file)?;
+    let promotions =
+        map::parse(&text).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+    let connector = connection.connector()?;
+    let mut reports = Vec::with_capacity(promotions.len());
+    for promotion in promotions {
+        reports.push(Box::pin(check_promotion(&connector, promotion)).await);
+    }
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(stdout, "{}", to_terminal_string(&out::map_json(&reports)));
+    } else {
+        let _ = write!(stdout, "{}", out::render_map(&reports));
+    }
+    Ok(u8::from(
+        reports
+            .iter()
+            .any(regscope::diff::fetch::LineReport::drifted),
+    ))
+}
+
+/// The map file, refused unread past [`map::MAX_BYTES`].
+fn read_bounded(file: &Path) -> Result<String, Failure> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(file)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+    let mut text = String::new();
+    f.take(u64::try_from(map::MAX_BYTES).unwrap_or(u64::MAX) + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+    Ok(text)
+}

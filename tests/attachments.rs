@@ -1,0 +1,167 @@
+//! Attachments from all four places, against a real docker-registry behind htpasswd and TLS
+//! (no referrers API): BuildKit attestations in the index, a cosign `.sig` tag, an SBOM
+//! artifact listed in a `sha256-<hex>` index, and a `.sig` tag whose image was deleted.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
+
+mod support;
+
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+use support::attach::{
+    fixture_entries, push_artifact, push_cosign_signature, push_schema_index, spdx, SPDX_JSON,
+};
+use support::{fixture, layout_root_digest, regscope_bin, TestRegistry, OCI_MANIFEST};
+
+const USER: &str = "dora";
+const PASSWORD: &str = "attachments-pw";
+
+fn regscope(reg: &TestRegistry, args: &[&str]) -> Output {
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    let home = tempfile::tempdir().expect("home");
+    Command::new(regscope_bin())
+        .args(args)
+        .args(["--ca-file", &ca, "--username", USER, "--no-cache"])
+        .env("REGSCOPE_PASSWORD", PASSWORD)
+        .env("HOME", home.path())
+        .env("DOCKER_CONFIG", home.path().join(".docker"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run regscope")
+}
+
+/// The amd64 entry of the fixture index: `(digest, mediaType, size)`.
+fn amd64_entry() -> (String, String, usize) {
+    let (d, m, s, _) = fixture_entries()
+        .into_iter()
+        .find(|e| e.3 == "amd64")
+        .expect("amd64");
+    (d, m, s)
+}
+
+/// A small image manifest of its own, tagged `tag`; returns its digest.
+fn push_small_image(reg: &TestRegistry, repo: &str, tag: &str) -> String {
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{"Env":["TAG={tag}"]}},"rootfs":{{"type":"layers","diff_ids":[]}}}}"#
+    );
+    let config_digest = reg.put_blob(repo, config.as_bytes());
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+        "layers": []
+    });
+    reg.put_manifest(
+        repo,
+        tag,
+        OCI_MANIFEST,
+        &serde_json::to_vec(&manifest).expect("json"),
+    )
+}
+
+fn seeded() -> (TestRegistry, String, String, String) {
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    reg.seed_fixture("unsigned-index", "team/app:v1");
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    let (amd, amd_mt, amd_size) = amd64_entry();
+    push_cosign_signature(&reg, "team/app", &root, &json!({}));
+    let (sbom, sbom_size) = push_artifact(
+        &reg,
+        "team/app",
+        (&amd, &amd_mt, amd_size),
+        SPDX_JSON,
+        SPDX_JSON,
+        &spdx(3, "syft-1.0"),
+    );
+    push_schema_index(
+        &reg,
+        "team/app",
+        &amd,
+        &[(sbom.clone(), sbom_size, SPDX_JSON.into())],
+    );
+    // A release that was deleted left its signature tag behind.
+    let gone = push_small_image(&reg, "team/app", "old");
+    push_cosign_signature(&reg, "team/app", &gone, &json!({}));
+    reg.delete_manifest("team/app", &gone);
+    (reg, amd, sbom, gone)
+}
+
+fn find<'a>(list: &'a [Value], source: &str, label: &str) -> &'a Value {
+    list.iter()
+        .find(|a| a["sources"] == json!([source]) && a["subjectLabel"] == label)
+        .unwrap_or_else(|| panic!("no {source} attachment for {label} in {list:#?}"))
+}
+
+#[test]
+fn inspect_finds_attachments_in_all_four_places_and_says_where_each_came_from() {
+    let (reg, amd, sbom, gone) = seeded();
+    let out = regscope(
+        &reg,
+        &["inspect", "--json", &format!("{}/team/app:v1", reg.host)],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let list = doc["attachments"].as_array().expect("attachments").clone();
+
+    // BuildKit's attestation manifests, one per platform, from the index itself.
+    let buildkit = find(&list, "index", "linux/amd64");
+    assert_eq!(buildkit["subject"], json!(amd));
+    assert_eq!(buildkit["carries"], json!(["sbom", "provenance"]));
+    assert_eq!(buildkit["verified"], json!(false));
+    find(&list, "index", "linux/arm64");
+    // cosign's `.sig` tag, about the index.
+    let sig = find(&list, "cosign-tag", "index");
+    assert_eq!(sig["carries"], json!(["signature"]));
+    assert_eq!(sig["verifyWith"], json!("cosign verify"));
+    let tag = sig["tags"][0].as_str().expect("tag");
+    assert_eq!(tag.rsplit_once('.').map(|(_, s)| s), Some("sig"), "{tag}");
+    // The SBOM artifact the `sha256-<hex>` index lists, about the amd64 manifest.
+    let spdx = find(&list, "referrers-tag", "linux/amd64");
+    assert_eq!(spdx["digest"], json!(sbom));
+    assert_eq!(spdx["subject"], json!(amd));
+    assert_eq!(spdx["carries"], json!(["sbom"]));
+    assert_eq!(list.len(), 4, "{list:#?}");
+
+    // The `.sig` tag of the deleted release is an orphan.
+    let orphaned: Vec<&Value> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "attachment-orphaned")
+        .collect();
+    assert_eq!(orphaned.len(), 1, "{:#?}", doc["findings"]);
+    assert_eq!(orphaned[0]["digest"], json!(gone));
+    assert_eq!(orphaned[0]["severity"], json!("warning"));
+
+    // The text tree says the same, and that nothing was verified.
+    let out = regscope(&reg, &["inspect", &format!("{}/team/app:v1", reg.host)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("attachments (read, not verified)"), "{text}");
+    assert!(text.contains("signature for index"), "{text}");
+    assert!(text.contains("via cosign tag"), "{text}");
+    assert!(text.contains("SBOM for linux/amd64"), "{text}");
+    assert!(text.contains("check with `cosign verify`"), "{text}");
+    assert!(text.contains("attachment-orphaned"), "{text}");
+
+    // Without the lookup, only what the index holds.
+    let out = regscope(
+        &reg,
+        &[
+            "inspect",
+            "--json",
+            "--no-attachments",
+            &format!("{}/team/app:v1", reg.host),
+        ],
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(doc.get("attachments").is_none());
+}

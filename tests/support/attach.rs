@@ -1,0 +1,174 @@
+//! Seeding attachments the ways signing tools store them, on registries without the referrers
+//! API: cosign's `sha256-<hex>.sig` tags and OCI 1.1 artifacts with a `subject` listed in a
+//! `sha256-<hex>` index (the referrers tag schema, as cosign v3 and notation push them).
+
+use serde_json::json;
+
+use super::{sha256_digest, TestRegistry, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST};
+
+pub const COSIGN_SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+pub const SPDX_JSON: &str = "application/spdx+json";
+
+/// The `sha256-<hex>` tag of `digest`.
+pub fn schema_tag(digest: &str) -> String {
+    format!("sha256-{}", digest.trim_start_matches("sha256:"))
+}
+
+/// A cosign simple-signing payload for `digest`.
+pub fn simple_signing(reference: &str, digest: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "critical": {
+            "identity": {"docker-reference": reference},
+            "image": {"docker-manifest-digest": digest},
+            "type": "cosign container image signature"
+        },
+        "optional": null
+    }))
+    .unwrap_or_default()
+}
+
+/// Pushes a cosign signature of `subject` as cosign v2 does: a manifest whose layer is the
+/// simple-signing payload, tagged `sha256-<hex>.sig`. `annotations` go on the layer (the
+/// signature, a certificate, a Rekor bundle). Returns the manifest's digest.
+pub fn push_cosign_signature(
+    reg: &TestRegistry,
+    repo: &str,
+    subject: &str,
+    annotations: &serde_json::Value,
+) -> String {
+    // Signed where it was built; a promotion copies it byte for byte (`cosign copy`).
+    let payload = simple_signing(&format!("registry.internal:5000/{repo}"), subject);
+    let layer = reg.put_blob(repo, &payload);
+    let config = br#"{"architecture":"","config":{},"created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let config_digest = reg.put_blob(repo, config);
+    let mut layer_annotations =
+        json!({"dev.cosignproject.cosign/signature": "MEUCIQD-not-a-real-signature"});
+    if let (Some(extra), Some(base)) = (annotations.as_object(), layer_annotations.as_object_mut())
+    {
+        for (k, v) in extra {
+            base.insert(k.clone(), v.clone());
+        }
+    }
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+        "layers": [{"mediaType": COSIGN_SIMPLE_SIGNING, "digest": layer, "size": payload.len(), "annotations": layer_annotations}]
+    });
+    let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+    reg.put_manifest(
+        repo,
+        &format!("{}.sig", schema_tag(subject)),
+        OCI_MANIFEST,
+        &bytes,
+    )
+}
+
+/// An OCI 1.1 artifact about `subject` (by digest, media type and size), pushed by digest.
+/// Returns `(digest, size)`.
+pub fn push_artifact(
+    reg: &TestRegistry,
+    repo: &str,
+    subject: (&str, &str, usize),
+    artifact_type: &str,
+    layer_media_type: &str,
+    payload: &[u8],
+) -> (String, usize) {
+    let empty = reg.put_blob(repo, b"{}");
+    let layer = reg.put_blob(repo, payload);
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": artifact_type,
+        "config": {"mediaType": OCI_EMPTY, "digest": empty, "size": 2},
+        "layers": [{"mediaType": layer_media_type, "digest": layer, "size": payload.len()}],
+        "subject": {"mediaType": subject.1, "digest": subject.0, "size": subject.2}
+    });
+    let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+    let digest = reg.put_manifest(repo, &sha256_digest(&bytes), OCI_MANIFEST, &bytes);
+    (digest, bytes.len())
+}
+
+/// Tags `sha256-<hex>` of `subject` with an index listing `referrers` (`(digest, size,
+/// artifactType)`), as the referrers tag schema does.
+pub fn push_schema_index(
+    reg: &TestRegistry,
+    repo: &str,
+    subject: &str,
+    referrers: &[(String, usize, String)],
+) {
+    let index = json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": referrers.iter().map(|(d, s, t)| json!({
+            "mediaType": OCI_MANIFEST, "digest": d, "size": s, "artifactType": t
+        })).collect::<Vec<_>>()
+    });
+    reg.put_manifest(
+        repo,
+        &schema_tag(subject),
+        OCI_INDEX,
+        &serde_json::to_vec(&index).unwrap_or_default(),
+    );
+}
+
+/// An SPDX 2.3 document with `packages` packages, made by `generator`.
+pub fn spdx(packages: usize, generator: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "spdxVersion": "SPDX-2.3",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "app",
+        "creationInfo": {"creators": [format!("Tool: {generator}")], "created": "2026-11-01T00:00:00Z"},
+        "packages": (0..packages).map(|i| json!({"name": format!("pkg{i}"), "SPDXID": format!("SPDXRef-{i}")})).collect::<Vec<_>>()
+    }))
+    .unwrap_or_default()
+}
+
+/// The fixture index's entries: `(digest, mediaType, size, architecture)`.
+pub fn fixture_entries() -> Vec<(String, String, usize, String)> {
+    fixture_index()["manifests"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|m| {
+            (
+                m["digest"].as_str().unwrap_or_default().to_string(),
+                m["mediaType"].as_str().unwrap_or_default().to_string(),
+                usize::try_from(m["size"].as_u64().unwrap_or_default()).unwrap_or_default(),
+                m["platform"]["architecture"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The fixture image at `repo:tag` with a cosign signature of the index (`.sig` tag) and an
+/// SBOM of its amd64 manifest (listed in the `sha256-<hex>` index).
+pub fn seed_signed(reg: &TestRegistry, repo: &str, tag: &str) {
+    reg.seed_fixture("unsigned-index", &format!("{repo}:{tag}"));
+    let root = super::layout_root_digest(&super::fixture("unsigned-index"));
+    push_cosign_signature(reg, repo, &root, &json!({}));
+    let Some((amd, amd_mt, amd_size, _)) = fixture_entries().into_iter().find(|e| e.3 == "amd64")
+    else {
+        panic!("the fixture has an amd64 manifest");
+    };
+    let (sbom, size) = push_artifact(
+        reg,
+        repo,
+        (&amd, &amd_mt, amd_size),
+        SPDX_JSON,
+        SPDX_JSON,
+        &spdx(2, "syft-1.0"),
+    );
+    push_schema_index(reg, repo, &amd, &[(sbom, size, SPDX_JSON.into())]);
+}
+
+/// The bytes of the fixture's root index, exactly as stored (pushing them keeps the digest).
+pub fn fixture_index_bytes() -> Vec<u8> {
+    let dir = super::fixture("unsigned-index");
+    super::layout_blob(&dir, &super::layout_root_digest(&dir))
+}
+
+/// The fixture's root index, parsed.
+pub fn fixture_index() -> serde_json::Value {
+    serde_json::from_slice(&fixture_index_bytes()).unwrap_or_default()
+}
