@@ -13,6 +13,7 @@ pub mod demo;
 pub mod digest;
 pub mod ecr;
 pub mod inspect;
+pub mod layers;
 pub mod model;
 pub mod output;
 pub mod reference;

@@ -70,10 +70,22 @@ pub enum Code {
     TreeCut,
     /// The same index appears more than once in the tree; it is expanded once.
     RepeatedIndex,
+    /// The entrypoint (or cmd) names a file the image does not have.
+    EntrypointMissing,
+    /// The entrypoint's loader (`PT_INTERP`) or shebang interpreter is not in the image.
+    EntrypointInterpreterMissing,
+    /// The entrypoint is an ELF for another machine than the config's architecture.
+    EntrypointArchMismatch,
+    /// No CA bundle at the usual paths: TLS clients in the image cannot verify servers.
+    CaBundleMissing,
+    /// The configured USER is a name the image's `/etc/passwd` does not have: the start fails.
+    UserMissing,
+    /// A layer could not be read whole (a bound, or bad bytes): file findings are partial.
+    FilesPartial,
 }
 
 impl Code {
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 25] = [
         Code::AttestationManifest,
         Code::UnknownPlatformEntry,
         Code::PlatformMismatch,
@@ -93,6 +105,12 @@ impl Code {
         Code::EcrFipsHost,
         Code::TreeCut,
         Code::RepeatedIndex,
+        Code::EntrypointMissing,
+        Code::EntrypointInterpreterMissing,
+        Code::EntrypointArchMismatch,
+        Code::CaBundleMissing,
+        Code::UserMissing,
+        Code::FilesPartial,
     ];
 
     #[must_use]
@@ -117,6 +135,12 @@ impl Code {
             Code::EcrFipsHost => "ecr-fips-host",
             Code::TreeCut => "tree-cut",
             Code::RepeatedIndex => "repeated-index",
+            Code::EntrypointMissing => "entrypoint-missing",
+            Code::EntrypointInterpreterMissing => "entrypoint-interpreter-missing",
+            Code::EntrypointArchMismatch => "entrypoint-arch-mismatch",
+            Code::CaBundleMissing => "ca-bundle-missing",
+            Code::UserMissing => "user-missing",
+            Code::FilesPartial => "files-partial",
         }
     }
 
@@ -126,14 +150,16 @@ impl Code {
             Code::AttestationManifest
             | Code::UnknownPlatformEntry
             | Code::RunsAsRoot
-            | Code::RepeatedIndex => Severity::Info,
+            | Code::RepeatedIndex
+            | Code::CaBundleMissing => Severity::Info,
             Code::PlatformDuplicate
             | Code::PlatformInvalid
             | Code::MediaTypeMixed
             | Code::FetchFailed
             | Code::EcrRegionMismatch
             | Code::EcrFipsHost
-            | Code::TreeCut => Severity::Warning,
+            | Code::TreeCut
+            | Code::FilesPartial => Severity::Warning,
             _ => Severity::Error,
         }
     }
