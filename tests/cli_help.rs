@@ -21,9 +21,10 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 14] = [
+const SUBCOMMANDS: [&str; 15] = [
     "inspect",
     "check",
+    "files",
     "images",
     "tui",
     "demo",

@@ -8,6 +8,7 @@ use super::args::{report_connection, text_width, ColorChoice, ConnectionArgs};
 use super::Failure;
 use regscope::analysis::{self, Finding, Severity, Target};
 use regscope::inspect::{inspect, InspectOptions, Inspection};
+use regscope::layers::findings::Checked;
 use regscope::model::Platform;
 use regscope::output::{json, style::Style, text, wrap};
 use regscope::reference::ImageRef;
@@ -21,6 +22,11 @@ pub struct Common {
     /// Look up referrers (signatures, SBOMs attached by subject).
     #[arg(long)]
     pub referrers: bool,
+    /// Also open the layers (streamed, listings cached) and check the files: the entrypoint, its
+    /// loader or interpreter, its architecture, the CA bundle, the USER. Checks the target's
+    /// (or --platform's) manifest, else every platform.
+    #[arg(long)]
+    pub files: bool,
     /// Colour: auto (TTY and no NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -62,8 +68,8 @@ pub async fn run_inspect(
         .map(|p| Platform::parse(p).map(Target::Platform))
         .transpose()
         .map_err(Failure::usage)?;
-    let (inspection, findings) = fetch(reference, platform.as_ref(), common).await?;
-    emit(&inspection, &findings, None, common);
+    let (inspection, findings, checked) = fetch(reference, platform.as_ref(), common).await?;
+    emit(&inspection, &findings, &checked, None, common);
     Ok(0)
 }
 
@@ -84,7 +90,7 @@ pub async fn run_check(
         .map(Target::parse)
         .transpose()
         .map_err(Failure::usage)?;
-    let (inspection, mut findings) = fetch(reference, target.as_ref(), common).await?;
+    let (inspection, mut findings, checked) = fetch(reference, target.as_ref(), common).await?;
     if let (Some(Target::Lambda { .. }), Ok(ImageRef::Registry(r))) =
         (&target, ImageRef::parse(reference))
     {
@@ -100,7 +106,13 @@ pub async fn run_check(
     }
     let threshold = fail_on.severity();
     let target_label = target.as_ref().map(ToString::to_string);
-    emit(&inspection, &findings, target_label.as_deref(), common);
+    emit(
+        &inspection,
+        &findings,
+        &checked,
+        target_label.as_deref(),
+        common,
+    );
     let failed = findings.iter().any(|f| f.severity >= threshold);
     if !common.json {
         let verdict = match (&target_label, failed) {
@@ -132,7 +144,7 @@ async fn fetch(
     reference: &str,
     target: Option<&Target>,
     common: &Common,
-) -> Result<(Inspection, Vec<Finding>), Failure> {
+) -> Result<(Inspection, Vec<Finding>, Vec<Checked>), Failure> {
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     let connector = common.connection.connector()?;
     let connection = connector
@@ -164,7 +176,15 @@ async fn fetch(
         findings.extend(t.check(&inspection.root));
         analysis::sort(&mut findings);
     }
-    Ok((inspection, findings))
+    let mut checked = Vec::new();
+    if common.files {
+        let platforms = target.map(Target::platforms).unwrap_or_default();
+        checked =
+            super::files::check_files(&connection.fetcher, &image, &inspection.root, &platforms)
+                .await;
+        super::files::add_findings(&mut findings, &checked);
+    }
+    Ok((inspection, findings, checked))
 }
 
 /// `line` wrapped to `width` with a four-column hanging indent; whole without a width.
@@ -175,10 +195,19 @@ fn fitted(line: &str, width: Option<usize>) -> Vec<String> {
     }
 }
 
-fn emit(inspection: &Inspection, findings: &[Finding], target: Option<&str>, common: &Common) {
+fn emit(
+    inspection: &Inspection,
+    findings: &[Finding],
+    checked: &[Checked],
+    target: Option<&str>,
+    common: &Common,
+) {
     let mut stdout = std::io::stdout().lock();
     if common.json {
-        let doc = json::report(inspection, findings, target);
+        let mut doc = json::report(inspection, findings, target);
+        if common.files {
+            doc["files"] = super::files::summary_json(checked);
+        }
         let _ = writeln!(stdout, "{}", json::to_terminal_string(&doc));
         return;
     }
@@ -190,4 +219,9 @@ fn emit(inspection: &Inspection, findings: &[Finding], target: Option<&str>, com
         "{}",
         text::render(inspection, findings, style, text_width())
     );
+    for line in super::files::summary_lines(checked) {
+        for (i, part) in fitted(&line, text_width()).iter().enumerate() {
+            let _ = writeln!(stdout, "{}{part}", if i == 0 { "" } else { "    " });
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! CLI output: the text tree (with colour where the terminal has it) and the stable JSON document.
 
 pub mod auth;
+pub mod files;
 pub mod images;
 pub mod json;
 pub mod present;

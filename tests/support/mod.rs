@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest as _, Sha256};
 
+pub mod layers;
 pub mod moto;
 pub mod proxy;
 pub mod sandbox;
