@@ -168,6 +168,8 @@ async fn from_api(
 }
 
 #[cfg(not(feature = "ecr"))]
+// Async like the `ecr` feature's version, which awaits.
+#[allow(clippy::unused_async)]
 async fn from_api(
     _connector: &Connector,
     registry: &str,

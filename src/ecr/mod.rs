@@ -195,6 +195,8 @@ pub async fn login(registry: &PrivateRegistry, endpoint: Option<&str>) -> Result
 
 /// Without the SDK there is no AWS login.
 #[cfg(not(feature = "ecr"))]
+// Async like the `ecr` feature's version, which awaits.
+#[allow(clippy::unused_async)]
 pub async fn login(
     _registry: &PrivateRegistry,
     _endpoint: Option<&str>,
