@@ -186,7 +186,9 @@ pub fn list_layer<R: Read>(
             // the gzip trailer), within the same bounds.
             if let Err(e) = io::copy(tar.inner_mut(), &mut io::sink()) {
                 if !hit.get() {
-                    return Err(io_error(&e, &tally, digest));
+                    let e = io_error(&e, &tally, digest);
+                    drop(tar);
+                    return Err(mismatch_first(&mut raw, &tally, digest, e));
                 }
             }
             drop(tar);
@@ -205,11 +207,42 @@ pub fn list_layer<R: Read>(
         }
         Ok(()) => {}
         Err(_) if hit.get() => listing.stopped = Some(stopped_after(read.get())),
-        Err(TarError::Malformed(detail)) => return Err(malformed(detail)),
-        Err(TarError::Io(e)) => return Err(io_error(&e, &tally, digest)),
+        Err(e) => {
+            let e = match e {
+                TarError::Malformed(detail) => malformed(detail),
+                TarError::Io(e) => io_error(&e, &tally, digest),
+            };
+            drop(tar);
+            return Err(mismatch_first(&mut raw, &tally, digest, e));
+        }
     }
     listing.tar_bytes = read.get();
     Ok(listing)
+}
+
+/// A layer that cannot be read may simply be the wrong bytes: read the rest of the blob
+/// (within its size) and, when it does not hash to its digest, say that instead, since that is
+/// the finding that matters (a corrupt or substituted layer).
+fn mismatch_first<R: Read>(
+    raw: &mut R,
+    tally: &Tally,
+    digest: &Digest,
+    e: LayerError,
+) -> LayerError {
+    if !matches!(e, LayerError::Malformed { .. }) || digest.algorithm() != "sha256" {
+        return e;
+    }
+    if io::copy(raw, &mut io::sink()).is_err() {
+        return e;
+    }
+    let actual = hex::encode(tally.hasher.borrow().clone().finalize());
+    if actual == digest.hex() {
+        return e;
+    }
+    LayerError::DigestMismatch {
+        digest: digest.to_string(),
+        actual: format!("sha256:{actual}"),
+    }
 }
 
 fn stopped_after(bytes: u64) -> String {
@@ -429,6 +462,26 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, LayerError::DigestMismatch { .. }), "{err}");
         assert!(err.to_string().contains("not trusted"));
+    }
+
+    #[test]
+    fn unreadable_bytes_that_are_not_the_layer_are_called_a_mismatch() {
+        let mut blob = gzip(&sample());
+        let digest = Digest::sha256_of(&blob);
+        let last = blob.len() - 1;
+        blob[last] ^= 1;
+        let err = list_layer(
+            &blob[..],
+            &digest,
+            Some(blob.len() as u64),
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, LayerError::DigestMismatch { .. }), "{err}");
+        // The right bytes that are not a tar stay a plain "not a tar" error.
+        let junk = vec![7u8; 4096];
+        let err = list(&junk).unwrap_err();
+        assert!(matches!(err, LayerError::Malformed { .. }), "{err}");
     }
 
     #[test]
