@@ -546,7 +546,9 @@ fn node_at<'a>(root: &'a mut Node, path: &[usize]) -> Option<&'a mut Node> {
     Some(node)
 }
 
-fn repo_of(reference: &ImageRef) -> String {
+/// The repository `reference` names (`""` for a layout).
+#[must_use]
+pub fn repo_of(reference: &ImageRef) -> String {
     match reference {
         ImageRef::Registry(r) => r.repository.clone(),
         ImageRef::Layout(_) => String::new(),

@@ -15,6 +15,7 @@ pub mod diff;
 pub mod digest;
 pub mod ecr;
 pub mod inspect;
+pub mod layers;
 pub mod model;
 pub mod output;
 pub mod placement;

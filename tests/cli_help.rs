@@ -21,11 +21,12 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 16] = [
+const SUBCOMMANDS: [&str; 17] = [
     "inspect",
     "check",
     "diff",
     "where",
+    "files",
     "images",
     "tui",
     "demo",

@@ -72,10 +72,22 @@ pub enum Code {
     RepeatedIndex,
     /// A `sha256-<hex>` attachment tag whose subject the registry no longer has.
     AttachmentOrphaned,
+    /// The entrypoint (or cmd) names a file the image does not have.
+    EntrypointMissing,
+    /// The entrypoint's loader (`PT_INTERP`) or shebang interpreter is not in the image.
+    EntrypointInterpreterMissing,
+    /// The entrypoint is an ELF for another machine than the config's architecture.
+    EntrypointArchMismatch,
+    /// No CA bundle at the usual paths: TLS clients in the image cannot verify servers.
+    CaBundleMissing,
+    /// The configured USER is a name the image's `/etc/passwd` does not have: the start fails.
+    UserMissing,
+    /// A layer could not be read whole (a bound, or bad bytes): file findings are partial.
+    FilesPartial,
 }
 
 impl Code {
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 26] = [
         Code::AttestationManifest,
         Code::UnknownPlatformEntry,
         Code::PlatformMismatch,
@@ -96,6 +108,12 @@ impl Code {
         Code::TreeCut,
         Code::RepeatedIndex,
         Code::AttachmentOrphaned,
+        Code::EntrypointMissing,
+        Code::EntrypointInterpreterMissing,
+        Code::EntrypointArchMismatch,
+        Code::CaBundleMissing,
+        Code::UserMissing,
+        Code::FilesPartial,
     ];
 
     #[must_use]
@@ -121,6 +139,12 @@ impl Code {
             Code::TreeCut => "tree-cut",
             Code::RepeatedIndex => "repeated-index",
             Code::AttachmentOrphaned => "attachment-orphaned",
+            Code::EntrypointMissing => "entrypoint-missing",
+            Code::EntrypointInterpreterMissing => "entrypoint-interpreter-missing",
+            Code::EntrypointArchMismatch => "entrypoint-arch-mismatch",
+            Code::CaBundleMissing => "ca-bundle-missing",
+            Code::UserMissing => "user-missing",
+            Code::FilesPartial => "files-partial",
         }
     }
 
@@ -130,7 +154,8 @@ impl Code {
             Code::AttestationManifest
             | Code::UnknownPlatformEntry
             | Code::RunsAsRoot
-            | Code::RepeatedIndex => Severity::Info,
+            | Code::RepeatedIndex
+            | Code::CaBundleMissing => Severity::Info,
             Code::PlatformDuplicate
             | Code::PlatformInvalid
             | Code::MediaTypeMixed
@@ -138,7 +163,8 @@ impl Code {
             | Code::EcrRegionMismatch
             | Code::EcrFipsHost
             | Code::TreeCut
-            | Code::AttachmentOrphaned => Severity::Warning,
+            | Code::AttachmentOrphaned
+            | Code::FilesPartial => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -1,5 +1,6 @@
 //! Pure analysis: a manifest tree in, findings out. No I/O.
 
+pub mod files;
 pub mod finding;
 pub mod target;
 

@@ -15,6 +15,32 @@ pub enum Target {
     Lambda { arch: String },
     /// A container host of this platform (`linux/amd64`, `linux/arm/v7`).
     Platform(Platform),
+    /// Google Cloud Run: linux/amd64 only.
+    CloudRun,
+    /// AWS Fargate (ECS) on Linux, `amd64` (`X86_64`) or `arm64` (`ARM64`).
+    Fargate { arch: String },
+    /// AWS Fargate on Windows Server `release` (2019, 2022), whose image build must match.
+    FargateWindows { release: String },
+    /// Kubernetes nodes of every listed architecture (all Linux).
+    Kubernetes { arches: Vec<String> },
+}
+
+/// Cloud Run's container runtime contract, cited by its findings.
+pub const CLOUD_RUN_RULE: &str = "Cloud Run's container runtime contract: the executables must be compiled for Linux 64-bit (linux/amd64), and a multi-architecture image must include linux/amd64";
+/// Fargate's Linux platform rule, cited by its findings.
+pub const FARGATE_RULE: &str = "AWS Fargate runs Linux tasks on the task definition's runtimePlatform.cpuArchitecture (X86_64 or ARM64): the image must include linux/amd64 or linux/arm64 to match";
+/// Fargate's Windows rule, cited by its findings.
+pub const FARGATE_WINDOWS_RULE: &str = "AWS Fargate Windows runs Windows Server 2019 (build 10.0.17763) or 2022 (build 10.0.20348) Full or Core with process isolation: a Windows image's os.version build must be the host's";
+/// Kubernetes' rule, cited by its findings.
+pub const KUBERNETES_RULE: &str = "Kubernetes schedules a pod on any node whose kubernetes.io/arch is allowed, and the node pulls its own platform from the index: every listed architecture must be present and runnable";
+
+/// The Windows Server build of a Fargate Windows release.
+fn windows_build(release: &str) -> Option<&'static str> {
+    match release {
+        "2019" => Some("10.0.17763"),
+        "2022" => Some("10.0.20348"),
+        _ => None,
+    }
 }
 
 impl Target {
@@ -29,9 +55,43 @@ impl Target {
             other if other.starts_with("lambda") => Err(format!(
                 "`{other}` is not a Lambda target (lambda, lambda/amd64, lambda/arm64)"
             )),
+            "cloudrun" => Ok(Target::CloudRun),
+            "fargate" | "fargate/amd64" | "fargate/x86_64" => Ok(Target::Fargate {
+                arch: "amd64".into(),
+            }),
+            "fargate/arm64" => Ok(Target::Fargate {
+                arch: "arm64".into(),
+            }),
+            other if other.starts_with("fargate/windows-") => {
+                let release = other.trim_start_matches("fargate/windows-");
+                windows_build(release)
+                    .map(|_| Target::FargateWindows {
+                        release: release.into(),
+                    })
+                    .ok_or_else(|| format!("`{}` is not a Fargate Windows target (fargate/windows-2019, fargate/windows-2022)", crate::sanitize::sanitize(other)))
+            }
+            other if other.starts_with("fargate") => Err(format!(
+                "`{}` is not a Fargate target (fargate, fargate/arm64, fargate/windows-2019, fargate/windows-2022)",
+                crate::sanitize::sanitize(other)
+            )),
+            other if other.starts_with("k8s:") => {
+                let arches: Vec<String> = other[4..]
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if arches.is_empty() || arches.iter().any(|a| a.contains('/')) {
+                    return Err(format!(
+                        "`{}` is not a Kubernetes target: list architectures, e.g. k8s:amd64,arm64",
+                        crate::sanitize::sanitize(other)
+                    ));
+                }
+                Ok(Target::Kubernetes { arches })
+            }
             other => Platform::parse(other)
                 .map(Target::Platform)
-                .map_err(|e| format!("{e}; or use `lambda` / `lambda/arm64`")),
+                .map_err(|e| format!("{e}; or use `lambda`, `lambda/arm64`, `cloudrun`, `fargate`, `fargate/arm64`, `fargate/windows-2022` or `k8s:amd64,arm64`")),
         }
     }
 
@@ -41,6 +101,22 @@ impl Target {
         match self {
             Target::Lambda { arch } => lambda(root, arch),
             Target::Platform(p) => platform(root, p),
+            Target::CloudRun => cite(platform(root, &self.platform()), CLOUD_RUN_RULE),
+            Target::Fargate { .. } => cite(platform(root, &self.platform()), FARGATE_RULE),
+            Target::FargateWindows { release } => {
+                let mut out = platform(root, &self.platform());
+                if out.is_empty() {
+                    out.extend(windows_version(root, release));
+                }
+                cite(out, FARGATE_WINDOWS_RULE)
+            }
+            Target::Kubernetes { arches } => {
+                let mut out = Vec::new();
+                for arch in arches {
+                    out.extend(platform(root, &Platform::new("linux", arch, None)));
+                }
+                cite(out, KUBERNETES_RULE)
+            }
         }
     }
 
@@ -48,8 +124,30 @@ impl Target {
     #[must_use]
     pub fn platform(&self) -> Platform {
         match self {
-            Target::Lambda { arch } => Platform::new("linux", arch, None),
+            Target::Lambda { arch } | Target::Fargate { arch } => {
+                Platform::new("linux", arch, None)
+            }
             Target::Platform(p) => p.clone(),
+            Target::CloudRun => Platform::new("linux", "amd64", None),
+            Target::FargateWindows { .. } => Platform::new("windows", "amd64", None),
+            // The first listed: the one a table cell and "fitting" speak of.
+            Target::Kubernetes { arches } => Platform::new(
+                "linux",
+                arches.first().map_or("amd64", String::as_str),
+                None,
+            ),
+        }
+    }
+
+    /// Every platform this target runs (Kubernetes: one per listed architecture).
+    #[must_use]
+    pub fn platforms(&self) -> Vec<Platform> {
+        match self {
+            Target::Kubernetes { arches } => arches
+                .iter()
+                .map(|a| Platform::new("linux", a, None))
+                .collect(),
+            _ => vec![self.platform()],
         }
     }
 
@@ -108,7 +206,7 @@ impl Target {
                 }
                 _ => "media type".into(),
             },
-            (Target::Platform(_), Kind::Index) => {
+            (_, Kind::Index) => {
                 let deleted = root.children.iter().any(|c| {
                     c.kind == Kind::Missing
                         && c.platform.as_ref().is_some_and(|p| p.satisfies(&wanted))
@@ -122,8 +220,8 @@ impl Target {
                     no()
                 }
             }
-            (Target::Platform(_), Kind::Manifest) => no(),
-            (Target::Platform(_), _) => "not an image".into(),
+            (_, Kind::Manifest) => no(),
+            (_, _) => "not an image".into(),
         }
     }
 }
@@ -150,6 +248,11 @@ impl fmt::Display for Target {
         match self {
             Target::Lambda { arch } => write!(f, "lambda/{arch}"),
             Target::Platform(p) => p.fmt(f),
+            Target::CloudRun => f.write_str("cloudrun"),
+            Target::Fargate { arch } if arch == "amd64" => f.write_str("fargate"),
+            Target::Fargate { arch } => write!(f, "fargate/{arch}"),
+            Target::FargateWindows { release } => write!(f, "fargate/windows-{release}"),
+            Target::Kubernetes { arches } => write!(f, "k8s:{}", arches.join(",")),
         }
     }
 }
@@ -217,6 +320,66 @@ fn lambda(root: &Node, arch: &str) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Each finding ends with the rule of the platform it is about.
+fn cite(mut findings: Vec<Finding>, rule: &str) -> Vec<Finding> {
+    for f in &mut findings {
+        f.message = format!("{} ({rule})", f.message);
+    }
+    findings
+}
+
+/// Fargate Windows: the image's `os.version` (from the index entry, else the config) must be
+/// the release's build.
+fn windows_version(root: &Node, release: &str) -> Vec<Finding> {
+    let Some(build) = windows_build(release) else {
+        return Vec::new();
+    };
+    let wanted = Platform::new("windows", "amd64", None);
+    let candidates: Vec<&Node> = match root.kind {
+        Kind::Index => root
+            .children
+            .iter()
+            .filter(|c| {
+                c.is_runnable() && c.platform.as_ref().is_some_and(|p| p.satisfies(&wanted))
+            })
+            .collect(),
+        _ => vec![root],
+    };
+    let version = |n: &Node| {
+        n.platform
+            .as_ref()
+            .and_then(|p| p.os_version.clone())
+            .or_else(|| n.config_summary().and_then(|c| c.os_version.clone()))
+    };
+    let matches = |v: &str| v == build || v.starts_with(&format!("{build}."));
+    if candidates
+        .iter()
+        .any(|n| version(n).is_some_and(|v| matches(&v)))
+    {
+        return Vec::new();
+    }
+    let have: Vec<String> = candidates
+        .iter()
+        .map(|n| {
+            version(n).map_or_else(
+                || "no os.version".into(),
+                |v| crate::sanitize::sanitize(&v).into_owned(),
+            )
+        })
+        .collect();
+    vec![Finding::new(
+        Code::TargetIncompatible,
+        &root.digest,
+        format!(
+            "Fargate windows-{release} needs a Windows image built on {build}, but this one is {}; the task fails to start (\"The container operating system does not match the host operating system\")",
+            have.join(", ")
+        ),
+    )
+    .with_fix(format!(
+        "Build FROM the ltsc{release} base (mcr.microsoft.com/windows/servercore:ltsc{release} or nanoserver:ltsc{release}), or choose the task's platform family to match the image"
+    ))]
 }
 
 /// The entry a runtime would pick for `wanted`: the first listed (runnable or with its manifest
@@ -455,6 +618,71 @@ mod tests {
 
     fn check(target: &str, root: &Node) -> Vec<Finding> {
         Target::parse(target).expect("target").check(root)
+    }
+
+    #[test]
+    fn cloud_targets_parse_print_and_cite_their_rules() {
+        for t in [
+            "cloudrun",
+            "fargate",
+            "fargate/arm64",
+            "fargate/windows-2022",
+            "k8s:amd64,arm64",
+        ] {
+            assert_eq!(Target::parse(t).expect(t).to_string(), t);
+        }
+        assert!(Target::parse("fargate/windows-2016").is_err());
+        assert!(Target::parse("k8s:").is_err());
+        let amd64_only = index(vec![entry(Kind::Manifest, AMD64, "linux/amd64")]);
+        assert!(check("cloudrun", &amd64_only).is_empty());
+        assert!(check("fargate", &amd64_only).is_empty());
+        let found = check("fargate/arm64", &amd64_only);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("runtimePlatform.cpuArchitecture"),
+            "{}",
+            found[0].message
+        );
+        let found = check("k8s:amd64,arm64", &amd64_only);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.starts_with("linux/arm64 is not offered"));
+        assert!(found[0].message.contains("kubernetes.io/arch"));
+        let both = index(vec![
+            entry(Kind::Manifest, AMD64, "linux/amd64"),
+            entry(Kind::Manifest, ARM64, "linux/arm64"),
+        ]);
+        assert!(check("k8s:amd64,arm64", &both).is_empty());
+        let arm_only = index(vec![entry(Kind::Manifest, ARM64, "linux/arm64")]);
+        let found = check("cloudrun", &arm_only);
+        assert!(found[0]
+            .message
+            .contains("Cloud Run's container runtime contract"));
+        assert_eq!(
+            Target::parse("cloudrun").expect("t").verdict(&arm_only),
+            Verdict::Rejected("no amd64".into())
+        );
+    }
+
+    #[test]
+    fn fargate_windows_compares_the_os_version_build() {
+        let mut win = entry(Kind::Manifest, AMD64, "windows/amd64");
+        win.platform.as_mut().expect("p").os_version = Some("10.0.17763.5830".into());
+        let root = index(vec![win.clone()]);
+        let found = check("fargate/windows-2022", &root);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].message.contains("10.0.20348") && found[0].message.contains("10.0.17763.5830")
+        );
+        assert!(found[0]
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.contains("ltsc2022")));
+        assert!(check("fargate/windows-2019", &root).is_empty());
+        let linux = index(vec![entry(Kind::Manifest, AMD64, "linux/amd64")]);
+        assert_eq!(
+            check("fargate/windows-2022", &linux)[0].code,
+            Code::PlatformMissing
+        );
     }
 
     #[test]

@@ -203,6 +203,7 @@ impl DiskCache {
         }
         sweep(&self.root.join("tmp"), 0, STALE_TMP);
         sweep(&self.root.join("repos"), 2, STALE_RECORD);
+        sweep(&self.root.join("derived"), 1, STALE_RECORD);
     }
 
     /// The total size of cached content.

@@ -55,6 +55,33 @@ fn age_of(path: &std::path::Path) -> Option<SystemTime> {
 }
 
 impl DiskCache {
+    /// Keeps `bytes`, derived from the content `of` (a layer's listing), as `name`: the bytes
+    /// as content of their own digest (verified and evicted like any), and a record from `of`
+    /// to that digest.
+    pub fn put_derived(&self, of: &Digest, name: &str, bytes: &[u8]) {
+        // Something a quarter of the bound or more would only push everything else out.
+        if bytes.len() as u64 > self.max_bytes / 4 {
+            return;
+        }
+        let digest = Digest::sha256_of(bytes);
+        self.put(&digest, bytes);
+        self.write_record(&self.derived_path(of, name), digest.as_str().as_bytes());
+    }
+
+    /// What [`put_derived`](Self::put_derived) kept for `of` as `name`, if it is still there.
+    #[must_use]
+    pub fn derived(&self, of: &Digest, name: &str) -> Option<bytes::Bytes> {
+        let text = fs::read_to_string(self.derived_path(of, name)).ok()?;
+        self.get(&Digest::parse(text.trim()).ok()?)
+    }
+
+    fn derived_path(&self, of: &Digest, name: &str) -> std::path::PathBuf {
+        self.root
+            .join("derived")
+            .join(super::key(name))
+            .join(super::key(of.as_str()))
+    }
+
     /// Records that `registry/repo:tag` resolved to `digest` just now.
     pub fn put_tag(
         &self,

@@ -11,6 +11,21 @@ use regscope::diff::map;
 use regscope::output::{diff as out, json::to_terminal_string};
 use regscope::reference::ImageRef;
 
+/// `regscope diff A B` or `regscope diff --map FILE`.
+pub async fn run(
+    map: Option<std::path::PathBuf>,
+    left: Option<String>,
+    right: Option<String>,
+    as_json: bool,
+    connection: &ConnectionArgs,
+) -> Result<u8, Failure> {
+    match (map, left, right) {
+        (Some(file), _, _) => run_map(&file, as_json, connection).await,
+        (None, Some(l), Some(r)) => run_pair(&l, &r, as_json, connection).await,
+        _ => Err(Failure::usage("diff needs two references, or --map FILE")),
+    }
+}
+
 /// `regscope diff LEFT RIGHT`.
 pub async fn run_pair(
     left: &str,

@@ -9,6 +9,7 @@ use super::Failure;
 use regscope::analysis::{self, Finding, Severity, Target};
 use regscope::connect::within_deadline;
 use regscope::inspect::{inspect, InspectOptions, Inspection};
+use regscope::layers::findings::Checked;
 use regscope::model::Platform;
 use regscope::output::{json, style::Style, text, wrap};
 use regscope::reference::ImageRef;
@@ -23,6 +24,11 @@ pub struct Common {
     /// `sha256-<hex>` tags, cosign `.sig`/`.att`/`.sbom` tags).
     #[arg(long)]
     pub no_attachments: bool,
+    /// Also open the layers (streamed, listings cached) and check the files: the entrypoint, its
+    /// loader or interpreter, its architecture, the CA bundle, the USER. Checks the target's
+    /// (or --platform's) manifest, else every platform.
+    #[arg(long)]
+    pub files: bool,
     /// Colour: auto (TTY and no NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -64,8 +70,8 @@ pub async fn run_inspect(
         .map(|p| Platform::parse(p).map(Target::Platform))
         .transpose()
         .map_err(Failure::usage)?;
-    let (inspection, findings) = fetch(reference, platform.as_ref(), common).await?;
-    emit(&inspection, &findings, None, common);
+    let (inspection, findings, checked) = fetch(reference, platform.as_ref(), common).await?;
+    emit(&inspection, &findings, &checked, None, common);
     Ok(0)
 }
 
@@ -86,7 +92,7 @@ pub async fn run_check(
         .map(Target::parse)
         .transpose()
         .map_err(Failure::usage)?;
-    let (inspection, mut findings) = fetch(reference, target.as_ref(), common).await?;
+    let (inspection, mut findings, checked) = fetch(reference, target.as_ref(), common).await?;
     if let (Some(Target::Lambda { .. }), Ok(ImageRef::Registry(r))) =
         (&target, ImageRef::parse(reference))
     {
@@ -102,7 +108,13 @@ pub async fn run_check(
     }
     let threshold = fail_on.severity();
     let target_label = target.as_ref().map(ToString::to_string);
-    emit(&inspection, &findings, target_label.as_deref(), common);
+    emit(
+        &inspection,
+        &findings,
+        &checked,
+        target_label.as_deref(),
+        common,
+    );
     let failed = findings.iter().any(|f| f.severity >= threshold);
     if !common.json {
         let verdict = match (&target_label, failed) {
@@ -134,7 +146,7 @@ async fn fetch(
     reference: &str,
     target: Option<&Target>,
     common: &Common,
-) -> Result<(Inspection, Vec<Finding>), Failure> {
+) -> Result<(Inspection, Vec<Finding>, Vec<Checked>), Failure> {
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     let connector = common.connection.connector()?;
     let connection = connector
@@ -169,7 +181,15 @@ async fn fetch(
         findings.extend(t.check(&inspection.root));
         analysis::sort(&mut findings);
     }
-    Ok((inspection, findings))
+    let mut checked = Vec::new();
+    if common.files {
+        let platforms = target.map(Target::platforms).unwrap_or_default();
+        checked =
+            super::files::check_files(&connection.fetcher, &image, &inspection.root, &platforms)
+                .await;
+        super::files::add_findings(&mut findings, &checked);
+    }
+    Ok((inspection, findings, checked))
 }
 
 /// `line` wrapped to `width` with a four-column hanging indent; whole without a width.
@@ -180,10 +200,19 @@ fn fitted(line: &str, width: Option<usize>) -> Vec<String> {
     }
 }
 
-fn emit(inspection: &Inspection, findings: &[Finding], target: Option<&str>, common: &Common) {
+fn emit(
+    inspection: &Inspection,
+    findings: &[Finding],
+    checked: &[Checked],
+    target: Option<&str>,
+    common: &Common,
+) {
     let mut stdout = std::io::stdout().lock();
     if common.json {
-        let doc = json::report(inspection, findings, target);
+        let mut doc = json::report(inspection, findings, target);
+        if common.files {
+            doc["files"] = super::files::summary_json(checked);
+        }
         let _ = writeln!(stdout, "{}", json::to_terminal_string(&doc));
         return;
     }
@@ -195,4 +224,9 @@ fn emit(inspection: &Inspection, findings: &[Finding], target: Option<&str>, com
         "{}",
         text::render(inspection, findings, style, text_width())
     );
+    for line in super::files::summary_lines(checked) {
+        for (i, part) in fitted(&line, text_width()).iter().enumerate() {
+            let _ = writeln!(stdout, "{}{part}", if i == 0 { "" } else { "    " });
+        }
+    }
 }

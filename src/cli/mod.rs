@@ -5,6 +5,7 @@ mod args;
 mod auth;
 mod config;
 mod diff;
+mod files;
 mod images;
 mod inspect;
 mod place;
@@ -50,8 +51,9 @@ enum Command {
     Check {
         /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
         reference: String,
-        /// `lambda`, `lambda/arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`; without
-        /// it only the generic findings are checked, not whether the image runs anywhere.
+        /// `lambda`, `lambda/arm64`, `cloudrun`, `fargate`, `fargate/arm64`, `fargate/windows-2022`,
+        /// `k8s:amd64,arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`; without it only
+        /// the generic findings are checked, not whether the image runs anywhere.
         #[arg(long)]
         target: Option<String>,
         /// Fail (exit 1) when a finding reaches this severity.
@@ -88,6 +90,24 @@ enum Command {
         /// Print one JSON document instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// List the files of an image (its layers merged, as a container of one platform sees them), or one path's metadata.
+    Files {
+        /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
+        reference: String,
+        /// A path in the image: print its metadata (a directory: its entries) instead of every path.
+        path: Option<String>,
+        /// The platform to open when the image is an index (default: its only one, else linux/amd64).
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+        platform: Option<String>,
+        /// Print one JSON document instead of the text listing.
+        #[arg(long)]
+        json: bool,
+        /// Print where the credentials came from to stderr.
+        #[arg(long, short)]
+        verbose: bool,
         #[command(flatten)]
         connection: ConnectionArgs,
     },
@@ -260,16 +280,30 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             map,
             json,
             connection,
-        } => match (map, left, right) {
-            (Some(file), _, _) => diff::run_map(&file, json, &connection).await,
-            (None, Some(l), Some(r)) => diff::run_pair(&l, &r, json, &connection).await,
-            _ => Err(Failure::usage("diff needs two references, or --map FILE")),
-        },
+        } => diff::run(map, left, right, json, &connection).await,
         Command::Where {
             reference,
             json,
             connection,
         } => place::run(&reference, json, &connection).await,
+        Command::Files {
+            reference,
+            path,
+            platform,
+            json,
+            verbose,
+            connection,
+        } => {
+            files::run(
+                &reference,
+                platform.as_deref(),
+                path.as_deref(),
+                json,
+                verbose,
+                &connection,
+            )
+            .await
+        }
         Command::Images {
             repository,
             json,

@@ -46,6 +46,9 @@ pub struct ConfigSummary {
     pub env_count: usize,
     /// Variable names only: values routinely hold tokens and this summary ends up on screens.
     pub env_names: Vec<String>,
+    /// The one value kept: `PATH`, which the runtime searches for a bare entrypoint name.
+    #[serde(skip)]
+    pub path_env: Option<String>,
     pub labels: BTreeMap<String, String>,
     /// `ExposedPorts` keys, e.g. `80/tcp`.
     pub exposed_ports: Vec<String>,
@@ -139,6 +142,10 @@ pub fn summarize_config(bytes: &[u8]) -> Result<ConfigSummary, DecodeError> {
         working_dir: config.and_then(|c| string(c, "WorkingDir")),
         env_count: env_names.len(),
         env_names,
+        path_env: strings(field("Env"))
+            .into_iter()
+            .rev()
+            .find_map(|kv| kv.strip_prefix("PATH=").map(str::to_owned)),
         labels,
         exposed_ports: keys(field("ExposedPorts")),
         volumes: keys(field("Volumes")),

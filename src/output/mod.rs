@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod diff;
+pub mod files;
 pub mod images;
 pub mod json;
 pub mod present;

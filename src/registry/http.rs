@@ -69,6 +69,39 @@ pub struct Response {
     pub body: Bytes,
 }
 
+/// A response body read chunk by chunk; holds its connection permit until dropped.
+pub struct Streamed<'a> {
+    resp: reqwest::Response,
+    _permit: tokio::sync::SemaphorePermit<'a>,
+    registry: &'a HttpRegistry,
+}
+
+impl Streamed<'_> {
+    /// The length the registry announced, if it did.
+    #[must_use]
+    pub fn content_length(&self) -> Option<u64> {
+        self.resp.content_length()
+    }
+
+    /// The next chunk of the body, `None` at its end; a stall longer than the timeout fails.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, FetchError> {
+        let registry = self.registry;
+        match tokio::time::timeout(registry.opts.timeout, self.resp.chunk()).await {
+            Ok(Ok(chunk)) => {
+                if let Some(c) = &chunk {
+                    registry.stats.add_bytes(c.len() as u64);
+                }
+                Ok(chunk)
+            }
+            Ok(Err(e)) => Err(registry.transport_error(&e)),
+            Err(_) => Err(FetchError::Timeout {
+                host: registry.host.clone(),
+                after: registry.opts.timeout,
+            }),
+        }
+    }
+}
+
 /// What a HEAD answered about content the registry has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
@@ -442,6 +475,35 @@ impl HttpRegistry {
             // requests.
             let (resp, _permit) = self.send_path(path, accept, scope, kind).await?;
             self.finish(resp, limit, what).await
+        })
+        .await
+    }
+
+    /// GETs `path` for a body read as it arrives ([`Streamed::chunk`]), not buffered: a layer.
+    /// Auth, redirects, retries and the deadline are [`get`](Self::get)'s up to the headers;
+    /// after them, each chunk must arrive within the timeout.
+    pub async fn get_streamed(
+        &self,
+        path: &str,
+        scope: &str,
+        what: &str,
+    ) -> Result<Streamed<'_>, FetchError> {
+        self.with_retries(|| async {
+            let (resp, permit) = self.send_path(path, &[], scope, RequestKind::Blob).await?;
+            let status = resp.status().as_u16();
+            if !(200..300).contains(&status) {
+                let headers = resp.headers().clone();
+                let body = self
+                    .read_limited(resp, 64 * 1024, what)
+                    .await
+                    .unwrap_or_default();
+                return Err(self.status_error(status, &headers, &body, what));
+            }
+            Ok(Streamed {
+                resp,
+                _permit: permit,
+                registry: self,
+            })
         })
         .await
     }

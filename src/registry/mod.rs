@@ -498,6 +498,84 @@ impl Fetcher {
         .map(|(b, _)| b)
     }
 
+    /// A blob read as it arrives, never whole (a layer): from the registry, or the layout's
+    /// file. The caller verifies the digest as it reads.
+    pub async fn blob_stream(
+        &self,
+        repo: &str,
+        digest: &Digest,
+    ) -> Result<BlobStream<'_>, FetchError> {
+        self.check_repository(repo)?;
+        let what = format!("blob {digest}");
+        match &self.backend {
+            Backend::Http(http) => http
+                .get_streamed(
+                    &format!("/v2/{repo}/blobs/{digest}"),
+                    &pull_scope(repo),
+                    &what,
+                )
+                .await
+                .map(BlobStream::Http),
+            Backend::Layout(store) => {
+                let path = store
+                    .root()
+                    .join("blobs")
+                    .join(digest.algorithm())
+                    .join(digest.hex());
+                let file = tokio::fs::File::open(&path).await.map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        FetchError::NotFound {
+                            what: what.clone(),
+                            code: "not in the layout".into(),
+                        }
+                    } else {
+                        FetchError::Layout {
+                            path: path.display().to_string(),
+                            detail: e.to_string(),
+                        }
+                    }
+                })?;
+                Ok(BlobStream::File(file))
+            }
+        }
+    }
+
+    /// What was derived from immutable content `digest` of `repo` and kept in the disk cache
+    /// as `name` (a layer's listing), when `repo` is known to hold `digest`: as for content,
+    /// a sighting older than the trust period is confirmed with a HEAD.
+    pub async fn cached_derived(
+        &self,
+        repo: &str,
+        digest: &Digest,
+        name: &str,
+    ) -> Result<Option<Bytes>, FetchError> {
+        let (Some(disk), Backend::Http(http)) = (&self.disk, &self.backend) else {
+            return Ok(None);
+        };
+        let Some(bytes) = disk.cache.derived(digest, name) else {
+            return Ok(None);
+        };
+        let trusted = disk.offline
+            || disk
+                .cache
+                .seen_at(http.host(), repo, digest)
+                .and_then(|at| at.elapsed().ok())
+                .is_some_and(|age| age <= disk.trust);
+        if !trusted && !self.exists(repo, digest, Content::Blob).await? {
+            return Ok(None);
+        }
+        self.stats.disk_hit();
+        Ok(Some(bytes))
+    }
+
+    /// Keeps `bytes`, derived from `digest` of `repo`, in the disk cache as `name`.
+    pub fn put_derived(&self, repo: &str, digest: &Digest, name: &str, bytes: &[u8]) {
+        if let (Some(disk), Backend::Http(http)) = (&self.disk, &self.backend) {
+            disk.cache.put_derived(digest, name, bytes);
+            disk.cache.mark_seen(http.host(), repo, digest);
+        }
+    }
+
     /// Refuses a repository name that must not go into a request path (layouts have none).
     fn check_repository(&self, repo: &str) -> Result<(), FetchError> {
         match self.backend {
@@ -824,6 +902,30 @@ impl Fetcher {
                 },
             ) => Ok(None),
             Err(e) => Err(e),
+        }
+    }
+}
+
+/// A blob being read: a registry response or a layout file.
+pub enum BlobStream<'a> {
+    Http(http::Streamed<'a>),
+    File(tokio::fs::File),
+}
+
+impl BlobStream<'_> {
+    /// The next chunk, `None` at the end.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, FetchError> {
+        match self {
+            BlobStream::Http(s) => s.chunk().await,
+            BlobStream::File(f) => {
+                use tokio::io::AsyncReadExt as _;
+                let mut buf = bytes::BytesMut::with_capacity(64 * 1024);
+                let n = f
+                    .read_buf(&mut buf)
+                    .await
+                    .map_err(|e| FetchError::Other(format!("cannot read a layout blob: {e}")))?;
+                Ok((n > 0).then(|| buf.freeze()))
+            }
         }
     }
 }

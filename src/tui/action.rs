@@ -98,6 +98,8 @@ pub enum Command {
     CopyFix,
     /// Copy `registry/repository@digest` of the manifest that runs on the target (OSC 52).
     CopyDeploy,
+    /// Tree view: open the files of the selected platform manifest.
+    Files,
     Help,
     Quit,
     /// Ctrl-C: quits from anywhere, even from the prompt or the help overlay.
@@ -163,10 +165,20 @@ pub enum Action {
         id: RequestId,
         result: Result<Arc<Inspected>, ConnectError>,
     },
+    /// How far [`Effect::LoadFiles`] has come (sent now and then while layers download).
+    FilesProgress {
+        id: RequestId,
+        progress: crate::layers::fetch::Progress,
+    },
+    /// Answers [`Effect::LoadFiles`].
+    FilesLoaded {
+        id: RequestId,
+        result: Result<Arc<super::views::files::LoadedFiles>, ConnectError>,
+    },
 }
 
 /// I/O the app asks the worker for; the worker answers with an [`Action`] carrying `id`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadCatalog {
         id: RequestId,
@@ -197,6 +209,13 @@ pub enum Effect {
         id: RequestId,
         reference: ImageRef,
     },
+    /// The merged filesystem of `manifest` (a platform's image manifest in `reference`'s
+    /// repository), with its file findings; layers are streamed and their listings cached.
+    LoadFiles {
+        id: RequestId,
+        reference: ImageRef,
+        manifest: Box<Node>,
+    },
     /// Put `text` on the clipboard through the terminal (OSC 52). Nothing answers it.
     Copy {
         text: String,
@@ -221,6 +240,7 @@ impl Effect {
             Effect::Inspect { reference, .. } | Effect::Revalidate { reference, .. } => {
                 format!("the tree of {reference}")
             }
+            Effect::LoadFiles { reference, .. } => format!("the files of {reference}"),
             Effect::Copy { .. } => "the copy".into(),
             Effect::Remember { .. } => "the recent list".into(),
         }
@@ -247,6 +267,10 @@ impl Effect {
                 id: *id,
                 result: Err(error),
             },
+            Effect::LoadFiles { id, .. } => Action::FilesLoaded {
+                id: *id,
+                result: Err(error),
+            },
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
         }
     }
@@ -259,9 +283,9 @@ impl Effect {
             Effect::LoadTags { location, .. } | Effect::LoadImages { location, .. } => {
                 Some(location.clone())
             }
-            Effect::Inspect { reference, .. } | Effect::Revalidate { reference, .. } => {
-                Some(Location::of(reference))
-            }
+            Effect::Inspect { reference, .. }
+            | Effect::Revalidate { reference, .. }
+            | Effect::LoadFiles { reference, .. } => Some(Location::of(reference)),
             Effect::Copy { .. } | Effect::Remember { .. } => None,
         }
     }
@@ -274,7 +298,8 @@ impl Effect {
             | Effect::LoadTags { id, .. }
             | Effect::LoadImages { id, .. }
             | Effect::Inspect { id, .. }
-            | Effect::Revalidate { id, .. } => *id,
+            | Effect::Revalidate { id, .. }
+            | Effect::LoadFiles { id, .. } => *id,
             Effect::Copy { .. } | Effect::Remember { .. } => 0,
         }
     }

@@ -13,7 +13,7 @@ use super::layout;
 use super::load::Load;
 use super::paging::grouped;
 use super::views::tree::scroll_to;
-use super::views::{Paging, RegistriesView, RepositoriesView, TagsView, TreeView, View};
+use super::views::{FilesView, Paging, RegistriesView, RepositoriesView, TagsView, TreeView, View};
 use super::{parse_target, Start};
 use crate::analysis::Target;
 use crate::connect::{ConnectError, CredentialInfo};
@@ -227,6 +227,29 @@ impl App {
                 self.inspected(id, &result);
                 self.answered()
             }
+            Action::FilesProgress { id, progress } => {
+                for view in &mut self.stack {
+                    if let View::Files(v) = view {
+                        if v.progressed(id, progress) {
+                            break;
+                        }
+                    }
+                }
+                Vec::new()
+            }
+            Action::FilesLoaded { id, result } => {
+                let height = layout::list_rows(self.size);
+                for view in &mut self.stack {
+                    if let View::Files(v) = view {
+                        if v.loaded(id, &result) {
+                            let len = v.rows().len();
+                            v.cursor.fit(len, height);
+                            break;
+                        }
+                    }
+                }
+                self.answered()
+            }
             Action::ImagesLoaded { id, result } => {
                 for view in &mut self.stack {
                     if let View::Tags(v) = view {
@@ -298,9 +321,15 @@ impl App {
             Command::Back => return self.back(),
             Command::Refresh => return self.refresh(),
             Command::Open => return self.open_selected(),
+            Command::Collapse if matches!(self.top(), View::Files(_)) => {
+                if let View::Files(v) = self.top_mut() {
+                    v.up();
+                }
+            }
             Command::Toggle | Command::Expand | Command::Collapse | Command::Raw => {
                 self.tree_command(cmd);
             }
+            Command::Files => return self.open_files(),
             Command::FocusNext => {
                 if let View::Tree(v) = self.top_mut() {
                     v.focus_next();
@@ -387,6 +416,12 @@ impl App {
                     inside(pane, pane.y + 1),
                 )
             }
+            View::Files(v) => (
+                v.rows().len(),
+                &mut v.cursor,
+                layout::list_rows(size),
+                inside(body, body.y + 2),
+            ),
             View::Tree(_) => return,
         };
         if let Some(line) = line.filter(|&l| l < height) {
@@ -459,6 +494,21 @@ impl App {
                 .load
                 .is_loading()
                 .then(|| "fetching the manifest tree".into()),
+            View::Files(v) => v.load.is_loading().then(|| match v.progress {
+                Some(p) => format!(
+                    "reading layer {} of {}: {}{}",
+                    p.layer,
+                    p.layers,
+                    crate::output::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX)),
+                    p.total
+                        .map(|t| format!(
+                            " of {}",
+                            crate::output::human_size(i64::try_from(t).unwrap_or(i64::MAX))
+                        ))
+                        .unwrap_or_default()
+                ),
+                None => "opening the layers".into(),
+            }),
         }
     }
 
@@ -568,7 +618,7 @@ impl App {
                 };
                 Some((place, row.node.digest.clone()))
             }
-            View::Registries(_) | View::Repositories(_) => None,
+            View::Registries(_) | View::Repositories(_) | View::Files(_) => None,
         }
     }
 
@@ -724,6 +774,12 @@ impl App {
                 return Vec::new();
             }
         }
+        // Files: up a directory first; at the root, back to the tree.
+        if let View::Files(files) = self.top_mut() {
+            if files.up() {
+                return Vec::new();
+            }
+        }
         if self.stack.len() > 1 {
             self.stack.pop();
             self.refit();
@@ -799,6 +855,13 @@ impl App {
                 View::Tree(tree)
             }),
             View::Tree(_) => None,
+            View::Files(_) => {
+                let last = self.stack.len() - 1;
+                if let View::Files(v) = &mut self.stack[last] {
+                    v.open();
+                }
+                return Vec::new();
+            }
         };
         let Some(view) = next else {
             return Vec::new();
@@ -810,6 +873,35 @@ impl App {
         }
         effects.extend(self.confirm_recent());
         effects
+    }
+
+    /// `f` on a platform manifest of the tree: its files (layers merged) in a view of their own.
+    fn open_files(&mut self) -> Vec<Effect> {
+        let View::Tree(tree) = self.top() else {
+            return Vec::new();
+        };
+        let Some(row) = tree.selected() else {
+            return Vec::new();
+        };
+        let node = row.node;
+        if !node.is_runnable() || node.config_summary().is_none() {
+            self.flash(
+                "Select a platform's image manifest (with its config) to open its files".into(),
+                true,
+            );
+            return Vec::new();
+        }
+        let platform = node
+            .config_summary()
+            .map(crate::model::config::ConfigSummary::platform_string)
+            .unwrap_or_default();
+        let view = View::Files(Box::new(FilesView::new(
+            tree.reference.clone(),
+            node.clone(),
+            &platform,
+        )));
+        self.stack.push(view);
+        self.activate()
     }
 
     fn movement(&mut self, cmd: Command) {

@@ -16,6 +16,8 @@ pub enum Context {
     Tree,
     /// The raw JSON view inside the tree view.
     Raw,
+    /// The files of a platform manifest.
+    Files,
     /// The input line (filter or prompt) has the keyboard.
     Input,
     /// The help overlay is open.
@@ -31,6 +33,7 @@ impl Context {
             Context::Tags => "tags",
             Context::Tree => "manifest tree",
             Context::Raw => "raw JSON",
+            Context::Files => "files",
             Context::Input => "input line",
             Context::Help => "help",
         }
@@ -115,7 +118,7 @@ const fn b(
     }
 }
 
-use Context::{Global, Help as HelpCtx, Input, List, Raw, Tags, Tree};
+use Context::{Files, Global, Help as HelpCtx, Input, List, Raw, Tags, Tree};
 
 /// Every key binding. Order is the order of the help overlay and the footer.
 pub static BINDINGS: &[Binding] = &[
@@ -244,6 +247,35 @@ pub static BINDINGS: &[Binding] = &[
         Command::CopyDeploy,
         "copy repo@digest that runs on the target",
         None,
+    ),
+    b(
+        &[c('f')],
+        Tree,
+        Command::Files,
+        "the files of a platform (layers merged)",
+        // The tree's footer is full at 80 columns; help lists `f`.
+        None,
+    ),
+    b(
+        &[k(KeyCode::Enter), k(KeyCode::Right), c('l')],
+        Files,
+        Command::Open,
+        "into the directory",
+        Some("open"),
+    ),
+    b(
+        &[k(KeyCode::Left), c('h')],
+        Files,
+        Command::Collapse,
+        "up one directory",
+        Some("up"),
+    ),
+    b(
+        &[c('/')],
+        Files,
+        Command::Filter,
+        "search every path",
+        Some("search"),
     ),
     b(
         &[c('v'), k(KeyCode::Esc), k(KeyCode::Backspace)],

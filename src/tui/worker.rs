@@ -188,6 +188,14 @@ impl Worker {
                 id,
                 result: self.inspect(&reference, true).await,
             },
+            Effect::LoadFiles {
+                id,
+                reference,
+                manifest,
+            } => Action::FilesLoaded {
+                id,
+                result: self.load_files(id, &reference, &manifest).await,
+            },
             // The event loop performs these itself (the terminal is written between draws);
             // one that reaches the worker is answered with a no-op.
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
@@ -224,6 +232,8 @@ impl Worker {
     }
 
     #[cfg(not(feature = "ecr"))]
+    // Async like the `ecr` feature's version, which awaits.
+    #[allow(clippy::unused_async)]
     async fn ecr_repositories(&self, _registry: &str, _last: Option<&str>) -> Option<CatalogPage> {
         None
     }
@@ -282,6 +292,48 @@ impl Worker {
             recheck(fetcher, reference, &mut node).await;
         }
         Ok(self.finish(location, i.reference, node))
+    }
+
+    /// The filesystem of `manifest` and its file findings; progress goes to the app as the
+    /// layers download (at most every 256 KiB, so the channel is not flooded).
+    async fn load_files(
+        &self,
+        id: RequestId,
+        reference: &ImageRef,
+        manifest: &crate::model::Node,
+    ) -> Result<Arc<super::views::files::LoadedFiles>, ConnectError> {
+        use crate::layers::{fetch, Limits};
+        let location = Location::of(reference);
+        let connection = self.connection(&location).await?;
+        let repo = crate::inspect::repo_of(reference);
+        let limits = Limits::default();
+        let tx = self.tx.clone();
+        let last = std::sync::atomic::AtomicU64::new(0);
+        let progress = move |p: fetch::Progress| {
+            let step = p.bytes >> 18;
+            if last.swap(step, std::sync::atomic::Ordering::Relaxed) != step || p.bytes == 0 {
+                let _ = tx.send(Action::FilesProgress { id, progress: p });
+            }
+        };
+        let fs = fetch::filesystem(&connection.fetcher, &repo, manifest, &limits, &progress)
+            .await
+            .map_err(|e| match e {
+                crate::layers::LayerError::Fetch(f) => connection.error(f),
+                other => ConnectError::from(crate::registry::FetchError::Other(
+                    crate::sanitize::sanitize(&other.to_string()).into_owned(),
+                )),
+            })?;
+        let (found, facts) = match manifest.config_summary() {
+            Some(cfg) => {
+                crate::analysis::files::check(&manifest.digest, cfg, &fs, limits.link_depth)
+            }
+            None => (Vec::new(), crate::analysis::files::Facts::default()),
+        };
+        Ok(Arc::new(super::views::files::LoadedFiles {
+            fs,
+            facts,
+            findings: found,
+        }))
     }
 
     /// The tree with its findings, checked now; kept for the next revalidation.

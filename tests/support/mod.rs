@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest as _, Sha256};
 
 pub mod attach;
+pub mod layers;
 pub mod moto;
 pub mod proxy;
 pub mod sandbox;

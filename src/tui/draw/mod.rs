@@ -22,6 +22,7 @@
 //! The help overlay (`?`) is drawn centred over everything. Every string that came from a
 //! registry passes through `sanitize` before it reaches a widget.
 
+mod files;
 mod images;
 mod lists;
 mod matrix;
@@ -58,6 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         View::Tags(v) if v.images.is_some() => images::images(frame, body, v, theme),
         View::Tags(v) => lists::tags(frame, body, v, (app.clock, app.utc_offset), theme),
         View::Tree(v) => tree::tree(frame, body, v, theme),
+        View::Files(v) => files::files(frame, body, v, theme),
     }
     draw_spinner(frame, body, app, theme);
     draw_status(frame, status, app, theme);
@@ -237,7 +239,7 @@ fn freshness(view: &View) -> Option<String> {
             .filter_map(|r| r.shown().loaded())
             .map(|s| s.inspected.checked)
             .max()?,
-        View::Registries(_) | View::Repositories(_) => return None,
+        View::Registries(_) | View::Repositories(_) | View::Files(_) => return None,
     };
     Some(format!("refreshed {}", clock(checked)))
 }
@@ -270,6 +272,7 @@ fn view_status(view: &View, theme: Theme) -> Line<'static> {
         View::Repositories(v) => lists::repositories_status(v, theme),
         View::Tags(v) => lists::tags_status(v, theme),
         View::Tree(v) => tree::status(v, theme),
+        View::Files(v) => files::status(v, theme),
     }
 }
 

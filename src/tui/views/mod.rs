@@ -1,5 +1,6 @@
 //! The views of the stack (registries → repositories → tags → manifest tree) and their state.
 
+pub mod files;
 pub mod images;
 pub mod matrix;
 pub mod registries;
@@ -7,6 +8,7 @@ pub mod repositories;
 pub mod tags;
 pub mod tree;
 
+pub use files::FilesView;
 pub use registries::RegistriesView;
 pub use repositories::{Catalog, Goal, Paging, RepositoriesView};
 pub use tags::{TagRow, TagSort, TagSummary, TagsView};
@@ -27,6 +29,8 @@ pub enum View {
     Repositories(RepositoriesView),
     Tags(TagsView),
     Tree(TreeView),
+    /// Boxed: it holds a manifest node and a whole filesystem.
+    Files(Box<FilesView>),
 }
 
 impl View {
@@ -38,6 +42,7 @@ impl View {
             View::Repositories(v) => sanitize(&v.registry).into_owned(),
             View::Tags(v) => v.crumb(),
             View::Tree(v) => sanitize(&v.crumb).into_owned(),
+            View::Files(v) => sanitize(&v.crumb).into_owned(),
         }
     }
 
@@ -49,6 +54,7 @@ impl View {
             View::Tags(_) => Context::Tags,
             View::Tree(v) if v.raw.is_some() => Context::Raw,
             View::Tree(_) => Context::Tree,
+            View::Files(_) => Context::Files,
         }
     }
 
@@ -62,7 +68,11 @@ impl View {
                 super::action::Location::Registry(r) => Some(r),
                 super::action::Location::Layout(_) => None,
             },
-            View::Tree(v) => match &v.reference {
+            View::Tree(TreeView { reference, .. }) => match reference {
+                crate::reference::ImageRef::Registry(r) => Some(&r.registry),
+                crate::reference::ImageRef::Layout(_) => None,
+            },
+            View::Files(v) => match &v.reference {
                 crate::reference::ImageRef::Registry(r) => Some(&r.registry),
                 crate::reference::ImageRef::Layout(_) => None,
             },
@@ -76,6 +86,7 @@ impl View {
             View::Registries(v) => Some(&v.filter),
             View::Repositories(v) => Some(&v.filter),
             View::Tags(v) => Some(&v.filter),
+            View::Files(v) => Some(&v.filter),
             View::Tree(_) => None,
         }
     }
@@ -89,7 +100,7 @@ impl View {
         match self {
             View::Tags(v) => v.selected_tree(),
             View::Tree(v) => v.load.loaded(),
-            View::Registries(_) | View::Repositories(_) => None,
+            View::Registries(_) | View::Repositories(_) | View::Files(_) => None,
         }
     }
 
@@ -100,6 +111,7 @@ impl View {
         match self {
             View::Tags(v) => v.first_finding(),
             View::Tree(v) => super::panes::finding_in_view(v, size),
+            View::Files(v) => v.load.loaded().and_then(|f| f.findings.first().cloned()),
             View::Registries(_) | View::Repositories(_) => None,
         }
     }
@@ -115,6 +127,7 @@ impl View {
             View::Repositories(v) => v.activate(ids, height),
             View::Tags(v) => v.activate(ids, height),
             View::Tree(v) => v.activate(ids),
+            View::Files(v) => v.activate(ids),
         }
     }
 
@@ -135,6 +148,10 @@ impl View {
                 relist
             }
             View::Tree(v) => v.refresh(ids),
+            View::Files(v) => {
+                v.load = super::load::Load::Idle;
+                v.activate(ids)
+            }
         }
     }
 
@@ -159,6 +176,10 @@ impl View {
                 }
             },
             View::Tree(v) => v.movement(cmd, size),
+            View::Files(v) => {
+                let len = v.rows().len();
+                v.cursor.apply(cmd, len, height);
+            }
         }
     }
 
@@ -176,6 +197,10 @@ impl View {
                 None => v.cursor.fit(v.visible().len(), list),
             },
             View::Tree(v) => v.cursor.fit(v.rows().len(), layout::tree_rows(size)),
+            View::Files(v) => {
+                let len = v.rows().len();
+                v.cursor.fit(len, list);
+            }
         }
     }
 
@@ -194,6 +219,10 @@ impl View {
                 v.filter = text;
                 &mut v.cursor
             }
+            View::Files(v) => {
+                v.set_filter(text);
+                return;
+            }
             View::Tree(_) => return,
         };
         *cursor = Cursor::default();
@@ -204,7 +233,7 @@ impl View {
         match self {
             View::Tags(v) => v.set_target(target),
             View::Tree(v) => v.set_target(target),
-            View::Registries(_) | View::Repositories(_) => {}
+            View::Registries(_) | View::Repositories(_) | View::Files(_) => {}
         }
     }
 
@@ -225,6 +254,7 @@ impl View {
             View::Repositories(v) => outcome(&v.load),
             View::Tags(v) => outcome(&v.load),
             View::Tree(v) => outcome(&v.load),
+            View::Files(v) => outcome(&v.load),
         }
     }
 
@@ -235,6 +265,7 @@ impl View {
             View::Repositories(v) => v.pending(out),
             View::Tags(v) => v.pending(out),
             View::Tree(v) => v.pending(out),
+            View::Files(v) => v.pending(out),
         }
     }
 }

@@ -1,0 +1,245 @@
+//! `regscope files REF [--platform P] [PATH]`, and the `--files` checks of `inspect`/`check`:
+//! layers streamed, merged and shown or checked.
+
+use std::io::{IsTerminal as _, Write as _};
+
+use super::args::{report_connection, ConnectionArgs};
+use super::Failure;
+use regscope::analysis::files::{self, Facts};
+use regscope::analysis::Finding;
+use regscope::layers::fetch::{filesystem, Progress};
+use regscope::layers::findings::{check_manifest, platform_manifests, Checked};
+use regscope::layers::Limits;
+use regscope::model::{Node, Platform};
+use regscope::output::{files as out, json};
+use regscope::reference::ImageRef;
+use regscope::registry::Fetcher;
+
+/// A progress line on stderr while layers download (only when stderr is a terminal).
+fn progress_line() -> impl Fn(Progress) + Sync {
+    let tty = std::io::stderr().is_terminal();
+    move |p: Progress| {
+        if tty {
+            let total = p
+                .total
+                .map(|t| {
+                    format!(
+                        " of {}",
+                        regscope::output::human_size(i64::try_from(t).unwrap_or(i64::MAX))
+                    )
+                })
+                .unwrap_or_default();
+            eprint!(
+                "\r\x1b[2Kregscope: layer {}/{}: {}{total}",
+                p.layer,
+                p.layers,
+                regscope::output::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX))
+            );
+        }
+    }
+}
+
+fn end_progress() {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+}
+
+/// The file checks of `inspect --files` / `check --files`: each platform manifest of `root`
+/// that fits one of `platforms` (every runnable one when there are none), each once.
+pub async fn check_files(
+    fetcher: &Fetcher,
+    image: &ImageRef,
+    root: &Node,
+    platforms: &[Platform],
+) -> Vec<Checked> {
+    let repo = regscope::inspect::repo_of(image);
+    let limits = Limits::default();
+    let progress = progress_line();
+    let mut manifests: Vec<&Node> = Vec::new();
+    if platforms.is_empty() {
+        manifests = platform_manifests(root, None);
+    }
+    for p in platforms {
+        for m in platform_manifests(root, Some(p)).into_iter().take(1) {
+            if !manifests.iter().any(|n| n.digest == m.digest) {
+                manifests.push(m);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for manifest in manifests {
+        out.push(check_manifest(fetcher, &repo, manifest, &limits, &progress).await);
+    }
+    end_progress();
+    out
+}
+
+/// Adds what the files found to `findings`.
+pub fn add_findings(findings: &mut Vec<Finding>, checked: &[Checked]) {
+    for c in checked {
+        files::merge_into(findings, c.findings.clone());
+    }
+}
+
+/// One line per checked platform: its OS, what it starts, its CA bundle.
+#[must_use]
+pub fn summary_lines(checked: &[Checked]) -> Vec<String> {
+    checked
+        .iter()
+        .map(|c| {
+            let Some(f) = &c.facts else {
+                return format!("files of {}: not checked (see the findings)", c.platform);
+            };
+            let starts = f.command.as_ref().map_or_else(String::new, |cmd| {
+                format!(
+                    "; starts {cmd}{}{}",
+                    f.resolved
+                        .as_deref()
+                        .map(|r| format!(" -> {r}"))
+                        .unwrap_or_default(),
+                    f.program
+                        .as_deref()
+                        .map(|p| format!(" ({p})"))
+                        .unwrap_or_default()
+                )
+            });
+            let ca = f.ca_bundle.as_deref().map_or_else(
+                || "; no CA bundle".to_string(),
+                |c| format!("; CA bundle {c}"),
+            );
+            format!(
+                "files of {} ({}): {}{starts}{ca}",
+                c.platform,
+                regscope::digest::short(&c.digest),
+                f.os
+            )
+        })
+        .collect()
+}
+
+/// The JSON for the checked platforms.
+#[must_use]
+pub fn summary_json(checked: &[Checked]) -> serde_json::Value {
+    checked
+        .iter()
+        .map(
+            |c| serde_json::json!({ "digest": c.digest, "platform": c.platform, "facts": c.facts }),
+        )
+        .collect()
+}
+
+/// `regscope files`.
+pub async fn run(
+    reference: &str,
+    platform: Option<&str>,
+    path: Option<&str>,
+    as_json: bool,
+    verbose: bool,
+    connection: &ConnectionArgs,
+) -> Result<u8, Failure> {
+    let platform = platform
+        .map(Platform::parse)
+        .transpose()
+        .map_err(Failure::usage)?;
+    let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
+    let connector = connection.connector()?;
+    let conn = connector
+        .connect_to(&image)
+        .await
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    report_connection(&conn, verbose);
+    let inspection = regscope::inspect::inspect(
+        &conn.fetcher,
+        &image,
+        &regscope::inspect::InspectOptions::default(),
+    )
+    .await
+    .map_err(|e| Failure::runtime(conn.error(e).to_string()))?;
+    let manifest = choose(&inspection.root, platform.as_ref())?;
+    let limits = Limits::default();
+    let repo = regscope::inspect::repo_of(&image);
+    let progress = progress_line();
+    let fs = filesystem(&conn.fetcher, &repo, manifest, &limits, &progress).await;
+    end_progress();
+    let fs = fs
+        .map_err(|e| Failure::runtime(regscope::sanitize::sanitize(&e.to_string()).into_owned()))?;
+    let cfg = manifest.config_summary();
+    let facts = cfg.map_or_else(
+        || Facts {
+            os: files::os_name(&fs, limits.link_depth),
+            ..Facts::default()
+        },
+        |cfg| files::check(&manifest.digest, cfg, &fs, limits.link_depth).1,
+    );
+    let platform_label = cfg
+        .map(regscope::analysis::config_platform)
+        .map_or_else(|| "?".into(), |p| regscope::analysis::platform_label(&p));
+    let header = out::Header {
+        reference: &inspection.reference,
+        manifest: &manifest.digest,
+        platform: &platform_label,
+        facts: &facts,
+    };
+    let not_found = |p: &str| {
+        Failure::runtime(format!(
+            "{} is not in the image (platform {platform_label})",
+            regscope::sanitize::sanitize(p)
+        ))
+    };
+    let mut stdout = std::io::stdout().lock();
+    if as_json {
+        let doc = out::to_json(&header, &fs, path, limits.link_depth)
+            .ok_or_else(|| not_found(path.unwrap_or("/")))?;
+        let _ = writeln!(stdout, "{}", json::to_terminal_string(&doc));
+    } else {
+        let text = match path {
+            Some(p) => {
+                out::path_text(&header, &fs, p, limits.link_depth).ok_or_else(|| not_found(p))?
+            }
+            None => out::listing_text(&header, &fs),
+        };
+        let _ = write!(stdout, "{text}");
+    }
+    Ok(0)
+}
+
+/// The platform manifest to open: the one fitting `platform`, the only one, or linux/amd64.
+fn choose<'a>(root: &'a Node, platform: Option<&Platform>) -> Result<&'a Node, Failure> {
+    let all = platform_manifests(root, None);
+    let labels = || {
+        all.iter()
+            .filter_map(|n| {
+                n.config_summary()
+                    .map(regscope::model::config::ConfigSummary::platform_string)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(p) = platform {
+        return platform_manifests(root, Some(p))
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                Failure::runtime(format!(
+                    "the image has no {p} manifest (it has: {})",
+                    labels()
+                ))
+            });
+    }
+    match all.as_slice() {
+        [] => Err(Failure::runtime(
+            "the image has no runnable image manifest to open (an artifact or attestation?)",
+        )),
+        [only] => Ok(only),
+        _ => platform_manifests(root, Some(&Platform::new("linux", "amd64", None)))
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "the image has several platforms ({}); pick one with --platform",
+                    labels()
+                ))
+            }),
+    }
+}

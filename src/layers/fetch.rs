@@ -1,0 +1,182 @@
+//! Layers from a registry: each blob streamed into the lister on a blocking thread through a
+//! small channel (memory stays at a few chunks whatever the layer's size), its listing cached
+//! by digest, then the listings merged. Dropping the future cancels the download.
+
+use std::io::{self, Read};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::{list_layer, merge, Filesystem, LayerError, LayerListing, Limits};
+use crate::digest::Digest;
+use crate::model::{Kind, Node};
+use crate::registry::Fetcher;
+
+/// The name listings are kept under in the disk cache (bump it when [`LayerListing`] changes).
+pub const LISTING_RECORD: &str = "layer-listing-v1";
+/// Chunks in flight between the download and the lister.
+const CHANNEL_CHUNKS: usize = 8;
+
+/// How far a download has come, for a progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// 1-based.
+    pub layer: usize,
+    pub layers: usize,
+    pub bytes: u64,
+    pub total: Option<u64>,
+}
+
+/// The layer blobs of an image manifest node, bottom first: (digest, size).
+#[must_use]
+pub fn layers_of(manifest: &Node) -> Vec<(String, Option<u64>)> {
+    manifest
+        .children
+        .iter()
+        .filter(|c| c.kind == Kind::Layer)
+        .map(|c| (c.digest.clone(), u64::try_from(c.size).ok()))
+        .collect()
+}
+
+/// The merged filesystem of `manifest` (a platform's image manifest node) in `repo`.
+pub async fn filesystem(
+    fetcher: &Fetcher,
+    repo: &str,
+    manifest: &Node,
+    limits: &Limits,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Filesystem, LayerError> {
+    let layers = layers_of(manifest);
+    let mut listings = Vec::with_capacity(layers.len());
+    for (i, (digest, size)) in layers.iter().enumerate() {
+        let report = |bytes| {
+            progress(Progress {
+                layer: i + 1,
+                layers: layers.len(),
+                bytes,
+                total: *size,
+            });
+        };
+        let listing = listing(fetcher, repo, digest, *size, limits, &report).await?;
+        listings.push((digest.clone(), listing));
+    }
+    Ok(merge(&listings, limits))
+}
+
+/// The listing of one layer: from the disk cache, else streamed from the registry.
+pub async fn listing(
+    fetcher: &Fetcher,
+    repo: &str,
+    digest: &str,
+    size: Option<u64>,
+    limits: &Limits,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<LayerListing, LayerError> {
+    let digest = Digest::parse(digest).map_err(|e| LayerError::Malformed {
+        digest: crate::sanitize::sanitize(digest).into_owned(),
+        detail: e.to_string(),
+    })?;
+    if let Some(bytes) = fetcher
+        .cached_derived(repo, &digest, LISTING_RECORD)
+        .await?
+    {
+        if let Ok(listing) = serde_json::from_slice::<LayerListing>(&bytes) {
+            return Ok(listing);
+        }
+    }
+    let mut stream = fetcher.blob_stream(repo, &digest).await?;
+    let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
+    let lister = {
+        let digest = digest.clone();
+        let limits = *limits;
+        tokio::task::spawn_blocking(move || {
+            list_layer(ChannelReader::new(rx), &digest, size, &limits)
+        })
+    };
+    let download = async move {
+        let mut received = 0u64;
+        loop {
+            match stream.chunk().await {
+                Ok(Some(chunk)) => {
+                    received += chunk.len() as u64;
+                    progress(received);
+                    // The lister stopped (a bound, or done early): stop downloading.
+                    if tx.send(Message::Chunk(chunk)).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                Ok(None) => {
+                    let _ = tx.send(Message::End).await;
+                    return Ok(());
+                }
+                Err(e) => {
+                    let _ = tx.send(Message::Failed).await;
+                    return Err(e);
+                }
+            }
+        }
+    };
+    let (downloaded, listed) = tokio::join!(download, lister);
+    let listed = listed.map_err(|e| LayerError::Malformed {
+        digest: digest.to_string(),
+        detail: format!("the lister failed: {e}"),
+    })?;
+    let listing = match (downloaded, listed) {
+        (_, Ok(listing)) => listing,
+        (Err(e), Err(_)) => return Err(e.into()),
+        (Ok(()), Err(e)) => return Err(e),
+    };
+    if listing.stopped.is_none() {
+        if let Ok(bytes) = serde_json::to_vec(&listing) {
+            fetcher.put_derived(repo, &digest, LISTING_RECORD, &bytes);
+        }
+    }
+    Ok(listing)
+}
+
+enum Message {
+    Chunk(Bytes),
+    End,
+    Failed,
+}
+
+/// The download as a blocking `Read`, for the lister's thread.
+struct ChannelReader {
+    rx: mpsc::Receiver<Message>,
+    current: Bytes,
+    ended: bool,
+}
+
+impl ChannelReader {
+    fn new(rx: mpsc::Receiver<Message>) -> Self {
+        Self {
+            rx,
+            current: Bytes::new(),
+            ended: false,
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.current.is_empty() {
+            if self.ended {
+                return Ok(0);
+            }
+            match self.rx.blocking_recv() {
+                Some(Message::Chunk(c)) => self.current = c,
+                Some(Message::End) => self.ended = true,
+                // Not `Interrupted`: readers retry that kind forever.
+                Some(Message::Failed) | None => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::ConnectionAborted,
+                        "the download stopped",
+                    ))
+                }
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
+}

@@ -1,0 +1,187 @@
+//! Layers merged in order into one filesystem, as overlayfs would: `.wh.NAME` removes NAME and
+//! all below it from the layers underneath, `.wh..wh..opq` empties a directory of them, and a
+//! file over a directory replaces the whole directory. What each layer added, changed and
+//! removed is counted (dive-style).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::fs::{Filesystem, Node};
+use super::{Entry, EntryKind, LayerListing, Limits};
+
+/// What one layer did to the filesystem beneath it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LayerChanges {
+    pub digest: String,
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+    /// Bytes of the files this layer writes.
+    pub bytes: u64,
+    pub compression: String,
+    /// Why this layer's listing is partial, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+}
+
+/// Merges `layers` (bottom first, each with its digest) into the final filesystem.
+#[must_use]
+pub fn merge(layers: &[(String, LayerListing)], limits: &Limits) -> Filesystem {
+    let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
+    let mut texts: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    let mut changes = Vec::new();
+    let mut stopped = Vec::new();
+    for (index, (digest, listing)) in layers.iter().enumerate() {
+        let mut change = LayerChanges {
+            digest: digest.clone(),
+            compression: listing.compression.clone(),
+            stopped: listing.stopped.clone(),
+            ..LayerChanges::default()
+        };
+        // Whiteouts apply to the layers underneath, so before this layer's own entries.
+        for entry in &listing.entries {
+            match entry.kind {
+                EntryKind::Opaque => change.removed += remove_below(&mut nodes, &entry.path),
+                EntryKind::Whiteout => {
+                    change.removed += usize::from(nodes.remove(&entry.path).is_some());
+                    change.removed += remove_below(&mut nodes, &entry.path);
+                }
+                _ => {}
+            }
+        }
+        for entry in &listing.entries {
+            if matches!(entry.kind, EntryKind::Opaque | EntryKind::Whiteout)
+                || entry.path.is_empty()
+            {
+                continue;
+            }
+            if nodes.len() >= limits.entries_total && !nodes.contains_key(&entry.path) {
+                stopped.push(format!(
+                    "stopped at {} entries in all (the bound); layer {} and above are partial",
+                    limits.entries_total,
+                    index + 1
+                ));
+                break;
+            }
+            change.bytes += entry.size;
+            let node = Node {
+                entry: entry.clone(),
+                layer: index,
+            };
+            match nodes.insert(entry.path.clone(), node) {
+                Some(old) => {
+                    change.changed += 1;
+                    // A non-directory over a directory replaces all that was in it.
+                    if old.entry.kind == EntryKind::Dir && entry.kind != EntryKind::Dir {
+                        change.removed += remove_below(&mut nodes, &entry.path);
+                    }
+                }
+                None => change.added += 1,
+            }
+        }
+        for (path, text) in &listing.texts {
+            texts.insert(path.clone(), (index, text.clone()));
+        }
+        changes.push(change);
+        if !stopped.is_empty() {
+            break;
+        }
+    }
+    // A text belongs to the filesystem only while its file is the one that layer wrote.
+    let texts = texts
+        .into_iter()
+        .filter(|(path, (layer, _))| nodes.get(path).is_some_and(|n| n.layer == *layer))
+        .map(|(path, (_, text))| (path, text))
+        .collect();
+    Filesystem::new(nodes, texts, changes, stopped)
+}
+
+/// Removes every path below `dir` (not `dir` itself); how many were removed.
+fn remove_below(nodes: &mut BTreeMap<String, Node>, dir: &str) -> usize {
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let doomed: Vec<String> = nodes
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in &doomed {
+        nodes.remove(k);
+    }
+    doomed.len()
+}
+
+/// An entry for tests and fixtures.
+#[must_use]
+pub fn entry(path: &str, kind: EntryKind, size: u64, link: Option<&str>) -> Entry {
+    Entry {
+        path: path.to_string(),
+        kind,
+        size,
+        mode: if kind == EntryKind::Dir { 0o755 } else { 0o644 },
+        uid: 0,
+        gid: 0,
+        link: link.map(str::to_string),
+        exec: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EntryKind::{Dir, File, Opaque, Symlink, Whiteout};
+
+    fn layer(entries: Vec<Entry>) -> LayerListing {
+        LayerListing {
+            entries,
+            ..LayerListing::default()
+        }
+    }
+
+    #[test]
+    fn whiteouts_opaque_directories_and_replaced_directories() {
+        let base = layer(vec![
+            entry("etc", Dir, 0, None),
+            entry("etc/a", File, 10, None),
+            entry("etc/b", File, 20, None),
+            entry("opt", Dir, 0, None),
+            entry("opt/x/y", File, 5, None),
+            entry("var", Dir, 0, None),
+            entry("var/log", File, 1, None),
+        ]);
+        let top = layer(vec![
+            entry("etc/a", Whiteout, 0, None),
+            entry("opt", Opaque, 0, None),
+            entry("opt/new", File, 7, None),
+            entry("etc/b", File, 21, None),
+            entry("var", Symlink, 0, Some("/tmp")),
+        ]);
+        let fs = merge(
+            &[("l1".into(), base), ("l2".into(), top)],
+            &Limits::default(),
+        );
+        let paths: Vec<&str> = fs.paths().collect();
+        assert_eq!(paths, ["etc", "etc/b", "opt", "opt/new", "var"]);
+        let c = &fs.changes()[1];
+        assert_eq!((c.added, c.changed, c.removed, c.bytes), (1, 2, 3, 28));
+        assert_eq!(fs.get("etc/b").map(|n| n.layer), Some(1));
+    }
+
+    #[test]
+    fn the_total_entry_bound_holds_and_says_so() {
+        let many: Vec<Entry> = (0..100)
+            .map(|i| entry(&format!("f{i}"), File, 1, None))
+            .collect();
+        let limits = Limits {
+            entries_total: 10,
+            ..Limits::default()
+        };
+        let fs = merge(&[("l".into(), layer(many))], &limits);
+        assert_eq!(fs.paths().count(), 10);
+        assert!(fs.stopped()[0].contains("stopped at 10 entries"));
+    }
+}

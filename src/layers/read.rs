@@ -1,0 +1,546 @@
+//! One layer blob in, its listing out: the compressed bytes are hashed as they stream (the
+//! digest is checked at the end), decompressed by what their magic says (gzip, zstd or none),
+//! and the tar inside is listed within [`Limits`]. Nothing is held but the listing.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use super::exec::{self, Exec, HEAD_BYTES};
+use super::tar::{RawEntry, TarError, TarReader};
+use super::{normalize, Entry, EntryKind, LayerError, Limits, TEXT_BYTES, TEXT_FILES};
+use crate::digest::Digest;
+
+/// What one layer holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerListing {
+    pub entries: Vec<Entry>,
+    /// The text of the [`TEXT_FILES`] this layer writes (`etc/passwd` -> its first 64 KiB).
+    pub texts: BTreeMap<String, String>,
+    /// `gzip`, `zstd` or `tar`.
+    pub compression: String,
+    /// Decompressed bytes read.
+    pub tar_bytes: u64,
+    /// Set when the listing is partial: why reading stopped (a bound was reached).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// Entries skipped because their path climbs out of the root (`../`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub escaping: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Hashes and counts the compressed bytes as the decompressor pulls them.
+struct Hashing<R> {
+    inner: R,
+    state: Rc<Tally>,
+}
+
+struct Tally {
+    hasher: RefCell<Sha256>,
+    bytes: Cell<u64>,
+    cap: u64,
+    over: Cell<bool>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let total = self.state.bytes.get() + n as u64;
+        if total > self.state.cap {
+            self.state.over.set(true);
+            return Err(io::Error::other("more bytes than the descriptor's size"));
+        }
+        self.state.bytes.set(total);
+        self.state.hasher.borrow_mut().update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Stops the decompressed stream at the byte bound (the gzip bomb guard).
+struct Capped<R> {
+    inner: R,
+    read: Rc<Cell<u64>>,
+    cap: u64,
+    hit: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.cap.saturating_sub(self.read.get());
+        if left == 0 {
+            self.hit.set(true);
+            return Err(io::Error::other("decompressed byte bound reached"));
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Zstd streams may hold several frames one after the other (pzstd writes them).
+struct ZstdFrames<R: Read> {
+    current:
+        Option<ruzstd::decoding::StreamingDecoder<BufReader<R>, ruzstd::decoding::FrameDecoder>>,
+}
+
+impl<R: Read> Read for ZstdFrames<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(decoder) = self.current.as_mut() else {
+                return Ok(0);
+            };
+            let n = decoder.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            let Some(done) = self.current.take() else {
+                return Ok(0);
+            };
+            let mut source = done.into_inner();
+            if source.fill_buf()?.is_empty() {
+                return Ok(0);
+            }
+            self.current = Some(
+                ruzstd::decoding::StreamingDecoder::new(source)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?,
+            );
+        }
+    }
+}
+
+/// Lists the layer `blob` (its compressed bytes, as they arrive). `digest` is checked when the
+/// whole blob was read; a listing stopped by a bound says so in `stopped` and is unverified.
+pub fn list_layer<R: Read>(
+    blob: R,
+    digest: &Digest,
+    size: Option<u64>,
+    limits: &Limits,
+) -> Result<LayerListing, LayerError> {
+    let tally = Rc::new(Tally {
+        hasher: RefCell::new(Sha256::new()),
+        bytes: Cell::new(0),
+        cap: size.unwrap_or(limits.blob_bytes),
+        over: Cell::new(false),
+    });
+    let malformed = |detail: String| LayerError::Malformed {
+        digest: digest.to_string(),
+        detail,
+    };
+    let mut raw = BufReader::with_capacity(
+        64 * 1024,
+        Hashing {
+            inner: blob,
+            state: tally.clone(),
+        },
+    );
+    let magic = raw
+        .fill_buf()
+        .map_err(|e| io_error(&e, &tally, digest))?
+        .get(..4)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    let (compression, decoder): (&str, Box<dyn Read + '_>) = if magic.starts_with(&[0x1f, 0x8b]) {
+        (
+            "gzip",
+            Box::new(flate2::bufread::MultiGzDecoder::new(&mut raw)),
+        )
+    } else if magic == [0x28, 0xb5, 0x2f, 0xfd] {
+        let first = ruzstd::decoding::StreamingDecoder::new(BufReader::new(&mut raw))
+            .map_err(|e| malformed(format!("zstd: {e}")))?;
+        (
+            "zstd",
+            Box::new(ZstdFrames {
+                current: Some(first),
+            }),
+        )
+    } else {
+        ("tar", Box::new(&mut raw))
+    };
+    let read = Rc::new(Cell::new(0));
+    let hit = Rc::new(Cell::new(false));
+    let capped = Capped {
+        inner: decoder,
+        read: read.clone(),
+        cap: limits.tar_bytes,
+        hit: hit.clone(),
+    };
+    let mut listing = LayerListing {
+        compression: compression.to_string(),
+        ..LayerListing::default()
+    };
+    let mut tar = TarReader::new(capped, limits.path_bytes);
+    let outcome = walk(&mut tar, &mut listing, limits);
+    match outcome {
+        Ok(()) if listing.stopped.is_none() => {
+            // The digest covers the whole blob: read what follows the archive's end (padding,
+            // the gzip trailer), within the same bounds.
+            if let Err(e) = io::copy(tar.inner_mut(), &mut io::sink()) {
+                if !hit.get() {
+                    let e = io_error(&e, &tally, digest);
+                    drop(tar);
+                    return Err(mismatch_first(&mut raw, &tally, digest, e));
+                }
+            }
+            drop(tar);
+            if hit.get() {
+                listing.stopped = Some(stopped_after(read.get()));
+            } else {
+                io::copy(&mut raw, &mut io::sink()).map_err(|e| io_error(&e, &tally, digest))?;
+                let actual = hex::encode(tally.hasher.borrow().clone().finalize());
+                if digest.algorithm() == "sha256" && actual != digest.hex() {
+                    return Err(LayerError::DigestMismatch {
+                        digest: digest.to_string(),
+                        actual: format!("sha256:{actual}"),
+                    });
+                }
+            }
+        }
+        Ok(()) => {}
+        Err(_) if hit.get() => listing.stopped = Some(stopped_after(read.get())),
+        Err(e) => {
+            let e = match e {
+                TarError::Malformed(detail) => malformed(detail),
+                TarError::Io(e) => io_error(&e, &tally, digest),
+            };
+            drop(tar);
+            return Err(mismatch_first(&mut raw, &tally, digest, e));
+        }
+    }
+    listing.tar_bytes = read.get();
+    Ok(listing)
+}
+
+/// A layer that cannot be read may simply be the wrong bytes: read the rest of the blob
+/// (within its size) and, when it does not hash to its digest, say that instead, since that is
+/// the finding that matters (a corrupt or substituted layer).
+fn mismatch_first<R: Read>(
+    raw: &mut R,
+    tally: &Tally,
+    digest: &Digest,
+    e: LayerError,
+) -> LayerError {
+    if !matches!(e, LayerError::Malformed { .. }) || digest.algorithm() != "sha256" {
+        return e;
+    }
+    if io::copy(raw, &mut io::sink()).is_err() {
+        return e;
+    }
+    let actual = hex::encode(tally.hasher.borrow().clone().finalize());
+    if actual == digest.hex() {
+        return e;
+    }
+    LayerError::DigestMismatch {
+        digest: digest.to_string(),
+        actual: format!("sha256:{actual}"),
+    }
+}
+
+fn stopped_after(bytes: u64) -> String {
+    format!(
+        "stopped after {} MiB of decompressed data (the bound); the listing is partial and the digest was not verified",
+        bytes >> 20
+    )
+}
+
+fn io_error(e: &io::Error, tally: &Tally, digest: &Digest) -> LayerError {
+    if tally.over.get() {
+        return LayerError::Oversized {
+            digest: digest.to_string(),
+            size: tally.cap,
+        };
+    }
+    if e.kind() == io::ErrorKind::ConnectionAborted {
+        return LayerError::Interrupted {
+            digest: digest.to_string(),
+        };
+    }
+    LayerError::Malformed {
+        digest: digest.to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// Every entry of the archive into `listing`, within the entry bound.
+fn walk<R: Read>(
+    tar: &mut TarReader<R>,
+    listing: &mut LayerListing,
+    limits: &Limits,
+) -> Result<(), TarError> {
+    let head = |e: &RawEntry| {
+        let path = normalize(&e.path).unwrap_or_default();
+        if e.is_regular() && TEXT_FILES.contains(&path.as_str()) {
+            TEXT_BYTES
+        } else if e.is_regular() && e.mode & 0o111 != 0 {
+            HEAD_BYTES
+        } else {
+            0
+        }
+    };
+    let mut heads: BTreeMap<String, Option<Exec>> = BTreeMap::new();
+    while let Some((raw, data)) = tar.next_entry(head)? {
+        if listing.entries.len() >= limits.entries_per_layer {
+            listing.stopped = Some(format!(
+                "stopped after {} entries (the bound); the listing is partial",
+                limits.entries_per_layer
+            ));
+            return Ok(());
+        }
+        let Some(entry) = interpret(&raw, &data, &heads) else {
+            listing.escaping += 1;
+            continue;
+        };
+        if TEXT_FILES.contains(&entry.path.as_str()) && entry.kind == EntryKind::File {
+            listing.texts.insert(
+                entry.path.clone(),
+                String::from_utf8_lossy(&data).into_owned(),
+            );
+        }
+        if entry.exec.is_some() {
+            heads.insert(entry.path.clone(), entry.exec.clone());
+        }
+        listing.entries.push(entry);
+    }
+    Ok(())
+}
+
+/// One raw tar entry as a layer entry: whiteouts recognised, paths normalised, executables
+/// classified. `None` for a path that escapes the root.
+fn interpret(raw: &RawEntry, data: &[u8], heads: &BTreeMap<String, Option<Exec>>) -> Option<Entry> {
+    let path = normalize(&raw.path)?;
+    let name = super::base_name(&path);
+    let dir = super::parent(&path);
+    let join = |n: &str| {
+        if dir.is_empty() {
+            n.to_string()
+        } else {
+            format!("{dir}/{n}")
+        }
+    };
+    let (kind, path) = if name == ".wh..wh..opq" {
+        (EntryKind::Opaque, dir.to_string())
+    } else if let Some(hidden) = name.strip_prefix(".wh.") {
+        (EntryKind::Whiteout, join(hidden))
+    } else {
+        let kind = match raw.typeflag {
+            b'0' | 0 | b'7' => EntryKind::File,
+            b'5' => EntryKind::Dir,
+            b'2' => EntryKind::Symlink,
+            b'1' => EntryKind::Hardlink,
+            _ => EntryKind::Other,
+        };
+        (kind, path)
+    };
+    let link = match kind {
+        EntryKind::Symlink => Some(raw.link.clone()),
+        EntryKind::Hardlink => Some(normalize(&raw.link).unwrap_or_default()),
+        _ => None,
+    };
+    let exec = match kind {
+        EntryKind::File if raw.mode & 0o111 != 0 => exec::classify(data),
+        // A hard link shares its target's content, read earlier in this layer.
+        EntryKind::Hardlink => link.as_ref().and_then(|l| heads.get(l).cloned().flatten()),
+        _ => None,
+    };
+    Some(Entry {
+        path,
+        kind,
+        size: if kind == EntryKind::File { raw.size } else { 0 },
+        mode: raw.mode,
+        uid: raw.uid,
+        gid: raw.gid,
+        link,
+        exec,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::super::exec::build::elf64;
+    use super::super::tar::build::archive;
+    use super::*;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn sample() -> Vec<u8> {
+        let elf = elf64(62, Some("/lib/ld-musl-x86_64.so.1"));
+        archive(&[
+            ("./", b'5', 0o755, b"", ""),
+            ("./app", b'0', 0o755, &elf, ""),
+            (
+                "./etc/passwd",
+                b'0',
+                0o644,
+                b"root:x:0:0::/root:/bin/sh\n",
+                "",
+            ),
+            ("./etc/.wh.old", b'0', 0o644, b"", ""),
+            ("./opt/.wh..wh..opq", b'0', 0o644, b"", ""),
+            ("./bin/sh", b'2', 0o777, b"", "busybox"),
+            ("../escape", b'0', 0o644, b"x", ""),
+        ])
+    }
+
+    fn list(blob: &[u8]) -> Result<LayerListing, LayerError> {
+        list_layer(
+            blob,
+            &Digest::sha256_of(blob),
+            Some(blob.len() as u64),
+            &Limits::default(),
+        )
+    }
+
+    #[test]
+    fn tar_gzip_and_zstd_list_the_same() {
+        let tar = sample();
+        let plain = list(&tar).unwrap();
+        let gz = list(&gzip(&tar)).unwrap();
+        let zst = list(&ruzstd::encoding::compress_to_vec(
+            &tar[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        ))
+        .unwrap();
+        assert_eq!(plain.entries, gz.entries);
+        assert_eq!(plain.entries, zst.entries);
+        assert_eq!(
+            (
+                plain.compression.as_str(),
+                gz.compression.as_str(),
+                zst.compression.as_str()
+            ),
+            ("tar", "gzip", "zstd")
+        );
+        let kinds: Vec<(&str, EntryKind)> = plain
+            .entries
+            .iter()
+            .map(|e| (e.path.as_str(), e.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("", EntryKind::Dir),
+                ("app", EntryKind::File),
+                ("etc/passwd", EntryKind::File),
+                ("etc/old", EntryKind::Whiteout),
+                ("opt", EntryKind::Opaque),
+                ("bin/sh", EntryKind::Symlink),
+            ]
+        );
+        assert_eq!(plain.escaping, 1);
+        assert!(
+            matches!(&plain.entries[1].exec, Some(Exec::Elf(e)) if e.interpreter.as_deref() == Some("/lib/ld-musl-x86_64.so.1"))
+        );
+        assert!(plain.texts["etc/passwd"].starts_with("root:x:0:0"));
+    }
+
+    #[test]
+    fn a_digest_mismatch_is_a_security_error() {
+        let blob = gzip(&sample());
+        let wrong = Digest::sha256_of(b"something else");
+        let err = list_layer(
+            &blob[..],
+            &wrong,
+            Some(blob.len() as u64),
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, LayerError::DigestMismatch { .. }), "{err}");
+        assert!(err.to_string().contains("not trusted"));
+    }
+
+    #[test]
+    fn unreadable_bytes_that_are_not_the_layer_are_called_a_mismatch() {
+        let mut blob = gzip(&sample());
+        let digest = Digest::sha256_of(&blob);
+        let last = blob.len() - 1;
+        blob[last] ^= 1;
+        let err = list_layer(
+            &blob[..],
+            &digest,
+            Some(blob.len() as u64),
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, LayerError::DigestMismatch { .. }), "{err}");
+        // The right bytes that are not a tar stay a plain "not a tar" error.
+        let junk = vec![7u8; 4096];
+        let err = list(&junk).unwrap_err();
+        assert!(matches!(err, LayerError::Malformed { .. }), "{err}");
+    }
+
+    #[test]
+    fn more_bytes_than_the_descriptor_says_are_refused() {
+        let blob = gzip(&sample());
+        let err = list_layer(
+            &blob[..],
+            &Digest::sha256_of(&blob),
+            Some(10),
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, LayerError::Oversized { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_bound_and_says_so() {
+        // 64 MiB of zeros inside one entry compress to about 64 KiB.
+        let mut tar = build_header_for_zeros(64 << 20);
+        tar.extend(std::iter::repeat_n(0u8, 64 << 20));
+        let blob = gzip(&tar);
+        assert!(blob.len() < 1 << 20);
+        let limits = Limits {
+            tar_bytes: 8 << 20,
+            ..Limits::default()
+        };
+        let listing = list_layer(&blob[..], &Digest::sha256_of(&blob), None, &limits).unwrap();
+        let stopped = listing.stopped.unwrap();
+        assert!(stopped.starts_with("stopped after 8 MiB"), "{stopped}");
+        assert!(listing.tar_bytes <= 8 << 20);
+    }
+
+    fn build_header_for_zeros(size: u64) -> Vec<u8> {
+        super::super::tar::build::header("zeros", b'0', size, 0o644, "").to_vec()
+    }
+
+    #[test]
+    fn the_entry_bound_holds() {
+        let names: Vec<String> = (0..50).map(|i| format!("f{i}")).collect();
+        let entries: Vec<(&str, u8, u32, &[u8], &str)> = names
+            .iter()
+            .map(|n| (n.as_str(), b'0', 0o644, &b""[..], ""))
+            .collect();
+        let tar = archive(&entries);
+        let limits = Limits {
+            entries_per_layer: 20,
+            ..Limits::default()
+        };
+        let listing = list_layer(&tar[..], &Digest::sha256_of(&tar), None, &limits).unwrap();
+        assert_eq!(listing.entries.len(), 20);
+        assert!(listing.stopped.unwrap().contains("20 entries"));
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        let junk = vec![7u8; 4096];
+        let err = list(&junk).unwrap_err().to_string();
+        assert!(err.contains("not a tar archive"), "{err}");
+        let err = list(&[0x1f, 0x8b, 1, 2, 3]).unwrap_err().to_string();
+        assert!(err.contains("not a tar archive"), "{err}");
+    }
+}

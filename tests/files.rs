@@ -1,0 +1,416 @@
+//! Layer contents end to end against a real docker-registry: images built in code (gzip and
+//! zstd tar layers, static and dynamic ELF files, scripts, whiteouts, opaque directories, a CA
+//! bundle present and absent) are pushed, opened and checked; every file finding fires on its
+//! case and stays quiet on a good image. The CLI and the listing cache are driven through a
+//! registry that needs credentials over TLS.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
+
+mod support;
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use regscope::analysis::Finding;
+use regscope::inspect::{inspect, InspectOptions};
+use regscope::layers::exec::build::elf64;
+use regscope::layers::findings::{check_manifest, platform_manifests, Checked};
+use regscope::layers::Limits;
+use regscope::reference::ImageRef;
+use regscope::registry::{Fetcher, HttpOptions};
+use serde_json::json;
+use support::layers::{base, file, push, symlink, Compression, AARCH64, MUSL, X86_64};
+use support::{regscope_bin, TestRegistry};
+
+async fn check(reg: &TestRegistry, repo: &str, tag: &str) -> Checked {
+    let image = ImageRef::parse(&format!("{}/{repo}:{tag}", reg.host)).unwrap();
+    let fetcher = Fetcher::for_reference(
+        &image,
+        HttpOptions::default(),
+        regscope::registry::Limits::default(),
+    )
+    .unwrap();
+    let inspection = inspect(&fetcher, &image, &InspectOptions::default())
+        .await
+        .unwrap();
+    let manifests = platform_manifests(&inspection.root, None);
+    assert_eq!(manifests.len(), 1);
+    check_manifest(&fetcher, repo, manifests[0], &Limits::default(), &|_| {}).await
+}
+
+fn codes(findings: &[Finding]) -> Vec<&'static str> {
+    let mut c: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+    c.sort_unstable();
+    c
+}
+
+fn good_config() -> serde_json::Value {
+    json!({"Entrypoint": ["/usr/bin/app"], "User": "65532", "Env": ["PATH=/usr/bin:/bin"]})
+}
+
+const REPO: &str = "files/app";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn good_images_are_quiet() {
+    let reg = TestRegistry::start();
+    let repo = REPO;
+    let static_elf = elf64(X86_64, None);
+    let dynamic_elf = elf64(X86_64, Some(MUSL));
+
+    // Good: a static binary, a CA bundle, a numeric USER (gzip).
+    let good = [base(true), vec![file("usr/bin/app", 0o755, &static_elf)]];
+    push(
+        &reg,
+        repo,
+        "good",
+        "amd64",
+        &good_config(),
+        &good,
+        Compression::Gzip,
+    );
+    let c = check(&reg, repo, "good").await;
+    assert_eq!(codes(&c.findings), Vec::<&str>::new(), "{:#?}", c.findings);
+    let facts = c.facts.unwrap();
+    assert_eq!(facts.os, "Alpine Linux v3.20");
+    assert_eq!(facts.program.as_deref(), Some("ELF amd64, static"));
+    assert_eq!(
+        facts.ca_bundle.as_deref(),
+        Some("/etc/ssl/certs/ca-certificates.crt")
+    );
+
+    // Dynamic with its loader present (through the /lib -> usr/lib symlink), zstd: quiet too.
+    let with_loader = [
+        base(true),
+        vec![
+            file("usr/lib/ld-musl-x86_64.so.1", 0o755, &static_elf),
+            file("usr/bin/app", 0o755, &dynamic_elf),
+        ],
+    ];
+    push(
+        &reg,
+        repo,
+        "dynamic-ok",
+        "amd64",
+        &good_config(),
+        &with_loader,
+        Compression::Zstd,
+    );
+    let c = check(&reg, repo, "dynamic-ok").await;
+    assert_eq!(codes(&c.findings), Vec::<&str>::new(), "{:#?}", c.findings);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn loaders_interpreters_and_architectures() {
+    let reg = TestRegistry::start();
+    let repo = REPO;
+    let dynamic_elf = elf64(X86_64, Some(MUSL));
+
+    // CGO_ENABLED=1 into scratch: dynamic, no loader, no CA bundle (zstd).
+    let scratch = [vec![file("app", 0o755, &dynamic_elf)]];
+    push(
+        &reg,
+        repo,
+        "no-loader",
+        "amd64",
+        &json!({"Entrypoint": ["/app"], "User": "65532"}),
+        &scratch,
+        Compression::Zstd,
+    );
+    let c = check(&reg, repo, "no-loader").await;
+    assert_eq!(
+        codes(&c.findings),
+        ["ca-bundle-missing", "entrypoint-interpreter-missing"]
+    );
+    let f = c
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "entrypoint-interpreter-missing")
+        .unwrap();
+    assert!(f.message.contains(MUSL), "{}", f.message);
+    assert!(f.fix.as_deref().unwrap().contains("CGO_ENABLED=0"));
+    assert!(c.facts.unwrap().os.starts_with("scratch"));
+
+    // An arm64 binary in an image labelled amd64.
+    let wrong = [
+        base(true),
+        vec![file("usr/bin/app", 0o755, &elf64(AARCH64, None))],
+    ];
+    push(
+        &reg,
+        repo,
+        "wrong-arch",
+        "amd64",
+        &good_config(),
+        &wrong,
+        Compression::Gzip,
+    );
+    assert_eq!(
+        codes(&check(&reg, repo, "wrong-arch").await.findings),
+        ["entrypoint-arch-mismatch"]
+    );
+
+    // A script whose interpreter is missing.
+    let script = [
+        base(true),
+        vec![file("usr/bin/app", 0o755, b"#!/bin/bash\necho hi\n")],
+    ];
+    push(
+        &reg,
+        repo,
+        "script",
+        "amd64",
+        &good_config(),
+        &script,
+        Compression::Gzip,
+    );
+    let c = check(&reg, repo, "script").await;
+    assert_eq!(codes(&c.findings), ["entrypoint-interpreter-missing"]);
+    assert!(c.findings[0].message.contains("/bin/bash"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn whiteouts_opaque_directories_and_link_loops_hide_the_entrypoint() {
+    let reg = TestRegistry::start();
+    let repo = REPO;
+    let static_elf = elf64(X86_64, None);
+
+    // Removed by a whiteout in a later layer; a bare name looked up along PATH.
+    let whiteout = [
+        base(true),
+        vec![file("usr/bin/app", 0o755, &static_elf)],
+        vec![file("usr/bin/.wh.app", 0o644, b"")],
+    ];
+    push(
+        &reg,
+        repo,
+        "whiteout",
+        "amd64",
+        &json!({"Cmd": ["app"], "User": "65532", "Env": ["PATH=/usr/bin"]}),
+        &whiteout,
+        Compression::Gzip,
+    );
+    let c = check(&reg, repo, "whiteout").await;
+    assert_eq!(codes(&c.findings), ["entrypoint-missing"]);
+    assert!(
+        c.findings[0].message.contains("PATH"),
+        "{}",
+        c.findings[0].message
+    );
+
+    // An opaque directory hides what the layer underneath put there.
+    let opaque = [
+        base(true),
+        vec![file("opt/app/run", 0o755, &static_elf)],
+        vec![
+            file("opt/app/.wh..wh..opq", 0o644, b""),
+            file("opt/app/other", 0o644, b"x"),
+        ],
+    ];
+    push(
+        &reg,
+        repo,
+        "opaque",
+        "amd64",
+        &json!({"Entrypoint": ["/opt/app/run"], "User": "65532"}),
+        &opaque,
+        Compression::Gzip,
+    );
+    assert_eq!(
+        codes(&check(&reg, repo, "opaque").await.findings),
+        ["entrypoint-missing"]
+    );
+
+    // A symlink loop ends at the bound and is reported, not followed forever.
+    let looped = [
+        base(true),
+        vec![
+            symlink("usr/bin/app", "/usr/bin/app2"),
+            symlink("usr/bin/app2", "app"),
+        ],
+    ];
+    push(
+        &reg,
+        repo,
+        "loop",
+        "amd64",
+        &good_config(),
+        &looped,
+        Compression::Gzip,
+    );
+    let c = check(&reg, repo, "loop").await;
+    assert_eq!(codes(&c.findings), ["entrypoint-missing"]);
+    assert!(c.findings[0].message.contains("loop"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_user_must_be_in_passwd_and_root_is_told_whom_to_become() {
+    let reg = TestRegistry::start();
+    let repo = REPO;
+    let static_elf = elf64(X86_64, None);
+
+    // A named USER the passwd file lacks; root gets the detail of whom to switch to.
+    let named = [base(true), vec![file("usr/bin/app", 0o755, &static_elf)]];
+    push(
+        &reg,
+        repo,
+        "user",
+        "amd64",
+        &json!({"Entrypoint": ["/usr/bin/app"], "User": "web"}),
+        &named,
+        Compression::Gzip,
+    );
+    assert_eq!(
+        codes(&check(&reg, repo, "user").await.findings),
+        ["user-missing"]
+    );
+    push(
+        &reg,
+        repo,
+        "root",
+        "amd64",
+        &json!({"Entrypoint": ["/usr/bin/app"]}),
+        &named,
+        Compression::Gzip,
+    );
+    let c = check(&reg, repo, "root").await;
+    assert_eq!(codes(&c.findings), ["runs-as-root"]);
+    assert!(
+        c.findings[0].message.contains("`USER app`"),
+        "{}",
+        c.findings[0].message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_real_dynamic_binary_of_this_machine_without_its_loader() {
+    let Ok(true_bin) = std::fs::read("/bin/true") else {
+        return;
+    };
+    let Some(elf) = regscope::layers::exec::parse_elf(&true_bin) else {
+        return;
+    };
+    let Some(arch) = elf.architecture() else {
+        return;
+    };
+    let reg = TestRegistry::start();
+    let layers = [base(true), vec![file("usr/bin/app", 0o755, &true_bin)]];
+    push(
+        &reg,
+        "files/real",
+        "v1",
+        arch,
+        &good_config(),
+        &layers,
+        Compression::Gzip,
+    );
+    let c = check(&reg, "files/real", "v1").await;
+    assert_eq!(
+        codes(&c.findings),
+        ["entrypoint-interpreter-missing"],
+        "{:#?}",
+        c.findings
+    );
+    assert!(c.findings[0]
+        .message
+        .contains(elf.interpreter.as_deref().unwrap()));
+}
+
+/// The CLI against a registry that needs credentials over TLS: `files` lists and describes
+/// paths (text and JSON), `check --files` fails on a broken image, and a second run answers
+/// the listing from the cache without downloading a layer.
+#[test]
+fn the_cli_lists_and_checks_files_through_tls_and_credentials() {
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("dana", "files-pw")
+        .start();
+    let dynamic_elf = elf64(X86_64, Some(MUSL));
+    let layers = [
+        base(false),
+        vec![
+            file("usr/bin/app", 0o755, &dynamic_elf),
+            file("usr/bin/\x1b[31mred", 0o644, b"x"),
+        ],
+    ];
+    let layer_digests = push(
+        &reg,
+        "team/app",
+        "v1",
+        "amd64",
+        &good_config(),
+        &layers,
+        Compression::Gzip,
+    );
+    let layer_gets = || {
+        let log = reg.log();
+        layer_digests
+            .iter()
+            .map(|d| log.matches(&format!("/blobs/{d}")).count())
+            .sum::<usize>()
+    };
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut child = Command::new(regscope_bin())
+            .args(args)
+            .args(["--ca-file", &ca, "--username", "dana", "--password-stdin"])
+            .env("NO_COLOR", "1")
+            .env("REGSCOPE_CACHE_DIR", cache.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"files-pw").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let image = format!("{}/team/app:v1", reg.host);
+
+    let out = run(&["files", &image]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("os: Alpine Linux v3.20"), "{text}");
+    assert!(text.contains("/usr/bin/app"), "{text}");
+    assert!(text.contains("/lib -> usr/lib"), "{text}");
+    assert!(
+        !text.contains('\x1b'),
+        "a layer's path reached the terminal unsanitised: {text}"
+    );
+    assert!(text.contains("red"));
+
+    let out = run(&["files", &image, "/usr/bin/app", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["path"]["program"],
+        format!("ELF amd64, dynamic ({MUSL})")
+    );
+    assert_eq!(doc["path"]["mode"], "0755");
+    assert_eq!(doc["layers"].as_array().unwrap().len(), 2);
+
+    let out = run(&["files", &image, "/nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not in the image"));
+
+    let downloads = layer_gets();
+    assert!(downloads >= 2, "the first run downloads both layers");
+    let out = run(&["check", &image, "--files", "--target", "linux/amd64"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("entrypoint-interpreter-missing"), "{text}");
+    assert!(text.contains("files of linux/amd64"), "{text}");
+    assert_eq!(
+        layer_gets(),
+        downloads,
+        "the listings come from the cache, not new downloads"
+    );
+}

@@ -1,0 +1,129 @@
+//! Images built in test code, layer by layer: tar entries (files, directories, links,
+//! whiteouts) compressed with gzip or zstd and pushed to a [`TestRegistry`] with a config.
+
+use std::io::Write as _;
+
+use regscope::layers::tar::build::archive;
+use serde_json::json;
+
+use super::{sha256_digest, TestRegistry, OCI_MANIFEST};
+
+pub const X86_64: u16 = 62;
+pub const AARCH64: u16 = 183;
+pub const MUSL: &str = "/lib/ld-musl-x86_64.so.1";
+
+#[derive(Clone, Copy)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+}
+
+/// One tar entry: (path, typeflag, mode, data, link).
+pub type Item = (String, u8, u32, Vec<u8>, String);
+
+pub fn file(path: &str, mode: u32, data: &[u8]) -> Item {
+    (path.into(), b'0', mode, data.to_vec(), String::new())
+}
+
+pub fn dir(path: &str) -> Item {
+    (path.into(), b'5', 0o755, Vec::new(), String::new())
+}
+
+pub fn symlink(path: &str, target: &str) -> Item {
+    (path.into(), b'2', 0o777, Vec::new(), target.into())
+}
+
+pub fn tar(items: &[Item]) -> Vec<u8> {
+    let refs: Vec<(&str, u8, u32, &[u8], &str)> = items
+        .iter()
+        .map(|(p, t, m, d, l)| (p.as_str(), *t, *m, d.as_slice(), l.as_str()))
+        .collect();
+    archive(&refs)
+}
+
+pub fn compress(bytes: &[u8], how: Compression) -> (Vec<u8>, &'static str) {
+    match how {
+        Compression::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(bytes).unwrap();
+            (
+                e.finish().unwrap(),
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+            )
+        }
+        Compression::Zstd => (
+            ruzstd::encoding::compress_to_vec(bytes, ruzstd::encoding::CompressionLevel::Fastest),
+            "application/vnd.oci.image.layer.v1.tar+zstd",
+        ),
+    }
+}
+
+/// Pushes an image of `layers` (bottom first) with `config` (the `config` object) for
+/// `arch`, tagged `repo:tag`; returns the layers' digests.
+pub fn push(
+    reg: &TestRegistry,
+    repo: &str,
+    tag: &str,
+    arch: &str,
+    config: &serde_json::Value,
+    layers: &[Vec<Item>],
+    how: Compression,
+) -> Vec<String> {
+    let mut descriptors = Vec::new();
+    let mut diff_ids = Vec::new();
+    for items in layers {
+        let raw = tar(items);
+        diff_ids.push(sha256_digest(&raw));
+        let (blob, media_type) = compress(&raw, how);
+        let digest = reg.put_blob(repo, &blob);
+        descriptors.push(json!({"mediaType": media_type, "digest": digest, "size": blob.len()}));
+    }
+    let cfg = json!({
+        "architecture": arch,
+        "os": "linux",
+        "config": config,
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    })
+    .to_string();
+    let cfg_digest = reg.put_blob(repo, cfg.as_bytes());
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfg_digest, "size": cfg.len()},
+        "layers": descriptors,
+    })
+    .to_string();
+    reg.put_manifest(repo, tag, OCI_MANIFEST, manifest.as_bytes());
+    descriptors
+        .iter()
+        .map(|d| d["digest"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A base layer: a distribution's bits without a loader.
+pub fn base(ca: bool) -> Vec<Item> {
+    let mut items = vec![
+        dir("etc"),
+        file(
+            "etc/os-release",
+            0o644,
+            b"NAME=\"Alpine Linux\"\nPRETTY_NAME=\"Alpine Linux v3.20\"\n",
+        ),
+        file(
+            "etc/passwd",
+            0o644,
+            b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
+        ),
+        dir("usr/lib"),
+        symlink("lib", "usr/lib"),
+        dir("usr/bin"),
+    ];
+    if ca {
+        items.push(file(
+            "etc/ssl/certs/ca-certificates.crt",
+            0o644,
+            b"-----BEGIN CERTIFICATE-----\n",
+        ));
+    }
+    items
+}

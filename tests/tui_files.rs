@@ -1,0 +1,105 @@
+//! The TUI's file browser in a real terminal (tmux) against a registry that needs credentials
+//! over TLS: from the manifest tree, `f` opens the platform's files (its layers streamed and
+//! merged), shows what the files say and their findings, browses directories, searches every
+//! path, and goes back; no screen shows the password or a raw escape from a layer's path.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
+
+mod support;
+
+use std::path::Path;
+
+use regscope::layers::exec::build::elf64;
+use support::layers::{base, file, push, Compression, MUSL, X86_64};
+use support::sandbox::Sandbox;
+use support::tmux::Tmux;
+use support::{regscope_bin, TestRegistry};
+
+const USER: &str = "erin";
+const PASSWORD: &str = "Files-tui-pa55word";
+
+#[test]
+fn f_opens_the_merged_files_of_a_platform_with_their_findings() {
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let layers = [
+        base(false),
+        vec![
+            file("usr/bin/app", 0o755, &elf64(X86_64, Some(MUSL))),
+            file("usr/bin/\x1b[2Jevil", 0o644, b"x"),
+        ],
+    ];
+    let config = serde_json::json!({"Entrypoint": ["/usr/bin/app"], "User": "65532"});
+    push(
+        &reg,
+        "team/app",
+        "v1",
+        "amd64",
+        &config,
+        &layers,
+        Compression::Zstd,
+    );
+
+    let sandbox = Sandbox::new();
+    let secret_file = sandbox.path().join("password");
+    std::fs::write(&secret_file, PASSWORD).unwrap();
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    let bin = regscope_bin().display().to_string();
+    let reference = format!("{}/team/app:v1", reg.host);
+    let argv = sandbox.argv(
+        Path::new("sh"),
+        &[
+            "-c",
+            "cat \"$2\" | \"$0\" --username erin --password-stdin --ca-file \"$3\" \"$1\"",
+            &bin,
+            &reference,
+            &secret_file.display().to_string(),
+            &ca,
+        ],
+    );
+    let mut tmux = Tmux::start_command(&argv, (110, 32));
+    tmux.forbid(PASSWORD);
+
+    // The tree of the single-platform image; its root is selected.
+    let screen = tmux.wait_for("tar+zstd");
+    assert!(screen.contains("erin via --username"), "{screen}");
+    tmux.keys(&["f"]);
+    let screen = tmux.wait_for("entrypoint-interpreter-missing");
+    assert!(screen.contains("files linux/amd64"), "{screen}");
+    assert!(screen.contains("Alpine Linux v3.20"), "{screen}");
+    assert!(screen.contains("starts /usr/bin/app"), "{screen}");
+    assert!(screen.contains("no CA bundle"), "{screen}");
+    assert!(
+        screen.contains("usr/"),
+        "the root lists its directories: {screen}"
+    );
+
+    // Into usr/bin: the layer that wrote each file, its mode and size.
+    tmux.keys(&["Down", "Enter"]);
+    tmux.wait_for("/usr (");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("/usr/bin (");
+    assert!(screen.contains("-rwxr-xr-x"), "{screen}");
+    assert!(screen.contains("L2"), "{screen}");
+    assert!(
+        screen.contains("\\u{1b}[2Jevil"),
+        "a layer's path is shown escaped: {screen}"
+    );
+
+    // Search every path, then back out to the tree.
+    tmux.keys(&["/", "o", "s", "-", "r", "e", "l", "Enter"]);
+    let screen = tmux.wait_for("/etc/os-release");
+    assert!(screen.contains("search (1)"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("/usr/bin (");
+    // Esc climbs a directory at a time (one key at a time: two at once read as Alt-Esc).
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("/usr (");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(" / (3)");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("tar+zstd");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
