@@ -1,6 +1,6 @@
 //! Whatever a registry sends, the parsers answer with a value or an error, never a panic, and
 //! what reaches a terminal holds no control character: property tests on arbitrary input and
-//! on JSON shaped like the real thing.
+//! on JSON shaped like the real thing, and on layer bytes (tar, gzip, zstd, ELF heads).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 use proptest::prelude::*;
@@ -78,6 +78,27 @@ proptest! {
         let _ = parse_www_authenticate(&s);
         let _ = Digest::parse(&s);
         let _ = regscope::reference::ImageRef::parse(&s);
+    }
+
+    #[test]
+    fn layer_parsers_never_panic(
+        bytes in prop::collection::vec(any::<u8>(), 0..2048),
+        at in any::<usize>(),
+        value in any::<u8>(),
+    ) {
+        use regscope::layers::{exec, list_layer, tar::build::archive, Limits};
+        let limits = Limits { tar_bytes: 1 << 20, ..Limits::default() };
+        let _ = list_layer(&bytes[..], &Digest::sha256_of(&bytes), None, &limits);
+        let _ = exec::classify(&bytes);
+        // A real archive with one byte changed: checksums, sizes, names and links that lie.
+        let mut tar = archive(&[
+            ("a/b", b'0', 0o755, &b"#!/bin/sh\n"[..], ""),
+            ("l", b'2', 0o777, &b""[..], "a/b"),
+            ("a/.wh.c", b'0', 0o644, &b""[..], ""),
+        ]);
+        let i = at % tar.len();
+        tar[i] = value;
+        let _ = list_layer(&tar[..], &Digest::sha256_of(&tar), None, &limits);
     }
 
     #[test]
