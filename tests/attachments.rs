@@ -147,7 +147,7 @@ fn inspect_finds_attachments_in_all_four_places_and_says_where_each_came_from() 
     );
     assert!(text.contains("attachments (read, not verified)"), "{text}");
     assert!(text.contains("signature for index"), "{text}");
-    assert!(text.contains("via cosign tag"), "{text}");
+    assert!(text.contains("via a cosign tag"), "{text}");
     assert!(text.contains("SBOM for linux/amd64"), "{text}");
     assert!(text.contains("check with `cosign verify`"), "{text}");
     assert!(text.contains("attachment-orphaned"), "{text}");

@@ -96,6 +96,12 @@ pub enum Command {
     ChooseTarget,
     /// Copy the fix command of the finding shown first (OSC 52).
     CopyFix,
+    /// Mark the selected tag (or the tree's reference) to compare another one with.
+    Mark,
+    /// Compare the selected tag (or the tree's reference) with the marked one.
+    Compare,
+    /// Which tags and indexes point at the selected digest, from the tags resolved so far.
+    Place,
     /// Copy `registry/repository@digest` of the manifest that runs on the target (OSC 52).
     CopyDeploy,
     Help,
@@ -158,6 +164,11 @@ pub enum Action {
         id: RequestId,
         result: Result<Arc<crate::ecr::inventory::Inventory>, ConnectError>,
     },
+    /// Answers [`Effect::Compare`].
+    Compared {
+        id: RequestId,
+        result: Result<Arc<crate::diff::Comparison>, ConnectError>,
+    },
     /// Answers [`Effect::Inspect`], for a tag row or a tree view alike.
     Inspected {
         id: RequestId,
@@ -197,6 +208,23 @@ pub enum Effect {
         id: RequestId,
         reference: ImageRef,
     },
+    /// Like [`Effect::Inspect`], with every attachment looked up (referrers API, the
+    /// `sha256-<hex>` and cosign tags): the tree view asks for it beside the plain tree, which
+    /// shows first.
+    InspectAttachments {
+        id: RequestId,
+        reference: ImageRef,
+        /// On refresh (`r`): check with HEAD requests that what the fetcher's digest cache
+        /// answered for is still in the registry, as [`Effect::Revalidate`] does.
+        recheck: bool,
+    },
+    /// Both references with their attachments, compared (`regscope diff`); each side through
+    /// its own connection.
+    Compare {
+        id: RequestId,
+        left: ImageRef,
+        right: ImageRef,
+    },
     /// Put `text` on the clipboard through the terminal (OSC 52). Nothing answers it.
     Copy {
         text: String,
@@ -219,9 +247,11 @@ impl Effect {
             Effect::LoadTags { location, .. } | Effect::LoadImages { location, .. } => {
                 Some(location.clone())
             }
-            Effect::Inspect { reference, .. } | Effect::Revalidate { reference, .. } => {
-                Some(Location::of(reference))
-            }
+            Effect::Inspect { reference, .. }
+            | Effect::Revalidate { reference, .. }
+            | Effect::InspectAttachments { reference, .. } => Some(Location::of(reference)),
+            // The left side's location: the right may be another registry (connected on use).
+            Effect::Compare { left, .. } => Some(Location::of(left)),
             Effect::Copy { .. } | Effect::Remember { .. } => None,
         }
     }
@@ -234,7 +264,9 @@ impl Effect {
             | Effect::LoadTags { id, .. }
             | Effect::LoadImages { id, .. }
             | Effect::Inspect { id, .. }
-            | Effect::Revalidate { id, .. } => *id,
+            | Effect::Revalidate { id, .. }
+            | Effect::InspectAttachments { id, .. }
+            | Effect::Compare { id, .. } => *id,
             Effect::Copy { .. } | Effect::Remember { .. } => 0,
         }
     }

@@ -170,6 +170,25 @@ impl Worker {
                 id,
                 result: self.inspect(&reference, true).await,
             },
+            Effect::Compare { id, left, right } => Action::Compared {
+                id,
+                result: Box::pin(crate::diff::fetch::compare_references(
+                    &self.connector,
+                    &left,
+                    &right,
+                ))
+                .await
+                .map(|(c, _, _)| Arc::new(c))
+                .map_err(|e| e.source),
+            },
+            Effect::InspectAttachments {
+                id,
+                reference,
+                recheck,
+            } => Action::Inspected {
+                id,
+                result: Box::pin(self.inspect_attachments(&reference, recheck)).await,
+            },
             // The event loop performs these itself (the terminal is written between draws);
             // one that reaches the worker is answered with a no-op.
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
@@ -206,6 +225,7 @@ impl Worker {
     }
 
     #[cfg(not(feature = "ecr"))]
+    #[allow(clippy::unused_async)] // the same signature as the `ecr` build's
     async fn ecr_repositories(&self, _registry: &str, _last: Option<&str>) -> Option<CatalogPage> {
         None
     }
@@ -264,6 +284,38 @@ impl Worker {
             recheck(fetcher, reference, &mut node).await;
         }
         Ok(self.finish(location, i.reference, node))
+    }
+
+    /// The tree with every attachment found and `attachment-orphaned` among its findings.
+    /// Content by digest comes from the fetcher's cache: after the plain tree this costs the
+    /// attachment lookups. Not kept for revalidation (which rebuilds the plain tree).
+    async fn inspect_attachments(
+        &self,
+        reference: &ImageRef,
+        recheck_cached: bool,
+    ) -> Result<Arc<Inspected>, ConnectError> {
+        let connection = self.connection(&Location::of(reference)).await?;
+        let i = inspect(
+            &connection.fetcher,
+            reference,
+            &InspectOptions { attachments: true },
+        )
+        .await
+        .map_err(|e| connection.error(e))?;
+        let mut root = i.root;
+        if recheck_cached {
+            // Refreshing: the digest cache may answer for content deleted since.
+            recheck(&connection.fetcher, reference, &mut root).await;
+        }
+        let mut findings = crate::analysis::analyze(&root);
+        findings.extend(crate::attachments::orphan_findings(&i.orphaned));
+        crate::analysis::sort(&mut findings);
+        Ok(Arc::new(Inspected {
+            reference: i.reference,
+            root,
+            findings,
+            checked: SystemTime::now(),
+        }))
     }
 
     /// The tree with its findings, checked now; kept for the next revalidation.

@@ -1,5 +1,6 @@
 //! The views of the stack (registries → repositories → tags → manifest tree) and their state.
 
+pub mod compare;
 pub mod images;
 pub mod matrix;
 pub mod registries;
@@ -7,6 +8,7 @@ pub mod repositories;
 pub mod tags;
 pub mod tree;
 
+pub use compare::CompareView;
 pub use registries::RegistriesView;
 pub use repositories::{Catalog, Goal, Paging, RepositoriesView};
 pub use tags::{TagRow, TagSort, TagSummary, TagsView};
@@ -27,6 +29,7 @@ pub enum View {
     Repositories(RepositoriesView),
     Tags(TagsView),
     Tree(TreeView),
+    Compare(CompareView),
 }
 
 impl View {
@@ -38,6 +41,7 @@ impl View {
             View::Repositories(v) => sanitize(&v.registry).into_owned(),
             View::Tags(v) => v.crumb(),
             View::Tree(v) => sanitize(&v.crumb).into_owned(),
+            View::Compare(v) => v.crumb(),
         }
     }
 
@@ -49,6 +53,7 @@ impl View {
             View::Tags(_) => Context::Tags,
             View::Tree(v) if v.raw.is_some() => Context::Raw,
             View::Tree(_) => Context::Tree,
+            View::Compare(_) => Context::Global,
         }
     }
 
@@ -66,6 +71,10 @@ impl View {
                 crate::reference::ImageRef::Registry(r) => Some(&r.registry),
                 crate::reference::ImageRef::Layout(_) => None,
             },
+            View::Compare(v) => match &v.left {
+                crate::reference::ImageRef::Registry(r) => Some(&r.registry),
+                crate::reference::ImageRef::Layout(_) => None,
+            },
         }
     }
 
@@ -76,7 +85,7 @@ impl View {
             View::Registries(v) => Some(&v.filter),
             View::Repositories(v) => Some(&v.filter),
             View::Tags(v) => Some(&v.filter),
-            View::Tree(_) => None,
+            View::Tree(_) | View::Compare(_) => None,
         }
     }
 }
@@ -89,7 +98,7 @@ impl View {
         match self {
             View::Tags(v) => v.selected_tree(),
             View::Tree(v) => v.load.loaded(),
-            View::Registries(_) | View::Repositories(_) => None,
+            View::Registries(_) | View::Repositories(_) | View::Compare(_) => None,
         }
     }
 
@@ -100,7 +109,7 @@ impl View {
         match self {
             View::Tags(v) => v.first_finding(),
             View::Tree(v) => super::panes::finding_in_view(v, size),
-            View::Registries(_) | View::Repositories(_) => None,
+            View::Registries(_) | View::Repositories(_) | View::Compare(_) => None,
         }
     }
 }
@@ -115,6 +124,7 @@ impl View {
             View::Repositories(v) => v.activate(ids, height),
             View::Tags(v) => v.activate(ids, height),
             View::Tree(v) => v.activate(ids),
+            View::Compare(v) => v.activate(ids),
         }
     }
 
@@ -135,6 +145,10 @@ impl View {
                 relist
             }
             View::Tree(v) => v.refresh(ids),
+            View::Compare(v) => {
+                v.load = super::load::Load::Idle;
+                v.activate(ids)
+            }
         }
     }
 
@@ -159,6 +173,7 @@ impl View {
                 }
             },
             View::Tree(v) => v.movement(cmd, size),
+            View::Compare(v) => v.movement(cmd, height),
         }
     }
 
@@ -176,6 +191,7 @@ impl View {
                 None => v.cursor.fit(v.visible().len(), list),
             },
             View::Tree(v) => v.cursor.fit(v.rows().len(), layout::tree_rows(size)),
+            View::Compare(_) => {}
         }
     }
 
@@ -194,7 +210,7 @@ impl View {
                 v.filter = text;
                 &mut v.cursor
             }
-            View::Tree(_) => return,
+            View::Tree(_) | View::Compare(_) => return,
         };
         *cursor = Cursor::default();
     }
@@ -204,7 +220,7 @@ impl View {
         match self {
             View::Tags(v) => v.set_target(target),
             View::Tree(v) => v.set_target(target),
-            View::Registries(_) | View::Repositories(_) => {}
+            View::Registries(_) | View::Repositories(_) | View::Compare(_) => {}
         }
     }
 
@@ -225,6 +241,7 @@ impl View {
             View::Repositories(v) => outcome(&v.load),
             View::Tags(v) => outcome(&v.load),
             View::Tree(v) => outcome(&v.load),
+            View::Compare(v) => outcome(&v.load),
         }
     }
 
@@ -235,6 +252,7 @@ impl View {
             View::Repositories(v) => v.pending(out),
             View::Tags(v) => v.pending(out),
             View::Tree(v) => v.pending(out),
+            View::Compare(v) => v.pending(out),
         }
     }
 }
