@@ -147,7 +147,7 @@ fn inspect_finds_attachments_in_all_four_places_and_says_where_each_came_from() 
     );
     assert!(text.contains("attachments (read, not verified)"), "{text}");
     assert!(text.contains("signature for index"), "{text}");
-    assert!(text.contains("via cosign tag"), "{text}");
+    assert!(text.contains("via a cosign tag"), "{text}");
     assert!(text.contains("SBOM for linux/amd64"), "{text}");
     assert!(text.contains("check with `cosign verify`"), "{text}");
     assert!(text.contains("attachment-orphaned"), "{text}");
@@ -164,4 +164,140 @@ fn inspect_finds_attachments_in_all_four_places_and_says_where_each_came_from() 
     );
     let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(doc.get("attachments").is_none());
+}
+
+/// A registry that refuses the tag list (403) and has no referrers API: the attachment tags
+/// are probed instead, a bounded number of them, and the note says so; a `.sig` tag is still
+/// found. The cosign signature carries a Fulcio-style certificate and a Rekor bundle: the
+/// signer, the OIDC issuer and the log index are read, and nothing claims to be verified.
+#[tokio::test]
+async fn without_a_tag_list_the_tags_are_probed_within_a_bound_and_signatures_decoded() {
+    use regscope::inspect::{inspect, InspectOptions};
+    use regscope::reference::ImageRef;
+    use regscope::registry::{Fetcher, HttpOptions, Limits};
+    use regscope::serve::{self, Faults, RequestKind, Scope};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let cert = fulcio_like_certificate(dir.path());
+    let mut store = serve::Store::from_layout(&fixture("unsigned-index")).expect("store");
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    let payload = support::attach::simple_signing("registry.internal:5000/team/app", &root);
+    let layer = store.add_blob(payload.clone());
+    let config = store.add_blob(&b"{}"[..]);
+    let bundle =
+        json!({"SignedEntryTimestamp": "x", "Payload": {"logIndex": 4242, "integratedTime": 1}});
+    let manifest = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": 2},
+        "layers": [{"mediaType": support::attach::COSIGN_SIMPLE_SIGNING, "digest": layer, "size": payload.len(),
+            "annotations": {
+                "dev.cosignproject.cosign/signature": "MEUC",
+                "dev.sigstore.cosign/certificate": cert,
+                "dev.sigstore.cosign/bundle": bundle.to_string(),
+            }}]
+    });
+    let sig = store.add_manifest(serde_json::to_vec(&manifest).expect("json"), OCI_MANIFEST);
+    store.tag(
+        format!("{}.sig", support::attach::schema_tag(&root)),
+        sig.clone(),
+    );
+    let faults = Faults {
+        no_referrers_api: true,
+        status: Some(403),
+        scope: Scope::kinds([RequestKind::Tags]),
+        ..Faults::default()
+    };
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().expect("addr"),
+        [("team/app".to_string(), store)],
+        faults,
+    )
+    .await
+    .expect("server");
+    let image = ImageRef::parse(&format!("{}/team/app:test", srv.host())).expect("reference");
+    let fetcher =
+        Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
+    let insp = inspect(&fetcher, &image, &InspectOptions { attachments: true })
+        .await
+        .expect("inspected");
+
+    // Five manifests, four tags each: all probed (the bound is 32), and the note says why.
+    let probes = srv
+        .requests()
+        .iter()
+        .filter(|r| r.kind == RequestKind::Manifest && r.target.contains("/manifests/sha256-"))
+        .count();
+    assert_eq!(probes, 20);
+    assert!(probes <= regscope::attachments::discover::MAX_TAG_PROBES);
+    assert!(
+        insp.attachment_notes
+            .iter()
+            .any(|n| n.contains("the tag list could not be read") && n.contains("20 of 20")),
+        "{:?}",
+        insp.attachment_notes
+    );
+    let list = regscope::attachments::collect(&insp.root);
+    assert_eq!(
+        list.iter()
+            .filter(|a| a.sources == [regscope::attachments::Source::CosignTag])
+            .count(),
+        1,
+        "{list:#?}"
+    );
+    let sig_digest = sig;
+    let sig = list
+        .iter()
+        .find(|a| a.digest == sig_digest)
+        .expect("the signature, found by probing");
+    assert_eq!(sig.subject_label, "index");
+    assert_eq!(sig.verify_with(), Some("cosign verify"));
+    let detail = sig.details.join("; ");
+    assert!(detail.contains("signer dev@example.com"), "{detail}");
+    assert!(
+        detail.contains("issuer https://token.actions.githubusercontent.com"),
+        "{detail}"
+    );
+    assert!(detail.contains("Rekor log index 4242"), "{detail}");
+    // Read-only: GET and HEAD only.
+    assert!(srv
+        .requests()
+        .iter()
+        .all(|r| r.method == "GET" || r.method == "HEAD"));
+}
+
+/// A self-signed certificate shaped like Fulcio's: the identity in an e-mail SAN, the OIDC
+/// issuer in extension 1.3.6.1.4.1.57264.1.8 (a DER `UTF8String`). PEM text.
+fn fulcio_like_certificate(dir: &std::path::Path) -> String {
+    let key = dir.join("key.pem");
+    let cert = dir.join("cert.pem");
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args([
+            "-keyout",
+            &key.display().to_string(),
+            "-out",
+            &cert.display().to_string(),
+        ])
+        .args(["-days", "1", "-subj", "/O=sigstore.dev"])
+        .args(["-addext", "subjectAltName=email:dev@example.com"])
+        .args([
+            "-addext",
+            "1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:https://token.actions.githubusercontent.com",
+        ])
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(cert).expect("cert")
 }

@@ -304,3 +304,53 @@ fn a_bad_map_file_is_a_usage_error_that_names_the_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn where_places_a_digest_from_a_log_among_tags_and_indexes() {
+    let p = promoted();
+    let (amd, _, _, _) = fixture_entries()
+        .into_iter()
+        .find(|e| e.3 == "amd64")
+        .expect("amd64");
+    let at = format!("{}/{REPO}@{amd}", p.source.host);
+    let out = p.regscope(&["where", "--json", &at]);
+    let doc = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc:#}");
+    assert_eq!(
+        doc["tags"],
+        json!([]),
+        "no tag names the platform manifest itself"
+    );
+    let indexes: Vec<(String, String)> = doc["inIndexes"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|e| {
+            (
+                e["tag"].as_str().expect("tag").to_string(),
+                e["platform"].as_str().expect("platform").to_string(),
+            )
+        })
+        .collect();
+    let mut indexes = indexes;
+    indexes.sort();
+    assert_eq!(
+        indexes,
+        vec![
+            ("v1".to_string(), "linux/amd64".to_string()),
+            ("v2".to_string(), "linux/amd64".to_string())
+        ]
+    );
+    // Its SBOM's referrers tag names it too.
+    assert_eq!(
+        doc["attachmentTags"].as_array().expect("list").len(),
+        1,
+        "{doc:#}"
+    );
+
+    // A digest nothing points at: exit 1, said in words.
+    let nowhere = format!("{}/{REPO}@sha256:{}", p.source.host, "0".repeat(64));
+    let out = p.regscope(&["where", &nowhere]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no tag points at it"));
+}

@@ -206,9 +206,13 @@ impl Found {
             )),
             (TagKind::Cosign, parsed) => {
                 let (media_type, artifact_type) = match &parsed {
+                    // cosign's manifests have no artifactType; their layer's type says
+                    // more than the config's (`…cosign.simplesigning.v1+json`).
                     Ok(Manifest::Image(m)) => (
                         m.media_type.clone(),
-                        m.effective_artifact_type().map(str::to_string),
+                        m.artifact_type
+                            .clone()
+                            .or_else(|| m.all_layers().first().map(|l| l.media_type.clone())),
                     ),
                     Ok(m) => (m.media_type().to_string(), None),
                     Err(_) => (fetched.content_type.clone().unwrap_or_default(), None),

@@ -49,10 +49,10 @@ impl Source {
     #[must_use]
     pub fn describe(self) -> &'static str {
         match self {
-            Source::Index => "in the index",
-            Source::ReferrersApi => "referrers API",
-            Source::ReferrersTag => "referrers tag",
-            Source::CosignTag => "cosign tag",
+            Source::Index => "the index",
+            Source::ReferrersApi => "the referrers API",
+            Source::ReferrersTag => "the referrers tag",
+            Source::CosignTag => "a cosign tag",
         }
     }
 }
@@ -78,7 +78,7 @@ impl Origin {
         }
     }
 
-    /// `cosign tag sha256-….sig`, `referrers API + referrers tag`.
+    /// `a cosign tag sha256-….sig`, `the referrers API + the referrers tag`.
     #[must_use]
     pub fn describe(&self) -> String {
         let mut out = self

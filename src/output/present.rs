@@ -317,16 +317,16 @@ fn facts(n: &Node) -> Vec<Fact> {
                 .collect()
         }
         Kind::Referrer => {
-            let mut facts = vec![fact(
+            // Where it was found first: the artifact type is long and in the detail pane too.
+            let mut facts: Vec<Fact> = n
+                .origin
+                .iter()
+                .map(|o| fact(FactKind::Summary, format!("via {}", o.describe())))
+                .collect();
+            facts.push(fact(
                 FactKind::Summary,
                 sanitize(n.artifact_type.as_deref().unwrap_or(&n.media_type)),
-            )];
-            if let Some(origin) = &n.origin {
-                facts.push(fact(
-                    FactKind::Summary,
-                    format!("via {}", origin.describe()),
-                ));
-            }
+            ));
             facts
         }
 

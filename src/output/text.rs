@@ -101,8 +101,11 @@ fn render_attachments(out: &mut String, inspection: &Inspection, width: Option<u
         if let Some(p) = &a.problem {
             line.push_str(&format!(": {p}"));
         }
-        for d in &a.details {
-            line.push_str(&format!("; {d}"));
+        // The tree shows an index's statements already; what came from elsewhere is new.
+        if a.sources != [attachments::Source::Index] {
+            for d in &a.details {
+                line.push_str(&format!("; {d}"));
+            }
         }
         line.push_str(&format!("; {}", a.verification()));
         for (i, part) in wrap::wrap(&line, first, rest).iter().enumerate() {

@@ -96,6 +96,12 @@ pub enum Command {
     ChooseTarget,
     /// Copy the fix command of the finding shown first (OSC 52).
     CopyFix,
+    /// Mark the selected tag (or the tree's reference) to compare another one with.
+    Mark,
+    /// Compare the selected tag (or the tree's reference) with the marked one.
+    Compare,
+    /// Which tags and indexes point at the selected digest, from the tags resolved so far.
+    Place,
     /// Copy `registry/repository@digest` of the manifest that runs on the target (OSC 52).
     CopyDeploy,
     /// Tree view: open the files of the selected platform manifest.
@@ -160,6 +166,11 @@ pub enum Action {
         id: RequestId,
         result: Result<Arc<crate::ecr::inventory::Inventory>, ConnectError>,
     },
+    /// Answers [`Effect::Compare`].
+    Compared {
+        id: RequestId,
+        result: Result<Arc<crate::diff::Comparison>, ConnectError>,
+    },
     /// Answers [`Effect::Inspect`], for a tag row or a tree view alike.
     Inspected {
         id: RequestId,
@@ -216,6 +227,23 @@ pub enum Effect {
         reference: ImageRef,
         manifest: Box<Node>,
     },
+    /// Like [`Effect::Inspect`], with every attachment looked up (referrers API, the
+    /// `sha256-<hex>` and cosign tags): the tree view asks for it beside the plain tree, which
+    /// shows first.
+    InspectAttachments {
+        id: RequestId,
+        reference: ImageRef,
+        /// On refresh (`r`): check with HEAD requests that what the fetcher's digest cache
+        /// answered for is still in the registry, as [`Effect::Revalidate`] does.
+        recheck: bool,
+    },
+    /// Both references with their attachments, compared (`regscope diff`); each side through
+    /// its own connection.
+    Compare {
+        id: RequestId,
+        left: ImageRef,
+        right: ImageRef,
+    },
     /// Put `text` on the clipboard through the terminal (OSC 52). Nothing answers it.
     Copy {
         text: String,
@@ -240,7 +268,11 @@ impl Effect {
             Effect::Inspect { reference, .. } | Effect::Revalidate { reference, .. } => {
                 format!("the tree of {reference}")
             }
+            Effect::InspectAttachments { reference, .. } => {
+                format!("the attachments of {reference}")
+            }
             Effect::LoadFiles { reference, .. } => format!("the files of {reference}"),
+            Effect::Compare { left, right, .. } => format!("the comparison of {left} and {right}"),
             Effect::Copy { .. } => "the copy".into(),
             Effect::Remember { .. } => "the recent list".into(),
         }
@@ -263,7 +295,13 @@ impl Effect {
                 id: *id,
                 result: Err(error),
             },
-            Effect::Inspect { id, .. } | Effect::Revalidate { id, .. } => Action::Inspected {
+            Effect::Inspect { id, .. }
+            | Effect::Revalidate { id, .. }
+            | Effect::InspectAttachments { id, .. } => Action::Inspected {
+                id: *id,
+                result: Err(error),
+            },
+            Effect::Compare { id, .. } => Action::Compared {
                 id: *id,
                 result: Err(error),
             },
@@ -285,7 +323,10 @@ impl Effect {
             }
             Effect::Inspect { reference, .. }
             | Effect::Revalidate { reference, .. }
-            | Effect::LoadFiles { reference, .. } => Some(Location::of(reference)),
+            | Effect::LoadFiles { reference, .. }
+            | Effect::InspectAttachments { reference, .. } => Some(Location::of(reference)),
+            // The left side's location: the right may be another registry (connected on use).
+            Effect::Compare { left, .. } => Some(Location::of(left)),
             Effect::Copy { .. } | Effect::Remember { .. } => None,
         }
     }
@@ -299,7 +340,9 @@ impl Effect {
             | Effect::LoadImages { id, .. }
             | Effect::Inspect { id, .. }
             | Effect::Revalidate { id, .. }
-            | Effect::LoadFiles { id, .. } => *id,
+            | Effect::LoadFiles { id, .. }
+            | Effect::InspectAttachments { id, .. }
+            | Effect::Compare { id, .. } => *id,
             Effect::Copy { .. } | Effect::Remember { .. } => 0,
         }
     }

@@ -95,6 +95,8 @@ pub struct App {
     unconfirmed: Option<(String, usize)>,
     /// The deployment target tags are judged against (`t`, `--target`, config `target`).
     pub target: Option<Target>,
+    /// `x`: the reference `=` compares the selection with (any registry, any repository).
+    pub marked: Option<ImageRef>,
     ids: RequestIds,
     quit: bool,
 }
@@ -120,6 +122,7 @@ impl App {
             last_cost: None,
             unconfirmed: None,
             target: None,
+            marked: None,
             ids: RequestIds::default(),
             quit: false,
         };
@@ -250,6 +253,16 @@ impl App {
                 }
                 self.answered()
             }
+            Action::Compared { id, result } => {
+                for view in &mut self.stack {
+                    if let View::Compare(v) = view {
+                        if v.compared(id, &result) {
+                            break;
+                        }
+                    }
+                }
+                self.answered()
+            }
             Action::ImagesLoaded { id, result } => {
                 for view in &mut self.stack {
                     if let View::Tags(v) = view {
@@ -340,6 +353,9 @@ impl App {
             Command::CopyReference => return self.copy(true),
             Command::CopyFix => return self.copy_fix(),
             Command::CopyDeploy => return self.copy_deploy(),
+            Command::Mark => self.mark(),
+            Command::Compare => return self.compare(),
+            Command::Place => self.place(),
             Command::Up
             | Command::Down
             | Command::PageUp
@@ -422,7 +438,7 @@ impl App {
                 layout::list_rows(size),
                 inside(body, body.y + 2),
             ),
-            View::Tree(_) => return,
+            View::Tree(_) | View::Compare(_) => return,
         };
         if let Some(line) = line.filter(|&l| l < height) {
             let index = cursor.offset + line;
@@ -509,6 +525,10 @@ impl App {
                 ),
                 None => "opening the layers".into(),
             }),
+            View::Compare(v) => v
+                .load
+                .is_loading()
+                .then(|| "comparing both sides and their attachments".into()),
         }
     }
 
@@ -618,8 +638,86 @@ impl App {
                 };
                 Some((place, row.node.digest.clone()))
             }
-            View::Registries(_) | View::Repositories(_) | View::Files(_) => None,
+            View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => None,
         }
+    }
+
+    /// The reference the selection stands for: a tag row's, or the tree view's.
+    fn selected_reference(&self) -> Option<ImageRef> {
+        match self.top() {
+            View::Tags(v) if v.images.is_none() => v.selected().map(|row| v.reference(&row.tag)),
+            View::Tree(v) => Some(v.reference.clone()),
+            _ => None,
+        }
+    }
+
+    /// `w`: which tags (and indexes of tags) point at the selected digest, from the rows of
+    /// the repository's tags view resolved so far: no request.
+    fn place(&mut self) {
+        let Some((_, digest)) = self.selected_digest() else {
+            return;
+        };
+        let rows = self.stack.iter().rev().find_map(|v| match v {
+            View::Tags(t) => t.load.loaded(),
+            _ => None,
+        });
+        let Some(rows) = rows else {
+            self.flash("open the repository's tags to place a digest".into(), true);
+            return;
+        };
+        let mut placement = crate::placement::Placement {
+            digest: digest.clone(),
+            ..crate::placement::Placement::default()
+        };
+        let mut unresolved = 0;
+        for row in rows {
+            match row.shown().loaded() {
+                Some(s) => placement.add_tree(&row.tag, &s.inspected.root),
+                None => unresolved += 1,
+            }
+        }
+        placement.add_attachment_tags(rows.iter().map(|r| &r.tag));
+        let mut text = format!(
+            "{}: {}",
+            crate::digest::short(&digest),
+            placement.one_line()
+        );
+        if unresolved > 0 {
+            text.push_str(&format!(
+                " ({unresolved} tags not resolved yet: scroll or press s to resolve them)"
+            ));
+        }
+        self.flash(text, false);
+    }
+
+    /// `x`: marks the selection for `=`.
+    fn mark(&mut self) {
+        let Some(reference) = self.selected_reference() else {
+            return;
+        };
+        let text = format!(
+            "marked {}; select another tag and press = to compare",
+            sanitize(&reference.to_string())
+        );
+        self.marked = Some(reference);
+        self.flash(text, false);
+    }
+
+    /// `=`: compares the marked reference (left) with the selection (right).
+    fn compare(&mut self) -> Vec<Effect> {
+        let Some(right) = self.selected_reference() else {
+            return Vec::new();
+        };
+        let Some(left) = self.marked.clone() else {
+            self.flash(
+                "mark a tag with x first, then press = on another".into(),
+                true,
+            );
+            return Vec::new();
+        };
+        self.stack
+            .push(View::Compare(super::views::CompareView::new(left, right)));
+        self.activate()
     }
 
     fn input_command(&mut self, cmd: Command) -> Vec<Effect> {
@@ -854,7 +952,7 @@ impl App {
                 }
                 View::Tree(tree)
             }),
-            View::Tree(_) => None,
+            View::Tree(_) | View::Compare(_) => None,
             View::Files(_) => {
                 let last = self.stack.len() - 1;
                 if let View::Files(v) = &mut self.stack[last] {

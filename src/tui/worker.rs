@@ -196,6 +196,25 @@ impl Worker {
                 id,
                 result: self.load_files(id, &reference, &manifest).await,
             },
+            Effect::Compare { id, left, right } => Action::Compared {
+                id,
+                result: Box::pin(crate::diff::fetch::compare_references(
+                    &self.connector,
+                    &left,
+                    &right,
+                ))
+                .await
+                .map(|(c, _, _)| Arc::new(c))
+                .map_err(|e| e.source),
+            },
+            Effect::InspectAttachments {
+                id,
+                reference,
+                recheck,
+            } => Action::Inspected {
+                id,
+                result: Box::pin(self.inspect_attachments(&reference, recheck)).await,
+            },
             // The event loop performs these itself (the terminal is written between draws);
             // one that reaches the worker is answered with a no-op.
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
@@ -333,6 +352,38 @@ impl Worker {
             fs,
             facts,
             findings: found,
+        }))
+    }
+
+    /// The tree with every attachment found and `attachment-orphaned` among its findings.
+    /// Content by digest comes from the fetcher's cache: after the plain tree this costs the
+    /// attachment lookups. Not kept for revalidation (which rebuilds the plain tree).
+    async fn inspect_attachments(
+        &self,
+        reference: &ImageRef,
+        recheck_cached: bool,
+    ) -> Result<Arc<Inspected>, ConnectError> {
+        let connection = self.connection(&Location::of(reference)).await?;
+        let i = inspect(
+            &connection.fetcher,
+            reference,
+            &InspectOptions { attachments: true },
+        )
+        .await
+        .map_err(|e| connection.error(e))?;
+        let mut root = i.root;
+        if recheck_cached {
+            // Refreshing: the digest cache may answer for content deleted since.
+            recheck(&connection.fetcher, reference, &mut root).await;
+        }
+        let mut findings = crate::analysis::analyze(&root);
+        findings.extend(crate::attachments::orphan_findings(&i.orphaned));
+        crate::analysis::sort(&mut findings);
+        Ok(Arc::new(Inspected {
+            reference: i.reference,
+            root,
+            findings,
+            checked: SystemTime::now(),
         }))
     }
 

@@ -391,7 +391,7 @@ fn tag_columns(
         Constraint::Length(16),
         Constraint::Length(5),
         Constraint::Fill(2),
-        Constraint::Length(3),
+        Constraint::Length(4),
         Constraint::Length(9),
         Constraint::Length(7),
         Constraint::Length(10),
@@ -464,11 +464,7 @@ fn summary_cells<'a>(
             platforms_label(&s.platforms),
             theme.platform(),
         )),
-        Cell::from(if s.attestations == 0 {
-            "-".to_string()
-        } else {
-            s.attestations.to_string()
-        }),
+        Cell::from(Span::styled(s.badges.letters(), theme.info())),
         Cell::from(human_size(s.total_size)),
         Cell::from(worst),
     ];

@@ -60,6 +60,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         View::Tags(v) => lists::tags(frame, body, v, (app.clock, app.utc_offset), theme),
         View::Tree(v) => tree::tree(frame, body, v, theme),
         View::Files(v) => files::files(frame, body, v, theme),
+        View::Compare(v) => compare(frame, body, v, theme),
     }
     draw_spinner(frame, body, app, theme);
     draw_status(frame, status, app, theme);
@@ -185,15 +186,23 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             (None, view) => {
                 // How fresh it is takes the right end; what the view says gets the rest (a
                 // digest too long for it is cut: it is whole in the detail pane and `y`).
-                let fresh = match (app.last_cost.as_ref().map(cost), freshness(view)) {
-                    (Some(c), Some(f)) => Some(format!("  {c} · {f} ")),
-                    (Some(c), None) => Some(format!("  {c} ")),
-                    (None, Some(f)) => Some(format!("  {f} ")),
-                    (None, None) => None,
+                // Both when they fit, else how fresh it is alone (the cost of a lookup with
+                // attachments is longer than a plain tree's).
+                let (c, f) = (app.last_cost.as_ref().map(cost), freshness(view));
+                let candidates = [
+                    c.as_ref()
+                        .zip(f.as_ref())
+                        .map(|(c, f)| format!("  {c} · {f} ")),
+                    f.as_ref().map(|f| format!("  {f} ")),
+                    c.as_ref().map(|c| format!("  {c} ")),
+                ];
+                let fits = |t: &String| {
+                    u16::try_from(t.chars().count()).is_ok_and(|w| area.width >= w + 40)
                 };
+                let fresh = candidates.into_iter().flatten().find(fits);
                 let width = fresh.as_deref().map_or(0, |f| f.chars().count());
                 let width = u16::try_from(width).unwrap_or(u16::MAX);
-                if let Some(fresh) = fresh.filter(|_| area.width >= width + 40) {
+                if let Some(fresh) = fresh {
                     let [left, right] =
                         Layout::horizontal([Constraint::Min(0), Constraint::Length(width)])
                             .areas(area);
@@ -239,7 +248,9 @@ fn freshness(view: &View) -> Option<String> {
             .filter_map(|r| r.shown().loaded())
             .map(|s| s.inspected.checked)
             .max()?,
-        View::Registries(_) | View::Repositories(_) | View::Files(_) => return None,
+        View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => {
+            return None
+        }
     };
     Some(format!("refreshed {}", clock(checked)))
 }
@@ -273,7 +284,37 @@ fn view_status(view: &View, theme: Theme) -> Line<'static> {
         View::Tags(v) => lists::tags_status(v, theme),
         View::Tree(v) => tree::status(v, theme),
         View::Files(v) => files::status(v, theme),
+        View::Compare(v) => match v.load.loaded() {
+            Some(c) if c.identical() => {
+                Line::styled(" identical in what matters", theme.platform())
+            }
+            Some(c) => Line::styled(
+                format!(" DIFFERENT: {}", sanitize(&c.drift().join("; "))),
+                theme.error(),
+            ),
+            None => Line::raw(""),
+        },
     }
+}
+
+/// The compare view: `regscope diff`'s text, scrolled.
+fn compare(frame: &mut Frame, area: Rect, v: &super::views::CompareView, theme: Theme) {
+    let lines: Vec<Line> = v
+        .lines()
+        .into_iter()
+        .skip(v.scroll)
+        .map(|l| {
+            if l.starts_with("DIFFERENT") || l.contains("only left") || l.contains("only right") {
+                Line::styled(l, theme.error())
+            } else if l.starts_with("identical") || l.starts_with("same digest") {
+                Line::styled(l, theme.platform())
+            } else {
+                Line::raw(l)
+            }
+        })
+        .collect();
+    let block = Block::bordered().title(format!(" compare {} ", v.crumb()));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 /// Braille spinner frames, one per tick.

@@ -1,5 +1,6 @@
 //! The views of the stack (registries → repositories → tags → manifest tree) and their state.
 
+pub mod compare;
 pub mod files;
 pub mod images;
 pub mod matrix;
@@ -8,6 +9,7 @@ pub mod repositories;
 pub mod tags;
 pub mod tree;
 
+pub use compare::CompareView;
 pub use files::FilesView;
 pub use registries::RegistriesView;
 pub use repositories::{Catalog, Goal, Paging, RepositoriesView};
@@ -31,6 +33,7 @@ pub enum View {
     Tree(TreeView),
     /// Boxed: it holds a manifest node and a whole filesystem.
     Files(Box<FilesView>),
+    Compare(CompareView),
 }
 
 impl View {
@@ -43,6 +46,7 @@ impl View {
             View::Tags(v) => v.crumb(),
             View::Tree(v) => sanitize(&v.crumb).into_owned(),
             View::Files(v) => sanitize(&v.crumb).into_owned(),
+            View::Compare(v) => v.crumb(),
         }
     }
 
@@ -55,6 +59,7 @@ impl View {
             View::Tree(v) if v.raw.is_some() => Context::Raw,
             View::Tree(_) => Context::Tree,
             View::Files(_) => Context::Files,
+            View::Compare(_) => Context::Global,
         }
     }
 
@@ -76,6 +81,10 @@ impl View {
                 crate::reference::ImageRef::Registry(r) => Some(&r.registry),
                 crate::reference::ImageRef::Layout(_) => None,
             },
+            View::Compare(v) => match &v.left {
+                crate::reference::ImageRef::Registry(r) => Some(&r.registry),
+                crate::reference::ImageRef::Layout(_) => None,
+            },
         }
     }
 
@@ -87,7 +96,7 @@ impl View {
             View::Repositories(v) => Some(&v.filter),
             View::Tags(v) => Some(&v.filter),
             View::Files(v) => Some(&v.filter),
-            View::Tree(_) => None,
+            View::Tree(_) | View::Compare(_) => None,
         }
     }
 }
@@ -100,7 +109,7 @@ impl View {
         match self {
             View::Tags(v) => v.selected_tree(),
             View::Tree(v) => v.load.loaded(),
-            View::Registries(_) | View::Repositories(_) | View::Files(_) => None,
+            View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => None,
         }
     }
 
@@ -112,7 +121,7 @@ impl View {
             View::Tags(v) => v.first_finding(),
             View::Tree(v) => super::panes::finding_in_view(v, size),
             View::Files(v) => v.load.loaded().and_then(|f| f.findings.first().cloned()),
-            View::Registries(_) | View::Repositories(_) => None,
+            View::Registries(_) | View::Repositories(_) | View::Compare(_) => None,
         }
     }
 }
@@ -128,6 +137,7 @@ impl View {
             View::Tags(v) => v.activate(ids, height),
             View::Tree(v) => v.activate(ids),
             View::Files(v) => v.activate(ids),
+            View::Compare(v) => v.activate(ids),
         }
     }
 
@@ -149,6 +159,10 @@ impl View {
             }
             View::Tree(v) => v.refresh(ids),
             View::Files(v) => {
+                v.load = super::load::Load::Idle;
+                v.activate(ids)
+            }
+            View::Compare(v) => {
                 v.load = super::load::Load::Idle;
                 v.activate(ids)
             }
@@ -180,6 +194,7 @@ impl View {
                 let len = v.rows().len();
                 v.cursor.apply(cmd, len, height);
             }
+            View::Compare(v) => v.movement(cmd, height),
         }
     }
 
@@ -201,6 +216,7 @@ impl View {
                 let len = v.rows().len();
                 v.cursor.fit(len, list);
             }
+            View::Compare(_) => {}
         }
     }
 
@@ -223,7 +239,7 @@ impl View {
                 v.set_filter(text);
                 return;
             }
-            View::Tree(_) => return,
+            View::Tree(_) | View::Compare(_) => return,
         };
         *cursor = Cursor::default();
     }
@@ -233,7 +249,7 @@ impl View {
         match self {
             View::Tags(v) => v.set_target(target),
             View::Tree(v) => v.set_target(target),
-            View::Registries(_) | View::Repositories(_) | View::Files(_) => {}
+            View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => {}
         }
     }
 
@@ -255,6 +271,7 @@ impl View {
             View::Tags(v) => outcome(&v.load),
             View::Tree(v) => outcome(&v.load),
             View::Files(v) => outcome(&v.load),
+            View::Compare(v) => outcome(&v.load),
         }
     }
 
@@ -266,6 +283,7 @@ impl View {
             View::Tags(v) => v.pending(out),
             View::Tree(v) => v.pending(out),
             View::Files(v) => v.pending(out),
+            View::Compare(v) => v.pending(out),
         }
     }
 }

@@ -118,6 +118,8 @@ pub struct TagSummary {
     /// Runnable platforms (`linux/amd64`), in index order.
     pub platforms: Vec<String>,
     pub attestations: usize,
+    /// What the tag carries: signed, SBOM, provenance (from the tree and the tag list).
+    pub badges: crate::attachments::Badges,
     pub total_size: i64,
     pub worst: Option<Severity>,
     pub findings: usize,
@@ -153,6 +155,7 @@ impl TagSummary {
             kind: root.kind,
             platforms,
             attestations: count_attestations(root),
+            badges: crate::attachments::Badges::of(root, &HashSet::new()),
             total_size: root.total_size(),
             worst: analysis::worst(&inspected.findings),
             findings: inspected.findings.len(),
@@ -208,6 +211,15 @@ fn created(root: &Node) -> Option<String> {
         _ => root.config_summary(),
     };
     config.and_then(|c| c.created.clone())
+}
+
+/// The `sha256-<hex>` tags (and cosign's suffixed ones) of the list: where attachments of
+/// registries without the referrers API are, read from the list already fetched.
+fn schema_tags(rows: &[TagRow]) -> HashSet<String> {
+    rows.iter()
+        .filter(|r| r.tag.starts_with("sha256-"))
+        .map(|r| r.tag.clone())
+        .collect()
 }
 
 fn count_attestations(root: &Node) -> usize {
@@ -612,11 +624,19 @@ impl TagsView {
         let Some(rows) = self.load.loaded_mut() else {
             return false;
         };
+        if !rows.iter().any(|r| r.summary.waits_for(id)) {
+            return false;
+        }
+        let schema_tags = schema_tags(rows);
         let Some(row) = rows.iter_mut().find(|r| r.summary.waits_for(id)) else {
             return false;
         };
         row.summary = match result {
-            Ok(i) => Load::Loaded(TagSummary::of(i, self.target.as_ref())),
+            Ok(i) => {
+                let mut summary = TagSummary::of(i, self.target.as_ref());
+                summary.badges = crate::attachments::Badges::of(&i.root, &schema_tags);
+                Load::Loaded(summary)
+            }
             Err(e) => Load::Error(e.clone()),
         };
         self.dates_rev += 1;

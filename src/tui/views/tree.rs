@@ -38,6 +38,13 @@ pub struct TreeView {
     pub target_findings: Vec<Finding>,
     /// `r` on a loaded tree: the re-check under way; the tree stays on screen meanwhile.
     pub refreshing: Option<RequestId>,
+    /// The tree with its attachments, asked for beside the plain one; it replaces the plain
+    /// tree when it comes (and the plain tree never replaces it).
+    pub attaching: Option<RequestId>,
+    /// Whether what is shown has its attachments looked up.
+    pub with_attachments: bool,
+    /// Whether they were asked for since the tree was (re)loaded.
+    asked_attachments: bool,
 }
 
 /// The three panes of the tree view, in `Tab` order.
@@ -89,6 +96,9 @@ impl TreeView {
             target: None,
             target_findings: Vec::new(),
             refreshing: None,
+            attaching: None,
+            with_attachments: false,
+            asked_attachments: false,
         }
     }
 
@@ -210,14 +220,33 @@ impl TreeView {
     /// The tree, when it is not loaded (or was refreshed).
     pub fn activate(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
         if !self.load.is_idle() {
+            // A tree handed over by a tag row has no attachments yet: ask once.
+            if self.load.loaded().is_some() && !self.asked_attachments {
+                return vec![self.look_for_attachments(ids, false)];
+            }
             return Vec::new();
         }
         let id = ids.fresh();
         self.load = Load::Loading(id);
-        vec![Effect::Inspect {
+        let mut effects = vec![Effect::Inspect {
             id,
             reference: self.reference.clone(),
-        }]
+        }];
+        effects.push(self.look_for_attachments(ids, false));
+        effects
+    }
+
+    /// Asks for the tree with its attachments (shown when it comes, over the plain one).
+    fn look_for_attachments(&mut self, ids: &mut RequestIds, recheck: bool) -> Effect {
+        let id = ids.fresh();
+        self.attaching = Some(id);
+        self.asked_attachments = true;
+        self.with_attachments = false;
+        Effect::InspectAttachments {
+            id,
+            reference: self.reference.clone(),
+            recheck,
+        }
     }
 
     /// `r`: a loaded tree is revalidated in place (its root fetched again, everything below it
@@ -230,10 +259,12 @@ impl TreeView {
         }
         let id = ids.fresh();
         self.refreshing = Some(id);
-        vec![Effect::Revalidate {
+        let mut effects = vec![Effect::Revalidate {
             id,
             reference: self.reference.clone(),
-        }]
+        }];
+        effects.push(self.look_for_attachments(ids, true));
+        effects
     }
 
     /// Takes the tree answering `id`; `false` when this view did not ask for it.
@@ -243,15 +274,35 @@ impl TreeView {
         result: &Result<Arc<Inspected>, ConnectError>,
         height: usize,
     ) -> bool {
-        if self.refreshing == Some(id) {
-            self.refreshing = None;
-        } else if !self.load.waits_for(id) {
+        if self.attaching == Some(id) {
+            self.attaching = None;
+            match result {
+                Ok(i) => {
+                    self.load = Load::Loaded(i.clone());
+                    self.with_attachments = true;
+                }
+                // The plain tree (shown, or on its way) says enough; a failed lookup adds
+                // nothing.
+                Err(_) if matches!(self.load, Load::Loaded(_) | Load::Loading(_)) => {
+                    return true;
+                }
+                Err(e) => self.load = Load::Error(e.clone()),
+            }
+        } else if self.refreshing == Some(id) || self.load.waits_for(id) {
+            if self.refreshing == Some(id) {
+                self.refreshing = None;
+            }
+            // The tree with attachments came first: the plain one has nothing to add.
+            if self.with_attachments && result.is_ok() && self.attaching.is_none() {
+                return true;
+            }
+            self.load = match result {
+                Ok(i) => Load::Loaded(i.clone()),
+                Err(e) => Load::Error(e.clone()),
+            };
+        } else {
             return false;
         }
-        self.load = match result {
-            Ok(i) => Load::Loaded(i.clone()),
-            Err(e) => Load::Error(e.clone()),
-        };
         self.recheck();
         let len = self.rows().len();
         self.cursor.fit(len, height);
@@ -264,6 +315,7 @@ impl TreeView {
             out.insert(id);
         }
         out.extend(self.refreshing);
+        out.extend(self.attaching);
     }
 
     /// Tab: tree -> detail -> findings (what the movement keys scroll); not in the raw view.

@@ -1,0 +1,116 @@
+//! Two references side by side (`x` marks one, `=` compares the selection with it): the same
+//! digest or not, platforms, configs, layers, attachments; the text `regscope diff` prints.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::connect::ConnectError;
+use crate::diff::Comparison;
+use crate::reference::ImageRef;
+use crate::tui::action::{Command, Effect, RequestId, RequestIds};
+use crate::tui::load::Load;
+
+#[derive(Debug, Clone)]
+pub struct CompareView {
+    pub left: ImageRef,
+    pub right: ImageRef,
+    pub load: Load<Arc<Comparison>>,
+    /// First visible line.
+    pub scroll: usize,
+}
+
+impl CompareView {
+    #[must_use]
+    pub fn new(left: ImageRef, right: ImageRef) -> Self {
+        Self {
+            left,
+            right,
+            load: Load::Idle,
+            scroll: 0,
+        }
+    }
+
+    /// `left ⇄ right`, for the breadcrumbs.
+    #[must_use]
+    pub fn crumb(&self) -> String {
+        format!("{} ⇄ {}", short_ref(&self.left), short_ref(&self.right))
+    }
+
+    /// The comparison, when it is not loaded (or was refreshed).
+    pub fn activate(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
+        if !self.load.is_idle() {
+            return Vec::new();
+        }
+        let id = ids.fresh();
+        self.load = Load::Loading(id);
+        vec![Effect::Compare {
+            id,
+            left: self.left.clone(),
+            right: self.right.clone(),
+        }]
+    }
+
+    /// Takes the comparison answering `id`; `false` when this view did not ask for it.
+    pub fn compared(
+        &mut self,
+        id: RequestId,
+        result: &Result<Arc<Comparison>, ConnectError>,
+    ) -> bool {
+        if !self.load.waits_for(id) {
+            return false;
+        }
+        self.load = match result {
+            Ok(c) => Load::Loaded(c.clone()),
+            Err(e) => Load::Error(e.clone()),
+        };
+        self.scroll = 0;
+        true
+    }
+
+    pub fn pending(&self, out: &mut HashSet<RequestId>) {
+        if let Load::Loading(id) = self.load {
+            out.insert(id);
+        }
+    }
+
+    /// The lines shown (already sanitised by the renderer).
+    #[must_use]
+    pub fn lines(&self) -> Vec<String> {
+        match &self.load {
+            Load::Loaded(c) => crate::output::diff::render(c)
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            Load::Error(e) => vec![format!(
+                "The comparison failed: {}",
+                crate::sanitize::sanitize(&e.to_string())
+            )],
+            Load::Idle | Load::Loading(_) => Vec::new(),
+        }
+    }
+
+    /// Movement keys scroll.
+    pub fn movement(&mut self, cmd: Command, height: usize) {
+        let max = self.lines().len().saturating_sub(height);
+        self.scroll = super::tree::scroll_to(self.scroll, cmd, max, height);
+    }
+}
+
+/// `repo:tag` (the registry is in the header already when both sides share it).
+fn short_ref(r: &ImageRef) -> String {
+    let text = match r {
+        ImageRef::Registry(r) => {
+            let mut s = r.repository.clone();
+            if let Some(t) = &r.tag {
+                s.push(':');
+                s.push_str(t);
+            } else if let Some(d) = &r.digest {
+                s.push('@');
+                s.push_str(&d.short());
+            }
+            s
+        }
+        ImageRef::Layout(_) => r.to_string(),
+    };
+    crate::sanitize::sanitize(&text).into_owned()
+}
