@@ -6,7 +6,7 @@ use futures::future::join_all;
 
 use crate::attachments::discover::schema_tag_subject;
 use crate::model::{Manifest, Node};
-use crate::reference::{ImageRef, LayoutRef, RegistryRef};
+use crate::reference::ImageRef;
 use crate::registry::Fetcher;
 use crate::sanitize::sanitize;
 
@@ -141,7 +141,7 @@ pub async fn place(fetcher: &Fetcher, reference: &ImageRef, digest: &str) -> Pla
         tags.truncate(MAX_TAGS);
     }
     let resolved = join_all(tags.iter().map(|tag| {
-        let r = with_tag(reference, tag);
+        let r = reference.with_tag(tag);
         async move { (*tag, fetcher.root(&r).await) }
     }))
     .await;
@@ -166,21 +166,6 @@ pub async fn place(fetcher: &Fetcher, reference: &ImageRef, digest: &str) -> Pla
             .push(format!("{failed} tags could not be resolved"));
     }
     out
-}
-
-fn with_tag(reference: &ImageRef, tag: &str) -> ImageRef {
-    match reference {
-        ImageRef::Registry(r) => ImageRef::Registry(RegistryRef {
-            tag: Some(tag.to_string()),
-            digest: None,
-            ..r.clone()
-        }),
-        ImageRef::Layout(l) => ImageRef::Layout(LayoutRef {
-            path: l.path.clone(),
-            tag: Some(tag.to_string()),
-            digest: None,
-        }),
-    }
 }
 
 #[cfg(test)]

@@ -71,6 +71,23 @@ impl ImageRef {
             ImageRef::Layout(l) => l.digest.as_ref(),
         }
     }
+
+    /// The same registry and repository (or layout) at `tag`, without a digest.
+    #[must_use]
+    pub fn with_tag(&self, tag: &str) -> ImageRef {
+        match self {
+            ImageRef::Registry(r) => ImageRef::Registry(RegistryRef {
+                tag: Some(tag.to_string()),
+                digest: None,
+                ..r.clone()
+            }),
+            ImageRef::Layout(l) => ImageRef::Layout(LayoutRef {
+                path: l.path.clone(),
+                tag: Some(tag.to_string()),
+                digest: None,
+            }),
+        }
+    }
 }
 
 impl std::str::FromStr for ImageRef {

@@ -11,7 +11,7 @@ use super::{Origin, Source};
 use crate::digest::Digest;
 use crate::model::manifest::Manifest;
 use crate::model::Descriptor;
-use crate::reference::{ImageRef, LayoutRef, RegistryRef};
+use crate::reference::ImageRef;
 use crate::registry::{Content, FetchedManifest, Fetcher};
 use crate::sanitize::sanitize;
 
@@ -140,7 +140,7 @@ pub async fn find(fetcher: &Fetcher, reference: &ImageRef, subjects: &[Digest]) 
 
     // Second round trip: the tags, and whether the subjects of other schema tags still exist.
     let resolved = join_all(wanted.into_iter().map(|(subject, tag, kind)| {
-        let r = tag_reference(reference, &tag);
+        let r = reference.with_tag(&tag);
         async move { (subject, tag, kind, fetcher.root(&r).await) }
     }));
     let orphans = join_all(orphan_candidates.into_iter().map(|(digest, tags)| {
@@ -276,23 +276,6 @@ fn schema_tag_subjects(tags: &[String], known: &HashSet<String>) -> Vec<(Digest,
         }
     }
     out
-}
-
-/// `reference` with its tag replaced by `tag` (same registry, repository or layout).
-fn tag_reference(reference: &ImageRef, tag: &str) -> ImageRef {
-    match reference {
-        ImageRef::Registry(r) => ImageRef::Registry(RegistryRef {
-            registry: r.registry.clone(),
-            repository: r.repository.clone(),
-            tag: Some(tag.to_string()),
-            digest: None,
-        }),
-        ImageRef::Layout(l) => ImageRef::Layout(LayoutRef {
-            path: l.path.clone(),
-            tag: Some(tag.to_string()),
-            digest: None,
-        }),
-    }
 }
 
 #[cfg(test)]
