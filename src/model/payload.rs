@@ -54,9 +54,14 @@ pub enum Payload {
 }
 
 impl Payload {
-    /// A short description for a tree row or a list.
+    /// A short description for a tree row or a list, safe to print: the strings in it came from
+    /// the registry (a certificate's identity, an SBOM's format), and may hold escape sequences.
     #[must_use]
     pub fn one_line(&self) -> String {
+        crate::sanitize::sanitize(&self.describe()).into_owned()
+    }
+
+    fn describe(&self) -> String {
         match self {
             Payload::CosignSignature {
                 signer,
@@ -414,5 +419,16 @@ mod tests {
                 rekor_log_index: Some(12345),
             })
         );
+    }
+
+    #[test]
+    fn a_summary_from_hostile_fields_prints_no_control_character() {
+        // Found by the attachment_payload fuzz target: an SPDX version with a DEL in it.
+        let none = std::collections::BTreeMap::new();
+        let spdx = br#"{"spdxVersion":"\u007fPDX-2.3\u001b]0;x\u0007","packages":[]}"#;
+        let line = decode("application/spdx+json", &none, spdx)
+            .map(|p| p.one_line())
+            .expect("an SBOM");
+        assert!(!line.chars().any(char::is_control), "{line:?}");
     }
 }
