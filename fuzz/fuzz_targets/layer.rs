@@ -36,8 +36,20 @@ fuzz_target!(|data: &[u8]| {
     for path in fs.paths().take(200) {
         common::assert_terminal_safe("a path", &regscope::sanitize::sanitize(path));
     }
-    for name in ["/bin/sh", "sh", "/app", "app", "/lib/ld-musl-x86_64.so.1", "/etc/passwd"] {
-        let _ = fs.which(name, Some("/usr/local/bin:/usr/bin:/bin"), Some("/app"), limits.link_depth);
+    for name in [
+        "/bin/sh",
+        "sh",
+        "/app",
+        "app",
+        "/lib/ld-musl-x86_64.so.1",
+        "/etc/passwd",
+    ] {
+        let _ = fs.which(
+            name,
+            Some("/usr/local/bin:/usr/bin:/bin"),
+            Some("/app"),
+            limits.link_depth,
+        );
         let _ = fs.resolve(name, limits.link_depth);
         let _ = fs.text(name, limits.link_depth);
     }
