@@ -95,7 +95,10 @@ fn a_warm_inspect_costs_one_head_and_shows_the_same_tree() {
     assert_eq!(round_trips(&with, "tags"), 1, "{}", with["roundTrips"]);
     assert_eq!(round_trips(&with, "referrers"), 5, "{}", with["roundTrips"]);
     assert_eq!(round_trips(&with, "total"), 7, "{}", with["roundTrips"]);
-    assert_eq!(round_trips(&with, "manifest") + round_trips(&with, "blob"), 0);
+    assert_eq!(
+        round_trips(&with, "manifest") + round_trips(&with, "blob"),
+        0
+    );
 
     // Without the cache the same run costs the whole tree again.
     let out = regscope(
