@@ -9,6 +9,9 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use regscope::auth::Resolver;
 
+#[path = "common.rs"]
+mod common;
+
 /// One directory per process, rewritten each run.
 fn dir() -> &'static std::path::Path {
     static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
@@ -16,16 +19,6 @@ fn dir() -> &'static std::path::Path {
         let base = std::env::temp_dir().join(format!("regscope-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&base).expect("fuzz directory");
         base
-    })
-}
-
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
     })
 }
 
@@ -58,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
     registries.push("registry.example".into());
     registries.push("docker.io".into());
     for registry in registries {
-        let resolved = runtime().block_on(resolver.resolve(&registry));
+        let resolved = common::runtime().block_on(resolver.resolve(&registry));
         if let Some(c) = &resolved.credentials {
             let secret = c.secret();
             if secret.len() >= 6 {

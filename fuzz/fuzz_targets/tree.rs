@@ -30,16 +30,6 @@ fn dir() -> &'static Path {
     })
 }
 
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-    })
-}
-
 /// Writes the layout: part 0 is `index.json`, parts 1.. are blobs; parts are split at `\0`.
 fn write_layout(data: &[u8]) -> Option<()> {
     let parts: Vec<&[u8]> = data.split(|&b| b == 0).take(MAX_BLOBS + 1).collect();
@@ -82,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let opts = InspectOptions { attachments: true };
-    let Ok(inspection) = runtime().block_on(inspect(&fetcher, &reference, &opts)) else {
+    let Ok(inspection) = common::runtime().block_on(inspect(&fetcher, &reference, &opts)) else {
         return;
     };
     let mut findings = analyze(&inspection.root);
