@@ -1178,7 +1178,7 @@ async fn t_chooses_a_target_and_every_tag_gets_a_verdict_in_a_word() {
     cmd(&mut app, Command::ChooseTarget);
     let tab = Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
     let mut offered = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..9 {
         app.update(action_for_event(&app, &tab).unwrap());
         offered.push(app.input.as_ref().unwrap().text.clone());
     }
@@ -1189,6 +1189,10 @@ async fn t_chooses_a_target_and_every_tag_gets_a_verdict_in_a_word() {
             "lambda/arm64",
             "linux/amd64",
             "linux/arm64",
+            "cloudrun",
+            "fargate",
+            "fargate/arm64",
+            "k8s:amd64,arm64",
             "lambda"
         ]
     );

@@ -33,12 +33,21 @@ pub enum InputKind {
 }
 
 /// The usual targets, in the order Tab offers them in the target input.
-pub const TARGETS: [&str; 4] = ["lambda", "lambda/arm64", "linux/amd64", "linux/arm64"];
+pub const TARGETS: [&str; 8] = [
+    "lambda",
+    "lambda/arm64",
+    "linux/amd64",
+    "linux/arm64",
+    "cloudrun",
+    "fargate",
+    "fargate/arm64",
+    "k8s:amd64,arm64",
+];
 
 /// What `t` offers while nothing is wrong (any `os/arch[/variant]` is accepted; `none`, or
 /// nothing at all, drops the target). Fits 80 columns after the prompt.
 pub const TARGET_CHOICES: &str =
-    "Tab: lambda, lambda/arm64, linux/amd64, linux/arm64 · os/arch · none";
+    "Tab: lambda, linux/amd64, cloudrun, fargate, k8s:amd64,arm64… · os/arch · none";
 
 /// The input line at the bottom of the screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
