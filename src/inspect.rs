@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use futures::future::{join_all, BoxFuture};
 use futures::FutureExt as _;
 
-use crate::attachments::{self, Found, Orphan};
+use crate::attachments::{self, Orphan};
 use crate::digest::Digest;
 use crate::model::annotations::{
     ATTESTATION_MANIFEST, IN_TOTO_PREDICATE_TYPE, REFERENCE_DIGEST, REFERENCE_TYPE,
@@ -53,8 +53,15 @@ pub async fn inspect(
     reference: &ImageRef,
     opts: &InspectOptions,
 ) -> Result<Inspection, FetchError> {
-    let fetched = fetcher.root(reference).await?;
-    inspect_root(fetcher, reference, fetched, opts).await
+    if !opts.attachments {
+        let fetched = fetcher.root(reference).await?;
+        return build(fetcher, reference, fetched, opts, None).await;
+    }
+    // The tag list (for the tag schema) does not depend on the root: asked for with it, it
+    // costs no round trip of its own.
+    let repo = repo_of(reference);
+    let (fetched, listing) = futures::join!(fetcher.root(reference), fetcher.tag_listing(&repo));
+    build(fetcher, reference, fetched?, opts, Some(listing)).await
 }
 
 /// Like [`inspect`], from a root manifest the caller already fetched (the TUI checks a tag's
@@ -64,6 +71,21 @@ pub async fn inspect_root(
     reference: &ImageRef,
     fetched: FetchedManifest,
     opts: &InspectOptions,
+) -> Result<Inspection, FetchError> {
+    build(fetcher, reference, fetched, opts, None).await
+}
+
+/// The tree below a fetched root, and (with `opts.attachments`) its attachments. The lookup
+/// starts as soon as the root is read, for the root and every entry of a root index, and runs
+/// beside the tree's own fetches: it adds a round trip only where a referrer's manifest must
+/// be fetched before its config and payloads. Subjects only a nested index names are looked up
+/// once the tree is built.
+async fn build(
+    fetcher: &Fetcher,
+    reference: &ImageRef,
+    fetched: FetchedManifest,
+    opts: &InspectOptions,
+    listing: Option<attachments::discover::Listing>,
 ) -> Result<Inspection, FetchError> {
     let repo = repo_of(reference);
     let manifest =
@@ -88,13 +110,36 @@ pub async fn inspect_root(
         repo,
         budget: Budget::new(),
     };
+    let first_subjects = known_subjects(&fetched.digest, &manifest);
     let mut root = Node::from_descriptor(initial_kind(&desc), &desc);
     let path = vec![fetched.digest.to_string()];
-    ctx.expand(&mut root, fetched, manifest, &path, false).await;
+    let tree = ctx.expand(&mut root, fetched, manifest, &path, false);
     let found = if opts.attachments {
-        ctx.attach_referrers(reference, &mut root).await
+        let lookup = ctx.look_up_attachments(reference, &first_subjects, listing, true);
+        let ((), (first, listing)) = futures::join!(tree, lookup);
+        let mut found = first;
+        // Subjects below a nested index were not known when the lookup started.
+        let mut later = tree_subjects(&root);
+        later.retain(|d| !first_subjects.contains(d));
+        let room = attachments::discover::MAX_SUBJECTS.saturating_sub(first_subjects.len());
+        if later.len() > room {
+            found.notes.push(format!(
+                "attachments were looked up for {room} of {} manifests below nested indexes",
+                later.len()
+            ));
+            later.truncate(room);
+        }
+        if !later.is_empty() {
+            let (more, _) = ctx
+                .look_up_attachments(reference, &later, Some(listing), false)
+                .await;
+            found.merge(more);
+        }
+        attach(&mut root, &found.nodes, &mut HashSet::new());
+        found
     } else {
-        Found::default()
+        tree.await;
+        LookedUp::default()
     };
     Ok(Inspection {
         reference: reference.to_string(),
@@ -105,6 +150,56 @@ pub async fn inspect_root(
         orphaned: found.orphaned,
         attachment_notes: found.notes,
     })
+}
+
+/// The manifests a root names before anything below it is fetched: itself, and the entries
+/// of an index (deduplicated; entries with a malformed digest are left to the tree to report).
+fn known_subjects(root: &Digest, manifest: &Manifest) -> Vec<Digest> {
+    let mut out = vec![root.clone()];
+    if let Manifest::Index(index) = manifest {
+        for entry in &index.manifests {
+            if let Ok(d) = Digest::parse(&entry.digest) {
+                if !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every manifest and index of a built tree that could carry attachments.
+fn tree_subjects(root: &Node) -> Vec<Digest> {
+    let mut digests: Vec<Digest> = Vec::new();
+    root.walk(&mut |n| {
+        if matches!(n.kind, Kind::Index | Kind::Manifest | Kind::Attestation) && n.problem.is_none()
+        {
+            if let Ok(d) = Digest::parse(&n.digest) {
+                if !digests.contains(&d) {
+                    digests.push(d);
+                }
+            }
+        }
+    });
+    digests
+}
+
+/// What the attachment lookup built: referrer nodes per subject digest, orphaned tags, notes.
+#[derive(Default)]
+struct LookedUp {
+    nodes: HashMap<String, Vec<Node>>,
+    orphaned: Vec<Orphan>,
+    notes: Vec<String>,
+}
+
+impl LookedUp {
+    fn merge(&mut self, other: LookedUp) {
+        for (subject, list) in other.nodes {
+            self.nodes.entry(subject).or_default().extend(list);
+        }
+        self.orphaned.extend(other.orphaned);
+        self.notes.extend(other.notes);
+    }
 }
 
 /// How deep indexes may nest below the root before the tree is cut (real trees are 2 deep).
@@ -177,8 +272,14 @@ fn cut_entries(node: &mut Node, granted: usize, total: usize) {
 impl Ctx<'_> {
     /// Fetches and expands the manifest `desc` points at; `path` holds the digests above it.
     fn node_for(&self, desc: Descriptor, path: Vec<String>) -> BoxFuture<'_, Node> {
+        self.node_of_kind(initial_kind(&desc), desc, path)
+    }
+
+    /// Like [`node_for`](Self::node_for), for a node whose kind is known before its manifest is
+    /// read (a referrer).
+    fn node_of_kind(&self, kind: Kind, desc: Descriptor, path: Vec<String>) -> BoxFuture<'_, Node> {
         async move {
-            let mut node = Node::from_descriptor(initial_kind(&desc), &desc);
+            let mut node = Node::from_descriptor(kind, &desc);
             if path.contains(&desc.digest) {
                 node.problem = Some(Problem::Cycle);
                 return node;
@@ -297,8 +398,9 @@ impl Ctx<'_> {
         }
     }
 
-    /// Config and layers of an image manifest. Configs and statements are fetched concurrently;
-    /// image layers are never fetched, only described.
+    /// Config and layers of an image manifest. Configs, statements and a referrer's signature
+    /// and SBOM payloads are fetched concurrently; image layers are never fetched, only
+    /// described.
     async fn manifest_children(
         &self,
         kind: Kind,
@@ -309,9 +411,17 @@ impl Ctx<'_> {
         if let Some(config) = &image.config {
             pending.push(self.blob_node(Kind::Config, config.clone()));
         }
+        let mut decoded = 0;
         for layer in image.all_layers().iter().take(granted) {
             if is_statement(kind, layer) {
                 pending.push(self.blob_node(Kind::Statement, layer.clone()));
+            } else if kind == Kind::Referrer
+                && is_decodable_payload(&layer.media_type)
+                && decoded < MAX_DECODED_LAYERS
+            {
+                // With the config, in the same round trip.
+                decoded += 1;
+                pending.push(self.payload_node(layer.clone()));
             } else {
                 pending.push(async { Node::from_descriptor(Kind::Layer, layer) }.boxed());
             }
@@ -361,86 +471,56 @@ impl Ctx<'_> {
         .boxed()
     }
 
-    /// Looks up the attachments of every manifest and index of the tree in all the places
-    /// they may be kept, and hangs each below its subject as a referrer node that says where
-    /// it was found.
-    async fn attach_referrers(&self, reference: &ImageRef, root: &mut Node) -> Found {
-        let mut digests: Vec<Digest> = Vec::new();
-        root.walk(&mut |n| {
-            if matches!(n.kind, Kind::Index | Kind::Manifest | Kind::Attestation)
-                && n.problem.is_none()
-            {
-                if let Ok(d) = Digest::parse(&n.digest) {
-                    if !digests.contains(&d) {
-                        digests.push(d);
-                    }
-                }
-            }
-        });
-        let mut found = attachments::discover::find(self.fetcher, reference, &digests).await;
+    /// Looks up the attachments of `subjects` in all the places they may be kept, and builds a
+    /// referrer node for each that says where it was found.
+    async fn look_up_attachments(
+        &self,
+        reference: &ImageRef,
+        subjects: &[Digest],
+        listing: Option<attachments::discover::Listing>,
+        orphans: bool,
+    ) -> (LookedUp, attachments::discover::Listing) {
+        let (mut found, listing) =
+            attachments::discover::find(self.fetcher, reference, subjects, listing, orphans).await;
         let by_subject = std::mem::take(&mut found.by_subject);
-        let nodes: HashMap<String, Vec<Node>> =
-            join_all(by_subject.into_iter().map(|(subject, list)| async move {
-                let nodes = join_all(list.into_iter().map(|(d, origin)| async move {
-                    let mut n = self.node_for(d, Vec::new()).await;
-                    if n.kind != Kind::Missing {
-                        n.kind = Kind::Referrer;
-                        self.decode_payloads(&mut n).await;
-                    }
-                    n.origin = Some(origin);
-                    n
-                }))
-                .await;
-                (subject, nodes)
+        let nodes = join_all(by_subject.into_iter().map(|(subject, list)| async move {
+            let nodes = join_all(list.into_iter().map(|(d, origin)| async move {
+                let mut n = self.node_of_kind(Kind::Referrer, d, Vec::new()).await;
+                n.origin = Some(origin);
+                n
             }))
-            .await
-            .into_iter()
-            .collect();
-        attach(root, &nodes, &mut HashSet::new());
-        found
+            .await;
+            (subject, nodes)
+        }))
+        .await
+        .into_iter()
+        .collect();
+        let looked_up = LookedUp {
+            nodes,
+            orphaned: found.orphaned,
+            notes: found.notes,
+        };
+        (looked_up, listing)
     }
 
-    /// Reads the signature and SBOM layers of a referrer (at most [`MAX_DECODED_LAYERS`],
-    /// each within the blob size cap) and decodes what is cheap to say about them.
-    async fn decode_payloads(&self, referrer: &mut Node) {
-        let wanted: Vec<usize> = referrer
-            .children
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.kind == Kind::Layer && is_decodable_payload(&c.media_type))
-            .map(|(i, _)| i)
-            .take(MAX_DECODED_LAYERS)
-            .collect();
-        let fetched = join_all(wanted.into_iter().map(|i| {
-            let digest = Digest::parse(&referrer.children[i].digest);
-            async move {
-                match digest {
-                    Ok(d) => (i, self.fetcher.blob(&self.repo, &d).await),
-                    Err(e) => (
-                        i,
-                        Err(FetchError::Malformed {
-                            what: "a layer digest".into(),
-                            detail: e.to_string(),
-                        }),
-                    ),
-                }
-            }
-        }))
-        .await;
-        for (i, bytes) in fetched {
-            let layer = &mut referrer.children[i];
-            match bytes {
+    /// A signature or SBOM layer of a referrer, read (within the blob size cap) and decoded.
+    fn payload_node(&self, desc: Descriptor) -> BoxFuture<'_, Node> {
+        async move {
+            let mut node = Node::from_descriptor(Kind::Layer, &desc);
+            let Some(digest) = parse_digest(&mut node) else {
+                return node;
+            };
+            match self.fetcher.blob(&self.repo, &digest).await {
                 Ok(bytes) => {
-                    layer.payload = crate::model::payload::decode(
-                        &layer.media_type,
-                        &layer.annotations,
-                        &bytes,
-                    );
-                    layer.raw = Some(bytes);
+                    node.payload =
+                        crate::model::payload::decode(&node.media_type, &node.annotations, &bytes);
+                    node.raw = Some(bytes);
                 }
-                Err(e) => set_fetch_problem(layer, e),
+                Err(e) => set_fetch_problem(&mut node, e),
             }
+            node
         }
+        .boxed()
     }
 }
 

@@ -301,3 +301,100 @@ fn fulcio_like_certificate(dir: &std::path::Path) -> String {
     );
     std::fs::read_to_string(cert).expect("cert")
 }
+
+/// The budget: looking in all four places costs one round trip more than the tree at
+/// most, and none when nothing is attached. Every request waits the same 100 ms, so the
+/// fetcher's "longest chain" is exact. The lookup starts as soon as the root is read, beside
+/// the tree's own fetches; the tag list goes with the root.
+#[tokio::test]
+async fn the_lookup_costs_one_round_trip_more_at_most() {
+    use regscope::inspect::{inspect, InspectOptions};
+    use regscope::reference::ImageRef;
+    use regscope::registry::{Fetcher, HttpOptions, Limits};
+    use regscope::serve::{self, Faults};
+
+    let layout = fixture("unsigned-index");
+    let root = layout_root_digest(&layout);
+    let (amd, amd_mt, amd_size) = amd64_entry();
+    let plain = serve::Store::from_layout(&layout).expect("store");
+    let mut signed = serve::Store::from_layout(&layout).expect("store");
+    // A cosign signature of the index, by tag; an SBOM of the amd64 image, by the API.
+    let payload = support::attach::simple_signing("registry.internal:5000/team/app", &root);
+    let layer = signed.add_blob(payload.clone());
+    let config = signed.add_blob(&b"{}"[..]);
+    let sig = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": 2},
+        "layers": [{"mediaType": support::attach::COSIGN_SIMPLE_SIGNING, "digest": layer, "size": payload.len(),
+            "annotations": {"dev.cosignproject.cosign/signature": "MEUC"}}]
+    });
+    let sig = signed.add_manifest(serde_json::to_vec(&sig).expect("json"), OCI_MANIFEST);
+    signed.tag(format!("{}.sig", support::attach::schema_tag(&root)), sig);
+    let sbom_bytes = spdx(3, "syft-1.0");
+    let sbom_layer = signed.add_blob(sbom_bytes.clone());
+    let empty = signed.add_blob(&b"{}"[..]);
+    let sbom = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": SPDX_JSON,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [{"mediaType": SPDX_JSON, "digest": sbom_layer, "size": sbom_bytes.len()}],
+        "subject": {"mediaType": amd_mt, "digest": amd, "size": amd_size}
+    });
+    signed.add_manifest(serde_json::to_vec(&sbom).expect("json"), OCI_MANIFEST);
+
+    let faults = Faults {
+        latency: Some(std::time::Duration::from_millis(100)),
+        ..Faults::default()
+    };
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().expect("addr"),
+        [
+            ("team/plain".to_string(), plain),
+            ("team/app".to_string(), signed),
+        ],
+        faults,
+    )
+    .await
+    .expect("server");
+    let chain = |repo: &'static str, attachments: bool| {
+        let image = ImageRef::parse(&format!("{}/{repo}:test", srv.host())).expect("reference");
+        async move {
+            let fetcher = Fetcher::for_reference(&image, HttpOptions::default(), Limits::default())
+                .expect("fetcher");
+            let insp = inspect(&fetcher, &image, &InspectOptions { attachments })
+                .await
+                .expect("inspected");
+            (insp.round_trips.chain, insp)
+        }
+    };
+
+    let (tree, _) = chain("team/plain", false).await;
+    let (looked, insp) = chain("team/plain", true).await;
+    assert!(tree >= 3, "ping, root, manifests, configs: {tree}");
+    assert_eq!(looked, tree, "nothing attached: the lookup rides along");
+    assert!(regscope::attachments::collect(&insp.root)
+        .iter()
+        .all(|a| a.sources == [regscope::attachments::Source::Index]));
+
+    let (tree, _) = chain("team/app", false).await;
+    srv.reset_counts();
+    let (looked, insp) = chain("team/app", true).await;
+    assert!(
+        looked <= tree + 1,
+        "the tree alone: {tree} round trips; with attachments: {looked}"
+    );
+    let list = regscope::attachments::collect(&insp.root);
+    let by = |source| {
+        list.iter()
+            .find(|a| a.sources == [source])
+            .unwrap_or_else(|| panic!("no {source:?} attachment in {list:#?}"))
+    };
+    let sig = by(regscope::attachments::Source::CosignTag);
+    assert_eq!(sig.subject_label, "index");
+    let sbom = by(regscope::attachments::Source::ReferrersApi);
+    assert_eq!(sbom.subject_label, "linux/amd64");
+    assert!(
+        sbom.details.join("; ").contains("3 packages"),
+        "{:?}",
+        sbom.details
+    );
+}

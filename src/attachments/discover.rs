@@ -1,7 +1,7 @@
-//! Finding the referrers of a tree's manifests in every place they may be, in one round trip
-//! more than the tree: the referrers API for every subject and the tag list, all at once; then
-//! the `sha256-<hex>` and cosign tags the list names (no per-suffix probing when the list is
-//! readable; bounded GET probes when it is not).
+//! Finding the referrers of a tree's manifests in every place they may be: the referrers API for
+//! every subject and the tag list, all at once (the tag list is asked for with the tree's root,
+//! when the caller can); then the `sha256-<hex>` and cosign tags the list names (no per-suffix
+//! probing when the list is readable; bounded GET probes when it is not).
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,7 +12,7 @@ use crate::digest::Digest;
 use crate::model::manifest::Manifest;
 use crate::model::Descriptor;
 use crate::reference::ImageRef;
-use crate::registry::{Content, FetchedManifest, Fetcher};
+use crate::registry::{Content, FetchError, FetchedManifest, Fetcher, TagListing};
 use crate::sanitize::sanitize;
 
 /// Attachments kept at most per subject (a hostile registry may list millions).
@@ -67,7 +67,7 @@ impl Found {
 }
 
 /// The referrers API's answer for one subject.
-type ApiAnswer = Result<Option<Vec<Descriptor>>, crate::registry::FetchError>;
+type ApiAnswer = Result<Option<Vec<Descriptor>>, FetchError>;
 
 /// What one tag of the tag schema is: the fallback index, or a cosign signature/attestation/SBOM.
 #[derive(Clone, Copy)]
@@ -76,8 +76,21 @@ enum TagKind {
     Cosign,
 }
 
-/// Looks up the referrers of `subjects` (digests of the tree shown for `reference`).
-pub async fn find(fetcher: &Fetcher, reference: &ImageRef, subjects: &[Digest]) -> Found {
+/// The repository's tag list, as the lookup reads it for the tag schema.
+pub type Listing = Result<TagListing, FetchError>;
+
+/// Looks up the referrers of `subjects` (digests of the tree shown for `reference`). `listing`
+/// is the repository's tag list when the caller asked for it already (with the root, so that
+/// it costs no round trip of its own); `None` asks for it with the referrers API. With
+/// `orphans`, `sha256-<hex>` tags of other subjects are checked for `attachment-orphaned`.
+/// Gives back the tag list for a later lookup in the same repository.
+pub async fn find(
+    fetcher: &Fetcher,
+    reference: &ImageRef,
+    subjects: &[Digest],
+    listing: Option<Listing>,
+    orphans: bool,
+) -> (Found, Listing) {
     let mut found = Found::default();
     let repo = match reference {
         ImageRef::Registry(r) => r.repository.clone(),
@@ -91,37 +104,73 @@ pub async fn find(fetcher: &Fetcher, reference: &ImageRef, subjects: &[Digest]) 
         ));
         subjects.truncate(MAX_SUBJECTS);
     }
-    // One round trip: the API for every subject and the tag list, together.
+    // The API for every subject, and (beside it, not after it) the tags the tag list names.
     let api = join_all(
         subjects
             .iter()
             .map(|d| async { (*d, fetcher.referrers_api(&repo, d).await) }),
     );
-    let (api, listing) = futures::join!(api, fetcher.tag_listing(&repo));
+    let tags = from_tags(fetcher, reference, &repo, &subjects, listing, orphans);
+    let (api, (tagged, listing)) = futures::join!(api, tags);
     found.add_api_answers(api);
+    for (subject, tag, kind, fetched) in tagged.resolved {
+        if let Ok(fetched) = fetched {
+            found.add_tag(&subject.to_string(), &tag, kind, &fetched);
+        }
+    }
+    found.orphaned = tagged.orphaned;
+    found.notes.extend(tagged.notes);
+    (found, listing)
+}
 
+/// What the tag schema gave: each tag resolved for its subject, orphaned tags, notes.
+#[derive(Default)]
+struct Tagged {
+    resolved: Vec<(Digest, String, TagKind, Result<FetchedManifest, FetchError>)>,
+    orphaned: Vec<Orphan>,
+    notes: Vec<String>,
+}
+
+/// The tag schema's part of the lookup: the tag list (given, or asked for now), then the tags
+/// it names for `subjects` and, with `orphans`, whether the subjects of other schema tags
+/// still exist, all at once.
+async fn from_tags(
+    fetcher: &Fetcher,
+    reference: &ImageRef,
+    repo: &str,
+    subjects: &[&Digest],
+    listing: Option<Listing>,
+    orphans: bool,
+) -> (Tagged, Listing) {
+    let mut out = Tagged::default();
+    let listing = match listing {
+        Some(listing) => listing,
+        None => fetcher.tag_listing(repo).await,
+    };
     // Which tags to resolve: those the list names, else a bounded set of probes.
     let mut wanted: Vec<(&Digest, String, TagKind)> = Vec::new();
     let mut orphan_candidates: Vec<(Digest, Vec<String>)> = Vec::new();
     match &listing {
         Ok(listing) => {
             let tags: HashSet<&str> = listing.tags.iter().map(String::as_str).collect();
-            for subject in &subjects {
+            for subject in subjects {
                 for (tag, kind) in schema_tags(subject) {
                     if tags.contains(tag.as_str()) {
                         wanted.push((subject, tag, kind));
                     }
                 }
             }
-            let known: HashSet<String> = subjects.iter().map(ToString::to_string).collect();
-            orphan_candidates = schema_tag_subjects(&listing.tags, &known);
+            if orphans {
+                let known: HashSet<String> = subjects.iter().map(ToString::to_string).collect();
+                orphan_candidates = schema_tag_subjects(&listing.tags, &known);
+            }
         }
         Err(e) => {
             let all: Vec<(&Digest, String, TagKind)> = subjects
                 .iter()
                 .flat_map(|s| schema_tags(s).into_iter().map(move |(t, k)| (*s, t, k)))
                 .collect();
-            found.notes.push(format!(
+            out.notes.push(format!(
                 "the tag list could not be read ({}); {} of {} attachment tags were probed",
                 sanitize(&e.to_string()),
                 all.len().min(MAX_TAG_PROBES),
@@ -131,42 +180,40 @@ pub async fn find(fetcher: &Fetcher, reference: &ImageRef, subjects: &[Digest]) 
         }
     }
     if orphan_candidates.len() > MAX_ORPHAN_PROBES {
-        found.notes.push(format!(
+        out.notes.push(format!(
             "{} attachment tags name other manifests; the first {MAX_ORPHAN_PROBES} were checked for orphans",
             orphan_candidates.len()
         ));
         orphan_candidates.truncate(MAX_ORPHAN_PROBES);
     }
-
-    // Second round trip: the tags, and whether the subjects of other schema tags still exist.
     let resolved = join_all(wanted.into_iter().map(|(subject, tag, kind)| {
         let r = reference.with_tag(&tag);
-        async move { (subject, tag, kind, fetcher.root(&r).await) }
-    }));
-    let orphans = join_all(orphan_candidates.into_iter().map(|(digest, tags)| {
-        let repo = &repo;
         async move {
-            let exists = fetcher.exists(repo, &digest, Content::Manifest).await;
-            (digest, tags, exists)
+            let fetched = fetcher.root(&r).await;
+            (subject.clone(), tag, kind, fetched)
         }
     }));
-    let (resolved, orphans) = futures::join!(resolved, orphans);
-    for (subject, tag, kind, fetched) in resolved {
-        if let Ok(fetched) = fetched {
-            found.add_tag(&subject.to_string(), &tag, kind, &fetched);
-        }
-    }
-    for (digest, tags, exists) in orphans {
+    let gone = join_all(
+        orphan_candidates
+            .into_iter()
+            .map(|(digest, tags)| async move {
+                let exists = fetcher.exists(repo, &digest, Content::Manifest).await;
+                (digest, tags, exists)
+            }),
+    );
+    let (resolved, gone) = futures::join!(resolved, gone);
+    out.resolved = resolved;
+    for (digest, tags, exists) in gone {
         if matches!(exists, Ok(false)) {
             for tag in tags {
-                found.orphaned.push(Orphan {
+                out.orphaned.push(Orphan {
                     tag,
                     subject: digest.to_string(),
                 });
             }
         }
     }
-    found
+    (out, listing)
 }
 
 impl Found {

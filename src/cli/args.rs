@@ -23,7 +23,7 @@ pub struct TransportArgs {
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
     /// Requests in flight at once per registry.
-    #[arg(long, default_value_t = 8, value_name = "N")]
+    #[arg(long, default_value_t = 16, value_name = "N")]
     pub concurrency: usize,
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS")]

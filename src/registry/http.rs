@@ -52,7 +52,7 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(30),
             credentials: None,
             identity_token: false,
-            concurrency: 8,
+            concurrency: 16,
             min_token_lifetime: DEFAULT_TOKEN_LIFETIME,
         }
     }
