@@ -54,14 +54,17 @@ pub async fn inspect(
     opts: &InspectOptions,
 ) -> Result<Inspection, FetchError> {
     if !opts.attachments {
-        let fetched = fetcher.root(reference).await?;
-        return build(fetcher, reference, fetched, opts, None).await;
+        let fetched = Box::pin(fetcher.root(reference)).await?;
+        return Box::pin(build(fetcher, reference, fetched, opts, None)).await;
     }
     // The tag list (for the tag schema) does not depend on the root: asked for with it, it
     // costs no round trip of its own.
     let repo = repo_of(reference);
-    let (fetched, listing) = futures::join!(fetcher.root(reference), fetcher.tag_listing(&repo));
-    build(fetcher, reference, fetched?, opts, Some(listing)).await
+    let (fetched, listing) = futures::join!(
+        Box::pin(fetcher.root(reference)),
+        Box::pin(fetcher.tag_listing(&repo))
+    );
+    Box::pin(build(fetcher, reference, fetched?, opts, Some(listing))).await
 }
 
 /// Like [`inspect`], from a root manifest the caller already fetched (the TUI checks a tag's
@@ -72,7 +75,7 @@ pub async fn inspect_root(
     fetched: FetchedManifest,
     opts: &InspectOptions,
 ) -> Result<Inspection, FetchError> {
-    build(fetcher, reference, fetched, opts, None).await
+    Box::pin(build(fetcher, reference, fetched, opts, None)).await
 }
 
 /// The tree below a fetched root, and (with `opts.attachments`) its attachments. The lookup
@@ -113,9 +116,10 @@ async fn build(
     let first_subjects = known_subjects(&fetched.digest, &manifest);
     let mut root = Node::from_descriptor(initial_kind(&desc), &desc);
     let path = vec![fetched.digest.to_string()];
-    let tree = ctx.expand(&mut root, fetched, manifest, &path, false);
+    // Boxed: the two futures side by side would make every caller's future large.
+    let tree = Box::pin(ctx.expand(&mut root, fetched, manifest, &path, false));
     let found = if opts.attachments {
-        let lookup = ctx.look_up_attachments(reference, &first_subjects, listing, true);
+        let lookup = Box::pin(ctx.look_up_attachments(reference, &first_subjects, listing, true));
         let ((), (first, listing)) = futures::join!(tree, lookup);
         let mut found = first;
         // Subjects below a nested index were not known when the lookup started.
@@ -130,9 +134,8 @@ async fn build(
             later.truncate(room);
         }
         if !later.is_empty() {
-            let (more, _) = ctx
-                .look_up_attachments(reference, &later, Some(listing), false)
-                .await;
+            let (more, _) =
+                Box::pin(ctx.look_up_attachments(reference, &later, Some(listing), false)).await;
             found.merge(more);
         }
         attach(&mut root, &found.nodes, &mut HashSet::new());

@@ -88,3 +88,72 @@ fn badges_attachments_and_a_compare_across_two_credentialed_registries() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
+
+/// A registry that keeps a signature only in the referrers API (as ECR and Harbor can),
+/// behind HTTP Basic: the tag row says "signed" before its tree is opened, from the API's
+/// listing alone. Attachment tags (`sha256-<hex>.sig`) are not rows unless `a` asks for them;
+/// the title counts them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_only_the_referrers_api_lists_badges_its_tag_row() {
+    use regscope::serve::{self, Faults};
+    use serde_json::json;
+    use support::{fixture, layout_root_digest, OCI_MANIFEST};
+
+    const PASSWORD: &str = "Api-s3cret-pw";
+    let layout = fixture("unsigned-index");
+    let root = layout_root_digest(&layout);
+    let mut store = serve::Store::from_layout(&layout).expect("store");
+    store.tag("v1", root.clone());
+    let bundle =
+        store.add_blob(&br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}"#[..]);
+    let empty = store.add_blob(&b"{}"[..]);
+    let bundle_type = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let signature = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": bundle_type,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [{"mediaType": bundle_type, "digest": bundle, "size": 60}],
+        "subject": {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": root, "size": 1}
+    });
+    store.add_manifest(serde_json::to_vec(&signature).expect("json"), OCI_MANIFEST);
+    // A cosign tag left by some other image: not a row until `a`.
+    let other = format!("sha256-{}.sig", "e".repeat(64));
+    store.tag(other.clone(), root.clone());
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().expect("addr"),
+        [(REPO.to_string(), store)],
+        Faults {
+            basic_auth: Some(("api-bot".into(), PASSWORD.into())),
+            ..Faults::default()
+        },
+    )
+    .await
+    .expect("server");
+
+    let sandbox = Sandbox::new();
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (srv.host()): {"auth": auth("api-bot", PASSWORD)},
+    }}));
+    let start = format!("{}/{REPO}", srv.host());
+    let mut tmux = Tmux::start_command(&sandbox.argv(&regscope_bin(), &["tui", &start]), (120, 32));
+    tmux.forbid(PASSWORD);
+
+    tmux.wait_for("1 attachment tag hidden: a");
+    // `S`: only the referrers API knows of the signature; the tree has not been opened.
+    let screen = tmux.wait_for("SBP");
+    assert!(!screen.contains(&other), "{screen}");
+    assert!(
+        srv.requests().iter().any(|r| r
+            .target
+            .starts_with(&format!("/v2/{REPO}/referrers/{root}"))),
+        "the row asked the referrers API"
+    );
+    tmux.keys(&["a"]);
+    let screen = tmux.wait_for(&other[..20]);
+    assert!(screen.contains("1 attachment tag)"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+    assert!(srv
+        .requests()
+        .iter()
+        .all(|r| r.method == "GET" || r.method == "HEAD"));
+}

@@ -36,6 +36,7 @@ async fn inspect_path(path: &Path) -> Result<Arc<Inspected>, ConnectError> {
         Action::Inspected { result, .. } => result.map(|i| {
             Arc::new(Inspected {
                 checked: checked(),
+                listed: Vec::new(),
                 ..(*i).clone()
             })
         }),
@@ -228,6 +229,7 @@ fn arm_only(image: &Inspected) -> Arc<Inspected> {
         findings: regscope::analysis::analyze(&root),
         root,
         checked: checked(),
+        listed: Vec::new(),
     })
 }
 
@@ -245,6 +247,7 @@ fn with_mismatch(index: &Inspected) -> Arc<Inspected> {
         root,
         findings,
         checked: checked(),
+        listed: Vec::new(),
     })
 }
 

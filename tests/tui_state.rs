@@ -987,6 +987,7 @@ fn altered(tree: &Inspected, change: impl FnOnce(&mut regscope::model::Node)) ->
         findings: regscope::analysis::analyze(&root),
         root,
         checked: tree.checked,
+        listed: Vec::new(),
     })
 }
 

@@ -424,6 +424,23 @@ impl Badges {
         b
     }
 
+    /// With what the referrers API listed for the tag (artifact types, no manifest fetched):
+    /// a registry that keeps signatures only there (ECR, Harbor) shows them before the tree
+    /// is opened.
+    #[must_use]
+    pub fn listed(mut self, artifact_types: &[String]) -> Self {
+        for t in artifact_types {
+            match carries_of_type(t) {
+                Some(Carries::Signature) => self.signed = true,
+                Some(Carries::Sbom) => self.sbom = true,
+                Some(Carries::Provenance) => self.provenance = true,
+                Some(Carries::Attestation) => self.attested = true,
+                Some(Carries::Other) | None => {}
+            }
+        }
+        self
+    }
+
     /// `SBP`, `-B-`, `-` when there is nothing.
     #[must_use]
     pub fn letters(&self) -> String {

@@ -9,7 +9,7 @@ pub mod proxy;
 pub mod stats;
 pub mod tls;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -151,6 +151,9 @@ pub struct Fetcher {
     cache: Mutex<HashMap<(String, Digest), Cell>>,
     /// Content, tags and endpoints kept between runs, when enabled.
     disk: Option<DiskUse>,
+    /// Repositories whose registry answered that it has no referrers API (404, 400, 405, or
+    /// not an index): not asked again by this fetcher (the TUI asks per tag row).
+    no_referrers_api: Mutex<HashSet<String>>,
     stats: Arc<Stats>,
 }
 
@@ -193,6 +196,7 @@ impl Fetcher {
             limits,
             cache: Mutex::new(HashMap::new()),
             disk: None,
+            no_referrers_api: Mutex::default(),
             stats,
         })
     }
@@ -203,6 +207,7 @@ impl Fetcher {
             limits,
             cache: Mutex::new(HashMap::new()),
             disk: None,
+            no_referrers_api: Mutex::default(),
             stats: Arc::new(Stats::default()),
         }
     }
@@ -870,6 +875,9 @@ impl Fetcher {
             return Ok(None);
         };
         checked_repository(repo)?;
+        if self.no_referrers_api.lock().await.contains(repo) {
+            return Ok(None);
+        }
         let what = format!("referrers of {digest}");
         let resp = http
             .get(
@@ -886,6 +894,7 @@ impl Fetcher {
                 let ct = r.content_type.as_deref().unwrap_or("");
                 if !ct.starts_with(mt::OCI_INDEX) {
                     // Some registries answer 200 with something else for unknown routes.
+                    self.no_referrers_api.lock().await.insert(repo.to_string());
                     return Ok(None);
                 }
                 let index: Index =
@@ -900,7 +909,10 @@ impl Fetcher {
                 | FetchError::Unexpected {
                     status: 400 | 405, ..
                 },
-            ) => Ok(None),
+            ) => {
+                self.no_referrers_api.lock().await.insert(repo.to_string());
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
     }

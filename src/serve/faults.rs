@@ -34,6 +34,10 @@ pub struct Faults {
     /// Answer the referrers API with a plain 404, as registries without it (docker-registry
     /// 2.8) do, so clients fall back to the `sha256-<hex>` tag schema.
     pub no_referrers_api: bool,
+    /// Ask for these credentials (`user`, `password`) with HTTP Basic, as a private registry
+    /// behind htpasswd does: a request without them is answered 401 with a `Basic` challenge.
+    /// docker-registry has no referrers API; this lets the API be tested with credentials.
+    pub basic_auth: Option<(String, String)>,
     /// The largest page the catalog and tag lists hand out (1000 unless set): a client that
     /// asks for more gets this many and a `Link`, as from a registry with a smaller cap.
     pub page_size: Option<usize>,

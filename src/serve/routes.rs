@@ -116,6 +116,20 @@ async fn handle(
     if let Some(latency) = admission.latency {
         tokio::time::sleep(latency).await;
     }
+    if let Some((user, password)) = &faults.basic_auth {
+        if !authorized(&headers, user, password) {
+            let mut resp = respond::oci_error(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "authentication required",
+            );
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"regscope serve\""),
+            );
+            return resp;
+        }
+    }
     let mut resp = match admission.early {
         Some(Early::RateLimit(secs)) => respond::injected_status(429, Some(secs)),
         Some(Early::Status(status)) => respond::injected_status(status, None),
@@ -126,6 +140,17 @@ async fn handle(
         HeaderValue::from_static("registry/2.0"),
     );
     resp
+}
+
+/// Whether the request carries `Authorization: Basic` with exactly these credentials.
+fn authorized(headers: &HeaderMap, user: &str, password: &str) -> bool {
+    use base64::Engine as _;
+    let expected = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .is_some_and(|given| given.trim() == expected)
 }
 
 async fn serve(

@@ -43,6 +43,9 @@ pub struct Inspected {
     /// When the worker last checked this tree against the registry (built it, or re-checked
     /// it on refresh): the views say how fresh what they show is. The app has no clock.
     pub checked: std::time::SystemTime,
+    /// Artifact types the referrers API lists for the root and its platforms (empty where
+    /// the registry has no such API): the tag row's badges, before the tree is opened.
+    pub listed: Vec<String>,
 }
 
 /// One page of the catalog.
@@ -86,6 +89,8 @@ pub enum Command {
     Matrix,
     /// Tags view: order by name or newest first.
     Sort,
+    /// Tags view: list the attachment tags (`sha256-<hex>`, `.sig`, `.att`, `.sbom`) too.
+    AttachmentTags,
     /// Tags view: every image of the repository, untagged too, or the tags again.
     Untagged,
     /// Copy the selected digest to the clipboard (OSC 52).

@@ -357,7 +357,9 @@ impl App {
                     v.focus_next();
                 }
             }
-            Command::Sort | Command::Matrix | Command::Untagged => return self.tags_command(cmd),
+            Command::Sort | Command::Matrix | Command::Untagged | Command::AttachmentTags => {
+                return self.tags_command(cmd)
+            }
             Command::CopyDigest => return self.copy(false),
             Command::CopyReference => return self.copy(true),
             Command::CopyFix => return self.copy_fix(),
@@ -904,6 +906,10 @@ impl App {
         match cmd {
             Command::Sort => {
                 v.toggle_sort(height);
+                self.activate()
+            }
+            Command::AttachmentTags => {
+                v.toggle_attachment_tags(height);
                 self.activate()
             }
             Command::Matrix => {

@@ -158,6 +158,13 @@ pub static BINDINGS: &[Binding] = &[
         None,
     ),
     b(
+        &[c('a')],
+        Tags,
+        Command::AttachmentTags,
+        "show / hide attachment tags (sha256-…)",
+        None,
+    ),
+    b(
         &[c('y')],
         Tags,
         Command::CopyDigest,

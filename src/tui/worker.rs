@@ -182,11 +182,11 @@ impl Worker {
             }
             Effect::Inspect { id, reference } => Action::Inspected {
                 id,
-                result: self.inspect(&reference, false).await,
+                result: Box::pin(self.inspect(&reference, false)).await,
             },
             Effect::Revalidate { id, reference } => Action::Inspected {
                 id,
-                result: self.inspect(&reference, true).await,
+                result: Box::pin(self.inspect(&reference, true)).await,
             },
             Effect::LoadFiles {
                 id,
@@ -294,7 +294,8 @@ impl Worker {
                 let mut node = tree.root.clone();
                 // Something deleted came back: only a new build can show what it holds.
                 if recheck(fetcher, reference, &mut node).await.back == 0 {
-                    return Ok(self.finish(location, name, node));
+                    let listed = listed_referrers(fetcher, reference, &node).await;
+                    return Ok(self.finish(location, name, node, listed));
                 }
             }
             fetched_root = Some(root);
@@ -310,7 +311,8 @@ impl Worker {
             // The fetcher's digest cache may have answered for content deleted since.
             recheck(fetcher, reference, &mut node).await;
         }
-        Ok(self.finish(location, i.reference, node))
+        let listed = listed_referrers(fetcher, reference, &node).await;
+        Ok(self.finish(location, i.reference, node, listed))
     }
 
     /// The filesystem of `manifest` and its file findings; progress goes to the app as the
@@ -384,6 +386,8 @@ impl Worker {
             root,
             findings,
             checked: SystemTime::now(),
+            // The referrers are in the tree itself.
+            listed: Vec::new(),
         }))
     }
 
@@ -393,6 +397,7 @@ impl Worker {
         location: Location,
         reference: String,
         root: crate::model::Node,
+        listed: Vec<String>,
     ) -> Arc<Inspected> {
         let findings = crate::analysis::analyze(&root);
         let tree = Arc::new(Inspected {
@@ -400,6 +405,7 @@ impl Worker {
             root,
             findings,
             checked: SystemTime::now(),
+            listed,
         });
         self.remember(location, tree.clone());
         tree
@@ -426,4 +432,36 @@ impl Worker {
         }
         trees.insert((location, tree.root.digest.clone()), tree);
     }
+}
+
+/// Platforms of one tag asked about at most by [`listed_referrers`].
+const MAX_LISTED_SUBJECTS: usize = 16;
+
+/// What the referrers API lists for a tag's root and its runnable platforms: artifact types
+/// only, no manifest fetched (for the row's badges). All asked at once; nothing where the
+/// registry has no API (the fetcher remembers that after the first answer). A failure is not
+/// the row's failure: it shows what the tree and tags say.
+async fn listed_referrers(
+    fetcher: &crate::registry::Fetcher,
+    reference: &ImageRef,
+    root: &crate::model::Node,
+) -> Vec<String> {
+    let repo = crate::inspect::repo_of(reference);
+    let subjects: Vec<crate::digest::Digest> = std::iter::once(root)
+        .chain(root.children.iter().filter(|c| c.is_runnable()))
+        .filter_map(|n| crate::digest::Digest::parse(&n.digest).ok())
+        .take(MAX_LISTED_SUBJECTS)
+        .collect();
+    let answers =
+        futures::future::join_all(subjects.iter().map(|d| fetcher.referrers_api(&repo, d))).await;
+    let mut types: Vec<String> = answers
+        .into_iter()
+        .filter_map(Result::ok)
+        .flatten()
+        .flatten()
+        .map(|d| d.artifact_type.unwrap_or(d.media_type))
+        .collect();
+    types.sort();
+    types.dedup();
+    types
 }

@@ -285,8 +285,9 @@ pub(super) fn tags(
         return;
     }
     let visible = v.visible();
+    let attachment_tags = v.attachment_tag_count();
     let title = format!(
-        "tags of {name} ({}{}, {}){}",
+        "tags of {name} ({}{}, {}{}){}",
         grouped(rows.len()),
         if v.truncated.is_some() {
             " shown, the list is incomplete"
@@ -294,11 +295,18 @@ pub(super) fn tags(
             ""
         },
         v.sort.label(),
+        match (attachment_tags, v.hides_attachment_tags()) {
+            (0, _) => String::new(),
+            (n, true) => format!(", {} hidden: a", attachment_tags_phrase(n)),
+            (n, false) => format!(", {}", attachment_tags_phrase(n)),
+        },
         filter_suffix(&v.filter)
     );
     if visible.is_empty() {
         let text = if rows.is_empty() {
             format!("{name} has no tags.")
+        } else if v.filter.trim().is_empty() {
+            format!("{name} has only attachment tags ({attachment_tags}); a lists them.")
         } else {
             "No tag matches the filter. Esc clears it.".to_string()
         };
@@ -557,4 +565,13 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
         Load::Idle => {}
     }
     Line::from(spans)
+}
+
+/// `1 attachment tag`, `12 attachment tags`.
+fn attachment_tags_phrase(n: usize) -> String {
+    format!(
+        "{} attachment tag{}",
+        grouped(n),
+        if n == 1 { "" } else { "s" }
+    )
 }

@@ -33,6 +33,10 @@ pub struct TagsView {
     pub images: Option<super::images::ImagesPane>,
     /// `s`: by name, or newest first.
     pub sort: TagSort,
+    /// `a`: list the attachment tags (`sha256-<hex>` and cosign's) as rows too. They are not
+    /// images anyone deploys, and a signed repository has one per image: hidden by default,
+    /// counted in the title, and shown when the filter asks for `sha256-`.
+    pub attachment_tags: bool,
     /// `r` on a loaded list: the re-listing under way; the old rows stay on screen meanwhile.
     pub relisting: Option<RequestId>,
     /// The rows shown came from the disk cache's memory; `relisting` brings the fresh list.
@@ -49,7 +53,7 @@ pub struct TagsView {
     /// Every row in version order, per list revision: sorting 5,000 tags is not per frame.
     by_name: Memo<u64>,
     /// The rows shown, per filter, order and revisions.
-    memo: Memo<(String, TagSort, u64, u64)>,
+    memo: Memo<(String, TagSort, bool, u64, u64)>,
 }
 
 /// The order of the tag rows.
@@ -155,7 +159,7 @@ impl TagSummary {
             kind: root.kind,
             platforms,
             attestations: count_attestations(root),
-            badges: crate::attachments::Badges::of(root, &HashSet::new()),
+            badges: crate::attachments::Badges::of(root, &HashSet::new()).listed(&inspected.listed),
             total_size: root.total_size(),
             worst: analysis::worst(&inspected.findings),
             findings: inspected.findings.len(),
@@ -215,6 +219,11 @@ fn created(root: &Node) -> Option<String> {
 
 /// The `sha256-<hex>` tags (and cosign's suffixed ones) of the list: where attachments of
 /// registries without the referrers API are, read from the list already fetched.
+/// A tag of the referrers tag schema or cosign's (`sha256-<hex>`, `.sig`, `.att`, `.sbom`).
+fn is_attachment_tag(tag: &str) -> bool {
+    crate::attachments::discover::schema_tag_subject(tag).is_some()
+}
+
 fn schema_tags(rows: &[TagRow]) -> HashSet<String> {
     rows.iter()
         .filter(|r| r.tag.starts_with("sha256-"))
@@ -241,6 +250,7 @@ impl TagsView {
             matrix: false,
             images: None,
             sort: TagSort::Name,
+            attachment_tags: false,
             relisting: None,
             from_memory: false,
             truncated: None,
@@ -371,7 +381,13 @@ impl TagsView {
             TagSort::Name => 0,
             TagSort::Created => self.dates_rev,
         };
-        let key = (self.filter.clone(), self.sort, self.list_rev, dates);
+        let key = (
+            self.filter.clone(),
+            self.sort,
+            self.attachment_tags,
+            self.list_rev,
+            dates,
+        );
         self.memo.get(key, || self.ordered(rows))
     }
 
@@ -381,15 +397,24 @@ impl TagsView {
             all.sort_by(|&a, &b| version_cmp(&rows[a].tag, &rows[b].tag));
             all
         });
+        let hide = self.hides_attachment_tags();
         let mut visible: Vec<usize> = if self.filter.trim().is_empty() {
-            by_name.to_vec()
+            by_name
+                .iter()
+                .copied()
+                .filter(|&i| !(hide && is_attachment_tag(&rows[i].tag)))
+                .collect()
         } else {
             // The filter decides which rows; the list's order stays version order.
             let mut keep = vec![false; rows.len()];
             for i in filtered(rows.iter().map(|r| r.tag.as_str()), &self.filter) {
                 keep[i] = true;
             }
-            by_name.iter().copied().filter(|&i| keep[i]).collect()
+            by_name
+                .iter()
+                .copied()
+                .filter(|&i| keep[i] && !(hide && is_attachment_tag(&rows[i].tag)))
+                .collect()
         };
         if self.sort == TagSort::Created {
             // Stable, from name order: equal keys never swap places.
@@ -634,7 +659,8 @@ impl TagsView {
         row.summary = match result {
             Ok(i) => {
                 let mut summary = TagSummary::of(i, self.target.as_ref());
-                summary.badges = crate::attachments::Badges::of(&i.root, &schema_tags);
+                summary.badges =
+                    crate::attachments::Badges::of(&i.root, &schema_tags).listed(&i.listed);
                 Load::Loaded(summary)
             }
             Err(e) => Load::Error(e.clone()),
@@ -646,6 +672,31 @@ impl TagsView {
             self.select_row(i, height);
         }
         true
+    }
+
+    /// Whether attachment tags are left out of the rows: unless `a` or a filter for them.
+    #[must_use]
+    pub fn hides_attachment_tags(&self) -> bool {
+        !self.attachment_tags && !self.filter.trim_start().starts_with("sha256-")
+    }
+
+    /// How many rows are attachment tags (hidden unless shown), per list revision.
+    #[must_use]
+    pub fn attachment_tag_count(&self) -> usize {
+        self.load.loaded().map_or(0, |rows| {
+            rows.iter().filter(|r| is_attachment_tag(&r.tag)).count()
+        })
+    }
+
+    /// `a`: attachment tags shown or hidden, the selection staying on its tag when it can.
+    pub fn toggle_attachment_tags(&mut self, height: usize) {
+        let selected = self.selected_index();
+        self.attachment_tags = !self.attachment_tags;
+        self.cursor.selected = 0;
+        match selected {
+            Some(i) => self.select_row(i, height),
+            None => self.cursor.fit(self.visible().len(), height),
+        }
     }
 
     /// `s`: by name or newest first, the selection staying on its tag.
