@@ -229,6 +229,43 @@ fn diff_notices_attachments_that_did_not_come_along() {
     assert_eq!(doc["attachmentsOnlyRight"], json!([]));
 }
 
+/// A promotion that signs again with the target's own key (the source's signature replaced by
+/// another of the same kind for the same manifest) carried what it had to: exit 0, and the
+/// new signature is named.
+#[test]
+fn a_signature_made_again_at_the_target_is_not_drift() {
+    let p = Promotion::new();
+    seed_signed(&p.source, REPO, "v5");
+    seed_signed(&p.target, REPO, "v5");
+    let root = support::layout_root_digest(&support::fixture("unsigned-index"));
+    support::attach::push_cosign_signature(
+        &p.target,
+        REPO,
+        &root,
+        &json!({"dev.cosignproject.cosign/signature": "MEUCIQD-the-target-key"}),
+    );
+    let out = p.regscope(&["diff", &p.src("v5"), &p.dst("v5")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("attachment made again: signature for index: sha256:"),
+        "{text}"
+    );
+    assert!(text.contains("identical"), "{text}");
+    let doc = json_of(&p.regscope(&["diff", "--json", &p.src("v5"), &p.dst("v5")]));
+    assert_eq!(
+        doc["attachmentsReplaced"].as_array().map(Vec::len),
+        Some(1),
+        "{doc:#}"
+    );
+    assert_eq!(doc["attachmentsOnlyLeft"], json!([]), "{doc:#}");
+}
+
 #[test]
 fn diff_map_checks_a_whole_promotion_and_fails_on_drift() {
     let p = promoted();

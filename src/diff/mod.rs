@@ -64,6 +64,10 @@ pub struct Comparison {
     /// `signature for index (sha256:…)`, `SBOM for linux/amd64 (sha256:…)`: on one side only.
     pub attachments_only_left: Vec<String>,
     pub attachments_only_right: Vec<String>,
+    /// The same kind of attachment for the same manifest on both sides, but another one: a
+    /// signature made again at the target, an SBOM generated again. Not drift: what the
+    /// promotion had to carry is there. `signature for index: sha256:ab12… -> sha256:cd34…`.
+    pub attachments_replaced: Vec<String>,
 }
 
 impl Comparison {
@@ -139,8 +143,10 @@ pub fn compare(left: &Inspection, right: &Inspection) -> Comparison {
             platforms_only_right.push(p.clone());
         }
     }
-    let la = attachment_keys(&attachments::collect(&left.root));
-    let ra = attachment_keys(&attachments::collect(&right.root));
+    let matched = match_attachments(
+        &attachments::collect(&left.root),
+        &attachments::collect(&right.root),
+    );
     Comparison {
         left: left.reference.clone(),
         right: right.reference.clone(),
@@ -150,8 +156,9 @@ pub fn compare(left: &Inspection, right: &Inspection) -> Comparison {
         platforms_only_left,
         platforms_only_right,
         platforms: both,
-        attachments_only_left: la.difference(&ra).cloned().collect(),
-        attachments_only_right: ra.difference(&la).cloned().collect(),
+        attachments_only_left: matched.only_left,
+        attachments_only_right: matched.only_right,
+        attachments_replaced: matched.replaced,
     }
 }
 
@@ -259,23 +266,75 @@ fn labels(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> String 
         .join(" ")
 }
 
-/// `signature for index (sha256:ab12…)`: what an attachment is, what it is about, and which
-/// one it is (copying tools keep digests), the same wherever each side stores it (referrers
-/// API or tags). By digest, so an SBOM pushed beside BuildKit's own is missed when it is lost.
-fn attachment_keys(list: &[Attachment]) -> BTreeSet<String> {
-    list.iter()
-        .filter(|a| a.problem.is_none())
-        .flat_map(|a| {
-            a.carries.iter().map(move |c| {
-                format!(
-                    "{} for {} ({})",
-                    c.as_str(),
-                    a.subject_label,
-                    crate::digest::short(&a.digest)
-                )
+/// Attachments of two trees paired up: the same digest on both sides is the same attachment
+/// (copying tools keep digests), wherever each side stores it (referrers API or tags). What is
+/// left pairs by what it carries and for which manifest (`signature` for `index`): another
+/// signature of the same kind for the same manifest was made again, not lost. One entry per
+/// kind an attachment carries.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Matched {
+    only_left: Vec<String>,
+    only_right: Vec<String>,
+    replaced: Vec<String>,
+}
+
+fn match_attachments(left: &[Attachment], right: &[Attachment]) -> Matched {
+    let usable = |list: &[Attachment]| -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = list
+            .iter()
+            .filter(|a| a.problem.is_none())
+            .flat_map(|a| {
+                a.carries
+                    .iter()
+                    .map(move |c| (what_for(c.as_str(), a), a.digest.clone()))
             })
-        })
-        .collect()
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    };
+    let (l, r) = (usable(left), usable(right));
+    let digests = |list: &[(String, String)]| -> BTreeSet<String> {
+        list.iter().map(|(_, d)| d.clone()).collect()
+    };
+    let (ld, rd) = (digests(&l), digests(&r));
+    // Unmatched by digest, per kind and subject, in a stable order.
+    let mut left_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut right_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (what, d) in l.iter().filter(|(_, d)| !rd.contains(d)) {
+        left_by.entry(what).or_default().push(d);
+    }
+    for (what, d) in r.iter().filter(|(_, d)| !ld.contains(d)) {
+        right_by.entry(what).or_default().push(d);
+    }
+    let mut out = Matched::default();
+    let label = |what: &str, d: &str| format!("{what} ({})", crate::digest::short(d));
+    for (what, ls) in &left_by {
+        let rs = right_by.remove(what).unwrap_or_default();
+        for (i, d) in ls.iter().enumerate() {
+            match rs.get(i) {
+                Some(other) => out.replaced.push(format!(
+                    "{what}: {} -> {}",
+                    crate::digest::short(d),
+                    crate::digest::short(other)
+                )),
+                None => out.only_left.push(label(what, d)),
+            }
+        }
+        for d in rs.iter().skip(ls.len()) {
+            out.only_right.push(label(what, d));
+        }
+    }
+    for (what, rs) in right_by {
+        out.only_right.extend(rs.iter().map(|d| label(what, d)));
+    }
+    out
+}
+
+/// `signature for index`, `SBOM for linux/amd64`: one per kind an attachment carries (a
+/// BuildKit attestation carries an SBOM and a provenance).
+fn what_for(kind: &str, a: &Attachment) -> String {
+    format!("{kind} for {}", sanitize(&a.subject_label))
 }
 
 #[cfg(test)]
@@ -307,5 +366,62 @@ mod tests {
         assert_eq!(changes[0].right, "NEW");
         assert!(!format!("{changes:?}").contains("secret-a"));
         assert!(config_changes(&a, &a).is_empty());
+    }
+
+    fn attachment(carries: Vec<attachments::Carries>, subject: &str, digest: char) -> Attachment {
+        Attachment {
+            digest: format!("sha256:{}", digest.to_string().repeat(64)),
+            subject: String::new(),
+            subject_label: subject.into(),
+            sources: vec![attachments::Source::ReferrersApi],
+            tags: Vec::new(),
+            artifact_type: None,
+            carries,
+            details: Vec::new(),
+            problem: None,
+        }
+    }
+
+    #[test]
+    fn a_signature_made_again_is_replaced_not_lost_and_a_lost_one_is_drift() {
+        use attachments::Carries::{Sbom, Signature};
+        let left = [
+            attachment(vec![Signature], "index", 'a'),
+            attachment(vec![Sbom], "linux/amd64", 'b'),
+            attachment(vec![Sbom], "linux/arm64", 'c'),
+        ];
+        // Re-signed at the target; the amd64 SBOM copied as is; the arm64 SBOM lost; a
+        // provenance-free extra SBOM for the index added.
+        let right = [
+            attachment(vec![Signature], "index", 'd'),
+            attachment(vec![Sbom], "linux/amd64", 'b'),
+            attachment(vec![Sbom], "index", 'e'),
+        ];
+        let m = match_attachments(&left, &right);
+        assert_eq!(m.replaced.len(), 1, "{m:?}");
+        assert!(
+            m.replaced[0].starts_with("signature for index: sha256:aaaa"),
+            "{m:?}"
+        );
+        assert_eq!(m.only_left.len(), 1, "{m:?}");
+        assert!(
+            m.only_left[0].starts_with("SBOM for linux/arm64 (sha256:cccc"),
+            "{m:?}"
+        );
+        assert_eq!(m.only_right.len(), 1, "{m:?}");
+        assert!(
+            m.only_right[0].starts_with("SBOM for index (sha256:eeee"),
+            "{m:?}"
+        );
+        // The same attachments, stored elsewhere (tags here, API there): nothing to say.
+        let moved: Vec<Attachment> = left
+            .iter()
+            .cloned()
+            .map(|mut a| {
+                a.sources = vec![attachments::Source::CosignTag];
+                a
+            })
+            .collect();
+        assert_eq!(match_attachments(&left, &moved), Matched::default());
     }
 }

@@ -84,6 +84,9 @@ pub fn render(c: &Comparison) -> String {
     for a in &c.attachments_only_right {
         let _ = writeln!(out, "  attachment only right: {a}");
     }
+    for a in &c.attachments_replaced {
+        let _ = writeln!(out, "  attachment made again: {a}");
+    }
     if c.identical() {
         let _ = writeln!(
             out,
