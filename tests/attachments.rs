@@ -398,3 +398,93 @@ async fn the_lookup_costs_one_round_trip_more_at_most() {
         sbom.details
     );
 }
+
+/// A hostile (or just huge) repository: an index of 200 manifests and 40 `sha256-<hex>.sig`
+/// tags of manifests that do not exist. The lookup asks the referrers API for 128 subjects at
+/// most and checks 32 orphans at most, and the notes say what was cut.
+#[tokio::test]
+async fn the_lookup_is_bounded_in_subjects_and_orphan_checks() {
+    use regscope::attachments::discover::{MAX_ORPHAN_PROBES, MAX_SUBJECTS};
+    use regscope::inspect::{inspect, InspectOptions};
+    use regscope::reference::ImageRef;
+    use regscope::registry::{Fetcher, HttpOptions, Limits};
+    use regscope::serve::{self, Faults, RequestKind};
+
+    let mut store = serve::Store::new();
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let config_digest = store.add_blob(&config[..]);
+    let entries: Vec<Value> = (0..200)
+        .map(|i| {
+            let manifest = json!({
+                "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+                "layers": [], "annotations": {"n": i.to_string()}
+            });
+            let bytes = serde_json::to_vec(&manifest).expect("json");
+            let size = bytes.len();
+            let digest = store.add_manifest(bytes, OCI_MANIFEST);
+            json!({"mediaType": OCI_MANIFEST, "digest": digest, "size": size,
+                   "platform": {"os": "linux", "architecture": format!("arch{i}")}})
+        })
+        .collect();
+    let index = json!({"schemaVersion": 2, "mediaType": support::OCI_INDEX, "manifests": entries});
+    let root = store.add_manifest(
+        serde_json::to_vec(&index).expect("json"),
+        support::OCI_INDEX,
+    );
+    store.tag("big", root);
+    let some_manifest = entries_digest(&index, 0);
+    for i in 0..40 {
+        store.tag(format!("sha256-{i:064x}.sig"), some_manifest.clone());
+    }
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().expect("addr"),
+        [("team/big".to_string(), store)],
+        Faults::default(),
+    )
+    .await
+    .expect("server");
+    let image = ImageRef::parse(&format!("{}/team/big:big", srv.host())).expect("reference");
+    let fetcher =
+        Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
+    let insp = Box::pin(inspect(
+        &fetcher,
+        &image,
+        &InspectOptions { attachments: true },
+    ))
+    .await
+    .expect("inspected");
+
+    let requests = srv.requests();
+    let referrers = requests
+        .iter()
+        .filter(|r| r.kind == RequestKind::Referrers)
+        .count();
+    assert_eq!(referrers, MAX_SUBJECTS, "one per subject, up to the bound");
+    let orphan_heads = requests
+        .iter()
+        .filter(|r| r.method == "HEAD" && r.target.contains("/manifests/sha256:"))
+        .count();
+    assert_eq!(orphan_heads, MAX_ORPHAN_PROBES);
+    let notes = insp.attachment_notes.join("\n");
+    assert!(
+        notes.contains(&format!("first {MAX_SUBJECTS} of 201 manifests")),
+        "{notes}"
+    );
+    assert!(
+        notes.contains(&format!(
+            "40 attachment tags name other manifests; the first {MAX_ORPHAN_PROBES}"
+        )),
+        "{notes}"
+    );
+    assert_eq!(insp.orphaned.len(), MAX_ORPHAN_PROBES);
+}
+
+/// The digest of entry `i` of an index document.
+fn entries_digest(index: &Value, i: usize) -> String {
+    index["manifests"][i]["digest"]
+        .as_str()
+        .expect("digest")
+        .to_string()
+}
