@@ -87,14 +87,23 @@ fn a_warm_inspect_costs_one_head_and_shows_the_same_tree() {
     assert_eq!(tree(&warm), tree(&cold));
 
     // With the attachment lookup (the default), a warm run adds that lookup alone: the tag
-    // list and one referrers call per manifest, sent at once; the tree still comes from disk.
-    // (Those answers change as attachments are pushed, so they are not cached.)
+    // list (with the HEAD) and a referrers call per manifest, sent together; the tree still
+    // comes from disk. (Those answers change as attachments are pushed, so they are not
+    // cached.) docker-registry has no referrers API: once its first 404 is back, calls not
+    // yet sent are not sent, so 1 to 5 of them go out, depending on scheduling.
     let out = regscope(cache.path(), &["inspect", "--json", &reference], &[]);
     let with: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(round_trips(&with, "head"), 1, "{}", with["roundTrips"]);
     assert_eq!(round_trips(&with, "tags"), 1, "{}", with["roundTrips"]);
-    assert_eq!(round_trips(&with, "referrers"), 5, "{}", with["roundTrips"]);
-    assert_eq!(round_trips(&with, "total"), 7, "{}", with["roundTrips"]);
+    let referrers = round_trips(&with, "referrers");
+    assert!((1..=5).contains(&referrers), "{}", with["roundTrips"]);
+    assert_eq!(
+        round_trips(&with, "total"),
+        2 + referrers,
+        "{}",
+        with["roundTrips"]
+    );
+    assert!(round_trips(&with, "chain") <= 2, "{}", with["roundTrips"]);
     assert_eq!(
         round_trips(&with, "manifest") + round_trips(&with, "blob"),
         0
