@@ -332,6 +332,12 @@ const RENEW_MARGIN: Duration = Duration::from_secs(5);
 /// Longer-lived tokens are still renewed daily; this also keeps `Instant` arithmetic in range.
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_hours(24);
 
+/// Whether `der` is a certificate a trust store can hold (a root whose name and key parse).
+fn webpki_check(der: &rustls::pki_types::CertificateDer<'_>) -> Result<(), String> {
+    let mut store = rustls::RootCertStore::empty();
+    store.add(der.clone()).map_err(|e| e.to_string())
+}
+
 impl HttpRegistry {
     /// `registry` is the name users write; `host` the API host (they differ for Docker Hub).
     pub fn new(
@@ -345,19 +351,23 @@ impl HttpRegistry {
             .connect_timeout(Duration::from_secs(10))
             .read_timeout(opts.timeout)
             .user_agent(concat!("regscope/", env!("CARGO_PKG_VERSION")));
+        let mut extra_roots = Vec::new();
         for pem in &opts.ca_pems {
             let certs = super::tls::parse_pem_certs(pem)
                 .map_err(|e| FetchError::Other(format!("the CA file is not usable: {e}")))?;
             for der in certs {
-                let cert = reqwest::Certificate::from_der(der.as_ref()).map_err(|e| {
+                // Parsed now, so a bad certificate is a usage error here, not a TLS failure later.
+                webpki_check(&der).map_err(|e| {
                     FetchError::Other(format!("the CA file holds a bad certificate: {e}"))
                 })?;
-                builder = builder.add_root_certificate(cert);
+                extra_roots.push(der);
             }
         }
-        if opts.insecure {
-            builder = builder.danger_accept_invalid_certs(true);
-        }
+        // Our own TLS configuration: the system roots are read on the first handshake, once
+        // per process, not for every client (see `trust`).
+        let tls = super::trust::client_config(extra_roots, opts.insecure)
+            .map_err(|e| FetchError::Other(format!("cannot set up TLS: {e}")))?;
+        builder = builder.tls_backend_preconfigured(tls);
         // Our own proxy choice (loopback direct, `NO_PROXY=*` honoured), not reqwest's.
         let proxies = super::proxy::ProxyConfig::from_env();
         builder = builder.no_proxy();

@@ -8,6 +8,7 @@ pub mod layout;
 pub mod proxy;
 pub mod stats;
 pub mod tls;
+pub mod trust;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -194,7 +194,7 @@ fn split_host(host: &str) -> (String, String) {
 
 /// Used only to look at a certificate we have already refused; never for real requests.
 #[derive(Debug)]
-struct AcceptAnything;
+pub(crate) struct AcceptAnything;
 
 impl ServerCertVerifier for AcceptAnything {
     fn verify_server_cert(

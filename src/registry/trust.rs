@@ -1,0 +1,164 @@
+//! Which certificates a registry's TLS server must chain to: the system's roots (read the way
+//! the platform keeps them) plus any `--ca-file`, loaded when a handshake first needs them.
+//!
+//! Reading the system roots means opening and parsing hundreds of files (`/etc/ssl/certs`): tens
+//! of milliseconds, which reqwest would spend on every client it builds, and a plain-HTTP or
+//! fully cached run would spend for nothing. Here they are read once per process, on the first
+//! TLS handshake; every registry without a CA file of its own shares that one verifier.
+
+use std::sync::{Arc, OnceLock};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+
+/// The TLS client configuration for one registry: the system roots plus `extra_roots`, or no
+/// verification at all with `insecure` (`--insecure`). ALPN offers HTTP/2 and HTTP/1.1, as
+/// reqwest does when it builds the configuration itself.
+pub fn client_config(
+    extra_roots: Vec<CertificateDer<'static>>,
+    insecure: bool,
+) -> Result<rustls::ClientConfig, rustls::Error> {
+    let provider = provider();
+    let verifier: Arc<dyn ServerCertVerifier> = if insecure {
+        Arc::new(super::tls::AcceptAnything)
+    } else if extra_roots.is_empty() {
+        system()
+    } else {
+        Arc::new(LazyVerifier::new(extra_roots, provider.clone()))
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// The process's one verifier for the system roots alone.
+fn system() -> Arc<LazyVerifier> {
+    static SYSTEM: OnceLock<Arc<LazyVerifier>> = OnceLock::new();
+    SYSTEM
+        .get_or_init(|| Arc::new(LazyVerifier::new(Vec::new(), provider())))
+        .clone()
+}
+
+/// The platform's verifier (system roots plus `extra`), built on the first certificate it is
+/// asked to verify. Handshake signatures need no roots: they are checked with the provider's
+/// algorithms directly, as the platform verifier does.
+#[derive(Debug)]
+struct LazyVerifier {
+    extra: Vec<CertificateDer<'static>>,
+    provider: Arc<CryptoProvider>,
+    built: OnceLock<Result<Arc<rustls_platform_verifier::Verifier>, rustls::Error>>,
+}
+
+impl LazyVerifier {
+    fn new(extra: Vec<CertificateDer<'static>>, provider: Arc<CryptoProvider>) -> Self {
+        Self {
+            extra,
+            provider,
+            built: OnceLock::new(),
+        }
+    }
+
+    fn verifier(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
+        self.built
+            .get_or_init(|| {
+                let provider = self.provider.clone();
+                if self.extra.is_empty() {
+                    rustls_platform_verifier::Verifier::new(provider)
+                } else {
+                    rustls_platform_verifier::Verifier::new_with_extra_roots(
+                        self.extra.iter().cloned(),
+                        provider,
+                    )
+                }
+                .map(Arc::new)
+            })
+            .as_ref()
+            .map(AsRef::as_ref)
+            .map_err(Clone::clone)
+    }
+}
+
+impl ServerCertVerifier for LazyVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.verifier()?.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots_are_read_on_the_first_certificate_and_registries_share_the_system_verifier() {
+        let _ = client_config(Vec::new(), false).expect("config");
+        assert!(Arc::ptr_eq(&system(), &system()));
+        let lazy = LazyVerifier::new(Vec::new(), provider());
+        assert!(
+            lazy.built.get().is_none(),
+            "nothing read before a handshake"
+        );
+        let name = ServerName::try_from("registry.example").expect("name");
+        let garbage = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]);
+        assert!(lazy
+            .verify_server_cert(&garbage, &[], &name, &[], UnixTime::now())
+            .is_err());
+        assert!(lazy.built.get().is_some(), "read when first asked");
+    }
+}
