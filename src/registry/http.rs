@@ -365,6 +365,7 @@ impl HttpRegistry {
         }
         // Our own TLS configuration: the system roots are read on the first handshake, once
         // per process, not for every client (see `trust`).
+        super::trust::warm_up();
         let tls = super::trust::client_config(extra_roots, opts.insecure)
             .map_err(|e| FetchError::Other(format!("cannot set up TLS: {e}")))?;
         builder = builder.tls_backend_preconfigured(tls);
@@ -975,6 +976,9 @@ impl HttpRegistry {
 
     /// One `/v2/` ping over `scheme`: the endpoint, or why there is none.
     async fn ping(&self, scheme: &str) -> Result<Endpoint, FetchError> {
+        if scheme == "https" {
+            super::trust::seeded().await;
+        }
         let base = Url::parse(&format!("{scheme}://{}/", self.host)).map_err(|e| {
             FetchError::Other(format!("`{}` is not a valid registry host: {e}", self.host))
         })?;

@@ -37,6 +37,64 @@ pub fn client_config(
     Ok(config)
 }
 
+/// Seeds the TLS library's random generator in the background, once per process. Its first
+/// use gathers CPU jitter for entropy: about 40 ms of CPU, measured here. Left to the first
+/// handshake it delays that handshake (and, on the async runtime's thread, the plain-HTTP
+/// attempt raced beside it); started when a registry client is built, it overlaps the DNS
+/// lookup and the TCP connect. A handshake that comes first waits for the same seeding once.
+pub fn warm_up() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let spawned = std::thread::Builder::new()
+            .name("tls-warm-up".into())
+            .spawn(|| {
+                let mut byte = [0u8; 1];
+                let _ = provider().secure_random.fill(&mut byte);
+                seeding().mark_done();
+            });
+        if spawned.is_err() {
+            // The first handshake seeds it instead.
+            seeding().mark_done();
+        }
+    });
+}
+
+/// Waits, without holding the async runtime's thread, until the random generator is seeded
+/// (see [`warm_up`]): a TLS ping raced against a plain-HTTP one must not stall it. Nothing is
+/// left behind for the runtime to wait for when the ping is dropped.
+pub async fn seeded() {
+    warm_up();
+    let s = seeding();
+    loop {
+        let notified = s.notify.notified();
+        if s.done.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
+        notified.await;
+    }
+}
+
+/// Whether [`warm_up`] has finished, and who to tell.
+struct Seeding {
+    done: std::sync::atomic::AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Seeding {
+    fn mark_done(&self) {
+        self.done.store(true, std::sync::atomic::Ordering::Release);
+        self.notify.notify_waiters();
+    }
+}
+
+fn seeding() -> &'static Seeding {
+    static SEEDING: OnceLock<Seeding> = OnceLock::new();
+    SEEDING.get_or_init(|| Seeding {
+        done: std::sync::atomic::AtomicBool::new(false),
+        notify: tokio::sync::Notify::new(),
+    })
+}
+
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
