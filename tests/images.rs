@@ -130,6 +130,29 @@ fn the_tui_shows_untagged_images_in_place_with_u() {
         screen.lines().next().unwrap_or_default().contains(USER),
         "{screen}"
     );
+    // `s` orders the images: newest first, largest first (the index, by its children's
+    // total), as listed again.
+    tmux.keys(&["s"]);
+    tmux.wait_for("newest first");
+    tmux.keys(&["s"]);
+    let screen = tmux.wait_for("largest first");
+    let first_row = screen
+        .lines()
+        .find(|l| l.contains("sha256:"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(first_row.contains("index"), "{screen}");
+    // The tags view's filter applies to the images: their tags, digests and what each is.
+    tmux.keys(&["/"]);
+    for ch in ["'", "s", "i", "n", "g", "l", "e"] {
+        tmux.keys(&[ch]);
+    }
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("(1 of ");
+    assert!(screen.contains("single"), "{screen}");
+    assert!(!screen.contains("MISSING"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("MISSING");
     // Back to the tags with u again.
     tmux.keys(&["u"]);
     tmux.wait_for("tags of team/app");

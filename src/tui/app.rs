@@ -905,6 +905,10 @@ impl App {
         };
         match cmd {
             Command::Sort => {
+                if let Some(pane) = &mut v.images {
+                    pane.cycle_sort(height);
+                    return Vec::new();
+                }
                 v.toggle_sort(height);
                 self.activate()
             }
@@ -947,7 +951,7 @@ impl App {
             // An image row opens its tree by digest.
             View::Tags(v) if v.images.is_some() => v.images.as_ref().and_then(|pane| {
                 let inv = pane.load.loaded()?;
-                let row = inv.rows.get(pane.cursor.selected).filter(|r| !r.missing)?;
+                let row = pane.selected().filter(|r| !r.missing)?;
                 let reference = ImageRef::Registry(crate::reference::RegistryRef {
                     registry: inv.registry.clone(),
                     repository: inv.repository.clone(),

@@ -154,7 +154,7 @@ pub static BINDINGS: &[Binding] = &[
         &[c('s')],
         Tags,
         Command::Sort,
-        "sort by name / newest first",
+        "sort: name, newest (images: size too)",
         None,
     ),
     b(
@@ -281,8 +281,8 @@ pub static BINDINGS: &[Binding] = &[
         Tree,
         Command::Files,
         "the files of a platform (layers merged)",
-        // The tree's footer is full at 80 columns; help lists `f`.
-        None,
+        // Last of the tree's hints: at 80 columns it gives way (help lists it).
+        Some("files"),
     ),
     b(
         &[k(KeyCode::Enter), k(KeyCode::Right), c('l')],

@@ -21,6 +21,7 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
         return;
     };
     let title = format!("{} · every image", sanitize(&v.repository));
+    let order = pane.sort.label();
     let inv = match &pane.load {
         Load::Idle | Load::Loading(_) => {
             let text = "Listing every image, untagged too, and opening the indexes…";
@@ -47,8 +48,14 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
         .max()
         .unwrap_or(1)
         .clamp(4, if wide { 24 } else { 12 });
-    let rows = pane.cursor.window(inv.rows.len(), height).map(|i| {
-        let row = &inv.rows[i];
+    let visible = pane.visible();
+    if visible.is_empty() {
+        let text = "No image matches the filter. Esc clears it.";
+        message(frame, area, &title, vec![Line::raw(text)]);
+        return;
+    }
+    let rows = pane.cursor.window(visible.len(), height).map(|at| {
+        let row = &inv.rows[visible[at]];
         let mut label = sanitize(&describe(row, &inv.graph)).into_owned();
         if let Some(p) = inv.planned(&row.image.digest) {
             let verb = match p.action {
@@ -85,7 +92,7 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
             cells.push(Cell::from(size));
         }
         cells.push(Cell::from(Span::styled(label, label_style)));
-        Row::new(cells).style(selected_style(&pane.cursor, i, theme))
+        Row::new(cells).style(selected_style(&pane.cursor, at, theme))
     });
     let source = match &inv.source {
         ListSource::EcrApi { .. } => "DescribeImages",
@@ -95,7 +102,16 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.bold()))
-            .block(Block::bordered().title(format!(" {title} (from {source}) "))),
+            .block(Block::bordered().title(format!(
+                " {title} ({}{}, from {source}, {order}){} ",
+                visible.len(),
+                if visible.len() == inv.rows.len() {
+                    String::new()
+                } else {
+                    format!(" of {}", inv.rows.len())
+                },
+                super::lists::filter_suffix(&pane.filter),
+            ))),
         area,
     );
 }
@@ -134,7 +150,7 @@ pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
     let selected = v
         .images
         .as_ref()
-        .and_then(|p| inv.rows.get(p.cursor.selected));
+        .and_then(super::super::views::images::ImagesPane::selected);
     // The selected image's fate at the next lifecycle run leads; else the list's headline.
     let mut spans = match selected.and_then(|r| inv.planned(&r.image.digest)) {
         Some(p) => vec![Span::styled(

@@ -232,6 +232,9 @@ impl View {
                 &mut v.cursor
             }
             View::Tags(v) => {
+                if let Some(pane) = &mut v.images {
+                    pane.set_filter(&text);
+                }
                 v.filter = text;
                 &mut v.cursor
             }

@@ -273,10 +273,13 @@ impl TagsView {
     /// Lists the repository's images (again, after `r`).
     pub fn load_images(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
         let id = ids.fresh();
-        self.images = Some(super::images::ImagesPane {
-            load: Load::Loading(id),
-            ..Default::default()
-        });
+        // A reload keeps the order; the filter is the view's.
+        let sort = self.images.as_ref().map(|p| p.sort).unwrap_or_default();
+        self.images = Some(super::images::ImagesPane::loading(
+            id,
+            self.filter.clone(),
+            sort,
+        ));
         vec![Effect::LoadImages {
             id,
             location: self.location.clone(),
