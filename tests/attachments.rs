@@ -488,3 +488,60 @@ fn entries_digest(index: &Value, i: usize) -> String {
         .expect("digest")
         .to_string()
 }
+
+/// A registry that pages its referrers answer (`Link`, as the spec allows): every page is
+/// read, so five SBOMs of one image listed two per page are all shown.
+#[tokio::test]
+async fn a_paged_referrers_answer_is_read_to_the_end() {
+    use regscope::inspect::{inspect, InspectOptions};
+    use regscope::reference::ImageRef;
+    use regscope::registry::{Fetcher, HttpOptions, Limits};
+    use regscope::serve::{self, Faults, RequestKind};
+
+    let layout = fixture("unsigned-index");
+    let root = layout_root_digest(&layout);
+    let mut store = serve::Store::from_layout(&layout).expect("store");
+    let empty = store.add_blob(&b"{}"[..]);
+    for i in 0..5 {
+        let sbom_bytes = spdx(i + 1, "syft-1.0");
+        let layer = store.add_blob(sbom_bytes.clone());
+        let sbom = json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": SPDX_JSON,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+            "layers": [{"mediaType": SPDX_JSON, "digest": layer, "size": sbom_bytes.len()}],
+            "subject": {"mediaType": support::OCI_INDEX, "digest": root, "size": 1}
+        });
+        store.add_manifest(serde_json::to_vec(&sbom).expect("json"), OCI_MANIFEST);
+    }
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().expect("addr"),
+        [("team/app".to_string(), store)],
+        Faults {
+            page_size: Some(2),
+            ..Faults::default()
+        },
+    )
+    .await
+    .expect("server");
+    let image = ImageRef::parse(&format!("{}/team/app:test", srv.host())).expect("reference");
+    let fetcher =
+        Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
+    let insp = Box::pin(inspect(
+        &fetcher,
+        &image,
+        &InspectOptions { attachments: true },
+    ))
+    .await
+    .expect("inspected");
+    let sboms = regscope::attachments::collect(&insp.root)
+        .into_iter()
+        .filter(|a| a.sources == [regscope::attachments::Source::ReferrersApi])
+        .count();
+    assert_eq!(sboms, 5);
+    let pages = srv
+        .requests()
+        .iter()
+        .filter(|r| r.kind == RequestKind::Referrers && r.target.contains(&root))
+        .count();
+    assert_eq!(pages, 3, "two per page");
+}

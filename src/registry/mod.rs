@@ -880,44 +880,69 @@ impl Fetcher {
             return Ok(None);
         }
         let what = format!("referrers of {digest}");
-        let resp = http
-            .get(
-                &format!("/v2/{repo}/referrers/{digest}"),
-                &[mt::OCI_INDEX],
-                &pull_scope(repo),
-                RequestKind::Referrers,
-                self.limits.manifest,
-                &what,
-            )
-            .await;
-        match resp {
-            Ok(r) => {
-                let ct = r.content_type.as_deref().unwrap_or("");
-                if !ct.starts_with(mt::OCI_INDEX) {
+        let mut listed: Vec<Descriptor> = Vec::new();
+        let mut path = format!("/v2/{repo}/referrers/{digest}");
+        let mut seen_pages = HashSet::new();
+        // The API may page its answer with `Link` (as the tag list does); the pages are bounded,
+        // and a page that fails after the first keeps what came before.
+        for page in 0..MAX_REFERRER_PAGES {
+            seen_pages.insert(path.clone());
+            let resp = http
+                .get(
+                    &path,
+                    &[mt::OCI_INDEX],
+                    &pull_scope(repo),
+                    RequestKind::Referrers,
+                    self.limits.manifest,
+                    &what,
+                )
+                .await;
+            let r = match resp {
+                Ok(r) => r,
+                Err(
+                    FetchError::NotFound { .. }
+                    | FetchError::Unexpected {
+                        status: 400 | 405, ..
+                    },
+                ) if page == 0 => {
+                    self.no_referrers_api.lock().await.insert(repo.to_string());
+                    return Ok(None);
+                }
+                Err(e) if page == 0 => return Err(e),
+                Err(_) => break,
+            };
+            let ct = r.content_type.as_deref().unwrap_or("");
+            if !ct.starts_with(mt::OCI_INDEX) {
+                if page == 0 {
                     // Some registries answer 200 with something else for unknown routes.
                     self.no_referrers_api.lock().await.insert(repo.to_string());
                     return Ok(None);
                 }
-                let index: Index =
-                    serde_json::from_slice(&r.body).map_err(|e| FetchError::Malformed {
-                        what,
-                        detail: e.to_string(),
-                    })?;
-                Ok(Some(index.manifests))
+                break;
             }
-            Err(
-                FetchError::NotFound { .. }
-                | FetchError::Unexpected {
-                    status: 400 | 405, ..
-                },
-            ) => {
-                self.no_referrers_api.lock().await.insert(repo.to_string());
-                Ok(None)
+            let index: Index =
+                serde_json::from_slice(&r.body).map_err(|e| FetchError::Malformed {
+                    what: what.clone(),
+                    detail: e.to_string(),
+                })?;
+            listed.extend(index.manifests);
+            if listed.len() >= MAX_LISTED_REFERRERS {
+                listed.truncate(MAX_LISTED_REFERRERS);
+                break;
             }
-            Err(e) => Err(e),
+            match r.link.as_deref().and_then(next_link) {
+                Some(next) if !seen_pages.contains(&next) => path = next,
+                _ => break,
+            }
         }
+        Ok(Some(listed))
     }
 }
+
+/// Pages of one subject's referrers read at most.
+pub const MAX_REFERRER_PAGES: usize = 8;
+/// Referrers of one subject kept at most from the API (the lookup shows fewer).
+pub const MAX_LISTED_REFERRERS: usize = 1024;
 
 /// A blob being read: a registry response or a layout file.
 pub enum BlobStream<'a> {

@@ -39,7 +39,8 @@ pub struct Faults {
     /// docker-registry has no referrers API; this lets the API be tested with credentials.
     pub basic_auth: Option<(String, String)>,
     /// The largest page the catalog and tag lists hand out (1000 unless set): a client that
-    /// asks for more gets this many and a `Link`, as from a registry with a smaller cap.
+    /// asks for more gets this many and a `Link`, as from a registry with a smaller cap. The
+    /// referrers API pages only when this is set.
     pub page_size: Option<usize>,
 }
 

@@ -205,7 +205,7 @@ async fn serve(
             if faults.no_referrers_api {
                 return respond::no_route();
             }
-            referrers(&read(&shared.repos), name, digest, query)
+            referrers(&read(&shared.repos), name, digest, query, faults.page_size)
         }
         Route::Other => respond::no_route(),
     }
@@ -354,6 +354,7 @@ fn referrers(
     name: &str,
     digest: &str,
     query: Option<&str>,
+    page_size: Option<usize>,
 ) -> Response {
     if !is_sha256_digest(digest) {
         return digest_invalid(digest);
@@ -398,6 +399,23 @@ fn referrers(
         }
         descriptors.push(Value::Object(desc));
     }
+    // Paged (the spec allows a `Link` to more) only when a page size is set: by digest, after
+    // `last`.
+    let mut next = None;
+    if let Some(n) = page_size.filter(|n| *n > 0) {
+        let digest_of = |d: &Value| d["digest"].as_str().unwrap_or_default().to_string();
+        descriptors.sort_by_key(digest_of);
+        if let Some(last) = query_param(query, "last") {
+            descriptors.retain(|d| digest_of(d) > last);
+        }
+        if descriptors.len() > n {
+            descriptors.truncate(n);
+            let last = descriptors.last().map(digest_of).unwrap_or_default();
+            next = Some(format!(
+                "</v2/{name}/referrers/{digest}?last={last}>; rel=\"next\""
+            ));
+        }
+    }
     let body = json!({
         "schemaVersion": 2,
         "mediaType": OCI_INDEX,
@@ -413,6 +431,9 @@ fn referrers(
             "oci-filters-applied",
             HeaderValue::from_static("artifactType"),
         );
+    }
+    if let Some(link) = next.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        resp.headers_mut().insert(LINK, link);
     }
     resp
 }
