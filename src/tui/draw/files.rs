@@ -141,11 +141,12 @@ fn file_row(row: &FileRow<'_>, searching: bool, theme: Theme) -> Row<'static> {
                 .unwrap_or_default(),
             layer_style(n.layer, theme),
         ),
-        // A directory only implied by the paths below it.
+        // A directory only implied by the paths below it: the runtime creates it as root,
+        // mode 0755, when it unpacks the layers (dimmed: no layer says so).
         None => (
             String::new(),
-            "d".to_string(),
-            String::new(),
+            "drwxr-xr-x".to_string(),
+            "0:0".to_string(),
             String::new(),
             String::new(),
             theme.dim(),
