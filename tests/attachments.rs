@@ -303,7 +303,7 @@ fn fulcio_like_certificate(dir: &std::path::Path) -> String {
 }
 
 /// The budget: looking in all four places costs one round trip more than the tree at
-/// most, and none when nothing is attached. Every request waits the same 100 ms, so the
+/// most, and none when nothing is attached. Every request waits the same 200 ms, so the
 /// fetcher's "longest chain" is exact. The lookup starts as soon as the root is read, beside
 /// the tree's own fetches; the tag list goes with the root.
 #[tokio::test]
@@ -342,7 +342,7 @@ async fn the_lookup_costs_one_round_trip_more_at_most() {
     signed.add_manifest(serde_json::to_vec(&sbom).expect("json"), OCI_MANIFEST);
 
     let faults = Faults {
-        latency: Some(std::time::Duration::from_millis(100)),
+        latency: Some(std::time::Duration::from_millis(200)),
         ..Faults::default()
     };
     let srv = serve::start_repos(
