@@ -1356,3 +1356,43 @@ async fn c_copies_the_fix_command_and_d_the_reference_that_runs_on_the_target() 
         .text
         .contains("Nothing here runs on linux/s390x"));
 }
+
+/// A long tag list takes a round trip per page: the spinner and the view say how far it has
+/// come, and the count goes once the list is in.
+#[test]
+fn a_long_tag_list_says_how_far_it_has_come() {
+    let start = Start::Repository {
+        registry: "reg.test:5000".into(),
+        repository: "team/app".into(),
+    };
+    let (mut app, effects) = App::new(start, true, SIZE);
+    let id = only_id(&effects);
+    assert_eq!(app.waiting_for().as_deref(), Some("listing tags"));
+    app.update(Action::TagsProgress {
+        id,
+        pages: 3,
+        names: 3000,
+    });
+    assert_eq!(
+        app.waiting_for().as_deref(),
+        Some("listing tags: 3,000 so far, page 4")
+    );
+    // Progress of a listing nobody waits for changes nothing.
+    app.update(Action::TagsProgress {
+        id: id + 100,
+        pages: 9,
+        names: 9000,
+    });
+    assert_eq!(
+        app.waiting_for().as_deref(),
+        Some("listing tags: 3,000 so far, page 4")
+    );
+    app.update(Action::TagsLoaded {
+        id,
+        result: Ok(names(3500).into()),
+    });
+    let View::Tags(v) = app.top() else {
+        panic!("the tags view");
+    };
+    assert_eq!(v.listing_progress, None);
+}

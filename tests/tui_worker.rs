@@ -117,3 +117,52 @@ async fn a_view_stops_loading_at_the_operation_deadline() {
     assert!(took < Duration::from_secs(4), "{took:?}");
     assert_eq!(worker.running(), 0);
 }
+
+/// A tag list the registry hands out two names a page: the worker tells the app after each page
+/// past the first how far it has come, then answers with the whole list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paged_tag_list_reports_its_progress() {
+    let mut store = serve::Store::from_layout(&fixture("unsigned-index")).unwrap();
+    let root = support::layout_root_digest(&fixture("unsigned-index"));
+    for tag in ["a", "b", "c", "d"] {
+        store.tag(tag, root.clone());
+    }
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().unwrap(),
+        [("team/app".to_string(), store)],
+        Faults {
+            page_size: Some(2),
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(
+        tx,
+        Arc::new(Connector::isolated(Settings::default()).unwrap()),
+    );
+    worker.spawn(Effect::LoadTags {
+        id: 3,
+        location: regscope::tui::Location::Registry(srv.host()),
+        repository: "team/app".into(),
+    });
+    let mut progress = Vec::new();
+    let listed = loop {
+        let action = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("an answer within 20 s")
+            .expect("the worker is alive");
+        match action {
+            Action::TagsProgress { id, pages, names } => {
+                assert_eq!(id, 3);
+                progress.push((pages, names));
+            }
+            Action::TagsLoaded { id, result } => break (id, result),
+            _ => {}
+        }
+    };
+    // 5 tags (the fixture's own `test` and four more), 2 a page: pages 2 and 3 are reported.
+    assert_eq!(progress, vec![(2, 4), (3, 5)]);
+    assert_eq!(listed.1.expect("listed").tags.len(), 5);
+}

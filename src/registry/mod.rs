@@ -742,6 +742,16 @@ impl Fetcher {
     /// [`MAX_LISTING_BYTES`] read; a page link seen before ends the walk; a name listed twice
     /// is kept once. Where the walk stopped early, `truncated` says why.
     pub async fn tag_listing(&self, repo: &str) -> Result<TagListing, FetchError> {
+        self.tag_listing_with(repo, &|_, _| {}).await
+    }
+
+    /// Like [`tag_listing`](Self::tag_listing), telling `progress` (pages, names so far) after
+    /// each page: a long list takes one round trip per page, and a person waits for it.
+    pub async fn tag_listing_with(
+        &self,
+        repo: &str,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<TagListing, FetchError> {
         #[derive(serde::Deserialize)]
         struct TagList {
             #[serde(default)]
@@ -800,6 +810,7 @@ impl Fetcher {
             if truncated.is_some() {
                 break;
             }
+            progress(page_number, out.len());
             if bytes >= MAX_LISTING_BYTES {
                 truncated = Some(format!(
                     "truncated after {} MiB of tag pages",

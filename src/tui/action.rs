@@ -181,6 +181,12 @@ pub enum Action {
         id: RequestId,
         result: Result<Arc<Inspected>, ConnectError>,
     },
+    /// How far a long tag list has come: pages and names read so far (after each page).
+    TagsProgress {
+        id: RequestId,
+        pages: usize,
+        names: usize,
+    },
     /// How far [`Effect::LoadFiles`] has come (sent now and then while layers download).
     FilesProgress {
         id: RequestId,

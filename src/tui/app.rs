@@ -239,6 +239,16 @@ impl App {
                 self.inspected(id, &result);
                 self.answered()
             }
+            Action::TagsProgress { id, pages, names } => {
+                for view in &mut self.stack {
+                    if let View::Tags(v) = view {
+                        if v.listing_progressed(id, pages, names) {
+                            break;
+                        }
+                    }
+                }
+                Vec::new()
+            }
             Action::FilesProgress { id, progress } => {
                 for view in &mut self.stack {
                     if let View::Files(v) = view {
@@ -503,9 +513,27 @@ impl App {
                 }
                 _ => None,
             },
-            View::Tags(v) if v.relisting.is_some() => Some("re-listing tags".into()),
+            View::Tags(v) if v.relisting.is_some() => Some(match v.listing_progress {
+                Some((pages, names)) => {
+                    format!(
+                        "re-listing tags: {} so far, page {}",
+                        grouped(names),
+                        pages + 1
+                    )
+                }
+                None => "re-listing tags".into(),
+            }),
             View::Tags(v) => match &v.load {
-                Load::Idle | Load::Loading(_) => Some("listing tags".into()),
+                Load::Idle | Load::Loading(_) => Some(match v.listing_progress {
+                    Some((pages, names)) => {
+                        format!(
+                            "listing tags: {} so far, page {}",
+                            grouped(names),
+                            pages + 1
+                        )
+                    }
+                    None => "listing tags".into(),
+                }),
                 Load::Loaded(_) => match (v.sorting(), v.resolving()) {
                     (Some((settled, total)), _) => {
                         Some(format!("sorting: {settled} of {total} resolved"))

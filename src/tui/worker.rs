@@ -158,8 +158,15 @@ impl Worker {
                                 tags: listing.names,
                             });
                         }
+                        let tx = self.tx.clone();
+                        let progress = move |pages: usize, names: usize| {
+                            // The first page is the usual whole list: nothing to say.
+                            if pages > 1 {
+                                let _ = tx.send(Action::TagsProgress { id, pages, names });
+                            }
+                        };
                         c.fetcher
-                            .tag_listing(&repository)
+                            .tag_listing_with(&repository, &progress)
                             .await
                             .map_err(|e| c.error(e))
                     }

@@ -264,7 +264,13 @@ pub(super) fn tags(
     let name = v.crumb();
     let rows = match &v.load {
         Load::Idle | Load::Loading(_) => {
-            let text = format!("Loading the tags of {name}…");
+            let text = match v.listing_progress {
+                Some((pages, names)) => format!(
+                    "Loading the tags of {name}… {} so far, {pages} pages (one round trip each)",
+                    grouped(names)
+                ),
+                None => format!("Loading the tags of {name}…"),
+            };
             message(frame, area, "tags", vec![Line::styled(text, theme.dim())]);
             return;
         }

@@ -239,7 +239,12 @@ fn cost(rt: &crate::registry::RoundTrips) -> String {
 fn freshness(view: &View) -> Option<String> {
     let checked = match view {
         View::Tree(v) if v.refreshing.is_some() => return Some("refreshing…".into()),
-        View::Tags(v) if v.relisting.is_some() => return Some("refreshing…".into()),
+        View::Tags(v) if v.relisting.is_some() => {
+            return Some(match v.listing_progress {
+                Some((pages, names)) => format!("refreshing… {names} tags, {pages} pages"),
+                None => "refreshing…".into(),
+            })
+        }
         View::Tree(v) => v.load.loaded()?.checked,
         View::Tags(v) => v
             .load

@@ -41,6 +41,8 @@ pub struct TagsView {
     pub relisting: Option<RequestId>,
     /// The rows shown came from the disk cache's memory; `relisting` brings the fresh list.
     pub from_memory: bool,
+    /// Pages and names of a long tag list read so far, while it is being listed.
+    pub listing_progress: Option<(usize, usize)>,
     /// Why the registry's tag list was cut short (a page, name or byte cap, a `Link` loop):
     /// the rows are not every tag, and the view says so.
     pub truncated: Option<String>,
@@ -253,6 +255,7 @@ impl TagsView {
             attachment_tags: false,
             relisting: None,
             from_memory: false,
+            listing_progress: None,
             truncated: None,
             target: None,
             list_rev: 0,
@@ -614,6 +617,9 @@ impl TagsView {
         result: &Result<crate::registry::TagListing, ConnectError>,
         height: usize,
     ) -> Option<Result<(), ConnectError>> {
+        if self.load.waits_for(id) || self.relisting == Some(id) {
+            self.listing_progress = None;
+        }
         if self.load.waits_for(id) {
             self.list_rev += 1;
             self.load = match result {
@@ -700,6 +706,16 @@ impl TagsView {
             Some(i) => self.select_row(i, height),
             None => self.cursor.fit(self.visible().len(), height),
         }
+    }
+
+    /// How far the listing `id` (this view's first listing or a re-listing) has come; `false`
+    /// when this view is not waiting for it.
+    pub fn listing_progressed(&mut self, id: RequestId, pages: usize, names: usize) -> bool {
+        if self.load.waits_for(id) || self.relisting == Some(id) {
+            self.listing_progress = Some((pages, names));
+            return true;
+        }
+        false
     }
 
     /// `s`: by name or newest first, the selection staying on its tag.
