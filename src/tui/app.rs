@@ -226,13 +226,10 @@ impl App {
                 self.answered()
             }
             Action::TagsRemembered { id, tags } => {
-                for view in &mut self.stack {
-                    if let View::Tags(v) = view {
-                        if v.tags_remembered(id, &tags) {
-                            break;
-                        }
-                    }
-                }
+                self.stack.iter_mut().any(|view| match view {
+                    View::Tags(v) => v.tags_remembered(id, &tags),
+                    _ => false,
+                });
                 self.answered()
             }
             Action::Inspected { id, result } => {
@@ -240,23 +237,17 @@ impl App {
                 self.answered()
             }
             Action::TagsProgress { id, pages, names } => {
-                for view in &mut self.stack {
-                    if let View::Tags(v) = view {
-                        if v.listing_progressed(id, pages, names) {
-                            break;
-                        }
-                    }
-                }
+                self.stack.iter_mut().any(|view| match view {
+                    View::Tags(v) => v.listing_progressed(id, pages, names),
+                    _ => false,
+                });
                 Vec::new()
             }
             Action::FilesProgress { id, progress } => {
-                for view in &mut self.stack {
-                    if let View::Files(v) = view {
-                        if v.progressed(id, progress) {
-                            break;
-                        }
-                    }
-                }
+                self.stack.iter_mut().any(|view| match view {
+                    View::Files(v) => v.progressed(id, progress),
+                    _ => false,
+                });
                 Vec::new()
             }
             Action::FilesLoaded { id, result } => {
@@ -273,23 +264,17 @@ impl App {
                 self.answered()
             }
             Action::Compared { id, result } => {
-                for view in &mut self.stack {
-                    if let View::Compare(v) = view {
-                        if v.compared(id, &result) {
-                            break;
-                        }
-                    }
-                }
+                self.stack.iter_mut().any(|view| match view {
+                    View::Compare(v) => v.compared(id, &result),
+                    _ => false,
+                });
                 self.answered()
             }
             Action::ImagesLoaded { id, result } => {
-                for view in &mut self.stack {
-                    if let View::Tags(v) = view {
-                        if v.images.as_mut().is_some_and(|p| p.loaded(id, &result)) {
-                            break;
-                        }
-                    }
-                }
+                self.stack.iter_mut().any(|view| match view {
+                    View::Tags(v) => v.images.as_mut().is_some_and(|p| p.loaded(id, &result)),
+                    _ => false,
+                });
                 self.answered()
             }
         }

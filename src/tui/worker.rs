@@ -149,31 +149,10 @@ impl Worker {
                 id,
                 location,
                 repository,
-            } => {
-                let result = match self.connection(&location).await {
-                    Ok(c) => {
-                        if let Some(listing) = c.fetcher.remembered_tags(&repository) {
-                            let _ = self.tx.send(Action::TagsRemembered {
-                                id,
-                                tags: listing.names,
-                            });
-                        }
-                        let tx = self.tx.clone();
-                        let progress = move |pages: usize, names: usize| {
-                            // The first page is the usual whole list: nothing to say.
-                            if pages > 1 {
-                                let _ = tx.send(Action::TagsProgress { id, pages, names });
-                            }
-                        };
-                        c.fetcher
-                            .tag_listing_with(&repository, &progress)
-                            .await
-                            .map_err(|e| c.error(e))
-                    }
-                    Err(e) => Err(e),
-                };
-                Action::TagsLoaded { id, result }
-            }
+            } => Action::TagsLoaded {
+                id,
+                result: self.load_tags(id, &location, &repository).await,
+            },
             Effect::LoadImages {
                 id,
                 location,
@@ -276,6 +255,34 @@ impl Worker {
             });
         }
         Ok(connection)
+    }
+
+    /// A repository's tags: what the disk cache remembers first (shown at once), then the
+    /// registry's list, with progress after each page past the first.
+    async fn load_tags(
+        &self,
+        id: RequestId,
+        location: &Location,
+        repository: &str,
+    ) -> Result<crate::registry::TagListing, ConnectError> {
+        let c = self.connection(location).await?;
+        if let Some(listing) = c.fetcher.remembered_tags(repository) {
+            let _ = self.tx.send(Action::TagsRemembered {
+                id,
+                tags: listing.names,
+            });
+        }
+        let tx = self.tx.clone();
+        let progress = move |pages: usize, names: usize| {
+            // The first page is the usual whole list: nothing to say.
+            if pages > 1 {
+                let _ = tx.send(Action::TagsProgress { id, pages, names });
+            }
+        };
+        c.fetcher
+            .tag_listing_with(repository, &progress)
+            .await
+            .map_err(|e| c.error(e))
     }
 
     /// The tree of `reference`. With `reuse`, its root manifest is fetched first and a tree
