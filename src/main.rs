@@ -18,7 +18,10 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(cli::run(parsed)) {
+    let outcome = runtime.block_on(cli::run(parsed));
+    drop(runtime);
+    regscope::registry::trust::settle();
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
             // Messages may quote what a registry sent: never let it drive the terminal.

@@ -405,9 +405,6 @@ async fn the_lookup_costs_one_round_trip_more_at_most() {
 #[tokio::test]
 async fn the_lookup_is_bounded_in_subjects_and_orphan_checks() {
     use regscope::attachments::discover::{MAX_ORPHAN_PROBES, MAX_SUBJECTS};
-    use regscope::inspect::{inspect, InspectOptions};
-    use regscope::reference::ImageRef;
-    use regscope::registry::{Fetcher, HttpOptions, Limits};
     use regscope::serve::{self, Faults, RequestKind};
 
     let mut store = serve::Store::new();
@@ -438,23 +435,7 @@ async fn the_lookup_is_bounded_in_subjects_and_orphan_checks() {
     for i in 0..40 {
         store.tag(format!("sha256-{i:064x}.sig"), some_manifest.clone());
     }
-    let srv = serve::start_repos(
-        "127.0.0.1:0".parse().expect("addr"),
-        [("team/big".to_string(), store)],
-        Faults::default(),
-    )
-    .await
-    .expect("server");
-    let image = ImageRef::parse(&format!("{}/team/big:big", srv.host())).expect("reference");
-    let fetcher =
-        Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
-    let insp = Box::pin(inspect(
-        &fetcher,
-        &image,
-        &InspectOptions { attachments: true },
-    ))
-    .await
-    .expect("inspected");
+    let (srv, insp) = served_inspection("team/big", "big", store, Faults::default()).await;
 
     let requests = srv.requests();
     let referrers = requests
@@ -493,9 +474,6 @@ fn entries_digest(index: &Value, i: usize) -> String {
 /// read, so five SBOMs of one image listed two per page are all shown.
 #[tokio::test]
 async fn a_paged_referrers_answer_is_read_to_the_end() {
-    use regscope::inspect::{inspect, InspectOptions};
-    use regscope::reference::ImageRef;
-    use regscope::registry::{Fetcher, HttpOptions, Limits};
     use regscope::serve::{self, Faults, RequestKind};
 
     let layout = fixture("unsigned-index");
@@ -513,26 +491,11 @@ async fn a_paged_referrers_answer_is_read_to_the_end() {
         });
         store.add_manifest(serde_json::to_vec(&sbom).expect("json"), OCI_MANIFEST);
     }
-    let srv = serve::start_repos(
-        "127.0.0.1:0".parse().expect("addr"),
-        [("team/app".to_string(), store)],
-        Faults {
-            page_size: Some(2),
-            ..Faults::default()
-        },
-    )
-    .await
-    .expect("server");
-    let image = ImageRef::parse(&format!("{}/team/app:test", srv.host())).expect("reference");
-    let fetcher =
-        Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
-    let insp = Box::pin(inspect(
-        &fetcher,
-        &image,
-        &InspectOptions { attachments: true },
-    ))
-    .await
-    .expect("inspected");
+    let faults = Faults {
+        page_size: Some(2),
+        ..Faults::default()
+    };
+    let (srv, insp) = served_inspection("team/app", "test", store, faults).await;
     let sboms = regscope::attachments::collect(&insp.root)
         .into_iter()
         .filter(|a| a.sources == [regscope::attachments::Source::ReferrersApi])
@@ -544,4 +507,36 @@ async fn a_paged_referrers_answer_is_read_to_the_end() {
         .filter(|r| r.kind == RequestKind::Referrers && r.target.contains(&root))
         .count();
     assert_eq!(pages, 3, "two per page");
+}
+
+/// Serves `store` as `repo` from the in-process server with `faults`, and inspects `repo:tag`
+/// there with the attachment lookup.
+async fn served_inspection(
+    repo: &str,
+    tag: &str,
+    store: regscope::serve::Store,
+    faults: regscope::serve::Faults,
+) -> (regscope::serve::ServerHandle, regscope::inspect::Inspection) {
+    use regscope::inspect::{inspect, InspectOptions};
+    use regscope::reference::ImageRef;
+    use regscope::registry::{Fetcher, HttpOptions, Limits};
+
+    let srv = regscope::serve::start_repos(
+        "127.0.0.1:0".parse().expect("addr"),
+        [(repo.to_string(), store)],
+        faults,
+    )
+    .await
+    .expect("server");
+    let image = ImageRef::parse(&format!("{}/{repo}:{tag}", srv.host())).expect("reference");
+    let fetcher =
+        Fetcher::for_reference(&image, HttpOptions::default(), Limits::default()).expect("fetcher");
+    let insp = Box::pin(inspect(
+        &fetcher,
+        &image,
+        &InspectOptions { attachments: true },
+    ))
+    .await
+    .expect("inspected");
+    (srv, insp)
 }

@@ -52,11 +52,30 @@ pub fn warm_up() {
                 let _ = provider().secure_random.fill(&mut byte);
                 seeding().mark_done();
             });
-        if spawned.is_err() {
+        match spawned {
+            Ok(handle) => {
+                if let Ok(mut slot) = WARM_UP.lock() {
+                    *slot = Some(handle);
+                }
+            }
             // The first handshake seeds it instead.
-            seeding().mark_done();
+            Err(_) => seeding().mark_done(),
         }
     });
+}
+
+/// The warm-up thread, until [`settle`] joins it.
+static WARM_UP: std::sync::Mutex<Option<std::thread::JoinHandle<()>>> = std::sync::Mutex::new(None);
+
+/// Waits for the warm-up thread to end (at most its ~40 ms, and only when the process is
+/// younger than that). The binary calls it before it exits: aws-lc clears every thread's
+/// random state at exit, and a thread still seeding or ending at that moment races it (a test
+/// run saw the process die by a signal as it exited).
+pub fn settle() {
+    let handle = WARM_UP.lock().ok().and_then(|mut slot| slot.take());
+    if let Some(handle) = handle {
+        let _ = handle.join();
+    }
 }
 
 /// Waits, without holding the async runtime's thread, until the random generator is seeded
