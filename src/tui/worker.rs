@@ -306,9 +306,10 @@ impl Worker {
                 .map_err(|e| connection.error(e))?;
             if let Some(tree) = self.cached(&location, &root.digest.to_string()) {
                 let mut node = tree.root.clone();
+                let (rechecked, listed) =
+                    checked_and_listed(fetcher, reference, &mut node, true).await;
                 // Something deleted came back: only a new build can show what it holds.
-                if recheck(fetcher, reference, &mut node).await.back == 0 {
-                    let listed = listed_referrers(fetcher, reference, &node).await;
+                if rechecked.back == 0 {
                     return Ok(self.finish(location, name, node, listed));
                 }
             }
@@ -321,11 +322,8 @@ impl Worker {
         }
         .map_err(|e| connection.error(e))?;
         let mut node = i.root;
-        if reuse {
-            // The fetcher's digest cache may have answered for content deleted since.
-            recheck(fetcher, reference, &mut node).await;
-        }
-        let listed = listed_referrers(fetcher, reference, &node).await;
+        // With `reuse`, the fetcher's digest cache may have answered for content deleted since.
+        let (_, listed) = checked_and_listed(fetcher, reference, &mut node, reuse).await;
         Ok(self.finish(location, i.reference, node, listed))
     }
 
@@ -448,6 +446,28 @@ impl Worker {
     }
 }
 
+/// With `check`, re-checks that the tree below `root` is still there (see [`recheck`]) and,
+/// at the same time, asks what the referrers API lists for it: independent requests, one
+/// round trip.
+async fn checked_and_listed(
+    fetcher: &crate::registry::Fetcher,
+    reference: &ImageRef,
+    root: &mut crate::model::Node,
+    check: bool,
+) -> (crate::inspect::Rechecked, Vec<String>) {
+    let subjects: Vec<crate::digest::Digest> = std::iter::once(&*root)
+        .chain(root.children.iter().filter(|c| c.is_runnable()))
+        .filter_map(|n| crate::digest::Digest::parse(&n.digest).ok())
+        .take(MAX_LISTED_SUBJECTS)
+        .collect();
+    let listed = listed_referrers(fetcher, reference, subjects);
+    if check {
+        futures::join!(recheck(fetcher, reference, root), listed)
+    } else {
+        (crate::inspect::Rechecked::default(), listed.await)
+    }
+}
+
 /// Platforms of one tag asked about at most by [`listed_referrers`].
 const MAX_LISTED_SUBJECTS: usize = 16;
 
@@ -458,14 +478,9 @@ const MAX_LISTED_SUBJECTS: usize = 16;
 async fn listed_referrers(
     fetcher: &crate::registry::Fetcher,
     reference: &ImageRef,
-    root: &crate::model::Node,
+    subjects: Vec<crate::digest::Digest>,
 ) -> Vec<String> {
     let repo = crate::inspect::repo_of(reference);
-    let subjects: Vec<crate::digest::Digest> = std::iter::once(root)
-        .chain(root.children.iter().filter(|c| c.is_runnable()))
-        .filter_map(|n| crate::digest::Digest::parse(&n.digest).ok())
-        .take(MAX_LISTED_SUBJECTS)
-        .collect();
     let answers =
         futures::future::join_all(subjects.iter().map(|d| fetcher.referrers_api(&repo, d))).await;
     let mut types: Vec<String> = answers
