@@ -718,9 +718,12 @@ fn is_decodable_config(media_type: &str) -> bool {
         || media_type.ends_with("+json") && media_type != mt::OCI_EMPTY
 }
 
-/// The node's digest, or `None` with the node marked malformed (a descriptor with a bad digest
-/// is reported, not fetched).
+/// The digest to fetch `node` by; `None` (with the problem set) when it must not be fetched:
+/// a malformed digest, or a descriptor already found invalid (a negative size).
 fn parse_digest(node: &mut Node) -> Option<Digest> {
+    if node.problem.is_some() {
+        return None;
+    }
     match Digest::parse(&node.digest) {
         Ok(d) => Some(d),
         Err(e) => {

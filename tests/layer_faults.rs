@@ -126,3 +126,390 @@ async fn a_corrupt_layer_is_a_security_finding_and_a_cut_one_is_not_checked() {
         Some("ELF amd64, static")
     );
 }
+
+// ---- Hostile registries, round two (issue 25): every layer read ends within its bounds. ----
+
+const USER: &str = "hostile-user";
+const PASSWORD: &str = "Hostile-layers-pa55";
+
+/// An OCI layout of one image tagged `v1` whose layers are `blobs`, each with the size its
+/// descriptor claims (`None`: the true size); returns the layer digests.
+fn layout_claiming(dir: &Path, blobs: &[(Vec<u8>, Option<i64>)]) -> Vec<String> {
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let mut digests = Vec::new();
+    let mut descriptors = Vec::new();
+    for (blob, claimed) in blobs {
+        let digest = put(dir, blob);
+        let size = claimed.unwrap_or(i64::try_from(blob.len()).unwrap());
+        descriptors.push(json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest, "size": size}));
+        digests.push(digest);
+    }
+    let config = json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Entrypoint": ["/usr/bin/app"], "User": "65532"},
+        "rootfs": {"type": "layers", "diff_ids": []},
+    })
+    .to_string();
+    let config_digest = put(dir, config.as_bytes());
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+        "layers": descriptors,
+    })
+    .to_string();
+    let manifest_digest = put(dir, manifest.as_bytes());
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": manifest_digest,
+            "size": manifest.len(),
+            "annotations": {"org.opencontainers.image.ref.name": "v1"},
+        }],
+    });
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    digests
+}
+
+/// A small valid layer: an app and a file.
+fn small_layer() -> Vec<u8> {
+    compress(
+        &tar(&[
+            file("usr/bin/app", 0o755, &elf64(X86_64, None)),
+            file("etc/motd", 0o644, b"hello\n"),
+        ]),
+        Compression::Gzip,
+    )
+    .0
+}
+
+/// Faults that ask for HTTP Basic credentials, as a private registry behind htpasswd does.
+fn private(faults: Faults) -> Faults {
+    Faults {
+        basic_auth: Some((USER.into(), PASSWORD.into())),
+        ..faults
+    }
+}
+
+/// A sandbox whose docker config holds the login for `host` (`auths`).
+fn logged_in(host: &str) -> support::sandbox::Sandbox {
+    use base64::Engine as _;
+    let sandbox = support::sandbox::Sandbox::new();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    sandbox.docker_config(&json!({"auths": {host: {"auth": auth}}}));
+    sandbox
+}
+
+/// Runs regscope with `args` in `sandbox`; a run that outlives `limit` fails the test (the
+/// bound under test did not hold). Returns (exit code, stdout, stderr).
+async fn run_bounded(
+    sandbox: &support::sandbox::Sandbox,
+    args: &[&str],
+    limit: std::time::Duration,
+) -> (i32, String, String) {
+    let mut cmd = tokio::process::Command::from(sandbox.command(&support::regscope_bin()));
+    cmd.args(args).kill_on_drop(true);
+    let out = tokio::time::timeout(limit, cmd.output())
+        .await
+        .unwrap_or_else(|_| panic!("regscope {args:?} did not end within {limit:?}"))
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(
+        !stdout.contains(PASSWORD) && !stderr.contains(PASSWORD),
+        "the password was printed"
+    );
+    (out.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_negative_layer_size_is_a_finding_and_the_layer_is_never_fetched() {
+    for claimed in [-5i64, -1] {
+        let dir = tempfile::tempdir().unwrap();
+        let layer = small_layer();
+        let digests = layout_claiming(dir.path(), &[(layer, Some(claimed))]);
+        // Were it fetched, the layer would drip forever: the old hang.
+        let faults = private(Faults::default().with_body(
+            digests[0].clone(),
+            BodyFault::Drip(std::time::Duration::from_secs(1)),
+        ));
+        let server = serve::start(vec![Layout::new("team/app", dir.path())], faults)
+            .await
+            .unwrap();
+        let reference = format!("{}/team/app:v1", server.host());
+        let sandbox = logged_in(&server.host());
+        let limit = std::time::Duration::from_mins(1);
+        let expected = format!("its descriptor gives the size {claimed}");
+
+        let (code, _, stderr) = run_bounded(&sandbox, &["files", &reference], limit).await;
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains(&expected) && stderr.contains("not fetched"),
+            "{stderr}"
+        );
+
+        let (code, stdout, stderr) = run_bounded(
+            &sandbox,
+            &["check", &reference, "--files", "--no-cache"],
+            limit,
+        )
+        .await;
+        assert_eq!(
+            code, 1,
+            "an invalid descriptor is an error finding: {stdout}{stderr}"
+        );
+        assert!(stdout.contains("malformed-content"), "{stdout}");
+        assert!(stdout.contains(&expected), "{stdout}");
+        assert!(
+            !stdout.contains(&format!("{claimed} B")),
+            "a negative size is not printed as a size: {stdout}"
+        );
+
+        let blob_gets: Vec<_> = server
+            .requests()
+            .into_iter()
+            .filter(|r| r.target.contains(&digests[0]))
+            .collect();
+        assert!(
+            blob_gets.is_empty(),
+            "the layer was requested: {blob_gets:?}"
+        );
+        server.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn layer_downloads_end_at_the_timeout_and_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = small_layer();
+    assert!(layer.len() > 20, "{}", layer.len());
+    let digests = layout_claiming(dir.path(), &[(layer.clone(), None)]);
+    let second = tempfile::tempdir().unwrap();
+    // The descriptor claims 10 bytes of a longer layer.
+    let short = layout_claiming(second.path(), &[(layer, Some(10))]);
+    let limit = std::time::Duration::from_secs(90);
+
+    // Dripped a byte a second: never idle for --timeout, so only --deadline ends it.
+    let drip = private(Faults::default().with_body(
+        digests[0].clone(),
+        BodyFault::Drip(std::time::Duration::from_secs(1)),
+    ));
+    let server = serve::start(vec![Layout::new("team/app", dir.path())], drip)
+        .await
+        .unwrap();
+    let reference = format!("{}/team/app:v1", server.host());
+    let sandbox = logged_in(&server.host());
+    for args in [
+        vec![
+            "files",
+            reference.as_str(),
+            "--timeout",
+            "3",
+            "--deadline",
+            "6",
+        ],
+        vec![
+            "inspect",
+            reference.as_str(),
+            "--files",
+            "--no-cache",
+            "--timeout",
+            "3",
+            "--deadline",
+            "6",
+        ],
+    ] {
+        let (code, stdout, stderr) = run_bounded(&sandbox, &args, limit).await;
+        let text = format!("{stdout}{stderr}");
+        assert!(
+            text.contains("did not finish within") && text.contains("--deadline"),
+            "{args:?}: {text}"
+        );
+        if args[0] == "files" {
+            assert_eq!(code, 1, "{text}");
+        } else {
+            assert!(
+                text.contains("fetch-failed") && text.contains("not checked"),
+                "{text}"
+            );
+        }
+    }
+    server.shutdown().await;
+
+    // More bytes than the descriptor claims: refused at the claim, the rest not waited for.
+    let drip = private(Faults::default().with_body(
+        short[0].clone(),
+        BodyFault::Drip(std::time::Duration::from_millis(300)),
+    ));
+    let server = serve::start(vec![Layout::new("team/app", second.path())], drip)
+        .await
+        .unwrap();
+    let reference = format!("{}/team/app:v1", server.host());
+    let sandbox = logged_in(&server.host());
+    let (code, _, stderr) =
+        run_bounded(&sandbox, &["files", &reference, "--timeout", "5"], limit).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("larger than the descriptor's 10 bytes"),
+        "{stderr}"
+    );
+    // The download stopped at the claim: at most a few bytes past it were dripped.
+    let blob = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.target.contains(&short[0]))
+        .count();
+    assert_eq!(blob, 1, "one request for the layer");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_layer_whose_first_chunk_is_one_byte_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let digests = layout_claiming(dir.path(), &[(small_layer(), None)]);
+    // One byte per millisecond: the first network chunk holds one byte of the gzip magic.
+    let faults = private(Faults::default().with_body(
+        digests[0].clone(),
+        BodyFault::Drip(std::time::Duration::from_millis(1)),
+    ));
+    let server = serve::start(vec![Layout::new("team/app", dir.path())], faults)
+        .await
+        .unwrap();
+    let reference = format!("{}/team/app:v1", server.host());
+    let sandbox = logged_in(&server.host());
+    let limit = std::time::Duration::from_secs(90);
+    let (code, stdout, stderr) = run_bounded(
+        &sandbox,
+        &["check", &reference, "--files", "--no-cache"],
+        limit,
+    )
+    .await;
+    assert!(!stdout.contains("malformed-content"), "{stdout}{stderr}");
+    assert!(!stdout.contains("not a tar archive"), "{stdout}{stderr}");
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, stderr) = run_bounded(&sandbox, &["files", &reference], limit).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("/etc/motd") && stdout.contains("gzip"),
+        "{stdout}"
+    );
+    server.shutdown().await;
+}
+
+/// A gzip layer of `entries` files whose PAX paths are `path_bytes` long, written as it is
+/// made (hundreds of MB of tar never sit in memory here).
+fn long_names_layer(dir: &Path, entries: usize, path_bytes: usize) -> (String, u64) {
+    use regscope::layers::tar::build::{header, pax_path};
+    use std::io::Write as _;
+    let tmp = dir.join("layer.tmp");
+    {
+        let out = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
+        let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+        for i in 0..entries {
+            let mut path = format!("d/{i:08}/");
+            path.push_str(&"n".repeat(path_bytes - path.len()));
+            gz.write_all(&pax_path(&path)).unwrap();
+            gz.write_all(&header("x", b'0', 0, 0o644, "")).unwrap();
+        }
+        gz.write_all(&[0; 1024]).unwrap();
+        gz.finish().unwrap().flush().unwrap();
+    }
+    let bytes = std::fs::read(&tmp).unwrap();
+    std::fs::remove_file(&tmp).unwrap();
+    let digest = put(dir, &bytes);
+    (digest, bytes.len() as u64)
+}
+
+/// Peak resident memory of process `pid` so far (`VmHWM`, KiB), if it is still there.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_layer_of_long_names_stops_at_the_memory_bound() {
+    // 70,000 entries of 4,000-byte PAX paths (~280 MB of names): inside the count and path
+    // bounds, past the memory bound (256 MiB of names and entries).
+    let entries = 70_000;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("blobs/sha256")).unwrap();
+    let (digest, size) = long_names_layer(dir.path(), entries, 4000);
+    let blob = std::fs::read(
+        dir.path()
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:")),
+    )
+    .unwrap();
+    assert_eq!(blob.len() as u64, size);
+    layout_claiming(dir.path(), &[(blob, None)]);
+    let server = serve::start(
+        vec![Layout::new("team/app", dir.path())],
+        private(Faults::default()),
+    )
+    .await
+    .unwrap();
+    let reference = format!("{}/team/app:v1", server.host());
+    let sandbox = logged_in(&server.host());
+
+    let mut cmd = tokio::process::Command::from(sandbox.command(&support::regscope_bin()));
+    cmd.args(["check", &reference, "--files", "--json"])
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let pid = child.id().unwrap();
+    let watch = tokio::spawn(async move {
+        let mut peak = 0;
+        while let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        peak
+    });
+    let out = tokio::time::timeout(std::time::Duration::from_mins(4), child.wait_with_output())
+        .await
+        .expect("files ended")
+        .unwrap();
+    let peak_kib = watch.await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let text = doc.to_string();
+    assert!(
+        text.contains("files-partial"),
+        "findings are held back: {text}"
+    );
+    assert!(
+        text.contains("MiB of names (the memory bound"),
+        "the listing says where it stopped: {}",
+        &text[..text.len().min(2000)]
+    );
+    // Every entry kept costs its path (4,000 bytes) and the fixed overhead: the bound in
+    // entries is what 256 MiB holds.
+    let per_entry = 4000 + regscope::layers::ENTRY_OVERHEAD;
+    let most = regscope::layers::Limits::default().listing_bytes / per_entry;
+    assert!(most < entries, "the case must exceed the bound");
+    assert!(
+        text.contains(&format!("stopped after {most} entries")),
+        "stopped at the bound ({most} entries)"
+    );
+    // Memory: the names kept, the merged tree and the JSON being written, far from the 4 GB
+    // the listing once took. The watcher reads VmHWM (the kernel's own peak) every 20 ms.
+    eprintln!("peak RSS of check --files: {} MiB", peak_kib / 1024);
+    assert!(peak_kib > 0, "the peak was measured");
+    assert!(
+        peak_kib < 1_200 * 1024,
+        "peak RSS {} MiB for a listing bounded at 256 MiB",
+        peak_kib / 1024
+    );
+    server.shutdown().await;
+}

@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = exec::classify(data);
-    let fs = merge(&listings, &limits);
+    let fs = merge(listings, &limits);
     for path in fs.paths().take(200) {
         common::assert_terminal_safe("a path", &regscope::sanitize::sanitize(path));
     }

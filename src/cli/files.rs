@@ -52,9 +52,10 @@ pub async fn check_files(
     image: &ImageRef,
     root: &Node,
     platforms: &[Platform],
+    deadline: std::time::Instant,
 ) -> Vec<Checked> {
     let repo = regscope::inspect::repo_of(image);
-    let limits = Limits::default();
+    let mut limits = Limits::default();
     let progress = progress_line();
     let mut manifests: Vec<&Node> = Vec::new();
     if platforms.is_empty() {
@@ -69,6 +70,9 @@ pub async fn check_files(
     }
     let mut out = Vec::new();
     for manifest in manifests {
+        // What is left of the operation's --deadline: past it, each platform says it was not
+        // checked rather than waiting.
+        limits.deadline = deadline.saturating_duration_since(std::time::Instant::now());
         out.push(check_manifest(fetcher, &repo, manifest, &limits, &progress).await);
     }
     end_progress();
@@ -149,15 +153,25 @@ pub async fn run(
         .await
         .map_err(|e| Failure::runtime(e.to_string()))?;
     report_connection(&conn, verbose);
-    let inspection = regscope::inspect::inspect(
-        &conn.fetcher,
-        &image,
-        &regscope::inspect::InspectOptions::default(),
+    // One --deadline for the whole command: the tree, then every layer.
+    let deadline = connector.settings().deadline;
+    let started = std::time::Instant::now();
+    let inspection = regscope::connect::within_deadline(
+        deadline,
+        &format!("the tree of {image}"),
+        regscope::inspect::inspect(
+            &conn.fetcher,
+            &image,
+            &regscope::inspect::InspectOptions::default(),
+        ),
     )
     .await
     .map_err(|e| Failure::runtime(conn.error(e).to_string()))?;
     let manifest = choose(&inspection.root, platform.as_ref())?;
-    let limits = Limits::default();
+    let limits = Limits {
+        deadline: deadline.saturating_sub(started.elapsed()),
+        ..Limits::default()
+    };
     let repo = regscope::inspect::repo_of(&image);
     let progress = progress_line();
     let fs = filesystem(&conn.fetcher, &repo, manifest, &limits, &progress).await;

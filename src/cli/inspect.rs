@@ -157,6 +157,7 @@ async fn fetch(
     let options = InspectOptions {
         attachments: !common.no_attachments,
     };
+    let deadline = std::time::Instant::now() + connector.settings().deadline;
     let inspection = within_deadline(
         connector.settings().deadline,
         &format!("the tree of {image}"),
@@ -184,9 +185,14 @@ async fn fetch(
     let mut checked = Vec::new();
     if common.files {
         let platforms = target.map(Target::platforms).unwrap_or_default();
-        checked =
-            super::files::check_files(&connection.fetcher, &image, &inspection.root, &platforms)
-                .await;
+        checked = super::files::check_files(
+            &connection.fetcher,
+            &image,
+            &inspection.root,
+            &platforms,
+            deadline,
+        )
+        .await;
         super::files::add_findings(&mut findings, &checked);
     }
     Ok((inspection, findings, checked))

@@ -27,7 +27,8 @@ pub struct Progress {
     pub total: Option<u64>,
 }
 
-/// The layer blobs of an image manifest node, bottom first: (digest, size).
+/// The layer blobs of an image manifest node, bottom first: (digest, size). A size the
+/// descriptor gives as negative is `None` here; [`filesystem`] refuses such a layer.
 #[must_use]
 pub fn layers_of(manifest: &Node) -> Vec<(String, Option<u64>)> {
     manifest
@@ -38,7 +39,9 @@ pub fn layers_of(manifest: &Node) -> Vec<(String, Option<u64>)> {
         .collect()
 }
 
-/// The merged filesystem of `manifest` (a platform's image manifest node) in `repo`.
+/// The merged filesystem of `manifest` (a platform's image manifest node) in `repo`, within
+/// `limits`: its memory bound counts across all the layers, and the whole listing ends at
+/// its deadline (every read also has the registry's per-read timeout).
 pub async fn filesystem(
     fetcher: &Fetcher,
     repo: &str,
@@ -46,21 +49,83 @@ pub async fn filesystem(
     limits: &Limits,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Filesystem, LayerError> {
-    let layers = layers_of(manifest);
+    let what = format!("listing the layers of {}", manifest.digest);
+    match tokio::time::timeout(
+        limits.deadline,
+        listings(fetcher, repo, manifest, limits, progress),
+    )
+    .await
+    {
+        Ok(listings) => Ok(merge(listings?, limits)),
+        Err(_) => Err(LayerError::Fetch(crate::registry::FetchError::Deadline {
+            what,
+            after: limits.deadline,
+        })),
+    }
+}
+
+/// Every layer's listing, bottom first, sharing one memory budget.
+async fn listings(
+    fetcher: &Fetcher,
+    repo: &str,
+    manifest: &Node,
+    limits: &Limits,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<(String, LayerListing)>, LayerError> {
+    let layers: Vec<&Node> = manifest
+        .children
+        .iter()
+        .filter(|c| c.kind == Kind::Layer)
+        .collect();
+    // Refused before anything is fetched: a negative size once left a download unbounded.
+    if let Some(bad) = layers.iter().find(|l| l.size < 0) {
+        return Err(LayerError::InvalidSize {
+            digest: crate::sanitize::sanitize(&bad.digest).into_owned(),
+            size: bad.size,
+        });
+    }
     let mut listings = Vec::with_capacity(layers.len());
-    for (i, (digest, size)) in layers.iter().enumerate() {
+    let mut used = 0usize;
+    for (i, layer) in layers.iter().enumerate() {
+        let size = u64::try_from(layer.size).ok();
         let report = |bytes| {
             progress(Progress {
                 layer: i + 1,
                 layers: layers.len(),
                 bytes,
-                total: *size,
+                total: size,
             });
         };
-        let listing = listing(fetcher, repo, digest, *size, limits, &report).await?;
-        listings.push((digest.clone(), listing));
+        let left = Limits {
+            listing_bytes: limits.listing_bytes.saturating_sub(used),
+            ..*limits
+        };
+        let mut listing = listing(fetcher, repo, &layer.digest, size, &left, &report).await?;
+        used += within_budget(&mut listing, left.listing_bytes);
+        let full = listing.stopped.is_some();
+        listings.push((layer.digest.clone(), listing));
+        if full && used >= limits.listing_bytes.saturating_sub(super::ENTRY_OVERHEAD) {
+            // The budget is spent: the layers above are not listed at all.
+            break;
+        }
     }
-    Ok(merge(&listings, limits))
+    Ok(listings)
+}
+
+/// Cuts `listing` (a cached one may be larger than what is left) to `budget` bytes of
+/// entries, saying so; returns what it costs.
+fn within_budget(listing: &mut LayerListing, budget: usize) -> usize {
+    let mut used = 0usize;
+    for (kept, entry) in listing.entries.iter().enumerate() {
+        let cost = Limits::cost(entry);
+        if used + cost > budget {
+            listing.entries.truncate(kept);
+            listing.stopped = Some(super::read::memory_stop(kept, used));
+            return used;
+        }
+        used += cost;
+    }
+    used
 }
 
 /// The listing of one layer: from the disk cache, else streamed from the registry.
@@ -86,7 +151,7 @@ pub async fn listing(
     }
     let mut stream = fetcher.blob_stream(repo, &digest).await?;
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
-    let lister = {
+    let mut lister = {
         let digest = digest.clone();
         let limits = *limits;
         tokio::task::spawn_blocking(move || {
@@ -116,7 +181,20 @@ pub async fn listing(
             }
         }
     };
-    let (downloaded, listed) = tokio::join!(download, lister);
+    // When the lister ends first (done, a bound, more bytes than the descriptor says), the
+    // download is dropped at once: a registry dripping the rest is not waited for.
+    let (downloaded, listed) = {
+        let mut download = std::pin::pin!(download);
+        tokio::select! {
+            // A download that failed and told the lister so is finished too: keep its error,
+            // which says why (a timeout, a refused request) better than "interrupted".
+            listed = &mut lister => (
+                futures::FutureExt::now_or_never(&mut download).unwrap_or(Ok(())),
+                listed,
+            ),
+            downloaded = &mut download => (downloaded, lister.await),
+        }
+    };
     let listed = listed.map_err(|e| LayerError::Malformed {
         digest: digest.to_string(),
         detail: format!("the lister failed: {e}"),

@@ -87,7 +87,9 @@ pub fn unreadable(digest: &str, e: &LayerError) -> Finding {
     match e {
         LayerError::DigestMismatch { .. } => Finding::new(Code::DigestMismatch, digest, message)
             .with_fix("Treat this as a security finding: the registry, a proxy or a cache served different bytes than the digest names. Compare with another pull path and contact the registry operator"),
-        LayerError::Malformed { .. } | LayerError::Oversized { .. } => {
+        LayerError::Malformed { .. }
+        | LayerError::Oversized { .. }
+        | LayerError::InvalidSize { .. } => {
             Finding::new(Code::MalformedContent, digest, message)
         }
         LayerError::Fetch(_) | LayerError::Interrupted { .. } => {

@@ -270,7 +270,7 @@ mod tests {
             entries,
             ..LayerListing::default()
         };
-        merge(&[("l".into(), listing)], &Limits::default())
+        merge(vec![("l".into(), listing)], &Limits::default())
     }
 
     fn exe(path: &str) -> Entry {

@@ -25,18 +25,20 @@ pub struct LayerChanges {
     pub stopped: Option<String>,
 }
 
-/// Merges `layers` (bottom first, each with its digest) into the final filesystem.
+/// Merges `layers` (bottom first, each with its digest) into the final filesystem. The
+/// listings are consumed: their entries move into the tree rather than being copied, which
+/// keeps one copy of every path in memory, not two.
 #[must_use]
-pub fn merge(layers: &[(String, LayerListing)], limits: &Limits) -> Filesystem {
+pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem {
     let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
     let mut texts: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut changes = Vec::new();
     let mut stopped = Vec::new();
-    for (index, (digest, listing)) in layers.iter().enumerate() {
+    for (index, (digest, listing)) in layers.into_iter().enumerate() {
         let mut change = LayerChanges {
-            digest: digest.clone(),
-            compression: listing.compression.clone(),
-            stopped: listing.stopped.clone(),
+            digest,
+            compression: listing.compression,
+            stopped: listing.stopped,
             ..LayerChanges::default()
         };
         // Whiteouts apply to the layers underneath, so before this layer's own entries.
@@ -50,7 +52,7 @@ pub fn merge(layers: &[(String, LayerListing)], limits: &Limits) -> Filesystem {
                 _ => {}
             }
         }
-        for entry in &listing.entries {
+        for entry in listing.entries {
             if matches!(entry.kind, EntryKind::Opaque | EntryKind::Whiteout)
                 || entry.path.is_empty()
             {
@@ -65,23 +67,25 @@ pub fn merge(layers: &[(String, LayerListing)], limits: &Limits) -> Filesystem {
                 break;
             }
             change.bytes += entry.size;
+            let path = entry.path.clone();
+            let is_dir = entry.kind == EntryKind::Dir;
             let node = Node {
-                entry: entry.clone(),
+                entry,
                 layer: index,
             };
-            match nodes.insert(entry.path.clone(), node) {
+            match nodes.insert(path.clone(), node) {
                 Some(old) => {
                     change.changed += 1;
                     // A non-directory over a directory replaces all that was in it.
-                    if old.entry.kind == EntryKind::Dir && entry.kind != EntryKind::Dir {
-                        change.removed += remove_below(&mut nodes, &entry.path);
+                    if old.entry.kind == EntryKind::Dir && !is_dir {
+                        change.removed += remove_below(&mut nodes, &path);
                     }
                 }
                 None => change.added += 1,
             }
         }
-        for (path, text) in &listing.texts {
-            texts.insert(path.clone(), (index, text.clone()));
+        for (path, text) in listing.texts {
+            texts.insert(path, (index, text));
         }
         changes.push(change);
         if !stopped.is_empty() {
@@ -161,7 +165,7 @@ mod tests {
             entry("var", Symlink, 0, Some("/tmp")),
         ]);
         let fs = merge(
-            &[("l1".into(), base), ("l2".into(), top)],
+            vec![("l1".into(), base), ("l2".into(), top)],
             &Limits::default(),
         );
         let paths: Vec<&str> = fs.paths().collect();
@@ -180,7 +184,7 @@ mod tests {
             entries_total: 10,
             ..Limits::default()
         };
-        let fs = merge(&[("l".into(), layer(many))], &limits);
+        let fs = merge(vec![("l".into(), layer(many))], &limits);
         assert_eq!(fs.paths().count(), 10);
         assert!(fs.stopped()[0].contains("stopped at 10 entries"));
     }

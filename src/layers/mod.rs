@@ -36,6 +36,25 @@ pub struct Limits {
     pub blob_bytes: u64,
     /// Symbolic links followed to resolve one path (Linux's `MAXSYMLINKS`).
     pub link_depth: usize,
+    /// Memory for one image's listing, in bytes: every entry's path and link plus
+    /// [`ENTRY_OVERHEAD`]. Counts alone do not bound memory (400,000 entries of 4,000-byte PAX
+    /// paths are inside them and once took 4 GB); this does, checked as entries arrive.
+    pub listing_bytes: usize,
+    /// How long listing one image's layers may take in all (`--deadline`): a layer dripped a
+    /// byte a second never trips the per-read timeout, so the whole listing has a deadline.
+    pub deadline: std::time::Duration,
+}
+
+/// What one listed entry costs besides its path and link: the `Entry`, its slot in the
+/// listing and in the merged tree (measured: ~120 bytes on x86-64; rounded up).
+pub const ENTRY_OVERHEAD: usize = 160;
+
+impl Limits {
+    /// What `entry` costs against [`listing_bytes`](Self::listing_bytes).
+    #[must_use]
+    pub fn cost(entry: &Entry) -> usize {
+        entry.path.len() + entry.link.as_ref().map_or(0, String::len) + ENTRY_OVERHEAD
+    }
 }
 
 impl Default for Limits {
@@ -47,6 +66,9 @@ impl Default for Limits {
             tar_bytes: 64 * 1024 * 1024 * 1024,
             blob_bytes: 64 * 1024 * 1024 * 1024,
             link_depth: 40,
+            // 1,000,000 entries of 100-byte paths fit; the merged tree holds about three copies.
+            listing_bytes: 256 * 1024 * 1024,
+            deadline: crate::connect::DEFAULT_DEADLINE,
         }
     }
 }
@@ -122,6 +144,8 @@ pub enum LayerError {
     Oversized { digest: String, size: u64 },
     #[error("reading layer {digest} was interrupted")]
     Interrupted { digest: String },
+    #[error("layer {digest}: its descriptor gives the size {size}; OCI sizes are non-negative, so the layer was not fetched")]
+    InvalidSize { digest: String, size: i64 },
 }
 
 /// Well-known small files whose text the findings read; kept (up to [`TEXT_BYTES`]) while

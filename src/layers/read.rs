@@ -136,19 +136,15 @@ pub fn list_layer<R: Read>(
         digest: digest.to_string(),
         detail,
     };
-    let mut raw = BufReader::with_capacity(
-        64 * 1024,
-        Hashing {
-            inner: blob,
-            state: tally.clone(),
-        },
-    );
-    let magic = raw
-        .fill_buf()
-        .map_err(|e| io_error(&e, &tally, digest))?
-        .get(..4)
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default();
+    let mut hashing = Hashing {
+        inner: blob,
+        state: tally.clone(),
+    };
+    // The magic may arrive split across network chunks (a first chunk of 1 byte is legal):
+    // read until it is whole or the blob ends, then put it back in front of the stream.
+    let magic = read_magic(&mut hashing).map_err(|e| io_error(&e, &tally, digest))?;
+    let mut raw =
+        BufReader::with_capacity(64 * 1024, io::Cursor::new(magic.clone()).chain(hashing));
     let (compression, decoder): (&str, Box<dyn Read + '_>) = if magic.starts_with(&[0x1f, 0x8b]) {
         (
             "gzip",
@@ -220,6 +216,25 @@ pub fn list_layer<R: Read>(
     Ok(listing)
 }
 
+/// The first [`MAGIC_BYTES`] bytes of `blob` (fewer only when it ends first).
+fn read_magic<R: Read>(blob: &mut R) -> io::Result<Vec<u8>> {
+    let mut magic = vec![0u8; MAGIC_BYTES];
+    let mut filled = 0;
+    while filled < MAGIC_BYTES {
+        match blob.read(&mut magic[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    magic.truncate(filled);
+    Ok(magic)
+}
+
+/// Bytes that tell gzip (2) and zstd (4) from a plain tar.
+const MAGIC_BYTES: usize = 4;
+
 /// A layer that cannot be read may simply be the wrong bytes: read the rest of the blob
 /// (within its size) and, when it does not hash to its digest, say that instead, since that is
 /// the finding that matters (a corrupt or substituted layer).
@@ -243,6 +258,15 @@ fn mismatch_first<R: Read>(
         digest: digest.to_string(),
         actual: format!("sha256:{actual}"),
     }
+}
+
+/// Why a listing stopped at the memory bound ([`Limits::listing_bytes`]).
+#[must_use]
+pub fn memory_stop(entries: usize, bytes: usize) -> String {
+    format!(
+        "stopped after {entries} entries / {} MiB of names (the memory bound for one image's listing); the listing is partial",
+        bytes >> 20
+    )
 }
 
 fn stopped_after(bytes: u64) -> String {
@@ -287,6 +311,7 @@ fn walk<R: Read>(
         }
     };
     let mut heads: BTreeMap<String, Option<Exec>> = BTreeMap::new();
+    let mut used = 0usize;
     while let Some((raw, data)) = tar.next_entry(head)? {
         if listing.entries.len() >= limits.entries_per_layer {
             listing.stopped = Some(format!(
@@ -299,6 +324,12 @@ fn walk<R: Read>(
             listing.escaping += 1;
             continue;
         };
+        let cost = Limits::cost(&entry);
+        if used + cost > limits.listing_bytes {
+            listing.stopped = Some(memory_stop(listing.entries.len(), used));
+            return Ok(());
+        }
+        used += cost;
         if TEXT_FILES.contains(&entry.path.as_str()) && entry.kind == EntryKind::File {
             listing.texts.insert(
                 entry.path.clone(),
@@ -533,6 +564,86 @@ mod tests {
         let listing = list_layer(&tar[..], &Digest::sha256_of(&tar), None, &limits).unwrap();
         assert_eq!(listing.entries.len(), 20);
         assert!(listing.stopped.unwrap().contains("20 entries"));
+    }
+
+    /// Hands out the blob in chunks of the given sizes (then the rest at once), as a network
+    /// might: a first chunk of one byte is legal.
+    struct Chunked<'a> {
+        data: &'a [u8],
+        sizes: Vec<usize>,
+    }
+
+    impl Read for Chunked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let want = if self.sizes.is_empty() {
+                self.data.len()
+            } else {
+                self.sizes.remove(0)
+            };
+            let n = want.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_format_is_sniffed_across_chunk_boundaries() {
+        let tar = sample();
+        let zst = ruzstd::encoding::compress_to_vec(
+            &tar[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        for (blob, compression) in [(gzip(&tar), "gzip"), (zst, "zstd"), (tar.clone(), "tar")] {
+            let whole = list(&blob).unwrap();
+            for sizes in [
+                vec![1],
+                vec![1, 1, 1],
+                vec![2, 1],
+                vec![3],
+                vec![1, 2, 1, 7],
+            ] {
+                let reader = Chunked {
+                    data: &blob,
+                    sizes: sizes.clone(),
+                };
+                let listing = list_layer(
+                    reader,
+                    &Digest::sha256_of(&blob),
+                    Some(blob.len() as u64),
+                    &Limits::default(),
+                )
+                .unwrap_or_else(|e| panic!("{compression} in chunks {sizes:?}: {e}"));
+                assert_eq!(listing.compression, compression);
+                assert_eq!(listing.entries, whole.entries, "{compression} {sizes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_memory_bound_stops_long_names_and_says_so() {
+        let names: Vec<String> = (0..200)
+            .map(|i| format!("{i:04}{}", "x".repeat(3000)))
+            .collect();
+        let entries: Vec<(&str, u8, u32, &[u8], &str)> = names
+            .iter()
+            .map(|n| (n.as_str(), b'0', 0o644, &b""[..], ""))
+            .collect();
+        let tar = archive(&entries);
+        let limits = Limits {
+            listing_bytes: 100 * 1024,
+            ..Limits::default()
+        };
+        let listing = list_layer(&tar[..], &Digest::sha256_of(&tar), None, &limits).unwrap();
+        let kept: usize = listing.entries.iter().map(Limits::cost).sum();
+        assert!(kept <= 100 * 1024, "{kept}");
+        assert!(listing.entries.len() >= 30 && listing.entries.len() < 200);
+        let stopped = listing.stopped.unwrap();
+        assert!(
+            stopped.contains(&format!("stopped after {} entries", listing.entries.len()))
+                && stopped.contains("MiB of names"),
+            "{stopped}"
+        );
     }
 
     #[test]

@@ -353,11 +353,31 @@ pub mod build {
         h
     }
 
+    /// A PAX extended header naming `path` (any length), to put before an entry's header.
+    #[must_use]
+    pub fn pax_path(path: &str) -> Vec<u8> {
+        // The record's length counts its own digits.
+        let body = format!(" path={path}\n");
+        let mut len = body.len() + 1;
+        while format!("{len}{body}").len() != len {
+            len += 1;
+        }
+        let record = format!("{len}{body}");
+        let mut out = header("PaxHeader", b'x', record.len() as u64, 0o644, "").to_vec();
+        out.extend_from_slice(record.as_bytes());
+        out.resize(out.len().div_ceil(512) * 512, 0);
+        out
+    }
+
     /// A whole archive: `(path, typeflag, mode, data, link)` per entry, then the end blocks.
+    /// Paths longer than 100 bytes get a PAX header.
     #[must_use]
     pub fn archive(entries: &[(&str, u8, u32, &[u8], &str)]) -> Vec<u8> {
         let mut out = Vec::new();
         for (path, flag, mode, data, link) in entries {
+            if path.len() > 100 {
+                out.extend_from_slice(&pax_path(path));
+            }
             out.extend_from_slice(&header(path, *flag, data.len() as u64, *mode, link));
             out.extend_from_slice(data);
             out.resize(out.len().div_ceil(512) * 512, 0);

@@ -99,8 +99,20 @@ pub struct Node {
     pub children: Vec<Node>,
 }
 
+/// OCI sizes are non-negative int64s. A negative one is refused where the descriptor is read:
+/// the content is not fetched (a negative size once left a download unbounded), and the finding
+/// names the value.
+fn invalid_size(size: i64) -> Option<Problem> {
+    (size < 0).then(|| Problem::Malformed {
+        detail: format!(
+            "its descriptor gives the size {size}; OCI sizes are non-negative, so the content was not fetched"
+        ),
+    })
+}
+
 impl Node {
-    /// A node for `desc` with nothing fetched yet.
+    /// A node for `desc` with nothing fetched yet (a descriptor with an invalid size is
+    /// marked malformed, and nothing should fetch it).
     #[must_use]
     pub fn from_descriptor(kind: Kind, desc: &Descriptor) -> Self {
         Self {
@@ -116,7 +128,7 @@ impl Node {
             statement: None,
             payload: None,
             origin: None,
-            problem: None,
+            problem: invalid_size(desc.size),
             raw: None,
             children: Vec::new(),
         }

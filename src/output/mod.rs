@@ -20,6 +20,10 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 #[must_use]
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    if bytes < 0 {
+        // Only a hostile or broken descriptor says this; the finding explains it.
+        return format!("invalid size {bytes}");
+    }
     if bytes < 1024 {
         return format!("{bytes} B");
     }

@@ -75,6 +75,22 @@ pub enum FetchError {
     Timeout { host: String, after: Duration },
     #[error("the connection to {host} failed: {detail}")]
     Transport { host: String, detail: String },
+    /// A redirect regscope will not follow: not HTTP(S), unparseable, or too many. Not
+    /// transient, so never retried.
+    #[error("{registry} sent a redirect regscope does not follow: {detail}; the registry (or a proxy in front of it) is misconfigured")]
+    BadRedirect { registry: String, detail: String },
+    /// A host a redirect led to refused the request. The registry's credentials never go
+    /// there, so logging in again cannot help.
+    #[error("{registry} redirected the request to {target}, which answered {status}; regscope sends the credentials for {registry} only to {registry} itself and to the token service it names, never to another host, so this cannot be authorized: the registry's redirect (storage or proxy set-up) is wrong, or {target} is the registry to use")]
+    ForeignRefusal {
+        registry: String,
+        target: String,
+        status: u16,
+    },
+    /// `/v2/` answered 401 without a challenge regscope can act on: it will not guess where
+    /// or how to send credentials.
+    #[error("{host} answered 401 to GET /v2/ {detail}; regscope sends no credentials under a scheme it cannot read, so nothing was sent: check the registry's auth configuration")]
+    BadChallenge { host: String, detail: String },
     #[error("cannot read the OCI layout at {path}: {detail}")]
     Layout { path: String, detail: String },
     #[error("{what} is not in the cache at {cache}, and --offline forbids asking the registry; run once without --offline to fill the cache")]

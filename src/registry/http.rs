@@ -667,7 +667,10 @@ impl HttpRegistry {
             .await?;
         // Only the registry's own 401 may steer credentials: one from the storage host a
         // redirect led to never saw them, and its challenge could point them anywhere.
-        if resp.status() != StatusCode::UNAUTHORIZED || resp.url().origin() != url.origin() {
+        if resp.url().origin() != url.origin() {
+            return self.foreign_refusal(resp);
+        }
+        if resp.status() != StatusCode::UNAUTHORIZED {
             return Ok(resp);
         }
         match self
@@ -680,6 +683,20 @@ impl HttpRegistry {
             }
             None => Ok(resp),
         }
+    }
+
+    /// A response from the host a redirect led to: a 401 or 403 there is not about the
+    /// registry's login (its credentials were never sent there), so it is said as such.
+    fn foreign_refusal(&self, resp: reqwest::Response) -> Result<reqwest::Response, FetchError> {
+        let status = resp.status().as_u16();
+        if !matches!(status, 401 | 403) {
+            return Ok(resp);
+        }
+        Err(FetchError::ForeignRefusal {
+            registry: self.registry.clone(),
+            target: origin_name(resp.url()),
+            status,
+        })
     }
 
     /// What to retry a request the registry refused with (401) after sending `sent`, or
@@ -862,14 +879,25 @@ impl HttpRegistry {
             let Some(location) = header(resp.headers(), LOCATION.as_str()) else {
                 return Ok(resp);
             };
-            current = current.join(&location).map_err(|e| {
-                FetchError::Other(format!("{} sent a bad redirect: {e}", self.registry))
-            })?;
+            let bad = |detail: String| FetchError::BadRedirect {
+                registry: self.registry.clone(),
+                detail,
+            };
+            current = current
+                .join(&location)
+                .map_err(|e| bad(format!("its Location cannot be read ({e})")))?;
+            // `file://`, `gopher://`, ...: nothing a registry client may be sent to.
+            if !matches!(current.scheme(), "http" | "https") {
+                return Err(bad(format!(
+                    "it points at a {}: URL, which is not HTTP(S)",
+                    crate::sanitize::sanitize(current.scheme())
+                )));
+            }
         }
-        Err(FetchError::Other(format!(
-            "{} redirected more than {MAX_REDIRECTS} times",
-            self.registry
-        )))
+        Err(FetchError::BadRedirect {
+            registry: self.registry.clone(),
+            detail: format!("more than {MAX_REDIRECTS} redirects in a row"),
+        })
     }
 
     /// How the registry is reached: remembered from an earlier run, else discovered with one
@@ -991,11 +1019,19 @@ impl HttpRegistry {
             .await
         {
             Ok(resp) => {
+                let foreign = resp.url().origin() != ping.origin();
                 let challenge = match resp.status().as_u16() {
-                    200..=299 => Challenge::None,
-                    401 => {
-                        response_challenge(resp.headers()).map_or(Challenge::None, |c| c.challenge)
+                    // A 401 from the host a redirect led to names a realm the registry did not
+                    // name: its challenge must never steer the registry's credentials.
+                    401 | 403 if foreign => {
+                        return Err(FetchError::ForeignRefusal {
+                            registry: self.registry.clone(),
+                            target: origin_name(resp.url()),
+                            status: resp.status().as_u16(),
+                        })
                     }
+                    200..=299 => Challenge::None,
+                    401 => ping_challenge(&self.host, resp.headers())?,
                     // A registry answers 200 or 401 here; anything else is not one to
                     // talk to (a web server, a failing registry, a blocking proxy).
                     _ => return Err(self.ping_error(resp).await),
@@ -1129,18 +1165,37 @@ impl HttpRegistry {
             Some(c) => self.client.get(url).header(AUTHORIZATION, c.basic_header()),
             None => self.client.get(url),
         };
+        // Shorter than the request's own timeout: a token service that hangs is then named
+        // as the culprit, never the registry (the two timeouts used to race).
+        let token_timeout = self.opts.timeout.mul_f64(0.75);
+        let req = req.timeout(token_timeout);
         self.stats.count(RequestKind::Token);
         // The lifetime counts from the request, on our clock: `issued_at` is on the issuer's,
         // and comparing clocks would turn skew into expired tokens or a renewal per request.
         let asked_at = Instant::now();
         let resp = req.send().await;
         self.stats.took(asked_at);
-        let resp = resp.map_err(|e| self.realm_error(&e, &realm_host))?;
+        let resp = resp.map_err(|e| self.realm_error(&e, &realm_host, token_timeout))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = self
-            .read_limited(resp, 1024 * 1024, "the token response")
-            .await?;
+        let body = match tokio::time::timeout(
+            token_timeout,
+            self.read_limited(resp, 1024 * 1024, "the token response"),
+        )
+        .await
+        {
+            Ok(body) => body?,
+            Err(_) => {
+                return Err(FetchError::TokenService {
+                    registry: self.registry.clone(),
+                    realm: realm_host,
+                    detail: format!(
+                        "its answer did not finish within {}s",
+                        token_timeout.as_secs_f64().round()
+                    ),
+                })
+            }
+        };
         if !(200..300).contains(&status) {
             return Err(self.status_error(status, &headers, &body, "a token"));
         }
@@ -1156,7 +1211,7 @@ impl HttpRegistry {
 
     /// A failed token request, named for the token service: the registry itself answered, so
     /// "check that the registry is running" would send the user to the wrong host.
-    fn realm_error(&self, e: &reqwest::Error, realm: &str) -> FetchError {
+    fn realm_error(&self, e: &reqwest::Error, realm: &str, timeout: Duration) -> FetchError {
         match self.transport_error(e) {
             FetchError::Tls {
                 detail, presented, ..
@@ -1170,10 +1225,10 @@ impl HttpRegistry {
                 proxy,
                 detail,
             },
-            FetchError::Timeout { after, .. } => FetchError::TokenService {
+            FetchError::Timeout { .. } => FetchError::TokenService {
                 registry: self.registry.clone(),
                 realm: realm.to_string(),
-                detail: format!("no answer within {}s", after.as_secs()),
+                detail: format!("no answer within {}s", timeout.as_secs_f64().round()),
             },
             FetchError::Connect { detail, .. } | FetchError::Transport { detail, .. } => {
                 FetchError::TokenService {
@@ -1189,6 +1244,14 @@ impl HttpRegistry {
     fn transport_error(&self, e: &reqwest::Error) -> FetchError {
         let host = self.host.clone();
         let detail = error_chain(e);
+        // A request that could not even be built (a header value with a control character,
+        // from something the registry sent) fails the same way every time: not retried.
+        if e.is_builder() {
+            return FetchError::Malformed {
+                what: format!("a request to {host} built from the registry's answers"),
+                detail,
+            };
+        }
         if e.is_timeout() {
             return FetchError::Timeout {
                 host,
@@ -1218,6 +1281,48 @@ impl HttpRegistry {
         }
         FetchError::Transport { host, detail }
     }
+}
+
+/// `host[:port]` of `url`, for messages (never its path or query: they may carry tokens).
+fn origin_name(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    let name = match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    };
+    crate::sanitize::sanitize(&name).into_owned()
+}
+
+/// The challenge of the registry's own 401 to `/v2/`; an error when there is none it can
+/// read (a non-ASCII header, an unknown scheme, none at all): "open" would be a guess, and
+/// a later refusal would blame credentials that were never sent.
+fn ping_challenge(host: &str, headers: &HeaderMap) -> Result<Challenge, FetchError> {
+    if let Some(c) = response_challenge(headers) {
+        if c.challenge != Challenge::None {
+            return Ok(c.challenge);
+        }
+    }
+    let offered: Vec<String> = headers
+        .get_all(WWW_AUTHENTICATE)
+        .iter()
+        .map(|v| {
+            let text = String::from_utf8_lossy(v.as_bytes());
+            let cut: String = text.chars().take(120).collect();
+            format!("`{}`", crate::sanitize::sanitize(&cut))
+        })
+        .collect();
+    let detail = if offered.is_empty() {
+        "without a WWW-Authenticate header to say how to log in".to_string()
+    } else {
+        format!(
+            "with a WWW-Authenticate header regscope cannot use ({})",
+            offered.join(", ")
+        )
+    };
+    Err(FetchError::BadChallenge {
+        host: host.to_string(),
+        detail,
+    })
 }
 
 /// A proxy as messages name it: scheme, host and port, never its credentials.
@@ -1283,17 +1388,46 @@ fn parse_token_response(body: &[u8]) -> Result<(String, Option<u64>), FetchError
         #[serde(default)]
         expires_in: Option<serde_json::Value>,
     }
+    /// The same without the lifetime: `1e400` is valid JSON that no number type holds, and
+    /// `serde_json` refuses the whole document for it; the lifetime is then treated as absent.
+    #[derive(serde::Deserialize)]
+    struct WithoutLifetime {
+        #[serde(default)]
+        token: Option<String>,
+        #[serde(default)]
+        access_token: Option<String>,
+        #[serde(default)]
+        #[allow(dead_code)]
+        expires_in: Option<serde::de::IgnoredAny>,
+    }
     let malformed = |detail: String| FetchError::Malformed {
         what: "the token response".into(),
         detail,
     };
-    let parsed: TokenResponse =
-        serde_json::from_slice(body).map_err(|e| malformed(e.to_string()))?;
+    let parsed: TokenResponse = match serde_json::from_slice(body) {
+        Ok(p) => p,
+        Err(e) => match serde_json::from_slice::<WithoutLifetime>(body) {
+            Ok(p) => TokenResponse {
+                token: p.token,
+                access_token: p.access_token,
+                expires_in: None,
+            },
+            Err(_) => return Err(malformed(e.to_string())),
+        },
+    };
     let token = parsed
         .token
         .filter(|t| !t.is_empty())
         .or(parsed.access_token.filter(|t| !t.is_empty()))
         .ok_or_else(|| malformed("it holds no token".into()))?;
+    // It goes into an `Authorization` header: CR, LF, ESC or a space there would be a header
+    // injection or a request that cannot be sent (and used to be retried as a network error).
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(malformed(
+            "its token holds control characters or spaces, which an HTTP header cannot carry; refused"
+                .into(),
+        ));
+    }
     // An unreadable lifetime is treated as absent (the spec's default), not as a failure.
     let expires_in = parsed.expires_in.and_then(|v| match v {
         serde_json::Value::Number(n) => n.as_u64().or_else(|| {

@@ -818,15 +818,21 @@ impl Fetcher {
                 ));
                 break;
             }
-            match resp.link.as_deref().and_then(next_link) {
-                Some(next) if seen_pages.contains(&next) => {
+            match next_page(resp.link.as_deref(), &format!("/v2/{repo}/tags/list")) {
+                Page::Next(next) if seen_pages.contains(&next) => {
                     truncated = Some(format!(
                         "stopped after {page_number} pages: the registry linked back to a page it had sent"
                     ));
                     break;
                 }
-                Some(next) => path = next,
-                None => break,
+                Page::Next(next) => path = next,
+                Page::Elsewhere => {
+                    truncated = Some(format!(
+                        "stopped after {page_number} pages: the registry's next-page link leads out of this repository's tag list"
+                    ));
+                    break;
+                }
+                Page::End => break,
             }
         }
         if let Some(disk) = &self.disk {
@@ -941,8 +947,8 @@ impl Fetcher {
                 listed.truncate(MAX_LISTED_REFERRERS);
                 break;
             }
-            match r.link.as_deref().and_then(next_link) {
-                Some(next) if !seen_pages.contains(&next) => path = next,
+            match next_page(r.link.as_deref(), &format!("/v2/{repo}/referrers/{digest}")) {
+                Page::Next(next) if !seen_pages.contains(&next) => path = next,
                 _ => break,
             }
         }
@@ -996,6 +1002,31 @@ fn checked_repository(repo: &str) -> Result<&str, FetchError> {
 #[must_use]
 pub fn pull_scope(repo: &str) -> String {
     format!("repository:{repo}:pull")
+}
+
+/// Where a listing's `Link` header leads.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Page {
+    /// The next page of the same listing: path and query on the registry.
+    Next(String),
+    /// A page of another listing (another repository's tags, another route): not followed.
+    Elsewhere,
+    End,
+}
+
+/// The next page of the listing at `route` (`/v2/team/app/tags/list`), from its `Link`
+/// header. A link to any other route is not followed: a registry must not turn the walk of
+/// one repository into the walk of another.
+#[must_use]
+pub fn next_page(link: Option<&str>, route: &str) -> Page {
+    let Some(next) = link.and_then(next_link) else {
+        return Page::End;
+    };
+    if next.split('?').next() == Some(route) {
+        Page::Next(next)
+    } else {
+        Page::Elsewhere
+    }
 }
 
 /// Extracts the target of `Link: <…>; rel="next"` as a path and query on the registry itself.
@@ -1070,6 +1101,37 @@ mod tests {
             Some("/v2/x/tags/list?last=a")
         );
         assert_eq!(next_link(r#"</x>; rel="prev""#), None);
+    }
+
+    #[test]
+    fn a_link_never_leaves_the_listing() {
+        let route = "/v2/team/app/tags/list";
+        assert_eq!(
+            next_page(
+                Some(r#"</v2/team/app/tags/list?last=b&n=2>; rel="next""#),
+                route
+            ),
+            Page::Next("/v2/team/app/tags/list?last=b&n=2".into())
+        );
+        assert_eq!(
+            next_page(
+                Some(r#"</v2/team/other/tags/list?last=b>; rel="next""#),
+                route
+            ),
+            Page::Elsewhere
+        );
+        assert_eq!(
+            next_page(
+                Some(r#"</v2/team/app/tags/list/../../other/tags/list>; rel="next""#),
+                route
+            ),
+            Page::Elsewhere
+        );
+        assert_eq!(
+            next_page(Some(r#"</v2/_catalog>; rel="next""#), route),
+            Page::Elsewhere
+        );
+        assert_eq!(next_page(None, route), Page::End);
     }
 
     #[test]

@@ -339,7 +339,10 @@ impl Worker {
         let location = Location::of(reference);
         let connection = self.connection(&location).await?;
         let repo = crate::inspect::repo_of(reference);
-        let limits = Limits::default();
+        let limits = Limits {
+            deadline: self.connector.settings().deadline,
+            ..Limits::default()
+        };
         let tx = self.tx.clone();
         let last = std::sync::atomic::AtomicU64::new(0);
         let progress = move |p: fetch::Progress| {
