@@ -565,3 +565,427 @@ async fn credentials_never_follow_a_redirect_to_another_host() {
         "storage on another port got no Authorization header"
     );
 }
+
+/// Hostile answers to the protocol itself (issue 25, defects 6 and 7): a small axum registry
+/// whose every route is set by the test, and a log of every request with its `Authorization`.
+mod hostile {
+    use std::sync::{Arc, Mutex};
+
+    use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+    use axum::response::{IntoResponse, Response};
+    use axum::Router;
+
+    /// (port, path, Authorization) of every request, in order.
+    pub type Log = Arc<Mutex<Vec<(u16, String, Option<String>)>>>;
+
+    /// What one route answers: status, headers, body.
+    pub type Answer = (u16, Vec<(&'static str, Vec<u8>)>, Vec<u8>);
+
+    /// Two servers on two ports; `route(port_index, path, ports)` decides each answer
+    /// (`None`: 404). Returns the two `host:port`s and the log.
+    pub async fn start(
+        route: impl Fn(usize, &str, [u16; 2]) -> Option<Answer> + Send + Sync + Clone + 'static,
+    ) -> ([String; 2], Log) {
+        let log: Log = Arc::default();
+        let a = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let b = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let ports = [
+            a.local_addr().expect("addr").port(),
+            b.local_addr().expect("addr").port(),
+        ];
+        for (i, listener) in [a, b].into_iter().enumerate() {
+            let log = log.clone();
+            let route = route.clone();
+            let port = ports[i];
+            let app = Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
+                let log = log.clone();
+                let route = route.clone();
+                async move {
+                    let path = uri
+                        .path_and_query()
+                        .map_or_else(|| uri.path().to_string(), ToString::to_string);
+                    log.lock().expect("lock").push((
+                        port,
+                        path.clone(),
+                        headers
+                            .get("authorization")
+                            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+                    ));
+                    let answer_is = route(i, &path, ports);
+                    // Status 0: never answer (a hung service).
+                    if matches!(answer_is, Some((0, _, _))) {
+                        tokio::time::sleep(std::time::Duration::from_hours(1)).await;
+                    }
+                    answer(answer_is)
+                }
+            });
+            tokio::spawn(async move { axum::serve(listener, app).await });
+        }
+        (ports.map(|p| format!("127.0.0.1:{p}")), log)
+    }
+
+    fn answer(a: Option<Answer>) -> Response {
+        let Some((status, headers, body)) = a else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        let mut resp = body.into_response();
+        *resp.status_mut() = StatusCode::from_u16(status).expect("status");
+        for (name, value) in headers {
+            resp.headers_mut()
+                .append(name, HeaderValue::from_bytes(&value).expect("header value"));
+        }
+        resp
+    }
+
+    /// Requests to port `port` of `log`.
+    pub fn to(log: &Log, port: &str) -> Vec<(String, Option<String>)> {
+        let port: u16 = port
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port");
+        log.lock()
+            .expect("lock")
+            .iter()
+            .filter(|(p, _, _)| *p == port)
+            .map(|(_, path, auth)| (path.clone(), auth.clone()))
+            .collect()
+    }
+}
+
+const HOSTILE_USER: &str = "alice";
+const HOSTILE_PASSWORD: &str = "Redirected-pa55";
+
+fn with_login() -> HttpOptions {
+    HttpOptions {
+        credentials: Some(regscope::registry::Credentials::new(
+            HOSTILE_USER,
+            HOSTILE_PASSWORD,
+        )),
+        timeout: Duration::from_secs(2),
+        ..HttpOptions::default()
+    }
+}
+
+async fn inspect_at(host: &str, opts: HttpOptions) -> Result<Inspection, FetchError> {
+    let image = ImageRef::parse(&format!("{host}/app:v1")).expect("reference");
+    let fetcher = Fetcher::for_reference(&image, opts, Limits::default()).expect("fetcher");
+    inspect(&fetcher, &image, &InspectOptions::default()).await
+}
+
+/// Runs the regscope binary with the hostile login in its environment (as a user's
+/// `REGSCOPE_USERNAME`/`REGSCOPE_PASSWORD` would be); (exit code, stdout + stderr).
+async fn cli(args: &[&str]) -> (i32, String) {
+    let sandbox = support::sandbox::Sandbox::new();
+    let mut cmd = tokio::process::Command::from(sandbox.command(&support::regscope_bin()));
+    cmd.args(args)
+        .env("REGSCOPE_USERNAME", HOSTILE_USER)
+        .env("REGSCOPE_PASSWORD", HOSTILE_PASSWORD)
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(Duration::from_mins(1), cmd.output())
+        .await
+        .expect("regscope ended")
+        .expect("ran");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains(HOSTILE_PASSWORD),
+        "the password was printed: {text}"
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[tokio::test]
+async fn a_redirected_ping_never_sends_the_credentials_to_the_other_port() {
+    // The registry's /v2/ redirects to the other port, where a 401 names a token realm on that
+    // same other port: a realm the registry itself never named.
+    let ([registry, other], log) = hostile::start(|i, path, ports| match (i, path) {
+        (0, "/v2/") => Some((
+            307,
+            vec![(
+                "location",
+                format!("http://127.0.0.1:{}/v2/", ports[1]).into_bytes(),
+            )],
+            vec![],
+        )),
+        (1, "/v2/") => Some((
+            401,
+            vec![(
+                "www-authenticate",
+                format!(
+                    "Bearer realm=\"http://127.0.0.1:{}/token\",service=\"evil\"",
+                    ports[1]
+                )
+                .into_bytes(),
+            )],
+            vec![],
+        )),
+        (1, p) if p.starts_with("/token") => Some((200, vec![], br#"{"token":"t"}"#.to_vec())),
+        _ => None,
+    })
+    .await;
+    let err = inspect_at(&registry, with_login())
+        .await
+        .expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        matches!(err, FetchError::ForeignRefusal { status: 401, .. }),
+        "{err:?}"
+    );
+    assert!(text.contains("never to another host"), "{text}");
+    for (i, port) in [&registry, &other].into_iter().enumerate() {
+        for (path, auth) in hostile::to(&log, port) {
+            assert!(auth.is_none(), "port {i} got credentials on {path}");
+        }
+    }
+    assert!(
+        hostile::to(&log, &other)
+            .iter()
+            .all(|(p, _)| !p.starts_with("/token")),
+        "the other port's realm was never asked for a token"
+    );
+
+    // The same through the binary, for `auth` and `inspect`.
+    for args in [
+        vec!["auth", registry.as_str()],
+        vec!["inspect", &format!("{registry}/app:v1")],
+    ] {
+        let (code, text) = cli(&args).await;
+        assert_eq!(code, 1, "{args:?}: {text}");
+        assert!(text.contains("never to another host"), "{args:?}: {text}");
+        assert!(!text.contains("docker login"), "not a bad login: {text}");
+    }
+    for (path, auth) in hostile::to(&log, &other) {
+        assert!(auth.is_none(), "the other port got credentials on {path}");
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_from_a_redirect_target_is_not_blamed_on_the_login() {
+    // The registry accepts the login, then redirects the manifest to another port that
+    // answers 401: the login is not what is wrong.
+    let ([registry, _other], _log) = hostile::start(|i, path, ports| match (i, path) {
+        (0, "/v2/") => Some((
+            401,
+            vec![("www-authenticate", b"Basic realm=\"r\"".to_vec())],
+            vec![],
+        )),
+        (0, p) if p.starts_with("/v2/app/manifests/") => Some((
+            307,
+            vec![(
+                "location",
+                format!("http://127.0.0.1:{}/cdn/m", ports[1]).into_bytes(),
+            )],
+            vec![],
+        )),
+        (1, _) => Some((
+            401,
+            vec![("www-authenticate", b"Basic realm=\"cdn\"".to_vec())],
+            vec![],
+        )),
+        _ => None,
+    })
+    .await;
+    let err = inspect_at(&registry, with_login())
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(err, FetchError::ForeignRefusal { status: 401, .. }),
+        "{err:?}"
+    );
+    let (code, text) = cli(&["inspect", &format!("{registry}/app:v1")]).await;
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("redirected the request to 127.0.0.1:"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("wrong or expired") && !text.contains("docker login"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_challenge_that_cannot_be_read_is_not_taken_for_an_open_registry() {
+    for header in [
+        b"Basic realm=\"t\xc3\xa9st\"".to_vec(),
+        b"Negotiate abc".to_vec(),
+    ] {
+        let h = header.clone();
+        let ([registry, _], log) = hostile::start(move |_, path, _| match path {
+            "/v2/" => Some((401, vec![("www-authenticate", h.clone())], vec![])),
+            _ => Some((401, vec![], vec![])),
+        })
+        .await;
+        let err = inspect_at(&registry, with_login())
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, FetchError::BadChallenge { .. }), "{err:?}");
+        let (code, text) = cli(&["auth", &registry]).await;
+        assert_eq!(code, 1, "{text}");
+        assert!(!text.contains("none (open)"), "{text}");
+        assert!(
+            !text.contains("refused the credentials"),
+            "none were sent: {text}"
+        );
+        assert!(text.contains("cannot use"), "{text}");
+        assert!(
+            hostile::to(&log, &registry)
+                .iter()
+                .all(|(_, auth)| auth.is_none()),
+            "nothing was sent under an unreadable scheme"
+        );
+    }
+}
+
+#[tokio::test]
+async fn redirects_to_other_schemes_are_refused_once_not_retried() {
+    for location in ["file:///etc/passwd", "gopher://127.0.0.1:70/x"] {
+        let ([registry, _], log) = hostile::start(move |_, path, _| match path {
+            "/v2/" => Some((200, vec![], vec![])),
+            _ => Some((
+                302,
+                vec![("location", location.as_bytes().to_vec())],
+                vec![],
+            )),
+        })
+        .await;
+        let err = inspect_at(&registry, with_login())
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, FetchError::BadRedirect { .. }), "{err:?}");
+        assert!(err.to_string().contains("not HTTP(S)"), "{err}");
+        let manifests = hostile::to(&log, &registry)
+            .into_iter()
+            .filter(|(p, _)| p.contains("/manifests/"))
+            .count();
+        assert_eq!(manifests, 1, "asked once, not retried");
+    }
+}
+
+/// A registry on port 0 of the pair whose token realm is its own `/token`, answering `token`
+/// with `body` (or never, when `body` is `None`).
+async fn token_registry(body: Option<&'static [u8]>) -> (String, hostile::Log) {
+    let ([registry, _], log) = hostile::start(move |_, path, ports| {
+        let challenge = format!(
+            "Bearer realm=\"http://127.0.0.1:{}/token\",service=\"reg\"",
+            ports[0]
+        );
+        match path {
+            p if p.starts_with("/token") => match body {
+                Some(b) => Some((200, vec![], b.to_vec())),
+                // Hangs: the token service never answers.
+                None => Some((0, vec![], vec![])),
+            },
+            _ => Some((
+                401,
+                vec![("www-authenticate", challenge.into_bytes())],
+                vec![],
+            )),
+        }
+    })
+    .await;
+    (registry, log)
+}
+
+#[tokio::test]
+async fn tokens_a_header_cannot_carry_are_refused_once() {
+    for body in [
+        &b"{\"token\":\"abc\\r\\nX-Evil: 1\"}"[..],
+        b"{\"token\":\"a\\u001b[2Jb\"}",
+    ] {
+        let (registry, log) = token_registry(Some(body)).await;
+        let err = inspect_at(&registry, with_login())
+            .await
+            .expect_err("refused");
+        let text = err.to_string();
+        assert!(matches!(err, FetchError::Malformed { .. }), "{err:?}");
+        assert!(text.contains("control characters"), "{text}");
+        assert!(
+            !text.contains('\x1b') && !text.contains('\r'),
+            "sanitized: {text:?}"
+        );
+        let tokens = hostile::to(&log, &registry)
+            .into_iter()
+            .filter(|(p, _)| p.starts_with("/token"))
+            .count();
+        assert_eq!(tokens, 1, "asked once, not retried as a network error");
+    }
+}
+
+#[tokio::test]
+async fn a_lifetime_no_number_holds_is_read_as_absent() {
+    let (registry, log) = token_registry(Some(b"{\"token\":\"fine\",\"expires_in\":1e400}")).await;
+    let err = inspect_at(&registry, with_login())
+        .await
+        .expect_err("no manifest here");
+    // The token was accepted and sent; the registry then simply has no such manifest.
+    assert!(!matches!(err, FetchError::Malformed { .. }), "{err:?}");
+    assert!(
+        hostile::to(&log, &registry)
+            .iter()
+            .any(|(p, auth)| p.contains("/manifests/") && auth.as_deref() == Some("Bearer fine")),
+        "the token was used: {:?}",
+        hostile::to(&log, &registry)
+    );
+}
+
+#[tokio::test]
+async fn a_hung_token_service_is_named_not_the_registry() {
+    let (registry, _log) = token_registry(None).await;
+    // Three times: the attribution used to race between two equal timeouts.
+    for _ in 0..3 {
+        let err = inspect_at(&registry, with_login())
+            .await
+            .expect_err("no token");
+        assert!(matches!(err, FetchError::TokenService { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains("/token") || err.to_string().contains("token service"),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_tag_list_link_to_another_repository_is_not_followed() {
+    let ([registry, _], log) = hostile::start(|_, path, _| match path {
+        "/v2/" => Some((200, vec![], vec![])),
+        p if p.starts_with("/v2/app/tags/list") => Some((
+            200,
+            vec![
+                ("content-type", b"application/json".to_vec()),
+                (
+                    "link",
+                    b"</v2/other/tags/list?last=a&n=1000>; rel=\"next\"".to_vec(),
+                ),
+            ],
+            br#"{"name":"app","tags":["a"]}"#.to_vec(),
+        )),
+        p if p.starts_with("/v2/other/") => Some((
+            200,
+            vec![("content-type", b"application/json".to_vec())],
+            br#"{"name":"other","tags":["secret-tag"]}"#.to_vec(),
+        )),
+        _ => None,
+    })
+    .await;
+    let image = ImageRef::parse(&format!("{registry}/app:v1")).expect("reference");
+    let fetcher = Fetcher::for_reference(&image, with_login(), Limits::default()).expect("fetcher");
+    let listing = fetcher.tag_listing("app").await.expect("listed");
+    assert_eq!(listing.tags, ["a"]);
+    let why = listing.truncated.expect("says it stopped");
+    assert!(why.contains("leads out of this repository"), "{why}");
+    assert!(
+        hostile::to(&log, &registry)
+            .iter()
+            .all(|(p, _)| !p.starts_with("/v2/other/")),
+        "another repository's list was not asked for"
+    );
+}
