@@ -513,3 +513,63 @@ async fn a_layer_of_long_names_stops_at_the_memory_bound() {
     );
     server.shutdown().await;
 }
+
+/// The TUI's `f` on the same hostile images (a layer of long names, a negative layer size),
+/// in a real terminal, against the private in-process registry: each ends with what stopped
+/// it on screen, and the app keeps running (no abort leaving the terminal in the alternate
+/// screen, no spinner forever).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tui_files_view_ends_at_the_bounds_and_says_why() {
+    let big = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(big.path().join("blobs/sha256")).unwrap();
+    let (digest, _) = long_names_layer(big.path(), 70_000, 4000);
+    let blob = std::fs::read(
+        big.path()
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:")),
+    )
+    .unwrap();
+    layout_claiming(big.path(), &[(blob, None)]);
+    let negative = tempfile::tempdir().unwrap();
+    let digests = layout_claiming(negative.path(), &[(small_layer(), Some(-5))]);
+    let faults = private(Faults::default().with_body(
+        digests[0].clone(),
+        BodyFault::Drip(std::time::Duration::from_secs(1)),
+    ));
+    let server = serve::start(
+        vec![
+            Layout::new("team/big", big.path()),
+            Layout::new("team/neg", negative.path()),
+        ],
+        faults,
+    )
+    .await
+    .unwrap();
+    let host = server.host();
+    tokio::task::spawn_blocking(move || {
+        for (repo, expected) in [
+            ("team/big", "is partial: layer 1: stopped after"),
+            ("team/neg", "gives the size -5"),
+        ] {
+            let sandbox = logged_in(&host);
+            let reference = format!("{host}/{repo}:v1");
+            let argv = sandbox.argv(&support::regscope_bin(), &[&reference]);
+            let mut tmux = support::tmux::Tmux::start_command(&argv, (120, 36));
+            tmux.forbid(PASSWORD);
+            tmux.wait_for("1 layer");
+            tmux.keys(&["f"]);
+            let screen = tmux.wait_for_flowed(expected);
+            assert!(
+                !screen.contains("opening the layers"),
+                "{repo}: the spinner ended: {screen}"
+            );
+            assert!(tmux.alive(), "{repo}: the app still runs");
+            tmux.keys(&["q"]);
+            assert_eq!(tmux.wait_exit(), 0, "{repo}: a clean exit");
+            assert_eq!(tmux.pane_flag("#{alternate_on}"), "0", "terminal restored");
+        }
+    })
+    .await
+    .unwrap();
+    server.shutdown().await;
+}
