@@ -88,8 +88,8 @@ fn browse(program: &Path, args: &[&str], reg: &TestRegistry) {
     let listed = tag_listings(reg, "team/app");
     assert!(listed >= 1, "the tags view listed team/app:\n{}", reg.log());
     tmux.keys(&["r"]);
-    // The key was handled once the registry has answered the new listing; the rows it
-    // replaces stayed on screen meanwhile, and are there after it.
+    // The key was handled once the registry has answered the new listing: from then on the
+    // screen holds the old rows (kept while re-listing) or the new ones, never an empty list.
     wait_for_tag_listing(reg, "team/app", listed);
     let screen = tmux.screen();
     assert!(screen.contains("v6") && screen.contains("v7"), "{screen}");
