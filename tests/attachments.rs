@@ -19,13 +19,10 @@ const PASSWORD: &str = "attachments-pw";
 fn regscope(reg: &TestRegistry, args: &[&str]) -> Output {
     let ca = reg.ca_cert().expect("ca").display().to_string();
     let home = tempfile::tempdir().expect("home");
-    Command::new(regscope_bin())
+    support::isolated_command(&regscope_bin(), home.path())
         .args(args)
         .args(["--ca-file", &ca, "--username", USER, "--no-cache"])
         .env("REGSCOPE_PASSWORD", PASSWORD)
-        .env("HOME", home.path())
-        .env("DOCKER_CONFIG", home.path().join(".docker"))
-        .env("NO_COLOR", "1")
         .output()
         .expect("run regscope")
 }
@@ -371,7 +368,11 @@ async fn the_lookup_costs_one_round_trip_more_at_most() {
     let (looked, insp) = chain("team/plain", true).await;
     assert!(tree >= 3, "ping, root, manifests, configs: {tree}");
     assert_eq!(looked, tree, "nothing attached: the lookup rides along");
-    assert!(regscope::attachments::collect(&insp.root)
+    let attached = regscope::attachments::collect(&insp.root);
+    // The fixture's index carries two attestation manifests (one per platform), and nothing
+    // else is attached: a count first, so an empty list cannot pass the check below.
+    assert_eq!(attached.len(), 2, "{attached:?}");
+    assert!(attached
         .iter()
         .all(|a| a.sources == [regscope::attachments::Source::Index]));
 

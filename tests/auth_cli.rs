@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use base64::Engine as _;
 use support::{regscope_bin, TestRegistry};
@@ -18,17 +18,10 @@ fn regscope_in(home: &Path, path_prefix: Option<&Path>, args: &[&str]) -> Output
     if let Some(p) = path_prefix {
         path = format!("{}:{path}", p.display());
     }
-    Command::new(regscope_bin())
+    support::isolated_command(&regscope_bin(), home)
         .args(args)
-        .env("HOME", home)
         .env("DOCKER_CONFIG", home.join(".docker"))
-        .env_remove("REGISTRY_AUTH_FILE")
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("REGSCOPE_USERNAME")
-        .env_remove("REGSCOPE_PASSWORD")
         .env("PATH", path)
-        .env("NO_COLOR", "1")
         .output()
         .expect("run regscope")
 }

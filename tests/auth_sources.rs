@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 #![cfg(unix)]
 
+mod support;
+
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
@@ -10,6 +12,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use regscope::auth::{Resolved, Resolver, Source};
 use regscope::registry::Credentials;
+use support::sandbox::require_tool;
 
 /// Every secret any test writes; none may show up in `Debug`, a note or a `Display`.
 const SECRETS: &[&str] = &[
@@ -663,17 +666,18 @@ fn explicit_credentials_are_a_source_too() {
 }
 
 /// The real `docker-credential-pass` (Debian: golang-docker-credential-helpers, pass, gnupg)
-/// with a throwaway `GnuPG` key and password store. Skipped when those are not installed.
+/// with a throwaway `GnuPG` key and password store. Fails, naming the package, when one is not
+/// installed (scripts/test.sh installs them).
 #[tokio::test]
 async fn real_docker_credential_pass() {
     let system_path = std::env::var("PATH").unwrap_or_default();
-    let missing: Vec<_> = ["docker-credential-pass", "pass", "gpg", "gpgconf"]
-        .into_iter()
-        .filter(|p| !std::env::split_paths(&system_path).any(|d| d.join(p).is_file()))
-        .collect();
-    if !missing.is_empty() {
-        eprintln!("skipped: not installed: {}", missing.join(", "));
-        return;
+    for (tool, package) in [
+        ("docker-credential-pass", "golang-docker-credential-helpers"),
+        ("pass", "pass"),
+        ("gpg", "gnupg"),
+        ("gpgconf", "gpgconf"), // gnupg depends on it
+    ] {
+        require_tool(tool, package);
     }
     let mut w = World::new();
     let gnupg = w.root.join("gnupg");

@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -155,9 +155,9 @@ async fn a_1_gib_layer_is_listed_in_bounded_memory() {
     assert!(image.layer_size > 1 << 30);
     let host = serve(image).await;
     let cache = tempfile::tempdir().unwrap();
-    let mut child = Command::new(support::regscope_bin())
+    let home = tempfile::tempdir().unwrap();
+    let mut child = support::isolated_command(&support::regscope_bin(), home.path())
         .args(["files", &format!("{host}/big/app:v1"), "--timeout", "120"])
-        .env("NO_COLOR", "1")
         .env("REGSCOPE_CACHE_DIR", cache.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -7,20 +7,16 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 use support::{regscope_bin, TestRegistry};
 
 /// `regscope ARGS` with its cache in `cache` (which caches loopback registries too).
 fn regscope(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(regscope_bin());
-    cmd.args(args)
-        .env("NO_COLOR", "1")
-        .env("REGSCOPE_CACHE_DIR", cache)
-        .env_remove("REGSCOPE_CACHE_TRUST")
-        .env_remove("REGSCOPE_USERNAME")
-        .env_remove("REGSCOPE_PASSWORD");
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = support::isolated_command(&regscope_bin(), home.path());
+    cmd.args(args).env("REGSCOPE_CACHE_DIR", cache);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -236,7 +232,7 @@ fn offline_answers_from_the_cache_alone_and_says_so() {
     // What the cache lacks is an error that says how to fill it, not a request.
     let other = reference.replace(":v7", ":v8");
     let out = regscope(cache.path(), &["inspect", "--offline", &other], &[]);
-    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(1), "the root is not fetched");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("is not in the cache") && stderr.contains("without --offline"),
@@ -248,7 +244,14 @@ fn offline_answers_from_the_cache_alone_and_says_so() {
         &["inspect", "--offline", "--no-cache", &reference],
         &[],
     );
-    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "a usage error: {stderr}");
+    assert!(
+        stderr.contains("--offline")
+            && stderr.contains("--no-cache")
+            && stderr.contains("cannot be used with"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -257,10 +260,11 @@ fn several_processes_filling_one_cache_at_once_agree() {
     reg.seed_fixture("unsigned-index", "team/app:v7");
     reg.seed_fixture("no-provenance-index", "team/app:v6");
     let cache = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
     let children: Vec<_> = (0..6)
         .map(|i| {
             let tag = if i % 2 == 0 { "v7" } else { "v6" };
-            Command::new(regscope_bin())
+            support::isolated_command(&regscope_bin(), home.path())
                 .args(["inspect", "--json", &format!("{}/team/app:{tag}", reg.host)])
                 .env("REGSCOPE_CACHE_DIR", cache.path())
                 .stdout(std::process::Stdio::piped())

@@ -3,18 +3,20 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use support::{fixture, regscope_bin, TestRegistry};
+use support::{fixture, isolated_command, regscope_bin, TestRegistry};
 
 fn regscope(args: &[&str]) -> Output {
     regscope_at(None, args)
 }
 
 /// With `COLUMNS` set the text is fitted to it, pipe or not; without it a pipe gets whole lines.
+/// The user's own config, cache and credentials stay out of it (an empty HOME of its own).
 fn regscope_at(columns: Option<usize>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(regscope_bin());
-    cmd.args(args).env("NO_COLOR", "1").env_remove("COLUMNS");
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = isolated_command(&regscope_bin(), home.path());
+    cmd.args(args).env_remove("COLUMNS");
     if let Some(c) = columns {
         cmd.env("COLUMNS", c.to_string());
     }

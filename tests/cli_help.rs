@@ -5,16 +5,13 @@
 
 mod support;
 
-use std::process::Command;
-
 use support::regscope_bin;
 
 fn regscope(args: &[&str]) -> String {
-    let out = Command::new(regscope_bin())
+    let home = tempfile::tempdir().unwrap();
+    let out = support::isolated_command(&regscope_bin(), home.path())
         .args(args)
-        .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
-        .env_remove("REGSCOPE_USERNAME")
         .output()
         .unwrap();
     assert!(out.status.success(), "regscope {args:?} failed");

@@ -4,15 +4,14 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::{regscope_bin, TestRegistry};
 
 fn regscope(config: &Path, certs_d: Option<&Path>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(regscope_bin());
-    cmd.args(args)
-        .env("REGSCOPE_CONFIG", config)
-        .env("NO_COLOR", "1");
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = support::isolated_command(&regscope_bin(), home.path());
+    cmd.args(args).env("REGSCOPE_CONFIG", config);
     match certs_d {
         Some(d) => cmd.env("REGSCOPE_CERTS_D", d),
         None => cmd.env("REGSCOPE_CERTS_D", "/nonexistent"),

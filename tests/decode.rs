@@ -134,13 +134,17 @@ fn containerd_config_with_nulls() {
 
 #[test]
 fn every_config_matches_its_manifest() {
-    for layout in [
-        "unsigned-index",
-        "no-provenance-index",
-        "unsigned-image",
-        "containerd-subject-layout",
+    // How many image manifests (platform images and attestations) each layout holds: counted
+    // first, so a fixture that parsed to nothing cannot pass the checks in the loop.
+    for (layout, count) in [
+        ("unsigned-index", 10),
+        ("no-provenance-index", 4),
+        ("unsigned-image", 1),
+        ("containerd-subject-layout", 2),
     ] {
-        for (digest, manifest) in manifests(layout) {
+        let manifests = manifests(layout);
+        assert_eq!(manifests.len(), count, "{layout}: {:?}", manifests.keys());
+        for (digest, manifest) in manifests {
             let config = summarize_config(&blob(
                 layout,
                 manifest["config"]["digest"].as_str().expect("config"),

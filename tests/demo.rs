@@ -5,9 +5,9 @@ mod support;
 
 #[test]
 fn the_demo_tour_shows_every_highlight() {
-    let out = std::process::Command::new(support::regscope_bin())
+    let home = tempfile::tempdir().expect("home");
+    let out = support::isolated_command(&support::regscope_bin(), home.path())
         .args(["demo", "--tour"])
-        .env("NO_COLOR", "1")
         .output()
         .expect("run regscope demo");
     assert_eq!(

@@ -6,7 +6,7 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{json, Value};
 use support::tmux::Tmux;
@@ -18,9 +18,9 @@ const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const MAX_NODES: usize = 10_000;
 
 fn regscope(args: &[&str]) -> Output {
-    Command::new(regscope_bin())
+    let home = tempfile::tempdir().expect("home");
+    support::isolated_command(&regscope_bin(), home.path())
         .args(args)
-        .env("NO_COLOR", "1")
         .arg("--no-cache")
         .output()
         .expect("run regscope")

@@ -7,7 +7,7 @@
 //! `REGSCOPE_LOGINS_FILE`, `REGSCOPE_KEYRING`) from the process, and tests run as threads of
 //! one process, so each library-level test re-runs this test binary in a child with its own
 //! environment: the outer `#[test]` sets it up and asserts on the child; the inner one (marked
-//! `#[ignore]` so a plain run skips it, and a no-op without [`INNER`]) makes the calls.
+//! `#[ignore]` so a plain run skips it, and failing without [`INNER`]) makes the calls.
 //!
 //! Tools (Debian packages, installed by `scripts/test.sh`): `dbus-run-session` (dbus-daemon),
 //! `gnome-keyring-daemon` (gnome-keyring).
@@ -20,7 +20,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use regscope::auth::keyring::{self, Backend, KeyringError};
-use support::sandbox::Sandbox;
+use support::sandbox::{skip, Sandbox};
 use support::{regscope_bin, TestRegistry};
 
 /// Set in the child to the name of the inner test it is to run.
@@ -71,13 +71,22 @@ fn inner_args(name: &str) -> [&str; 5] {
     ]
 }
 
+/// Why the inner test found its keyring unusable (the child's `KEYRING-TEST: SKIP` line), if
+/// it did: the outer test then skips only where [`skip`] allows it, and fails otherwise.
+fn skip_reason(out: &str) -> Option<&str> {
+    out.lines()
+        .find_map(|l| l.strip_prefix("KEYRING-TEST: SKIP "))
+}
+
 /// Whether this process is the child asked to run inner test `name`.
-fn is_inner(name: &str) -> bool {
-    let yes = std::env::var(INNER).as_deref() == Ok(name);
-    if !yes {
-        eprintln!("{name} runs only in the child its outer test starts");
-    }
-    yes
+/// Fails when it is not (`cargo test -- --ignored` run by hand): an inner test that returned
+/// early would pass without checking anything.
+fn assert_inner(name: &str) {
+    assert_eq!(
+        std::env::var(INNER).as_deref(),
+        Ok(name),
+        "{name} runs only in the child its outer test starts (with {INNER}={name})"
+    );
 }
 
 /// A registry name no other run shares (the kernel keyring is per user, not per sandbox).
@@ -160,9 +169,7 @@ fn secret_service_stores_finds_and_removes_a_login() {
 #[test]
 #[ignore = "run in a child by secret_service_stores_finds_and_removes_a_login"]
 fn inner_secret_service() {
-    if !is_inner("inner_secret_service") {
-        return;
-    }
+    assert_inner("inner_secret_service");
     login_cycle("ghcr.io", Backend::SecretService);
     // Docker Hub's aliases are one registry.
     keyring::store("index.docker.io", USER, SECRET).expect("store hub");
@@ -180,11 +187,12 @@ fn keyutils_is_the_fallback_without_a_secret_service() {
     let mut cmd = sandbox.command(&this_exe());
     cmd.args(inner_args(name));
     let out = run_inner(cmd, name);
-    if let Some(reason) = out
-        .lines()
-        .find_map(|l| l.strip_prefix("KEYRING-TEST: SKIP "))
-    {
-        println!("skipped: the kernel keyring is not usable here: {reason}");
+    if let Some(reason) = skip_reason(&out) {
+        skip(
+            "keyring",
+            "keyutils_is_the_fallback_without_a_secret_service",
+            &format!("the kernel keyring is not usable here: {reason}"),
+        );
         return;
     }
     assert!(out.contains("KEYRING-TEST: keyutils ok"), "{out}");
@@ -194,9 +202,7 @@ fn keyutils_is_the_fallback_without_a_secret_service() {
 #[test]
 #[ignore = "run in a child by keyutils_is_the_fallback_without_a_secret_service"]
 fn inner_keyutils() {
-    if !is_inner("inner_keyutils") {
-        return;
-    }
+    assert_inner("inner_keyutils");
     let registry = unique_registry("keyutils");
     // Probe: a sandbox may filter keyctl(2) (docker's default seccomp profile does).
     match keyring::store(&registry, USER, SECRET) {
@@ -242,8 +248,12 @@ fn a_login_is_found_by_a_later_process() {
             run_inner(cmd, name)
         };
         let out = step("inner_step", "store");
-        if out.contains("KEYRING-TEST: SKIP") {
-            println!("skipped {}: not usable here", backend.id());
+        if let Some(reason) = skip_reason(&out) {
+            skip(
+                "keyring",
+                &format!("a_login_is_found_by_a_later_process/{}", backend.id()),
+                &format!("{} is not usable here: {reason}", backend.id()),
+            );
             continue;
         }
         step("inner_step", "lookup-remove");
@@ -254,9 +264,7 @@ fn a_login_is_found_by_a_later_process() {
 #[test]
 #[ignore = "run in a child by a_login_is_found_by_a_later_process"]
 fn inner_step() {
-    if !is_inner("inner_step") {
-        return;
-    }
+    assert_inner("inner_step");
     let var = |n: &str| std::env::var(n).expect(n);
     let registry = var("KEYRING_TEST_REGISTRY");
     let backend = var("KEYRING_TEST_BACKEND");
@@ -298,9 +306,7 @@ fn without_any_keyring_store_refuses_and_writes_no_secret() {
 #[test]
 #[ignore = "run in a child by without_any_keyring_store_refuses_and_writes_no_secret"]
 fn inner_no_keyring() {
-    if !is_inner("inner_no_keyring") {
-        return;
-    }
+    assert_inner("inner_no_keyring");
     let err = keyring::store("ghcr.io", USER, SECRET).expect_err("no keyring reachable");
     assert!(matches!(err, KeyringError::Unavailable { .. }), "{err:?}");
     let message = err.to_string();
@@ -354,7 +360,12 @@ fn cli_login_is_used_by_inspect_and_logout_removes_it() {
             "--password-stdin",
         ],
     ));
-    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("401") && !t.contains(SECRET),
+        "the registry's refusal: {t}"
+    );
     assert!(!sandbox.logins_file().exists());
 
     let out = login_cmd(sandbox.in_keyring_session(
@@ -399,7 +410,12 @@ fn cli_login_is_used_by_inspect_and_logout_removes_it() {
         .in_keyring_session(&bin, &["inspect", &image])
         .output()
         .expect("inspect after logout");
-    assert_ne!(out.status.code(), Some(0), "anonymous now: {}", text(&out));
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "anonymous now: {t}");
+    assert!(
+        t.contains("401") && t.contains(&format!("docker login {}", reg.host)),
+        "the refusal says why and what to do: {t}"
+    );
     assert_eq!(sandbox.files_containing(SECRET), Vec::<PathBuf>::new());
 }
 
@@ -418,7 +434,7 @@ fn cli_login_without_a_keyring_points_at_docker_login() {
     ]);
     let out = login_cmd(cmd);
     let t = text(&out);
-    assert_ne!(out.status.code(), Some(0), "{t}");
+    assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(
         t.contains("no OS keyring is reachable") && t.contains("docker login ghcr.io"),
         "{t}"

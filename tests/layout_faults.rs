@@ -232,7 +232,8 @@ fn escape_sequences_from_the_registry_never_reach_the_terminal() {
     .expect("json");
     let i = layout.blob(&index);
     layout.root(OCI_INDEX, &i, index.len());
-    let out = std::process::Command::new(support::regscope_bin())
+    let home = tempfile::tempdir().expect("home");
+    let out = support::isolated_command(&support::regscope_bin(), home.path())
         .args([
             "inspect",
             "--color",
@@ -268,7 +269,8 @@ fn hostile_strings_stay_inert_on_stderr_and_in_json() {
         serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": hostile})).expect("json");
     let root = layout.blob(&body);
     layout.root(OCI_MANIFEST, &root, body.len());
-    let out = std::process::Command::new(support::regscope_bin())
+    let home = tempfile::tempdir().expect("home");
+    let out = support::isolated_command(&support::regscope_bin(), home.path())
         .args(["inspect", &format!("oci:{}:v1", layout.path().display())])
         .output()
         .expect("run");
@@ -298,7 +300,8 @@ fn hostile_strings_stay_inert_on_stderr_and_in_json() {
     .expect("json");
     let m = layout.blob(&manifest);
     layout.root(OCI_MANIFEST, &m, manifest.len());
-    let out = std::process::Command::new(support::regscope_bin())
+    let home = tempfile::tempdir().expect("home");
+    let out = support::isolated_command(&support::regscope_bin(), home.path())
         .args([
             "inspect",
             "--json",

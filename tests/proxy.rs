@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::proxy::TestProxy;
 use support::{regscope_bin, TestRegistry};
@@ -22,8 +22,9 @@ const PROXY_VARS: [&str; 8] = [
 ];
 
 fn regscope(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(regscope_bin());
-    cmd.args(args).env("NO_COLOR", "1").arg("--no-cache");
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = support::isolated_command(&regscope_bin(), home.path());
+    cmd.args(args).arg("--no-cache");
     for var in PROXY_VARS {
         cmd.env_remove(var);
     }

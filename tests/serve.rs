@@ -572,15 +572,29 @@ async fn fault_latency_delays_scoped_requests() {
     .await;
     let t = Instant::now();
     assert_eq!(get(&h, "/v2/single/manifests/test").await.status, 200);
-    assert!(t.elapsed() >= Duration::from_millis(300));
-    let t = Instant::now();
+    // A lower bound only: a busy machine can make a request slower, never faster.
+    assert!(t.elapsed() >= Duration::from_secs(1));
+    assert_eq!(h.observed().latency_applied, 1, "the manifest was delayed");
     assert_eq!(
         get(&h, &format!("/v2/single/blobs/{IMAGE_CONFIG}"))
             .await
             .status,
         200
     );
-    assert!(t.elapsed() < Duration::from_millis(300));
+    // The server says what it delayed, where a wall clock on a loaded machine could not.
+    assert_eq!(h.observed().latency_applied, 1, "the blob was not delayed");
+    assert_eq!(h.counts().blobs, 1);
+    assert_eq!(h.observed().max_overlap, 1, "one request after the other");
+
+    // Two delayed requests at once are handled at once.
+    let (a, b) = tokio::join!(
+        get(&h, "/v2/single/manifests/test"),
+        get(&h, "/v2/single/manifests/test")
+    );
+    assert_eq!((a.status, b.status), (200, 200));
+    let seen = h.observed();
+    assert_eq!((seen.latency_applied, seen.max_overlap), (3, 2), "{seen:?}");
+    assert_eq!(seen.abandoned, 0, "{seen:?}");
 }
 
 #[tokio::test]
@@ -780,9 +794,14 @@ async fn fault_stall_pauses_mid_body() {
         .send()
         .await
         .expect("headers");
-    assert!(t.elapsed() < pause, "headers come before the stall");
+    assert_eq!(
+        h.observed().slow_bodies_finished,
+        0,
+        "headers come before the stall is over"
+    );
     let body = resp.bytes().await.expect("body");
     assert!(t.elapsed() >= pause);
+    assert_eq!(h.observed().slow_bodies_finished, 1);
     assert_eq!(
         sha256_digest(&body),
         IMAGE_CONFIG,
@@ -804,6 +823,11 @@ async fn fault_stall_pauses_mid_body() {
     }
     .await;
     assert!(result.is_err_and(|e| e.is_timeout()));
+    assert_eq!(
+        h.observed().slow_bodies_finished,
+        1,
+        "the quick client went before the end of its body"
+    );
 }
 
 #[tokio::test]
@@ -953,4 +977,121 @@ async fn shutdown_and_drop_stop_listening() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(closed);
+}
+
+/// `regscope serve` as a user runs it: it stops (killed) when the test ends.
+struct ServeProcess {
+    child: std::process::Child,
+    host: String,
+}
+
+impl ServeProcess {
+    /// `regscope serve SPECS... --addr 127.0.0.1:0`; the address is read from the line it
+    /// prints.
+    fn start(specs: &[String]) -> Self {
+        use std::io::BufRead as _;
+        let home = tempfile::tempdir().expect("home");
+        let mut child = support::isolated_command(&support::regscope_bin(), home.path())
+            .arg("serve")
+            .args(specs)
+            .args(["--addr", "127.0.0.1:0"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("spawn regscope serve");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read what regscope serve prints");
+        let mut serving = Self {
+            child,
+            host: String::new(),
+        };
+        serving.host = line
+            .split_once(" on http://")
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        assert!(
+            line.starts_with("serving team/app, single on http://127.0.0.1:")
+                && line.trim_end().ends_with("(read-only); Ctrl-C stops it."),
+            "{line:?}"
+        );
+        serving
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What skopeo reads from a registry: the raw manifest of `reference` (`host/repo:tag` or
+/// `host/repo@digest`).
+fn skopeo_raw(reference: &str) -> Vec<u8> {
+    support::sandbox::require_tool("skopeo", "skopeo");
+    let out = std::process::Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!("docker://{reference}"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run skopeo");
+    assert!(
+        out.status.success(),
+        "skopeo inspect {reference}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The `serve` subcommand, a separate process on a port the kernel picks: the layouts' bytes
+/// come back byte-exact through another client (skopeo) and through `regscope inspect`.
+#[test]
+fn the_serve_binary_serves_layouts_that_skopeo_and_regscope_read_back() {
+    let serving = ServeProcess::start(&[
+        format!("team/app={}", fixture("unsigned-index").display()),
+        format!("single={}", fixture("unsigned-image").display()),
+    ]);
+    let host = &serving.host;
+
+    // The tag resolves to the layout's root, byte for byte, and so does a child by digest.
+    let root = skopeo_raw(&format!("{host}/team/app:test"));
+    assert_eq!(sha256_digest(&root), ROOT);
+    let index: Value = serde_json::from_slice(&root).expect("index json");
+    let children: Vec<&str> = index["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .filter_map(|m| m["digest"].as_str())
+        .collect();
+    assert_eq!(children.len(), 4, "{index}");
+    for child in &children {
+        let raw = skopeo_raw(&format!("{host}/team/app@{child}"));
+        assert_eq!(&sha256_digest(&raw), child);
+    }
+    let single = skopeo_raw(&format!("{host}/single:test"));
+    assert_eq!(sha256_digest(&single), IMAGE);
+
+    // regscope reads the same tree from it.
+    let home = tempfile::tempdir().expect("home");
+    let out = support::isolated_command(&support::regscope_bin(), home.path())
+        .args([
+            "inspect",
+            "--json",
+            "--no-cache",
+            &format!("{host}/team/app:test"),
+        ])
+        .output()
+        .expect("run regscope inspect");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let text = report.to_string();
+    assert!(text.contains(ROOT), "the root digest: {report}");
+    for child in &children {
+        assert!(text.contains(child), "{child} is in the tree: {report}");
+    }
 }

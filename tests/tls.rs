@@ -3,14 +3,14 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::{regscope_bin, TestRegistry};
 
 fn regscope(args: &[&str]) -> Output {
-    Command::new(regscope_bin())
+    let home = tempfile::tempdir().expect("home");
+    support::isolated_command(&regscope_bin(), home.path())
         .args(args)
-        .env("NO_COLOR", "1")
         .output()
         .expect("run regscope")
 }
@@ -89,10 +89,10 @@ fn a_file_that_is_not_a_certificate_is_a_usage_error() {
 fn ssl_cert_file_is_honoured() {
     let reg = tls_registry();
     let ca = reg.ca_cert().expect("test CA");
-    let out = Command::new(regscope_bin())
+    let home = tempfile::tempdir().expect("home");
+    let out = support::isolated_command(&regscope_bin(), home.path())
         .args(["inspect", &format!("{}/app:v1", reg.host)])
         .env("SSL_CERT_FILE", ca)
-        .env("NO_COLOR", "1")
         .output()
         .expect("run");
     assert_eq!(
@@ -122,16 +122,14 @@ fn htpasswd_behind_tls_with_docker_config_credentials() {
     .expect("write");
     let ca = reg.ca_cert().expect("ca").display().to_string();
     let run = |home: &std::path::Path| {
-        Command::new(regscope_bin())
+        support::isolated_command(&regscope_bin(), home)
             .args([
                 "inspect",
                 "--ca-file",
                 &ca,
                 &format!("{}/team/app:v1", reg.host),
             ])
-            .env("HOME", home)
             .env("DOCKER_CONFIG", home.join(".docker"))
-            .env("NO_COLOR", "1")
             .output()
             .expect("run")
     };

@@ -123,8 +123,9 @@ async fn the_catalog_uses_the_registry_catalog_scope() {
 fn the_cli_reads_the_password_from_stdin_and_never_prints_it() {
     use std::io::Write as _;
     let (_issuer, reg, _dir) = setup();
+    let home = tempfile::tempdir().unwrap();
     let run = |password: &str| {
-        let mut child = std::process::Command::new(support::regscope_bin())
+        let mut child = support::isolated_command(&support::regscope_bin(), home.path())
             .args([
                 "inspect",
                 "--username",
@@ -466,7 +467,8 @@ async fn an_unreachable_token_service_is_named_not_the_registry() {
     assert!(!message.contains("registry is running"), "{message}");
 
     // The CLI says the same, and never the password.
-    let out = std::process::Command::new(support::regscope_bin())
+    let home = tempfile::tempdir().unwrap();
+    let out = support::isolated_command(&support::regscope_bin(), home.path())
         .args(["inspect", &format!("{}/private/app:v1", reg.host)])
         .args(["--username", USER, "--password-stdin", "--timeout", "5"])
         .stdin(std::process::Stdio::piped())

@@ -32,8 +32,10 @@ fn seeded(registry: TestRegistry) -> TestRegistry {
     registry
 }
 
-/// The TUI started on `argv`'s registry: the catalog, Enter to the tags, Enter on `v1` to its
-/// tree; `header` (who we are to the registry) is on the first row all along. Then quits.
+/// The TUI started on `argv`'s registry: the catalog, Enter to the tags, `m` to the platform
+/// matrix and back, Enter on `v1` to its tree, `v` to its raw JSON and back; `header` (who we
+/// are to the registry) is on the first row all along, and the password on no screen (the
+/// [`Tmux`] checks every capture). Then quits.
 fn browse_to_the_tree_and_quit(tmux: &Tmux, header: &str) {
     let screen = tmux.wait_for("team/app");
     assert_header(&screen, header);
@@ -46,10 +48,30 @@ fn browse_to_the_tree_and_quit(tmux: &Tmux, header: &str) {
     assert!(screen.contains("amd64 arm64"), "{screen}");
     assert_header(&screen, header);
 
+    // The platform matrix, read with the same credentials: one tag, two attested platforms.
+    tmux.keys(&["m"]);
+    let screen = tmux.wait_for("platforms of team/app (1 tag, 2 platforms)");
+    assert!(screen.contains("amd64 arm64"), "{screen}");
+    assert_eq!(screen.matches("● ◆").count(), 2, "{screen}");
+    assert_header(&screen, header);
+    tmux.keys(&["m"]);
+    tmux.wait_for("tags of team/app");
+
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("attestation for linux/amd64");
     assert!(screen.contains("attestation for linux/arm64"), "{screen}");
     assert_header(&screen, header);
+
+    // The raw JSON of the index, fetched with the credentials; none of them in it.
+    tmux.keys(&["v"]);
+    let screen = tmux.wait_for("\"schemaVersion\": 2");
+    assert!(
+        screen.contains("application/vnd.oci.image.index.v1+json"),
+        "{screen}"
+    );
+    assert_header(&screen, header);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("attestation for linux/amd64");
     quit(tmux);
 }
 
@@ -229,6 +251,31 @@ fn bearer_tokens_for_docker_config_auths_when_anonymous_pulls_are_refused() {
             .all(|r| r.granted && r.user.as_deref() == Some(USER)),
         "every token was asked for as {USER}: {requests:?}"
     );
+}
+
+/// `regscope` with no target starts at the registries the credential files name: the docker
+/// config's htpasswd registry is listed with where its login comes from; Enter opens its
+/// catalog, then a tag, then the tree, logged in all along.
+#[test]
+fn the_registries_view_opens_a_registry_the_docker_config_names() {
+    let reg = seeded(TestRegistry::builder().htpasswd(USER, PASSWORD).start());
+    let sandbox = Sandbox::new();
+    let auth = b64(&format!("{USER}:{PASSWORD}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {(reg.host.clone()): {"auth": auth}}}));
+
+    let mut tmux = tui(&sandbox, &[]);
+    tmux.forbid(&auth);
+    let screen = tmux.wait_for("registries (1), recent (0)");
+    assert!(screen.contains(&reg.host), "{screen}");
+    assert!(
+        screen.contains("auths in ~/.docker/config.json"),
+        "where the login comes from:\n{screen}"
+    );
+    tmux.keys(&["Enter"]);
+    browse_to_the_tree_and_quit(&tmux, "alice via docker config auths");
+    // What was opened is remembered for the next start.
+    let recent = std::fs::read_to_string(sandbox.state_dir().join("recent")).unwrap();
+    assert!(recent.contains(&reg.host), "{recent:?}");
 }
 
 #[test]

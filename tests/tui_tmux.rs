@@ -16,11 +16,35 @@ fn browse_a_registry_from_catalog_to_raw_json_and_quit() {
     reg.seed_fixture("unsigned-index", "team/app:v7");
     reg.seed_fixture("no-provenance-index", "team/app:v6");
     reg.seed_fixture("unsigned-image", "team/tool:1");
-    browse(&regscope_bin(), &["tui", &reg.host], &reg.host);
+    browse(&regscope_bin(), &["tui", &reg.host], &reg);
+}
+
+/// How many tag listings of `repository` the registry has answered (its log has a line per
+/// request).
+fn tag_listings(reg: &TestRegistry, repository: &str) -> usize {
+    let path = format!("/v2/{repository}/tags/list");
+    reg.log()
+        .lines()
+        .filter(|l| l.contains("response completed") && l.contains(&path))
+        .count()
+}
+
+/// Waits until the registry has answered more than `before` tag listings of `repository`.
+fn wait_for_tag_listing(reg: &TestRegistry, repository: &str, before: usize) {
+    let deadline = std::time::Instant::now() + support::tmux::DEADLINE;
+    while tag_listings(reg, repository) <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new tag listing of {repository} after {before}:\n{}",
+            reg.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// The walk-through, for any program that takes the TUI target last.
-fn browse(program: &Path, args: &[&str], host: &str) {
+fn browse(program: &Path, args: &[&str], reg: &TestRegistry) {
+    let host = reg.host.as_str();
     let state = tempfile::tempdir().unwrap();
     let tmux = Tmux::start(program, args, state.path());
     let screen = tmux.wait_for("team/tool");
@@ -61,7 +85,12 @@ fn browse(program: &Path, args: &[&str], host: &str) {
     tmux.wait_for("newest first");
     tmux.keys(&["s"]);
     tmux.wait_for("by name");
+    let listed = tag_listings(reg, "team/app");
+    assert!(listed >= 1, "the tags view listed team/app:\n{}", reg.log());
     tmux.keys(&["r"]);
+    // The key was handled once the registry has answered the new listing: from then on the
+    // screen holds the old rows (kept while re-listing) or the new ones, never an empty list.
+    wait_for_tag_listing(reg, "team/app", listed);
     let screen = tmux.screen();
     assert!(screen.contains("v6") && screen.contains("v7"), "{screen}");
     tmux.wait_for("3.1 KiB");

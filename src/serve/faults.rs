@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -203,6 +203,22 @@ pub struct RequestRecord {
     pub kind: RequestKind,
 }
 
+/// How the faults played out and how busy the server got, since start or the last reset: what
+/// a test asserts instead of timing the client with a wall clock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// Requests delayed by `latency`, counted when the delay is over (a request the client
+    /// gave up on during its delay does not count).
+    pub latency_applied: usize,
+    /// The most requests handled at the same time (from arrival to the response's headers).
+    pub max_overlap: usize,
+    /// Requests whose client went away before the server answered.
+    pub abandoned: usize,
+    /// Bodies with a `Stall` or `Drip` fault sent to their last byte; a client that gave up
+    /// on one leaves it short.
+    pub slow_bodies_finished: usize,
+}
+
 /// How many requests the log keeps: enough for any test, bounded for a long `serve`.
 const LOG_CAPACITY: usize = 10_000;
 
@@ -211,6 +227,34 @@ const LOG_CAPACITY: usize = 10_000;
 pub(crate) struct Stats {
     counts: [AtomicUsize; RequestKind::ALL.len()],
     log: Mutex<VecDeque<RequestRecord>>,
+    latency_applied: AtomicUsize,
+    in_flight: AtomicUsize,
+    max_overlap: AtomicUsize,
+    abandoned: AtomicUsize,
+    /// Shared with the body streams, which outlive the handler.
+    slow_bodies_finished: Arc<AtomicUsize>,
+}
+
+/// One request being handled: counted in the overlap while it lives; dropped before
+/// [`answered`](Self::answered), the client gave up on it.
+pub(crate) struct InFlight<'a> {
+    stats: &'a Stats,
+    answered: bool,
+}
+
+impl InFlight<'_> {
+    pub(crate) fn answered(mut self) {
+        self.answered = true;
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if !self.answered {
+            self.stats.abandoned.fetch_add(1, Ordering::SeqCst);
+        }
+    }
 }
 
 impl Stats {
@@ -226,6 +270,35 @@ impl Stats {
             log.pop_front();
         }
         log.push_back(record);
+    }
+
+    /// A request starts being handled.
+    pub(crate) fn begin(&self) -> InFlight<'_> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_overlap.fetch_max(now, Ordering::SeqCst);
+        InFlight {
+            stats: self,
+            answered: false,
+        }
+    }
+
+    /// A `latency` delay is over.
+    pub(crate) fn latency_applied(&self) {
+        self.latency_applied.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The counter a stalled or dripped body bumps when it has sent its last byte.
+    pub(crate) fn slow_bodies_finished(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.slow_bodies_finished)
+    }
+
+    pub(crate) fn observed(&self) -> Observed {
+        Observed {
+            latency_applied: self.latency_applied.load(Ordering::SeqCst),
+            max_overlap: self.max_overlap.load(Ordering::SeqCst),
+            abandoned: self.abandoned.load(Ordering::SeqCst),
+            slow_bodies_finished: self.slow_bodies_finished.load(Ordering::SeqCst),
+        }
     }
 
     pub(crate) fn count(&self, kind: RequestKind) -> usize {
@@ -258,6 +331,16 @@ impl Stats {
         for c in &self.counts {
             c.store(0, Ordering::SeqCst);
         }
+        // Requests in flight stay counted in `in_flight`; the overlap starts again from them.
+        let in_flight = self.in_flight.load(Ordering::SeqCst);
+        self.max_overlap.store(in_flight, Ordering::SeqCst);
+        for c in [
+            &self.latency_applied,
+            &self.abandoned,
+            &*self.slow_bodies_finished,
+        ] {
+            c.store(0, Ordering::SeqCst);
+        }
         self.log
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -286,6 +369,21 @@ mod tests {
             .count();
         assert_eq!(fired, 2);
         assert_eq!(faults.times, Some(0));
+    }
+
+    #[test]
+    fn overlap_and_abandoned_requests_are_counted() {
+        let stats = Stats::default();
+        let first = stats.begin();
+        let second = stats.begin();
+        second.answered();
+        drop(first);
+        let third = stats.begin();
+        third.answered();
+        let seen = stats.observed();
+        assert_eq!((seen.max_overlap, seen.abandoned), (2, 1));
+        stats.reset();
+        assert_eq!(stats.observed(), Observed::default());
     }
 
     #[test]

@@ -27,7 +27,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use faults::{BodyFault, Faults, RequestCounts, RequestKind, RequestRecord, Scope};
+pub use faults::{BodyFault, Faults, Observed, RequestCounts, RequestKind, RequestRecord, Scope};
 pub use store::{is_sha256_digest, sha256_digest, Layout, Store};
 
 /// How long [`ServerHandle::shutdown`] waits for in-flight requests (a stalled body, say)
@@ -192,7 +192,15 @@ impl ServerHandle {
         self.shared.stats.log()
     }
 
-    /// Zeroes the counts and clears the request log.
+    /// How the faults played out (delays applied, bodies finished) and the most requests
+    /// handled at once, so far.
+    #[must_use]
+    pub fn observed(&self) -> Observed {
+        self.shared.stats.observed()
+    }
+
+    /// Zeroes the counts (and what [`observed`](Self::observed) reports) and clears the
+    /// request log.
     pub fn reset_counts(&self) {
         self.shared.stats.reset();
     }

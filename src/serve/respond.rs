@@ -1,6 +1,8 @@
 //! Building responses: OCI error bodies, and manifest or blob bodies with any body fault applied.
 
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, ETAG, RETRY_AFTER};
@@ -71,11 +73,13 @@ pub(crate) struct Content<'a> {
 
 /// Serves `content`, as stored or mangled by `fault`: `Content-Type`,
 /// `Docker-Content-Digest`, `ETag`, `Content-Length` (unless `chunked`), no body for HEAD.
+/// A `Stall` or `Drip` body bumps `slow_finished` once it has sent its last byte.
 pub(crate) fn content(
     content: Content<'_>,
     head: bool,
     fault: Option<&BodyFault>,
     chunked: bool,
+    slow_finished: Arc<AtomicUsize>,
 ) -> Response {
     let Content {
         digest,
@@ -147,16 +151,26 @@ pub(crate) fn content(
             Body::from_stream(
                 stream::iter([Ok::<_, io::Error>(first)]).chain(stream::once(async move {
                     tokio::time::sleep(pause).await;
+                    slow_finished.fetch_add(1, Ordering::SeqCst);
                     Ok(rest)
                 })),
             )
         }
         Plan::Drip(every) => {
+            let last = bytes.len().saturating_sub(1);
             let bytes: Vec<Bytes> = (0..bytes.len()).map(|i| bytes.slice(i..=i)).collect();
-            Body::from_stream(stream::iter(bytes).then(move |b| async move {
-                tokio::time::sleep(every).await;
-                Ok::<_, io::Error>(b)
-            }))
+            Body::from_stream(
+                stream::iter(bytes.into_iter().enumerate()).then(move |(i, b)| {
+                    let slow_finished = Arc::clone(&slow_finished);
+                    async move {
+                        tokio::time::sleep(every).await;
+                        if i == last {
+                            slow_finished.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Ok::<_, io::Error>(b)
+                    }
+                }),
+            )
         }
     };
     builder.body_or_500()

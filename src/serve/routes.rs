@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -107,6 +108,7 @@ async fn handle(
             .to_owned(),
         kind,
     });
+    let in_flight = shared.stats.begin();
     // Decide under the lock (it consumes `times`), then act on a snapshot: faults changed
     // mid-request apply from the next request on.
     let (admission, faults) = {
@@ -115,6 +117,7 @@ async fn handle(
     };
     if let Some(latency) = admission.latency {
         tokio::time::sleep(latency).await;
+        shared.stats.latency_applied();
     }
     if let Some((user, password)) = &faults.basic_auth {
         if !authorized(&headers, user, password) {
@@ -127,6 +130,7 @@ async fn handle(
                 axum::http::header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"regscope serve\""),
             );
+            in_flight.answered();
             return resp;
         }
     }
@@ -139,6 +143,7 @@ async fn handle(
         "docker-distribution-api-version",
         HeaderValue::from_static("registry/2.0"),
     );
+    in_flight.answered();
     resp
 }
 
@@ -198,7 +203,16 @@ async fn serve(
             )
         }
         Route::Manifest(name, reference) => {
-            manifest(&read(&shared.repos), faults, name, reference, headers, head)
+            let finished = shared.stats.slow_bodies_finished();
+            manifest(
+                &read(&shared.repos),
+                faults,
+                name,
+                reference,
+                headers,
+                head,
+                finished,
+            )
         }
         Route::Blob(name, digest) => blob(shared, faults, name, digest, head).await,
         Route::Referrers(name, digest) => {
@@ -238,6 +252,7 @@ fn manifest(
     reference: &str,
     headers: &HeaderMap,
     head: bool,
+    slow_finished: Arc<AtomicUsize>,
 ) -> Response {
     let Some(store) = repos.get(name) else {
         return name_unknown(name);
@@ -267,6 +282,7 @@ fn manifest(
         head,
         faults.bodies.get(digest),
         faults.chunked,
+        slow_finished,
     )
 }
 
@@ -343,6 +359,7 @@ async fn blob(shared: &Shared, faults: &Faults, name: &str, digest: &str, head: 
         head,
         faults.bodies.get(digest),
         faults.chunked,
+        shared.stats.slow_bodies_finished(),
     )
 }
 

@@ -71,6 +71,62 @@ pub fn regscope_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_regscope"))
 }
 
+/// What a spawned `regscope` must not inherit from the machine running the tests: the user's
+/// own config, cache, logins, docker or podman credentials, AWS profile or XDG directories
+/// would change its results.
+pub const HOST_ENV: [&str; 26] = [
+    "HOME",
+    "REGSCOPE_CONFIG",
+    "REGSCOPE_CACHE_DIR",
+    "REGSCOPE_CACHE_TRUST",
+    "REGSCOPE_CACHE_MAX_MB",
+    "REGSCOPE_STATE_DIR",
+    "REGSCOPE_CERTS_D",
+    "REGSCOPE_USERNAME",
+    "REGSCOPE_PASSWORD",
+    "REGSCOPE_LOGINS_FILE",
+    "REGSCOPE_KEYRING",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_DATA_HOME",
+    "XDG_STATE_HOME",
+    "XDG_RUNTIME_DIR",
+    "DOCKER_CONFIG",
+    "REGISTRY_AUTH_FILE",
+    "AWS_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+];
+
+/// `program` without any of [`HOST_ENV`], with `home` as its HOME (so its config, cache and
+/// docker config are looked for under it, where the test put them or nothing is) and
+/// `NO_COLOR`. Variables a test sets afterwards win.
+pub fn isolated_command(program: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    for var in HOST_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", home).env("NO_COLOR", "1");
+    cmd
+}
+
+/// The same as an argv prefix (`env -u … HOME=… NO_COLOR=1`), for a program started by tmux,
+/// whose server hands it the environment of the test process.
+pub fn isolated_env_argv(home: &Path) -> Vec<String> {
+    let mut argv = vec!["env".to_string()];
+    for var in HOST_ENV {
+        argv.extend(["-u".to_string(), var.to_string()]);
+    }
+    argv.push(format!("HOME={}", home.display()));
+    argv.push("NO_COLOR=1".to_string());
+    argv
+}
+
 /// `sha256:<hex>` of `bytes`.
 pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))

@@ -17,12 +17,16 @@ pub const KEYRING_PASSWORD: &str = "throwaway-keyring-pw";
 
 /// Variables a sandboxed program must not inherit: they would point it at the real user's
 /// credentials or change which keyring it uses.
-pub const UNSET: [&str; 5] = [
+pub const UNSET: [&str; 8] = [
     "REGSCOPE_LOGINS_FILE",
     "REGSCOPE_KEYRING",
     "REGSCOPE_USERNAME",
     "REGSCOPE_PASSWORD",
     "REGISTRY_AUTH_FILE",
+    // The cache lives under the sandbox's XDG_CACHE_HOME, not where the user points it.
+    "REGSCOPE_CACHE_DIR",
+    "REGSCOPE_CACHE_TRUST",
+    "REGSCOPE_CACHE_MAX_MB",
 ];
 
 /// Logs in to GNOME Keyring's Secret Service (unlocking the sandbox's login keyring, made on
@@ -264,4 +268,25 @@ pub fn require_tool(bin: &str, package: &str) {
         found,
         "`{bin}` is not on PATH: install the Debian package `{package}` (scripts/test.sh does)"
     );
+}
+
+/// The variable that lets a test skip what this machine cannot provide: a comma-separated list
+/// of feature names (`keyring`). Unset, nothing may be skipped.
+pub const ALLOW_SKIP: &str = "REGSCOPE_ALLOW_SKIP";
+
+/// For a test that cannot run here because the machine lacks `feature` (`reason` says what
+/// failed): fails the test unless [`ALLOW_SKIP`] names the feature; when it does, prints the
+/// line `SKIPPED: <test>: <reason>` that `scripts/test.sh` counts, and the caller returns.
+pub fn skip(feature: &str, test: &str, reason: &str) {
+    let allowed =
+        std::env::var(ALLOW_SKIP).is_ok_and(|list| list.split(',').any(|f| f.trim() == feature));
+    assert!(
+        allowed,
+        "{test}: {reason}; set {ALLOW_SKIP}={feature} to skip this test on a machine that \
+         cannot provide it"
+    );
+    // Straight to the process's stderr in one write: libtest captures `eprintln!` of a
+    // passing test, and the line must reach the log test.sh counts.
+    let line = format!("SKIPPED: {test}: {reason}\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
 }

@@ -27,13 +27,14 @@ pub struct Tmux {
 
 impl Tmux {
     /// `program args` with `NO_COLOR` and its recent-list in `state_dir`, in a 100×30 window.
+    /// None of the host's [`HOST_ENV`](super::HOST_ENV) reaches it: its HOME (config, cache,
+    /// docker config) is `state_dir/home`, empty unless the test writes there.
     pub fn start(program: &Path, args: &[&str], state_dir: &Path) -> Tmux {
-        let mut command = vec![
-            "env".to_string(),
-            "NO_COLOR=1".to_string(),
-            format!("REGSCOPE_STATE_DIR={}", state_dir.display()),
-            program.display().to_string(),
-        ];
+        let home = state_dir.join("home");
+        std::fs::create_dir_all(&home).expect("create the program's HOME");
+        let mut command = super::isolated_env_argv(&home);
+        command.push(format!("REGSCOPE_STATE_DIR={}", state_dir.display()));
+        command.push(program.display().to_string());
         command.extend(args.iter().map(|a| (*a).to_string()));
         Self::start_command(&command, (100, 30))
     }
