@@ -322,3 +322,74 @@ mod trees {
         }
     }
 }
+
+/// Hands out `data` in chunks of the given sizes (then the rest at once), as a network does.
+struct Split<'a> {
+    data: &'a [u8],
+    sizes: Vec<usize>,
+}
+
+impl std::io::Read for Split<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let want = if self.sizes.is_empty() {
+            self.data.len()
+        } else {
+            self.sizes.remove(0).max(1)
+        };
+        let n = want.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Issue 25, defect 5: however the network splits a layer, it lists the same (the format
+    /// is sniffed from whole magic bytes, never from the first chunk alone).
+    #[test]
+    fn a_layer_lists_the_same_however_it_is_split(
+        sizes in prop::collection::vec(1usize..9, 0..6),
+        how in 0u8..3,
+    ) {
+        use regscope::layers::{list_layer, Limits};
+        use regscope::layers::tar::build::archive;
+        let tar = archive(&[
+            ("etc/motd", b'0', 0o644, b"hello\n", ""),
+            ("usr/bin/app", b'0', 0o755, b"#!/bin/sh\n", ""),
+            ("bin/sh", b'2', 0o777, b"", "busybox"),
+        ]);
+        let blob = match how {
+            0 => tar.clone(),
+            1 => {
+                use std::io::Write as _;
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                e.write_all(&tar).unwrap();
+                e.finish().unwrap()
+            }
+            _ => ruzstd::encoding::compress_to_vec(&tar[..], ruzstd::encoding::CompressionLevel::Fastest),
+        };
+        let digest = Digest::sha256_of(&blob);
+        let whole = list_layer(&blob[..], &digest, Some(blob.len() as u64), &Limits::default()).unwrap();
+        let split = list_layer(Split { data: &blob, sizes }, &digest, Some(blob.len() as u64), &Limits::default()).unwrap();
+        prop_assert_eq!(&split.entries, &whole.entries);
+        prop_assert_eq!(split.compression, whole.compression);
+    }
+
+    /// Issue 25, defect 2: any negative descriptor size is a problem on its node, shown as
+    /// invalid, and never a size.
+    #[test]
+    fn a_negative_descriptor_size_is_always_refused(size in i64::MIN..0) {
+        use regscope::model::{Descriptor, Kind, Node};
+        let desc: Descriptor = serde_json::from_value(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+            "digest": "sha256:db8f2a6e112ea6396f57d073269ecfac61e8dcdad3a4a643dcb577522492f898",
+            "size": size,
+        })).unwrap();
+        let node = Node::from_descriptor(Kind::Layer, &desc);
+        let problem = format!("{:?}", node.problem);
+        prop_assert!(problem.contains("non-negative"), "{}", problem);
+        prop_assert!(regscope::output::human_size(size).starts_with("invalid size"));
+    }
+}
