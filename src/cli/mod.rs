@@ -334,18 +334,23 @@ fn not_a_command(word: &str) -> Option<String> {
     })
 }
 
+/// `regscope [TARGET]`: the TUI, unless TARGET is a word that names no registry.
+async fn open_tui(cli: &Cli) -> Result<u8, Failure> {
+    if let Some(message) = cli.target.as_deref().and_then(not_a_command) {
+        return Err(Failure::usage(message));
+    }
+    tui::open(
+        cli.target.as_deref(),
+        cli.deploy.as_deref(),
+        &cli.connection,
+    )
+    .await
+}
+
 /// Runs the parsed command line; `Ok` carries the exit code.
 pub async fn run(cli: Cli) -> Result<u8, Failure> {
     let Some(command) = cli.command else {
-        if let Some(message) = cli.target.as_deref().and_then(not_a_command) {
-            return Err(Failure::usage(message));
-        }
-        return tui::open(
-            cli.target.as_deref(),
-            cli.deploy.as_deref(),
-            &cli.connection,
-        )
-        .await;
+        return open_tui(&cli).await;
     };
     match command {
         Command::Inspect {
