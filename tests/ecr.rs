@@ -297,6 +297,44 @@ fn ecr_images_come_from_describe_images_labelled_with_the_lifecycle_dry_run() {
     assert!(text.contains("breaks v1"), "{text}");
 }
 
+/// The API lists the images but the registry cannot be reached (a wrong endpoint): the trees
+/// are unread, so no untagged image is called an orphan, and the exit code says incomplete.
+#[test]
+fn unread_trees_leave_untagged_images_not_checked_rather_than_orphaned() {
+    let world = EcrWorld::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    world.sandbox.regscope_config(&format!(
+        "[registry.\"{}\"]\nendpoint = \"http://127.0.0.1:{port}\"\n",
+        world.host
+    ));
+    let repo = format!("{}/team/app", world.host);
+    let (code, text, stderr) = world.regscope(&["images", &repo, "--color", "never"], true);
+    assert_eq!(code, 3, "{text}{stderr}");
+    assert!(!text.contains("ORPHAN"), "{text}");
+    assert!(text.contains("0 orphaned"), "{text}");
+    assert!(
+        text.contains("not checked: the tree of v1 could not be read"),
+        "{text}"
+    );
+    let (code, out, stderr) = world.regscope(&["images", &repo, "--json"], true);
+    assert_eq!(code, 3, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["complete"], false);
+    let orphan = doc["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["digest"] == world.orphan.as_str())
+        .unwrap();
+    assert_eq!(orphan["orphan"], false, "{orphan}");
+    assert_eq!(
+        orphan["notChecked"], "the tree of v1 could not be read",
+        "{orphan}"
+    );
+}
+
 #[test]
 fn aws_credentials_log_in_to_ecr_and_say_so() {
     let world = EcrWorld::new();
