@@ -48,7 +48,10 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Check that an image will run on a deployment target; exits 1 when it will not. A repository without a tag (`REGISTRY/REPO --target T`) judges every tag, one line each; exits 1 when any is rejected or could not be read.
+    /// Check that an image will run on a deployment target; exits 1 when it will not.
+    #[command(
+        after_help = "A repository without a tag (`REGISTRY/REPO --target T`) judges every tag, one line each; exits 1 when any is rejected or could not be read."
+    )]
     Check {
         /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`), or `REGISTRY/REPOSITORY` with --target.
         reference: String,
@@ -115,7 +118,10 @@ enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
-    /// List every image of a repository, tagged and untagged, with what each one is (ECR: from DescribeImages); exits 3 when the listing is incomplete (a tree could not be read: untagged images are then `not checked`, not orphans).
+    /// List every image of a repository, tagged and untagged, with what each one is (ECR: from DescribeImages).
+    #[command(
+        after_help = "Exits 3 when the listing is incomplete: a tree could not be read (untagged images it might reach are then `not checked`, not orphans), or a list was cut."
+    )]
     Images {
         /// `REGISTRY/REPOSITORY` (`123456789012.dkr.ecr.eu-west-1.amazonaws.com/app`, `127.0.0.1:5000/team/app`).
         repository: String,
