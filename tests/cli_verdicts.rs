@@ -228,8 +228,9 @@ fn a_typo_in_a_target_is_refused_with_the_known_names() {
     let (code, out, err) = run(&w.sandbox, &["check", "--target", "linux/arm65", &v1]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(
-        err.contains("unknown architecture `arm65`; known: amd64, arm64, arm, 386")
-            && err.contains("; did you mean `arm64`?"),
+        err.contains(
+            "unknown architecture `arm65` (did you mean `arm64`?); known: amd64, arm64, arm, 386"
+        ),
         "{err}"
     );
     assert!(out.is_empty(), "nothing was checked: {out}");
@@ -254,7 +255,7 @@ fn a_typo_in_a_target_is_refused_with_the_known_names() {
     let (code, _, err) = run(&w.sandbox, &["config", "check"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("line 1") && err.contains("images call it `arm64`"),
+        err.contains("line 1") && err.contains("(images call it `arm64`)"),
         "{err}"
     );
 }
@@ -414,4 +415,27 @@ fn a_config_endpoint_may_be_a_url_and_anything_else_is_refused_with_its_line() {
             "{bad}: {err}"
         );
     }
+}
+
+/// The TUI's `t` prompt reads a target with the same parser: a typo stays in the prompt with the
+/// architecture meant, and nothing is judged against it.
+#[test]
+fn the_tui_target_prompt_refuses_a_typo_with_the_one_meant() {
+    let w = world();
+    let mut tmux = support::tmux::Tmux::start_command(
+        &w.sandbox
+            .argv(&regscope_bin(), &[&format!("{}/team/app", w.reg.host)]),
+        (140, 30),
+    );
+    tmux.forbid(PASSWORD);
+    tmux.wait_for("tags of team/app");
+    tmux.keys(&["t"]);
+    tmux.wait_for("cloudrun, fargate");
+    tmux.keys(&["linux/arm65", "Enter"]);
+    let screen = tmux.wait_for("did you mean `arm64`?");
+    assert!(screen.contains("unknown architecture `arm65`"), "{screen}");
+    assert!(!screen.contains("LINUX/ARM65"), "not judged: {screen}");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
 }

@@ -126,10 +126,10 @@ pub fn check_platform(p: &Platform) -> Result<(), String> {
     let shown = crate::sanitize::sanitize(&p.to_string()).into_owned();
     if !KNOWN_OS.contains(&p.os.as_str()) {
         return Err(format!(
-            "`{shown}`: unknown operating system `{}`; known: {}{}",
+            "`{shown}`: unknown operating system `{}`{}; known: {}",
             crate::sanitize::sanitize(&p.os),
+            meant(&p.os, KNOWN_OS),
             KNOWN_OS.join(", "),
-            crate::suggest::did_you_mean(&p.os, KNOWN_OS),
         ));
     }
     check_architecture(&p.architecture).map_err(|e| format!("`{shown}`: {e}"))?;
@@ -146,9 +146,9 @@ pub fn check_platform(p: &Platform) -> Result<(), String> {
         arch => format!("the variants of {arch}: {}", known.join(", ")),
     };
     Err(format!(
-        "`{shown}`: unknown variant `{}`; {listed}{}",
+        "`{shown}`: unknown variant `{}`{}; {listed}",
         crate::sanitize::sanitize(variant),
-        crate::suggest::did_you_mean(variant, known.iter().copied()),
+        meant(variant, known.iter().copied()),
     ))
 }
 
@@ -161,14 +161,22 @@ fn check_architecture(arch: &str) -> Result<(), String> {
         .iter()
         .find(|(alias, _)| alias.eq_ignore_ascii_case(arch))
         .map_or_else(
-            || crate::suggest::did_you_mean(arch, KNOWN_ARCHITECTURES),
-            |(_, name)| format!("; images call it `{name}`"),
+            || meant(arch, KNOWN_ARCHITECTURES),
+            |(_, name)| format!(" (images call it `{name}`)"),
         );
     Err(format!(
-        "unknown architecture `{}`; known: {}{hint}",
+        "unknown architecture `{}`{hint}; known: {}",
         crate::sanitize::sanitize(arch),
         KNOWN_ARCHITECTURES.join(", ")
     ))
+}
+
+/// ` (did you mean `arm64`?)` right after the unknown word, where a narrow prompt still shows
+/// it; nothing when no known word is close.
+fn meant<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    crate::suggest::closest(word, known)
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
 }
 
 impl Target {
@@ -176,12 +184,17 @@ impl Target {
     /// with the names it could have meant.
     pub fn parse(s: &str) -> Result<Self, String> {
         Self::parse_unchecked(s).map_err(|e| {
-            let hint = if e.contains("did you mean") || e.contains("images call it") {
-                String::new()
-            } else {
-                crate::suggest::did_you_mean(s, NAMES)
-            };
-            format!("{e}{hint}")
+            let close = crate::suggest::closest(s, NAMES);
+            match close {
+                Some(name) if !e.contains("did you mean") && !e.contains("images call it") => {
+                    format!(
+                        "`{}` is not a target (did you mean `{name}`?); targets: {}, or os/arch[/variant]",
+                        crate::sanitize::sanitize(s),
+                        NAMES.join(", ")
+                    )
+                }
+                _ => e,
+            }
         })
     }
 
@@ -853,8 +866,9 @@ mod tests {
     fn a_typo_is_refused_with_the_known_names_and_the_one_meant() {
         let e = Target::parse("linux/arm65").expect_err("no arm65");
         assert!(
-            e.contains("unknown architecture `arm65`; known: amd64, arm64,")
-                && e.ends_with("; did you mean `arm64`?"),
+            e.starts_with(
+                "`linux/arm65`: unknown architecture `arm65` (did you mean `arm64`?); known: amd64, arm64,"
+            ),
             "{e}"
         );
         let e = Target::parse("linux/arm64/v7").expect_err("arm64 has no v7");
