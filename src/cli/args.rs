@@ -259,10 +259,12 @@ impl clap::builder::TypedValueParser for TargetParser {
         value: &std::ffi::OsStr,
     ) -> Result<String, clap::Error> {
         let invalid = |detail: String| {
-            let arg = arg.map_or_else(|| "--target".to_string(), ToString::to_string);
+            let flag = arg
+                .and_then(clap::Arg::get_long)
+                .map_or_else(|| "--target".to_string(), |l| format!("--{l}"));
             clap::Error::raw(
                 clap::error::ErrorKind::InvalidValue,
-                format!("invalid value for {arg}: {detail}\n"),
+                format!("{flag}: {detail}\n"),
             )
             .with_cmd(cmd)
         };
