@@ -87,6 +87,39 @@ fn the_fips_host_is_flagged_for_lambda() {
     );
 }
 
+/// A refused login on the FIPS and dual-stack hosts gets the ECR login hint too (one
+/// recogniser of ECR hosts, not an older copy that knew only `dkr.ecr.`).
+#[test]
+fn a_refused_login_on_a_fips_or_dual_stack_host_gets_the_ecr_hint() {
+    let (reg, sandbox) = ecr_standin();
+    let dual = "123456789012.dkr-ecr.eu-west-1.on.aws";
+    let wrong = base64::engine::general_purpose::STANDARD.encode("AWS:expired-token");
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        FIPS_HOST: {"auth": wrong},
+        dual: {"auth": wrong},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"{FIPS_HOST}\"]\nendpoint = \"http://{h}\"\n\n[registry.\"{dual}\"]\nendpoint = \"http://{h}\"\n",
+        h = reg.host
+    ));
+    for host in [FIPS_HOST, dual] {
+        let out = sandbox
+            .command(&regscope_bin())
+            .args(["inspect", &format!("{host}/app:v1")])
+            .env_remove("AWS_REGION")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{host}: {err}");
+        assert!(
+            err.contains("ECR logins expire after 12 hours")
+                && err.contains(&format!("--password-stdin {host}")),
+            "{host}: {err}"
+        );
+        assert!(!err.contains("expired-token"), "{err}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The ECR API (moto in server mode, behind a recording proxy) and the data plane (docker-registry
 // behind htpasswd with moto's token password), joined on real BuildKit digests.
