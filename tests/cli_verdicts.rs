@@ -246,6 +246,15 @@ fn a_typo_in_a_target_is_refused_with_the_known_names() {
     let (code, _, err) = run(&w.sandbox, &["check", "--target", "k8s:amd64,arm65", &v1]);
     assert_eq!(code, 2);
     assert!(err.contains("did you mean `arm64`?"), "{err}");
+    // `inspect --platform` too.
+    let (code, _, err) = run(&w.sandbox, &["inspect", "--platform", "linux/arm65", &v1]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "--platform: `linux/arm65`: unknown architecture `arm65` (did you mean `arm64`?)"
+        ),
+        "{err}"
+    );
     // The TUI's flag reads it the same way, before any terminal is touched.
     let (code, _, err) = run(&w.sandbox, &["tui", "--target", "linux/arm65", &v1]);
     assert_eq!(code, 2);

@@ -68,9 +68,14 @@ pub async fn run_inspect(
     common: &Common,
 ) -> Result<u8, Failure> {
     let platform = platform
-        .map(|p| Platform::parse(p).map(Target::Platform))
+        .map(|p| {
+            let p = Platform::parse(p)?;
+            // `linux/arm65` would only ever be "not offered": refuse it with the known names.
+            analysis::target::check_platform(&p)?;
+            Ok::<_, String>(Target::Platform(p))
+        })
         .transpose()
-        .map_err(Failure::usage)?;
+        .map_err(|e| Failure::usage(format!("--platform: {e}")))?;
     let (inspection, findings, checked) = fetch(reference, platform.as_ref(), common).await?;
     emit(&inspection, &findings, &checked, None, None, common);
     Ok(0)
