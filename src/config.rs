@@ -12,6 +12,7 @@
 //! insecure = false                      # skip verification (loudly marked)
 //! plain_http = false                    # speak HTTP
 //! endpoint = "127.0.0.1:5001"           # reach this registry name at another address
+//!                                       # (or a URL: "http://127.0.0.1:5001" is plain HTTP)
 //! ecr_api_endpoint = "https://vpce-1.api.ecr.eu-west-1.vpce.amazonaws.com"  # ECR API calls
 //! ```
 
@@ -42,6 +43,9 @@ pub struct RegistryConfig {
     pub insecure: bool,
     #[serde(default)]
     pub plain_http: bool,
+    /// `host[:port]`, or a URL: `http://host:port` (plain HTTP, as `plain_http = true`) or
+    /// `https://host:port`; kept as `host[:port]` once read.
+    #[serde(default, deserialize_with = "endpoint")]
     pub endpoint: Option<String>,
     /// Where ECR API calls for this registry go (a test double, a VPC endpoint); else
     /// `AWS_ENDPOINT_URL_ECR` or the SDK's own.
@@ -54,6 +58,67 @@ fn target<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Target>, D::Error> {
     Target::parse(&text)
         .map(Some)
         .map_err(|e| serde::de::Error::custom(format!("target: {e}")))
+}
+
+/// An `endpoint` as read: a URL's scheme is kept (`http://` turns plain HTTP on in [`parse`]);
+/// anything else that is not `host[:port]` is refused at its line, so a typo never becomes a
+/// "failed to lookup address" at the first request.
+fn endpoint<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    check_endpoint(&text)
+        .map(|()| Some(text))
+        .map_err(|e| serde::de::Error::custom(format!("endpoint: {e}")))
+}
+
+/// `host[:port]`, `http://host[:port]` or `https://host[:port]` (a trailing `/` allowed).
+fn check_endpoint(text: &str) -> Result<(), String> {
+    let shown = crate::sanitize::sanitize(text);
+    let fix = "write host[:port] (`127.0.0.1:5001`), `http://host:port` for plain HTTP or `https://host:port`";
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, text),
+    };
+    if let Some(scheme) = scheme.filter(|s| !matches!(*s, "http" | "https")) {
+        return Err(format!(
+            "`{shown}` has the scheme `{}`; {fix}",
+            crate::sanitize::sanitize(scheme)
+        ));
+    }
+    let host_port = rest.strip_suffix('/').unwrap_or(rest);
+    if host_port.contains(['/', '@', '?', '#']) {
+        return Err(format!(
+            "`{shown}` has a path or credentials; the endpoint is where the registry API is served, {fix}"
+        ));
+    }
+    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
+        let (addr, after) = v6
+            .split_once(']')
+            .ok_or_else(|| format!("`{shown}` is not host[:port]; {fix}"))?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p),
+            None if after.is_empty() => None,
+            None => return Err(format!("`{shown}` is not host[:port]; {fix}")),
+        };
+        if addr.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!("`{shown}` is not host[:port]; {fix}"));
+        }
+        ("v6", port)
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (host_port, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    if host_ok && port_ok {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` is not host[:port]; {fix}"))
+    }
 }
 
 /// Why the config file cannot be used.
@@ -95,7 +160,7 @@ pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
 
 /// Parses config text; errors name the offending key and line.
 pub fn parse(text: &str) -> Result<Config, String> {
-    toml::from_str(text).map_err(|e| {
+    let mut config: Config = toml::from_str(text).map_err(|e| {
         let msg = e.message().to_string();
         match e.span() {
             Some(span) => {
@@ -104,7 +169,25 @@ pub fn parse(text: &str) -> Result<Config, String> {
             }
             None => msg,
         }
-    })
+    })?;
+    // A URL endpoint says how to speak as well as where: keep `host[:port]` for the
+    // connection, and `http://` means plain HTTP.
+    for table in config.registry.values_mut() {
+        let Some(endpoint) = table.endpoint.take() else {
+            continue;
+        };
+        let trimmed = endpoint.strip_suffix('/').unwrap_or(&endpoint);
+        table.endpoint = Some(if let Some(host) = trimmed.strip_prefix("http://") {
+            table.plain_http = true;
+            host.to_string()
+        } else {
+            trimmed
+                .strip_prefix("https://")
+                .unwrap_or(trimmed)
+                .to_string()
+        });
+    }
+    Ok(config)
 }
 
 impl Config {
@@ -176,6 +259,33 @@ mod tests {
         assert!(e.contains("ca_flie") && e.contains("line 2"), "{e}");
         let e = parse("colour = true\n").expect_err("unknown top-level key");
         assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn an_endpoint_url_says_how_to_speak_and_anything_else_is_refused_at_its_line() {
+        let c = parse("[registry.\"r.example\"]\nendpoint = \"http://127.0.0.1:5001\"\n")
+            .expect("a plain HTTP URL");
+        let r = c.for_registry("r.example").expect("present");
+        assert_eq!(r.endpoint.as_deref(), Some("127.0.0.1:5001"));
+        assert!(r.plain_http, "http:// means plain HTTP");
+        let c = parse("[registry.\"r.example\"]\nendpoint = \"https://[::1]:5001/\"\n")
+            .expect("an HTTPS URL");
+        let r = c.for_registry("r.example").expect("present");
+        assert_eq!(r.endpoint.as_deref(), Some("[::1]:5001"));
+        assert!(!r.plain_http);
+        for bad in [
+            "ftp://127.0.0.1:5001",
+            "http://127.0.0.1:5001/v2/",
+            "127.0.0.1:99999",
+            "http//127.0.0.1",
+            "user@host:5000",
+        ] {
+            let e = parse(&format!("\n[registry.\"r\"]\nendpoint = \"{bad}\"\n")).expect_err(bad);
+            assert!(
+                e.contains("line 3") && e.contains("endpoint") && e.contains("http://host:port"),
+                "{bad}: {e}"
+            );
+        }
     }
 
     #[test]

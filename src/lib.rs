@@ -23,4 +23,5 @@ pub mod reference;
 pub mod registry;
 pub mod sanitize;
 pub mod serve;
+pub mod suggest;
 pub mod tui;

@@ -87,6 +87,39 @@ fn the_fips_host_is_flagged_for_lambda() {
     );
 }
 
+/// A refused login on the FIPS and dual-stack hosts gets the ECR login hint too (one
+/// recogniser of ECR hosts, not an older copy that knew only `dkr.ecr.`).
+#[test]
+fn a_refused_login_on_a_fips_or_dual_stack_host_gets_the_ecr_hint() {
+    let (reg, sandbox) = ecr_standin();
+    let dual = "123456789012.dkr-ecr.eu-west-1.on.aws";
+    let wrong = base64::engine::general_purpose::STANDARD.encode("AWS:expired-token");
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        FIPS_HOST: {"auth": wrong},
+        dual: {"auth": wrong},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"{FIPS_HOST}\"]\nendpoint = \"http://{h}\"\n\n[registry.\"{dual}\"]\nendpoint = \"http://{h}\"\n",
+        h = reg.host
+    ));
+    for host in [FIPS_HOST, dual] {
+        let out = sandbox
+            .command(&regscope_bin())
+            .args(["inspect", &format!("{host}/app:v1")])
+            .env_remove("AWS_REGION")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{host}: {err}");
+        assert!(
+            err.contains("ECR logins expire after 12 hours")
+                && err.contains(&format!("--password-stdin {host}")),
+            "{host}: {err}"
+        );
+        assert!(!err.contains("expired-token"), "{err}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The ECR API (moto in server mode, behind a recording proxy) and the data plane (docker-registry
 // behind htpasswd with moto's token password), joined on real BuildKit digests.
@@ -295,6 +328,44 @@ fn ecr_images_come_from_describe_images_labelled_with_the_lifecycle_dry_run() {
     );
     assert!(text.contains("lifecycle policy (1 rule)"), "{text}");
     assert!(text.contains("breaks v1"), "{text}");
+}
+
+/// The API lists the images but the registry cannot be reached (a wrong endpoint): the trees
+/// are unread, so no untagged image is called an orphan, and the exit code says incomplete.
+#[test]
+fn unread_trees_leave_untagged_images_not_checked_rather_than_orphaned() {
+    let world = EcrWorld::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    world.sandbox.regscope_config(&format!(
+        "[registry.\"{}\"]\nendpoint = \"http://127.0.0.1:{port}\"\n",
+        world.host
+    ));
+    let repo = format!("{}/team/app", world.host);
+    let (code, text, stderr) = world.regscope(&["images", &repo, "--color", "never"], true);
+    assert_eq!(code, 3, "{text}{stderr}");
+    assert!(!text.contains("ORPHAN"), "{text}");
+    assert!(text.contains("0 orphaned"), "{text}");
+    assert!(
+        text.contains("not checked: the tree of v1 could not be read"),
+        "{text}"
+    );
+    let (code, out, stderr) = world.regscope(&["images", &repo, "--json"], true);
+    assert_eq!(code, 3, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["complete"], false);
+    let orphan = doc["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["digest"] == world.orphan.as_str())
+        .unwrap();
+    assert_eq!(orphan["orphan"], false, "{orphan}");
+    assert_eq!(
+        orphan["notChecked"], "the tree of v1 could not be read",
+        "{orphan}"
+    );
 }
 
 #[test]

@@ -159,3 +159,80 @@ fn the_tui_shows_untagged_images_in_place_with_u() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
+
+/// Without the ECR API the registry never says when an image was pushed: the column is the
+/// build date and says so, in text and JSON.
+#[test]
+fn without_ecr_the_date_is_the_build_date_and_says_so() {
+    let (reg, sandbox, _) = setup();
+    let repo = format!("{}/team/app", reg.host);
+    let out = sandbox
+        .command(&regscope_bin())
+        .args(["images", &repo, "--color", "never"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let header = text.lines().find(|l| l.starts_with("DIGEST")).unwrap();
+    assert!(
+        header.contains("CREATED") && !header.contains("PUSHED"),
+        "{header}"
+    );
+    assert!(
+        text.contains("CREATED is the build date in the image config, not when it was pushed"),
+        "{text}"
+    );
+    let out = sandbox
+        .command(&regscope_bin())
+        .args(["images", &repo, "--json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let images = doc["images"].as_array().unwrap();
+    assert!(images.iter().all(|i| i["pushedAt"].is_null()), "{doc}");
+    let single = images
+        .iter()
+        .find(|i| i["tags"] == serde_json::json!(["single"]))
+        .unwrap();
+    assert!(single["createdAt"].is_string(), "{single}");
+    assert_eq!(doc["complete"], true);
+}
+
+/// A tag whose tree cannot be read (its manifest's content gone from the registry's storage):
+/// the listing says it is incomplete, and the exit code too.
+#[test]
+fn a_tree_that_cannot_be_read_makes_the_listing_incomplete() {
+    let (reg, sandbox, _) = setup();
+    let index = layout_root_digest(&fixture("unsigned-index"));
+    let hex = index.trim_start_matches("sha256:");
+    let data = reg
+        .dir()
+        .join("storage/docker/registry/v2/blobs/sha256")
+        .join(&hex[..2])
+        .join(hex)
+        .join("data");
+    std::fs::remove_file(&data).unwrap_or_else(|e| panic!("{}: {e}", data.display()));
+    let repo = format!("{}/team/app", reg.host);
+    let out = sandbox
+        .command(&regscope_bin())
+        .args(["images", &repo, "--color", "never"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "incomplete: {text}");
+    assert!(
+        text.contains("incomplete: v1 could not be read; untagged images nothing read reaches are marked not checked, not orphaned"),
+        "{text}"
+    );
+    assert!(!text.contains("ORPHAN"), "{text}");
+    let out = sandbox
+        .command(&regscope_bin())
+        .args(["images", &repo, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["complete"], false);
+    assert_eq!(doc["unread"], serde_json::json!(["v1"]));
+}

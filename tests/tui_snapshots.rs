@@ -804,6 +804,7 @@ async fn every_image_view() {
         graph,
         truncated: false,
         notes: Vec::new(),
+        unread: Vec::new(),
         repository_info: None,
         lifecycle_policy: Some(policy.into()),
         dry_run: Some(Ok(run)),

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::finding::{Code, Finding};
+use super::finding::{Code, Finding, Severity};
 use super::{config_platform, platform_label, ATTESTATION_FIX};
 use crate::digest::short;
 use crate::model::media_type as mt;
@@ -43,8 +43,162 @@ fn windows_build(release: &str) -> Option<&'static str> {
     }
 }
 
+/// Target names to offer (shell completion, suggestions); any `os/arch[/variant]` of known
+/// names and any `k8s:ARCH,...` is a target too.
+pub const NAMES: [&str; 12] = [
+    "lambda",
+    "lambda/arm64",
+    "cloudrun",
+    "fargate",
+    "fargate/arm64",
+    "fargate/windows-2019",
+    "fargate/windows-2022",
+    "k8s:amd64,arm64",
+    "linux/amd64",
+    "linux/arm64",
+    "linux/arm/v7",
+    "windows/amd64",
+];
+
+/// Operating systems an image platform names (Go's `GOOS`, as image indexes spell them).
+pub const KNOWN_OS: [&str; 15] = [
+    "linux",
+    "windows",
+    "darwin",
+    "freebsd",
+    "netbsd",
+    "openbsd",
+    "dragonfly",
+    "illumos",
+    "solaris",
+    "aix",
+    "plan9",
+    "android",
+    "ios",
+    "js",
+    "wasip1",
+];
+
+/// Architectures an image platform names (Go's `GOARCH`, as image indexes spell them).
+pub const KNOWN_ARCHITECTURES: [&str; 14] = [
+    "amd64", "arm64", "arm", "386", "ppc64le", "ppc64", "s390x", "riscv64", "mips", "mipsle",
+    "mips64", "mips64le", "loong64", "wasm",
+];
+
+/// The names other tools use for an architecture, and what images call it.
+const ARCH_ALIASES: [(&str, &str); 7] = [
+    ("x86_64", "amd64"),
+    ("x86-64", "amd64"),
+    ("aarch64", "arm64"),
+    ("x86", "386"),
+    ("i386", "386"),
+    ("i686", "386"),
+    ("armhf", "arm/v7"),
+];
+
+/// The variants an architecture has (`arm64` also takes `v8.N` and `v9.N`).
+fn known_variants(architecture: &str) -> &'static [&'static str] {
+    match architecture {
+        "arm" => &["v5", "v6", "v7", "v8"],
+        "arm64" => &["v8", "v9"],
+        "amd64" => &["v1", "v2", "v3", "v4"],
+        "riscv64" => &["rva20u64", "rva22u64"],
+        _ => &[],
+    }
+}
+
+/// Whether `variant` is one `architecture` has.
+fn variant_known(architecture: &str, variant: &str) -> bool {
+    let minor = |major: &str| {
+        variant
+            .strip_prefix(major)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    known_variants(architecture).contains(&variant)
+        || (architecture == "arm64" && (minor("v8") || minor("v9")))
+}
+
+/// Refuses a platform whose os, architecture or variant is not one images use, naming the
+/// known ones (and the likely one meant): `linux/arm65` would otherwise be accepted and
+/// every image judged "not offered" with a fix that builds for `linux/arm65`.
+pub fn check_platform(p: &Platform) -> Result<(), String> {
+    let shown = crate::sanitize::sanitize(&p.to_string()).into_owned();
+    if !KNOWN_OS.contains(&p.os.as_str()) {
+        return Err(format!(
+            "`{shown}`: unknown operating system `{}`{}; known: {}",
+            crate::sanitize::sanitize(&p.os),
+            meant(&p.os, KNOWN_OS),
+            KNOWN_OS.join(", "),
+        ));
+    }
+    check_architecture(&p.architecture).map_err(|e| format!("`{shown}`: {e}"))?;
+    let Some(variant) = p.variant.as_deref() else {
+        return Ok(());
+    };
+    if variant_known(&p.architecture, variant) {
+        return Ok(());
+    }
+    let known = known_variants(&p.architecture);
+    let listed = match p.architecture.as_str() {
+        _ if known.is_empty() => format!("{} has no variants", p.architecture),
+        "arm64" => "the variants of arm64: v8, v9 (or v8.N, v9.N)".to_string(),
+        arch => format!("the variants of {arch}: {}", known.join(", ")),
+    };
+    Err(format!(
+        "`{shown}`: unknown variant `{}`{}; {listed}",
+        crate::sanitize::sanitize(variant),
+        meant(variant, known.iter().copied()),
+    ))
+}
+
+/// Refuses an architecture images do not use (`arm65`), with the known ones.
+fn check_architecture(arch: &str) -> Result<(), String> {
+    if KNOWN_ARCHITECTURES.contains(&arch) {
+        return Ok(());
+    }
+    let hint = ARCH_ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(arch))
+        .map_or_else(
+            || meant(arch, KNOWN_ARCHITECTURES),
+            |(_, name)| format!(" (images call it `{name}`)"),
+        );
+    Err(format!(
+        "unknown architecture `{}`{hint}; known: {}",
+        crate::sanitize::sanitize(arch),
+        KNOWN_ARCHITECTURES.join(", ")
+    ))
+}
+
+/// ` (did you mean `arm64`?)` right after the unknown word, where a narrow prompt still shows
+/// it; nothing when no known word is close.
+fn meant<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    crate::suggest::closest(word, known)
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
 impl Target {
+    /// Reads a target as typed (`--target`, the config file, the TUI's `t`); a typo is refused
+    /// with the names it could have meant.
     pub fn parse(s: &str) -> Result<Self, String> {
+        Self::parse_unchecked(s).map_err(|e| {
+            let close = crate::suggest::closest(s, NAMES);
+            match close {
+                Some(name) if !e.contains("did you mean") && !e.contains("images call it") => {
+                    format!(
+                        "`{}` is not a target (did you mean `{name}`?); targets: {}, or os/arch[/variant]",
+                        crate::sanitize::sanitize(s),
+                        NAMES.join(", ")
+                    )
+                }
+                _ => e,
+            }
+        })
+    }
+
+    fn parse_unchecked(s: &str) -> Result<Self, String> {
         match s {
             "lambda" | "lambda/amd64" | "lambda/x86_64" => Ok(Target::Lambda {
                 arch: "amd64".into(),
@@ -87,11 +241,19 @@ impl Target {
                         crate::sanitize::sanitize(other)
                     ));
                 }
+                for arch in &arches {
+                    check_architecture(arch).map_err(|e| {
+                        format!("`{}`: {e}", crate::sanitize::sanitize(other))
+                    })?;
+                }
                 Ok(Target::Kubernetes { arches })
             }
-            other => Platform::parse(other)
-                .map(Target::Platform)
-                .map_err(|e| format!("{e}; or use `lambda`, `lambda/arm64`, `cloudrun`, `fargate`, `fargate/arm64`, `fargate/windows-2022` or `k8s:amd64,arm64`")),
+            other => {
+                let platform = Platform::parse(other)
+                    .map_err(|e| format!("{e}; or use `lambda`, `lambda/arm64`, `cloudrun`, `fargate`, `fargate/arm64`, `fargate/windows-2022` or `k8s:amd64,arm64`"))?;
+                check_platform(&platform)?;
+                Ok(Target::Platform(platform))
+            }
         }
     }
 
@@ -180,6 +342,43 @@ impl Target {
             return Verdict::Runs;
         }
         Verdict::Rejected(self.reason(root, &findings))
+    }
+
+    /// The verdict with what else was learnt about the image (its files, the region): an
+    /// error on what this target would run (the index, the entry it picks and everything under
+    /// it) rejects it, named by its code; errors elsewhere (another platform's deleted child)
+    /// do not. `check` says this; the tags view says [`verdict`](Self::verdict) until it knows more.
+    #[must_use]
+    pub fn verdict_with(&self, root: &Node, findings: &[Finding]) -> Verdict {
+        let verdict = self.verdict(root);
+        if verdict != Verdict::Runs {
+            return verdict;
+        }
+        let mut runs: Vec<&str> = vec![root.digest.as_str()];
+        for platform in self.platforms() {
+            let single = Target::Platform(platform);
+            if let Some(entry) = single.fitting(root) {
+                runs.extend(entry.descendants().iter().map(|n| n.digest.as_str()));
+            }
+        }
+        findings
+            .iter()
+            .find(|f| f.severity == Severity::Error && runs.contains(&f.digest.as_str()))
+            .map_or(Verdict::Runs, |f| {
+                Verdict::Rejected(f.code.as_str().to_string())
+            })
+    }
+
+    /// The manifest to deploy on this target: the image itself when it runs, else (Lambda and
+    /// an index) the entry for the target's platform when that one runs; `None` when nothing
+    /// here runs there. `findings` are what [`verdict_with`](Self::verdict_with) weighs.
+    #[must_use]
+    pub fn deployable<'a>(&self, root: &'a Node, findings: &[Finding]) -> Option<&'a Node> {
+        if self.verdict_with(root, findings) == Verdict::Runs {
+            return Some(root);
+        }
+        let entry = self.fitting(root).filter(|e| !std::ptr::eq(*e, root))?;
+        (self.verdict_with(entry, findings) == Verdict::Runs).then_some(entry)
     }
 
     fn reason(&self, root: &Node, findings: &[Finding]) -> String {
@@ -660,6 +859,64 @@ mod tests {
         assert_eq!(
             Target::parse("cloudrun").expect("t").verdict(&arm_only),
             Verdict::Rejected("no amd64".into())
+        );
+    }
+
+    #[test]
+    fn a_typo_is_refused_with_the_known_names_and_the_one_meant() {
+        let e = Target::parse("linux/arm65").expect_err("no arm65");
+        assert!(
+            e.starts_with(
+                "`linux/arm65`: unknown architecture `arm65` (did you mean `arm64`?); known: amd64, arm64,"
+            ),
+            "{e}"
+        );
+        let e = Target::parse("linux/arm64/v7").expect_err("arm64 has no v7");
+        assert!(e.contains("the variants of arm64: v8, v9"), "{e}");
+        let e = Target::parse("linux/arm/v8.1").expect_err("arm has no v8.1");
+        assert!(e.contains("the variants of arm: v5, v6, v7, v8"), "{e}");
+        let e = Target::parse("linx/amd64").expect_err("no linx");
+        assert!(e.contains("did you mean `linux`?"), "{e}");
+        let e = Target::parse("linux/x86_64").expect_err("an alias");
+        assert!(e.contains("images call it `amd64`"), "{e}");
+        let e = Target::parse("cloudrn").expect_err("a typo of a name");
+        assert!(e.contains("did you mean `cloudrun`?"), "{e}");
+        let e = Target::parse("lambda/arm65").expect_err("lambda typo");
+        assert!(e.contains("did you mean `lambda/arm64`?"), "{e}");
+        let e = Target::parse("k8s:amd64,arm65").expect_err("k8s typo");
+        assert!(e.contains("did you mean `arm64`?"), "{e}");
+        for ok in [
+            "linux/arm64/v8.2",
+            "linux/amd64/v3",
+            "linux/riscv64",
+            "windows/amd64",
+        ] {
+            assert!(Target::parse(ok).is_ok(), "{ok}");
+        }
+        for name in NAMES {
+            assert!(Target::parse(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_error_on_what_would_run_rejects_and_one_elsewhere_does_not() {
+        let root = index(vec![
+            entry(Kind::Manifest, AMD64, "linux/amd64"),
+            entry(Kind::Manifest, ARM64, "linux/arm64"),
+        ]);
+        let target = Target::parse("linux/amd64").expect("t");
+        let on = |digest: &str| vec![Finding::new(Code::EntrypointMissing, digest, "no /bin/app")];
+        assert_eq!(target.verdict_with(&root, &on(ARM64)), Verdict::Runs);
+        assert_eq!(
+            target.verdict_with(&root, &on(AMD64)),
+            Verdict::Rejected("entrypoint-missing".into())
+        );
+        assert!(target.deployable(&root, &on(AMD64)).is_none());
+        assert_eq!(
+            target
+                .deployable(&root, &on(ARM64))
+                .map(|n| n.digest.as_str()),
+            Some(INDEX)
         );
     }
 

@@ -243,3 +243,46 @@ pub fn age(at: std::time::SystemTime) -> String {
         _ => format!("{} days ago", secs / 86_400),
     }
 }
+
+/// `--target`: checked as it is parsed (a typo is a usage error naming the known targets and
+/// the likely one meant), and offering the target names to shell completion instead of files.
+#[derive(Clone, Copy, Debug)]
+pub struct TargetParser;
+
+impl clap::builder::TypedValueParser for TargetParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let invalid = |detail: String| {
+            let flag = arg
+                .and_then(clap::Arg::get_long)
+                .map_or_else(|| "--target".to_string(), |l| format!("--{l}"));
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("{flag}: {detail}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| invalid("it is not UTF-8".into()))?;
+        regscope::analysis::Target::parse(text)
+            .map(|_| text.to_string())
+            .map_err(invalid)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            regscope::analysis::target::NAMES
+                .iter()
+                .map(|n| clap::builder::PossibleValue::new(*n)),
+        ))
+    }
+}

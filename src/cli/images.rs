@@ -8,7 +8,8 @@ use regscope::ecr::inventory;
 use regscope::output::{images, json, style::Style};
 use regscope::reference::ImageRef;
 
-/// Lists the repository's images (ECR: `DescribeImages`, else what the tags reach), labelled.
+/// Lists the repository's images (ECR: `DescribeImages`, else what the tags reach), labelled;
+/// exit 3 when the listing is incomplete (a tree could not be read, a list was cut).
 pub async fn run(
     repository: &str,
     as_json: bool,
@@ -45,5 +46,6 @@ pub async fn run(
         };
         let _ = write!(stdout, "{}", images::text(&inv, style));
     }
-    Ok(0)
+    // 3, not 1: the listing was printed, but it is not the whole truth.
+    Ok(if images::incomplete(&inv) { 3 } else { 0 })
 }

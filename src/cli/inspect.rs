@@ -5,8 +5,9 @@ use std::io::Write as _;
 use clap::{Args, ValueEnum};
 
 use super::args::{report_connection, text_width, ColorChoice, ConnectionArgs};
+use super::check::Judgement;
 use super::Failure;
-use regscope::analysis::{self, Finding, Severity, Target};
+use regscope::analysis::{self, Finding, Severity, Target, Verdict};
 use regscope::connect::within_deadline;
 use regscope::inspect::{inspect, InspectOptions, Inspection};
 use regscope::layers::findings::Checked;
@@ -67,11 +68,16 @@ pub async fn run_inspect(
     common: &Common,
 ) -> Result<u8, Failure> {
     let platform = platform
-        .map(|p| Platform::parse(p).map(Target::Platform))
+        .map(|p| {
+            let p = Platform::parse(p)?;
+            // `linux/arm65` would only ever be "not offered": refuse it with the known names.
+            analysis::target::check_platform(&p)?;
+            Ok::<_, String>(Target::Platform(p))
+        })
         .transpose()
-        .map_err(Failure::usage)?;
+        .map_err(|e| Failure::usage(format!("--platform: {e}")))?;
     let (inspection, findings, checked) = fetch(reference, platform.as_ref(), common).await?;
-    emit(&inspection, &findings, &checked, None, common);
+    emit(&inspection, &findings, &checked, None, None, common);
     Ok(0)
 }
 
@@ -80,18 +86,33 @@ pub async fn run_inspect(
 const NO_TARGET: &str = "(no deployment target evaluated: pass --target lambda, lambda/arm64 or a platform such as linux/amd64)";
 const GENERIC_CHECKS: &str = "checked: index platforms against configs, duplicate or invalid platforms, missing, altered or unreadable content, mixed media types, attestation entries, root user";
 
-/// `regscope check REF [--target T] [--fail-on S]`: exit 1 when a finding reaches `fail_on`.
+/// `regscope check REF [--target T] [--fail-on S] [--quiet]`: exit 1 when a finding reaches
+/// `fail_on`. A repository without a tag, with a target, judges every tag.
 pub async fn run_check(
     reference: &str,
     target: Option<&str>,
     fail_on: FailOn,
     region: Option<&str>,
+    quiet: bool,
     common: &Common,
 ) -> Result<u8, Failure> {
     let target = target
         .map(Target::parse)
         .transpose()
         .map_err(Failure::usage)?;
+    let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
+    if let (Some(t), ImageRef::Registry(repo)) = (&target, &image) {
+        // The parser reads no tag as `latest`; as typed, no tag means the whole repository.
+        let last = reference.rsplit('/').next().unwrap_or(reference);
+        if !reference.contains('@') && !last.contains(':') {
+            let whole = regscope::reference::RegistryRef {
+                tag: None,
+                digest: None,
+                ..repo.clone()
+            };
+            return super::check::run_repository(&whole, t, quiet, common).await;
+        }
+    }
     let (inspection, mut findings, checked) = fetch(reference, target.as_ref(), common).await?;
     if let (Some(Target::Lambda { .. }), Ok(ImageRef::Registry(r))) =
         (&target, ImageRef::parse(reference))
@@ -108,17 +129,39 @@ pub async fn run_check(
     }
     let threshold = fail_on.severity();
     let target_label = target.as_ref().map(ToString::to_string);
+    let judgement = Judgement::of(target.as_ref(), &image, &inspection.root, &findings);
+    let failing = findings.iter().filter(|f| f.severity >= threshold).count();
+    let failed = failing > 0;
+    if quiet {
+        println!(
+            "{}",
+            super::check::quiet_line(
+                &inspection.reference,
+                target.as_ref(),
+                &judgement,
+                failing,
+                threshold
+            )
+        );
+        return Ok(u8::from(failed));
+    }
     emit(
         &inspection,
         &findings,
         &checked,
         target_label.as_deref(),
+        Some(&judgement),
         common,
     );
-    let failed = findings.iter().any(|f| f.severity >= threshold);
     if !common.json {
         let verdict = match (&target_label, failed) {
             (Some(t), false) => format!("ok: {} can run on {t}", inspection.reference),
+            // It runs there, but --fail-on reaches another finding (another platform's
+            // deleted child): say both, not "not fit".
+            (Some(t), true) if judgement.verdict == Some(Verdict::Runs) => format!(
+                "FAIL: {} runs on {t}, but findings reach {threshold} (--fail-on)",
+                inspection.reference
+            ),
             (Some(t), true) => format!(
                 "FAIL: {} is not fit for {t} (findings at or above {})",
                 inspection.reference, threshold
@@ -211,11 +254,15 @@ fn emit(
     findings: &[Finding],
     checked: &[Checked],
     target: Option<&str>,
+    judgement: Option<&Judgement>,
     common: &Common,
 ) {
     let mut stdout = std::io::stdout().lock();
     if common.json {
         let mut doc = json::report(inspection, findings, target);
+        if let Some(j) = judgement {
+            j.add_to(&mut doc);
+        }
         if common.files {
             doc["files"] = super::files::summary_json(checked);
         }

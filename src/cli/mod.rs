@@ -3,6 +3,7 @@
 
 mod args;
 mod auth;
+mod check;
 mod config;
 mod diff;
 mod files;
@@ -29,7 +30,7 @@ pub struct Cli {
     /// Open the TUI at a registry, `registry/repository`, or an image reference (default: the registry list).
     target: Option<String>,
     /// Judge every tag against this deployment target: `lambda`, `lambda/arm64`, `linux/amd64`, ... (default: `target` in config.toml).
-    #[arg(long = "target", value_name = "TARGET")]
+    #[arg(long = "target", value_name = "TARGET", value_parser = args::TargetParser, hide_possible_values = true)]
     deploy: Option<String>,
     #[command(flatten)]
     connection: ConnectionArgs,
@@ -48,14 +49,20 @@ enum Command {
         common: Common,
     },
     /// Check that an image will run on a deployment target; exits 1 when it will not.
+    #[command(
+        after_help = "A repository without a tag (`REGISTRY/REPO --target T`) judges every tag, one line each; exits 1 when any is rejected or could not be read."
+    )]
     Check {
-        /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
+        /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`), or `REGISTRY/REPOSITORY` with --target.
         reference: String,
         /// `lambda`, `lambda/arm64`, `cloudrun`, `fargate`, `fargate/arm64`, `fargate/windows-2022`,
         /// `k8s:amd64,arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`; without it only
         /// the generic findings are checked, not whether the image runs anywhere.
-        #[arg(long)]
+        #[arg(long, value_parser = args::TargetParser, hide_possible_values = true)]
         target: Option<String>,
+        /// Print one line: the verdict (`runs`, `rejected`, `not evaluated`) and the reference to deploy.
+        #[arg(long, short, conflicts_with = "json")]
+        quiet: bool,
         /// Fail (exit 1) when a finding reaches this severity.
         #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
         fail_on: FailOn,
@@ -83,9 +90,9 @@ enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
-    /// Place a digest from a log: which tags and which indexes (for which platform) point at it, and its attachment tags; exits 1 when nothing does.
+    /// Place a digest from a log: which tags and which indexes (for which platform) point at it, and its attachment tags (in version order); exits 1 when nothing does.
     Where {
-        /// `REGISTRY/REPOSITORY@sha256:…` (or `oci:DIR@sha256:…`).
+        /// `REGISTRY/REPOSITORY@sha256:…` (or `oci:DIR@sha256:…`); the repository is required.
         reference: String,
         /// Print one JSON document instead of text.
         #[arg(long)]
@@ -112,6 +119,9 @@ enum Command {
         connection: ConnectionArgs,
     },
     /// List every image of a repository, tagged and untagged, with what each one is (ECR: from DescribeImages).
+    #[command(
+        after_help = "Exits 3 when the listing is incomplete: a tree could not be read (untagged images it might reach are then `not checked`, not orphans), or a list was cut."
+    )]
     Images {
         /// `REGISTRY/REPOSITORY` (`123456789012.dkr.ecr.eu-west-1.amazonaws.com/app`, `127.0.0.1:5000/team/app`).
         repository: String,
@@ -132,7 +142,7 @@ enum Command {
         /// A registry (`127.0.0.1:5000`), `registry/repository`, or an image reference (default: the registry list).
         target: Option<String>,
         /// Judge every tag against this deployment target: `lambda`, `lambda/arm64`, `linux/amd64`, ... (default: `target` in config.toml).
-        #[arg(long = "target", value_name = "TARGET")]
+        #[arg(long = "target", value_name = "TARGET", value_parser = args::TargetParser, hide_possible_values = true)]
         deploy: Option<String>,
         #[command(flatten)]
         connection: ConnectionArgs,
@@ -199,8 +209,12 @@ enum Command {
         /// The shell to print the completion script for.
         shell: Shell,
     },
-    /// Print the man page (roff) for regscope: `regscope man | man -l -`.
-    Man,
+    /// Print the man page (roff) for regscope or one of its subcommands: `regscope man check | man -l -`.
+    Man {
+        /// The subcommand whose page to print (`check`, `config check`); default: regscope's own page.
+        #[arg(value_name = "SUBCOMMAND", num_args = 0..=2)]
+        page: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -242,15 +256,107 @@ impl Failure {
     }
 }
 
+/// Parses the command line. A mistyped subcommand is reported as one, with the command it
+/// likely meant (exit 2), not as a registry to open nor as clap's "cannot be used with
+/// '[TARGET]'" (`regscope inspekt HOST/REPO:TAG` is two positionals to clap).
+pub fn parse() -> Cli {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let shown = matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            );
+            if !shown {
+                if let Some(message) = first_positional(&args).and_then(|w| not_a_command(&w)) {
+                    eprintln!("error: {message}\n\nFor more information, try '--help'.");
+                    std::process::exit(2);
+                }
+            }
+            e.exit()
+        }
+    }
+}
+
+/// The first word on the command line that is not an option or an option's value.
+fn first_positional(args: &[std::ffi::OsString]) -> Option<String> {
+    let command = Cli::command();
+    let mut valued: Vec<String> = Vec::new();
+    for arg in command.get_arguments() {
+        if arg.get_action().takes_values() {
+            valued.extend(arg.get_long().map(|l| format!("--{l}")));
+            valued.extend(arg.get_short().map(|c| format!("-{c}")));
+        }
+    }
+    let mut words = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned());
+    while let Some(word) = words.next() {
+        if word == "--" {
+            return words.next();
+        }
+        if word.starts_with('-') {
+            if valued.contains(&word) {
+                words.next();
+            }
+            continue;
+        }
+        return Some(word);
+    }
+    None
+}
+
+/// Why `word`, where a subcommand or a registry goes, is neither: `None` when it is a
+/// subcommand or can name a registry, repository or reference (a dot, a colon, a slash, an
+/// `@`, `localhost`).
+fn not_a_command(word: &str) -> Option<String> {
+    let command = Cli::command();
+    let names: Vec<&str> = command
+        .get_subcommands()
+        .map(clap::Command::get_name)
+        .collect();
+    let could_be_a_place =
+        word.contains(['.', ':', '/', '@', '[']) || word == "localhost" || word.starts_with("oci:");
+    if names.contains(&word) || could_be_a_place {
+        return None;
+    }
+    let shown = regscope::sanitize::sanitize(word);
+    Some(match regscope::suggest::closest(word, names.iter().copied()) {
+        Some(meant) => format!("unknown command `{shown}`; did you mean `{meant}`?"),
+        None => format!(
+            "`{shown}` is neither a command nor a registry: a registry has a dot or a port (`ghcr.io`, `127.0.0.1:5000`) or is `localhost`, and a Docker Hub repository is written `docker.io/library/{shown}`; commands: {}",
+            names
+                .iter()
+                .filter(|n| **n != "help")
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+/// `regscope [TARGET]`: the TUI, unless TARGET is a word that names no registry.
+async fn open_tui(cli: &Cli) -> Result<u8, Failure> {
+    if let Some(message) = cli.target.as_deref().and_then(not_a_command) {
+        return Err(Failure::usage(message));
+    }
+    tui::open(
+        cli.target.as_deref(),
+        cli.deploy.as_deref(),
+        &cli.connection,
+    )
+    .await
+}
+
 /// Runs the parsed command line; `Ok` carries the exit code.
 pub async fn run(cli: Cli) -> Result<u8, Failure> {
     let Some(command) = cli.command else {
-        return tui::open(
-            cli.target.as_deref(),
-            cli.deploy.as_deref(),
-            &cli.connection,
-        )
-        .await;
+        return open_tui(&cli).await;
     };
     match command {
         Command::Inspect {
@@ -261,6 +367,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Check {
             reference,
             target,
+            quiet,
             fail_on,
             region,
             common,
@@ -270,6 +377,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 target.as_deref(),
                 fail_on,
                 region.as_deref(),
+                quiet,
                 &common,
             )
             .await
@@ -339,7 +447,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             completions(shell);
             Ok(0)
         }
-        Command::Man => man(),
+        Command::Man { page } => man(&page),
     }
 }
 
@@ -355,10 +463,41 @@ fn completions(shell: Shell) {
     }
 }
 
-/// The man page (roff) for the top-level command, with its subcommands listed.
-fn man() -> Result<u8, Failure> {
+/// The man page (roff) of regscope, or of the subcommand `page` names (`check`, `config
+/// check`): every `regscope-NAME(1)` the top-level page lists can be printed this way.
+fn man(page: &[String]) -> Result<u8, Failure> {
+    let mut command = Cli::command();
+    command.build();
+    let mut name = "regscope".to_string();
+    for word in page {
+        let Some(sub) = command
+            .get_subcommands()
+            .find(|c| c.get_name() == word)
+            .cloned()
+        else {
+            let names: Vec<&str> = command
+                .get_subcommands()
+                .map(clap::Command::get_name)
+                .filter(|n| *n != "help")
+                .collect();
+            return Err(Failure::usage(format!(
+                "no man page `{name} {}`; pages: {}{}",
+                regscope::sanitize::sanitize(word),
+                names.join(", "),
+                regscope::suggest::did_you_mean(word, names.iter().copied()),
+            )));
+        };
+        // Built, a subcommand is titled `regscope-check` with the synopsis `regscope check`.
+        name = format!("{name} {word}");
+        command = sub;
+    }
+    if page.is_empty() {
+        command = command.after_long_help(
+            "Each regscope-NAME(1) page above is printed by `regscope man NAME`, e.g. `regscope man check | man -l -`.",
+        );
+    }
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
+    clap_mangen::Man::new(command)
         .render(&mut out)
         .map_err(|e| Failure::runtime(format!("cannot render the man page: {e}")))?;
     std::io::Write::write_all(&mut std::io::stdout(), &out)

@@ -73,13 +73,36 @@ pub struct Row {
     /// What a tree says of it: an image's platform (from its config), an index's platforms
     /// and attestation count.
     pub summary: Option<String>,
+    /// Nothing read reaches this untagged image, but a tree could not be read (`the tree of
+    /// v1 could not be read`): it may be a child of that one, so it is not called an orphan.
+    pub unchecked: Option<String>,
 }
 
 impl Row {
-    /// Nothing reaches this untagged image: no tag, no index, no subject.
+    /// Nothing reaches this untagged image: no tag, no index, no subject, and every tree
+    /// that could reach it was read.
     #[must_use]
     pub fn is_orphan(&self) -> bool {
-        self.image.tags.is_empty() && self.roles.is_empty() && !self.missing
+        self.image.tags.is_empty()
+            && self.roles.is_empty()
+            && !self.missing
+            && self.unchecked.is_none()
+    }
+}
+
+/// Marks the rows that would be orphans as not checked when the trees of `unread` (tags, or
+/// `untagged sha256:…` indexes) could not be read: never state a fact that was not checked.
+pub fn mark_unchecked(rows: &mut [Row], unread: &[String]) {
+    if unread.is_empty() {
+        return;
+    }
+    let why = if unread.len() == 1 {
+        format!("the tree of {} could not be read", unread[0])
+    } else {
+        format!("the trees of {} could not be read", abbreviate(unread, 3))
+    };
+    for row in rows.iter_mut().filter(|r| r.is_orphan()) {
+        row.unchecked = Some(why.clone());
     }
 }
 
@@ -188,6 +211,7 @@ pub fn join(images: Vec<EcrImage>, trees: &[Node]) -> (Vec<Row>, Graph) {
                 None
             },
             summary: summaries.remove(&digest),
+            unchecked: None,
             image,
         });
     }
@@ -429,6 +453,9 @@ pub fn describe(row: &Row, graph: &Graph) -> String {
     if row.is_orphan() {
         parts.push("ORPHAN: nothing in this repository references it".into());
     }
+    if let Some(why) = &row.unchecked {
+        parts.push(format!("not checked: {why}"));
+    }
     if !row.breaks.is_empty() && !row.missing {
         parts.push(format!("deleting it breaks {}", abbreviate(&row.breaks, 3)));
     }
@@ -584,6 +611,28 @@ mod tests {
         let old = row(&rows, "sha256:old");
         assert!(old.is_orphan() && !amd.is_orphan());
         assert!(describe(old, &graph).starts_with("ORPHAN"));
+    }
+
+    #[test]
+    fn without_the_trees_an_untagged_image_is_not_checked_rather_than_an_orphan() {
+        let (images, _) = buildkit_push();
+        // The index's tree could not be read: nothing says what its children are.
+        let (mut rows, graph) = join(images, &[]);
+        mark_unchecked(&mut rows, &["v1".to_string()]);
+        for digest in ["sha256:amd", "sha256:att", "sha256:old"] {
+            let r = row(&rows, digest);
+            assert!(!r.is_orphan(), "{digest}");
+            let label = describe(r, &graph);
+            assert_eq!(
+                label, "not checked: the tree of v1 could not be read",
+                "{digest}"
+            );
+        }
+        assert_eq!(
+            row(&rows, "sha256:idx").unchecked,
+            None,
+            "a tagged image is not touched"
+        );
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct Inventory {
     pub truncated: bool,
     /// Why the ECR API was not used, what could not be fetched (never a secret).
     pub notes: Vec<String>,
+    /// The trees that could not be read (tags, or `untagged sha256:…` indexes): the join is
+    /// incomplete, and untagged images nothing read reaches are "not checked", not orphans.
+    pub unread: Vec<String>,
     /// The repository's settings, when the API gave them.
     pub repository_info: Option<EcrRepository>,
     /// The lifecycle policy text, when the repository has one.
@@ -88,17 +91,26 @@ pub async fn collect(
     };
     let mut repository_info = None;
     let mut lifecycle_policy = None;
+    let mut unread = Vec::new();
     let (images, trees, mut truncated) = match listed.take() {
         Some(api) => {
             repository_info = api.repository_info;
             lifecycle_policy = api.lifecycle_policy;
-            let trees =
-                index_trees(connection, &registry, repository, &api.images, &mut notes).await;
+            let trees = index_trees(
+                connection,
+                &registry,
+                repository,
+                &api.images,
+                &mut notes,
+                &mut unread,
+            )
+            .await;
             (api.images, trees.0, api.truncated || trees.1)
         }
-        None => from_tags(connection, &registry, repository, &mut notes).await?,
+        None => from_tags(connection, &registry, repository, &mut notes, &mut unread).await?,
     };
     let (mut rows, graph) = images::join(images, &trees);
+    images::mark_unchecked(&mut rows, &unread);
     sort_newest_first(&mut rows);
     if rows.len() > super::MAX_IMAGES {
         rows.truncate(super::MAX_IMAGES);
@@ -115,6 +127,7 @@ pub async fn collect(
         graph,
         truncated,
         notes,
+        unread,
         repository_info,
         lifecycle_policy,
         dry_run,
@@ -201,6 +214,7 @@ async fn index_trees(
     repository: &str,
     images: &[EcrImage],
     notes: &mut Vec<String>,
+    unread: &mut Vec<String>,
 ) -> (Vec<Node>, bool) {
     let indexes: Vec<&EcrImage> = images
         .iter()
@@ -224,12 +238,26 @@ async fn index_trees(
     for (r, result) in results {
         match result {
             Ok(inspection) => trees.push(inspection.root),
-            Err(e) => notes.push(format!(
-                "{r}: {}",
-                crate::sanitize::sanitize(&connection.error(e).to_string())
-            )),
+            Err(e) => {
+                notes.push(format!(
+                    "{r}: {}",
+                    crate::sanitize::sanitize(&connection.error(e).to_string())
+                ));
+                let digest = r.digest().map(ToString::to_string).unwrap_or_default();
+                let tags = images
+                    .iter()
+                    .find(|i| i.digest == digest)
+                    .map(|i| i.tags.clone())
+                    .unwrap_or_default();
+                unread.push(if tags.is_empty() {
+                    format!("untagged {}", crate::digest::short(&digest))
+                } else {
+                    crate::sanitize::sanitize(&images::abbreviate(&tags, 3)).into_owned()
+                });
+            }
         }
     }
+    unread.sort();
     if cut {
         notes.push(format!(
             "only the first {MAX_TREES} indexes were opened; labels of the rest may be missing"
@@ -245,6 +273,7 @@ async fn from_tags(
     registry: &str,
     repository: &str,
     notes: &mut Vec<String>,
+    unread: &mut Vec<String>,
 ) -> Result<(Vec<EcrImage>, Vec<Node>, bool), ConnectError> {
     let listing = connection
         .fetcher
@@ -295,13 +324,17 @@ async fn from_tags(
                 });
                 entry.0.tags.push(tag);
             }
-            Err(e) => notes.push(format!(
-                "tag {}: {}",
-                crate::sanitize::sanitize(&tag),
-                crate::sanitize::sanitize(&connection.error(e).to_string())
-            )),
+            Err(e) => {
+                notes.push(format!(
+                    "tag {}: {}",
+                    crate::sanitize::sanitize(&tag),
+                    crate::sanitize::sanitize(&connection.error(e).to_string())
+                ));
+                unread.push(crate::sanitize::sanitize(&tag).into_owned());
+            }
         }
     }
+    unread.sort();
     let mut images = Vec::new();
     let mut trees = Vec::new();
     for (_, (mut image, tree)) in by_digest {

@@ -22,6 +22,7 @@ pub fn headline(inv: &Inventory) -> String {
         .filter(|r| r.image.tags.is_empty() && !r.missing)
         .count();
     let orphans = inv.rows.iter().filter(|r| r.is_orphan()).count();
+    let unchecked = inv.rows.iter().filter(|r| r.unchecked.is_some()).count();
     let missing = inv.rows.iter().filter(|r| r.missing).count();
     let listed = inv.rows.len() - missing;
     let from = match &inv.source {
@@ -36,6 +37,9 @@ pub fn headline(inv: &Inventory) -> String {
         sanitize(&inv.repository),
         count(listed, "image", "images"),
     );
+    if unchecked > 0 {
+        text.push_str(&format!(", {unchecked} not checked"));
+    }
     if missing > 0 {
         text.push_str(&format!(", {missing} missing"));
     }
@@ -44,6 +48,23 @@ pub fn headline(inv: &Inventory) -> String {
         text.push_str("; TRUNCATED at a cap");
     }
     text
+}
+
+/// The listing is not the whole truth: a tree could not be read (untagged images nothing
+/// read reaches are "not checked") or a list was cut. `regscope images` exits 3 then.
+#[must_use]
+pub fn incomplete(inv: &Inventory) -> bool {
+    !inv.unread.is_empty() || inv.truncated
+}
+
+/// What the date column is: ECR says when an image was pushed (`imagePushedAt`); a plain
+/// registry does not, so the column is the build date from the image config.
+#[must_use]
+pub fn date_column(inv: &Inventory) -> &'static str {
+    match inv.source {
+        ListSource::EcrApi { .. } => "PUSHED",
+        ListSource::Tags => "CREATED",
+    }
 }
 
 /// The text report.
@@ -80,11 +101,16 @@ pub fn text(inv: &Inventory, style: Style) -> String {
         .clamp(4, 30);
     out.push_str(&style.dim(&format!(
         "{:<19}  {:<tags_width$}  {:<11}  {:<10}  {:<10}  {:>9}  WHAT IT IS\n",
-        "DIGEST", "TAGS", "KIND", "PUSHED", "PULLED", "SIZE"
+        "DIGEST",
+        "TAGS",
+        "KIND",
+        date_column(inv),
+        "PULLED",
+        "SIZE"
     )));
     for row in &inv.rows {
         let label = describe(row, &inv.graph);
-        let label = if row.is_orphan() || row.missing {
+        let label = if row.is_orphan() || row.missing || row.unchecked.is_some() {
             style.warning(&sanitize(&label))
         } else if row.kind == ImageKind::Attestation {
             style.attestation(&sanitize(&label))
@@ -111,7 +137,19 @@ pub fn text(inv: &Inventory, style: Style) -> String {
             }
         }
     }
+    if inv.source == ListSource::Tags {
+        out.push_str(&style.dim(
+            "CREATED is the build date in the image config, not when it was pushed: a registry does not say that (ECR does, as imagePushedAt)\n",
+        ));
+    }
     lifecycle_text(&mut out, inv, style);
+    if !inv.unread.is_empty() {
+        out.push_str(&style.warning(&format!(
+            "incomplete: {} could not be read; untagged images nothing read reaches are marked not checked, not orphaned",
+            sanitize(&crate::ecr::images::abbreviate(&inv.unread, 5))
+        )));
+        out.push('\n');
+    }
     for note in &inv.notes {
         out.push_str(&style.warning(&format!("note: {}", sanitize(note))));
         out.push('\n');
@@ -212,6 +250,7 @@ fn size_cell(row: &Row) -> String {
 /// One JSON document (strings as the registry gave them; the caller escapes for a terminal).
 #[must_use]
 pub fn json(inv: &Inventory) -> Value {
+    let ecr = matches!(inv.source, ListSource::EcrApi { .. });
     let rows: Vec<Value> = inv
         .rows
         .iter()
@@ -223,11 +262,14 @@ pub fn json(inv: &Inventory) -> Value {
                 "kind": row.kind.as_str(),
                 "label": describe(row, &inv.graph),
                 "orphan": row.is_orphan(),
+                "notChecked": row.unchecked,
                 "missing": row.missing,
                 "breaks": row.breaks,
                 "referrers": row.referrers,
                 "roles": row.roles.iter().map(role_json).collect::<Vec<_>>(),
-                "pushedAt": i.pushed_at.map(|t| t.to_rfc3339()),
+                // Without the ECR API the only date is the config's `created` (the build).
+                "pushedAt": ecr.then(|| i.pushed_at.map(|t| t.to_rfc3339())).flatten(),
+                "createdAt": (!ecr).then(|| i.pushed_at.map(|t| t.to_rfc3339())).flatten(),
                 "lastPulledAt": i.last_pulled_at.map(|t| t.to_rfc3339()),
                 "ecrSize": i.size,
                 "totalSize": row.total_size,
@@ -250,6 +292,8 @@ pub fn json(inv: &Inventory) -> Value {
         "repository": inv.repository,
         "source": source,
         "truncated": inv.truncated,
+        "complete": !incomplete(inv),
+        "unread": inv.unread,
         "notes": inv.notes,
         "repositoryInfo": inv.repository_info.as_ref().map(|r| json!({
             "createdAt": r.created_at.map(|t| t.to_rfc3339()),

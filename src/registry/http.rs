@@ -784,7 +784,7 @@ impl HttpRegistry {
     ) -> FetchError {
         let registry = self.registry.clone();
         let mut detail = registry_detail(body);
-        if matches!(status, 401 | 403) && is_ecr(&self.host) {
+        if matches!(status, 401 | 403) && (is_ecr(&self.registry) || is_ecr(&self.host)) {
             detail.push_str(&format!(
                 "; ECR logins expire after 12 hours: run `aws ecr get-login-password | docker login --username AWS --password-stdin {}` or use docker-credential-ecr-login as a credHelper",
                 self.registry
@@ -1354,11 +1354,11 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `123456789012.dkr.ecr.eu-west-1.amazonaws.com` (and the `.com.cn` partitions).
+/// A private ECR registry: `123456789012.dkr.ecr.eu-west-1.amazonaws.com`, the China
+/// partition, FIPS (`dkr.ecr-fips`) and dual-stack (`dkr-ecr.REGION.on.aws`) hosts.
 fn is_ecr(host: &str) -> bool {
-    let name = host.split(':').next().unwrap_or(host);
-    name.contains(".dkr.ecr.")
-        && (name.ends_with(".amazonaws.com") || name.ends_with(".amazonaws.com.cn"))
+    // The one recogniser (FIPS and dual-stack hosts too); ECR Public logs in another way.
+    crate::ecr::host::EcrHost::parse(host).is_some_and(|h| h.private().is_some())
 }
 
 /// Whether `host[:port]` names this machine.
@@ -1554,6 +1554,21 @@ fn parse_auth_params(s: &str) -> HashMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ecr_login_hint_knows_fips_and_dual_stack_hosts() {
+        for host in [
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+            "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com",
+            "123456789012.dkr-ecr.eu-west-1.on.aws",
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn:443",
+        ] {
+            assert!(is_ecr(host), "{host}");
+        }
+        for host in ["public.ecr.aws", "dkr.ecr.example.com", "127.0.0.1:5000"] {
+            assert!(!is_ecr(host), "{host}");
+        }
+    }
 
     #[test]
     fn parses_challenges() {

@@ -1,0 +1,314 @@
+//! `regscope check`'s verdict in one word (`runs`, `rejected`, `not evaluated`) with the
+//! reference to deploy, for one image (`--json`, `--quiet`) or every tag of a repository.
+
+use std::io::Write as _;
+
+use futures::stream::{self, StreamExt as _};
+use serde_json::{json, Value};
+
+use super::args::report_connection;
+use super::inspect::Common;
+use super::Failure;
+use regscope::analysis::{self, Finding, Target, Verdict};
+use regscope::connect::{within_deadline, Connection};
+use regscope::inspect::{inspect, InspectOptions};
+use regscope::model::Node;
+use regscope::reference::{ImageRef, RegistryRef};
+use regscope::sanitize::sanitize;
+
+/// Tags judged at once: each tree is itself concurrent (bounded by the fetcher), so a few
+/// trees in flight keep the connection busy without queueing thousands of requests.
+const TAGS_AT_ONCE: usize = 8;
+/// Tags judged per run at most; past it the output says how many were left out.
+const MAX_TAGS: usize = 2_000;
+
+/// What `check` concludes for one image and target.
+pub struct Judgement {
+    /// `None`: no target, nothing was judged.
+    pub verdict: Option<Verdict>,
+    /// `REPO@sha256:…` to deploy on the target (the image, or for Lambda its platform entry).
+    pub deploy: Option<String>,
+}
+
+impl Judgement {
+    /// The verdict the tags view shows (the same [`Target::verdict`]), with what `check` also
+    /// learnt (files, errors on what would run).
+    #[must_use]
+    pub fn of(
+        target: Option<&Target>,
+        image: &ImageRef,
+        root: &Node,
+        findings: &[Finding],
+    ) -> Self {
+        let Some(target) = target else {
+            return Self {
+                verdict: None,
+                deploy: None,
+            };
+        };
+        Self {
+            verdict: Some(target.verdict_with(root, findings)),
+            deploy: target
+                .deployable(root, findings)
+                .map(|n| pinned(image, &n.digest)),
+        }
+    }
+
+    /// `runs`, `rejected` or `not evaluated`: the JSON `verdict`.
+    #[must_use]
+    pub fn word(&self) -> &'static str {
+        match &self.verdict {
+            None => "not evaluated",
+            Some(Verdict::Runs) => "runs",
+            Some(Verdict::Rejected(_)) => "rejected",
+        }
+    }
+
+    fn reason(&self) -> Option<&str> {
+        match &self.verdict {
+            Some(Verdict::Rejected(why)) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// Adds `verdict`, `verdictReason` and `deployReference` to a `check --json` document.
+    pub fn add_to(&self, doc: &mut Value) {
+        doc["verdict"] = json!(self.word());
+        doc["verdictReason"] = json!(self.reason());
+        doc["deployReference"] = json!(self.deploy);
+    }
+
+    /// `runs on lambda/arm64; deploy REPO@sha256:…`, `rejected on lambda/amd64 (index); deploy
+    /// REPO@sha256:… instead`.
+    fn text(&self, target: &Target) -> String {
+        let mut out = match &self.verdict {
+            Some(Verdict::Rejected(why)) => format!("rejected on {target} ({why})"),
+            _ => format!("runs on {target}"),
+        };
+        if let Some(d) = &self.deploy {
+            let instead = if self.verdict == Some(Verdict::Runs) {
+                ""
+            } else {
+                " instead"
+            };
+            out.push_str(&format!("; deploy {}{instead}", sanitize(d)));
+        }
+        out
+    }
+}
+
+/// `REPO@sha256:…` (or `oci:DIR@sha256:…`): the image pinned to `digest`.
+fn pinned(image: &ImageRef, digest: &str) -> String {
+    match image {
+        ImageRef::Registry(r) => format!("{}/{}@{digest}", r.registry, r.repository),
+        ImageRef::Layout(l) => format!("oci:{}@{digest}", l.path.display()),
+    }
+}
+
+/// `check --quiet`: the one line for one image.
+pub fn quiet_line(
+    reference: &str,
+    target: Option<&Target>,
+    judgement: &Judgement,
+    failing: usize,
+    threshold: analysis::Severity,
+) -> String {
+    let reference = sanitize(reference);
+    match target {
+        Some(t) => format!("{reference}: {}", judgement.text(t)),
+        None if failing == 0 => {
+            format!("{reference}: not evaluated (no --target); no finding at or above {threshold}")
+        }
+        None => format!(
+            "{reference}: not evaluated (no --target); {} at or above {threshold}",
+            regscope::output::count(failing, "finding", "findings")
+        ),
+    }
+}
+
+/// One tag's outcome in `check REPO`.
+struct TagOutcome {
+    tag: String,
+    digest: Option<String>,
+    judgement: Judgement,
+    /// Why the tag was not judged (its tree could not be read).
+    error: Option<String>,
+}
+
+/// `regscope check REPO --target T`: every tag judged (bounded concurrency), one line each in
+/// version order; exit 1 when any is rejected or could not be read.
+pub async fn run_repository(
+    repo: &RegistryRef,
+    target: &Target,
+    quiet: bool,
+    common: &Common,
+) -> Result<u8, Failure> {
+    let image = ImageRef::Registry(repo.clone());
+    let connector = common.connection.connector()?;
+    let connection = connector
+        .connect_to(&image)
+        .await
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    report_connection(&connection, common.verbose);
+    let deadline = connector.settings().deadline;
+    let listing = within_deadline(
+        deadline,
+        &format!("the tag list of {}", repo.name()),
+        connection.fetcher.tag_listing(&repo.repository),
+    )
+    .await
+    .map_err(|e| Failure::runtime(connection.error(e).to_string()))?;
+    let mut notes = Vec::new();
+    if let Some(why) = &listing.truncated {
+        notes.push(format!(
+            "the tag list is incomplete ({}): tags past it were not judged",
+            sanitize(why)
+        ));
+    }
+    // Attachment tags (`sha256-<hex>.sig`) are not images to deploy.
+    let mut tags: Vec<String> = listing
+        .tags
+        .into_iter()
+        .filter(|t| regscope::attachments::discover::schema_tag_subject(t).is_none())
+        .collect();
+    tags.sort_by(|a, b| regscope::tui::views::tags::version_cmp(a, b));
+    if tags.len() > MAX_TAGS {
+        notes.push(format!(
+            "{} tags; the first {MAX_TAGS} in version order were judged",
+            tags.len()
+        ));
+        tags.truncate(MAX_TAGS);
+    }
+    let connection = &connection;
+    let mut outcomes: Vec<TagOutcome> = stream::iter(tags)
+        .map(|tag| {
+            let tagged = image.with_tag(&tag);
+            async move { judge_tag(connection, deadline, &tagged, tag, target, common).await }
+        })
+        .buffer_unordered(TAGS_AT_ONCE)
+        .collect()
+        .await;
+    outcomes.sort_by(|a, b| regscope::tui::views::tags::version_cmp(&a.tag, &b.tag));
+    let rejected = outcomes
+        .iter()
+        .filter(|o| matches!(o.judgement.verdict, Some(Verdict::Rejected(_))))
+        .count();
+    let unread = outcomes.iter().filter(|o| o.error.is_some()).count();
+    let mut stdout = std::io::stdout().lock();
+    if common.json {
+        let list: Vec<Value> = outcomes.iter().map(|o| outcome_json(o, repo)).collect();
+        let _ = writeln!(
+            stdout,
+            "{}",
+            regscope::output::json::to_terminal_string(&Value::Array(list))
+        );
+    } else {
+        let width = outcomes
+            .iter()
+            .map(|o| o.tag.chars().count())
+            .max()
+            .unwrap_or(0);
+        for o in &outcomes {
+            let _ = writeln!(stdout, "{:<width$}  {}", sanitize(&o.tag), outcome_text(o));
+        }
+        if !quiet {
+            let runs = outcomes.len() - rejected - unread;
+            let mut summary = format!(
+                "{}: {} judged against {target}: {runs} run{}, {rejected} rejected",
+                sanitize(&repo.name()),
+                regscope::output::count(outcomes.len(), "tag", "tags"),
+                if runs == 1 { "s" } else { "" },
+            );
+            if unread > 0 {
+                summary.push_str(&format!(", {unread} not read"));
+            }
+            let _ = writeln!(stdout, "{summary}");
+        }
+    }
+    for note in &notes {
+        eprintln!("regscope: {note}");
+    }
+    Ok(u8::from(rejected > 0 || unread > 0 || !notes.is_empty()))
+}
+
+/// One tag: its tree (no attachments: they do not change whether it runs), the findings the
+/// single-image `check` weighs, and the verdict.
+async fn judge_tag(
+    connection: &Connection,
+    deadline: std::time::Duration,
+    tagged: &ImageRef,
+    tag: String,
+    target: &Target,
+    common: &Common,
+) -> TagOutcome {
+    let options = InspectOptions { attachments: false };
+    let fetched = within_deadline(
+        deadline,
+        &format!("the tree of {tagged}"),
+        inspect(&connection.fetcher, tagged, &options),
+    )
+    .await;
+    let inspection = match fetched {
+        Ok(i) => i,
+        Err(e) => {
+            return TagOutcome {
+                tag,
+                digest: None,
+                judgement: Judgement {
+                    verdict: None,
+                    deploy: None,
+                },
+                error: Some(connection.error(e).to_string()),
+            }
+        }
+    };
+    let mut findings = analysis::analyze(&inspection.root);
+    findings.extend(target.check(&inspection.root));
+    if common.files {
+        let checked = super::files::check_files(
+            &connection.fetcher,
+            tagged,
+            &inspection.root,
+            &target.platforms(),
+        )
+        .await;
+        super::files::add_findings(&mut findings, &checked);
+    }
+    TagOutcome {
+        tag,
+        digest: Some(inspection.root.digest.clone()),
+        judgement: Judgement::of(Some(target), tagged, &inspection.root, &findings),
+        error: None,
+    }
+}
+
+/// `runs; deploy REPO@sha256:…`, `rejected: index; deploy … instead`, `not read: …`.
+fn outcome_text(o: &TagOutcome) -> String {
+    if let Some(e) = &o.error {
+        return format!("not read: {}", sanitize(e));
+    }
+    let mut out = match &o.judgement.verdict {
+        Some(v) => v.to_string(),
+        None => "not evaluated".into(),
+    };
+    if let Some(d) = &o.judgement.deploy {
+        let instead = if o.judgement.verdict == Some(Verdict::Runs) {
+            ""
+        } else {
+            " instead"
+        };
+        out.push_str(&format!("; deploy {}{instead}", sanitize(d)));
+    }
+    out
+}
+
+fn outcome_json(o: &TagOutcome, repo: &RegistryRef) -> Value {
+    let mut doc = json!({
+        "tag": o.tag,
+        "reference": format!("{}:{}", repo.name(), o.tag),
+        "digest": o.digest,
+    });
+    o.judgement.add_to(&mut doc);
+    doc["error"] = json!(o.error);
+    doc
+}
