@@ -18,9 +18,10 @@ pub async fn run(
     left: Option<String>,
     right: Option<String>,
     as_json: bool,
-    options: CompareOptions,
+    show_env_values: bool,
     connection: &ConnectionArgs,
 ) -> Result<u8, Failure> {
+    let options = CompareOptions { show_env_values };
     match (map, left, right) {
         (Some(file), _, _) => run_map(&file, as_json, connection).await,
         (None, Some(l), Some(r)) => run_pair(&l, &r, as_json, options, connection).await,

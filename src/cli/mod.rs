@@ -284,10 +284,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             json,
             show_env_values,
             connection,
-        } => {
-            let options = regscope::diff::CompareOptions { show_env_values };
-            diff::run(map, left, right, json, options, &connection).await
-        }
+        } => diff::run(map, left, right, json, show_env_values, &connection).await,
         Command::Where {
             reference,
             json,

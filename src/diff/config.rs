@@ -173,22 +173,22 @@ fn env_changes(
 /// Per key: added, removed, or (when `with_values`) changed, each value as a string.
 fn keyed(
     field: &'static str,
-    a: &BTreeMap<String, String>,
-    b: &BTreeMap<String, String>,
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
     with_values: bool,
 ) -> Vec<ConfigChange> {
-    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     let value = |v: Option<&String>| match v {
         Some(v) if with_values => text(v),
         _ => Value::Null,
     };
     keys.into_iter()
         .filter_map(|k| {
-            let (l, r) = (a.get(k), b.get(k));
+            let (l, r) = (before.get(k), after.get(k));
             let change = match (l, r) {
                 (Some(_), None) => Change::Removed,
                 (None, Some(_)) => Change::Added,
-                (Some(x), Some(y)) if x != y => Change::Changed,
+                (Some(old), Some(new)) if old != new => Change::Changed,
                 _ => return None,
             };
             Some(ConfigChange {

@@ -537,6 +537,10 @@ fn platform_of(n: &Node) -> String {
     sanitize(&label.unwrap_or_else(|| "unknown".into())).into_owned()
 }
 
+fn config_node(n: &Node) -> Option<&Node> {
+    n.children.iter().find(|c| c.kind == Kind::Config)
+}
+
 fn platform_diff(
     platform: &str,
     l: &Node,
@@ -551,10 +555,7 @@ fn platform_diff(
             .map(|c| c.digest.clone())
             .collect()
     };
-    fn config(n: &Node) -> Option<&Node> {
-        n.children.iter().find(|c| c.kind == Kind::Config)
-    }
-    let (lc, rc) = (config(l), config(r));
+    let (lc, rc) = (config_node(l), config_node(r));
     let (ll, rl) = (layers(l), layers(r));
     let lset: BTreeSet<&String> = ll.iter().collect();
     let rset: BTreeSet<&String> = rl.iter().collect();
@@ -662,6 +663,9 @@ struct Matched {
     replaced: Vec<String>,
 }
 
+/// Unmatched attachments by pairing key: (label, digest) each.
+type ByKey<'a> = BTreeMap<&'a str, Vec<(&'a str, &'a str)>>;
+
 fn match_attachments(left: &[Attachment], right: &[Attachment], subjects: &Subjects) -> Matched {
     // (pairing key, label, digest)
     let usable = |list: &[Attachment], side: usize| -> Vec<(String, String, String)> {
@@ -688,7 +692,6 @@ fn match_attachments(left: &[Attachment], right: &[Attachment], subjects: &Subje
     };
     let (ld, rd) = (digests(&l), digests(&r));
     // Unmatched by digest, per kind and subject, in a stable order.
-    type ByKey<'a> = BTreeMap<&'a str, Vec<(&'a str, &'a str)>>;
     let mut left_by: ByKey<'_> = BTreeMap::new();
     let mut right_by: ByKey<'_> = BTreeMap::new();
     for (key, what, d) in l.iter().filter(|(_, _, d)| !rd.contains(d)) {
@@ -705,7 +708,7 @@ fn match_attachments(left: &[Attachment], right: &[Attachment], subjects: &Subje
             match rs.get(i) {
                 Some((_, other)) => {
                     out.replaced
-                        .push(format!("{what}: {} -> {}", short(d), short(other)))
+                        .push(format!("{what}: {} -> {}", short(d), short(other)));
                 }
                 None => out.only_left.push(label(what, d)),
             }
