@@ -86,6 +86,10 @@ pub struct Unread {
     pub side: Side,
     pub what: String,
     pub why: String,
+    /// `why` one side per line, where the sides had different reasons (text output; empty:
+    /// `why` is one line).
+    #[serde(skip)]
+    pub lines: Vec<String>,
 }
 
 /// The outcome of a comparison.
@@ -246,11 +250,13 @@ pub fn compare_with(left: &Inspection, right: &Inspection, options: CompareOptio
     let r = Entries::of(&right.root);
     let mut incomplete = Vec::new();
     incomplete.extend(l.cut.iter().map(|why| Unread {
+        lines: Vec::new(),
         side: Side::Left,
         what: "the index".into(),
         why: why.clone(),
     }));
     incomplete.extend(r.cut.iter().map(|why| Unread {
+        lines: Vec::new(),
         side: Side::Right,
         what: "the index".into(),
         why: why.clone(),
@@ -397,12 +403,14 @@ fn match_platforms(
             // Only one side has it, but the other has entries of unknown platform that
             // could not be read: one of them may be this platform.
             (Some(_), None) if r.has_unnamed() => incomplete.push(Unread {
+                lines: Vec::new(),
                 side: Side::Right,
                 what: name.clone(),
                 why: "not found among the entries that could be read; others could not be read"
                     .into(),
             }),
             (None, Some(_)) if l.has_unnamed() => incomplete.push(Unread {
+                lines: Vec::new(),
                 side: Side::Left,
                 what: name.clone(),
                 why: "not found among the entries that could be read; others could not be read"
@@ -435,12 +443,16 @@ fn unread_entry(name: &str, side: Side, l: Option<&Node>, r: Option<&Node>) -> U
     let each = |n: Option<&Node>| {
         n.map(|n| format!("its manifest {} {}", short(&n.digest), node_words(n)))
     };
-    let why = match (each(l), each(r)) {
-        (Some(a), Some(b)) => format!("left: {a}; right: {b}"),
-        (Some(a), None) | (None, Some(a)) => a,
-        (None, None) => String::new(),
+    let (why, lines) = match (each(l), each(r)) {
+        (Some(a), Some(b)) => {
+            let lines = vec![format!("left: {a}"), format!("right: {b}")];
+            (lines.join("; "), lines)
+        }
+        (Some(a), None) | (None, Some(a)) => (a, Vec::new()),
+        (None, None) => (String::new(), Vec::new()),
     };
     Unread {
+        lines,
         side,
         what: name.to_string(),
         why,
@@ -466,6 +478,7 @@ fn unnamed_entries(e: &Entries<'_>, side: Side) -> Vec<Unread> {
                 node_words(n)
             };
             Unread {
+                lines: Vec::new(),
                 side,
                 what: format!("{what} ({})", short(&n.digest)),
                 why,
@@ -480,6 +493,7 @@ fn unread_attachments(inspection: &Inspection, list: &[Attachment], side: Side) 
         .iter()
         .filter_map(|a| {
             a.problem.as_ref().map(|p| Unread {
+                lines: Vec::new(),
                 side,
                 what: format!(
                     "an attachment for {} ({})",
@@ -496,6 +510,7 @@ fn unread_attachments(inspection: &Inspection, list: &[Attachment], side: Side) 
             .iter()
             .filter(|n| !attachments::discover::is_orphan_note(n))
             .map(|n| Unread {
+                lines: Vec::new(),
                 side,
                 what: "attachments".into(),
                 why: sanitize(n).into_owned(),
@@ -577,6 +592,7 @@ fn platform_diff(
     for (n, s) in [(l, Side::Left), (r, Side::Right)] {
         if let Some(p @ Problem::Cut { .. }) = &n.problem {
             incomplete.push(Unread {
+                lines: Vec::new(),
                 side: s,
                 what: format!("the layers of {platform}"),
                 why: problem_words(p),
@@ -600,6 +616,7 @@ fn platform_diff(
         };
         if let Some(side) = side {
             incomplete.push(Unread {
+                lines: Vec::new(),
                 side,
                 what: format!("the config of {platform}"),
                 why: unread

@@ -91,14 +91,23 @@ pub fn render(c: &Comparison, cli: bool) -> String {
     for a in &c.attachments_replaced {
         let _ = writeln!(out, "  attachment made again: {a}");
     }
+    // The reasons on lines of their own: they are long (digests, registry error text), and the
+    // TUI's compare view shows these same lines.
     for u in &c.incomplete {
         let _ = writeln!(
             out,
-            "  not compared: {} on {}: {}",
+            "  not compared: {} on {}:",
             sanitize(&u.what),
-            u.side.words(),
-            sanitize(&u.why)
+            u.side.words()
         );
+        let lines = if u.lines.is_empty() {
+            std::slice::from_ref(&u.why)
+        } else {
+            u.lines.as_slice()
+        };
+        for line in lines {
+            let _ = writeln!(out, "    {}", sanitize(line));
+        }
     }
     let _ = writeln!(out, "{}", verdict_line(c));
     out
