@@ -392,6 +392,17 @@ fn match_platforms(
             (Some(a), Some(b)) => {
                 let diff = platform_diff(name, a, b, options, incomplete);
                 out.both.push(diff);
+                // Another entry for the same platform that could not be read: what it holds
+                // is not known either.
+                let side = match (lu, ru) {
+                    (Some(_), Some(_)) => Some(Side::Both),
+                    (Some(_), None) => Some(Side::Left),
+                    (None, Some(_)) => Some(Side::Right),
+                    (None, None) => None,
+                };
+                if let Some(side) = side {
+                    incomplete.push(unread_entry(name, side, lu, ru));
+                }
             }
             // Read on one side, unreadable on the other: nothing known about the pair.
             (Some(_), None) if ru.is_some() => {
@@ -863,5 +874,127 @@ mod tests {
         r.subject.clear();
         let m = match_attachments(&[l], &[r], &Subjects::new((&li, &li), true, &[]));
         assert!(m.replaced.is_empty(), "{m:?}");
+    }
+
+    mod property {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::model::{Descriptor, Platform};
+
+        /// One index entry: its platform, whether it could be read (0) or how it failed,
+        /// and which config and layer it has when read.
+        type Entry = (usize, u8, u8, u8);
+
+        fn digest(tag: u64) -> String {
+            format!("sha256:{tag:064x}")
+        }
+
+        fn descriptor(kind: Kind, digest: String, platform: Option<Platform>) -> Node {
+            Node::from_descriptor(
+                kind,
+                &Descriptor {
+                    media_type: crate::model::media_type::OCI_MANIFEST.into(),
+                    digest,
+                    size: 1,
+                    platform,
+                    annotations: BTreeMap::new(),
+                    artifact_type: None,
+                    urls: Vec::new(),
+                },
+            )
+        }
+
+        fn entry(&(p, state, config, layer): &Entry) -> Node {
+            let arch = ["amd64", "arm64", "s390x"][p % 3];
+            let tag = (p as u64) << 24
+                | u64::from(state) << 16
+                | u64::from(config) << 8
+                | u64::from(layer);
+            let mut n = descriptor(
+                Kind::Manifest,
+                digest(0x1_0000_0000 | tag),
+                Some(Platform::new("linux", arch, None)),
+            );
+            match state {
+                0 => {
+                    n.children = vec![
+                        descriptor(
+                            Kind::Config,
+                            digest(0x2_0000_0000 | u64::from(config)),
+                            None,
+                        ),
+                        descriptor(Kind::Layer, digest(0x3_0000_0000 | u64::from(layer)), None),
+                    ];
+                }
+                1 => {
+                    n.kind = Kind::Missing;
+                    n.problem = Some(Problem::Missing {
+                        detail: "MANIFEST_UNKNOWN".into(),
+                    });
+                }
+                2 => {
+                    n.problem = Some(Problem::FetchFailed {
+                        detail: "the request timed out after 1s (--timeout)".into(),
+                    });
+                }
+                _ => {
+                    n.problem = Some(Problem::Malformed {
+                        detail: "not JSON".into(),
+                    });
+                }
+            }
+            n
+        }
+
+        fn side(entries: &[Entry], root: u64) -> Inspection {
+            let mut index = descriptor(Kind::Index, digest(root), None);
+            index.children = entries.iter().map(entry).collect();
+            Inspection {
+                reference: format!("registry.test/app:{root}"),
+                root: index,
+                round_trips: crate::registry::stats::RoundTrips::default(),
+                resolved_at: None,
+                attachments_looked_up: true,
+                orphaned: Vec::new(),
+                attachment_notes: Vec::new(),
+            }
+        }
+
+        fn entries() -> impl Strategy<Value = Vec<Entry>> {
+            prop::collection::vec((0usize..3, 0u8..4, 0u8..2, 0u8..2), 0..5)
+        }
+
+        proptest! {
+            /// Issue 25, defect 3: whatever the two sides hold, an entry that could not be
+            /// read on either side means the comparison is never "identical".
+            #[test]
+            fn a_failed_side_is_never_identical(left in entries(), right in entries(), same_root in any::<bool>()) {
+                let l = side(&left, 1);
+                let r = side(&right, if same_root { 1 } else { 2 });
+                let c = compare(&l, &r);
+                let unread = left.iter().chain(&right).any(|e| e.1 != 0);
+                if unread {
+                    prop_assert_ne!(c.verdict(), Verdict::Identical, "{:?}", c);
+                    prop_assert!(!c.identical());
+                    prop_assert!(!c.incomplete.is_empty() || c.differs(), "{:?}", c);
+                }
+                if c.verdict() == Verdict::Incomplete {
+                    prop_assert!(!c.incomplete.is_empty());
+                    prop_assert_eq!(c.verdict().exit_code(), 2);
+                }
+            }
+
+            /// And the rule is not met by never saying identical: a side compared with
+            /// itself, every entry read, is identical.
+            #[test]
+            fn a_side_read_whole_is_identical_to_itself(mut left in entries()) {
+                for e in &mut left {
+                    e.1 = 0;
+                }
+                let c = compare(&side(&left, 1), &side(&left, 1));
+                prop_assert_eq!(c.verdict(), Verdict::Identical, "{:?}", c);
+            }
+        }
     }
 }
