@@ -1,13 +1,18 @@
 //! `regscope diff` across two real docker-registry instances, each behind TLS and htpasswd with
 //! its own user (credentials from a docker config, one entry per registry): a promotion that is
 //! complete, one that dropped a platform, one that changed a config, one that lost the
-//! attachments; pair by pair and as a `--map` of the whole promotion.
+//! attachments; pair by pair and as a `--map` of the whole promotion. Values read as a user
+//! writes them (never Rust's debug syntax). And against the in-process fault server: a
+//! comparison that could not read something (children that 404, children that time out) is
+//! never "identical": it says what could not be compared and exits 2, in text, JSON, `--map`
+//! and the TUI's `=`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
 
 mod support;
 
 use std::process::{Command, Output};
 
+use regscope::serve::{self, Faults, RequestKind, Scope, ServerHandle, Store};
 use serde_json::{json, Value};
 use support::attach::{fixture_entries, fixture_index, fixture_index_bytes, seed_signed};
 use support::{regscope_bin, TestRegistry, OCI_INDEX, OCI_MANIFEST};
@@ -111,22 +116,26 @@ fn push_amd64_only(reg: &TestRegistry, tag: &str) {
 }
 
 /// A one-platform image whose config runs as `user`, tagged `tag`.
-fn push_image_as(reg: &TestRegistry, tag: &str, user: &str) {
-    let config = format!(
-        r#"{{"architecture":"amd64","os":"linux","config":{{"User":"{user}","Env":["PATH=/bin"]}},"rootfs":{{"type":"layers","diff_ids":[]}}}}"#
-    );
-    let config_digest = reg.put_blob(REPO, config.as_bytes());
+fn push_image_as(reg: &TestRegistry, tag: &str, user: &str) -> String {
+    push_image_with(reg, tag, &json!({"User": user, "Env": ["PATH=/bin"]}))
+}
+
+/// A one-platform image with this runtime `config`, tagged `tag`; its manifest digest.
+fn push_image_with(reg: &TestRegistry, tag: &str, runtime: &Value) -> String {
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux", "config": runtime,
+        "rootfs": {"type": "layers", "diff_ids": []}
+    }))
+    .expect("json");
+    let config_digest = reg.put_blob(REPO, &config);
     let manifest = json!({
         "schemaVersion": 2, "mediaType": OCI_MANIFEST,
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
         "layers": []
     });
-    reg.put_manifest(
-        REPO,
-        tag,
-        OCI_MANIFEST,
-        &serde_json::to_vec(&manifest).expect("json"),
-    );
+    let bytes = serde_json::to_vec(&manifest).expect("json");
+    reg.put_manifest(REPO, tag, OCI_MANIFEST, &bytes);
+    support::sha256_digest(&bytes)
 }
 
 /// v1 complete, v2 dropped arm64, v3 changed the config's user, v4 lost the attachments.
@@ -390,4 +399,344 @@ fn where_places_a_digest_from_a_log_among_tags_and_indexes() {
     let out = p.regscope(&["where", &nowhere]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("no tag points at it"));
+}
+
+/// Config changes read as a user writes them: exec lists as JSON arrays, a removed variable
+/// `removed`, a new one `added`, a changed value `changed` with the value withheld unless
+/// `--show-env-values`; JSON carries real arrays, never strings of Rust's debug syntax.
+#[test]
+fn config_changes_read_as_written_in_text_and_json() {
+    let p = Promotion::new();
+    push_image_with(
+        &p.source,
+        "v6",
+        &json!({"Entrypoint": ["/bin/start", "--serve"], "User": "app",
+                "Env": ["PATH=/bin", "DEBUG=1", "TOKEN=source-t0ken"],
+                "Labels": {"version": "1.0"}}),
+    );
+    push_image_with(
+        &p.target,
+        "v6",
+        &json!({"Entrypoint": ["/bin/app"], "User": "app",
+                "Env": ["PATH=/bin", "NEW=1", "TOKEN=target-t0ken"],
+                "Labels": {"version": "1.1"}}),
+    );
+    let out = p.regscope(&["diff", &p.src("v6"), &p.dst("v6")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        r#"    entrypoint: ["/bin/start","--serve"] -> ["/bin/app"]"#,
+        "    env: DEBUG removed",
+        "    env: NEW added",
+        "    env: TOKEN changed (value not shown)",
+        "    labels: version=1.0 -> version=1.1",
+        "(environment values are not shown; --show-env-values shows them)",
+        "DIFFERENT: linux/amd64: entrypoint, env, labels differ",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from:\n{text}");
+    }
+    for debug in ["Some(", "None", "\\\"", "t0ken", "-> (none)"] {
+        assert!(!text.contains(debug), "{debug:?} in:\n{text}");
+    }
+
+    let out = p.regscope(&["diff", "--show-env-values", &p.src("v6"), &p.dst("v6")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("    env: TOKEN=source-t0ken -> TOKEN=target-t0ken"),
+        "{text}"
+    );
+    assert!(text.contains("    env: DEBUG=1 removed"), "{text}");
+    assert!(!text.contains("not shown"), "{text}");
+
+    let doc = json_of(&p.regscope(&["diff", "--json", &p.src("v6"), &p.dst("v6")]));
+    assert_eq!(doc["verdict"], json!("different"), "{doc:#}");
+    assert_eq!(doc["incomplete"], json!([]), "{doc:#}");
+    let changes = &doc["platforms"][0]["configChanges"];
+    assert_eq!(
+        changes[0],
+        json!({"field": "entrypoint", "change": "changed",
+               "left": ["/bin/start", "--serve"], "right": ["/bin/app"]}),
+        "{doc:#}"
+    );
+    let env: Vec<(String, String)> = changes
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["field"] == "env")
+        .map(|c| {
+            assert_eq!(c["valueHidden"], json!(true), "{c}");
+            assert!(c["left"].is_null() && c["right"].is_null(), "{c}");
+            (
+                c["name"].as_str().expect("name").to_string(),
+                c["change"].as_str().expect("change").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        env,
+        [("DEBUG", "removed"), ("NEW", "added"), ("TOKEN", "changed")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .to_vec()
+    );
+    assert!(!doc.to_string().contains("t0ken"), "{doc:#}");
+}
+
+/// Two unrelated images, each signed: each signature is about its own image, so each is on
+/// one side only; neither was "made again".
+#[test]
+fn two_unrelated_signed_images_have_no_attachment_made_again() {
+    let p = Promotion::new();
+    let left = push_image_as(&p.source, "v7", "app");
+    let right = push_image_with(
+        &p.target,
+        "v7",
+        &json!({"User": "root", "Cmd": ["/bin/sh"]}),
+    );
+    support::attach::push_cosign_signature(&p.source, REPO, &left, &json!({}));
+    support::attach::push_cosign_signature(&p.target, REPO, &right, &json!({}));
+    let out = p.regscope(&["diff", &p.src("v7"), &p.dst("v7")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("made again"), "{text}");
+    assert!(
+        text.contains("attachment only left: signature for"),
+        "{text}"
+    );
+    assert!(
+        text.contains("attachment only right: signature for"),
+        "{text}"
+    );
+    let doc = json_of(&p.regscope(&["diff", "--json", &p.src("v7"), &p.dst("v7")]));
+    assert_eq!(doc["attachmentsReplaced"], json!([]), "{doc:#}");
+}
+
+// ---- Comparisons that could not read something (issue 25, defect 3) ----
+
+/// A repository whose `v1` is an index with one linux/amd64 child whose config runs as
+/// `user`; with `stored == false` the child is not in the registry (it answers 404).
+fn index_repo(user: &str, stored: bool) -> (Store, String) {
+    let mut store = Store::new();
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux", "config": {"User": user},
+        "rootfs": {"type": "layers", "diff_ids": []}
+    }))
+    .expect("json");
+    let config_digest = store.add_blob(config.clone());
+    let child = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+        "layers": []
+    }))
+    .expect("json");
+    let child_digest = support::sha256_digest(&child);
+    if stored {
+        store.add_manifest(child.clone(), OCI_MANIFEST);
+    }
+    let index = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": [{"mediaType": OCI_MANIFEST, "digest": child_digest, "size": child.len(),
+                       "platform": {"os": "linux", "architecture": "amd64"}}]
+    }))
+    .expect("json");
+    let root = store.add_manifest(index, OCI_INDEX);
+    store.tag("v1", root);
+    (store, child_digest)
+}
+
+/// `team/left` and `team/right`: different images (users `app` and `root`), each an index
+/// whose only child is stored or not.
+async fn two_indexes(stored: bool, faults: Faults) -> ServerHandle {
+    let (left, _) = index_repo("app", stored);
+    let (right, _) = index_repo("root", stored);
+    serve::start_repos(
+        "127.0.0.1:0".parse().expect("addr"),
+        [
+            ("team/left".to_string(), left),
+            ("team/right".to_string(), right),
+        ],
+        faults,
+    )
+    .await
+    .expect("server")
+}
+
+async fn regscope_async(args: &[&str]) -> Output {
+    let home = tempfile::tempdir().expect("home");
+    tokio::process::Command::new(regscope_bin())
+        .args(args)
+        .arg("--no-cache")
+        .env("HOME", home.path())
+        .env("DOCKER_CONFIG", home.path().join(".docker"))
+        .env_remove("REGSCOPE_USERNAME")
+        .env_remove("REGSCOPE_PASSWORD")
+        .env("NO_COLOR", "1")
+        .output()
+        .await
+        .expect("run regscope")
+}
+
+/// What both text and JSON must say when linux/amd64 could be read on neither side.
+async fn assert_incomplete(srv: &ServerHandle, extra: &[&str], why: &str) {
+    let (l, r) = (
+        format!("{}/team/left:v1", srv.host()),
+        format!("{}/team/right:v1", srv.host()),
+    );
+    let mut args = vec!["diff", l.as_str(), r.as_str()];
+    args.extend_from_slice(extra);
+    let out = regscope_async(&args).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("identical:"), "{text}");
+    assert!(
+        text.contains("  not compared: linux/amd64 on both sides:\n    left: its manifest sha256:"),
+        "{text}"
+    );
+    assert!(text.contains("\n    right: its manifest sha256:"), "{text}");
+    assert!(text.contains(why), "{why:?} missing from:\n{text}");
+    assert!(
+        text.contains(
+            "INCOMPLETE: not known to be identical; could not compare linux/amd64 (both sides)"
+        ),
+        "{text}"
+    );
+
+    args.push("--json");
+    let out = regscope_async(&args).await;
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json_of(&out);
+    assert_eq!(doc["verdict"], json!("incomplete"), "{doc:#}");
+    assert_eq!(doc["identical"], json!(false), "{doc:#}");
+    let incomplete = doc["incomplete"].as_array().expect("incomplete");
+    assert_eq!(incomplete.len(), 1, "{doc:#}");
+    assert_eq!(incomplete[0]["side"], json!("both"), "{doc:#}");
+    assert_eq!(incomplete[0]["what"], json!("linux/amd64"), "{doc:#}");
+    assert!(
+        incomplete[0]["why"].as_str().expect("why").contains(why),
+        "{doc:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_that_404_on_both_sides_are_not_identical() {
+    let srv = two_indexes(false, Faults::default()).await;
+    assert_incomplete(&srv, &[], "is not in the registry (MANIFEST_UNKNOWN)").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_that_time_out_are_not_identical() {
+    // Every manifest fetched by digest (the children) answers after 3 s; --timeout is 1 s.
+    let srv = two_indexes(
+        true,
+        Faults {
+            latency: Some(std::time::Duration::from_secs(3)),
+            scope: Scope {
+                kinds: vec![RequestKind::Manifest],
+                path_contains: Some("/manifests/sha256:".into()),
+            },
+            ..Faults::default()
+        },
+    )
+    .await;
+    assert_incomplete(&srv, &["--timeout", "1"], "could not be fetched").await;
+}
+
+/// A promotion check fails on a tag it could not compare: `incomplete`, exit 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promotion_check_fails_on_a_tag_it_could_not_compare() {
+    let srv = two_indexes(false, Faults::default()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let map = dir.path().join("promotion.map");
+    std::fs::write(
+        &map,
+        format!("{h}/team/left {h}/team/right\n", h = srv.host()),
+    )
+    .expect("map");
+    let map = map.display().to_string();
+    let out = regscope_async(&["diff", "--map", &map]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("v1   incomplete"), "{text}");
+    assert!(
+        text.contains("linux/amd64 could not be compared (both sides)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("INCOMPLETE: no tag differs as far as could be read, 1 of 1 tags could not be fully compared"),
+        "{text}"
+    );
+    assert!(!text.contains("ok: all"), "{text}");
+    let out = regscope_async(&["diff", "--map", &map, "--json"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json_of(&out);
+    assert_eq!(doc["verdict"], json!("incomplete"), "{doc:#}");
+    assert_eq!(doc["drift"], json!(true), "{doc:#}");
+    assert_eq!(
+        doc["lines"][0]["tags"][0]["result"],
+        json!("incomplete"),
+        "{doc:#}"
+    );
+}
+
+/// The TUI's `=` on the same pair: the compare view says what could not be compared, and the
+/// status line gives the outcome instead of the `x` prompt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tui_compare_view_and_status_line_say_incomplete() {
+    use support::sandbox::Sandbox;
+    use support::tmux::Tmux;
+
+    let srv = two_indexes(false, Faults::default()).await;
+    let sandbox = Sandbox::new();
+    let start = format!("{}/team/left", srv.host());
+    let tmux = Tmux::start_command(&sandbox.argv(&regscope_bin(), &["tui", &start]), (120, 32));
+    tmux.wait_for("tags of team/left");
+    tmux.wait_for("v1");
+    tmux.keys(&["x"]);
+    tmux.wait_for("press = to compare");
+    tmux.keys(&[":"]);
+    for ch in format!("{}/team/right", srv.host()).chars() {
+        tmux.keys(&[&ch.to_string()]);
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of team/right");
+    tmux.keys(&["="]);
+    let screen = tmux.wait_for("not compared: linux/amd64 on both sides:");
+    // Each side's reason on a line of its own, whole (it is not cut at the view's edge).
+    assert!(
+        screen.contains("    left: its manifest sha256:") && screen.contains("(MANIFEST_UNKNOWN)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("    right: its manifest sha256:"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("INCOMPLETE: not known to be identical"),
+        "{screen}"
+    );
+    assert!(!screen.contains("identical: same platforms"), "{screen}");
+    // The status line, above the footer: the verdict, not the prompt of `x`.
+    let lines: Vec<&str> = screen.trim_end().lines().collect();
+    let status = lines[lines.len() - 2].to_string();
+    assert!(
+        status.contains("INCOMPLETE"),
+        "status line {status:?} in\n{screen}"
+    );
+    assert!(!screen.contains("press = to compare"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
 }

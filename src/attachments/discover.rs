@@ -66,6 +66,17 @@ impl Found {
     }
 }
 
+/// How the one note about other manifests' attachment tags ends: it says nothing about the
+/// attachments of the tree looked at (see [`is_orphan_note`]).
+const ORPHAN_NOTE_END: &str = "were checked for orphans";
+
+/// Whether a lookup note is about orphaned tags of other manifests, not about the attachments
+/// of the tree: `diff` counts every other note as attachments it could not all compare.
+#[must_use]
+pub fn is_orphan_note(note: &str) -> bool {
+    note.ends_with(ORPHAN_NOTE_END)
+}
+
 /// The referrers API's answer for one subject.
 type ApiAnswer = Result<Option<Vec<Descriptor>>, FetchError>;
 
@@ -114,8 +125,16 @@ pub async fn find(
     let (api, (tagged, listing)) = futures::join!(api, tags);
     found.add_api_answers(api);
     for (subject, tag, kind, fetched) in tagged.resolved {
-        if let Ok(fetched) = fetched {
-            found.add_tag(&subject.to_string(), &tag, kind, &fetched);
+        match fetched {
+            Ok(fetched) => found.add_tag(&subject.to_string(), &tag, kind, &fetched),
+            // A probed tag that is not there is no attachment; one that could not be read
+            // may be one, and a silent skip would read as "none".
+            Err(FetchError::NotFound { .. }) => {}
+            Err(e) => found.notes.push(format!(
+                "tag {} could not be read: {}",
+                sanitize(&tag),
+                sanitize(&e.to_string())
+            )),
         }
     }
     found.orphaned = tagged.orphaned;
@@ -181,7 +200,7 @@ async fn from_tags(
     }
     if orphan_candidates.len() > MAX_ORPHAN_PROBES {
         out.notes.push(format!(
-            "{} attachment tags name other manifests; the first {MAX_ORPHAN_PROBES} were checked for orphans",
+            "{} attachment tags name other manifests; the first {MAX_ORPHAN_PROBES} {ORPHAN_NOTE_END}",
             orphan_candidates.len()
         ));
         orphan_candidates.truncate(MAX_ORPHAN_PROBES);

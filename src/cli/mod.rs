@@ -72,7 +72,7 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Compare two references (tags, digests, other registries, `oci:` layouts), or check a whole promotion with --map; exits 1 when they differ.
+    /// Compare two references (tags, digests, other registries, `oci:` layouts), or check a whole promotion with --map; exits 1 when they differ, 2 when something could not be read and nothing read differs.
     #[command(arg_required_else_help = true)]
     Diff {
         /// The reference before (`registry.internal:5000/team/app:v1`).
@@ -87,6 +87,9 @@ enum Command {
         /// Print one JSON document instead of text.
         #[arg(long)]
         json: bool,
+        /// Show the values of environment variables that changed (hidden by default: they often hold tokens).
+        #[arg(long)]
+        show_env_values: bool,
         #[command(flatten)]
         connection: ConnectionArgs,
     },
@@ -387,8 +390,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             right,
             map,
             json,
+            show_env_values,
             connection,
-        } => diff::run(map, left, right, json, &connection).await,
+        } => diff::run(map, left, right, json, show_env_values, &connection).await,
         Command::Where {
             reference,
             json,

@@ -4,7 +4,7 @@
 use futures::stream::{self, StreamExt as _};
 
 use super::map::{glob_matches, Promotion, MAX_TAGS_PER_LINE};
-use super::{compare, Comparison};
+use super::{compare_with, CompareOptions, Comparison, Verdict};
 use crate::attachments::discover::schema_tag_subject;
 use crate::connect::{ConnectError, Connector, Location};
 use crate::inspect::{inspect, InspectOptions, Inspection};
@@ -51,15 +51,31 @@ pub async fn fetch_side(
     .map_err(|e| err(connection.error(e)))
 }
 
-/// Fetches both sides concurrently and compares them.
+/// Fetches both sides concurrently and compares them (environment values hidden).
 pub async fn compare_references(
     connector: &Connector,
     left: &ImageRef,
     right: &ImageRef,
 ) -> Result<(Comparison, Inspection, Inspection), SideError> {
+    Box::pin(compare_references_with(
+        connector,
+        left,
+        right,
+        CompareOptions::default(),
+    ))
+    .await
+}
+
+/// Fetches both sides concurrently and compares them, showing what `options` allows.
+pub async fn compare_references_with(
+    connector: &Connector,
+    left: &ImageRef,
+    right: &ImageRef,
+    options: CompareOptions,
+) -> Result<(Comparison, Inspection, Inspection), SideError> {
     let (l, r) = futures::join!(fetch_side(connector, left), fetch_side(connector, right));
     let (l, r) = (l?, r?);
-    Ok((compare(&l, &r), l, r))
+    Ok((compare_with(&l, &r, options), l, r))
 }
 
 /// How one tag of a promotion came out.
@@ -72,6 +88,9 @@ pub enum TagOutcome {
     NotPromoted,
     /// One side could not be fetched.
     Failed(String),
+    /// Nothing read differs, but these could not be read (`linux/arm64 (both sides): …`):
+    /// not known to be identical, so not passed.
+    Incomplete(Vec<String>),
 }
 
 impl TagOutcome {
@@ -80,7 +99,7 @@ impl TagOutcome {
         !matches!(self, TagOutcome::Identical)
     }
 
-    /// `identical`, `drifted`, `missing`, `failed`.
+    /// `identical`, `drifted`, `missing`, `failed`, `incomplete`.
     #[must_use]
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -88,6 +107,35 @@ impl TagOutcome {
             TagOutcome::Drifted(_) => "drifted",
             TagOutcome::NotPromoted => "missing",
             TagOutcome::Failed(_) => "failed",
+            TagOutcome::Incomplete(_) => "incomplete",
+        }
+    }
+
+    /// The tag was not fully compared (it did not drift as far as could be read).
+    #[must_use]
+    pub fn is_incomplete(&self) -> bool {
+        matches!(self, TagOutcome::Incomplete(_))
+    }
+
+    /// How one comparison came out, as a tag of a promotion.
+    #[must_use]
+    pub fn of(c: &Comparison) -> Self {
+        match c.verdict() {
+            Verdict::Identical => TagOutcome::Identical,
+            Verdict::Different => TagOutcome::Drifted(c.drift()),
+            Verdict::Incomplete => TagOutcome::Incomplete(
+                c.incomplete
+                    .iter()
+                    .map(|u| {
+                        format!(
+                            "{} could not be compared ({}): {}",
+                            u.what,
+                            u.side.words(),
+                            u.why
+                        )
+                    })
+                    .collect(),
+            ),
         }
     }
 }
@@ -103,6 +151,8 @@ pub struct LineReport {
 }
 
 impl LineReport {
+    /// Whether the line fails the promotion check: a tag drifted, is missing, could not be
+    /// fetched or fully compared, or the line checked no tag at all.
     #[must_use]
     pub fn drifted(&self) -> bool {
         self.tags.iter().any(|(_, o)| o.is_drift()) || self.tags.is_empty()
@@ -183,8 +233,7 @@ pub async fn check_promotion(connector: &Connector, promotion: Promotion) -> Lin
             let (l, r) = (with_tag(&source, &tag), with_tag(&target, &tag));
             async move {
                 let outcome = match Box::pin(compare_references(connector, &l, &r)).await {
-                    Ok((c, _, _)) if c.identical() => TagOutcome::Identical,
-                    Ok((c, _, _)) => TagOutcome::Drifted(c.drift()),
+                    Ok((c, _, _)) => TagOutcome::of(&c),
                     Err(e) if e.is_not_found() && e.reference == r.to_string() => {
                         TagOutcome::NotPromoted
                     }

@@ -264,10 +264,15 @@ impl App {
                 self.answered()
             }
             Action::Compared { id, result } => {
-                self.stack.iter_mut().any(|view| match view {
+                let taken = self.stack.iter_mut().any(|view| match view {
                     View::Compare(v) => v.compared(id, &result),
                     _ => false,
                 });
+                // The status line still shows the `x` prompt or "comparing…": say the outcome.
+                if taken {
+                    let (text, error) = super::views::compare::status(&result);
+                    self.flash(text, error);
+                }
                 self.answered()
             }
             Action::ImagesLoaded { id, result } => {
@@ -739,6 +744,12 @@ impl App {
             );
             return Vec::new();
         };
+        let text = format!(
+            "comparing {} with {}…",
+            sanitize(&left.to_string()),
+            sanitize(&right.to_string())
+        );
+        self.flash(text, false);
         self.stack
             .push(View::Compare(super::views::CompareView::new(left, right)));
         self.activate()

@@ -77,7 +77,7 @@ impl CompareView {
     #[must_use]
     pub fn lines(&self) -> Vec<String> {
         match &self.load {
-            Load::Loaded(c) => crate::output::diff::render(c)
+            Load::Loaded(c) => crate::output::diff::render(c, false)
                 .lines()
                 .map(str::to_string)
                 .collect(),
@@ -93,6 +93,22 @@ impl CompareView {
     pub fn movement(&mut self, cmd: Command, height: usize) {
         let max = self.lines().len().saturating_sub(height);
         self.scroll = super::tree::scroll_to(self.scroll, cmd, max, height);
+    }
+}
+
+/// What the status line says when a comparison answers: its verdict line (`identical: …`,
+/// `DIFFERENT: …`, `INCOMPLETE: …`), an error unless identical.
+#[must_use]
+pub fn status(result: &Result<Arc<Comparison>, ConnectError>) -> (String, bool) {
+    match result {
+        Ok(c) => (crate::output::diff::verdict_line(c), !c.identical()),
+        Err(e) => (
+            format!(
+                "The comparison failed: {}",
+                crate::sanitize::sanitize(&e.to_string())
+            ),
+            true,
+        ),
     }
 }
 
