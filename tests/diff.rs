@@ -10,7 +10,7 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use regscope::serve::{self, Faults, RequestKind, Scope, ServerHandle, Store};
 use serde_json::{json, Value};
@@ -67,7 +67,7 @@ impl Promotion {
     }
 
     fn regscope(&self, args: &[&str]) -> Output {
-        Command::new(regscope_bin())
+        support::isolated_command(&regscope_bin(), self.home.path())
             .args(args)
             .args(["--ca-file", &self.ca, "--no-cache"])
             .env("HOME", self.home.path())
@@ -342,7 +342,7 @@ fn a_bad_map_file_is_a_usage_error_that_names_the_line() {
     let dir = tempfile::tempdir().expect("dir");
     let map = dir.path().join("bad.map");
     std::fs::write(&map, "# ok\nonly-one-word\n").expect("map");
-    let out = Command::new(regscope_bin())
+    let out = support::isolated_command(&regscope_bin(), dir.path())
         .args(["diff", "--map", &map.display().to_string()])
         .output()
         .expect("run");
@@ -572,7 +572,7 @@ async fn two_indexes(stored: bool, faults: Faults) -> ServerHandle {
 
 async fn regscope_async(args: &[&str]) -> Output {
     let home = tempfile::tempdir().expect("home");
-    tokio::process::Command::new(regscope_bin())
+    tokio::process::Command::from(support::isolated_command(&regscope_bin(), home.path()))
         .args(args)
         .arg("--no-cache")
         .env("HOME", home.path())
