@@ -229,6 +229,8 @@ pub struct Connection {
     /// The credentials were issued for a limited time (an ECR token): from then on the
     /// connector makes the connection again, with a fresh login. `None`: for good.
     pub renew_after: Option<std::time::SystemTime>,
+    /// When it was made: a 401 to a request sent before then is no reason to make it again.
+    made: std::time::Instant,
 }
 
 impl fmt::Debug for Connection {
@@ -335,6 +337,12 @@ impl ConnectError {
                     | FetchError::Unexpected { .. }
             )
         )
+    }
+
+    /// The registry refused the credentials sent (or their absence): 401 alone.
+    #[must_use]
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self.cause(), Some(FetchError::Unauthorized { .. }))
     }
 
     /// The content is not there (404), as opposed to unreachable or refused.
@@ -542,6 +550,33 @@ impl Connector {
             .cloned()
     }
 
+    /// `location` answered 401 to a request sent at `sent`: unless the connection was made
+    /// again since, the next use makes it again, reading the credential sources afresh
+    /// (docker config, helpers: the user may have fixed the login meanwhile). Once per
+    /// refusal: requests that were already on their way do not make it again and again.
+    /// Credentials given on the command line are not re-read; there is nothing to re-read.
+    /// Returns whether it will be made again.
+    pub async fn refused(&self, location: &Location, sent: std::time::Instant) -> bool {
+        let Location::Registry(registry) = location else {
+            return false;
+        };
+        if self.settings.credentials.is_some() || self.settings.anonymous {
+            return false;
+        }
+        {
+            let mut all = self.connections.lock().await;
+            let Some(slot) = all.get_mut(location) else {
+                return false;
+            };
+            if slot.get().is_none_or(|c| c.made > sent) {
+                return false;
+            }
+            *slot = Slot::default();
+        }
+        self.resolver.forget(registry).await;
+        true
+    }
+
     /// The connection for `location` if one was made already (nothing is made or looked up).
     pub async fn existing(&self, location: &Location) -> Option<Arc<Connection>> {
         let slot = self.connections.lock().await.get(location).cloned()?;
@@ -589,6 +624,7 @@ impl Connector {
                     credentials: None,
                     tls: TlsInfo::default(),
                     renew_after: None,
+                    made: std::time::Instant::now(),
                 })
             }
             Location::Registry(registry) => {
@@ -718,6 +754,7 @@ impl Connector {
             credentials: Some(info),
             tls,
             renew_after: None,
+            made: std::time::Instant::now(),
         })
     }
 

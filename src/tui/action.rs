@@ -165,6 +165,8 @@ pub enum Action {
     TagsRemembered {
         id: RequestId,
         tags: Vec<String>,
+        /// When the cache saw the list.
+        at: std::time::SystemTime,
     },
     /// Answers [`Effect::LoadImages`].
     ImagesLoaded {
@@ -192,11 +194,31 @@ pub enum Action {
         id: RequestId,
         progress: crate::layers::fetch::Progress,
     },
+    /// Where the text of [`Effect::Copy`] went (tmux's buffer, the terminal, nowhere).
+    Copied {
+        delivery: super::clipboard::Delivery,
+    },
     /// Answers [`Effect::LoadFiles`].
     FilesLoaded {
         id: RequestId,
         result: Result<Arc<super::views::files::LoadedFiles>, ConnectError>,
     },
+}
+
+impl Action {
+    /// The error an effect's answer carries, if it failed.
+    #[must_use]
+    pub fn error(&self) -> Option<&ConnectError> {
+        match self {
+            Action::CatalogLoaded { result: Err(e), .. }
+            | Action::TagsLoaded { result: Err(e), .. }
+            | Action::ImagesLoaded { result: Err(e), .. }
+            | Action::Compared { result: Err(e), .. }
+            | Action::Inspected { result: Err(e), .. }
+            | Action::FilesLoaded { result: Err(e), .. } => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// I/O the app asks the worker for; the worker answers with an [`Action`] carrying `id`.
@@ -255,7 +277,8 @@ pub enum Effect {
         left: ImageRef,
         right: ImageRef,
     },
-    /// Put `text` on the clipboard through the terminal (OSC 52). Nothing answers it.
+    /// Put `text` on the clipboard (tmux's buffer inside tmux, else OSC 52); answered by
+    /// [`Action::Copied`], from the event loop, which performs it.
     Copy {
         text: String,
     },

@@ -72,8 +72,12 @@ impl Worker {
                 Some(l) => this.connector.existing(l).await.map(|c| c.fetcher.mark()),
                 None => None,
             };
+            let sent = std::time::Instant::now();
             let action = this.execute_within_deadline(effect).await;
             lock(&this.running).remove(&id);
+            if let Some(location) = &location {
+                this.after_refusal(location, &action, sent).await;
+            }
             if let Some(location) = location {
                 if let Some(c) = this.connector.existing(&location).await {
                     let cost = c.fetcher.round_trips_since(&mark.unwrap_or_default());
@@ -100,6 +104,16 @@ impl Worker {
             }
             keep
         });
+    }
+
+    /// A 401 makes the next use of `location` read the credential sources again (the user
+    /// may have fixed `config.json` or logged in since); the new connection is announced.
+    async fn after_refusal(&self, location: &Location, action: &Action, sent: std::time::Instant) {
+        if action.error().is_some_and(ConnectError::is_unauthorized)
+            && self.connector.refused(location, sent).await
+        {
+            lock(&self.announced).remove(location);
+        }
     }
 
     /// Tasks under way (for tests of cancellation).
@@ -270,6 +284,7 @@ impl Worker {
             let _ = self.tx.send(Action::TagsRemembered {
                 id,
                 tags: listing.names,
+                at: listing.at,
             });
         }
         let tx = self.tx.clone();
