@@ -229,8 +229,10 @@ pub struct Connection {
     /// The credentials were issued for a limited time (an ECR token): from then on the
     /// connector makes the connection again, with a fresh login. `None`: for good.
     pub renew_after: Option<std::time::SystemTime>,
-    /// When it was made: a 401 to a request sent before then is no reason to make it again.
-    made: std::time::Instant,
+    /// The registry answered 401 to these credentials: the connector makes the connection
+    /// again on its next use, reading the credential sources afresh (once per refusal: the
+    /// new connection starts unrefused).
+    refused: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for Connection {
@@ -248,6 +250,10 @@ impl Connection {
     /// `error` from this connection's fetches, explained with the credentials that were sent.
     #[must_use]
     pub fn error(&self, error: FetchError) -> ConnectError {
+        if matches!(error, FetchError::Unauthorized { .. }) {
+            self.refused
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         ConnectError::Fetch {
             cause: error,
             credentials: self.credentials.clone().map(Box::new),
@@ -337,12 +343,6 @@ impl ConnectError {
                     | FetchError::Unexpected { .. }
             )
         )
-    }
-
-    /// The registry refused the credentials sent (or their absence): 401 alone.
-    #[must_use]
-    pub fn is_unauthorized(&self) -> bool {
-        matches!(self.cause(), Some(FetchError::Unauthorized { .. }))
     }
 
     /// The content is not there (404), as opposed to unreachable or refused.
@@ -539,9 +539,20 @@ impl Connector {
                 .get()
                 .and_then(|c| c.renew_after)
                 .is_some_and(|at| std::time::SystemTime::now() >= at);
-            if expired {
-                // Its login ran out: the next use makes a new connection (and logs in again).
+            // A 401 since it was made: the user may have fixed the login meanwhile (edited
+            // config.json, logged in again), so the credential sources are read again.
+            let refused = slot
+                .get()
+                .is_some_and(|c| c.refused.load(std::sync::atomic::Ordering::Relaxed))
+                && self.rereads_credentials();
+            if expired || refused {
+                // Its login ran out or was refused: the next use makes a new connection (and
+                // logs in again).
                 *slot = Slot::default();
+            }
+            if let (true, Location::Registry(registry)) = (refused, location) {
+                // Under the lock: no other task makes the new connection from the old answer.
+                self.resolver.forget(registry).await;
             }
             slot.clone()
         };
@@ -550,31 +561,10 @@ impl Connector {
             .cloned()
     }
 
-    /// `location` answered 401 to a request sent at `sent`: unless the connection was made
-    /// again since, the next use makes it again, reading the credential sources afresh
-    /// (docker config, helpers: the user may have fixed the login meanwhile). Once per
-    /// refusal: requests that were already on their way do not make it again and again.
-    /// Credentials given on the command line are not re-read; there is nothing to re-read.
-    /// Returns whether it will be made again.
-    pub async fn refused(&self, location: &Location, sent: std::time::Instant) -> bool {
-        let Location::Registry(registry) = location else {
-            return false;
-        };
-        if self.settings.credentials.is_some() || self.settings.anonymous {
-            return false;
-        }
-        {
-            let mut all = self.connections.lock().await;
-            let Some(slot) = all.get_mut(location) else {
-                return false;
-            };
-            if slot.get().is_none_or(|c| c.made > sent) {
-                return false;
-            }
-            *slot = Slot::default();
-        }
-        self.resolver.forget(registry).await;
-        true
+    /// Whether the credentials come from sources that can change while running (not
+    /// `--username`, not anonymous, not offline).
+    fn rereads_credentials(&self) -> bool {
+        self.settings.credentials.is_none() && !self.settings.anonymous && !self.offline()
     }
 
     /// The connection for `location` if one was made already (nothing is made or looked up).
@@ -624,7 +614,7 @@ impl Connector {
                     credentials: None,
                     tls: TlsInfo::default(),
                     renew_after: None,
-                    made: std::time::Instant::now(),
+                    refused: std::sync::atomic::AtomicBool::new(false),
                 })
             }
             Location::Registry(registry) => {
@@ -754,7 +744,7 @@ impl Connector {
             credentials: Some(info),
             tls,
             renew_after: None,
-            made: std::time::Instant::now(),
+            refused: std::sync::atomic::AtomicBool::new(false),
         })
     }
 

@@ -205,22 +205,6 @@ pub enum Action {
     },
 }
 
-impl Action {
-    /// The error an effect's answer carries, if it failed.
-    #[must_use]
-    pub fn error(&self) -> Option<&ConnectError> {
-        match self {
-            Action::CatalogLoaded { result: Err(e), .. }
-            | Action::TagsLoaded { result: Err(e), .. }
-            | Action::ImagesLoaded { result: Err(e), .. }
-            | Action::Compared { result: Err(e), .. }
-            | Action::Inspected { result: Err(e), .. }
-            | Action::FilesLoaded { result: Err(e), .. } => Some(e),
-            _ => None,
-        }
-    }
-}
-
 /// I/O the app asks the worker for; the worker answers with an [`Action`] carrying `id`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

@@ -24,8 +24,9 @@ const MAX_TASKS: usize = 8;
 pub struct Worker {
     tx: mpsc::UnboundedSender<Action>,
     connector: Arc<Connector>,
-    /// Locations whose connection the app has been told about (once each).
-    announced: Arc<Mutex<HashSet<Location>>>,
+    /// The connection the app has been told about, per location (again when it is made
+    /// again: after a 401 the credentials are read afresh, and may be someone else's).
+    announced: Arc<Mutex<HashMap<Location, Arc<Connection>>>>,
     /// Trees built this session by location and root digest: what a tag revalidated after `r`
     /// reuses (once its content is checked to be still there) when it still points at the
     /// same digest.
@@ -72,12 +73,8 @@ impl Worker {
                 Some(l) => this.connector.existing(l).await.map(|c| c.fetcher.mark()),
                 None => None,
             };
-            let sent = std::time::Instant::now();
             let action = this.execute_within_deadline(effect).await;
             lock(&this.running).remove(&id);
-            if let Some(location) = &location {
-                this.after_refusal(location, &action, sent).await;
-            }
             if let Some(location) = location {
                 if let Some(c) = this.connector.existing(&location).await {
                     let cost = c.fetcher.round_trips_since(&mark.unwrap_or_default());
@@ -104,16 +101,6 @@ impl Worker {
             }
             keep
         });
-    }
-
-    /// A 401 makes the next use of `location` read the credential sources again (the user
-    /// may have fixed `config.json` or logged in since); the new connection is announced.
-    async fn after_refusal(&self, location: &Location, action: &Action, sent: std::time::Instant) {
-        if action.error().is_some_and(ConnectError::is_unauthorized)
-            && self.connector.refused(location, sent).await
-        {
-            lock(&self.announced).remove(location);
-        }
     }
 
     /// Tasks under way (for tests of cancellation).
@@ -261,7 +248,10 @@ impl Worker {
     /// came from (for the header).
     async fn connection(&self, location: &Location) -> Result<Arc<Connection>, ConnectError> {
         let connection = self.connector.connect(location).await?;
-        if lock(&self.announced).insert(location.clone()) {
+        let fresh = lock(&self.announced)
+            .insert(location.clone(), connection.clone())
+            .is_none_or(|before| !Arc::ptr_eq(&before, &connection));
+        if fresh {
             let _ = self.tx.send(Action::Connected {
                 location: location.clone(),
                 credentials: connection.credentials.clone(),
