@@ -7,7 +7,16 @@
 
 mod support;
 
+use std::sync::Arc;
+
 use base64::Engine as _;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use regscope::connect::{ConnectError, Connector, Settings};
+use regscope::reference::ImageRef;
+use regscope::registry::FetchError;
+use regscope::tui::draw::draw;
+use regscope::tui::{Action, App, Command, Effect, Start, Worker};
 use support::sandbox::Sandbox;
 use support::tmux::Tmux;
 use support::{regscope_bin, TestRegistry};
@@ -229,4 +238,80 @@ fn y_d_and_c_inside_tmux_put_the_text_in_tmux_s_paste_buffer() {
     assert!(!fix.is_empty() && fix != deploy, "{fix}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
+}
+
+fn render(app: &App) -> String {
+    let (w, h) = app.size;
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| draw(f, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+/// The tree of the `unsigned-index` fixture layout, through the worker the TUI uses.
+async fn fixture_tree() -> Arc<regscope::tui::Inspected> {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let connector = Arc::new(Connector::isolated(Settings::default()).unwrap());
+    let worker = Worker::new(tx, connector);
+    let layout = support::fixture("unsigned-index");
+    let reference = ImageRef::parse(&format!("oci:{}", layout.display())).unwrap();
+    match worker.execute(Effect::Inspect { id: 1, reference }).await {
+        Action::Inspected { result, .. } => result.unwrap(),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+fn unreachable() -> ConnectError {
+    ConnectError::from(FetchError::Connect {
+        host: "reg.test:5000".into(),
+        detail: "connection refused".into(),
+    })
+}
+
+#[tokio::test]
+async fn a_tree_the_registry_did_not_confirm_stays_marked_and_times_are_local() {
+    let reference = ImageRef::parse("reg.test:5000/team/app:v7").unwrap();
+    let (mut app, effects) = App::new(Start::Reference(reference), false, SIZE);
+    app.utc_offset = 2 * 3600;
+    let (plain, attachments) = match effects.as_slice() {
+        [Effect::Inspect { id: a, .. }, Effect::InspectAttachments { id: b, .. }] => (*a, *b),
+        other => panic!("{other:?}"),
+    };
+    app.update(Action::Inspected {
+        id: plain,
+        result: Ok(fixture_tree().await),
+    });
+    let screen = render(&app);
+    assert!(screen.contains("refreshed "), "{screen}");
+    assert!(
+        screen.contains(" UTC+02:00"),
+        "the zone is named:\n{screen}"
+    );
+
+    // The attachment lookup (the tree's only contact with the registry) fails.
+    app.update(Action::Inspected {
+        id: attachments,
+        result: Err(unreachable()),
+    });
+    let screen = render(&app);
+    assert!(
+        screen.contains("from cache, seen at ") && screen.contains("registry unreachable"),
+        "{screen}"
+    );
+    assert!(screen.contains("attestation for linux/amd64"), "{screen}");
+
+    // `r` fails too: the tree stays (no error page), the flash says why in full.
+    let effects = app.update(Action::Command(Command::Refresh));
+    for effect in effects {
+        app.update(Action::Inspected {
+            id: effect.id(),
+            result: Err(unreachable()),
+        });
+    }
+    let screen = render(&app);
+    assert!(screen.contains("attestation for linux/amd64"), "{screen}");
+    assert!(!screen.contains("could not be fetched"), "{screen}");
+    assert!(
+        screen.contains("The registry did not confirm this tree"),
+        "{screen}"
+    );
 }

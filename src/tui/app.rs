@@ -986,10 +986,10 @@ impl App {
             }
             View::Repositories(v) => v.selected().map(|repo| {
                 remember = Some(format!("{}/{repo}", v.registry));
-                View::Tags(TagsView::new(
+                View::Tags(Box::new(TagsView::new(
                     Location::Registry(v.registry.clone()),
                     repo.to_string(),
-                ))
+                )))
             }),
             // An image row opens its tree by digest.
             View::Tags(v) if v.images.is_some() => v.images.as_ref().and_then(|pane| {
@@ -1179,7 +1179,10 @@ fn stack_for(start: Start) -> Vec<View> {
             repository,
         } => vec![
             View::Repositories(RepositoriesView::new(registry.clone())),
-            View::Tags(TagsView::new(Location::Registry(registry), repository)),
+            View::Tags(Box::new(TagsView::new(
+                Location::Registry(registry),
+                repository,
+            ))),
         ],
         Start::Reference(reference) => {
             let crumb = reference_crumb(&reference);
@@ -1187,11 +1190,17 @@ fn stack_for(start: Start) -> Vec<View> {
             match reference {
                 ImageRef::Registry(r) => vec![
                     View::Repositories(RepositoriesView::new(r.registry.clone())),
-                    View::Tags(TagsView::new(Location::Registry(r.registry), r.repository)),
+                    View::Tags(Box::new(TagsView::new(
+                        Location::Registry(r.registry),
+                        r.repository,
+                    ))),
                     tree,
                 ],
                 ImageRef::Layout(l) => vec![
-                    View::Tags(TagsView::new(Location::Layout(l.path), String::new())),
+                    View::Tags(Box::new(TagsView::new(
+                        Location::Layout(l.path),
+                        String::new(),
+                    ))),
                     tree,
                 ],
             }

@@ -225,8 +225,6 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(line, area);
 }
 
-/// How fresh what the view shows is: `refreshed 12:03:41 UTC` (the newest check of a shown
-/// tree), or `refreshing…` while `r` is under way.
 /// What the last fetch cost, short: `13 req 15 KiB · 13 cached · chain 3`.
 fn cost(rt: &crate::registry::RoundTrips) -> String {
     let mut s = format!(
@@ -244,8 +242,11 @@ fn cost(rt: &crate::registry::RoundTrips) -> String {
     s
 }
 
-/// `now` (seconds since the epoch, 0 unknown) and `offset` (seconds east of UTC) make the
-/// time local and the age relative; see [`crate::tui::fresh::label`].
+/// How fresh what the view shows is: `refreshed 14:03:41 UTC+02:00` (the newest check of a
+/// shown tree, in local time), `from cache, seen 14 min ago; registry unreachable` when the
+/// last attempt failed, or `refreshing…` while `r` is under way; for tags, led by what the
+/// refreshes changed (`1 new, 2 moved`). `now` (seconds since the epoch, 0 unknown) and
+/// `offset` (seconds east of UTC) make the time local and the age relative.
 fn freshness(view: &View, now: u64, offset: i32) -> Option<String> {
     let (checked, stale) = match view {
         View::Tree(v) if v.refreshing.is_some() => return Some("refreshing…".into()),
