@@ -294,6 +294,19 @@ async fn a_tree_the_registry_did_not_confirm_stays_marked_and_times_are_local() 
     });
     let screen = render(&app);
     assert!(
+        screen.contains("The registry did not confirm this tree: cannot connect to reg.test:5000"),
+        "the flash says why in full:\n{screen}"
+    );
+    assert!(
+        screen.contains("tree · from cache: registry unreachable"),
+        "{screen}"
+    );
+    // Once the flash is gone, the status line keeps saying it.
+    for _ in 0..30 {
+        app.update(Action::Tick);
+    }
+    let screen = render(&app);
+    assert!(
         screen.contains("from cache, seen at ") && screen.contains("registry unreachable"),
         "{screen}"
     );
