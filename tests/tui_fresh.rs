@@ -114,6 +114,41 @@ fn with_the_registry_stopped_what_is_shown_says_it_is_from_the_cache_and_r_keeps
 }
 
 #[test]
+fn a_tag_list_remembered_by_an_earlier_run_says_it_is_from_the_cache_when_the_registry_is_down() {
+    let (reg, sandbox) = registry_and_login(PASSWORD);
+    reg.seed_fixture("unsigned-index", "team/app:v1");
+    // Chosen explicitly, the cache keeps loopback registries too.
+    let cache = sandbox.path().join("regscope-cache").display().to_string();
+    let repository = format!("{}/team/app", reg.host);
+    let argv = sandbox.env_argv(
+        &[],
+        &[("REGSCOPE_CACHE_DIR", &cache)],
+        &regscope_bin(),
+        &["tui", &repository],
+    );
+    let first = Tmux::start_command(&argv, SIZE);
+    first.wait_for("11.0 KiB");
+    first.keys(&["q"]);
+    assert_eq!(first.wait_exit(), 0);
+    drop(first);
+
+    drop(reg);
+    let tmux = Tmux::start_command(&argv, SIZE);
+    let screen = tmux.wait_for("from cache: registry unreachable");
+    assert!(
+        screen.contains("│v1 "),
+        "the remembered tag is listed:\n{screen}"
+    );
+    let screen = tmux.wait_for("from cache, seen");
+    assert!(
+        status(&screen).contains("registry unreachable"),
+        "the status line says why:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+#[test]
 fn moved_new_and_gone_tags_are_marked_and_counted_after_r() {
     let (reg, sandbox) = registry_and_login(PASSWORD);
     reg.seed_fixture("unsigned-index", "team/app:v1");
