@@ -863,7 +863,13 @@ async fn r_relists_the_tags_in_place_and_revalidates_resolved_rows() {
         .into()),
     });
     let View::Tags(v) = app.top() else { panic!() };
-    assert_eq!(v.visible().len(), 2);
+    // v2, v3, and v1 kept with its last digest, marked gone (until seen).
+    assert_eq!(v.visible().len(), 3);
+    let rows = v.load.loaded().unwrap();
+    let v1 = rows.iter().find(|r| r.tag == "v1").unwrap();
+    assert_eq!(v1.mark_word(), "gone");
+    assert!(matches!(v1.shown(), Load::Loaded(s) if s.digest == index.root.digest));
+    assert_eq!(v.stale.as_ref().unwrap().why, "registry unreachable");
     assert!(app
         .flash
         .as_ref()

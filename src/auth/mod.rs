@@ -261,6 +261,15 @@ impl Resolver {
         cell.get_or_init(|| self.lookup(&registry)).await.clone()
     }
 
+    /// Forgets what was resolved for `registry`: the next [`Self::resolve`] reads the
+    /// credential sources again (after a 401, the user may have fixed them).
+    pub async fn forget(&self, registry: &str) {
+        self.cache
+            .lock()
+            .await
+            .remove(&key::registry_host(registry));
+    }
+
     /// Every registry the config files name, with the source that names it, in precedence
     /// order per registry (registries sorted by name). Runs no helper, so it says where
     /// credentials would come from, not whether they work.

@@ -229,6 +229,10 @@ pub struct Connection {
     /// The credentials were issued for a limited time (an ECR token): from then on the
     /// connector makes the connection again, with a fresh login. `None`: for good.
     pub renew_after: Option<std::time::SystemTime>,
+    /// The registry answered 401 to these credentials: the connector makes the connection
+    /// again on its next use, reading the credential sources afresh (once per refusal: the
+    /// new connection starts unrefused).
+    refused: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for Connection {
@@ -246,6 +250,10 @@ impl Connection {
     /// `error` from this connection's fetches, explained with the credentials that were sent.
     #[must_use]
     pub fn error(&self, error: FetchError) -> ConnectError {
+        if matches!(error, FetchError::Unauthorized { .. }) {
+            self.refused
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         ConnectError::Fetch {
             cause: error,
             credentials: self.credentials.clone().map(Box::new),
@@ -531,15 +539,32 @@ impl Connector {
                 .get()
                 .and_then(|c| c.renew_after)
                 .is_some_and(|at| std::time::SystemTime::now() >= at);
-            if expired {
-                // Its login ran out: the next use makes a new connection (and logs in again).
+            // A 401 since it was made: the user may have fixed the login meanwhile (edited
+            // config.json, logged in again), so the credential sources are read again.
+            let refused = slot
+                .get()
+                .is_some_and(|c| c.refused.load(std::sync::atomic::Ordering::Relaxed))
+                && self.rereads_credentials();
+            if expired || refused {
+                // Its login ran out or was refused: the next use makes a new connection (and
+                // logs in again).
                 *slot = Slot::default();
+            }
+            if let (true, Location::Registry(registry)) = (refused, location) {
+                // Under the lock: no other task makes the new connection from the old answer.
+                self.resolver.forget(registry).await;
             }
             slot.clone()
         };
         slot.get_or_try_init(|| async { self.make(location).await.map(Arc::new) })
             .await
             .cloned()
+    }
+
+    /// Whether the credentials come from sources that can change while running (not
+    /// `--username`, not anonymous, not offline).
+    fn rereads_credentials(&self) -> bool {
+        self.settings.credentials.is_none() && !self.settings.anonymous && !self.offline()
     }
 
     /// The connection for `location` if one was made already (nothing is made or looked up).
@@ -589,6 +614,7 @@ impl Connector {
                     credentials: None,
                     tls: TlsInfo::default(),
                     renew_after: None,
+                    refused: std::sync::atomic::AtomicBool::new(false),
                 })
             }
             Location::Registry(registry) => {
@@ -718,6 +744,7 @@ impl Connector {
             credentials: Some(info),
             tls,
             renew_after: None,
+            refused: std::sync::atomic::AtomicBool::new(false),
         })
     }
 

@@ -165,6 +165,8 @@ pub enum Action {
     TagsRemembered {
         id: RequestId,
         tags: Vec<String>,
+        /// When the cache saw the list.
+        at: std::time::SystemTime,
     },
     /// Answers [`Effect::LoadImages`].
     ImagesLoaded {
@@ -191,6 +193,10 @@ pub enum Action {
     FilesProgress {
         id: RequestId,
         progress: crate::layers::fetch::Progress,
+    },
+    /// Where the text of [`Effect::Copy`] went (tmux's buffer, the terminal, nowhere).
+    Copied {
+        delivery: super::clipboard::Delivery,
     },
     /// Answers [`Effect::LoadFiles`].
     FilesLoaded {
@@ -255,7 +261,8 @@ pub enum Effect {
         left: ImageRef,
         right: ImageRef,
     },
-    /// Put `text` on the clipboard through the terminal (OSC 52). Nothing answers it.
+    /// Put `text` on the clipboard (tmux's buffer inside tmux, else OSC 52); answered by
+    /// [`Action::Copied`], from the event loop, which performs it.
     Copy {
         text: String,
     },

@@ -106,6 +106,9 @@ pub struct App {
     pub target: Option<Target>,
     /// `x`: the reference `=` compares the selection with (any registry, any repository).
     pub marked: Option<ImageRef>,
+    /// The copy under way: what precedes the message, and what is copied (for the flash that
+    /// says where it went).
+    copying: Option<(String, String)>,
     ids: RequestIds,
     quit: bool,
 }
@@ -132,6 +135,7 @@ impl App {
             unconfirmed: None,
             target: None,
             marked: None,
+            copying: None,
             ids: RequestIds::default(),
             quit: false,
         };
@@ -185,6 +189,15 @@ impl App {
 
     /// Applies one action; returns the I/O to start.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let effects = self.apply(action);
+        // Whatever the cursor is on now has been seen (its change mark goes at the next `r`).
+        if let View::Tags(v) = self.top_mut() {
+            v.see_selected();
+        }
+        effects
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Command(cmd) => self.command(cmd),
             Action::Tick => {
@@ -225,9 +238,9 @@ impl App {
                 self.tags_loaded(id, &result);
                 self.answered()
             }
-            Action::TagsRemembered { id, tags } => {
+            Action::TagsRemembered { id, tags, at } => {
                 self.stack.iter_mut().any(|view| match view {
-                    View::Tags(v) => v.tags_remembered(id, &tags),
+                    View::Tags(v) => v.tags_remembered(id, &tags, at),
                     _ => false,
                 });
                 self.answered()
@@ -235,6 +248,10 @@ impl App {
             Action::Inspected { id, result } => {
                 self.inspected(id, &result);
                 self.answered()
+            }
+            Action::Copied { delivery } => {
+                self.copied(&delivery);
+                Vec::new()
             }
             Action::TagsProgress { id, pages, names } => {
                 self.stack.iter_mut().any(|view| match view {
@@ -561,6 +578,22 @@ impl App {
         }
     }
 
+    /// A copy of `what` is on its way (the event loop performs it and answers with
+    /// [`Action::Copied`]): the status line says so until it is known where it went.
+    fn copying(&mut self, lead: String, what: String) {
+        self.flash(format!("{lead}copying {what}…"), false);
+        self.copying = Some((lead, what));
+    }
+
+    /// Where the copy went: `copied` only when it was delivered.
+    fn copied(&mut self, delivery: &super::clipboard::Delivery) {
+        let Some((lead, what)) = self.copying.take() else {
+            return;
+        };
+        let error = matches!(delivery, super::clipboard::Delivery::Failed(_));
+        self.flash(format!("{lead}{}", delivery.message(&what)), error);
+    }
+
     fn flash(&mut self, text: String, error: bool) {
         self.flash = Some(Flash {
             text,
@@ -591,7 +624,7 @@ impl App {
         } else {
             digest.to_string()
         };
-        self.flash(format!("copied {}", sanitize(&text)), false);
+        self.copying(String::new(), sanitize(&text).into_owned());
         vec![Effect::Copy { text }]
     }
 
@@ -608,9 +641,9 @@ impl App {
             return Vec::new();
         };
         let text = sanitize(super::panes::fix_command(fix)).into_owned();
-        self.flash(
-            format!("copied the fix for {}: {text}", finding.code),
-            false,
+        self.copying(
+            String::new(),
+            format!("the fix for {}: {text}", finding.code),
         );
         vec![Effect::Copy { text }]
     }
@@ -641,10 +674,7 @@ impl App {
             return Vec::new();
         };
         let text = format!("{place}@{digest}");
-        self.flash(
-            format!("runs on {target}; copied {}", sanitize(&text)),
-            false,
-        );
+        self.copying(format!("runs on {target}; "), sanitize(&text).into_owned());
         vec![Effect::Copy { text }]
     }
 
@@ -967,10 +997,10 @@ impl App {
             }
             View::Repositories(v) => v.selected().map(|repo| {
                 remember = Some(format!("{}/{repo}", v.registry));
-                View::Tags(TagsView::new(
+                View::Tags(Box::new(TagsView::new(
                     Location::Registry(v.registry.clone()),
                     repo.to_string(),
-                ))
+                )))
             }),
             // An image row opens its tree by digest.
             View::Tags(v) if v.images.is_some() => v.images.as_ref().and_then(|pane| {
@@ -1092,8 +1122,9 @@ impl App {
         result: &Result<crate::registry::TagListing, ConnectError>,
     ) {
         let height = layout::list_rows(self.size);
+        let now = self.clock;
         let failed = self.stack.iter_mut().find_map(|view| match view {
-            View::Tags(v) => v.tags_loaded(id, result, height),
+            View::Tags(v) => v.tags_loaded(id, result, height, now),
             _ => None,
         });
         match (failed, result) {
@@ -1116,15 +1147,30 @@ impl App {
     fn inspected(&mut self, id: RequestId, result: &Result<Arc<Inspected>, ConnectError>) {
         let tree_height = layout::tree_rows(self.size);
         let list_height = layout::list_rows(self.size);
+        let mut kept = false;
         for view in &mut self.stack {
             let answered = match view {
-                View::Tree(v) => v.inspected(id, result, tree_height),
+                View::Tree(v) => {
+                    let answered = v.inspected(id, result, tree_height);
+                    kept = answered && result.is_err() && v.load.loaded().is_some();
+                    answered
+                }
                 View::Tags(v) => v.inspected(id, result, list_height),
                 _ => false,
             };
             if answered {
-                return;
+                break;
             }
+        }
+        // The tree on screen stays, marked stale; the whole reason goes in the flash.
+        if let (true, Err(e)) = (kept, result) {
+            self.flash(
+                format!(
+                    "The registry did not confirm this tree: {}",
+                    sanitize(&e.to_string())
+                ),
+                true,
+            );
         }
     }
 }
@@ -1144,7 +1190,10 @@ fn stack_for(start: Start) -> Vec<View> {
             repository,
         } => vec![
             View::Repositories(RepositoriesView::new(registry.clone())),
-            View::Tags(TagsView::new(Location::Registry(registry), repository)),
+            View::Tags(Box::new(TagsView::new(
+                Location::Registry(registry),
+                repository,
+            ))),
         ],
         Start::Reference(reference) => {
             let crumb = reference_crumb(&reference);
@@ -1152,11 +1201,17 @@ fn stack_for(start: Start) -> Vec<View> {
             match reference {
                 ImageRef::Registry(r) => vec![
                     View::Repositories(RepositoriesView::new(r.registry.clone())),
-                    View::Tags(TagsView::new(Location::Registry(r.registry), r.repository)),
+                    View::Tags(Box::new(TagsView::new(
+                        Location::Registry(r.registry),
+                        r.repository,
+                    ))),
                     tree,
                 ],
                 ImageRef::Layout(l) => vec![
-                    View::Tags(TagsView::new(Location::Layout(l.path), String::new())),
+                    View::Tags(Box::new(TagsView::new(
+                        Location::Layout(l.path),
+                        String::new(),
+                    ))),
                     tree,
                 ],
             }

@@ -10,6 +10,7 @@ pub mod action;
 pub mod app;
 pub mod clipboard;
 pub mod draw;
+pub mod fresh;
 pub mod help;
 pub mod keymap;
 pub mod layout;
@@ -285,10 +286,12 @@ async fn event_loop(
                 Incoming::Event(event) => action_for_event(&app, &event),
                 Incoming::Action(action) => Some(action),
             };
-            if let Some(action) = action {
-                app.update(action)
-                    .into_iter()
-                    .for_each(|e| perform(&worker, e));
+            let mut next = action;
+            // A copy is answered at once (where the text went), here in the loop.
+            while let Some(action) = next.take() {
+                for effect in app.update(action) {
+                    next = perform(&worker, effect).or(next);
+                }
             }
         }
         worker.retain(&app.pending_requests());
@@ -321,13 +324,14 @@ fn credential_sources(
         .collect()
 }
 
-/// Runs one effect: the clipboard is the terminal's (written here, between draws), the rest is
-/// the worker's.
-fn perform(worker: &Worker, effect: Effect) {
+/// Runs one effect: the clipboard is the terminal's or tmux's (written here, between draws),
+/// the rest is the worker's. A copy answers at once with where the text went.
+fn perform(worker: &Worker, effect: Effect) -> Option<Action> {
     match effect {
-        // A terminal without OSC 52 ignores it; nothing useful to do about a failed write.
         Effect::Copy { text } => {
-            let _ = clipboard::copy(&text);
+            return Some(Action::Copied {
+                delivery: clipboard::copy(&text),
+            })
         }
         // Forgetting a recent entry is not worth interrupting the user for.
         Effect::Remember { target, at } => {
@@ -337,6 +341,7 @@ fn perform(worker: &Worker, effect: Effect) {
         }
         other => worker.spawn(other),
     }
+    None
 }
 
 /// SIGTERM, SIGHUP and SIGINT as one stream (SIGINT too: in raw mode Ctrl-C is a key, but

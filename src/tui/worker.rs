@@ -24,8 +24,9 @@ const MAX_TASKS: usize = 8;
 pub struct Worker {
     tx: mpsc::UnboundedSender<Action>,
     connector: Arc<Connector>,
-    /// Locations whose connection the app has been told about (once each).
-    announced: Arc<Mutex<HashSet<Location>>>,
+    /// The connection the app has been told about, per location (again when it is made
+    /// again: after a 401 the credentials are read afresh, and may be someone else's).
+    announced: Arc<Mutex<HashMap<Location, Arc<Connection>>>>,
     /// Trees built this session by location and root digest: what a tag revalidated after `r`
     /// reuses (once its content is checked to be still there) when it still points at the
     /// same digest.
@@ -247,7 +248,10 @@ impl Worker {
     /// came from (for the header).
     async fn connection(&self, location: &Location) -> Result<Arc<Connection>, ConnectError> {
         let connection = self.connector.connect(location).await?;
-        if lock(&self.announced).insert(location.clone()) {
+        let fresh = lock(&self.announced)
+            .insert(location.clone(), connection.clone())
+            .is_none_or(|before| !Arc::ptr_eq(&before, &connection));
+        if fresh {
             let _ = self.tx.send(Action::Connected {
                 location: location.clone(),
                 credentials: connection.credentials.clone(),
@@ -270,6 +274,7 @@ impl Worker {
             let _ = self.tx.send(Action::TagsRemembered {
                 id,
                 tags: listing.names,
+                at: listing.at,
             });
         }
         let tx = self.tx.clone();

@@ -176,6 +176,11 @@ impl Tmux {
         rest.split(']').next()?.parse().ok()
     }
 
+    /// What tmux's paste buffer holds (`tmux show-buffer`); empty when it has none.
+    pub fn show_buffer(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["show-buffer"], &[]).stdout).into_owned()
+    }
+
     /// A tmux format variable of the pane (`#{alternate_on}`, `#{cursor_flag}`).
     pub fn pane_flag(&self, format: &str) -> String {
         let out = self.run(&["display-message", "-p", "-t", "tui", format], &[]);

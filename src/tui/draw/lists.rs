@@ -307,7 +307,11 @@ pub(super) fn tags(
             (n, false) => format!(", {}", attachment_tags_phrase(n)),
         },
         filter_suffix(&v.filter)
-    );
+    ) + &v
+        .stale
+        .as_ref()
+        .map(|s| format!(" · from cache: {}", s.why))
+        .unwrap_or_default();
     if visible.is_empty() {
         let text = if rows.is_empty() {
             format!("{name} has no tags.")
@@ -360,7 +364,7 @@ fn tag_cells(
     columns: Columns,
     theme: Theme,
 ) -> Vec<Cell<'static>> {
-    let tag = Cell::from(sanitize(&row.tag).into_owned());
+    let tag = Cell::from(tag_label(row, theme));
     // Without the digest column, the loading and error words move one column left.
     let gap = || columns.digest.then(|| Cell::from(""));
     match row.shown() {
@@ -390,6 +394,16 @@ fn tag_cells(
             let alias = counts.get(s.digest.as_str()).copied().unwrap_or(0) > 1;
             summary_cells(tag, s, alias, columns, theme)
         }
+    }
+}
+
+/// The tag, with what changed about it at a refresh (`moved`, `new`, `gone`, `deleted`) or
+/// `stale` when its last check failed.
+fn tag_label(row: &TagRow, theme: Theme) -> Line<'static> {
+    let tag = Span::raw(sanitize(&row.tag).into_owned());
+    match row.mark_word() {
+        "" => Line::from(tag),
+        word => Line::from(vec![tag, Span::styled(format!(" {word}"), theme.error())]),
     }
 }
 
@@ -518,7 +532,8 @@ fn platforms_label(platforms: &[String]) -> String {
 /// Aliases the status line names before it counts the rest.
 const ALIASES_NAMED: usize = 3;
 
-pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
+/// `when`: the clock and the UTC offset, for when a changed tag was last seen.
+pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<'static> {
     let Some(rows) = v.load.loaded() else {
         return Line::raw("");
     };
@@ -541,6 +556,9 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
     )];
     match row.shown() {
         Load::Loaded(s) => {
+            if let Some(text) = change_text(row, s, when) {
+                spans.push(Span::styled(text, theme.error()));
+            }
             let aliases = v.aliases(index);
             if !aliases.is_empty() {
                 // Thousands of tags can share a digest: name a few, count the rest.
@@ -571,6 +589,28 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme) -> Line<'static> {
         Load::Idle => {}
     }
     Line::from(spans)
+}
+
+/// What changed about the selected tag, before its digest: `moved from sha256:ab12…, now`,
+/// `gone from the list (last seen 14 min ago); it pointed at`.
+fn change_text(row: &TagRow, s: &TagSummary, (now, offset): (u64, i32)) -> Option<String> {
+    use crate::tui::views::tags::Change;
+    let seen = || crate::tui::fresh::seen(s.inspected.checked, now, offset);
+    match row.mark.as_ref().map(|m| &m.change) {
+        Some(Change::Moved { from }) => Some(format!("  moved from {}, now", digest::short(from))),
+        Some(Change::Gone) => Some(format!(
+            "  gone from the list (last seen {}); it pointed at",
+            seen()
+        )),
+        Some(Change::Deleted) => Some(format!(
+            "  deleted: its manifest is not found (last seen {}); it pointed at",
+            seen()
+        )),
+        Some(Change::New) => Some("  new since the last refresh:".into()),
+        None => row
+            .unconfirmed()
+            .map(|why| format!("  stale: {why} (last seen {});", seen())),
+    }
 }
 
 /// `1 attachment tag`, `12 attachment tags`.

@@ -188,7 +188,10 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 // digest too long for it is cut: it is whole in the detail pane and `y`).
                 // Both when they fit, else how fresh it is alone (the cost of a lookup with
                 // attachments is longer than a plain tree's).
-                let (c, f) = (app.last_cost.as_ref().map(cost), freshness(view));
+                let (c, f) = (
+                    app.last_cost.as_ref().map(cost),
+                    freshness(view, app.clock, app.utc_offset),
+                );
                 let candidates = [
                     c.as_ref()
                         .zip(f.as_ref())
@@ -196,8 +199,11 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                     f.as_ref().map(|f| format!("  {f} ")),
                     c.as_ref().map(|c| format!("  {c} ")),
                 ];
+                // What the registry did not confirm is said before what the view says.
+                let stale = stale(view);
+                let room = if stale { 12 } else { 40 };
                 let fits = |t: &String| {
-                    u16::try_from(t.chars().count()).is_ok_and(|w| area.width >= w + 40)
+                    u16::try_from(t.chars().count()).is_ok_and(|w| area.width >= w + room)
                 };
                 let fresh = candidates.into_iter().flatten().find(fits);
                 let width = fresh.as_deref().map_or(0, |f| f.chars().count());
@@ -206,19 +212,19 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                     let [left, right] =
                         Layout::horizontal([Constraint::Min(0), Constraint::Length(width)])
                             .areas(area);
-                    frame.render_widget(Line::styled(fresh, theme.dim()), right);
-                    frame.render_widget(view_status(view, theme), left);
+                    let style = if stale { theme.error() } else { theme.dim() };
+                    frame.render_widget(Line::styled(fresh, style), right);
+                    frame
+                        .render_widget(view_status(view, theme, (app.clock, app.utc_offset)), left);
                     return;
                 }
-                view_status(view, theme)
+                view_status(view, theme, (app.clock, app.utc_offset))
             }
         },
     };
     frame.render_widget(line, area);
 }
 
-/// How fresh what the view shows is: `refreshed 12:03:41 UTC` (the newest check of a shown
-/// tree), or `refreshing…` while `r` is under way.
 /// What the last fetch cost, short: `13 req 15 KiB · 13 cached · chain 3`.
 fn cost(rt: &crate::registry::RoundTrips) -> String {
     let mut s = format!(
@@ -236,8 +242,13 @@ fn cost(rt: &crate::registry::RoundTrips) -> String {
     s
 }
 
-fn freshness(view: &View) -> Option<String> {
-    let checked = match view {
+/// How fresh what the view shows is: `refreshed 14:03:41 UTC+02:00` (the newest check of a
+/// shown tree, in local time), `from cache, seen 14 min ago; registry unreachable` when the
+/// last attempt failed, or `refreshing…` while `r` is under way; for tags, led by what the
+/// refreshes changed (`1 new, 2 moved`). `now` (seconds since the epoch, 0 unknown) and
+/// `offset` (seconds east of UTC) make the time local and the age relative.
+fn freshness(view: &View, now: u64, offset: i32) -> Option<String> {
+    let (checked, stale) = match view {
         View::Tree(v) if v.refreshing.is_some() => return Some("refreshing…".into()),
         View::Tags(v) if v.relisting.is_some() => {
             return Some(match v.listing_progress {
@@ -245,35 +256,53 @@ fn freshness(view: &View) -> Option<String> {
                 None => "refreshing…".into(),
             })
         }
-        View::Tree(v) => v.load.loaded()?.checked,
-        View::Tags(v) => v
-            .load
-            .loaded()?
-            .iter()
-            .filter_map(|r| r.shown().loaded())
-            .map(|s| s.inspected.checked)
-            .max()?,
+        View::Tree(v) => (v.load.loaded()?.checked, v.stale.as_ref()),
+        View::Tags(v) => {
+            let rows = v.load.loaded()?;
+            let newest = rows
+                .iter()
+                .filter_map(|r| r.shown().loaded())
+                .map(|s| s.inspected.checked)
+                .max();
+            let changes = changes_label(v.changes());
+            let fresh = match (v.stale.as_ref(), v.listed_at.or(newest)) {
+                (Some(s), Some(at)) => crate::tui::fresh::label(at, Some(s), now, offset),
+                (Some(s), None) => format!("from cache; {}", s.why),
+                (None, Some(at)) => crate::tui::fresh::label(at, None, now, offset),
+                (None, None) => return changes,
+            };
+            return Some(match changes {
+                Some(c) => format!("{c} · {fresh}"),
+                None => fresh,
+            });
+        }
         View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => {
             return None
         }
     };
-    Some(format!("refreshed {}", clock(checked)))
+    Some(crate::tui::fresh::label(checked, stale, now, offset))
 }
 
-/// `HH:MM:SS UTC` of `t` (UTC: the same on every machine an incident is discussed from).
-fn clock(t: std::time::SystemTime) -> String {
-    let secs = t
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() % 86_400);
-    format!(
-        "{:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+/// Whether what the view shows was not confirmed by the registry on the last attempt.
+fn stale(view: &View) -> bool {
+    match view {
+        View::Tree(v) => v.stale.is_some(),
+        View::Tags(v) => v.stale.is_some(),
+        _ => false,
+    }
 }
 
-fn view_status(view: &View, theme: Theme) -> Line<'static> {
+/// `1 new, 2 moved, 1 gone` (the tags the last refreshes changed, until seen); `None`: none.
+fn changes_label((new, moved, gone): (usize, usize, usize)) -> Option<String> {
+    let parts: Vec<String> = [(new, "new"), (moved, "moved"), (gone, "gone")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, word)| format!("{n} {word}"))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+fn view_status(view: &View, theme: Theme, when: (u64, i32)) -> Line<'static> {
     match view {
         View::Registries(v) => Line::styled(
             format!(
@@ -286,7 +315,7 @@ fn view_status(view: &View, theme: Theme) -> Line<'static> {
         View::Tags(v) if v.images.is_some() => images::status(v, theme),
         View::Tags(v) if v.matrix => matrix::status(v, theme),
         View::Repositories(v) => lists::repositories_status(v, theme),
-        View::Tags(v) => lists::tags_status(v, theme),
+        View::Tags(v) => lists::tags_status(v, theme, when),
         View::Tree(v) => tree::status(v, theme),
         View::Files(v) => files::status(v, theme),
         View::Compare(v) => match v.load.loaded() {

@@ -143,7 +143,11 @@ fn tree_pane(
         .collect();
     frame.render_widget(
         List::new(items).block(pane_block(
-            " tree ".to_string(),
+            match &v.stale {
+                None => " tree ".to_string(),
+                Some(s) if s.deleted => " tree · deleted in the registry ".to_string(),
+                Some(s) => format!(" tree · from cache: {} ", s.why),
+            },
             v.focus == Pane::Tree,
             theme,
         )),

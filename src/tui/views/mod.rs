@@ -29,7 +29,8 @@ use crate::sanitize::sanitize;
 pub enum View {
     Registries(RegistriesView),
     Repositories(RepositoriesView),
-    Tags(TagsView),
+    /// Boxed: the largest view inline (its filter, memos and listing state).
+    Tags(Box<TagsView>),
     Tree(TreeView),
     /// Boxed: it holds a manifest node and a whole filesystem.
     Files(Box<FilesView>),

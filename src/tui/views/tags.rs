@@ -11,6 +11,7 @@ use crate::model::{Kind, Node};
 use crate::reference::{ImageRef, LayoutRef, RegistryRef};
 use crate::sanitize::sanitize;
 use crate::tui::action::{Effect, Inspected, Location, RequestId, RequestIds};
+use crate::tui::fresh::Stale;
 use crate::tui::list::{filtered, Cursor, Memo};
 use crate::tui::load::Load;
 use crate::tui::views::matrix::{column_key, columns, offers, Offer};
@@ -48,6 +49,12 @@ pub struct TagsView {
     pub truncated: Option<String>,
     /// The app's deployment target (`t`), which every row's verdict is about.
     pub target: Option<Target>,
+    /// The last listing failed (unreachable, refused): the rows are the last ones seen, and
+    /// the view says so and why.
+    pub stale: Option<Stale>,
+    /// When the list shown was last confirmed by the registry (or, remembered, seen by an
+    /// earlier run); `None` when unknown (no clock, as in tests).
+    pub listed_at: Option<std::time::SystemTime>,
     /// Bumped when the tag list changes (listed, re-listed) ...
     list_rev: u64,
     /// ... and when a row resolves (newest first orders by what rows resolve to).
@@ -91,9 +98,57 @@ impl TagSort {
 pub struct TagRow {
     pub tag: String,
     pub summary: Load<TagSummary>,
-    /// What the row resolved to before `r`: shown while it is revalidated, and the reason it
-    /// is revalidated (a cheap root-manifest check) rather than resolved afresh.
+    /// What the row resolved to before `r`: shown while it is revalidated (and when that
+    /// fails: the last digest seen), and the reason it is revalidated (a cheap root-manifest
+    /// check) rather than resolved afresh.
     pub previous: Load<TagSummary>,
+    /// What changed about the tag at a refresh, until the user has seen it.
+    pub mark: Option<Mark>,
+}
+
+/// What changed about a tag at a refresh (`r`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Listed now, not before.
+    New,
+    /// Points at another digest than before.
+    Moved { from: String },
+    /// No longer listed: the row keeps the digest it last pointed at.
+    Gone,
+    /// Still listed, but the registry has no manifest for it (404): the row keeps the digest
+    /// it last pointed at.
+    Deleted,
+}
+
+impl Change {
+    /// The word on the row.
+    #[must_use]
+    pub fn word(&self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Moved { .. } => "moved",
+            Change::Gone => "gone",
+            Change::Deleted => "deleted",
+        }
+    }
+}
+
+/// A change, shown until the user has seen it: once the cursor has been on its row, the next
+/// refresh drops it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub change: Change,
+    pub seen: bool,
+}
+
+impl Mark {
+    #[must_use]
+    pub fn new(change: Change) -> Self {
+        Self {
+            change,
+            seen: false,
+        }
+    }
 }
 
 impl TagRow {
@@ -103,15 +158,48 @@ impl TagRow {
             tag,
             summary: Load::Idle,
             previous: Load::Idle,
+            mark: None,
         }
     }
 
-    /// What to draw: the previous summary while the row is being revalidated.
+    /// What to draw: the previous summary while the row is being revalidated, and when that
+    /// failed (the last digest seen, marked).
     #[must_use]
     pub fn shown(&self) -> &Load<TagSummary> {
         match (&self.summary, &self.previous) {
-            (Load::Idle | Load::Loading(_), Load::Loaded(_)) => &self.previous,
+            (Load::Idle | Load::Loading(_) | Load::Error(_), Load::Loaded(_)) => &self.previous,
             _ => &self.summary,
+        }
+    }
+
+    /// The tag is no longer there (gone from the list, or its manifest deleted).
+    #[must_use]
+    pub fn vanished(&self) -> bool {
+        self.mark
+            .as_ref()
+            .is_some_and(|m| matches!(m.change, Change::Gone | Change::Deleted))
+    }
+
+    /// Why the last summary shown was not confirmed now (its revalidation failed for a reason
+    /// other than the tag being deleted).
+    #[must_use]
+    pub fn unconfirmed(&self) -> Option<String> {
+        match (&self.summary, &self.previous) {
+            (Load::Error(e), Load::Loaded(_)) if !e.is_not_found() => {
+                Some(crate::tui::fresh::reason(e))
+            }
+            _ => None,
+        }
+    }
+
+    /// A few words after the tag: `moved`, `new`, `gone`, `deleted`, `stale`; empty when
+    /// nothing is to be said.
+    #[must_use]
+    pub fn mark_word(&self) -> &'static str {
+        match (&self.mark, self.unconfirmed()) {
+            (Some(m), _) => m.change.word(),
+            (None, Some(_)) => "stale",
+            (None, None) => "",
         }
     }
 }
@@ -258,6 +346,8 @@ impl TagsView {
             listing_progress: None,
             truncated: None,
             target: None,
+            stale: None,
+            listed_at: None,
             list_rev: 0,
             dates_rev: 0,
             by_name: Memo::default(),
@@ -494,6 +584,7 @@ impl TagsView {
         };
         let Some(digest) = rows
             .get(index)
+            .filter(|r| !r.vanished())
             .and_then(|r| r.shown().loaded())
             .map(|s| &s.digest)
         else {
@@ -501,7 +592,11 @@ impl TagsView {
         };
         rows.iter()
             .enumerate()
-            .filter(|(i, r)| *i != index && r.shown().loaded().is_some_and(|s| &s.digest == digest))
+            .filter(|(i, r)| {
+                *i != index
+                    && !r.vanished()
+                    && r.shown().loaded().is_some_and(|s| &s.digest == digest)
+            })
             .map(|(_, r)| r.tag.as_str())
             .collect()
     }
@@ -511,11 +606,47 @@ impl TagsView {
     pub fn digest_counts(&self) -> HashMap<&str, usize> {
         let mut counts = HashMap::new();
         for row in self.load.loaded().into_iter().flatten() {
-            if let Some(s) = row.shown().loaded() {
+            if let Some(s) = row.shown().loaded().filter(|_| !row.vanished()) {
                 *counts.entry(s.digest.as_str()).or_insert(0) += 1;
             }
         }
         counts
+    }
+
+    /// Rows marked new, moved, and gone or deleted (for the status line).
+    #[must_use]
+    pub fn changes(&self) -> (usize, usize, usize) {
+        let mut counts = (0, 0, 0);
+        for mark in self
+            .load
+            .loaded()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.mark.as_ref())
+        {
+            match mark.change {
+                Change::New => counts.0 += 1,
+                Change::Moved { .. } => counts.1 += 1,
+                Change::Gone | Change::Deleted => counts.2 += 1,
+            }
+        }
+        counts
+    }
+
+    /// The cursor is on the selected row: its change has been seen (the next refresh drops
+    /// the mark).
+    pub fn see_selected(&mut self) {
+        let Some(i) = self.selected_index() else {
+            return;
+        };
+        if let Some(mark) = self
+            .load
+            .loaded_mut()
+            .and_then(|rows| rows.get_mut(i))
+            .and_then(|r| r.mark.as_mut())
+        {
+            mark.seen = true;
+        }
     }
 }
 
@@ -598,10 +729,16 @@ impl TagsView {
 
     /// Shows the remembered tag list for the request `id` still loading, and waits for the
     /// fresh one as a re-listing; false when this view did not ask for it.
-    pub fn tags_remembered(&mut self, id: RequestId, tags: &[String]) -> bool {
+    pub fn tags_remembered(
+        &mut self,
+        id: RequestId,
+        tags: &[String],
+        at: std::time::SystemTime,
+    ) -> bool {
         if !self.load.waits_for(id) {
             return false;
         }
+        self.listed_at = Some(at);
         self.list_rev += 1;
         self.load = Load::Loaded(tags.iter().cloned().map(TagRow::new).collect());
         self.relisting = Some(id);
@@ -611,14 +748,24 @@ impl TagsView {
 
     /// Takes the tag list answering `id`: `None` when this view did not ask for it, else
     /// `Some(Err)` for a failed re-listing (the old rows stay; the app says why).
+    /// `now` (seconds since the epoch, 0 unknown) is when the list was confirmed.
     pub fn tags_loaded(
         &mut self,
         id: RequestId,
         result: &Result<crate::registry::TagListing, ConnectError>,
         height: usize,
+        now: u64,
     ) -> Option<Result<(), ConnectError>> {
         if self.load.waits_for(id) || self.relisting == Some(id) {
             self.listing_progress = None;
+            match result {
+                Ok(_) => {
+                    self.stale = None;
+                    self.listed_at = (now > 0)
+                        .then(|| std::time::UNIX_EPOCH + std::time::Duration::from_secs(now));
+                }
+                Err(e) => self.stale = Some(Stale::of(e)),
+            }
         }
         if self.load.waits_for(id) {
             self.list_rev += 1;
@@ -665,6 +812,18 @@ impl TagsView {
         let Some(row) = rows.iter_mut().find(|r| r.summary.waits_for(id)) else {
             return false;
         };
+        // Against what the row showed before `r`: moved, or deleted under its tag.
+        match (result, row.previous.loaded()) {
+            (Ok(i), Some(before)) if i.root.digest != before.digest => {
+                row.mark = Some(Mark::new(Change::Moved {
+                    from: before.digest.clone(),
+                }));
+            }
+            (Err(e), Some(_)) if e.is_not_found() => row.mark = Some(Mark::new(Change::Deleted)),
+            // Deleted, and there again.
+            (Ok(_), _) if row.vanished() => row.mark = Some(Mark::new(Change::New)),
+            _ => {}
+        }
         row.summary = match result {
             Ok(i) => {
                 let mut summary = TagSummary::of(i, self.target.as_ref());
@@ -759,7 +918,7 @@ impl TagsView {
             .into_iter()
             .map(|r| (r.tag.clone(), r))
             .collect();
-        let rows: Vec<TagRow> = tags
+        let mut rows: Vec<TagRow> = tags
             .into_iter()
             .map(|tag| {
                 if keep_rows {
@@ -767,19 +926,34 @@ impl TagsView {
                         return row;
                     }
                 }
-                let previous = old
-                    .remove(&tag)
-                    .map(|r| match r.summary {
-                        Load::Loaded(s) => Load::Loaded(s),
-                        _ => r.previous,
-                    })
-                    .unwrap_or_default();
+                let Some(before) = old.remove(&tag) else {
+                    // `r` found a tag that was not listed before.
+                    let mut row = TagRow::new(tag);
+                    if !keep_rows {
+                        row.mark = Some(Mark::new(Change::New));
+                    }
+                    return row;
+                };
+                // A change not seen yet stays marked; a tag listed again is new again.
+                let mark = match before.mark {
+                    Some(m) if m.seen => None,
+                    Some(m) if m.change == Change::Gone => Some(Mark::new(Change::New)),
+                    other => other,
+                };
+                let previous = match before.summary {
+                    Load::Loaded(s) => Load::Loaded(s),
+                    _ => before.previous,
+                };
                 TagRow {
                     previous,
+                    mark,
                     ..TagRow::new(tag)
                 }
             })
             .collect();
+        if !keep_rows {
+            rows.extend(old.into_values().filter_map(gone));
+        }
         let index = selected.and_then(|t| rows.iter().position(|r| r.tag == t));
         self.load = Load::Loaded(rows);
         self.list_rev += 1;
@@ -792,9 +966,171 @@ impl TagsView {
     }
 }
 
+/// A row whose tag the new list no longer has: kept with the digest it last pointed at,
+/// marked gone, until the user has seen it.
+fn gone(row: TagRow) -> Option<TagRow> {
+    if row
+        .mark
+        .as_ref()
+        .is_some_and(|m| m.seen && matches!(m.change, Change::Gone | Change::Deleted))
+    {
+        return None;
+    }
+    // Resolved: it keeps its last digest and is not resolved again. Never resolved: it is
+    // resolved when it scrolls into view (and then says `not found`).
+    let summary = match row.shown() {
+        Load::Loaded(s) => Load::Loaded(s.clone()),
+        _ => Load::Idle,
+    };
+    Some(TagRow {
+        summary,
+        previous: Load::Idle,
+        mark: Some(Mark::new(Change::Gone)),
+        tag: row.tag,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tree(hex: char) -> Arc<Inspected> {
+        let desc: crate::model::Descriptor = serde_json::from_value(serde_json::json!({
+            "mediaType": crate::model::media_type::OCI_MANIFEST,
+            "digest": format!("sha256:{}", hex.to_string().repeat(64)),
+            "size": 10,
+        }))
+        .unwrap();
+        Arc::new(Inspected {
+            reference: "reg.test/team/app".into(),
+            root: Node::from_descriptor(Kind::Manifest, &desc),
+            findings: Vec::new(),
+            checked: std::time::UNIX_EPOCH,
+            listed: Vec::new(),
+        })
+    }
+
+    /// Answers every tag row the view asks for with `answer(tag)`.
+    fn resolve(
+        v: &mut TagsView,
+        ids: &mut RequestIds,
+        answer: impl Fn(&str) -> Result<Arc<Inspected>, ConnectError>,
+    ) {
+        for effect in v.activate(ids, 20) {
+            let (Effect::Inspect { id, reference } | Effect::Revalidate { id, reference }) = effect
+            else {
+                panic!("{effect:?}");
+            };
+            let ImageRef::Registry(r) = &reference else {
+                panic!()
+            };
+            assert!(v.inspected(id, &answer(r.tag.as_deref().unwrap()), 20));
+        }
+    }
+
+    fn relist(v: &mut TagsView, ids: &mut RequestIds, tags: &[&str]) {
+        let id = v.refresh(ids)[0].id();
+        let listing = tags.iter().map(ToString::to_string).collect();
+        assert_eq!(v.tags_loaded(id, &Ok(listing), 20, 0), Some(Ok(())));
+    }
+
+    fn marks(v: &TagsView) -> Vec<(String, &'static str, Option<String>)> {
+        let mut rows: Vec<_> = v
+            .load
+            .loaded()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let digest = r.shown().loaded().map(|s| s.digest[7..9].to_string());
+                (r.tag.clone(), r.mark_word(), digest)
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn r_marks_moved_new_gone_and_deleted_tags_until_they_are_seen() {
+        let mut ids = RequestIds::default();
+        let mut v = TagsView::new(Location::Registry("reg.test".into()), "team/app".into());
+        let id = v.activate(&mut ids, 20)[0].id();
+        let listing = ["a", "b", "c", "e"].map(String::from).into_iter().collect();
+        v.tags_loaded(id, &Ok(listing), 20, 0);
+        resolve(&mut v, &mut ids, |tag| {
+            Ok(tree(tag.chars().next().unwrap()))
+        });
+
+        // a moves to f, c goes, d comes, e is listed but its manifest is deleted.
+        relist(&mut v, &mut ids, &["a", "b", "d", "e"]);
+        let not_found = ConnectError::from(crate::registry::FetchError::NotFound {
+            what: "manifest `e`".into(),
+            code: "MANIFEST_UNKNOWN".into(),
+        });
+        resolve(&mut v, &mut ids, |tag| match tag {
+            "a" => Ok(tree('f')),
+            "e" => Err(not_found.clone()),
+            other => Ok(tree(other.chars().next().unwrap())),
+        });
+        let m = |t: &str, w, d: &str| (t.to_string(), w, Some(d.to_string()));
+        assert_eq!(
+            marks(&v),
+            [
+                m("a", "moved", "ff"),
+                m("b", "", "bb"),
+                m("c", "gone", "cc"),
+                m("d", "new", "dd"),
+                m("e", "deleted", "ee"),
+            ]
+        );
+        assert_eq!(v.changes(), (1, 1, 2));
+        assert!(
+            v.aliases(0).is_empty()
+                && !v
+                    .digest_counts()
+                    .contains_key(tree('c').root.digest.as_str()),
+            "what is gone is nobody's alias"
+        );
+
+        // The cursor is on a: seen, its mark goes at the next `r`; the others stay.
+        v.see_selected();
+        relist(&mut v, &mut ids, &["a", "b", "d", "e"]);
+        resolve(&mut v, &mut ids, |tag| match tag {
+            "a" => Ok(tree('f')),
+            "e" => Err(not_found.clone()),
+            other => Ok(tree(other.chars().next().unwrap())),
+        });
+        assert_eq!(
+            marks(&v),
+            [
+                m("a", "", "ff"),
+                m("b", "", "bb"),
+                m("c", "gone", "cc"),
+                m("d", "new", "dd"),
+                m("e", "deleted", "ee"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_relisting_keeps_the_rows_marked_stale_with_why() {
+        let mut ids = RequestIds::default();
+        let mut v = TagsView::new(Location::Registry("reg.test".into()), "team/app".into());
+        let id = v.activate(&mut ids, 20)[0].id();
+        v.tags_loaded(id, &Ok(vec!["a".to_string()].into()), 20, 1_750_000_000);
+        resolve(&mut v, &mut ids, |_| Ok(tree('a')));
+        let id = v.refresh(&mut ids)[0].id();
+        let down = ConnectError::from(crate::registry::FetchError::Connect {
+            host: "reg.test".into(),
+            detail: "connection refused".into(),
+        });
+        assert!(matches!(v.tags_loaded(id, &Err(down), 20, 0), Some(Err(_))));
+        assert_eq!(v.stale.as_ref().unwrap().why, "registry unreachable");
+        assert_eq!(marks(&v), [("a".to_string(), "", Some("aa".to_string()))]);
+        assert_eq!(
+            v.listed_at,
+            Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_750_000_000))
+        );
+    }
 
     #[test]
     fn tags_sort_in_version_order() {

@@ -9,6 +9,7 @@ use crate::model::Node;
 use crate::reference::ImageRef;
 use crate::sanitize::sanitize_multiline;
 use crate::tui::action::{Command, Effect, Inspected, RequestId, RequestIds};
+use crate::tui::fresh::Stale;
 use crate::tui::layout;
 use crate::tui::list::Cursor;
 use crate::tui::load::Load;
@@ -45,6 +46,9 @@ pub struct TreeView {
     pub with_attachments: bool,
     /// Whether they were asked for since the tree was (re)loaded.
     asked_attachments: bool,
+    /// The last attempt to reach the registry for this tree failed (unreachable, refused,
+    /// deleted): the tree on screen is the last one seen, and the view says so and why.
+    pub stale: Option<Stale>,
 }
 
 /// The three panes of the tree view, in `Tab` order.
@@ -99,6 +103,7 @@ impl TreeView {
             attaching: None,
             with_attachments: false,
             asked_attachments: false,
+            stale: None,
         }
     }
 
@@ -280,10 +285,14 @@ impl TreeView {
                 Ok(i) => {
                     self.load = Load::Loaded(i.clone());
                     self.with_attachments = true;
+                    self.stale = None;
                 }
-                // The plain tree (shown, or on its way) says enough; a failed lookup adds
-                // nothing.
-                Err(_) if matches!(self.load, Load::Loaded(_) | Load::Loading(_)) => {
+                // The plain tree on its way says enough.
+                Err(_) if self.load.is_loading() => return true,
+                // A tree on screen stays; it was not confirmed by the registry now (a tree
+                // handed over by a tag row is only ever confirmed by this lookup).
+                Err(e) if self.load.loaded().is_some() => {
+                    self.stale = Some(Stale::of(e));
                     return true;
                 }
                 Err(e) => self.load = Load::Error(e.clone()),
@@ -292,14 +301,23 @@ impl TreeView {
             if self.refreshing == Some(id) {
                 self.refreshing = None;
             }
-            // The tree with attachments came first: the plain one has nothing to add.
-            if self.with_attachments && result.is_ok() && self.attaching.is_none() {
-                return true;
+            match result {
+                // The tree with attachments came first: the plain one has nothing to add.
+                Ok(_) if self.with_attachments && self.attaching.is_none() => {
+                    self.stale = None;
+                    return true;
+                }
+                Ok(i) => {
+                    self.load = Load::Loaded(i.clone());
+                    self.stale = None;
+                }
+                // `r` failed: the last tree stays on screen, marked stale with why.
+                Err(e) if self.load.loaded().is_some() => {
+                    self.stale = Some(Stale::of(e));
+                    return true;
+                }
+                Err(e) => self.load = Load::Error(e.clone()),
             }
-            self.load = match result {
-                Ok(i) => Load::Loaded(i.clone()),
-                Err(e) => Load::Error(e.clone()),
-            };
         } else {
             return false;
         }
