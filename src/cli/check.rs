@@ -242,6 +242,8 @@ async fn judge_tag(
     common: &Common,
 ) -> TagOutcome {
     let options = InspectOptions { attachments: false };
+    // One --deadline per tag for its tree and, with --files, its layers.
+    let until = std::time::Instant::now() + deadline;
     let fetched = within_deadline(
         deadline,
         &format!("the tree of {tagged}"),
@@ -270,6 +272,7 @@ async fn judge_tag(
             tagged,
             &inspection.root,
             &target.platforms(),
+            until,
         )
         .await;
         super::files::add_findings(&mut findings, &checked);
