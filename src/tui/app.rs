@@ -281,15 +281,7 @@ impl App {
                 self.answered()
             }
             Action::Compared { id, result } => {
-                let taken = self.stack.iter_mut().any(|view| match view {
-                    View::Compare(v) => v.compared(id, &result),
-                    _ => false,
-                });
-                // The status line still shows the `x` prompt or "comparing…": say the outcome.
-                if taken {
-                    let (text, error) = super::views::compare::status(&result);
-                    self.flash(text, error);
-                }
+                self.compared(id, &result);
                 self.answered()
             }
             Action::ImagesLoaded { id, result } => {
@@ -299,6 +291,23 @@ impl App {
                 });
                 self.answered()
             }
+        }
+    }
+
+    /// A comparison's answer, to its view; the status line still shows the `x` prompt or
+    /// "comparing…", so it says the outcome.
+    fn compared(
+        &mut self,
+        id: RequestId,
+        result: &Result<Arc<crate::diff::Comparison>, ConnectError>,
+    ) {
+        let taken = self.stack.iter_mut().any(|view| match view {
+            View::Compare(v) => v.compared(id, result),
+            _ => false,
+        });
+        if taken {
+            let (text, error) = super::views::compare::status(result);
+            self.flash(text, error);
         }
     }
 
