@@ -507,13 +507,13 @@ async fn tree_with_a_target() {
     // them (unknown/unknown) beside what they attest.
     let other = row_with(&buf, "linux/arm64  sha256");
     assert!(!other.iter().any(|c| c.fg == Color::Red));
-    let attestation = row_with(&buf, "unknown/unknown  attestation for linux/amd64");
+    let attestation = row_with(&buf, "attestation for linux/amd64  unknown/unknown");
     assert!(attestation
         .iter()
         .any(|c| c.symbol() == "E" && c.fg == Color::Red));
     assert!(attestation
         .iter()
-        .any(|c| c.symbol() == "u" && c.fg == Color::Red));
+        .any(|c| c.symbol() == "a" && c.fg == Color::Red));
     // Where the header has no room for it, the target gives way to the breadcrumbs.
     let mut narrow = tree_app((60, 24), Some(Ok(trees.index.clone())));
     narrow.set_target(target("lambda"));

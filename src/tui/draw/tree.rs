@@ -245,21 +245,21 @@ const ROW_FACTS: &[FactKind] = &[
     FactKind::Summary,
 ];
 
-/// `attestation for linux/amd64  sha256:26da286b…`, `linux/arm64  MISSING  sha256:7a76cec9…`:
+/// `attestation for linux/amd64  unknown/unknown  sha256:26da286b…`,
+/// `linux/arm64  MISSING  sha256:7a76cec9…`:
 /// the title, a problem's headline (before anything a narrow pane may cut off; its detail is in
 /// the detail pane), the digest and the facts that fit.
 fn label_spans(label: &NodeLabel, theme: Theme) -> Vec<Span<'static>> {
-    let mut spans = Vec::new();
-    // An attestation leads with the platform registries list it under (`unknown/unknown`, as
-    // ECR and `docker buildx imagetools inspect` show it), then what it attests.
-    if let (Kind::Attestation, Some(p)) = (label.kind, &label.platform) {
-        spans.push(Span::styled(p.text.clone(), theme.tone(p.tone)));
-        spans.push(Span::raw("  "));
-    }
-    spans.push(Span::styled(
+    let mut spans = vec![Span::styled(
         label.title.text.clone(),
         theme.tone(label.title.tone),
-    ));
+    )];
+    // Beside what an attestation attests, the platform registries list it under
+    // (`unknown/unknown`, as ECR and `docker buildx imagetools inspect` show it). After the
+    // title, so a narrow pane keeps what it is about.
+    if let (Kind::Attestation, Some(p)) = (label.kind, &label.platform) {
+        spans.push(Span::styled(format!("  {}", p.text), theme.tone(p.tone)));
+    }
     if let Some(p) = &label.problem {
         spans.push(Span::styled(format!("  {}", p.headline), theme.error()));
     }
