@@ -921,6 +921,13 @@ async fn what_the_files_say_joins_the_tag_row_the_tree_and_the_matrix() {
         "after r: {screen}"
     );
 
+    // `d` does not copy a reference that "runs" on the target.
+    assert!(cmd(&mut app, Command::CopyDeploy).is_empty());
+    assert!(
+        render(&app).contains("manifest here cannot start (entrypoint-interpreter-missing"),
+        "{}",
+        render(&app)
+    );
     // The tags row: WORST and the verdict from the same findings.
     cmd(&mut app, Command::Back);
     let screen = render(&app);

@@ -670,11 +670,28 @@ impl App {
             );
             return Vec::new();
         };
-        let fitting = self
-            .top()
-            .selected_tree()
+        let tree = self.top().selected_tree();
+        let fitting = tree
             .and_then(|i| target.fitting(&i.root))
             .map(|n| n.digest.clone());
+        // The same verdict as the tag row: a manifest whose files say it cannot start does
+        // not "run on" the target, whatever its platform.
+        let stops = tree.and_then(|i| {
+            i.findings
+                .iter()
+                .find(|f| Some(&f.digest) == fitting.as_ref() && f.code.stops_start())
+        });
+        if let Some(f) = stops {
+            self.flash(
+                format!(
+                    "The {} manifest here cannot start ({}, from its files); nothing copied.",
+                    target.platform(),
+                    f.code
+                ),
+                true,
+            );
+            return Vec::new();
+        }
         let Some(digest) = fitting.and_then(|d| Digest::parse(&d).ok()) else {
             self.flash(format!("Nothing here runs on {target}."), true);
             return Vec::new();
