@@ -520,7 +520,7 @@ fn attestation_entry(a: &Node) -> Finding {
         Code::TargetIncompatible,
         &a.digest,
         format!(
-            "the index entry {} is a BuildKit attestation, listed as platform {platform} (as ECR and `docker buildx imagetools inspect` show it); it {about}, is not an image, and makes this tag an index Lambda refuses",
+            "the index entry {} is a BuildKit attestation, listed as platform {platform} (as ECR and `docker buildx imagetools inspect` show it); it {about} and is not an image Lambda can run; Lambda refuses the index that lists it",
             short(&a.digest)
         ),
     )
