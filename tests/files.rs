@@ -413,3 +413,121 @@ fn the_cli_lists_and_checks_files_through_tls_and_credentials() {
         "the listings come from the cache, not new downloads"
     );
 }
+
+/// `regscope ARGS` logged in as fran (password on stdin), with its own cache.
+fn as_fran(args: &[&str], cache: &std::path::Path) -> std::process::Output {
+    let mut child = Command::new(regscope_bin())
+        .args(args)
+        .args(["--username", "fran", "--password-stdin"])
+        .env("NO_COLOR", "1")
+        .env("REGSCOPE_CACHE_DIR", cache)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"verdict-pw")
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// One verdict in the CLI (issue 19): `files` prints what keeps the image from starting, not
+/// only `starts: /usr/bin/app ... dynamic (...)`, in text and JSON; `check --files --json`
+/// carries the same finding and fails, through a registry that needs credentials.
+#[test]
+fn files_and_check_files_report_the_start_failure_with_credentials() {
+    let reg = TestRegistry::builder()
+        .htpasswd("fran", "verdict-pw")
+        .start();
+    // An Alpine base (musl's loader, no CA bundle) under a binary built against glibc.
+    let glibc = elf64(X86_64, Some("/lib64/ld-linux-x86-64.so.2"));
+    let layers = [base(false), vec![file("usr/bin/app", 0o755, &glibc)]];
+    push(
+        &reg,
+        "team/app",
+        "v1",
+        "amd64",
+        &good_config(),
+        &layers,
+        Compression::Gzip,
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| as_fran(args, cache.path());
+    let image = format!("{}/team/app:v1", reg.host);
+
+    let out = run(&["files", &image]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("starts: /usr/bin/app (ELF amd64, dynamic (/lib64/ld-linux-x86-64.so.2))"),
+        "{text}"
+    );
+    let finding = text
+        .lines()
+        .find(|l| l.contains("entrypoint-interpreter-missing"))
+        .unwrap_or_else(|| panic!("no start failure in: {text}"));
+    assert!(
+        finding.trim_start().starts_with("error")
+            && finding.contains(
+                "needs the loader /lib64/ld-linux-x86-64.so.2, which the image does not have"
+            ),
+        "{finding}"
+    );
+    assert!(text.contains("fix: Build the binary statically"), "{text}");
+    assert!(text.contains("ca-bundle-missing"), "{text}");
+
+    let out = run(&["files", &image, "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["entrypoint-interpreter-missing", "ca-bundle-missing"],
+        "{doc}"
+    );
+    assert_eq!(doc["findings"][0]["severity"], "error");
+    assert_eq!(doc["findings"][0]["digest"], doc["manifest"]);
+
+    let out = run(&[
+        "check",
+        &image,
+        "--files",
+        "--json",
+        "--target",
+        "linux/amd64",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let start = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "entrypoint-interpreter-missing")
+        .unwrap_or_else(|| panic!("check --files lost the start failure: {doc}"));
+    assert_eq!(start["severity"], "error");
+    assert_eq!(doc["files"][0]["facts"]["command"], "/usr/bin/app");
+}

@@ -103,3 +103,66 @@ fn f_opens_the_merged_files_of_a_platform_with_their_findings() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
+
+/// One verdict (issue 19): `f` finds that the image cannot start (its loader is missing); back
+/// in the tree that finding is among the tree's and the target's verdict is `rejected`, and
+/// the tags row no longer says `runs`: WORST is `error`, the verdict `rejected: cannot start`.
+#[test]
+fn after_f_the_tags_row_does_not_say_runs_for_an_image_that_cannot_start() {
+    let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
+    // An Alpine base (musl's loader) under a binary built against glibc.
+    let glibc = elf64(X86_64, Some("/lib64/ld-linux-x86-64.so.2"));
+    let layers = [base(true), vec![file("usr/bin/app", 0o755, &glibc)]];
+    let config = serde_json::json!({"Entrypoint": ["/usr/bin/app"], "User": "65532"});
+    push(
+        &reg,
+        "team/app",
+        "v1",
+        "amd64",
+        &config,
+        &layers,
+        Compression::Gzip,
+    );
+
+    let sandbox = Sandbox::new();
+    let secret_file = sandbox.path().join("password");
+    std::fs::write(&secret_file, PASSWORD).unwrap();
+    let bin = regscope_bin().display().to_string();
+    let reference = format!("{}/team/app:v1", reg.host);
+    let argv = sandbox.argv(
+        Path::new("sh"),
+        &[
+            "-c",
+            "cat \"$2\" | \"$0\" --username erin --password-stdin --target linux/amd64 \"$1\"",
+            &bin,
+            &reference,
+            &secret_file.display().to_string(),
+        ],
+    );
+    let mut tmux = Tmux::start_command(&argv, (120, 32));
+    tmux.forbid(PASSWORD);
+
+    // Before `f`, nothing is known against it: the tree runs on the target.
+    let screen = tmux.wait_for("tar+gzip");
+    assert!(screen.contains("linux/amd64: runs"), "{screen}");
+    tmux.keys(&["f"]);
+    tmux.wait_for("entrypoint-interpreter-missing");
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("linux/amd64: rejected");
+    assert!(
+        screen.contains("entrypoint-interpreter-missing"),
+        "the tree's findings have it: {screen}"
+    );
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("LINUX/AMD64");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("│v1 "))
+        .unwrap_or_else(|| panic!("no v1 row: {screen}"));
+    assert!(
+        row.contains("error") && row.contains("rejected: cannot start") && !row.contains("runs"),
+        "{row}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}

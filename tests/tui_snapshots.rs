@@ -470,7 +470,7 @@ async fn tags_with_a_target() {
 }
 
 /// The tree with a target: the target's findings first, the manifest to deploy marked, the
-/// platform that does not fit in the error colour.
+/// rows the target's findings are about (Lambda: the attestation entries) in the error colour.
 #[tokio::test]
 async fn tree_with_a_target() {
     let trees = trees().await;
@@ -502,10 +502,18 @@ async fn tree_with_a_target() {
     assert!(fits
         .iter()
         .any(|c| c.symbol() == "l" && c.fg == Color::Green));
+    // linux/arm64 is not what Lambda refuses: it keeps its platform colour. The attestation
+    // entries, which make the tag an index, are the rows marked, named as registries list
+    // them (unknown/unknown) beside what they attest.
     let other = row_with(&buf, "linux/arm64  sha256");
-    assert!(other
+    assert!(!other.iter().any(|c| c.fg == Color::Red));
+    let attestation = row_with(&buf, "attestation for linux/amd64  unknown/unknown");
+    assert!(attestation
         .iter()
-        .any(|c| c.symbol() == "l" && c.fg == Color::Red));
+        .any(|c| c.symbol() == "E" && c.fg == Color::Red));
+    assert!(attestation
+        .iter()
+        .any(|c| c.symbol() == "a" && c.fg == Color::Red));
     // Where the header has no room for it, the target gives way to the breadcrumbs.
     let mut narrow = tree_app((60, 24), Some(Ok(trees.index.clone())));
     narrow.set_target(target("lambda"));
@@ -845,6 +853,133 @@ fn a_tag_list_cut_short_says_so_in_the_title_and_why() {
     assert!(screen.contains("shown, the list is incomplete"), "{screen}");
     assert!(
         screen.contains("tag list is incomplete: stopped after 3 pages"),
+        "{screen}"
+    );
+}
+
+/// One verdict (issue 19): what `f` learns about an image joins the tag row (WORST, verdict),
+/// the tree's findings and badge, and the matrix; a fresh copy of the tree (the attachments
+/// lookup answering later) keeps it.
+#[tokio::test]
+async fn what_the_files_say_joins_the_tag_row_the_tree_and_the_matrix() {
+    use regscope::analysis::files::Facts;
+    use regscope::analysis::{Code, Finding};
+    use regscope::tui::views::files::LoadedFiles;
+
+    let trees = trees().await;
+    let mut app = tags_app((120, 40), Some(&trees), Ok(vec!["single".into()]));
+    app.set_target(target("linux/amd64"));
+    let screen = render(&app);
+    let row = line_with(&screen, "single");
+    assert!(row.contains("info") && row.contains(" runs "), "{row}");
+
+    cmd(&mut app, Command::Open);
+    let effects = cmd(&mut app, Command::Files);
+    let Some(Effect::LoadFiles { id, manifest, .. }) = effects.first() else {
+        panic!("f asked for no files: {effects:?}");
+    };
+    assert_eq!(manifest.digest, trees.image.root.digest);
+    let digest = manifest.digest.clone();
+    let loader = Finding::new(
+        Code::EntrypointInterpreterMissing,
+        &digest,
+        "the entrypoint /usr/bin/app is dynamically linked and needs the loader /lib64/ld-linux-x86-64.so.2, which the image does not have",
+    );
+    app.update(Action::FilesLoaded {
+        id: *id,
+        result: Ok(Arc::new(LoadedFiles {
+            fs: regscope::layers::Filesystem::default(),
+            facts: Facts::default(),
+            findings: vec![loader],
+        })),
+    });
+    assert!(render(&app).contains("entrypoint-interpreter-missing"));
+
+    // Back in the tree: the finding is among the tree's, the root has an error badge, and
+    // the target's verdict is `rejected` (no `✓` on a manifest that cannot start).
+    cmd(&mut app, Command::Back);
+    let screen = render(&app);
+    assert!(
+        screen.contains("entrypoint-interpreter-missing"),
+        "{screen}"
+    );
+    assert!(screen.contains("· linux/amd64: rejected"), "{screen}");
+    assert!(screen.contains("│▾ E manifest  sha256:"), "{screen}");
+    assert!(!screen.contains("✓ linux/amd64"), "{screen}");
+    // `r`: the tree fetched again (without what the files said) is judged with it still.
+    for effect in cmd(&mut app, Command::Refresh) {
+        if let Effect::Revalidate { id, .. } | Effect::InspectAttachments { id, .. } = effect {
+            app.update(Action::Inspected {
+                id,
+                result: Ok(trees.image.clone()),
+            });
+        }
+    }
+    let screen = render(&app);
+    assert!(
+        screen.contains("entrypoint-interpreter-missing")
+            && screen.contains("· linux/amd64: rejected"),
+        "after r: {screen}"
+    );
+
+    // `d` does not copy a reference that "runs" on the target.
+    assert!(cmd(&mut app, Command::CopyDeploy).is_empty());
+    assert!(
+        render(&app).contains("manifest here cannot start (entrypoint-interpreter-missing"),
+        "{}",
+        render(&app)
+    );
+    // The tags row: WORST and the verdict from the same findings.
+    cmd(&mut app, Command::Back);
+    let screen = render(&app);
+    let row = line_with(&screen, "single");
+    assert!(
+        row.contains("error") && row.contains("rejected: cannot start") && !row.contains("runs"),
+        "{row}"
+    );
+    cmd(&mut app, Command::Matrix);
+    let screen = render(&app);
+    assert!(
+        line_with(&screen, "single").contains("rejected: cannot start"),
+        "{screen}"
+    );
+}
+
+fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in:\n{screen}"))
+}
+
+/// A deleted child (issue 19): the tags row keeps the platform the index lists but the registry
+/// lost (`✗amd64`), and with Lambda, whose amd64 manifest it is, reads `deleted child` as the
+/// matrix does, not `index arm64 ... rejected: index`.
+#[tokio::test]
+async fn a_deleted_child_is_named_in_the_tags_row() {
+    let mut trees = trees().await;
+    let amd64 = trees.index.root.children[0].digest.clone();
+    let dir = support::layout_without("unsigned-index", &amd64);
+    trees.pruned = inspect_path(dir.path()).await.unwrap();
+    let mut app = tags_app((120, 40), Some(&trees), Ok(vec!["pruned".into()]));
+    let screen = render(&app);
+    let row = line_with(&screen, "pruned");
+    assert!(row.contains("index arm64 ✗amd64"), "{row}");
+    assert!(
+        screen.contains("✗ linux/amd64 deleted"),
+        "the status line says it in words: {screen}"
+    );
+    app.set_target(target("lambda"));
+    let screen = render(&app);
+    let row = line_with(&screen, "pruned");
+    assert!(
+        row.contains("error") && row.contains("rejected: deleted child"),
+        "{row}"
+    );
+    cmd(&mut app, Command::Matrix);
+    let screen = render(&app);
+    assert!(
+        line_with(&screen, "pruned").contains("rejected: deleted child"),
         "{screen}"
     );
 }

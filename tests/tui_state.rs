@@ -1281,7 +1281,8 @@ async fn findings_lead_with_the_target_then_by_severity_one_line_per_code() {
     assert_eq!(
         got,
         [
-            (true, Code::TargetIncompatible, Severity::Error, 1),
+            // The index and its two attestation entries, folded into one line.
+            (true, Code::TargetIncompatible, Severity::Error, 3),
             (false, Code::PlatformMismatch, Severity::Error, 1),
             (false, Code::RunsAsRoot, Severity::Info, 2),
             (false, Code::AttestationManifest, Severity::Info, 2),

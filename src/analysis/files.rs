@@ -275,13 +275,18 @@ fn first_regular_user(passwd: &str) -> Option<String> {
 }
 
 /// Adds file findings to the tree's: the files' `runs-as-root` detail goes onto the tree's
-/// finding for the same manifest; the rest are added; then sorted.
+/// finding for the same manifest; the rest are added; then sorted. What is there already is
+/// not added again, so a front end can merge what it learns each time it learns it.
 pub fn merge_into(findings: &mut Vec<Finding>, from_files: Vec<Finding>) {
     for f in from_files {
+        if findings.contains(&f) {
+            continue;
+        }
         let existing = findings.iter_mut().find(|g| {
             f.code == Code::RunsAsRoot && g.code == Code::RunsAsRoot && g.digest == f.digest
         });
         match existing {
+            Some(g) if g.message.ends_with(&format!("; {}", f.message)) => {}
             Some(g) => g.message = format!("{}; {}", g.message, f.message),
             None if f.code == Code::RunsAsRoot => findings.push(Finding {
                 message: format!("{} runs as root; {}", short(&f.digest), f.message),

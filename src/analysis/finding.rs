@@ -170,6 +170,21 @@ impl Code {
     }
 }
 
+impl Code {
+    /// Whether the finding means the container fails when it starts (the files say so): an
+    /// image with one of these does not run, whatever the platform.
+    #[must_use]
+    pub fn stops_start(self) -> bool {
+        matches!(
+            self,
+            Code::EntrypointMissing
+                | Code::EntrypointInterpreterMissing
+                | Code::EntrypointArchMismatch
+                | Code::UserMissing
+        )
+    }
+}
+
 impl Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())

@@ -7,7 +7,7 @@ pub mod target;
 use std::collections::HashMap;
 
 pub use finding::{Code, Finding, Severity};
-pub use target::{Target, Verdict};
+pub use target::{Judgement, Target, Verdict};
 
 use crate::digest::short;
 use crate::model::annotations;

@@ -318,30 +318,37 @@ impl Target {
     /// to deploy by digest when the index itself is refused.
     #[must_use]
     pub fn fitting<'a>(&self, root: &'a Node) -> Option<&'a Node> {
-        let wanted = self.platform();
-        let fits = |n: &Node| {
-            n.is_runnable()
-                && n.config_summary()
-                    .is_none_or(|c| config_platform(c).satisfies(&wanted))
-        };
-        match root.kind {
-            Kind::Index => root
-                .children
-                .iter()
-                .find(|c| fits(c) && c.platform.as_ref().is_some_and(|p| p.satisfies(&wanted))),
-            Kind::Manifest if fits(root) && root.config_summary().is_some() => Some(root),
-            _ => None,
-        }
+        fitting_for(root, &self.platform())
     }
 
-    /// Will `root` run here, and if not, why in a word or two (for a table cell).
+    /// Will `root` run here, and if not, why in a word or two (for a table cell), from the
+    /// tree alone. [`Target::judge`] also weighs what else is known about the image.
     #[must_use]
     pub fn verdict(&self, root: &Node) -> Verdict {
+        self.judge(root, &[]).verdict
+    }
+
+    /// The one verdict every front end shows: the target's findings about `root`, and whether
+    /// it runs here given everything else `known` about it (the tree's findings and what its
+    /// files said). A manifest that would be deployed here but whose files say it cannot start
+    /// does not run, whatever its platform.
+    #[must_use]
+    pub fn judge(&self, root: &Node, known: &[Finding]) -> Judgement {
         let findings = self.check(root);
-        if findings.is_empty() {
-            return Verdict::Runs;
-        }
-        Verdict::Rejected(self.reason(root, &findings))
+        let verdict = if !findings.is_empty() {
+            Verdict::Rejected(self.reason(root, &findings))
+        } else if self.platforms().iter().any(|p| {
+            fitting_for(root, p).is_some_and(|m| {
+                known
+                    .iter()
+                    .any(|f| f.digest == m.digest && f.code.stops_start())
+            })
+        }) {
+            Verdict::Rejected("cannot start".into())
+        } else {
+            Verdict::Runs
+        };
+        Judgement { findings, verdict }
     }
 
     /// The verdict with what else was learnt about the image (its files, the region): an
@@ -391,7 +398,15 @@ impl Target {
             }
         };
         let actual = root.config_summary().map(config_platform);
+        // The manifest this target would pull is gone: the cause, whatever else is wrong (a
+        // Lambda verdict of `index` would hide that deploying by digest fails too).
+        let deleted = root.kind == Kind::Index
+            && self
+                .platforms()
+                .iter()
+                .any(|p| listed_entry(root, p).is_some_and(|c| c.kind == Kind::Missing));
         match (self, root.kind) {
+            _ if deleted => "deleted child".into(),
             (Target::Lambda { .. }, Kind::Index) => "index".into(),
             (_, Kind::Attestation) => "attestation".into(),
             (_, _) if root.platform.as_ref().is_some_and(Platform::is_unknown) => {
@@ -406,14 +421,7 @@ impl Target {
                 _ => "media type".into(),
             },
             (_, Kind::Index) => {
-                let deleted = root.children.iter().any(|c| {
-                    c.kind == Kind::Missing
-                        && c.platform.as_ref().is_some_and(|p| p.satisfies(&wanted))
-                });
-                // A deleted child is reported as incompatible too: name the cause, not the symptom.
-                if deleted {
-                    "deleted child".into()
-                } else if findings.iter().any(|f| f.code == Code::TargetIncompatible) {
+                if findings.iter().any(|f| f.code == Code::TargetIncompatible) {
                     "mismatch".into()
                 } else {
                     no()
@@ -429,8 +437,34 @@ impl Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Runs,
-    /// Rejected, and why: `index`, `no arm64`, `deleted child`, `mismatch`, ...
+    /// Rejected, and why: `index`, `no arm64`, `deleted child`, `mismatch`, `cannot start`, ...
     Rejected(String),
+}
+
+/// A target's view of one image: why it will not run there (the findings every front end
+/// lists first) and the verdict those and everything else known lead to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+}
+
+/// The image manifest of `root` for `wanted`: `root` itself, or the index entry whose
+/// descriptor and config both name that platform.
+fn fitting_for<'a>(root: &'a Node, wanted: &Platform) -> Option<&'a Node> {
+    let fits = |n: &Node| {
+        n.is_runnable()
+            && n.config_summary()
+                .is_none_or(|c| config_platform(c).satisfies(wanted))
+    };
+    match root.kind {
+        Kind::Index => root
+            .children
+            .iter()
+            .find(|c| fits(c) && c.platform.as_ref().is_some_and(|p| p.satisfies(wanted))),
+        Kind::Manifest if fits(root) && root.config_summary().is_some() => Some(root),
+        _ => None,
+    }
 }
 
 impl fmt::Display for Verdict {
@@ -655,7 +689,41 @@ fn lambda_index(root: &Node, arch: &str) -> Vec<Finding> {
         0,
         Finding::new(Code::TargetIncompatible, &root.digest, message).with_fix(fix),
     );
+    // Each attestation entry is named too, by the platform registries list it under, so the
+    // rows that make this an index Lambda refuses are the ones marked, and the user finds
+    // them in what ECR shows.
+    for a in root.children.iter().filter(|c| c.kind == Kind::Attestation) {
+        out.push(attestation_entry(a));
+    }
     out
+}
+
+/// An attestation entry of an index Lambda refuses.
+fn attestation_entry(a: &Node) -> Finding {
+    let platform = a.platform.as_ref().map_or_else(
+        || "no platform".to_string(),
+        |p| crate::sanitize::sanitize(&platform_label(p)).into_owned(),
+    );
+    let about = match &a.attests {
+        Some(t) => match &t.platform {
+            Some(p) => format!(
+                "attests {} ({})",
+                crate::sanitize::sanitize(&platform_label(p)),
+                short(&t.digest)
+            ),
+            None => format!("attests {} (not an entry of this index)", short(&t.digest)),
+        },
+        None => "does not say what it attests".to_string(),
+    };
+    Finding::new(
+        Code::TargetIncompatible,
+        &a.digest,
+        format!(
+            "the index entry {} is a BuildKit attestation, listed as platform {platform} (as ECR and `docker buildx imagetools inspect` show it); it {about} and is not an image Lambda can run; Lambda refuses the index that lists it",
+            short(&a.digest)
+        ),
+    )
+    .with_fix("Build without attestations: `docker buildx build --provenance=false --sbom=false` (or set BUILDX_NO_DEFAULT_ATTESTATIONS=1)")
 }
 
 fn platform(root: &Node, wanted: &Platform) -> Vec<Finding> {
@@ -1032,6 +1100,93 @@ mod tests {
             "{:?}",
             found[0].fix
         );
+    }
+
+    fn attestation(digest: &str, attests: &str, platform: &str) -> Node {
+        let mut n = entry(Kind::Attestation, digest, "unknown/unknown");
+        n.attests = Some(crate::model::Attests {
+            digest: attests.into(),
+            platform: Some(Platform::parse(platform).expect("platform")),
+        });
+        n
+    }
+
+    #[test]
+    fn lambda_names_each_attestation_entry_by_the_platform_registries_list() {
+        const ATT: &str = "sha256:26da286bbc886aa14d191808db8fcbbd5d8ec68cf0047f954133e76d8e73d71c";
+        let root = index(vec![
+            entry(Kind::Manifest, AMD64, "linux/amd64"),
+            entry(Kind::Manifest, ARM64, "linux/arm64"),
+            attestation(ATT, AMD64, "linux/amd64"),
+        ]);
+        let found = check("lambda", &root);
+        let digests: Vec<&str> = found.iter().map(|f| f.digest.as_str()).collect();
+        assert_eq!(
+            digests,
+            [INDEX, ATT],
+            "the index and the attestation, not arm64"
+        );
+        assert_eq!(found[1].code, Code::TargetIncompatible);
+        assert!(
+            found[1]
+                .message
+                .contains("listed as platform unknown/unknown")
+                && found[1]
+                    .message
+                    .contains("attests linux/amd64 (sha256:da8b1906…)"),
+            "{}",
+            found[1].message
+        );
+        // Not Lambda: an attestation hinders no platform target.
+        assert!(check("linux/amd64", &root).is_empty());
+    }
+
+    #[test]
+    fn a_deleted_child_the_target_would_pull_is_the_reason_even_for_lambda() {
+        let root = index(vec![
+            entry(Kind::Missing, AMD64, "linux/amd64"),
+            entry(Kind::Manifest, ARM64, "linux/arm64"),
+        ]);
+        let lambda = Target::parse("lambda").expect("target");
+        assert_eq!(
+            lambda.verdict(&root),
+            Verdict::Rejected("deleted child".into())
+        );
+        // lambda/arm64 pulls arm64, which is there: the index is the reason.
+        assert_eq!(
+            Target::parse("lambda/arm64").expect("t").verdict(&root),
+            Verdict::Rejected("index".into())
+        );
+    }
+
+    #[test]
+    fn an_image_whose_files_say_it_cannot_start_does_not_run() {
+        let mut image = entry(Kind::Manifest, AMD64, "linux/amd64");
+        let mut config = entry(Kind::Config, ARM64, "linux/amd64");
+        config.config = Some(
+            crate::model::config::summarize_config(
+                br#"{"os":"linux","architecture":"amd64","config":{}}"#,
+            )
+            .expect("config"),
+        );
+        image.children = vec![config];
+        let target = Target::parse("linux/amd64").expect("target");
+        assert_eq!(target.judge(&image, &[]).verdict, Verdict::Runs);
+        let loader = Finding::new(Code::EntrypointInterpreterMissing, AMD64, "no loader");
+        let judged = target.judge(&image, std::slice::from_ref(&loader));
+        assert_eq!(judged.verdict, Verdict::Rejected("cannot start".into()));
+        assert!(
+            judged.findings.is_empty(),
+            "no target finding: the files say it"
+        );
+        // A CA bundle missing does not stop the start; a start failure elsewhere is not this one.
+        let ca = Finding::new(Code::CaBundleMissing, AMD64, "no CA bundle");
+        assert_eq!(target.judge(&image, &[ca]).verdict, Verdict::Runs);
+        let other = Finding {
+            digest: ARM64.into(),
+            ..loader
+        };
+        assert_eq!(target.judge(&image, &[other]).verdict, Verdict::Runs);
     }
 
     #[test]

@@ -179,13 +179,19 @@ pub async fn run(
     let fs = fs
         .map_err(|e| Failure::runtime(regscope::sanitize::sanitize(&e.to_string()).into_owned()))?;
     let cfg = manifest.config_summary();
-    let facts = cfg.map_or_else(
-        || Facts {
-            os: files::os_name(&fs, limits.link_depth),
-            ..Facts::default()
+    let (found, facts) = cfg.map_or_else(
+        || {
+            let facts = Facts {
+                os: files::os_name(&fs, limits.link_depth),
+                ..Facts::default()
+            };
+            (Vec::new(), facts)
         },
-        |cfg| files::check(&manifest.digest, cfg, &fs, limits.link_depth).1,
+        |cfg| files::check(&manifest.digest, cfg, &fs, limits.link_depth),
     );
+    // Worded as `check --files` words them (the files' root detail joins `runs as root`).
+    let mut findings = Vec::new();
+    files::merge_into(&mut findings, found);
     let platform_label = cfg
         .map(regscope::analysis::config_platform)
         .map_or_else(|| "?".into(), |p| regscope::analysis::platform_label(&p));
@@ -194,6 +200,8 @@ pub async fn run(
         manifest: &manifest.digest,
         platform: &platform_label,
         facts: &facts,
+        findings: &findings,
+        width: super::args::text_width(),
     };
     let not_found = |p: &str| {
         Failure::runtime(format!(

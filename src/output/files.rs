@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::human_size;
 use crate::analysis::files::Facts;
+use crate::analysis::Finding;
 use crate::digest::short;
 use crate::layers::fs::{Lookup, Node};
 use crate::layers::{EntryKind, Exec, Filesystem};
@@ -16,6 +17,11 @@ pub struct Header<'a> {
     pub manifest: &'a str,
     pub platform: &'a str,
     pub facts: &'a Facts,
+    /// What the files say (a start failure, no CA bundle, a USER not in /etc/passwd), as
+    /// `check --files` reports it.
+    pub findings: &'a [Finding],
+    /// The terminal's width, for wrapping the findings (none: not a terminal).
+    pub width: Option<usize>,
 }
 
 /// `-rwxr-xr-x`, `drwxr-xr-x`, `lrwxrwxrwx`.
@@ -89,6 +95,7 @@ fn header_text(h: &Header<'_>, fs: &Filesystem) -> String {
                 .unwrap_or_default()
         ));
     }
+    super::text::render_findings(&mut out, h.findings, super::style::Style::plain(), h.width);
     out.push_str("layer  digest               type  added  changed  removed  size\n");
     for (i, c) in fs.changes().iter().enumerate() {
         out.push_str(&format!(
@@ -231,6 +238,7 @@ fn header_json(h: &Header<'_>, fs: &Filesystem) -> Value {
         "resolved": h.facts.resolved,
         "program": h.facts.program,
         "caBundle": h.facts.ca_bundle,
+        "findings": h.findings,
         "layers": fs.changes(),
         "partial": fs.stopped(),
     })

@@ -15,7 +15,7 @@ use super::paging::grouped;
 use super::views::tree::scroll_to;
 use super::views::{FilesView, Paging, RegistriesView, RepositoriesView, TagsView, TreeView, View};
 use super::{parse_target, Start};
-use crate::analysis::Target;
+use crate::analysis::{Finding, Target};
 use crate::connect::{ConnectError, CredentialInfo};
 use crate::digest::Digest;
 use crate::reference::ImageRef;
@@ -109,6 +109,9 @@ pub struct App {
     /// The copy under way: what precedes the message, and what is copied (for the flash that
     /// says where it went).
     copying: Option<(String, String)>,
+    /// What opened files said, by image manifest digest: every tree holding that manifest
+    /// (the tree view, tag rows, the matrix) is judged with it, now and when it loads again.
+    learned: HashMap<String, Vec<Finding>>,
     ids: RequestIds,
     quit: bool,
 }
@@ -136,11 +139,59 @@ impl App {
             target: None,
             marked: None,
             copying: None,
+            learned: HashMap::new(),
             ids: RequestIds::default(),
             quit: false,
         };
         let effects = app.activate();
         (app, effects)
+    }
+
+    /// The files view that asked for `id` takes its answer; what the files said is learnt.
+    fn files_loaded(
+        &mut self,
+        id: RequestId,
+        result: &Result<Arc<super::views::files::LoadedFiles>, ConnectError>,
+    ) {
+        let height = layout::list_rows(self.size);
+        let mut learnt = None;
+        for view in &mut self.stack {
+            if let View::Files(v) = view {
+                if v.loaded(id, result) {
+                    let len = v.rows().len();
+                    v.cursor.fit(len, height);
+                    if let Ok(files) = result {
+                        learnt = Some((v.manifest.digest.clone(), files.findings.clone()));
+                    }
+                    break;
+                }
+            }
+        }
+        if let Some((digest, findings)) = learnt {
+            self.learn(digest, findings);
+        }
+    }
+
+    /// What the files of the image manifest `digest` said joins every tree that holds it: the
+    /// tree view's findings and verdict, the tag rows' WORST and verdict, the matrix.
+    fn learn(&mut self, digest: String, findings: Vec<Finding>) {
+        self.learned.insert(digest, findings);
+        let learned = &self.learned;
+        for view in &mut self.stack {
+            match view {
+                View::Tree(v) => {
+                    if let Some(i) = v
+                        .load
+                        .loaded()
+                        .and_then(|i| super::views::files::with_files(i, learned))
+                    {
+                        v.learned(i);
+                    }
+                }
+                View::Tags(v) => v.learned(|i| super::views::files::with_files(i, learned)),
+                _ => {}
+            }
+        }
     }
 
     /// Judges every tag (and tree) against `target` from now on.
@@ -246,6 +297,8 @@ impl App {
                 self.answered()
             }
             Action::Inspected { id, result } => {
+                let result =
+                    result.map(|i| super::views::files::with_files(&i, &self.learned).unwrap_or(i));
                 self.inspected(id, &result);
                 self.answered()
             }
@@ -268,16 +321,7 @@ impl App {
                 Vec::new()
             }
             Action::FilesLoaded { id, result } => {
-                let height = layout::list_rows(self.size);
-                for view in &mut self.stack {
-                    if let View::Files(v) = view {
-                        if v.loaded(id, &result) {
-                            let len = v.rows().len();
-                            v.cursor.fit(len, height);
-                            break;
-                        }
-                    }
-                }
+                self.files_loaded(id, &result);
                 self.answered()
             }
             Action::Compared { id, result } => {
@@ -673,11 +717,28 @@ impl App {
             );
             return Vec::new();
         };
-        let fitting = self
-            .top()
-            .selected_tree()
+        let tree = self.top().selected_tree();
+        let fitting = tree
             .and_then(|i| target.fitting(&i.root))
             .map(|n| n.digest.clone());
+        // The same verdict as the tag row: a manifest whose files say it cannot start does
+        // not "run on" the target, whatever its platform.
+        let stops = tree.and_then(|i| {
+            i.findings
+                .iter()
+                .find(|f| Some(&f.digest) == fitting.as_ref() && f.code.stops_start())
+        });
+        if let Some(f) = stops {
+            self.flash(
+                format!(
+                    "The {} manifest here cannot start ({}, from its files); nothing copied.",
+                    target.platform(),
+                    f.code
+                ),
+                true,
+            );
+            return Vec::new();
+        }
         let Some(digest) = fitting.and_then(|d| Digest::parse(&d).ok()) else {
             self.flash(format!("Nothing here runs on {target}."), true);
             return Vec::new();

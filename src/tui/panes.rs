@@ -11,19 +11,41 @@ use super::layout::{tree_panes, TreePanes};
 use super::theme::Theme;
 use super::views::TreeView;
 use super::wrap::wrap;
-use crate::analysis::{config_platform, platform_label, Code, Finding, Severity, Target};
+use crate::analysis::{config_platform, platform_label, Code, Finding, Severity, Target, Verdict};
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Problem};
 use crate::output::human_size;
 use crate::output::present::Attested;
 use crate::sanitize::sanitize;
 
+/// The deployment target, why the tree will not run there, and the verdict: what the findings
+/// pane leads with.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetCheck<'a> {
+    pub target: &'a Target,
+    pub findings: &'a [Finding],
+    /// From the same findings and what else is known (the files): `None` before a tree loads.
+    pub verdict: Option<&'a Verdict>,
+}
+
+impl<'a> TargetCheck<'a> {
+    /// The tree view's target, when it has one.
+    #[must_use]
+    pub fn of(v: &'a TreeView) -> Option<Self> {
+        v.target.as_ref().map(|target| Self {
+            target,
+            findings: &v.target_findings,
+            verdict: v.verdict.as_ref(),
+        })
+    }
+}
+
 /// The detail lines and the findings pane (title, lines) of `node`, wrapped to the panes'
 /// inner widths: the same lines drawing shows and scrolling counts. With a target, `target`
 /// holds it and why the tree will not run there.
 pub fn pane_lines(
     node: &Node,
-    target: Option<(&Target, &[Finding])>,
+    target: Option<TargetCheck<'_>>,
     all: &[Finding],
     panes: TreePanes,
     theme: Theme,
@@ -48,10 +70,13 @@ pub fn pane_lengths(v: &TreeView, size: (u16, u16)) -> (usize, usize) {
         return (0, 0);
     };
     let theme = Theme { color: false };
-    let target_findings = &v.target_findings;
-    let target = v.target.as_ref().map(|t| (t, &target_findings[..]));
-    let (detail, (_, findings)) =
-        pane_lines(row.node, target, &inspected.findings, panes_at(size), theme);
+    let (detail, (_, findings)) = pane_lines(
+        row.node,
+        TargetCheck::of(v),
+        &inspected.findings,
+        panes_at(size),
+        theme,
+    );
     (detail.len(), findings.len())
 }
 
@@ -65,12 +90,10 @@ fn panes_at(size: (u16, u16)) -> TreePanes {
 pub fn finding_in_view(v: &TreeView, size: (u16, u16)) -> Option<Finding> {
     let inspected = v.load.loaded()?;
     let row = v.selected()?;
-    let target_findings = &v.target_findings;
-    let target = v.target.as_ref().map(|t| (t, &target_findings[..]));
-    let entries = entries(row.node, target_findings, &inspected.findings);
+    let entries = entries(row.node, &v.target_findings, &inspected.findings);
     let (_, lines) = findings_lines(
         row.node,
-        target,
+        TargetCheck::of(v),
         &inspected.findings,
         Theme { color: false },
     );
@@ -284,10 +307,11 @@ pub fn fix_command(fix: &str) -> &str {
 /// entry it belongs to.
 fn findings_lines(
     node: &Node,
-    target: Option<(&Target, &[Finding])>,
+    check: Option<TargetCheck<'_>>,
     all: &[Finding],
     theme: Theme,
 ) -> (String, Vec<(Line<'static>, usize, usize)>) {
+    let target = check.map(|c| (c.target, c.findings));
     let target_findings = target.map_or(&[][..], |(_, f)| f);
     let entries = entries(node, target_findings, all);
     let here: usize = entries.iter().map(|e| e.count).sum();
@@ -295,13 +319,15 @@ fn findings_lines(
         " findings: {here} here, {} in total ",
         all.len() + target_findings.len()
     );
-    if let Some((target, target_findings)) = target {
-        let verdict = if target_findings.is_empty() {
-            "runs"
-        } else {
-            "rejected"
+    if let Some(check) = check {
+        // The verdict the tag row shows: a tree whose files say it cannot start is rejected
+        // although no target finding is about it.
+        let rejected = match check.verdict {
+            Some(v) => matches!(v, Verdict::Rejected(_)),
+            None => !check.findings.is_empty(),
         };
-        title.push_str(&format!("· {target}: {verdict} "));
+        let verdict = if rejected { "rejected" } else { "runs" };
+        title.push_str(&format!("· {}: {verdict} ", check.target));
     }
     let mut lines = Vec::new();
     if entries.is_empty() {

@@ -488,10 +488,7 @@ fn summary_cells<'a>(
         Cell::from(Span::styled(if alias { "≡" } else { "" }, theme.info())),
         Cell::from(digest::short(&s.digest)),
         Cell::from(kind),
-        Cell::from(Span::styled(
-            platforms_label(&s.platforms),
-            theme.platform(),
-        )),
+        Cell::from(platforms_line(s, theme)),
         Cell::from(Span::styled(s.badges.letters(), theme.info())),
         Cell::from(human_size(s.total_size)),
         Cell::from(worst),
@@ -515,10 +512,40 @@ fn summary_cells<'a>(
     cells
 }
 
+/// The platforms an image offers, then those its index lists but the registry no longer has,
+/// marked as the matrix marks them (`amd64 ✗arm64`; the status line says it in words): a
+/// deleted child is never silently dropped from the row.
+fn platforms_line(s: &TagSummary, theme: Theme) -> Line<'static> {
+    let all_linux = s
+        .platforms
+        .iter()
+        .chain(&s.deleted)
+        .all(|p| p.starts_with("linux/"));
+    let mut spans = vec![Span::styled(
+        platforms_label(&s.platforms, all_linux),
+        theme.platform(),
+    )];
+    for (i, p) in s.deleted.iter().enumerate() {
+        let gap = if i == 0 && s.platforms.is_empty() {
+            ""
+        } else {
+            " "
+        };
+        spans.push(Span::styled(
+            format!(
+                "{gap}✗{}",
+                platforms_label(std::slice::from_ref(p), all_linux)
+            ),
+            theme.error(),
+        ));
+    }
+    Line::from(spans)
+}
+
 /// `amd64 arm64/v8` when every platform is Linux (the usual case, and it fits 80 columns);
 /// the full `os/arch` list otherwise.
-fn platforms_label(platforms: &[String]) -> String {
-    let labels: Vec<String> = if platforms.iter().all(|p| p.starts_with("linux/")) {
+fn platforms_label(platforms: &[String], all_linux: bool) -> String {
+    let labels: Vec<String> = if all_linux {
         platforms
             .iter()
             .map(|p| p.trim_start_matches("linux/").to_string())
@@ -576,6 +603,13 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<
                 spans.push(Span::styled(
                     format!("  ≡ same digest as {}", names.join(", ")),
                     theme.info(),
+                ));
+            }
+            // Before the digest, which may not fit: the index lists these, the registry lost them.
+            if !s.deleted.is_empty() {
+                spans.push(Span::styled(
+                    format!("  ✗ {} deleted", sanitize(&s.deleted.join(", "))),
+                    theme.error(),
                 ));
             }
             spans.push(Span::raw(format!("  {}", sanitize(&s.digest))));

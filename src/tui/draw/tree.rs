@@ -1,6 +1,8 @@
 //! The manifest tree view: the tree, the selected node's detail, the findings below it, and the
 //! raw JSON of the selected node (`v`).
 
+use std::collections::HashSet;
+
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -16,7 +18,7 @@ use crate::output::present::{FactKind, NodeLabel};
 use crate::sanitize::sanitize;
 use crate::tui::layout::tree_panes;
 use crate::tui::load::Load;
-use crate::tui::panes::pane_lines;
+use crate::tui::panes::{pane_lines, TargetCheck};
 use crate::tui::theme::Theme;
 use crate::tui::views::tree::{raw_lines, Pane};
 use crate::tui::views::{TreeRow, TreeView};
@@ -62,7 +64,7 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
         .collect();
     tree_pane(frame, panes.tree, v, &rows, &findings, theme);
     if let Some(row) = selected {
-        let target = v.target.as_ref().map(|t| (t, &target_findings[..]));
+        let target = TargetCheck::of(v);
         let (detail, findings) = pane_lines(row.node, target, &inspected.findings, panes, theme);
         scrolled(
             frame,
@@ -155,13 +157,15 @@ fn tree_pane(
     );
 }
 
-/// How the tree's image manifests fit the deployment target, when there is one.
+/// How the tree's rows stand against the deployment target, when there is one: the manifest
+/// to deploy, and the rows the target's findings are about (what causes a rejection).
 struct Fit<'a> {
     /// `lambda/amd64`, for the marker.
     target: String,
-    active: bool,
     /// The digest of the manifest to deploy there.
     fitting: Option<&'a str>,
+    /// The digests the target's findings are about.
+    culprits: HashSet<&'a str>,
 }
 
 impl<'a> Fit<'a> {
@@ -172,25 +176,21 @@ impl<'a> Fit<'a> {
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            active: v.target.is_some(),
             fitting: v.fitting().map(|n| n.digest.as_str()),
+            culprits: v
+                .target_findings
+                .iter()
+                .map(|f| f.digest.as_str())
+                .collect(),
         }
-    }
-
-    /// `Some(true)` for the manifest to deploy, `Some(false)` for another image manifest (or
-    /// a deleted one) claiming a platform, `None` for the rest or without a target.
-    fn fits(&self, node: &Node) -> Option<bool> {
-        if !self.active {
-            return None;
-        }
-        let runnable = node.is_runnable() || node.kind == Kind::Missing;
-        (runnable && node.platform.is_some() || self.fitting == Some(node.digest.as_str()))
-            .then(|| self.fitting == Some(node.digest.as_str()))
     }
 }
 
-/// Guides, branch, expander, severity badge, then the node's own label; with a target, the
-/// manifest to deploy is marked and the platforms that do not fit are in the error colour.
+/// Guides, branch, expander, severity badge, then the node's own label. With a target, the
+/// manifest to deploy is marked (unless its files say it cannot start), and the rows the
+/// target's findings (or a start failure) are about are in the error colour: the colour
+/// comes from the same findings as the badge and the verdict, so an innocent platform that
+/// is simply not the target's stays as it is.
 fn row_line(row: &TreeRow<'_>, findings: &[Finding], fit: &Fit, theme: Theme) -> Line<'static> {
     let mut prefix = String::new();
     for &more in &row.guides {
@@ -214,18 +214,20 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], fit: &Fit, theme: Theme) ->
         spans.push(Span::raw(" "));
     }
     let mut own = label_spans(&label, theme);
-    match fit.fits(row.node) {
-        Some(true) => {
-            own[0].style = theme
-                .platform()
-                .add_modifier(ratatui::style::Modifier::BOLD);
-            own.insert(
-                1,
-                Span::styled(format!("  ✓ {}", fit.target), theme.platform()),
-            );
-        }
-        Some(false) => own[0].style = theme.error(),
-        None => {}
+    let digest = row.node.digest.as_str();
+    let cannot_start = findings
+        .iter()
+        .any(|f| f.digest == digest && f.code.stops_start());
+    if fit.fitting == Some(digest) && !cannot_start {
+        own[0].style = theme
+            .platform()
+            .add_modifier(ratatui::style::Modifier::BOLD);
+        own.insert(
+            1,
+            Span::styled(format!("  ✓ {}", fit.target), theme.platform()),
+        );
+    } else if fit.culprits.contains(digest) || cannot_start {
+        own[0].style = theme.error();
     }
     spans.extend(own);
     Line::from(spans)
@@ -247,7 +249,8 @@ const ROW_FACTS: &[FactKind] = &[
     FactKind::Summary,
 ];
 
-/// `attestation for linux/amd64  sha256:26da286b…`, `linux/arm64  MISSING  sha256:7a76cec9…`:
+/// `attestation for linux/amd64  unknown/unknown  sha256:26da286b…`,
+/// `linux/arm64  MISSING  sha256:7a76cec9…`:
 /// the title, a problem's headline (before anything a narrow pane may cut off; its detail is in
 /// the detail pane), the digest and the facts that fit.
 fn label_spans(label: &NodeLabel, theme: Theme) -> Vec<Span<'static>> {
@@ -255,6 +258,12 @@ fn label_spans(label: &NodeLabel, theme: Theme) -> Vec<Span<'static>> {
         label.title.text.clone(),
         theme.tone(label.title.tone),
     )];
+    // Beside what an attestation attests, the platform registries list it under
+    // (`unknown/unknown`, as ECR and `docker buildx imagetools inspect` show it). After the
+    // title, so a narrow pane keeps what it is about.
+    if let (Kind::Attestation, Some(p)) = (label.kind, &label.platform) {
+        spans.push(Span::styled(format!("  {}", p.text), theme.tone(p.tone)));
+    }
     if let Some(p) = &label.problem {
         spans.push(Span::styled(format!("  {}", p.headline), theme.error()));
     }

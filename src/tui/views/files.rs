@@ -2,7 +2,7 @@
 //! browsed a directory at a time or searched with `/`, each path coloured by the layer that
 //! wrote it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::analysis::files::Facts;
@@ -13,7 +13,7 @@ use crate::layers::fs::Node as FileNode;
 use crate::layers::{EntryKind, Filesystem};
 use crate::model::Node;
 use crate::reference::ImageRef;
-use crate::tui::action::{Effect, RequestId, RequestIds};
+use crate::tui::action::{Effect, Inspected, RequestId, RequestIds};
 use crate::tui::list::Cursor;
 use crate::tui::load::Load;
 
@@ -26,6 +26,31 @@ pub struct LoadedFiles {
     pub fs: Filesystem,
     pub facts: Facts,
     pub findings: Vec<Finding>,
+}
+
+/// `inspected` with what the files of its image manifests said (`learned`, by manifest
+/// digest), so the tree, the tag row and the matrix judge the image by them too; `None` when
+/// that adds nothing. Digests name content, so what was learnt holds for every tree with it.
+#[must_use]
+pub fn with_files<S: std::hash::BuildHasher>(
+    inspected: &Arc<Inspected>,
+    learned: &HashMap<String, Vec<Finding>, S>,
+) -> Option<Arc<Inspected>> {
+    if learned.is_empty() {
+        return None;
+    }
+    let mut findings = inspected.findings.clone();
+    inspected.root.walk(&mut |n| {
+        if let Some(from_files) = learned.get(&n.digest) {
+            crate::analysis::files::merge_into(&mut findings, from_files.clone());
+        }
+    });
+    (findings != inspected.findings).then(|| {
+        Arc::new(Inspected {
+            findings,
+            ..(**inspected).clone()
+        })
+    })
 }
 
 #[derive(Debug, Clone)]

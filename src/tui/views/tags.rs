@@ -211,6 +211,8 @@ pub struct TagSummary {
     pub kind: Kind,
     /// Runnable platforms (`linux/amd64`), in index order.
     pub platforms: Vec<String>,
+    /// Platforms the index lists whose manifest the registry no longer has.
+    pub deleted: Vec<String>,
     pub attestations: usize,
     /// What the tag carries: signed, SBOM, provenance (from the tree and the tag list).
     pub badges: crate::attachments::Badges,
@@ -244,20 +246,40 @@ impl TagSummary {
                 .map(|c| vec![c.platform_string()])
                 .unwrap_or_default(),
         };
-        Self {
+        let deleted = root
+            .children
+            .iter()
+            .filter(|c| root.kind == Kind::Index && c.kind == Kind::Missing)
+            .filter_map(|c| c.platform.as_ref().map(ToString::to_string))
+            .collect();
+        let mut summary = Self {
             digest: root.digest.clone(),
             kind: root.kind,
             platforms,
+            deleted,
             attestations: count_attestations(root),
             badges: crate::attachments::Badges::of(root, &HashSet::new()).listed(&inspected.listed),
             total_size: root.total_size(),
-            worst: analysis::worst(&inspected.findings),
-            findings: inspected.findings.len(),
+            worst: None,
+            findings: 0,
             offers: offers(inspected),
             created: created(root),
-            verdict: target.map(|t| t.verdict(root)),
+            verdict: None,
             inspected: Arc::clone(inspected),
-        }
+        };
+        summary.judge(target);
+        summary
+    }
+
+    /// Worst severity, count and verdict from the tree's findings and the target's, the same
+    /// findings the tree view lists: `WORST` never reads `info` beside `rejected`.
+    pub fn judge(&mut self, target: Option<&Target>) {
+        let known = &self.inspected.findings;
+        let judgement = target.map(|t| t.judge(&self.inspected.root, known));
+        let target_findings = judgement.as_ref().map_or(&[][..], |j| &j.findings[..]);
+        self.worst = analysis::worst(known).max(analysis::worst(target_findings));
+        self.findings = known.len() + target_findings.len();
+        self.verdict = judgement.map(|j| j.verdict);
     }
 }
 
@@ -380,6 +402,21 @@ impl TagsView {
         }]
     }
 
+    /// Rows whose image another view learnt more about (`learn` gives the tree with its files'
+    /// findings) are summarised and judged again: their WORST and verdict say what is known.
+    pub fn learned(&mut self, learn: impl Fn(&Arc<Inspected>) -> Option<Arc<Inspected>>) {
+        let target = self.target.clone();
+        for row in self.load.loaded_mut().into_iter().flatten() {
+            for summary in [&mut row.summary, &mut row.previous] {
+                if let Load::Loaded(s) = summary {
+                    if let Some(inspected) = learn(&s.inspected) {
+                        *s = TagSummary::of(&inspected, target.as_ref());
+                    }
+                }
+            }
+        }
+    }
+
     /// Judges every resolved row against `target` (nothing to do when it is the same one).
     pub fn set_target(&mut self, target: Option<&Target>) {
         if self.target.as_ref() == target {
@@ -389,7 +426,7 @@ impl TagsView {
         for row in self.load.loaded_mut().into_iter().flatten() {
             for summary in [&mut row.summary, &mut row.previous] {
                 if let Load::Loaded(s) = summary {
-                    s.verdict = target.map(|t| t.verdict(&s.inspected.root));
+                    s.judge(target);
                 }
             }
         }

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::analysis::{Finding, Target};
+use crate::analysis::{Finding, Target, Verdict};
 use crate::connect::ConnectError;
 use crate::model::Node;
 use crate::reference::ImageRef;
@@ -37,6 +37,8 @@ pub struct TreeView {
     /// Why the loaded tree will not run on the target (empty: no target, or it runs); kept
     /// with the tree so drawing and scrolling do not re-check it.
     pub target_findings: Vec<Finding>,
+    /// Whether the loaded tree runs on the target, from the same findings (`None`: no target).
+    pub verdict: Option<Verdict>,
     /// `r` on a loaded tree: the re-check under way; the tree stays on screen meanwhile.
     pub refreshing: Option<RequestId>,
     /// The tree with its attachments, asked for beside the plain one; it replaces the plain
@@ -99,6 +101,7 @@ impl TreeView {
             findings_scroll: 0,
             target: None,
             target_findings: Vec::new(),
+            verdict: None,
             refreshing: None,
             attaching: None,
             with_attachments: false,
@@ -118,10 +121,12 @@ impl TreeView {
 
     /// The target's findings for what is loaded now.
     fn recheck(&mut self) {
-        self.target_findings = match (&self.target, self.load.loaded()) {
-            (Some(t), Some(inspected)) => t.check(&inspected.root),
-            _ => Vec::new(),
+        let judgement = match (&self.target, self.load.loaded()) {
+            (Some(t), Some(inspected)) => Some(t.judge(&inspected.root, &inspected.findings)),
+            _ => None,
         };
+        self.verdict = judgement.as_ref().map(|j| j.verdict.clone());
+        self.target_findings = judgement.map(|j| j.findings).unwrap_or_default();
         // Lambda on ECR: same region as the function (AWS_REGION), the standard host.
         if let (Some(Target::Lambda { .. }), Some(inspected), ImageRef::Registry(r)) =
             (&self.target, self.load.loaded(), &self.reference)
@@ -131,6 +136,14 @@ impl TreeView {
                 &inspected.root.digest,
                 crate::ecr::lambda::region_from_env().as_deref(),
             ));
+        }
+    }
+
+    /// The same tree with more findings (what its files said): judged again, shown in place.
+    pub fn learned(&mut self, inspected: Arc<Inspected>) {
+        if matches!(self.load, Load::Loaded(_)) {
+            self.load = Load::Loaded(inspected);
+            self.recheck();
         }
     }
 
