@@ -7,12 +7,15 @@ use std::process::{Command, Output};
 
 use support::{regscope_bin, TestRegistry};
 
+/// Runs regscope; its stderr is checked for Rust `Debug` syntax.
 fn regscope(args: &[&str]) -> Output {
-    Command::new(regscope_bin())
+    let out = Command::new(regscope_bin())
         .args(args)
         .env("NO_COLOR", "1")
         .output()
-        .expect("run regscope")
+        .expect("run regscope");
+    support::words::assert_no_debug_syntax(&String::from_utf8_lossy(&out.stderr));
+    out
 }
 
 fn tls_registry() -> TestRegistry {
