@@ -327,13 +327,14 @@ fn a_connection_nothing_accepts_times_out_and_says_so() {
     let started = Instant::now();
     let (code, stderr) = inspect(
         &format!("127.0.0.1:{port}/team/app:v1"),
+        // The connection gets half the request's time.
         &["--plain-http", "--timeout", "2"],
         &[],
     );
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "connecting to 127.0.0.1:{port} timed out after 2s: nothing answered"
+            "connecting to 127.0.0.1:{port} timed out after 1s: nothing answered"
         )),
         "{stderr}"
     );

@@ -577,7 +577,7 @@ mod op {
         }
 
         /// A keyutils error in words (the variants `failure` does not name itself).
-        fn key_error_words(e: &KeyError) -> String {
+        fn key_error_words(e: KeyError) -> String {
             match e {
                 KeyError::KeyExpired => "the key has expired".into(),
                 KeyError::KeyRevoked => "the key was revoked".into(),
@@ -591,7 +591,7 @@ mod op {
                 KeyError::Unknown(errno) => {
                     format!(
                         "keyctl failed ({})",
-                        std::io::Error::from_raw_os_error(*errno)
+                        std::io::Error::from_raw_os_error(errno)
                     )
                 }
                 _ => "keyctl refused the request".into(),
@@ -607,7 +607,7 @@ mod op {
                 KeyError::OperationNotSupported => "keyutils is not supported".to_string(),
                 KeyError::AccessDenied | KeyError::PermissionDenied => "access denied".to_string(),
                 // The crate's `Display` is its `Debug` (`Unknown(22)`): say it in words.
-                other => key_error_words(&other),
+                other => key_error_words(other),
             };
             let unusable = matches!(
                 e,

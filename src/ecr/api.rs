@@ -41,7 +41,7 @@ impl EcrApi {
     /// resolution, which honours `AWS_ENDPOINT_URL_ECR`).
     pub async fn new(region: &str, registry_id: Option<&str>, endpoint: Option<&str>) -> Self {
         let region = aws_config::Region::new(region.to_string());
-        let chain = super::chain::chain(region.clone()).await;
+        let chain = super::chain::chain(region.clone());
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(region.clone())
             .credentials_provider(chain)
@@ -279,7 +279,7 @@ where
             advice: "the network or the endpoint is slow: try again, and check HTTPS_PROXY/NO_PROXY if this network needs a proxy".into(),
         },
         SdkError::DispatchFailure(f) => {
-            let timed_out = f.as_connector_error().is_some_and(|c| c.is_timeout());
+            let timed_out = f.as_connector_error().is_some_and(aws_sdk_ecr::error::ConnectorError::is_timeout);
             unreachable(action, network_cause(error).or(timed_out.then_some(NetCause::TimedOut)), error)
         }
         SdkError::ConstructionFailure(_) => EcrError::Other {

@@ -80,7 +80,8 @@ impl<P: ProvideCredentials> ProvideCredentials for Named<P> {
 
 /// The chain for `region`, in the SDK's default order, instance metadata bounded by
 /// [`METADATA_TIMEOUT`] and one attempt.
-pub async fn chain(region: aws_config::Region) -> CredentialsProviderChain {
+#[must_use]
+pub fn chain(region: aws_config::Region) -> CredentialsProviderChain {
     use aws_config::{
         ecs::EcsCredentialsProvider, environment::EnvironmentVariableCredentialsProvider,
         imds::credentials::ImdsCredentialsProvider, profile::ProfileFileCredentialsProvider,
@@ -169,12 +170,20 @@ pub fn credential_failure(error: &(dyn Error + 'static)) -> Option<EcrError> {
 /// The ways to get credentials, for every message that has none.
 const FIX: &str = "run `aws sso login` (or `aws configure`), set AWS_PROFILE to a profile that has credentials, or install the ECR credential helper (docker-credential-ecr-login)";
 
-/// What went wrong, without the SDK's generic "an error occurred while loading credentials".
+/// What went wrong, without the SDK's generic sentences ("an error occurred while loading
+/// credentials") that wrap the cause.
 fn credentials_words(error: &CredentialsError) -> String {
-    match error.source() {
-        Some(cause) => chain_words(cause),
-        None => chain_words(error),
+    const GENERIC: [&str; 4] = [
+        "service error: ",
+        "an error occurred while loading credentials: ",
+        "an error occurred while loading an access token: ",
+        "the credentials provider was not properly configured: ",
+    ];
+    let mut text = chain_words(error);
+    for generic in GENERIC {
+        text = text.replace(generic, "");
     }
+    text
 }
 
 fn source_failed(source: AwsSource, error: &CredentialsError) -> EcrError {
@@ -235,9 +244,11 @@ fn is_sso_expired(detail: &str) -> bool {
     d.contains("sso token has expired") || d.contains("session token not found or invalid")
 }
 
-/// An SSO profile with no cached login at all (`~/.aws/sso/cache/….json` missing).
+/// An SSO profile with no usable cached login (`~/.aws/sso/cache/….json` missing or
+/// unreadable: an `sso_session` profile says only "failed to load", a legacy one names the file).
 fn is_sso_never_logged_in(detail: &str) -> bool {
-    detail.contains("failed to read") && detail.contains("sso/cache")
+    detail.contains("failed to load the cached SSO token")
+        || (detail.contains("failed to read") && detail.contains("sso/cache"))
 }
 
 /// `credential_process`'s failure without the SDK's wrapping: the exit status and what the

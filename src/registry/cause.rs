@@ -7,8 +7,15 @@ use std::time::Duration;
 
 use super::FetchError;
 
-/// How long a TCP (and TLS) connection may take to open; `--timeout` shortens it.
-pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a TCP (and TLS) connection may take to open at most.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The connect timeout for requests that may take `request` in all: at most half of it, so a
+/// connection nobody accepts is reported as such, not as a slow answer.
+#[must_use]
+pub fn connect_timeout(request: Duration) -> Duration {
+    CONNECT_TIMEOUT.min(request / 2)
+}
 
 /// The layer a connection failed at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +111,16 @@ pub fn words(text: &str) -> String {
     crate::sanitize::sanitize(kept.trim()).into_owned()
 }
 
+/// `10s`, `1.5s`.
+#[must_use]
+pub fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
 fn bounded(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
@@ -147,8 +164,8 @@ pub fn connect_failure(
                 format!("the proxy refused the connection ({detail}): nothing listens there")
             }
             NetCause::TimedOut => format!(
-                "the proxy did not accept a connection within {}s",
-                connect_timeout.as_secs()
+                "the proxy did not accept a connection within {}",
+                seconds(connect_timeout)
             ),
             NetCause::NoRoute { detail } => format!("no route to the proxy ({detail})"),
         };
@@ -163,11 +180,10 @@ pub fn connect_failure(
             let name = error
                 .url()
                 .and_then(|u| u.host_str().map(str::to_string))
-                .unwrap_or_else(|| host.clone());
+                .unwrap_or(host);
             Some(FetchError::Dns {
                 context: dns_context(&name),
                 name: crate::sanitize::sanitize(&name).into_owned(),
-                host,
                 detail,
             })
         }

@@ -348,7 +348,7 @@ impl HttpRegistry {
     ) -> Result<Self, FetchError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(opts.timeout.min(super::cause::CONNECT_TIMEOUT))
+            .connect_timeout(super::cause::connect_timeout(opts.timeout))
             .read_timeout(opts.timeout)
             .user_agent(concat!("regscope/", env!("CARGO_PKG_VERSION")));
         let mut extra_roots = Vec::new();
@@ -1188,7 +1188,7 @@ impl HttpRegistry {
 
     fn transport_error(&self, e: &reqwest::Error) -> FetchError {
         let proxy = e.url().and_then(|u| self.proxies.for_url(u));
-        let limit = self.opts.timeout.min(super::cause::CONNECT_TIMEOUT);
+        let limit = super::cause::connect_timeout(self.opts.timeout);
         let named =
             super::cause::connect_failure(&self.host, e, proxy.as_ref().map(proxy_name), limit);
         if let Some(failure) = named {
