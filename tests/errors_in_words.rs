@@ -237,6 +237,45 @@ fn instance_metadata_that_never_answers_is_waited_on_briefly() {
     );
 }
 
+#[test]
+fn an_ecr_api_endpoint_that_cannot_be_reached_names_the_layer() {
+    let user = AwsUser::new("");
+    let keys = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let (code, stderr) = user.inspect(&[
+        keys[0],
+        keys[1],
+        ("AWS_ENDPOINT_URL_ECR", "http://127.0.0.1:1"),
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach the ECR API for GetAuthorizationToken: the endpoint refused the connection"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("that the service behind it is running"),
+        "{stderr}"
+    );
+
+    let (code, stderr) = user.inspect(&[
+        keys[0],
+        keys[1],
+        ("AWS_ENDPOINT_URL_ECR", "http://ecr.regscope-test.invalid"),
+    ]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach the ECR API for GetAuthorizationToken: the endpoint's name does not resolve"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("check DNS and HTTPS_PROXY/NO_PROXY"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("running"), "{stderr}");
+}
+
 fn sha1_hex(text: &str) -> String {
     let mut child = Command::new("sha1sum")
         .stdin(std::process::Stdio::piped())
@@ -290,6 +329,21 @@ fn a_name_that_does_not_resolve_is_a_dns_failure_not_a_registry_down() {
     assert!(stderr.contains("no proxy set (HTTPS_PROXY)"), "{stderr}");
     assert!(stderr.contains("HTTPS_PROXY/NO_PROXY"), "{stderr}");
     assert!(!stderr.contains("registry is running"), "{stderr}");
+
+    // A proxy is set, but NO_PROXY sends the name direct: the message says so.
+    let (code, stderr) = inspect(
+        "registry.regscope-test.invalid/team/app:v1",
+        &[],
+        &[
+            ("HTTPS_PROXY", "http://127.0.0.1:1"),
+            ("NO_PROXY", ".invalid"),
+        ],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("a proxy is set, but NO_PROXY sends registry.regscope-test.invalid direct"),
+        "{stderr}"
+    );
 }
 
 #[test]
