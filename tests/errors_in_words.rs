@@ -230,7 +230,12 @@ fn instance_metadata_that_never_answers_is_waited_on_briefly() {
     ]);
     let took = started.elapsed();
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("instance metadata"), "{stderr}");
+    // Nothing answered in time: not a failure of the source, just none there.
+    assert!(stderr.contains("no AWS credentials found"), "{stderr}");
+    assert!(
+        stderr.contains("instance metadata (given 800 ms)"),
+        "{stderr}"
+    );
     assert!(
         took < Duration::from_secs(6),
         "the metadata service was waited on for {took:?}: {stderr}"
