@@ -39,7 +39,14 @@ pub struct SourceFailed {
 
 impl fmt::Display for SourceFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} credentials failed", self.source)
+        let source = match self.source {
+            AwsSource::Environment => "environment",
+            AwsSource::Profile => "profile",
+            AwsSource::WebIdentity => "web identity",
+            AwsSource::Container => "container",
+            AwsSource::InstanceMetadata => "instance metadata",
+        };
+        write!(f, "the {source} credential source failed")
     }
 }
 
