@@ -289,12 +289,15 @@ fn profile_name(var: &dyn Fn(&str) -> Option<String>) -> String {
 }
 
 fn config_file(var: &dyn Fn(&str) -> Option<String>) -> String {
-    var("AWS_CONFIG_FILE")
-        .filter(|p| !p.trim().is_empty())
-        .map_or_else(
-            || "~/.aws/config".into(),
-            |p| crate::sanitize::sanitize(&p).into_owned(),
-        )
+    file_var(var, "AWS_CONFIG_FILE", "~/.aws/config")
+}
+
+/// The file `name` points at, else where the SDK looks by default.
+fn file_var(var: &dyn Fn(&str) -> Option<String>, name: &str, default: &str) -> String {
+    var(name).filter(|p| !p.trim().is_empty()).map_or_else(
+        || default.into(),
+        |p| crate::sanitize::sanitize(&p).into_owned(),
+    )
 }
 
 /// The sources tried, as a user would check them.
@@ -309,9 +312,10 @@ fn tried(var: &dyn Fn(&str) -> Option<String>) -> String {
         )
     };
     format!(
-        "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS profile {} in {} and ~/.aws/credentials (keys, SSO, credential_process), web identity, container credentials, {imds}",
+        "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS profile {} in {} and {} (keys, SSO, credential_process), web identity, container credentials, {imds}",
         profile_name(var),
         config_file(var),
+        file_var(var, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
     )
 }
 
@@ -362,7 +366,10 @@ mod tests {
         assert!(t.contains("AWS profile dev in /tmp/c"), "{t}");
         assert!(t.contains("instance metadata (off"), "{t}");
         let t = tried(&env(&[]));
-        assert!(t.contains("AWS profile default in ~/.aws/config"), "{t}");
+        assert!(
+            t.contains("AWS profile default in ~/.aws/config and ~/.aws/credentials"),
+            "{t}"
+        );
         assert!(t.contains("instance metadata (given 800 ms)"), "{t}");
     }
 
