@@ -35,12 +35,15 @@ fn docker_config(home: &Path, config: &serde_json::Value) {
     .expect("write");
 }
 
+/// Stdout and stderr, checked for Rust `Debug` syntax.
 fn text(o: &Output) -> String {
-    format!(
+    let text = format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
-    )
+    );
+    support::words::assert_no_debug_syntax(&text);
+    text
 }
 
 fn registry() -> TestRegistry {

@@ -30,12 +30,15 @@ fn regscope(home: &Path, config: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Stdout and stderr, checked for Rust `Debug` syntax.
 fn text(o: &Output) -> String {
-    format!(
+    let text = format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
-    )
+    );
+    support::words::assert_no_debug_syntax(&text);
+    text
 }
 
 fn docker_auths(home: &Path, registry: &str) {

@@ -27,8 +27,11 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// Stderr, checked for Rust `Debug` syntax: every error path read here is in words.
 fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    let text = String::from_utf8_lossy(&o.stderr).into_owned();
+    support::words::assert_no_debug_syntax(&text);
+    text
 }
 
 /// Masks what varies between runs (the registry's port) and what depends on timing.

@@ -16,7 +16,9 @@ fn regscope(config: &Path, certs_d: Option<&Path>, args: &[&str]) -> Output {
         Some(d) => cmd.env("REGSCOPE_CERTS_D", d),
         None => cmd.env("REGSCOPE_CERTS_D", "/nonexistent"),
     };
-    cmd.output().expect("run regscope")
+    let out = cmd.output().expect("run regscope");
+    support::words::assert_no_debug_syntax(&String::from_utf8_lossy(&out.stderr));
+    out
 }
 
 fn all(o: &Output) -> String {

@@ -243,6 +243,7 @@ impl EcrWorld {
         let out = cmd.args(args).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        support::words::assert_no_debug_syntax(&stderr);
         assert!(
             !stdout.contains("auth-token") && !stderr.contains("auth-token"),
             "the ECR password is never printed"

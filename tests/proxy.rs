@@ -34,8 +34,11 @@ fn regscope(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("run regscope")
 }
 
+/// Stderr, checked for Rust `Debug` syntax.
 fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    let text = String::from_utf8_lossy(&o.stderr).into_owned();
+    support::words::assert_no_debug_syntax(&text);
+    text
 }
 
 #[test]

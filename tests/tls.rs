@@ -7,12 +7,15 @@ use std::process::Output;
 
 use support::{regscope_bin, TestRegistry};
 
+/// Runs regscope; its stderr is checked for Rust `Debug` syntax.
 fn regscope(args: &[&str]) -> Output {
     let home = tempfile::tempdir().expect("home");
-    support::isolated_command(&regscope_bin(), home.path())
+    let out = support::isolated_command(&regscope_bin(), home.path())
         .args(args)
         .output()
-        .expect("run regscope")
+        .expect("run regscope");
+    support::words::assert_no_debug_syntax(&String::from_utf8_lossy(&out.stderr));
+    out
 }
 
 fn tls_registry() -> TestRegistry {

@@ -100,12 +100,15 @@ fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
 
+/// Stdout and stderr, checked for Rust `Debug` syntax.
 fn text(o: &Output) -> String {
-    format!(
+    let text = format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
-    )
+    );
+    support::words::assert_no_debug_syntax(&text);
+    text
 }
 
 /// Runs `cmd` with `input` on stdin; fails the test unless it succeeds.

@@ -72,6 +72,8 @@ fn render(app: &App) -> String {
 fn snap(name: &str, build: impl Fn((u16, u16)) -> App) {
     for size in SIZES {
         let app = build(size);
+        // Error screens among them: every screen is in words, never a Debug dump.
+        support::words::assert_no_debug_syntax(&render(&app));
         insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), render(&app));
     }
 }

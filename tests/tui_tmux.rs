@@ -290,7 +290,8 @@ fn refresh_finds_a_child_deleted_behind_its_back() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("tags of team/app");
     tmux.keys(&["r"]);
-    tmux.wait_for("error");
+    let screen = tmux.wait_for("error");
+    support::words::assert_no_debug_syntax(&screen);
     tmux.keys(&["m"]);
     let screen = tmux.wait_for("broken: linux/arm64");
     assert!(!screen.contains("runs on all"), "{screen}");

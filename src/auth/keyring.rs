@@ -576,6 +576,28 @@ mod op {
             )
         }
 
+        /// A keyutils error in words (the variants `failure` does not name itself).
+        fn key_error_words(e: KeyError) -> String {
+            match e {
+                KeyError::KeyExpired => "the key has expired".into(),
+                KeyError::KeyRevoked => "the key was revoked".into(),
+                KeyError::KeyRejected => "the key was rejected".into(),
+                KeyError::KeyDoesNotExist => "no such key".into(),
+                KeyError::KeyringDoesNotExist => "the keyring does not exist".into(),
+                KeyError::OutOfMemory => "the kernel is out of memory for keys".into(),
+                KeyError::MissingFileOrDirectory => {
+                    "keyutils is not installed (no /sbin/request-key)".into()
+                }
+                KeyError::Unknown(errno) => {
+                    format!(
+                        "keyctl failed ({})",
+                        std::io::Error::from_raw_os_error(errno)
+                    )
+                }
+                _ => "keyctl refused the request".into(),
+            }
+        }
+
         /// `reaching`: the error came from getting at the keyring at all, where a denial means
         /// keyutils is not usable here (keyctl filtered by seccomp, as docker's default
         /// profile does, or no kernel support).
@@ -584,7 +606,8 @@ mod op {
                 KeyError::QuotaExceeded => "the kernel keyring quota is full".to_string(),
                 KeyError::OperationNotSupported => "keyutils is not supported".to_string(),
                 KeyError::AccessDenied | KeyError::PermissionDenied => "access denied".to_string(),
-                other => format!("{other:?}"),
+                // The crate's `Display` is its `Debug` (`Unknown(22)`): say it in words.
+                other => key_error_words(other),
             };
             let unusable = matches!(
                 e,

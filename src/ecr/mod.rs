@@ -9,6 +9,8 @@
 
 #[cfg(feature = "ecr")]
 pub mod api;
+#[cfg(feature = "ecr")]
+pub mod chain;
 pub mod dry_run;
 pub mod host;
 pub mod images;
@@ -123,8 +125,25 @@ pub fn token_fresh_until(
 /// Why the ECR API could not be used: one sentence naming the missing piece.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EcrError {
-    #[error("no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run `aws sso login`")]
-    NoCredentials,
+    #[error("no AWS credentials found (tried {tried}); run `aws sso login` (or `aws configure`), set AWS_PROFILE to a profile that has credentials, or install the ECR credential helper (docker-credential-ecr-login)")]
+    NoCredentials {
+        /// The sources the chain tried, in words.
+        tried: String,
+    },
+    #[error("the AWS SSO session of profile {profile} has expired; run `{login}`")]
+    SsoExpired { profile: String, login: String },
+    #[error(
+        "AWS profile {profile} uses SSO, and there is no SSO login cached for it; run `{login}`"
+    )]
+    SsoNotLoggedIn { profile: String, login: String },
+    #[error("AWS credentials from {from} failed: {detail}; {advice}")]
+    CredentialSource {
+        from: String,
+        detail: String,
+        advice: String,
+    },
+    #[error("the AWS credential chain did not answer within {after_secs}s; check the profile's SSO or credential_process, or set AWS_EC2_METADATA_DISABLED=true off EC2")]
+    CredentialsTimedOut { after_secs: u64 },
     #[error("AWS rejected the credentials ({code}: {detail}); check them with `aws sts get-caller-identity`")]
     CredentialsRejected { code: String, detail: String },
     #[error("AWS denied ecr:{action} ({detail}); the IAM identity needs ecr:{action} on this repository")]
@@ -133,8 +152,12 @@ pub enum EcrError {
     RepositoryNotFound(String),
     #[error("ECR throttled {action}; try again in a minute")]
     Throttled { action: String },
-    #[error("cannot reach the ECR API for {action} ({detail}); check access to the ECR endpoint, or AWS_ENDPOINT_URL_ECR")]
-    Unreachable { action: String, detail: String },
+    #[error("cannot reach the ECR API for {action}: {detail}; {advice}")]
+    Unreachable {
+        action: String,
+        detail: String,
+        advice: String,
+    },
     #[error("the ECR API answered with something unreadable: {0}")]
     Malformed(String),
     #[error("ECR {action} failed: {detail}")]

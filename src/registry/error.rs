@@ -57,6 +57,20 @@ pub enum FetchError {
         "cannot connect to {host}: {detail}; check the address and that the registry is running"
     )]
     Connect { host: String, detail: String },
+    /// The host name did not resolve: the registry may well be fine, the way to it is not.
+    #[error("cannot resolve the name {name} ({detail}; {context}); check the name, your DNS and network (VPN), or HTTPS_PROXY/NO_PROXY if this network reaches registries only through a proxy")]
+    Dns {
+        name: String,
+        detail: String,
+        /// The resolver and proxy settings in effect.
+        context: String,
+    },
+    /// Nothing accepted the connection in time: dropped packets, a wrong address or port.
+    #[error("connecting to {host} timed out after {}: nothing answered; check the address and port, a firewall or VPN on the way, or HTTPS_PROXY/NO_PROXY if this network needs a proxy", super::cause::seconds(*.after))]
+    ConnectTimeout { host: String, after: Duration },
+    /// No route to the host or its network.
+    #[error("cannot connect to {host}: {detail}; this machine has no route there: check the network (VPN, Wi-Fi), or HTTPS_PROXY/NO_PROXY if this network needs a proxy")]
+    NoRoute { host: String, detail: String },
     #[error("cannot reach {host} through the proxy {proxy}: {detail}; check the proxy (HTTPS_PROXY, HTTP_PROXY), or reach the registry directly by adding it to NO_PROXY")]
     Proxy {
         host: String,

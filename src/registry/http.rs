@@ -348,7 +348,7 @@ impl HttpRegistry {
     ) -> Result<Self, FetchError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(super::cause::connect_timeout(opts.timeout))
             .read_timeout(opts.timeout)
             .user_agent(concat!("regscope/", env!("CARGO_PKG_VERSION")));
         let mut extra_roots = Vec::new();
@@ -1242,6 +1242,13 @@ impl HttpRegistry {
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> FetchError {
+        let proxy = e.url().and_then(|u| self.proxies.for_url(u));
+        let limit = super::cause::connect_timeout(self.opts.timeout);
+        let named =
+            super::cause::connect_failure(&self.host, e, proxy.as_ref().map(proxy_name), limit);
+        if let Some(failure) = named {
+            return failure;
+        }
         let host = self.host.clone();
         let detail = error_chain(e);
         // A request that could not even be built (a header value with a control character,

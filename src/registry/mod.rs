@@ -1,6 +1,7 @@
 //! Fetching from a registry or a layout: manifests (raw bytes + digest), blobs, tags, referrers,
 //! the catalog. Everything fetched by digest is verified and cached (it is immutable).
 
+pub mod cause;
 pub mod credentials;
 pub mod error;
 pub mod http;

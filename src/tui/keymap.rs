@@ -75,7 +75,7 @@ impl Key {
             KeyCode::Tab => "Tab".to_string(),
             KeyCode::Char(' ') => "Space".to_string(),
             KeyCode::Char(ch) => ch.to_string(),
-            other => format!("{other:?}"),
+            other => other.to_string(),
         };
         if self.ctrl {
             format!("Ctrl-{base}")

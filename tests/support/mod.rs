@@ -32,6 +32,7 @@ pub mod proxy;
 pub mod sandbox;
 pub mod tmux;
 pub mod token;
+pub mod words;
 
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
