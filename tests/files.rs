@@ -416,10 +416,12 @@ fn the_cli_lists_and_checks_files_through_tls_and_credentials() {
 
 /// `regscope ARGS` logged in as fran (password on stdin), with its own cache.
 fn as_fran(args: &[&str], cache: &std::path::Path) -> std::process::Output {
-    let mut child = Command::new(regscope_bin())
+    // A home of its own beside the cache: the host's config and logins stay out of it.
+    let home = cache.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut child = support::isolated_command(&regscope_bin(), &home)
         .args(args)
         .args(["--username", "fran", "--password-stdin"])
-        .env("NO_COLOR", "1")
         .env("REGSCOPE_CACHE_DIR", cache)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -25,6 +25,9 @@ use super::list::Cursor;
 use crate::sanitize::sanitize;
 
 /// One entry of the view stack; breadcrumbs are derived from the stack.
+// The stack holds a handful of views at most: a few hundred bytes per entry cost nothing, and
+// boxing each large variant only moves them.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum View {
     Registries(RegistriesView),
