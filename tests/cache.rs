@@ -503,10 +503,14 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
     let reference = format!("{}/private/app:v1", reg.host);
     let ca = reg.ca_cert().unwrap().display().to_string();
     let creds = [("REGSCOPE_USERNAME", USER), ("REGSCOPE_PASSWORD", PASSWORD)];
+    let exec_log = home.path().join("events.jsonl");
+    let exec = format!("cat >> '{}'", exec_log.display());
     let (mut watch, rx) = spawn_watch(
         cache.path(),
         home.path(),
         &[
+            "--exec",
+            &exec,
             "--json",
             "--count",
             "1000",
@@ -549,6 +553,21 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
     );
     reg.resume();
     next_event(&rx, "recovered", &mut seen);
+    // Each event is printed, then handed to --exec: wait for the last one's command.
+    let exec_lines = || {
+        std::fs::read_to_string(&exec_log)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while exec_lines() < seen.len() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "--exec never ran for every event"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     watch.kill().unwrap();
     watch.wait().unwrap();
     seen.extend(
@@ -557,6 +576,13 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
     );
     let moves = seen.iter().filter(|e| e["event"] == "moved").count();
     assert_eq!(moves, 1, "exactly one move: {seen:?}");
+    // --exec ran once per event (one at a time, so in order) with the event on its stdin.
+    let executed: Vec<Value> = std::fs::read_to_string(&exec_log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(executed, seen, "--exec saw every event");
 
     assert_history(
         cache.path(),
