@@ -473,6 +473,25 @@ fn wait_for_history(cache: &Path) {
     }
 }
 
+/// Waits until `file` has `n` lines (within a minute).
+fn wait_for_lines(file: &Path, n: usize) {
+    let lines = || {
+        std::fs::read_to_string(file)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while lines() < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never had {n} lines",
+            file.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_digests() {
     const USER: &str = "erin";
@@ -554,20 +573,7 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
     reg.resume();
     next_event(&rx, "recovered", &mut seen);
     // Each event is printed, then handed to --exec: wait for the last one's command.
-    let exec_lines = || {
-        std::fs::read_to_string(&exec_log)
-            .unwrap_or_default()
-            .lines()
-            .count()
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
-    while exec_lines() < seen.len() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "--exec never ran for every event"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_lines(&exec_log, seen.len());
     watch.kill().unwrap();
     watch.wait().unwrap();
     seen.extend(
