@@ -400,6 +400,22 @@ fn the_tui_on_a_private_registry_says_what_each_fetch_cost_and_uses_the_cache() 
         tmux.keys(&["q"]);
         assert_eq!(tmux.wait_exit(), 0);
     }
+    // Both sessions resolved v7 (a GET, then a HEAD): the history has the one digest, seen twice.
+    let out = regscope(
+        cache.path(),
+        &["history", "--json", &format!("{}/team/app:v7", reg.host)],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let digests = history["tags"][0]["digests"].as_array().unwrap();
+    assert_eq!(digests.len(), 1, "{history}");
+    assert!(digests[0]["sightings"].as_u64().unwrap() >= 2, "{history}");
     // With the registry gone, the TUI still opens on the tags it last saw, and says that
     // checking them failed.
     drop(reg);
