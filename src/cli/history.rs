@@ -2,16 +2,15 @@
 //! `regscope watch REF...` (each change as it happens).
 
 use std::io::Write as _;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use super::args::ConnectionArgs;
 use super::Failure;
-use regscope::connect::Connector;
 use regscope::history::poll::{self, Event, WatchOptions};
+use regscope::history::report::{self, time};
 use regscope::history::watch::{event_json, event_text};
-use regscope::history::{move_summary, tag_histories, TagHistory, MAX_SUMMARIES};
 use regscope::output::json::{to_terminal_line, to_terminal_string};
 use regscope::reference::{ImageRef, RegistryRef};
 use regscope::sanitize::sanitize;
@@ -66,19 +65,6 @@ fn registry_ref(reference: &str) -> Result<RegistryRef, Failure> {
     }
 }
 
-/// The host the cache files a registry's records under (its API endpoint).
-fn cache_host(connector: &Connector, registry: &str) -> String {
-    connector
-        .config()
-        .for_registry(registry)
-        .and_then(|t| t.endpoint.clone())
-        .unwrap_or_else(|| regscope::reference::api_host(registry).to_string())
-}
-
-fn time(t: SystemTime) -> String {
-    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 /// Whether `reference` was written with a tag (`ImageRef::parse` may default one).
 fn has_tag(reference: &str) -> bool {
     let name = reference.rsplit('/').next().unwrap_or(reference);
@@ -91,104 +77,39 @@ pub async fn run_history(args: &HistoryArgs) -> Result<u8, Failure> {
     let target = registry_ref(reference)?;
     let tag = has_tag(reference).then(|| target.tag.clone()).flatten();
     let connector = connection.connector()?;
-    let Some(cache) = connector.disk_cache() else {
+    let Some(report) = report::load(&connector, &target, tag.as_deref()).await else {
         return Err(Failure::usage(
             "the history is kept in the on-disk cache, and this run has none (--no-cache, or no HOME nor XDG_CACHE_HOME); run without --no-cache",
         ));
     };
-    let host = cache_host(&connector, &target.registry);
-    let sightings = cache.sightings(&host, &target.repository, tag.as_deref());
-    let histories = tag_histories(&sightings);
-    let shown = sanitize(&match &tag {
-        Some(t) => format!("{}:{t}", target.name()),
-        None => target.name(),
-    })
-    .into_owned();
-    if histories.is_empty() {
+    if report.tags.is_empty() {
+        let shown = match &tag {
+            Some(t) => format!("{}:{t}", target.name()),
+            None => target.name(),
+        };
+        let dir = connector
+            .disk_cache()
+            .map(|c| c.dir().display().to_string())
+            .unwrap_or_default();
         eprintln!(
-            "regscope: no history of {shown} in {}: it is written each time regscope resolves a tag (inspect, the TUI, watch); a loopback registry is cached only when REGSCOPE_CACHE_DIR is set",
-            cache.dir().display()
+            "regscope: no history of {} in {dir}: it is written each time regscope resolves a tag (inspect, the TUI, watch); a loopback registry is cached only when REGSCOPE_CACHE_DIR is set",
+            sanitize(&shown)
         );
         return Ok(1);
     }
-    let mut budget = MAX_SUMMARIES;
-    let mut tags = Vec::new();
-    for h in &histories {
-        let moves = summarise_moves(&connector, &target, h, &mut budget).await;
-        tags.push((h, moves));
-    }
     let mut stdout = std::io::stdout().lock();
     if json {
-        let doc = history_json(&target, &tags);
-        let _ = writeln!(stdout, "{}", to_terminal_string(&doc));
+        let _ = writeln!(stdout, "{}", to_terminal_string(&history_json(&report)));
     } else {
-        let _ = write!(stdout, "{}", history_text(&target, &tags));
+        let _ = write!(stdout, "{}", report::text(&report));
     }
     Ok(0)
 }
 
-/// Each move of `h` (newest first) with what changed; past `budget` they are not compared.
-async fn summarise_moves(
-    connector: &Connector,
-    target: &RegistryRef,
-    h: &TagHistory,
-    budget: &mut usize,
-) -> Vec<Vec<String>> {
-    let mut out = Vec::new();
-    for (from, to) in h.moves() {
-        if *budget == 0 {
-            out.push(vec![format!(
-                "not compared: only the newest {MAX_SUMMARIES} moves are"
-            )]);
-            continue;
-        }
-        *budget -= 1;
-        let at = |d: &regscope::digest::Digest| {
-            ImageRef::Registry(RegistryRef {
-                tag: None,
-                digest: Some(d.clone()),
-                ..target.clone()
-            })
-        };
-        let compared = Box::pin(regscope::diff::fetch::compare_references(
-            connector,
-            &at(&from.digest),
-            &at(&to.digest),
-        ))
-        .await;
-        out.push(match compared {
-            Ok((c, _, _)) => move_summary(&c),
-            Err(e) => vec![format!(
-                "not compared: a manifest is no longer readable ({})",
-                sanitize(&e.to_string())
-            )],
-        });
-    }
-    out
-}
-
-fn history_text(target: &RegistryRef, tags: &[(&TagHistory, Vec<Vec<String>>)]) -> String {
-    let mut out = String::new();
-    for (h, moves) in tags {
-        out.push_str(&format!("{}:{}\n", sanitize(&target.name()), h.tag));
-        for (i, stint) in h.stints.iter().enumerate() {
-            out.push_str(&format!(
-                "  {}  first seen {}, last seen {}\n",
-                stint.digest,
-                time(stint.first_seen),
-                time(stint.last_seen)
-            ));
-            // The move that made this digest current, when an older one follows.
-            if let Some(changes) = moves.get(i) {
-                out.push_str(&format!("    moved here: {}\n", changes.join("; ")));
-            }
-        }
-    }
-    out
-}
-
-fn history_json(target: &RegistryRef, tags: &[(&TagHistory, Vec<Vec<String>>)]) -> Value {
-    let tags: Vec<Value> = tags
+fn history_json(report: &report::Report) -> Value {
+    let target = &report.target;
+    let tags: Vec<Value> = report
+        .tags
         .iter()
         .map(|(h, moves)| {
             let digests: Vec<Value> = h

@@ -2,6 +2,7 @@
 //! one-line summary from `diff`, and `watch` (polling tags, reporting moves as they happen).
 
 pub mod poll;
+pub mod report;
 pub mod watch;
 
 use std::time::SystemTime;
