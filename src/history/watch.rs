@@ -279,6 +279,32 @@ mod tests {
     }
 
     #[test]
+    fn events_read_as_a_line_of_text_or_of_json() {
+        let moved = EventKind::Moved {
+            from: Some(d("a")),
+            to: d("b"),
+        };
+        let changes = ["linux/arm64 dropped".to_string()];
+        let text = event_text("r/app:v1", &moved, &changes);
+        assert!(text.starts_with("moved r/app:v1 sha256:"), "{text}");
+        assert!(text.ends_with(" (linux/arm64 dropped)"), "{text}");
+        let doc = event_json("r/app:v1", &moved, &changes, "2026-12-06T15:00:00Z");
+        assert_eq!(doc["event"], "moved");
+        assert_eq!(doc["from"], d("a").to_string());
+        assert_eq!(doc["to"], d("b").to_string());
+        assert_eq!(doc["changes"][0], "linux/arm64 dropped");
+        let error = EventKind::Error {
+            message: "r did not answer".into(),
+        };
+        assert_eq!(
+            event_text("r/app:v1", &error, &[]),
+            "error r/app:v1: r did not answer; still watching"
+        );
+        let deleted = event_json("r/app:v1", &EventKind::Deleted { was: d("b") }, &[], "t");
+        assert_eq!(deleted["was"], d("b").to_string());
+    }
+
+    #[test]
     fn failures_back_off_to_a_bound_and_honour_retry_after() {
         let mut t = TagState::default();
         let interval = Duration::from_secs(30);
