@@ -14,6 +14,7 @@ pub mod demo;
 pub mod diff;
 pub mod digest;
 pub mod ecr;
+pub mod history;
 pub mod inspect;
 pub mod layers;
 pub mod model;

@@ -18,13 +18,15 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 17] = [
+const SUBCOMMANDS: [&str; 19] = [
     "inspect",
     "check",
     "diff",
     "where",
     "files",
     "images",
+    "history",
+    "watch",
     "tui",
     "demo",
     "serve",

@@ -7,6 +7,7 @@ mod check;
 mod config;
 mod diff;
 mod files;
+mod history;
 mod images;
 mod inspect;
 mod place;
@@ -140,6 +141,10 @@ enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
+    /// Where each tag of a repository (or one tag) has pointed, as regscope saw it: each digest with when it was first and last seen, newest first, and what each move changed.
+    History(history::HistoryArgs),
+    /// Watch tags and report each change as it happens: `moved`, `deleted`, `error`, `recovered` (one HEAD per tag per interval while nothing changes).
+    Watch(history::WatchArgs),
     /// Open the terminal UI at a registry, `registry/repository` or image reference.
     Tui {
         /// A registry (`127.0.0.1:5000`), `registry/repository`, or an image reference (default: the registry list).
@@ -423,6 +428,8 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             verbose,
             connection,
         } => images::run(&repository, json, color, verbose, &connection).await,
+        Command::History(args) => history::run_history(&args).await,
+        Command::Watch(args) => history::run_watch(&args).await,
         Command::Tui {
             target,
             deploy,
