@@ -9,6 +9,7 @@ pub mod exec;
 pub mod fetch;
 pub mod findings;
 pub mod fs;
+pub mod history;
 pub mod merge;
 pub mod read;
 pub mod tar;
