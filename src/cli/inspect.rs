@@ -10,7 +10,7 @@ use super::Failure;
 use regscope::analysis::{self, Finding, Severity, Target, Verdict};
 use regscope::connect::within_deadline;
 use regscope::inspect::{inspect, InspectOptions, Inspection};
-use regscope::layers::findings::Checked;
+use regscope::layers::findings::{waste_findings, Checked, WasteLimits};
 use regscope::model::Platform;
 use regscope::output::{json, style::Style, text, wrap};
 use regscope::reference::ImageRef;
@@ -86,16 +86,31 @@ pub async fn run_inspect(
 const NO_TARGET: &str = "(no deployment target evaluated: pass --target lambda, lambda/arm64 or a platform such as linux/amd64)";
 const GENERIC_CHECKS: &str = "checked: index platforms against configs, duplicate or invalid platforms, missing, altered or unreadable content, mixed media types, attestation entries, root user";
 
+/// What `check` was asked besides the reference and the shared flags.
+pub struct CheckOptions<'a> {
+    pub target: Option<&'a str>,
+    pub fail_on: FailOn,
+    pub region: Option<&'a str>,
+    pub quiet: bool,
+    /// `--max-wasted`, `--min-efficiency` (with `--files`).
+    pub waste: WasteLimits,
+}
+
 /// `regscope check REF [--target T] [--fail-on S] [--quiet]`: exit 1 when a finding reaches
-/// `fail_on`. A repository without a tag, with a target, judges every tag.
+/// `fail_on`, or the layers waste past a threshold. A repository without a tag, with a target,
+/// judges every tag.
 pub async fn run_check(
     reference: &str,
-    target: Option<&str>,
-    fail_on: FailOn,
-    region: Option<&str>,
-    quiet: bool,
+    options: CheckOptions<'_>,
     common: &Common,
 ) -> Result<u8, Failure> {
+    let CheckOptions {
+        target,
+        fail_on,
+        region,
+        quiet,
+        waste,
+    } = options;
     let target = target
         .map(Target::parse)
         .transpose()
@@ -127,11 +142,17 @@ pub async fn run_check(
         ));
         analysis::sort(&mut findings);
     }
+    // dive's CI mode: past a threshold fails whatever --fail-on says (the finding is only a
+    // warning, so it never changes whether the image runs).
+    let wasted = waste_findings(&checked, &waste);
+    let wasted_past = !wasted.is_empty();
+    findings.extend(wasted);
+    analysis::sort(&mut findings);
     let threshold = fail_on.severity();
     let target_label = target.as_ref().map(ToString::to_string);
     let judgement = Judgement::of(target.as_ref(), &image, &inspection.root, &findings);
     let failing = findings.iter().filter(|f| f.severity >= threshold).count();
-    let failed = failing > 0;
+    let failed = failing > 0 || wasted_past;
     if quiet {
         println!(
             "{}",
@@ -154,7 +175,7 @@ pub async fn run_check(
         common,
     );
     if !common.json {
-        let verdict = match (&target_label, failed) {
+        let verdict = match (&target_label, failing > 0) {
             (Some(t), false) => format!("ok: {} can run on {t}", inspection.reference),
             // It runs there, but --fail-on reaches another finding (another platform's
             // deleted child): say both, not "not fit".
@@ -170,6 +191,12 @@ pub async fn run_check(
             (None, true) => format!("FAIL: findings at or above {threshold} {NO_TARGET}"),
         };
         let mut lines = vec![verdict];
+        if wasted_past {
+            lines.push(
+                "FAIL: the layers waste space past --max-wasted or --min-efficiency (see wasted-space)"
+                    .to_string(),
+            );
+        }
         if target.is_none() {
             lines.push(GENERIC_CHECKS.to_string());
         }

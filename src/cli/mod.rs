@@ -9,6 +9,7 @@ mod diff;
 mod files;
 mod images;
 mod inspect;
+mod layers;
 mod place;
 mod tui;
 
@@ -69,6 +70,12 @@ enum Command {
         /// The region the Lambda function is in; an ECR repository elsewhere is flagged. Default: AWS_REGION or AWS_DEFAULT_REGION
         #[arg(long, value_name = "REGION")]
         region: Option<String>,
+        /// With --files: fail (exit 1) when the layers waste more than this, as dive counts it (`20MB`, `20MiB`, bytes).
+        #[arg(long, value_name = "SIZE", requires = "files", value_parser = regscope::layers::findings::parse_size)]
+        max_wasted: Option<u64>,
+        /// With --files: fail (exit 1) when the layers' efficiency, as dive scores it, is below this (0 to 1, e.g. 0.95).
+        #[arg(long, value_name = "RATIO", requires = "files", value_parser = args::ratio)]
+        min_efficiency: Option<f64>,
         #[command(flatten)]
         common: Common,
     },
@@ -113,6 +120,22 @@ enum Command {
         #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
         platform: Option<String>,
         /// Print one JSON document instead of the text listing.
+        #[arg(long)]
+        json: bool,
+        /// Print where the credentials came from to stderr.
+        #[arg(long, short)]
+        verbose: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Show each layer with the step that made it, and the space wasted as dive computes it (`wasted`, `efficiency`).
+    Layers {
+        /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
+        reference: String,
+        /// The platform to open when the image is an index (default: its only one, else linux/amd64); `all` for every platform side by side.
+        #[arg(long, value_name = "OS/ARCH[/VARIANT]|all")]
+        platform: Option<String>,
+        /// Print one JSON document instead of the table.
         #[arg(long)]
         json: bool,
         /// Print where the credentials came from to stderr.
@@ -373,14 +396,22 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             quiet,
             fail_on,
             region,
+            max_wasted,
+            min_efficiency,
             common,
         } => {
             inspect::run_check(
                 &reference,
-                target.as_deref(),
-                fail_on,
-                region.as_deref(),
-                quiet,
+                inspect::CheckOptions {
+                    target: target.as_deref(),
+                    fail_on,
+                    region: region.as_deref(),
+                    quiet,
+                    waste: regscope::layers::findings::WasteLimits {
+                        max_wasted,
+                        min_efficiency,
+                    },
+                },
                 &common,
             )
             .await
@@ -416,6 +447,13 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             )
             .await
         }
+        Command::Layers {
+            reference,
+            platform,
+            json,
+            verbose,
+            connection,
+        } => layers::run(&reference, platform.as_deref(), json, verbose, &connection).await,
         Command::Images {
             repository,
             json,

@@ -12,6 +12,7 @@ pub mod fs;
 pub mod history;
 pub mod merge;
 pub mod read;
+pub mod summary;
 pub mod tar;
 pub mod waste;
 
