@@ -423,6 +423,8 @@ fn as_fran(args: &[&str], cache: &std::path::Path) -> std::process::Output {
         .args(args)
         .args(["--username", "fran", "--password-stdin"])
         .env("REGSCOPE_CACHE_DIR", cache)
+        // Wide, whatever the host's terminal: long lines (commands, findings) stay whole.
+        .env("COLUMNS", "400")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -532,4 +534,190 @@ fn files_and_check_files_report_the_start_failure_with_credentials() {
         .unwrap_or_else(|| panic!("check --files lost the start failure: {doc}"));
     assert_eq!(start["severity"], "error");
     assert_eq!(doc["files"][0]["facts"]["command"], "/usr/bin/app");
+}
+
+/// The image of issue 23, as `src/layers/waste.rs`'s unit fixture: a file written again, a
+/// file deleted by a whiteout, a directory whited out whole, an opaque directory, a layer that
+/// only changes a mode, and `empty_layer` history steps.
+fn dive_layers() -> Vec<Vec<support::layers::Item>> {
+    use support::layers::dir;
+    vec![
+        vec![
+            dir("etc"),
+            file("etc/app.conf", 0o644, &[b'a'; 100]),
+            file("etc/remove-me", 0o644, &[b'r'; 50]),
+            dir("opt"),
+            file("opt/old/a", 0o644, &[b'o'; 30]),
+            dir("data"),
+            file("data/big", 0o644, &[b'd'; 1000]),
+            file("bin/tool", 0o644, &[b't'; 10]),
+        ],
+        vec![
+            file("etc/app.conf", 0o644, &[b'b'; 120]),
+            file("etc/.wh.remove-me", 0o644, b""),
+            file("opt/.wh..wh..opq", 0o644, b""),
+            file("opt/new", 0o644, &[b'n'; 5]),
+            file(".wh.data", 0o644, b""),
+        ],
+        // Metadata only: a chmod writes the whole file again.
+        vec![file("bin/tool", 0o755, &[b't'; 10])],
+    ]
+}
+
+fn dive_history() -> serde_json::Value {
+    json!([
+        {"created_by": "/bin/sh -c #(nop) ADD file:base in / "},
+        {"created_by": "/bin/sh -c #(nop)  ENV MODE=\u{1b}[31mprod", "empty_layer": true},
+        {"created_by": "RUN /bin/sh -c echo again > /etc/app.conf && rm /etc/remove-me && rm -rf /data # buildkit"},
+        {"created_by": "RUN /bin/sh -c chmod +x /bin/tool # buildkit"},
+        {"created_by": "CMD [\"/bin/tool\"]", "empty_layer": true},
+    ])
+}
+
+/// `regscope layers` and `check --max-wasted/--min-efficiency` through a registry that needs
+/// credentials: the figures are dive 0.13's on this image (worked out by hand in
+/// `src/layers/waste.rs`: wasted 290 bytes = app.conf 100+120, remove-me 50+0 (its whiteout is
+/// a 0-byte copy), tool 10+10; efficiency 2145/2325 = 92.26%; the 30 bytes under the opaque
+/// /opt apart), on every platform of an index at once.
+#[test]
+fn layers_show_history_and_dive_wasted_space_with_credentials() {
+    use support::layers::push_with_history;
+    let reg = TestRegistry::builder()
+        .htpasswd("fran", "verdict-pw")
+        .start();
+    let config = json!({"User": "65532"});
+    let mut entries = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let pushed = push_with_history(
+            &reg,
+            "team/fat",
+            arch,
+            arch,
+            &config,
+            &dive_history(),
+            &dive_layers(),
+            Compression::Gzip,
+        );
+        entries.push(
+            json!({"mediaType": support::OCI_MANIFEST, "digest": pushed.manifest.0,
+            "size": pushed.manifest.1, "platform": {"os": "linux", "architecture": arch}}),
+        );
+    }
+    let index = json!({"schemaVersion": 2, "mediaType": support::OCI_INDEX, "manifests": entries})
+        .to_string();
+    reg.put_manifest("team/fat", "v1", support::OCI_INDEX, index.as_bytes());
+    let cache = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| as_fran(args, cache.path());
+    let image = format!("{}/team/fat:v1", reg.host);
+
+    let out = run(&["layers", &image, "--platform", "linux/amd64"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains('\x1b'),
+        "history reached the terminal raw: {text}"
+    );
+    let rows: Vec<&str> = text.lines().collect();
+    // Steps in order, each layer with the step that made it; the ENV and CMD own none.
+    let at = |needle: &str| {
+        rows.iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} in: {text}"))
+    };
+    assert!(rows[at("ADD file:base")].starts_with("L1 "), "{text}");
+    assert!(rows[at("ENV MODE=")].starts_with("- "), "{text}");
+    assert!(rows[at("rm -rf /data")].starts_with("L2 "), "{text}");
+    assert!(rows[at("chmod +x")].starts_with("L3 "), "{text}");
+    assert!(rows[at("CMD [")].starts_with("- "), "{text}");
+    // L2: added opt/new (5 B); changed app.conf (120 B); removed remove-me, opt/old/a,
+    // data/big, data and the old app.conf (50+30+1000+0+100 B).
+    let l2 = rows[at("rm -rf /data")];
+    assert!(
+        l2.contains("1 (5 B)") && l2.contains("1 (120 B)") && l2.contains("4 (1.2 KiB)"),
+        "{l2}"
+    );
+    assert!(
+        text.contains("wasted: 290 B (290 bytes), efficiency 92.26% (as dive computes them)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hidden by opaque directories: 30 bytes"),
+        "{text}"
+    );
+    let offenders: Vec<Vec<&str>> = rows[at("largest wasted files") + 2..]
+        .iter()
+        .take(3)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        offenders,
+        [
+            ["2", "220", "B", "/etc/app.conf"],
+            ["2", "50", "B", "/etc/remove-me"],
+            ["2", "20", "B", "/bin/tool"]
+        ],
+        "{text}"
+    );
+
+    // JSON: the same figures under dive's meanings, for both platforms.
+    let out = run(&["layers", &image, "--platform", "all", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let platforms = doc["platforms"].as_array().unwrap();
+    assert_eq!(platforms.len(), 2, "{doc}");
+    for p in platforms {
+        assert_eq!(p["waste"]["wasted"], 290, "{p}");
+        assert_eq!(p["waste"]["hiddenByOpaque"], 30);
+        assert_eq!(
+            p["waste"]["files"][0],
+            json!({"path": "/etc/app.conf", "copies": 2, "bytes": 220})
+        );
+        assert_eq!(p["layers"].as_array().unwrap().len(), 3);
+        assert_eq!(p["steps"].as_array().unwrap().len(), 5);
+    }
+    let text =
+        String::from_utf8_lossy(&run(&["layers", &image, "--platform", "all"]).stdout).into_owned();
+    assert!(
+        text.contains("linux/amd64") && text.contains("linux/arm64"),
+        "{text}"
+    );
+    assert!(
+        text.lines().filter(|l| l.ends_with("92.26%")).count() == 2,
+        "{text}"
+    );
+
+    // check: within the thresholds it passes; past either it fails with wasted-space.
+    let ok = run(&[
+        "check",
+        &image,
+        "--files",
+        "--target",
+        "linux/amd64",
+        "--max-wasted",
+        "1KB",
+        "--min-efficiency",
+        "0.9",
+    ]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(!text.contains("wasted-space"), "{text}");
+    for past in [["--max-wasted", "200"], ["--min-efficiency", "0.95"]] {
+        let out = run(&["check", &image, "--files", past[0], past[1]]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{past:?}: {text}");
+        assert!(text.contains("wasted-space"), "{text}");
+        assert!(text.contains("FAIL: the layers waste space"), "{text}");
+    }
+    let out = run(&["check", &image, "--max-wasted", "20MB"]);
+    assert_eq!(out.status.code(), Some(2), "--max-wasted needs --files");
 }

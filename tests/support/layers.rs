@@ -69,6 +69,29 @@ pub fn push(
     layers: &[Vec<Item>],
     how: Compression,
 ) -> Vec<String> {
+    push_with_history(reg, repo, tag, arch, config, &json!(null), layers, how).layers
+}
+
+/// What [`push_with_history`] pushed.
+#[allow(dead_code)] // each test binary uses its own part
+pub struct Pushed {
+    pub layers: Vec<String>,
+    /// The image manifest's digest and size, for an index naming it.
+    pub manifest: (String, usize),
+}
+
+/// [`push`] with the config's `history` (`null`: none).
+#[allow(clippy::too_many_arguments)]
+pub fn push_with_history(
+    reg: &TestRegistry,
+    repo: &str,
+    tag: &str,
+    arch: &str,
+    config: &serde_json::Value,
+    history: &serde_json::Value,
+    layers: &[Vec<Item>],
+    how: Compression,
+) -> Pushed {
     let mut descriptors = Vec::new();
     let mut diff_ids = Vec::new();
     for items in layers {
@@ -78,13 +101,16 @@ pub fn push(
         let digest = reg.put_blob(repo, &blob);
         descriptors.push(json!({"mediaType": media_type, "digest": digest, "size": blob.len()}));
     }
-    let cfg = json!({
+    let mut cfg = json!({
         "architecture": arch,
         "os": "linux",
         "config": config,
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
-    })
-    .to_string();
+    });
+    if !history.is_null() {
+        cfg["history"] = history.clone();
+    }
+    let cfg = cfg.to_string();
     let cfg_digest = reg.put_blob(repo, cfg.as_bytes());
     let manifest = json!({
         "schemaVersion": 2,
@@ -94,10 +120,13 @@ pub fn push(
     })
     .to_string();
     reg.put_manifest(repo, tag, OCI_MANIFEST, manifest.as_bytes());
-    descriptors
-        .iter()
-        .map(|d| d["digest"].as_str().unwrap().to_string())
-        .collect()
+    Pushed {
+        layers: descriptors
+            .iter()
+            .map(|d| d["digest"].as_str().unwrap().to_string())
+            .collect(),
+        manifest: (sha256_digest(manifest.as_bytes()), manifest.len()),
+    }
 }
 
 /// A base layer: a distribution's bits without a loader.
