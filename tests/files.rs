@@ -581,31 +581,10 @@ fn dive_history() -> serde_json::Value {
 /// /opt apart), on every platform of an index at once.
 #[test]
 fn layers_show_history_and_dive_wasted_space_with_credentials() {
-    use support::layers::push_with_history;
     let reg = TestRegistry::builder()
         .htpasswd("fran", "verdict-pw")
         .start();
-    let config = json!({"User": "65532"});
-    let mut entries = Vec::new();
-    for arch in ["amd64", "arm64"] {
-        let pushed = push_with_history(
-            &reg,
-            "team/fat",
-            arch,
-            arch,
-            &config,
-            &dive_history(),
-            &dive_layers(),
-            Compression::Gzip,
-        );
-        entries.push(
-            json!({"mediaType": support::OCI_MANIFEST, "digest": pushed.manifest.0,
-            "size": pushed.manifest.1, "platform": {"os": "linux", "architecture": arch}}),
-        );
-    }
-    let index = json!({"schemaVersion": 2, "mediaType": support::OCI_INDEX, "manifests": entries})
-        .to_string();
-    reg.put_manifest("team/fat", "v1", support::OCI_INDEX, index.as_bytes());
+    push_dive_index(&reg);
     let cache = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| as_fran(args, cache.path());
     let image = format!("{}/team/fat:v1", reg.host);
@@ -691,10 +670,15 @@ fn layers_show_history_and_dive_wasted_space_with_credentials() {
         "{text}"
     );
 
+    check_thresholds(&run, &image);
+}
+
+/// `check --files` within dive's thresholds passes; past either it fails with `wasted-space`.
+fn check_thresholds(run: &dyn Fn(&[&str]) -> std::process::Output, image: &str) {
     // check: within the thresholds it passes; past either it fails with wasted-space.
     let ok = run(&[
         "check",
-        &image,
+        image,
         "--files",
         "--target",
         "linux/amd64",
@@ -712,12 +696,38 @@ fn layers_show_history_and_dive_wasted_space_with_credentials() {
     );
     assert!(!text.contains("wasted-space"), "{text}");
     for past in [["--max-wasted", "200"], ["--min-efficiency", "0.95"]] {
-        let out = run(&["check", &image, "--files", past[0], past[1]]);
+        let out = run(&["check", image, "--files", past[0], past[1]]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(1), "{past:?}: {text}");
         assert!(text.contains("wasted-space"), "{text}");
         assert!(text.contains("FAIL: the layers waste space"), "{text}");
     }
-    let out = run(&["check", &image, "--max-wasted", "20MB"]);
+    let out = run(&["check", image, "--max-wasted", "20MB"]);
     assert_eq!(out.status.code(), Some(2), "--max-wasted needs --files");
+}
+
+/// Pushes `team/fat:v1`: an index of the issue-23 image for amd64 and arm64.
+fn push_dive_index(reg: &TestRegistry) {
+    use support::layers::push_with_history;
+    let config = json!({"User": "65532"});
+    let mut entries = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let pushed = push_with_history(
+            reg,
+            "team/fat",
+            arch,
+            arch,
+            &config,
+            &dive_history(),
+            &dive_layers(),
+            Compression::Gzip,
+        );
+        entries.push(
+            json!({"mediaType": support::OCI_MANIFEST, "digest": pushed.manifest.0,
+            "size": pushed.manifest.1, "platform": {"os": "linux", "architecture": arch}}),
+        );
+    }
+    let index = json!({"schemaVersion": 2, "mediaType": support::OCI_INDEX, "manifests": entries})
+        .to_string();
+    reg.put_manifest("team/fat", "v1", support::OCI_INDEX, index.as_bytes());
 }

@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use args::{ConnectionArgs, TransportArgs};
-use inspect::{Common, FailOn};
+use inspect::Common;
 
 /// Look inside container registries: the whole manifest tree, attestations and platform
 /// mismatches, with the explanation and the fix.
@@ -56,26 +56,8 @@ enum Command {
     Check {
         /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`), or `REGISTRY/REPOSITORY` with --target.
         reference: String,
-        /// `lambda`, `lambda/arm64`, `cloudrun`, `fargate`, `fargate/arm64`, `fargate/windows-2022`,
-        /// `k8s:amd64,arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`; without it only
-        /// the generic findings are checked, not whether the image runs anywhere.
-        #[arg(long, value_parser = args::TargetParser, hide_possible_values = true)]
-        target: Option<String>,
-        /// Print one line: the verdict (`runs`, `rejected`, `not evaluated`) and the reference to deploy.
-        #[arg(long, short, conflicts_with = "json")]
-        quiet: bool,
-        /// Fail (exit 1) when a finding reaches this severity.
-        #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-        fail_on: FailOn,
-        /// The region the Lambda function is in; an ECR repository elsewhere is flagged. Default: AWS_REGION or AWS_DEFAULT_REGION
-        #[arg(long, value_name = "REGION")]
-        region: Option<String>,
-        /// With --files: fail (exit 1) when the layers waste more than this, as dive counts it (`20MB`, `20MiB`, bytes).
-        #[arg(long, value_name = "SIZE", requires = "files", value_parser = regscope::layers::findings::parse_size)]
-        max_wasted: Option<u64>,
-        /// With --files: fail (exit 1) when the layers' efficiency, as dive scores it, is below this (0 to 1, e.g. 0.95).
-        #[arg(long, value_name = "RATIO", requires = "files", value_parser = args::ratio)]
-        min_efficiency: Option<f64>,
+        #[command(flatten)]
+        check: inspect::CheckArgs,
         #[command(flatten)]
         common: Common,
     },
@@ -132,8 +114,8 @@ enum Command {
     Layers {
         /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
         reference: String,
-        /// The platform to open when the image is an index (default: its only one, else linux/amd64); `all` for every platform side by side.
-        #[arg(long, value_name = "OS/ARCH[/VARIANT]|all")]
+        /// The platform to open when the image is an index, as os/arch[/variant] (default: its only one, else linux/amd64); `all` for every platform side by side.
+        #[arg(long, value_name = "PLATFORM")]
         platform: Option<String>,
         /// Print one JSON document instead of the table.
         #[arg(long)]
@@ -392,30 +374,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         } => inspect::run_inspect(&reference, platform.as_deref(), &common).await,
         Command::Check {
             reference,
-            target,
-            quiet,
-            fail_on,
-            region,
-            max_wasted,
-            min_efficiency,
+            check,
             common,
-        } => {
-            inspect::run_check(
-                &reference,
-                inspect::CheckOptions {
-                    target: target.as_deref(),
-                    fail_on,
-                    region: region.as_deref(),
-                    quiet,
-                    waste: regscope::layers::findings::WasteLimits {
-                        max_wasted,
-                        min_efficiency,
-                    },
-                },
-                &common,
-            )
-            .await
-        }
+        } => inspect::run_check(&reference, &check, &common).await,
         Command::Diff {
             left,
             right,

@@ -98,22 +98,19 @@ pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem
                 entry,
                 layer: index,
             };
-            match nodes.insert(path.clone(), node) {
-                Some(old) => {
-                    change.changed += 1;
-                    change.changed_bytes += size;
-                    change.removed_bytes += old.entry.size;
-                    // A non-directory over a directory replaces all that was in it.
-                    if old.entry.kind == EntryKind::Dir && !is_dir {
-                        let (count, bytes) = remove_below(&mut nodes, &path);
-                        change.removed += count;
-                        change.removed_bytes += bytes;
-                    }
+            if let Some(old) = nodes.insert(path.clone(), node) {
+                change.changed += 1;
+                change.changed_bytes += size;
+                change.removed_bytes += old.entry.size;
+                // A non-directory over a directory replaces all that was in it.
+                if old.entry.kind == EntryKind::Dir && !is_dir {
+                    let (count, bytes) = remove_below(&mut nodes, &path);
+                    change.removed += count;
+                    change.removed_bytes += bytes;
                 }
-                None => {
-                    change.added += 1;
-                    change.added_bytes += size;
-                }
+            } else {
+                change.added += 1;
+                change.added_bytes += size;
             }
         }
         for (path, text) in listing.texts {

@@ -144,8 +144,9 @@ fn wrap(text: &str, room: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
     for word in text.split(' ') {
         let mut word: &str = word;
-        loop {
-            let Some(line) = lines.last_mut() else { break };
+        // Ends: each turn places the word, starts an empty line (the next turn then places
+        // or cuts), or cuts at least one character off the word (room is at least 1).
+        while let Some(line) = lines.last_mut() {
             let used = line.chars().count();
             let len = word.chars().count();
             let sep = usize::from(used > 0);
