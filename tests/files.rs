@@ -649,7 +649,22 @@ fn layers_show_history_and_dive_wasted_space_with_credentials() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let platforms = doc["platforms"].as_array().unwrap();
     assert_eq!(platforms.len(), 2, "{doc}");
+    // dive 0.13.1's own output on the same image (tests/fixtures/dive, see SOURCE.md).
+    let dive: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/dive/fat-image.dive-0.13.1.json")).unwrap();
+    let dive_files: Vec<serde_json::Value> = dive["image"]["fileReference"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| json!({"path": f["file"], "copies": f["count"], "bytes": f["sizeBytes"]}))
+        .collect();
     for p in platforms {
+        assert_eq!(
+            p["waste"]["wasted"], dive["image"]["inefficientBytes"],
+            "{p}"
+        );
+        assert_eq!(p["waste"]["efficiency"], dive["image"]["efficiencyScore"]);
+        assert_eq!(p["waste"]["files"], json!(dive_files));
         assert_eq!(p["waste"]["wasted"], 290, "{p}");
         assert_eq!(p["waste"]["hiddenByOpaque"], 30);
         assert_eq!(
