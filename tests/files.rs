@@ -536,44 +536,6 @@ fn files_and_check_files_report_the_start_failure_with_credentials() {
     assert_eq!(doc["files"][0]["facts"]["command"], "/usr/bin/app");
 }
 
-/// The image of issue 23, as `src/layers/waste.rs`'s unit fixture: a file written again, a
-/// file deleted by a whiteout, a directory whited out whole, an opaque directory, a layer that
-/// only changes a mode, and `empty_layer` history steps.
-fn dive_layers() -> Vec<Vec<support::layers::Item>> {
-    use support::layers::dir;
-    vec![
-        vec![
-            dir("etc"),
-            file("etc/app.conf", 0o644, &[b'a'; 100]),
-            file("etc/remove-me", 0o644, &[b'r'; 50]),
-            dir("opt"),
-            file("opt/old/a", 0o644, &[b'o'; 30]),
-            dir("data"),
-            file("data/big", 0o644, &[b'd'; 1000]),
-            file("bin/tool", 0o644, &[b't'; 10]),
-        ],
-        vec![
-            file("etc/app.conf", 0o644, &[b'b'; 120]),
-            file("etc/.wh.remove-me", 0o644, b""),
-            file("opt/.wh..wh..opq", 0o644, b""),
-            file("opt/new", 0o644, &[b'n'; 5]),
-            file(".wh.data", 0o644, b""),
-        ],
-        // Metadata only: a chmod writes the whole file again.
-        vec![file("bin/tool", 0o755, &[b't'; 10])],
-    ]
-}
-
-fn dive_history() -> serde_json::Value {
-    json!([
-        {"created_by": "/bin/sh -c #(nop) ADD file:base in / "},
-        {"created_by": "/bin/sh -c #(nop)  ENV MODE=\u{1b}[31mprod", "empty_layer": true},
-        {"created_by": "RUN /bin/sh -c echo again > /etc/app.conf && rm /etc/remove-me && rm -rf /data # buildkit"},
-        {"created_by": "RUN /bin/sh -c chmod +x /bin/tool # buildkit"},
-        {"created_by": "CMD [\"/bin/tool\"]", "empty_layer": true},
-    ])
-}
-
 /// `regscope layers` and `check --max-wasted/--min-efficiency` through a registry that needs
 /// credentials: the figures are dive 0.13's on this image (worked out by hand in
 /// `src/layers/waste.rs`: wasted 290 bytes = app.conf 100+120, remove-me 50+0 (its whiteout is
@@ -584,7 +546,7 @@ fn layers_show_history_and_dive_wasted_space_with_credentials() {
     let reg = TestRegistry::builder()
         .htpasswd("fran", "verdict-pw")
         .start();
-    push_dive_index(&reg);
+    support::layers::push_dive_index(&reg);
     let cache = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| as_fran(args, cache.path());
     let image = format!("{}/team/fat:v1", reg.host);
@@ -719,30 +681,4 @@ fn check_thresholds(run: &dyn Fn(&[&str]) -> std::process::Output, image: &str) 
     }
     let out = run(&["check", image, "--max-wasted", "20MB"]);
     assert_eq!(out.status.code(), Some(2), "--max-wasted needs --files");
-}
-
-/// Pushes `team/fat:v1`: an index of the issue-23 image for amd64 and arm64.
-fn push_dive_index(reg: &TestRegistry) {
-    use support::layers::push_with_history;
-    let config = json!({"User": "65532"});
-    let mut entries = Vec::new();
-    for arch in ["amd64", "arm64"] {
-        let pushed = push_with_history(
-            reg,
-            "team/fat",
-            arch,
-            arch,
-            &config,
-            &dive_history(),
-            &dive_layers(),
-            Compression::Gzip,
-        );
-        entries.push(
-            json!({"mediaType": support::OCI_MANIFEST, "digest": pushed.manifest.0,
-            "size": pushed.manifest.1, "platform": {"os": "linux", "architecture": arch}}),
-        );
-    }
-    let index = json!({"schemaVersion": 2, "mediaType": support::OCI_INDEX, "manifests": entries})
-        .to_string();
-    reg.put_manifest("team/fat", "v1", support::OCI_INDEX, index.as_bytes());
 }
