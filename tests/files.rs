@@ -681,4 +681,24 @@ fn check_thresholds(run: &dyn Fn(&[&str]) -> std::process::Output, image: &str) 
     }
     let out = run(&["check", image, "--max-wasted", "20MB"]);
     assert_eq!(out.status.code(), Some(2), "--max-wasted needs --files");
+    let repo = image.rsplit_once(':').unwrap().0;
+    let out = run(&[
+        "check",
+        repo,
+        "--target",
+        "linux/amd64",
+        "--files",
+        "--max-wasted",
+        "1KB",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a whole repository is refused, not unchecked"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("judge one image"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
