@@ -18,12 +18,13 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 19] = [
+const SUBCOMMANDS: [&str; 20] = [
     "inspect",
     "check",
     "diff",
     "where",
     "files",
+    "layers",
     "images",
     "history",
     "watch",

@@ -84,10 +84,13 @@ pub enum Code {
     UserMissing,
     /// A layer could not be read whole (a bound, or bad bytes): file findings are partial.
     FilesPartial,
+    /// Layers waste more space than `check --max-wasted`, or score below `--min-efficiency`
+    /// (dive's figures).
+    WastedSpace,
 }
 
 impl Code {
-    pub const ALL: [Code; 26] = [
+    pub const ALL: [Code; 27] = [
         Code::AttestationManifest,
         Code::UnknownPlatformEntry,
         Code::PlatformMismatch,
@@ -114,6 +117,7 @@ impl Code {
         Code::CaBundleMissing,
         Code::UserMissing,
         Code::FilesPartial,
+        Code::WastedSpace,
     ];
 
     #[must_use]
@@ -145,6 +149,7 @@ impl Code {
             Code::CaBundleMissing => "ca-bundle-missing",
             Code::UserMissing => "user-missing",
             Code::FilesPartial => "files-partial",
+            Code::WastedSpace => "wasted-space",
         }
     }
 
@@ -164,7 +169,9 @@ impl Code {
             | Code::EcrFipsHost
             | Code::TreeCut
             | Code::AttachmentOrphaned
-            | Code::FilesPartial => Severity::Warning,
+            | Code::FilesPartial
+            // Waste never stops an image running: `check` fails on it by its own thresholds.
+            | Code::WastedSpace => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -16,7 +16,7 @@ use regscope::reference::ImageRef;
 use regscope::registry::Fetcher;
 
 /// A progress line on stderr while layers download (only when stderr is a terminal).
-fn progress_line() -> impl Fn(Progress) + Sync {
+pub(super) fn progress_line() -> impl Fn(Progress) + Sync {
     let tty = std::io::stderr().is_terminal();
     move |p: Progress| {
         if tty {
@@ -39,7 +39,7 @@ fn progress_line() -> impl Fn(Progress) + Sync {
     }
 }
 
-fn end_progress() {
+pub(super) fn end_progress() {
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
@@ -227,7 +227,7 @@ pub async fn run(
 }
 
 /// The platform manifest to open: the one fitting `platform`, the only one, or linux/amd64.
-fn choose<'a>(root: &'a Node, platform: Option<&Platform>) -> Result<&'a Node, Failure> {
+pub(super) fn choose<'a>(root: &'a Node, platform: Option<&Platform>) -> Result<&'a Node, Failure> {
     let all = platform_manifests(root, None);
     let labels = || {
         all.iter()

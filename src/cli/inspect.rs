@@ -10,7 +10,7 @@ use super::Failure;
 use regscope::analysis::{self, Finding, Severity, Target, Verdict};
 use regscope::connect::within_deadline;
 use regscope::inspect::{inspect, InspectOptions, Inspection};
-use regscope::layers::findings::Checked;
+use regscope::layers::findings::{waste_findings, Checked, WasteLimits};
 use regscope::model::Platform;
 use regscope::output::{json, style::Style, text, wrap};
 use regscope::reference::ImageRef;
@@ -86,17 +86,44 @@ pub async fn run_inspect(
 const NO_TARGET: &str = "(no deployment target evaluated: pass --target lambda, lambda/arm64 or a platform such as linux/amd64)";
 const GENERIC_CHECKS: &str = "checked: index platforms against configs, duplicate or invalid platforms, missing, altered or unreadable content, mixed media types, attestation entries, root user";
 
+/// `check`'s own flags (besides the reference and the flags `inspect` shares).
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// `lambda`, `lambda/arm64`, `cloudrun`, `fargate`, `fargate/arm64`, `fargate/windows-2022`,
+    /// `k8s:amd64,arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`; without it only
+    /// the generic findings are checked, not whether the image runs anywhere.
+    #[arg(long, value_parser = super::args::TargetParser, hide_possible_values = true)]
+    pub target: Option<String>,
+    /// Print one line: the verdict (`runs`, `rejected`, `not evaluated`) and the reference to deploy.
+    #[arg(long, short, conflicts_with = "json")]
+    pub quiet: bool,
+    /// Fail (exit 1) when a finding reaches this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// The region the Lambda function is in; an ECR repository elsewhere is flagged. Default: AWS_REGION or AWS_DEFAULT_REGION
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// With --files: fail (exit 1) when the layers waste more than this, as dive counts it (`20MB`, `20MiB`, bytes).
+    #[arg(long, value_name = "SIZE", requires = "files", value_parser = regscope::layers::findings::parse_size)]
+    pub max_wasted: Option<u64>,
+    /// With --files: fail (exit 1) when the layers' efficiency, as dive scores it, is below this (0 to 1, e.g. 0.95).
+    #[arg(long, value_name = "RATIO", requires = "files", value_parser = super::args::ratio)]
+    pub min_efficiency: Option<f64>,
+}
+
 /// `regscope check REF [--target T] [--fail-on S] [--quiet]`: exit 1 when a finding reaches
-/// `fail_on`. A repository without a tag, with a target, judges every tag.
-pub async fn run_check(
-    reference: &str,
-    target: Option<&str>,
-    fail_on: FailOn,
-    region: Option<&str>,
-    quiet: bool,
-    common: &Common,
-) -> Result<u8, Failure> {
-    let target = target
+/// `fail_on`, or the layers waste past a threshold. A repository without a tag, with a target,
+/// judges every tag.
+pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> Result<u8, Failure> {
+    let (fail_on, quiet) = (check.fail_on, check.quiet);
+    let region = check.region.as_deref();
+    let waste = WasteLimits {
+        max_wasted: check.max_wasted,
+        min_efficiency: check.min_efficiency,
+    };
+    let target = check
+        .target
+        .as_deref()
         .map(Target::parse)
         .transpose()
         .map_err(Failure::usage)?;
@@ -110,6 +137,12 @@ pub async fn run_check(
                 digest: None,
                 ..repo.clone()
             };
+            // Not weighed per tag yet: refused rather than ignored, so no threshold passes unseen.
+            if waste != WasteLimits::default() {
+                return Err(Failure::usage(
+                    "--max-wasted and --min-efficiency judge one image: name a tag or digest (REPO:TAG)",
+                ));
+            }
             return super::check::run_repository(&whole, t, quiet, common).await;
         }
     }
@@ -127,11 +160,17 @@ pub async fn run_check(
         ));
         analysis::sort(&mut findings);
     }
+    // dive's CI mode: past a threshold fails whatever --fail-on says (the finding is only a
+    // warning, so it never changes whether the image runs).
+    let wasted = waste_findings(&checked, &waste);
+    let wasted_past = !wasted.is_empty();
+    findings.extend(wasted);
+    analysis::sort(&mut findings);
     let threshold = fail_on.severity();
     let target_label = target.as_ref().map(ToString::to_string);
     let judgement = Judgement::of(target.as_ref(), &image, &inspection.root, &findings);
     let failing = findings.iter().filter(|f| f.severity >= threshold).count();
-    let failed = failing > 0;
+    let failed = failing > 0 || wasted_past;
     if quiet {
         println!(
             "{}",
@@ -154,25 +193,14 @@ pub async fn run_check(
         common,
     );
     if !common.json {
-        let verdict = match (&target_label, failed) {
-            (Some(t), false) => format!("ok: {} can run on {t}", inspection.reference),
-            // It runs there, but --fail-on reaches another finding (another platform's
-            // deleted child): say both, not "not fit".
-            (Some(t), true) if judgement.verdict == Some(Verdict::Runs) => format!(
-                "FAIL: {} runs on {t}, but findings reach {threshold} (--fail-on)",
-                inspection.reference
-            ),
-            (Some(t), true) => format!(
-                "FAIL: {} is not fit for {t} (findings at or above {})",
-                inspection.reference, threshold
-            ),
-            (None, false) => format!("ok: no finding at or above {threshold} {NO_TARGET}"),
-            (None, true) => format!("FAIL: findings at or above {threshold} {NO_TARGET}"),
-        };
-        let mut lines = vec![verdict];
-        if target.is_none() {
-            lines.push(GENERIC_CHECKS.to_string());
-        }
+        let lines = verdict_lines(&Verdicts {
+            reference: &inspection.reference,
+            target: target_label.as_deref(),
+            runs: judgement.verdict == Some(Verdict::Runs),
+            failing: failing > 0,
+            threshold,
+            wasted_past,
+        });
         let width = text_width();
         for line in lines {
             for (i, part) in fitted(&line, width).iter().enumerate() {
@@ -181,6 +209,45 @@ pub async fn run_check(
         }
     }
     Ok(u8::from(failed))
+}
+
+/// What `check`'s closing lines say.
+struct Verdicts<'a> {
+    reference: &'a str,
+    target: Option<&'a str>,
+    runs: bool,
+    failing: bool,
+    threshold: Severity,
+    wasted_past: bool,
+}
+
+/// `ok: … can run on T`, `FAIL: …`, and what was checked or wasted.
+fn verdict_lines(v: &Verdicts<'_>) -> Vec<String> {
+    let (reference, threshold) = (v.reference, v.threshold);
+    let verdict = match (v.target, v.failing) {
+        (Some(t), false) => format!("ok: {reference} can run on {t}"),
+        // It runs there, but --fail-on reaches another finding (another platform's deleted
+        // child): say both, not "not fit".
+        (Some(t), true) if v.runs => {
+            format!("FAIL: {reference} runs on {t}, but findings reach {threshold} (--fail-on)")
+        }
+        (Some(t), true) => {
+            format!("FAIL: {reference} is not fit for {t} (findings at or above {threshold})")
+        }
+        (None, false) => format!("ok: no finding at or above {threshold} {NO_TARGET}"),
+        (None, true) => format!("FAIL: findings at or above {threshold} {NO_TARGET}"),
+    };
+    let mut lines = vec![verdict];
+    if v.wasted_past {
+        lines.push(
+            "FAIL: the layers waste space past --max-wasted or --min-efficiency (see wasted-space)"
+                .to_string(),
+        );
+    }
+    if v.target.is_none() {
+        lines.push(GENERIC_CHECKS.to_string());
+    }
+    lines
 }
 
 /// Connects (flags, config file, credentials), builds the tree and analyses it, for `target`

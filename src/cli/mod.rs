@@ -10,6 +10,7 @@ mod files;
 mod history;
 mod images;
 mod inspect;
+mod layers;
 mod place;
 mod tui;
 
@@ -18,7 +19,7 @@ use std::net::SocketAddr;
 use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use args::{ConnectionArgs, TransportArgs};
-use inspect::{Common, FailOn};
+use inspect::Common;
 
 /// Look inside container registries: the whole manifest tree, attestations and platform
 /// mismatches, with the explanation and the fix.
@@ -56,20 +57,8 @@ enum Command {
     Check {
         /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`), or `REGISTRY/REPOSITORY` with --target.
         reference: String,
-        /// `lambda`, `lambda/arm64`, `cloudrun`, `fargate`, `fargate/arm64`, `fargate/windows-2022`,
-        /// `k8s:amd64,arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`; without it only
-        /// the generic findings are checked, not whether the image runs anywhere.
-        #[arg(long, value_parser = args::TargetParser, hide_possible_values = true)]
-        target: Option<String>,
-        /// Print one line: the verdict (`runs`, `rejected`, `not evaluated`) and the reference to deploy.
-        #[arg(long, short, conflicts_with = "json")]
-        quiet: bool,
-        /// Fail (exit 1) when a finding reaches this severity.
-        #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-        fail_on: FailOn,
-        /// The region the Lambda function is in; an ECR repository elsewhere is flagged. Default: AWS_REGION or AWS_DEFAULT_REGION
-        #[arg(long, value_name = "REGION")]
-        region: Option<String>,
+        #[command(flatten)]
+        check: inspect::CheckArgs,
         #[command(flatten)]
         common: Common,
     },
@@ -114,6 +103,22 @@ enum Command {
         #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
         platform: Option<String>,
         /// Print one JSON document instead of the text listing.
+        #[arg(long)]
+        json: bool,
+        /// Print where the credentials came from to stderr.
+        #[arg(long, short)]
+        verbose: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Show each layer with the step that made it, and the space wasted as dive computes it (`wasted`, `efficiency`).
+    Layers {
+        /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
+        reference: String,
+        /// The platform to open when the image is an index, as os/arch[/variant] (default: its only one, else linux/amd64); `all` for every platform side by side.
+        #[arg(long, value_name = "PLATFORM")]
+        platform: Option<String>,
+        /// Print one JSON document instead of the table.
         #[arg(long)]
         json: bool,
         /// Print where the credentials came from to stderr.
@@ -374,22 +379,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         } => inspect::run_inspect(&reference, platform.as_deref(), &common).await,
         Command::Check {
             reference,
-            target,
-            quiet,
-            fail_on,
-            region,
+            check,
             common,
-        } => {
-            inspect::run_check(
-                &reference,
-                target.as_deref(),
-                fail_on,
-                region.as_deref(),
-                quiet,
-                &common,
-            )
-            .await
-        }
+        } => inspect::run_check(&reference, &check, &common).await,
         Command::Diff {
             left,
             right,
@@ -421,6 +413,13 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             )
             .await
         }
+        Command::Layers {
+            reference,
+            platform,
+            json,
+            verbose,
+            connection,
+        } => layers::run(&reference, platform.as_deref(), json, verbose, &connection).await,
         Command::Images {
             repository,
             json,

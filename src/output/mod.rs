@@ -5,6 +5,7 @@ pub mod diff;
 pub mod files;
 pub mod images;
 pub mod json;
+pub mod layers;
 pub mod present;
 pub mod style;
 pub mod text;
