@@ -84,10 +84,12 @@ pub enum Code {
     UserMissing,
     /// A layer could not be read whole (a bound, or bad bytes): file findings are partial.
     FilesPartial,
+    /// A cosign signature attached to one image whose payload names another image's digest.
+    SignatureOtherImage,
 }
 
 impl Code {
-    pub const ALL: [Code; 26] = [
+    pub const ALL: [Code; 27] = [
         Code::AttestationManifest,
         Code::UnknownPlatformEntry,
         Code::PlatformMismatch,
@@ -114,6 +116,7 @@ impl Code {
         Code::CaBundleMissing,
         Code::UserMissing,
         Code::FilesPartial,
+        Code::SignatureOtherImage,
     ];
 
     #[must_use]
@@ -145,6 +148,7 @@ impl Code {
             Code::CaBundleMissing => "ca-bundle-missing",
             Code::UserMissing => "user-missing",
             Code::FilesPartial => "files-partial",
+            Code::SignatureOtherImage => "signature-other-image",
         }
     }
 

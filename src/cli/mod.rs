@@ -11,6 +11,7 @@ mod images;
 mod inspect;
 mod place;
 mod tui;
+mod verify;
 
 use std::net::SocketAddr;
 
@@ -140,6 +141,8 @@ enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
+    /// Verify the image's cosign signatures with a public key; exits 0 when one of the image's own signatures verifies, 1 otherwise.
+    Verify(verify::VerifyArgs),
     /// Open the terminal UI at a registry, `registry/repository` or image reference.
     Tui {
         /// A registry (`127.0.0.1:5000`), `registry/repository`, or an image reference (default: the registry list).
@@ -423,6 +426,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             verbose,
             connection,
         } => images::run(&repository, json, color, verbose, &connection).await,
+        Command::Verify(args) => verify::run(&args).await,
         Command::Tui {
             target,
             deploy,
