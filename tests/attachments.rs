@@ -143,9 +143,18 @@ fn inspect_finds_attachments_in_all_four_places_and_says_where_each_came_from() 
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("attachments (read, not verified)"), "{text}");
-    assert!(text.contains("signature for index"), "{text}");
-    assert!(text.contains("via a cosign tag"), "{text}");
-    assert!(text.contains("SBOM for linux/amd64"), "{text}");
+    // Each line names the attachment, then its subject: never the signature as the index.
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    assert!(
+        text.contains(&format!("for index ({}…) via a cosign tag", &root[..15])),
+        "{text}"
+    );
+    assert!(text.contains("\n  signature sha256:"), "{text}");
+    assert!(
+        text.contains(&format!("for linux/amd64 ({}…)", &amd[..15])),
+        "{text}"
+    );
+    assert!(text.contains("\n  SBOM sha256:"), "{text}");
     assert!(text.contains("check with `cosign verify`"), "{text}");
     assert!(text.contains("attachment-orphaned"), "{text}");
 
