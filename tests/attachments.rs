@@ -580,6 +580,96 @@ fn verify_checks_each_signature_with_the_key_and_says_why_one_fails() {
         &wrong,
     );
     a_tampered_or_copied_signature_fails_with_its_reason(&reg, &payload, &p256);
+    a_policy_in_the_config_file_verifies_without_flags(&reg, keys.path());
+}
+
+/// `[verify."HOST/team/*"] key = "p256.pub"` (relative to the config file): `config check`
+/// reads the key, `verify` needs no `--key`, `check --require-signed` fails unsigned images.
+fn a_policy_in_the_config_file_verifies_without_flags(reg: &TestRegistry, keys: &std::path::Path) {
+    let config = keys.join("config.toml");
+    let run = |args: &[&str]| {
+        let ca = reg.ca_cert().expect("ca").display().to_string();
+        let home = tempfile::tempdir().expect("home");
+        let out = support::isolated_command(&regscope_bin(), home.path())
+            .args(args)
+            .args(["--ca-file", &ca, "--username", USER, "--no-cache"])
+            .env("REGSCOPE_PASSWORD", PASSWORD)
+            .env("REGSCOPE_CONFIG", &config)
+            .output()
+            .expect("run regscope");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let good = format!("{}/team/good:v1", reg.host);
+    let tampered = format!("{}/team/tampered:v1", reg.host);
+
+    // No policy yet: the error says how to add one.
+    std::fs::write(&config, "").expect("config");
+    let (code, text) = run(&["verify", &good]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains(&format!(
+            "[verify.\"{}/team/good\"] key = \"cosign.pub\"",
+            reg.host
+        )),
+        "{text}"
+    );
+
+    std::fs::write(
+        &config,
+        format!("[verify.\"{}/team/*\"]\nkey = \"p256.pub\"\n", reg.host),
+    )
+    .expect("config");
+    let out = support::isolated_command(&regscope_bin(), keys)
+        .args(["config", "check"])
+        .env("REGSCOPE_CONFIG", &config)
+        .output()
+        .expect("run regscope");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 signature policy"), "{text}");
+
+    let (code, text) = run(&["verify", &good]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&["check", &good, "--require-signed"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("signed: a signature of this image verifies with"),
+        "{text}"
+    );
+    let (code, text) = run(&["check", &tampered, "--require-signed"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("FAIL: --require-signed: no signature of this image verifies"),
+        "{text}"
+    );
+    assert!(
+        text.contains("signature failed: signature sha256:"),
+        "{text}"
+    );
+
+    // A policy naming the private key: `config check` says which policy, and why.
+    std::fs::write(
+        &config,
+        format!("[verify.\"{}/team/*\"]\nkey = \"p256.key\"\n", reg.host),
+    )
+    .expect("config");
+    let out = support::isolated_command(&regscope_bin(), keys)
+        .args(["config", "check"])
+        .env("REGSCOPE_CONFIG", &config)
+        .output()
+        .expect("run regscope");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(&format!("[verify.\"{}/team/*\"] key: ", reg.host))
+            && text.contains("never the private key"),
+        "{text}"
+    );
 }
 
 fn signatures_of_each_kind_verify_and_the_wrong_key_fails(

@@ -44,6 +44,18 @@ pub struct Common {
     pub connection: ConnectionArgs,
 }
 
+/// Flags of `check` alone.
+#[derive(Args, Debug)]
+pub struct CheckExtra {
+    /// The region the Lambda function is in; an ECR repository elsewhere is flagged. Default: AWS_REGION or AWS_DEFAULT_REGION
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Fail (exit 1) unless a signature of the image verifies with the key of the config
+    /// file's `[verify."PATTERN"]` policy for its repository.
+    #[arg(long)]
+    pub require_signed: bool,
+}
+
 #[derive(Copy, Clone, Debug, ValueEnum)]
 pub enum FailOn {
     Info,
@@ -92,10 +104,11 @@ pub async fn run_check(
     reference: &str,
     target: Option<&str>,
     fail_on: FailOn,
-    region: Option<&str>,
+    extra: &CheckExtra,
     quiet: bool,
     common: &Common,
 ) -> Result<u8, Failure> {
+    let region = extra.region.as_deref();
     let target = target
         .map(Target::parse)
         .transpose()
@@ -131,7 +144,13 @@ pub async fn run_check(
     let target_label = target.as_ref().map(ToString::to_string);
     let judgement = Judgement::of(target.as_ref(), &image, &inspection.root, &findings);
     let failing = findings.iter().filter(|f| f.severity >= threshold).count();
-    let failed = failing > 0;
+    let signed = if extra.require_signed {
+        Some(signed_with_policy(&image, &inspection.root)?)
+    } else {
+        None
+    };
+    let unsigned = signed.as_ref().is_some_and(|s| !s.satisfied);
+    let failed = failing > 0 || unsigned;
     if quiet {
         println!(
             "{}",
@@ -170,6 +189,9 @@ pub async fn run_check(
             (None, true) => format!("FAIL: findings at or above {threshold} {NO_TARGET}"),
         };
         let mut lines = vec![verdict];
+        if let Some(s) = &signed {
+            lines.splice(0..0, s.lines());
+        }
         if target.is_none() {
             lines.push(GENERIC_CHECKS.to_string());
         }
@@ -181,6 +203,58 @@ pub async fn run_check(
         }
     }
     Ok(u8::from(failed))
+}
+
+/// What `check --require-signed` found: each signature's verdict with the policy's key.
+struct Signed {
+    key: String,
+    satisfied: bool,
+    verdicts: Vec<regscope::verify::Verdict>,
+}
+
+impl Signed {
+    fn lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .verdicts
+            .iter()
+            .map(|v| {
+                format!(
+                    "signature {}: {}",
+                    v.result_name(),
+                    regscope::verify::describe(v)
+                )
+            })
+            .collect();
+        out.push(if self.satisfied {
+            format!(
+                "signed: a signature of this image verifies with {}",
+                self.key
+            )
+        } else if self.verdicts.is_empty() {
+            "FAIL: --require-signed: no signature found".to_string()
+        } else {
+            format!(
+                "FAIL: --require-signed: no signature of this image verifies with {}",
+                self.key
+            )
+        });
+        out
+    }
+}
+
+/// The policy's key for `image` (an error naming the fix when there is none), and the tree's
+/// signatures checked with it: no request, the tree holds them.
+fn signed_with_policy(image: &ImageRef, root: &regscope::model::Node) -> Result<Signed, Failure> {
+    let config = regscope::config::load().map_err(|e| Failure::usage(e.to_string()))?;
+    let path = super::verify::policy_key(&config, image)
+        .map_err(|f| Failure::usage(format!("--require-signed: {}", f.message)))?;
+    let key = super::verify::read_key(&path)?;
+    let verdicts = regscope::verify::verify_tree(root, &key);
+    Ok(Signed {
+        key: regscope::sanitize::sanitize(&path.display().to_string()).into_owned(),
+        satisfied: regscope::verify::satisfied(&verdicts, root),
+        verdicts,
+    })
 }
 
 /// Connects (flags, config file, credentials), builds the tree and analyses it, for `target`

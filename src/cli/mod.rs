@@ -67,9 +67,8 @@ enum Command {
         /// Fail (exit 1) when a finding reaches this severity.
         #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
         fail_on: FailOn,
-        /// The region the Lambda function is in; an ECR repository elsewhere is flagged. Default: AWS_REGION or AWS_DEFAULT_REGION
-        #[arg(long, value_name = "REGION")]
-        region: Option<String>,
+        #[command(flatten)]
+        extra: inspect::CheckExtra,
         #[command(flatten)]
         common: Common,
     },
@@ -375,14 +374,14 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             target,
             quiet,
             fail_on,
-            region,
+            extra,
             common,
         } => {
             inspect::run_check(
                 &reference,
                 target.as_deref(),
                 fail_on,
-                region.as_deref(),
+                &extra,
                 quiet,
                 &common,
             )

@@ -30,9 +30,10 @@ pub fn read_key(path: &std::path::Path) -> Result<PublicKey, Failure> {
 pub struct VerifyArgs {
     /// Image reference (`name:tag`, `host:port/repo@sha256:…`).
     reference: String,
-    /// The public key, PEM (`cosign.pub`: ECDSA P-256 or P-384, Ed25519, RSA).
+    /// The public key, PEM (`cosign.pub`: ECDSA P-256 or P-384, Ed25519, RSA); default: the
+    /// key of the config file's `[verify."PATTERN"]` policy matching the repository.
     #[arg(long, value_name = "FILE")]
-    key: std::path::PathBuf,
+    key: Option<std::path::PathBuf>,
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
@@ -43,13 +44,44 @@ pub struct VerifyArgs {
     connection: ConnectionArgs,
 }
 
-/// `regscope verify REF --key FILE [--json]`.
+/// The key of the config file's policy for `image`, or what to do when there is none.
+pub fn policy_key(
+    config: &regscope::config::Config,
+    image: &ImageRef,
+) -> Result<std::path::PathBuf, Failure> {
+    let ImageRef::Registry(r) = image else {
+        return Err(Failure::usage(
+            "a layout has no signature policy; give the key with --key FILE",
+        ));
+    };
+    config
+        .verify_policy(&r.registry, &r.repository)
+        .map(|(_, p)| p.key.clone())
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "no signature policy in the config file matches {reg}/{repo}; add one: [verify.\"{reg}/{repo}\"] key = \"cosign.pub\"",
+                reg = sanitize(&r.registry),
+                repo = sanitize(&r.repository)
+            ))
+        })
+}
+
+/// `regscope verify REF [--key FILE] [--json]`.
 pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
-    let (reference, key_path, json) = (args.reference.as_str(), args.key.as_path(), args.json);
-    let connection_args = &args.connection;
-    let key = read_key(key_path)?;
+    let (reference, json) = (args.reference.as_str(), args.json);
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
-    let connector = connection_args.connector()?;
+    let connector = args.connection.connector()?;
+    let key_path = match &args.key {
+        Some(k) => k.clone(),
+        None => policy_key(connector.config(), &image).map_err(|f| {
+            Failure::usage(format!(
+                "no key: give one with --key FILE, or {}",
+                f.message
+            ))
+        })?,
+    };
+    let key_path = key_path.as_path();
+    let key = read_key(key_path)?;
     let connection = connector
         .connect_to(&image)
         .await
