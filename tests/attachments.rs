@@ -641,6 +641,10 @@ fn a_policy_in_the_config_file_verifies_without_flags(reg: &TestRegistry, keys: 
         text.contains("signed: a signature of this image verifies with"),
         "{text}"
     );
+    // Every view verifies: `inspect` warns (exit 0), `check --require-signed` fails.
+    let (code, text) = run(&["inspect", &tampered]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("warning  signature-unverified"), "{text}");
     let (code, text) = run(&["check", &tampered, "--require-signed"]);
     assert_eq!(code, Some(1), "{text}");
     assert!(

@@ -86,10 +86,12 @@ pub enum Code {
     FilesPartial,
     /// A cosign signature attached to one image whose payload names another image's digest.
     SignatureOtherImage,
+    /// A signature policy in the config file matches, and no signature of the image verifies.
+    SignatureUnverified,
 }
 
 impl Code {
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 28] = [
         Code::AttestationManifest,
         Code::UnknownPlatformEntry,
         Code::PlatformMismatch,
@@ -117,6 +119,7 @@ impl Code {
         Code::UserMissing,
         Code::FilesPartial,
         Code::SignatureOtherImage,
+        Code::SignatureUnverified,
     ];
 
     #[must_use]
@@ -149,6 +152,7 @@ impl Code {
             Code::UserMissing => "user-missing",
             Code::FilesPartial => "files-partial",
             Code::SignatureOtherImage => "signature-other-image",
+            Code::SignatureUnverified => "signature-unverified",
         }
     }
 
@@ -168,7 +172,8 @@ impl Code {
             | Code::EcrFipsHost
             | Code::TreeCut
             | Code::AttachmentOrphaned
-            | Code::FilesPartial => Severity::Warning,
+            | Code::FilesPartial
+            | Code::SignatureUnverified => Severity::Warning,
             _ => Severity::Error,
         }
     }

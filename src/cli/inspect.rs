@@ -294,6 +294,11 @@ async fn fetch(
     }
     let mut findings = analysis::analyze(&inspection.root);
     findings.extend(regscope::attachments::orphan_findings(&inspection.orphaned));
+    findings.extend(regscope::verify::policy_findings(
+        connector.config(),
+        &image,
+        &inspection.root,
+    ));
     analysis::sort(&mut findings);
     if let Some(t) = target {
         findings.extend(t.check(&inspection.root));

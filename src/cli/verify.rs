@@ -11,18 +11,12 @@ use regscope::verify::{self, PublicKey, Summary};
 
 /// Reads the key file, or says why it is not one a user can verify with.
 pub fn read_key(path: &std::path::Path) -> Result<PublicKey, Failure> {
-    let shown = sanitize(&path.display().to_string()).into_owned();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Failure::usage(format!("--key {shown}: cannot read it ({e})")))?;
-    if meta.len() > verify::key::MAX_KEY_BYTES as u64 {
-        return Err(Failure::usage(format!(
-            "--key {shown}: {}",
-            verify::KeyError::TooLarge
-        )));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::usage(format!("--key {shown}: cannot read it ({e})")))?;
-    PublicKey::from_pem(&bytes).map_err(|e| Failure::usage(format!("--key {shown}: {e}")))
+    verify::read_key_file(path).map_err(|why| {
+        Failure::usage(format!(
+            "--key {}: {why}",
+            sanitize(&path.display().to_string())
+        ))
+    })
 }
 
 /// `regscope verify`'s arguments.

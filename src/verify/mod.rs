@@ -290,3 +290,61 @@ pub struct Summary {
     pub satisfied: bool,
     pub signatures: Vec<serde_json::Value>,
 }
+
+/// With a `[verify."PATTERN"]` policy matching `reference`, `signature-unverified` when no
+/// signature of `root` verifies with its key (each signature's reason in the message); nothing
+/// without a policy. Both front ends add it beside the tree's own findings.
+#[must_use]
+pub fn policy_findings(
+    config: &crate::config::Config,
+    reference: &crate::reference::ImageRef,
+    root: &Node,
+) -> Vec<crate::analysis::Finding> {
+    use crate::analysis::{Code, Finding};
+    let crate::reference::ImageRef::Registry(r) = reference else {
+        return Vec::new();
+    };
+    let Some((pattern, policy)) = config.verify_policy(&r.registry, &r.repository) else {
+        return Vec::new();
+    };
+    let shown = sanitize(&policy.key.display().to_string()).into_owned();
+    let policy_name = format!("[verify.\"{}\"]", sanitize(pattern));
+    let key = match read_key_file(&policy.key) {
+        Ok(key) => key,
+        Err(why) => {
+            return vec![Finding::new(
+                Code::SignatureUnverified,
+                &root.digest,
+                format!("signatures were not verified: the key {shown} of {policy_name} {why}"),
+            )
+            .with_fix("Fix the policy's key (`regscope config check` says what is wrong with it)")]
+        }
+    };
+    let verdicts = verify_tree(root, &key);
+    if satisfied(&verdicts, root) {
+        return Vec::new();
+    }
+    let mut message = format!("no signature of this image verifies with {shown} ({policy_name})");
+    if verdicts.is_empty() {
+        message.push_str(": no signature found");
+    }
+    for v in verdicts.iter().filter(|v| v.subject == root.digest) {
+        if let Err(reason) = &v.result {
+            message.push_str(&format!("; {}: {reason}", short(&v.signature)));
+        }
+    }
+    vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(
+        "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify",
+    )]
+}
+
+/// The key file at `path`, read within [`key::MAX_KEY_BYTES`]; the reason in words when it is
+/// not a usable key.
+pub fn read_key_file(path: &std::path::Path) -> Result<PublicKey, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e})"))?;
+    if meta.len() > key::MAX_KEY_BYTES as u64 {
+        return Err(KeyError::TooLarge.to_string());
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read ({e})"))?;
+    PublicKey::from_pem(&bytes).map_err(|e| e.to_string())
+}
