@@ -52,7 +52,8 @@ pub struct CheckExtra {
     pub region: Option<String>,
     /// Fail (exit 1) unless a signature of the image verifies with the key of the config
     /// file's `[verify."PATTERN"]` policy for its repository.
-    #[arg(long)]
+    // Signatures live outside the index: without the lookup there is nothing to verify.
+    #[arg(long, conflicts_with = "no_attachments")]
     pub require_signed: bool,
 }
 
