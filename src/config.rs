@@ -14,6 +14,9 @@
 //! endpoint = "127.0.0.1:5001"           # reach this registry name at another address
 //!                                       # (or a URL: "http://127.0.0.1:5001" is plain HTTP)
 //! ecr_api_endpoint = "https://vpce-1.api.ecr.eu-west-1.vpce.amazonaws.com"  # ECR API calls
+//!
+//! [verify."123456789012.dkr.ecr.*/prod/*"]   # `registry/repository`, `*` and `?` as in a shell
+//! key = "cosign.pub"                    # cosign public key (PEM); relative to this file
 //! ```
 
 use std::collections::BTreeMap;
@@ -32,6 +35,18 @@ pub struct Config {
     pub target: Option<Target>,
     #[serde(default)]
     pub registry: BTreeMap<String, RegistryConfig>,
+    /// Signature policies by `registry/repository` pattern (`regscope verify`, `check
+    /// --require-signed`).
+    #[serde(default)]
+    pub verify: BTreeMap<String, VerifyPolicy>,
+}
+
+/// Which signatures an image matching a pattern must carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyPolicy {
+    /// A cosign public key (PEM); read and checked by `regscope config check`.
+    pub key: PathBuf,
 }
 
 /// Settings for one registry.
@@ -155,7 +170,17 @@ pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
         detail,
     };
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    parse(&text).map_err(err)
+    let mut config = parse(&text).map_err(err)?;
+    // A key next to the config file is named as such: relative to the file, not to wherever
+    // regscope was started.
+    if let Some(dir) = path.parent() {
+        for policy in config.verify.values_mut() {
+            if policy.key.is_relative() {
+                policy.key = dir.join(&policy.key);
+            }
+        }
+    }
+    Ok(config)
 }
 
 /// Parses config text; errors name the offending key and line.
@@ -195,6 +220,18 @@ impl Config {
     #[must_use]
     pub fn for_registry(&self, registry: &str) -> Option<&RegistryConfig> {
         self.registry.get(registry)
+    }
+
+    /// The signature policy for `registry/repository`: the longest matching pattern (the most
+    /// specific), with the pattern.
+    #[must_use]
+    pub fn verify_policy(&self, registry: &str, repository: &str) -> Option<(&str, &VerifyPolicy)> {
+        let name = format!("{registry}/{repository}");
+        self.verify
+            .iter()
+            .filter(|(pattern, _)| crate::diff::map::glob_matches(pattern, &name))
+            .max_by_key(|(pattern, _)| pattern.len())
+            .map(|(p, v)| (p.as_str(), v))
     }
 }
 

@@ -26,3 +26,4 @@ pub mod sanitize;
 pub mod serve;
 pub mod suggest;
 pub mod tui;
+pub mod verify;

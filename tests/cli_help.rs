@@ -18,7 +18,7 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 20] = [
+const SUBCOMMANDS: [&str; 21] = [
     "inspect",
     "check",
     "diff",
@@ -28,6 +28,7 @@ const SUBCOMMANDS: [&str; 20] = [
     "images",
     "history",
     "watch",
+    "verify",
     "tui",
     "demo",
     "serve",

@@ -87,10 +87,14 @@ pub enum Code {
     /// Layers waste more space than `check --max-wasted`, or score below `--min-efficiency`
     /// (dive's figures).
     WastedSpace,
+    /// A cosign signature attached to one image whose payload names another image's digest.
+    SignatureOtherImage,
+    /// A signature policy in the config file matches, and no signature of the image verifies.
+    SignatureUnverified,
 }
 
 impl Code {
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 29] = [
         Code::AttestationManifest,
         Code::UnknownPlatformEntry,
         Code::PlatformMismatch,
@@ -118,6 +122,8 @@ impl Code {
         Code::UserMissing,
         Code::FilesPartial,
         Code::WastedSpace,
+        Code::SignatureOtherImage,
+        Code::SignatureUnverified,
     ];
 
     #[must_use]
@@ -150,6 +156,8 @@ impl Code {
             Code::UserMissing => "user-missing",
             Code::FilesPartial => "files-partial",
             Code::WastedSpace => "wasted-space",
+            Code::SignatureOtherImage => "signature-other-image",
+            Code::SignatureUnverified => "signature-unverified",
         }
     }
 
@@ -171,7 +179,8 @@ impl Code {
             | Code::AttachmentOrphaned
             | Code::FilesPartial
             // Waste never stops an image running: `check` fails on it by its own thresholds.
-            | Code::WastedSpace => Severity::Warning,
+            | Code::WastedSpace
+            | Code::SignatureUnverified => Severity::Warning,
             _ => Severity::Error,
         }
     }

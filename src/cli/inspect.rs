@@ -109,6 +109,11 @@ pub struct CheckArgs {
     /// With --files: fail (exit 1) when the layers' efficiency, as dive scores it, is below this (0 to 1, e.g. 0.95).
     #[arg(long, value_name = "RATIO", requires = "files", value_parser = super::args::ratio)]
     pub min_efficiency: Option<f64>,
+    /// Fail (exit 1) unless a signature of the image verifies with the key of the config
+    /// file's `[verify."PATTERN"]` policy for its repository.
+    // Signatures live outside the index: without the lookup there is nothing to verify.
+    #[arg(long, conflicts_with = "no_attachments")]
+    pub require_signed: bool,
 }
 
 /// `regscope check REF [--target T] [--fail-on S] [--quiet]`: exit 1 when a finding reaches
@@ -170,7 +175,11 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
     let target_label = target.as_ref().map(ToString::to_string);
     let judgement = Judgement::of(target.as_ref(), &image, &inspection.root, &findings);
     let failing = findings.iter().filter(|f| f.severity >= threshold).count();
-    let failed = failing > 0 || wasted_past;
+    let signed = (check.require_signed)
+        .then(|| signed_with_policy(&image, &inspection.root))
+        .transpose()?;
+    let unsigned = signed.as_ref().is_some_and(|s| !s.satisfied);
+    let failed = failing > 0 || wasted_past || unsigned;
     if quiet {
         println!(
             "{}",
@@ -201,6 +210,10 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
             threshold,
             wasted_past,
         });
+        let mut lines = lines;
+        if let Some(s) = &signed {
+            lines.splice(0..0, s.lines());
+        }
         let width = text_width();
         for line in lines {
             for (i, part) in fitted(&line, width).iter().enumerate() {
@@ -250,6 +263,58 @@ fn verdict_lines(v: &Verdicts<'_>) -> Vec<String> {
     lines
 }
 
+/// What `check --require-signed` found: each signature's verdict with the policy's key.
+struct Signed {
+    key: String,
+    satisfied: bool,
+    verdicts: Vec<regscope::verify::Verdict>,
+}
+
+impl Signed {
+    fn lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .verdicts
+            .iter()
+            .map(|v| {
+                format!(
+                    "signature {}: {}",
+                    v.result_name(),
+                    regscope::verify::describe(v)
+                )
+            })
+            .collect();
+        out.push(if self.satisfied {
+            format!(
+                "signed: a signature of this image verifies with {}",
+                self.key
+            )
+        } else if self.verdicts.is_empty() {
+            "FAIL: --require-signed: no signature found".to_string()
+        } else {
+            format!(
+                "FAIL: --require-signed: no signature of this image verifies with {}",
+                self.key
+            )
+        });
+        out
+    }
+}
+
+/// The policy's key for `image` (an error naming the fix when there is none), and the tree's
+/// signatures checked with it: no request, the tree holds them.
+fn signed_with_policy(image: &ImageRef, root: &regscope::model::Node) -> Result<Signed, Failure> {
+    let config = regscope::config::load().map_err(|e| Failure::usage(e.to_string()))?;
+    let path = super::verify::policy_key(&config, image)
+        .map_err(|f| Failure::usage(format!("--require-signed: {}", f.message)))?;
+    let key = super::verify::read_key(&path)?;
+    let verdicts = regscope::verify::verify_tree(root, &key);
+    Ok(Signed {
+        key: regscope::sanitize::sanitize(&path.display().to_string()).into_owned(),
+        satisfied: regscope::verify::satisfied(&verdicts, root),
+        verdicts,
+    })
+}
+
 /// Connects (flags, config file, credentials), builds the tree and analyses it, for `target`
 /// too when there is one.
 async fn fetch(
@@ -287,6 +352,11 @@ async fn fetch(
     }
     let mut findings = analysis::analyze(&inspection.root);
     findings.extend(regscope::attachments::orphan_findings(&inspection.orphaned));
+    findings.extend(regscope::verify::policy_findings(
+        connector.config(),
+        &image,
+        &inspection.root,
+    ));
     analysis::sort(&mut findings);
     if let Some(t) = target {
         findings.extend(t.check(&inspection.root));

@@ -13,6 +13,7 @@ mod inspect;
 mod layers;
 mod place;
 mod tui;
+mod verify;
 
 use std::net::SocketAddr;
 
@@ -150,6 +151,8 @@ enum Command {
     History(history::HistoryArgs),
     /// Watch tags and report each change as it happens: `moved`, `deleted`, `error`, `recovered` (one HEAD per tag per interval while nothing changes).
     Watch(history::WatchArgs),
+    /// Verify the image's cosign signatures with a public key; exits 0 when one of the image's own signatures verifies, 1 otherwise.
+    Verify(verify::VerifyArgs),
     /// Open the terminal UI at a registry, `registry/repository` or image reference.
     Tui {
         /// A registry (`127.0.0.1:5000`), `registry/repository`, or an image reference (default: the registry list).
@@ -429,6 +432,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         } => images::run(&repository, json, color, verbose, &connection).await,
         Command::History(args) => history::run_history(&args).await,
         Command::Watch(args) => history::run_watch(&args).await,
+        Command::Verify(args) => verify::run(&args).await,
         Command::Tui {
             target,
             deploy,

@@ -85,10 +85,17 @@ fn render_attachments(out: &mut String, inspection: &Inspection, width: Option<u
             .map(|c| c.as_str())
             .collect::<Vec<_>>()
             .join(", ");
+        // The subject is what the attachment is about; its own digest comes first, so that
+        // "signature for manifest sha256:…" never names the signature as the manifest.
+        let subject = if a.subject.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", digest::short(&a.subject))
+        };
         let mut line = format!(
-            "{what} for {} {} via {}",
-            a.subject_label,
+            "{what} {} for {}{subject} via {}",
             digest::short(&a.digest),
+            a.subject_label,
             a.sources
                 .iter()
                 .map(|s| s.describe())

@@ -400,6 +400,11 @@ impl Worker {
         }
         let mut findings = crate::analysis::analyze(&root);
         findings.extend(crate::attachments::orphan_findings(&i.orphaned));
+        findings.extend(crate::verify::policy_findings(
+            self.connector.config(),
+            reference,
+            &root,
+        ));
         crate::analysis::sort(&mut findings);
         Ok(Arc::new(Inspected {
             reference: i.reference,
