@@ -21,6 +21,7 @@ pub mod output;
 pub mod placement;
 pub mod reference;
 pub mod registry;
+pub mod report;
 pub mod sanitize;
 pub mod serve;
 pub mod suggest;

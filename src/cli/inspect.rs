@@ -14,6 +14,7 @@ use regscope::layers::findings::Checked;
 use regscope::model::Platform;
 use regscope::output::{json, style::Style, text, wrap};
 use regscope::reference::ImageRef;
+use regscope::report::{Fetched, Report};
 
 /// Flags `inspect` and `check` share.
 #[derive(Args, Debug)]
@@ -76,8 +77,16 @@ pub async fn run_inspect(
         })
         .transpose()
         .map_err(|e| Failure::usage(format!("--platform: {e}")))?;
-    let (inspection, findings, checked) = fetch(reference, platform.as_ref(), common).await?;
-    emit(&inspection, &findings, &checked, None, None, common);
+    let (inspection, checked) = fetch(reference, platform.as_ref(), common).await?;
+    let report = report_of(&inspection, checked.as_deref(), &[], platform.as_ref());
+    emit(
+        &inspection,
+        &report.findings,
+        checked.as_deref(),
+        None,
+        None,
+        common,
+    );
     Ok(0)
 }
 
@@ -113,23 +122,23 @@ pub async fn run_check(
             return super::check::run_repository(&whole, t, quiet, common).await;
         }
     }
-    let (inspection, mut findings, checked) = fetch(reference, target.as_ref(), common).await?;
-    if let (Some(Target::Lambda { .. }), Ok(ImageRef::Registry(r))) =
-        (&target, ImageRef::parse(reference))
-    {
+    let (inspection, checked) = fetch(reference, target.as_ref(), common).await?;
+    let mut registry = Vec::new();
+    if let (Some(Target::Lambda { .. }), ImageRef::Registry(r)) = (&target, &image) {
         let region = region
             .map(str::to_string)
             .or_else(regscope::ecr::lambda::region_from_env);
-        findings.extend(regscope::ecr::lambda::findings(
+        registry = regscope::ecr::lambda::findings(
             &r.registry,
             &inspection.root.digest,
             region.as_deref(),
-        ));
-        analysis::sort(&mut findings);
+        );
     }
+    let report = report_of(&inspection, checked.as_deref(), &registry, target.as_ref());
+    let findings = &report.findings;
     let threshold = fail_on.severity();
     let target_label = target.as_ref().map(ToString::to_string);
-    let judgement = Judgement::of(target.as_ref(), &image, &inspection.root, &findings);
+    let judgement = Judgement::of(&report, &image);
     let failing = findings.iter().filter(|f| f.severity >= threshold).count();
     let failed = failing > 0;
     if quiet {
@@ -147,8 +156,8 @@ pub async fn run_check(
     }
     emit(
         &inspection,
-        &findings,
-        &checked,
+        findings,
+        checked.as_deref(),
         target_label.as_deref(),
         Some(&judgement),
         common,
@@ -189,7 +198,7 @@ async fn fetch(
     reference: &str,
     target: Option<&Target>,
     common: &Common,
-) -> Result<(Inspection, Vec<Finding>, Vec<Checked>), Failure> {
+) -> Result<(Inspection, Option<Vec<Checked>>), Failure> {
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     let connector = common.connection.connector()?;
     let connection = connector
@@ -218,27 +227,39 @@ async fn fetch(
             super::args::age(at)
         );
     }
-    let mut findings = analysis::analyze(&inspection.root);
-    findings.extend(regscope::attachments::orphan_findings(&inspection.orphaned));
-    analysis::sort(&mut findings);
-    if let Some(t) = target {
-        findings.extend(t.check(&inspection.root));
-        analysis::sort(&mut findings);
-    }
-    let mut checked = Vec::new();
-    if common.files {
+    let checked = if common.files {
         let platforms = target.map(Target::platforms).unwrap_or_default();
-        checked = super::files::check_files(
-            &connection.fetcher,
-            &image,
-            &inspection.root,
-            &platforms,
-            deadline,
+        Some(
+            super::files::check_files(
+                &connection.fetcher,
+                &image,
+                &inspection.root,
+                &platforms,
+                deadline,
+            )
+            .await,
         )
-        .await;
-        super::files::add_findings(&mut findings, &checked);
-    }
-    Ok((inspection, findings, checked))
+    } else {
+        None
+    };
+    Ok((inspection, checked))
+}
+
+/// The one report of what [`fetch`] brought back, with the registry's own facts.
+fn report_of(
+    inspection: &Inspection,
+    checked: Option<&[Checked]>,
+    registry: &[Finding],
+    target: Option<&Target>,
+) -> Report {
+    let fetched = Fetched {
+        root: &inspection.root,
+        orphaned: &inspection.orphaned,
+        attachments_looked_up: inspection.attachments_looked_up,
+        checked,
+        registry,
+    };
+    Report::of(&fetched, target)
 }
 
 /// `line` wrapped to `width` with a four-column hanging indent; whole without a width.
@@ -252,7 +273,7 @@ fn fitted(line: &str, width: Option<usize>) -> Vec<String> {
 fn emit(
     inspection: &Inspection,
     findings: &[Finding],
-    checked: &[Checked],
+    checked: Option<&[Checked]>,
     target: Option<&str>,
     judgement: Option<&Judgement>,
     common: &Common,
@@ -264,7 +285,7 @@ fn emit(
             j.add_to(&mut doc);
         }
         if common.files {
-            doc["files"] = super::files::summary_json(checked);
+            doc["files"] = super::files::summary_json(checked.unwrap_or_default());
         }
         let _ = writeln!(stdout, "{}", json::to_terminal_string(&doc));
         return;
@@ -277,7 +298,7 @@ fn emit(
         "{}",
         text::render(inspection, findings, style, text_width())
     );
-    for line in super::files::summary_lines(checked) {
+    for line in super::files::summary_lines(checked.unwrap_or_default()) {
         for (i, part) in fitted(&line, text_width()).iter().enumerate() {
             let _ = writeln!(stdout, "{}{part}", if i == 0 { "" } else { "    " });
         }

@@ -398,9 +398,7 @@ impl Worker {
             // Refreshing: the digest cache may answer for content deleted since.
             recheck(&connection.fetcher, reference, &mut root).await;
         }
-        let mut findings = crate::analysis::analyze(&root);
-        findings.extend(crate::attachments::orphan_findings(&i.orphaned));
-        crate::analysis::sort(&mut findings);
+        let findings = crate::report::tree_findings(&root, &i.orphaned);
         Ok(Arc::new(Inspected {
             reference: i.reference,
             root,
@@ -419,7 +417,8 @@ impl Worker {
         root: crate::model::Node,
         listed: Vec<String>,
     ) -> Arc<Inspected> {
-        let findings = crate::analysis::analyze(&root);
+        // Built without attachments (the row's badges come from `listed`): no orphans to add.
+        let findings = crate::report::tree_findings(&root, &[]);
         let tree = Arc::new(Inspected {
             reference,
             root,
