@@ -729,7 +729,7 @@ impl Connector {
         let mut fetcher =
             Fetcher::for_registry_at(registry, &endpoint, opts, self.settings.limits)?;
         if let (Some(disk), Some(cache)) = (&self.disk, &self.settings.cache) {
-            if cache.include_loopback || !crate::registry::http::is_loopback(&endpoint) {
+            if cache.include_loopback || !crate::registry::proxy::is_loopback(&endpoint) {
                 fetcher = fetcher.with_disk_cache(DiskUse {
                     cache: disk.clone(),
                     offline: cache.offline,
