@@ -19,6 +19,7 @@ pub mod layers;
 pub mod model;
 pub mod output;
 pub mod placement;
+pub mod present;
 pub mod reference;
 pub mod registry;
 pub mod report;

@@ -107,7 +107,7 @@ pub fn quiet_line(
         }
         None => format!(
             "{reference}: not evaluated (no --target); {} at or above {threshold}",
-            regscope::output::count(failing, "finding", "findings")
+            regscope::present::count(failing, "finding", "findings")
         ),
     }
 }
@@ -202,7 +202,7 @@ pub async fn run_repository(
             let mut summary = format!(
                 "{}: {} judged against {target}: {runs} run{}, {rejected} rejected",
                 sanitize(&repo.name()),
-                regscope::output::count(outcomes.len(), "tag", "tags"),
+                regscope::present::count(outcomes.len(), "tag", "tags"),
                 if runs == 1 { "s" } else { "" },
             );
             if unread > 0 {

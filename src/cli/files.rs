@@ -24,7 +24,7 @@ fn progress_line() -> impl Fn(Progress) + Sync {
                 .map(|t| {
                     format!(
                         " of {}",
-                        regscope::output::human_size(i64::try_from(t).unwrap_or(i64::MAX))
+                        regscope::present::human_size(i64::try_from(t).unwrap_or(i64::MAX))
                     )
                 })
                 .unwrap_or_default();
@@ -32,7 +32,7 @@ fn progress_line() -> impl Fn(Progress) + Sync {
                 "\r\x1b[2Kregscope: layer {}/{}: {}{total}",
                 p.layer,
                 p.layers,
-                regscope::output::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX))
+                regscope::present::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX))
             );
         }
     }
