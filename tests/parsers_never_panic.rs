@@ -409,6 +409,6 @@ proptest! {
         let node = Node::from_descriptor(Kind::Layer, &desc);
         let problem = format!("{:?}", node.problem);
         prop_assert!(problem.contains("non-negative"), "{}", problem);
-        prop_assert!(regscope::output::human_size(size).starts_with("invalid size"));
+        prop_assert!(regscope::present::human_size(size).starts_with("invalid size"));
     }
 }

@@ -6,7 +6,6 @@ use std::io::{IsTerminal as _, Write as _};
 use super::args::{report_connection, ConnectionArgs};
 use super::Failure;
 use regscope::analysis::files::{self, Facts};
-use regscope::analysis::Finding;
 use regscope::layers::fetch::{filesystem, Progress};
 use regscope::layers::findings::{check_manifest, platform_manifests, Checked};
 use regscope::layers::Limits;
@@ -25,7 +24,7 @@ pub(super) fn progress_line() -> impl Fn(Progress) + Sync {
                 .map(|t| {
                     format!(
                         " of {}",
-                        regscope::output::human_size(i64::try_from(t).unwrap_or(i64::MAX))
+                        regscope::present::human_size(i64::try_from(t).unwrap_or(i64::MAX))
                     )
                 })
                 .unwrap_or_default();
@@ -33,7 +32,7 @@ pub(super) fn progress_line() -> impl Fn(Progress) + Sync {
                 "\r\x1b[2Kregscope: layer {}/{}: {}{total}",
                 p.layer,
                 p.layers,
-                regscope::output::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX))
+                regscope::present::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX))
             );
         }
     }
@@ -77,13 +76,6 @@ pub async fn check_files(
     }
     end_progress();
     out
-}
-
-/// Adds what the files found to `findings`.
-pub fn add_findings(findings: &mut Vec<Finding>, checked: &[Checked]) {
-    for c in checked {
-        files::merge_into(findings, c.findings.clone());
-    }
 }
 
 /// One line per checked platform: its OS, what it starts, its CA bundle.

@@ -14,6 +14,7 @@ use regscope::layers::findings::{waste_findings, Checked, WasteLimits};
 use regscope::model::Platform;
 use regscope::output::{json, style::Style, text, wrap};
 use regscope::reference::ImageRef;
+use regscope::report::{Fetched, Report};
 
 /// Flags `inspect` and `check` share.
 #[derive(Args, Debug)]
@@ -76,8 +77,22 @@ pub async fn run_inspect(
         })
         .transpose()
         .map_err(|e| Failure::usage(format!("--platform: {e}")))?;
-    let (inspection, findings, checked) = fetch(reference, platform.as_ref(), common).await?;
-    emit(&inspection, &findings, &checked, None, None, common);
+    let (inspection, checked, policies) = fetch(reference, platform.as_ref(), common).await?;
+    let report = report_of(
+        &inspection,
+        checked.as_deref(),
+        &[],
+        &policies,
+        platform.as_ref(),
+    );
+    emit(
+        &inspection,
+        &report.findings,
+        checked.as_deref(),
+        None,
+        None,
+        common,
+    );
     Ok(0)
 }
 
@@ -151,29 +166,27 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
             return super::check::run_repository(&whole, t, quiet, common).await;
         }
     }
-    let (inspection, mut findings, checked) = fetch(reference, target.as_ref(), common).await?;
-    if let (Some(Target::Lambda { .. }), Ok(ImageRef::Registry(r))) =
-        (&target, ImageRef::parse(reference))
-    {
-        let region = region
-            .map(str::to_string)
-            .or_else(regscope::ecr::lambda::region_from_env);
-        findings.extend(regscope::ecr::lambda::findings(
-            &r.registry,
-            &inspection.root.digest,
-            region.as_deref(),
-        ));
-        analysis::sort(&mut findings);
-    }
+    let (inspection, checked, mut policies) = fetch(reference, target.as_ref(), common).await?;
+    let registry = lambda_region_findings(target.as_ref(), &image, &inspection.root, region);
     // dive's CI mode: past a threshold fails whatever --fail-on says (the finding is only a
     // warning, so it never changes whether the image runs).
-    let wasted = waste_findings(&checked, &waste);
+    let wasted = checked
+        .as_deref()
+        .map(|c| waste_findings(c, &waste))
+        .unwrap_or_default();
     let wasted_past = !wasted.is_empty();
-    findings.extend(wasted);
-    analysis::sort(&mut findings);
+    policies.extend(wasted);
+    let report = report_of(
+        &inspection,
+        checked.as_deref(),
+        &registry,
+        &policies,
+        target.as_ref(),
+    );
+    let findings = &report.findings;
     let threshold = fail_on.severity();
     let target_label = target.as_ref().map(ToString::to_string);
-    let judgement = Judgement::of(target.as_ref(), &image, &inspection.root, &findings);
+    let judgement = Judgement::of(&report, &image);
     let failing = findings.iter().filter(|f| f.severity >= threshold).count();
     let signed = (check.require_signed)
         .then(|| signed_with_policy(&image, &inspection.root))
@@ -195,8 +208,8 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
     }
     emit(
         &inspection,
-        &findings,
-        &checked,
+        findings,
+        checked.as_deref(),
         target_label.as_deref(),
         Some(&judgement),
         common,
@@ -321,7 +334,7 @@ async fn fetch(
     reference: &str,
     target: Option<&Target>,
     common: &Common,
-) -> Result<(Inspection, Vec<Finding>, Vec<Checked>), Failure> {
+) -> Result<(Inspection, Option<Vec<Checked>>, Vec<Finding>), Failure> {
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     let connector = common.connection.connector()?;
     let connection = connector
@@ -350,32 +363,59 @@ async fn fetch(
             super::args::age(at)
         );
     }
-    let mut findings = analysis::analyze(&inspection.root);
-    findings.extend(regscope::attachments::orphan_findings(&inspection.orphaned));
-    findings.extend(regscope::verify::policy_findings(
-        connector.config(),
-        &image,
-        &inspection.root,
-    ));
-    analysis::sort(&mut findings);
-    if let Some(t) = target {
-        findings.extend(t.check(&inspection.root));
-        analysis::sort(&mut findings);
-    }
-    let mut checked = Vec::new();
-    if common.files {
+    // What the config's policies say (a signature policy no signature meets).
+    let policies = regscope::verify::policy_findings(connector.config(), &image, &inspection.root);
+    let checked = if common.files {
         let platforms = target.map(Target::platforms).unwrap_or_default();
-        checked = super::files::check_files(
-            &connection.fetcher,
-            &image,
-            &inspection.root,
-            &platforms,
-            deadline,
+        Some(
+            super::files::check_files(
+                &connection.fetcher,
+                &image,
+                &inspection.root,
+                &platforms,
+                deadline,
+            )
+            .await,
         )
-        .await;
-        super::files::add_findings(&mut findings, &checked);
-    }
-    Ok((inspection, findings, checked))
+    } else {
+        None
+    };
+    Ok((inspection, checked, policies))
+}
+
+/// What the registry says about deploying to Lambda from it (the ECR region and host checks).
+fn lambda_region_findings(
+    target: Option<&Target>,
+    image: &ImageRef,
+    root: &regscope::model::Node,
+    region: Option<&str>,
+) -> Vec<Finding> {
+    let (Some(Target::Lambda { .. }), ImageRef::Registry(r)) = (target, image) else {
+        return Vec::new();
+    };
+    let region = region
+        .map(str::to_string)
+        .or_else(regscope::ecr::lambda::region_from_env);
+    regscope::ecr::lambda::findings(&r.registry, &root.digest, region.as_deref())
+}
+
+/// The one report of what [`fetch`] brought back, with the registry's own facts.
+fn report_of(
+    inspection: &Inspection,
+    checked: Option<&[Checked]>,
+    registry: &[Finding],
+    policies: &[Finding],
+    target: Option<&Target>,
+) -> Report {
+    let fetched = Fetched {
+        root: &inspection.root,
+        orphaned: &inspection.orphaned,
+        attachments_looked_up: inspection.attachments_looked_up,
+        checked,
+        registry,
+        policies,
+    };
+    Report::of(&fetched, target)
 }
 
 /// `line` wrapped to `width` with a four-column hanging indent; whole without a width.
@@ -389,7 +429,7 @@ fn fitted(line: &str, width: Option<usize>) -> Vec<String> {
 fn emit(
     inspection: &Inspection,
     findings: &[Finding],
-    checked: &[Checked],
+    checked: Option<&[Checked]>,
     target: Option<&str>,
     judgement: Option<&Judgement>,
     common: &Common,
@@ -401,7 +441,7 @@ fn emit(
             j.add_to(&mut doc);
         }
         if common.files {
-            doc["files"] = super::files::summary_json(checked);
+            doc["files"] = super::files::summary_json(checked.unwrap_or_default());
         }
         let _ = writeln!(stdout, "{}", json::to_terminal_string(&doc));
         return;
@@ -414,7 +454,7 @@ fn emit(
         "{}",
         text::render(inspection, findings, style, text_width())
     );
-    for line in super::files::summary_lines(checked) {
+    for line in super::files::summary_lines(checked.unwrap_or_default()) {
         for (i, part) in fitted(&line, text_width()).iter().enumerate() {
             let _ = writeln!(stdout, "{}{part}", if i == 0 { "" } else { "    " });
         }

@@ -160,7 +160,7 @@ pub fn waste_findings(checked: &[Checked], limits: &WasteLimits) -> Vec<Finding>
 }
 
 fn size(bytes: u64) -> String {
-    crate::output::human_size(i64::try_from(bytes).unwrap_or(i64::MAX))
+    crate::present::human_size(i64::try_from(bytes).unwrap_or(i64::MAX))
 }
 
 /// A size as `--max-wasted` takes it, as dive (go-humanize) reads it: `20MB` is 20,000,000

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::layers::summary::ImageLayers;
 use crate::sanitize::sanitize;
 
-use super::human_size;
+use crate::present::human_size;
 
 /// Wasted files listed in the text (the JSON lists them all).
 pub const OFFENDERS: usize = 10;

@@ -8,7 +8,6 @@
 
 use std::fmt::Write as _;
 
-use super::present::{FactKind, NodeLabel, Segment, Tone};
 use super::style::Style;
 use super::wrap;
 use crate::analysis::Finding;
@@ -16,6 +15,7 @@ use crate::attachments;
 use crate::digest;
 use crate::inspect::Inspection;
 use crate::model::{Kind, Node};
+use crate::present::{FactKind, NodeLabel, Segment, Tone};
 use crate::sanitize::sanitize;
 
 /// Width of the first column: a platform, or what the entry is.

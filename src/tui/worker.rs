@@ -398,8 +398,7 @@ impl Worker {
             // Refreshing: the digest cache may answer for content deleted since.
             recheck(&connection.fetcher, reference, &mut root).await;
         }
-        let mut findings = crate::analysis::analyze(&root);
-        findings.extend(crate::attachments::orphan_findings(&i.orphaned));
+        let mut findings = crate::report::tree_findings(&root, &i.orphaned);
         findings.extend(crate::verify::policy_findings(
             self.connector.config(),
             reference,
@@ -424,7 +423,8 @@ impl Worker {
         root: crate::model::Node,
         listed: Vec<String>,
     ) -> Arc<Inspected> {
-        let findings = crate::analysis::analyze(&root);
+        // Built without attachments (the row's badges come from `listed`): no orphans to add.
+        let findings = crate::report::tree_findings(&root, &[]);
         let tree = Arc::new(Inspected {
             reference,
             root,

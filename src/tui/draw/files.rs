@@ -20,7 +20,7 @@ use ratatui::Frame;
 use super::lists::{filter_suffix, selected_style};
 use super::message;
 use crate::output::files::mode_string;
-use crate::output::human_size;
+use crate::present::human_size;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::load::Load;

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use crate::analysis::{Target, Verdict};
 use crate::digest;
 use crate::model::Kind;
-use crate::output::human_size;
+use crate::present::human_size;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::list::Cursor;
