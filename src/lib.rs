@@ -16,6 +16,7 @@ pub mod digest;
 pub mod ecr;
 pub mod inspect;
 pub mod layers;
+pub mod listing;
 pub mod model;
 pub mod output;
 pub mod placement;

@@ -18,13 +18,14 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 17] = [
+const SUBCOMMANDS: [&str; 18] = [
     "inspect",
     "check",
     "diff",
     "where",
     "files",
     "images",
+    "ls",
     "tui",
     "demo",
     "serve",

@@ -9,6 +9,7 @@ mod diff;
 mod files;
 mod images;
 mod inspect;
+mod ls;
 mod place;
 mod tui;
 
@@ -140,6 +141,11 @@ enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
+    /// List a registry's repositories (with --tags, their tags): from the catalog, or from Docker Hub's or GitHub's own API where the registry does not offer it.
+    #[command(
+        after_help = "Where the list came from and what could not be listed go to stderr; exits 3 when something could not be listed. Set `api` and `namespaces` under [registry.\"docker.io\"] or [registry.\"ghcr.io\"] in the config file to move the API or list organisations."
+    )]
+    Ls(ls::LsArgs),
     /// Open the terminal UI at a registry, `registry/repository` or image reference.
     Tui {
         /// A registry (`127.0.0.1:5000`), `registry/repository`, or an image reference (default: the registry list).
@@ -423,6 +429,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             verbose,
             connection,
         } => images::run(&repository, json, color, verbose, &connection).await,
+        Command::Ls(args) => ls::run(&args).await,
         Command::Tui {
             target,
             deploy,

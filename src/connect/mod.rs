@@ -341,6 +341,8 @@ impl ConnectError {
                     | FetchError::Forbidden { .. }
                     | FetchError::NotFound { .. }
                     | FetchError::Unexpected { .. }
+                    | FetchError::CatalogNotOffered { .. }
+                    | FetchError::NotListed { .. }
             )
         )
     }
