@@ -435,9 +435,11 @@ fn ls_lists_ghcr_packages_of_the_user_and_orgs_through_the_github_api() {
 }
 
 /// A registry behind token auth whose token service grants everything but the catalog (as
-/// Docker Hub and Harbor do for non-admins): the refusal is not a bad login.
-#[test]
-fn a_refused_catalog_from_a_registry_that_takes_the_login_is_not_a_bad_login() {
+/// Docker Hub and Harbor do for non-admins), holding `repo:v1`, the login in docker config
+/// `auths`. The issuer and its key directory live as long as the test holds them.
+fn catalog_refusing_registry(
+    repo: &str,
+) -> (tempfile::TempDir, TokenIssuer, TestRegistry, Sandbox) {
     let dir = tempfile::tempdir().unwrap();
     let issuer = TokenIssuer::start_with(
         dir.path(),
@@ -451,12 +453,18 @@ fn a_refused_catalog_from_a_registry_that_takes_the_login_is_not_a_bad_login() {
     let reg = TestRegistry::builder()
         .token_auth(&issuer, (HUB_USER, HUB_PASSWORD))
         .start();
-    reg.seed_fixture("unsigned-index", "team/app:v1");
+    reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
     let sandbox = Sandbox::new();
     let auth =
         base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"));
     sandbox.docker_config(&serde_json::json!({"auths": {(reg.host.clone()): {"auth": auth}}}));
+    (dir, issuer, reg, sandbox)
+}
 
+/// The registry takes the login but refuses it the catalog: the refusal is not a bad login.
+#[test]
+fn a_refused_catalog_from_a_registry_that_takes_the_login_is_not_a_bad_login() {
+    let (_dir, _issuer, reg, sandbox) = catalog_refusing_registry("team/app");
     let (code, _, stderr) = regscope(&sandbox, &["ls", &reg.host]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
@@ -479,6 +487,110 @@ fn a_refused_catalog_from_a_registry_that_takes_the_login_is_not_a_bad_login() {
     type_text(&tmux, &format!("{}/team/app", reg.host));
     tmux.keys(&["Enter"]);
     tmux.wait_for("tags of team/app");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// Harbor's API as documented: `systeminfo` (anonymous), projects and a project's
+/// repositories with basic auth; project `vault` is forbidden to this user.
+fn harbor_standin() -> String {
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"))
+    );
+    let authorized = move |headers: &HeaderMap| {
+        headers.get("authorization").and_then(|a| a.to_str().ok()) == Some(basic.as_str())
+    };
+    let unauthorized = || {
+        json(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}),
+        )
+    };
+    let check = authorized.clone();
+    let projects = get(move |headers: HeaderMap| async move {
+        if !check(&headers) {
+            return unauthorized();
+        }
+        json(
+            StatusCode::OK,
+            &serde_json::json!([{"name": "proj"}, {"name": "vault"}]),
+        )
+    });
+    let repositories = get(
+        move |Path(project): Path<String>, headers: HeaderMap| async move {
+            if !authorized(&headers) {
+                return unauthorized();
+            }
+            match project.as_str() {
+                "proj" => json(
+                    StatusCode::OK,
+                    &serde_json::json!([{"name": "proj/app", "artifact_count": 1,
+                    "update_time": "2026-11-15T09:00:00.000Z"}]),
+                ),
+                _ => json(
+                    StatusCode::FORBIDDEN,
+                    &serde_json::json!({"errors": [{"code": "FORBIDDEN", "message": "forbidden"}]}),
+                ),
+            }
+        },
+    );
+    serve(
+        Router::new()
+            .route(
+                "/api/v2.0/systeminfo",
+                get(|| async {
+                    json(
+                        StatusCode::OK,
+                        &serde_json::json!({"harbor_version": "v2.11.0", "auth_mode": "db_auth"}),
+                    )
+                }),
+            )
+            .route("/api/v2.0/projects", projects)
+            .route("/api/v2.0/projects/{project}/repositories", repositories),
+    )
+}
+
+/// A Harbor that refuses the catalog to a non-admin is recognised from its API and listed by
+/// project, in the CLI and in the TUI down to a tag's tree.
+#[test]
+fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
+    let (_dir, _issuer, reg, sandbox) = catalog_refusing_registry("proj/app");
+    let api = harbor_standin();
+    sandbox.regscope_config(&format!("[registry.\"{}\"]\napi = \"{api}\"\n", reg.host));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", &reg.host]);
+    assert_eq!(stdout, "proj/app\n", "{stderr}");
+    assert!(
+        stderr.contains("from the Harbor API: projects, 1 page; project proj, 1 page"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not list project vault: 403: forbidden"),
+        "{stderr}"
+    );
+    assert_eq!(code, 3);
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", &reg.host, "proj/*:v*"]);
+    assert_eq!((code, stdout.as_str()), (3, "proj/app:v1\n"), "{stderr}");
+
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", &reg.host]),
+        (140, 30),
+    );
+    tmux.forbid(HUB_PASSWORD);
+    let screen = tmux.wait_for("from the Harbor API: projects, 1 page; project proj, 1 page");
+    assert!(
+        screen.contains("1 artifact, updated 2026-11-15"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("could not list project vault: 403: forbidden"),
+        "{screen}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of proj/app");
+    tmux.wait_for("amd64 arm64");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

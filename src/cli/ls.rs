@@ -119,7 +119,7 @@ async fn list(
         ));
     }
     for repo in wanted.into_iter().take(MAX_TAGGED_REPOSITORIES) {
-        let mut found = match &native {
+        let mut found = match native.as_ref().filter(|n| n.lists_tags()) {
             Some(n) => match n.tags(connector, &repo).await {
                 Ok(t) => {
                     listing
@@ -161,7 +161,10 @@ async fn repositories(
         .connect(&Location::Registry(registry.to_string()))
         .await?;
     report_connection(&conn, false);
-    match (listing::catalog(&conn, namespace).await, native_error) {
+    match (
+        listing::catalog(connector, &conn, namespace).await,
+        native_error,
+    ) {
         (Ok(mut listing), Some(e)) => {
             listing.gaps.push(format!("through the service's API: {e}"));
             Ok(listing)

@@ -255,9 +255,11 @@ async fn read_bounded(mut resp: reqwest::Response) -> Result<Vec<u8>, ApiError> 
 /// token lacks.
 fn refusal(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> ApiError {
     let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    // GitHub's `message`, Docker Hub's `detail`/`errinfo`, Harbor's `errors[0].message`.
     let message = ["message", "detail", "errinfo"]
         .iter()
         .find_map(|k| json.get(*k).and_then(|v| v.as_str()))
+        .or_else(|| json.pointer("/errors/0/message").and_then(|v| v.as_str()))
         .unwrap_or_default();
     let mut detail = sanitize(message).into_owned();
     if detail.chars().count() > 200 {

@@ -9,6 +9,7 @@
 mod api;
 mod ghcr;
 pub mod glob;
+mod harbor;
 mod hub;
 
 use std::collections::{HashMap, HashSet};
@@ -31,6 +32,8 @@ pub const MAX_NAMES: usize = 100_000;
 pub enum Service {
     DockerHub,
     Ghcr,
+    /// Recognised from its API once the catalog is refused, never from the name.
+    Harbor,
 }
 
 impl Service {
@@ -50,13 +53,15 @@ impl Service {
         match self {
             Self::DockerHub => "the Docker Hub API",
             Self::Ghcr => "the GitHub API",
+            Self::Harbor => "the Harbor API",
         }
     }
 
-    fn default_api(self) -> &'static str {
+    fn default_api(self) -> Option<&'static str> {
         match self {
-            Self::DockerHub => "https://hub.docker.com",
-            Self::Ghcr => "https://api.github.com",
+            Self::DockerHub => Some("https://hub.docker.com"),
+            Self::Ghcr => Some("https://api.github.com"),
+            Self::Harbor => None,
         }
     }
 }
@@ -113,13 +118,45 @@ impl Native {
         let table = config.for_registry(registry);
         let api = table
             .and_then(|t| t.api.as_deref())
-            .unwrap_or(service.default_api());
+            .or(service.default_api())?;
         Some(Self {
             service,
             registry: registry.to_string(),
             api: Url::parse(api).ok()?,
             namespaces: table.map(|t| t.namespaces.clone()).unwrap_or_default(),
         })
+    }
+
+    /// Harbor behind `connection`, when its API (the config file's `api`, else the registry's
+    /// own host) says it is Harbor.
+    pub async fn harbor(
+        connector: &Connector,
+        connection: &crate::connect::Connection,
+    ) -> Option<Self> {
+        let registry = connection.registry()?;
+        let table = connector.config().for_registry(registry);
+        let scheme = if connection.tls.plain_http {
+            "http"
+        } else {
+            "https"
+        };
+        let own = format!("{scheme}://{}", connection.endpoint.as_ref()?);
+        let base = table.and_then(|t| t.api.clone()).unwrap_or(own);
+        let native = Self {
+            service: Service::Harbor,
+            registry: registry.to_string(),
+            api: Url::parse(&base).ok()?,
+            namespaces: table.map(|t| t.namespaces.clone()).unwrap_or_default(),
+        };
+        let api = native.client(connector).ok()?;
+        harbor::recognised(&api).await.then_some(native)
+    }
+
+    /// Whether [`Self::tags`] reads the service's tag API (else the registry's tag list is
+    /// the one to read).
+    #[must_use]
+    pub fn lists_tags(&self) -> bool {
+        self.service != Service::Harbor
     }
 
     fn client(&self, connector: &Connector) -> Result<Api, FetchError> {
@@ -144,6 +181,7 @@ impl Native {
         match self.service {
             Service::DockerHub => hub::repositories(self, &mut api, credentials, only).await,
             Service::Ghcr => ghcr::repositories(self, &mut api, credentials, only).await,
+            Service::Harbor => harbor::repositories(self, &mut api, credentials, only).await,
         }
     }
 
@@ -154,6 +192,10 @@ impl Native {
         match self.service {
             Service::DockerHub => hub::tags(self, &mut api, credentials, repository).await,
             Service::Ghcr => ghcr::tags(self, &mut api, credentials, repository).await,
+            Service::Harbor => Err(FetchError::NotListed {
+                registry: self.registry.clone(),
+                detail: "Harbor's tags are read from the registry's own tag list".into(),
+            }),
         }
     }
 
@@ -357,6 +399,7 @@ async fn walk<T: PartialEq + Clone>(
 /// One registry's repositories from its distribution catalog, page after page within the
 /// same bounds (the listing for registries without a native API).
 pub async fn catalog(
+    connector: &Connector,
     connection: &crate::connect::Connection,
     only: Option<&str>,
 ) -> Result<Listing, crate::connect::ConnectError> {
@@ -373,7 +416,9 @@ pub async fn catalog(
         }
         let (names, more) = match connection.fetcher.catalog_page(PAGE, last.as_deref()).await {
             Ok(page) => page,
-            Err(e) if walked == 0 => return Err(catalog_refusal(connection, e).await),
+            Err(e) if walked == 0 => {
+                return after_catalog_refusal(connector, connection, e, only).await
+            }
             Err(e) => {
                 listing.gaps.push(format!(
                     "stopped after {walked} catalog pages: {}",
@@ -401,6 +446,28 @@ pub async fn catalog(
     }
     listing.source = format!("the registry's catalog, {}", pages(walked));
     Ok(listing)
+}
+
+/// After the catalog was refused with `error`: Harbor's own listing where the registry is
+/// Harbor, else the refusal explained ([`catalog_refusal`]).
+pub async fn after_catalog_refusal(
+    connector: &Connector,
+    connection: &crate::connect::Connection,
+    error: FetchError,
+    only: Option<&str>,
+) -> Result<Listing, crate::connect::ConnectError> {
+    if matches!(
+        error,
+        FetchError::Unauthorized { .. } | FetchError::Forbidden { .. }
+    ) {
+        if let Some(harbor) = Native::harbor(connector, connection).await {
+            return harbor
+                .repositories(connector, only)
+                .await
+                .map_err(Into::into);
+        }
+    }
+    Err(catalog_refusal(connection, error).await)
 }
 
 /// A refused catalog (401, 403) from a registry that accepts the login otherwise (its ping

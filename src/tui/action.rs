@@ -62,6 +62,21 @@ pub struct CatalogPage {
     pub origin: Option<Origin>,
 }
 
+/// A whole list from a service's own API, as one page with where it came from.
+impl From<crate::listing::Listing> for CatalogPage {
+    fn from(l: crate::listing::Listing) -> Self {
+        Self {
+            repositories: l.repositories,
+            more: false,
+            details: l.details,
+            origin: Some(Origin {
+                source: l.source,
+                gaps: l.gaps,
+            }),
+        }
+    }
+}
+
 /// Where a repository list came from, and what it could not list and why.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Origin {

@@ -213,17 +213,7 @@ impl Worker {
         let mut native_error = None;
         if let Some(native) = native {
             match native.repositories(&self.connector, None).await {
-                Ok(l) => {
-                    return Ok(CatalogPage {
-                        repositories: l.repositories,
-                        more: false,
-                        details: l.details,
-                        origin: Some(Origin {
-                            source: l.source,
-                            gaps: l.gaps,
-                        }),
-                    })
-                }
+                Ok(l) => return Ok(l.into()),
                 Err(e) => native_error = Some(e),
             }
         }
@@ -239,7 +229,14 @@ impl Worker {
             }),
             Err(e) => match native_error {
                 Some(native) => Err(native.into()),
-                None => Err(crate::listing::catalog_refusal(&c, e).await),
+                // Harbor lists through its own API once the catalog is refused (only a
+                // later page could fail here otherwise, and that is the catalog's).
+                None if last.is_none() => {
+                    crate::listing::after_catalog_refusal(&self.connector, &c, e, None)
+                        .await
+                        .map(CatalogPage::from)
+                }
+                None => Err(c.error(e)),
             },
         }
     }
