@@ -17,6 +17,10 @@
 //!
 //! [verify."123456789012.dkr.ecr.*/prod/*"]   # `registry/repository`, `*` and `?` as in a shell
 //! key = "cosign.pub"                    # cosign public key (PEM); relative to this file
+//!
+//! [registry."docker.io"]
+//! api = "https://hub.docker.com"        # the service's own API, for listing (GHCR: GitHub's)
+//! namespaces = ["acme", "library"]      # organisations to list besides the user's own
 //! ```
 
 use std::collections::BTreeMap;
@@ -65,6 +69,27 @@ pub struct RegistryConfig {
     /// Where ECR API calls for this registry go (a test double, a VPC endpoint); else
     /// `AWS_ENDPOINT_URL_ECR` or the SDK's own.
     pub ecr_api_endpoint: Option<String>,
+    /// The base URL of the service's own API (Docker Hub, GitHub), where its repositories are
+    /// listed when the catalog is not offered: a test stand-in, GitHub Enterprise.
+    #[serde(default, deserialize_with = "api_url")]
+    pub api: Option<String>,
+    /// Namespaces (organisations, users) to list besides the logged-in user's own.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+}
+
+/// An `api` as read: an `http`/`https` URL, so a typo is an error at its line.
+fn api_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    match url::Url::parse(&text) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            Ok(Some(text.trim_end_matches('/').to_string()))
+        }
+        _ => Err(serde::de::Error::custom(format!(
+            "api: `{}` is not an http(s) URL; write the base URL of the service's API, e.g. `https://hub.docker.com`",
+            crate::sanitize::sanitize(&text)
+        ))),
+    }
 }
 
 /// A target as `Target::parse` reads it; a bad one is an error at its line like a bad key.
@@ -288,6 +313,23 @@ mod tests {
         assert_eq!(r.ca_file.as_deref(), Some(Path::new("/ca.pem")));
         assert!(r.insecure && !r.plain_http);
         assert_eq!(r.endpoint.as_deref(), Some("127.0.0.1:1"));
+    }
+
+    #[test]
+    fn the_api_and_namespaces_are_read_and_a_bad_api_is_refused_at_its_line() {
+        let c = parse(
+            "[registry.\"docker.io\"]\napi = \"http://127.0.0.1:9/\"\nnamespaces = [\"acme\"]\n",
+        )
+        .expect("valid");
+        let r = c.for_registry("docker.io").expect("present");
+        assert_eq!(r.api.as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(r.namespaces, ["acme"]);
+        let e =
+            parse("[registry.\"docker.io\"]\napi = \"hub.docker.com\"\n").expect_err("no scheme");
+        assert!(
+            e.contains("line 2") && e.contains("not an http(s) URL"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub mod report; // findings in order, the verdict, what to deploy, what was not 
 pub mod diff; // comparing two trees
 pub mod ecr; // Amazon ECR: hosts, AWS login, DescribeImages, lifecycle policies, Lambda rules
 pub mod history; // where tags pointed over time (the cache's log), and watching them
+pub mod listing; // repositories and tags from Docker Hub's, GitHub's and Harbor's own APIs
 pub mod placement; // which tags point at a digest
 pub mod verify; // signatures checked against keys and policies
 

@@ -18,7 +18,7 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 21] = [
+const SUBCOMMANDS: [&str; 22] = [
     "inspect",
     "check",
     "diff",
@@ -29,6 +29,7 @@ const SUBCOMMANDS: [&str; 21] = [
     "history",
     "watch",
     "verify",
+    "ls",
     "tui",
     "demo",
     "serve",

@@ -84,6 +84,7 @@ fn the_catalog_is_paged_as_the_user_scrolls_and_stale_pages_are_dropped() {
             repositories: vec!["stale".into()],
             more: false,
             details: std::collections::HashMap::new(),
+            origin: None,
         }),
     });
     let View::Repositories(v) = app.top() else {
@@ -97,6 +98,7 @@ fn the_catalog_is_paged_as_the_user_scrolls_and_stale_pages_are_dropped() {
             repositories: names(100),
             more: true,
             details: std::collections::HashMap::new(),
+            origin: None,
         }),
     });
     assert!(effects.is_empty(), "the end of the list is not near yet");
@@ -119,6 +121,7 @@ fn the_catalog_is_paged_as_the_user_scrolls_and_stale_pages_are_dropped() {
             repositories: vec!["zz/last".into()],
             more: false,
             details: std::collections::HashMap::new(),
+            origin: None,
         }),
     });
     let View::Repositories(v) = app.top() else {
@@ -550,6 +553,7 @@ fn the_spinner_says_which_catalog_page_it_waits_for() {
             repositories: names(100),
             more: true,
             details: std::collections::HashMap::new(),
+            origin: None,
         }),
     });
     assert!(!app.animating(), "nothing to wait for: no redraws on ticks");
@@ -597,6 +601,7 @@ fn the_wheel_moves_the_selection_and_a_click_selects_the_row_under_it() {
             repositories: names(10),
             more: false,
             details: std::collections::HashMap::new(),
+            origin: None,
         }),
     });
     let mouse = |kind, column, row| {

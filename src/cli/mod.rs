@@ -11,6 +11,7 @@ mod history;
 mod images;
 mod inspect;
 mod layers;
+mod ls;
 mod place;
 mod tui;
 mod verify;
@@ -153,6 +154,11 @@ enum Command {
     Watch(history::WatchArgs),
     /// Verify the image's cosign signatures with a public key; exits 0 when one of the image's own signatures verifies, 1 otherwise.
     Verify(verify::VerifyArgs),
+    /// List a registry's repositories (with --tags, their tags): from the catalog, or from Docker Hub's or GitHub's own API where the registry does not offer it.
+    #[command(
+        after_help = "Where the list came from and what could not be listed go to stderr; exits 3 when something could not be listed. Set `api` and `namespaces` under [registry.\"docker.io\"] or [registry.\"ghcr.io\"] in the config file to move the API or list organisations."
+    )]
+    Ls(ls::LsArgs),
     /// Open the terminal UI at a registry, `registry/repository` or image reference.
     Tui {
         /// A registry (`127.0.0.1:5000`), `registry/repository`, or an image reference (default: the registry list).
@@ -433,6 +439,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::History(args) => history::run_history(&args).await,
         Command::Watch(args) => history::run_watch(&args).await,
         Command::Verify(args) => verify::run(&args).await,
+        Command::Ls(args) => ls::run(&args).await,
         Command::Tui {
             target,
             deploy,

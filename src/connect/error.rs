@@ -65,6 +65,8 @@ impl ConnectError {
                     | FetchError::Forbidden { .. }
                     | FetchError::NotFound { .. }
                     | FetchError::Unexpected { .. }
+                    | FetchError::CatalogNotOffered { .. }
+                    | FetchError::NotListed { .. }
             )
         )
     }
