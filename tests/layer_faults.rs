@@ -29,46 +29,14 @@ fn put(dir: &Path, blob: &[u8]) -> String {
 
 /// An OCI layout holding one image tagged `v1`; returns the layer digests.
 fn layout(dir: &Path) -> Vec<String> {
-    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
-    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    let mut layers = Vec::new();
-    let mut descriptors = Vec::new();
-    for items in [
+    let blobs: Vec<(Vec<u8>, Option<i64>)> = [
         base(true),
         vec![file("usr/bin/app", 0o755, &elf64(X86_64, None))],
-    ] {
-        let (blob, media_type) = compress(&tar(&items), Compression::Gzip);
-        let digest = put(dir, &blob);
-        descriptors.push(json!({"mediaType": media_type, "digest": digest, "size": blob.len()}));
-        layers.push(digest);
-    }
-    let config = json!({
-        "architecture": "amd64", "os": "linux",
-        "config": {"Entrypoint": ["/usr/bin/app"], "User": "65532"},
-        "rootfs": {"type": "layers", "diff_ids": []},
-    })
-    .to_string();
-    let config_digest = put(dir, config.as_bytes());
-    let manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
-        "layers": descriptors,
-    })
-    .to_string();
-    let manifest_digest = put(dir, manifest.as_bytes());
-    let index = json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": manifest_digest,
-            "size": manifest.len(),
-            "annotations": {"org.opencontainers.image.ref.name": "v1"},
-        }],
-    });
-    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
-    layers
+    ]
+    .iter()
+    .map(|items| (compress(&tar(items), Compression::Gzip).0, None))
+    .collect();
+    layout_claiming(dir, &blobs)
 }
 
 async fn check_with(dir: &Path, faults: Faults) -> Checked {
