@@ -985,3 +985,99 @@ async fn a_deleted_child_is_named_in_the_tags_row() {
         "{screen}"
     );
 }
+
+/// An `Inspection` of a tree the TUI holds, for `diff::compare`.
+fn inspection(tree: &Inspected) -> regscope::inspect::Inspection {
+    regscope::inspect::Inspection {
+        reference: tree.reference.clone(),
+        root: tree.root.clone(),
+        round_trips: regscope::registry::RoundTrips::default(),
+        resolved_at: None,
+        attachments_looked_up: false,
+        orphaned: Vec::new(),
+        attachment_notes: Vec::new(),
+    }
+}
+
+/// The screen's text inside its borders, one string: what a reader can see.
+fn seen(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| l.trim_matches('"').trim_matches(|c| "│┌└┐┘─ ".contains(c)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn the_comparison_wraps_and_scrolls_and_its_long_verdict_is_shown_whole_until_a_key() {
+    let trees = trees().await;
+    for size in [(80, 24), (60, 15)] {
+        let mut app = tags_app(size, Some(&trees), Ok(tag_list()));
+        // Sorted by name: deleted, latest, single, …
+        cmd(&mut app, Command::Down);
+        cmd(&mut app, Command::Mark);
+        cmd(&mut app, Command::Down);
+        let effects = cmd(&mut app, Command::Compare);
+        let Some(Effect::Compare { id, .. }) = effects.first() else {
+            panic!("= asks the worker for a comparison: {effects:?}");
+        };
+        let comparison =
+            regscope::diff::compare(&inspection(&trees.index), &inspection(&trees.image));
+        let verdict = regscope::output::diff::verdict_line(&comparison);
+        let text = regscope::output::diff::render(&comparison, false);
+        app.update(Action::Compared {
+            id: *id,
+            result: Ok(Arc::new(comparison)),
+        });
+        // The verdict is longer than the status line: whole in its box, scrolled with the
+        // movement keys where the box is too short for it (60x15), in words.
+        let mut boxed = String::new();
+        for _ in 0..10 {
+            let screen = render(&app);
+            if !screen.contains("Esc closes") {
+                break;
+            }
+            boxed.push_str(&seen(&screen));
+            if !screen.contains("PgDn scroll") {
+                break;
+            }
+            cmd(&mut app, Command::PageDown);
+        }
+        // A word longer than the box breaks across lines: compare without the breaks.
+        let boxed: String = boxed.split_whitespace().collect();
+        for word in verdict.split_whitespace() {
+            assert!(
+                boxed.contains(word),
+                "{size:?}: `{word}` of the verdict is not shown:\n{verdict}\n{boxed}"
+            );
+        }
+        // Esc closes it, and does nothing else: the comparison is still on screen.
+        cmd(&mut app, Command::Back);
+        cmd(&mut app, Command::Top);
+        let closed = render(&app);
+        assert!(!closed.contains("closes"), "{closed}");
+        assert!(closed.contains("┌ compare "), "{closed}");
+        // Every line of the diff is on some screen, each word whole: nothing is cut.
+        assert!(
+            closed.contains(" lines 1–"),
+            "{size:?}: no position shown:\n{closed}"
+        );
+        let mut screens = seen(&closed);
+        for _ in 0..40 {
+            cmd(&mut app, Command::PageDown);
+            screens.push_str(&seen(&render(&app)));
+        }
+        let screens: String = screens.split_whitespace().collect();
+        for word in text.split_whitespace() {
+            assert!(
+                screens.contains(word),
+                "{size:?}: `{word}` of the comparison is never shown whole"
+            );
+        }
+        let last = render(&app);
+        assert!(
+            !last.contains(" lines 1–"),
+            "{size:?}: PgDn scrolls:\n{last}"
+        );
+    }
+}

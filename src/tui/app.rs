@@ -64,10 +64,42 @@ pub struct Flash {
     pub text: String,
     pub error: bool,
     pub until: u64,
+    /// First line shown of a long one (it scrolls when taller than its box).
+    pub scroll: usize,
 }
 
 /// How long a flash stays: about three seconds of ticks.
 const FLASH_TICKS: u64 = 20;
+
+/// Whether a flash is too long for the status line of a screen `width` wide (it then shows
+/// whole above the status line until the next key).
+#[must_use]
+pub fn long_flash(text: &str, width: u16) -> bool {
+    ratatui::text::Line::raw(format!(" {text}")).width() > usize::from(width)
+}
+
+/// A long flash's lines, wrapped inside its box on a screen `width` wide.
+#[must_use]
+pub fn flash_lines(
+    text: &str,
+    style: ratatui::style::Style,
+    width: u16,
+) -> Vec<ratatui::text::Line<'static>> {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    super::wrap::wrap(
+        &ratatui::text::Line::styled(text.to_string(), style),
+        inner,
+        0,
+    )
+}
+
+/// How many lines a long flash has and how many its box shows on a screen of `size`.
+#[must_use]
+pub fn flash_extent(text: &str, size: (u16, u16)) -> (usize, usize) {
+    let body = super::layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body;
+    let len = flash_lines(text, ratatui::style::Style::new(), size.0).len();
+    (len, usize::from(body.height.saturating_sub(2)).max(1))
+}
 
 /// The whole state of the TUI. Drawing is a pure function of it.
 #[derive(Debug, Clone)]
@@ -356,6 +388,9 @@ impl App {
     }
 
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
+        if cmd != Command::ForceQuit && self.long_flash_key(cmd) {
+            return Vec::new();
+        }
         if cmd == Command::ForceQuit {
             self.quit = true;
             return Vec::new();
@@ -647,11 +682,45 @@ impl App {
         self.flash(format!("{lead}{}", delivery.message(&what)), error);
     }
 
+    /// A long result's box and the next key: Esc closes it (and only that), the movement
+    /// keys scroll it while it is taller than its box; any other key closes it and does what
+    /// it does. `true`: the box took the key.
+    fn long_flash_key(&mut self, cmd: Command) -> bool {
+        let size = self.size;
+        let Some(flash) = self.flash.as_mut().filter(|f| f.until == u64::MAX) else {
+            return false;
+        };
+        let (len, height) = flash_extent(&flash.text, size);
+        let movement = matches!(
+            cmd,
+            Command::Up
+                | Command::Down
+                | Command::PageUp
+                | Command::PageDown
+                | Command::Top
+                | Command::Bottom
+        );
+        if movement && len > height {
+            flash.scroll = scroll_to(flash.scroll, cmd, len - height, height);
+            return true;
+        }
+        self.flash = None;
+        cmd == Command::Back
+    }
+
     fn flash(&mut self, text: String, error: bool) {
+        // A result longer than the status line is drawn whole above it and stays until the
+        // next key: three seconds are too short to read it, and nothing of it is cut.
+        let until = if long_flash(&text, self.size.0) {
+            u64::MAX
+        } else {
+            self.ticks + FLASH_TICKS
+        };
         self.flash = Some(Flash {
             text,
             error,
-            until: self.ticks + FLASH_TICKS,
+            until,
+            scroll: 0,
         });
     }
 
