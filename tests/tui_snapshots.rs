@@ -1081,3 +1081,46 @@ async fn the_comparison_wraps_and_scrolls_and_its_long_verdict_is_shown_whole_un
         );
     }
 }
+
+#[tokio::test]
+async fn small_terminals_drop_columns_rather_than_cut_a_heading_and_mark_every_cut() {
+    let trees = trees().await;
+    let headings = [
+        "TAG",
+        "DIGEST",
+        "KIND",
+        "PLATFORMS",
+        "ATT",
+        "SIZE",
+        "WORST",
+        "CREATED",
+        "LAMBDA/AMD64",
+        "LINUX/ARM64",
+    ];
+    for size in [(60, 15), (80, 24), (120, 40)] {
+        for t in [None, Some("lambda"), Some("linux/arm64")] {
+            let mut app = tags_app(size, Some(&trees), Ok(target_tags()));
+            app.set_target(t.and_then(target));
+            let screen = render(&app);
+            let header = screen.lines().nth(2).unwrap().trim_matches('"');
+            let words: Vec<&str> = header.trim_matches('│').split_whitespace().collect();
+            assert!(
+                words.len() >= 4 && words.iter().all(|w| headings.contains(w)),
+                "{size:?} {t:?}: a heading is cut: {header}"
+            );
+            // The error row's reason is longer than its column: it ends in `…`.
+            assert!(line_with(&screen, "deleted").contains('…'), "{screen}");
+        }
+    }
+    // Tree rows wider than the tree pane end in `…` at the pane's border.
+    let app = tree_app((60, 15), Some(Ok(trees.index.clone())));
+    let screen = render(&app);
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("attestation for"))
+        .collect();
+    assert!(!rows.is_empty(), "{screen}");
+    for row in rows {
+        assert!(row.contains("…││"), "a tree row is cut without …: {row}");
+    }
+}
