@@ -1017,6 +1017,12 @@ async fn the_comparison_wraps_and_scrolls_and_its_long_verdict_is_shown_whole_un
         cmd(&mut app, Command::Down);
         cmd(&mut app, Command::Mark);
         cmd(&mut app, Command::Down);
+        // The marked row keeps its marker once the selection has moved on.
+        assert!(
+            line_with(&render(&app), "latest").contains("⇄ marked"),
+            "{}",
+            render(&app)
+        );
         let effects = cmd(&mut app, Command::Compare);
         let Some(Effect::Compare { id, .. }) = effects.first() else {
             panic!("= asks the worker for a comparison: {effects:?}");

@@ -68,6 +68,9 @@ pub struct Flash {
     pub scroll: usize,
 }
 
+/// Where Ctrl-W stops: a reference's separators and spaces.
+const WORD_BREAKS: &[char] = &[' ', '/', ':', '@'];
+
 /// How long a flash stays: about three seconds of ticks.
 const FLASH_TICKS: u64 = 20;
 
@@ -388,11 +391,10 @@ impl App {
     }
 
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
-        if cmd != Command::ForceQuit && self.long_flash_key(cmd) {
-            return Vec::new();
-        }
         if cmd == Command::ForceQuit {
             self.quit = true;
+        }
+        if cmd == Command::ForceQuit || self.long_flash_key(cmd) {
             return Vec::new();
         }
         if self.help {
@@ -484,6 +486,8 @@ impl App {
             Command::Submit
             | Command::Cancel
             | Command::DeleteChar
+            | Command::DeleteWord
+            | Command::ClearInput
             | Command::NextChoice
             | Command::ForceQuit => {}
         }
@@ -929,8 +933,23 @@ impl App {
             return Vec::new();
         };
         match (input.kind, cmd) {
-            (_, Command::DeleteChar) => {
-                input.text.pop();
+            (_, Command::DeleteChar | Command::DeleteWord | Command::ClearInput) => {
+                match cmd {
+                    Command::DeleteChar => {
+                        input.text.pop();
+                    }
+                    // As a shell's Ctrl-W, where a reference's parts are words: separators
+                    // at the end, then back to the one before (`host:5000/team/` of
+                    // `host:5000/team/app`).
+                    Command::DeleteWord => {
+                        let word_end = input.text.trim_end_matches(WORD_BREAKS).len();
+                        let start = input.text[..word_end]
+                            .rfind(WORD_BREAKS)
+                            .map_or(0, |i| i + 1);
+                        input.text.truncate(start);
+                    }
+                    _ => input.text.clear(),
+                }
                 input.error = None;
                 if input.kind == InputKind::Filter {
                     let text = input.text.clone();

@@ -354,6 +354,26 @@ pub static BINDINGS: &[Binding] = &[
         None,
     ),
     b(
+        &[Key {
+            code: KeyCode::Char('w'),
+            ctrl: true,
+        }],
+        Input,
+        Command::DeleteWord,
+        "delete the last word (back to / : @ or a space)",
+        None,
+    ),
+    b(
+        &[Key {
+            code: KeyCode::Char('u'),
+            ctrl: true,
+        }],
+        Input,
+        Command::ClearInput,
+        "clear the line",
+        None,
+    ),
+    b(
         &[k(KeyCode::Tab)],
         Input,
         Command::NextChoice,
@@ -570,6 +590,21 @@ mod tests {
             action_for(Context::Input, &press(KeyCode::Char('t'))),
             Some(Action::Char('t'))
         ));
+    }
+
+    #[test]
+    fn ctrl_w_and_ctrl_u_edit_the_input_line_and_type_nothing() {
+        let ctrl = |ch| KeyEvent::new(KeyCode::Char(ch), KeyModifiers::CONTROL);
+        assert!(matches!(
+            action_for(Context::Input, &ctrl('w')),
+            Some(Action::Command(Command::DeleteWord))
+        ));
+        assert!(matches!(
+            action_for(Context::Input, &ctrl('u')),
+            Some(Action::Command(Command::ClearInput))
+        ));
+        // Elsewhere they mean nothing (and `w` alone still asks where a digest is tagged).
+        assert!(action_for(Context::Tags, &ctrl('w')).is_none());
     }
 
     #[test]

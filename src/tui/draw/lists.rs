@@ -13,6 +13,7 @@ use crate::analysis::Verdict;
 use crate::digest;
 use crate::model::Kind;
 use crate::output::human_size;
+use crate::reference::ImageRef;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::list::Cursor;
@@ -259,6 +260,7 @@ pub(super) fn tags(
     area: Rect,
     v: &TagsView,
     (clock, offset): (u64, i32),
+    marked: Option<&ImageRef>,
     theme: Theme,
 ) {
     let name = v.crumb();
@@ -343,7 +345,8 @@ pub(super) fn tags(
     let when = (clock, offset);
     let table_rows = window.map(|i| {
         let row = &rows[visible[i]];
-        let cells = tag_cells(row, &counts, &shown, when, theme);
+        let marked = marked == Some(&v.reference(&row.tag));
+        let cells = tag_cells((row, marked), &counts, &shown, when, theme);
         let cells = cells.into_iter().zip(&widths).map(|(line, &w)| {
             // A cell wider than its column ends in `…` (the status line has the whole).
             Cell::from(crate::tui::wrap::fit(line, usize::from(w)))
@@ -475,7 +478,7 @@ fn fit_columns(
 /// resolving (under the digest, else the platforms) or failed (`error` under the digest, else
 /// the kind; the reason under the platforms).
 fn tag_cells(
-    row: &TagRow,
+    (row, marked): (&TagRow, bool),
     counts: &HashMap<&str, usize>,
     shown: &[Col],
     when: (u64, i32),
@@ -484,7 +487,7 @@ fn tag_cells(
     let has = |c| shown.contains(&c);
     let cell = |col: Col| -> Line<'static> {
         if col == Col::Tag {
-            return tag_label(row, theme);
+            return tag_label(row, marked, theme);
         }
         match row.shown() {
             Load::Idle => Line::default(),
@@ -523,14 +526,19 @@ fn tag_cells(
     shown.iter().map(|&c| cell(c)).collect()
 }
 
-/// The tag, with what changed about it at a refresh (`moved`, `new`, `gone`, `deleted`) or
+/// The tag, marked when `x` chose it for `=`, with what changed about it at a refresh (`moved`, `new`, `gone`, `deleted`) or
 /// `stale` when its last check failed.
-fn tag_label(row: &TagRow, theme: Theme) -> Line<'static> {
-    let tag = Span::raw(sanitize(&row.tag).into_owned());
-    match row.mark_word() {
-        "" => Line::from(tag),
-        word => Line::from(vec![tag, Span::styled(format!(" {word}"), theme.error())]),
+fn tag_label(row: &TagRow, marked: bool, theme: Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(sanitize(&row.tag).into_owned())];
+    // `x` marked it: `=` on another row compares with it, so it stays in sight.
+    if marked {
+        spans.push(Span::styled(" ⇄ marked", theme.key()));
     }
+    match row.mark_word() {
+        "" => {}
+        word => spans.push(Span::styled(format!(" {word}"), theme.error())),
+    }
+    Line::from(spans)
 }
 
 /// `runs`, `rejected: index`.

@@ -57,7 +57,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         View::Registries(v) => lists::registries(frame, body, v, app.clock, theme),
         View::Repositories(v) => lists::repositories(frame, body, v, theme),
         View::Tags(v) if v.images.is_some() => images::images(frame, body, v, theme),
-        View::Tags(v) => lists::tags(frame, body, v, (app.clock, app.utc_offset), theme),
+        View::Tags(v) => {
+            let when = (app.clock, app.utc_offset);
+            lists::tags(frame, body, v, when, app.marked.as_ref(), theme);
+        }
         View::Tree(v) => tree::tree(frame, body, v, theme),
         View::Files(v) => files::files(frame, body, v, theme),
         View::Compare(v) => compare(frame, body, v, theme),
