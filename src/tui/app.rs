@@ -66,6 +66,9 @@ pub struct Flash {
     pub until: u64,
     /// First line shown of a long one (it scrolls when taller than its box).
     pub scroll: usize,
+    /// An answer to a key (`w`, `d`, `=`, a copy) too long for the status line: it stays,
+    /// whole above the status line, until the next key.
+    pub sticky: bool,
 }
 
 /// Where Ctrl-W stops: a reference's separators and spaces.
@@ -75,7 +78,7 @@ const WORD_BREAKS: &[char] = &[' ', '/', ':', '@'];
 const FLASH_TICKS: u64 = 20;
 
 /// Whether a flash is too long for the status line of a screen `width` wide (it then shows
-/// whole above the status line until the next key).
+/// whole above the status line).
 #[must_use]
 pub fn long_flash(text: &str, width: u16) -> bool {
     ratatui::text::Line::raw(format!(" {text}")).width() > usize::from(width)
@@ -386,7 +389,7 @@ impl App {
         });
         if taken {
             let (text, error) = super::views::compare::status(result);
-            self.flash(text, error);
+            self.answer(text, error);
         }
     }
 
@@ -683,7 +686,7 @@ impl App {
             return;
         };
         let error = matches!(delivery, super::clipboard::Delivery::Failed(_));
-        self.flash(format!("{lead}{}", delivery.message(&what)), error);
+        self.answer(format!("{lead}{}", delivery.message(&what)), error);
     }
 
     /// A long result's box and the next key: Esc closes it (and only that), the movement
@@ -691,7 +694,7 @@ impl App {
     /// it does. `true`: the box took the key.
     fn long_flash_key(&mut self, cmd: Command) -> bool {
         let size = self.size;
-        let Some(flash) = self.flash.as_mut().filter(|f| f.until == u64::MAX) else {
+        let Some(flash) = self.flash.as_mut().filter(|f| f.sticky) else {
             return false;
         };
         let (len, height) = flash_extent(&flash.text, size);
@@ -712,20 +715,27 @@ impl App {
         cmd == Command::Back
     }
 
+    /// A notice in the status line for a few seconds (whole above it while it lasts when it is
+    /// longer than the status line).
     fn flash(&mut self, text: String, error: bool) {
-        // A result longer than the status line is drawn whole above it and stays until the
-        // next key: three seconds are too short to read it, and nothing of it is cut.
-        let until = if long_flash(&text, self.size.0) {
-            u64::MAX
-        } else {
-            self.ticks + FLASH_TICKS
-        };
         self.flash = Some(Flash {
             text,
             error,
-            until,
+            until: self.ticks + FLASH_TICKS,
             scroll: 0,
+            sticky: false,
         });
+    }
+
+    /// The answer to a key: as [`App::flash`], but one longer than the status line stays whole
+    /// above it until the next key (three seconds are too short to read it).
+    fn answer(&mut self, text: String, error: bool) {
+        let sticky = long_flash(&text, self.size.0);
+        self.flash(text, error);
+        if let Some(f) = self.flash.as_mut().filter(|_| sticky) {
+            f.sticky = true;
+            f.until = u64::MAX;
+        }
     }
 
     /// `y` / `Y`: the selected digest, or its full reference, to the clipboard. The digest is
@@ -889,7 +899,7 @@ impl App {
                 " ({unresolved} tags not resolved yet: scroll or press s to resolve them)"
             ));
         }
-        self.flash(text, false);
+        self.answer(text, false);
     }
 
     /// `x`: marks the selection for `=`.

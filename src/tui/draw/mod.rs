@@ -160,13 +160,13 @@ fn draw_input_error(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
 }
 
 /// A result or error longer than the status line (`w`, `d`, `=`, a failure), whole: wrapped in
-/// a box at the bottom of the body until the next key (Esc only closes it), scrolled (`j` `k`
-/// `PgDn`) when it is taller than the body.
+/// a box at the bottom of the body while it lasts; an answer to a key lasts until the next key
+/// (Esc only closes it) and scrolls (`j` `k` `PgDn`) when it is taller than the body.
 fn draw_long_flash(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
     let Some(flash) = app
         .flash
         .as_ref()
-        .filter(|f| app.input.is_none() && f.until == u64::MAX)
+        .filter(|f| app.input.is_none() && super::app::long_flash(&f.text, body.width))
     else {
         return;
     };
@@ -184,14 +184,15 @@ fn draw_long_flash(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
         .min(body.height);
     let area = Rect::new(body.x, body.y + body.height - height, body.width, height);
     let title = if flash.error { " error " } else { " result " };
-    let close = if lines.len() > room {
-        format!(
+    // Only an answer to a key waits for one; a notice goes with time.
+    let close = match (flash.sticky, lines.len() > room) {
+        (true, true) => format!(
             " {}–{end} of {}: j k PgDn scroll, Esc closes ",
             start + 1,
             lines.len()
-        )
-    } else {
-        " Esc closes ".to_string()
+        ),
+        (true, false) => " Esc closes ".to_string(),
+        (false, _) => String::new(),
     };
     frame.render_widget(Clear, area);
     frame.render_widget(
