@@ -97,10 +97,16 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // Right end: the deployment target, who we are to this registry (sanitised where it is
     // made), and the alarm. The target shows only where it does not cover the breadcrumbs
     // (the tags view's verdict column and the findings pane name it too).
+    let alarm = app.insecure.then(|| Span::styled(INSECURE, theme.alarm()));
+    // Who we are gives way before the breadcrumbs: on a narrow screen the repository and tag
+    // are what the user needs to see (the registries view names the login).
     let creds = app
         .credentials()
-        .map(|c| Span::styled(format!(" {} ", c.short()), theme.dim()));
-    let alarm = app.insecure.then(|| Span::styled(INSECURE, theme.alarm()));
+        .map(|c| Span::styled(format!(" {} ", c.short()), theme.dim()))
+        .filter(|c| {
+            left.width() + 1 + c.width() + alarm.as_ref().map_or(0, Span::width)
+                <= usize::from(area.width)
+        });
     let taken = left.width() + 1 + creds.iter().chain(&alarm).map(Span::width).sum::<usize>();
     let target = app
         .target
