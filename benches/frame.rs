@@ -44,6 +44,7 @@ fn catalog_app() -> App {
                 repositories: page,
                 more: sent < REPOSITORIES,
                 details: std::collections::HashMap::new(),
+                origin: None,
             }),
         });
         if !pressed {

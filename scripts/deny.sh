@@ -10,6 +10,9 @@ if ! cargo deny --version >/dev/null 2>&1; then
   # Unoptimised: it builds in about half the time on a 2-core machine, and checks in seconds.
   cargo install cargo-deny --locked --version '^0.20' --quiet --debug
 fi
+# `--offline` needs every locked crate on disk, those of other platforms too (winapi's
+# i686 part, for crossterm on Windows): a build here downloads only this platform's.
+cargo fetch --locked --quiet
 checks=(licenses bans sources)
 db=${CARGO_HOME:-$HOME/.cargo}/advisory-dbs
 if compgen -G "$db/*" >/dev/null; then

@@ -14,6 +14,13 @@
 //! endpoint = "127.0.0.1:5001"           # reach this registry name at another address
 //!                                       # (or a URL: "http://127.0.0.1:5001" is plain HTTP)
 //! ecr_api_endpoint = "https://vpce-1.api.ecr.eu-west-1.vpce.amazonaws.com"  # ECR API calls
+//!
+//! [verify."123456789012.dkr.ecr.*/prod/*"]   # `registry/repository`, `*` and `?` as in a shell
+//! key = "cosign.pub"                    # cosign public key (PEM); relative to this file
+//!
+//! [registry."docker.io"]
+//! api = "https://hub.docker.com"        # the service's own API, for listing (GHCR: GitHub's)
+//! namespaces = ["acme", "library"]      # organisations to list besides the user's own
 //! ```
 
 use std::collections::BTreeMap;
@@ -32,6 +39,18 @@ pub struct Config {
     pub target: Option<Target>,
     #[serde(default)]
     pub registry: BTreeMap<String, RegistryConfig>,
+    /// Signature policies by `registry/repository` pattern (`regscope verify`, `check
+    /// --require-signed`).
+    #[serde(default)]
+    pub verify: BTreeMap<String, VerifyPolicy>,
+}
+
+/// Which signatures an image matching a pattern must carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyPolicy {
+    /// A cosign public key (PEM); read and checked by `regscope config check`.
+    pub key: PathBuf,
 }
 
 /// Settings for one registry.
@@ -50,6 +69,27 @@ pub struct RegistryConfig {
     /// Where ECR API calls for this registry go (a test double, a VPC endpoint); else
     /// `AWS_ENDPOINT_URL_ECR` or the SDK's own.
     pub ecr_api_endpoint: Option<String>,
+    /// The base URL of the service's own API (Docker Hub, GitHub), where its repositories are
+    /// listed when the catalog is not offered: a test stand-in, GitHub Enterprise.
+    #[serde(default, deserialize_with = "api_url")]
+    pub api: Option<String>,
+    /// Namespaces (organisations, users) to list besides the logged-in user's own.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+}
+
+/// An `api` as read: an `http`/`https` URL, so a typo is an error at its line.
+fn api_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    match url::Url::parse(&text) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            Ok(Some(text.trim_end_matches('/').to_string()))
+        }
+        _ => Err(serde::de::Error::custom(format!(
+            "api: `{}` is not an http(s) URL; write the base URL of the service's API, e.g. `https://hub.docker.com`",
+            crate::sanitize::sanitize(&text)
+        ))),
+    }
 }
 
 /// A target as `Target::parse` reads it; a bad one is an error at its line like a bad key.
@@ -155,7 +195,17 @@ pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
         detail,
     };
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-    parse(&text).map_err(err)
+    let mut config = parse(&text).map_err(err)?;
+    // A key next to the config file is named as such: relative to the file, not to wherever
+    // regscope was started.
+    if let Some(dir) = path.parent() {
+        for policy in config.verify.values_mut() {
+            if policy.key.is_relative() {
+                policy.key = dir.join(&policy.key);
+            }
+        }
+    }
+    Ok(config)
 }
 
 /// Parses config text; errors name the offending key and line.
@@ -195,6 +245,18 @@ impl Config {
     #[must_use]
     pub fn for_registry(&self, registry: &str) -> Option<&RegistryConfig> {
         self.registry.get(registry)
+    }
+
+    /// The signature policy for `registry/repository`: the longest matching pattern (the most
+    /// specific), with the pattern.
+    #[must_use]
+    pub fn verify_policy(&self, registry: &str, repository: &str) -> Option<(&str, &VerifyPolicy)> {
+        let name = format!("{registry}/{repository}");
+        self.verify
+            .iter()
+            .filter(|(pattern, _)| crate::diff::map::glob_matches(pattern, &name))
+            .max_by_key(|(pattern, _)| pattern.len())
+            .map(|(p, v)| (p.as_str(), v))
     }
 }
 
@@ -251,6 +313,23 @@ mod tests {
         assert_eq!(r.ca_file.as_deref(), Some(Path::new("/ca.pem")));
         assert!(r.insecure && !r.plain_http);
         assert_eq!(r.endpoint.as_deref(), Some("127.0.0.1:1"));
+    }
+
+    #[test]
+    fn the_api_and_namespaces_are_read_and_a_bad_api_is_refused_at_its_line() {
+        let c = parse(
+            "[registry.\"docker.io\"]\napi = \"http://127.0.0.1:9/\"\nnamespaces = [\"acme\"]\n",
+        )
+        .expect("valid");
+        let r = c.for_registry("docker.io").expect("present");
+        assert_eq!(r.api.as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(r.namespaces, ["acme"]);
+        let e =
+            parse("[registry.\"docker.io\"]\napi = \"hub.docker.com\"\n").expect_err("no scheme");
+        assert!(
+            e.contains("line 2") && e.contains("not an http(s) URL"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -143,9 +143,18 @@ fn inspect_finds_attachments_in_all_four_places_and_says_where_each_came_from() 
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("attachments (read, not verified)"), "{text}");
-    assert!(text.contains("signature for index"), "{text}");
-    assert!(text.contains("via a cosign tag"), "{text}");
-    assert!(text.contains("SBOM for linux/amd64"), "{text}");
+    // Each line names the attachment, then its subject: never the signature as the index.
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    assert!(
+        text.contains(&format!("for index ({}…) via a cosign tag", &root[..15])),
+        "{text}"
+    );
+    assert!(text.contains("\n  signature sha256:"), "{text}");
+    assert!(
+        text.contains(&format!("for linux/amd64 ({}…)", &amd[..15])),
+        "{text}"
+    );
+    assert!(text.contains("\n  SBOM sha256:"), "{text}");
     assert!(text.contains("check with `cosign verify`"), "{text}");
     assert!(text.contains("attachment-orphaned"), "{text}");
 
@@ -540,4 +549,269 @@ async fn served_inspection(
     .await
     .expect("inspected");
     (srv, insp)
+}
+
+/// `regscope verify --key` against docker-registry behind htpasswd and TLS: the image's own
+/// signature verifies with each kind of key cosign signs with; a tampered payload, a signature
+/// copied from another image and the wrong key each fail with their own reason; `inspect` and
+/// `check` flag the copied signature without any key.
+#[test]
+fn verify_checks_each_signature_with_the_key_and_says_why_one_fails() {
+    use support::attach::{simple_signing, KeyKind, SigningKey};
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let keys = tempfile::tempdir().expect("keys");
+    let key = |name, kind| SigningKey::generate(keys.path(), name, kind);
+    let (p256, p384, ed, rsa, wrong) = (
+        key("p256", KeyKind::P256),
+        key("p384", KeyKind::P384),
+        key("ed25519", KeyKind::Ed25519),
+        key("rsa", KeyKind::Rsa),
+        key("wrong", KeyKind::P256),
+    );
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/good", &root);
+    signatures_of_each_kind_verify_and_the_wrong_key_fails(
+        &reg,
+        &payload,
+        [&p256, &p384, &ed, &rsa],
+        &wrong,
+    );
+    a_tampered_or_copied_signature_fails_with_its_reason(&reg, &payload, &p256);
+    a_policy_in_the_config_file_verifies_without_flags(&reg, keys.path());
+}
+
+/// `[verify."HOST/team/*"] key = "p256.pub"` (relative to the config file): `config check`
+/// reads the key, `verify` needs no `--key`, `check --require-signed` fails unsigned images.
+fn a_policy_in_the_config_file_verifies_without_flags(reg: &TestRegistry, keys: &std::path::Path) {
+    let config = keys.join("config.toml");
+    let run = |args: &[&str]| {
+        let ca = reg.ca_cert().expect("ca").display().to_string();
+        let home = tempfile::tempdir().expect("home");
+        let out = support::isolated_command(&regscope_bin(), home.path())
+            .args(args)
+            .args(["--ca-file", &ca, "--username", USER, "--no-cache"])
+            .env("REGSCOPE_PASSWORD", PASSWORD)
+            .env("REGSCOPE_CONFIG", &config)
+            .output()
+            .expect("run regscope");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let good = format!("{}/team/good:v1", reg.host);
+    let tampered = format!("{}/team/tampered:v1", reg.host);
+
+    // No policy yet: the error says how to add one.
+    std::fs::write(&config, "").expect("config");
+    let (code, text) = run(&["verify", &good]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains(&format!(
+            "[verify.\"{}/team/good\"] key = \"cosign.pub\"",
+            reg.host
+        )),
+        "{text}"
+    );
+
+    std::fs::write(
+        &config,
+        format!("[verify.\"{}/team/*\"]\nkey = \"p256.pub\"\n", reg.host),
+    )
+    .expect("config");
+    let out = support::isolated_command(&regscope_bin(), keys)
+        .args(["config", "check"])
+        .env("REGSCOPE_CONFIG", &config)
+        .output()
+        .expect("run regscope");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 signature policy"), "{text}");
+
+    let (code, text) = run(&["verify", &good]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&["check", &good, "--require-signed"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("signed: a signature of this image verifies with"),
+        "{text}"
+    );
+    // Every view verifies: `inspect` warns (exit 0), `check --require-signed` fails.
+    let (code, text) = run(&["inspect", &tampered]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("warning  signature-unverified"), "{text}");
+    let (code, text) = run(&["check", &tampered, "--require-signed"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("FAIL: --require-signed: no signature of this image verifies"),
+        "{text}"
+    );
+    assert!(
+        text.contains("signature failed: signature sha256:"),
+        "{text}"
+    );
+
+    // A policy naming the private key: `config check` says which policy, and why.
+    std::fs::write(
+        &config,
+        format!("[verify.\"{}/team/*\"]\nkey = \"p256.key\"\n", reg.host),
+    )
+    .expect("config");
+    let out = support::isolated_command(&regscope_bin(), keys)
+        .args(["config", "check"])
+        .env("REGSCOPE_CONFIG", &config)
+        .output()
+        .expect("run regscope");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(&format!("[verify.\"{}/team/*\"] key: ", reg.host))
+            && text.contains("never the private key"),
+        "{text}"
+    );
+}
+
+fn signatures_of_each_kind_verify_and_the_wrong_key_fails(
+    reg: &TestRegistry,
+    payload: &[u8],
+    keys: [&support::attach::SigningKey; 4],
+    wrong: &support::attach::SigningKey,
+) {
+    use support::attach::push_cosign_layers;
+    let [p256, p384, ed, rsa] = keys;
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    // team/good: one signature manifest, a layer per key (as cosign adds them).
+    reg.seed_fixture("unsigned-index", "team/good:v1");
+    push_cosign_layers(
+        reg,
+        "team/good",
+        &root,
+        &[
+            p256.layer(payload),
+            p384.layer(payload),
+            ed.layer(payload),
+            rsa.layer(payload),
+        ],
+    );
+    let image = format!("{}/team/good:v1", reg.host);
+    for k in [&p256, &p384, &ed, &rsa] {
+        let out = regscope(
+            reg,
+            &["verify", &image, "--key", &k.public.display().to_string()],
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(text.matches("\n  verified ").count(), 1, "{text}");
+        assert_eq!(text.matches("\n  failed ").count(), 3, "{text}");
+        assert!(
+            text.contains("signed as registry.internal:5000/team/good"),
+            "{text}"
+        );
+        assert!(text.contains("ok: signed with"), "{text}");
+    }
+
+    // The wrong key: every signature fails, and says so.
+    let wrong_pub = wrong.public.display().to_string();
+    let out = regscope(reg, &["verify", &image, "--key", &wrong_pub, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["satisfied"], false);
+    assert_eq!(json["keyAlgorithm"], "ECDSA P-256");
+    let reasons: Vec<&str> = json["signatures"]
+        .as_array()
+        .expect("signatures")
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(reasons, ["bad-signature"; 4], "{json:#}");
+}
+
+fn a_tampered_or_copied_signature_fails_with_its_reason(
+    reg: &TestRegistry,
+    payload: &[u8],
+    p256: &support::attach::SigningKey,
+) {
+    use support::attach::{push_cosign_layers, simple_signing};
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    // team/tampered: the payload changed after signing (another name slipped in).
+    reg.seed_fixture("unsigned-index", "team/tampered:v1");
+    let (_, signed) = p256.layer(payload);
+    let changed = simple_signing("evil.example/team/good", &root);
+    push_cosign_layers(reg, "team/tampered", &root, &[(changed, signed)]);
+    let p256_pub = p256.public.display().to_string();
+    let out = regscope(
+        reg,
+        &[
+            "verify",
+            &format!("{}/team/tampered:v1", reg.host),
+            "--key",
+            &p256_pub,
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("failed      signature sha256:")
+            && text.contains("the payload was changed after signing, or another key signed it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL: no signature of this image verifies"),
+        "{text}"
+    );
+
+    // team/copied: a valid signature of another image, copied onto this one's `.sig` tag.
+    reg.seed_fixture("unsigned-index", "team/copied:v1");
+    let other = format!("sha256:{}", "b".repeat(64));
+    let theirs = simple_signing("registry.internal:5000/team/other", &other);
+    push_cosign_layers(reg, "team/copied", &root, &[p256.layer(&theirs)]);
+    let copied = format!("{}/team/copied:v1", reg.host);
+    let out = regscope(reg, &["verify", &copied, "--key", &p256_pub]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(": signs {other}, not this image")),
+        "{text}"
+    );
+    // Without a key: a finding, and `check` fails on it.
+    let out = regscope(reg, &["check", &copied]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("signature-other-image"), "{text}");
+    assert!(
+        text.contains(&format!("signs {other}, not this image (index ")),
+        "{text}"
+    );
+    // The attachment line names the subject, not the signature, as what it is for.
+    assert!(
+        text.contains(&format!("for index ({}…) via a cosign tag", &root[..15])),
+        "{text}"
+    );
+
+    // A private key given as `--key` is refused with the reason, before any request.
+    let out = regscope(
+        reg,
+        &[
+            "verify",
+            &copied,
+            "--key",
+            &p256.private.display().to_string(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("never the private key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

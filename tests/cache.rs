@@ -400,6 +400,22 @@ fn the_tui_on_a_private_registry_says_what_each_fetch_cost_and_uses_the_cache() 
         tmux.keys(&["q"]);
         assert_eq!(tmux.wait_exit(), 0);
     }
+    // Both sessions resolved v7 (a GET, then a HEAD): the history has the one digest, seen twice.
+    let out = regscope(
+        cache.path(),
+        &["history", "--json", &format!("{}/team/app:v7", reg.host)],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let digests = history["tags"][0]["digests"].as_array().unwrap();
+    assert_eq!(digests.len(), 1, "{history}");
+    assert!(digests[0]["sightings"].as_u64().unwrap() >= 2, "{history}");
     // With the registry gone, the TUI still opens on the tags it last saw, and says that
     // checking them failed.
     drop(reg);
@@ -409,4 +425,268 @@ fn the_tui_on_a_private_registry_says_what_each_fetch_cost_and_uses_the_cache() 
     tmux.wait_for("Refreshing the tags failed");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// `regscope watch ARGS` started in the background, its stdout lines sent to the receiver.
+fn spawn_watch(
+    cache: &Path,
+    home: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead as _;
+    let mut cmd = support::isolated_command(&regscope_bin(), home);
+    cmd.arg("watch")
+        .args(args)
+        .env("REGSCOPE_CACHE_DIR", cache)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start regscope watch");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// The next event line, which must be `event` (within a minute).
+fn next_event(rx: &std::sync::mpsc::Receiver<String>, event: &str, seen: &mut Vec<Value>) -> Value {
+    let line = rx
+        .recv_timeout(std::time::Duration::from_mins(1))
+        .unwrap_or_else(|e| panic!("no `{event}` event ({e}); so far: {seen:?}"));
+    let doc: Value = serde_json::from_str(&line).expect("one JSON object per line");
+    seen.push(doc.clone());
+    assert_eq!(doc["event"], event, "{seen:?}");
+    doc
+}
+
+/// Waits until the cache's history log of some repository has a line (the watch's first HEAD).
+fn wait_for_history(cache: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    loop {
+        let logged = walk(&cache.join("v1"))
+            .iter()
+            .any(|f| f.ends_with("history.log") && std::fs::metadata(f).unwrap().len() > 0);
+        if logged {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watch never polled"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Waits until `file` has `n` lines (within a minute).
+fn wait_for_lines(file: &Path, n: usize) {
+    let lines = || {
+        std::fs::read_to_string(file)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while lines() < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never had {n} lines",
+            file.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_digests() {
+    const USER: &str = "erin";
+    const PASSWORD: &str = "watch-Secret-22";
+    let reg = TestRegistry::builder()
+        .htpasswd(USER, PASSWORD)
+        .tls_self_signed()
+        .start();
+    reg.seed_fixture("unsigned-index", "private/app:v1");
+    let index = reg.head_manifest("private/app", "v1");
+    let index = index.header("docker-content-digest").unwrap().to_string();
+    // Move the tag to the index's linux/amd64 manifest: the other platforms are dropped.
+    let doc = reg.get_manifest("private/app", &index).json();
+    let child = doc["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["platform"]["architecture"] == "amd64")
+        .unwrap();
+    let (child_digest, child_type) = (
+        child["digest"].as_str().unwrap().to_string(),
+        child["mediaType"].as_str().unwrap().to_string(),
+    );
+    let child_bytes = reg.get_manifest("private/app", &child_digest).body;
+
+    let cache = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let reference = format!("{}/private/app:v1", reg.host);
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    let creds = [("REGSCOPE_USERNAME", USER), ("REGSCOPE_PASSWORD", PASSWORD)];
+    let exec_log = home.path().join("events.jsonl");
+    let exec = format!("cat >> '{}'", exec_log.display());
+    let (mut watch, rx) = spawn_watch(
+        cache.path(),
+        home.path(),
+        &[
+            "--exec",
+            &exec,
+            "--json",
+            "--count",
+            "1000",
+            "--interval",
+            "1s",
+            "--timeout",
+            "2",
+            "--ca-file",
+            &ca,
+            &reference,
+        ],
+        &creds,
+    );
+    wait_for_history(cache.path());
+    let mut seen = Vec::new();
+
+    reg.put_manifest("private/app", "v1", &child_type, &child_bytes);
+    let moved = next_event(&rx, "moved", &mut seen);
+    assert_eq!(moved["ref"], reference);
+    assert_eq!(moved["from"], index.as_str());
+    assert_eq!(moved["to"], child_digest.as_str());
+    let changes = moved["changes"].to_string();
+    assert!(changes.contains("linux/arm64 dropped"), "{changes}");
+
+    reg.delete_manifest("private/app", &child_digest);
+    let deleted = next_event(&rx, "deleted", &mut seen);
+    assert_eq!(deleted["was"], child_digest.as_str());
+
+    // The registry stops answering mid-watch: reported once, and the watch goes on.
+    reg.pause();
+    let error = next_event(&rx, "error", &mut seen);
+    assert!(
+        error["message"].as_str().unwrap().contains(&reg.host),
+        "{error}"
+    );
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(
+        watch.try_wait().unwrap().is_none(),
+        "a registry that is down does not end the watch"
+    );
+    reg.resume();
+    next_event(&rx, "recovered", &mut seen);
+    // Each event is printed, then handed to --exec: wait for the last one's command.
+    wait_for_lines(&exec_log, seen.len());
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+    seen.extend(
+        rx.iter()
+            .map(|l| serde_json::from_str::<Value>(&l).unwrap()),
+    );
+    let moves = seen.iter().filter(|e| e["event"] == "moved").count();
+    assert_eq!(moves, 1, "exactly one move: {seen:?}");
+    // --exec ran once per event (one at a time, so in order) with the event on its stdin.
+    let executed: Vec<Value> = std::fs::read_to_string(&exec_log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(executed, seen, "--exec saw every event");
+
+    assert_history(
+        cache.path(),
+        &["--ca-file", &ca, &reference],
+        &creds,
+        &child_digest,
+        &index,
+    );
+}
+
+/// `history` lists `newest` then `oldest` for the tag `v1`, with the move between them.
+fn assert_history(cache: &Path, args: &[&str], creds: &[(&str, &str)], newest: &str, oldest: &str) {
+    let mut json_args = vec!["history", "--json"];
+    json_args.extend_from_slice(args);
+    let out = regscope(cache, &json_args, creds);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tag = &history["tags"][0];
+    assert_eq!(tag["tag"], "v1");
+    let digests: Vec<&str> = tag["digests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(digests, [newest, oldest], "{history}");
+    assert_eq!(tag["moves"][0]["from"], oldest);
+    assert_eq!(tag["moves"][0]["to"], newest);
+    let mut text_args = vec!["history"];
+    text_args.extend_from_slice(args);
+    let text = regscope(cache, &text_args, creds);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let (new_at, old_at) = (text.find(newest).unwrap(), text.find(oldest).unwrap());
+    assert!(new_at < old_at, "newest first:\n{text}");
+    assert!(text.contains("moved here: linux/arm64 dropped"), "{text}");
+}
+
+#[test]
+fn a_quiet_watch_costs_one_head_per_tag_per_poll_and_ends_after_count() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "team/app:v1");
+    reg.seed_fixture("unsigned-image", "team/app:v2");
+    let cache = tempfile::tempdir().unwrap();
+    let refs = [
+        format!("{}/team/app:v1", reg.host),
+        format!("{}/team/app:v2", reg.host),
+    ];
+    let out = regscope(
+        cache.path(),
+        &[
+            "watch",
+            "--json",
+            "--count",
+            "3",
+            "--interval",
+            "1s",
+            &refs[0],
+            &refs[1],
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "nothing changed, nothing reported");
+    let log = reg.log();
+    let requests = |method: &str, tag: &str| {
+        log.lines()
+            .filter(|l| l.contains("response completed"))
+            .filter(|l| l.contains(&format!("http.request.method={method}")))
+            .filter(|l| l.contains(&format!("/v2/team/app/manifests/{tag}")))
+            .count()
+    };
+    // The fixtures were seeded with PUTs and checked with GETs before: only HEADs count.
+    assert_eq!(requests("HEAD", "v1"), 3, "{log}");
+    assert_eq!(requests("HEAD", "v2"), 3, "{log}");
 }

@@ -18,13 +18,18 @@ fn regscope(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-const SUBCOMMANDS: [&str; 17] = [
+const SUBCOMMANDS: [&str; 22] = [
     "inspect",
     "check",
     "diff",
     "where",
     "files",
+    "layers",
     "images",
+    "history",
+    "watch",
+    "verify",
+    "ls",
     "tui",
     "demo",
     "serve",

@@ -369,10 +369,10 @@ fn a_typo_in_a_subcommand_is_an_unknown_command_and_a_lone_word_is_not_a_registr
     assert_eq!(code, 2);
     assert!(err.contains("did you mean `check`?"), "{err}");
 
-    let (code, out, err) = run(&w.sandbox, &["history"]);
+    let (code, out, err) = run(&w.sandbox, &["changelog"]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(
-        err.contains("`history` is neither a command nor a registry")
+        err.contains("`changelog` is neither a command nor a registry")
             && err.contains("commands: inspect, check"),
         "{err}"
     );

@@ -423,6 +423,8 @@ fn as_fran(args: &[&str], cache: &std::path::Path) -> std::process::Output {
         .args(args)
         .args(["--username", "fran", "--password-stdin"])
         .env("REGSCOPE_CACHE_DIR", cache)
+        // Wide, whatever the host's terminal: long lines (commands, findings) stay whole.
+        .env("COLUMNS", "400")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -532,4 +534,171 @@ fn files_and_check_files_report_the_start_failure_with_credentials() {
         .unwrap_or_else(|| panic!("check --files lost the start failure: {doc}"));
     assert_eq!(start["severity"], "error");
     assert_eq!(doc["files"][0]["facts"]["command"], "/usr/bin/app");
+}
+
+/// `regscope layers` and `check --max-wasted/--min-efficiency` through a registry that needs
+/// credentials: the figures are dive 0.13's on this image (worked out by hand in
+/// `src/layers/waste.rs`: wasted 290 bytes = app.conf 100+120, remove-me 50+0 (its whiteout is
+/// a 0-byte copy), tool 10+10; efficiency 2145/2325 = 92.26%; the 30 bytes under the opaque
+/// /opt apart), on every platform of an index at once.
+#[test]
+fn layers_show_history_and_dive_wasted_space_with_credentials() {
+    let reg = TestRegistry::builder()
+        .htpasswd("fran", "verdict-pw")
+        .start();
+    support::layers::push_dive_index(&reg);
+    let cache = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| as_fran(args, cache.path());
+    let image = format!("{}/team/fat:v1", reg.host);
+
+    let out = run(&["layers", &image, "--platform", "linux/amd64"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains('\x1b'),
+        "history reached the terminal raw: {text}"
+    );
+    let rows: Vec<&str> = text.lines().collect();
+    // Steps in order, each layer with the step that made it; the ENV and CMD own none.
+    let at = |needle: &str| {
+        rows.iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} in: {text}"))
+    };
+    assert!(rows[at("ADD file:base")].starts_with("L1 "), "{text}");
+    assert!(rows[at("ENV MODE=")].starts_with("- "), "{text}");
+    assert!(rows[at("rm -rf /data")].starts_with("L2 "), "{text}");
+    assert!(rows[at("chmod +x")].starts_with("L3 "), "{text}");
+    assert!(rows[at("CMD [")].starts_with("- "), "{text}");
+    // L2: added opt/new (5 B); changed app.conf (120 B); removed remove-me, opt/old/a,
+    // data/big, data and the old app.conf (50+30+1000+0+100 B).
+    let l2 = rows[at("rm -rf /data")];
+    assert!(
+        l2.contains("1 (5 B)") && l2.contains("1 (120 B)") && l2.contains("4 (1.2 KiB)"),
+        "{l2}"
+    );
+    assert!(
+        text.contains("wasted: 290 B (290 bytes), efficiency 92.26% (as dive computes them)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hidden by opaque directories: 30 bytes"),
+        "{text}"
+    );
+    let offenders: Vec<Vec<&str>> = rows[at("largest wasted files") + 2..]
+        .iter()
+        .take(3)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        offenders,
+        [
+            ["2", "220", "B", "/etc/app.conf"],
+            ["2", "50", "B", "/etc/remove-me"],
+            ["2", "20", "B", "/bin/tool"]
+        ],
+        "{text}"
+    );
+
+    // JSON: the same figures under dive's meanings, for both platforms.
+    let out = run(&["layers", &image, "--platform", "all", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let platforms = doc["platforms"].as_array().unwrap();
+    assert_eq!(platforms.len(), 2, "{doc}");
+    // dive 0.13.1's own output on the same image (tests/fixtures/dive, see SOURCE.md).
+    let dive: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/dive/fat-image.dive-0.13.1.json")).unwrap();
+    let dive_files: Vec<serde_json::Value> = dive["image"]["fileReference"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| json!({"path": f["file"], "copies": f["count"], "bytes": f["sizeBytes"]}))
+        .collect();
+    for p in platforms {
+        assert_eq!(
+            p["waste"]["wasted"], dive["image"]["inefficientBytes"],
+            "{p}"
+        );
+        assert_eq!(p["waste"]["efficiency"], dive["image"]["efficiencyScore"]);
+        assert_eq!(p["waste"]["files"], json!(dive_files));
+        assert_eq!(p["waste"]["wasted"], 290, "{p}");
+        assert_eq!(p["waste"]["hiddenByOpaque"], 30);
+        assert_eq!(
+            p["waste"]["files"][0],
+            json!({"path": "/etc/app.conf", "copies": 2, "bytes": 220})
+        );
+        assert_eq!(p["layers"].as_array().unwrap().len(), 3);
+        assert_eq!(p["steps"].as_array().unwrap().len(), 5);
+    }
+    let text =
+        String::from_utf8_lossy(&run(&["layers", &image, "--platform", "all"]).stdout).into_owned();
+    assert!(
+        text.contains("linux/amd64") && text.contains("linux/arm64"),
+        "{text}"
+    );
+    assert!(
+        text.lines().filter(|l| l.ends_with("92.26%")).count() == 2,
+        "{text}"
+    );
+
+    check_thresholds(&run, &image);
+}
+
+/// `check --files` within dive's thresholds passes; past either it fails with `wasted-space`.
+fn check_thresholds(run: &dyn Fn(&[&str]) -> std::process::Output, image: &str) {
+    // check: within the thresholds it passes; past either it fails with wasted-space.
+    let ok = run(&[
+        "check",
+        image,
+        "--files",
+        "--target",
+        "linux/amd64",
+        "--max-wasted",
+        "1KB",
+        "--min-efficiency",
+        "0.9",
+    ]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(!text.contains("wasted-space"), "{text}");
+    for past in [["--max-wasted", "200"], ["--min-efficiency", "0.95"]] {
+        let out = run(&["check", image, "--files", past[0], past[1]]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{past:?}: {text}");
+        assert!(text.contains("wasted-space"), "{text}");
+        assert!(text.contains("FAIL: the layers waste space"), "{text}");
+    }
+    let out = run(&["check", image, "--max-wasted", "20MB"]);
+    assert_eq!(out.status.code(), Some(2), "--max-wasted needs --files");
+    let repo = image.rsplit_once(':').unwrap().0;
+    let out = run(&[
+        "check",
+        repo,
+        "--target",
+        "linux/amd64",
+        "--files",
+        "--max-wasted",
+        "1KB",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a whole repository is refused, not unchecked"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("judge one image"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

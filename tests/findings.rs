@@ -304,7 +304,7 @@ async fn an_attestation_manifest_fetched_by_digest_is_an_attestation_that_runs_n
     let (insp, findings) = run(&reg, &format!("app@{ATTEST_AMD64}")).await;
     assert_eq!(insp.root.kind, Kind::Attestation);
     assert_eq!(codes(&findings), vec!["attestation-manifest"]);
-    let label = regscope::output::present::NodeLabel::new(&insp.root, &findings);
+    let label = regscope::present::NodeLabel::new(&insp.root, &findings);
     assert!(
         label.facts.iter().all(|f| !f.text.starts_with("user")),
         "{:?}",

@@ -73,6 +73,25 @@ proptest! {
     }
 
     #[test]
+    fn verify_parsers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let pem = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes)
+        );
+        for key in [
+            regscope::verify::PublicKey::from_pem(pem.as_bytes()),
+            regscope::verify::PublicKey::from_spki_der(&bytes),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            prop_assert!(!key.verifies(&bytes, &bytes));
+        }
+        let _ = regscope::verify::decode_signature(&String::from_utf8_lossy(&bytes));
+        let _ = regscope::verify::payload_subject(&bytes);
+    }
+
+    #[test]
     fn header_and_digest_parsers_never_panic(s in "\\PC{0,80}|[A-Za-z0-9=,\" :/._-]{0,80}") {
         let _ = parse_challenge(&s);
         let _ = parse_www_authenticate(&s);
@@ -390,6 +409,6 @@ proptest! {
         let node = Node::from_descriptor(Kind::Layer, &desc);
         let problem = format!("{:?}", node.problem);
         prop_assert!(problem.contains("non-negative"), "{}", problem);
-        prop_assert!(regscope::output::human_size(size).starts_with("invalid size"));
+        prop_assert!(regscope::present::human_size(size).starts_with("invalid size"));
     }
 }

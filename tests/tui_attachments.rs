@@ -157,3 +157,58 @@ async fn a_signature_only_the_referrers_api_lists_badges_its_tag_row() {
         .iter()
         .all(|r| r.method == "GET" || r.method == "HEAD"));
 }
+
+/// A `[verify."PATTERN"]` policy in the config file, against docker-registry behind htpasswd
+/// and TLS: the TUI's tree of an image whose signature does not verify with the policy's key
+/// says so among its findings (`signature-unverified`, with the reason), and the tree of an
+/// image signed with the key says nothing of the kind.
+#[test]
+fn a_signature_policy_verifies_in_the_tui() {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    use support::{fixture, layout_root_digest};
+    const PASSWORD: &str = "Policy-s3cret-pw";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("policy-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let key = SigningKey::generate(sandbox.path(), "cosign", KeyKind::P256);
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/app", &root);
+    reg.seed_fixture("unsigned-index", &format!("{REPO}:v1"));
+    push_cosign_layers(&reg, REPO, &root, &[key.layer(&payload)]);
+    reg.seed_fixture("unsigned-index", "team/forged:v1");
+    let (_, signature) = key.layer(&payload);
+    let forged = simple_signing("evil.example/team/app", &root);
+    push_cosign_layers(&reg, "team/forged", &root, &[(forged, signature)]);
+
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("policy-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nkey = \"{}\"\n",
+        reg.host,
+        key.public.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, unverified) in [("team/forged", true), (REPO, false)] {
+        let start = format!("{}/{repo}:v1", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        let screen = tmux.wait_for("via a cosign tag");
+        if unverified {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(
+                screen.contains("no signature of this image verifies"),
+                "{screen}"
+            );
+        } else {
+            assert!(!screen.contains("signature-unverified"), "{screen}");
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}

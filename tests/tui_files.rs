@@ -166,3 +166,54 @@ fn after_f_the_tags_row_does_not_say_runs_for_an_image_that_cannot_start() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
+
+/// Issue 23 in the TUI, at 80x24, through a registry that needs credentials: `f` on a platform
+/// of an index shows the space its layers waste as dive counts it (290 bytes, 92.26%, the
+/// largest wasted file, and the bytes an opaque directory hides apart), and a selected file
+/// names the history step that made its layer.
+#[test]
+fn f_shows_dive_wasted_space_and_the_step_that_wrote_a_file() {
+    let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
+    support::layers::push_dive_index(&reg);
+    let sandbox = Sandbox::new();
+    let secret_file = sandbox.path().join("password");
+    std::fs::write(&secret_file, PASSWORD).unwrap();
+    let bin = regscope_bin().display().to_string();
+    let reference = format!("{}/team/fat:v1", reg.host);
+    let argv = sandbox.argv(
+        Path::new("sh"),
+        &[
+            "-c",
+            "cat \"$2\" | \"$0\" --username erin --password-stdin \"$1\"",
+            &bin,
+            &reference,
+            &secret_file.display().to_string(),
+        ],
+    );
+    let mut tmux = Tmux::start_command(&argv, (80, 24));
+    tmux.forbid(PASSWORD);
+
+    // The index is selected; its first platform is the amd64 manifest.
+    tmux.wait_for("linux/arm64");
+    tmux.keys(&["Down", "f"]);
+    let screen = tmux.wait_for("efficiency 92.26%");
+    assert!(screen.contains("files linux/amd64"), "{screen}");
+    assert!(screen.contains("wasted 290 B"), "{screen}");
+    assert!(
+        screen.contains("/etc/app.conf (2 copies, 220 B)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("hidden by opaque directories: 30 bytes"),
+        "{screen}"
+    );
+    // The root holds bin/, etc/ and opt/ (data/ was whited out): into etc/, onto app.conf.
+    tmux.keys(&["Down", "Enter"]);
+    let screen = tmux.wait_for("/etc/app.conf · layer 2 of 3");
+    assert!(
+        screen.contains("layer 2 of 3 (RUN /bin/sh -c echo again"),
+        "the status line names the step that made the layer: {screen}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}

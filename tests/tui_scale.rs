@@ -56,6 +56,7 @@ fn answer(app: &mut App, effects: &[Effect], names: Vec<String>, more: bool) -> 
             repositories: names,
             more,
             details: HashMap::new(),
+            origin: None,
         }),
     })
 }

@@ -115,6 +115,7 @@ fn catalog() -> CatalogPage {
         repositories,
         more: true,
         details: std::collections::HashMap::new(),
+        origin: None,
     }
 }
 
@@ -135,6 +136,7 @@ fn repositories_view() {
                 repositories: Vec::new(),
                 more: false,
                 details: std::collections::HashMap::new(),
+                origin: None,
             }),
         )
     });

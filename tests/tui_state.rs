@@ -84,6 +84,7 @@ fn the_catalog_is_paged_as_the_user_scrolls_and_stale_pages_are_dropped() {
             repositories: vec!["stale".into()],
             more: false,
             details: std::collections::HashMap::new(),
+            origin: None,
         }),
     });
     let View::Repositories(v) = app.top() else {
@@ -97,6 +98,7 @@ fn the_catalog_is_paged_as_the_user_scrolls_and_stale_pages_are_dropped() {
             repositories: names(100),
             more: true,
             details: std::collections::HashMap::new(),
+            origin: None,
         }),
     });
     assert!(effects.is_empty(), "the end of the list is not near yet");
@@ -119,6 +121,7 @@ fn the_catalog_is_paged_as_the_user_scrolls_and_stale_pages_are_dropped() {
             repositories: vec!["zz/last".into()],
             more: false,
             details: std::collections::HashMap::new(),
+            origin: None,
         }),
     });
     let View::Repositories(v) = app.top() else {
@@ -575,6 +578,7 @@ fn the_spinner_says_which_catalog_page_it_waits_for() {
             repositories: names(100),
             more: true,
             details: std::collections::HashMap::new(),
+            origin: None,
         }),
     });
     assert!(!app.animating(), "nothing to wait for: no redraws on ticks");
@@ -622,6 +626,7 @@ fn the_wheel_moves_the_selection_and_a_click_selects_the_row_under_it() {
             repositories: names(10),
             more: false,
             details: std::collections::HashMap::new(),
+            origin: None,
         }),
     });
     let mouse = |kind, column, row| {
@@ -1427,4 +1432,130 @@ fn a_long_tag_list_says_how_far_it_has_come() {
         panic!("the tags view");
     };
     assert_eq!(v.listing_progress, None);
+}
+
+// ---- One report (issue 20): the CLI and the TUI say the same about every image ----
+
+/// `(code, digest)` of each finding, sorted: what both front ends must list.
+fn finding_keys<'a>(findings: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    let mut keys: Vec<String> = findings.map(|(c, d)| format!("{c} {d}")).collect();
+    keys.sort();
+    keys
+}
+
+/// `check --json --no-attachments --target T REF` (the tags view builds its trees without
+/// attachments too): the verdict as the tags view writes it, and the findings' keys.
+async fn cli_says(home: &std::path::Path, reference: &str, target: &str) -> (String, Vec<String>) {
+    let mut cmd = support::isolated_command(&support::regscope_bin(), home);
+    cmd.args([
+        "check",
+        "--json",
+        "--no-attachments",
+        "--target",
+        target,
+        reference,
+    ]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "{reference} {target}: {e}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let verdict = match (doc["verdict"].as_str(), doc["verdictReason"].as_str()) {
+        (Some("runs"), _) => "runs".to_string(),
+        (Some("rejected"), Some(why)) => format!("rejected: {why}"),
+        other => panic!("{reference} {target}: verdict {other:?}"),
+    };
+    let findings = doc["findings"].as_array().unwrap();
+    let keys = finding_keys(
+        findings
+            .iter()
+            .map(|f| (f["code"].as_str().unwrap(), f["digest"].as_str().unwrap())),
+    );
+    (verdict, keys)
+}
+
+/// The tags row's verdict and the findings the tree opened from it lists, judged against
+/// `target` in the TUI's own state.
+fn tui_says(tree: Arc<Inspected>, target: &str) -> (String, Vec<String>) {
+    let mut app = tags_of(&[("tag", tree)]);
+    assert_eq!(choose_target(&mut app, target), None);
+    let row = verdicts(&app).remove(0);
+    let verdict = row.strip_prefix("tag ").unwrap().to_string();
+    cmd(&mut app, Command::Open);
+    let View::Tree(view) = app.top() else {
+        panic!("Enter on a resolved row opens its tree")
+    };
+    let loaded = view.load.loaded().unwrap();
+    assert_eq!(
+        view.verdict.as_ref().map(ToString::to_string).as_deref(),
+        Some(verdict.as_str()),
+        "the tree view says what its row says"
+    );
+    let keys = finding_keys(
+        view.target_findings
+            .iter()
+            .chain(&loaded.findings)
+            .map(|f| (f.code.as_str(), f.digest.as_str())),
+    );
+    (verdict, keys)
+}
+
+/// Every fixture layout and every case of the demo's tour, against three targets: `check
+/// --json` and the TUI (row verdict, tree findings) agree on the verdict and every finding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_and_the_tui_agree_on_every_fixture_and_demo_case() {
+    let server = regscope::serve::start_repos(
+        "127.0.0.1:0".parse().unwrap(),
+        regscope::demo::repositories(),
+        regscope::serve::Faults::default(),
+    )
+    .await
+    .unwrap();
+    let host = server.host();
+    let home = tempfile::tempdir().unwrap();
+    let mut references: Vec<String> = [
+        "containerd-subject-layout",
+        "no-provenance-index",
+        "unsigned-image",
+        "unsigned-index",
+    ]
+    .iter()
+    .map(|name| format!("oci:{}", fixture(name).display()))
+    .collect();
+    references.extend(
+        regscope::demo::TOUR
+            .iter()
+            .map(|(reference, _, _)| format!("{host}/{reference}")),
+    );
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(tx, isolated_connector());
+    let mut compared = 0;
+    for reference in &references {
+        let image = ImageRef::parse(reference).unwrap();
+        let tree = match worker
+            .execute(Effect::Inspect {
+                id: 1,
+                reference: image,
+            })
+            .await
+        {
+            Action::Inspected { result, .. } => result.unwrap(),
+            other => panic!("unexpected {other:?}"),
+        };
+        for target in ["lambda", "linux/arm64", "linux/amd64"] {
+            let cli = cli_says(home.path(), reference, target).await;
+            let tui = tui_says(tree.clone(), target);
+            assert_eq!(
+                cli, tui,
+                "{reference} against {target}: CLI (left), TUI (right)"
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 3 * (4 + regscope::demo::TOUR.len()));
 }

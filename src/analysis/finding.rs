@@ -84,10 +84,17 @@ pub enum Code {
     UserMissing,
     /// A layer could not be read whole (a bound, or bad bytes): file findings are partial.
     FilesPartial,
+    /// Layers waste more space than `check --max-wasted`, or score below `--min-efficiency`
+    /// (dive's figures).
+    WastedSpace,
+    /// A cosign signature attached to one image whose payload names another image's digest.
+    SignatureOtherImage,
+    /// A signature policy in the config file matches, and no signature of the image verifies.
+    SignatureUnverified,
 }
 
 impl Code {
-    pub const ALL: [Code; 26] = [
+    pub const ALL: [Code; 29] = [
         Code::AttestationManifest,
         Code::UnknownPlatformEntry,
         Code::PlatformMismatch,
@@ -114,6 +121,9 @@ impl Code {
         Code::CaBundleMissing,
         Code::UserMissing,
         Code::FilesPartial,
+        Code::WastedSpace,
+        Code::SignatureOtherImage,
+        Code::SignatureUnverified,
     ];
 
     #[must_use]
@@ -145,6 +155,9 @@ impl Code {
             Code::CaBundleMissing => "ca-bundle-missing",
             Code::UserMissing => "user-missing",
             Code::FilesPartial => "files-partial",
+            Code::WastedSpace => "wasted-space",
+            Code::SignatureOtherImage => "signature-other-image",
+            Code::SignatureUnverified => "signature-unverified",
         }
     }
 
@@ -164,7 +177,10 @@ impl Code {
             | Code::EcrFipsHost
             | Code::TreeCut
             | Code::AttachmentOrphaned
-            | Code::FilesPartial => Severity::Warning,
+            | Code::FilesPartial
+            // Waste never stops an image running: `check` fails on it by its own thresholds.
+            | Code::WastedSpace
+            | Code::SignatureUnverified => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -46,8 +46,45 @@ fn visit(node: &Node, parent: Option<&Node>, out: &mut Vec<Finding>) {
         Kind::Manifest if node.problem.is_none() => manifest_findings(node, parent, out),
         _ => {}
     }
+    if let Some(parent) = parent {
+        signature_subject(node, parent, out);
+    }
     for child in &node.children {
         visit(child, Some(node), out);
+    }
+}
+
+/// A cosign signature attached to `parent` whose payload signs another digest: copied from
+/// another image (by mistake, or to make an unsigned image look signed). It proves nothing
+/// about this one, key or no key.
+fn signature_subject(node: &Node, parent: &Node, out: &mut Vec<Finding>) {
+    if node.origin.is_none() {
+        return;
+    }
+    for layer in &node.children {
+        let Some(crate::model::payload::Payload::CosignSignature {
+            signed_digest: Some(signed),
+            ..
+        }) = &layer.payload
+        else {
+            continue;
+        };
+        if *signed != parent.digest {
+            out.push(
+                Finding::new(
+                    Code::SignatureOtherImage,
+                    &node.digest,
+                    format!(
+                        "cosign signature {} signs {}, not this image ({} {})",
+                        short(&node.digest),
+                        sanitize(signed),
+                        describe_node(parent),
+                        short(&parent.digest)
+                    ),
+                )
+                .with_fix("A signature of another image says nothing about this one: sign this image by digest (`cosign sign REPO@DIGEST`), and delete the copied signature tag"),
+            );
+        }
     }
 }
 

@@ -30,8 +30,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
+pub use super::logins::Backend;
 use super::logins::{self, Login, LoginsError};
 use crate::registry::Credentials;
 
@@ -45,70 +44,6 @@ pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long [`store`] and [`remove`] wait: longer, as the Secret Service may show an unlock
 /// prompt that the user has to answer.
 pub const CHANGE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Which keyring holds a login's secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Backend {
-    /// The freedesktop Secret Service on the D-Bus session bus.
-    SecretService,
-    /// The Linux kernel key retention service; gone after a reboot.
-    Keyutils,
-}
-
-impl Backend {
-    /// Human name: `the Secret Service`, `the Linux kernel keyring (keyutils)`.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::SecretService => "the Secret Service",
-            Self::Keyutils => "the Linux kernel keyring (keyutils)",
-        }
-    }
-
-    /// The name `REGSCOPE_KEYRING` and the logins file use.
-    #[must_use]
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::SecretService => "secret-service",
-            Self::Keyutils => "keyutils",
-        }
-    }
-
-    /// Whether a secret stored here survives a reboot.
-    #[must_use]
-    pub fn persistent(self) -> bool {
-        matches!(self, Self::SecretService)
-    }
-
-    /// The line `regscope login` prints on success, saying where the secret went and, for
-    /// the kernel keyring, that it will not survive a reboot.
-    #[must_use]
-    pub fn success_message(self, registry: &str, username: &str) -> String {
-        let registry = super::registry_host(registry);
-        let shown = |s: &str| crate::sanitize::sanitize(s).into_owned();
-        let base = format!(
-            "Logged in to {} as {}; the secret is in {}",
-            shown(&registry),
-            shown(username),
-            self.name()
-        );
-        match self {
-            Self::SecretService => format!("{base}."),
-            Self::Keyutils => format!(
-                "{base}, which does not survive a reboot (run `regscope login {}` again after \
-                 one, or use `docker login` for a lasting login).",
-                shown(&registry)
-            ),
-        }
-    }
-}
-
-impl std::fmt::Display for Backend {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// Why a login could not be stored, found or removed. Never holds a secret.
 #[derive(Debug, thiserror::Error)]

@@ -16,7 +16,69 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::keyring::Backend;
+/// Which keyring holds a login's secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// The freedesktop Secret Service on the D-Bus session bus.
+    SecretService,
+    /// The Linux kernel key retention service; gone after a reboot.
+    Keyutils,
+}
+
+impl Backend {
+    /// Human name: `the Secret Service`, `the Linux kernel keyring (keyutils)`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SecretService => "the Secret Service",
+            Self::Keyutils => "the Linux kernel keyring (keyutils)",
+        }
+    }
+
+    /// The name `REGSCOPE_KEYRING` and the logins file use.
+    #[must_use]
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::SecretService => "secret-service",
+            Self::Keyutils => "keyutils",
+        }
+    }
+
+    /// Whether a secret stored here survives a reboot.
+    #[must_use]
+    pub fn persistent(self) -> bool {
+        matches!(self, Self::SecretService)
+    }
+
+    /// The line `regscope login` prints on success, saying where the secret went and, for
+    /// the kernel keyring, that it will not survive a reboot.
+    #[must_use]
+    pub fn success_message(self, registry: &str, username: &str) -> String {
+        let registry = super::registry_host(registry);
+        let shown = |s: &str| crate::sanitize::sanitize(s).into_owned();
+        let base = format!(
+            "Logged in to {} as {}; the secret is in {}",
+            shown(&registry),
+            shown(username),
+            self.name()
+        );
+        match self {
+            Self::SecretService => format!("{base}."),
+            Self::Keyutils => format!(
+                "{base}, which does not survive a reboot (run `regscope login {}` again after \
+                 one, or use `docker login` for a lasting login).",
+                shown(&registry)
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// One registry's login, as the plain file records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 //!   repos/<key>/seen/<hex>         empty: the digest was in this repository (mtime: when)
 //!   repos/<key>/tags/<tag>         "digest\ncontent-type\n" (mtime: when it was resolved)
 //!   repos/<key>/tags.json          the tag list (mtime: when it was fetched)
+//!   repos/<key>/history.log        every resolution of a tag, one JSON line each (bounded)
 //!   registries/<key>/endpoint.json scheme and auth challenge (never a credential)
 //!   registries/<key>/catalog.json  the repository list
 //!   tmp/                           files being written; renamed into place when whole
@@ -18,6 +19,7 @@
 //! hash to its name (a torn disk, an editor) is deleted and fetched again, never shown.
 //! Content is bounded in total size: the least recently used goes first.
 
+mod history;
 mod records;
 
 use std::fs;
@@ -31,6 +33,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::digest::Digest;
 
+pub use history::{How, Sighting, MAX_ENTRIES as MAX_HISTORY_ENTRIES};
 pub use records::{Endpoint, Listing, TagRecord};
 
 /// The default bound on cached content.

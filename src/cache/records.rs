@@ -82,7 +82,8 @@ impl DiskCache {
             .join(super::key(of.as_str()))
     }
 
-    /// Records that `registry/repo:tag` resolved to `digest` just now.
+    /// Records that `registry/repo:tag` resolved to `digest` just now (found `how`), and
+    /// logs it in the repository's history.
     pub fn put_tag(
         &self,
         registry: &str,
@@ -90,6 +91,7 @@ impl DiskCache {
         tag: &str,
         digest: &Digest,
         content_type: Option<&str>,
+        how: super::How,
     ) {
         let Some(name) = tag_file_name(tag) else {
             return;
@@ -97,6 +99,14 @@ impl DiskCache {
         let path = self.repo_dir(registry, repo).join("tags").join(name);
         let text = format!("{digest}\n{}\n", content_type.unwrap_or(""));
         self.write_record(&path, text.as_bytes());
+        self.log_sighting(&super::Sighting {
+            registry: registry.to_string(),
+            repository: repo.to_string(),
+            tag: tag.to_string(),
+            digest: digest.clone(),
+            at: SystemTime::now(),
+            how,
+        });
     }
 
     /// What `registry/repo:tag` last resolved to.
@@ -208,6 +218,7 @@ mod tests {
             "v1",
             &d,
             Some("application/vnd.oci.image.index.v1+json"),
+            crate::cache::How::Get,
         );
         let rec = cache.tag("r", "app", "v1").unwrap();
         assert_eq!(rec.digest, d);
@@ -217,7 +228,7 @@ mod tests {
         );
         assert!(cache.tag("r", "app", "v2").is_none());
         // A name outside the tag grammar never becomes a path.
-        cache.put_tag("r", "app", "../../x", &d, None);
+        cache.put_tag("r", "app", "../../x", &d, None, crate::cache::How::Get);
         assert!(cache.tag("r", "app", "../../x").is_none());
 
         cache.put_tags("r", "app", &["v1".into(), "v2".into()]);

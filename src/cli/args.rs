@@ -286,3 +286,12 @@ impl clap::builder::TypedValueParser for TargetParser {
         ))
     }
 }
+
+/// `--min-efficiency`: a ratio from 0 to 1.
+pub fn ratio(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|r| (0.0..=1.0).contains(r))
+        .ok_or_else(|| format!("`{text}` is not a ratio: write a number from 0 to 1, such as 0.95"))
+}

@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 use super::args::report_connection;
 use super::inspect::Common;
 use super::Failure;
-use regscope::analysis::{self, Finding, Target, Verdict};
+use regscope::analysis::{self, Target, Verdict};
 use regscope::connect::{within_deadline, Connection};
 use regscope::inspect::{inspect, InspectOptions};
-use regscope::model::Node;
 use regscope::reference::{ImageRef, RegistryRef};
+use regscope::report::{Fetched, Report};
 use regscope::sanitize::sanitize;
 
 /// Tags judged at once: each tree is itself concurrent (bounded by the fetcher), so a few
@@ -31,26 +31,12 @@ pub struct Judgement {
 }
 
 impl Judgement {
-    /// The verdict the tags view shows (the same [`Target::verdict`]), with what `check` also
-    /// learnt (files, errors on what would run).
+    /// The report's verdict, with the manifest to deploy pinned in `image`'s repository.
     #[must_use]
-    pub fn of(
-        target: Option<&Target>,
-        image: &ImageRef,
-        root: &Node,
-        findings: &[Finding],
-    ) -> Self {
-        let Some(target) = target else {
-            return Self {
-                verdict: None,
-                deploy: None,
-            };
-        };
+    pub fn of(report: &Report, image: &ImageRef) -> Self {
         Self {
-            verdict: Some(target.verdict_with(root, findings)),
-            deploy: target
-                .deployable(root, findings)
-                .map(|n| pinned(image, &n.digest)),
+            verdict: report.verdict.clone(),
+            deploy: report.deploy.as_deref().map(|d| pinned(image, d)),
         }
     }
 
@@ -121,7 +107,7 @@ pub fn quiet_line(
         }
         None => format!(
             "{reference}: not evaluated (no --target); {} at or above {threshold}",
-            regscope::output::count(failing, "finding", "findings")
+            regscope::present::count(failing, "finding", "findings")
         ),
     }
 }
@@ -216,7 +202,7 @@ pub async fn run_repository(
             let mut summary = format!(
                 "{}: {} judged against {target}: {runs} run{}, {rejected} rejected",
                 sanitize(&repo.name()),
-                regscope::output::count(outcomes.len(), "tag", "tags"),
+                regscope::present::count(outcomes.len(), "tag", "tags"),
                 if runs == 1 { "s" } else { "" },
             );
             if unread > 0 {
@@ -264,23 +250,29 @@ async fn judge_tag(
             }
         }
     };
-    let mut findings = analysis::analyze(&inspection.root);
-    findings.extend(target.check(&inspection.root));
-    if common.files {
-        let checked = super::files::check_files(
-            &connection.fetcher,
-            tagged,
-            &inspection.root,
-            &target.platforms(),
-            until,
+    let checked = if common.files {
+        Some(
+            super::files::check_files(
+                &connection.fetcher,
+                tagged,
+                &inspection.root,
+                &target.platforms(),
+                until,
+            )
+            .await,
         )
-        .await;
-        super::files::add_findings(&mut findings, &checked);
-    }
+    } else {
+        None
+    };
+    let fetched = Fetched {
+        checked: checked.as_deref(),
+        ..Fetched::tree(&inspection.root)
+    };
+    let report = Report::of(&fetched, Some(target));
     TagOutcome {
         tag,
         digest: Some(inspection.root.digest.clone()),
-        judgement: Judgement::of(Some(target), tagged, &inspection.root, &findings),
+        judgement: Judgement::of(&report, tagged),
         error: None,
     }
 }

@@ -25,8 +25,23 @@ pub fn check() -> Result<u8, Failure> {
         .target
         .map(|t| format!("; target {t}"))
         .unwrap_or_default();
+    // A policy whose key cannot be read would fail every `verify`: say so here, at the pattern.
+    for (pattern, policy) in &config.verify {
+        super::verify::read_key(&policy.key).map_err(|f| {
+            Failure::usage(format!(
+                "[verify.\"{}\"] key: {}",
+                regscope::sanitize::sanitize(pattern),
+                f.message.trim_start_matches("--key ")
+            ))
+        })?;
+    }
+    let policies = match config.verify.len() {
+        0 => String::new(),
+        1 => "; 1 signature policy".to_string(),
+        p => format!("; {p} signature policies"),
+    };
     println!(
-        "ok: {n} registr{} configured{target}",
+        "ok: {n} registr{} configured{target}{policies}",
         if n == 1 { "y" } else { "ies" }
     );
     Ok(0)

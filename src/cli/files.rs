@@ -6,7 +6,6 @@ use std::io::{IsTerminal as _, Write as _};
 use super::args::{report_connection, ConnectionArgs};
 use super::Failure;
 use regscope::analysis::files::{self, Facts};
-use regscope::analysis::Finding;
 use regscope::layers::fetch::{filesystem, Progress};
 use regscope::layers::findings::{check_manifest, platform_manifests, Checked};
 use regscope::layers::Limits;
@@ -16,7 +15,7 @@ use regscope::reference::ImageRef;
 use regscope::registry::Fetcher;
 
 /// A progress line on stderr while layers download (only when stderr is a terminal).
-fn progress_line() -> impl Fn(Progress) + Sync {
+pub(super) fn progress_line() -> impl Fn(Progress) + Sync {
     let tty = std::io::stderr().is_terminal();
     move |p: Progress| {
         if tty {
@@ -25,7 +24,7 @@ fn progress_line() -> impl Fn(Progress) + Sync {
                 .map(|t| {
                     format!(
                         " of {}",
-                        regscope::output::human_size(i64::try_from(t).unwrap_or(i64::MAX))
+                        regscope::present::human_size(i64::try_from(t).unwrap_or(i64::MAX))
                     )
                 })
                 .unwrap_or_default();
@@ -33,13 +32,13 @@ fn progress_line() -> impl Fn(Progress) + Sync {
                 "\r\x1b[2Kregscope: layer {}/{}: {}{total}",
                 p.layer,
                 p.layers,
-                regscope::output::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX))
+                regscope::present::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX))
             );
         }
     }
 }
 
-fn end_progress() {
+pub(super) fn end_progress() {
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
@@ -77,13 +76,6 @@ pub async fn check_files(
     }
     end_progress();
     out
-}
-
-/// Adds what the files found to `findings`.
-pub fn add_findings(findings: &mut Vec<Finding>, checked: &[Checked]) {
-    for c in checked {
-        files::merge_into(findings, c.findings.clone());
-    }
 }
 
 /// One line per checked platform: its OS, what it starts, its CA bundle.
@@ -227,7 +219,7 @@ pub async fn run(
 }
 
 /// The platform manifest to open: the one fitting `platform`, the only one, or linux/amd64.
-fn choose<'a>(root: &'a Node, platform: Option<&Platform>) -> Result<&'a Node, Failure> {
+pub(super) fn choose<'a>(root: &'a Node, platform: Option<&Platform>) -> Result<&'a Node, Failure> {
     let all = platform_manifests(root, None);
     let labels = || {
         all.iter()

@@ -10,10 +10,11 @@ use super::Failure;
 use regscope::analysis::{self, Finding, Severity, Target, Verdict};
 use regscope::connect::within_deadline;
 use regscope::inspect::{inspect, InspectOptions, Inspection};
-use regscope::layers::findings::Checked;
+use regscope::layers::findings::{waste_findings, Checked, WasteLimits};
 use regscope::model::Platform;
 use regscope::output::{json, style::Style, text, wrap};
 use regscope::reference::ImageRef;
+use regscope::report::{Fetched, Report};
 
 /// Flags `inspect` and `check` share.
 #[derive(Args, Debug)]
@@ -76,8 +77,22 @@ pub async fn run_inspect(
         })
         .transpose()
         .map_err(|e| Failure::usage(format!("--platform: {e}")))?;
-    let (inspection, findings, checked) = fetch(reference, platform.as_ref(), common).await?;
-    emit(&inspection, &findings, &checked, None, None, common);
+    let (inspection, checked, policies) = fetch(reference, platform.as_ref(), common).await?;
+    let report = report_of(
+        &inspection,
+        checked.as_deref(),
+        &[],
+        &policies,
+        platform.as_ref(),
+    );
+    emit(
+        &inspection,
+        &report.findings,
+        checked.as_deref(),
+        None,
+        None,
+        common,
+    );
     Ok(0)
 }
 
@@ -86,17 +101,49 @@ pub async fn run_inspect(
 const NO_TARGET: &str = "(no deployment target evaluated: pass --target lambda, lambda/arm64 or a platform such as linux/amd64)";
 const GENERIC_CHECKS: &str = "checked: index platforms against configs, duplicate or invalid platforms, missing, altered or unreadable content, mixed media types, attestation entries, root user";
 
+/// `check`'s own flags (besides the reference and the flags `inspect` shares).
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// `lambda`, `lambda/arm64`, `cloudrun`, `fargate`, `fargate/arm64`, `fargate/windows-2022`,
+    /// `k8s:amd64,arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`; without it only
+    /// the generic findings are checked, not whether the image runs anywhere.
+    #[arg(long, value_parser = super::args::TargetParser, hide_possible_values = true)]
+    pub target: Option<String>,
+    /// Print one line: the verdict (`runs`, `rejected`, `not evaluated`) and the reference to deploy.
+    #[arg(long, short, conflicts_with = "json")]
+    pub quiet: bool,
+    /// Fail (exit 1) when a finding reaches this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// The region the Lambda function is in; an ECR repository elsewhere is flagged. Default: AWS_REGION or AWS_DEFAULT_REGION
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// With --files: fail (exit 1) when the layers waste more than this, as dive counts it (`20MB`, `20MiB`, bytes).
+    #[arg(long, value_name = "SIZE", requires = "files", value_parser = regscope::layers::findings::parse_size)]
+    pub max_wasted: Option<u64>,
+    /// With --files: fail (exit 1) when the layers' efficiency, as dive scores it, is below this (0 to 1, e.g. 0.95).
+    #[arg(long, value_name = "RATIO", requires = "files", value_parser = super::args::ratio)]
+    pub min_efficiency: Option<f64>,
+    /// Fail (exit 1) unless a signature of the image verifies with the key of the config
+    /// file's `[verify."PATTERN"]` policy for its repository.
+    // Signatures live outside the index: without the lookup there is nothing to verify.
+    #[arg(long, conflicts_with = "no_attachments")]
+    pub require_signed: bool,
+}
+
 /// `regscope check REF [--target T] [--fail-on S] [--quiet]`: exit 1 when a finding reaches
-/// `fail_on`. A repository without a tag, with a target, judges every tag.
-pub async fn run_check(
-    reference: &str,
-    target: Option<&str>,
-    fail_on: FailOn,
-    region: Option<&str>,
-    quiet: bool,
-    common: &Common,
-) -> Result<u8, Failure> {
-    let target = target
+/// `fail_on`, or the layers waste past a threshold. A repository without a tag, with a target,
+/// judges every tag.
+pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> Result<u8, Failure> {
+    let (fail_on, quiet) = (check.fail_on, check.quiet);
+    let region = check.region.as_deref();
+    let waste = WasteLimits {
+        max_wasted: check.max_wasted,
+        min_efficiency: check.min_efficiency,
+    };
+    let target = check
+        .target
+        .as_deref()
         .map(Target::parse)
         .transpose()
         .map_err(Failure::usage)?;
@@ -110,28 +157,42 @@ pub async fn run_check(
                 digest: None,
                 ..repo.clone()
             };
+            // Not weighed per tag yet: refused rather than ignored, so no threshold passes unseen.
+            if waste != WasteLimits::default() {
+                return Err(Failure::usage(
+                    "--max-wasted and --min-efficiency judge one image: name a tag or digest (REPO:TAG)",
+                ));
+            }
             return super::check::run_repository(&whole, t, quiet, common).await;
         }
     }
-    let (inspection, mut findings, checked) = fetch(reference, target.as_ref(), common).await?;
-    if let (Some(Target::Lambda { .. }), Ok(ImageRef::Registry(r))) =
-        (&target, ImageRef::parse(reference))
-    {
-        let region = region
-            .map(str::to_string)
-            .or_else(regscope::ecr::lambda::region_from_env);
-        findings.extend(regscope::ecr::lambda::findings(
-            &r.registry,
-            &inspection.root.digest,
-            region.as_deref(),
-        ));
-        analysis::sort(&mut findings);
-    }
+    let (inspection, checked, mut policies) = fetch(reference, target.as_ref(), common).await?;
+    let registry = lambda_region_findings(target.as_ref(), &image, &inspection.root, region);
+    // dive's CI mode: past a threshold fails whatever --fail-on says (the finding is only a
+    // warning, so it never changes whether the image runs).
+    let wasted = checked
+        .as_deref()
+        .map(|c| waste_findings(c, &waste))
+        .unwrap_or_default();
+    let wasted_past = !wasted.is_empty();
+    policies.extend(wasted);
+    let report = report_of(
+        &inspection,
+        checked.as_deref(),
+        &registry,
+        &policies,
+        target.as_ref(),
+    );
+    let findings = &report.findings;
     let threshold = fail_on.severity();
     let target_label = target.as_ref().map(ToString::to_string);
-    let judgement = Judgement::of(target.as_ref(), &image, &inspection.root, &findings);
+    let judgement = Judgement::of(&report, &image);
     let failing = findings.iter().filter(|f| f.severity >= threshold).count();
-    let failed = failing > 0;
+    let signed = (check.require_signed)
+        .then(|| signed_with_policy(&image, &inspection.root))
+        .transpose()?;
+    let unsigned = signed.as_ref().is_some_and(|s| !s.satisfied);
+    let failed = failing > 0 || wasted_past || unsigned;
     if quiet {
         println!(
             "{}",
@@ -147,31 +208,24 @@ pub async fn run_check(
     }
     emit(
         &inspection,
-        &findings,
-        &checked,
+        findings,
+        checked.as_deref(),
         target_label.as_deref(),
         Some(&judgement),
         common,
     );
     if !common.json {
-        let verdict = match (&target_label, failed) {
-            (Some(t), false) => format!("ok: {} can run on {t}", inspection.reference),
-            // It runs there, but --fail-on reaches another finding (another platform's
-            // deleted child): say both, not "not fit".
-            (Some(t), true) if judgement.verdict == Some(Verdict::Runs) => format!(
-                "FAIL: {} runs on {t}, but findings reach {threshold} (--fail-on)",
-                inspection.reference
-            ),
-            (Some(t), true) => format!(
-                "FAIL: {} is not fit for {t} (findings at or above {})",
-                inspection.reference, threshold
-            ),
-            (None, false) => format!("ok: no finding at or above {threshold} {NO_TARGET}"),
-            (None, true) => format!("FAIL: findings at or above {threshold} {NO_TARGET}"),
-        };
-        let mut lines = vec![verdict];
-        if target.is_none() {
-            lines.push(GENERIC_CHECKS.to_string());
+        let lines = verdict_lines(&Verdicts {
+            reference: &inspection.reference,
+            target: target_label.as_deref(),
+            runs: judgement.verdict == Some(Verdict::Runs),
+            failing: failing > 0,
+            threshold,
+            wasted_past,
+        });
+        let mut lines = lines;
+        if let Some(s) = &signed {
+            lines.splice(0..0, s.lines());
         }
         let width = text_width();
         for line in lines {
@@ -183,13 +237,104 @@ pub async fn run_check(
     Ok(u8::from(failed))
 }
 
+/// What `check`'s closing lines say.
+struct Verdicts<'a> {
+    reference: &'a str,
+    target: Option<&'a str>,
+    runs: bool,
+    failing: bool,
+    threshold: Severity,
+    wasted_past: bool,
+}
+
+/// `ok: … can run on T`, `FAIL: …`, and what was checked or wasted.
+fn verdict_lines(v: &Verdicts<'_>) -> Vec<String> {
+    let (reference, threshold) = (v.reference, v.threshold);
+    let verdict = match (v.target, v.failing) {
+        (Some(t), false) => format!("ok: {reference} can run on {t}"),
+        // It runs there, but --fail-on reaches another finding (another platform's deleted
+        // child): say both, not "not fit".
+        (Some(t), true) if v.runs => {
+            format!("FAIL: {reference} runs on {t}, but findings reach {threshold} (--fail-on)")
+        }
+        (Some(t), true) => {
+            format!("FAIL: {reference} is not fit for {t} (findings at or above {threshold})")
+        }
+        (None, false) => format!("ok: no finding at or above {threshold} {NO_TARGET}"),
+        (None, true) => format!("FAIL: findings at or above {threshold} {NO_TARGET}"),
+    };
+    let mut lines = vec![verdict];
+    if v.wasted_past {
+        lines.push(
+            "FAIL: the layers waste space past --max-wasted or --min-efficiency (see wasted-space)"
+                .to_string(),
+        );
+    }
+    if v.target.is_none() {
+        lines.push(GENERIC_CHECKS.to_string());
+    }
+    lines
+}
+
+/// What `check --require-signed` found: each signature's verdict with the policy's key.
+struct Signed {
+    key: String,
+    satisfied: bool,
+    verdicts: Vec<regscope::verify::Verdict>,
+}
+
+impl Signed {
+    fn lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .verdicts
+            .iter()
+            .map(|v| {
+                format!(
+                    "signature {}: {}",
+                    v.result_name(),
+                    regscope::verify::describe(v)
+                )
+            })
+            .collect();
+        out.push(if self.satisfied {
+            format!(
+                "signed: a signature of this image verifies with {}",
+                self.key
+            )
+        } else if self.verdicts.is_empty() {
+            "FAIL: --require-signed: no signature found".to_string()
+        } else {
+            format!(
+                "FAIL: --require-signed: no signature of this image verifies with {}",
+                self.key
+            )
+        });
+        out
+    }
+}
+
+/// The policy's key for `image` (an error naming the fix when there is none), and the tree's
+/// signatures checked with it: no request, the tree holds them.
+fn signed_with_policy(image: &ImageRef, root: &regscope::model::Node) -> Result<Signed, Failure> {
+    let config = regscope::config::load().map_err(|e| Failure::usage(e.to_string()))?;
+    let path = super::verify::policy_key(&config, image)
+        .map_err(|f| Failure::usage(format!("--require-signed: {}", f.message)))?;
+    let key = super::verify::read_key(&path)?;
+    let verdicts = regscope::verify::verify_tree(root, &key);
+    Ok(Signed {
+        key: regscope::sanitize::sanitize(&path.display().to_string()).into_owned(),
+        satisfied: regscope::verify::satisfied(&verdicts, root),
+        verdicts,
+    })
+}
+
 /// Connects (flags, config file, credentials), builds the tree and analyses it, for `target`
 /// too when there is one.
 async fn fetch(
     reference: &str,
     target: Option<&Target>,
     common: &Common,
-) -> Result<(Inspection, Vec<Finding>, Vec<Checked>), Failure> {
+) -> Result<(Inspection, Option<Vec<Checked>>, Vec<Finding>), Failure> {
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     let connector = common.connection.connector()?;
     let connection = connector
@@ -218,27 +363,59 @@ async fn fetch(
             super::args::age(at)
         );
     }
-    let mut findings = analysis::analyze(&inspection.root);
-    findings.extend(regscope::attachments::orphan_findings(&inspection.orphaned));
-    analysis::sort(&mut findings);
-    if let Some(t) = target {
-        findings.extend(t.check(&inspection.root));
-        analysis::sort(&mut findings);
-    }
-    let mut checked = Vec::new();
-    if common.files {
+    // What the config's policies say (a signature policy no signature meets).
+    let policies = regscope::verify::policy_findings(connector.config(), &image, &inspection.root);
+    let checked = if common.files {
         let platforms = target.map(Target::platforms).unwrap_or_default();
-        checked = super::files::check_files(
-            &connection.fetcher,
-            &image,
-            &inspection.root,
-            &platforms,
-            deadline,
+        Some(
+            super::files::check_files(
+                &connection.fetcher,
+                &image,
+                &inspection.root,
+                &platforms,
+                deadline,
+            )
+            .await,
         )
-        .await;
-        super::files::add_findings(&mut findings, &checked);
-    }
-    Ok((inspection, findings, checked))
+    } else {
+        None
+    };
+    Ok((inspection, checked, policies))
+}
+
+/// What the registry says about deploying to Lambda from it (the ECR region and host checks).
+fn lambda_region_findings(
+    target: Option<&Target>,
+    image: &ImageRef,
+    root: &regscope::model::Node,
+    region: Option<&str>,
+) -> Vec<Finding> {
+    let (Some(Target::Lambda { .. }), ImageRef::Registry(r)) = (target, image) else {
+        return Vec::new();
+    };
+    let region = region
+        .map(str::to_string)
+        .or_else(regscope::ecr::lambda::region_from_env);
+    regscope::ecr::lambda::findings(&r.registry, &root.digest, region.as_deref())
+}
+
+/// The one report of what [`fetch`] brought back, with the registry's own facts.
+fn report_of(
+    inspection: &Inspection,
+    checked: Option<&[Checked]>,
+    registry: &[Finding],
+    policies: &[Finding],
+    target: Option<&Target>,
+) -> Report {
+    let fetched = Fetched {
+        root: &inspection.root,
+        orphaned: &inspection.orphaned,
+        attachments_looked_up: inspection.attachments_looked_up,
+        checked,
+        registry,
+        policies,
+    };
+    Report::of(&fetched, target)
 }
 
 /// `line` wrapped to `width` with a four-column hanging indent; whole without a width.
@@ -252,7 +429,7 @@ fn fitted(line: &str, width: Option<usize>) -> Vec<String> {
 fn emit(
     inspection: &Inspection,
     findings: &[Finding],
-    checked: &[Checked],
+    checked: Option<&[Checked]>,
     target: Option<&str>,
     judgement: Option<&Judgement>,
     common: &Common,
@@ -264,7 +441,7 @@ fn emit(
             j.add_to(&mut doc);
         }
         if common.files {
-            doc["files"] = super::files::summary_json(checked);
+            doc["files"] = super::files::summary_json(checked.unwrap_or_default());
         }
         let _ = writeln!(stdout, "{}", json::to_terminal_string(&doc));
         return;
@@ -277,7 +454,7 @@ fn emit(
         "{}",
         text::render(inspection, findings, style, text_width())
     );
-    for line in super::files::summary_lines(checked) {
+    for line in super::files::summary_lines(checked.unwrap_or_default()) {
         for (i, part) in fitted(&line, text_width()).iter().enumerate() {
             let _ = writeln!(stdout, "{}{part}", if i == 0 { "" } else { "    " });
         }

@@ -7,17 +7,21 @@ mod check;
 mod config;
 mod diff;
 mod files;
+mod history;
 mod images;
 mod inspect;
+mod layers;
+mod ls;
 mod place;
 mod tui;
+mod verify;
 
 use std::net::SocketAddr;
 
 use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use args::{ConnectionArgs, TransportArgs};
-use inspect::{Common, FailOn};
+use inspect::Common;
 
 /// Look inside container registries: the whole manifest tree, attestations and platform
 /// mismatches, with the explanation and the fix.
@@ -55,20 +59,8 @@ enum Command {
     Check {
         /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`), or `REGISTRY/REPOSITORY` with --target.
         reference: String,
-        /// `lambda`, `lambda/arm64`, `cloudrun`, `fargate`, `fargate/arm64`, `fargate/windows-2022`,
-        /// `k8s:amd64,arm64`, or a platform such as `linux/amd64`, `linux/arm/v7`; without it only
-        /// the generic findings are checked, not whether the image runs anywhere.
-        #[arg(long, value_parser = args::TargetParser, hide_possible_values = true)]
-        target: Option<String>,
-        /// Print one line: the verdict (`runs`, `rejected`, `not evaluated`) and the reference to deploy.
-        #[arg(long, short, conflicts_with = "json")]
-        quiet: bool,
-        /// Fail (exit 1) when a finding reaches this severity.
-        #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-        fail_on: FailOn,
-        /// The region the Lambda function is in; an ECR repository elsewhere is flagged. Default: AWS_REGION or AWS_DEFAULT_REGION
-        #[arg(long, value_name = "REGION")]
-        region: Option<String>,
+        #[command(flatten)]
+        check: inspect::CheckArgs,
         #[command(flatten)]
         common: Common,
     },
@@ -121,6 +113,22 @@ enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
+    /// Show each layer with the step that made it, and the space wasted as dive computes it (`wasted`, `efficiency`).
+    Layers {
+        /// Image reference (`name:tag`, `host:port/repo@sha256:…`, `oci:DIR[:TAG]`).
+        reference: String,
+        /// The platform to open when the image is an index, as os/arch[/variant] (default: its only one, else linux/amd64); `all` for every platform side by side.
+        #[arg(long, value_name = "PLATFORM")]
+        platform: Option<String>,
+        /// Print one JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Print where the credentials came from to stderr.
+        #[arg(long, short)]
+        verbose: bool,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
     /// List every image of a repository, tagged and untagged, with what each one is (ECR: from DescribeImages).
     #[command(
         after_help = "Exits 3 when the listing is incomplete: a tree could not be read (untagged images it might reach are then `not checked`, not orphans), or a list was cut."
@@ -140,6 +148,17 @@ enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
+    /// Where each tag of a repository (or one tag) has pointed, as regscope saw it: each digest with when it was first and last seen, newest first, and what each move changed.
+    History(history::HistoryArgs),
+    /// Watch tags and report each change as it happens: `moved`, `deleted`, `error`, `recovered` (one HEAD per tag per interval while nothing changes).
+    Watch(history::WatchArgs),
+    /// Verify the image's cosign signatures with a public key; exits 0 when one of the image's own signatures verifies, 1 otherwise.
+    Verify(verify::VerifyArgs),
+    /// List a registry's repositories (with --tags, their tags): from the catalog, or from Docker Hub's or GitHub's own API where the registry does not offer it.
+    #[command(
+        after_help = "Where the list came from and what could not be listed go to stderr; exits 3 when something could not be listed. Set `api` and `namespaces` under [registry.\"docker.io\"] or [registry.\"ghcr.io\"] in the config file to move the API or list organisations."
+    )]
+    Ls(ls::LsArgs),
     /// Open the terminal UI at a registry, `registry/repository` or image reference.
     Tui {
         /// A registry (`127.0.0.1:5000`), `registry/repository`, or an image reference (default: the registry list).
@@ -369,22 +388,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         } => inspect::run_inspect(&reference, platform.as_deref(), &common).await,
         Command::Check {
             reference,
-            target,
-            quiet,
-            fail_on,
-            region,
+            check,
             common,
-        } => {
-            inspect::run_check(
-                &reference,
-                target.as_deref(),
-                fail_on,
-                region.as_deref(),
-                quiet,
-                &common,
-            )
-            .await
-        }
+        } => inspect::run_check(&reference, &check, &common).await,
         Command::Diff {
             left,
             right,
@@ -416,6 +422,13 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             )
             .await
         }
+        Command::Layers {
+            reference,
+            platform,
+            json,
+            verbose,
+            connection,
+        } => layers::run(&reference, platform.as_deref(), json, verbose, &connection).await,
         Command::Images {
             repository,
             json,
@@ -423,6 +436,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             verbose,
             connection,
         } => images::run(&repository, json, color, verbose, &connection).await,
+        Command::History(args) => history::run_history(&args).await,
+        Command::Watch(args) => history::run_watch(&args).await,
+        Command::Verify(args) => verify::run(&args).await,
+        Command::Ls(args) => ls::run(&args).await,
         Command::Tui {
             target,
             deploy,

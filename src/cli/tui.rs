@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use super::args::ConnectionArgs;
 use super::Failure;
-use regscope::analysis::{self, Target};
+use regscope::analysis::Target;
 use regscope::connect::{Connector, Settings};
 use regscope::inspect::{inspect, InspectOptions};
 use regscope::output::{style::Style, text};
 use regscope::reference::ImageRef;
+use regscope::report::{Fetched, Report};
 use regscope::tui::Start;
 
 /// The TUI at `target` (a registry, `registry/repository` or reference), or the registry list,
@@ -131,17 +132,20 @@ async fn tour_text(connector: &Connector, host: &str) -> Result<String, Failure>
             .map_err(|e| Failure::runtime(e.to_string()))?;
         match inspect(&connection.fetcher, &image, &InspectOptions::default()).await {
             Ok(inspection) => {
-                let mut findings = analysis::analyze(&inspection.root);
-                if let Some(t) = target.and_then(|t| Target::parse(t).ok()) {
-                    out.push_str(&format!("$ regscope check --target {t} {full}\n"));
-                    findings.extend(t.check(&inspection.root));
-                    analysis::sort(&mut findings);
-                } else {
-                    out.push_str(&format!("$ regscope inspect {full}\n"));
+                let target = target.and_then(|t| Target::parse(t).ok());
+                match &target {
+                    Some(t) => out.push_str(&format!("$ regscope check --target {t} {full}\n")),
+                    None => out.push_str(&format!("$ regscope inspect {full}\n")),
                 }
+                let fetched = Fetched {
+                    orphaned: &inspection.orphaned,
+                    attachments_looked_up: inspection.attachments_looked_up,
+                    ..Fetched::tree(&inspection.root)
+                };
+                let report = Report::of(&fetched, target.as_ref());
                 out.push_str(&text::render(
                     &inspection,
-                    &findings,
+                    &report.findings,
                     style,
                     super::args::text_width(),
                 ));

@@ -342,7 +342,7 @@ fn summary_of(node: &Node) -> Option<String> {
             if attestations > 0 {
                 text.push_str(&format!(
                     " + {}",
-                    crate::output::count(attestations, "attestation", "attestations")
+                    crate::present::count(attestations, "attestation", "attestations")
                 ));
             }
             Some(text)

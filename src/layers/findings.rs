@@ -8,7 +8,7 @@ use crate::model::{Kind, Node, Platform};
 use crate::registry::Fetcher;
 
 use super::fetch::{filesystem, Progress};
-use super::{LayerError, Limits};
+use super::{LayerError, Limits, Waste};
 
 /// The runnable image manifests of `root` (itself, or its index entries) for `platform`, or
 /// all of them without one.
@@ -38,6 +38,8 @@ pub struct Checked {
     pub platform: String,
     pub facts: Option<Facts>,
     pub findings: Vec<Finding>,
+    /// The space the layers waste, when they were read.
+    pub waste: Option<Waste>,
 }
 
 /// Checks the files of `manifest` in `repo`.
@@ -57,6 +59,7 @@ pub async fn check_manifest(
         platform,
         facts: None,
         findings: Vec::new(),
+        waste: None,
     };
     let Some(cfg) = manifest.config_summary() else {
         return checked;
@@ -74,6 +77,7 @@ pub async fn check_manifest(
             let (findings, facts) = files::check(&manifest.digest, cfg, &fs, limits.link_depth);
             checked.findings = findings;
             checked.facts = Some(facts);
+            checked.waste = Some(fs.waste().clone());
         }
         Err(e) => checked.findings.push(unreadable(&manifest.digest, &e)),
     }
@@ -95,5 +99,122 @@ pub fn unreadable(digest: &str, e: &LayerError) -> Finding {
         LayerError::Fetch(_) | LayerError::Interrupted { .. } => {
             Finding::new(Code::FetchFailed, digest, format!("its files were not checked: {message}"))
         }
+    }
+}
+
+/// `check --max-wasted` / `--min-efficiency`: thresholds on dive's figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WasteLimits {
+    /// Bytes wasted at most (dive's `highestWastedBytes`).
+    pub max_wasted: Option<u64>,
+    /// Efficiency at least, 0 to 1 (dive's `lowestEfficiency`).
+    pub min_efficiency: Option<f64>,
+}
+
+/// A `wasted-space` finding for each checked platform past `limits`.
+#[must_use]
+pub fn waste_findings(checked: &[Checked], limits: &WasteLimits) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for c in checked {
+        let Some(w) = &c.waste else { continue };
+        let mut past = Vec::new();
+        if let Some(max) = limits.max_wasted.filter(|&max| w.wasted > max) {
+            past.push(format!(
+                "{} wasted (more than --max-wasted {})",
+                size(w.wasted),
+                size(max)
+            ));
+        }
+        if let Some(min) = limits.min_efficiency.filter(|&min| w.efficiency < min) {
+            past.push(format!(
+                "efficiency {:.2}% (below --min-efficiency {:.2}%)",
+                w.efficiency * 100.0,
+                min * 100.0
+            ));
+        }
+        if past.is_empty() {
+            continue;
+        }
+        let worst = w.files.first().map_or_else(String::new, |f| {
+            format!(
+                "; the largest: {} ({} copies, {})",
+                crate::sanitize::sanitize(&f.path),
+                f.copies,
+                size(f.bytes)
+            )
+        });
+        out.push(
+            Finding::new(
+                Code::WastedSpace,
+                &c.digest,
+                format!(
+                    "the layers of {} waste space as dive counts it: {}{worst}",
+                    c.platform,
+                    past.join(", ")
+                ),
+            )
+            .with_fix("See every wasted file with `regscope layers REF --platform P`; write, change and delete each file in the same layer (one RUN), or copy only what the image needs from a build stage"),
+        );
+    }
+    out
+}
+
+fn size(bytes: u64) -> String {
+    crate::present::human_size(i64::try_from(bytes).unwrap_or(i64::MAX))
+}
+
+/// A size as `--max-wasted` takes it, as dive (go-humanize) reads it: `20MB` is 20,000,000
+/// bytes, `20MiB` 20,971,520, a bare number bytes.
+///
+/// # Errors
+/// A sentence naming the value when it is not a size.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "ki" | "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mi" | "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gi" | "gib" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "ti" | "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "`{}` is not a size: write it as 20MB, 20MiB or a number of bytes",
+                crate::sanitize::sanitize(text)
+            ))
+        }
+    };
+    let n: f64 = number.parse().map_err(|_| {
+        format!(
+            "`{}` is not a size: write it as 20MB, 20MiB or a number of bytes",
+            crate::sanitize::sanitize(text)
+        )
+    })?;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )] // a non-negative threshold; the float saturates at u64::MAX
+    Ok((n * factor as f64) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_dive_reads_them() {
+        assert_eq!(parse_size("20MB"), Ok(20_000_000));
+        assert_eq!(parse_size("20MiB"), Ok(20 * 1024 * 1024));
+        assert_eq!(parse_size("1.5kb"), Ok(1500));
+        assert_eq!(parse_size("290"), Ok(290));
+        assert!(parse_size("lots").unwrap_err().contains("20MB"));
     }
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Serialize;
 
 use super::merge::LayerChanges;
+use super::waste::Waste;
 use super::{Entry, EntryKind};
 
 /// One path of the merged filesystem and the layer (0 = bottom) that wrote it.
@@ -24,6 +25,7 @@ pub struct Filesystem {
     texts: BTreeMap<String, String>,
     changes: Vec<LayerChanges>,
     stopped: Vec<String>,
+    waste: Waste,
 }
 
 /// Where a path lookup ended.
@@ -55,7 +57,20 @@ impl Filesystem {
             texts,
             changes,
             stopped,
+            waste: Waste::default(),
         }
+    }
+
+    /// The same filesystem with the space its layers waste (tallied by [`super::merge()`]).
+    #[must_use]
+    pub fn with_waste(self, waste: Waste) -> Self {
+        Self { waste, ..self }
+    }
+
+    /// The space the layers waste, as dive computes it.
+    #[must_use]
+    pub fn waste(&self) -> &Waste {
+        &self.waste
     }
 
     #[must_use]

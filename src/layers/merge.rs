@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::fs::{Filesystem, Node};
+use super::waste::Tally;
 use super::{Entry, EntryKind, LayerListing, Limits};
 
 /// What one layer did to the filesystem beneath it.
@@ -19,6 +20,15 @@ pub struct LayerChanges {
     pub removed: usize,
     /// Bytes of the files this layer writes.
     pub bytes: u64,
+    /// Bytes of the paths it adds (new to the filesystem beneath).
+    pub added_bytes: u64,
+    /// Bytes of the paths it writes again (the new copies).
+    pub changed_bytes: u64,
+    /// Bytes of the paths it removes (by whiteout, opaque directory or replacement) or writes
+    /// over (the old copies).
+    pub removed_bytes: u64,
+    /// The layer's tar, uncompressed.
+    pub tar_bytes: u64,
     pub compression: String,
     /// Why this layer's listing is partial, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,20 +44,34 @@ pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem
     let mut texts: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut changes = Vec::new();
     let mut stopped = Vec::new();
+    let mut tally = Tally::default();
     for (index, (digest, listing)) in layers.into_iter().enumerate() {
         let mut change = LayerChanges {
             digest,
             compression: listing.compression,
             stopped: listing.stopped,
+            tar_bytes: listing.tar_bytes,
             ..LayerChanges::default()
         };
+        // dive counts copies against the layers underneath as they stand before this one.
+        tally.layer(&listing.entries, &nodes);
         // Whiteouts apply to the layers underneath, so before this layer's own entries.
         for entry in &listing.entries {
             match entry.kind {
-                EntryKind::Opaque => change.removed += remove_below(&mut nodes, &entry.path),
+                EntryKind::Opaque => {
+                    let (count, bytes) = remove_below(&mut nodes, &entry.path);
+                    change.removed += count;
+                    change.removed_bytes += bytes;
+                    tally.hidden(bytes);
+                }
                 EntryKind::Whiteout => {
-                    change.removed += usize::from(nodes.remove(&entry.path).is_some());
-                    change.removed += remove_below(&mut nodes, &entry.path);
+                    if let Some(old) = nodes.remove(&entry.path) {
+                        change.removed += 1;
+                        change.removed_bytes += old.entry.size;
+                    }
+                    let (count, bytes) = remove_below(&mut nodes, &entry.path);
+                    change.removed += count;
+                    change.removed_bytes += bytes;
                 }
                 _ => {}
             }
@@ -67,21 +91,26 @@ pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem
                 break;
             }
             change.bytes += entry.size;
+            let size = entry.size;
             let path = entry.path.clone();
             let is_dir = entry.kind == EntryKind::Dir;
             let node = Node {
                 entry,
                 layer: index,
             };
-            match nodes.insert(path.clone(), node) {
-                Some(old) => {
-                    change.changed += 1;
-                    // A non-directory over a directory replaces all that was in it.
-                    if old.entry.kind == EntryKind::Dir && !is_dir {
-                        change.removed += remove_below(&mut nodes, &path);
-                    }
+            if let Some(old) = nodes.insert(path.clone(), node) {
+                change.changed += 1;
+                change.changed_bytes += size;
+                change.removed_bytes += old.entry.size;
+                // A non-directory over a directory replaces all that was in it.
+                if old.entry.kind == EntryKind::Dir && !is_dir {
+                    let (count, bytes) = remove_below(&mut nodes, &path);
+                    change.removed += count;
+                    change.removed_bytes += bytes;
                 }
-                None => change.added += 1,
+            } else {
+                change.added += 1;
+                change.added_bytes += size;
             }
         }
         for (path, text) in listing.texts {
@@ -98,11 +127,11 @@ pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem
         .filter(|(path, (layer, _))| nodes.get(path).is_some_and(|n| n.layer == *layer))
         .map(|(path, (_, text))| (path, text))
         .collect();
-    Filesystem::new(nodes, texts, changes, stopped)
+    Filesystem::new(nodes, texts, changes, stopped).with_waste(tally.finish())
 }
 
-/// Removes every path below `dir` (not `dir` itself); how many were removed.
-fn remove_below(nodes: &mut BTreeMap<String, Node>, dir: &str) -> usize {
+/// Removes every path below `dir` (not `dir` itself); how many were removed and their bytes.
+fn remove_below(nodes: &mut BTreeMap<String, Node>, dir: &str) -> (usize, u64) {
     let prefix = if dir.is_empty() {
         String::new()
     } else {
@@ -113,10 +142,11 @@ fn remove_below(nodes: &mut BTreeMap<String, Node>, dir: &str) -> usize {
         .take_while(|(k, _)| k.starts_with(&prefix))
         .map(|(k, _)| k.clone())
         .collect();
+    let mut bytes = 0;
     for k in &doomed {
-        nodes.remove(k);
+        bytes += nodes.remove(k).map_or(0, |n| n.entry.size);
     }
-    doomed.len()
+    (doomed.len(), bytes)
 }
 
 /// An entry for tests and fixtures.

@@ -9,9 +9,12 @@ pub mod exec;
 pub mod fetch;
 pub mod findings;
 pub mod fs;
+pub mod history;
 pub mod merge;
 pub mod read;
+pub mod summary;
 pub mod tar;
+pub mod waste;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +22,7 @@ pub use exec::{Elf, Exec};
 pub use fs::{Filesystem, Lookup};
 pub use merge::{merge, LayerChanges};
 pub use read::{list_layer, LayerListing};
+pub use waste::{Waste, WastedFile};
 
 /// Bounds on what one image's layers may make regscope do: a hostile registry can send any
 /// bytes, and each bound is proven by a test.

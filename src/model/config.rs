@@ -57,6 +57,10 @@ pub struct ConfigSummary {
     pub created: Option<String>,
     pub author: Option<String>,
     pub history_len: usize,
+    /// The history's steps, bottom first (at most [`HISTORY_STEPS`]): what made each layer.
+    /// Not serialised: the summary's JSON stays as it was; `regscope layers` shows them.
+    #[serde(skip)]
+    pub history: Vec<HistoryStep>,
     /// History entries with `empty_layer: true` (metadata-only steps such as `ENV`, `CMD`).
     pub empty_layer_count: usize,
     /// `rootfs.diff_ids`: should equal the manifest's layer count.
@@ -91,6 +95,46 @@ impl ConfigSummary {
         // `:group` leaves the user part empty, which the runtime also resolves to root.
         name.is_empty() || name == "root" || name.parse::<u64>().is_ok_and(|uid| uid == 0)
     }
+}
+
+/// One `history` entry of an image config. The command is as the config wrote it (unsanitised,
+/// cut at [`HISTORY_COMMAND_BYTES`]); sanitise it before a terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HistoryStep {
+    pub created_by: String,
+    /// A step that made no layer (`ENV`, `CMD`...).
+    pub empty_layer: bool,
+}
+
+/// History steps kept from one config: a hostile config may list millions.
+pub const HISTORY_STEPS: usize = 4096;
+/// Bytes kept of one step's command.
+pub const HISTORY_COMMAND_BYTES: usize = 4096;
+
+fn history_steps(history: Option<&Vec<Value>>) -> Vec<HistoryStep> {
+    history.map_or_else(Vec::new, |h| {
+        h.iter()
+            .take(HISTORY_STEPS)
+            .map(|e| {
+                let mut created_by = e
+                    .get("created_by")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                if created_by.len() > HISTORY_COMMAND_BYTES {
+                    let mut cut = HISTORY_COMMAND_BYTES;
+                    while !created_by.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    created_by.truncate(cut);
+                }
+                HistoryStep {
+                    created_by,
+                    empty_layer: e.get("empty_layer").and_then(Value::as_bool) == Some(true),
+                }
+            })
+            .collect()
+    })
 }
 
 /// Summarises an OCI or Docker image config.
@@ -153,6 +197,7 @@ pub fn summarize_config(bytes: &[u8]) -> Result<ConfigSummary, DecodeError> {
         created: string(&root, "created"),
         author: string(&root, "author"),
         history_len: history.map_or(0, Vec::len),
+        history: history_steps(history),
         empty_layer_count,
         diff_id_count,
         has_runtime_config: config.is_some(),

@@ -6,6 +6,7 @@ pub mod descriptor;
 pub mod intoto;
 pub mod manifest;
 pub mod media_type;
+pub mod origin;
 pub mod payload;
 pub mod tree;
 

@@ -305,14 +305,18 @@ pub fn signer_from_der(der: &[u8]) -> Option<Signer> {
         });
     let subject = cert.subject().to_string();
     let identity = san.or_else(|| (!subject.is_empty()).then(|| bounded(&subject)));
-    let issuer = cert
-        .extensions()
-        .iter()
-        .find_map(|ext| match ext.oid.to_id_string().as_str() {
-            FULCIO_ISSUER_V2 => der_utf8(ext.value),
-            FULCIO_ISSUER_V1 => std::str::from_utf8(ext.value).ok().map(bounded),
-            _ => None,
-        });
+    // cosign reads `.1.8` first and falls back on the deprecated `.1.1`, whatever their order
+    // in the certificate; a `.1.1` some issuers wrap in a DER `UTF8String` is unwrapped.
+    let extension = |oid: &str| {
+        cert.extensions()
+            .iter()
+            .find(|ext| ext.oid.to_id_string() == oid)
+            .map(|ext| ext.value)
+    };
+    let issuer = extension(FULCIO_ISSUER_V2).and_then(der_utf8).or_else(|| {
+        extension(FULCIO_ISSUER_V1)
+            .and_then(|v| der_utf8(v).or_else(|| std::str::from_utf8(v).ok().map(bounded)))
+    });
     Some(Signer { identity, issuer })
 }
 
@@ -379,6 +383,71 @@ mod tests {
         );
         assert_eq!(der_utf8(&[0x0c, 0x85, 1, 2, 3, 4, 5]), None);
         assert_eq!(der_utf8(&[0x0c, 0x02, b'h', b'i']).as_deref(), Some("hi"));
+    }
+
+    /// A self-signed certificate with `extensions` (openssl `-addext` values), DER.
+    fn certificate_with(extensions: &[&str]) -> Vec<u8> {
+        let dir = tempfile::tempdir().expect("dir");
+        let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.der"));
+        let mut cmd = std::process::Command::new("openssl");
+        cmd.args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args([
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/O=sigstore.dev",
+            "-outform",
+            "DER",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .args(["-addext", "subjectAltName=email:dev@example.com"]);
+        for e in extensions {
+            cmd.args(["-addext", e]);
+        }
+        let out = cmd.output().expect("run openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read(cert).expect("cert")
+    }
+
+    #[test]
+    fn the_oidc_issuer_is_read_from_the_v2_extension_first_and_a_wrapped_v1_is_unwrapped() {
+        // `.1.1` holds a raw string; listed first, it must still lose to `.1.8`.
+        let both = certificate_with(&[
+            "1.3.6.1.4.1.57264.1.1=DER:68747470733a2f2f6f6c64",
+            "1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:https://new",
+        ]);
+        let signer = signer_from_der(&both).expect("a signer");
+        assert_eq!(signer.issuer.as_deref(), Some("https://new"));
+        assert_eq!(signer.identity.as_deref(), Some("dev@example.com"));
+        // Only `.1.1`, raw as Fulcio wrote it.
+        let raw = certificate_with(&["1.3.6.1.4.1.57264.1.1=DER:68747470733a2f2f6f6c64"]);
+        assert_eq!(
+            signer_from_der(&raw).and_then(|s| s.issuer).as_deref(),
+            Some("https://old")
+        );
+        // Only `.1.1`, wrapped in a DER UTF8String: no `\u{c}!` in front.
+        let wrapped = certificate_with(&[
+            "1.3.6.1.4.1.57264.1.1=ASN1:UTF8String:https://token.actions.githubusercontent.com",
+        ]);
+        assert_eq!(
+            signer_from_der(&wrapped).and_then(|s| s.issuer).as_deref(),
+            Some("https://token.actions.githubusercontent.com")
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ use bytes::Bytes;
 use super::config::ConfigSummary;
 use super::descriptor::{Descriptor, Platform};
 use super::intoto::StatementSummary;
+use super::origin::Origin;
 use super::payload::Payload;
-use crate::attachments::Origin;
 
 /// What a node is. The JSON output uses these names in lower case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,12 +3,12 @@
 
 use serde_json::{json, Value};
 
-use super::human_size;
 use crate::analysis::files::Facts;
 use crate::analysis::Finding;
 use crate::digest::short;
 use crate::layers::fs::{Lookup, Node};
 use crate::layers::{EntryKind, Exec, Filesystem};
+use crate::present::human_size;
 use crate::sanitize::sanitize;
 
 /// What a `files` run shows about the image around the paths.

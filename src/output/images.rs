@@ -3,9 +3,9 @@
 use serde_json::{json, Value};
 
 use super::style::Style;
-use super::{count, human_size};
 use crate::ecr::images::{describe, ImageKind, Role, Row};
 use crate::ecr::inventory::{Inventory, ListSource};
+use crate::present::{count, human_size};
 use crate::sanitize::sanitize;
 
 /// The date part of a time, or `-`.

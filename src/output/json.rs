@@ -11,7 +11,17 @@ use crate::model::{Node, Problem};
 /// which any JSON reader turns back into the same string.
 #[must_use]
 pub fn to_terminal_string(value: &Value) -> String {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    escape_for_terminal(serde_json::to_string_pretty(value).unwrap_or_default())
+}
+
+/// `value` as one line of JSON (JSON lines: `watch --json`), escaped as
+/// [`to_terminal_string`] escapes.
+#[must_use]
+pub fn to_terminal_line(value: &Value) -> String {
+    escape_for_terminal(serde_json::to_string(value).unwrap_or_default())
+}
+
+fn escape_for_terminal(text: String) -> String {
     if !text.chars().any(needs_escape) {
         return text;
     }

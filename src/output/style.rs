@@ -1,7 +1,7 @@
 //! ANSI styling for the text output, off for `NO_COLOR`, non-TTY output or `--color never`.
 
-use super::present::Tone;
 use crate::analysis::Severity;
+use crate::present::Tone;
 
 /// Whether to colour, decided once at the edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,7 @@ impl Style {
         self.paint("32", s)
     }
 
-    /// `s` styled for what it means in a [`NodeLabel`](super::present::NodeLabel).
+    /// `s` styled for what it means in a [`NodeLabel`](crate::present::NodeLabel).
     #[must_use]
     pub fn tone(self, tone: Tone, s: &str) -> String {
         match tone {

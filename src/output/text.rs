@@ -8,7 +8,6 @@
 
 use std::fmt::Write as _;
 
-use super::present::{FactKind, NodeLabel, Segment, Tone};
 use super::style::Style;
 use super::wrap;
 use crate::analysis::Finding;
@@ -16,6 +15,7 @@ use crate::attachments;
 use crate::digest;
 use crate::inspect::Inspection;
 use crate::model::{Kind, Node};
+use crate::present::{FactKind, NodeLabel, Segment, Tone};
 use crate::sanitize::sanitize;
 
 /// Width of the first column: a platform, or what the entry is.
@@ -85,10 +85,17 @@ fn render_attachments(out: &mut String, inspection: &Inspection, width: Option<u
             .map(|c| c.as_str())
             .collect::<Vec<_>>()
             .join(", ");
+        // The subject is what the attachment is about; its own digest comes first, so that
+        // "signature for manifest sha256:…" never names the signature as the manifest.
+        let subject = if a.subject.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", digest::short(&a.subject))
+        };
         let mut line = format!(
-            "{what} for {} {} via {}",
-            a.subject_label,
+            "{what} {} for {}{subject} via {}",
             digest::short(&a.digest),
+            a.subject_label,
             a.sources
                 .iter()
                 .map(|s| s.describe())

@@ -109,6 +109,18 @@ pub enum FetchError {
     Layout { path: String, detail: String },
     #[error("{what} is not in the cache at {cache}, and --offline forbids asking the registry; run once without --offline to fill the cache")]
     Offline { what: String, cache: String },
+    /// The registry took the login (its ping or token accepted it) but refuses the catalog to
+    /// this user: Docker Hub, GHCR, Harbor for anyone but an admin. Not a bad login.
+    #[error("{registry} does not offer its catalog to {who} ({status}), though it accepts this login; open a repository by name, or set `api` and `namespaces` under [registry.\"{registry}\"] in the config file where the service has its own API")]
+    CatalogNotOffered {
+        registry: String,
+        who: String,
+        status: u16,
+    },
+    /// The service's own API (Docker Hub's, GitHub's) would not list the repositories; the
+    /// sentence says which API, what it answered and what to do.
+    #[error("{detail}")]
+    NotListed { registry: String, detail: String },
     #[error("{0}")]
     Other(String),
 }

@@ -981,7 +981,7 @@ impl HttpRegistry {
         if self.opts.plain_http {
             return self.ping("http").await;
         }
-        if !is_loopback(&self.host) {
+        if !super::proxy::is_loopback(&self.host) {
             return self.ping("https").await;
         }
         // One port speaks TLS or it does not: the first scheme that gets a registry's answer
@@ -1368,21 +1368,6 @@ fn is_ecr(host: &str) -> bool {
     crate::ecr::host::EcrHost::parse(host).is_some_and(|h| h.private().is_some())
 }
 
-/// Whether `host[:port]` names this machine.
-#[must_use]
-pub fn is_loopback(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or(rest)
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h)
-    };
-    name == "localhost"
-        || name.ends_with(".localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 /// A token response's token and `expires_in` (seconds), if it states one.
 fn parse_token_response(body: &[u8]) -> Result<(String, Option<u64>), FetchError> {
     #[derive(serde::Deserialize)]
@@ -1727,21 +1712,5 @@ mod tests {
             renew_margin(Duration::from_secs(2)),
             Duration::from_millis(500)
         );
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for h in [
-            "127.0.0.1:5000",
-            "localhost",
-            "localhost:5000",
-            "[::1]:5000",
-            "127.1.2.3",
-        ] {
-            assert!(is_loopback(h), "{h}");
-        }
-        for h in ["ghcr.io", "10.0.0.1:5000", "registry.local:443"] {
-            assert!(!is_loopback(h), "{h}");
-        }
     }
 }

@@ -366,6 +366,7 @@ impl Fetcher {
                 &tag,
                 &digest,
                 resp.content_type.as_deref(),
+                crate::cache::How::Get,
             );
         }
         Ok(FetchedManifest {
@@ -436,11 +437,57 @@ impl Fetcher {
             tag,
             &digest,
             head.content_type.as_deref(),
+            crate::cache::How::Head,
         );
         Ok(Some(FetchedManifest {
             content_type: head.content_type.or(fetched.content_type),
             ..fetched
         }))
+    }
+
+    /// What `repo:tag` names now, by one HEAD (`None`: the registry has no such tag), logged
+    /// in the tag's history. `watch` polls with it: no manifest is read while nothing changes.
+    pub async fn head_tag(&self, repo: &str, tag: &str) -> Result<Option<Digest>, FetchError> {
+        let Backend::Http(http) = &self.backend else {
+            return Err(FetchError::Other("tags need a registry".into()));
+        };
+        checked_repository(repo)?;
+        let what = format!(
+            "manifest `{}` in {}/{repo}",
+            crate::sanitize::sanitize(tag),
+            http.registry()
+        );
+        let head = http
+            .head(
+                &format!("/v2/{repo}/manifests/{tag}"),
+                mt::MANIFEST_ACCEPT,
+                &pull_scope(repo),
+                &what,
+            )
+            .await?;
+        let Some(head) = head else {
+            return Ok(None);
+        };
+        let digest = head
+            .docker_digest
+            .as_deref()
+            .and_then(|d| Digest::parse(d).ok())
+            .ok_or_else(|| FetchError::Malformed {
+                what: what.clone(),
+                detail: "the registry's answer names no digest".into(),
+            })?;
+        if let Some(disk) = &self.disk {
+            disk.cache.mark_seen(http.host(), repo, &digest);
+            disk.cache.put_tag(
+                http.host(),
+                repo,
+                tag,
+                &digest,
+                head.content_type.as_deref(),
+                crate::cache::How::Head,
+            );
+        }
+        Ok(Some(digest))
     }
 
     /// Fetches a manifest by digest, verified and cached.

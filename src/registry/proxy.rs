@@ -77,7 +77,7 @@ impl ProxyConfig {
         }?;
         let host = url.host_str()?;
         let port = url.port_or_known_default();
-        if super::http::is_loopback(host) || self.bypassed(host, port) {
+        if is_loopback(host) || self.bypassed(host, port) {
             return None;
         }
         Some(proxy.clone())
@@ -175,6 +175,21 @@ fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     }
 }
 
+/// Whether `host[:port]` names this machine.
+#[must_use]
+pub fn is_loopback(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or(rest)
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +257,21 @@ mod tests {
         assert!(proxied("reg.lan:5000", "https://reg.lan/"));
         assert!(!proxied("fd00::/8", "https://[fd00::1]/"));
         assert!(!proxied("GHCR.IO", "https://ghcr.io/"));
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "127.0.0.1:5000",
+            "localhost",
+            "localhost:5000",
+            "[::1]:5000",
+            "127.1.2.3",
+        ] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in ["ghcr.io", "10.0.0.1:5000", "registry.local:443"] {
+            assert!(!is_loopback(h), "{h}");
+        }
     }
 }

@@ -57,6 +57,33 @@ pub struct CatalogPage {
     /// A few words per repository when the registry's own API gave them (ECR's
     /// `DescribeRepositories`: created, tag mutability, scan on push, encryption).
     pub details: std::collections::HashMap<String, String>,
+    /// Where the list came from when the service's own API gave it (Docker Hub, GHCR), and
+    /// what it could not list; `None` for the catalog itself.
+    pub origin: Option<Origin>,
+}
+
+/// A whole list from a service's own API, as one page with where it came from.
+impl From<crate::listing::Listing> for CatalogPage {
+    fn from(l: crate::listing::Listing) -> Self {
+        Self {
+            repositories: l.repositories,
+            more: false,
+            details: l.details,
+            origin: Some(Origin {
+                source: l.source,
+                gaps: l.gaps,
+            }),
+        }
+    }
+}
+
+/// Where a repository list came from, and what it could not list and why.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Origin {
+    /// `the Docker Hub API: namespace alice, 2 pages`.
+    pub source: String,
+    /// `org acme: 403, the token lacks read:packages`.
+    pub gaps: Vec<String>,
 }
 
 /// A user command, produced by the key map (see `keymap.rs`).

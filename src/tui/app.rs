@@ -656,11 +656,11 @@ impl App {
                     "reading layer {} of {}: {}{}",
                     p.layer,
                     p.layers,
-                    crate::output::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX)),
+                    crate::present::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX)),
                     p.total
                         .map(|t| format!(
                             " of {}",
-                            crate::output::human_size(i64::try_from(t).unwrap_or(i64::MAX))
+                            crate::present::human_size(i64::try_from(t).unwrap_or(i64::MAX))
                         ))
                         .unwrap_or_default()
                 ),

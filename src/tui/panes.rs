@@ -14,8 +14,8 @@ use super::wrap::wrap;
 use crate::analysis::{config_platform, platform_label, Code, Finding, Severity, Target, Verdict};
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Problem};
-use crate::output::human_size;
-use crate::output::present::Attested;
+use crate::present::human_size;
+use crate::present::Attested;
 use crate::sanitize::sanitize;
 
 /// The deployment target, why the tree will not run there, and the verdict: what the findings

@@ -3,7 +3,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::analysis::Severity;
-use crate::output::present::Tone;
+use crate::present::Tone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -74,7 +74,7 @@ impl Theme {
         self.pick(Style::new().fg(Color::Cyan), Style::new())
     }
 
-    /// The style for what a piece of a [`NodeLabel`](crate::output::present::NodeLabel) means.
+    /// The style for what a piece of a [`NodeLabel`](crate::present::NodeLabel) means.
     #[must_use]
     pub fn tone(self, tone: Tone) -> Style {
         match tone {

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::AbortHandle;
 
-use super::action::{Action, CatalogPage, Effect, Inspected, RequestId};
+use super::action::{Action, CatalogPage, Effect, Inspected, Origin, RequestId};
 use super::views::repositories::PAGE_SIZE;
 use crate::connect::{ConnectError, Connection, Connector, Location};
 use crate::inspect::{inspect, inspect_root, recheck, InspectOptions};
@@ -126,26 +126,10 @@ impl Worker {
     /// Runs one effect to completion and returns the action answering it.
     pub async fn execute(&self, effect: Effect) -> Action {
         match effect {
-            Effect::LoadCatalog { id, registry, last } => {
-                let location = Location::Registry(registry.clone());
-                let result = match self.connection(&location).await {
-                    Ok(c) => match self.ecr_repositories(&registry, last.as_deref()).await {
-                        Some(page) => Ok(page),
-                        None => c
-                            .fetcher
-                            .catalog_page(PAGE_SIZE, last.as_deref())
-                            .await
-                            .map(|(repositories, more)| CatalogPage {
-                                repositories,
-                                more,
-                                details: HashMap::new(),
-                            })
-                            .map_err(|e| c.error(e)),
-                    },
-                    Err(e) => Err(e),
-                };
-                Action::CatalogLoaded { id, result }
-            }
+            Effect::LoadCatalog { id, registry, last } => Action::CatalogLoaded {
+                id,
+                result: self.catalog(&registry, last.as_deref()).await,
+            },
             Effect::LoadTags {
                 id,
                 location,
@@ -208,6 +192,55 @@ impl Worker {
         }
     }
 
+    /// One page of a registry's repositories: ECR's API, else the service's own API for Docker
+    /// Hub and GHCR (all at once), else the catalog. A refused catalog from a registry that
+    /// takes the login is said to be not offered, not a bad login.
+    async fn catalog(
+        &self,
+        registry: &str,
+        last: Option<&str>,
+    ) -> Result<CatalogPage, ConnectError> {
+        let c = self
+            .connection(&Location::Registry(registry.to_string()))
+            .await?;
+        if let Some(page) = self.ecr_repositories(registry, last).await {
+            return Ok(page);
+        }
+        let native = last
+            .is_none()
+            .then(|| crate::listing::Native::for_registry(registry, self.connector.config()))
+            .flatten();
+        let mut native_error = None;
+        if let Some(native) = native {
+            match native.repositories(&self.connector, None).await {
+                Ok(l) => return Ok(l.into()),
+                Err(e) => native_error = Some(e),
+            }
+        }
+        match c.fetcher.catalog_page(PAGE_SIZE, last).await {
+            Ok((repositories, more)) => Ok(CatalogPage {
+                repositories,
+                more,
+                details: HashMap::new(),
+                origin: native_error.map(|e| Origin {
+                    source: "the registry's catalog".into(),
+                    gaps: vec![format!("through the service's API: {e}")],
+                }),
+            }),
+            Err(e) => match native_error {
+                Some(native) => Err(native.into()),
+                // Harbor lists through its own API once the catalog is refused (only a
+                // later page could fail here otherwise, and that is the catalog's).
+                None if last.is_none() => {
+                    crate::listing::after_catalog_refusal(&self.connector, &c, e, None)
+                        .await
+                        .map(CatalogPage::from)
+                }
+                None => Err(c.error(e)),
+            },
+        }
+    }
+
     /// An ECR registry's repositories with their settings, from `DescribeRepositories` (all
     /// pages at once); `None` for other registries, later pages, or when the API refuses (the
     /// catalog is asked instead).
@@ -234,6 +267,7 @@ impl Worker {
             repositories: repos.into_iter().map(|r| r.name).collect(),
             more: false,
             details,
+            origin: None,
         })
     }
 
@@ -398,8 +432,12 @@ impl Worker {
             // Refreshing: the digest cache may answer for content deleted since.
             recheck(&connection.fetcher, reference, &mut root).await;
         }
-        let mut findings = crate::analysis::analyze(&root);
-        findings.extend(crate::attachments::orphan_findings(&i.orphaned));
+        let mut findings = crate::report::tree_findings(&root, &i.orphaned);
+        findings.extend(crate::verify::policy_findings(
+            self.connector.config(),
+            reference,
+            &root,
+        ));
         crate::analysis::sort(&mut findings);
         Ok(Arc::new(Inspected {
             reference: i.reference,
@@ -419,7 +457,8 @@ impl Worker {
         root: crate::model::Node,
         listed: Vec<String>,
     ) -> Arc<Inspected> {
-        let findings = crate::analysis::analyze(&root);
+        // Built without attachments (the row's badges come from `listed`): no orphans to add.
+        let findings = crate::report::tree_findings(&root, &[]);
         let tree = Arc::new(Inspected {
             reference,
             root,

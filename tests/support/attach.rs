@@ -38,9 +38,6 @@ pub fn push_cosign_signature(
 ) -> String {
     // Signed where it was built; a promotion copies it byte for byte (`cosign copy`).
     let payload = simple_signing(&format!("registry.internal:5000/{repo}"), subject);
-    let layer = reg.put_blob(repo, &payload);
-    let config = br#"{"architecture":"","config":{},"created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":[]}}"#;
-    let config_digest = reg.put_blob(repo, config);
     let mut layer_annotations =
         json!({"dev.cosignproject.cosign/signature": "MEUCIQD-not-a-real-signature"});
     if let (Some(extra), Some(base)) = (annotations.as_object(), layer_annotations.as_object_mut())
@@ -49,10 +46,30 @@ pub fn push_cosign_signature(
             base.insert(k.clone(), v.clone());
         }
     }
+    push_cosign_layers(reg, repo, subject, &[(payload, layer_annotations)])
+}
+
+/// Pushes a cosign signature manifest on `subject`'s `.sig` tag with one layer per
+/// `(payload, annotations)` (cosign adds a layer per signature). Returns its digest.
+pub fn push_cosign_layers(
+    reg: &TestRegistry,
+    repo: &str,
+    subject: &str,
+    layers: &[(Vec<u8>, serde_json::Value)],
+) -> String {
+    let config = br#"{"architecture":"","config":{},"created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let config_digest = reg.put_blob(repo, config);
+    let layers: Vec<serde_json::Value> = layers
+        .iter()
+        .map(|(payload, annotations)| {
+            let digest = reg.put_blob(repo, payload);
+            json!({"mediaType": COSIGN_SIMPLE_SIGNING, "digest": digest, "size": payload.len(), "annotations": annotations})
+        })
+        .collect();
     let manifest = json!({
         "schemaVersion": 2, "mediaType": OCI_MANIFEST,
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
-        "layers": [{"mediaType": COSIGN_SIMPLE_SIGNING, "digest": layer, "size": payload.len(), "annotations": layer_annotations}]
+        "layers": layers
     });
     let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
     reg.put_manifest(
@@ -171,4 +188,92 @@ pub fn fixture_index_bytes() -> Vec<u8> {
 /// The fixture's root index, parsed.
 pub fn fixture_index() -> serde_json::Value {
     serde_json::from_slice(&fixture_index_bytes()).unwrap_or_default()
+}
+
+/// A throw-away signing key made with `openssl`, the way `cosign generate-key-pair` would
+/// hold one: the private key for the test, the public key (PEM SPKI) for `--key`.
+pub struct SigningKey {
+    pub private: std::path::PathBuf,
+    pub public: std::path::PathBuf,
+    kind: KeyKind,
+}
+
+/// The kinds of key cosign signs with.
+#[derive(Clone, Copy, Debug)]
+pub enum KeyKind {
+    P256,
+    P384,
+    Ed25519,
+    Rsa,
+}
+
+fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+impl SigningKey {
+    /// Generates a key of `kind` in `dir` under `name`.
+    pub fn generate(dir: &std::path::Path, name: &str, kind: KeyKind) -> Self {
+        let private = dir.join(format!("{name}.key"));
+        let public = dir.join(format!("{name}.pub"));
+        let p = private.display().to_string();
+        let genpkey: &[&str] = match kind {
+            KeyKind::P256 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            KeyKind::P384 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            KeyKind::Ed25519 => &["-algorithm", "ed25519"],
+            KeyKind::Rsa => &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        };
+        let mut args = vec!["genpkey"];
+        args.extend_from_slice(genpkey);
+        args.extend(["-out", &p]);
+        openssl(&args);
+        openssl(&[
+            "pkey",
+            "-in",
+            &p,
+            "-pubout",
+            "-out",
+            &public.display().to_string(),
+        ]);
+        Self {
+            private,
+            public,
+            kind,
+        }
+    }
+
+    /// The base64 signature of `payload`, as cosign puts it in its annotation.
+    pub fn sign(&self, payload: &[u8]) -> String {
+        use base64::Engine as _;
+        let dir = self.private.parent().expect("dir");
+        let input = dir.join("payload.bin");
+        std::fs::write(&input, payload).expect("payload");
+        let (k, i) = (
+            self.private.display().to_string(),
+            input.display().to_string(),
+        );
+        let signature = match self.kind {
+            KeyKind::Ed25519 => openssl(&["pkeyutl", "-sign", "-inkey", &k, "-rawin", "-in", &i]),
+            KeyKind::P384 => openssl(&["dgst", "-sha384", "-sign", &k, &i]),
+            KeyKind::P256 | KeyKind::Rsa => openssl(&["dgst", "-sha256", "-sign", &k, &i]),
+        };
+        base64::engine::general_purpose::STANDARD.encode(signature)
+    }
+
+    /// A cosign layer: `payload` with this key's signature of it.
+    pub fn layer(&self, payload: &[u8]) -> (Vec<u8>, serde_json::Value) {
+        (
+            payload.to_vec(),
+            json!({"dev.cosignproject.cosign/signature": self.sign(payload)}),
+        )
+    }
 }

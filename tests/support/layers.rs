@@ -69,6 +69,29 @@ pub fn push(
     layers: &[Vec<Item>],
     how: Compression,
 ) -> Vec<String> {
+    push_with_history(reg, repo, tag, arch, config, &json!(null), layers, how).layers
+}
+
+/// What [`push_with_history`] pushed.
+#[allow(dead_code)] // each test binary uses its own part
+pub struct Pushed {
+    pub layers: Vec<String>,
+    /// The image manifest's digest and size, for an index naming it.
+    pub manifest: (String, usize),
+}
+
+/// [`push`] with the config's `history` (`null`: none).
+#[allow(clippy::too_many_arguments)]
+pub fn push_with_history(
+    reg: &TestRegistry,
+    repo: &str,
+    tag: &str,
+    arch: &str,
+    config: &serde_json::Value,
+    history: &serde_json::Value,
+    layers: &[Vec<Item>],
+    how: Compression,
+) -> Pushed {
     let mut descriptors = Vec::new();
     let mut diff_ids = Vec::new();
     for items in layers {
@@ -78,13 +101,16 @@ pub fn push(
         let digest = reg.put_blob(repo, &blob);
         descriptors.push(json!({"mediaType": media_type, "digest": digest, "size": blob.len()}));
     }
-    let cfg = json!({
+    let mut cfg = json!({
         "architecture": arch,
         "os": "linux",
         "config": config,
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
-    })
-    .to_string();
+    });
+    if !history.is_null() {
+        cfg["history"] = history.clone();
+    }
+    let cfg = cfg.to_string();
     let cfg_digest = reg.put_blob(repo, cfg.as_bytes());
     let manifest = json!({
         "schemaVersion": 2,
@@ -94,10 +120,13 @@ pub fn push(
     })
     .to_string();
     reg.put_manifest(repo, tag, OCI_MANIFEST, manifest.as_bytes());
-    descriptors
-        .iter()
-        .map(|d| d["digest"].as_str().unwrap().to_string())
-        .collect()
+    Pushed {
+        layers: descriptors
+            .iter()
+            .map(|d| d["digest"].as_str().unwrap().to_string())
+            .collect(),
+        manifest: (sha256_digest(manifest.as_bytes()), manifest.len()),
+    }
 }
 
 /// A base layer: a distribution's bits without a loader.
@@ -126,4 +155,66 @@ pub fn base(ca: bool) -> Vec<Item> {
         ));
     }
     items
+}
+
+/// The image of issue 23, as `src/layers/waste.rs`'s unit fixture: a file written again, a
+/// file deleted by a whiteout, a directory whited out whole, an opaque directory, a layer that
+/// only changes a mode, and `empty_layer` history steps.
+pub fn dive_layers() -> Vec<Vec<Item>> {
+    vec![
+        vec![
+            dir("etc"),
+            file("etc/app.conf", 0o644, &[b'a'; 100]),
+            file("etc/remove-me", 0o644, &[b'r'; 50]),
+            dir("opt"),
+            file("opt/old/a", 0o644, &[b'o'; 30]),
+            dir("data"),
+            file("data/big", 0o644, &[b'd'; 1000]),
+            file("bin/tool", 0o644, &[b't'; 10]),
+        ],
+        vec![
+            file("etc/app.conf", 0o644, &[b'b'; 120]),
+            file("etc/.wh.remove-me", 0o644, b""),
+            file("opt/.wh..wh..opq", 0o644, b""),
+            file("opt/new", 0o644, &[b'n'; 5]),
+            file(".wh.data", 0o644, b""),
+        ],
+        // Metadata only: a chmod writes the whole file again.
+        vec![file("bin/tool", 0o755, &[b't'; 10])],
+    ]
+}
+
+pub fn dive_history() -> serde_json::Value {
+    json!([
+        {"created_by": "/bin/sh -c #(nop) ADD file:base in / "},
+        {"created_by": "/bin/sh -c #(nop)  ENV MODE=\u{1b}[31mprod", "empty_layer": true},
+        {"created_by": "RUN /bin/sh -c echo again > /etc/app.conf && rm /etc/remove-me && rm -rf /data # buildkit"},
+        {"created_by": "RUN /bin/sh -c chmod +x /bin/tool # buildkit"},
+        {"created_by": "CMD [\"/bin/tool\"]", "empty_layer": true},
+    ])
+}
+
+/// Pushes `team/fat:v1`: an index of the issue-23 image for amd64 and arm64.
+pub fn push_dive_index(reg: &TestRegistry) {
+    let config = json!({"User": "65532"});
+    let mut entries = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let pushed = push_with_history(
+            reg,
+            "team/fat",
+            arch,
+            arch,
+            &config,
+            &dive_history(),
+            &dive_layers(),
+            Compression::Gzip,
+        );
+        entries.push(
+            json!({"mediaType": super::OCI_MANIFEST, "digest": pushed.manifest.0,
+            "size": pushed.manifest.1, "platform": {"os": "linux", "architecture": arch}}),
+        );
+    }
+    let index = json!({"schemaVersion": 2, "mediaType": super::OCI_INDEX, "manifests": entries})
+        .to_string();
+    reg.put_manifest("team/fat", "v1", super::OCI_INDEX, index.as_bytes());
 }

@@ -770,6 +770,25 @@ impl TestRegistry {
         digest
     }
 
+    /// Freezes the registry (SIGSTOP): connections are accepted by the kernel and never
+    /// answered, as a registry that hangs or went away mid-request.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a [`pause`](Self::pause)d registry run again (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let status = Command::new("kill")
+            .args([which, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {which} the registry");
+    }
+
     /// DELETE a manifest by digest (tags pointing at it go with it; nothing else does —
     /// an index referring to it keeps referring).
     pub fn delete_manifest(&self, repo: &str, digest: &str) {

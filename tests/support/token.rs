@@ -46,6 +46,9 @@ pub struct IssuerOptions {
     /// Answer 401 to a token request without credentials, as registries without public
     /// repositories do, instead of a token granting nothing.
     pub refuse_anonymous: bool,
+    /// Grant nothing for the catalog (`registry:catalog:*`), as Docker Hub and Harbor do for
+    /// users who are not admins, while every repository scope is granted as usual.
+    pub no_catalog: bool,
 }
 
 impl TokenIssuer {
@@ -231,8 +234,11 @@ fn serve(
             let actions: Vec<&str> = actions
                 .split(',')
                 .filter(|a| {
-                    authenticated
-                        || (kind == "repository" && *a == "pull" && name.starts_with("public/"))
+                    !(options.no_catalog && kind == "registry")
+                        && (authenticated
+                            || (kind == "repository"
+                                && *a == "pull"
+                                && name.starts_with("public/")))
                 })
                 .collect();
             Some(serde_json::json!({"type": kind, "name": name, "actions": actions}))

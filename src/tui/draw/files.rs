@@ -20,7 +20,7 @@ use ratatui::Frame;
 use super::lists::{filter_suffix, selected_style};
 use super::message;
 use crate::output::files::mode_string;
-use crate::output::human_size;
+use crate::present::human_size;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::load::Load;
@@ -75,7 +75,10 @@ pub(super) fn files(frame: &mut Frame, area: Rect, v: &FilesView, theme: Theme) 
         }
         Load::Loaded(f) => f,
     };
-    let findings_height = u16::try_from(loaded.findings.len().min(6) + 2).unwrap_or(8);
+    // The findings (or the line saying there are none), the wasted-space lines, the border.
+    let findings_height =
+        u16::try_from(loaded.findings.len().clamp(1, 6) + waste_lines(loaded, theme).len() + 2)
+            .unwrap_or(10);
     let [table_area, facts_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(findings_height)]).areas(area);
     let rows = v.rows();
@@ -188,25 +191,21 @@ fn facts_pane(frame: &mut Frame, area: Rect, loaded: &LoadedFiles, theme: Theme)
         Some(c) => format!("CA bundle {c}"),
         None => "no CA bundle".into(),
     });
-    let lines: Vec<Line<'_>> = if loaded.findings.is_empty() {
-        vec![Line::styled("No findings in the files.", theme.dim())]
+    let mut lines: Vec<Line<'_>> = waste_lines(loaded, theme);
+    if loaded.findings.is_empty() {
+        lines.push(Line::styled("No findings in the files.", theme.dim()));
     } else {
-        loaded
-            .findings
-            .iter()
-            .take(6)
-            .map(|f| {
-                Line::from(vec![
-                    Span::styled(
-                        format!("{:<8}", f.severity.as_str()),
-                        theme.severity(f.severity),
-                    ),
-                    Span::styled(format!("{} ", f.code.as_str()), theme.bold()),
-                    Span::raw(sanitize(&f.message).into_owned()),
-                ])
-            })
-            .collect()
-    };
+        lines.extend(loaded.findings.iter().take(6).map(|f| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{:<8}", f.severity.as_str()),
+                    theme.severity(f.severity),
+                ),
+                Span::styled(format!("{} ", f.code.as_str()), theme.bold()),
+                Span::raw(sanitize(&f.message).into_owned()),
+            ])
+        }));
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -215,15 +214,60 @@ fn facts_pane(frame: &mut Frame, area: Rect, loaded: &LoadedFiles, theme: Theme)
     );
 }
 
+/// The space the layers waste, as dive counts it (`regscope layers` lists it all): the
+/// figures, then the largest wasted file and what opaque directories hide, when there are.
+fn waste_lines(loaded: &LoadedFiles, theme: Theme) -> Vec<Line<'static>> {
+    let w = loaded.fs.waste();
+    let size = |b: u64| human_size(i64::try_from(b).unwrap_or(i64::MAX));
+    let mut lines = vec![Line::styled(
+        format!(
+            "wasted {} · efficiency {} (as dive counts them)",
+            size(w.wasted),
+            crate::output::layers::percent(w.efficiency)
+        ),
+        theme.dim(),
+    )];
+    // One line each: an 80-column terminal keeps them whole.
+    if let Some(f) = w.files.first() {
+        lines.push(Line::styled(
+            format!(
+                "largest {} ({} copies, {})",
+                sanitize(&f.path),
+                f.copies,
+                size(f.bytes)
+            ),
+            theme.dim(),
+        ));
+    }
+    if w.hidden_by_opaque > 0 {
+        lines.push(Line::styled(
+            format!("hidden by opaque directories: {} bytes", w.hidden_by_opaque),
+            theme.dim(),
+        ));
+    }
+    lines
+}
+
 /// The status line: the selected path in full, and which layer wrote it.
 pub(super) fn status(v: &FilesView, theme: Theme) -> Line<'static> {
     let Some(row) = v.selected() else {
         return Line::styled(" ", theme.dim());
     };
     let layers = v.load.loaded().map_or(0, |f| f.fs.changes().len());
+    let history = v
+        .manifest
+        .config_summary()
+        .map_or(&[][..], |c| c.history.as_slice());
+    let steps = crate::layers::history::align(history, layers);
     let written = row.node.map_or_else(String::new, |n| {
+        // The step that made the layer (`RUN …`), as `regscope layers` shows it.
+        let made_by = steps
+            .iter()
+            .find(|s| s.layer == Some(n.layer))
+            .map(|s| format!(" ({})", s.command))
+            .unwrap_or_default();
         format!(
-            " · layer {} of {layers}{}",
+            " · layer {} of {layers}{made_by}{}",
             n.layer + 1,
             n.entry
                 .exec

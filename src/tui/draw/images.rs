@@ -9,7 +9,7 @@ use super::lists::selected_style;
 use super::message;
 use crate::ecr::images::{describe, ImageKind};
 use crate::ecr::inventory::ListSource;
-use crate::output::human_size;
+use crate::present::human_size;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::load::Load;

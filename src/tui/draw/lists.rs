@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use crate::analysis::Verdict;
 use crate::digest;
 use crate::model::Kind;
-use crate::output::human_size;
+use crate::present::human_size;
 use crate::reference::ImageRef;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
@@ -140,8 +140,14 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
         Paging::Stopped(_) => ", cut short",
         Paging::More | Paging::Loading(_) | Paging::Failed(_) => ", more…",
     };
+    // Where the list came from when not the catalog: `from the Docker Hub API: ...`.
+    let from = catalog
+        .origin
+        .as_ref()
+        .map(|o| format!(" from {}", sanitize(&o.source)))
+        .unwrap_or_default();
     let title = format!(
-        "repositories ({}{more}){}",
+        "repositories ({}{more}){}{from}",
         grouped(catalog.names.len()),
         filter_suffix(&v.filter)
     );
@@ -173,27 +179,42 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
             .style(selected_style(&v.cursor, i, theme))
         })
         .collect();
-    // The paging row shows once the list end is on screen.
+    // The paging row and what could not be listed show once the list end is on screen.
     if window.end == visible.len() && rows.len() < height {
         if let Some((text, style)) = paging_row(catalog, theme) {
             rows.push(Row::new([Cell::from(text)]).style(style));
         }
+        for gap in catalog.origin.iter().flat_map(|o| &o.gaps) {
+            if rows.len() < height {
+                let text = format!("could not list {}", sanitize(gap));
+                rows.push(Row::new([Cell::from(text)]).style(theme.error()));
+            }
+        }
     }
-    // ECR's DescribeRepositories says more of each repository than the catalog.
-    let (widths, header) = if catalog.details.is_empty() {
-        (vec![Constraint::Fill(1)], vec!["REPOSITORY"])
-    } else {
-        (
-            vec![Constraint::Fill(1), Constraint::Fill(1)],
-            vec!["REPOSITORY", "SETTINGS (DescribeRepositories)"],
-        )
-    };
+    let (widths, header) = repository_columns(catalog);
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.bold()))
             .block(Block::bordered().title(format!(" {title} "))),
         area,
     );
+}
+
+/// The columns: ECR's DescribeRepositories and the Hub's and GitHub's APIs say more of each
+/// repository than the catalog.
+fn repository_columns(catalog: &Catalog) -> (Vec<Constraint>, Vec<&'static str>) {
+    if catalog.details.is_empty() {
+        return (vec![Constraint::Fill(1)], vec!["REPOSITORY"]);
+    }
+    let detail = if catalog.origin.is_some() {
+        "VISIBILITY, UPDATED"
+    } else {
+        "SETTINGS (DescribeRepositories)"
+    };
+    (
+        vec![Constraint::Fill(1), Constraint::Fill(1)],
+        vec!["REPOSITORY", detail],
+    )
 }
 
 /// The row under the last repository: more to load, loading, failed, or cut short.

@@ -18,7 +18,7 @@ use ratatui::Frame;
 use super::lists::{filter_suffix, selected_style};
 use super::message;
 use crate::analysis::Verdict;
-use crate::output::count;
+use crate::present::count;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::load::Load;

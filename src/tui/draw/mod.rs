@@ -40,7 +40,7 @@ use super::keymap;
 use super::layout::{screen, Screen};
 use super::theme::Theme;
 use super::views::View;
-use crate::output::count;
+use crate::present::count;
 use crate::sanitize::sanitize;
 
 /// Renders the whole screen for `app`.
@@ -295,7 +295,7 @@ fn cost(rt: &crate::registry::RoundTrips) -> String {
     let mut s = format!(
         "{} req {}",
         rt.total,
-        crate::output::human_size(i64::try_from(rt.bytes).unwrap_or(i64::MAX))
+        crate::present::human_size(i64::try_from(rt.bytes).unwrap_or(i64::MAX))
     );
     let cached = rt.cache_hits + rt.disk_hits;
     if cached > 0 {

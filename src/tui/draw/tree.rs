@@ -14,7 +14,7 @@ use crate::analysis::{Finding, Severity};
 use crate::digest;
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node};
-use crate::output::present::{FactKind, NodeLabel};
+use crate::present::{FactKind, NodeLabel};
 use crate::sanitize::sanitize;
 use crate::tui::layout::tree_panes;
 use crate::tui::load::Load;

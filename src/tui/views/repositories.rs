@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::connect::ConnectError;
-use crate::tui::action::{CatalogPage, Command, Effect, RequestId, RequestIds};
+use crate::tui::action::{CatalogPage, Command, Effect, Origin, RequestId, RequestIds};
 use crate::tui::list::{filtered, Cursor, Memo};
 use crate::tui::load::Load;
 use crate::tui::paging::{Step, Stop, Walk, MAX_NAMES};
@@ -51,6 +51,9 @@ pub struct Catalog {
     pub pages: usize,
     /// Per repository, what the registry's API says of it (ECR); empty for the catalog.
     pub details: std::collections::HashMap<String, String>,
+    /// Where the list came from when not the catalog (Docker Hub's or GitHub's API), and
+    /// what it could not list.
+    pub origin: Option<Origin>,
     pub goal: Goal,
     /// The pages seen, so a registry that repeats itself is noticed.
     walk: Walk,
@@ -68,6 +71,7 @@ impl Catalog {
             next: Paging::More,
             pages: 0,
             details: std::collections::HashMap::new(),
+            origin: page.origin.clone(),
             goal: Goal::Scroll,
             walk: Walk::default(),
             memo: Memo::default(),

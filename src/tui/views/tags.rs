@@ -275,7 +275,7 @@ impl TagSummary {
     /// findings the tree view lists: `WORST` never reads `info` beside `rejected`.
     pub fn judge(&mut self, target: Option<&Target>) {
         let known = &self.inspected.findings;
-        let judgement = target.map(|t| t.judge(&self.inspected.root, known));
+        let judgement = target.map(|t| crate::report::judge(t, &self.inspected.root, known));
         let target_findings = judgement.as_ref().map_or(&[][..], |j| &j.findings[..]);
         self.worst = analysis::worst(known).max(analysis::worst(target_findings));
         self.findings = known.len() + target_findings.len();
@@ -598,7 +598,7 @@ impl TagsView {
         let target = self
             .target
             .as_ref()
-            .map(|t| t.check(&tree.root))
+            .map(|t| crate::report::judge(t, &tree.root, &tree.findings).findings)
             .unwrap_or_default();
         crate::tui::panes::entries(&tree.root, &target, &tree.findings)
             .first()

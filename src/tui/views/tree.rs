@@ -122,7 +122,11 @@ impl TreeView {
     /// The target's findings for what is loaded now.
     fn recheck(&mut self) {
         let judgement = match (&self.target, self.load.loaded()) {
-            (Some(t), Some(inspected)) => Some(t.judge(&inspected.root, &inspected.findings)),
+            (Some(t), Some(inspected)) => Some(crate::report::judge(
+                t,
+                &inspected.root,
+                &inspected.findings,
+            )),
             _ => None,
         };
         self.verdict = judgement.as_ref().map(|j| j.verdict.clone());

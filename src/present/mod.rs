@@ -4,9 +4,12 @@
 //! [`NodeLabel`]: they choose colour, case, column widths and which facts fit, never the words.
 //! Every registry-supplied string is sanitised here, so a renderer can print what it gets.
 
+mod units;
+
+pub use units::{count, human_size};
+
 use std::fmt;
 
-use super::{count, human_size};
 use crate::analysis::{platform_label, Finding, Severity};
 use crate::digest;
 use crate::model::annotations::IN_TOTO_PREDICATE_TYPE;

@@ -1,0 +1,324 @@
+//! The HTTP side of a service's own API: JSON pages read within a byte bound, a 429 waited out
+//! only within the deadline, and next-page links followed only on the API's own origin (the
+//! token never goes anywhere else).
+
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::sanitize::sanitize;
+
+/// The most bytes one page (or token answer) may take.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+/// A 429 is retried this many times at most, each within the deadline.
+const MAX_RETRIES: usize = 3;
+/// The longest `Retry-After` waited out; longer ones are reported instead.
+const MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// Why one request to the API failed, in words for the user (never the token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status, when the API answered.
+    pub status: Option<u16>,
+    /// The API's own message (sanitized, bounded) or the transport's.
+    pub detail: String,
+    /// The OAuth scope the API wanted and the token lacks (GitHub's
+    /// `X-Accepted-OAuth-Scopes` against `X-OAuth-Scopes`).
+    pub missing_scope: Option<String>,
+}
+
+impl ApiError {
+    fn transport(detail: impl Into<String>) -> Self {
+        Self {
+            status: None,
+            detail: detail.into(),
+            missing_scope: None,
+        }
+    }
+
+    /// `403, the token lacks read:packages`, `401: bad credentials`, `cannot connect: ...`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut text = self.status.map(|s| s.to_string()).unwrap_or_default();
+        if let Some(scope) = &self.missing_scope {
+            text.push_str(&format!(", the token lacks {scope}"));
+        } else if !self.detail.is_empty() {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&self.detail);
+        }
+        text
+    }
+}
+
+/// One client for one service's API, with the `Authorization` value once logged in.
+pub struct Api {
+    client: reqwest::Client,
+    pub base: Url,
+    auth: Option<String>,
+    deadline: Instant,
+}
+
+/// One answer: its JSON and the `Link: rel="next"` target on the API's own origin.
+pub struct Answer<T> {
+    pub body: T,
+    pub next: Option<Url>,
+}
+
+impl Api {
+    /// A client for `base` that gives up at `deadline`; `timeout` bounds each request.
+    pub fn new(base: Url, timeout: Duration, deadline: Instant) -> Result<Self, ApiError> {
+        crate::registry::trust::warm_up();
+        let tls = crate::registry::trust::client_config(Vec::new(), false)
+            .map_err(|e| ApiError::transport(format!("cannot set up TLS: {e}")))?;
+        let proxies = crate::registry::proxy::ProxyConfig::from_env();
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(timeout)
+            .read_timeout(timeout)
+            .user_agent(concat!("regscope/", env!("CARGO_PKG_VERSION")))
+            .tls_backend_preconfigured(tls)
+            .no_proxy();
+        if !proxies.is_empty() {
+            builder = builder.proxy(reqwest::Proxy::custom(move |url| proxies.for_url(url)));
+        }
+        let client = builder
+            .build()
+            .map_err(|e| ApiError::transport(format!("cannot set up HTTP: {e}")))?;
+        Ok(Self {
+            client,
+            base,
+            auth: None,
+            deadline,
+        })
+    }
+
+    /// From now on requests carry `Authorization: value`.
+    pub fn authorize(&mut self, value: String) {
+        self.auth = Some(value);
+    }
+
+    /// `path` (with its query) on the API's base URL.
+    pub fn url(&self, path: &str) -> Result<Url, ApiError> {
+        let base = self.base.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}{path}"))
+            .map_err(|e| ApiError::transport(format!("cannot make a URL of {path}: {e}")))
+    }
+
+    /// `next` (absolute, or a path) when it stays on the API's origin; `None` otherwise, so a
+    /// page cannot send the token to another host.
+    #[must_use]
+    pub fn same_origin(&self, next: &str) -> Option<Url> {
+        let url = self.base.join(next).ok()?;
+        (url.origin() == self.base.origin()).then_some(url)
+    }
+
+    /// GET `url` as JSON.
+    pub async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<Answer<T>, ApiError> {
+        self.send(|| self.with_auth(self.client.get(url.clone())))
+            .await
+    }
+
+    /// POST `body` as JSON to `path` (the token exchanges the services document; nothing else).
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, ApiError> {
+        let url = self.url(path)?;
+        let body = serde_json::to_vec(body)
+            .map_err(|e| ApiError::transport(format!("cannot write the request: {e}")))?;
+        self.send(|| {
+            self.client
+                .post(url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone())
+        })
+        .await
+        .map(|a| a.body)
+    }
+
+    fn with_auth(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.auth {
+            Some(value) => request.header(reqwest::header::AUTHORIZATION, value),
+            None => request,
+        }
+    }
+
+    /// Sends the request `make` builds, waiting out a 429 when its `Retry-After` ends before
+    /// the deadline (at most [`MAX_RETRIES`] times).
+    async fn send<T: DeserializeOwned>(
+        &self,
+        make: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Answer<T>, ApiError> {
+        for _ in 0..=MAX_RETRIES {
+            let resp = make()
+                .header(reqwest::header::ACCEPT, "application/json")
+                .send()
+                .await
+                .map_err(|e| ApiError::transport(transport_words(&e)))?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = read_bounded(resp).await?;
+            if status == 429 {
+                let wait = header(&headers, "retry-after")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                match wait {
+                    Some(w) if w <= MAX_WAIT && Instant::now() + w < self.deadline => {
+                        tokio::time::sleep(w).await;
+                        continue;
+                    }
+                    _ => {
+                        return Err(ApiError {
+                            status: Some(429),
+                            detail: match wait {
+                                Some(w) => format!("rate limited; retry after {}s", w.as_secs()),
+                                None => "rate limited; retry later".into(),
+                            },
+                            missing_scope: None,
+                        })
+                    }
+                }
+            }
+            if !(200..300).contains(&status) {
+                return Err(refusal(status, &headers, &body));
+            }
+            let body = serde_json::from_slice(&body).map_err(|e| ApiError {
+                status: Some(status),
+                detail: format!("the answer is not the JSON this API documents: {e}"),
+                missing_scope: None,
+            })?;
+            let next = header(&headers, "link")
+                .and_then(|l| crate::registry::next_link(&l))
+                .and_then(|n| self.same_origin(&n));
+            return Ok(Answer { body, next });
+        }
+        Err(ApiError {
+            status: Some(429),
+            detail: format!("still rate limited after {MAX_RETRIES} waits; retry later"),
+            missing_scope: None,
+        })
+    }
+}
+
+fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// A transport failure in a few words (the URL carries no secret, but say only the cause).
+fn transport_words(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "the request failed"
+    };
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let mut cause = String::new();
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    if cause.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what}: {}", sanitize(&cause))
+    }
+}
+
+/// Reads the body up to [`MAX_BODY`] bytes.
+async fn read_bounded(mut resp: reqwest::Response) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| ApiError::transport(transport_words(&e)))?
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(ApiError::transport(format!(
+                "an answer is larger than {MAX_BODY} bytes; refusing to read it"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A non-2xx answer in words: the API's `message`/`detail`, and for GitHub the scope the
+/// token lacks.
+fn refusal(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> ApiError {
+    let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    // GitHub's `message`, Docker Hub's `detail`/`errinfo`, Harbor's `errors[0].message`.
+    let message = ["message", "detail", "errinfo"]
+        .iter()
+        .find_map(|k| json.get(*k).and_then(|v| v.as_str()))
+        .or_else(|| json.pointer("/errors/0/message").and_then(|v| v.as_str()))
+        .unwrap_or_default();
+    let mut detail = sanitize(message).into_owned();
+    if detail.chars().count() > 200 {
+        detail = detail.chars().take(200).collect::<String>() + "…";
+    }
+    let granted = header(headers, "x-oauth-scopes").unwrap_or_default();
+    let missing_scope = header(headers, "x-accepted-oauth-scopes").and_then(|accepted| {
+        let granted: Vec<&str> = granted.split(',').map(str::trim).collect();
+        let wanted: Vec<&str> = accepted
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        (!wanted.is_empty() && !wanted.iter().any(|w| granted.contains(w)))
+            .then(|| sanitize(&wanted.join(" or ")).into_owned())
+    });
+    ApiError {
+        status: Some(status),
+        detail,
+        missing_scope: if status == 403 { missing_scope } else { None },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api() -> Api {
+        Api::new(
+            Url::parse("https://hub.example").unwrap(),
+            Duration::from_secs(1),
+            Instant::now(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn next_pages_stay_on_the_apis_origin() {
+        let api = api();
+        assert_eq!(
+            api.same_origin("/v2/x?page=2").map(String::from),
+            Some("https://hub.example/v2/x?page=2".to_string())
+        );
+        assert!(api.same_origin("https://evil.example/v2/x").is_none());
+        assert!(api.same_origin("http://hub.example/v2/x").is_none());
+    }
+
+    #[test]
+    fn a_403_names_the_scope_the_token_lacks() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-accepted-oauth-scopes", "read:packages".parse().unwrap());
+        headers.insert("x-oauth-scopes", "repo".parse().unwrap());
+        let e = refusal(403, &headers, br#"{"message":"need read:packages"}"#);
+        assert_eq!(e.describe(), "403, the token lacks read:packages");
+        let e = refusal(
+            401,
+            &reqwest::header::HeaderMap::new(),
+            b"{\"message\":\"Bad\\u001b[31m\"}",
+        );
+        assert_eq!(e.describe(), "401: Bad\\u{1b}[31m");
+    }
+}

@@ -1,0 +1,254 @@
+//! Docker Hub: the docker login (password or personal access token) exchanged for a Hub
+//! token, then each namespace's repositories and a repository's tags with their push time and
+//! platforms, none of which counts against the pull limit.
+
+use serde::Deserialize;
+
+use super::api::{Api, ApiError};
+use super::{day, pages, plain_name, walk, Listing, Native, Tag, Tags, MAX_NAMES};
+use crate::registry::{Credentials, FetchError};
+
+#[derive(Deserialize)]
+struct Page<T> {
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default = "Vec::new")]
+    results: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct Repository {
+    name: String,
+    #[serde(default)]
+    is_private: bool,
+    #[serde(default)]
+    last_updated: Option<String>,
+}
+
+/// The answer of either token exchange.
+#[derive(Deserialize)]
+struct Token {
+    #[serde(default)]
+    access_token: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct HubTag {
+    name: String,
+    #[serde(default)]
+    digest: Option<String>,
+    #[serde(default)]
+    tag_last_pushed: Option<String>,
+    #[serde(default)]
+    images: Vec<Image>,
+}
+
+#[derive(Deserialize)]
+struct Image {
+    #[serde(default)]
+    os: Option<String>,
+    #[serde(default)]
+    architecture: Option<String>,
+    #[serde(default)]
+    variant: Option<String>,
+}
+
+/// Exchanges the login for a Hub token: `POST /v2/auth/token` (`identifier`/`secret`), or
+/// the older `POST /v2/users/login` where the first is missing. Without a login the public
+/// API is used anonymously.
+async fn login(
+    native: &Native,
+    api: &mut Api,
+    credentials: Option<&Credentials>,
+) -> Result<(), FetchError> {
+    let Some(c) = credentials else {
+        return Ok(());
+    };
+    let body = serde_json::json!({"identifier": c.username, "secret": c.secret()});
+    let answer = match api.post::<Token>("/v2/auth/token", &body).await {
+        Err(ApiError {
+            status: Some(404 | 405),
+            ..
+        }) => {
+            let body = serde_json::json!({"username": c.username, "password": c.secret()});
+            api.post::<Token>("/v2/users/login", &body).await
+        }
+        other => other,
+    };
+    let token = answer.map_err(|e| native.refused_login(&c.username, &e))?;
+    match token.access_token.or(token.token) {
+        Some(t) => {
+            api.authorize(format!("Bearer {t}"));
+            Ok(())
+        }
+        None => Err(native.failed(
+            "",
+            &ApiError {
+                status: None,
+                detail: "the token answer holds no token".into(),
+                missing_scope: None,
+            },
+        )),
+    }
+}
+
+/// Every repository of the user's namespace and the configured ones (or of `only`).
+pub(super) async fn repositories(
+    native: &Native,
+    api: &mut Api,
+    credentials: Option<Credentials>,
+    only: Option<&str>,
+) -> Result<Listing, FetchError> {
+    login(native, api, credentials.as_ref()).await?;
+    let user = credentials.as_ref().map(|c| c.username.as_str());
+    let namespaces = native.namespaces(user, only);
+    if namespaces.is_empty() {
+        return Err(FetchError::NotListed {
+            registry: native.registry.clone(),
+            detail: format!(
+                "{} lists a namespace's repositories, and there is no login for {} nor `namespaces` under [registry.\"{}\"] in the config file; log in, name the namespace (`regscope ls {}/NAMESPACE`), or open a repository by name",
+                native.service.name(),
+                native.registry,
+                native.registry,
+                native.registry
+            ),
+        });
+    }
+    let mut listing = Listing::default();
+    let mut budget = MAX_NAMES;
+    let mut read_any = Vec::new();
+    let mut first_error = None;
+    for ns in &namespaces {
+        if !plain_name(ns) || ns.contains('/') {
+            listing.gaps.push(format!(
+                "namespace {}: not a namespace name",
+                crate::sanitize::sanitize(ns)
+            ));
+            continue;
+        }
+        let url = api
+            .url(&format!(
+                "/v2/namespaces/{ns}/repositories?page_size=100&page=1"
+            ))
+            .map_err(|e| native.failed("", &e))?;
+        let walked = walk(api, url, &mut budget, |v| {
+            let page: Page<Repository> = serde_json::from_value(v).map_err(|e| e.to_string())?;
+            let items = page
+                .results
+                .into_iter()
+                .map(|r| (r.name, r.is_private, r.last_updated))
+                .collect();
+            Ok((items, page.next))
+        })
+        .await;
+        match walked {
+            Ok(w) => {
+                for (name, private, updated) in w.items {
+                    let full = format!("{ns}/{name}");
+                    if !plain_name(&name) || name.contains('/') {
+                        listing.gaps.push(format!(
+                            "namespace {ns}: skipped a repository named {}",
+                            crate::sanitize::sanitize(&name)
+                        ));
+                        continue;
+                    }
+                    let mut detail = (if private { "private" } else { "public" }).to_string();
+                    if let Some(u) = updated {
+                        detail.push_str(&format!(", updated {}", day(&u)));
+                    }
+                    listing.details.insert(full.clone(), detail);
+                    listing.repositories.push(full);
+                }
+                read_any.push(format!("namespace {ns}, {}", pages(w.pages)));
+                if let Some(stop) = w.stop {
+                    listing.gaps.push(format!("namespace {ns}: {stop}"));
+                }
+            }
+            Err(e) => {
+                listing
+                    .gaps
+                    .push(format!("namespace {ns}: {}", e.describe()));
+                first_error.get_or_insert((ns.clone(), e));
+            }
+        }
+    }
+    if read_any.is_empty() {
+        if let Some((ns, e)) = first_error {
+            return Err(native.failed(&format!("namespace {ns}"), &e));
+        }
+    }
+    listing.source = format!("{}: {}", native.service.name(), read_any.join("; "));
+    Ok(listing)
+}
+
+/// The tags of `repository` (`namespace/name`; a bare name is an official image).
+pub(super) async fn tags(
+    native: &Native,
+    api: &mut Api,
+    credentials: Option<Credentials>,
+    repository: &str,
+) -> Result<Tags, FetchError> {
+    login(native, api, credentials.as_ref()).await?;
+    let (ns, name) = repository
+        .split_once('/')
+        .unwrap_or(("library", repository));
+    if !plain_name(ns) || !plain_name(name) || name.contains('/') {
+        return Err(FetchError::NotListed {
+            registry: native.registry.clone(),
+            detail: format!(
+                "{} is not a Docker Hub repository name (namespace/name)",
+                crate::sanitize::sanitize(repository)
+            ),
+        });
+    }
+    let url = api
+        .url(&format!(
+            "/v2/namespaces/{ns}/repositories/{name}/tags?page_size=100&page=1"
+        ))
+        .map_err(|e| native.failed("", &e))?;
+    let mut budget = MAX_NAMES;
+    let walked = walk(api, url, &mut budget, |v| {
+        let page: Page<HubTag> = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        let items = page.results.into_iter().map(tag).collect();
+        Ok((items, page.next))
+    })
+    .await
+    .map_err(|e| native.failed(&format!("the tags of {repository}"), &e))?;
+    Ok(Tags {
+        tags: walked.items,
+        source: format!("{}: {}", native.service.name(), pages(walked.pages)),
+        gaps: walked.stop.into_iter().collect(),
+    })
+}
+
+fn tag(t: HubTag) -> Tag {
+    let platforms = t
+        .images
+        .iter()
+        .filter_map(|i| {
+            let os = i.os.as_deref()?;
+            let arch = i.architecture.as_deref()?;
+            // Attestation manifests show up as `unknown/unknown`.
+            if os == "unknown" {
+                return None;
+            }
+            let mut p = format!("{os}/{arch}");
+            if let Some(v) = i.variant.as_deref().filter(|v| !v.is_empty()) {
+                p.push('/');
+                p.push_str(v);
+            }
+            Some(crate::sanitize::sanitize(&p).into_owned())
+        })
+        .collect();
+    Tag {
+        name: crate::sanitize::sanitize(&t.name).into_owned(),
+        digest: t.digest.map(|d| crate::sanitize::sanitize(&d).into_owned()),
+        pushed: t
+            .tag_last_pushed
+            .map(|p| crate::sanitize::sanitize(&p).into_owned()),
+        platforms,
+        tagged: true,
+    }
+}

@@ -1,0 +1,350 @@
+//! Signatures checked, not just read: each cosign simple-signing signature of a tree verified
+//! with a public key (`cosign verify --key`), with the reason when it does not verify.
+//!
+//! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
+//! blob cap, by digest), so verifying costs no request of its own.
+
+pub mod key;
+
+use base64::Engine as _;
+use serde::Serialize;
+
+pub use key::{Algorithm, KeyError, PublicKey};
+
+use crate::attachments::COSIGN_SIMPLE_SIGNING;
+use crate::digest::short;
+use crate::model::payload::Payload;
+use crate::model::{Kind, Node};
+use crate::sanitize::sanitize;
+
+/// cosign's annotation on a signature layer: the base64 signature of the layer's bytes.
+pub const COSIGN_SIGNATURE: &str = "dev.cosignproject.cosign/signature";
+/// Signature annotations longer than this are not decoded (an RSA-8192 signature is 1,368
+/// base64 characters).
+pub const MAX_SIGNATURE_CHARS: usize = 4096;
+
+/// Why a signature does not satisfy the key; each says what a user can do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Reason {
+    /// The bytes and the signature do not match under this key. Cryptography cannot tell a
+    /// changed payload from another key's signature: both are said.
+    #[error("the signature does not verify with this key: the payload was changed after signing, or another key signed it")]
+    BadSignature,
+    #[error("signs {signed}, not this image")]
+    OtherImage { signed: String },
+    #[error("the layer has no signature (no `{COSIGN_SIGNATURE}` annotation)")]
+    NoSignature,
+    #[error(
+        "the signature annotation is not base64, or longer than {MAX_SIGNATURE_CHARS} characters"
+    )]
+    SignatureEncoding,
+    #[error("the payload verifies but is not a cosign simple-signing document (no `critical.image.docker-manifest-digest`)")]
+    NotSimpleSigning,
+    #[error("the payload could not be read from the registry")]
+    Unreadable,
+    /// A signature of a kind this version does not verify (Sigstore bundles, notation).
+    #[error("{0} is not verified by regscope yet; check it with `{1}`")]
+    NotSupported(String, &'static str),
+}
+
+impl Reason {
+    /// The stable name the JSON output uses.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::BadSignature => "bad-signature",
+            Reason::OtherImage { .. } => "other-image",
+            Reason::NoSignature => "no-signature",
+            Reason::SignatureEncoding => "signature-encoding",
+            Reason::NotSimpleSigning => "not-simple-signing",
+            Reason::Unreadable => "unreadable",
+            Reason::NotSupported(..) => "not-supported",
+        }
+    }
+}
+
+/// One signature of the tree and what the key says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The signature manifest's digest.
+    pub signature: String,
+    /// What it is attached to.
+    pub subject: String,
+    /// `index`, `linux/amd64`, `manifest` (sanitised).
+    pub subject_label: String,
+    /// Where it was found: `a cosign tag sha256-….sig` (sanitised).
+    pub found: String,
+    /// The payload's `critical.identity.docker-reference`: reported, never required (cosign
+    /// does not require it either: a promoted image keeps the name it was signed under).
+    pub docker_reference: Option<String>,
+    /// `Ok` when it verifies with the key and signs its subject.
+    pub result: Result<(), Reason>,
+}
+
+impl Verdict {
+    /// `verified`, `failed` or `not-checked`.
+    #[must_use]
+    pub fn result_name(&self) -> &'static str {
+        match &self.result {
+            Ok(()) => "verified",
+            Err(Reason::NotSupported(..)) => "not-checked",
+            Err(_) => "failed",
+        }
+    }
+}
+
+/// The simple-signing payload's JSON, as far as verification reads it.
+#[derive(serde::Deserialize)]
+struct SimpleSigning {
+    critical: Critical,
+}
+
+#[derive(serde::Deserialize)]
+struct Critical {
+    image: Image,
+    identity: Option<Identity>,
+}
+
+#[derive(serde::Deserialize)]
+struct Image {
+    #[serde(rename = "docker-manifest-digest")]
+    docker_manifest_digest: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Identity {
+    #[serde(rename = "docker-reference")]
+    docker_reference: Option<String>,
+}
+
+/// Every signature below `root`, in tree order, checked with `key`.
+#[must_use]
+pub fn verify_tree(root: &Node, key: &PublicKey) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    // The tree is bounded where it is built (depth and node caps): so is this walk.
+    let mut stack: Vec<(&Node, Option<&Node>)> = vec![(root, None)];
+    while let Some((node, parent)) = stack.pop() {
+        if let (Some(origin), Some(parent)) = (&node.origin, parent) {
+            for layer in &node.children {
+                if let Some(result) = check_layer(layer, &parent.digest, key) {
+                    out.push(Verdict {
+                        signature: node.digest.clone(),
+                        subject: parent.digest.clone(),
+                        subject_label: subject_label(parent),
+                        found: origin.describe(),
+                        docker_reference: docker_reference(layer),
+                        result,
+                    });
+                }
+            }
+        }
+        stack.extend(node.children.iter().rev().map(|c| (c, Some(node))));
+    }
+    out
+}
+
+/// Whether the image `root` is signed by the key: a signature of the root itself verifies.
+#[must_use]
+pub fn satisfied(verdicts: &[Verdict], root: &Node) -> bool {
+    verdicts
+        .iter()
+        .any(|v| v.result.is_ok() && v.subject == root.digest)
+}
+
+fn subject_label(parent: &Node) -> String {
+    let label = match parent.kind {
+        Kind::Index => "index".to_string(),
+        Kind::Referrer | Kind::Attestation => "attachment".to_string(),
+        _ => parent
+            .platform
+            .as_ref()
+            .filter(|p| !p.is_unknown())
+            .map_or_else(|| "manifest".into(), crate::analysis::platform_label),
+    };
+    sanitize(&label).into_owned()
+}
+
+fn docker_reference(layer: &Node) -> Option<String> {
+    match &layer.payload {
+        Some(Payload::CosignSignature {
+            docker_reference, ..
+        }) => docker_reference.as_ref().map(|r| sanitize(r).into_owned()),
+        _ => None,
+    }
+}
+
+/// The verdict on one layer of a signature manifest; `None` for a layer that is no signature.
+fn check_layer(layer: &Node, subject: &str, key: &PublicKey) -> Option<Result<(), Reason>> {
+    match &layer.payload {
+        Some(Payload::SigstoreBundle { .. }) => {
+            return Some(Err(Reason::NotSupported(
+                "a Sigstore bundle".into(),
+                "cosign verify",
+            )))
+        }
+        Some(Payload::Notation { .. }) => {
+            return Some(Err(Reason::NotSupported(
+                "a notation signature".into(),
+                "notation verify",
+            )))
+        }
+        _ => {}
+    }
+    if layer.media_type != COSIGN_SIMPLE_SIGNING {
+        return None;
+    }
+    Some(check_simple_signing(layer, subject, key))
+}
+
+fn check_simple_signing(layer: &Node, subject: &str, key: &PublicKey) -> Result<(), Reason> {
+    let Some(bytes) = layer.raw.as_ref().filter(|_| layer.problem.is_none()) else {
+        return Err(Reason::Unreadable);
+    };
+    let encoded = layer
+        .annotations
+        .get(COSIGN_SIGNATURE)
+        .ok_or(Reason::NoSignature)?;
+    let signature = decode_signature(encoded).ok_or(Reason::SignatureEncoding)?;
+    if !key.verifies(bytes, &signature) {
+        return Err(Reason::BadSignature);
+    }
+    // Only a verified payload is read: what it says is the signer's word.
+    let payload = parse_payload(bytes).ok_or(Reason::NotSimpleSigning)?;
+    if payload.critical.image.docker_manifest_digest != subject {
+        return Err(Reason::OtherImage {
+            signed: sanitize(&payload.critical.image.docker_manifest_digest).into_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The base64 signature of an annotation, within [`MAX_SIGNATURE_CHARS`].
+#[must_use]
+pub fn decode_signature(encoded: &str) -> Option<Vec<u8>> {
+    if encoded.len() > MAX_SIGNATURE_CHARS {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()
+}
+
+/// A simple-signing payload's `docker-manifest-digest` and `docker-reference`; `None` for what
+/// is not one. The bytes are the blob's, already within the blob cap.
+#[must_use]
+pub fn payload_subject(bytes: &[u8]) -> Option<(String, Option<String>)> {
+    let p = parse_payload(bytes)?;
+    Some((
+        p.critical.image.docker_manifest_digest,
+        p.critical.identity.and_then(|i| i.docker_reference),
+    ))
+}
+
+fn parse_payload(bytes: &[u8]) -> Option<SimpleSigning> {
+    serde_json::from_slice(bytes).ok()
+}
+
+/// One line for a verdict: `verified  signature sha256:ab12… for index (sha256:cd34…) via a
+/// cosign tag …; signed as registry.internal/team/app`.
+#[must_use]
+pub fn describe(v: &Verdict) -> String {
+    let mut line = format!(
+        "signature {} for {} ({}) via {}",
+        short(&v.signature),
+        v.subject_label,
+        short(&v.subject),
+        v.found
+    );
+    if let Some(r) = &v.docker_reference {
+        line.push_str(&format!(", signed as {r}"));
+    }
+    if let Err(reason) = &v.result {
+        line.push_str(&format!(": {reason}"));
+    }
+    line
+}
+
+/// The JSON form of a verdict.
+#[must_use]
+pub fn to_json(v: &Verdict) -> serde_json::Value {
+    serde_json::json!({
+        "signature": v.signature,
+        "subject": v.subject,
+        "subjectLabel": v.subject_label,
+        "found": v.found,
+        "dockerReference": v.docker_reference,
+        "result": v.result_name(),
+        "reason": v.result.as_ref().err().map(Reason::code),
+        "message": v.result.as_ref().err().map(ToString::to_string),
+    })
+}
+
+/// The JSON summary `verify --json` prints.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub reference: String,
+    pub digest: String,
+    pub key: String,
+    pub key_algorithm: &'static str,
+    pub satisfied: bool,
+    pub signatures: Vec<serde_json::Value>,
+}
+
+/// With a `[verify."PATTERN"]` policy matching `reference`, `signature-unverified` when no
+/// signature of `root` verifies with its key (each signature's reason in the message); nothing
+/// without a policy. Both front ends add it beside the tree's own findings.
+#[must_use]
+pub fn policy_findings(
+    config: &crate::config::Config,
+    reference: &crate::reference::ImageRef,
+    root: &Node,
+) -> Vec<crate::analysis::Finding> {
+    use crate::analysis::{Code, Finding};
+    let crate::reference::ImageRef::Registry(r) = reference else {
+        return Vec::new();
+    };
+    let Some((pattern, policy)) = config.verify_policy(&r.registry, &r.repository) else {
+        return Vec::new();
+    };
+    let shown = sanitize(&policy.key.display().to_string()).into_owned();
+    let policy_name = format!("[verify.\"{}\"]", sanitize(pattern));
+    let key = match read_key_file(&policy.key) {
+        Ok(key) => key,
+        Err(why) => {
+            return vec![Finding::new(
+                Code::SignatureUnverified,
+                &root.digest,
+                format!("signatures were not verified: the key {shown} of {policy_name} {why}"),
+            )
+            .with_fix("Fix the policy's key (`regscope config check` says what is wrong with it)")]
+        }
+    };
+    let verdicts = verify_tree(root, &key);
+    if satisfied(&verdicts, root) {
+        return Vec::new();
+    }
+    let mut message = format!("no signature of this image verifies with {shown} ({policy_name})");
+    if verdicts.is_empty() {
+        message.push_str(": no signature found");
+    }
+    for v in verdicts.iter().filter(|v| v.subject == root.digest) {
+        if let Err(reason) = &v.result {
+            message.push_str(&format!("; {}: {reason}", short(&v.signature)));
+        }
+    }
+    vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(
+        "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify",
+    )]
+}
+
+/// The key file at `path`, read within [`key::MAX_KEY_BYTES`]; the reason in words when it is
+/// not a usable key.
+pub fn read_key_file(path: &std::path::Path) -> Result<PublicKey, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read ({e})"))?;
+    if meta.len() > key::MAX_KEY_BYTES as u64 {
+        return Err(KeyError::TooLarge.to_string());
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read ({e})"))?;
+    PublicKey::from_pem(&bytes).map_err(|e| e.to_string())
+}

@@ -1,0 +1,659 @@
+//! Browsing registries that do not offer the catalog: Docker Hub and GHCR listed through their
+//! own APIs (stand-ins on 127.0.0.1 that answer as the documentation says: pages, 401, 403
+//! with a missing scope, 429 with Retry-After, a page that repeats) behind the config file's
+//! `api`, while the registry itself is a real docker-registry behind htpasswd reached through
+//! `endpoint`. Both front ends: `regscope ls` and the TUI from the registries view to a tag's
+//! tree. And a registry that takes the login but refuses the catalog is not told its login is
+//! bad. No secret is ever printed.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap or expect is a failed test
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::Engine as _;
+use support::sandbox::Sandbox;
+use support::tmux::Tmux;
+use support::token::{IssuerOptions, TokenIssuer};
+use support::{regscope_bin, TestRegistry};
+
+const HUB_USER: &str = "alice";
+const HUB_PASSWORD: &str = "Hub-s3cret-pa55word";
+/// The Hub token the stand-in hands out for the login; never printed either.
+const HUB_TOKEN: &str = "hub-jwt-0123456789";
+const GH_USER: &str = "bob";
+const GH_TOKEN: &str = "ghp_Listing0123456789secret";
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// Serves `app` on 127.0.0.1 from a thread of its own; the base URL.
+fn serve(app: Router) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap().to_string()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{}", rx.recv().unwrap())
+}
+
+fn json(status: StatusCode, body: &serde_json::Value) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn host_of(headers: &HeaderMap) -> String {
+    headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Docker Hub's API as documented: the login exchanged at `POST /v2/auth/token`, then
+/// `GET /v2/namespaces/{ns}/repositories` paged with an absolute `next`, and a repository's
+/// tags with `tag_last_pushed` and per-platform images. Namespace `acme` answers 403,
+/// `team` answers 429 (Retry-After: 1) the first time and then repeats its first page.
+fn hub_standin(log: &Log) -> String {
+    let throttled = Arc::new(AtomicBool::new(false));
+    let token = post(|body: String| async move {
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        if v["identifier"] == HUB_USER && v["secret"] == HUB_PASSWORD {
+            json(
+                StatusCode::OK,
+                &serde_json::json!({"access_token": HUB_TOKEN}),
+            )
+        } else {
+            json(
+                StatusCode::UNAUTHORIZED,
+                &serde_json::json!({"detail": "Incorrect authentication credentials"}),
+            )
+        }
+    });
+    let repos_log = log.clone();
+    let repositories = get(
+        move |Path(ns): Path<String>,
+              Query(q): Query<HashMap<String, String>>,
+              headers: HeaderMap| {
+            let log = repos_log.clone();
+            let throttled = throttled.clone();
+            async move {
+                let page: u32 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+                log.lock().unwrap().push(format!("{ns} page {page}"));
+                if headers.get("authorization").and_then(|a| a.to_str().ok())
+                    != Some(&format!("Bearer {HUB_TOKEN}"))
+                {
+                    return json(
+                        StatusCode::UNAUTHORIZED,
+                        &serde_json::json!({"detail": "authentication required"}),
+                    );
+                }
+                let next = |n: u32| {
+                    format!(
+                        "http://{}/v2/namespaces/{ns}/repositories?page={n}&page_size=100",
+                        host_of(&headers)
+                    )
+                };
+                let repo = |name: &str, private: bool| {
+                    serde_json::json!({"name": name, "namespace": ns, "is_private": private,
+                        "last_updated": "2026-12-01T10:00:00.000000Z"})
+                };
+                let (results, next) = match (ns.as_str(), page) {
+                    ("alice", 1) => (vec![repo("app", true)], Some(next(2))),
+                    ("alice", 2) => (vec![repo("tools", false)], None),
+                    ("acme", _) => {
+                        return json(
+                            StatusCode::FORBIDDEN,
+                            &serde_json::json!({"detail": "you are not a member of acme"}),
+                        )
+                    }
+                    ("team", _) if !throttled.swap(true, Ordering::SeqCst) => {
+                        return (
+                            StatusCode::TOO_MANY_REQUESTS,
+                            [("retry-after", "1")],
+                            "slow down",
+                        )
+                            .into_response()
+                    }
+                    // Every page of `team` is its first again.
+                    ("team", n) => (vec![repo("app", true)], Some(next(n + 1))),
+                    _ => return json(StatusCode::NOT_FOUND, &serde_json::json!({})),
+                };
+                json(
+                    StatusCode::OK,
+                    &serde_json::json!({"count": 3, "next": next, "previous": null, "results": results}),
+                )
+            }
+        },
+    );
+    let tags = get(|Path((ns, repo)): Path<(String, String)>| async move {
+        if (ns.as_str(), repo.as_str()) != ("team", "app") {
+            return json(StatusCode::NOT_FOUND, &serde_json::json!({}));
+        }
+        json(
+            StatusCode::OK,
+            &serde_json::json!({"count": 1, "next": null, "results": [{
+            "name": "v1", "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+            "tag_last_pushed": "2026-12-01T10:00:00.000000Z",
+            "images": [
+                {"os": "linux", "architecture": "amd64", "digest": "sha256:aa", "size": 100},
+                {"os": "linux", "architecture": "arm64", "digest": "sha256:bb", "size": 100},
+                {"os": "unknown", "architecture": "unknown", "digest": "sha256:cc", "size": 1}
+            ]}]}),
+        )
+    });
+    serve(
+        Router::new()
+            .route("/v2/auth/token", token)
+            .route("/v2/namespaces/{ns}/repositories", repositories)
+            .route("/v2/namespaces/{ns}/repositories/{repo}/tags", tags),
+    )
+}
+
+/// The GitHub REST API as documented for container packages: `/user/packages` paged with a
+/// `Link` header, `/orgs/acme/packages` refused for a token without `read:packages` (403 with
+/// `X-Accepted-OAuth-Scopes`), `octo` a user (404 as an org), and a package's versions with
+/// their tags (one untagged).
+fn github_standin() -> String {
+    let authorized = |headers: &HeaderMap| {
+        headers.get("authorization").and_then(|a| a.to_str().ok())
+            == Some(&format!("Bearer {GH_TOKEN}"))
+    };
+    let user = get(
+        move |Query(q): Query<HashMap<String, String>>, headers: HeaderMap| async move {
+            if !authorized(&headers) {
+                return json(
+                    StatusCode::UNAUTHORIZED,
+                    &serde_json::json!({"message": "Bad credentials"}),
+                );
+            }
+            if q.get("package_type").map(String::as_str) != Some("container") {
+                return json(StatusCode::BAD_REQUEST, &serde_json::json!({}));
+            }
+            if q.get("page").map(String::as_str) == Some("2") {
+                return json(
+                    StatusCode::OK,
+                    &serde_json::json!([{"name": "cli", "owner": {"login": "bob"},
+                        "visibility": "public", "updated_at": "2026-11-02T08:00:00Z"}]),
+                );
+            }
+            let link = format!(
+                "<http://{}/user/packages?package_type=container&per_page=100&page=2>; rel=\"next\"",
+                host_of(&headers)
+            );
+            (
+                StatusCode::OK,
+                [
+                    ("content-type", "application/json".to_string()),
+                    ("link", link),
+                ],
+                serde_json::json!([{"name": "app", "owner": {"login": "Bob"},
+                    "visibility": "private", "updated_at": "2026-11-30T08:00:00Z"}])
+                .to_string(),
+            )
+                .into_response()
+        },
+    );
+    let orgs = get(|Path(org): Path<String>| async move {
+        if org == "acme" {
+            return (
+                StatusCode::FORBIDDEN,
+                [
+                    ("content-type", "application/json"),
+                    ("x-accepted-oauth-scopes", "read:packages"),
+                    ("x-oauth-scopes", "repo, workflow"),
+                ],
+                r#"{"message":"You need at least read:packages scope to list packages."}"#,
+            )
+                .into_response();
+        }
+        json(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({"message": "Not Found"}),
+        )
+    });
+    let users = get(|Path(user): Path<String>| async move {
+        if user == "octo" {
+            return json(
+                StatusCode::OK,
+                &serde_json::json!([{"name": "tool", "owner": {"login": "octo"}, "visibility": "public"}]),
+            );
+        }
+        json(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({"message": "Not Found"}),
+        )
+    });
+    let versions = get(|Path(name): Path<String>| async move {
+        if name != "app" {
+            return json(
+                StatusCode::NOT_FOUND,
+                &serde_json::json!({"message": "Not Found"}),
+            );
+        }
+        json(
+            StatusCode::OK,
+            &serde_json::json!([
+                {"id": 2, "name": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+                 "created_at": "2026-11-30T08:00:00Z",
+                 "metadata": {"package_type": "container", "container": {"tags": ["v1"]}}},
+                {"id": 1, "name": "sha256:3333333333333333333333333333333333333333333333333333333333333333",
+                 "created_at": "2026-11-01T08:00:00Z",
+                 "metadata": {"package_type": "container", "container": {"tags": []}}}
+            ]),
+        )
+    });
+    serve(
+        Router::new()
+            .route("/user/packages", user)
+            .route("/orgs/{org}/packages", orgs)
+            .route("/users/{user}/packages", users)
+            .route("/user/packages/container/{name}/versions", versions),
+    )
+}
+
+/// A real registry for `docker.io` holding `team/app:v1`, the Hub stand-in as its `api`, the
+/// login in docker config `auths` under Docker Hub's own key.
+fn hub_setup() -> (TestRegistry, Sandbox, Log) {
+    let reg = TestRegistry::builder()
+        .htpasswd(HUB_USER, HUB_PASSWORD)
+        .start();
+    reg.seed_fixture("unsigned-index", "team/app:v1");
+    let log = Log::default();
+    let api = hub_standin(&log);
+    let sandbox = Sandbox::new();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"));
+    sandbox.docker_config(
+        &serde_json::json!({"auths": {"https://index.docker.io/v1/": {"auth": auth}}}),
+    );
+    sandbox.regscope_config(&format!(
+        "[registry.\"docker.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\nnamespaces = [\"acme\", \"team\"]\n",
+        reg.host
+    ));
+    (reg, sandbox, log)
+}
+
+/// A real registry for `ghcr.io` holding `bob/app:v1`, the GitHub stand-in as its `api`, the
+/// login from a credential helper.
+fn ghcr_setup() -> (TestRegistry, Sandbox) {
+    let reg = TestRegistry::builder().htpasswd(GH_USER, GH_TOKEN).start();
+    reg.seed_fixture("unsigned-index", "bob/app:v1");
+    let api = github_standin();
+    let sandbox = Sandbox::new();
+    sandbox.helper(
+        "gh",
+        &format!(
+            "cat >/dev/null\necho '{{\"ServerURL\":\"ghcr.io\",\"Username\":\"{GH_USER}\",\"Secret\":\"{GH_TOKEN}\"}}'"
+        ),
+    );
+    sandbox.docker_config(&serde_json::json!({"credHelpers": {"ghcr.io": "gh"}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"ghcr.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\nnamespaces = [\"acme\", \"octo\"]\n",
+        reg.host
+    ));
+    (reg, sandbox)
+}
+
+/// Types `text` one key at a time.
+fn type_text(tmux: &Tmux, text: &str) {
+    for ch in text.chars() {
+        tmux.keys(&[&ch.to_string()]);
+    }
+}
+
+/// `regscope ARGS` in the sandbox: exit code, stdout, stderr; no secret in either.
+fn regscope(sandbox: &Sandbox, args: &[&str]) -> (i32, String, String) {
+    let out = sandbox
+        .command(&regscope_bin())
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    for secret in [HUB_PASSWORD, HUB_TOKEN, GH_TOKEN] {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "a secret was printed:\n{stdout}\n{stderr}"
+        );
+    }
+    support::words::assert_no_debug_syntax(&format!("{stdout}{stderr}"));
+    (out.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+#[test]
+fn ls_lists_docker_hub_namespaces_through_the_hub_api_and_says_what_it_could_not() {
+    let (_reg, sandbox, log) = hub_setup();
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "docker.io"]);
+    assert_eq!(stdout, "alice/app\nalice/tools\nteam/app\n", "{stderr}");
+    assert!(
+        stderr
+            .contains("from the Docker Hub API: namespace alice, 2 pages; namespace team, 1 page"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not list namespace acme: 403: you are not a member of acme"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "could not list namespace team: stopped after 1 page: the API sent a page it had sent before"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(code, 3, "something could not be listed");
+    // The 429 was waited out (Retry-After: 1, within the deadline) and asked again.
+    let asked = log.lock().unwrap().clone();
+    assert_eq!(
+        asked.iter().filter(|l| *l == "team page 1").count(),
+        2,
+        "{asked:?}"
+    );
+    // The repeating page ended the walk at once.
+    assert!(!asked.iter().any(|l| l == "team page 3"), "{asked:?}");
+
+    // One namespace, its tags through the Hub's tag API (push time, platforms), a glob.
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "docker.io/alice", "*/t*"]);
+    assert_eq!((code, stdout.as_str()), (0, "alice/tools\n"), "{stderr}");
+    let (_, stdout, stderr) = regscope(&sandbox, &["ls", "docker.io/team", "team/*:v*"]);
+    assert_eq!(
+        stdout,
+        "team/app:v1  sha256:1111111111111111111111111111111111111111111111111111111111111111  2026-12-01T10:00:00.000000Z  linux/amd64,linux/arm64\n",
+        "{stderr}"
+    );
+    let (_, stdout, _) = regscope(&sandbox, &["ls", "docker.io/alice", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        doc["source"],
+        "the Docker Hub API: namespace alice, 2 pages"
+    );
+    assert_eq!(doc["repositories"][0]["name"], "alice/app");
+    assert_eq!(
+        doc["repositories"][0]["detail"],
+        "private, updated 2026-12-01"
+    );
+}
+
+#[test]
+fn ls_with_a_hub_login_the_hub_refuses_says_so_and_what_to_do() {
+    let (_reg, sandbox, _log) = hub_setup();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:wrong"));
+    sandbox.docker_config(
+        &serde_json::json!({"auths": {"https://index.docker.io/v1/": {"auth": auth}}}),
+    );
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "docker.io"]);
+    assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
+    assert!(
+        stderr.contains("the Docker Hub API refused the login of alice (401: Incorrect authentication credentials); log in to docker.io again with `docker login`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ls_lists_ghcr_packages_of_the_user_and_orgs_through_the_github_api() {
+    let (_reg, sandbox) = ghcr_setup();
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "ghcr.io"]);
+    assert_eq!(stdout, "bob/app\nbob/cli\nocto/tool\n", "{stderr}");
+    assert!(
+        stderr.contains("from the GitHub API: user bob, 2 pages; org octo, 1 page"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not list org acme: 403, the token lacks read:packages"),
+        "{stderr}"
+    );
+    assert_eq!(code, 3);
+    // Versions: the tag with its digest and push time, and the untagged version.
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "ghcr.io/bob", "bob/app", "--tags"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "bob/app:v1  sha256:2222222222222222222222222222222222222222222222222222222222222222  2026-11-30T08:00:00Z\n\
+         bob/app@sha256:3333333333333333333333333333333333333333333333333333333333333333  (untagged)  2026-11-01T08:00:00Z\n"
+    );
+    assert!(
+        stderr.contains("from the GitHub API: user bob, 2 pages"),
+        "{stderr}"
+    );
+}
+
+/// A registry behind token auth whose token service grants everything but the catalog (as
+/// Docker Hub and Harbor do for non-admins), holding `repo:v1`, the login in docker config
+/// `auths`. The issuer and its key directory live as long as the test holds them.
+fn catalog_refusing_registry(
+    repo: &str,
+) -> (tempfile::TempDir, TokenIssuer, TestRegistry, Sandbox) {
+    let dir = tempfile::tempdir().unwrap();
+    let issuer = TokenIssuer::start_with(
+        dir.path(),
+        &[(HUB_USER, HUB_PASSWORD)],
+        IssuerOptions {
+            refuse_anonymous: true,
+            no_catalog: true,
+            ..IssuerOptions::default()
+        },
+    );
+    let reg = TestRegistry::builder()
+        .token_auth(&issuer, (HUB_USER, HUB_PASSWORD))
+        .start();
+    reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+    let sandbox = Sandbox::new();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {(reg.host.clone()): {"auth": auth}}}));
+    (dir, issuer, reg, sandbox)
+}
+
+/// The registry takes the login but refuses it the catalog: the refusal is not a bad login.
+#[test]
+fn a_refused_catalog_from_a_registry_that_takes_the_login_is_not_a_bad_login() {
+    let (_dir, _issuer, reg, sandbox) = catalog_refusing_registry("team/app");
+    let (code, _, stderr) = regscope(&sandbox, &["ls", &reg.host]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{} does not offer its catalog to alice (401), though it accepts this login",
+            reg.host
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("login is wrong"), "{stderr}");
+
+    // The TUI says the same, and a repository typed by name opens with the same login.
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", &reg.host]),
+        (120, 30),
+    );
+    tmux.forbid(HUB_PASSWORD);
+    tmux.wait_for_flowed("does not offer its catalog to alice (401), though it accepts this login");
+    tmux.keys(&[":"]);
+    type_text(&tmux, &format!("{}/team/app", reg.host));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of team/app");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// Harbor's API as documented: `systeminfo` (anonymous), projects and a project's
+/// repositories with basic auth; project `vault` is forbidden to this user.
+fn harbor_standin() -> String {
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"))
+    );
+    let authorized = move |headers: &HeaderMap| {
+        headers.get("authorization").and_then(|a| a.to_str().ok()) == Some(basic.as_str())
+    };
+    let unauthorized = || {
+        json(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}),
+        )
+    };
+    let check = authorized.clone();
+    let projects = get(move |headers: HeaderMap| async move {
+        if !check(&headers) {
+            return unauthorized();
+        }
+        json(
+            StatusCode::OK,
+            &serde_json::json!([{"name": "proj"}, {"name": "vault"}]),
+        )
+    });
+    let repositories = get(
+        move |Path(project): Path<String>, headers: HeaderMap| async move {
+            if !authorized(&headers) {
+                return unauthorized();
+            }
+            match project.as_str() {
+                "proj" => json(
+                    StatusCode::OK,
+                    &serde_json::json!([{"name": "proj/app", "artifact_count": 1,
+                    "update_time": "2026-11-15T09:00:00.000Z"}]),
+                ),
+                _ => json(
+                    StatusCode::FORBIDDEN,
+                    &serde_json::json!({"errors": [{"code": "FORBIDDEN", "message": "forbidden"}]}),
+                ),
+            }
+        },
+    );
+    serve(
+        Router::new()
+            .route(
+                "/api/v2.0/systeminfo",
+                get(|| async {
+                    json(
+                        StatusCode::OK,
+                        &serde_json::json!({"harbor_version": "v2.11.0", "auth_mode": "db_auth"}),
+                    )
+                }),
+            )
+            .route("/api/v2.0/projects", projects)
+            .route("/api/v2.0/projects/{project}/repositories", repositories),
+    )
+}
+
+/// A Harbor that refuses the catalog to a non-admin is recognised from its API and listed by
+/// project, in the CLI and in the TUI down to a tag's tree.
+#[test]
+fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
+    let (_dir, _issuer, reg, sandbox) = catalog_refusing_registry("proj/app");
+    let api = harbor_standin();
+    sandbox.regscope_config(&format!("[registry.\"{}\"]\napi = \"{api}\"\n", reg.host));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", &reg.host]);
+    assert_eq!(stdout, "proj/app\n", "{stderr}");
+    assert!(
+        stderr.contains("from the Harbor API: projects, 1 page; project proj, 1 page"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not list project vault: 403: forbidden"),
+        "{stderr}"
+    );
+    assert_eq!(code, 3);
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", &reg.host, "proj/*:v*"]);
+    assert_eq!((code, stdout.as_str()), (3, "proj/app:v1\n"), "{stderr}");
+
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", &reg.host]),
+        (140, 30),
+    );
+    tmux.forbid(HUB_PASSWORD);
+    let screen = tmux.wait_for("from the Harbor API: projects, 1 page; project proj, 1 page");
+    assert!(
+        screen.contains("1 artifact, updated 2026-11-15"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("could not list project vault: 403: forbidden"),
+        "{screen}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of proj/app");
+    tmux.wait_for("amd64 arm64");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// The TUI from the registries view: `docker.io` (its login in docker config `auths`) opens
+/// on the Hub API's list, which says where it came from and what it could not list; a
+/// repository of the org opens on its tags from the registry, and a tag on its tree.
+#[test]
+fn the_tui_browses_docker_hub_from_the_registries_view_to_a_tree() {
+    let (_reg, sandbox, _log) = hub_setup();
+    let mut tmux = Tmux::start_command(&sandbox.argv(&regscope_bin(), &[]), (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    let screen = tmux.wait_for("docker.io");
+    assert!(screen.contains("registries ("), "{screen}");
+    tmux.keys(&["/"]);
+    type_text(&tmux, "docker.io");
+    tmux.keys(&["Enter", "Enter"]);
+    let screen = tmux.wait_for("from the Docker Hub API: namespace alice, 2 pages");
+    for expected in [
+        "alice/app",
+        "alice/tools",
+        "team/app",
+        "private, updated 2026-12-01",
+        "could not list namespace acme: 403: you are not a member of acme",
+    ] {
+        assert!(screen.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["G"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of team/app");
+    tmux.wait_for("amd64 arm64");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// The TUI on `ghcr.io` (its login from a credential helper): the user's and an org's
+/// packages from the GitHub API, the org the token may not read named with the scope it
+/// lacks, and a package's tag opened to its tree.
+#[test]
+fn the_tui_browses_ghcr_packages_to_a_tree() {
+    let (_reg, sandbox) = ghcr_setup();
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "ghcr.io"]),
+        (140, 30),
+    );
+    tmux.forbid(GH_TOKEN);
+    let screen = tmux.wait_for("from the GitHub API: user bob, 2 pages; org octo, 1 page");
+    for expected in [
+        "bob/app",
+        "bob/cli",
+        "octo/tool",
+        "could not list org acme: 403, the token lacks read:packages",
+    ] {
+        assert!(screen.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of bob/app");
+    tmux.wait_for("amd64 arm64");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
