@@ -379,3 +379,39 @@ fn a_helper_that_fails_with_garbage_is_named_with_the_401_and_the_fix() {
 fn a_helper_missing_from_path_is_named_with_the_401_and_the_fix() {
     a_failing_helper_is_explained(None, "not installed (no docker-credential-broken on PATH)");
 }
+
+/// At 60x15, against a registry that needs the login: the header keeps the repository (the
+/// login gives way), the tag table drops columns rather than cut a heading, and the help box
+/// wraps its lines instead of cutting them.
+#[test]
+fn a_60_by_15_terminal_keeps_the_repository_and_whole_headings() {
+    let reg = seeded(TestRegistry::builder().htpasswd(USER, PASSWORD).start());
+    let sandbox = Sandbox::new();
+    let auth = b64(&format!("{USER}:{PASSWORD}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {(reg.host.clone()): {"auth": auth}}}));
+    let target = format!("{}/team/app", reg.host);
+    let mut tmux = Tmux::start_command(&sandbox.argv(&regscope_bin(), &[&target]), (60, 15));
+    tmux.forbid(PASSWORD);
+    tmux.forbid(&auth);
+    let screen = tmux.wait_for("11.0 KiB");
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("› team/app"), "{screen}");
+    let headings = screen.lines().nth(2).unwrap_or_default();
+    for word in headings
+        .trim_matches(|c| c == '│' || c == ' ')
+        .split_whitespace()
+    {
+        assert!(
+            ["TAG", "DIGEST", "KIND", "PLATFORMS", "ATT", "SIZE", "WORST"].contains(&word),
+            "a heading is cut: {headings}\n{screen}"
+        );
+    }
+    tmux.keys(&["?"]);
+    let screen = tmux.wait_for("keys");
+    // "every image, untagged too, and what each is" is longer than the box: wrapped, whole.
+    assert!(screen.contains("every image, untagged"), "{screen}");
+    assert!(!screen.contains("what each i│"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0, "q quits cleanly");
+}

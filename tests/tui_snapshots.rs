@@ -987,3 +987,148 @@ async fn a_deleted_child_is_named_in_the_tags_row() {
         "{screen}"
     );
 }
+
+/// An `Inspection` of a tree the TUI holds, for `diff::compare`.
+fn inspection(tree: &Inspected) -> regscope::inspect::Inspection {
+    regscope::inspect::Inspection {
+        reference: tree.reference.clone(),
+        root: tree.root.clone(),
+        round_trips: regscope::registry::RoundTrips::default(),
+        resolved_at: None,
+        attachments_looked_up: false,
+        orphaned: Vec::new(),
+        attachment_notes: Vec::new(),
+    }
+}
+
+/// The screen's text inside its borders, one string: what a reader can see.
+fn seen(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| l.trim_matches('"').trim_matches(|c| "│┌└┐┘─ ".contains(c)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn the_comparison_wraps_and_scrolls_and_its_long_verdict_is_shown_whole_until_a_key() {
+    let trees = trees().await;
+    for size in [(80, 24), (60, 15)] {
+        let mut app = tags_app(size, Some(&trees), Ok(tag_list()));
+        // Sorted by name: deleted, latest, single, …
+        cmd(&mut app, Command::Down);
+        cmd(&mut app, Command::Mark);
+        cmd(&mut app, Command::Down);
+        // The marked row keeps its marker once the selection has moved on.
+        assert!(
+            line_with(&render(&app), "latest").contains("⇄ marked"),
+            "{}",
+            render(&app)
+        );
+        let effects = cmd(&mut app, Command::Compare);
+        let Some(Effect::Compare { id, .. }) = effects.first() else {
+            panic!("= asks the worker for a comparison: {effects:?}");
+        };
+        let comparison =
+            regscope::diff::compare(&inspection(&trees.index), &inspection(&trees.image));
+        let verdict = regscope::output::diff::verdict_line(&comparison);
+        let text = regscope::output::diff::render(&comparison, false);
+        app.update(Action::Compared {
+            id: *id,
+            result: Ok(Arc::new(comparison)),
+        });
+        // The verdict is longer than the status line: whole in its box, scrolled with the
+        // movement keys where the box is too short for it (60x15), in words.
+        let mut boxed = String::new();
+        for _ in 0..10 {
+            let screen = render(&app);
+            if !screen.contains("Esc closes") {
+                break;
+            }
+            boxed.push_str(&seen(&screen));
+            if !screen.contains("PgDn scroll") {
+                break;
+            }
+            cmd(&mut app, Command::PageDown);
+        }
+        // A word longer than the box breaks across lines: compare without the breaks.
+        let boxed: String = boxed.split_whitespace().collect();
+        for word in verdict.split_whitespace() {
+            assert!(
+                boxed.contains(word),
+                "{size:?}: `{word}` of the verdict is not shown:\n{verdict}\n{boxed}"
+            );
+        }
+        // Esc closes it, and does nothing else: the comparison is still on screen.
+        cmd(&mut app, Command::Back);
+        cmd(&mut app, Command::Top);
+        let closed = render(&app);
+        assert!(!closed.contains("closes"), "{closed}");
+        assert!(closed.contains("┌ compare "), "{closed}");
+        // Every line of the diff is on some screen, each word whole: nothing is cut.
+        assert!(
+            closed.contains(" lines 1–"),
+            "{size:?}: no position shown:\n{closed}"
+        );
+        let mut screens = seen(&closed);
+        for _ in 0..40 {
+            cmd(&mut app, Command::PageDown);
+            screens.push_str(&seen(&render(&app)));
+        }
+        let screens: String = screens.split_whitespace().collect();
+        for word in text.split_whitespace() {
+            assert!(
+                screens.contains(word),
+                "{size:?}: `{word}` of the comparison is never shown whole"
+            );
+        }
+        let last = render(&app);
+        assert!(
+            !last.contains(" lines 1–"),
+            "{size:?}: PgDn scrolls:\n{last}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn small_terminals_drop_columns_rather_than_cut_a_heading_and_mark_every_cut() {
+    let trees = trees().await;
+    let headings = [
+        "TAG",
+        "DIGEST",
+        "KIND",
+        "PLATFORMS",
+        "ATT",
+        "SIZE",
+        "WORST",
+        "CREATED",
+        "LAMBDA/AMD64",
+        "LINUX/ARM64",
+    ];
+    for size in [(60, 15), (80, 24), (120, 40)] {
+        for t in [None, Some("lambda"), Some("linux/arm64")] {
+            let mut app = tags_app(size, Some(&trees), Ok(target_tags()));
+            app.set_target(t.and_then(target));
+            let screen = render(&app);
+            let header = screen.lines().nth(2).unwrap().trim_matches('"');
+            let words: Vec<&str> = header.trim_matches('│').split_whitespace().collect();
+            assert!(
+                words.len() >= 4 && words.iter().all(|w| headings.contains(w)),
+                "{size:?} {t:?}: a heading is cut: {header}"
+            );
+            // The error row's reason is longer than its column: it ends in `…`.
+            assert!(line_with(&screen, "deleted").contains('…'), "{screen}");
+        }
+    }
+    // Tree rows wider than the tree pane end in `…` at the pane's border.
+    let app = tree_app((60, 15), Some(Ok(trees.index.clone())));
+    let screen = render(&app);
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("attestation for"))
+        .collect();
+    assert!(!rows.is_empty(), "{screen}");
+    for row in rows {
+        assert!(row.contains("…││"), "a tree row is cut without …: {row}");
+    }
+}

@@ -187,6 +187,31 @@ fn a_bad_reference_at_the_prompt_keeps_the_prompt_open_with_the_reason() {
     assert!(app.input.is_none());
 }
 
+#[test]
+fn ctrl_w_deletes_the_last_part_of_a_reference_and_ctrl_u_the_whole_line() {
+    let (mut app, _) = App::new(Start::Registry("reg.test:5000".into()), true, SIZE);
+    cmd(&mut app, Command::Prompt);
+    typed(&mut app, "reg.test:5000/team/app:v1");
+    let text = |app: &App| app.input.as_ref().unwrap().text.clone();
+    cmd(&mut app, Command::DeleteWord);
+    assert_eq!(text(&app), "reg.test:5000/team/app:");
+    cmd(&mut app, Command::DeleteWord);
+    assert_eq!(text(&app), "reg.test:5000/team/");
+    cmd(&mut app, Command::DeleteWord);
+    assert_eq!(text(&app), "reg.test:5000/");
+    cmd(&mut app, Command::ClearInput);
+    assert_eq!(text(&app), "");
+    // Still the prompt, and typing goes on.
+    typed(&mut app, "x");
+    assert_eq!(text(&app), "x");
+    // The filter follows what is left as it does for Backspace.
+    cmd(&mut app, Command::Cancel);
+    cmd(&mut app, Command::Filter);
+    typed(&mut app, "nothing matches");
+    cmd(&mut app, Command::ClearInput);
+    assert_eq!(text(&app), "");
+}
+
 /// The tag names as the tags view on top shows them, in order.
 fn shown_tags(app: &App) -> Vec<String> {
     let View::Tags(v) = app.top() else { panic!() };

@@ -148,6 +148,9 @@ pub enum Command {
     Submit,
     Cancel,
     DeleteChar,
+    /// Input line: delete the word before the cursor (Ctrl-W), or everything (Ctrl-U).
+    DeleteWord,
+    ClearInput,
 }
 
 /// Everything that changes the app's state goes through one of these.

@@ -64,10 +64,48 @@ pub struct Flash {
     pub text: String,
     pub error: bool,
     pub until: u64,
+    /// First line shown of a long one (it scrolls when taller than its box).
+    pub scroll: usize,
+    /// An answer to a key (`w`, `d`, `=`, a copy) too long for the status line: it stays,
+    /// whole above the status line, until the next key.
+    pub sticky: bool,
 }
+
+/// Where Ctrl-W stops: a reference's separators and spaces.
+const WORD_BREAKS: &[char] = &[' ', '/', ':', '@'];
 
 /// How long a flash stays: about three seconds of ticks.
 const FLASH_TICKS: u64 = 20;
+
+/// Whether a flash is too long for the status line of a screen `width` wide (it then shows
+/// whole above the status line).
+#[must_use]
+pub fn long_flash(text: &str, width: u16) -> bool {
+    ratatui::text::Line::raw(format!(" {text}")).width() > usize::from(width)
+}
+
+/// A long flash's lines, wrapped inside its box on a screen `width` wide.
+#[must_use]
+pub fn flash_lines(
+    text: &str,
+    style: ratatui::style::Style,
+    width: u16,
+) -> Vec<ratatui::text::Line<'static>> {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    super::wrap::wrap(
+        &ratatui::text::Line::styled(text.to_string(), style),
+        inner,
+        0,
+    )
+}
+
+/// How many lines a long flash has and how many its box shows on a screen of `size`.
+#[must_use]
+pub fn flash_extent(text: &str, size: (u16, u16)) -> (usize, usize) {
+    let body = super::layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body;
+    let len = flash_lines(text, ratatui::style::Style::new(), size.0).len();
+    (len, usize::from(body.height.saturating_sub(2)).max(1))
+}
 
 /// The whole state of the TUI. Drawing is a pure function of it.
 #[derive(Debug, Clone)]
@@ -351,13 +389,15 @@ impl App {
         });
         if taken {
             let (text, error) = super::views::compare::status(result);
-            self.flash(text, error);
+            self.answer(text, error);
         }
     }
 
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
         if cmd == Command::ForceQuit {
             self.quit = true;
+        }
+        if cmd == Command::ForceQuit || self.long_flash_key(cmd) {
             return Vec::new();
         }
         if self.help {
@@ -449,6 +489,8 @@ impl App {
             Command::Submit
             | Command::Cancel
             | Command::DeleteChar
+            | Command::DeleteWord
+            | Command::ClearInput
             | Command::NextChoice
             | Command::ForceQuit => {}
         }
@@ -644,15 +686,56 @@ impl App {
             return;
         };
         let error = matches!(delivery, super::clipboard::Delivery::Failed(_));
-        self.flash(format!("{lead}{}", delivery.message(&what)), error);
+        self.answer(format!("{lead}{}", delivery.message(&what)), error);
     }
 
+    /// A long result's box and the next key: Esc closes it (and only that), the movement
+    /// keys scroll it while it is taller than its box; any other key closes it and does what
+    /// it does. `true`: the box took the key.
+    fn long_flash_key(&mut self, cmd: Command) -> bool {
+        let size = self.size;
+        let Some(flash) = self.flash.as_mut().filter(|f| f.sticky) else {
+            return false;
+        };
+        let (len, height) = flash_extent(&flash.text, size);
+        let movement = matches!(
+            cmd,
+            Command::Up
+                | Command::Down
+                | Command::PageUp
+                | Command::PageDown
+                | Command::Top
+                | Command::Bottom
+        );
+        if movement && len > height {
+            flash.scroll = scroll_to(flash.scroll, cmd, len - height, height);
+            return true;
+        }
+        self.flash = None;
+        cmd == Command::Back
+    }
+
+    /// A notice in the status line for a few seconds (whole above it while it lasts when it is
+    /// longer than the status line).
     fn flash(&mut self, text: String, error: bool) {
         self.flash = Some(Flash {
             text,
             error,
             until: self.ticks + FLASH_TICKS,
+            scroll: 0,
+            sticky: false,
         });
+    }
+
+    /// The answer to a key: as [`App::flash`], but one longer than the status line stays whole
+    /// above it until the next key (three seconds are too short to read it).
+    fn answer(&mut self, text: String, error: bool) {
+        let sticky = long_flash(&text, self.size.0);
+        self.flash(text, error);
+        if let Some(f) = self.flash.as_mut().filter(|_| sticky) {
+            f.sticky = true;
+            f.until = u64::MAX;
+        }
     }
 
     /// `y` / `Y`: the selected digest, or its full reference, to the clipboard. The digest is
@@ -816,7 +899,7 @@ impl App {
                 " ({unresolved} tags not resolved yet: scroll or press s to resolve them)"
             ));
         }
-        self.flash(text, false);
+        self.answer(text, false);
     }
 
     /// `x`: marks the selection for `=`.
@@ -860,8 +943,23 @@ impl App {
             return Vec::new();
         };
         match (input.kind, cmd) {
-            (_, Command::DeleteChar) => {
-                input.text.pop();
+            (_, Command::DeleteChar | Command::DeleteWord | Command::ClearInput) => {
+                match cmd {
+                    Command::DeleteChar => {
+                        input.text.pop();
+                    }
+                    // As a shell's Ctrl-W, where a reference's parts are words: separators
+                    // at the end, then back to the one before (`host:5000/team/` of
+                    // `host:5000/team/app`).
+                    Command::DeleteWord => {
+                        let word_end = input.text.trim_end_matches(WORD_BREAKS).len();
+                        let start = input.text[..word_end]
+                            .rfind(WORD_BREAKS)
+                            .map_or(0, |i| i + 1);
+                        input.text.truncate(start);
+                    }
+                    _ => input.text.clear(),
+                }
                 input.error = None;
                 if input.kind == InputKind::Filter {
                     let text = input.text.clone();

@@ -32,7 +32,7 @@ pub fn lines(context: Context, theme: Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(vec![
             Span::styled(
-                format!("  {:<18}", keymap::keys_label(binding)),
+                format!("  {:<w$}", keymap::keys_label(binding), w = KEYS_WIDTH - 2),
                 theme.key(),
             ),
             Span::raw(binding.description),
@@ -41,10 +41,33 @@ pub fn lines(context: Context, theme: Theme) -> Vec<Line<'static>> {
     lines
 }
 
+/// Columns the key names take before their descriptions (a description that wraps continues
+/// under its start).
+const KEYS_WIDTH: usize = 20;
+
+/// The help overlay at a screen `screen_width` columns wide: its width (as wide as its
+/// longest line needs, up to the screen's) and its lines, wrapped to it so none is cut.
+#[must_use]
+pub fn sized(context: Context, theme: Theme, screen_width: u16) -> (u16, Vec<Line<'static>>) {
+    let lines = lines(context, theme);
+    let longest = lines.iter().map(Line::width).max().unwrap_or(0);
+    let width = u16::try_from(longest + 2)
+        .unwrap_or(u16::MAX)
+        .min(screen_width);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let wrapped = lines
+        .iter()
+        .flat_map(|l| super::wrap::wrap(l, inner, KEYS_WIDTH))
+        .collect();
+    (width, wrapped)
+}
+
 /// Lines of the help overlay for `app`, and how many fit on screen: the scroll range.
 #[must_use]
 pub fn extent(app: &App) -> (usize, usize) {
-    let len = lines(context(app), Theme { color: false }).len();
+    let len = sized(context(app), Theme { color: false }, app.size.0)
+        .1
+        .len();
     let height = usize::from(app.size.1.saturating_sub(2)).max(1);
     (len, height)
 }

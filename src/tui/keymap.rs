@@ -155,20 +155,20 @@ pub static BINDINGS: &[Binding] = &[
         Tags,
         Command::Sort,
         "sort: name, newest (images: size too)",
-        None,
+        Some("sort"),
     ),
     b(
         &[c('a')],
         Tags,
         Command::AttachmentTags,
         "show / hide attachment tags (sha256-…)",
-        None,
+        Some("att"),
     ),
     b(
         &[c('y')],
         Tags,
         Command::CopyDigest,
-        "copy the tag's digest (OSC 52)",
+        "copy the tag's digest",
         None,
     ),
     b(
@@ -183,35 +183,35 @@ pub static BINDINGS: &[Binding] = &[
         Tags,
         Command::CopyFix,
         "copy the fix command of the first finding",
-        None,
+        Some("fix"),
     ),
     b(
         &[c('d')],
         Tags,
         Command::CopyDeploy,
         "copy repo@digest that runs on the target",
-        None,
+        Some("deploy"),
     ),
     b(
         &[c('x')],
         Tags,
         Command::Mark,
         "mark to compare with another tag",
-        None,
+        Some("mark"),
     ),
     b(
         &[c('=')],
         Tags,
         Command::Compare,
         "compare with the marked tag",
-        None,
+        Some("diff"),
     ),
     b(
         &[c('w')],
         Tags,
         Command::Place,
         "which tags point at this digest",
-        None,
+        Some("where"),
     ),
     b(
         &[k(KeyCode::Enter), c(' ')],
@@ -249,10 +249,17 @@ pub static BINDINGS: &[Binding] = &[
         Some("raw"),
     ),
     b(
+        &[c('f')],
+        Tree,
+        Command::Files,
+        "the files of a platform (layers merged)",
+        Some("files"),
+    ),
+    b(
         &[c('y')],
         Tree,
         Command::CopyDigest,
-        "copy the entry's digest (OSC 52)",
+        "copy the entry's digest",
         None,
     ),
     b(
@@ -267,22 +274,14 @@ pub static BINDINGS: &[Binding] = &[
         Tree,
         Command::CopyFix,
         "copy the fix command of the top finding",
-        None,
+        Some("fix"),
     ),
     b(
         &[c('d')],
         Tree,
         Command::CopyDeploy,
         "copy repo@digest that runs on the target",
-        None,
-    ),
-    b(
-        &[c('f')],
-        Tree,
-        Command::Files,
-        "the files of a platform (layers merged)",
-        // Last of the tree's hints: at 80 columns it gives way (help lists it).
-        Some("files"),
+        Some("deploy"),
     ),
     b(
         &[k(KeyCode::Enter), k(KeyCode::Right), c('l')],
@@ -310,21 +309,21 @@ pub static BINDINGS: &[Binding] = &[
         Tree,
         Command::Mark,
         "mark to compare with another tag",
-        None,
+        Some("mark"),
     ),
     b(
         &[c('=')],
         Tree,
         Command::Compare,
         "compare with the marked tag",
-        None,
+        Some("diff"),
     ),
     b(
         &[c('w')],
         Tree,
         Command::Place,
         "which tags point at this entry",
-        None,
+        Some("where"),
     ),
     b(
         &[c('v'), k(KeyCode::Esc), k(KeyCode::Backspace)],
@@ -352,6 +351,26 @@ pub static BINDINGS: &[Binding] = &[
         Input,
         Command::DeleteChar,
         "delete a character",
+        None,
+    ),
+    b(
+        &[Key {
+            code: KeyCode::Char('w'),
+            ctrl: true,
+        }],
+        Input,
+        Command::DeleteWord,
+        "delete the last word (back to / : @ or a space)",
+        None,
+    ),
+    b(
+        &[Key {
+            code: KeyCode::Char('u'),
+            ctrl: true,
+        }],
+        Input,
+        Command::ClearInput,
+        "clear the line",
         None,
     ),
     b(
@@ -453,8 +472,7 @@ pub static BINDINGS: &[Binding] = &[
         Global,
         Command::Refresh,
         "refresh",
-        // The footer's room at 80 columns goes to `t`; help lists `r`.
-        None,
+        Some("refresh"),
     ),
     b(&[c('?')], Global, Command::Help, "help", Some("help")),
     b(&[c('q')], Global, Command::Quit, "quit", Some("quit")),
@@ -572,6 +590,21 @@ mod tests {
             action_for(Context::Input, &press(KeyCode::Char('t'))),
             Some(Action::Char('t'))
         ));
+    }
+
+    #[test]
+    fn ctrl_w_and_ctrl_u_edit_the_input_line_and_type_nothing() {
+        let ctrl = |ch| KeyEvent::new(KeyCode::Char(ch), KeyModifiers::CONTROL);
+        assert!(matches!(
+            action_for(Context::Input, &ctrl('w')),
+            Some(Action::Command(Command::DeleteWord))
+        ));
+        assert!(matches!(
+            action_for(Context::Input, &ctrl('u')),
+            Some(Action::Command(Command::ClearInput))
+        ));
+        // Elsewhere they mean nothing (and `w` alone still asks where a digest is tagged).
+        assert!(action_for(Context::Tags, &ctrl('w')).is_none());
     }
 
     #[test]

@@ -64,6 +64,44 @@ pub fn wrap(line: &Line<'_>, width: usize, indent: usize) -> Vec<Line<'static>> 
     }
 }
 
+/// `line` in at most `width` cells: whole when it fits, else cut with `…` as its last cell, so
+/// a reader always sees that something is missing (and where to find it whole).
+#[must_use]
+pub fn fit(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    if width == 0 {
+        return Line::default();
+    }
+    let room = width - 1;
+    let mut used = 0;
+    let mut spans = Vec::new();
+    let mut last_style = line.style;
+    for span in &line.spans {
+        let style = line.style.patch(span.style);
+        let mut text = String::new();
+        for ch in span.content.chars() {
+            let w = char_width(ch);
+            if used + w > room {
+                break;
+            }
+            used += w;
+            text.push(ch);
+        }
+        let cut = text.chars().count() < span.content.chars().count();
+        if !text.is_empty() {
+            spans.push(Span::styled(text, style));
+        }
+        last_style = style;
+        if cut {
+            break;
+        }
+    }
+    spans.push(Span::styled("…", last_style));
+    Line::from(spans)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +117,19 @@ mod tests {
             texts(&wrap(&line, 15, 5)),
             ["fix: add USER", "     to the", "     Dockerfile"]
         );
+    }
+
+    #[test]
+    fn fit_keeps_what_fits_and_marks_a_cut_with_an_ellipsis() {
+        assert_eq!(fit(Line::raw("abc"), 3).to_string(), "abc");
+        assert_eq!(fit(Line::raw("abcdef"), 4).to_string(), "abc…");
+        let two = Line::from(vec![Span::raw("ab"), Span::raw("cdef")]);
+        let cut = fit(two, 4);
+        assert_eq!(cut.to_string(), "abc…");
+        assert_eq!(cut.width(), 4);
+        // A wide character that does not fit whole is left out, not split.
+        assert_eq!(fit(Line::raw("a界b"), 3).to_string(), "a…");
+        assert_eq!(fit(Line::raw("abc"), 0).to_string(), "");
     }
 
     #[test]

@@ -9,10 +9,11 @@ use ratatui::Frame;
 use super::message;
 use std::collections::HashMap;
 
-use crate::analysis::{Target, Verdict};
+use crate::analysis::Verdict;
 use crate::digest;
 use crate::model::Kind;
 use crate::present::human_size;
+use crate::reference::ImageRef;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
 use crate::tui::list::Cursor;
@@ -280,6 +281,7 @@ pub(super) fn tags(
     area: Rect,
     v: &TagsView,
     (clock, offset): (u64, i32),
+    marked: Option<&ImageRef>,
     theme: Theme,
 ) {
     let name = v.crumb();
@@ -347,16 +349,6 @@ pub(super) fn tags(
     let counts = v.digest_counts();
     let height = list_rows_in(area);
     let window = v.cursor.window(visible.len(), height);
-    // With a target the verdict takes the digest's room below 100 columns (the status line
-    // still shows the selected tag's digest in full).
-    let columns = Columns {
-        digest: v.target.is_none() || area.width >= 100,
-        verdict: v.target.is_some(),
-        // At 80 columns the platforms need the room; wider terminals get the date.
-        created: area.width >= 100,
-        clock,
-        offset,
-    };
     let verdict_width = window
         .clone()
         .filter_map(|i| rows[visible[i]].shown().loaded()?.verdict.as_ref())
@@ -365,122 +357,209 @@ pub(super) fn tags(
         .map(|t| t.chars().count())
         .max()
         .unwrap_or(0);
+    let target = v
+        .target
+        .as_ref()
+        .map(|t| t.to_string().to_uppercase())
+        .unwrap_or_default();
+    let (shown, widths) = tag_table_columns(v, area.width, verdict_width, &target);
+    let when = (clock, offset);
     let table_rows = window.map(|i| {
         let row = &rows[visible[i]];
-        Row::new(tag_cells(row, &counts, columns, theme)).style(selected_style(&v.cursor, i, theme))
+        let marked = marked == Some(&v.reference(&row.tag));
+        let cells = tag_cells((row, marked), &counts, &shown, when, theme);
+        let cells = cells.into_iter().zip(&widths).map(|(line, &w)| {
+            // A cell wider than its column ends in `…` (the status line has the whole).
+            Cell::from(crate::tui::wrap::fit(line, usize::from(w)))
+        });
+        Row::new(cells).style(selected_style(&v.cursor, i, theme))
     });
-    let (widths, header) = tag_columns(columns, v.target.as_ref(), verdict_width);
+    let header = shown.iter().map(|c| match c {
+        Col::Verdict => target.clone(),
+        other => other.heading().to_string(),
+    });
     frame.render_widget(
-        Table::new(table_rows, widths)
+        Table::new(table_rows, widths.iter().map(|&w| Constraint::Length(w)))
+            .flex(ratatui::layout::Flex::Start)
             .header(Row::new(header).style(theme.bold()))
             .block(Block::bordered().title(format!(" {title} "))),
         area,
     );
 }
 
-/// One tag row's cells: what it resolved to, or that it is resolving or failed.
-fn tag_cells(
-    row: &TagRow,
-    counts: &HashMap<&str, usize>,
-    columns: Columns,
-    theme: Theme,
-) -> Vec<Cell<'static>> {
-    let tag = Cell::from(tag_label(row, theme));
-    // Without the digest column, the loading and error words move one column left.
-    let gap = || columns.digest.then(|| Cell::from(""));
-    match row.shown() {
-        Load::Idle => vec![tag],
-        Load::Loading(_) => [Some(tag), Some(Cell::from(""))]
-            .into_iter()
-            .chain([
-                (!columns.digest).then(|| Cell::from("")),
-                Some(Cell::from(Span::styled("resolving…", theme.dim()))),
-            ])
-            .flatten()
-            .collect(),
-        Load::Error(e) => [
-            Some(tag),
-            Some(Cell::from("")),
-            Some(Cell::from(Span::styled("error", theme.error()))),
-            gap(),
-            Some(Cell::from(Span::styled(
-                sanitize(&e.to_string()).into_owned(),
-                theme.error(),
-            ))),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-        Load::Loaded(s) => {
-            let alias = counts.get(s.digest.as_str()).copied().unwrap_or(0) > 1;
-            summary_cells(tag, s, alias, columns, theme)
+/// The tag table's columns at `width` and their widths. With a target the verdict takes the
+/// digest's room below 100 columns (the status line still shows the selected tag's digest in
+/// full); at 80 columns the platforms need the room the date would take.
+fn tag_table_columns(
+    v: &TagsView,
+    width: u16,
+    verdict_width: usize,
+    target: &str,
+) -> (Vec<Col>, Vec<u16>) {
+    let mut shown = vec![Col::Tag, Col::Alias];
+    if v.target.is_none() || width >= 100 {
+        shown.push(Col::Digest);
+    }
+    shown.extend([Col::Kind, Col::Platforms, Col::Att, Col::Size, Col::Worst]);
+    if width >= 100 {
+        shown.push(Col::Created);
+    }
+    if v.target.is_some() {
+        shown.push(Col::Verdict);
+    }
+    fit_columns(shown, width.saturating_sub(2), verdict_width, target)
+}
+
+/// A column of the tag table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Tag,
+    /// `≡` when another tag shares the digest.
+    Alias,
+    Digest,
+    Kind,
+    Platforms,
+    Att,
+    Size,
+    Worst,
+    Created,
+    /// Headed by the target.
+    Verdict,
+}
+
+impl Col {
+    fn heading(self) -> &'static str {
+        match self {
+            Col::Tag => "TAG",
+            Col::Alias | Col::Verdict => "",
+            Col::Digest => "DIGEST",
+            Col::Kind => "KIND",
+            Col::Platforms => "PLATFORMS",
+            Col::Att => "ATT",
+            Col::Size => "SIZE",
+            Col::Worst => "WORST",
+            Col::Created => "CREATED",
+        }
+    }
+
+    fn constraint(self, verdict_width: usize) -> Constraint {
+        match self {
+            Col::Tag => Constraint::Fill(3),
+            Col::Alias => Constraint::Length(1),
+            Col::Digest => Constraint::Length(16),
+            Col::Kind => Constraint::Length(5),
+            Col::Platforms => Constraint::Fill(2),
+            Col::Att => Constraint::Length(4),
+            Col::Size => Constraint::Length(9),
+            Col::Worst => Constraint::Length(7),
+            Col::Created => Constraint::Length(10),
+            Col::Verdict => Constraint::Length(u16::try_from(verdict_width).unwrap_or(u16::MAX)),
         }
     }
 }
 
-/// The tag, with what changed about it at a refresh (`moved`, `new`, `gone`, `deleted`) or
-/// `stale` when its last check failed.
-fn tag_label(row: &TagRow, theme: Theme) -> Line<'static> {
-    let tag = Span::raw(sanitize(&row.tag).into_owned());
-    match row.mark_word() {
-        "" => Line::from(tag),
-        word => Line::from(vec![tag, Span::styled(format!(" {word}"), theme.error())]),
-    }
-}
+/// Which columns give way, first to last, when a heading would be cut: the digest (whole in
+/// the status line), then the date, the size, the attachment letters and the kind.
+const GIVE_WAY: [Col; 5] = [Col::Digest, Col::Created, Col::Size, Col::Att, Col::Kind];
 
-/// The tag table's column widths and headings; the verdict column is headed by the target.
-fn tag_columns(
-    columns: Columns,
-    target: Option<&Target>,
+/// The columns of `shown` that fit `width` with every heading whole (the tag and platforms
+/// at least 8 wide), and their widths: columns give way in [`GIVE_WAY`] order rather than
+/// show a heading cut mid-word.
+fn fit_columns(
+    mut shown: Vec<Col>,
+    width: u16,
     verdict_width: usize,
-) -> (Vec<Constraint>, Vec<String>) {
-    let mut widths = vec![
-        Constraint::Fill(3),
-        Constraint::Length(1),
-        Constraint::Length(16),
-        Constraint::Length(5),
-        Constraint::Fill(2),
-        Constraint::Length(4),
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Length(10),
-    ];
-    let mut header = vec![
-        "TAG".to_string(),
-        String::new(),
-        "DIGEST".into(),
-        "KIND".into(),
-        "PLATFORMS".into(),
-        "ATT".into(),
-        "SIZE".into(),
-        "WORST".into(),
-        "CREATED".into(),
-    ];
-    if !columns.created {
-        widths.pop();
-        header.pop();
+    target: &str,
+) -> (Vec<Col>, Vec<u16>) {
+    let mut give_way = GIVE_WAY.iter();
+    loop {
+        let rects =
+            ratatui::layout::Layout::horizontal(shown.iter().map(|c| c.constraint(verdict_width)))
+                .flex(ratatui::layout::Flex::Start)
+                .spacing(1)
+                .split(Rect::new(0, 0, width, 1));
+        let widths: Vec<u16> = rects.iter().map(|r| r.width).collect();
+        let cut = shown.iter().zip(&widths).any(|(c, &w)| {
+            let heading = match c {
+                Col::Verdict => target.chars().count(),
+                Col::Tag | Col::Platforms => c.heading().len().max(8),
+                other => other.heading().len(),
+            };
+            usize::from(w) < heading
+        });
+        let next = cut.then(|| give_way.find(|c| shown.contains(c))).flatten();
+        match next {
+            Some(col) => shown.retain(|c| c != col),
+            None => return (shown, widths),
+        }
     }
-    if !columns.digest {
-        widths.remove(2);
-        header.remove(2);
-    }
-    if let Some(target) = target {
-        widths.push(Constraint::Length(
-            u16::try_from(verdict_width).unwrap_or(u16::MAX),
-        ));
-        header.push(target.to_string().to_uppercase());
-    }
-    (widths, header)
 }
 
-/// Which optional columns the tag table has, and what the CREATED column needs.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    digest: bool,
-    verdict: bool,
-    created: bool,
-    clock: u64,
-    offset: i32,
+/// One tag row's cells, one per column of `shown`: what it resolved to, or that it is
+/// resolving (under the digest, else the platforms) or failed (`error` under the digest, else
+/// the kind; the reason under the platforms).
+fn tag_cells(
+    (row, marked): (&TagRow, bool),
+    counts: &HashMap<&str, usize>,
+    shown: &[Col],
+    when: (u64, i32),
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let has = |c| shown.contains(&c);
+    let cell = |col: Col| -> Line<'static> {
+        if col == Col::Tag {
+            return tag_label(row, marked, theme);
+        }
+        match row.shown() {
+            Load::Idle => Line::default(),
+            Load::Loading(_) => {
+                let here = if has(Col::Digest) {
+                    Col::Digest
+                } else {
+                    Col::Platforms
+                };
+                if col == here {
+                    Line::styled("resolving…", theme.dim())
+                } else {
+                    Line::default()
+                }
+            }
+            Load::Error(e) => {
+                let word = if has(Col::Digest) {
+                    Col::Digest
+                } else {
+                    Col::Kind
+                };
+                if col == word {
+                    Line::styled("error", theme.error())
+                } else if col == Col::Platforms {
+                    Line::styled(sanitize(&e.to_string()).into_owned(), theme.error())
+                } else {
+                    Line::default()
+                }
+            }
+            Load::Loaded(s) => {
+                let alias = counts.get(s.digest.as_str()).copied().unwrap_or(0) > 1;
+                summary_cell(col, s, alias, when, theme)
+            }
+        }
+    };
+    shown.iter().map(|&c| cell(c)).collect()
+}
+
+/// The tag, marked when `x` chose it for `=`, with what changed about it at a refresh (`moved`, `new`, `gone`, `deleted`) or
+/// `stale` when its last check failed.
+fn tag_label(row: &TagRow, marked: bool, theme: Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(sanitize(&row.tag).into_owned())];
+    // `x` marked it: `=` on another row compares with it, so it stays in sight.
+    if marked {
+        spans.push(Span::styled(" ⇄ marked", theme.key()));
+    }
+    match row.mark_word() {
+        "" => {}
+        word => spans.push(Span::styled(format!(" {word}"), theme.error())),
+    }
+    Line::from(spans)
 }
 
 /// `runs`, `rejected: index`.
@@ -488,49 +567,40 @@ fn verdict_text(verdict: &Verdict) -> String {
     verdict.to_string()
 }
 
-fn summary_cells<'a>(
-    tag: Cell<'a>,
+/// The `col` cell of a resolved tag.
+fn summary_cell(
+    col: Col,
     s: &TagSummary,
     alias: bool,
-    columns: Columns,
+    (clock, offset): (u64, i32),
     theme: Theme,
-) -> Vec<Cell<'a>> {
-    let kind = match s.kind {
-        Kind::Index => "index",
-        Kind::Manifest => "image",
-        other => other.as_str(),
-    };
-    let worst = match s.worst {
-        Some(sev) => Span::styled(severity_label(sev), theme.severity(sev)),
-        None => Span::styled("ok", theme.dim()),
-    };
-    let mut cells = vec![
-        tag,
-        Cell::from(Span::styled(if alias { "≡" } else { "" }, theme.info())),
-        Cell::from(digest::short(&s.digest)),
-        Cell::from(kind),
-        Cell::from(platforms_line(s, theme)),
-        Cell::from(Span::styled(s.badges.letters(), theme.info())),
-        Cell::from(human_size(s.total_size)),
-        Cell::from(worst),
-    ];
-    if columns.created {
-        cells.push(Cell::from(Span::styled(
-            crate::tui::when::created_label(s.created.as_deref(), columns.clock, columns.offset),
+) -> Line<'static> {
+    match col {
+        Col::Tag => Line::default(),
+        Col::Alias => Line::styled(if alias { "≡" } else { "" }, theme.info()),
+        Col::Digest => Line::raw(digest::short(&s.digest)),
+        Col::Kind => Line::raw(match s.kind {
+            Kind::Index => "index",
+            Kind::Manifest => "image",
+            other => other.as_str(),
+        }),
+        Col::Platforms => platforms_line(s, theme),
+        Col::Att => Line::styled(s.badges.letters(), theme.info()),
+        Col::Size => Line::raw(human_size(s.total_size)),
+        Col::Worst => match s.worst {
+            Some(sev) => Line::styled(severity_label(sev), theme.severity(sev)),
+            None => Line::styled("ok", theme.dim()),
+        },
+        Col::Created => Line::styled(
+            crate::tui::when::created_label(s.created.as_deref(), clock, offset),
             theme.dim(),
-        )));
+        ),
+        Col::Verdict => match &s.verdict {
+            Some(v @ Verdict::Runs) => Line::styled(verdict_text(v), theme.platform()),
+            Some(v @ Verdict::Rejected(_)) => Line::styled(verdict_text(v), theme.error()),
+            None => Line::default(),
+        },
     }
-    if !columns.digest {
-        cells.remove(2);
-    }
-    if columns.verdict {
-        cells.push(Cell::from(match &s.verdict {
-            Some(v @ Verdict::Runs) => Span::styled(verdict_text(v), theme.platform()),
-            Some(v @ Verdict::Rejected(_)) => Span::styled(verdict_text(v), theme.error()),
-            None => Span::raw(""),
-        }));
-    }
-    cells
 }
 
 /// The platforms an image offers, then those its index lists but the registry no longer has,

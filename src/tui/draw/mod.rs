@@ -57,7 +57,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         View::Registries(v) => lists::registries(frame, body, v, app.clock, theme),
         View::Repositories(v) => lists::repositories(frame, body, v, theme),
         View::Tags(v) if v.images.is_some() => images::images(frame, body, v, theme),
-        View::Tags(v) => lists::tags(frame, body, v, (app.clock, app.utc_offset), theme),
+        View::Tags(v) => {
+            let when = (app.clock, app.utc_offset);
+            lists::tags(frame, body, v, when, app.marked.as_ref(), theme);
+        }
         View::Tree(v) => tree::tree(frame, body, v, theme),
         View::Files(v) => files::files(frame, body, v, theme),
         View::Compare(v) => compare(frame, body, v, theme),
@@ -65,6 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_spinner(frame, body, app, theme);
     draw_status(frame, status, app, theme);
     draw_input_error(frame, body, app, theme);
+    draw_long_flash(frame, body, app, theme);
     draw_footer(frame, footer, app, theme);
     if app.help {
         draw_help(frame, app, theme);
@@ -93,10 +97,16 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // Right end: the deployment target, who we are to this registry (sanitised where it is
     // made), and the alarm. The target shows only where it does not cover the breadcrumbs
     // (the tags view's verdict column and the findings pane name it too).
+    let alarm = app.insecure.then(|| Span::styled(INSECURE, theme.alarm()));
+    // Who we are gives way before the breadcrumbs: on a narrow screen the repository and tag
+    // are what the user needs to see (the registries view names the login).
     let creds = app
         .credentials()
-        .map(|c| Span::styled(format!(" {} ", c.short()), theme.dim()));
-    let alarm = app.insecure.then(|| Span::styled(INSECURE, theme.alarm()));
+        .map(|c| Span::styled(format!(" {} ", c.short()), theme.dim()))
+        .filter(|c| {
+            left.width() + 1 + c.width() + alarm.as_ref().map_or(0, Span::width)
+                <= usize::from(area.width)
+        });
     let taken = left.width() + 1 + creds.iter().chain(&alarm).map(Span::width).sum::<usize>();
     let target = app
         .target
@@ -155,6 +165,52 @@ fn draw_input_error(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
     );
 }
 
+/// A result or error longer than the status line (`w`, `d`, `=`, a failure), whole: wrapped in
+/// a box at the bottom of the body while it lasts; an answer to a key lasts until the next key
+/// (Esc only closes it) and scrolls (`j` `k` `PgDn`) when it is taller than the body.
+fn draw_long_flash(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
+    let Some(flash) = app
+        .flash
+        .as_ref()
+        .filter(|f| app.input.is_none() && super::app::long_flash(&f.text, body.width))
+    else {
+        return;
+    };
+    let style = if flash.error {
+        theme.error()
+    } else {
+        theme.info()
+    };
+    let lines = super::app::flash_lines(&flash.text, style, body.width);
+    let room = usize::from(body.height.saturating_sub(2)).max(1);
+    let start = flash.scroll.min(lines.len().saturating_sub(room));
+    let end = (start + room).min(lines.len());
+    let height = u16::try_from(end - start + 2)
+        .unwrap_or(u16::MAX)
+        .min(body.height);
+    let area = Rect::new(body.x, body.y + body.height - height, body.width, height);
+    let title = if flash.error { " error " } else { " result " };
+    // Only an answer to a key waits for one; a notice goes with time.
+    let close = match (flash.sticky, lines.len() > room) {
+        (true, true) => format!(
+            " {}–{end} of {}: j k PgDn scroll, Esc closes ",
+            start + 1,
+            lines.len()
+        ),
+        (true, false) => " Esc closes ".to_string(),
+        (false, _) => String::new(),
+    };
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines[start..end].to_vec()).block(
+            Block::bordered()
+                .title(title)
+                .title_bottom(Line::styled(close, theme.dim()).right_aligned()),
+        ),
+        area,
+    );
+}
+
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let line = match &app.input {
         Some(input) => {
@@ -179,9 +235,13 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
         // Flash texts are sanitised where they are made.
         None => match (&app.flash, app.top()) {
-            (Some(f), _) => Line::styled(
-                format!(" {}", f.text),
-                if f.error { theme.error() } else { theme.info() },
+            // A long one is whole in its box above (`draw_long_flash`).
+            (Some(f), _) => fit(
+                Line::styled(
+                    format!(" {}", f.text),
+                    if f.error { theme.error() } else { theme.info() },
+                ),
+                area,
             ),
             (None, view) => {
                 // How fresh it is takes the right end; what the view says gets the rest (a
@@ -214,15 +274,20 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                             .areas(area);
                     let style = if stale { theme.error() } else { theme.dim() };
                     frame.render_widget(Line::styled(fresh, style), right);
-                    frame
-                        .render_widget(view_status(view, theme, (app.clock, app.utc_offset)), left);
+                    let status = view_status(view, theme, (app.clock, app.utc_offset));
+                    frame.render_widget(fit(status, left), left);
                     return;
                 }
-                view_status(view, theme, (app.clock, app.utc_offset))
+                fit(view_status(view, theme, (app.clock, app.utc_offset)), area)
             }
         },
     };
     frame.render_widget(line, area);
+}
+
+/// `line` cut with `…` to `area`'s width.
+fn fit(line: Line<'static>, area: Rect) -> Line<'static> {
+    super::wrap::fit(line, usize::from(area.width))
 }
 
 /// What the last fetch cost, short: `13 req 15 KiB · 13 cached · chain 3`.
@@ -331,23 +396,31 @@ fn view_status(view: &View, theme: Theme, when: (u64, i32)) -> Line<'static> {
     }
 }
 
-/// The compare view: `regscope diff`'s text, scrolled.
+/// The compare view: `regscope diff`'s text, wrapped to the view and scrolled, with where the
+/// view is on its bottom border when it does not all fit.
 fn compare(frame: &mut Frame, area: Rect, v: &super::views::CompareView, theme: Theme) {
-    let lines: Vec<Line> = v
-        .lines()
-        .into_iter()
-        .skip(v.scroll)
-        .map(|l| {
+    let all = v.wrapped(usize::from(area.width.saturating_sub(2)).max(1));
+    let height = usize::from(area.height.saturating_sub(2)).max(1);
+    let start = v.scroll.min(all.len().saturating_sub(height));
+    let end = (start + height).min(all.len());
+    let lines: Vec<Line> = all[start..end]
+        .iter()
+        .map(|(l, part)| {
+            let part = part.clone();
             if l.starts_with("DIFFERENT") || l.contains("only left") || l.contains("only right") {
-                Line::styled(l, theme.error())
+                Line::styled(part, theme.error())
             } else if l.starts_with("identical") || l.starts_with("same digest") {
-                Line::styled(l, theme.platform())
+                Line::styled(part, theme.platform())
             } else {
-                Line::raw(l)
+                Line::raw(part)
             }
         })
         .collect();
-    let block = Block::bordered().title(format!(" compare {} ", v.crumb()));
+    let mut block = Block::bordered().title(format!(" compare {} ", v.crumb()));
+    if all.len() > height {
+        let position = format!(" lines {}–{end} of {} ", start + 1, all.len());
+        block = block.title_bottom(Line::styled(position, theme.dim()).right_aligned());
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
@@ -370,51 +443,67 @@ fn draw_spinner(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
     frame.render_widget(Line::styled(text, theme.info()).right_aligned(), area);
 }
 
-/// Key hints for the current context, generated from the key map. When they do not all fit,
-/// the view's own hints give way from the end: `t target`, `? help` and `q quit` always show
-/// (help lists the rest).
+/// Key hints for the current context, generated from the key map. `t target`, `? help` and
+/// `q quit` always show; then the view's own keys and `r refresh` (what the view is for); then
+/// the keys every list shares, as far as they fit (help lists the rest). Hints keep the key
+/// map's order on screen whichever of them had to give way.
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let hints: Vec<(String, &str, bool)> = keymap::bindings_for(app.context())
+    let context = app.context();
+    let hints: Vec<(String, &str, u8)> = keymap::bindings_for(context)
         .into_iter()
         .filter_map(|binding| {
             let (Some(hint), Some(key)) = (binding.footer, binding.keys.first()) else {
                 return None;
             };
-            let always = matches!(
+            let tier = if matches!(
                 binding.command,
                 Command::Help | Command::Quit | Command::ChooseTarget
-            );
-            Some((format!(" {}", key.label()), hint, always))
+            ) {
+                0
+            } else if binding.context == context || binding.command == Command::Refresh {
+                1
+            } else {
+                2
+            };
+            Some((format!(" {}", key.label()), hint, tier))
         })
         .collect();
-    let width =
-        |(key, hint, _): &(String, &str, bool)| key.chars().count() + hint.chars().count() + 2;
-    let mut room = usize::from(area.width)
-        .saturating_sub(hints.iter().filter(|h| h.2).map(width).sum::<usize>());
+    let chosen = footer_choice(&hints, usize::from(area.width));
     let mut spans = Vec::new();
-    for hint in &hints {
-        if !hint.2 {
-            if width(hint) > room {
-                room = 0;
-                continue;
-            }
-            room -= width(hint);
-        }
+    for (hint, _) in hints.iter().zip(&chosen).filter(|(_, &shown)| shown) {
         spans.push(Span::styled(hint.0.clone(), theme.key()));
         spans.push(Span::styled(format!(" {} ", hint.1), theme.dim()));
     }
     frame.render_widget(Line::from(spans), area);
 }
 
+/// Which of `hints` (key, hint, tier) show in `width` columns: every tier 0 hint, then tier 1
+/// and tier 2 in order while they fit (a hint that does not fit ends its tier, so a short
+/// hint never jumps ahead of a longer, more useful one).
+fn footer_choice(hints: &[(String, &str, u8)], width: usize) -> Vec<bool> {
+    let cost = |(key, hint, _): &(String, &str, u8)| key.chars().count() + hint.chars().count() + 2;
+    let mut shown: Vec<bool> = hints.iter().map(|h| h.2 == 0).collect();
+    let mut room = width.saturating_sub(hints.iter().filter(|h| h.2 == 0).map(cost).sum());
+    for tier in 1..=2 {
+        for (i, hint) in hints.iter().enumerate().filter(|(_, h)| h.2 == tier) {
+            if cost(hint) > room {
+                break;
+            }
+            room -= cost(hint);
+            shown[i] = true;
+        }
+    }
+    shown
+}
+
 /// The help overlay, centred; it scrolls (`j` `k` `PgDn`) when the list is taller than the
 /// screen, and says so on its border.
 fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
-    let lines = help::lines(help::context(app), theme);
     let area = frame.area();
+    let (width, lines) = help::sized(help::context(app), theme, area.width);
     let height = u16::try_from(lines.len() + 2)
         .unwrap_or(u16::MAX)
         .min(area.height);
-    let width = 64.min(area.width);
     let [_, middle, _] = Layout::vertical([
         Constraint::Fill(1),
         Constraint::Length(height),

@@ -130,11 +130,13 @@ fn tree_pane(
 ) {
     let height = usize::from(area.height.saturating_sub(2)).max(1);
     let fit = Fit::of(v);
+    let width = usize::from(area.width.saturating_sub(2));
     let items: Vec<ListItem> = v
         .cursor
         .window(rows.len(), height)
         .map(|i| {
-            let line = row_line(&rows[i], findings, &fit, theme);
+            // A row wider than the pane ends in `…`: the detail pane has it whole.
+            let line = crate::tui::wrap::fit(row_line(&rows[i], findings, &fit, theme), width);
             let style = if i == v.cursor.selected {
                 theme.selected()
             } else {

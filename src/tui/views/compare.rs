@@ -89,9 +89,25 @@ impl CompareView {
         }
     }
 
-    /// Movement keys scroll.
-    pub fn movement(&mut self, cmd: Command, height: usize) {
-        let max = self.lines().len().saturating_sub(height);
+    /// The lines wrapped to `width` columns (a continuation indented under its line), each
+    /// with the line it came from: a long layer list or verdict is read whole, never cut.
+    #[must_use]
+    pub fn wrapped(&self, width: usize) -> Vec<(String, String)> {
+        self.lines()
+            .into_iter()
+            .flat_map(|line| {
+                crate::tui::wrap::wrap(&ratatui::text::Line::raw(line.clone()), width, 4)
+                    .into_iter()
+                    .map(move |part| (line.clone(), part.to_string()))
+            })
+            .collect()
+    }
+
+    /// Movement keys scroll, over the lines as wrapped inside the view at a screen of `size`.
+    pub fn movement(&mut self, cmd: Command, size: (u16, u16)) {
+        let height = crate::tui::layout::raw_rows(size);
+        let width = usize::from(size.0.saturating_sub(2)).max(1);
+        let max = self.wrapped(width).len().saturating_sub(height);
         self.scroll = super::tree::scroll_to(self.scroll, cmd, max, height);
     }
 }

@@ -198,7 +198,7 @@ impl View {
                 let len = v.rows().len();
                 v.cursor.apply(cmd, len, height);
             }
-            View::Compare(v) => v.movement(cmd, height),
+            View::Compare(v) => v.movement(cmd, size),
         }
     }
 
