@@ -125,6 +125,55 @@ pub fn summary_json(checked: &[Checked]) -> serde_json::Value {
         .collect()
 }
 
+/// An image's tree, read to open its layers (`files`, `layers`).
+pub struct OpenedTree {
+    pub connection: std::sync::Arc<regscope::connect::Connection>,
+    pub inspection: regscope::inspect::Inspection,
+    deadline: std::time::Duration,
+    started: std::time::Instant,
+}
+
+impl OpenedTree {
+    /// What is left of the command's --deadline for the layers.
+    pub fn left(&self) -> std::time::Duration {
+        self.deadline.saturating_sub(self.started.elapsed())
+    }
+}
+
+/// Connects for `image` and reads its tree: one --deadline for the whole command, the tree
+/// first, then the layers (with [`OpenedTree::left`]).
+pub async fn open_tree(
+    image: &ImageRef,
+    verbose: bool,
+    connection: &ConnectionArgs,
+) -> Result<OpenedTree, Failure> {
+    let connector = connection.connector()?;
+    let conn = connector
+        .connect_to(image)
+        .await
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    report_connection(&conn, verbose);
+    let deadline = connector.settings().deadline;
+    let started = std::time::Instant::now();
+    let inspection = regscope::connect::within_deadline(
+        deadline,
+        &format!("the tree of {image}"),
+        regscope::inspect::inspect(
+            &conn.fetcher,
+            image,
+            &regscope::inspect::InspectOptions::default(),
+        ),
+    )
+    .await
+    .map_err(|e| Failure::runtime(conn.error(e).to_string()))?;
+    Ok(OpenedTree {
+        connection: conn,
+        inspection,
+        deadline,
+        started,
+    })
+}
+
 /// `regscope files`.
 pub async fn run(
     reference: &str,
@@ -139,29 +188,11 @@ pub async fn run(
         .transpose()
         .map_err(Failure::usage)?;
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
-    let connector = connection.connector()?;
-    let conn = connector
-        .connect_to(&image)
-        .await
-        .map_err(|e| Failure::runtime(e.to_string()))?;
-    report_connection(&conn, verbose);
-    // One --deadline for the whole command: the tree, then every layer.
-    let deadline = connector.settings().deadline;
-    let started = std::time::Instant::now();
-    let inspection = regscope::connect::within_deadline(
-        deadline,
-        &format!("the tree of {image}"),
-        regscope::inspect::inspect(
-            &conn.fetcher,
-            &image,
-            &regscope::inspect::InspectOptions::default(),
-        ),
-    )
-    .await
-    .map_err(|e| Failure::runtime(conn.error(e).to_string()))?;
+    let opened = open_tree(&image, verbose, connection).await?;
+    let (conn, inspection) = (&opened.connection, &opened.inspection);
     let manifest = choose(&inspection.root, platform.as_ref())?;
     let limits = Limits {
-        deadline: deadline.saturating_sub(started.elapsed()),
+        deadline: opened.left(),
         ..Limits::default()
     };
     let repo = regscope::inspect::repo_of(&image);

@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 
-use super::args::{report_connection, ConnectionArgs};
+use super::args::ConnectionArgs;
 use super::files::{choose, end_progress, progress_line};
 use super::Failure;
 use regscope::layers::fetch::filesystem;
@@ -29,26 +29,9 @@ pub async fn run(
         .transpose()
         .map_err(Failure::usage)?;
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
-    let connector = connection.connector()?;
-    let conn = connector
-        .connect_to(&image)
-        .await
-        .map_err(|e| Failure::runtime(e.to_string()))?;
-    report_connection(&conn, verbose);
     // One --deadline for the whole command: the tree, then every platform's layers.
-    let deadline = connector.settings().deadline;
-    let started = std::time::Instant::now();
-    let inspection = regscope::connect::within_deadline(
-        deadline,
-        &format!("the tree of {image}"),
-        regscope::inspect::inspect(
-            &conn.fetcher,
-            &image,
-            &regscope::inspect::InspectOptions::default(),
-        ),
-    )
-    .await
-    .map_err(|e| Failure::runtime(conn.error(e).to_string()))?;
+    let opened = super::files::open_tree(&image, verbose, connection).await?;
+    let (conn, inspection) = (&opened.connection, &opened.inspection);
     let manifests: Vec<&Node> = if all {
         platform_manifests(&inspection.root, None)
     } else {
@@ -64,7 +47,7 @@ pub async fn run(
     let mut images: Vec<ImageLayers> = Vec::new();
     for manifest in manifests {
         let limits = Limits {
-            deadline: deadline.saturating_sub(started.elapsed()),
+            deadline: opened.left(),
             ..Limits::default()
         };
         // Layers shared between platforms are listed once: the listing is cached by digest.
