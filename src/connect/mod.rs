@@ -524,7 +524,13 @@ impl Connector {
             ),
             Err(e) => {
                 let mut notes = resolved.notes;
-                notes.push(format!("AWS: {e}"));
+                // Most ECR login errors already begin with "AWS ..."; a second prefix reads twice.
+                let text = e.to_string();
+                notes.push(if text.starts_with("AWS") {
+                    text
+                } else {
+                    format!("AWS: {text}")
+                });
                 (Resolved { notes, ..resolved }, None)
             }
         }
