@@ -213,7 +213,37 @@ fn a_pass_credential_helper_over_tls_with_the_ca_from_the_config_file() {
     ));
 
     let tmux = tui(&sandbox, &["tui", &reg.host]);
+    esc_at_the_first_view_is_not_offered(&tmux);
     browse_to_the_tree_and_quit(&tmux, "alice via docker-credential-pass");
+}
+
+/// The catalog is the first view: nothing under it, so neither the footer nor the help offers
+/// `Esc back`, and Esc leaves the catalog on screen; the tags view over it offers Esc (in its
+/// help), and Esc goes back to the catalog. Ends on the catalog.
+fn esc_at_the_first_view_is_not_offered(tmux: &Tmux) {
+    let screen = tmux.wait_for("repositories (1)");
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(
+        !footer.contains("Esc") && footer.contains("q quit"),
+        "{screen}"
+    );
+    tmux.keys(&["Escape", "?"]);
+    let help = tmux.wait_for("keys");
+    assert!(
+        help.contains("repositories (1)"),
+        "Esc left the catalog:\n{help}"
+    );
+    assert!(
+        !help.contains("back ("),
+        "help offers back at the top:\n{help}"
+    );
+    tmux.keys(&["?", "Enter"]);
+    tmux.wait_for("tags of team/app");
+    // The tags view's own keys fill its footer at this width; the help lists Esc.
+    tmux.keys(&["?"]);
+    tmux.wait_for("back (clears a filter first)");
+    tmux.keys(&["?", "Escape"]);
+    tmux.wait_for("repositories (1)");
 }
 
 #[test]

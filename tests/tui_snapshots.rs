@@ -1132,3 +1132,47 @@ async fn small_terminals_drop_columns_rather_than_cut_a_heading_and_mark_every_c
         assert!(row.contains("…││"), "a tree row is cut without …: {row}");
     }
 }
+
+/// The footer line of a drawn screen.
+fn footer_of(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines[lines.len() - 1].to_string()
+}
+
+#[test]
+fn esc_is_offered_only_where_it_goes_back() {
+    let start = Start::Registries(vec!["127.0.0.1:5000".into(), "ghcr.io".into()]);
+    let (mut app, _) = App::new(start, true, (80, 24));
+    // The first view with nothing typed: Esc has nothing to do, and nothing says it does.
+    let first = render(&app);
+    assert!(!footer_of(&first).contains("Esc"), "{first}");
+    assert!(footer_of(&first).contains("q quit"), "{first}");
+    cmd(&mut app, Command::Back);
+    assert_eq!(render(&app), first, "Esc at the top changed the screen");
+    cmd(&mut app, Command::Help);
+    let help = render(&app);
+    assert!(help.contains("first"), "{help}");
+    assert!(
+        !help.contains("back ("),
+        "help offers back at the top: {help}"
+    );
+    cmd(&mut app, Command::Help);
+
+    // A filter: Esc clears it, and the footer says so until it is cleared.
+    cmd(&mut app, Command::Filter);
+    typed(&mut app, "ghcr");
+    cmd(&mut app, Command::Submit);
+    let filtered = render(&app);
+    assert!(footer_of(&filtered).contains("Esc back"), "{filtered}");
+    cmd(&mut app, Command::Back);
+    assert_eq!(app.top().filter(), Some(""));
+    assert!(!footer_of(&render(&app)).contains("Esc"));
+
+    // A view over another: Esc goes back to it, as the footer says.
+    cmd(&mut app, Command::Open);
+    let opened = render(&app);
+    assert!(footer_of(&opened).contains("Esc back"), "{opened}");
+    cmd(&mut app, Command::Back);
+    assert_eq!(app.stack.len(), 1);
+    assert!(!footer_of(&render(&app)).contains("Esc"));
+}

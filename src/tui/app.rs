@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::action::{
     Action, CatalogPage, Command, Effect, Inspected, Location, RequestId, RequestIds,
 };
-use super::keymap::Context;
+use super::keymap::{self, Context};
 use super::layout;
 use super::load::Load;
 use super::paging::grouped;
@@ -268,6 +268,28 @@ impl App {
         } else {
             self.top().context()
         }
+    }
+
+    /// Whether Esc (back) has anything to do: a filter to clear, a directory to leave or a view
+    /// under this one. At the first view with nothing typed it has not, so the footer and the
+    /// help leave `Esc back` out rather than promise what the key does not do.
+    #[must_use]
+    pub fn can_go_back(&self) -> bool {
+        let top = self.top();
+        self.stack.len() > 1
+            || top.filter().is_some_and(|f| !f.is_empty())
+            || matches!(top, View::Files(files) if !files.dir.is_empty())
+    }
+
+    /// The bindings the footer and the help show now: the key map's for the context, less
+    /// `back` when there is nothing to go back to.
+    #[must_use]
+    pub fn bindings(&self, context: Context) -> Vec<&'static keymap::Binding> {
+        let can_back = self.can_go_back();
+        keymap::bindings_for(context)
+            .into_iter()
+            .filter(|b| can_back || b.command != Command::Back)
+            .collect()
     }
 
     /// Breadcrumbs, bottom of the stack first.

@@ -36,7 +36,6 @@ use ratatui::Frame;
 use super::action::Command;
 use super::app::{App, InputKind, TARGET_CHOICES};
 use super::help;
-use super::keymap;
 use super::layout::{screen, Screen};
 use super::theme::Theme;
 use super::views::View;
@@ -449,7 +448,8 @@ fn draw_spinner(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
 /// map's order on screen whichever of them had to give way.
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let context = app.context();
-    let hints: Vec<(String, &str, u8)> = keymap::bindings_for(context)
+    let hints: Vec<(String, &str, u8)> = app
+        .bindings(context)
         .into_iter()
         .filter_map(|binding| {
             let (Some(hint), Some(key)) = (binding.footer, binding.keys.first()) else {
@@ -500,7 +500,7 @@ fn footer_choice(hints: &[(String, &str, u8)], width: usize) -> Vec<bool> {
 /// screen, and says so on its border.
 fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
     let area = frame.area();
-    let (width, lines) = help::sized(help::context(app), theme, area.width);
+    let (width, lines) = help::sized(app, theme, area.width);
     let height = u16::try_from(lines.len() + 2)
         .unwrap_or(u16::MAX)
         .min(area.height);
