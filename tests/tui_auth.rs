@@ -214,7 +214,25 @@ fn a_pass_credential_helper_over_tls_with_the_ca_from_the_config_file() {
 
     let tmux = tui(&sandbox, &["tui", &reg.host]);
     esc_at_the_first_view_is_not_offered(&tmux);
+    tab_completes_what_was_listed(&tmux);
     browse_to_the_tree_and_quit(&tmux, "alice via docker-credential-pass");
+}
+
+/// `:` then Tab completes the repository from the catalog listed with the login, and after
+/// `team/app:` the tag from the tags view; Enter opens it. Starts and ends on the catalog.
+fn tab_completes_what_was_listed(tmux: &Tmux) {
+    tmux.keys(&[":", "te", "Tab"]);
+    tmux.wait_for("open: team/app▏  Tab 1/1");
+    tmux.keys(&["Escape", "Enter"]);
+    tmux.wait_for("11.0 KiB");
+    tmux.keys(&[":", "team/app:", "Tab"]);
+    tmux.wait_for("open: team/app:v1▏");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("tags of team/app");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("repositories (1)");
 }
 
 /// The catalog is the first view: nothing under it, so neither the footer nor the help offers

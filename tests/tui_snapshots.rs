@@ -1176,3 +1176,90 @@ fn esc_is_offered_only_where_it_goes_back() {
     assert_eq!(app.stack.len(), 1);
     assert!(!footer_of(&render(&app)).contains("Esc"));
 }
+
+/// The prompt's text and its last line on screen.
+fn prompt_line(app: &App) -> (String, String) {
+    let screen = render(app);
+    let lines: Vec<&str> = screen.lines().collect();
+    (
+        app.input.as_ref().unwrap().text.clone(),
+        lines[lines.len() - 2].to_string(),
+    )
+}
+
+#[test]
+fn tab_at_the_open_prompt_completes_what_was_listed_and_cycles() {
+    snap("prompt_tab_completion", |size| {
+        let mut app = repositories(size, Ok(catalog()));
+        cmd(&mut app, Command::Prompt);
+        typed(&mut app, "team/");
+        cmd(&mut app, Command::NextChoice);
+        app
+    });
+    let mut app = repositories((80, 24), Ok(catalog()));
+    cmd(&mut app, Command::Prompt);
+    let (_, line) = prompt_line(&app);
+    assert!(
+        line.contains("Tab completes a repository or tag listed"),
+        "{line}"
+    );
+    typed(&mut app, "team/");
+    cmd(&mut app, Command::NextChoice);
+    let (text, line) = prompt_line(&app);
+    assert_eq!(text, "team/api");
+    assert!(
+        line.contains("Tab 1/3 next: team/app  team/worker"),
+        "{line}"
+    );
+    // Repeated Tab cycles, and wraps around.
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        cmd(&mut app, Command::NextChoice);
+        seen.push(prompt_line(&app).0);
+    }
+    assert_eq!(seen, ["team/app", "team/worker", "team/api"]);
+    // Typing starts afresh from what is typed; the host may be typed too.
+    cmd(&mut app, Command::ClearInput);
+    typed(&mut app, &format!("{REGISTRY}/infra/p"));
+    cmd(&mut app, Command::NextChoice);
+    let (text, line) = prompt_line(&app);
+    assert_eq!(text, format!("{REGISTRY}/infra/postgres"));
+    assert!(line.contains("Tab 1/1"), "{line}");
+    // Nothing listed starts with it: the text stays as typed.
+    cmd(&mut app, Command::ClearInput);
+    typed(&mut app, "nothing/");
+    cmd(&mut app, Command::NextChoice);
+    assert_eq!(prompt_line(&app).0, "nothing/");
+    // A 60-column screen cuts the candidates with `…`.
+    app.size = (60, 15);
+    cmd(&mut app, Command::ClearInput);
+    typed(&mut app, "sandbox/");
+    cmd(&mut app, Command::NextChoice);
+    let (text, line) = prompt_line(&app);
+    assert_eq!(text, "sandbox/service-00");
+    assert!(
+        line.contains("Tab 1/30 next: sandbox/service-0")
+            && line.trim_end_matches('"').trim_end().ends_with('…'),
+        "{line}"
+    );
+
+    // After `repository:`, the tags the tags view listed.
+    let mut app = tags_app(
+        (80, 24),
+        None,
+        Ok(vec![
+            "v1".into(),
+            "v10".into(),
+            "latest".into(),
+            "v2".into(),
+        ]),
+    );
+    cmd(&mut app, Command::Prompt);
+    typed(&mut app, "team/app:v1");
+    cmd(&mut app, Command::NextChoice);
+    assert_eq!(prompt_line(&app).0, "team/app:v1");
+    cmd(&mut app, Command::NextChoice);
+    assert_eq!(prompt_line(&app).0, "team/app:v10");
+    cmd(&mut app, Command::Submit);
+    assert!(app.input.is_none());
+}

@@ -56,6 +56,19 @@ pub struct Input {
     pub text: String,
     /// Why the last submitted text could not be opened.
     pub error: Option<String>,
+    /// `:`'s last Tab: its candidates, cycled while the text is the one it put there.
+    pub completion: Option<super::complete::Completion>,
+}
+
+impl Input {
+    fn new(kind: InputKind, text: String) -> Self {
+        Self {
+            kind,
+            text,
+            error: None,
+            completion: None,
+        }
+    }
 }
 
 /// A short message in the status line, shown until tick `until`.
@@ -282,13 +295,18 @@ impl App {
     }
 
     /// The bindings the footer and the help show now: the key map's for the context, less
-    /// `back` when there is nothing to go back to.
+    /// `back` when there is nothing to go back to and Tab in the filter (nothing to complete).
     #[must_use]
     pub fn bindings(&self, context: Context) -> Vec<&'static keymap::Binding> {
         let can_back = self.can_go_back();
+        let filtering = self
+            .input
+            .as_ref()
+            .is_some_and(|i| i.kind == InputKind::Filter);
         keymap::bindings_for(context)
             .into_iter()
             .filter(|b| can_back || b.command != Command::Back)
+            .filter(|b| !filtering || b.command != Command::NextChoice)
             .collect()
     }
 
@@ -449,27 +467,15 @@ impl App {
                 self.help_scroll = 0;
             }
             Command::Prompt => {
-                self.input = Some(Input {
-                    kind: InputKind::Open,
-                    text: String::new(),
-                    error: None,
-                });
+                self.input = Some(Input::new(InputKind::Open, String::new()));
             }
             Command::ChooseTarget => {
                 // Empty: the header names the current target, and the choices need the room.
-                self.input = Some(Input {
-                    kind: InputKind::Target,
-                    text: String::new(),
-                    error: None,
-                });
+                self.input = Some(Input::new(InputKind::Target, String::new()));
             }
             Command::Filter => {
                 if let Some(filter) = self.top().filter() {
-                    self.input = Some(Input {
-                        kind: InputKind::Filter,
-                        text: filter.to_string(),
-                        error: None,
-                    });
+                    self.input = Some(Input::new(InputKind::Filter, filter.to_string()));
                 }
             }
             Command::Back => return self.back(),
@@ -1004,6 +1010,19 @@ impl App {
                     .position(|t| *t == input.text)
                     .map_or(0, |i| (i + 1) % TARGETS.len());
                 input.text = TARGETS[next].to_string();
+                input.error = None;
+            }
+            (InputKind::Open, Command::NextChoice) => {
+                let registry = self.stack.last().and_then(View::registry);
+                input.completion = super::complete::tab(
+                    &input.text,
+                    input.completion.as_ref(),
+                    registry,
+                    &self.stack,
+                );
+                if let Some(c) = &input.completion {
+                    input.text.clone_from(&c.candidates[c.index]);
+                }
                 input.error = None;
             }
             (InputKind::Target, Command::Submit) => {

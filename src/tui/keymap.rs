@@ -377,9 +377,8 @@ pub static BINDINGS: &[Binding] = &[
         &[k(KeyCode::Tab)],
         Input,
         Command::NextChoice,
-        "target input: the next usual target",
-        // Filter and open have no choices; the target input's hint names Tab.
-        None,
+        "complete: the next usual target, or (open) the next repository or tag listed",
+        Some("complete"),
     ),
     b(
         &[k(KeyCode::Esc), c('?'), c('q')],

@@ -35,6 +35,7 @@ use ratatui::Frame;
 
 use super::action::Command;
 use super::app::{App, InputKind, TARGET_CHOICES};
+use super::complete;
 use super::help;
 use super::layout::{screen, Screen};
 use super::theme::Theme;
@@ -226,11 +227,18 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             if input.kind == InputKind::Target && input.error.is_none() {
                 spans.push(Span::styled(format!("  {TARGET_CHOICES}"), theme.dim()));
             }
+            if input.kind == InputKind::Open && input.error.is_none() {
+                let hint = match input.completion.as_ref().filter(|c| c.holds(&input.text)) {
+                    Some(c) => sanitize(&complete::hint(c)).into_owned(),
+                    None => "Tab completes a repository or tag listed".to_string(),
+                };
+                spans.push(Span::styled(format!("  {hint}"), theme.dim()));
+            }
             // The error itself is drawn whole above the status line (`draw_input_error`).
             if input.error.is_some() {
                 spans.push(Span::styled("  (see above)", theme.error()));
             }
-            Line::from(spans)
+            fit(Line::from(spans), area)
         }
         // Flash texts are sanitised where they are made.
         None => match (&app.flash, app.top()) {
