@@ -17,6 +17,7 @@ use regscope::model::Platform;
 use regscope::reference::ImageRef;
 use regscope::registry::FetchError;
 use regscope::tui::action::CatalogPage;
+use regscope::tui::complete::MAX_CANDIDATES;
 use regscope::tui::{draw::draw, Action, App, Command, Effect, Inspected, Start, Worker};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -1242,6 +1243,26 @@ fn tab_at_the_open_prompt_completes_what_was_listed_and_cycles() {
             && line.trim_end_matches('"').trim_end().ends_with('…'),
         "{line}"
     );
+
+    // A huge catalog: the first MAX_CANDIDATES in name order are cycled, the count says all.
+    let mut page = catalog();
+    page.repositories = (0..3 * MAX_CANDIDATES)
+        .map(|i| format!("many/r-{i:04}"))
+        .collect();
+    let mut app = repositories((120, 40), Ok(page));
+    cmd(&mut app, Command::Prompt);
+    typed(&mut app, "many/");
+    cmd(&mut app, Command::NextChoice);
+    let (text, line) = prompt_line(&app);
+    assert_eq!(text, "many/r-0000");
+    assert!(
+        line.contains(&format!("Tab 1/{}", 3 * MAX_CANDIDATES)),
+        "{line}"
+    );
+    for _ in 0..MAX_CANDIDATES {
+        cmd(&mut app, Command::NextChoice);
+    }
+    assert_eq!(prompt_line(&app).0, "many/r-0000");
 
     // After `repository:`, the tags the tags view listed.
     let mut app = tags_app(
