@@ -70,9 +70,22 @@ fn browse_to_the_tree_and_quit(tmux: &Tmux, header: &str) {
         "{screen}"
     );
     assert_header(&screen, header);
+    search_the_raw_json(tmux);
     tmux.keys(&["Escape"]);
     tmux.wait_for("attestation for linux/amd64");
     quit(tmux);
+}
+
+/// `/` in the index's raw JSON: the title counts the matches, `n` steps on, `N` from the first
+/// wraps to the last.
+fn search_the_raw_json(tmux: &Tmux) {
+    tmux.keys(&["/", "architecture", "Enter"]);
+    let screen = tmux.wait_for("1/4 \"architecture\"");
+    assert!(screen.contains("n next"), "{screen}");
+    tmux.keys(&["n"]);
+    tmux.wait_for("2/4 \"architecture\"");
+    tmux.keys(&["N", "N"]);
+    tmux.wait_for("4/4 \"architecture\"");
 }
 
 /// `q`, and the program exits with status 0.

@@ -598,6 +598,16 @@ async fn tree_view() {
         cmd(&mut app, Command::Down);
         app
     });
+    // `/architecture`, then `n`: the second match current, every match in reverse video.
+    snap("tree_raw_search", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        cmd(&mut app, Command::Raw);
+        cmd(&mut app, Command::Filter);
+        typed(&mut app, "architecture");
+        cmd(&mut app, Command::Submit);
+        cmd(&mut app, Command::NextMatch);
+        app
+    });
     snap("tree_help", |size| {
         let mut app = tree_app(size, Some(Ok(trees.index.clone())));
         cmd(&mut app, Command::Help);
@@ -1283,4 +1293,75 @@ fn tab_at_the_open_prompt_completes_what_was_listed_and_cycles() {
     assert_eq!(prompt_line(&app).0, "team/app:v10");
     cmd(&mut app, Command::Submit);
     assert!(app.input.is_none());
+}
+
+/// The raw view's title row.
+fn raw_title(app: &App) -> String {
+    render(app).lines().nth(1).unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn slash_searches_the_raw_json_and_n_wraps_around() {
+    let trees = trees().await;
+    let mut app = tree_app((80, 24), Some(Ok(trees.index.clone())));
+    cmd(&mut app, Command::Raw);
+    cmd(&mut app, Command::Filter);
+    // Typed in upper case: the search ignores ASCII case.
+    typed(&mut app, "ARCHITECTURE");
+    cmd(&mut app, Command::Submit);
+    let title = raw_title(&app);
+    let total: usize = {
+        let (_, rest) = title.split_once("1/").expect(&title);
+        rest.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    assert!(total >= 2, "{title}");
+    assert!(
+        title.contains(&format!("1/{total} \"ARCHITECTURE\"")),
+        "{title}"
+    );
+    // The matches are in reverse video, the current one underlined too.
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| draw(f, &app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let cells: Vec<_> = buffer
+        .content()
+        .iter()
+        .filter(|c| c.modifier.contains(Modifier::REVERSED))
+        .collect();
+    let text: String = cells.iter().map(|c| c.symbol()).collect();
+    assert!(text.starts_with("architecture"), "{text}");
+    assert_eq!(
+        cells
+            .iter()
+            .filter(|c| c.modifier.contains(Modifier::UNDERLINED))
+            .count(),
+        "architecture".len()
+    );
+    // N from the first wraps to the last; n from the last back to the first.
+    cmd(&mut app, Command::PrevMatch);
+    assert!(
+        raw_title(&app).contains(&format!("{total}/{total}")),
+        "{}",
+        raw_title(&app)
+    );
+    cmd(&mut app, Command::NextMatch);
+    assert!(raw_title(&app).contains(&format!("1/{total}")));
+    for _ in 0..total - 1 {
+        cmd(&mut app, Command::NextMatch);
+    }
+    // The last match is further down than the first screen: the view scrolled to it.
+    let screen = render(&app);
+    assert!(screen.contains(&format!("{total}/{total}")), "{screen}");
+    assert!(!screen.contains("lines 1–"), "{screen}");
+    // Nothing matches: the title says so. Escape sequences typed are shown harmless.
+    cmd(&mut app, Command::Filter);
+    typed(&mut app, "\u{1b}[2Jzzz");
+    cmd(&mut app, Command::Submit);
+    let title = raw_title(&app);
+    assert!(title.contains("no match for"), "{title}");
+    assert!(!render(&app).contains('\u{1b}'));
+    // Back to the tree and into the raw view again: the search starts empty.
+    cmd(&mut app, Command::Raw);
+    cmd(&mut app, Command::Raw);
+    assert!(!raw_title(&app).contains("no match"), "{}", raw_title(&app));
 }

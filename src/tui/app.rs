@@ -490,6 +490,7 @@ impl App {
                 self.tree_command(cmd);
             }
             Command::Files => return self.open_files(),
+            Command::NextMatch | Command::PrevMatch => self.search_step(cmd),
             Command::FocusNext => {
                 if let View::Tree(v) = self.top_mut() {
                     v.focus_next();
@@ -1075,8 +1076,19 @@ impl App {
         Vec::new()
     }
 
+    fn search_step(&mut self, cmd: Command) {
+        let size = self.size;
+        if let View::Tree(v) = self.top_mut() {
+            v.search_step(cmd, size);
+        }
+    }
+
     fn set_filter(&mut self, text: String) {
+        let size = self.size;
         self.top_mut().set_filter(text);
+        if let View::Tree(v) = self.top_mut() {
+            v.show_match(size);
+        }
     }
 
     /// Replaces the stack with the one `start` implies (keeping a registries list at the

@@ -333,6 +333,27 @@ pub static BINDINGS: &[Binding] = &[
         Some("tree"),
     ),
     b(
+        &[c('/')],
+        Raw,
+        Command::Filter,
+        "search the JSON (as you type)",
+        Some("search"),
+    ),
+    b(
+        &[c('n')],
+        Raw,
+        Command::NextMatch,
+        "next match",
+        Some("next"),
+    ),
+    b(
+        &[c('N')],
+        Raw,
+        Command::PrevMatch,
+        "previous match",
+        Some("prev"),
+    ),
+    b(
         &[k(KeyCode::Enter)],
         Input,
         Command::Submit,

@@ -4,6 +4,7 @@ pub mod compare;
 pub mod files;
 pub mod images;
 pub mod matrix;
+pub mod raw;
 pub mod registries;
 pub mod repositories;
 pub mod tags;
@@ -100,6 +101,7 @@ impl View {
             View::Repositories(v) => Some(&v.filter),
             View::Tags(v) => Some(&v.filter),
             View::Files(v) => Some(&v.filter),
+            View::Tree(v) if v.raw.is_some() => Some(&v.search.query),
             View::Tree(_) | View::Compare(_) => None,
         }
     }
@@ -246,7 +248,11 @@ impl View {
                 v.set_filter(text);
                 return;
             }
-            View::Tree(_) | View::Compare(_) => return,
+            View::Tree(v) => {
+                v.search.set_query(text);
+                return;
+            }
+            View::Compare(_) => return,
         };
         *cursor = Cursor::default();
     }

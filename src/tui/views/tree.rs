@@ -26,6 +26,8 @@ pub struct TreeView {
     pub cursor: Cursor,
     /// `Some(scroll)` while the raw JSON of the selected node is shown.
     pub raw: Option<usize>,
+    /// `/` in the raw JSON: what is searched for, and the current match.
+    pub search: super::raw::RawSearch,
     /// The pane the movement keys act on (`Tab` cycles).
     pub focus: Pane,
     /// First visible line of the detail pane; back to 0 when the selection changes.
@@ -96,6 +98,7 @@ impl TreeView {
             expanded: HashSet::from([Vec::new()]),
             cursor: Cursor::default(),
             raw: None,
+            search: super::raw::RawSearch::default(),
             focus: Pane::Tree,
             detail_scroll: 0,
             findings_scroll: 0,
@@ -372,6 +375,7 @@ impl TreeView {
         let expanded = row.expanded;
         match cmd {
             Command::Raw => {
+                self.search = super::raw::RawSearch::default();
                 self.raw = match self.raw {
                     Some(_) => None,
                     None => Some(0),
