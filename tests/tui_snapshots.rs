@@ -1365,3 +1365,36 @@ async fn slash_searches_the_raw_json_and_n_wraps_around() {
     cmd(&mut app, Command::Raw);
     assert!(!raw_title(&app).contains("no match"), "{}", raw_title(&app));
 }
+
+/// Whether the row showing `needle` has its text `needle` in reverse video.
+fn reversed(buf: &ratatui::buffer::Buffer, needle: &str) -> bool {
+    let row = row_with(buf, needle);
+    let text: String = row.iter().map(|c| c.symbol()).collect();
+    let at = text.find(needle).unwrap();
+    let column = text[..at].chars().count();
+    row[column].modifier.contains(Modifier::REVERSED)
+}
+
+#[tokio::test]
+async fn the_findings_pane_has_a_cursor_drawn_when_it_has_the_focus() {
+    let trees = trees().await;
+    let mut app = tree_app((120, 40), Some(Ok(trees.index.clone())));
+    app.color = false;
+    // Not focused: no finding is drawn selected.
+    let buf = buffer(&app);
+    assert!(!reversed(&buf, "runs-as-root"));
+    cmd(&mut app, Command::FocusNext);
+    cmd(&mut app, Command::FocusNext);
+    let buf = buffer(&app);
+    assert!(reversed(&buf, "runs-as-root"));
+    assert!(
+        reversed(&buf, "fix: Add `USER"),
+        "the finding's fix line goes with it"
+    );
+    assert!(!reversed(&buf, "attestation-manifest"));
+    cmd(&mut app, Command::Down);
+    let buf = buffer(&app);
+    assert!(!reversed(&buf, "runs-as-root"));
+    assert!(reversed(&buf, "attestation-manifest"));
+    assert!(reversed(&buf, "fix: Harmless"));
+}

@@ -499,6 +499,7 @@ impl App {
             Command::Sort | Command::Matrix | Command::Untagged | Command::AttachmentTags => {
                 return self.tags_command(cmd)
             }
+            Command::CopyDigest if self.top().findings_focused() => return self.copy_fix(),
             Command::CopyDigest => return self.copy(false),
             Command::CopyReference => return self.copy(true),
             Command::CopyFix => return self.copy_fix(),

@@ -238,7 +238,7 @@ pub static BINDINGS: &[Binding] = &[
         &[k(KeyCode::Tab)],
         Tree,
         Command::FocusNext,
-        "focus next pane; j k PgUp PgDn scroll it",
+        "focus next pane; j k PgUp PgDn scroll it (findings: move between them)",
         Some("pane"),
     ),
     b(
@@ -259,7 +259,7 @@ pub static BINDINGS: &[Binding] = &[
         &[c('y')],
         Tree,
         Command::CopyDigest,
-        "copy the entry's digest",
+        "copy the entry's digest (findings pane: the selected finding's fix)",
         None,
     ),
     b(
@@ -273,7 +273,7 @@ pub static BINDINGS: &[Binding] = &[
         &[c('c')],
         Tree,
         Command::CopyFix,
-        "copy the fix command of the top finding",
+        "copy the fix command of the top (or selected) finding",
         Some("fix"),
     ),
     b(

@@ -67,7 +67,14 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
     tree_pane(frame, panes.tree, v, &rows, &findings, theme);
     if let Some(row) = selected {
         let target = TargetCheck::of(v);
-        let (detail, findings) = pane_lines(row.node, target, &inspected.findings, panes, theme);
+        let cursor = (v.focus == Pane::Findings).then_some(v.finding);
+        let (detail, findings) = pane_lines(
+            row.node,
+            (target, &inspected.findings),
+            panes,
+            cursor,
+            theme,
+        );
         scrolled(
             frame,
             panes.detail,

@@ -120,6 +120,12 @@ impl View {
     }
 
     /// The finding `c` copies the fix of: a tag's first, or the one at the top of the tree
+    /// Whether the tree view's findings pane has the focus (`y` copies a fix there).
+    #[must_use]
+    pub fn findings_focused(&self) -> bool {
+        matches!(self, View::Tree(v) if v.raw.is_none() && v.focus == tree::Pane::Findings)
+    }
+
     /// view's findings pane as scrolled.
     #[must_use]
     pub fn finding_to_fix(&self, size: (u16, u16)) -> Option<crate::analysis::Finding> {

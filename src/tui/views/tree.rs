@@ -34,6 +34,9 @@ pub struct TreeView {
     pub detail_scroll: usize,
     /// First visible line of the findings pane; back to 0 when the selection changes.
     pub findings_scroll: usize,
+    /// The findings pane's cursor (an entry, not a line): the finding `y` and `c` copy the
+    /// fix of while the pane has the focus; back to the first when the selection changes.
+    pub finding: usize,
     /// The app's deployment target (`t`): its findings lead the findings pane.
     pub target: Option<Target>,
     /// Why the loaded tree will not run on the target (empty: no target, or it runs); kept
@@ -102,6 +105,7 @@ impl TreeView {
             focus: Pane::Tree,
             detail_scroll: 0,
             findings_scroll: 0,
+            finding: 0,
             target: None,
             target_findings: Vec::new(),
             verdict: None,
@@ -164,6 +168,7 @@ impl TreeView {
     pub fn reset_scroll(&mut self) {
         self.detail_scroll = 0;
         self.findings_scroll = 0;
+        self.finding = 0;
     }
 
     /// The visible rows, depth first, honouring what is expanded.
@@ -425,19 +430,15 @@ impl TreeView {
             }
             return;
         }
+        if self.focus == Pane::Findings {
+            crate::tui::panes::move_finding(self, cmd, size);
+            return;
+        }
         let panes = layout::tree_panes(
             layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body,
         );
-        let (detail_len, findings_len) = crate::tui::panes::pane_lengths(self, size);
-        let (scroll, len, height) = match self.focus {
-            Pane::Tree => return,
-            Pane::Detail => (&mut self.detail_scroll, detail_len, panes.detail.height),
-            Pane::Findings => (
-                &mut self.findings_scroll,
-                findings_len,
-                panes.findings.height,
-            ),
-        };
+        let (detail_len, _) = crate::tui::panes::pane_lengths(self, size);
+        let (scroll, len, height) = (&mut self.detail_scroll, detail_len, panes.detail.height);
         let height = usize::from(height.saturating_sub(2)).max(1);
         *scroll = scroll_to(*scroll, cmd, len.saturating_sub(height), height);
     }
