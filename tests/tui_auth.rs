@@ -441,8 +441,8 @@ fn a_helper_missing_from_path_is_named_with_the_401_and_the_fix() {
     a_failing_helper_is_explained(None, "not installed (no docker-credential-broken on PATH)");
 }
 
-/// At 60x15, against a registry that needs the login: the header keeps the repository (the
-/// login gives way), the tag table drops columns rather than cut a heading, and the help box
+/// At 60x15, against a registry that needs the login, judging for Lambda: every header keeps
+/// the repository, the tag and the target (the login gives way), the tag table drops columns rather than cut a heading, and the help box
 /// wraps its lines instead of cutting them.
 #[test]
 fn a_60_by_15_terminal_keeps_the_repository_and_whole_headings() {
@@ -451,19 +451,43 @@ fn a_60_by_15_terminal_keeps_the_repository_and_whole_headings() {
     let auth = b64(&format!("{USER}:{PASSWORD}"));
     sandbox.docker_config(&serde_json::json!({"auths": {(reg.host.clone()): {"auth": auth}}}));
     let target = format!("{}/team/app", reg.host);
-    let mut tmux = Tmux::start_command(&sandbox.argv(&regscope_bin(), &[&target]), (60, 15));
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "--target", "lambda", &target]),
+        (60, 15),
+    );
     tmux.forbid(PASSWORD);
     tmux.forbid(&auth);
-    let screen = tmux.wait_for("11.0 KiB");
+    let screen = tmux.wait_for("rejected: index");
     let header = screen.lines().next().unwrap_or_default();
     assert!(header.contains("› team/app"), "{screen}");
+    assert!(header.contains("target lambda/amd64"), "{screen}");
+    // The tree's header too: repository, tag and target, the registry cut first.
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("attestation for");
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("team/app › v1") && header.contains("target lambda/amd64"),
+        "{screen}"
+    );
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("rejected: index");
     let headings = screen.lines().nth(2).unwrap_or_default();
     for word in headings
         .trim_matches(|c| c == '│' || c == ' ')
         .split_whitespace()
     {
         assert!(
-            ["TAG", "DIGEST", "KIND", "PLATFORMS", "ATT", "SIZE", "WORST"].contains(&word),
+            [
+                "TAG",
+                "DIGEST",
+                "KIND",
+                "PLATFORMS",
+                "ATT",
+                "SIZE",
+                "WORST",
+                "LAMBDA/AMD64"
+            ]
+            .contains(&word),
             "a heading is cut: {headings}\n{screen}"
         );
     }

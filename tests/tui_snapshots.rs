@@ -519,14 +519,22 @@ async fn tree_with_a_target() {
     assert!(attestation
         .iter()
         .any(|c| c.symbol() == "a" && c.fg == Color::Red));
-    // Where the header has no room for it, the target gives way to the breadcrumbs.
-    let mut narrow = tree_app((60, 24), Some(Ok(trees.index.clone())));
-    narrow.set_target(target("lambda"));
-    let header = render(&narrow).lines().next().unwrap().to_string();
-    assert!(
-        header.contains("› v7") && !header.contains("target"),
-        "{header}"
-    );
+    // On a narrow screen the header keeps the target, the repository and the tag; the name
+    // goes first, then the registry is cut with `…`.
+    for (width, registry) in [
+        (60, "registry.test:5000 › "),
+        (50, "registry.te… › "),
+        (40, "… › "),
+    ] {
+        let mut narrow = tree_app((width, 24), Some(Ok(trees.index.clone())));
+        narrow.set_target(target("lambda"));
+        let header = render(&narrow).lines().next().unwrap().to_string();
+        assert!(
+            header.contains(&format!("{registry}team/app › v7"))
+                && header.contains("target lambda/amd64"),
+            "{width}: {header}"
+        );
+    }
 }
 
 fn tree_app(size: (u16, u16), result: Option<Result<Arc<Inspected>, ConnectError>>) -> App {
@@ -1397,4 +1405,35 @@ async fn the_findings_pane_has_a_cursor_drawn_when_it_has_the_focus() {
     assert!(!reversed(&buf, "runs-as-root"));
     assert!(reversed(&buf, "attestation-manifest"));
     assert!(reversed(&buf, "fix: Harmless"));
+}
+
+#[tokio::test]
+async fn every_view_s_header_keeps_the_target_repository_and_tag_at_60_and_80_columns() {
+    let trees = trees().await;
+    for size in [(60, 15), (80, 24)] {
+        let mut screens = Vec::new();
+        let mut tags = tags_app(size, Some(&trees), Ok(tag_list()));
+        tags.set_target(target("lambda"));
+        screens.push(("tags", render(&tags)));
+        cmd(&mut tags, Command::Matrix);
+        screens.push(("matrix", render(&tags)));
+        cmd(&mut tags, Command::Matrix);
+        cmd(&mut tags, Command::Untagged);
+        screens.push(("every image", render(&tags)));
+        let mut tree = tree_app(size, Some(Ok(trees.index.clone())));
+        tree.set_target(target("lambda"));
+        screens.push(("tree", render(&tree)));
+        cmd(&mut tree, Command::Raw);
+        screens.push(("raw", render(&tree)));
+        for (view, screen) in screens {
+            let header = screen.lines().next().unwrap();
+            assert!(
+                header.contains("target lambda/amd64") && header.contains("team/app"),
+                "{view} at {size:?}: {header}"
+            );
+            if view == "tree" || view == "raw" {
+                assert!(header.contains("team/app › v7"), "{view}: {header}");
+            }
+        }
+    }
 }
