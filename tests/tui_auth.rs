@@ -442,8 +442,8 @@ fn a_helper_missing_from_path_is_named_with_the_401_and_the_fix() {
 }
 
 /// At 60x15, against a registry that needs the login, judging for Lambda: every header keeps
-/// the repository, the tag and the target (the login gives way), the tag table drops columns rather than cut a heading, and the help box
-/// wraps its lines instead of cutting them.
+/// the repository, the tag and the target (the login gives way), the tag table drops
+/// columns rather than cut a heading, and the help box wraps its lines instead of cutting them.
 #[test]
 fn a_60_by_15_terminal_keeps_the_repository_and_whole_headings() {
     let reg = seeded(TestRegistry::builder().htpasswd(USER, PASSWORD).start());
