@@ -61,43 +61,7 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
         area.width.saturating_sub(2),
     );
     let rows = pane.cursor.window(visible.len(), height).map(|at| {
-        let row = &inv.rows[visible[at]];
-        let mut label = sanitize(&describe(row, &inv.graph)).into_owned();
-        if let Some(p) = inv.planned(&row.image.digest) {
-            let verb = match p.action {
-                crate::ecr::lifecycle::Action::Expire => "EXPIRES",
-                crate::ecr::lifecycle::Action::Transition { .. } => "ARCHIVED",
-            };
-            // First, so a narrow screen still shows it; the reason is in the status line.
-            label = format!("{verb} (lifecycle rule {}) · {label}", p.rule_priority);
-        }
-        let label_style = if inv.planned(&row.image.digest).is_some() {
-            theme.error()
-        } else if row.is_orphan() || row.missing {
-            theme.warning()
-        } else if row.kind == ImageKind::Attestation {
-            theme.attestation()
-        } else {
-            ratatui::style::Style::default()
-        };
-        let tags = if row.image.tags.is_empty() {
-            Span::styled("-", theme.dim())
-        } else {
-            Span::raw(sanitize(&row.image.tags.join(", ")).into_owned())
-        };
-        let size = row
-            .total_size
-            .or(row.image.size)
-            .map_or_else(|| "-".into(), human_size);
-        let mut cells = vec![
-            Line::raw(crate::digest::short(&row.image.digest)),
-            Line::from(tags),
-            Line::raw(row.kind.as_str()),
-        ];
-        if wide {
-            cells.push(Line::raw(size));
-        }
-        cells.push(Line::from(Span::styled(label, label_style)));
+        let cells = image_cells(&inv.rows[visible[at]], inv, wide, theme);
         // A cell wider than its column ends in `…`, as in the other lists.
         let cells = cells
             .into_iter()
@@ -129,6 +93,52 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
             ))),
         area,
     );
+}
+
+/// One image's cells: digest, tags, kind, size (wide screens only), what it is.
+fn image_cells(
+    row: &crate::ecr::images::Row,
+    inv: &crate::ecr::inventory::Inventory,
+    wide: bool,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let mut label = sanitize(&describe(row, &inv.graph)).into_owned();
+    if let Some(p) = inv.planned(&row.image.digest) {
+        let verb = match p.action {
+            crate::ecr::lifecycle::Action::Expire => "EXPIRES",
+            crate::ecr::lifecycle::Action::Transition { .. } => "ARCHIVED",
+        };
+        // First, so a narrow screen still shows it; the reason is in the status line.
+        label = format!("{verb} (lifecycle rule {}) · {label}", p.rule_priority);
+    }
+    let label_style = if inv.planned(&row.image.digest).is_some() {
+        theme.error()
+    } else if row.is_orphan() || row.missing {
+        theme.warning()
+    } else if row.kind == ImageKind::Attestation {
+        theme.attestation()
+    } else {
+        ratatui::style::Style::default()
+    };
+    let tags = if row.image.tags.is_empty() {
+        Span::styled("-", theme.dim())
+    } else {
+        Span::raw(sanitize(&row.image.tags.join(", ")).into_owned())
+    };
+    let size = row
+        .total_size
+        .or(row.image.size)
+        .map_or_else(|| "-".into(), human_size);
+    let mut cells = vec![
+        Line::raw(crate::digest::short(&row.image.digest)),
+        Line::from(tags),
+        Line::raw(row.kind.as_str()),
+    ];
+    if wide {
+        cells.push(Line::raw(size));
+    }
+    cells.push(Line::from(Span::styled(label, label_style)));
+    cells
 }
 
 /// The table's columns in `inner` columns: the size only on wide screens; what each image is
