@@ -48,17 +48,20 @@ fn browse_to_the_tree_and_quit(tmux: &Tmux, header: &str) {
     assert!(screen.contains("amd64 arm64"), "{screen}");
     assert_header(&screen, header);
 
-    // The platform matrix, read with the same credentials: one tag, two attested platforms.
-    tmux.keys(&["m"]);
+    // The platform matrix, read with the same credentials: one tag, two attested platforms;
+    // `x` marked the tag for `=`, and its row says so here too.
+    tmux.keys(&["x", "m"]);
     let screen = tmux.wait_for("platforms of team/app (1 tag, 2 platforms)");
     assert!(screen.contains("amd64 arm64"), "{screen}");
     assert_eq!(screen.matches("● ◆").count(), 2, "{screen}");
+    assert!(screen.contains("│⇄ v1"), "{screen}");
     assert_header(&screen, header);
     tmux.keys(&["m"]);
     tmux.wait_for("tags of team/app");
 
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("attestation for linux/amd64");
+    assert!(screen.contains("⇄ marked · tree"), "{screen}");
     assert!(screen.contains("attestation for linux/arm64"), "{screen}");
     assert_header(&screen, header);
 

@@ -1437,3 +1437,26 @@ async fn every_view_s_header_keeps_the_target_repository_and_tag_at_60_and_80_co
         }
     }
 }
+
+#[tokio::test]
+async fn the_compare_mark_shows_in_the_matrix_and_the_tree_too() {
+    let trees = trees().await;
+    let mut app = tags_app((80, 24), Some(&trees), Ok(tag_list()));
+    // Sorted by name: deleted, latest, …; `x` on latest.
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Mark);
+    cmd(&mut app, Command::Matrix);
+    cmd(&mut app, Command::Down);
+    let screen = render(&app);
+    assert!(
+        line_with(&screen, "latest").contains("⇄ latest"),
+        "{screen}"
+    );
+    assert_eq!(screen.matches('⇄').count(), 1, "{screen}");
+    // The tree of the marked tag says so in its pane's title; another tag's tree does not.
+    let mut tree = tree_app((80, 24), Some(Ok(trees.index.clone())));
+    assert!(!render(&tree).contains("⇄"));
+    cmd(&mut tree, Command::Mark);
+    let screen = render(&tree);
+    assert!(screen.contains("┌ ⇄ marked · tree "), "{screen}");
+}

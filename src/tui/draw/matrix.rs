@@ -34,10 +34,11 @@ const NOTE_COLUMN: u16 = 12;
 
 const LEGEND: &str = " ● offered  ◆ attested  ≠ mismatch  ✗ deleted  · absent ";
 
+/// `marked`: what `x` marked for `=`; its row says so, as in the tag list.
 pub(super) fn matrix(
     frame: &mut Frame,
     area: Rect,
-    v: &TagsView,
+    (v, marked): (&TagsView, Option<&crate::reference::ImageRef>),
     rows: &[crate::tui::views::TagRow],
     theme: Theme,
 ) {
@@ -94,7 +95,13 @@ pub(super) fn matrix(
     let height = list_rows_in(area);
     let table_rows = v.cursor.window(visible.len(), height).map(|i| {
         let row = &rows[visible[i]];
-        let mut cells = vec![Cell::from(sanitize(&row.tag).into_owned())];
+        // First, so a long tag cannot push it out of the column.
+        let mut tag = Vec::new();
+        if marked == Some(&v.reference(&row.tag)) {
+            tag.push(Span::styled("⇄ ", theme.key()));
+        }
+        tag.push(Span::raw(sanitize(&row.tag).into_owned()));
+        let mut cells = vec![Cell::from(Line::from(tag))];
         let note = match row.shown() {
             Load::Loaded(s) => {
                 cells.extend(columns[..shown].iter().map(|c| {

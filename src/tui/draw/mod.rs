@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             let when = (app.clock, app.utc_offset);
             lists::tags(frame, body, v, when, app.marked.as_ref(), theme);
         }
-        View::Tree(v) => tree::tree(frame, body, v, theme),
+        View::Tree(v) => tree::tree(frame, body, (v, app.marked.as_ref()), theme),
         View::Files(v) => files::files(frame, body, v, theme),
         View::Compare(v) => compare(frame, body, v, theme),
     }

@@ -15,6 +15,7 @@ use crate::digest;
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node};
 use crate::present::{FactKind, NodeLabel};
+use crate::reference::ImageRef;
 use crate::sanitize::sanitize;
 use crate::tui::layout::tree_panes;
 use crate::tui::load::Load;
@@ -25,7 +26,13 @@ use crate::tui::views::tree::{raw_lines, Pane};
 use crate::tui::views::{TreeRow, TreeView};
 use crate::tui::wrap::fit;
 
-pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
+/// `marked`: what `x` marked for `=`; the tree pane says so when it is this tree.
+pub(super) fn tree(
+    frame: &mut Frame,
+    area: Rect,
+    (v, marked): (&TreeView, Option<&ImageRef>),
+    theme: Theme,
+) {
     let name = sanitize(&v.reference.to_string()).into_owned();
     let inspected = match &v.load {
         Load::Idle | Load::Loading(_) => {
@@ -64,7 +71,8 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
         .chain(&inspected.findings)
         .cloned()
         .collect();
-    tree_pane(frame, panes.tree, v, &rows, &findings, theme);
+    let marked = marked == Some(&v.reference);
+    tree_pane(frame, panes.tree, (v, marked), &rows, &findings, theme);
     if let Some(row) = selected {
         let target = TargetCheck::of(v);
         let cursor = (v.focus == Pane::Findings).then_some(v.finding);
@@ -132,7 +140,7 @@ fn scrolled(
 fn tree_pane(
     frame: &mut Frame,
     area: Rect,
-    v: &TreeView,
+    (v, marked): (&TreeView, bool),
     rows: &[TreeRow<'_>],
     findings: &[Finding],
     theme: Theme,
@@ -156,10 +164,16 @@ fn tree_pane(
         .collect();
     frame.render_widget(
         List::new(items).block(pane_block(
-            match &v.stale {
-                None => " tree ".to_string(),
-                Some(s) if s.deleted => " tree · deleted in the registry ".to_string(),
-                Some(s) => format!(" tree · from cache: {} ", s.why),
+            {
+                // `x` marked this tree: `=` on another tag compares with it (as the tags
+                // list and the matrix show on its row).
+                let mark = if marked { "⇄ marked · " } else { "" };
+                let title = match &v.stale {
+                    None => format!(" {mark}tree "),
+                    Some(s) if s.deleted => format!(" {mark}tree · deleted in the registry "),
+                    Some(s) => format!(" {mark}tree · from cache: {} ", s.why),
+                };
+                crate::tui::wrap::fit(Line::raw(title), width).to_string()
             },
             v.focus == Pane::Tree,
             theme,
