@@ -1420,6 +1420,13 @@ async fn every_view_s_header_keeps_the_target_repository_and_tag_at_60_and_80_co
         cmd(&mut tags, Command::Matrix);
         cmd(&mut tags, Command::Untagged);
         screens.push(("every image", render(&tags)));
+        cmd(&mut tags, Command::Untagged);
+        cmd(&mut tags, Command::Down);
+        cmd(&mut tags, Command::Mark);
+        cmd(&mut tags, Command::Down);
+        cmd(&mut tags, Command::Compare);
+        assert_eq!(tags.stack.len(), 3, "the comparison is open over the tags");
+        screens.push(("compare", render(&tags)));
         let mut tree = tree_app(size, Some(Ok(trees.index.clone())));
         tree.set_target(target("lambda"));
         screens.push(("tree", render(&tree)));
