@@ -311,6 +311,7 @@ fn raw(
     let lines = raw_lines(node);
     let found = raw::matches(&lines, &search.query);
     let height = usize::from(area.height.saturating_sub(2)).max(1);
+    let inner = usize::from(area.width.saturating_sub(2));
     let start = scroll.min(lines.len().saturating_sub(1));
     let end = (start + height).min(lines.len());
     let current = found.get(search.current.min(found.len().saturating_sub(1)));
@@ -323,7 +324,8 @@ fn raw(
                 .filter(|m| m.line == start + i)
                 .map(|m| (m.start, m.end, Some(m) == current))
                 .collect();
-            marked(json_line(l, theme), &on_line, theme)
+            // A line wider than the pane ends in `…`, as every cut on screen does.
+            fit(marked(json_line(l, theme), &on_line, theme), inner)
         })
         .collect();
     let mut title = format!(
