@@ -1244,9 +1244,16 @@ fn tab_at_the_open_prompt_completes_what_was_listed_and_cycles() {
     let (text, line) = prompt_line(&app);
     assert_eq!(text, format!("{REGISTRY}/infra/postgres"));
     assert!(line.contains("Tab 1/1"), "{line}");
-    // Nothing listed starts with it: the text stays as typed.
+    // Nothing listed starts with it: the text stays as typed, and the prompt says so.
     cmd(&mut app, Command::ClearInput);
     typed(&mut app, "nothing/");
+    cmd(&mut app, Command::NextChoice);
+    let (text, line) = prompt_line(&app);
+    assert_eq!(text, "nothing/");
+    assert!(
+        line.contains("Tab: no repository or tag listed so far"),
+        "{line}"
+    );
     cmd(&mut app, Command::NextChoice);
     assert_eq!(prompt_line(&app).0, "nothing/");
     // A 60-column screen cuts the candidates with `…`.

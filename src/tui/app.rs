@@ -1016,15 +1016,16 @@ impl App {
             }
             (InputKind::Open, Command::NextChoice) => {
                 let registry = self.stack.last().and_then(View::registry);
-                input.completion = super::complete::tab(
+                let c = super::complete::tab(
                     &input.text,
                     input.completion.as_ref(),
                     registry,
                     &self.stack,
                 );
-                if let Some(c) = &input.completion {
-                    input.text.clone_from(&c.candidates[c.index]);
+                if let Some(candidate) = c.candidates.get(c.index) {
+                    input.text.clone_from(candidate);
                 }
+                input.completion = Some(c);
                 input.error = None;
             }
             (InputKind::Target, Command::Submit) => {

@@ -16,38 +16,44 @@ pub struct Completion {
     pub index: usize,
     /// Candidates there were before the cap ([`MAX_CANDIDATES`]).
     pub total: usize,
+    /// The text the Tab completed (with no candidate, it stays in the prompt).
+    pub from: String,
 }
 
 impl Completion {
     /// Whether `text` is still what the last Tab put there (typing since starts afresh).
     #[must_use]
     pub fn holds(&self, text: &str) -> bool {
-        self.candidates.get(self.index).is_some_and(|c| c == text)
+        match self.candidates.get(self.index) {
+            Some(c) => c == text,
+            None => self.from == text,
+        }
     }
 }
 
 /// The next Tab on `text`: the next candidate of `last` when the prompt still holds its
-/// current one, else the first of the candidates for `text`. `None` when nothing listed
-/// starts with `text`.
+/// current one, else the first of the candidates for `text` (none when nothing listed starts
+/// with it: the prompt keeps the text and says so).
 #[must_use]
 pub fn tab(
     text: &str,
     last: Option<&Completion>,
     registry: Option<&str>,
     stack: &[View],
-) -> Option<Completion> {
-    if let Some(last) = last.filter(|c| c.holds(text)) {
-        return Some(Completion {
+) -> Completion {
+    if let Some(last) = last.filter(|c| c.holds(text) && !c.candidates.is_empty()) {
+        return Completion {
             index: (last.index + 1) % last.candidates.len(),
             ..last.clone()
-        });
+        };
     }
     let (candidates, total) = candidates(text, registry, stack);
-    (!candidates.is_empty()).then_some(Completion {
+    Completion {
         candidates,
         index: 0,
         total,
-    })
+        from: text.to_string(),
+    }
 }
 
 /// What `text` can become, in name order (capped), and how many there were. `text` is a
@@ -123,6 +129,9 @@ fn tags<'a>(
 #[must_use]
 pub fn hint(completion: &Completion) -> String {
     let count = completion.candidates.len();
+    if count == 0 {
+        return "Tab: no repository or tag listed so far starts with that".to_string();
+    }
     let next: Vec<&str> = (1..count)
         .map(|step| completion.candidates[(completion.index + step) % count].as_str())
         .collect();
