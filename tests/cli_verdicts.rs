@@ -221,6 +221,116 @@ fn check_of_a_repository_judges_every_tag() {
     assert!(out.lines().all(|l| l.contains(" runs; deploy ")), "{out}");
 }
 
+/// A stand-in for Docker Hub (the config's `endpoint` for `docker.io`, behind htpasswd, the
+/// login under Hub's key): `check docker.io/REPO` judges the newest 25 tags, says how many
+/// were left out and why, and fetches no manifest of the others; `--max-tags` changes the
+/// number there and elsewhere.
+#[test]
+fn check_of_a_docker_hub_repository_judges_25_tags_unless_told() {
+    let w = world();
+    // 30 tags of one image: v1.0 … v1.29.
+    let manifest = w.reg.get_manifest("team/app", "single");
+    let media_type = manifest.header("content-type").unwrap().to_string();
+    for i in 0..30 {
+        w.reg
+            .put_manifest("team/app", &format!("v1.{i}"), &media_type, &manifest.body);
+    }
+    w.sandbox.regscope_config(&format!(
+        "[registry.\"docker.io\"]\nendpoint = \"http://{}\"\n",
+        w.reg.host
+    ));
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    w.sandbox.docker_config(&serde_json::json!({"auths": {
+        "https://index.docker.io/v1/": {"auth": auth},
+        (w.reg.host.clone()): {"auth": auth},
+    }}));
+    let before = w.reg.log().len();
+    let (code, out, err) = run(
+        &w.sandbox,
+        &["check", "docker.io/team/app", "--target", "linux/amd64"],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 26, "{out}{err}");
+    // The newest 25 in version order: v1.29 among them, v1.0 not.
+    let judged: Vec<&str> = lines[..25]
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert!(
+        judged.contains(&"v1.29") && !judged.contains(&"v1.0"),
+        "{out}"
+    );
+    assert!(
+        lines[..25].iter().all(|l| l.contains(" runs; deploy ")),
+        "{out}"
+    );
+    assert!(
+        lines[25].starts_with("docker.io/team/app: 25 of 32 tags judged against linux/amd64"),
+        "{out}"
+    );
+    assert!(
+        err.contains(
+            "judged 25 of 32 tags (Docker Hub counts each as a pull; --max-tags to judge more)"
+        ),
+        "{err}"
+    );
+    assert_eq!(code, 1, "tags were left out: {out}{err}");
+    // The tags left out cost no manifest request.
+    let log = &w.reg.log()[before..];
+    let fetched = |tag: &str| {
+        log.lines()
+            .any(|l| l.contains("response completed") && l.contains(&format!("/manifests/{tag} ")))
+    };
+    assert!(fetched("v1.29"), "{log}");
+    assert!(!fetched("v1.0") && !fetched("v1.1"), "{log}");
+
+    // --max-tags: as many as asked, on Hub and elsewhere.
+    let (_, out, err) = run(
+        &w.sandbox,
+        &[
+            "check",
+            "docker.io/team/app",
+            "--target",
+            "linux/amd64",
+            "--max-tags",
+            "3",
+        ],
+    );
+    assert_eq!(out.lines().count(), 4, "{out}{err}");
+    assert!(err.contains("judged 3 of 32 tags (Docker Hub"), "{err}");
+    let repo = format!("{}/team/app", w.reg.host);
+    let (code, out, err) = run(
+        &w.sandbox,
+        &["check", &repo, "--target", "linux/amd64", "--max-tags", "2"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("v1.29") && !out.contains("v1.0 "), "{out}");
+    assert!(
+        err.contains("judged 2 of 32 tags (the newest in version order; --max-tags to judge more)"),
+        "{err}"
+    );
+    // Elsewhere every tag is judged by default: 32 lines and the summary.
+    let (_, out, err) = run(&w.sandbox, &["check", &repo, "--target", "linux/amd64"]);
+    assert_eq!(out.lines().count(), 33, "{out}{err}");
+    // One image has no tags to limit.
+    let (code, _, err) = run(
+        &w.sandbox,
+        &[
+            "check",
+            &format!("{repo}:v1.0"),
+            "--target",
+            "lambda",
+            "--max-tags",
+            "2",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--max-tags limits the tags of a repository"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_typo_in_a_target_is_refused_with_the_known_names() {
     let w = world();

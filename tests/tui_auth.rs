@@ -48,17 +48,20 @@ fn browse_to_the_tree_and_quit(tmux: &Tmux, header: &str) {
     assert!(screen.contains("amd64 arm64"), "{screen}");
     assert_header(&screen, header);
 
-    // The platform matrix, read with the same credentials: one tag, two attested platforms.
-    tmux.keys(&["m"]);
+    // The platform matrix, read with the same credentials: one tag, two attested platforms;
+    // `x` marked the tag for `=`, and its row says so here too.
+    tmux.keys(&["x", "m"]);
     let screen = tmux.wait_for("platforms of team/app (1 tag, 2 platforms)");
     assert!(screen.contains("amd64 arm64"), "{screen}");
     assert_eq!(screen.matches("● ◆").count(), 2, "{screen}");
+    assert!(screen.contains("│⇄ v1"), "{screen}");
     assert_header(&screen, header);
     tmux.keys(&["m"]);
     tmux.wait_for("tags of team/app");
 
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("attestation for linux/amd64");
+    assert!(screen.contains("⇄ marked · tree"), "{screen}");
     assert!(screen.contains("attestation for linux/arm64"), "{screen}");
     assert_header(&screen, header);
 
@@ -70,9 +73,22 @@ fn browse_to_the_tree_and_quit(tmux: &Tmux, header: &str) {
         "{screen}"
     );
     assert_header(&screen, header);
+    search_the_raw_json(tmux);
     tmux.keys(&["Escape"]);
     tmux.wait_for("attestation for linux/amd64");
     quit(tmux);
+}
+
+/// `/` in the index's raw JSON: the title counts the matches, `n` steps on, `N` from the first
+/// wraps to the last.
+fn search_the_raw_json(tmux: &Tmux) {
+    tmux.keys(&["/", "architecture", "Enter"]);
+    let screen = tmux.wait_for("1/4 \"architecture\"");
+    assert!(screen.contains("n next"), "{screen}");
+    tmux.keys(&["n"]);
+    tmux.wait_for("2/4 \"architecture\"");
+    tmux.keys(&["N", "N"]);
+    tmux.wait_for("4/4 \"architecture\"");
 }
 
 /// `q`, and the program exits with status 0.
@@ -213,7 +229,55 @@ fn a_pass_credential_helper_over_tls_with_the_ca_from_the_config_file() {
     ));
 
     let tmux = tui(&sandbox, &["tui", &reg.host]);
+    esc_at_the_first_view_is_not_offered(&tmux);
+    tab_completes_what_was_listed(&tmux);
     browse_to_the_tree_and_quit(&tmux, "alice via docker-credential-pass");
+}
+
+/// `:` then Tab completes the repository from the catalog listed with the login, and after
+/// `team/app:` the tag from the tags view; Enter opens it. Starts and ends on the catalog.
+fn tab_completes_what_was_listed(tmux: &Tmux) {
+    tmux.keys(&[":", "te", "Tab"]);
+    tmux.wait_for("open: team/app▏  Tab 1/1");
+    tmux.keys(&["Escape", "Enter"]);
+    tmux.wait_for("11.0 KiB");
+    tmux.keys(&[":", "team/app:", "Tab"]);
+    tmux.wait_for("open: team/app:v1▏");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("tags of team/app");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("repositories (1)");
+}
+
+/// The catalog is the first view: nothing under it, so neither the footer nor the help offers
+/// `Esc back`, and Esc leaves the catalog on screen; the tags view over it offers Esc (in its
+/// help), and Esc goes back to the catalog. Ends on the catalog.
+fn esc_at_the_first_view_is_not_offered(tmux: &Tmux) {
+    let screen = tmux.wait_for("repositories (1)");
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(
+        !footer.contains("Esc") && footer.contains("q quit"),
+        "{screen}"
+    );
+    tmux.keys(&["Escape", "?"]);
+    let help = tmux.wait_for("keys");
+    assert!(
+        help.contains("repositories (1)"),
+        "Esc left the catalog:\n{help}"
+    );
+    assert!(
+        !help.contains("back ("),
+        "help offers back at the top:\n{help}"
+    );
+    tmux.keys(&["?", "Enter"]);
+    tmux.wait_for("tags of team/app");
+    // The tags view's own keys fill its footer at this width; the help lists Esc.
+    tmux.keys(&["?"]);
+    tmux.wait_for("back (clears a filter first)");
+    tmux.keys(&["?", "Escape"]);
+    tmux.wait_for("repositories (1)");
 }
 
 #[test]
@@ -380,9 +444,9 @@ fn a_helper_missing_from_path_is_named_with_the_401_and_the_fix() {
     a_failing_helper_is_explained(None, "not installed (no docker-credential-broken on PATH)");
 }
 
-/// At 60x15, against a registry that needs the login: the header keeps the repository (the
-/// login gives way), the tag table drops columns rather than cut a heading, and the help box
-/// wraps its lines instead of cutting them.
+/// At 60x15, against a registry that needs the login, judging for Lambda: every header keeps
+/// the repository, the tag and the target (the login gives way), the tag table drops
+/// columns rather than cut a heading, and the help box wraps its lines instead of cutting them.
 #[test]
 fn a_60_by_15_terminal_keeps_the_repository_and_whole_headings() {
     let reg = seeded(TestRegistry::builder().htpasswd(USER, PASSWORD).start());
@@ -390,19 +454,43 @@ fn a_60_by_15_terminal_keeps_the_repository_and_whole_headings() {
     let auth = b64(&format!("{USER}:{PASSWORD}"));
     sandbox.docker_config(&serde_json::json!({"auths": {(reg.host.clone()): {"auth": auth}}}));
     let target = format!("{}/team/app", reg.host);
-    let mut tmux = Tmux::start_command(&sandbox.argv(&regscope_bin(), &[&target]), (60, 15));
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "--target", "lambda", &target]),
+        (60, 15),
+    );
     tmux.forbid(PASSWORD);
     tmux.forbid(&auth);
-    let screen = tmux.wait_for("11.0 KiB");
+    let screen = tmux.wait_for("rejected: index");
     let header = screen.lines().next().unwrap_or_default();
     assert!(header.contains("› team/app"), "{screen}");
+    assert!(header.contains("target lambda/amd64"), "{screen}");
+    // The tree's header too: repository, tag and target, the registry cut first.
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("attestation for");
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("team/app › v1") && header.contains("target lambda/amd64"),
+        "{screen}"
+    );
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("rejected: index");
     let headings = screen.lines().nth(2).unwrap_or_default();
     for word in headings
         .trim_matches(|c| c == '│' || c == ' ')
         .split_whitespace()
     {
         assert!(
-            ["TAG", "DIGEST", "KIND", "PLATFORMS", "ATT", "SIZE", "WORST"].contains(&word),
+            [
+                "TAG",
+                "DIGEST",
+                "KIND",
+                "PLATFORMS",
+                "ATT",
+                "SIZE",
+                "WORST",
+                "LAMBDA/AMD64"
+            ]
+            .contains(&word),
             "a heading is cut: {headings}\n{screen}"
         );
     }

@@ -271,6 +271,16 @@ fn y_d_and_c_inside_tmux_put_the_text_in_tmux_s_paste_buffer() {
     assert!(screen.contains("into tmux's paste buffer"), "{screen}");
     let fix = tmux.show_buffer();
     assert!(!fix.is_empty() && fix != deploy, "{fix}");
+
+    // The findings pane's cursor: Tab twice focuses it, j selects the second finding, and `y`
+    // there copies that finding's fix (not the entry's digest).
+    tmux.keys(&["Tab", "Tab", "j", "y"]);
+    let screen = tmux.wait_for("copied the fix for attestation-manifest");
+    assert!(screen.contains("into tmux's paste buffer"), "{screen}");
+    assert_eq!(
+        tmux.show_buffer(),
+        "docker buildx build --provenance=false --sbom=false"
+    );
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

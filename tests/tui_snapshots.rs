@@ -17,6 +17,7 @@ use regscope::model::Platform;
 use regscope::reference::ImageRef;
 use regscope::registry::FetchError;
 use regscope::tui::action::CatalogPage;
+use regscope::tui::complete::MAX_CANDIDATES;
 use regscope::tui::{draw::draw, Action, App, Command, Effect, Inspected, Start, Worker};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -518,14 +519,22 @@ async fn tree_with_a_target() {
     assert!(attestation
         .iter()
         .any(|c| c.symbol() == "a" && c.fg == Color::Red));
-    // Where the header has no room for it, the target gives way to the breadcrumbs.
-    let mut narrow = tree_app((60, 24), Some(Ok(trees.index.clone())));
-    narrow.set_target(target("lambda"));
-    let header = render(&narrow).lines().next().unwrap().to_string();
-    assert!(
-        header.contains("› v7") && !header.contains("target"),
-        "{header}"
-    );
+    // On a narrow screen the header keeps the target, the repository and the tag; the name
+    // goes first, then the registry is cut with `…`.
+    for (width, registry) in [
+        (60, "registry.test:5000 › "),
+        (50, "registry.te… › "),
+        (40, "… › "),
+    ] {
+        let mut narrow = tree_app((width, 24), Some(Ok(trees.index.clone())));
+        narrow.set_target(target("lambda"));
+        let header = render(&narrow).lines().next().unwrap().to_string();
+        assert!(
+            header.contains(&format!("{registry}team/app › v7"))
+                && header.contains("target lambda/amd64"),
+            "{width}: {header}"
+        );
+    }
 }
 
 fn tree_app(size: (u16, u16), result: Option<Result<Arc<Inspected>, ConnectError>>) -> App {
@@ -595,6 +604,16 @@ async fn tree_view() {
         let mut app = tree_app(size, Some(Ok(trees.index.clone())));
         cmd(&mut app, Command::Raw);
         cmd(&mut app, Command::Down);
+        app
+    });
+    // `/architecture`, then `n`: the second match current, every match in reverse video.
+    snap("tree_raw_search", |size| {
+        let mut app = tree_app(size, Some(Ok(trees.index.clone())));
+        cmd(&mut app, Command::Raw);
+        cmd(&mut app, Command::Filter);
+        typed(&mut app, "architecture");
+        cmd(&mut app, Command::Submit);
+        cmd(&mut app, Command::NextMatch);
         app
     });
     snap("tree_help", |size| {
@@ -1131,4 +1150,327 @@ async fn small_terminals_drop_columns_rather_than_cut_a_heading_and_mark_every_c
     for row in rows {
         assert!(row.contains("…││"), "a tree row is cut without …: {row}");
     }
+}
+
+/// The footer line of a drawn screen.
+fn footer_of(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines[lines.len() - 1].to_string()
+}
+
+#[test]
+fn esc_is_offered_only_where_it_goes_back() {
+    let start = Start::Registries(vec!["127.0.0.1:5000".into(), "ghcr.io".into()]);
+    let (mut app, _) = App::new(start, true, (80, 24));
+    // The first view with nothing typed: Esc has nothing to do, and nothing says it does.
+    let first = render(&app);
+    assert!(!footer_of(&first).contains("Esc"), "{first}");
+    assert!(footer_of(&first).contains("q quit"), "{first}");
+    cmd(&mut app, Command::Back);
+    assert_eq!(render(&app), first, "Esc at the top changed the screen");
+    cmd(&mut app, Command::Help);
+    let help = render(&app);
+    assert!(help.contains("first"), "{help}");
+    assert!(
+        !help.contains("back ("),
+        "help offers back at the top: {help}"
+    );
+    cmd(&mut app, Command::Help);
+
+    // A filter: Esc clears it, and the footer says so until it is cleared.
+    cmd(&mut app, Command::Filter);
+    typed(&mut app, "ghcr");
+    cmd(&mut app, Command::Submit);
+    let filtered = render(&app);
+    assert!(footer_of(&filtered).contains("Esc back"), "{filtered}");
+    cmd(&mut app, Command::Back);
+    assert_eq!(app.top().filter(), Some(""));
+    assert!(!footer_of(&render(&app)).contains("Esc"));
+
+    // A view over another: Esc goes back to it, as the footer says.
+    cmd(&mut app, Command::Open);
+    let opened = render(&app);
+    assert!(footer_of(&opened).contains("Esc back"), "{opened}");
+    cmd(&mut app, Command::Back);
+    assert_eq!(app.stack.len(), 1);
+    assert!(!footer_of(&render(&app)).contains("Esc"));
+}
+
+/// The prompt's text and its last line on screen.
+fn prompt_line(app: &App) -> (String, String) {
+    let screen = render(app);
+    let lines: Vec<&str> = screen.lines().collect();
+    (
+        app.input.as_ref().unwrap().text.clone(),
+        lines[lines.len() - 2].to_string(),
+    )
+}
+
+#[test]
+fn tab_at_the_open_prompt_completes_what_was_listed_and_cycles() {
+    snap("prompt_tab_completion", |size| {
+        let mut app = repositories(size, Ok(catalog()));
+        cmd(&mut app, Command::Prompt);
+        typed(&mut app, "team/");
+        cmd(&mut app, Command::NextChoice);
+        app
+    });
+    let mut app = repositories((80, 24), Ok(catalog()));
+    cmd(&mut app, Command::Prompt);
+    let (_, line) = prompt_line(&app);
+    assert!(
+        line.contains("Tab completes a repository or tag listed"),
+        "{line}"
+    );
+    typed(&mut app, "team/");
+    cmd(&mut app, Command::NextChoice);
+    let (text, line) = prompt_line(&app);
+    assert_eq!(text, "team/api");
+    assert!(
+        line.contains("Tab 1/3 next: team/app  team/worker"),
+        "{line}"
+    );
+    // Repeated Tab cycles, and wraps around.
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        cmd(&mut app, Command::NextChoice);
+        seen.push(prompt_line(&app).0);
+    }
+    assert_eq!(seen, ["team/app", "team/worker", "team/api"]);
+    // Typing starts afresh from what is typed; the host may be typed too.
+    cmd(&mut app, Command::ClearInput);
+    typed(&mut app, &format!("{REGISTRY}/infra/p"));
+    cmd(&mut app, Command::NextChoice);
+    let (text, line) = prompt_line(&app);
+    assert_eq!(text, format!("{REGISTRY}/infra/postgres"));
+    assert!(line.contains("Tab 1/1"), "{line}");
+    // Nothing listed starts with it: the text stays as typed, and the prompt says so.
+    cmd(&mut app, Command::ClearInput);
+    typed(&mut app, "nothing/");
+    cmd(&mut app, Command::NextChoice);
+    let (text, line) = prompt_line(&app);
+    assert_eq!(text, "nothing/");
+    assert!(
+        line.contains("Tab: no repository or tag listed so far"),
+        "{line}"
+    );
+    cmd(&mut app, Command::NextChoice);
+    assert_eq!(prompt_line(&app).0, "nothing/");
+    // A 60-column screen cuts the candidates with `…`.
+    app.size = (60, 15);
+    cmd(&mut app, Command::ClearInput);
+    typed(&mut app, "sandbox/");
+    cmd(&mut app, Command::NextChoice);
+    let (text, line) = prompt_line(&app);
+    assert_eq!(text, "sandbox/service-00");
+    assert!(
+        line.contains("Tab 1/30 next: sandbox/service-0")
+            && line.trim_end_matches('"').trim_end().ends_with('…'),
+        "{line}"
+    );
+
+    // A huge catalog: the first MAX_CANDIDATES in name order are cycled, the count says all.
+    let mut page = catalog();
+    page.repositories = (0..3 * MAX_CANDIDATES)
+        .map(|i| format!("many/r-{i:04}"))
+        .collect();
+    let mut app = repositories((120, 40), Ok(page));
+    cmd(&mut app, Command::Prompt);
+    typed(&mut app, "many/");
+    cmd(&mut app, Command::NextChoice);
+    let (text, line) = prompt_line(&app);
+    assert_eq!(text, "many/r-0000");
+    assert!(
+        line.contains(&format!("Tab 1/{}", 3 * MAX_CANDIDATES)),
+        "{line}"
+    );
+    for _ in 0..MAX_CANDIDATES {
+        cmd(&mut app, Command::NextChoice);
+    }
+    assert_eq!(prompt_line(&app).0, "many/r-0000");
+
+    // After `repository:`, the tags the tags view listed.
+    let mut app = tags_app(
+        (80, 24),
+        None,
+        Ok(vec![
+            "v1".into(),
+            "v10".into(),
+            "latest".into(),
+            "v2".into(),
+        ]),
+    );
+    cmd(&mut app, Command::Prompt);
+    typed(&mut app, "team/app:v1");
+    cmd(&mut app, Command::NextChoice);
+    assert_eq!(prompt_line(&app).0, "team/app:v1");
+    cmd(&mut app, Command::NextChoice);
+    assert_eq!(prompt_line(&app).0, "team/app:v10");
+    cmd(&mut app, Command::Submit);
+    assert!(app.input.is_none());
+}
+
+/// The raw view's title row.
+fn raw_title(app: &App) -> String {
+    render(app).lines().nth(1).unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn slash_searches_the_raw_json_and_n_wraps_around() {
+    let trees = trees().await;
+    let mut app = tree_app((80, 24), Some(Ok(trees.index.clone())));
+    cmd(&mut app, Command::Raw);
+    cmd(&mut app, Command::Filter);
+    // Typed in upper case: the search ignores ASCII case.
+    typed(&mut app, "ARCHITECTURE");
+    cmd(&mut app, Command::Submit);
+    let title = raw_title(&app);
+    let total: usize = {
+        let (_, rest) = title.split_once("1/").expect(&title);
+        rest.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    assert!(total >= 2, "{title}");
+    assert!(
+        title.contains(&format!("1/{total} \"ARCHITECTURE\"")),
+        "{title}"
+    );
+    // The matches are in reverse video, the current one underlined too.
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| draw(f, &app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let cells: Vec<_> = buffer
+        .content()
+        .iter()
+        .filter(|c| c.modifier.contains(Modifier::REVERSED))
+        .collect();
+    let text: String = cells.iter().map(|c| c.symbol()).collect();
+    assert!(text.starts_with("architecture"), "{text}");
+    assert_eq!(
+        cells
+            .iter()
+            .filter(|c| c.modifier.contains(Modifier::UNDERLINED))
+            .count(),
+        "architecture".len()
+    );
+    // N from the first wraps to the last; n from the last back to the first.
+    cmd(&mut app, Command::PrevMatch);
+    assert!(
+        raw_title(&app).contains(&format!("{total}/{total}")),
+        "{}",
+        raw_title(&app)
+    );
+    cmd(&mut app, Command::NextMatch);
+    assert!(raw_title(&app).contains(&format!("1/{total}")));
+    for _ in 0..total - 1 {
+        cmd(&mut app, Command::NextMatch);
+    }
+    // The last match is further down than the first screen: the view scrolled to it.
+    let screen = render(&app);
+    assert!(screen.contains(&format!("{total}/{total}")), "{screen}");
+    assert!(!screen.contains("lines 1–"), "{screen}");
+    // Nothing matches: the title says so. Escape sequences typed are shown harmless.
+    cmd(&mut app, Command::Filter);
+    typed(&mut app, "\u{1b}[2Jzzz");
+    cmd(&mut app, Command::Submit);
+    let title = raw_title(&app);
+    assert!(title.contains("no match for"), "{title}");
+    assert!(!render(&app).contains('\u{1b}'));
+    // Back to the tree and into the raw view again: the search starts empty.
+    cmd(&mut app, Command::Raw);
+    cmd(&mut app, Command::Raw);
+    assert!(!raw_title(&app).contains("no match"), "{}", raw_title(&app));
+}
+
+/// Whether the row showing `needle` has its text `needle` in reverse video.
+fn reversed(buf: &ratatui::buffer::Buffer, needle: &str) -> bool {
+    let row = row_with(buf, needle);
+    let text: String = row.iter().map(|c| c.symbol()).collect();
+    let at = text.find(needle).unwrap();
+    let column = text[..at].chars().count();
+    row[column].modifier.contains(Modifier::REVERSED)
+}
+
+#[tokio::test]
+async fn the_findings_pane_has_a_cursor_drawn_when_it_has_the_focus() {
+    let trees = trees().await;
+    let mut app = tree_app((120, 40), Some(Ok(trees.index.clone())));
+    app.color = false;
+    // Not focused: no finding is drawn selected.
+    let buf = buffer(&app);
+    assert!(!reversed(&buf, "runs-as-root"));
+    cmd(&mut app, Command::FocusNext);
+    cmd(&mut app, Command::FocusNext);
+    let buf = buffer(&app);
+    assert!(reversed(&buf, "runs-as-root"));
+    assert!(
+        reversed(&buf, "fix: Add `USER"),
+        "the finding's fix line goes with it"
+    );
+    assert!(!reversed(&buf, "attestation-manifest"));
+    cmd(&mut app, Command::Down);
+    let buf = buffer(&app);
+    assert!(!reversed(&buf, "runs-as-root"));
+    assert!(reversed(&buf, "attestation-manifest"));
+    assert!(reversed(&buf, "fix: Harmless"));
+}
+
+#[tokio::test]
+async fn every_view_s_header_keeps_the_target_repository_and_tag_at_60_and_80_columns() {
+    let trees = trees().await;
+    for size in [(60, 15), (80, 24)] {
+        let mut screens = Vec::new();
+        let mut tags = tags_app(size, Some(&trees), Ok(tag_list()));
+        tags.set_target(target("lambda"));
+        screens.push(("tags", render(&tags)));
+        cmd(&mut tags, Command::Matrix);
+        screens.push(("matrix", render(&tags)));
+        cmd(&mut tags, Command::Matrix);
+        cmd(&mut tags, Command::Untagged);
+        screens.push(("every image", render(&tags)));
+        cmd(&mut tags, Command::Untagged);
+        cmd(&mut tags, Command::Down);
+        cmd(&mut tags, Command::Mark);
+        cmd(&mut tags, Command::Down);
+        cmd(&mut tags, Command::Compare);
+        assert_eq!(tags.stack.len(), 3, "the comparison is open over the tags");
+        screens.push(("compare", render(&tags)));
+        let mut tree = tree_app(size, Some(Ok(trees.index.clone())));
+        tree.set_target(target("lambda"));
+        screens.push(("tree", render(&tree)));
+        cmd(&mut tree, Command::Raw);
+        screens.push(("raw", render(&tree)));
+        for (view, screen) in screens {
+            let header = screen.lines().next().unwrap();
+            assert!(
+                header.contains("target lambda/amd64") && header.contains("team/app"),
+                "{view} at {size:?}: {header}"
+            );
+            if view == "tree" || view == "raw" {
+                assert!(header.contains("team/app › v7"), "{view}: {header}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_compare_mark_shows_in_the_matrix_and_the_tree_too() {
+    let trees = trees().await;
+    let mut app = tags_app((80, 24), Some(&trees), Ok(tag_list()));
+    // Sorted by name: deleted, latest, …; `x` on latest.
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Mark);
+    cmd(&mut app, Command::Matrix);
+    cmd(&mut app, Command::Down);
+    let screen = render(&app);
+    assert!(
+        line_with(&screen, "latest").contains("⇄ latest"),
+        "{screen}"
+    );
+    assert_eq!(screen.matches('⇄').count(), 1, "{screen}");
+    // The tree of the marked tag says so in its pane's title; another tag's tree does not.
+    let mut tree = tree_app((80, 24), Some(Ok(trees.index.clone())));
+    assert!(!render(&tree).contains("⇄"));
+    cmd(&mut tree, Command::Mark);
+    let screen = render(&tree);
+    assert!(screen.contains("┌ ⇄ marked · tree "), "{screen}");
 }

@@ -677,20 +677,34 @@ async fn tab_moves_the_focus_and_the_movement_keys_scroll_the_focused_pane() {
     cmd(&mut app, Command::FocusNext);
     assert_eq!(tree(&app).focus, Pane::Findings);
 
-    // At 80x24 the root's findings (wrapped) do not fit: j scrolls them, the selection stays.
-    cmd(&mut app, Command::Down);
-    cmd(&mut app, Command::Down);
-    let t = tree(&app);
-    assert_eq!((t.findings_scroll, t.cursor.selected), (2, 0));
-    // Scrolling stops at the last page, however often PgDn is pressed.
+    // The findings pane has a cursor: j moves it finding by finding (a finding taller than
+    // the pane is scrolled through first), the tree's selection stays; at 80x24 the root's
+    // two findings (wrapped) do not fit, and every line of them is reached.
+    let (_, lines) = regscope::tui::panes::pane_lengths(&tree(&app), SIZE);
+    let mut seen = vec![(0, 0)];
+    for _ in 0..lines + 5 {
+        cmd(&mut app, Command::Down);
+        let t = tree(&app);
+        assert_eq!(t.cursor.selected, 0);
+        seen.push((t.finding, t.findings_scroll));
+    }
+    seen.dedup();
+    let (last, bottom) = *seen.last().unwrap();
+    assert_eq!(last, 1, "{seen:?}");
+    assert!(bottom > 0 && bottom < lines, "{bottom} of {lines}");
+    // Each step moved one thing: the cursor by one finding or the pane by lines.
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1),
+        "{seen:?}"
+    );
+    // PgDn stops at the last finding however often it is pressed; g goes back to the first.
     for _ in 0..20 {
         cmd(&mut app, Command::PageDown);
     }
-    let (_, findings) = regscope::tui::panes::pane_lengths(&tree(&app), SIZE);
-    let bottom = tree(&app).findings_scroll;
-    assert!(bottom > 2 && bottom < findings, "{bottom} of {findings}");
-    cmd(&mut app, Command::PageUp);
-    assert!(tree(&app).findings_scroll < bottom, "PgUp moves at once");
+    assert_eq!(tree(&app).finding, 1);
+    cmd(&mut app, Command::Top);
+    assert_eq!((tree(&app).finding, tree(&app).findings_scroll), (0, 0));
 
     // Back to the tree: moving the selection starts the panes from the top again.
     cmd(&mut app, Command::FocusNext);
@@ -1376,6 +1390,29 @@ async fn c_copies_the_fix_command_and_d_the_reference_that_runs_on_the_target() 
         copied(cmd(&mut app, Command::CopyFix)),
         "docker buildx build --provenance=false --sbom=false",
         "the attestation finding is last; its fix's command, not the `docker pull` it mentions"
+    );
+    // The findings pane's cursor: `y` copies the selected finding's fix (not a digest), and
+    // says which finding it was; k goes back to the one before.
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyDigest)),
+        "docker buildx build --provenance=false --sbom=false"
+    );
+    assert!(app
+        .flash
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("attestation-manifest"));
+    cmd(&mut app, Command::Top);
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyDigest)),
+        "docker buildx build --platform linux/arm64 --provenance=false --sbom=false --push ..."
+    );
+    cmd(&mut app, Command::Down);
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyDigest)),
+        copied(cmd(&mut app, Command::CopyFix)),
+        "y and c copy the same selected finding's fix"
     );
     assert_eq!(
         copied(cmd(&mut app, Command::CopyDeploy)),

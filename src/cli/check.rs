@@ -19,8 +19,36 @@ use regscope::sanitize::sanitize;
 /// Tags judged at once: each tree is itself concurrent (bounded by the fetcher), so a few
 /// trees in flight keep the connection busy without queueing thousands of requests.
 const TAGS_AT_ONCE: usize = 8;
-/// Tags judged per run at most; past it the output says how many were left out.
+/// Tags judged per run at most (`--max-tags` cannot go past it); past it the output says how
+/// many were left out.
 const MAX_TAGS: usize = 2_000;
+/// Tags judged on Docker Hub unless `--max-tags` says otherwise: each is a manifest GET, which
+/// Hub counts against the pull limit (100 per 6 hours for anonymous users), so judging a
+/// popular repository's hundreds of tags would spend it all.
+const HUB_TAGS: usize = 25;
+
+/// How many of `listed` tags `check REPO` judges on `registry`: `--max-tags`, else 25 on Docker
+/// Hub and [`MAX_TAGS`] elsewhere, never past [`MAX_TAGS`].
+fn tags_to_judge(registry: &str, max_tags: Option<usize>, listed: usize) -> usize {
+    let hub = regscope::auth::registry_host(registry) == regscope::auth::DOCKER_HUB;
+    let cap = max_tags.unwrap_or(if hub { HUB_TAGS } else { MAX_TAGS });
+    cap.min(MAX_TAGS).min(listed)
+}
+
+/// What the output says when only `judged` of `listed` tags were judged.
+fn cut_note(registry: &str, judged: usize, listed: usize) -> String {
+    let why = if regscope::auth::registry_host(registry) == regscope::auth::DOCKER_HUB {
+        "Docker Hub counts each as a pull"
+    } else {
+        "the newest in version order"
+    };
+    let more = if judged < MAX_TAGS {
+        "; --max-tags to judge more"
+    } else {
+        ""
+    };
+    format!("judged {judged} of {listed} tags ({why}{more})")
+}
 
 /// What `check` concludes for one image and target.
 pub struct Judgement {
@@ -112,6 +140,21 @@ pub fn quiet_line(
     }
 }
 
+/// The repository `reference` names when it was typed without a tag or digest (the parser
+/// reads no tag as `latest`; as typed, no tag means the whole repository).
+#[must_use]
+pub fn whole_repository(reference: &str, image: &ImageRef) -> Option<RegistryRef> {
+    let ImageRef::Registry(repo) = image else {
+        return None;
+    };
+    let last = reference.rsplit('/').next().unwrap_or(reference);
+    (!reference.contains('@') && !last.contains(':')).then(|| RegistryRef {
+        tag: None,
+        digest: None,
+        ..repo.clone()
+    })
+}
+
 /// One tag's outcome in `check REPO`.
 struct TagOutcome {
     tag: String,
@@ -122,13 +165,16 @@ struct TagOutcome {
 }
 
 /// `regscope check REPO --target T`: every tag judged (bounded concurrency), one line each in
-/// version order; exit 1 when any is rejected or could not be read.
+/// version order, up to `--max-tags` (25 by default on Docker Hub, whose pull limit counts
+/// every manifest GET); exit 1 when any is rejected or could not be read, or tags were left
+/// out.
 pub async fn run_repository(
     repo: &RegistryRef,
     target: &Target,
-    quiet: bool,
+    (quiet, max_tags): (bool, Option<u32>),
     common: &Common,
 ) -> Result<u8, Failure> {
+    let max_tags = max_tags.map(|n| usize::try_from(n).unwrap_or(MAX_TAGS));
     let image = ImageRef::Registry(repo.clone());
     let connector = common.connection.connector()?;
     let connection = connector
@@ -158,12 +204,12 @@ pub async fn run_repository(
         .filter(|t| regscope::attachments::discover::schema_tag_subject(t).is_none())
         .collect();
     tags.sort_by(|a, b| regscope::tui::views::tags::version_cmp(a, b));
-    if tags.len() > MAX_TAGS {
-        notes.push(format!(
-            "{} tags; the first {MAX_TAGS} in version order were judged",
-            tags.len()
-        ));
-        tags.truncate(MAX_TAGS);
+    let listed = tags.len();
+    let judged = tags_to_judge(&repo.registry, max_tags, listed);
+    if judged < listed {
+        notes.push(cut_note(&repo.registry, judged, listed));
+        // The newest: the end of the version order.
+        tags.drain(..listed - judged);
     }
     let connection = &connection;
     let mut outcomes: Vec<TagOutcome> = stream::iter(tags)
@@ -199,10 +245,14 @@ pub async fn run_repository(
         }
         if !quiet {
             let runs = outcomes.len() - rejected - unread;
+            let judged = if outcomes.len() < listed {
+                format!("{} of {listed} tags", outcomes.len())
+            } else {
+                regscope::present::count(outcomes.len(), "tag", "tags")
+            };
             let mut summary = format!(
-                "{}: {} judged against {target}: {runs} run{}, {rejected} rejected",
+                "{}: {judged} judged against {target}: {runs} run{}, {rejected} rejected",
                 sanitize(&repo.name()),
-                regscope::present::count(outcomes.len(), "tag", "tags"),
                 if runs == 1 { "s" } else { "" },
             );
             if unread > 0 {
@@ -306,4 +356,29 @@ fn outcome_json(o: &TagOutcome, repo: &RegistryRef) -> Value {
     o.judgement.add_to(&mut doc);
     doc["error"] = json!(o.error);
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_hub_judges_25_tags_unless_told_and_nothing_goes_past_2000() {
+        assert_eq!(tags_to_judge("docker.io", None, 812), 25);
+        assert_eq!(tags_to_judge("index.docker.io", None, 812), 25);
+        assert_eq!(tags_to_judge("docker.io", Some(100), 812), 100);
+        assert_eq!(tags_to_judge("docker.io", None, 3), 3);
+        assert_eq!(tags_to_judge("ghcr.io", None, 812), 812);
+        assert_eq!(tags_to_judge("ghcr.io", None, 5000), MAX_TAGS);
+        assert_eq!(tags_to_judge("ghcr.io", Some(10), 812), 10);
+        assert_eq!(tags_to_judge("docker.io", Some(9999), 5000), MAX_TAGS);
+        assert_eq!(
+            cut_note("docker.io", 25, 812),
+            "judged 25 of 812 tags (Docker Hub counts each as a pull; --max-tags to judge more)"
+        );
+        assert_eq!(
+            cut_note("ghcr.io", 2000, 5000),
+            "judged 2000 of 5000 tags (the newest in version order)"
+        );
+    }
 }

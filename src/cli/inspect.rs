@@ -129,6 +129,10 @@ pub struct CheckArgs {
     // Signatures live outside the index: without the lookup there is nothing to verify.
     #[arg(long, conflicts_with = "no_attachments")]
     pub require_signed: bool,
+    /// Without a tag: judge at most this many tags, the newest in version order. Default: 25 on
+    /// Docker Hub (each tag is a manifest GET that counts against its pull limit), else 2000.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=2000))]
+    pub max_tags: Option<u32>,
 }
 
 /// `regscope check REF [--target T] [--fail-on S] [--quiet]`: exit 1 when a finding reaches
@@ -148,23 +152,19 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
         .transpose()
         .map_err(Failure::usage)?;
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
-    if let (Some(t), ImageRef::Registry(repo)) = (&target, &image) {
-        // The parser reads no tag as `latest`; as typed, no tag means the whole repository.
-        let last = reference.rsplit('/').next().unwrap_or(reference);
-        if !reference.contains('@') && !last.contains(':') {
-            let whole = regscope::reference::RegistryRef {
-                tag: None,
-                digest: None,
-                ..repo.clone()
-            };
-            // Not weighed per tag yet: refused rather than ignored, so no threshold passes unseen.
-            if waste != WasteLimits::default() {
-                return Err(Failure::usage(
-                    "--max-wasted and --min-efficiency judge one image: name a tag or digest (REPO:TAG)",
-                ));
-            }
-            return super::check::run_repository(&whole, t, quiet, common).await;
+    if let (Some(t), Some(whole)) = (&target, super::check::whole_repository(reference, &image)) {
+        // Not weighed per tag yet: refused rather than ignored, so no threshold passes unseen.
+        if waste != WasteLimits::default() {
+            return Err(Failure::usage(
+                "--max-wasted and --min-efficiency judge one image: name a tag or digest (REPO:TAG)",
+            ));
         }
+        return super::check::run_repository(&whole, t, (quiet, check.max_tags), common).await;
+    }
+    if check.max_tags.is_some() {
+        return Err(Failure::usage(
+            "--max-tags limits the tags of a repository: name it without a tag, with --target (regscope check REPO --target lambda --max-tags 50)",
+        ));
     }
     let (inspection, checked, mut policies) = fetch(reference, target.as_ref(), common).await?;
     let registry = lambda_region_findings(target.as_ref(), &image, &inspection.root, region);

@@ -138,6 +138,9 @@ pub enum Command {
     CopyDeploy,
     /// Tree view: open the files of the selected platform manifest.
     Files,
+    /// Raw JSON: the next / previous match of the search (`n`, `N`).
+    NextMatch,
+    PrevMatch,
     Help,
     Quit,
     /// Ctrl-C: quits from anywhere, even from the prompt or the help overlay.

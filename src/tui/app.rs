@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::action::{
     Action, CatalogPage, Command, Effect, Inspected, Location, RequestId, RequestIds,
 };
-use super::keymap::Context;
+use super::keymap::{self, Context};
 use super::layout;
 use super::load::Load;
 use super::paging::grouped;
@@ -56,6 +56,19 @@ pub struct Input {
     pub text: String,
     /// Why the last submitted text could not be opened.
     pub error: Option<String>,
+    /// `:`'s last Tab: its candidates, cycled while the text is the one it put there.
+    pub completion: Option<super::complete::Completion>,
+}
+
+impl Input {
+    fn new(kind: InputKind, text: String) -> Self {
+        Self {
+            kind,
+            text,
+            error: None,
+            completion: None,
+        }
+    }
 }
 
 /// A short message in the status line, shown until tick `until`.
@@ -270,6 +283,33 @@ impl App {
         }
     }
 
+    /// Whether Esc (back) has anything to do: a filter to clear, a directory to leave or a view
+    /// under this one. At the first view with nothing typed it has not, so the footer and the
+    /// help leave `Esc back` out rather than promise what the key does not do.
+    #[must_use]
+    pub fn can_go_back(&self) -> bool {
+        let top = self.top();
+        self.stack.len() > 1
+            || top.filter().is_some_and(|f| !f.is_empty())
+            || matches!(top, View::Files(files) if !files.dir.is_empty())
+    }
+
+    /// The bindings the footer and the help show now: the key map's for the context, less
+    /// `back` when there is nothing to go back to and Tab in the filter (nothing to complete).
+    #[must_use]
+    pub fn bindings(&self, context: Context) -> Vec<&'static keymap::Binding> {
+        let can_back = self.can_go_back();
+        let filtering = self
+            .input
+            .as_ref()
+            .is_some_and(|i| i.kind == InputKind::Filter);
+        keymap::bindings_for(context)
+            .into_iter()
+            .filter(|b| can_back || b.command != Command::Back)
+            .filter(|b| !filtering || b.command != Command::NextChoice)
+            .collect()
+    }
+
     /// Breadcrumbs, bottom of the stack first.
     #[must_use]
     pub fn crumbs(&self) -> Vec<String> {
@@ -427,27 +467,15 @@ impl App {
                 self.help_scroll = 0;
             }
             Command::Prompt => {
-                self.input = Some(Input {
-                    kind: InputKind::Open,
-                    text: String::new(),
-                    error: None,
-                });
+                self.input = Some(Input::new(InputKind::Open, String::new()));
             }
             Command::ChooseTarget => {
                 // Empty: the header names the current target, and the choices need the room.
-                self.input = Some(Input {
-                    kind: InputKind::Target,
-                    text: String::new(),
-                    error: None,
-                });
+                self.input = Some(Input::new(InputKind::Target, String::new()));
             }
             Command::Filter => {
                 if let Some(filter) = self.top().filter() {
-                    self.input = Some(Input {
-                        kind: InputKind::Filter,
-                        text: filter.to_string(),
-                        error: None,
-                    });
+                    self.input = Some(Input::new(InputKind::Filter, filter.to_string()));
                 }
             }
             Command::Back => return self.back(),
@@ -462,6 +490,7 @@ impl App {
                 self.tree_command(cmd);
             }
             Command::Files => return self.open_files(),
+            Command::NextMatch | Command::PrevMatch => self.search_step(cmd),
             Command::FocusNext => {
                 if let View::Tree(v) = self.top_mut() {
                     v.focus_next();
@@ -470,6 +499,7 @@ impl App {
             Command::Sort | Command::Matrix | Command::Untagged | Command::AttachmentTags => {
                 return self.tags_command(cmd)
             }
+            Command::CopyDigest if self.top().findings_focused() => return self.copy_fix(),
             Command::CopyDigest => return self.copy(false),
             Command::CopyReference => return self.copy(true),
             Command::CopyFix => return self.copy_fix(),
@@ -984,6 +1014,20 @@ impl App {
                 input.text = TARGETS[next].to_string();
                 input.error = None;
             }
+            (InputKind::Open, Command::NextChoice) => {
+                let registry = self.stack.last().and_then(View::registry);
+                let c = super::complete::tab(
+                    &input.text,
+                    input.completion.as_ref(),
+                    registry,
+                    &self.stack,
+                );
+                if let Some(candidate) = c.candidates.get(c.index) {
+                    input.text.clone_from(candidate);
+                }
+                input.completion = Some(c);
+                input.error = None;
+            }
             (InputKind::Target, Command::Submit) => {
                 let text = input.text.trim().to_string();
                 if text.is_empty() || text == "none" {
@@ -1034,8 +1078,19 @@ impl App {
         Vec::new()
     }
 
+    fn search_step(&mut self, cmd: Command) {
+        let size = self.size;
+        if let View::Tree(v) = self.top_mut() {
+            v.search_step(cmd, size);
+        }
+    }
+
     fn set_filter(&mut self, text: String) {
+        let size = self.size;
         self.top_mut().set_filter(text);
+        if let View::Tree(v) = self.top_mut() {
+            v.show_match(size);
+        }
     }
 
     /// Replaces the stack with the one `start` implies (keeping a registries list at the

@@ -17,12 +17,12 @@ pub fn context(app: &App) -> Context {
     }
 }
 
-/// Every binding of `context`, grouped by context, generated from the key map.
+/// Every binding that works now under the help, grouped by context, generated from the key map.
 #[must_use]
-pub fn lines(context: Context, theme: Theme) -> Vec<Line<'static>> {
+pub fn lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let mut current = None;
-    for binding in keymap::bindings_for(context) {
+    for binding in app.bindings(context(app)) {
         if current != Some(binding.context) {
             if current.is_some() {
                 lines.push(Line::raw(""));
@@ -48,8 +48,8 @@ const KEYS_WIDTH: usize = 20;
 /// The help overlay at a screen `screen_width` columns wide: its width (as wide as its
 /// longest line needs, up to the screen's) and its lines, wrapped to it so none is cut.
 #[must_use]
-pub fn sized(context: Context, theme: Theme, screen_width: u16) -> (u16, Vec<Line<'static>>) {
-    let lines = lines(context, theme);
+pub fn sized(app: &App, theme: Theme, screen_width: u16) -> (u16, Vec<Line<'static>>) {
+    let lines = lines(app, theme);
     let longest = lines.iter().map(Line::width).max().unwrap_or(0);
     let width = u16::try_from(longest + 2)
         .unwrap_or(u16::MAX)
@@ -65,9 +65,7 @@ pub fn sized(context: Context, theme: Theme, screen_width: u16) -> (u16, Vec<Lin
 /// Lines of the help overlay for `app`, and how many fit on screen: the scroll range.
 #[must_use]
 pub fn extent(app: &App) -> (usize, usize) {
-    let len = sized(context(app), Theme { color: false }, app.size.0)
-        .1
-        .len();
+    let len = sized(app, Theme { color: false }, app.size.0).1.len();
     let height = usize::from(app.size.1.saturating_sub(2)).max(1);
     (len, height)
 }

@@ -238,7 +238,7 @@ pub static BINDINGS: &[Binding] = &[
         &[k(KeyCode::Tab)],
         Tree,
         Command::FocusNext,
-        "focus next pane; j k PgUp PgDn scroll it",
+        "focus next pane; j k PgUp PgDn scroll it (findings: move between them)",
         Some("pane"),
     ),
     b(
@@ -259,7 +259,7 @@ pub static BINDINGS: &[Binding] = &[
         &[c('y')],
         Tree,
         Command::CopyDigest,
-        "copy the entry's digest",
+        "copy the entry's digest (findings pane: the selected finding's fix)",
         None,
     ),
     b(
@@ -273,7 +273,7 @@ pub static BINDINGS: &[Binding] = &[
         &[c('c')],
         Tree,
         Command::CopyFix,
-        "copy the fix command of the top finding",
+        "copy the fix command of the top (or selected) finding",
         Some("fix"),
     ),
     b(
@@ -333,6 +333,27 @@ pub static BINDINGS: &[Binding] = &[
         Some("tree"),
     ),
     b(
+        &[c('/')],
+        Raw,
+        Command::Filter,
+        "search the JSON (as you type)",
+        Some("search"),
+    ),
+    b(
+        &[c('n')],
+        Raw,
+        Command::NextMatch,
+        "next match",
+        Some("next"),
+    ),
+    b(
+        &[c('N')],
+        Raw,
+        Command::PrevMatch,
+        "previous match",
+        Some("prev"),
+    ),
+    b(
         &[k(KeyCode::Enter)],
         Input,
         Command::Submit,
@@ -377,9 +398,8 @@ pub static BINDINGS: &[Binding] = &[
         &[k(KeyCode::Tab)],
         Input,
         Command::NextChoice,
-        "target input: the next usual target",
-        // Filter and open have no choices; the target input's hint names Tab.
-        None,
+        "complete: the next usual target, or (open) the next repository or tag listed",
+        Some("complete"),
     ),
     b(
         &[k(KeyCode::Esc), c('?'), c('q')],

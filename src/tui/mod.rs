@@ -9,6 +9,7 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod complete;
 pub mod draw;
 pub mod fresh;
 pub mod help;

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use super::action::Command;
 use super::layout::{tree_panes, TreePanes};
 use super::theme::Theme;
 use super::views::TreeView;
@@ -43,11 +44,13 @@ impl<'a> TargetCheck<'a> {
 /// The detail lines and the findings pane (title, lines) of `node`, wrapped to the panes'
 /// inner widths: the same lines drawing shows and scrolling counts. With a target, `target`
 /// holds it and why the tree will not run there.
+/// `selected`: the findings pane's cursor (its entry's lines drawn selected), when the pane
+/// has the focus.
 pub fn pane_lines(
     node: &Node,
-    target: Option<TargetCheck<'_>>,
-    all: &[Finding],
+    (target, all): (Option<TargetCheck<'_>>, &[Finding]),
     panes: TreePanes,
+    selected: Option<usize>,
     theme: Theme,
 ) -> (Vec<Line<'static>>, (String, Vec<Line<'static>>)) {
     let inner = |r: Rect| usize::from(r.width.saturating_sub(2));
@@ -56,11 +59,102 @@ pub fn pane_lines(
         .flat_map(|l| wrap(l, inner(panes.detail), 0))
         .collect();
     let (title, lines) = findings_lines(node, target, all, theme);
+    let any = !entries(node, target.map_or(&[][..], |c| c.findings), all).is_empty();
     let findings = lines
-        .iter()
-        .flat_map(|(l, indent, _)| wrap(l, inner(panes.findings), *indent))
+        .into_iter()
+        .flat_map(|(l, indent, entry)| {
+            let l = if any && selected == Some(entry) {
+                Line::from(
+                    l.spans
+                        .into_iter()
+                        .map(|s| s.patch_style(theme.selected()))
+                        .collect::<Vec<_>>(),
+                )
+            } else {
+                l
+            };
+            wrap(&l, inner(panes.findings), indent)
+        })
         .collect();
     (detail, (title, findings))
+}
+
+/// The findings pane's entries as wrapped at `size`: each one's first line and line count.
+fn entry_spans(v: &TreeView, size: (u16, u16)) -> Vec<(usize, usize)> {
+    let (Some(inspected), Some(row)) = (v.load.loaded(), v.selected()) else {
+        return Vec::new();
+    };
+    if entries(row.node, &v.target_findings, &inspected.findings).is_empty() {
+        return Vec::new();
+    }
+    let (_, lines) = findings_lines(
+        row.node,
+        TargetCheck::of(v),
+        &inspected.findings,
+        Theme { color: false },
+    );
+    let width = usize::from(panes_at(size).findings.width.saturating_sub(2));
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut line = 0;
+    for (l, indent, entry) in &lines {
+        let n = wrap(l, width, *indent).len();
+        match spans.get_mut(*entry) {
+            Some(span) => span.1 += n,
+            None => spans.push((line, n)),
+        }
+        line += n;
+    }
+    spans
+}
+
+/// The movement keys in the focused findings pane: the cursor goes from finding to finding,
+/// and the pane scrolls to show the whole of the one selected (its first line, at least).
+pub fn move_finding(v: &mut TreeView, cmd: Command, size: (u16, u16)) {
+    let spans = entry_spans(v, size);
+    if spans.is_empty() {
+        return;
+    }
+    let height = usize::from(panes_at(size).findings.height.saturating_sub(2)).max(1);
+    // A finding taller than the pane is read line by line before the cursor leaves it.
+    let (first, n) = spans[v.finding.min(spans.len() - 1)];
+    let step = if matches!(cmd, Command::PageDown | Command::PageUp) {
+        height
+    } else {
+        1
+    };
+    match cmd {
+        Command::Down | Command::PageDown if first + n > v.findings_scroll + height => {
+            v.findings_scroll = (v.findings_scroll + step).min(first + n - height);
+            return;
+        }
+        Command::Up | Command::PageUp if first < v.findings_scroll => {
+            v.findings_scroll = v.findings_scroll.saturating_sub(step).max(first);
+            return;
+        }
+        _ => {}
+    }
+    let mut cursor = super::list::Cursor {
+        selected: v.finding,
+        offset: 0,
+    };
+    cursor.apply(cmd, spans.len(), height / 2);
+    if cmd == Command::Bottom {
+        // The last finding, and the pane at its end.
+        let (first, n) = spans[spans.len() - 1];
+        v.finding = spans.len() - 1;
+        v.findings_scroll = (first + n).saturating_sub(height);
+        return;
+    }
+    if cursor.selected == v.finding {
+        return;
+    }
+    v.finding = cursor.selected;
+    let (first, n) = spans[v.finding];
+    if first < v.findings_scroll {
+        v.findings_scroll = first;
+    } else if first + n > v.findings_scroll + height {
+        v.findings_scroll = (first + n).saturating_sub(height).min(first);
+    }
 }
 
 /// How many wrapped lines the detail and findings panes of the selected node hold at `size`.
@@ -72,9 +166,9 @@ pub fn pane_lengths(v: &TreeView, size: (u16, u16)) -> (usize, usize) {
     let theme = Theme { color: false };
     let (detail, (_, findings)) = pane_lines(
         row.node,
-        TargetCheck::of(v),
-        &inspected.findings,
+        (TargetCheck::of(v), &inspected.findings),
         panes_at(size),
+        None,
         theme,
     );
     (detail.len(), findings.len())
@@ -84,13 +178,16 @@ fn panes_at(size: (u16, u16)) -> TreePanes {
     tree_panes(crate::tui::layout::screen(Rect::new(0, 0, size.0, size.1)).body)
 }
 
-/// The finding at the top of the findings pane as scrolled (the first one unscrolled): the
-/// one `c` copies the fix of.
+/// The finding whose fix `c` (and `y` in the findings pane) copies: the findings pane's
+/// cursor when the pane has the focus, else the one at its top as scrolled.
 #[must_use]
 pub fn finding_in_view(v: &TreeView, size: (u16, u16)) -> Option<Finding> {
     let inspected = v.load.loaded()?;
     let row = v.selected()?;
     let entries = entries(row.node, &v.target_findings, &inspected.findings);
+    if v.focus == crate::tui::views::tree::Pane::Findings {
+        return entries.get(v.finding).map(|e| e.finding.clone());
+    }
     let (_, lines) = findings_lines(
         row.node,
         TargetCheck::of(v),

@@ -44,6 +44,18 @@ impl Theme {
         )
     }
 
+    /// A search match: reverse video, with or without colour; the current one underlined too
+    /// (JSON keys are bold already).
+    #[must_use]
+    pub fn found(self, current: bool) -> Style {
+        let style = Style::new().add_modifier(Modifier::REVERSED);
+        if current {
+            style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        } else {
+            style
+        }
+    }
+
     /// Attestations and other `unknown/unknown` entries: not runnable, easy to mistake for images.
     #[must_use]
     pub fn attestation(self) -> Style {

@@ -15,6 +15,7 @@ use crate::tui::layout::list_rows_in;
 use crate::tui::load::Load;
 use crate::tui::theme::Theme;
 use crate::tui::views::TagsView;
+use crate::tui::wrap::fit;
 
 pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) {
     let Some(pane) = &v.images else {
@@ -54,92 +55,110 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
         message(frame, area, &title, vec![Line::raw(text)]);
         return;
     }
+    let (widths, header) = columns(
+        wide,
+        u16::try_from(tags_width).unwrap_or(12),
+        area.width.saturating_sub(2),
+    );
     let rows = pane.cursor.window(visible.len(), height).map(|at| {
-        let row = &inv.rows[visible[at]];
-        let mut label = sanitize(&describe(row, &inv.graph)).into_owned();
-        if let Some(p) = inv.planned(&row.image.digest) {
-            let verb = match p.action {
-                crate::ecr::lifecycle::Action::Expire => "EXPIRES",
-                crate::ecr::lifecycle::Action::Transition { .. } => "ARCHIVED",
-            };
-            // First, so a narrow screen still shows it; the reason is in the status line.
-            label = format!("{verb} (lifecycle rule {}) · {label}", p.rule_priority);
-        }
-        let label_style = if inv.planned(&row.image.digest).is_some() {
-            theme.error()
-        } else if row.is_orphan() || row.missing {
-            theme.warning()
-        } else if row.kind == ImageKind::Attestation {
-            theme.attestation()
-        } else {
-            ratatui::style::Style::default()
-        };
-        let tags = if row.image.tags.is_empty() {
-            Span::styled("-", theme.dim())
-        } else {
-            Span::raw(sanitize(&row.image.tags.join(", ")).into_owned())
-        };
-        let size = row
-            .total_size
-            .or(row.image.size)
-            .map_or_else(|| "-".into(), human_size);
-        let mut cells = vec![
-            Cell::from(crate::digest::short(&row.image.digest)),
-            Cell::from(tags),
-            Cell::from(row.kind.as_str()),
-        ];
-        if wide {
-            cells.push(Cell::from(size));
-        }
-        cells.push(Cell::from(Span::styled(label, label_style)));
+        let cells = image_cells(&inv.rows[visible[at]], inv, wide, theme);
+        // A cell wider than its column ends in `…`, as in the other lists.
+        let cells = cells
+            .into_iter()
+            .zip(&widths)
+            .map(|(line, &w)| Cell::from(fit(line, usize::from(w))));
         Row::new(cells).style(selected_style(&pane.cursor, at, theme))
     });
     let source = match &inv.source {
         ListSource::EcrApi { .. } => "DescribeImages",
         ListSource::Tags => "tags",
     };
-    let (widths, header) = columns(wide, u16::try_from(tags_width).unwrap_or(12));
+    let title = format!(
+        " {title} ({}{}, from {source}, {order}){} ",
+        visible.len(),
+        if visible.len() == inv.rows.len() {
+            String::new()
+        } else {
+            format!(" of {}", inv.rows.len())
+        },
+        super::lists::filter_suffix(&pane.filter),
+    );
     frame.render_widget(
-        Table::new(rows, widths)
+        Table::new(rows, widths.iter().map(|&w| Constraint::Length(w)))
+            .flex(ratatui::layout::Flex::Start)
             .header(Row::new(header).style(theme.bold()))
-            .block(Block::bordered().title(format!(
-                " {title} ({}{}, from {source}, {order}){} ",
-                visible.len(),
-                if visible.len() == inv.rows.len() {
-                    String::new()
-                } else {
-                    format!(" of {}", inv.rows.len())
-                },
-                super::lists::filter_suffix(&pane.filter),
+            .block(Block::bordered().title(fit(
+                Line::raw(title),
+                usize::from(area.width.saturating_sub(2)),
             ))),
         area,
     );
 }
 
-/// The table's columns: the size only on wide screens.
-fn columns(wide: bool, tags_width: u16) -> (Vec<Constraint>, Vec<&'static str>) {
+/// One image's cells: digest, tags, kind, size (wide screens only), what it is.
+fn image_cells(
+    row: &crate::ecr::images::Row,
+    inv: &crate::ecr::inventory::Inventory,
+    wide: bool,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let mut label = sanitize(&describe(row, &inv.graph)).into_owned();
+    if let Some(p) = inv.planned(&row.image.digest) {
+        let verb = match p.action {
+            crate::ecr::lifecycle::Action::Expire => "EXPIRES",
+            crate::ecr::lifecycle::Action::Transition { .. } => "ARCHIVED",
+        };
+        // First, so a narrow screen still shows it; the reason is in the status line.
+        label = format!("{verb} (lifecycle rule {}) · {label}", p.rule_priority);
+    }
+    let label_style = if inv.planned(&row.image.digest).is_some() {
+        theme.error()
+    } else if row.is_orphan() || row.missing {
+        theme.warning()
+    } else if row.kind == ImageKind::Attestation {
+        theme.attestation()
+    } else {
+        ratatui::style::Style::default()
+    };
+    let tags = if row.image.tags.is_empty() {
+        Span::styled("-", theme.dim())
+    } else {
+        Span::raw(sanitize(&row.image.tags.join(", ")).into_owned())
+    };
+    let size = row
+        .total_size
+        .or(row.image.size)
+        .map_or_else(|| "-".into(), human_size);
+    let mut cells = vec![
+        Line::raw(crate::digest::short(&row.image.digest)),
+        Line::from(tags),
+        Line::raw(row.kind.as_str()),
+    ];
     if wide {
+        cells.push(Line::raw(size));
+    }
+    cells.push(Line::from(Span::styled(label, label_style)));
+    cells
+}
+
+/// The table's columns in `inner` columns: the size only on wide screens; what each image is
+/// takes the rest (at least one column).
+fn columns(wide: bool, tags_width: u16, inner: u16) -> (Vec<u16>, Vec<&'static str>) {
+    let (mut widths, header) = if wide {
         (
-            vec![
-                Constraint::Length(17),
-                Constraint::Length(tags_width),
-                Constraint::Length(11),
-                Constraint::Length(9),
-                Constraint::Fill(1),
-            ],
+            vec![17, tags_width, 11, 9],
             vec!["DIGEST", "TAGS", "KIND", "SIZE", "WHAT IT IS"],
         )
     } else {
         (
-            vec![
-                Constraint::Length(17),
-                Constraint::Length(tags_width),
-                Constraint::Length(11),
-                Constraint::Fill(1),
-            ],
+            vec![17, tags_width, 11],
             vec!["DIGEST", "TAGS", "KIND", "WHAT IT IS"],
         )
-    }
+    };
+    // One column of spacing between each two.
+    let used: u16 = widths.iter().sum::<u16>() + u16::try_from(widths.len()).unwrap_or(0);
+    widths.push(inner.saturating_sub(used).max(1));
+    (widths, header)
 }
 
 /// The headline of the list, and the notes (why the API was not used).

@@ -310,7 +310,7 @@ pub(super) fn tags(
         Load::Loaded(rows) => rows,
     };
     if v.matrix {
-        super::matrix::matrix(frame, area, v, rows, theme);
+        super::matrix::matrix(frame, area, (v, marked), rows, theme);
         return;
     }
     let visible = v.visible();

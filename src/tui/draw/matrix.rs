@@ -25,6 +25,7 @@ use crate::tui::load::Load;
 use crate::tui::theme::Theme;
 use crate::tui::views::matrix::{column_labels, Offer};
 use crate::tui::views::{TagSort, TagSummary, TagsView};
+use crate::tui::wrap::fit;
 
 /// Columns narrower than this get this much room (the cell marks need three).
 const MIN_COLUMN: u16 = 5;
@@ -34,10 +35,11 @@ const NOTE_COLUMN: u16 = 12;
 
 const LEGEND: &str = " ● offered  ◆ attested  ≠ mismatch  ✗ deleted  · absent ";
 
+/// `marked`: what `x` marked for `=`; its row says so, as in the tag list.
 pub(super) fn matrix(
     frame: &mut Frame,
     area: Rect,
-    v: &TagsView,
+    (v, marked): (&TagsView, Option<&crate::reference::ImageRef>),
     rows: &[crate::tui::views::TagRow],
     theme: Theme,
 ) {
@@ -92,32 +94,28 @@ pub(super) fn matrix(
         return;
     }
     let height = list_rows_in(area);
+    // The tag column as wide as the longest tag (and the mark), up to a third of the row; the
+    // note takes what is left. Every cell cut to its column ends in `…`.
+    let tag_width = visible
+        .iter()
+        .map(|&i| width_of(&rows[i].tag) + 2)
+        .max()
+        .unwrap_or(0)
+        .clamp(TAG_COLUMN, (area.width / 3).max(TAG_COLUMN));
+    let used: u16 = labels[..shown].iter().map(|l| width_of(l) + 1).sum();
+    let note_width = usize::from(area.width.saturating_sub(2 + tag_width + 1 + used));
     let table_rows = v.cursor.window(visible.len(), height).map(|i| {
         let row = &rows[visible[i]];
-        let mut cells = vec![Cell::from(sanitize(&row.tag).into_owned())];
-        let note = match row.shown() {
-            Load::Loaded(s) => {
-                cells.extend(columns[..shown].iter().map(|c| {
-                    let fit = (target.as_ref() == Some(c))
-                        .then_some(s.verdict.as_ref())
-                        .flatten();
-                    offer_cell(s, c, fit, theme)
-                }));
-                match &s.verdict {
-                    Some(v @ Verdict::Runs) => Span::styled(v.to_string(), theme.platform()),
-                    Some(v @ Verdict::Rejected(_)) => Span::styled(v.to_string(), theme.error()),
-                    None => Span::raw(""),
-                }
-            }
-            Load::Loading(_) => Span::styled("resolving…", theme.dim()),
-            Load::Idle => Span::styled("…", theme.dim()),
-            Load::Error(e) => Span::styled(sanitize(&e.to_string()).into_owned(), theme.error()),
-        };
-        cells.resize(shown + 1, Cell::from(""));
-        cells.push(Cell::from(note));
+        let marked = marked == Some(&v.reference(&row.tag));
+        let cells = row_cells(
+            (row, marked),
+            (&columns[..shown], target.as_deref()),
+            (tag_width, note_width),
+            theme,
+        );
         Row::new(cells).style(selected_style(&v.cursor, i, theme))
     });
-    let mut widths = vec![Constraint::Min(TAG_COLUMN)];
+    let mut widths = vec![Constraint::Length(tag_width)];
     widths.extend(
         labels[..shown]
             .iter()
@@ -137,6 +135,45 @@ pub(super) fn matrix(
             ),
         area,
     );
+}
+
+/// One tag's row: the tag (marked for `=`), a cell per shown platform column (`target`'s
+/// holding the verdict's mark), and the note (the verdict, or why the tag has no row yet),
+/// each cut with `…` to its width.
+fn row_cells(
+    (row, marked): (&crate::tui::views::TagRow, bool),
+    (columns, target): (&[String], Option<&str>),
+    (tag_width, note_width): (u16, usize),
+    theme: Theme,
+) -> Vec<Cell<'static>> {
+    // The mark first, so a long tag cannot push it out of the column.
+    let mut tag = Vec::new();
+    if marked {
+        tag.push(Span::styled("⇄ ", theme.key()));
+    }
+    tag.push(Span::raw(sanitize(&row.tag).into_owned()));
+    let mut cells = vec![Cell::from(fit(Line::from(tag), usize::from(tag_width)))];
+    let note = match row.shown() {
+        Load::Loaded(s) => {
+            cells.extend(columns.iter().map(|c| {
+                let fit = (target == Some(c.as_str()))
+                    .then_some(s.verdict.as_ref())
+                    .flatten();
+                offer_cell(s, c, fit, theme)
+            }));
+            match &s.verdict {
+                Some(v @ Verdict::Runs) => Span::styled(v.to_string(), theme.platform()),
+                Some(v @ Verdict::Rejected(_)) => Span::styled(v.to_string(), theme.error()),
+                None => Span::raw(""),
+            }
+        }
+        Load::Loading(_) => Span::styled("resolving…", theme.dim()),
+        Load::Idle => Span::styled("…", theme.dim()),
+        Load::Error(e) => Span::styled(sanitize(&e.to_string()).into_owned(), theme.error()),
+    };
+    cells.resize(columns.len() + 1, Cell::from(""));
+    cells.push(Cell::from(fit(Line::from(note), note_width)));
+    cells
 }
 
 fn width_of(label: &str) -> u16 {

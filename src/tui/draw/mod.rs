@@ -35,8 +35,8 @@ use ratatui::Frame;
 
 use super::action::Command;
 use super::app::{App, InputKind, TARGET_CHOICES};
+use super::complete;
 use super::help;
-use super::keymap;
 use super::layout::{screen, Screen};
 use super::theme::Theme;
 use super::views::View;
@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             let when = (app.clock, app.utc_offset);
             lists::tags(frame, body, v, when, app.marked.as_ref(), theme);
         }
-        View::Tree(v) => tree::tree(frame, body, v, theme),
+        View::Tree(v) => tree::tree(frame, body, (v, app.marked.as_ref()), theme),
         View::Files(v) => files::files(frame, body, v, theme),
         View::Compare(v) => compare(frame, body, v, theme),
     }
@@ -79,57 +79,93 @@ pub fn draw(frame: &mut Frame, app: &App) {
 const INSECURE: &str = " TLS VERIFICATION OFF ";
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let crumbs = app.crumbs();
-    let mut spans = vec![Span::styled(" regscope ", theme.bold()), Span::raw(" ")];
-    for (i, crumb) in crumbs.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled(" › ", theme.dim()));
-        }
-        let style = if i + 1 == crumbs.len() {
-            theme.bold()
-        } else {
-            ratatui::style::Style::new()
-        };
-        // Crumbs are sanitised by `View::crumb`.
-        spans.push(Span::styled(crumb.clone(), style));
-    }
-    let left = Line::from(spans);
-    // Right end: the deployment target, who we are to this registry (sanitised where it is
-    // made), and the alarm. The target shows only where it does not cover the breadcrumbs
-    // (the tags view's verdict column and the findings pane name it too).
+    let width = usize::from(area.width);
+    // Right end: the deployment target and the alarm always (what every answer on screen is
+    // judged against, and a danger); who we are to this registry (sanitised where it is
+    // made) only where the whole breadcrumb fits beside it: on a narrow screen the
+    // repository and tag are what the user needs (the registries view names the login).
     let alarm = app.insecure.then(|| Span::styled(INSECURE, theme.alarm()));
-    // Who we are gives way before the breadcrumbs: on a narrow screen the repository and tag
-    // are what the user needs to see (the registries view names the login).
+    let target = app.target.as_ref().map(|t| {
+        vec![
+            Span::styled(" target ", theme.dim()),
+            Span::styled(format!("{t} "), theme.key()),
+        ]
+    });
+    let must: usize = target.iter().flatten().chain(&alarm).map(Span::width).sum();
+    // Crumbs are sanitised by `View::crumb`. The tags and tree views' crumbs are the
+    // repository and the tag: they give way last.
+    let crumbs: Vec<(String, bool)> = app
+        .stack
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let keep = matches!(v, View::Tags(_) | View::Tree(_)) || i + 1 == app.stack.len();
+            (v.crumb(), keep)
+        })
+        .collect();
+    let whole = BRAND.len() + crumbs_width(&crumbs);
     let creds = app
         .credentials()
         .map(|c| Span::styled(format!(" {} ", c.short()), theme.dim()))
-        .filter(|c| {
-            left.width() + 1 + c.width() + alarm.as_ref().map_or(0, Span::width)
-                <= usize::from(area.width)
-        });
-    let taken = left.width() + 1 + creds.iter().chain(&alarm).map(Span::width).sum::<usize>();
-    let target = app
-        .target
-        .as_ref()
-        .map(|t| {
-            vec![
-                Span::styled(" target ", theme.dim()),
-                Span::styled(format!("{t} "), theme.key()),
-            ]
-        })
-        .filter(|spans| {
-            taken + spans.iter().map(Span::width).sum::<usize>() <= usize::from(area.width)
-        });
+        .filter(|c| whole + 1 + c.width() + must <= width);
     let right: Vec<Span> = target
         .into_iter()
         .flatten()
         .chain(creds)
         .chain(alarm)
         .collect();
-    frame.render_widget(left, area);
-    if !right.is_empty() {
-        frame.render_widget(Line::from(right).right_aligned(), area);
+    let right_width: usize = right.iter().map(Span::width).sum();
+    let budget = width.saturating_sub(right_width + usize::from(right_width > 0));
+    let mut spans = Vec::new();
+    if whole <= budget {
+        spans.extend([Span::styled(" regscope ", theme.bold()), Span::raw(" ")]);
     }
+    let shown = cut_crumbs(&crumbs, budget);
+    for (i, crumb) in shown.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" › ", theme.dim()));
+        }
+        let style = if i + 1 == shown.len() {
+            theme.bold()
+        } else {
+            ratatui::style::Style::new()
+        };
+        spans.push(Span::styled(crumb.clone(), style));
+    }
+    frame.render_widget(fit(Line::from(spans), area), area);
+    if !right.is_empty() {
+        frame.render_widget(fit(Line::from(right), area).right_aligned(), area);
+    }
+}
+
+/// The header's name and the space after it: the first thing to go on a narrow screen.
+const BRAND: &str = " regscope  ";
+
+/// Breadcrumbs' width, separators included.
+fn crumbs_width(crumbs: &[(String, bool)]) -> usize {
+    crumbs.iter().map(|(c, _)| c.chars().count()).sum::<usize>()
+        + 3 * crumbs.len().saturating_sub(1)
+}
+
+/// The breadcrumbs in `budget` columns: the ones that may give way (`false`: the registry,
+/// the list) are cut with `…` first, from the left; what is still too wide is cut at the end
+/// with `…` by the caller.
+fn cut_crumbs(crumbs: &[(String, bool)], budget: usize) -> Vec<String> {
+    let mut excess = crumbs_width(crumbs).saturating_sub(budget);
+    crumbs
+        .iter()
+        .map(|(crumb, keep)| {
+            let len = crumb.chars().count();
+            if excess == 0 || *keep || len <= 1 {
+                return crumb.clone();
+            }
+            let kept = len.saturating_sub(excess).max(1);
+            excess -= len - kept;
+            let mut cut: String = crumb.chars().take(kept - 1).collect();
+            cut.push('…');
+            cut
+        })
+        .collect()
 }
 
 /// Why the typed text cannot be opened (or is not a target), whole: wrapped in a box at the
@@ -227,11 +263,18 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             if input.kind == InputKind::Target && input.error.is_none() {
                 spans.push(Span::styled(format!("  {TARGET_CHOICES}"), theme.dim()));
             }
+            if input.kind == InputKind::Open && input.error.is_none() {
+                let hint = match input.completion.as_ref().filter(|c| c.holds(&input.text)) {
+                    Some(c) => sanitize(&complete::hint(c)).into_owned(),
+                    None => "Tab completes a repository or tag listed".to_string(),
+                };
+                spans.push(Span::styled(format!("  {hint}"), theme.dim()));
+            }
             // The error itself is drawn whole above the status line (`draw_input_error`).
             if input.error.is_some() {
                 spans.push(Span::styled("  (see above)", theme.error()));
             }
-            Line::from(spans)
+            fit(Line::from(spans), area)
         }
         // Flash texts are sanitised where they are made.
         None => match (&app.flash, app.top()) {
@@ -449,7 +492,8 @@ fn draw_spinner(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
 /// map's order on screen whichever of them had to give way.
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let context = app.context();
-    let hints: Vec<(String, &str, u8)> = keymap::bindings_for(context)
+    let hints: Vec<(String, &str, u8)> = app
+        .bindings(context)
         .into_iter()
         .filter_map(|binding| {
             let (Some(hint), Some(key)) = (binding.footer, binding.keys.first()) else {
@@ -500,7 +544,7 @@ fn footer_choice(hints: &[(String, &str, u8)], width: usize) -> Vec<bool> {
 /// screen, and says so on its border.
 fn draw_help(frame: &mut Frame, app: &App, theme: Theme) {
     let area = frame.area();
-    let (width, lines) = help::sized(help::context(app), theme, area.width);
+    let (width, lines) = help::sized(app, theme, area.width);
     let height = u16::try_from(lines.len() + 2)
         .unwrap_or(u16::MAX)
         .min(area.height);

@@ -15,15 +15,24 @@ use crate::digest;
 use crate::model::media_type as mt;
 use crate::model::{Kind, Node};
 use crate::present::{FactKind, NodeLabel};
+use crate::reference::ImageRef;
 use crate::sanitize::sanitize;
 use crate::tui::layout::tree_panes;
 use crate::tui::load::Load;
 use crate::tui::panes::{pane_lines, TargetCheck};
 use crate::tui::theme::Theme;
+use crate::tui::views::raw::{self, RawSearch};
 use crate::tui::views::tree::{raw_lines, Pane};
 use crate::tui::views::{TreeRow, TreeView};
+use crate::tui::wrap::fit;
 
-pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
+/// `marked`: what `x` marked for `=`; the tree pane says so when it is this tree.
+pub(super) fn tree(
+    frame: &mut Frame,
+    area: Rect,
+    (v, marked): (&TreeView, Option<&ImageRef>),
+    theme: Theme,
+) {
     let name = sanitize(&v.reference.to_string()).into_owned();
     let inspected = match &v.load {
         Load::Idle | Load::Loading(_) => {
@@ -51,7 +60,7 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
     let rows = v.rows();
     let selected = rows.get(v.cursor.selected);
     if let (Some(scroll), Some(row)) = (v.raw, selected) {
-        raw(frame, area, row.node, scroll, theme);
+        raw(frame, area, (row.node, &v.search), scroll, theme);
         return;
     }
     let panes = tree_panes(area);
@@ -62,10 +71,18 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
         .chain(&inspected.findings)
         .cloned()
         .collect();
-    tree_pane(frame, panes.tree, v, &rows, &findings, theme);
+    let marked = marked == Some(&v.reference);
+    tree_pane(frame, panes.tree, (v, marked), &rows, &findings, theme);
     if let Some(row) = selected {
         let target = TargetCheck::of(v);
-        let (detail, findings) = pane_lines(row.node, target, &inspected.findings, panes, theme);
+        let cursor = (v.focus == Pane::Findings).then_some(v.finding);
+        let (detail, findings) = pane_lines(
+            row.node,
+            (target, &inspected.findings),
+            panes,
+            cursor,
+            theme,
+        );
         scrolled(
             frame,
             panes.detail,
@@ -123,7 +140,7 @@ fn scrolled(
 fn tree_pane(
     frame: &mut Frame,
     area: Rect,
-    v: &TreeView,
+    (v, marked): (&TreeView, bool),
     rows: &[TreeRow<'_>],
     findings: &[Finding],
     theme: Theme,
@@ -147,10 +164,16 @@ fn tree_pane(
         .collect();
     frame.render_widget(
         List::new(items).block(pane_block(
-            match &v.stale {
-                None => " tree ".to_string(),
-                Some(s) if s.deleted => " tree · deleted in the registry ".to_string(),
-                Some(s) => format!(" tree · from cache: {} ", s.why),
+            {
+                // `x` marked this tree: `=` on another tag compares with it (as the tags
+                // list and the matrix show on its row).
+                let mark = if marked { "⇄ marked · " } else { "" };
+                let title = match &v.stale {
+                    None => format!(" {mark}tree "),
+                    Some(s) if s.deleted => format!(" {mark}tree · deleted in the registry "),
+                    Some(s) => format!(" {mark}tree · from cache: {} ", s.why),
+                };
+                crate::tui::wrap::fit(Line::raw(title), width).to_string()
             },
             v.focus == Pane::Tree,
             theme,
@@ -278,29 +301,87 @@ fn label_spans(label: &NodeLabel, theme: Theme) -> Vec<Span<'static>> {
     spans
 }
 
-fn raw(frame: &mut Frame, area: Rect, node: &Node, scroll: usize, theme: Theme) {
+fn raw(
+    frame: &mut Frame,
+    area: Rect,
+    (node, search): (&Node, &RawSearch),
+    scroll: usize,
+    theme: Theme,
+) {
     let lines = raw_lines(node);
+    let found = raw::matches(&lines, &search.query);
     let height = usize::from(area.height.saturating_sub(2)).max(1);
+    let inner = usize::from(area.width.saturating_sub(2));
     let start = scroll.min(lines.len().saturating_sub(1));
     let end = (start + height).min(lines.len());
+    let current = found.get(search.current.min(found.len().saturating_sub(1)));
     let shown: Vec<Line> = lines[start..end]
         .iter()
-        .map(|l| json_line(l, theme))
+        .enumerate()
+        .map(|(i, l)| {
+            let on_line: Vec<(usize, usize, bool)> = found
+                .iter()
+                .filter(|m| m.line == start + i)
+                .map(|m| (m.start, m.end, Some(m) == current))
+                .collect();
+            // A line wider than the pane ends in `…`, as every cut on screen does.
+            fit(marked(json_line(l, theme), &on_line, theme), inner)
+        })
         .collect();
-    let title = format!(
+    let mut title = format!(
         " raw {} · {} ",
         digest::short(&node.digest),
         sanitize(&mt::describe(&node.media_type))
     );
+    if let Some(label) = search.label(found.len()) {
+        title.push_str(&format!("· {label} "));
+    }
     let position = format!(" lines {}–{} of {} ", start + 1, end, lines.len());
     frame.render_widget(
         Paragraph::new(shown).block(
             Block::bordered()
-                .title(title)
+                .title(fit(
+                    Line::raw(title),
+                    usize::from(area.width.saturating_sub(2)),
+                ))
                 .title_bottom(Line::styled(position, theme.dim()).right_aligned()),
         ),
         area,
     );
+}
+
+/// `line` with the byte ranges `(start, end, current)` in reverse video (the current match
+/// underlined too), whatever the JSON colouring cut the line into.
+fn marked(line: Line<'static>, ranges: &[(usize, usize, bool)], theme: Theme) -> Line<'static> {
+    if ranges.is_empty() {
+        return line;
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for span in line.spans {
+        let mut piece = String::new();
+        let mut piece_style = None;
+        for ch in span.content.chars() {
+            let hit = ranges.iter().find(|(s, e, _)| at >= *s && at < *e);
+            let style = match hit {
+                Some((_, _, current)) => span.style.patch(theme.found(*current)),
+                None => span.style,
+            };
+            if piece_style.is_some_and(|s| s != style) {
+                spans.push(Span::styled(
+                    std::mem::take(&mut piece),
+                    piece_style.unwrap_or(style),
+                ));
+            }
+            piece_style = Some(style);
+            piece.push(ch);
+            at += ch.len_utf8();
+        }
+        if let Some(style) = piece_style {
+            spans.push(Span::styled(piece, style));
+        }
+    }
+    Line::from(spans)
 }
 
 /// One line of pretty-printed (already sanitized) JSON, highlighted: keys, strings, scalars.

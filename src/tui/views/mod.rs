@@ -4,6 +4,7 @@ pub mod compare;
 pub mod files;
 pub mod images;
 pub mod matrix;
+pub mod raw;
 pub mod registries;
 pub mod repositories;
 pub mod tags;
@@ -100,6 +101,7 @@ impl View {
             View::Repositories(v) => Some(&v.filter),
             View::Tags(v) => Some(&v.filter),
             View::Files(v) => Some(&v.filter),
+            View::Tree(v) if v.raw.is_some() => Some(&v.search.query),
             View::Tree(_) | View::Compare(_) => None,
         }
     }
@@ -118,6 +120,12 @@ impl View {
     }
 
     /// The finding `c` copies the fix of: a tag's first, or the one at the top of the tree
+    /// Whether the tree view's findings pane has the focus (`y` copies a fix there).
+    #[must_use]
+    pub fn findings_focused(&self) -> bool {
+        matches!(self, View::Tree(v) if v.raw.is_none() && v.focus == tree::Pane::Findings)
+    }
+
     /// view's findings pane as scrolled.
     #[must_use]
     pub fn finding_to_fix(&self, size: (u16, u16)) -> Option<crate::analysis::Finding> {
@@ -246,7 +254,11 @@ impl View {
                 v.set_filter(text);
                 return;
             }
-            View::Tree(_) | View::Compare(_) => return,
+            View::Tree(v) => {
+                v.search.set_query(text);
+                return;
+            }
+            View::Compare(_) => return,
         };
         *cursor = Cursor::default();
     }

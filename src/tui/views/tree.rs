@@ -26,12 +26,17 @@ pub struct TreeView {
     pub cursor: Cursor,
     /// `Some(scroll)` while the raw JSON of the selected node is shown.
     pub raw: Option<usize>,
+    /// `/` in the raw JSON: what is searched for, and the current match.
+    pub search: super::raw::RawSearch,
     /// The pane the movement keys act on (`Tab` cycles).
     pub focus: Pane,
     /// First visible line of the detail pane; back to 0 when the selection changes.
     pub detail_scroll: usize,
     /// First visible line of the findings pane; back to 0 when the selection changes.
     pub findings_scroll: usize,
+    /// The findings pane's cursor (an entry, not a line): the finding `y` and `c` copy the
+    /// fix of while the pane has the focus; back to the first when the selection changes.
+    pub finding: usize,
     /// The app's deployment target (`t`): its findings lead the findings pane.
     pub target: Option<Target>,
     /// Why the loaded tree will not run on the target (empty: no target, or it runs); kept
@@ -96,9 +101,11 @@ impl TreeView {
             expanded: HashSet::from([Vec::new()]),
             cursor: Cursor::default(),
             raw: None,
+            search: super::raw::RawSearch::default(),
             focus: Pane::Tree,
             detail_scroll: 0,
             findings_scroll: 0,
+            finding: 0,
             target: None,
             target_findings: Vec::new(),
             verdict: None,
@@ -161,6 +168,7 @@ impl TreeView {
     pub fn reset_scroll(&mut self) {
         self.detail_scroll = 0;
         self.findings_scroll = 0;
+        self.finding = 0;
     }
 
     /// The visible rows, depth first, honouring what is expanded.
@@ -372,6 +380,7 @@ impl TreeView {
         let expanded = row.expanded;
         match cmd {
             Command::Raw => {
+                self.search = super::raw::RawSearch::default();
                 self.raw = match self.raw {
                     Some(_) => None,
                     None => Some(0),
@@ -421,19 +430,15 @@ impl TreeView {
             }
             return;
         }
+        if self.focus == Pane::Findings {
+            crate::tui::panes::move_finding(self, cmd, size);
+            return;
+        }
         let panes = layout::tree_panes(
             layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body,
         );
-        let (detail_len, findings_len) = crate::tui::panes::pane_lengths(self, size);
-        let (scroll, len, height) = match self.focus {
-            Pane::Tree => return,
-            Pane::Detail => (&mut self.detail_scroll, detail_len, panes.detail.height),
-            Pane::Findings => (
-                &mut self.findings_scroll,
-                findings_len,
-                panes.findings.height,
-            ),
-        };
+        let (detail_len, _) = crate::tui::panes::pane_lengths(self, size);
+        let (scroll, len, height) = (&mut self.detail_scroll, detail_len, panes.detail.height);
         let height = usize::from(height.saturating_sub(2)).max(1);
         *scroll = scroll_to(*scroll, cmd, len.saturating_sub(height), height);
     }
