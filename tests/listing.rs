@@ -50,6 +50,54 @@ fn serve(app: Router) -> String {
     format!("http://{}", rx.recv().unwrap())
 }
 
+/// Serves `app` over TLS on 127.0.0.1 with a leaf of a private CA (made in `dir`): a TLS
+/// front that hands each decrypted connection to the plain server. The base URL and the CA.
+fn serve_tls(app: Router, dir: &std::path::Path) -> (String, std::path::PathBuf) {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let plain = serve(app).trim_start_matches("http://").to_string();
+    let (ca, cert, key) = support::make_test_ca_and_leaf(dir);
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(&key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap().to_string()).unwrap();
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let plain = plain.clone();
+                tokio::spawn(async move {
+                    // A refused handshake (the client does not trust the CA) just ends here.
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    if let Ok(mut inner) = tokio::net::TcpStream::connect(&plain).await {
+                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut inner).await;
+                    }
+                });
+            }
+        });
+    });
+    (format!("https://{}", rx.recv().unwrap()), ca)
+}
+
 fn json(status: StatusCode, body: &serde_json::Value) -> Response {
     (
         status,
@@ -72,6 +120,11 @@ fn host_of(headers: &HeaderMap) -> String {
 /// tags with `tag_last_pushed` and per-platform images. Namespace `acme` answers 403,
 /// `team` answers 429 (Retry-After: 1) the first time and then repeats its first page.
 fn hub_standin(log: &Log) -> String {
+    serve(hub_router(log, "http"))
+}
+
+/// The Hub stand-in's routes; its `next` links use `scheme`.
+fn hub_router(log: &Log, scheme: &'static str) -> Router {
     let throttled = Arc::new(AtomicBool::new(false));
     let token = post(|body: String| async move {
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -107,7 +160,7 @@ fn hub_standin(log: &Log) -> String {
                 }
                 let next = |n: u32| {
                     format!(
-                        "http://{}/v2/namespaces/{ns}/repositories?page={n}&page_size=100",
+                        "{scheme}://{}/v2/namespaces/{ns}/repositories?page={n}&page_size=100",
                         host_of(&headers)
                     )
                 };
@@ -159,12 +212,10 @@ fn hub_standin(log: &Log) -> String {
             ]}]}),
         )
     });
-    serve(
-        Router::new()
-            .route("/v2/auth/token", token)
-            .route("/v2/namespaces/{ns}/repositories", repositories)
-            .route("/v2/namespaces/{ns}/repositories/{repo}/tags", tags),
-    )
+    Router::new()
+        .route("/v2/auth/token", token)
+        .route("/v2/namespaces/{ns}/repositories", repositories)
+        .route("/v2/namespaces/{ns}/repositories/{repo}/tags", tags)
 }
 
 /// The GitHub REST API as documented for container packages: `/user/packages` paged with a
@@ -654,6 +705,62 @@ fn the_tui_browses_ghcr_packages_to_a_tree() {
     tmux.wait_for("amd64 arm64");
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// The Hub's API behind TLS with a private CA: refused (naming who issued the certificate and
+/// where to trust it) until the registry's own trust names the CA, through the config file's
+/// `ca_file` in the CLI and through certs.d for the API's host in the TUI: the listing client
+/// trusts exactly what the registry client trusts.
+#[test]
+fn the_listing_api_trusts_what_the_registry_trusts() {
+    let (reg, sandbox, log) = hub_setup();
+    let dir = tempfile::tempdir().unwrap();
+    let (api, ca) = serve_tls(hub_router(&log, "https"), dir.path());
+    let config = |extra: &str| {
+        format!(
+            "[registry.\"docker.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\n{extra}",
+            reg.host
+        )
+    };
+    sandbox.regscope_config(&config(""));
+    // The stand-in registry offers its catalog: `ls` falls back to it and says why the API
+    // could not list.
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "docker.io"]);
+    assert_eq!((code, stdout.as_str()), (3, "team/app\n"), "{stderr}");
+    assert!(
+        stderr.contains("the Docker Hub API could not be sent the login of alice (cannot connect: invalid peer certificate: UnknownIssuer; the server presented `CN=127.0.0.1` issued by `CN=regscope-test-ca`"),
+        "the issuer is named:\n{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("name its CA in `ca_file` under [registry.\"docker.io\"] in the config file"),
+        "{stderr}"
+    );
+
+    sandbox.regscope_config(&config(&format!("ca_file = \"{}\"\n", ca.display())));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "docker.io/alice"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "alice/app\nalice/tools\n"),
+        "{stderr}"
+    );
+
+    // certs.d for the API's host (not the registry's) in the TUI.
+    sandbox.regscope_config(&config(""));
+    let host = api.trim_start_matches("https://");
+    let certs = sandbox.path().join("certs.d").join(host);
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::copy(&ca, certs.join("ca.crt")).unwrap();
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "docker.io"]),
+        (140, 30),
+    );
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    let screen = tmux.wait_for("from the Docker Hub API: namespace alice, 2 pages");
+    assert!(screen.contains("alice/tools"), "{screen}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

@@ -26,6 +26,9 @@ pub struct ApiError {
     /// The OAuth scope the API wanted and the token lacks (GitHub's
     /// `X-Accepted-OAuth-Scopes` against `X-OAuth-Scopes`).
     pub missing_scope: Option<String>,
+    /// The API's TLS certificate was refused: what the server presented (subject, issuer),
+    /// so the user can tell a private CA from an intercepting proxy.
+    pub untrusted: Option<String>,
 }
 
 impl ApiError {
@@ -34,6 +37,7 @@ impl ApiError {
             status: None,
             detail: detail.into(),
             missing_scope: None,
+            untrusted: None,
         }
     }
 
@@ -49,6 +53,9 @@ impl ApiError {
             }
             text.push_str(&self.detail);
         }
+        if let Some(presented) = &self.untrusted {
+            text.push_str(&format!("; {presented}"));
+        }
         text
     }
 }
@@ -56,6 +63,7 @@ impl ApiError {
 /// One client for one service's API, with the `Authorization` value once logged in.
 pub struct Api {
     client: reqwest::Client,
+    proxies: crate::registry::proxy::ProxyConfig,
     pub base: Url,
     auth: Option<String>,
     deadline: Instant,
@@ -68,31 +76,40 @@ pub struct Answer<T> {
 }
 
 impl Api {
-    /// A client for `base` that gives up at `deadline`; `timeout` bounds each request.
-    pub fn new(base: Url, timeout: Duration, deadline: Instant) -> Result<Self, ApiError> {
-        crate::registry::trust::warm_up();
-        let tls = crate::registry::trust::client_config(Vec::new(), false)
-            .map_err(|e| ApiError::transport(format!("cannot set up TLS: {e}")))?;
+    /// A client for `base` that trusts what `trust` says (the registry's own trust: one
+    /// builder for both) and gives up at `deadline`; `timeout` bounds each request.
+    pub fn new(
+        base: Url,
+        trust: &crate::connect::Trust,
+        timeout: Duration,
+        deadline: Instant,
+    ) -> Result<Self, ApiError> {
         let proxies = crate::registry::proxy::ProxyConfig::from_env();
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeout)
-            .read_timeout(timeout)
-            .user_agent(concat!("regscope/", env!("CARGO_PKG_VERSION")))
-            .tls_backend_preconfigured(tls)
-            .no_proxy();
-        if !proxies.is_empty() {
-            builder = builder.proxy(reqwest::Proxy::custom(move |url| proxies.for_url(url)));
-        }
-        let client = builder
-            .build()
-            .map_err(|e| ApiError::transport(format!("cannot set up HTTP: {e}")))?;
+        let client = crate::registry::trust::http_client(
+            &trust.ca_pems,
+            trust.info.insecure.is_some(),
+            timeout,
+            timeout,
+            &proxies,
+        )
+        .map_err(ApiError::transport)?;
         Ok(Self {
             client,
+            proxies,
             base,
             auth: None,
             deadline,
         })
+    }
+
+    /// `host:port` of the API, as certs.d and the certificate probe name it.
+    #[must_use]
+    pub fn host(&self) -> String {
+        let host = self.base.host_str().unwrap_or_default();
+        match self.base.port_or_known_default() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        }
     }
 
     /// From now on requests carry `Authorization: value`.
@@ -154,11 +171,14 @@ impl Api {
         make: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Answer<T>, ApiError> {
         for _ in 0..=MAX_RETRIES {
-            let resp = make()
+            let resp = match make()
                 .header(reqwest::header::ACCEPT, "application/json")
                 .send()
                 .await
-                .map_err(|e| ApiError::transport(transport_words(&e)))?;
+            {
+                Ok(resp) => resp,
+                Err(e) => return Err(self.transport_error(&e).await),
+            };
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
             let body = read_bounded(resp).await?;
@@ -179,6 +199,7 @@ impl Api {
                                 None => "rate limited; retry later".into(),
                             },
                             missing_scope: None,
+                            untrusted: None,
                         })
                     }
                 }
@@ -190,6 +211,7 @@ impl Api {
                 status: Some(status),
                 detail: format!("the answer is not the JSON this API documents: {e}"),
                 missing_scope: None,
+                untrusted: None,
             })?;
             let next = header(&headers, "link")
                 .and_then(|l| crate::registry::next_link(&l))
@@ -200,7 +222,29 @@ impl Api {
             status: Some(429),
             detail: format!("still rate limited after {MAX_RETRIES} waits; retry later"),
             missing_scope: None,
+            untrusted: None,
         })
+    }
+}
+
+impl Api {
+    /// A request that did not get an answer; a refused certificate names what the server
+    /// presented (a second handshake that sends nothing), as the registry client does.
+    async fn transport_error(&self, e: &reqwest::Error) -> ApiError {
+        let mut error = ApiError::transport(transport_words(e));
+        if error.detail.to_ascii_lowercase().contains("certificate") {
+            let host = self.host();
+            let proxy = self.proxies.for_host(self.base.scheme(), &host);
+            error.untrusted = Some(
+                crate::registry::tls::presented_certificate(&host, proxy.as_ref())
+                    .await
+                    .map_or_else(
+                        || "the server's certificate could not be read".to_string(),
+                        |c| c.describe(),
+                    ),
+            );
+        }
+        error
     }
 }
 
@@ -280,6 +324,7 @@ fn refusal(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Ap
         status: Some(status),
         detail,
         missing_scope: if status == 403 { missing_scope } else { None },
+        untrusted: None,
     }
 }
 
@@ -290,6 +335,7 @@ mod tests {
     fn api() -> Api {
         Api::new(
             Url::parse("https://hub.example").unwrap(),
+            &crate::connect::Trust::default(),
             Duration::from_secs(1),
             Instant::now(),
         )

@@ -89,6 +89,7 @@ async fn login(
                 status: None,
                 detail: "the token answer holds no token".into(),
                 missing_scope: None,
+                untrusted: None,
             },
         )),
     }

@@ -159,14 +159,32 @@ impl Native {
         self.service != Service::Harbor
     }
 
+    /// A client for the API that trusts what the registry's connection trusts (`--insecure`,
+    /// `--ca-file`, the registry's `ca_file`/`insecure`, certs.d of the API's host).
     fn client(&self, connector: &Connector) -> Result<Api, FetchError> {
         let settings = connector.settings();
+        let trust = connector
+            .trust(&self.registry, &self.api_host())
+            .map_err(|e| FetchError::NotListed {
+                registry: self.registry.clone(),
+                detail: format!("{} cannot be reached: {e}", self.service.name()),
+            })?;
         Api::new(
             self.api.clone(),
+            &trust,
             settings.timeout,
             Instant::now() + settings.deadline,
         )
         .map_err(|e| self.failed("", &e))
+    }
+
+    /// `host[:port]` of the API, as certs.d keys it (the port only when not the default).
+    fn api_host(&self) -> String {
+        let host = self.api.host_str().unwrap_or_default();
+        match self.api.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        }
     }
 
     /// The repositories of the user's namespace and the configured ones (`only`: that
@@ -236,11 +254,17 @@ impl Native {
     }
 
     /// The service refused to exchange the login for its own token.
+    /// (No answer at all is not a refusal: then it says the login could not be sent.)
     fn refused_login(&self, user: &str, e: &ApiError) -> FetchError {
+        let what = if e.status.is_some() {
+            "refused the login of"
+        } else {
+            "could not be sent the login of"
+        };
         FetchError::NotListed {
             registry: self.registry.clone(),
             detail: format!(
-                "{} refused the login of {} ({}); {}",
+                "{} {what} {} ({}); {}",
                 self.service.name(),
                 crate::sanitize::sanitize(user),
                 e.describe(),
@@ -252,6 +276,11 @@ impl Native {
     /// What to do after `e`.
     fn advice(&self, e: &ApiError) -> String {
         match (self.service, e.status) {
+            (_, None) if e.untrusted.is_some() => format!(
+                "if you trust it, name its CA in `ca_file` under [registry.\"{}\"] in the config file, in --ca-file, or in certs.d for {}; or open a repository by name",
+                self.registry,
+                self.api_host()
+            ),
             (_, Some(403)) if e.missing_scope.is_some() => format!(
                 "log in to {} with a token that has {}, or open a repository by name",
                 self.registry,
@@ -359,6 +388,7 @@ async fn walk<T: PartialEq + Clone>(
             status: None,
             detail: format!("the answer is not the JSON this API documents: {detail}"),
             missing_scope: None,
+            untrusted: None,
         })?;
         out.pages += 1;
         if !items.is_empty() && items.iter().all(|i| out.items.contains(i)) {
