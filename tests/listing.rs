@@ -30,6 +30,9 @@ const HUB_PASSWORD: &str = "Hub-s3cret-pa55word";
 const HUB_TOKEN: &str = "hub-jwt-0123456789";
 const GH_USER: &str = "bob";
 const GH_TOKEN: &str = "ghp_Listing0123456789secret";
+/// Quay's documented docker login for an OAuth token: the user `$oauthtoken`.
+const QUAY_USER: &str = "$oauthtoken";
+const QUAY_TOKEN: &str = "quay-oauth-0123456789secret";
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -379,7 +382,7 @@ fn regscope(sandbox: &Sandbox, args: &[&str]) -> (i32, String, String) {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    for secret in [HUB_PASSWORD, HUB_TOKEN, GH_TOKEN] {
+    for secret in [HUB_PASSWORD, HUB_TOKEN, GH_TOKEN, QUAY_TOKEN] {
         assert!(
             !stdout.contains(secret) && !stderr.contains(secret),
             "a secret was printed:\n{stdout}\n{stderr}"
@@ -763,4 +766,173 @@ fn the_listing_api_trusts_what_the_registry_trusts() {
     assert!(screen.contains("alice/tools"), "{screen}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// Quay's API as documented: `/api/v1/repository?namespace=N` answering `repositories` and a
+/// `next_page` token (sent back as `next_page=`), private repositories only to the OAuth
+/// bearer, namespace `hidden` refused (403 with Quay's `error_message`/`detail`), and a
+/// repository's active tags paged with `page`/`has_additional`.
+fn quay_standin(log: &Log) -> String {
+    let bearer = format!("Bearer {QUAY_TOKEN}");
+    let signed = move |headers: &HeaderMap| {
+        headers.get("authorization").and_then(|a| a.to_str().ok()) == Some(bearer.as_str())
+    };
+    let check = signed.clone();
+    let repos_log = log.clone();
+    let repositories = get(
+        move |Query(q): Query<HashMap<String, String>>, headers: HeaderMap| {
+            let log = repos_log.clone();
+            let signed = check(&headers);
+            async move {
+                let ns = q.get("namespace").cloned().unwrap_or_default();
+                let page = q.get("next_page").cloned().unwrap_or_default();
+                log.lock().unwrap().push(format!("quay {ns} {page}"));
+                let repo = |name: &str, public: bool| {
+                    serde_json::json!({"namespace": ns, "name": name, "is_public": public,
+                        "kind": "image", "last_modified": 1_796_000_000})
+                };
+                let body = match (ns.as_str(), page.as_str()) {
+                    ("carol", "") => {
+                        let mut repos = vec![repo("web", true)];
+                        if signed {
+                            repos.insert(0, repo("app", false));
+                        }
+                        serde_json::json!({"repositories": repos, "next_page": "gAAAA+tok/2="})
+                    }
+                    ("carol", "gAAAA+tok/2=") => {
+                        serde_json::json!({"repositories": [repo("zeta", true)]})
+                    }
+                    ("hidden", _) => {
+                        return json(
+                            StatusCode::FORBIDDEN,
+                            &serde_json::json!({"status": 403, "error_message": "Unauthorized",
+                                "title": "insufficient_scope", "detail": "Unauthorized"}),
+                        )
+                    }
+                    _ => return json(StatusCode::NOT_FOUND, &serde_json::json!({})),
+                };
+                json(StatusCode::OK, &body)
+            }
+        },
+    );
+    let tags = get(
+        move |Path((ns, repo)): Path<(String, String)>,
+              Query(q): Query<HashMap<String, String>>,
+              headers: HeaderMap| async move {
+            if (ns.as_str(), repo.as_str()) != ("carol", "app") || !signed(&headers) {
+                return json(StatusCode::NOT_FOUND, &serde_json::json!({}));
+            }
+            let page: u32 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            let tag = |name: &str, digest: char| {
+                serde_json::json!({"name": name, "reversion": false,
+                    "manifest_digest": format!("sha256:{}", digest.to_string().repeat(64)),
+                    "last_modified": "Tue, 01 Dec 2026 10:00:00 -0000", "is_manifest_list": true})
+            };
+            let body = match page {
+                1 => {
+                    serde_json::json!({"tags": [tag("v1", '4')], "page": 1, "has_additional": true})
+                }
+                _ => {
+                    serde_json::json!({"tags": [tag("v2", '5')], "page": 2, "has_additional": false})
+                }
+            };
+            json(StatusCode::OK, &body)
+        },
+    );
+    serve(
+        Router::new()
+            .route("/api/v1/repository", repositories)
+            .route("/api/v1/repository/{ns}/{repo}/tag/", tags),
+    )
+}
+
+/// A real registry for `quay.io` holding `carol/app:v1` behind the `$oauthtoken` login (in
+/// docker config `auths`), the Quay stand-in as its `api`.
+fn quay_setup() -> (TestRegistry, Sandbox, Log) {
+    let reg = TestRegistry::builder()
+        .htpasswd(QUAY_USER, QUAY_TOKEN)
+        .start();
+    reg.seed_fixture("unsigned-index", "carol/app:v1");
+    let log = Log::default();
+    let api = quay_standin(&log);
+    let sandbox = Sandbox::new();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{QUAY_USER}:{QUAY_TOKEN}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {"quay.io": {"auth": auth}}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"quay.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\nnamespaces = [\"carol\", \"hidden\"]\n",
+        reg.host
+    ));
+    (reg, sandbox, log)
+}
+
+/// Quay through its API: the namespaces' repositories page by page (the `next_page` token
+/// sent back), the refused namespace named, the active tags with digest and time, in the CLI;
+/// and in the TUI from the listing to a tag's tree with the same login.
+#[test]
+fn quay_is_listed_through_its_api_in_the_cli_and_the_tui() {
+    let (_reg, sandbox, log) = quay_setup();
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "quay.io"]);
+    assert_eq!(stdout, "carol/app\ncarol/web\ncarol/zeta\n", "{stderr}");
+    assert!(
+        stderr.contains("from the Quay API: namespace carol, 2 pages"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not list namespace hidden: 403: Unauthorized"),
+        "{stderr}"
+    );
+    assert_eq!(code, 3);
+    assert!(
+        log.lock()
+            .unwrap()
+            .contains(&"quay carol gAAAA+tok/2=".to_string()),
+        "the next_page token went back as it came"
+    );
+    let (code, stdout, stderr) =
+        regscope(&sandbox, &["ls", "quay.io/carol", "carol/app", "--tags"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "carol/app:v1  sha256:4444444444444444444444444444444444444444444444444444444444444444  Tue, 01 Dec 2026 10:00:00 -0000\n\
+         carol/app:v2  sha256:5555555555555555555555555555555555555555555555555555555555555555  Tue, 01 Dec 2026 10:00:00 -0000\n"
+    );
+
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "quay.io"]),
+        (140, 30),
+    );
+    tmux.forbid(QUAY_TOKEN);
+    let screen = tmux.wait_for("from the Quay API: namespace carol, 2 pages");
+    for expected in [
+        "carol/web",
+        "private, updated 2026-11-30",
+        "could not list namespace hidden: 403: Unauthorized",
+    ] {
+        assert!(screen.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of carol/app");
+    tmux.wait_for("amd64 arm64");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// Without Quay's `$oauthtoken` login the API lists public repositories only, and says so.
+#[test]
+fn quay_without_an_oauth_token_lists_public_repositories_and_says_so() {
+    let (_reg, sandbox, _log) = quay_setup();
+    sandbox.docker_config(&serde_json::json!({}));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "quay.io/carol"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (3, "carol/web\ncarol/zeta\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("lists only public ones without an OAuth token (log in with `docker login -u '$oauthtoken'`"),
+        "{stderr}"
+    );
 }

@@ -11,6 +11,7 @@ mod ghcr;
 pub mod glob;
 mod harbor;
 mod hub;
+mod quay;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -34,6 +35,8 @@ pub enum Service {
     Ghcr,
     /// Recognised from its API once the catalog is refused, never from the name.
     Harbor,
+    /// `quay.io`, or a self-hosted Quay the config file names (`api = "quay"`).
+    Quay,
 }
 
 impl Service {
@@ -43,6 +46,7 @@ impl Service {
         match registry {
             "docker.io" | "index.docker.io" | "registry-1.docker.io" => Some(Self::DockerHub),
             "ghcr.io" => Some(Self::Ghcr),
+            "quay.io" => Some(Self::Quay),
             _ => None,
         }
     }
@@ -54,6 +58,7 @@ impl Service {
             Self::DockerHub => "the Docker Hub API",
             Self::Ghcr => "the GitHub API",
             Self::Harbor => "the Harbor API",
+            Self::Quay => "the Quay API",
         }
     }
 
@@ -61,6 +66,7 @@ impl Service {
         match self {
             Self::DockerHub => Some("https://hub.docker.com"),
             Self::Ghcr => Some("https://api.github.com"),
+            Self::Quay => Some("https://quay.io"),
             Self::Harbor => None,
         }
     }
@@ -114,15 +120,19 @@ impl Native {
     /// config file's `api` when it sets one.
     #[must_use]
     pub fn for_registry(registry: &str, config: &Config) -> Option<Self> {
-        let service = Service::of(registry)?;
         let table = config.for_registry(registry);
-        let api = table
-            .and_then(|t| t.api.as_deref())
-            .or(service.default_api())?;
+        let configured = table.and_then(|t| t.api.as_deref());
+        let (service, api) = if configured == Some(crate::config::QUAY) {
+            // A self-hosted Quay serves its API on the registry's own host.
+            (Service::Quay, own_host(registry, table))
+        } else {
+            let service = Service::of(registry)?;
+            (service, configured.or(service.default_api())?.to_string())
+        };
         Some(Self {
             service,
             registry: registry.to_string(),
-            api: Url::parse(api).ok()?,
+            api: Url::parse(&api).ok()?,
             namespaces: table.map(|t| t.namespaces.clone()).unwrap_or_default(),
         })
     }
@@ -200,6 +210,7 @@ impl Native {
             Service::DockerHub => hub::repositories(self, &mut api, credentials, only).await,
             Service::Ghcr => ghcr::repositories(self, &mut api, credentials, only).await,
             Service::Harbor => harbor::repositories(self, &mut api, credentials, only).await,
+            Service::Quay => quay::repositories(self, &mut api, credentials, only).await,
         }
     }
 
@@ -210,6 +221,7 @@ impl Native {
         match self.service {
             Service::DockerHub => hub::tags(self, &mut api, credentials, repository).await,
             Service::Ghcr => ghcr::tags(self, &mut api, credentials, repository).await,
+            Service::Quay => quay::tags(self, &mut api, credentials, repository).await,
             Service::Harbor => Err(FetchError::NotListed {
                 registry: self.registry.clone(),
                 detail: "Harbor's tags are read from the registry's own tag list".into(),
@@ -301,6 +313,23 @@ impl Native {
             _ => "open a repository by name, or try again".to_string(),
         }
     }
+}
+
+/// `https://host[:port]` (`http://` with `plain_http`) of the host the registry's requests
+/// go to: the config file's `endpoint`, else the registry's name.
+fn own_host(registry: &str, table: Option<&crate::config::RegistryConfig>) -> String {
+    let host = table
+        .and_then(|t| t.endpoint.as_deref())
+        .unwrap_or(registry);
+    if host.contains("://") {
+        return host.trim_end_matches('/').to_string();
+    }
+    let scheme = if table.is_some_and(|t| t.plain_http) {
+        "http"
+    } else {
+        "https"
+    };
+    format!("{scheme}://{host}")
 }
 
 /// The login for `registry` exactly as its connection uses it: the command line's, else the
@@ -554,7 +583,24 @@ mod tests {
         assert_eq!(n.namespaces(Some("alice"), Some("acme")), ["acme"]);
         let hub = Native::for_registry("docker.io", &Config::default()).unwrap();
         assert_eq!(hub.api.as_str(), "https://hub.docker.com/");
-        assert!(Native::for_registry("quay.io", &Config::default()).is_none());
+        let quay = Native::for_registry("quay.io", &Config::default()).unwrap();
+        assert_eq!(
+            (quay.service, quay.api.as_str()),
+            (Service::Quay, "https://quay.io/")
+        );
+        assert!(Native::for_registry("registry.example", &Config::default()).is_none());
+        // A self-hosted Quay: its API on the host the registry's requests go to.
+        let config = crate::config::parse(
+            "[registry.\"quay.example\"]\napi = \"quay\"\n[registry.\"q.local\"]\napi = \"quay\"\nendpoint = \"http://127.0.0.1:5001\"\n",
+        )
+        .unwrap();
+        let own = Native::for_registry("quay.example", &config).unwrap();
+        assert_eq!(
+            (own.service, own.api.as_str()),
+            (Service::Quay, "https://quay.example/")
+        );
+        let local = Native::for_registry("q.local", &config).unwrap();
+        assert_eq!(local.api.as_str(), "http://127.0.0.1:5001/");
     }
 
     #[test]
