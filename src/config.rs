@@ -71,7 +71,7 @@ pub struct RegistryConfig {
     pub ecr_api_endpoint: Option<String>,
     /// The base URL of the service's own API (Docker Hub, GitHub), where its repositories are
     /// listed when the catalog is not offered: a test stand-in, GitHub Enterprise; or `quay`
-    /// for a self-hosted Quay (its API on the registry's own host).
+    /// or `gitlab` for a self-hosted Quay or GitLab (its API on the registry's own host).
     #[serde(default, deserialize_with = "api_url")]
     pub api: Option<String>,
     /// Namespaces (organisations, users) to list besides the logged-in user's own.
@@ -81,11 +81,13 @@ pub struct RegistryConfig {
 
 /// `api = "quay"`: the registry is a self-hosted Quay, its API on the registry's own host.
 pub const QUAY: &str = "quay";
+/// `api = "gitlab"`: the registry is a self-hosted GitLab whose API is on the same host.
+pub const GITLAB: &str = "gitlab";
 
 /// An `api` as read: an `http`/`https` URL, or [`QUAY`]; a typo is an error at its line.
 fn api_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = String::deserialize(d)?;
-    if text == QUAY {
+    if text == QUAY || text == GITLAB {
         return Ok(Some(text));
     }
     match url::Url::parse(&text) {
@@ -93,7 +95,7 @@ fn api_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
             Ok(Some(text.trim_end_matches('/').to_string()))
         }
         _ => Err(serde::de::Error::custom(format!(
-            "api: `{}` is not an http(s) URL; write the base URL of the service's API, e.g. `https://hub.docker.com`, or `quay` for a self-hosted Quay",
+            "api: `{}` is not an http(s) URL; write the base URL of the service's API, e.g. `https://hub.docker.com`, or `quay`/`gitlab` for a self-hosted Quay or GitLab on the registry's host",
             crate::sanitize::sanitize(&text)
         ))),
     }

@@ -33,6 +33,8 @@ const GH_TOKEN: &str = "ghp_Listing0123456789secret";
 /// Quay's documented docker login for an OAuth token: the user `$oauthtoken`.
 const QUAY_USER: &str = "$oauthtoken";
 const QUAY_TOKEN: &str = "quay-oauth-0123456789secret";
+const GL_USER: &str = "dave";
+const GL_TOKEN: &str = "glpat-Listing0123456789secret";
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -382,7 +384,7 @@ fn regscope(sandbox: &Sandbox, args: &[&str]) -> (i32, String, String) {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    for secret in [HUB_PASSWORD, HUB_TOKEN, GH_TOKEN, QUAY_TOKEN] {
+    for secret in [HUB_PASSWORD, HUB_TOKEN, GH_TOKEN, QUAY_TOKEN, GL_TOKEN] {
         assert!(
             !stdout.contains(secret) && !stderr.contains(secret),
             "a secret was printed:\n{stdout}\n{stderr}"
@@ -935,4 +937,220 @@ fn quay_without_an_oauth_token_lists_public_repositories_and_says_so() {
         stderr.contains("lists only public ones without an OAuth token (log in with `docker login -u '$oauthtoken'`"),
         "{stderr}"
     );
+}
+
+/// GitLab's `/api/v4/projects?membership=true`: two pages joined by `Link`.
+fn gitlab_projects() -> axum::routing::MethodRouter {
+    let signed = |headers: &HeaderMap| {
+        headers.get("private-token").and_then(|a| a.to_str().ok()) == Some(GL_TOKEN)
+    };
+    get(
+        move |Query(q): Query<HashMap<String, String>>, headers: HeaderMap| async move {
+            if !signed(&headers) {
+                return json(
+                    StatusCode::UNAUTHORIZED,
+                    &serde_json::json!({"message": "401 Unauthorized"}),
+                );
+            }
+            let project = |id: u64, path: &str, level: &str| {
+                serde_json::json!({"id": id, "path_with_namespace": path,
+                    "container_registry_access_level": level})
+            };
+            if q.get("page").map(String::as_str) == Some("2") {
+                return json(
+                    StatusCode::OK,
+                    &serde_json::json!([
+                        project(2, "dave/docs", "disabled"),
+                        project(3, "dave/empty", "enabled")
+                    ]),
+                );
+            }
+            let next = format!(
+                "<http://{}/api/v4/projects?membership=true&per_page=100&page=2>; rel=\"next\"",
+                host_of(&headers)
+            );
+            (
+                StatusCode::OK,
+                [
+                    ("content-type", "application/json".to_string()),
+                    ("link", next),
+                ],
+                serde_json::json!([project(1, "dave/app", "enabled")]).to_string(),
+            )
+                .into_response()
+        },
+    )
+}
+
+/// GitLab's API as documented, the token in `PRIVATE-TOKEN`: the login's projects (two pages
+/// joined by `Link`; one without a registry, one with an empty one), a project's registry
+/// repositories (two pages joined by `X-Next-Page` alone), a project's repositories with
+/// `tags=true` asked by its full path, group `acme`'s repositories, and group `secret`
+/// refused for a scope the token lacks.
+fn gitlab_standin(log: &Log) -> String {
+    let signed = |headers: &HeaderMap| {
+        headers.get("private-token").and_then(|a| a.to_str().ok()) == Some(GL_TOKEN)
+    };
+    let unauthorized = || {
+        json(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({"message": "401 Unauthorized"}),
+        )
+    };
+    let projects = gitlab_projects();
+    let repos_log = log.clone();
+    let project_repositories = get(
+        move |Path(id): Path<String>,
+              Query(q): Query<HashMap<String, String>>,
+              headers: HeaderMap| {
+            let log = repos_log.clone();
+            async move {
+                if !signed(&headers) {
+                    return unauthorized();
+                }
+                let page = q.get("page").cloned().unwrap_or_default();
+                log.lock()
+                    .unwrap()
+                    .push(format!("project {id} page {page}"));
+                let repo = |path: &str| {
+                    serde_json::json!({"id": 11, "name": "", "path": path,
+                        "location": format!("registry.gitlab.com/{path}"),
+                        "created_at": "2026-11-20T08:00:00.000Z", "tags_count": 1})
+                };
+                let (body, next) = match (id.as_str(), page.as_str()) {
+                    ("1", "1") => (serde_json::json!([repo("dave/app")]), "2"),
+                    ("1", _) => (serde_json::json!([repo("dave/app/worker")]), ""),
+                    ("3", _) => (serde_json::json!([]), ""),
+                    ("dave/app", _) if q.get("tags").map(String::as_str) == Some("true") => (
+                        serde_json::json!([
+                            {"path": "dave/app", "tags": [{"name": "v1", "path": "dave/app:v1"},
+                                {"name": "v2", "path": "dave/app:v2"}]},
+                            {"path": "dave/app/worker", "tags": [{"name": "w1", "path": "dave/app/worker:w1"}]}
+                        ]),
+                        "",
+                    ),
+                    _ => {
+                        return json(
+                            StatusCode::NOT_FOUND,
+                            &serde_json::json!({"message": "404 Project Not Found"}),
+                        )
+                    }
+                };
+                (
+                    StatusCode::OK,
+                    [("content-type", "application/json"), ("x-next-page", next)],
+                    body.to_string(),
+                )
+                    .into_response()
+            }
+        },
+    );
+    let group_repositories = get(
+        move |Path(id): Path<String>, headers: HeaderMap| async move {
+            if !signed(&headers) {
+                return unauthorized();
+            }
+            match id.as_str() {
+                "acme" => json(
+                    StatusCode::OK,
+                    &serde_json::json!([{"id": 21, "path": "acme/api",
+                    "created_at": "2026-10-01T08:00:00.000Z"}]),
+                ),
+                _ => json(
+                    StatusCode::FORBIDDEN,
+                    &serde_json::json!({"error": "insufficient_scope",
+                    "error_description": "The request requires higher privileges than provided by the access token.",
+                    "scope": "read_api api"}),
+                ),
+            }
+        },
+    );
+    serve(
+        Router::new()
+            .route("/api/v4/projects", projects)
+            .route(
+                "/api/v4/projects/{id}/registry/repositories",
+                project_repositories,
+            )
+            .route(
+                "/api/v4/groups/{id}/registry/repositories",
+                group_repositories,
+            ),
+    )
+}
+
+/// GitLab through its API with the registry login's password as the token: the login's
+/// projects and the configured groups, both ways of paging, the group the token may not read
+/// named with the scopes that would do, a repository's tags through its project; in the CLI
+/// and in the TUI down to a tag's tree.
+#[test]
+fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
+    let reg = TestRegistry::builder().htpasswd(GL_USER, GL_TOKEN).start();
+    reg.seed_fixture("unsigned-index", "dave/app:v1");
+    let log = Log::default();
+    let api = gitlab_standin(&log);
+    let sandbox = Sandbox::new();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{GL_USER}:{GL_TOKEN}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {"registry.gitlab.com": {"auth": auth}}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"registry.gitlab.com\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\nnamespaces = [\"acme\", \"secret\"]\n",
+        reg.host
+    ));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "registry.gitlab.com"]);
+    assert_eq!(stdout, "dave/app\ndave/app/worker\nacme/api\n", "{stderr}");
+    assert!(
+        stderr.contains("from the GitLab API: your projects, 2 pages (1 with images); project dave/app, 2 pages; group acme, 1 page"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not list group secret: 403, the token lacks read_api or api"),
+        "{stderr}"
+    );
+    assert_eq!(code, 3);
+    let asked = log.lock().unwrap().clone();
+    assert!(
+        !asked.iter().any(|l| l.starts_with("project 2 ")),
+        "a project without a registry is not asked: {asked:?}"
+    );
+    let (code, stdout, stderr) = regscope(
+        &sandbox,
+        &["ls", "registry.gitlab.com/acme", "--tags", "dave/*"],
+    );
+    assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+    let (code, stdout, stderr) =
+        regscope(&sandbox, &["ls", "registry.gitlab.com", "dave/*", "--tags"]);
+    assert_eq!(
+        stdout, "dave/app:v1\ndave/app:v2\ndave/app/worker:w1\n",
+        "{stderr}"
+    );
+    assert_eq!(code, 3, "group secret is still unlisted: {stderr}");
+    // The worker's project is the longest leading part of its path GitLab knows: asked for
+    // `dave/app/worker` first (404), then `dave/app`.
+    let asked = log.lock().unwrap().clone();
+    assert!(
+        asked.contains(&"project dave/app/worker page 1".to_string()),
+        "{asked:?}"
+    );
+
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "registry.gitlab.com"]),
+        (160, 30),
+    );
+    tmux.forbid(GL_TOKEN);
+    let screen = tmux.wait_for("from the GitLab API: your projects, 2 pages");
+    for expected in [
+        "dave/app/worker",
+        "1 tag, created 2026-11-20",
+        "acme/api",
+        "could not list group secret: 403, the token lacks read_api or api",
+    ] {
+        assert!(screen.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of dave/app");
+    tmux.wait_for("amd64 arm64");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
 }

@@ -65,7 +65,8 @@ pub struct Api {
     client: reqwest::Client,
     proxies: crate::registry::proxy::ProxyConfig,
     pub base: Url,
-    auth: Option<String>,
+    /// The header that carries the login (`Authorization`, GitLab's `PRIVATE-TOKEN`).
+    auth: Option<(&'static str, String)>,
     deadline: Instant,
 }
 
@@ -114,7 +115,12 @@ impl Api {
 
     /// From now on requests carry `Authorization: value`.
     pub fn authorize(&mut self, value: String) {
-        self.auth = Some(value);
+        self.auth = Some(("authorization", value));
+    }
+
+    /// From now on requests carry `name: value` (GitLab's `PRIVATE-TOKEN`).
+    pub fn authorize_with(&mut self, name: &'static str, value: String) {
+        self.auth = Some((name, value));
     }
 
     /// `path` (with its query) on the API's base URL.
@@ -159,7 +165,7 @@ impl Api {
 
     fn with_auth(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.auth {
-            Some(value) => request.header(reqwest::header::AUTHORIZATION, value),
+            Some((name, value)) => request.header(*name, value),
             None => request,
         }
     }
@@ -181,6 +187,7 @@ impl Api {
             };
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
+            let asked = resp.url().clone();
             let body = read_bounded(resp).await?;
             if status == 429 {
                 let wait = header(&headers, "retry-after")
@@ -215,7 +222,8 @@ impl Api {
             })?;
             let next = header(&headers, "link")
                 .and_then(|l| crate::registry::next_link(&l))
-                .and_then(|n| self.same_origin(&n));
+                .and_then(|n| self.same_origin(&n))
+                .or_else(|| next_page(&asked, &headers));
             return Ok(Answer { body, next });
         }
         Err(ApiError {
@@ -246,6 +254,22 @@ impl Api {
         }
         error
     }
+}
+
+/// GitLab's `X-Next-Page: N` (sent where `Link` may be left out): `asked` with `page=N`.
+fn next_page(asked: &Url, headers: &reqwest::header::HeaderMap) -> Option<Url> {
+    let page: u32 = header(headers, "x-next-page")?.trim().parse().ok()?;
+    let mut url = asked.clone();
+    let kept: Vec<(String, String)> = asked
+        .query_pairs()
+        .filter(|(k, _)| k != "page")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("page", &page.to_string());
+    Some(url)
 }
 
 fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
@@ -320,6 +344,13 @@ fn refusal(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Ap
         (!wanted.is_empty() && !wanted.iter().any(|w| granted.contains(w)))
             .then(|| sanitize(&wanted.join(" or ")).into_owned())
     });
+    // GitLab's `insufficient_scope` names the scopes that would do.
+    let missing_scope = missing_scope.or_else(|| {
+        (json.get("error").and_then(|v| v.as_str()) == Some("insufficient_scope"))
+            .then(|| json.get("scope").and_then(|v| v.as_str()))
+            .flatten()
+            .map(|s| sanitize(&s.split_whitespace().collect::<Vec<_>>().join(" or ")).into_owned())
+    });
     ApiError {
         status: Some(status),
         detail,
@@ -351,6 +382,20 @@ mod tests {
         );
         assert!(api.same_origin("https://evil.example/v2/x").is_none());
         assert!(api.same_origin("http://hub.example/v2/x").is_none());
+    }
+
+    #[test]
+    fn gitlabs_next_page_header_moves_the_page_parameter() {
+        let asked = Url::parse("https://gl.example/api/v4/projects?per_page=100&page=1").unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert!(next_page(&asked, &headers).is_none());
+        headers.insert("x-next-page", "".parse().unwrap());
+        assert!(next_page(&asked, &headers).is_none(), "the last page");
+        headers.insert("x-next-page", "2".parse().unwrap());
+        assert_eq!(
+            next_page(&asked, &headers).map(String::from).as_deref(),
+            Some("https://gl.example/api/v4/projects?per_page=100&page=2")
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod api;
 mod ghcr;
+mod gitlab;
 pub mod glob;
 mod harbor;
 mod hub;
@@ -37,6 +38,8 @@ pub enum Service {
     Harbor,
     /// `quay.io`, or a self-hosted Quay the config file names (`api = "quay"`).
     Quay,
+    /// `registry.gitlab.com`, or a self-hosted GitLab (`api = "gitlab"`, or its URL).
+    GitLab,
 }
 
 impl Service {
@@ -47,6 +50,7 @@ impl Service {
             "docker.io" | "index.docker.io" | "registry-1.docker.io" => Some(Self::DockerHub),
             "ghcr.io" => Some(Self::Ghcr),
             "quay.io" => Some(Self::Quay),
+            "registry.gitlab.com" => Some(Self::GitLab),
             _ => None,
         }
     }
@@ -59,6 +63,7 @@ impl Service {
             Self::Ghcr => "the GitHub API",
             Self::Harbor => "the Harbor API",
             Self::Quay => "the Quay API",
+            Self::GitLab => "the GitLab API",
         }
     }
 
@@ -67,6 +72,7 @@ impl Service {
             Self::DockerHub => Some("https://hub.docker.com"),
             Self::Ghcr => Some("https://api.github.com"),
             Self::Quay => Some("https://quay.io"),
+            Self::GitLab => Some("https://gitlab.com"),
             Self::Harbor => None,
         }
     }
@@ -122,9 +128,11 @@ impl Native {
     pub fn for_registry(registry: &str, config: &Config) -> Option<Self> {
         let table = config.for_registry(registry);
         let configured = table.and_then(|t| t.api.as_deref());
+        // A self-hosted Quay or GitLab named by kind serves its API on the registry's host.
         let (service, api) = if configured == Some(crate::config::QUAY) {
-            // A self-hosted Quay serves its API on the registry's own host.
             (Service::Quay, own_host(registry, table))
+        } else if configured == Some(crate::config::GITLAB) {
+            (Service::GitLab, own_host(registry, table))
         } else {
             let service = Service::of(registry)?;
             (service, configured.or(service.default_api())?.to_string())
@@ -211,6 +219,7 @@ impl Native {
             Service::Ghcr => ghcr::repositories(self, &mut api, credentials, only).await,
             Service::Harbor => harbor::repositories(self, &mut api, credentials, only).await,
             Service::Quay => quay::repositories(self, &mut api, credentials, only).await,
+            Service::GitLab => gitlab::repositories(self, &mut api, credentials, only).await,
         }
     }
 
@@ -222,6 +231,7 @@ impl Native {
             Service::DockerHub => hub::tags(self, &mut api, credentials, repository).await,
             Service::Ghcr => ghcr::tags(self, &mut api, credentials, repository).await,
             Service::Quay => quay::tags(self, &mut api, credentials, repository).await,
+            Service::GitLab => gitlab::tags(self, &mut api, credentials, repository).await,
             Service::Harbor => Err(FetchError::NotListed {
                 registry: self.registry.clone(),
                 detail: "Harbor's tags are read from the registry's own tag list".into(),
@@ -304,6 +314,10 @@ impl Native {
             ),
             (Service::Ghcr, Some(401)) => format!(
                 "the password of the login for {} is not a GitHub token the API accepts: log in with a personal access token that has read:packages, or open a repository by name",
+                self.registry
+            ),
+            (Service::GitLab, Some(401)) => format!(
+                "the password of the login for {} is not a GitLab token the API accepts: log in with a personal, project or group access token that has read_api, or open a repository by name",
                 self.registry
             ),
             (_, Some(404)) => format!(
@@ -589,9 +603,14 @@ mod tests {
             (Service::Quay, "https://quay.io/")
         );
         assert!(Native::for_registry("registry.example", &Config::default()).is_none());
+        let gitlab = Native::for_registry("registry.gitlab.com", &Config::default()).unwrap();
+        assert_eq!(
+            (gitlab.service, gitlab.api.as_str()),
+            (Service::GitLab, "https://gitlab.com/")
+        );
         // A self-hosted Quay: its API on the host the registry's requests go to.
         let config = crate::config::parse(
-            "[registry.\"quay.example\"]\napi = \"quay\"\n[registry.\"q.local\"]\napi = \"quay\"\nendpoint = \"http://127.0.0.1:5001\"\n",
+            "[registry.\"quay.example\"]\napi = \"quay\"\n[registry.\"q.local\"]\napi = \"quay\"\nendpoint = \"http://127.0.0.1:5001\"\n[registry.\"gl.local\"]\napi = \"gitlab\"\n",
         )
         .unwrap();
         let own = Native::for_registry("quay.example", &config).unwrap();
@@ -601,6 +620,11 @@ mod tests {
         );
         let local = Native::for_registry("q.local", &config).unwrap();
         assert_eq!(local.api.as_str(), "http://127.0.0.1:5001/");
+        let gl = Native::for_registry("gl.local", &config).unwrap();
+        assert_eq!(
+            (gl.service, gl.api.as_str()),
+            (Service::GitLab, "https://gl.local/")
+        );
     }
 
     #[test]
