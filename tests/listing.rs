@@ -218,6 +218,7 @@ fn hub_router(log: &Log, scheme: &'static str) -> Router {
         )
     });
     Router::new()
+        .route("/v2/search/repositories/", get(hub_search))
         .route("/v2/auth/token", token)
         .route("/v2/namespaces/{ns}/repositories", repositories)
         .route("/v2/namespaces/{ns}/repositories/{repo}/tags", tags)
@@ -322,6 +323,43 @@ fn github_standin() -> String {
             .route("/orgs/{org}/packages", orgs)
             .route("/users/{user}/packages", users)
             .route("/user/packages/container/{name}/versions", versions),
+    )
+}
+
+/// Docker Hub's public search as documented (`results` with `repo_name`, `short_description`,
+/// `star_count`, `is_official`; an absolute `next`), anonymous. For `nginx` every page links to
+/// another with one new result, without end; a description carries an escape sequence.
+async fn hub_search(Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    if headers.contains_key("authorization") {
+        return json(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({"detail": "search is anonymous here"}),
+        );
+    }
+    let page: u32 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    if q.get("query").map(String::as_str) != Some("nginx proxy") {
+        return json(
+            StatusCode::OK,
+            &serde_json::json!({"count": 0, "next": null, "results": []}),
+        );
+    }
+    let mut results = vec![
+        serde_json::json!({"repo_name": format!("someone/nginx-{page}"),
+        "short_description": "", "star_count": 1, "is_official": false}),
+    ];
+    if page == 1 {
+        results.insert(
+            0,
+            serde_json::json!({"repo_name": "nginx",
+            "short_description": "Official build of Nginx.\u{1b}[31m", "star_count": 21000,
+            "is_official": true}),
+        );
+    }
+    json(
+        StatusCode::OK,
+        &serde_json::json!({"count": 1000, "results": results, "next": format!(
+            "http://{}/v2/search/repositories/?query=nginx+proxy&page_size=100&page={}",
+            host_of(&headers), page + 1)}),
     )
 }
 
@@ -1153,4 +1191,53 @@ fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
     tmux.wait_for("attestation for linux/amd64");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// `regscope ls docker.io --search WORD`: Docker Hub's public search, said to be public, its
+/// endless paging cut at the bound, descriptions made safe; elsewhere a usage error.
+#[test]
+fn ls_searches_docker_hub_and_says_the_results_are_public() {
+    let (_reg, sandbox, _log) = hub_setup();
+    let (code, stdout, stderr) =
+        regscope(&sandbox, &["ls", "docker.io", "--search", "nginx proxy"]);
+    assert_eq!(
+        stdout, "nginx\nsomeone/nginx-1\nsomeone/nginx-2\nsomeone/nginx-3\n",
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("from the Docker Hub API's public search for `nginx proxy` (public repositories anyone can see), 3 pages"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not list more results: stopped after 3 pages (the bound); search for something narrower"),
+        "{stderr}"
+    );
+    assert_eq!(code, 3);
+    let (_, stdout, _) = regscope(
+        &sandbox,
+        &[
+            "ls",
+            "docker.io",
+            "--search",
+            "nginx proxy",
+            "--json",
+            "ngin*",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        doc["repositories"].as_array().map(Vec::len),
+        Some(1),
+        "{doc}"
+    );
+    assert_eq!(
+        doc["repositories"][0]["detail"],
+        "official, 21000 stars: Official build of Nginx.\\u{1b}[31m"
+    );
+    let (code, _, stderr) = regscope(&sandbox, &["ls", "ghcr.io", "--search", "x"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--search searches Docker Hub's public repositories: `regscope ls docker.io --search WORD`"),
+        "{stderr}"
+    );
 }

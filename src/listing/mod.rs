@@ -223,6 +223,22 @@ impl Native {
         }
     }
 
+    /// Docker Hub's public search for `query` (anonymous: the results are public repositories
+    /// anyone can see, and the source says so); other services have no such search.
+    pub async fn search(&self, connector: &Connector, query: &str) -> Result<Listing, FetchError> {
+        if self.service != Service::DockerHub {
+            return Err(FetchError::NotListed {
+                registry: self.registry.clone(),
+                detail: format!(
+                    "searching is Docker Hub's (docker.io); {} has no public search",
+                    self.service.name()
+                ),
+            });
+        }
+        let api = self.client(connector)?;
+        hub::search(self, &api, query).await
+    }
+
     /// The tags of `repository` (`namespace/name`).
     pub async fn tags(&self, connector: &Connector, repository: &str) -> Result<Tags, FetchError> {
         let credentials = credentials(connector, &self.registry).await;
