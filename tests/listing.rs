@@ -1241,3 +1241,37 @@ fn ls_searches_docker_hub_and_says_the_results_are_public() {
         "{stderr}"
     );
 }
+
+/// The TUI on Docker Hub's list: `/` then `?WORD` and Enter opens the Hub's public search in a
+/// view of its own, titled as public results; Esc goes back to the user's own list.
+#[test]
+fn the_tui_searches_docker_hub_with_a_question_mark_filter() {
+    let (_reg, sandbox, _log) = hub_setup();
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "docker.io"]),
+        (160, 30),
+    );
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    tmux.wait_for("from the Docker Hub API: namespace alice, 2 pages");
+    tmux.keys(&["/"]);
+    type_text(&tmux, "?nginx proxy");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("public search for `nginx proxy`");
+    for expected in [
+        "public repositories anyone can see",
+        "official, 21000 stars: Official build of Nginx.",
+        "someone/nginx-3",
+        "more results: stopped after 3 pages (the bound)",
+    ] {
+        assert!(screen.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("from the Docker Hub API: namespace alice, 2 pages");
+    assert!(
+        screen.contains("alice/tools"),
+        "the filter was cleared:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
