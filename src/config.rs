@@ -70,7 +70,8 @@ pub struct RegistryConfig {
     /// `AWS_ENDPOINT_URL_ECR` or the SDK's own.
     pub ecr_api_endpoint: Option<String>,
     /// The base URL of the service's own API (Docker Hub, GitHub), where its repositories are
-    /// listed when the catalog is not offered: a test stand-in, GitHub Enterprise.
+    /// listed when the catalog is not offered: a test stand-in, GitHub Enterprise; or `quay`
+    /// or `gitlab` for a self-hosted Quay or GitLab (its API on the registry's own host).
     #[serde(default, deserialize_with = "api_url")]
     pub api: Option<String>,
     /// Namespaces (organisations, users) to list besides the logged-in user's own.
@@ -78,15 +79,23 @@ pub struct RegistryConfig {
     pub namespaces: Vec<String>,
 }
 
-/// An `api` as read: an `http`/`https` URL, so a typo is an error at its line.
+/// `api = "quay"`: the registry is a self-hosted Quay, its API on the registry's own host.
+pub const QUAY: &str = "quay";
+/// `api = "gitlab"`: the registry is a self-hosted GitLab whose API is on the same host.
+pub const GITLAB: &str = "gitlab";
+
+/// An `api` as read: an `http`/`https` URL, or [`QUAY`]; a typo is an error at its line.
 fn api_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = String::deserialize(d)?;
+    if text == QUAY || text == GITLAB {
+        return Ok(Some(text));
+    }
     match url::Url::parse(&text) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
             Ok(Some(text.trim_end_matches('/').to_string()))
         }
         _ => Err(serde::de::Error::custom(format!(
-            "api: `{}` is not an http(s) URL; write the base URL of the service's API, e.g. `https://hub.docker.com`",
+            "api: `{}` is not an http(s) URL; write the base URL of the service's API, e.g. `https://hub.docker.com`, or `quay`/`gitlab` for a self-hosted Quay or GitLab on the registry's host",
             crate::sanitize::sanitize(&text)
         ))),
     }

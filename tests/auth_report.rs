@@ -170,7 +170,7 @@ fn serve_one(mut stream: TcpStream, realm: &str, seen: &Mutex<Seen>) {
         } else if path == "/v2/ratelimitpreview/test/manifests/latest" {
             (
                 200,
-                "Content-Type: application/vnd.docker.distribution.manifest.v2+json\r\nratelimit-limit: 100;w=21600\r\nratelimit-remaining: 76;w=21600\r\n".to_string(),
+                "Content-Type: application/vnd.docker.distribution.manifest.v2+json\r\nratelimit-limit: 100;w=21600\r\nratelimit-remaining: 76;w=21600\r\ndocker-ratelimit-source: 203.0.113.5\r\n".to_string(),
                 r#"{"schemaVersion":2}"#.to_string(),
             )
         } else {
@@ -208,7 +208,7 @@ fn docker_hub_rate_limit_is_reported_from_its_headers() {
     assert!(t.contains("credentials  anonymous"), "{t}");
     assert!(t.contains("service=registry.docker.io"), "{t}");
     assert!(
-        t.contains("rate limit   76;w=21600 remaining of 100;w=21600"),
+        t.contains("rate limit   pulls left 76/100 per 6h, counted against 203.0.113.5; anonymous pulls are counted per IP address, a docker login raises the limit"),
         "{t}"
     );
     let probes = seen.lock().unwrap().lines.clone();
@@ -223,6 +223,7 @@ fn docker_hub_rate_limit_is_reported_from_its_headers() {
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows[0]["rateLimit"]["remaining"], "76;w=21600");
     assert_eq!(rows[0]["rateLimit"]["limit"], "100;w=21600");
+    assert_eq!(rows[0]["rateLimit"]["source"], "203.0.113.5");
 }
 
 /// Registries are checked at once (an unreachable one costs its timeout, not everyone's): one

@@ -30,6 +30,11 @@ const HUB_PASSWORD: &str = "Hub-s3cret-pa55word";
 const HUB_TOKEN: &str = "hub-jwt-0123456789";
 const GH_USER: &str = "bob";
 const GH_TOKEN: &str = "ghp_Listing0123456789secret";
+/// Quay's documented docker login for an OAuth token: the user `$oauthtoken`.
+const QUAY_USER: &str = "$oauthtoken";
+const QUAY_TOKEN: &str = "quay-oauth-0123456789secret";
+const GL_USER: &str = "dave";
+const GL_TOKEN: &str = "glpat-Listing0123456789secret";
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -48,6 +53,54 @@ fn serve(app: Router) -> String {
         });
     });
     format!("http://{}", rx.recv().unwrap())
+}
+
+/// Serves `app` over TLS on 127.0.0.1 with a leaf of a private CA (made in `dir`): a TLS
+/// front that hands each decrypted connection to the plain server. The base URL and the CA.
+fn serve_tls(app: Router, dir: &std::path::Path) -> (String, std::path::PathBuf) {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let plain = serve(app).trim_start_matches("http://").to_string();
+    let (ca, cert, key) = support::make_test_ca_and_leaf(dir);
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(&key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap().to_string()).unwrap();
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let plain = plain.clone();
+                tokio::spawn(async move {
+                    // A refused handshake (the client does not trust the CA) just ends here.
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    if let Ok(mut inner) = tokio::net::TcpStream::connect(&plain).await {
+                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut inner).await;
+                    }
+                });
+            }
+        });
+    });
+    (format!("https://{}", rx.recv().unwrap()), ca)
 }
 
 fn json(status: StatusCode, body: &serde_json::Value) -> Response {
@@ -72,6 +125,11 @@ fn host_of(headers: &HeaderMap) -> String {
 /// tags with `tag_last_pushed` and per-platform images. Namespace `acme` answers 403,
 /// `team` answers 429 (Retry-After: 1) the first time and then repeats its first page.
 fn hub_standin(log: &Log) -> String {
+    serve(hub_router(log, "http"))
+}
+
+/// The Hub stand-in's routes; its `next` links use `scheme`.
+fn hub_router(log: &Log, scheme: &'static str) -> Router {
     let throttled = Arc::new(AtomicBool::new(false));
     let token = post(|body: String| async move {
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -107,7 +165,7 @@ fn hub_standin(log: &Log) -> String {
                 }
                 let next = |n: u32| {
                     format!(
-                        "http://{}/v2/namespaces/{ns}/repositories?page={n}&page_size=100",
+                        "{scheme}://{}/v2/namespaces/{ns}/repositories?page={n}&page_size=100",
                         host_of(&headers)
                     )
                 };
@@ -159,12 +217,11 @@ fn hub_standin(log: &Log) -> String {
             ]}]}),
         )
     });
-    serve(
-        Router::new()
-            .route("/v2/auth/token", token)
-            .route("/v2/namespaces/{ns}/repositories", repositories)
-            .route("/v2/namespaces/{ns}/repositories/{repo}/tags", tags),
-    )
+    Router::new()
+        .route("/v2/search/repositories/", get(hub_search))
+        .route("/v2/auth/token", token)
+        .route("/v2/namespaces/{ns}/repositories", repositories)
+        .route("/v2/namespaces/{ns}/repositories/{repo}/tags", tags)
 }
 
 /// The GitHub REST API as documented for container packages: `/user/packages` paged with a
@@ -269,6 +326,43 @@ fn github_standin() -> String {
     )
 }
 
+/// Docker Hub's public search as documented (`results` with `repo_name`, `short_description`,
+/// `star_count`, `is_official`; an absolute `next`), anonymous. For `nginx` every page links to
+/// another with one new result, without end; a description carries an escape sequence.
+async fn hub_search(Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    if headers.contains_key("authorization") {
+        return json(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({"detail": "search is anonymous here"}),
+        );
+    }
+    let page: u32 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    if q.get("query").map(String::as_str) != Some("nginx proxy") {
+        return json(
+            StatusCode::OK,
+            &serde_json::json!({"count": 0, "next": null, "results": []}),
+        );
+    }
+    let mut results = vec![
+        serde_json::json!({"repo_name": format!("someone/nginx-{page}"),
+        "short_description": "", "star_count": 1, "is_official": false}),
+    ];
+    if page == 1 {
+        results.insert(
+            0,
+            serde_json::json!({"repo_name": "nginx",
+            "short_description": "Official build of Nginx.\u{1b}[31m", "star_count": 21000,
+            "is_official": true}),
+        );
+    }
+    json(
+        StatusCode::OK,
+        &serde_json::json!({"count": 1000, "results": results, "next": format!(
+            "http://{}/v2/search/repositories/?query=nginx+proxy&page_size=100&page={}",
+            host_of(&headers), page + 1)}),
+    )
+}
+
 /// A real registry for `docker.io` holding `team/app:v1`, the Hub stand-in as its `api`, the
 /// login in docker config `auths` under Docker Hub's own key.
 fn hub_setup() -> (TestRegistry, Sandbox, Log) {
@@ -328,7 +422,7 @@ fn regscope(sandbox: &Sandbox, args: &[&str]) -> (i32, String, String) {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    for secret in [HUB_PASSWORD, HUB_TOKEN, GH_TOKEN] {
+    for secret in [HUB_PASSWORD, HUB_TOKEN, GH_TOKEN, QUAY_TOKEN, GL_TOKEN] {
         assert!(
             !stdout.contains(secret) && !stderr.contains(secret),
             "a secret was printed:\n{stdout}\n{stderr}"
@@ -654,6 +748,530 @@ fn the_tui_browses_ghcr_packages_to_a_tree() {
     tmux.wait_for("amd64 arm64");
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// The Hub's API behind TLS with a private CA: refused (naming who issued the certificate and
+/// where to trust it) until the registry's own trust names the CA, through the config file's
+/// `ca_file` in the CLI and through certs.d for the API's host in the TUI: the listing client
+/// trusts exactly what the registry client trusts.
+#[test]
+fn the_listing_api_trusts_what_the_registry_trusts() {
+    let (reg, sandbox, log) = hub_setup();
+    let dir = tempfile::tempdir().unwrap();
+    let (api, ca) = serve_tls(hub_router(&log, "https"), dir.path());
+    let config = |extra: &str| {
+        format!(
+            "[registry.\"docker.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\n{extra}",
+            reg.host
+        )
+    };
+    sandbox.regscope_config(&config(""));
+    // The stand-in registry offers its catalog: `ls` falls back to it and says why the API
+    // could not list.
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "docker.io"]);
+    assert_eq!((code, stdout.as_str()), (3, "team/app\n"), "{stderr}");
+    assert!(
+        stderr.contains("the Docker Hub API could not be sent the login of alice (cannot connect: invalid peer certificate: UnknownIssuer; the server presented `CN=127.0.0.1` issued by `CN=regscope-test-ca`"),
+        "the issuer is named:\n{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("name its CA in `ca_file` under [registry.\"docker.io\"] in the config file"),
+        "{stderr}"
+    );
+
+    sandbox.regscope_config(&config(&format!("ca_file = \"{}\"\n", ca.display())));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "docker.io/alice"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "alice/app\nalice/tools\n"),
+        "{stderr}"
+    );
+
+    // certs.d for the API's host (not the registry's) in the TUI.
+    sandbox.regscope_config(&config(""));
+    let host = api.trim_start_matches("https://");
+    let certs = sandbox.path().join("certs.d").join(host);
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::copy(&ca, certs.join("ca.crt")).unwrap();
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "docker.io"]),
+        (140, 30),
+    );
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    let screen = tmux.wait_for("from the Docker Hub API: namespace alice, 2 pages");
+    assert!(screen.contains("alice/tools"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// Quay's API as documented: `/api/v1/repository?namespace=N` answering `repositories` and a
+/// `next_page` token (sent back as `next_page=`), private repositories only to the OAuth
+/// bearer, namespace `hidden` refused (403 with Quay's `error_message`/`detail`), and a
+/// repository's active tags paged with `page`/`has_additional`.
+fn quay_standin(log: &Log) -> String {
+    let bearer = format!("Bearer {QUAY_TOKEN}");
+    let signed = move |headers: &HeaderMap| {
+        headers.get("authorization").and_then(|a| a.to_str().ok()) == Some(bearer.as_str())
+    };
+    let check = signed.clone();
+    let repos_log = log.clone();
+    let repositories = get(
+        move |Query(q): Query<HashMap<String, String>>, headers: HeaderMap| {
+            let log = repos_log.clone();
+            let signed = check(&headers);
+            async move {
+                let ns = q.get("namespace").cloned().unwrap_or_default();
+                let page = q.get("next_page").cloned().unwrap_or_default();
+                log.lock().unwrap().push(format!("quay {ns} {page}"));
+                let repo = |name: &str, public: bool| {
+                    serde_json::json!({"namespace": ns, "name": name, "is_public": public,
+                        "kind": "image", "last_modified": 1_796_000_000})
+                };
+                let body = match (ns.as_str(), page.as_str()) {
+                    ("carol", "") => {
+                        let mut repos = vec![repo("web", true)];
+                        if signed {
+                            repos.insert(0, repo("app", false));
+                        }
+                        serde_json::json!({"repositories": repos, "next_page": "gAAAA+tok/2="})
+                    }
+                    ("carol", "gAAAA+tok/2=") => {
+                        serde_json::json!({"repositories": [repo("zeta", true)]})
+                    }
+                    ("hidden", _) => {
+                        return json(
+                            StatusCode::FORBIDDEN,
+                            &serde_json::json!({"status": 403, "error_message": "Unauthorized",
+                                "title": "insufficient_scope", "detail": "Unauthorized"}),
+                        )
+                    }
+                    _ => return json(StatusCode::NOT_FOUND, &serde_json::json!({})),
+                };
+                json(StatusCode::OK, &body)
+            }
+        },
+    );
+    let tags = get(
+        move |Path((ns, repo)): Path<(String, String)>,
+              Query(q): Query<HashMap<String, String>>,
+              headers: HeaderMap| async move {
+            if (ns.as_str(), repo.as_str()) != ("carol", "app") || !signed(&headers) {
+                return json(StatusCode::NOT_FOUND, &serde_json::json!({}));
+            }
+            let page: u32 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            let tag = |name: &str, digest: char| {
+                serde_json::json!({"name": name, "reversion": false,
+                    "manifest_digest": format!("sha256:{}", digest.to_string().repeat(64)),
+                    "last_modified": "Tue, 01 Dec 2026 10:00:00 -0000", "is_manifest_list": true})
+            };
+            let body = match page {
+                1 => {
+                    serde_json::json!({"tags": [tag("v1", '4')], "page": 1, "has_additional": true})
+                }
+                _ => {
+                    serde_json::json!({"tags": [tag("v2", '5')], "page": 2, "has_additional": false})
+                }
+            };
+            json(StatusCode::OK, &body)
+        },
+    );
+    serve(
+        Router::new()
+            .route("/api/v1/repository", repositories)
+            .route("/api/v1/repository/{ns}/{repo}/tag/", tags),
+    )
+}
+
+/// A real registry for `quay.io` holding `carol/app:v1` behind the `$oauthtoken` login (in
+/// docker config `auths`), the Quay stand-in as its `api`.
+fn quay_setup() -> (TestRegistry, Sandbox, Log) {
+    let reg = TestRegistry::builder()
+        .htpasswd(QUAY_USER, QUAY_TOKEN)
+        .start();
+    reg.seed_fixture("unsigned-index", "carol/app:v1");
+    let log = Log::default();
+    let api = quay_standin(&log);
+    let sandbox = Sandbox::new();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{QUAY_USER}:{QUAY_TOKEN}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {"quay.io": {"auth": auth}}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"quay.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\nnamespaces = [\"carol\", \"hidden\"]\n",
+        reg.host
+    ));
+    (reg, sandbox, log)
+}
+
+/// Quay through its API: the namespaces' repositories page by page (the `next_page` token
+/// sent back), the refused namespace named, the active tags with digest and time, in the CLI;
+/// and in the TUI from the listing to a tag's tree with the same login.
+#[test]
+fn quay_is_listed_through_its_api_in_the_cli_and_the_tui() {
+    let (_reg, sandbox, log) = quay_setup();
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "quay.io"]);
+    assert_eq!(stdout, "carol/app\ncarol/web\ncarol/zeta\n", "{stderr}");
+    assert!(
+        stderr.contains("from the Quay API: namespace carol, 2 pages"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not list namespace hidden: 403: Unauthorized"),
+        "{stderr}"
+    );
+    assert_eq!(code, 3);
+    assert!(
+        log.lock()
+            .unwrap()
+            .contains(&"quay carol gAAAA+tok/2=".to_string()),
+        "the next_page token went back as it came"
+    );
+    let (code, stdout, stderr) =
+        regscope(&sandbox, &["ls", "quay.io/carol", "carol/app", "--tags"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "carol/app:v1  sha256:4444444444444444444444444444444444444444444444444444444444444444  Tue, 01 Dec 2026 10:00:00 -0000\n\
+         carol/app:v2  sha256:5555555555555555555555555555555555555555555555555555555555555555  Tue, 01 Dec 2026 10:00:00 -0000\n"
+    );
+
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "quay.io"]),
+        (140, 30),
+    );
+    tmux.forbid(QUAY_TOKEN);
+    let screen = tmux.wait_for("from the Quay API: namespace carol, 2 pages");
+    for expected in [
+        "carol/web",
+        "private, updated 2026-11-30",
+        "could not list namespace hidden: 403: Unauthorized",
+    ] {
+        assert!(screen.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of carol/app");
+    tmux.wait_for("amd64 arm64");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// Without Quay's `$oauthtoken` login the API lists public repositories only, and says so.
+#[test]
+fn quay_without_an_oauth_token_lists_public_repositories_and_says_so() {
+    let (_reg, sandbox, _log) = quay_setup();
+    sandbox.docker_config(&serde_json::json!({}));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "quay.io/carol"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (3, "carol/web\ncarol/zeta\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("lists only public ones without an OAuth token (log in with `docker login -u '$oauthtoken'`"),
+        "{stderr}"
+    );
+}
+
+/// GitLab's `/api/v4/projects?membership=true`: two pages joined by `Link`.
+fn gitlab_projects() -> axum::routing::MethodRouter {
+    let signed = |headers: &HeaderMap| {
+        headers.get("private-token").and_then(|a| a.to_str().ok()) == Some(GL_TOKEN)
+    };
+    get(
+        move |Query(q): Query<HashMap<String, String>>, headers: HeaderMap| async move {
+            if !signed(&headers) {
+                return json(
+                    StatusCode::UNAUTHORIZED,
+                    &serde_json::json!({"message": "401 Unauthorized"}),
+                );
+            }
+            let project = |id: u64, path: &str, level: &str| {
+                serde_json::json!({"id": id, "path_with_namespace": path,
+                    "container_registry_access_level": level})
+            };
+            if q.get("page").map(String::as_str) == Some("2") {
+                return json(
+                    StatusCode::OK,
+                    &serde_json::json!([
+                        project(2, "dave/docs", "disabled"),
+                        project(3, "dave/empty", "enabled")
+                    ]),
+                );
+            }
+            let next = format!(
+                "<http://{}/api/v4/projects?membership=true&per_page=100&page=2>; rel=\"next\"",
+                host_of(&headers)
+            );
+            (
+                StatusCode::OK,
+                [
+                    ("content-type", "application/json".to_string()),
+                    ("link", next),
+                ],
+                serde_json::json!([project(1, "dave/app", "enabled")]).to_string(),
+            )
+                .into_response()
+        },
+    )
+}
+
+/// GitLab's API as documented, the token in `PRIVATE-TOKEN`: the login's projects (two pages
+/// joined by `Link`; one without a registry, one with an empty one), a project's registry
+/// repositories (two pages joined by `X-Next-Page` alone), a project's repositories with
+/// `tags=true` asked by its full path, group `acme`'s repositories, and group `secret`
+/// refused for a scope the token lacks.
+fn gitlab_standin(log: &Log) -> String {
+    let signed = |headers: &HeaderMap| {
+        headers.get("private-token").and_then(|a| a.to_str().ok()) == Some(GL_TOKEN)
+    };
+    let unauthorized = || {
+        json(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({"message": "401 Unauthorized"}),
+        )
+    };
+    let projects = gitlab_projects();
+    let repos_log = log.clone();
+    let project_repositories = get(
+        move |Path(id): Path<String>,
+              Query(q): Query<HashMap<String, String>>,
+              headers: HeaderMap| {
+            let log = repos_log.clone();
+            async move {
+                if !signed(&headers) {
+                    return unauthorized();
+                }
+                let page = q.get("page").cloned().unwrap_or_default();
+                log.lock()
+                    .unwrap()
+                    .push(format!("project {id} page {page}"));
+                let repo = |path: &str| {
+                    serde_json::json!({"id": 11, "name": "", "path": path,
+                        "location": format!("registry.gitlab.com/{path}"),
+                        "created_at": "2026-11-20T08:00:00.000Z", "tags_count": 1})
+                };
+                let (body, next) = match (id.as_str(), page.as_str()) {
+                    ("1", "1") => (serde_json::json!([repo("dave/app")]), "2"),
+                    ("1", _) => (serde_json::json!([repo("dave/app/worker")]), ""),
+                    ("3", _) => (serde_json::json!([]), ""),
+                    ("dave/app", _) if q.get("tags").map(String::as_str) == Some("true") => (
+                        serde_json::json!([
+                            {"path": "dave/app", "tags": [{"name": "v1", "path": "dave/app:v1"},
+                                {"name": "v2", "path": "dave/app:v2"}]},
+                            {"path": "dave/app/worker", "tags": [{"name": "w1", "path": "dave/app/worker:w1"}]}
+                        ]),
+                        "",
+                    ),
+                    _ => {
+                        return json(
+                            StatusCode::NOT_FOUND,
+                            &serde_json::json!({"message": "404 Project Not Found"}),
+                        )
+                    }
+                };
+                (
+                    StatusCode::OK,
+                    [("content-type", "application/json"), ("x-next-page", next)],
+                    body.to_string(),
+                )
+                    .into_response()
+            }
+        },
+    );
+    let group_repositories = get(
+        move |Path(id): Path<String>, headers: HeaderMap| async move {
+            if !signed(&headers) {
+                return unauthorized();
+            }
+            match id.as_str() {
+                "acme" => json(
+                    StatusCode::OK,
+                    &serde_json::json!([{"id": 21, "path": "acme/api",
+                    "created_at": "2026-10-01T08:00:00.000Z"}]),
+                ),
+                _ => json(
+                    StatusCode::FORBIDDEN,
+                    &serde_json::json!({"error": "insufficient_scope",
+                    "error_description": "The request requires higher privileges than provided by the access token.",
+                    "scope": "read_api api"}),
+                ),
+            }
+        },
+    );
+    serve(
+        Router::new()
+            .route("/api/v4/projects", projects)
+            .route(
+                "/api/v4/projects/{id}/registry/repositories",
+                project_repositories,
+            )
+            .route(
+                "/api/v4/groups/{id}/registry/repositories",
+                group_repositories,
+            ),
+    )
+}
+
+/// GitLab through its API with the registry login's password as the token: the login's
+/// projects and the configured groups, both ways of paging, the group the token may not read
+/// named with the scopes that would do, a repository's tags through its project; in the CLI
+/// and in the TUI down to a tag's tree.
+#[test]
+fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
+    let reg = TestRegistry::builder().htpasswd(GL_USER, GL_TOKEN).start();
+    reg.seed_fixture("unsigned-index", "dave/app:v1");
+    let log = Log::default();
+    let api = gitlab_standin(&log);
+    let sandbox = Sandbox::new();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{GL_USER}:{GL_TOKEN}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {"registry.gitlab.com": {"auth": auth}}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"registry.gitlab.com\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\nnamespaces = [\"acme\", \"secret\"]\n",
+        reg.host
+    ));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "registry.gitlab.com"]);
+    assert_eq!(stdout, "dave/app\ndave/app/worker\nacme/api\n", "{stderr}");
+    assert!(
+        stderr.contains("from the GitLab API: your projects, 2 pages (1 with images); project dave/app, 2 pages; group acme, 1 page"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not list group secret: 403, the token lacks read_api or api"),
+        "{stderr}"
+    );
+    assert_eq!(code, 3);
+    let asked = log.lock().unwrap().clone();
+    assert!(
+        !asked.iter().any(|l| l.starts_with("project 2 ")),
+        "a project without a registry is not asked: {asked:?}"
+    );
+    let (code, stdout, stderr) = regscope(
+        &sandbox,
+        &["ls", "registry.gitlab.com/acme", "--tags", "dave/*"],
+    );
+    assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+    let (code, stdout, stderr) =
+        regscope(&sandbox, &["ls", "registry.gitlab.com", "dave/*", "--tags"]);
+    assert_eq!(
+        stdout, "dave/app:v1\ndave/app:v2\ndave/app/worker:w1\n",
+        "{stderr}"
+    );
+    assert_eq!(code, 3, "group secret is still unlisted: {stderr}");
+    // The worker's project is the longest leading part of its path GitLab knows: asked for
+    // `dave/app/worker` first (404), then `dave/app`.
+    let asked = log.lock().unwrap().clone();
+    assert!(
+        asked.contains(&"project dave/app/worker page 1".to_string()),
+        "{asked:?}"
+    );
+
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "registry.gitlab.com"]),
+        (160, 30),
+    );
+    tmux.forbid(GL_TOKEN);
+    let screen = tmux.wait_for("from the GitLab API: your projects, 2 pages");
+    for expected in [
+        "dave/app/worker",
+        "1 tag, created 2026-11-20",
+        "acme/api",
+        "could not list group secret: 403, the token lacks read_api or api",
+    ] {
+        assert!(screen.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of dave/app");
+    tmux.wait_for("amd64 arm64");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// `regscope ls docker.io --search WORD`: Docker Hub's public search, said to be public, its
+/// endless paging cut at the bound, descriptions made safe; elsewhere a usage error.
+#[test]
+fn ls_searches_docker_hub_and_says_the_results_are_public() {
+    let (_reg, sandbox, _log) = hub_setup();
+    let (code, stdout, stderr) =
+        regscope(&sandbox, &["ls", "docker.io", "--search", "nginx proxy"]);
+    assert_eq!(
+        stdout, "nginx\nsomeone/nginx-1\nsomeone/nginx-2\nsomeone/nginx-3\n",
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("from the Docker Hub API's public search for `nginx proxy` (public repositories anyone can see), 3 pages"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not list more results: stopped after 3 pages (the bound); search for something narrower"),
+        "{stderr}"
+    );
+    assert_eq!(code, 3);
+    let (_, stdout, _) = regscope(
+        &sandbox,
+        &[
+            "ls",
+            "docker.io",
+            "--search",
+            "nginx proxy",
+            "--json",
+            "ngin*",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        doc["repositories"].as_array().map(Vec::len),
+        Some(1),
+        "{doc}"
+    );
+    assert_eq!(
+        doc["repositories"][0]["detail"],
+        "official, 21000 stars: Official build of Nginx.\\u{1b}[31m"
+    );
+    let (code, _, stderr) = regscope(&sandbox, &["ls", "ghcr.io", "--search", "x"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--search searches Docker Hub's public repositories: `regscope ls docker.io --search WORD`"),
+        "{stderr}"
+    );
+}
+
+/// The TUI on Docker Hub's list: `/` then `?WORD` and Enter opens the Hub's public search in a
+/// view of its own, titled as public results; Esc goes back to the user's own list.
+#[test]
+fn the_tui_searches_docker_hub_with_a_question_mark_filter() {
+    let (_reg, sandbox, _log) = hub_setup();
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "docker.io"]),
+        (160, 30),
+    );
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    tmux.wait_for("from the Docker Hub API: namespace alice, 2 pages");
+    tmux.keys(&["/"]);
+    type_text(&tmux, "?nginx proxy");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("public search for `nginx proxy`");
+    for expected in [
+        "public repositories anyone can see",
+        "official, 21000 stars: Official build of Nginx.",
+        "someone/nginx-3",
+        "more results: stopped after 3 pages (the bound)",
+    ] {
+        assert!(screen.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("from the Docker Hub API: namespace alice, 2 pages");
+    assert!(
+        screen.contains("alice/tools"),
+        "the filter was cleared:\n{screen}"
+    );
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

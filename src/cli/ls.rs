@@ -1,5 +1,5 @@
-//! `regscope ls REGISTRY[/NAMESPACE] [PATTERN] [--tags] [--json]`: the scriptable form of the
-//! TUI's repositories view, from the same listing code.
+//! `regscope ls REGISTRY[/NAMESPACE] [PATTERN] [--tags] [--search WORD] [--json]`: the
+//! scriptable form of the TUI's repositories view, from the same listing code.
 
 use std::io::Write as _;
 
@@ -25,6 +25,9 @@ pub struct LsArgs {
     /// List each repository's tags (Docker Hub: with push time and platforms; GHCR: untagged versions too).
     #[arg(long)]
     tags: bool,
+    /// Search Docker Hub's public repositories for WORD (docker.io only; public results, not your namespaces).
+    #[arg(long, value_name = "WORD")]
+    search: Option<String>,
     /// Print one JSON document instead of lines.
     #[arg(long)]
     json: bool,
@@ -50,6 +53,15 @@ pub async fn run(args: &LsArgs) -> Result<u8, Failure> {
             sanitize(target)
         )));
     }
+    if args.search.is_some()
+        && (namespace.is_some()
+            || listing::Service::of(registry) != Some(listing::Service::DockerHub))
+    {
+        return Err(Failure::usage(format!(
+            "--search searches Docker Hub's public repositories: `regscope ls docker.io --search WORD`, not `{}`",
+            sanitize(target)
+        )));
+    }
     let pattern = pattern.map(Pattern::parse);
     let tags = tags || pattern.as_ref().is_some_and(|p| p.tag.is_some());
     let connector = connection.connector()?;
@@ -57,7 +69,13 @@ pub async fn run(args: &LsArgs) -> Result<u8, Failure> {
     let (listing, rows) = regscope::connect::within_deadline(
         deadline,
         &format!("the listing of {}", sanitize(target)),
-        list(&connector, registry, namespace, pattern.as_ref(), tags),
+        list(
+            &connector,
+            (registry, namespace),
+            args.search.as_deref(),
+            pattern.as_ref(),
+            tags,
+        ),
     )
     .await
     .map_err(|e| Failure::runtime(e.to_string()))?;
@@ -95,13 +113,16 @@ pub async fn run(args: &LsArgs) -> Result<u8, Failure> {
 /// listed goes into the listing's gaps.
 async fn list(
     connector: &Connector,
-    registry: &str,
-    namespace: Option<&str>,
+    (registry, namespace): (&str, Option<&str>),
+    search: Option<&str>,
     pattern: Option<&Pattern>,
     tags: bool,
 ) -> Result<(Listing, Vec<(String, Option<Vec<Tag>>)>), regscope::connect::ConnectError> {
     let native = Native::for_registry(registry, connector.config());
-    let mut listing = repositories(connector, native.as_ref(), registry, namespace).await?;
+    let mut listing = match (search, native.as_ref()) {
+        (Some(query), Some(hub)) => hub.search(connector, query).await?,
+        _ => repositories(connector, native.as_ref(), registry, namespace).await?,
+    };
     let wanted: Vec<String> = listing
         .repositories
         .iter()

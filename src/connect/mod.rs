@@ -219,6 +219,13 @@ pub struct TlsInfo {
     pub extra_cas: Vec<String>,
 }
 
+/// How a client trusts TLS servers: what to say about it, and the extra CAs' PEM.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    pub info: TlsInfo,
+    pub ca_pems: Vec<Vec<u8>>,
+}
+
 /// One registry (or layout), ready to fetch from.
 pub struct Connection {
     pub location: Location,
@@ -536,16 +543,11 @@ impl Connector {
         }
     }
 
-    fn registry_connection(
-        &self,
-        registry: &str,
-        resolved: Resolved,
-        info: CredentialInfo,
-    ) -> Result<Connection, ConnectError> {
+    /// How requests for `registry` that go to `host` trust TLS servers: `--insecure` or the
+    /// config file's `insecure`, `--ca-file`, the config file's `ca_file`, and the certs.d CAs
+    /// of `host`. The registry's own requests and its service's API (at another host) share it.
+    pub fn trust(&self, registry: &str, host: &str) -> Result<Trust, ConnectError> {
         let table = self.config.for_registry(registry);
-        let endpoint = table
-            .and_then(|t| t.endpoint.clone())
-            .unwrap_or_else(|| api_host(registry).to_string());
         let mut tls = TlsInfo {
             plain_http: self.settings.plain_http || table.is_some_and(|t| t.plain_http),
             ..TlsInfo::default()
@@ -568,11 +570,25 @@ impl Connector {
                 .push(format!("{} (config file)", path.display()));
         }
         // certs.d is keyed by the host requests go to, as docker keys it.
-        for (path, pem) in crate::config::certs_d_cas(&endpoint) {
+        for (path, pem) in crate::config::certs_d_cas(host) {
             validate_ca(&pem, &path, "the certs.d file")?;
             tls.extra_cas.push(format!("{} (certs.d)", path.display()));
             ca_pems.push(pem);
         }
+        Ok(Trust { info: tls, ca_pems })
+    }
+
+    fn registry_connection(
+        &self,
+        registry: &str,
+        resolved: Resolved,
+        info: CredentialInfo,
+    ) -> Result<Connection, ConnectError> {
+        let table = self.config.for_registry(registry);
+        let endpoint = table
+            .and_then(|t| t.endpoint.clone())
+            .unwrap_or_else(|| api_host(registry).to_string());
+        let Trust { info: tls, ca_pems } = self.trust(registry, &endpoint)?;
         let opts = HttpOptions {
             plain_http: tls.plain_http,
             insecure: tls.insecure.is_some(),

@@ -26,6 +26,9 @@ pub struct ApiError {
     /// The OAuth scope the API wanted and the token lacks (GitHub's
     /// `X-Accepted-OAuth-Scopes` against `X-OAuth-Scopes`).
     pub missing_scope: Option<String>,
+    /// The API's TLS certificate was refused: what the server presented (subject, issuer),
+    /// so the user can tell a private CA from an intercepting proxy.
+    pub untrusted: Option<String>,
 }
 
 impl ApiError {
@@ -34,6 +37,7 @@ impl ApiError {
             status: None,
             detail: detail.into(),
             missing_scope: None,
+            untrusted: None,
         }
     }
 
@@ -49,6 +53,9 @@ impl ApiError {
             }
             text.push_str(&self.detail);
         }
+        if let Some(presented) = &self.untrusted {
+            text.push_str(&format!("; {presented}"));
+        }
         text
     }
 }
@@ -56,8 +63,10 @@ impl ApiError {
 /// One client for one service's API, with the `Authorization` value once logged in.
 pub struct Api {
     client: reqwest::Client,
+    proxies: crate::registry::proxy::ProxyConfig,
     pub base: Url,
-    auth: Option<String>,
+    /// The header that carries the login (`Authorization`, GitLab's `PRIVATE-TOKEN`).
+    auth: Option<(&'static str, String)>,
     deadline: Instant,
 }
 
@@ -68,36 +77,50 @@ pub struct Answer<T> {
 }
 
 impl Api {
-    /// A client for `base` that gives up at `deadline`; `timeout` bounds each request.
-    pub fn new(base: Url, timeout: Duration, deadline: Instant) -> Result<Self, ApiError> {
-        crate::registry::trust::warm_up();
-        let tls = crate::registry::trust::client_config(Vec::new(), false)
-            .map_err(|e| ApiError::transport(format!("cannot set up TLS: {e}")))?;
+    /// A client for `base` that trusts what `trust` says (the registry's own trust: one
+    /// builder for both) and gives up at `deadline`; `timeout` bounds each request.
+    pub fn new(
+        base: Url,
+        trust: &crate::connect::Trust,
+        timeout: Duration,
+        deadline: Instant,
+    ) -> Result<Self, ApiError> {
         let proxies = crate::registry::proxy::ProxyConfig::from_env();
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeout)
-            .read_timeout(timeout)
-            .user_agent(concat!("regscope/", env!("CARGO_PKG_VERSION")))
-            .tls_backend_preconfigured(tls)
-            .no_proxy();
-        if !proxies.is_empty() {
-            builder = builder.proxy(reqwest::Proxy::custom(move |url| proxies.for_url(url)));
-        }
-        let client = builder
-            .build()
-            .map_err(|e| ApiError::transport(format!("cannot set up HTTP: {e}")))?;
+        let client = crate::registry::trust::http_client(
+            &trust.ca_pems,
+            trust.info.insecure.is_some(),
+            timeout,
+            timeout,
+            &proxies,
+        )
+        .map_err(ApiError::transport)?;
         Ok(Self {
             client,
+            proxies,
             base,
             auth: None,
             deadline,
         })
     }
 
+    /// `host:port` of the API, as certs.d and the certificate probe name it.
+    #[must_use]
+    pub fn host(&self) -> String {
+        let host = self.base.host_str().unwrap_or_default();
+        match self.base.port_or_known_default() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        }
+    }
+
     /// From now on requests carry `Authorization: value`.
     pub fn authorize(&mut self, value: String) {
-        self.auth = Some(value);
+        self.auth = Some(("authorization", value));
+    }
+
+    /// From now on requests carry `name: value` (GitLab's `PRIVATE-TOKEN`).
+    pub fn authorize_with(&mut self, name: &'static str, value: String) {
+        self.auth = Some((name, value));
     }
 
     /// `path` (with its query) on the API's base URL.
@@ -142,7 +165,7 @@ impl Api {
 
     fn with_auth(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.auth {
-            Some(value) => request.header(reqwest::header::AUTHORIZATION, value),
+            Some((name, value)) => request.header(*name, value),
             None => request,
         }
     }
@@ -154,13 +177,17 @@ impl Api {
         make: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Answer<T>, ApiError> {
         for _ in 0..=MAX_RETRIES {
-            let resp = make()
+            let resp = match make()
                 .header(reqwest::header::ACCEPT, "application/json")
                 .send()
                 .await
-                .map_err(|e| ApiError::transport(transport_words(&e)))?;
+            {
+                Ok(resp) => resp,
+                Err(e) => return Err(self.transport_error(&e).await),
+            };
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
+            let asked = resp.url().clone();
             let body = read_bounded(resp).await?;
             if status == 429 {
                 let wait = header(&headers, "retry-after")
@@ -179,6 +206,7 @@ impl Api {
                                 None => "rate limited; retry later".into(),
                             },
                             missing_scope: None,
+                            untrusted: None,
                         })
                     }
                 }
@@ -190,18 +218,58 @@ impl Api {
                 status: Some(status),
                 detail: format!("the answer is not the JSON this API documents: {e}"),
                 missing_scope: None,
+                untrusted: None,
             })?;
             let next = header(&headers, "link")
                 .and_then(|l| crate::registry::next_link(&l))
-                .and_then(|n| self.same_origin(&n));
+                .and_then(|n| self.same_origin(&n))
+                .or_else(|| next_page(&asked, &headers));
             return Ok(Answer { body, next });
         }
         Err(ApiError {
             status: Some(429),
             detail: format!("still rate limited after {MAX_RETRIES} waits; retry later"),
             missing_scope: None,
+            untrusted: None,
         })
     }
+}
+
+impl Api {
+    /// A request that did not get an answer; a refused certificate names what the server
+    /// presented (a second handshake that sends nothing), as the registry client does.
+    async fn transport_error(&self, e: &reqwest::Error) -> ApiError {
+        let mut error = ApiError::transport(transport_words(e));
+        if error.detail.to_ascii_lowercase().contains("certificate") {
+            let host = self.host();
+            let proxy = self.proxies.for_host(self.base.scheme(), &host);
+            error.untrusted = Some(
+                crate::registry::tls::presented_certificate(&host, proxy.as_ref())
+                    .await
+                    .map_or_else(
+                        || "the server's certificate could not be read".to_string(),
+                        |c| c.describe(),
+                    ),
+            );
+        }
+        error
+    }
+}
+
+/// GitLab's `X-Next-Page: N` (sent where `Link` may be left out): `asked` with `page=N`.
+fn next_page(asked: &Url, headers: &reqwest::header::HeaderMap) -> Option<Url> {
+    let page: u32 = header(headers, "x-next-page")?.trim().parse().ok()?;
+    let mut url = asked.clone();
+    let kept: Vec<(String, String)> = asked
+        .query_pairs()
+        .filter(|(k, _)| k != "page")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("page", &page.to_string());
+    Some(url)
 }
 
 fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
@@ -276,10 +344,18 @@ fn refusal(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> Ap
         (!wanted.is_empty() && !wanted.iter().any(|w| granted.contains(w)))
             .then(|| sanitize(&wanted.join(" or ")).into_owned())
     });
+    // GitLab's `insufficient_scope` names the scopes that would do.
+    let missing_scope = missing_scope.or_else(|| {
+        (json.get("error").and_then(|v| v.as_str()) == Some("insufficient_scope"))
+            .then(|| json.get("scope").and_then(|v| v.as_str()))
+            .flatten()
+            .map(|s| sanitize(&s.split_whitespace().collect::<Vec<_>>().join(" or ")).into_owned())
+    });
     ApiError {
         status: Some(status),
         detail,
         missing_scope: if status == 403 { missing_scope } else { None },
+        untrusted: None,
     }
 }
 
@@ -290,6 +366,7 @@ mod tests {
     fn api() -> Api {
         Api::new(
             Url::parse("https://hub.example").unwrap(),
+            &crate::connect::Trust::default(),
             Duration::from_secs(1),
             Instant::now(),
         )
@@ -305,6 +382,20 @@ mod tests {
         );
         assert!(api.same_origin("https://evil.example/v2/x").is_none());
         assert!(api.same_origin("http://hub.example/v2/x").is_none());
+    }
+
+    #[test]
+    fn gitlabs_next_page_header_moves_the_page_parameter() {
+        let asked = Url::parse("https://gl.example/api/v4/projects?per_page=100&page=1").unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert!(next_page(&asked, &headers).is_none());
+        headers.insert("x-next-page", "".parse().unwrap());
+        assert!(next_page(&asked, &headers).is_none(), "the last page");
+        headers.insert("x-next-page", "2".parse().unwrap());
+        assert_eq!(
+            next_page(&asked, &headers).map(String::from).as_deref(),
+            Some("https://gl.example/api/v4/projects?per_page=100&page=2")
+        );
     }
 
     #[test]

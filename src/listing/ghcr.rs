@@ -244,6 +244,7 @@ pub(super) async fn tags(
         status: None,
         detail: "nothing was asked".into(),
         missing_scope: None,
+        untrusted: None,
     });
     Err(native.failed(&format!("the versions of {repository}"), &e))
 }

@@ -89,6 +89,7 @@ async fn login(
                 status: None,
                 detail: "the token answer holds no token".into(),
                 missing_scope: None,
+                untrusted: None,
             },
         )),
     }
@@ -221,6 +222,117 @@ pub(super) async fn tags(
         source: format!("{}: {}", native.service.name(), pages(walked.pages)),
         gaps: walked.stop.into_iter().collect(),
     })
+}
+
+/// Pages of search results read at most: a search is for finding, not for walking the Hub.
+pub(super) const SEARCH_PAGES: usize = 3;
+/// The longest search text sent.
+pub(super) const MAX_QUERY: usize = 100;
+
+#[derive(Deserialize)]
+struct Found {
+    repo_name: String,
+    #[serde(default)]
+    short_description: Option<String>,
+    #[serde(default)]
+    star_count: Option<u64>,
+    #[serde(default)]
+    is_official: bool,
+}
+
+/// Docker Hub's public search (`/v2/search/repositories/?query=`), anonymous: public
+/// repositories anyone can see, [`SEARCH_PAGES`] pages at most, said so in the source.
+pub(super) async fn search(native: &Native, api: &Api, query: &str) -> Result<Listing, FetchError> {
+    let shown = crate::sanitize::sanitize(query).into_owned();
+    if query.trim().is_empty() || query.chars().count() > MAX_QUERY {
+        return Err(FetchError::NotListed {
+            registry: native.registry.clone(),
+            detail: format!("search for 1 to {MAX_QUERY} characters, not `{shown}`"),
+        });
+    }
+    let encoded: String = url::form_urlencoded::byte_serialize(query.trim().as_bytes()).collect();
+    let mut next = Some(
+        api.url(&format!(
+            "/v2/search/repositories/?query={encoded}&page_size=100&page=1"
+        ))
+        .map_err(|e| native.failed("", &e))?,
+    );
+    let mut listing = Listing::default();
+    let mut read = 0;
+    while let Some(url) = next.take() {
+        if read == SEARCH_PAGES {
+            listing.gaps.push(format!(
+                "more results: stopped after {} (the bound); search for something narrower",
+                pages(read)
+            ));
+            break;
+        }
+        let answer = match api.get::<Page<Found>>(&url).await {
+            Ok(a) => a,
+            Err(e) if read == 0 => return Err(native.failed("the search", &e)),
+            Err(e) => {
+                listing
+                    .gaps
+                    .push(format!("page {}: {}", read + 1, e.describe()));
+                break;
+            }
+        };
+        read += 1;
+        let before = listing.repositories.len();
+        for found in answer.body.results {
+            if !plain_name(&found.repo_name) || listing.details.contains_key(&found.repo_name) {
+                continue;
+            }
+            listing
+                .details
+                .insert(found.repo_name.clone(), found_detail(&found));
+            listing.repositories.push(found.repo_name);
+        }
+        // A page with nothing new ends the walk (a service that repeats itself).
+        if listing.repositories.len() == before {
+            break;
+        }
+        next = answer
+            .body
+            .next
+            .as_deref()
+            .and_then(|n| api.same_origin(n))
+            .or(answer.next);
+    }
+    listing.source = format!(
+        "{}'s public search for `{shown}` (public repositories anyone can see), {}",
+        native.service.name(),
+        pages(read)
+    );
+    Ok(listing)
+}
+
+/// `official, 21000 stars: Official build of Nginx.` (the description cut at 60 characters).
+fn found_detail(found: &Found) -> String {
+    let mut words = Vec::new();
+    if found.is_official {
+        words.push("official".to_string());
+    }
+    if let Some(n) = found.star_count {
+        words.push(format!("{n} star{}", if n == 1 { "" } else { "s" }));
+    }
+    let mut detail = words.join(", ");
+    if let Some(d) = found
+        .short_description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        let mut d = crate::sanitize::sanitize(d).into_owned();
+        if d.chars().count() > 60 {
+            d = d.chars().take(59).collect::<String>() + "…";
+        }
+        if !detail.is_empty() {
+            detail.push_str(": ");
+        }
+        detail.push_str(&d);
+    }
+    detail
 }
 
 fn tag(t: HubTag) -> Tag {

@@ -8,9 +8,11 @@
 
 mod api;
 mod ghcr;
+mod gitlab;
 pub mod glob;
 mod harbor;
 mod hub;
+mod quay;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -34,6 +36,10 @@ pub enum Service {
     Ghcr,
     /// Recognised from its API once the catalog is refused, never from the name.
     Harbor,
+    /// `quay.io`, or a self-hosted Quay the config file names (`api = "quay"`).
+    Quay,
+    /// `registry.gitlab.com`, or a self-hosted GitLab (`api = "gitlab"`, or its URL).
+    GitLab,
 }
 
 impl Service {
@@ -43,6 +49,8 @@ impl Service {
         match registry {
             "docker.io" | "index.docker.io" | "registry-1.docker.io" => Some(Self::DockerHub),
             "ghcr.io" => Some(Self::Ghcr),
+            "quay.io" => Some(Self::Quay),
+            "registry.gitlab.com" => Some(Self::GitLab),
             _ => None,
         }
     }
@@ -54,6 +62,8 @@ impl Service {
             Self::DockerHub => "the Docker Hub API",
             Self::Ghcr => "the GitHub API",
             Self::Harbor => "the Harbor API",
+            Self::Quay => "the Quay API",
+            Self::GitLab => "the GitLab API",
         }
     }
 
@@ -61,6 +71,8 @@ impl Service {
         match self {
             Self::DockerHub => Some("https://hub.docker.com"),
             Self::Ghcr => Some("https://api.github.com"),
+            Self::Quay => Some("https://quay.io"),
+            Self::GitLab => Some("https://gitlab.com"),
             Self::Harbor => None,
         }
     }
@@ -114,15 +126,21 @@ impl Native {
     /// config file's `api` when it sets one.
     #[must_use]
     pub fn for_registry(registry: &str, config: &Config) -> Option<Self> {
-        let service = Service::of(registry)?;
         let table = config.for_registry(registry);
-        let api = table
-            .and_then(|t| t.api.as_deref())
-            .or(service.default_api())?;
+        let configured = table.and_then(|t| t.api.as_deref());
+        // A self-hosted Quay or GitLab named by kind serves its API on the registry's host.
+        let (service, api) = if configured == Some(crate::config::QUAY) {
+            (Service::Quay, own_host(registry, table))
+        } else if configured == Some(crate::config::GITLAB) {
+            (Service::GitLab, own_host(registry, table))
+        } else {
+            let service = Service::of(registry)?;
+            (service, configured.or(service.default_api())?.to_string())
+        };
         Some(Self {
             service,
             registry: registry.to_string(),
-            api: Url::parse(api).ok()?,
+            api: Url::parse(&api).ok()?,
             namespaces: table.map(|t| t.namespaces.clone()).unwrap_or_default(),
         })
     }
@@ -159,14 +177,32 @@ impl Native {
         self.service != Service::Harbor
     }
 
+    /// A client for the API that trusts what the registry's connection trusts (`--insecure`,
+    /// `--ca-file`, the registry's `ca_file`/`insecure`, certs.d of the API's host).
     fn client(&self, connector: &Connector) -> Result<Api, FetchError> {
         let settings = connector.settings();
+        let trust = connector
+            .trust(&self.registry, &self.api_host())
+            .map_err(|e| FetchError::NotListed {
+                registry: self.registry.clone(),
+                detail: format!("{} cannot be reached: {e}", self.service.name()),
+            })?;
         Api::new(
             self.api.clone(),
+            &trust,
             settings.timeout,
             Instant::now() + settings.deadline,
         )
         .map_err(|e| self.failed("", &e))
+    }
+
+    /// `host[:port]` of the API, as certs.d keys it (the port only when not the default).
+    fn api_host(&self) -> String {
+        let host = self.api.host_str().unwrap_or_default();
+        match self.api.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        }
     }
 
     /// The repositories of the user's namespace and the configured ones (`only`: that
@@ -182,7 +218,25 @@ impl Native {
             Service::DockerHub => hub::repositories(self, &mut api, credentials, only).await,
             Service::Ghcr => ghcr::repositories(self, &mut api, credentials, only).await,
             Service::Harbor => harbor::repositories(self, &mut api, credentials, only).await,
+            Service::Quay => quay::repositories(self, &mut api, credentials, only).await,
+            Service::GitLab => gitlab::repositories(self, &mut api, credentials, only).await,
         }
+    }
+
+    /// Docker Hub's public search for `query` (anonymous: the results are public repositories
+    /// anyone can see, and the source says so); other services have no such search.
+    pub async fn search(&self, connector: &Connector, query: &str) -> Result<Listing, FetchError> {
+        if self.service != Service::DockerHub {
+            return Err(FetchError::NotListed {
+                registry: self.registry.clone(),
+                detail: format!(
+                    "searching is Docker Hub's (docker.io); {} has no public search",
+                    self.service.name()
+                ),
+            });
+        }
+        let api = self.client(connector)?;
+        hub::search(self, &api, query).await
     }
 
     /// The tags of `repository` (`namespace/name`).
@@ -192,6 +246,8 @@ impl Native {
         match self.service {
             Service::DockerHub => hub::tags(self, &mut api, credentials, repository).await,
             Service::Ghcr => ghcr::tags(self, &mut api, credentials, repository).await,
+            Service::Quay => quay::tags(self, &mut api, credentials, repository).await,
+            Service::GitLab => gitlab::tags(self, &mut api, credentials, repository).await,
             Service::Harbor => Err(FetchError::NotListed {
                 registry: self.registry.clone(),
                 detail: "Harbor's tags are read from the registry's own tag list".into(),
@@ -236,11 +292,17 @@ impl Native {
     }
 
     /// The service refused to exchange the login for its own token.
+    /// (No answer at all is not a refusal: then it says the login could not be sent.)
     fn refused_login(&self, user: &str, e: &ApiError) -> FetchError {
+        let what = if e.status.is_some() {
+            "refused the login of"
+        } else {
+            "could not be sent the login of"
+        };
         FetchError::NotListed {
             registry: self.registry.clone(),
             detail: format!(
-                "{} refused the login of {} ({}); {}",
+                "{} {what} {} ({}); {}",
                 self.service.name(),
                 crate::sanitize::sanitize(user),
                 e.describe(),
@@ -252,6 +314,11 @@ impl Native {
     /// What to do after `e`.
     fn advice(&self, e: &ApiError) -> String {
         match (self.service, e.status) {
+            (_, None) if e.untrusted.is_some() => format!(
+                "if you trust it, name its CA in `ca_file` under [registry.\"{}\"] in the config file, in --ca-file, or in certs.d for {}; or open a repository by name",
+                self.registry,
+                self.api_host()
+            ),
             (_, Some(403)) if e.missing_scope.is_some() => format!(
                 "log in to {} with a token that has {}, or open a repository by name",
                 self.registry,
@@ -265,6 +332,10 @@ impl Native {
                 "the password of the login for {} is not a GitHub token the API accepts: log in with a personal access token that has read:packages, or open a repository by name",
                 self.registry
             ),
+            (Service::GitLab, Some(401)) => format!(
+                "the password of the login for {} is not a GitLab token the API accepts: log in with a personal, project or group access token that has read_api, or open a repository by name",
+                self.registry
+            ),
             (_, Some(404)) => format!(
                 "check the name, and `api` under [registry.\"{}\"] in the config file",
                 self.registry
@@ -272,6 +343,23 @@ impl Native {
             _ => "open a repository by name, or try again".to_string(),
         }
     }
+}
+
+/// `https://host[:port]` (`http://` with `plain_http`) of the host the registry's requests
+/// go to: the config file's `endpoint`, else the registry's name.
+fn own_host(registry: &str, table: Option<&crate::config::RegistryConfig>) -> String {
+    let host = table
+        .and_then(|t| t.endpoint.as_deref())
+        .unwrap_or(registry);
+    if host.contains("://") {
+        return host.trim_end_matches('/').to_string();
+    }
+    let scheme = if table.is_some_and(|t| t.plain_http) {
+        "http"
+    } else {
+        "https"
+    };
+    format!("{scheme}://{host}")
 }
 
 /// The login for `registry` exactly as its connection uses it: the command line's, else the
@@ -359,6 +447,7 @@ async fn walk<T: PartialEq + Clone>(
             status: None,
             detail: format!("the answer is not the JSON this API documents: {detail}"),
             missing_scope: None,
+            untrusted: None,
         })?;
         out.pages += 1;
         if !items.is_empty() && items.iter().all(|i| out.items.contains(i)) {
@@ -524,7 +613,34 @@ mod tests {
         assert_eq!(n.namespaces(Some("alice"), Some("acme")), ["acme"]);
         let hub = Native::for_registry("docker.io", &Config::default()).unwrap();
         assert_eq!(hub.api.as_str(), "https://hub.docker.com/");
-        assert!(Native::for_registry("quay.io", &Config::default()).is_none());
+        let quay = Native::for_registry("quay.io", &Config::default()).unwrap();
+        assert_eq!(
+            (quay.service, quay.api.as_str()),
+            (Service::Quay, "https://quay.io/")
+        );
+        assert!(Native::for_registry("registry.example", &Config::default()).is_none());
+        let gitlab = Native::for_registry("registry.gitlab.com", &Config::default()).unwrap();
+        assert_eq!(
+            (gitlab.service, gitlab.api.as_str()),
+            (Service::GitLab, "https://gitlab.com/")
+        );
+        // A self-hosted Quay: its API on the host the registry's requests go to.
+        let config = crate::config::parse(
+            "[registry.\"quay.example\"]\napi = \"quay\"\n[registry.\"q.local\"]\napi = \"quay\"\nendpoint = \"http://127.0.0.1:5001\"\n[registry.\"gl.local\"]\napi = \"gitlab\"\n",
+        )
+        .unwrap();
+        let own = Native::for_registry("quay.example", &config).unwrap();
+        assert_eq!(
+            (own.service, own.api.as_str()),
+            (Service::Quay, "https://quay.example/")
+        );
+        let local = Native::for_registry("q.local", &config).unwrap();
+        assert_eq!(local.api.as_str(), "http://127.0.0.1:5001/");
+        let gl = Native::for_registry("gl.local", &config).unwrap();
+        assert_eq!(
+            (gl.service, gl.api.as_str()),
+            (Service::GitLab, "https://gl.local/")
+        );
     }
 
     #[test]

@@ -92,11 +92,19 @@ pub fn text(reports: &[AuthReport]) -> String {
             }
         }
         if let Some(rl) = &r.rate_limit {
+            let anonymous = r
+                .credentials
+                .as_ref()
+                .is_none_or(|c| matches!(c.source, crate::auth::Source::Anonymous));
             let _ = writeln!(
                 out,
-                "  rate limit   {} remaining of {}",
-                rl.remaining.as_deref().unwrap_or("?"),
-                rl.limit.as_deref().unwrap_or("?")
+                "  rate limit   {}{}",
+                rl.describe(),
+                if anonymous {
+                    "; anonymous pulls are counted per IP address, a docker login raises the limit"
+                } else {
+                    ""
+                }
             );
         }
         for note in r.credentials.iter().flat_map(|c| &c.notes) {

@@ -332,12 +332,6 @@ const RENEW_MARGIN: Duration = Duration::from_secs(5);
 /// Longer-lived tokens are still renewed daily; this also keeps `Instant` arithmetic in range.
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_hours(24);
 
-/// Whether `der` is a certificate a trust store can hold (a root whose name and key parse).
-fn webpki_check(der: &rustls::pki_types::CertificateDer<'_>) -> Result<(), String> {
-    let mut store = rustls::RootCertStore::empty();
-    store.add(der.clone()).map_err(|e| e.to_string())
-}
-
 impl HttpRegistry {
     /// `registry` is the name users write; `host` the API host (they differ for Docker Hub).
     pub fn new(
@@ -346,39 +340,15 @@ impl HttpRegistry {
         opts: HttpOptions,
         stats: Arc<Stats>,
     ) -> Result<Self, FetchError> {
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(super::cause::connect_timeout(opts.timeout))
-            .read_timeout(opts.timeout)
-            .user_agent(concat!("regscope/", env!("CARGO_PKG_VERSION")));
-        let mut extra_roots = Vec::new();
-        for pem in &opts.ca_pems {
-            let certs = super::tls::parse_pem_certs(pem)
-                .map_err(|e| FetchError::Other(format!("the CA file is not usable: {e}")))?;
-            for der in certs {
-                // Parsed now, so a bad certificate is a usage error here, not a TLS failure later.
-                webpki_check(&der).map_err(|e| {
-                    FetchError::Other(format!("the CA file holds a bad certificate: {e}"))
-                })?;
-                extra_roots.push(der);
-            }
-        }
-        // Our own TLS configuration: the system roots are read on the first handshake, once
-        // per process, not for every client (see `trust`).
-        super::trust::warm_up();
-        let tls = super::trust::client_config(extra_roots, opts.insecure)
-            .map_err(|e| FetchError::Other(format!("cannot set up TLS: {e}")))?;
-        builder = builder.tls_backend_preconfigured(tls);
-        // Our own proxy choice (loopback direct, `NO_PROXY=*` honoured), not reqwest's.
         let proxies = super::proxy::ProxyConfig::from_env();
-        builder = builder.no_proxy();
-        if !proxies.is_empty() {
-            let chosen = proxies.clone();
-            builder = builder.proxy(reqwest::Proxy::custom(move |url| chosen.for_url(url)));
-        }
-        let client = builder
-            .build()
-            .map_err(|e| FetchError::Other(format!("cannot set up HTTP: {e}")))?;
+        let client = super::trust::http_client(
+            &opts.ca_pems,
+            opts.insecure,
+            super::cause::connect_timeout(opts.timeout),
+            opts.timeout,
+            &proxies,
+        )
+        .map_err(FetchError::Other)?;
         let permits = Semaphore::new(opts.concurrency.max(1));
         Ok(Self {
             registry: registry.to_string(),

@@ -37,6 +37,52 @@ pub fn client_config(
     Ok(config)
 }
 
+/// The one HTTP client every request to a registry or its service's API goes through: the
+/// system roots plus `ca_pems` (or no verification with `insecure`), regscope's own proxy
+/// choice, no redirects followed by reqwest. One builder, so the registry and its listing API
+/// trust the same certificates. The error is a sentence for the user.
+pub fn http_client(
+    ca_pems: &[Vec<u8>],
+    insecure: bool,
+    connect_timeout: std::time::Duration,
+    read_timeout: std::time::Duration,
+    proxies: &super::proxy::ProxyConfig,
+) -> Result<reqwest::Client, String> {
+    let mut extra_roots = Vec::new();
+    for pem in ca_pems {
+        let certs = super::tls::parse_pem_certs(pem)
+            .map_err(|e| format!("the CA file is not usable: {e}"))?;
+        for der in certs {
+            // Parsed now, so a bad certificate is a usage error here, not a TLS failure later.
+            let mut store = rustls::RootCertStore::empty();
+            store
+                .add(der.clone())
+                .map_err(|e| format!("the CA file holds a bad certificate: {e}"))?;
+            extra_roots.push(der);
+        }
+    }
+    // Our own TLS configuration: the system roots are read on the first handshake, once per
+    // process, not for every client.
+    warm_up();
+    let tls =
+        client_config(extra_roots, insecure).map_err(|e| format!("cannot set up TLS: {e}"))?;
+    // Our own proxy choice (loopback direct, `NO_PROXY=*` honoured), not reqwest's.
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(connect_timeout)
+        .read_timeout(read_timeout)
+        .user_agent(concat!("regscope/", env!("CARGO_PKG_VERSION")))
+        .tls_backend_preconfigured(tls)
+        .no_proxy();
+    if !proxies.is_empty() {
+        let chosen = proxies.clone();
+        builder = builder.proxy(reqwest::Proxy::custom(move |url| chosen.for_url(url)));
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot set up HTTP: {e}"))
+}
+
 /// Seeds the TLS library's random generator in the background, once per process. Its first
 /// use gathers CPU jitter for entropy: about 40 ms of CPU, measured here. Left to the first
 /// handshake it delays that handshake (and, on the async runtime's thread, the plain-HTTP

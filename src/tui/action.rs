@@ -252,6 +252,13 @@ pub enum Effect {
         location: Location,
         repository: String,
     },
+    /// Docker Hub's public search for `query` (`/` then `?WORD` on docker.io), answered as a
+    /// catalog page whose origin says the results are public.
+    SearchHub {
+        id: RequestId,
+        registry: String,
+        query: String,
+    },
     Inspect {
         id: RequestId,
         reference: ImageRef,
@@ -314,6 +321,7 @@ impl Effect {
     pub fn describe(&self) -> String {
         match self {
             Effect::LoadCatalog { registry, .. } => format!("the catalog of {registry}"),
+            Effect::SearchHub { query, .. } => format!("the Docker Hub search for `{query}`"),
             Effect::LoadTags { repository, .. } => format!("the tags of {repository}"),
             Effect::LoadImages { repository, .. } => format!("the images of {repository}"),
             Effect::Inspect { reference, .. } | Effect::Revalidate { reference, .. } => {
@@ -334,10 +342,12 @@ impl Effect {
     pub fn failed(&self, error: crate::registry::FetchError) -> Action {
         let error = ConnectError::from(error);
         match self {
-            Effect::LoadCatalog { id, .. } => Action::CatalogLoaded {
-                id: *id,
-                result: Err(error),
-            },
+            Effect::LoadCatalog { id, .. } | Effect::SearchHub { id, .. } => {
+                Action::CatalogLoaded {
+                    id: *id,
+                    result: Err(error),
+                }
+            }
             Effect::LoadTags { id, .. } => Action::TagsLoaded {
                 id: *id,
                 result: Err(error),
@@ -368,7 +378,9 @@ impl Effect {
     #[must_use]
     pub fn location(&self) -> Option<Location> {
         match self {
-            Effect::LoadCatalog { registry, .. } => Some(Location::Registry(registry.clone())),
+            Effect::LoadCatalog { registry, .. } | Effect::SearchHub { registry, .. } => {
+                Some(Location::Registry(registry.clone()))
+            }
             Effect::LoadTags { location, .. } | Effect::LoadImages { location, .. } => {
                 Some(location.clone())
             }
@@ -387,6 +399,7 @@ impl Effect {
     pub fn id(&self) -> RequestId {
         match self {
             Effect::LoadCatalog { id, .. }
+            | Effect::SearchHub { id, .. }
             | Effect::LoadTags { id, .. }
             | Effect::LoadImages { id, .. }
             | Effect::Inspect { id, .. }

@@ -997,6 +997,10 @@ impl App {
                     return self.activate();
                 }
             }
+            (InputKind::Filter, Command::Submit) if input.text.starts_with('?') => {
+                self.input = None;
+                return self.search_hub();
+            }
             (InputKind::Filter, Command::Submit)
             | (InputKind::Open | InputKind::Target, Command::Cancel) => {
                 self.input = None;
@@ -1062,6 +1066,20 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// `?WORD` submitted on Docker Hub's list: the Hub's public search in a view of its own
+    /// (the list's filter cleared); elsewhere the text stays a filter.
+    fn search_hub(&mut self) -> Vec<Effect> {
+        let View::Repositories(list) = self.top_mut() else {
+            return Vec::new();
+        };
+        let Some(search) = list.hub_search(&list.filter.clone()) else {
+            return Vec::new();
+        };
+        self.set_filter(String::new());
+        self.stack.push(View::Repositories(search));
+        self.activate()
     }
 
     fn typed(&mut self, ch: char) -> Vec<Effect> {

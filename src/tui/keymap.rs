@@ -133,7 +133,7 @@ pub static BINDINGS: &[Binding] = &[
         &[c('/')],
         List,
         Command::Filter,
-        "filter (searches every catalog page)",
+        "filter (every page; ?word: Docker Hub)",
         Some("filter"),
     ),
     b(

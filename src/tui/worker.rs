@@ -130,6 +130,14 @@ impl Worker {
                 id,
                 result: self.catalog(&registry, last.as_deref()).await,
             },
+            Effect::SearchHub {
+                id,
+                registry,
+                query,
+            } => Action::CatalogLoaded {
+                id,
+                result: self.search_hub(&registry, &query).await,
+            },
             Effect::LoadTags {
                 id,
                 location,
@@ -190,6 +198,22 @@ impl Worker {
             // one that reaches the worker is answered with a no-op.
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
         }
+    }
+
+    /// Docker Hub's public search for `query`, as one catalog page (the origin says what the
+    /// results are).
+    async fn search_hub(&self, registry: &str, query: &str) -> Result<CatalogPage, ConnectError> {
+        let hub = crate::listing::Native::for_registry(registry, self.connector.config())
+            .ok_or_else(|| {
+                ConnectError::from(FetchError::NotListed {
+                    registry: registry.to_string(),
+                    detail: "searching is Docker Hub's (docker.io)".into(),
+                })
+            })?;
+        hub.search(&self.connector, query)
+            .await
+            .map(CatalogPage::from)
+            .map_err(Into::into)
     }
 
     /// One page of a registry's repositories: ECR's API, else the service's own API for Docker

@@ -115,6 +115,8 @@ pub struct RepositoriesView {
     pub load: Load<Catalog>,
     pub cursor: Cursor,
     pub filter: String,
+    /// Docker Hub's public search for this text instead of the registry's own list.
+    pub search: Option<String>,
 }
 
 /// Rows before the end of the list at which the next page is asked for.
@@ -131,7 +133,21 @@ impl RepositoriesView {
             load: Load::Idle,
             cursor: Cursor::default(),
             filter: String::new(),
+            search: None,
         }
+    }
+
+    /// `?WORD` submitted as the filter of Docker Hub's list: a view of the Hub's public search
+    /// for WORD (the filter itself is over names already listed).
+    #[must_use]
+    pub fn hub_search(&self, text: &str) -> Option<Self> {
+        let word = text.strip_prefix('?')?.trim();
+        let hub =
+            crate::listing::Service::of(&self.registry) == Some(crate::listing::Service::DockerHub);
+        (hub && !word.is_empty()).then(|| Self {
+            search: Some(word.to_string()),
+            ..Self::new(self.registry.clone())
+        })
     }
 
     /// Indices of the repositories the filter keeps (computed once per filter and length).
@@ -199,6 +215,13 @@ impl RepositoriesView {
         if self.load.is_idle() {
             let id = ids.fresh();
             self.load = Load::Loading(id);
+            if let Some(query) = &self.search {
+                return vec![Effect::SearchHub {
+                    id,
+                    registry: self.registry.clone(),
+                    query: query.clone(),
+                }];
+            }
             return vec![Effect::LoadCatalog {
                 id,
                 registry: self.registry.clone(),
