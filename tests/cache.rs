@@ -517,21 +517,8 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
         .tls_self_signed()
         .start();
     reg.seed_fixture("unsigned-index", "private/app:v1");
-    let index = reg.head_manifest("private/app", "v1");
-    let index = index.header("docker-content-digest").unwrap().to_string();
-    // Move the tag to the index's linux/amd64 manifest: the other platforms are dropped.
-    let doc = reg.get_manifest("private/app", &index).json();
-    let child = doc["manifests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["platform"]["architecture"] == "amd64")
-        .unwrap();
-    let (child_digest, child_type) = (
-        child["digest"].as_str().unwrap().to_string(),
-        child["mediaType"].as_str().unwrap().to_string(),
-    );
-    let child_bytes = reg.get_manifest("private/app", &child_digest).body;
+    let tag_move = AmdMove::of(&reg, "private/app", "v1");
+    let (index, child_digest) = (tag_move.index.clone(), tag_move.child.clone());
 
     let cache = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
@@ -562,7 +549,7 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
     wait_for_history(cache.path());
     let mut seen = Vec::new();
 
-    reg.put_manifest("private/app", "v1", &child_type, &child_bytes);
+    tag_move.apply(&reg);
     let moved = next_event(&rx, "moved", &mut seen);
     assert_eq!(moved["ref"], reference);
     assert_eq!(moved["from"], index.as_str());
@@ -613,6 +600,44 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
         &child_digest,
         &index,
     );
+}
+
+/// Moving `repo:tag` from the unsigned-index fixture to its linux/amd64 manifest: the other
+/// platforms are dropped.
+struct AmdMove {
+    repo: String,
+    tag: String,
+    index: String,
+    child: String,
+    child_type: String,
+    child_bytes: Vec<u8>,
+}
+
+impl AmdMove {
+    fn of(reg: &TestRegistry, repo: &str, tag: &str) -> Self {
+        let index = reg.head_manifest(repo, tag);
+        let index = index.header("docker-content-digest").unwrap().to_string();
+        let doc = reg.get_manifest(repo, &index).json();
+        let child = doc["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["platform"]["architecture"] == "amd64")
+            .unwrap();
+        let child_digest = child["digest"].as_str().unwrap().to_string();
+        Self {
+            repo: repo.into(),
+            tag: tag.into(),
+            child_type: child["mediaType"].as_str().unwrap().to_string(),
+            child_bytes: reg.get_manifest(repo, &child_digest).body,
+            child: child_digest,
+            index,
+        }
+    }
+
+    fn apply(&self, reg: &TestRegistry) {
+        reg.put_manifest(&self.repo, &self.tag, &self.child_type, &self.child_bytes);
+    }
 }
 
 /// `history` lists `newest` then `oldest` for the tag `v1`, with the move between them.
@@ -689,4 +714,65 @@ fn a_quiet_watch_costs_one_head_per_tag_per_poll_and_ends_after_count() {
     // The fixtures were seeded with PUTs and checked with GETs before: only HEADs count.
     assert_eq!(requests("HEAD", "v1"), 3, "{log}");
     assert_eq!(requests("HEAD", "v2"), 3, "{log}");
+}
+
+/// `h` on a tag in the TUI, on a private registry: both digests the tag named (a CLI run saw the
+/// first, the TUI the second), newest first, and what the move dropped; Esc goes back.
+#[test]
+fn h_in_the_tui_shows_a_moved_tags_history_with_the_move_summarised() {
+    const USER: &str = "hana";
+    const PASSWORD: &str = "history-Secret-22";
+    let reg = TestRegistry::builder()
+        .htpasswd(USER, PASSWORD)
+        .tls_self_signed()
+        .start();
+    reg.seed_fixture("unsigned-index", "private/app:v1");
+    let tag_move = AmdMove::of(&reg, "private/app", "v1");
+    let cache = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    let creds = [("REGSCOPE_USERNAME", USER), ("REGSCOPE_PASSWORD", PASSWORD)];
+    let reference = format!("{}/private/app:v1", reg.host);
+    inspect_json(cache.path(), &reference, &["--ca-file", &ca], &creds);
+    tag_move.apply(&reg);
+
+    let argv: Vec<String> = vec![
+        "env".into(),
+        "NO_COLOR=1".into(),
+        format!("REGSCOPE_STATE_DIR={}", state.path().display()),
+        format!("REGSCOPE_CACHE_DIR={}", cache.path().display()),
+        format!("REGSCOPE_USERNAME={USER}"),
+        format!("REGSCOPE_PASSWORD={PASSWORD}"),
+        regscope_bin().display().to_string(),
+        "tui".into(),
+        "--ca-file".into(),
+        ca.clone(),
+        format!("{}/private/app", reg.host),
+    ];
+    let mut tmux = support::tmux::Tmux::start_command(&argv, (120, 30));
+    tmux.forbid(PASSWORD);
+    let (new, old) = (
+        regscope::digest::short(&tag_move.child),
+        regscope::digest::short(&tag_move.index),
+    );
+    // The row resolved to the amd64 manifest (and the TUI logged it).
+    tmux.wait_for(&new);
+    tmux.keys(&["h"]);
+    let screen = tmux.wait_for(&format!("moved here from {old}: linux/arm64 dropped"));
+    assert!(screen.contains("history of private/app:v1"), "{screen}");
+    assert!(
+        screen.contains("2 digests seen, newest first; 1 move"),
+        "{screen}"
+    );
+    let (new_at, old_at) = (
+        screen.find(&format!("{new}  (current)")).expect(&screen),
+        // The old digest's own line, below the move that names it.
+        screen.rfind(&old).unwrap(),
+    );
+    assert!(new_at < old_at, "newest first:\n{screen}");
+    assert!(screen.contains("first seen "), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("tags of private/app");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
 }

@@ -1132,3 +1132,91 @@ async fn small_terminals_drop_columns_rather_than_cut_a_heading_and_mark_every_c
         assert!(row.contains("…││"), "a tree row is cut without …: {row}");
     }
 }
+
+/// A history of `latest` as the worker reads it from the log: three digests, two moves (one
+/// compared, one whose manifest is gone).
+fn history_of_latest() -> regscope::history::report::Report {
+    use regscope::history::{Stint, TagHistory};
+    let at = |secs: u64| std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    let digest = |s: &str| regscope::digest::Digest::sha256_of(s.as_bytes());
+    let stint = |d: &str, first: u64, last: u64, sightings: usize| Stint {
+        digest: digest(d),
+        first_seen: at(first),
+        last_seen: at(last),
+        sightings,
+    };
+    let ImageRef::Registry(target) =
+        ImageRef::parse(&format!("{REGISTRY}/team/app:latest")).unwrap()
+    else {
+        unreachable!("a registry reference")
+    };
+    regscope::history::report::Report {
+        target,
+        tags: vec![(
+            TagHistory {
+                tag: "latest".into(),
+                stints: vec![
+                    stint("c", 42_000, 43_400, 5),
+                    stint("b", 30_000, 41_000, 2),
+                    stint("a", 10_000, 10_000, 1),
+                ],
+            },
+            vec![
+                vec![
+                    "linux/arm64 dropped".into(),
+                    "linux/amd64: config, env PATH, layers +1 -1".into(),
+                ],
+                vec![
+                    "not compared: a manifest is no longer readable (404 MANIFEST_UNKNOWN)".into(),
+                ],
+            ],
+        )],
+    }
+}
+
+#[tokio::test]
+async fn h_on_a_tag_shows_where_it_pointed_each_move_and_esc_goes_back() {
+    let trees = trees().await;
+    snap("history_view", |size| {
+        let mut app = tags_app(size, Some(&trees), Ok(tag_list()));
+        // Sorted by name: deleted, latest, …
+        cmd(&mut app, Command::Down);
+        let effects = cmd(&mut app, Command::History);
+        let Some(Effect::LoadHistory { id, target }) = effects.first() else {
+            panic!("h asks the worker for the history: {effects:?}");
+        };
+        assert_eq!(target.tag.as_deref(), Some("latest"));
+        assert!(target.digest.is_none(), "a tag's history, not a digest's");
+        let id = *id;
+        assert!(render(&app).contains("reading the log"), "{}", render(&app));
+        app.update(Action::HistoryLoaded {
+            id,
+            result: Ok(Some(Arc::new(history_of_latest()))),
+        });
+        // 12:03:41 UTC, shown an hour east.
+        app.clock = 43_421;
+        app.utc_offset = 3600;
+        app
+    });
+    let mut app = tags_app((80, 24), Some(&trees), Ok(tag_list()));
+    cmd(&mut app, Command::Down);
+    let Some(Effect::LoadHistory { id, .. }) = cmd(&mut app, Command::History).first().cloned()
+    else {
+        panic!("no history asked for");
+    };
+    app.update(Action::HistoryLoaded {
+        id,
+        result: Ok(None),
+    });
+    assert!(
+        render(&app).contains("this session has none"),
+        "{}",
+        render(&app)
+    );
+    cmd(&mut app, Command::Back);
+    assert!(
+        render(&app).contains("┌ tags of team/app"),
+        "{}",
+        render(&app)
+    );
+}

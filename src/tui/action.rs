@@ -134,6 +134,8 @@ pub enum Command {
     Compare,
     /// Which tags and indexes point at the selected digest, from the tags resolved so far.
     Place,
+    /// Where the selected tag pointed before, from regscope's log, each move summarised.
+    History,
     /// Copy `registry/repository@digest` of the manifest that runs on the target (OSC 52).
     CopyDeploy,
     /// Tree view: open the files of the selected platform manifest.
@@ -228,6 +230,11 @@ pub enum Action {
     Copied {
         delivery: super::clipboard::Delivery,
     },
+    /// Answers [`Effect::LoadHistory`].
+    HistoryLoaded {
+        id: RequestId,
+        result: Result<super::views::history::Answer, ConnectError>,
+    },
     /// Answers [`Effect::LoadFiles`].
     FilesLoaded {
         id: RequestId,
@@ -291,6 +298,12 @@ pub enum Effect {
         left: ImageRef,
         right: ImageRef,
     },
+    /// The history of a tag from the cache's log, each move compared (`regscope history`).
+    LoadHistory {
+        id: RequestId,
+        /// With its tag, no digest.
+        target: crate::reference::RegistryRef,
+    },
     /// Put `text` on the clipboard (tmux's buffer inside tmux, else OSC 52); answered by
     /// [`Action::Copied`], from the event loop, which performs it.
     Copy {
@@ -321,6 +334,11 @@ impl Effect {
             }
             Effect::LoadFiles { reference, .. } => format!("the files of {reference}"),
             Effect::Compare { left, right, .. } => format!("the comparison of {left} and {right}"),
+            Effect::LoadHistory { target, .. } => format!(
+                "the history of {}:{}",
+                target.name(),
+                target.tag.as_deref().unwrap_or("latest")
+            ),
             Effect::Copy { .. } => "the copy".into(),
             Effect::Remember { .. } => "the recent list".into(),
         }
@@ -357,6 +375,10 @@ impl Effect {
                 id: *id,
                 result: Err(error),
             },
+            Effect::LoadHistory { id, .. } => Action::HistoryLoaded {
+                id: *id,
+                result: Err(error),
+            },
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
         }
     }
@@ -375,6 +397,7 @@ impl Effect {
             | Effect::InspectAttachments { reference, .. } => Some(Location::of(reference)),
             // The left side's location: the right may be another registry (connected on use).
             Effect::Compare { left, .. } => Some(Location::of(left)),
+            Effect::LoadHistory { target, .. } => Some(Location::Registry(target.registry.clone())),
             Effect::Copy { .. } | Effect::Remember { .. } => None,
         }
     }
@@ -390,7 +413,8 @@ impl Effect {
             | Effect::Revalidate { id, .. }
             | Effect::LoadFiles { id, .. }
             | Effect::InspectAttachments { id, .. }
-            | Effect::Compare { id, .. } => *id,
+            | Effect::Compare { id, .. }
+            | Effect::LoadHistory { id, .. } => *id,
             Effect::Copy { .. } | Effect::Remember { .. } => 0,
         }
     }

@@ -366,6 +366,13 @@ impl App {
                 self.compared(id, &result);
                 self.answered()
             }
+            Action::HistoryLoaded { id, result } => {
+                self.stack.iter_mut().any(|view| match view {
+                    View::History(v) => v.loaded(id, &result),
+                    _ => false,
+                });
+                self.answered()
+            }
             Action::ImagesLoaded { id, result } => {
                 self.stack.iter_mut().any(|view| match view {
                     View::Tags(v) => v.images.as_mut().is_some_and(|p| p.loaded(id, &result)),
@@ -393,6 +400,8 @@ impl App {
         }
     }
 
+    // One line over: issue 20 moves each view's keys out of here into the views.
+    #[allow(clippy::too_many_lines)]
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
         if cmd == Command::ForceQuit {
             self.quit = true;
@@ -477,6 +486,7 @@ impl App {
             Command::Mark => self.mark(),
             Command::Compare => return self.compare(),
             Command::Place => self.place(),
+            Command::History => return self.push(super::views::history::open(self.top())),
             Command::Up
             | Command::Down
             | Command::PageUp
@@ -561,7 +571,7 @@ impl App {
                 layout::list_rows(size),
                 inside(body, body.y + 2),
             ),
-            View::Tree(_) | View::Compare(_) => return,
+            View::Tree(_) | View::Compare(_) | View::History(_) => return,
         };
         if let Some(line) = line.filter(|&l| l < height) {
             let index = cursor.offset + line;
@@ -670,6 +680,10 @@ impl App {
                 .load
                 .is_loading()
                 .then(|| "comparing both sides and their attachments".into()),
+            View::History(v) => v
+                .load
+                .is_loading()
+                .then(|| "reading the log and comparing each move".into()),
         }
     }
 
@@ -850,7 +864,11 @@ impl App {
                 };
                 Some((place, row.node.digest.clone()))
             }
-            View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => None,
+            View::Registries(_)
+            | View::Repositories(_)
+            | View::Files(_)
+            | View::Compare(_)
+            | View::History(_) => None,
         }
     }
 
@@ -1193,7 +1211,7 @@ impl App {
                 }
                 View::Tree(tree)
             }),
-            View::Tree(_) | View::Compare(_) => None,
+            View::Tree(_) | View::Compare(_) | View::History(_) => None,
             View::Files(_) => {
                 let last = self.stack.len() - 1;
                 if let View::Files(v) = &mut self.stack[last] {
@@ -1265,6 +1283,20 @@ impl App {
 
     /// Starts whatever the top view needs: its first load, the next catalog page, the tag rows
     /// that scrolled into view. Views below the top stay as they are until popped back to.
+    /// Pushes the view a key opened and starts its load, or says why there is none.
+    fn push(&mut self, view: Result<impl Into<View>, String>) -> Vec<Effect> {
+        match view {
+            Ok(view) => {
+                self.stack.push(view.into());
+                self.activate()
+            }
+            Err(why) => {
+                self.flash(why, true);
+                Vec::new()
+            }
+        }
+    }
+
     fn activate(&mut self) -> Vec<Effect> {
         let size = self.size;
         let last = self.stack.len() - 1;

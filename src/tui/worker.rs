@@ -186,6 +186,18 @@ impl Worker {
                 id,
                 result: Box::pin(self.inspect_attachments(&reference, recheck)).await,
             },
+            // The log is bounded (per repository) and at most `MAX_SUMMARIES` moves are
+            // compared; the deadline bounds the whole.
+            Effect::LoadHistory { id, target } => Action::HistoryLoaded {
+                id,
+                result: Ok(Box::pin(crate::history::report::load(
+                    &self.connector,
+                    &target,
+                    target.tag.as_deref(),
+                ))
+                .await
+                .map(Arc::new)),
+            },
             // The event loop performs these itself (the terminal is written between draws);
             // one that reaches the worker is answered with a no-op.
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,

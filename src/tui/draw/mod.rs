@@ -23,6 +23,7 @@
 //! registry passes through `sanitize` before it reaches a widget.
 
 mod files;
+mod history;
 mod images;
 mod lists;
 mod matrix;
@@ -64,6 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         View::Tree(v) => tree::tree(frame, body, v, theme),
         View::Files(v) => files::files(frame, body, v, theme),
         View::Compare(v) => compare(frame, body, v, theme),
+        View::History(v) => history::history(frame, body, v, (app.clock, app.utc_offset), theme),
     }
     draw_spinner(frame, body, app, theme);
     draw_status(frame, status, app, theme);
@@ -341,9 +343,11 @@ fn freshness(view: &View, now: u64, offset: i32) -> Option<String> {
                 None => fresh,
             });
         }
-        View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => {
-            return None
-        }
+        View::Registries(_)
+        | View::Repositories(_)
+        | View::Files(_)
+        | View::Compare(_)
+        | View::History(_) => return None,
     };
     Some(crate::tui::fresh::label(checked, stale, now, offset))
 }
@@ -393,6 +397,7 @@ fn view_status(view: &View, theme: Theme, when: (u64, i32)) -> Line<'static> {
             ),
             None => Line::raw(""),
         },
+        View::History(v) => history::status(v, theme),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod files;
+pub mod history;
 pub mod images;
 pub mod matrix;
 pub mod registries;
@@ -11,6 +12,7 @@ pub mod tree;
 
 pub use compare::CompareView;
 pub use files::FilesView;
+pub use history::HistoryView;
 pub use registries::RegistriesView;
 pub use repositories::{Catalog, Goal, Paging, RepositoriesView};
 pub use tags::{TagRow, TagSort, TagSummary, TagsView};
@@ -38,6 +40,7 @@ pub enum View {
     /// Boxed: it holds a manifest node and a whole filesystem.
     Files(Box<FilesView>),
     Compare(CompareView),
+    History(HistoryView),
 }
 
 impl View {
@@ -51,6 +54,7 @@ impl View {
             View::Tree(v) => sanitize(&v.crumb).into_owned(),
             View::Files(v) => sanitize(&v.crumb).into_owned(),
             View::Compare(v) => v.crumb(),
+            View::History(v) => v.crumb(),
         }
     }
 
@@ -63,7 +67,7 @@ impl View {
             View::Tree(v) if v.raw.is_some() => Context::Raw,
             View::Tree(_) => Context::Tree,
             View::Files(_) => Context::Files,
-            View::Compare(_) => Context::Global,
+            View::Compare(_) | View::History(_) => Context::Global,
         }
     }
 
@@ -89,6 +93,7 @@ impl View {
                 crate::reference::ImageRef::Registry(r) => Some(&r.registry),
                 crate::reference::ImageRef::Layout(_) => None,
             },
+            View::History(v) => Some(&v.target.registry),
         }
     }
 
@@ -100,7 +105,7 @@ impl View {
             View::Repositories(v) => Some(&v.filter),
             View::Tags(v) => Some(&v.filter),
             View::Files(v) => Some(&v.filter),
-            View::Tree(_) | View::Compare(_) => None,
+            View::Tree(_) | View::Compare(_) | View::History(_) => None,
         }
     }
 }
@@ -113,7 +118,11 @@ impl View {
         match self {
             View::Tags(v) => v.selected_tree(),
             View::Tree(v) => v.load.loaded(),
-            View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => None,
+            View::Registries(_)
+            | View::Repositories(_)
+            | View::Files(_)
+            | View::Compare(_)
+            | View::History(_) => None,
         }
     }
 
@@ -125,7 +134,9 @@ impl View {
             View::Tags(v) => v.first_finding(),
             View::Tree(v) => super::panes::finding_in_view(v, size),
             View::Files(v) => v.load.loaded().and_then(|f| f.findings.first().cloned()),
-            View::Registries(_) | View::Repositories(_) | View::Compare(_) => None,
+            View::Registries(_) | View::Repositories(_) | View::Compare(_) | View::History(_) => {
+                None
+            }
         }
     }
 }
@@ -142,6 +153,7 @@ impl View {
             View::Tree(v) => v.activate(ids),
             View::Files(v) => v.activate(ids),
             View::Compare(v) => v.activate(ids),
+            View::History(v) => v.activate(ids),
         }
     }
 
@@ -167,6 +179,10 @@ impl View {
                 v.activate(ids)
             }
             View::Compare(v) => {
+                v.load = super::load::Load::Idle;
+                v.activate(ids)
+            }
+            View::History(v) => {
                 v.load = super::load::Load::Idle;
                 v.activate(ids)
             }
@@ -199,6 +215,7 @@ impl View {
                 v.cursor.apply(cmd, len, height);
             }
             View::Compare(v) => v.movement(cmd, size),
+            View::History(v) => v.movement(cmd, size),
         }
     }
 
@@ -220,7 +237,7 @@ impl View {
                 let len = v.rows().len();
                 v.cursor.fit(len, list);
             }
-            View::Compare(_) => {}
+            View::Compare(_) | View::History(_) => {}
         }
     }
 
@@ -246,7 +263,7 @@ impl View {
                 v.set_filter(text);
                 return;
             }
-            View::Tree(_) | View::Compare(_) => return,
+            View::Tree(_) | View::Compare(_) | View::History(_) => return,
         };
         *cursor = Cursor::default();
     }
@@ -256,7 +273,11 @@ impl View {
         match self {
             View::Tags(v) => v.set_target(target),
             View::Tree(v) => v.set_target(target),
-            View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => {}
+            View::Registries(_)
+            | View::Repositories(_)
+            | View::Files(_)
+            | View::Compare(_)
+            | View::History(_) => {}
         }
     }
 
@@ -279,6 +300,7 @@ impl View {
             View::Tree(v) => outcome(&v.load),
             View::Files(v) => outcome(&v.load),
             View::Compare(v) => outcome(&v.load),
+            View::History(v) => outcome(&v.load),
         }
     }
 
@@ -291,6 +313,7 @@ impl View {
             View::Tree(v) => v.pending(out),
             View::Files(v) => v.pending(out),
             View::Compare(v) => v.pending(out),
+            View::History(v) => v.pending(out),
         }
     }
 }
