@@ -716,8 +716,9 @@ fn a_quiet_watch_costs_one_head_per_tag_per_poll_and_ends_after_count() {
     assert_eq!(requests("HEAD", "v2"), 3, "{log}");
 }
 
-/// `h` on a tag in the TUI, on a private registry: both digests the tag named (a CLI run saw the
-/// first, the TUI the second), newest first, and what the move dropped; Esc goes back.
+/// A tag moved while the TUI shows it, on a private registry: after `r` its row says from the
+/// log how long ago it moved and from where; `h` shows both digests it named, newest first,
+/// and what the move dropped; Esc goes back.
 #[test]
 fn h_in_the_tui_shows_a_moved_tags_history_with_the_move_summarised() {
     const USER: &str = "hana";
@@ -731,11 +732,6 @@ fn h_in_the_tui_shows_a_moved_tags_history_with_the_move_summarised() {
     let cache = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
     let ca = reg.ca_cert().unwrap().display().to_string();
-    let creds = [("REGSCOPE_USERNAME", USER), ("REGSCOPE_PASSWORD", PASSWORD)];
-    let reference = format!("{}/private/app:v1", reg.host);
-    inspect_json(cache.path(), &reference, &["--ca-file", &ca], &creds);
-    tag_move.apply(&reg);
-
     let argv: Vec<String> = vec![
         "env".into(),
         "NO_COLOR=1".into(),
@@ -746,7 +742,7 @@ fn h_in_the_tui_shows_a_moved_tags_history_with_the_move_summarised() {
         regscope_bin().display().to_string(),
         "tui".into(),
         "--ca-file".into(),
-        ca.clone(),
+        ca,
         format!("{}/private/app", reg.host),
     ];
     let mut tmux = support::tmux::Tmux::start_command(&argv, (120, 30));
@@ -755,8 +751,11 @@ fn h_in_the_tui_shows_a_moved_tags_history_with_the_move_summarised() {
         regscope::digest::short(&tag_move.child),
         regscope::digest::short(&tag_move.index),
     );
-    // The row resolved to the amd64 manifest (and the TUI logged it).
-    tmux.wait_for(&new);
+    tmux.wait_for(&old);
+    tag_move.apply(&reg);
+    tmux.keys(&["r"]);
+    // The log has both resolutions: the move is dated from it.
+    tmux.wait_for(&format!("moved just now from {old}, now"));
     tmux.keys(&["h"]);
     let screen = tmux.wait_for(&format!("moved here from {old}: linux/arm64 dropped"));
     assert!(screen.contains("history of private/app:v1"), "{screen}");

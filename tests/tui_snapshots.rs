@@ -1220,3 +1220,49 @@ async fn h_on_a_tag_shows_where_it_pointed_each_move_and_esc_goes_back() {
         render(&app)
     );
 }
+
+#[tokio::test]
+async fn a_moved_tag_says_from_the_log_how_long_ago_it_moved() {
+    let trees = trees().await;
+    let mut app = tags_app((120, 40), Some(&trees), Ok(tag_list()));
+    // Sorted by name: deleted, latest, …
+    cmd(&mut app, Command::Down);
+    let relist = cmd(&mut app, Command::Refresh);
+    let Some(Effect::LoadTags { id, .. }) = relist.first() else {
+        panic!("r lists the tags again: {relist:?}");
+    };
+    let revalidations = app.update(Action::TagsLoaded {
+        id: *id,
+        result: Ok(regscope::registry::TagListing {
+            tags: tag_list(),
+            truncated: None,
+        }),
+    });
+    let Some(latest) = revalidations.iter().find_map(|e| match e {
+        Effect::Revalidate { id, reference } if reference.to_string().ends_with(":latest") => {
+            Some(*id)
+        }
+        _ => None,
+    }) else {
+        panic!("latest is checked again: {revalidations:?}");
+    };
+    // The worker tells what the log says before the tree that moved arrives.
+    app.update(Action::TagMoved {
+        location: regscope::connect::Location::Registry(REGISTRY.into()),
+        repository: "team/app".into(),
+        tag: "latest".into(),
+        from: trees.index.root.digest.clone(),
+        at: checked() - std::time::Duration::from_mins(12),
+    });
+    app.update(Action::Inspected {
+        id: latest,
+        result: Ok(trees.image.clone()),
+    });
+    app.clock = 43_421;
+    let screen = render(&app);
+    let from = regscope::digest::short(&trees.index.root.digest);
+    assert!(
+        screen.contains(&format!("moved 12 min ago from {from}, now")),
+        "{screen}"
+    );
+}

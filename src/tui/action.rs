@@ -230,6 +230,15 @@ pub enum Action {
     Copied {
         delivery: super::clipboard::Delivery,
     },
+    /// A revalidated tag's last move, from regscope's log (sent before the tree answering the
+    /// [`Effect::Revalidate`]): the digest it moved from and when it was first seen where it is.
+    TagMoved {
+        location: Location,
+        repository: String,
+        tag: String,
+        from: String,
+        at: std::time::SystemTime,
+    },
     /// Answers [`Effect::LoadHistory`].
     HistoryLoaded {
         id: RequestId,

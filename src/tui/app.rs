@@ -366,11 +366,8 @@ impl App {
                 self.compared(id, &result);
                 self.answered()
             }
-            Action::HistoryLoaded { id, result } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::History(v) => v.loaded(id, &result),
-                    _ => false,
-                });
+            action @ (Action::TagMoved { .. } | Action::HistoryLoaded { .. }) => {
+                super::views::history::take(&mut self.stack, action);
                 self.answered()
             }
             Action::ImagesLoaded { id, result } => {

@@ -155,10 +155,13 @@ impl Worker {
                 id,
                 result: Box::pin(self.inspect(&reference, false)).await,
             },
-            Effect::Revalidate { id, reference } => Action::Inspected {
-                id,
-                result: Box::pin(self.inspect(&reference, true)).await,
-            },
+            Effect::Revalidate { id, reference } => {
+                let result = Box::pin(self.inspect(&reference, true)).await;
+                if let (Ok(i), ImageRef::Registry(target)) = (&result, &reference) {
+                    self.send_logged_move(target, &i.root.digest);
+                }
+                Action::Inspected { id, result }
+            }
             Effect::LoadFiles {
                 id,
                 reference,
@@ -202,6 +205,34 @@ impl Worker {
             // one that reaches the worker is answered with a no-op.
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
         }
+    }
+
+    /// When the log says `target`'s tag moved to `digest`, tells the app from where and when
+    /// (for `moved 12 min ago from …`). Only on `r` (a revalidation): each reads the
+    /// repository's log, which is bounded.
+    fn send_logged_move(&self, target: &crate::reference::RegistryRef, digest: &str) {
+        let (Some(cache), Some(tag)) = (self.connector.disk_cache(), target.tag.as_deref()) else {
+            return;
+        };
+        let host = crate::history::report::cache_host(&self.connector, &target.registry);
+        let sightings = cache.sightings(&host, &target.repository, Some(tag));
+        let Some(h) = crate::history::tag_histories(&sightings).into_iter().next() else {
+            return;
+        };
+        let (Some(now), Some(before)) = (h.stints.first(), h.stints.get(1)) else {
+            return;
+        };
+        if now.digest.to_string() != digest {
+            return;
+        }
+        // The receiver is gone only when the app has quit.
+        let _ = self.tx.send(Action::TagMoved {
+            location: Location::Registry(target.registry.clone()),
+            repository: target.repository.clone(),
+            tag: tag.to_string(),
+            from: before.digest.to_string(),
+            at: now.first_seen,
+        });
     }
 
     /// One page of a registry's repositories: ECR's API, else the service's own API for Docker

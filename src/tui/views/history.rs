@@ -169,6 +169,34 @@ impl HistoryView {
     }
 }
 
+/// Hands a history answer to the view that waits for it: the history itself, or a tag's last
+/// move from the log to its row in a tags view.
+pub fn take(stack: &mut [View], action: crate::tui::action::Action) {
+    use crate::tui::action::Action;
+    match action {
+        Action::HistoryLoaded { id, result } => {
+            stack.iter_mut().any(|view| match view {
+                View::History(v) => v.loaded(id, &result),
+                _ => false,
+            });
+        }
+        Action::TagMoved {
+            location,
+            repository,
+            tag,
+            from,
+            at,
+        } => {
+            let row = (&location, repository.as_str(), tag.as_str());
+            stack.iter_mut().any(|view| match view {
+                View::Tags(v) => v.logged_move(row, from.clone(), at),
+                _ => false,
+            });
+        }
+        _ => {}
+    }
+}
+
 impl From<HistoryView> for View {
     fn from(v: HistoryView) -> Self {
         View::History(v)
