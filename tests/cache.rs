@@ -611,13 +611,17 @@ struct AmdMove {
     child: String,
     child_type: String,
     child_bytes: Vec<u8>,
+    index_type: String,
+    index_bytes: Vec<u8>,
 }
 
 impl AmdMove {
     fn of(reg: &TestRegistry, repo: &str, tag: &str) -> Self {
         let index = reg.head_manifest(repo, tag);
         let index = index.header("docker-content-digest").unwrap().to_string();
-        let doc = reg.get_manifest(repo, &index).json();
+        let whole = reg.get_manifest(repo, &index);
+        let index_bytes = whole.body.clone();
+        let doc = whole.json();
         let child = doc["manifests"]
             .as_array()
             .unwrap()
@@ -631,12 +635,19 @@ impl AmdMove {
             child_type: child["mediaType"].as_str().unwrap().to_string(),
             child_bytes: reg.get_manifest(repo, &child_digest).body,
             child: child_digest,
+            index_type: doc["mediaType"].as_str().unwrap().to_string(),
+            index_bytes,
             index,
         }
     }
 
     fn apply(&self, reg: &TestRegistry) {
         reg.put_manifest(&self.repo, &self.tag, &self.child_type, &self.child_bytes);
+    }
+
+    /// The tag back on the index.
+    fn undo(&self, reg: &TestRegistry) {
+        reg.put_manifest(&self.repo, &self.tag, &self.index_type, &self.index_bytes);
     }
 }
 
@@ -718,9 +729,10 @@ fn a_quiet_watch_costs_one_head_per_tag_per_poll_and_ends_after_count() {
 
 /// A tag moved while the TUI shows it, on a private registry: after `r` its row says from the
 /// log how long ago it moved and from where; `h` shows both digests it named, newest first,
-/// and what the move dropped; Esc goes back.
+/// and what the move dropped; Esc goes back. Then `W` watches: a move back is reported as it
+/// happens and the row is marked, the status line says what is watched; `W` again stops.
 #[test]
-fn h_in_the_tui_shows_a_moved_tags_history_with_the_move_summarised() {
+fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
     const USER: &str = "hana";
     const PASSWORD: &str = "history-Secret-22";
     let reg = TestRegistry::builder()
@@ -739,6 +751,7 @@ fn h_in_the_tui_shows_a_moved_tags_history_with_the_move_summarised() {
         format!("REGSCOPE_CACHE_DIR={}", cache.path().display()),
         format!("REGSCOPE_USERNAME={USER}"),
         format!("REGSCOPE_PASSWORD={PASSWORD}"),
+        "REGSCOPE_WATCH_INTERVAL=1s".into(),
         regscope_bin().display().to_string(),
         "tui".into(),
         "--ca-file".into(),
@@ -772,6 +785,17 @@ fn h_in_the_tui_shows_a_moved_tags_history_with_the_move_summarised() {
     assert!(screen.contains("first seen "), "{screen}");
     tmux.keys(&["Escape"]);
     tmux.wait_for("tags of private/app");
+
+    tmux.keys(&["W"]);
+    tmux.wait_for("watching 1 tag, every 1s, last poll ");
+    tag_move.undo(&reg);
+    // Reported as it happens (the status line), and the row checks itself again: marked.
+    tmux.wait_for(&format!("private/app:v1 {new} -> {old}"));
+    // Once the event's flash is gone, the status line dates the new move from the log.
+    tmux.wait_for(&format!("moved just now from {new}, now"));
+    tmux.keys(&["W"]);
+    let screen = tmux.wait_for("stopped watching");
+    assert!(!screen.contains("watching 1 tag"), "{screen}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

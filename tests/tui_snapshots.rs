@@ -1266,3 +1266,38 @@ async fn a_moved_tag_says_from_the_log_how_long_ago_it_moved() {
         "{screen}"
     );
 }
+
+#[tokio::test]
+async fn w_watches_the_tags_and_says_when_it_last_polled_and_w_again_stops() {
+    let trees = trees().await;
+    // Every row resolves (no `slow`): the spinner gives the place to the label.
+    let list: Vec<String> = ["latest", "single", "v7"].map(String::from).to_vec();
+    let mut app = tags_app((120, 40), Some(&trees), Ok(list.clone()));
+    let effects = cmd(&mut app, Command::Watch);
+    let Some(Effect::Watch { id, tags, .. }) = effects.first() else {
+        panic!("W asks the worker to watch: {effects:?}");
+    };
+    assert_eq!(tags, &list, "every tag is watched");
+    let id = *id;
+    assert!(render(&app).contains("watching 3 tags every 30s; W stops"));
+    // The flash expires: the status line's right end says what is watched.
+    for _ in 0..200 {
+        app.update(Action::Tick);
+    }
+    assert!(
+        render(&app).contains("first poll under way"),
+        "{}",
+        render(&app)
+    );
+    app.update(Action::Watched {
+        id,
+        update: regscope::tui::views::watch::Update::Polled(checked()),
+    });
+    let screen = render(&app);
+    let label = "watching 3 tags, every 30s, last poll 12:03:41 UTC";
+    assert!(screen.contains(label), "{screen}");
+    assert!(cmd(&mut app, Command::Watch).is_empty(), "W again stops");
+    let screen = render(&app);
+    assert!(screen.contains("stopped watching"), "{screen}");
+    assert!(!screen.contains("watching 3"), "{screen}");
+}

@@ -31,6 +31,8 @@ pub struct WatchOptions {
 pub struct Event {
     /// `registry/repository:tag`.
     pub reference: String,
+    /// The tag alone (as the registry names it; sanitise before showing).
+    pub tag: String,
     pub kind: EventKind,
     /// For a move: what changed, a few words each (from `diff`).
     pub changes: Vec<String>,
@@ -57,7 +59,19 @@ pub async fn run(
     connector: &Connector,
     targets: Vec<RegistryRef>,
     options: &WatchOptions,
+    on_event: impl AsyncFnMut(Event),
+) {
+    run_reporting(connector, targets, options, on_event, |_| {}).await;
+}
+
+/// [`run`], telling `on_round` after each round of polls how many tags it polled (the TUI
+/// says when it last polled).
+pub async fn run_reporting(
+    connector: &Connector,
+    targets: Vec<RegistryRef>,
+    options: &WatchOptions,
     mut on_event: impl AsyncFnMut(Event),
+    mut on_round: impl FnMut(usize),
 ) {
     let interval = options.interval.max(MIN_INTERVAL);
     let start = Instant::now();
@@ -87,6 +101,9 @@ pub async fn run(
             .buffer_unordered(IN_FLIGHT)
             .collect()
             .await;
+        if !answers.is_empty() {
+            on_round(answers.len());
+        }
         for (i, answer) in answers {
             let w = &mut watched[i];
             w.polls += 1;
@@ -103,6 +120,7 @@ pub async fn run(
                 };
                 let event = Event {
                     reference: w.name(),
+                    tag: w.tag.clone(),
                     kind,
                     changes,
                     at: SystemTime::now(),
@@ -162,6 +180,28 @@ async fn summarise(
     }
 }
 
+/// `30s`, `2m`, `1h`, or seconds alone.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not an interval: write 30s, 5m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("`{text}` is not an interval: write 30s, 5m or 1h")),
+    };
+    if secs == 0 {
+        return Err("the interval must be at least 1s".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
 /// A spread in 0..1000 that differs between tags and polls (no randomness needed: tags only
 /// must not all poll at the same instant).
 fn jitter(index: usize, poll: u64) -> u32 {
@@ -173,4 +213,20 @@ fn jitter(index: usize, poll: u64) -> u32 {
         .wrapping_add(poll.wrapping_mul(0xBF58_476D_1CE4_E5B9))
         .wrapping_add(u64::from(nanos));
     u32::try_from(mixed % 1000).unwrap_or(500)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_read_as_written() {
+        assert_eq!(parse_interval("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_interval("2m"), Ok(Duration::from_mins(2)));
+        assert_eq!(parse_interval("1h"), Ok(Duration::from_hours(1)));
+        assert_eq!(parse_interval("5"), Ok(Duration::from_secs(5)));
+        assert!(parse_interval("0s").is_err());
+        assert!(parse_interval("soon").is_err());
+        assert!(parse_interval("3d").is_err());
+    }
 }

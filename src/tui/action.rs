@@ -136,6 +136,8 @@ pub enum Command {
     Place,
     /// Where the selected tag pointed before, from regscope's log, each move summarised.
     History,
+    /// Tags view: watch the repository's tags live, or stop.
+    Watch,
     /// Copy `registry/repository@digest` of the manifest that runs on the target (OSC 52).
     CopyDeploy,
     /// Tree view: open the files of the selected platform manifest.
@@ -239,6 +241,11 @@ pub enum Action {
         from: String,
         at: std::time::SystemTime,
     },
+    /// What the watch started by [`Effect::Watch`] saw: a round of polls, an event, its end.
+    Watched {
+        id: RequestId,
+        update: super::views::watch::Update,
+    },
     /// Answers [`Effect::LoadHistory`].
     HistoryLoaded {
         id: RequestId,
@@ -313,6 +320,14 @@ pub enum Effect {
         /// With its tag, no digest.
         target: crate::reference::RegistryRef,
     },
+    /// Watches `tags` of `target`'s repository until the view stops it (no deadline: it is
+    /// aborted when no view waits for `id`), answering with [`Action::Watched`] as it goes.
+    Watch {
+        id: RequestId,
+        target: crate::reference::RegistryRef,
+        tags: Vec<String>,
+        interval: std::time::Duration,
+    },
     /// Put `text` on the clipboard (tmux's buffer inside tmux, else OSC 52); answered by
     /// [`Action::Copied`], from the event loop, which performs it.
     Copy {
@@ -348,6 +363,7 @@ impl Effect {
                 target.name(),
                 target.tag.as_deref().unwrap_or("latest")
             ),
+            Effect::Watch { target, .. } => format!("the watch of {}", target.name()),
             Effect::Copy { .. } => "the copy".into(),
             Effect::Remember { .. } => "the recent list".into(),
         }
@@ -388,6 +404,13 @@ impl Effect {
                 id: *id,
                 result: Err(error),
             },
+            Effect::Watch { id, .. } => Action::Watched {
+                id: *id,
+                update: super::views::watch::Update::Ended(Some(format!(
+                    "The watch stopped: {}",
+                    crate::sanitize::sanitize(&error.to_string())
+                ))),
+            },
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
         }
     }
@@ -406,7 +429,9 @@ impl Effect {
             | Effect::InspectAttachments { reference, .. } => Some(Location::of(reference)),
             // The left side's location: the right may be another registry (connected on use).
             Effect::Compare { left, .. } => Some(Location::of(left)),
-            Effect::LoadHistory { target, .. } => Some(Location::Registry(target.registry.clone())),
+            Effect::LoadHistory { target, .. } | Effect::Watch { target, .. } => {
+                Some(Location::Registry(target.registry.clone()))
+            }
             Effect::Copy { .. } | Effect::Remember { .. } => None,
         }
     }
@@ -423,7 +448,8 @@ impl Effect {
             | Effect::LoadFiles { id, .. }
             | Effect::InspectAttachments { id, .. }
             | Effect::Compare { id, .. }
-            | Effect::LoadHistory { id, .. } => *id,
+            | Effect::LoadHistory { id, .. }
+            | Effect::Watch { id, .. } => *id,
             Effect::Copy { .. } | Effect::Remember { .. } => 0,
         }
     }

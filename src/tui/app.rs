@@ -133,6 +133,8 @@ pub struct App {
     /// The machine's offset from UTC in seconds (set by the event loop; 0 in tests): dates
     /// are shown in local time.
     pub utc_offset: i32,
+    /// How often `W` polls each tag.
+    pub watch_interval: std::time::Duration,
     /// Whether opened targets go to the recent list (not for the demo's throw-away registry).
     pub remember_recent: bool,
     /// What the last finished fetch cost, for the status line.
@@ -172,6 +174,7 @@ impl App {
             clock: 0,
             utc_offset: 0,
             remember_recent: true,
+            watch_interval: super::views::watch::DEFAULT_INTERVAL,
             last_cost: None,
             unconfirmed: None,
             target: None,
@@ -366,6 +369,12 @@ impl App {
                 self.compared(id, &result);
                 self.answered()
             }
+            action @ Action::Watched { .. } => {
+                if let Some(text) = super::views::watch::take(&mut self.stack, action) {
+                    self.flash(text, false);
+                }
+                self.answered()
+            }
             action @ (Action::TagMoved { .. } | Action::HistoryLoaded { .. }) => {
                 super::views::history::take(&mut self.stack, action);
                 self.answered()
@@ -484,6 +493,7 @@ impl App {
             Command::Compare => return self.compare(),
             Command::Place => self.place(),
             Command::History => return self.push(super::views::history::open(self.top())),
+            Command::Watch => return self.watch(),
             Command::Up
             | Command::Down
             | Command::PageUp
@@ -1280,6 +1290,18 @@ impl App {
 
     /// Starts whatever the top view needs: its first load, the next catalog page, the tag rows
     /// that scrolled into view. Views below the top stay as they are until popped back to.
+    /// `W`: watches the tags view's tags live, or stops.
+    fn watch(&mut self) -> Vec<Effect> {
+        let interval = self.watch_interval;
+        let last = self.stack.len() - 1;
+        let View::Tags(v) = &mut self.stack[last] else {
+            return Vec::new();
+        };
+        let (effects, text) = super::views::watch::toggle(v, &mut self.ids, interval);
+        self.flash(text, false);
+        effects
+    }
+
     /// Pushes the view a key opened and starts its load, or says why there is none.
     fn push(&mut self, view: Result<impl Into<View>, String>) -> Vec<Effect> {
         match view {

@@ -214,6 +214,13 @@ pub static BINDINGS: &[Binding] = &[
         Some("where"),
     ),
     b(
+        &[c('W')],
+        Tags,
+        Command::Watch,
+        "watch the tags live (moves, deletions); again: stop",
+        None,
+    ),
+    b(
         &[c('h')],
         Tags,
         Command::History,

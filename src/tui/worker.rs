@@ -66,14 +66,25 @@ impl Worker {
         // Held while spawning, so the task cannot finish (and unregister) before it is registered.
         let mut running = lock(&self.running);
         let handle = tokio::spawn(async move {
+            // A watch runs until stopped: it takes no permit and has no deadline (it bounds
+            // its own requests).
+            let watch = matches!(effect, Effect::Watch { .. });
             // The semaphore is never closed, so a failed acquire cannot happen; run anyway.
-            let _permit = this.permits.clone().acquire_owned().await;
+            let _permit = if watch {
+                None
+            } else {
+                this.permits.clone().acquire_owned().await.ok()
+            };
             let location = effect.location();
             let mark = match &location {
                 Some(l) => this.connector.existing(l).await.map(|c| c.fetcher.mark()),
                 None => None,
             };
-            let action = this.execute_within_deadline(effect).await;
+            let action = if watch {
+                this.execute(effect).await
+            } else {
+                this.execute_within_deadline(effect).await
+            };
             lock(&this.running).remove(&id);
             if let Some(location) = location {
                 if let Some(c) = this.connector.existing(&location).await {
@@ -201,9 +212,63 @@ impl Worker {
                 .await
                 .map(Arc::new)),
             },
+            Effect::Watch {
+                id,
+                target,
+                tags,
+                interval,
+            } => Box::pin(self.watch(id, &target, tags, interval)).await,
             // The event loop performs these itself (the terminal is written between draws);
             // one that reaches the worker is answered with a no-op.
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
+        }
+    }
+
+    /// Watches `tags` with the watch engine, each event and round sent as it happens.
+    async fn watch(
+        &self,
+        id: RequestId,
+        target: &crate::reference::RegistryRef,
+        tags: Vec<String>,
+        interval: std::time::Duration,
+    ) -> Action {
+        use super::views::watch::Update;
+        use crate::history::poll::{run_reporting, WatchOptions};
+        let targets = tags
+            .into_iter()
+            .map(|tag| crate::reference::RegistryRef {
+                tag: Some(tag),
+                digest: None,
+                ..target.clone()
+            })
+            .collect();
+        let options = WatchOptions {
+            interval,
+            count: None,
+        };
+        // The receiver is gone only when the app has quit.
+        let (events, rounds) = (self.tx.clone(), self.tx.clone());
+        run_reporting(
+            &self.connector,
+            targets,
+            &options,
+            async move |event: crate::history::poll::Event| {
+                let _ = events.send(Action::Watched {
+                    id,
+                    update: Update::Event(event),
+                });
+            },
+            move |_| {
+                let _ = rounds.send(Action::Watched {
+                    id,
+                    update: Update::Polled(SystemTime::now()),
+                });
+            },
+        )
+        .await;
+        Action::Watched {
+            id,
+            update: Update::Ended(None),
         }
     }
 

@@ -332,6 +332,10 @@ fn freshness(view: &View, now: u64, offset: i32) -> Option<String> {
                 .map(|s| s.inspected.checked)
                 .max();
             let changes = changes_label(v.changes());
+            if let Some(w) = &v.watching {
+                let watching = crate::tui::views::watch::label(w, offset);
+                return Some(changes.map_or(watching.clone(), |c| format!("{c} · {watching}")));
+            }
             let fresh = match (v.stale.as_ref(), v.listed_at.or(newest)) {
                 (Some(s), Some(at)) => crate::tui::fresh::label(at, Some(s), now, offset),
                 (Some(s), None) => format!("from cache; {}", s.why),

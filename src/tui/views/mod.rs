@@ -9,6 +9,7 @@ pub mod registries;
 pub mod repositories;
 pub mod tags;
 pub mod tree;
+pub mod watch;
 
 pub use compare::CompareView;
 pub use files::FilesView;

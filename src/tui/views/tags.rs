@@ -55,6 +55,8 @@ pub struct TagsView {
     /// When the list shown was last confirmed by the registry (or, remembered, seen by an
     /// earlier run); `None` when unknown (no clock, as in tests).
     pub listed_at: Option<std::time::SystemTime>,
+    /// `W`: the tags are watched live (see `watch.rs`).
+    pub watching: Option<super::watch::Watching>,
     /// Bumped when the tag list changes (listed, re-listed) ...
     list_rev: u64,
     /// ... and when a row resolves (newest first orders by what rows resolve to).
@@ -374,6 +376,7 @@ impl TagsView {
             target: None,
             stale: None,
             listed_at: None,
+            watching: None,
             list_rev: 0,
             dates_rev: 0,
             by_name: Memo::default(),
@@ -959,6 +962,7 @@ impl TagsView {
             images.pending(out);
         }
         out.extend(self.relisting);
+        out.extend(self.watching.as_ref().map(|w| w.id));
         for row in self.load.loaded().into_iter().flatten() {
             if let Load::Loading(id) = row.summary {
                 out.insert(id);
