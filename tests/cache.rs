@@ -799,3 +799,71 @@ fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
+
+/// `watch REPO` (no tag): every tag of the repository, a tag pushed while watching reported
+/// `created`, a tag deleted reported `deleted` (once); quiet, the tag list is read at most once
+/// per interval.
+#[test]
+fn watching_a_repository_reports_created_and_deleted_tags() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "team/app:v1");
+    let v1 = reg
+        .head_manifest("team/app", "v1")
+        .header("docker-content-digest")
+        .unwrap()
+        .to_string();
+    let cache = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let repository = format!("{}/team/app", reg.host);
+    let (mut watch, rx) = spawn_watch(
+        cache.path(),
+        home.path(),
+        &["--json", "--interval", "1s", &repository],
+        &[],
+    );
+    wait_for_history(cache.path());
+    let mut seen = Vec::new();
+    reg.seed_fixture("unsigned-image", "team/app:v2");
+    let created = next_event(&rx, "created", &mut seen);
+    assert_eq!(created["ref"], format!("{repository}:v2"));
+    assert!(created["digest"].as_str().unwrap().starts_with("sha256:"));
+    reg.delete_manifest("team/app", &v1);
+    let deleted = next_event(&rx, "deleted", &mut seen);
+    assert_eq!(deleted["ref"], format!("{repository}:v1"));
+    assert_eq!(deleted["was"], v1.as_str());
+    // Nothing more: v1 is not reported deleted twice (by its HEAD and by the list).
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+    seen.extend(
+        rx.iter()
+            .map(|l| serde_json::from_str::<Value>(&l).unwrap()),
+    );
+    assert_eq!(seen.len(), 2, "{seen:?}");
+
+    // Quiet, with --count: it ends, and lists the tags at most once per interval.
+    let listings = || {
+        reg.log()
+            .lines()
+            .filter(|l| l.contains("response completed") && l.contains("/v2/team/app/tags/list"))
+            .count()
+    };
+    let before = listings();
+    let out = regscope(
+        cache.path(),
+        &["watch", "--count", "3", "--interval", "1s", &repository],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "nothing changed, nothing reported");
+    let listings = reg.log().matches("/v2/team/app/tags/list").count() - before;
+    assert!(
+        (1..=3).contains(&listings),
+        "{listings} listings for 3 polls"
+    );
+}

@@ -30,7 +30,7 @@ pub struct HistoryArgs {
 /// `regscope watch`'s arguments.
 #[derive(clap::Args, Debug)]
 pub struct WatchArgs {
-    /// Tags to watch (`127.0.0.1:5000/team/app:v1`).
+    /// Tags to watch (`127.0.0.1:5000/team/app:v1`), or one repository (every tag of it).
     #[arg(required = true, value_name = "REF")]
     references: Vec<String>,
     /// Time between two polls of a tag (`30s`, `5m`, `1h`); errors and 429s wait longer.
@@ -155,16 +155,21 @@ pub async fn run_watch(args: &WatchArgs) -> Result<u8, Failure> {
         ));
     }
     let mut targets = Vec::new();
+    let mut repository = None;
     for r in &args.references {
         let mut target = registry_ref(r)?;
-        if !has_tag(r) {
+        target.digest = None;
+        if has_tag(r) {
+            targets.push(target);
+        } else if args.references.len() == 1 {
+            target.tag = None;
+            repository = Some(target);
+        } else {
             return Err(Failure::usage(format!(
-                "`{}` names no tag; watch REGISTRY/REPOSITORY:TAG",
+                "`{}` names no tag: watch one repository alone (every tag of it), or tags (REGISTRY/REPOSITORY:TAG)",
                 sanitize(r)
             )));
         }
-        target.digest = None;
-        targets.push(target);
     }
     if targets.len() > poll::MAX_TAGS {
         return Err(Failure::usage(format!(
@@ -173,15 +178,23 @@ pub async fn run_watch(args: &WatchArgs) -> Result<u8, Failure> {
         )));
     }
     let connector = args.connection.connector()?;
-    eprintln!(
-        "regscope: watching {} tag{} every {}s",
-        targets.len(),
-        if targets.len() == 1 { "" } else { "s" },
-        interval.max(poll::MIN_INTERVAL).as_secs()
-    );
+    let every = interval.max(poll::MIN_INTERVAL).as_secs();
+    match &repository {
+        Some(r) => eprintln!(
+            "regscope: watching every tag of {} (at most {}) every {every}s",
+            sanitize(&r.name()),
+            poll::MAX_TAGS
+        ),
+        None => eprintln!(
+            "regscope: watching {} tag{} every {every}s",
+            targets.len(),
+            if targets.len() == 1 { "" } else { "s" },
+        ),
+    }
     let options = WatchOptions {
         interval,
         count: args.count,
+        repository,
     };
     let on_event = async |event: Event| report(&event, json, exec).await;
     tokio::select! {

@@ -24,6 +24,10 @@ pub struct WatchOptions {
     pub interval: Duration,
     /// Polls per tag before the watch ends (`None`: until interrupted).
     pub count: Option<u64>,
+    /// Every tag of this repository (no tag) is watched besides the targets: listed at most
+    /// once per interval, at most [`MAX_TAGS`] (by name), a new tag reported `created` after
+    /// its first poll, a tag gone from the list `deleted`.
+    pub repository: Option<RegistryRef>,
 }
 
 /// One event, ready to print.
@@ -45,9 +49,32 @@ struct Watched {
     state: TagState,
     next: Instant,
     polls: u64,
+    /// Listed after the first listing: reported `created` once its first poll answers.
+    announce: bool,
 }
 
 impl Watched {
+    fn new(target: RegistryRef, next: Instant, announce: bool) -> Self {
+        Self {
+            tag: target.tag.clone().unwrap_or_else(|| "latest".into()),
+            target,
+            state: TagState::default(),
+            next,
+            polls: 0,
+            announce,
+        }
+    }
+
+    fn event(&self, kind: EventKind, changes: Vec<String>) -> Event {
+        Event {
+            reference: self.name(),
+            tag: self.tag.clone(),
+            kind,
+            changes,
+            at: SystemTime::now(),
+        }
+    }
+
     fn name(&self) -> String {
         crate::sanitize::sanitize(&format!("{}:{}", self.target.name(), self.tag)).into_owned()
     }
@@ -78,17 +105,23 @@ pub async fn run_reporting(
     let mut watched: Vec<Watched> = targets
         .into_iter()
         .take(MAX_TAGS)
-        .map(|t| Watched {
-            tag: t.tag.clone().unwrap_or_else(|| "latest".into()),
-            target: t,
-            state: TagState::default(),
-            next: start,
-            polls: 0,
-        })
+        .map(|t| Watched::new(t, start, false))
         .collect();
+    let mut lister = options.repository.clone().map(|repository| Lister {
+        repository,
+        next: start,
+        listed: false,
+        failing: false,
+    });
     let done = |w: &Watched| options.count.is_some_and(|n| w.polls >= n);
     loop {
         let now = Instant::now();
+        if let Some(lister) = lister.as_mut().filter(|l| l.next <= now) {
+            lister.next = now + interval;
+            for event in Box::pin(lister.list(connector, &mut watched, now)).await {
+                on_event(event).await;
+            }
+        }
         let due: Vec<usize> = (0..watched.len())
             .filter(|i| !done(&watched[*i]) && watched[*i].next <= now)
             .collect();
@@ -108,7 +141,16 @@ pub async fn run_reporting(
             let w = &mut watched[i];
             w.polls += 1;
             let after = answer.as_ref().err().and_then(|e| e.1);
-            let events = w.state.observe(answer.map_err(|e| e.0));
+            let mut events = w.state.observe(answer.map_err(|e| e.0));
+            if let Some(digest) = w.state.current().filter(|_| w.announce) {
+                events.insert(
+                    0,
+                    EventKind::Created {
+                        digest: digest.clone(),
+                    },
+                );
+                w.announce = false;
+            }
             w.next = Instant::now() + w.state.next_wait(interval, after, jitter(i, w.polls));
             for kind in events {
                 let changes = match &kind {
@@ -118,20 +160,93 @@ pub async fn run_reporting(
                     } => Box::pin(summarise(connector, &w.target, from, to)).await,
                     _ => Vec::new(),
                 };
-                let event = Event {
-                    reference: w.name(),
-                    tag: w.tag.clone(),
-                    kind,
-                    changes,
-                    at: SystemTime::now(),
-                };
-                on_event(event).await;
+                on_event(w.event(kind, changes)).await;
             }
         }
-        let Some(next) = watched.iter().filter(|w| !done(w)).map(|w| w.next).min() else {
+        let polls = watched.iter().filter(|w| !done(w)).map(|w| w.next).min();
+        // A repository with no tag left to poll is still listed, unless `--count` ends it.
+        let listing = lister
+            .as_ref()
+            .filter(|_| polls.is_some() || options.count.is_none())
+            .map(|l| l.next);
+        let Some(next) = polls.into_iter().chain(listing).min() else {
             return;
         };
         tokio::time::sleep_until(next).await;
+    }
+}
+
+/// The tag list of a watched repository, and how its last listing went.
+struct Lister {
+    repository: RegistryRef,
+    next: Instant,
+    /// Listed once: tags listed from now on are new.
+    listed: bool,
+    /// The last listing failed (reported once per failing stretch).
+    failing: bool,
+}
+
+impl Lister {
+    /// Lists the tags and brings `watched` in line: new tags join (announced after the first
+    /// listing), tags no longer listed leave, `deleted` when they had a digest.
+    async fn list(
+        &mut self,
+        connector: &Connector,
+        watched: &mut Vec<Watched>,
+        now: Instant,
+    ) -> Vec<Event> {
+        let name = || crate::sanitize::sanitize(&self.repository.name()).into_owned();
+        let listing = match connector
+            .connect_to(&ImageRef::Registry(self.repository.clone()))
+            .await
+        {
+            Ok(c) => c
+                .fetcher
+                .tags(&self.repository.repository)
+                .await
+                .map_err(|e| c.error(e).to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let mut tags = match listing {
+            Ok(tags) => tags,
+            Err(message) if !self.failing => {
+                self.failing = true;
+                return vec![Event {
+                    reference: name(),
+                    tag: String::new(),
+                    kind: EventKind::Error {
+                        message: crate::sanitize::sanitize(&message).into_owned(),
+                    },
+                    changes: Vec::new(),
+                    at: SystemTime::now(),
+                }];
+            }
+            Err(_) => return Vec::new(),
+        };
+        self.failing = false;
+        tags.sort();
+        tags.truncate(MAX_TAGS);
+        let listed: std::collections::HashSet<&str> = tags.iter().map(String::as_str).collect();
+        let mut events = Vec::new();
+        watched.retain(|w| {
+            let keep = listed.contains(w.tag.as_str());
+            if let (false, Some(was)) = (keep, w.state.current()) {
+                events.push(w.event(EventKind::Deleted { was: was.clone() }, Vec::new()));
+            }
+            keep
+        });
+        for tag in tags {
+            if watched.len() < MAX_TAGS && !watched.iter().any(|w| w.tag == tag) {
+                let target = RegistryRef {
+                    tag: Some(tag),
+                    digest: None,
+                    ..self.repository.clone()
+                };
+                watched.push(Watched::new(target, now, self.listed));
+            }
+        }
+        self.listed = true;
+        events
     }
 }
 

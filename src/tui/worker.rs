@@ -245,6 +245,7 @@ impl Worker {
         let options = WatchOptions {
             interval,
             count: None,
+            repository: None,
         };
         // The receiver is gone only when the app has quit.
         let (events, rounds) = (self.tx.clone(), self.tx.clone());
