@@ -867,3 +867,86 @@ fn watching_a_repository_reports_created_and_deleted_tags() {
         "{listings} listings for 3 polls"
     );
 }
+
+/// A 429 with `Retry-After` longer than regscope waits out inside one request: the watch reports
+/// it once, leaves that tag alone at least as long as asked (counted in requests: the healthy
+/// tag beside it, polled every second, is polled many times meanwhile; the limited one not at
+/// all), then polls it again and says it recovered; it never exits.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_tag_waits_out_retry_after_and_recovers() {
+    use regscope::serve::{self, Faults, Layout, Scope};
+    const RETRY_AFTER: u64 = 12;
+    let fixture = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/docker-attest")
+            .join(name)
+    };
+    let srv = serve::start(
+        vec![
+            Layout::new("team/app", fixture("unsigned-index")),
+            Layout::new("team/other", fixture("unsigned-image")),
+        ],
+        Faults::default(),
+    )
+    .await
+    .expect("server");
+    let heads = |repo: &str| {
+        let path = format!("/v2/{repo}/manifests/");
+        srv.requests()
+            .iter()
+            .filter(|r| r.method == "HEAD" && r.target.starts_with(&path))
+            .count()
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let limited = format!("{}/team/app:test", srv.host());
+    let healthy = format!("{}/team/other:test", srv.host());
+    let (mut watch, rx) = spawn_watch(
+        cache.path(),
+        home.path(),
+        &["--json", "--interval", "1s", &limited, &healthy],
+        &[],
+    );
+    // Both polled once: the baseline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while heads("team/app") == 0 || heads("team/other") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watch never polled"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    srv.set_faults(Faults {
+        rate_limit: Some(RETRY_AFTER),
+        times: Some(1),
+        scope: Scope::path("/v2/team/app/manifests/"),
+        ..Faults::default()
+    });
+    let mut seen = Vec::new();
+    let error = tokio::task::block_in_place(|| next_event(&rx, "error", &mut seen));
+    assert_eq!(error["ref"], limited);
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("429") && message.contains(&format!("{RETRY_AFTER}s")),
+        "{message}"
+    );
+    let (app_before, other_before) = (heads("team/app"), heads("team/other"));
+    let recovered = tokio::task::block_in_place(|| next_event(&rx, "recovered", &mut seen));
+    assert_eq!(recovered["ref"], limited);
+    assert_eq!(
+        heads("team/app") - app_before,
+        1,
+        "the limited tag is asked again once, after the wait"
+    );
+    let meanwhile = heads("team/other") - other_before;
+    assert!(
+        meanwhile >= 8,
+        "the healthy tag was polled {meanwhile} times while the limited one waited {RETRY_AFTER}s"
+    );
+    assert!(
+        watch.try_wait().unwrap().is_none(),
+        "a 429 does not end the watch"
+    );
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+}
