@@ -517,21 +517,8 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
         .tls_self_signed()
         .start();
     reg.seed_fixture("unsigned-index", "private/app:v1");
-    let index = reg.head_manifest("private/app", "v1");
-    let index = index.header("docker-content-digest").unwrap().to_string();
-    // Move the tag to the index's linux/amd64 manifest: the other platforms are dropped.
-    let doc = reg.get_manifest("private/app", &index).json();
-    let child = doc["manifests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["platform"]["architecture"] == "amd64")
-        .unwrap();
-    let (child_digest, child_type) = (
-        child["digest"].as_str().unwrap().to_string(),
-        child["mediaType"].as_str().unwrap().to_string(),
-    );
-    let child_bytes = reg.get_manifest("private/app", &child_digest).body;
+    let tag_move = AmdMove::of(&reg, "private/app", "v1");
+    let (index, child_digest) = (tag_move.index.clone(), tag_move.child.clone());
 
     let cache = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
@@ -562,7 +549,7 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
     wait_for_history(cache.path());
     let mut seen = Vec::new();
 
-    reg.put_manifest("private/app", "v1", &child_type, &child_bytes);
+    tag_move.apply(&reg);
     let moved = next_event(&rx, "moved", &mut seen);
     assert_eq!(moved["ref"], reference);
     assert_eq!(moved["from"], index.as_str());
@@ -613,6 +600,55 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
         &child_digest,
         &index,
     );
+}
+
+/// Moving `repo:tag` from the unsigned-index fixture to its linux/amd64 manifest: the other
+/// platforms are dropped.
+struct AmdMove {
+    repo: String,
+    tag: String,
+    index: String,
+    child: String,
+    child_type: String,
+    child_bytes: Vec<u8>,
+    index_type: String,
+    index_bytes: Vec<u8>,
+}
+
+impl AmdMove {
+    fn of(reg: &TestRegistry, repo: &str, tag: &str) -> Self {
+        let index = reg.head_manifest(repo, tag);
+        let index = index.header("docker-content-digest").unwrap().to_string();
+        let whole = reg.get_manifest(repo, &index);
+        let index_bytes = whole.body.clone();
+        let doc = whole.json();
+        let child = doc["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["platform"]["architecture"] == "amd64")
+            .unwrap();
+        let child_digest = child["digest"].as_str().unwrap().to_string();
+        Self {
+            repo: repo.into(),
+            tag: tag.into(),
+            child_type: child["mediaType"].as_str().unwrap().to_string(),
+            child_bytes: reg.get_manifest(repo, &child_digest).body,
+            child: child_digest,
+            index_type: doc["mediaType"].as_str().unwrap().to_string(),
+            index_bytes,
+            index,
+        }
+    }
+
+    fn apply(&self, reg: &TestRegistry) {
+        reg.put_manifest(&self.repo, &self.tag, &self.child_type, &self.child_bytes);
+    }
+
+    /// The tag back on the index.
+    fn undo(&self, reg: &TestRegistry) {
+        reg.put_manifest(&self.repo, &self.tag, &self.index_type, &self.index_bytes);
+    }
 }
 
 /// `history` lists `newest` then `oldest` for the tag `v1`, with the move between them.
@@ -689,4 +725,228 @@ fn a_quiet_watch_costs_one_head_per_tag_per_poll_and_ends_after_count() {
     // The fixtures were seeded with PUTs and checked with GETs before: only HEADs count.
     assert_eq!(requests("HEAD", "v1"), 3, "{log}");
     assert_eq!(requests("HEAD", "v2"), 3, "{log}");
+}
+
+/// A tag moved while the TUI shows it, on a private registry: after `r` its row says from the
+/// log how long ago it moved and from where; `h` shows both digests it named, newest first,
+/// and what the move dropped; Esc goes back. Then `W` watches: a move back is reported as it
+/// happens and the row is marked, the status line says what is watched; `W` again stops.
+#[test]
+fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
+    const USER: &str = "hana";
+    const PASSWORD: &str = "history-Secret-22";
+    let reg = TestRegistry::builder()
+        .htpasswd(USER, PASSWORD)
+        .tls_self_signed()
+        .start();
+    reg.seed_fixture("unsigned-index", "private/app:v1");
+    let tag_move = AmdMove::of(&reg, "private/app", "v1");
+    let cache = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    let argv: Vec<String> = vec![
+        "env".into(),
+        "NO_COLOR=1".into(),
+        format!("REGSCOPE_STATE_DIR={}", state.path().display()),
+        format!("REGSCOPE_CACHE_DIR={}", cache.path().display()),
+        format!("REGSCOPE_USERNAME={USER}"),
+        format!("REGSCOPE_PASSWORD={PASSWORD}"),
+        "REGSCOPE_WATCH_INTERVAL=1s".into(),
+        regscope_bin().display().to_string(),
+        "tui".into(),
+        "--ca-file".into(),
+        ca,
+        format!("{}/private/app", reg.host),
+    ];
+    let mut tmux = support::tmux::Tmux::start_command(&argv, (120, 30));
+    tmux.forbid(PASSWORD);
+    let (new, old) = (
+        regscope::digest::short(&tag_move.child),
+        regscope::digest::short(&tag_move.index),
+    );
+    tmux.wait_for(&old);
+    tag_move.apply(&reg);
+    tmux.keys(&["r"]);
+    // The log has both resolutions: the move is dated from it.
+    tmux.wait_for(&format!("moved just now from {old}, now"));
+    tmux.keys(&["h"]);
+    let screen = tmux.wait_for(&format!("moved here from {old}: linux/arm64 dropped"));
+    assert!(screen.contains("history of private/app:v1"), "{screen}");
+    assert!(
+        screen.contains("2 digests seen, newest first; 1 move"),
+        "{screen}"
+    );
+    let (new_at, old_at) = (
+        screen.find(&format!("{new}  (current)")).expect(&screen),
+        // The old digest's own line, below the move that names it.
+        screen.rfind(&old).unwrap(),
+    );
+    assert!(new_at < old_at, "newest first:\n{screen}");
+    assert!(screen.contains("first seen "), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("tags of private/app");
+
+    tmux.keys(&["W"]);
+    tmux.wait_for("watching 1 tag, every 1s, last poll ");
+    tag_move.undo(&reg);
+    // Reported as it happens (the status line), and the row checks itself again: marked.
+    tmux.wait_for(&format!("private/app:v1 {new} -> {old}"));
+    // Once the event's flash is gone, the status line dates the new move from the log.
+    tmux.wait_for(&format!("moved just now from {new}, now"));
+    tmux.keys(&["W"]);
+    let screen = tmux.wait_for("stopped watching");
+    assert!(!screen.contains("watching 1 tag"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// `watch REPO` (no tag): every tag of the repository, a tag pushed while watching reported
+/// `created`, a tag deleted reported `deleted` (once); quiet, the tag list is read at most once
+/// per interval.
+#[test]
+fn watching_a_repository_reports_created_and_deleted_tags() {
+    let reg = TestRegistry::start();
+    reg.seed_fixture("unsigned-index", "team/app:v1");
+    let v1 = reg
+        .head_manifest("team/app", "v1")
+        .header("docker-content-digest")
+        .unwrap()
+        .to_string();
+    let cache = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let repository = format!("{}/team/app", reg.host);
+    let (mut watch, rx) = spawn_watch(
+        cache.path(),
+        home.path(),
+        &["--json", "--interval", "1s", &repository],
+        &[],
+    );
+    wait_for_history(cache.path());
+    let mut seen = Vec::new();
+    reg.seed_fixture("unsigned-image", "team/app:v2");
+    let created = next_event(&rx, "created", &mut seen);
+    assert_eq!(created["ref"], format!("{repository}:v2"));
+    assert!(created["digest"].as_str().unwrap().starts_with("sha256:"));
+    reg.delete_manifest("team/app", &v1);
+    let deleted = next_event(&rx, "deleted", &mut seen);
+    assert_eq!(deleted["ref"], format!("{repository}:v1"));
+    assert_eq!(deleted["was"], v1.as_str());
+    // Nothing more: v1 is not reported deleted twice (by its HEAD and by the list).
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+    seen.extend(
+        rx.iter()
+            .map(|l| serde_json::from_str::<Value>(&l).unwrap()),
+    );
+    assert_eq!(seen.len(), 2, "{seen:?}");
+
+    // Quiet, with --count: it ends, and lists the tags at most once per interval.
+    let listings = || {
+        reg.log()
+            .lines()
+            .filter(|l| l.contains("response completed") && l.contains("/v2/team/app/tags/list"))
+            .count()
+    };
+    let before = listings();
+    let out = regscope(
+        cache.path(),
+        &["watch", "--count", "3", "--interval", "1s", &repository],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "nothing changed, nothing reported");
+    let listings = reg.log().matches("/v2/team/app/tags/list").count() - before;
+    assert!(
+        (1..=3).contains(&listings),
+        "{listings} listings for 3 polls"
+    );
+}
+
+/// A 429 with `Retry-After` longer than regscope waits out inside one request: the watch reports
+/// it once, leaves that tag alone at least as long as asked (counted in requests: the healthy
+/// tag beside it, polled every second, is polled many times meanwhile; the limited one not at
+/// all), then polls it again and says it recovered; it never exits.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_tag_waits_out_retry_after_and_recovers() {
+    use regscope::serve::{self, Faults, Layout, Scope};
+    const RETRY_AFTER: u64 = 12;
+    let fixture = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/docker-attest")
+            .join(name)
+    };
+    let srv = serve::start(
+        vec![
+            Layout::new("team/app", fixture("unsigned-index")),
+            Layout::new("team/other", fixture("unsigned-image")),
+        ],
+        Faults::default(),
+    )
+    .await
+    .expect("server");
+    let heads = |repo: &str| {
+        let path = format!("/v2/{repo}/manifests/");
+        srv.requests()
+            .iter()
+            .filter(|r| r.method == "HEAD" && r.target.starts_with(&path))
+            .count()
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let limited = format!("{}/team/app:test", srv.host());
+    let healthy = format!("{}/team/other:test", srv.host());
+    let (mut watch, rx) = spawn_watch(
+        cache.path(),
+        home.path(),
+        &["--json", "--interval", "1s", &limited, &healthy],
+        &[],
+    );
+    // Both polled once: the baseline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while heads("team/app") == 0 || heads("team/other") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watch never polled"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    srv.set_faults(Faults {
+        rate_limit: Some(RETRY_AFTER),
+        times: Some(1),
+        scope: Scope::path("/v2/team/app/manifests/"),
+        ..Faults::default()
+    });
+    let mut seen = Vec::new();
+    let error = tokio::task::block_in_place(|| next_event(&rx, "error", &mut seen));
+    assert_eq!(error["ref"], limited);
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("429") && message.contains(&format!("{RETRY_AFTER}s")),
+        "{message}"
+    );
+    let (app_before, other_before) = (heads("team/app"), heads("team/other"));
+    let recovered = tokio::task::block_in_place(|| next_event(&rx, "recovered", &mut seen));
+    assert_eq!(recovered["ref"], limited);
+    assert_eq!(
+        heads("team/app") - app_before,
+        1,
+        "the limited tag is asked again once, after the wait"
+    );
+    let meanwhile = heads("team/other") - other_before;
+    assert!(
+        meanwhile >= 8,
+        "the healthy tag was polled {meanwhile} times while the limited one waited {RETRY_AFTER}s"
+    );
+    assert!(
+        watch.try_wait().unwrap().is_none(),
+        "a 429 does not end the watch"
+    );
+    watch.kill().unwrap();
+    watch.wait().unwrap();
 }

@@ -1473,4 +1473,172 @@ async fn the_compare_mark_shows_in_the_matrix_and_the_tree_too() {
     cmd(&mut tree, Command::Mark);
     let screen = render(&tree);
     assert!(screen.contains("┌ ⇄ marked · tree "), "{screen}");
+
+/// A history of `latest` as the worker reads it from the log: three digests, two moves (one
+/// compared, one whose manifest is gone).
+fn history_of_latest() -> regscope::history::report::Report {
+    use regscope::history::{Stint, TagHistory};
+    let at = |secs: u64| std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    let digest = |s: &str| regscope::digest::Digest::sha256_of(s.as_bytes());
+    let stint = |d: &str, first: u64, last: u64, sightings: usize| Stint {
+        digest: digest(d),
+        first_seen: at(first),
+        last_seen: at(last),
+        sightings,
+    };
+    let ImageRef::Registry(target) =
+        ImageRef::parse(&format!("{REGISTRY}/team/app:latest")).unwrap()
+    else {
+        unreachable!("a registry reference")
+    };
+    regscope::history::report::Report {
+        target,
+        tags: vec![(
+            TagHistory {
+                tag: "latest".into(),
+                stints: vec![
+                    stint("c", 42_000, 43_400, 5),
+                    stint("b", 30_000, 41_000, 2),
+                    stint("a", 10_000, 10_000, 1),
+                ],
+            },
+            vec![
+                vec![
+                    "linux/arm64 dropped".into(),
+                    "linux/amd64: config, env PATH, layers +1 -1".into(),
+                ],
+                vec![
+                    "not compared: a manifest is no longer readable (404 MANIFEST_UNKNOWN)".into(),
+                ],
+            ],
+        )],
+    }
+}
+
+#[tokio::test]
+async fn h_on_a_tag_shows_where_it_pointed_each_move_and_esc_goes_back() {
+    let trees = trees().await;
+    snap("history_view", |size| {
+        let mut app = tags_app(size, Some(&trees), Ok(tag_list()));
+        // Sorted by name: deleted, latest, …
+        cmd(&mut app, Command::Down);
+        let effects = cmd(&mut app, Command::History);
+        let Some(Effect::LoadHistory { id, target }) = effects.first() else {
+            panic!("h asks the worker for the history: {effects:?}");
+        };
+        assert_eq!(target.tag.as_deref(), Some("latest"));
+        assert!(target.digest.is_none(), "a tag's history, not a digest's");
+        let id = *id;
+        assert!(render(&app).contains("reading the log"), "{}", render(&app));
+        app.update(Action::HistoryLoaded {
+            id,
+            result: Ok(Some(Arc::new(history_of_latest()))),
+        });
+        // 12:03:41 UTC, shown an hour east.
+        app.clock = 43_421;
+        app.utc_offset = 3600;
+        app
+    });
+    let mut app = tags_app((80, 24), Some(&trees), Ok(tag_list()));
+    cmd(&mut app, Command::Down);
+    let Some(Effect::LoadHistory { id, .. }) = cmd(&mut app, Command::History).first().cloned()
+    else {
+        panic!("no history asked for");
+    };
+    app.update(Action::HistoryLoaded {
+        id,
+        result: Ok(None),
+    });
+    assert!(
+        render(&app).contains("this session has none"),
+        "{}",
+        render(&app)
+    );
+    cmd(&mut app, Command::Back);
+    assert!(
+        render(&app).contains("┌ tags of team/app"),
+        "{}",
+        render(&app)
+    );
+}
+
+#[tokio::test]
+async fn a_moved_tag_says_from_the_log_how_long_ago_it_moved() {
+    let trees = trees().await;
+    let mut app = tags_app((120, 40), Some(&trees), Ok(tag_list()));
+    // Sorted by name: deleted, latest, …
+    cmd(&mut app, Command::Down);
+    let relist = cmd(&mut app, Command::Refresh);
+    let Some(Effect::LoadTags { id, .. }) = relist.first() else {
+        panic!("r lists the tags again: {relist:?}");
+    };
+    let revalidations = app.update(Action::TagsLoaded {
+        id: *id,
+        result: Ok(regscope::registry::TagListing {
+            tags: tag_list(),
+            truncated: None,
+        }),
+    });
+    let Some(latest) = revalidations.iter().find_map(|e| match e {
+        Effect::Revalidate { id, reference } if reference.to_string().ends_with(":latest") => {
+            Some(*id)
+        }
+        _ => None,
+    }) else {
+        panic!("latest is checked again: {revalidations:?}");
+    };
+    // The worker tells what the log says before the tree that moved arrives.
+    app.update(Action::TagMoved {
+        location: regscope::connect::Location::Registry(REGISTRY.into()),
+        repository: "team/app".into(),
+        tag: "latest".into(),
+        from: trees.index.root.digest.clone(),
+        at: checked() - std::time::Duration::from_mins(12),
+    });
+    app.update(Action::Inspected {
+        id: latest,
+        result: Ok(trees.image.clone()),
+    });
+    app.clock = 43_421;
+    let screen = render(&app);
+    let from = regscope::digest::short(&trees.index.root.digest);
+    assert!(
+        screen.contains(&format!("moved 12 min ago from {from}, now")),
+        "{screen}"
+    );
+}
+
+#[tokio::test]
+async fn w_watches_the_tags_and_says_when_it_last_polled_and_w_again_stops() {
+    let trees = trees().await;
+    // Every row resolves (no `slow`): the spinner gives the place to the label.
+    let list: Vec<String> = ["latest", "single", "v7"].map(String::from).to_vec();
+    let mut app = tags_app((120, 40), Some(&trees), Ok(list.clone()));
+    let effects = cmd(&mut app, Command::Watch);
+    let Some(Effect::Watch { id, tags, .. }) = effects.first() else {
+        panic!("W asks the worker to watch: {effects:?}");
+    };
+    assert_eq!(tags, &list, "every tag is watched");
+    let id = *id;
+    assert!(render(&app).contains("watching 3 tags every 30s; W stops"));
+    // The flash expires: the status line's right end says what is watched.
+    for _ in 0..200 {
+        app.update(Action::Tick);
+    }
+    assert!(
+        render(&app).contains("first poll under way"),
+        "{}",
+        render(&app)
+    );
+    app.update(Action::Watched {
+        id,
+        update: regscope::tui::views::watch::Update::Polled(checked()),
+    });
+    let screen = render(&app);
+    let label = "watching 3 tags, every 30s, last poll 12:03:41 UTC";
+    assert!(screen.contains(label), "{screen}");
+    assert!(cmd(&mut app, Command::Watch).is_empty(), "W again stops");
+    let screen = render(&app);
+    assert!(screen.contains("stopped watching"), "{screen}");
+    assert!(!screen.contains("watching 3"), "{screen}");
 }

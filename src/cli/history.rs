@@ -30,11 +30,11 @@ pub struct HistoryArgs {
 /// `regscope watch`'s arguments.
 #[derive(clap::Args, Debug)]
 pub struct WatchArgs {
-    /// Tags to watch (`127.0.0.1:5000/team/app:v1`).
+    /// Tags to watch (`127.0.0.1:5000/team/app:v1`), or one repository (every tag of it).
     #[arg(required = true, value_name = "REF")]
     references: Vec<String>,
     /// Time between two polls of a tag (`30s`, `5m`, `1h`); errors and 429s wait longer.
-    #[arg(long, default_value = "30s", value_parser = parse_interval)]
+    #[arg(long, default_value = "30s", value_parser = poll::parse_interval)]
     interval: Duration,
     /// Stop after polling every tag N times (default: until Ctrl-C).
     #[arg(long, value_name = "N")]
@@ -155,16 +155,21 @@ pub async fn run_watch(args: &WatchArgs) -> Result<u8, Failure> {
         ));
     }
     let mut targets = Vec::new();
+    let mut repository = None;
     for r in &args.references {
         let mut target = registry_ref(r)?;
-        if !has_tag(r) {
+        target.digest = None;
+        if has_tag(r) {
+            targets.push(target);
+        } else if args.references.len() == 1 {
+            target.tag = None;
+            repository = Some(target);
+        } else {
             return Err(Failure::usage(format!(
-                "`{}` names no tag; watch REGISTRY/REPOSITORY:TAG",
+                "`{}` names no tag: watch one repository alone (every tag of it), or tags (REGISTRY/REPOSITORY:TAG)",
                 sanitize(r)
             )));
         }
-        target.digest = None;
-        targets.push(target);
     }
     if targets.len() > poll::MAX_TAGS {
         return Err(Failure::usage(format!(
@@ -173,15 +178,23 @@ pub async fn run_watch(args: &WatchArgs) -> Result<u8, Failure> {
         )));
     }
     let connector = args.connection.connector()?;
-    eprintln!(
-        "regscope: watching {} tag{} every {}s",
-        targets.len(),
-        if targets.len() == 1 { "" } else { "s" },
-        interval.max(poll::MIN_INTERVAL).as_secs()
-    );
+    let every = interval.max(poll::MIN_INTERVAL).as_secs();
+    match &repository {
+        Some(r) => eprintln!(
+            "regscope: watching every tag of {} (at most {}) every {every}s",
+            sanitize(&r.name()),
+            poll::MAX_TAGS
+        ),
+        None => eprintln!(
+            "regscope: watching {} tag{} every {every}s",
+            targets.len(),
+            if targets.len() == 1 { "" } else { "s" },
+        ),
+    }
     let options = WatchOptions {
         interval,
         count: args.count,
+        repository,
     };
     let on_event = async |event: Event| report(&event, json, exec).await;
     tokio::select! {
@@ -249,42 +262,9 @@ async fn run_exec(command: &str, input: &str) -> Result<(), String> {
     }
 }
 
-/// `30s`, `2m`, `1h`, or seconds alone.
-pub fn parse_interval(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not an interval: write 30s, 5m or 1h"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n.saturating_mul(60),
-        "h" => n.saturating_mul(3600),
-        _ => return Err(format!("`{text}` is not an interval: write 30s, 5m or 1h")),
-    };
-    if secs == 0 {
-        return Err("the interval must be at least 1s".into());
-    }
-    Ok(Duration::from_secs(secs))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn intervals_read_as_written() {
-        assert_eq!(parse_interval("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_interval("2m"), Ok(Duration::from_mins(2)));
-        assert_eq!(parse_interval("1h"), Ok(Duration::from_hours(1)));
-        assert_eq!(parse_interval("5"), Ok(Duration::from_secs(5)));
-        assert!(parse_interval("0s").is_err());
-        assert!(parse_interval("soon").is_err());
-        assert!(parse_interval("3d").is_err());
-    }
 
     #[test]
     fn a_tag_is_told_from_a_port() {

@@ -24,6 +24,10 @@ pub struct WatchOptions {
     pub interval: Duration,
     /// Polls per tag before the watch ends (`None`: until interrupted).
     pub count: Option<u64>,
+    /// Every tag of this repository (no tag) is watched besides the targets: listed at most
+    /// once per interval, at most [`MAX_TAGS`] (by name), a new tag reported `created` after
+    /// its first poll, a tag gone from the list `deleted`.
+    pub repository: Option<RegistryRef>,
 }
 
 /// One event, ready to print.
@@ -31,6 +35,8 @@ pub struct WatchOptions {
 pub struct Event {
     /// `registry/repository:tag`.
     pub reference: String,
+    /// The tag alone (as the registry names it; sanitise before showing).
+    pub tag: String,
     pub kind: EventKind,
     /// For a move: what changed, a few words each (from `diff`).
     pub changes: Vec<String>,
@@ -43,9 +49,32 @@ struct Watched {
     state: TagState,
     next: Instant,
     polls: u64,
+    /// Listed after the first listing: reported `created` once its first poll answers.
+    announce: bool,
 }
 
 impl Watched {
+    fn new(target: RegistryRef, next: Instant, announce: bool) -> Self {
+        Self {
+            tag: target.tag.clone().unwrap_or_else(|| "latest".into()),
+            target,
+            state: TagState::default(),
+            next,
+            polls: 0,
+            announce,
+        }
+    }
+
+    fn event(&self, kind: EventKind, changes: Vec<String>) -> Event {
+        Event {
+            reference: self.name(),
+            tag: self.tag.clone(),
+            kind,
+            changes,
+            at: SystemTime::now(),
+        }
+    }
+
     fn name(&self) -> String {
         crate::sanitize::sanitize(&format!("{}:{}", self.target.name(), self.tag)).into_owned()
     }
@@ -57,24 +86,42 @@ pub async fn run(
     connector: &Connector,
     targets: Vec<RegistryRef>,
     options: &WatchOptions,
+    on_event: impl AsyncFnMut(Event),
+) {
+    run_reporting(connector, targets, options, on_event, |_| {}).await;
+}
+
+/// [`run`], telling `on_round` after each round of polls how many tags it polled (the TUI
+/// says when it last polled).
+pub async fn run_reporting(
+    connector: &Connector,
+    targets: Vec<RegistryRef>,
+    options: &WatchOptions,
     mut on_event: impl AsyncFnMut(Event),
+    mut on_round: impl FnMut(usize),
 ) {
     let interval = options.interval.max(MIN_INTERVAL);
     let start = Instant::now();
     let mut watched: Vec<Watched> = targets
         .into_iter()
         .take(MAX_TAGS)
-        .map(|t| Watched {
-            tag: t.tag.clone().unwrap_or_else(|| "latest".into()),
-            target: t,
-            state: TagState::default(),
-            next: start,
-            polls: 0,
-        })
+        .map(|t| Watched::new(t, start, false))
         .collect();
+    let mut lister = options.repository.clone().map(|repository| Lister {
+        repository,
+        next: start,
+        listed: false,
+        failing: false,
+    });
     let done = |w: &Watched| options.count.is_some_and(|n| w.polls >= n);
     loop {
         let now = Instant::now();
+        if let Some(lister) = lister.as_mut().filter(|l| l.next <= now) {
+            lister.next = now + interval;
+            for event in Box::pin(lister.list(connector, &mut watched, now)).await {
+                on_event(event).await;
+            }
+        }
         let due: Vec<usize> = (0..watched.len())
             .filter(|i| !done(&watched[*i]) && watched[*i].next <= now)
             .collect();
@@ -87,11 +134,23 @@ pub async fn run(
             .buffer_unordered(IN_FLIGHT)
             .collect()
             .await;
+        if !answers.is_empty() {
+            on_round(answers.len());
+        }
         for (i, answer) in answers {
             let w = &mut watched[i];
             w.polls += 1;
             let after = answer.as_ref().err().and_then(|e| e.1);
-            let events = w.state.observe(answer.map_err(|e| e.0));
+            let mut events = w.state.observe(answer.map_err(|e| e.0));
+            if let Some(digest) = w.state.current().filter(|_| w.announce) {
+                events.insert(
+                    0,
+                    EventKind::Created {
+                        digest: digest.clone(),
+                    },
+                );
+                w.announce = false;
+            }
             w.next = Instant::now() + w.state.next_wait(interval, after, jitter(i, w.polls));
             for kind in events {
                 let changes = match &kind {
@@ -101,19 +160,93 @@ pub async fn run(
                     } => Box::pin(summarise(connector, &w.target, from, to)).await,
                     _ => Vec::new(),
                 };
-                let event = Event {
-                    reference: w.name(),
-                    kind,
-                    changes,
-                    at: SystemTime::now(),
-                };
-                on_event(event).await;
+                on_event(w.event(kind, changes)).await;
             }
         }
-        let Some(next) = watched.iter().filter(|w| !done(w)).map(|w| w.next).min() else {
+        let polls = watched.iter().filter(|w| !done(w)).map(|w| w.next).min();
+        // A repository with no tag left to poll is still listed, unless `--count` ends it.
+        let listing = lister
+            .as_ref()
+            .filter(|_| polls.is_some() || options.count.is_none())
+            .map(|l| l.next);
+        let Some(next) = polls.into_iter().chain(listing).min() else {
             return;
         };
         tokio::time::sleep_until(next).await;
+    }
+}
+
+/// The tag list of a watched repository, and how its last listing went.
+struct Lister {
+    repository: RegistryRef,
+    next: Instant,
+    /// Listed once: tags listed from now on are new.
+    listed: bool,
+    /// The last listing failed (reported once per failing stretch).
+    failing: bool,
+}
+
+impl Lister {
+    /// Lists the tags and brings `watched` in line: new tags join (announced after the first
+    /// listing), tags no longer listed leave, `deleted` when they had a digest.
+    async fn list(
+        &mut self,
+        connector: &Connector,
+        watched: &mut Vec<Watched>,
+        now: Instant,
+    ) -> Vec<Event> {
+        let name = || crate::sanitize::sanitize(&self.repository.name()).into_owned();
+        let listing = match connector
+            .connect_to(&ImageRef::Registry(self.repository.clone()))
+            .await
+        {
+            Ok(c) => c
+                .fetcher
+                .tags(&self.repository.repository)
+                .await
+                .map_err(|e| c.error(e).to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let mut tags = match listing {
+            Ok(tags) => tags,
+            Err(message) if !self.failing => {
+                self.failing = true;
+                return vec![Event {
+                    reference: name(),
+                    tag: String::new(),
+                    kind: EventKind::Error {
+                        message: crate::sanitize::sanitize(&message).into_owned(),
+                    },
+                    changes: Vec::new(),
+                    at: SystemTime::now(),
+                }];
+            }
+            Err(_) => return Vec::new(),
+        };
+        self.failing = false;
+        tags.sort();
+        tags.truncate(MAX_TAGS);
+        let listed: std::collections::HashSet<&str> = tags.iter().map(String::as_str).collect();
+        let mut events = Vec::new();
+        watched.retain(|w| {
+            let keep = listed.contains(w.tag.as_str());
+            if let (false, Some(was)) = (keep, w.state.current()) {
+                events.push(w.event(EventKind::Deleted { was: was.clone() }, Vec::new()));
+            }
+            keep
+        });
+        for tag in tags {
+            if watched.len() < MAX_TAGS && !watched.iter().any(|w| w.tag == tag) {
+                let target = RegistryRef {
+                    tag: Some(tag),
+                    digest: None,
+                    ..self.repository.clone()
+                };
+                watched.push(Watched::new(target, now, self.listed));
+            }
+        }
+        self.listed = true;
+        events
     }
 }
 
@@ -162,6 +295,28 @@ async fn summarise(
     }
 }
 
+/// `30s`, `2m`, `1h`, or seconds alone.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not an interval: write 30s, 5m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("`{text}` is not an interval: write 30s, 5m or 1h")),
+    };
+    if secs == 0 {
+        return Err("the interval must be at least 1s".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
 /// A spread in 0..1000 that differs between tags and polls (no randomness needed: tags only
 /// must not all poll at the same instant).
 fn jitter(index: usize, poll: u64) -> u32 {
@@ -173,4 +328,20 @@ fn jitter(index: usize, poll: u64) -> u32 {
         .wrapping_add(poll.wrapping_mul(0xBF58_476D_1CE4_E5B9))
         .wrapping_add(u64::from(nanos));
     u32::try_from(mixed % 1000).unwrap_or(500)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_read_as_written() {
+        assert_eq!(parse_interval("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_interval("2m"), Ok(Duration::from_mins(2)));
+        assert_eq!(parse_interval("1h"), Ok(Duration::from_hours(1)));
+        assert_eq!(parse_interval("5"), Ok(Duration::from_secs(5)));
+        assert!(parse_interval("0s").is_err());
+        assert!(parse_interval("soon").is_err());
+        assert!(parse_interval("3d").is_err());
+    }
 }

@@ -23,6 +23,8 @@ pub const FLAP_SLOWDOWN: u32 = 4;
 /// What happened to a watched tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
+    /// A tag of a watched repository that was not listed before (first seen at `digest`).
+    Created { digest: Digest },
     /// It names another digest (`from` is `None` when it had been deleted).
     Moved { from: Option<Digest>, to: Digest },
     /// The registry no longer has it.
@@ -40,6 +42,7 @@ impl EventKind {
     #[must_use]
     pub fn name(&self) -> &'static str {
         match self {
+            EventKind::Created { .. } => "created",
             EventKind::Moved { .. } => "moved",
             EventKind::Deleted { .. } => "deleted",
             EventKind::Error { .. } => "error",
@@ -133,6 +136,12 @@ impl TagState {
         }
     }
 
+    /// What the tag named at the last successful poll.
+    #[must_use]
+    pub fn current(&self) -> Option<&Digest> {
+        self.current.as_ref()
+    }
+
     #[must_use]
     pub fn is_flapping(&self) -> bool {
         self.flapping
@@ -184,7 +193,9 @@ pub fn event_json(reference: &str, kind: &EventKind, changes: &[String], at: &st
         EventKind::Deleted { was } => doc["was"] = json!(was.to_string()),
         EventKind::Error { message } => doc["message"] = json!(message),
         EventKind::Recovered { digest: d } => doc["digest"] = json!(digest(d)),
-        EventKind::Flapping { digest } => doc["digest"] = json!(digest.to_string()),
+        EventKind::Created { digest } | EventKind::Flapping { digest } => {
+            doc["digest"] = json!(digest.to_string());
+        }
     }
     doc
 }
@@ -203,6 +214,7 @@ pub fn event_text(reference: &str, kind: &EventKind, changes: &[String]) -> Stri
             line
         }
         EventKind::Deleted { was } => format!("deleted {reference} (was {})", short(was)),
+        EventKind::Created { digest } => format!("created {reference} at {}", short(digest)),
         EventKind::Error { message } => {
             format!("error {reference}: {message}; still watching")
         }

@@ -134,6 +134,10 @@ pub enum Command {
     Compare,
     /// Which tags and indexes point at the selected digest, from the tags resolved so far.
     Place,
+    /// Where the selected tag pointed before, from regscope's log, each move summarised.
+    History,
+    /// Tags view: watch the repository's tags live, or stop.
+    Watch,
     /// Copy `registry/repository@digest` of the manifest that runs on the target (OSC 52).
     CopyDeploy,
     /// Tree view: open the files of the selected platform manifest.
@@ -231,6 +235,25 @@ pub enum Action {
     Copied {
         delivery: super::clipboard::Delivery,
     },
+    /// A revalidated tag's last move, from regscope's log (sent before the tree answering the
+    /// [`Effect::Revalidate`]): the digest it moved from and when it was first seen where it is.
+    TagMoved {
+        location: Location,
+        repository: String,
+        tag: String,
+        from: String,
+        at: std::time::SystemTime,
+    },
+    /// What the watch started by [`Effect::Watch`] saw: a round of polls, an event, its end.
+    Watched {
+        id: RequestId,
+        update: super::views::watch::Update,
+    },
+    /// Answers [`Effect::LoadHistory`].
+    HistoryLoaded {
+        id: RequestId,
+        result: Result<super::views::history::Answer, ConnectError>,
+    },
     /// Answers [`Effect::LoadFiles`].
     FilesLoaded {
         id: RequestId,
@@ -301,6 +324,20 @@ pub enum Effect {
         left: ImageRef,
         right: ImageRef,
     },
+    /// The history of a tag from the cache's log, each move compared (`regscope history`).
+    LoadHistory {
+        id: RequestId,
+        /// With its tag, no digest.
+        target: crate::reference::RegistryRef,
+    },
+    /// Watches `tags` of `target`'s repository until the view stops it (no deadline: it is
+    /// aborted when no view waits for `id`), answering with [`Action::Watched`] as it goes.
+    Watch {
+        id: RequestId,
+        target: crate::reference::RegistryRef,
+        tags: Vec<String>,
+        interval: std::time::Duration,
+    },
     /// Put `text` on the clipboard (tmux's buffer inside tmux, else OSC 52); answered by
     /// [`Action::Copied`], from the event loop, which performs it.
     Copy {
@@ -332,6 +369,12 @@ impl Effect {
             }
             Effect::LoadFiles { reference, .. } => format!("the files of {reference}"),
             Effect::Compare { left, right, .. } => format!("the comparison of {left} and {right}"),
+            Effect::LoadHistory { target, .. } => format!(
+                "the history of {}:{}",
+                target.name(),
+                target.tag.as_deref().unwrap_or("latest")
+            ),
+            Effect::Watch { target, .. } => format!("the watch of {}", target.name()),
             Effect::Copy { .. } => "the copy".into(),
             Effect::Remember { .. } => "the recent list".into(),
         }
@@ -370,6 +413,17 @@ impl Effect {
                 id: *id,
                 result: Err(error),
             },
+            Effect::LoadHistory { id, .. } => Action::HistoryLoaded {
+                id: *id,
+                result: Err(error),
+            },
+            Effect::Watch { id, .. } => Action::Watched {
+                id: *id,
+                update: super::views::watch::Update::Ended(Some(format!(
+                    "The watch stopped: {}",
+                    crate::sanitize::sanitize(&error.to_string())
+                ))),
+            },
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
         }
     }
@@ -390,6 +444,9 @@ impl Effect {
             | Effect::InspectAttachments { reference, .. } => Some(Location::of(reference)),
             // The left side's location: the right may be another registry (connected on use).
             Effect::Compare { left, .. } => Some(Location::of(left)),
+            Effect::LoadHistory { target, .. } | Effect::Watch { target, .. } => {
+                Some(Location::Registry(target.registry.clone()))
+            }
             Effect::Copy { .. } | Effect::Remember { .. } => None,
         }
     }
@@ -406,7 +463,9 @@ impl Effect {
             | Effect::Revalidate { id, .. }
             | Effect::LoadFiles { id, .. }
             | Effect::InspectAttachments { id, .. }
-            | Effect::Compare { id, .. } => *id,
+            | Effect::Compare { id, .. }
+            | Effect::LoadHistory { id, .. }
+            | Effect::Watch { id, .. } => *id,
             Effect::Copy { .. } | Effect::Remember { .. } => 0,
         }
     }

@@ -146,6 +146,8 @@ pub struct App {
     /// The machine's offset from UTC in seconds (set by the event loop; 0 in tests): dates
     /// are shown in local time.
     pub utc_offset: i32,
+    /// How often `W` polls each tag.
+    pub watch_interval: std::time::Duration,
     /// Whether opened targets go to the recent list (not for the demo's throw-away registry).
     pub remember_recent: bool,
     /// What the last finished fetch cost, for the status line.
@@ -185,6 +187,7 @@ impl App {
             clock: 0,
             utc_offset: 0,
             remember_recent: true,
+            watch_interval: super::views::watch::DEFAULT_INTERVAL,
             last_cost: None,
             unconfirmed: None,
             target: None,
@@ -406,6 +409,16 @@ impl App {
                 self.compared(id, &result);
                 self.answered()
             }
+            action @ Action::Watched { .. } => {
+                if let Some(text) = super::views::watch::take(&mut self.stack, action) {
+                    self.flash(text, false);
+                }
+                self.answered()
+            }
+            action @ (Action::TagMoved { .. } | Action::HistoryLoaded { .. }) => {
+                super::views::history::take(&mut self.stack, action);
+                self.answered()
+            }
             Action::ImagesLoaded { id, result } => {
                 self.stack.iter_mut().any(|view| match view {
                     View::Tags(v) => v.images.as_mut().is_some_and(|p| p.loaded(id, &result)),
@@ -433,6 +446,8 @@ impl App {
         }
     }
 
+    // One line over: issue 20 moves each view's keys out of here into the views.
+    #[allow(clippy::too_many_lines)]
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
         if cmd == Command::ForceQuit {
             self.quit = true;
@@ -507,6 +522,8 @@ impl App {
             Command::Mark => self.mark(),
             Command::Compare => return self.compare(),
             Command::Place => self.place(),
+            Command::History => return self.push(super::views::history::open(self.top())),
+            Command::Watch => return self.watch(),
             Command::Up
             | Command::Down
             | Command::PageUp
@@ -591,7 +608,7 @@ impl App {
                 layout::list_rows(size),
                 inside(body, body.y + 2),
             ),
-            View::Tree(_) | View::Compare(_) => return,
+            View::Tree(_) | View::Compare(_) | View::History(_) => return,
         };
         if let Some(line) = line.filter(|&l| l < height) {
             let index = cursor.offset + line;
@@ -700,6 +717,10 @@ impl App {
                 .load
                 .is_loading()
                 .then(|| "comparing both sides and their attachments".into()),
+            View::History(v) => v
+                .load
+                .is_loading()
+                .then(|| "reading the log and comparing each move".into()),
         }
     }
 
@@ -880,7 +901,11 @@ impl App {
                 };
                 Some((place, row.node.digest.clone()))
             }
-            View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => None,
+            View::Registries(_)
+            | View::Repositories(_)
+            | View::Files(_)
+            | View::Compare(_)
+            | View::History(_) => None,
         }
     }
 
@@ -1266,7 +1291,7 @@ impl App {
                 }
                 View::Tree(tree)
             }),
-            View::Tree(_) | View::Compare(_) => None,
+            View::Tree(_) | View::Compare(_) | View::History(_) => None,
             View::Files(_) => {
                 let last = self.stack.len() - 1;
                 if let View::Files(v) = &mut self.stack[last] {
@@ -1338,6 +1363,32 @@ impl App {
 
     /// Starts whatever the top view needs: its first load, the next catalog page, the tag rows
     /// that scrolled into view. Views below the top stay as they are until popped back to.
+    /// `W`: watches the tags view's tags live, or stops.
+    fn watch(&mut self) -> Vec<Effect> {
+        let interval = self.watch_interval;
+        let last = self.stack.len() - 1;
+        let View::Tags(v) = &mut self.stack[last] else {
+            return Vec::new();
+        };
+        let (effects, text) = super::views::watch::toggle(v, &mut self.ids, interval);
+        self.flash(text, false);
+        effects
+    }
+
+    /// Pushes the view a key opened and starts its load, or says why there is none.
+    fn push(&mut self, view: Result<impl Into<View>, String>) -> Vec<Effect> {
+        match view {
+            Ok(view) => {
+                self.stack.push(view.into());
+                self.activate()
+            }
+            Err(why) => {
+                self.flash(why, true);
+                Vec::new()
+            }
+        }
+    }
+
     fn activate(&mut self) -> Vec<Effect> {
         let size = self.size;
         let last = self.stack.len() - 1;

@@ -214,6 +214,21 @@ pub static BINDINGS: &[Binding] = &[
         Some("where"),
     ),
     b(
+        &[c('W')],
+        Tags,
+        Command::Watch,
+        "watch the tags live (moves, deletions); again: stop",
+        None,
+    ),
+    b(
+        &[c('h')],
+        Tags,
+        Command::History,
+        "where the tag pointed before, each move's changes",
+        // The footer is full at 120 columns (it would push out `r refresh`); help lists it.
+        None,
+    ),
+    b(
         &[k(KeyCode::Enter), c(' ')],
         Tree,
         Command::Toggle,
@@ -324,6 +339,14 @@ pub static BINDINGS: &[Binding] = &[
         Command::Place,
         "which tags point at this entry",
         Some("where"),
+    ),
+    b(
+        &[c('H')],
+        Tree,
+        Command::History,
+        "where the tag pointed before, each move's changes",
+        // The footer is full at 120 columns (it would push out `r refresh`); help lists it.
+        None,
     ),
     b(
         &[c('v'), k(KeyCode::Esc), k(KeyCode::Backspace)],

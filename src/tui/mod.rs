@@ -215,6 +215,7 @@ async fn event_loop(
     app.remember_recent = remember_recent;
     app.clock = recent::now();
     app.utc_offset = when::local_offset();
+    app.watch_interval = views::watch::interval_from_env();
     let recent = if remember_recent {
         recent::file().map(|f| recent::load(&f)).unwrap_or_default()
     } else {

@@ -66,14 +66,25 @@ impl Worker {
         // Held while spawning, so the task cannot finish (and unregister) before it is registered.
         let mut running = lock(&self.running);
         let handle = tokio::spawn(async move {
+            // A watch runs until stopped: it takes no permit and has no deadline (it bounds
+            // its own requests).
+            let watch = matches!(effect, Effect::Watch { .. });
             // The semaphore is never closed, so a failed acquire cannot happen; run anyway.
-            let _permit = this.permits.clone().acquire_owned().await;
+            let _permit = if watch {
+                None
+            } else {
+                this.permits.clone().acquire_owned().await.ok()
+            };
             let location = effect.location();
             let mark = match &location {
                 Some(l) => this.connector.existing(l).await.map(|c| c.fetcher.mark()),
                 None => None,
             };
-            let action = this.execute_within_deadline(effect).await;
+            let action = if watch {
+                this.execute(effect).await
+            } else {
+                this.execute_within_deadline(effect).await
+            };
             lock(&this.running).remove(&id);
             if let Some(location) = location {
                 if let Some(c) = this.connector.existing(&location).await {
@@ -163,10 +174,13 @@ impl Worker {
                 id,
                 result: Box::pin(self.inspect(&reference, false)).await,
             },
-            Effect::Revalidate { id, reference } => Action::Inspected {
-                id,
-                result: Box::pin(self.inspect(&reference, true)).await,
-            },
+            Effect::Revalidate { id, reference } => {
+                let result = Box::pin(self.inspect(&reference, true)).await;
+                if let (Ok(i), ImageRef::Registry(target)) = (&result, &reference) {
+                    self.send_logged_move(target, &i.root.digest);
+                }
+                Action::Inspected { id, result }
+            }
             Effect::LoadFiles {
                 id,
                 reference,
@@ -194,6 +208,24 @@ impl Worker {
                 id,
                 result: Box::pin(self.inspect_attachments(&reference, recheck)).await,
             },
+            // The log is bounded (per repository) and at most `MAX_SUMMARIES` moves are
+            // compared; the deadline bounds the whole.
+            Effect::LoadHistory { id, target } => Action::HistoryLoaded {
+                id,
+                result: Ok(Box::pin(crate::history::report::load(
+                    &self.connector,
+                    &target,
+                    target.tag.as_deref(),
+                ))
+                .await
+                .map(Arc::new)),
+            },
+            Effect::Watch {
+                id,
+                target,
+                tags,
+                interval,
+            } => Box::pin(self.watch(id, &target, tags, interval)).await,
             // The event loop performs these itself (the terminal is written between draws);
             // one that reaches the worker is answered with a no-op.
             Effect::Copy { .. } | Effect::Remember { .. } => Action::Tick,
@@ -214,6 +246,83 @@ impl Worker {
             .await
             .map(CatalogPage::from)
             .map_err(Into::into)
+    }
+
+    /// Watches `tags` with the watch engine, each event and round sent as it happens.
+    async fn watch(
+        &self,
+        id: RequestId,
+        target: &crate::reference::RegistryRef,
+        tags: Vec<String>,
+        interval: std::time::Duration,
+    ) -> Action {
+        use super::views::watch::Update;
+        use crate::history::poll::{run_reporting, WatchOptions};
+        let targets = tags
+            .into_iter()
+            .map(|tag| crate::reference::RegistryRef {
+                tag: Some(tag),
+                digest: None,
+                ..target.clone()
+            })
+            .collect();
+        let options = WatchOptions {
+            interval,
+            count: None,
+            repository: None,
+        };
+        // The receiver is gone only when the app has quit.
+        let (events, rounds) = (self.tx.clone(), self.tx.clone());
+        run_reporting(
+            &self.connector,
+            targets,
+            &options,
+            async move |event: crate::history::poll::Event| {
+                let _ = events.send(Action::Watched {
+                    id,
+                    update: Update::Event(event),
+                });
+            },
+            move |_| {
+                let _ = rounds.send(Action::Watched {
+                    id,
+                    update: Update::Polled(SystemTime::now()),
+                });
+            },
+        )
+        .await;
+        Action::Watched {
+            id,
+            update: Update::Ended(None),
+        }
+    }
+
+    /// When the log says `target`'s tag moved to `digest`, tells the app from where and when
+    /// (for `moved 12 min ago from …`). Only on `r` (a revalidation): each reads the
+    /// repository's log, which is bounded.
+    fn send_logged_move(&self, target: &crate::reference::RegistryRef, digest: &str) {
+        let (Some(cache), Some(tag)) = (self.connector.disk_cache(), target.tag.as_deref()) else {
+            return;
+        };
+        let host = crate::history::report::cache_host(&self.connector, &target.registry);
+        let sightings = cache.sightings(&host, &target.repository, Some(tag));
+        let Some(h) = crate::history::tag_histories(&sightings).into_iter().next() else {
+            return;
+        };
+        let (Some(now), Some(before)) = (h.stints.first(), h.stints.get(1)) else {
+            return;
+        };
+        if now.digest.to_string() != digest {
+            return;
+        }
+        // The receiver is gone only when the app has quit.
+        let _ = self.tx.send(Action::TagMoved {
+            location: Location::Registry(target.registry.clone()),
+            repository: target.repository.clone(),
+            tag: tag.to_string(),
+            from: before.digest.to_string(),
+            at: now.first_seen,
+        });
     }
 
     /// One page of a registry's repositories: ECR's API, else the service's own API for Docker

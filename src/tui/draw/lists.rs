@@ -722,7 +722,15 @@ fn change_text(row: &TagRow, s: &TagSummary, (now, offset): (u64, i32)) -> Optio
     use crate::tui::views::tags::Change;
     let seen = || crate::tui::fresh::seen(s.inspected.checked, now, offset);
     match row.mark.as_ref().map(|m| &m.change) {
-        Some(Change::Moved { from }) => Some(format!("  moved from {}, now", digest::short(from))),
+        Some(Change::Moved { from }) => Some(match &row.logged_move {
+            // From the log: when it was first seen where it is now (maybe by another run).
+            Some((logged, at)) if logged == from => format!(
+                "  moved {} from {}, now",
+                crate::tui::fresh::seen(*at, now, offset),
+                digest::short(from)
+            ),
+            _ => format!("  moved from {}, now", digest::short(from)),
+        }),
         Some(Change::Gone) => Some(format!(
             "  gone from the list (last seen {}); it pointed at",
             seen()

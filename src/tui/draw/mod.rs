@@ -23,6 +23,7 @@
 //! registry passes through `sanitize` before it reaches a widget.
 
 mod files;
+mod history;
 mod images;
 mod lists;
 mod matrix;
@@ -64,6 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         View::Tree(v) => tree::tree(frame, body, (v, app.marked.as_ref()), theme),
         View::Files(v) => files::files(frame, body, v, theme),
         View::Compare(v) => compare(frame, body, v, theme),
+        View::History(v) => history::history(frame, body, v, (app.clock, app.utc_offset), theme),
     }
     draw_spinner(frame, body, app, theme);
     draw_status(frame, status, app, theme);
@@ -373,6 +375,10 @@ fn freshness(view: &View, now: u64, offset: i32) -> Option<String> {
                 .map(|s| s.inspected.checked)
                 .max();
             let changes = changes_label(v.changes());
+            if let Some(w) = &v.watching {
+                let watching = crate::tui::views::watch::label(w, offset);
+                return Some(changes.map_or(watching.clone(), |c| format!("{c} · {watching}")));
+            }
             let fresh = match (v.stale.as_ref(), v.listed_at.or(newest)) {
                 (Some(s), Some(at)) => crate::tui::fresh::label(at, Some(s), now, offset),
                 (Some(s), None) => format!("from cache; {}", s.why),
@@ -384,9 +390,11 @@ fn freshness(view: &View, now: u64, offset: i32) -> Option<String> {
                 None => fresh,
             });
         }
-        View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => {
-            return None
-        }
+        View::Registries(_)
+        | View::Repositories(_)
+        | View::Files(_)
+        | View::Compare(_)
+        | View::History(_) => return None,
     };
     Some(crate::tui::fresh::label(checked, stale, now, offset))
 }
@@ -436,6 +444,7 @@ fn view_status(view: &View, theme: Theme, when: (u64, i32)) -> Line<'static> {
             ),
             None => Line::raw(""),
         },
+        View::History(v) => history::status(v, theme),
     }
 }
 

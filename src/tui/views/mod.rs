@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod files;
+pub mod history;
 pub mod images;
 pub mod matrix;
 pub mod raw;
@@ -9,9 +10,11 @@ pub mod registries;
 pub mod repositories;
 pub mod tags;
 pub mod tree;
+pub mod watch;
 
 pub use compare::CompareView;
 pub use files::FilesView;
+pub use history::HistoryView;
 pub use registries::RegistriesView;
 pub use repositories::{Catalog, Goal, Paging, RepositoriesView};
 pub use tags::{TagRow, TagSort, TagSummary, TagsView};
@@ -39,6 +42,7 @@ pub enum View {
     /// Boxed: it holds a manifest node and a whole filesystem.
     Files(Box<FilesView>),
     Compare(CompareView),
+    History(HistoryView),
 }
 
 impl View {
@@ -52,6 +56,7 @@ impl View {
             View::Tree(v) => sanitize(&v.crumb).into_owned(),
             View::Files(v) => sanitize(&v.crumb).into_owned(),
             View::Compare(v) => v.crumb(),
+            View::History(v) => v.crumb(),
         }
     }
 
@@ -64,7 +69,7 @@ impl View {
             View::Tree(v) if v.raw.is_some() => Context::Raw,
             View::Tree(_) => Context::Tree,
             View::Files(_) => Context::Files,
-            View::Compare(_) => Context::Global,
+            View::Compare(_) | View::History(_) => Context::Global,
         }
     }
 
@@ -90,6 +95,7 @@ impl View {
                 crate::reference::ImageRef::Registry(r) => Some(&r.registry),
                 crate::reference::ImageRef::Layout(_) => None,
             },
+            View::History(v) => Some(&v.target.registry),
         }
     }
 
@@ -102,7 +108,7 @@ impl View {
             View::Tags(v) => Some(&v.filter),
             View::Files(v) => Some(&v.filter),
             View::Tree(v) if v.raw.is_some() => Some(&v.search.query),
-            View::Tree(_) | View::Compare(_) => None,
+            View::Tree(_) | View::Compare(_) | View::History(_) => None,
         }
     }
 }
@@ -115,7 +121,11 @@ impl View {
         match self {
             View::Tags(v) => v.selected_tree(),
             View::Tree(v) => v.load.loaded(),
-            View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => None,
+            View::Registries(_)
+            | View::Repositories(_)
+            | View::Files(_)
+            | View::Compare(_)
+            | View::History(_) => None,
         }
     }
 
@@ -133,7 +143,9 @@ impl View {
             View::Tags(v) => v.first_finding(),
             View::Tree(v) => super::panes::finding_in_view(v, size),
             View::Files(v) => v.load.loaded().and_then(|f| f.findings.first().cloned()),
-            View::Registries(_) | View::Repositories(_) | View::Compare(_) => None,
+            View::Registries(_) | View::Repositories(_) | View::Compare(_) | View::History(_) => {
+                None
+            }
         }
     }
 }
@@ -150,6 +162,7 @@ impl View {
             View::Tree(v) => v.activate(ids),
             View::Files(v) => v.activate(ids),
             View::Compare(v) => v.activate(ids),
+            View::History(v) => v.activate(ids),
         }
     }
 
@@ -175,6 +188,10 @@ impl View {
                 v.activate(ids)
             }
             View::Compare(v) => {
+                v.load = super::load::Load::Idle;
+                v.activate(ids)
+            }
+            View::History(v) => {
                 v.load = super::load::Load::Idle;
                 v.activate(ids)
             }
@@ -207,6 +224,7 @@ impl View {
                 v.cursor.apply(cmd, len, height);
             }
             View::Compare(v) => v.movement(cmd, size),
+            View::History(v) => v.movement(cmd, size),
         }
     }
 
@@ -228,7 +246,7 @@ impl View {
                 let len = v.rows().len();
                 v.cursor.fit(len, list);
             }
-            View::Compare(_) => {}
+            View::Compare(_) | View::History(_) => {}
         }
     }
 
@@ -258,7 +276,7 @@ impl View {
                 v.search.set_query(text);
                 return;
             }
-            View::Compare(_) => return,
+            View::Compare(_) | View::History(_) => return,
         };
         *cursor = Cursor::default();
     }
@@ -268,7 +286,11 @@ impl View {
         match self {
             View::Tags(v) => v.set_target(target),
             View::Tree(v) => v.set_target(target),
-            View::Registries(_) | View::Repositories(_) | View::Files(_) | View::Compare(_) => {}
+            View::Registries(_)
+            | View::Repositories(_)
+            | View::Files(_)
+            | View::Compare(_)
+            | View::History(_) => {}
         }
     }
 
@@ -291,6 +313,7 @@ impl View {
             View::Tree(v) => outcome(&v.load),
             View::Files(v) => outcome(&v.load),
             View::Compare(v) => outcome(&v.load),
+            View::History(v) => outcome(&v.load),
         }
     }
 
@@ -303,6 +326,7 @@ impl View {
             View::Tree(v) => v.pending(out),
             View::Files(v) => v.pending(out),
             View::Compare(v) => v.pending(out),
+            View::History(v) => v.pending(out),
         }
     }
 }

@@ -55,6 +55,8 @@ pub struct TagsView {
     /// When the list shown was last confirmed by the registry (or, remembered, seen by an
     /// earlier run); `None` when unknown (no clock, as in tests).
     pub listed_at: Option<std::time::SystemTime>,
+    /// `W`: the tags are watched live (see `watch.rs`).
+    pub watching: Option<super::watch::Watching>,
     /// Bumped when the tag list changes (listed, re-listed) ...
     list_rev: u64,
     /// ... and when a row resolves (newest first orders by what rows resolve to).
@@ -104,6 +106,9 @@ pub struct TagRow {
     pub previous: Load<TagSummary>,
     /// What changed about the tag at a refresh, until the user has seen it.
     pub mark: Option<Mark>,
+    /// The tag's last move in regscope's log: the digest it moved from, and when it was first
+    /// seen where it is now (`moved 12 min ago from sha256:…`).
+    pub logged_move: Option<(String, std::time::SystemTime)>,
 }
 
 /// What changed about a tag at a refresh (`r`).
@@ -159,6 +164,7 @@ impl TagRow {
             summary: Load::Idle,
             previous: Load::Idle,
             mark: None,
+            logged_move: None,
         }
     }
 
@@ -370,6 +376,7 @@ impl TagsView {
             target: None,
             stale: None,
             listed_at: None,
+            watching: None,
             list_rev: 0,
             dates_rev: 0,
             by_name: Memo::default(),
@@ -831,6 +838,27 @@ impl TagsView {
         }
     }
 
+    /// The log's last move of `tag`, when it is one of this view's rows; `false` otherwise.
+    pub fn logged_move(
+        &mut self,
+        (location, repository, tag): (&Location, &str, &str),
+        from: String,
+        at: std::time::SystemTime,
+    ) -> bool {
+        if self.location != *location || self.repository != repository {
+            return false;
+        }
+        let Some(row) = self
+            .load
+            .loaded_mut()
+            .and_then(|rows| rows.iter_mut().find(|r| r.tag == tag))
+        else {
+            return false;
+        };
+        row.logged_move = Some((from, at));
+        true
+    }
+
     /// Takes the tree answering `id` for one of the rows; `false` when no row asked for it.
     pub fn inspected(
         &mut self,
@@ -934,6 +962,7 @@ impl TagsView {
             images.pending(out);
         }
         out.extend(self.relisting);
+        out.extend(self.watching.as_ref().map(|w| w.id));
         for row in self.load.loaded().into_iter().flatten() {
             if let Load::Loading(id) = row.summary {
                 out.insert(id);
@@ -1023,6 +1052,7 @@ fn gone(row: TagRow) -> Option<TagRow> {
         summary,
         previous: Load::Idle,
         mark: Some(Mark::new(Change::Gone)),
+        logged_move: row.logged_move,
         tag: row.tag,
     })
 }
