@@ -1473,6 +1473,7 @@ async fn the_compare_mark_shows_in_the_matrix_and_the_tree_too() {
     cmd(&mut tree, Command::Mark);
     let screen = render(&tree);
     assert!(screen.contains("┌ ⇄ marked · tree "), "{screen}");
+}
 
 /// A history of `latest` as the worker reads it from the log: three digests, two moves (one
 /// compared, one whose manifest is gone).
