@@ -53,12 +53,10 @@ impl Filesystem {
         let mut before: Option<&Node> = None;
         let mut at: Option<Option<&Node>> = None;
         for (l, node) in events {
-            if l < layer {
-                before = node;
-            } else if l == layer {
-                at = Some(node);
-            } else {
-                break;
+            match l.cmp(&layer) {
+                std::cmp::Ordering::Less => before = node,
+                std::cmp::Ordering::Equal => at = Some(node),
+                std::cmp::Ordering::Greater => break,
             }
         }
         match at {

@@ -138,6 +138,8 @@ pub enum Command {
     CopyDeploy,
     /// Tree view: open the files of the selected platform manifest.
     Files,
+    /// Files view: only what the chosen layer added, changed or removed, or everything again.
+    ChangesOnly,
     Help,
     Quit,
     /// Ctrl-C: quits from anywhere, even from the prompt or the help overlay.

@@ -393,11 +393,20 @@ impl App {
         }
     }
 
+    /// The keys the top view owns, when no overlay or input line has the keyboard.
+    fn view_key(&mut self, cmd: Command) -> bool {
+        let (size, free) = (self.size, !self.help && self.input.is_none());
+        match self.top_mut() {
+            View::Files(v) if free => v.handle_key(cmd, size),
+            _ => false,
+        }
+    }
+
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
         if cmd == Command::ForceQuit {
             self.quit = true;
         }
-        if cmd == Command::ForceQuit || self.long_flash_key(cmd) {
+        if cmd == Command::ForceQuit || self.long_flash_key(cmd) || self.view_key(cmd) {
             return Vec::new();
         }
         if self.help {
@@ -453,11 +462,6 @@ impl App {
             Command::Back => return self.back(),
             Command::Refresh => return self.refresh(),
             Command::Open => return self.open_selected(),
-            Command::Collapse if matches!(self.top(), View::Files(_)) => {
-                if let View::Files(v) = self.top_mut() {
-                    v.up();
-                }
-            }
             Command::Toggle | Command::Expand | Command::Collapse | Command::Raw => {
                 self.tree_command(cmd);
             }
@@ -492,6 +496,7 @@ impl App {
             | Command::DeleteWord
             | Command::ClearInput
             | Command::NextChoice
+            | Command::ChangesOnly
             | Command::ForceQuit => {}
         }
         Vec::new()
@@ -555,12 +560,15 @@ impl App {
                     inside(pane, pane.y + 1),
                 )
             }
-            View::Files(v) => (
-                v.rows().len(),
-                &mut v.cursor,
-                layout::list_rows(size),
-                inside(body, body.y + 2),
-            ),
+            View::Files(v) => {
+                let pane = v.panes(size).files;
+                (
+                    v.rows().len(),
+                    &mut v.cursor,
+                    usize::from(pane.height.saturating_sub(3)).max(1),
+                    inside(pane, pane.y + 2),
+                )
+            }
             View::Tree(_) | View::Compare(_) => return,
         };
         if let Some(line) = line.filter(|&l| l < height) {

@@ -87,7 +87,7 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
 }
 
 /// A bordered pane: its border highlighted when focused.
-fn pane_block(title: String, focused: bool, theme: Theme) -> Block<'static> {
+pub(super) fn pane_block(title: String, focused: bool, theme: Theme) -> Block<'static> {
     let block = Block::bordered();
     if focused {
         block
@@ -100,7 +100,7 @@ fn pane_block(title: String, focused: bool, theme: Theme) -> Block<'static> {
 
 /// Pre-wrapped lines from `scroll` on, with ` 3–10 of 25 ` on the bottom border when they do
 /// not all fit.
-fn scrolled(
+pub(super) fn scrolled(
     frame: &mut Frame,
     area: Rect,
     (title, lines): (String, Vec<Line<'static>>),

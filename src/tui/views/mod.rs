@@ -194,10 +194,7 @@ impl View {
                 }
             },
             View::Tree(v) => v.movement(cmd, size),
-            View::Files(v) => {
-                let len = v.rows().len();
-                v.cursor.apply(cmd, len, height);
-            }
+            View::Files(v) => v.movement(cmd, size),
             View::Compare(v) => v.movement(cmd, size),
         }
     }
@@ -216,10 +213,7 @@ impl View {
                 None => v.cursor.fit(v.visible().len(), list),
             },
             View::Tree(v) => v.cursor.fit(v.rows().len(), layout::tree_rows(size)),
-            View::Files(v) => {
-                let len = v.rows().len();
-                v.cursor.fit(len, list);
-            }
+            View::Files(v) => v.refit(size),
             View::Compare(_) => {}
         }
     }
