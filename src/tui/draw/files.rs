@@ -376,8 +376,9 @@ pub(super) fn status(v: &FilesView, theme: Theme) -> Line<'static> {
         let text = match (v.layer(), v.load.loaded()) {
             (Some(l), Some(f)) => {
                 let c = &f.fs.changes()[l.min(layers.saturating_sub(1))];
+                // `removed_bytes` counts the old copies written over too: said as such.
                 format!(
-                    " layer {} of {layers}: added {} ({}), changed {} ({}), removed {} ({}) · {}",
+                    " layer {} of {layers}: added {} ({}), changed {} ({}), removed {} · {} removed or written over · {}",
                     l + 1,
                     c.added,
                     size(c.added_bytes),
