@@ -141,6 +141,7 @@ echo "image: $MB MiB of files in 4 layers; archive $(du -h "$work/fat.tar" | cut
 now() { date +%s.%N; }
 regscope_times=()
 dive_times=()
+pull_times=()
 for run in $(seq "$RUNS"); do
     # --no-cache: every run streams every layer from the registry again.
     t0=$(now)
@@ -148,22 +149,31 @@ for run in $(seq "$RUNS"); do
     t1=$(now)
     dive --source docker-archive "$work/fat.tar" --json "$work/dive.json" >/dev/null 2>&1
     t2=$(now)
+    # What dive needs first when the image is only in a registry: the archive.
+    rm -f "$work/pulled.tar"
+    skopeo copy --quiet --src-tls-verify=false "docker://$ref" "docker-archive:$work/pulled.tar:bench/fat:v1"
+    t3=$(now)
     r=$(python3 -c "print(f'{$t1 - $t0:.3f}')")
     d=$(python3 -c "print(f'{$t2 - $t1:.3f}')")
-    echo "run $run: regscope ${r}s  dive ${d}s"
+    p=$(python3 -c "print(f'{$t3 - $t2:.3f}')")
+    echo "run $run: regscope ${r}s  dive ${d}s (archive made by skopeo from the registry: ${p}s)"
     regscope_times+=("$r")
     dive_times+=("$d")
+    pull_times+=("$p")
 done
 
-python3 - "$work/regscope.json" "$work/dive.json" "${regscope_times[*]}" "${dive_times[*]}" <<'PY'
+python3 - "$work/regscope.json" "$work/dive.json" "${regscope_times[*]}" "${dive_times[*]}" "${pull_times[*]}" <<'PY'
 import json, statistics, sys
 ours, theirs = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 r = statistics.median(float(x) for x in sys.argv[3].split())
 d = statistics.median(float(x) for x in sys.argv[4].split())
 # `layers --json`: the reference and one document per platform.
 w = ours["platforms"][0]["waste"]
+p = statistics.median(float(x) for x in sys.argv[5].split())
 print(f"median: regscope {r:.3f}s (from the registry)  dive {d:.3f}s (from the archive)  "
       f"ratio dive/regscope {d / r:.2f}")
+print(f"median with the archive pulled first: skopeo+dive {p + d:.3f}s  "
+      f"ratio (skopeo+dive)/regscope {(p + d) / r:.2f}")
 print(f"efficiency: regscope {w['efficiency']:.6f}  dive {theirs['image']['efficiencyScore']:.6f}")
 print(f"wasted bytes: regscope {w['wasted']}  dive {theirs['image']['inefficientBytes']}")
 PY

@@ -261,6 +261,19 @@ fn f_shows_dive_wasted_space_and_the_step_that_wrote_a_file() {
             .any(|l| l.contains("C L3") && l.contains("tool")),
         "{screen}"
     );
+    // Back in the tree (Esc up to the root, then out): the amd64 row says dive's efficiency
+    // and what its files unpack to; arm64, not opened, says nothing yet.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("/ (1) · as of layer 3");
+    tmux.keys(&["Escape"]);
+    // At 80 columns the size is cut with `…` (the efficiency comes first); wider, it shows.
+    let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.contains("linux/arm64") && l.contains("efficient")),
+        "{screen}"
+    );
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

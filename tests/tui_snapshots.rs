@@ -1208,6 +1208,15 @@ async fn files_view_layers_marks_and_wasted_space() {
         cmd(&mut app, Command::Down);
         app
     });
+    // Back in the tree, the manifest's row says what the files measured: dive's efficiency
+    // (2145/2325, waste.rs) and the bytes every layer writes (1,190 + 125 + 10 = 1,325 B).
+    let mut app = open((120, 40));
+    cmd(&mut app, Command::Back);
+    let screen = render(&app);
+    assert!(
+        screen.contains("92.26% efficient, 1.3 KiB unpacked"),
+        "{screen}"
+    );
     // Layer 3, changes only, at the root: bin/ alone (tool rewritten, same bytes).
     snap("files_layer3_changes_only", |size| {
         let mut app = open(size);

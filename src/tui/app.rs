@@ -150,6 +150,8 @@ pub struct App {
     /// What opened files said, by image manifest digest: every tree holding that manifest
     /// (the tree view, tag rows, the matrix) is judged with it, now and when it loads again.
     learned: HashMap<String, Vec<Finding>>,
+    /// What opened files measured (size, efficiency), by image manifest digest.
+    measured: HashMap<String, super::views::files::Measured>,
     ids: RequestIds,
     quit: bool,
 }
@@ -178,6 +180,7 @@ impl App {
             marked: None,
             copying: None,
             learned: HashMap::new(),
+            measured: HashMap::new(),
             ids: RequestIds::default(),
             quit: false,
         };
@@ -191,15 +194,17 @@ impl App {
         id: RequestId,
         result: &Result<Arc<super::views::files::LoadedFiles>, ConnectError>,
     ) {
-        let height = layout::list_rows(self.size);
+        let size = self.size;
         let mut learnt = None;
         for view in &mut self.stack {
             if let View::Files(v) = view {
                 if v.loaded(id, result) {
-                    let len = v.rows().len();
-                    v.cursor.fit(len, height);
+                    v.refit(size);
                     if let Ok(files) = result {
                         learnt = Some((v.manifest.digest.clone(), files.findings.clone()));
+                        if let Some(m) = files.measured() {
+                            self.measured.insert(v.manifest.digest.clone(), m);
+                        }
                     }
                     break;
                 }
@@ -218,6 +223,7 @@ impl App {
         for view in &mut self.stack {
             match view {
                 View::Tree(v) => {
+                    v.measured.clone_from(&self.measured);
                     if let Some(i) = v
                         .load
                         .loaded()
@@ -1278,6 +1284,9 @@ impl App {
         let last = self.stack.len() - 1;
         // Views made since the target was chosen (opened, jumped to) learn it here.
         self.stack[last].set_target(self.target.as_ref());
+        if let View::Tree(v) = &mut self.stack[last] {
+            v.measured.clone_from(&self.measured);
+        }
         self.stack[last].activate(&mut self.ids, size)
     }
 

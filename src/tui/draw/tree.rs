@@ -168,6 +168,8 @@ struct Fit<'a> {
     fitting: Option<&'a str>,
     /// The digests the target's findings are about.
     culprits: HashSet<&'a str>,
+    /// What the files view measured, by image manifest digest.
+    measured: &'a std::collections::HashMap<String, crate::tui::views::files::Measured>,
 }
 
 impl<'a> Fit<'a> {
@@ -184,6 +186,7 @@ impl<'a> Fit<'a> {
                 .iter()
                 .map(|f| f.digest.as_str())
                 .collect(),
+            measured: &v.measured,
         }
     }
 }
@@ -230,6 +233,22 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], fit: &Fit, theme: Theme) ->
         );
     } else if fit.culprits.contains(digest) || cannot_start {
         own[0].style = theme.error();
+    }
+    // Once `f` has opened this platform's files: what they unpack to and dive's efficiency,
+    // beside its name (a narrow pane cuts the digest after it, which the detail pane has).
+    if let Some(m) = fit.measured.get(digest) {
+        own.insert(
+            1,
+            Span::styled(
+                // Efficiency first: the figure dive users look for survives a narrow pane.
+                format!(
+                    "  {} efficient, {} unpacked",
+                    crate::output::layers::percent(m.efficiency),
+                    crate::present::human_size(i64::try_from(m.bytes).unwrap_or(i64::MAX))
+                ),
+                theme.platform(),
+            ),
+        );
     }
     spans.extend(own);
     Line::from(spans)
