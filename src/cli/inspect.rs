@@ -157,13 +157,7 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
                 digest: None,
                 ..repo.clone()
             };
-            // Not weighed per tag yet: refused rather than ignored, so no threshold passes unseen.
-            if waste != WasteLimits::default() {
-                return Err(Failure::usage(
-                    "--max-wasted and --min-efficiency judge one image: name a tag or digest (REPO:TAG)",
-                ));
-            }
-            return super::check::run_repository(&whole, t, quiet, common).await;
+            return super::check::run_repository(&whole, t, quiet, &waste, common).await;
         }
     }
     let (inspection, checked, mut policies) = fetch(reference, target.as_ref(), common).await?;
