@@ -34,7 +34,8 @@ impl Mark {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AsOf<'a> {
     /// The version present once the layer applied; for [`Mark::Removed`], the version it
-    /// removed.
+    /// removed. A version a later layer replaced keeps no path (`entry.path` is empty): the
+    /// path asked for is it.
     pub node: &'a Node,
     pub mark: Option<Mark>,
 }
@@ -237,6 +238,12 @@ mod tests {
             Some(100)
         );
         assert_eq!(fs.as_of("etc/remove-me", 1).map(|a| a.node.layer), Some(0));
+        // A replaced version keeps no second copy of its path (the memory bound counted one).
+        assert!(fs
+            .past("etc/app.conf")
+            .iter()
+            .all(|p| !matches!(p, Past::Written(n) if !n.entry.path.is_empty())));
+        assert_eq!(fs.past("etc/app.conf").len(), 1);
         // After layer 2, a removed path is gone from every later layer's tree.
         assert_eq!(fs.as_of("etc/remove-me", 2), None);
         assert_eq!(fs.as_of("data/big", 2), None);

@@ -22,7 +22,9 @@ pub struct Node {
 /// last version is in the filesystem itself (when it is still there).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Past {
-    /// A version some later layer replaced or removed.
+    /// A version some later layer replaced or removed. Its `entry.path` is empty: the key it
+    /// is kept under says it, and a second copy of every replaced path would double what
+    /// [`super::Limits::listing_bytes`] counted for it.
     Written(Node),
     /// The layer that removed the path (by whiteout, opaque directory or a file over its
     /// directory).
@@ -30,6 +32,13 @@ pub enum Past {
 }
 
 impl Past {
+    /// `old`, kept without its path.
+    #[must_use]
+    pub fn written(mut old: Node) -> Self {
+        old.entry.path = String::new();
+        Past::Written(old)
+    }
+
     /// The layer this version or removal came from.
     #[must_use]
     pub fn layer(&self) -> usize {

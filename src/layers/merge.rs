@@ -108,7 +108,7 @@ pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem
                 let replaced_dir = old.entry.kind == EntryKind::Dir && !is_dir;
                 past.entry(path.clone())
                     .or_default()
-                    .push(Past::Written(old));
+                    .push(Past::written(old));
                 // A non-directory over a directory replaces all that was in it.
                 if replaced_dir {
                     let (count, bytes) = remove_below(&mut nodes, &mut past, &path, index);
@@ -142,7 +142,7 @@ pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem
 /// Keeps what layer `layer` removed at `path` (the old node, then the removal).
 fn record_removal(past: &mut BTreeMap<String, Vec<Past>>, path: &str, old: Node, layer: usize) {
     let versions = past.entry(path.to_string()).or_default();
-    versions.push(Past::Written(old));
+    versions.push(Past::written(old));
     versions.push(Past::Removed(layer));
 }
 
