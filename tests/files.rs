@@ -648,6 +648,7 @@ fn layers_show_history_and_dive_wasted_space_with_credentials() {
     );
 
     check_thresholds(&run, &image);
+    check_thresholds_per_tag(&run, &reg, &image);
 }
 
 /// `check --files` within dive's thresholds passes; past either it fails with `wasted-space`.
@@ -681,7 +682,65 @@ fn check_thresholds(run: &dyn Fn(&[&str]) -> std::process::Output, image: &str) 
     }
     let out = run(&["check", image, "--max-wasted", "20MB"]);
     assert_eq!(out.status.code(), Some(2), "--max-wasted needs --files");
+}
+
+/// `check REPO --target T --files` judges the thresholds per tag: a lean v0 (one base layer,
+/// nothing written twice: 0 B wasted) beside the dive image (v1, and its per-platform tags
+/// amd64 and arm64 that `push_dive_index` pushes: 290 B wasted each): past --max-wasted 200
+/// the wasteful tags say so and v0 does not; within 1KB none does. (The arm64 tag is rejected
+/// on linux/amd64, so the run exits 1 either way; the exit for waste alone is `check REF`'s.)
+fn check_thresholds_per_tag(
+    run: &dyn Fn(&[&str]) -> std::process::Output,
+    reg: &TestRegistry,
+    image: &str,
+) {
+    let config = json!({"User": "65532"});
+    support::layers::push(
+        reg,
+        "team/fat",
+        "v0",
+        "amd64",
+        &config,
+        &[support::layers::base(false)],
+        support::layers::Compression::Gzip,
+    );
     let repo = image.rsplit_once(':').unwrap().0;
+    let check = |max: &str| {
+        let out = run(&[
+            "check",
+            repo,
+            "--target",
+            "linux/amd64",
+            "--files",
+            "--max-wasted",
+            max,
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.code(), text)
+    };
+    let (code, text) = check("1KB");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("arm64  rejected: no amd64"), "{text}");
+    assert!(!text.contains("wasted space"), "{text}");
+    assert!(!text.contains("past the waste limits"), "{text}");
+    let (code, text) = check("200");
+    assert_eq!(code, Some(1), "{text}");
+    let line = |tag: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{tag} ")))
+            .unwrap_or_else(|| panic!("no {tag} line: {text}"))
+    };
+    assert!(!line("v0").contains("wasted space"), "{text}");
+    assert!(
+        line("v1").contains(
+            "wasted space: the layers of linux/amd64 waste space as dive counts it: 290 B wasted (more than --max-wasted 200 B)"
+        ),
+        "{text}"
+    );
+    // The amd64 tag is the same image as v1's amd64 platform; arm64 was not judged on it.
+    assert!(line("amd64").contains("wasted space: "), "{text}");
+    assert!(text.contains("2 past the waste limits"), "{text}");
+    // JSON: per tag, what is past the limits (nothing for v0).
     let out = run(&[
         "check",
         repo,
@@ -689,16 +748,22 @@ fn check_thresholds(run: &dyn Fn(&[&str]) -> std::process::Output, image: &str) 
         "linux/amd64",
         "--files",
         "--max-wasted",
-        "1KB",
+        "200",
+        "--json",
     ]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_tag = |tag: &str| {
+        doc.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["tag"] == tag)
+            .unwrap_or_else(|| panic!("no {tag}: {doc}"))
+            .clone()
+    };
+    assert_eq!(by_tag("v0")["wastedSpace"], json!([]), "{doc}");
     assert_eq!(
-        out.status.code(),
-        Some(2),
-        "a whole repository is refused, not unchecked"
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("judge one image"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        by_tag("v1")["wastedSpace"].as_array().map(Vec::len),
+        Some(1),
+        "{doc}"
     );
 }

@@ -199,14 +199,10 @@ fn f_shows_dive_wasted_space_and_the_step_that_wrote_a_file() {
     let screen = tmux.wait_for("efficiency 92.26%");
     assert!(screen.contains("files linux/amd64"), "{screen}");
     assert!(screen.contains("wasted 290 B"), "{screen}");
-    assert!(
-        screen.contains("/etc/app.conf (2 copies, 220 B)"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("hidden by opaque directories: 30 bytes"),
-        "{screen}"
-    );
+    // The largest offenders, as dive lists them: bytes of every copy, copies, path.
+    assert!(screen.contains("220 B ×2 /etc/app.conf"), "{screen}");
+    assert!(screen.contains("50 B ×2 /etc/remove-me"), "{screen}");
+    assert!(screen.contains("opaque dirs hide 30 B"), "{screen}");
     // The root holds bin/, etc/ and opt/ (data/ was whited out): into etc/, onto app.conf.
     tmux.keys(&["Down", "Enter"]);
     let screen = tmux.wait_for("/etc/app.conf · layer 2 of 3");
@@ -214,6 +210,69 @@ fn f_shows_dive_wasted_space_and_the_step_that_wrote_a_file() {
     assert!(
         screen.contains("layer 2 of 3 (RUN /bin/sh -c echo") && screen.contains('…'),
         "the status line names the step that made the layer: {screen}"
+    );
+    // Tab to the layer list; layer 2 (below `all` and layer 1): /etc as it stood then, with
+    // what layer 2 did marked: app.conf written again (C, its 120-byte copy from L2) and
+    // remove-me whited out (R, the 50-byte copy L1 wrote, shown so the reader sees what went).
+    tmux.keys(&["Tab", "Down", "Down"]);
+    let screen = tmux.wait_for("/etc (2) · as of layer 2");
+    let line = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no {name} row: {screen}"))
+            .to_string()
+    };
+    assert!(
+        line(" app.conf").contains("C L2   -rw-r--r-- 120 B"),
+        "{screen}"
+    );
+    assert!(
+        line(" remove-me").contains("R L1   -rw-r--r-- 50 B"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("A added · C changed · R removed"),
+        "{screen}"
+    );
+    // Layer 2 added opt/new (5 B), changed app.conf (120 B), removed remove-me, opt/old/a
+    // (under the opaque opt), data and data/big: 4.
+    assert!(
+        screen.contains("layer 2 of 3: added 1 (5 B), changed 1 (120 B), remove"),
+        "the status line says what the layer did: {screen}"
+    );
+    // Layer 3 only rewrote bin/tool: /etc holds app.conf still, and nothing it changed.
+    tmux.keys(&["Down"]);
+    tmux.wait_for("/etc (1) · as of layer 3");
+    tmux.keys(&["c"]);
+    tmux.wait_for("/etc (0) · as of layer 3 · changes only");
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("/ (1) · as of layer 3 · changes only");
+    assert!(screen.contains("bin/"), "{screen}");
+    // The findings pane scrolls once Tab has focused it.
+    tmux.keys(&["Tab", "Down"]);
+    tmux.wait_for("2–4 of 4");
+    // Back to the files: into bin/, where tool is marked changed by layer 3.
+    tmux.keys(&["Tab", "Enter"]);
+    let screen = tmux.wait_for("/bin/tool · changed here · layer 3 of 3");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("C L3") && l.contains("tool")),
+        "{screen}"
+    );
+    // Back in the tree (Esc up to the root, then out): the amd64 row says dive's efficiency
+    // and what its files unpack to; arm64, not opened, says nothing yet.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("/ (1) · as of layer 3");
+    tmux.keys(&["Escape"]);
+    // At 80 columns the size is cut with `…` (the efficiency comes first); wider, it shows.
+    let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.contains("linux/arm64") && l.contains("efficient")),
+        "{screen}"
     );
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);

@@ -1643,3 +1643,97 @@ async fn w_watches_the_tags_and_says_when_it_last_polled_and_w_again_stops() {
     assert!(screen.contains("stopped watching"), "{screen}");
     assert!(!screen.contains("watching 3"), "{screen}");
 }
+
+/// The files view as dive shows an image (issue 23), on the dive fixture's three layers
+/// (tests/support/layers.rs `dive_layers`, figures hand-computed in src/layers/waste.rs):
+/// every layer merged, then layer 2 chosen with its changes marked, then layer 3's changes
+/// only, at both sizes.
+#[tokio::test]
+async fn files_view_layers_marks_and_wasted_space() {
+    use regscope::analysis::files::Facts;
+    use regscope::layers::merge::entry;
+    use regscope::layers::EntryKind::{Dir, File, Opaque, Whiteout};
+    use regscope::layers::{LayerListing, Limits};
+    use regscope::tui::views::files::LoadedFiles;
+
+    let layer = |entries| LayerListing {
+        entries,
+        ..LayerListing::default()
+    };
+    let fs = regscope::layers::merge(
+        vec![
+            (
+                "l1".into(),
+                layer(vec![
+                    entry("etc", Dir, 0, None),
+                    entry("etc/app.conf", File, 100, None),
+                    entry("etc/remove-me", File, 50, None),
+                    entry("opt", Dir, 0, None),
+                    entry("opt/old/a", File, 30, None),
+                    entry("data", Dir, 0, None),
+                    entry("data/big", File, 1000, None),
+                    entry("bin/tool", File, 10, None),
+                ]),
+            ),
+            (
+                "l2".into(),
+                layer(vec![
+                    entry("etc/app.conf", File, 120, None),
+                    entry("etc/remove-me", Whiteout, 0, None),
+                    entry("opt", Opaque, 0, None),
+                    entry("opt/new", File, 5, None),
+                    entry("data", Whiteout, 0, None),
+                ]),
+            ),
+            ("l3".into(), layer(vec![entry("bin/tool", File, 10, None)])),
+        ],
+        &Limits::default(),
+    );
+    let loaded = Arc::new(LoadedFiles {
+        fs,
+        facts: Facts::default(),
+        findings: Vec::new(),
+    });
+    let trees = trees().await;
+    let open = |size| {
+        let mut app = tree_app(size, Some(Ok(trees.image.clone())));
+        let effects = cmd(&mut app, Command::Files);
+        let Some(Effect::LoadFiles { id, .. }) = effects.first() else {
+            panic!("f asked for no files: {effects:?}");
+        };
+        app.update(Action::FilesLoaded {
+            id: *id,
+            result: Ok(loaded.clone()),
+        });
+        app
+    };
+    // Merged: bin/ (implied, no layer), etc/ and opt/ (L1); wasted 290 B, 92.26%.
+    snap("files_merged", open);
+    // Layer 2 chosen, in etc/: app.conf C (its 120-byte L2 copy), remove-me R (L1's 50 B).
+    snap("files_layer2_etc", |size| {
+        let mut app = open(size);
+        cmd(&mut app, Command::Down);
+        cmd(&mut app, Command::Open);
+        cmd(&mut app, Command::FocusNext);
+        cmd(&mut app, Command::Down);
+        cmd(&mut app, Command::Down);
+        app
+    });
+    // Back in the tree, the manifest's row says what the files measured: dive's efficiency
+    // (2145/2325, waste.rs) and the bytes every layer writes (1,190 + 125 + 10 = 1,325 B).
+    let mut app = open((120, 40));
+    cmd(&mut app, Command::Back);
+    let screen = render(&app);
+    assert!(
+        screen.contains("92.26% efficient, 1.3 KiB unpacked"),
+        "{screen}"
+    );
+    // Layer 3, changes only, at the root: bin/ alone (tool rewritten, same bytes).
+    snap("files_layer3_changes_only", |size| {
+        let mut app = open(size);
+        cmd(&mut app, Command::FocusNext);
+        cmd(&mut app, Command::Bottom);
+        cmd(&mut app, Command::ChangesOnly);
+        app
+    });
+}

@@ -12,6 +12,7 @@ use super::Failure;
 use regscope::analysis::{self, Target, Verdict};
 use regscope::connect::{within_deadline, Connection};
 use regscope::inspect::{inspect, InspectOptions};
+use regscope::layers::findings::{waste_findings, WasteLimits};
 use regscope::reference::{ImageRef, RegistryRef};
 use regscope::report::{Fetched, Report};
 use regscope::sanitize::sanitize;
@@ -162,16 +163,20 @@ struct TagOutcome {
     judgement: Judgement,
     /// Why the tag was not judged (its tree could not be read).
     error: Option<String>,
+    /// With --files: how its layers waste past --max-wasted / --min-efficiency (one message
+    /// per platform past them), as `check REF` says it.
+    wasted: Vec<String>,
 }
 
 /// `regscope check REPO --target T`: every tag judged (bounded concurrency), one line each in
 /// version order, up to `--max-tags` (25 by default on Docker Hub, whose pull limit counts
-/// every manifest GET); exit 1 when any is rejected or could not be read, or tags were left
-/// out.
+/// every manifest GET); exit 1 when any is rejected or could not be read, tags were left out,
+/// or (with --files) one wastes past `waste` (judged per tag, as `check REPO:TAG` would).
 pub async fn run_repository(
     repo: &RegistryRef,
     target: &Target,
     (quiet, max_tags): (bool, Option<u32>),
+    waste: &WasteLimits,
     common: &Common,
 ) -> Result<u8, Failure> {
     let max_tags = max_tags.map(|n| usize::try_from(n).unwrap_or(MAX_TAGS));
@@ -212,20 +217,24 @@ pub async fn run_repository(
         tags.drain(..listed - judged);
     }
     let connection = &connection;
-    let mut outcomes: Vec<TagOutcome> = stream::iter(tags)
-        .map(|tag| {
-            let tagged = image.with_tag(&tag);
-            async move { judge_tag(connection, deadline, &tagged, tag, target, common).await }
-        })
-        .buffer_unordered(TAGS_AT_ONCE)
-        .collect()
-        .await;
+    let mut outcomes: Vec<TagOutcome> =
+        stream::iter(tags)
+            .map(|tag| {
+                let tagged = image.with_tag(&tag);
+                async move {
+                    judge_tag(connection, deadline, (&tagged, tag), target, waste, common).await
+                }
+            })
+            .buffer_unordered(TAGS_AT_ONCE)
+            .collect()
+            .await;
     outcomes.sort_by(|a, b| regscope::tui::views::tags::version_cmp(&a.tag, &b.tag));
     let rejected = outcomes
         .iter()
         .filter(|o| matches!(o.judgement.verdict, Some(Verdict::Rejected(_))))
         .count();
     let unread = outcomes.iter().filter(|o| o.error.is_some()).count();
+    let wasteful = outcomes.iter().filter(|o| !o.wasted.is_empty()).count();
     let mut stdout = std::io::stdout().lock();
     if common.json {
         let list: Vec<Value> = outcomes.iter().map(|o| outcome_json(o, repo)).collect();
@@ -258,13 +267,18 @@ pub async fn run_repository(
             if unread > 0 {
                 summary.push_str(&format!(", {unread} not read"));
             }
+            if wasteful > 0 {
+                summary.push_str(&format!(", {wasteful} past the waste limits"));
+            }
             let _ = writeln!(stdout, "{summary}");
         }
     }
     for note in &notes {
         eprintln!("regscope: {note}");
     }
-    Ok(u8::from(rejected > 0 || unread > 0 || !notes.is_empty()))
+    Ok(u8::from(
+        rejected > 0 || unread > 0 || wasteful > 0 || !notes.is_empty(),
+    ))
 }
 
 /// One tag: its tree (no attachments: they do not change whether it runs), the findings the
@@ -272,9 +286,9 @@ pub async fn run_repository(
 async fn judge_tag(
     connection: &Connection,
     deadline: std::time::Duration,
-    tagged: &ImageRef,
-    tag: String,
+    (tagged, tag): (&ImageRef, String),
     target: &Target,
+    waste: &WasteLimits,
     common: &Common,
 ) -> TagOutcome {
     let options = InspectOptions { attachments: false };
@@ -297,6 +311,7 @@ async fn judge_tag(
                     deploy: None,
                 },
                 error: Some(connection.error(e).to_string()),
+                wasted: Vec::new(),
             }
         }
     };
@@ -324,6 +339,13 @@ async fn judge_tag(
         digest: Some(inspection.root.digest.clone()),
         judgement: Judgement::of(&report, tagged),
         error: None,
+        wasted: checked
+            .as_deref()
+            .map(|c| waste_findings(c, waste))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| f.message)
+            .collect(),
     }
 }
 
@@ -344,6 +366,9 @@ fn outcome_text(o: &TagOutcome) -> String {
         };
         out.push_str(&format!("; deploy {}{instead}", sanitize(d)));
     }
+    for w in &o.wasted {
+        out.push_str(&format!("; wasted space: {}", sanitize(w)));
+    }
     out
 }
 
@@ -355,6 +380,7 @@ fn outcome_json(o: &TagOutcome, repo: &RegistryRef) -> Value {
     });
     o.judgement.add_to(&mut doc);
     doc["error"] = json!(o.error);
+    doc["wastedSpace"] = json!(o.wasted);
     doc
 }
 

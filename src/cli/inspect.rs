@@ -153,13 +153,8 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
         .map_err(Failure::usage)?;
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     if let (Some(t), Some(whole)) = (&target, super::check::whole_repository(reference, &image)) {
-        // Not weighed per tag yet: refused rather than ignored, so no threshold passes unseen.
-        if waste != WasteLimits::default() {
-            return Err(Failure::usage(
-                "--max-wasted and --min-efficiency judge one image: name a tag or digest (REPO:TAG)",
-            ));
-        }
-        return super::check::run_repository(&whole, t, (quiet, check.max_tags), common).await;
+        return super::check::run_repository(&whole, t, (quiet, check.max_tags), &waste, common)
+            .await;
     }
     if check.max_tags.is_some() {
         return Err(Failure::usage(

@@ -18,10 +18,45 @@ pub struct Node {
     pub layer: usize,
 }
 
+/// What a path was before a later layer wrote it again or removed it, oldest first; the path's
+/// last version is in the filesystem itself (when it is still there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Past {
+    /// A version some later layer replaced or removed. Its `entry.path` is empty: the key it
+    /// is kept under says it, and a second copy of every replaced path would double what
+    /// [`super::Limits::listing_bytes`] counted for it.
+    Written(Node),
+    /// The layer that removed the path (by whiteout, opaque directory or a file over its
+    /// directory).
+    Removed(usize),
+}
+
+impl Past {
+    /// `old`, kept without its path.
+    #[must_use]
+    pub fn written(mut old: Node) -> Self {
+        old.entry.path = String::new();
+        Past::Written(old)
+    }
+
+    /// The layer this version or removal came from.
+    #[must_use]
+    pub fn layer(&self) -> usize {
+        match self {
+            Past::Written(n) => n.layer,
+            Past::Removed(l) => *l,
+        }
+    }
+}
+
 /// The filesystem a container starts from.
 #[derive(Debug, Clone, Default)]
 pub struct Filesystem {
     nodes: BTreeMap<String, Node>,
+    /// Every version a later layer replaced or removed, by path. It moves out of `nodes`, so
+    /// the memory it takes is memory the listings already counted against
+    /// [`super::Limits::listing_bytes`].
+    past: BTreeMap<String, Vec<Past>>,
     texts: BTreeMap<String, String>,
     changes: Vec<LayerChanges>,
     stopped: Vec<String>,
@@ -54,11 +89,49 @@ impl Filesystem {
     ) -> Self {
         Self {
             nodes,
+            past: BTreeMap::new(),
             texts,
             changes,
             stopped,
             waste: Waste::default(),
         }
+    }
+
+    /// The same filesystem with what its layers replaced and removed (kept by
+    /// [`super::merge()`]).
+    #[must_use]
+    pub fn with_past(self, past: BTreeMap<String, Vec<Past>>) -> Self {
+        Self { past, ..self }
+    }
+
+    /// What `path` was before its last version, oldest first (empty when one layer wrote it
+    /// and none touched it since).
+    #[must_use]
+    pub fn past(&self, path: &str) -> &[Past] {
+        self.past.get(path).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every path below `dir` that any layer ever wrote (the final ones and those replaced or
+    /// removed since), each once, in order.
+    pub fn paths_ever_below<'a>(&'a self, dir: &str) -> impl Iterator<Item = &'a str> + 'a {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut now = keys_below(&self.nodes, prefix.clone()).peekable();
+        let mut then = keys_below(&self.past, prefix).peekable();
+        // Both are sorted: merge them, a path in both once.
+        std::iter::from_fn(move || match (now.peek(), then.peek()) {
+            (Some(a), Some(b)) if a == b => {
+                then.next();
+                now.next()
+            }
+            (Some(a), Some(b)) if a < b => now.next(),
+            (_, Some(_)) => then.next(),
+            (Some(_), None) => now.next(),
+            (None, None) => None,
+        })
     }
 
     /// The same filesystem with the space its layers waste (tallied by [`super::merge()`]).
@@ -258,6 +331,14 @@ impl Filesystem {
             },
         }
     }
+}
+
+/// The keys of `map` that start with `prefix` (the empty root left out), in order.
+fn keys_below<V>(map: &BTreeMap<String, V>, prefix: String) -> impl Iterator<Item = &str> {
+    map.range(prefix.clone()..)
+        .take_while(move |(k, _)| k.starts_with(&prefix))
+        .map(|(k, _)| k.as_str())
+        .filter(|k| !k.is_empty())
 }
 
 /// A regular file (or hard link) with an execute bit.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::fs::{Filesystem, Node};
+use super::fs::{Filesystem, Node, Past};
 use super::waste::Tally;
 use super::{Entry, EntryKind, LayerListing, Limits};
 
@@ -41,6 +41,8 @@ pub struct LayerChanges {
 #[must_use]
 pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem {
     let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
+    // What later layers wrote over or removed, so the tree can be shown as of any layer.
+    let mut past: BTreeMap<String, Vec<Past>> = BTreeMap::new();
     let mut texts: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut changes = Vec::new();
     let mut stopped = Vec::new();
@@ -59,7 +61,7 @@ pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem
         for entry in &listing.entries {
             match entry.kind {
                 EntryKind::Opaque => {
-                    let (count, bytes) = remove_below(&mut nodes, &entry.path);
+                    let (count, bytes) = remove_below(&mut nodes, &mut past, &entry.path, index);
                     change.removed += count;
                     change.removed_bytes += bytes;
                     tally.hidden(bytes);
@@ -68,8 +70,9 @@ pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem
                     if let Some(old) = nodes.remove(&entry.path) {
                         change.removed += 1;
                         change.removed_bytes += old.entry.size;
+                        record_removal(&mut past, &entry.path, old, index);
                     }
-                    let (count, bytes) = remove_below(&mut nodes, &entry.path);
+                    let (count, bytes) = remove_below(&mut nodes, &mut past, &entry.path, index);
                     change.removed += count;
                     change.removed_bytes += bytes;
                 }
@@ -102,9 +105,13 @@ pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem
                 change.changed += 1;
                 change.changed_bytes += size;
                 change.removed_bytes += old.entry.size;
+                let replaced_dir = old.entry.kind == EntryKind::Dir && !is_dir;
+                past.entry(path.clone())
+                    .or_default()
+                    .push(Past::written(old));
                 // A non-directory over a directory replaces all that was in it.
-                if old.entry.kind == EntryKind::Dir && !is_dir {
-                    let (count, bytes) = remove_below(&mut nodes, &path);
+                if replaced_dir {
+                    let (count, bytes) = remove_below(&mut nodes, &mut past, &path, index);
                     change.removed += count;
                     change.removed_bytes += bytes;
                 }
@@ -127,11 +134,26 @@ pub fn merge(layers: Vec<(String, LayerListing)>, limits: &Limits) -> Filesystem
         .filter(|(path, (layer, _))| nodes.get(path).is_some_and(|n| n.layer == *layer))
         .map(|(path, (_, text))| (path, text))
         .collect();
-    Filesystem::new(nodes, texts, changes, stopped).with_waste(tally.finish())
+    Filesystem::new(nodes, texts, changes, stopped)
+        .with_waste(tally.finish())
+        .with_past(past)
 }
 
-/// Removes every path below `dir` (not `dir` itself); how many were removed and their bytes.
-fn remove_below(nodes: &mut BTreeMap<String, Node>, dir: &str) -> (usize, u64) {
+/// Keeps what layer `layer` removed at `path` (the old node, then the removal).
+fn record_removal(past: &mut BTreeMap<String, Vec<Past>>, path: &str, old: Node, layer: usize) {
+    let versions = past.entry(path.to_string()).or_default();
+    versions.push(Past::written(old));
+    versions.push(Past::Removed(layer));
+}
+
+/// Removes every path below `dir` (not `dir` itself) in layer `layer`, keeping what was there
+/// in `past`; how many were removed and their bytes.
+fn remove_below(
+    nodes: &mut BTreeMap<String, Node>,
+    past: &mut BTreeMap<String, Vec<Past>>,
+    dir: &str,
+    layer: usize,
+) -> (usize, u64) {
     let prefix = if dir.is_empty() {
         String::new()
     } else {
@@ -144,7 +166,10 @@ fn remove_below(nodes: &mut BTreeMap<String, Node>, dir: &str) -> (usize, u64) {
         .collect();
     let mut bytes = 0;
     for k in &doomed {
-        bytes += nodes.remove(k).map_or(0, |n| n.entry.size);
+        if let Some(old) = nodes.remove(k) {
+            bytes += old.entry.size;
+            record_removal(past, k, old, layer);
+        }
     }
     (doomed.len(), bytes)
 }

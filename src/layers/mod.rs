@@ -5,6 +5,7 @@
 //! bounds) -> `tar` (entries) -> `merge` (whiteouts, per-layer changes) -> `fs` (paths
 //! resolved as the kernel would). ELF and shebang heads come from `exec`.
 
+pub mod as_of;
 pub mod exec;
 pub mod fetch;
 pub mod findings;

@@ -208,7 +208,7 @@ fn whited_out_bytes(below: &std::collections::BTreeMap<String, Node>, path: &str
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::merge::{entry, merge};
     use super::super::{LayerListing, Limits};
     use super::*;

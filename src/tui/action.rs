@@ -145,6 +145,8 @@ pub enum Command {
     /// Raw JSON: the next / previous match of the search (`n`, `N`).
     NextMatch,
     PrevMatch,
+    /// Files view: only what the chosen layer added, changed or removed, or everything again.
+    ChangesOnly,
     Help,
     Quit,
     /// Ctrl-C: quits from anywhere, even from the prompt or the help overlay.

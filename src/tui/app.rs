@@ -165,6 +165,8 @@ pub struct App {
     /// What opened files said, by image manifest digest: every tree holding that manifest
     /// (the tree view, tag rows, the matrix) is judged with it, now and when it loads again.
     learned: HashMap<String, Vec<Finding>>,
+    /// What opened files measured (size, efficiency), by image manifest digest.
+    measured: HashMap<String, super::views::files::Measured>,
     ids: RequestIds,
     quit: bool,
 }
@@ -194,6 +196,7 @@ impl App {
             marked: None,
             copying: None,
             learned: HashMap::new(),
+            measured: HashMap::new(),
             ids: RequestIds::default(),
             quit: false,
         };
@@ -207,15 +210,17 @@ impl App {
         id: RequestId,
         result: &Result<Arc<super::views::files::LoadedFiles>, ConnectError>,
     ) {
-        let height = layout::list_rows(self.size);
+        let size = self.size;
         let mut learnt = None;
         for view in &mut self.stack {
             if let View::Files(v) = view {
                 if v.loaded(id, result) {
-                    let len = v.rows().len();
-                    v.cursor.fit(len, height);
+                    v.refit(size);
                     if let Ok(files) = result {
                         learnt = Some((v.manifest.digest.clone(), files.findings.clone()));
+                        if let Some(m) = files.measured() {
+                            self.measured.insert(v.manifest.digest.clone(), m);
+                        }
                     }
                     break;
                 }
@@ -234,6 +239,7 @@ impl App {
         for view in &mut self.stack {
             match view {
                 View::Tree(v) => {
+                    v.measured.clone_from(&self.measured);
                     if let Some(i) = v
                         .load
                         .loaded()
@@ -446,13 +452,22 @@ impl App {
         }
     }
 
+    /// The keys the top view owns, when no overlay or input line has the keyboard.
+    fn view_key(&mut self, cmd: Command) -> bool {
+        let (size, free) = (self.size, !self.help && self.input.is_none());
+        match self.top_mut() {
+            View::Files(v) if free => v.handle_key(cmd, size),
+            _ => false,
+        }
+    }
+
     // One line over: issue 20 moves each view's keys out of here into the views.
     #[allow(clippy::too_many_lines)]
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
         if cmd == Command::ForceQuit {
             self.quit = true;
         }
-        if cmd == Command::ForceQuit || self.long_flash_key(cmd) {
+        if cmd == Command::ForceQuit || self.long_flash_key(cmd) || self.view_key(cmd) {
             return Vec::new();
         }
         if self.help {
@@ -496,11 +511,6 @@ impl App {
             Command::Back => return self.back(),
             Command::Refresh => return self.refresh(),
             Command::Open => return self.open_selected(),
-            Command::Collapse if matches!(self.top(), View::Files(_)) => {
-                if let View::Files(v) = self.top_mut() {
-                    v.up();
-                }
-            }
             Command::Toggle | Command::Expand | Command::Collapse | Command::Raw => {
                 self.tree_command(cmd);
             }
@@ -539,6 +549,7 @@ impl App {
             | Command::DeleteWord
             | Command::ClearInput
             | Command::NextChoice
+            | Command::ChangesOnly
             | Command::ForceQuit => {}
         }
         Vec::new()
@@ -602,12 +613,15 @@ impl App {
                     inside(pane, pane.y + 1),
                 )
             }
-            View::Files(v) => (
-                v.rows().len(),
-                &mut v.cursor,
-                layout::list_rows(size),
-                inside(body, body.y + 2),
-            ),
+            View::Files(v) => {
+                let pane = v.panes(size).files;
+                (
+                    v.rows().len(),
+                    &mut v.cursor,
+                    usize::from(pane.height.saturating_sub(3)).max(1),
+                    inside(pane, pane.y + 2),
+                )
+            }
             View::Tree(_) | View::Compare(_) | View::History(_) => return,
         };
         if let Some(line) = line.filter(|&l| l < height) {
@@ -1394,6 +1408,9 @@ impl App {
         let last = self.stack.len() - 1;
         // Views made since the target was chosen (opened, jumped to) learn it here.
         self.stack[last].set_target(self.target.as_ref());
+        if let View::Tree(v) = &mut self.stack[last] {
+            v.measured.clone_from(&self.measured);
+        }
         self.stack[last].activate(&mut self.ids, size)
     }
 

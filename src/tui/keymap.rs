@@ -320,6 +320,20 @@ pub static BINDINGS: &[Binding] = &[
         Some("search"),
     ),
     b(
+        &[k(KeyCode::Tab)],
+        Files,
+        Command::FocusNext,
+        "focus files -> layers -> findings; j k PgUp PgDn move there",
+        Some("pane"),
+    ),
+    b(
+        &[c('c')],
+        Files,
+        Command::ChangesOnly,
+        "only what the chosen layer changed (again: everything)",
+        Some("changes"),
+    ),
+    b(
         &[c('x')],
         Tree,
         Command::Mark,

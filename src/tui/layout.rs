@@ -91,3 +91,49 @@ pub fn raw_rows(size: (u16, u16)) -> usize {
 pub fn list_rows_in(body: Rect) -> usize {
     usize::from(body.height.saturating_sub(3)).max(1)
 }
+
+/// The panes of the files view, as dive lays them out: the layer list above the wasted
+/// space on the left, the tree on the right, the findings across the bottom.
+///
+/// ```text
+/// ┌ layers ──────┐┌ files linux/amd64 · / (3) ───────┐
+/// │ all  merged  ││ A L2 -rw-r--r--  120 B app.conf  │
+/// │ 1    ADD …   ││                                  │
+/// └──────────────┘│                                  │
+/// ┌ wasted ──────┐│                                  │
+/// │ wasted 290 B ││                                  │
+/// └──────────────┘└──────────────────────────────────┘
+/// ┌ starts /usr/bin/app · CA bundle … ───────────────┐
+/// │ error    entrypoint-interpreter-missing …        │
+/// └──────────────────────────────────────────────────┘
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct FilesPanes {
+    pub layers: Rect,
+    pub waste: Rect,
+    pub files: Rect,
+    pub findings: Rect,
+}
+
+/// The files view's panes in `body`; `waste_rows` lines of wasted space (0: not loaded).
+#[must_use]
+pub fn files_panes(body: Rect, waste_rows: usize) -> FilesPanes {
+    let findings_height = (body.height / 4).clamp(3, 8);
+    let [top, findings] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(findings_height)]).areas(body);
+    let left_width = (body.width * 2 / 5).clamp(24, 56);
+    let [left, files] =
+        Layout::horizontal([Constraint::Length(left_width), Constraint::Fill(1)]).areas(top);
+    // The wasted space takes what it needs, at most half the column; the layers the rest.
+    let waste_height = u16::try_from(waste_rows + 2)
+        .unwrap_or(u16::MAX)
+        .min(left.height / 2);
+    let [layers, waste] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(waste_height)]).areas(left);
+    FilesPanes {
+        layers,
+        waste,
+        files,
+        findings,
+    }
+}

@@ -104,7 +104,7 @@ pub(super) fn tree(
 }
 
 /// A bordered pane: its border highlighted when focused.
-fn pane_block(title: String, focused: bool, theme: Theme) -> Block<'static> {
+pub(super) fn pane_block(title: String, focused: bool, theme: Theme) -> Block<'static> {
     let block = Block::bordered();
     if focused {
         block
@@ -117,7 +117,7 @@ fn pane_block(title: String, focused: bool, theme: Theme) -> Block<'static> {
 
 /// Pre-wrapped lines from `scroll` on, with ` 3–10 of 25 ` on the bottom border when they do
 /// not all fit.
-fn scrolled(
+pub(super) fn scrolled(
     frame: &mut Frame,
     area: Rect,
     (title, lines): (String, Vec<Line<'static>>),
@@ -191,6 +191,8 @@ struct Fit<'a> {
     fitting: Option<&'a str>,
     /// The digests the target's findings are about.
     culprits: HashSet<&'a str>,
+    /// What the files view measured, by image manifest digest.
+    measured: &'a std::collections::HashMap<String, crate::tui::views::files::Measured>,
 }
 
 impl<'a> Fit<'a> {
@@ -207,6 +209,7 @@ impl<'a> Fit<'a> {
                 .iter()
                 .map(|f| f.digest.as_str())
                 .collect(),
+            measured: &v.measured,
         }
     }
 }
@@ -253,6 +256,22 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], fit: &Fit, theme: Theme) ->
         );
     } else if fit.culprits.contains(digest) || cannot_start {
         own[0].style = theme.error();
+    }
+    // Once `f` has opened this platform's files: what they unpack to and dive's efficiency,
+    // beside its name (a narrow pane cuts the digest after it, which the detail pane has).
+    if let Some(m) = fit.measured.get(digest) {
+        own.insert(
+            1,
+            Span::styled(
+                // Efficiency first: the figure dive users look for survives a narrow pane.
+                format!(
+                    "  {} efficient, {} unpacked",
+                    crate::output::layers::percent(m.efficiency),
+                    crate::present::human_size(i64::try_from(m.bytes).unwrap_or(i64::MAX))
+                ),
+                theme.platform(),
+            ),
+        );
     }
     spans.extend(own);
     Line::from(spans)

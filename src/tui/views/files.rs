@@ -1,6 +1,7 @@
-//! The files of one platform manifest: its layers merged (loaded on demand, with progress),
-//! browsed a directory at a time or searched with `/`, each path coloured by the layer that
-//! wrote it.
+//! The files of one platform manifest as dive shows them: its layers merged (loaded on
+//! demand, with progress), browsed a directory at a time or searched with `/`, each path
+//! coloured by the layer that wrote it; a layer chosen in the layer list shows the tree as it
+//! stood once that layer applied, with what the layer added, changed and removed marked.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -8,17 +9,72 @@ use std::sync::Arc;
 use crate::analysis::files::Facts;
 use crate::analysis::Finding;
 use crate::connect::ConnectError;
+use crate::layers::as_of::{self, Mark};
 use crate::layers::fetch::Progress;
 use crate::layers::fs::Node as FileNode;
 use crate::layers::{EntryKind, Filesystem};
 use crate::model::Node;
 use crate::reference::ImageRef;
-use crate::tui::action::{Effect, Inspected, RequestId, RequestIds};
+use crate::tui::action::{Command, Effect, Inspected, RequestId, RequestIds};
+use crate::tui::layout;
 use crate::tui::list::Cursor;
 use crate::tui::load::Load;
 
 /// Rows a search shows at most (the filesystem may hold a million paths).
 pub const MAX_MATCHES: usize = 10_000;
+
+/// Wasted files the wasted-space pane lists at most (`regscope layers` lists them all).
+pub const OFFENDERS: usize = 3;
+
+/// The hanging indent of a wrapped finding: its message continues under the code.
+pub const FINDING_INDENT: usize = 9;
+
+/// The findings pane's lines, before wrapping: severity, code, message (sanitised).
+#[must_use]
+pub fn finding_lines(
+    findings: &[Finding],
+    theme: crate::tui::theme::Theme,
+) -> Vec<ratatui::text::Line<'static>> {
+    use ratatui::text::{Line, Span};
+    if findings.is_empty() {
+        return vec![Line::styled("No findings in the files.", theme.dim())];
+    }
+    findings
+        .iter()
+        .map(|f| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{:<8} ", f.severity.as_str()),
+                    theme.severity(f.severity),
+                ),
+                Span::styled(format!("{} ", f.code.as_str()), theme.bold()),
+                Span::raw(crate::sanitize::sanitize(&f.message).into_owned()),
+            ])
+        })
+        .collect()
+}
+
+/// What opening a platform's files measured, shown on its row of the tree (by manifest
+/// digest, so every tree holding that manifest can show it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    /// Bytes of the files every layer writes (dive's image size).
+    pub bytes: u64,
+    /// dive's efficiency score.
+    pub efficiency: f64,
+}
+
+impl LoadedFiles {
+    /// `None` when no layer was listed: nothing was measured.
+    #[must_use]
+    pub fn measured(&self) -> Option<Measured> {
+        let changes = self.fs.changes();
+        (!changes.is_empty()).then(|| Measured {
+            bytes: changes.iter().fold(0u64, |s, c| s.saturating_add(c.bytes)),
+            efficiency: self.fs.waste().efficiency,
+        })
+    }
+}
 
 /// A platform's merged filesystem with what its files say.
 #[derive(Debug, Clone)]
@@ -53,6 +109,23 @@ pub fn with_files<S: std::hash::BuildHasher>(
     })
 }
 
+/// The pane the movement keys move in (Tab goes round them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FilesFocus {
+    #[default]
+    Files,
+    Layers,
+    Findings,
+}
+
+/// One row of the listing: a path, whether it is a directory, what the chosen layer did to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Shown {
+    path: String,
+    is_dir: bool,
+    mark: Option<Mark>,
+}
+
 #[derive(Debug, Clone)]
 pub struct FilesView {
     pub reference: ImageRef,
@@ -67,9 +140,17 @@ pub struct FilesView {
     pub filter: String,
     /// The directory shown (`""` the root), when not searching.
     pub dir: String,
-    /// The rows of `dir` or of the search, (path, is a directory): worked out when either
-    /// changes, not on every frame (a filesystem may hold a million paths).
-    shown: Vec<(String, bool)>,
+    /// The layer list: row 0 is every layer merged (what a container sees), row `i` the
+    /// tree as of layer `i`.
+    pub layer_cursor: Cursor,
+    /// Only what the chosen layer added, changed or removed (and the directories holding it).
+    pub changes_only: bool,
+    pub focus: FilesFocus,
+    /// The first wrapped line of the findings pane shown.
+    pub findings_scroll: usize,
+    /// The rows of `dir` or of the search: worked out when either (or the layer) changes,
+    /// not on every frame (a filesystem may hold a million paths).
+    shown: Vec<Shown>,
 }
 
 /// One visible row: an entry, or a directory only implied by the paths below it.
@@ -78,6 +159,8 @@ pub struct FileRow<'a> {
     pub path: String,
     pub node: Option<&'a FileNode>,
     pub is_dir: bool,
+    /// What the chosen layer did to it (none while every layer is shown merged).
+    pub mark: Option<Mark>,
 }
 
 impl FilesView {
@@ -92,8 +175,142 @@ impl FilesView {
             cursor: Cursor::default(),
             filter: String::new(),
             dir: String::new(),
+            layer_cursor: Cursor::default(),
+            changes_only: false,
+            focus: FilesFocus::default(),
+            findings_scroll: 0,
             shown: Vec::new(),
         }
+    }
+
+    /// The layer whose tree is shown (0 = bottom); `None`: every layer merged.
+    #[must_use]
+    pub fn layer(&self) -> Option<usize> {
+        self.layer_cursor.selected.checked_sub(1)
+    }
+
+    /// The keys this view owns: Tab round the panes, `c` changes only, Left up a directory,
+    /// and the movement keys in the focused pane. `false` for a key it leaves to the app.
+    pub fn handle_key(&mut self, cmd: Command, size: (u16, u16)) -> bool {
+        match cmd {
+            Command::FocusNext => {
+                self.focus = match self.focus {
+                    FilesFocus::Files => FilesFocus::Layers,
+                    FilesFocus::Layers => FilesFocus::Findings,
+                    FilesFocus::Findings => FilesFocus::Files,
+                };
+                true
+            }
+            Command::Collapse => {
+                self.up();
+                true
+            }
+            Command::ChangesOnly => {
+                self.changes_only = !self.changes_only;
+                self.cursor = Cursor::default();
+                self.reshow();
+                true
+            }
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom => {
+                self.movement(cmd, size);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A movement key in the focused pane.
+    pub fn movement(&mut self, cmd: Command, size: (u16, u16)) {
+        let panes = self.panes(size);
+        let rows = |r: ratatui::layout::Rect, chrome: u16| {
+            usize::from(r.height.saturating_sub(chrome)).max(1)
+        };
+        match self.focus {
+            FilesFocus::Files => {
+                let len = self.shown.len();
+                self.cursor.apply(cmd, len, rows(panes.files, 3));
+            }
+            FilesFocus::Layers => {
+                let len = self.layer_rows();
+                let before = self.layer_cursor.selected;
+                self.layer_cursor.apply(cmd, len, rows(panes.layers, 3));
+                if self.layer_cursor.selected != before {
+                    self.reshow();
+                    let len = self.shown.len();
+                    self.cursor.fit(len, rows(panes.files, 3));
+                }
+            }
+            FilesFocus::Findings => {
+                let height = rows(panes.findings, 2);
+                let len = self.findings_len(size);
+                let page = height;
+                let last = len.saturating_sub(height);
+                self.findings_scroll = match cmd {
+                    Command::Up => self.findings_scroll.saturating_sub(1),
+                    Command::Down => self.findings_scroll + 1,
+                    Command::PageUp => self.findings_scroll.saturating_sub(page),
+                    Command::PageDown => self.findings_scroll + page,
+                    Command::Top => 0,
+                    _ => last,
+                }
+                .min(last);
+            }
+        }
+    }
+
+    /// Keeps the selections visible at `size`.
+    pub fn refit(&mut self, size: (u16, u16)) {
+        let panes = self.panes(size);
+        let len = self.shown.len();
+        self.cursor.fit(
+            len,
+            usize::from(panes.files.height.saturating_sub(3)).max(1),
+        );
+        let layers = self.layer_rows();
+        self.layer_cursor.fit(
+            layers,
+            usize::from(panes.layers.height.saturating_sub(3)).max(1),
+        );
+    }
+
+    /// Rows of the layer list: every layer merged, then each layer.
+    #[must_use]
+    pub fn layer_rows(&self) -> usize {
+        1 + self.load.loaded().map_or(0, |f| f.fs.changes().len())
+    }
+
+    /// The panes at terminal `size`.
+    #[must_use]
+    pub fn panes(&self, size: (u16, u16)) -> layout::FilesPanes {
+        let body = layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body;
+        layout::files_panes(body, self.waste_rows())
+    }
+
+    /// Lines of the wasted-space pane: the figures, what opaque directories hide, and up to
+    /// [`OFFENDERS`] of the largest wasted files.
+    #[must_use]
+    pub fn waste_rows(&self) -> usize {
+        self.load.loaded().map_or(0, |f| {
+            let w = f.fs.waste();
+            2 + usize::from(w.hidden_by_opaque > 0) + w.files.len().min(OFFENDERS)
+        })
+    }
+
+    /// How many wrapped lines the findings pane holds at `size`.
+    #[must_use]
+    pub fn findings_len(&self, size: (u16, u16)) -> usize {
+        let width = usize::from(self.panes(size).findings.width.saturating_sub(2));
+        self.load.loaded().map_or(0, |f| {
+            finding_lines(&f.findings, crate::tui::theme::Theme { color: false })
+                .iter()
+                .map(|l| crate::tui::wrap::wrap(l, width, FINDING_INDENT).len())
+                .sum()
+        })
     }
 
     /// Asks for the filesystem the first time.
@@ -150,12 +367,17 @@ impl FilesView {
         let Some(files) = self.load.loaded() else {
             return Vec::new();
         };
+        let layer = self.layer();
         self.shown
             .iter()
-            .map(|(path, is_dir)| FileRow {
-                path: path.clone(),
-                node: files.fs.get(path),
-                is_dir: *is_dir,
+            .map(|s| FileRow {
+                path: s.path.clone(),
+                node: match layer {
+                    Some(l) => files.fs.as_of(&s.path, l).map(|a| a.node),
+                    None => files.fs.get(&s.path),
+                },
+                is_dir: s.is_dir,
+                mark: s.mark,
             })
             .collect()
     }
@@ -174,13 +396,34 @@ impl FilesView {
             return;
         };
         let fs = &files.fs;
+        if let Some(layer) = self.layer() {
+            let rows = if self.filter.is_empty() {
+                as_of::directory(fs, &self.dir, layer, self.changes_only)
+            } else {
+                let needle = self.filter.to_lowercase();
+                as_of::search(fs, &needle, layer, self.changes_only, MAX_MATCHES)
+            };
+            self.shown = rows
+                .into_iter()
+                .map(|r| Shown {
+                    path: r.path,
+                    is_dir: r.is_dir,
+                    mark: r.mark,
+                })
+                .collect();
+            return;
+        }
         if !self.filter.is_empty() {
             let needle = self.filter.to_lowercase();
             self.shown = fs
                 .nodes()
                 .filter(|n| n.entry.path.to_lowercase().contains(&needle))
                 .take(MAX_MATCHES)
-                .map(|n| (n.entry.path.clone(), n.entry.kind == EntryKind::Dir))
+                .map(|n| Shown {
+                    path: n.entry.path.clone(),
+                    is_dir: n.entry.kind == EntryKind::Dir,
+                    mark: None,
+                })
                 .collect();
             return;
         }
@@ -205,7 +448,14 @@ impl FilesView {
         // `a.txt` sorts between `a` and `a/b`: the same child can come back; sorted, it is adjacent.
         rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         rows.dedup();
-        self.shown = rows;
+        self.shown = rows
+            .into_iter()
+            .map(|(path, is_dir)| Shown {
+                path,
+                is_dir,
+                mark: None,
+            })
+            .collect();
     }
 
     #[must_use]
@@ -237,7 +487,7 @@ impl FilesView {
         let left = self.dir.clone();
         self.dir = crate::layers::parent(&left).to_string();
         self.reshow();
-        let back_at = self.shown.iter().position(|(p, _)| *p == left);
+        let back_at = self.shown.iter().position(|s| s.path == left);
         self.cursor = Cursor::default();
         if let Some(i) = back_at {
             self.cursor.selected = i;

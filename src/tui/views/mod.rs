@@ -219,10 +219,7 @@ impl View {
                 }
             },
             View::Tree(v) => v.movement(cmd, size),
-            View::Files(v) => {
-                let len = v.rows().len();
-                v.cursor.apply(cmd, len, height);
-            }
+            View::Files(v) => v.movement(cmd, size),
             View::Compare(v) => v.movement(cmd, size),
             View::History(v) => v.movement(cmd, size),
         }
@@ -242,10 +239,7 @@ impl View {
                 None => v.cursor.fit(v.visible().len(), list),
             },
             View::Tree(v) => v.cursor.fit(v.rows().len(), layout::tree_rows(size)),
-            View::Files(v) => {
-                let len = v.rows().len();
-                v.cursor.fit(len, list);
-            }
+            View::Files(v) => v.refit(size),
             View::Compare(_) | View::History(_) => {}
         }
     }

@@ -1,6 +1,6 @@
 //! The manifest tree of one reference: expandable nodes, a selected node, and its raw JSON.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::analysis::{Finding, Target, Verdict};
@@ -56,6 +56,8 @@ pub struct TreeView {
     /// The last attempt to reach the registry for this tree failed (unreachable, refused,
     /// deleted): the tree on screen is the last one seen, and the view says so and why.
     pub stale: Option<Stale>,
+    /// What the files view measured of image manifests, by digest (their rows show it).
+    pub measured: HashMap<String, crate::tui::views::files::Measured>,
 }
 
 /// The three panes of the tree view, in `Tab` order.
@@ -114,6 +116,7 @@ impl TreeView {
             with_attachments: false,
             asked_attachments: false,
             stale: None,
+            measured: HashMap::new(),
         }
     }
 
