@@ -18,7 +18,7 @@ use crate::present::{FactKind, NodeLabel};
 use crate::sanitize::sanitize;
 use crate::tui::layout::tree_panes;
 use crate::tui::load::Load;
-use crate::tui::panes::{pane_lines, TargetCheck};
+use crate::tui::panes::{mark_style, pane_lines, signature_verdict, TargetCheck};
 use crate::tui::theme::Theme;
 use crate::tui::views::tree::{raw_lines, Pane};
 use crate::tui::views::{TreeRow, TreeView};
@@ -65,7 +65,7 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
     tree_pane(frame, panes.tree, v, &rows, &findings, theme);
     if let Some(row) = selected {
         let target = TargetCheck::of(v);
-        let (detail, findings) = pane_lines(row.node, target, &inspected.findings, panes, theme);
+        let (detail, findings) = pane_lines(row.node, target, inspected, panes, theme);
         scrolled(
             frame,
             panes.detail,
@@ -168,6 +168,8 @@ struct Fit<'a> {
     fitting: Option<&'a str>,
     /// The digests the target's findings are about.
     culprits: HashSet<&'a str>,
+    /// The signature policy's verdicts, for the signature rows and the root's mark.
+    signatures: Option<&'a crate::verify::Checked>,
 }
 
 impl<'a> Fit<'a> {
@@ -184,8 +186,19 @@ impl<'a> Fit<'a> {
                 .iter()
                 .map(|f| f.digest.as_str())
                 .collect(),
+            signatures: v.load.loaded().map(|i| &i.signatures),
         }
     }
+}
+
+/// The signature policy on a row, in a few words (`S✗ bad signature`); the detail pane says
+/// the whole reason.
+fn signature_span(row: &TreeRow<'_>, fit: &Fit, theme: Theme) -> Option<Span<'static>> {
+    let (mark, brief, _) = signature_verdict(row.node, row.path.is_empty(), fit.signatures?)?;
+    Some(Span::styled(
+        format!("  S{} {brief}", mark.symbol()),
+        mark_style(mark, theme),
+    ))
 }
 
 /// Guides, branch, expander, severity badge, then the node's own label. With a target, the
@@ -230,6 +243,9 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], fit: &Fit, theme: Theme) ->
         );
     } else if fit.culprits.contains(digest) || cannot_start {
         own[0].style = theme.error();
+    }
+    if let Some(span) = signature_span(row, fit, theme) {
+        own.insert(1, span);
     }
     spans.extend(own);
     Line::from(spans)
