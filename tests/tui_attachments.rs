@@ -85,6 +85,11 @@ fn badges_attachments_and_a_compare_across_two_credentialed_registries() {
         screen.contains("attachment only left: signature for index (sha256:"),
         "{screen}"
     );
+    // The lost signature, said on its own as `regscope diff` says it.
+    assert!(
+        screen.contains("signing: signed (cosign signature"),
+        "{screen}"
+    );
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
