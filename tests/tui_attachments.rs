@@ -169,7 +169,10 @@ async fn a_signature_only_the_referrers_api_lists_badges_its_tag_row() {
 /// findings (`signature-unverified`); an image signed with the key is `S✓` everywhere.
 #[test]
 fn a_signature_policy_verifies_in_the_tui() {
-    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    use support::attach::{
+        push_cosign_attestations, push_cosign_layers, simple_signing, statement, KeyKind,
+        SigningKey,
+    };
     use support::{fixture, layout_root_digest};
     const PASSWORD: &str = "Policy-s3cret-pw";
     let reg = TestRegistry::builder()
@@ -186,6 +189,16 @@ fn a_signature_policy_verifies_in_the_tui() {
     let (_, signature) = key.layer(&payload);
     let forged = simple_signing("evil.example/team/app", &root);
     push_cosign_layers(&reg, "team/forged", &root, &[(forged, signature)]);
+    // An attestation each (cosign `.att`): whole in team/app, changed after signing in forged.
+    let provenance = statement(&root, "https://slsa.dev/provenance/v0.2");
+    push_cosign_attestations(&reg, REPO, &root, &[key.envelope(&provenance, &provenance)]);
+    let changed = statement(&root, "https://evil.example/predicate");
+    push_cosign_attestations(
+        &reg,
+        "team/forged",
+        &root,
+        &[key.envelope(&changed, &provenance)],
+    );
 
     sandbox.docker_config(&serde_json::json!({"auths": {
         (reg.host.clone()): {"auth": auth("policy-bot", PASSWORD)},
@@ -221,6 +234,7 @@ fn a_signature_policy_verifies_in_the_tui() {
                 "{screen}"
             );
             assert!(screen.contains("signature  S✗ bad signature"), "{screen}");
+            assert!(screen.contains("attestation  S✗ bad signature"), "{screen}");
             assert!(
                 screen.contains("signature policy: S✗ no signature of this image verifies"),
                 "{screen}"
@@ -231,7 +245,11 @@ fn a_signature_policy_verifies_in_the_tui() {
             assert!(!screen.contains("signature-unverified"), "{screen}");
             assert!(screen.contains("S✓ signed"), "{screen}");
             assert!(screen.contains("signature  S✓ verified"), "{screen}");
+            assert!(screen.contains("provenance  S✓ verified"), "{screen}");
+            // The attestation (last), its predicate type; then the signature above it.
             tmux.keys(&["G"]);
+            tmux.wait_for("signature policy: S✓ attestation (https://slsa.dev/provenance/v0.2)");
+            tmux.keys(&["k"]);
             tmux.wait_for("signature policy: S✓ verified with");
         }
         tmux.keys(&["q"]);

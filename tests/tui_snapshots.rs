@@ -1176,6 +1176,8 @@ fn signed(
                 subject_label: "index".into(),
                 found: "a cosign tag".into(),
                 docker_reference: None,
+                attestation: false,
+                predicate_type: None,
                 result,
             }],
         },

@@ -127,16 +127,20 @@ pub fn signature_verdict(
         };
     }
     let origin = node.origin.as_ref()?;
+    // An attestation the policy judged has its verdict too; one it did not is no signature.
+    if let Some(verdict) = checked.verdict_of(&node.digest) {
+        return Some(verdict);
+    }
     if !crate::attachments::carries(node, &origin.tags)
         .contains(&crate::attachments::Carries::Signature)
     {
         return None;
     }
-    Some(checked.verdict_of(&node.digest).unwrap_or((
+    Some((
         Mark::Unknown,
         "no policy",
         "read, not verified: no [verify.\"PATTERN\"] policy in the config file covers this repository; `regscope verify REF --key FILE` checks it with a key".to_string(),
-    )))
+    ))
 }
 
 /// Green for verified, red for failed, dim for unknown.

@@ -4,6 +4,7 @@
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
 
+pub mod dsse;
 pub mod key;
 
 use base64::Engine as _;
@@ -42,6 +43,10 @@ pub enum Reason {
     NotSimpleSigning,
     #[error("the payload could not be read from the registry")]
     Unreadable,
+    #[error("the attestation layer is not a DSSE envelope (`payloadType`, base64 `payload`, `signatures`)")]
+    NotDsse,
+    #[error("the envelope's signature verifies but its payload is not an in-toto statement")]
+    NotInToto,
     /// A signature of a kind this version does not verify (Sigstore bundles, notation).
     #[error("{0} is not verified by regscope yet; check it with `{1}`")]
     NotSupported(String, &'static str),
@@ -58,6 +63,8 @@ impl Reason {
             Reason::SignatureEncoding => "unreadable signature",
             Reason::NotSimpleSigning => "not simple signing",
             Reason::Unreadable => "payload unreadable",
+            Reason::NotDsse => "not a DSSE envelope",
+            Reason::NotInToto => "not in-toto",
             Reason::NotSupported(..) => "not checked",
         }
     }
@@ -72,6 +79,8 @@ impl Reason {
             Reason::SignatureEncoding => "signature-encoding",
             Reason::NotSimpleSigning => "not-simple-signing",
             Reason::Unreadable => "unreadable",
+            Reason::NotDsse => "not-dsse",
+            Reason::NotInToto => "not-in-toto",
             Reason::NotSupported(..) => "not-supported",
         }
     }
@@ -91,6 +100,11 @@ pub struct Verdict {
     /// The payload's `critical.identity.docker-reference`: reported, never required (cosign
     /// does not require it either: a promoted image keeps the name it was signed under).
     pub docker_reference: Option<String>,
+    /// A DSSE attestation (cosign's `.att`) rather than a signature: it says something about
+    /// the image, so it never makes the image signed ([`satisfied`]).
+    pub attestation: bool,
+    /// The attestation's predicate type, once its signature verifies (sanitised).
+    pub predicate_type: Option<String>,
     /// `Ok` when it verifies with the key and signs its subject.
     pub result: Result<(), Reason>,
 }
@@ -140,16 +154,27 @@ pub fn verify_tree(root: &Node, key: &PublicKey) -> Vec<Verdict> {
     while let Some((node, parent)) = stack.pop() {
         if let (Some(origin), Some(parent)) = (&node.origin, parent) {
             for layer in &node.children {
-                if let Some(result) = check_layer(layer, &parent.digest, key) {
-                    out.push(Verdict {
-                        signature: node.digest.clone(),
-                        subject: parent.digest.clone(),
-                        subject_label: subject_label(parent),
-                        found: origin.describe(),
-                        docker_reference: docker_reference(layer),
-                        result,
-                    });
-                }
+                let attestation = layer.media_type == crate::model::media_type::DSSE_ENVELOPE;
+                let (result, predicate_type) = if attestation {
+                    match layer.raw.as_ref() {
+                        Some(bytes) => dsse::check(bytes, &parent.digest, key),
+                        None => (Err(Reason::Unreadable), None),
+                    }
+                } else if let Some(result) = check_layer(layer, &parent.digest, key) {
+                    (result, None)
+                } else {
+                    continue;
+                };
+                out.push(Verdict {
+                    signature: node.digest.clone(),
+                    subject: parent.digest.clone(),
+                    subject_label: subject_label(parent),
+                    found: origin.describe(),
+                    docker_reference: docker_reference(layer),
+                    attestation,
+                    predicate_type,
+                    result,
+                });
             }
         }
         stack.extend(node.children.iter().rev().map(|c| (c, Some(node))));
@@ -162,7 +187,7 @@ pub fn verify_tree(root: &Node, key: &PublicKey) -> Vec<Verdict> {
 pub fn satisfied(verdicts: &[Verdict], root: &Node) -> bool {
     verdicts
         .iter()
-        .any(|v| v.result.is_ok() && v.subject == root.digest)
+        .any(|v| v.result.is_ok() && !v.attestation && v.subject == root.digest)
 }
 
 fn subject_label(parent: &Node) -> String {
@@ -262,8 +287,13 @@ fn parse_payload(bytes: &[u8]) -> Option<SimpleSigning> {
 /// cosign tag …; signed as registry.internal/team/app`.
 #[must_use]
 pub fn describe(v: &Verdict) -> String {
+    let what = match (&v.predicate_type, v.attestation) {
+        (Some(p), _) => format!("attestation ({p})"),
+        (None, true) => "attestation".to_string(),
+        (None, false) => "signature".to_string(),
+    };
     let mut line = format!(
-        "signature {} for {} ({}) via {}",
+        "{what} {} for {} ({}) via {}",
         short(&v.signature),
         v.subject_label,
         short(&v.subject),
@@ -287,6 +317,8 @@ pub fn to_json(v: &Verdict) -> serde_json::Value {
         "subjectLabel": v.subject_label,
         "found": v.found,
         "dockerReference": v.docker_reference,
+        "kind": if v.attestation { "attestation" } else { "signature" },
+        "predicateType": v.predicate_type,
         "result": v.result_name(),
         "reason": v.result.as_ref().err().map(Reason::code),
         "message": v.result.as_ref().err().map(ToString::to_string),
@@ -384,8 +416,12 @@ impl Checked {
             Checked::Verdicts { verdicts, key, .. } => {
                 let mine: Vec<&Verdict> =
                     verdicts.iter().filter(|v| v.signature == digest).collect();
-                if mine.iter().any(|v| v.result.is_ok()) {
-                    return Some((Mark::Verified, "verified", format!("verified with {key}")));
+                if let Some(v) = mine.iter().find(|v| v.result.is_ok()) {
+                    let full = match &v.predicate_type {
+                        Some(p) => format!("attestation ({p}) verified with {key}"),
+                        None => format!("verified with {key}"),
+                    };
+                    return Some((Mark::Verified, "verified", full));
                 }
                 let reason = mine.first()?.result.as_ref().err()?;
                 let mark = if matches!(reason, Reason::NotSupported(..)) {
