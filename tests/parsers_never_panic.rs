@@ -97,6 +97,10 @@ proptest! {
         let (result, _) = regscope::verify::dsse::check(&bytes, "sha256:00", &key);
         let words = result.expect_err("garbage never verifies").to_string();
         prop_assert!(!words.chars().any(char::is_control), "{}", words);
+        if let Err(e) = regscope::verify::trust::TrustedRoot::parse(&bytes) {
+            let words = e.to_string();
+            prop_assert!(!words.chars().any(char::is_control), "{}", words);
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod dsse;
 pub mod key;
+pub mod trust;
 
 use base64::Engine as _;
 use serde::Serialize;
