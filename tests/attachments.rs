@@ -581,6 +581,83 @@ fn verify_checks_each_signature_with_the_key_and_says_why_one_fails() {
     );
     a_tampered_or_copied_signature_fails_with_its_reason(&reg, &payload, &p256);
     a_policy_in_the_config_file_verifies_without_flags(&reg, keys.path());
+    attestations_verify_with_the_key_and_show_their_predicate(&reg, &payload, &p256);
+}
+
+/// cosign `.att` attestations (DSSE envelopes): the envelope's signature checked with the key
+/// and its statement's subject against the image, the predicate type shown; a tampered
+/// statement and one about another image fail with their reasons; attestations alone never
+/// make the image signed.
+fn attestations_verify_with_the_key_and_show_their_predicate(
+    reg: &TestRegistry,
+    payload: &[u8],
+    p256: &support::attach::SigningKey,
+) {
+    use support::attach::{push_cosign_attestations, push_cosign_layers, statement};
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    let slsa = "https://slsa.dev/provenance/v0.2";
+    let mine = statement(&root, slsa);
+    let other = format!("sha256:{}", "c".repeat(64));
+    let theirs = statement(&other, "https://spdx.dev/Document");
+    reg.seed_fixture("unsigned-index", "team/attested:v1");
+    push_cosign_attestations(
+        reg,
+        "team/attested",
+        &root,
+        &[
+            p256.envelope(&mine, &mine),
+            p256.envelope(&mine, &statement(&root, "https://evil.example")),
+            p256.envelope(&theirs, &theirs),
+        ],
+    );
+    let image = format!("{}/team/attested:v1", reg.host);
+    let key = p256.public.display().to_string();
+    // Attestations only: not signed.
+    let out = regscope(reg, &["verify", &image, "--key", &key]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!("verified    attestation ({slsa}) sha256:")),
+        "{text}"
+    );
+    assert!(
+        text.contains("failed      attestation sha256:")
+            && text.contains("the payload was changed after signing, or another key signed it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("failed      attestation (https://spdx.dev/Document) sha256:")
+            && text.contains(&format!("signs {other}, not this image")),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL: no signature found (looked in")
+            && text.contains("; 1 of 3 attestations verified"),
+        "{text}"
+    );
+    // With a signature too: signed, and the attestations' verdicts in the JSON.
+    push_cosign_layers(reg, "team/attested", &root, &[p256.layer(payload)]);
+    let out = regscope(reg, &["verify", &image, "--key", &key, "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let kinds: Vec<(&str, &str, &str)> = json["signatures"]
+        .as_array()
+        .expect("signatures")
+        .iter()
+        .map(|s| {
+            (
+                s["kind"].as_str().unwrap_or_default(),
+                s["predicateType"].as_str().unwrap_or("-"),
+                s["result"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(kinds.contains(&("signature", "-", "verified")), "{json:#}");
+    assert!(
+        kinds.contains(&("attestation", slsa, "verified")),
+        "{json:#}"
+    );
+    assert!(kinds.contains(&("attestation", "-", "failed")), "{json:#}");
 }
 
 /// `[verify."HOST/team/*"] key = "p256.pub"` (relative to the config file): `config check`

@@ -236,6 +236,28 @@ fn diff_notices_attachments_that_did_not_come_along() {
         "the BuildKit attestations came along; the signature and the tag-schema SBOM did not: {doc:#}"
     );
     assert_eq!(doc["attachmentsOnlyRight"], json!([]));
+    // The lost signature is said on its own, signer first, in both directions.
+    let (src, dst) = (p.src("v4"), p.dst("v4"));
+    let signing = only(&doc, "signing");
+    assert_eq!(signing.len(), 1, "{doc:#}");
+    assert!(
+        signing[0].starts_with("signed (cosign signature")
+            && signing[0].ends_with(&format!(" at {src}, unsigned at {dst}")),
+        "{doc:#}"
+    );
+    let out = p.regscope(&["diff", &dst, &src]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "signing: unsigned at {dst}, signed (cosign signature"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("DIFFERENT: unsigned at"), "{text}");
+    // Both signed (the same signature): nothing said.
+    let doc = json_of(&p.regscope(&["diff", "--json", &src, &src]));
+    assert_eq!(doc["signing"], json!([]), "{doc:#}");
 }
 
 /// A promotion that signs again with the target's own key (the source's signature replaced by

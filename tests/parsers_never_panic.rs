@@ -89,6 +89,18 @@ proptest! {
         }
         let _ = regscope::verify::decode_signature(&String::from_utf8_lossy(&bytes));
         let _ = regscope::verify::payload_subject(&bytes);
+        // A DSSE envelope from the registry, checked with a well-formed Ed25519 key: a verdict,
+        // never a panic, in words a terminal shows as they are.
+        let mut der = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+        der.extend_from_slice(&[7u8; 32]);
+        let key = regscope::verify::PublicKey::from_spki_der(&der).expect("an Ed25519 key");
+        let (result, _) = regscope::verify::dsse::check(&bytes, "sha256:00", &key);
+        let words = result.expect_err("garbage never verifies").to_string();
+        prop_assert!(!words.chars().any(char::is_control), "{}", words);
+        if let Err(e) = regscope::verify::trust::TrustedRoot::parse(&bytes) {
+            let words = e.to_string();
+            prop_assert!(!words.chars().any(char::is_control), "{}", words);
+        }
     }
 
     #[test]

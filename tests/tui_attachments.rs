@@ -56,7 +56,7 @@ fn badges_attachments_and_a_compare_across_two_credentialed_registries() {
     tmux.wait_for("tags of team/app");
     tmux.keys(&["/"]);
     tmux.keys(&["v", "1", "Enter"]);
-    let screen = tmux.wait_for("SBP");
+    let screen = tmux.wait_for("S?BP");
     assert!(screen.contains("amd64 arm64"), "{screen}");
 
     // The tree: each attachment under its subject, with where it was found.
@@ -83,6 +83,11 @@ fn badges_attachments_and_a_compare_across_two_credentialed_registries() {
     assert!(screen.contains("same digest"), "{screen}");
     assert!(
         screen.contains("attachment only left: signature for index (sha256:"),
+        "{screen}"
+    );
+    // The lost signature, said on its own as `regscope diff` says it.
+    assert!(
+        screen.contains("signing: signed (cosign signature"),
         "{screen}"
     );
     tmux.keys(&["q"]);
@@ -139,7 +144,7 @@ async fn a_signature_only_the_referrers_api_lists_badges_its_tag_row() {
 
     tmux.wait_for("1 attachment tag hidden: a");
     // `S`: only the referrers API knows of the signature; the tree has not been opened.
-    let screen = tmux.wait_for("SBP");
+    let screen = tmux.wait_for("S?BP");
     assert!(!screen.contains(&other), "{screen}");
     assert!(
         srv.requests().iter().any(|r| r
@@ -159,12 +164,15 @@ async fn a_signature_only_the_referrers_api_lists_badges_its_tag_row() {
 }
 
 /// A `[verify."PATTERN"]` policy in the config file, against docker-registry behind htpasswd
-/// and TLS: the TUI's tree of an image whose signature does not verify with the policy's key
-/// says so among its findings (`signature-unverified`, with the reason), and the tree of an
-/// image signed with the key says nothing of the kind.
+/// and TLS: the tag row of an image whose signature does not verify with the policy's key says
+/// `S✗`, its tree says so on the root, on the signature's row (with the reason) and among its
+/// findings (`signature-unverified`); an image signed with the key is `S✓` everywhere.
 #[test]
 fn a_signature_policy_verifies_in_the_tui() {
-    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    use support::attach::{
+        push_cosign_attestations, push_cosign_layers, simple_signing, statement, KeyKind,
+        SigningKey,
+    };
     use support::{fixture, layout_root_digest};
     const PASSWORD: &str = "Policy-s3cret-pw";
     let reg = TestRegistry::builder()
@@ -181,6 +189,16 @@ fn a_signature_policy_verifies_in_the_tui() {
     let (_, signature) = key.layer(&payload);
     let forged = simple_signing("evil.example/team/app", &root);
     push_cosign_layers(&reg, "team/forged", &root, &[(forged, signature)]);
+    // An attestation each (cosign `.att`): whole in team/app, changed after signing in forged.
+    let provenance = statement(&root, "https://slsa.dev/provenance/v0.2");
+    push_cosign_attestations(&reg, REPO, &root, &[key.envelope(&provenance, &provenance)]);
+    let changed = statement(&root, "https://evil.example/predicate");
+    push_cosign_attestations(
+        &reg,
+        "team/forged",
+        &root,
+        &[key.envelope(&changed, &provenance)],
+    );
 
     sandbox.docker_config(&serde_json::json!({"auths": {
         (reg.host.clone()): {"auth": auth("policy-bot", PASSWORD)},
@@ -191,13 +209,18 @@ fn a_signature_policy_verifies_in_the_tui() {
         key.public.display()
     ));
     let ca = reg.ca_cert().expect("ca").display().to_string();
+    // The forged payload names another reference: its signature no longer verifies.
     for (repo, unverified) in [("team/forged", true), (REPO, false)] {
-        let start = format!("{}/{repo}:v1", reg.host);
+        let start = format!("{}/{repo}", reg.host);
         let mut tmux = Tmux::start_command(
             &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
             (160, 40),
         );
         tmux.forbid(PASSWORD);
+        // The tag row: the policy's mark beside the SBOM and provenance letters.
+        let badge = if unverified { "S✗BP" } else { "S✓BP" };
+        tmux.wait_for(badge);
+        tmux.keys(&["Enter"]);
         let screen = tmux.wait_for("via a cosign tag");
         if unverified {
             let screen = tmux.wait_for("signature-unverified");
@@ -205,8 +228,29 @@ fn a_signature_policy_verifies_in_the_tui() {
                 screen.contains("no signature of this image verifies"),
                 "{screen}"
             );
+            // The root's mark and the signature row's, its whole reason in the detail pane.
+            assert!(
+                screen.contains("S✗ not signed by the policy's key"),
+                "{screen}"
+            );
+            assert!(screen.contains("signature  S✗ bad signature"), "{screen}");
+            assert!(screen.contains("attestation  S✗ bad signature"), "{screen}");
+            assert!(
+                screen.contains("signature policy: S✗ no signature of this image verifies"),
+                "{screen}"
+            );
+            tmux.keys(&["G"]);
+            tmux.wait_for("S✗ the signature does not verify");
         } else {
             assert!(!screen.contains("signature-unverified"), "{screen}");
+            assert!(screen.contains("S✓ signed"), "{screen}");
+            assert!(screen.contains("signature  S✓ verified"), "{screen}");
+            assert!(screen.contains("provenance  S✓ verified"), "{screen}");
+            // The attestation (last), its predicate type; then the signature above it.
+            tmux.keys(&["G"]);
+            tmux.wait_for("signature policy: S✓ attestation (https://slsa.dev/provenance/v0.2)");
+            tmux.keys(&["k"]);
+            tmux.wait_for("signature policy: S✓ verified with");
         }
         tmux.keys(&["q"]);
         assert_eq!(tmux.wait_exit(), 0);

@@ -235,6 +235,7 @@ fn arm_only(image: &Inspected) -> Arc<Inspected> {
         root,
         checked: checked(),
         listed: Vec::new(),
+        signatures: regscope::verify::Checked::NoPolicy,
     })
 }
 
@@ -253,6 +254,7 @@ fn with_mismatch(index: &Inspected) -> Arc<Inspected> {
         findings,
         checked: checked(),
         listed: Vec::new(),
+        signatures: regscope::verify::Checked::NoPolicy,
     })
 }
 
@@ -1736,4 +1738,143 @@ async fn files_view_layers_marks_and_wasted_space() {
         cmd(&mut app, Command::ChangesOnly);
         app
     });
+}
+
+/// unsigned-index with a cosign signature (found through its `.sig` tag) under the root, and
+/// the policy's verdicts on it as the worker makes them: `result` on that signature.
+fn signed(
+    index: &Inspected,
+    result: Option<Result<(), regscope::verify::Reason>>,
+) -> Arc<Inspected> {
+    use regscope::model::{Descriptor, Kind, Node};
+    use regscope::verify::{Checked, Verdict};
+    let mut root = index.root.clone();
+    let desc = |media: &str, hex: char| -> Descriptor {
+        serde_json::from_value(serde_json::json!({
+            "mediaType": media,
+            "digest": format!("sha256:{}", hex.to_string().repeat(64)),
+            "size": 10,
+        }))
+        .unwrap()
+    };
+    let mut signature = Node::from_descriptor(
+        Kind::Referrer,
+        &desc("application/vnd.oci.image.manifest.v1+json", 'c'),
+    );
+    let mut origin = regscope::attachments::Origin::default();
+    let tag = format!("{}.sig", root.digest.replace(':', "-"));
+    origin.add(regscope::attachments::Source::CosignTag, Some(&tag));
+    signature.origin = Some(origin);
+    signature.children.push(Node::from_descriptor(
+        Kind::Layer,
+        &desc(regscope::attachments::COSIGN_SIMPLE_SIGNING, 'd'),
+    ));
+    let signatures = match result {
+        None => Checked::NoPolicy,
+        Some(result) => Checked::Verdicts {
+            policy: "[verify.\"registry.test:5000/team/*\"]".into(),
+            key: "cosign.pub".into(),
+            satisfied: result.is_ok(),
+            verdicts: vec![Verdict {
+                signature: signature.digest.clone(),
+                subject: root.digest.clone(),
+                subject_label: "index".into(),
+                found: "a cosign tag".into(),
+                docker_reference: None,
+                attestation: false,
+                predicate_type: None,
+                result,
+            }],
+        },
+    };
+    root.children.push(signature);
+    Arc::new(Inspected {
+        reference: index.reference.clone(),
+        findings: regscope::analysis::analyze(&root),
+        root,
+        checked: checked(),
+        listed: Vec::new(),
+        signatures,
+    })
+}
+
+/// The signature policy in both views (TestBackend): the tag row's `S✓` / `S✗` / `S?`, the
+/// tree's root mark, the signature row's verdict in a few words and its whole reason in the
+/// detail pane; verified in green, failed in red.
+#[tokio::test]
+async fn signature_verdicts_mark_the_tag_row_the_root_and_the_signature_row() {
+    use regscope::verify::Reason;
+    let trees = trees().await;
+    let other = Reason::OtherImage {
+        signed: format!("sha256:{}", "e".repeat(64)),
+    };
+    for (result, badge, root_words, row_words, colour) in [
+        (
+            Some(Ok(())),
+            "S✓BP",
+            Some("S✓ signed"),
+            "S✓ verified",
+            Color::Green,
+        ),
+        (
+            Some(Err(other)),
+            "S✗BP",
+            Some("S✗ not signed by the policy's key"),
+            "S✗ signs another image",
+            Color::Red,
+        ),
+        (None, "S?BP", None, "S? no policy", Color::DarkGray),
+    ] {
+        let tree = signed(&trees.index, result.clone());
+        // The tag row.
+        let start = Start::Repository {
+            registry: REGISTRY.into(),
+            repository: "team/app".into(),
+        };
+        let (mut app, effects) = App::new(start, true, (140, 30));
+        let pending = app.update(Action::TagsLoaded {
+            id: effects[0].id(),
+            result: Ok(regscope::registry::TagListing {
+                tags: vec!["v7".into()],
+                truncated: None,
+            }),
+        });
+        let id = pending
+            .iter()
+            .find(|e| matches!(e, Effect::Inspect { .. }))
+            .expect("the row resolves")
+            .id();
+        app.update(Action::Inspected {
+            id,
+            result: Ok(tree.clone()),
+        });
+        let buf = buffer(&app);
+        let row = row_with(&buf, badge);
+        if result.is_some() {
+            assert!(row.iter().any(|c| c.symbol() == "S" && c.fg == colour));
+        }
+
+        // The tree: the root's mark, the signature row's verdict, its reason in the detail.
+        let mut app = tree_app((140, 30), Some(Ok(tree)));
+        let screen = render(&app);
+        match root_words {
+            Some(words) => assert!(line_with(&screen, "index").contains(words), "{screen}"),
+            None => assert!(!line_with(&screen, "index").contains(" S"), "{screen}"),
+        }
+        let buf = buffer(&app);
+        let row = row_with(&buf, row_words);
+        assert!(row
+            .iter()
+            .any(|c| c.symbol() == "✓" || c.symbol() == "✗" || c.symbol() == "?"));
+        assert!(row.iter().any(|c| c.fg == colour), "{screen}");
+        cmd(&mut app, Command::Bottom);
+        let screen = render(&app);
+        let expected = match &result {
+            Some(Ok(())) => "signature policy: S✓ verified with cosign.pub".to_string(),
+            // The reason wraps in the pane: its first words.
+            Some(Err(_)) => "signature policy: S✗ signs".to_string(),
+            None => "signature policy: S? read, not verified".to_string(),
+        };
+        assert!(screen.contains(&expected), "{screen}");
+    }
 }

@@ -1038,6 +1038,7 @@ fn altered(tree: &Inspected, change: impl FnOnce(&mut regscope::model::Node)) ->
         root,
         checked: tree.checked,
         listed: Vec::new(),
+        signatures: regscope::verify::Checked::NoPolicy,
     })
 }
 

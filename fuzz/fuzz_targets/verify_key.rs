@@ -1,5 +1,5 @@
 //! What `regscope verify` reads from outside: a public key file (PEM, or DER SPKI), a base64
-//! signature annotation and a simple-signing payload from the registry. Parsing never panics,
+//! signature annotation, a simple-signing payload and a DSSE envelope from the registry. Parsing never panics,
 //! stays within its caps, an error prints nothing a terminal obeys, and a key parsed from
 //! garbage verifies nothing.
 #![no_main]
@@ -21,6 +21,13 @@ fuzz_target!(|data: &[u8]| {
             Ok(k) => {
                 if let Some(sig) = decode_signature(&String::from_utf8_lossy(signature)) {
                     let _ = k.verifies(payload, &sig);
+                }
+                let (result, predicate) = regscope::verify::dsse::check(payload, "sha256:00", &k);
+                if let Err(e) = result {
+                    common::assert_terminal_safe("envelope verdict", &e.to_string());
+                }
+                if let Some(p) = predicate {
+                    common::assert_terminal_safe("predicate type", &p);
                 }
             }
             Err(e) => common::assert_terminal_safe("key error", &e.to_string()),

@@ -305,8 +305,11 @@ pub fn orphan_findings(orphans: &[Orphan]) -> Vec<Finding> {
 
 /// What a tag carries, in one letter each for a narrow column: `S` signed, `B` SBOM (bill of
 /// materials), `P` provenance, `A` another attestation, `R` a referrers index not yet read.
+/// `S` is followed by the signature policy's mark: `✓` verified, `✗` failed, `?` no policy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Badges {
+    /// The config file's signature policy on the image; `Unknown` without one.
+    pub policy: crate::verify::Mark,
     pub signed: bool,
     pub sbom: bool,
     pub provenance: bool,
@@ -366,14 +369,30 @@ impl Badges {
         self
     }
 
-    /// `SBP`, `-B-`, `-` when there is nothing.
+    /// With the policy's verdict on the image (see [`crate::verify::check_policy`]).
+    #[must_use]
+    pub fn checked(mut self, checked: &crate::verify::Checked) -> Self {
+        self.policy = checked.mark();
+        self
+    }
+
+    /// `S✓BP`, `S?-P`, `-B-`, `-` when there is nothing. Under a policy the image's mark shows
+    /// even unsigned (`S✗`): the policy wants a signature it does not have.
     #[must_use]
     pub fn letters(&self) -> String {
+        use crate::verify::Mark;
         if *self == Self::default() {
             return "-".into();
         }
         let mut out = String::new();
-        for (on, c) in [(self.signed, 'S'), (self.sbom, 'B'), (self.provenance, 'P')] {
+        match (self.policy, self.signed) {
+            (Mark::Unknown, false) => out.push('-'),
+            (mark, _) => {
+                out.push('S');
+                out.push(mark.symbol());
+            }
+        }
+        for (on, c) in [(self.sbom, 'B'), (self.provenance, 'P')] {
             out.push(if on { c } else { '-' });
         }
         if self.attested {

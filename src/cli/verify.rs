@@ -121,10 +121,21 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     for note in &inspection.attachment_notes {
         println!("  note: {}", sanitize(note));
     }
-    let verified = verdicts.iter().filter(|v| v.result.is_ok()).count();
+    // Attestations are counted apart: they never make the image signed.
+    let (attestations, signatures): (Vec<_>, Vec<_>) = verdicts.iter().partition(|v| v.attestation);
+    let verified = signatures.iter().filter(|v| v.result.is_ok()).count();
+    let attested = attestations.iter().filter(|v| v.result.is_ok()).count();
+    let also = if attestations.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {attested} of {} attestations verified",
+            attestations.len()
+        )
+    };
     println!(
-        "{}",
-        match (satisfied, verdicts.len()) {
+        "{}{also}",
+        match (satisfied, signatures.len()) {
             (true, n) => format!(
                 "ok: signed with {key_shown} ({}): {verified} of {n} signatures verified",
                 key.algorithm.describe()

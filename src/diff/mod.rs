@@ -145,6 +145,10 @@ pub struct Comparison {
     /// promotion had to carry is there. `signature for index: sha256:ab12… -> sha256:cd34…`.
     /// See [`match_attachments`] for when two subjects are the same.
     pub attachments_replaced: Vec<String>,
+    /// `signed (cosign signature, signer ci@example.com) at SRC, unsigned at DST`, or the
+    /// reverse: the one attachment a promotion must not lose, said on its own. Empty when both
+    /// sides are signed, neither is, or the unsigned side's attachments were not all read.
+    pub signing: Vec<String>,
     /// What could not be read, so is not said to be the same.
     pub incomplete: Vec<Unread>,
 }
@@ -181,7 +185,7 @@ impl Comparison {
     /// What drifted, in a few words each (empty unless [`differs`](Self::differs)).
     #[must_use]
     pub fn drift(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = self.signing.clone();
         for p in &self.platforms_only_left {
             out.push(format!("{p} only in {}", side(&self.left)));
         }
@@ -268,8 +272,13 @@ pub fn compare_with(left: &Inspection, right: &Inspection, options: CompareOptio
         attachments::collect(&left.root),
         attachments::collect(&right.root),
     );
-    incomplete.extend(unread_attachments(left, &la, Side::Left));
-    incomplete.extend(unread_attachments(right, &ra, Side::Right));
+    let (lu, ru) = (
+        unread_attachments(left, &la, Side::Left),
+        unread_attachments(right, &ra, Side::Right),
+    );
+    let signing = signing_drift((left, &la, lu.is_empty()), (right, &ra, ru.is_empty()));
+    incomplete.extend(lu);
+    incomplete.extend(ru);
     let same_image = left.root.digest == right.root.digest
         || (incomplete.is_empty()
             && platforms.only_left.is_empty()
@@ -294,7 +303,40 @@ pub fn compare_with(left: &Inspection, right: &Inspection, options: CompareOptio
         attachments_only_left: matched.only_left,
         attachments_only_right: matched.only_right,
         attachments_replaced: matched.replaced,
+        signing,
         incomplete,
+    }
+}
+
+/// `signed (…) at LEFT, unsigned at RIGHT` (or the reverse) when exactly one side has a
+/// readable signature and the other side's attachments were all read: an unread side is not
+/// said to be unsigned. Each side is `(inspection, attachments, all read)`.
+fn signing_drift(
+    (left, la, left_read): (&Inspection, &[Attachment], bool),
+    (right, ra, right_read): (&Inspection, &[Attachment], bool),
+) -> Vec<String> {
+    let signatures = |list: &[Attachment]| -> Vec<String> {
+        list.iter()
+            .filter(|a| a.problem.is_none() && a.carries.contains(&attachments::Carries::Signature))
+            .map(|a| a.details.first().cloned().unwrap_or_default())
+            .collect()
+    };
+    let (ls, rs) = (signatures(la), signatures(ra));
+    let by = |list: &[String]| {
+        list.iter()
+            .find(|d| !d.is_empty())
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default()
+    };
+    let (l, r) = (side(&left.reference), side(&right.reference));
+    match (ls.is_empty(), rs.is_empty()) {
+        (false, true) if right_read => {
+            vec![format!("signed{} at {l}, unsigned at {r}", by(&ls))]
+        }
+        (true, false) if left_read => {
+            vec![format!("unsigned at {l}, signed{} at {r}", by(&rs))]
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -82,6 +82,9 @@ pub fn render(c: &Comparison, cli: bool) -> String {
             "    (environment values are not shown; --show-env-values shows them)"
         );
     }
+    for line in &c.signing {
+        let _ = writeln!(out, "  signing: {line}");
+    }
     for a in &c.attachments_only_left {
         let _ = writeln!(out, "  attachment only left: {a}");
     }

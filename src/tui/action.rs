@@ -46,6 +46,10 @@ pub struct Inspected {
     /// Artifact types the referrers API lists for the root and its platforms (empty where
     /// the registry has no such API): the tag row's badges, before the tree is opened.
     pub listed: Vec<String>,
+    /// The config file's signature policy applied to the tree (`S✓` / `S✗` / `S?`, each
+    /// signature row's verdict); `NoPolicy` when none matches or the attachments were not
+    /// looked up.
+    pub signatures: crate::verify::Checked,
 }
 
 /// One page of the catalog.

@@ -18,6 +18,8 @@ use crate::model::{Kind, Node, Problem};
 use crate::present::human_size;
 use crate::present::Attested;
 use crate::sanitize::sanitize;
+use crate::tui::action::Inspected;
+use crate::verify::{Checked, Mark};
 
 /// The deployment target, why the tree will not run there, and the verdict: what the findings
 /// pane leads with.
@@ -48,13 +50,23 @@ impl<'a> TargetCheck<'a> {
 /// has the focus.
 pub fn pane_lines(
     node: &Node,
-    (target, all): (Option<TargetCheck<'_>>, &[Finding]),
+    (target, inspected): (Option<TargetCheck<'_>>, &Inspected),
     panes: TreePanes,
     selected: Option<usize>,
     theme: Theme,
 ) -> (Vec<Line<'static>>, (String, Vec<Line<'static>>)) {
+    let all = &inspected.findings[..];
     let inner = |r: Rect| usize::from(r.width.saturating_sub(2));
-    let detail = detail_lines(node, theme)
+    let mut detail = detail_lines(node, theme);
+    let root = node.digest == inspected.root.digest;
+    if let Some((mark, _, full)) = signature_verdict(node, root, &inspected.signatures) {
+        detail.push(Line::raw(""));
+        detail.push(Line::styled(
+            format!("signature policy: S{} {full}", mark.symbol()),
+            mark_style(mark, theme),
+        ));
+    }
+    let detail = detail
         .iter()
         .flat_map(|l| wrap(l, inner(panes.detail), 0))
         .collect();
@@ -166,12 +178,73 @@ pub fn pane_lengths(v: &TreeView, size: (u16, u16)) -> (usize, usize) {
     let theme = Theme { color: false };
     let (detail, (_, findings)) = pane_lines(
         row.node,
-        (TargetCheck::of(v), &inspected.findings),
+        (TargetCheck::of(v), inspected),
         panes_at(size),
         None,
         theme,
     );
     (detail.len(), findings.len())
+}
+
+/// The signature policy on a tree node: the image's mark on the root (nothing without a
+/// policy), and on a signature its own verdict (`S?` without a policy). The mark, a few words
+/// for the row, the whole reason for the detail. The verdicts are `regscope verify`'s.
+#[must_use]
+pub fn signature_verdict(
+    node: &Node,
+    root: bool,
+    checked: &Checked,
+) -> Option<(Mark, &'static str, String)> {
+    if root {
+        return match checked {
+            Checked::NoPolicy => None,
+            Checked::KeyUnusable { key, why, policy } => Some((
+                Mark::Failed,
+                "policy key unusable",
+                format!("not verified: the key {key} of {policy} {why}"),
+            )),
+            Checked::Verdicts {
+                satisfied: true,
+                key,
+                policy,
+                ..
+            } => Some((
+                Mark::Verified,
+                "signed",
+                format!("a signature of this image verifies with {key} ({policy})"),
+            )),
+            Checked::Verdicts { key, policy, .. } => Some((
+                Mark::Failed,
+                "not signed by the policy's key",
+                format!("no signature of this image verifies with {key} ({policy})"),
+            )),
+        };
+    }
+    let origin = node.origin.as_ref()?;
+    // An attestation the policy judged has its verdict too; one it did not is no signature.
+    if let Some(verdict) = checked.verdict_of(&node.digest) {
+        return Some(verdict);
+    }
+    if !crate::attachments::carries(node, &origin.tags)
+        .contains(&crate::attachments::Carries::Signature)
+    {
+        return None;
+    }
+    Some((
+        Mark::Unknown,
+        "no policy",
+        "read, not verified: no [verify.\"PATTERN\"] policy in the config file covers this repository; `regscope verify REF --key FILE` checks it with a key".to_string(),
+    ))
+}
+
+/// Green for verified, red for failed, dim for unknown.
+#[must_use]
+pub fn mark_style(mark: Mark, theme: Theme) -> ratatui::style::Style {
+    match mark {
+        Mark::Verified => theme.platform(),
+        Mark::Failed => theme.error(),
+        Mark::Unknown => theme.dim(),
+    }
 }
 
 fn panes_at(size: (u16, u16)) -> TreePanes {

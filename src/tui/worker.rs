@@ -482,12 +482,17 @@ impl Worker {
                     checked_and_listed(fetcher, reference, &mut node, true).await;
                 // Something deleted came back: only a new build can show what it holds.
                 if rechecked.back == 0 {
-                    return Ok(self.finish(location, name, node, listed));
+                    return Ok(self.finish(reference, location, name, node, listed));
                 }
             }
             fetched_root = Some(root);
         }
-        let opts = InspectOptions::default();
+        // Under a signature policy the tag row says `S✓` or `S✗`: that needs the signatures
+        // themselves, so the tree is built with its attachments.
+        let policy = self.has_policy(reference);
+        let opts = InspectOptions {
+            attachments: policy,
+        };
         let i = match fetched_root {
             Some(root) => inspect_root(fetcher, reference, root, &opts).await,
             None => inspect(fetcher, reference, &opts).await,
@@ -496,7 +501,18 @@ impl Worker {
         let mut node = i.root;
         // With `reuse`, the fetcher's digest cache may have answered for content deleted since.
         let (_, listed) = checked_and_listed(fetcher, reference, &mut node, reuse).await;
-        Ok(self.finish(location, i.reference, node, listed))
+        Ok(self.finish(reference, location, i.reference, node, listed))
+    }
+
+    /// Whether a `[verify."PATTERN"]` policy of the config file covers `reference`.
+    fn has_policy(&self, reference: &ImageRef) -> bool {
+        let ImageRef::Registry(r) = reference else {
+            return false;
+        };
+        self.connector
+            .config()
+            .verify_policy(&r.registry, &r.repository)
+            .is_some()
     }
 
     /// The filesystem of `manifest` and its file findings; progress goes to the app as the
@@ -565,12 +581,9 @@ impl Worker {
             // Refreshing: the digest cache may answer for content deleted since.
             recheck(&connection.fetcher, reference, &mut root).await;
         }
+        let signatures = crate::verify::check_policy(self.connector.config(), reference, &root);
         let mut findings = crate::report::tree_findings(&root, &i.orphaned);
-        findings.extend(crate::verify::policy_findings(
-            self.connector.config(),
-            reference,
-            &root,
-        ));
+        findings.extend(crate::verify::checked_findings(&signatures, &root));
         crate::analysis::sort(&mut findings);
         Ok(Arc::new(Inspected {
             reference: i.reference,
@@ -579,25 +592,32 @@ impl Worker {
             checked: SystemTime::now(),
             // The referrers are in the tree itself.
             listed: Vec::new(),
+            signatures,
         }))
     }
 
     /// The tree with its findings, checked now; kept for the next revalidation.
     fn finish(
         &self,
+        image: &ImageRef,
         location: Location,
         reference: String,
         root: crate::model::Node,
         listed: Vec<String>,
     ) -> Arc<Inspected> {
-        // Built without attachments (the row's badges come from `listed`): no orphans to add.
-        let findings = crate::report::tree_findings(&root, &[]);
+        // Orphaned tags are the tree view's to find (its lookup checks them): none here. Under a
+        // policy the attachments are in the tree, and the row is judged as the tree view is.
+        let mut findings = crate::report::tree_findings(&root, &[]);
+        let signatures = crate::verify::check_policy(self.connector.config(), image, &root);
+        findings.extend(crate::verify::checked_findings(&signatures, &root));
+        crate::analysis::sort(&mut findings);
         let tree = Arc::new(Inspected {
             reference,
             root,
             findings,
             checked: SystemTime::now(),
             listed,
+            signatures,
         });
         self.remember(location, tree.clone());
         tree

@@ -4,7 +4,9 @@
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
 
+pub mod dsse;
 pub mod key;
+pub mod trust;
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -42,12 +44,32 @@ pub enum Reason {
     NotSimpleSigning,
     #[error("the payload could not be read from the registry")]
     Unreadable,
+    #[error("the attestation layer is not a DSSE envelope (`payloadType`, base64 `payload`, `signatures`)")]
+    NotDsse,
+    #[error("the envelope's signature verifies but its payload is not an in-toto statement")]
+    NotInToto,
     /// A signature of a kind this version does not verify (Sigstore bundles, notation).
     #[error("{0} is not verified by regscope yet; check it with `{1}`")]
     NotSupported(String, &'static str),
 }
 
 impl Reason {
+    /// A few words for a narrow row (`bad signature`); the detail says the whole reason.
+    #[must_use]
+    pub fn brief(&self) -> &'static str {
+        match self {
+            Reason::BadSignature => "bad signature",
+            Reason::OtherImage { .. } => "signs another image",
+            Reason::NoSignature => "no signature annotation",
+            Reason::SignatureEncoding => "unreadable signature",
+            Reason::NotSimpleSigning => "not simple signing",
+            Reason::Unreadable => "payload unreadable",
+            Reason::NotDsse => "not a DSSE envelope",
+            Reason::NotInToto => "not in-toto",
+            Reason::NotSupported(..) => "not checked",
+        }
+    }
+
     /// The stable name the JSON output uses.
     #[must_use]
     pub fn code(&self) -> &'static str {
@@ -58,6 +80,8 @@ impl Reason {
             Reason::SignatureEncoding => "signature-encoding",
             Reason::NotSimpleSigning => "not-simple-signing",
             Reason::Unreadable => "unreadable",
+            Reason::NotDsse => "not-dsse",
+            Reason::NotInToto => "not-in-toto",
             Reason::NotSupported(..) => "not-supported",
         }
     }
@@ -77,6 +101,11 @@ pub struct Verdict {
     /// The payload's `critical.identity.docker-reference`: reported, never required (cosign
     /// does not require it either: a promoted image keeps the name it was signed under).
     pub docker_reference: Option<String>,
+    /// A DSSE attestation (cosign's `.att`) rather than a signature: it says something about
+    /// the image, so it never makes the image signed ([`satisfied`]).
+    pub attestation: bool,
+    /// The attestation's predicate type, once its signature verifies (sanitised).
+    pub predicate_type: Option<String>,
     /// `Ok` when it verifies with the key and signs its subject.
     pub result: Result<(), Reason>,
 }
@@ -126,16 +155,27 @@ pub fn verify_tree(root: &Node, key: &PublicKey) -> Vec<Verdict> {
     while let Some((node, parent)) = stack.pop() {
         if let (Some(origin), Some(parent)) = (&node.origin, parent) {
             for layer in &node.children {
-                if let Some(result) = check_layer(layer, &parent.digest, key) {
-                    out.push(Verdict {
-                        signature: node.digest.clone(),
-                        subject: parent.digest.clone(),
-                        subject_label: subject_label(parent),
-                        found: origin.describe(),
-                        docker_reference: docker_reference(layer),
-                        result,
-                    });
-                }
+                let attestation = layer.media_type == crate::model::media_type::DSSE_ENVELOPE;
+                let (result, predicate_type) = if attestation {
+                    match layer.raw.as_ref() {
+                        Some(bytes) => dsse::check(bytes, &parent.digest, key),
+                        None => (Err(Reason::Unreadable), None),
+                    }
+                } else if let Some(result) = check_layer(layer, &parent.digest, key) {
+                    (result, None)
+                } else {
+                    continue;
+                };
+                out.push(Verdict {
+                    signature: node.digest.clone(),
+                    subject: parent.digest.clone(),
+                    subject_label: subject_label(parent),
+                    found: origin.describe(),
+                    docker_reference: docker_reference(layer),
+                    attestation,
+                    predicate_type,
+                    result,
+                });
             }
         }
         stack.extend(node.children.iter().rev().map(|c| (c, Some(node))));
@@ -148,7 +188,7 @@ pub fn verify_tree(root: &Node, key: &PublicKey) -> Vec<Verdict> {
 pub fn satisfied(verdicts: &[Verdict], root: &Node) -> bool {
     verdicts
         .iter()
-        .any(|v| v.result.is_ok() && v.subject == root.digest)
+        .any(|v| v.result.is_ok() && !v.attestation && v.subject == root.digest)
 }
 
 fn subject_label(parent: &Node) -> String {
@@ -248,8 +288,13 @@ fn parse_payload(bytes: &[u8]) -> Option<SimpleSigning> {
 /// cosign tag …; signed as registry.internal/team/app`.
 #[must_use]
 pub fn describe(v: &Verdict) -> String {
+    let what = match (&v.predicate_type, v.attestation) {
+        (Some(p), _) => format!("attestation ({p})"),
+        (None, true) => "attestation".to_string(),
+        (None, false) => "signature".to_string(),
+    };
     let mut line = format!(
-        "signature {} for {} ({}) via {}",
+        "{what} {} for {} ({}) via {}",
         short(&v.signature),
         v.subject_label,
         short(&v.subject),
@@ -273,6 +318,8 @@ pub fn to_json(v: &Verdict) -> serde_json::Value {
         "subjectLabel": v.subject_label,
         "found": v.found,
         "dockerReference": v.docker_reference,
+        "kind": if v.attestation { "attestation" } else { "signature" },
+        "predicateType": v.predicate_type,
         "result": v.result_name(),
         "reason": v.result.as_ref().err().map(Reason::code),
         "message": v.result.as_ref().err().map(ToString::to_string),
@@ -291,40 +338,166 @@ pub struct Summary {
     pub signatures: Vec<serde_json::Value>,
 }
 
-/// With a `[verify."PATTERN"]` policy matching `reference`, `signature-unverified` when no
-/// signature of `root` verifies with its key (each signature's reason in the message); nothing
-/// without a policy. Both front ends add it beside the tree's own findings.
+/// What the config file's signature policy says of an image: the TUI's `S✓` / `S✗` / `S?`,
+/// each signature row's verdict, and `signature-unverified`. One function for every front end,
+/// over [`verify_tree`] and [`satisfied`] as `regscope verify` uses them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Checked {
+    /// No `[verify."PATTERN"]` matches the repository (or it is a layout): nothing is judged.
+    #[default]
+    NoPolicy,
+    /// A policy matches, but its key is no usable key: `why` says what is wrong with it.
+    KeyUnusable {
+        policy: String,
+        key: String,
+        why: String,
+    },
+    /// Each signature's verdict under the policy's key; `satisfied` when one of the image's
+    /// own signatures verifies.
+    Verdicts {
+        policy: String,
+        key: String,
+        verdicts: Vec<Verdict>,
+        satisfied: bool,
+    },
+}
+
+/// How an image stands against its policy, in one mark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mark {
+    /// No policy (or not looked at yet): signatures were read, not verified.
+    #[default]
+    Unknown,
+    Verified,
+    Failed,
+}
+
+impl Mark {
+    /// `✓`, `✗`, `?`.
+    #[must_use]
+    pub fn symbol(self) -> char {
+        match self {
+            Mark::Verified => '✓',
+            Mark::Failed => '✗',
+            Mark::Unknown => '?',
+        }
+    }
+}
+
+impl Checked {
+    /// The policy's verdict on the image as a whole: with a policy, verified when a signature
+    /// of the image itself verifies, failed otherwise (unsigned included).
+    #[must_use]
+    pub fn mark(&self) -> Mark {
+        match self {
+            Checked::NoPolicy => Mark::Unknown,
+            Checked::KeyUnusable { .. } => Mark::Failed,
+            Checked::Verdicts { satisfied, .. } => {
+                if *satisfied {
+                    Mark::Verified
+                } else {
+                    Mark::Failed
+                }
+            }
+        }
+    }
+
+    /// The verdict on the signature manifest `digest`: its mark, a few words for its row and
+    /// the whole reason (the first failing layer's when none verifies); `None` when no verdict
+    /// is about it.
+    #[must_use]
+    pub fn verdict_of(&self, digest: &str) -> Option<(Mark, &'static str, String)> {
+        match self {
+            Checked::NoPolicy => None,
+            Checked::KeyUnusable { key, why, .. } => Some((
+                Mark::Failed,
+                "policy key unusable",
+                format!("not verified: the policy's key {key} {why}"),
+            )),
+            Checked::Verdicts { verdicts, key, .. } => {
+                let mine: Vec<&Verdict> =
+                    verdicts.iter().filter(|v| v.signature == digest).collect();
+                if let Some(v) = mine.iter().find(|v| v.result.is_ok()) {
+                    let full = match &v.predicate_type {
+                        Some(p) => format!("attestation ({p}) verified with {key}"),
+                        None => format!("verified with {key}"),
+                    };
+                    return Some((Mark::Verified, "verified", full));
+                }
+                let reason = mine.first()?.result.as_ref().err()?;
+                let mark = if matches!(reason, Reason::NotSupported(..)) {
+                    Mark::Unknown
+                } else {
+                    Mark::Failed
+                };
+                Some((mark, reason.brief(), reason.to_string()))
+            }
+        }
+    }
+}
+
+/// The config file's policy for `reference` applied to the tree `root` (read within the blob
+/// cap when it was fetched: no request here).
 #[must_use]
-pub fn policy_findings(
+pub fn check_policy(
     config: &crate::config::Config,
     reference: &crate::reference::ImageRef,
     root: &Node,
-) -> Vec<crate::analysis::Finding> {
-    use crate::analysis::{Code, Finding};
+) -> Checked {
     let crate::reference::ImageRef::Registry(r) = reference else {
-        return Vec::new();
+        return Checked::NoPolicy;
     };
     let Some((pattern, policy)) = config.verify_policy(&r.registry, &r.repository) else {
-        return Vec::new();
+        return Checked::NoPolicy;
     };
-    let shown = sanitize(&policy.key.display().to_string()).into_owned();
+    let key = sanitize(&policy.key.display().to_string()).into_owned();
     let policy_name = format!("[verify.\"{}\"]", sanitize(pattern));
-    let key = match read_key_file(&policy.key) {
-        Ok(key) => key,
-        Err(why) => {
+    match read_key_file(&policy.key) {
+        Err(why) => Checked::KeyUnusable {
+            policy: policy_name,
+            key,
+            why,
+        },
+        Ok(public) => {
+            let verdicts = verify_tree(root, &public);
+            let satisfied = satisfied(&verdicts, root);
+            Checked::Verdicts {
+                policy: policy_name,
+                key,
+                verdicts,
+                satisfied,
+            }
+        }
+    }
+}
+
+/// `signature-unverified` when the policy `checked` is not satisfied by `root` (each of the
+/// image's signatures with its reason in the message); nothing without a policy. Both front
+/// ends add it beside the tree's own findings.
+#[must_use]
+pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::Finding> {
+    use crate::analysis::{Code, Finding};
+    let (policy, key, verdicts) = match checked {
+        Checked::NoPolicy
+        | Checked::Verdicts {
+            satisfied: true, ..
+        } => return Vec::new(),
+        Checked::KeyUnusable { policy, key, why } => {
             return vec![Finding::new(
                 Code::SignatureUnverified,
                 &root.digest,
-                format!("signatures were not verified: the key {shown} of {policy_name} {why}"),
+                format!("signatures were not verified: the key {key} of {policy} {why}"),
             )
             .with_fix("Fix the policy's key (`regscope config check` says what is wrong with it)")]
         }
+        Checked::Verdicts {
+            policy,
+            key,
+            verdicts,
+            ..
+        } => (policy, key, verdicts),
     };
-    let verdicts = verify_tree(root, &key);
-    if satisfied(&verdicts, root) {
-        return Vec::new();
-    }
-    let mut message = format!("no signature of this image verifies with {shown} ({policy_name})");
+    let mut message = format!("no signature of this image verifies with {key} ({policy})");
     if verdicts.is_empty() {
         message.push_str(": no signature found");
     }
@@ -336,6 +509,16 @@ pub fn policy_findings(
     vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(
         "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify",
     )]
+}
+
+/// [`checked_findings`] of [`check_policy`]: for a front end that needs only the findings.
+#[must_use]
+pub fn policy_findings(
+    config: &crate::config::Config,
+    reference: &crate::reference::ImageRef,
+    root: &Node,
+) -> Vec<crate::analysis::Finding> {
+    checked_findings(&check_policy(config, reference, root), root)
 }
 
 /// The key file at `path`, read within [`key::MAX_KEY_BYTES`]; the reason in words when it is

@@ -57,13 +57,56 @@ pub fn push_cosign_layers(
     subject: &str,
     layers: &[(Vec<u8>, serde_json::Value)],
 ) -> String {
+    push_cosign_manifest(reg, repo, subject, ("sig", COSIGN_SIMPLE_SIGNING), layers)
+}
+
+/// Pushes cosign attestations of `subject` as cosign v2 does: a manifest on the `.att` tag
+/// whose layers are DSSE envelopes (the signature inside each). Returns its digest.
+pub fn push_cosign_attestations(
+    reg: &TestRegistry,
+    repo: &str,
+    subject: &str,
+    envelopes: &[Vec<u8>],
+) -> String {
+    let layers: Vec<(Vec<u8>, serde_json::Value)> = envelopes
+        .iter()
+        .map(|e| {
+            (
+                e.clone(),
+                json!({"dev.cosignproject.cosign/signature": "", "predicateType": "https://slsa.dev/provenance/v0.2"}),
+            )
+        })
+        .collect();
+    push_cosign_manifest(reg, repo, subject, ("att", DSSE_ENVELOPE), &layers)
+}
+
+/// An in-toto statement about `digest` with `predicate_type`.
+pub fn statement(digest: &str, predicate_type: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "subject": [{"name": "registry.internal:5000/team/app", "digest": {"sha256": digest.trim_start_matches("sha256:")}}],
+        "predicateType": predicate_type,
+        "predicate": {"builder": {"id": "https://ci.example/builder"}},
+    }))
+    .unwrap_or_default()
+}
+
+pub const DSSE_ENVELOPE: &str = "application/vnd.dsse.envelope.v1+json";
+
+fn push_cosign_manifest(
+    reg: &TestRegistry,
+    repo: &str,
+    subject: &str,
+    (suffix, media_type): (&str, &str),
+    layers: &[(Vec<u8>, serde_json::Value)],
+) -> String {
     let config = br#"{"architecture":"","config":{},"created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":[]}}"#;
     let config_digest = reg.put_blob(repo, config);
     let layers: Vec<serde_json::Value> = layers
         .iter()
         .map(|(payload, annotations)| {
             let digest = reg.put_blob(repo, payload);
-            json!({"mediaType": COSIGN_SIMPLE_SIGNING, "digest": digest, "size": payload.len(), "annotations": annotations})
+            json!({"mediaType": media_type, "digest": digest, "size": payload.len(), "annotations": annotations})
         })
         .collect();
     let manifest = json!({
@@ -74,7 +117,7 @@ pub fn push_cosign_layers(
     let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
     reg.put_manifest(
         repo,
-        &format!("{}.sig", schema_tag(subject)),
+        &format!("{}.{suffix}", schema_tag(subject)),
         OCI_MANIFEST,
         &bytes,
     )
@@ -267,6 +310,22 @@ impl SigningKey {
             KeyKind::P256 | KeyKind::Rsa => openssl(&["dgst", "-sha256", "-sign", &k, &i]),
         };
         base64::engine::general_purpose::STANDARD.encode(signature)
+    }
+
+    /// A DSSE envelope around `statement` whose signature is this key's over `signed` (the
+    /// statement itself, unless a test tampers with it).
+    pub fn envelope(&self, statement: &[u8], signed: &[u8]) -> Vec<u8> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let t = "application/vnd.in-toto+json";
+        let mut pae = format!("DSSEv1 {} {t} {} ", t.len(), signed.len()).into_bytes();
+        pae.extend_from_slice(signed);
+        serde_json::to_vec(&json!({
+            "payloadType": t,
+            "payload": b64.encode(statement),
+            "signatures": [{"keyid": "", "sig": self.sign(&pae)}],
+        }))
+        .unwrap_or_default()
     }
 
     /// A cosign layer: `payload` with this key's signature of it.

@@ -447,9 +447,9 @@ impl Col {
             Col::Tag => Constraint::Fill(3),
             Col::Alias => Constraint::Length(1),
             Col::Digest => Constraint::Length(16),
-            Col::Kind => Constraint::Length(5),
+            // `index`; `S✓BPR` (the policy's mark beside the letters).
+            Col::Kind | Col::Att => Constraint::Length(5),
             Col::Platforms => Constraint::Fill(2),
-            Col::Att => Constraint::Length(4),
             Col::Size => Constraint::Length(9),
             Col::Worst => Constraint::Length(7),
             Col::Created => Constraint::Length(10),
@@ -585,7 +585,14 @@ fn summary_cell(
             other => other.as_str(),
         }),
         Col::Platforms => platforms_line(s, theme),
-        Col::Att => Line::styled(s.badges.letters(), theme.info()),
+        Col::Att => Line::styled(
+            s.badges.letters(),
+            match s.badges.policy {
+                crate::verify::Mark::Verified => theme.platform(),
+                crate::verify::Mark::Failed => theme.error(),
+                crate::verify::Mark::Unknown => theme.info(),
+            },
+        ),
         Col::Size => Line::raw(human_size(s.total_size)),
         Col::Worst => match s.worst {
             Some(sev) => Line::styled(severity_label(sev), theme.severity(sev)),

@@ -19,7 +19,7 @@ use crate::reference::ImageRef;
 use crate::sanitize::sanitize;
 use crate::tui::layout::tree_panes;
 use crate::tui::load::Load;
-use crate::tui::panes::{pane_lines, TargetCheck};
+use crate::tui::panes::{mark_style, pane_lines, signature_verdict, TargetCheck};
 use crate::tui::theme::Theme;
 use crate::tui::views::raw::{self, RawSearch};
 use crate::tui::views::tree::{raw_lines, Pane};
@@ -78,7 +78,7 @@ pub(super) fn tree(
         let cursor = (v.focus == Pane::Findings).then_some(v.finding);
         let (detail, findings) = pane_lines(
             row.node,
-            (target, &inspected.findings),
+            (target, inspected),
             panes,
             cursor,
             theme,
@@ -193,6 +193,8 @@ struct Fit<'a> {
     culprits: HashSet<&'a str>,
     /// What the files view measured, by image manifest digest.
     measured: &'a std::collections::HashMap<String, crate::tui::views::files::Measured>,
+    /// The signature policy's verdicts, for the signature rows and the root's mark.
+    signatures: Option<&'a crate::verify::Checked>,
 }
 
 impl<'a> Fit<'a> {
@@ -210,8 +212,19 @@ impl<'a> Fit<'a> {
                 .map(|f| f.digest.as_str())
                 .collect(),
             measured: &v.measured,
+            signatures: v.load.loaded().map(|i| &i.signatures),
         }
     }
+}
+
+/// The signature policy on a row, in a few words (`S✗ bad signature`); the detail pane says
+/// the whole reason.
+fn signature_span(row: &TreeRow<'_>, fit: &Fit, theme: Theme) -> Option<Span<'static>> {
+    let (mark, brief, _) = signature_verdict(row.node, row.path.is_empty(), fit.signatures?)?;
+    Some(Span::styled(
+        format!("  S{} {brief}", mark.symbol()),
+        mark_style(mark, theme),
+    ))
 }
 
 /// Guides, branch, expander, severity badge, then the node's own label. With a target, the
@@ -272,6 +285,9 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], fit: &Fit, theme: Theme) ->
                 theme.platform(),
             ),
         );
+    }
+    if let Some(span) = signature_span(row, fit, theme) {
+        own.insert(1, span);
     }
     spans.extend(own);
     Line::from(spans)

@@ -264,7 +264,9 @@ impl TagSummary {
             platforms,
             deleted,
             attestations: count_attestations(root),
-            badges: crate::attachments::Badges::of(root, &HashSet::new()).listed(&inspected.listed),
+            badges: crate::attachments::Badges::of(root, &HashSet::new())
+                .listed(&inspected.listed)
+                .checked(&inspected.signatures),
             total_size: root.total_size(),
             worst: None,
             findings: 0,
@@ -892,8 +894,9 @@ impl TagsView {
         row.summary = match result {
             Ok(i) => {
                 let mut summary = TagSummary::of(i, self.target.as_ref());
-                summary.badges =
-                    crate::attachments::Badges::of(&i.root, &schema_tags).listed(&i.listed);
+                summary.badges = crate::attachments::Badges::of(&i.root, &schema_tags)
+                    .listed(&i.listed)
+                    .checked(&i.signatures);
                 Load::Loaded(summary)
             }
             Err(e) => Load::Error(e.clone()),
@@ -1074,6 +1077,7 @@ mod tests {
             findings: Vec::new(),
             checked: std::time::UNIX_EPOCH,
             listed: Vec::new(),
+            signatures: crate::verify::Checked::NoPolicy,
         })
     }
 
