@@ -390,13 +390,17 @@ fn lambda_region_findings(
     root: &regscope::model::Node,
     region: Option<&str>,
 ) -> Vec<Finding> {
-    let (Some(Target::Lambda { .. }), ImageRef::Registry(r)) = (target, image) else {
+    let Some(target) = target else {
         return Vec::new();
+    };
+    let registry = match image {
+        ImageRef::Registry(r) => Some(r.registry.as_str()),
+        ImageRef::Layout(_) => None,
     };
     let region = region
         .map(str::to_string)
         .or_else(regscope::ecr::lambda::region_from_env);
-    regscope::ecr::lambda::findings(&r.registry, &root.digest, region.as_deref())
+    regscope::ecr::lambda::for_target(target, registry, &root.digest, region.as_deref())
 }
 
 /// The one report of what [`fetch`] brought back, with the registry's own facts.

@@ -39,6 +39,8 @@ pub struct TreeView {
     pub target_findings: Vec<Finding>,
     /// Whether the loaded tree runs on the target, from the same findings (`None`: no target).
     pub verdict: Option<Verdict>,
+    /// Digest of the manifest to deploy on the target (`d`), as `check` names it.
+    pub deploy: Option<String>,
     /// `r` on a loaded tree: the re-check under way; the tree stays on screen meanwhile.
     pub refreshing: Option<RequestId>,
     /// The tree with its attachments, asked for beside the plain one; it replaces the plain
@@ -102,6 +104,7 @@ impl TreeView {
             target: None,
             target_findings: Vec::new(),
             verdict: None,
+            deploy: None,
             refreshing: None,
             attaching: None,
             with_attachments: false,
@@ -119,28 +122,20 @@ impl TreeView {
         }
     }
 
-    /// The target's findings for what is loaded now.
+    /// The target's findings for what is loaded now, with the registry's facts (the Lambda
+    /// ECR region and host checks), judged as the report judges them.
     fn recheck(&mut self) {
+        let registry = match &self.reference {
+            ImageRef::Registry(r) => Some(r.registry.as_str()),
+            ImageRef::Layout(_) => None,
+        };
         let judgement = match (&self.target, self.load.loaded()) {
-            (Some(t), Some(inspected)) => Some(crate::report::judge(
-                t,
-                &inspected.root,
-                &inspected.findings,
-            )),
+            (Some(t), Some(inspected)) => Some(super::judge(t, registry, inspected)),
             _ => None,
         };
         self.verdict = judgement.as_ref().map(|j| j.verdict.clone());
+        self.deploy = judgement.as_ref().and_then(|j| j.deploy.clone());
         self.target_findings = judgement.map(|j| j.findings).unwrap_or_default();
-        // Lambda on ECR: same region as the function (AWS_REGION), the standard host.
-        if let (Some(Target::Lambda { .. }), Some(inspected), ImageRef::Registry(r)) =
-            (&self.target, self.load.loaded(), &self.reference)
-        {
-            self.target_findings.extend(crate::ecr::lambda::findings(
-                &r.registry,
-                &inspected.root.digest,
-                crate::ecr::lambda::region_from_env().as_deref(),
-            ));
-        }
     }
 
     /// The same tree with more findings (what its files said): judged again, shown in place.
