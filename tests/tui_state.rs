@@ -1025,6 +1025,7 @@ fn altered(tree: &Inspected, change: impl FnOnce(&mut regscope::model::Node)) ->
         root,
         checked: tree.checked,
         listed: Vec::new(),
+        files_opened: false,
     })
 }
 

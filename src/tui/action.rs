@@ -46,6 +46,9 @@ pub struct Inspected {
     /// Artifact types the referrers API lists for the root and its platforms (empty where
     /// the registry has no such API): the tag row's badges, before the tree is opened.
     pub listed: Vec<String>,
+    /// Whether the files of one of its image manifests were opened and judged (their
+    /// findings, if any, are in `findings`): the report says so when not.
+    pub files_opened: bool,
 }
 
 /// One page of the catalog.

@@ -7,6 +7,8 @@ use std::collections::HashSet;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use super::action::Command;
+use super::keymap::{key_for, Context};
 use super::layout::{tree_panes, TreePanes};
 use super::theme::Theme;
 use super::views::TreeView;
@@ -16,6 +18,7 @@ use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Problem};
 use crate::present::human_size;
 use crate::present::Attested;
+use crate::report::NotChecked;
 use crate::sanitize::sanitize;
 
 /// The deployment target, why the tree will not run there, and the verdict: what the findings
@@ -42,11 +45,13 @@ impl<'a> TargetCheck<'a> {
 
 /// The detail lines and the findings pane (title, lines) of `node`, wrapped to the panes'
 /// inner widths: the same lines drawing shows and scrolling counts. With a target, `target`
-/// holds it and why the tree will not run there.
+/// holds it and why the tree will not run there; `not_checked` (the report's, for the root)
+/// ends the findings pane.
 pub fn pane_lines(
     node: &Node,
     target: Option<TargetCheck<'_>>,
     all: &[Finding],
+    not_checked: &[NotChecked],
     panes: TreePanes,
     theme: Theme,
 ) -> (Vec<Line<'static>>, (String, Vec<Line<'static>>)) {
@@ -58,9 +63,40 @@ pub fn pane_lines(
     let (title, lines) = findings_lines(node, target, all, theme);
     let findings = lines
         .iter()
-        .flat_map(|(l, indent, _)| wrap(l, inner(panes.findings), *indent))
+        .map(|(l, indent, _)| (l.clone(), *indent))
+        .chain(not_checked_lines(not_checked, theme))
+        .flat_map(|(l, indent)| wrap(&l, inner(panes.findings), indent))
         .collect();
     (detail, (title, findings))
+}
+
+/// What the report of the tree says nothing about, for its root (`[]` for any other entry:
+/// it is about the whole image).
+#[must_use]
+pub fn not_checked_of(v: &TreeView) -> Vec<NotChecked> {
+    match v.selected() {
+        Some(row) if row.path.is_empty() => v.not_checked(),
+        _ => Vec::new(),
+    }
+}
+
+/// `not checked: the files in the layers (the layers were not opened; press f)`, dim, after
+/// the findings: a short list is not read as "all is well". The key comes from the key map.
+fn not_checked_lines(not_checked: &[NotChecked], theme: Theme) -> Vec<(Line<'static>, usize)> {
+    not_checked
+        .iter()
+        .map(|&n| {
+            let key = match n {
+                NotChecked::Target => key_for(Context::Tree, Command::ChooseTarget),
+                NotChecked::Files => key_for(Context::Tree, Command::Files),
+                // The tree view looks them up by itself; they come when the lookup does.
+                NotChecked::Attachments => None,
+            };
+            let hint = key.map(|k| format!("; press {k}")).unwrap_or_default();
+            let text = format!("not checked: {} ({}{hint})", n.what(), n.why());
+            (Line::styled(text, theme.dim()), SEVERITY_COLUMN)
+        })
+        .collect()
 }
 
 /// How many wrapped lines the detail and findings panes of the selected node hold at `size`.
@@ -74,6 +110,7 @@ pub fn pane_lengths(v: &TreeView, size: (u16, u16)) -> (usize, usize) {
         row.node,
         TargetCheck::of(v),
         &inspected.findings,
+        &not_checked_of(v),
         panes_at(size),
         theme,
     );

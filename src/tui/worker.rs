@@ -446,6 +446,7 @@ impl Worker {
             checked: SystemTime::now(),
             // The referrers are in the tree itself.
             listed: Vec::new(),
+            files_opened: false,
         }))
     }
 
@@ -465,6 +466,7 @@ impl Worker {
             findings,
             checked: SystemTime::now(),
             listed,
+            files_opened: false,
         });
         self.remember(location, tree.clone());
         tree

@@ -65,7 +65,15 @@ pub(super) fn tree(frame: &mut Frame, area: Rect, v: &TreeView, theme: Theme) {
     tree_pane(frame, panes.tree, v, &rows, &findings, theme);
     if let Some(row) = selected {
         let target = TargetCheck::of(v);
-        let (detail, findings) = pane_lines(row.node, target, &inspected.findings, panes, theme);
+        let not_checked = crate::tui::panes::not_checked_of(v);
+        let (detail, findings) = pane_lines(
+            row.node,
+            target,
+            &inspected.findings,
+            &not_checked,
+            panes,
+            theme,
+        );
         scrolled(
             frame,
             panes.detail,

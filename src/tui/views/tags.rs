@@ -1062,6 +1062,7 @@ mod tests {
             findings: Vec::new(),
             checked: std::time::UNIX_EPOCH,
             listed: Vec::new(),
+            files_opened: false,
         })
     }
 

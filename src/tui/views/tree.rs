@@ -7,6 +7,7 @@ use crate::analysis::{Finding, Target, Verdict};
 use crate::connect::ConnectError;
 use crate::model::Node;
 use crate::reference::ImageRef;
+use crate::report::NotChecked;
 use crate::sanitize::sanitize_multiline;
 use crate::tui::action::{Command, Effect, Inspected, RequestId, RequestIds};
 use crate::tui::fresh::Stale;
@@ -144,6 +145,15 @@ impl TreeView {
             self.load = Load::Loaded(inspected);
             self.recheck();
         }
+    }
+
+    /// What the report of what is shown says nothing about (no target, attachments not
+    /// looked up yet, no files opened); empty before the tree loads.
+    #[must_use]
+    pub fn not_checked(&self) -> Vec<NotChecked> {
+        self.load.loaded().map_or_else(Vec::new, |i| {
+            NotChecked::of(self.target.is_some(), self.with_attachments, i.files_opened)
+        })
     }
 
     /// The image manifest to deploy on the target, if one fits.
