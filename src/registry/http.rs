@@ -1365,7 +1365,7 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 /// partition, FIPS (`dkr.ecr-fips`) and dual-stack (`dkr-ecr.REGION.on.aws`) hosts.
 fn is_ecr(host: &str) -> bool {
     // The one recogniser (FIPS and dual-stack hosts too); ECR Public logs in another way.
-    crate::ecr::host::EcrHost::parse(host).is_some_and(|h| h.private().is_some())
+    super::ecr_host::EcrHost::parse(host).is_some_and(|h| h.private().is_some())
 }
 
 /// A token response's token and `expires_in` (seconds), if it states one.

@@ -3,6 +3,7 @@
 
 pub mod cause;
 pub mod credentials;
+pub mod ecr_host;
 pub mod error;
 pub mod http;
 pub mod layout;
