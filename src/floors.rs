@@ -23,7 +23,6 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
     ),
     // config parses what higher floors define.
     ("config", "analysis", "config.rs: analysis::Target"),
-    ("config", "diff", "config.rs: diff::map::glob_matches"),
 ];
 
 /// The top-level module a file under `src/` belongs to (`registry` for

@@ -8,6 +8,7 @@
 
 // Strings: safe for a terminal, digests, references, typo suggestions.
 pub mod digest; // digests: parse, verify
+pub mod glob; // shell-style `*` and `?` patterns (config, diff maps)
 pub mod reference; // image references, docker.io normalisation, oci:PATH
 pub mod sanitize; // strings from a registry made safe for a terminal
 pub mod suggest; // "did you mean": the closest known word to a typo
