@@ -2,6 +2,7 @@
 //! the catalog. Everything fetched by digest is verified and cached (it is immutable).
 
 pub mod cause;
+pub mod challenge;
 pub mod credentials;
 pub mod ecr_host;
 pub mod error;
