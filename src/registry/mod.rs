@@ -11,6 +11,7 @@ pub mod layout;
 pub mod proxy;
 pub mod stats;
 pub mod tls;
+pub mod tokens;
 pub mod trust;
 
 use std::collections::{HashMap, HashSet};
