@@ -263,7 +263,7 @@ impl Config {
         let name = format!("{registry}/{repository}");
         self.verify
             .iter()
-            .filter(|(pattern, _)| crate::diff::map::glob_matches(pattern, &name))
+            .filter(|(pattern, _)| crate::glob::matches(pattern, &name))
             .max_by_key(|(pattern, _)| pattern.len())
             .map(|(p, v)| (p.as_str(), v))
     }

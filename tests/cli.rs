@@ -62,6 +62,24 @@ fn inspect_prints_the_tree_and_json_of_a_buildkit_index() {
         "inspect_unsigned_index_json",
         stable_json(&stdout(&out), &reg)
     );
+
+    // The report says what it did not check: here, no attachments either.
+    let out = regscope(&["inspect", "--json", "--no-attachments", &reference]);
+    let doc = stable_json(&stdout(&out), &reg);
+    let what: Vec<&str> = doc["notChecked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        what,
+        [
+            "whether the image runs on a deployment target",
+            "attachments outside the index",
+            "the files in the layers"
+        ]
+    );
 }
 
 #[test]

@@ -232,6 +232,9 @@ fn after_a_401_fixing_config_json_and_r_works_without_a_restart() {
     assert_eq!(tmux.wait_exit(), 0);
 }
 
+/// `y`, `d` and `c` copy into tmux's paste buffer; `d` copies the very reference `check
+/// --json` names as `deployReference` (one report, issue 20): the linux/amd64 entry of the
+/// index, which Lambda refuses, on a registry that needs credentials.
 #[test]
 fn y_d_and_c_inside_tmux_put_the_text_in_tmux_s_paste_buffer() {
     let (reg, sandbox) = registry_and_login(PASSWORD);
@@ -243,7 +246,7 @@ fn y_d_and_c_inside_tmux_put_the_text_in_tmux_s_paste_buffer() {
             &[
                 "tui",
                 "--target",
-                "linux/amd64",
+                "lambda",
                 &format!("{}/team/app", reg.host),
             ],
         ),
@@ -257,15 +260,31 @@ fn y_d_and_c_inside_tmux_put_the_text_in_tmux_s_paste_buffer() {
     assert_eq!(tmux.show_buffer(), digest);
 
     tmux.keys(&["d"]);
-    tmux.wait_for("runs on linux/amd64; copied");
+    tmux.wait_for("runs on lambda/amd64; copied");
     let deploy = tmux.show_buffer();
     assert!(
         deploy.starts_with(&format!("{}/team/app@sha256:", reg.host)) && deploy != digest,
         "{deploy}"
     );
+    let check = sandbox
+        .command(&regscope_bin())
+        .args(["check", "--json", "--target", "lambda"])
+        .arg(format!("{}/team/app:v1", reg.host))
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(doc["verdict"], "rejected", "{doc}");
+    assert_eq!(doc["deployReference"], deploy.as_str(), "{doc}");
 
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
+    tmux.keys(&["d"]);
+    tmux.wait_for("runs on lambda/amd64; copied");
+    assert_eq!(
+        tmux.show_buffer(),
+        deploy,
+        "the tree copies what its tag row does"
+    );
     tmux.keys(&["c"]);
     let screen = tmux.wait_for("copied the fix for");
     assert!(screen.contains("into tmux's paste buffer"), "{screen}");

@@ -236,6 +236,7 @@ fn arm_only(image: &Inspected) -> Arc<Inspected> {
         checked: checked(),
         listed: Vec::new(),
         signatures: regscope::verify::Checked::NoPolicy,
+        files_opened: false,
     })
 }
 
@@ -255,6 +256,7 @@ fn with_mismatch(index: &Inspected) -> Arc<Inspected> {
         checked: checked(),
         listed: Vec::new(),
         signatures: regscope::verify::Checked::NoPolicy,
+        files_opened: false,
     })
 }
 
@@ -899,6 +901,14 @@ async fn what_the_files_say_joins_the_tag_row_the_tree_and_the_matrix() {
     assert!(row.contains("info") && row.contains(" runs "), "{row}");
 
     cmd(&mut app, Command::Open);
+    // The root's findings end with what the report did not check, and the key that checks it.
+    let screen = render(&app);
+    assert!(
+        screen
+            .contains("not checked: the files in the layers (the layers were not opened; press f)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("deployment target ("), "{screen}");
     let effects = cmd(&mut app, Command::Files);
     let Some(Effect::LoadFiles { id, manifest, .. }) = effects.first() else {
         panic!("f asked for no files: {effects:?}");
@@ -924,6 +934,7 @@ async fn what_the_files_say_joins_the_tag_row_the_tree_and_the_matrix() {
     // the target's verdict is `rejected` (no `✓` on a manifest that cannot start).
     cmd(&mut app, Command::Back);
     let screen = render(&app);
+    assert!(!screen.contains("not checked: the files"), "{screen}");
     assert!(
         screen.contains("entrypoint-interpreter-missing"),
         "{screen}"

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use regscope::analysis::Code;
 use regscope::connect::{Connector, Settings};
 use regscope::reference::ImageRef;
 use regscope::registry::FetchError;
@@ -1039,6 +1040,7 @@ fn altered(tree: &Inspected, change: impl FnOnce(&mut regscope::model::Node)) ->
         checked: tree.checked,
         listed: Vec::new(),
         signatures: regscope::verify::Checked::NoPolicy,
+        files_opened: false,
     })
 }
 
@@ -1137,8 +1139,13 @@ fn mismatched(index: &Inspected) -> Arc<Inspected> {
 
 /// A tags view of `trees` (tag -> tree), every row resolved.
 fn tags_of(trees: &[(&str, Arc<Inspected>)]) -> App {
+    tags_in("reg.test:5000", trees)
+}
+
+/// The tags view of `team/app` on `registry`, every tag resolved to its tree.
+fn tags_in(registry: &str, trees: &[(&str, Arc<Inspected>)]) -> App {
     let start = Start::Repository {
-        registry: "reg.test:5000".into(),
+        registry: registry.into(),
         repository: "team/app".into(),
     };
     let (mut app, effects) = App::new(start, true, SIZE);
@@ -1419,6 +1426,26 @@ async fn c_copies_the_fix_command_and_d_the_reference_that_runs_on_the_target() 
         copied(cmd(&mut app, Command::CopyDeploy)),
         format!("reg.test:5000/team/app@{arm64}")
     );
+    // A platform the index runs on: the index itself, as `check`'s report deploys it (the
+    // TUI used to copy the platform entry).
+    let amd64_target = regscope::analysis::Target::parse("linux/amd64").unwrap();
+    let report = regscope::report::Report::of(
+        &regscope::report::Fetched::tree(&index.root),
+        Some(&amd64_target),
+    );
+    assert_eq!(report.deploy.as_deref(), Some(index.root.digest.as_str()));
+    app.set_target(Some(amd64_target));
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyDeploy)),
+        format!("reg.test:5000/team/app@{}", index.root.digest),
+        "the tree deploys what the report does"
+    );
+    cmd(&mut app, Command::Back);
+    assert_eq!(
+        copied(cmd(&mut app, Command::CopyDeploy)),
+        format!("reg.test:5000/team/app@{}", index.root.digest),
+        "and so does the tag row"
+    );
     // A platform nothing in the tree runs on.
     app.set_target(Some(
         regscope::analysis::Target::parse("linux/s390x").unwrap(),
@@ -1430,6 +1457,65 @@ async fn c_copies_the_fix_command_and_d_the_reference_that_runs_on_the_target() 
         .unwrap()
         .text
         .contains("Nothing here runs on linux/s390x"));
+}
+
+/// The tags row counts what the tree lists and `check` reports (issue 20): on a FIPS ECR host
+/// with target Lambda, the registry's own finding (`ecr-fips-host`) is among them, and the
+/// row, the tree and `d` agree with the report on the findings and the reference to deploy.
+#[tokio::test]
+async fn the_tags_row_counts_the_registry_s_lambda_findings_as_the_tree_and_the_report_do() {
+    const FIPS: &str = "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com";
+    let index = inspected("unsigned-index").await;
+    let mut app = tags_in(FIPS, &[("latest", index.clone())]);
+    let lambda = regscope::analysis::Target::parse("lambda").unwrap();
+    app.set_target(Some(lambda.clone()));
+
+    // The TUI reads the function's region from the environment, as `check` does without
+    // --region.
+    let region = regscope::ecr::lambda::region_from_env();
+    let facts = regscope::ecr::lambda::for_target(
+        &lambda,
+        Some(FIPS),
+        &index.root.digest,
+        region.as_deref(),
+    );
+    assert!(
+        facts.iter().any(|f| f.code == Code::EcrFipsHost),
+        "{facts:?}"
+    );
+    let fetched = regscope::report::Fetched {
+        registry: &facts,
+        ..regscope::report::Fetched::tree(&index.root)
+    };
+    let report = regscope::report::Report::of(&fetched, Some(&lambda));
+    assert!(report.findings.iter().any(|f| f.code == Code::EcrFipsHost));
+
+    let View::Tags(v) = app.top() else { panic!() };
+    let summary = v.load.loaded().unwrap()[0]
+        .summary
+        .loaded()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        summary.findings,
+        report.findings.len(),
+        "{:?}",
+        report.findings
+    );
+    assert_eq!(summary.verdict, report.verdict);
+    assert_eq!(summary.deploy, report.deploy);
+
+    cmd(&mut app, Command::Open);
+    let View::Tree(t) = app.top() else { panic!() };
+    let tree = t.load.loaded().unwrap();
+    assert_eq!(
+        tree.findings.len() + t.target_findings.len(),
+        report.findings.len()
+    );
+    assert!(t
+        .target_findings
+        .iter()
+        .any(|f| f.code == Code::EcrFipsHost));
 }
 
 /// A long tag list takes a round trip per page: the spinner and the view say how far it has

@@ -14,7 +14,7 @@ use regscope::layers::findings::{waste_findings, Checked, WasteLimits};
 use regscope::model::Platform;
 use regscope::output::{json, style::Style, text, wrap};
 use regscope::reference::ImageRef;
-use regscope::report::{Fetched, Report};
+use regscope::report::{Fetched, NotChecked, Report};
 
 /// Flags `inspect` and `check` share.
 #[derive(Args, Debug)]
@@ -85,14 +85,7 @@ pub async fn run_inspect(
         &policies,
         platform.as_ref(),
     );
-    emit(
-        &inspection,
-        &report.findings,
-        checked.as_deref(),
-        None,
-        None,
-        common,
-    );
+    emit(&inspection, &report, checked.as_deref(), None, None, common);
     Ok(0)
 }
 
@@ -203,7 +196,7 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
     }
     emit(
         &inspection,
-        findings,
+        &report,
         checked.as_deref(),
         target_label.as_deref(),
         Some(&judgement),
@@ -385,13 +378,17 @@ fn lambda_region_findings(
     root: &regscope::model::Node,
     region: Option<&str>,
 ) -> Vec<Finding> {
-    let (Some(Target::Lambda { .. }), ImageRef::Registry(r)) = (target, image) else {
+    let Some(target) = target else {
         return Vec::new();
+    };
+    let registry = match image {
+        ImageRef::Registry(r) => Some(r.registry.as_str()),
+        ImageRef::Layout(_) => None,
     };
     let region = region
         .map(str::to_string)
         .or_else(regscope::ecr::lambda::region_from_env);
-    regscope::ecr::lambda::findings(&r.registry, &root.digest, region.as_deref())
+    regscope::ecr::lambda::for_target(target, registry, &root.digest, region.as_deref())
 }
 
 /// The one report of what [`fetch`] brought back, with the registry's own facts.
@@ -423,7 +420,7 @@ fn fitted(line: &str, width: Option<usize>) -> Vec<String> {
 
 fn emit(
     inspection: &Inspection,
-    findings: &[Finding],
+    report: &Report,
     checked: Option<&[Checked]>,
     target: Option<&str>,
     judgement: Option<&Judgement>,
@@ -431,10 +428,15 @@ fn emit(
 ) {
     let mut stdout = std::io::stdout().lock();
     if common.json {
-        let mut doc = json::report(inspection, findings, target);
+        let mut doc = json::report(inspection, &report.findings, target);
         if let Some(j) = judgement {
             j.add_to(&mut doc);
         }
+        doc["notChecked"] = report
+            .not_checked
+            .iter()
+            .map(|n| serde_json::json!({"what": n.what(), "why": n.why()}))
+            .collect();
         if common.files {
             doc["files"] = super::files::summary_json(checked.unwrap_or_default());
         }
@@ -447,11 +449,29 @@ fn emit(
     let _ = write!(
         stdout,
         "{}",
-        text::render(inspection, findings, style, text_width())
+        text::render(inspection, &report.findings, style, text_width())
     );
-    for line in super::files::summary_lines(checked.unwrap_or_default()) {
+    let summary = super::files::summary_lines(checked.unwrap_or_default());
+    for line in summary.into_iter().chain(not_checked_lines(report)) {
         for (i, part) in fitted(&line, text_width()).iter().enumerate() {
             let _ = writeln!(stdout, "{}{part}", if i == 0 { "" } else { "    " });
         }
     }
+}
+
+/// `not checked: the files in the layers (the layers were not opened; --files opens them)`:
+/// what the report says nothing about, with the flag that checks it.
+fn not_checked_lines(report: &Report) -> Vec<String> {
+    report
+        .not_checked
+        .iter()
+        .map(|&n| {
+            let flag = match n {
+                NotChecked::Target => "--target on check, --platform on inspect, judges one",
+                NotChecked::Attachments => "run without --no-attachments to look them up",
+                NotChecked::Files => "--files opens them",
+            };
+            format!("not checked: {} ({}; {flag})", n.what(), n.why())
+        })
+        .collect()
 }

@@ -100,31 +100,8 @@ fn check_repository(repo: &str) -> Result<(), String> {
     }
 }
 
-/// Shell-style match of `name` against `glob`: `*` any run, `?` one character.
-#[must_use]
-pub fn glob_matches(glob: &str, name: &str) -> bool {
-    let g: Vec<char> = glob.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    // Iterative with one backtrack point: linear-ish, no recursion on hostile globs.
-    let (mut gi, mut ni) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        if gi < g.len() && (g[gi] == '?' || g[gi] == n[ni]) {
-            gi += 1;
-            ni += 1;
-        } else if gi < g.len() && g[gi] == '*' {
-            star = Some((gi, ni));
-            gi += 1;
-        } else if let Some((sg, sn)) = star {
-            gi = sg + 1;
-            ni = sn + 1;
-            star = Some((sg, sn + 1));
-        } else {
-            return false;
-        }
-    }
-    g[gi..].iter().all(|c| *c == '*')
-}
+// Config patterns match with it too, and config sits below `diff`: it lives in `glob`.
+pub use crate::glob::matches as glob_matches;
 
 #[cfg(test)]
 mod tests {

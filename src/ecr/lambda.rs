@@ -3,7 +3,7 @@
 //! <https://docs.aws.amazon.com/lambda/latest/dg/images-create.html>
 
 use super::EcrHost;
-use crate::analysis::{Code, Finding};
+use crate::analysis::{Code, Finding, Target};
 
 /// Findings for deploying `registry`'s image (root `digest`) to Lambda in `function_region`
 /// (`--region`, else `AWS_REGION` / `AWS_DEFAULT_REGION`; `None`: not checked).
@@ -45,6 +45,22 @@ pub fn findings(registry: &str, digest: &str, function_region: Option<&str>) -> 
         );
     }
     out
+}
+
+/// [`findings`] when `target` is Lambda and the image is in a registry (`registry`: its host;
+/// `None` for an OCI layout); nothing for any other target. What `check` and every TUI view
+/// give the report as the registry's facts, so they count the same findings.
+#[must_use]
+pub fn for_target(
+    target: &Target,
+    registry: Option<&str>,
+    digest: &str,
+    function_region: Option<&str>,
+) -> Vec<Finding> {
+    match (target, registry) {
+        (Target::Lambda { .. }, Some(host)) => findings(host, digest, function_region),
+        _ => Vec::new(),
+    }
 }
 
 /// The function's region from the environment, as the AWS CLI reads it.

@@ -12,7 +12,8 @@ pub mod api;
 #[cfg(feature = "ecr")]
 pub mod chain;
 pub mod dry_run;
-pub mod host;
+// Recognising ECR hosts is naming, below the registry client that needs it (issue 20).
+pub use crate::registry::ecr_host as host;
 pub mod images;
 pub mod inventory;
 pub mod lambda;

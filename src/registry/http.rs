@@ -1,9 +1,10 @@
-//! The OCI distribution protocol over HTTP: endpoint discovery, auth challenges, bounded reads.
+//! The OCI distribution protocol over HTTP: endpoint discovery, tokens, bounded reads
+//! (challenge parsing is in `challenge.rs`).
 //!
 //! oci-client's `Client` reads whole bodies without a cap, turns a digest mismatch into an
 //! error that drops the bytes and hides status headers (Retry-After, Link), so the requests
-//! are ours; oci-client supplies the reference grammar. Redirects are followed by hand so
-//! credentials never travel to another host (ECR and Docker Hub redirect blobs to S3/CDNs).
+//! are ours (and the reference grammar is `crate::reference`'s). Redirects are followed by hand
+//! so credentials never travel to another host (ECR and Docker Hub redirect blobs to S3/CDNs).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,9 +19,18 @@ use reqwest::StatusCode;
 use tokio::sync::{Mutex, OnceCell, Semaphore};
 use url::Url;
 
+// Challenge parsing is its own file; these paths stay where callers know them.
+use super::challenge::response_challenge;
+pub use super::challenge::{parse_challenge, parse_www_authenticate, AuthChallenge, Challenge};
 use super::credentials::Credentials;
+// Bearer tokens (which, how long) are their own file.
 use super::error::{registry_code, registry_detail, FetchError};
 use super::stats::{RequestKind, Stats};
+#[cfg(test)]
+use super::tokens::MAX_TOKEN_LIFETIME;
+use super::tokens::{
+    parse_token_response, renew_margin, token_lifetime, Token, TokenKey, DEFAULT_TOKEN_LIFETIME,
+};
 
 /// How to reach one registry.
 #[derive(Debug, Clone)]
@@ -109,27 +119,6 @@ pub struct Head {
     pub content_type: Option<String>,
 }
 
-/// What a registry's `/v2/` ping asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Challenge {
-    None,
-    Basic,
-    Bearer {
-        realm: String,
-        service: Option<String>,
-    },
-}
-
-/// One `WWW-Authenticate` challenge with what a 401 adds to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthChallenge {
-    pub challenge: Challenge,
-    /// The scopes a token must hold (`scope="repository:app:pull"`, space-separated).
-    pub scopes: Vec<String>,
-    /// Why the credentials sent were refused (`insufficient_scope`, `invalid_token`), if said.
-    pub error: Option<String>,
-}
-
 #[derive(Debug)]
 struct Endpoint {
     base: Url,
@@ -199,50 +188,6 @@ impl Endpoint {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = challenge;
     }
-}
-
-/// Which token: tokens from different realms or services, or for other scopes, never mix.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct TokenKey {
-    realm: String,
-    service: Option<String>,
-    /// Sorted, deduplicated; empty for a token without a repository scope (a login check).
-    scopes: Vec<String>,
-}
-
-impl TokenKey {
-    fn new(realm: &str, service: Option<&str>, scope: &str, extra: &[String]) -> Self {
-        let mut scopes: Vec<String> = scope
-            .split_whitespace()
-            .chain(extra.iter().flat_map(|s| s.split_whitespace()))
-            .map(str::to_string)
-            .collect();
-        scopes.sort();
-        scopes.dedup();
-        Self {
-            realm: realm.to_string(),
-            service: service.map(str::to_string),
-            scopes,
-        }
-    }
-}
-
-impl TokenKey {
-    /// Whether a token for `self` may be sent where `other` is needed: same issuer and
-    /// service, and every scope `other` needs granted as asked.
-    fn covers(&self, other: &TokenKey) -> bool {
-        self.realm == other.realm
-            && self.service == other.service
-            && other.scopes.iter().all(|s| self.scopes.contains(s))
-    }
-}
-
-/// A bearer token and when to stop using it.
-#[derive(Debug)]
-struct Token {
-    value: String,
-    /// From here on the token is renewed before use: its expiry less a margin.
-    renew_at: Instant,
 }
 
 /// The credentials one request carried, so that a 401 can be answered with something else.
@@ -325,12 +270,6 @@ fn retry_delay(tries: u32, error: &FetchError) -> Option<Duration> {
 /// wrong one costs a ping (scheme) or a 401 (challenge) to correct.
 const REMEMBER_ENDPOINT: Duration = Duration::from_hours(7 * 24);
 
-/// How long a token without `expires_in` lives, and the least any token is trusted for.
-const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_mins(1);
-/// Renew a token this long before it expires, so it does not lapse on the way to the registry.
-const RENEW_MARGIN: Duration = Duration::from_secs(5);
-/// Longer-lived tokens are still renewed daily; this also keeps `Instant` arithmetic in range.
-const MAX_TOKEN_LIFETIME: Duration = Duration::from_hours(24);
 
 impl HttpRegistry {
     /// `registry` is the name users write; `host` the API host (they differ for Docker Hub).
@@ -1335,182 +1274,7 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 /// partition, FIPS (`dkr.ecr-fips`) and dual-stack (`dkr-ecr.REGION.on.aws`) hosts.
 fn is_ecr(host: &str) -> bool {
     // The one recogniser (FIPS and dual-stack hosts too); ECR Public logs in another way.
-    crate::ecr::host::EcrHost::parse(host).is_some_and(|h| h.private().is_some())
-}
-
-/// A token response's token and `expires_in` (seconds), if it states one.
-fn parse_token_response(body: &[u8]) -> Result<(String, Option<u64>), FetchError> {
-    #[derive(serde::Deserialize)]
-    struct TokenResponse {
-        #[serde(default)]
-        token: Option<String>,
-        #[serde(default)]
-        access_token: Option<String>,
-        /// A number by the spec; some issuers send a string or a float.
-        #[serde(default)]
-        expires_in: Option<serde_json::Value>,
-    }
-    /// The same without the lifetime: `1e400` is valid JSON that no number type holds, and
-    /// `serde_json` refuses the whole document for it; the lifetime is then treated as absent.
-    #[derive(serde::Deserialize)]
-    struct WithoutLifetime {
-        #[serde(default)]
-        token: Option<String>,
-        #[serde(default)]
-        access_token: Option<String>,
-        #[serde(default)]
-        #[allow(dead_code)]
-        expires_in: Option<serde::de::IgnoredAny>,
-    }
-    let malformed = |detail: String| FetchError::Malformed {
-        what: "the token response".into(),
-        detail,
-    };
-    let parsed: TokenResponse = match serde_json::from_slice(body) {
-        Ok(p) => p,
-        Err(e) => match serde_json::from_slice::<WithoutLifetime>(body) {
-            Ok(p) => TokenResponse {
-                token: p.token,
-                access_token: p.access_token,
-                expires_in: None,
-            },
-            Err(_) => return Err(malformed(e.to_string())),
-        },
-    };
-    let token = parsed
-        .token
-        .filter(|t| !t.is_empty())
-        .or(parsed.access_token.filter(|t| !t.is_empty()))
-        .ok_or_else(|| malformed("it holds no token".into()))?;
-    // It goes into an `Authorization` header: CR, LF, ESC or a space there would be a header
-    // injection or a request that cannot be sent (and used to be retried as a network error).
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(malformed(
-            "its token holds control characters or spaces, which an HTTP header cannot carry; refused"
-                .into(),
-        ));
-    }
-    // An unreadable lifetime is treated as absent (the spec's default), not as a failure.
-    let expires_in = parsed.expires_in.and_then(|v| match v {
-        serde_json::Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.is_finite() && *f >= 0.0)
-                // `as` saturates: a finite, non-negative f64 becomes the nearest u64 in range.
-                .map(|f| {
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    let secs = f as u64;
-                    secs
-                })
-        }),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    });
-    Ok((token, expires_in))
-}
-
-/// How long a token is used: `expires_in`, 60 s when absent, never less than `floor` (the
-/// spec's 60 s), never more than a day.
-fn token_lifetime(expires_in: Option<u64>, floor: Duration) -> Duration {
-    expires_in
-        .map_or(DEFAULT_TOKEN_LIFETIME, |s| {
-            Duration::from_secs(s).max(floor)
-        })
-        .min(MAX_TOKEN_LIFETIME)
-}
-
-/// How long before expiry to renew: a few seconds, but never most of a short life.
-fn renew_margin(lifetime: Duration) -> Duration {
-    RENEW_MARGIN.min(lifetime / 4)
-}
-
-/// The challenge of a 401 to act on: the first Bearer one, else the first Basic one (a
-/// registry offering both prefers tokens).
-fn response_challenge(headers: &HeaderMap) -> Option<AuthChallenge> {
-    let offered: Vec<AuthChallenge> = headers
-        .get_all(WWW_AUTHENTICATE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(parse_www_authenticate)
-        .collect();
-    let first = |want: fn(&Challenge) -> bool| offered.iter().find(|c| want(&c.challenge));
-    first(|c| matches!(c, Challenge::Bearer { .. }))
-        .or_else(|| first(|c| matches!(c, Challenge::Basic)))
-        .cloned()
-}
-
-/// Parses `WWW-Authenticate: Bearer realm="…",service="…"` (or `Basic realm="…"`).
-#[must_use]
-pub fn parse_challenge(value: &str) -> Challenge {
-    parse_www_authenticate(value).challenge
-}
-
-/// Parses one `WWW-Authenticate` value, with the `scope` and `error` a 401 may add
-/// (`Bearer realm="…",service="…",scope="repository:app:pull",error="insufficient_scope"`).
-#[must_use]
-pub fn parse_www_authenticate(value: &str) -> AuthChallenge {
-    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
-    let params = parse_auth_params(rest);
-    let challenge = if scheme.eq_ignore_ascii_case("basic") {
-        Challenge::Basic
-    } else if scheme.eq_ignore_ascii_case("bearer") {
-        match params.get("realm") {
-            Some(realm) => Challenge::Bearer {
-                realm: realm.clone(),
-                service: params.get("service").cloned(),
-            },
-            None => Challenge::None,
-        }
-    } else {
-        Challenge::None
-    };
-    AuthChallenge {
-        challenge,
-        scopes: params
-            .get("scope")
-            .map(|s| s.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default(),
-        error: params.get("error").filter(|e| !e.is_empty()).cloned(),
-    }
-}
-
-fn parse_auth_params(s: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    let mut chars = s.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
-            chars.next();
-        }
-        let key: String = chars
-            .by_ref()
-            .take_while(|c| *c != '=')
-            .collect::<String>()
-            .trim()
-            .to_ascii_lowercase();
-        if key.is_empty() {
-            break;
-        }
-        let mut value = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' => value.extend(chars.next()),
-                    '"' => break,
-                    c => value.push(c),
-                }
-            }
-        } else {
-            while let Some(c) = chars.peek() {
-                if *c == ',' {
-                    break;
-                }
-                value.push(*c);
-                chars.next();
-            }
-        }
-        out.insert(key, value.trim().to_string());
-    }
-    out
+    super::ecr_host::EcrHost::parse(host).is_some_and(|h| h.private().is_some())
 }
 
 #[cfg(test)]

@@ -2,13 +2,16 @@
 //! the catalog. Everything fetched by digest is verified and cached (it is immutable).
 
 pub mod cause;
+pub mod challenge;
 pub mod credentials;
+pub mod ecr_host;
 pub mod error;
 pub mod http;
 pub mod layout;
 pub mod proxy;
 pub mod stats;
 pub mod tls;
+pub mod tokens;
 pub mod trust;
 
 use std::collections::{HashMap, HashSet};

@@ -50,8 +50,57 @@ pub struct Report {
     /// Digest of the manifest to deploy on the target (the image, or its platform entry when
     /// only that runs there); `None` without a target or when nothing here runs there.
     pub deploy: Option<String>,
-    /// What was not checked, in plain words (no target, files not opened, ...).
-    pub not_checked: Vec<String>,
+    /// What was not checked (no target, files not opened, ...), in the order of [`NotChecked`].
+    pub not_checked: Vec<NotChecked>,
+}
+
+/// Something a report says nothing about, so a quiet report is not read as "all is well".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NotChecked {
+    /// No deployment target: nothing says whether the image runs anywhere.
+    Target,
+    /// Signatures, SBOMs and provenance outside the index were not looked for.
+    Attachments,
+    /// The layers were not opened: the entrypoint, its loader, the USER were not checked.
+    Files,
+}
+
+impl NotChecked {
+    /// What was not checked, as a noun phrase (`notChecked[].what`).
+    #[must_use]
+    pub fn what(self) -> &'static str {
+        match self {
+            NotChecked::Target => "whether the image runs on a deployment target",
+            NotChecked::Attachments => "attachments outside the index",
+            NotChecked::Files => "the files in the layers",
+        }
+    }
+
+    /// Why, in words a user can act on whichever front end shows it (`notChecked[].why`).
+    #[must_use]
+    pub fn why(self) -> &'static str {
+        match self {
+            NotChecked::Target => "no deployment target was chosen",
+            NotChecked::Attachments => {
+                "the referrers API and the sha256-<hex> and cosign tags were not looked up"
+            }
+            NotChecked::Files => "the layers were not opened",
+        }
+    }
+
+    /// What a report of this much leaves out: the target when there is none, attachments
+    /// unless they were `looked_up`, files unless they were `opened`.
+    #[must_use]
+    pub fn of(target: bool, looked_up: bool, opened: bool) -> Vec<Self> {
+        [
+            (!target).then_some(NotChecked::Target),
+            (!looked_up).then_some(NotChecked::Attachments),
+            (!opened).then_some(NotChecked::Files),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
 impl Report {
@@ -59,35 +108,42 @@ impl Report {
     #[must_use]
     pub fn of(fetched: &Fetched<'_>, target: Option<&Target>) -> Self {
         let root = fetched.root;
-        let mut findings = tree_findings(root, fetched.orphaned);
-        if let Some(t) = target {
-            findings.extend(t.check(root));
-            analysis::sort(&mut findings);
-        }
+        let mut known = tree_findings(root, fetched.orphaned);
         if let Some(checked) = fetched.checked {
             for c in checked {
-                files::merge_into(&mut findings, c.findings.clone());
+                files::merge_into(&mut known, c.findings.clone());
             }
         }
-        findings.extend(fetched.registry.iter().cloned());
-        findings.extend(fetched.policies.iter().cloned());
-        analysis::sort(&mut findings);
-        let verdict = target.map(|t| verdict(t, root, &findings));
-        let deploy = target.and_then(|t| deployable(t, root, &findings).map(|n| n.digest.clone()));
-        let mut not_checked = Vec::new();
-        if target.is_none() {
-            not_checked.push("no deployment target was evaluated".to_string());
-        }
-        if !fetched.attachments_looked_up {
-            not_checked.push("attachments outside the index were not looked up".to_string());
-        }
-        if fetched.checked.is_none() {
-            not_checked.push("the layers were not opened: the files were not checked".to_string());
-        }
+        let facts: Vec<Finding> = fetched
+            .registry
+            .iter()
+            .chain(fetched.policies)
+            .cloned()
+            .collect();
+        let not_checked = NotChecked::of(
+            target.is_some(),
+            fetched.attachments_looked_up,
+            fetched.checked.is_some(),
+        );
+        let Some(t) = target else {
+            known.extend(facts);
+            analysis::sort(&mut known);
+            return Self {
+                findings: known,
+                verdict: None,
+                deploy: None,
+                not_checked,
+            };
+        };
+        // The same judgement the TUI's views make of what they keep (`judge`): one verdict
+        // and one manifest to deploy, whichever front end asks.
+        let judged = judge(t, root, &known, &facts);
+        known.extend(judged.findings);
+        analysis::sort(&mut known);
         Self {
-            findings,
-            verdict,
-            deploy,
+            findings: known,
+            verdict: Some(judged.verdict),
+            deploy: judged.deploy,
             not_checked,
         }
     }
@@ -107,30 +163,44 @@ pub fn tree_findings(root: &Node, orphaned: &[Orphan]) -> Vec<Finding> {
 /// tree's findings and the target's apart, and change target without fetching again).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Judged {
-    /// Why the target refuses it (the findings listed first).
+    /// Why the target refuses it (listed first), then what the registry and the user's
+    /// policies say about deploying it (the `facts` judged with it).
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
+    /// Digest of the manifest to deploy (see [`deployable`]); `None` when nothing here runs.
+    pub deploy: Option<String>,
 }
 
 /// The one verdict: the target's findings about `root`, then whether what it would run here
-/// cannot start (its files) or has an error on it (a deleted config, a missing layer).
+/// cannot start (its files) or has an error on it (a deleted config, a missing layer), with
+/// `facts` (the registry's: the Lambda ECR region and host checks; the user's policies)
+/// weighed beside what is `known`. [`Report::of`] and every TUI view judge through here.
 #[must_use]
-pub fn judge(target: &Target, root: &Node, known: &[Finding]) -> Judged {
+pub fn judge(target: &Target, root: &Node, known: &[Finding], facts: &[Finding]) -> Judged {
     let judgement = target.judge(root, known);
+    let mut findings = judgement.findings;
+    findings.extend(facts.iter().cloned());
+    let all: Vec<Finding> = known.iter().chain(&findings).cloned().collect();
     let verdict = match judgement.verdict {
-        Verdict::Runs => target.verdict_with(root, known),
+        Verdict::Runs => target.verdict_with(root, &all),
         rejected @ Verdict::Rejected(_) => rejected,
     };
+    let deploy = deployable(target, root, &all).map(|n| n.digest.clone());
     Judged {
-        findings: judgement.findings,
+        findings,
         verdict,
+        deploy,
     }
 }
 
 /// [`judge`]'s verdict alone.
 #[must_use]
 pub fn verdict(target: &Target, root: &Node, findings: &[Finding]) -> Verdict {
-    judge(target, root, findings).verdict
+    let judgement = target.judge(root, findings);
+    match judgement.verdict {
+        Verdict::Runs => target.verdict_with(root, findings),
+        rejected @ Verdict::Rejected(_) => rejected,
+    }
 }
 
 /// The manifest to deploy on `target`: `root` when it runs there, else (Lambda and an index)

@@ -50,6 +50,9 @@ pub struct Inspected {
     /// signature row's verdict); `NoPolicy` when none matches or the attachments were not
     /// looked up.
     pub signatures: crate::verify::Checked,
+    /// Whether the files of one of its image manifests were opened and judged (their
+    /// findings, if any, are in `findings`): the report says so when not.
+    pub files_opened: bool,
 }
 
 /// One page of the catalog.

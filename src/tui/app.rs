@@ -865,30 +865,32 @@ impl App {
             );
             return Vec::new();
         };
-        let tree = self.top().selected_tree();
-        let fitting = tree
-            .and_then(|i| target.fitting(&i.root))
-            .map(|n| n.digest.clone());
-        // The same verdict as the tag row: a manifest whose files say it cannot start does
-        // not "run on" the target, whatever its platform.
-        let stops = tree.and_then(|i| {
-            i.findings
-                .iter()
-                .find(|f| Some(&f.digest) == fitting.as_ref() && f.code.stops_start())
-        });
-        if let Some(f) = stops {
-            self.flash(
-                format!(
-                    "The {} manifest here cannot start ({}, from its files); nothing copied.",
-                    target.platform(),
-                    f.code
+        // The report's manifest to deploy, as `check --json`'s `deployReference` names it.
+        let deploy = match self.top() {
+            View::Tags(v) => v
+                .selected()
+                .and_then(|row| row.summary.loaded())
+                .and_then(|s| s.deploy.clone()),
+            View::Tree(v) => v.deploy.clone(),
+            _ => None,
+        };
+        let Some(digest) = deploy.and_then(|d| Digest::parse(&d).ok()) else {
+            // Say why when the platform fits but its files say it cannot start.
+            let stops = self.top().selected_tree().and_then(|i| {
+                let fitting = target.fitting(&i.root)?;
+                i.findings
+                    .iter()
+                    .find(|f| f.digest == fitting.digest && f.code.stops_start())
+                    .map(|f| f.code)
+            });
+            let text = match stops {
+                Some(code) => format!(
+                    "The {} manifest here cannot start ({code}, from its files); nothing copied.",
+                    target.platform()
                 ),
-                true,
-            );
-            return Vec::new();
-        }
-        let Some(digest) = fitting.and_then(|d| Digest::parse(&d).ok()) else {
-            self.flash(format!("Nothing here runs on {target}."), true);
+                None => format!("Nothing here runs on {target}."),
+            };
+            self.flash(text, true);
             return Vec::new();
         };
         let text = format!("{place}@{digest}");

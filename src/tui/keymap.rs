@@ -588,6 +588,17 @@ pub fn action_for(primary: Context, event: &KeyEvent) -> Option<Action> {
     }
 }
 
+/// The first key that runs `command` in `primary`, as the help names it: prose that tells
+/// the user which key to press asks here, so it cannot disagree with the key map.
+#[must_use]
+pub fn key_for(primary: Context, command: Command) -> Option<String> {
+    bindings_for(primary)
+        .into_iter()
+        .find(|b| b.command == command)
+        .and_then(|b| b.keys.first())
+        .map(|k| k.label())
+}
+
 /// `↑ k` for a binding.
 #[must_use]
 pub fn keys_label(binding: &Binding) -> String {

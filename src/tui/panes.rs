@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::action::Command;
+use super::keymap::{key_for, Context};
 use super::layout::{tree_panes, TreePanes};
 use super::theme::Theme;
 use super::views::TreeView;
@@ -17,6 +18,7 @@ use crate::model::media_type as mt;
 use crate::model::{Kind, Node, Problem};
 use crate::present::human_size;
 use crate::present::Attested;
+use crate::report::NotChecked;
 use crate::sanitize::sanitize;
 use crate::tui::action::Inspected;
 use crate::verify::{Checked, Mark};
@@ -45,12 +47,14 @@ impl<'a> TargetCheck<'a> {
 
 /// The detail lines and the findings pane (title, lines) of `node`, wrapped to the panes'
 /// inner widths: the same lines drawing shows and scrolling counts. With a target, `target`
-/// holds it and why the tree will not run there.
+/// holds it and why the tree will not run there; `not_checked` (the report's, for the root)
+/// ends the findings pane.
 /// `selected`: the findings pane's cursor (its entry's lines drawn selected), when the pane
 /// has the focus.
 pub fn pane_lines(
     node: &Node,
     (target, inspected): (Option<TargetCheck<'_>>, &Inspected),
+    not_checked: &[NotChecked],
     panes: TreePanes,
     selected: Option<usize>,
     theme: Theme,
@@ -74,7 +78,7 @@ pub fn pane_lines(
     let any = !entries(node, target.map_or(&[][..], |c| c.findings), all).is_empty();
     let findings = lines
         .into_iter()
-        .flat_map(|(l, indent, entry)| {
+        .map(|(l, indent, entry)| {
             let l = if any && selected == Some(entry) {
                 Line::from(
                     l.spans
@@ -85,8 +89,10 @@ pub fn pane_lines(
             } else {
                 l
             };
-            wrap(&l, inner(panes.findings), indent)
+            (l, indent)
         })
+        .chain(not_checked_lines(not_checked, theme))
+        .flat_map(|(l, indent)| wrap(&l, inner(panes.findings), indent))
         .collect();
     (detail, (title, findings))
 }
@@ -169,6 +175,35 @@ pub fn move_finding(v: &mut TreeView, cmd: Command, size: (u16, u16)) {
     }
 }
 
+/// What the report of the tree says nothing about, for its root (`[]` for any other entry:
+/// it is about the whole image).
+#[must_use]
+pub fn not_checked_of(v: &TreeView) -> Vec<NotChecked> {
+    match v.selected() {
+        Some(row) if row.path.is_empty() => v.not_checked(),
+        _ => Vec::new(),
+    }
+}
+
+/// `not checked: the files in the layers (the layers were not opened; press f)`, dim, after
+/// the findings: a short list is not read as "all is well". The key comes from the key map.
+fn not_checked_lines(not_checked: &[NotChecked], theme: Theme) -> Vec<(Line<'static>, usize)> {
+    not_checked
+        .iter()
+        .map(|&n| {
+            let key = match n {
+                NotChecked::Target => key_for(Context::Tree, Command::ChooseTarget),
+                NotChecked::Files => key_for(Context::Tree, Command::Files),
+                // The tree view looks them up by itself; they come when the lookup does.
+                NotChecked::Attachments => None,
+            };
+            let hint = key.map(|k| format!("; press {k}")).unwrap_or_default();
+            let text = format!("not checked: {} ({}{hint})", n.what(), n.why());
+            (Line::styled(text, theme.dim()), SEVERITY_COLUMN)
+        })
+        .collect()
+}
+
 /// How many wrapped lines the detail and findings panes of the selected node hold at `size`.
 #[must_use]
 pub fn pane_lengths(v: &TreeView, size: (u16, u16)) -> (usize, usize) {
@@ -179,6 +214,7 @@ pub fn pane_lengths(v: &TreeView, size: (u16, u16)) -> (usize, usize) {
     let (detail, (_, findings)) = pane_lines(
         row.node,
         (TargetCheck::of(v), inspected),
+        &not_checked_of(v),
         panes_at(size),
         None,
         theme,

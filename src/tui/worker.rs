@@ -593,6 +593,7 @@ impl Worker {
             // The referrers are in the tree itself.
             listed: Vec::new(),
             signatures,
+            files_opened: false,
         }))
     }
 
@@ -618,6 +619,7 @@ impl Worker {
             checked: SystemTime::now(),
             listed,
             signatures,
+            files_opened: false,
         });
         self.remember(location, tree.clone());
         tree

@@ -76,9 +76,11 @@ pub(super) fn tree(
     if let Some(row) = selected {
         let target = TargetCheck::of(v);
         let cursor = (v.focus == Pane::Findings).then_some(v.finding);
+        let not_checked = crate::tui::panes::not_checked_of(v);
         let (detail, findings) = pane_lines(
             row.node,
             (target, inspected),
+            &not_checked,
             panes,
             cursor,
             theme,

@@ -86,7 +86,7 @@ pub struct LoadedFiles {
 
 /// `inspected` with what the files of its image manifests said (`learned`, by manifest
 /// digest), so the tree, the tag row and the matrix judge the image by them too; `None` when
-/// that adds nothing. Digests name content, so what was learnt holds for every tree with it.
+/// that adds nothing (no finding, and it was already marked as opened). Digests name content, so what was learnt holds for every tree with it.
 #[must_use]
 pub fn with_files<S: std::hash::BuildHasher>(
     inspected: &Arc<Inspected>,
@@ -96,14 +96,17 @@ pub fn with_files<S: std::hash::BuildHasher>(
         return None;
     }
     let mut findings = inspected.findings.clone();
+    let mut opened = inspected.files_opened;
     inspected.root.walk(&mut |n| {
         if let Some(from_files) = learned.get(&n.digest) {
+            opened = true;
             crate::analysis::files::merge_into(&mut findings, from_files.clone());
         }
     });
-    (findings != inspected.findings).then(|| {
+    (findings != inspected.findings || opened != inspected.files_opened).then(|| {
         Arc::new(Inspected {
             findings,
+            files_opened: opened,
             ..(**inspected).clone()
         })
     })

@@ -22,11 +22,29 @@ pub use tree::{TreeRow, TreeView};
 
 use std::collections::HashSet;
 
-use super::action::{Command, Effect, RequestId, RequestIds};
+use super::action::{Command, Effect, Inspected, RequestId, RequestIds};
 use super::keymap::Context;
 use super::layout;
 use super::list::Cursor;
+use crate::analysis::Target;
+use crate::report::Judged;
 use crate::sanitize::sanitize;
+
+/// The report's judgement of a tree the TUI keeps, on `target`: the target's findings and the
+/// registry's facts about deploying from `registry` (its host; `None` for a layout: the Lambda
+/// ECR region and host checks), the verdict and the manifest to deploy. Every view and `d`
+/// judge through here, as `check` does through [`crate::report::Report::of`], so the tags
+/// row, the tree and the CLI count the same findings and deploy the same digest.
+#[must_use]
+pub fn judge(target: &Target, registry: Option<&str>, tree: &Inspected) -> Judged {
+    let facts = crate::ecr::lambda::for_target(
+        target,
+        registry,
+        &tree.root.digest,
+        crate::ecr::lambda::region_from_env().as_deref(),
+    );
+    crate::report::judge(target, &tree.root, &tree.findings, &facts)
+}
 
 /// One entry of the view stack; breadcrumbs are derived from the stack.
 // The stack holds a handful of views at most: a few hundred bytes per entry cost nothing, and

@@ -232,13 +232,16 @@ pub struct TagSummary {
     pub created: Option<String>,
     /// Whether it runs on the chosen deployment target, when one is chosen.
     pub verdict: Option<Verdict>,
+    /// Digest of the manifest to deploy on the target (`d`), as `check` names it.
+    pub deploy: Option<String>,
     /// The whole tree, so opening the tag needs no second fetch.
     pub inspected: Arc<Inspected>,
 }
 
 impl TagSummary {
     #[must_use]
-    pub fn of(inspected: &Arc<Inspected>, target: Option<&Target>) -> Self {
+    /// `registry`: the host the tag is in (`None` for a layout), whose facts the report weighs.
+    pub fn of(inspected: &Arc<Inspected>, target: Option<&Target>, registry: Option<&str>) -> Self {
         let root = &inspected.root;
         let platforms = match root.kind {
             Kind::Index => root
@@ -273,20 +276,23 @@ impl TagSummary {
             offers: offers(inspected),
             created: created(root),
             verdict: None,
+            deploy: None,
             inspected: Arc::clone(inspected),
         };
-        summary.judge(target);
+        summary.judge(target, registry);
         summary
     }
 
-    /// Worst severity, count and verdict from the tree's findings and the target's, the same
-    /// findings the tree view lists: `WORST` never reads `info` beside `rejected`.
-    pub fn judge(&mut self, target: Option<&Target>) {
+    /// Worst severity, count and verdict from the tree's findings and the target's (with the
+    /// registry's facts, as the report has them), the same findings the tree view lists:
+    /// `WORST` never reads `info` beside `rejected`, and the count is `check`'s.
+    pub fn judge(&mut self, target: Option<&Target>, registry: Option<&str>) {
         let known = &self.inspected.findings;
-        let judgement = target.map(|t| crate::report::judge(t, &self.inspected.root, known));
+        let judgement = target.map(|t| super::judge(t, registry, &self.inspected));
         let target_findings = judgement.as_ref().map_or(&[][..], |j| &j.findings[..]);
         self.worst = analysis::worst(known).max(analysis::worst(target_findings));
         self.findings = known.len() + target_findings.len();
+        self.deploy = judgement.as_ref().and_then(|j| j.deploy.clone());
         self.verdict = judgement.map(|j| j.verdict);
     }
 }
@@ -415,11 +421,12 @@ impl TagsView {
     /// findings) are summarised and judged again: their WORST and verdict say what is known.
     pub fn learned(&mut self, learn: impl Fn(&Arc<Inspected>) -> Option<Arc<Inspected>>) {
         let target = self.target.clone();
+        let registry = self.registry().map(str::to_owned);
         for row in self.load.loaded_mut().into_iter().flatten() {
             for summary in [&mut row.summary, &mut row.previous] {
                 if let Load::Loaded(s) = summary {
                     if let Some(inspected) = learn(&s.inspected) {
-                        *s = TagSummary::of(&inspected, target.as_ref());
+                        *s = TagSummary::of(&inspected, target.as_ref(), registry.as_deref());
                     }
                 }
             }
@@ -432,10 +439,11 @@ impl TagsView {
             return;
         }
         self.target = target.cloned();
+        let registry = self.registry().map(str::to_owned);
         for row in self.load.loaded_mut().into_iter().flatten() {
             for summary in [&mut row.summary, &mut row.previous] {
                 if let Load::Loaded(s) = summary {
-                    s.judge(target);
+                    s.judge(target, registry.as_deref());
                 }
             }
         }
@@ -491,6 +499,15 @@ impl TagsView {
         match &self.location {
             Location::Registry(_) => sanitize(&self.repository).into_owned(),
             Location::Layout(_) => sanitize(&self.location.to_string()).into_owned(),
+        }
+    }
+
+    /// The registry host the tags are in (`None` for a layout): the report weighs its facts.
+    #[must_use]
+    pub fn registry(&self) -> Option<&str> {
+        match &self.location {
+            Location::Registry(host) => Some(host),
+            Location::Layout(_) => None,
         }
     }
 
@@ -607,7 +624,7 @@ impl TagsView {
         let target = self
             .target
             .as_ref()
-            .map(|t| crate::report::judge(t, &tree.root, &tree.findings).findings)
+            .map(|t| super::judge(t, self.registry(), tree).findings)
             .unwrap_or_default();
         crate::tui::panes::entries(&tree.root, &target, &tree.findings)
             .first()
@@ -869,6 +886,7 @@ impl TagsView {
         height: usize,
     ) -> bool {
         let selected = self.selected_index();
+        let registry = self.registry().map(str::to_owned);
         let Some(rows) = self.load.loaded_mut() else {
             return false;
         };
@@ -893,7 +911,7 @@ impl TagsView {
         }
         row.summary = match result {
             Ok(i) => {
-                let mut summary = TagSummary::of(i, self.target.as_ref());
+                let mut summary = TagSummary::of(i, self.target.as_ref(), registry.as_deref());
                 summary.badges = crate::attachments::Badges::of(&i.root, &schema_tags)
                     .listed(&i.listed)
                     .checked(&i.signatures);
@@ -1078,6 +1096,7 @@ mod tests {
             checked: std::time::UNIX_EPOCH,
             listed: Vec::new(),
             signatures: crate::verify::Checked::NoPolicy,
+            files_opened: false,
         })
     }
 

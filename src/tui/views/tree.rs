@@ -7,6 +7,7 @@ use crate::analysis::{Finding, Target, Verdict};
 use crate::connect::ConnectError;
 use crate::model::Node;
 use crate::reference::ImageRef;
+use crate::report::NotChecked;
 use crate::sanitize::sanitize_multiline;
 use crate::tui::action::{Command, Effect, Inspected, RequestId, RequestIds};
 use crate::tui::fresh::Stale;
@@ -44,6 +45,8 @@ pub struct TreeView {
     pub target_findings: Vec<Finding>,
     /// Whether the loaded tree runs on the target, from the same findings (`None`: no target).
     pub verdict: Option<Verdict>,
+    /// Digest of the manifest to deploy on the target (`d`), as `check` names it.
+    pub deploy: Option<String>,
     /// `r` on a loaded tree: the re-check under way; the tree stays on screen meanwhile.
     pub refreshing: Option<RequestId>,
     /// The tree with its attachments, asked for beside the plain one; it replaces the plain
@@ -111,6 +114,7 @@ impl TreeView {
             target: None,
             target_findings: Vec::new(),
             verdict: None,
+            deploy: None,
             refreshing: None,
             attaching: None,
             with_attachments: false,
@@ -129,28 +133,20 @@ impl TreeView {
         }
     }
 
-    /// The target's findings for what is loaded now.
+    /// The target's findings for what is loaded now, with the registry's facts (the Lambda
+    /// ECR region and host checks), judged as the report judges them.
     fn recheck(&mut self) {
+        let registry = match &self.reference {
+            ImageRef::Registry(r) => Some(r.registry.as_str()),
+            ImageRef::Layout(_) => None,
+        };
         let judgement = match (&self.target, self.load.loaded()) {
-            (Some(t), Some(inspected)) => Some(crate::report::judge(
-                t,
-                &inspected.root,
-                &inspected.findings,
-            )),
+            (Some(t), Some(inspected)) => Some(super::judge(t, registry, inspected)),
             _ => None,
         };
         self.verdict = judgement.as_ref().map(|j| j.verdict.clone());
+        self.deploy = judgement.as_ref().and_then(|j| j.deploy.clone());
         self.target_findings = judgement.map(|j| j.findings).unwrap_or_default();
-        // Lambda on ECR: same region as the function (AWS_REGION), the standard host.
-        if let (Some(Target::Lambda { .. }), Some(inspected), ImageRef::Registry(r)) =
-            (&self.target, self.load.loaded(), &self.reference)
-        {
-            self.target_findings.extend(crate::ecr::lambda::findings(
-                &r.registry,
-                &inspected.root.digest,
-                crate::ecr::lambda::region_from_env().as_deref(),
-            ));
-        }
     }
 
     /// The same tree with more findings (what its files said): judged again, shown in place.
@@ -159,6 +155,15 @@ impl TreeView {
             self.load = Load::Loaded(inspected);
             self.recheck();
         }
+    }
+
+    /// What the report of what is shown says nothing about (no target, attachments not
+    /// looked up yet, no files opened); empty before the tree loads.
+    #[must_use]
+    pub fn not_checked(&self) -> Vec<NotChecked> {
+        self.load.loaded().map_or_else(Vec::new, |i| {
+            NotChecked::of(self.target.is_some(), self.with_attachments, i.files_opened)
+        })
     }
 
     /// The image manifest to deploy on the target, if one fits.

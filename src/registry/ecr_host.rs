@@ -1,4 +1,6 @@
 //! Recognising Amazon ECR registries by name, as the ecr-login helper and the AWS docs do.
+//! Naming only (no AWS call): the registry client and the credential chain ask it, so it lives
+//! below them; `ecr::host` re-exports it.
 //!
 //! Private registries: `ACCOUNT.dkr.ecr.REGION.amazonaws.com`, the China partition
 //! (`.amazonaws.com.cn`), the FIPS endpoints (`ACCOUNT.dkr.ecr-fips.REGION.amazonaws.com`) and
