@@ -1806,6 +1806,7 @@ fn signed(
         checked: checked(),
         listed: Vec::new(),
         signatures,
+        files_opened: false,
     })
 }
 
