@@ -270,7 +270,6 @@ fn retry_delay(tries: u32, error: &FetchError) -> Option<Duration> {
 /// wrong one costs a ping (scheme) or a 401 (challenge) to correct.
 const REMEMBER_ENDPOINT: Duration = Duration::from_hours(7 * 24);
 
-
 impl HttpRegistry {
     /// `registry` is the name users write; `host` the API host (they differ for Docker Hub).
     pub fn new(

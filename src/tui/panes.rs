@@ -122,6 +122,15 @@ fn entry_spans(v: &TreeView, size: (u16, u16)) -> Vec<(usize, usize)> {
         }
         line += n;
     }
+    // The report's `not checked` lines end the pane: they scroll with the last finding, so
+    // `G` and Down reach them.
+    let tail: usize = not_checked_lines(&not_checked_of(v), Theme { color: false })
+        .iter()
+        .map(|(l, indent)| wrap(l, width, *indent).len())
+        .sum();
+    if let Some(last) = spans.last_mut() {
+        last.1 += tail;
+    }
     spans
 }
 
