@@ -303,13 +303,35 @@ pub fn orphan_findings(orphans: &[Orphan]) -> Vec<Finding> {
         .collect()
 }
 
+/// How an image stands against its policy, in one mark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mark {
+    /// No policy (or not looked at yet): signatures were read, not verified.
+    #[default]
+    Unknown,
+    Verified,
+    Failed,
+}
+
+impl Mark {
+    /// `✓`, `✗`, `?`.
+    #[must_use]
+    pub fn symbol(self) -> char {
+        match self {
+            Mark::Verified => '✓',
+            Mark::Failed => '✗',
+            Mark::Unknown => '?',
+        }
+    }
+}
+
 /// What a tag carries, in one letter each for a narrow column: `S` signed, `B` SBOM (bill of
 /// materials), `P` provenance, `A` another attestation, `R` a referrers index not yet read.
 /// `S` is followed by the signature policy's mark: `✓` verified, `✗` failed, `?` no policy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Badges {
     /// The config file's signature policy on the image; `Unknown` without one.
-    pub policy: crate::verify::Mark,
+    pub policy: Mark,
     pub signed: bool,
     pub sbom: bool,
     pub provenance: bool,
@@ -369,18 +391,10 @@ impl Badges {
         self
     }
 
-    /// With the policy's verdict on the image (see [`crate::verify::check_policy`]).
-    #[must_use]
-    pub fn checked(mut self, checked: &crate::verify::Checked) -> Self {
-        self.policy = checked.mark();
-        self
-    }
-
     /// `S✓BP`, `S?-P`, `-B-`, `-` when there is nothing. Under a policy the image's mark shows
     /// even unsigned (`S✗`): the policy wants a signature it does not have.
     #[must_use]
     pub fn letters(&self) -> String {
-        use crate::verify::Mark;
         if *self == Self::default() {
             return "-".into();
         }

@@ -362,25 +362,15 @@ pub enum Checked {
     },
 }
 
-/// How an image stands against its policy, in one mark.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Mark {
-    /// No policy (or not looked at yet): signatures were read, not verified.
-    #[default]
-    Unknown,
-    Verified,
-    Failed,
-}
+/// The policy's mark on an image or a signature; it lives with the badges it is drawn in.
+pub use crate::attachments::Mark;
 
-impl Mark {
-    /// `✓`, `✗`, `?`.
+impl crate::attachments::Badges {
+    /// With the policy's verdict on the image (see [`check_policy`]).
     #[must_use]
-    pub fn symbol(self) -> char {
-        match self {
-            Mark::Verified => '✓',
-            Mark::Failed => '✗',
-            Mark::Unknown => '?',
-        }
+    pub fn checked(mut self, checked: &Checked) -> Self {
+        self.policy = checked.mark();
+        self
     }
 }
 
