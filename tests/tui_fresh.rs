@@ -292,14 +292,14 @@ fn y_d_and_c_inside_tmux_put_the_text_in_tmux_s_paste_buffer() {
     assert!(!fix.is_empty() && fix != deploy, "{fix}");
 
     // The findings pane's cursor: Tab twice focuses it, j selects the second finding, and `y`
-    // there copies that finding's fix (not the entry's digest).
+    // there copies that finding's fix (not the entry's digest, not the first finding's fix).
+    // Under the lambda target the first is the target's (the attestations folded into it),
+    // the second the root user's.
     tmux.keys(&["Tab", "Tab", "j", "y"]);
-    let screen = tmux.wait_for("copied the fix for attestation-manifest");
+    let screen = tmux.wait_for("copied the fix for runs-as-root");
     assert!(screen.contains("into tmux's paste buffer"), "{screen}");
-    assert_eq!(
-        tmux.show_buffer(),
-        "docker buildx build --provenance=false --sbom=false"
-    );
+    // The command inside the fix's backticks, as `c` copies it.
+    assert_eq!(tmux.show_buffer(), "USER <non-root>");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
