@@ -1275,3 +1275,142 @@ fn the_tui_searches_docker_hub_with_a_question_mark_filter() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
+
+/// The registry at `docker.io`: the in-process server behind the Hub login, stating a pull
+/// limit as Docker Hub does (each manifest GET uses a pull, a HEAD none; none left is a 429
+/// with `Retry-After`), the Hub API stand-in as `api`. The server and the sandbox.
+async fn hub_with_a_pull_limit(remaining: u64) -> (regscope::serve::ServerHandle, Sandbox) {
+    use regscope::serve::{self, Faults, PullQuota};
+    let layout = support::fixture("unsigned-index");
+    let mut store = serve::Store::from_layout(&layout).unwrap();
+    store.tag("v1", support::layout_root_digest(&layout));
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().unwrap(),
+        [("team/app".to_string(), store)],
+        Faults {
+            basic_auth: Some((HUB_USER.into(), HUB_PASSWORD.into())),
+            pulls: Some(PullQuota {
+                limit: 100,
+                remaining,
+                window: 21600,
+                retry_after: Some(3600),
+            }),
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let api = hub_standin(&Log::default());
+    let sandbox = Sandbox::new();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"));
+    sandbox.docker_config(
+        &serde_json::json!({"auths": {"https://index.docker.io/v1/": {"auth": auth}}}),
+    );
+    sandbox.regscope_config(&format!(
+        "[registry.\"docker.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\n",
+        srv.host()
+    ));
+    (srv, sandbox)
+}
+
+fn pulls_left(srv: &regscope::serve::ServerHandle) -> u64 {
+    srv.faults().pulls.unwrap().remaining
+}
+
+/// `regscope auth docker.io` reads the pull limit with a HEAD (Hub does not count it: no
+/// pull is used), and a 429 in the CLI says when to retry, what the registry stated and
+/// what a login would change (here: nothing, the login's own limit is used up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_hubs_pull_limit_is_read_with_a_head_and_a_429_says_when_and_what_a_login_changes() {
+    let (srv, sandbox) = hub_with_a_pull_limit(87).await;
+    let (code, out, err) = regscope(&sandbox, &["auth", "docker.io"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("rate limit   pulls left 87/100 per 6h, counted against 127.0.0.1"),
+        "{out}"
+    );
+    let probes: Vec<String> = srv
+        .requests()
+        .iter()
+        .filter(|r| r.target.contains("/manifests/"))
+        .map(|r| format!("{} {}", r.method, r.target))
+        .collect();
+    assert!(
+        !probes.is_empty() && probes.iter().all(|p| p.starts_with("HEAD ")),
+        "the probe is a HEAD: {probes:?}"
+    );
+    assert_eq!(pulls_left(&srv), 87, "the probe used no pull");
+
+    srv.update_faults(|f| f.pulls.as_mut().unwrap().remaining = 0);
+    let (code, out, err) = regscope(&sandbox, &["inspect", "docker.io/team/app:v1"]);
+    assert_ne!(code, 0, "{out}{err}");
+    let said = support::tmux::flowed(&format!("{out}{err}"));
+    for expected in [
+        "docker.io is rate limiting requests (429), retry in 60 min",
+        "the registry states pulls left 0/100 per 6h",
+        "the limit is that of the login alice, which logging in again does not change",
+    ] {
+        assert!(said.contains(expected), "{expected}:\n{said}");
+    }
+}
+
+/// Waits (within 10 s) until the header's first line states the pulls the server has left,
+/// however many requests are still on their way; that number.
+fn header_follows_the_server(tmux: &Tmux, srv: &regscope::serve::ServerHandle) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left = pulls_left(srv);
+        let screen = tmux.screen();
+        let header = screen.lines().next().unwrap_or_default().to_string();
+        if header.contains(&format!("pulls left {left}/100 per 6h")) {
+            return left;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the header never said the {left} pulls left:\n{screen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The TUI's header shows the pull limit Docker Hub states for `docker.io`, updated as
+/// answers come back (opening a tag's tree uses pulls and the header follows), and a 429
+/// says when to retry and what a login would change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_words() {
+    let (srv, sandbox) = hub_with_a_pull_limit(87).await;
+    let argv = sandbox.argv(&regscope_bin(), &["tui", "docker.io/team/app"]);
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    tmux.wait_for("tags of team/app");
+    tmux.wait_for("amd64 arm64");
+    let before = header_follows_the_server(&tmux, &srv);
+    assert!(before < 87, "resolving the tag used pulls: {before}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    let after = header_follows_the_server(&tmux, &srv);
+    assert!(after < before, "the tree's manifests used pulls: {after}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+
+    // None left: the tag's manifest is refused, and the TUI says when and what to do.
+    srv.update_faults(|f| f.pulls.as_mut().unwrap().remaining = 0);
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.wait_for("docker.io is rate limiting req");
+    // The row and the status line have room for the start; the tag opened says it whole.
+    tmux.keys(&["j", "Enter"]);
+    let screen = tmux.wait_for_flowed("retry in 60 min");
+    let said = support::tmux::flowed(&screen);
+    for expected in [
+        "docker.io is rate limiting requests (429)",
+        "the limit is that of the login alice",
+        "pulls left 0/100 per 6h",
+    ] {
+        assert!(said.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
