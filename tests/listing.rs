@@ -229,6 +229,18 @@ fn hub_router(log: &Log, scheme: &'static str) -> Router {
 /// `X-Accepted-OAuth-Scopes`), `octo` a user (404 as an org), and a package's versions with
 /// their tags (one untagged).
 fn github_standin() -> String {
+    github_standin_with(serde_json::json!([
+        {"id": 2, "name": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+         "created_at": "2026-11-30T08:00:00Z",
+         "metadata": {"package_type": "container", "container": {"tags": ["v1"]}}},
+        {"id": 1, "name": "sha256:3333333333333333333333333333333333333333333333333333333333333333",
+         "created_at": "2026-11-01T08:00:00Z",
+         "metadata": {"package_type": "container", "container": {"tags": []}}}
+    ]))
+}
+
+/// [`github_standin`] whose package `app` has these versions.
+fn github_standin_with(app_versions: serde_json::Value) -> String {
     let authorized = |headers: &HeaderMap| {
         headers.get("authorization").and_then(|a| a.to_str().ok())
             == Some(&format!("Bearer {GH_TOKEN}"))
@@ -298,25 +310,23 @@ fn github_standin() -> String {
             &serde_json::json!({"message": "Not Found"}),
         )
     });
-    let versions = get(|Path(name): Path<String>| async move {
-        if name != "app" {
-            return json(
-                StatusCode::NOT_FOUND,
-                &serde_json::json!({"message": "Not Found"}),
-            );
-        }
-        json(
-            StatusCode::OK,
-            &serde_json::json!([
-                {"id": 2, "name": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
-                 "created_at": "2026-11-30T08:00:00Z",
-                 "metadata": {"package_type": "container", "container": {"tags": ["v1"]}}},
-                {"id": 1, "name": "sha256:3333333333333333333333333333333333333333333333333333333333333333",
-                 "created_at": "2026-11-01T08:00:00Z",
-                 "metadata": {"package_type": "container", "container": {"tags": []}}}
-            ]),
-        )
-    });
+    let versions = get(
+        move |Path(name): Path<String>, headers: HeaderMap| async move {
+            if !authorized(&headers) {
+                return json(
+                    StatusCode::UNAUTHORIZED,
+                    &serde_json::json!({"message": "Bad credentials"}),
+                );
+            }
+            if name != "app" {
+                return json(
+                    StatusCode::NOT_FOUND,
+                    &serde_json::json!({"message": "Not Found"}),
+                );
+            }
+            json(StatusCode::OK, &app_versions)
+        },
+    );
     serve(
         Router::new()
             .route("/user/packages", user)
@@ -1411,6 +1421,112 @@ async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_
     ] {
         assert!(said.contains(expected), "{expected}:\n{screen}");
     }
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// GHCR's every-image list: `bob/app` in a real registry (the index `v1`, and an image whose
+/// tag GitHub no longer lists), the GitHub API's versions naming the index (tagged), one of
+/// its platform manifests and the other image (untagged, as GHCR lists them). Returns the
+/// registry, the sandbox and the digests (index, its amd64 manifest, the other image).
+fn ghcr_with_versions() -> (TestRegistry, Sandbox, [String; 3]) {
+    let reg = TestRegistry::builder().htpasswd(GH_USER, GH_TOKEN).start();
+    reg.seed_fixture("unsigned-index", "bob/app:v1");
+    reg.seed_fixture("unsigned-image", "bob/app:old");
+    let index_layout = support::fixture("unsigned-index");
+    let index = support::layout_root_digest(&index_layout);
+    let parsed: serde_json::Value =
+        serde_json::from_slice(&support::layout_blob(&index_layout, &index)).unwrap();
+    let amd64 = parsed["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["platform"]["architecture"] == "amd64")
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = support::layout_root_digest(&support::fixture("unsigned-image"));
+    let version = |id: u32, digest: &str, created: &str, tags: &[&str]| {
+        serde_json::json!({"id": id, "name": digest, "created_at": created,
+            "metadata": {"package_type": "container", "container": {"tags": tags}}})
+    };
+    let api = github_standin_with(serde_json::json!([
+        version(3, &index, "2026-11-30T08:00:00Z", &["v1"]),
+        version(2, &amd64, "2026-11-30T07:59:00Z", &[]),
+        version(1, &other, "2026-11-01T08:00:00Z", &[]),
+    ]));
+    let sandbox = Sandbox::new();
+    sandbox.helper(
+        "gh",
+        &format!(
+            "cat >/dev/null\necho '{{\"ServerURL\":\"ghcr.io\",\"Username\":\"{GH_USER}\",\"Secret\":\"{GH_TOKEN}\"}}'"
+        ),
+    );
+    sandbox.docker_config(&serde_json::json!({"credHelpers": {"ghcr.io": "gh"}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"ghcr.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\n",
+        reg.host
+    ));
+    (reg, sandbox, [index, amd64, other])
+}
+
+/// `regscope images ghcr.io/OWNER/PACKAGE` lists every version the GitHub API knows, untagged
+/// ones too, with when each was pushed: the platform manifest is the index's, the other image
+/// an orphan.
+#[test]
+fn images_on_ghcr_lists_the_package_versions_untagged_too() {
+    let (_reg, sandbox, [index, amd64, other]) = ghcr_with_versions();
+    let (code, out, err) = regscope(&sandbox, &["images", "ghcr.io/bob/app"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("from the GitHub API's package versions"),
+        "{out}"
+    );
+    assert!(out.contains("PUSHED"), "{out}");
+    assert!(out.contains("1 orphaned"), "{out}");
+    let (code, out, err) = regscope(&sandbox, &["images", "ghcr.io/bob/app", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["source"]["kind"], "package-versions");
+    assert_eq!(doc["source"]["service"], "the GitHub API");
+    let row = |digest: &str| {
+        doc["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["digest"] == digest)
+            .unwrap_or_else(|| panic!("no row for {digest}: {doc}"))
+            .clone()
+    };
+    assert_eq!(row(&index)["tags"], serde_json::json!(["v1"]));
+    assert_eq!(row(&index)["pushedAt"], "2026-11-30T08:00:00+00:00");
+    assert_eq!(row(&amd64)["orphan"], false, "{}", row(&amd64));
+    assert_eq!(row(&other)["tags"], serde_json::json!([]));
+    assert_eq!(row(&other)["orphan"], true, "{}", row(&other));
+    assert_eq!(row(&other)["pushedAt"], "2026-11-01T08:00:00+00:00");
+}
+
+/// The TUI's `u` on GHCR: the package versions, untagged too, said to come from them.
+#[test]
+fn the_tui_shows_ghcr_package_versions_in_the_every_image_view() {
+    let (_reg, sandbox, [_, _, other]) = ghcr_with_versions();
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "ghcr.io/bob/app"]),
+        (140, 30),
+    );
+    tmux.forbid(GH_TOKEN);
+    tmux.wait_for("tags of bob/app");
+    tmux.keys(&["u"]);
+    let screen = tmux.wait_for("from package versions");
+    assert!(
+        screen.contains(&other[..15]) && screen.contains("ORPHAN: nothing in this repository"),
+        "the untagged image:\n{screen}"
+    );
+    assert!(
+        screen.contains("from the GitHub API's package versions"),
+        "{screen}"
+    );
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
