@@ -823,6 +823,11 @@ fn the_listing_api_trusts_what_the_registry_trusts() {
 /// bearer, namespace `hidden` refused (403 with Quay's `error_message`/`detail`), and a
 /// repository's active tags paged with `page`/`has_additional`.
 fn quay_standin(log: &Log) -> String {
+    serve(quay_router(log))
+}
+
+/// The Quay stand-in's routes.
+fn quay_router(log: &Log) -> Router {
     let bearer = format!("Bearer {QUAY_TOKEN}");
     let signed = move |headers: &HeaderMap| {
         headers.get("authorization").and_then(|a| a.to_str().ok()) == Some(bearer.as_str())
@@ -889,11 +894,9 @@ fn quay_standin(log: &Log) -> String {
             json(StatusCode::OK, &body)
         },
     );
-    serve(
-        Router::new()
-            .route("/api/v1/repository", repositories)
-            .route("/api/v1/repository/{ns}/{repo}/tag/", tags),
-    )
+    Router::new()
+        .route("/api/v1/repository", repositories)
+        .route("/api/v1/repository/{ns}/{repo}/tag/", tags)
 }
 
 /// A real registry for `quay.io` holding `carol/app:v1` behind the `$oauthtoken` login (in
@@ -1529,4 +1532,116 @@ fn the_tui_shows_ghcr_package_versions_in_the_every_image_view() {
     );
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// A self-hosted GitLab whose API is on another host than its registry: the config names the
+/// service (`service = "gitlab"`) and where its API is (`api = URL`); the registry's own name
+/// says nothing.
+#[test]
+fn a_self_hosted_gitlab_with_its_api_on_another_host_is_listed_through_it() {
+    let reg = TestRegistry::builder().htpasswd(GL_USER, GL_TOKEN).start();
+    reg.seed_fixture("unsigned-index", "dave/app:v1");
+    let log = Log::default();
+    let api = gitlab_standin(&log);
+    let sandbox = Sandbox::new();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{GL_USER}:{GL_TOKEN}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {"registry.corp.example": {"auth": auth}}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"registry.corp.example\"]\nendpoint = \"http://{}\"\nservice = \"gitlab\"\napi = \"{api}/\"\n",
+        reg.host
+    ));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "registry.corp.example"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "dave/app\ndave/app/worker\n", "{stderr}");
+    assert!(
+        stderr.contains("from the GitLab API: your projects, 2 pages"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) =
+        regscope(&sandbox, &["inspect", "registry.corp.example/dave/app:v1"]);
+    assert_eq!(
+        code, 0,
+        "the registry itself answers at its endpoint: {stdout}{stderr}"
+    );
+    // Without `service`, an unknown name with a URL `api` is no service: the catalog is read.
+    sandbox.regscope_config(&format!(
+        "[registry.\"registry.corp.example\"]\nendpoint = \"http://{}\"\napi = \"{api}/\"\n",
+        reg.host
+    ));
+    let (_, stdout, stderr) = regscope(&sandbox, &["ls", "registry.corp.example"]);
+    assert_eq!(stdout, "dave/app\n", "{stderr}");
+    assert!(!stderr.contains("GitLab"), "{stderr}");
+}
+
+/// `router` with every other request (`/v2/...`) passed to the registry at `registry`
+/// (`host:port`): a stand-in for a service whose API and registry share one host.
+fn with_registry(router: Router, registry: String) -> Router {
+    router.fallback(
+        move |method: axum::http::Method, uri: axum::http::Uri, headers: HeaderMap| {
+            let registry = registry.clone();
+            async move {
+                let client = reqwest::Client::new();
+                let url = format!(
+                    "http://{registry}{}",
+                    uri.path_and_query().map_or("/", |p| p.as_str())
+                );
+                let method = reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap();
+                let mut req = client.request(method, url);
+                for name in ["authorization", "accept"] {
+                    if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
+                        req = req.header(name, v);
+                    }
+                }
+                let resp = req.send().await.unwrap();
+                let status = StatusCode::from_u16(resp.status().as_u16()).unwrap();
+                let mut out = axum::http::HeaderMap::new();
+                for name in [
+                    "content-type",
+                    "docker-content-digest",
+                    "www-authenticate",
+                    "link",
+                ] {
+                    if let Some(v) = resp.headers().get(name).and_then(|v| v.to_str().ok()) {
+                        out.insert(name, v.parse().unwrap());
+                    }
+                }
+                let body = resp.bytes().await.unwrap();
+                (status, out, body).into_response()
+            }
+        },
+    )
+}
+
+/// A self-hosted Quay (`api = "quay"`): its API on the host the registry's requests go to
+/// (the `endpoint`), listed with the `$oauthtoken` login, and the same host serving the
+/// registry for a tag's tree.
+#[test]
+fn a_self_hosted_quay_is_listed_through_the_api_on_its_own_host() {
+    let reg = TestRegistry::builder()
+        .htpasswd(QUAY_USER, QUAY_TOKEN)
+        .start();
+    reg.seed_fixture("unsigned-index", "carol/app:v1");
+    let log = Log::default();
+    let host = serve(with_registry(quay_router(&log), reg.host.clone()));
+    let sandbox = Sandbox::new();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{QUAY_USER}:{QUAY_TOKEN}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {"quay.corp.example": {"auth": auth}}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"quay.corp.example\"]\nendpoint = \"{host}\"\napi = \"quay\"\nnamespaces = [\"carol\"]\n"
+    ));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "quay.corp.example"]);
+    assert_eq!(stdout, "carol/app\ncarol/web\ncarol/zeta\n", "{stderr}");
+    assert!(stderr.contains("from the Quay API"), "{stderr}");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.starts_with("quay carol")),
+        "the API on the registry's host was asked"
+    );
+    let (code, stdout, stderr) = regscope(&sandbox, &["inspect", "quay.corp.example/carol/app:v1"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("linux/amd64"), "{stdout}");
 }
