@@ -21,6 +21,10 @@
 //! [registry."docker.io"]
 //! api = "https://hub.docker.com"        # the service's own API, for listing (GHCR: GitHub's)
 //! namespaces = ["acme", "library"]      # organisations to list besides the user's own
+//!
+//! [registry."registry.example.com"]
+//! service = "gitlab"                    # a self-hosted GitLab (or "quay") whose API is
+//! api = "https://gitlab.example.com"    # on another host
 //! ```
 
 use std::collections::BTreeMap;
@@ -74,6 +78,10 @@ pub struct RegistryConfig {
     /// or `gitlab` for a self-hosted Quay or GitLab (its API on the registry's own host).
     #[serde(default, deserialize_with = "api_url")]
     pub api: Option<String>,
+    /// Which service a registry of another name is (`gitlab`, `quay`), when its API is on
+    /// another host: `service = "gitlab"` with `api = "https://gitlab.example"`.
+    #[serde(default, deserialize_with = "service")]
+    pub service: Option<String>,
     /// Namespaces (organisations, users) to list besides the logged-in user's own.
     #[serde(default)]
     pub namespaces: Vec<String>,
@@ -99,6 +107,18 @@ fn api_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
             crate::sanitize::sanitize(&text)
         ))),
     }
+}
+
+/// A `service` as read: [`GITLAB`] or [`QUAY`]; anything else is an error at its line.
+fn service<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text == QUAY || text == GITLAB {
+        return Ok(Some(text));
+    }
+    Err(serde::de::Error::custom(format!(
+        "service: `{}` is not a service regscope lists through; write `gitlab` or `quay` (Docker Hub and GHCR are known by their names)",
+        crate::sanitize::sanitize(&text)
+    )))
 }
 
 /// A target as `Target::parse` reads it; a bad one is an error at its line like a bad key.
@@ -337,6 +357,22 @@ mod tests {
             parse("[registry.\"docker.io\"]\napi = \"hub.docker.com\"\n").expect_err("no scheme");
         assert!(
             e.contains("line 2") && e.contains("not an http(s) URL"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_service_names_gitlab_or_quay_and_anything_else_is_refused_at_its_line() {
+        let c = parse(
+            "[registry.\"registry.example\"]\nservice = \"gitlab\"\napi = \"https://gitlab.example/\"\n",
+        )
+        .expect("valid");
+        let r = c.for_registry("registry.example").expect("present");
+        assert_eq!(r.service.as_deref(), Some(GITLAB));
+        assert_eq!(r.api.as_deref(), Some("https://gitlab.example"));
+        let e = parse("[registry.\"r\"]\n\nservice = \"gitlub\"\n").expect_err("a typo");
+        assert!(
+            e.contains("line 3") && e.contains("write `gitlab` or `quay`"),
             "{e}"
         );
     }

@@ -135,10 +135,11 @@ fn serve_one(mut stream: TcpStream, realm: &str, seen: &Mutex<Seen>) {
     loop {
         let mut request_line = String::new();
         if reader.read_line(&mut request_line).unwrap_or(0) == 0
-            || !request_line.starts_with("GET ")
+            || !(request_line.starts_with("GET ") || request_line.starts_with("HEAD "))
         {
             return;
         }
+        let head = request_line.starts_with("HEAD ");
         let mut authorized = false;
         loop {
             let mut header = String::new();
@@ -153,7 +154,10 @@ fn serve_one(mut stream: TcpStream, realm: &str, seen: &Mutex<Seen>) {
                 .starts_with("authorization: bearer hub-token");
         }
         let path = request_line.split(' ').nth(1).unwrap_or("").to_string();
-        seen.lock().unwrap().lines.push(path.clone());
+        seen.lock()
+            .unwrap()
+            .lines
+            .push(format!("{} {path}", if head { "HEAD" } else { "GET" }));
         let (status, headers, body) = if path.starts_with("/token") {
             (200, String::new(), r#"{"token":"hub-token"}"#.to_string())
         } else if !authorized {
@@ -181,9 +185,11 @@ fn serve_one(mut stream: TcpStream, realm: &str, seen: &Mutex<Seen>) {
             401 => "Unauthorized",
             _ => "Not Found",
         };
+        // A HEAD is answered with the length the GET's body would have, and no body.
         let response = format!(
-            "HTTP/1.1 {status} {reason}\r\n{headers}Content-Length: {}\r\n\r\n{body}",
-            body.len()
+            "HTTP/1.1 {status} {reason}\r\n{headers}Content-Length: {}\r\n\r\n{}",
+            body.len(),
+            if head { "" } else { body.as_str() }
         );
         if stream.write_all(response.as_bytes()).is_err() {
             return;
@@ -217,6 +223,14 @@ fn docker_hub_rate_limit_is_reported_from_its_headers() {
             .iter()
             .any(|p| p.contains("scope=repository%3Aratelimitpreview%2Ftest%3Apull")),
         "the probe's token was asked for its repository: {probes:?}"
+    );
+    // Docker Hub counts manifest GETs against the limit, not HEADs.
+    assert!(
+        probes.contains(&"HEAD /v2/ratelimitpreview/test/manifests/latest".to_string())
+            && !probes
+                .iter()
+                .any(|p| p.starts_with("GET /v2/ratelimitpreview")),
+        "the probe is a HEAD: {probes:?}"
     );
 
     let out = regscope(home.path(), &config, &["auth", "docker.io", "--json"]);

@@ -192,7 +192,10 @@ async fn server_errors_and_rate_limits_on_the_root_say_what_to_do() {
         "{err:?}"
     );
     assert!(
-        err.to_string().contains("retry after 42s") && err.to_string().contains("log in"),
+        err.to_string().contains("retry after 42s")
+            && err
+                .to_string()
+                .contains("these requests carry no login: `docker login"),
         "{err}"
     );
 }

@@ -229,6 +229,18 @@ fn hub_router(log: &Log, scheme: &'static str) -> Router {
 /// `X-Accepted-OAuth-Scopes`), `octo` a user (404 as an org), and a package's versions with
 /// their tags (one untagged).
 fn github_standin() -> String {
+    github_standin_with(serde_json::json!([
+        {"id": 2, "name": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+         "created_at": "2026-11-30T08:00:00Z",
+         "metadata": {"package_type": "container", "container": {"tags": ["v1"]}}},
+        {"id": 1, "name": "sha256:3333333333333333333333333333333333333333333333333333333333333333",
+         "created_at": "2026-11-01T08:00:00Z",
+         "metadata": {"package_type": "container", "container": {"tags": []}}}
+    ]))
+}
+
+/// [`github_standin`] whose package `app` has these versions.
+fn github_standin_with(app_versions: serde_json::Value) -> String {
     let authorized = |headers: &HeaderMap| {
         headers.get("authorization").and_then(|a| a.to_str().ok())
             == Some(&format!("Bearer {GH_TOKEN}"))
@@ -298,25 +310,23 @@ fn github_standin() -> String {
             &serde_json::json!({"message": "Not Found"}),
         )
     });
-    let versions = get(|Path(name): Path<String>| async move {
-        if name != "app" {
-            return json(
-                StatusCode::NOT_FOUND,
-                &serde_json::json!({"message": "Not Found"}),
-            );
-        }
-        json(
-            StatusCode::OK,
-            &serde_json::json!([
-                {"id": 2, "name": "sha256:2222222222222222222222222222222222222222222222222222222222222222",
-                 "created_at": "2026-11-30T08:00:00Z",
-                 "metadata": {"package_type": "container", "container": {"tags": ["v1"]}}},
-                {"id": 1, "name": "sha256:3333333333333333333333333333333333333333333333333333333333333333",
-                 "created_at": "2026-11-01T08:00:00Z",
-                 "metadata": {"package_type": "container", "container": {"tags": []}}}
-            ]),
-        )
-    });
+    let versions = get(
+        move |Path(name): Path<String>, headers: HeaderMap| async move {
+            if !authorized(&headers) {
+                return json(
+                    StatusCode::UNAUTHORIZED,
+                    &serde_json::json!({"message": "Bad credentials"}),
+                );
+            }
+            if name != "app" {
+                return json(
+                    StatusCode::NOT_FOUND,
+                    &serde_json::json!({"message": "Not Found"}),
+                );
+            }
+            json(StatusCode::OK, &app_versions)
+        },
+    );
     serve(
         Router::new()
             .route("/user/packages", user)
@@ -813,6 +823,11 @@ fn the_listing_api_trusts_what_the_registry_trusts() {
 /// bearer, namespace `hidden` refused (403 with Quay's `error_message`/`detail`), and a
 /// repository's active tags paged with `page`/`has_additional`.
 fn quay_standin(log: &Log) -> String {
+    serve(quay_router(log))
+}
+
+/// The Quay stand-in's routes.
+fn quay_router(log: &Log) -> Router {
     let bearer = format!("Bearer {QUAY_TOKEN}");
     let signed = move |headers: &HeaderMap| {
         headers.get("authorization").and_then(|a| a.to_str().ok()) == Some(bearer.as_str())
@@ -879,11 +894,9 @@ fn quay_standin(log: &Log) -> String {
             json(StatusCode::OK, &body)
         },
     );
-    serve(
-        Router::new()
-            .route("/api/v1/repository", repositories)
-            .route("/api/v1/repository/{ns}/{repo}/tag/", tags),
-    )
+    Router::new()
+        .route("/api/v1/repository", repositories)
+        .route("/api/v1/repository/{ns}/{repo}/tag/", tags)
 }
 
 /// A real registry for `quay.io` holding `carol/app:v1` behind the `$oauthtoken` login (in
@@ -1274,4 +1287,361 @@ fn the_tui_searches_docker_hub_with_a_question_mark_filter() {
     );
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// The registry at `docker.io`: the in-process server behind the Hub login, stating a pull
+/// limit as Docker Hub does (each manifest GET uses a pull, a HEAD none; none left is a 429
+/// with `Retry-After`), the Hub API stand-in as `api`. The server and the sandbox.
+async fn hub_with_a_pull_limit(remaining: u64) -> (regscope::serve::ServerHandle, Sandbox) {
+    use regscope::serve::{self, Faults, PullQuota};
+    let layout = support::fixture("unsigned-index");
+    let mut store = serve::Store::from_layout(&layout).unwrap();
+    store.tag("v1", support::layout_root_digest(&layout));
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().unwrap(),
+        [("team/app".to_string(), store)],
+        Faults {
+            basic_auth: Some((HUB_USER.into(), HUB_PASSWORD.into())),
+            pulls: Some(PullQuota {
+                limit: 100,
+                remaining,
+                window: 21600,
+                retry_after: Some(3600),
+            }),
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let api = hub_standin(&Log::default());
+    let sandbox = Sandbox::new();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"));
+    sandbox.docker_config(
+        &serde_json::json!({"auths": {"https://index.docker.io/v1/": {"auth": auth}}}),
+    );
+    sandbox.regscope_config(&format!(
+        "[registry.\"docker.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\n",
+        srv.host()
+    ));
+    (srv, sandbox)
+}
+
+fn pulls_left(srv: &regscope::serve::ServerHandle) -> u64 {
+    srv.faults().pulls.unwrap().remaining
+}
+
+/// `regscope auth docker.io` reads the pull limit with a HEAD (Hub does not count it: no
+/// pull is used), and a 429 in the CLI says when to retry, what the registry stated and
+/// what a login would change (here: nothing, the login's own limit is used up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_hubs_pull_limit_is_read_with_a_head_and_a_429_says_when_and_what_a_login_changes() {
+    let (srv, sandbox) = hub_with_a_pull_limit(87).await;
+    let (code, out, err) = regscope(&sandbox, &["auth", "docker.io"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("rate limit   pulls left 87/100 per 6h, counted against 127.0.0.1"),
+        "{out}"
+    );
+    let probes: Vec<String> = srv
+        .requests()
+        .iter()
+        .filter(|r| r.target.contains("/manifests/"))
+        .map(|r| format!("{} {}", r.method, r.target))
+        .collect();
+    assert!(
+        !probes.is_empty() && probes.iter().all(|p| p.starts_with("HEAD ")),
+        "the probe is a HEAD: {probes:?}"
+    );
+    assert_eq!(pulls_left(&srv), 87, "the probe used no pull");
+
+    srv.update_faults(|f| f.pulls.as_mut().unwrap().remaining = 0);
+    let (code, out, err) = regscope(&sandbox, &["inspect", "docker.io/team/app:v1"]);
+    assert_ne!(code, 0, "{out}{err}");
+    let said = support::tmux::flowed(&format!("{out}{err}"));
+    for expected in [
+        "docker.io is rate limiting requests (429), retry in 60 min",
+        "the registry states pulls left 0/100 per 6h",
+        "the limit is that of the login alice, which logging in again does not change",
+    ] {
+        assert!(said.contains(expected), "{expected}:\n{said}");
+    }
+}
+
+/// Waits (within 10 s) until the header's first line states the pulls the server has left,
+/// however many requests are still on their way; that number.
+fn header_follows_the_server(tmux: &Tmux, srv: &regscope::serve::ServerHandle) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left = pulls_left(srv);
+        let screen = tmux.screen();
+        let header = screen.lines().next().unwrap_or_default().to_string();
+        if header.contains(&format!("pulls left {left}/100 per 6h")) {
+            return left;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the header never said the {left} pulls left:\n{screen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// The TUI's header shows the pull limit Docker Hub states for `docker.io`, updated as
+/// answers come back (opening a tag's tree uses pulls and the header follows), and a 429
+/// says when to retry and what a login would change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_words() {
+    let (srv, sandbox) = hub_with_a_pull_limit(87).await;
+    let argv = sandbox.argv(&regscope_bin(), &["tui", "docker.io/team/app"]);
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    tmux.wait_for("tags of team/app");
+    tmux.wait_for("amd64 arm64");
+    let before = header_follows_the_server(&tmux, &srv);
+    assert!(before < 87, "resolving the tag used pulls: {before}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    let after = header_follows_the_server(&tmux, &srv);
+    assert!(after < before, "the tree's manifests used pulls: {after}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+
+    // None left: the tag's manifest is refused, and the TUI says when and what to do.
+    srv.update_faults(|f| f.pulls.as_mut().unwrap().remaining = 0);
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.wait_for("docker.io is rate limiting req");
+    // The row and the status line have room for the start; the tag opened says it whole.
+    tmux.keys(&["j", "Enter"]);
+    let screen = tmux.wait_for_flowed("retry in 60 min");
+    let said = support::tmux::flowed(&screen);
+    for expected in [
+        "docker.io is rate limiting requests (429)",
+        "the limit is that of the login alice",
+        "pulls left 0/100 per 6h",
+    ] {
+        assert!(said.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// GHCR's every-image list: `bob/app` in a real registry (the index `v1`, and an image whose
+/// tag GitHub no longer lists), the GitHub API's versions naming the index (tagged), one of
+/// its platform manifests and the other image (untagged, as GHCR lists them). Returns the
+/// registry, the sandbox and the digests (index, its amd64 manifest, the other image).
+fn ghcr_with_versions() -> (TestRegistry, Sandbox, [String; 3]) {
+    let reg = TestRegistry::builder().htpasswd(GH_USER, GH_TOKEN).start();
+    reg.seed_fixture("unsigned-index", "bob/app:v1");
+    reg.seed_fixture("unsigned-image", "bob/app:old");
+    let index_layout = support::fixture("unsigned-index");
+    let index = support::layout_root_digest(&index_layout);
+    let parsed: serde_json::Value =
+        serde_json::from_slice(&support::layout_blob(&index_layout, &index)).unwrap();
+    let amd64 = parsed["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["platform"]["architecture"] == "amd64")
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = support::layout_root_digest(&support::fixture("unsigned-image"));
+    let version = |id: u32, digest: &str, created: &str, tags: &[&str]| {
+        serde_json::json!({"id": id, "name": digest, "created_at": created,
+            "metadata": {"package_type": "container", "container": {"tags": tags}}})
+    };
+    let api = github_standin_with(serde_json::json!([
+        version(3, &index, "2026-11-30T08:00:00Z", &["v1"]),
+        version(2, &amd64, "2026-11-30T07:59:00Z", &[]),
+        version(1, &other, "2026-11-01T08:00:00Z", &[]),
+    ]));
+    let sandbox = Sandbox::new();
+    sandbox.helper(
+        "gh",
+        &format!(
+            "cat >/dev/null\necho '{{\"ServerURL\":\"ghcr.io\",\"Username\":\"{GH_USER}\",\"Secret\":\"{GH_TOKEN}\"}}'"
+        ),
+    );
+    sandbox.docker_config(&serde_json::json!({"credHelpers": {"ghcr.io": "gh"}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"ghcr.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\n",
+        reg.host
+    ));
+    (reg, sandbox, [index, amd64, other])
+}
+
+/// `regscope images ghcr.io/OWNER/PACKAGE` lists every version the GitHub API knows, untagged
+/// ones too, with when each was pushed: the platform manifest is the index's, the other image
+/// an orphan.
+#[test]
+fn images_on_ghcr_lists_the_package_versions_untagged_too() {
+    let (_reg, sandbox, [index, amd64, other]) = ghcr_with_versions();
+    let (code, out, err) = regscope(&sandbox, &["images", "ghcr.io/bob/app"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("from the GitHub API's package versions"),
+        "{out}"
+    );
+    assert!(out.contains("PUSHED"), "{out}");
+    assert!(out.contains("1 orphaned"), "{out}");
+    let (code, out, err) = regscope(&sandbox, &["images", "ghcr.io/bob/app", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["source"]["kind"], "package-versions");
+    assert_eq!(doc["source"]["service"], "the GitHub API");
+    let row = |digest: &str| {
+        doc["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["digest"] == digest)
+            .unwrap_or_else(|| panic!("no row for {digest}: {doc}"))
+            .clone()
+    };
+    assert_eq!(row(&index)["tags"], serde_json::json!(["v1"]));
+    assert_eq!(row(&index)["pushedAt"], "2026-11-30T08:00:00+00:00");
+    assert_eq!(row(&amd64)["orphan"], false, "{}", row(&amd64));
+    assert_eq!(row(&other)["tags"], serde_json::json!([]));
+    assert_eq!(row(&other)["orphan"], true, "{}", row(&other));
+    assert_eq!(row(&other)["pushedAt"], "2026-11-01T08:00:00+00:00");
+}
+
+/// The TUI's `u` on GHCR: the package versions, untagged too, said to come from them.
+#[test]
+fn the_tui_shows_ghcr_package_versions_in_the_every_image_view() {
+    let (_reg, sandbox, [_, _, other]) = ghcr_with_versions();
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "ghcr.io/bob/app"]),
+        (140, 30),
+    );
+    tmux.forbid(GH_TOKEN);
+    tmux.wait_for("tags of bob/app");
+    tmux.keys(&["u"]);
+    let screen = tmux.wait_for("from package versions");
+    assert!(
+        screen.contains(&other[..15]) && screen.contains("ORPHAN: nothing in this repository"),
+        "the untagged image:\n{screen}"
+    );
+    assert!(
+        screen.contains("from the GitHub API's package versions"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// A self-hosted GitLab whose API is on another host than its registry: the config names the
+/// service (`service = "gitlab"`) and where its API is (`api = URL`); the registry's own name
+/// says nothing.
+#[test]
+fn a_self_hosted_gitlab_with_its_api_on_another_host_is_listed_through_it() {
+    let reg = TestRegistry::builder().htpasswd(GL_USER, GL_TOKEN).start();
+    reg.seed_fixture("unsigned-index", "dave/app:v1");
+    let log = Log::default();
+    let api = gitlab_standin(&log);
+    let sandbox = Sandbox::new();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{GL_USER}:{GL_TOKEN}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {"registry.corp.example": {"auth": auth}}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"registry.corp.example\"]\nendpoint = \"http://{}\"\nservice = \"gitlab\"\napi = \"{api}/\"\n",
+        reg.host
+    ));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "registry.corp.example"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "dave/app\ndave/app/worker\n", "{stderr}");
+    assert!(
+        stderr.contains("from the GitLab API: your projects, 2 pages"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) =
+        regscope(&sandbox, &["inspect", "registry.corp.example/dave/app:v1"]);
+    assert_eq!(
+        code, 0,
+        "the registry itself answers at its endpoint: {stdout}{stderr}"
+    );
+    // Without `service`, an unknown name with a URL `api` is no service: the catalog is read.
+    sandbox.regscope_config(&format!(
+        "[registry.\"registry.corp.example\"]\nendpoint = \"http://{}\"\napi = \"{api}/\"\n",
+        reg.host
+    ));
+    let (_, stdout, stderr) = regscope(&sandbox, &["ls", "registry.corp.example"]);
+    assert_eq!(stdout, "dave/app\n", "{stderr}");
+    assert!(!stderr.contains("GitLab"), "{stderr}");
+}
+
+/// `router` with every other request (`/v2/...`) passed to the registry at `registry`
+/// (`host:port`): a stand-in for a service whose API and registry share one host.
+fn with_registry(router: Router, registry: String) -> Router {
+    router.fallback(
+        move |method: axum::http::Method, uri: axum::http::Uri, headers: HeaderMap| {
+            let registry = registry.clone();
+            async move {
+                let client = reqwest::Client::new();
+                let url = format!(
+                    "http://{registry}{}",
+                    uri.path_and_query().map_or("/", |p| p.as_str())
+                );
+                let method = reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap();
+                let mut req = client.request(method, url);
+                for name in ["authorization", "accept"] {
+                    if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
+                        req = req.header(name, v);
+                    }
+                }
+                let resp = req.send().await.unwrap();
+                let status = StatusCode::from_u16(resp.status().as_u16()).unwrap();
+                let mut out = axum::http::HeaderMap::new();
+                for name in [
+                    "content-type",
+                    "docker-content-digest",
+                    "www-authenticate",
+                    "link",
+                ] {
+                    if let Some(v) = resp.headers().get(name).and_then(|v| v.to_str().ok()) {
+                        out.insert(name, v.parse().unwrap());
+                    }
+                }
+                let body = resp.bytes().await.unwrap();
+                (status, out, body).into_response()
+            }
+        },
+    )
+}
+
+/// A self-hosted Quay (`api = "quay"`): its API on the host the registry's requests go to
+/// (the `endpoint`), listed with the `$oauthtoken` login, and the same host serving the
+/// registry for a tag's tree.
+#[test]
+fn a_self_hosted_quay_is_listed_through_the_api_on_its_own_host() {
+    let reg = TestRegistry::builder()
+        .htpasswd(QUAY_USER, QUAY_TOKEN)
+        .start();
+    reg.seed_fixture("unsigned-index", "carol/app:v1");
+    let log = Log::default();
+    let host = serve(with_registry(quay_router(&log), reg.host.clone()));
+    let sandbox = Sandbox::new();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{QUAY_USER}:{QUAY_TOKEN}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {"quay.corp.example": {"auth": auth}}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"quay.corp.example\"]\nendpoint = \"{host}\"\napi = \"quay\"\nnamespaces = [\"carol\"]\n"
+    ));
+    let (code, stdout, stderr) = regscope(&sandbox, &["ls", "quay.corp.example"]);
+    assert_eq!(stdout, "carol/app\ncarol/web\ncarol/zeta\n", "{stderr}");
+    assert!(stderr.contains("from the Quay API"), "{stderr}");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.starts_with("quay carol")),
+        "the API on the registry's host was asked"
+    );
+    let (code, stdout, stderr) = regscope(&sandbox, &["inspect", "quay.corp.example/carol/app:v1"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("linux/amd64"), "{stdout}");
 }

@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use futures::future::join_all;
-use serde::Serialize;
 
 use super::{ConnectError, Connector, CredentialInfo, Location, TlsInfo};
 use crate::registry::http::Challenge;
@@ -29,51 +28,7 @@ pub struct AuthReport {
     pub rate_limit: Option<RateLimit>,
 }
 
-/// `ratelimit-limit` / `ratelimit-remaining` as sent (`100;w=21600`), and whom Docker Hub
-/// counts the pulls against (`docker-ratelimit-source`: an IP address or an account id).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RateLimit {
-    pub limit: Option<String>,
-    pub remaining: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-}
-
-impl RateLimit {
-    /// `pulls left 76/100 per 6h, counted against 203.0.113.5`; a header that is not
-    /// `N;w=SECONDS` is shown as sent.
-    #[must_use]
-    pub fn describe(&self) -> String {
-        let (left, left_window) = split_quota(self.remaining.as_deref());
-        let (limit, window) = split_quota(self.limit.as_deref());
-        let mut text = format!("pulls left {left}/{limit}");
-        if let Some(w) = window.or(left_window) {
-            text.push_str(&format!(" per {w}"));
-        }
-        if let Some(source) = &self.source {
-            text.push_str(&format!(", counted against {source}"));
-        }
-        text
-    }
-}
-
-/// `100;w=21600` as `("100", Some("6h"))`; anything else as sent, `?` when missing.
-fn split_quota(value: Option<&str>) -> (String, Option<String>) {
-    let Some(value) = value else {
-        return ("?".into(), None);
-    };
-    let (count, rest) = value.split_once(';').unwrap_or((value, ""));
-    let window = rest
-        .split(';')
-        .find_map(|p| p.trim().strip_prefix("w="))
-        .and_then(|w| w.trim().parse::<u64>().ok())
-        .map(|secs| match secs {
-            s if s % 3600 == 0 => format!("{}h", s / 3600),
-            s if s % 60 == 0 => format!("{} min", s / 60),
-            s => format!("{s}s"),
-        });
-    (count.trim().to_string(), window)
-}
+pub use crate::registry::ratelimit::RateLimit;
 
 impl AuthReport {
     #[must_use]
@@ -110,26 +65,17 @@ pub async fn diagnose(connector: &Connector, registry: &str) -> AuthReport {
         Ok(_) => http.verify_access().await.map_err(|e| connection.error(e)),
         Err(e) => Err(e.clone()),
     };
-    let mut rate_limit = None;
-    if check.is_ok() && crate::auth::registry_host(registry) == crate::auth::DOCKER_HUB {
-        if let Ok(headers) = http
-            .manifest_headers(RATE_LIMIT_PROBE.0, RATE_LIMIT_PROBE.1)
-            .await
-        {
-            let get = |k: &str| {
-                headers
-                    .iter()
-                    .find(|(n, _)| n == k)
-                    .map(|(_, v)| crate::sanitize::sanitize(v).into_owned())
-            };
-            rate_limit = Some(RateLimit {
-                limit: get("ratelimit-limit"),
-                remaining: get("ratelimit-remaining"),
-                source: get("docker-ratelimit-source"),
-            })
-            .filter(|r| r.limit.is_some() || r.remaining.is_some());
-        }
-    }
+    // A HEAD: Docker Hub counts manifest GETs against the limit, not HEADs. Its answer (even a
+    // refusal) carries the headers; the connection keeps the latest limit any response stated.
+    let rate_limit =
+        if check.is_ok() && crate::auth::registry_host(registry) == crate::auth::DOCKER_HUB {
+            let _ = http
+                .manifest_headers(RATE_LIMIT_PROBE.0, RATE_LIMIT_PROBE.1)
+                .await;
+            connection.fetcher.rate_limit()
+        } else {
+            None
+        };
     AuthReport {
         registry: registry.to_string(),
         endpoint: connection.endpoint.clone(),
@@ -147,30 +93,4 @@ pub async fn diagnose_all(connector: &Connector, registries: &[String]) -> Vec<A
     let mut seen = HashSet::new();
     let unique: Vec<&String> = registries.iter().filter(|r| seen.insert(*r)).collect();
     join_all(unique.into_iter().map(|r| diagnose(connector, r))).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn docker_hubs_quota_headers_read_as_pulls_left_per_window() {
-        let rl = RateLimit {
-            limit: Some("100;w=21600".into()),
-            remaining: Some("76;w=21600".into()),
-            source: Some("203.0.113.5".into()),
-        };
-        assert_eq!(
-            rl.describe(),
-            "pulls left 76/100 per 6h, counted against 203.0.113.5"
-        );
-        let odd = RateLimit {
-            limit: Some("lots".into()),
-            remaining: None,
-            source: None,
-        };
-        assert_eq!(odd.describe(), "pulls left ?/lots");
-        assert_eq!(split_quota(Some("200;w=90")).1.as_deref(), Some("90s"));
-        assert_eq!(split_quota(Some("200;w=600")).1.as_deref(), Some("10 min"));
-    }
 }

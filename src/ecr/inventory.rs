@@ -25,6 +25,18 @@ pub enum ListSource {
     EcrApi { region: String },
     /// The tag list: only what tags reach (untagged images are invisible to the registry API).
     Tags,
+    /// A service's package versions (GHCR through the GitHub API): every version, tagged and
+    /// untagged, with when it was pushed. `service` is `the GitHub API`.
+    Versions { service: String },
+}
+
+impl ListSource {
+    /// Whether the dates are when each image was pushed (the service says), not when it was
+    /// built (the image config's `created`, all a registry's tag list offers).
+    #[must_use]
+    pub fn pushed(&self) -> bool {
+        !matches!(self, Self::Tags)
+    }
 }
 
 /// A repository's images, labelled.
@@ -80,11 +92,19 @@ pub async fn collect(
         .to_string();
     let mut notes = Vec::new();
     let mut listed = from_api(connector, &registry, repository, &mut notes).await;
+    let mut versions = match &listed {
+        Some(_) => None,
+        None => package_versions(connector, &registry, repository, &mut notes).await,
+    };
     let source = if listed.is_some() {
         ListSource::EcrApi {
             region: super::EcrHost::parse(&registry)
                 .and_then(|h| h.private().map(|p| p.region.clone()))
                 .unwrap_or_default(),
+        }
+    } else if let Some((service, _)) = &versions {
+        ListSource::Versions {
+            service: service.clone(),
         }
     } else {
         ListSource::Tags
@@ -107,7 +127,19 @@ pub async fn collect(
             .await;
             (api.images, trees.0, api.truncated || trees.1)
         }
-        None => from_tags(connection, &registry, repository, &mut notes, &mut unread).await?,
+        None => match versions.take() {
+            Some((_, listed)) => {
+                from_versions(
+                    connection,
+                    (&registry, repository),
+                    listed,
+                    &mut notes,
+                    &mut unread,
+                )
+                .await
+            }
+            None => from_tags(connection, &registry, repository, &mut notes, &mut unread).await?,
+        },
     };
     let (mut rows, graph) = images::join(images, &trees);
     images::mark_unchecked(&mut rows, &unread);
@@ -195,6 +227,137 @@ async fn from_api(
         ));
     }
     None
+}
+
+/// GHCR's package versions (every image, untagged too, with when it was pushed) through the
+/// GitHub API, and the API's name; `None` for other registries, or with a note when the API
+/// refused (the tag list is read instead).
+async fn package_versions(
+    connector: &Connector,
+    registry: &str,
+    repository: &str,
+    notes: &mut Vec<String>,
+) -> Option<(String, crate::listing::Tags)> {
+    let native = crate::listing::Native::for_registry(registry, connector.config())
+        .filter(|n| n.service == crate::listing::Service::Ghcr)?;
+    let service = native.service.name().to_string();
+    match native.tags(connector, repository).await {
+        Ok(listed) => {
+            notes.extend(
+                listed
+                    .gaps
+                    .iter()
+                    .map(|g| crate::sanitize::sanitize(g).into_owned()),
+            );
+            Some((service, listed))
+        }
+        Err(e) => {
+            notes.push(format!(
+                "{service} could not list the package's versions ({}); showing what the tags reach",
+                crate::sanitize::sanitize(&e.to_string())
+            ));
+            None
+        }
+    }
+}
+
+/// The images a service's version list names (one per digest, at most [`MAX_TREES`]), each
+/// manifest read once by digest for its type and size (cached: the trees reuse it), then the
+/// index trees, as with the ECR API's list.
+async fn from_versions(
+    connection: &Connection,
+    (registry, repository): (&str, &str),
+    listed: crate::listing::Tags,
+    notes: &mut Vec<String>,
+    unread: &mut Vec<String>,
+) -> (Vec<EcrImage>, Vec<Node>, bool) {
+    let mut by_digest: BTreeMap<String, EcrImage> = BTreeMap::new();
+    for version in listed.tags {
+        let Some(digest) = version
+            .digest
+            .filter(|d| crate::digest::Digest::parse(d).is_ok())
+        else {
+            continue;
+        };
+        let image = by_digest.entry(digest.clone()).or_insert_with(|| EcrImage {
+            digest,
+            pushed_at: version
+                .pushed
+                .as_deref()
+                .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+                .map(|d| d.with_timezone(&chrono::Utc)),
+            ..EcrImage::default()
+        });
+        if version.tagged {
+            image.tags.push(version.name);
+        }
+    }
+    let cut = by_digest.len() > MAX_TREES;
+    let listed: Vec<EcrImage> = by_digest.into_values().take(MAX_TREES).collect();
+    let mut images: Vec<EcrImage> = stream::iter(listed)
+        .map(|mut image| async move {
+            let read = match crate::digest::Digest::parse(&image.digest) {
+                Ok(d) => connection.fetcher.manifest_by_digest(repository, &d).await,
+                Err(e) => Err(crate::registry::FetchError::Other(e.to_string())),
+            };
+            if let Ok(m) = &read {
+                let (media_type, size) = manifest_facts(&m.bytes, m.content_type.as_deref());
+                image.manifest_media_type = media_type;
+                image.size = size;
+            }
+            (image, read.err())
+        })
+        .buffer_unordered(TREES_AT_ONCE)
+        .map(|(mut image, error)| {
+            if let Some(e) = error {
+                notes.push(format!(
+                    "{}: {}",
+                    crate::digest::short(&image.digest),
+                    crate::sanitize::sanitize(&connection.error(e).to_string())
+                ));
+                image.tags.sort();
+                unread.push(if image.tags.is_empty() {
+                    format!("untagged {}", crate::digest::short(&image.digest))
+                } else {
+                    crate::sanitize::sanitize(&images::abbreviate(&image.tags, 3)).into_owned()
+                });
+            }
+            image
+        })
+        .collect()
+        .await;
+    for image in &mut images {
+        image.tags.sort();
+    }
+    if cut {
+        notes.push(format!(
+            "only the first {MAX_TREES} versions were read; the rest are not shown"
+        ));
+    }
+    let (trees, trees_cut) =
+        index_trees(connection, registry, repository, &images, notes, unread).await;
+    (images, trees, cut || trees_cut)
+}
+
+/// A manifest's media type (its `mediaType`, else the `Content-Type` it came with) and, for an
+/// image manifest, its config and layers together; an index has no size of its own.
+fn manifest_facts(bytes: &[u8], content_type: Option<&str>) -> (Option<String>, Option<i64>) {
+    let v: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+    let media_type = v["mediaType"]
+        .as_str()
+        .or(content_type)
+        .map(|t| crate::sanitize::sanitize(t).into_owned());
+    if media_type.as_deref().is_some_and(mt::is_index) || v.get("manifests").is_some() {
+        return (media_type, None);
+    }
+    let size_of = |d: &serde_json::Value| d["size"].as_i64().unwrap_or(0).max(0);
+    let layers: i64 = v["layers"]
+        .as_array()
+        .map_or(0, |l| l.iter().map(size_of).sum());
+    (
+        media_type,
+        Some(layers.saturating_add(size_of(&v["config"]))),
+    )
 }
 
 fn digest_ref(registry: &str, repository: &str, digest: &str) -> Option<ImageRef> {
@@ -403,4 +566,29 @@ fn sort_newest_first(rows: &mut [Row]) {
                     .reverse(),
             )
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_versions_manifest_gives_its_type_and_an_image_its_size() {
+        let image = br#"{"mediaType":"application/vnd.oci.image.manifest.v1+json",
+            "config":{"size":100},"layers":[{"size":1000},{"size":-5},{"size":24}]}"#;
+        assert_eq!(
+            manifest_facts(image, None),
+            (
+                Some("application/vnd.oci.image.manifest.v1+json".into()),
+                Some(1124)
+            )
+        );
+        // No `mediaType` in the body: the Content-Type it came with; an index has no size.
+        let index = br#"{"manifests":[]}"#;
+        assert_eq!(
+            manifest_facts(index, Some(mt::OCI_INDEX)),
+            (Some(mt::OCI_INDEX.into()), None)
+        );
+        assert_eq!(manifest_facts(b"not json", None), (None, Some(0)));
+    }
 }

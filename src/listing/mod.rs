@@ -128,14 +128,24 @@ impl Native {
     pub fn for_registry(registry: &str, config: &Config) -> Option<Self> {
         let table = config.for_registry(registry);
         let configured = table.and_then(|t| t.api.as_deref());
-        // A self-hosted Quay or GitLab named by kind serves its API on the registry's host.
-        let (service, api) = if configured == Some(crate::config::QUAY) {
-            (Service::Quay, own_host(registry, table))
-        } else if configured == Some(crate::config::GITLAB) {
-            (Service::GitLab, own_host(registry, table))
-        } else {
-            let service = Service::of(registry)?;
-            (service, configured.or(service.default_api())?.to_string())
+        let kind = |k: &str| match k {
+            crate::config::QUAY => Some(Service::Quay),
+            crate::config::GITLAB => Some(Service::GitLab),
+            _ => None,
+        };
+        // `service` names a self-hosted Quay or GitLab whose API is at `api` (else on the
+        // registry's host, as `api = "quay"`/`"gitlab"` says).
+        let named = table.and_then(|t| t.service.as_deref()).and_then(kind);
+        let (service, api) = match (named, configured.and_then(kind)) {
+            (_, Some(service)) => (service, own_host(registry, table)),
+            (Some(service), None) => (
+                service,
+                configured.map_or_else(|| own_host(registry, table), str::to_string),
+            ),
+            (None, None) => {
+                let service = Service::of(registry)?;
+                (service, configured.or(service.default_api())?.to_string())
+            }
         };
         Some(Self {
             service,
@@ -641,6 +651,28 @@ mod tests {
             (gl.service, gl.api.as_str()),
             (Service::GitLab, "https://gl.local/")
         );
+    }
+
+    #[test]
+    fn a_self_hosted_service_is_named_by_service_with_its_api_on_another_host() {
+        let config = crate::config::parse(
+            "[registry.\"registry.corp\"]\nservice = \"gitlab\"\napi = \"https://gitlab.corp/\"\n[registry.\"quay.corp\"]\nservice = \"quay\"\n[registry.\"docker.io\"]\nservice = \"gitlab\"\n",
+        )
+        .unwrap();
+        let gl = Native::for_registry("registry.corp", &config).unwrap();
+        assert_eq!(
+            (gl.service, gl.api.as_str()),
+            (Service::GitLab, "https://gitlab.corp/")
+        );
+        // Without `api`: on the registry's own host, as `api = "quay"` says.
+        let quay = Native::for_registry("quay.corp", &config).unwrap();
+        assert_eq!(
+            (quay.service, quay.api.as_str()),
+            (Service::Quay, "https://quay.corp/")
+        );
+        // What the config says wins over the name.
+        let odd = Native::for_registry("docker.io", &config).unwrap();
+        assert_eq!(odd.service, Service::GitLab);
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub fn headline(inv: &Inventory) -> String {
         ListSource::Tags => {
             "the tag list (untagged images the tags do not reach are only visible through the ECR API)".into()
         }
+        ListSource::Versions { service } => format!("{service}'s package versions"),
     };
     let mut text = format!(
         "{}/{}: {} ({untagged} untagged, {orphans} orphaned",
@@ -57,13 +58,14 @@ pub fn incomplete(inv: &Inventory) -> bool {
     !inv.unread.is_empty() || inv.truncated
 }
 
-/// What the date column is: ECR says when an image was pushed (`imagePushedAt`); a plain
-/// registry does not, so the column is the build date from the image config.
+/// What the date column is: ECR says when an image was pushed (`imagePushedAt`), GHCR's
+/// versions too (`created_at`); a plain registry does not, so the column is the build date from the image config.
 #[must_use]
 pub fn date_column(inv: &Inventory) -> &'static str {
-    match inv.source {
-        ListSource::EcrApi { .. } => "PUSHED",
-        ListSource::Tags => "CREATED",
+    if inv.source.pushed() {
+        "PUSHED"
+    } else {
+        "CREATED"
     }
 }
 
@@ -250,7 +252,7 @@ fn size_cell(row: &Row) -> String {
 /// One JSON document (strings as the registry gave them; the caller escapes for a terminal).
 #[must_use]
 pub fn json(inv: &Inventory) -> Value {
-    let ecr = matches!(inv.source, ListSource::EcrApi { .. });
+    let ecr = inv.source.pushed();
     let rows: Vec<Value> = inv
         .rows
         .iter()
@@ -286,6 +288,7 @@ pub fn json(inv: &Inventory) -> Value {
     let source = match &inv.source {
         ListSource::EcrApi { region } => json!({"kind": "ecr-api", "region": region}),
         ListSource::Tags => json!({"kind": "tags"}),
+        ListSource::Versions { service } => json!({"kind": "package-versions", "service": service}),
     };
     json!({
         "registry": inv.registry,

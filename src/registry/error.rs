@@ -11,10 +11,13 @@ pub enum FetchError {
     Unauthorized { registry: String, detail: String },
     #[error("{registry} denied access (403{detail}); the credentials lack pull permission on this repository")]
     Forbidden { registry: String, detail: String },
-    #[error("{registry} is rate limiting requests (429){}; wait, or log in to raise the limit", retry_hint(*.retry_after))]
+    /// `advice` says what a login would change (none made: log in; made: it is the login's
+    /// own limit) and what the registry stated of its limit.
+    #[error("{registry} is rate limiting requests (429){}{advice}", retry_hint(*.retry_after))]
     RateLimited {
         registry: String,
         retry_after: Option<u64>,
+        advice: String,
     },
     #[error("{registry} answered {status}{detail}; the registry is failing, try again later")]
     Server {
@@ -127,7 +130,11 @@ pub enum FetchError {
 
 fn retry_hint(after: Option<u64>) -> String {
     after
-        .map(|s| format!(", retry after {s}s"))
+        .map(|s| match s {
+            0..120 => format!(", retry after {s}s"),
+            120..7200 => format!(", retry in {} min", s.div_ceil(60)),
+            _ => format!(", retry in {}h {} min", s / 3600, (s % 3600).div_ceil(60)),
+        })
         .unwrap_or_default()
 }
 

@@ -359,23 +359,35 @@ impl HttpRegistry {
             .map(|_| ())
     }
 
-    /// The headers of a manifest request for `repo:reference` (for rate-limit diagnostics).
+    /// The headers of a HEAD of the manifest `repo:reference` (for rate-limit diagnostics: a
+    /// HEAD is not counted against Docker Hub's pull limit, a GET is).
     pub async fn manifest_headers(
         &self,
         repo: &str,
         reference: &str,
     ) -> Result<Vec<(String, String)>, FetchError> {
-        let resp = self
-            .get(
-                &format!("/v2/{repo}/manifests/{reference}"),
-                crate::model::media_type::MANIFEST_ACCEPT,
-                &format!("repository:{repo}:pull"),
-                RequestKind::Manifest,
-                4 * 1024 * 1024,
-                "a manifest",
-            )
-            .await?;
-        Ok(resp.headers)
+        let path = format!("/v2/{repo}/manifests/{reference}");
+        let scope = format!("repository:{repo}:pull");
+        self.with_retries(|| async {
+            let (resp, _permit) = self
+                .send_path(
+                    &path,
+                    crate::model::media_type::MANIFEST_ACCEPT,
+                    &scope,
+                    RequestKind::Head,
+                )
+                .await?;
+            let status = resp.status().as_u16();
+            if !(200..300).contains(&status) {
+                return Err(self.status_error(status, resp.headers(), &[], "a manifest"));
+            }
+            Ok(resp
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect())
+        })
+        .await
     }
 
     /// GETs `path` (relative to the registry root, e.g. `/v2/app/manifests/v1`), authenticating
@@ -706,6 +718,7 @@ impl HttpRegistry {
             401 => FetchError::Unauthorized { registry, detail },
             403 => FetchError::Forbidden { registry, detail },
             429 => FetchError::RateLimited {
+                advice: self.rate_limit_advice(),
                 registry,
                 retry_after: header(headers, RETRY_AFTER.as_str())
                     .and_then(|v| v.trim().parse().ok()),
@@ -722,6 +735,36 @@ impl HttpRegistry {
                 detail,
             },
         }
+    }
+
+    /// What a 429 means for this client: the limit the registry stated, and what a login
+    /// would change (Docker Hub counts requests without one per IP address, with the lowest
+    /// limit; with one, the limit is the account's and logging in again changes nothing).
+    fn rate_limit_advice(&self) -> String {
+        // The names users write for Docker Hub (`auth` normalises them, but sits a floor up).
+        let hub = matches!(
+            self.registry.as_str(),
+            "docker.io" | "index.docker.io" | "registry-1.docker.io"
+        );
+        let mut advice = match self.stats.rate_limit() {
+            Some(limit) => format!("; the registry states {}", limit.short()),
+            None => String::new(),
+        };
+        match &self.opts.credentials {
+            None if hub => advice.push_str(&format!(
+                "; without a login Docker Hub counts pulls per IP address with its lowest limit: `docker login {}` counts them against your account's higher one",
+                self.registry
+            )),
+            None => advice.push_str(&format!(
+                "; these requests carry no login: `docker login {}` may raise the limit",
+                self.registry
+            )),
+            Some(c) => advice.push_str(&format!(
+                "; the limit is that of the login {}, which logging in again does not change: wait, or use an account with a higher limit",
+                crate::sanitize::sanitize(&c.username)
+            )),
+        }
+        advice
     }
 
     async fn read_limited(
@@ -781,6 +824,11 @@ impl HttpRegistry {
             let resp = req.send().await;
             self.stats.took(started);
             let resp = resp.map_err(|e| self.transport_error(&e))?;
+            // Docker Hub states its pull limit on manifest answers, refusals included: the
+            // latest one stated is what the TUI's header and `regscope auth` show.
+            if current.origin() == origin {
+                self.stats.saw_rate_limit(resp.headers());
+            }
             if !resp.status().is_redirection() {
                 return Ok(resp);
             }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod layout;
 pub mod proxy;
+pub mod ratelimit;
 pub mod stats;
 pub mod tls;
 pub mod tokens;
@@ -249,6 +250,12 @@ impl Fetcher {
     #[must_use]
     pub fn round_trips(&self) -> RoundTrips {
         self.stats.snapshot()
+    }
+
+    /// Docker Hub's pull limit as the latest response that stated one stated.
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<ratelimit::RateLimit> {
+        self.stats.rate_limit()
     }
 
     /// Where an operation starts, for [`round_trips_since`](Self::round_trips_since).

@@ -49,10 +49,16 @@ pub struct Stats {
     retries: AtomicU64,
     /// When each request was sent and answered (up to [`MAX_TIMED`]), for the chain length.
     timed: Mutex<Vec<(Instant, Instant)>>,
+    /// The pull limit the latest response that stated one stated (Docker Hub), and when.
+    rate_limit: Mutex<Option<(super::ratelimit::RateLimit, Instant)>>,
 }
 
 /// Requests whose timing is kept: enough for any one operation, bounded for a long session.
 const MAX_TIMED: usize = 100_000;
+
+/// How long after an answer stating a pull limit another stating more pulls left is taken
+/// for one that crossed it on the way (requests sent together), not a new window.
+const RATE_LIMIT_REORDER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Where an operation started, for [`Stats::since`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -123,6 +129,40 @@ impl Stats {
 
     pub fn retried(&self) {
         self.retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Keeps the pull limit `headers` state, if they state one.
+    pub fn saw_rate_limit(&self, headers: &reqwest::header::HeaderMap) {
+        let stated = super::ratelimit::RateLimit::from_headers(|name| {
+            headers.get(name).and_then(|v| v.to_str().ok())
+        });
+        let Some(stated) = stated else {
+            return;
+        };
+        let mut kept = self
+            .rate_limit
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Answers to requests sent together arrive in any order: one stating more pulls left
+        // than the one kept, moments after it, was counted before it. The count only rises
+        // when the window moves on, which a later answer will then state.
+        let earlier = kept.as_ref().is_some_and(|(k, at)| {
+            at.elapsed() < RATE_LIMIT_REORDER
+                && matches!((stated.left(), k.left()), (Some(new), Some(old)) if new > old)
+        });
+        if !earlier {
+            *kept = Some((stated, Instant::now()));
+        }
+    }
+
+    /// The pull limit the latest response that stated one stated.
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<super::ratelimit::RateLimit> {
+        self.rate_limit
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|(limit, _)| limit.clone())
     }
 
     pub fn disk_hit(&self) {
@@ -229,6 +269,28 @@ fn longest_chain(intervals: &[(Instant, Instant)]) -> u64 {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn the_pull_limit_kept_is_the_latest_unless_an_answer_crossed_it_on_the_way() {
+        let stats = Stats::default();
+        let hub = |left: u32| {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert("ratelimit-limit", "100;w=21600".parse().unwrap());
+            h.insert(
+                "ratelimit-remaining",
+                format!("{left};w=21600").parse().unwrap(),
+            );
+            h
+        };
+        assert_eq!(stats.rate_limit(), None);
+        stats.saw_rate_limit(&reqwest::header::HeaderMap::new());
+        assert_eq!(stats.rate_limit(), None, "no headers, no limit");
+        stats.saw_rate_limit(&hub(81));
+        stats.saw_rate_limit(&hub(82));
+        assert_eq!(stats.rate_limit().unwrap().left(), Some(81));
+        stats.saw_rate_limit(&hub(80));
+        assert_eq!(stats.rate_limit().unwrap().left(), Some(80));
+    }
 
     #[test]
     fn the_chain_counts_requests_that_waited_for_each_other() {

@@ -42,6 +42,29 @@ pub struct Faults {
     /// asks for more gets this many and a `Link`, as from a registry with a smaller cap. The
     /// referrers API pages only when this is set.
     pub page_size: Option<usize>,
+    /// Docker Hub's pull limit: manifest answers state it (`ratelimit-limit`,
+    /// `ratelimit-remaining`), each manifest GET uses one pull (a HEAD none, as on Hub), and a
+    /// GET with none left is refused 429.
+    pub pulls: Option<PullQuota>,
+}
+
+/// A pull limit as Docker Hub keeps one: `limit` per `window` seconds, `remaining` of it left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PullQuota {
+    pub limit: u64,
+    pub remaining: u64,
+    pub window: u64,
+    /// The `Retry-After` of a refusal, when it sends one.
+    pub retry_after: Option<u64>,
+}
+
+/// What the pull limit made of one manifest request: the headers stating it, and whether it
+/// is refused (with the quota's `Retry-After`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pull {
+    pub headers: Vec<(&'static str, String)>,
+    pub refused: bool,
+    pub retry_after: Option<u64>,
 }
 
 impl Faults {
@@ -50,6 +73,34 @@ impl Faults {
     pub fn with_body(mut self, digest: impl Into<String>, fault: BodyFault) -> Self {
         self.bodies.insert(digest.into(), fault);
         self
+    }
+
+    /// What the pull limit makes of a manifest request (`get`: a GET, which uses a pull),
+    /// using the pull; `None` for any other request or without a limit.
+    pub(crate) fn pull(&mut self, kind: RequestKind, get: bool) -> Option<Pull> {
+        let quota = self
+            .pulls
+            .as_mut()
+            .filter(|_| kind == RequestKind::Manifest)?;
+        let refused = get && quota.remaining == 0;
+        if get && !refused {
+            quota.remaining -= 1;
+        }
+        Some(Pull {
+            headers: vec![
+                (
+                    "ratelimit-limit",
+                    format!("{};w={}", quota.limit, quota.window),
+                ),
+                (
+                    "ratelimit-remaining",
+                    format!("{};w={}", quota.remaining, quota.window),
+                ),
+                ("docker-ratelimit-source", "127.0.0.1".to_string()),
+            ],
+            refused,
+            retry_after: quota.retry_after,
+        })
     }
 
     /// What the scoped faults do to one request, consuming one of `times` if a status fires.

@@ -27,7 +27,9 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use faults::{BodyFault, Faults, Observed, RequestCounts, RequestKind, RequestRecord, Scope};
+pub use faults::{
+    BodyFault, Faults, Observed, PullQuota, RequestCounts, RequestKind, RequestRecord, Scope,
+};
 pub use store::{is_sha256_digest, sha256_digest, Layout, Store};
 
 /// How long [`ServerHandle::shutdown`] waits for in-flight requests (a stalled body, say)

@@ -134,11 +134,20 @@ async fn handle(
             return resp;
         }
     }
-    let mut resp = match admission.early {
-        Some(Early::RateLimit(secs)) => respond::injected_status(429, Some(secs)),
-        Some(Early::Status(status)) => respond::injected_status(status, None),
-        None => serve(&shared, &faults, &method, route, uri.query(), &headers).await,
+    // A refused login uses no pull: only requests the registry would answer count.
+    let pull = lock(&shared.faults).pull(kind, method == Method::GET);
+    let refused = pull.as_ref().filter(|p| p.refused).map(|p| p.retry_after);
+    let mut resp = match (admission.early, refused) {
+        (Some(Early::RateLimit(secs)), _) => respond::injected_status(429, Some(secs)),
+        (Some(Early::Status(status)), _) => respond::injected_status(status, None),
+        (None, Some(retry_after)) => respond::injected_status(429, retry_after),
+        (None, None) => serve(&shared, &faults, &method, route, uri.query(), &headers).await,
     };
+    for (name, value) in pull.map(|p| p.headers).unwrap_or_default() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            resp.headers_mut().insert(name, value);
+        }
+    }
     resp.headers_mut().insert(
         "docker-distribution-api-version",
         HeaderValue::from_static("registry/2.0"),

@@ -197,6 +197,12 @@ pub enum Action {
     /// What the last finished effect cost (requests, bytes, cache hits, chain), for the
     /// status line.
     Stats(crate::registry::RoundTrips),
+    /// The pull limit `location` stated on the latest response that stated one (Docker Hub),
+    /// for the header.
+    RateLimit {
+        location: Location,
+        limit: crate::registry::ratelimit::RateLimit,
+    },
     CatalogLoaded {
         id: RequestId,
         result: Result<CatalogPage, ConnectError>,

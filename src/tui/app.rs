@@ -152,6 +152,8 @@ pub struct App {
     pub remember_recent: bool,
     /// What the last finished fetch cost, for the status line.
     pub last_cost: Option<crate::registry::RoundTrips>,
+    /// Per location: the pull limit it last stated (Docker Hub), for the header.
+    pub rate_limits: HashMap<Location, crate::registry::ratelimit::RateLimit>,
     /// A target opened but not loaded yet, and the stack depth of the view it opened: it is
     /// remembered once that view has loaded, and forgotten if it fails.
     unconfirmed: Option<(String, usize)>,
@@ -191,6 +193,7 @@ impl App {
             remember_recent: true,
             watch_interval: super::views::watch::DEFAULT_INTERVAL,
             last_cost: None,
+            rate_limits: HashMap::new(),
             unconfirmed: None,
             target: None,
             marked: None,
@@ -359,6 +362,7 @@ impl App {
                 self.last_cost = Some(cost);
                 Vec::new()
             }
+            Action::RateLimit { location, limit } => self.limit_stated(location, limit),
             Action::Connected {
                 location,
                 credentials,
@@ -658,6 +662,23 @@ impl App {
         self.connections
             .get(&Location::Registry(registry.to_string()))?
             .as_ref()
+    }
+
+    fn limit_stated(
+        &mut self,
+        location: Location,
+        limit: crate::registry::ratelimit::RateLimit,
+    ) -> Vec<Effect> {
+        self.rate_limits.insert(location, limit);
+        Vec::new()
+    }
+
+    /// The pull limit the top view's registry last stated, once it has stated one.
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<&crate::registry::ratelimit::RateLimit> {
+        let registry = self.top().registry()?;
+        self.rate_limits
+            .get(&Location::Registry(registry.to_string()))
     }
 
     /// What the top view waits for, in words (`resolving 4 tags`), for the spinner.

@@ -92,6 +92,9 @@ impl Worker {
                     if cost.total + cost.cache_hits + cost.disk_hits > 0 {
                         let _ = this.tx.send(Action::Stats(cost));
                     }
+                    if let Some(limit) = c.fetcher.rate_limit() {
+                        let _ = this.tx.send(Action::RateLimit { location, limit });
+                    }
                 }
             }
             // The receiver is gone only when the app has quit.

@@ -72,6 +72,7 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
     let source = match &inv.source {
         ListSource::EcrApi { .. } => "DescribeImages",
         ListSource::Tags => "tags",
+        ListSource::Versions { .. } => "package versions",
     };
     let title = format!(
         " {title} ({}{}, from {source}, {order}){} ",
