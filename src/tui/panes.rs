@@ -245,8 +245,8 @@ pub fn signature_verdict(
             Checked::NoPolicy => None,
             Checked::KeyUnusable { key, why, policy } => Some((
                 Mark::Failed,
-                "policy key unusable",
-                format!("not verified: the key {key} of {policy} {why}"),
+                "policy unusable",
+                format!("not verified: the {key} of {policy} {why}"),
             )),
             Checked::Verdicts {
                 satisfied: true,
