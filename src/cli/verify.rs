@@ -22,6 +22,9 @@ pub fn read_key(path: &std::path::Path) -> Result<PublicKey, Failure> {
 
 /// `regscope verify`'s arguments.
 #[derive(clap::Args, Debug)]
+// cosign's long flag names would move every description to a line of its own (clap does so past
+// 40% of its default 100 columns); the help is not wrapped anyway, so measure against 200.
+#[command(term_width = 200)]
 pub struct VerifyArgs {
     /// Image reference (`name:tag`, `host:port/repo@sha256:…`).
     reference: String,
@@ -170,6 +173,11 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     for note in &inspection.attachment_notes {
         println!("  note: {}", sanitize(note));
     }
+    // A key is named with its algorithm; a keyless policy names itself.
+    let with = match &verifier {
+        Verifier::Key(k) => format!("{key_shown} ({})", k.algorithm.describe()),
+        Verifier::Keyless(_) => key_shown.clone(),
+    };
     // Attestations are counted apart: they never make the image signed.
     let (attestations, signatures): (Vec<_>, Vec<_>) = verdicts.iter().partition(|v| v.attestation);
     let verified = signatures.iter().filter(|v| v.result.is_ok()).count();
@@ -185,14 +193,10 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     println!(
         "{}{also}",
         match (satisfied, signatures.len()) {
-            (true, n) => format!(
-                "ok: signed with {key_shown} ({}): {verified} of {n} signatures verified",
-                verifier.algorithm()
-            ),
+            (true, n) => format!("ok: signed with {with}: {verified} of {n} signatures verified"),
             (false, 0) => "FAIL: no signature found (looked in the referrers API, sha256-<hex> and cosign tags)".to_string(),
             (false, n) => format!(
-                "FAIL: no signature of this image verifies with {key_shown} ({}); {verified} of {n} signatures verified",
-                verifier.algorithm()
+                "FAIL: no signature of this image verifies with {with}; {verified} of {n} signatures verified"
             ),
         }
     );
