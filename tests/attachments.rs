@@ -917,11 +917,12 @@ fn seed_keyless(reg: &TestRegistry, d: &std::path::Path, issuer: &str) -> std::p
         "https://accounts.example",
     );
     let untrusted = rogue.leaf(d, "rogue-leaf", "email:ci@example.com", issuer);
+    let mail = fulcio.leaf_for(d, "mail", "email:ci@example.com", issuer, "emailProtection");
 
     let digest = layout_root_digest(&fixture("unsigned-index"));
     let payload = simple_signing("registry.internal:5000/team/keyless", &digest);
     let t = now();
-    let cases: [(&str, (Vec<u8>, Value)); 8] = [
+    let cases: [(&str, (Vec<u8>, Value)); 9] = [
         ("good", layer(&ci, &payload, &Logged::At(&rekor, t))),
         (
             "untrusted",
@@ -942,6 +943,7 @@ fn seed_keyless(reg: &TestRegistry, d: &std::path::Path, issuer: &str) -> std::p
         ),
         ("nolog", layer(&ci, &payload, &Logged::Not)),
         ("otherlog", layer(&ci, &payload, &Logged::At(&other_log, t))),
+        ("mail", layer(&mail, &payload, &Logged::At(&rekor, t))),
     ];
     for (repo, l) in cases {
         reg.seed_fixture("unsigned-index", &format!("keyless/{repo}:v1"));
@@ -1032,6 +1034,11 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
             ", whose key is not in the trusted root ",
         ],
     );
+    fails(
+        "mail",
+        &["the certificate is not for code signing (no `codeSigning` extended key usage"],
+    );
+    a_rotated_log_key_does_not_vouch_for_later_entries(&reg, d, &root_file, issuer);
     the_public_good_root_trusts_none_of_it(&reg, issuer);
     // The expired case names all three times.
     let (_, text) = verify("expired", &exact);
@@ -1041,6 +1048,41 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
     assert!(three.is_match(&text), "{text}");
 
     keyless_policy_in_the_config_file(&reg, d, issuer);
+}
+
+/// A trusted root whose log key was rotated out before the entry's date: the SET is refused.
+fn a_rotated_log_key_does_not_vouch_for_later_entries(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    root_file: &std::path::Path,
+    issuer: &str,
+) {
+    let mut rotated: Value =
+        serde_json::from_slice(&std::fs::read(root_file).expect("root")).expect("json");
+    rotated["tlogs"][0]["publicKey"]["validFor"]["end"] = json!("2021-01-01T00:00:00Z");
+    std::fs::write(d.join("rotated.json"), rotated.to_string()).expect("rotated");
+    let rotated_arg = d.join("rotated.json").display().to_string();
+    let image = format!("{}/keyless/good:v1", reg.host);
+    let out = regscope(
+        reg,
+        &[
+            "verify",
+            &image,
+            "--trusted-root",
+            &rotated_arg,
+            "--certificate-identity",
+            "ci@example.com",
+            "--certificate-oidc-issuer",
+            issuer,
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("bad Rekor SET: the entry is dated ")
+            && text.contains(", when the key of https://rekor.test was not valid (from 2020-01-01T00:00:00Z to 2021-01-01T00:00:00Z)"),
+        "{text}"
+    );
 }
 
 /// Without `--trusted-root`, the embedded public-good root: the test CA is not in it.

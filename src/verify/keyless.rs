@@ -171,6 +171,15 @@ impl Keyless {
         let der = certificate_der(pem).ok_or(Reason::BadCertificate)?;
         let (_, leaf) = X509Certificate::from_der(&der).map_err(|_| Reason::BadCertificate)?;
         self.chains(&leaf)?;
+        // Fulcio issues code-signing certificates; cosign's chain check requires the usage.
+        let code_signing = leaf
+            .extended_key_usage()
+            .ok()
+            .flatten()
+            .is_some_and(|e| e.value.code_signing);
+        if !code_signing {
+            return Err(Reason::NotCodeSigning);
+        }
         self.matches_policy(&leaf)?;
         let key =
             PublicKey::from_spki_der(leaf.public_key().raw).map_err(|_| Reason::BadCertificate)?;
@@ -256,8 +265,9 @@ impl Keyless {
     }
 
     /// The Rekor bundle's SET verifies with the key of the log it names, and its entry is this
-    /// signature of this payload; the time the log integrated it.
-    fn logged(
+    /// signature of this payload; the time the log integrated it. (Public for the fuzz test:
+    /// [`Keyless::check`] reaches it only past a trusted chain.)
+    pub fn logged(
         &self,
         annotations: &std::collections::BTreeMap<String, String>,
         payload: &[u8],
@@ -282,6 +292,20 @@ impl Keyless {
                 root: self.root_name.clone(),
             })?;
         let b64 = base64::engine::general_purpose::STANDARD;
+        // A log's key signs for a period (a rotated key's ends): an entry it signed outside
+        // that period is not the log's word.
+        let at = p.integrated_time;
+        if parse_time(log.valid_from.as_ref()).is_some_and(|t| at < t)
+            || parse_time(log.valid_until.as_ref()).is_some_and(|t| at > t)
+        {
+            return Err(Reason::BadSet(format!(
+                "the entry is dated {}, when the key of {} was not valid (from {} to {})",
+                rfc3339(at),
+                log.base_url,
+                log.valid_from.as_deref().unwrap_or("the start"),
+                log.valid_until.as_deref().unwrap_or("now")
+            )));
+        }
         let set = super::decode_signature(&bundle.set)
             .ok_or_else(|| Reason::BadSet("its signed entry timestamp is not base64".into()))?;
         let message = set_message(&p.body, p.integrated_time, p.log_index, &p.log_id);

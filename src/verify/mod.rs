@@ -56,6 +56,8 @@ pub enum Reason {
     NoCertificate,
     #[error("the certificate annotation is not a PEM X.509 certificate")]
     BadCertificate,
+    #[error("the certificate is not for code signing (no `codeSigning` extended key usage, which Fulcio's certificates carry)")]
+    NotCodeSigning,
     #[error("the certificate was issued by {issuer}, which is no Fulcio certificate authority of {root}; give the root that trusts it with --trusted-root FILE")]
     UntrustedRoot { issuer: String, root: String },
     #[error("the certificate was not valid at signing time: logged at {signed_at}, valid from {not_before} to {not_after}")]
@@ -94,6 +96,7 @@ impl Reason {
             Reason::NotSupported(..) => "not checked",
             Reason::NoCertificate => "no certificate",
             Reason::BadCertificate => "unreadable certificate",
+            Reason::NotCodeSigning => "not code signing",
             Reason::UntrustedRoot { .. } => "untrusted root",
             Reason::ExpiredAtSigning { .. } => "expired at signing",
             Reason::IdentityMismatch { .. } => "identity mismatch",
@@ -120,6 +123,7 @@ impl Reason {
             Reason::NotSupported(..) => "not-supported",
             Reason::NoCertificate => "no-certificate",
             Reason::BadCertificate => "bad-certificate",
+            Reason::NotCodeSigning => "not-code-signing",
             Reason::UntrustedRoot { .. } => "untrusted-root",
             Reason::ExpiredAtSigning { .. } => "expired-at-signing",
             Reason::IdentityMismatch { .. } => "identity-mismatch",

@@ -147,13 +147,25 @@ impl Ca {
     /// A Fulcio-like leaf valid from now for a day: `san` (`email:ci@example.com`,
     /// `URI:https://…`) and the OIDC `issuer` in extension .1.8.
     pub fn leaf(&self, dir: &std::path::Path, name: &str, san: &str, issuer: &str) -> Leaf {
+        self.leaf_for(dir, name, san, issuer, "codeSigning")
+    }
+
+    /// [`Ca::leaf`] with another extended key usage (`emailProtection`).
+    pub fn leaf_for(
+        &self,
+        dir: &std::path::Path,
+        name: &str,
+        san: &str,
+        issuer: &str,
+        usage: &str,
+    ) -> Leaf {
         let key = SigningKey::generate(dir, name, KeyKind::P256);
         let cert = dir.join(format!("{name}.pem"));
         let csr = dir.join(format!("{name}.csr"));
         let ext = ext_file(
             dir,
             name,
-            &format!("subjectAltName=critical,{san}\n1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:{issuer}\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n"),
+            &format!("subjectAltName=critical,{san}\n1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:{issuer}\nkeyUsage=critical,digitalSignature\nextendedKeyUsage={usage}\n"),
         );
         openssl(&[
             "req",
