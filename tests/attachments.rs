@@ -1181,6 +1181,10 @@ fn keyless_policy_in_the_config_file(reg: &TestRegistry, dir: &std::path::Path, 
             && text.contains("identity dev@example.com, policy wants ci@example.com"),
         "{text}"
     );
+    assert!(
+        text.contains("Sign the image by digest as the policy's identity"),
+        "{text}"
+    );
 
     for (body, wanted) in [
         (

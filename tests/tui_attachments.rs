@@ -319,8 +319,15 @@ fn a_keyless_policy_verifies_in_the_tui() {
                 screen.contains("signature  S✗ identity mismatch"),
                 "{screen}"
             );
+            assert!(
+                screen.contains("S✗ not signed by the policy's identity"),
+                "{screen}"
+            );
             tmux.keys(&["G"]);
-            tmux.wait_for("identity dev@example.com, policy wants ci@example.com");
+            // The detail pane wraps the reason: both identities, on two lines.
+            let screen =
+                tmux.wait_for("signature policy: S✗ identity dev@example.com, policy wants");
+            assert!(screen.contains("│ci@example.com "), "{screen}");
         }
         tmux.keys(&["q"]);
         assert_eq!(tmux.wait_exit(), 0);

@@ -444,6 +444,8 @@ pub enum Checked {
         key: String,
         verdicts: Vec<Verdict>,
         satisfied: bool,
+        /// A keyless policy (identity and issuer) rather than a key: the words differ.
+        keyless: bool,
     },
 }
 
@@ -550,6 +552,7 @@ pub fn check_policy(
                 key,
                 verdicts,
                 satisfied,
+                keyless: matches!(verifier, Verifier::Keyless(_)),
             }
         }
     }
@@ -597,7 +600,7 @@ pub fn policy_verifier(
 #[must_use]
 pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::Finding> {
     use crate::analysis::{Code, Finding};
-    let (policy, key, verdicts) = match checked {
+    let (policy, key, verdicts, keyless) = match checked {
         Checked::NoPolicy
         | Checked::Verdicts {
             satisfied: true, ..
@@ -614,8 +617,9 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             policy,
             key,
             verdicts,
+            keyless,
             ..
-        } => (policy, key, verdicts),
+        } => (policy, key, verdicts, *keyless),
     };
     let mut message = format!("no signature of this image verifies with {key} ({policy})");
     if verdicts.is_empty() {
@@ -626,9 +630,12 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             message.push_str(&format!("; {}: {reason}", short(&v.signature)));
         }
     }
-    vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(
-        "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify",
-    )]
+    let fix = if keyless {
+        "Sign the image by digest as the policy's identity (`cosign sign REPO@DIGEST` where that identity runs, logged in Rekor); `regscope verify REF` lists each signature and why it does not verify"
+    } else {
+        "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify"
+    };
+    vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(fix)]
 }
 
 /// [`checked_findings`] of [`check_policy`]: for a front end that needs only the findings.
