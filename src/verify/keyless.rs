@@ -501,6 +501,78 @@ mod tests {
     }
 
     #[test]
+    fn a_policy_needs_one_identity_and_an_issuer_and_a_root_that_reads() {
+        let err = |r: Result<Keyless, (Setting, String)>| r.map(|_| ()).unwrap_err();
+        let (s, why) = err(policy(Some("ci@z"), None, None, None));
+        assert_eq!(
+            (s, s.config_key(), s.flag()),
+            (Setting::Issuer, "issuer", "--certificate-oidc-issuer")
+        );
+        assert!(
+            why.starts_with("is missing: an identity means nothing without"),
+            "{why}"
+        );
+        assert_eq!(
+            err(policy(None, None, Some("https://i"), None)).0,
+            Setting::Identity
+        );
+        assert_eq!(
+            err(policy(Some("a"), Some("b"), Some("https://i"), None)).0,
+            Setting::IdentityRegexp
+        );
+        let (s, why) = err(policy(
+            Some("a"),
+            None,
+            Some("https://i"),
+            Some(std::path::Path::new("/nonexistent/root.json")),
+        ));
+        assert_eq!(s, Setting::TrustedRoot);
+        assert!(
+            why.starts_with("/nonexistent/root.json cannot be read ("),
+            "{why}"
+        );
+        let ok = policy(None, Some("^ci@"), Some("https://i"), None).unwrap();
+        assert_eq!(
+            ok.describe(),
+            "identity /^ci@/ from https://i (Sigstore's public-good root)"
+        );
+    }
+
+    #[test]
+    fn a_config_policy_is_a_key_or_keyless_never_both_nor_neither() {
+        use crate::config::VerifyPolicy;
+        let both = VerifyPolicy {
+            key: Some("cosign.pub".into()),
+            issuer: Some("https://i".into()),
+            ..VerifyPolicy::default()
+        };
+        let (what, why) = super::super::policy_verifier(&both)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(what, "key");
+        assert!(why.contains("a policy is one or the other"), "{why}");
+        let (what, why) = super::super::policy_verifier(&VerifyPolicy::default())
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(what, "key");
+        assert!(
+            why.starts_with("is missing: a policy names a public key"),
+            "{why}"
+        );
+        let keyless = VerifyPolicy {
+            identity: Some("ci@z".into()),
+            issuer: Some("https://i".into()),
+            ..VerifyPolicy::default()
+        };
+        let (shown, verifier) = super::super::policy_verifier(&keyless).unwrap();
+        assert_eq!(
+            shown,
+            "identity ci@z from https://i (Sigstore's public-good root)"
+        );
+        assert_eq!(verifier.algorithm(), "keyless");
+    }
+
+    #[test]
     fn times_read_as_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(

@@ -1,5 +1,6 @@
 //! Signatures checked, not just read: each cosign simple-signing signature of a tree verified
-//! with a public key (`cosign verify --key`), with the reason when it does not verify.
+//! with a public key (`cosign verify --key`) or keylessly against a Sigstore trusted root
+//! ([`keyless`]), with the reason when it does not verify.
 //!
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
