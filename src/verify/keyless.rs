@@ -338,6 +338,10 @@ impl Keyless {
     }
 }
 
+/// Subject alternative names compared at most (Fulcio writes one; a hostile certificate may
+/// list thousands, each a regexp match and a word in the message).
+pub const MAX_NAMES: usize = 16;
+
 /// Which policy setting is wrong, as the config file names it (the CLI maps it to its flag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Setting {
@@ -455,7 +459,7 @@ fn subject_alternative_names(cert: &X509Certificate<'_>) -> Vec<String> {
             }
             _ => None,
         })
-        .take(super::dsse::MAX_SIGNATURES)
+        .take(MAX_NAMES)
         .collect()
 }
 
