@@ -54,7 +54,14 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct VerifyPolicy {
     /// A cosign public key (PEM); read and checked by `regscope config check`.
-    pub key: PathBuf,
+    pub key: Option<PathBuf>,
+    /// Keyless: the certificate identity (e-mail or URI SAN) cosign's `--certificate-identity`
+    /// names, or a regexp of it, and the OIDC issuer that vouched for it.
+    pub identity: Option<String>,
+    pub identity_regexp: Option<String>,
+    pub issuer: Option<String>,
+    /// Keyless: a private Sigstore's `trusted_root.json`; default: the public-good root.
+    pub trusted_root: Option<PathBuf>,
 }
 
 /// Settings for one registry.
@@ -229,8 +236,13 @@ pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
     // regscope was started.
     if let Some(dir) = path.parent() {
         for policy in config.verify.values_mut() {
-            if policy.key.is_relative() {
-                policy.key = dir.join(&policy.key);
+            for path in [&mut policy.key, &mut policy.trusted_root]
+                .into_iter()
+                .flatten()
+            {
+                if path.is_relative() {
+                    *path = dir.join(&*path);
+                }
             }
         }
     }

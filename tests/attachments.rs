@@ -892,3 +892,320 @@ fn a_tampered_or_copied_signature_fails_with_its_reason(
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Keyless verification against docker-registry behind htpasswd and TLS, with a throw-away
+/// Sigstore (a Fulcio-like CA, a Rekor-like log key, their `trusted_root.json`): a valid
+/// signature verifies for the exact identity and a regexp of it; each way a keyless signature
+/// fails says its own reason, with both values where two disagree.
+/// A throw-away Sigstore in `d` (its `trusted_root.json` returned) and `keyless/<case>:v1`
+/// images, each signed keylessly in one way: `good`, and one per failure.
+fn seed_keyless(reg: &TestRegistry, d: &std::path::Path, issuer: &str) -> std::path::PathBuf {
+    use support::attach::{push_cosign_layers, simple_signing};
+    use support::sigstore::{layer, now, trusted_root, Ca, Log, Logged};
+    let fulcio_root = Ca::root(d, "test-fulcio");
+    let fulcio = fulcio_root.intermediate(d, "test-fulcio-intermediate");
+    let rogue = Ca::root(d, "rogue");
+    let (rekor, other_log) = (Log::new(d, "rekor"), Log::new(d, "other-log"));
+    let root_file = d.join("trusted_root.json");
+    std::fs::write(&root_file, trusted_root((&fulcio_root, &fulcio), &rekor)).expect("root");
+    let ci = fulcio.leaf(d, "ci", "email:ci@example.com", issuer);
+    let dev = fulcio.leaf(d, "dev", "email:dev@example.com", issuer);
+    let other_issuer = fulcio.leaf(
+        d,
+        "google",
+        "email:ci@example.com",
+        "https://accounts.example",
+    );
+    let untrusted = rogue.leaf(d, "rogue-leaf", "email:ci@example.com", issuer);
+    let mail = fulcio.leaf_for(d, "mail", "email:ci@example.com", issuer, "emailProtection");
+
+    let digest = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/keyless", &digest);
+    let t = now();
+    let cases: [(&str, (Vec<u8>, Value)); 9] = [
+        ("good", layer(&ci, &payload, &Logged::At(&rekor, t))),
+        (
+            "untrusted",
+            layer(&untrusted, &payload, &Logged::At(&rekor, t)),
+        ),
+        (
+            "expired",
+            layer(&ci, &payload, &Logged::At(&rekor, t + 3 * 86_400)),
+        ),
+        ("identity", layer(&dev, &payload, &Logged::At(&rekor, t))),
+        (
+            "issuer",
+            layer(&other_issuer, &payload, &Logged::At(&rekor, t)),
+        ),
+        (
+            "badset",
+            layer(&ci, &payload, &Logged::Tampered(&rekor, t, t + 60)),
+        ),
+        ("nolog", layer(&ci, &payload, &Logged::Not)),
+        ("otherlog", layer(&ci, &payload, &Logged::At(&other_log, t))),
+        ("mail", layer(&mail, &payload, &Logged::At(&rekor, t))),
+    ];
+    for (repo, l) in cases {
+        reg.seed_fixture("unsigned-index", &format!("keyless/{repo}:v1"));
+        push_cosign_layers(reg, &format!("keyless/{repo}"), &digest, &[l]);
+    }
+    root_file
+}
+
+#[test]
+fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why() {
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let issuer = "https://token.actions.example";
+    let root_file = seed_keyless(&reg, d, issuer);
+    let root_arg = root_file.display().to_string();
+    let verify = |repo: &str, identity: &[&str]| {
+        let image = format!("{}/keyless/{repo}:v1", reg.host);
+        let mut args = vec!["verify", image.as_str(), "--trusted-root", &root_arg];
+        args.extend_from_slice(identity);
+        args.extend(["--certificate-oidc-issuer", issuer]);
+        let out = regscope(&reg, &args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let exact = ["--certificate-identity", "ci@example.com"];
+
+    let (code, text) = verify("good", &exact);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("  verified    signature sha256:"), "{text}");
+    assert!(
+        text.contains("ok: signed with identity ci@example.com from https://token.actions.example (the trusted root "),
+        "{text}"
+    );
+    let (code, text) = verify("good", &["--certificate-identity-regexp", "^ci@.*\\.com$"]);
+    assert_eq!(code, Some(0), "{text}");
+
+    // Each failure: exit 1, its own reason, both values where two disagree.
+    let fails = |repo: &str, wanted: &[&str]| {
+        let (code, text) = verify(repo, &exact);
+        assert_eq!(code, Some(1), "{repo}: {text}");
+        assert!(
+            text.contains("  failed      signature sha256:"),
+            "{repo}: {text}"
+        );
+        for w in wanted {
+            assert!(text.contains(w), "{repo}: wanted {w:?} in {text}");
+        }
+    };
+    fails(
+        "untrusted",
+        &["the certificate was issued by O=rogue, CN=rogue root, which is no Fulcio certificate authority of the trusted root "],
+    );
+    fails(
+        "expired",
+        &[
+            "the certificate was not valid at signing time: logged at ",
+            ", valid from ",
+        ],
+    );
+    fails(
+        "identity",
+        &["identity dev@example.com, policy wants ci@example.com"],
+    );
+    fails(
+        "issuer",
+        &["issuer https://accounts.example, policy wants https://token.actions.example"],
+    );
+    fails(
+        "badset",
+        &["bad Rekor SET: the signed entry timestamp does not verify with the key of https://rekor.test"],
+    );
+    fails(
+        "nolog",
+        &["no transparency-log entry: the signature has no Rekor bundle"],
+    );
+    fails(
+        "otherlog",
+        &[
+            "the Rekor entry was signed by log ",
+            ", whose key is not in the trusted root ",
+        ],
+    );
+    fails(
+        "mail",
+        &["the certificate is not for code signing (no `codeSigning` extended key usage"],
+    );
+    a_rotated_log_key_does_not_vouch_for_later_entries(&reg, d, &root_file, issuer);
+    the_public_good_root_trusts_none_of_it(&reg, issuer);
+    // The expired case names all three times.
+    let (_, text) = verify("expired", &exact);
+    let time = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ";
+    let three = regex::Regex::new(&format!("logged at {time}, valid from {time} to {time}"))
+        .expect("regex");
+    assert!(three.is_match(&text), "{text}");
+
+    keyless_policy_in_the_config_file(&reg, d, issuer);
+}
+
+/// A trusted root whose log key was rotated out before the entry's date: the SET is refused.
+fn a_rotated_log_key_does_not_vouch_for_later_entries(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    root_file: &std::path::Path,
+    issuer: &str,
+) {
+    let mut rotated: Value =
+        serde_json::from_slice(&std::fs::read(root_file).expect("root")).expect("json");
+    rotated["tlogs"][0]["publicKey"]["validFor"]["end"] = json!("2021-01-01T00:00:00Z");
+    std::fs::write(d.join("rotated.json"), rotated.to_string()).expect("rotated");
+    let rotated_arg = d.join("rotated.json").display().to_string();
+    let image = format!("{}/keyless/good:v1", reg.host);
+    let out = regscope(
+        reg,
+        &[
+            "verify",
+            &image,
+            "--trusted-root",
+            &rotated_arg,
+            "--certificate-identity",
+            "ci@example.com",
+            "--certificate-oidc-issuer",
+            issuer,
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("bad Rekor SET: the entry is dated ")
+            && text.contains(", when the key of https://rekor.test was not valid (from 2020-01-01T00:00:00Z to 2021-01-01T00:00:00Z)"),
+        "{text}"
+    );
+}
+
+/// Without `--trusted-root`, the embedded public-good root: the test CA is not in it.
+fn the_public_good_root_trusts_none_of_it(reg: &TestRegistry, issuer: &str) {
+    let image = format!("{}/keyless/good:v1", reg.host);
+    let out = regscope(
+        reg,
+        &[
+            "verify",
+            &image,
+            "--certificate-identity",
+            "ci@example.com",
+            "--certificate-oidc-issuer",
+            issuer,
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["keyAlgorithm"], "keyless");
+    assert_eq!(
+        json["signatures"][0]["reason"], "untrusted-root",
+        "{json:#}"
+    );
+    assert!(
+        json["signatures"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("which is no Fulcio certificate authority of Sigstore's public-good root"),
+        "{json:#}"
+    );
+}
+
+/// `[verify."HOST/keyless/*"] identity/issuer/trusted_root`: `verify`, `inspect` and `check
+/// --require-signed` use it without flags; `config check` refuses a regexp that does not
+/// compile, a root that does not parse and an identity without an issuer.
+fn keyless_policy_in_the_config_file(reg: &TestRegistry, dir: &std::path::Path, issuer: &str) {
+    let config = dir.join("config.toml");
+    let run = |args: &[&str]| {
+        let ca = reg.ca_cert().expect("ca").display().to_string();
+        let home = tempfile::tempdir().expect("home");
+        let out = support::isolated_command(&regscope_bin(), home.path())
+            .args(args)
+            .args(["--ca-file", &ca, "--username", USER, "--no-cache"])
+            .env("REGSCOPE_PASSWORD", PASSWORD)
+            .env("REGSCOPE_CONFIG", &config)
+            .output()
+            .expect("run regscope");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let config_check = |body: String| {
+        std::fs::write(&config, body).expect("config");
+        let out = support::isolated_command(&regscope_bin(), dir)
+            .args(["config", "check"])
+            .env("REGSCOPE_CONFIG", &config)
+            .output()
+            .expect("run regscope");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let section = format!("[verify.\"{}/keyless/*\"]", reg.host);
+    let (code, text) = config_check(format!(
+        "{section}\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"trusted_root.json\"\n"
+    ));
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("1 signature policy"), "{text}");
+    let good = format!("{}/keyless/good:v1", reg.host);
+    let identity = format!("{}/keyless/identity:v1", reg.host);
+    let (code, text) = run(&["verify", &good]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&["check", &good, "--require-signed"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("signed: a signature of this image verifies with identity ci@example.com"),
+        "{text}"
+    );
+    let (code, text) = run(&["check", &identity, "--require-signed"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("identity dev@example.com, policy wants ci@example.com"),
+        "{text}"
+    );
+    let (code, text) = run(&["inspect", &identity]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("warning  signature-unverified")
+            && text.contains("identity dev@example.com, policy wants ci@example.com"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Sign the image by digest as the policy's identity"),
+        "{text}"
+    );
+
+    for (body, wanted) in [
+        (
+            format!("{section}\nidentity_regexp = \"ci@(\"\nissuer = \"{issuer}\"\n"),
+            "identity_regexp: `ci@(` is not a regular expression (",
+        ),
+        (
+            format!("{section}\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"config.toml\"\n"),
+            "trusted_root: ",
+        ),
+        (
+            format!("{section}\nidentity = \"ci@example.com\"\n"),
+            "issuer: is missing: an identity means nothing without the OIDC issuer",
+        ),
+    ] {
+        let (code, text) = config_check(body);
+        assert_eq!(code, Some(2), "{text}");
+        assert!(text.contains(&format!("{section} {wanted}")), "{text}");
+    }
+    let (_, text) = config_check(format!(
+        "{section}\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"config.toml\"\n"
+    ));
+    assert!(text.contains("is not a Sigstore trusted root"), "{text}");
+}

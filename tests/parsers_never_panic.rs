@@ -73,6 +73,28 @@ proptest! {
     }
 
     #[test]
+    fn keyless_parsers_never_panic(bundle in json_like(), bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let policy = regscope::verify::keyless::policy(Some("ci@example.com"), None, Some("https://issuer"), None)
+            .expect("a policy on the public-good root");
+        let cert = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes)
+        );
+        for (c, b) in [(cert.as_str(), bundle.as_str()), (&String::from_utf8_lossy(&bytes), &bundle)] {
+            let annotations = std::collections::BTreeMap::from([
+                ("dev.sigstore.cosign/certificate".to_string(), c.to_string()),
+                ("dev.sigstore.cosign/bundle".to_string(), b.to_string()),
+            ]);
+            // Garbage never verifies, and its reason is words a terminal shows as they are.
+            for result in [policy.check(&annotations, &bytes, &bytes), policy.logged(&annotations, &bytes, &bytes).map(|_| ())] {
+                let words = result.expect_err("garbage never verifies").to_string();
+                prop_assert!(!words.chars().any(char::is_control), "{}", words);
+            }
+        }
+        let _ = regscope::verify::keyless::Identity::regexp(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
     fn verify_parsers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let pem = format!(
             "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",

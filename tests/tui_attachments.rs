@@ -256,3 +256,80 @@ fn a_signature_policy_verifies_in_the_tui() {
         assert_eq!(tmux.wait_exit(), 0);
     }
 }
+
+/// A keyless policy (`identity`, `issuer`, `trusted_root`) in the TUI, against docker-registry
+/// behind htpasswd and TLS, with a throw-away Sigstore: the image signed by the wanted identity
+/// is `S✓`; the one signed by another identity is `S✗`, its signature row says `identity
+/// mismatch` and the detail pane both identities.
+#[test]
+fn a_keyless_policy_verifies_in_the_tui() {
+    use support::attach::{push_cosign_layers, simple_signing};
+    use support::sigstore::{layer, now, trusted_root, Ca, Log, Logged};
+    use support::{fixture, layout_root_digest};
+    const PASSWORD: &str = "Keyless-s3cret-pw";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("keyless-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let fulcio_root = Ca::root(d, "test-fulcio");
+    let fulcio = fulcio_root.intermediate(d, "test-fulcio-intermediate");
+    let rekor = Log::new(d, "rekor");
+    let root_file = d.join("trusted_root.json");
+    std::fs::write(&root_file, trusted_root((&fulcio_root, &fulcio), &rekor)).expect("root");
+    let issuer = "https://token.actions.example";
+    let ci = fulcio.leaf(d, "ci", "email:ci@example.com", issuer);
+    let dev = fulcio.leaf(d, "dev", "email:dev@example.com", issuer);
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/app", &root);
+    for (repo, leaf) in [(REPO, &ci), ("team/other", &dev)] {
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        let l = layer(leaf, &payload, &Logged::At(&rekor, now()));
+        push_cosign_layers(&reg, repo, &root, &[l]);
+    }
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("keyless-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"{}\"\n",
+        reg.host,
+        root_file.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, verified) in [(REPO, true), ("team/other", false)] {
+        let start = format!("{}/{repo}", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(if verified { "S✓" } else { "S✗" });
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("via a cosign tag");
+        if verified {
+            assert!(screen.contains("S✓ signed"), "{screen}");
+            assert!(screen.contains("signature  S✓ verified"), "{screen}");
+            tmux.keys(&["G"]);
+            tmux.wait_for("signature policy: S✓ verified with identity ci@example.com");
+        } else {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(
+                screen.contains("signature  S✗ identity mismatch"),
+                "{screen}"
+            );
+            assert!(
+                screen.contains("S✗ not signed by the policy's identity"),
+                "{screen}"
+            );
+            tmux.keys(&["G"]);
+            // The detail pane wraps the reason: both identities, on two lines.
+            let screen =
+                tmux.wait_for("signature policy: S✗ identity dev@example.com, policy wants");
+            assert!(screen.contains("│ci@example.com "), "{screen}");
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}

@@ -1786,6 +1786,7 @@ fn signed(
             policy: "[verify.\"registry.test:5000/team/*\"]".into(),
             key: "cosign.pub".into(),
             satisfied: result.is_ok(),
+            keyless: false,
             verdicts: vec![Verdict {
                 signature: signature.digest.clone(),
                 subject: root.digest.clone(),

@@ -27,11 +27,15 @@ pub fn check() -> Result<u8, Failure> {
         .unwrap_or_default();
     // A policy whose key cannot be read would fail every `verify`: say so here, at the pattern.
     for (pattern, policy) in &config.verify {
-        super::verify::read_key(&policy.key).map_err(|f| {
+        regscope::verify::policy_verifier(policy).map_err(|(what, why)| {
+            // `key PATH` is named `key:` as the file spells it, then the path.
+            let what = match what.strip_prefix("key ") {
+                Some(path) => format!("key: {path}"),
+                None => format!("{what}:"),
+            };
             Failure::usage(format!(
-                "[verify.\"{}\"] key: {}",
-                regscope::sanitize::sanitize(pattern),
-                f.message.trim_start_matches("--key ")
+                "[verify.\"{}\"] {what} {why}",
+                regscope::sanitize::sanitize(pattern)
             ))
         })?;
     }

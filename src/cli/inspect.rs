@@ -305,12 +305,11 @@ impl Signed {
 /// signatures checked with it: no request, the tree holds them.
 fn signed_with_policy(image: &ImageRef, root: &regscope::model::Node) -> Result<Signed, Failure> {
     let config = regscope::config::load().map_err(|e| Failure::usage(e.to_string()))?;
-    let path = super::verify::policy_key(&config, image)
+    let (key, verifier) = super::verify::policy_verifier(&config, image)
         .map_err(|f| Failure::usage(format!("--require-signed: {}", f.message)))?;
-    let key = super::verify::read_key(&path)?;
-    let verdicts = regscope::verify::verify_tree(root, &key);
+    let verdicts = regscope::verify::verify_tree(root, &verifier);
     Ok(Signed {
-        key: regscope::sanitize::sanitize(&path.display().to_string()).into_owned(),
+        key,
         satisfied: regscope::verify::satisfied(&verdicts, root),
         verdicts,
     })

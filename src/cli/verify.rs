@@ -1,5 +1,6 @@
-//! `regscope verify REF --key cosign.pub`: each cosign signature of the image checked with a
-//! public key; exit 0 when one of the image's own signatures verifies, 1 otherwise.
+//! `regscope verify REF --key cosign.pub` (or keyless: `--certificate-identity …
+//! --certificate-oidc-issuer …`): each cosign signature of the image checked; exit 0 when one of
+//! the image's own signatures verifies, 1 otherwise.
 
 use super::args::{report_connection, ConnectionArgs};
 use super::Failure;
@@ -7,7 +8,7 @@ use regscope::connect::within_deadline;
 use regscope::inspect::{inspect, InspectOptions};
 use regscope::reference::ImageRef;
 use regscope::sanitize::sanitize;
-use regscope::verify::{self, PublicKey, Summary};
+use regscope::verify::{self, PublicKey, Summary, Verifier};
 
 /// Reads the key file, or says why it is not one a user can verify with.
 pub fn read_key(path: &std::path::Path) -> Result<PublicKey, Failure> {
@@ -21,13 +22,34 @@ pub fn read_key(path: &std::path::Path) -> Result<PublicKey, Failure> {
 
 /// `regscope verify`'s arguments.
 #[derive(clap::Args, Debug)]
+// cosign's long flag names would move every description to a line of its own (clap does so past
+// 40% of its default 100 columns); the help is not wrapped anyway, so measure against 200.
+#[command(term_width = 200)]
 pub struct VerifyArgs {
     /// Image reference (`name:tag`, `host:port/repo@sha256:…`).
     reference: String,
     /// The public key, PEM (`cosign.pub`: ECDSA P-256 or P-384, Ed25519, RSA); default: the
     /// key of the config file's `[verify."PATTERN"]` policy matching the repository.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "trusted_root"])]
     key: Option<std::path::PathBuf>,
+    /// Keyless: the signer's identity in the Fulcio certificate (an e-mail or URI), exactly.
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    certificate_identity: Option<String>,
+    /// Keyless: a regular expression the certificate's identity must match.
+    #[arg(long, value_name = "REGEXP")]
+    certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer that vouched for the identity
+    /// (`https://token.actions.githubusercontent.com`).
+    #[arg(long, value_name = "URL")]
+    certificate_oidc_issuer: Option<String>,
+    /// Keyless: a Sigstore `trusted_root.json` (a private Sigstore); default: the public-good
+    /// root, embedded.
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<std::path::PathBuf>,
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
@@ -38,26 +60,59 @@ pub struct VerifyArgs {
     connection: ConnectionArgs,
 }
 
-/// The key of the config file's policy for `image`, or what to do when there is none.
-pub fn policy_key(
+/// The config file's policy for `image`: how to name it and what it verifies with; or what to
+/// do when there is none, or why it is unusable.
+pub fn policy_verifier(
     config: &regscope::config::Config,
     image: &ImageRef,
-) -> Result<std::path::PathBuf, Failure> {
+) -> Result<(String, Verifier), Failure> {
     let ImageRef::Registry(r) = image else {
         return Err(Failure::usage(
             "a layout has no signature policy; give the key with --key FILE",
         ));
     };
-    config
+    let (pattern, policy) = config
         .verify_policy(&r.registry, &r.repository)
-        .map(|(_, p)| p.key.clone())
         .ok_or_else(|| {
             Failure::usage(format!(
                 "no signature policy in the config file matches {reg}/{repo}; add one: [verify.\"{reg}/{repo}\"] key = \"cosign.pub\"",
                 reg = sanitize(&r.registry),
                 repo = sanitize(&r.repository)
             ))
-        })
+        })?;
+    verify::policy_verifier(policy).map_err(|(what, why)| {
+        Failure::usage(format!("[verify.\"{}\"] {what}: {why}", sanitize(pattern)))
+    })
+}
+
+/// What the flags say to verify with (`--key`, or the keyless flags); `None` when they say
+/// nothing and the config file's policy applies.
+fn flag_verifier(args: &VerifyArgs) -> Result<Option<(String, Verifier)>, Failure> {
+    if let Some(path) = &args.key {
+        let key = read_key(path)?;
+        return Ok(Some((
+            sanitize(&path.display().to_string()).into_owned(),
+            Verifier::Key(key),
+        )));
+    }
+    if args.certificate_identity.is_none()
+        && args.certificate_identity_regexp.is_none()
+        && args.certificate_oidc_issuer.is_none()
+        && args.trusted_root.is_none()
+    {
+        return Ok(None);
+    }
+    let keyless = verify::keyless::policy(
+        args.certificate_identity.as_deref(),
+        args.certificate_identity_regexp.as_deref(),
+        args.certificate_oidc_issuer.as_deref(),
+        args.trusted_root.as_deref(),
+    )
+    .map_err(|(setting, why)| Failure::usage(format!("{} {why}", setting.flag())))?;
+    Ok(Some((
+        keyless.describe(),
+        Verifier::Keyless(Box::new(keyless)),
+    )))
 }
 
 /// `regscope verify REF [--key FILE] [--json]`.
@@ -65,17 +120,15 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     let (reference, json) = (args.reference.as_str(), args.json);
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     let connector = args.connection.connector()?;
-    let key_path = match &args.key {
-        Some(k) => k.clone(),
-        None => policy_key(connector.config(), &image).map_err(|f| {
+    let (key_shown, verifier) = match flag_verifier(args)? {
+        Some(v) => v,
+        None => policy_verifier(connector.config(), &image).map_err(|f| {
             Failure::usage(format!(
-                "no key: give one with --key FILE, or {}",
+                "no key: give one with --key FILE (or keyless: --certificate-identity and --certificate-oidc-issuer), or {}",
                 f.message
             ))
         })?,
     };
-    let key_path = key_path.as_path();
-    let key = read_key(key_path)?;
     let connection = connector
         .connect_to(&image)
         .await
@@ -92,15 +145,14 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     )
     .await
     .map_err(|e| Failure::runtime(connection.error(e).to_string()))?;
-    let verdicts = verify::verify_tree(&inspection.root, &key);
+    let verdicts = verify::verify_tree(&inspection.root, &verifier);
     let satisfied = verify::satisfied(&verdicts, &inspection.root);
-    let key_shown = sanitize(&key_path.display().to_string()).into_owned();
     if json {
         let summary = Summary {
             reference: inspection.reference.clone(),
             digest: inspection.root.digest.clone(),
             key: key_shown,
-            key_algorithm: key.algorithm.describe(),
+            key_algorithm: verifier.algorithm(),
             satisfied,
             signatures: verdicts.iter().map(verify::to_json).collect(),
         };
@@ -121,6 +173,11 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     for note in &inspection.attachment_notes {
         println!("  note: {}", sanitize(note));
     }
+    // A key is named with its algorithm; a keyless policy names itself.
+    let with = match &verifier {
+        Verifier::Key(k) => format!("{key_shown} ({})", k.algorithm.describe()),
+        Verifier::Keyless(_) => key_shown.clone(),
+    };
     // Attestations are counted apart: they never make the image signed.
     let (attestations, signatures): (Vec<_>, Vec<_>) = verdicts.iter().partition(|v| v.attestation);
     let verified = signatures.iter().filter(|v| v.result.is_ok()).count();
@@ -136,14 +193,10 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     println!(
         "{}{also}",
         match (satisfied, signatures.len()) {
-            (true, n) => format!(
-                "ok: signed with {key_shown} ({}): {verified} of {n} signatures verified",
-                key.algorithm.describe()
-            ),
+            (true, n) => format!("ok: signed with {with}: {verified} of {n} signatures verified"),
             (false, 0) => "FAIL: no signature found (looked in the referrers API, sha256-<hex> and cosign tags)".to_string(),
             (false, n) => format!(
-                "FAIL: no signature of this image verifies with {key_shown} ({}); {verified} of {n} signatures verified",
-                key.algorithm.describe()
+                "FAIL: no signature of this image verifies with {with}; {verified} of {n} signatures verified"
             ),
         }
     );

@@ -305,19 +305,25 @@ pub fn signer_from_der(der: &[u8]) -> Option<Signer> {
         });
     let subject = cert.subject().to_string();
     let identity = san.or_else(|| (!subject.is_empty()).then(|| bounded(&subject)));
-    // cosign reads `.1.8` first and falls back on the deprecated `.1.1`, whatever their order
-    // in the certificate; a `.1.1` some issuers wrap in a DER `UTF8String` is unwrapped.
+    let issuer = fulcio_issuer(&cert);
+    Some(Signer { identity, issuer })
+}
+
+/// The OIDC issuer of a Fulcio certificate (not sanitised). cosign reads `.1.8` first and
+/// falls back on the deprecated `.1.1`, whatever their order in the certificate; a `.1.1` some
+/// issuers wrap in a DER `UTF8String` is unwrapped.
+#[must_use]
+pub fn fulcio_issuer(cert: &x509_parser::certificate::X509Certificate<'_>) -> Option<String> {
     let extension = |oid: &str| {
         cert.extensions()
             .iter()
             .find(|ext| ext.oid.to_id_string() == oid)
             .map(|ext| ext.value)
     };
-    let issuer = extension(FULCIO_ISSUER_V2).and_then(der_utf8).or_else(|| {
+    extension(FULCIO_ISSUER_V2).and_then(der_utf8).or_else(|| {
         extension(FULCIO_ISSUER_V1)
             .and_then(|v| der_utf8(v).or_else(|| std::str::from_utf8(v).ok().map(bounded)))
-    });
-    Some(Signer { identity, issuer })
+    })
 }
 
 /// A DER `UTF8String` (tag 12) with a short or long length.

@@ -245,8 +245,8 @@ pub fn signature_verdict(
             Checked::NoPolicy => None,
             Checked::KeyUnusable { key, why, policy } => Some((
                 Mark::Failed,
-                "policy key unusable",
-                format!("not verified: the key {key} of {policy} {why}"),
+                "policy unusable",
+                format!("not verified: the {key} of {policy} {why}"),
             )),
             Checked::Verdicts {
                 satisfied: true,
@@ -258,9 +258,18 @@ pub fn signature_verdict(
                 "signed",
                 format!("a signature of this image verifies with {key} ({policy})"),
             )),
-            Checked::Verdicts { key, policy, .. } => Some((
+            Checked::Verdicts {
+                key,
+                policy,
+                keyless,
+                ..
+            } => Some((
                 Mark::Failed,
-                "not signed by the policy's key",
+                if *keyless {
+                    "not signed by the policy's identity"
+                } else {
+                    "not signed by the policy's key"
+                },
                 format!("no signature of this image verifies with {key} ({policy})"),
             )),
         };

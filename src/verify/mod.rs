@@ -1,11 +1,13 @@
 //! Signatures checked, not just read: each cosign simple-signing signature of a tree verified
-//! with a public key (`cosign verify --key`), with the reason when it does not verify.
+//! with a public key (`cosign verify --key`) or keylessly against a Sigstore trusted root
+//! ([`keyless`]), with the reason when it does not verify.
 //!
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
 
 pub mod dsse;
 pub mod key;
+pub mod keyless;
 pub mod trust;
 
 use base64::Engine as _;
@@ -51,6 +53,32 @@ pub enum Reason {
     /// A signature of a kind this version does not verify (Sigstore bundles, notation).
     #[error("{0} is not verified by regscope yet; check it with `{1}`")]
     NotSupported(String, &'static str),
+    #[error("the signature has no Fulcio certificate (`{}`): it was made with a key; verify it with --key", crate::model::payload::COSIGN_CERTIFICATE)]
+    NoCertificate,
+    #[error("the certificate annotation is not a PEM X.509 certificate")]
+    BadCertificate,
+    #[error("the certificate is not for code signing (no `codeSigning` extended key usage, which Fulcio's certificates carry)")]
+    NotCodeSigning,
+    #[error("the certificate was issued by {issuer}, which is no Fulcio certificate authority of {root}; give the root that trusts it with --trusted-root FILE")]
+    UntrustedRoot { issuer: String, root: String },
+    #[error("the certificate was not valid at signing time: logged at {signed_at}, valid from {not_before} to {not_after}")]
+    ExpiredAtSigning {
+        signed_at: String,
+        not_before: String,
+        not_after: String,
+    },
+    #[error("identity {identity}, policy wants {wanted}")]
+    IdentityMismatch { identity: String, wanted: String },
+    #[error("issuer {issuer}, policy wants {wanted}")]
+    IssuerMismatch { issuer: String, wanted: String },
+    #[error("no transparency-log entry: the signature has no Rekor bundle (`{}`), so nothing proves when it was made", crate::model::payload::COSIGN_BUNDLE)]
+    NoLogEntry,
+    #[error("bad Rekor SET: {0}")]
+    BadSet(String),
+    #[error("the Rekor entry is for another signature or payload than this one")]
+    LogEntryMismatch,
+    #[error("the Rekor entry was signed by log {log_id}, whose key is not in {root}")]
+    LogKeyUnknown { log_id: String, root: String },
 }
 
 impl Reason {
@@ -67,6 +95,17 @@ impl Reason {
             Reason::NotDsse => "not a DSSE envelope",
             Reason::NotInToto => "not in-toto",
             Reason::NotSupported(..) => "not checked",
+            Reason::NoCertificate => "no certificate",
+            Reason::BadCertificate => "unreadable certificate",
+            Reason::NotCodeSigning => "not code signing",
+            Reason::UntrustedRoot { .. } => "untrusted root",
+            Reason::ExpiredAtSigning { .. } => "expired at signing",
+            Reason::IdentityMismatch { .. } => "identity mismatch",
+            Reason::IssuerMismatch { .. } => "issuer mismatch",
+            Reason::NoLogEntry => "no log entry",
+            Reason::BadSet(_) => "bad SET",
+            Reason::LogEntryMismatch => "log entry mismatch",
+            Reason::LogKeyUnknown { .. } => "log key unknown",
         }
     }
 
@@ -83,6 +122,17 @@ impl Reason {
             Reason::NotDsse => "not-dsse",
             Reason::NotInToto => "not-in-toto",
             Reason::NotSupported(..) => "not-supported",
+            Reason::NoCertificate => "no-certificate",
+            Reason::BadCertificate => "bad-certificate",
+            Reason::NotCodeSigning => "not-code-signing",
+            Reason::UntrustedRoot { .. } => "untrusted-root",
+            Reason::ExpiredAtSigning { .. } => "expired-at-signing",
+            Reason::IdentityMismatch { .. } => "identity-mismatch",
+            Reason::IssuerMismatch { .. } => "issuer-mismatch",
+            Reason::NoLogEntry => "no-log-entry",
+            Reason::BadSet(_) => "bad-set",
+            Reason::LogEntryMismatch => "log-entry-mismatch",
+            Reason::LogKeyUnknown { .. } => "log-key-unknown",
         }
     }
 }
@@ -146,9 +196,28 @@ struct Identity {
     docker_reference: Option<String>,
 }
 
-/// Every signature below `root`, in tree order, checked with `key`.
+/// What signatures are checked against: a public key (`--key`), or a keyless policy (a trusted
+/// root, an identity and an issuer).
+#[derive(Debug, Clone)]
+pub enum Verifier {
+    Key(PublicKey),
+    Keyless(Box<keyless::Keyless>),
+}
+
+impl Verifier {
+    /// `ECDSA P-256`, or `keyless` for a certificate policy.
+    #[must_use]
+    pub fn algorithm(&self) -> &'static str {
+        match self {
+            Verifier::Key(k) => k.algorithm.describe(),
+            Verifier::Keyless(_) => "keyless",
+        }
+    }
+}
+
+/// Every signature below `root`, in tree order, checked with `verifier`.
 #[must_use]
-pub fn verify_tree(root: &Node, key: &PublicKey) -> Vec<Verdict> {
+pub fn verify_tree(root: &Node, verifier: &Verifier) -> Vec<Verdict> {
     let mut out = Vec::new();
     // The tree is bounded where it is built (depth and node caps): so is this walk.
     let mut stack: Vec<(&Node, Option<&Node>)> = vec![(root, None)];
@@ -157,11 +226,22 @@ pub fn verify_tree(root: &Node, key: &PublicKey) -> Vec<Verdict> {
             for layer in &node.children {
                 let attestation = layer.media_type == crate::model::media_type::DSSE_ENVELOPE;
                 let (result, predicate_type) = if attestation {
-                    match layer.raw.as_ref() {
-                        Some(bytes) => dsse::check(bytes, &parent.digest, key),
-                        None => (Err(Reason::Unreadable), None),
+                    match (layer.raw.as_ref(), verifier) {
+                        (Some(bytes), Verifier::Key(key)) => {
+                            dsse::check(bytes, &parent.digest, key)
+                        }
+                        // A keyless attestation's log entry is an `intoto` record, not the
+                        // `hashedrekord` a signature's is: not matched yet.
+                        (Some(_), Verifier::Keyless(_)) => (
+                            Err(Reason::NotSupported(
+                                "a keyless attestation".into(),
+                                "cosign verify-attestation",
+                            )),
+                            None,
+                        ),
+                        (None, _) => (Err(Reason::Unreadable), None),
                     }
-                } else if let Some(result) = check_layer(layer, &parent.digest, key) {
+                } else if let Some(result) = check_layer(layer, &parent.digest, verifier) {
                     (result, None)
                 } else {
                     continue;
@@ -214,7 +294,7 @@ fn docker_reference(layer: &Node) -> Option<String> {
 }
 
 /// The verdict on one layer of a signature manifest; `None` for a layer that is no signature.
-fn check_layer(layer: &Node, subject: &str, key: &PublicKey) -> Option<Result<(), Reason>> {
+fn check_layer(layer: &Node, subject: &str, key: &Verifier) -> Option<Result<(), Reason>> {
     match &layer.payload {
         Some(Payload::SigstoreBundle { .. }) => {
             return Some(Err(Reason::NotSupported(
@@ -236,7 +316,7 @@ fn check_layer(layer: &Node, subject: &str, key: &PublicKey) -> Option<Result<()
     Some(check_simple_signing(layer, subject, key))
 }
 
-fn check_simple_signing(layer: &Node, subject: &str, key: &PublicKey) -> Result<(), Reason> {
+fn check_simple_signing(layer: &Node, subject: &str, verifier: &Verifier) -> Result<(), Reason> {
     let Some(bytes) = layer.raw.as_ref().filter(|_| layer.problem.is_none()) else {
         return Err(Reason::Unreadable);
     };
@@ -245,8 +325,13 @@ fn check_simple_signing(layer: &Node, subject: &str, key: &PublicKey) -> Result<
         .get(COSIGN_SIGNATURE)
         .ok_or(Reason::NoSignature)?;
     let signature = decode_signature(encoded).ok_or(Reason::SignatureEncoding)?;
-    if !key.verifies(bytes, &signature) {
-        return Err(Reason::BadSignature);
+    match verifier {
+        Verifier::Key(key) => {
+            if !key.verifies(bytes, &signature) {
+                return Err(Reason::BadSignature);
+            }
+        }
+        Verifier::Keyless(policy) => policy.check(&layer.annotations, bytes, &signature)?,
     }
     // Only a verified payload is read: what it says is the signer's word.
     let payload = parse_payload(bytes).ok_or(Reason::NotSimpleSigning)?;
@@ -346,7 +431,8 @@ pub enum Checked {
     /// No `[verify."PATTERN"]` matches the repository (or it is a layout): nothing is judged.
     #[default]
     NoPolicy,
-    /// A policy matches, but its key is no usable key: `why` says what is wrong with it.
+    /// A policy matches, but its key is no usable key (or its keyless settings no usable
+    /// policy): `key` names it (`key cosign.pub`, `issuer`), `why` says what is wrong with it.
     KeyUnusable {
         policy: String,
         key: String,
@@ -359,6 +445,8 @@ pub enum Checked {
         key: String,
         verdicts: Vec<Verdict>,
         satisfied: bool,
+        /// A keyless policy (identity and issuer) rather than a key: the words differ.
+        keyless: bool,
     },
 }
 
@@ -401,8 +489,8 @@ impl Checked {
             Checked::NoPolicy => None,
             Checked::KeyUnusable { key, why, .. } => Some((
                 Mark::Failed,
-                "policy key unusable",
-                format!("not verified: the policy's key {key} {why}"),
+                "policy unusable",
+                format!("not verified: the policy's {key} {why}"),
             )),
             Checked::Verdicts { verdicts, key, .. } => {
                 let mine: Vec<&Verdict> =
@@ -440,24 +528,60 @@ pub fn check_policy(
     let Some((pattern, policy)) = config.verify_policy(&r.registry, &r.repository) else {
         return Checked::NoPolicy;
     };
-    let key = sanitize(&policy.key.display().to_string()).into_owned();
     let policy_name = format!("[verify.\"{}\"]", sanitize(pattern));
-    match read_key_file(&policy.key) {
-        Err(why) => Checked::KeyUnusable {
+    match policy_verifier(policy) {
+        Err((key, why)) => Checked::KeyUnusable {
             policy: policy_name,
             key,
             why,
         },
-        Ok(public) => {
-            let verdicts = verify_tree(root, &public);
+        Ok((key, verifier)) => {
+            let verdicts = verify_tree(root, &verifier);
             let satisfied = satisfied(&verdicts, root);
             Checked::Verdicts {
                 policy: policy_name,
                 key,
                 verdicts,
                 satisfied,
+                keyless: matches!(verifier, Verifier::Keyless(_)),
             }
         }
+    }
+}
+
+/// What a config policy verifies with, and how to name it (`keys/cosign.pub`, `identity … from
+/// …`); else what it names (the key file, the setting) and why it is unusable, in words.
+pub fn policy_verifier(
+    policy: &crate::config::VerifyPolicy,
+) -> Result<(String, Verifier), (String, String)> {
+    let keyless = policy.identity.is_some()
+        || policy.identity_regexp.is_some()
+        || policy.issuer.is_some()
+        || policy.trusted_root.is_some();
+    match (&policy.key, keyless) {
+        (Some(_), true) => Err((
+            "key".into(),
+            "is given with keyless settings (identity, issuer, trusted_root); a policy is one or the other".into(),
+        )),
+        (Some(path), false) => {
+            let shown = sanitize(&path.display().to_string()).into_owned();
+            match read_key_file(path) {
+                Ok(k) => Ok((shown, Verifier::Key(k))),
+                Err(why) => Err((format!("key {shown}"), why)),
+            }
+        }
+        (None, true) => keyless::policy(
+            policy.identity.as_deref(),
+            policy.identity_regexp.as_deref(),
+            policy.issuer.as_deref(),
+            policy.trusted_root.as_deref(),
+        )
+        .map(|k| (k.describe(), Verifier::Keyless(Box::new(k))))
+        .map_err(|(setting, why)| (setting.config_key().to_string(), why)),
+        (None, false) => Err((
+            "key".into(),
+            "is missing: a policy names a public key (`key = \"cosign.pub\"`) or a keyless signer (`identity` and `issuer`)".into(),
+        )),
     }
 }
 
@@ -467,7 +591,7 @@ pub fn check_policy(
 #[must_use]
 pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::Finding> {
     use crate::analysis::{Code, Finding};
-    let (policy, key, verdicts) = match checked {
+    let (policy, key, verdicts, keyless) = match checked {
         Checked::NoPolicy
         | Checked::Verdicts {
             satisfied: true, ..
@@ -476,16 +600,17 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             return vec![Finding::new(
                 Code::SignatureUnverified,
                 &root.digest,
-                format!("signatures were not verified: the key {key} of {policy} {why}"),
+                format!("signatures were not verified: the {key} of {policy} {why}"),
             )
-            .with_fix("Fix the policy's key (`regscope config check` says what is wrong with it)")]
+            .with_fix("Fix the policy (`regscope config check` says what is wrong with it)")]
         }
         Checked::Verdicts {
             policy,
             key,
             verdicts,
+            keyless,
             ..
-        } => (policy, key, verdicts),
+        } => (policy, key, verdicts, *keyless),
     };
     let mut message = format!("no signature of this image verifies with {key} ({policy})");
     if verdicts.is_empty() {
@@ -496,9 +621,12 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             message.push_str(&format!("; {}: {reason}", short(&v.signature)));
         }
     }
-    vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(
-        "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify",
-    )]
+    let fix = if keyless {
+        "Sign the image by digest as the policy's identity (`cosign sign REPO@DIGEST` where that identity runs, logged in Rekor); `regscope verify REF` lists each signature and why it does not verify"
+    } else {
+        "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify"
+    };
+    vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(fix)]
 }
 
 /// [`checked_findings`] of [`check_policy`]: for a front end that needs only the findings.

@@ -3,7 +3,7 @@
 //! verification trusts. The public-good root is embedded (`assets/sigstore/`, with its source),
 //! so nothing is fetched; a private Sigstore gives its own file.
 //!
-//! Only the parse is here so far: keyless verification (chain, SET, identity) builds on it.
+//! Keyless verification (`verify::keyless`: chain, SET, identity) reads what it trusts here.
 
 use base64::Engine as _;
 

@@ -30,6 +30,7 @@ pub mod layers;
 pub mod moto;
 pub mod proxy;
 pub mod sandbox;
+pub mod sigstore;
 pub mod tmux;
 pub mod token;
 pub mod words;

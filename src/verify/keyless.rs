@@ -1,0 +1,588 @@
+//! Keyless (Sigstore) verification of a cosign signature, offline, as `cosign verify
+//! --certificate-identity … --certificate-oidc-issuer …` decides it: the Fulcio certificate
+//! chains to a certificate authority of the trusted root, names the wanted identity and issuer,
+//! its key verifies the signature, and the Rekor entry's signed timestamp (SET) proves the
+//! signature was logged while the certificate was valid.
+
+use base64::Engine as _;
+use x509_parser::prelude::{FromDer as _, GeneralName, X509Certificate};
+
+use super::trust::{Authority, TrustedRoot};
+use super::{PublicKey, Reason};
+use crate::model::payload::{
+    fulcio_issuer, COSIGN_BUNDLE, COSIGN_CERTIFICATE, MAX_CERTIFICATE_BYTES,
+};
+use crate::sanitize::sanitize;
+
+/// Bundle annotations longer than this are not read (a real one is 2–5 KiB: the entry body
+/// holds the certificate).
+pub const MAX_BUNDLE_CHARS: usize = 64 * 1024;
+
+/// Which certificate identity a policy accepts: cosign's `--certificate-identity` (exact) or
+/// `--certificate-identity-regexp` (Go's syntax; this is Rust's `regex`, the same for the
+/// patterns identities use, and unanchored as in Go).
+#[derive(Debug, Clone)]
+pub enum Identity {
+    Exact(String),
+    Regexp(regex::Regex),
+}
+
+impl Identity {
+    /// The regexp form, or why it does not compile (in words).
+    pub fn regexp(pattern: &str) -> Result<Self, String> {
+        regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()
+            .map(Identity::Regexp)
+            .map_err(|e| {
+                format!(
+                    "`{}` is not a regular expression ({})",
+                    sanitize(pattern),
+                    sanitize(&e.to_string())
+                )
+            })
+    }
+
+    fn matches(&self, san: &str) -> bool {
+        match self {
+            Identity::Exact(want) => want == san,
+            Identity::Regexp(re) => re.is_match(san),
+        }
+    }
+
+    /// `ci@example.com`, or `/^ci@.*$/` for a regexp (sanitised).
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Identity::Exact(s) => sanitize(s).into_owned(),
+            Identity::Regexp(re) => format!("/{}/", sanitize(re.as_str())),
+        }
+    }
+}
+
+/// What a keyless policy trusts: the roots, and who must have signed.
+#[derive(Debug, Clone)]
+pub struct Keyless {
+    pub root: TrustedRoot,
+    /// `Sigstore's public-good root` or the file's path (sanitised), for messages.
+    pub root_name: String,
+    pub identity: Identity,
+    pub issuer: String,
+}
+
+/// cosign's `dev.sigstore.cosign/bundle` annotation: a Rekor entry and its SET.
+#[derive(serde::Deserialize)]
+struct Bundle {
+    #[serde(rename = "SignedEntryTimestamp")]
+    set: String,
+    #[serde(rename = "Payload")]
+    payload: BundlePayload,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BundlePayload {
+    body: String,
+    integrated_time: i64,
+    log_index: i64,
+    #[serde(rename = "logID")]
+    log_id: String,
+}
+
+/// What a `hashedrekord` entry body says was logged: the payload's hash and the signature.
+#[derive(serde::Deserialize)]
+struct Entry {
+    spec: EntrySpec,
+}
+
+#[derive(serde::Deserialize)]
+struct EntrySpec {
+    data: EntryData,
+    signature: EntrySignature,
+}
+
+#[derive(serde::Deserialize)]
+struct EntryData {
+    hash: EntryHash,
+}
+
+#[derive(serde::Deserialize)]
+struct EntryHash {
+    value: String,
+}
+
+#[derive(serde::Deserialize)]
+struct EntrySignature {
+    content: String,
+}
+
+/// The bytes a Rekor SET signs: the RFC 8785 canonical JSON of the entry's `body`,
+/// `integratedTime`, `logID` and `logIndex` (keys in code-point order, no whitespace), as
+/// cosign's `VerifySET` rebuilds it.
+#[must_use]
+pub fn set_message(body: &str, integrated_time: i64, log_index: i64, log_id: &str) -> Vec<u8> {
+    // serde_json escapes strings as RFC 8785 does (short escapes, lowercase `\u00xx`, `/` as is).
+    let text = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    format!(
+        "{{\"body\":{},\"integratedTime\":{integrated_time},\"logID\":{},\"logIndex\":{log_index}}}",
+        text(body),
+        text(log_id)
+    )
+    .into_bytes()
+}
+
+/// `2026-12-06T17:45:00Z`.
+fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0).map_or_else(
+        || t.to_string(),
+        |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
+}
+
+fn parse_time(s: Option<&String>) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s?)
+        .ok()
+        .map(|d| d.timestamp())
+}
+
+impl Keyless {
+    /// `identity ci@example.com from https://issuer (Sigstore's public-good root)`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        format!(
+            "identity {} from {} ({})",
+            self.identity.describe(),
+            sanitize(&self.issuer),
+            self.root_name
+        )
+    }
+
+    /// The verdict on one signature: `signature` over `payload`, with the layer's
+    /// `annotations` (the certificate and the Rekor bundle).
+    pub fn check(
+        &self,
+        annotations: &std::collections::BTreeMap<String, String>,
+        payload: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Reason> {
+        let pem = annotations
+            .get(COSIGN_CERTIFICATE)
+            .ok_or(Reason::NoCertificate)?;
+        let der = certificate_der(pem).ok_or(Reason::BadCertificate)?;
+        let (_, leaf) = X509Certificate::from_der(&der).map_err(|_| Reason::BadCertificate)?;
+        self.chains(&leaf)?;
+        // Fulcio issues code-signing certificates; cosign's chain check requires the usage.
+        let code_signing = leaf
+            .extended_key_usage()
+            .ok()
+            .flatten()
+            .is_some_and(|e| e.value.code_signing);
+        if !code_signing {
+            return Err(Reason::NotCodeSigning);
+        }
+        self.matches_policy(&leaf)?;
+        let key =
+            PublicKey::from_spki_der(leaf.public_key().raw).map_err(|_| Reason::BadCertificate)?;
+        if !key.verifies(payload, signature) {
+            return Err(Reason::BadSignature);
+        }
+        let signed_at = self.logged(annotations, payload, signature)?;
+        let (from, until) = (
+            leaf.validity().not_before.timestamp(),
+            leaf.validity().not_after.timestamp(),
+        );
+        if signed_at < from || signed_at > until {
+            return Err(Reason::ExpiredAtSigning {
+                signed_at: rfc3339(signed_at),
+                not_before: rfc3339(from),
+                not_after: rfc3339(until),
+            });
+        }
+        Ok(())
+    }
+
+    /// The leaf is signed by the first certificate of an authority of the root that was
+    /// trusted when the leaf was issued (cosign verifies the chain at the leaf's `NotBefore`;
+    /// the root's certificates are trusted as the root lists them).
+    fn chains(&self, leaf: &X509Certificate<'_>) -> Result<(), Reason> {
+        let issued = leaf.validity().not_before.timestamp();
+        let tbs = leaf.tbs_certificate.as_ref();
+        let signature = leaf.signature_value.data.as_ref();
+        let trusted_then = |a: &&Authority| {
+            parse_time(a.valid_from.as_ref()).is_none_or(|t| t <= issued)
+                && parse_time(a.valid_until.as_ref()).is_none_or(|t| issued <= t)
+        };
+        let signed_by = |a: &Authority| {
+            let Some(Ok((_, issuer))) = a.chain.first().map(|d| X509Certificate::from_der(d))
+            else {
+                return false;
+            };
+            let within = issuer.validity().not_before.timestamp() <= issued
+                && issued <= issuer.validity().not_after.timestamp();
+            within
+                && PublicKey::from_spki_der(issuer.public_key().raw)
+                    .is_ok_and(|k| k.verifies(tbs, signature))
+        };
+        if self
+            .root
+            .authorities
+            .iter()
+            .filter(trusted_then)
+            .any(signed_by)
+        {
+            return Ok(());
+        }
+        Err(Reason::UntrustedRoot {
+            issuer: sanitize(&leaf.issuer().to_string()).into_owned(),
+            root: self.root_name.clone(),
+        })
+    }
+
+    /// The issuer extension equals the policy's issuer, and a SAN its identity.
+    fn matches_policy(&self, leaf: &X509Certificate<'_>) -> Result<(), Reason> {
+        let issuer = fulcio_issuer(leaf);
+        if issuer.as_deref() != Some(self.issuer.as_str()) {
+            return Err(Reason::IssuerMismatch {
+                issuer: issuer.map_or_else(
+                    || "none (no Fulcio issuer extension)".into(),
+                    |i| sanitize(&i).into_owned(),
+                ),
+                wanted: sanitize(&self.issuer).into_owned(),
+            });
+        }
+        let sans = subject_alternative_names(leaf);
+        if sans.iter().any(|s| self.identity.matches(s)) {
+            return Ok(());
+        }
+        Err(Reason::IdentityMismatch {
+            identity: if sans.is_empty() {
+                "none (no e-mail or URI in the certificate)".into()
+            } else {
+                sanitize(&sans.join(", ")).into_owned()
+            },
+            wanted: self.identity.describe(),
+        })
+    }
+
+    /// The Rekor bundle's SET verifies with the key of the log it names, and its entry is this
+    /// signature of this payload; the time the log integrated it. (Public for the fuzz test:
+    /// [`Keyless::check`] reaches it only past a trusted chain.)
+    pub fn logged(
+        &self,
+        annotations: &std::collections::BTreeMap<String, String>,
+        payload: &[u8],
+        signature: &[u8],
+    ) -> Result<i64, Reason> {
+        let raw = annotations.get(COSIGN_BUNDLE).ok_or(Reason::NoLogEntry)?;
+        if raw.len() > MAX_BUNDLE_CHARS {
+            return Err(Reason::BadSet(
+                "the bundle is too large to be a Rekor bundle".into(),
+            ));
+        }
+        let bundle: Bundle = serde_json::from_str(raw)
+            .map_err(|_| Reason::BadSet("the bundle is not a Rekor bundle".into()))?;
+        let p = &bundle.payload;
+        let log = self
+            .root
+            .logs
+            .iter()
+            .find(|l| hex::encode(&l.log_id).eq_ignore_ascii_case(&p.log_id))
+            .ok_or_else(|| Reason::LogKeyUnknown {
+                log_id: sanitize(&p.log_id).into_owned(),
+                root: self.root_name.clone(),
+            })?;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        // A log's key signs for a period (a rotated key's ends): an entry it signed outside
+        // that period is not the log's word.
+        let at = p.integrated_time;
+        if parse_time(log.valid_from.as_ref()).is_some_and(|t| at < t)
+            || parse_time(log.valid_until.as_ref()).is_some_and(|t| at > t)
+        {
+            return Err(Reason::BadSet(format!(
+                "the entry is dated {}, when the key of {} was not valid (from {} to {})",
+                rfc3339(at),
+                log.base_url,
+                log.valid_from.as_deref().unwrap_or("the start"),
+                log.valid_until.as_deref().unwrap_or("now")
+            )));
+        }
+        let set = super::decode_signature(&bundle.set)
+            .ok_or_else(|| Reason::BadSet("its signed entry timestamp is not base64".into()))?;
+        let message = set_message(&p.body, p.integrated_time, p.log_index, &p.log_id);
+        if !log.key.verifies(&message, &set) {
+            return Err(Reason::BadSet(format!(
+                "the signed entry timestamp does not verify with the key of {}",
+                log.base_url
+            )));
+        }
+        // The SET proves the entry was logged; the entry must be this signature (cosign's
+        // `compareSigs` and payload hash check), else any logged entry would do.
+        let entry = b64
+            .decode(p.body.trim())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Entry>(&b).ok())
+            .ok_or(Reason::LogEntryMismatch)?;
+        let logged_sig = super::decode_signature(&entry.spec.signature.content);
+        let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, payload);
+        if logged_sig.as_deref() != Some(signature)
+            || !entry
+                .spec
+                .data
+                .hash
+                .value
+                .eq_ignore_ascii_case(&hex::encode(hash.as_ref()))
+        {
+            return Err(Reason::LogEntryMismatch);
+        }
+        Ok(p.integrated_time)
+    }
+}
+
+/// Subject alternative names compared at most (Fulcio writes one; a hostile certificate may
+/// list thousands, each a regexp match and a word in the message).
+pub const MAX_NAMES: usize = 16;
+
+/// Which policy setting is wrong, as the config file names it (the CLI maps it to its flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Identity,
+    IdentityRegexp,
+    Issuer,
+    TrustedRoot,
+}
+
+impl Setting {
+    /// The config file's key.
+    #[must_use]
+    pub fn config_key(self) -> &'static str {
+        match self {
+            Setting::Identity => "identity",
+            Setting::IdentityRegexp => "identity_regexp",
+            Setting::Issuer => "issuer",
+            Setting::TrustedRoot => "trusted_root",
+        }
+    }
+
+    /// cosign's flag for it.
+    #[must_use]
+    pub fn flag(self) -> &'static str {
+        match self {
+            Setting::Identity => "--certificate-identity",
+            Setting::IdentityRegexp => "--certificate-identity-regexp",
+            Setting::Issuer => "--certificate-oidc-issuer",
+            Setting::TrustedRoot => "--trusted-root",
+        }
+    }
+}
+
+/// A keyless policy from its settings (the config file's or the flags'); the setting at fault
+/// and why, in words, when it is not one. cosign needs an identity and an issuer both: a
+/// certificate for "anyone at GitHub" or "ci@ from any issuer" is not a policy.
+pub fn policy(
+    identity: Option<&str>,
+    identity_regexp: Option<&str>,
+    issuer: Option<&str>,
+    trusted_root: Option<&std::path::Path>,
+) -> Result<Keyless, (Setting, String)> {
+    let identity = match (identity, identity_regexp) {
+        (Some(_), Some(_)) => {
+            return Err((
+                Setting::IdentityRegexp,
+                "is given with an exact identity too; give one or the other".into(),
+            ))
+        }
+        (Some(i), None) => Identity::Exact(i.to_string()),
+        (None, Some(re)) => Identity::regexp(re).map_err(|e| (Setting::IdentityRegexp, e))?,
+        (None, None) => {
+            return Err((
+                Setting::Identity,
+                "is missing: a keyless policy names the signer (an e-mail or a workflow URI)"
+                    .into(),
+            ))
+        }
+    };
+    let Some(issuer) = issuer else {
+        return Err((
+            Setting::Issuer,
+            "is missing: an identity means nothing without the OIDC issuer that vouched for it (`https://token.actions.githubusercontent.com`, `https://accounts.google.com`)".into(),
+        ));
+    };
+    let (root, root_name) = match trusted_root {
+        None => (
+            TrustedRoot::public_good().map_err(|e| (Setting::TrustedRoot, e.to_string()))?,
+            "Sigstore's public-good root".to_string(),
+        ),
+        Some(path) => (
+            read_trusted_root(path).map_err(|e| (Setting::TrustedRoot, e))?,
+            format!("the trusted root {}", sanitize(&path.display().to_string())),
+        ),
+    };
+    Ok(Keyless {
+        root,
+        root_name,
+        identity,
+        issuer: issuer.to_string(),
+    })
+}
+
+/// A `trusted_root.json` file, read within [`super::trust::MAX_BYTES`].
+pub fn read_trusted_root(path: &std::path::Path) -> Result<TrustedRoot, String> {
+    let shown = sanitize(&path.display().to_string()).into_owned();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{shown} cannot be read ({e})"))?;
+    if meta.len() > super::trust::MAX_BYTES as u64 {
+        return Err(format!("{shown} {}", super::trust::TrustError::TooLarge));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{shown} cannot be read ({e})"))?;
+    TrustedRoot::parse(&bytes).map_err(|e| format!("{shown} {e}"))
+}
+
+/// The DER of the first certificate of a PEM annotation, within the certificate cap.
+fn certificate_der(pem: &str) -> Option<Vec<u8>> {
+    if pem.len() > MAX_CERTIFICATE_BYTES {
+        return None;
+    }
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
+    (block.label == "CERTIFICATE").then_some(block.contents)
+}
+
+/// The certificate's e-mail, URI and DNS names, as cosign compares identities against them.
+fn subject_alternative_names(cert: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(ext)) = cert.subject_alternative_name() else {
+        return Vec::new();
+    };
+    ext.value
+        .general_names
+        .iter()
+        .filter_map(|n| match n {
+            GeneralName::RFC822Name(s) | GeneralName::URI(s) | GeneralName::DNSName(s) => {
+                Some((*s).to_string())
+            }
+            _ => None,
+        })
+        .take(MAX_NAMES)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_set_message_is_canonical_json_in_key_order() {
+        assert_eq!(
+            String::from_utf8(set_message("eyJhIjoxfQ==", 1_700_000_000, 42, "c0d23d6a")).unwrap(),
+            r#"{"body":"eyJhIjoxfQ==","integratedTime":1700000000,"logID":"c0d23d6a","logIndex":42}"#
+        );
+        // Strings escaped as RFC 8785 does: short escapes, lowercase hex, `/` and non-ASCII kept.
+        assert_eq!(
+            String::from_utf8(set_message("a/\"\n\u{1}é", -1, 0, "")).unwrap(),
+            "{\"body\":\"a/\\\"\\n\\u0001é\",\"integratedTime\":-1,\"logID\":\"\",\"logIndex\":0}"
+        );
+    }
+
+    #[test]
+    fn the_set_message_parses_back_to_the_bundle_payload() {
+        let m = set_message("Ym9keQ==", 5, 7, "ab");
+        let v: serde_json::Value = serde_json::from_slice(&m).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"body": "Ym9keQ==", "integratedTime": 5, "logID": "ab", "logIndex": 7})
+        );
+    }
+
+    #[test]
+    fn an_identity_regexp_is_unanchored_as_in_go_and_a_bad_one_says_why() {
+        let re = Identity::regexp("^ci@.*\\.example$").unwrap();
+        assert!(re.matches("ci@build.example"));
+        assert!(!re.matches("dev@build.example"));
+        assert!(Identity::regexp("ci@").unwrap().matches("a-ci@b"));
+        let err = Identity::regexp("(").unwrap_err();
+        assert!(
+            err.starts_with("`(` is not a regular expression ("),
+            "{err}"
+        );
+        assert_eq!(Identity::Exact("ci@z".into()).describe(), "ci@z");
+    }
+
+    #[test]
+    fn a_policy_needs_one_identity_and_an_issuer_and_a_root_that_reads() {
+        let err = |r: Result<Keyless, (Setting, String)>| r.map(|_| ()).unwrap_err();
+        let (s, why) = err(policy(Some("ci@z"), None, None, None));
+        assert_eq!(
+            (s, s.config_key(), s.flag()),
+            (Setting::Issuer, "issuer", "--certificate-oidc-issuer")
+        );
+        assert!(
+            why.starts_with("is missing: an identity means nothing without"),
+            "{why}"
+        );
+        assert_eq!(
+            err(policy(None, None, Some("https://i"), None)).0,
+            Setting::Identity
+        );
+        assert_eq!(
+            err(policy(Some("a"), Some("b"), Some("https://i"), None)).0,
+            Setting::IdentityRegexp
+        );
+        let (s, why) = err(policy(
+            Some("a"),
+            None,
+            Some("https://i"),
+            Some(std::path::Path::new("/nonexistent/root.json")),
+        ));
+        assert_eq!(s, Setting::TrustedRoot);
+        assert!(
+            why.starts_with("/nonexistent/root.json cannot be read ("),
+            "{why}"
+        );
+        let ok = policy(None, Some("^ci@"), Some("https://i"), None).unwrap();
+        assert_eq!(
+            ok.describe(),
+            "identity /^ci@/ from https://i (Sigstore's public-good root)"
+        );
+    }
+
+    #[test]
+    fn a_config_policy_is_a_key_or_keyless_never_both_nor_neither() {
+        use crate::config::VerifyPolicy;
+        let both = VerifyPolicy {
+            key: Some("cosign.pub".into()),
+            issuer: Some("https://i".into()),
+            ..VerifyPolicy::default()
+        };
+        let (what, why) = super::super::policy_verifier(&both)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(what, "key");
+        assert!(why.contains("a policy is one or the other"), "{why}");
+        let (what, why) = super::super::policy_verifier(&VerifyPolicy::default())
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(what, "key");
+        assert!(
+            why.starts_with("is missing: a policy names a public key"),
+            "{why}"
+        );
+        let keyless = VerifyPolicy {
+            identity: Some("ci@z".into()),
+            issuer: Some("https://i".into()),
+            ..VerifyPolicy::default()
+        };
+        let (shown, verifier) = super::super::policy_verifier(&keyless).unwrap();
+        assert_eq!(
+            shown,
+            "identity ci@z from https://i (Sigstore's public-good root)"
+        );
+        assert_eq!(verifier.algorithm(), "keyless");
+    }
+
+    #[test]
+    fn times_read_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            parse_time(Some(&"2022-04-13T20:06:15.000Z".to_string())),
+            Some(1_649_880_375)
+        );
+        assert_eq!(parse_time(Some(&"soon".to_string())), None);
+    }
+}

@@ -1,0 +1,305 @@
+//! A throw-away Sigstore made with `openssl` at test time: a CA standing in for Fulcio (root
+//! and intermediate), leaf certificates with Fulcio's extensions (the identity in a SAN, the
+//! OIDC issuer in 1.3.6.1.4.1.57264.1.8), a key standing in for Rekor signing entry timestamps,
+//! and the `trusted_root.json` that trusts them. Signature layers carry cosign's annotations.
+
+use base64::Engine as _;
+use serde_json::json;
+
+use super::attach::{KeyKind, SigningKey};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn path(p: &std::path::Path) -> String {
+    p.display().to_string()
+}
+
+/// Seconds since the epoch, now.
+pub fn now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs(),
+    )
+    .expect("time")
+}
+
+/// A certificate authority: its key and PEM certificate.
+pub struct Ca {
+    pub key: std::path::PathBuf,
+    pub cert: std::path::PathBuf,
+}
+
+impl Ca {
+    /// A self-signed root CA named `/O=<name>`.
+    pub fn root(dir: &std::path::Path, name: &str) -> Self {
+        let k = SigningKey::generate(dir, &format!("{name}-ca"), KeyKind::P384);
+        let cert = dir.join(format!("{name}-ca.pem"));
+        let csr = dir.join(format!("{name}-ca.csr"));
+        let ext = ext_file(
+            dir,
+            name,
+            "basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n",
+        );
+        openssl(&[
+            "req",
+            "-new",
+            "-key",
+            &path(&k.private),
+            "-subj",
+            &format!("/O={name}/CN={name} root"),
+            "-out",
+            &path(&csr),
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &path(&csr),
+            "-signkey",
+            &path(&k.private),
+            "-days",
+            "30",
+            "-extfile",
+            &path(&ext),
+            "-extensions",
+            "v3",
+            "-out",
+            &path(&cert),
+        ]);
+        Self {
+            key: k.private,
+            cert,
+        }
+    }
+
+    /// An intermediate CA signed by `self`.
+    pub fn intermediate(&self, dir: &std::path::Path, name: &str) -> Self {
+        let k = SigningKey::generate(dir, &format!("{name}-ca"), KeyKind::P384);
+        let cert = dir.join(format!("{name}-ca.pem"));
+        let csr = dir.join(format!("{name}-ca.csr"));
+        let ext = ext_file(
+            dir,
+            name,
+            "basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n",
+        );
+        openssl(&[
+            "req",
+            "-new",
+            "-key",
+            &path(&k.private),
+            "-subj",
+            &format!("/O={name}/CN={name} intermediate"),
+            "-out",
+            &path(&csr),
+        ]);
+        self.sign(&csr, &ext, "30", &cert);
+        Self {
+            key: k.private,
+            cert,
+        }
+    }
+
+    fn sign(
+        &self,
+        csr: &std::path::Path,
+        ext: &std::path::Path,
+        days: &str,
+        out: &std::path::Path,
+    ) {
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &path(csr),
+            "-CA",
+            &path(&self.cert),
+            "-CAkey",
+            &path(&self.key),
+            "-set_serial",
+            "0x1234",
+            "-days",
+            days,
+            "-sha384",
+            "-extfile",
+            &path(ext),
+            "-extensions",
+            "v3",
+            "-out",
+            &path(out),
+        ]);
+    }
+
+    /// A Fulcio-like leaf valid from now for a day: `san` (`email:ci@example.com`,
+    /// `URI:https://…`) and the OIDC `issuer` in extension .1.8.
+    pub fn leaf(&self, dir: &std::path::Path, name: &str, san: &str, issuer: &str) -> Leaf {
+        self.leaf_for(dir, name, san, issuer, "codeSigning")
+    }
+
+    /// [`Ca::leaf`] with another extended key usage (`emailProtection`).
+    pub fn leaf_for(
+        &self,
+        dir: &std::path::Path,
+        name: &str,
+        san: &str,
+        issuer: &str,
+        usage: &str,
+    ) -> Leaf {
+        let key = SigningKey::generate(dir, name, KeyKind::P256);
+        let cert = dir.join(format!("{name}.pem"));
+        let csr = dir.join(format!("{name}.csr"));
+        let ext = ext_file(
+            dir,
+            name,
+            &format!("subjectAltName=critical,{san}\n1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:{issuer}\nkeyUsage=critical,digitalSignature\nextendedKeyUsage={usage}\n"),
+        );
+        openssl(&[
+            "req",
+            "-new",
+            "-key",
+            &path(&key.private),
+            "-subj",
+            "/O=sigstore.dev",
+            "-out",
+            &path(&csr),
+        ]);
+        self.sign(&csr, &ext, "1", &cert);
+        Leaf {
+            key,
+            pem: std::fs::read_to_string(&cert).expect("leaf"),
+        }
+    }
+
+    /// The certificate's DER.
+    pub fn der(&self) -> Vec<u8> {
+        openssl(&["x509", "-in", &path(&self.cert), "-outform", "DER"])
+    }
+}
+
+fn ext_file(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    let p = dir.join(format!("{name}.ext"));
+    std::fs::write(&p, format!("[v3]\n{body}")).expect("ext");
+    p
+}
+
+/// A signer's certificate and key.
+pub struct Leaf {
+    pub key: SigningKey,
+    pub pem: String,
+}
+
+/// A log standing in for Rekor: its key and the log ID entries name it by (SHA-256 of the DER
+/// key, as Rekor v1's).
+pub struct Log {
+    pub key: SigningKey,
+    pub der: Vec<u8>,
+}
+
+impl Log {
+    pub fn new(dir: &std::path::Path, name: &str) -> Self {
+        let key = SigningKey::generate(dir, name, KeyKind::P256);
+        let der = openssl(&[
+            "pkey",
+            "-pubin",
+            "-in",
+            &path(&key.public),
+            "-outform",
+            "DER",
+        ]);
+        Self { key, der }
+    }
+
+    pub fn id(&self) -> Vec<u8> {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(&self.der).to_vec()
+    }
+}
+
+/// How a signature is logged.
+pub enum Logged<'a> {
+    /// In `log`, integrated at `at` (seconds since the epoch).
+    At(&'a Log, i64),
+    /// The SET signed for `at`, the bundle then changed to say `claimed`.
+    Tampered(&'a Log, i64, i64),
+    /// No bundle at all.
+    Not,
+}
+
+/// The SET's message: the canonical JSON of the entry, as Rekor signs it.
+pub fn canonical(body: &str, at: i64, index: i64, log_id: &str) -> String {
+    format!(r#"{{"body":"{body}","integratedTime":{at},"logID":"{log_id}","logIndex":{index}}}"#)
+}
+
+/// A cosign keyless signature layer: `payload` signed by `leaf`'s key, its certificate, and the
+/// Rekor bundle as `logged` says.
+pub fn layer(leaf: &Leaf, payload: &[u8], logged: &Logged<'_>) -> (Vec<u8>, serde_json::Value) {
+    use sha2::Digest as _;
+    let signature = leaf.key.sign(payload);
+    let mut annotations = json!({
+        "dev.cosignproject.cosign/signature": signature,
+        "dev.sigstore.cosign/certificate": leaf.pem,
+    });
+    let (log, signed_at, claimed) = match logged {
+        Logged::At(log, at) => (log, *at, *at),
+        Logged::Tampered(log, at, claimed) => (log, *at, *claimed),
+        Logged::Not => return (payload.to_vec(), annotations),
+    };
+    let body = B64.encode(
+        serde_json::to_vec(&json!({
+            "apiVersion": "0.0.1",
+            "kind": "hashedrekord",
+            "spec": {
+                "data": {"hash": {"algorithm": "sha256", "value": hex::encode(sha2::Sha256::digest(payload))}},
+                "signature": {"content": signature, "publicKey": {"content": B64.encode(&leaf.pem)}}
+            }
+        }))
+        .expect("json"),
+    );
+    let log_id = hex::encode(log.id());
+    let set = log
+        .key
+        .sign(canonical(&body, signed_at, 7, &log_id).as_bytes());
+    annotations["dev.sigstore.cosign/bundle"] = json!({
+        "SignedEntryTimestamp": set,
+        "Payload": {"body": body, "integratedTime": claimed, "logIndex": 7, "logID": log_id}
+    })
+    .to_string()
+    .into();
+    (payload.to_vec(), annotations)
+}
+
+/// A `trusted_root.json` trusting `fulcio` (intermediate then root) and `log`.
+pub fn trusted_root(fulcio: (&Ca, &Ca), log: &Log) -> Vec<u8> {
+    serde_json::to_vec_pretty(&json!({
+        "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+        "tlogs": [{
+            "baseUrl": "https://rekor.test",
+            "hashAlgorithm": "SHA2_256",
+            "publicKey": {"rawBytes": B64.encode(&log.der), "keyDetails": "PKIX_ECDSA_P256_SHA_256", "validFor": {"start": "2020-01-01T00:00:00Z"}},
+            "logId": {"keyId": B64.encode(log.id())}
+        }],
+        "certificateAuthorities": [{
+            "subject": {"organization": "test-fulcio", "commonName": "test-fulcio"},
+            "uri": "https://fulcio.test",
+            "certChain": {"certificates": [{"rawBytes": B64.encode(fulcio.1.der())}, {"rawBytes": B64.encode(fulcio.0.der())}]},
+            "validFor": {"start": "2020-01-01T00:00:00Z"}
+        }],
+        "ctlogs": [],
+        "timestampAuthorities": []
+    }))
+    .expect("json")
+}
