@@ -977,6 +977,67 @@ fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
 /// `watch REPO` (no tag): every tag of the repository, a tag pushed while watching reported
 /// `created`, a tag deleted reported `deleted` (once); quiet, the tag list is read at most once
 /// per interval.
+/// Since you last looked (issue 22): a tag moved between two visits is marked on first open,
+/// no `r` needed, from the log: the row says `moved` and from which digest the log last saw.
+/// A visit with nothing moved marks nothing.
+#[test]
+fn a_tag_moved_between_visits_is_marked_on_first_open_from_the_log() {
+    const USER: &str = "ines";
+    const PASSWORD: &str = "visits-Secret-22";
+    let reg = TestRegistry::builder()
+        .htpasswd(USER, PASSWORD)
+        .tls_self_signed()
+        .start();
+    reg.seed_fixture("unsigned-index", "private/app:v1");
+    let tag_move = AmdMove::of(&reg, "private/app", "v1");
+    let cache = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    let argv: Vec<String> = vec![
+        "env".into(),
+        "NO_COLOR=1".into(),
+        format!("REGSCOPE_STATE_DIR={}", state.path().display()),
+        format!("REGSCOPE_CACHE_DIR={}", cache.path().display()),
+        format!("REGSCOPE_USERNAME={USER}"),
+        format!("REGSCOPE_PASSWORD={PASSWORD}"),
+        regscope_bin().display().to_string(),
+        "tui".into(),
+        "--ca-file".into(),
+        ca,
+        format!("{}/private/app", reg.host),
+    ];
+    let (new, old) = (
+        regscope::digest::short(&tag_move.child),
+        regscope::digest::short(&tag_move.index),
+    );
+    // The first visit: nothing in the log before it, nothing marked.
+    let mut tmux = support::tmux::Tmux::start_command(&argv, (200, 30));
+    tmux.forbid(PASSWORD);
+    let screen = tmux.wait_for(&old);
+    assert!(!screen.contains("moved"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+
+    tag_move.apply(&reg);
+    let mut tmux = support::tmux::Tmux::start_command(&argv, (200, 30));
+    tmux.forbid(PASSWORD);
+    let screen = tmux.wait_for(&format!("moved from {old} (last seen there just now), now"));
+    assert!(screen.contains(&new), "{screen}");
+    assert!(
+        screen.contains("1 moved"),
+        "the status line counts it:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+
+    // The third visit: the log saw the new digest last time; nothing moved since.
+    let tmux = support::tmux::Tmux::start_command(&argv, (200, 30));
+    let screen = tmux.wait_for(&new);
+    assert!(!screen.contains("moved"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
 #[test]
 fn watching_a_repository_reports_created_and_deleted_tags() {
     let reg = TestRegistry::start();

@@ -421,7 +421,9 @@ impl App {
                 }
                 self.answered()
             }
-            action @ (Action::TagMoved { .. } | Action::HistoryLoaded { .. }) => {
+            action @ (Action::TagMoved { .. }
+            | Action::MovedSinceLastLook { .. }
+            | Action::HistoryLoaded { .. }) => {
                 super::views::history::take(&mut self.stack, action);
                 self.answered()
             }

@@ -170,10 +170,17 @@ impl Worker {
                 };
                 Action::ImagesLoaded { id, result }
             }
-            Effect::Inspect { id, reference } => Action::Inspected {
-                id,
-                result: Box::pin(self.inspect(&reference, false)).await,
-            },
+            Effect::Inspect { id, reference } => {
+                // Read before resolving: the resolution itself is logged.
+                let logged = self.last_logged(&reference);
+                let result = Box::pin(self.inspect(&reference, false)).await;
+                if let (Ok(i), ImageRef::Registry(target), Some(last)) =
+                    (&result, &reference, logged)
+                {
+                    self.send_moved_since(target, &i.root.digest, &last);
+                }
+                Action::Inspected { id, result }
+            }
             Effect::Revalidate { id, reference } => {
                 let result = Box::pin(self.inspect(&reference, true)).await;
                 if let (Ok(i), ImageRef::Registry(target)) = (&result, &reference) {
@@ -322,6 +329,40 @@ impl Worker {
             tag: tag.to_string(),
             from: before.digest.to_string(),
             at: now.first_seen,
+        });
+    }
+
+    /// The log's newest sighting of `reference`'s tag (a registry tag, with a disk cache).
+    fn last_logged(&self, reference: &ImageRef) -> Option<crate::cache::Sighting> {
+        let ImageRef::Registry(target) = reference else {
+            return None;
+        };
+        let (cache, tag) = (self.connector.disk_cache()?, target.tag.as_deref()?);
+        if target.digest.is_some() {
+            return None;
+        }
+        let host = crate::history::report::cache_host(&self.connector, &target.registry);
+        cache.sightings(&host, &target.repository, Some(tag)).pop()
+    }
+
+    /// When the log last saw `target`'s tag at another digest than `digest`, tells the app
+    /// (for `moved from … (last seen there 14 min ago)` on first open).
+    fn send_moved_since(
+        &self,
+        target: &crate::reference::RegistryRef,
+        digest: &str,
+        last: &crate::cache::Sighting,
+    ) {
+        let (Some(tag), false) = (target.tag.as_deref(), last.digest.to_string() == digest) else {
+            return;
+        };
+        // The receiver is gone only when the app has quit.
+        let _ = self.tx.send(Action::MovedSinceLastLook {
+            location: Location::Registry(target.registry.clone()),
+            repository: target.repository.clone(),
+            tag: tag.to_string(),
+            from: last.digest.to_string(),
+            last_seen: last.at,
         });
     }
 

@@ -736,7 +736,15 @@ fn change_text(row: &TagRow, s: &TagSummary, (now, offset): (u64, i32)) -> Optio
                 crate::tui::fresh::seen(*at, now, offset),
                 digest::short(from)
             ),
-            _ => format!("  moved from {}, now", digest::short(from)),
+            // On first open: the log saw it elsewhere then; it moved some time since.
+            _ => match row.moved_since {
+                Some(at) => format!(
+                    "  moved from {} (last seen there {}), now",
+                    digest::short(from),
+                    crate::tui::fresh::seen(at, now, offset)
+                ),
+                None => format!("  moved from {}, now", digest::short(from)),
+            },
         }),
         Some(Change::Gone) => Some(format!(
             "  gone from the list (last seen {}); it pointed at",

@@ -109,6 +109,9 @@ pub struct TagRow {
     /// The tag's last move in regscope's log: the digest it moved from, and when it was first
     /// seen where it is now (`moved 12 min ago from sha256:…`).
     pub logged_move: Option<(String, std::time::SystemTime)>,
+    /// On first open: the log last saw the tag at another digest at this time, before this
+    /// view resolved it (`moved from sha256:… (last seen there 14 min ago)`).
+    pub moved_since: Option<std::time::SystemTime>,
 }
 
 /// What changed about a tag at a refresh (`r`).
@@ -165,6 +168,7 @@ impl TagRow {
             previous: Load::Idle,
             mark: None,
             logged_move: None,
+            moved_since: None,
         }
     }
 
@@ -878,6 +882,31 @@ impl TagsView {
         true
     }
 
+    /// On first open, the log's last sighting of `tag` named `from` (at `last_seen`), not
+    /// what the tag names now: the row is marked moved. `false` when it is not one of this
+    /// view's rows, or the row is marked already.
+    pub fn moved_since_last_look(
+        &mut self,
+        (location, repository, tag): (&Location, &str, &str),
+        from: String,
+        last_seen: std::time::SystemTime,
+    ) -> bool {
+        if self.location != *location || self.repository != repository {
+            return false;
+        }
+        let Some(row) = self
+            .load
+            .loaded_mut()
+            .and_then(|rows| rows.iter_mut().find(|r| r.tag == tag))
+            .filter(|r| r.mark.is_none())
+        else {
+            return false;
+        };
+        row.mark = Some(Mark::new(Change::Moved { from }));
+        row.moved_since = Some(last_seen);
+        true
+    }
+
     /// Takes the tree answering `id` for one of the rows; `false` when no row asked for it.
     pub fn inspected(
         &mut self,
@@ -1074,6 +1103,7 @@ fn gone(row: TagRow) -> Option<TagRow> {
         previous: Load::Idle,
         mark: Some(Mark::new(Change::Gone)),
         logged_move: row.logged_move,
+        moved_since: row.moved_since,
         tag: row.tag,
     })
 }
