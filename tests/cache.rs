@@ -646,6 +646,28 @@ fn next_event(rx: &std::sync::mpsc::Receiver<String>, event: &str, seen: &mut Ve
 }
 
 /// Waits until the cache's history log of some repository has a line (the watch's first HEAD).
+/// The next `event` about `reference`, skipping (and keeping) others: those of the tags come
+/// in any order around the repository's own.
+fn event_of(
+    rx: &std::sync::mpsc::Receiver<String>,
+    reference: &str,
+    event: &str,
+    seen: &mut Vec<Value>,
+) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|e| panic!("no `{event}` of {reference} ({e}); so far: {seen:?}"));
+        let doc: Value = serde_json::from_str(&line).expect("one JSON object per line");
+        seen.push(doc.clone());
+        if doc["event"] == event && doc["ref"] == reference {
+            return doc;
+        }
+    }
+}
+
 fn wait_for_history(cache: &Path) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
     loop {
@@ -904,7 +926,8 @@ fn a_quiet_watch_costs_one_head_per_tag_per_poll_and_ends_after_count() {
 /// A tag moved while the TUI shows it, on a private registry: after `r` its row says from the
 /// log how long ago it moved and from where; `h` shows both digests it named, newest first,
 /// and what the move dropped; Esc goes back. Then `W` watches: a move back is reported as it
-/// happens and the row is marked, the status line says what is watched; `W` again stops.
+/// happens and the row is marked, the status line says what is watched; a tag pushed meanwhile
+/// joins as a new row; `W` again stops.
 #[test]
 fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
     const USER: &str = "hana";
@@ -967,6 +990,11 @@ fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
     tmux.wait_for(&format!("private/app:v1 {new} -> {old}"));
     // Once the event's flash is gone, the status line dates the new move from the log.
     tmux.wait_for(&format!("moved just now from {new}, now"));
+    // A tag pushed while watching joins the view, marked new, and the watch.
+    reg.seed_fixture("unsigned-image", "private/app:v2");
+    tmux.wait_for(&format!("created {}/private/app:v2 at sha256:", reg.host));
+    let screen = tmux.wait_for("watching 2 tags, every 1s");
+    assert!(screen.contains("v2 new"), "{screen}");
     tmux.keys(&["W"]);
     let screen = tmux.wait_for("stopped watching");
     assert!(!screen.contains("watching 1 tag"), "{screen}");
@@ -1053,7 +1081,7 @@ fn watching_a_repository_reports_created_and_deleted_tags() {
     let (mut watch, rx) = spawn_watch(
         cache.path(),
         home.path(),
-        &["--json", "--interval", "1s", &repository],
+        &["--json", "--interval", "1s", "--timeout", "2", &repository],
         &[],
     );
     wait_for_history(cache.path());
@@ -1068,13 +1096,35 @@ fn watching_a_repository_reports_created_and_deleted_tags() {
     assert_eq!(deleted["was"], v1.as_str());
     // Nothing more: v1 is not reported deleted twice (by its HEAD and by the list).
     std::thread::sleep(std::time::Duration::from_secs(3));
+    while let Ok(line) = rx.try_recv() {
+        seen.push(serde_json::from_str(&line).unwrap());
+    }
+    assert_eq!(seen.len(), 2, "{seen:?}");
+
+    // The registry stops answering: the listing's failure is reported, and once it lists
+    // again, so is its recovery (the repository's own events name no tag).
+    reg.pause();
+    let error = event_of(&rx, &repository, "error", &mut seen);
+    assert!(
+        error["message"].as_str().unwrap().contains(&reg.host),
+        "{error}"
+    );
+    reg.resume();
+    event_of(&rx, &repository, "recovered", &mut seen);
     watch.kill().unwrap();
     watch.wait().unwrap();
     seen.extend(
         rx.iter()
             .map(|l| serde_json::from_str::<Value>(&l).unwrap()),
     );
-    assert_eq!(seen.len(), 2, "{seen:?}");
+    let count = |event: &str, reference: &str| {
+        seen.iter()
+            .filter(|e| e["event"] == event && e["ref"] == reference)
+            .count()
+    };
+    assert_eq!(count("error", &repository), 1, "{seen:?}");
+    assert_eq!(count("recovered", &repository), 1, "{seen:?}");
+    assert_eq!(count("created", &format!("{repository}:v2")), 1, "{seen:?}");
 
     // Quiet, with --count: it ends, and lists the tags at most once per interval.
     let listings = || {

@@ -273,10 +273,15 @@ impl Worker {
                 ..target.clone()
             })
             .collect();
+        // The repository too: tags created while watching join the watch (and the view).
         let options = WatchOptions {
             interval,
             count: None,
-            repository: None,
+            repository: Some(crate::reference::RegistryRef {
+                tag: None,
+                digest: None,
+                ..target.clone()
+            }),
         };
         // The receiver is gone only when the app has quit.
         let (events, rounds) = (self.tx.clone(), self.tx.clone());

@@ -907,6 +907,30 @@ impl TagsView {
         true
     }
 
+    /// A watch saw `tag` created: a row marked new (resolved when it comes into view), or a
+    /// gone row listed again. `false` when the tag has a row already.
+    pub fn created(&mut self, tag: &str) -> bool {
+        let Some(rows) = self.load.loaded_mut() else {
+            return false;
+        };
+        match rows.iter_mut().find(|r| r.tag == tag) {
+            // Its old digest says nothing about what was pushed: resolved afresh.
+            Some(row) if row.vanished() => {
+                row.summary = Load::Idle;
+                row.previous = Load::Idle;
+                row.mark = Some(Mark::new(Change::New));
+            }
+            Some(_) => return false,
+            None => {
+                let mut row = TagRow::new(tag.to_string());
+                row.mark = Some(Mark::new(Change::New));
+                rows.push(row);
+            }
+        }
+        self.list_rev += 1;
+        true
+    }
+
     /// Takes the tree answering `id` for one of the rows; `false` when no row asked for it.
     pub fn inspected(
         &mut self,
