@@ -1006,8 +1006,9 @@ fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
 /// `created`, a tag deleted reported `deleted` (once); quiet, the tag list is read at most once
 /// per interval.
 /// Since you last looked (issue 22): a tag moved between two visits is marked on first open,
-/// no `r` needed, from the log: the row says `moved` and from which digest the log last saw.
-/// A visit with nothing moved marks nothing.
+/// no `r` needed, from the log: the row says `moved` and from which digest the log last saw;
+/// a tag deleted between them is shown `gone` with the digest it last named. A visit with
+/// nothing moved marks nothing.
 #[test]
 fn a_tag_moved_between_visits_is_marked_on_first_open_from_the_log() {
     const USER: &str = "ines";
@@ -1017,6 +1018,12 @@ fn a_tag_moved_between_visits_is_marked_on_first_open_from_the_log() {
         .tls_self_signed()
         .start();
     reg.seed_fixture("unsigned-index", "private/app:v1");
+    reg.seed_fixture("unsigned-image", "private/app:v2");
+    let v2 = reg
+        .head_manifest("private/app", "v2")
+        .header("docker-content-digest")
+        .unwrap()
+        .to_string();
     let tag_move = AmdMove::of(&reg, "private/app", "v1");
     let cache = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
@@ -1041,20 +1048,32 @@ fn a_tag_moved_between_visits_is_marked_on_first_open_from_the_log() {
     // The first visit: nothing in the log before it, nothing marked.
     let mut tmux = support::tmux::Tmux::start_command(&argv, (200, 30));
     tmux.forbid(PASSWORD);
-    let screen = tmux.wait_for(&old);
-    assert!(!screen.contains("moved"), "{screen}");
+    tmux.wait_for(&old);
+    let screen = tmux.wait_for(&regscope::digest::short(&v2));
+    assert!(
+        !screen.contains("moved") && !screen.contains("gone"),
+        "{screen}"
+    );
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 
     tag_move.apply(&reg);
+    reg.delete_manifest("private/app", &v2);
     let mut tmux = support::tmux::Tmux::start_command(&argv, (200, 30));
     tmux.forbid(PASSWORD);
     let screen = tmux.wait_for(&format!("moved from {old} (last seen there just now), now"));
     assert!(screen.contains(&new), "{screen}");
     assert!(
-        screen.contains("1 moved"),
-        "the status line counts it:\n{screen}"
+        screen.contains("1 moved, 1 gone"),
+        "the status line counts both:\n{screen}"
     );
+    // v2 is no longer listed; the log says what it was.
+    assert!(
+        screen.contains(&format!("gone: was {}", regscope::digest::short(&v2))),
+        "{screen}"
+    );
+    tmux.keys(&["Down"]);
+    tmux.wait_for(&format!("v2  gone: was {v2} (last seen just now)"));
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 

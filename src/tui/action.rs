@@ -263,6 +263,12 @@ pub enum Action {
         from: String,
         last_seen: std::time::SystemTime,
     },
+    /// Tags regscope's log had that the listing answering `id` lacks (sent before
+    /// [`Action::TagsLoaded`]): each with the digest it last named and when the log saw it.
+    LoggedGone {
+        id: RequestId,
+        gone: Vec<(String, String, std::time::SystemTime)>,
+    },
     /// What the watch started by [`Effect::Watch`] saw: a round of polls, an event, its end.
     Watched {
         id: RequestId,

@@ -423,6 +423,7 @@ impl App {
             }
             action @ (Action::TagMoved { .. }
             | Action::MovedSinceLastLook { .. }
+            | Action::LoggedGone { .. }
             | Action::HistoryLoaded { .. }) => {
                 super::views::history::take(&mut self.stack, action);
                 self.answered()

@@ -17,6 +17,10 @@ use crate::inspect::{inspect, inspect_root, recheck, InspectOptions};
 use crate::reference::ImageRef;
 use crate::registry::FetchError;
 
+/// Gone tags from the log shown at most in one tag list (the log keeps 10,000 sightings per
+/// repository; a deleted release train must not bury the listed tags).
+pub const MAX_LOGGED_GONE: usize = 100;
+
 /// Effects running at once; each also goes through the fetcher's own request limit.
 const MAX_TASKS: usize = 8;
 
@@ -497,10 +501,46 @@ impl Worker {
                 let _ = tx.send(Action::TagsProgress { id, pages, names });
             }
         };
-        c.fetcher
+        let listing = c
+            .fetcher
             .tag_listing_with(repository, &progress)
             .await
-            .map_err(|e| c.error(e))
+            .map_err(|e| c.error(e))?;
+        self.send_logged_gone(id, location, repository, &listing.tags);
+        Ok(listing)
+    }
+
+    /// Tags the log had that `listed` lacks, each with the digest it last named (at most
+    /// [`MAX_LOGGED_GONE`], the most recently seen first): sent before the list itself.
+    fn send_logged_gone(
+        &self,
+        id: RequestId,
+        location: &Location,
+        repository: &str,
+        listed: &[String],
+    ) {
+        let (Location::Registry(registry), Some(cache)) = (location, self.connector.disk_cache())
+        else {
+            return;
+        };
+        let host = crate::history::report::cache_host(&self.connector, registry);
+        let listed: std::collections::HashSet<&str> = listed.iter().map(String::as_str).collect();
+        let mut gone: Vec<(String, String, SystemTime)> =
+            crate::history::tag_histories(&cache.sightings(&host, repository, None))
+                .into_iter()
+                .filter(|h| !listed.contains(h.tag.as_str()))
+                .filter_map(|h| {
+                    let last = h.stints.into_iter().next()?;
+                    Some((h.tag, last.digest.to_string(), last.last_seen))
+                })
+                .collect();
+        if gone.is_empty() {
+            return;
+        }
+        gone.sort_by_key(|g| std::cmp::Reverse(g.2));
+        gone.truncate(MAX_LOGGED_GONE);
+        // The receiver is gone only when the app has quit.
+        let _ = self.tx.send(Action::LoggedGone { id, gone });
     }
 
     /// The tree of `reference`. With `reuse`, its root manifest is fetched first and a tree

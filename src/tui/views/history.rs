@@ -193,6 +193,12 @@ pub fn take(stack: &mut [View], action: crate::tui::action::Action) {
                 _ => false,
             });
         }
+        Action::LoggedGone { id, gone } => {
+            stack.iter_mut().any(|view| match view {
+                View::Tags(v) => v.logged_gone(id, gone.clone()),
+                _ => false,
+            });
+        }
         Action::MovedSinceLastLook {
             location,
             repository,

@@ -65,6 +65,8 @@ pub struct TagsView {
     by_name: Memo<u64>,
     /// The rows shown, per filter, order and revisions.
     memo: Memo<(String, TagSort, bool, u64, u64)>,
+    /// Tags the log had that the awaited listing lacks (see [`TagsView::logged_gone`]).
+    logged_gone: Vec<(String, String, std::time::SystemTime)>,
 }
 
 /// The order of the tag rows.
@@ -112,6 +114,9 @@ pub struct TagRow {
     /// On first open: the log last saw the tag at another digest at this time, before this
     /// view resolved it (`moved from sha256:… (last seen there 14 min ago)`).
     pub moved_since: Option<std::time::SystemTime>,
+    /// A tag regscope's log had that the listing lacks: the digest it last named, and when the
+    /// log last saw it. Never resolved (`gone: was sha256:… (last seen 14 min ago)`).
+    pub logged_gone: Option<(String, std::time::SystemTime)>,
 }
 
 /// What changed about a tag at a refresh (`r`).
@@ -169,6 +174,7 @@ impl TagRow {
             mark: None,
             logged_move: None,
             moved_since: None,
+            logged_gone: None,
         }
     }
 
@@ -390,6 +396,7 @@ impl TagsView {
             listed_at: None,
             watching: None,
             list_rev: 0,
+            logged_gone: Vec::new(),
             dates_rev: 0,
             by_name: Memo::default(),
             memo: Memo::default(),
@@ -765,7 +772,7 @@ impl TagsView {
             if busy + effects.len() >= MAX_RESOLVING {
                 break;
             }
-            if rows[i].summary.is_idle() {
+            if rows[i].summary.is_idle() && rows[i].logged_gone.is_none() {
                 let id = ids.fresh();
                 rows[i].summary = Load::Loading(id);
                 effects.push(if rows[i].previous.loaded().is_some() {
@@ -839,7 +846,10 @@ impl TagsView {
             self.load = match result {
                 Ok(listing) => {
                     self.truncated.clone_from(&listing.truncated);
-                    Load::Loaded(listing.tags.iter().cloned().map(TagRow::new).collect())
+                    let mut rows: Vec<TagRow> =
+                        listing.tags.iter().cloned().map(TagRow::new).collect();
+                    self.add_logged_gone(&mut rows);
+                    Load::Loaded(rows)
                 }
                 Err(e) => Load::Error(e.clone()),
             };
@@ -854,6 +864,11 @@ impl TagsView {
             Ok(listing) => {
                 self.truncated.clone_from(&listing.truncated);
                 self.relisted(listing.tags.clone(), height, keep_rows);
+                if let Some(rows) = self.load.loaded_mut() {
+                    let mut rows = std::mem::take(rows);
+                    self.add_logged_gone(&mut rows);
+                    self.load = Load::Loaded(rows);
+                }
                 Some(Ok(()))
             }
             // The old rows are still right as far as anyone knows: keep them.
@@ -905,6 +920,35 @@ impl TagsView {
         row.mark = Some(Mark::new(Change::Moved { from }));
         row.moved_since = Some(last_seen);
         true
+    }
+
+    /// Tags regscope's log had that the listing `id` (still awaited) lacks: kept until the list
+    /// arrives, then shown as gone rows. `false` when this view did not ask for the list.
+    pub fn logged_gone(
+        &mut self,
+        id: RequestId,
+        gone: Vec<(String, String, std::time::SystemTime)>,
+    ) -> bool {
+        if !(self.load.waits_for(id) || self.relisting == Some(id)) {
+            return false;
+        }
+        self.logged_gone = gone;
+        true
+    }
+
+    /// Appends the log's gone tags that have no row, marked gone.
+    fn add_logged_gone(&mut self, rows: &mut Vec<TagRow>) {
+        for (tag, digest, at) in std::mem::take(&mut self.logged_gone) {
+            if rows.iter().any(|r| r.tag == tag) {
+                continue;
+            }
+            let mut row = TagRow::new(tag);
+            row.mark = Some(Mark::new(Change::Gone));
+            row.logged_gone = Some((digest, at));
+            rows.push(row);
+            // The order and the filter are kept per list revision.
+            self.list_rev += 1;
+        }
     }
 
     /// A watch saw `tag` created: a row marked new (resolved when it comes into view), or a
@@ -1128,6 +1172,7 @@ fn gone(row: TagRow) -> Option<TagRow> {
         mark: Some(Mark::new(Change::Gone)),
         logged_move: row.logged_move,
         moved_since: row.moved_since,
+        logged_gone: row.logged_gone,
         tag: row.tag,
     })
 }
