@@ -1238,6 +1238,51 @@ mod tests {
         rows
     }
 
+    /// The log's gone tags become rows marked gone that are never resolved; a tag the watch
+    /// saw created becomes a row marked new that is.
+    #[test]
+    fn gone_rows_from_the_log_are_not_resolved_and_created_tags_join() {
+        let mut ids = RequestIds::default();
+        let mut v = TagsView::new(Location::Registry("reg.test".into()), "team/app".into());
+        let id = v.activate(&mut ids, 20)[0].id();
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000);
+        let was = format!("sha256:{}", "9".repeat(64));
+        // Listed anyway, or for another request: ignored.
+        assert!(!v.logged_gone(RequestId::default(), vec![("x".into(), was.clone(), at)]));
+        assert!(v.logged_gone(
+            id,
+            vec![
+                ("old".into(), was.clone(), at),
+                ("a".into(), was.clone(), at)
+            ]
+        ));
+        let listing = ["a", "b"].map(String::from).into_iter().collect();
+        v.tags_loaded(id, &Ok(listing), 20, 0);
+        let asked: Vec<String> = v
+            .activate(&mut ids, 20)
+            .iter()
+            .map(|e| match e {
+                Effect::Inspect {
+                    reference: ImageRef::Registry(r),
+                    ..
+                } => r.tag.clone().unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(asked, ["a", "b"], "the gone row is not resolved");
+        let rows = v.load.loaded().unwrap();
+        assert_eq!(rows.len(), 3);
+        let old = rows.iter().find(|r| r.tag == "old").unwrap();
+        assert_eq!(old.mark_word(), "gone");
+        assert_eq!(old.logged_gone, Some((was, at)));
+        assert_eq!(v.changes(), (0, 0, 1));
+
+        assert!(v.created("c"));
+        assert!(!v.created("a"), "a has a row");
+        assert_eq!(v.changes(), (1, 0, 1));
+        assert!(v.visible().len() == 4);
+    }
+
     #[test]
     fn r_marks_moved_new_gone_and_deleted_tags_until_they_are_seen() {
         let mut ids = RequestIds::default();
