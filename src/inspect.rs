@@ -55,7 +55,10 @@ pub async fn inspect(
 ) -> Result<Inspection, FetchError> {
     if !opts.attachments {
         let fetched = Box::pin(fetcher.root(reference)).await?;
-        return Box::pin(build(fetcher, reference, fetched, opts, None)).await;
+        return Box::pin(build(fetcher, reference, fetched, opts, Prior::Nothing)).await;
+    }
+    if let Some(expected) = fetcher.expected_root(reference) {
+        return Box::pin(inspect_warm(fetcher, reference, expected, opts)).await;
     }
     // The tag list (for the tag schema) does not depend on the root: asked for with it, it
     // costs no round trip of its own.
@@ -64,7 +67,67 @@ pub async fn inspect(
         Box::pin(fetcher.root(reference)),
         Box::pin(fetcher.tag_listing(&repo))
     );
-    Box::pin(build(fetcher, reference, fetched?, opts, Some(listing))).await
+    Box::pin(build(
+        fetcher,
+        reference,
+        fetched?,
+        opts,
+        Prior::Listing(listing),
+    ))
+    .await
+}
+
+/// A warm run: the cache expects the tag to name `expected`, so the attachment lookup for it
+/// (and the entries of its index) goes out with the tag's HEAD instead of after it: one chained
+/// round trip where there were two. If the tag moved, the early lookup is discarded (its tag
+/// list is kept) and the lookup runs for what the tag names now.
+async fn inspect_warm(
+    fetcher: &Fetcher,
+    reference: &ImageRef,
+    expected: FetchedManifest,
+    opts: &InspectOptions,
+) -> Result<Inspection, FetchError> {
+    let Ok(manifest) = Manifest::parse(&expected.bytes, expected.content_type.as_deref()) else {
+        // What the cache holds cannot be read: nothing to send early.
+        let fetched = Box::pin(fetcher.root(reference)).await?;
+        return Box::pin(build(fetcher, reference, fetched, opts, Prior::Nothing)).await;
+    };
+    let subjects = known_subjects(&expected.digest, &manifest);
+    let ctx = Ctx::new(fetcher, repo_of(reference));
+    let (fetched, (looked, listing)) = futures::join!(
+        Box::pin(fetcher.root(reference)),
+        Box::pin(ctx.look_up_attachments(reference, &subjects, None, true))
+    );
+    let fetched = fetched?;
+    let prior = if fetched.digest == expected.digest {
+        Prior::Found(subjects, looked, listing, ctx.budget)
+    } else {
+        Prior::Listing(listing)
+    };
+    Box::pin(build(fetcher, reference, fetched, opts, prior)).await
+}
+
+/// [`Prior`] as [`build`] uses it, once the budget is taken out.
+enum Early {
+    Listing(Option<attachments::discover::Listing>),
+    Found(LookedUp, attachments::discover::Listing),
+}
+
+/// What the attachment lookup of [`build`] starts from.
+enum Prior {
+    /// Nothing: the tag list is asked for with the referrers.
+    Nothing,
+    /// The repository's tag list, asked for with the root.
+    Listing(attachments::discover::Listing),
+    /// The lookup for these subjects, done while the root was asked for (a warm run whose tag
+    /// did not move), the tag list it read, and the node budget its referrers took from (the
+    /// tree takes from the same one).
+    Found(
+        Vec<Digest>,
+        LookedUp,
+        attachments::discover::Listing,
+        Budget,
+    ),
 }
 
 /// Like [`inspect`], from a root manifest the caller already fetched (the TUI checks a tag's
@@ -75,7 +138,7 @@ pub async fn inspect_root(
     fetched: FetchedManifest,
     opts: &InspectOptions,
 ) -> Result<Inspection, FetchError> {
-    Box::pin(build(fetcher, reference, fetched, opts, None)).await
+    Box::pin(build(fetcher, reference, fetched, opts, Prior::Nothing)).await
 }
 
 /// The tree below a fetched root, and (with `opts.attachments`) its attachments. The lookup
@@ -88,7 +151,7 @@ async fn build(
     reference: &ImageRef,
     fetched: FetchedManifest,
     opts: &InspectOptions,
-    listing: Option<attachments::discover::Listing>,
+    prior: Prior,
 ) -> Result<Inspection, FetchError> {
     let repo = repo_of(reference);
     let manifest =
@@ -108,20 +171,38 @@ async fn build(
         urls: Vec::new(),
     };
     let resolved_at = fetched.resolved_at;
-    let ctx = Ctx {
-        fetcher,
-        repo,
-        budget: Budget::new(),
-    };
     let first_subjects = known_subjects(&fetched.digest, &manifest);
+    let (ctx, prior) = match prior {
+        Prior::Found(subjects, looked, listing, budget) if subjects == first_subjects => (
+            Ctx {
+                fetcher,
+                repo,
+                budget,
+            },
+            Early::Found(looked, listing),
+        ),
+        Prior::Found(_, _, listing, _) | Prior::Listing(listing) => {
+            (Ctx::new(fetcher, repo), Early::Listing(Some(listing)))
+        }
+        Prior::Nothing => (Ctx::new(fetcher, repo), Early::Listing(None)),
+    };
     let mut root = Node::from_descriptor(initial_kind(&desc), &desc);
     let path = vec![fetched.digest.to_string()];
     // Boxed: the two futures side by side would make every caller's future large.
     let tree = Box::pin(ctx.expand(&mut root, fetched, manifest, &path, false));
     let found = if opts.attachments {
-        let lookup = Box::pin(ctx.look_up_attachments(reference, &first_subjects, listing, true));
-        let ((), (first, listing)) = futures::join!(tree, lookup);
-        let mut found = first;
+        let (mut found, listing) = match prior {
+            Early::Found(looked, listing) => {
+                tree.await;
+                (looked, listing)
+            }
+            Early::Listing(listing) => {
+                let lookup =
+                    Box::pin(ctx.look_up_attachments(reference, &first_subjects, listing, true));
+                let ((), first) = futures::join!(tree, lookup);
+                first
+            }
+        };
         // Subjects below a nested index were not known when the lookup started.
         let mut later = tree_subjects(&root);
         later.retain(|d| !first_subjects.contains(d));
@@ -214,6 +295,16 @@ struct Ctx<'a> {
     fetcher: &'a Fetcher,
     repo: String,
     budget: Budget,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(fetcher: &'a Fetcher, repo: String) -> Self {
+        Self {
+            fetcher,
+            repo,
+            budget: Budget::new(),
+        }
+    }
 }
 
 /// What bounds one tree: nodes left to hand out, and the indexes already expanded (each is

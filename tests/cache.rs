@@ -99,7 +99,8 @@ fn a_warm_inspect_costs_one_head_and_shows_the_same_tree() {
         "{}",
         with["roundTrips"]
     );
-    assert!(round_trips(&with, "chain") <= 2, "{}", with["roundTrips"]);
+    // The lookup for the digest the cache expects went out with the HEAD: one round trip.
+    assert_eq!(round_trips(&with, "chain"), 1, "{}", with["roundTrips"]);
     assert_eq!(
         round_trips(&with, "manifest") + round_trips(&with, "blob"),
         0
@@ -340,6 +341,179 @@ fn a_private_registry_over_tls_is_cached_with_its_challenge_and_never_its_secret
     }
 }
 
+/// Requests the registry answered since byte `from` of its log, as `METHOD path` lines.
+fn answered(reg: &TestRegistry, from: usize) -> Vec<String> {
+    reg.log()[from..]
+        .lines()
+        .filter(|l| l.contains("response completed"))
+        .filter_map(|l| {
+            let method = l.split("http.request.method=").nth(1)?.split(' ').next()?;
+            let uri = l.split("http.request.uri=").nth(1)?.split(' ').next()?;
+            Some(format!("{method} {}", uri.trim_matches('"')))
+        })
+        .collect()
+}
+
+/// `inspect --json` with the attachment lookup (the default) on a private registry: the
+/// document and the requests the registry answered for it.
+fn inspect_default(
+    reg: &TestRegistry,
+    cache: &Path,
+    reference: &str,
+    creds: &[(&str, &str)],
+) -> (Value, Vec<String>) {
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    let before = reg.log().len();
+    let out = regscope(
+        cache,
+        &["inspect", "--json", "--ca-file", &ca, reference],
+        creds,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    // The registry writes its access line after the answer: give it a moment.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    (doc, answered(reg, before))
+}
+
+fn attachment_tags(doc: &Value) -> Vec<String> {
+    let mut tags: Vec<String> = doc["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["tags"].as_array().cloned().unwrap_or_default())
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    tags.sort();
+    tags
+}
+
+/// Issue 22's warm and fresh: a warm default `inspect` sends the attachment lookup for the
+/// digest the cache expects together with the tag's HEAD, so it costs one chained round trip;
+/// a signature pushed since still shows (one more round trip, since only the fresh tag list
+/// names it); a moved tag discards the early lookup and shows the new digest's attachments.
+#[test]
+fn a_warm_default_inspect_is_one_chained_round_trip_and_still_sees_new_signatures() {
+    const USER: &str = "erin";
+    const PASSWORD: &str = "warm-Secret-22";
+    let reg = TestRegistry::builder()
+        .htpasswd(USER, PASSWORD)
+        .tls_self_signed()
+        .start();
+    support::attach::seed_signed(&reg, "team/app", "v1");
+    let root = support::layout_root_digest(&support::fixture("unsigned-index"));
+    let cache = tempfile::tempdir().unwrap();
+    let reference = format!("{}/team/app:v1", reg.host);
+    let creds = [("REGSCOPE_USERNAME", USER), ("REGSCOPE_PASSWORD", PASSWORD)];
+
+    let (cold, cold_log) = inspect_default(&reg, cache.path(), &reference, &creds);
+    let signed = attachment_tags(&cold);
+    assert!(
+        signed.contains(&format!("{}.sig", support::attach::schema_tag(&root))),
+        "{signed:?}"
+    );
+    let cold_chain = round_trips(&cold, "chain");
+    assert!(cold_chain >= 3, "{}", cold["roundTrips"]);
+
+    let (warm, warm_log) = inspect_default(&reg, cache.path(), &reference, &creds);
+    assert_eq!(round_trips(&warm, "chain"), 1, "{}", warm["roundTrips"]);
+    assert_eq!(attachment_tags(&warm), signed);
+    assert_eq!(tree(&warm), tree(&cold));
+    // On the registry's side: the tag's HEAD, the tag list and the remembered `.sig` and
+    // `sha256-<hex>` tags (HEADs: their content is cached), all sent at once.
+    assert_eq!(
+        warm_log
+            .iter()
+            .filter(|l| l.starts_with("GET ") && l.contains("/manifests/"))
+            .count(),
+        0,
+        "{warm_log:#?}"
+    );
+    assert_eq!(
+        warm_log.iter().filter(|l| l.contains("/tags/list")).count(),
+        1,
+        "{warm_log:#?}"
+    );
+    assert!(
+        warm_log
+            .iter()
+            .any(|l| l == "HEAD /v2/team/app/manifests/v1"),
+        "{warm_log:#?}"
+    );
+    // docker-registry 2 has no referrers route and logs nothing for those 404s: they are the
+    // rest of what regscope counted.
+    assert_eq!(warm_log.len(), 4, "{warm_log:#?}");
+    assert_eq!(
+        u64::try_from(warm_log.len()).unwrap() + round_trips(&warm, "referrers"),
+        round_trips(&warm, "total"),
+        "{warm_log:#?} {}",
+        warm["roundTrips"]
+    );
+    eprintln!(
+        "cold: {} requests, chain {cold_chain}; warm: {} requests, chain 1",
+        cold_log.len(),
+        warm_log.len()
+    );
+
+    // Attestations pushed since the last look: the fresh tag list names them, so they show.
+    support::attach::push_cosign_attestations(
+        &reg,
+        "team/app",
+        &root,
+        &[support::attach::statement(
+            &root,
+            "https://slsa.dev/provenance/v0.2",
+        )],
+    );
+    let (fresh, _) = inspect_default(&reg, cache.path(), &reference, &creds);
+    let att = format!("{}.att", support::attach::schema_tag(&root));
+    assert!(
+        attachment_tags(&fresh).contains(&att),
+        "{:?}",
+        attachment_tags(&fresh)
+    );
+    // What is new costs what new content costs: the list, then the `.att` manifest, then
+    // its statement.
+    assert_eq!(round_trips(&fresh, "chain"), 3, "{}", fresh["roundTrips"]);
+    // Known from now on: warm again, one round trip.
+    let (again, _) = inspect_default(&reg, cache.path(), &reference, &creds);
+    assert!(attachment_tags(&again).contains(&att));
+    assert_eq!(round_trips(&again, "chain"), 1, "{}", again["roundTrips"]);
+
+    // The tag moves: what was looked up early belongs to the old digest and is discarded.
+    reg.seed_fixture("no-provenance-index", "team/app:v1");
+    let (moved, _) = inspect_default(&reg, cache.path(), &reference, &creds);
+    assert_ne!(moved["digest"], cold["digest"]);
+    let moved_tags = attachment_tags(&moved);
+    assert!(
+        moved_tags
+            .iter()
+            .all(|t| !t.contains(&root.replace(':', "-"))),
+        "{moved_tags:?}"
+    );
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    let out = regscope(
+        cache.path(),
+        &[
+            "inspect",
+            "--json",
+            "--no-cache",
+            "--ca-file",
+            &ca,
+            &reference,
+        ],
+        &creds,
+    );
+    let uncached: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(moved["attachments"], uncached["attachments"]);
+    assert_eq!(tree(&moved), tree(&uncached));
+}
+
 /// Every file under `dir`.
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
@@ -472,6 +646,28 @@ fn next_event(rx: &std::sync::mpsc::Receiver<String>, event: &str, seen: &mut Ve
 }
 
 /// Waits until the cache's history log of some repository has a line (the watch's first HEAD).
+/// The next `event` about `reference`, skipping (and keeping) others: those of the tags come
+/// in any order around the repository's own.
+fn event_of(
+    rx: &std::sync::mpsc::Receiver<String>,
+    reference: &str,
+    event: &str,
+    seen: &mut Vec<Value>,
+) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|e| panic!("no `{event}` of {reference} ({e}); so far: {seen:?}"));
+        let doc: Value = serde_json::from_str(&line).expect("one JSON object per line");
+        seen.push(doc.clone());
+        if doc["event"] == event && doc["ref"] == reference {
+            return doc;
+        }
+    }
+}
+
 fn wait_for_history(cache: &Path) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
     loop {
@@ -730,7 +926,8 @@ fn a_quiet_watch_costs_one_head_per_tag_per_poll_and_ends_after_count() {
 /// A tag moved while the TUI shows it, on a private registry: after `r` its row says from the
 /// log how long ago it moved and from where; `h` shows both digests it named, newest first,
 /// and what the move dropped; Esc goes back. Then `W` watches: a move back is reported as it
-/// happens and the row is marked, the status line says what is watched; `W` again stops.
+/// happens and the row is marked, the status line says what is watched; a tag pushed meanwhile
+/// joins as a new row; `W` again stops.
 #[test]
 fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
     const USER: &str = "hana";
@@ -793,6 +990,11 @@ fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
     tmux.wait_for(&format!("private/app:v1 {new} -> {old}"));
     // Once the event's flash is gone, the status line dates the new move from the log.
     tmux.wait_for(&format!("moved just now from {new}, now"));
+    // A tag pushed while watching joins the view, marked new, and the watch.
+    reg.seed_fixture("unsigned-image", "private/app:v2");
+    tmux.wait_for(&format!("created {}/private/app:v2 at sha256:", reg.host));
+    let screen = tmux.wait_for("watching 2 tags, every 1s");
+    assert!(screen.contains("v2 new"), "{screen}");
     tmux.keys(&["W"]);
     let screen = tmux.wait_for("stopped watching");
     assert!(!screen.contains("watching 1 tag"), "{screen}");
@@ -803,6 +1005,86 @@ fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
 /// `watch REPO` (no tag): every tag of the repository, a tag pushed while watching reported
 /// `created`, a tag deleted reported `deleted` (once); quiet, the tag list is read at most once
 /// per interval.
+/// Since you last looked (issue 22): a tag moved between two visits is marked on first open,
+/// no `r` needed, from the log: the row says `moved` and from which digest the log last saw;
+/// a tag deleted between them is shown `gone` with the digest it last named. A visit with
+/// nothing moved marks nothing.
+#[test]
+fn a_tag_moved_between_visits_is_marked_on_first_open_from_the_log() {
+    const USER: &str = "ines";
+    const PASSWORD: &str = "visits-Secret-22";
+    let reg = TestRegistry::builder()
+        .htpasswd(USER, PASSWORD)
+        .tls_self_signed()
+        .start();
+    reg.seed_fixture("unsigned-index", "private/app:v1");
+    reg.seed_fixture("unsigned-image", "private/app:v2");
+    let v2 = reg
+        .head_manifest("private/app", "v2")
+        .header("docker-content-digest")
+        .unwrap()
+        .to_string();
+    let tag_move = AmdMove::of(&reg, "private/app", "v1");
+    let cache = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let ca = reg.ca_cert().unwrap().display().to_string();
+    let argv: Vec<String> = vec![
+        "env".into(),
+        "NO_COLOR=1".into(),
+        format!("REGSCOPE_STATE_DIR={}", state.path().display()),
+        format!("REGSCOPE_CACHE_DIR={}", cache.path().display()),
+        format!("REGSCOPE_USERNAME={USER}"),
+        format!("REGSCOPE_PASSWORD={PASSWORD}"),
+        regscope_bin().display().to_string(),
+        "tui".into(),
+        "--ca-file".into(),
+        ca,
+        format!("{}/private/app", reg.host),
+    ];
+    let (new, old) = (
+        regscope::digest::short(&tag_move.child),
+        regscope::digest::short(&tag_move.index),
+    );
+    // The first visit: nothing in the log before it, nothing marked.
+    let mut tmux = support::tmux::Tmux::start_command(&argv, (200, 30));
+    tmux.forbid(PASSWORD);
+    tmux.wait_for(&old);
+    let screen = tmux.wait_for(&regscope::digest::short(&v2));
+    assert!(
+        !screen.contains("moved") && !screen.contains("gone"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+
+    tag_move.apply(&reg);
+    reg.delete_manifest("private/app", &v2);
+    let mut tmux = support::tmux::Tmux::start_command(&argv, (200, 30));
+    tmux.forbid(PASSWORD);
+    let screen = tmux.wait_for(&format!("moved from {old} (last seen there just now), now"));
+    assert!(screen.contains(&new), "{screen}");
+    assert!(
+        screen.contains("1 moved, 1 gone"),
+        "the status line counts both:\n{screen}"
+    );
+    // v2 is no longer listed; the log says what it was.
+    assert!(
+        screen.contains(&format!("gone: was {}", regscope::digest::short(&v2))),
+        "{screen}"
+    );
+    tmux.keys(&["Down"]);
+    tmux.wait_for(&format!("v2  gone: was {v2} (last seen just now)"));
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+
+    // The third visit: the log saw the new digest last time; nothing moved since.
+    let tmux = support::tmux::Tmux::start_command(&argv, (200, 30));
+    let screen = tmux.wait_for(&new);
+    assert!(!screen.contains("moved"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
 #[test]
 fn watching_a_repository_reports_created_and_deleted_tags() {
     let reg = TestRegistry::start();
@@ -818,7 +1100,7 @@ fn watching_a_repository_reports_created_and_deleted_tags() {
     let (mut watch, rx) = spawn_watch(
         cache.path(),
         home.path(),
-        &["--json", "--interval", "1s", &repository],
+        &["--json", "--interval", "1s", "--timeout", "2", &repository],
         &[],
     );
     wait_for_history(cache.path());
@@ -833,13 +1115,35 @@ fn watching_a_repository_reports_created_and_deleted_tags() {
     assert_eq!(deleted["was"], v1.as_str());
     // Nothing more: v1 is not reported deleted twice (by its HEAD and by the list).
     std::thread::sleep(std::time::Duration::from_secs(3));
+    while let Ok(line) = rx.try_recv() {
+        seen.push(serde_json::from_str(&line).unwrap());
+    }
+    assert_eq!(seen.len(), 2, "{seen:?}");
+
+    // The registry stops answering: the listing's failure is reported, and once it lists
+    // again, so is its recovery (the repository's own events name no tag).
+    reg.pause();
+    let error = event_of(&rx, &repository, "error", &mut seen);
+    assert!(
+        error["message"].as_str().unwrap().contains(&reg.host),
+        "{error}"
+    );
+    reg.resume();
+    event_of(&rx, &repository, "recovered", &mut seen);
     watch.kill().unwrap();
     watch.wait().unwrap();
     seen.extend(
         rx.iter()
             .map(|l| serde_json::from_str::<Value>(&l).unwrap()),
     );
-    assert_eq!(seen.len(), 2, "{seen:?}");
+    let count = |event: &str, reference: &str| {
+        seen.iter()
+            .filter(|e| e["event"] == event && e["ref"] == reference)
+            .count()
+    };
+    assert_eq!(count("error", &repository), 1, "{seen:?}");
+    assert_eq!(count("recovered", &repository), 1, "{seen:?}");
+    assert_eq!(count("created", &format!("{repository}:v2")), 1, "{seen:?}");
 
     // Quiet, with --count: it ends, and lists the tags at most once per interval.
     let listings = || {

@@ -145,7 +145,7 @@ pub async fn find(
 /// What the tag schema gave: each tag resolved for its subject, orphaned tags, notes.
 #[derive(Default)]
 struct Tagged {
-    resolved: Vec<(Digest, String, TagKind, Result<FetchedManifest, FetchError>)>,
+    resolved: Vec<Resolved>,
     orphaned: Vec<Orphan>,
     notes: Vec<String>,
 }
@@ -162,9 +162,26 @@ async fn from_tags(
     orphans: bool,
 ) -> (Tagged, Listing) {
     let mut out = Tagged::default();
-    let listing = match listing {
-        Some(listing) => listing,
-        None => fetcher.tag_listing(repo).await,
+    // Asking for the list now costs a round trip before the tags it names: the schema tags the
+    // list named last time (the disk cache remembers it) are resolved beside it, and kept only
+    // if the fresh list still names them.
+    let (listing, early) = if let Some(listing) = listing {
+        (listing, Vec::new())
+    } else {
+        let remembered = fetcher
+            .remembered_tags(repo)
+            .map(|l| l.names.into_iter().collect::<HashSet<String>>())
+            .unwrap_or_default();
+        let guessed: Vec<(&Digest, String, TagKind)> = subjects
+            .iter()
+            .flat_map(|s| schema_tags(s).into_iter().map(move |(t, k)| (*s, t, k)))
+            .filter(|(_, tag, _)| remembered.contains(tag))
+            .take(MAX_TAG_PROBES)
+            .collect();
+        futures::join!(
+            fetcher.tag_listing(repo),
+            resolve_tags(fetcher, reference, guessed)
+        )
     };
     // Which tags to resolve: those the list names, else a bounded set of probes.
     let mut wanted: Vec<(&Digest, String, TagKind)> = Vec::new();
@@ -205,13 +222,14 @@ async fn from_tags(
         ));
         orphan_candidates.truncate(MAX_ORPHAN_PROBES);
     }
-    let resolved = join_all(wanted.into_iter().map(|(subject, tag, kind)| {
-        let r = reference.with_tag(&tag);
-        async move {
-            let fetched = fetcher.root(&r).await;
-            (subject.clone(), tag, kind, fetched)
-        }
-    }));
+    // What was resolved early counts only for tags wanted now, and is not asked for again.
+    let wanted_tags: HashSet<String> = wanted.iter().map(|(_, t, _)| t.clone()).collect();
+    let early: Vec<_> = early
+        .into_iter()
+        .filter(|(_, tag, _, _)| wanted_tags.contains(tag))
+        .collect();
+    wanted.retain(|(_, tag, _)| !early.iter().any(|(_, t, _, _)| t == tag));
+    let resolved = resolve_tags(fetcher, reference, wanted);
     let gone = join_all(
         orphan_candidates
             .into_iter()
@@ -221,7 +239,8 @@ async fn from_tags(
             }),
     );
     let (resolved, gone) = futures::join!(resolved, gone);
-    out.resolved = resolved;
+    out.resolved = early;
+    out.resolved.extend(resolved);
     for (digest, tags, exists) in gone {
         if matches!(exists, Ok(false)) {
             for tag in tags {
@@ -233,6 +252,25 @@ async fn from_tags(
         }
     }
     (out, listing)
+}
+
+/// One tag of the tag schema resolved for its subject.
+type Resolved = (Digest, String, TagKind, Result<FetchedManifest, FetchError>);
+
+/// Resolves `wanted` tags, all at once (the fetcher bounds how many are in flight).
+async fn resolve_tags(
+    fetcher: &Fetcher,
+    reference: &ImageRef,
+    wanted: Vec<(&Digest, String, TagKind)>,
+) -> Vec<Resolved> {
+    join_all(wanted.into_iter().map(|(subject, tag, kind)| {
+        let r = reference.with_tag(&tag);
+        async move {
+            let fetched = fetcher.root(&r).await;
+            (subject.clone(), tag, kind, fetched)
+        }
+    }))
+    .await
 }
 
 impl Found {

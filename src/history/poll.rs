@@ -223,11 +223,19 @@ impl Lister {
             }
             Err(_) => return Vec::new(),
         };
-        self.failing = false;
+        let mut events = Vec::new();
+        if std::mem::take(&mut self.failing) {
+            events.push(Event {
+                reference: name(),
+                tag: String::new(),
+                kind: EventKind::Recovered { digest: None },
+                changes: Vec::new(),
+                at: SystemTime::now(),
+            });
+        }
         tags.sort();
         tags.truncate(MAX_TAGS);
         let listed: std::collections::HashSet<&str> = tags.iter().map(String::as_str).collect();
-        let mut events = Vec::new();
         watched.retain(|w| {
             let keep = listed.contains(w.tag.as_str());
             if let (false, Some(was)) = (keep, w.state.current()) {

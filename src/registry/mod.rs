@@ -455,6 +455,32 @@ impl Fetcher {
         }))
     }
 
+    /// What the cache expects `reference`'s tag to name, read from disk without a request:
+    /// the digest the tag last resolved to and that manifest. Online only, and only when the
+    /// content is cached (a warm run); `None` for a digest, a layout or a tag never resolved.
+    /// The caller must still ask the registry: the tag may have moved since.
+    #[must_use]
+    pub fn expected_root(&self, reference: &ImageRef) -> Option<FetchedManifest> {
+        let (ImageRef::Registry(r), Backend::Http(http), Some(disk)) =
+            (reference, &self.backend, &self.disk)
+        else {
+            return None;
+        };
+        if disk.offline || r.digest.is_some() {
+            return None;
+        }
+        let record = disk
+            .cache
+            .tag(http.host(), &r.repository, &r.manifest_reference())?;
+        let bytes = disk.cache.get(&record.digest)?;
+        Some(FetchedManifest {
+            bytes,
+            digest: record.digest,
+            content_type: record.content_type,
+            resolved_at: None,
+        })
+    }
+
     /// What `repo:tag` names now, by one HEAD (`None`: the registry has no such tag), logged
     /// in the tag's history. `watch` polls with it: no manifest is read while nothing changes.
     pub async fn head_tag(&self, repo: &str, tag: &str) -> Result<Option<Digest>, FetchError> {

@@ -259,6 +259,22 @@ pub enum Action {
         from: String,
         at: std::time::SystemTime,
     },
+    /// On first open (no `r`), a tag resolved to another digest than regscope's log last saw it
+    /// at (sent before the tree answering the [`Effect::Inspect`]): the digest the log saw,
+    /// and when.
+    MovedSinceLastLook {
+        location: Location,
+        repository: String,
+        tag: String,
+        from: String,
+        last_seen: std::time::SystemTime,
+    },
+    /// Tags regscope's log had that the listing answering `id` lacks (sent before
+    /// [`Action::TagsLoaded`]): each with the digest it last named and when the log saw it.
+    LoggedGone {
+        id: RequestId,
+        gone: Vec<(String, String, std::time::SystemTime)>,
+    },
     /// What the watch started by [`Effect::Watch`] saw: a round of polls, an event, its end.
     Watched {
         id: RequestId,

@@ -425,7 +425,10 @@ impl App {
                 }
                 self.answered()
             }
-            action @ (Action::TagMoved { .. } | Action::HistoryLoaded { .. }) => {
+            action @ (Action::TagMoved { .. }
+            | Action::MovedSinceLastLook { .. }
+            | Action::LoggedGone { .. }
+            | Action::HistoryLoaded { .. }) => {
                 super::views::history::take(&mut self.stack, action);
                 self.answered()
             }

@@ -17,6 +17,10 @@ use crate::inspect::{inspect, inspect_root, recheck, InspectOptions};
 use crate::reference::ImageRef;
 use crate::registry::FetchError;
 
+/// Gone tags from the log shown at most in one tag list (the log keeps 10,000 sightings per
+/// repository; a deleted release train must not bury the listed tags).
+pub const MAX_LOGGED_GONE: usize = 100;
+
 /// Effects running at once; each also goes through the fetcher's own request limit.
 const MAX_TASKS: usize = 8;
 
@@ -173,10 +177,17 @@ impl Worker {
                 };
                 Action::ImagesLoaded { id, result }
             }
-            Effect::Inspect { id, reference } => Action::Inspected {
-                id,
-                result: Box::pin(self.inspect(&reference, false)).await,
-            },
+            Effect::Inspect { id, reference } => {
+                // Read before resolving: the resolution itself is logged.
+                let logged = self.last_logged(&reference);
+                let result = Box::pin(self.inspect(&reference, false)).await;
+                if let (Ok(i), ImageRef::Registry(target), Some(last)) =
+                    (&result, &reference, logged)
+                {
+                    self.send_moved_since(target, &i.root.digest, &last);
+                }
+                Action::Inspected { id, result }
+            }
             Effect::Revalidate { id, reference } => {
                 let result = Box::pin(self.inspect(&reference, true)).await;
                 if let (Ok(i), ImageRef::Registry(target)) = (&result, &reference) {
@@ -269,10 +280,15 @@ impl Worker {
                 ..target.clone()
             })
             .collect();
+        // The repository too: tags created while watching join the watch (and the view).
         let options = WatchOptions {
             interval,
             count: None,
-            repository: None,
+            repository: Some(crate::reference::RegistryRef {
+                tag: None,
+                digest: None,
+                ..target.clone()
+            }),
         };
         // The receiver is gone only when the app has quit.
         let (events, rounds) = (self.tx.clone(), self.tx.clone());
@@ -325,6 +341,40 @@ impl Worker {
             tag: tag.to_string(),
             from: before.digest.to_string(),
             at: now.first_seen,
+        });
+    }
+
+    /// The log's newest sighting of `reference`'s tag (a registry tag, with a disk cache).
+    fn last_logged(&self, reference: &ImageRef) -> Option<crate::cache::Sighting> {
+        let ImageRef::Registry(target) = reference else {
+            return None;
+        };
+        let (cache, tag) = (self.connector.disk_cache()?, target.tag.as_deref()?);
+        if target.digest.is_some() {
+            return None;
+        }
+        let host = crate::history::report::cache_host(&self.connector, &target.registry);
+        cache.sightings(&host, &target.repository, Some(tag)).pop()
+    }
+
+    /// When the log last saw `target`'s tag at another digest than `digest`, tells the app
+    /// (for `moved from … (last seen there 14 min ago)` on first open).
+    fn send_moved_since(
+        &self,
+        target: &crate::reference::RegistryRef,
+        digest: &str,
+        last: &crate::cache::Sighting,
+    ) {
+        let (Some(tag), false) = (target.tag.as_deref(), last.digest.to_string() == digest) else {
+            return;
+        };
+        // The receiver is gone only when the app has quit.
+        let _ = self.tx.send(Action::MovedSinceLastLook {
+            location: Location::Registry(target.registry.clone()),
+            repository: target.repository.clone(),
+            tag: tag.to_string(),
+            from: last.digest.to_string(),
+            last_seen: last.at,
         });
     }
 
@@ -454,10 +504,46 @@ impl Worker {
                 let _ = tx.send(Action::TagsProgress { id, pages, names });
             }
         };
-        c.fetcher
+        let listing = c
+            .fetcher
             .tag_listing_with(repository, &progress)
             .await
-            .map_err(|e| c.error(e))
+            .map_err(|e| c.error(e))?;
+        self.send_logged_gone(id, location, repository, &listing.tags);
+        Ok(listing)
+    }
+
+    /// Tags the log had that `listed` lacks, each with the digest it last named (at most
+    /// [`MAX_LOGGED_GONE`], the most recently seen first): sent before the list itself.
+    fn send_logged_gone(
+        &self,
+        id: RequestId,
+        location: &Location,
+        repository: &str,
+        listed: &[String],
+    ) {
+        let (Location::Registry(registry), Some(cache)) = (location, self.connector.disk_cache())
+        else {
+            return;
+        };
+        let host = crate::history::report::cache_host(&self.connector, registry);
+        let listed: std::collections::HashSet<&str> = listed.iter().map(String::as_str).collect();
+        let mut gone: Vec<(String, String, SystemTime)> =
+            crate::history::tag_histories(&cache.sightings(&host, repository, None))
+                .into_iter()
+                .filter(|h| !listed.contains(h.tag.as_str()))
+                .filter_map(|h| {
+                    let last = h.stints.into_iter().next()?;
+                    Some((h.tag, last.digest.to_string(), last.last_seen))
+                })
+                .collect();
+        if gone.is_empty() {
+            return;
+        }
+        gone.sort_by_key(|g| std::cmp::Reverse(g.2));
+        gone.truncate(MAX_LOGGED_GONE);
+        // The receiver is gone only when the app has quit.
+        let _ = self.tx.send(Action::LoggedGone { id, gone });
     }
 
     /// The tree of `reference`. With `reuse`, its root manifest is fetched first and a tree

@@ -511,7 +511,13 @@ fn tag_cells(
             return tag_label(row, marked, theme);
         }
         match row.shown() {
-            Load::Idle => Line::default(),
+            Load::Idle => match &row.logged_gone {
+                Some((digest, _)) if col == Col::Platforms => Line::styled(
+                    format!("gone: was {}", digest::short(digest)),
+                    theme.error(),
+                ),
+                _ => Line::default(),
+            },
             Load::Loading(_) => {
                 let here = if has(Col::Digest) {
                     Col::Digest
@@ -718,7 +724,19 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<
             theme.error(),
         )),
         Load::Loading(_) => spans.push(Span::styled("  resolving…", theme.dim())),
-        Load::Idle => {}
+        Load::Idle => {
+            if let Some((digest, at)) = &row.logged_gone {
+                let (now, offset) = when;
+                spans.push(Span::styled(
+                    format!(
+                        "  gone: was {} (last seen {})",
+                        sanitize(digest),
+                        crate::tui::fresh::seen(*at, now, offset)
+                    ),
+                    theme.error(),
+                ));
+            }
+        }
     }
     Line::from(spans)
 }
@@ -736,7 +754,15 @@ fn change_text(row: &TagRow, s: &TagSummary, (now, offset): (u64, i32)) -> Optio
                 crate::tui::fresh::seen(*at, now, offset),
                 digest::short(from)
             ),
-            _ => format!("  moved from {}, now", digest::short(from)),
+            // On first open: the log saw it elsewhere then; it moved some time since.
+            _ => match row.moved_since {
+                Some(at) => format!(
+                    "  moved from {} (last seen there {}), now",
+                    digest::short(from),
+                    crate::tui::fresh::seen(at, now, offset)
+                ),
+                None => format!("  moved from {}, now", digest::short(from)),
+            },
         }),
         Some(Change::Gone) => Some(format!(
             "  gone from the list (last seen {}); it pointed at",

@@ -193,6 +193,25 @@ pub fn take(stack: &mut [View], action: crate::tui::action::Action) {
                 _ => false,
             });
         }
+        Action::LoggedGone { id, gone } => {
+            stack.iter_mut().any(|view| match view {
+                View::Tags(v) => v.logged_gone(id, gone.clone()),
+                _ => false,
+            });
+        }
+        Action::MovedSinceLastLook {
+            location,
+            repository,
+            tag,
+            from,
+            last_seen,
+        } => {
+            let row = (&location, repository.as_str(), tag.as_str());
+            stack.iter_mut().any(|view| match view {
+                View::Tags(v) => v.moved_since_last_look(row, from.clone(), last_seen),
+                _ => false,
+            });
+        }
         _ => {}
     }
 }

@@ -65,6 +65,8 @@ pub struct TagsView {
     by_name: Memo<u64>,
     /// The rows shown, per filter, order and revisions.
     memo: Memo<(String, TagSort, bool, u64, u64)>,
+    /// Tags the log had that the awaited listing lacks (see [`TagsView::logged_gone`]).
+    logged_gone: Vec<(String, String, std::time::SystemTime)>,
 }
 
 /// The order of the tag rows.
@@ -109,6 +111,12 @@ pub struct TagRow {
     /// The tag's last move in regscope's log: the digest it moved from, and when it was first
     /// seen where it is now (`moved 12 min ago from sha256:…`).
     pub logged_move: Option<(String, std::time::SystemTime)>,
+    /// On first open: the log last saw the tag at another digest at this time, before this
+    /// view resolved it (`moved from sha256:… (last seen there 14 min ago)`).
+    pub moved_since: Option<std::time::SystemTime>,
+    /// A tag regscope's log had that the listing lacks: the digest it last named, and when the
+    /// log last saw it. Never resolved (`gone: was sha256:… (last seen 14 min ago)`).
+    pub logged_gone: Option<(String, std::time::SystemTime)>,
 }
 
 /// What changed about a tag at a refresh (`r`).
@@ -165,6 +173,8 @@ impl TagRow {
             previous: Load::Idle,
             mark: None,
             logged_move: None,
+            moved_since: None,
+            logged_gone: None,
         }
     }
 
@@ -386,6 +396,7 @@ impl TagsView {
             listed_at: None,
             watching: None,
             list_rev: 0,
+            logged_gone: Vec::new(),
             dates_rev: 0,
             by_name: Memo::default(),
             memo: Memo::default(),
@@ -761,7 +772,7 @@ impl TagsView {
             if busy + effects.len() >= MAX_RESOLVING {
                 break;
             }
-            if rows[i].summary.is_idle() {
+            if rows[i].summary.is_idle() && rows[i].logged_gone.is_none() {
                 let id = ids.fresh();
                 rows[i].summary = Load::Loading(id);
                 effects.push(if rows[i].previous.loaded().is_some() {
@@ -835,7 +846,10 @@ impl TagsView {
             self.load = match result {
                 Ok(listing) => {
                     self.truncated.clone_from(&listing.truncated);
-                    Load::Loaded(listing.tags.iter().cloned().map(TagRow::new).collect())
+                    let mut rows: Vec<TagRow> =
+                        listing.tags.iter().cloned().map(TagRow::new).collect();
+                    self.add_logged_gone(&mut rows);
+                    Load::Loaded(rows)
                 }
                 Err(e) => Load::Error(e.clone()),
             };
@@ -850,6 +864,11 @@ impl TagsView {
             Ok(listing) => {
                 self.truncated.clone_from(&listing.truncated);
                 self.relisted(listing.tags.clone(), height, keep_rows);
+                if let Some(rows) = self.load.loaded_mut() {
+                    let mut rows = std::mem::take(rows);
+                    self.add_logged_gone(&mut rows);
+                    self.load = Load::Loaded(rows);
+                }
                 Some(Ok(()))
             }
             // The old rows are still right as far as anyone knows: keep them.
@@ -875,6 +894,84 @@ impl TagsView {
             return false;
         };
         row.logged_move = Some((from, at));
+        true
+    }
+
+    /// On first open, the log's last sighting of `tag` named `from` (at `last_seen`), not
+    /// what the tag names now: the row is marked moved. `false` when it is not one of this
+    /// view's rows, or the row is marked already.
+    pub fn moved_since_last_look(
+        &mut self,
+        (location, repository, tag): (&Location, &str, &str),
+        from: String,
+        last_seen: std::time::SystemTime,
+    ) -> bool {
+        if self.location != *location || self.repository != repository {
+            return false;
+        }
+        let Some(row) = self
+            .load
+            .loaded_mut()
+            .and_then(|rows| rows.iter_mut().find(|r| r.tag == tag))
+            .filter(|r| r.mark.is_none())
+        else {
+            return false;
+        };
+        row.mark = Some(Mark::new(Change::Moved { from }));
+        row.moved_since = Some(last_seen);
+        true
+    }
+
+    /// Tags regscope's log had that the listing `id` (still awaited) lacks: kept until the list
+    /// arrives, then shown as gone rows. `false` when this view did not ask for the list.
+    pub fn logged_gone(
+        &mut self,
+        id: RequestId,
+        gone: Vec<(String, String, std::time::SystemTime)>,
+    ) -> bool {
+        if !(self.load.waits_for(id) || self.relisting == Some(id)) {
+            return false;
+        }
+        self.logged_gone = gone;
+        true
+    }
+
+    /// Appends the log's gone tags that have no row, marked gone.
+    fn add_logged_gone(&mut self, rows: &mut Vec<TagRow>) {
+        for (tag, digest, at) in std::mem::take(&mut self.logged_gone) {
+            if rows.iter().any(|r| r.tag == tag) {
+                continue;
+            }
+            let mut row = TagRow::new(tag);
+            row.mark = Some(Mark::new(Change::Gone));
+            row.logged_gone = Some((digest, at));
+            rows.push(row);
+            // The order and the filter are kept per list revision.
+            self.list_rev += 1;
+        }
+    }
+
+    /// A watch saw `tag` created: a row marked new (resolved when it comes into view), or a
+    /// gone row listed again. `false` when the tag has a row already.
+    pub fn created(&mut self, tag: &str) -> bool {
+        let Some(rows) = self.load.loaded_mut() else {
+            return false;
+        };
+        match rows.iter_mut().find(|r| r.tag == tag) {
+            // Its old digest says nothing about what was pushed: resolved afresh.
+            Some(row) if row.vanished() => {
+                row.summary = Load::Idle;
+                row.previous = Load::Idle;
+                row.mark = Some(Mark::new(Change::New));
+            }
+            Some(_) => return false,
+            None => {
+                let mut row = TagRow::new(tag.to_string());
+                row.mark = Some(Mark::new(Change::New));
+                rows.push(row);
+            }
+        }
+        self.list_rev += 1;
         true
     }
 
@@ -1074,6 +1171,8 @@ fn gone(row: TagRow) -> Option<TagRow> {
         previous: Load::Idle,
         mark: Some(Mark::new(Change::Gone)),
         logged_move: row.logged_move,
+        moved_since: row.moved_since,
+        logged_gone: row.logged_gone,
         tag: row.tag,
     })
 }
@@ -1137,6 +1236,51 @@ mod tests {
             .collect();
         rows.sort();
         rows
+    }
+
+    /// The log's gone tags become rows marked gone that are never resolved; a tag the watch
+    /// saw created becomes a row marked new that is.
+    #[test]
+    fn gone_rows_from_the_log_are_not_resolved_and_created_tags_join() {
+        let mut ids = RequestIds::default();
+        let mut v = TagsView::new(Location::Registry("reg.test".into()), "team/app".into());
+        let id = v.activate(&mut ids, 20)[0].id();
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000);
+        let was = format!("sha256:{}", "9".repeat(64));
+        // Listed anyway, or for another request: ignored.
+        assert!(!v.logged_gone(RequestId::default(), vec![("x".into(), was.clone(), at)]));
+        assert!(v.logged_gone(
+            id,
+            vec![
+                ("old".into(), was.clone(), at),
+                ("a".into(), was.clone(), at)
+            ]
+        ));
+        let listing = ["a", "b"].map(String::from).into_iter().collect();
+        v.tags_loaded(id, &Ok(listing), 20, 0);
+        let asked: Vec<String> = v
+            .activate(&mut ids, 20)
+            .iter()
+            .map(|e| match e {
+                Effect::Inspect {
+                    reference: ImageRef::Registry(r),
+                    ..
+                } => r.tag.clone().unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(asked, ["a", "b"], "the gone row is not resolved");
+        let rows = v.load.loaded().unwrap();
+        assert_eq!(rows.len(), 3);
+        let old = rows.iter().find(|r| r.tag == "old").unwrap();
+        assert_eq!(old.mark_word(), "gone");
+        assert_eq!(old.logged_gone, Some((was, at)));
+        assert_eq!(v.changes(), (0, 0, 1));
+
+        assert!(v.created("c"));
+        assert!(!v.created("a"), "a has a row");
+        assert_eq!(v.changes(), (1, 0, 1));
+        assert!(v.visible().len() == 4);
     }
 
     #[test]

@@ -111,6 +111,13 @@ pub fn take(stack: &mut [View], action: Action) -> Option<String> {
             Some(why.unwrap_or_else(|| "stopped watching".into()))
         }
         Update::Event(event) => {
+            if let EventKind::Created { .. } = event.kind {
+                if v.created(&event.tag) {
+                    if let Some(w) = &mut v.watching {
+                        w.tags += 1;
+                    }
+                }
+            }
             if matches!(
                 event.kind,
                 EventKind::Moved { .. } | EventKind::Deleted { .. }
