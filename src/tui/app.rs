@@ -397,18 +397,8 @@ impl App {
                 self.copied(&delivery);
                 Vec::new()
             }
-            Action::TagsProgress { id, pages, names } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::Tags(v) => v.listing_progressed(id, pages, names),
-                    _ => false,
-                });
-                Vec::new()
-            }
-            Action::FilesProgress { id, progress } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::Files(v) => v.progressed(id, progress),
-                    _ => false,
-                });
+            action @ (Action::TagsProgress { .. } | Action::FilesProgress { .. }) => {
+                self.progressed(action);
                 Vec::new()
             }
             Action::FilesLoaded { id, result } => {
@@ -439,6 +429,25 @@ impl App {
                 });
                 self.answered()
             }
+        }
+    }
+
+    /// A long job's progress, to the view that waits for it (no answer yet: the job goes on).
+    fn progressed(&mut self, action: Action) {
+        match action {
+            Action::TagsProgress { id, pages, names } => {
+                self.stack.iter_mut().any(|view| match view {
+                    View::Tags(v) => v.listing_progressed(id, pages, names),
+                    _ => false,
+                });
+            }
+            Action::FilesProgress { id, progress } => {
+                self.stack.iter_mut().any(|view| match view {
+                    View::Files(v) => v.progressed(id, progress),
+                    _ => false,
+                });
+            }
+            _ => {}
         }
     }
 
