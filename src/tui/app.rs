@@ -398,7 +398,7 @@ impl App {
                 Vec::new()
             }
             action @ (Action::TagsProgress { .. } | Action::FilesProgress { .. }) => {
-                self.progressed(action);
+                self.progressed(&action);
                 Vec::new()
             }
             Action::FilesLoaded { id, result } => {
@@ -433,8 +433,8 @@ impl App {
     }
 
     /// A long job's progress, to the view that waits for it (no answer yet: the job goes on).
-    fn progressed(&mut self, action: Action) {
-        match action {
+    fn progressed(&mut self, action: &Action) {
+        match *action {
             Action::TagsProgress { id, pages, names } => {
                 self.stack.iter_mut().any(|view| match view {
                     View::Tags(v) => v.listing_progressed(id, pages, names),
