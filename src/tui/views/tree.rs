@@ -369,6 +369,46 @@ impl TreeView {
         out.extend(self.attaching);
     }
 
+    /// The tree's own keys: Tab, the node keys, `n`/`N` in the raw JSON, `f` for a
+    /// platform's files.
+    pub fn handle_key(&mut self, cmd: Command, ctx: &mut super::KeyContext<'_>) -> super::Handled {
+        match cmd {
+            Command::FocusNext => self.focus_next(),
+            Command::Toggle | Command::Expand | Command::Collapse | Command::Raw => {
+                self.node_command(cmd, ctx.size);
+            }
+            Command::NextMatch | Command::PrevMatch => self.search_step(cmd, ctx.size),
+            Command::Files => return self.open_files(),
+            _ => return super::Handled::NotMine,
+        }
+        super::Handled::Consumed(Vec::new())
+    }
+
+    /// `f` on a platform manifest: its files (layers merged) in a view of their own.
+    fn open_files(&self) -> super::Handled {
+        let Some(row) = self.selected() else {
+            return super::Handled::Consumed(Vec::new());
+        };
+        let node = row.node;
+        let Some(config) = node.config_summary().filter(|_| node.is_runnable()) else {
+            return super::Handled::Say {
+                text: "Select a platform's image manifest (with its config) to open its files"
+                    .into(),
+                error: true,
+                effects: Vec::new(),
+            };
+        };
+        let view = super::FilesView::new(
+            self.reference.clone(),
+            node.clone(),
+            &config.platform_string(),
+        );
+        super::Handled::Open {
+            view: Box::new(super::View::Files(Box::new(view))),
+            remember: None,
+        }
+    }
+
     /// Tab: tree -> detail -> findings (what the movement keys scroll); not in the raw view.
     pub fn focus_next(&mut self) {
         if self.raw.is_none() {
