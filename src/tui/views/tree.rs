@@ -51,16 +51,33 @@ pub struct TreeView {
     pub refreshing: Option<RequestId>,
     /// The tree with its attachments, asked for beside the plain one; it replaces the plain
     /// tree when it comes (and the plain tree never replaces it).
-    pub attaching: Option<RequestId>,
-    /// Whether what is shown has its attachments looked up.
-    pub with_attachments: bool,
-    /// Whether they were asked for since the tree was (re)loaded.
-    asked_attachments: bool,
+    pub attachments: Attachments,
     /// The last attempt to reach the registry for this tree failed (unreachable, refused,
     /// deleted): the tree on screen is the last one seen, and the view says so and why.
     pub stale: Option<Stale>,
     /// What the files view measured of image manifests, by digest (their rows show it).
     pub measured: HashMap<String, crate::tui::views::files::Measured>,
+}
+
+/// Where the lookup of the tree's attachments stands (asked once per view, again on `r`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attachments {
+    /// Not asked for yet (a tree handed over by a tag row).
+    NotAsked,
+    /// Asked for; the answer to this request replaces the plain tree.
+    Asking(RequestId),
+    /// The tree shown has its attachments.
+    Shown,
+    /// The lookup failed: the plain tree shows, without them.
+    Failed,
+}
+
+impl Attachments {
+    /// Whether the tree shown has its attachments looked up.
+    #[must_use]
+    pub fn shown(self) -> bool {
+        self == Attachments::Shown
+    }
 }
 
 /// The three panes of the tree view, in `Tab` order.
@@ -116,9 +133,7 @@ impl TreeView {
             verdict: None,
             deploy: None,
             refreshing: None,
-            attaching: None,
-            with_attachments: false,
-            asked_attachments: false,
+            attachments: Attachments::NotAsked,
             stale: None,
             measured: HashMap::new(),
         }
@@ -162,7 +177,11 @@ impl TreeView {
     #[must_use]
     pub fn not_checked(&self) -> Vec<NotChecked> {
         self.load.loaded().map_or_else(Vec::new, |i| {
-            NotChecked::of(self.target.is_some(), self.with_attachments, i.files_opened)
+            NotChecked::of(
+                self.target.is_some(),
+                self.attachments.shown(),
+                i.files_opened,
+            )
         })
     }
 
@@ -259,7 +278,7 @@ impl TreeView {
     pub fn activate(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
         if !self.load.is_idle() {
             // A tree handed over by a tag row has no attachments yet: ask once.
-            if self.load.loaded().is_some() && !self.asked_attachments {
+            if self.load.loaded().is_some() && self.attachments == Attachments::NotAsked {
                 return vec![self.look_for_attachments(ids, false)];
             }
             return Vec::new();
@@ -277,9 +296,7 @@ impl TreeView {
     /// Asks for the tree with its attachments (shown when it comes, over the plain one).
     fn look_for_attachments(&mut self, ids: &mut RequestIds, recheck: bool) -> Effect {
         let id = ids.fresh();
-        self.attaching = Some(id);
-        self.asked_attachments = true;
-        self.with_attachments = false;
+        self.attachments = Attachments::Asking(id);
         Effect::InspectAttachments {
             id,
             reference: self.reference.clone(),
@@ -312,12 +329,12 @@ impl TreeView {
         result: &Result<Arc<Inspected>, ConnectError>,
         height: usize,
     ) -> bool {
-        if self.attaching == Some(id) {
-            self.attaching = None;
+        if self.attachments == Attachments::Asking(id) {
+            self.attachments = Attachments::Failed;
             match result {
                 Ok(i) => {
                     self.load = Load::Loaded(i.clone());
-                    self.with_attachments = true;
+                    self.attachments = Attachments::Shown;
                     self.stale = None;
                 }
                 // The plain tree on its way says enough.
@@ -336,7 +353,7 @@ impl TreeView {
             }
             match result {
                 // The tree with attachments came first: the plain one has nothing to add.
-                Ok(_) if self.with_attachments && self.attaching.is_none() => {
+                Ok(_) if self.attachments.shown() => {
                     self.stale = None;
                     return true;
                 }
@@ -366,7 +383,9 @@ impl TreeView {
             out.insert(id);
         }
         out.extend(self.refreshing);
-        out.extend(self.attaching);
+        if let Attachments::Asking(id) = self.attachments {
+            out.insert(id);
+        }
     }
 
     /// The tree's own keys: Tab, the node keys, `n`/`N` in the raw JSON, `f` for a
