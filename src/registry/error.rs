@@ -121,8 +121,36 @@ pub enum FetchError {
     /// sentence says which API, what it answered and what to do.
     #[error("{detail}")]
     NotListed { registry: String, detail: String },
-    #[error("{0}")]
-    Other(String),
+    /// The HTTP client could not be set up (a CA file that is not usable, TLS, HTTP); the
+    /// detail is the whole sentence.
+    #[error("{detail}")]
+    ClientSetup { detail: String },
+    /// A URL regscope builds for the registry did not parse.
+    #[error("{detail}")]
+    BadUrl { detail: String },
+    #[error("`{host}` is not a valid registry host: {detail}")]
+    BadHost { host: String, detail: String },
+    #[error("bad request path {path}: {detail}")]
+    BadPath { path: String, detail: String },
+    /// A request path that would take the credentials to another host (`//host/…`); `path`
+    /// is sanitised.
+    #[error("refused a request path that leaves {registry}: {path}")]
+    PathLeaves { registry: String, path: String },
+    #[error("{registry} sent a bad token realm: {detail}")]
+    BadRealm { registry: String, detail: String },
+    /// The request gate closed: the process is stopping.
+    #[error("shutting down")]
+    ShuttingDown,
+    /// What only a registry answers (tags, a catalog of images, a ping) was asked of an OCI
+    /// layout; `why` is the sentence.
+    #[error("{why}")]
+    NeedsRegistry { why: &'static str },
+    #[error("cannot read a layout blob: {detail}")]
+    LayoutBlob { detail: String },
+    /// A layer that could not be read as what its descriptor names (not a tar, oversized,
+    /// another digest); `detail` is the whole sentence, sanitised.
+    #[error("{detail}")]
+    BadLayer { digest: String, detail: String },
 }
 
 fn retry_hint(after: Option<u64>) -> String {

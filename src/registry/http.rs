@@ -286,7 +286,7 @@ impl HttpRegistry {
             opts.timeout,
             &proxies,
         )
-        .map_err(FetchError::Other)?;
+        .map_err(|detail| FetchError::ClientSetup { detail })?;
         let permits = Semaphore::new(opts.concurrency.max(1));
         Ok(Self {
             registry: registry.to_string(),
@@ -347,10 +347,9 @@ impl HttpRegistry {
                 detail: String::new(),
             });
         }
-        let url = endpoint
-            .base
-            .join("/v2/")
-            .map_err(|e| FetchError::Other(e.to_string()))?;
+        let url = endpoint.base.join("/v2/").map_err(|e| FetchError::BadUrl {
+            detail: e.to_string(),
+        })?;
         let resp = self
             .send_authorized(&endpoint, &url, &[], "", RequestKind::Ping)
             .await?;
@@ -471,7 +470,7 @@ impl HttpRegistry {
             .permits
             .acquire()
             .await
-            .map_err(|_| FetchError::Other("shutting down".into()))?;
+            .map_err(|_| FetchError::ShuttingDown)?;
         let endpoint = self.endpoint().await?;
         let sent = self.send_on(&endpoint, path, accept, scope, kind).await;
         // A remembered endpoint that fails at the transport (the registry now speaks another
@@ -505,17 +504,16 @@ impl HttpRegistry {
         scope: &str,
         kind: RequestKind,
     ) -> Result<reqwest::Response, FetchError> {
-        let url = endpoint
-            .base
-            .join(path)
-            .map_err(|e| FetchError::Other(format!("bad request path {path}: {e}")))?;
+        let url = endpoint.base.join(path).map_err(|e| FetchError::BadPath {
+            path: path.to_string(),
+            detail: e.to_string(),
+        })?;
         // A path that joins to another host (`//host/…`) would take the credentials with it.
         if url.origin() != endpoint.base.origin() {
-            return Err(FetchError::Other(format!(
-                "refused a request path that leaves {}: {}",
-                self.registry,
-                crate::sanitize::sanitize(path)
-            )));
+            return Err(FetchError::PathLeaves {
+                registry: self.registry.clone(),
+                path: crate::sanitize::sanitize(path).into_owned(),
+            });
         }
         self.send_authorized(endpoint, &url, accept, scope, kind)
             .await
@@ -915,12 +913,14 @@ impl HttpRegistry {
         if scheme == "https" {
             super::trust::seeded().await;
         }
-        let base = Url::parse(&format!("{scheme}://{}/", self.host)).map_err(|e| {
-            FetchError::Other(format!("`{}` is not a valid registry host: {e}", self.host))
+        let base =
+            Url::parse(&format!("{scheme}://{}/", self.host)).map_err(|e| FetchError::BadHost {
+                host: self.host.clone(),
+                detail: e.to_string(),
+            })?;
+        let ping = base.join("/v2/").map_err(|e| FetchError::BadUrl {
+            detail: e.to_string(),
         })?;
-        let ping = base
-            .join("/v2/")
-            .map_err(|e| FetchError::Other(e.to_string()))?;
         // The ping carries no credentials, so its redirects are safe to follow.
         match self
             .send_following_redirects(&ping, &[], None, RequestKind::Ping)
@@ -1031,8 +1031,9 @@ impl HttpRegistry {
 
     async fn fetch_token(&self, key: &TokenKey) -> Result<Token, FetchError> {
         let service = key.service.as_deref();
-        let mut url = Url::parse(&key.realm).map_err(|e| {
-            FetchError::Other(format!("{} sent a bad token realm: {e}", self.registry))
+        let mut url = Url::parse(&key.realm).map_err(|e| FetchError::BadRealm {
+            registry: self.registry.clone(),
+            detail: e.to_string(),
         })?;
         let realm_host = match (url.host_str(), url.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
