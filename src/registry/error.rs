@@ -222,3 +222,53 @@ pub(crate) fn registry_code(body: &[u8]) -> Option<String> {
     let code = v.get("errors")?.get(0)?.get("code")?.as_str()?;
     Some(crate::sanitize::sanitize(code).into_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FetchError;
+
+    /// The causes that were one `Other(String)` keep their words, now told apart by kind.
+    #[test]
+    fn former_other_causes_keep_their_words() {
+        let cases = [
+            (
+                FetchError::NeedsRegistry {
+                    why: "tags need a registry",
+                },
+                "tags need a registry",
+            ),
+            (
+                FetchError::PathLeaves {
+                    registry: "reg.test".into(),
+                    path: "//evil.test/v2/".into(),
+                },
+                "refused a request path that leaves reg.test: //evil.test/v2/",
+            ),
+            (
+                FetchError::BadRealm {
+                    registry: "reg.test".into(),
+                    detail: "relative URL without a base".into(),
+                },
+                "reg.test sent a bad token realm: relative URL without a base",
+            ),
+            (
+                FetchError::LayoutBlob {
+                    detail: "permission denied".into(),
+                },
+                "cannot read a layout blob: permission denied",
+            ),
+            (
+                FetchError::BadLayer {
+                    digest: "sha256:ab".into(),
+                    detail: "layer sha256:ab is not a tar archive regscope can read (bad header)"
+                        .into(),
+                },
+                "layer sha256:ab is not a tar archive regscope can read (bad header)",
+            ),
+            (FetchError::ShuttingDown, "shutting down"),
+        ];
+        for (error, words) in cases {
+            assert_eq!(error.to_string(), words);
+        }
+    }
+}

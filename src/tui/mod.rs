@@ -445,6 +445,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn what_cannot_be_opened_says_why_by_its_kind() {
+        let nothing = parse_target("  ", None).unwrap_err();
+        assert!(matches!(nothing, TuiError::NothingToOpen));
+        assert!(nothing
+            .to_string()
+            .starts_with("type a registry (127.0.0.1:5000)"));
+        let bad = parse_target("Team/App:v1", Some("127.0.0.1:5000")).unwrap_err();
+        assert!(matches!(bad, TuiError::Reference(_)), "{bad}");
+        assert!(bad.to_string().contains("Team/App"), "{bad}");
+    }
+
+    #[test]
     fn targets() {
         assert_eq!(
             Start::parse("127.0.0.1:5000").ok(),
