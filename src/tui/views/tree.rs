@@ -185,10 +185,17 @@ impl TreeView {
         })
     }
 
-    /// The image manifest to deploy on the target, if one fits.
+    /// The manifest the report deploys on the target (what `d` copies, `check`'s
+    /// `deployReference`), if any: the tree marks that one, an index included.
     #[must_use]
     pub fn fitting(&self) -> Option<&Node> {
-        self.target.as_ref()?.fitting(&self.load.loaded()?.root)
+        let deploy = self.deploy.as_deref()?;
+        self.load
+            .loaded()?
+            .root
+            .descendants()
+            .into_iter()
+            .find(|n| n.digest == deploy)
     }
 
     /// The selection moved: its detail and findings start from the top.
