@@ -73,6 +73,19 @@ fn lambda_in_another_region_is_flagged_from_the_flag_or_aws_region() {
     let (code, text) = check(&sandbox, &reference, &[], &[("AWS_REGION", "ap-south-1")]);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("function would be in ap-south-1"), "{text}");
+    // The whole repository (`check REPO`) weighs the region as `check REPO:TAG` does.
+    let repository = format!("{ECR_HOST}/app");
+    let (code, text) = check(&sandbox, &repository, &["--region", "eu-west-1"], &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains("ecr-region-mismatch"), "{text}");
+    // A warning, as for one tag: the tag still runs, and its line says why not here.
+    let (code, text) = check(&sandbox, &repository, &["--region", "us-east-1"], &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("v1  runs; deploy ")
+            && text.contains("; ecr-region-mismatch: the repository is in eu-west-1"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -330,7 +330,11 @@ async fn the_tree_expands_collapses_and_shows_raw_json() {
     let tree = inspected("unsigned-index").await;
     app.update(Action::Inspected {
         id: first,
-        result: Err(FetchError::Other("stale".into()).into()),
+        result: Err(FetchError::Timeout {
+            host: "reg.test:5000".into(),
+            after: std::time::Duration::from_secs(30),
+        }
+        .into()),
     });
     assert!(matches!(app.top(), View::Tree(t) if t.load.is_loading()));
     app.update(Action::Inspected {

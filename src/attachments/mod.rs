@@ -93,7 +93,8 @@ impl Attachment {
 }
 
 pub const COSIGN_SIGNATURE_ARTIFACT: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
-pub const COSIGN_SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+// A media type is naming, below both attachments and verify (which reads the payload).
+pub use crate::model::media_type::COSIGN_SIMPLE_SIGNING;
 pub const SIGSTORE_BUNDLE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
 pub const NOTATION_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
 pub const SPDX_JSON: &str = "application/spdx+json";

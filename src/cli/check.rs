@@ -166,6 +166,9 @@ struct TagOutcome {
     /// With --files: how its layers waste past --max-wasted / --min-efficiency (one message
     /// per platform past them), as `check REF` says it.
     wasted: Vec<String>,
+    /// What the registry says about deploying from it (the Lambda ECR region and host), as
+    /// `check REF` weighs it: `code: message`, sanitised.
+    registry: Vec<String>,
 }
 
 /// `regscope check REPO --target T`: every tag judged (bounded concurrency), one line each in
@@ -176,6 +179,7 @@ pub async fn run_repository(
     repo: &RegistryRef,
     target: &Target,
     (quiet, max_tags): (bool, Option<u32>),
+    region: Option<&str>,
     waste: &WasteLimits,
     common: &Common,
 ) -> Result<u8, Failure> {
@@ -202,32 +206,27 @@ pub async fn run_repository(
             sanitize(why)
         ));
     }
-    // Attachment tags (`sha256-<hex>.sig`) are not images to deploy.
-    let mut tags: Vec<String> = listing
-        .tags
-        .into_iter()
-        .filter(|t| regscope::attachments::discover::schema_tag_subject(t).is_none())
-        .collect();
-    tags.sort_by(|a, b| regscope::tui::views::tags::version_cmp(a, b));
-    let listed = tags.len();
-    let judged = tags_to_judge(&repo.registry, max_tags, listed);
-    if judged < listed {
-        notes.push(cut_note(&repo.registry, judged, listed));
-        // The newest: the end of the version order.
-        tags.drain(..listed - judged);
-    }
+    let (tags, listed) = tags_to_judge_in_order(listing.tags, &repo.registry, max_tags, &mut notes);
     let connection = &connection;
-    let mut outcomes: Vec<TagOutcome> =
-        stream::iter(tags)
-            .map(|tag| {
-                let tagged = image.with_tag(&tag);
-                async move {
-                    judge_tag(connection, deadline, (&tagged, tag), target, waste, common).await
-                }
-            })
-            .buffer_unordered(TAGS_AT_ONCE)
-            .collect()
-            .await;
+    let mut outcomes: Vec<TagOutcome> = stream::iter(tags)
+        .map(|tag| {
+            let tagged = image.with_tag(&tag);
+            async move {
+                judge_tag(
+                    connection,
+                    deadline,
+                    (&tagged, tag),
+                    target,
+                    region,
+                    waste,
+                    common,
+                )
+                .await
+            }
+        })
+        .buffer_unordered(TAGS_AT_ONCE)
+        .collect()
+        .await;
     outcomes.sort_by(|a, b| regscope::tui::views::tags::version_cmp(&a.tag, &b.tag));
     let rejected = outcomes
         .iter()
@@ -281,6 +280,30 @@ pub async fn run_repository(
     ))
 }
 
+/// The tags `check REPO` judges, in version order: images only (attachment tags such as
+/// `sha256-<hex>.sig` are not images to deploy), the newest `max_tags` of them (a note says
+/// how many were left out), and how many images were listed.
+fn tags_to_judge_in_order(
+    listed: Vec<String>,
+    registry: &str,
+    max_tags: Option<usize>,
+    notes: &mut Vec<String>,
+) -> (Vec<String>, usize) {
+    let mut tags: Vec<String> = listed
+        .into_iter()
+        .filter(|t| regscope::attachments::discover::schema_tag_subject(t).is_none())
+        .collect();
+    tags.sort_by(|a, b| regscope::tui::views::tags::version_cmp(a, b));
+    let listed = tags.len();
+    let judged = tags_to_judge(registry, max_tags, listed);
+    if judged < listed {
+        notes.push(cut_note(registry, judged, listed));
+        // The newest: the end of the version order.
+        tags.drain(..listed - judged);
+    }
+    (tags, listed)
+}
+
 /// One tag: its tree (no attachments: they do not change whether it runs), the findings the
 /// single-image `check` weighs, and the verdict.
 async fn judge_tag(
@@ -288,6 +311,7 @@ async fn judge_tag(
     deadline: std::time::Duration,
     (tagged, tag): (&ImageRef, String),
     target: &Target,
+    region: Option<&str>,
     waste: &WasteLimits,
     common: &Common,
 ) -> TagOutcome {
@@ -312,6 +336,7 @@ async fn judge_tag(
                 },
                 error: Some(connection.error(e).to_string()),
                 wasted: Vec::new(),
+                registry: Vec::new(),
             }
         }
     };
@@ -329,8 +354,12 @@ async fn judge_tag(
     } else {
         None
     };
+    // The registry's facts, as the single-image `check` weighs them (the ECR region and host).
+    let registry =
+        super::inspect::lambda_region_findings(Some(target), tagged, &inspection.root, region);
     let fetched = Fetched {
         checked: checked.as_deref(),
+        registry: &registry,
         ..Fetched::tree(&inspection.root)
     };
     let report = Report::of(&fetched, Some(target));
@@ -339,6 +368,10 @@ async fn judge_tag(
         digest: Some(inspection.root.digest.clone()),
         judgement: Judgement::of(&report, tagged),
         error: None,
+        registry: registry
+            .iter()
+            .map(|f| format!("{}: {}", f.code, sanitize(&f.message)))
+            .collect(),
         wasted: checked
             .as_deref()
             .map(|c| waste_findings(c, waste))
@@ -369,6 +402,9 @@ fn outcome_text(o: &TagOutcome) -> String {
     for w in &o.wasted {
         out.push_str(&format!("; wasted space: {}", sanitize(w)));
     }
+    for r in &o.registry {
+        out.push_str(&format!("; {r}"));
+    }
     out
 }
 
@@ -381,6 +417,7 @@ fn outcome_json(o: &TagOutcome, repo: &RegistryRef) -> Value {
     o.judgement.add_to(&mut doc);
     doc["error"] = json!(o.error);
     doc["wastedSpace"] = json!(o.wasted);
+    doc["registryFindings"] = json!(o.registry);
     doc
 }
 

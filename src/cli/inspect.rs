@@ -146,8 +146,15 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
         .map_err(Failure::usage)?;
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     if let (Some(t), Some(whole)) = (&target, super::check::whole_repository(reference, &image)) {
-        return super::check::run_repository(&whole, t, (quiet, check.max_tags), &waste, common)
-            .await;
+        return super::check::run_repository(
+            &whole,
+            t,
+            (quiet, check.max_tags),
+            region,
+            &waste,
+            common,
+        )
+        .await;
     }
     if check.max_tags.is_some() {
         return Err(Failure::usage(
@@ -371,7 +378,7 @@ async fn fetch(
 }
 
 /// What the registry says about deploying to Lambda from it (the ECR region and host checks).
-fn lambda_region_findings(
+pub(super) fn lambda_region_findings(
     target: Option<&Target>,
     image: &ImageRef,
     root: &regscope::model::Node,

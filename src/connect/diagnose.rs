@@ -56,9 +56,11 @@ pub async fn diagnose(connector: &Connector, registry: &str) -> AuthReport {
         Err(e) => return failed(e),
     };
     let Some(http) = connection.fetcher.http() else {
-        return failed(ConnectError::from(crate::registry::FetchError::Other(
-            "not a registry".into(),
-        )));
+        return failed(ConnectError::from(
+            crate::registry::FetchError::NeedsRegistry {
+                why: "not a registry",
+            },
+        ));
     };
     let challenge = http.challenge().await.map_err(|e| connection.error(e));
     let check = match &challenge {

@@ -85,9 +85,9 @@ pub async fn collect(
     let registry = connection
         .registry()
         .ok_or_else(|| {
-            ConnectError::from(crate::registry::FetchError::Other(
-                "images are listed for a registry, not an OCI layout".into(),
-            ))
+            ConnectError::from(crate::registry::FetchError::NeedsRegistry {
+                why: "images are listed for a registry, not an OCI layout",
+            })
         })?
         .to_string();
     let mut notes = Vec::new();

@@ -124,8 +124,36 @@ pub enum FetchError {
     /// sentence says which API, what it answered and what to do.
     #[error("{detail}")]
     NotListed { registry: String, detail: String },
-    #[error("{0}")]
-    Other(String),
+    /// The HTTP client could not be set up (a CA file that is not usable, TLS, HTTP); the
+    /// detail is the whole sentence.
+    #[error("{detail}")]
+    ClientSetup { detail: String },
+    /// A URL regscope builds for the registry did not parse.
+    #[error("{detail}")]
+    BadUrl { detail: String },
+    #[error("`{host}` is not a valid registry host: {detail}")]
+    BadHost { host: String, detail: String },
+    #[error("bad request path {path}: {detail}")]
+    BadPath { path: String, detail: String },
+    /// A request path that would take the credentials to another host (`//host/…`); `path`
+    /// is sanitised.
+    #[error("refused a request path that leaves {registry}: {path}")]
+    PathLeaves { registry: String, path: String },
+    #[error("{registry} sent a bad token realm: {detail}")]
+    BadRealm { registry: String, detail: String },
+    /// The request gate closed: the process is stopping.
+    #[error("shutting down")]
+    ShuttingDown,
+    /// What only a registry answers (tags, a catalog of images, a ping) was asked of an OCI
+    /// layout; `why` is the sentence.
+    #[error("{why}")]
+    NeedsRegistry { why: &'static str },
+    #[error("cannot read a layout blob: {detail}")]
+    LayoutBlob { detail: String },
+    /// A layer that could not be read as what its descriptor names (not a tar, oversized,
+    /// another digest); `detail` is the whole sentence, sanitised.
+    #[error("{detail}")]
+    BadLayer { digest: String, detail: String },
 }
 
 fn retry_hint(after: Option<u64>) -> String {
@@ -200,4 +228,54 @@ pub(crate) fn registry_code(body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     let code = v.get("errors")?.get(0)?.get("code")?.as_str()?;
     Some(crate::sanitize::sanitize(code).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FetchError;
+
+    /// The causes that were one `Other(String)` keep their words, now told apart by kind.
+    #[test]
+    fn former_other_causes_keep_their_words() {
+        let cases = [
+            (
+                FetchError::NeedsRegistry {
+                    why: "tags need a registry",
+                },
+                "tags need a registry",
+            ),
+            (
+                FetchError::PathLeaves {
+                    registry: "reg.test".into(),
+                    path: "//evil.test/v2/".into(),
+                },
+                "refused a request path that leaves reg.test: //evil.test/v2/",
+            ),
+            (
+                FetchError::BadRealm {
+                    registry: "reg.test".into(),
+                    detail: "relative URL without a base".into(),
+                },
+                "reg.test sent a bad token realm: relative URL without a base",
+            ),
+            (
+                FetchError::LayoutBlob {
+                    detail: "permission denied".into(),
+                },
+                "cannot read a layout blob: permission denied",
+            ),
+            (
+                FetchError::BadLayer {
+                    digest: "sha256:ab".into(),
+                    detail: "layer sha256:ab is not a tar archive regscope can read (bad header)"
+                        .into(),
+                },
+                "layer sha256:ab is not a tar archive regscope can read (bad header)",
+            ),
+            (FetchError::ShuttingDown, "shutting down"),
+        ];
+        for (error, words) in cases {
+            assert_eq!(error.to_string(), words);
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! The OCI distribution protocol over HTTP: endpoint discovery, tokens, bounded reads
-//! (challenge parsing is in `challenge.rs`).
+//! The OCI distribution protocol over HTTP: the client, its transport, retries and bounded
+//! reads; endpoint discovery (`http/discovery.rs`), bearer tokens on the wire
+//! (`http/bearer.rs`) and challenge parsing (`challenge.rs`) are their own files.
 //!
 //! oci-client's `Client` reads whole bodies without a cap, turns a digest mismatch into an
 //! error that drops the bytes and hides status headers (Retry-After, Link), so the requests
@@ -12,9 +13,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
-use reqwest::header::{
-    HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE,
-};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use reqwest::StatusCode;
 use tokio::sync::{Mutex, OnceCell, Semaphore};
 use url::Url;
@@ -23,14 +22,17 @@ use url::Url;
 use super::challenge::response_challenge;
 pub use super::challenge::{parse_challenge, parse_www_authenticate, AuthChallenge, Challenge};
 use super::credentials::Credentials;
-// Bearer tokens (which, how long) are their own file.
 use super::error::{registry_code, registry_detail, FetchError};
 use super::stats::{RequestKind, Stats};
-#[cfg(test)]
-use super::tokens::MAX_TOKEN_LIFETIME;
-use super::tokens::{
-    parse_token_response, renew_margin, token_lifetime, Token, TokenKey, DEFAULT_TOKEN_LIFETIME,
-};
+// Bearer tokens (which, how long) are their own file; getting them over the wire is `bearer`.
+use super::tokens::{Token, TokenKey, DEFAULT_TOKEN_LIFETIME};
+use bearer::Sent;
+use discovery::Endpoint;
+
+// Endpoint discovery (the `/v2/` ping) and bearer tokens on the wire are child modules; this
+// file keeps the client, its transport and retries.
+mod bearer;
+mod discovery;
 
 /// How to reach one registry.
 #[derive(Debug, Clone)]
@@ -119,94 +121,6 @@ pub struct Head {
     pub content_type: Option<String>,
 }
 
-#[derive(Debug)]
-struct Endpoint {
-    base: Url,
-    /// What `/v2/` answered (or, when `remembered`, answered on an earlier run).
-    challenge: Challenge,
-    /// Taken from the disk cache instead of a ping: replaced by a ping if it proves wrong.
-    remembered: bool,
-    /// How to authenticate now: the ping's challenge until a 401 names another, so later
-    /// requests send what the registry wants without a 401 round trip each.
-    current: std::sync::Mutex<Challenge>,
-}
-
-impl Endpoint {
-    fn new(base: Url, challenge: Challenge) -> Self {
-        Self {
-            base,
-            current: std::sync::Mutex::new(challenge.clone()),
-            challenge,
-            remembered: false,
-        }
-    }
-
-    /// What the disk cache holds of this endpoint.
-    fn record(&self) -> crate::cache::Endpoint {
-        let (challenge, realm, service) = match self.current() {
-            Challenge::None => ("none", None, None),
-            Challenge::Basic => ("basic", None, None),
-            Challenge::Bearer { realm, service } => ("bearer", Some(realm), service),
-        };
-        crate::cache::Endpoint {
-            scheme: self.base.scheme().to_string(),
-            challenge: challenge.to_string(),
-            realm,
-            service,
-        }
-    }
-
-    /// The endpoint a disk-cache record describes, if it is one for `host`.
-    fn from_record(host: &str, record: &crate::cache::Endpoint) -> Option<Self> {
-        let base = Url::parse(&format!("{}://{host}/", record.scheme)).ok()?;
-        let challenge = match (record.challenge.as_str(), &record.realm) {
-            ("none", _) => Challenge::None,
-            ("basic", _) => Challenge::Basic,
-            ("bearer", Some(realm)) if Url::parse(realm).is_ok() => Challenge::Bearer {
-                realm: realm.clone(),
-                service: record.service.clone(),
-            },
-            _ => return None,
-        };
-        Some(Self {
-            remembered: true,
-            ..Self::new(base, challenge)
-        })
-    }
-
-    fn current(&self) -> Challenge {
-        // Only ever replaced whole, so a poisoned lock still holds a usable challenge.
-        self.current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    fn learn(&self, challenge: Challenge) {
-        *self
-            .current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = challenge;
-    }
-}
-
-/// The credentials one request carried, so that a 401 can be answered with something else.
-enum Sent {
-    Anonymous,
-    Basic(String),
-    Bearer { key: TokenKey, token: String },
-}
-
-impl Sent {
-    fn header(&self) -> Option<String> {
-        match self {
-            Sent::Anonymous => None,
-            Sent::Basic(header) => Some(header.clone()),
-            Sent::Bearer { token, .. } => Some(format!("Bearer {token}")),
-        }
-    }
-}
-
 /// One registry, reached over HTTP(S).
 pub struct HttpRegistry {
     registry: String,
@@ -286,7 +200,7 @@ impl HttpRegistry {
             opts.timeout,
             &proxies,
         )
-        .map_err(FetchError::Other)?;
+        .map_err(|detail| FetchError::ClientSetup { detail })?;
         let permits = Semaphore::new(opts.concurrency.max(1));
         Ok(Self {
             registry: registry.to_string(),
@@ -347,10 +261,9 @@ impl HttpRegistry {
                 detail: String::new(),
             });
         }
-        let url = endpoint
-            .base
-            .join("/v2/")
-            .map_err(|e| FetchError::Other(e.to_string()))?;
+        let url = endpoint.base.join("/v2/").map_err(|e| FetchError::BadUrl {
+            detail: e.to_string(),
+        })?;
         let resp = self
             .send_authorized(&endpoint, &url, &[], "", RequestKind::Ping)
             .await?;
@@ -483,7 +396,7 @@ impl HttpRegistry {
             .permits
             .acquire()
             .await
-            .map_err(|_| FetchError::Other("shutting down".into()))?;
+            .map_err(|_| FetchError::ShuttingDown)?;
         let endpoint = self.endpoint().await?;
         let sent = self.send_on(&endpoint, path, accept, scope, kind).await;
         // A remembered endpoint that fails at the transport (the registry now speaks another
@@ -517,17 +430,16 @@ impl HttpRegistry {
         scope: &str,
         kind: RequestKind,
     ) -> Result<reqwest::Response, FetchError> {
-        let url = endpoint
-            .base
-            .join(path)
-            .map_err(|e| FetchError::Other(format!("bad request path {path}: {e}")))?;
+        let url = endpoint.base.join(path).map_err(|e| FetchError::BadPath {
+            path: path.to_string(),
+            detail: e.to_string(),
+        })?;
         // A path that joins to another host (`//host/…`) would take the credentials with it.
         if url.origin() != endpoint.base.origin() {
-            return Err(FetchError::Other(format!(
-                "refused a request path that leaves {}: {}",
-                self.registry,
-                crate::sanitize::sanitize(path)
-            )));
+            return Err(FetchError::PathLeaves {
+                registry: self.registry.clone(),
+                path: crate::sanitize::sanitize(path).into_owned(),
+            });
         }
         self.send_authorized(endpoint, &url, accept, scope, kind)
             .await
@@ -856,347 +768,6 @@ impl HttpRegistry {
         })
     }
 
-    /// How the registry is reached: remembered from an earlier run, else discovered with one
-    /// `/v2/` ping, once per registry.
-    async fn endpoint(&self) -> Result<Arc<Endpoint>, FetchError> {
-        if let Some(known) = self.known_endpoint() {
-            return Ok(known);
-        }
-        let _discovering = self.discovering.lock().await;
-        if let Some(known) = self.known_endpoint() {
-            return Ok(known);
-        }
-        self.refuse_if_offline("the /v2/ endpoint")?;
-        let remembered = self
-            .memory
-            .as_ref()
-            .and_then(|m| m.endpoint(&self.host, REMEMBER_ENDPOINT))
-            .and_then(|r| Endpoint::from_record(&self.host, &r))
-            .filter(|e| !self.opts.plain_http || e.base.scheme() == "http");
-        let endpoint = match remembered {
-            Some(e) => Arc::new(e),
-            None => Arc::new(self.discover().await?),
-        };
-        self.set_endpoint(endpoint.clone());
-        Ok(endpoint)
-    }
-
-    fn known_endpoint(&self) -> Option<Arc<Endpoint>> {
-        self.endpoint
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    fn set_endpoint(&self, endpoint: Arc<Endpoint>) {
-        if !endpoint.remembered {
-            if let Some(memory) = &self.memory {
-                memory.put_endpoint(&self.host, &endpoint.record());
-            }
-        }
-        *self
-            .endpoint
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(endpoint);
-    }
-
-    /// Replaces the remembered endpoint `stale` with a discovered one (once, however many
-    /// requests found it stale).
-    async fn rediscover(&self, stale: &Arc<Endpoint>) -> Result<Arc<Endpoint>, FetchError> {
-        let _discovering = self.discovering.lock().await;
-        if let Some(known) = self.known_endpoint() {
-            if !Arc::ptr_eq(&known, stale) {
-                return Ok(known);
-            }
-        }
-        if let Some(memory) = &self.memory {
-            memory.forget_endpoint(&self.host);
-        }
-        let endpoint = Arc::new(self.discover().await?);
-        self.set_endpoint(endpoint.clone());
-        Ok(endpoint)
-    }
-
-    fn refuse_if_offline(&self, what: &str) -> Result<(), FetchError> {
-        if self.offline {
-            return Err(FetchError::Offline {
-                what: what.to_string(),
-                cache: self
-                    .memory
-                    .as_ref()
-                    .map(|m| m.dir().display().to_string())
-                    .unwrap_or_default(),
-            });
-        }
-        Ok(())
-    }
-
-    async fn discover(&self) -> Result<Endpoint, FetchError> {
-        // Docker talks plain HTTP to loopback registries that do not speak TLS; so do we.
-        // Both are asked at once: the answer costs one round trip either way.
-        if self.opts.plain_http {
-            return self.ping("http").await;
-        }
-        if !super::proxy::is_loopback(&self.host) {
-            return self.ping("https").await;
-        }
-        // One port speaks TLS or it does not: the first scheme that gets a registry's answer
-        // is the one; the other is not waited for.
-        let tls = std::pin::pin!(self.ping("https"));
-        let plain = std::pin::pin!(self.ping("http"));
-        let (tls, plain) = match futures::future::select(tls, plain).await {
-            futures::future::Either::Left((Ok(endpoint), _))
-            | futures::future::Either::Right((Ok(endpoint), _)) => return Ok(endpoint),
-            futures::future::Either::Left((tls, plain)) => (tls, plain.await),
-            futures::future::Either::Right((plain, tls)) => (tls.await, plain),
-        };
-        // The one that answered second may be the one that worked; and never downgrade to
-        // HTTP from a server that speaks TLS we do not trust.
-        if tls.is_ok() || matches!(tls, Err(FetchError::Tls { .. })) {
-            return tls;
-        }
-        plain
-    }
-
-    /// One `/v2/` ping over `scheme`: the endpoint, or why there is none.
-    async fn ping(&self, scheme: &str) -> Result<Endpoint, FetchError> {
-        if scheme == "https" {
-            super::trust::seeded().await;
-        }
-        let base = Url::parse(&format!("{scheme}://{}/", self.host)).map_err(|e| {
-            FetchError::Other(format!("`{}` is not a valid registry host: {e}", self.host))
-        })?;
-        let ping = base
-            .join("/v2/")
-            .map_err(|e| FetchError::Other(e.to_string()))?;
-        // The ping carries no credentials, so its redirects are safe to follow.
-        match self
-            .send_following_redirects(&ping, &[], None, RequestKind::Ping)
-            .await
-        {
-            Ok(resp) => {
-                let foreign = resp.url().origin() != ping.origin();
-                let challenge = match resp.status().as_u16() {
-                    // A 401 from the host a redirect led to names a realm the registry did not
-                    // name: its challenge must never steer the registry's credentials.
-                    401 | 403 if foreign => {
-                        return Err(FetchError::ForeignRefusal {
-                            registry: self.registry.clone(),
-                            target: origin_name(resp.url()),
-                            status: resp.status().as_u16(),
-                        })
-                    }
-                    200..=299 => Challenge::None,
-                    401 => ping_challenge(&self.host, resp.headers())?,
-                    // A registry answers 200 or 401 here; anything else is not one to
-                    // talk to (a web server, a failing registry, a blocking proxy).
-                    _ => return Err(self.ping_error(resp).await),
-                };
-                Ok(Endpoint::new(base, challenge))
-            }
-            // Say what certificate the server presented.
-            Err(FetchError::Tls { host, detail, .. }) => {
-                let proxy = self.proxies.for_host("https", &self.host);
-                let presented = super::tls::presented_certificate(&self.host, proxy.as_ref())
-                    .await
-                    .map(|c| c.describe());
-                Err(FetchError::Tls {
-                    host,
-                    detail,
-                    presented,
-                })
-            }
-            Err(other) => Err(other),
-        }
-    }
-
-    /// `/v2/` answered neither 200 nor 401: say what it answered and what to check.
-    async fn ping_error(&self, resp: reqwest::Response) -> FetchError {
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = self
-            .read_limited(resp, 64 * 1024, "the /v2/ answer")
-            .await
-            .unwrap_or_default();
-        match status {
-            // A registry that is there but busy or failing: its own advice applies.
-            429 | 500..=599 => self.status_error(status, &headers, &body, "the /v2/ endpoint"),
-            _ => FetchError::NoRegistryApi {
-                host: self.host.clone(),
-                status,
-                detail: registry_detail(&body),
-            },
-        }
-    }
-
-    /// What to send for `scope` under `challenge`, fetching a token if needed.
-    async fn authorization(&self, challenge: &Challenge, scope: &str) -> Result<Sent, FetchError> {
-        match challenge {
-            Challenge::None => Ok(Sent::Anonymous),
-            Challenge::Basic => Ok(self
-                .opts
-                .credentials
-                .as_ref()
-                .map_or(Sent::Anonymous, |c| Sent::Basic(c.basic_header()))),
-            Challenge::Bearer { realm, service } => {
-                let key = TokenKey::new(realm, service.as_deref(), scope, &[]);
-                let token = self.token(&key, None).await?;
-                Ok(Sent::Bearer { key, token })
-            }
-        }
-    }
-
-    /// The token for `key`: the cached one while it is fresh, else a new one from a single
-    /// token request that everyone asking meanwhile shares. `stale` is a token the registry
-    /// just refused: it is replaced even if unexpired, but only if still cached, so many
-    /// requests refused with one token renew it once.
-    async fn token(&self, key: &TokenKey, stale: Option<&str>) -> Result<String, FetchError> {
-        let cell = {
-            let mut tokens = self.tokens.lock().await;
-            let now = Instant::now();
-            let renew = tokens
-                .get(key)
-                .and_then(|c| c.get())
-                .is_some_and(|t| t.renew_at <= now || stale == Some(t.value.as_str()));
-            if renew {
-                tokens.remove(key);
-            }
-            if stale.is_none() && !tokens.contains_key(key) {
-                // A fresh token already granted for more (the scopes of a 401 plus ours, or
-                // a registry-wide grant) serves this request too: no token round trip.
-                if let Some(value) = tokens.iter().find_map(|(k, cell)| {
-                    let t = cell.get().filter(|t| t.renew_at > now)?;
-                    k.covers(key).then(|| t.value.clone())
-                }) {
-                    return Ok(value);
-                }
-            }
-            tokens.entry(key.clone()).or_default().clone()
-        };
-        let token = cell.get_or_try_init(|| self.fetch_token(key)).await?;
-        Ok(token.value.clone())
-    }
-
-    async fn fetch_token(&self, key: &TokenKey) -> Result<Token, FetchError> {
-        let service = key.service.as_deref();
-        let mut url = Url::parse(&key.realm).map_err(|e| {
-            FetchError::Other(format!("{} sent a bad token realm: {e}", self.registry))
-        })?;
-        let realm_host = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            (None, _) => crate::sanitize::sanitize(&key.realm).into_owned(),
-        };
-        {
-            let mut q = url.query_pairs_mut();
-            if let Some(s) = service {
-                q.append_pair("service", s);
-            }
-            // One `scope` parameter per scope, as docker sends them.
-            for scope in &key.scopes {
-                q.append_pair("scope", scope);
-            }
-        }
-        let req = match &self.opts.credentials {
-            // An identity token (docker login to ACR, some Harbor setups) is an OAuth2 refresh
-            // token: it is exchanged, never sent as a password.
-            Some(c) if self.opts.identity_token => {
-                let mut form = url::form_urlencoded::Serializer::new(String::new());
-                form.append_pair("grant_type", "refresh_token")
-                    .append_pair("client_id", "regscope")
-                    .append_pair("refresh_token", c.secret());
-                if let Some(s) = service {
-                    form.append_pair("service", s);
-                }
-                // OAuth2 takes scopes space-separated in one parameter.
-                if !key.scopes.is_empty() {
-                    form.append_pair("scope", &key.scopes.join(" "));
-                }
-                url.set_query(None);
-                self.client
-                    .post(url)
-                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(form.finish())
-            }
-            Some(c) => self.client.get(url).header(AUTHORIZATION, c.basic_header()),
-            None => self.client.get(url),
-        };
-        // Shorter than the request's own timeout: a token service that hangs is then named
-        // as the culprit, never the registry (the two timeouts used to race).
-        let token_timeout = self.opts.timeout.mul_f64(0.75);
-        let req = req.timeout(token_timeout);
-        self.stats.count(RequestKind::Token);
-        // The lifetime counts from the request, on our clock: `issued_at` is on the issuer's,
-        // and comparing clocks would turn skew into expired tokens or a renewal per request.
-        let asked_at = Instant::now();
-        let resp = req.send().await;
-        self.stats.took(asked_at);
-        let resp = resp.map_err(|e| self.realm_error(&e, &realm_host, token_timeout))?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = match tokio::time::timeout(
-            token_timeout,
-            self.read_limited(resp, 1024 * 1024, "the token response"),
-        )
-        .await
-        {
-            Ok(body) => body?,
-            Err(_) => {
-                return Err(FetchError::TokenService {
-                    registry: self.registry.clone(),
-                    realm: realm_host,
-                    detail: format!(
-                        "its answer did not finish within {}s",
-                        token_timeout.as_secs_f64().round()
-                    ),
-                })
-            }
-        };
-        if !(200..300).contains(&status) {
-            return Err(self.status_error(status, &headers, &body, "a token"));
-        }
-        let (value, expires_in) = parse_token_response(&body)?;
-        let lifetime = token_lifetime(expires_in, self.opts.min_token_lifetime);
-        Ok(Token {
-            value,
-            renew_at: (asked_at + lifetime)
-                .checked_sub(renew_margin(lifetime))
-                .unwrap_or(asked_at),
-        })
-    }
-
-    /// A failed token request, named for the token service: the registry itself answered, so
-    /// "check that the registry is running" would send the user to the wrong host.
-    fn realm_error(&self, e: &reqwest::Error, realm: &str, timeout: Duration) -> FetchError {
-        match self.transport_error(e) {
-            FetchError::Tls {
-                detail, presented, ..
-            } => FetchError::Tls {
-                host: realm.to_string(),
-                detail,
-                presented,
-            },
-            FetchError::Proxy { proxy, detail, .. } => FetchError::Proxy {
-                host: realm.to_string(),
-                proxy,
-                detail,
-            },
-            FetchError::Timeout { .. } => FetchError::TokenService {
-                registry: self.registry.clone(),
-                realm: realm.to_string(),
-                detail: format!("no answer within {}s", timeout.as_secs_f64().round()),
-            },
-            FetchError::Connect { detail, .. } | FetchError::Transport { detail, .. } => {
-                FetchError::TokenService {
-                    registry: self.registry.clone(),
-                    realm: realm.to_string(),
-                    detail,
-                }
-            }
-            other => other,
-        }
-    }
-
     fn transport_error(&self, e: &reqwest::Error) -> FetchError {
         let proxy = e.url().and_then(|u| self.proxies.for_url(u));
         let limit = super::cause::connect_timeout(self.opts.timeout);
@@ -1256,38 +827,6 @@ fn origin_name(url: &Url) -> String {
     crate::sanitize::sanitize(&name).into_owned()
 }
 
-/// The challenge of the registry's own 401 to `/v2/`; an error when there is none it can
-/// read (a non-ASCII header, an unknown scheme, none at all): "open" would be a guess, and
-/// a later refusal would blame credentials that were never sent.
-fn ping_challenge(host: &str, headers: &HeaderMap) -> Result<Challenge, FetchError> {
-    if let Some(c) = response_challenge(headers) {
-        if c.challenge != Challenge::None {
-            return Ok(c.challenge);
-        }
-    }
-    let offered: Vec<String> = headers
-        .get_all(WWW_AUTHENTICATE)
-        .iter()
-        .map(|v| {
-            let text = String::from_utf8_lossy(v.as_bytes());
-            let cut: String = text.chars().take(120).collect();
-            format!("`{}`", crate::sanitize::sanitize(&cut))
-        })
-        .collect();
-    let detail = if offered.is_empty() {
-        "without a WWW-Authenticate header to say how to log in".to_string()
-    } else {
-        format!(
-            "with a WWW-Authenticate header regscope cannot use ({})",
-            offered.join(", ")
-        )
-    };
-    Err(FetchError::BadChallenge {
-        host: host.to_string(),
-        detail,
-    })
-}
-
 /// A proxy as messages name it: scheme, host and port, never its credentials.
 fn proxy_name(proxy: &Url) -> String {
     format!(
@@ -1326,7 +865,11 @@ fn is_ecr(host: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tokens::{
+        parse_token_response, renew_margin, token_lifetime, MAX_TOKEN_LIFETIME,
+    };
     use super::*;
+    use reqwest::header::WWW_AUTHENTICATE;
 
     #[test]
     fn the_ecr_login_hint_knows_fips_and_dual_stack_hosts() {

@@ -314,15 +314,17 @@ impl Fetcher {
                     }),
                 }
             }
-            _ => Err(FetchError::Other(
-                "this fetcher serves another kind of reference".into(),
-            )),
+            _ => Err(FetchError::NeedsRegistry {
+                why: "this fetcher serves another kind of reference",
+            }),
         }
     }
 
     async fn manifest_by_tag(&self, r: &RegistryRef) -> Result<FetchedManifest, FetchError> {
         let Backend::Http(http) = &self.backend else {
-            return Err(FetchError::Other("tags need a registry".into()));
+            return Err(FetchError::NeedsRegistry {
+                why: "tags need a registry",
+            });
         };
         checked_repository(&r.repository)?;
         let tag = r.manifest_reference();
@@ -485,7 +487,9 @@ impl Fetcher {
     /// in the tag's history. `watch` polls with it: no manifest is read while nothing changes.
     pub async fn head_tag(&self, repo: &str, tag: &str) -> Result<Option<Digest>, FetchError> {
         let Backend::Http(http) = &self.backend else {
-            return Err(FetchError::Other("tags need a registry".into()));
+            return Err(FetchError::NeedsRegistry {
+                why: "tags need a registry",
+            });
         };
         checked_repository(repo)?;
         let what = format!(
@@ -1062,7 +1066,9 @@ impl BlobStream<'_> {
                 let n = f
                     .read_buf(&mut buf)
                     .await
-                    .map_err(|e| FetchError::Other(format!("cannot read a layout blob: {e}")))?;
+                    .map_err(|e| FetchError::LayoutBlob {
+                        detail: e.to_string(),
+                    })?;
                 Ok((n > 0).then(|| buf.freeze()))
             }
         }

@@ -13,7 +13,9 @@ use super::layout;
 use super::load::Load;
 use super::paging::grouped;
 use super::views::tree::scroll_to;
-use super::views::{FilesView, Paging, RegistriesView, RepositoriesView, TagsView, TreeView, View};
+use super::views::{
+    Handled, KeyContext, Paging, RegistriesView, RepositoriesView, TagsView, TreeView, View,
+};
 use super::{parse_target, Start};
 use crate::analysis::{Finding, Target};
 use crate::connect::{ConnectError, CredentialInfo};
@@ -468,44 +470,66 @@ impl App {
         }
     }
 
-    /// The keys the top view owns, when no overlay or input line has the keyboard.
-    fn view_key(&mut self, cmd: Command) -> bool {
-        let (size, free) = (self.size, !self.help && self.input.is_none());
-        match self.top_mut() {
-            View::Files(v) if free => v.handle_key(cmd, size),
-            _ => false,
-        }
-    }
-
-    // One line over: issue 20 moves each view's keys out of here into the views.
-    #[allow(clippy::too_many_lines)]
+    /// A key: the long flash's, the help's or the input line's while one is up; otherwise the
+    /// top view's own first ([`View::handle_key`]), then the keys every view shares.
     fn command(&mut self, cmd: Command) -> Vec<Effect> {
         if cmd == Command::ForceQuit {
             self.quit = true;
+            return Vec::new();
         }
-        if cmd == Command::ForceQuit || self.long_flash_key(cmd) || self.view_key(cmd) {
+        if self.long_flash_key(cmd) {
             return Vec::new();
         }
         if self.help {
-            match cmd {
-                Command::Help | Command::Back | Command::Quit => self.help = false,
-                Command::Up
-                | Command::Down
-                | Command::PageUp
-                | Command::PageDown
-                | Command::Top
-                | Command::Bottom => {
-                    let (len, height) = super::help::extent(self);
-                    self.help_scroll =
-                        scroll_to(self.help_scroll, cmd, len.saturating_sub(height), height);
-                }
-                _ => {}
-            }
+            self.help_key(cmd);
             return Vec::new();
         }
         if self.input.is_some() {
             return self.input_command(cmd);
         }
+        let last = self.stack.len() - 1;
+        let mut ctx = KeyContext {
+            size: self.size,
+            ids: &mut self.ids,
+            watch_interval: self.watch_interval,
+        };
+        match self.stack[last].handle_key(cmd, &mut ctx) {
+            Handled::NotMine => self.global_key(cmd),
+            Handled::Consumed(effects) => effects,
+            Handled::Activate => self.activate(),
+            Handled::Open { view, remember } => self.open(view, remember),
+            Handled::Jump(start) => self.jump(start),
+            Handled::Say {
+                text,
+                error,
+                effects,
+            } => {
+                self.flash(text, error);
+                effects
+            }
+        }
+    }
+
+    /// The help overlay's keys: close it, scroll it.
+    fn help_key(&mut self, cmd: Command) {
+        match cmd {
+            Command::Help | Command::Back | Command::Quit => self.help = false,
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom => {
+                let (len, height) = super::help::extent(self);
+                self.help_scroll =
+                    scroll_to(self.help_scroll, cmd, len.saturating_sub(height), height);
+            }
+            _ => {}
+        }
+    }
+
+    /// The keys no view took: quitting, help, the prompts, back, copying, comparing.
+    fn global_key(&mut self, cmd: Command) -> Vec<Effect> {
         match cmd {
             Command::Quit => self.quit = true,
             Command::Help => {
@@ -525,21 +549,6 @@ impl App {
                 }
             }
             Command::Back => return self.back(),
-            Command::Refresh => return self.refresh(),
-            Command::Open => return self.open_selected(),
-            Command::Toggle | Command::Expand | Command::Collapse | Command::Raw => {
-                self.tree_command(cmd);
-            }
-            Command::Files => return self.open_files(),
-            Command::NextMatch | Command::PrevMatch => self.search_step(cmd),
-            Command::FocusNext => {
-                if let View::Tree(v) = self.top_mut() {
-                    v.focus_next();
-                }
-            }
-            Command::Sort | Command::Matrix | Command::Untagged | Command::AttachmentTags => {
-                return self.tags_command(cmd)
-            }
             Command::CopyDigest if self.top().findings_focused() => return self.copy_fix(),
             Command::CopyDigest => return self.copy(false),
             Command::CopyReference => return self.copy(true),
@@ -549,26 +558,50 @@ impl App {
             Command::Compare => return self.compare(),
             Command::Place => self.place(),
             Command::History => return self.push(super::views::history::open(self.top())),
-            Command::Watch => return self.watch(),
-            Command::Up
+            // A view's key pressed where that view is not on top does nothing.
+            Command::Open
+            | Command::Refresh
+            | Command::Toggle
+            | Command::Expand
+            | Command::Collapse
+            | Command::Raw
+            | Command::Files
+            | Command::NextMatch
+            | Command::PrevMatch
+            | Command::FocusNext
+            | Command::Sort
+            | Command::Matrix
+            | Command::Untagged
+            | Command::AttachmentTags
+            | Command::Watch
+            | Command::ChangesOnly
+            | Command::Up
             | Command::Down
             | Command::PageUp
             | Command::PageDown
             | Command::Top
-            | Command::Bottom => {
-                self.movement(cmd);
-                return self.activate();
-            }
-            Command::Submit
+            | Command::Bottom
+            | Command::Submit
             | Command::Cancel
             | Command::DeleteChar
             | Command::DeleteWord
             | Command::ClearInput
             | Command::NextChoice
-            | Command::ChangesOnly
             | Command::ForceQuit => {}
         }
         Vec::new()
+    }
+
+    /// Pushes the view a key opened, starts its load, and notes the target it opens for the
+    /// recent list.
+    fn open(&mut self, view: Box<View>, remember: Option<String>) -> Vec<Effect> {
+        self.stack.push(*view);
+        let mut effects = self.activate();
+        if let Some(target) = remember {
+            self.remember(target);
+        }
+        effects.extend(self.confirm_recent());
+        effects
     }
 
     /// Fills the registries view (when there is one) with credential sources and recent
@@ -1170,13 +1203,6 @@ impl App {
         Vec::new()
     }
 
-    fn search_step(&mut self, cmd: Command) {
-        let size = self.size;
-        if let View::Tree(v) = self.top_mut() {
-            v.search_step(cmd, size);
-        }
-    }
-
     fn set_filter(&mut self, text: String) {
         let size = self.size;
         self.top_mut().set_filter(text);
@@ -1265,163 +1291,12 @@ impl App {
         self.activate()
     }
 
-    /// The tags view's own keys: sort, matrix, every image.
-    fn tags_command(&mut self, cmd: Command) -> Vec<Effect> {
-        let height = layout::list_rows(self.size);
-        let last = self.stack.len() - 1;
-        let View::Tags(v) = &mut self.stack[last] else {
-            return Vec::new();
-        };
-        match cmd {
-            Command::Sort => {
-                if let Some(pane) = &mut v.images {
-                    pane.cycle_sort(height);
-                    return Vec::new();
-                }
-                v.toggle_sort(height);
-                self.activate()
-            }
-            Command::AttachmentTags => {
-                v.toggle_attachment_tags(height);
-                self.activate()
-            }
-            Command::Matrix => {
-                v.matrix = !v.matrix;
-                Vec::new()
-            }
-            Command::Untagged => v.toggle_images(&mut self.ids),
-            _ => Vec::new(),
-        }
-    }
-
-    fn refresh(&mut self) -> Vec<Effect> {
-        let size = self.size;
-        let last = self.stack.len() - 1;
-        self.stack[last].refresh(&mut self.ids, size)
-    }
-
-    fn open_selected(&mut self) -> Vec<Effect> {
-        let mut remember = None;
-        let next = match self.top() {
-            View::Registries(v) => {
-                // Recent entries may be repositories or references: open them as typed.
-                let Some(start) = v.selected().and_then(|t| parse_target(t, None).ok()) else {
-                    return Vec::new();
-                };
-                return self.jump(start);
-            }
-            View::Repositories(v) => v.selected().map(|repo| {
-                remember = Some(format!("{}/{repo}", v.registry));
-                View::Tags(Box::new(TagsView::new(
-                    Location::Registry(v.registry.clone()),
-                    repo.to_string(),
-                )))
-            }),
-            // An image row opens its tree by digest.
-            View::Tags(v) if v.images.is_some() => v.images.as_ref().and_then(|pane| {
-                let inv = pane.load.loaded()?;
-                let row = pane.selected().filter(|r| !r.missing)?;
-                let reference = ImageRef::Registry(crate::reference::RegistryRef {
-                    registry: inv.registry.clone(),
-                    repository: inv.repository.clone(),
-                    tag: None,
-                    digest: Some(Digest::parse(&row.image.digest).ok()?),
-                });
-                Some(View::Tree(TreeView::new(
-                    reference,
-                    crate::digest::short(&row.image.digest),
-                )))
-            }),
-            View::Tags(v) => v.selected().map(|row| {
-                let mut tree = TreeView::new(v.reference(&row.tag), row.tag.clone());
-                // Resolving the row fetched the whole tree already.
-                if let Some(summary) = row.summary.loaded() {
-                    tree.load = Load::Loaded(summary.inspected.clone());
-                }
-                View::Tree(tree)
-            }),
-            View::Tree(_) | View::Compare(_) | View::History(_) => None,
-            View::Files(_) => {
-                let last = self.stack.len() - 1;
-                if let View::Files(v) = &mut self.stack[last] {
-                    v.open();
-                }
-                return Vec::new();
-            }
-        };
-        let Some(view) = next else {
-            return Vec::new();
-        };
-        self.stack.push(view);
-        let mut effects = self.activate();
-        if let Some(target) = remember {
-            self.remember(target);
-        }
-        effects.extend(self.confirm_recent());
-        effects
-    }
-
-    /// `f` on a platform manifest of the tree: its files (layers merged) in a view of their own.
-    fn open_files(&mut self) -> Vec<Effect> {
-        let View::Tree(tree) = self.top() else {
-            return Vec::new();
-        };
-        let Some(row) = tree.selected() else {
-            return Vec::new();
-        };
-        let node = row.node;
-        if !node.is_runnable() || node.config_summary().is_none() {
-            self.flash(
-                "Select a platform's image manifest (with its config) to open its files".into(),
-                true,
-            );
-            return Vec::new();
-        }
-        let platform = node
-            .config_summary()
-            .map(crate::model::config::ConfigSummary::platform_string)
-            .unwrap_or_default();
-        let view = View::Files(Box::new(FilesView::new(
-            tree.reference.clone(),
-            node.clone(),
-            &platform,
-        )));
-        self.stack.push(view);
-        self.activate()
-    }
-
-    fn movement(&mut self, cmd: Command) {
-        let size = self.size;
-        self.top_mut().movement(cmd, size);
-    }
-
-    fn tree_command(&mut self, cmd: Command) {
-        let size = self.size;
-        if let View::Tree(tree) = self.top_mut() {
-            tree.node_command(cmd, size);
-        }
-    }
-
     /// Keeps every view's selection visible after a resize or a pop.
     fn refit(&mut self) {
         let size = self.size;
         for view in &mut self.stack {
             view.refit(size);
         }
-    }
-
-    /// Starts whatever the top view needs: its first load, the next catalog page, the tag rows
-    /// that scrolled into view. Views below the top stay as they are until popped back to.
-    /// `W`: watches the tags view's tags live, or stops.
-    fn watch(&mut self) -> Vec<Effect> {
-        let interval = self.watch_interval;
-        let last = self.stack.len() - 1;
-        let View::Tags(v) = &mut self.stack[last] else {
-            return Vec::new();
-        };
-        let (effects, text) = super::views::watch::toggle(v, &mut self.ids, interval);
-        self.flash(text, false);
-        effects
     }
 
     /// Pushes the view a key opened and starts its load, or says why there is none.

@@ -72,8 +72,14 @@ impl Start {
 pub enum TuiError {
     #[error("cannot drive the terminal: {0}")]
     Terminal(#[from] std::io::Error),
-    #[error("{0}")]
-    Target(String),
+    /// Nothing was typed at `:` (or given on the command line).
+    #[error(
+        "type a registry (127.0.0.1:5000), a repository (team/app) or a reference (team/app:v7)"
+    )]
+    NothingToOpen,
+    /// What was typed is not a reference regscope can read.
+    #[error(transparent)]
+    Reference(#[from] crate::reference::ReferenceError),
 }
 
 /// Parses what the user typed at `:` (or on the command line). Without a host, a repository is
@@ -81,10 +87,7 @@ pub enum TuiError {
 pub fn parse_target(input: &str, registry: Option<&str>) -> Result<Start, TuiError> {
     let s = input.trim().trim_end_matches('/');
     if s.is_empty() {
-        return Err(TuiError::Target(
-            "type a registry (127.0.0.1:5000), a repository (team/app) or a reference (team/app:v7)"
-                .into(),
-        ));
+        return Err(TuiError::NothingToOpen);
     }
     if !s.starts_with("oci:") && !s.contains('/') && !s.contains('@') && is_registry_name(s) {
         return Ok(Start::Registry(s.to_string()));
@@ -95,7 +98,7 @@ pub fn parse_target(input: &str, registry: Option<&str>) -> Result<Start, TuiErr
         Some(reg) if !s.starts_with("oci:") && !has_host(s) => format!("{reg}/{s}"),
         _ => s.to_string(),
     };
-    let image = ImageRef::parse(&qualified).map_err(|e| TuiError::Target(e.to_string()))?;
+    let image = ImageRef::parse(&qualified)?;
     match image {
         ImageRef::Registry(r) if r.digest.is_none() && !has_explicit_tag(s) => {
             Ok(Start::Repository {
@@ -440,6 +443,18 @@ fn spawn_input(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_cannot_be_opened_says_why_by_its_kind() {
+        let nothing = parse_target("  ", None).unwrap_err();
+        assert!(matches!(nothing, TuiError::NothingToOpen));
+        assert!(nothing
+            .to_string()
+            .starts_with("type a registry (127.0.0.1:5000)"));
+        let bad = parse_target("Team/App:v1", Some("127.0.0.1:5000")).unwrap_err();
+        assert!(matches!(bad, TuiError::Reference(_)), "{bad}");
+        assert!(bad.to_string().contains("Team/App"), "{bad}");
+    }
 
     #[test]
     fn targets() {

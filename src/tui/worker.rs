@@ -632,9 +632,10 @@ impl Worker {
             .await
             .map_err(|e| match e {
                 crate::layers::LayerError::Fetch(f) => connection.error(f),
-                other => ConnectError::from(crate::registry::FetchError::Other(
-                    crate::sanitize::sanitize(&other.to_string()).into_owned(),
-                )),
+                other => ConnectError::from(crate::registry::FetchError::BadLayer {
+                    digest: manifest.digest.clone(),
+                    detail: crate::sanitize::sanitize(&other.to_string()).into_owned(),
+                }),
             })?;
         let (found, facts) = match manifest.config_summary() {
             Some(cfg) => {

@@ -15,8 +15,8 @@ use serde::Serialize;
 
 pub use key::{Algorithm, KeyError, PublicKey};
 
-use crate::attachments::COSIGN_SIMPLE_SIGNING;
 use crate::digest::short;
+use crate::model::media_type::COSIGN_SIMPLE_SIGNING;
 use crate::model::payload::Payload;
 use crate::model::{Kind, Node};
 use crate::sanitize::sanitize;

@@ -21,6 +21,7 @@ pub use tags::{TagRow, TagSort, TagSummary, TagsView};
 pub use tree::{TreeRow, TreeView};
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use super::action::{Command, Effect, Inspected, RequestId, RequestIds};
 use super::keymap::Context;
@@ -44,6 +45,41 @@ pub fn judge(target: &Target, registry: Option<&str>, tree: &Inspected) -> Judge
         crate::ecr::lambda::region_from_env().as_deref(),
     );
     crate::report::judge(target, &tree.root, &tree.findings, &facts)
+}
+
+/// What a view did with a key (gitui's `EventState`): not its key, so the app's global keys
+/// have it, or taken, with what the app does next on the view's behalf.
+#[derive(Debug)]
+pub enum Handled {
+    /// Not this view's key.
+    NotMine,
+    /// Taken; these effects start (often none).
+    Consumed(Vec<Effect>),
+    /// Taken; the app starts whatever the view needs now (rows scrolled into view, a sort
+    /// that needs every tag resolved).
+    Activate,
+    /// Taken; `view` opens on top of this one. `remember`: the target it opens, for the
+    /// recent list once it has loaded.
+    Open {
+        view: Box<View>,
+        remember: Option<String>,
+    },
+    /// Taken; the stack becomes the one `start` implies (a recent entry opened).
+    Jump(super::Start),
+    /// Taken; a line for the status line (an error when `error`) and the effects to start.
+    Say {
+        text: String,
+        error: bool,
+        effects: Vec<Effect>,
+    },
+}
+
+/// What a view's key handler may use of the app's: the screen size, the request ids for the
+/// loads it starts, the watch interval.
+pub struct KeyContext<'a> {
+    pub size: (u16, u16),
+    pub ids: &'a mut RequestIds,
+    pub watch_interval: Duration,
 }
 
 /// One entry of the view stack; breadcrumbs are derived from the stack.
@@ -170,6 +206,44 @@ impl View {
 
 /// What every view does, dispatched to the view's own controller.
 impl View {
+    /// A key while the view has the keyboard (no overlay, no input line): the view's own keys
+    /// first, then what every view does with `r` and the movement keys.
+    pub fn handle_key(&mut self, cmd: Command, ctx: &mut KeyContext<'_>) -> Handled {
+        let own = match self {
+            View::Registries(v) => v.handle_key(cmd),
+            View::Repositories(v) => v.handle_key(cmd),
+            View::Tags(v) => v.handle_key(cmd, ctx),
+            View::Tree(v) => v.handle_key(cmd, ctx),
+            View::Files(v) => {
+                if cmd == Command::Open {
+                    v.open();
+                    Handled::Consumed(Vec::new())
+                } else if v.handle_key(cmd, ctx.size) {
+                    Handled::Consumed(Vec::new())
+                } else {
+                    Handled::NotMine
+                }
+            }
+            View::Compare(_) | View::History(_) => Handled::NotMine,
+        };
+        if !matches!(own, Handled::NotMine) {
+            return own;
+        }
+        match cmd {
+            Command::Refresh => Handled::Consumed(self.refresh(ctx.ids, ctx.size)),
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom => {
+                self.movement(cmd, ctx.size);
+                Handled::Activate
+            }
+            _ => Handled::NotMine,
+        }
+    }
+
     /// Starts what the view needs now: its first load, the next page, the rows on screen.
     pub fn activate(&mut self, ids: &mut RequestIds, size: (u16, u16)) -> Vec<Effect> {
         let height = layout::list_rows(size);

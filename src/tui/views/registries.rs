@@ -61,3 +61,20 @@ impl RegistriesView {
         self.sources.get(registry).map(String::as_str)
     }
 }
+
+impl RegistriesView {
+    /// Enter opens the selected entry: a recent one may be a repository or a reference, so it
+    /// opens as typed.
+    pub fn handle_key(&mut self, cmd: crate::tui::action::Command) -> super::Handled {
+        if cmd != crate::tui::action::Command::Open {
+            return super::Handled::NotMine;
+        }
+        match self
+            .selected()
+            .and_then(|t| crate::tui::parse_target(t, None).ok())
+        {
+            Some(start) => super::Handled::Jump(start),
+            None => super::Handled::Consumed(Vec::new()),
+        }
+    }
+}

@@ -287,3 +287,22 @@ impl RepositoriesView {
         }
     }
 }
+
+impl RepositoriesView {
+    /// Enter opens the selected repository's tags (remembered once they list).
+    pub fn handle_key(&mut self, cmd: Command) -> super::Handled {
+        if cmd != Command::Open {
+            return super::Handled::NotMine;
+        }
+        match self.selected() {
+            Some(repo) => super::Handled::Open {
+                view: Box::new(super::View::Tags(Box::new(super::TagsView::new(
+                    crate::tui::action::Location::Registry(self.registry.clone()),
+                    repo.to_string(),
+                )))),
+                remember: Some(format!("{}/{repo}", self.registry)),
+            },
+            None => super::Handled::Consumed(Vec::new()),
+        }
+    }
+}

@@ -1177,6 +1177,78 @@ fn gone(row: TagRow) -> Option<TagRow> {
     })
 }
 
+impl TagsView {
+    /// The tags view's own keys: Enter opens a tag's (or an image row's) tree; `s` sorts, `m`
+    /// the platform matrix, `u` every image, `a` attachment tags, `W` watches.
+    pub fn handle_key(
+        &mut self,
+        cmd: crate::tui::action::Command,
+        ctx: &mut super::KeyContext<'_>,
+    ) -> super::Handled {
+        use super::Handled;
+        use crate::tui::action::Command;
+        let height = crate::tui::layout::list_rows(ctx.size);
+        match cmd {
+            Command::Open => match self.open_selected() {
+                Some(view) => Handled::Open {
+                    view: Box::new(view),
+                    remember: None,
+                },
+                None => Handled::Consumed(Vec::new()),
+            },
+            Command::Sort => {
+                if let Some(pane) = &mut self.images {
+                    pane.cycle_sort(height);
+                    return Handled::Consumed(Vec::new());
+                }
+                self.toggle_sort(height);
+                Handled::Activate
+            }
+            Command::AttachmentTags => {
+                self.toggle_attachment_tags(height);
+                Handled::Activate
+            }
+            Command::Matrix => {
+                self.matrix = !self.matrix;
+                Handled::Consumed(Vec::new())
+            }
+            Command::Untagged => Handled::Consumed(self.toggle_images(ctx.ids)),
+            Command::Watch => {
+                let (effects, text) = super::watch::toggle(self, ctx.ids, ctx.watch_interval);
+                Handled::Say {
+                    text,
+                    error: false,
+                    effects,
+                }
+            }
+            _ => Handled::NotMine,
+        }
+    }
+
+    /// The tree Enter opens: an image row's by digest, or the selected tag's (already whole
+    /// when resolving the row fetched it).
+    fn open_selected(&self) -> Option<super::View> {
+        if let Some(pane) = &self.images {
+            let inv = pane.load.loaded()?;
+            let row = pane.selected().filter(|r| !r.missing)?;
+            let reference = ImageRef::Registry(RegistryRef {
+                registry: inv.registry.clone(),
+                repository: inv.repository.clone(),
+                tag: None,
+                digest: Some(crate::digest::Digest::parse(&row.image.digest).ok()?),
+            });
+            let tree = super::TreeView::new(reference, crate::digest::short(&row.image.digest));
+            return Some(super::View::Tree(tree));
+        }
+        let row = self.selected()?;
+        let mut tree = super::TreeView::new(self.reference(&row.tag), row.tag.clone());
+        if let Some(summary) = row.summary.loaded() {
+            tree.load = Load::Loaded(summary.inspected.clone());
+        }
+        Some(super::View::Tree(tree))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,16 +51,33 @@ pub struct TreeView {
     pub refreshing: Option<RequestId>,
     /// The tree with its attachments, asked for beside the plain one; it replaces the plain
     /// tree when it comes (and the plain tree never replaces it).
-    pub attaching: Option<RequestId>,
-    /// Whether what is shown has its attachments looked up.
-    pub with_attachments: bool,
-    /// Whether they were asked for since the tree was (re)loaded.
-    asked_attachments: bool,
+    pub attachments: Attachments,
     /// The last attempt to reach the registry for this tree failed (unreachable, refused,
     /// deleted): the tree on screen is the last one seen, and the view says so and why.
     pub stale: Option<Stale>,
     /// What the files view measured of image manifests, by digest (their rows show it).
     pub measured: HashMap<String, crate::tui::views::files::Measured>,
+}
+
+/// Where the lookup of the tree's attachments stands (asked once per view, again on `r`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attachments {
+    /// Not asked for yet (a tree handed over by a tag row).
+    NotAsked,
+    /// Asked for; the answer to this request replaces the plain tree.
+    Asking(RequestId),
+    /// The tree shown has its attachments.
+    Shown,
+    /// The lookup failed: the plain tree shows, without them.
+    Failed,
+}
+
+impl Attachments {
+    /// Whether the tree shown has its attachments looked up.
+    #[must_use]
+    pub fn shown(self) -> bool {
+        self == Attachments::Shown
+    }
 }
 
 /// The three panes of the tree view, in `Tab` order.
@@ -116,9 +133,7 @@ impl TreeView {
             verdict: None,
             deploy: None,
             refreshing: None,
-            attaching: None,
-            with_attachments: false,
-            asked_attachments: false,
+            attachments: Attachments::NotAsked,
             stale: None,
             measured: HashMap::new(),
         }
@@ -162,14 +177,25 @@ impl TreeView {
     #[must_use]
     pub fn not_checked(&self) -> Vec<NotChecked> {
         self.load.loaded().map_or_else(Vec::new, |i| {
-            NotChecked::of(self.target.is_some(), self.with_attachments, i.files_opened)
+            NotChecked::of(
+                self.target.is_some(),
+                self.attachments.shown(),
+                i.files_opened,
+            )
         })
     }
 
-    /// The image manifest to deploy on the target, if one fits.
+    /// The manifest the report deploys on the target (what `d` copies, `check`'s
+    /// `deployReference`), if any: the tree marks that one, an index included.
     #[must_use]
     pub fn fitting(&self) -> Option<&Node> {
-        self.target.as_ref()?.fitting(&self.load.loaded()?.root)
+        let deploy = self.deploy.as_deref()?;
+        self.load
+            .loaded()?
+            .root
+            .descendants()
+            .into_iter()
+            .find(|n| n.digest == deploy)
     }
 
     /// The selection moved: its detail and findings start from the top.
@@ -259,7 +285,7 @@ impl TreeView {
     pub fn activate(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
         if !self.load.is_idle() {
             // A tree handed over by a tag row has no attachments yet: ask once.
-            if self.load.loaded().is_some() && !self.asked_attachments {
+            if self.load.loaded().is_some() && self.attachments == Attachments::NotAsked {
                 return vec![self.look_for_attachments(ids, false)];
             }
             return Vec::new();
@@ -277,9 +303,7 @@ impl TreeView {
     /// Asks for the tree with its attachments (shown when it comes, over the plain one).
     fn look_for_attachments(&mut self, ids: &mut RequestIds, recheck: bool) -> Effect {
         let id = ids.fresh();
-        self.attaching = Some(id);
-        self.asked_attachments = true;
-        self.with_attachments = false;
+        self.attachments = Attachments::Asking(id);
         Effect::InspectAttachments {
             id,
             reference: self.reference.clone(),
@@ -312,12 +336,12 @@ impl TreeView {
         result: &Result<Arc<Inspected>, ConnectError>,
         height: usize,
     ) -> bool {
-        if self.attaching == Some(id) {
-            self.attaching = None;
+        if self.attachments == Attachments::Asking(id) {
+            self.attachments = Attachments::Failed;
             match result {
                 Ok(i) => {
                     self.load = Load::Loaded(i.clone());
-                    self.with_attachments = true;
+                    self.attachments = Attachments::Shown;
                     self.stale = None;
                 }
                 // The plain tree on its way says enough.
@@ -336,7 +360,7 @@ impl TreeView {
             }
             match result {
                 // The tree with attachments came first: the plain one has nothing to add.
-                Ok(_) if self.with_attachments && self.attaching.is_none() => {
+                Ok(_) if self.attachments.shown() => {
                     self.stale = None;
                     return true;
                 }
@@ -366,7 +390,49 @@ impl TreeView {
             out.insert(id);
         }
         out.extend(self.refreshing);
-        out.extend(self.attaching);
+        if let Attachments::Asking(id) = self.attachments {
+            out.insert(id);
+        }
+    }
+
+    /// The tree's own keys: Tab, the node keys, `n`/`N` in the raw JSON, `f` for a
+    /// platform's files.
+    pub fn handle_key(&mut self, cmd: Command, ctx: &mut super::KeyContext<'_>) -> super::Handled {
+        match cmd {
+            Command::FocusNext => self.focus_next(),
+            Command::Toggle | Command::Expand | Command::Collapse | Command::Raw => {
+                self.node_command(cmd, ctx.size);
+            }
+            Command::NextMatch | Command::PrevMatch => self.search_step(cmd, ctx.size),
+            Command::Files => return self.open_files(),
+            _ => return super::Handled::NotMine,
+        }
+        super::Handled::Consumed(Vec::new())
+    }
+
+    /// `f` on a platform manifest: its files (layers merged) in a view of their own.
+    fn open_files(&self) -> super::Handled {
+        let Some(row) = self.selected() else {
+            return super::Handled::Consumed(Vec::new());
+        };
+        let node = row.node;
+        let Some(config) = node.config_summary().filter(|_| node.is_runnable()) else {
+            return super::Handled::Say {
+                text: "Select a platform's image manifest (with its config) to open its files"
+                    .into(),
+                error: true,
+                effects: Vec::new(),
+            };
+        };
+        let view = super::FilesView::new(
+            self.reference.clone(),
+            node.clone(),
+            &config.platform_string(),
+        );
+        super::Handled::Open {
+            view: Box::new(super::View::Files(Box::new(view))),
+            remember: None,
+        }
     }
 
     /// Tab: tree -> detail -> findings (what the movement keys scroll); not in the raw view.
