@@ -298,7 +298,13 @@ async fn from_versions(
         .map(|mut image| async move {
             let read = match crate::digest::Digest::parse(&image.digest) {
                 Ok(d) => connection.fetcher.manifest_by_digest(repository, &d).await,
-                Err(e) => Err(crate::registry::FetchError::Other(e.to_string())),
+                Err(e) => Err(crate::registry::FetchError::Malformed {
+                    what: format!(
+                        "the digest {} the API listed",
+                        crate::sanitize::sanitize(&image.digest)
+                    ),
+                    detail: e.to_string(),
+                }),
             };
             if let Ok(m) = &read {
                 let (media_type, size) = manifest_facts(&m.bytes, m.content_type.as_deref());
