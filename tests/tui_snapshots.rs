@@ -514,7 +514,7 @@ async fn tree_with_a_target() {
     // linux/arm64 is not what Lambda refuses: it keeps its platform colour. The attestation
     // entries, which make the tag an index, are the rows marked, named as registries list
     // them (unknown/unknown) beside what they attest.
-    let other = row_with(&buf, "linux/arm64  sha256");
+    let other = row_with(&buf, "linux/arm64  not measured  sha256");
     assert!(!other.iter().any(|c| c.fg == Color::Red));
     let attestation = row_with(&buf, "attestation for linux/amd64  unknown/unknown");
     assert!(attestation

@@ -20,6 +20,8 @@ use crate::tui::layout;
 use crate::tui::list::Cursor;
 use crate::tui::load::Load;
 
+pub use crate::layers::measured::Measured;
+
 /// Rows a search shows at most (the filesystem may hold a million paths).
 pub const MAX_MATCHES: usize = 10_000;
 
@@ -54,25 +56,11 @@ pub fn finding_lines(
         .collect()
 }
 
-/// What opening a platform's files measured, shown on its row of the tree (by manifest
-/// digest, so every tree holding that manifest can show it).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Measured {
-    /// Bytes of the files every layer writes (dive's image size).
-    pub bytes: u64,
-    /// dive's efficiency score.
-    pub efficiency: f64,
-}
-
 impl LoadedFiles {
-    /// `None` when no layer was listed: nothing was measured.
+    /// `None` when nothing was measured (no layer listed, or a bound stopped a listing).
     #[must_use]
     pub fn measured(&self) -> Option<Measured> {
-        let changes = self.fs.changes();
-        (!changes.is_empty()).then(|| Measured {
-            bytes: changes.iter().fold(0u64, |s, c| s.saturating_add(c.bytes)),
-            efficiency: self.fs.waste().efficiency,
-        })
+        Measured::of(&self.fs)
     }
 }
 
