@@ -237,6 +237,19 @@ fn f_shows_dive_wasted_space_and_the_step_that_wrote_a_file() {
         screen.contains("A added · C changed · R removed"),
         "{screen}"
     );
+    // The step that made layer 2, whole, wrapped in its own pane under the list (whose
+    // column cuts it): the left 32 columns, read as one paragraph.
+    let left: Vec<String> = screen
+        .lines()
+        .map(|l| l.chars().take(32).collect())
+        .collect();
+    let left = support::tmux::flowed(&left.join("\n"));
+    assert!(
+        left.contains(
+            "step of layer 2 RUN /bin/sh -c echo again > /etc/app.conf && rm /etc/remove-me && rm -rf /data # buildkit"
+        ),
+        "{screen}"
+    );
     // Layer 2 added opt/new (5 B), changed app.conf (120 B), removed remove-me, opt/old/a
     // (under the opaque opt), data and data/big: 4.
     assert!(

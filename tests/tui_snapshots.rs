@@ -1741,6 +1741,13 @@ async fn files_view_layers_marks_and_wasted_space() {
         screen.contains("92.26% efficient, 1.3 KiB unpacked"),
         "{screen}"
     );
+    // Layer 1 chosen: the step that made it, whole, wrapped under the list (which cuts it).
+    snap("files_layer1_step", |size| {
+        let mut app = open(size);
+        cmd(&mut app, Command::FocusNext);
+        cmd(&mut app, Command::Down);
+        app
+    });
     // Layer 3, changes only, at the root: bin/ alone (tool rewritten, same bytes).
     snap("files_layer3_changes_only", |size| {
         let mut app = open(size);

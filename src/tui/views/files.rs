@@ -279,7 +279,32 @@ impl FilesView {
     #[must_use]
     pub fn panes(&self, size: (u16, u16)) -> layout::FilesPanes {
         let body = layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body;
-        layout::files_panes(body, self.waste_rows())
+        layout::files_panes(body, self.waste_rows(), &|width| self.step_rows(width))
+    }
+
+    /// The step that made the chosen layer (`RUN …`, whole and sanitised); `None` for every
+    /// layer merged, and for a layer the history does not describe (the list says so).
+    #[must_use]
+    pub fn step(&self) -> Option<String> {
+        let layer = self.layer()?;
+        let layers = self.load.loaded()?.fs.changes().len();
+        let history = self
+            .manifest
+            .config_summary()
+            .map_or(&[][..], |c| c.history.as_slice());
+        crate::layers::history::align(history, layers)
+            .into_iter()
+            .find(|s| s.layer == Some(layer))
+            .map(|s| s.command)
+            .filter(|c| !c.is_empty() && c != crate::layers::history::MISSING)
+    }
+
+    /// Lines the chosen layer's step wraps to at `width` (0 when no layer is chosen).
+    #[must_use]
+    pub fn step_rows(&self, width: usize) -> usize {
+        self.step().map_or(0, |c| {
+            crate::tui::wrap::wrap(&ratatui::text::Line::raw(c), width, 0).len()
+        })
     }
 
     /// Lines of the wasted-space pane: the figures, what opaque directories hide, and up to
