@@ -541,3 +541,175 @@ async fn the_tui_files_view_ends_at_the_bounds_and_says_why() {
     .unwrap();
     server.shutdown().await;
 }
+
+/// Layer `layer` of an image whose every layer writes the same `entries` files again, each
+/// under a PAX path `path_bytes` long (`layer` bytes of content, so every layer differs).
+fn rewriting_layer(layer: usize, entries: usize, path_bytes: usize) -> Vec<u8> {
+    use regscope::layers::tar::build::{header, pax_path};
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut body = vec![0u8; 512];
+    body[..layer].fill(b'x');
+    for i in 0..entries {
+        let mut path = format!("d/{i:08}/");
+        path.push_str(&"n".repeat(path_bytes - path.len()));
+        gz.write_all(&pax_path(&path)).unwrap();
+        gz.write_all(&header("x", b'0', layer as u64, 0o644, ""))
+            .unwrap();
+        gz.write_all(&body).unwrap();
+    }
+    gz.write_all(&[0; 1024]).unwrap();
+    gz.finish().unwrap()
+}
+
+/// 32 layers each writing the same 1,800 files again under 4,000-byte paths: ~230 MiB of
+/// names, inside the 256 MiB memory bound, and every version but the last kept for the as-of
+/// view. Served by the private in-process registry.
+const REWRITES: (usize, usize, usize) = (32, 1_800, 4_000);
+
+fn rewriting_image(dir: &Path) {
+    let (layers, entries, path_bytes) = REWRITES;
+    let total = layers * entries * (path_bytes + regscope::layers::ENTRY_OVERHEAD);
+    assert!(
+        total < regscope::layers::Limits::default().listing_bytes,
+        "the case stays inside the bound, so every layer is listed and every version kept"
+    );
+    let blobs: Vec<(Vec<u8>, Option<i64>)> = (1..=layers)
+        .map(|l| (rewriting_layer(l, entries, path_bytes), None))
+        .collect();
+    layout_claiming(dir, &blobs);
+}
+
+/// Follows the peak resident memory (`VmHWM`) of `pid` every 20 ms until it ends.
+fn watch_peak(pid: u32) -> tokio::task::JoinHandle<u64> {
+    tokio::spawn(async move {
+        let mut peak = 0;
+        while let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        peak
+    })
+}
+
+/// The most a run may take for the rewriting image: the memory bound (what every listed
+/// entry and its replaced versions count against) and what the process has besides
+/// (runtime, TLS, the merged tree's maps and the dive tally keyed by path). Measured on
+/// 2026-12-06: 286 MiB for the CLI, 289 MiB for the TUI; a second copy of the replaced
+/// versions' paths would add ~220 MiB.
+const REWRITES_PEAK_KIB: u64 = 256 * 1024 + 96 * 1024;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_layers_rewriting_long_paths_stay_inside_the_memory_bound_in_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    rewriting_image(dir.path());
+    let server = serve::start(
+        vec![Layout::new("team/app", dir.path())],
+        private(Faults::default()),
+    )
+    .await
+    .unwrap();
+    let reference = format!("{}/team/app:v1", server.host());
+    let sandbox = logged_in(&server.host());
+    let mut cmd = tokio::process::Command::from(sandbox.command(&support::regscope_bin()));
+    cmd.args(["layers", &reference])
+        .env("COLUMNS", "200")
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let watch = watch_peak(child.id().unwrap());
+    let out = tokio::time::timeout(std::time::Duration::from_mins(4), child.wait_with_output())
+        .await
+        .expect("layers ended")
+        .unwrap();
+    let peak_kib = watch.await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let (layers, entries, _) = REWRITES;
+    // Every layer was listed (nothing stopped at the bound), and each rewrote every file.
+    assert!(
+        !stdout.contains("stopped after"),
+        "{}",
+        &stdout[..stdout.len().min(3000)]
+    );
+    let rows = stdout
+        .lines()
+        .filter(|l| l.starts_with('L') && l.contains(&format!(" {entries} (")))
+        .count();
+    assert_eq!(rows, layers, "{}", &stdout[..stdout.len().min(3000)]);
+    eprintln!(
+        "peak RSS of layers over {layers} layers rewriting {entries} long paths: {} MiB",
+        peak_kib / 1024
+    );
+    assert!(peak_kib > 0, "the peak was measured");
+    assert!(
+        peak_kib < REWRITES_PEAK_KIB,
+        "peak RSS {} MiB for listings bounded at 256 MiB",
+        peak_kib / 1024
+    );
+    server.shutdown().await;
+}
+
+/// The same image in the TUI: `f`, then the tree as of the last layer and as of one in the
+/// middle (built from the versions the merge kept), in a real terminal; the app's peak
+/// resident memory stays inside the same bound.
+#[tokio::test(flavor = "multi_thread")]
+async fn many_layers_rewriting_long_paths_stay_inside_the_memory_bound_in_the_tui() {
+    let dir = tempfile::tempdir().unwrap();
+    rewriting_image(dir.path());
+    let server = serve::start(
+        vec![Layout::new("team/app", dir.path())],
+        private(Faults::default()),
+    )
+    .await
+    .unwrap();
+    let host = server.host();
+    let peak_kib = tokio::task::spawn_blocking(move || {
+        let (layers, entries, _) = REWRITES;
+        let sandbox = logged_in(&host);
+        let argv = sandbox.argv(&support::regscope_bin(), &[&format!("{host}/team/app:v1")]);
+        let mut tmux = support::tmux::Tmux::start_command(&argv, (120, 36));
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(&format!("{layers} layers"));
+        tmux.keys(&["f"]);
+        tmux.wait_for("efficiency 0.19%");
+        // The layer list: to the last layer, then up to one in the middle.
+        tmux.keys(&["Tab", "G"]);
+        let screen = tmux.wait_for(&format!("as of layer {layers}"));
+        assert!(
+            screen.contains(&format!("changed {entries}")),
+            "the status line says what the layer did: {screen}"
+        );
+        for _ in 0..layers / 2 {
+            tmux.keys(&["Up"]);
+        }
+        tmux.wait_for(&format!("as of layer {}", layers - layers / 2));
+        // Into d/ (every file's directory), into the first: its file, written again by
+        // this layer.
+        tmux.keys(&["Tab", "Tab", "Enter"]);
+        tmux.wait_for(&format!("/d ({entries}) · as of layer"));
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("/d/00000000 (1) · as of layer");
+        let middle = layers - layers / 2;
+        assert!(screen.contains(&format!("C L{middle} ")), "{screen}");
+        let pid: u32 = tmux.program_pid().parse().unwrap();
+        let peak = peak_rss_kib(pid).unwrap();
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+        peak
+    })
+    .await
+    .unwrap();
+    eprintln!(
+        "peak RSS of the TUI over the rewriting image: {} MiB",
+        peak_kib / 1024
+    );
+    assert!(
+        peak_kib < REWRITES_PEAK_KIB,
+        "peak RSS {} MiB for listings bounded at 256 MiB",
+        peak_kib / 1024
+    );
+    server.shutdown().await;
+}

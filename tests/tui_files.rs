@@ -193,8 +193,10 @@ fn f_shows_dive_wasted_space_and_the_step_that_wrote_a_file() {
     let mut tmux = Tmux::start_command(&argv, (80, 24));
     tmux.forbid(PASSWORD);
 
-    // The index is selected; its first platform is the amd64 manifest.
-    tmux.wait_for("linux/arm64");
+    // The index is selected; its first platform is the amd64 manifest. Neither platform was
+    // measured yet (the run has no disk cache), and their rows say so.
+    let screen = tmux.wait_for("linux/arm64  not measured");
+    assert!(screen.contains("linux/amd64  not measured"), "{screen}");
     tmux.keys(&["Down", "f"]);
     let screen = tmux.wait_for("efficiency 92.26%");
     assert!(screen.contains("files linux/amd64"), "{screen}");
@@ -235,6 +237,19 @@ fn f_shows_dive_wasted_space_and_the_step_that_wrote_a_file() {
         screen.contains("A added · C changed · R removed"),
         "{screen}"
     );
+    // The step that made layer 2, whole, wrapped in its own pane under the list (whose
+    // column cuts it): the left 32 columns, read as one paragraph.
+    let left: Vec<String> = screen
+        .lines()
+        .map(|l| l.chars().take(32).collect())
+        .collect();
+    let left = support::tmux::flowed(&left.join("\n"));
+    assert!(
+        left.contains(
+            "step of layer 2 RUN /bin/sh -c echo again > /etc/app.conf && rm /etc/remove-me && rm -rf /data # buildkit"
+        ),
+        "{screen}"
+    );
     // Layer 2 added opt/new (5 B), changed app.conf (120 B), removed remove-me, opt/old/a
     // (under the opaque opt), data and data/big: 4.
     assert!(
@@ -262,17 +277,79 @@ fn f_shows_dive_wasted_space_and_the_step_that_wrote_a_file() {
         "{screen}"
     );
     // Back in the tree (Esc up to the root, then out): the amd64 row says dive's efficiency
-    // and what its files unpack to; arm64, not opened, says nothing yet.
+    // and what its files unpack to; arm64, not opened, says it is not measured.
     tmux.keys(&["Escape"]);
     tmux.wait_for("/ (1) · as of layer 3");
     tmux.keys(&["Escape"]);
     // At 80 columns the size is cut with `…` (the efficiency comes first); wider, it shows.
     let screen = tmux.wait_for("linux/amd64  92.26% efficient");
     assert!(
-        !screen
+        screen
             .lines()
-            .any(|l| l.contains("linux/arm64") && l.contains("efficient")),
+            .any(|l| l.contains("linux/arm64  not measured")),
         "{screen}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// What the CLI measured (`regscope layers`) is kept in the disk cache by manifest digest, so
+/// the TUI's tree shows it on the platform's row without `f` (content by digest never
+/// changes); the platform the CLI did not measure says `not measured`.
+#[test]
+fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
+    let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
+    support::layers::push_dive_index(&reg);
+    let sandbox = Sandbox::new();
+    let cache = sandbox.path().join("regscope-cache").display().to_string();
+    let reference = format!("{}/team/fat:v1", reg.host);
+    let mut child = sandbox
+        .command(&regscope_bin())
+        .args(["layers", &reference, "--platform", "linux/amd64"])
+        .args(["--username", USER, "--password-stdin"])
+        .env("REGSCOPE_CACHE_DIR", &cache)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), PASSWORD.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("92.26%"), "{text}");
+
+    let secret_file = sandbox.path().join("password");
+    std::fs::write(&secret_file, PASSWORD).unwrap();
+    let argv = sandbox.env_argv(
+        &[],
+        &[("REGSCOPE_CACHE_DIR", &cache)],
+        Path::new("sh"),
+        &[
+            "-c",
+            "cat \"$2\" | \"$0\" --username erin --password-stdin \"$1\"",
+            &regscope_bin().display().to_string(),
+            &reference,
+            &secret_file.display().to_string(),
+        ],
+    );
+    let mut tmux = Tmux::start_command(&argv, (80, 24));
+    tmux.forbid(PASSWORD);
+    let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("linux/arm64  not measured")),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("files linux/amd64"),
+        "the files were not opened: {screen}"
     );
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);

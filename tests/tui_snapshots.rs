@@ -514,7 +514,7 @@ async fn tree_with_a_target() {
     // linux/arm64 is not what Lambda refuses: it keeps its platform colour. The attestation
     // entries, which make the tag an index, are the rows marked, named as registries list
     // them (unknown/unknown) beside what they attest.
-    let other = row_with(&buf, "linux/arm64  sha256");
+    let other = row_with(&buf, "linux/arm64  not measured  sha256");
     assert!(!other.iter().any(|c| c.fg == Color::Red));
     let attestation = row_with(&buf, "attestation for linux/amd64  unknown/unknown");
     assert!(attestation
@@ -1741,6 +1741,13 @@ async fn files_view_layers_marks_and_wasted_space() {
         screen.contains("92.26% efficient, 1.3 KiB unpacked"),
         "{screen}"
     );
+    // Layer 1 chosen: the step that made it, whole, wrapped under the list (which cuts it).
+    snap("files_layer1_step", |size| {
+        let mut app = open(size);
+        cmd(&mut app, Command::FocusNext);
+        cmd(&mut app, Command::Down);
+        app
+    });
     // Layer 3, changes only, at the root: bin/ alone (tool rewritten, same bytes).
     snap("files_layer3_changes_only", |size| {
         let mut app = open(size);

@@ -56,7 +56,13 @@ pub async fn filesystem(
     )
     .await
     {
-        Ok(listings) => Ok(merge(listings?, limits)),
+        Ok(listings) => {
+            let fs = merge(listings?, limits);
+            // Every front end that measures a platform keeps its figures, so the tree rows of
+            // the TUI show them without opening its files again.
+            super::measured::keep(fetcher, repo, &manifest.digest, &fs);
+            Ok(fs)
+        }
         Err(_) => Err(LayerError::Fetch(crate::registry::FetchError::Deadline {
             what,
             after: limits.deadline,

@@ -6,6 +6,9 @@ use serde::Serialize;
 
 use crate::model::config::HistoryStep;
 
+/// The command of a layer the history does not describe.
+pub const MISSING: &str = "(missing)";
+
 /// One step of the image's history, with the layer it made when it made one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
@@ -42,7 +45,7 @@ pub fn align(history: &[HistoryStep], layers: usize) -> Vec<Step> {
             }
             None => steps.push(Step {
                 layer: Some(layer),
-                command: "(missing)".into(),
+                command: MISSING.into(),
                 empty: false,
             }),
         }

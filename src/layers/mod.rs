@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod findings;
 pub mod fs;
 pub mod history;
+pub mod measured;
 pub mod merge;
 pub mod read;
 pub mod summary;

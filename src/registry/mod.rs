@@ -662,6 +662,17 @@ impl Fetcher {
         Ok(Some(bytes))
     }
 
+    /// What was derived from `digest` and kept as `name`, read from disk without asking the
+    /// registry: for content the caller has just had from it (a manifest of the tree it
+    /// fetched), so there is no sighting to confirm.
+    #[must_use]
+    pub fn kept_derived(&self, digest: &Digest, name: &str) -> Option<Bytes> {
+        match (&self.disk, &self.backend) {
+            (Some(disk), Backend::Http(_)) => disk.cache.derived(digest, name),
+            _ => None,
+        }
+    }
+
     /// Keeps `bytes`, derived from `digest` of `repo`, in the disk cache as `name`.
     pub fn put_derived(&self, repo: &str, digest: &Digest, name: &str, bytes: &[u8]) {
         if let (Some(disk), Backend::Http(http)) = (&self.disk, &self.backend) {

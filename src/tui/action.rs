@@ -290,6 +290,10 @@ pub enum Action {
         id: RequestId,
         result: Result<Arc<super::views::files::LoadedFiles>, ConnectError>,
     },
+    /// What earlier runs (the CLI's `layers`, `check --files`, the files view) measured of the
+    /// platforms of a tree just loaded, kept by manifest digest: their rows show it at once.
+    /// Unasked and with no id: figures of a digest hold for every view that shows it.
+    MeasuredKept(std::collections::HashMap<String, super::views::files::Measured>),
 }
 
 /// I/O the app asks the worker for; the worker answers with an [`Action`] carrying `id`.

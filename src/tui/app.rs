@@ -259,6 +259,21 @@ impl App {
         }
     }
 
+    /// What earlier runs measured joins what this one did; every tree view shows it on its
+    /// platform rows.
+    fn measured_kept(
+        &mut self,
+        kept: HashMap<String, super::views::files::Measured>,
+    ) -> Vec<Effect> {
+        self.measured.extend(kept);
+        for view in &mut self.stack {
+            if let View::Tree(v) = view {
+                v.measured.clone_from(&self.measured);
+            }
+        }
+        Vec::new()
+    }
+
     /// Judges every tag (and tree) against `target` from now on.
     pub fn set_target(&mut self, target: Option<Target>) {
         self.target = target;
@@ -407,6 +422,7 @@ impl App {
                 self.files_loaded(id, &result);
                 self.answered()
             }
+            Action::MeasuredKept(kept) => self.measured_kept(kept),
             Action::Compared { id, result } => {
                 self.compared(id, &result);
                 self.answered()

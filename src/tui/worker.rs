@@ -571,6 +571,7 @@ impl Worker {
                     checked_and_listed(fetcher, reference, &mut node, true).await;
                 // Something deleted came back: only a new build can show what it holds.
                 if rechecked.back == 0 {
+                    self.send_kept(fetcher, &node);
                     return Ok(self.finish(reference, location, name, node, listed));
                 }
             }
@@ -590,7 +591,17 @@ impl Worker {
         let mut node = i.root;
         // With `reuse`, the fetcher's digest cache may have answered for content deleted since.
         let (_, listed) = checked_and_listed(fetcher, reference, &mut node, reuse).await;
+        self.send_kept(fetcher, &node);
         Ok(self.finish(reference, location, i.reference, node, listed))
+    }
+
+    /// Tells the app what earlier runs measured of `root`'s platforms (kept on disk by
+    /// manifest digest), ahead of the tree itself, so its rows show the figures at once.
+    fn send_kept(&self, fetcher: &crate::registry::Fetcher, root: &crate::model::Node) {
+        let kept = crate::layers::measured::kept_for(fetcher, root);
+        if !kept.is_empty() {
+            let _ = self.tx.send(Action::MeasuredKept(kept));
+        }
     }
 
     /// Whether a `[verify."PATTERN"]` policy of the config file covers `reference`.
@@ -671,6 +682,7 @@ impl Worker {
             // Refreshing: the digest cache may answer for content deleted since.
             recheck(&connection.fetcher, reference, &mut root).await;
         }
+        self.send_kept(&connection.fetcher, &root);
         let signatures = crate::verify::check_policy(self.connector.config(), reference, &root);
         let mut findings = crate::report::tree_findings(&root, &i.orphaned);
         findings.extend(crate::verify::checked_findings(&signatures, &root));

@@ -73,8 +73,9 @@ pub(super) fn files(frame: &mut Frame, area: Rect, v: &FilesView, theme: Theme) 
         }
         Load::Loaded(f) => f,
     };
-    let panes = files_panes(area, v.waste_rows());
+    let panes = files_panes(area, v.waste_rows(), &|width| v.step_rows(width));
     layers_pane(frame, panes.layers, v, loaded, theme);
+    step_pane(frame, panes.step, v);
     waste_pane(frame, panes.waste, loaded, theme);
     tree_pane(frame, panes.files, v, loaded, theme);
     findings_pane(frame, panes.findings, v, loaded, theme);
@@ -144,6 +145,34 @@ fn layers_pane(frame: &mut Frame, area: Rect, v: &FilesView, loaded: &LoadedFile
             v.focus == FilesFocus::Layers,
             theme,
         )),
+        area,
+    );
+}
+
+/// The chosen layer's step, whole and wrapped (the list cuts it to its column), as dive's
+/// layer details show it; cut with `…` only when even half the column cannot hold it.
+fn step_pane(frame: &mut Frame, area: Rect, v: &FilesView) {
+    let (Some(step), Some(layer)) = (v.step(), v.layer()) else {
+        return;
+    };
+    if area.height < 3 {
+        return;
+    }
+    let width = usize::from(area.width.saturating_sub(2));
+    let room = usize::from(area.height - 2);
+    let mut lines = crate::tui::wrap::wrap(&Line::raw(step), width, 0);
+    if lines.len() > room {
+        lines.truncate(room);
+        if let Some(last) = lines.pop() {
+            // `fit` marks a cut line; one that fits whole gets the mark in its last cell.
+            let mut text = last.to_string();
+            text.push_str(" …");
+            lines.push(fit(Line::raw(text), width));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(titled(format!(" step of layer {} ", layer + 1), area))),
         area,
     );
 }

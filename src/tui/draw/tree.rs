@@ -197,6 +197,8 @@ struct Fit<'a> {
     measured: &'a std::collections::HashMap<String, crate::tui::views::files::Measured>,
     /// The signature policy's verdicts, for the signature rows and the root's mark.
     signatures: Option<&'a crate::verify::Checked>,
+    /// The platform manifests of an index: their rows say `not measured` until they are.
+    platforms: HashSet<&'a str>,
 }
 
 impl<'a> Fit<'a> {
@@ -215,6 +217,15 @@ impl<'a> Fit<'a> {
                 .collect(),
             measured: &v.measured,
             signatures: v.load.loaded().map(|i| &i.signatures),
+            platforms: v
+                .load
+                .loaded()
+                .filter(|i| i.root.kind == crate::model::Kind::Index)
+                .map(|i| crate::layers::findings::platform_manifests(&i.root, None))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| n.digest.as_str())
+                .collect(),
         }
     }
 }
@@ -261,38 +272,44 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], fit: &Fit, theme: Theme) ->
     let cannot_start = findings
         .iter()
         .any(|f| f.digest == digest && f.code.stops_start());
+    // After the title, most telling first, before the digest a narrow pane cuts (the detail
+    // pane has it): the signature verdict, the target's mark, then the layers' figures.
+    let mut marks: Vec<Span<'static>> = signature_span(row, fit, theme).into_iter().collect();
     if fit.fitting == Some(digest) && !cannot_start {
         own[0].style = theme
             .platform()
             .add_modifier(ratatui::style::Modifier::BOLD);
-        own.insert(
-            1,
-            Span::styled(format!("  ✓ {}", fit.target), theme.platform()),
-        );
+        marks.push(Span::styled(
+            format!("  ✓ {}", fit.target),
+            theme.platform(),
+        ));
     } else if fit.culprits.contains(digest) || cannot_start {
         own[0].style = theme.error();
     }
-    // Once `f` has opened this platform's files: what they unpack to and dive's efficiency,
-    // beside its name (a narrow pane cuts the digest after it, which the detail pane has).
-    if let Some(m) = fit.measured.get(digest) {
-        own.insert(
-            1,
-            Span::styled(
-                // Efficiency first: the figure dive users look for survives a narrow pane.
-                format!(
-                    "  {} efficient, {} unpacked",
-                    crate::output::layers::percent(m.efficiency),
-                    crate::present::human_size(i64::try_from(m.bytes).unwrap_or(i64::MAX))
-                ),
-                theme.platform(),
-            ),
-        );
-    }
-    if let Some(span) = signature_span(row, fit, theme) {
-        own.insert(1, span);
-    }
+    marks.extend(figures_span(digest, fit, theme));
+    own.splice(1..1, marks);
     spans.extend(own);
     Line::from(spans)
+}
+
+/// A platform of an index: what its files unpack to and dive's efficiency once they were
+/// measured (`f`, or the CLI's `layers` / `check --files` through the disk cache), else
+/// `not measured`.
+fn figures_span(digest: &str, fit: &Fit, theme: Theme) -> Option<Span<'static>> {
+    if let Some(m) = fit.measured.get(digest) {
+        return Some(Span::styled(
+            // Efficiency first: the figure dive users look for survives a narrow pane.
+            format!(
+                "  {} efficient, {} unpacked",
+                crate::output::layers::percent(m.efficiency),
+                crate::present::human_size(i64::try_from(m.bytes).unwrap_or(i64::MAX))
+            ),
+            theme.platform(),
+        ));
+    }
+    fit.platforms
+        .contains(digest)
+        .then(|| Span::styled("  not measured", theme.dim()))
 }
 
 fn badge(sev: Severity) -> &'static str {

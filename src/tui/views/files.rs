@@ -20,6 +20,8 @@ use crate::tui::layout;
 use crate::tui::list::Cursor;
 use crate::tui::load::Load;
 
+pub use crate::layers::measured::Measured;
+
 /// Rows a search shows at most (the filesystem may hold a million paths).
 pub const MAX_MATCHES: usize = 10_000;
 
@@ -54,25 +56,11 @@ pub fn finding_lines(
         .collect()
 }
 
-/// What opening a platform's files measured, shown on its row of the tree (by manifest
-/// digest, so every tree holding that manifest can show it).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Measured {
-    /// Bytes of the files every layer writes (dive's image size).
-    pub bytes: u64,
-    /// dive's efficiency score.
-    pub efficiency: f64,
-}
-
 impl LoadedFiles {
-    /// `None` when no layer was listed: nothing was measured.
+    /// `None` when nothing was measured (no layer listed, or a bound stopped a listing).
     #[must_use]
     pub fn measured(&self) -> Option<Measured> {
-        let changes = self.fs.changes();
-        (!changes.is_empty()).then(|| Measured {
-            bytes: changes.iter().fold(0u64, |s, c| s.saturating_add(c.bytes)),
-            efficiency: self.fs.waste().efficiency,
-        })
+        Measured::of(&self.fs)
     }
 }
 
@@ -291,7 +279,32 @@ impl FilesView {
     #[must_use]
     pub fn panes(&self, size: (u16, u16)) -> layout::FilesPanes {
         let body = layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body;
-        layout::files_panes(body, self.waste_rows())
+        layout::files_panes(body, self.waste_rows(), &|width| self.step_rows(width))
+    }
+
+    /// The step that made the chosen layer (`RUN …`, whole and sanitised); `None` for every
+    /// layer merged, and for a layer the history does not describe (the list says so).
+    #[must_use]
+    pub fn step(&self) -> Option<String> {
+        let layer = self.layer()?;
+        let layers = self.load.loaded()?.fs.changes().len();
+        let history = self
+            .manifest
+            .config_summary()
+            .map_or(&[][..], |c| c.history.as_slice());
+        crate::layers::history::align(history, layers)
+            .into_iter()
+            .find(|s| s.layer == Some(layer))
+            .map(|s| s.command)
+            .filter(|c| !c.is_empty() && c != crate::layers::history::MISSING)
+    }
+
+    /// Lines the chosen layer's step wraps to at `width` (0 when no layer is chosen).
+    #[must_use]
+    pub fn step_rows(&self, width: usize) -> usize {
+        self.step().map_or(0, |c| {
+            crate::tui::wrap::wrap(&ratatui::text::Line::raw(c), width, 0).len()
+        })
     }
 
     /// Lines of the wasted-space pane: the figures, what opaque directories hide, and up to
