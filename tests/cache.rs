@@ -87,8 +87,10 @@ fn a_warm_inspect_costs_one_head_and_shows_the_same_tree() {
     // comes from disk. (Those answers change as attachments are pushed, so they are not
     // cached.) docker-registry has no referrers API: once its first 404 is back, calls not
     // yet sent are not sent, so 1 to 5 of them go out, depending on scheduling.
-    let out = regscope(cache.path(), &["inspect", "--json", &reference], &[]);
-    let with: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (with, ()) = with_chain_of_one(|| {
+        let out = regscope(cache.path(), &["inspect", "--json", &reference], &[]);
+        (serde_json::from_slice(&out.stdout).unwrap(), ())
+    });
     assert_eq!(round_trips(&with, "head"), 1, "{}", with["roundTrips"]);
     assert_eq!(round_trips(&with, "tags"), 1, "{}", with["roundTrips"]);
     let referrers = round_trips(&with, "referrers");
@@ -99,8 +101,8 @@ fn a_warm_inspect_costs_one_head_and_shows_the_same_tree() {
         "{}",
         with["roundTrips"]
     );
-    // The lookup for the digest the cache expects went out with the HEAD: one round trip.
-    assert_eq!(round_trips(&with, "chain"), 1, "{}", with["roundTrips"]);
+    // The lookup for the digest the cache expects went out with the HEAD: one round trip
+    // (`with_chain_of_one` found a run with chain 1).
     assert_eq!(
         round_trips(&with, "manifest") + round_trips(&with, "blob"),
         0
@@ -354,6 +356,23 @@ fn answered(reg: &TestRegistry, from: usize) -> Vec<String> {
         .collect()
 }
 
+/// The chain is read from timestamps: on a loaded machine two requests sent together can miss
+/// each other (one answered before the scheduler sends the other) and read as a chain of 2 or 3.
+/// A warm run is repeatable, so a chain of 1 is looked for in up to 3 of them; code that sends
+/// one after the other fails all three.
+fn with_chain_of_one<T>(mut run: impl FnMut() -> (Value, T)) -> (Value, T) {
+    let mut chains = Vec::new();
+    for _ in 0..3 {
+        let (v, extra) = run();
+        let chain = round_trips(&v, "chain");
+        if chain == 1 {
+            return (v, extra);
+        }
+        chains.push(v["roundTrips"].clone());
+    }
+    panic!("three warm runs, none in one chained round trip: {chains:?}");
+}
+
 /// `inspect --json` with the attachment lookup (the default) on a private registry: the
 /// document and the requests the registry answered for it.
 fn inspect_default(
@@ -393,6 +412,39 @@ fn attachment_tags(doc: &Value) -> Vec<String> {
     tags
 }
 
+/// A warm default inspect as the registry saw it: the tag's HEAD, the tag list and the
+/// remembered `.sig` and `sha256-<hex>` tags (HEADs: their content is cached), no manifest GET.
+fn assert_warm_log(warm: &Value, warm_log: &[String]) {
+    assert_eq!(
+        warm_log
+            .iter()
+            .filter(|l| l.starts_with("GET ") && l.contains("/manifests/"))
+            .count(),
+        0,
+        "{warm_log:#?}"
+    );
+    assert_eq!(
+        warm_log.iter().filter(|l| l.contains("/tags/list")).count(),
+        1,
+        "{warm_log:#?}"
+    );
+    assert!(
+        warm_log
+            .iter()
+            .any(|l| l == "HEAD /v2/team/app/manifests/v1"),
+        "{warm_log:#?}"
+    );
+    // docker-registry 2 has no referrers route and logs nothing for those 404s: they are the
+    // rest of what regscope counted.
+    assert_eq!(warm_log.len(), 4, "{warm_log:#?}");
+    assert_eq!(
+        u64::try_from(warm_log.len()).unwrap() + round_trips(warm, "referrers"),
+        round_trips(warm, "total"),
+        "{warm_log:#?} {}",
+        warm["roundTrips"]
+    );
+}
+
 /// Issue 22's warm and fresh: a warm default `inspect` sends the attachment lookup for the
 /// digest the cache expects together with the tag's HEAD, so it costs one chained round trip;
 /// a signature pushed since still shows (one more round trip, since only the fresh tag list
@@ -420,40 +472,11 @@ fn a_warm_default_inspect_is_one_chained_round_trip_and_still_sees_new_signature
     let cold_chain = round_trips(&cold, "chain");
     assert!(cold_chain >= 3, "{}", cold["roundTrips"]);
 
-    let (warm, warm_log) = inspect_default(&reg, cache.path(), &reference, &creds);
-    assert_eq!(round_trips(&warm, "chain"), 1, "{}", warm["roundTrips"]);
+    let (warm, warm_log) =
+        with_chain_of_one(|| inspect_default(&reg, cache.path(), &reference, &creds));
     assert_eq!(attachment_tags(&warm), signed);
     assert_eq!(tree(&warm), tree(&cold));
-    // On the registry's side: the tag's HEAD, the tag list and the remembered `.sig` and
-    // `sha256-<hex>` tags (HEADs: their content is cached), all sent at once.
-    assert_eq!(
-        warm_log
-            .iter()
-            .filter(|l| l.starts_with("GET ") && l.contains("/manifests/"))
-            .count(),
-        0,
-        "{warm_log:#?}"
-    );
-    assert_eq!(
-        warm_log.iter().filter(|l| l.contains("/tags/list")).count(),
-        1,
-        "{warm_log:#?}"
-    );
-    assert!(
-        warm_log
-            .iter()
-            .any(|l| l == "HEAD /v2/team/app/manifests/v1"),
-        "{warm_log:#?}"
-    );
-    // docker-registry 2 has no referrers route and logs nothing for those 404s: they are the
-    // rest of what regscope counted.
-    assert_eq!(warm_log.len(), 4, "{warm_log:#?}");
-    assert_eq!(
-        u64::try_from(warm_log.len()).unwrap() + round_trips(&warm, "referrers"),
-        round_trips(&warm, "total"),
-        "{warm_log:#?} {}",
-        warm["roundTrips"]
-    );
+    assert_warm_log(&warm, &warm_log);
     eprintln!(
         "cold: {} requests, chain {cold_chain}; warm: {} requests, chain 1",
         cold_log.len(),
@@ -478,12 +501,14 @@ fn a_warm_default_inspect_is_one_chained_round_trip_and_still_sees_new_signature
         attachment_tags(&fresh)
     );
     // What is new costs what new content costs: the list, then the `.att` manifest, then
-    // its statement.
-    assert_eq!(round_trips(&fresh, "chain"), 3, "{}", fresh["roundTrips"]);
+    // its statement (at least those three in a row; not repeatable, so not retried).
+    assert!(round_trips(&fresh, "chain") >= 3, "{}", fresh["roundTrips"]);
     // Known from now on: warm again, one round trip.
-    let (again, _) = inspect_default(&reg, cache.path(), &reference, &creds);
+    let (again, ()) = with_chain_of_one(|| {
+        let (v, _) = inspect_default(&reg, cache.path(), &reference, &creds);
+        (v, ())
+    });
     assert!(attachment_tags(&again).contains(&att));
-    assert_eq!(round_trips(&again, "chain"), 1, "{}", again["roundTrips"]);
 
     // The tag moves: what was looked up early belongs to the old digest and is discarded.
     reg.seed_fixture("no-provenance-index", "team/app:v1");
