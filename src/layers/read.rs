@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -118,6 +119,32 @@ impl<R: Read> Read for ZstdFrames<R> {
     }
 }
 
+/// The memory bound ([`Limits::listing_bytes`]) of one image's layers listed at once: every
+/// lister takes what each entry costs from it as the entry arrives, so layers read in parallel
+/// hold no more between them than one after the other did.
+#[derive(Debug)]
+pub struct Budget {
+    left: AtomicUsize,
+}
+
+impl Budget {
+    #[must_use]
+    pub fn new(bytes: usize) -> Self {
+        Self {
+            left: AtomicUsize::new(bytes),
+        }
+    }
+
+    /// Takes `n` bytes; false (and nothing taken) when fewer are left.
+    pub fn take(&self, n: usize) -> bool {
+        self.left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok()
+    }
+}
+
 /// Lists the layer `blob` (its compressed bytes, as they arrive). `digest` is checked when the
 /// whole blob was read; a listing stopped by a bound says so in `stopped` and is unverified.
 pub fn list_layer<R: Read>(
@@ -125,6 +152,24 @@ pub fn list_layer<R: Read>(
     digest: &Digest,
     size: Option<u64>,
     limits: &Limits,
+) -> Result<LayerListing, LayerError> {
+    list_layer_within(
+        blob,
+        digest,
+        size,
+        limits,
+        &Budget::new(limits.listing_bytes),
+    )
+}
+
+/// [`list_layer`], its entries' memory taken from `budget` (shared with the other layers of
+/// the image being listed at the same time).
+pub fn list_layer_within<R: Read>(
+    blob: R,
+    digest: &Digest,
+    size: Option<u64>,
+    limits: &Limits,
+    budget: &Budget,
 ) -> Result<LayerListing, LayerError> {
     let tally = Rc::new(Tally {
         hasher: RefCell::new(Sha256::new()),
@@ -175,7 +220,7 @@ pub fn list_layer<R: Read>(
         ..LayerListing::default()
     };
     let mut tar = TarReader::new(capped, limits.path_bytes);
-    let outcome = walk(&mut tar, &mut listing, limits);
+    let outcome = walk(&mut tar, &mut listing, limits, budget);
     match outcome {
         Ok(()) if listing.stopped.is_none() => {
             // The digest covers the whole blob: read what follows the archive's end (padding,
@@ -299,6 +344,7 @@ fn walk<R: Read>(
     tar: &mut TarReader<R>,
     listing: &mut LayerListing,
     limits: &Limits,
+    budget: &Budget,
 ) -> Result<(), TarError> {
     let head = |e: &RawEntry| {
         let path = normalize(&e.path).unwrap_or_default();
@@ -325,7 +371,7 @@ fn walk<R: Read>(
             continue;
         };
         let cost = Limits::cost(&entry);
-        if used + cost > limits.listing_bytes {
+        if !budget.take(cost) {
             listing.stopped = Some(memory_stop(listing.entries.len(), used));
             return Ok(());
         }
@@ -564,6 +610,28 @@ mod tests {
         let listing = list_layer(&tar[..], &Digest::sha256_of(&tar), None, &limits).unwrap();
         assert_eq!(listing.entries.len(), 20);
         assert!(listing.stopped.unwrap().contains("20 entries"));
+    }
+
+    /// Layers listed at once share one memory bound: what the first took, the second cannot.
+    #[test]
+    fn layers_listed_together_share_the_memory_bound() {
+        let names: Vec<String> = (0..50).map(|i| format!("f{i:02}")).collect();
+        let entries: Vec<(&str, u8, u32, &[u8], &str)> = names
+            .iter()
+            .map(|n| (n.as_str(), b'0', 0o644, &b""[..], ""))
+            .collect();
+        let tar = archive(&entries);
+        let digest = Digest::sha256_of(&tar);
+        let per_entry = 3 + super::super::ENTRY_OVERHEAD;
+        let limits = Limits::default();
+        let budget = Budget::new(70 * per_entry);
+        let first = list_layer_within(&tar[..], &digest, None, &limits, &budget).unwrap();
+        assert_eq!(first.entries.len(), 50);
+        assert!(first.stopped.is_none());
+        let second = list_layer_within(&tar[..], &digest, None, &limits, &budget).unwrap();
+        assert_eq!(second.entries.len(), 20, "what the first layer left");
+        assert!(second.stopped.unwrap().contains("stopped after 20 entries"));
+        assert!(!budget.take(1), "the budget is spent");
     }
 
     /// Hands out the blob in chunks of the given sizes (then the rest at once), as a network
