@@ -1,5 +1,7 @@
 //! The loading state every view (and every lazily resolved tag row) has instead of booleans.
 
+use std::collections::HashSet;
+
 use super::action::RequestId;
 use crate::connect::ConnectError;
 
@@ -45,5 +47,28 @@ impl<T> Load<T> {
     #[must_use]
     pub fn is_loading(&self) -> bool {
         matches!(self, Load::Loading(_))
+    }
+
+    /// Takes the answer to `id` when it is the request this state waits for (`false`, and
+    /// nothing changed, when it is not: an answer to a request given up on).
+    pub fn answer(&mut self, id: RequestId, result: &Result<T, ConnectError>) -> bool
+    where
+        T: Clone,
+    {
+        if !self.waits_for(id) {
+            return false;
+        }
+        *self = match result {
+            Ok(t) => Load::Loaded(t.clone()),
+            Err(e) => Load::Error(e.clone()),
+        };
+        true
+    }
+
+    /// Adds the request this state waits for, if any, to `out`.
+    pub fn pending_into(&self, out: &mut HashSet<RequestId>) {
+        if let Load::Loading(id) = self {
+            out.insert(*id);
+        }
     }
 }

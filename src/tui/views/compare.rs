@@ -56,21 +56,15 @@ impl CompareView {
         id: RequestId,
         result: &Result<Arc<Comparison>, ConnectError>,
     ) -> bool {
-        if !self.load.waits_for(id) {
+        if !self.load.answer(id, result) {
             return false;
         }
-        self.load = match result {
-            Ok(c) => Load::Loaded(c.clone()),
-            Err(e) => Load::Error(e.clone()),
-        };
         self.scroll = 0;
         true
     }
 
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
-        if let Load::Loading(id) = self.load {
-            out.insert(id);
-        }
+        self.load.pending_into(out);
     }
 
     /// The lines shown (already sanitised by the renderer).

@@ -350,13 +350,9 @@ impl FilesView {
         id: RequestId,
         result: &Result<Arc<LoadedFiles>, ConnectError>,
     ) -> bool {
-        if !self.load.waits_for(id) {
+        if !self.load.answer(id, result) {
             return false;
         }
-        self.load = match result {
-            Ok(f) => Load::Loaded(f.clone()),
-            Err(e) => Load::Error(e.clone()),
-        };
         self.progress = None;
         self.reshow();
         true
@@ -372,9 +368,7 @@ impl FilesView {
     }
 
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
-        if let Load::Loading(id) = self.load {
-            out.insert(id);
-        }
+        self.load.pending_into(out);
     }
 
     /// The rows shown: the directory's entries (directories first), or the search's matches.

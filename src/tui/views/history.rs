@@ -65,21 +65,15 @@ impl HistoryView {
 
     /// Takes the history answering `id`; `false` when this view did not ask for it.
     pub fn loaded(&mut self, id: RequestId, result: &Result<Answer, ConnectError>) -> bool {
-        if !self.load.waits_for(id) {
+        if !self.load.answer(id, result) {
             return false;
         }
-        self.load = match result {
-            Ok(h) => Load::Loaded(h.clone()),
-            Err(e) => Load::Error(e.clone()),
-        };
         self.scroll = 0;
         true
     }
 
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
-        if let Load::Loading(id) = self.load {
-            out.insert(id);
-        }
+        self.load.pending_into(out);
     }
 
     /// The lines shown, sanitised: per digest (newest first) when it was first and last seen

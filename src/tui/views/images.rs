@@ -119,22 +119,16 @@ impl ImagesPane {
 
     /// Takes the answer to `id`; false when this pane was not waiting for it.
     pub fn loaded(&mut self, id: RequestId, result: &Result<Arc<Inventory>, ConnectError>) -> bool {
-        if !self.load.waits_for(id) {
+        if !self.load.answer(id, result) {
             return false;
         }
-        self.load = match result {
-            Ok(inv) => Load::Loaded(inv.clone()),
-            Err(e) => Load::Error(e.clone()),
-        };
         self.cursor = Cursor::default();
         self.memo = Memo::default();
         true
     }
 
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
-        if let Load::Loading(id) = self.load {
-            out.insert(id);
-        }
+        self.load.pending_into(out);
     }
 }
 

@@ -279,9 +279,7 @@ impl RepositoriesView {
 
     /// The requests this view waits for.
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
-        if let Load::Loading(id) = self.load {
-            out.insert(id);
-        }
+        self.load.pending_into(out);
         if let Some(Paging::Loading(id)) = self.load.loaded().map(|c| &c.next) {
             out.insert(*id);
         }

@@ -1073,9 +1073,7 @@ impl TagsView {
 
     /// The requests this view waits for: the list, a re-listing, rows being resolved.
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
-        if let Load::Loading(id) = self.load {
-            out.insert(id);
-        }
+        self.load.pending_into(out);
         if let Some(images) = &self.images {
             images.pending(out);
         }

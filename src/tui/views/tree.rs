@@ -386,9 +386,7 @@ impl TreeView {
 
     /// The requests this view waits for.
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
-        if let Load::Loading(id) = self.load {
-            out.insert(id);
-        }
+        self.load.pending_into(out);
         out.extend(self.refreshing);
         if let Attachments::Asking(id) = self.attachments {
             out.insert(id);
