@@ -216,9 +216,17 @@ impl Sandbox {
             Path::new("dbus-run-session"),
             &["--", "sh", "-c", KEYRING_SCRIPT, "sh"],
         );
-        argv.push(program.display().to_string());
-        argv.extend(args.iter().map(|a| (*a).to_string()));
-        argv
+        // The bus and keyring daemons inherit stderr, which here is the pane: their "activated
+        // service" lines landed on the TUI's screen. They get /dev/null; the TUI gets its
+        // terminal back (the pane is its controlling tty).
+        let mut wrapped: Vec<String> = ["sh", "-c", "exec 2>/dev/null; exec \"$@\"", "sh"]
+            .map(String::from)
+            .to_vec();
+        wrapped.append(&mut argv);
+        wrapped.extend(["sh", "-c", "exec 2>/dev/tty; exec \"$@\"", "sh"].map(String::from));
+        wrapped.push(program.display().to_string());
+        wrapped.extend(args.iter().map(|a| (*a).to_string()));
+        wrapped
     }
 
     /// Every file under the sandbox whose bytes contain `needle` (GNOME Keyring's own file is
