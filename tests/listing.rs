@@ -425,8 +425,14 @@ fn type_text(tmux: &Tmux, text: &str) {
 
 /// `regscope ARGS` in the sandbox: exit code, stdout, stderr; no secret in either.
 fn regscope(sandbox: &Sandbox, args: &[&str]) -> (i32, String, String) {
+    regscope_with(sandbox, &[], args)
+}
+
+/// [`regscope`] with `env` set besides the sandbox's.
+fn regscope_with(sandbox: &Sandbox, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
     let out = sandbox
         .command(&regscope_bin())
+        .envs(env.iter().copied())
         .args(args)
         .output()
         .unwrap();
@@ -1644,4 +1650,104 @@ fn a_self_hosted_quay_is_listed_through_the_api_on_its_own_host() {
     let (code, stdout, stderr) = regscope(&sandbox, &["inspect", "quay.corp.example/carol/app:v1"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("linux/amd64"), "{stdout}");
+}
+
+/// The tag history log keeps what a registry's API says of each tag: the digest it names and
+/// when the registry says it was pushed. `history` shows that push time apart from when
+/// regscope saw it, each labelled, in text and JSON. Docker Hub (`tag_last_pushed`) from
+/// `ls` of its tags; GHCR (a version's `created_at`) from `images`. The cache directory is
+/// named: the stand-in registries are on loopback, cached only then.
+#[test]
+fn history_shows_the_push_time_a_registry_api_gave_apart_from_when_regscope_saw_it() {
+    let (_reg, sandbox, _log) = hub_setup();
+    let cache = sandbox.path().join("named-cache");
+    let cache = cache.to_str().unwrap();
+    let env = [("REGSCOPE_CACHE_DIR", cache)];
+    let (_, stdout, stderr) = regscope_with(&sandbox, &env, &["ls", "docker.io/team", "team/*:v*"]);
+    assert!(
+        stdout.starts_with("team/app:v1  sha256:1111"),
+        "{stdout}{stderr}"
+    );
+    let (code, stdout, stderr) =
+        regscope_with(&sandbox, &env, &["history", "docker.io/team/app:v1"]);
+    assert_eq!(code, 0, "{stderr}");
+    let hub_digest = format!("sha256:{}", "1".repeat(64));
+    assert!(stdout.starts_with("docker.io/team/app:v1\n"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("  {hub_digest}  first seen "))
+            && stdout.contains("(by regscope)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    pushed 2026-12-01 10:00 UTC+00:00 (registry's time)\n"),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = regscope_with(
+        &sandbox,
+        &env,
+        &["history", "docker.io/team/app:v1", "--json"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let digest = &doc["tags"][0]["digests"][0];
+    assert_eq!(digest["digest"], hub_digest.as_str());
+    assert_eq!(
+        digest["pushed"],
+        serde_json::json!({"at": "2026-12-01T10:00:00Z", "by": "registry"})
+    );
+    assert!(
+        digest["firstSeen"].as_str().unwrap().starts_with("20"),
+        "{doc}"
+    );
+    // Without a named cache directory a loopback registry is not logged, by the API either.
+    let (code, _, stderr) = regscope(&sandbox, &["history", "docker.io/team/app:v1"]);
+    assert_eq!(code, 1, "{stderr}");
+
+    let (_reg, sandbox, [index, _, _]) = ghcr_with_versions();
+    let cache = sandbox.path().join("named-cache");
+    let cache = cache.to_str().unwrap();
+    let env = [("REGSCOPE_CACHE_DIR", cache)];
+    let (code, out, err) = regscope_with(&sandbox, &env, &["images", "ghcr.io/bob/app"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, stdout, stderr) = regscope_with(&sandbox, &env, &["history", "ghcr.io/bob/app:v1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&format!("  {index}  first seen "))
+            && stdout.contains("    pushed 2026-11-30 08:00 UTC+00:00 (registry's time)\n"),
+        "{stdout}"
+    );
+}
+
+/// The TUI's `h` shows the same push time: GHCR's versions read by `u` (the every-image view)
+/// go into the log, and the history of `v1` says when the registry says it was pushed, in
+/// local time (here UTC), beside when regscope saw it.
+#[test]
+fn the_tui_history_shows_the_push_time_from_the_registry_api() {
+    let (_reg, sandbox, [index, _, _]) = ghcr_with_versions();
+    let cache = sandbox.path().join("named-cache");
+    let argv = sandbox.env_argv(
+        &[],
+        &[
+            ("REGSCOPE_CACHE_DIR", cache.to_str().unwrap()),
+            ("TZ", "UTC"),
+        ],
+        &regscope_bin(),
+        &["tui", "ghcr.io/bob/app"],
+    );
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(GH_TOKEN);
+    tmux.wait_for("tags of bob/app");
+    tmux.keys(&["u"]);
+    tmux.wait_for("from the GitHub API's package versions");
+    // `u` again: back to the tags.
+    tmux.keys(&["u"]);
+    tmux.wait_for("TAG ");
+    // Sorted by name: old, v1.
+    tmux.keys(&["G", "h"]);
+    let screen = tmux.wait_for("pushed 2026-11-30 08:00 UTC+00:00 (registry's time)");
+    assert!(screen.contains("history of bob/app:v1"), "{screen}");
+    assert!(screen.contains(&index[..15]), "{screen}");
+    assert!(screen.contains("first seen "), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
 }

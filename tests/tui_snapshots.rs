@@ -1499,6 +1499,7 @@ fn history_of_latest() -> regscope::history::report::Report {
         first_seen: at(first),
         last_seen: at(last),
         sightings,
+        pushed: None,
     };
     let ImageRef::Registry(target) =
         ImageRef::parse(&format!("{REGISTRY}/team/app:latest")).unwrap()
@@ -1511,7 +1512,11 @@ fn history_of_latest() -> regscope::history::report::Report {
             TagHistory {
                 tag: "latest".into(),
                 stints: vec![
-                    stint("c", 42_000, 43_400, 5),
+                    // The registry's API said when it was pushed: the move's time is known.
+                    Stint {
+                        pushed: Some(at(41_500)),
+                        ..stint("c", 42_000, 43_400, 5)
+                    },
                     stint("b", 30_000, 41_000, 2),
                     stint("a", 10_000, 10_000, 1),
                 ],

@@ -51,7 +51,8 @@ impl How {
     }
 }
 
-/// One line of the log: `registry/repository:tag` named `digest` at `at`.
+/// One line of the log: `registry/repository:tag` named `digest` at `at` (when regscope saw
+/// it), and, when a registry's API said so, when it was `pushed` (the registry's claim).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sighting {
     pub registry: String,
@@ -60,6 +61,7 @@ pub struct Sighting {
     pub digest: Digest,
     pub at: SystemTime,
     pub how: How,
+    pub pushed: Option<SystemTime>,
 }
 
 /// The line as written: short keys, seconds since the epoch.
@@ -71,6 +73,14 @@ struct Line {
     d: String,
     at: u64,
     how: How,
+    /// Push time by the registry's clock (seconds since the epoch); older lines have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    p: Option<u64>,
+}
+
+fn epoch_secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl Sighting {
@@ -80,11 +90,9 @@ impl Sighting {
             n: self.repository.clone(),
             t: self.tag.clone(),
             d: self.digest.to_string(),
-            at: self
-                .at
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
+            at: epoch_secs(self.at),
             how: self.how,
+            p: self.pushed.map(epoch_secs),
         };
         let mut text = serde_json::to_string(&line).ok()?;
         text.push('\n');
@@ -106,6 +114,9 @@ impl Sighting {
             digest: Digest::parse(&line.d).ok()?,
             at: SystemTime::UNIX_EPOCH + Duration::from_secs(line.at),
             how: line.how,
+            pushed: line
+                .p
+                .and_then(|p| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(p))),
         })
     }
 }
@@ -214,6 +225,13 @@ fn coalesce(all: Vec<Sighting>, keep: usize) -> Vec<Sighting> {
     for s in all {
         match run_ends.get_mut(&s.tag) {
             Some((first, last)) if out[*first].digest == s.digest => {
+                // The registry's push time outlives the sighting that brought it: the run's
+                // first entry keeps the earliest claim (when this digest was pushed there).
+                let pushed = match (out[*first].pushed, s.pushed) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                out[*first].pushed = pushed;
                 if *first == *last {
                     out.push(s);
                     *last = out.len() - 1;
@@ -246,6 +264,7 @@ mod tests {
             digest: digest.clone(),
             at: SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
             how: How::Head,
+            pushed: None,
         }
     }
 
@@ -291,6 +310,29 @@ mod tests {
             .collect();
         assert_eq!(secs, [0, 49, 50, 59, 60], "first and last of each run");
         assert_eq!(coalesce(all, 2).len(), 2, "the oldest go past the bound");
+    }
+
+    #[test]
+    fn a_push_time_survives_the_round_trip_and_compaction() {
+        let a = Digest::sha256_of(b"a");
+        let pushed = SystemTime::UNIX_EPOCH + Duration::from_secs(5);
+        let api = Sighting {
+            how: How::Api,
+            pushed: Some(pushed),
+            ..sighting("v1", &a, 20)
+        };
+        let line = api.to_line().unwrap();
+        assert!(line.contains("\"p\":5"), "{line}");
+        assert_eq!(Sighting::from_line(&line), Some(api.clone()));
+        assert!(
+            !sighting("v1", &a, 1).to_line().unwrap().contains("\"p\""),
+            "no push time, no field"
+        );
+        // The API's sighting sat in the middle of a run: its claim moves to the run's start.
+        let all = vec![sighting("v1", &a, 10), api, sighting("v1", &a, 30)];
+        let kept = coalesce(all, MAX_ENTRIES);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].pushed, Some(pushed));
     }
 
     #[test]

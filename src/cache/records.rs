@@ -106,6 +106,7 @@ impl DiskCache {
             digest: digest.clone(),
             at: SystemTime::now(),
             how,
+            pushed: None,
         });
     }
 

@@ -11,6 +11,7 @@ use super::Failure;
 use regscope::history::poll::{self, Event, WatchOptions};
 use regscope::history::report::{self, time};
 use regscope::history::watch::{event_json, event_text};
+use regscope::history::{moved_when, MovedWhen};
 use regscope::output::json::{to_terminal_line, to_terminal_string};
 use regscope::reference::{ImageRef, RegistryRef};
 use regscope::sanitize::sanitize;
@@ -116,22 +117,33 @@ fn history_json(report: &report::Report) -> Value {
                 .stints
                 .iter()
                 .map(|s| {
-                    json!({
+                    let mut digest = json!({
                         "digest": s.digest.to_string(),
                         "firstSeen": time(s.first_seen),
                         "lastSeen": time(s.last_seen),
                         "sightings": s.sightings,
-                    })
+                    });
+                    // The registry's claim, apart from what regscope saw.
+                    if let Some(p) = s.pushed {
+                        digest["pushed"] = json!({"at": time(p), "by": "registry"});
+                    }
+                    digest
                 })
                 .collect();
             let moves: Vec<Value> = h
                 .moves()
                 .zip(moves)
                 .map(|((from, to), changes)| {
+                    let when = match moved_when(from, to) {
+                        MovedWhen::Pushed(at) => json!({"pushed": time(at)}),
+                        MovedWhen::Between(after, before) => {
+                            json!({"after": time(after), "before": time(before)})
+                        }
+                    };
                     json!({
                         "from": from.digest.to_string(),
                         "to": to.digest.to_string(),
-                        "at": time(to.first_seen),
+                        "when": when,
                         "changes": changes,
                     })
                 })

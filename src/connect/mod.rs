@@ -372,6 +372,27 @@ impl Connector {
         self.disk.as_ref()
     }
 
+    /// The host the cache files `registry`'s records under (its API endpoint, which is the
+    /// host its fetcher asks).
+    #[must_use]
+    pub fn cache_host(&self, registry: &str) -> String {
+        self.config
+            .for_registry(registry)
+            .and_then(|t| t.endpoint.clone())
+            .unwrap_or_else(|| api_host(registry).to_string())
+    }
+
+    /// The cache and host to record `registry`'s tags under, when its fetcher keeps them (a
+    /// loopback registry only when the cache directory was chosen): a registry API's answer
+    /// is logged where the registry's own would be.
+    #[must_use]
+    pub fn tag_log(&self, registry: &str) -> Option<(&Arc<crate::cache::DiskCache>, String)> {
+        let (disk, cache) = (self.disk.as_ref()?, self.settings.cache.as_ref()?);
+        let host = self.cache_host(registry);
+        (!cache.offline && (cache.include_loopback || !crate::registry::proxy::is_loopback(&host)))
+            .then_some((disk, host))
+    }
+
     #[must_use]
     pub fn settings(&self) -> &Settings {
         &self.settings

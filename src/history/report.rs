@@ -40,11 +40,7 @@ pub async fn load(
 
 /// The host the cache files a registry's records under (its API endpoint).
 pub fn cache_host(connector: &Connector, registry: &str) -> String {
-    connector
-        .config()
-        .for_registry(registry)
-        .and_then(|t| t.endpoint.clone())
-        .unwrap_or_else(|| crate::reference::api_host(registry).to_string())
+    connector.cache_host(registry)
 }
 
 /// `2026-12-06T15:07:29Z`.
@@ -93,7 +89,9 @@ async fn summarise_moves(
     out
 }
 
-/// The history as text: per tag, each digest with first and last seen, the move under it.
+/// The history as text: per tag, each digest with first and last seen by regscope and, where
+/// a registry's API said, when it was pushed; the move under it with when it happened as far
+/// as that is known.
 #[must_use]
 pub fn text(report: &Report) -> String {
     let target = &report.target;
@@ -102,14 +100,21 @@ pub fn text(report: &Report) -> String {
         out.push_str(&format!("{}:{}\n", sanitize(&target.name()), h.tag));
         for (i, stint) in h.stints.iter().enumerate() {
             out.push_str(&format!(
-                "  {}  first seen {}, last seen {}\n",
+                "  {}  first seen {}, last seen {} (by regscope)\n",
                 stint.digest,
                 time(stint.first_seen),
                 time(stint.last_seen)
             ));
+            if let Some(pushed) = stint.pushed {
+                out.push_str(&format!("    {}\n", super::pushed_text(pushed, 0)));
+            }
             // The move that made this digest current, when an older one follows.
-            if let Some(changes) = moves.get(i) {
+            if let (Some(changes), Some(from)) = (moves.get(i), h.stints.get(i + 1)) {
                 out.push_str(&format!("    moved here: {}\n", changes.join("; ")));
+                out.push_str(&format!(
+                    "    {}\n",
+                    super::moved_text(super::moved_when(from, stint), 0)
+                ));
             }
         }
     }

@@ -12,6 +12,7 @@ mod gitlab;
 pub mod glob;
 mod harbor;
 mod hub;
+pub mod pushed;
 mod quay;
 
 use std::collections::{HashMap, HashSet};
@@ -249,8 +250,15 @@ impl Native {
         hub::search(self, &api, query).await
     }
 
-    /// The tags of `repository` (`namespace/name`).
+    /// The tags of `repository` (`namespace/name`); each tag the API names with a digest goes
+    /// into the tag history log, with its push time.
     pub async fn tags(&self, connector: &Connector, repository: &str) -> Result<Tags, FetchError> {
+        let listed = self.api_tags(connector, repository).await?;
+        pushed::record(connector, &self.registry, repository, &listed);
+        Ok(listed)
+    }
+
+    async fn api_tags(&self, connector: &Connector, repository: &str) -> Result<Tags, FetchError> {
         let credentials = credentials(connector, &self.registry).await;
         let mut api = self.client(connector)?;
         match self.service {

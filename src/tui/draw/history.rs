@@ -41,11 +41,12 @@ pub fn history(frame: &mut Frame, area: Rect, v: &HistoryView, when: (u64, i32),
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-/// Where the history comes from (a registry keeps none): regscope's own log.
+/// Where the history comes from (a registry keeps none): regscope's own log, in which a push
+/// time is what a registry's API claimed.
 pub fn status(v: &HistoryView, theme: Theme) -> Line<'static> {
     match &v.load {
         Load::Loaded(Some(_)) => Line::styled(
-            " from regscope's log of each time it resolved the tag; registries keep none",
+            " seen: regscope's log of each resolution · pushed: the registry API's claim",
             theme.dim(),
         ),
         Load::Error(_) | Load::Loaded(None) => Line::styled(" no history", theme.error()),

@@ -76,8 +76,9 @@ impl HistoryView {
         self.load.pending_into(out);
     }
 
-    /// The lines shown, sanitised: per digest (newest first) when it was first and last seen
-    /// in local time and how long ago (`now`: seconds since the epoch, 0 when unknown;
+    /// The lines shown, sanitised: per digest (newest first) when regscope first and last saw
+    /// it in local time and how long ago, when the registry says it was pushed (where its API
+    /// said) (`now`: seconds since the epoch, 0 when unknown;
     /// `offset`: seconds east of UTC), and under it the move that made it current.
     #[must_use]
     pub fn lines(&self, now: u64, offset: i32) -> Vec<String> {
@@ -129,11 +130,18 @@ impl HistoryView {
                     n => format!(", {n} sightings"),
                 }
             ));
+            if let Some(pushed) = stint.pushed {
+                out.push(format!("  {}", crate::history::pushed_text(pushed, offset)));
+            }
             if let (Some(changes), Some(from)) = (moves.get(i), history.stints.get(i + 1)) {
                 out.push(format!(
                     "  moved here from {}: {}",
                     from.digest.short(),
                     changes.join("; ")
+                ));
+                out.push(format!(
+                    "  {}",
+                    crate::history::moved_text(crate::history::moved_when(from, stint), offset)
                 ));
             }
         }
