@@ -197,12 +197,22 @@ async fn from_api(
     })
     .await;
     match listed {
-        Ok((images, truncated)) => Some(ApiList {
-            images,
-            truncated,
-            repository_info: info.ok().flatten(),
-            lifecycle_policy: policy.ok().flatten(),
-        }),
+        Ok((images, truncated)) => {
+            // Each tag with the digest and `imagePushedAt` ECR gives goes into the history.
+            let rows = images.iter().flat_map(|i| {
+                let pushed = i.pushed_at.map(std::time::SystemTime::from);
+                i.tags
+                    .iter()
+                    .map(move |t| (t.as_str(), i.digest.as_str(), pushed))
+            });
+            crate::listing::pushed::log(connector, registry, repository, rows);
+            Some(ApiList {
+                images,
+                truncated,
+                repository_info: info.ok().flatten(),
+                lifecycle_policy: policy.ok().flatten(),
+            })
+        }
         Err(e) => {
             notes.push(format!(
                 "the ECR API could not list untagged images ({e}); showing what the tags reach"

@@ -1,4 +1,4 @@
-//! A tag API's answer written into the tag history log: each tag with the digest the API
+//! A registry API's answer (a tag API, ECR's DescribeImages) written into the tag history log: each tag with the digest the API
 //! names and when the registry says it was pushed (`how: API`), so `history` can show the
 //! registry's push time beside what regscope saw.
 
@@ -16,25 +16,44 @@ pub const MAX_LOGGED: usize = 1_000;
 /// Logs each tagged row of `listed` that names a digest, as seen now through the API, with
 /// its push time where the API gave one that parses.
 pub fn record(connector: &Connector, registry: &str, repository: &str, listed: &Tags) {
+    let rows = listed.tags.iter().filter(|t| t.tagged).filter_map(|t| {
+        let digest = t.digest.as_deref()?;
+        Some((
+            t.name.as_str(),
+            digest,
+            t.pushed.as_deref().and_then(parse_time),
+        ))
+    });
+    log(connector, registry, repository, rows);
+}
+
+/// Logs `(tag, digest, pushed)` rows a registry's API gave for `registry/repository` (at most
+/// [`MAX_LOGGED`]; a row whose tag or digest is not valid is not logged).
+pub fn log<'a>(
+    connector: &Connector,
+    registry: &str,
+    repository: &str,
+    rows: impl IntoIterator<Item = (&'a str, &'a str, Option<SystemTime>)>,
+) {
     let Some((cache, host)) = connector.tag_log(registry) else {
         return;
     };
     let now = SystemTime::now();
-    for tag in listed.tags.iter().filter(|t| t.tagged).take(MAX_LOGGED) {
-        let Some(digest) = tag.digest.as_deref().and_then(|d| Digest::parse(d).ok()) else {
+    for (tag, digest, pushed) in rows.into_iter().take(MAX_LOGGED) {
+        let Ok(digest) = Digest::parse(digest) else {
             continue;
         };
-        if !crate::reference::is_valid_tag(&tag.name) {
+        if !crate::reference::is_valid_tag(tag) {
             continue;
         }
         cache.log_sighting(&Sighting {
             registry: host.clone(),
             repository: repository.to_string(),
-            tag: tag.name.clone(),
+            tag: tag.to_string(),
             digest,
             at: now,
             how: How::Api,
-            pushed: tag.pushed.as_deref().and_then(parse_time),
+            pushed,
         });
     }
 }
