@@ -343,8 +343,21 @@ fn ecr_images_come_from_describe_images_labelled_with_the_lifecycle_dry_run() {
     assert!(text.contains("lifecycle policy (1 rule)"), "{text}");
     assert!(text.contains("breaks v1"), "{text}");
 
-    // With a cache (named: the data plane is on loopback), DescribeImages' tags go into the
-    // tag history with ECR's `imagePushedAt`, shown as the registry's claim.
+    let v1 = doc["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["tags"] == serde_json::json!(["v1"]))
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_push_times_are_logged(&world, &repo, &v1);
+}
+
+/// With a cache (named: the data plane is on loopback), DescribeImages' tags go into the tag
+/// history with ECR's `imagePushedAt`, which `history` shows as the registry's claim.
+fn assert_push_times_are_logged(world: &EcrWorld, repo: &str, v1: &str) {
     let cache = world.sandbox.path().join("named-cache");
     let cache = cache.to_str().unwrap();
     let with_cache = |args: &[&str]| {
@@ -365,22 +378,13 @@ fn ecr_images_come_from_describe_images_labelled_with_the_lifecycle_dry_run() {
             String::from_utf8_lossy(&out.stderr).to_string(),
         )
     };
-    let (code, _, stderr) = with_cache(&["images", &repo]);
+    let (code, _, stderr) = with_cache(&["images", repo]);
     assert_eq!(code, Some(0), "{stderr}");
     let (code, stdout, stderr) = with_cache(&["history", &format!("{repo}:v1"), "--json"]);
     assert_eq!(code, Some(0), "{stderr}");
     let history: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let digest = &history["tags"][0]["digests"][0];
-    assert_eq!(
-        digest["digest"],
-        doc["images"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["tags"] == serde_json::json!(["v1"]))
-            .unwrap()["digest"],
-        "{history}"
-    );
+    assert_eq!(digest["digest"], v1, "{history}");
     assert_eq!(digest["pushed"]["by"], "registry", "{history}");
     assert!(
         digest["pushed"]["at"].as_str().unwrap().starts_with("20"),
