@@ -823,6 +823,100 @@ fn watch_reports_one_move_a_deletion_and_an_outage_then_history_lists_both_diges
     );
 }
 
+/// `watch --map FILE` reads the promotion map `diff --map` reads: every tag of the source
+/// matching the line's glob is watched on both sides (behind htpasswd). Moving one mapped tag
+/// in the target is reported as exactly that move; a tag not promoted yet that appears is
+/// `created`; a tag outside the glob is not watched. A malformed line is a usage error naming
+/// its number.
+#[test]
+fn watch_map_reports_a_move_of_one_mapped_tag() {
+    const USER: &str = "femi";
+    const PASSWORD: &str = "map-Secret-22";
+    let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
+    reg.seed_fixture("unsigned-index", "private/app:v1");
+    reg.seed_fixture("unsigned-image", "private/app:v2");
+    reg.seed_fixture("unsigned-image", "private/app:dev");
+    reg.seed_fixture("unsigned-index", "private/prod:v1");
+    let tag_move = AmdMove::of(&reg, "private/prod", "v1");
+    let cache = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let creds = [("REGSCOPE_USERNAME", USER), ("REGSCOPE_PASSWORD", PASSWORD)];
+    let map = home.path().join("promotion.map");
+    let (source, target) = (
+        format!("{}/private/app", reg.host),
+        format!("{}/private/prod", reg.host),
+    );
+    std::fs::write(&map, format!("# release\n{source}  {target}  v*\n")).unwrap();
+    let map_arg = map.display().to_string();
+    let (mut watch, rx) = spawn_watch(
+        cache.path(),
+        home.path(),
+        &[
+            "--map",
+            &map_arg,
+            "--json",
+            "--interval",
+            "1s",
+            "--timeout",
+            "2",
+        ],
+        &creds,
+    );
+    wait_for_history(cache.path());
+    // Every watched tag polled once (v2 of the target is absent: not logged).
+    let logged = || {
+        walk(&cache.path().join("v1"))
+            .iter()
+            .filter(|f| f.ends_with("history.log"))
+            .map(|f| std::fs::read_to_string(f).unwrap().lines().count())
+            .sum::<usize>()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while logged() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watch never polled every tag"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut seen = Vec::new();
+    tag_move.apply(&reg);
+    let moved = next_event(&rx, "moved", &mut seen);
+    assert_eq!(moved["ref"], format!("{target}:v1"));
+    assert_eq!(moved["from"], tag_move.index.as_str());
+    assert_eq!(moved["to"], tag_move.child.as_str());
+    assert!(
+        moved["changes"].to_string().contains("linux/arm64 dropped"),
+        "{moved}"
+    );
+    reg.seed_fixture("unsigned-image", "private/prod:v2");
+    let created = next_event(&rx, "created", &mut seen);
+    assert_eq!(created["ref"], format!("{target}:v2"));
+    watch.kill().unwrap();
+    let out = watch.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("watching 4 tags every 1s"), "{stderr}");
+    seen.extend(
+        rx.iter()
+            .map(|l| serde_json::from_str::<Value>(&l).unwrap()),
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|e| e["ref"].as_str().unwrap().ends_with(":dev")),
+        "dev is outside the glob: {seen:?}"
+    );
+
+    std::fs::write(&map, format!("{source}  {target}\n{source}\n")).unwrap();
+    let out = regscope(cache.path(), &["watch", "--map", &map_arg], &creds);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("line 2: 1 words where 2 or 3 were expected"),
+        "{stderr}"
+    );
+}
+
 /// Moving `repo:tag` from the unsigned-index fixture to its linux/amd64 manifest: the other
 /// platforms are dropped.
 struct AmdMove {

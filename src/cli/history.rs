@@ -32,8 +32,11 @@ pub struct HistoryArgs {
 #[derive(clap::Args, Debug)]
 pub struct WatchArgs {
     /// Tags to watch (`127.0.0.1:5000/team/app:v1`), or one repository (every tag of it).
-    #[arg(required = true, value_name = "REF")]
+    #[arg(required_unless_present = "map", value_name = "REF")]
     references: Vec<String>,
+    /// Watch the tags a promotion map names (the `diff --map` file: `SOURCE_REPO TARGET_REPO [TAG_GLOB]` a line): each matching tag of the source, on both sides.
+    #[arg(long, value_name = "FILE", conflicts_with = "references")]
+    map: Option<std::path::PathBuf>,
     /// Time between two polls of a tag (`30s`, `5m`, `1h`); errors and 429s wait longer.
     #[arg(long, default_value = "30s", value_parser = poll::parse_interval)]
     interval: Duration,
@@ -190,6 +193,9 @@ pub async fn run_watch(args: &WatchArgs) -> Result<u8, Failure> {
         )));
     }
     let connector = args.connection.connector()?;
+    if let Some(path) = &args.map {
+        targets = map_targets(&connector, path).await?;
+    }
     let every = interval.max(poll::MIN_INTERVAL).as_secs();
     match &repository {
         Some(r) => eprintln!(
@@ -214,6 +220,33 @@ pub async fn run_watch(args: &WatchArgs) -> Result<u8, Failure> {
         _ = tokio::signal::ctrl_c() => eprintln!("regscope: stopped watching"),
     }
     Ok(0)
+}
+
+/// The tags the map file at `path` names (see [`regscope::history::map`]); what could not be
+/// listed is said on stderr. A file that cannot be read or a malformed line is a usage error.
+async fn map_targets(
+    connector: &regscope::connect::Connector,
+    path: &std::path::Path,
+) -> Result<Vec<RegistryRef>, Failure> {
+    use std::io::Read as _;
+    let shown = sanitize(&path.display().to_string()).into_owned();
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(regscope::diff::map::MAX_BYTES as u64 + 1)
+                .read_to_string(&mut text)
+        })
+        .map_err(|e| Failure::usage(format!("--map {shown}: cannot read it: {e}")))?;
+    let found = regscope::history::map::targets(connector, &text, poll::MAX_TAGS)
+        .await
+        .map_err(|e| Failure::usage(format!("--map {shown}: {e}")))?;
+    for note in &found.notes {
+        eprintln!("regscope: --map {shown}: {note}");
+    }
+    if found.targets.is_empty() {
+        return Err(Failure::runtime(format!("--map {shown}: no tag to watch")));
+    }
+    Ok(found.targets)
 }
 
 /// Prints one event (a line of text or JSON) and runs `--exec` with its JSON on stdin.

@@ -1,6 +1,7 @@
 //! What changed: the history of a tag from the cache's log of resolutions, each move with a
 //! one-line summary from `diff`, and `watch` (polling tags, reporting moves as they happen).
 
+pub mod map;
 pub mod poll;
 pub mod report;
 pub mod watch;

@@ -142,13 +142,16 @@ pub async fn run_reporting(
             w.polls += 1;
             let after = answer.as_ref().err().and_then(|e| e.1);
             let mut events = w.state.observe(answer.map_err(|e| e.0));
-            if let Some(digest) = w.state.current().filter(|_| w.announce) {
-                events.insert(
-                    0,
-                    EventKind::Created {
-                        digest: digest.clone(),
-                    },
-                );
+            if w.announce && w.state.is_known() {
+                // Absent at its first poll after all: its appearance will say `created`.
+                if let Some(digest) = w.state.current() {
+                    events.insert(
+                        0,
+                        EventKind::Created {
+                            digest: digest.clone(),
+                        },
+                    );
+                }
                 w.announce = false;
             }
             w.next = Instant::now() + w.state.next_wait(interval, after, jitter(i, w.polls));

@@ -109,8 +109,12 @@ impl TagState {
                     moved = true;
                     let from = self.current.take().or_else(|| self.deleted.take());
                     self.current = Some(to.clone());
-                    if !self.flapping {
-                        events.push(EventKind::Moved { from, to });
+                    match from {
+                        // Absent when first polled (a promotion's target not promoted yet):
+                        // it appeared, it did not move.
+                        None => events.push(EventKind::Created { digest: to }),
+                        Some(_) if self.flapping => {}
+                        from @ Some(_) => events.push(EventKind::Moved { from, to }),
                     }
                 }
             }
@@ -140,6 +144,12 @@ impl TagState {
     #[must_use]
     pub fn current(&self) -> Option<&Digest> {
         self.current.as_ref()
+    }
+
+    /// Whether a poll has answered (the tag named a digest, or was absent).
+    #[must_use]
+    pub fn is_known(&self) -> bool {
+        self.known
     }
 
     #[must_use]
@@ -268,6 +278,13 @@ mod tests {
                 to: d("c")
             }],
             "pushed again after the deletion"
+        );
+        let mut absent = TagState::default();
+        assert!(absent.observe(Ok(None)).is_empty(), "absent at first");
+        assert_eq!(
+            absent.observe(Ok(Some(d("a")))),
+            [EventKind::Created { digest: d("a") }],
+            "it appeared: created, not moved from nothing"
         );
     }
 
