@@ -1117,6 +1117,13 @@ fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
     tmux.keys(&["W"]);
     let screen = tmux.wait_for("stopped watching");
     assert!(!screen.contains("watching 1 tag"), "{screen}");
+    // A tag pushed after the view listed its tags and before W: the watch's first listing
+    // has it, and says it was created rather than joining it silently.
+    reg.seed_fixture("unsigned-image", "private/app:v3");
+    tmux.keys(&["W"]);
+    tmux.wait_for(&format!("created {}/private/app:v3 at sha256:", reg.host));
+    let screen = tmux.wait_for("watching 3 tags, every 1s");
+    assert!(screen.contains("v3 new"), "{screen}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

@@ -213,6 +213,7 @@ pub async fn run_watch(args: &WatchArgs) -> Result<u8, Failure> {
         interval,
         count: args.count,
         repository,
+        targets_listed: false,
     };
     let on_event = async |event: Event| report(&event, json, exec).await;
     tokio::select! {

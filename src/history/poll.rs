@@ -28,6 +28,10 @@ pub struct WatchOptions {
     /// once per interval, at most [`MAX_TAGS`] (by name), a new tag reported `created` after
     /// its first poll, a tag gone from the list `deleted`.
     pub repository: Option<RegistryRef>,
+    /// The targets are the repository's tags as the caller last listed them (the TUI's tags
+    /// view): a tag the watch's first listing adds was created since, and is reported
+    /// `created`. Else the first listing is the baseline, its tags joining silently.
+    pub targets_listed: bool,
 }
 
 /// One event, ready to print.
@@ -110,7 +114,7 @@ pub async fn run_reporting(
     let mut lister = options.repository.clone().map(|repository| Lister {
         repository,
         next: start,
-        listed: false,
+        listed: options.targets_listed,
         failing: false,
     });
     let done = |w: &Watched| options.count.is_some_and(|n| w.polls >= n);

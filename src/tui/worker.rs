@@ -289,6 +289,8 @@ impl Worker {
                 digest: None,
                 ..target.clone()
             }),
+            // The view listed these tags: one its first listing adds was created since.
+            targets_listed: true,
         };
         // The receiver is gone only when the app has quit.
         let (events, rounds) = (self.tx.clone(), self.tx.clone());
