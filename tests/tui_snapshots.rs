@@ -1582,7 +1582,8 @@ async fn h_on_a_tag_shows_where_it_pointed_each_move_and_esc_goes_back() {
 }
 
 #[tokio::test]
-async fn a_moved_tag_says_from_the_log_how_long_ago_it_moved() {
+async fn a_moved_tag_says_from_the_log_when_it_moved_as_far_as_the_log_knows() {
+    use regscope::history::MovedWhen;
     let trees = trees().await;
     let mut app = tags_app((120, 40), Some(&trees), Ok(tag_list()));
     // Sorted by name: deleted, latest, …
@@ -1606,14 +1607,17 @@ async fn a_moved_tag_says_from_the_log_how_long_ago_it_moved() {
     }) else {
         panic!("latest is checked again: {revalidations:?}");
     };
-    // The worker tells what the log says before the tree that moved arrives.
-    app.update(Action::TagMoved {
+    // The worker tells what the log says before the tree that moved arrives: the log saw the
+    // old digest last 40 minutes ago and the new one first 12 minutes ago; no more is known.
+    let mins = |m| checked() - std::time::Duration::from_mins(m);
+    let moved = |when| Action::TagMoved {
         location: regscope::connect::Location::Registry(REGISTRY.into()),
         repository: "team/app".into(),
         tag: "latest".into(),
         from: trees.index.root.digest.clone(),
-        at: checked() - std::time::Duration::from_mins(12),
-    });
+        when,
+    };
+    app.update(moved(MovedWhen::Between(mins(40), mins(12))));
     app.update(Action::Inspected {
         id: latest,
         result: Ok(trees.image.clone()),
@@ -1622,7 +1626,18 @@ async fn a_moved_tag_says_from_the_log_how_long_ago_it_moved() {
     let screen = render(&app);
     let from = regscope::digest::short(&trees.index.root.digest);
     assert!(
-        screen.contains(&format!("moved 12 min ago from {from}, now")),
+        screen.contains(&format!(
+            "moved from {from} between 40 min ago and 12 min ago, now"
+        )),
+        "{screen}"
+    );
+    // Where a registry's API gave the push time, that is when it moved.
+    app.update(moved(MovedWhen::Pushed(mins(25))));
+    let screen = render(&app);
+    assert!(
+        screen.contains(&format!(
+            "moved 25 min ago from {from} (the registry's push time), now"
+        )),
         "{screen}"
     );
 }

@@ -251,13 +251,14 @@ pub enum Action {
         delivery: super::clipboard::Delivery,
     },
     /// A revalidated tag's last move, from regscope's log (sent before the tree answering the
-    /// [`Effect::Revalidate`]): the digest it moved from and when it was first seen where it is.
+    /// [`Effect::Revalidate`]): the digest it moved from and when it moved as far as that is
+    /// known (the registry's push time, or between two sightings).
     TagMoved {
         location: Location,
         repository: String,
         tag: String,
         from: String,
-        at: std::time::SystemTime,
+        when: crate::history::MovedWhen,
     },
     /// On first open (no `r`), a tag resolved to another digest than regscope's log last saw it
     /// at (sent before the tree answering the [`Effect::Inspect`]): the digest the log saw,

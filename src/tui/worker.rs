@@ -318,8 +318,8 @@ impl Worker {
         }
     }
 
-    /// When the log says `target`'s tag moved to `digest`, tells the app from where and when
-    /// (for `moved 12 min ago from …`). Only on `r` (a revalidation): each reads the
+    /// When the log says `target`'s tag moved to `digest`, tells the app from where and when,
+    /// as far as the log knows (for `moved from … between 14 min ago and just now`). Only on `r` (a revalidation): each reads the
     /// repository's log, which is bounded.
     fn send_logged_move(&self, target: &crate::reference::RegistryRef, digest: &str) {
         let (Some(cache), Some(tag)) = (self.connector.disk_cache(), target.tag.as_deref()) else {
@@ -342,7 +342,7 @@ impl Worker {
             repository: target.repository.clone(),
             tag: tag.to_string(),
             from: before.digest.to_string(),
-            at: now.first_seen,
+            when: crate::history::moved_when(before, now),
         });
     }
 

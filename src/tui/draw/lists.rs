@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use crate::analysis::Verdict;
 use crate::digest;
+use crate::history::MovedWhen;
 use crate::model::Kind;
 use crate::present::human_size;
 use crate::reference::ImageRef;
@@ -748,12 +749,27 @@ fn change_text(row: &TagRow, s: &TagSummary, (now, offset): (u64, i32)) -> Optio
     let seen = || crate::tui::fresh::seen(s.inspected.checked, now, offset);
     match row.mark.as_ref().map(|m| &m.change) {
         Some(Change::Moved { from }) => Some(match &row.logged_move {
-            // From the log: when it was first seen where it is now (maybe by another run).
-            Some((logged, at)) if logged == from => format!(
-                "  moved {} from {}, now",
-                crate::tui::fresh::seen(*at, now, offset),
-                digest::short(from)
-            ),
+            // From the log (maybe another run's sightings): only as exact as it knows.
+            Some((logged, when)) if logged == from => {
+                let seen = |t| crate::tui::fresh::seen(t, now, offset);
+                match *when {
+                    MovedWhen::Pushed(at) => format!(
+                        "  moved {} from {} (the registry's push time), now",
+                        seen(at),
+                        digest::short(from)
+                    ),
+                    // Sightings closer than the ages show (`just now` twice): one age says it.
+                    MovedWhen::Between(after, before) if seen(after) == seen(before) => {
+                        format!("  moved {} from {}, now", seen(before), digest::short(from))
+                    }
+                    MovedWhen::Between(after, before) => format!(
+                        "  moved from {} between {} and {}, now",
+                        digest::short(from),
+                        seen(after),
+                        seen(before)
+                    ),
+                }
+            }
             // On first open: the log saw it elsewhere then; it moved some time since.
             _ => match row.moved_since {
                 Some(at) => format!(

@@ -187,11 +187,11 @@ pub fn take(stack: &mut [View], action: crate::tui::action::Action) {
             repository,
             tag,
             from,
-            at,
+            when,
         } => {
             let row = (&location, repository.as_str(), tag.as_str());
             stack.iter_mut().any(|view| match view {
-                View::Tags(v) => v.logged_move(row, from.clone(), at),
+                View::Tags(v) => v.logged_move(row, from.clone(), when),
                 _ => false,
             });
         }

@@ -108,9 +108,9 @@ pub struct TagRow {
     pub previous: Load<TagSummary>,
     /// What changed about the tag at a refresh, until the user has seen it.
     pub mark: Option<Mark>,
-    /// The tag's last move in regscope's log: the digest it moved from, and when it was first
-    /// seen where it is now (`moved 12 min ago from sha256:…`).
-    pub logged_move: Option<(String, std::time::SystemTime)>,
+    /// The tag's last move in regscope's log: the digest it moved from, and when it moved as
+    /// far as that is known (`moved from sha256:… between 14 min ago and just now`).
+    pub logged_move: Option<(String, crate::history::MovedWhen)>,
     /// On first open: the log last saw the tag at another digest at this time, before this
     /// view resolved it (`moved from sha256:… (last seen there 14 min ago)`).
     pub moved_since: Option<std::time::SystemTime>,
@@ -881,7 +881,7 @@ impl TagsView {
         &mut self,
         (location, repository, tag): (&Location, &str, &str),
         from: String,
-        at: std::time::SystemTime,
+        when: crate::history::MovedWhen,
     ) -> bool {
         if self.location != *location || self.repository != repository {
             return false;
@@ -893,7 +893,7 @@ impl TagsView {
         else {
             return false;
         };
-        row.logged_move = Some((from, at));
+        row.logged_move = Some((from, when));
         true
     }
 
