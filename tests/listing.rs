@@ -1738,7 +1738,7 @@ fn the_tui_history_shows_the_push_time_from_the_registry_api() {
     tmux.forbid(GH_TOKEN);
     tmux.wait_for("tags of bob/app");
     tmux.keys(&["u"]);
-    tmux.wait_for("from the GitHub API's package versions");
+    tmux.wait_for("from package versions");
     // `u` again: back to the tags.
     tmux.keys(&["u"]);
     tmux.wait_for("TAG ");
