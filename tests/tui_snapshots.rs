@@ -1794,6 +1794,7 @@ fn signed(
             key: "cosign.pub".into(),
             satisfied: result.is_ok(),
             keyless: false,
+            notation: false,
             verdicts: vec![Verdict {
                 signature: signature.digest.clone(),
                 subject: root.digest.clone(),
@@ -1803,6 +1804,7 @@ fn signed(
                 attestation: false,
                 predicate_type: None,
                 result,
+                notes: Vec::new(),
             }],
         },
     };

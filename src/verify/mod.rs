@@ -1,6 +1,7 @@
 //! Signatures checked, not just read: each cosign simple-signing signature of a tree verified
 //! with a public key (`cosign verify --key`) or keylessly against a Sigstore trusted root
-//! ([`keyless`]), with the reason when it does not verify.
+//! ([`keyless`]), each notation JWS signature under notation's trust policy and trust store
+//! ([`notation`], [`trustpolicy`]), with the reason when it does not verify.
 //!
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
@@ -8,7 +9,9 @@
 pub mod dsse;
 pub mod key;
 pub mod keyless;
+pub mod notation;
 pub mod trust;
+pub mod trustpolicy;
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -79,6 +82,27 @@ pub enum Reason {
     LogEntryMismatch,
     #[error("the Rekor entry was signed by log {log_id}, whose key is not in {root}")]
     LogKeyUnknown { log_id: String, root: String },
+    #[error("the notation envelope is not one notation verifies: {0}")]
+    NotationEnvelope(String),
+    #[error("the certificate chain is broken: {0}")]
+    NotationChain(String),
+    #[error("the certificate chain ends at {issuer}, which is in no trust store of trust policy {policy} ({stores}); add that root to one as notation does (`notation cert add --type ca --store NAME root.pem`)")]
+    NotTrustedByStore {
+        issuer: String,
+        stores: String,
+        policy: String,
+    },
+    #[error("signed at {signed_at}, outside the validity of certificate {certificate} (from {not_before} to {not_after})")]
+    SignedOutsideValidity {
+        certificate: String,
+        signed_at: String,
+        not_before: String,
+        not_after: String,
+    },
+    #[error("the signature expired at {at} (its `io.cncf.notary.expiry`)")]
+    SignatureExpired { at: String },
+    #[error("no trust policy of {file} covers {scope}; add it to a policy's registryScopes, or add a `*` policy")]
+    NoTrustPolicy { scope: String, file: String },
 }
 
 impl Reason {
@@ -98,7 +122,7 @@ impl Reason {
             Reason::NoCertificate => "no certificate",
             Reason::BadCertificate => "unreadable certificate",
             Reason::NotCodeSigning => "not code signing",
-            Reason::UntrustedRoot { .. } => "untrusted root",
+            Reason::UntrustedRoot { .. } | Reason::NotTrustedByStore { .. } => "untrusted root",
             Reason::ExpiredAtSigning { .. } => "expired at signing",
             Reason::IdentityMismatch { .. } => "identity mismatch",
             Reason::IssuerMismatch { .. } => "issuer mismatch",
@@ -106,6 +130,11 @@ impl Reason {
             Reason::BadSet(_) => "bad SET",
             Reason::LogEntryMismatch => "log entry mismatch",
             Reason::LogKeyUnknown { .. } => "log key unknown",
+            Reason::NotationEnvelope(_) => "bad envelope",
+            Reason::NotationChain(_) => "broken chain",
+            Reason::SignedOutsideValidity { .. } => "signed outside validity",
+            Reason::SignatureExpired { .. } => "expired",
+            Reason::NoTrustPolicy { .. } => "no trust policy",
         }
     }
 
@@ -125,7 +154,7 @@ impl Reason {
             Reason::NoCertificate => "no-certificate",
             Reason::BadCertificate => "bad-certificate",
             Reason::NotCodeSigning => "not-code-signing",
-            Reason::UntrustedRoot { .. } => "untrusted-root",
+            Reason::UntrustedRoot { .. } | Reason::NotTrustedByStore { .. } => "untrusted-root",
             Reason::ExpiredAtSigning { .. } => "expired-at-signing",
             Reason::IdentityMismatch { .. } => "identity-mismatch",
             Reason::IssuerMismatch { .. } => "issuer-mismatch",
@@ -133,6 +162,11 @@ impl Reason {
             Reason::BadSet(_) => "bad-set",
             Reason::LogEntryMismatch => "log-entry-mismatch",
             Reason::LogKeyUnknown { .. } => "log-key-unknown",
+            Reason::NotationEnvelope(_) => "bad-envelope",
+            Reason::NotationChain(_) => "broken-chain",
+            Reason::SignedOutsideValidity { .. } => "signed-outside-validity",
+            Reason::SignatureExpired { .. } => "expired",
+            Reason::NoTrustPolicy { .. } => "no-trust-policy",
         }
     }
 }
@@ -158,6 +192,9 @@ pub struct Verdict {
     pub predicate_type: Option<String>,
     /// `Ok` when it verifies with the key and signs its subject.
     pub result: Result<(), Reason>,
+    /// What was checked and failed without failing the signature (a notation policy's level
+    /// `permissive` or `audit` logs some checks instead of enforcing them); sanitised.
+    pub notes: Vec<String>,
 }
 
 impl Verdict {
@@ -196,22 +233,34 @@ struct Identity {
     docker_reference: Option<String>,
 }
 
-/// What signatures are checked against: a public key (`--key`), or a keyless policy (a trusted
-/// root, an identity and an issuer).
+/// What signatures are checked against: a public key (`--key`), a keyless policy (a trusted
+/// root, an identity and an issuer), or a notation trust policy and trust store.
 #[derive(Debug, Clone)]
 pub enum Verifier {
     Key(PublicKey),
     Keyless(Box<keyless::Keyless>),
+    Notation(Box<notation::Notation>),
 }
 
 impl Verifier {
-    /// `ECDSA P-256`, or `keyless` for a certificate policy.
+    /// `ECDSA P-256`, `keyless` for a certificate policy, `notation` for a trust policy.
     #[must_use]
     pub fn algorithm(&self) -> &'static str {
         match self {
             Verifier::Key(k) => k.algorithm.describe(),
             Verifier::Keyless(_) => "keyless",
+            Verifier::Notation(_) => "notation",
         }
+    }
+
+    /// With the image's repository: a notation trust policy picks its statement by it.
+    #[must_use]
+    pub fn scoped(mut self, image: &crate::reference::ImageRef) -> Self {
+        if let (Verifier::Notation(n), crate::reference::ImageRef::Registry(r)) = (&mut self, image)
+        {
+            n.scope = Some(format!("{}/{}", r.registry, r.repository));
+        }
+        self
     }
 }
 
@@ -225,11 +274,27 @@ pub fn verify_tree(root: &Node, verifier: &Verifier) -> Vec<Verdict> {
         if let (Some(origin), Some(parent)) = (&node.origin, parent) {
             for layer in &node.children {
                 let attestation = layer.media_type == crate::model::media_type::DSSE_ENVELOPE;
-                let (result, predicate_type) = if attestation {
+                let mut notes = Vec::new();
+                let (result, predicate_type) = if let (Verifier::Notation(n), Some(bytes), true) = (
+                    verifier,
+                    layer.raw.as_ref(),
+                    layer.media_type == notation::JWS,
+                ) {
+                    let outcome = n.check(bytes, parent);
+                    notes = outcome.notes;
+                    (outcome.result, None)
+                } else if attestation {
                     match (layer.raw.as_ref(), verifier) {
                         (Some(bytes), Verifier::Key(key)) => {
                             dsse::check(bytes, &parent.digest, key)
                         }
+                        (Some(_), Verifier::Notation(_)) => (
+                            Err(Reason::NotSupported(
+                                "a cosign attestation".into(),
+                                "regscope verify --key FILE",
+                            )),
+                            None,
+                        ),
                         // A keyless attestation's log entry is an `intoto` record, not the
                         // `hashedrekord` a signature's is: not matched yet.
                         (Some(_), Verifier::Keyless(_)) => (
@@ -255,6 +320,7 @@ pub fn verify_tree(root: &Node, verifier: &Verifier) -> Vec<Verdict> {
                     attestation,
                     predicate_type,
                     result,
+                    notes,
                 });
             }
         }
@@ -302,9 +368,15 @@ fn check_layer(layer: &Node, subject: &str, key: &Verifier) -> Option<Result<(),
                 "cosign verify",
             )))
         }
-        Some(Payload::Notation { .. }) => {
+        Some(Payload::Notation { .. }) if layer.media_type == notation::JWS => {
             return Some(Err(Reason::NotSupported(
                 "a notation signature".into(),
+                "regscope verify --trust-policy FILE, or --notation for notation's own files",
+            )))
+        }
+        Some(Payload::Notation { .. }) => {
+            return Some(Err(Reason::NotSupported(
+                "a COSE notation signature".into(),
                 "notation verify",
             )))
         }
@@ -312,6 +384,12 @@ fn check_layer(layer: &Node, subject: &str, key: &Verifier) -> Option<Result<(),
     }
     if layer.media_type != COSIGN_SIMPLE_SIGNING {
         return None;
+    }
+    if matches!(key, Verifier::Notation(_)) {
+        return Some(Err(Reason::NotSupported(
+            "a cosign signature".into(),
+            "regscope verify --key FILE, or keyless flags",
+        )));
     }
     Some(check_simple_signing(layer, subject, key))
 }
@@ -332,6 +410,7 @@ fn check_simple_signing(layer: &Node, subject: &str, verifier: &Verifier) -> Res
             }
         }
         Verifier::Keyless(policy) => policy.check(&layer.annotations, bytes, &signature)?,
+        Verifier::Notation(_) => return Err(Reason::BadSignature),
     }
     // Only a verified payload is read: what it says is the signer's word.
     let payload = parse_payload(bytes).ok_or(Reason::NotSimpleSigning)?;
@@ -391,6 +470,9 @@ pub fn describe(v: &Verdict) -> String {
     if let Err(reason) = &v.result {
         line.push_str(&format!(": {reason}"));
     }
+    for note in &v.notes {
+        line.push_str(&format!("; {note}"));
+    }
     line
 }
 
@@ -408,6 +490,7 @@ pub fn to_json(v: &Verdict) -> serde_json::Value {
         "result": v.result_name(),
         "reason": v.result.as_ref().err().map(Reason::code),
         "message": v.result.as_ref().err().map(ToString::to_string),
+        "notes": v.notes,
     })
 }
 
@@ -447,6 +530,8 @@ pub enum Checked {
         satisfied: bool,
         /// A keyless policy (identity and issuer) rather than a key: the words differ.
         keyless: bool,
+        /// A notation trust policy: the words differ again.
+        notation: bool,
     },
 }
 
@@ -536,6 +621,7 @@ pub fn check_policy(
             why,
         },
         Ok((key, verifier)) => {
+            let verifier = verifier.scoped(reference);
             let verdicts = verify_tree(root, &verifier);
             let satisfied = satisfied(&verdicts, root);
             Checked::Verdicts {
@@ -544,6 +630,7 @@ pub fn check_policy(
                 verdicts,
                 satisfied,
                 keyless: matches!(verifier, Verifier::Keyless(_)),
+                notation: matches!(verifier, Verifier::Notation(_)),
             }
         }
     }
@@ -558,6 +645,21 @@ pub fn policy_verifier(
         || policy.identity_regexp.is_some()
         || policy.issuer.is_some()
         || policy.trusted_root.is_some();
+    let notation = policy.notation || policy.trust_policy.is_some() || policy.trust_store.is_some();
+    if notation {
+        if policy.key.is_some() || keyless {
+            return Err((
+                "notation".into(),
+                "is given with a key or keyless settings; a policy verifies one kind of signature: write another pattern for the other".into(),
+            ));
+        }
+        return notation::Notation::from_files(
+            policy.trust_policy.as_deref(),
+            policy.trust_store.as_deref(),
+        )
+        .map(|n| (n.describe(), Verifier::Notation(Box::new(n))))
+        .map_err(|(setting, why)| (setting.to_string(), why));
+    }
     match (&policy.key, keyless) {
         (Some(_), true) => Err((
             "key".into(),
@@ -591,7 +693,7 @@ pub fn policy_verifier(
 #[must_use]
 pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::Finding> {
     use crate::analysis::{Code, Finding};
-    let (policy, key, verdicts, keyless) = match checked {
+    let (policy, key, verdicts, keyless, notation) = match checked {
         Checked::NoPolicy
         | Checked::Verdicts {
             satisfied: true, ..
@@ -609,8 +711,9 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             key,
             verdicts,
             keyless,
+            notation,
             ..
-        } => (policy, key, verdicts, *keyless),
+        } => (policy, key, verdicts, *keyless, *notation),
     };
     let mut message = format!("no signature of this image verifies with {key} ({policy})");
     if verdicts.is_empty() {
@@ -621,7 +724,9 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             message.push_str(&format!("; {}: {reason}", short(&v.signature)));
         }
     }
-    let fix = if keyless {
+    let fix = if notation {
+        "Sign the image by digest with notation (`notation sign REPO@DIGEST`) with a certificate that chains to a root in the policy's trust store and whose subject the policy trusts; `regscope verify REF` lists each signature and why it does not verify"
+    } else if keyless {
         "Sign the image by digest as the policy's identity (`cosign sign REPO@DIGEST` where that identity runs, logged in Rekor); `regscope verify REF` lists each signature and why it does not verify"
     } else {
         "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify"
