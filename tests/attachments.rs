@@ -582,6 +582,112 @@ fn verify_checks_each_signature_with_the_key_and_says_why_one_fails() {
     a_tampered_or_copied_signature_fails_with_its_reason(&reg, &payload, &p256);
     a_policy_in_the_config_file_verifies_without_flags(&reg, keys.path());
     attestations_verify_with_the_key_and_show_their_predicate(&reg, &payload, &p256);
+    sigstore_bundles_verify_with_the_key(&reg, &p256);
+}
+
+/// cosign v3's Sigstore bundles (OCI 1.1 referrers, listed in the `sha256-<hex>` tag): the
+/// bundle's DSSE envelope checked with the key; a statement of predicate type
+/// `https://sigstore.dev/cosign/sign/v1` is a signature of the image, any other an attestation;
+/// a tampered bundle and one about another image fail with their reasons.
+fn sigstore_bundles_verify_with_the_key(reg: &TestRegistry, p256: &support::attach::SigningKey) {
+    use support::attach::statement;
+    const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let root = support::layout_root(&fixture("unsigned-index"));
+    let digest = root["digest"].as_str().expect("digest");
+    let subject = (
+        digest,
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let bundle = |envelope: Vec<u8>| {
+        let envelope: Value = serde_json::from_slice(&envelope).expect("envelope");
+        serde_json::to_vec(&json!({
+            "mediaType": BUNDLE,
+            "verificationMaterial": {"publicKey": {"hint": "test"}, "tlogEntries": []},
+            "dsseEnvelope": envelope,
+        }))
+        .expect("json")
+    };
+    let sign = "https://sigstore.dev/cosign/sign/v1";
+    let slsa = "https://slsa.dev/provenance/v1";
+    let other = format!("sha256:{}", "e".repeat(64));
+    let cases: [(&str, Vec<Vec<u8>>); 3] = [
+        (
+            "good",
+            vec![
+                bundle(p256.envelope(&statement(digest, sign), &statement(digest, sign))),
+                bundle(p256.envelope(&statement(digest, slsa), &statement(digest, slsa))),
+            ],
+        ),
+        (
+            "tampered",
+            vec![bundle(p256.envelope(
+                &statement(digest, sign),
+                &statement(&other, sign),
+            ))],
+        ),
+        (
+            "other",
+            vec![bundle(p256.envelope(
+                &statement(&other, sign),
+                &statement(&other, sign),
+            ))],
+        ),
+    ];
+    for (case, bundles) in &cases {
+        let repo = format!("bundle/{case}");
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        let listed: Vec<(String, usize, String)> = bundles
+            .iter()
+            .map(|b| {
+                let (d, s) = push_artifact(reg, &repo, subject, BUNDLE, BUNDLE, b);
+                (d, s, BUNDLE.to_string())
+            })
+            .collect();
+        push_schema_index(reg, &repo, digest, &listed);
+    }
+    let key = p256.public.display().to_string();
+    let verify = |case: &str| {
+        let out = regscope(
+            reg,
+            &[
+                "verify",
+                &format!("{}/bundle/{case}:v1", reg.host),
+                "--key",
+                &key,
+            ],
+        );
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = verify("good");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("  verified    signature sha256:")
+            && text.contains(&format!("  verified    attestation ({slsa}) sha256:"))
+            && text.contains("via the referrers tag sha256-"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ok: signed with ")
+            && text.contains("1 of 1 signatures verified; 1 of 1 attestations verified"),
+        "{text}"
+    );
+    let (code, text) = verify("tampered");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("  failed      signature sha256:")
+            && text.contains("the payload was changed after signing, or another key signed it"),
+        "{text}"
+    );
+    let (code, text) = verify("other");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(": signs {other}, not this image")),
+        "{text}"
+    );
 }
 
 /// cosign `.att` attestations (DSSE envelopes): the envelope's signature checked with the key

@@ -6,6 +6,7 @@
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
 
+pub mod bundle;
 pub mod dsse;
 pub mod key;
 pub mod keyless;
@@ -53,6 +54,8 @@ pub enum Reason {
     NotDsse,
     #[error("the envelope's signature verifies but its payload is not an in-toto statement")]
     NotInToto,
+    #[error("the layer is not a Sigstore bundle (JSON with `dsseEnvelope` or `messageSignature`)")]
+    NotBundle,
     /// A signature of a kind this version does not verify (Sigstore bundles, notation).
     #[error("{0} is not verified by regscope yet; check it with `{1}`")]
     NotSupported(String, &'static str),
@@ -118,6 +121,7 @@ impl Reason {
             Reason::Unreadable => "payload unreadable",
             Reason::NotDsse => "not a DSSE envelope",
             Reason::NotInToto => "not in-toto",
+            Reason::NotBundle => "not a bundle",
             Reason::NotSupported(..) => "not checked",
             Reason::NoCertificate => "no certificate",
             Reason::BadCertificate => "unreadable certificate",
@@ -150,6 +154,7 @@ impl Reason {
             Reason::Unreadable => "unreadable",
             Reason::NotDsse => "not-dsse",
             Reason::NotInToto => "not-in-toto",
+            Reason::NotBundle => "not-bundle",
             Reason::NotSupported(..) => "not-supported",
             Reason::NoCertificate => "no-certificate",
             Reason::BadCertificate => "bad-certificate",
@@ -273,42 +278,7 @@ pub fn verify_tree(root: &Node, verifier: &Verifier) -> Vec<Verdict> {
     while let Some((node, parent)) = stack.pop() {
         if let (Some(origin), Some(parent)) = (&node.origin, parent) {
             for layer in &node.children {
-                let attestation = layer.media_type == crate::model::media_type::DSSE_ENVELOPE;
-                let mut notes = Vec::new();
-                let (result, predicate_type) = if let (Verifier::Notation(n), Some(bytes), true) = (
-                    verifier,
-                    layer.raw.as_ref(),
-                    layer.media_type == notation::JWS,
-                ) {
-                    let outcome = n.check(bytes, parent);
-                    notes = outcome.notes;
-                    (outcome.result, None)
-                } else if attestation {
-                    match (layer.raw.as_ref(), verifier) {
-                        (Some(bytes), Verifier::Key(key)) => {
-                            dsse::check(bytes, &parent.digest, key)
-                        }
-                        (Some(_), Verifier::Notation(_)) => (
-                            Err(Reason::NotSupported(
-                                "a cosign attestation".into(),
-                                "regscope verify --key FILE",
-                            )),
-                            None,
-                        ),
-                        // A keyless attestation's log entry is an `intoto` record, not the
-                        // `hashedrekord` a signature's is: not matched yet.
-                        (Some(_), Verifier::Keyless(_)) => (
-                            Err(Reason::NotSupported(
-                                "a keyless attestation".into(),
-                                "cosign verify-attestation",
-                            )),
-                            None,
-                        ),
-                        (None, _) => (Err(Reason::Unreadable), None),
-                    }
-                } else if let Some(result) = check_layer(layer, &parent.digest, verifier) {
-                    (result, None)
-                } else {
+                let Some(v) = judge_layer(layer, parent, verifier) else {
                     continue;
                 };
                 out.push(Verdict {
@@ -317,16 +287,78 @@ pub fn verify_tree(root: &Node, verifier: &Verifier) -> Vec<Verdict> {
                     subject_label: subject_label(parent),
                     found: origin.describe(),
                     docker_reference: docker_reference(layer),
-                    attestation,
-                    predicate_type,
-                    result,
-                    notes,
+                    attestation: v.attestation,
+                    predicate_type: v.predicate_type,
+                    result: v.result,
+                    notes: v.notes,
                 });
             }
         }
         stack.extend(node.children.iter().rev().map(|c| (c, Some(node))));
     }
     out
+}
+
+/// What one layer of an attachment says under the verifier.
+struct LayerVerdict {
+    result: Result<(), Reason>,
+    predicate_type: Option<String>,
+    attestation: bool,
+    notes: Vec<String>,
+}
+
+/// The verdict on one layer of an attachment of `parent`; `None` for a layer that is no
+/// signature or attestation. Each kind goes to its own checker: a notation envelope, a
+/// Sigstore bundle, a cosign `.att` DSSE envelope, a cosign simple-signing payload.
+fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<LayerVerdict> {
+    let verdict = |result, predicate_type, attestation| LayerVerdict {
+        result,
+        predicate_type,
+        attestation,
+        notes: Vec::new(),
+    };
+    let bytes = layer.raw.as_ref().filter(|_| layer.problem.is_none());
+    if let (Verifier::Notation(n), true) = (verifier, layer.media_type == notation::JWS) {
+        let Some(bytes) = bytes else {
+            return Some(verdict(Err(Reason::Unreadable), None, false));
+        };
+        let outcome = n.check(bytes, parent);
+        return Some(LayerVerdict {
+            notes: outcome.notes,
+            ..verdict(outcome.result, None, false)
+        });
+    }
+    if let Some(Payload::SigstoreBundle { content, .. }) = &layer.payload {
+        let Some(bytes) = bytes else {
+            return Some(verdict(Err(Reason::Unreadable), None, false));
+        };
+        let o = bundle::check(bytes, &parent.digest, verifier, content);
+        return Some(verdict(o.result, o.predicate_type, o.attestation));
+    }
+    if layer.media_type == crate::model::media_type::DSSE_ENVELOPE {
+        let (result, predicate) = match (bytes, verifier) {
+            (Some(bytes), Verifier::Key(key)) => dsse::check(bytes, &parent.digest, key),
+            (Some(_), Verifier::Notation(_)) => (
+                Err(Reason::NotSupported(
+                    "a cosign attestation".into(),
+                    "regscope verify --key FILE",
+                )),
+                None,
+            ),
+            // A keyless attestation's log entry is an `intoto` record, not the
+            // `hashedrekord` a signature's is: not matched yet.
+            (Some(_), Verifier::Keyless(_)) => (
+                Err(Reason::NotSupported(
+                    "a keyless attestation".into(),
+                    "cosign verify-attestation",
+                )),
+                None,
+            ),
+            (None, _) => (Err(Reason::Unreadable), None),
+        };
+        return Some(verdict(result, predicate, true));
+    }
+    check_layer(layer, &parent.digest, verifier).map(|result| verdict(result, None, false))
 }
 
 /// Whether the image `root` is signed by the key: a signature of the root itself verifies.
@@ -362,12 +394,6 @@ fn docker_reference(layer: &Node) -> Option<String> {
 /// The verdict on one layer of a signature manifest; `None` for a layer that is no signature.
 fn check_layer(layer: &Node, subject: &str, key: &Verifier) -> Option<Result<(), Reason>> {
     match &layer.payload {
-        Some(Payload::SigstoreBundle { .. }) => {
-            return Some(Err(Reason::NotSupported(
-                "a Sigstore bundle".into(),
-                "cosign verify",
-            )))
-        }
         Some(Payload::Notation { .. }) if layer.media_type == notation::JWS => {
             return Some(Err(Reason::NotSupported(
                 "a notation signature".into(),
