@@ -289,6 +289,11 @@ fn statement(s: RawStatement, name: &str) -> Result<Statement, String> {
     })?;
     let mut overrides = BTreeMap::new();
     for (k, v) in &s.signature_verification.overrides {
+        // Revocation needs the network and is never checked here: overriding it changes
+        // nothing, and a team's file that skips it must still read.
+        if k == "revocation" && matches!(v.as_str(), "enforce" | "log" | "skip") {
+            continue;
+        }
         let validation = Validation::parse(k).ok_or_else(|| {
             format!(
                 "overrides {}; regscope overrides authenticity, authenticTimestamp and expiry (integrity is always enforced, revocation needs the network)",
@@ -543,7 +548,7 @@ mod tests {
          "trustStores":["ca:acme"],
          "trustedIdentities":["x509.subject: C=US, ST=WA, O=acme\\, inc, CN=builder"]},
         {"name":"rest","registryScopes":["*"],
-         "signatureVerification":{"level":"permissive","override":{"authenticity":"log"}},
+         "signatureVerification":{"level":"permissive","override":{"authenticity":"log","revocation":"skip"}},
          "trustStores":["ca:acme"],"trustedIdentities":["*"]}]}"#;
 
     #[test]
