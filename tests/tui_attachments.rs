@@ -421,3 +421,75 @@ fn a_notation_policy_verifies_in_the_tui() {
         assert_eq!(tmux.wait_exit(), 0);
     }
 }
+
+/// cosign v3's Sigstore bundle referrers under a key policy in the TUI, against docker-registry
+/// behind htpasswd and TLS: a bundle signing the image with the policy's key is `S✓`; one whose
+/// envelope was changed after signing is `S✗`, its row saying `bad signature`.
+#[test]
+fn sigstore_bundles_verify_with_the_policy_s_key_in_the_tui() {
+    use support::attach::{push_artifact, push_schema_index, statement, KeyKind, SigningKey};
+    use support::{fixture, layout_root};
+    const PASSWORD: &str = "Bundle-s3cret-pw";
+    const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("bundle-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let key = SigningKey::generate(sandbox.path(), "cosign", KeyKind::P256);
+    let root = layout_root(&fixture("unsigned-index"));
+    let digest = root["digest"].as_str().expect("digest");
+    let subject = (
+        digest,
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let sign = statement(digest, "https://sigstore.dev/cosign/sign/v1");
+    let other = statement(&format!("sha256:{}", "f".repeat(64)), "x");
+    for (repo, signed) in [(REPO, &sign), ("team/forged", &other)] {
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        let envelope: serde_json::Value =
+            serde_json::from_slice(&key.envelope(&sign, signed)).expect("envelope");
+        let bundle = serde_json::to_vec(&serde_json::json!({
+            "mediaType": BUNDLE,
+            "verificationMaterial": {"publicKey": {"hint": "test"}, "tlogEntries": []},
+            "dsseEnvelope": envelope,
+        }))
+        .expect("json");
+        let (d, s) = push_artifact(&reg, repo, subject, BUNDLE, BUNDLE, &bundle);
+        push_schema_index(&reg, repo, digest, &[(d, s, BUNDLE.to_string())]);
+    }
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("bundle-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nkey = \"{}\"\n",
+        reg.host,
+        key.public.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, verified) in [(REPO, true), ("team/forged", false)] {
+        let start = format!("{}/{repo}", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(if verified { "S✓" } else { "S✗" });
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("via the referrers tag");
+        if verified {
+            assert!(screen.contains("S✓ signed"), "{screen}");
+            assert!(screen.contains("S✓ verified"), "{screen}");
+        } else {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(screen.contains("S✗ bad signature"), "{screen}");
+            assert!(
+                screen.contains("S✗ not signed by the policy's key"),
+                "{screen}"
+            );
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}

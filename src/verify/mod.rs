@@ -397,7 +397,7 @@ fn check_layer(layer: &Node, subject: &str, key: &Verifier) -> Option<Result<(),
         Some(Payload::Notation { .. }) if layer.media_type == notation::JWS => {
             return Some(Err(Reason::NotSupported(
                 "a notation signature".into(),
-                "regscope verify --trust-policy FILE, or --notation for notation's own files",
+                "regscope verify --notation",
             )))
         }
         Some(Payload::Notation { .. }) => {
