@@ -1355,7 +1355,14 @@ fn notation_policy(host: &str, strict: &[&str]) -> String {
             {"name": "audited",
              "registryScopes": [format!("{host}/notation/audit")],
              "signatureVerification": {"level": "audit"},
-             "trustStores": ["ca:acme"], "trustedIdentities": [identity]}
+             "trustStores": ["ca:acme"], "trustedIdentities": [identity]},
+            {"name": "lenient",
+             "registryScopes": [format!("{host}/notation/permissive")],
+             "signatureVerification": {"level": "permissive", "override": {"revocation": "skip"}},
+             "trustStores": ["ca:acme"], "trustedIdentities": [identity]},
+            {"name": "skipped",
+             "registryScopes": [format!("{host}/notation/skip")],
+             "signatureVerification": {"level": "skip"}}
         ]
     }))
     .expect("json")
@@ -1449,6 +1456,24 @@ fn notation_signatures_verify_under_the_trust_policy_and_each_failure_says_why()
         "{text}"
     );
 
+    // Permissive enforces authenticity, logs expiry; skip checks nothing at all.
+    let (code, text) = verify("permissive");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "; logged, not enforced (permissive): the signature expired at 2021-01-01T00:00:00Z"
+        ),
+        "{text}"
+    );
+    let (code, text) = verify("skip");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "; trust policy skipped skips verification (level skip): nothing was checked"
+        ),
+        "{text}"
+    );
+
     notation_files_by_flag_and_in_the_config_file(&reg, d, &notation_dir, &strict);
 }
 
@@ -1502,7 +1527,7 @@ fn seed_notation(
     let good = Envelope::default();
     let chain = [&acme];
     let by_builder = |how: Envelope<'_>| jws(&builder, &chain, subject, &how);
-    let cases: [(&str, Vec<u8>); 11] = [
+    let cases: [(&str, Vec<u8>); 13] = [
         ("good", jws(&builder, &chain, subject, &good)),
         ("rsa", jws(&builder_rsa, &chain, subject, &good)),
         ("tampered", by_builder(Envelope::tampered())),
@@ -1523,6 +1548,14 @@ fn seed_notation(
         ),
         ("unscoped", jws(&builder, &chain, subject, &good)),
         ("audit", jws(&rogue_leaf, &[&rogue], subject, &good)),
+        (
+            "permissive",
+            by_builder(Envelope::expiring("2021-01-01T00:00:00Z")),
+        ),
+        (
+            "skip",
+            jws(&rogue_leaf, &[&rogue], subject, &Envelope::tampered()),
+        ),
     ];
     for (case, envelope) in &cases {
         let repo = format!("notation/{case}");
