@@ -209,10 +209,12 @@ fn check_critical(header: &serde_json::Map<String, serde_json::Value>) -> Result
             sanitize(unknown)
         )));
     }
+    // Each of these is critical exactly when present: a `crit` naming an absent header is as
+    // malformed as a present one left out of it.
     for name in UNDERSTOOD {
         let present = header.contains_key(name);
         let critical = crit.contains(&name);
-        if present != critical && (name == SCHEME || present) {
+        if present != critical {
             return Err(bad(format!(
                 "its header {name} must be present and listed in `crit` together"
             )));
@@ -590,6 +592,9 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("io.cncf.notary.expiry must be present and listed in `crit` together"));
+        let mut absent = good.clone();
+        absent.insert("crit".into(), serde_json::json!([SCHEME, EXPIRY]));
+        assert!(check_critical(&absent).is_err());
         let mut cty = good;
         cty.insert("cty".into(), "text/plain".into());
         assert!(check_critical(&cty).is_err());
