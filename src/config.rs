@@ -62,6 +62,12 @@ pub struct VerifyPolicy {
     pub issuer: Option<String>,
     /// Keyless: a private Sigstore's `trusted_root.json`; default: the public-good root.
     pub trusted_root: Option<PathBuf>,
+    /// notation: verify notation signatures with notation's trust policy and trust store, in
+    /// notation's places unless `trust_policy` / `trust_store` name them.
+    #[serde(default)]
+    pub notation: bool,
+    pub trust_policy: Option<PathBuf>,
+    pub trust_store: Option<PathBuf>,
 }
 
 /// Settings for one registry.
@@ -236,9 +242,14 @@ pub fn load_from(path: &Path) -> Result<Config, ConfigError> {
     // regscope was started.
     if let Some(dir) = path.parent() {
         for policy in config.verify.values_mut() {
-            for path in [&mut policy.key, &mut policy.trusted_root]
-                .into_iter()
-                .flatten()
+            for path in [
+                &mut policy.key,
+                &mut policy.trusted_root,
+                &mut policy.trust_policy,
+                &mut policy.trust_store,
+            ]
+            .into_iter()
+            .flatten()
             {
                 if path.is_relative() {
                     *path = dir.join(&*path);

@@ -582,6 +582,112 @@ fn verify_checks_each_signature_with_the_key_and_says_why_one_fails() {
     a_tampered_or_copied_signature_fails_with_its_reason(&reg, &payload, &p256);
     a_policy_in_the_config_file_verifies_without_flags(&reg, keys.path());
     attestations_verify_with_the_key_and_show_their_predicate(&reg, &payload, &p256);
+    sigstore_bundles_verify_with_the_key(&reg, &p256);
+}
+
+/// cosign v3's Sigstore bundles (OCI 1.1 referrers, listed in the `sha256-<hex>` tag): the
+/// bundle's DSSE envelope checked with the key; a statement of predicate type
+/// `https://sigstore.dev/cosign/sign/v1` is a signature of the image, any other an attestation;
+/// a tampered bundle and one about another image fail with their reasons.
+fn sigstore_bundles_verify_with_the_key(reg: &TestRegistry, p256: &support::attach::SigningKey) {
+    use support::attach::statement;
+    const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let root = support::layout_root(&fixture("unsigned-index"));
+    let digest = root["digest"].as_str().expect("digest");
+    let subject = (
+        digest,
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let bundle = |envelope: Vec<u8>| {
+        let envelope: Value = serde_json::from_slice(&envelope).expect("envelope");
+        serde_json::to_vec(&json!({
+            "mediaType": BUNDLE,
+            "verificationMaterial": {"publicKey": {"hint": "test"}, "tlogEntries": []},
+            "dsseEnvelope": envelope,
+        }))
+        .expect("json")
+    };
+    let sign = "https://sigstore.dev/cosign/sign/v1";
+    let slsa = "https://slsa.dev/provenance/v1";
+    let other = format!("sha256:{}", "e".repeat(64));
+    let cases: [(&str, Vec<Vec<u8>>); 3] = [
+        (
+            "good",
+            vec![
+                bundle(p256.envelope(&statement(digest, sign), &statement(digest, sign))),
+                bundle(p256.envelope(&statement(digest, slsa), &statement(digest, slsa))),
+            ],
+        ),
+        (
+            "tampered",
+            vec![bundle(p256.envelope(
+                &statement(digest, sign),
+                &statement(&other, sign),
+            ))],
+        ),
+        (
+            "other",
+            vec![bundle(p256.envelope(
+                &statement(&other, sign),
+                &statement(&other, sign),
+            ))],
+        ),
+    ];
+    for (case, bundles) in &cases {
+        let repo = format!("bundle/{case}");
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        let listed: Vec<(String, usize, String)> = bundles
+            .iter()
+            .map(|b| {
+                let (d, s) = push_artifact(reg, &repo, subject, BUNDLE, BUNDLE, b);
+                (d, s, BUNDLE.to_string())
+            })
+            .collect();
+        push_schema_index(reg, &repo, digest, &listed);
+    }
+    let key = p256.public.display().to_string();
+    let verify = |case: &str| {
+        let out = regscope(
+            reg,
+            &[
+                "verify",
+                &format!("{}/bundle/{case}:v1", reg.host),
+                "--key",
+                &key,
+            ],
+        );
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = verify("good");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("  verified    signature sha256:")
+            && text.contains(&format!("  verified    attestation ({slsa}) sha256:"))
+            && text.contains("via the referrers tag sha256-"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ok: signed with ")
+            && text.contains("1 of 1 signatures verified; 1 of 1 attestations verified"),
+        "{text}"
+    );
+    let (code, text) = verify("tampered");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("  failed      signature sha256:")
+            && text.contains("the payload was changed after signing, or another key signed it"),
+        "{text}"
+    );
+    let (code, text) = verify("other");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(": signs {other}, not this image")),
+        "{text}"
+    );
 }
 
 /// cosign `.att` attestations (DSSE envelopes): the envelope's signature checked with the key
@@ -1208,4 +1314,368 @@ fn keyless_policy_in_the_config_file(reg: &TestRegistry, dir: &std::path::Path, 
         "{section}\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"config.toml\"\n"
     ));
     assert!(text.contains("is not a Sigstore trusted root"), "{text}");
+}
+
+/// `regscope` with `home` as HOME (notation's files under `~/.config/notation`), the config
+/// file `config` if any, and the registry's credentials; `(exit code, stdout and stderr)`.
+fn regscope_at(
+    reg: &TestRegistry,
+    home: &std::path::Path,
+    config: Option<&std::path::Path>,
+    args: &[&str],
+) -> (Option<i32>, String) {
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    let mut cmd = support::isolated_command(&regscope_bin(), home);
+    cmd.args(args)
+        .args(["--ca-file", &ca, "--username", USER, "--no-cache"])
+        .env("REGSCOPE_PASSWORD", PASSWORD);
+    if let Some(c) = config {
+        cmd.env("REGSCOPE_CONFIG", c);
+    }
+    let out = cmd.output().expect("run regscope");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+/// A trust policy for `host`: `notation/<case>` strict for each case but `audit` (level audit)
+/// and `unscoped` (no statement), trusting the store `acme` and the builder's subject.
+fn notation_policy(host: &str, strict: &[&str]) -> String {
+    let identity = "x509.subject: C=US, ST=WA, O=acme, CN=builder";
+    serde_json::to_string_pretty(&json!({
+        "version": "1.0",
+        "trustPolicies": [
+            {"name": "acme-images",
+             "registryScopes": strict.iter().map(|c| format!("{host}/notation/{c}")).collect::<Vec<_>>(),
+             "signatureVerification": {"level": "strict"},
+             "trustStores": ["ca:acme"], "trustedIdentities": [identity]},
+            {"name": "audited",
+             "registryScopes": [format!("{host}/notation/audit")],
+             "signatureVerification": {"level": "audit"},
+             "trustStores": ["ca:acme"], "trustedIdentities": [identity]},
+            {"name": "lenient",
+             "registryScopes": [format!("{host}/notation/permissive")],
+             "signatureVerification": {"level": "permissive", "override": {"revocation": "skip"}},
+             "trustStores": ["ca:acme"], "trustedIdentities": [identity]},
+            {"name": "skipped",
+             "registryScopes": [format!("{host}/notation/skip")],
+             "signatureVerification": {"level": "skip"}}
+        ]
+    }))
+    .expect("json")
+}
+
+/// notation signatures (JWS envelopes in OCI 1.1 referrers, listed in the `sha256-<hex>` tag
+/// as docker-registry has no referrers API) against docker-registry behind htpasswd and TLS,
+/// under a trust policy and trust store in notation's place (`~/.config/notation`): a valid
+/// signature (ECDSA and RSA-PSS) verifies without flags; each way one fails says its own
+/// reason; the audit level logs what it does not enforce; `--trust-policy`/`--trust-store`
+/// name other files; a `[verify]` policy with `notation = true` serves `check` and `inspect`.
+#[test]
+fn notation_signatures_verify_under_the_trust_policy_and_each_failure_says_why() {
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let (dir, home) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("home"),
+    );
+    let d = dir.path();
+    let (notation_dir, strict) = seed_notation(&reg, d, home.path());
+    let other = format!("sha256:{}", "d".repeat(64));
+    let verify = |case: &str| {
+        let image = format!("{}/notation/{case}:v1", reg.host);
+        regscope_at(&reg, home.path(), None, &["verify", &image])
+    };
+
+    // notation's own files, found in notation's place: no flag needed.
+    for case in ["good", "rsa"] {
+        let (code, text) = verify(case);
+        assert_eq!(code, Some(0), "{case}: {text}");
+        assert!(
+            text.contains("  verified    signature sha256:")
+                && text.contains("via the referrers tag sha256-"),
+            "{case}: {text}"
+        );
+        assert!(
+            text.contains("ok: signed with the notation trust policy ")
+                && text.contains(".config/notation/trustpolicy.json"),
+            "{case}: {text}"
+        );
+    }
+    let fails = |case: &str, wanted: &[&str]| {
+        let (code, text) = verify(case);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(
+            text.contains("  failed      signature sha256:"),
+            "{case}: {text}"
+        );
+        for w in wanted {
+            assert!(text.contains(w), "{case}: wanted {w:?} in {text}");
+        }
+    };
+    fails(
+        "tampered",
+        &["the signature does not verify with this key: the payload was changed after signing"],
+    );
+    fails("other", &[&format!("signs {other}, not this image")]);
+    fails(
+        "untrusted",
+        &["the certificate chain ends at C=US, ST=WA, O=rogue, CN=rogue root, which is in no trust store of trust policy acme-images (ca:acme)"],
+    );
+    fails(
+        "expired",
+        &["the signature expired at 2021-01-01T00:00:00Z (its `io.cncf.notary.expiry`)"],
+    );
+    fails(
+        "outside",
+        &["signed at 2020-01-01T00:00:00Z, outside the validity of certificate C=US, ST=WA, L=Seattle, O=acme, CN=builder (from "],
+    );
+    fails(
+        "identity",
+        &["identity C=US, ST=WA, O=evil, CN=intruder, policy wants x509.subject: C=US, ST=WA, O=acme, CN=builder"],
+    );
+    fails(
+        "plugin",
+        &["it marks header io.cncf.notary.verificationPlugin critical, which regscope does not understand"],
+    );
+    fails(
+        "unscoped",
+        &[&format!("no trust policy of {} covers {}/notation/unscoped; add it to a policy's registryScopes, or add a `*` policy", notation_dir.join("trustpolicy.json").display(), reg.host)],
+    );
+    // Audit enforces integrity only: the untrusted root is logged beside the verdict.
+    let (code, text) = verify("audit");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("  verified    signature sha256:")
+            && text.contains("; logged, not enforced (audit): the certificate chain ends at C=US, ST=WA, O=rogue"),
+        "{text}"
+    );
+
+    // Permissive enforces authenticity, logs expiry; skip checks nothing at all.
+    let (code, text) = verify("permissive");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "; logged, not enforced (permissive): the signature expired at 2021-01-01T00:00:00Z"
+        ),
+        "{text}"
+    );
+    let (code, text) = verify("skip");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "; trust policy skipped skips verification (level skip): nothing was checked"
+        ),
+        "{text}"
+    );
+
+    notation_files_by_flag_and_in_the_config_file(&reg, d, &notation_dir, &strict);
+}
+
+/// The cases `notation/<case>:v1`, each with one notation signature; notation's files under
+/// `home` (its directory returned) and the cases the strict statement covers.
+fn seed_notation(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    home: &std::path::Path,
+) -> (std::path::PathBuf, [&'static str; 9]) {
+    use support::attach::KeyKind;
+    use support::notation::{jws, push_signature, trust_store, Cert, Envelope};
+    let acme = Cert::root(d, "acme", "/C=US/ST=WA/O=acme/CN=acme root");
+    let rogue = Cert::root(d, "rogue", "/C=US/ST=WA/O=rogue/CN=rogue root");
+    let builder_dn = "/C=US/ST=WA/L=Seattle/O=acme/CN=builder";
+    let builder = acme.leaf(d, "builder", builder_dn, KeyKind::P256);
+    let builder_rsa = acme.leaf(d, "builder-rsa", builder_dn, KeyKind::Rsa);
+    let intruder = acme.leaf(
+        d,
+        "intruder",
+        "/C=US/ST=WA/O=evil/CN=intruder",
+        KeyKind::P384,
+    );
+    let rogue_leaf = rogue.leaf(d, "rogue-leaf", builder_dn, KeyKind::P256);
+    let notation_dir = home.join(".config/notation");
+    trust_store(&notation_dir.join("truststore"), "acme", &acme);
+    let strict = [
+        "good",
+        "rsa",
+        "tampered",
+        "other",
+        "untrusted",
+        "expired",
+        "outside",
+        "identity",
+        "plugin",
+    ];
+    std::fs::write(
+        notation_dir.join("trustpolicy.json"),
+        notation_policy(&reg.host, &strict),
+    )
+    .expect("policy");
+
+    let root = support::layout_root(&fixture("unsigned-index"));
+    let subject = (
+        root["digest"].as_str().expect("digest"),
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let other = format!("sha256:{}", "d".repeat(64));
+    let good = Envelope::default();
+    let chain = [&acme];
+    let by_builder = |how: Envelope<'_>| jws(&builder, &chain, subject, &how);
+    let cases: [(&str, Vec<u8>); 13] = [
+        ("good", jws(&builder, &chain, subject, &good)),
+        ("rsa", jws(&builder_rsa, &chain, subject, &good)),
+        ("tampered", by_builder(Envelope::tampered())),
+        ("other", by_builder(Envelope::targeting(&other))),
+        ("untrusted", jws(&rogue_leaf, &[&rogue], subject, &good)),
+        (
+            "expired",
+            by_builder(Envelope::expiring("2021-01-01T00:00:00Z")),
+        ),
+        (
+            "outside",
+            by_builder(Envelope::signed_at("2020-01-01T00:00:00Z")),
+        ),
+        ("identity", jws(&intruder, &chain, subject, &good)),
+        (
+            "plugin",
+            by_builder(Envelope::critical("io.cncf.notary.verificationPlugin")),
+        ),
+        ("unscoped", jws(&builder, &chain, subject, &good)),
+        ("audit", jws(&rogue_leaf, &[&rogue], subject, &good)),
+        (
+            "permissive",
+            by_builder(Envelope::expiring("2021-01-01T00:00:00Z")),
+        ),
+        (
+            "skip",
+            jws(&rogue_leaf, &[&rogue], subject, &Envelope::tampered()),
+        ),
+    ];
+    for (case, envelope) in &cases {
+        let repo = format!("notation/{case}");
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        push_signature(reg, &repo, subject, std::slice::from_ref(envelope));
+    }
+    (notation_dir, strict)
+}
+
+/// `--trust-policy`/`--trust-store` name files elsewhere (the JSON says why each fails); the
+/// config file's `[verify."HOST/notation/*"] notation = true` policy serves `verify`, `check
+/// --require-signed` and `inspect`; `config check` refuses a trust policy notation would.
+fn notation_files_by_flag_and_in_the_config_file(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    notation_dir: &std::path::Path,
+    strict: &[&str],
+) {
+    let elsewhere = d.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).expect("dir");
+    let policy = elsewhere.join("policy.json");
+    std::fs::write(&policy, notation_policy(&reg.host, strict)).expect("policy");
+    let empty_home = tempfile::tempdir().expect("home");
+    let image = |case: &str| format!("{}/notation/{case}:v1", reg.host);
+    let (policy_arg, store_arg) = (
+        policy.display().to_string(),
+        notation_dir.join("truststore").display().to_string(),
+    );
+    let (code, text) = regscope_at(
+        reg,
+        empty_home.path(),
+        None,
+        &[
+            "verify",
+            &image("identity"),
+            "--trust-policy",
+            &policy_arg,
+            "--trust-store",
+            &store_arg,
+            "--json",
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["keyAlgorithm"], "notation");
+    assert_eq!(
+        json["signatures"][0]["reason"], "identity-mismatch",
+        "{json:#}"
+    );
+    // Without notation's files anywhere, `--notation` says where it looked.
+    let (code, text) = regscope_at(
+        reg,
+        empty_home.path(),
+        None,
+        &["verify", &image("good"), "--notation"],
+    );
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("--trust-policy is not given and there is none at ")
+            && text.contains(".config/notation/trustpolicy.json"),
+        "{text}"
+    );
+
+    let config = d.join("config.toml");
+    let section = format!("[verify.\"{}/notation/*\"]", reg.host);
+    std::fs::write(
+        &config,
+        format!(
+            "{section}\nnotation = true\ntrust_policy = \"elsewhere/policy.json\"\ntrust_store = \"{store_arg}\"\n"
+        ),
+    )
+    .expect("config");
+    let run = |args: &[&str]| regscope_at(reg, empty_home.path(), Some(&config), args);
+    let config_check = || {
+        let out = support::isolated_command(&regscope_bin(), empty_home.path())
+            .args(["config", "check"])
+            .env("REGSCOPE_CONFIG", &config)
+            .output()
+            .expect("run regscope");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let (code, text) = config_check();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("1 signature policy"), "{text}");
+    let (code, text) = run(&["check", &image("good"), "--require-signed"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("signed: a signature of this image verifies with the notation trust policy "),
+        "{text}"
+    );
+    let (code, text) = run(&["check", &image("identity"), "--require-signed"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("identity C=US, ST=WA, O=evil, CN=intruder, policy wants"),
+        "{text}"
+    );
+    let (code, text) = run(&["inspect", &image("untrusted")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("warning  signature-unverified")
+            && text.contains("which is in no trust store of trust policy acme-images")
+            && text.contains("Sign the image by digest with notation"),
+        "{text}"
+    );
+    // A trust policy notation would refuse is refused here, naming the setting.
+    std::fs::write(
+        &policy,
+        r#"{"version":"1.0","trustPolicies":[{"name":"loose","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:acme"],"trustedIdentities":["x509.subject: CN=builder"]}]}"#,
+    )
+    .expect("policy");
+    let (code, text) = config_check();
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains(&format!("{section} trust_policy: "))
+            && text.contains("trust policy loose has trusted identity x509.subject: CN=builder, which lacks C; notation requires C, ST and O at least"),
+        "{text}"
+    );
 }

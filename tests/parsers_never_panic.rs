@@ -126,6 +126,39 @@ proptest! {
     }
 
     #[test]
+    fn notation_parsers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512), json in json_like()) {
+        use regscope::verify::{notation, trustpolicy};
+        let policy = trustpolicy::TrustPolicy::parse(
+            br#"{"version":"1.0","trustPolicies":[{"name":"all","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:none"],"trustedIdentities":["*"]}]}"#,
+            "p.json",
+        )
+        .expect("the policy");
+        let checker = notation::Notation {
+            policy,
+            store: "/nonexistent".into(),
+            scope: Some("registry.test/team/app".into()),
+        };
+        let subject = regscope::model::Node::from_descriptor(
+            regscope::model::Kind::Index,
+            &serde_json::from_str::<regscope::model::Descriptor>(&format!(
+                r#"{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:{}","size":2}}"#,
+                "0".repeat(64)
+            ))
+            .expect("a descriptor"),
+        );
+        for input in [bytes.as_slice(), json.as_bytes()] {
+            // A verdict, never a panic, in words a terminal shows as they are.
+            let words = checker.check(input, &subject).result.expect_err("garbage never verifies").to_string();
+            prop_assert!(!words.chars().any(char::is_control), "{}", words);
+            if let Err(e) = trustpolicy::TrustPolicy::parse(input, "p.json") {
+                let words = e.to_string();
+                prop_assert!(!words.chars().any(char::is_control), "{}", words);
+            }
+            let _ = trustpolicy::parse_dn(&String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
     fn header_and_digest_parsers_never_panic(s in "\\PC{0,80}|[A-Za-z0-9=,\" :/._-]{0,80}") {
         let _ = parse_challenge(&s);
         let _ = parse_www_authenticate(&s);

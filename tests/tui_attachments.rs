@@ -333,3 +333,163 @@ fn a_keyless_policy_verifies_in_the_tui() {
         assert_eq!(tmux.wait_exit(), 0);
     }
 }
+
+/// A notation policy (`notation = true` with the trust policy and store named) in the TUI,
+/// against docker-registry behind htpasswd and TLS, the signatures notation JWS envelopes in
+/// OCI 1.1 referrers: the image signed by the trusted subject is `S✓`; the one signed by a
+/// certificate of another CA is `S✗`, its signature row says `untrusted root` and the detail
+/// pane names the root and the trust policy.
+#[test]
+fn a_notation_policy_verifies_in_the_tui() {
+    use support::attach::KeyKind;
+    use support::notation::{jws, push_signature, trust_store, Cert, Envelope};
+    use support::{fixture, layout_root};
+    const PASSWORD: &str = "Notation-s3cret-pw";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("notation-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let acme = Cert::root(d, "acme", "/C=US/ST=WA/O=acme/CN=acme root");
+    let rogue = Cert::root(d, "rogue", "/C=US/ST=WA/O=rogue/CN=rogue root");
+    let dn = "/C=US/ST=WA/O=acme/CN=builder";
+    let builder = acme.leaf(d, "builder", dn, KeyKind::P256);
+    let impostor = rogue.leaf(d, "impostor", dn, KeyKind::P256);
+    let store = d.join("truststore");
+    trust_store(&store, "acme", &acme);
+    let policy = d.join("trustpolicy.json");
+    std::fs::write(
+        &policy,
+        serde_json::json!({"version": "1.0", "trustPolicies": [{
+            "name": "acme-images", "registryScopes": ["*"],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["ca:acme"],
+            "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme, CN=builder"]
+        }]})
+        .to_string(),
+    )
+    .expect("policy");
+    let root = layout_root(&fixture("unsigned-index"));
+    let subject = (
+        root["digest"].as_str().expect("digest"),
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    for (repo, leaf, ca) in [(REPO, &builder, &acme), ("team/other", &impostor, &rogue)] {
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        let envelope = jws(leaf, &[ca], subject, &Envelope::default());
+        push_signature(&reg, repo, subject, &[envelope]);
+    }
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("notation-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nnotation = true\ntrust_policy = \"{}\"\ntrust_store = \"{}\"\n",
+        reg.host,
+        policy.display(),
+        store.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, verified) in [(REPO, true), ("team/other", false)] {
+        let start = format!("{}/{repo}", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(if verified { "S✓" } else { "S✗" });
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("via the referrers tag");
+        if verified {
+            assert!(screen.contains("S✓ signed"), "{screen}");
+            assert!(screen.contains("signature  S✓ verified"), "{screen}");
+            tmux.keys(&["G"]);
+            tmux.wait_for("signature policy: S✓ verified with the notation trust policy");
+        } else {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(screen.contains("signature  S✗ untrusted root"), "{screen}");
+            assert!(
+                screen.contains("S✗ not signed as the trust policy wants"),
+                "{screen}"
+            );
+            tmux.keys(&["G"]);
+            tmux.wait_for("signature policy: S✗ the certificate chain ends at");
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}
+
+/// cosign v3's Sigstore bundle referrers under a key policy in the TUI, against docker-registry
+/// behind htpasswd and TLS: a bundle signing the image with the policy's key is `S✓`; one whose
+/// envelope was changed after signing is `S✗`, its row saying `bad signature`.
+#[test]
+fn sigstore_bundles_verify_with_the_policy_s_key_in_the_tui() {
+    use support::attach::{push_artifact, push_schema_index, statement, KeyKind, SigningKey};
+    use support::{fixture, layout_root};
+    const PASSWORD: &str = "Bundle-s3cret-pw";
+    const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("bundle-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let key = SigningKey::generate(sandbox.path(), "cosign", KeyKind::P256);
+    let root = layout_root(&fixture("unsigned-index"));
+    let digest = root["digest"].as_str().expect("digest");
+    let subject = (
+        digest,
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let sign = statement(digest, "https://sigstore.dev/cosign/sign/v1");
+    let other = statement(&format!("sha256:{}", "f".repeat(64)), "x");
+    for (repo, signed) in [(REPO, &sign), ("team/forged", &other)] {
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        let envelope: serde_json::Value =
+            serde_json::from_slice(&key.envelope(&sign, signed)).expect("envelope");
+        let bundle = serde_json::to_vec(&serde_json::json!({
+            "mediaType": BUNDLE,
+            "verificationMaterial": {"publicKey": {"hint": "test"}, "tlogEntries": []},
+            "dsseEnvelope": envelope,
+        }))
+        .expect("json");
+        let (d, s) = push_artifact(&reg, repo, subject, BUNDLE, BUNDLE, &bundle);
+        push_schema_index(&reg, repo, digest, &[(d, s, BUNDLE.to_string())]);
+    }
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("bundle-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nkey = \"{}\"\n",
+        reg.host,
+        key.public.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, verified) in [(REPO, true), ("team/forged", false)] {
+        let start = format!("{}/{repo}", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(if verified { "S✓" } else { "S✗" });
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("via the referrers tag");
+        if verified {
+            assert!(screen.contains("S✓ signed"), "{screen}");
+            assert!(screen.contains("S✓ verified"), "{screen}");
+        } else {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(screen.contains("S✗ bad signature"), "{screen}");
+            assert!(
+                screen.contains("S✗ not signed by the policy's key"),
+                "{screen}"
+            );
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}

@@ -1814,6 +1814,7 @@ fn signed(
             key: "cosign.pub".into(),
             satisfied: result.is_ok(),
             keyless: false,
+            notation: false,
             verdicts: vec![Verdict {
                 signature: signature.digest.clone(),
                 subject: root.digest.clone(),
@@ -1823,6 +1824,7 @@ fn signed(
                 attestation: false,
                 predicate_type: None,
                 result,
+                notes: Vec::new(),
             }],
         },
     };

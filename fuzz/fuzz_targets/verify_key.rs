@@ -1,5 +1,6 @@
 //! What `regscope verify` reads from outside: a public key file (PEM, or DER SPKI), a base64
-//! signature annotation, a simple-signing payload and a DSSE envelope from the registry. Parsing never panics,
+//! signature annotation, a simple-signing payload, a DSSE envelope and a notation JWS envelope
+//! from the registry, a notation trust policy and a distinguished name. Parsing never panics,
 //! stays within its caps, an error prints nothing a terminal obeys, and a key parsed from
 //! garbage verifies nothing.
 #![no_main]
@@ -34,4 +35,42 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = payload_subject(payload);
+    notation(payload);
 });
+
+/// The payload as a notation envelope (opened alone, and judged under a strict `*` policy whose
+/// store does not exist), a trust policy and a distinguished name.
+fn notation(bytes: &[u8]) {
+    use regscope::verify::{notation, trustpolicy};
+    if let Err(e) = notation::Envelope::open(bytes) {
+        common::assert_terminal_safe("envelope error", &e.to_string());
+    }
+    match trustpolicy::TrustPolicy::parse(bytes, "fuzz.json") {
+        Ok(p) => {
+            let _ = p.statement_for("registry.test/team/app");
+        }
+        Err(e) => common::assert_terminal_safe("trust policy error", &e.to_string()),
+    }
+    let _ = trustpolicy::parse_dn(&String::from_utf8_lossy(bytes));
+    let policy = trustpolicy::TrustPolicy::parse(
+        br#"{"version":"1.0","trustPolicies":[{"name":"all","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:none"],"trustedIdentities":["*"]}]}"#,
+        "fuzz.json",
+    )
+    .expect("the policy");
+    let checker = notation::Notation {
+        policy,
+        store: "/nonexistent".into(),
+        scope: Some("registry.test/team/app".into()),
+    };
+    let subject = regscope::model::Node::from_descriptor(
+        regscope::model::Kind::Index,
+        &serde_json::from_str::<regscope::model::Descriptor>(&format!(
+                r#"{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:{}","size":2}}"#,
+                "0".repeat(64)
+            ))
+            .expect("a descriptor"),
+    );
+    let outcome = checker.check(bytes, &subject);
+    let words = outcome.result.expect_err("garbage never verifies").to_string();
+    common::assert_terminal_safe("notation verdict", &words);
+}

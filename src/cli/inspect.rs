@@ -314,7 +314,7 @@ fn signed_with_policy(image: &ImageRef, root: &regscope::model::Node) -> Result<
     let config = regscope::config::load().map_err(|e| Failure::usage(e.to_string()))?;
     let (key, verifier) = super::verify::policy_verifier(&config, image)
         .map_err(|f| Failure::usage(format!("--require-signed: {}", f.message)))?;
-    let verdicts = regscope::verify::verify_tree(root, &verifier);
+    let verdicts = regscope::verify::verify_tree(root, &verifier.scoped(image));
     Ok(Signed {
         key,
         satisfied: regscope::verify::satisfied(&verdicts, root),

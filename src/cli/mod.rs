@@ -152,7 +152,7 @@ enum Command {
     History(history::HistoryArgs),
     /// Watch tags and report each change as it happens: `moved`, `deleted`, `error`, `recovered` (one HEAD per tag per interval while nothing changes).
     Watch(history::WatchArgs),
-    /// Verify the image's cosign signatures with a public key, or keyless (a Fulcio certificate for an identity and issuer, logged in Rekor, offline); exits 0 when one of the image's own signatures verifies, 1 otherwise.
+    /// Verify the image's cosign signatures with a public key, or keyless (a Fulcio certificate for an identity and issuer, logged in Rekor, offline), or its notation signatures under notation's trust policy and trust store; exits 0 when one of the image's own signatures verifies, 1 otherwise.
     Verify(verify::VerifyArgs),
     /// List a registry's repositories (with --tags, their tags): from the catalog, or from Docker Hub's or GitHub's own API where the registry does not offer it.
     #[command(

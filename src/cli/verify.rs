@@ -1,6 +1,7 @@
 //! `regscope verify REF --key cosign.pub` (or keyless: `--certificate-identity …
-//! --certificate-oidc-issuer …`): each cosign signature of the image checked; exit 0 when one of
-//! the image's own signatures verifies, 1 otherwise.
+//! --certificate-oidc-issuer …`; or notation: `--notation`, `--trust-policy FILE`, or
+//! notation's own trust policy found in its place): each signature of the image checked; exit 0
+//! when one of the image's own signatures verifies, 1 otherwise.
 
 use super::args::{report_connection, ConnectionArgs};
 use super::Failure;
@@ -30,7 +31,7 @@ pub struct VerifyArgs {
     reference: String,
     /// The public key, PEM (`cosign.pub`: ECDSA P-256 or P-384, Ed25519, RSA); default: the
     /// key of the config file's `[verify."PATTERN"]` policy matching the repository.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "trusted_root"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "trusted_root", "notation", "trust_policy", "trust_store"])]
     key: Option<std::path::PathBuf>,
     /// Keyless: the signer's identity in the Fulcio certificate (an e-mail or URI), exactly.
     #[arg(
@@ -50,6 +51,16 @@ pub struct VerifyArgs {
     /// root, embedded.
     #[arg(long, value_name = "FILE")]
     trusted_root: Option<std::path::PathBuf>,
+    /// notation: verify notation signatures with notation's own trust policy and trust store
+    /// (`$XDG_CONFIG_HOME/notation/trustpolicy.json`, `…/notation/truststore`).
+    #[arg(long, conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "trusted_root"])]
+    notation: bool,
+    /// notation: this `trustpolicy.json` instead of notation's.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "trusted_root"])]
+    trust_policy: Option<std::path::PathBuf>,
+    /// notation: this trust store directory (holding `x509/ca/NAME/`) instead of notation's.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "trusted_root"])]
+    trust_store: Option<std::path::PathBuf>,
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
@@ -80,9 +91,11 @@ pub fn policy_verifier(
                 repo = sanitize(&r.repository)
             ))
         })?;
-    verify::policy_verifier(policy).map_err(|(what, why)| {
-        Failure::usage(format!("[verify.\"{}\"] {what}: {why}", sanitize(pattern)))
-    })
+    verify::policy_verifier(policy)
+        .map(|(shown, v)| (shown, v.scoped(image)))
+        .map_err(|(what, why)| {
+            Failure::usage(format!("[verify.\"{}\"] {what}: {why}", sanitize(pattern)))
+        })
 }
 
 /// What the flags say to verify with (`--key`, or the keyless flags); `None` when they say
@@ -94,6 +107,16 @@ fn flag_verifier(args: &VerifyArgs) -> Result<Option<(String, Verifier)>, Failur
             sanitize(&path.display().to_string()).into_owned(),
             Verifier::Key(key),
         )));
+    }
+    if args.notation || args.trust_policy.is_some() || args.trust_store.is_some() {
+        let n = verify::notation::Notation::from_files(
+            args.trust_policy.as_deref(),
+            args.trust_store.as_deref(),
+        )
+        .map_err(|(setting, why)| {
+            Failure::usage(format!("--{} {why}", setting.replace('_', "-")))
+        })?;
+        return Ok(Some((n.describe(), Verifier::Notation(Box::new(n)))));
     }
     if args.certificate_identity.is_none()
         && args.certificate_identity_regexp.is_none()
@@ -122,13 +145,22 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     let connector = args.connection.connector()?;
     let (key_shown, verifier) = match flag_verifier(args)? {
         Some(v) => v,
-        None => policy_verifier(connector.config(), &image).map_err(|f| {
-            Failure::usage(format!(
-                "no key: give one with --key FILE (or keyless: --certificate-identity and --certificate-oidc-issuer), or {}",
+        None => policy_verifier(connector.config(), &image).or_else(|f| {
+            // No policy of regscope's: a team's notation trust policy in notation's place.
+            let configured = matches!(&image, ImageRef::Registry(r)
+                if connector.config().verify_policy(&r.registry, &r.repository).is_some());
+            if !configured && verify::trustpolicy::default_policy_file().is_some() {
+                let n = verify::notation::Notation::from_files(None, None)
+                    .map_err(|(setting, why)| Failure::usage(format!("notation's {setting} {why}")))?;
+                return Ok((n.describe(), Verifier::Notation(Box::new(n))));
+            }
+            Err(Failure::usage(format!(
+                "no key: give one with --key FILE (or keyless: --certificate-identity and --certificate-oidc-issuer; or notation: --trust-policy FILE), or {}",
                 f.message
-            ))
+            )))
         })?,
     };
+    let verifier = verifier.scoped(&image);
     let connection = connector
         .connect_to(&image)
         .await
@@ -176,7 +208,7 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     // A key is named with its algorithm; a keyless policy names itself.
     let with = match &verifier {
         Verifier::Key(k) => format!("{key_shown} ({})", k.algorithm.describe()),
-        Verifier::Keyless(_) => key_shown.clone(),
+        Verifier::Keyless(_) | Verifier::Notation(_) => key_shown.clone(),
     };
     // Attestations are counted apart: they never make the image signed.
     let (attestations, signatures): (Vec<_>, Vec<_>) = verdicts.iter().partition(|v| v.attestation);

@@ -262,11 +262,14 @@ pub fn signature_verdict(
                 key,
                 policy,
                 keyless,
+                notation,
                 ..
             } => Some((
                 Mark::Failed,
                 if *keyless {
                     "not signed by the policy's identity"
+                } else if *notation {
+                    "not signed as the trust policy wants"
                 } else {
                     "not signed by the policy's key"
                 },

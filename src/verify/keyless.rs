@@ -132,7 +132,7 @@ pub fn set_message(body: &str, integrated_time: i64, log_index: i64, log_id: &st
 }
 
 /// `2026-12-06T17:45:00Z`.
-fn rfc3339(t: i64) -> String {
+pub(crate) fn rfc3339(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0).map_or_else(
         || t.to_string(),
         |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),

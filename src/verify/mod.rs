@@ -1,14 +1,18 @@
 //! Signatures checked, not just read: each cosign simple-signing signature of a tree verified
 //! with a public key (`cosign verify --key`) or keylessly against a Sigstore trusted root
-//! ([`keyless`]), with the reason when it does not verify.
+//! ([`keyless`]), each notation JWS signature under notation's trust policy and trust store
+//! ([`notation`], [`trustpolicy`]), with the reason when it does not verify.
 //!
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
 
+pub mod bundle;
 pub mod dsse;
 pub mod key;
 pub mod keyless;
+pub mod notation;
 pub mod trust;
+pub mod trustpolicy;
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -50,6 +54,8 @@ pub enum Reason {
     NotDsse,
     #[error("the envelope's signature verifies but its payload is not an in-toto statement")]
     NotInToto,
+    #[error("the layer is not a Sigstore bundle (JSON with `dsseEnvelope` or `messageSignature`)")]
+    NotBundle,
     /// A signature of a kind this version does not verify (Sigstore bundles, notation).
     #[error("{0} is not verified by regscope yet; check it with `{1}`")]
     NotSupported(String, &'static str),
@@ -79,6 +85,27 @@ pub enum Reason {
     LogEntryMismatch,
     #[error("the Rekor entry was signed by log {log_id}, whose key is not in {root}")]
     LogKeyUnknown { log_id: String, root: String },
+    #[error("the notation envelope is not one notation verifies: {0}")]
+    NotationEnvelope(String),
+    #[error("the certificate chain is broken: {0}")]
+    NotationChain(String),
+    #[error("the certificate chain ends at {issuer}, which is in no trust store of trust policy {policy} ({stores}); add that root to one as notation does (`notation cert add --type ca --store NAME root.pem`)")]
+    NotTrustedByStore {
+        issuer: String,
+        stores: String,
+        policy: String,
+    },
+    #[error("signed at {signed_at}, outside the validity of certificate {certificate} (from {not_before} to {not_after})")]
+    SignedOutsideValidity {
+        certificate: String,
+        signed_at: String,
+        not_before: String,
+        not_after: String,
+    },
+    #[error("the signature expired at {at} (its `io.cncf.notary.expiry`)")]
+    SignatureExpired { at: String },
+    #[error("no trust policy of {file} covers {scope}; add it to a policy's registryScopes, or add a `*` policy")]
+    NoTrustPolicy { scope: String, file: String },
 }
 
 impl Reason {
@@ -94,11 +121,12 @@ impl Reason {
             Reason::Unreadable => "payload unreadable",
             Reason::NotDsse => "not a DSSE envelope",
             Reason::NotInToto => "not in-toto",
+            Reason::NotBundle => "not a bundle",
             Reason::NotSupported(..) => "not checked",
             Reason::NoCertificate => "no certificate",
             Reason::BadCertificate => "unreadable certificate",
             Reason::NotCodeSigning => "not code signing",
-            Reason::UntrustedRoot { .. } => "untrusted root",
+            Reason::UntrustedRoot { .. } | Reason::NotTrustedByStore { .. } => "untrusted root",
             Reason::ExpiredAtSigning { .. } => "expired at signing",
             Reason::IdentityMismatch { .. } => "identity mismatch",
             Reason::IssuerMismatch { .. } => "issuer mismatch",
@@ -106,6 +134,11 @@ impl Reason {
             Reason::BadSet(_) => "bad SET",
             Reason::LogEntryMismatch => "log entry mismatch",
             Reason::LogKeyUnknown { .. } => "log key unknown",
+            Reason::NotationEnvelope(_) => "bad envelope",
+            Reason::NotationChain(_) => "broken chain",
+            Reason::SignedOutsideValidity { .. } => "signed outside validity",
+            Reason::SignatureExpired { .. } => "expired",
+            Reason::NoTrustPolicy { .. } => "no trust policy",
         }
     }
 
@@ -121,11 +154,12 @@ impl Reason {
             Reason::Unreadable => "unreadable",
             Reason::NotDsse => "not-dsse",
             Reason::NotInToto => "not-in-toto",
+            Reason::NotBundle => "not-bundle",
             Reason::NotSupported(..) => "not-supported",
             Reason::NoCertificate => "no-certificate",
             Reason::BadCertificate => "bad-certificate",
             Reason::NotCodeSigning => "not-code-signing",
-            Reason::UntrustedRoot { .. } => "untrusted-root",
+            Reason::UntrustedRoot { .. } | Reason::NotTrustedByStore { .. } => "untrusted-root",
             Reason::ExpiredAtSigning { .. } => "expired-at-signing",
             Reason::IdentityMismatch { .. } => "identity-mismatch",
             Reason::IssuerMismatch { .. } => "issuer-mismatch",
@@ -133,6 +167,11 @@ impl Reason {
             Reason::BadSet(_) => "bad-set",
             Reason::LogEntryMismatch => "log-entry-mismatch",
             Reason::LogKeyUnknown { .. } => "log-key-unknown",
+            Reason::NotationEnvelope(_) => "bad-envelope",
+            Reason::NotationChain(_) => "broken-chain",
+            Reason::SignedOutsideValidity { .. } => "signed-outside-validity",
+            Reason::SignatureExpired { .. } => "expired",
+            Reason::NoTrustPolicy { .. } => "no-trust-policy",
         }
     }
 }
@@ -158,6 +197,9 @@ pub struct Verdict {
     pub predicate_type: Option<String>,
     /// `Ok` when it verifies with the key and signs its subject.
     pub result: Result<(), Reason>,
+    /// What was checked and failed without failing the signature (a notation policy's level
+    /// `permissive` or `audit` logs some checks instead of enforcing them); sanitised.
+    pub notes: Vec<String>,
 }
 
 impl Verdict {
@@ -196,22 +238,34 @@ struct Identity {
     docker_reference: Option<String>,
 }
 
-/// What signatures are checked against: a public key (`--key`), or a keyless policy (a trusted
-/// root, an identity and an issuer).
+/// What signatures are checked against: a public key (`--key`), a keyless policy (a trusted
+/// root, an identity and an issuer), or a notation trust policy and trust store.
 #[derive(Debug, Clone)]
 pub enum Verifier {
     Key(PublicKey),
     Keyless(Box<keyless::Keyless>),
+    Notation(Box<notation::Notation>),
 }
 
 impl Verifier {
-    /// `ECDSA P-256`, or `keyless` for a certificate policy.
+    /// `ECDSA P-256`, `keyless` for a certificate policy, `notation` for a trust policy.
     #[must_use]
     pub fn algorithm(&self) -> &'static str {
         match self {
             Verifier::Key(k) => k.algorithm.describe(),
             Verifier::Keyless(_) => "keyless",
+            Verifier::Notation(_) => "notation",
         }
+    }
+
+    /// With the image's repository: a notation trust policy picks its statement by it.
+    #[must_use]
+    pub fn scoped(mut self, image: &crate::reference::ImageRef) -> Self {
+        if let (Verifier::Notation(n), crate::reference::ImageRef::Registry(r)) = (&mut self, image)
+        {
+            n.scope = Some(format!("{}/{}", r.registry, r.repository));
+        }
+        self
     }
 }
 
@@ -224,26 +278,7 @@ pub fn verify_tree(root: &Node, verifier: &Verifier) -> Vec<Verdict> {
     while let Some((node, parent)) = stack.pop() {
         if let (Some(origin), Some(parent)) = (&node.origin, parent) {
             for layer in &node.children {
-                let attestation = layer.media_type == crate::model::media_type::DSSE_ENVELOPE;
-                let (result, predicate_type) = if attestation {
-                    match (layer.raw.as_ref(), verifier) {
-                        (Some(bytes), Verifier::Key(key)) => {
-                            dsse::check(bytes, &parent.digest, key)
-                        }
-                        // A keyless attestation's log entry is an `intoto` record, not the
-                        // `hashedrekord` a signature's is: not matched yet.
-                        (Some(_), Verifier::Keyless(_)) => (
-                            Err(Reason::NotSupported(
-                                "a keyless attestation".into(),
-                                "cosign verify-attestation",
-                            )),
-                            None,
-                        ),
-                        (None, _) => (Err(Reason::Unreadable), None),
-                    }
-                } else if let Some(result) = check_layer(layer, &parent.digest, verifier) {
-                    (result, None)
-                } else {
+                let Some(v) = judge_layer(layer, parent, verifier) else {
                     continue;
                 };
                 out.push(Verdict {
@@ -252,15 +287,78 @@ pub fn verify_tree(root: &Node, verifier: &Verifier) -> Vec<Verdict> {
                     subject_label: subject_label(parent),
                     found: origin.describe(),
                     docker_reference: docker_reference(layer),
-                    attestation,
-                    predicate_type,
-                    result,
+                    attestation: v.attestation,
+                    predicate_type: v.predicate_type,
+                    result: v.result,
+                    notes: v.notes,
                 });
             }
         }
         stack.extend(node.children.iter().rev().map(|c| (c, Some(node))));
     }
     out
+}
+
+/// What one layer of an attachment says under the verifier.
+struct LayerVerdict {
+    result: Result<(), Reason>,
+    predicate_type: Option<String>,
+    attestation: bool,
+    notes: Vec<String>,
+}
+
+/// The verdict on one layer of an attachment of `parent`; `None` for a layer that is no
+/// signature or attestation. Each kind goes to its own checker: a notation envelope, a
+/// Sigstore bundle, a cosign `.att` DSSE envelope, a cosign simple-signing payload.
+fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<LayerVerdict> {
+    let verdict = |result, predicate_type, attestation| LayerVerdict {
+        result,
+        predicate_type,
+        attestation,
+        notes: Vec::new(),
+    };
+    let bytes = layer.raw.as_ref().filter(|_| layer.problem.is_none());
+    if let (Verifier::Notation(n), true) = (verifier, layer.media_type == notation::JWS) {
+        let Some(bytes) = bytes else {
+            return Some(verdict(Err(Reason::Unreadable), None, false));
+        };
+        let outcome = n.check(bytes, parent);
+        return Some(LayerVerdict {
+            notes: outcome.notes,
+            ..verdict(outcome.result, None, false)
+        });
+    }
+    if let Some(Payload::SigstoreBundle { content, .. }) = &layer.payload {
+        let Some(bytes) = bytes else {
+            return Some(verdict(Err(Reason::Unreadable), None, false));
+        };
+        let o = bundle::check(bytes, &parent.digest, verifier, content);
+        return Some(verdict(o.result, o.predicate_type, o.attestation));
+    }
+    if layer.media_type == crate::model::media_type::DSSE_ENVELOPE {
+        let (result, predicate) = match (bytes, verifier) {
+            (Some(bytes), Verifier::Key(key)) => dsse::check(bytes, &parent.digest, key),
+            (Some(_), Verifier::Notation(_)) => (
+                Err(Reason::NotSupported(
+                    "a cosign attestation".into(),
+                    "regscope verify --key FILE",
+                )),
+                None,
+            ),
+            // A keyless attestation's log entry is an `intoto` record, not the
+            // `hashedrekord` a signature's is: not matched yet.
+            (Some(_), Verifier::Keyless(_)) => (
+                Err(Reason::NotSupported(
+                    "a keyless attestation".into(),
+                    "cosign verify-attestation",
+                )),
+                None,
+            ),
+            (None, _) => (Err(Reason::Unreadable), None),
+        };
+        return Some(verdict(result, predicate, true));
+    }
+    check_layer(layer, &parent.digest, verifier).map(|result| verdict(result, None, false))
 }
 
 /// Whether the image `root` is signed by the key: a signature of the root itself verifies.
@@ -296,15 +394,15 @@ fn docker_reference(layer: &Node) -> Option<String> {
 /// The verdict on one layer of a signature manifest; `None` for a layer that is no signature.
 fn check_layer(layer: &Node, subject: &str, key: &Verifier) -> Option<Result<(), Reason>> {
     match &layer.payload {
-        Some(Payload::SigstoreBundle { .. }) => {
+        Some(Payload::Notation { .. }) if layer.media_type == notation::JWS => {
             return Some(Err(Reason::NotSupported(
-                "a Sigstore bundle".into(),
-                "cosign verify",
+                "a notation signature".into(),
+                "regscope verify --notation",
             )))
         }
         Some(Payload::Notation { .. }) => {
             return Some(Err(Reason::NotSupported(
-                "a notation signature".into(),
+                "a COSE notation signature".into(),
                 "notation verify",
             )))
         }
@@ -312,6 +410,12 @@ fn check_layer(layer: &Node, subject: &str, key: &Verifier) -> Option<Result<(),
     }
     if layer.media_type != COSIGN_SIMPLE_SIGNING {
         return None;
+    }
+    if matches!(key, Verifier::Notation(_)) {
+        return Some(Err(Reason::NotSupported(
+            "a cosign signature".into(),
+            "regscope verify --key FILE, or keyless flags",
+        )));
     }
     Some(check_simple_signing(layer, subject, key))
 }
@@ -332,6 +436,7 @@ fn check_simple_signing(layer: &Node, subject: &str, verifier: &Verifier) -> Res
             }
         }
         Verifier::Keyless(policy) => policy.check(&layer.annotations, bytes, &signature)?,
+        Verifier::Notation(_) => return Err(Reason::BadSignature),
     }
     // Only a verified payload is read: what it says is the signer's word.
     let payload = parse_payload(bytes).ok_or(Reason::NotSimpleSigning)?;
@@ -391,6 +496,9 @@ pub fn describe(v: &Verdict) -> String {
     if let Err(reason) = &v.result {
         line.push_str(&format!(": {reason}"));
     }
+    for note in &v.notes {
+        line.push_str(&format!("; {note}"));
+    }
     line
 }
 
@@ -408,6 +516,7 @@ pub fn to_json(v: &Verdict) -> serde_json::Value {
         "result": v.result_name(),
         "reason": v.result.as_ref().err().map(Reason::code),
         "message": v.result.as_ref().err().map(ToString::to_string),
+        "notes": v.notes,
     })
 }
 
@@ -447,6 +556,8 @@ pub enum Checked {
         satisfied: bool,
         /// A keyless policy (identity and issuer) rather than a key: the words differ.
         keyless: bool,
+        /// A notation trust policy: the words differ again.
+        notation: bool,
     },
 }
 
@@ -536,6 +647,7 @@ pub fn check_policy(
             why,
         },
         Ok((key, verifier)) => {
+            let verifier = verifier.scoped(reference);
             let verdicts = verify_tree(root, &verifier);
             let satisfied = satisfied(&verdicts, root);
             Checked::Verdicts {
@@ -544,6 +656,7 @@ pub fn check_policy(
                 verdicts,
                 satisfied,
                 keyless: matches!(verifier, Verifier::Keyless(_)),
+                notation: matches!(verifier, Verifier::Notation(_)),
             }
         }
     }
@@ -558,6 +671,21 @@ pub fn policy_verifier(
         || policy.identity_regexp.is_some()
         || policy.issuer.is_some()
         || policy.trusted_root.is_some();
+    let notation = policy.notation || policy.trust_policy.is_some() || policy.trust_store.is_some();
+    if notation {
+        if policy.key.is_some() || keyless {
+            return Err((
+                "notation".into(),
+                "is given with a key or keyless settings; a policy verifies one kind of signature: write another pattern for the other".into(),
+            ));
+        }
+        return notation::Notation::from_files(
+            policy.trust_policy.as_deref(),
+            policy.trust_store.as_deref(),
+        )
+        .map(|n| (n.describe(), Verifier::Notation(Box::new(n))))
+        .map_err(|(setting, why)| (setting.to_string(), why));
+    }
     match (&policy.key, keyless) {
         (Some(_), true) => Err((
             "key".into(),
@@ -591,7 +719,7 @@ pub fn policy_verifier(
 #[must_use]
 pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::Finding> {
     use crate::analysis::{Code, Finding};
-    let (policy, key, verdicts, keyless) = match checked {
+    let (policy, key, verdicts, keyless, notation) = match checked {
         Checked::NoPolicy
         | Checked::Verdicts {
             satisfied: true, ..
@@ -609,8 +737,9 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             key,
             verdicts,
             keyless,
+            notation,
             ..
-        } => (policy, key, verdicts, *keyless),
+        } => (policy, key, verdicts, *keyless, *notation),
     };
     let mut message = format!("no signature of this image verifies with {key} ({policy})");
     if verdicts.is_empty() {
@@ -621,7 +750,9 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             message.push_str(&format!("; {}: {reason}", short(&v.signature)));
         }
     }
-    let fix = if keyless {
+    let fix = if notation {
+        "Sign the image by digest with notation (`notation sign REPO@DIGEST`) with a certificate that chains to a root in the policy's trust store and whose subject the policy trusts; `regscope verify REF` lists each signature and why it does not verify"
+    } else if keyless {
         "Sign the image by digest as the policy's identity (`cosign sign REPO@DIGEST` where that identity runs, logged in Rekor); `regscope verify REF` lists each signature and why it does not verify"
     } else {
         "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify"

@@ -238,7 +238,7 @@ pub fn fixture_index() -> serde_json::Value {
 pub struct SigningKey {
     pub private: std::path::PathBuf,
     pub public: std::path::PathBuf,
-    kind: KeyKind,
+    pub kind: KeyKind,
 }
 
 /// The kinds of key cosign signs with.

@@ -28,6 +28,7 @@ use sha2::{Digest as _, Sha256};
 pub mod attach;
 pub mod layers;
 pub mod moto;
+pub mod notation;
 pub mod proxy;
 pub mod sandbox;
 pub mod sigstore;
