@@ -915,6 +915,26 @@ async fn what_the_files_say_joins_the_tag_row_the_tree_and_the_matrix() {
     };
     assert_eq!(manifest.digest, trees.image.root.digest);
     let digest = manifest.digest.clone();
+    // Four layers download at once: the view and the status line give one figure for all.
+    app.update(Action::FilesProgress {
+        id: *id,
+        progress: regscope::layers::fetch::Progress {
+            layers: 7,
+            done: 3,
+            in_flight: 2,
+            bytes: 47_290_777,
+            total: Some(111_149_056),
+        },
+    });
+    assert_eq!(
+        app.waiting_for().as_deref(),
+        Some("layers 3/7 done, 2 in flight, 45.1 of 106.0 MiB")
+    );
+    let screen = render(&app);
+    assert!(
+        screen.contains("Layers 3/7 done, 2 in flight, 45.1 of 106.0 MiB…"),
+        "{screen}"
+    );
     let loader = Finding::new(
         Code::EntrypointInterpreterMissing,
         &digest,

@@ -14,28 +14,20 @@ use regscope::output::{files as out, json};
 use regscope::reference::ImageRef;
 use regscope::registry::Fetcher;
 
-/// A progress line on stderr while layers download (only when stderr is a terminal).
+/// A progress line on stderr while layers download (only when stderr is a terminal), over
+/// every layer at once: `regscope: layers 3/7 done, 2 in flight, 45.1 of 106.0 MiB`.
 pub(super) fn progress_line() -> impl Fn(Progress) + Sync {
     let tty = std::io::stderr().is_terminal();
     move |p: Progress| {
         if tty {
-            let total = p
-                .total
-                .map(|t| {
-                    format!(
-                        " of {}",
-                        regscope::present::human_size(i64::try_from(t).unwrap_or(i64::MAX))
-                    )
-                })
-                .unwrap_or_default();
-            eprint!(
-                "\r\x1b[2Kregscope: layer {}/{}: {}{total}",
-                p.layer,
-                p.layers,
-                regscope::present::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX))
-            );
+            eprint!("\r\x1b[2K{}", progress_text(&p));
         }
     }
+}
+
+/// The text of the progress line (what a terminal shows after clearing the line).
+pub(super) fn progress_text(p: &Progress) -> String {
+    format!("regscope: {}", regscope::present::layers_progress(p))
 }
 
 pub(super) fn end_progress() {
