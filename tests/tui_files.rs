@@ -293,21 +293,14 @@ fn f_shows_dive_wasted_space_and_the_step_that_wrote_a_file() {
     assert_eq!(tmux.wait_exit(), 0);
 }
 
-/// What the CLI measured (`regscope layers`) is kept in the disk cache by manifest digest, so
-/// the TUI's tree shows it on the platform's row without `f` (content by digest never
-/// changes); the platform the CLI did not measure says `not measured`.
-#[test]
-fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
-    let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
-    support::layers::push_dive_index(&reg);
-    let sandbox = Sandbox::new();
-    let cache = sandbox.path().join("regscope-cache").display().to_string();
-    let reference = format!("{}/team/fat:v1", reg.host);
+/// Runs regscope with `args`, logged in through --password-stdin, its disk cache in `cache`;
+/// returns (exit code, stdout, stderr).
+fn run_cached(sandbox: &Sandbox, cache: &str, args: &[&str]) -> (i32, String, String) {
     let mut child = sandbox
         .command(&regscope_bin())
-        .args(["layers", &reference, "--platform", "linux/amd64"])
+        .args(args)
         .args(["--username", USER, "--password-stdin"])
-        .env("REGSCOPE_CACHE_DIR", &cache)
+        .env("REGSCOPE_CACHE_DIR", cache)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -315,42 +308,120 @@ fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
         .unwrap();
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), PASSWORD.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     );
-    assert!(text.contains("92.26%"), "{text}");
+    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
+    (out.status.code().unwrap_or(-1), stdout, stderr)
+}
 
+/// The TUI on `reference` with its disk cache in `cache`, at 80x24 (or `size`).
+fn tui_cached(sandbox: &Sandbox, cache: &str, reference: &str, size: (u16, u16)) -> Tmux {
     let secret_file = sandbox.path().join("password");
     std::fs::write(&secret_file, PASSWORD).unwrap();
     let argv = sandbox.env_argv(
         &[],
-        &[("REGSCOPE_CACHE_DIR", &cache)],
+        &[("REGSCOPE_CACHE_DIR", cache)],
         Path::new("sh"),
         &[
             "-c",
             "cat \"$2\" | \"$0\" --username erin --password-stdin \"$1\"",
             &regscope_bin().display().to_string(),
-            &reference,
+            reference,
             &secret_file.display().to_string(),
         ],
     );
-    let mut tmux = Tmux::start_command(&argv, (80, 24));
+    let mut tmux = Tmux::start_command(&argv, size);
     tmux.forbid(PASSWORD);
-    let screen = tmux.wait_for("linux/amd64  92.26% efficient");
-    assert!(
-        screen
+    tmux
+}
+
+/// What the CLI measured (`regscope layers`, `files`, `check --files`) is kept in the disk
+/// cache by manifest digest, so the TUI's tree shows it on the platform's row without `f`
+/// (content by digest never changes), saying how old it is; the platform the CLI did not
+/// measure says `not measured`. Run again, the CLI says its figures come from the cache.
+#[test]
+fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
+    let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
+    support::layers::push_dive_index(&reg);
+    let sandbox = Sandbox::new();
+    let reference = format!("{}/team/fat:v1", reg.host);
+    let runs: [(&str, &[&str]); 3] = [
+        (
+            "layers",
+            &["layers", &reference, "--platform", "linux/amd64"],
+        ),
+        ("files", &["files", &reference, "--platform", "linux/amd64"]),
+        ("check", &["check", &reference, "--files"]),
+    ];
+    for (name, args) in runs {
+        let cache = sandbox
+            .path()
+            .join(format!("cache-{name}"))
+            .display()
+            .to_string();
+        let (code, text, err) = run_cached(&sandbox, &cache, args);
+        assert!(
+            code == 0 || (name == "check" && code == 1),
+            "{name}: {text}{err}"
+        );
+        assert!(!text.contains("from the cache"), "{name}: {text}");
+        match name {
+            "layers" => assert!(text.contains("92.26%"), "{text}"),
+            "check" => assert!(text.contains("files of linux/amd64"), "{text}"),
+            _ => assert!(text.contains("/etc/app.conf"), "{text}"),
+        }
+        // The second run downloads nothing and says where its figures come from.
+        let (_, again, err) = run_cached(&sandbox, &cache, args);
+        match name {
+            "layers" => assert!(
+                again.contains("figures from the cache, measured just now"),
+                "{again}{err}"
+            ),
+            "check" => assert!(
+                again
+                    .lines()
+                    .filter(|l| l.starts_with("files of linux/")
+                        && l.ends_with("; from the cache, measured just now"))
+                    .count()
+                    == 2,
+                "{again}{err}"
+            ),
+            _ => assert_eq!(again, text, "files lists the same, cached or not"),
+        }
+
+        if name == "layers" {
+            // 80x24 shows the figure dive users look for first.
+            let tmux = tui_cached(&sandbox, &cache, &reference, (80, 24));
+            tmux.wait_for("linux/amd64  92.26% efficient");
+            tmux.keys(&["q"]);
+            assert_eq!(tmux.wait_exit(), 0);
+        }
+        // Wide enough for the whole row.
+        let tmux = tui_cached(&sandbox, &cache, &reference, (140, 24));
+        let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+        let row = screen
             .lines()
-            .any(|l| l.contains("linux/arm64  not measured")),
-        "{screen}"
-    );
-    assert!(
-        !screen.contains("files linux/amd64"),
-        "the files were not opened: {screen}"
-    );
-    tmux.keys(&["q"]);
-    assert_eq!(tmux.wait_exit(), 0);
+            .find(|l| l.contains("linux/amd64  92.26% efficient"))
+            .unwrap();
+        assert!(row.contains("(measured just now)"), "{name}: {screen}");
+        if name == "check" {
+            // `check --files` measured every platform.
+            assert!(screen.contains("linux/arm64  92.26% efficient"), "{screen}");
+        } else {
+            assert!(
+                screen
+                    .lines()
+                    .any(|l| l.contains("linux/arm64  not measured")),
+                "{name}: {screen}"
+            );
+        }
+        assert!(
+            !screen.contains("files linux/amd64"),
+            "the files were not opened: {screen}"
+        );
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
 }

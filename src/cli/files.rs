@@ -97,13 +97,25 @@ pub fn summary_lines(checked: &[Checked]) -> Vec<String> {
                 |c| format!("; CA bundle {c}"),
             );
             format!(
-                "files of {} ({}): {}{starts}{ca}",
+                "files of {} ({}): {}{starts}{ca}{}",
                 c.platform,
                 regscope::digest::short(&c.digest),
-                f.os
+                f.os,
+                c.from_cache
+                    .map(|at| format!("; {}", from_cache(at)))
+                    .unwrap_or_default()
             )
         })
         .collect()
+}
+
+/// `from the cache, measured 3 hours ago`: figures read back rather than measured now.
+pub(super) fn from_cache(measured_at: u64) -> String {
+    if measured_at == 0 {
+        return "from the cache".into();
+    }
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(measured_at);
+    format!("from the cache, measured {}", super::args::age(at))
 }
 
 /// The JSON for the checked platforms.
@@ -111,9 +123,14 @@ pub fn summary_lines(checked: &[Checked]) -> Vec<String> {
 pub fn summary_json(checked: &[Checked]) -> serde_json::Value {
     checked
         .iter()
-        .map(
-            |c| serde_json::json!({ "digest": c.digest, "platform": c.platform, "facts": c.facts }),
-        )
+        .map(|c| {
+            let mut doc =
+                serde_json::json!({ "digest": c.digest, "platform": c.platform, "facts": c.facts });
+            if let Some(at) = c.from_cache {
+                doc["fromCache"] = serde_json::json!({ "measuredAt": at });
+            }
+            doc
+        })
         .collect()
 }
 

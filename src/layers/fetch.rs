@@ -47,6 +47,8 @@ struct Tracker {
 struct TrackerState {
     /// Per layer: bytes received so far (its size once done).
     received: Vec<u64>,
+    /// Layers listed without a byte downloaded: read from the disk cache.
+    cached: usize,
     progress: Progress,
 }
 
@@ -58,6 +60,7 @@ impl Tracker {
         Self {
             state: std::sync::Mutex::new(TrackerState {
                 received: vec![0; sizes.len()],
+                cached: 0,
                 progress: Progress {
                     layers: sizes.len(),
                     total,
@@ -91,10 +94,15 @@ impl Tracker {
         self.update(|s| s.received[layer] = bytes)
     }
 
-    fn finished(&self, layer: usize, size: Option<u64>) -> Progress {
+    /// `listed`: the layer's listing came back (from the cache when no byte was received: a
+    /// layer blob is never empty, a gzip or zstd stream has a header).
+    fn finished(&self, layer: usize, size: Option<u64>, listed: bool) -> Progress {
         self.update(|s| {
             s.progress.in_flight = s.progress.in_flight.saturating_sub(1);
             s.progress.done += 1;
+            if listed && s.received[layer] == 0 {
+                s.cached += 1;
+            }
             if let Some(size) = size {
                 s.received[layer] = s.received[layer].max(size);
             }
@@ -132,11 +140,16 @@ pub async fn filesystem(
     .await
     {
         Ok(listings) => {
-            let fs = merge(listings?, limits);
+            let (listings, all_cached) = listings?;
+            let fs = merge(listings, limits);
             // Every front end that measures a platform keeps its figures, so the tree rows of
             // the TUI show them without opening its files again.
-            super::measured::keep(fetcher, repo, &manifest.digest, &fs);
-            Ok(fs)
+            let kept = super::measured::keep(fetcher, repo, &manifest.digest, &fs);
+            // Nothing downloaded and the figures measured before: they say so, and when.
+            Ok(match kept {
+                Some(at) if all_cached => fs.from_cache_measured_at(at),
+                _ => fs,
+            })
         }
         Err(_) => Err(LayerError::Fetch(crate::registry::FetchError::Deadline {
             what,
@@ -145,14 +158,15 @@ pub async fn filesystem(
     }
 }
 
-/// Every layer's listing, bottom first, sharing one memory budget.
+/// Every layer's listing, bottom first, sharing one memory budget; and whether every one of
+/// them was read from the disk cache.
 async fn listings(
     fetcher: &Fetcher,
     repo: &str,
     manifest: &Node,
     limits: &Limits,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Vec<(String, LayerListing)>, LayerError> {
+) -> Result<(Vec<(String, LayerListing)>, bool), LayerError> {
     let layers: Vec<&Node> = manifest
         .children
         .iter()
@@ -194,7 +208,7 @@ async fn listings(
                 progress(tracker.started());
                 let report = |bytes| progress(tracker.received(i, bytes));
                 let listed = listing(fetcher, repo, &digest, size, limits, &budget, &report).await;
-                progress(tracker.finished(i, size));
+                progress(tracker.finished(i, size, listed.is_ok()));
                 listed
             }
         })
@@ -215,7 +229,9 @@ async fn listings(
             break;
         }
     }
-    Ok(listings)
+    drop(running);
+    let cached = tracker.state.lock().map_or(0, |s| s.cached);
+    Ok((listings, cached == count))
 }
 
 /// Cuts `listing` (a cached one may be larger than what is left) to `budget` bytes of

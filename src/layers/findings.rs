@@ -40,6 +40,9 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     /// The space the layers waste, when they were read.
     pub waste: Option<Waste>,
+    /// When every layer's listing came from the disk cache: when the figures were measured
+    /// (seconds since the epoch, 0 unknown).
+    pub from_cache: Option<u64>,
 }
 
 /// Checks the files of `manifest` in `repo`.
@@ -60,6 +63,7 @@ pub async fn check_manifest(
         facts: None,
         findings: Vec::new(),
         waste: None,
+        from_cache: None,
     };
     let Some(cfg) = manifest.config_summary() else {
         return checked;
@@ -78,6 +82,7 @@ pub async fn check_manifest(
             checked.findings = findings;
             checked.facts = Some(facts);
             checked.waste = Some(fs.waste().clone());
+            checked.from_cache = fs.from_cache();
         }
         Err(e) => checked.findings.push(unreadable(&manifest.digest, &e)),
     }
