@@ -425,3 +425,59 @@ fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
         assert_eq!(tmux.wait_exit(), 0);
     }
 }
+
+/// The config file's `[layers]` limits are what both front ends judge by: `check --files`
+/// says `wasted-space` and exits 1 without a flag (a flag overrides the file), and the TUI's
+/// `f` lists the same finding in the same words, through a registry that needs credentials.
+#[test]
+fn waste_limits_from_the_config_file_give_one_verdict_in_both_front_ends() {
+    let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
+    support::layers::push_dive_index(&reg);
+    let sandbox = Sandbox::new();
+    sandbox.regscope_config("[layers]\nmax_wasted = \"200\"\nmin_efficiency = 0.95\n");
+    let cache = sandbox.path().join("cache").display().to_string();
+    let reference = format!("{}/team/fat:v1", reg.host);
+    let words = "the layers of linux/amd64 waste space as dive counts it: 290 B wasted (more than the limit, 200 B), efficiency 92.26% (below the limit, 95.00%); the largest: /etc/app.conf (2 copies, 220 B)";
+
+    let (code, text, err) = run_cached(
+        &sandbox,
+        &cache,
+        &["check", &reference, "--files", "--target", "linux/amd64"],
+    );
+    assert_eq!(code, 1, "{text}{err}");
+    assert!(text.contains("wasted-space"), "{text}");
+    assert!(text.contains(words), "{text}");
+    assert!(
+        text.contains("FAIL: the layers waste space past the limits"),
+        "{text}"
+    );
+    // The flags override the file: within both, the check passes.
+    let (code, text, err) = run_cached(
+        &sandbox,
+        &cache,
+        &[
+            "check",
+            &reference,
+            "--files",
+            "--target",
+            "linux/amd64",
+            "--max-wasted",
+            "1KB",
+            "--min-efficiency",
+            "0.9",
+        ],
+    );
+    assert_eq!(code, 0, "{text}{err}");
+    assert!(!text.contains("wasted-space"), "{text}");
+
+    let tmux = tui_cached(&sandbox, &cache, &reference, (200, 40));
+    tmux.wait_for("linux/amd64  92.26% efficient");
+    tmux.keys(&["Down", "f"]);
+    let screen = tmux.wait_for("wasted-space");
+    assert!(
+        support::tmux::flowed(&screen).contains(&support::tmux::flowed(words)),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}

@@ -648,12 +648,17 @@ impl Worker {
                     detail: crate::sanitize::sanitize(&other.to_string()).into_owned(),
                 }),
             })?;
-        let (found, facts) = match manifest.config_summary() {
+        let (mut found, facts) = match manifest.config_summary() {
             Some(cfg) => {
                 crate::analysis::files::check(&manifest.digest, cfg, &fs, limits.link_depth)
             }
             None => (Vec::new(), crate::analysis::files::Facts::default()),
         };
+        found.extend(crate::layers::findings::manifest_waste_finding(
+            manifest,
+            &fs,
+            &self.connector.config().layers,
+        ));
         Ok(Arc::new(super::views::files::LoadedFiles {
             fs,
             facts,
