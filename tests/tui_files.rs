@@ -470,14 +470,40 @@ fn waste_limits_from_the_config_file_give_one_verdict_in_both_front_ends() {
     assert_eq!(code, 0, "{text}{err}");
     assert!(!text.contains("wasted-space"), "{text}");
 
+    // The tree's row, from the figures `check` kept, says it is past the limits before `f`.
     let tmux = tui_cached(&sandbox, &cache, &reference, (200, 40));
-    tmux.wait_for("linux/amd64  92.26% efficient");
+    let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+    let row = |screen: &str, platform: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!("{platform}  ")))
+            .unwrap_or_else(|| panic!("no {platform} row: {screen}"))
+            .to_string()
+    };
+    assert!(
+        row(&screen, "linux/amd64").contains(
+            "92.26% efficient, 1.3 KiB unpacked (measured just now)  past the waste limits"
+        ),
+        "{screen}"
+    );
+    assert!(
+        row(&screen, "linux/arm64").contains("not measured"),
+        "{screen}"
+    );
     tmux.keys(&["Down", "f"]);
     let screen = tmux.wait_for("wasted-space");
     assert!(
         support::tmux::flowed(&screen).contains(&support::tmux::flowed(words)),
         "{screen}"
     );
+    // Back in the tree: the finding is among the tree's, and the row says the same.
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+    assert!(
+        row(&screen, "linux/amd64").contains("past the waste limits"),
+        "{screen}"
+    );
+    assert!(screen.contains("wasted-space"), "{screen}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

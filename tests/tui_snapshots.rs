@@ -1937,7 +1937,9 @@ async fn kept_figures_say_how_old_they_are_on_every_kind_of_tree() {
         bytes: 1300,
         efficiency: 0.9226,
         measured_at: at,
+        wasted: Some(290),
         from_cache: true,
+        past_limits: false,
     };
     let platforms = manifests_in(&trees.index.root);
     assert_eq!(platforms.len(), 2);
@@ -1985,12 +1987,24 @@ async fn kept_figures_say_how_old_they_are_on_every_kind_of_tree() {
     let root = &trees.image.root;
     assert_eq!(manifests_in(root).len(), 1);
     let mut app = tree_app((160, 40), Some(Ok(trees.image.clone())));
+    // Judged past the config file's waste limits: the row says so, in the error colour.
     app.update(Action::MeasuredKept(
-        [(root.digest.clone(), kept(now - 120))].into(),
+        [(
+            root.digest.clone(),
+            Measured {
+                past_limits: true,
+                ..kept(now - 120)
+            },
+        )]
+        .into(),
     ));
     let screen = render(&app);
     assert!(
-        screen.contains("92.26% efficient, 1.3 KiB unpacked (measured 2 min ago)"),
+        screen.contains("92.26% efficient, 1.3 KiB unpacked (measured 2 min ago)  past the waste"),
         "{screen}"
     );
+    let buf = buffer(&app);
+    assert!(row_with(&buf, "past the waste")
+        .iter()
+        .any(|c| c.symbol() == "p" && c.fg == Color::Red));
 }

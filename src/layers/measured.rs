@@ -25,9 +25,16 @@ pub struct Measured {
     /// the time was kept).
     #[serde(default)]
     pub measured_at: u64,
+    /// Bytes wasted as dive counts them (`None`: a record written before they were kept).
+    #[serde(default)]
+    pub wasted: Option<u64>,
     /// Read from the disk cache rather than measured by this run (its rows say how old).
     #[serde(skip)]
     pub from_cache: bool,
+    /// Past the waste limits of the config file's `[layers]` (its row says so, as the
+    /// `wasted-space` finding of `check --files` and `f` does).
+    #[serde(skip)]
+    pub past_limits: bool,
 }
 
 /// Seconds since the epoch now (0 if the clock is before it).
@@ -50,8 +57,23 @@ impl Measured {
             bytes: changes.iter().fold(0u64, |s, c| s.saturating_add(c.bytes)),
             efficiency: fs.waste().efficiency,
             measured_at: fs.from_cache().unwrap_or_else(now),
+            wasted: Some(fs.waste().wasted),
             from_cache: fs.from_cache().is_some(),
+            past_limits: false,
         })
+    }
+
+    /// Whether these figures are past `limits` (a record without the wasted bytes is judged
+    /// on its efficiency alone).
+    #[must_use]
+    pub fn past(&self, limits: &super::findings::WasteLimits) -> bool {
+        limits
+            .max_wasted
+            .zip(self.wasted)
+            .is_some_and(|(max, w)| w > max)
+            || limits
+                .min_efficiency
+                .is_some_and(|min| self.efficiency < min)
     }
 }
 

@@ -598,7 +598,15 @@ impl Worker {
     /// Tells the app what earlier runs measured of `root`'s platforms (kept on disk by
     /// manifest digest), ahead of the tree itself, so its rows show the figures at once.
     fn send_kept(&self, fetcher: &crate::registry::Fetcher, root: &crate::model::Node) {
-        let kept = crate::layers::measured::kept_for(fetcher, root);
+        let mut kept = crate::layers::measured::kept_for(fetcher, root);
+        let limits = crate::layers::findings::WasteLimits::with_config(
+            None,
+            None,
+            &self.connector.config().layers,
+        );
+        for m in kept.values_mut() {
+            m.past_limits = m.past(&limits);
+        }
         if !kept.is_empty() {
             let _ = self.tx.send(Action::MeasuredKept(kept));
         }

@@ -297,15 +297,20 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], fit: &Fit, theme: Theme) ->
 /// `not measured`.
 fn figures_span(digest: &str, fit: &Fit, theme: Theme) -> Option<Span<'static>> {
     if let Some(m) = fit.measured.get(digest) {
+        let (style, past) = if m.past_limits {
+            (theme.error(), "  past the waste limits")
+        } else {
+            (theme.platform(), "")
+        };
         return Some(Span::styled(
             // Efficiency first: the figure dive users look for survives a narrow pane.
             format!(
-                "  {} efficient, {} unpacked{}",
+                "  {} efficient, {} unpacked{}{past}",
                 crate::output::layers::percent(m.efficiency),
                 crate::present::human_size(i64::try_from(m.bytes).unwrap_or(i64::MAX)),
                 kept_age(m)
             ),
-            theme.platform(),
+            style,
         ));
     }
     fit.platforms
