@@ -344,7 +344,12 @@ fn tui_cached(sandbox: &Sandbox, cache: &str, reference: &str, size: (u16, u16))
 #[test]
 fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
     let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
-    support::layers::push_dive_index(&reg);
+    let (inner, inner_size) = support::layers::push_dive_index(&reg);
+    // The same index nested in another (`team/fat:nested`): its platforms are read too.
+    let nested = serde_json::json!({"schemaVersion": 2, "mediaType": support::OCI_INDEX,
+        "manifests": [{"mediaType": support::OCI_INDEX, "digest": inner, "size": inner_size}]})
+    .to_string();
+    reg.put_manifest("team/fat", "nested", support::OCI_INDEX, nested.as_bytes());
     let sandbox = Sandbox::new();
     let reference = format!("{}/team/fat:v1", reg.host);
     let runs: [(&str, &[&str]); 3] = [
@@ -395,6 +400,15 @@ fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
             // 80x24 shows the figure dive users look for first.
             let tmux = tui_cached(&sandbox, &cache, &reference, (80, 24));
             tmux.wait_for("linux/amd64  92.26% efficient");
+            tmux.keys(&["q"]);
+            assert_eq!(tmux.wait_exit(), 0);
+            // The nested index, expanded: its amd64 platform shows what `layers` measured.
+            let nested = format!("{}/team/fat:nested", reg.host);
+            let tmux = tui_cached(&sandbox, &cache, &nested, (140, 24));
+            tmux.wait_for("1 entry");
+            tmux.keys(&["Down", "Enter"]);
+            let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+            assert!(screen.contains("(measured just now)"), "{screen}");
             tmux.keys(&["q"]);
             assert_eq!(tmux.wait_exit(), 0);
         }
