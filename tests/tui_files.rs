@@ -395,6 +395,19 @@ fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
             ),
             _ => assert_eq!(again, text, "files lists the same, cached or not"),
         }
+        // JSON says when the figures it reuses were measured (seconds since the epoch).
+        if name != "files" {
+            let (_, json, err) = run_cached(&sandbox, &cache, &[args, &["--json"]].concat());
+            let doc: serde_json::Value = serde_json::from_str(&json)
+                .unwrap_or_else(|e| panic!("{name} --json: {e}: {json}{err}"));
+            let platforms = if name == "layers" {
+                &doc["platforms"]
+            } else {
+                &doc["files"]
+            };
+            let at = platforms[0]["fromCache"]["measuredAt"].as_u64();
+            assert!(at.is_some_and(|t| t > 1_700_000_000), "{name}: {doc}");
+        }
 
         if name == "layers" {
             // 80x24 shows the figure dive users look for first.

@@ -23,8 +23,8 @@ const CHANNEL_CHUNKS: usize = 8;
 /// decompressing it (memory per layer: a few chunks and the decoder's window).
 const PARALLEL_LAYERS: usize = 4;
 
-/// How far the listing of an image's layers has come, over every layer at once (up to
-/// [`PARALLEL_LAYERS`] download together, so one layer's figure alone would jump between them).
+/// How far the listing of an image's layers has come, over every layer at once (several
+/// download together, so one layer's figure alone would jump between them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Progress {
     /// Layers of the image.
