@@ -640,10 +640,14 @@ impl Worker {
             ..Limits::default()
         };
         let tx = self.tx.clone();
-        let last = std::sync::atomic::AtomicU64::new(0);
+        // Sent when the bytes pass another 256 KiB or a layer starts or ends.
+        let last = std::sync::Mutex::new((u64::MAX, 0usize, 0usize));
         let progress = move |p: fetch::Progress| {
-            let step = p.bytes >> 18;
-            if last.swap(step, std::sync::atomic::Ordering::Relaxed) != step || p.bytes == 0 {
+            let now = (p.bytes >> 18, p.done, p.in_flight);
+            let changed = last
+                .lock()
+                .is_ok_and(|mut l| std::mem::replace(&mut *l, now) != now);
+            if changed {
                 let _ = tx.send(Action::FilesProgress { id, progress: p });
             }
         };
