@@ -236,10 +236,14 @@ async fn files_progress_counts_the_layers_in_flight_together() {
         regscope::registry::Limits::default(),
     )
     .unwrap();
-    let root = regscope::inspect::inspect(&fetcher, &reference, &Default::default())
-        .await
-        .unwrap()
-        .root;
+    let root = regscope::inspect::inspect(
+        &fetcher,
+        &reference,
+        &regscope::inspect::InspectOptions::default(),
+    )
+    .await
+    .unwrap()
+    .root;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let worker = Worker::new(
         tx,
