@@ -25,6 +25,10 @@
 //! [registry."registry.example.com"]
 //! service = "gitlab"                    # a self-hosted GitLab (or "quay") whose API is
 //! api = "https://gitlab.example.com"    # on another host
+//!
+//! [layers]                              # waste limits, as dive's CI mode has them, for
+//! max_wasted = "20MB"                   # `check --files` (its flags override them) and
+//! min_efficiency = 0.95                 # the TUI's `f`
 //! ```
 
 use std::collections::BTreeMap;
@@ -35,12 +39,15 @@ use serde::{Deserialize, Deserializer};
 use crate::analysis::Target;
 
 /// The whole file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The deployment target the TUI judges tags against (`lambda`, `linux/arm64`).
     #[serde(default, deserialize_with = "target")]
     pub target: Option<Target>,
+    /// `[layers]`: the waste limits both front ends judge opened layers by.
+    #[serde(default)]
+    pub layers: LayersConfig,
     #[serde(default)]
     pub registry: BTreeMap<String, RegistryConfig>,
     /// Signature policies by `registry/repository` pattern (`regscope verify`, `check
@@ -351,9 +358,108 @@ pub fn certs_d_cas(host: &str) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
+/// `[layers]`: dive's CI thresholds, for `check --files` (whose flags override them) and the
+/// TUI's files view, so both say the same of the same image.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayersConfig {
+    /// Bytes wasted at most, as dive counts them (`"20MB"`, `"20MiB"` or a number of bytes).
+    #[serde(default, deserialize_with = "size")]
+    pub max_wasted: Option<u64>,
+    /// dive's efficiency score at least, from 0 to 1.
+    #[serde(default, deserialize_with = "ratio")]
+    pub min_efficiency: Option<f64>,
+}
+
+/// A `max_wasted` as read: a size in words or a number of bytes.
+fn size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Bytes(u64),
+        Words(String),
+    }
+    match Size::deserialize(d)? {
+        Size::Bytes(n) => Ok(Some(n)),
+        Size::Words(text) => parse_size(&text)
+            .map(Some)
+            .map_err(|e| serde::de::Error::custom(format!("max_wasted: {e}"))),
+    }
+}
+
+/// A `min_efficiency` as read: a number from 0 to 1.
+fn ratio<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let r = f64::deserialize(d)?;
+    if (0.0..=1.0).contains(&r) {
+        Ok(Some(r))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "min_efficiency: `{r}` is not a ratio; write a number from 0 to 1, such as 0.95"
+        )))
+    }
+}
+
+/// A size as `--max-wasted` and `[layers] max_wasted` take it, as dive (go-humanize) reads it:
+/// `20MB` is 20,000,000 bytes, `20MiB` 20,971,520, a bare number bytes.
+///
+/// # Errors
+/// A sentence naming the value when it is not a size.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "ki" | "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mi" | "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gi" | "gib" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "ti" | "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "`{}` is not a size: write it as 20MB, 20MiB or a number of bytes",
+                crate::sanitize::sanitize(text)
+            ))
+        }
+    };
+    let n: f64 = number.parse().map_err(|_| {
+        format!(
+            "`{}` is not a size: write it as 20MB, 20MiB or a number of bytes",
+            crate::sanitize::sanitize(text)
+        )
+    })?;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )] // a non-negative threshold; the float saturates at u64::MAX
+    Ok((n * factor as f64) as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layers_limits_read_as_the_flags_read_them_and_a_bad_one_names_its_line() {
+        let c = parse("[layers]\nmax_wasted = \"20MB\"\nmin_efficiency = 0.95\n").unwrap();
+        assert_eq!(c.layers.max_wasted, Some(20_000_000));
+        assert_eq!(c.layers.min_efficiency, Some(0.95));
+        let c = parse("[layers]\nmax_wasted = 290\n").unwrap();
+        assert_eq!(c.layers.max_wasted, Some(290));
+        assert_eq!(c.layers.min_efficiency, None);
+        let e = parse("[layers]\nmax_wasted = \"lots\"\n").unwrap_err();
+        assert!(e.contains("line 2") && e.contains("20MiB"), "{e}");
+        let e = parse("[layers]\n\nmin_efficiency = 95\n").unwrap_err();
+        assert!(e.contains("line 3") && e.contains("from 0 to 1"), "{e}");
+        let e = parse("[layers]\nmax_waste = \"1MB\"\n").unwrap_err();
+        assert!(e.contains("max_waste"), "{e}");
+    }
 
     #[test]
     fn parses_registry_tables() {

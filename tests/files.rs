@@ -733,7 +733,7 @@ fn check_thresholds_per_tag(
     assert!(!line("v0").contains("wasted space"), "{text}");
     assert!(
         line("v1").contains(
-            "wasted space: the layers of linux/amd64 waste space as dive counts it: 290 B wasted (more than --max-wasted 200 B)"
+            "wasted space: the layers of linux/amd64 waste space as dive counts it: 290 B wasted (more than the limit, 200 B)"
         ),
         "{text}"
     );

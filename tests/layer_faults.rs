@@ -713,3 +713,73 @@ async fn many_layers_rewriting_long_paths_stay_inside_the_memory_bound_in_the_tu
     );
     server.shutdown().await;
 }
+
+/// With several layers downloading at once, the progress is one figure over all of them:
+/// layers done and in flight, bytes of the whole image; it never goes back, never counts
+/// more than `PARALLEL_LAYERS` (4) in flight, and ends at every layer done and every byte in.
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_over_layers_in_flight_is_one_coherent_figure() {
+    use regscope::layers::fetch::{filesystem, Progress};
+    let dir = tempfile::tempdir().unwrap();
+    let blobs: Vec<(Vec<u8>, Option<i64>)> = (0..6)
+        .map(|i| {
+            let name = format!("layer{i}/file");
+            let layer = tar(&[file(&name, 0o644, format!("{i}\n").as_bytes())]);
+            (compress(&layer, Compression::Gzip).0, None)
+        })
+        .collect();
+    let total: u64 = blobs.iter().map(|(b, _)| b.len() as u64).sum();
+    let digests = layout_claiming(dir.path(), &blobs);
+    // Every layer drips, so they are in flight together long enough to be seen so.
+    let mut faults = Faults::default();
+    for d in &digests {
+        faults = faults.with_body(
+            d.clone(),
+            BodyFault::Drip(std::time::Duration::from_millis(1)),
+        );
+    }
+    let server = serve::start(vec![Layout::new("team/app", dir.path())], faults)
+        .await
+        .unwrap();
+    let image = ImageRef::parse(&format!("{}/team/app:v1", server.host())).unwrap();
+    let fetcher = Fetcher::for_reference(
+        &image,
+        HttpOptions::default(),
+        regscope::registry::Limits::default(),
+    )
+    .unwrap();
+    let inspection = inspect(&fetcher, &image, &InspectOptions::default())
+        .await
+        .unwrap();
+    let manifest = platform_manifests(&inspection.root, None)[0];
+    let seen = std::sync::Mutex::new(Vec::<Progress>::new());
+    let record = |p: Progress| seen.lock().unwrap().push(p);
+    let fs = filesystem(&fetcher, "team/app", manifest, &Limits::default(), &record)
+        .await
+        .unwrap();
+    assert_eq!(fs.changes().len(), 6);
+    let seen = seen.into_inner().unwrap();
+    for pair in seen.windows(2) {
+        assert!(pair[1].done >= pair[0].done, "{pair:?}");
+        assert!(pair[1].bytes >= pair[0].bytes, "{pair:?}");
+    }
+    for p in &seen {
+        assert_eq!((p.layers, p.total), (6, Some(total)), "{p:?}");
+        assert!(p.in_flight <= 4 && p.done + p.in_flight <= 6, "{p:?}");
+        assert!(p.bytes <= total, "{p:?}");
+    }
+    assert!(
+        seen.iter().any(|p| p.in_flight == 4),
+        "four layers were never in flight together: {seen:?}"
+    );
+    let last = seen.last().unwrap();
+    assert_eq!(
+        (last.done, last.in_flight, last.bytes),
+        (6, 0, total),
+        "{last:?}"
+    );
+    let line = regscope::present::layers_progress(last);
+    assert!(line.starts_with("layers 6/6 done, "), "{line}");
+    assert!(!line.contains("in flight"), "{line}");
+    server.shutdown().await;
+}

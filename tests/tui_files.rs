@@ -293,21 +293,14 @@ fn f_shows_dive_wasted_space_and_the_step_that_wrote_a_file() {
     assert_eq!(tmux.wait_exit(), 0);
 }
 
-/// What the CLI measured (`regscope layers`) is kept in the disk cache by manifest digest, so
-/// the TUI's tree shows it on the platform's row without `f` (content by digest never
-/// changes); the platform the CLI did not measure says `not measured`.
-#[test]
-fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
-    let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
-    support::layers::push_dive_index(&reg);
-    let sandbox = Sandbox::new();
-    let cache = sandbox.path().join("regscope-cache").display().to_string();
-    let reference = format!("{}/team/fat:v1", reg.host);
+/// Runs regscope with `args`, logged in through --password-stdin, its disk cache in `cache`;
+/// returns (exit code, stdout, stderr).
+fn run_cached(sandbox: &Sandbox, cache: &str, args: &[&str]) -> (i32, String, String) {
     let mut child = sandbox
         .command(&regscope_bin())
-        .args(["layers", &reference, "--platform", "linux/amd64"])
+        .args(args)
         .args(["--username", USER, "--password-stdin"])
-        .env("REGSCOPE_CACHE_DIR", &cache)
+        .env("REGSCOPE_CACHE_DIR", cache)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -315,42 +308,229 @@ fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
         .unwrap();
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), PASSWORD.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     );
-    assert!(text.contains("92.26%"), "{text}");
+    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
+    (out.status.code().unwrap_or(-1), stdout, stderr)
+}
 
+/// The TUI on `reference` with its disk cache in `cache`, at 80x24 (or `size`).
+fn tui_cached(sandbox: &Sandbox, cache: &str, reference: &str, size: (u16, u16)) -> Tmux {
     let secret_file = sandbox.path().join("password");
     std::fs::write(&secret_file, PASSWORD).unwrap();
     let argv = sandbox.env_argv(
         &[],
-        &[("REGSCOPE_CACHE_DIR", &cache)],
+        &[("REGSCOPE_CACHE_DIR", cache)],
         Path::new("sh"),
         &[
             "-c",
             "cat \"$2\" | \"$0\" --username erin --password-stdin \"$1\"",
             &regscope_bin().display().to_string(),
-            &reference,
+            reference,
             &secret_file.display().to_string(),
         ],
     );
-    let mut tmux = Tmux::start_command(&argv, (80, 24));
+    let mut tmux = Tmux::start_command(&argv, size);
     tmux.forbid(PASSWORD);
-    let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+    tmux
+}
+
+/// What the CLI measured (`regscope layers`, `files`, `check --files`) is kept in the disk
+/// cache by manifest digest, so the TUI's tree shows it on the platform's row without `f`
+/// (content by digest never changes), saying how old it is; the platform the CLI did not
+/// measure says `not measured`. Run again, the CLI says its figures come from the cache.
+#[test]
+fn figures_the_cli_measured_show_on_the_tree_rows_without_opening_the_files() {
+    let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
+    let (inner, inner_size) = support::layers::push_dive_index(&reg);
+    // The same index nested in another (`team/fat:nested`): its platforms are read too.
+    let nested = serde_json::json!({"schemaVersion": 2, "mediaType": support::OCI_INDEX,
+        "manifests": [{"mediaType": support::OCI_INDEX, "digest": inner, "size": inner_size}]})
+    .to_string();
+    reg.put_manifest("team/fat", "nested", support::OCI_INDEX, nested.as_bytes());
+    let sandbox = Sandbox::new();
+    let reference = format!("{}/team/fat:v1", reg.host);
+    let runs: [(&str, &[&str]); 3] = [
+        (
+            "layers",
+            &["layers", &reference, "--platform", "linux/amd64"],
+        ),
+        ("files", &["files", &reference, "--platform", "linux/amd64"]),
+        ("check", &["check", &reference, "--files"]),
+    ];
+    for (name, args) in runs {
+        let cache = sandbox
+            .path()
+            .join(format!("cache-{name}"))
+            .display()
+            .to_string();
+        let (code, text, err) = run_cached(&sandbox, &cache, args);
+        assert!(
+            code == 0 || (name == "check" && code == 1),
+            "{name}: {text}{err}"
+        );
+        assert!(!text.contains("from the cache"), "{name}: {text}");
+        match name {
+            "layers" => assert!(text.contains("92.26%"), "{text}"),
+            "check" => assert!(text.contains("files of linux/amd64"), "{text}"),
+            _ => assert!(text.contains("/etc/app.conf"), "{text}"),
+        }
+        // The second run downloads nothing and says where its figures come from.
+        let (_, again, err) = run_cached(&sandbox, &cache, args);
+        match name {
+            "layers" => assert!(
+                again.contains("figures from the cache, measured just now"),
+                "{again}{err}"
+            ),
+            "check" => assert!(
+                again
+                    .lines()
+                    .filter(|l| l.starts_with("files of linux/")
+                        && l.ends_with("; from the cache, measured just now"))
+                    .count()
+                    == 2,
+                "{again}{err}"
+            ),
+            _ => assert_eq!(again, text, "files lists the same, cached or not"),
+        }
+        // JSON says when the figures it reuses were measured (seconds since the epoch).
+        if name != "files" {
+            let (_, json, err) = run_cached(&sandbox, &cache, &[args, &["--json"]].concat());
+            let doc: serde_json::Value = serde_json::from_str(&json)
+                .unwrap_or_else(|e| panic!("{name} --json: {e}: {json}{err}"));
+            let platforms = if name == "layers" {
+                &doc["platforms"]
+            } else {
+                &doc["files"]
+            };
+            let at = platforms[0]["fromCache"]["measuredAt"].as_u64();
+            assert!(at.is_some_and(|t| t > 1_700_000_000), "{name}: {doc}");
+        }
+
+        if name == "layers" {
+            // 80x24 shows the figure dive users look for first.
+            let tmux = tui_cached(&sandbox, &cache, &reference, (80, 24));
+            tmux.wait_for("linux/amd64  92.26% efficient");
+            tmux.keys(&["q"]);
+            assert_eq!(tmux.wait_exit(), 0);
+            // The nested index, expanded: its amd64 platform shows what `layers` measured.
+            let nested = format!("{}/team/fat:nested", reg.host);
+            let tmux = tui_cached(&sandbox, &cache, &nested, (140, 24));
+            tmux.wait_for("1 entry");
+            tmux.keys(&["Down", "Enter"]);
+            let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+            assert!(screen.contains("(measured just now)"), "{screen}");
+            tmux.keys(&["q"]);
+            assert_eq!(tmux.wait_exit(), 0);
+        }
+        // Wide enough for the whole row.
+        let tmux = tui_cached(&sandbox, &cache, &reference, (140, 24));
+        let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+        let row = screen
+            .lines()
+            .find(|l| l.contains("linux/amd64  92.26% efficient"))
+            .unwrap();
+        assert!(row.contains("(measured just now)"), "{name}: {screen}");
+        if name == "check" {
+            // `check --files` measured every platform.
+            assert!(screen.contains("linux/arm64  92.26% efficient"), "{screen}");
+        } else {
+            assert!(
+                screen
+                    .lines()
+                    .any(|l| l.contains("linux/arm64  not measured")),
+                "{name}: {screen}"
+            );
+        }
+        assert!(
+            !screen.contains("files linux/amd64"),
+            "the files were not opened: {screen}"
+        );
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}
+
+/// The config file's `[layers]` limits are what both front ends judge by: `check --files`
+/// says `wasted-space` and exits 1 without a flag (a flag overrides the file), and the TUI's
+/// `f` lists the same finding in the same words, through a registry that needs credentials.
+#[test]
+fn waste_limits_from_the_config_file_give_one_verdict_in_both_front_ends() {
+    let reg = TestRegistry::builder().htpasswd(USER, PASSWORD).start();
+    support::layers::push_dive_index(&reg);
+    let sandbox = Sandbox::new();
+    sandbox.regscope_config("[layers]\nmax_wasted = \"200\"\nmin_efficiency = 0.95\n");
+    let cache = sandbox.path().join("cache").display().to_string();
+    let reference = format!("{}/team/fat:v1", reg.host);
+    let words = "the layers of linux/amd64 waste space as dive counts it: 290 B wasted (more than the limit, 200 B), efficiency 92.26% (below the limit, 95.00%); the largest: /etc/app.conf (2 copies, 220 B)";
+
+    let (code, text, err) = run_cached(
+        &sandbox,
+        &cache,
+        &["check", &reference, "--files", "--target", "linux/amd64"],
+    );
+    assert_eq!(code, 1, "{text}{err}");
+    assert!(text.contains("wasted-space"), "{text}");
+    assert!(text.contains(words), "{text}");
     assert!(
+        text.contains("FAIL: the layers waste space past the limits"),
+        "{text}"
+    );
+    // The flags override the file: within both, the check passes.
+    let (code, text, err) = run_cached(
+        &sandbox,
+        &cache,
+        &[
+            "check",
+            &reference,
+            "--files",
+            "--target",
+            "linux/amd64",
+            "--max-wasted",
+            "1KB",
+            "--min-efficiency",
+            "0.9",
+        ],
+    );
+    assert_eq!(code, 0, "{text}{err}");
+    assert!(!text.contains("wasted-space"), "{text}");
+
+    // The tree's row, from the figures `check` kept, says it is past the limits before `f`.
+    let tmux = tui_cached(&sandbox, &cache, &reference, (200, 40));
+    let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+    let row = |screen: &str, platform: &str| {
         screen
             .lines()
-            .any(|l| l.contains("linux/arm64  not measured")),
+            .find(|l| l.contains(&format!("{platform}  ")))
+            .unwrap_or_else(|| panic!("no {platform} row: {screen}"))
+            .to_string()
+    };
+    assert!(
+        row(&screen, "linux/amd64").contains(
+            "92.26% efficient, 1.3 KiB unpacked (measured just now)  past the waste limits"
+        ),
         "{screen}"
     );
     assert!(
-        !screen.contains("files linux/amd64"),
-        "the files were not opened: {screen}"
+        row(&screen, "linux/arm64").contains("not measured"),
+        "{screen}"
     );
+    tmux.keys(&["Down", "f"]);
+    let screen = tmux.wait_for("wasted-space");
+    assert!(
+        support::tmux::flowed(&screen).contains(&support::tmux::flowed(words)),
+        "{screen}"
+    );
+    // Back in the tree: the finding is among the tree's, and the row says the same.
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("linux/amd64  92.26% efficient");
+    assert!(
+        row(&screen, "linux/amd64").contains("past the waste limits"),
+        "{screen}"
+    );
+    assert!(screen.contains("wasted-space"), "{screen}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

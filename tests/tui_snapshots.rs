@@ -915,6 +915,26 @@ async fn what_the_files_say_joins_the_tag_row_the_tree_and_the_matrix() {
     };
     assert_eq!(manifest.digest, trees.image.root.digest);
     let digest = manifest.digest.clone();
+    // Four layers download at once: the view and the status line give one figure for all.
+    app.update(Action::FilesProgress {
+        id: *id,
+        progress: regscope::layers::fetch::Progress {
+            layers: 7,
+            done: 3,
+            in_flight: 2,
+            bytes: 47_290_777,
+            total: Some(111_149_056),
+        },
+    });
+    assert_eq!(
+        app.waiting_for().as_deref(),
+        Some("layers 3/7 done, 2 in flight, 45.1 of 106.0 MiB")
+    );
+    let screen = render(&app);
+    assert!(
+        screen.contains("Layers 3/7 done, 2 in flight, 45.1 of 106.0 MiB…"),
+        "{screen}"
+    );
     let loader = Finding::new(
         Code::EntrypointInterpreterMissing,
         &digest,
@@ -1919,4 +1939,94 @@ async fn signature_verdicts_mark_the_tag_row_the_root_and_the_signature_row() {
         };
         assert!(screen.contains(&expected), "{screen}");
     }
+}
+
+/// Figures an earlier run kept on disk say how old they are on the tree rows (`measured 3 h
+/// ago`; a record from before the time was kept, `from the cache`), for an index's platforms,
+/// those of an index nested in it, and a single manifest at the root.
+#[tokio::test]
+async fn kept_figures_say_how_old_they_are_on_every_kind_of_tree() {
+    use regscope::layers::measured::{manifests_in, Measured};
+    use regscope::model::Kind;
+    use std::collections::HashMap;
+
+    let trees = trees().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let kept = |at: u64| Measured {
+        bytes: 1300,
+        efficiency: 0.9226,
+        measured_at: at,
+        wasted: Some(290),
+        from_cache: true,
+        past_limits: false,
+    };
+    let platforms = manifests_in(&trees.index.root);
+    assert_eq!(platforms.len(), 2);
+    let figures: HashMap<String, Measured> = [
+        (platforms[0].digest.clone(), kept(now - 3 * 3600 - 5)),
+        (platforms[1].digest.clone(), kept(0)),
+    ]
+    .into();
+    let amd = platforms[0].platform.as_ref().unwrap().to_string();
+    let arm = platforms[1].platform.as_ref().unwrap().to_string();
+    let expect = |screen: &str| {
+        assert!(
+            line_with(screen, &amd)
+                .contains("92.26% efficient, 1.3 KiB unpacked (measured 3 h ago)"),
+            "{screen}"
+        );
+        assert!(
+            line_with(screen, &arm).contains("92.26% efficient, 1.3 KiB unpacked (from the cache)"),
+            "{screen}"
+        );
+    };
+    let mut app = tree_app((160, 40), Some(Ok(trees.index.clone())));
+    app.update(Action::MeasuredKept(figures.clone()));
+    expect(&render(&app));
+
+    // The same index one level down in another: its platforms are found and shown as well.
+    let mut outer = trees.index.root.clone();
+    outer.digest = format!("sha256:{}", "e".repeat(64));
+    outer.children = vec![trees.index.root.clone()];
+    assert_eq!(outer.kind, Kind::Index);
+    assert_eq!(manifests_in(&outer).len(), 2);
+    let nested = Arc::new(Inspected {
+        root: outer,
+        ..(*trees.index).clone()
+    });
+    let mut app = tree_app((160, 40), Some(Ok(nested)));
+    app.update(Action::MeasuredKept(figures));
+    // The nested index starts folded: its platforms show once it is expanded.
+    assert!(!render(&app).contains("92.26%"));
+    cmd(&mut app, Command::Down);
+    cmd(&mut app, Command::Toggle);
+    expect(&render(&app));
+
+    // A single manifest at the root: its own row.
+    let root = &trees.image.root;
+    assert_eq!(manifests_in(root).len(), 1);
+    let mut app = tree_app((160, 40), Some(Ok(trees.image.clone())));
+    // Judged past the config file's waste limits: the row says so, in the error colour.
+    app.update(Action::MeasuredKept(
+        [(
+            root.digest.clone(),
+            Measured {
+                past_limits: true,
+                ..kept(now - 120)
+            },
+        )]
+        .into(),
+    ));
+    let screen = render(&app);
+    assert!(
+        screen.contains("92.26% efficient, 1.3 KiB unpacked (measured 2 min ago)  past the waste"),
+        "{screen}"
+    );
+    let buf = buffer(&app);
+    assert!(row_with(&buf, "past the waste")
+        .iter()
+        .any(|c| c.symbol() == "p" && c.fg == Color::Red));
 }

@@ -177,3 +177,108 @@ async fn a_paged_tag_list_reports_its_progress() {
     assert_eq!(progress, vec![(2, 4), (3, 5)]);
     assert_eq!(listed.1.expect("listed").tags.len(), 5);
 }
+
+/// `f` on an image of six layers, four downloading at once: the worker's progress reports are
+/// one figure over all of them (a layer starting or ending is reported), done never goes back,
+/// four are in flight together, and the last report before the answer has every layer done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_progress_counts_the_layers_in_flight_together() {
+    use support::layers::{compress, file, tar, Compression};
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = dir.path().join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let digest = support::sha256_digest(bytes);
+        std::fs::write(blobs.join(digest.trim_start_matches("sha256:")), bytes).unwrap();
+        serde_json::json!({"digest": digest, "size": bytes.len()})
+    };
+    let layers: Vec<serde_json::Value> = (0..6)
+        .map(|i| {
+            let blob = compress(
+                &tar(&[file(&format!("l{i}/f"), 0o644, &[b'x'; 64])]),
+                Compression::Gzip,
+            )
+            .0;
+            let mut d = put(&blob);
+            d["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip".into();
+            d
+        })
+        .collect();
+    let config = serde_json::json!({"architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": []}})
+    .to_string();
+    let mut config_d = put(config.as_bytes());
+    config_d["mediaType"] = "application/vnd.oci.image.config.v1+json".into();
+    let manifest = serde_json::json!({"schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config_d, "layers": layers})
+    .to_string();
+    let mut manifest_d = put(manifest.as_bytes());
+    manifest_d["mediaType"] = "application/vnd.oci.image.manifest.v1+json".into();
+    manifest_d["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "v1"});
+    std::fs::write(
+        dir.path().join("index.json"),
+        serde_json::json!({"schemaVersion": 2, "manifests": [manifest_d]}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("oci-layout"),
+        r#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    let srv = serve::start(vec![Layout::new("team/app", dir.path())], Faults::default())
+        .await
+        .unwrap();
+    let reference = ImageRef::parse(&format!("{}/team/app:v1", srv.host())).unwrap();
+    let fetcher = regscope::registry::Fetcher::for_reference(
+        &reference,
+        regscope::registry::HttpOptions::default(),
+        regscope::registry::Limits::default(),
+    )
+    .unwrap();
+    let root = regscope::inspect::inspect(
+        &fetcher,
+        &reference,
+        &regscope::inspect::InspectOptions::default(),
+    )
+    .await
+    .unwrap()
+    .root;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = Worker::new(
+        tx,
+        Arc::new(Connector::isolated(Settings::default()).unwrap()),
+    );
+    worker.spawn(Effect::LoadFiles {
+        id: 5,
+        reference,
+        manifest: Box::new(root),
+    });
+    let mut seen = Vec::new();
+    let loaded = loop {
+        let action = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("an answer within 20 s")
+            .expect("the worker is alive");
+        match action {
+            Action::FilesProgress { id, progress } => {
+                assert_eq!(id, 5);
+                seen.push(progress);
+            }
+            Action::FilesLoaded { result, .. } => break result,
+            _ => {}
+        }
+    };
+    assert_eq!(loaded.expect("listed").fs.changes().len(), 6);
+    for pair in seen.windows(2) {
+        assert!(pair[1].done >= pair[0].done, "{pair:?}");
+    }
+    assert!(seen.iter().any(|p| p.in_flight == 4), "{seen:?}");
+    let last = seen.last().expect("progress was reported");
+    assert_eq!(
+        (last.layers, last.done, last.in_flight),
+        (6, 6, 0),
+        "{seen:?}"
+    );
+    srv.shutdown().await;
+}

@@ -14,28 +14,20 @@ use regscope::output::{files as out, json};
 use regscope::reference::ImageRef;
 use regscope::registry::Fetcher;
 
-/// A progress line on stderr while layers download (only when stderr is a terminal).
+/// A progress line on stderr while layers download (only when stderr is a terminal), over
+/// every layer at once: `regscope: layers 3/7 done, 2 in flight, 45.1 of 106.0 MiB`.
 pub(super) fn progress_line() -> impl Fn(Progress) + Sync {
     let tty = std::io::stderr().is_terminal();
     move |p: Progress| {
         if tty {
-            let total = p
-                .total
-                .map(|t| {
-                    format!(
-                        " of {}",
-                        regscope::present::human_size(i64::try_from(t).unwrap_or(i64::MAX))
-                    )
-                })
-                .unwrap_or_default();
-            eprint!(
-                "\r\x1b[2Kregscope: layer {}/{}: {}{total}",
-                p.layer,
-                p.layers,
-                regscope::present::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX))
-            );
+            eprint!("\r\x1b[2K{}", progress_text(&p));
         }
     }
+}
+
+/// The text of the progress line (what a terminal shows after clearing the line).
+pub(super) fn progress_text(p: &Progress) -> String {
+    format!("regscope: {}", regscope::present::layers_progress(p))
 }
 
 pub(super) fn end_progress() {
@@ -105,13 +97,25 @@ pub fn summary_lines(checked: &[Checked]) -> Vec<String> {
                 |c| format!("; CA bundle {c}"),
             );
             format!(
-                "files of {} ({}): {}{starts}{ca}",
+                "files of {} ({}): {}{starts}{ca}{}",
                 c.platform,
                 regscope::digest::short(&c.digest),
-                f.os
+                f.os,
+                c.from_cache
+                    .map(|at| format!("; {}", from_cache(at)))
+                    .unwrap_or_default()
             )
         })
         .collect()
+}
+
+/// `from the cache, measured 3 hours ago`: figures read back rather than measured now.
+pub(super) fn from_cache(measured_at: u64) -> String {
+    if measured_at == 0 {
+        return "from the cache".into();
+    }
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(measured_at);
+    format!("from the cache, measured {}", super::args::age(at))
 }
 
 /// The JSON for the checked platforms.
@@ -119,9 +123,14 @@ pub fn summary_lines(checked: &[Checked]) -> Vec<String> {
 pub fn summary_json(checked: &[Checked]) -> serde_json::Value {
     checked
         .iter()
-        .map(
-            |c| serde_json::json!({ "digest": c.digest, "platform": c.platform, "facts": c.facts }),
-        )
+        .map(|c| {
+            let mut doc =
+                serde_json::json!({ "digest": c.digest, "platform": c.platform, "facts": c.facts });
+            if let Some(at) = c.from_cache {
+                doc["fromCache"] = serde_json::json!({ "measuredAt": at });
+            }
+            doc
+        })
         .collect()
 }
 

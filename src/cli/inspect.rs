@@ -134,10 +134,9 @@ pub struct CheckArgs {
 pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> Result<u8, Failure> {
     let (fail_on, quiet) = (check.fail_on, check.quiet);
     let region = check.region.as_deref();
-    let waste = WasteLimits {
-        max_wasted: check.max_wasted,
-        min_efficiency: check.min_efficiency,
-    };
+    // The config file's `[layers]` limits, as the TUI's `f` judges by them; a flag overrides.
+    let config = regscope::config::load().map_err(|e| Failure::usage(e.to_string()))?;
+    let waste = WasteLimits::with_config(check.max_wasted, check.min_efficiency, &config.layers);
     let target = check
         .target
         .as_deref()
@@ -261,7 +260,7 @@ fn verdict_lines(v: &Verdicts<'_>) -> Vec<String> {
     let mut lines = vec![verdict];
     if v.wasted_past {
         lines.push(
-            "FAIL: the layers waste space past --max-wasted or --min-efficiency (see wasted-space)"
+            "FAIL: the layers waste space past the limits (--max-wasted, --min-efficiency or the config file's [layers]; see wasted-space)"
                 .to_string(),
         );
     }

@@ -45,6 +45,8 @@ pub async fn run(
     let repo = regscope::inspect::repo_of(&image);
     let progress = progress_line();
     let mut images: Vec<ImageLayers> = Vec::new();
+    // Per platform: when its figures were measured, if they were read from the disk cache.
+    let mut cached: Vec<Option<u64>> = Vec::new();
     for manifest in manifests {
         let limits = Limits {
             deadline: opened.left(),
@@ -61,13 +63,19 @@ pub async fn run(
             .map(regscope::analysis::config_platform)
             .map_or_else(|| "?".into(), |p| regscope::analysis::platform_label(&p));
         images.push(image_layers(manifest, label, &fs));
+        cached.push(fs.from_cache());
     }
     let mut stdout = std::io::stdout().lock();
     if as_json {
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "reference": inspection.reference,
             "platforms": images,
         });
+        for (i, at) in cached.iter().enumerate() {
+            if let (Some(at), Some(p)) = (at, doc["platforms"].get_mut(i)) {
+                p["fromCache"] = serde_json::json!({ "measuredAt": at });
+            }
+        }
         let _ = writeln!(stdout, "{}", json::to_terminal_string(&doc));
         return Ok(0);
     }
@@ -77,6 +85,9 @@ pub async fn run(
             let _ = writeln!(stdout);
         }
         let _ = write!(stdout, "{}", out::text(layers, width));
+        if let Some(at) = cached[i] {
+            let _ = writeln!(stdout, "figures {}", super::files::from_cache(at));
+        }
     }
     if images.len() > 1 {
         let _ = write!(stdout, "\n{}", out::platforms_table(&images));

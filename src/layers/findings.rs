@@ -40,6 +40,9 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     /// The space the layers waste, when they were read.
     pub waste: Option<Waste>,
+    /// When every layer's listing came from the disk cache: when the figures were measured
+    /// (seconds since the epoch, 0 unknown).
+    pub from_cache: Option<u64>,
 }
 
 /// Checks the files of `manifest` in `repo`.
@@ -60,6 +63,7 @@ pub async fn check_manifest(
         facts: None,
         findings: Vec::new(),
         waste: None,
+        from_cache: None,
     };
     let Some(cfg) = manifest.config_summary() else {
         return checked;
@@ -78,6 +82,7 @@ pub async fn check_manifest(
             checked.findings = findings;
             checked.facts = Some(facts);
             checked.waste = Some(fs.waste().clone());
+            checked.from_cache = fs.from_cache();
         }
         Err(e) => checked.findings.push(unreadable(&manifest.digest, &e)),
     }
@@ -102,7 +107,8 @@ pub fn unreadable(digest: &str, e: &LayerError) -> Finding {
     }
 }
 
-/// `check --max-wasted` / `--min-efficiency`: thresholds on dive's figures.
+/// `check --max-wasted` / `--min-efficiency`, or the config file's `[layers]`: thresholds on
+/// dive's figures.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct WasteLimits {
     /// Bytes wasted at most (dive's `highestWastedBytes`).
@@ -111,99 +117,100 @@ pub struct WasteLimits {
     pub min_efficiency: Option<f64>,
 }
 
+impl WasteLimits {
+    /// The config file's `[layers]` limits, each overridden by its flag when given.
+    #[must_use]
+    pub fn with_config(
+        max_wasted: Option<u64>,
+        min_efficiency: Option<f64>,
+        config: &crate::config::LayersConfig,
+    ) -> Self {
+        Self {
+            max_wasted: max_wasted.or(config.max_wasted),
+            min_efficiency: min_efficiency.or(config.min_efficiency),
+        }
+    }
+}
+
 /// A `wasted-space` finding for each checked platform past `limits`.
 #[must_use]
 pub fn waste_findings(checked: &[Checked], limits: &WasteLimits) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for c in checked {
-        let Some(w) = &c.waste else { continue };
-        let mut past = Vec::new();
-        if let Some(max) = limits.max_wasted.filter(|&max| w.wasted > max) {
-            past.push(format!(
-                "{} wasted (more than --max-wasted {})",
-                size(w.wasted),
-                size(max)
-            ));
-        }
-        if let Some(min) = limits.min_efficiency.filter(|&min| w.efficiency < min) {
-            past.push(format!(
-                "efficiency {:.2}% (below --min-efficiency {:.2}%)",
-                w.efficiency * 100.0,
-                min * 100.0
-            ));
-        }
-        if past.is_empty() {
-            continue;
-        }
-        let worst = w.files.first().map_or_else(String::new, |f| {
-            format!(
-                "; the largest: {} ({} copies, {})",
-                crate::sanitize::sanitize(&f.path),
-                f.copies,
-                size(f.bytes)
-            )
-        });
-        out.push(
-            Finding::new(
-                Code::WastedSpace,
-                &c.digest,
-                format!(
-                    "the layers of {} waste space as dive counts it: {}{worst}",
-                    c.platform,
-                    past.join(", ")
-                ),
-            )
-            .with_fix("See every wasted file with `regscope layers REF --platform P`; write, change and delete each file in the same layer (one RUN), or copy only what the image needs from a build stage"),
-        );
+    checked
+        .iter()
+        .filter_map(|c| waste_finding(&c.digest, &c.platform, c.waste.as_ref()?, limits))
+        .collect()
+}
+
+/// The `wasted-space` finding of the image manifest `digest` (platform `platform`) whose
+/// layers waste `w`, when past `limits`: the CLI and the TUI word it alike.
+#[must_use]
+pub fn waste_finding(
+    digest: &str,
+    platform: &str,
+    w: &Waste,
+    limits: &WasteLimits,
+) -> Option<Finding> {
+    let mut past = Vec::new();
+    if let Some(max) = limits.max_wasted.filter(|&max| w.wasted > max) {
+        past.push(format!(
+            "{} wasted (more than the limit, {})",
+            size(w.wasted),
+            size(max)
+        ));
     }
-    out
+    if let Some(min) = limits.min_efficiency.filter(|&min| w.efficiency < min) {
+        past.push(format!(
+            "efficiency {:.2}% (below the limit, {:.2}%)",
+            w.efficiency * 100.0,
+            min * 100.0
+        ));
+    }
+    if past.is_empty() {
+        return None;
+    }
+    let worst = w.files.first().map_or_else(String::new, |f| {
+        format!(
+            "; the largest: {} ({} copies, {})",
+            crate::sanitize::sanitize(&f.path),
+            f.copies,
+            size(f.bytes)
+        )
+    });
+    Some(
+        Finding::new(
+            Code::WastedSpace,
+            digest,
+            format!(
+                "the layers of {} waste space as dive counts it: {}{worst}",
+                crate::sanitize::sanitize(platform),
+                past.join(", ")
+            ),
+        )
+        .with_fix("See every wasted file with `regscope layers REF --platform P`; write, change and delete each file in the same layer (one RUN), or copy only what the image needs from a build stage"),
+    )
+}
+
+/// The `wasted-space` finding of `manifest`, whose merged layers are `fs`, past the config
+/// file's `[layers]` limits (the TUI's `f`: what `check --files` says without flags).
+#[must_use]
+pub fn manifest_waste_finding(
+    manifest: &Node,
+    fs: &super::Filesystem,
+    config: &crate::config::LayersConfig,
+) -> Option<Finding> {
+    let platform = manifest
+        .config_summary()
+        .map(crate::analysis::config_platform)
+        .map_or_else(|| "?".into(), |p| crate::analysis::platform_label(&p));
+    let limits = WasteLimits::with_config(None, None, config);
+    waste_finding(&manifest.digest, &platform, fs.waste(), &limits)
 }
 
 fn size(bytes: u64) -> String {
     crate::present::human_size(i64::try_from(bytes).unwrap_or(i64::MAX))
 }
 
-/// A size as `--max-wasted` takes it, as dive (go-humanize) reads it: `20MB` is 20,000,000
-/// bytes, `20MiB` 20,971,520, a bare number bytes.
-///
-/// # Errors
-/// A sentence naming the value when it is not a size.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1000,
-        "ki" | "kib" => 1 << 10,
-        "m" | "mb" => 1_000_000,
-        "mi" | "mib" => 1 << 20,
-        "g" | "gb" => 1_000_000_000,
-        "gi" | "gib" => 1 << 30,
-        "t" | "tb" => 1_000_000_000_000,
-        "ti" | "tib" => 1 << 40,
-        _ => {
-            return Err(format!(
-                "`{}` is not a size: write it as 20MB, 20MiB or a number of bytes",
-                crate::sanitize::sanitize(text)
-            ))
-        }
-    };
-    let n: f64 = number.parse().map_err(|_| {
-        format!(
-            "`{}` is not a size: write it as 20MB, 20MiB or a number of bytes",
-            crate::sanitize::sanitize(text)
-        )
-    })?;
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )] // a non-negative threshold; the float saturates at u64::MAX
-    Ok((n * factor as f64) as u64)
-}
+pub use crate::config::parse_size;
 
 #[cfg(test)]
 mod tests {

@@ -61,6 +61,9 @@ pub struct Filesystem {
     changes: Vec<LayerChanges>,
     stopped: Vec<String>,
     waste: Waste,
+    /// When every layer's listing came from the disk cache: when the figures were first
+    /// measured (seconds since the epoch, 0 unknown).
+    from_cache: Option<u64>,
 }
 
 /// Where a path lookup ended.
@@ -94,7 +97,24 @@ impl Filesystem {
             changes,
             stopped,
             waste: Waste::default(),
+            from_cache: None,
         }
+    }
+
+    /// The same filesystem, said to come from the disk cache, measured at `measured_at`.
+    #[must_use]
+    pub fn from_cache_measured_at(self, measured_at: u64) -> Self {
+        Self {
+            from_cache: Some(measured_at),
+            ..self
+        }
+    }
+
+    /// When every layer's listing was read from the disk cache (nothing downloaded): when the
+    /// figures were first measured, in seconds since the epoch (0 when the record says not).
+    #[must_use]
+    pub fn from_cache(&self) -> Option<u64> {
+        self.from_cache
     }
 
     /// The same filesystem with what its layers replaced and removed (kept by

@@ -6,7 +6,7 @@
 
 mod units;
 
-pub use units::{count, human_size};
+pub use units::{count, human_size, layers_progress};
 
 use std::fmt;
 

@@ -795,18 +795,7 @@ impl App {
                 .is_loading()
                 .then(|| "fetching the manifest tree".into()),
             View::Files(v) => v.load.is_loading().then(|| match v.progress {
-                Some(p) => format!(
-                    "reading layer {} of {}: {}{}",
-                    p.layer,
-                    p.layers,
-                    crate::present::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX)),
-                    p.total
-                        .map(|t| format!(
-                            " of {}",
-                            crate::present::human_size(i64::try_from(t).unwrap_or(i64::MAX))
-                        ))
-                        .unwrap_or_default()
-                ),
+                Some(p) => crate::present::layers_progress(&p),
                 None => "opening the layers".into(),
             }),
             View::Compare(v) => v

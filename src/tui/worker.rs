@@ -600,7 +600,15 @@ impl Worker {
     /// Tells the app what earlier runs measured of `root`'s platforms (kept on disk by
     /// manifest digest), ahead of the tree itself, so its rows show the figures at once.
     fn send_kept(&self, fetcher: &crate::registry::Fetcher, root: &crate::model::Node) {
-        let kept = crate::layers::measured::kept_for(fetcher, root);
+        let mut kept = crate::layers::measured::kept_for(fetcher, root);
+        let limits = crate::layers::findings::WasteLimits::with_config(
+            None,
+            None,
+            &self.connector.config().layers,
+        );
+        for m in kept.values_mut() {
+            m.past_limits = m.past(&limits);
+        }
         if !kept.is_empty() {
             let _ = self.tx.send(Action::MeasuredKept(kept));
         }
@@ -634,10 +642,14 @@ impl Worker {
             ..Limits::default()
         };
         let tx = self.tx.clone();
-        let last = std::sync::atomic::AtomicU64::new(0);
+        // Sent when the bytes pass another 256 KiB or a layer starts or ends.
+        let last = std::sync::Mutex::new((u64::MAX, 0usize, 0usize));
         let progress = move |p: fetch::Progress| {
-            let step = p.bytes >> 18;
-            if last.swap(step, std::sync::atomic::Ordering::Relaxed) != step || p.bytes == 0 {
+            let now = (p.bytes >> 18, p.done, p.in_flight);
+            let changed = last
+                .lock()
+                .is_ok_and(|mut l| std::mem::replace(&mut *l, now) != now);
+            if changed {
                 let _ = tx.send(Action::FilesProgress { id, progress: p });
             }
         };
@@ -650,12 +662,17 @@ impl Worker {
                     detail: crate::sanitize::sanitize(&other.to_string()).into_owned(),
                 }),
             })?;
-        let (found, facts) = match manifest.config_summary() {
+        let (mut found, facts) = match manifest.config_summary() {
             Some(cfg) => {
                 crate::analysis::files::check(&manifest.digest, cfg, &fs, limits.link_depth)
             }
             None => (Vec::new(), crate::analysis::files::Facts::default()),
         };
+        found.extend(crate::layers::findings::manifest_waste_finding(
+            manifest,
+            &fs,
+            &self.connector.config().layers,
+        ));
         Ok(Arc::new(super::views::files::LoadedFiles {
             fs,
             facts,

@@ -194,8 +194,9 @@ pub fn dive_history() -> serde_json::Value {
     ])
 }
 
-/// Pushes `team/fat:v1`: an index of the issue-23 image for amd64 and arm64.
-pub fn push_dive_index(reg: &TestRegistry) {
+/// Pushes `team/fat:v1`: an index of the issue-23 image for amd64 and arm64; returns the
+/// index's digest and size.
+pub fn push_dive_index(reg: &TestRegistry) -> (String, usize) {
     let config = json!({"User": "65532"});
     let mut entries = Vec::new();
     for arch in ["amd64", "arm64"] {
@@ -217,4 +218,5 @@ pub fn push_dive_index(reg: &TestRegistry) {
     let index = json!({"schemaVersion": 2, "mediaType": super::OCI_INDEX, "manifests": entries})
         .to_string();
     reg.put_manifest("team/fat", "v1", super::OCI_INDEX, index.as_bytes());
+    (super::sha256_digest(index.as_bytes()), index.len())
 }

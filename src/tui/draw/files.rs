@@ -48,12 +48,10 @@ pub(super) fn files(frame: &mut Frame, area: Rect, v: &FilesView, theme: Theme) 
     let loaded = match &v.load {
         Load::Idle | Load::Loading(_) => {
             let text = match v.progress {
-                Some(p) => format!(
-                    "Reading layer {} of {}: {} so far…",
-                    p.layer,
-                    p.layers,
-                    human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX))
-                ),
+                Some(p) => {
+                    let text = crate::present::layers_progress(&p);
+                    format!("L{}…", text.strip_prefix('l').unwrap_or(&text))
+                }
                 None => "Opening the layers…".into(),
             };
             message(frame, area, &v.crumb, vec![Line::styled(text, theme.dim())]);

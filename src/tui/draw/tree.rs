@@ -221,7 +221,7 @@ impl<'a> Fit<'a> {
                 .load
                 .loaded()
                 .filter(|i| i.root.kind == crate::model::Kind::Index)
-                .map(|i| crate::layers::findings::platform_manifests(&i.root, None))
+                .map(|i| crate::layers::measured::manifests_in(&i.root))
                 .unwrap_or_default()
                 .into_iter()
                 .map(|n| n.digest.as_str())
@@ -297,19 +297,38 @@ fn row_line(row: &TreeRow<'_>, findings: &[Finding], fit: &Fit, theme: Theme) ->
 /// `not measured`.
 fn figures_span(digest: &str, fit: &Fit, theme: Theme) -> Option<Span<'static>> {
     if let Some(m) = fit.measured.get(digest) {
+        let (style, past) = if m.past_limits {
+            (theme.error(), "  past the waste limits")
+        } else {
+            (theme.platform(), "")
+        };
         return Some(Span::styled(
             // Efficiency first: the figure dive users look for survives a narrow pane.
             format!(
-                "  {} efficient, {} unpacked",
+                "  {} efficient, {} unpacked{}{past}",
                 crate::output::layers::percent(m.efficiency),
-                crate::present::human_size(i64::try_from(m.bytes).unwrap_or(i64::MAX))
+                crate::present::human_size(i64::try_from(m.bytes).unwrap_or(i64::MAX)),
+                kept_age(m)
             ),
-            theme.platform(),
+            style,
         ));
     }
     fit.platforms
         .contains(digest)
         .then(|| Span::styled("  not measured", theme.dim()))
+}
+
+/// ` (measured 3 h ago)` for figures an earlier run kept on disk, so an old figure is not
+/// taken for one just measured; nothing for those this session measured.
+fn kept_age(m: &crate::tui::views::files::Measured) -> String {
+    match (m.from_cache, m.measured_at) {
+        (false, _) => String::new(),
+        (true, 0) => " (from the cache)".into(),
+        (true, at) => format!(
+            " (measured {})",
+            crate::tui::recent::age(crate::tui::recent::now(), at)
+        ),
+    }
 }
 
 fn badge(sev: Severity) -> &'static str {

@@ -60,7 +60,14 @@ impl LoadedFiles {
     /// `None` when nothing was measured (no layer listed, or a bound stopped a listing).
     #[must_use]
     pub fn measured(&self) -> Option<Measured> {
-        Measured::of(&self.fs)
+        Measured::of(&self.fs).map(|m| Measured {
+            // The worker judged the layers by the config file's limits: its finding says so.
+            past_limits: self
+                .findings
+                .iter()
+                .any(|f| f.code == crate::analysis::Code::WastedSpace),
+            ..m
+        })
     }
 }
 
