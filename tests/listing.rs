@@ -201,28 +201,95 @@ fn hub_router(log: &Log, scheme: &'static str) -> Router {
             }
         },
     );
-    let tags = get(|Path((ns, repo)): Path<(String, String)>| async move {
-        if (ns.as_str(), repo.as_str()) != ("team", "app") {
-            return json(StatusCode::NOT_FOUND, &serde_json::json!({}));
-        }
-        json(
-            StatusCode::OK,
-            &serde_json::json!({"count": 1, "next": null, "results": [{
-            "name": "v1", "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
-            "tag_last_pushed": "2026-12-01T10:00:00.000000Z",
-            "images": [
-                {"os": "linux", "architecture": "amd64", "digest": "sha256:aa", "size": 100},
-                {"os": "linux", "architecture": "arm64", "digest": "sha256:bb", "size": 100},
-                {"os": "unknown", "architecture": "unknown", "digest": "sha256:cc", "size": 1}
-            ]}]}),
-        )
-    });
+    let tags = hub_tags(log, scheme);
     Router::new()
         .route("/v2/search/repositories/", get(hub_search))
         .route("/v2/auth/token", token)
         .route("/v2/namespaces/{ns}/repositories", repositories)
         .route("/v2/namespaces/{ns}/repositories/{repo}/tags", tags)
 }
+
+/// The Hub stand-in's tag lists: `team/app` (one tag, two platforms and an attestation),
+/// `team/many` (see [`many_tags`]) and `team/slow` (never in time).
+fn hub_tags(log: &Log, scheme: &'static str) -> axum::routing::MethodRouter {
+    let tags_log = log.clone();
+    get(
+        move |Path((ns, repo)): Path<(String, String)>,
+              Query(q): Query<HashMap<String, String>>,
+              headers: HeaderMap| {
+            let log = tags_log.clone();
+            async move {
+                if (ns.as_str(), repo.as_str()) == ("team", "slow") {
+                    // Answers after any deadline a test waits for.
+                    tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+                }
+                if (ns.as_str(), repo.as_str()) == ("team", "many") {
+                    return many_tags(&log, &q, &headers, scheme);
+                }
+                if (ns.as_str(), repo.as_str()) != ("team", "app") {
+                    return json(StatusCode::NOT_FOUND, &serde_json::json!({}));
+                }
+                json(
+                    StatusCode::OK,
+                    &serde_json::json!({"count": 1, "next": null, "results": [{
+                    "name": "v1", "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+                    "tag_last_pushed": "2026-12-01T10:00:00.000000Z",
+                    "images": [
+                        {"os": "linux", "architecture": "amd64", "digest": "sha256:aa", "size": 100},
+                        {"os": "linux", "architecture": "arm64", "digest": "sha256:bb", "size": 100},
+                        {"os": "unknown", "architecture": "unknown", "digest": "sha256:cc", "size": 1}
+                    ]}]}),
+                )
+            }
+        },
+    )
+}
+
+/// Tags of the Hub repository `team/many` (for the logged-in user only): [`MANY_TAGS`] tags
+/// `t01`..`t30`, each the `unsigned-index` fixture, 10 a page with an absolute `next`, each
+/// page logged (`many tags page N`).
+fn many_tags(
+    log: &Log,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    scheme: &str,
+) -> Response {
+    let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    log.lock().unwrap().push(format!("many tags page {page}"));
+    if headers.get("authorization").and_then(|a| a.to_str().ok())
+        != Some(&format!("Bearer {HUB_TOKEN}"))
+    {
+        return json(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({"detail": "authentication required"}),
+        );
+    }
+    let digest = support::layout_root_digest(&support::fixture("unsigned-index"));
+    let results: Vec<serde_json::Value> = (page * 10 - 9..=(page * 10).min(MANY_TAGS))
+        .map(|n| {
+            serde_json::json!({"name": format!("t{n:02}"), "digest": digest,
+            "tag_last_pushed": format!("2026-11-{n:02}T10:00:00.000000Z"),
+            "images": [
+                {"os": "linux", "architecture": "amd64", "digest": "sha256:aa", "size": 2048},
+                {"os": "linux", "architecture": "arm64", "digest": "sha256:bb", "size": 2048},
+                {"os": "unknown", "architecture": "unknown", "digest": "sha256:cc", "size": 1}
+            ]})
+        })
+        .collect();
+    let next = (page * 10 < MANY_TAGS).then(|| {
+        format!(
+            "{scheme}://{}/v2/namespaces/team/repositories/many/tags?page={}&page_size=100",
+            host_of(headers),
+            page + 1
+        )
+    });
+    json(
+        StatusCode::OK,
+        &serde_json::json!({"count": MANY_TAGS, "next": next, "results": results}),
+    )
+}
+
+const MANY_TAGS: usize = 30;
 
 /// The GitHub REST API as documented for container packages: `/user/packages` paged with a
 /// `Link` header, `/orgs/acme/packages` refused for a token without `read:packages` (403 with
@@ -479,7 +546,7 @@ fn ls_lists_docker_hub_namespaces_through_the_hub_api_and_says_what_it_could_not
     let (_, stdout, stderr) = regscope(&sandbox, &["ls", "docker.io/team", "team/*:v*"]);
     assert_eq!(
         stdout,
-        "team/app:v1  sha256:1111111111111111111111111111111111111111111111111111111111111111  2026-12-01T10:00:00.000000Z  linux/amd64,linux/arm64\n",
+        "team/app:v1  sha256:1111111111111111111111111111111111111111111111111111111111111111  2026-12-01T10:00:00.000000Z  linux/amd64,linux/arm64  200 B\n",
         "{stderr}"
     );
     let (_, stdout, _) = regscope(&sandbox, &["ls", "docker.io/alice", "--json"]);
@@ -1293,13 +1360,29 @@ fn the_tui_searches_docker_hub_with_a_question_mark_filter() {
 /// limit as Docker Hub does (each manifest GET uses a pull, a HEAD none; none left is a 429
 /// with `Retry-After`), the Hub API stand-in as `api`. The server and the sandbox.
 async fn hub_with_a_pull_limit(remaining: u64) -> (regscope::serve::ServerHandle, Sandbox) {
+    let (srv, sandbox, _) = hub_serving("team/app", &["v1".to_string()], remaining).await;
+    (srv, sandbox)
+}
+
+/// The in-process registry at `docker.io` holding `repo` with `tags` alone (each the
+/// `unsigned-index` fixture), behind the Hub login and a pull limit with `remaining` pulls,
+/// the Hub API stand-in as `api`: the server, the sandbox and the stand-in's log.
+async fn hub_serving(
+    repo: &str,
+    tags: &[String],
+    remaining: u64,
+) -> (regscope::serve::ServerHandle, Sandbox, Log) {
     use regscope::serve::{self, Faults, PullQuota};
     let layout = support::fixture("unsigned-index");
     let mut store = serve::Store::from_layout(&layout).unwrap();
-    store.tag("v1", support::layout_root_digest(&layout));
+    // The layout's own tag (`test`) is not one Hub's tag list names.
+    store.untag("test");
+    for tag in tags {
+        store.tag(tag.clone(), support::layout_root_digest(&layout));
+    }
     let srv = serve::start_repos(
         "127.0.0.1:0".parse().unwrap(),
-        [("team/app".to_string(), store)],
+        [(repo.to_string(), store)],
         Faults {
             basic_auth: Some((HUB_USER.into(), HUB_PASSWORD.into())),
             pulls: Some(PullQuota {
@@ -1313,7 +1396,8 @@ async fn hub_with_a_pull_limit(remaining: u64) -> (regscope::serve::ServerHandle
     )
     .await
     .unwrap();
-    let api = hub_standin(&Log::default());
+    let log = Log::default();
+    let api = hub_standin(&log);
     let sandbox = Sandbox::new();
     let auth =
         base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"));
@@ -1324,7 +1408,62 @@ async fn hub_with_a_pull_limit(remaining: u64) -> (regscope::serve::ServerHandle
         "[registry.\"docker.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\n",
         srv.host()
     ));
-    (srv, sandbox)
+    (srv, sandbox, log)
+}
+
+/// Manifest GETs the registry answered (Docker Hub counts each against the pull limit).
+fn manifest_gets(srv: &regscope::serve::ServerHandle) -> usize {
+    srv.requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.target.contains("/manifests/"))
+        .count()
+}
+
+/// The TUI's tags view of a Docker Hub repository with 30 tags reads Hub's tag list (its
+/// pages, with the login) for every row's digest, platforms, size and push time, and fetches
+/// no manifest for them; the rows say where the figures came from, and only the tag opened
+/// reads its manifests. (The CLI's `ls` shows the same figures: see the first Hub test.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_hub_tag_rows_come_from_hubs_tag_list_without_a_manifest_get() {
+    let tags: Vec<String> = (1..=MANY_TAGS).map(|n| format!("t{n:02}")).collect();
+    let (srv, sandbox, log) = hub_serving("team/many", &tags, 100).await;
+    let argv = sandbox.argv(&regscope_bin(), &["tui", "docker.io/team/many"]);
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    let screen = tmux.wait_for("dim figures from Hub's tag list");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("t01 "))
+        .unwrap_or_else(|| panic!("no row t01:\n{screen}"));
+    let digest = support::layout_root_digest(&support::fixture("unsigned-index"));
+    for expected in [&digest[..15], "amd64 arm64", "4.0 KiB", "2026-11-01"] {
+        assert!(row.contains(expected), "{expected} in {row}:\n{screen}");
+    }
+    assert!(
+        screen.contains("tags of team/many (30, by name)"),
+        "{screen}"
+    );
+    let screen = tmux.wait_for("pushed 2026-11-01T10:00:00.000000Z, from Hub's tag list");
+    assert!(screen.contains("Enter reads the manifests"), "{screen}");
+    // Give any row resolution that would start time to show up, then count.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(manifest_gets(&srv), 0, "{:?}", srv.requests());
+    assert_eq!(pulls_left(&srv), 100, "listing the tags used no pull");
+    let asked = log.lock().unwrap().clone();
+    for page in 1..=3 {
+        let line = format!("many tags page {page}");
+        assert_eq!(asked.iter().filter(|l| **l == line).count(), 1, "{asked:?}");
+    }
+    assert!(!asked.iter().any(|l| l == "many tags page 4"), "{asked:?}");
+
+    // The tag opened reads its manifests (and uses pulls).
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    assert!(manifest_gets(&srv) > 0, "the tree was fetched");
+    assert!(pulls_left(&srv) < 100);
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
 }
 
 fn pulls_left(srv: &regscope::serve::ServerHandle) -> u64 {
@@ -1387,9 +1526,35 @@ fn header_follows_the_server(tmux: &Tmux, srv: &regscope::serve::ServerHandle) -
     }
 }
 
+/// A Hub tag API that does not answer holds the tag list back a few seconds at most; then
+/// the rows resolve from the registry, as anywhere else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_tag_api_that_does_not_answer_delays_the_rows_a_few_seconds_at_most() {
+    let (srv, sandbox, _) = hub_serving("team/slow", &["v1".to_string()], 100).await;
+    let argv = sandbox.argv(&regscope_bin(), &["tui", "docker.io/team/slow"]);
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    let started = std::time::Instant::now();
+    let screen = tmux.wait_for("amd64 arm64");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!screen.contains("Hub's tag list"), "{screen}");
+    assert!(
+        manifest_gets(&srv) > 0,
+        "the row resolved from the registry"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
 /// The TUI's header shows the pull limit Docker Hub states for `docker.io`, updated as
-/// answers come back (opening a tag's tree uses pulls and the header follows), and a 429
-/// says when to retry and what a login would change.
+/// answers come back (the tag rows come from Hub's tag list and use none; opening a tag's
+/// tree uses pulls and the header follows), and a 429 says when to retry and what a login
+/// would change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_words() {
     let (srv, sandbox) = hub_with_a_pull_limit(87).await;
@@ -1399,12 +1564,17 @@ async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_
     tmux.forbid(HUB_TOKEN);
     tmux.wait_for("tags of team/app");
     tmux.wait_for("amd64 arm64");
-    let before = header_follows_the_server(&tmux, &srv);
-    assert!(before < 87, "resolving the tag used pulls: {before}");
+    tmux.wait_for("dim figures from Hub's tag list");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        pulls_left(&srv),
+        87,
+        "the row's figures came from Hub's tag list"
+    );
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
     let after = header_follows_the_server(&tmux, &srv);
-    assert!(after < before, "the tree's manifests used pulls: {after}");
+    assert!(after < 87, "the tree's manifests used pulls: {after}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 
@@ -1412,9 +1582,9 @@ async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_
     srv.update_faults(|f| f.pulls.as_mut().unwrap().remaining = 0);
     let mut tmux = Tmux::start_command(&argv, (140, 30));
     tmux.forbid(HUB_PASSWORD);
-    tmux.wait_for("docker.io is rate limiting req");
-    // The row and the status line have room for the start; the tag opened says it whole.
-    tmux.keys(&["j", "Enter"]);
+    tmux.wait_for("dim figures from Hub's tag list");
+    // The tag opened is refused its manifest; its tree says why whole.
+    tmux.keys(&["Enter"]);
     let screen = tmux.wait_for_flowed("retry in 60 min");
     let said = support::tmux::flowed(&screen);
     for expected in [

@@ -218,6 +218,7 @@ async fn registry_tags(
                     digest: None,
                     pushed: None,
                     platforms: Vec::new(),
+                    size: None,
                     tagged: true,
                 })
                 .collect())
@@ -253,6 +254,11 @@ fn tag_line(repo: &str, t: &Tag) -> String {
     }
     if !t.platforms.is_empty() {
         add(&t.platforms.join(","));
+    }
+    if let Some(size) = t.size {
+        add(&regscope::present::human_size(
+            i64::try_from(size).unwrap_or(i64::MAX),
+        ));
     }
     line
 }

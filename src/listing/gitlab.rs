@@ -277,6 +277,7 @@ pub(super) async fn tags(
                         digest: None,
                         pushed: None,
                         platforms: Vec::new(),
+                        size: None,
                         tagged: true,
                     })
                     .collect();

@@ -110,6 +110,10 @@ pub struct Tag {
     pub pushed: Option<String>,
     /// `linux/amd64`, ... (Docker Hub lists them per tag).
     pub platforms: Vec<String>,
+    /// Compressed bytes of the platforms' images together, as Docker Hub lists them
+    /// (attestation manifests left out); `None` where the API does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
     pub tagged: bool,
 }
 

@@ -269,6 +269,12 @@ pub enum Action {
         from: String,
         last_seen: std::time::SystemTime,
     },
+    /// The figures of the registry service's own tag list (Docker Hub's) for the listing
+    /// answering `id` (sent before [`Action::TagsLoaded`]).
+    TagsDescribed {
+        id: RequestId,
+        described: Arc<super::views::tags::Described>,
+    },
     /// Tags regscope's log had that the listing answering `id` lacks (sent before
     /// [`Action::TagsLoaded`]): each with the digest it last named and when the log saw it.
     LoggedGone {

@@ -414,6 +414,10 @@ impl App {
                 self.copied(&delivery);
                 Vec::new()
             }
+            Action::TagsDescribed { id, described } => {
+                super::views::tags::describe(&mut self.stack, id, &described);
+                Vec::new()
+            }
             action @ (Action::TagsProgress { .. } | Action::FilesProgress { .. }) => {
                 self.progressed(&action);
                 Vec::new()
