@@ -1551,10 +1551,10 @@ async fn a_hub_tag_api_that_does_not_answer_delays_the_rows_a_few_seconds_at_mos
     assert_eq!(tmux.wait_exit(), 0);
 }
 
-/// The TUI's header shows the pull limit Docker Hub states for `docker.io`, updated as
-/// answers come back (the tag rows come from Hub's tag list and use none; opening a tag's
-/// tree uses pulls and the header follows), and a 429 says when to retry and what a login
-/// would change.
+/// The TUI's header shows the pull limit Docker Hub states for `docker.io`, updated as each
+/// answer comes back (the tag rows come from Hub's tag list and use none; opening a tag's
+/// tree uses pulls and the header follows before the tree is whole), and a 429 says when to
+/// retry and what a login would change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_words() {
     let (srv, sandbox) = hub_with_a_pull_limit(87).await;
@@ -1571,10 +1571,24 @@ async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_
         87,
         "the row's figures came from Hub's tag list"
     );
+    // The tree's blobs stall: its manifests' answers (pulls used) show in the header while
+    // the job is still under way, not when it ends.
+    srv.update_faults(|f| {
+        f.latency = Some(std::time::Duration::from_secs(4));
+        f.scope = regscope::serve::Scope::kinds([regscope::serve::RequestKind::Blob]);
+    });
     tmux.keys(&["Enter"]);
+    let during = header_follows_the_server(&tmux, &srv);
+    assert!(during < 87, "the tree's manifests used pulls: {during}");
+    assert!(
+        !tmux.screen().contains("attestation for linux/amd64"),
+        "the tree is still loading:\n{}",
+        tmux.screen()
+    );
+    srv.update_faults(|f| f.latency = None);
     tmux.wait_for("attestation for linux/amd64");
     let after = header_follows_the_server(&tmux, &srv);
-    assert!(after < 87, "the tree's manifests used pulls: {after}");
+    assert!(after <= during, "{after}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 

@@ -84,7 +84,14 @@ impl Worker {
             };
             let location = effect.location();
             let mark = match &location {
-                Some(l) => this.connector.existing(l).await.map(|c| c.fetcher.mark()),
+                Some(l) => this.connector.existing(l).await.map(|c| {
+                    // The header follows this job's responses as they come.
+                    let _ = this.tx.send(Action::RateLimit {
+                        location: l.clone(),
+                        stats: c.fetcher.stats(),
+                    });
+                    c.fetcher.mark()
+                }),
                 None => None,
             };
             let action = if watch {
@@ -99,8 +106,12 @@ impl Worker {
                     if cost.total + cost.cache_hits + cost.disk_hits > 0 {
                         let _ = this.tx.send(Action::Stats(cost));
                     }
-                    if let Some(limit) = c.fetcher.rate_limit() {
-                        let _ = this.tx.send(Action::RateLimit { location, limit });
+                    // A first job made the connection: the header follows it from now on.
+                    if mark.is_none() {
+                        let _ = this.tx.send(Action::RateLimit {
+                            location,
+                            stats: c.fetcher.stats(),
+                        });
                     }
                 }
             }
