@@ -1829,3 +1829,138 @@ fn a_self_hosted_quay_is_listed_through_the_api_on_its_own_host() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("linux/amd64"), "{stdout}");
 }
+
+/// GitHub Enterprise's API under `/api/v3` as documented: the user's packages `app` and
+/// `locked`; the versions of `app` answer 404 (a package the API does not show) and those of
+/// `locked` 403 for a token without `read:packages`.
+fn ghes_standin() -> String {
+    let authorized = |headers: &HeaderMap| {
+        headers.get("authorization").and_then(|a| a.to_str().ok())
+            == Some(&format!("Bearer {GH_TOKEN}"))
+    };
+    let packages = get(move |headers: HeaderMap| async move {
+        if !authorized(&headers) {
+            return json(
+                StatusCode::UNAUTHORIZED,
+                &serde_json::json!({"message": "Bad credentials"}),
+            );
+        }
+        let package = |name: &str| {
+            serde_json::json!({"name": name, "owner": {"login": "bob"},
+                "visibility": "private", "updated_at": "2026-11-30T08:00:00Z"})
+        };
+        json(
+            StatusCode::OK,
+            &serde_json::json!([package("app"), package("locked")]),
+        )
+    });
+    let versions = get(|Path(name): Path<String>| async move {
+        if name == "locked" {
+            return (
+                StatusCode::FORBIDDEN,
+                [
+                    ("content-type", "application/json"),
+                    ("x-accepted-oauth-scopes", "read:packages"),
+                    ("x-oauth-scopes", "repo"),
+                ],
+                r#"{"message":"You need at least read:packages scope to list packages."}"#,
+            )
+                .into_response();
+        }
+        json(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({"message": "Not Found"}),
+        )
+    });
+    serve(
+        Router::new()
+            .route("/api/v3/user/packages", packages)
+            .route("/api/v3/user/packages/container/{name}/versions", versions),
+    )
+}
+
+/// GitHub Enterprise's registry `containers.ghe.test` (`service = "github"`, its API at
+/// `api`), a real registry behind htpasswd holding `bob/app:v1` and `bob/locked:v1`, the login
+/// in docker config `auths`.
+fn ghes_setup() -> (TestRegistry, Sandbox) {
+    let reg = TestRegistry::builder().htpasswd(GH_USER, GH_TOKEN).start();
+    reg.seed_fixture("unsigned-index", "bob/app:v1");
+    reg.seed_fixture("unsigned-index", "bob/locked:v1");
+    let api = ghes_standin();
+    let sandbox = Sandbox::new();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{GH_USER}:{GH_TOKEN}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {"containers.ghe.test": {"auth": auth}}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"containers.ghe.test\"]\nendpoint = \"http://{}\"\nservice = \"github\"\napi = \"{api}/api/v3\"\n",
+        reg.host
+    ));
+    (reg, sandbox)
+}
+
+/// GitHub Enterprise (`service = "github"`, the API under `/api/v3`) is listed through its
+/// API; where the package API refuses a package's versions (403 without `read:packages`,
+/// 404), `ls --tags` and `images` fall back to the registry's tags and say so, with the
+/// scope the token lacks.
+#[test]
+fn github_enterprise_is_listed_and_a_refused_package_api_falls_back_to_the_tags_in_the_cli() {
+    let (_reg, sandbox) = ghes_setup();
+    let (code, out, err) = regscope(&sandbox, &["ls", "containers.ghe.test"]);
+    assert_eq!((code, out.as_str()), (0, "bob/app\nbob/locked\n"), "{err}");
+    assert!(
+        err.contains("from the GitHub API: user bob, 1 page"),
+        "{err}"
+    );
+
+    let (code, out, err) = regscope(&sandbox, &["ls", "containers.ghe.test", "--tags"]);
+    assert_eq!(out, "bob/app:v1\nbob/locked:v1\n", "{err}");
+    let said = support::tmux::flowed(&err);
+    for expected in [
+        "could not list the tags of bob/locked with their dates: the GitHub API did not list",
+        "403, the token lacks read:packages",
+        "could not list the tags of bob/app with their dates: the GitHub API did not list",
+        "404: Not Found",
+        "the tags are listed from the registry instead",
+    ] {
+        assert!(said.contains(expected), "{expected}:\n{said}");
+    }
+    assert_eq!(code, 3, "the dates could not be listed");
+
+    let (code, out, err) = regscope(&sandbox, &["images", "containers.ghe.test/bob/locked"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let said = support::tmux::flowed(&format!("{out}{err}"));
+    for expected in [
+        "showing what the tags reach: the GitHub API did not list the versions of bob/locked",
+        "403, the token lacks read:packages",
+    ] {
+        assert!(said.contains(expected), "{expected}:\n{said}");
+    }
+}
+
+/// The TUI on GitHub Enterprise: the packages from its API, a package's tags from the
+/// registry, and `u` on a package whose versions the API refuses says so and shows what the
+/// tags reach.
+#[test]
+fn github_enterprise_in_the_tui_falls_back_to_the_tags_when_the_package_api_refuses() {
+    let (_reg, sandbox) = ghes_setup();
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "containers.ghe.test"]),
+        (140, 30),
+    );
+    tmux.forbid(GH_TOKEN);
+    let screen = tmux.wait_for("from the GitHub API: user bob, 1 page");
+    assert!(screen.contains("bob/locked"), "{screen}");
+    tmux.keys(&["G", "Enter"]);
+    tmux.wait_for("tags of bob/locked");
+    tmux.wait_for("amd64 arm64");
+    tmux.keys(&["u"]);
+    let screen = tmux.wait_for("note: showing what the tags reach");
+    let said = support::tmux::flowed(&screen);
+    for expected in [
+        "the GitHub API did not list",
+        "the token lacks read:packages",
+    ] {
+        assert!(said.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}

@@ -148,9 +148,13 @@ async fn list(
                         .extend(t.gaps.iter().map(|g| format!("{repo}: {g}")));
                     t.tags
                 }
+                // The service's API refused (a token without the scope, a package it does
+                // not show): the registry's own tag list still names the tags.
                 Err(e) => {
-                    listing.gaps.push(format!("the tags of {repo}: {e}"));
-                    continue;
+                    listing.gaps.push(format!(
+                        "the tags of {repo} with their dates: {e}; the tags are listed from the registry instead"
+                    ));
+                    registry_tags(connector, registry, &repo, &mut listing).await?
                 }
             },
             None => registry_tags(connector, registry, &repo, &mut listing).await?,
