@@ -1334,6 +1334,17 @@ fn the_tui_searches_docker_hub_with_a_question_mark_filter() {
     tmux.forbid(HUB_PASSWORD);
     tmux.forbid(HUB_TOKEN);
     tmux.wait_for("from the Docker Hub API: namespace alice, 2 pages");
+    // As it is typed, `?WORD` filters the names listed by WORD; Enter searches the Hub.
+    tmux.keys(&["/"]);
+    type_text(&tmux, "?tools");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tmux.screen().contains("alice/app") {
+        assert!(std::time::Instant::now() < deadline, "{}", tmux.screen());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(tmux.screen().contains("alice/tools"), "{}", tmux.screen());
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("alice/app");
     tmux.keys(&["/"]);
     type_text(&tmux, "?nginx proxy");
     tmux.keys(&["Enter"]);
