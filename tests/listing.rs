@@ -1975,3 +1975,62 @@ fn github_enterprise_in_the_tui_falls_back_to_the_tags_when_the_package_api_refu
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
+
+/// A tag row that cannot be read says why in a few words, each cause its own (the CLI's
+/// sentence starts the same; the status line has it whole): a 403 on one tag's manifest, and
+/// after `r` a 429 with when to retry on the row that is no longer confirmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_row_that_cannot_be_read_says_the_cause_in_a_few_words() {
+    use regscope::serve::{self, Faults, Scope};
+    let layout = support::fixture("unsigned-index");
+    let mut store = serve::Store::from_layout(&layout).unwrap();
+    store.untag("test");
+    for tag in ["v1", "v2"] {
+        store.tag(tag, support::layout_root_digest(&layout));
+    }
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().unwrap(),
+        [("team/app".to_string(), store)],
+        Faults {
+            basic_auth: Some((HUB_USER.into(), HUB_PASSWORD.into())),
+            status: Some(403),
+            scope: Scope::path("/manifests/v2"),
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let sandbox = Sandbox::new();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {(srv.host()): {"auth": auth}}}));
+    let argv = sandbox.argv(
+        &regscope_bin(),
+        &["tui", &format!("{}/team/app", srv.host())],
+    );
+    let mut tmux = Tmux::start_command(&argv, (180, 30));
+    tmux.forbid(HUB_PASSWORD);
+    let screen = tmux.wait_for("the registry denied access (403)");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("v2 "))
+        .unwrap_or_default();
+    assert!(row.contains("the registry denied access (403)"), "{screen}");
+    tmux.wait_for("amd64 arm64");
+    // The status line has the CLI's whole sentence for the row selected.
+    tmux.keys(&["j"]);
+    tmux.wait_for_flowed("denied the credentials of alice from auths");
+
+    srv.update_faults(|f| {
+        f.status = None;
+        f.rate_limit = Some(3600);
+        f.scope = Scope::path("/manifests/");
+    });
+    tmux.keys(&["r"]);
+    tmux.keys(&["k"]);
+    let screen = tmux
+        .wait_for_flowed("stale: the registry is rate limiting requests (429), retry in 60 min");
+    assert!(screen.contains("v1"), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}

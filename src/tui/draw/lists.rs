@@ -556,7 +556,8 @@ fn tag_cells(
                 if col == word {
                     Line::styled("error", theme.error())
                 } else if col == Col::Platforms {
-                    Line::styled(sanitize(&e.to_string()).into_owned(), theme.error())
+                    // The cause in a few words; the status line has the whole sentence.
+                    Line::styled(crate::tui::fresh::reason(e), theme.error())
                 } else {
                     Line::default()
                 }
