@@ -1100,6 +1100,46 @@ fn gitlab_projects() -> axum::routing::MethodRouter {
     )
 }
 
+/// GitLab's tag detail as documented (`created_at`, `digest`, `total_size`), each request
+/// logged (`detail PROJECT REPOSITORY TAG`); `v2` is not found.
+fn gitlab_tag_detail(log: &Log) -> axum::routing::MethodRouter {
+    let signed = |headers: &HeaderMap| {
+        headers.get("private-token").and_then(|a| a.to_str().ok()) == Some(GL_TOKEN)
+    };
+    let unauthorized = || {
+        json(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({"message": "401 Unauthorized"}),
+        )
+    };
+    let details_log = log.clone();
+    get(
+        move |Path((project, repository, tag)): Path<(String, String, String)>,
+              headers: HeaderMap| {
+            let log = details_log.clone();
+            async move {
+                if !signed(&headers) {
+                    return unauthorized();
+                }
+                log.lock()
+                    .unwrap()
+                    .push(format!("detail {project} {repository} {tag}"));
+                if tag == "v2" {
+                    return json(
+                        StatusCode::NOT_FOUND,
+                        &serde_json::json!({"message": "404 Tag Not Found"}),
+                    );
+                }
+                json(
+                    StatusCode::OK,
+                    &serde_json::json!({"name": tag, "digest": format!("sha256:{}", "7".repeat(64)),
+                        "created_at": "2026-11-21T08:00:00.000+00:00", "total_size": 2048}),
+                )
+            }
+        },
+    )
+}
+
 /// GitLab's API as documented, the token in `PRIVATE-TOKEN`: the login's projects (two pages
 /// joined by `Link`; one without a registry, one with an empty one), a project's registry
 /// repositories (two pages joined by `X-Next-Page` alone), a project's repositories with
@@ -1141,9 +1181,11 @@ fn gitlab_standin(log: &Log) -> String {
                     ("3", _) => (serde_json::json!([]), ""),
                     ("dave/app", _) if q.get("tags").map(String::as_str) == Some("true") => (
                         serde_json::json!([
-                            {"path": "dave/app", "tags": [{"name": "v1", "path": "dave/app:v1"},
+                            {"id": 11, "path": "dave/app", "tags": [{"name": "v1", "path": "dave/app:v1"},
                                 {"name": "v2", "path": "dave/app:v2"}]},
-                            {"path": "dave/app/worker", "tags": [{"name": "w1", "path": "dave/app/worker:w1"}]}
+                            {"id": 12, "path": "dave/app/worker", "tags": (1..=25)
+                                .map(|n| serde_json::json!({"name": format!("w{n:02}")}))
+                                .collect::<Vec<_>>()}
                         ]),
                         "",
                     ),
@@ -1183,8 +1225,13 @@ fn gitlab_standin(log: &Log) -> String {
             }
         },
     );
+    let tag_detail = gitlab_tag_detail(log);
     serve(
         Router::new()
+            .route(
+                "/api/v4/projects/{id}/registry/repositories/{repository}/tags/{tag}",
+                tag_detail,
+            )
             .route("/api/v4/projects", projects)
             .route(
                 "/api/v4/projects/{id}/registry/repositories",
@@ -1237,11 +1284,36 @@ fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
     assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
     let (code, stdout, stderr) =
         regscope(&sandbox, &["ls", "registry.gitlab.com", "dave/*", "--tags"]);
+    // Each tag's date from its detail, 20 at most a repository; the rest say so.
+    let sevens = "7".repeat(64);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 27, "{stdout}{stderr}");
     assert_eq!(
-        stdout, "dave/app:v1\ndave/app:v2\ndave/app/worker:w1\n",
-        "{stderr}"
+        lines[0],
+        format!("dave/app:v1  sha256:{sevens}  2026-11-21T08:00:00.000+00:00  2.0 KiB")
     );
+    assert_eq!(lines[1], "dave/app:v2", "its detail was not found");
+    assert_eq!(
+        lines[2],
+        format!("dave/app/worker:w01  sha256:{sevens}  2026-11-21T08:00:00.000+00:00  2.0 KiB")
+    );
+    assert_eq!(lines[26], "dave/app/worker:w25", "past the bound: no date");
+    for expected in [
+        "could not list dave/app: the date of tag v2: 404: 404 Tag Not Found",
+        "could not list dave/app/worker: the dates of 5 more tags (date not read: 20 tag details are read per repository)",
+    ] {
+        assert!(stderr.contains(expected), "{expected}:\n{stderr}");
+    }
     assert_eq!(code, 3, "group secret is still unlisted: {stderr}");
+    let asked = log.lock().unwrap().clone();
+    assert_eq!(
+        asked
+            .iter()
+            .filter(|l| l.starts_with("detail dave/app 12 "))
+            .count(),
+        20,
+        "{asked:?}"
+    );
     // The worker's project is the longest leading part of its path GitLab knows: asked for
     // `dave/app/worker` first (404), then `dave/app`.
     let asked = log.lock().unwrap().clone();
