@@ -1339,6 +1339,9 @@ fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("tags of dave/app");
     tmux.wait_for("amd64 arm64");
+    // The row resolves (no pull limit here) and says when it was pushed, from GitLab.
+    let screen = tmux.wait_for("pushed 2026-11-21T08:00:00.000+00:00 (GitLab's tag details)");
+    assert!(!screen.contains("dim figures from"), "{screen}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
     tmux.keys(&["q"]);

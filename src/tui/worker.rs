@@ -546,8 +546,8 @@ impl Worker {
 
     /// The tags of `repository` as Docker Hub's tag API describes them (digest, platforms,
     /// size, push time), when the registry is Docker Hub (or what the config file says stands
-    /// in for it); `None` elsewhere, offline, or when the API did not answer (the rows then
-    /// resolve from the registry, as everywhere else).
+    /// in for it), or GitLab's tag details (push time); `None` elsewhere, offline, or when the
+    /// API did not answer (the rows then resolve from the registry, as everywhere else).
     async fn describe_tags(
         &self,
         location: &Location,
@@ -556,12 +556,17 @@ impl Worker {
         let Location::Registry(registry) = location else {
             return None;
         };
-        let hub = crate::listing::Native::for_registry(registry, self.connector.config())
-            .filter(|n| n.service == crate::listing::Service::DockerHub)?;
+        let native = crate::listing::Native::for_registry(registry, self.connector.config())
+            .filter(|n| {
+                matches!(
+                    n.service,
+                    crate::listing::Service::DockerHub | crate::listing::Service::GitLab
+                )
+            })?;
         if self.connector.offline() {
             return None;
         }
-        let listed = hub.tags(&self.connector, repository).await.ok()?;
+        let listed = native.tags(&self.connector, repository).await.ok()?;
         let tags = listed
             .tags
             .into_iter()
@@ -573,8 +578,16 @@ impl Worker {
             })
             .map(|t| (t.name.clone(), t))
             .collect();
+        let hub = native.service == crate::listing::Service::DockerHub;
         Some(super::views::tags::Described {
-            by: "Hub's tag list",
+            by: if hub {
+                "Hub's tag list"
+            } else {
+                "GitLab's tag details"
+            },
+            // Resolving a GitLab tag costs no pull: the rows still show the whole tree's
+            // figures, and the push time besides.
+            stands_in: hub,
             tags,
         })
     }

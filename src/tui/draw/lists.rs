@@ -363,7 +363,7 @@ pub(super) fn tags(
     let table_rows = window.map(|i| {
         let row = &rows[visible[i]];
         let marked = marked == Some(&v.reference(&row.tag));
-        let listed = v.described(&row.tag);
+        let listed = v.stand_in(&row.tag);
         let cells = tag_cells((row, marked, listed), &counts, &shown, when, theme);
         let cells = cells.into_iter().zip(&widths).map(|(line, &w)| {
             // A cell wider than its column ends in `…` (the status line has the whole).
@@ -392,7 +392,7 @@ fn title_notes(v: &TagsView, rows: &[TagRow]) -> String {
         .as_ref()
         .map(|s| format!(" · from cache: {}", s.why))
         .unwrap_or_default();
-    if let Some(d) = &v.described {
+    if let Some(d) = v.described.as_ref().filter(|d| d.stands_in) {
         if rows
             .iter()
             .any(|r| r.shown().is_idle() && d.tags.contains_key(&r.tag))
@@ -758,6 +758,16 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<
                     theme.error(),
                 ));
             }
+            // The push time the service's API gave, which the image's config cannot say.
+            if let Some((pushed, by)) = v.described(&row.tag).and_then(|t| {
+                let by = v.described.as_ref()?.by;
+                Some((t.pushed.as_deref()?, by))
+            }) {
+                spans.push(Span::styled(
+                    format!("  pushed {} ({by})", sanitize(pushed)),
+                    theme.dim(),
+                ));
+            }
             spans.push(Span::raw(format!("  {}", sanitize(&s.digest))));
         }
         // The row has room for a few words of the error; the status line has room for it all.
@@ -769,7 +779,7 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<
         Load::Idle => {
             if let (None, Some(t), Some(by)) = (
                 &row.logged_gone,
-                v.described(&row.tag),
+                v.stand_in(&row.tag),
                 v.described.as_ref().map(|d| d.by),
             ) {
                 // Before the digest, which may not fit.

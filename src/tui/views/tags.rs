@@ -78,6 +78,9 @@ pub struct TagsView {
 pub struct Described {
     /// `Hub's tag list`: where the figures came from, as the rows say it.
     pub by: &'static str,
+    /// The figures stand in for resolving the rows (Docker Hub, where manifest GETs count
+    /// against the pull limit); otherwise they only add the push time to resolved rows.
+    pub stands_in: bool,
     /// By tag name; only tags the list gives a digest for.
     pub tags: HashMap<String, crate::listing::Tag>,
 }
@@ -360,7 +363,10 @@ pub fn describe(stack: &mut [super::View], id: RequestId, described: &Arc<Descri
 /// described, and it was not resolved before to another digest (then it is revalidated, so a
 /// move is still seen).
 fn described_enough(described: Option<&Described>, row: &TagRow) -> bool {
-    let Some(listed) = described.and_then(|d| d.tags.get(&row.tag)) else {
+    let Some(listed) = described
+        .filter(|d| d.stands_in)
+        .and_then(|d| d.tags.get(&row.tag))
+    else {
         return false;
     };
     match row.previous.loaded() {
@@ -990,6 +996,17 @@ impl TagsView {
         self.described.as_ref()?.tags.get(tag)
     }
 
+    /// What the service's tag list says of `tag` when its figures stand in for resolving it
+    /// (Docker Hub's): the row shows them until it is resolved.
+    #[must_use]
+    pub fn stand_in(&self, tag: &str) -> Option<&crate::listing::Tag> {
+        self.described
+            .as_ref()
+            .filter(|d| d.stands_in)?
+            .tags
+            .get(tag)
+    }
+
     /// Tags regscope's log had that the listing `id` (still awaited) lacks: kept until the list
     /// arrives, then shown as gone rows. `false` when this view did not ask for the list.
     pub fn logged_gone(
@@ -1415,6 +1432,7 @@ mod tests {
         let id = v.activate(&mut ids, 20)[0].id();
         let described = Arc::new(Described {
             by: "Hub's tag list",
+            stands_in: true,
             tags: [("a", 'a'), ("b", 'b')]
                 .into_iter()
                 .map(|(n, h)| (n.to_string(), listed(n, h)))
