@@ -26,6 +26,10 @@
 //! service = "gitlab"                    # a self-hosted GitLab (or "quay") whose API is
 //! api = "https://gitlab.example.com"    # on another host
 //!
+//! [registry."containers.github.example.com"]
+//! service = "github"                    # GitHub Enterprise's container registry; its API
+//! api = "https://github.example.com/api/v3"  # (this one when left out)
+//!
 //! [layers]                              # waste limits, as dive's CI mode has them, for
 //! max_wasted = "20MB"                   # `check --files` (its flags override them) and
 //! min_efficiency = 0.95                 # the TUI's `f`
@@ -111,6 +115,9 @@ pub struct RegistryConfig {
 pub const QUAY: &str = "quay";
 /// `api = "gitlab"`: the registry is a self-hosted GitLab whose API is on the same host.
 pub const GITLAB: &str = "gitlab";
+/// `service = "github"`: the registry is GitHub Enterprise's (`containers.HOST`), its packages
+/// listed through the API at `api` (else `https://HOST/api/v3`).
+pub const GITHUB: &str = "github";
 
 /// An `api` as read: an `http`/`https` URL, or [`QUAY`]; a typo is an error at its line.
 fn api_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -129,14 +136,15 @@ fn api_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
     }
 }
 
-/// A `service` as read: [`GITLAB`] or [`QUAY`]; anything else is an error at its line.
+/// A `service` as read: [`GITLAB`], [`QUAY`] or [`GITHUB`]; anything else is an error at its
+/// line.
 fn service<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = String::deserialize(d)?;
-    if text == QUAY || text == GITLAB {
+    if text == QUAY || text == GITLAB || text == GITHUB {
         return Ok(Some(text));
     }
     Err(serde::de::Error::custom(format!(
-        "service: `{}` is not a service regscope lists through; write `gitlab` or `quay` (Docker Hub and GHCR are known by their names)",
+        "service: `{}` is not a service regscope lists through; write `gitlab`, `quay` or `github` (GitHub Enterprise; Docker Hub and ghcr.io are known by their names)",
         crate::sanitize::sanitize(&text)
     )))
 }
@@ -501,7 +509,7 @@ mod tests {
         assert_eq!(r.api.as_deref(), Some("https://gitlab.example"));
         let e = parse("[registry.\"r\"]\n\nservice = \"gitlub\"\n").expect_err("a typo");
         assert!(
-            e.contains("line 3") && e.contains("write `gitlab` or `quay`"),
+            e.contains("line 3") && e.contains("write `gitlab`, `quay` or `github`"),
             "{e}"
         );
     }

@@ -201,28 +201,95 @@ fn hub_router(log: &Log, scheme: &'static str) -> Router {
             }
         },
     );
-    let tags = get(|Path((ns, repo)): Path<(String, String)>| async move {
-        if (ns.as_str(), repo.as_str()) != ("team", "app") {
-            return json(StatusCode::NOT_FOUND, &serde_json::json!({}));
-        }
-        json(
-            StatusCode::OK,
-            &serde_json::json!({"count": 1, "next": null, "results": [{
-            "name": "v1", "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
-            "tag_last_pushed": "2026-12-01T10:00:00.000000Z",
-            "images": [
-                {"os": "linux", "architecture": "amd64", "digest": "sha256:aa", "size": 100},
-                {"os": "linux", "architecture": "arm64", "digest": "sha256:bb", "size": 100},
-                {"os": "unknown", "architecture": "unknown", "digest": "sha256:cc", "size": 1}
-            ]}]}),
-        )
-    });
+    let tags = hub_tags(log, scheme);
     Router::new()
         .route("/v2/search/repositories/", get(hub_search))
         .route("/v2/auth/token", token)
         .route("/v2/namespaces/{ns}/repositories", repositories)
         .route("/v2/namespaces/{ns}/repositories/{repo}/tags", tags)
 }
+
+/// The Hub stand-in's tag lists: `team/app` (one tag, two platforms and an attestation),
+/// `team/many` (see [`many_tags`]) and `team/slow` (never in time).
+fn hub_tags(log: &Log, scheme: &'static str) -> axum::routing::MethodRouter {
+    let tags_log = log.clone();
+    get(
+        move |Path((ns, repo)): Path<(String, String)>,
+              Query(q): Query<HashMap<String, String>>,
+              headers: HeaderMap| {
+            let log = tags_log.clone();
+            async move {
+                if (ns.as_str(), repo.as_str()) == ("team", "slow") {
+                    // Answers after any deadline a test waits for.
+                    tokio::time::sleep(std::time::Duration::from_mins(2)).await;
+                }
+                if (ns.as_str(), repo.as_str()) == ("team", "many") {
+                    return many_tags(&log, &q, &headers, scheme);
+                }
+                if (ns.as_str(), repo.as_str()) != ("team", "app") {
+                    return json(StatusCode::NOT_FOUND, &serde_json::json!({}));
+                }
+                json(
+                    StatusCode::OK,
+                    &serde_json::json!({"count": 1, "next": null, "results": [{
+                    "name": "v1", "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+                    "tag_last_pushed": "2026-12-01T10:00:00.000000Z",
+                    "images": [
+                        {"os": "linux", "architecture": "amd64", "digest": "sha256:aa", "size": 100},
+                        {"os": "linux", "architecture": "arm64", "digest": "sha256:bb", "size": 100},
+                        {"os": "unknown", "architecture": "unknown", "digest": "sha256:cc", "size": 1}
+                    ]}]}),
+                )
+            }
+        },
+    )
+}
+
+/// Tags of the Hub repository `team/many` (for the logged-in user only): [`MANY_TAGS`] tags
+/// `t01`..`t30`, each the `unsigned-index` fixture, 10 a page with an absolute `next`, each
+/// page logged (`many tags page N`).
+fn many_tags(
+    log: &Log,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    scheme: &str,
+) -> Response {
+    let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    log.lock().unwrap().push(format!("many tags page {page}"));
+    if headers.get("authorization").and_then(|a| a.to_str().ok())
+        != Some(&format!("Bearer {HUB_TOKEN}"))
+    {
+        return json(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({"detail": "authentication required"}),
+        );
+    }
+    let digest = support::layout_root_digest(&support::fixture("unsigned-index"));
+    let results: Vec<serde_json::Value> = (page * 10 - 9..=(page * 10).min(MANY_TAGS))
+        .map(|n| {
+            serde_json::json!({"name": format!("t{n:02}"), "digest": digest,
+            "tag_last_pushed": format!("2026-11-{n:02}T10:00:00.000000Z"),
+            "images": [
+                {"os": "linux", "architecture": "amd64", "digest": "sha256:aa", "size": 2048},
+                {"os": "linux", "architecture": "arm64", "digest": "sha256:bb", "size": 2048},
+                {"os": "unknown", "architecture": "unknown", "digest": "sha256:cc", "size": 1}
+            ]})
+        })
+        .collect();
+    let next = (page * 10 < MANY_TAGS).then(|| {
+        format!(
+            "{scheme}://{}/v2/namespaces/team/repositories/many/tags?page={}&page_size=100",
+            host_of(headers),
+            page + 1
+        )
+    });
+    json(
+        StatusCode::OK,
+        &serde_json::json!({"count": MANY_TAGS, "next": next, "results": results}),
+    )
+}
+
+const MANY_TAGS: usize = 30;
 
 /// The GitHub REST API as documented for container packages: `/user/packages` paged with a
 /// `Link` header, `/orgs/acme/packages` refused for a token without `read:packages` (403 with
@@ -485,7 +552,7 @@ fn ls_lists_docker_hub_namespaces_through_the_hub_api_and_says_what_it_could_not
     let (_, stdout, stderr) = regscope(&sandbox, &["ls", "docker.io/team", "team/*:v*"]);
     assert_eq!(
         stdout,
-        "team/app:v1  sha256:1111111111111111111111111111111111111111111111111111111111111111  2026-12-01T10:00:00.000000Z  linux/amd64,linux/arm64\n",
+        "team/app:v1  sha256:1111111111111111111111111111111111111111111111111111111111111111  2026-12-01T10:00:00.000000Z  linux/amd64,linux/arm64  200 B\n",
         "{stderr}"
     );
     let (_, stdout, _) = regscope(&sandbox, &["ls", "docker.io/alice", "--json"]);
@@ -1039,6 +1106,46 @@ fn gitlab_projects() -> axum::routing::MethodRouter {
     )
 }
 
+/// GitLab's tag detail as documented (`created_at`, `digest`, `total_size`), each request
+/// logged (`detail PROJECT REPOSITORY TAG`); `v2` is not found.
+fn gitlab_tag_detail(log: &Log) -> axum::routing::MethodRouter {
+    let signed = |headers: &HeaderMap| {
+        headers.get("private-token").and_then(|a| a.to_str().ok()) == Some(GL_TOKEN)
+    };
+    let unauthorized = || {
+        json(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({"message": "401 Unauthorized"}),
+        )
+    };
+    let details_log = log.clone();
+    get(
+        move |Path((project, repository, tag)): Path<(String, String, String)>,
+              headers: HeaderMap| {
+            let log = details_log.clone();
+            async move {
+                if !signed(&headers) {
+                    return unauthorized();
+                }
+                log.lock()
+                    .unwrap()
+                    .push(format!("detail {project} {repository} {tag}"));
+                if tag == "v2" {
+                    return json(
+                        StatusCode::NOT_FOUND,
+                        &serde_json::json!({"message": "404 Tag Not Found"}),
+                    );
+                }
+                json(
+                    StatusCode::OK,
+                    &serde_json::json!({"name": tag, "digest": format!("sha256:{}", "7".repeat(64)),
+                        "created_at": "2026-11-21T08:00:00.000+00:00", "total_size": 2048}),
+                )
+            }
+        },
+    )
+}
+
 /// GitLab's API as documented, the token in `PRIVATE-TOKEN`: the login's projects (two pages
 /// joined by `Link`; one without a registry, one with an empty one), a project's registry
 /// repositories (two pages joined by `X-Next-Page` alone), a project's repositories with
@@ -1080,9 +1187,11 @@ fn gitlab_standin(log: &Log) -> String {
                     ("3", _) => (serde_json::json!([]), ""),
                     ("dave/app", _) if q.get("tags").map(String::as_str) == Some("true") => (
                         serde_json::json!([
-                            {"path": "dave/app", "tags": [{"name": "v1", "path": "dave/app:v1"},
+                            {"id": 11, "path": "dave/app", "tags": [{"name": "v1", "path": "dave/app:v1"},
                                 {"name": "v2", "path": "dave/app:v2"}]},
-                            {"path": "dave/app/worker", "tags": [{"name": "w1", "path": "dave/app/worker:w1"}]}
+                            {"id": 12, "path": "dave/app/worker", "tags": (1..=25)
+                                .map(|n| serde_json::json!({"name": format!("w{n:02}")}))
+                                .collect::<Vec<_>>()}
                         ]),
                         "",
                     ),
@@ -1122,8 +1231,13 @@ fn gitlab_standin(log: &Log) -> String {
             }
         },
     );
+    let tag_detail = gitlab_tag_detail(log);
     serve(
         Router::new()
+            .route(
+                "/api/v4/projects/{id}/registry/repositories/{repository}/tags/{tag}",
+                tag_detail,
+            )
             .route("/api/v4/projects", projects)
             .route(
                 "/api/v4/projects/{id}/registry/repositories",
@@ -1176,11 +1290,36 @@ fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
     assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
     let (code, stdout, stderr) =
         regscope(&sandbox, &["ls", "registry.gitlab.com", "dave/*", "--tags"]);
+    // Each tag's date from its detail, 20 at most a repository; the rest say so.
+    let sevens = "7".repeat(64);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 27, "{stdout}{stderr}");
     assert_eq!(
-        stdout, "dave/app:v1\ndave/app:v2\ndave/app/worker:w1\n",
-        "{stderr}"
+        lines[0],
+        format!("dave/app:v1  sha256:{sevens}  2026-11-21T08:00:00.000+00:00  2.0 KiB")
     );
+    assert_eq!(lines[1], "dave/app:v2", "its detail was not found");
+    assert_eq!(
+        lines[2],
+        format!("dave/app/worker:w01  sha256:{sevens}  2026-11-21T08:00:00.000+00:00  2.0 KiB")
+    );
+    assert_eq!(lines[26], "dave/app/worker:w25", "past the bound: no date");
+    for expected in [
+        "could not list dave/app: the date of tag v2: 404: 404 Tag Not Found",
+        "could not list dave/app/worker: the dates of 5 more tags (date not read: 20 tag details are read per repository)",
+    ] {
+        assert!(stderr.contains(expected), "{expected}:\n{stderr}");
+    }
     assert_eq!(code, 3, "group secret is still unlisted: {stderr}");
+    let asked = log.lock().unwrap().clone();
+    assert_eq!(
+        asked
+            .iter()
+            .filter(|l| l.starts_with("detail dave/app 12 "))
+            .count(),
+        20,
+        "{asked:?}"
+    );
     // The worker's project is the longest leading part of its path GitLab knows: asked for
     // `dave/app/worker` first (404), then `dave/app`.
     let asked = log.lock().unwrap().clone();
@@ -1206,6 +1345,9 @@ fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("tags of dave/app");
     tmux.wait_for("amd64 arm64");
+    // The row resolves (no pull limit here) and says when it was pushed, from GitLab.
+    let screen = tmux.wait_for("pushed 2026-11-21T08:00:00.000+00:00 (GitLab's tag details)");
+    assert!(!screen.contains("dim figures from"), "{screen}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
     tmux.keys(&["q"]);
@@ -1273,6 +1415,17 @@ fn the_tui_searches_docker_hub_with_a_question_mark_filter() {
     tmux.forbid(HUB_PASSWORD);
     tmux.forbid(HUB_TOKEN);
     tmux.wait_for("from the Docker Hub API: namespace alice, 2 pages");
+    // As it is typed, `?WORD` filters the names listed by WORD; Enter searches the Hub.
+    tmux.keys(&["/"]);
+    type_text(&tmux, "?tools");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tmux.screen().contains("alice/app") {
+        assert!(std::time::Instant::now() < deadline, "{}", tmux.screen());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(tmux.screen().contains("alice/tools"), "{}", tmux.screen());
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("alice/app");
     tmux.keys(&["/"]);
     type_text(&tmux, "?nginx proxy");
     tmux.keys(&["Enter"]);
@@ -1299,13 +1452,29 @@ fn the_tui_searches_docker_hub_with_a_question_mark_filter() {
 /// limit as Docker Hub does (each manifest GET uses a pull, a HEAD none; none left is a 429
 /// with `Retry-After`), the Hub API stand-in as `api`. The server and the sandbox.
 async fn hub_with_a_pull_limit(remaining: u64) -> (regscope::serve::ServerHandle, Sandbox) {
+    let (srv, sandbox, _) = hub_serving("team/app", &["v1".to_string()], remaining).await;
+    (srv, sandbox)
+}
+
+/// The in-process registry at `docker.io` holding `repo` with `tags` alone (each the
+/// `unsigned-index` fixture), behind the Hub login and a pull limit with `remaining` pulls,
+/// the Hub API stand-in as `api`: the server, the sandbox and the stand-in's log.
+async fn hub_serving(
+    repo: &str,
+    tags: &[String],
+    remaining: u64,
+) -> (regscope::serve::ServerHandle, Sandbox, Log) {
     use regscope::serve::{self, Faults, PullQuota};
     let layout = support::fixture("unsigned-index");
     let mut store = serve::Store::from_layout(&layout).unwrap();
-    store.tag("v1", support::layout_root_digest(&layout));
+    // The layout's own tag (`test`) is not one Hub's tag list names.
+    store.untag("test");
+    for tag in tags {
+        store.tag(tag.clone(), support::layout_root_digest(&layout));
+    }
     let srv = serve::start_repos(
         "127.0.0.1:0".parse().unwrap(),
-        [("team/app".to_string(), store)],
+        [(repo.to_string(), store)],
         Faults {
             basic_auth: Some((HUB_USER.into(), HUB_PASSWORD.into())),
             pulls: Some(PullQuota {
@@ -1319,7 +1488,8 @@ async fn hub_with_a_pull_limit(remaining: u64) -> (regscope::serve::ServerHandle
     )
     .await
     .unwrap();
-    let api = hub_standin(&Log::default());
+    let log = Log::default();
+    let api = hub_standin(&log);
     let sandbox = Sandbox::new();
     let auth =
         base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"));
@@ -1330,7 +1500,62 @@ async fn hub_with_a_pull_limit(remaining: u64) -> (regscope::serve::ServerHandle
         "[registry.\"docker.io\"]\nendpoint = \"http://{}\"\napi = \"{api}\"\n",
         srv.host()
     ));
-    (srv, sandbox)
+    (srv, sandbox, log)
+}
+
+/// Manifest GETs the registry answered (Docker Hub counts each against the pull limit).
+fn manifest_gets(srv: &regscope::serve::ServerHandle) -> usize {
+    srv.requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.target.contains("/manifests/"))
+        .count()
+}
+
+/// The TUI's tags view of a Docker Hub repository with 30 tags reads Hub's tag list (its
+/// pages, with the login) for every row's digest, platforms, size and push time, and fetches
+/// no manifest for them; the rows say where the figures came from, and only the tag opened
+/// reads its manifests. (The CLI's `ls` shows the same figures: see the first Hub test.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_hub_tag_rows_come_from_hubs_tag_list_without_a_manifest_get() {
+    let tags: Vec<String> = (1..=MANY_TAGS).map(|n| format!("t{n:02}")).collect();
+    let (srv, sandbox, log) = hub_serving("team/many", &tags, 100).await;
+    let argv = sandbox.argv(&regscope_bin(), &["tui", "docker.io/team/many"]);
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    let screen = tmux.wait_for("dim figures from Hub's tag list");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("t01 "))
+        .unwrap_or_else(|| panic!("no row t01:\n{screen}"));
+    let digest = support::layout_root_digest(&support::fixture("unsigned-index"));
+    for expected in [&digest[..15], "amd64 arm64", "4.0 KiB", "2026-11-01"] {
+        assert!(row.contains(expected), "{expected} in {row}:\n{screen}");
+    }
+    assert!(
+        screen.contains("tags of team/many (30, by name)"),
+        "{screen}"
+    );
+    let screen = tmux.wait_for("pushed 2026-11-01T10:00:00.000000Z, from Hub's tag list");
+    assert!(screen.contains("Enter reads the manifests"), "{screen}");
+    // Give any row resolution that would start time to show up, then count.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(manifest_gets(&srv), 0, "{:?}", srv.requests());
+    assert_eq!(pulls_left(&srv), 100, "listing the tags used no pull");
+    let asked = log.lock().unwrap().clone();
+    for page in 1..=3 {
+        let line = format!("many tags page {page}");
+        assert_eq!(asked.iter().filter(|l| **l == line).count(), 1, "{asked:?}");
+    }
+    assert!(!asked.iter().any(|l| l == "many tags page 4"), "{asked:?}");
+
+    // The tag opened reads its manifests (and uses pulls).
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("attestation for linux/amd64");
+    assert!(manifest_gets(&srv) > 0, "the tree was fetched");
+    assert!(pulls_left(&srv) < 100);
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
 }
 
 fn pulls_left(srv: &regscope::serve::ServerHandle) -> u64 {
@@ -1393,9 +1618,35 @@ fn header_follows_the_server(tmux: &Tmux, srv: &regscope::serve::ServerHandle) -
     }
 }
 
-/// The TUI's header shows the pull limit Docker Hub states for `docker.io`, updated as
-/// answers come back (opening a tag's tree uses pulls and the header follows), and a 429
-/// says when to retry and what a login would change.
+/// A Hub tag API that does not answer holds the tag list back a few seconds at most; then
+/// the rows resolve from the registry, as anywhere else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_tag_api_that_does_not_answer_delays_the_rows_a_few_seconds_at_most() {
+    let (srv, sandbox, _) = hub_serving("team/slow", &["v1".to_string()], 100).await;
+    let argv = sandbox.argv(&regscope_bin(), &["tui", "docker.io/team/slow"]);
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    let started = std::time::Instant::now();
+    let screen = tmux.wait_for("amd64 arm64");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!screen.contains("Hub's tag list"), "{screen}");
+    assert!(
+        manifest_gets(&srv) > 0,
+        "the row resolved from the registry"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// The TUI's header shows the pull limit Docker Hub states for `docker.io`, updated as each
+/// answer comes back (the tag rows come from Hub's tag list and use none; opening a tag's
+/// tree uses pulls and the header follows before the tree is whole), and a 429 says when to
+/// retry and what a login would change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_words() {
     let (srv, sandbox) = hub_with_a_pull_limit(87).await;
@@ -1405,12 +1656,31 @@ async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_
     tmux.forbid(HUB_TOKEN);
     tmux.wait_for("tags of team/app");
     tmux.wait_for("amd64 arm64");
-    let before = header_follows_the_server(&tmux, &srv);
-    assert!(before < 87, "resolving the tag used pulls: {before}");
+    tmux.wait_for("dim figures from Hub's tag list");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        pulls_left(&srv),
+        87,
+        "the row's figures came from Hub's tag list"
+    );
+    // The tree's blobs stall: its manifests' answers (pulls used) show in the header while
+    // the job is still under way, not when it ends.
+    srv.update_faults(|f| {
+        f.latency = Some(std::time::Duration::from_secs(4));
+        f.scope = regscope::serve::Scope::kinds([regscope::serve::RequestKind::Blob]);
+    });
     tmux.keys(&["Enter"]);
+    let during = header_follows_the_server(&tmux, &srv);
+    assert!(during < 87, "the tree's manifests used pulls: {during}");
+    assert!(
+        !tmux.screen().contains("attestation for linux/amd64"),
+        "the tree is still loading:\n{}",
+        tmux.screen()
+    );
+    srv.update_faults(|f| f.latency = None);
     tmux.wait_for("attestation for linux/amd64");
     let after = header_follows_the_server(&tmux, &srv);
-    assert!(after < before, "the tree's manifests used pulls: {after}");
+    assert!(after <= during, "{after}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 
@@ -1418,9 +1688,9 @@ async fn the_tui_header_shows_docker_hubs_pull_limit_as_it_changes_and_a_429_in_
     srv.update_faults(|f| f.pulls.as_mut().unwrap().remaining = 0);
     let mut tmux = Tmux::start_command(&argv, (140, 30));
     tmux.forbid(HUB_PASSWORD);
-    tmux.wait_for("docker.io is rate limiting req");
-    // The row and the status line have room for the start; the tag opened says it whole.
-    tmux.keys(&["j", "Enter"]);
+    tmux.wait_for("dim figures from Hub's tag list");
+    // The tag opened is refused its manifest; its tree says why whole.
+    tmux.keys(&["Enter"]);
     let screen = tmux.wait_for_flowed("retry in 60 min");
     let said = support::tmux::flowed(&screen);
     for expected in [
@@ -1748,6 +2018,200 @@ fn the_tui_history_shows_the_push_time_from_the_registry_api() {
     assert!(screen.contains("history of bob/app:v1"), "{screen}");
     assert!(screen.contains(&index[..15]), "{screen}");
     assert!(screen.contains("first seen "), "{screen}");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// GitHub Enterprise's API under `/api/v3` as documented: the user's packages `app` and
+/// `locked`; the versions of `app` answer 404 (a package the API does not show) and those of
+/// `locked` 403 for a token without `read:packages`.
+fn ghes_standin() -> String {
+    let authorized = |headers: &HeaderMap| {
+        headers.get("authorization").and_then(|a| a.to_str().ok())
+            == Some(&format!("Bearer {GH_TOKEN}"))
+    };
+    let packages = get(move |headers: HeaderMap| async move {
+        if !authorized(&headers) {
+            return json(
+                StatusCode::UNAUTHORIZED,
+                &serde_json::json!({"message": "Bad credentials"}),
+            );
+        }
+        let package = |name: &str| {
+            serde_json::json!({"name": name, "owner": {"login": "bob"},
+                "visibility": "private", "updated_at": "2026-11-30T08:00:00Z"})
+        };
+        json(
+            StatusCode::OK,
+            &serde_json::json!([package("app"), package("locked")]),
+        )
+    });
+    let versions = get(|Path(name): Path<String>| async move {
+        if name == "locked" {
+            return (
+                StatusCode::FORBIDDEN,
+                [
+                    ("content-type", "application/json"),
+                    ("x-accepted-oauth-scopes", "read:packages"),
+                    ("x-oauth-scopes", "repo"),
+                ],
+                r#"{"message":"You need at least read:packages scope to list packages."}"#,
+            )
+                .into_response();
+        }
+        json(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({"message": "Not Found"}),
+        )
+    });
+    serve(
+        Router::new()
+            .route("/api/v3/user/packages", packages)
+            .route("/api/v3/user/packages/container/{name}/versions", versions),
+    )
+}
+
+/// GitHub Enterprise's registry `containers.ghe.test` (`service = "github"`, its API at
+/// `api`), a real registry behind htpasswd holding `bob/app:v1` and `bob/locked:v1`, the login
+/// in docker config `auths`.
+fn ghes_setup() -> (TestRegistry, Sandbox) {
+    let reg = TestRegistry::builder().htpasswd(GH_USER, GH_TOKEN).start();
+    reg.seed_fixture("unsigned-index", "bob/app:v1");
+    reg.seed_fixture("unsigned-index", "bob/locked:v1");
+    let api = ghes_standin();
+    let sandbox = Sandbox::new();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{GH_USER}:{GH_TOKEN}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {"containers.ghe.test": {"auth": auth}}}));
+    sandbox.regscope_config(&format!(
+        "[registry.\"containers.ghe.test\"]\nendpoint = \"http://{}\"\nservice = \"github\"\napi = \"{api}/api/v3\"\n",
+        reg.host
+    ));
+    (reg, sandbox)
+}
+
+/// GitHub Enterprise (`service = "github"`, the API under `/api/v3`) is listed through its
+/// API; where the package API refuses a package's versions (403 without `read:packages`,
+/// 404), `ls --tags` and `images` fall back to the registry's tags and say so, with the
+/// scope the token lacks.
+#[test]
+fn github_enterprise_is_listed_and_a_refused_package_api_falls_back_to_the_tags_in_the_cli() {
+    let (_reg, sandbox) = ghes_setup();
+    let (code, out, err) = regscope(&sandbox, &["ls", "containers.ghe.test"]);
+    assert_eq!((code, out.as_str()), (0, "bob/app\nbob/locked\n"), "{err}");
+    assert!(
+        err.contains("from the GitHub API: user bob, 1 page"),
+        "{err}"
+    );
+
+    let (code, out, err) = regscope(&sandbox, &["ls", "containers.ghe.test", "--tags"]);
+    assert_eq!(out, "bob/app:v1\nbob/locked:v1\n", "{err}");
+    let said = support::tmux::flowed(&err);
+    for expected in [
+        "could not list the tags of bob/locked with their dates: the GitHub API did not list",
+        "403, the token lacks read:packages",
+        "could not list the tags of bob/app with their dates: the GitHub API did not list",
+        "404: Not Found",
+        "the tags are listed from the registry instead",
+    ] {
+        assert!(said.contains(expected), "{expected}:\n{said}");
+    }
+    assert_eq!(code, 3, "the dates could not be listed");
+
+    let (code, out, err) = regscope(&sandbox, &["images", "containers.ghe.test/bob/locked"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let said = support::tmux::flowed(&format!("{out}{err}"));
+    for expected in [
+        "showing what the tags reach: the GitHub API did not list the versions of bob/locked",
+        "403, the token lacks read:packages",
+    ] {
+        assert!(said.contains(expected), "{expected}:\n{said}");
+    }
+}
+
+/// The TUI on GitHub Enterprise: the packages from its API, a package's tags from the
+/// registry, and `u` on a package whose versions the API refuses says so and shows what the
+/// tags reach.
+#[test]
+fn github_enterprise_in_the_tui_falls_back_to_the_tags_when_the_package_api_refuses() {
+    let (_reg, sandbox) = ghes_setup();
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", "containers.ghe.test"]),
+        (140, 30),
+    );
+    tmux.forbid(GH_TOKEN);
+    let screen = tmux.wait_for("from the GitHub API: user bob, 1 page");
+    assert!(screen.contains("bob/locked"), "{screen}");
+    tmux.keys(&["G", "Enter"]);
+    tmux.wait_for("tags of bob/locked");
+    tmux.wait_for("amd64 arm64");
+    tmux.keys(&["u"]);
+    let screen = tmux.wait_for("note: showing what the tags reach");
+    let said = support::tmux::flowed(&screen);
+    for expected in [
+        "the GitHub API did not list",
+        "the token lacks read:packages",
+    ] {
+        assert!(said.contains(expected), "{expected}:\n{screen}");
+    }
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// A tag row that cannot be read says why in a few words, each cause its own (the CLI's
+/// sentence starts the same; the status line has it whole): a 403 on one tag's manifest, and
+/// after `r` a 429 with when to retry on the row that is no longer confirmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_row_that_cannot_be_read_says_the_cause_in_a_few_words() {
+    use regscope::serve::{self, Faults, Scope};
+    let layout = support::fixture("unsigned-index");
+    let mut store = serve::Store::from_layout(&layout).unwrap();
+    store.untag("test");
+    for tag in ["v1", "v2"] {
+        store.tag(tag, support::layout_root_digest(&layout));
+    }
+    let srv = serve::start_repos(
+        "127.0.0.1:0".parse().unwrap(),
+        [("team/app".to_string(), store)],
+        Faults {
+            basic_auth: Some((HUB_USER.into(), HUB_PASSWORD.into())),
+            status: Some(403),
+            scope: Scope::path("/manifests/v2"),
+            ..Faults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let sandbox = Sandbox::new();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"));
+    sandbox.docker_config(&serde_json::json!({"auths": {(srv.host()): {"auth": auth}}}));
+    let argv = sandbox.argv(
+        &regscope_bin(),
+        &["tui", &format!("{}/team/app", srv.host())],
+    );
+    let mut tmux = Tmux::start_command(&argv, (180, 30));
+    tmux.forbid(HUB_PASSWORD);
+    let screen = tmux.wait_for("the registry denied access (403)");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("v2 "))
+        .unwrap_or_default();
+    assert!(row.contains("the registry denied access (403)"), "{screen}");
+    tmux.wait_for("amd64 arm64");
+    // The status line has the CLI's whole sentence for the row selected.
+    tmux.keys(&["j"]);
+    tmux.wait_for_flowed("denied the credentials of alice from auths");
+
+    srv.update_faults(|f| {
+        f.status = None;
+        f.rate_limit = Some(3600);
+        f.scope = Scope::path("/manifests/");
+    });
+    tmux.keys(&["r"]);
+    tmux.keys(&["k"]);
+    let screen = tmux
+        .wait_for_flowed("stale: the registry is rate limiting requests (429), retry in 60 min");
+    assert!(screen.contains("v1"), "{screen}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

@@ -148,9 +148,13 @@ async fn list(
                         .extend(t.gaps.iter().map(|g| format!("{repo}: {g}")));
                     t.tags
                 }
+                // The service's API refused (a token without the scope, a package it does
+                // not show): the registry's own tag list still names the tags.
                 Err(e) => {
-                    listing.gaps.push(format!("the tags of {repo}: {e}"));
-                    continue;
+                    listing.gaps.push(format!(
+                        "the tags of {repo} with their dates: {e}; the tags are listed from the registry instead"
+                    ));
+                    registry_tags(connector, registry, &repo, &mut listing).await?
                 }
             },
             None => registry_tags(connector, registry, &repo, &mut listing).await?,
@@ -218,6 +222,7 @@ async fn registry_tags(
                     digest: None,
                     pushed: None,
                     platforms: Vec::new(),
+                    size: None,
                     tagged: true,
                 })
                 .collect())
@@ -253,6 +258,11 @@ fn tag_line(repo: &str, t: &Tag) -> String {
     }
     if !t.platforms.is_empty() {
         add(&t.platforms.join(","));
+    }
+    if let Some(size) = t.size {
+        add(&regscope::present::human_size(
+            i64::try_from(size).unwrap_or(i64::MAX),
+        ));
     }
     line
 }

@@ -262,8 +262,10 @@ async fn package_versions(
             Some((service, listed))
         }
         Err(e) => {
+            // What it does first, then the API's refusal (which names the API): the TUI's
+            // line has room for the start of the cause.
             notes.push(format!(
-                "{service} could not list the package's versions ({}); showing what the tags reach",
+                "showing what the tags reach: {}",
                 crate::sanitize::sanitize(&e.to_string())
             ));
             None

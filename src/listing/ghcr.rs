@@ -266,6 +266,7 @@ fn rows(v: Version) -> Vec<Tag> {
             digest: Some(digest),
             pushed,
             platforms: Vec::new(),
+            size: None,
             tagged: false,
         }];
     }
@@ -275,6 +276,7 @@ fn rows(v: Version) -> Vec<Tag> {
             digest: Some(digest.clone()),
             pushed: pushed.clone(),
             platforms: Vec::new(),
+            size: None,
             tagged: true,
         })
         .collect()

@@ -1,7 +1,8 @@
 //! GitLab (registry.gitlab.com and self-hosted): the registry repositories of the login's
 //! projects (`/api/v4/projects` then each project's `registry/repositories`) and of the
 //! groups the config names (`/api/v4/groups/:id/registry/repositories`), paged with `Link`
-//! or `X-Next-Page`; a repository's tags from its project's list with `tags=true`. The
+//! or `X-Next-Page`; a repository's tags from its project's list with `tags=true`, the first
+//! [`MAX_TAG_DETAILS`] with their push time, digest and size from each tag's detail. The
 //! registry login's password is sent as the token (`PRIVATE-TOKEN`): a personal, project or
 //! group access token with `read_api` lists.
 
@@ -13,6 +14,22 @@ use crate::registry::{Credentials, FetchError};
 
 /// Projects whose registries are read at most (one request each, at least).
 const MAX_PROJECTS: usize = 100;
+/// Tags of one repository whose detail (push time, digest, size) is read: one request each,
+/// so a repository of 5,000 tags costs 20; the rest are listed without a date.
+pub(super) const MAX_TAG_DETAILS: usize = 20;
+/// Tag detail requests at once.
+const DETAILS_AT_ONCE: usize = 4;
+
+/// `GET /projects/:id/registry/repositories/:repository_id/tags/:tag_name`.
+#[derive(Deserialize)]
+struct TagDetail {
+    #[serde(default)]
+    digest: Option<String>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    total_size: Option<u64>,
+}
 
 #[derive(Deserialize, Clone, PartialEq)]
 struct Project {
@@ -28,6 +45,8 @@ struct Project {
 
 #[derive(Deserialize, Clone, PartialEq)]
 struct Repository {
+    #[serde(default)]
+    id: Option<u64>,
     /// `group/project[/name]`: the repository's name in the registry.
     path: String,
     #[serde(default)]
@@ -268,18 +287,24 @@ pub(super) async fn tags(
                 let Some(found) = w.items.into_iter().find(|r| r.path == repository) else {
                     continue;
                 };
-                let tags = found
+                let mut tags: Vec<Tag> = found
                     .tags
                     .unwrap_or_default()
                     .into_iter()
+                    .filter(|t| plain_name(&t.name) && !t.name.contains('/'))
                     .map(|t| Tag {
-                        name: crate::sanitize::sanitize(&t.name).into_owned(),
+                        name: t.name,
                         digest: None,
                         pushed: None,
                         platforms: Vec::new(),
+                        size: None,
                         tagged: true,
                     })
                     .collect();
+                let mut gaps: Vec<String> = w.stop.into_iter().collect();
+                if let Some(id) = found.id {
+                    gaps.extend(details(api, &project, id, &mut tags).await);
+                }
                 return Ok(Tags {
                     tags,
                     source: format!(
@@ -287,7 +312,7 @@ pub(super) async fn tags(
                         native.service.name(),
                         pages(w.pages)
                     ),
-                    gaps: w.stop.into_iter().collect(),
+                    gaps,
                 });
             }
             Err(ApiError {
@@ -307,6 +332,61 @@ pub(super) async fn tags(
             ),
         }),
     }
+}
+
+/// Reads the detail of the first [`MAX_TAG_DETAILS`] tags, [`DETAILS_AT_ONCE`] at a time,
+/// into their push time, digest and size; what was not read, in words.
+async fn details(api: &Api, project: &str, repository: u64, tags: &mut [Tag]) -> Vec<String> {
+    use futures::StreamExt as _;
+    let asked: Vec<(usize, String)> = tags
+        .iter()
+        .take(MAX_TAG_DETAILS)
+        .enumerate()
+        .map(|(i, t)| {
+            let path = format!(
+                "/api/v4/projects/{}/registry/repositories/{repository}/tags/{}",
+                encoded(project),
+                t.name
+            );
+            (i, path)
+        })
+        .collect();
+    let answers: Vec<(usize, Result<TagDetail, ApiError>)> = futures::stream::iter(asked)
+        .map(|(i, path)| async move {
+            let answer = match api.url(&path) {
+                Ok(url) => api.get::<TagDetail>(&url).await.map(|a| a.body),
+                Err(e) => Err(e),
+            };
+            (i, answer)
+        })
+        .buffer_unordered(DETAILS_AT_ONCE)
+        .collect()
+        .await;
+    let clean = |s: String| crate::sanitize::sanitize(&s).into_owned();
+    let mut failed: Vec<String> = Vec::new();
+    for (i, answer) in answers {
+        match answer {
+            Ok(d) => {
+                let t = &mut tags[i];
+                t.digest = d.digest.map(clean);
+                t.pushed = d.created_at.map(clean);
+                t.size = d.total_size;
+            }
+            Err(e) => failed.push(format!("{}: {}", tags[i].name, e.describe())),
+        }
+    }
+    let mut gaps = Vec::new();
+    if !failed.is_empty() {
+        failed.sort();
+        gaps.push(format!("the date of tag {}", failed.join(", ")));
+    }
+    if tags.len() > MAX_TAG_DETAILS {
+        gaps.push(format!(
+            "the dates of {} more tags (date not read: {MAX_TAG_DETAILS} tag details are read per repository)",
+            tags.len() - MAX_TAG_DETAILS
+        ));
+    }
+    gaps
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ struct Image {
     architecture: Option<String>,
     #[serde(default)]
     variant: Option<String>,
+    #[serde(default)]
+    size: Option<u64>,
 }
 
 /// Exchanges the login for a Hub token: `POST /v2/auth/token` (`identifier`/`secret`), or
@@ -336,16 +338,20 @@ fn found_detail(found: &Found) -> String {
 }
 
 fn tag(t: HubTag) -> Tag {
-    let platforms = t
-        .images
-        .iter()
+    // Attestation manifests show up as `unknown/unknown`: neither a platform nor image bytes.
+    let images = || {
+        t.images
+            .iter()
+            .filter(|i| i.os.as_deref() != Some("unknown"))
+    };
+    let size = images()
+        .map(|i| i.size)
+        .try_fold(0u64, |sum, s| s.map(|s| sum.saturating_add(s)))
+        .filter(|_| images().next().is_some());
+    let platforms = images()
         .filter_map(|i| {
             let os = i.os.as_deref()?;
             let arch = i.architecture.as_deref()?;
-            // Attestation manifests show up as `unknown/unknown`.
-            if os == "unknown" {
-                return None;
-            }
             let mut p = format!("{os}/{arch}");
             if let Some(v) = i.variant.as_deref().filter(|v| !v.is_empty()) {
                 p.push('/');
@@ -361,6 +367,7 @@ fn tag(t: HubTag) -> Tag {
             .tag_last_pushed
             .map(|p| crate::sanitize::sanitize(&p).into_owned()),
         platforms,
+        size,
         tagged: true,
     }
 }

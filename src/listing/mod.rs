@@ -111,6 +111,10 @@ pub struct Tag {
     pub pushed: Option<String>,
     /// `linux/amd64`, ... (Docker Hub lists them per tag).
     pub platforms: Vec<String>,
+    /// Compressed bytes of the platforms' images together, as Docker Hub lists them
+    /// (attestation manifests left out); `None` where the API does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
     pub tagged: bool,
 }
 
@@ -132,6 +136,7 @@ impl Native {
         let kind = |k: &str| match k {
             crate::config::QUAY => Some(Service::Quay),
             crate::config::GITLAB => Some(Service::GitLab),
+            crate::config::GITHUB => Some(Service::Ghcr),
             _ => None,
         };
         // `service` names a self-hosted Quay or GitLab whose API is at `api` (else on the
@@ -139,6 +144,10 @@ impl Native {
         let named = table.and_then(|t| t.service.as_deref()).and_then(kind);
         let (service, api) = match (named, configured.and_then(kind)) {
             (_, Some(service)) => (service, own_host(registry, table)),
+            (Some(Service::Ghcr), None) => (
+                Service::Ghcr,
+                configured.map_or_else(|| enterprise_api(registry), str::to_string),
+            ),
             (Some(service), None) => (
                 service,
                 configured.map_or_else(|| own_host(registry, table), str::to_string),
@@ -361,6 +370,12 @@ impl Native {
             _ => "open a repository by name, or try again".to_string(),
         }
     }
+}
+
+/// GitHub Enterprise's API for its registry `containers.HOST`: `https://HOST/api/v3`.
+fn enterprise_api(registry: &str) -> String {
+    let host = registry.strip_prefix("containers.").unwrap_or(registry);
+    format!("https://{host}/api/v3")
 }
 
 /// `https://host[:port]` (`http://` with `plain_http`) of the host the registry's requests
@@ -681,6 +696,21 @@ mod tests {
         // What the config says wins over the name.
         let odd = Native::for_registry("docker.io", &config).unwrap();
         assert_eq!(odd.service, Service::GitLab);
+    }
+
+    #[test]
+    fn github_enterprise_is_named_by_service_with_its_api_under_api_v3() {
+        let config = crate::config::parse(
+            "[registry.\"containers.ghe.corp\"]\nservice = \"github\"\n[registry.\"ghe.local\"]\nservice = \"github\"\napi = \"http://127.0.0.1:9/api/v3\"\n",
+        )
+        .unwrap();
+        let ghe = Native::for_registry("containers.ghe.corp", &config).unwrap();
+        assert_eq!(
+            (ghe.service, ghe.api.as_str()),
+            (Service::Ghcr, "https://ghe.corp/api/v3")
+        );
+        let local = Native::for_registry("ghe.local", &config).unwrap();
+        assert_eq!(local.api.as_str(), "http://127.0.0.1:9/api/v3");
     }
 
     #[test]

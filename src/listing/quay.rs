@@ -230,6 +230,7 @@ fn tag(t: QuayTag) -> Tag {
         digest: t.manifest_digest.map(clean),
         pushed: t.last_modified.map(clean),
         platforms: Vec::new(),
+        size: None,
         tagged: true,
     }
 }

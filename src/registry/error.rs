@@ -156,7 +156,7 @@ pub enum FetchError {
     BadLayer { digest: String, detail: String },
 }
 
-fn retry_hint(after: Option<u64>) -> String {
+pub(crate) fn retry_hint(after: Option<u64>) -> String {
     after
         .map(|s| match s {
             0..120 => format!(", retry after {s}s"),

@@ -258,6 +258,13 @@ impl Fetcher {
         self.stats.rate_limit()
     }
 
+    /// The counters every request of this fetcher updates as it is answered (the pull limit
+    /// too): the TUI's header reads them while jobs are still running.
+    #[must_use]
+    pub fn stats(&self) -> Arc<Stats> {
+        Arc::clone(&self.stats)
+    }
+
     /// Where an operation starts, for [`round_trips_since`](Self::round_trips_since).
     #[must_use]
     pub fn mark(&self) -> stats::Mark {

@@ -197,11 +197,12 @@ pub enum Action {
     /// What the last finished effect cost (requests, bytes, cache hits, chain), for the
     /// status line.
     Stats(crate::registry::RoundTrips),
-    /// The pull limit `location` stated on the latest response that stated one (Docker Hub),
-    /// for the header.
+    /// The counters of `location`'s connection, which hold the pull limit the latest response
+    /// stated (Docker Hub): the header reads them at each frame, so it follows every response,
+    /// not each job's end.
     RateLimit {
         location: Location,
-        limit: crate::registry::ratelimit::RateLimit,
+        stats: Arc<crate::registry::Stats>,
     },
     CatalogLoaded {
         id: RequestId,
@@ -269,6 +270,12 @@ pub enum Action {
         tag: String,
         from: String,
         last_seen: std::time::SystemTime,
+    },
+    /// The figures of the registry service's own tag list (Docker Hub's) for the listing
+    /// answering `id` (sent before [`Action::TagsLoaded`]).
+    TagsDescribed {
+        id: RequestId,
+        described: Arc<super::views::tags::Described>,
     },
     /// Tags regscope's log had that the listing answering `id` lacks (sent before
     /// [`Action::TagsLoaded`]): each with the digest it last named and when the log saw it.

@@ -154,8 +154,9 @@ pub struct App {
     pub remember_recent: bool,
     /// What the last finished fetch cost, for the status line.
     pub last_cost: Option<crate::registry::RoundTrips>,
-    /// Per location: the pull limit it last stated (Docker Hub), for the header.
-    pub rate_limits: HashMap<Location, crate::registry::ratelimit::RateLimit>,
+    /// Per location: its connection's counters, holding the pull limit it last stated (Docker
+    /// Hub), for the header; shared with the worker, so read live.
+    pub rate_limits: HashMap<Location, Arc<crate::registry::Stats>>,
     /// A target opened but not loaded yet, and the stack depth of the view it opened: it is
     /// remembered once that view has loaded, and forgotten if it fails.
     unconfirmed: Option<(String, usize)>,
@@ -379,7 +380,7 @@ impl App {
                 self.last_cost = Some(cost);
                 Vec::new()
             }
-            Action::RateLimit { location, limit } => self.limit_stated(location, limit),
+            Action::RateLimit { location, stats } => self.limit_stated(location, stats),
             Action::Connected {
                 location,
                 credentials,
@@ -412,6 +413,10 @@ impl App {
             }
             Action::Copied { delivery } => {
                 self.copied(&delivery);
+                Vec::new()
+            }
+            Action::TagsDescribed { id, described } => {
+                super::views::tags::describe(&mut self.stack, id, &described);
                 Vec::new()
             }
             action @ (Action::TagsProgress { .. } | Action::FilesProgress { .. }) => {
@@ -728,18 +733,20 @@ impl App {
     fn limit_stated(
         &mut self,
         location: Location,
-        limit: crate::registry::ratelimit::RateLimit,
+        stats: Arc<crate::registry::Stats>,
     ) -> Vec<Effect> {
-        self.rate_limits.insert(location, limit);
+        self.rate_limits.insert(location, stats);
         Vec::new()
     }
 
-    /// The pull limit the top view's registry last stated, once it has stated one.
+    /// The pull limit the top view's registry last stated, once it has stated one (as of the
+    /// latest response, jobs still running or not).
     #[must_use]
-    pub fn rate_limit(&self) -> Option<&crate::registry::ratelimit::RateLimit> {
+    pub fn rate_limit(&self) -> Option<crate::registry::ratelimit::RateLimit> {
         let registry = self.top().registry()?;
         self.rate_limits
-            .get(&Location::Registry(registry.to_string()))
+            .get(&Location::Registry(registry.to_string()))?
+            .rate_limit()
     }
 
     /// What the top view waits for, in words (`resolving 4 tags`), for the spinner.

@@ -10,7 +10,7 @@ use crate::registry::FetchError;
 /// Why what a view shows was not confirmed by the registry on the last attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stale {
-    /// A few words: `registry unreachable`, `the registry refused the credentials (401)`.
+    /// A few words: `registry unreachable`, `the registry denied access (403)`.
     pub why: String,
     /// The registry answered that it is gone (404): what is shown is what it was.
     pub deleted: bool,
@@ -27,25 +27,37 @@ impl Stale {
     }
 }
 
-/// A few words for why the registry did not confirm (the whole error is in the flash).
+/// A few words for why the registry did not confirm, or a tag row could not be read (the
+/// whole error is in the flash and the status line): the start of the CLI's sentence for the
+/// same error, without the advice.
 #[must_use]
 pub fn reason(error: &ConnectError) -> String {
     let Some(cause) = error.cause() else {
         return crate::sanitize::sanitize(&error.to_string()).into_owned();
     };
     match cause {
-        FetchError::Connect { .. } | FetchError::Transport { .. } | FetchError::Proxy { .. } => {
-            "registry unreachable".into()
-        }
+        FetchError::Connect { .. }
+        | FetchError::NoRoute { .. }
+        | FetchError::Transport { .. }
+        | FetchError::Proxy { .. } => "registry unreachable".into(),
+        FetchError::Dns { .. } => "the registry's name does not resolve".into(),
+        FetchError::ConnectTimeout { .. } => "connecting to the registry timed out".into(),
+        FetchError::DigestMismatch { .. } => "content does not match its digest".into(),
+        FetchError::Malformed { .. } => "the registry sent malformed content".into(),
         FetchError::TokenService { .. } => "the registry's token service is unreachable".into(),
         FetchError::Timeout { .. } | FetchError::Deadline { .. } => {
             "the registry did not answer in time".into()
         }
-        FetchError::Unauthorized { .. } => "the registry refused the credentials (401)".into(),
+        FetchError::Unauthorized { .. } => {
+            "the registry refused the request as unauthenticated (401)".into()
+        }
         FetchError::Forbidden { .. } => "the registry denied access (403)".into(),
         FetchError::NotFound { .. } => "not found in the registry (deleted)".into(),
-        FetchError::RateLimited { .. } => "the registry is rate limiting (429)".into(),
-        FetchError::Server { .. } => "the registry is failing (5xx)".into(),
+        FetchError::RateLimited { retry_after, .. } => format!(
+            "the registry is rate limiting requests (429){}",
+            crate::registry::error::retry_hint(*retry_after)
+        ),
+        FetchError::Server { status, .. } => format!("the registry is failing ({status})"),
         FetchError::Tls { .. } => "TLS with the registry failed".into(),
         FetchError::Offline { .. } => "--offline: the registry is not asked".into(),
         other => crate::sanitize::sanitize(&other.to_string()).into_owned(),
@@ -118,6 +130,72 @@ mod tests {
         assert_eq!(clock(t, -(5 * 3600 + 1800)), "09:36:40 UTC-05:30");
         // Past midnight in the zone.
         assert_eq!(clock(t, 9 * 3600), "00:06:40 UTC+09:00");
+    }
+
+    /// Each cause its own few words, the start of the CLI's sentence for it.
+    #[test]
+    fn each_cause_has_its_own_few_words() {
+        let words = |e: FetchError| {
+            let cli = e.to_string();
+            (reason(&ConnectError::from(e)), cli)
+        };
+        let registry = || "reg.test".to_string();
+        for (error, short, cli_says) in [
+            (
+                FetchError::Unauthorized {
+                    registry: registry(),
+                    detail: String::new(),
+                },
+                "the registry refused the request as unauthenticated (401)",
+                "refused the request as unauthenticated (401)",
+            ),
+            (
+                FetchError::Forbidden {
+                    registry: registry(),
+                    detail: String::new(),
+                },
+                "the registry denied access (403)",
+                "denied access (403",
+            ),
+            (
+                FetchError::NotFound {
+                    what: "manifest `v1`".into(),
+                    code: "MANIFEST_UNKNOWN".into(),
+                },
+                "not found in the registry (deleted)",
+                "was not found",
+            ),
+            (
+                FetchError::Timeout {
+                    host: registry(),
+                    after: Duration::from_secs(30),
+                },
+                "the registry did not answer in time",
+                "did not answer within 30s",
+            ),
+            (
+                FetchError::Tls {
+                    host: registry(),
+                    detail: "invalid peer certificate: UnknownIssuer".into(),
+                    presented: None,
+                },
+                "TLS with the registry failed",
+                "TLS with reg.test failed",
+            ),
+            (
+                FetchError::RateLimited {
+                    registry: registry(),
+                    retry_after: Some(3600),
+                    advice: String::new(),
+                },
+                "the registry is rate limiting requests (429), retry in 60 min",
+                "is rate limiting requests (429), retry in 60 min",
+            ),
+        ] {
+            let (got, cli) = words(error);
+            assert_eq!(got, short);
+            assert!(cli.contains(cli_says), "{cli}");
+        }
     }
 
     #[test]

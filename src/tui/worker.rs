@@ -17,6 +17,9 @@ use crate::inspect::{inspect, inspect_root, recheck, InspectOptions};
 use crate::reference::ImageRef;
 use crate::registry::FetchError;
 
+/// How long Docker Hub's tag list is waited for once the registry's own list has arrived.
+const DESCRIBE_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Gone tags from the log shown at most in one tag list (the log keeps 10,000 sightings per
 /// repository; a deleted release train must not bury the listed tags).
 pub const MAX_LOGGED_GONE: usize = 100;
@@ -81,7 +84,14 @@ impl Worker {
             };
             let location = effect.location();
             let mark = match &location {
-                Some(l) => this.connector.existing(l).await.map(|c| c.fetcher.mark()),
+                Some(l) => this.connector.existing(l).await.map(|c| {
+                    // The header follows this job's responses as they come.
+                    let _ = this.tx.send(Action::RateLimit {
+                        location: l.clone(),
+                        stats: c.fetcher.stats(),
+                    });
+                    c.fetcher.mark()
+                }),
                 None => None,
             };
             let action = if watch {
@@ -96,8 +106,12 @@ impl Worker {
                     if cost.total + cost.cache_hits + cost.disk_hits > 0 {
                         let _ = this.tx.send(Action::Stats(cost));
                     }
-                    if let Some(limit) = c.fetcher.rate_limit() {
-                        let _ = this.tx.send(Action::RateLimit { location, limit });
+                    // A first job made the connection: the header follows it from now on.
+                    if mark.is_none() {
+                        let _ = this.tx.send(Action::RateLimit {
+                            location,
+                            stats: c.fetcher.stats(),
+                        });
                     }
                 }
             }
@@ -506,13 +520,78 @@ impl Worker {
                 let _ = tx.send(Action::TagsProgress { id, pages, names });
             }
         };
-        let listing = c
-            .fetcher
-            .tag_listing_with(repository, &progress)
-            .await
-            .map_err(|e| c.error(e))?;
+        // Docker Hub's tag list alongside the registry's: the rows' figures without a
+        // manifest GET each (those count against the pull limit). A slow Hub API holds the
+        // list back [`DESCRIBE_GRACE`] at most; then the rows resolve from the registry.
+        let mut listing = Box::pin(c.fetcher.tag_listing_with(repository, &progress));
+        let mut describe = Box::pin(self.describe_tags(location, repository));
+        let (listing, described) = tokio::select! {
+            listing = &mut listing => {
+                let described = match &listing {
+                    Ok(_) => tokio::time::timeout(DESCRIBE_GRACE, describe).await.ok().flatten(),
+                    Err(_) => None,
+                };
+                (listing, described)
+            }
+            described = &mut describe => (listing.await, described),
+        };
+        let listing = listing.map_err(|e| c.error(e))?;
+        if let Some(described) = described {
+            let _ = self.tx.send(Action::TagsDescribed {
+                id,
+                described: Arc::new(described),
+            });
+        }
         self.send_logged_gone(id, location, repository, &listing.tags);
         Ok(listing)
+    }
+
+    /// The tags of `repository` as Docker Hub's tag API describes them (digest, platforms,
+    /// size, push time), when the registry is Docker Hub (or what the config file says stands
+    /// in for it), or GitLab's tag details (push time); `None` elsewhere, offline, or when the
+    /// API did not answer (the rows then resolve from the registry, as everywhere else).
+    async fn describe_tags(
+        &self,
+        location: &Location,
+        repository: &str,
+    ) -> Option<super::views::tags::Described> {
+        let Location::Registry(registry) = location else {
+            return None;
+        };
+        let native = crate::listing::Native::for_registry(registry, self.connector.config())
+            .filter(|n| {
+                matches!(
+                    n.service,
+                    crate::listing::Service::DockerHub | crate::listing::Service::GitLab
+                )
+            })?;
+        if self.connector.offline() {
+            return None;
+        }
+        let listed = native.tags(&self.connector, repository).await.ok()?;
+        let tags = listed
+            .tags
+            .into_iter()
+            .filter(|t| {
+                t.tagged
+                    && t.digest
+                        .as_deref()
+                        .is_some_and(|d| crate::digest::Digest::parse(d).is_ok())
+            })
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        let hub = native.service == crate::listing::Service::DockerHub;
+        Some(super::views::tags::Described {
+            by: if hub {
+                "Hub's tag list"
+            } else {
+                "GitLab's tag details"
+            },
+            // Resolving a GitLab tag costs no pull: the rows still show the whole tree's
+            // figures, and the push time besides.
+            stands_in: hub,
+            tags,
+        })
     }
 
     /// Tags the log had that `listed` lacks, each with the digest it last named (at most

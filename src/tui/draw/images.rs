@@ -88,12 +88,26 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
         Table::new(rows, widths.iter().map(|&w| Constraint::Length(w)))
             .flex(ratatui::layout::Flex::Start)
             .header(Row::new(header).style(theme.bold()))
-            .block(Block::bordered().title(fit(
-                Line::raw(title),
-                usize::from(area.width.saturating_sub(2)),
-            ))),
+            .block(
+                Block::bordered()
+                    .title(fit(
+                        Line::raw(title),
+                        usize::from(area.width.saturating_sub(2)),
+                    ))
+                    .title_bottom(note_line(inv, area.width, theme)),
+            ),
         area,
     );
+}
+
+/// The list's first note (why the service's API was not used) on the pane's bottom border,
+/// where it has the width the status line gives the headline: ` note: … `.
+fn note_line(inv: &crate::ecr::inventory::Inventory, width: u16, theme: Theme) -> Line<'static> {
+    let Some(note) = inv.notes.first() else {
+        return Line::default();
+    };
+    let line = Line::styled(format!(" note: {} ", sanitize(note)), theme.warning());
+    fit(line, usize::from(width.saturating_sub(2)))
 }
 
 /// One image's cells: digest, tags, kind, size (wide screens only), what it is.
@@ -162,7 +176,7 @@ fn columns(wide: bool, tags_width: u16, inner: u16) -> (Vec<u16>, Vec<&'static s
     (widths, header)
 }
 
-/// The headline of the list, and the notes (why the API was not used).
+/// The headline of the list (its first note is on the pane's bottom border).
 pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
     let Some(inv) = v.images.as_ref().and_then(|p| p.load.loaded()) else {
         return Line::raw("");
@@ -172,7 +186,7 @@ pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
         .as_ref()
         .and_then(super::super::views::images::ImagesPane::selected);
     // The selected image's fate at the next lifecycle run leads; else the list's headline.
-    let mut spans = match selected.and_then(|r| inv.planned(&r.image.digest)) {
+    let spans = match selected.and_then(|r| inv.planned(&r.image.digest)) {
         Some(p) => vec![Span::styled(
             format!(" next lifecycle run: {}", sanitize(&p.reason)),
             theme.error(),
@@ -182,11 +196,5 @@ pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
             theme.dim(),
         )],
     };
-    if let Some(note) = inv.notes.first() {
-        spans.push(Span::styled(
-            format!("  note: {}", sanitize(note)),
-            theme.warning(),
-        ));
-    }
     Line::from(spans)
 }

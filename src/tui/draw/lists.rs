@@ -331,11 +331,7 @@ pub(super) fn tags(
             (n, false) => format!(", {}", attachment_tags_phrase(n)),
         },
         filter_suffix(&v.filter)
-    ) + &v
-        .stale
-        .as_ref()
-        .map(|s| format!(" · from cache: {}", s.why))
-        .unwrap_or_default();
+    ) + &title_notes(v, rows);
     if visible.is_empty() {
         let text = if rows.is_empty() {
             format!("{name} has no tags.")
@@ -368,7 +364,8 @@ pub(super) fn tags(
     let table_rows = window.map(|i| {
         let row = &rows[visible[i]];
         let marked = marked == Some(&v.reference(&row.tag));
-        let cells = tag_cells((row, marked), &counts, &shown, when, theme);
+        let listed = v.stand_in(&row.tag);
+        let cells = tag_cells((row, marked, listed), &counts, &shown, when, theme);
         let cells = cells.into_iter().zip(&widths).map(|(line, &w)| {
             // A cell wider than its column ends in `…` (the status line has the whole).
             Cell::from(crate::tui::wrap::fit(line, usize::from(w)))
@@ -386,6 +383,25 @@ pub(super) fn tags(
             .block(Block::bordered().title(format!(" {title} "))),
         area,
     );
+}
+
+/// ` · from cache: why` when the listing failed; ` · dim figures from Hub's tag list` when
+/// rows show the service's figures (not resolved).
+fn title_notes(v: &TagsView, rows: &[TagRow]) -> String {
+    let mut notes = v
+        .stale
+        .as_ref()
+        .map(|s| format!(" · from cache: {}", s.why))
+        .unwrap_or_default();
+    if let Some(d) = v.described.as_ref().filter(|d| d.stands_in) {
+        if rows
+            .iter()
+            .any(|r| r.shown().is_idle() && d.tags.contains_key(&r.tag))
+        {
+            notes.push_str(&format!(" · dim figures from {}", d.by));
+        }
+    }
+    notes
 }
 
 /// The tag table's columns at `width` and their widths. With a target the verdict takes the
@@ -500,7 +516,7 @@ fn fit_columns(
 /// resolving (under the digest, else the platforms) or failed (`error` under the digest, else
 /// the kind; the reason under the platforms).
 fn tag_cells(
-    (row, marked): (&TagRow, bool),
+    (row, marked, listed): (&TagRow, bool, Option<&crate::listing::Tag>),
     counts: &HashMap<&str, usize>,
     shown: &[Col],
     when: (u64, i32),
@@ -512,11 +528,12 @@ fn tag_cells(
             return tag_label(row, marked, theme);
         }
         match row.shown() {
-            Load::Idle => match &row.logged_gone {
-                Some((digest, _)) if col == Col::Platforms => Line::styled(
+            Load::Idle => match (&row.logged_gone, listed) {
+                (Some((digest, _)), _) if col == Col::Platforms => Line::styled(
                     format!("gone: was {}", digest::short(digest)),
                     theme.error(),
                 ),
+                (None, Some(t)) => listed_cell(col, t, when, theme),
                 _ => Line::default(),
             },
             Load::Loading(_) => {
@@ -540,7 +557,8 @@ fn tag_cells(
                 if col == word {
                     Line::styled("error", theme.error())
                 } else if col == Col::Platforms {
-                    Line::styled(sanitize(&e.to_string()).into_owned(), theme.error())
+                    // The cause in a few words; the status line has the whole sentence.
+                    Line::styled(crate::tui::fresh::reason(e), theme.error())
                 } else {
                     Line::default()
                 }
@@ -552,6 +570,30 @@ fn tag_cells(
         }
     };
     shown.iter().map(|&c| cell(c)).collect()
+}
+
+/// A cell of a row not resolved, from the service's tag list (digest, platforms, size, push
+/// time): dim, as the title says where the figures came from.
+fn listed_cell(
+    col: Col,
+    t: &crate::listing::Tag,
+    (clock, offset): (u64, i32),
+    theme: Theme,
+) -> Line<'static> {
+    let text = match col {
+        Col::Digest => t.digest.as_deref().map(digest::short).unwrap_or_default(),
+        Col::Platforms => {
+            let all_linux = t.platforms.iter().all(|p| p.starts_with("linux/"));
+            platforms_label(&t.platforms, all_linux)
+        }
+        Col::Size => t
+            .size
+            .map(|n| human_size(i64::try_from(n).unwrap_or(i64::MAX)))
+            .unwrap_or_default(),
+        Col::Created => crate::tui::when::created_label(t.pushed.as_deref(), clock, offset),
+        _ => String::new(),
+    };
+    Line::styled(text, theme.dim())
 }
 
 /// The tag, marked when `x` chose it for `=`, with what changed about it at a refresh (`moved`, `new`, `gone`, `deleted`) or
@@ -717,6 +759,16 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<
                     theme.error(),
                 ));
             }
+            // The push time the service's API gave, which the image's config cannot say.
+            if let Some((pushed, by)) = v.described(&row.tag).and_then(|t| {
+                let by = v.described.as_ref()?.by;
+                Some((t.pushed.as_deref()?, by))
+            }) {
+                spans.push(Span::styled(
+                    format!("  pushed {} ({by})", sanitize(pushed)),
+                    theme.dim(),
+                ));
+            }
             spans.push(Span::raw(format!("  {}", sanitize(&s.digest))));
         }
         // The row has room for a few words of the error; the status line has room for it all.
@@ -726,6 +778,28 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<
         )),
         Load::Loading(_) => spans.push(Span::styled("  resolving…", theme.dim())),
         Load::Idle => {
+            if let (None, Some(t), Some(by)) = (
+                &row.logged_gone,
+                v.stand_in(&row.tag),
+                v.described.as_ref().map(|d| d.by),
+            ) {
+                // Before the digest, which may not fit.
+                let pushed = t
+                    .pushed
+                    .as_deref()
+                    .map(|p| format!("pushed {}, ", sanitize(p)));
+                spans.push(Span::styled(
+                    format!(
+                        "  {}from {by}; Enter reads the manifests",
+                        pushed.unwrap_or_default()
+                    ),
+                    theme.dim(),
+                ));
+                spans.push(Span::raw(format!(
+                    "  {}",
+                    sanitize(t.digest.as_deref().unwrap_or_default())
+                )));
+            }
             if let Some((digest, at)) = &row.logged_gone {
                 let (now, offset) = when;
                 spans.push(Span::styled(

@@ -169,7 +169,7 @@ fn row_cells(
         }
         Load::Loading(_) => Span::styled("resolving…", theme.dim()),
         Load::Idle => Span::styled("…", theme.dim()),
-        Load::Error(e) => Span::styled(sanitize(&e.to_string()).into_owned(), theme.error()),
+        Load::Error(e) => Span::styled(crate::tui::fresh::reason(e), theme.error()),
     };
     cells.resize(columns.len() + 1, Cell::from(""));
     cells.push(Cell::from(fit(Line::from(note), note_width)));

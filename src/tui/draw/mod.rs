@@ -108,13 +108,14 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let whole = BRAND.len() + crumbs_width(&crumbs);
     // Docker Hub's pull limit (sanitised where it is read) before the login, when it fits
     // beside the whole breadcrumb; when low it is a warning and stays as long as anything does.
-    let limit = app.rate_limit().map(|l| {
-        let style = if l.low() { theme.error() } else { theme.dim() };
+    let stated = app.rate_limit();
+    let low = stated
+        .as_ref()
+        .is_some_and(crate::registry::ratelimit::RateLimit::low);
+    let limit = stated.map(|l| {
+        let style = if low { theme.error() } else { theme.dim() };
         Span::styled(format!(" {} ", l.short()), style)
     });
-    let low = app
-        .rate_limit()
-        .is_some_and(crate::registry::ratelimit::RateLimit::low);
     let limit = limit.filter(|l| low || whole + 1 + l.width() + must <= width);
     let must = must + limit.as_ref().map_or(0, Span::width);
     let creds = app

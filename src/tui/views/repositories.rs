@@ -153,11 +153,23 @@ impl RepositoriesView {
     /// Indices of the repositories the filter keeps (computed once per filter and length).
     #[must_use]
     pub fn visible(&self) -> Arc<[usize]> {
+        let filter = self.names_filter();
         match self.load.loaded() {
-            Some(c) => c.memo.get((self.filter.clone(), c.names.len()), || {
-                filtered(c.names.iter().map(String::as_str), &self.filter)
+            Some(c) => c.memo.get((filter.to_string(), c.names.len()), || {
+                filtered(c.names.iter().map(String::as_str), filter)
             }),
             None => Arc::from([]),
+        }
+    }
+
+    /// The filter over the names listed: on Docker Hub `?WORD` is WORD while it is typed
+    /// (Enter then searches the Hub for it).
+    fn names_filter(&self) -> &str {
+        let hub =
+            crate::listing::Service::of(&self.registry) == Some(crate::listing::Service::DockerHub);
+        match self.filter.strip_prefix('?') {
+            Some(word) if hub => word,
+            _ => &self.filter,
         }
     }
 
@@ -301,6 +313,35 @@ impl RepositoriesView {
                 remember: Some(format!("{}/{repo}", self.registry)),
             },
             None => super::Handled::Consumed(Vec::new()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On Docker Hub `?WORD` filters the names listed by WORD as it is typed; elsewhere `?`
+    /// is a character like any other.
+    #[test]
+    fn a_question_mark_filter_on_docker_hub_filters_by_the_word_as_it_is_typed() {
+        let names = ["alice/app", "alice/tools"].map(String::from).to_vec();
+        for (registry, kept) in [("docker.io", vec!["alice/tools"]), ("reg.test", vec![])] {
+            let mut v = RepositoriesView::new(registry.into());
+            let mut ids = RequestIds::default();
+            let Effect::LoadCatalog { id, .. } = v.activate(&mut ids, 20)[0].clone() else {
+                panic!("the catalog first");
+            };
+            let page = crate::tui::action::CatalogPage {
+                repositories: names.clone(),
+                more: false,
+                details: std::collections::HashMap::new(),
+                origin: None,
+            };
+            assert!(v.catalog_loaded(id, &Ok(page), 20));
+            v.set_filter("?too".into());
+            let shown: Vec<&str> = v.visible().iter().map(|&i| names[i].as_str()).collect();
+            assert_eq!(shown, kept, "{registry}");
         }
     }
 }

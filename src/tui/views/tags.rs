@@ -57,6 +57,9 @@ pub struct TagsView {
     pub listed_at: Option<std::time::SystemTime>,
     /// `W`: the tags are watched live (see `watch.rs`).
     pub watching: Option<super::watch::Watching>,
+    /// Figures of the tags from the registry service's own tag list (Docker Hub's): rows it
+    /// describes show them and fetch no manifest until opened or judged.
+    pub described: Option<Arc<Described>>,
     /// Bumped when the tag list changes (listed, re-listed) ...
     list_rev: u64,
     /// ... and when a row resolves (newest first orders by what rows resolve to).
@@ -67,6 +70,19 @@ pub struct TagsView {
     memo: Memo<(String, TagSort, bool, u64, u64)>,
     /// Tags the log had that the awaited listing lacks (see [`TagsView::logged_gone`]).
     logged_gone: Vec<(String, String, std::time::SystemTime)>,
+}
+
+/// Tag rows' figures from the registry service's own tag list, read once for the whole list
+/// (Docker Hub's tag API answers without touching the pull limit; manifest GETs count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    /// `Hub's tag list`: where the figures came from, as the rows say it.
+    pub by: &'static str,
+    /// The figures stand in for resolving the rows (Docker Hub, where manifest GETs count
+    /// against the pull limit); otherwise they only add the push time to resolved rows.
+    pub stands_in: bool,
+    /// By tag name; only tags the list gives a digest for.
+    pub tags: HashMap<String, crate::listing::Tag>,
 }
 
 /// The order of the tag rows.
@@ -335,6 +351,30 @@ pub fn version_cmp(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// Hands the service's tag list figures to the tags view that asked for them.
+pub fn describe(stack: &mut [super::View], id: RequestId, described: &Arc<Described>) {
+    stack.iter_mut().any(|view| match view {
+        super::View::Tags(v) => v.tags_described(id, described),
+        _ => false,
+    });
+}
+
+/// Whether the row's figures from the service's tag list stand in for resolving it: it is
+/// described, and it was not resolved before to another digest (then it is revalidated, so a
+/// move is still seen).
+fn described_enough(described: Option<&Described>, row: &TagRow) -> bool {
+    let Some(listed) = described
+        .filter(|d| d.stands_in)
+        .and_then(|d| d.tags.get(&row.tag))
+    else {
+        return false;
+    };
+    match row.previous.loaded() {
+        Some(before) => listed.digest.as_deref() == Some(before.digest.as_str()),
+        None => row.summary.is_idle(),
+    }
+}
+
 /// The leading ASCII digits of `s`, and the rest.
 fn split_digits(s: &str) -> (&str, &str) {
     let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -395,6 +435,7 @@ impl TagsView {
             stale: None,
             listed_at: None,
             watching: None,
+            described: None,
             list_rev: 0,
             logged_gone: Vec::new(),
             dates_rev: 0,
@@ -588,7 +629,14 @@ impl TagsView {
         };
         if self.sort == TagSort::Created {
             // Stable, from name order: equal keys never swap places.
-            let created = |i: usize| rows[i].shown().loaded().and_then(|s| s.created.as_deref());
+            // A row not resolved is dated by its push time when the service's list has it.
+            let created = |i: usize| {
+                rows[i]
+                    .shown()
+                    .loaded()
+                    .and_then(|s| s.created.as_deref())
+                    .or_else(|| self.described(&rows[i].tag)?.pushed.as_deref())
+            };
             visible.sort_by(|&a, &b| match (created(a), created(b)) {
                 (Some(x), Some(y)) => y.cmp(x),
                 (Some(_), None) => Ordering::Less,
@@ -755,6 +803,11 @@ impl TagsView {
             .iter()
             .filter_map(|&i| self.load.loaded().map(|rows| self.reference(&rows[i].tag)))
             .collect();
+        // A target's verdict and the matrix's cells need the tree: then every row resolves.
+        let described = self
+            .described
+            .clone()
+            .filter(|_| self.target.is_none() && !self.matrix);
         let Some(rows) = self.load.loaded_mut() else {
             return Vec::new();
         };
@@ -771,6 +824,9 @@ impl TagsView {
         for (&i, reference) in on_screen.iter().zip(references) {
             if busy + effects.len() >= MAX_RESOLVING {
                 break;
+            }
+            if described_enough(described.as_deref(), &rows[i]) {
+                continue;
             }
             if rows[i].summary.is_idle() && rows[i].logged_gone.is_none() {
                 let id = ids.fresh();
@@ -920,6 +976,35 @@ impl TagsView {
         row.mark = Some(Mark::new(Change::Moved { from }));
         row.moved_since = Some(last_seen);
         true
+    }
+
+    /// The figures of the service's tag list for the listing `id` (still awaited, or being
+    /// re-listed); `false` when this view did not ask for it.
+    pub fn tags_described(&mut self, id: RequestId, described: &Arc<Described>) -> bool {
+        if !(self.load.waits_for(id) || self.relisting == Some(id)) {
+            return false;
+        }
+        self.described = Some(Arc::clone(described));
+        // Newest first orders described rows by their push time.
+        self.dates_rev += 1;
+        true
+    }
+
+    /// What the service's tag list says of `tag`, when it describes it.
+    #[must_use]
+    pub fn described(&self, tag: &str) -> Option<&crate::listing::Tag> {
+        self.described.as_ref()?.tags.get(tag)
+    }
+
+    /// What the service's tag list says of `tag` when its figures stand in for resolving it
+    /// (Docker Hub's): the row shows them until it is resolved.
+    #[must_use]
+    pub fn stand_in(&self, tag: &str) -> Option<&crate::listing::Tag> {
+        self.described
+            .as_ref()
+            .filter(|d| d.stands_in)?
+            .tags
+            .get(tag)
     }
 
     /// Tags regscope's log had that the listing `id` (still awaited) lacks: kept until the list
@@ -1306,6 +1391,116 @@ mod tests {
             .collect();
         rows.sort();
         rows
+    }
+
+    /// Tags of the rows `activate` asks to resolve (or revalidate).
+    fn asked(v: &mut TagsView, ids: &mut RequestIds) -> Vec<String> {
+        v.activate(ids, 20)
+            .iter()
+            .map(|e| match e {
+                Effect::Inspect {
+                    reference: ImageRef::Registry(r),
+                    ..
+                }
+                | Effect::Revalidate {
+                    reference: ImageRef::Registry(r),
+                    ..
+                } => r.tag.clone().unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    fn listed(name: &str, hex: char) -> crate::listing::Tag {
+        crate::listing::Tag {
+            name: name.into(),
+            digest: Some(format!("sha256:{}", hex.to_string().repeat(64))),
+            pushed: Some("2026-12-01T10:00:00Z".into()),
+            platforms: vec!["linux/amd64".into()],
+            size: Some(10),
+            tagged: true,
+        }
+    }
+
+    /// Rows Hub's tag list describes show its figures and fetch nothing, until a target needs
+    /// their verdict or the matrix their cells; a row resolved before to another digest than
+    /// the list's is revalidated (a move is still seen); rows the list lacks resolve.
+    #[test]
+    fn rows_the_services_tag_list_describes_are_not_resolved() {
+        let mut ids = RequestIds::default();
+        let mut v = TagsView::new(Location::Registry("docker.io".into()), "team/app".into());
+        let id = v.activate(&mut ids, 20)[0].id();
+        let described = Arc::new(Described {
+            by: "Hub's tag list",
+            stands_in: true,
+            tags: [("a", 'a'), ("b", 'b')]
+                .into_iter()
+                .map(|(n, h)| (n.to_string(), listed(n, h)))
+                .collect(),
+        });
+        assert!(
+            !v.tags_described(RequestId::default(), &described),
+            "not asked"
+        );
+        assert!(v.tags_described(id, &described));
+        let listing = ["a", "b", "c"].map(String::from).into_iter().collect();
+        v.tags_loaded(id, &Ok(listing), 20, 0);
+        assert_eq!(
+            asked(&mut v, &mut ids),
+            ["c"],
+            "only the tag the list lacks"
+        );
+        assert_eq!(v.described("a").and_then(|t| t.size), Some(10));
+
+        v.matrix = true;
+        assert_eq!(
+            asked(&mut v, &mut ids),
+            ["a", "b"],
+            "the matrix needs trees"
+        );
+        v.matrix = false;
+
+        // Relisted with `b` resolved before to another digest than the list now says.
+        let mut v = TagsView::new(Location::Registry("docker.io".into()), "team/app".into());
+        let id = v.activate(&mut ids, 20)[0].id();
+        v.tags_loaded(
+            id,
+            &Ok(["a", "b"].map(String::from).into_iter().collect()),
+            20,
+            0,
+        );
+        resolve(&mut v, &mut ids, |t| {
+            Ok(tree(if t == "a" { 'a' } else { 'e' }))
+        });
+        let id = v.refresh(&mut ids)[0].id();
+        assert!(v.tags_described(id, &described));
+        v.tags_loaded(
+            id,
+            &Ok(["a", "b"].map(String::from).into_iter().collect()),
+            20,
+            0,
+        );
+        assert_eq!(
+            asked(&mut v, &mut ids),
+            ["b"],
+            "a still is where the list says"
+        );
+
+        let mut v = TagsView::new(Location::Registry("docker.io".into()), "team/app".into());
+        let id = v.activate(&mut ids, 20)[0].id();
+        assert!(v.tags_described(id, &described));
+        v.tags_loaded(
+            id,
+            &Ok(["a"].map(String::from).into_iter().collect()),
+            20,
+            0,
+        );
+        v.set_target(Some(&Target::parse("linux/amd64").unwrap()));
+        assert_eq!(
+            asked(&mut v, &mut ids),
+            ["a"],
+            "a target's verdict needs the tree"
+        );
     }
 
     /// The log's gone tags become rows marked gone that are never resolved; a tag the watch
