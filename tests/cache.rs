@@ -1128,9 +1128,6 @@ fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
     assert_eq!(tmux.wait_exit(), 0);
 }
 
-/// `watch REPO` (no tag): every tag of the repository, a tag pushed while watching reported
-/// `created`, a tag deleted reported `deleted` (once); quiet, the tag list is read at most once
-/// per interval.
 /// Since you last looked (issue 22): a tag moved between two visits is marked on first open,
 /// no `r` needed, from the log: the row says `moved` and from which digest the log last saw;
 /// a tag deleted between them is shown `gone` with the digest it last named. A visit with
@@ -1211,6 +1208,9 @@ fn a_tag_moved_between_visits_is_marked_on_first_open_from_the_log() {
     assert_eq!(tmux.wait_exit(), 0);
 }
 
+/// `watch REPO` (no tag): every tag of the repository, a tag pushed while watching reported
+/// `created`, a tag deleted reported `deleted` (once); quiet, the tag list is read at most once
+/// per interval.
 #[test]
 fn watching_a_repository_reports_created_and_deleted_tags() {
     let reg = TestRegistry::start();

@@ -28,7 +28,10 @@ pub fn headline(inv: &Inventory) -> String {
     let from = match &inv.source {
         ListSource::EcrApi { region } => format!("ECR DescribeImages in {region}"),
         ListSource::Tags => {
-            "the tag list (untagged images the tags do not reach are only visible through the ECR API)".into()
+            // Not only ECR: GHCR and GHES fall back here when their package API refuses.
+            "the tag list (untagged images no tag reaches cannot be seen this way; the \
+             registry's own API lists them: ECR's DescribeImages, GitHub's package versions)"
+                .into()
         }
         ListSource::Versions { service } => format!("{service}'s package versions"),
     };

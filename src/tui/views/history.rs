@@ -224,14 +224,15 @@ impl From<HistoryView> for View {
     }
 }
 
-/// `2026-12-06 16:03:05 +01:00 (12 min ago)`; without the age when the clock is unknown.
+/// `2026-12-06 16:03:05 UTC+01:00 (12 min ago)`, the zone written as the pushed time and
+/// the watch status write it; without the age when the clock is unknown.
 #[must_use]
 pub fn when(at: SystemTime, now: u64, offset: i32) -> String {
     let utc = DateTime::<Utc>::from(at);
     let zone = FixedOffset::east_opt(offset).unwrap_or_else(|| Utc.fix());
     let local = utc
         .with_timezone(&zone)
-        .format("%Y-%m-%d %H:%M:%S %:z")
+        .format("%Y-%m-%d %H:%M:%S UTC%:z")
         .to_string();
     if now == 0 {
         return local;
