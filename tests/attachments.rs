@@ -1679,3 +1679,101 @@ fn notation_files_by_flag_and_in_the_config_file(
         "{text}"
     );
 }
+
+/// Real-world data, offline: a public image's real keyless cosign signature (made on GitHub
+/// Actions through Sigstore's public-good Fulcio and Rekor; tests/data/sigstore-public-good)
+/// in docker-registry behind htpasswd and TLS, verified against the embedded public-good
+/// trusted root with no flag naming a root: the certificate chains to the public Fulcio CA,
+/// the Rekor SET verifies with the public log's key, the identity is the workflow's. A wrong
+/// identity or issuer fails naming both values; the JSON carries the log index.
+#[test]
+fn a_real_public_keyless_signature_verifies_offline_against_the_public_good_root() {
+    use support::attach::{
+        seed_public_good_signature, PUBLIC_GOOD_IDENTITY, PUBLIC_GOOD_ISSUER, PUBLIC_GOOD_REPO,
+    };
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let index = seed_public_good_signature(&reg);
+    let image = format!("{}/{PUBLIC_GOOD_REPO}:server", reg.host);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["verify", image.as_str()];
+        args.extend_from_slice(extra);
+        let out = regscope(&reg, &args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text, out.stdout)
+    };
+    let policy = [
+        "--certificate-identity",
+        PUBLIC_GOOD_IDENTITY,
+        "--certificate-oidc-issuer",
+        PUBLIC_GOOD_ISSUER,
+    ];
+    let (code, text, _) = run(&policy);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("  verified    signature sha256:"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "ok: signed with identity {PUBLIC_GOOD_IDENTITY} from {PUBLIC_GOOD_ISSUER}"
+        )),
+        "{text}"
+    );
+    let (code, text, _) = run(&[
+        "--certificate-identity-regexp",
+        "^https://github.com/salrashid123/",
+        "--certificate-oidc-issuer",
+        PUBLIC_GOOD_ISSUER,
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+
+    let mut json_args = policy.to_vec();
+    json_args.push("--json");
+    let (code, _, stdout) = run(&json_args);
+    assert_eq!(code, Some(0));
+    let json: Value = serde_json::from_slice(&stdout).expect("json");
+    assert_eq!(json["keyAlgorithm"], "keyless", "{json:#}");
+    let signature = &json["signatures"][0];
+    assert_eq!(signature["result"], "verified", "{json:#}");
+    assert_eq!(signature["subject"], index.as_str(), "{json:#}");
+    assert_eq!(
+        signature["dockerReference"], "index.docker.io/salrashid123/server_image",
+        "{json:#}"
+    );
+    // `inspect` names the public log's entry the SET vouches for.
+    let out = regscope(&reg, &["inspect", &image]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Rekor log index 1004096555"), "{text}");
+
+    // Someone else's workflow, or another issuer: refused with both values.
+    let (code, text, _) = run(&[
+        "--certificate-identity",
+        "https://github.com/acme/app/.github/workflows/release.yaml@refs/heads/main",
+        "--certificate-oidc-issuer",
+        PUBLIC_GOOD_ISSUER,
+    ]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "identity {PUBLIC_GOOD_IDENTITY}, policy wants https://github.com/acme/app/"
+        )),
+        "{text}"
+    );
+    let (code, text, _) = run(&[
+        "--certificate-identity",
+        PUBLIC_GOOD_IDENTITY,
+        "--certificate-oidc-issuer",
+        "https://accounts.google.com",
+    ]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "issuer {PUBLIC_GOOD_ISSUER}, policy wants https://accounts.google.com"
+        )),
+        "{text}"
+    );
+}

@@ -493,3 +493,44 @@ fn sigstore_bundles_verify_with_the_policy_s_key_in_the_tui() {
         assert_eq!(tmux.wait_exit(), 0);
     }
 }
+
+/// The real public keyless signature (tests/data/sigstore-public-good) in the TUI, against
+/// docker-registry behind htpasswd and TLS, with a keyless policy in the config file that
+/// names no trusted root (the embedded public-good one): the tag is `S✓`, the tree says the
+/// index is signed and the signature row verified, and the detail pane names the policy it satisfied.
+#[test]
+fn a_real_public_keyless_signature_verifies_in_the_tui() {
+    use support::attach::{seed_public_good_signature, PUBLIC_GOOD_ISSUER, PUBLIC_GOOD_REPO};
+    const PASSWORD: &str = "Public-good-s3cret-pw";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("verifier", PASSWORD)
+        .start();
+    seed_public_good_signature(&reg);
+    let sandbox = Sandbox::new();
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("verifier", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/salrashid123/*\"]\nidentity_regexp = \"^https://github.com/salrashid123/\"\nissuer = \"{PUBLIC_GOOD_ISSUER}\"\n",
+        reg.host,
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    let start = format!("{}/{PUBLIC_GOOD_REPO}", reg.host);
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+        (200, 45),
+    );
+    tmux.forbid(PASSWORD);
+    tmux.wait_for("S✓");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("via a cosign tag");
+    assert!(screen.contains("S✓ signed"), "{screen}");
+    assert!(screen.contains("signature  S✓ verified"), "{screen}");
+    tmux.keys(&["G"]);
+    tmux.wait_for_flowed(&format!(
+        "signature policy: S✓ verified with identity /^https://github.com/salrashid123// from {PUBLIC_GOOD_ISSUER} (Sigstore's public-good root)"
+    ));
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}

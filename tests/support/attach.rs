@@ -336,3 +336,44 @@ impl SigningKey {
         )
     }
 }
+
+/// The repository the public-good signature fixture is pushed to.
+pub const PUBLIC_GOOD_REPO: &str = "salrashid123/server_image";
+/// The GitHub Actions workflow that signed it (the certificate's URI name).
+pub const PUBLIC_GOOD_IDENTITY: &str =
+    "https://github.com/salrashid123/go-bazel-github-workflow/.github/workflows/release.yaml@refs/tags/v0.0.30";
+/// The OIDC issuer in its certificate.
+pub const PUBLIC_GOOD_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// A real image's real keyless cosign signature from Sigstore's public good instance
+/// (tests/data/sigstore-public-good, see its SOURCE.md) into `reg`: the signature manifest
+/// (its config and payload blobs, the annotations verbatim) under `sha256-<hex>.sig` through
+/// the API, and the image's index under `server`, placed in the storage (its two platform
+/// manifests are not available). Returns the index digest.
+pub fn seed_public_good_signature(reg: &TestRegistry) -> String {
+    let data =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigstore-public-good");
+    let read = |name: &str| std::fs::read(data.join(name)).expect("public-good fixture");
+    let config = reg.put_blob(PUBLIC_GOOD_REPO, &read("config.json"));
+    let payload = reg.put_blob(PUBLIC_GOOD_REPO, &read("payload.json"));
+    let manifest = read("signature-manifest.json");
+    let parsed: serde_json::Value = serde_json::from_slice(&manifest).expect("manifest");
+    assert_eq!(parsed["config"]["digest"], config.as_str(), "config bytes");
+    assert_eq!(
+        parsed["layers"][0]["digest"],
+        payload.as_str(),
+        "payload bytes"
+    );
+    let index = reg.place_manifest(PUBLIC_GOOD_REPO, "server", &read("index.json"));
+    assert_eq!(
+        index, "sha256:c05263d2ff654c3a94243662440913f045075d59c436e2c69e9145ec2b87a321",
+        "the index bytes are the image's"
+    );
+    reg.put_manifest(
+        PUBLIC_GOOD_REPO,
+        &format!("{}.sig", schema_tag(&index)),
+        OCI_MANIFEST,
+        &manifest,
+    );
+    index
+}

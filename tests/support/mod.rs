@@ -791,6 +791,35 @@ impl TestRegistry {
         assert!(status.success(), "kill {which} the registry");
     }
 
+    /// Put a manifest into the registry's storage under `repo:tag`, as docker-registry 2.8
+    /// lays it out on disk, without the API: for a real index whose children the test does
+    /// not have (the API refuses such an index; serving it, the registry reads the files, so
+    /// every read still goes through the real server). `repo` must exist (push a blob to it
+    /// first). Returns the digest.
+    pub fn place_manifest(&self, repo: &str, tag: &str, bytes: &[u8]) -> String {
+        let digest = sha256_digest(bytes);
+        let hex = &digest["sha256:".len()..];
+        let v2 = self.dir().join("storage/docker/registry/v2");
+        let blob = v2.join(format!("blobs/sha256/{}/{hex}", &hex[..2]));
+        fs::create_dir_all(&blob).expect("blob dir");
+        fs::write(blob.join("data"), bytes).expect("blob data");
+        let manifests = v2.join(format!("repositories/{repo}/_manifests"));
+        assert!(
+            v2.join(format!("repositories/{repo}")).is_dir(),
+            "{repo} must exist before a manifest is placed in it"
+        );
+        for link in [
+            format!("revisions/sha256/{hex}"),
+            format!("tags/{tag}/current"),
+            format!("tags/{tag}/index/sha256/{hex}"),
+        ] {
+            let dir = manifests.join(link);
+            fs::create_dir_all(&dir).expect("link dir");
+            fs::write(dir.join("link"), &digest).expect("link");
+        }
+        digest
+    }
+
     /// DELETE a manifest by digest (tags pointing at it go with it; nothing else does —
     /// an index referring to it keeps referring).
     pub fn delete_manifest(&self, repo: &str, digest: &str) {
