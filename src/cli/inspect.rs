@@ -111,10 +111,10 @@ pub struct CheckArgs {
     /// The region the Lambda function is in; an ECR repository elsewhere is flagged. Default: AWS_REGION or AWS_DEFAULT_REGION
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// With --files: fail (exit 1) when the layers waste more than this, as dive counts it (`20MB`, `20MiB`, bytes); overrides the config file's [layers] max_wasted.
+    /// With --files: fail (exit 1) when the layers waste more than this, as dive counts it (`20MB`, `20MiB`, bytes); overrides the config file's `[layers] max_wasted`.
     #[arg(long, value_name = "SIZE", requires = "files", value_parser = regscope::layers::findings::parse_size)]
     pub max_wasted: Option<u64>,
-    /// With --files: fail (exit 1) when the layers' efficiency, as dive scores it, is below this (0 to 1, e.g. 0.95); overrides the config file's [layers] min_efficiency.
+    /// With --files: fail (exit 1) when the layers' efficiency, as dive scores it, is below this (0 to 1, e.g. 0.95); overrides the config file's `[layers] min_efficiency`.
     #[arg(long, value_name = "RATIO", requires = "files", value_parser = super::args::ratio)]
     pub min_efficiency: Option<f64>,
     /// Fail (exit 1) unless a signature of the image verifies with the key of the config
