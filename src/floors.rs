@@ -21,8 +21,6 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
         "present",
         "layers/findings.rs: present::human_size",
     ),
-    // config parses what higher floors define.
-    ("config", "analysis", "config.rs: analysis::Target"),
 ];
 
 /// The top-level module a file under `src/` belongs to (`registry` for
