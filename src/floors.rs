@@ -14,13 +14,6 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
         "ecr",
         "connect/mod.rs, connect/error.rs: ecr::login, api_endpoint",
     ),
-    // layers/findings.rs judges what it fetched: fetching and judging are two jobs.
-    ("layers", "analysis", "layers/findings.rs: analysis::files"),
-    (
-        "layers",
-        "present",
-        "layers/findings.rs: present::human_size",
-    ),
 ];
 
 /// The top-level module a file under `src/` belongs to (`registry` for

@@ -12,6 +12,7 @@ pub mod glob; // shell-style `*` and `?` patterns (config, diff maps)
 pub mod reference; // image references, docker.io normalisation, oci:PATH
 pub mod sanitize; // strings from a registry made safe for a terminal
 pub mod suggest; // "did you mean": the closest known word to a typo
+pub mod units; // counts and sizes in words (`2 tags`, `1.2 MiB`)
 
 // The domain and the store.
 pub mod cache; // the verified on-disk store: content by digest, records

@@ -54,7 +54,7 @@ pub fn keep(fetcher: &Fetcher, repo: &str, manifest: &str, fs: &Filesystem) {
 /// have changed since they were measured.
 #[must_use]
 pub fn kept_for(fetcher: &Fetcher, root: &Node) -> HashMap<String, Measured> {
-    super::findings::platform_manifests(root, None)
+    super::platform_manifests(root, None)
         .into_iter()
         .filter_map(|n| {
             let digest = Digest::parse(&n.digest).ok()?;

@@ -4,9 +4,8 @@
 //! [`NodeLabel`]: they choose colour, case, column widths and which facts fit, never the words.
 //! Every registry-supplied string is sanitised here, so a renderer can print what it gets.
 
-mod units;
-
-pub use units::{count, human_size};
+// Counts and sizes are worded below `layers` and `analysis`, which word them too.
+pub use crate::units::{count, human_size};
 
 use std::fmt;
 

@@ -221,7 +221,7 @@ impl<'a> Fit<'a> {
                 .load
                 .loaded()
                 .filter(|i| i.root.kind == crate::model::Kind::Index)
-                .map(|i| crate::layers::findings::platform_manifests(&i.root, None))
+                .map(|i| crate::layers::platform_manifests(&i.root, None))
                 .unwrap_or_default()
                 .into_iter()
                 .map(|n| n.digest.as_str())

@@ -1,35 +1,13 @@
-//! The file findings of an image: each chosen platform manifest's filesystem fetched and
-//! checked; a layer that cannot be read becomes a finding (a digest mismatch is a security
+//! The file findings of an image: each chosen platform manifest's filesystem fetched (by
+//! `layers`) and checked; a layer that cannot be read becomes a finding (a digest mismatch is a security
 //! one), not a failure of the whole run.
 
-use crate::analysis::files::{self, Facts};
-use crate::analysis::{Code, Finding};
-use crate::model::{Kind, Node, Platform};
+use super::files::{self, Facts};
+use super::{Code, Finding};
+use crate::layers::fetch::{filesystem, Progress};
+use crate::layers::{LayerError, Limits, Waste};
+use crate::model::Node;
 use crate::registry::Fetcher;
-
-use super::fetch::{filesystem, Progress};
-use super::{LayerError, Limits, Waste};
-
-/// The runnable image manifests of `root` (itself, or its index entries) for `platform`, or
-/// all of them without one.
-#[must_use]
-pub fn platform_manifests<'a>(root: &'a Node, platform: Option<&Platform>) -> Vec<&'a Node> {
-    let fits = |n: &Node| {
-        n.is_runnable()
-            && n.config_summary().is_some()
-            && platform.is_none_or(|p| {
-                n.platform
-                    .clone()
-                    .or_else(|| n.config_summary().map(crate::analysis::config_platform))
-                    .is_some_and(|have| have.satisfies(p))
-            })
-    };
-    match root.kind {
-        Kind::Index => root.children.iter().filter(|c| fits(c)).collect(),
-        _ if fits(root) => vec![root],
-        _ => Vec::new(),
-    }
-}
 
 /// What one manifest's files said.
 #[derive(Debug, Clone)]
@@ -160,7 +138,7 @@ pub fn waste_findings(checked: &[Checked], limits: &WasteLimits) -> Vec<Finding>
 }
 
 fn size(bytes: u64) -> String {
-    crate::present::human_size(i64::try_from(bytes).unwrap_or(i64::MAX))
+    crate::units::human_size(i64::try_from(bytes).unwrap_or(i64::MAX))
 }
 
 /// A size as `--max-wasted` takes it, as dive (go-humanize) reads it: `20MB` is 20,000,000
