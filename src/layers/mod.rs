@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Kind, Node, Platform};
 
 pub use exec::{Elf, Exec};
-pub use fs::{Filesystem, Lookup};
-pub use merge::{merge, LayerChanges};
+pub use fs::{Filesystem, LayerChanges, Lookup};
+pub use merge::merge;
 pub use read::{list_layer, LayerListing};
 pub use waste::{Waste, WastedFile};
 

@@ -288,12 +288,12 @@ pub enum Action {
     /// Answers [`Effect::LoadFiles`].
     FilesLoaded {
         id: RequestId,
-        result: Result<Arc<super::views::files::LoadedFiles>, ConnectError>,
+        result: Result<Arc<LoadedFiles>, ConnectError>,
     },
     /// What earlier runs (the CLI's `layers`, `check --files`, the files view) measured of the
     /// platforms of a tree just loaded, kept by manifest digest: their rows show it at once.
     /// Unasked and with no id: figures of a digest hold for every view that shows it.
-    MeasuredKept(std::collections::HashMap<String, super::views::files::Measured>),
+    MeasuredKept(std::collections::HashMap<String, crate::layers::measured::Measured>),
 }
 
 /// I/O the app asks the worker for; the worker answers with an [`Action`] carrying `id`.
@@ -504,4 +504,20 @@ impl Effect {
             Effect::Copy { .. } | Effect::Remember { .. } => 0,
         }
     }
+}
+
+impl LoadedFiles {
+    /// `None` when nothing was measured (no layer listed, or a bound stopped a listing).
+    #[must_use]
+    pub fn measured(&self) -> Option<crate::layers::measured::Measured> {
+        crate::layers::measured::Measured::of(&self.fs)
+    }
+}
+
+/// A platform's merged filesystem with what its files say.
+#[derive(Debug, Clone)]
+pub struct LoadedFiles {
+    pub fs: crate::layers::Filesystem,
+    pub facts: crate::analysis::files::Facts,
+    pub findings: Vec<Finding>,
 }

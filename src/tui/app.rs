@@ -323,6 +323,29 @@ impl App {
             || matches!(top, View::Files(files) if !files.dir.is_empty())
     }
 
+    /// The context whose bindings the help overlay lists: the view underneath (or the input
+    /// line).
+    #[must_use]
+    pub fn help_context(&self) -> Context {
+        if self.input.is_some() {
+            Context::Input
+        } else {
+            self.top().context()
+        }
+    }
+
+    /// Lines of the help overlay, and how many fit on screen: the scroll range.
+    #[must_use]
+    pub fn help_extent(&self) -> (usize, usize) {
+        let bindings = self.bindings(self.help_context());
+        let theme = super::theme::Theme { color: false };
+        let len = super::help_lines::sized(&bindings, theme, self.size.0)
+            .1
+            .len();
+        let height = usize::from(self.size.1.saturating_sub(2)).max(1);
+        (len, height)
+    }
+
     /// The bindings the footer and the help show now: the key map's for the context, less
     /// `back` when there is nothing to go back to and Tab in the filter (nothing to complete).
     #[must_use]
@@ -536,7 +559,7 @@ impl App {
             | Command::PageDown
             | Command::Top
             | Command::Bottom => {
-                let (len, height) = super::help::extent(self);
+                let (len, height) = self.help_extent();
                 self.help_scroll =
                     scroll_to(self.help_scroll, cmd, len.saturating_sub(height), height);
             }

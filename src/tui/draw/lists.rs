@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 use ratatui::Frame;
 
 use super::message;
+use super::rows::{filter_suffix, selected_style};
 use std::collections::HashMap;
 
 use crate::analysis::Verdict;
@@ -16,7 +17,6 @@ use crate::present::human_size;
 use crate::reference::ImageRef;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
-use crate::tui::list::Cursor;
 use crate::tui::load::Load;
 use crate::tui::paging::grouped;
 use crate::tui::panes::severity_label;
@@ -24,23 +24,6 @@ use crate::tui::theme::Theme;
 use crate::tui::views::{
     Catalog, Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView,
 };
-
-/// ` /abc` after a title when a filter is set.
-pub(super) fn filter_suffix(filter: &str) -> String {
-    if filter.is_empty() {
-        String::new()
-    } else {
-        format!(" /{}", sanitize(filter))
-    }
-}
-
-pub(super) fn selected_style(cursor: &Cursor, i: usize, theme: Theme) -> Style {
-    if i == cursor.selected {
-        theme.selected()
-    } else {
-        Style::new()
-    }
-}
 
 pub(super) fn registries(
     frame: &mut Frame,

@@ -15,8 +15,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table};
 use ratatui::Frame;
 
-use super::lists::{filter_suffix, selected_style};
 use super::message;
+use super::rows::{filter_suffix, selected_style};
 use crate::analysis::Verdict;
 use crate::present::count;
 use crate::sanitize::sanitize;

@@ -6,13 +6,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::analysis::files::Facts;
 use crate::analysis::Finding;
 use crate::connect::ConnectError;
 use crate::layers::as_of::{self, Mark};
 use crate::layers::fetch::Progress;
 use crate::layers::fs::Node as FileNode;
-use crate::layers::{EntryKind, Filesystem};
+use crate::layers::EntryKind;
 use crate::model::Node;
 use crate::reference::ImageRef;
 use crate::tui::action::{Command, Effect, Inspected, RequestId, RequestIds};
@@ -21,6 +20,8 @@ use crate::tui::list::Cursor;
 use crate::tui::load::Load;
 
 pub use crate::layers::measured::Measured;
+// The worker's answer, defined beside the other actions (action.rs names it).
+pub use crate::tui::action::LoadedFiles;
 
 /// Rows a search shows at most (the filesystem may hold a million paths).
 pub const MAX_MATCHES: usize = 10_000;
@@ -54,22 +55,6 @@ pub fn finding_lines(
             ])
         })
         .collect()
-}
-
-impl LoadedFiles {
-    /// `None` when nothing was measured (no layer listed, or a bound stopped a listing).
-    #[must_use]
-    pub fn measured(&self) -> Option<Measured> {
-        Measured::of(&self.fs)
-    }
-}
-
-/// A platform's merged filesystem with what its files say.
-#[derive(Debug, Clone)]
-pub struct LoadedFiles {
-    pub fs: Filesystem,
-    pub facts: Facts,
-    pub findings: Vec<Finding>,
 }
 
 /// `inspected` with what the files of its image manifests said (`learned`, by manifest
