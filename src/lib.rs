@@ -2,9 +2,9 @@
 //!
 //! Modules are listed by floor, lowest first; an import should only ever point down. Data
 //! flows one way: reference -> connection -> registry fetch -> tree -> analysis -> report ->
-//! output or the TUI. The core (up to `report`) never imports a terminal crate. The imports
-//! that still point up and close a loop are listed, with what removes each, in `floors.rs`,
-//! whose test fails on any other loop.
+//! output or the TUI. The core (up to `report`) never imports a terminal crate. `floors.rs`
+//! fails on any loop between these modules, and on any between the files of one module but
+//! those it lists (with what removes each).
 
 // Strings: safe for a terminal, digests, references, typo suggestions.
 pub mod digest; // digests: parse, verify
