@@ -3,22 +3,16 @@
 //! keys, loads and results live in its controller (`views/`).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-use super::action::{
-    Action, CatalogPage, Command, Effect, Inspected, Location, RequestId, RequestIds,
-};
+use super::action::{Action, Command, Effect, Location, RequestId, RequestIds};
 use super::keymap::{self, Context};
-use super::layout;
-use super::load::Load;
-use super::paging::grouped;
 use super::views::tree::scroll_to;
 use super::views::{
-    Handled, KeyContext, Paging, RegistriesView, RepositoriesView, TagsView, TreeView, View,
+    Answered, Handled, KeyContext, RegistriesView, RepositoriesView, TagsView, TreeView, View,
 };
 use super::{parse_target, Start};
 use crate::analysis::{Finding, Target};
-use crate::connect::{ConnectError, CredentialInfo};
+use crate::connect::CredentialInfo;
 use crate::digest::Digest;
 use crate::reference::ImageRef;
 use crate::sanitize::sanitize;
@@ -209,33 +203,6 @@ impl App {
         (app, effects)
     }
 
-    /// The files view that asked for `id` takes its answer; what the files said is learnt.
-    fn files_loaded(
-        &mut self,
-        id: RequestId,
-        result: &Result<Arc<super::views::files::LoadedFiles>, ConnectError>,
-    ) {
-        let size = self.size;
-        let mut learnt = None;
-        for view in &mut self.stack {
-            if let View::Files(v) = view {
-                if v.loaded(id, result) {
-                    v.refit(size);
-                    if let Ok(files) = result {
-                        learnt = Some((v.manifest.digest.clone(), files.findings.clone()));
-                        if let Some(m) = files.measured() {
-                            self.measured.insert(v.manifest.digest.clone(), m);
-                        }
-                    }
-                    break;
-                }
-            }
-        }
-        if let Some((digest, findings)) = learnt {
-            self.learn(digest, findings);
-        }
-    }
-
     /// What the files of the image manifest `digest` said joins every tree that holds it: the
     /// tree view's findings and verdict, the tag rows' WORST and verdict, the matrix.
     fn learn(&mut self, digest: String, findings: Vec<Finding>) {
@@ -412,44 +379,32 @@ impl App {
                 self.connections.insert(location, credentials);
                 Vec::new()
             }
-            Action::CatalogLoaded { id, result } => {
-                self.catalog_loaded(id, &result);
-                self.answered()
-            }
-            Action::TagsLoaded { id, result } => {
-                self.tags_loaded(id, &result);
-                self.answered()
-            }
-            Action::TagsRemembered { id, tags, at } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::Tags(v) => v.tags_remembered(id, &tags, at),
-                    _ => false,
-                });
-                self.answered()
-            }
             Action::Inspected { id, result } => {
+                // What the files of its manifests said is already known: the tree says it too.
                 let result =
                     result.map(|i| super::views::files::with_files(&i, &self.learned).unwrap_or(i));
-                self.inspected(id, &result);
+                self.answer_from_stack(&Action::Inspected { id, result });
+                self.answered()
+            }
+            action @ (Action::CatalogLoaded { .. }
+            | Action::TagsLoaded { .. }
+            | Action::TagsRemembered { .. }
+            | Action::FilesLoaded { .. }
+            | Action::Compared { .. }
+            | Action::ImagesLoaded { .. }) => {
+                self.answer_from_stack(&action);
                 self.answered()
             }
             Action::Copied { delivery } => {
                 self.copied(&delivery);
                 Vec::new()
             }
+            // A long job's progress (no answer yet: the job goes on).
             action @ (Action::TagsProgress { .. } | Action::FilesProgress { .. }) => {
-                self.progressed(&action);
+                self.answer_from_stack(&action);
                 Vec::new()
             }
-            Action::FilesLoaded { id, result } => {
-                self.files_loaded(id, &result);
-                self.answered()
-            }
             Action::MeasuredKept(kept) => self.measured_kept(kept),
-            Action::Compared { id, result } => {
-                self.compared(id, &result);
-                self.answered()
-            }
             action @ Action::Watched { .. } => {
                 if let Some(text) = super::views::watch::take(&mut self.stack, action) {
                     self.flash(text, false);
@@ -463,49 +418,32 @@ impl App {
                 super::views::history::take(&mut self.stack, action);
                 self.answered()
             }
-            Action::ImagesLoaded { id, result } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::Tags(v) => v.images.as_mut().is_some_and(|p| p.loaded(id, &result)),
-                    _ => false,
-                });
-                self.answered()
-            }
         }
     }
 
-    /// A long job's progress, to the view that waits for it (no answer yet: the job goes on).
-    fn progressed(&mut self, action: &Action) {
-        match *action {
-            Action::TagsProgress { id, pages, names } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::Tags(v) => v.listing_progressed(id, pages, names),
-                    _ => false,
-                });
+    /// A worker's answer to the first view that takes it (bottom of the stack first); what it
+    /// learnt or has to say is finished here.
+    fn answer_from_stack(&mut self, action: &Action) {
+        let (size, clock) = (self.size, self.clock);
+        let answered = self
+            .stack
+            .iter_mut()
+            .map(|view| view.answer(action, size, clock))
+            .find(|a| !matches!(a, Answered::NotMine));
+        match answered {
+            None | Some(Answered::NotMine | Answered::Taken) => {}
+            Some(Answered::Flash { text, error }) => self.flash(text, error),
+            Some(Answered::Reply { text, error }) => self.answer(text, error),
+            Some(Answered::Learnt {
+                digest,
+                findings,
+                measured,
+            }) => {
+                if let Some(m) = measured {
+                    self.measured.insert(digest.clone(), m);
+                }
+                self.learn(digest, findings);
             }
-            Action::FilesProgress { id, progress } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::Files(v) => v.progressed(id, progress),
-                    _ => false,
-                });
-            }
-            _ => {}
-        }
-    }
-
-    /// A comparison's answer, to its view; the status line still shows the `x` prompt or
-    /// "comparing…", so it says the outcome.
-    fn compared(
-        &mut self,
-        id: RequestId,
-        result: &Result<Arc<crate::diff::Comparison>, ConnectError>,
-    ) {
-        let taken = self.stack.iter_mut().any(|view| match view {
-            View::Compare(v) => v.compared(id, result),
-            _ => false,
-        });
-        if taken {
-            let (text, error) = super::views::compare::status(result);
-            self.answer(text, error);
         }
     }
 
@@ -660,67 +598,13 @@ impl App {
     }
 
     /// Selects the list or tree row drawn at (`column`, `row`), if any. Overlays (help, input
-    /// line) and the raw JSON view take no clicks.
+    /// line) take no clicks.
     fn click(&mut self, column: u16, row: u16) {
         if self.help || self.input.is_some() {
             return;
         }
         let size = self.size;
-        let body = layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body;
-        let inside = |area: ratatui::layout::Rect, first: u16| {
-            (column > area.x && column + 1 < area.x + area.width && row >= first)
-                .then(|| usize::from(row - first))
-        };
-        // Lists: border and column header above the first row. Tree: border only.
-        let (len, cursor, height, line) = match self.top_mut() {
-            View::Registries(v) => (
-                v.visible().len(),
-                &mut v.cursor,
-                layout::list_rows(size),
-                inside(body, body.y + 2),
-            ),
-            View::Repositories(v) => (
-                v.visible().len(),
-                &mut v.cursor,
-                layout::list_rows(size),
-                inside(body, body.y + 2),
-            ),
-            View::Tags(v) => (
-                v.visible().len(),
-                &mut v.cursor,
-                layout::list_rows(size),
-                inside(body, body.y + 2),
-            ),
-            View::Tree(v) if v.raw.is_none() => {
-                let pane = layout::tree_panes(body).tree;
-                let len = v.rows().len();
-                (
-                    len,
-                    &mut v.cursor,
-                    layout::tree_rows(size),
-                    inside(pane, pane.y + 1),
-                )
-            }
-            View::Files(v) => {
-                let pane = v.panes(size).files;
-                (
-                    v.rows().len(),
-                    &mut v.cursor,
-                    usize::from(pane.height.saturating_sub(3)).max(1),
-                    inside(pane, pane.y + 2),
-                )
-            }
-            View::Tree(_) | View::Compare(_) | View::History(_) => return,
-        };
-        if let Some(line) = line.filter(|&l| l < height) {
-            let index = cursor.offset + line;
-            if index < len && cursor.selected != index {
-                cursor.selected = index;
-                if let View::Tree(v) = self.top_mut() {
-                    v.reset_scroll();
-                }
-            }
-        }
+        self.top_mut().click(column, row, size);
     }
 
     /// Whether the screen changes with time alone: a spinner turns or a flash is up.
@@ -768,79 +652,7 @@ impl App {
     /// What the top view waits for, in words (`resolving 4 tags`), for the spinner.
     #[must_use]
     pub fn waiting_for(&self) -> Option<String> {
-        match self.top() {
-            View::Registries(_) => None,
-            View::Repositories(v) => match &v.load {
-                Load::Idle | Load::Loading(_) => Some("fetching the catalog".into()),
-                Load::Loaded(c) if c.filling() => Some(format!(
-                    "loading repositories: {} so far",
-                    grouped(c.names.len())
-                )),
-                Load::Loaded(c) if matches!(c.next, Paging::Loading(_)) => {
-                    Some(format!("fetching catalog page {}", c.pages + 1))
-                }
-                _ => None,
-            },
-            View::Tags(v) if v.relisting.is_some() => Some(match v.listing_progress {
-                Some((pages, names)) => {
-                    format!(
-                        "re-listing tags: {} so far, page {}",
-                        grouped(names),
-                        pages + 1
-                    )
-                }
-                None => "re-listing tags".into(),
-            }),
-            View::Tags(v) => match &v.load {
-                Load::Idle | Load::Loading(_) => Some(match v.listing_progress {
-                    Some((pages, names)) => {
-                        format!(
-                            "listing tags: {} so far, page {}",
-                            grouped(names),
-                            pages + 1
-                        )
-                    }
-                    None => "listing tags".into(),
-                }),
-                Load::Loaded(_) => match (v.sorting(), v.resolving()) {
-                    (Some((settled, total)), _) => {
-                        Some(format!("sorting: {settled} of {total} resolved"))
-                    }
-                    (None, 0) => None,
-                    (None, 1) => Some("resolving 1 tag".into()),
-                    (None, n) => Some(format!("resolving {n} tags")),
-                },
-                Load::Error(_) => None,
-            },
-            View::Tree(v) if v.refreshing.is_some() => Some("re-checking the manifest tree".into()),
-            View::Tree(v) => v
-                .load
-                .is_loading()
-                .then(|| "fetching the manifest tree".into()),
-            View::Files(v) => v.load.is_loading().then(|| match v.progress {
-                Some(p) => format!(
-                    "reading layer {} of {}: {}{}",
-                    p.layer,
-                    p.layers,
-                    crate::present::human_size(i64::try_from(p.bytes).unwrap_or(i64::MAX)),
-                    p.total
-                        .map(|t| format!(
-                            " of {}",
-                            crate::present::human_size(i64::try_from(t).unwrap_or(i64::MAX))
-                        ))
-                        .unwrap_or_default()
-                ),
-                None => "opening the layers".into(),
-            }),
-            View::Compare(v) => v
-                .load
-                .is_loading()
-                .then(|| "comparing both sides and their attachments".into()),
-            View::History(v) => v
-                .load
-                .is_loading()
-                .then(|| "reading the log and comparing each move".into()),
-        }
+        self.top().waiting_for()
     }
 
     /// A copy of `what` is on its way (the event loop performs it and answers with
@@ -1005,29 +817,7 @@ impl App {
 
     /// The selected item's repository (`registry/repo`, `oci:DIR`) and digest, if any.
     fn selected_digest(&self) -> Option<(String, String)> {
-        match self.top() {
-            View::Tags(v) => {
-                let summary = v.selected()?.summary.loaded()?;
-                let place = match &v.location {
-                    Location::Registry(r) => format!("{r}/{}", v.repository),
-                    Location::Layout(_) => v.location.to_string(),
-                };
-                Some((place, summary.digest.clone()))
-            }
-            View::Tree(v) => {
-                let row = v.selected()?;
-                let place = match &v.reference {
-                    ImageRef::Registry(r) => format!("{}/{}", r.registry, r.repository),
-                    ImageRef::Layout(l) => format!("oci:{}", l.path.display()),
-                };
-                Some((place, row.node.digest.clone()))
-            }
-            View::Registries(_)
-            | View::Repositories(_)
-            | View::Files(_)
-            | View::Compare(_)
-            | View::History(_) => None,
-        }
+        self.top().selected_digest()
     }
 
     /// The reference the selection stands for: a tag row's, or the tree view's.
@@ -1361,75 +1151,6 @@ impl App {
             v.measured.clone_from(&self.measured);
         }
         self.stack[last].activate(&mut self.ids, size)
-    }
-
-    fn catalog_loaded(&mut self, id: RequestId, result: &Result<CatalogPage, ConnectError>) {
-        let height = layout::list_rows(self.size);
-        for view in &mut self.stack {
-            if let View::Repositories(v) = view {
-                if v.catalog_loaded(id, result, height) {
-                    return;
-                }
-            }
-        }
-    }
-
-    fn tags_loaded(
-        &mut self,
-        id: RequestId,
-        result: &Result<crate::registry::TagListing, ConnectError>,
-    ) {
-        let height = layout::list_rows(self.size);
-        let now = self.clock;
-        let failed = self.stack.iter_mut().find_map(|view| match view {
-            View::Tags(v) => v.tags_loaded(id, result, height, now),
-            _ => None,
-        });
-        match (failed, result) {
-            (Some(Err(e)), _) => self.flash(
-                format!("Refreshing the tags failed: {}", sanitize(&e.to_string())),
-                true,
-            ),
-            (Some(Ok(())), Ok(listing)) => {
-                if let Some(why) = &listing.truncated {
-                    self.flash(
-                        format!("The registry's tag list is incomplete: {}", sanitize(why)),
-                        true,
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn inspected(&mut self, id: RequestId, result: &Result<Arc<Inspected>, ConnectError>) {
-        let tree_height = layout::tree_rows(self.size);
-        let list_height = layout::list_rows(self.size);
-        let mut kept = false;
-        for view in &mut self.stack {
-            let answered = match view {
-                View::Tree(v) => {
-                    let answered = v.inspected(id, result, tree_height);
-                    kept = answered && result.is_err() && v.load.loaded().is_some();
-                    answered
-                }
-                View::Tags(v) => v.inspected(id, result, list_height),
-                _ => false,
-            };
-            if answered {
-                break;
-            }
-        }
-        // The tree on screen stays, marked stale; the whole reason goes in the flash.
-        if let (true, Err(e)) = (kept, result) {
-            self.flash(
-                format!(
-                    "The registry did not confirm this tree: {}",
-                    sanitize(&e.to_string())
-                ),
-                true,
-            );
-        }
     }
 }
 

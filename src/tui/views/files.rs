@@ -490,3 +490,55 @@ impl FilesView {
         true
     }
 }
+
+// The worker's answers this view takes, and what it waits for (issue 20).
+impl FilesView {
+    /// This view's part of a worker's answer: its filesystem (what the files said is learnt
+    /// by every tree that holds the manifest), or progress reading the layers.
+    pub fn answer(
+        &mut self,
+        action: &crate::tui::action::Action,
+        size: (u16, u16),
+    ) -> super::Answered {
+        use super::Answered;
+        use crate::tui::action::Action;
+        match action {
+            Action::FilesLoaded { id, result } => {
+                if !self.loaded(*id, result) {
+                    return Answered::NotMine;
+                }
+                self.refit(size);
+                match result {
+                    Ok(files) => Answered::Learnt {
+                        digest: self.manifest.digest.clone(),
+                        findings: files.findings.clone(),
+                        measured: files.measured(),
+                    },
+                    Err(_) => Answered::Taken,
+                }
+            }
+            Action::FilesProgress { id, progress } => {
+                Answered::taken(self.progressed(*id, *progress))
+            }
+            _ => Answered::NotMine,
+        }
+    }
+
+    /// What this view waits for, in words (`reading layer 2 of 5: ...`), for the spinner.
+    #[must_use]
+    pub fn waiting_for(&self) -> Option<String> {
+        let size = |b: u64| crate::units::human_size(i64::try_from(b).unwrap_or(i64::MAX));
+        self.load.is_loading().then(|| match self.progress {
+            Some(p) => format!(
+                "reading layer {} of {}: {}{}",
+                p.layer,
+                p.layers,
+                size(p.bytes),
+                p.total
+                    .map(|t| format!(" of {}", size(t)))
+                    .unwrap_or_default()
+            ),
+            None => "opening the layers".into(),
+        })
+    }
+}

@@ -1247,6 +1247,105 @@ impl TagsView {
     }
 }
 
+// The worker's answers this view takes, and what it waits for (issue 20: views answer their
+// own results; the app asks the stack).
+impl TagsView {
+    /// This view's part of a worker's answer: its listing, a resolved tag, the ECR images,
+    /// listing progress.
+    pub fn answer(
+        &mut self,
+        action: &crate::tui::action::Action,
+        size: (u16, u16),
+        clock: u64,
+    ) -> super::Answered {
+        use super::Answered;
+        use crate::tui::action::Action;
+        let height = crate::tui::layout::list_rows(size);
+        let taken = match action {
+            Action::TagsLoaded { id, result } => {
+                return match (self.tags_loaded(*id, result, height, clock), result) {
+                    (None, _) => Answered::NotMine,
+                    (Some(Err(e)), _) => Answered::Flash {
+                        text: format!("Refreshing the tags failed: {}", sanitize(&e.to_string())),
+                        error: true,
+                    },
+                    (Some(Ok(())), Ok(listing)) => match &listing.truncated {
+                        Some(why) => Answered::Flash {
+                            text: format!(
+                                "The registry's tag list is incomplete: {}",
+                                sanitize(why)
+                            ),
+                            error: true,
+                        },
+                        None => Answered::Taken,
+                    },
+                    (Some(Ok(())), Err(_)) => Answered::Taken,
+                };
+            }
+            Action::TagsRemembered { id, tags, at } => self.tags_remembered(*id, tags, *at),
+            Action::Inspected { id, result } => self.inspected(*id, result, height),
+            Action::ImagesLoaded { id, result } => {
+                self.images.as_mut().is_some_and(|p| p.loaded(*id, result))
+            }
+            Action::TagsProgress { id, pages, names } => {
+                self.listing_progressed(*id, *pages, *names)
+            }
+            _ => false,
+        };
+        Answered::taken(taken)
+    }
+
+    /// What this view waits for, in words (`resolving 4 tags`), for the spinner.
+    #[must_use]
+    pub fn waiting_for(&self) -> Option<String> {
+        use crate::tui::paging::grouped;
+        if self.relisting.is_some() {
+            return Some(match self.listing_progress {
+                Some((pages, names)) => {
+                    format!(
+                        "re-listing tags: {} so far, page {}",
+                        grouped(names),
+                        pages + 1
+                    )
+                }
+                None => "re-listing tags".into(),
+            });
+        }
+        match &self.load {
+            Load::Idle | Load::Loading(_) => Some(match self.listing_progress {
+                Some((pages, names)) => {
+                    format!(
+                        "listing tags: {} so far, page {}",
+                        grouped(names),
+                        pages + 1
+                    )
+                }
+                None => "listing tags".into(),
+            }),
+            Load::Loaded(_) => match (self.sorting(), self.resolving()) {
+                (Some((settled, total)), _) => {
+                    Some(format!("sorting: {settled} of {total} resolved"))
+                }
+                (None, 0) => None,
+                (None, 1) => Some("resolving 1 tag".into()),
+                (None, n) => Some(format!("resolving {n} tags")),
+            },
+            Load::Error(_) => None,
+        }
+    }
+
+    /// The selected tag's repository (`registry/repo`, `oci:DIR`) and digest, once resolved.
+    #[must_use]
+    pub fn selected_digest(&self) -> Option<(String, String)> {
+        let summary = self.selected()?.summary.loaded()?;
+        let place = match &self.location {
+            Location::Registry(r) => format!("{r}/{}", self.repository),
+            Location::Layout(_) => self.location.to_string(),
+        };
+        Some((place, summary.digest.clone()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
