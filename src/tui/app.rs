@@ -770,7 +770,10 @@ impl App {
     fn copy_deploy(&mut self) -> Vec<Effect> {
         let Some(target) = self.target.clone() else {
             self.flash(
-                "No deployment target: press t and choose one (lambda, linux/arm64, ...).".into(),
+                format!(
+                    "No deployment target: press {} and choose one (lambda, linux/arm64, ...).",
+                    keymap::hint(self.context(), Command::ChooseTarget)
+                ),
                 true,
             );
             return Vec::new();
@@ -862,7 +865,8 @@ impl App {
         );
         if unresolved > 0 {
             text.push_str(&format!(
-                " ({unresolved} tags not resolved yet: scroll or press s to resolve them)"
+                " ({unresolved} tags not resolved yet: scroll or press {} to resolve them)",
+                keymap::hint(Context::Tags, Command::Sort)
             ));
         }
         self.answer(text, false);
@@ -874,8 +878,9 @@ impl App {
             return;
         };
         let text = format!(
-            "marked {}; select another tag and press = to compare",
-            sanitize(&reference.to_string())
+            "marked {}; select another tag and press {} to compare",
+            sanitize(&reference.to_string()),
+            keymap::hint(self.context(), Command::Compare)
         );
         self.marked = Some(reference);
         self.flash(text, false);
@@ -888,7 +893,11 @@ impl App {
         };
         let Some(left) = self.marked.clone() else {
             self.flash(
-                "mark a tag with x first, then press = on another".into(),
+                format!(
+                    "mark a tag with {} first, then press {} on another",
+                    keymap::hint(self.context(), Command::Mark),
+                    keymap::hint(self.context(), Command::Compare)
+                ),
                 true,
             );
             return Vec::new();

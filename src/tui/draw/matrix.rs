@@ -261,7 +261,14 @@ pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
     if !broken.is_empty() {
         let names: Vec<String> = broken.iter().map(|c| sanitize(c).into_owned()).collect();
         spans.push(Span::styled(
-            format!("  broken: {} (Enter shows why)", names.join(", ")),
+            format!(
+                "  broken: {} ({} shows why)",
+                names.join(", "),
+                crate::tui::keymap::hint(
+                    crate::tui::keymap::Context::Tags,
+                    crate::tui::action::Command::Open
+                )
+            ),
             theme.error(),
         ));
     }
