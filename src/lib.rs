@@ -18,10 +18,12 @@ pub mod units; // counts and sizes in words (`2 tags`, `1.2 MiB`)
 pub mod cache; // the verified on-disk store: content by digest, records
 pub mod model; // descriptors, platforms, manifests, the tree, attachment origins, payloads
 
-// The protocol, settings and credentials.
-pub mod auth; // credential sources: docker config, helpers, podman, keyring
+// The settings, the protocol on them, the credentials on both (blank lines keep this order).
 pub mod config; // regscope's config file: per-registry TLS, plain HTTP, endpoints, target
+
 pub mod registry; // the distribution protocol: transport, tokens, listings, OCI layouts
+
+pub mod auth; // credential sources: docker config, helpers, podman, keyring, the ECR login
 
 // The one connection.
 pub mod connect; // the one connection builder every front end uses, and its errors
@@ -39,7 +41,7 @@ pub mod report; // findings in order, the verdict, what to deploy, what was not 
 
 // Features built on the report.
 pub mod diff; // comparing two trees
-pub mod ecr; // Amazon ECR: hosts, AWS login, DescribeImages, lifecycle policies, Lambda rules
+pub mod ecr; // Amazon ECR's API: DescribeImages joined with the trees, lifecycle policies, Lambda rules
 pub mod history; // where tags pointed over time (the cache's log), and watching them
 pub mod listing; // repositories and tags from Docker Hub's, GitHub's and Harbor's own APIs
 pub mod placement; // which tags point at a digest
