@@ -1,5 +1,9 @@
 //! The tags of one repository; each visible row is resolved lazily to a digest, platforms,
 //! attestation count, size and worst finding.
+//!
+//! One file though long (issue 20): the rows, their lazy resolution, the sort that needs them
+//! resolved, re-listing and the ECR images pane all move one cursor over one set of rows; the
+//! matrix (`matrix.rs`) and the images pane (`images.rs`) are already their own files.
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
