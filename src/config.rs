@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer};
 
-use crate::analysis::Target;
+use crate::model::target::Target;
 
 /// The whole file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

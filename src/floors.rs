@@ -1,29 +1,9 @@
-//! No loops between top-level modules: reads the `crate::` paths of `src/` and fails on any
-//! cycle, so a loop that is gone cannot come back (issue 20). Test-only.
+//! No loops between top-level modules, nor between the files of one module: reads the
+//! `crate::`, `super::` and `self::` paths of `src/` and fails on any cycle, so a loop that is
+//! gone cannot come back (issue 20). Test-only.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-/// Imports that still point up and close a loop, each with where it is and what removes it.
-/// The test fails when one of them is gone (strike it off) or when a loop needs another one.
-const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
-    // connect/mod.rs: the ECR login is a credential source; it belongs below connect, beside
-    // the other sources (the SDK's GetAuthorizationToken out of `ecr`).
-    (
-        "connect",
-        "ecr",
-        "connect/mod.rs, connect/error.rs: ecr::login, api_endpoint",
-    ),
-    // layers/findings.rs judges what it fetched: fetching and judging are two jobs.
-    ("layers", "analysis", "layers/findings.rs: analysis::files"),
-    (
-        "layers",
-        "present",
-        "layers/findings.rs: present::human_size",
-    ),
-    // config parses what higher floors define.
-    ("config", "analysis", "config.rs: analysis::Target"),
-];
 
 /// The top-level module a file under `src/` belongs to (`registry` for
 /// `src/registry/http.rs`, `config` for `src/config.rs`).
@@ -146,17 +126,11 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 
 #[test]
 fn no_loop_between_top_level_modules() {
-    let mut graph = import_graph();
+    let graph = import_graph();
     assert!(
         graph.len() > 15 && graph["tui"].contains("analysis"),
         "the graph was not read: {graph:?}"
     );
-    for (from, to, where_) in KNOWN_UPWARD {
-        assert!(
-            graph.get_mut(*from).is_some_and(|e| e.remove(*to)),
-            "{from} no longer imports {to} ({where_}): strike it off KNOWN_UPWARD"
-        );
-    }
     if let Some(found) = cycle(&graph) {
         panic!(
             "a loop between top-level modules: {}; an import should only point down (see \
@@ -164,6 +138,213 @@ fn no_loop_between_top_level_modules() {
             found.join(" -> ")
         );
     }
+}
+
+/// A file's module path: `src/tui/views/files.rs` is `tui::views::files`, a `mod.rs` its
+/// directory's.
+fn module_path(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let mut path: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if path.last().is_some_and(|l| l == "mod") {
+        path.pop();
+    }
+    path
+}
+
+/// The module paths a file's code names through `crate::`, `super::` and `self::` (groups
+/// expanded, `super` resolved against `here`, the file's module), comment lines and the tests
+/// module at its end left out.
+fn named_paths(text: &str, here: &[String]) -> Vec<Vec<String>> {
+    let code: String = text
+        .split("#[cfg(test)]\nmod tests")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let chars: Vec<char> = code.chars().collect();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < chars.len() {
+        let starts_word = at == 0 || !(chars[at - 1].is_alphanumeric() || chars[at - 1] == '_');
+        let rest: String = chars[at..chars.len().min(at + 7)].iter().collect();
+        if starts_word
+            && ["crate::", "super::", "self::"]
+                .iter()
+                .any(|p| rest.starts_with(p))
+        {
+            at = path_at(&chars, at, here, &[], &mut out);
+        } else {
+            at += 1;
+        }
+    }
+    out
+}
+
+/// Reads one path (or group) starting at `at` under `prefix`, into `out`; where it ends.
+fn path_at(
+    chars: &[char],
+    mut at: usize,
+    here: &[String],
+    prefix: &[String],
+    out: &mut Vec<Vec<String>>,
+) -> usize {
+    let mut path = prefix.to_vec();
+    loop {
+        while chars.get(at).is_some_and(|c| c.is_whitespace()) {
+            at += 1;
+        }
+        if chars.get(at) == Some(&'{') {
+            at += 1;
+            loop {
+                let from = at;
+                at = path_at(chars, at, here, &path, out);
+                // `*` or anything else that names no module: step over it.
+                at = at.max(from + 1);
+                while chars
+                    .get(at)
+                    .is_some_and(|c| c.is_whitespace() || *c == ',')
+                {
+                    at += 1;
+                }
+                if chars.get(at).is_none_or(|c| *c == '}') {
+                    return at + 1;
+                }
+            }
+        }
+        let word: String = chars[at..]
+            .iter()
+            .take_while(|c| c.is_alphanumeric() || **c == '_')
+            .collect();
+        at += word.chars().count();
+        match word.as_str() {
+            "crate" if path.is_empty() => {}
+            "super" if path.is_empty() || path.iter().all(|p| p == "super") => {
+                path.push(word);
+            }
+            "self" if path.is_empty() => path.extend(here.iter().cloned()),
+            "self" => {}
+            "" => break,
+            _ => {
+                let ups = path.iter().take_while(|p| *p == "super").count();
+                if ups > 0 {
+                    let mut base = here[..here.len().saturating_sub(ups)].to_vec();
+                    base.extend(path.drain(ups..));
+                    path = base;
+                }
+                path.push(word);
+            }
+        }
+        if chars[at..].starts_with(&[':', ':']) {
+            at += 2;
+        } else {
+            break;
+        }
+    }
+    out.push(path);
+    at
+}
+
+/// File -> the files of the same top-level module it imports, a module's `mod.rs` and its
+/// ancestors left out as targets (a file reaching up to its parent's items is Rust's way).
+fn file_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_path(&src, f)).collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let here = module_path(&src, file);
+        if here.is_empty() || here[0] == "cli" {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        let edges = graph.entry(here.join("::")).or_default();
+        for named in named_paths(&text, &here) {
+            let Some(target) = (1..=named.len())
+                .rev()
+                .map(|n| named[..n].to_vec())
+                .find(|p| modules.contains(p))
+            else {
+                continue;
+            };
+            if target[0] == here[0] && !here.starts_with(&target) {
+                edges.insert(target.join("::"));
+            }
+        }
+    }
+    graph
+}
+
+/// Imports between files that still close a loop, each with what removes it. The test fails
+/// when one is gone (strike it off) or when a loop needs another one.
+const KNOWN_FILE_LOOPS: &[(&str, &str, &str)] = &[
+    // Waste is what a merged filesystem measured; its tally walks fs::Node.
+    ("layers::fs", "layers::waste", "fs.rs: waste::Waste"),
+    // The worker's answers name types their views define: they belong beside the actions.
+    (
+        "tui::action",
+        "tui::views::history",
+        "action.rs: views::history::Answer",
+    ),
+    (
+        "tui::action",
+        "tui::views::watch",
+        "action.rs: views::watch::Update",
+    ),
+    // The tree view's panes are drawn from the view; the view asks panes for its layout.
+    ("tui::panes", "tui::views", "panes.rs: views::TreeView"),
+    (
+        "tui::panes",
+        "tui::views::tree",
+        "panes.rs: views::tree::Pane",
+    ),
+];
+
+#[test]
+fn no_loop_between_the_files_of_a_module() {
+    let mut graph = file_graph();
+    assert!(
+        graph["tui::app"].contains("tui::keymap") && graph["layers::merge"].contains("layers::fs"),
+        "the graph was not read: {graph:?}"
+    );
+    for (from, to, where_) in KNOWN_FILE_LOOPS {
+        assert!(
+            graph.get_mut(*from).is_some_and(|e| e.remove(*to)),
+            "{from} no longer imports {to} ({where_}): strike it off KNOWN_FILE_LOOPS"
+        );
+    }
+    if let Some(found) = cycle(&graph) {
+        panic!(
+            "a loop between files: {}; move what both need into a file below them",
+            found.join(" -> ")
+        );
+    }
+}
+
+#[test]
+fn the_file_reader_resolves_super_and_groups() {
+    let here: Vec<String> = ["tui", "views", "files"].map(String::from).to_vec();
+    let text = "use super::super::action::{self, Command};\nuse crate::tui::{app::App, help};\n\
+                let x = super::list::Cursor::new();\n// super::draw\n";
+    let got: Vec<String> = named_paths(text, &here)
+        .iter()
+        .map(|p| p.join("::"))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "tui::action",
+            "tui::action::Command",
+            "tui::app::App",
+            "tui::help",
+            "tui::views::list::Cursor::new"
+        ]
+    );
 }
 
 #[test]

@@ -10,10 +10,11 @@ mod support;
 use std::io::Write as _;
 use std::process::Stdio;
 
+use regscope::analysis::layer_files::{check_manifest, Checked};
 use regscope::analysis::Finding;
 use regscope::inspect::{inspect, InspectOptions};
 use regscope::layers::exec::build::elf64;
-use regscope::layers::findings::{check_manifest, platform_manifests, Checked};
+use regscope::layers::platform_manifests;
 use regscope::layers::Limits;
 use regscope::reference::ImageRef;
 use regscope::registry::{Fetcher, HttpOptions};

@@ -8,9 +8,10 @@ mod support;
 
 use std::path::Path;
 
+use regscope::analysis::layer_files::{check_manifest, Checked};
 use regscope::inspect::{inspect, InspectOptions};
 use regscope::layers::exec::build::elf64;
-use regscope::layers::findings::{check_manifest, platform_manifests, Checked};
+use regscope::layers::platform_manifests;
 use regscope::layers::Limits;
 use regscope::reference::ImageRef;
 use regscope::registry::{Fetcher, HttpOptions};

@@ -2,12 +2,15 @@
 
 pub mod files;
 pub mod finding;
+pub mod layer_files;
 pub mod target;
 
 use std::collections::HashMap;
 
 pub use finding::{Code, Finding, Severity};
 pub use target::{Judgement, Target, Verdict};
+// Reading a config is naming, below `layers`, which chooses platform manifests by it.
+pub use crate::model::config::config_platform;
 
 use crate::digest::short;
 use crate::model::annotations;
@@ -347,18 +350,6 @@ fn manifest_findings(node: &Node, parent: Option<&Node>, out: &mut Vec<Finding>)
                 .with_fix("Add `USER <non-root>` to the Dockerfile"),
             );
         }
-    }
-}
-
-/// The platform an image config declares.
-#[must_use]
-pub fn config_platform(cfg: &crate::model::config::ConfigSummary) -> Platform {
-    Platform {
-        os: cfg.os.clone(),
-        architecture: cfg.architecture.clone(),
-        variant: cfg.variant.clone().filter(|v| !v.is_empty()),
-        os_version: cfg.os_version.clone().filter(|v| !v.is_empty()),
-        ..Platform::default()
     }
 }
 

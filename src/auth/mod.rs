@@ -15,7 +15,7 @@
 //!    `$XDG_RUNTIME_DIR/containers/auth.json`, `$XDG_CONFIG_HOME/containers/auth.json`
 //!    (`~/.config/containers/auth.json`), each file's `auths` for the registry.
 //! 5. **AWS** for an ECR registry (feature `ecr`): `GetAuthorizationToken` through the AWS
-//!    chain (the connector asks [`crate::ecr::login`] when nothing above served the host).
+//!    chain (the connector asks [`ecr::login`] when nothing above served the host).
 //! 6. **Anonymous**.
 //!
 //! Registry keys match as in docker: the scheme and any path are dropped from a config key
@@ -38,6 +38,7 @@
 //! Helpers run at most once per registry per [`Resolver`]: results are cached.
 
 mod docker_config;
+pub mod ecr;
 mod entry;
 mod env;
 mod file;

@@ -7,10 +7,10 @@ use clap::{Args, ValueEnum};
 use super::args::{report_connection, text_width, ColorChoice, ConnectionArgs};
 use super::check::Judgement;
 use super::Failure;
+use regscope::analysis::layer_files::{waste_findings, Checked, WasteLimits};
 use regscope::analysis::{self, Finding, Severity, Target, Verdict};
 use regscope::connect::within_deadline;
 use regscope::inspect::{inspect, InspectOptions, Inspection};
-use regscope::layers::findings::{waste_findings, Checked, WasteLimits};
 use regscope::model::Platform;
 use regscope::output::{json, style::Style, text, wrap};
 use regscope::reference::ImageRef;
@@ -112,7 +112,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// With --files: fail (exit 1) when the layers waste more than this, as dive counts it (`20MB`, `20MiB`, bytes); overrides the config file's `[layers] max_wasted`.
-    #[arg(long, value_name = "SIZE", requires = "files", value_parser = regscope::layers::findings::parse_size)]
+    #[arg(long, value_name = "SIZE", requires = "files", value_parser = regscope::analysis::layer_files::parse_size)]
     pub max_wasted: Option<u64>,
     /// With --files: fail (exit 1) when the layers' efficiency, as dive scores it, is below this (0 to 1, e.g. 0.95); overrides the config file's `[layers] min_efficiency`.
     #[arg(long, value_name = "RATIO", requires = "files", value_parser = super::args::ratio)]

@@ -7,7 +7,7 @@ use super::args::ConnectionArgs;
 use super::files::{choose, end_progress, progress_line};
 use super::Failure;
 use regscope::layers::fetch::filesystem;
-use regscope::layers::findings::platform_manifests;
+use regscope::layers::platform_manifests;
 use regscope::layers::summary::{image_layers, ImageLayers};
 use regscope::layers::Limits;
 use regscope::model::{Node, Platform};

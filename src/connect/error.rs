@@ -123,7 +123,7 @@ fn next_step(registry: &str, info: &CredentialInfo, forbidden: bool) -> String {
         };
     }
     match &info.source {
-        Source::Anonymous if crate::ecr::EcrHost::parse(registry).is_some_and(|h| h.private().is_some()) => format!(
+        Source::Anonymous if crate::registry::ecr_host::EcrHost::parse(registry).is_some_and(|h| h.private().is_some()) => format!(
             "no credentials for {registry}: give regscope AWS credentials (AWS_PROFILE, `aws sso login`), or run `aws ecr get-login-password | docker login --username AWS --password-stdin {registry}`"
         ),
         Source::Anonymous => format!(

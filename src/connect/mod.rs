@@ -530,19 +530,20 @@ impl Connector {
         registry: &str,
         resolved: Resolved,
     ) -> (Resolved, Option<std::time::SystemTime>) {
-        let Some(ecr) = crate::ecr::EcrHost::parse(registry).and_then(|h| h.private().cloned())
+        let Some(ecr) =
+            crate::registry::ecr_host::EcrHost::parse(registry).and_then(|h| h.private().cloned())
         else {
             return (resolved, None);
         };
         if resolved.credentials.is_some() {
             return (resolved, None);
         }
-        let endpoint = crate::ecr::api_endpoint(&self.config, registry);
-        match crate::ecr::login(&ecr, endpoint.as_deref()).await {
+        let endpoint = crate::auth::ecr::api_endpoint(&self.config, registry);
+        match crate::auth::ecr::login(&ecr, endpoint.as_deref()).await {
             Ok((token, until)) => (
                 Resolved {
                     source: Source::AwsEcr {
-                        via: crate::ecr::aws_source_hint(),
+                        via: crate::auth::ecr::aws_source_hint(),
                     },
                     credentials: Some(Credentials::new(&token.username, &token.password)),
                     identity_token: false,

@@ -6,9 +6,32 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
-use super::merge::LayerChanges;
 use super::waste::Waste;
 use super::{Entry, EntryKind};
+
+/// What one layer did to the filesystem beneath it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LayerChanges {
+    pub digest: String,
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+    /// Bytes of the files this layer writes.
+    pub bytes: u64,
+    /// Bytes of the paths it adds (new to the filesystem beneath).
+    pub added_bytes: u64,
+    /// Bytes of the paths it writes again (the new copies).
+    pub changed_bytes: u64,
+    /// Bytes of the paths it removes (by whiteout, opaque directory or replacement) or writes
+    /// over (the old copies).
+    pub removed_bytes: u64,
+    /// The layer's tar, uncompressed.
+    pub tar_bytes: u64,
+    pub compression: String,
+    /// Why this layer's listing is partial, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+}
 
 /// One path of the merged filesystem and the layer (0 = bottom) that wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -66,7 +66,7 @@ impl Measured {
     /// Whether these figures are past `limits` (a record without the wasted bytes is judged
     /// on its efficiency alone).
     #[must_use]
-    pub fn past(&self, limits: &super::findings::WasteLimits) -> bool {
+    pub fn past(&self, limits: &super::waste::WasteLimits) -> bool {
         limits
             .max_wasted
             .zip(self.wasted)
@@ -109,7 +109,7 @@ fn read(fetcher: &Fetcher, digest: &Digest) -> Option<Measured> {
 /// those of the indexes it nests (the tree is as deep as inspecting it went, no deeper).
 #[must_use]
 pub fn manifests_in(root: &Node) -> Vec<&Node> {
-    let mut out = super::findings::platform_manifests(root, None);
+    let mut out = super::platform_manifests(root, None);
     for child in &root.children {
         if child.kind == crate::model::Kind::Index {
             out.extend(manifests_in(child));

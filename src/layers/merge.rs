@@ -5,35 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-use super::fs::{Filesystem, Node, Past};
+use super::fs::{Filesystem, LayerChanges, Node, Past};
 use super::waste::Tally;
 use super::{Entry, EntryKind, LayerListing, Limits};
-
-/// What one layer did to the filesystem beneath it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct LayerChanges {
-    pub digest: String,
-    pub added: usize,
-    pub changed: usize,
-    pub removed: usize,
-    /// Bytes of the files this layer writes.
-    pub bytes: u64,
-    /// Bytes of the paths it adds (new to the filesystem beneath).
-    pub added_bytes: u64,
-    /// Bytes of the paths it writes again (the new copies).
-    pub changed_bytes: u64,
-    /// Bytes of the paths it removes (by whiteout, opaque directory or replacement) or writes
-    /// over (the old copies).
-    pub removed_bytes: u64,
-    /// The layer's tar, uncompressed.
-    pub tar_bytes: u64,
-    pub compression: String,
-    /// Why this layer's listing is partial, when it is.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
-}
 
 /// Merges `layers` (bottom first, each with its digest) into the final filesystem. The
 /// listings are consumed: their entries move into the tree rather than being copied, which

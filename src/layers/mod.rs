@@ -8,7 +8,6 @@
 pub mod as_of;
 pub mod exec;
 pub mod fetch;
-pub mod findings;
 pub mod fs;
 pub mod history;
 pub mod measured;
@@ -20,9 +19,11 @@ pub mod waste;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::{Kind, Node, Platform};
+
 pub use exec::{Elf, Exec};
-pub use fs::{Filesystem, Lookup};
-pub use merge::{merge, LayerChanges};
+pub use fs::{Filesystem, LayerChanges, Lookup};
+pub use merge::merge;
 pub use read::{list_layer, LayerListing};
 pub use waste::{Waste, WastedFile};
 
@@ -191,6 +192,30 @@ pub fn parent(path: &str) -> &str {
 #[must_use]
 pub fn base_name(path: &str) -> &str {
     path.rsplit_once('/').map_or(path, |(_, b)| b)
+}
+
+/// The runnable image manifests of `root` (itself, or its index entries) for `platform`, or
+/// all of them without one.
+#[must_use]
+pub fn platform_manifests<'a>(root: &'a Node, platform: Option<&Platform>) -> Vec<&'a Node> {
+    let fits = |n: &Node| {
+        n.is_runnable()
+            && n.config_summary().is_some()
+            && platform.is_none_or(|p| {
+                n.platform
+                    .clone()
+                    .or_else(|| {
+                        n.config_summary()
+                            .map(crate::model::config::config_platform)
+                    })
+                    .is_some_and(|have| have.satisfies(p))
+            })
+    };
+    match root.kind {
+        Kind::Index => root.children.iter().filter(|c| fits(c)).collect(),
+        _ if fits(root) => vec![root],
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]

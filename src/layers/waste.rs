@@ -207,6 +207,32 @@ fn whited_out_bytes(below: &std::collections::BTreeMap<String, Node>, path: &str
         .sum()
 }
 
+/// `check --max-wasted` / `--min-efficiency`, or the config file's `[layers]`: thresholds on
+/// dive's figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WasteLimits {
+    /// Bytes wasted at most (dive's `highestWastedBytes`).
+    pub max_wasted: Option<u64>,
+    /// Efficiency at least, 0 to 1 (dive's `lowestEfficiency`).
+    pub min_efficiency: Option<f64>,
+}
+
+impl WasteLimits {
+    /// The config file's `[layers]` limits, each overridden by its flag when given.
+    #[must_use]
+    pub fn with_config(
+        max_wasted: Option<u64>,
+        min_efficiency: Option<f64>,
+        config: &crate::config::LayersConfig,
+    ) -> Self {
+        Self {
+            max_wasted: max_wasted.or(config.max_wasted),
+            min_efficiency: min_efficiency.or(config.min_efficiency),
+        }
+    }
+}
+
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::merge::{entry, merge};

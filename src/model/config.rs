@@ -275,6 +275,18 @@ pub(super) fn scalar_string(v: &Value) -> Option<String> {
     }
 }
 
+/// The platform an image config declares.
+#[must_use]
+pub fn config_platform(cfg: &ConfigSummary) -> Platform {
+    Platform {
+        os: cfg.os.clone(),
+        architecture: cfg.architecture.clone(),
+        variant: cfg.variant.clone().filter(|v| !v.is_empty()),
+        os_version: cfg.os_version.clone().filter(|v| !v.is_empty()),
+        ..Platform::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

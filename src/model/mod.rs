@@ -8,6 +8,7 @@ pub mod manifest;
 pub mod media_type;
 pub mod origin;
 pub mod payload;
+pub mod target;
 pub mod tree;
 
 pub use descriptor::{Descriptor, Platform};

@@ -4,9 +4,11 @@
 //! [`NodeLabel`]: they choose colour, case, column widths and which facts fit, never the words.
 //! Every registry-supplied string is sanitised here, so a renderer can print what it gets.
 
-mod units;
+// Counts and sizes are worded below `layers` and `analysis`, which word them too.
+pub use crate::units::{count, human_size};
+mod progress;
 
-pub use units::{count, human_size, layers_progress};
+pub use progress::layers_progress;
 
 use std::fmt;
 

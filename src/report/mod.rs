@@ -2,9 +2,9 @@
 //! the manifest to deploy and what was not checked. `inspect`, `check`, the demo tour and the
 //! TUI all render this; nothing else decides a verdict, so the front ends cannot disagree.
 
+use crate::analysis::layer_files::Checked;
 use crate::analysis::{self, files, Finding, Target, Verdict};
 use crate::attachments::Orphan;
-use crate::layers::findings::Checked;
 use crate::model::Node;
 
 /// What was fetched about one image, as the report weighs it.

@@ -275,7 +275,7 @@ pub enum Action {
     /// answering `id` (sent before [`Action::TagsLoaded`]).
     TagsDescribed {
         id: RequestId,
-        described: Arc<super::views::tags::Described>,
+        described: Arc<Described>,
     },
     /// Tags regscope's log had that the listing answering `id` lacks (sent before
     /// [`Action::TagsLoaded`]): each with the digest it last named and when the log saw it.
@@ -296,12 +296,12 @@ pub enum Action {
     /// Answers [`Effect::LoadFiles`].
     FilesLoaded {
         id: RequestId,
-        result: Result<Arc<super::views::files::LoadedFiles>, ConnectError>,
+        result: Result<Arc<LoadedFiles>, ConnectError>,
     },
     /// What earlier runs (the CLI's `layers`, `check --files`, the files view) measured of the
     /// platforms of a tree just loaded, kept by manifest digest: their rows show it at once.
     /// Unasked and with no id: figures of a digest hold for every view that shows it.
-    MeasuredKept(std::collections::HashMap<String, super::views::files::Measured>),
+    MeasuredKept(std::collections::HashMap<String, crate::layers::measured::Measured>),
 }
 
 /// I/O the app asks the worker for; the worker answers with an [`Action`] carrying `id`.
@@ -512,4 +512,40 @@ impl Effect {
             Effect::Copy { .. } | Effect::Remember { .. } => 0,
         }
     }
+}
+
+impl LoadedFiles {
+    /// `None` when nothing was measured (no layer listed, or a bound stopped a listing).
+    #[must_use]
+    pub fn measured(&self) -> Option<crate::layers::measured::Measured> {
+        crate::layers::measured::Measured::of(&self.fs).map(|m| crate::layers::measured::Measured {
+            // The worker judged the layers by the config file's limits: its finding says so.
+            past_limits: self
+                .findings
+                .iter()
+                .any(|f| f.code == crate::analysis::Code::WastedSpace),
+            ..m
+        })
+    }
+}
+
+/// Tag rows' figures from the registry service's own tag list, read once for the whole list
+/// (Docker Hub's tag API answers without touching the pull limit; manifest GETs count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    /// `Hub's tag list`: where the figures came from, as the rows say it.
+    pub by: &'static str,
+    /// The figures stand in for resolving the rows (Docker Hub, where manifest GETs count
+    /// against the pull limit); otherwise they only add the push time to resolved rows.
+    pub stands_in: bool,
+    /// By tag name; only tags the list gives a digest for.
+    pub tags: std::collections::HashMap<String, crate::listing::Tag>,
+}
+
+/// A platform's merged filesystem with what its files say.
+#[derive(Debug, Clone)]
+pub struct LoadedFiles {
+    pub fs: crate::layers::Filesystem,
+    pub facts: crate::analysis::files::Facts,
+    pub findings: Vec<Finding>,
 }

@@ -3,25 +3,21 @@
 //! keys, loads and results live in its controller (`views/`).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-use super::action::{
-    Action, CatalogPage, Command, Effect, Inspected, Location, RequestId, RequestIds,
-};
+mod input;
+mod selection;
+
+use super::action::{Action, Command, Effect, Location, RequestId, RequestIds};
 use super::keymap::{self, Context};
-use super::layout;
-use super::load::Load;
-use super::paging::grouped;
 use super::views::tree::scroll_to;
 use super::views::{
-    Handled, KeyContext, Paging, RegistriesView, RepositoriesView, TagsView, TreeView, View,
+    Answered, Handled, KeyContext, RegistriesView, RepositoriesView, TagsView, TreeView, View,
 };
-use super::{parse_target, Start};
+use super::Start;
 use crate::analysis::{Finding, Target};
-use crate::connect::{ConnectError, CredentialInfo};
+use crate::connect::CredentialInfo;
 use crate::digest::Digest;
 use crate::reference::ImageRef;
-use crate::sanitize::sanitize;
 
 /// What the input line is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +152,7 @@ pub struct App {
     pub last_cost: Option<crate::registry::RoundTrips>,
     /// Per location: its connection's counters, holding the pull limit it last stated (Docker
     /// Hub), for the header; shared with the worker, so read live.
-    pub rate_limits: HashMap<Location, Arc<crate::registry::Stats>>,
+    pub rate_limits: HashMap<Location, std::sync::Arc<crate::registry::Stats>>,
     /// A target opened but not loaded yet, and the stack depth of the view it opened: it is
     /// remembered once that view has loaded, and forgotten if it fails.
     unconfirmed: Option<(String, usize)>,
@@ -208,33 +204,6 @@ impl App {
         };
         let effects = app.activate();
         (app, effects)
-    }
-
-    /// The files view that asked for `id` takes its answer; what the files said is learnt.
-    fn files_loaded(
-        &mut self,
-        id: RequestId,
-        result: &Result<Arc<super::views::files::LoadedFiles>, ConnectError>,
-    ) {
-        let size = self.size;
-        let mut learnt = None;
-        for view in &mut self.stack {
-            if let View::Files(v) = view {
-                if v.loaded(id, result) {
-                    v.refit(size);
-                    if let Ok(files) = result {
-                        learnt = Some((v.manifest.digest.clone(), files.findings.clone()));
-                        if let Some(m) = files.measured() {
-                            self.measured.insert(v.manifest.digest.clone(), m);
-                        }
-                    }
-                    break;
-                }
-            }
-        }
-        if let Some((digest, findings)) = learnt {
-            self.learn(digest, findings);
-        }
     }
 
     /// What the files of the image manifest `digest` said joins every tree that holds it: the
@@ -324,6 +293,29 @@ impl App {
             || matches!(top, View::Files(files) if !files.dir.is_empty())
     }
 
+    /// The context whose bindings the help overlay lists: the view underneath (or the input
+    /// line).
+    #[must_use]
+    pub fn help_context(&self) -> Context {
+        if self.input.is_some() {
+            Context::Input
+        } else {
+            self.top().context()
+        }
+    }
+
+    /// Lines of the help overlay, and how many fit on screen: the scroll range.
+    #[must_use]
+    pub fn help_extent(&self) -> (usize, usize) {
+        let bindings = self.bindings(self.help_context());
+        let theme = super::theme::Theme { color: false };
+        let len = super::help_lines::sized(&bindings, theme, self.size.0)
+            .1
+            .len();
+        let height = usize::from(self.size.1.saturating_sub(2)).max(1);
+        (len, height)
+    }
+
     /// The bindings the footer and the help show now: the key map's for the context, less
     /// `back` when there is nothing to go back to and Tab in the filter (nothing to complete).
     #[must_use]
@@ -390,48 +382,33 @@ impl App {
                 self.connections.insert(location, credentials);
                 Vec::new()
             }
-            Action::CatalogLoaded { id, result } => {
-                self.catalog_loaded(id, &result);
-                self.answered()
-            }
-            Action::TagsLoaded { id, result } => {
-                self.tags_loaded(id, &result);
-                self.answered()
-            }
-            Action::TagsRemembered { id, tags, at } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::Tags(v) => v.tags_remembered(id, &tags, at),
-                    _ => false,
-                });
-                self.answered()
-            }
             Action::Inspected { id, result } => {
+                // What the files of its manifests said is already known: the tree says it too.
                 let result =
                     result.map(|i| super::views::files::with_files(&i, &self.learned).unwrap_or(i));
-                self.inspected(id, &result);
+                self.answer_from_stack(&Action::Inspected { id, result });
+                self.answered()
+            }
+            action @ (Action::CatalogLoaded { .. }
+            | Action::TagsLoaded { .. }
+            | Action::TagsRemembered { .. }
+            | Action::TagsDescribed { .. }
+            | Action::FilesLoaded { .. }
+            | Action::Compared { .. }
+            | Action::ImagesLoaded { .. }) => {
+                self.answer_from_stack(&action);
                 self.answered()
             }
             Action::Copied { delivery } => {
                 self.copied(&delivery);
                 Vec::new()
             }
-            Action::TagsDescribed { id, described } => {
-                super::views::tags::describe(&mut self.stack, id, &described);
-                Vec::new()
-            }
+            // A long job's progress (no answer yet: the job goes on).
             action @ (Action::TagsProgress { .. } | Action::FilesProgress { .. }) => {
-                self.progressed(&action);
+                self.answer_from_stack(&action);
                 Vec::new()
-            }
-            Action::FilesLoaded { id, result } => {
-                self.files_loaded(id, &result);
-                self.answered()
             }
             Action::MeasuredKept(kept) => self.measured_kept(kept),
-            Action::Compared { id, result } => {
-                self.compared(id, &result);
-                self.answered()
-            }
             action @ Action::Watched { .. } => {
                 if let Some(text) = super::views::watch::take(&mut self.stack, action) {
                     self.flash(text, false);
@@ -445,49 +422,32 @@ impl App {
                 super::views::history::take(&mut self.stack, action);
                 self.answered()
             }
-            Action::ImagesLoaded { id, result } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::Tags(v) => v.images.as_mut().is_some_and(|p| p.loaded(id, &result)),
-                    _ => false,
-                });
-                self.answered()
-            }
         }
     }
 
-    /// A long job's progress, to the view that waits for it (no answer yet: the job goes on).
-    fn progressed(&mut self, action: &Action) {
-        match *action {
-            Action::TagsProgress { id, pages, names } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::Tags(v) => v.listing_progressed(id, pages, names),
-                    _ => false,
-                });
+    /// A worker's answer to the first view that takes it (bottom of the stack first); what it
+    /// learnt or has to say is finished here.
+    fn answer_from_stack(&mut self, action: &Action) {
+        let (size, clock) = (self.size, self.clock);
+        let answered = self
+            .stack
+            .iter_mut()
+            .map(|view| view.answer(action, size, clock))
+            .find(|a| !matches!(a, Answered::NotMine));
+        match answered {
+            None | Some(Answered::NotMine | Answered::Taken) => {}
+            Some(Answered::Flash { text, error }) => self.flash(text, error),
+            Some(Answered::Reply { text, error }) => self.answer(text, error),
+            Some(Answered::Learnt {
+                digest,
+                findings,
+                measured,
+            }) => {
+                if let Some(m) = measured {
+                    self.measured.insert(digest.clone(), m);
+                }
+                self.learn(digest, findings);
             }
-            Action::FilesProgress { id, progress } => {
-                self.stack.iter_mut().any(|view| match view {
-                    View::Files(v) => v.progressed(id, progress),
-                    _ => false,
-                });
-            }
-            _ => {}
-        }
-    }
-
-    /// A comparison's answer, to its view; the status line still shows the `x` prompt or
-    /// "comparing…", so it says the outcome.
-    fn compared(
-        &mut self,
-        id: RequestId,
-        result: &Result<Arc<crate::diff::Comparison>, ConnectError>,
-    ) {
-        let taken = self.stack.iter_mut().any(|view| match view {
-            View::Compare(v) => v.compared(id, result),
-            _ => false,
-        });
-        if taken {
-            let (text, error) = super::views::compare::status(result);
-            self.answer(text, error);
         }
     }
 
@@ -541,7 +501,7 @@ impl App {
             | Command::PageDown
             | Command::Top
             | Command::Bottom => {
-                let (len, height) = super::help::extent(self);
+                let (len, height) = self.help_extent();
                 self.help_scroll =
                     scroll_to(self.help_scroll, cmd, len.saturating_sub(height), height);
             }
@@ -642,67 +602,13 @@ impl App {
     }
 
     /// Selects the list or tree row drawn at (`column`, `row`), if any. Overlays (help, input
-    /// line) and the raw JSON view take no clicks.
+    /// line) take no clicks.
     fn click(&mut self, column: u16, row: u16) {
         if self.help || self.input.is_some() {
             return;
         }
         let size = self.size;
-        let body = layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body;
-        let inside = |area: ratatui::layout::Rect, first: u16| {
-            (column > area.x && column + 1 < area.x + area.width && row >= first)
-                .then(|| usize::from(row - first))
-        };
-        // Lists: border and column header above the first row. Tree: border only.
-        let (len, cursor, height, line) = match self.top_mut() {
-            View::Registries(v) => (
-                v.visible().len(),
-                &mut v.cursor,
-                layout::list_rows(size),
-                inside(body, body.y + 2),
-            ),
-            View::Repositories(v) => (
-                v.visible().len(),
-                &mut v.cursor,
-                layout::list_rows(size),
-                inside(body, body.y + 2),
-            ),
-            View::Tags(v) => (
-                v.visible().len(),
-                &mut v.cursor,
-                layout::list_rows(size),
-                inside(body, body.y + 2),
-            ),
-            View::Tree(v) if v.raw.is_none() => {
-                let pane = layout::tree_panes(body).tree;
-                let len = v.rows().len();
-                (
-                    len,
-                    &mut v.cursor,
-                    layout::tree_rows(size),
-                    inside(pane, pane.y + 1),
-                )
-            }
-            View::Files(v) => {
-                let pane = v.panes(size).files;
-                (
-                    v.rows().len(),
-                    &mut v.cursor,
-                    usize::from(pane.height.saturating_sub(3)).max(1),
-                    inside(pane, pane.y + 2),
-                )
-            }
-            View::Tree(_) | View::Compare(_) | View::History(_) => return,
-        };
-        if let Some(line) = line.filter(|&l| l < height) {
-            let index = cursor.offset + line;
-            if index < len && cursor.selected != index {
-                cursor.selected = index;
-                if let View::Tree(v) = self.top_mut() {
-                    v.reset_scroll();
-                }
-            }
-        }
+        self.top_mut().click(column, row, size);
     }
 
     /// Whether the screen changes with time alone: a spinner turns or a flash is up.
@@ -733,7 +639,7 @@ impl App {
     fn limit_stated(
         &mut self,
         location: Location,
-        stats: Arc<crate::registry::Stats>,
+        stats: std::sync::Arc<crate::registry::Stats>,
     ) -> Vec<Effect> {
         self.rate_limits.insert(location, stats);
         Vec::new()
@@ -752,68 +658,7 @@ impl App {
     /// What the top view waits for, in words (`resolving 4 tags`), for the spinner.
     #[must_use]
     pub fn waiting_for(&self) -> Option<String> {
-        match self.top() {
-            View::Registries(_) => None,
-            View::Repositories(v) => match &v.load {
-                Load::Idle | Load::Loading(_) => Some("fetching the catalog".into()),
-                Load::Loaded(c) if c.filling() => Some(format!(
-                    "loading repositories: {} so far",
-                    grouped(c.names.len())
-                )),
-                Load::Loaded(c) if matches!(c.next, Paging::Loading(_)) => {
-                    Some(format!("fetching catalog page {}", c.pages + 1))
-                }
-                _ => None,
-            },
-            View::Tags(v) if v.relisting.is_some() => Some(match v.listing_progress {
-                Some((pages, names)) => {
-                    format!(
-                        "re-listing tags: {} so far, page {}",
-                        grouped(names),
-                        pages + 1
-                    )
-                }
-                None => "re-listing tags".into(),
-            }),
-            View::Tags(v) => match &v.load {
-                Load::Idle | Load::Loading(_) => Some(match v.listing_progress {
-                    Some((pages, names)) => {
-                        format!(
-                            "listing tags: {} so far, page {}",
-                            grouped(names),
-                            pages + 1
-                        )
-                    }
-                    None => "listing tags".into(),
-                }),
-                Load::Loaded(_) => match (v.sorting(), v.resolving()) {
-                    (Some((settled, total)), _) => {
-                        Some(format!("sorting: {settled} of {total} resolved"))
-                    }
-                    (None, 0) => None,
-                    (None, 1) => Some("resolving 1 tag".into()),
-                    (None, n) => Some(format!("resolving {n} tags")),
-                },
-                Load::Error(_) => None,
-            },
-            View::Tree(v) if v.refreshing.is_some() => Some("re-checking the manifest tree".into()),
-            View::Tree(v) => v
-                .load
-                .is_loading()
-                .then(|| "fetching the manifest tree".into()),
-            View::Files(v) => v.load.is_loading().then(|| match v.progress {
-                Some(p) => crate::present::layers_progress(&p),
-                None => "opening the layers".into(),
-            }),
-            View::Compare(v) => v
-                .load
-                .is_loading()
-                .then(|| "comparing both sides and their attachments".into()),
-            View::History(v) => v
-                .load
-                .is_loading()
-                .then(|| "reading the log and comparing each move".into()),
-        }
+        self.top().waiting_for()
     }
 
     /// A copy of `what` is on its way (the event loop performs it and answers with
@@ -878,348 +723,6 @@ impl App {
         if let Some(f) = self.flash.as_mut().filter(|_| sticky) {
             f.sticky = true;
             f.until = u64::MAX;
-        }
-    }
-
-    /// `y` / `Y`: the selected digest, or its full reference, to the clipboard. The digest is
-    /// parsed first, so what is copied is `sha256:` and hex, never registry-supplied bytes.
-    fn copy(&mut self, full: bool) -> Vec<Effect> {
-        let Some((place, digest)) = self.selected_digest() else {
-            self.flash(
-                "Nothing to copy here: select a resolved tag or a tree entry.".into(),
-                true,
-            );
-            return Vec::new();
-        };
-        let Ok(digest) = Digest::parse(&digest) else {
-            self.flash(
-                "The selected digest is malformed; nothing was copied.".into(),
-                true,
-            );
-            return Vec::new();
-        };
-        let text = if full {
-            format!("{place}@{digest}")
-        } else {
-            digest.to_string()
-        };
-        self.copying(String::new(), sanitize(&text).into_owned());
-        vec![Effect::Copy { text }]
-    }
-
-    /// `c`: the fix command of the finding shown first (the tree: at the top of the findings
-    /// pane; a tag: its first finding, the target's first). Sanitised: a fix can quote
-    /// registry-supplied names, and the clipboard sequence must not carry control bytes.
-    fn copy_fix(&mut self) -> Vec<Effect> {
-        let Some(finding) = self.top().finding_to_fix(self.size) else {
-            self.flash("No finding here to copy the fix of.".into(), true);
-            return Vec::new();
-        };
-        let Some(fix) = &finding.fix else {
-            self.flash(format!("{} has no fix to copy.", finding.code), true);
-            return Vec::new();
-        };
-        let text = sanitize(super::panes::fix_command(fix)).into_owned();
-        self.copying(
-            String::new(),
-            format!("the fix for {}: {text}", finding.code),
-        );
-        vec![Effect::Copy { text }]
-    }
-
-    /// `d`: `registry/repository@digest` of the image manifest that runs on the target.
-    fn copy_deploy(&mut self) -> Vec<Effect> {
-        let Some(target) = self.target.clone() else {
-            self.flash(
-                "No deployment target: press t and choose one (lambda, linux/arm64, ...).".into(),
-                true,
-            );
-            return Vec::new();
-        };
-        let Some((place, _)) = self.selected_digest() else {
-            self.flash(
-                "Nothing to deploy here: select a resolved tag or a tree.".into(),
-                true,
-            );
-            return Vec::new();
-        };
-        // The report's manifest to deploy, as `check --json`'s `deployReference` names it.
-        let deploy = match self.top() {
-            View::Tags(v) => v
-                .selected()
-                .and_then(|row| row.summary.loaded())
-                .and_then(|s| s.deploy.clone()),
-            View::Tree(v) => v.deploy.clone(),
-            _ => None,
-        };
-        let Some(digest) = deploy.and_then(|d| Digest::parse(&d).ok()) else {
-            // Say why when the platform fits but its files say it cannot start.
-            let stops = self.top().selected_tree().and_then(|i| {
-                let fitting = target.fitting(&i.root)?;
-                i.findings
-                    .iter()
-                    .find(|f| f.digest == fitting.digest && f.code.stops_start())
-                    .map(|f| f.code)
-            });
-            let text = match stops {
-                Some(code) => format!(
-                    "The {} manifest here cannot start ({code}, from its files); nothing copied.",
-                    target.platform()
-                ),
-                None => format!("Nothing here runs on {target}."),
-            };
-            self.flash(text, true);
-            return Vec::new();
-        };
-        let text = format!("{place}@{digest}");
-        self.copying(format!("runs on {target}; "), sanitize(&text).into_owned());
-        vec![Effect::Copy { text }]
-    }
-
-    /// The selected item's repository (`registry/repo`, `oci:DIR`) and digest, if any.
-    fn selected_digest(&self) -> Option<(String, String)> {
-        match self.top() {
-            View::Tags(v) => {
-                let summary = v.selected()?.summary.loaded()?;
-                let place = match &v.location {
-                    Location::Registry(r) => format!("{r}/{}", v.repository),
-                    Location::Layout(_) => v.location.to_string(),
-                };
-                Some((place, summary.digest.clone()))
-            }
-            View::Tree(v) => {
-                let row = v.selected()?;
-                let place = match &v.reference {
-                    ImageRef::Registry(r) => format!("{}/{}", r.registry, r.repository),
-                    ImageRef::Layout(l) => format!("oci:{}", l.path.display()),
-                };
-                Some((place, row.node.digest.clone()))
-            }
-            View::Registries(_)
-            | View::Repositories(_)
-            | View::Files(_)
-            | View::Compare(_)
-            | View::History(_) => None,
-        }
-    }
-
-    /// The reference the selection stands for: a tag row's, or the tree view's.
-    fn selected_reference(&self) -> Option<ImageRef> {
-        match self.top() {
-            View::Tags(v) if v.images.is_none() => v.selected().map(|row| v.reference(&row.tag)),
-            View::Tree(v) => Some(v.reference.clone()),
-            _ => None,
-        }
-    }
-
-    /// `w`: which tags (and indexes of tags) point at the selected digest, from the rows of
-    /// the repository's tags view resolved so far: no request.
-    fn place(&mut self) {
-        let Some((_, digest)) = self.selected_digest() else {
-            return;
-        };
-        let rows = self.stack.iter().rev().find_map(|v| match v {
-            View::Tags(t) => t.load.loaded(),
-            _ => None,
-        });
-        let Some(rows) = rows else {
-            self.flash("open the repository's tags to place a digest".into(), true);
-            return;
-        };
-        let mut placement = crate::placement::Placement {
-            digest: digest.clone(),
-            ..crate::placement::Placement::default()
-        };
-        let mut unresolved = 0;
-        for row in rows {
-            match row.shown().loaded() {
-                Some(s) => placement.add_tree(&row.tag, &s.inspected.root),
-                None => unresolved += 1,
-            }
-        }
-        placement.add_attachment_tags(rows.iter().map(|r| &r.tag));
-        let mut text = format!(
-            "{}: {}",
-            crate::digest::short(&digest),
-            placement.one_line()
-        );
-        if unresolved > 0 {
-            text.push_str(&format!(
-                " ({unresolved} tags not resolved yet: scroll or press s to resolve them)"
-            ));
-        }
-        self.answer(text, false);
-    }
-
-    /// `x`: marks the selection for `=`.
-    fn mark(&mut self) {
-        let Some(reference) = self.selected_reference() else {
-            return;
-        };
-        let text = format!(
-            "marked {}; select another tag and press = to compare",
-            sanitize(&reference.to_string())
-        );
-        self.marked = Some(reference);
-        self.flash(text, false);
-    }
-
-    /// `=`: compares the marked reference (left) with the selection (right).
-    fn compare(&mut self) -> Vec<Effect> {
-        let Some(right) = self.selected_reference() else {
-            return Vec::new();
-        };
-        let Some(left) = self.marked.clone() else {
-            self.flash(
-                "mark a tag with x first, then press = on another".into(),
-                true,
-            );
-            return Vec::new();
-        };
-        let text = format!(
-            "comparing {} with {}…",
-            sanitize(&left.to_string()),
-            sanitize(&right.to_string())
-        );
-        self.flash(text, false);
-        self.stack
-            .push(View::Compare(super::views::CompareView::new(left, right)));
-        self.activate()
-    }
-
-    fn input_command(&mut self, cmd: Command) -> Vec<Effect> {
-        let Some(input) = self.input.as_mut() else {
-            return Vec::new();
-        };
-        match (input.kind, cmd) {
-            (_, Command::DeleteChar | Command::DeleteWord | Command::ClearInput) => {
-                match cmd {
-                    Command::DeleteChar => {
-                        input.text.pop();
-                    }
-                    // As a shell's Ctrl-W, where a reference's parts are words: separators
-                    // at the end, then back to the one before (`host:5000/team/` of
-                    // `host:5000/team/app`).
-                    Command::DeleteWord => {
-                        let word_end = input.text.trim_end_matches(WORD_BREAKS).len();
-                        let start = input.text[..word_end]
-                            .rfind(WORD_BREAKS)
-                            .map_or(0, |i| i + 1);
-                        input.text.truncate(start);
-                    }
-                    _ => input.text.clear(),
-                }
-                input.error = None;
-                if input.kind == InputKind::Filter {
-                    let text = input.text.clone();
-                    self.set_filter(text);
-                    return self.activate();
-                }
-            }
-            (InputKind::Filter, Command::Submit) if input.text.starts_with('?') => {
-                self.input = None;
-                return self.search_hub();
-            }
-            (InputKind::Filter, Command::Submit)
-            | (InputKind::Open | InputKind::Target, Command::Cancel) => {
-                self.input = None;
-            }
-            (InputKind::Filter, Command::Cancel) => {
-                self.input = None;
-                self.set_filter(String::new());
-                return self.activate();
-            }
-            (InputKind::Target, Command::NextChoice) => {
-                let next = TARGETS
-                    .iter()
-                    .position(|t| *t == input.text)
-                    .map_or(0, |i| (i + 1) % TARGETS.len());
-                input.text = TARGETS[next].to_string();
-                input.error = None;
-            }
-            (InputKind::Open, Command::NextChoice) => {
-                let registry = self.stack.last().and_then(View::registry);
-                let c = super::complete::tab(
-                    &input.text,
-                    input.completion.as_ref(),
-                    registry,
-                    &self.stack,
-                );
-                if let Some(candidate) = c.candidates.get(c.index) {
-                    input.text.clone_from(candidate);
-                }
-                input.completion = Some(c);
-                input.error = None;
-            }
-            (InputKind::Target, Command::Submit) => {
-                let text = input.text.trim().to_string();
-                if text.is_empty() || text == "none" {
-                    self.input = None;
-                    self.set_target(None);
-                    self.flash("No deployment target.".into(), false);
-                    return Vec::new();
-                }
-                match Target::parse(&text) {
-                    Ok(target) => {
-                        self.input = None;
-                        self.flash(format!("Judging tags against {target}."), false);
-                        self.set_target(Some(target));
-                    }
-                    Err(e) => input.error = Some(e),
-                }
-            }
-            (InputKind::Open, Command::Submit) => {
-                let text = input.text.clone();
-                match parse_target(&text, self.top().registry()) {
-                    Ok(start) => {
-                        self.input = None;
-                        return self.jump(start);
-                    }
-                    Err(e) => {
-                        if let Some(input) = self.input.as_mut() {
-                            input.error = Some(e.to_string());
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    /// `?WORD` submitted on Docker Hub's list: the Hub's public search in a view of its own
-    /// (the list's filter cleared); elsewhere the text stays a filter.
-    fn search_hub(&mut self) -> Vec<Effect> {
-        let View::Repositories(list) = self.top_mut() else {
-            return Vec::new();
-        };
-        let Some(search) = list.hub_search(&list.filter.clone()) else {
-            return Vec::new();
-        };
-        self.set_filter(String::new());
-        self.stack.push(View::Repositories(search));
-        self.activate()
-    }
-
-    fn typed(&mut self, ch: char) -> Vec<Effect> {
-        let Some(input) = self.input.as_mut() else {
-            return Vec::new();
-        };
-        input.text.push(ch);
-        input.error = None;
-        if input.kind == InputKind::Filter {
-            let text = input.text.clone();
-            self.set_filter(text);
-            return self.activate();
-        }
-        Vec::new()
-    }
-
-    fn set_filter(&mut self, text: String) {
-        let size = self.size;
-        self.top_mut().set_filter(text);
-        if let View::Tree(v) = self.top_mut() {
-            v.show_match(size);
         }
     }
 
@@ -1334,75 +837,6 @@ impl App {
             v.measured.clone_from(&self.measured);
         }
         self.stack[last].activate(&mut self.ids, size)
-    }
-
-    fn catalog_loaded(&mut self, id: RequestId, result: &Result<CatalogPage, ConnectError>) {
-        let height = layout::list_rows(self.size);
-        for view in &mut self.stack {
-            if let View::Repositories(v) = view {
-                if v.catalog_loaded(id, result, height) {
-                    return;
-                }
-            }
-        }
-    }
-
-    fn tags_loaded(
-        &mut self,
-        id: RequestId,
-        result: &Result<crate::registry::TagListing, ConnectError>,
-    ) {
-        let height = layout::list_rows(self.size);
-        let now = self.clock;
-        let failed = self.stack.iter_mut().find_map(|view| match view {
-            View::Tags(v) => v.tags_loaded(id, result, height, now),
-            _ => None,
-        });
-        match (failed, result) {
-            (Some(Err(e)), _) => self.flash(
-                format!("Refreshing the tags failed: {}", sanitize(&e.to_string())),
-                true,
-            ),
-            (Some(Ok(())), Ok(listing)) => {
-                if let Some(why) = &listing.truncated {
-                    self.flash(
-                        format!("The registry's tag list is incomplete: {}", sanitize(why)),
-                        true,
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn inspected(&mut self, id: RequestId, result: &Result<Arc<Inspected>, ConnectError>) {
-        let tree_height = layout::tree_rows(self.size);
-        let list_height = layout::list_rows(self.size);
-        let mut kept = false;
-        for view in &mut self.stack {
-            let answered = match view {
-                View::Tree(v) => {
-                    let answered = v.inspected(id, result, tree_height);
-                    kept = answered && result.is_err() && v.load.loaded().is_some();
-                    answered
-                }
-                View::Tags(v) => v.inspected(id, result, list_height),
-                _ => false,
-            };
-            if answered {
-                break;
-            }
-        }
-        // The tree on screen stays, marked stale; the whole reason goes in the flash.
-        if let (true, Err(e)) = (kept, result) {
-            self.flash(
-                format!(
-                    "The registry did not confirm this tree: {}",
-                    sanitize(&e.to_string())
-                ),
-                true,
-            );
-        }
     }
 }
 

@@ -610,6 +610,34 @@ pub fn keys_label(binding: &Binding) -> String {
         .join(" ")
 }
 
+/// The key of `command` for a hint written in a sentence (`r reloads`): from the key map, so
+/// hints, footer and help cannot disagree; `?` (help) should the map have none in `primary`.
+#[must_use]
+pub fn hint(primary: Context, command: Command) -> String {
+    key_for(primary, command).unwrap_or_else(|| "?".into())
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::{hint, Command, Context};
+
+    #[test]
+    fn every_hint_in_a_sentence_is_a_key_of_the_map() {
+        for (ctx, cmd, key) in [
+            (Context::List, Command::Refresh, "r"),
+            (Context::List, Command::Bottom, "G"),
+            (Context::Tags, Command::AttachmentTags, "a"),
+            (Context::Tags, Command::Sort, "s"),
+            (Context::Tags, Command::Mark, "x"),
+            (Context::Tags, Command::Compare, "="),
+            (Context::Tags, Command::ChooseTarget, "t"),
+            (Context::Tags, Command::Open, "Enter"),
+        ] {
+            assert_eq!(hint(ctx, cmd), key, "{cmd:?} in {ctx:?}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ pub mod complete;
 pub mod draw;
 pub mod fresh;
 pub mod help;
+mod help_lines;
 pub mod keymap;
 pub mod layout;
 pub mod list;

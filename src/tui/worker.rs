@@ -680,7 +680,7 @@ impl Worker {
     /// manifest digest), ahead of the tree itself, so its rows show the figures at once.
     fn send_kept(&self, fetcher: &crate::registry::Fetcher, root: &crate::model::Node) {
         let mut kept = crate::layers::measured::kept_for(fetcher, root);
-        let limits = crate::layers::findings::WasteLimits::with_config(
+        let limits = crate::analysis::layer_files::WasteLimits::with_config(
             None,
             None,
             &self.connector.config().layers,
@@ -747,7 +747,7 @@ impl Worker {
             }
             None => (Vec::new(), crate::analysis::files::Facts::default()),
         };
-        found.extend(crate::layers::findings::manifest_waste_finding(
+        found.extend(crate::analysis::layer_files::manifest_waste_finding(
             manifest,
             &fs,
             &self.connector.config().layers,

@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::lists::{filter_suffix, selected_style};
 use super::message;
+use super::rows::{filter_suffix, selected_style};
 use super::tree::{pane_block, scrolled};
 use crate::layers::as_of::Mark;
 use crate::output::files::mode_string;

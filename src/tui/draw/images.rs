@@ -5,8 +5,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table};
 use ratatui::Frame;
 
-use super::lists::selected_style;
 use super::message;
+use super::rows::selected_style;
 use crate::ecr::images::{describe, ImageKind};
 use crate::ecr::inventory::ListSource;
 use crate::present::human_size;
@@ -82,7 +82,7 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
         } else {
             format!(" of {}", inv.rows.len())
         },
-        super::lists::filter_suffix(&pane.filter),
+        super::rows::filter_suffix(&pane.filter),
     );
     frame.render_widget(
         Table::new(rows, widths.iter().map(|&w| Constraint::Length(w)))

@@ -7,6 +7,9 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 use ratatui::Frame;
 
 use super::message;
+use super::rows::{filter_suffix, selected_style};
+use crate::tui::action::Command;
+use crate::tui::keymap::{hint, Context};
 use std::collections::HashMap;
 
 use crate::analysis::Verdict;
@@ -17,7 +20,6 @@ use crate::present::human_size;
 use crate::reference::ImageRef;
 use crate::sanitize::sanitize;
 use crate::tui::layout::list_rows_in;
-use crate::tui::list::Cursor;
 use crate::tui::load::Load;
 use crate::tui::paging::grouped;
 use crate::tui::panes::severity_label;
@@ -25,23 +27,6 @@ use crate::tui::theme::Theme;
 use crate::tui::views::{
     Catalog, Paging, RegistriesView, RepositoriesView, TagRow, TagSummary, TagsView,
 };
-
-/// ` /abc` after a title when a filter is set.
-pub(super) fn filter_suffix(filter: &str) -> String {
-    if filter.is_empty() {
-        String::new()
-    } else {
-        format!(" /{}", sanitize(filter))
-    }
-}
-
-pub(super) fn selected_style(cursor: &Cursor, i: usize, theme: Theme) -> Style {
-    if i == cursor.selected {
-        theme.selected()
-    } else {
-        Style::new()
-    }
-}
 
 pub(super) fn registries(
     frame: &mut Frame,
@@ -222,7 +207,13 @@ fn repository_columns(catalog: &Catalog) -> (Vec<Constraint>, Vec<&'static str>)
 fn paging_row(catalog: &Catalog, theme: Theme) -> Option<(String, Style)> {
     let row = match &catalog.next {
         Paging::Done => return None,
-        Paging::More => ("more… (G loads them all)".to_string(), theme.dim()),
+        Paging::More => (
+            format!(
+                "more… ({} loads them all)",
+                hint(Context::List, Command::Bottom)
+            ),
+            theme.dim(),
+        ),
         Paging::Loading(_) if catalog.filling() => (
             format!(
                 "loading repositories: {} so far…",
@@ -231,11 +222,19 @@ fn paging_row(catalog: &Catalog, theme: Theme) -> Option<(String, Style)> {
             theme.dim(),
         ),
         Paging::Loading(_) => ("loading more…".to_string(), theme.dim()),
-        Paging::Stopped(stop) => (format!("{} (r reloads)", stop.describe()), theme.error()),
+        Paging::Stopped(stop) => (
+            format!(
+                "{} ({} reloads)",
+                stop.describe(),
+                hint(Context::List, Command::Refresh)
+            ),
+            theme.error(),
+        ),
         Paging::Failed(e) => (
             format!(
-                "the next page failed: {} (r reloads)",
-                sanitize(&e.to_string())
+                "the next page failed: {} ({} reloads)",
+                sanitize(&e.to_string()),
+                hint(Context::List, Command::Refresh)
             ),
             theme.error(),
         ),
@@ -264,14 +263,33 @@ pub(super) fn repositories_status(v: &RepositoriesView, theme: Theme) -> Line<'s
                 Paging::Done => {}
                 _ if c.filling() => text.push_str("; loading the rest…"),
                 Paging::More | Paging::Loading(_) => {
-                    text.push_str("; scroll down for more, G for all");
+                    text.push_str(&format!(
+                        "; scroll down for more, {} for all",
+                        hint(Context::List, Command::Bottom)
+                    ));
                 }
-                Paging::Failed(_) => text.push_str("; the next page failed (r reloads)"),
+                Paging::Failed(_) => text.push_str(&format!(
+                    "; the next page failed ({} reloads)",
+                    hint(Context::List, Command::Refresh)
+                )),
                 Paging::Stopped(stop) => text.push_str(&format!("; {}", stop.describe())),
             }
             Line::styled(text, theme.dim())
         }
         None => Line::raw(""),
+    }
+}
+
+/// `, 3 attachment tags hidden: a` after the tags title (the key from the key map).
+fn attachment_note(attachment_tags: usize, hidden: bool) -> String {
+    match (attachment_tags, hidden) {
+        (0, _) => String::new(),
+        (n, true) => format!(
+            ", {} hidden: {}",
+            attachment_tags_phrase(n),
+            hint(Context::Tags, Command::AttachmentTags)
+        ),
+        (n, false) => format!(", {}", attachment_tags_phrase(n)),
     }
 }
 
@@ -325,18 +343,17 @@ pub(super) fn tags(
             ""
         },
         v.sort.label(),
-        match (attachment_tags, v.hides_attachment_tags()) {
-            (0, _) => String::new(),
-            (n, true) => format!(", {} hidden: a", attachment_tags_phrase(n)),
-            (n, false) => format!(", {}", attachment_tags_phrase(n)),
-        },
+        attachment_note(attachment_tags, v.hides_attachment_tags()),
         filter_suffix(&v.filter)
     ) + &title_notes(v, rows);
     if visible.is_empty() {
         let text = if rows.is_empty() {
             format!("{name} has no tags.")
         } else if v.filter.trim().is_empty() {
-            format!("{name} has only attachment tags ({attachment_tags}); a lists them.")
+            format!(
+                "{name} has only attachment tags ({attachment_tags}); {} lists them.",
+                hint(Context::Tags, Command::AttachmentTags)
+            )
         } else {
             "No tag matches the filter. Esc clears it.".to_string()
         };

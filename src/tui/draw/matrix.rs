@@ -15,8 +15,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table};
 use ratatui::Frame;
 
-use super::lists::{filter_suffix, selected_style};
 use super::message;
+use super::rows::{filter_suffix, selected_style};
 use crate::analysis::Verdict;
 use crate::present::count;
 use crate::sanitize::sanitize;
@@ -261,7 +261,14 @@ pub(super) fn status(v: &TagsView, theme: Theme) -> Line<'static> {
     if !broken.is_empty() {
         let names: Vec<String> = broken.iter().map(|c| sanitize(c).into_owned()).collect();
         spans.push(Span::styled(
-            format!("  broken: {} (Enter shows why)", names.join(", ")),
+            format!(
+                "  broken: {} ({} shows why)",
+                names.join(", "),
+                crate::tui::keymap::hint(
+                    crate::tui::keymap::Context::Tags,
+                    crate::tui::action::Command::Open
+                )
+            ),
             theme.error(),
         ));
     }

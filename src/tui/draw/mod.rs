@@ -27,6 +27,7 @@ mod history;
 mod images;
 mod lists;
 mod matrix;
+mod rows;
 mod tree;
 
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};

@@ -140,3 +140,27 @@ fn short_ref(r: &ImageRef) -> String {
     };
     crate::sanitize::sanitize(&text).into_owned()
 }
+
+// The worker's answer this view takes, and what it waits for (issue 20).
+impl CompareView {
+    /// This view's comparison; the status line still shows the `x` prompt or "comparing…", so
+    /// it says the outcome, as the answer to that key.
+    pub fn answer(&mut self, action: &crate::tui::action::Action) -> super::Answered {
+        let crate::tui::action::Action::Compared { id, result } = action else {
+            return super::Answered::NotMine;
+        };
+        if !self.compared(*id, result) {
+            return super::Answered::NotMine;
+        }
+        let (text, error) = status(result);
+        super::Answered::Reply { text, error }
+    }
+
+    /// What this view waits for, in words, for the spinner.
+    #[must_use]
+    pub fn waiting_for(&self) -> Option<String> {
+        self.load
+            .is_loading()
+            .then(|| "comparing both sides and their attachments".into())
+    }
+}

@@ -6,13 +6,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::analysis::files::Facts;
 use crate::analysis::Finding;
 use crate::connect::ConnectError;
 use crate::layers::as_of::{self, Mark};
 use crate::layers::fetch::Progress;
 use crate::layers::fs::Node as FileNode;
-use crate::layers::{EntryKind, Filesystem};
+use crate::layers::EntryKind;
 use crate::model::Node;
 use crate::reference::ImageRef;
 use crate::tui::action::{Command, Effect, Inspected, RequestId, RequestIds};
@@ -21,6 +20,8 @@ use crate::tui::list::Cursor;
 use crate::tui::load::Load;
 
 pub use crate::layers::measured::Measured;
+// The worker's answer, defined beside the other actions (action.rs names it).
+pub use crate::tui::action::LoadedFiles;
 
 /// Rows a search shows at most (the filesystem may hold a million paths).
 pub const MAX_MATCHES: usize = 10_000;
@@ -54,29 +55,6 @@ pub fn finding_lines(
             ])
         })
         .collect()
-}
-
-impl LoadedFiles {
-    /// `None` when nothing was measured (no layer listed, or a bound stopped a listing).
-    #[must_use]
-    pub fn measured(&self) -> Option<Measured> {
-        Measured::of(&self.fs).map(|m| Measured {
-            // The worker judged the layers by the config file's limits: its finding says so.
-            past_limits: self
-                .findings
-                .iter()
-                .any(|f| f.code == crate::analysis::Code::WastedSpace),
-            ..m
-        })
-    }
-}
-
-/// A platform's merged filesystem with what its files say.
-#[derive(Debug, Clone)]
-pub struct LoadedFiles {
-    pub fs: Filesystem,
-    pub facts: Facts,
-    pub findings: Vec<Finding>,
 }
 
 /// `inspected` with what the files of its image manifests said (`learned`, by manifest
@@ -510,5 +488,48 @@ impl FilesView {
             self.cursor.selected = i;
         }
         true
+    }
+}
+
+// The worker's answers this view takes, and what it waits for (issue 20).
+impl FilesView {
+    /// This view's part of a worker's answer: its filesystem (what the files said is learnt
+    /// by every tree that holds the manifest), or progress reading the layers.
+    pub fn answer(
+        &mut self,
+        action: &crate::tui::action::Action,
+        size: (u16, u16),
+    ) -> super::Answered {
+        use super::Answered;
+        use crate::tui::action::Action;
+        match action {
+            Action::FilesLoaded { id, result } => {
+                if !self.loaded(*id, result) {
+                    return Answered::NotMine;
+                }
+                self.refit(size);
+                match result {
+                    Ok(files) => Answered::Learnt {
+                        digest: self.manifest.digest.clone(),
+                        findings: files.findings.clone(),
+                        measured: files.measured(),
+                    },
+                    Err(_) => Answered::Taken,
+                }
+            }
+            Action::FilesProgress { id, progress } => {
+                Answered::taken(self.progressed(*id, *progress))
+            }
+            _ => Answered::NotMine,
+        }
+    }
+
+    /// What this view waits for, in words (`reading layer 2 of 5: ...`), for the spinner.
+    #[must_use]
+    pub fn waiting_for(&self) -> Option<String> {
+        self.load.is_loading().then(|| match self.progress {
+            Some(p) => crate::present::layers_progress(&p),
+            None => "opening the layers".into(),
+        })
     }
 }

@@ -262,3 +262,14 @@ pub fn open(top: &View) -> Result<HistoryView, String> {
         ImageRef::Layout(_) => Err("an OCI layout keeps no history of its tags".into()),
     }
 }
+
+impl HistoryView {
+    /// What this view waits for, in words, for the spinner (its answers come through
+    /// [`take`]).
+    #[must_use]
+    pub fn waiting_for(&self) -> Option<String> {
+        self.load
+            .is_loading()
+            .then(|| "reading the log and comparing each move".into())
+    }
+}

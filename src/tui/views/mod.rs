@@ -23,7 +23,7 @@ pub use tree::{TreeRow, TreeView};
 use std::collections::HashSet;
 use std::time::Duration;
 
-use super::action::{Command, Effect, Inspected, RequestId, RequestIds};
+use super::action::{Action, Command, Effect, Inspected, RequestId, RequestIds};
 use super::keymap::Context;
 use super::layout;
 use super::list::Cursor;
@@ -72,6 +72,39 @@ pub enum Handled {
         error: bool,
         effects: Vec<Effect>,
     },
+}
+
+/// What a view made of a worker's answer (an [`Action`] carrying a request's result): not its
+/// request, or taken, with what the app finishes on the view's behalf.
+#[derive(Debug)]
+pub enum Answered {
+    /// Not this view's request.
+    NotMine,
+    /// Taken.
+    Taken,
+    /// Taken; a notice for the status line (an error when `error`).
+    Flash { text: String, error: bool },
+    /// Taken; the outcome of a key the status line still shows, said as its answer.
+    Reply { text: String, error: bool },
+    /// Taken; the files of the image manifest `digest` said `findings` (and measured
+    /// `measured`), which every tree that holds it learns.
+    Learnt {
+        digest: String,
+        findings: Vec<crate::analysis::Finding>,
+        measured: Option<crate::layers::measured::Measured>,
+    },
+}
+
+impl Answered {
+    /// `Taken` or `NotMine`, from whether a view took the answer.
+    #[must_use]
+    pub fn taken(taken: bool) -> Self {
+        if taken {
+            Answered::Taken
+        } else {
+            Answered::NotMine
+        }
+    }
 }
 
 /// What a view's key handler may use of the app's: the screen size, the request ids for the
@@ -413,6 +446,112 @@ impl View {
             View::Files(v) => v.pending(out),
             View::Compare(v) => v.pending(out),
             View::History(v) => v.pending(out),
+        }
+    }
+}
+
+// Results, the spinner, the selection and clicks: each view answers for itself; the app asks
+// the stack (issue 20).
+impl View {
+    /// This view's part of a worker's answer (`clock`: the app's, for what the tags view
+    /// marks as changed). The history and watch answers go through `history::take` and
+    /// `watch::take`, which look at the whole stack.
+    pub fn answer(&mut self, action: &Action, size: (u16, u16), clock: u64) -> Answered {
+        match self {
+            View::Registries(_) | View::History(_) => Answered::NotMine,
+            View::Repositories(v) => v.answer(action, size),
+            View::Tags(v) => v.answer(action, size, clock),
+            View::Tree(v) => v.answer(action, size),
+            View::Files(v) => v.answer(action, size),
+            View::Compare(v) => v.answer(action),
+        }
+    }
+
+    /// What this view waits for, in words (`resolving 4 tags`), for the spinner.
+    #[must_use]
+    pub fn waiting_for(&self) -> Option<String> {
+        match self {
+            View::Registries(_) => None,
+            View::Repositories(v) => v.waiting_for(),
+            View::Tags(v) => v.waiting_for(),
+            View::Tree(v) => v.waiting_for(),
+            View::Files(v) => v.waiting_for(),
+            View::Compare(v) => v.waiting_for(),
+            View::History(v) => v.waiting_for(),
+        }
+    }
+
+    /// The selected item's repository (`registry/repo`, `oci:DIR`) and digest, if any.
+    #[must_use]
+    pub fn selected_digest(&self) -> Option<(String, String)> {
+        match self {
+            View::Tags(v) => v.selected_digest(),
+            View::Tree(v) => v.selected_digest(),
+            View::Registries(_)
+            | View::Repositories(_)
+            | View::Files(_)
+            | View::Compare(_)
+            | View::History(_) => None,
+        }
+    }
+
+    /// Selects the list or tree row drawn at (`column`, `row`) on a screen of `size`, if any.
+    /// The raw JSON, compare and history views take no clicks.
+    pub fn click(&mut self, column: u16, row: u16, size: (u16, u16)) {
+        let body = layout::screen(ratatui::layout::Rect::new(0, 0, size.0, size.1)).body;
+        let inside = |area: ratatui::layout::Rect, first: u16| {
+            (column > area.x && column + 1 < area.x + area.width && row >= first)
+                .then(|| usize::from(row - first))
+        };
+        // Lists: border and column header above the first row. Tree: border only.
+        let (len, cursor, height, line) = match self {
+            View::Registries(v) => (
+                v.visible().len(),
+                &mut v.cursor,
+                layout::list_rows(size),
+                inside(body, body.y + 2),
+            ),
+            View::Repositories(v) => (
+                v.visible().len(),
+                &mut v.cursor,
+                layout::list_rows(size),
+                inside(body, body.y + 2),
+            ),
+            View::Tags(v) => (
+                v.visible().len(),
+                &mut v.cursor,
+                layout::list_rows(size),
+                inside(body, body.y + 2),
+            ),
+            View::Tree(v) if v.raw.is_none() => {
+                let pane = layout::tree_panes(body).tree;
+                let len = v.rows().len();
+                (
+                    len,
+                    &mut v.cursor,
+                    layout::tree_rows(size),
+                    inside(pane, pane.y + 1),
+                )
+            }
+            View::Files(v) => {
+                let pane = v.panes(size).files;
+                (
+                    v.rows().len(),
+                    &mut v.cursor,
+                    usize::from(pane.height.saturating_sub(3)).max(1),
+                    inside(pane, pane.y + 2),
+                )
+            }
+            View::Tree(_) | View::Compare(_) | View::History(_) => return,
+        };
+        if let Some(line) = line.filter(|&l| l < height) {
+            let index = cursor.offset + line;
+            if index < len && cursor.selected != index {
+                cursor.selected = index;
+                if let View::Tree(v) = self {
+                    v.reset_scroll();
+                }
+            }
         }
     }
 }

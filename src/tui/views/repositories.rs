@@ -317,6 +317,38 @@ impl RepositoriesView {
     }
 }
 
+// The worker's answer this view takes, and what it waits for (issue 20).
+impl RepositoriesView {
+    /// This view's catalog page.
+    pub fn answer(
+        &mut self,
+        action: &crate::tui::action::Action,
+        size: (u16, u16),
+    ) -> super::Answered {
+        let crate::tui::action::Action::CatalogLoaded { id, result } = action else {
+            return super::Answered::NotMine;
+        };
+        let height = crate::tui::layout::list_rows(size);
+        super::Answered::taken(self.catalog_loaded(*id, result, height))
+    }
+
+    /// What this view waits for, in words (`loading repositories: 1,200 so far`).
+    #[must_use]
+    pub fn waiting_for(&self) -> Option<String> {
+        match &self.load {
+            Load::Idle | Load::Loading(_) => Some("fetching the catalog".into()),
+            Load::Loaded(c) if c.filling() => Some(format!(
+                "loading repositories: {} so far",
+                crate::tui::paging::grouped(c.names.len())
+            )),
+            Load::Loaded(c) if matches!(c.next, Paging::Loading(_)) => {
+                Some(format!("fetching catalog page {}", c.pages + 1))
+            }
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,9 @@
 //! The tags of one repository; each visible row is resolved lazily to a digest, platforms,
 //! attestation count, size and worst finding.
+//!
+//! One file though long (issue 20): the rows, their lazy resolution, the sort that needs them
+//! resolved, re-listing and the ECR images pane all move one cursor over one set of rows; the
+//! matrix (`matrix.rs`) and the images pane (`images.rs`) are already their own files.
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -72,18 +76,8 @@ pub struct TagsView {
     logged_gone: Vec<(String, String, std::time::SystemTime)>,
 }
 
-/// Tag rows' figures from the registry service's own tag list, read once for the whole list
-/// (Docker Hub's tag API answers without touching the pull limit; manifest GETs count).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Described {
-    /// `Hub's tag list`: where the figures came from, as the rows say it.
-    pub by: &'static str,
-    /// The figures stand in for resolving the rows (Docker Hub, where manifest GETs count
-    /// against the pull limit); otherwise they only add the push time to resolved rows.
-    pub stands_in: bool,
-    /// By tag name; only tags the list gives a digest for.
-    pub tags: HashMap<String, crate::listing::Tag>,
-}
+// Beside the worker's answers, which carry it.
+pub use crate::tui::action::Described;
 
 /// The order of the tag rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -352,13 +346,6 @@ pub fn version_cmp(a: &str, b: &str) -> Ordering {
 }
 
 /// Hands the service's tag list figures to the tags view that asked for them.
-pub fn describe(stack: &mut [super::View], id: RequestId, described: &Arc<Described>) {
-    stack.iter_mut().any(|view| match view {
-        super::View::Tags(v) => v.tags_described(id, described),
-        _ => false,
-    });
-}
-
 /// Whether the row's figures from the service's tag list stand in for resolving it: it is
 /// described, and it was not resolved before to another digest (then it is revalidated, so a
 /// move is still seen).
@@ -1329,6 +1316,106 @@ impl TagsView {
             tree.load = Load::Loaded(summary.inspected.clone());
         }
         Some(super::View::Tree(tree))
+    }
+}
+
+// The worker's answers this view takes, and what it waits for (issue 20: views answer their
+// own results; the app asks the stack).
+impl TagsView {
+    /// This view's part of a worker's answer: its listing, a resolved tag, the ECR images,
+    /// listing progress.
+    pub fn answer(
+        &mut self,
+        action: &crate::tui::action::Action,
+        size: (u16, u16),
+        clock: u64,
+    ) -> super::Answered {
+        use super::Answered;
+        use crate::tui::action::Action;
+        let height = crate::tui::layout::list_rows(size);
+        let taken = match action {
+            Action::TagsLoaded { id, result } => {
+                return match (self.tags_loaded(*id, result, height, clock), result) {
+                    (None, _) => Answered::NotMine,
+                    (Some(Err(e)), _) => Answered::Flash {
+                        text: format!("Refreshing the tags failed: {}", sanitize(&e.to_string())),
+                        error: true,
+                    },
+                    (Some(Ok(())), Ok(listing)) => match &listing.truncated {
+                        Some(why) => Answered::Flash {
+                            text: format!(
+                                "The registry's tag list is incomplete: {}",
+                                sanitize(why)
+                            ),
+                            error: true,
+                        },
+                        None => Answered::Taken,
+                    },
+                    (Some(Ok(())), Err(_)) => Answered::Taken,
+                };
+            }
+            Action::TagsRemembered { id, tags, at } => self.tags_remembered(*id, tags, *at),
+            Action::Inspected { id, result } => self.inspected(*id, result, height),
+            Action::ImagesLoaded { id, result } => {
+                self.images.as_mut().is_some_and(|p| p.loaded(*id, result))
+            }
+            Action::TagsProgress { id, pages, names } => {
+                self.listing_progressed(*id, *pages, *names)
+            }
+            Action::TagsDescribed { id, described } => self.tags_described(*id, described),
+            _ => false,
+        };
+        Answered::taken(taken)
+    }
+
+    /// What this view waits for, in words (`resolving 4 tags`), for the spinner.
+    #[must_use]
+    pub fn waiting_for(&self) -> Option<String> {
+        use crate::tui::paging::grouped;
+        if self.relisting.is_some() {
+            return Some(match self.listing_progress {
+                Some((pages, names)) => {
+                    format!(
+                        "re-listing tags: {} so far, page {}",
+                        grouped(names),
+                        pages + 1
+                    )
+                }
+                None => "re-listing tags".into(),
+            });
+        }
+        match &self.load {
+            Load::Idle | Load::Loading(_) => Some(match self.listing_progress {
+                Some((pages, names)) => {
+                    format!(
+                        "listing tags: {} so far, page {}",
+                        grouped(names),
+                        pages + 1
+                    )
+                }
+                None => "listing tags".into(),
+            }),
+            Load::Loaded(_) => match (self.sorting(), self.resolving()) {
+                (Some((settled, total)), _) => {
+                    Some(format!("sorting: {settled} of {total} resolved"))
+                }
+                (None, 0) => None,
+                (None, 1) => Some("resolving 1 tag".into()),
+                (None, n) => Some(format!("resolving {n} tags")),
+            },
+            Load::Error(_) => None,
+        }
+    }
+
+    /// The selected tag's repository (`registry/repo`, `oci:DIR`) and digest, once resolved.
+    #[must_use]
+    pub fn selected_digest(&self) -> Option<(String, String)> {
+        let summary = self.selected()?.summary.loaded()?;
+        let place = match &self.location {
+            Location::Registry(r) => format!("{r}/{}", self.repository),
+            Location::Layout(_) => self.location.to_string(),
+        };
+        Some((place, summary.digest.clone()))
     }
 }
 

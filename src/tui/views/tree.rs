@@ -526,3 +526,54 @@ pub fn scroll_to(current: usize, cmd: Command, max: usize, height: usize) -> usi
     c.apply(cmd, max + 1, height);
     c.selected
 }
+
+// The worker's answers this view takes, and what it waits for (issue 20).
+impl TreeView {
+    /// This view's part of a worker's answer: its tree. When a re-check fails, the tree on
+    /// screen stays, marked stale, and the whole reason goes to the status line.
+    pub fn answer(
+        &mut self,
+        action: &crate::tui::action::Action,
+        size: (u16, u16),
+    ) -> super::Answered {
+        use super::Answered;
+        let crate::tui::action::Action::Inspected { id, result } = action else {
+            return Answered::NotMine;
+        };
+        if !self.inspected(*id, result, layout::tree_rows(size)) {
+            return Answered::NotMine;
+        }
+        match result {
+            Err(e) if self.load.loaded().is_some() => Answered::Flash {
+                text: format!(
+                    "The registry did not confirm this tree: {}",
+                    crate::sanitize::sanitize(&e.to_string())
+                ),
+                error: true,
+            },
+            _ => Answered::Taken,
+        }
+    }
+
+    /// What this view waits for, in words, for the spinner.
+    #[must_use]
+    pub fn waiting_for(&self) -> Option<String> {
+        if self.refreshing.is_some() {
+            return Some("re-checking the manifest tree".into());
+        }
+        self.load
+            .is_loading()
+            .then(|| "fetching the manifest tree".into())
+    }
+
+    /// The selected row's repository (`registry/repo`, `oci:DIR`) and digest.
+    #[must_use]
+    pub fn selected_digest(&self) -> Option<(String, String)> {
+        let row = self.selected()?;
+        let place = match &self.reference {
+            ImageRef::Registry(r) => format!("{}/{}", r.registry, r.repository),
+            ImageRef::Layout(l) => format!("oci:{}", l.path.display()),
+        };
+        Some((place, row.node.digest.clone()))
+    }
+}

@@ -1,35 +1,13 @@
-//! The file findings of an image: each chosen platform manifest's filesystem fetched and
-//! checked; a layer that cannot be read becomes a finding (a digest mismatch is a security
+//! The file findings of an image: each chosen platform manifest's filesystem fetched (by
+//! `layers`) and checked; a layer that cannot be read becomes a finding (a digest mismatch is a security
 //! one), not a failure of the whole run.
 
-use crate::analysis::files::{self, Facts};
-use crate::analysis::{Code, Finding};
-use crate::model::{Kind, Node, Platform};
+use super::files::{self, Facts};
+use super::{Code, Finding};
+use crate::layers::fetch::{filesystem, Progress};
+use crate::layers::{LayerError, Limits, Waste};
+use crate::model::Node;
 use crate::registry::Fetcher;
-
-use super::fetch::{filesystem, Progress};
-use super::{LayerError, Limits, Waste};
-
-/// The runnable image manifests of `root` (itself, or its index entries) for `platform`, or
-/// all of them without one.
-#[must_use]
-pub fn platform_manifests<'a>(root: &'a Node, platform: Option<&Platform>) -> Vec<&'a Node> {
-    let fits = |n: &Node| {
-        n.is_runnable()
-            && n.config_summary().is_some()
-            && platform.is_none_or(|p| {
-                n.platform
-                    .clone()
-                    .or_else(|| n.config_summary().map(crate::analysis::config_platform))
-                    .is_some_and(|have| have.satisfies(p))
-            })
-    };
-    match root.kind {
-        Kind::Index => root.children.iter().filter(|c| fits(c)).collect(),
-        _ if fits(root) => vec![root],
-        _ => Vec::new(),
-    }
-}
 
 /// What one manifest's files said.
 #[derive(Debug, Clone)]
@@ -107,30 +85,9 @@ pub fn unreadable(digest: &str, e: &LayerError) -> Finding {
     }
 }
 
-/// `check --max-wasted` / `--min-efficiency`, or the config file's `[layers]`: thresholds on
-/// dive's figures.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct WasteLimits {
-    /// Bytes wasted at most (dive's `highestWastedBytes`).
-    pub max_wasted: Option<u64>,
-    /// Efficiency at least, 0 to 1 (dive's `lowestEfficiency`).
-    pub min_efficiency: Option<f64>,
-}
-
-impl WasteLimits {
-    /// The config file's `[layers]` limits, each overridden by its flag when given.
-    #[must_use]
-    pub fn with_config(
-        max_wasted: Option<u64>,
-        min_efficiency: Option<f64>,
-        config: &crate::config::LayersConfig,
-    ) -> Self {
-        Self {
-            max_wasted: max_wasted.or(config.max_wasted),
-            min_efficiency: min_efficiency.or(config.min_efficiency),
-        }
-    }
-}
+// The limits sit with the figures they bound (`layers::waste`), which `layers::measured`
+// judges kept figures by too.
+pub use crate::layers::waste::WasteLimits;
 
 /// A `wasted-space` finding for each checked platform past `limits`.
 #[must_use]
@@ -195,7 +152,7 @@ pub fn waste_finding(
 #[must_use]
 pub fn manifest_waste_finding(
     manifest: &Node,
-    fs: &super::Filesystem,
+    fs: &crate::layers::Filesystem,
     config: &crate::config::LayersConfig,
 ) -> Option<Finding> {
     let platform = manifest
@@ -207,7 +164,7 @@ pub fn manifest_waste_finding(
 }
 
 fn size(bytes: u64) -> String {
-    crate::present::human_size(i64::try_from(bytes).unwrap_or(i64::MAX))
+    crate::units::human_size(i64::try_from(bytes).unwrap_or(i64::MAX))
 }
 
 pub use crate::config::parse_size;
