@@ -232,7 +232,6 @@ impl WasteLimits {
     }
 }
 
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::merge::{entry, merge};

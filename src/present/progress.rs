@@ -59,5 +59,4 @@ mod tests {
         let p = Progress { total: None, ..p };
         assert_eq!(super::layers_progress(&p), "layers 2/2 done, 900 B");
     }
-
 }

@@ -52,21 +52,16 @@ impl Fetcher {
                 .ok_or_else(|| disk.missing(&format!("the tag list of {repo}")));
         }
         let mut out = Vec::new();
-        let mut seen_names = std::collections::HashSet::new();
-        let mut seen_pages = std::collections::HashSet::new();
+        let mut seen_names = HashSet::new();
         let mut bytes = 0u64;
         let mut truncated = None;
-        let mut path = format!("/v2/{repo}/tags/list?n=1000");
-        for page_number in 1.. {
-            if page_number > MAX_TAG_PAGES {
-                truncated = Some(format!("truncated at {MAX_TAG_PAGES} pages"));
-                break;
-            }
-            seen_pages.insert(path.clone());
-            let what = format!("the tag list of {repo}");
+        let route = format!("/v2/{repo}/tags/list");
+        let mut walk = LinkWalk::new(route.clone(), format!("{route}?n=1000"), MAX_TAG_PAGES);
+        let what = format!("the tag list of {repo}");
+        loop {
             let resp = http
                 .get(
-                    &path,
+                    walk.page(),
                     &["application/json"],
                     &pull_scope(repo),
                     RequestKind::Tags,
@@ -92,7 +87,7 @@ impl Fetcher {
             if truncated.is_some() {
                 break;
             }
-            progress(page_number, out.len());
+            progress(walk.pages(), out.len());
             if bytes >= MAX_LISTING_BYTES {
                 truncated = Some(format!(
                     "truncated after {} MiB of tag pages",
@@ -100,21 +95,21 @@ impl Fetcher {
                 ));
                 break;
             }
-            match next_page(resp.link.as_deref(), &format!("/v2/{repo}/tags/list")) {
-                Page::Next(next) if seen_pages.contains(&next) => {
-                    truncated = Some(format!(
-                        "stopped after {page_number} pages: the registry linked back to a page it had sent"
-                    ));
+            match walk.follow(resp.link.as_deref()) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(cut) => {
+                    truncated = Some(match cut {
+                        WalkCut::Pages(_) => format!("truncated at {MAX_TAG_PAGES} pages"),
+                        WalkCut::LinkedBack(n) => format!(
+                            "stopped after {n} pages: the registry linked back to a page it had sent"
+                        ),
+                        WalkCut::Elsewhere(n) => format!(
+                            "stopped after {n} pages: the registry's next-page link leads out of this repository's tag list"
+                        ),
+                    });
                     break;
                 }
-                Page::Next(next) => path = next,
-                Page::Elsewhere => {
-                    truncated = Some(format!(
-                        "stopped after {page_number} pages: the registry's next-page link leads out of this repository's tag list"
-                    ));
-                    break;
-                }
-                Page::End => break,
             }
         }
         if let Some(disk) = &self.disk {
@@ -180,15 +175,15 @@ impl Fetcher {
         }
         let what = format!("referrers of {digest}");
         let mut listed: Vec<Descriptor> = Vec::new();
-        let mut path = format!("/v2/{repo}/referrers/{digest}");
-        let mut seen_pages = HashSet::new();
+        let route = format!("/v2/{repo}/referrers/{digest}");
+        let mut walk = LinkWalk::new(route.clone(), route, MAX_REFERRER_PAGES);
         // The API may page its answer with `Link` (as the tag list does); the pages are bounded,
         // and a page that fails after the first keeps what came before.
-        for page in 0..MAX_REFERRER_PAGES {
-            seen_pages.insert(path.clone());
+        loop {
+            let first = walk.pages() == 0;
             let resp = http
                 .get(
-                    &path,
+                    walk.page(),
                     &[mt::OCI_INDEX],
                     &pull_scope(repo),
                     RequestKind::Referrers,
@@ -203,16 +198,16 @@ impl Fetcher {
                     | FetchError::Unexpected {
                         status: 400 | 405, ..
                     },
-                ) if page == 0 => {
+                ) if first => {
                     self.no_referrers_api.lock().await.insert(repo.to_string());
                     return Ok(None);
                 }
-                Err(e) if page == 0 => return Err(e),
+                Err(e) if first => return Err(e),
                 Err(_) => break,
             };
             let ct = r.content_type.as_deref().unwrap_or("");
             if !ct.starts_with(mt::OCI_INDEX) {
-                if page == 0 {
+                if first {
                     // Some registries answer 200 with something else for unknown routes.
                     self.no_referrers_api.lock().await.insert(repo.to_string());
                     return Ok(None);
@@ -229,9 +224,9 @@ impl Fetcher {
                 listed.truncate(MAX_LISTED_REFERRERS);
                 break;
             }
-            match next_page(r.link.as_deref(), &format!("/v2/{repo}/referrers/{digest}")) {
-                Page::Next(next) if !seen_pages.contains(&next) => path = next,
-                _ => break,
+            // A cut walk keeps what it read: the lookup says how many it shows.
+            if walk.follow(r.link.as_deref()) != Ok(true) {
+                break;
             }
         }
         Ok(Some(listed))
@@ -265,6 +260,72 @@ pub fn next_page(link: Option<&str>, route: &str) -> Page {
         Page::Next(next)
     } else {
         Page::Elsewhere
+    }
+}
+
+/// A walk along one listing's `Link` headers, with the bounds every listing shares: at most
+/// `max_pages` pages, never a page twice (a registry linking back would loop), never a page
+/// of another listing ([`next_page`]). The tag list and the referrers API walk with it.
+#[derive(Debug)]
+pub struct LinkWalk {
+    route: String,
+    path: String,
+    seen: HashSet<String>,
+    pages: usize,
+    max_pages: usize,
+}
+
+/// Why a [`LinkWalk`] ended before the listing did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WalkCut {
+    /// `max_pages` pages were read and the listing links to more.
+    Pages(usize),
+    /// The next link leads to a page already read.
+    LinkedBack(usize),
+    /// The next link leads to another listing.
+    Elsewhere(usize),
+}
+
+impl LinkWalk {
+    /// A walk of the listing at `route` (`/v2/team/app/tags/list`) from `first` (the route
+    /// with its query).
+    #[must_use]
+    pub fn new(route: String, first: String, max_pages: usize) -> Self {
+        Self {
+            route,
+            path: first,
+            seen: HashSet::new(),
+            pages: 0,
+            max_pages,
+        }
+    }
+
+    /// The page to read now (counted as read).
+    pub fn page(&mut self) -> &str {
+        self.pages += 1;
+        self.seen.insert(self.path.clone());
+        &self.path
+    }
+
+    /// Pages read so far.
+    #[must_use]
+    pub fn pages(&self) -> usize {
+        self.pages
+    }
+
+    /// Follows the page's `Link` header: `Ok(true)` when there is a next page to read,
+    /// `Ok(false)` at the listing's end, `Err` when a bound ends the walk.
+    pub fn follow(&mut self, link: Option<&str>) -> Result<bool, WalkCut> {
+        match next_page(link, &self.route) {
+            Page::End => Ok(false),
+            Page::Elsewhere => Err(WalkCut::Elsewhere(self.pages)),
+            Page::Next(next) if self.seen.contains(&next) => Err(WalkCut::LinkedBack(self.pages)),
+            Page::Next(_) if self.pages >= self.max_pages => Err(WalkCut::Pages(self.pages)),
+            Page::Next(next) => {
+                self.path = next;
+                Ok(true)
+            }
+        }
     }
 }
 
@@ -346,6 +407,32 @@ mod tests {
             Page::Elsewhere
         );
         assert_eq!(next_page(None, route), Page::End);
+    }
+
+    #[test]
+    fn a_walk_reads_each_page_once_within_its_bound_and_stays_in_its_listing() {
+        let route = "/v2/a/tags/list";
+        let link = |last: &str| format!(r#"<{route}?last={last}>; rel="next""#);
+        let mut walk = LinkWalk::new(route.into(), format!("{route}?n=2"), 3);
+        assert_eq!(walk.page(), "/v2/a/tags/list?n=2");
+        assert_eq!(walk.follow(Some(&link("b"))), Ok(true));
+        assert_eq!(walk.page(), "/v2/a/tags/list?last=b");
+        // A link back to a page already read ends the walk rather than looping.
+        assert_eq!(
+            walk.follow(Some("</v2/a/tags/list?n=2>; rel=\"next\"")),
+            Err(WalkCut::LinkedBack(2))
+        );
+        assert_eq!(walk.follow(Some(&link("d"))), Ok(true));
+        walk.page();
+        // Three pages read: a fourth is not.
+        assert_eq!(walk.follow(Some(&link("f"))), Err(WalkCut::Pages(3)));
+        assert_eq!(walk.follow(None), Ok(false));
+        let mut other = LinkWalk::new(route.into(), route.into(), 8);
+        other.page();
+        assert_eq!(
+            other.follow(Some("</v2/b/tags/list?last=x>; rel=\"next\"")),
+            Err(WalkCut::Elsewhere(1))
+        );
     }
 
     #[test]
