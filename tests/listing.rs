@@ -668,26 +668,83 @@ fn a_refused_catalog_from_a_registry_that_takes_the_login_is_not_a_bad_login() {
     assert_eq!(tmux.wait_exit(), 0);
 }
 
-/// Harbor's API as documented: `systeminfo` (anonymous), projects and a project's
-/// repositories with basic auth; project `vault` is forbidden to this user.
-fn harbor_standin() -> String {
+/// The login the Harbor stand-in takes, as basic auth.
+fn harbor_authorized(headers: &HeaderMap) -> bool {
     let basic = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"))
     );
-    let authorized = move |headers: &HeaderMap| {
-        headers.get("authorization").and_then(|a| a.to_str().ok()) == Some(basic.as_str())
-    };
-    let unauthorized = || {
-        json(
-            StatusCode::UNAUTHORIZED,
-            &serde_json::json!({"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}),
-        )
-    };
-    let check = authorized.clone();
-    let projects = get(move |headers: HeaderMap| async move {
-        if !check(&headers) {
-            return unauthorized();
+    headers.get("authorization").and_then(|a| a.to_str().ok()) == Some(basic.as_str())
+}
+
+fn harbor_unauthorized() -> Response {
+    json(
+        StatusCode::UNAUTHORIZED,
+        &serde_json::json!({"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}),
+    )
+}
+
+/// Harbor's artifacts of `proj/app` (`with_tag=true`, paged with `Link`): the index `digest`
+/// tagged `v1` (the tag pushed a day after the artifact) and an untagged artifact on page 1;
+/// on page 2 `old` and a tag with a control character in its name; page 3 repeats page 2.
+fn harbor_artifacts(digest: &str) -> axum::routing::MethodRouter {
+    let digest = digest.to_string();
+    get(
+        move |Path((project, repository)): Path<(String, String)>,
+              Query(q): Query<HashMap<String, String>>,
+              headers: HeaderMap| {
+            let digest = digest.clone();
+            async move {
+                if !harbor_authorized(&headers) {
+                    return harbor_unauthorized();
+                }
+                if (project.as_str(), repository.as_str()) != ("proj", "app")
+                    || q.get("with_tag").map(String::as_str) != Some("true")
+                {
+                    return json(
+                        StatusCode::NOT_FOUND,
+                        &serde_json::json!({"errors": [{"code": "NOT_FOUND", "message": "not found"}]}),
+                    );
+                }
+                let page: u32 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+                let body = if page == 1 {
+                    serde_json::json!([
+                        {"digest": digest, "push_time": "2026-11-20T08:00:00.000Z", "size": 4096,
+                         "tags": [{"name": "v1", "push_time": "2026-11-21T08:00:00.000Z"}],
+                         "references": [
+                            {"platform": {"os": "linux", "architecture": "amd64"}},
+                            {"platform": {"os": "linux", "architecture": "arm64"}}]},
+                        {"digest": format!("sha256:{}", "8".repeat(64)),
+                         "push_time": "2026-11-19T08:00:00.000Z", "tags": null}
+                    ])
+                } else {
+                    serde_json::json!([
+                        {"digest": format!("sha256:{}", "9".repeat(64)), "size": 1024,
+                         "push_time": "2026-11-01T08:00:00.000Z",
+                         "extra_attrs": {"os": "linux", "architecture": "amd64"},
+                         "tags": [{"name": "old"}, {"name": "bad\u{1b}[31m"}]}
+                    ])
+                };
+                let next = format!(
+                    "</api/v2.0/projects/proj/repositories/app/artifacts?with_tag=true&page={}&page_size=100>; rel=\"next\"",
+                    page + 1
+                );
+                let mut response = json(StatusCode::OK, &body);
+                response.headers_mut().insert("link", next.parse().unwrap());
+                response
+            }
+        },
+    )
+}
+
+/// Harbor's API as documented: `systeminfo` (anonymous), projects and a project's
+/// repositories with basic auth; project `vault` is forbidden to this user; the artifacts of
+/// `proj/app` ([`harbor_artifacts`]).
+fn harbor_standin(digest: &str) -> String {
+    let artifacts = harbor_artifacts(digest);
+    let projects = get(|headers: HeaderMap| async move {
+        if !harbor_authorized(&headers) {
+            return harbor_unauthorized();
         }
         json(
             StatusCode::OK,
@@ -695,9 +752,9 @@ fn harbor_standin() -> String {
         )
     });
     let repositories = get(
-        move |Path(project): Path<String>, headers: HeaderMap| async move {
-            if !authorized(&headers) {
-                return unauthorized();
+        |Path(project): Path<String>, headers: HeaderMap| async move {
+            if !harbor_authorized(&headers) {
+                return harbor_unauthorized();
             }
             match project.as_str() {
                 "proj" => json(
@@ -724,16 +781,22 @@ fn harbor_standin() -> String {
                 }),
             )
             .route("/api/v2.0/projects", projects)
-            .route("/api/v2.0/projects/{project}/repositories", repositories),
+            .route("/api/v2.0/projects/{project}/repositories", repositories)
+            .route(
+                "/api/v2.0/projects/{project}/repositories/{repository}/artifacts",
+                artifacts,
+            ),
     )
 }
 
 /// A Harbor that refuses the catalog to a non-admin is recognised from its API and listed by
-/// project, in the CLI and in the TUI down to a tag's tree.
+/// project, in the CLI and in the TUI down to a tag's tree; the tags come from its artifacts
+/// with digest and push time, which go into the history log.
 #[test]
 fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
     let (_dir, _issuer, reg, sandbox) = catalog_refusing_registry("proj/app");
-    let api = harbor_standin();
+    let index = support::layout_root_digest(&support::fixture("unsigned-index"));
+    let api = harbor_standin(&index);
     sandbox.regscope_config(&format!("[registry.\"{}\"]\napi = \"{api}\"\n", reg.host));
     let (code, stdout, stderr) = regscope(&sandbox, &["ls", &reg.host]);
     assert_eq!(stdout, "proj/app\n", "{stderr}");
@@ -746,8 +809,52 @@ fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
         "{stderr}"
     );
     assert_eq!(code, 3);
+    let cache = sandbox.path().join("named-cache");
+    let cache = cache.to_str().unwrap();
+    let env = [("REGSCOPE_CACHE_DIR", cache), ("TZ", "UTC")];
+    let (code, stdout, stderr) =
+        regscope_with(&sandbox, &env, &["ls", &reg.host, "proj/*", "--tags"]);
+    assert_eq!(
+        stdout,
+        format!(
+            "proj/app:v1  {index}  2026-11-21T08:00:00.000Z  linux/amd64,linux/arm64  4.0 KiB\n\
+             proj/app:old  sha256:{}  2026-11-01T08:00:00.000Z  linux/amd64  1.0 KiB\n",
+            "9".repeat(64)
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "could not list proj/app: stopped after 2 pages: the API sent a page it had sent before"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert_eq!(code, 3);
     let (code, stdout, stderr) = regscope(&sandbox, &["ls", &reg.host, "proj/*:v*"]);
-    assert_eq!((code, stdout.as_str()), (3, "proj/app:v1\n"), "{stderr}");
+    assert_eq!(
+        (code, stdout.lines().next().unwrap_or_default()),
+        (
+            3,
+            format!(
+                "proj/app:v1  {index}  2026-11-21T08:00:00.000Z  linux/amd64,linux/arm64  4.0 KiB"
+            )
+            .as_str()
+        ),
+        "{stderr}"
+    );
+    // The push time Harbor gave is in the history log, beside when regscope saw it.
+    let (code, stdout, stderr) = regscope_with(
+        &sandbox,
+        &env,
+        &["history", &format!("{}/proj/app:v1", reg.host)],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&format!("  {index}  first seen "))
+            && stdout.contains("    pushed 2026-11-21 08:00 UTC+00:00 (registry's time)\n"),
+        "{stdout}"
+    );
 
     let mut tmux = Tmux::start_command(
         &sandbox.argv(&regscope_bin(), &["tui", &reg.host]),
@@ -766,6 +873,9 @@ fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("tags of proj/app");
     tmux.wait_for("amd64 arm64");
+    // The row resolves from the registry and says when Harbor says the tag was pushed.
+    let screen = tmux.wait_for("pushed 2026-11-21T08:00:00.000Z (Harbor's artifacts)");
+    assert!(!screen.contains("dim figures from"), "{screen}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
     tmux.keys(&["q"]);

@@ -139,8 +139,10 @@ async fn list(
             wanted.len() - MAX_TAGGED_REPOSITORIES
         ));
     }
+    // Harbor is recognised only while listing (once the catalog is refused).
+    let native = native.or_else(|| listing.native.clone());
     for repo in wanted.into_iter().take(MAX_TAGGED_REPOSITORIES) {
-        let mut found = match native.as_ref().filter(|n| n.lists_tags()) {
+        let mut found = match native.as_ref() {
             Some(n) => match n.tags(connector, &repo).await {
                 Ok(t) => {
                     listing

@@ -1,11 +1,12 @@
 //! Harbor: recognised from its own `/api/v2.0/systeminfo` once the catalog is refused (Harbor
 //! gives the catalog to admins only), then its projects and their repositories, with the
-//! docker login sent as basic auth.
+//! docker login sent as basic auth; a repository's tags from its artifacts, each with its
+//! digest and push time.
 
 use serde::Deserialize;
 
 use super::api::{Api, ApiError};
-use super::{day, pages, plain_name, walk, Listing, Native, MAX_NAMES};
+use super::{day, pages, plain_name, walk, Listing, Native, Tag, Tags, MAX_NAMES};
 use crate::registry::{Credentials, FetchError};
 
 #[derive(Deserialize, Clone, PartialEq)]
@@ -21,6 +22,56 @@ struct Repository {
     artifact_count: Option<u64>,
     #[serde(default)]
     update_time: Option<String>,
+}
+
+/// One artifact of `/api/v2.0/projects/P/repositories/R/artifacts?with_tag=true`.
+#[derive(Deserialize, Clone, PartialEq)]
+struct Artifact {
+    digest: String,
+    #[serde(default)]
+    push_time: Option<String>,
+    #[serde(default)]
+    size: Option<u64>,
+    /// `null` for an untagged artifact.
+    #[serde(default)]
+    tags: Option<Vec<ArtifactTag>>,
+    /// An image's own platform (`os`, `architecture`).
+    #[serde(default)]
+    extra_attrs: Option<Platform>,
+    /// An index's children, each with its platform.
+    #[serde(default)]
+    references: Option<Vec<Child>>,
+}
+
+#[derive(Deserialize, Clone, PartialEq)]
+struct ArtifactTag {
+    name: String,
+    /// When this tag was pushed (moved onto the artifact), which may be after the artifact.
+    #[serde(default)]
+    push_time: Option<String>,
+}
+
+#[derive(Deserialize, Clone, PartialEq)]
+struct Child {
+    #[serde(default)]
+    platform: Option<Platform>,
+}
+
+#[derive(Deserialize, Clone, PartialEq)]
+struct Platform {
+    #[serde(default)]
+    os: Option<String>,
+    #[serde(default)]
+    architecture: Option<String>,
+}
+
+impl Platform {
+    /// `linux/amd64`, sanitized; `None` without both parts.
+    fn text(&self) -> Option<String> {
+        let (os, arch) = (self.os.as_deref()?, self.architecture.as_deref()?);
+        (!os.is_empty() && !arch.is_empty())
+            .then(|| crate::sanitize::sanitize(&format!("{os}/{arch}")).into_owned())
+    }
 }
 
 /// Whether the API at `api`'s base is Harbor's: its system info names a Harbor version.
@@ -124,5 +175,110 @@ pub(super) async fn repositories(
         }
     }
     listing.source = format!("{}: {}", native.service.name(), read_any.join("; "));
+    listing.native = Some(native.clone());
     Ok(listing)
+}
+
+/// `proj/app` as Harbor's API names it: the project, and the rest with each `/` written
+/// `%252F` (Harbor decodes the path once more than the URL itself does).
+fn split(repository: &str) -> Option<(&str, String)> {
+    let (project, rest) = repository.split_once('/')?;
+    (plain_name(repository) && !rest.is_empty()).then(|| (project, rest.replace('/', "%252F")))
+}
+
+/// The tags of `repository` from its artifacts (paged, within [`super::MAX_PAGES`] pages
+/// and [`MAX_NAMES`] artifacts): each tag with its artifact's digest, size and platforms and
+/// when the tag was pushed. Untagged artifacts are left out, as the registry's tag list
+/// leaves them out.
+pub(super) async fn tags(
+    native: &Native,
+    api: &mut Api,
+    credentials: Option<Credentials>,
+    repository: &str,
+) -> Result<Tags, FetchError> {
+    if let Some(c) = &credentials {
+        api.authorize(c.basic_header());
+    }
+    let Some((project, name)) = split(repository) else {
+        return Err(FetchError::NotListed {
+            registry: native.registry.clone(),
+            detail: format!(
+                "{} is not a Harbor repository (project/name)",
+                crate::sanitize::sanitize(repository)
+            ),
+        });
+    };
+    let url = api
+        .url(&format!(
+            "/api/v2.0/projects/{project}/repositories/{name}/artifacts?with_tag=true&page=1&page_size=100"
+        ))
+        .map_err(|e| native.failed("", &e))?;
+    let mut budget = MAX_NAMES;
+    let walked = walk(api, url, &mut budget, |v| {
+        let page: Vec<Artifact> = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        Ok((page, None))
+    })
+    .await
+    .map_err(|e| {
+        native.failed(
+            &format!("the artifacts of {project}/{}", name.replace("%252F", "/")),
+            &e,
+        )
+    })?;
+    let clean = |s: &str| crate::sanitize::sanitize(s).into_owned();
+    let mut tags = Vec::new();
+    for artifact in &walked.items {
+        let mut platforms: Vec<String> = artifact
+            .references
+            .iter()
+            .flatten()
+            .filter_map(|c| c.platform.as_ref()?.text())
+            .collect();
+        if platforms.is_empty() {
+            platforms.extend(artifact.extra_attrs.as_ref().and_then(Platform::text));
+        }
+        for t in artifact.tags.iter().flatten() {
+            if !plain_name(&t.name) || t.name.contains('/') {
+                continue;
+            }
+            tags.push(Tag {
+                name: t.name.clone(),
+                digest: Some(clean(&artifact.digest)),
+                pushed: t
+                    .push_time
+                    .as_deref()
+                    .or(artifact.push_time.as_deref())
+                    .map(clean),
+                platforms: platforms.clone(),
+                size: artifact.size,
+                tagged: true,
+            });
+        }
+    }
+    Ok(Tags {
+        tags,
+        source: format!(
+            "{}: the artifacts of {repository}, {}",
+            native.service.name(),
+            pages(walked.pages)
+        ),
+        gaps: walked.stop.into_iter().collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nested_repository_is_written_as_harbor_reads_it() {
+        assert_eq!(split("proj/app"), Some(("proj", "app".to_string())));
+        assert_eq!(
+            split("proj/team/api"),
+            Some(("proj", "team%252Fapi".to_string()))
+        );
+        assert_eq!(split("app"), None);
+        assert_eq!(split("proj/../x"), None);
+        assert_eq!(split("proj/a?b"), None);
+    }
 }

@@ -99,6 +99,9 @@ pub struct Listing {
     pub source: String,
     /// `namespace acme: 403, ...`: each thing not listed and why.
     pub gaps: Vec<String>,
+    /// The service found behind the registry while listing (Harbor, recognised once the
+    /// catalog was refused): its API reads the repositories' tags too.
+    pub native: Option<Native>,
 }
 
 /// One tag (or, on GHCR, one untagged version) as the service's API describes it.
@@ -190,13 +193,6 @@ impl Native {
         harbor::recognised(&api).await.then_some(native)
     }
 
-    /// Whether [`Self::tags`] reads the service's tag API (else the registry's tag list is
-    /// the one to read).
-    #[must_use]
-    pub fn lists_tags(&self) -> bool {
-        self.service != Service::Harbor
-    }
-
     /// A client for the API that trusts what the registry's connection trusts (`--insecure`,
     /// `--ca-file`, the registry's `ca_file`/`insecure`, certs.d of the API's host).
     fn client(&self, connector: &Connector) -> Result<Api, FetchError> {
@@ -275,10 +271,7 @@ impl Native {
             Service::Ghcr => ghcr::tags(self, &mut api, credentials, repository).await,
             Service::Quay => quay::tags(self, &mut api, credentials, repository).await,
             Service::GitLab => gitlab::tags(self, &mut api, credentials, repository).await,
-            Service::Harbor => Err(FetchError::NotListed {
-                registry: self.registry.clone(),
-                detail: "Harbor's tags are read from the registry's own tag list".into(),
-            }),
+            Service::Harbor => harbor::tags(self, &mut api, credentials, repository).await,
         }
     }
 
