@@ -557,8 +557,9 @@ impl Worker {
 
     /// The tags of `repository` as Docker Hub's tag API describes them (digest, platforms,
     /// size, push time), when the registry is Docker Hub (or what the config file says stands
-    /// in for it), GitLab's tag details or, for a registry this session found to be Harbor,
-    /// its artifacts (push time); `None` elsewhere, offline, or when the
+    /// in for it); as GitLab's tag details, Quay's tag list, GitHub's package versions or,
+    /// for a registry this session found to be Harbor, its artifacts describe them (push
+    /// time, for the PUSHED column and the status line); `None` elsewhere, offline, or when the
     /// API did not answer (the rows then resolve from the registry, as everywhere else).
     async fn describe_tags(
         &self,
@@ -569,15 +570,7 @@ impl Worker {
             return None;
         };
         let native = crate::listing::Native::for_registry(registry, self.connector.config())
-            .or_else(|| lock(&self.harbors).get(registry).cloned())
-            .filter(|n| {
-                matches!(
-                    n.service,
-                    crate::listing::Service::DockerHub
-                        | crate::listing::Service::GitLab
-                        | crate::listing::Service::Harbor
-                )
-            })?;
+            .or_else(|| lock(&self.harbors).get(registry).cloned())?;
         if self.connector.offline() {
             return None;
         }
@@ -598,7 +591,9 @@ impl Worker {
             by: match native.service {
                 crate::listing::Service::DockerHub => "Hub's tag list",
                 crate::listing::Service::Harbor => "Harbor's artifacts",
-                _ => "GitLab's tag details",
+                crate::listing::Service::GitLab => "GitLab's tag details",
+                crate::listing::Service::Quay => "Quay's tag list",
+                crate::listing::Service::Ghcr => "GitHub's package versions",
             },
             // Resolving a GitLab tag costs no pull: the rows still show the whole tree's
             // figures, and the push time besides.
