@@ -210,15 +210,38 @@ fn hub_router(log: &Log, scheme: &'static str) -> Router {
 }
 
 /// The Hub stand-in's tag lists: `team/app` (one tag, two platforms and an attestation),
-/// `team/many` (see [`many_tags`]) and `team/slow` (never in time).
+/// `team/many` (see [`many_tags`]), `team/slow` (never in time) and `team/flaky` (`t01` and
+/// `t02` once, then a 500).
 fn hub_tags(log: &Log, scheme: &'static str) -> axum::routing::MethodRouter {
     let tags_log = log.clone();
+    let flaky_read = Arc::new(AtomicBool::new(false));
     get(
         move |Path((ns, repo)): Path<(String, String)>,
               Query(q): Query<HashMap<String, String>>,
               headers: HeaderMap| {
             let log = tags_log.clone();
+            let flaky_read = flaky_read.clone();
             async move {
+                if (ns.as_str(), repo.as_str()) == ("team", "flaky") {
+                    if flaky_read.swap(true, Ordering::SeqCst) {
+                        return json(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            &serde_json::json!({"detail": "internal error"}),
+                        );
+                    }
+                    let tag = |name: &str| {
+                        serde_json::json!({"name": name,
+                            "digest": format!("sha256:{}", "1".repeat(64)),
+                            "tag_last_pushed": "2026-12-01T10:00:00.000000Z",
+                            "images": [{"os": "linux", "architecture": "amd64",
+                                "digest": "sha256:aa", "size": 100}]})
+                    };
+                    return json(
+                        StatusCode::OK,
+                        &serde_json::json!({"count": 2, "next": null,
+                            "results": [tag("t01"), tag("t02")]}),
+                    );
+                }
                 if (ns.as_str(), repo.as_str()) == ("team", "slow") {
                     // Answers after any deadline a test waits for.
                     tokio::time::sleep(std::time::Duration::from_mins(2)).await;
@@ -1676,6 +1699,30 @@ async fn docker_hub_tag_rows_come_from_hubs_tag_list_without_a_manifest_get() {
     tmux.wait_for("attestation for linux/amd64");
     assert!(manifest_gets(&srv) > 0, "the tree was fetched");
     assert!(pulls_left(&srv) < 100);
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// After `r`, when Hub's tag list fails, the rows do not keep its earlier figures as if
+/// current: they are dropped and the rows are read from the registry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_r_a_failing_hub_tag_list_leaves_no_old_figures_on_the_rows() {
+    let tags: Vec<String> = ["t01", "t02"].map(String::from).to_vec();
+    let (srv, sandbox, _log) = hub_serving("team/flaky", &tags, 100).await;
+    let argv = sandbox.argv(&regscope_bin(), &["tui", "docker.io/team/flaky"]);
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    let screen = tmux.wait_for("dim figures from Hub's tag list");
+    assert!(screen.contains("100 B"), "Hub's figures:\n{screen}");
+    assert_eq!(manifest_gets(&srv), 0);
+    tmux.keys(&["r"]);
+    // Read from the registry now: the whole tree's size, and no word of Hub's list.
+    let screen = tmux.wait_for("11.0 KiB");
+    assert!(!screen.contains("dim figures from"), "{screen}");
+    assert!(!screen.contains("100 B"), "{screen}");
+    assert!(!screen.contains("from Hub's tag list"), "{screen}");
+    assert!(manifest_gets(&srv) > 0);
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
