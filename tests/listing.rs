@@ -1441,7 +1441,17 @@ fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
         lines[2],
         format!("dave/app/worker:w01  sha256:{sevens}  2026-11-21T08:00:00.000+00:00  2.0 KiB")
     );
-    assert_eq!(lines[26], "dave/app/worker:w25", "past the bound: no date");
+    assert_eq!(
+        lines[21],
+        format!("dave/app/worker:w20  sha256:{sevens}  2026-11-21T08:00:00.000+00:00  2.0 KiB")
+    );
+    for (i, line) in lines[22..].iter().enumerate() {
+        assert_eq!(
+            *line,
+            format!("dave/app/worker:w{:02}  date not read", i + 21),
+            "past the bound: each says so on its own line"
+        );
+    }
     for expected in [
         "could not list dave/app: the date of tag v2: 404: 404 Tag Not Found",
         "could not list dave/app/worker: the dates of 5 more tags (date not read: 20 tag details are read per repository)",
@@ -1465,6 +1475,21 @@ fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
         asked.contains(&"project dave/app/worker page 1".to_string()),
         "{asked:?}"
     );
+    // In JSON: `dateNotRead` on the tags past the bound.
+    let (_, stdout, _) = regscope(
+        &sandbox,
+        &[
+            "ls",
+            "registry.gitlab.com",
+            "dave/app/*",
+            "--tags",
+            "--json",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let tags = doc["repositories"][0]["tags"].as_array().unwrap();
+    assert_eq!(tags[24]["dateNotRead"], true, "{doc}");
+    assert!(tags[0].get("dateNotRead").is_none(), "{doc}");
 
     let mut tmux = Tmux::start_command(
         &sandbox.argv(&regscope_bin(), &["tui", "registry.gitlab.com"]),

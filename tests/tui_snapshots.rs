@@ -392,6 +392,7 @@ fn push_times() -> regscope::tui::views::tags::Described {
                 platforms: Vec::new(),
                 size: None,
                 tagged: true,
+                date_not_read: false,
             },
         )
     };

@@ -252,6 +252,7 @@ pub(super) async fn tags(
                 platforms: platforms.clone(),
                 size: artifact.size,
                 tagged: true,
+                date_not_read: false,
             });
         }
     }

@@ -369,5 +369,6 @@ fn tag(t: HubTag) -> Tag {
         platforms,
         size,
         tagged: true,
+        date_not_read: false,
     }
 }

@@ -119,6 +119,9 @@ pub struct Tag {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
     pub tagged: bool,
+    /// The API has the push time, but it was not read (GitLab's tags past the detail bound).
+    #[serde(rename = "dateNotRead", skip_serializing_if = "std::ops::Not::not")]
+    pub date_not_read: bool,
 }
 
 /// A repository's tags, where from, and what could not be listed.

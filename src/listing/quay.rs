@@ -232,6 +232,7 @@ fn tag(t: QuayTag) -> Tag {
         platforms: Vec::new(),
         size: None,
         tagged: true,
+        date_not_read: false,
     }
 }
 

@@ -1430,6 +1430,7 @@ mod tests {
             platforms: vec!["linux/amd64".into()],
             size: Some(10),
             tagged: true,
+            date_not_read: false,
         }
     }
 
