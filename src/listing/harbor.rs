@@ -5,8 +5,11 @@
 
 use serde::Deserialize;
 
-use super::api::{Api, ApiError};
-use super::{day, pages, plain_name, walk, Listing, Native, Tag, Tags, MAX_NAMES};
+use super::api::Api;
+use super::{
+    day, pages, plain_name, walk, walk_namespaces, Gathering, Listing, Namespaced, Native, Tag,
+    Tags, MAX_NAMES,
+};
 use crate::registry::{Credentials, FetchError};
 
 #[derive(Deserialize, Clone, PartialEq)]
@@ -94,89 +97,74 @@ pub(super) async fn repositories(
     if let Some(c) = &credentials {
         api.authorize(c.basic_header());
     }
-    let mut budget = MAX_NAMES;
-    let mut listing = Listing::default();
+    let mut got = Gathering::default();
     let mut projects = native.namespaces(None, only);
-    let mut read_any = Vec::new();
     if projects.is_empty() {
         let url = api
             .url("/api/v2.0/projects?page=1&page_size=100")
             .map_err(|e| native.failed("", &e))?;
-        let walked = walk(api, url, &mut budget, |v| {
+        let walked = walk(api, url, &mut got.budget, |v| {
             let page: Vec<Project> = serde_json::from_value(v).map_err(|e| e.to_string())?;
             Ok((page, None))
         })
         .await
         .map_err(|e| native.failed("the projects", &e))?;
-        read_any.push(format!("projects, {}", pages(walked.pages)));
+        got.read.push(format!("projects, {}", pages(walked.pages)));
         if let Some(stop) = walked.stop {
-            listing.gaps.push(format!("projects: {stop}"));
+            got.listing.gaps.push(format!("projects: {stop}"));
         }
         projects = walked.items.into_iter().map(|p| p.name).collect();
     }
-    let mut first_error: Option<(String, ApiError)> = None;
-    for project in projects {
-        if !plain_name(&project) || project.contains('/') {
-            listing.gaps.push(format!(
-                "project {}: not a project name",
-                crate::sanitize::sanitize(&project)
-            ));
-            continue;
-        }
-        let url = api
-            .url(&format!(
-                "/api/v2.0/projects/{project}/repositories?page=1&page_size=100"
-            ))
-            .map_err(|e| native.failed("", &e))?;
-        let walked = walk(api, url, &mut budget, |v| {
-            let page: Vec<Repository> = serde_json::from_value(v).map_err(|e| e.to_string())?;
-            Ok((page, None))
-        })
-        .await;
-        match walked {
-            Ok(w) => {
-                for r in w.items {
-                    if !plain_name(&r.name) {
-                        listing.gaps.push(format!(
-                            "project {project}: skipped a repository named {}",
-                            crate::sanitize::sanitize(&r.name)
-                        ));
-                        continue;
-                    }
-                    let mut detail = r
-                        .artifact_count
-                        .map(|n| format!("{n} artifact{}", if n == 1 { "" } else { "s" }))
-                        .unwrap_or_default();
-                    if let Some(u) = r.update_time {
-                        if !detail.is_empty() {
-                            detail.push_str(", ");
-                        }
-                        detail.push_str(&format!("updated {}", day(&u)));
-                    }
-                    listing.details.insert(r.name.clone(), detail);
-                    listing.repositories.push(r.name);
-                }
-                read_any.push(format!("project {project}, {}", pages(w.pages)));
-                if let Some(stop) = w.stop {
-                    listing.gaps.push(format!("project {project}: {stop}"));
-                }
-            }
-            Err(e) => {
-                listing
-                    .gaps
-                    .push(format!("project {project}: {}", e.describe()));
-                first_error.get_or_insert((project, e));
-            }
-        }
-    }
+    let first_error = walk_namespaces(&Projects, native, api, &projects, &mut got).await?;
+    let mut listing = got.listing;
     if listing.repositories.is_empty() {
         if let Some((project, e)) = first_error {
             return Err(native.failed(&format!("project {project}"), &e));
         }
     }
-    listing.source = format!("{}: {}", native.service.name(), read_any.join("; "));
+    listing.source = format!("{}: {}", native.service.name(), got.read.join("; "));
     listing.native = Some(native.clone());
     Ok(listing)
+}
+
+/// Harbor's projects: `/api/v2.0/projects/P/repositories`, paged with `Link`.
+struct Projects;
+
+impl Namespaced for Projects {
+    type Item = Repository;
+    const WORD: &'static str = "project";
+
+    fn first_page(&self, project: &str) -> String {
+        format!("/api/v2.0/projects/{project}/repositories?page=1&page_size=100")
+    }
+
+    fn read(
+        &self,
+        _project: &str,
+        v: serde_json::Value,
+    ) -> Result<(Vec<Repository>, Option<String>), String> {
+        let page: Vec<Repository> = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        Ok((page, None))
+    }
+
+    /// `project/name` as Harbor names it; the detail says how many artifacts and when it
+    /// last changed.
+    fn entry(&self, _project: &str, r: Repository) -> Result<(String, String), String> {
+        if !plain_name(&r.name) {
+            return Err(r.name);
+        }
+        let mut detail = r
+            .artifact_count
+            .map(|n| format!("{n} artifact{}", if n == 1 { "" } else { "s" }))
+            .unwrap_or_default();
+        if let Some(u) = r.update_time {
+            if !detail.is_empty() {
+                detail.push_str(", ");
+            }
+            detail.push_str(&format!("updated {}", day(&u)));
+        }
+        Ok((r.name, detail))
+    }
 }
 
 /// `proj/app` as Harbor's API names it: the project, and the rest with each `/` written

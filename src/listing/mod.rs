@@ -430,6 +430,97 @@ fn day(when: &str) -> String {
     crate::sanitize::sanitize(day).into_owned()
 }
 
+/// How a service's namespaces (Docker Hub's and Quay's namespaces, Harbor's projects) are
+/// listed, one page walk each, by [`walk_namespaces`].
+trait Namespaced {
+    /// One repository as a page gives it.
+    type Item: PartialEq + Clone;
+    /// `namespace`, `project`: what the listing calls one.
+    const WORD: &'static str;
+    /// The path (and query) of the first page of `ns`.
+    fn first_page(&self, ns: &str) -> String;
+    /// A page of `ns` as items, and the body's `next` if it has one.
+    fn read(
+        &self,
+        ns: &str,
+        page: serde_json::Value,
+    ) -> Result<(Vec<Self::Item>, Option<String>), String>;
+    /// The repository's full name and its few words; `Err(name)` for a name not to use.
+    fn entry(&self, ns: &str, item: Self::Item) -> Result<(String, String), String>;
+}
+
+/// What the namespace walks gathered so far: the listing, what was read (`namespace alice,
+/// 2 pages`), and the names still allowed.
+struct Gathering {
+    listing: Listing,
+    read: Vec<String>,
+    budget: usize,
+}
+
+impl Default for Gathering {
+    fn default() -> Self {
+        Self {
+            listing: Listing::default(),
+            read: Vec::new(),
+            budget: MAX_NAMES,
+        }
+    }
+}
+
+/// Walks each of `namespaces` in turn, within one budget of names: a name that cannot go
+/// into a URL, a repository name that is not plain, a walk cut short and a refused namespace
+/// each become a gap; the first refusal is returned for the caller to decide whether the
+/// listing failed as a whole.
+async fn walk_namespaces<N: Namespaced>(
+    service: &N,
+    native: &Native,
+    api: &Api,
+    namespaces: &[String],
+    got: &mut Gathering,
+) -> Result<Option<(String, ApiError)>, FetchError> {
+    let word = N::WORD;
+    let mut first_error = None;
+    for ns in namespaces {
+        if !plain_name(ns) || ns.contains('/') {
+            got.listing.gaps.push(format!(
+                "{word} {}: not a {word} name",
+                crate::sanitize::sanitize(ns)
+            ));
+            continue;
+        }
+        let url = api
+            .url(&service.first_page(ns))
+            .map_err(|e| native.failed("", &e))?;
+        match walk(api, url, &mut got.budget, |v| service.read(ns, v)).await {
+            Ok(w) => {
+                for item in w.items {
+                    match service.entry(ns, item) {
+                        Ok((full, detail)) => {
+                            got.listing.details.insert(full.clone(), detail);
+                            got.listing.repositories.push(full);
+                        }
+                        Err(name) => got.listing.gaps.push(format!(
+                            "{word} {ns}: skipped a repository named {}",
+                            crate::sanitize::sanitize(&name)
+                        )),
+                    }
+                }
+                got.read.push(format!("{word} {ns}, {}", pages(w.pages)));
+                if let Some(stop) = w.stop {
+                    got.listing.gaps.push(format!("{word} {ns}: {stop}"));
+                }
+            }
+            Err(e) => {
+                got.listing
+                    .gaps
+                    .push(format!("{word} {ns}: {}", e.describe()));
+                first_error.get_or_insert((ns.clone(), e));
+            }
+        }
+    }
+    Ok(first_error)
+}
+
 /// What one page walk gathered, and why it stopped early if it did.
 struct Walked<T> {
     items: Vec<T>,
