@@ -207,12 +207,7 @@ pub(super) async fn tags(
         Ok((page, None))
     })
     .await
-    .map_err(|e| {
-        native.failed(
-            &format!("the artifacts of {project}/{}", name.replace("%252F", "/")),
-            &e,
-        )
-    })?;
+    .map_err(|e| native.failed(&format!("the artifacts of {repository}"), &e))?;
     let clean = |s: &str| crate::sanitize::sanitize(s).into_owned();
     let mut tags = Vec::new();
     for artifact in &walked.items {
