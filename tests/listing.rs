@@ -210,15 +210,38 @@ fn hub_router(log: &Log, scheme: &'static str) -> Router {
 }
 
 /// The Hub stand-in's tag lists: `team/app` (one tag, two platforms and an attestation),
-/// `team/many` (see [`many_tags`]) and `team/slow` (never in time).
+/// `team/many` (see [`many_tags`]), `team/slow` (never in time) and `team/flaky` (`t01` and
+/// `t02` once, then a 500).
 fn hub_tags(log: &Log, scheme: &'static str) -> axum::routing::MethodRouter {
     let tags_log = log.clone();
+    let flaky_read = Arc::new(AtomicBool::new(false));
     get(
         move |Path((ns, repo)): Path<(String, String)>,
               Query(q): Query<HashMap<String, String>>,
               headers: HeaderMap| {
             let log = tags_log.clone();
+            let flaky_read = flaky_read.clone();
             async move {
+                if (ns.as_str(), repo.as_str()) == ("team", "flaky") {
+                    if flaky_read.swap(true, Ordering::SeqCst) {
+                        return json(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            &serde_json::json!({"detail": "internal error"}),
+                        );
+                    }
+                    let tag = |name: &str| {
+                        serde_json::json!({"name": name,
+                            "digest": format!("sha256:{}", "1".repeat(64)),
+                            "tag_last_pushed": "2026-12-01T10:00:00.000000Z",
+                            "images": [{"os": "linux", "architecture": "amd64",
+                                "digest": "sha256:aa", "size": 100}]})
+                    };
+                    return json(
+                        StatusCode::OK,
+                        &serde_json::json!({"count": 2, "next": null,
+                            "results": [tag("t01"), tag("t02")]}),
+                    );
+                }
                 if (ns.as_str(), repo.as_str()) == ("team", "slow") {
                     // Answers after any deadline a test waits for.
                     tokio::time::sleep(std::time::Duration::from_mins(2)).await;
@@ -668,26 +691,83 @@ fn a_refused_catalog_from_a_registry_that_takes_the_login_is_not_a_bad_login() {
     assert_eq!(tmux.wait_exit(), 0);
 }
 
-/// Harbor's API as documented: `systeminfo` (anonymous), projects and a project's
-/// repositories with basic auth; project `vault` is forbidden to this user.
-fn harbor_standin() -> String {
+/// The login the Harbor stand-in takes, as basic auth.
+fn harbor_authorized(headers: &HeaderMap) -> bool {
     let basic = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{HUB_USER}:{HUB_PASSWORD}"))
     );
-    let authorized = move |headers: &HeaderMap| {
-        headers.get("authorization").and_then(|a| a.to_str().ok()) == Some(basic.as_str())
-    };
-    let unauthorized = || {
-        json(
-            StatusCode::UNAUTHORIZED,
-            &serde_json::json!({"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}),
-        )
-    };
-    let check = authorized.clone();
-    let projects = get(move |headers: HeaderMap| async move {
-        if !check(&headers) {
-            return unauthorized();
+    headers.get("authorization").and_then(|a| a.to_str().ok()) == Some(basic.as_str())
+}
+
+fn harbor_unauthorized() -> Response {
+    json(
+        StatusCode::UNAUTHORIZED,
+        &serde_json::json!({"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}),
+    )
+}
+
+/// Harbor's artifacts of `proj/app` (`with_tag=true`, paged with `Link`): the index `digest`
+/// tagged `v1` (the tag pushed a day after the artifact) and an untagged artifact on page 1;
+/// on page 2 `old` and a tag with a control character in its name; page 3 repeats page 2.
+fn harbor_artifacts(digest: &str) -> axum::routing::MethodRouter {
+    let digest = digest.to_string();
+    get(
+        move |Path((project, repository)): Path<(String, String)>,
+              Query(q): Query<HashMap<String, String>>,
+              headers: HeaderMap| {
+            let digest = digest.clone();
+            async move {
+                if !harbor_authorized(&headers) {
+                    return harbor_unauthorized();
+                }
+                if (project.as_str(), repository.as_str()) != ("proj", "app")
+                    || q.get("with_tag").map(String::as_str) != Some("true")
+                {
+                    return json(
+                        StatusCode::NOT_FOUND,
+                        &serde_json::json!({"errors": [{"code": "NOT_FOUND", "message": "not found"}]}),
+                    );
+                }
+                let page: u32 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+                let body = if page == 1 {
+                    serde_json::json!([
+                        {"digest": digest, "push_time": "2026-11-20T08:00:00.000Z", "size": 4096,
+                         "tags": [{"name": "v1", "push_time": "2026-11-21T08:00:00.000Z"}],
+                         "references": [
+                            {"platform": {"os": "linux", "architecture": "amd64"}},
+                            {"platform": {"os": "linux", "architecture": "arm64"}}]},
+                        {"digest": format!("sha256:{}", "8".repeat(64)),
+                         "push_time": "2026-11-19T08:00:00.000Z", "tags": null}
+                    ])
+                } else {
+                    serde_json::json!([
+                        {"digest": format!("sha256:{}", "9".repeat(64)), "size": 1024,
+                         "push_time": "2026-11-01T08:00:00.000Z",
+                         "extra_attrs": {"os": "linux", "architecture": "amd64"},
+                         "tags": [{"name": "old"}, {"name": "bad\u{1b}[31m"}]}
+                    ])
+                };
+                let next = format!(
+                    "</api/v2.0/projects/proj/repositories/app/artifacts?with_tag=true&page={}&page_size=100>; rel=\"next\"",
+                    page + 1
+                );
+                let mut response = json(StatusCode::OK, &body);
+                response.headers_mut().insert("link", next.parse().unwrap());
+                response
+            }
+        },
+    )
+}
+
+/// Harbor's API as documented: `systeminfo` (anonymous), projects and a project's
+/// repositories with basic auth; project `vault` is forbidden to this user; the artifacts of
+/// `proj/app` ([`harbor_artifacts`]).
+fn harbor_standin(digest: &str) -> String {
+    let artifacts = harbor_artifacts(digest);
+    let projects = get(|headers: HeaderMap| async move {
+        if !harbor_authorized(&headers) {
+            return harbor_unauthorized();
         }
         json(
             StatusCode::OK,
@@ -695,9 +775,9 @@ fn harbor_standin() -> String {
         )
     });
     let repositories = get(
-        move |Path(project): Path<String>, headers: HeaderMap| async move {
-            if !authorized(&headers) {
-                return unauthorized();
+        |Path(project): Path<String>, headers: HeaderMap| async move {
+            if !harbor_authorized(&headers) {
+                return harbor_unauthorized();
             }
             match project.as_str() {
                 "proj" => json(
@@ -724,16 +804,22 @@ fn harbor_standin() -> String {
                 }),
             )
             .route("/api/v2.0/projects", projects)
-            .route("/api/v2.0/projects/{project}/repositories", repositories),
+            .route("/api/v2.0/projects/{project}/repositories", repositories)
+            .route(
+                "/api/v2.0/projects/{project}/repositories/{repository}/artifacts",
+                artifacts,
+            ),
     )
 }
 
 /// A Harbor that refuses the catalog to a non-admin is recognised from its API and listed by
-/// project, in the CLI and in the TUI down to a tag's tree.
+/// project, in the CLI and in the TUI down to a tag's tree; the tags come from its artifacts
+/// with digest and push time, which go into the history log.
 #[test]
 fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
     let (_dir, _issuer, reg, sandbox) = catalog_refusing_registry("proj/app");
-    let api = harbor_standin();
+    let index = support::layout_root_digest(&support::fixture("unsigned-index"));
+    let api = harbor_standin(&index);
     sandbox.regscope_config(&format!("[registry.\"{}\"]\napi = \"{api}\"\n", reg.host));
     let (code, stdout, stderr) = regscope(&sandbox, &["ls", &reg.host]);
     assert_eq!(stdout, "proj/app\n", "{stderr}");
@@ -746,8 +832,52 @@ fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
         "{stderr}"
     );
     assert_eq!(code, 3);
+    let cache = sandbox.path().join("named-cache");
+    let cache = cache.to_str().unwrap();
+    let env = [("REGSCOPE_CACHE_DIR", cache), ("TZ", "UTC")];
+    let (code, stdout, stderr) =
+        regscope_with(&sandbox, &env, &["ls", &reg.host, "proj/*", "--tags"]);
+    assert_eq!(
+        stdout,
+        format!(
+            "proj/app:v1  {index}  2026-11-21T08:00:00.000Z  linux/amd64,linux/arm64  4.0 KiB\n\
+             proj/app:old  sha256:{}  2026-11-01T08:00:00.000Z  linux/amd64  1.0 KiB\n",
+            "9".repeat(64)
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "could not list proj/app: stopped after 2 pages: the API sent a page it had sent before"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert_eq!(code, 3);
     let (code, stdout, stderr) = regscope(&sandbox, &["ls", &reg.host, "proj/*:v*"]);
-    assert_eq!((code, stdout.as_str()), (3, "proj/app:v1\n"), "{stderr}");
+    assert_eq!(
+        (code, stdout.lines().next().unwrap_or_default()),
+        (
+            3,
+            format!(
+                "proj/app:v1  {index}  2026-11-21T08:00:00.000Z  linux/amd64,linux/arm64  4.0 KiB"
+            )
+            .as_str()
+        ),
+        "{stderr}"
+    );
+    // The push time Harbor gave is in the history log, beside when regscope saw it.
+    let (code, stdout, stderr) = regscope_with(
+        &sandbox,
+        &env,
+        &["history", &format!("{}/proj/app:v1", reg.host)],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&format!("  {index}  first seen "))
+            && stdout.contains("    pushed 2026-11-21 08:00 UTC+00:00 (registry's time)\n"),
+        "{stdout}"
+    );
 
     let mut tmux = Tmux::start_command(
         &sandbox.argv(&regscope_bin(), &["tui", &reg.host]),
@@ -766,6 +896,9 @@ fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("tags of proj/app");
     tmux.wait_for("amd64 arm64");
+    // The row resolves from the registry and says when Harbor says the tag was pushed.
+    let screen = tmux.wait_for("pushed 2026-11-21T08:00:00.000Z (Harbor's artifacts)");
+    assert!(!screen.contains("dim figures from"), "{screen}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
     tmux.keys(&["q"]);
@@ -829,6 +962,8 @@ fn the_tui_browses_ghcr_packages_to_a_tree() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("tags of bob/app");
     tmux.wait_for("amd64 arm64");
+    let screen = tmux.wait_for("(GitHub's package versions)");
+    assert!(screen.contains(" PUSHED "), "{screen}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
     tmux.keys(&["q"]);
@@ -1040,6 +1175,9 @@ fn quay_is_listed_through_its_api_in_the_cli_and_the_tui() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("tags of carol/app");
     tmux.wait_for("amd64 arm64");
+    // Quay's push time: in its column and, for the selected row, in the status line.
+    let screen = tmux.wait_for("(Quay's tag list)");
+    assert!(screen.contains(" PUSHED "), "{screen}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
     tmux.keys(&["q"]);
@@ -1303,7 +1441,17 @@ fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
         lines[2],
         format!("dave/app/worker:w01  sha256:{sevens}  2026-11-21T08:00:00.000+00:00  2.0 KiB")
     );
-    assert_eq!(lines[26], "dave/app/worker:w25", "past the bound: no date");
+    assert_eq!(
+        lines[21],
+        format!("dave/app/worker:w20  sha256:{sevens}  2026-11-21T08:00:00.000+00:00  2.0 KiB")
+    );
+    for (i, line) in lines[22..].iter().enumerate() {
+        assert_eq!(
+            *line,
+            format!("dave/app/worker:w{:02}  date not read", i + 21),
+            "past the bound: each says so on its own line"
+        );
+    }
     for expected in [
         "could not list dave/app: the date of tag v2: 404: 404 Tag Not Found",
         "could not list dave/app/worker: the dates of 5 more tags (date not read: 20 tag details are read per repository)",
@@ -1327,6 +1475,21 @@ fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
         asked.contains(&"project dave/app/worker page 1".to_string()),
         "{asked:?}"
     );
+    // In JSON: `dateNotRead` on the tags past the bound.
+    let (_, stdout, _) = regscope(
+        &sandbox,
+        &[
+            "ls",
+            "registry.gitlab.com",
+            "dave/app/*",
+            "--tags",
+            "--json",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let tags = doc["repositories"][0]["tags"].as_array().unwrap();
+    assert_eq!(tags[24]["dateNotRead"], true, "{doc}");
+    assert!(tags[0].get("dateNotRead").is_none(), "{doc}");
 
     let mut tmux = Tmux::start_command(
         &sandbox.argv(&regscope_bin(), &["tui", "registry.gitlab.com"]),
@@ -1348,6 +1511,7 @@ fn gitlab_is_listed_through_its_api_in_the_cli_and_the_tui() {
     // The row resolves (no pull limit here) and says when it was pushed, from GitLab.
     let screen = tmux.wait_for("pushed 2026-11-21T08:00:00.000+00:00 (GitLab's tag details)");
     assert!(!screen.contains("dim figures from"), "{screen}");
+    assert!(screen.contains(" PUSHED "), "{screen}");
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
     tmux.keys(&["q"]);
@@ -1529,9 +1693,15 @@ async fn docker_hub_tag_rows_come_from_hubs_tag_list_without_a_manifest_get() {
         .find(|l| l.contains("t01 "))
         .unwrap_or_else(|| panic!("no row t01:\n{screen}"));
     let digest = support::layout_root_digest(&support::fixture("unsigned-index"));
-    for expected in [&digest[..15], "amd64 arm64", "4.0 KiB", "2026-11-01"] {
+    for expected in [&digest[..15], "amd64 arm64", "4.0 KiB"] {
         assert!(row.contains(expected), "{expected} in {row}:\n{screen}");
     }
+    // The push time in its own column, as an age (a date once over a year old).
+    assert!(screen.contains(" PUSHED "), "{screen}");
+    assert!(
+        row.contains(" d ago") || row.contains("2026-11-01"),
+        "{row}:\n{screen}"
+    );
     assert!(
         screen.contains("tags of team/many (30, by name)"),
         "{screen}"
@@ -1554,6 +1724,30 @@ async fn docker_hub_tag_rows_come_from_hubs_tag_list_without_a_manifest_get() {
     tmux.wait_for("attestation for linux/amd64");
     assert!(manifest_gets(&srv) > 0, "the tree was fetched");
     assert!(pulls_left(&srv) < 100);
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
+/// After `r`, when Hub's tag list fails, the rows do not keep its earlier figures as if
+/// current: they are dropped and the rows are read from the registry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_r_a_failing_hub_tag_list_leaves_no_old_figures_on_the_rows() {
+    let tags: Vec<String> = ["t01", "t02"].map(String::from).to_vec();
+    let (srv, sandbox, _log) = hub_serving("team/flaky", &tags, 100).await;
+    let argv = sandbox.argv(&regscope_bin(), &["tui", "docker.io/team/flaky"]);
+    let mut tmux = Tmux::start_command(&argv, (140, 30));
+    tmux.forbid(HUB_PASSWORD);
+    tmux.forbid(HUB_TOKEN);
+    let screen = tmux.wait_for("dim figures from Hub's tag list");
+    assert!(screen.contains("100 B"), "Hub's figures:\n{screen}");
+    assert_eq!(manifest_gets(&srv), 0);
+    tmux.keys(&["r"]);
+    // Read from the registry now: the whole tree's size, and no word of Hub's list.
+    let screen = tmux.wait_for("11.0 KiB");
+    assert!(!screen.contains("dim figures from"), "{screen}");
+    assert!(!screen.contains("100 B"), "{screen}");
+    assert!(!screen.contains("from Hub's tag list"), "{screen}");
+    assert!(manifest_gets(&srv) > 0);
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

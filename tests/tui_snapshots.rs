@@ -265,11 +265,27 @@ fn tags_app(
     trees: Option<&Trees>,
     tags: Result<Vec<String>, ConnectError>,
 ) -> App {
+    tags_app_described(size, trees, tags, None)
+}
+
+/// [`tags_app`], the service's tag list (`described`) answering before the registry's list.
+fn tags_app_described(
+    size: (u16, u16),
+    trees: Option<&Trees>,
+    tags: Result<Vec<String>, ConnectError>,
+    described: Option<regscope::tui::views::tags::Described>,
+) -> App {
     let start = Start::Repository {
         registry: REGISTRY.into(),
         repository: "team/app".into(),
     };
     let (mut app, effects) = App::new(start, true, size);
+    if let Some(described) = described {
+        app.update(Action::TagsDescribed {
+            id: effects[0].id(),
+            described: Arc::new(described),
+        });
+    }
     let mut pending = app.update(Action::TagsLoaded {
         id: effects[0].id(),
         result: tags.map(|tags| regscope::registry::TagListing {
@@ -359,6 +375,50 @@ async fn tags_view() {
     snap("tags_help", |size| {
         let mut app = tags_app(size, Some(&trees), Ok(tag_list()));
         cmd(&mut app, Command::Help);
+        app
+    });
+}
+
+/// GitLab-like figures (push times only, the rows still resolve) for three tags; `v5`'s
+/// time does not parse.
+fn push_times() -> regscope::tui::views::tags::Described {
+    let tag = |name: &str, pushed: &str| {
+        (
+            name.to_string(),
+            regscope::listing::Tag {
+                name: name.to_string(),
+                digest: Some(format!("sha256:{}", "7".repeat(64))),
+                pushed: Some(pushed.to_string()),
+                platforms: Vec::new(),
+                size: None,
+                tagged: true,
+                date_not_read: false,
+            },
+        )
+    };
+    regscope::tui::views::tags::Described {
+        by: "GitLab's tag details",
+        stands_in: false,
+        tags: [
+            tag("latest", "2026-12-06T09:00:00.000+00:00"),
+            tag("v7", "2026-12-03T10:00:00Z"),
+            tag("single", "2025-01-01T00:00:00Z"),
+            tag("v5", "last week"),
+        ]
+        .into_iter()
+        .collect(),
+    }
+}
+
+/// Tag rows with a PUSHED column where the service's tag list gave push times: short ages
+/// within a year, the date past it; at 80 columns it gives way, the status line keeps it.
+#[tokio::test]
+async fn tags_with_push_times() {
+    let trees = trees().await;
+    snap("tags_pushed", |size| {
+        let mut app = tags_app_described(size, Some(&trees), Ok(tag_list()), Some(push_times()));
+        // 2026-12-06T12:00:00Z
+        app.clock = 1_796_558_400;
         app
     });
 }

@@ -139,8 +139,10 @@ async fn list(
             wanted.len() - MAX_TAGGED_REPOSITORIES
         ));
     }
+    // Harbor is recognised only while listing (once the catalog is refused).
+    let native = native.or_else(|| listing.native.clone());
     for repo in wanted.into_iter().take(MAX_TAGGED_REPOSITORIES) {
-        let mut found = match native.as_ref().filter(|n| n.lists_tags()) {
+        let mut found = match native.as_ref() {
             Some(n) => match n.tags(connector, &repo).await {
                 Ok(t) => {
                     listing
@@ -224,6 +226,7 @@ async fn registry_tags(
                     platforms: Vec::new(),
                     size: None,
                     tagged: true,
+                    date_not_read: false,
                 })
                 .collect())
         }
@@ -237,7 +240,8 @@ async fn registry_tags(
 }
 
 /// `alice/app:v1  sha256:…  2026-12-01T10:00:00Z  linux/amd64,linux/arm64`; an untagged
-/// version as `owner/app@sha256:…  (untagged)`.
+/// version as `owner/app@sha256:…  (untagged)`; a tag whose date the listing left unread
+/// (GitLab's past the detail bound) as `team/app:v9  date not read`.
 fn tag_line(repo: &str, t: &Tag) -> String {
     let mut line = if t.tagged {
         format!("{}:{}", sanitize(repo), sanitize(&t.name))
@@ -255,6 +259,8 @@ fn tag_line(repo: &str, t: &Tag) -> String {
     }
     if let Some(p) = &t.pushed {
         add(p);
+    } else if t.date_not_read {
+        add("date not read");
     }
     if !t.platforms.is_empty() {
         add(&t.platforms.join(","));

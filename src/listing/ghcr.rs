@@ -268,6 +268,7 @@ fn rows(v: Version) -> Vec<Tag> {
             platforms: Vec::new(),
             size: None,
             tagged: false,
+            date_not_read: false,
         }];
     }
     tags.into_iter()
@@ -278,6 +279,7 @@ fn rows(v: Version) -> Vec<Tag> {
             platforms: Vec::new(),
             size: None,
             tagged: true,
+            date_not_read: false,
         })
         .collect()
 }

@@ -299,6 +299,7 @@ pub(super) async fn tags(
                         platforms: Vec::new(),
                         size: None,
                         tagged: true,
+                        date_not_read: false,
                     })
                     .collect();
                 let mut gaps: Vec<String> = w.stop.into_iter().collect();
@@ -381,6 +382,9 @@ async fn details(api: &Api, project: &str, repository: u64, tags: &mut [Tag]) ->
         gaps.push(format!("the date of tag {}", failed.join(", ")));
     }
     if tags.len() > MAX_TAG_DETAILS {
+        for t in &mut tags[MAX_TAG_DETAILS..] {
+            t.date_not_read = true;
+        }
         gaps.push(format!(
             "the dates of {} more tags (date not read: {MAX_TAG_DETAILS} tag details are read per repository)",
             tags.len() - MAX_TAG_DETAILS

@@ -5,7 +5,10 @@
 use serde::Deserialize;
 
 use super::api::{Api, ApiError};
-use super::{day, pages, plain_name, walk, Listing, Native, Tag, Tags, MAX_NAMES};
+use super::{
+    day, pages, plain_name, walk, walk_namespaces, Gathering, Listing, Namespaced, Native, Tag,
+    Tags, MAX_NAMES,
+};
 use crate::registry::{Credentials, FetchError};
 
 #[derive(Deserialize)]
@@ -119,71 +122,57 @@ pub(super) async fn repositories(
             ),
         });
     }
-    let mut listing = Listing::default();
-    let mut budget = MAX_NAMES;
-    let mut read_any = Vec::new();
-    let mut first_error = None;
-    for ns in &namespaces {
-        if !plain_name(ns) || ns.contains('/') {
-            listing.gaps.push(format!(
-                "namespace {}: not a namespace name",
-                crate::sanitize::sanitize(ns)
-            ));
-            continue;
-        }
-        let url = api
-            .url(&format!(
-                "/v2/namespaces/{ns}/repositories?page_size=100&page=1"
-            ))
-            .map_err(|e| native.failed("", &e))?;
-        let walked = walk(api, url, &mut budget, |v| {
-            let page: Page<Repository> = serde_json::from_value(v).map_err(|e| e.to_string())?;
-            let items = page
-                .results
-                .into_iter()
-                .map(|r| (r.name, r.is_private, r.last_updated))
-                .collect();
-            Ok((items, page.next))
-        })
-        .await;
-        match walked {
-            Ok(w) => {
-                for (name, private, updated) in w.items {
-                    let full = format!("{ns}/{name}");
-                    if !plain_name(&name) || name.contains('/') {
-                        listing.gaps.push(format!(
-                            "namespace {ns}: skipped a repository named {}",
-                            crate::sanitize::sanitize(&name)
-                        ));
-                        continue;
-                    }
-                    let mut detail = (if private { "private" } else { "public" }).to_string();
-                    if let Some(u) = updated {
-                        detail.push_str(&format!(", updated {}", day(&u)));
-                    }
-                    listing.details.insert(full.clone(), detail);
-                    listing.repositories.push(full);
-                }
-                read_any.push(format!("namespace {ns}, {}", pages(w.pages)));
-                if let Some(stop) = w.stop {
-                    listing.gaps.push(format!("namespace {ns}: {stop}"));
-                }
-            }
-            Err(e) => {
-                listing
-                    .gaps
-                    .push(format!("namespace {ns}: {}", e.describe()));
-                first_error.get_or_insert((ns.clone(), e));
-            }
-        }
-    }
-    if read_any.is_empty() {
+    let mut got = Gathering::default();
+    let first_error = walk_namespaces(&Namespaces, native, api, &namespaces, &mut got).await?;
+    if got.read.is_empty() {
         if let Some((ns, e)) = first_error {
             return Err(native.failed(&format!("namespace {ns}"), &e));
         }
     }
-    listing.source = format!("{}: {}", native.service.name(), read_any.join("; "));
+    let mut listing = got.listing;
+    listing.source = format!("{}: {}", native.service.name(), got.read.join("; "));
     Ok(listing)
+}
+
+/// Docker Hub's namespaces: `/v2/namespaces/NS/repositories`, paged with the body's `next`.
+struct Namespaces;
+
+impl Namespaced for Namespaces {
+    type Item = (String, bool, Option<String>);
+    const WORD: &'static str = "namespace";
+
+    fn first_page(&self, ns: &str) -> String {
+        format!("/v2/namespaces/{ns}/repositories?page_size=100&page=1")
+    }
+
+    fn read(
+        &self,
+        _ns: &str,
+        v: serde_json::Value,
+    ) -> Result<(Vec<Self::Item>, Option<String>), String> {
+        let page: Page<Repository> = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        let items = page
+            .results
+            .into_iter()
+            .map(|r| (r.name, r.is_private, r.last_updated))
+            .collect();
+        Ok((items, page.next))
+    }
+
+    fn entry(
+        &self,
+        ns: &str,
+        (name, private, updated): Self::Item,
+    ) -> Result<(String, String), String> {
+        if !plain_name(&name) || name.contains('/') {
+            return Err(name);
+        }
+        let mut detail = (if private { "private" } else { "public" }).to_string();
+        if let Some(u) = updated {
+            detail.push_str(&format!(", updated {}", day(&u)));
+        }
+        Ok((format!("{ns}/{name}"), detail))
+    }
 }
 
 /// The tags of `repository` (`namespace/name`; a bare name is an official image).
@@ -369,5 +358,6 @@ fn tag(t: HubTag) -> Tag {
         platforms,
         size,
         tagged: true,
+        date_not_read: false,
     }
 }

@@ -99,6 +99,9 @@ pub struct Listing {
     pub source: String,
     /// `namespace acme: 403, ...`: each thing not listed and why.
     pub gaps: Vec<String>,
+    /// The service found behind the registry while listing (Harbor, recognised once the
+    /// catalog was refused): its API reads the repositories' tags too.
+    pub native: Option<Native>,
 }
 
 /// One tag (or, on GHCR, one untagged version) as the service's API describes it.
@@ -116,6 +119,9 @@ pub struct Tag {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
     pub tagged: bool,
+    /// The API has the push time, but it was not read (GitLab's tags past the detail bound).
+    #[serde(rename = "dateNotRead", skip_serializing_if = "std::ops::Not::not")]
+    pub date_not_read: bool,
 }
 
 /// A repository's tags, where from, and what could not be listed.
@@ -188,13 +194,6 @@ impl Native {
         };
         let api = native.client(connector).ok()?;
         harbor::recognised(&api).await.then_some(native)
-    }
-
-    /// Whether [`Self::tags`] reads the service's tag API (else the registry's tag list is
-    /// the one to read).
-    #[must_use]
-    pub fn lists_tags(&self) -> bool {
-        self.service != Service::Harbor
     }
 
     /// A client for the API that trusts what the registry's connection trusts (`--insecure`,
@@ -275,10 +274,7 @@ impl Native {
             Service::Ghcr => ghcr::tags(self, &mut api, credentials, repository).await,
             Service::Quay => quay::tags(self, &mut api, credentials, repository).await,
             Service::GitLab => gitlab::tags(self, &mut api, credentials, repository).await,
-            Service::Harbor => Err(FetchError::NotListed {
-                registry: self.registry.clone(),
-                detail: "Harbor's tags are read from the registry's own tag list".into(),
-            }),
+            Service::Harbor => harbor::tags(self, &mut api, credentials, repository).await,
         }
     }
 
@@ -432,6 +428,97 @@ fn plain_name(name: &str) -> bool {
 fn day(when: &str) -> String {
     let day = when.get(..10).unwrap_or(when);
     crate::sanitize::sanitize(day).into_owned()
+}
+
+/// How a service's namespaces (Docker Hub's and Quay's namespaces, Harbor's projects) are
+/// listed, one page walk each, by [`walk_namespaces`].
+trait Namespaced {
+    /// One repository as a page gives it.
+    type Item: PartialEq + Clone;
+    /// `namespace`, `project`: what the listing calls one.
+    const WORD: &'static str;
+    /// The path (and query) of the first page of `ns`.
+    fn first_page(&self, ns: &str) -> String;
+    /// A page of `ns` as items, and the body's `next` if it has one.
+    fn read(
+        &self,
+        ns: &str,
+        page: serde_json::Value,
+    ) -> Result<(Vec<Self::Item>, Option<String>), String>;
+    /// The repository's full name and its few words; `Err(name)` for a name not to use.
+    fn entry(&self, ns: &str, item: Self::Item) -> Result<(String, String), String>;
+}
+
+/// What the namespace walks gathered so far: the listing, what was read (`namespace alice,
+/// 2 pages`), and the names still allowed.
+struct Gathering {
+    listing: Listing,
+    read: Vec<String>,
+    budget: usize,
+}
+
+impl Default for Gathering {
+    fn default() -> Self {
+        Self {
+            listing: Listing::default(),
+            read: Vec::new(),
+            budget: MAX_NAMES,
+        }
+    }
+}
+
+/// Walks each of `namespaces` in turn, within one budget of names: a name that cannot go
+/// into a URL, a repository name that is not plain, a walk cut short and a refused namespace
+/// each become a gap; the first refusal is returned for the caller to decide whether the
+/// listing failed as a whole.
+async fn walk_namespaces<N: Namespaced>(
+    service: &N,
+    native: &Native,
+    api: &Api,
+    namespaces: &[String],
+    got: &mut Gathering,
+) -> Result<Option<(String, ApiError)>, FetchError> {
+    let word = N::WORD;
+    let mut first_error = None;
+    for ns in namespaces {
+        if !plain_name(ns) || ns.contains('/') {
+            got.listing.gaps.push(format!(
+                "{word} {}: not a {word} name",
+                crate::sanitize::sanitize(ns)
+            ));
+            continue;
+        }
+        let url = api
+            .url(&service.first_page(ns))
+            .map_err(|e| native.failed("", &e))?;
+        match walk(api, url, &mut got.budget, |v| service.read(ns, v)).await {
+            Ok(w) => {
+                for item in w.items {
+                    match service.entry(ns, item) {
+                        Ok((full, detail)) => {
+                            got.listing.details.insert(full.clone(), detail);
+                            got.listing.repositories.push(full);
+                        }
+                        Err(name) => got.listing.gaps.push(format!(
+                            "{word} {ns}: skipped a repository named {}",
+                            crate::sanitize::sanitize(&name)
+                        )),
+                    }
+                }
+                got.read.push(format!("{word} {ns}, {}", pages(w.pages)));
+                if let Some(stop) = w.stop {
+                    got.listing.gaps.push(format!("{word} {ns}: {stop}"));
+                }
+            }
+            Err(e) => {
+                got.listing
+                    .gaps
+                    .push(format!("{word} {ns}: {}", e.describe()));
+                first_error.get_or_insert((ns.clone(), e));
+            }
+        }
+    }
+    Ok(first_error)
 }
 
 /// What one page walk gathered, and why it stopped early if it did.

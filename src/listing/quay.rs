@@ -7,7 +7,10 @@
 use serde::Deserialize;
 
 use super::api::Api;
-use super::{pages, plain_name, walk, Listing, Native, Tag, Tags, MAX_NAMES};
+use super::{
+    pages, plain_name, walk, walk_namespaces, Gathering, Listing, Namespaced, Native, Tag, Tags,
+    MAX_NAMES,
+};
 use crate::registry::{Credentials, FetchError};
 
 /// The user name Quay documents for a docker login whose password is an OAuth token.
@@ -97,81 +100,14 @@ pub(super) async fn repositories(
             ),
         });
     }
-    let mut listing = Listing::default();
-    let mut budget = MAX_NAMES;
-    let mut read_any = Vec::new();
-    let mut first_error = None;
-    for ns in &namespaces {
-        if !plain_name(ns) || ns.contains('/') {
-            listing.gaps.push(format!(
-                "namespace {}: not a namespace name",
-                crate::sanitize::sanitize(ns)
-            ));
-            continue;
-        }
-        let first = format!("/api/v1/repository?namespace={ns}&last_modified=true");
-        let url = api.url(&first).map_err(|e| native.failed("", &e))?;
-        let walked = walk(api, url, &mut budget, |v| {
-            let page: RepositoryPage = serde_json::from_value(v).map_err(|e| e.to_string())?;
-            let items = page
-                .repositories
-                .into_iter()
-                .map(|r| (r.name, r.is_public, r.last_modified))
-                .collect();
-            // The token goes back as a query parameter on the first page's URL.
-            let next = page.next_page.map(|token| {
-                let token: String =
-                    url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
-                format!("{first}&next_page={token}")
-            });
-            Ok((items, next))
-        })
-        .await;
-        match walked {
-            Ok(w) => {
-                for (name, public, modified) in w.items {
-                    if !plain_name(&name) || name.contains('/') {
-                        listing.gaps.push(format!(
-                            "namespace {ns}: skipped a repository named {}",
-                            crate::sanitize::sanitize(&name)
-                        ));
-                        continue;
-                    }
-                    let full = format!("{ns}/{name}");
-                    let mut detail = match public {
-                        Some(true) => "public".to_string(),
-                        Some(false) => "private".to_string(),
-                        None => String::new(),
-                    };
-                    if let Some(when) =
-                        modified.and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-                    {
-                        if !detail.is_empty() {
-                            detail.push_str(", ");
-                        }
-                        detail.push_str(&format!("updated {}", when.format("%Y-%m-%d")));
-                    }
-                    listing.details.insert(full.clone(), detail);
-                    listing.repositories.push(full);
-                }
-                read_any.push(format!("namespace {ns}, {}", pages(w.pages)));
-                if let Some(stop) = w.stop {
-                    listing.gaps.push(format!("namespace {ns}: {stop}"));
-                }
-            }
-            Err(e) => {
-                listing
-                    .gaps
-                    .push(format!("namespace {ns}: {}", e.describe()));
-                first_error.get_or_insert((ns.clone(), e));
-            }
-        }
-    }
-    if read_any.is_empty() {
+    let mut got = Gathering::default();
+    let first_error = walk_namespaces(&Namespaces, native, api, &namespaces, &mut got).await?;
+    if got.read.is_empty() {
         if let Some((ns, e)) = first_error {
             return Err(native.failed(&format!("namespace {ns}"), &e));
         }
     }
+    let (mut listing, read_any) = (got.listing, got.read);
     if !signed {
         listing.gaps.push(format!(
             "private repositories: {} lists only public ones without an OAuth token (log in with `docker login -u '$oauthtoken'` and the token)",
@@ -180,6 +116,60 @@ pub(super) async fn repositories(
     }
     listing.source = format!("{}: {}", native.service.name(), read_any.join("; "));
     Ok(listing)
+}
+
+/// Quay's namespaces: `/api/v1/repository?namespace=NS`, paged with the body's `next_page`
+/// token.
+struct Namespaces;
+
+impl Namespaced for Namespaces {
+    type Item = (String, Option<bool>, Option<i64>);
+    const WORD: &'static str = "namespace";
+
+    fn first_page(&self, ns: &str) -> String {
+        format!("/api/v1/repository?namespace={ns}&last_modified=true")
+    }
+
+    fn read(
+        &self,
+        ns: &str,
+        v: serde_json::Value,
+    ) -> Result<(Vec<Self::Item>, Option<String>), String> {
+        let page: RepositoryPage = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        let items = page
+            .repositories
+            .into_iter()
+            .map(|r| (r.name, r.is_public, r.last_modified))
+            .collect();
+        // The token goes back as a query parameter on the first page's URL.
+        let next = page.next_page.map(|token| {
+            let token: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+            format!("{}&next_page={token}", self.first_page(ns))
+        });
+        Ok((items, next))
+    }
+
+    fn entry(
+        &self,
+        ns: &str,
+        (name, public, modified): Self::Item,
+    ) -> Result<(String, String), String> {
+        if !plain_name(&name) || name.contains('/') {
+            return Err(name);
+        }
+        let mut detail = match public {
+            Some(true) => "public".to_string(),
+            Some(false) => "private".to_string(),
+            None => String::new(),
+        };
+        if let Some(when) = modified.and_then(|s| chrono::DateTime::from_timestamp(s, 0)) {
+            if !detail.is_empty() {
+                detail.push_str(", ");
+            }
+            detail.push_str(&format!("updated {}", when.format("%Y-%m-%d")));
+        }
+        Ok((format!("{ns}/{name}"), detail))
+    }
 }
 
 /// The tags of `repository` (`namespace/name`), the ones still active.
@@ -232,6 +222,7 @@ fn tag(t: QuayTag) -> Tag {
         platforms: Vec::new(),
         size: None,
         tagged: true,
+        date_not_read: false,
     }
 }
 

@@ -31,6 +31,34 @@ pub fn created_label(created: Option<&str>, now: u64, offset: i32) -> String {
     }
 }
 
+/// `pushed` (as a service's tag API wrote it) for the narrow PUSHED column: `5 min ago`,
+/// `3 h ago`, `12 d ago` within a year, else the local date; empty when absent or unreadable
+/// (the status line has the time in full). `now` 0 (no clock): the date.
+#[must_use]
+pub fn pushed_label(pushed: Option<&str>, now: u64, offset: i32) -> String {
+    let Some(at) = pushed.and_then(crate::listing::pushed::parse_time) else {
+        return String::new();
+    };
+    let secs = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // A time slightly in the future is clock skew between machines.
+    if now > 0 && secs <= now + 300 && now.saturating_sub(secs) < 365 * 86_400 {
+        let ago = now.saturating_sub(secs);
+        return match ago {
+            0..60 => "just now".into(),
+            60..3600 => format!("{} min ago", ago / 60),
+            3600..86_400 => format!("{} h ago", ago / 3600),
+            _ => format!("{} d ago", ago / 86_400),
+        };
+    }
+    let at = DateTime::<Utc>::from(at);
+    match FixedOffset::east_opt(offset) {
+        Some(zone) => at.with_timezone(&zone).format("%Y-%m-%d").to_string(),
+        None => at.format("%Y-%m-%d").to_string(),
+    }
+}
+
 /// The machine's current offset from UTC in seconds (east positive).
 #[must_use]
 pub fn local_offset() -> i32 {
@@ -73,5 +101,28 @@ mod tests {
             created_label(Some("1970-01-01T00:00:00Z"), now, 0),
             "1970-01-01"
         );
+    }
+
+    #[test]
+    fn push_times_are_short_ages_within_a_year() {
+        let now = 1_750_000_000; // 2025-06-15T15:06:40Z
+        let label = |p: &str| pushed_label(Some(p), now, 0);
+        assert_eq!(label("2025-06-15T15:06:00Z"), "just now");
+        assert_eq!(label("2025-06-15T14:56:40Z"), "10 min ago");
+        assert_eq!(label("2025-06-15T12:06:40.000000Z"), "3 h ago");
+        assert_eq!(label("2025-06-12T15:06:40.000+00:00"), "3 d ago");
+        assert_eq!(label("2025-01-15T15:06:40Z"), "151 d ago");
+        assert_eq!(label("2024-01-15T15:06:40Z"), "2024-01-15", "over a year");
+        assert_eq!(label("2025-07-01T00:00:00Z"), "2025-07-01", "the future");
+        // Quay writes RFC 2822.
+        assert_eq!(label("Thu, 12 Jun 2025 15:06:40 -0000"), "3 d ago");
+        assert_eq!(
+            pushed_label(Some("2025-06-12T15:06:40Z"), 0, 0),
+            "2025-06-12"
+        );
+        assert_eq!(pushed_label(None, now, 0), "");
+        assert_eq!(label("soon"), "");
+        // Every label fits the 10-wide column.
+        assert!(label("2025-06-15T15:06:40Z").len() <= 10);
     }
 }

@@ -41,6 +41,9 @@ pub struct Worker {
     /// Tasks under way by request id, so superseded ones can be aborted.
     running: Arc<Mutex<HashMap<RequestId, AbortHandle>>>,
     permits: Arc<Semaphore>,
+    /// Registries found to be Harbor while listing (once the catalog was refused): their
+    /// tag rows get the push times of Harbor's artifacts.
+    harbors: Arc<Mutex<HashMap<String, crate::listing::Native>>>,
 }
 
 /// Trees by location and root digest.
@@ -63,6 +66,7 @@ impl Worker {
             trees: Arc::default(),
             running: Arc::default(),
             permits: Arc::new(Semaphore::new(MAX_TASKS)),
+            harbors: Arc::default(),
         }
     }
 
@@ -436,7 +440,12 @@ impl Worker {
                 None if last.is_none() => {
                     crate::listing::after_catalog_refusal(&self.connector, &c, e, None)
                         .await
-                        .map(CatalogPage::from)
+                        .map(|listing| {
+                            if let Some(n) = &listing.native {
+                                lock(&self.harbors).insert(registry.to_string(), n.clone());
+                            }
+                            CatalogPage::from(listing)
+                        })
                 }
                 None => Err(c.error(e)),
             },
@@ -548,7 +557,9 @@ impl Worker {
 
     /// The tags of `repository` as Docker Hub's tag API describes them (digest, platforms,
     /// size, push time), when the registry is Docker Hub (or what the config file says stands
-    /// in for it), or GitLab's tag details (push time); `None` elsewhere, offline, or when the
+    /// in for it); as GitLab's tag details, Quay's tag list, GitHub's package versions or,
+    /// for a registry this session found to be Harbor, its artifacts describe them (push
+    /// time, for the PUSHED column and the status line); `None` elsewhere, offline, or when the
     /// API did not answer (the rows then resolve from the registry, as everywhere else).
     async fn describe_tags(
         &self,
@@ -559,12 +570,7 @@ impl Worker {
             return None;
         };
         let native = crate::listing::Native::for_registry(registry, self.connector.config())
-            .filter(|n| {
-                matches!(
-                    n.service,
-                    crate::listing::Service::DockerHub | crate::listing::Service::GitLab
-                )
-            })?;
+            .or_else(|| lock(&self.harbors).get(registry).cloned())?;
         if self.connector.offline() {
             return None;
         }
@@ -582,10 +588,12 @@ impl Worker {
             .collect();
         let hub = native.service == crate::listing::Service::DockerHub;
         Some(super::views::tags::Described {
-            by: if hub {
-                "Hub's tag list"
-            } else {
-                "GitLab's tag details"
+            by: match native.service {
+                crate::listing::Service::DockerHub => "Hub's tag list",
+                crate::listing::Service::Harbor => "Harbor's artifacts",
+                crate::listing::Service::GitLab => "GitLab's tag details",
+                crate::listing::Service::Quay => "Quay's tag list",
+                crate::listing::Service::Ghcr => "GitHub's package versions",
             },
             // Resolving a GitLab tag costs no pull: the rows still show the whole tree's
             // figures, and the push time besides.

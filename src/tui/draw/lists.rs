@@ -382,7 +382,8 @@ pub(super) fn tags(
         let row = &rows[visible[i]];
         let marked = marked == Some(&v.reference(&row.tag));
         let listed = v.stand_in(&row.tag);
-        let cells = tag_cells((row, marked, listed), &counts, &shown, when, theme);
+        let pushed = v.described(&row.tag).and_then(|t| t.pushed.as_deref());
+        let cells = tag_cells((row, marked, listed, pushed), &counts, &shown, when, theme);
         let cells = cells.into_iter().zip(&widths).map(|(line, &w)| {
             // A cell wider than its column ends in `…` (the status line has the whole).
             Cell::from(crate::tui::wrap::fit(line, usize::from(w)))
@@ -423,7 +424,8 @@ fn title_notes(v: &TagsView, rows: &[TagRow]) -> String {
 
 /// The tag table's columns at `width` and their widths. With a target the verdict takes the
 /// digest's room below 100 columns (the status line still shows the selected tag's digest in
-/// full); at 80 columns the platforms need the room the date would take.
+/// full); at 80 columns the platforms need the room the date would take. PUSHED where the
+/// service's tag list gave push times, width permitting.
 fn tag_table_columns(
     v: &TagsView,
     width: u16,
@@ -435,6 +437,12 @@ fn tag_table_columns(
         shown.push(Col::Digest);
     }
     shown.extend([Col::Kind, Col::Platforms, Col::Att, Col::Size, Col::Worst]);
+    if v.described
+        .as_ref()
+        .is_some_and(|d| d.tags.values().any(|t| t.pushed.is_some()))
+    {
+        shown.push(Col::Pushed);
+    }
     if width >= 100 {
         shown.push(Col::Created);
     }
@@ -456,6 +464,8 @@ enum Col {
     Att,
     Size,
     Worst,
+    /// When the service's tag list says the tag was pushed (`3 d ago`).
+    Pushed,
     Created,
     /// Headed by the target.
     Verdict,
@@ -472,6 +482,7 @@ impl Col {
             Col::Att => "ATT",
             Col::Size => "SIZE",
             Col::Worst => "WORST",
+            Col::Pushed => "PUSHED",
             Col::Created => "CREATED",
         }
     }
@@ -486,15 +497,23 @@ impl Col {
             Col::Platforms => Constraint::Fill(2),
             Col::Size => Constraint::Length(9),
             Col::Worst => Constraint::Length(7),
-            Col::Created => Constraint::Length(10),
+            Col::Created | Col::Pushed => Constraint::Length(10),
             Col::Verdict => Constraint::Length(u16::try_from(verdict_width).unwrap_or(u16::MAX)),
         }
     }
 }
 
-/// Which columns give way, first to last, when a heading would be cut: the digest (whole in
-/// the status line), then the date, the size, the attachment letters and the kind.
-const GIVE_WAY: [Col; 5] = [Col::Digest, Col::Created, Col::Size, Col::Att, Col::Kind];
+/// Which columns give way, first to last, when a heading would be cut: the push time and
+/// the digest (whole in the status line), then the date, the size, the attachment letters
+/// and the kind.
+const GIVE_WAY: [Col; 6] = [
+    Col::Pushed,
+    Col::Digest,
+    Col::Created,
+    Col::Size,
+    Col::Att,
+    Col::Kind,
+];
 
 /// The columns of `shown` that fit `width` with every heading whole (the tag and platforms
 /// at least 8 wide), and their widths: columns give way in [`GIVE_WAY`] order rather than
@@ -531,9 +550,10 @@ fn fit_columns(
 
 /// One tag row's cells, one per column of `shown`: what it resolved to, or that it is
 /// resolving (under the digest, else the platforms) or failed (`error` under the digest, else
-/// the kind; the reason under the platforms).
+/// the kind; the reason under the platforms); whatever its state, when the service's tag
+/// list says it was `pushed`.
 fn tag_cells(
-    (row, marked, listed): (&TagRow, bool, Option<&crate::listing::Tag>),
+    (row, marked, listed, pushed): (&TagRow, bool, Option<&crate::listing::Tag>, Option<&str>),
     counts: &HashMap<&str, usize>,
     shown: &[Col],
     when: (u64, i32),
@@ -544,8 +564,16 @@ fn tag_cells(
         if col == Col::Tag {
             return tag_label(row, marked, theme);
         }
+        if col == Col::Pushed {
+            return Line::styled(
+                crate::tui::when::pushed_label(pushed, when.0, when.1),
+                theme.dim(),
+            );
+        }
         match row.shown() {
             Load::Idle => match (&row.logged_gone, listed) {
+                // The push time has its own column: CREATED is the image's, not yet read.
+                (None, Some(_)) if col == Col::Created && has(Col::Pushed) => Line::default(),
                 (Some((digest, _)), _) if col == Col::Platforms => Line::styled(
                     format!("gone: was {}", digest::short(digest)),
                     theme.error(),
@@ -642,7 +670,8 @@ fn summary_cell(
     theme: Theme,
 ) -> Line<'static> {
     match col {
-        Col::Tag => Line::default(),
+        // The tag and its push time are drawn whatever the row's state.
+        Col::Tag | Col::Pushed => Line::default(),
         Col::Alias => Line::styled(if alias { "≡" } else { "" }, theme.info()),
         Col::Digest => Line::raw(digest::short(&s.digest)),
         Col::Kind => Line::raw(match s.kind {

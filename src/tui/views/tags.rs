@@ -64,6 +64,9 @@ pub struct TagsView {
     /// Figures of the tags from the registry service's own tag list (Docker Hub's): rows it
     /// describes show them and fetch no manifest until opened or judged.
     pub described: Option<Arc<Described>>,
+    /// The listing `described` came with: a re-listing without fresh figures (the service's
+    /// API failed this time) drops them rather than show the earlier read as current.
+    described_for: Option<RequestId>,
     /// Bumped when the tag list changes (listed, re-listed) ...
     list_rev: u64,
     /// ... and when a row resolves (newest first orders by what rows resolve to).
@@ -415,6 +418,7 @@ impl TagsView {
             sort: TagSort::Name,
             attachment_tags: false,
             relisting: None,
+            described_for: None,
             from_memory: false,
             listing_progress: None,
             truncated: None,
@@ -905,6 +909,12 @@ impl TagsView {
         let keep_rows = std::mem::take(&mut self.from_memory);
         match result {
             Ok(listing) => {
+                // The service's tag list did not answer this time: its earlier figures are
+                // dropped, and the rows they stood in for resolve from the registry.
+                if self.described.is_some() && self.described_for != Some(id) {
+                    self.described = None;
+                    self.dates_rev += 1;
+                }
                 self.truncated.clone_from(&listing.truncated);
                 self.relisted(listing.tags.clone(), height, keep_rows);
                 if let Some(rows) = self.load.loaded_mut() {
@@ -972,6 +982,7 @@ impl TagsView {
             return false;
         }
         self.described = Some(Arc::clone(described));
+        self.described_for = Some(id);
         // Newest first orders described rows by their push time.
         self.dates_rev += 1;
         true
@@ -1506,6 +1517,7 @@ mod tests {
             platforms: vec!["linux/amd64".into()],
             size: Some(10),
             tagged: true,
+            date_not_read: false,
         }
     }
 
@@ -1572,6 +1584,28 @@ mod tests {
             ["b"],
             "a still is where the list says"
         );
+        // `r` again, and this time the service's tag list does not answer: its earlier
+        // figures are not shown as current, the rows resolve from the registry.
+        let id = v.refresh(&mut ids)[0].id();
+        v.tags_loaded(
+            id,
+            &Ok(["a", "b"].map(String::from).into_iter().collect()),
+            20,
+            0,
+        );
+        assert!(v.described.is_none() && v.described("a").is_none());
+        assert!(v.stand_in("a").is_none());
+        // Rows that showed only the list's figures are read from the registry then.
+        let mut v = TagsView::new(Location::Registry("docker.io".into()), "team/app".into());
+        let id = v.activate(&mut ids, 20)[0].id();
+        assert!(v.tags_described(id, &described));
+        let listing: crate::registry::TagListing =
+            ["a", "b"].map(String::from).into_iter().collect();
+        v.tags_loaded(id, &Ok(listing.clone()), 20, 0);
+        assert!(asked(&mut v, &mut ids).is_empty());
+        let id = v.refresh(&mut ids)[0].id();
+        v.tags_loaded(id, &Ok(listing), 20, 0);
+        assert_eq!(asked(&mut v, &mut ids), ["a", "b"]);
 
         let mut v = TagsView::new(Location::Registry("docker.io".into()), "team/app".into());
         let id = v.activate(&mut ids, 20)[0].id();
