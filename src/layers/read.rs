@@ -39,29 +39,70 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// Hashes and counts the compressed bytes as the decompressor pulls them.
+/// Hashes the compressed bytes as they are read, for a source that does not hash them itself.
 struct Hashing<R> {
     inner: R,
-    state: Rc<Tally>,
-}
-
-struct Tally {
-    hasher: RefCell<Sha256>,
-    bytes: Cell<u64>,
-    cap: u64,
-    over: Cell<bool>,
+    hasher: Rc<RefCell<Sha256>>,
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let total = self.state.bytes.get() + n as u64;
-        if total > self.state.cap {
-            self.state.over.set(true);
+        self.hasher.borrow_mut().update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Who hashes the compressed bytes.
+enum Hashed {
+    /// The lister, as it reads them ([`Hashing`]).
+    Here(Rc<RefCell<Sha256>>),
+    /// The source, where they arrive (the download task, on another thread than the
+    /// decompressor): it says what they hash to once their end was read.
+    There(Rc<Cell<Option<[u8; 32]>>>),
+}
+
+impl Hashed {
+    /// The hex SHA-256 of every byte read; `None` when the source has not reached its end.
+    fn actual(&self) -> Option<String> {
+        match self {
+            Self::Here(hasher) => Some(hex::encode(hasher.borrow().clone().finalize())),
+            Self::There(sum) => sum.get().map(hex::encode),
+        }
+    }
+}
+
+/// Counts the compressed bytes the decompressor consumes and refuses more than the
+/// descriptor's size: a borrowed view of the source's buffer, no copy.
+struct Counted<B> {
+    inner: B,
+    bytes: u64,
+    cap: u64,
+    over: Rc<Cell<bool>>,
+}
+
+impl<B: BufRead> BufRead for Counted<B> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        let buf = self.inner.fill_buf()?;
+        if self.bytes + buf.len() as u64 > self.cap {
+            self.over.set(true);
             return Err(io::Error::other("more bytes than the descriptor's size"));
         }
-        self.state.bytes.set(total);
-        self.state.hasher.borrow_mut().update(&buf[..n]);
+        Ok(buf)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.bytes += n as u64;
+        self.inner.consume(n);
+    }
+}
+
+impl<B: BufRead> Read for Counted<B> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
         Ok(n)
     }
 }
@@ -171,25 +212,62 @@ pub fn list_layer_within<R: Read>(
     limits: &Limits,
     budget: &Budget,
 ) -> Result<LayerListing, LayerError> {
-    let tally = Rc::new(Tally {
-        hasher: RefCell::new(Sha256::new()),
-        bytes: Cell::new(0),
-        cap: size.unwrap_or(limits.blob_bytes),
-        over: Cell::new(false),
-    });
+    let hasher = Rc::new(RefCell::new(Sha256::new()));
+    let source = BufReader::with_capacity(
+        64 * 1024,
+        Hashing {
+            inner: blob,
+            hasher: hasher.clone(),
+        },
+    );
+    list_from(source, &Hashed::Here(hasher), digest, size, limits, budget)
+}
+
+/// [`list_layer_within`] for a source that hashes its bytes itself where they arrive (the
+/// download, on another thread than this one, so hashing and inflating run side by side): it
+/// sets `sum` to the SHA-256 of every byte it handed out when it reaches its end. The digest
+/// is checked exactly as when the lister hashes: nothing is returned for a whole blob whose
+/// bytes do not match, and the decompressor reads the source's buffers in place (no copy).
+pub fn list_hashed_layer_within<B: BufRead>(
+    blob: B,
+    sum: Rc<Cell<Option<[u8; 32]>>>,
+    digest: &Digest,
+    size: Option<u64>,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<LayerListing, LayerError> {
+    list_from(blob, &Hashed::There(sum), digest, size, limits, budget)
+}
+
+/// The compressed bytes in `source` (hashed as `hashed` says) listed and verified.
+fn list_from<B: BufRead>(
+    source: B,
+    hashed: &Hashed,
+    digest: &Digest,
+    size: Option<u64>,
+    limits: &Limits,
+    budget: &Budget,
+) -> Result<LayerListing, LayerError> {
+    let cap = size.unwrap_or(limits.blob_bytes);
+    let over = Rc::new(Cell::new(false));
+    let tally = Tally {
+        cap,
+        over: over.clone(),
+    };
     let malformed = |detail: String| LayerError::Malformed {
         digest: digest.to_string(),
         detail,
     };
-    let mut hashing = Hashing {
-        inner: blob,
-        state: tally.clone(),
+    let mut counted = Counted {
+        inner: source,
+        bytes: 0,
+        cap,
+        over,
     };
     // The magic may arrive split across network chunks (a first chunk of 1 byte is legal):
     // read until it is whole or the blob ends, then put it back in front of the stream.
-    let magic = read_magic(&mut hashing).map_err(|e| io_error(&e, &tally, digest))?;
-    let mut raw =
-        BufReader::with_capacity(64 * 1024, io::Cursor::new(magic.clone()).chain(hashing));
+    let magic = read_magic(&mut counted).map_err(|e| io_error(&e, &tally, digest))?;
+    let mut raw = io::Cursor::new(magic.clone()).chain(counted);
     let (compression, decoder): (&str, Box<dyn Read + '_>) = if magic.starts_with(&[0x1f, 0x8b]) {
         (
             "gzip",
@@ -221,6 +299,7 @@ pub fn list_layer_within<R: Read>(
     };
     let mut tar = TarReader::new(capped, limits.path_bytes);
     let outcome = walk(&mut tar, &mut listing, limits, budget);
+    let fail = |raw: &mut dyn Read, e: LayerError| mismatch_first(raw, hashed, digest, e);
     match outcome {
         Ok(()) if listing.stopped.is_none() => {
             // The digest covers the whole blob: read what follows the archive's end (padding,
@@ -229,7 +308,7 @@ pub fn list_layer_within<R: Read>(
                 if !hit.get() {
                     let e = io_error(&e, &tally, digest);
                     drop(tar);
-                    return Err(mismatch_first(&mut raw, &tally, digest, e));
+                    return Err(fail(&mut raw, e));
                 }
             }
             drop(tar);
@@ -237,13 +316,7 @@ pub fn list_layer_within<R: Read>(
                 listing.stopped = Some(stopped_after(read.get()));
             } else {
                 io::copy(&mut raw, &mut io::sink()).map_err(|e| io_error(&e, &tally, digest))?;
-                let actual = hex::encode(tally.hasher.borrow().clone().finalize());
-                if digest.algorithm() == "sha256" && actual != digest.hex() {
-                    return Err(LayerError::DigestMismatch {
-                        digest: digest.to_string(),
-                        actual: format!("sha256:{actual}"),
-                    });
-                }
+                check(hashed, digest)?;
             }
         }
         Ok(()) => {}
@@ -254,11 +327,35 @@ pub fn list_layer_within<R: Read>(
                 TarError::Io(e) => io_error(&e, &tally, digest),
             };
             drop(tar);
-            return Err(mismatch_first(&mut raw, &tally, digest, e));
+            return Err(fail(&mut raw, e));
         }
     }
     listing.tar_bytes = read.get();
     Ok(listing)
+}
+
+/// What an I/O error of the compressed stream means: the size bound it broke, if any.
+struct Tally {
+    cap: u64,
+    over: Rc<Cell<bool>>,
+}
+
+/// The whole blob was read: its bytes must hash to `digest` (only SHA-256 is checked).
+fn check(hashed: &Hashed, digest: &Digest) -> Result<(), LayerError> {
+    if digest.algorithm() != "sha256" {
+        return Ok(());
+    }
+    match hashed.actual() {
+        Some(actual) if actual == digest.hex() => Ok(()),
+        Some(actual) => Err(LayerError::DigestMismatch {
+            digest: digest.to_string(),
+            actual: format!("sha256:{actual}"),
+        }),
+        // The source ended without saying what its bytes hash to: never trusted.
+        None => Err(LayerError::Interrupted {
+            digest: digest.to_string(),
+        }),
+    }
 }
 
 /// The first [`MAGIC_BYTES`] bytes of `blob` (fewer only when it ends first).
@@ -283,9 +380,9 @@ const MAGIC_BYTES: usize = 4;
 /// A layer that cannot be read may simply be the wrong bytes: read the rest of the blob
 /// (within its size) and, when it does not hash to its digest, say that instead, since that is
 /// the finding that matters (a corrupt or substituted layer).
-fn mismatch_first<R: Read>(
-    raw: &mut R,
-    tally: &Tally,
+fn mismatch_first(
+    raw: &mut dyn Read,
+    hashed: &Hashed,
     digest: &Digest,
     e: LayerError,
 ) -> LayerError {
@@ -295,7 +392,9 @@ fn mismatch_first<R: Read>(
     if io::copy(raw, &mut io::sink()).is_err() {
         return e;
     }
-    let actual = hex::encode(tally.hasher.borrow().clone().finalize());
+    let Some(actual) = hashed.actual() else {
+        return e;
+    };
     if actual == digest.hex() {
         return e;
     }
@@ -559,6 +658,45 @@ mod tests {
         let junk = vec![7u8; 4096];
         let err = list(&junk).unwrap_err();
         assert!(matches!(err, LayerError::Malformed { .. }), "{err}");
+    }
+
+    /// A source that hashes its own bytes (the download): its sum is what is checked, so a
+    /// sum that does not match the digest is a mismatch, and no sum at all is never trusted.
+    #[test]
+    fn a_source_that_hashes_its_bytes_is_checked_by_its_sum() {
+        let blob = gzip(&sample());
+        let digest = Digest::sha256_of(&blob);
+        let sum_of = |bytes: &[u8]| -> [u8; 32] { Sha256::digest(bytes).into() };
+        let list_with = |sum: Option<[u8; 32]>| {
+            list_hashed_layer_within(
+                &blob[..],
+                Rc::new(Cell::new(sum)),
+                &digest,
+                Some(blob.len() as u64),
+                &Limits::default(),
+                &Budget::new(Limits::default().listing_bytes),
+            )
+        };
+        let listed = list_with(Some(sum_of(&blob))).unwrap();
+        assert_eq!(listed.entries, list(&blob).unwrap().entries);
+        let err = list_with(Some(sum_of(b"other bytes"))).unwrap_err();
+        assert!(matches!(err, LayerError::DigestMismatch { .. }), "{err}");
+        let err = list_with(None).unwrap_err();
+        assert!(matches!(err, LayerError::Interrupted { .. }), "{err}");
+        // Unreadable bytes from such a source are still called a mismatch when they are one.
+        let mut bad = blob.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        let err = list_hashed_layer_within(
+            &bad[..],
+            Rc::new(Cell::new(Some(sum_of(&bad)))),
+            &digest,
+            Some(bad.len() as u64),
+            &Limits::default(),
+            &Budget::new(Limits::default().listing_bytes),
+        )
+        .unwrap_err();
+        assert!(matches!(err, LayerError::DigestMismatch { .. }), "{err}");
     }
 
     #[test]
