@@ -632,10 +632,14 @@ impl Checked {
                 let mine: Vec<&Verdict> =
                     verdicts.iter().filter(|v| v.signature == digest).collect();
                 if let Some(v) = mine.iter().find(|v| v.result.is_ok()) {
-                    let full = match &v.predicate_type {
+                    let mut full = match &v.predicate_type {
                         Some(p) => format!("attestation ({p}) verified with {key}"),
                         None => format!("verified with {key}"),
                     };
+                    // What was not checked is said where the verdict is (an inclusion proof).
+                    for note in &v.notes {
+                        full.push_str(&format!("; {note}"));
+                    }
                     return Some((Mark::Verified, "verified", full));
                 }
                 let reason = mine.first()?.result.as_ref().err()?;
