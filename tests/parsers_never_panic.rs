@@ -105,6 +105,13 @@ proptest! {
             let words = outcome.result.expect_err("garbage never verifies").to_string();
             prop_assert!(!words.chars().any(char::is_control), "{}", words);
         }
+        // An inclusion proof's checkpoint and hashes: a root or nothing, never a panic.
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = regscope::verify::merkle::parse_checkpoint(&text);
+        let hashes: Vec<Vec<u8>> = bytes.chunks(32).map(<[u8]>::to_vec).collect();
+        for (index, size) in [(0, 1), (3, 6), (u64::MAX - 1, u64::MAX), (0, (1 << 63) + 1), (5, 2), (0, 0)] {
+            let _ = regscope::verify::merkle::root_from_proof(index, size, &bytes, &hashes);
+        }
         let signatures = [bytes.clone()];
         for signed in [
             regscope::verify::rekor::Signed::Envelope { payload: &bytes, signatures: &signatures },

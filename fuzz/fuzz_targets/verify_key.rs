@@ -1,8 +1,9 @@
 //! What `regscope verify` reads from outside: a public key file (PEM, or DER SPKI), a base64
 //! signature annotation, a simple-signing payload, a DSSE envelope, a keyless Sigstore bundle, a
-//! Rekor entry body and a notation JWS envelope from the registry, a notation trust policy and a
-//! distinguished name. Parsing never panics, stays within its caps, an error prints nothing a
-//! terminal obeys, and a key parsed from garbage verifies nothing.
+//! Rekor entry body, an inclusion proof and its checkpoint, and a notation JWS envelope from the
+//! registry, a notation trust policy and a distinguished name. Parsing never panics, stays
+//! within its caps, an error prints nothing a terminal obeys, and a key parsed from garbage
+//! verifies nothing.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -55,6 +56,10 @@ fn keyless(bytes: &[u8]) {
         common::assert_terminal_safe("bundle verdict", &e.to_string());
     }
     let text = String::from_utf8_lossy(bytes);
+    let _ = regscope::verify::merkle::parse_checkpoint(&text);
+    let hashes: Vec<Vec<u8>> = bytes.chunks(32).map(<[u8]>::to_vec).collect();
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    let _ = regscope::verify::merkle::root_from_proof(size / 2, size, bytes, &hashes);
     let signatures = [bytes.to_vec()];
     let _ = rekor::records(
         &text,

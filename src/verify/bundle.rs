@@ -2,15 +2,15 @@
 //! checked with a public key (its DSSE envelope through [`super::dsse::check`], as `cosign
 //! verify --key` does) or keylessly: the bundle's certificate under the keyless policy, and a
 //! `tlogEntries[]` entry whose signed entry timestamp verifies with the log's key and whose
-//! body records this envelope ([`super::keyless::Keyless::check_envelope`]). Inclusion proofs
-//! are not checked yet: a verdict that rests on the SET alone says so in a note. cosign v3 signs an image as an in-toto statement of predicate type
+//! body records this envelope ([`super::keyless::Keyless::check_envelope`]); an inclusion
+//! proof, when the entry has one, leads to the root of a checkpoint the log's key signed. cosign v3 signs an image as an in-toto statement of predicate type
 //! [`COSIGN_SIGN`]: that is a signature; any other predicate is an attestation.
 
 use base64::Engine as _;
 use serde_json::Value;
 
 use super::keyless::{LogEntry, MAX_BUNDLE_CHARS};
-use super::{dsse, Reason, Verifier};
+use super::{dsse, merkle, Reason, Verifier};
 
 /// Log entries of one bundle tried at most (cosign writes one).
 pub const MAX_TLOG_ENTRIES: usize = 4;
@@ -60,7 +60,7 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
     let Ok(envelope) = serde_json::to_vec(envelope) else {
         return fail(Reason::NotBundle);
     };
-    let mut notes = Vec::new();
+    let notes = Vec::new();
     let (result, predicate_type) = match verifier {
         Verifier::Key(key) => dsse::check(&envelope, subject, key),
         Verifier::Keyless(policy) => {
@@ -69,12 +69,7 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
                 return fail(Reason::BundleNoCertificate);
             };
             let entries = tlog_entries(material);
-            let (result, predicate) =
-                policy.check_envelope(&der, &entries, Reason::BundleNoLogEntry, &envelope, subject);
-            if result.is_ok() && has_inclusion_proof(material) {
-                notes.push(PROOF_NOT_CHECKED.to_string());
-            }
-            (result, predicate)
+            policy.check_envelope(&der, &entries, Reason::BundleNoLogEntry, &envelope, subject)
         }
         Verifier::Notation(_) => {
             return fail(Reason::NotSupported(
@@ -158,12 +153,45 @@ fn tlog_entry(entry: &Value) -> Result<LogEntry, Reason> {
         log_index,
         log_id: hex::encode(log_id),
         set,
+        proof: entry.get("inclusionProof").map(proof),
     })
 }
 
-fn has_inclusion_proof(material: Option<&Value>) -> bool {
-    material
-        .and_then(|m| m.get("tlogEntries"))
+/// An entry's `inclusionProof`, within [`merkle::MAX_PROOF_HASHES`] and the checkpoint cap.
+fn proof(p: &Value) -> Result<merkle::Proof, Reason> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let bad =
+        |what: &str| Reason::BadInclusionProof(format!("its {what} is missing or unreadable"));
+    let int = |key: &str| {
+        p.get(key).and_then(|v| match v {
+            Value::String(s) => s.parse::<u64>().ok(),
+            v => v.as_u64(),
+        })
+    };
+    let hash = |v: &Value| {
+        v.as_str()
+            .filter(|h| h.len() <= 128)
+            .and_then(|h| b64.decode(h).ok())
+    };
+    let hashes = p
+        .get("hashes")
         .and_then(Value::as_array)
-        .is_some_and(|l| l.iter().any(|e| e.get("inclusionProof").is_some()))
+        .filter(|h| h.len() <= merkle::MAX_PROOF_HASHES)
+        .and_then(|h| h.iter().map(hash).collect::<Option<Vec<_>>>())
+        .ok_or_else(|| bad("`hashes`"))?;
+    Ok(merkle::Proof {
+        log_index: int("logIndex").ok_or_else(|| bad("`logIndex`"))?,
+        tree_size: int("treeSize").ok_or_else(|| bad("`treeSize`"))?,
+        root_hash: p
+            .get("rootHash")
+            .and_then(hash)
+            .ok_or_else(|| bad("`rootHash`"))?,
+        hashes,
+        checkpoint: p
+            .pointer("/checkpoint/envelope")
+            .and_then(Value::as_str)
+            .filter(|c| c.len() <= merkle::MAX_CHECKPOINT_CHARS)
+            .ok_or_else(|| bad("checkpoint"))?
+            .to_string(),
+    })
 }

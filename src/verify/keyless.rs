@@ -188,6 +188,9 @@ impl Keyless {
                 if !rekor::records(&e.body, &signed) {
                     return Err(Reason::LogEntryMismatch);
                 }
+                if let Some(proof) = &e.proof {
+                    self.included(&e, proof.as_ref().map_err(Clone::clone)?)?;
+                }
                 leaf.valid_at(at)
             });
             match verdict {
@@ -313,15 +316,10 @@ impl Keyless {
     /// entry was integrated: that time. Whether the body is the signature in hand is the
     /// caller's check ([`rekor::records`]).
     pub fn entry_time(&self, e: &LogEntry) -> Result<i64, Reason> {
-        let log = self
-            .root
-            .logs
-            .iter()
-            .find(|l| hex::encode(&l.log_id).eq_ignore_ascii_case(&e.log_id))
-            .ok_or_else(|| Reason::LogKeyUnknown {
-                log_id: sanitize(&e.log_id).into_owned(),
-                root: self.root_name.clone(),
-            })?;
+        let log = self.log(&e.log_id).ok_or_else(|| Reason::LogKeyUnknown {
+            log_id: sanitize(&e.log_id).into_owned(),
+            root: self.root_name.clone(),
+        })?;
         // A log's key signs for a period (a rotated key's ends): an entry it signed outside
         // that period is not the log's word.
         let at = e.integrated_time;
@@ -344,6 +342,57 @@ impl Keyless {
             )));
         }
         Ok(at)
+    }
+
+    /// The entry's inclusion proof leads to the root hash of the checkpoint the log signed
+    /// (offline: the checkpoint travels with the proof).
+    fn included(&self, e: &LogEntry, proof: &super::merkle::Proof) -> Result<(), Reason> {
+        use super::merkle;
+        let bad = |why: String| Err(Reason::BadInclusionProof(why));
+        let Some(log) = self.log(&e.log_id) else {
+            return bad("its log is not in the trusted root".into());
+        };
+        let body = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &e.body)
+            .unwrap_or_default();
+        let root = merkle::root_from_proof(
+            proof.log_index,
+            proof.tree_size,
+            &merkle::leaf_hash(&body),
+            &proof.hashes,
+        );
+        if root.as_deref() != Some(proof.root_hash.as_slice()) {
+            return bad(format!(
+                "the entry's hashes do not lead to the root hash of the tree of {} entries",
+                proof.tree_size
+            ));
+        }
+        let Some(checkpoint) = merkle::parse_checkpoint(&proof.checkpoint) else {
+            return bad("its checkpoint is not a signed note".into());
+        };
+        if checkpoint.size != proof.tree_size || checkpoint.root != proof.root_hash {
+            return bad("its checkpoint names another tree size or root hash".into());
+        }
+        // A signature line is the key's 4-byte hint, then the signature of the note's text.
+        let signed = checkpoint.signatures.iter().any(|(_, bytes)| {
+            bytes.len() > 4
+                && bytes[..4] == log.log_id[..4.min(log.log_id.len())]
+                && log.key.verifies(checkpoint.text.as_bytes(), &bytes[4..])
+        });
+        if !signed {
+            return bad(format!(
+                "its checkpoint is not signed by the key of {}",
+                log.base_url
+            ));
+        }
+        Ok(())
+    }
+
+    /// The trusted root's log of the hex `log_id`.
+    fn log(&self, log_id: &str) -> Option<&super::trust::Log> {
+        self.root
+            .logs
+            .iter()
+            .find(|l| hex::encode(&l.log_id).eq_ignore_ascii_case(log_id))
     }
 }
 
@@ -379,6 +428,9 @@ pub struct LogEntry {
     /// Hex, as the SET's message names the log.
     pub log_id: String,
     pub set: Vec<u8>,
+    /// A Sigstore bundle entry's inclusion proof, or why it is unreadable (cosign's bundle
+    /// annotation carries none).
+    pub proof: Option<Result<super::merkle::Proof, Reason>>,
 }
 
 /// The entry of cosign's bundle annotation; `None` when there is no annotation, the reason
@@ -410,6 +462,7 @@ pub fn annotation_entry(
         log_index: p.log_index,
         log_id: p.log_id,
         set,
+        proof: None,
     }))
 }
 

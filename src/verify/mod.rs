@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod dsse;
 pub mod key;
 pub mod keyless;
+pub mod merkle;
 pub mod notation;
 pub mod rekor;
 pub mod trust;
@@ -84,6 +85,8 @@ pub enum Reason {
     BundleNoCertificate,
     #[error("no transparency-log entry: the Sigstore bundle's `verificationMaterial.tlogEntries` is empty, so nothing proves when it was made")]
     BundleNoLogEntry,
+    #[error("bad inclusion proof: {0}")]
+    BadInclusionProof(String),
     #[error("bad Rekor SET: {0}")]
     BadSet(String),
     #[error("the Rekor entry is for another signature or payload than this one")]
@@ -137,6 +140,7 @@ impl Reason {
             Reason::IssuerMismatch { .. } => "issuer mismatch",
             Reason::NoLogEntry | Reason::BundleNoLogEntry => "no log entry",
             Reason::BadSet(_) => "bad SET",
+            Reason::BadInclusionProof(_) => "bad inclusion proof",
             Reason::LogEntryMismatch => "log entry mismatch",
             Reason::LogKeyUnknown { .. } => "log key unknown",
             Reason::NotationEnvelope(_) => "bad envelope",
@@ -170,6 +174,7 @@ impl Reason {
             Reason::IssuerMismatch { .. } => "issuer-mismatch",
             Reason::NoLogEntry | Reason::BundleNoLogEntry => "no-log-entry",
             Reason::BadSet(_) => "bad-set",
+            Reason::BadInclusionProof(_) => "bad-inclusion-proof",
             Reason::LogEntryMismatch => "log-entry-mismatch",
             Reason::LogKeyUnknown { .. } => "log-key-unknown",
             Reason::NotationEnvelope(_) => "bad-envelope",
