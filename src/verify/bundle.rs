@@ -27,8 +27,6 @@ pub struct Outcome {
     pub result: Result<(), Reason>,
     pub predicate_type: Option<String>,
     pub attestation: bool,
-    /// What was not checked and did not fail the bundle (an inclusion proof).
-    pub notes: Vec<String>,
 }
 
 /// The verdict on the bundle `bytes` (already within the blob cap) about `subject`;
@@ -43,7 +41,6 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
         result: Err(reason),
         predicate_type: None,
         attestation: claimed_attestation,
-        notes: Vec::new(),
     };
     let Ok(bundle) = serde_json::from_slice::<serde_json::Value>(bytes) else {
         return fail(Reason::NotBundle);
@@ -60,7 +57,6 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
     let Ok(envelope) = serde_json::to_vec(envelope) else {
         return fail(Reason::NotBundle);
     };
-    let notes = Vec::new();
     let (result, predicate_type) = match verifier {
         Verifier::Key(key) => dsse::check(&envelope, subject, key),
         Verifier::Keyless(policy) => {
@@ -86,7 +82,6 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
         result,
         predicate_type: predicate_type.filter(|p| p != COSIGN_SIGN),
         attestation,
-        notes,
     }
 }
 

@@ -343,10 +343,7 @@ fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<Layer
             return Some(verdict(Err(Reason::Unreadable), None, false));
         };
         let o = bundle::check(bytes, &parent.digest, verifier, content);
-        return Some(LayerVerdict {
-            notes: o.notes,
-            ..verdict(o.result, o.predicate_type, o.attestation)
-        });
+        return Some(verdict(o.result, o.predicate_type, o.attestation));
     }
     if layer.media_type == crate::model::media_type::DSSE_ENVELOPE {
         let (result, predicate) = match (bytes, verifier) {
@@ -637,14 +634,10 @@ impl Checked {
                 let mine: Vec<&Verdict> =
                     verdicts.iter().filter(|v| v.signature == digest).collect();
                 if let Some(v) = mine.iter().find(|v| v.result.is_ok()) {
-                    let mut full = match &v.predicate_type {
+                    let full = match &v.predicate_type {
                         Some(p) => format!("attestation ({p}) verified with {key}"),
                         None => format!("verified with {key}"),
                     };
-                    // What was not checked is said where the verdict is (an inclusion proof).
-                    for note in &v.notes {
-                        full.push_str(&format!("; {note}"));
-                    }
                     return Some((Mark::Verified, "verified", full));
                 }
                 let reason = mine.first()?.result.as_ref().err()?;
