@@ -1005,7 +1005,15 @@ fn a_tampered_or_copied_signature_fails_with_its_reason(
 /// fails says its own reason, with both values where two disagree.
 /// A throw-away Sigstore in `d` (its `trusted_root.json` returned) and `keyless/<case>:v1`
 /// images, each signed keylessly in one way: `good`, and one per failure.
-fn seed_keyless(reg: &TestRegistry, d: &std::path::Path, issuer: &str) -> std::path::PathBuf {
+fn seed_keyless(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    issuer: &str,
+) -> (
+    std::path::PathBuf,
+    support::sigstore::Ca,
+    support::sigstore::Log,
+) {
     use support::attach::{push_cosign_layers, simple_signing};
     use support::sigstore::{layer, now, trusted_root, Ca, Log, Logged};
     let fulcio_root = Ca::root(d, "test-fulcio");
@@ -1055,7 +1063,7 @@ fn seed_keyless(reg: &TestRegistry, d: &std::path::Path, issuer: &str) -> std::p
         reg.seed_fixture("unsigned-index", &format!("keyless/{repo}:v1"));
         push_cosign_layers(reg, &format!("keyless/{repo}"), &digest, &[l]);
     }
-    root_file
+    (root_file, fulcio, rekor)
 }
 
 #[test]
@@ -1067,7 +1075,7 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
     let issuer = "https://token.actions.example";
-    let root_file = seed_keyless(&reg, d, issuer);
+    let (root_file, fulcio, rekor) = seed_keyless(&reg, d, issuer);
     let root_arg = root_file.display().to_string();
     let verify = |repo: &str, identity: &[&str]| {
         let image = format!("{}/keyless/{repo}:v1", reg.host);
@@ -1154,6 +1162,298 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
     assert!(three.is_match(&text), "{text}");
 
     keyless_policy_in_the_config_file(&reg, d, issuer);
+    keyless_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), &verify);
+    keyless_attestations_verify_with_their_log_entry(&reg, d, (&fulcio, &rekor), &verify);
+}
+
+/// `verify` of `keyless/<repo>:v1` with identity flags: the exit code and the output.
+type Verify<'a> = &'a dyn Fn(&str, &[&str]) -> (Option<i32>, String);
+
+/// Pushes each Sigstore bundle as a referrer of the `unsigned-index` fixture in `repo`, listed
+/// in its `sha256-<hex>` referrers tag.
+fn push_bundles(reg: &TestRegistry, repo: &str, bundles: &[Vec<u8>]) {
+    const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let root = support::layout_root(&fixture("unsigned-index"));
+    let digest = root["digest"].as_str().expect("digest");
+    let subject = (
+        digest,
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+    let listed: Vec<(String, usize, String)> = bundles
+        .iter()
+        .map(|b| {
+            let (d, s) = push_artifact(reg, repo, subject, BUNDLE, BUNDLE, b);
+            (d, s, BUNDLE.to_string())
+        })
+        .collect();
+    push_schema_index(reg, repo, digest, &listed);
+}
+
+/// A DSSE envelope signed by `leaf` whose statement is about `about` with `predicate`; signed
+/// over the statement about `signed` (the same, unless a test tampers with it).
+fn keyless_envelope(
+    leaf: &support::sigstore::Leaf,
+    (about, signed): (&str, &str),
+    predicate: &str,
+) -> Vec<u8> {
+    use support::attach::statement;
+    leaf.key
+        .envelope(&statement(about, predicate), &statement(signed, predicate))
+}
+
+/// cosign v3's keyless Sigstore bundles (referrers listed in the `sha256-<hex>` tag): the
+/// bundle's certificate checked as a keyless signature's, its `tlogEntries[]` SET with the log
+/// key of the trusted root, the entry's body (`dsse` 0.0.1, `intoto` 0.0.2) recording this
+/// envelope, logged inside the certificate's validity. Each failure says its own reason; the
+/// inclusion proof is said not to be checked.
+fn keyless_bundles_verify_and_each_failure_says_why(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    (fulcio, rekor): (&support::sigstore::Ca, &support::sigstore::Log),
+    verify: Verify<'_>,
+) {
+    seed_keyless_bundles(reg, d, (fulcio, rekor));
+    let slsa = "https://slsa.dev/provenance/v1";
+    let exact = ["--certificate-identity", "ci@example.com"];
+    let (code, text) = verify("bundle-good", &exact);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("  verified    signature sha256:")
+            && text.contains(&format!("  verified    attestation ({slsa}) sha256:"))
+            && text.contains("1 of 1 signatures verified; 1 of 1 attestations verified"),
+        "{text}"
+    );
+    for (case, wanted) in [
+        ("badproof", "bad inclusion proof: the entry's hashes do not lead to the root hash of the tree of 6 entries"),
+        ("badcheckpoint", "bad inclusion proof: its checkpoint is not signed by the key of https://rekor.test"),
+        ("tampered", "the payload was changed after signing, or another key signed it"),
+        ("another", "the Rekor entry is for another signature or payload than this one"),
+        ("badset", "bad Rekor SET: the signed entry timestamp does not verify with the key of https://rekor.test"),
+        ("expired", "the certificate was not valid at signing time: logged at "),
+        ("identity", "identity dev@example.com, policy wants ci@example.com"),
+        ("nolog", "no transparency-log entry: the Sigstore bundle's `verificationMaterial.tlogEntries` is empty"),
+    ] {
+        let (code, text) = verify(&format!("bundle-{case}"), &exact);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(
+            text.contains("  failed      signature sha256:") && text.contains(wanted),
+            "{case}: wanted {wanted:?} in {text}"
+        );
+    }
+}
+
+/// `keyless/bundle-<case>:v1`: one image per case, its bundles signed by a leaf of `fulcio`.
+fn seed_keyless_bundles(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    (fulcio, rekor): (&support::sigstore::Ca, &support::sigstore::Log),
+) {
+    use support::sigstore::{dsse_bundle, envelope_entry, now, EntryKind, Logged};
+    let digest = &layout_root_digest(&fixture("unsigned-index"));
+    let issuer = "https://token.actions.example";
+    let ci = fulcio.leaf(d, "bundle-ci", "email:ci@example.com", issuer);
+    let dev = fulcio.leaf(d, "bundle-dev", "email:dev@example.com", issuer);
+    let (sign, slsa) = (
+        "https://sigstore.dev/cosign/sign/v1",
+        "https://slsa.dev/provenance/v1",
+    );
+    let other = format!("sha256:{}", "e".repeat(64));
+    let t = now();
+    let bundle = |leaf: &support::sigstore::Leaf, envelope: &[u8], kind, logged: &Logged<'_>| {
+        dsse_bundle(
+            leaf,
+            envelope,
+            &envelope_entry(leaf, envelope, kind),
+            logged,
+        )
+    };
+    let good = keyless_envelope(&ci, (digest, digest), sign);
+    let attestation = keyless_envelope(&ci, (digest, digest), slsa);
+    let another = keyless_envelope(&ci, (&other, &other), sign);
+    let cases: [(&str, Vec<Vec<u8>>); 7] = [
+        (
+            "good",
+            vec![
+                bundle(&ci, &good, EntryKind::Dsse, &Logged::At(rekor, t)),
+                bundle(&ci, &attestation, EntryKind::Intoto, &Logged::At(rekor, t)),
+            ],
+        ),
+        (
+            "tampered",
+            vec![bundle(
+                &ci,
+                &keyless_envelope(&ci, (digest, &other), sign),
+                EntryKind::Dsse,
+                &Logged::At(rekor, t),
+            )],
+        ),
+        (
+            "another",
+            vec![dsse_bundle(
+                &ci,
+                &good,
+                &envelope_entry(&ci, &another, EntryKind::Dsse),
+                &Logged::At(rekor, t),
+            )],
+        ),
+        (
+            "badset",
+            vec![bundle(
+                &ci,
+                &good,
+                EntryKind::Dsse,
+                &Logged::Tampered(rekor, t, t + 60),
+            )],
+        ),
+        (
+            "expired",
+            vec![bundle(
+                &ci,
+                &good,
+                EntryKind::Dsse,
+                &Logged::At(rekor, t + 3 * 86_400),
+            )],
+        ),
+        (
+            "identity",
+            vec![bundle(
+                &dev,
+                &keyless_envelope(&dev, (digest, digest), sign),
+                EntryKind::Dsse,
+                &Logged::At(rekor, t),
+            )],
+        ),
+        (
+            "nolog",
+            vec![bundle(&ci, &good, EntryKind::Dsse, &Logged::Not)],
+        ),
+    ];
+    for (case, bundles) in &cases {
+        push_bundles(reg, &format!("keyless/bundle-{case}"), bundles);
+    }
+    seed_bad_proofs(reg, d, &cases[0].1[0]);
+}
+
+/// `keyless/bundle-badproof` and `bundle-badcheckpoint`: the `good` bundle with a changed
+/// proof hash, and with a checkpoint signed by another key.
+fn seed_bad_proofs(reg: &TestRegistry, d: &std::path::Path, good: &[u8]) {
+    use base64::Engine as _;
+    const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+    let proof = |bundle: &[u8], edit: &dyn Fn(&mut Value)| {
+        let mut b: Value = serde_json::from_slice(bundle).expect("bundle");
+        edit(&mut b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]);
+        serde_json::to_vec(&b).expect("json")
+    };
+    let badproof = proof(good, &|p| {
+        p["hashes"][0] = json!(B64.encode([7u8; 32]));
+    });
+    let forged = support::sigstore::Log::new(d, "forged-log");
+    let body = B64
+        .decode(
+            serde_json::from_slice::<Value>(good).expect("bundle")["verificationMaterial"]
+                ["tlogEntries"][0]["canonicalizedBody"]
+                .as_str()
+                .expect("body"),
+        )
+        .expect("base64");
+    let forged_proof = support::sigstore::inclusion_proof(&forged, &body);
+    let badcheckpoint = proof(good, &|p| {
+        p["checkpoint"] = forged_proof["checkpoint"].clone();
+    });
+    push_bundles(reg, "keyless/bundle-badproof", &[badproof]);
+    push_bundles(reg, "keyless/bundle-badcheckpoint", &[badcheckpoint]);
+}
+
+/// cosign v2's keyless `.att` attestations: the DSSE layer's Fulcio certificate and Rekor bundle
+/// annotations (an `intoto` 0.0.2 or `dsse` entry) verified as a keyless signature is, the
+/// predicate type shown; an entry for another envelope and a wrong identity fail with their
+/// reasons; attestations alone never make the image signed.
+fn keyless_attestations_verify_with_their_log_entry(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    (fulcio, rekor): (&support::sigstore::Ca, &support::sigstore::Log),
+    verify: Verify<'_>,
+) {
+    use support::attach::push_cosign_layers_as;
+    use support::sigstore::{attestation_layer, envelope_entry, now, EntryKind, Logged};
+    let digest = layout_root_digest(&fixture("unsigned-index"));
+    let issuer = "https://token.actions.example";
+    let ci = fulcio.leaf(d, "att-ci", "email:ci@example.com", issuer);
+    let dev = fulcio.leaf(d, "att-dev", "email:dev@example.com", issuer);
+    let slsa = "https://slsa.dev/provenance/v1";
+    let t = now();
+    let good = keyless_envelope(&ci, (&digest, &digest), slsa);
+    let other = format!("sha256:{}", "e".repeat(64));
+    let another = keyless_envelope(&ci, (&other, &other), slsa);
+    let layer = |leaf, envelope: &[u8], kind| {
+        attestation_layer(
+            leaf,
+            envelope,
+            &envelope_entry(leaf, envelope, kind),
+            &Logged::At(rekor, t),
+        )
+    };
+    let cases = [
+        (
+            "good",
+            vec![
+                layer(&ci, &good, EntryKind::Intoto),
+                layer(&ci, &good, EntryKind::Dsse),
+            ],
+        ),
+        (
+            "another",
+            vec![attestation_layer(
+                &ci,
+                &good,
+                &envelope_entry(&ci, &another, EntryKind::Intoto),
+                &Logged::At(rekor, t),
+            )],
+        ),
+        (
+            "identity",
+            vec![layer(
+                &dev,
+                &keyless_envelope(&dev, (&digest, &digest), slsa),
+                EntryKind::Intoto,
+            )],
+        ),
+    ];
+    for (case, layers) in &cases {
+        let repo = format!("keyless/att-{case}");
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        push_cosign_layers_as(reg, &repo, &digest, "att", &layers[..]);
+    }
+    let exact = ["--certificate-identity", "ci@example.com"];
+    let (code, text) = verify("att-good", &exact);
+    // Verified attestations, but no signature: the image is not signed.
+    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(
+        text.matches(&format!("  verified    attestation ({slsa}) sha256:"))
+            .count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("2 of 2 attestations verified"), "{text}");
+    for (case, wanted) in [
+        (
+            "another",
+            "the Rekor entry is for another signature or payload than this one",
+        ),
+        (
+            "identity",
+            "identity dev@example.com, policy wants ci@example.com",
+        ),
+    ] {
+        let (code, text) = verify(&format!("att-{case}"), &exact);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(
+            text.contains("  failed      attestation sha256:") && text.contains(wanted),
+            "{case}: wanted {wanted:?} in {text}"
+        );
+    }
 }
 
 /// A trusted root whose log key was rotated out before the entry's date: the SET is refused.

@@ -92,6 +92,34 @@ proptest! {
             }
         }
         let _ = regscope::verify::keyless::Identity::regexp(&String::from_utf8_lossy(&bytes));
+        // A Sigstore bundle from the registry, as it is and with the fuzzed certificate and
+        // log entry where a keyless bundle has them: a verdict in words, never a panic.
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let wrapped = format!(
+            r#"{{"verificationMaterial":{{"certificate":{{"rawBytes":"{}"}},"tlogEntries":[{bundle}]}},"dsseEnvelope":{{"payloadType":"t","payload":"e30=","signatures":[{{"sig":"AAAA"}}]}}}}"#,
+            base64::Engine::encode(&b64, &bytes)
+        );
+        let verifier = regscope::verify::Verifier::Keyless(Box::new(policy.clone()));
+        for b in [bundle.as_bytes(), wrapped.as_bytes(), &bytes] {
+            let outcome = regscope::verify::bundle::check(b, "sha256:00", &verifier, "claimed");
+            let words = outcome.result.expect_err("garbage never verifies").to_string();
+            prop_assert!(!words.chars().any(char::is_control), "{}", words);
+        }
+        // An inclusion proof's checkpoint and hashes: a root or nothing, never a panic.
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = regscope::verify::merkle::parse_checkpoint(&text);
+        let hashes: Vec<Vec<u8>> = bytes.chunks(32).map(<[u8]>::to_vec).collect();
+        for (index, size) in [(0, 1), (3, 6), (u64::MAX - 1, u64::MAX), (0, (1 << 63) + 1), (5, 2), (0, 0)] {
+            let _ = regscope::verify::merkle::root_from_proof(index, size, &bytes, &hashes);
+        }
+        let signatures = [bytes.clone()];
+        for signed in [
+            regscope::verify::rekor::Signed::Envelope { payload: &bytes, signatures: &signatures },
+            regscope::verify::rekor::Signed::Message { payload: &bytes, signature: &bytes },
+        ] {
+            let _ = regscope::verify::rekor::records(&bundle, &signed);
+            let _ = regscope::verify::rekor::records(&base64::Engine::encode(&b64, bundle.as_bytes()), &signed);
+        }
     }
 
     #[test]

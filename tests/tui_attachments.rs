@@ -534,3 +534,95 @@ fn a_real_public_keyless_signature_verifies_in_the_tui() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
+
+/// cosign v3's keyless Sigstore bundles and cosign v2's keyless `.att` attestations under a
+/// keyless policy in the TUI, against docker-registry behind htpasswd and TLS: a bundle by the
+/// wanted identity, logged while its certificate was valid (its SET and inclusion proof checked),
+/// is `S✓` and the keyless attestation's row `S✓ verified`; a bundle
+/// logged after its certificate expired is `S✗ expired at signing`.
+#[test]
+fn keyless_bundles_and_attestations_verify_in_the_tui() {
+    use support::attach::{push_artifact, push_cosign_layers_as, push_schema_index, statement};
+    use support::sigstore::{
+        attestation_layer, dsse_bundle, envelope_entry, now, trusted_root, Ca, EntryKind, Log,
+        Logged,
+    };
+    use support::{fixture, layout_root};
+    const PASSWORD: &str = "Keyless-bundle-s3cret";
+    const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("bundle-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let fulcio_root = Ca::root(d, "test-fulcio");
+    let fulcio = fulcio_root.intermediate(d, "test-fulcio-intermediate");
+    let rekor = Log::new(d, "rekor");
+    let root_file = d.join("trusted_root.json");
+    std::fs::write(&root_file, trusted_root((&fulcio_root, &fulcio), &rekor)).expect("root");
+    let issuer = "https://token.actions.example";
+    let ci = fulcio.leaf(d, "ci", "email:ci@example.com", issuer);
+    let root = layout_root(&fixture("unsigned-index"));
+    let digest = root["digest"].as_str().expect("digest");
+    let subject = (
+        digest,
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let sign = statement(digest, "https://sigstore.dev/cosign/sign/v1");
+    let envelope = ci.key.envelope(&sign, &sign);
+    let entry = envelope_entry(&ci, &envelope, EntryKind::Dsse);
+    let t = now();
+    for (repo, at) in [(REPO, t), ("team/late", t + 3 * 86_400)] {
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        let bundle = dsse_bundle(&ci, &envelope, &entry, &Logged::At(&rekor, at));
+        let (d, s) = push_artifact(&reg, repo, subject, BUNDLE, BUNDLE, &bundle);
+        push_schema_index(&reg, repo, digest, &[(d, s, BUNDLE.to_string())]);
+    }
+    let provenance = statement(digest, "https://slsa.dev/provenance/v1");
+    let att = ci.key.envelope(&provenance, &provenance);
+    let att_entry = envelope_entry(&ci, &att, EntryKind::Intoto);
+    let layer = attestation_layer(&ci, &att, &att_entry, &Logged::At(&rekor, t));
+    push_cosign_layers_as(&reg, REPO, digest, "att", &[layer]);
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("bundle-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"{}\"\n",
+        reg.host,
+        root_file.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, verified) in [(REPO, true), ("team/late", false)] {
+        let start = format!("{}/{repo}", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(if verified { "S✓" } else { "S✗" });
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("via the referrers tag");
+        if verified {
+            assert!(screen.contains("S✓ signed"), "{screen}");
+            assert!(screen.contains("signature  S✓ verified"), "{screen}");
+            assert!(screen.contains("provenance  S✓ verified"), "{screen}");
+            // The last row is the attestation; the one above it the bundle's signature.
+            tmux.keys(&["G"]);
+            tmux.wait_for("signature policy: S✓ attestation (https://slsa.dev/provenance/v1)");
+            tmux.keys(&["Up"]);
+            tmux.wait_for("signature policy: S✓ verified with identity ci@example.com");
+        } else {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(screen.contains("S✗ expired at signing"), "{screen}");
+            assert!(
+                screen.contains("S✗ not signed by the policy's identity"),
+                "{screen}"
+            );
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}

@@ -1,8 +1,9 @@
 //! What `regscope verify` reads from outside: a public key file (PEM, or DER SPKI), a base64
-//! signature annotation, a simple-signing payload, a DSSE envelope and a notation JWS envelope
-//! from the registry, a notation trust policy and a distinguished name. Parsing never panics,
-//! stays within its caps, an error prints nothing a terminal obeys, and a key parsed from
-//! garbage verifies nothing.
+//! signature annotation, a simple-signing payload, a DSSE envelope, a keyless Sigstore bundle, a
+//! Rekor entry body, an inclusion proof and its checkpoint, and a notation JWS envelope from the
+//! registry, a notation trust policy and a distinguished name. Parsing never panics, stays
+//! within its caps, an error prints nothing a terminal obeys, and a key parsed from garbage
+//! verifies nothing.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -36,7 +37,45 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = payload_subject(payload);
     notation(payload);
+    keyless(payload);
 });
+
+/// The payload as a Sigstore bundle judged keylessly (on the embedded public-good root), and as
+/// a Rekor entry body matched against itself: a verdict in words, never a panic.
+fn keyless(bytes: &[u8]) {
+    use regscope::verify::{bundle, keyless, rekor, Verifier};
+    let policy = keyless::policy(Some("ci@example.com"), None, Some("https://issuer"), None)
+        .expect("a policy on the public-good root");
+    let outcome = bundle::check(
+        bytes,
+        "sha256:00",
+        &Verifier::Keyless(Box::new(policy)),
+        "claimed",
+    );
+    if let Err(e) = outcome.result {
+        common::assert_terminal_safe("bundle verdict", &e.to_string());
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let _ = regscope::verify::merkle::parse_checkpoint(&text);
+    let hashes: Vec<Vec<u8>> = bytes.chunks(32).map(<[u8]>::to_vec).collect();
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    let _ = regscope::verify::merkle::root_from_proof(size / 2, size, bytes, &hashes);
+    let signatures = [bytes.to_vec()];
+    let _ = rekor::records(
+        &text,
+        &rekor::Signed::Envelope {
+            payload: bytes,
+            signatures: &signatures,
+        },
+    );
+    let _ = rekor::records(
+        &text,
+        &rekor::Signed::Message {
+            payload: bytes,
+            signature: bytes,
+        },
+    );
+}
 
 /// The payload as a notation envelope (opened alone, and judged under a strict `*` policy whose
 /// store does not exist), a trust policy and a distinguished name.

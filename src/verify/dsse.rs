@@ -53,6 +53,21 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The envelope's decoded payload and its signatures (at most [`MAX_SIGNATURES`], those that
+/// decode), read without verifying anything: what a log entry must record.
+#[must_use]
+pub fn parts(bytes: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
+    let envelope = serde_json::from_slice::<Envelope>(bytes).ok()?;
+    let payload = decode_base64(&envelope.payload)?;
+    let signatures = envelope
+        .signatures
+        .iter()
+        .take(MAX_SIGNATURES)
+        .filter_map(|s| super::decode_signature(&s.sig))
+        .collect();
+    Some((payload, signatures))
+}
+
 /// The verdict on the envelope `bytes` (already within the blob cap) about `subject`
 /// (`sha256:<hex>`), and the statement's predicate type once the signature verifies (the
 /// signer's word, so read only then; sanitised).

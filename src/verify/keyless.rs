@@ -4,11 +4,10 @@
 //! its key verifies the signature, and the Rekor entry's signed timestamp (SET) proves the
 //! signature was logged while the certificate was valid.
 
-use base64::Engine as _;
 use x509_parser::prelude::{FromDer as _, GeneralName, X509Certificate};
 
 use super::trust::{Authority, TrustedRoot};
-use super::{PublicKey, Reason};
+use super::{rekor, PublicKey, Reason};
 use crate::model::payload::{
     fulcio_issuer, COSIGN_BUNDLE, COSIGN_CERTIFICATE, MAX_CERTIFICATE_BYTES,
 };
@@ -89,33 +88,6 @@ struct BundlePayload {
     log_id: String,
 }
 
-/// What a `hashedrekord` entry body says was logged: the payload's hash and the signature.
-#[derive(serde::Deserialize)]
-struct Entry {
-    spec: EntrySpec,
-}
-
-#[derive(serde::Deserialize)]
-struct EntrySpec {
-    data: EntryData,
-    signature: EntrySignature,
-}
-
-#[derive(serde::Deserialize)]
-struct EntryData {
-    hash: EntryHash,
-}
-
-#[derive(serde::Deserialize)]
-struct EntryHash {
-    value: String,
-}
-
-#[derive(serde::Deserialize)]
-struct EntrySignature {
-    content: String,
-}
-
 /// The bytes a Rekor SET signs: the RFC 8785 canonical JSON of the entry's `body`,
 /// `integratedTime`, `logID` and `logIndex` (keys in code-point order, no whitespace), as
 /// cosign's `VerifySET` rebuilds it.
@@ -169,7 +141,75 @@ impl Keyless {
             .get(COSIGN_CERTIFICATE)
             .ok_or(Reason::NoCertificate)?;
         let der = certificate_der(pem).ok_or(Reason::BadCertificate)?;
-        let (_, leaf) = X509Certificate::from_der(&der).map_err(|_| Reason::BadCertificate)?;
+        let leaf = self.certified(&der)?;
+        if !leaf.key.verifies(payload, signature) {
+            return Err(Reason::BadSignature);
+        }
+        let signed_at = self.logged(annotations, payload, signature)?;
+        leaf.valid_at(signed_at)
+    }
+
+    /// The verdict on a DSSE `envelope` about `subject` signed by the certificate `der`, logged
+    /// in one of `entries` (a Sigstore bundle's `tlogEntries`, or the one entry of cosign's
+    /// bundle annotation); `missing` is the reason when there is none. The predicate type once
+    /// the envelope verifies, as [`super::dsse::check`] gives it.
+    pub fn check_envelope(
+        &self,
+        der: &[u8],
+        entries: &[Result<LogEntry, Reason>],
+        missing: Reason,
+        envelope: &[u8],
+        subject: &str,
+    ) -> (Result<(), Reason>, Option<String>) {
+        let leaf = match self.certified(der) {
+            Ok(leaf) => leaf,
+            Err(reason) => return (Err(reason), None),
+        };
+        let (result, predicate) = super::dsse::check(envelope, subject, &leaf.key);
+        if matches!(
+            result,
+            Err(Reason::BadSignature | Reason::NotDsse | Reason::NoSignature)
+        ) {
+            return (result, predicate);
+        }
+        let Some((payload, signatures)) = super::dsse::parts(envelope) else {
+            return (Err(Reason::NotDsse), None);
+        };
+        let signed = rekor::Signed::Envelope {
+            payload: &payload,
+            signatures: &signatures,
+        };
+        // One entry that proves the signature was logged while the certificate was valid is
+        // enough (cosign's threshold is one); else the first entry's reason.
+        let mut first = None;
+        for entry in entries {
+            let verdict = entry.clone().and_then(|e| {
+                let at = self.entry_time(&e)?;
+                if !rekor::records(&e.body, &signed) {
+                    return Err(Reason::LogEntryMismatch);
+                }
+                if let Some(proof) = &e.proof {
+                    self.included(&e, proof.as_ref().map_err(Clone::clone)?)?;
+                }
+                leaf.valid_at(at)
+            });
+            match verdict {
+                Ok(()) => return (result, predicate),
+                Err(reason) => {
+                    first.get_or_insert(reason);
+                }
+            }
+        }
+        (Err(first.unwrap_or(missing)), None)
+    }
+
+    /// The certificate `der` chains to the trusted root, is for code signing and names the
+    /// policy's identity and issuer: its key and validity.
+    fn certified(&self, der: &[u8]) -> Result<Certified, Reason> {
+        if der.len() > MAX_CERTIFICATE_BYTES {
+            return Err(Reason::BadCertificate);
+        }
+        let (_, leaf) = X509Certificate::from_der(der).map_err(|_| Reason::BadCertificate)?;
         self.chains(&leaf)?;
         // Fulcio issues code-signing certificates; cosign's chain check requires the usage.
         let code_signing = leaf
@@ -183,22 +223,11 @@ impl Keyless {
         self.matches_policy(&leaf)?;
         let key =
             PublicKey::from_spki_der(leaf.public_key().raw).map_err(|_| Reason::BadCertificate)?;
-        if !key.verifies(payload, signature) {
-            return Err(Reason::BadSignature);
-        }
-        let signed_at = self.logged(annotations, payload, signature)?;
-        let (from, until) = (
-            leaf.validity().not_before.timestamp(),
-            leaf.validity().not_after.timestamp(),
-        );
-        if signed_at < from || signed_at > until {
-            return Err(Reason::ExpiredAtSigning {
-                signed_at: rfc3339(signed_at),
-                not_before: rfc3339(from),
-                not_after: rfc3339(until),
-            });
-        }
-        Ok(())
+        Ok(Certified {
+            key,
+            from: leaf.validity().not_before.timestamp(),
+            until: leaf.validity().not_after.timestamp(),
+        })
     }
 
     /// The leaf is signed by the first certificate of an authority of the root that was
@@ -273,28 +302,27 @@ impl Keyless {
         payload: &[u8],
         signature: &[u8],
     ) -> Result<i64, Reason> {
-        let raw = annotations.get(COSIGN_BUNDLE).ok_or(Reason::NoLogEntry)?;
-        if raw.len() > MAX_BUNDLE_CHARS {
-            return Err(Reason::BadSet(
-                "the bundle is too large to be a Rekor bundle".into(),
-            ));
+        let entry = annotation_entry(annotations).ok_or(Reason::NoLogEntry)??;
+        let at = self.entry_time(&entry)?;
+        // cosign's `compareSigs` and payload hash check.
+        let signed = rekor::Signed::Message { payload, signature };
+        if !rekor::records(&entry.body, &signed) {
+            return Err(Reason::LogEntryMismatch);
         }
-        let bundle: Bundle = serde_json::from_str(raw)
-            .map_err(|_| Reason::BadSet("the bundle is not a Rekor bundle".into()))?;
-        let p = &bundle.payload;
-        let log = self
-            .root
-            .logs
-            .iter()
-            .find(|l| hex::encode(&l.log_id).eq_ignore_ascii_case(&p.log_id))
-            .ok_or_else(|| Reason::LogKeyUnknown {
-                log_id: sanitize(&p.log_id).into_owned(),
-                root: self.root_name.clone(),
-            })?;
-        let b64 = base64::engine::general_purpose::STANDARD;
+        Ok(at)
+    }
+
+    /// The entry's SET verifies with the key of the log it names, which was valid when the
+    /// entry was integrated: that time. Whether the body is the signature in hand is the
+    /// caller's check ([`rekor::records`]).
+    pub fn entry_time(&self, e: &LogEntry) -> Result<i64, Reason> {
+        let log = self.log(&e.log_id).ok_or_else(|| Reason::LogKeyUnknown {
+            log_id: sanitize(&e.log_id).into_owned(),
+            root: self.root_name.clone(),
+        })?;
         // A log's key signs for a period (a rotated key's ends): an entry it signed outside
         // that period is not the log's word.
-        let at = p.integrated_time;
+        let at = e.integrated_time;
         if parse_time(log.valid_from.as_ref()).is_some_and(|t| at < t)
             || parse_time(log.valid_until.as_ref()).is_some_and(|t| at > t)
         {
@@ -306,36 +334,136 @@ impl Keyless {
                 log.valid_until.as_deref().unwrap_or("now")
             )));
         }
-        let set = super::decode_signature(&bundle.set)
-            .ok_or_else(|| Reason::BadSet("its signed entry timestamp is not base64".into()))?;
-        let message = set_message(&p.body, p.integrated_time, p.log_index, &p.log_id);
-        if !log.key.verifies(&message, &set) {
+        let message = set_message(&e.body, e.integrated_time, e.log_index, &e.log_id);
+        if !log.key.verifies(&message, &e.set) {
             return Err(Reason::BadSet(format!(
                 "the signed entry timestamp does not verify with the key of {}",
                 log.base_url
             )));
         }
-        // The SET proves the entry was logged; the entry must be this signature (cosign's
-        // `compareSigs` and payload hash check), else any logged entry would do.
-        let entry = b64
-            .decode(p.body.trim())
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Entry>(&b).ok())
-            .ok_or(Reason::LogEntryMismatch)?;
-        let logged_sig = super::decode_signature(&entry.spec.signature.content);
-        let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, payload);
-        if logged_sig.as_deref() != Some(signature)
-            || !entry
-                .spec
-                .data
-                .hash
-                .value
-                .eq_ignore_ascii_case(&hex::encode(hash.as_ref()))
-        {
-            return Err(Reason::LogEntryMismatch);
-        }
-        Ok(p.integrated_time)
+        Ok(at)
     }
+
+    /// The entry's inclusion proof leads to the root hash of the checkpoint the log signed
+    /// (offline: the checkpoint travels with the proof).
+    fn included(&self, e: &LogEntry, proof: &super::merkle::Proof) -> Result<(), Reason> {
+        use super::merkle;
+        let bad = |why: String| Err(Reason::BadInclusionProof(why));
+        let Some(log) = self.log(&e.log_id) else {
+            return bad("its log is not in the trusted root".into());
+        };
+        let body = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &e.body)
+            .unwrap_or_default();
+        let root = merkle::root_from_proof(
+            proof.log_index,
+            proof.tree_size,
+            &merkle::leaf_hash(&body),
+            &proof.hashes,
+        );
+        if root.as_deref() != Some(proof.root_hash.as_slice()) {
+            return bad(format!(
+                "the entry's hashes do not lead to the root hash of the tree of {} entries",
+                proof.tree_size
+            ));
+        }
+        let Some(checkpoint) = merkle::parse_checkpoint(&proof.checkpoint) else {
+            return bad("its checkpoint is not a signed note".into());
+        };
+        if checkpoint.size != proof.tree_size || checkpoint.root != proof.root_hash {
+            return bad("its checkpoint names another tree size or root hash".into());
+        }
+        // A signature line is the key's 4-byte hint, then the signature of the note's text.
+        let signed = checkpoint.signatures.iter().any(|(_, bytes)| {
+            bytes.len() > 4
+                && bytes[..4] == log.log_id[..4.min(log.log_id.len())]
+                && log.key.verifies(checkpoint.text.as_bytes(), &bytes[4..])
+        });
+        if !signed {
+            return bad(format!(
+                "its checkpoint is not signed by the key of {}",
+                log.base_url
+            ));
+        }
+        Ok(())
+    }
+
+    /// The trusted root's log of the hex `log_id`.
+    fn log(&self, log_id: &str) -> Option<&super::trust::Log> {
+        self.root
+            .logs
+            .iter()
+            .find(|l| hex::encode(&l.log_id).eq_ignore_ascii_case(log_id))
+    }
+}
+
+/// A certificate that satisfies the policy: its key and validity (seconds since the epoch).
+struct Certified {
+    key: PublicKey,
+    from: i64,
+    until: i64,
+}
+
+impl Certified {
+    /// The signature was logged at `signed_at`, inside the certificate's validity.
+    fn valid_at(&self, signed_at: i64) -> Result<(), Reason> {
+        if signed_at < self.from || signed_at > self.until {
+            return Err(Reason::ExpiredAtSigning {
+                signed_at: rfc3339(signed_at),
+                not_before: rfc3339(self.from),
+                not_after: rfc3339(self.until),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A transparency-log entry as a signature carries it (cosign's bundle annotation, a Sigstore
+/// bundle's `tlogEntries[]`): the base64 body, where and when it was logged, and the log's
+/// signed entry timestamp (SET) over them.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    pub body: String,
+    pub integrated_time: i64,
+    pub log_index: i64,
+    /// Hex, as the SET's message names the log.
+    pub log_id: String,
+    pub set: Vec<u8>,
+    /// A Sigstore bundle entry's inclusion proof, or why it is unreadable (cosign's bundle
+    /// annotation carries none).
+    pub proof: Option<Result<super::merkle::Proof, Reason>>,
+}
+
+/// The entry of cosign's bundle annotation; `None` when there is no annotation, the reason
+/// when it is no Rekor bundle.
+#[must_use]
+pub fn annotation_entry(
+    annotations: &std::collections::BTreeMap<String, String>,
+) -> Option<Result<LogEntry, Reason>> {
+    let raw = annotations.get(COSIGN_BUNDLE)?;
+    if raw.len() > MAX_BUNDLE_CHARS {
+        return Some(Err(Reason::BadSet(
+            "the bundle is too large to be a Rekor bundle".into(),
+        )));
+    }
+    let Ok(bundle) = serde_json::from_str::<Bundle>(raw) else {
+        return Some(Err(Reason::BadSet(
+            "the bundle is not a Rekor bundle".into(),
+        )));
+    };
+    let Some(set) = super::decode_signature(&bundle.set) else {
+        return Some(Err(Reason::BadSet(
+            "its signed entry timestamp is not base64".into(),
+        )));
+    };
+    let p = bundle.payload;
+    Some(Ok(LogEntry {
+        body: p.body,
+        integrated_time: p.integrated_time,
+        log_index: p.log_index,
+        log_id: p.log_id,
+        set,
+        proof: None,
+    }))
 }
 
 /// Subject alternative names compared at most (Fulcio writes one; a hostile certificate may
@@ -437,7 +565,8 @@ pub fn read_trusted_root(path: &std::path::Path) -> Result<TrustedRoot, String> 
 }
 
 /// The DER of the first certificate of a PEM annotation, within the certificate cap.
-fn certificate_der(pem: &str) -> Option<Vec<u8>> {
+#[must_use]
+pub fn certificate_der(pem: &str) -> Option<Vec<u8>> {
     if pem.len() > MAX_CERTIFICATE_BYTES {
         return None;
     }

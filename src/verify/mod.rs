@@ -10,7 +10,9 @@ pub mod bundle;
 pub mod dsse;
 pub mod key;
 pub mod keyless;
+pub mod merkle;
 pub mod notation;
+pub mod rekor;
 pub mod trust;
 pub mod trustpolicy;
 
@@ -79,6 +81,12 @@ pub enum Reason {
     IssuerMismatch { issuer: String, wanted: String },
     #[error("no transparency-log entry: the signature has no Rekor bundle (`{}`), so nothing proves when it was made", crate::model::payload::COSIGN_BUNDLE)]
     NoLogEntry,
+    #[error("the Sigstore bundle has no certificate (`verificationMaterial.certificate`): it was made with a key; verify it with --key")]
+    BundleNoCertificate,
+    #[error("no transparency-log entry: the Sigstore bundle's `verificationMaterial.tlogEntries` is empty, so nothing proves when it was made")]
+    BundleNoLogEntry,
+    #[error("bad inclusion proof: {0}")]
+    BadInclusionProof(String),
     #[error("bad Rekor SET: {0}")]
     BadSet(String),
     #[error("the Rekor entry is for another signature or payload than this one")]
@@ -123,15 +131,16 @@ impl Reason {
             Reason::NotInToto => "not in-toto",
             Reason::NotBundle => "not a bundle",
             Reason::NotSupported(..) => "not checked",
-            Reason::NoCertificate => "no certificate",
+            Reason::NoCertificate | Reason::BundleNoCertificate => "no certificate",
             Reason::BadCertificate => "unreadable certificate",
             Reason::NotCodeSigning => "not code signing",
             Reason::UntrustedRoot { .. } | Reason::NotTrustedByStore { .. } => "untrusted root",
             Reason::ExpiredAtSigning { .. } => "expired at signing",
             Reason::IdentityMismatch { .. } => "identity mismatch",
             Reason::IssuerMismatch { .. } => "issuer mismatch",
-            Reason::NoLogEntry => "no log entry",
+            Reason::NoLogEntry | Reason::BundleNoLogEntry => "no log entry",
             Reason::BadSet(_) => "bad SET",
+            Reason::BadInclusionProof(_) => "bad inclusion proof",
             Reason::LogEntryMismatch => "log entry mismatch",
             Reason::LogKeyUnknown { .. } => "log key unknown",
             Reason::NotationEnvelope(_) => "bad envelope",
@@ -156,15 +165,16 @@ impl Reason {
             Reason::NotInToto => "not-in-toto",
             Reason::NotBundle => "not-bundle",
             Reason::NotSupported(..) => "not-supported",
-            Reason::NoCertificate => "no-certificate",
+            Reason::NoCertificate | Reason::BundleNoCertificate => "no-certificate",
             Reason::BadCertificate => "bad-certificate",
             Reason::NotCodeSigning => "not-code-signing",
             Reason::UntrustedRoot { .. } | Reason::NotTrustedByStore { .. } => "untrusted-root",
             Reason::ExpiredAtSigning { .. } => "expired-at-signing",
             Reason::IdentityMismatch { .. } => "identity-mismatch",
             Reason::IssuerMismatch { .. } => "issuer-mismatch",
-            Reason::NoLogEntry => "no-log-entry",
+            Reason::NoLogEntry | Reason::BundleNoLogEntry => "no-log-entry",
             Reason::BadSet(_) => "bad-set",
+            Reason::BadInclusionProof(_) => "bad-inclusion-proof",
             Reason::LogEntryMismatch => "log-entry-mismatch",
             Reason::LogKeyUnknown { .. } => "log-key-unknown",
             Reason::NotationEnvelope(_) => "bad-envelope",
@@ -345,20 +355,37 @@ fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<Layer
                 )),
                 None,
             ),
-            // A keyless attestation's log entry is an `intoto` record, not the
-            // `hashedrekord` a signature's is: not matched yet.
-            (Some(_), Verifier::Keyless(_)) => (
-                Err(Reason::NotSupported(
-                    "a keyless attestation".into(),
-                    "cosign verify-attestation",
-                )),
-                None,
-            ),
+            (Some(bytes), Verifier::Keyless(policy)) => {
+                keyless_attestation(policy, layer, bytes, &parent.digest)
+            }
             (None, _) => (Err(Reason::Unreadable), None),
         };
         return Some(verdict(result, predicate, true));
     }
     check_layer(layer, &parent.digest, verifier).map(|result| verdict(result, None, false))
+}
+
+/// A cosign `.att` layer signed keylessly: the Fulcio certificate and the Rekor bundle (an
+/// `intoto` or `dsse` entry) in its annotations, checked as a keyless signature is.
+fn keyless_attestation(
+    policy: &keyless::Keyless,
+    layer: &Node,
+    envelope: &[u8],
+    subject: &str,
+) -> (Result<(), Reason>, Option<String>) {
+    let Some(pem) = layer
+        .annotations
+        .get(crate::model::payload::COSIGN_CERTIFICATE)
+    else {
+        return (Err(Reason::NoCertificate), None);
+    };
+    let Some(der) = keyless::certificate_der(pem) else {
+        return (Err(Reason::BadCertificate), None);
+    };
+    let entries: Vec<_> = keyless::annotation_entry(&layer.annotations)
+        .into_iter()
+        .collect();
+    policy.check_envelope(&der, &entries, Reason::NoLogEntry, envelope, subject)
 }
 
 /// Whether the image `root` is signed by the key: a signature of the root itself verifies.

@@ -60,6 +60,23 @@ pub fn push_cosign_layers(
     push_cosign_manifest(reg, repo, subject, ("sig", COSIGN_SIMPLE_SIGNING), layers)
 }
 
+/// Pushes a cosign manifest on `subject`'s `.<suffix>` tag (`sig`, `att`) with one layer per
+/// `(payload, annotations)`, of the media type that tag holds. Returns its digest.
+pub fn push_cosign_layers_as(
+    reg: &TestRegistry,
+    repo: &str,
+    subject: &str,
+    suffix: &str,
+    layers: &[(Vec<u8>, serde_json::Value)],
+) -> String {
+    let media_type = if suffix == "att" {
+        DSSE_ENVELOPE
+    } else {
+        COSIGN_SIMPLE_SIGNING
+    };
+    push_cosign_manifest(reg, repo, subject, (suffix, media_type), layers)
+}
+
 /// Pushes cosign attestations of `subject` as cosign v2 does: a manifest on the `.att` tag
 /// whose layers are DSSE envelopes (the signature inside each). Returns its digest.
 pub fn push_cosign_attestations(

@@ -303,3 +303,186 @@ pub fn trusted_root(fulcio: (&Ca, &Ca), log: &Log) -> Vec<u8> {
     }))
     .expect("json")
 }
+
+/// The Rekor entry kinds a DSSE envelope is logged as.
+#[derive(Clone, Copy)]
+pub enum EntryKind {
+    /// `dsse` 0.0.1 (cosign v3, Sigstore bundles).
+    Dsse,
+    /// `intoto` 0.0.2 (cosign v2's keyless `.att`), its signature base64 twice as Rekor keeps it.
+    Intoto,
+}
+
+/// The Rekor entry body (JSON) logging the DSSE `envelope` signed by `leaf`.
+pub fn envelope_entry(leaf: &Leaf, envelope: &[u8], kind: EntryKind) -> serde_json::Value {
+    use sha2::Digest as _;
+    let e: serde_json::Value = serde_json::from_slice(envelope).expect("envelope");
+    let payload = B64
+        .decode(e["payload"].as_str().expect("payload"))
+        .expect("base64");
+    let sig = e["signatures"][0]["sig"].as_str().expect("sig").to_string();
+    let payload_hash =
+        json!({"algorithm": "sha256", "value": hex::encode(sha2::Sha256::digest(&payload))});
+    let envelope_hash =
+        json!({"algorithm": "sha256", "value": hex::encode(sha2::Sha256::digest(envelope))});
+    match kind {
+        EntryKind::Dsse => json!({
+            "apiVersion": "0.0.1", "kind": "dsse",
+            "spec": {"envelopeHash": envelope_hash, "payloadHash": payload_hash,
+                     "signatures": [{"signature": sig, "verifier": B64.encode(&leaf.pem)}]}
+        }),
+        EntryKind::Intoto => json!({
+            "apiVersion": "0.0.2", "kind": "intoto",
+            "spec": {"content": {
+                "envelope": {"payloadType": e["payloadType"], "signatures": [{"publicKey": B64.encode(&leaf.pem), "sig": B64.encode(&sig)}]},
+                "hash": envelope_hash, "payloadHash": payload_hash}}
+        }),
+    }
+}
+
+/// `entry` logged in `log` at `at`: the base64 body, the hex log ID and the base64 SET.
+fn logged_entry(entry: &serde_json::Value, log: &Log, at: i64) -> (String, String, String) {
+    let body = B64.encode(serde_json::to_vec(entry).expect("json"));
+    let log_id = hex::encode(log.id());
+    let set = log.key.sign(canonical(&body, at, 7, &log_id).as_bytes());
+    (body, log_id, set)
+}
+
+/// A Sigstore bundle (v0.3) of the DSSE `envelope` with `leaf`'s certificate and one
+/// `tlogEntries[]` entry logging `entry` as `logged` says (`Logged::Not`: no entry).
+pub fn dsse_bundle(
+    leaf: &Leaf,
+    envelope: &[u8],
+    entry: &serde_json::Value,
+    logged: &Logged<'_>,
+) -> Vec<u8> {
+    let envelope: serde_json::Value = serde_json::from_slice(envelope).expect("envelope");
+    let mut entries = Vec::new();
+    if let Logged::At(log, at) | Logged::Tampered(log, at, _) = logged {
+        let claimed = match logged {
+            Logged::Tampered(_, _, c) => *c,
+            _ => *at,
+        };
+        let (body, _, set) = logged_entry(entry, log, *at);
+        entries.push(json!({
+            "logIndex": "7",
+            "logId": {"keyId": B64.encode(log.id())},
+            "kindVersion": {"kind": entry["kind"], "version": entry["apiVersion"]},
+            "integratedTime": claimed.to_string(),
+            "inclusionPromise": {"signedEntryTimestamp": set},
+            "inclusionProof": inclusion_proof(log, &B64.decode(&body).expect("body")),
+            "canonicalizedBody": body
+        }));
+    }
+    serde_json::to_vec(&json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {"certificate": {"rawBytes": B64.encode(leaf.der())}, "tlogEntries": entries},
+        "dsseEnvelope": envelope,
+    }))
+    .expect("json")
+}
+
+/// A cosign v2 keyless `.att` layer: the DSSE `envelope`, `leaf`'s certificate and the Rekor
+/// bundle annotation logging `entry` as `logged` says.
+pub fn attestation_layer(
+    leaf: &Leaf,
+    envelope: &[u8],
+    entry: &serde_json::Value,
+    logged: &Logged<'_>,
+) -> (Vec<u8>, serde_json::Value) {
+    let mut annotations = json!({
+        "dev.cosignproject.cosign/signature": "",
+        "dev.sigstore.cosign/certificate": leaf.pem,
+        "predicateType": "https://slsa.dev/provenance/v1",
+    });
+    if let Logged::At(log, at) | Logged::Tampered(log, at, _) = logged {
+        let claimed = match logged {
+            Logged::Tampered(_, _, c) => *c,
+            _ => *at,
+        };
+        let (body, log_id, set) = logged_entry(entry, log, *at);
+        annotations["dev.sigstore.cosign/bundle"] = json!({
+            "SignedEntryTimestamp": set,
+            "Payload": {"body": body, "integratedTime": claimed, "logIndex": 7, "logID": log_id}
+        })
+        .to_string()
+        .into();
+    }
+    (envelope.to_vec(), annotations)
+}
+
+impl Leaf {
+    /// The certificate's DER.
+    pub fn der(&self) -> Vec<u8> {
+        let b64: String = self
+            .pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        B64.decode(b64).expect("pem")
+    }
+}
+
+fn sha256(parts: &[&[u8]]) -> Vec<u8> {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().to_vec()
+}
+
+/// RFC 6962's tree hash of `leaves`.
+fn tree_hash(leaves: &[Vec<u8>]) -> Vec<u8> {
+    match leaves.len() {
+        0 => sha256(&[]),
+        1 => sha256(&[&[0], &leaves[0]]),
+        n => {
+            let k = split(n);
+            sha256(&[&[1], &tree_hash(&leaves[..k]), &tree_hash(&leaves[k..])])
+        }
+    }
+}
+
+/// The largest power of two below `n`: where RFC 6962 splits a tree.
+fn split(n: usize) -> usize {
+    let mut k = 1;
+    while k * 2 < n {
+        k *= 2;
+    }
+    k
+}
+
+/// RFC 6962's audit path of leaf `m`.
+fn audit_path(m: usize, leaves: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    if leaves.len() <= 1 {
+        return Vec::new();
+    }
+    let k = split(leaves.len());
+    let (mut p, other) = if m < k {
+        (audit_path(m, &leaves[..k]), tree_hash(&leaves[k..]))
+    } else {
+        (audit_path(m - k, &leaves[k..]), tree_hash(&leaves[..k]))
+    };
+    p.push(other);
+    p
+}
+
+/// An `inclusionProof` of `body` as leaf 3 of a 6-entry tree of `log`, with the checkpoint the
+/// log's key signs (a signed note: the key's 4-byte hint, then its signature of the text).
+pub fn inclusion_proof(log: &Log, body: &[u8]) -> serde_json::Value {
+    let mut leaves: Vec<Vec<u8>> = (0..6u8).map(|i| vec![i; 8]).collect();
+    leaves[3] = body.to_vec();
+    let root = tree_hash(&leaves);
+    let hashes: Vec<String> = audit_path(3, &leaves)
+        .iter()
+        .map(|h| B64.encode(h))
+        .collect();
+    let text = format!("rekor.test - 42\n6\n{}\n", B64.encode(&root));
+    let mut sig = log.id()[..4].to_vec();
+    sig.extend(B64.decode(log.key.sign(text.as_bytes())).expect("sig"));
+    json!({
+        "logIndex": "3", "treeSize": "6", "rootHash": B64.encode(&root), "hashes": hashes,
+        "checkpoint": {"envelope": format!("{text}\n\u{2014} rekor.test {}\n", B64.encode(sig))}
+    })
+}
