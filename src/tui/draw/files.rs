@@ -69,7 +69,7 @@ pub(super) fn files(frame: &mut Frame, area: Rect, v: &FilesView, theme: Theme) 
             );
             return;
         }
-        Load::Loaded(f) => f,
+        Load::Loaded(f) | Load::Refreshing(f, _) => f,
     };
     let panes = files_panes(area, v.waste_rows(), &|width| v.step_rows(width));
     layers_pane(frame, panes.layers, v, loaded, theme);

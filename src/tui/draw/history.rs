@@ -45,11 +45,13 @@ pub fn history(frame: &mut Frame, area: Rect, v: &HistoryView, when: (u64, i32),
 /// time is what a registry's API claimed.
 pub fn status(v: &HistoryView, theme: Theme) -> Line<'static> {
     match &v.load {
-        Load::Loaded(Some(_)) => Line::styled(
+        Load::Loaded(Some(_)) | Load::Refreshing(Some(_), _) => Line::styled(
             " seen: regscope's log of each resolution · pushed: the registry API's claim",
             theme.dim(),
         ),
-        Load::Error(_) | Load::Loaded(None) => Line::styled(" no history", theme.error()),
+        Load::Error(_) | Load::Loaded(None) | Load::Refreshing(None, _) => {
+            Line::styled(" no history", theme.error())
+        }
         Load::Idle | Load::Loading(_) => Line::raw(""),
     }
 }

@@ -37,7 +37,7 @@ pub(super) fn images(frame: &mut Frame, area: Rect, v: &TagsView, theme: Theme) 
             message(frame, area, &title, lines);
             return;
         }
-        Load::Loaded(inv) => inv,
+        Load::Loaded(inv) | Load::Refreshing(inv, _) => inv,
     };
     let height = list_rows_in(area);
     // Below 100 columns the size gives way to what each image is.

@@ -118,7 +118,7 @@ pub(super) fn repositories(frame: &mut Frame, area: Rect, v: &RepositoriesView, 
             message(frame, area, "repositories", lines);
             return;
         }
-        Load::Loaded(c) => c,
+        Load::Loaded(c) | Load::Refreshing(c, _) => c,
     };
     let visible = v.visible();
     let more = match &catalog.next {
@@ -326,7 +326,7 @@ pub(super) fn tags(
             message(frame, area, "tags", lines);
             return;
         }
-        Load::Loaded(rows) => rows,
+        Load::Loaded(rows) | Load::Refreshing(rows, _) => rows,
     };
     if v.matrix {
         super::matrix::matrix(frame, area, (v, marked), rows, theme);
@@ -608,7 +608,7 @@ fn tag_cells(
                     Line::default()
                 }
             }
-            Load::Loaded(s) => {
+            Load::Loaded(s) | Load::Refreshing(s, _) => {
                 let alias = counts.get(s.digest.as_str()).copied().unwrap_or(0) > 1;
                 summary_cell(col, s, alias, when, theme)
             }
@@ -775,7 +775,7 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<
         theme.bold(),
     )];
     match row.shown() {
-        Load::Loaded(s) => {
+        Load::Loaded(s) | Load::Refreshing(s, _) => {
             if let Some(text) = change_text(row, s, when) {
                 spans.push(Span::styled(text, theme.error()));
             }

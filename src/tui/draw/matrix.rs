@@ -154,7 +154,7 @@ fn row_cells(
     tag.push(Span::raw(sanitize(&row.tag).into_owned()));
     let mut cells = vec![Cell::from(fit(Line::from(tag), usize::from(tag_width)))];
     let note = match row.shown() {
-        Load::Loaded(s) => {
+        Load::Loaded(s) | Load::Refreshing(s, _) => {
             cells.extend(columns.iter().map(|c| {
                 let fit = (target == Some(c.as_str()))
                     .then_some(s.verdict.as_ref())

@@ -373,7 +373,7 @@ fn cost(rt: &crate::registry::RoundTrips) -> String {
 /// `offset` (seconds east of UTC) make the time local and the age relative.
 fn freshness(view: &View, now: u64, offset: i32) -> Option<String> {
     let (checked, stale) = match view {
-        View::Tree(v) if v.refreshing.is_some() => return Some("refreshing…".into()),
+        View::Tree(v) if v.load.is_refreshing() => return Some("refreshing…".into()),
         View::Tags(v) if v.relisting.is_some() => {
             return Some(match v.listing_progress {
                 Some((pages, names)) => format!("refreshing… {names} tags, {pages} pages"),

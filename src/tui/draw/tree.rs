@@ -55,7 +55,7 @@ pub(super) fn tree(
             message(frame, area, "manifest tree", lines);
             return;
         }
-        Load::Loaded(i) => i,
+        Load::Loaded(i) | Load::Refreshing(i, _) => i,
     };
     let rows = v.rows();
     let selected = rows.get(v.cursor.selected);

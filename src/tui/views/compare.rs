@@ -71,7 +71,7 @@ impl CompareView {
     #[must_use]
     pub fn lines(&self) -> Vec<String> {
         match &self.load {
-            Load::Loaded(c) => crate::output::diff::render(c, false)
+            Load::Loaded(c) | Load::Refreshing(c, _) => crate::output::diff::render(c, false)
                 .lines()
                 .map(str::to_string)
                 .collect(),

@@ -84,8 +84,8 @@ impl HistoryView {
     pub fn lines(&self, now: u64, offset: i32) -> Vec<String> {
         let tag = self.target.tag.as_deref().unwrap_or("latest");
         let report = match &self.load {
-            Load::Loaded(Some(r)) => r,
-            Load::Loaded(None) => {
+            Load::Loaded(Some(r)) | Load::Refreshing(Some(r), _) => r,
+            Load::Loaded(None) | Load::Refreshing(None, _) => {
                 return vec![
                     "The history is kept in the on-disk cache, and this session has none (--no-cache, or no HOME nor XDG_CACHE_HOME): run without --no-cache.".into(),
                 ]

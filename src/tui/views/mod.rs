@@ -420,7 +420,7 @@ impl View {
         use super::load::Load;
         fn outcome<T>(load: &Load<T>) -> Option<bool> {
             match load {
-                Load::Loaded(_) => Some(true),
+                Load::Loaded(_) | Load::Refreshing(_, _) => Some(true),
                 Load::Error(_) => Some(false),
                 Load::Idle | Load::Loading(_) => None,
             }

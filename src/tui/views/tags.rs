@@ -1406,7 +1406,7 @@ impl TagsView {
                 }
                 None => "listing tags".into(),
             }),
-            Load::Loaded(_) => match (self.sorting(), self.resolving()) {
+            Load::Loaded(_) | Load::Refreshing(_, _) => match (self.sorting(), self.resolving()) {
                 (Some((settled, total)), _) => {
                     Some(format!("sorting: {settled} of {total} resolved"))
                 }

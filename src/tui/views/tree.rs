@@ -47,8 +47,6 @@ pub struct TreeView {
     pub verdict: Option<Verdict>,
     /// Digest of the manifest to deploy on the target (`d`), as `check` names it.
     pub deploy: Option<String>,
-    /// `r` on a loaded tree: the re-check under way; the tree stays on screen meanwhile.
-    pub refreshing: Option<RequestId>,
     /// The tree with its attachments, asked for beside the plain one; it replaces the plain
     /// tree when it comes (and the plain tree never replaces it).
     pub attachments: Attachments,
@@ -132,7 +130,6 @@ impl TreeView {
             target_findings: Vec::new(),
             verdict: None,
             deploy: None,
-            refreshing: None,
             attachments: Attachments::NotAsked,
             stale: None,
             measured: HashMap::new(),
@@ -320,7 +317,8 @@ impl TreeView {
             return self.activate(ids);
         }
         let id = ids.fresh();
-        self.refreshing = Some(id);
+        // The tree stays on screen (`Load::Refreshing`) until the answer.
+        self.load.refresh(id);
         let mut effects = vec![Effect::Revalidate {
             id,
             reference: self.reference.clone(),
@@ -340,7 +338,11 @@ impl TreeView {
             self.attachments = Attachments::Failed;
             match result {
                 Ok(i) => {
-                    self.load = Load::Loaded(i.clone());
+                    // A re-check still under way keeps waiting; its answer has nothing to add.
+                    self.load = match &self.load {
+                        Load::Refreshing(_, pending) => Load::Refreshing(i.clone(), *pending),
+                        _ => Load::Loaded(i.clone()),
+                    };
                     self.attachments = Attachments::Shown;
                     self.stale = None;
                 }
@@ -354,10 +356,8 @@ impl TreeView {
                 }
                 Err(e) => self.load = Load::Error(e.clone()),
             }
-        } else if self.refreshing == Some(id) || self.load.waits_for(id) {
-            if self.refreshing == Some(id) {
-                self.refreshing = None;
-            }
+        } else if self.load.waits_for(id) {
+            self.load.settle();
             match result {
                 // The tree with attachments came first: the plain one has nothing to add.
                 Ok(_) if self.attachments.shown() => {
@@ -387,7 +387,6 @@ impl TreeView {
     /// The requests this view waits for.
     pub fn pending(&self, out: &mut HashSet<RequestId>) {
         self.load.pending_into(out);
-        out.extend(self.refreshing);
         if let Attachments::Asking(id) = self.attachments {
             out.insert(id);
         }
@@ -558,7 +557,7 @@ impl TreeView {
     /// What this view waits for, in words, for the spinner.
     #[must_use]
     pub fn waiting_for(&self) -> Option<String> {
-        if self.refreshing.is_some() {
+        if self.load.is_refreshing() {
             return Some("re-checking the manifest tree".into());
         }
         self.load
