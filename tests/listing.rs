@@ -710,6 +710,8 @@ fn harbor_unauthorized() -> Response {
 /// Harbor's artifacts of `proj/app` (`with_tag=true`, paged with `Link`): the index `digest`
 /// tagged `v1` (the tag pushed a day after the artifact) and an untagged artifact on page 1;
 /// on page 2 `old` and a tag with a control character in its name; page 3 repeats page 2.
+/// With `with_scan_overview=true`, `v1` carries a finished Trivy scan (1 critical, 2 high;
+/// its severity with an escape sequence in it) and `old` a scan still running.
 fn harbor_artifacts(digest: &str) -> axum::routing::MethodRouter {
     let digest = digest.to_string();
     get(
@@ -730,10 +732,16 @@ fn harbor_artifacts(digest: &str) -> axum::routing::MethodRouter {
                     );
                 }
                 let page: u32 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+                let scanned = q.get("with_scan_overview").map(String::as_str) == Some("true");
+                let report = "application/vnd.security.vulnerability.report; version=1.1";
                 let body = if page == 1 {
                     serde_json::json!([
                         {"digest": digest, "push_time": "2026-11-20T08:00:00.000Z", "size": 4096,
                          "tags": [{"name": "v1", "push_time": "2026-11-21T08:00:00.000Z"}],
+                         "scan_overview": scanned.then(|| serde_json::json!({report: {
+                            "scan_status": "Success", "severity": "High\u{1b}[2J",
+                            "summary": {"total": 3, "fixable": 2,
+                                        "summary": {"Critical": 1, "High": 2, "Low": 0}}}})),
                          "references": [
                             {"platform": {"os": "linux", "architecture": "amd64"}},
                             {"platform": {"os": "linux", "architecture": "arm64"}}]},
@@ -745,11 +753,15 @@ fn harbor_artifacts(digest: &str) -> axum::routing::MethodRouter {
                         {"digest": format!("sha256:{}", "9".repeat(64)), "size": 1024,
                          "push_time": "2026-11-01T08:00:00.000Z",
                          "extra_attrs": {"os": "linux", "architecture": "amd64"},
+                         "scan_overview": scanned.then(|| serde_json::json!({report: {
+                            "scan_status": "Running"}})),
                          "tags": [{"name": "old"}, {"name": "bad\u{1b}[31m"}]}
                     ])
                 };
+                // As Harbor does, the next page keeps the query it was asked with.
                 let next = format!(
-                    "</api/v2.0/projects/proj/repositories/app/artifacts?with_tag=true&page={}&page_size=100>; rel=\"next\"",
+                    "</api/v2.0/projects/proj/repositories/app/artifacts?with_tag=true{}&page={}&page_size=100>; rel=\"next\"",
+                    if scanned { "&with_scan_overview=true" } else { "" },
                     page + 1
                 );
                 let mut response = json(StatusCode::OK, &body);
@@ -840,8 +852,8 @@ fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
     assert_eq!(
         stdout,
         format!(
-            "proj/app:v1  {index}  2026-11-21T08:00:00.000Z  linux/amd64,linux/arm64  4.0 KiB\n\
-             proj/app:old  sha256:{}  2026-11-01T08:00:00.000Z  linux/amd64  1.0 KiB\n",
+            "proj/app:v1  {index}  2026-11-21T08:00:00.000Z  linux/amd64,linux/arm64  4.0 KiB  scan: High\\u{{1b}}[2J: 3 vulnerabilities (1 Critical, 2 High)\n\
+             proj/app:old  sha256:{}  2026-11-01T08:00:00.000Z  linux/amd64  1.0 KiB  scan: not finished (Running)\n",
             "9".repeat(64)
         ),
         "{stderr}"
@@ -860,7 +872,7 @@ fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
         (
             3,
             format!(
-                "proj/app:v1  {index}  2026-11-21T08:00:00.000Z  linux/amd64,linux/arm64  4.0 KiB"
+                "proj/app:v1  {index}  2026-11-21T08:00:00.000Z  linux/amd64,linux/arm64  4.0 KiB  scan: High\\u{{1b}}[2J: 3 vulnerabilities (1 Critical, 2 High)"
             )
             .as_str()
         ),
@@ -899,6 +911,8 @@ fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
     // The row resolves from the registry and says when Harbor says the tag was pushed.
     let screen = tmux.wait_for("pushed 2026-11-21T08:00:00.000Z (Harbor's artifacts)");
     assert!(!screen.contains("dim figures from"), "{screen}");
+    // The registry's scan, sanitized (the status line cuts it at this width).
+    tmux.wait_for("scan: High\\u{1b}[2J: 3 vuln");
     tmux.keys(&["Enter"]);
     tmux.wait_for("attestation for linux/amd64");
     tmux.keys(&["q"]);

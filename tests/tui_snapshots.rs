@@ -393,6 +393,7 @@ fn push_times() -> regscope::tui::views::tags::Described {
                 size: None,
                 tagged: true,
                 date_not_read: false,
+                scan: None,
             },
         )
     };

@@ -227,6 +227,7 @@ async fn registry_tags(
                     size: None,
                     tagged: true,
                     date_not_read: false,
+                    scan: None,
                 })
                 .collect())
         }
@@ -269,6 +270,9 @@ fn tag_line(repo: &str, t: &Tag) -> String {
         add(&regscope::present::human_size(
             i64::try_from(size).unwrap_or(i64::MAX),
         ));
+    }
+    if let Some(scan) = &t.scan {
+        add(&format!("scan: {scan}"));
     }
     line
 }

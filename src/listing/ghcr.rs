@@ -269,6 +269,7 @@ fn rows(v: Version) -> Vec<Tag> {
             size: None,
             tagged: false,
             date_not_read: false,
+            scan: None,
         }];
     }
     tags.into_iter()
@@ -280,6 +281,7 @@ fn rows(v: Version) -> Vec<Tag> {
             size: None,
             tagged: true,
             date_not_read: false,
+            scan: None,
         })
         .collect()
 }

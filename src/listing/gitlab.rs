@@ -300,6 +300,7 @@ pub(super) async fn tags(
                         size: None,
                         tagged: true,
                         date_not_read: false,
+                        scan: None,
                     })
                     .collect();
                 let mut gaps: Vec<String> = w.stop.into_iter().collect();

@@ -44,6 +44,74 @@ struct Artifact {
     /// An index's children, each with its platform.
     #[serde(default)]
     references: Option<Vec<Child>>,
+    /// By report media type: the scanner's verdict (`with_scan_overview=true`).
+    #[serde(default)]
+    scan_overview: Option<std::collections::BTreeMap<String, ScanReport>>,
+}
+
+/// One scanner's overview of an artifact, as Harbor's API gives it.
+#[derive(Deserialize, Clone, PartialEq)]
+struct ScanReport {
+    #[serde(default)]
+    scan_status: Option<String>,
+    /// The worst severity found (`Critical`, `High`, ..., `None`).
+    #[serde(default)]
+    severity: Option<String>,
+    #[serde(default)]
+    summary: Option<ScanSummary>,
+}
+
+#[derive(Deserialize, Clone, PartialEq)]
+struct ScanSummary {
+    #[serde(default)]
+    total: Option<u64>,
+    /// Count per severity.
+    #[serde(default)]
+    summary: Option<std::collections::BTreeMap<String, u64>>,
+}
+
+/// Harbor's severities, worst first: the order counts are said in.
+const SEVERITIES: [&str; 6] = ["Critical", "High", "Medium", "Low", "Negligible", "Unknown"];
+
+impl ScanReport {
+    /// `High: 12 vulnerabilities (1 Critical, 2 High, 9 Medium)`, `no vulnerabilities found`,
+    /// or the scan's state while it is not done (`not finished (Running)`); sanitized.
+    fn words(&self) -> String {
+        let clean = |s: &str| crate::sanitize::sanitize(s).into_owned();
+        let status = self.scan_status.as_deref().unwrap_or("");
+        if !status.eq_ignore_ascii_case("success") {
+            let state = if status.is_empty() {
+                "state unknown"
+            } else {
+                status
+            };
+            return format!("not finished ({})", clean(state));
+        }
+        let summary = self.summary.as_ref();
+        let total = summary.and_then(|s| s.total).unwrap_or(0);
+        if total == 0 {
+            return "no vulnerabilities found".into();
+        }
+        let counts = summary.and_then(|s| s.summary.as_ref());
+        let by: Vec<String> = SEVERITIES
+            .iter()
+            .filter_map(|sev| {
+                let n = *counts?.get(*sev)?;
+                (n > 0).then(|| format!("{n} {sev}"))
+            })
+            .collect();
+        let severity = clean(self.severity.as_deref().unwrap_or("unknown severity"));
+        let noun = if total == 1 {
+            "vulnerability"
+        } else {
+            "vulnerabilities"
+        };
+        if by.is_empty() {
+            format!("{severity}: {total} {noun}")
+        } else {
+            format!("{severity}: {total} {noun} ({})", by.join(", "))
+        }
+    }
 }
 
 #[derive(Deserialize, Clone, PartialEq)]
@@ -198,7 +266,7 @@ pub(super) async fn tags(
     };
     let url = api
         .url(&format!(
-            "/api/v2.0/projects/{project}/repositories/{name}/artifacts?with_tag=true&page=1&page_size=100"
+            "/api/v2.0/projects/{project}/repositories/{name}/artifacts?with_tag=true&with_scan_overview=true&page=1&page_size=100"
         ))
         .map_err(|e| native.failed("", &e))?;
     let mut budget = MAX_NAMES;
@@ -220,6 +288,12 @@ pub(super) async fn tags(
         if platforms.is_empty() {
             platforms.extend(artifact.extra_attrs.as_ref().and_then(Platform::text));
         }
+        // One scanner's overview (Harbor runs one per project; the first is said).
+        let scan = artifact
+            .scan_overview
+            .as_ref()
+            .and_then(|o| o.values().next())
+            .map(ScanReport::words);
         for t in artifact.tags.iter().flatten() {
             if !plain_name(&t.name) || t.name.contains('/') {
                 continue;
@@ -236,6 +310,7 @@ pub(super) async fn tags(
                 size: artifact.size,
                 tagged: true,
                 date_not_read: false,
+                scan: scan.clone(),
             });
         }
     }

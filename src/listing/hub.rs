@@ -359,5 +359,6 @@ fn tag(t: HubTag) -> Tag {
         size,
         tagged: true,
         date_not_read: false,
+        scan: None,
     }
 }

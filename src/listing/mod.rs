@@ -122,6 +122,10 @@ pub struct Tag {
     /// The API has the push time, but it was not read (GitLab's tags past the detail bound).
     #[serde(rename = "dateNotRead", skip_serializing_if = "std::ops::Not::not")]
     pub date_not_read: bool,
+    /// What the registry's own vulnerability scan says of it (Harbor's scan overview), in
+    /// words and sanitized: `High: 12 vulnerabilities (1 Critical, 2 High, 9 Medium)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan: Option<String>,
 }
 
 /// A repository's tags, where from, and what could not be listed.

@@ -223,6 +223,7 @@ fn tag(t: QuayTag) -> Tag {
         size: None,
         tagged: true,
         date_not_read: false,
+        scan: None,
     }
 }
 

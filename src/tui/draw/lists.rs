@@ -815,6 +815,13 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<
                     theme.dim(),
                 ));
             }
+            // The registry's own vulnerability scan (Harbor's), when it ran one.
+            if let Some(scan) = v.described(&row.tag).and_then(|t| t.scan.as_deref()) {
+                spans.push(Span::styled(
+                    format!("  scan: {}", sanitize(scan)),
+                    theme.dim(),
+                ));
+            }
             spans.push(Span::raw(format!("  {}", sanitize(&s.digest))));
         }
         // The row has room for a few words of the error; the status line has room for it all.

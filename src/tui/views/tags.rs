@@ -1518,6 +1518,7 @@ mod tests {
             size: Some(10),
             tagged: true,
             date_not_read: false,
+            scan: None,
         }
     }
 
