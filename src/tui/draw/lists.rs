@@ -805,23 +805,7 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<
                     theme.error(),
                 ));
             }
-            // The push time the service's API gave, which the image's config cannot say.
-            if let Some((pushed, by)) = v.described(&row.tag).and_then(|t| {
-                let by = v.described.as_ref()?.by;
-                Some((t.pushed.as_deref()?, by))
-            }) {
-                spans.push(Span::styled(
-                    format!("  pushed {} ({by})", sanitize(pushed)),
-                    theme.dim(),
-                ));
-            }
-            // The registry's own vulnerability scan (Harbor's), when it ran one.
-            if let Some(scan) = v.described(&row.tag).and_then(|t| t.scan.as_deref()) {
-                spans.push(Span::styled(
-                    format!("  scan: {}", sanitize(scan)),
-                    theme.dim(),
-                ));
-            }
+            spans.extend(service_spans(v, &row.tag, theme));
             spans.push(Span::raw(format!("  {}", sanitize(&s.digest))));
         }
         // The row has room for a few words of the error; the status line has room for it all.
@@ -867,6 +851,28 @@ pub(super) fn tags_status(v: &TagsView, theme: Theme, when: (u64, i32)) -> Line<
         }
     }
     Line::from(spans)
+}
+
+/// What the service's own API said of a resolved row's tag (its push time, the registry's
+/// vulnerability scan), which the image's config cannot say.
+fn service_spans(v: &TagsView, tag: &str, theme: Theme) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let Some(t) = v.described(tag) else {
+        return spans;
+    };
+    if let (Some(pushed), Some(by)) = (t.pushed.as_deref(), v.described.as_ref().map(|d| d.by)) {
+        spans.push(Span::styled(
+            format!("  pushed {} ({by})", sanitize(pushed)),
+            theme.dim(),
+        ));
+    }
+    if let Some(scan) = t.scan.as_deref() {
+        spans.push(Span::styled(
+            format!("  scan: {}", sanitize(scan)),
+            theme.dim(),
+        ));
+    }
+    spans
 }
 
 /// What changed about the selected tag, before its digest: `moved from sha256:ab12…, now`,
