@@ -267,7 +267,8 @@ pub enum KeyKind {
     Rsa,
 }
 
-fn openssl(args: &[&str]) -> Vec<u8> {
+/// Runs openssl, failing the test with its stderr when it fails; its stdout.
+pub fn openssl(args: &[&str]) -> Vec<u8> {
     let out = std::process::Command::new("openssl")
         .args(args)
         .output()

@@ -13,22 +13,8 @@ const STD: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// The artifact type of a notation signature manifest.
 pub const NOTATION_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
 
-fn openssl(args: &[&str]) -> Vec<u8> {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-fn path(p: &std::path::Path) -> String {
-    p.display().to_string()
-}
+use super::attach::openssl;
+use super::sigstore::path;
 
 /// A certificate and its key (PEM files), and its DER.
 pub struct Cert {

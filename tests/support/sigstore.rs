@@ -6,24 +6,12 @@
 use base64::Engine as _;
 use serde_json::json;
 
-use super::attach::{KeyKind, SigningKey};
+use super::attach::{openssl, KeyKind, SigningKey};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-fn openssl(args: &[&str]) -> Vec<u8> {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-fn path(p: &std::path::Path) -> String {
+/// A path as an openssl argument.
+pub fn path(p: &std::path::Path) -> String {
     p.display().to_string()
 }
 
