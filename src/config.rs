@@ -30,6 +30,10 @@
 //! service = "github"                    # GitHub Enterprise's container registry; its API
 //! api = "https://github.example.com/api/v3"  # (this one when left out)
 //!
+//! [registry."harbor.example.com"]
+//! service = "harbor"                    # Harbor (its API on the registry's host unless `api`
+//!                                       # says otherwise): push times and scans from the start
+//!
 //! [layers]                              # waste limits, as dive's CI mode has them, for
 //! max_wasted = "20MB"                   # `check --files` (its flags override them) and
 //! min_efficiency = 0.95                 # the TUI's `f`
@@ -118,6 +122,10 @@ pub const GITLAB: &str = "gitlab";
 /// `service = "github"`: the registry is GitHub Enterprise's (`containers.HOST`), its packages
 /// listed through the API at `api` (else `https://HOST/api/v3`).
 pub const GITHUB: &str = "github";
+/// `service = "harbor"`: the registry is Harbor; its projects and artifacts are listed through
+/// its API from the first request (without it, Harbor is recognised only once the registry
+/// refuses the catalog, so a repository opened directly gets no push times or scans).
+pub const HARBOR: &str = "harbor";
 
 /// An `api` as read: an `http`/`https` URL, or [`QUAY`]; a typo is an error at its line.
 fn api_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -136,15 +144,15 @@ fn api_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> 
     }
 }
 
-/// A `service` as read: [`GITLAB`], [`QUAY`] or [`GITHUB`]; anything else is an error at its
+/// A `service` as read: [`GITLAB`], [`QUAY`], [`GITHUB`] or [`HARBOR`]; anything else is an error at its
 /// line.
 fn service<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = String::deserialize(d)?;
-    if text == QUAY || text == GITLAB || text == GITHUB {
+    if [QUAY, GITLAB, GITHUB, HARBOR].contains(&text.as_str()) {
         return Ok(Some(text));
     }
     Err(serde::de::Error::custom(format!(
-        "service: `{}` is not a service regscope lists through; write `gitlab`, `quay` or `github` (GitHub Enterprise; Docker Hub and ghcr.io are known by their names)",
+        "service: `{}` is not a service regscope lists through; write `gitlab`, `quay`, `harbor` or `github` (GitHub Enterprise; Docker Hub and ghcr.io are known by their names)",
         crate::sanitize::sanitize(&text)
     )))
 }
@@ -509,9 +517,12 @@ mod tests {
         assert_eq!(r.api.as_deref(), Some("https://gitlab.example"));
         let e = parse("[registry.\"r\"]\n\nservice = \"gitlub\"\n").expect_err("a typo");
         assert!(
-            e.contains("line 3") && e.contains("write `gitlab`, `quay` or `github`"),
+            e.contains("line 3") && e.contains("write `gitlab`, `quay`, `harbor` or `github`"),
             "{e}"
         );
+        let c = parse("[registry.\"h\"]\nservice = \"harbor\"\n").expect("harbor is a service");
+        let r = c.for_registry("h").expect("present");
+        assert_eq!(r.service.as_deref(), Some(HARBOR));
     }
 
     #[test]

@@ -919,6 +919,42 @@ fn harbor_is_listed_by_project_once_it_refuses_the_catalog() {
     assert_eq!(tmux.wait_exit(), 0);
 }
 
+/// With `service = "harbor"` the registry is Harbor from the first request: a repository opened
+/// directly (no listing of the registry before it) has Harbor's push times and scan, in the TUI
+/// and in `ls` of one repository's tags.
+#[test]
+fn a_configured_harbor_describes_a_repository_opened_directly() {
+    let (_dir, _issuer, reg, sandbox) = catalog_refusing_registry("proj/app");
+    let index = support::layout_root_digest(&support::fixture("unsigned-index"));
+    let api = harbor_standin(&index);
+    sandbox.regscope_config(&format!(
+        "[registry.\"{}\"]\nservice = \"harbor\"\napi = \"{api}\"\n",
+        reg.host
+    ));
+    let (code, stdout, stderr) = regscope(&sandbox, &["config", "check"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (_, stdout, stderr) = regscope(&sandbox, &["ls", &reg.host, "proj/app:v*"]);
+    assert_eq!(
+        stdout.lines().next().unwrap_or_default(),
+        format!(
+            "proj/app:v1  {index}  2026-11-21T08:00:00.000Z  linux/amd64,linux/arm64  4.0 KiB  scan: High\\u{{1b}}[2J: 3 vulnerabilities (1 Critical, 2 High)"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("from the Harbor API"), "{stderr}");
+    let mut tmux = Tmux::start_command(
+        &sandbox.argv(&regscope_bin(), &["tui", &format!("{}/proj/app", reg.host)]),
+        (140, 30),
+    );
+    tmux.forbid(HUB_PASSWORD);
+    tmux.wait_for("tags of proj/app");
+    let screen = tmux.wait_for("pushed 2026-11-21T08:00:00.000Z (Harbor's artifacts)");
+    assert!(screen.contains("amd64 arm64"), "{screen}");
+    tmux.wait_for("scan: High\\u{1b}[2J: 3 vuln");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), 0);
+}
+
 /// The TUI from the registries view: `docker.io` (its login in docker config `auths`) opens
 /// on the Hub API's list, which says where it came from and what it could not list; a
 /// repository of the org opens on its tags from the registry, and a tag on its tree.

@@ -147,10 +147,11 @@ impl Native {
             crate::config::QUAY => Some(Service::Quay),
             crate::config::GITLAB => Some(Service::GitLab),
             crate::config::GITHUB => Some(Service::Ghcr),
+            crate::config::HARBOR => Some(Service::Harbor),
             _ => None,
         };
-        // `service` names a self-hosted Quay or GitLab whose API is at `api` (else on the
-        // registry's host, as `api = "quay"`/`"gitlab"` says).
+        // `service` names a self-hosted Quay, GitLab or Harbor whose API is at `api` (else on
+        // the registry's host, as `api = "quay"`/`"gitlab"` says).
         let named = table.and_then(|t| t.service.as_deref()).and_then(kind);
         let (service, api) = match (named, configured.and_then(kind)) {
             (_, Some(service)) => (service, own_host(registry, table)),
