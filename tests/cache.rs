@@ -1124,6 +1124,20 @@ fn h_in_the_tui_shows_a_moved_tags_history_and_w_reports_a_move_live() {
     tmux.wait_for(&format!("created {}/private/app:v3 at sha256:", reg.host));
     let screen = tmux.wait_for("watching 3 tags, every 1s");
     assert!(screen.contains("v3 new"), "{screen}");
+    // Tags the view listed and that are gone before W: the watch's first listing no longer
+    // has them, and says they were deleted rather than dropping them silently.
+    tmux.keys(&["W"]);
+    tmux.wait_for("stopped watching");
+    let image = reg
+        .head_manifest("private/app", "v3")
+        .header("docker-content-digest")
+        .unwrap()
+        .to_string();
+    reg.delete_manifest("private/app", &image);
+    tmux.keys(&["W"]);
+    tmux.wait_for("(listed before the watch began, gone at its first listing)");
+    let screen = tmux.wait_for("watching 1 tag, every 1s");
+    assert!(screen.contains("deleted"), "{screen}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }

@@ -1747,11 +1747,18 @@ async fn w_watches_the_tags_and_says_when_it_last_polled_and_w_again_stops() {
     );
     app.update(Action::Watched {
         id,
-        update: regscope::tui::views::watch::Update::Polled(checked()),
+        update: regscope::tui::views::watch::Update::Polled(checked(), 3),
     });
     let screen = render(&app);
     let label = "watching 3 tags, every 30s, last poll 12:03:41 UTC";
     assert!(screen.contains(label), "{screen}");
+    // A tag the watch's listing no longer has leaves it: the next round says so.
+    app.update(Action::Watched {
+        id,
+        update: regscope::tui::views::watch::Update::Polled(checked(), 2),
+    });
+    let screen = render(&app);
+    assert!(screen.contains("watching 2 tags, every 30s"), "{screen}");
     assert!(cmd(&mut app, Command::Watch).is_empty(), "W again stops");
     let screen = render(&app);
     assert!(screen.contains("stopped watching"), "{screen}");

@@ -55,6 +55,9 @@ struct Watched {
     polls: u64,
     /// Listed after the first listing: reported `created` once its first poll answers.
     announce: bool,
+    /// One of the caller's listed tags ([`WatchOptions::targets_listed`]): gone by the watch's
+    /// first listing, it is reported `deleted` even though no poll read its digest.
+    listed_before: bool,
 }
 
 impl Watched {
@@ -66,6 +69,7 @@ impl Watched {
             next,
             polls: 0,
             announce,
+            listed_before: false,
         }
     }
 
@@ -95,8 +99,8 @@ pub async fn run(
     run_reporting(connector, targets, options, on_event, |_| {}).await;
 }
 
-/// [`run`], telling `on_round` after each round of polls how many tags it polled (the TUI
-/// says when it last polled).
+/// [`run`], telling `on_round` after each round of polls how many tags are watched now (the
+/// TUI says how many and when it last polled: tags join and leave with the listings).
 pub async fn run_reporting(
     connector: &Connector,
     targets: Vec<RegistryRef>,
@@ -109,7 +113,10 @@ pub async fn run_reporting(
     let mut watched: Vec<Watched> = targets
         .into_iter()
         .take(MAX_TAGS)
-        .map(|t| Watched::new(t, start, false))
+        .map(|t| Watched {
+            listed_before: options.targets_listed,
+            ..Watched::new(t, start, false)
+        })
         .collect();
     let mut lister = options.repository.clone().map(|repository| Lister {
         repository,
@@ -139,7 +146,7 @@ pub async fn run_reporting(
             .collect()
             .await;
         if !answers.is_empty() {
-            on_round(answers.len());
+            on_round(watched.len());
         }
         for (i, answer) in answers {
             let w = &mut watched[i];
@@ -245,8 +252,14 @@ impl Lister {
         let listed: std::collections::HashSet<&str> = tags.iter().map(String::as_str).collect();
         watched.retain(|w| {
             let keep = listed.contains(w.tag.as_str());
-            if let (false, Some(was)) = (keep, w.state.current()) {
-                events.push(w.event(EventKind::Deleted { was: was.clone() }, Vec::new()));
+            let was = match (keep, w.state.current()) {
+                (false, Some(was)) => Some(Some(was.clone())),
+                // Listed by the caller, never polled, and no longer listed: deleted since.
+                (false, None) if w.listed_before && !w.state.is_known() => Some(None),
+                _ => None,
+            };
+            if let Some(was) = was {
+                events.push(w.event(EventKind::Deleted { was }, Vec::new()));
             }
             keep
         });

@@ -27,8 +27,9 @@ pub enum EventKind {
     Created { digest: Digest },
     /// It names another digest (`from` is `None` when it had been deleted).
     Moved { from: Option<Digest>, to: Digest },
-    /// The registry no longer has it.
-    Deleted { was: Digest },
+    /// The registry no longer has it (`was` is `None` for a tag the caller had listed and the
+    /// watch's first listing no longer had: no poll read its digest).
+    Deleted { was: Option<Digest> },
     /// It could not be polled (reported once per failing stretch).
     Error { message: String },
     /// It can be polled again after an error.
@@ -100,7 +101,9 @@ impl TagState {
             }
             (None, true) => {
                 if let Some(was) = self.current.take() {
-                    events.push(EventKind::Deleted { was: was.clone() });
+                    events.push(EventKind::Deleted {
+                        was: Some(was.clone()),
+                    });
                     self.deleted = Some(was);
                 }
             }
@@ -200,7 +203,7 @@ pub fn event_json(reference: &str, kind: &EventKind, changes: &[String], at: &st
             doc["to"] = json!(to.to_string());
             doc["changes"] = json!(changes);
         }
-        EventKind::Deleted { was } => doc["was"] = json!(was.to_string()),
+        EventKind::Deleted { was } => doc["was"] = json!(digest(was)),
         EventKind::Error { message } => doc["message"] = json!(message),
         EventKind::Recovered { digest: d } => doc["digest"] = json!(digest(d)),
         EventKind::Created { digest } | EventKind::Flapping { digest } => {
@@ -223,7 +226,12 @@ pub fn event_text(reference: &str, kind: &EventKind, changes: &[String]) -> Stri
             }
             line
         }
-        EventKind::Deleted { was } => format!("deleted {reference} (was {})", short(was)),
+        EventKind::Deleted { was: Some(was) } => {
+            format!("deleted {reference} (was {})", short(was))
+        }
+        EventKind::Deleted { was: None } => {
+            format!("deleted {reference} (listed before the watch began, gone at its first listing)")
+        }
         EventKind::Created { digest } => format!("created {reference} at {}", short(digest)),
         EventKind::Error { message } => {
             format!("error {reference}: {message}; still watching")
@@ -267,7 +275,7 @@ mod tests {
             t.observe(Ok(None)),
             [
                 EventKind::Recovered { digest: None },
-                EventKind::Deleted { was: d("b") }
+                EventKind::Deleted { was: Some(d("b")) }
             ]
         );
         assert!(t.observe(Ok(None)).is_empty());
@@ -329,7 +337,12 @@ mod tests {
             event_text("r/app:v1", &error, &[]),
             "error r/app:v1: r did not answer; still watching"
         );
-        let deleted = event_json("r/app:v1", &EventKind::Deleted { was: d("b") }, &[], "t");
+        let deleted = event_json(
+            "r/app:v1",
+            &EventKind::Deleted { was: Some(d("b")) },
+            &[],
+            "t",
+        );
         assert_eq!(deleted["was"], d("b").to_string());
     }
 

@@ -322,10 +322,10 @@ impl Worker {
                     update: Update::Event(event),
                 });
             },
-            move |_| {
+            move |tags| {
                 let _ = rounds.send(Action::Watched {
                     id,
-                    update: Update::Polled(SystemTime::now()),
+                    update: Update::Polled(SystemTime::now(), tags),
                 });
             },
         )

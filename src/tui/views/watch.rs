@@ -29,8 +29,8 @@ pub struct Watching {
 /// What the worker's watch reports.
 #[derive(Debug, Clone)]
 pub enum Update {
-    /// A round of polls finished.
-    Polled(SystemTime),
+    /// A round of polls finished; this many tags are watched now.
+    Polled(SystemTime, usize),
     Event(Event),
     /// The watch ended (it does only when the view stops it, or the tags cannot be watched).
     Ended(Option<String>),
@@ -100,9 +100,10 @@ pub fn take(stack: &mut [View], action: Action) -> Option<String> {
         _ => None,
     })?;
     match update {
-        Update::Polled(at) => {
+        Update::Polled(at, tags) => {
             if let Some(w) = &mut v.watching {
                 w.last_poll = Some(at);
+                w.tags = tags;
             }
             None
         }
