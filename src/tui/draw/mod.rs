@@ -374,7 +374,7 @@ fn cost(rt: &crate::registry::RoundTrips) -> String {
 fn freshness(view: &View, now: u64, offset: i32) -> Option<String> {
     let (checked, stale) = match view {
         View::Tree(v) if v.load.is_refreshing() => return Some("refreshing…".into()),
-        View::Tags(v) if v.relisting.is_some() => {
+        View::Tags(v) if v.load.is_refreshing() => {
             return Some(match v.listing_progress {
                 Some((pages, names)) => format!("refreshing… {names} tags, {pages} pages"),
                 None => "refreshing…".into(),

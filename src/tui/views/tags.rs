@@ -42,9 +42,8 @@ pub struct TagsView {
     /// images anyone deploys, and a signed repository has one per image: hidden by default,
     /// counted in the title, and shown when the filter asks for `sha256-`.
     pub attachment_tags: bool,
-    /// `r` on a loaded list: the re-listing under way; the old rows stay on screen meanwhile.
-    pub relisting: Option<RequestId>,
-    /// The rows shown came from the disk cache's memory; `relisting` brings the fresh list.
+    /// The rows shown came from the disk cache's memory; the re-listing under way
+    /// (`load` is `Refreshing`) brings the fresh list.
     pub from_memory: bool,
     /// Pages and names of a long tag list read so far, while it is being listed.
     pub listing_progress: Option<(usize, usize)>,
@@ -417,7 +416,6 @@ impl TagsView {
             images: None,
             sort: TagSort::Name,
             attachment_tags: false,
-            relisting: None,
             described_for: None,
             from_memory: false,
             listing_progress: None,
@@ -835,12 +833,12 @@ impl TagsView {
     /// `r`: a loaded list is re-listed in place (the rows stay until the new list arrives);
     /// anything else loads afresh on the next [`Self::activate`].
     pub fn refresh(&mut self, ids: &mut RequestIds) -> Vec<Effect> {
-        if self.load.loaded().is_none() {
+        // The rows stay on screen (`Refreshing`) until the new list replaces them.
+        let id = ids.fresh();
+        if !self.load.refresh(id) {
             self.load = Load::Idle;
             return Vec::new();
         }
-        let id = ids.fresh();
-        self.relisting = Some(id);
         vec![Effect::LoadTags {
             id,
             location: self.location.clone(),
@@ -856,13 +854,13 @@ impl TagsView {
         tags: &[String],
         at: std::time::SystemTime,
     ) -> bool {
-        if !self.load.waits_for(id) {
+        // Only a first listing shows remembered rows; a re-listing keeps its own.
+        if !(self.load.is_loading() && self.load.waits_for(id)) {
             return false;
         }
         self.listed_at = Some(at);
         self.list_rev += 1;
-        self.load = Load::Loaded(tags.iter().cloned().map(TagRow::new).collect());
-        self.relisting = Some(id);
+        self.load = Load::Refreshing(tags.iter().cloned().map(TagRow::new).collect(), id);
         self.from_memory = true;
         true
     }
@@ -877,7 +875,7 @@ impl TagsView {
         height: usize,
         now: u64,
     ) -> Option<Result<(), ConnectError>> {
-        if self.load.waits_for(id) || self.relisting == Some(id) {
+        if self.load.waits_for(id) {
             self.listing_progress = None;
             match result {
                 Ok(_) => {
@@ -888,7 +886,7 @@ impl TagsView {
                 Err(e) => self.stale = Some(Stale::of(e)),
             }
         }
-        if self.load.waits_for(id) {
+        if self.load.is_loading() && self.load.waits_for(id) {
             self.list_rev += 1;
             self.load = match result {
                 Ok(listing) => {
@@ -902,10 +900,11 @@ impl TagsView {
             };
             return Some(Ok(()));
         }
-        if self.relisting != Some(id) {
+        if !self.load.waits_for(id) {
             return None;
         }
-        self.relisting = None;
+        // A re-listing: the old rows stay, merged with the answer when there is one.
+        self.load.settle();
         let keep_rows = std::mem::take(&mut self.from_memory);
         match result {
             Ok(listing) => {
@@ -978,7 +977,7 @@ impl TagsView {
     /// The figures of the service's tag list for the listing `id` (still awaited, or being
     /// re-listed); `false` when this view did not ask for it.
     pub fn tags_described(&mut self, id: RequestId, described: &Arc<Described>) -> bool {
-        if !(self.load.waits_for(id) || self.relisting == Some(id)) {
+        if !self.load.waits_for(id) {
             return false;
         }
         self.described = Some(Arc::clone(described));
@@ -1012,7 +1011,7 @@ impl TagsView {
         id: RequestId,
         gone: Vec<(String, String, std::time::SystemTime)>,
     ) -> bool {
-        if !(self.load.waits_for(id) || self.relisting == Some(id)) {
+        if !self.load.waits_for(id) {
             return false;
         }
         self.logged_gone = gone;
@@ -1136,7 +1135,7 @@ impl TagsView {
     /// How far the listing `id` (this view's first listing or a re-listing) has come; `false`
     /// when this view is not waiting for it.
     pub fn listing_progressed(&mut self, id: RequestId, pages: usize, names: usize) -> bool {
-        if self.load.waits_for(id) || self.relisting == Some(id) {
+        if self.load.waits_for(id) {
             self.listing_progress = Some((pages, names));
             return true;
         }
@@ -1160,7 +1159,6 @@ impl TagsView {
         if let Some(images) = &self.images {
             images.pending(out);
         }
-        out.extend(self.relisting);
         out.extend(self.watching.as_ref().map(|w| w.id));
         for row in self.load.loaded().into_iter().flatten() {
             if let Load::Loading(id) = row.summary {
@@ -1383,7 +1381,7 @@ impl TagsView {
     #[must_use]
     pub fn waiting_for(&self) -> Option<String> {
         use crate::tui::paging::grouped;
-        if self.relisting.is_some() {
+        if self.load.is_refreshing() {
             return Some(match self.listing_progress {
                 Some((pages, names)) => {
                     format!(
@@ -1751,6 +1749,39 @@ mod tests {
             v.listed_at,
             Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_750_000_000))
         );
+    }
+
+    #[test]
+    fn a_relisting_keeps_its_rows_until_its_answer_and_ignores_remembered_ones() {
+        let mut ids = RequestIds::default();
+        let mut v = TagsView::new(Location::Registry("reg.test".into()), "team/app".into());
+        let id = v.activate(&mut ids, 20)[0].id();
+        v.tags_loaded(id, &Ok(vec!["a".to_string()].into()), 20, 1_750_000_000);
+        resolve(&mut v, &mut ids, |_| Ok(tree('a')));
+        let id = v.refresh(&mut ids)[0].id();
+        assert!(v.load.is_refreshing() && v.waiting_for().is_some());
+        let mut pending = HashSet::new();
+        v.pending(&mut pending);
+        assert!(pending.contains(&id), "the re-listing is awaited");
+        // The disk cache's remembered list is for a first listing only: the rows stay.
+        assert!(!v.tags_remembered(id, &["zz".to_string()], std::time::SystemTime::now()));
+        assert_eq!(marks(&v), [("a".to_string(), "", Some("aa".to_string()))]);
+        let listed = vec!["a".to_string(), "b".to_string()];
+        assert!(matches!(
+            v.tags_loaded(id, &Ok(listed.into()), 20, 0),
+            Some(Ok(()))
+        ));
+        assert!(!v.load.is_refreshing(), "answered: loaded again");
+        let tags: Vec<&str> = v
+            .load
+            .loaded()
+            .unwrap()
+            .iter()
+            .map(|r| r.tag.as_str())
+            .collect();
+        assert_eq!(tags, ["a", "b"]);
+        // A late answer to the same request is not this view's any more.
+        assert!(v.tags_loaded(id, &Ok(vec![].into()), 20, 0).is_none());
     }
 
     #[test]
