@@ -285,17 +285,6 @@ fn file_graph() -> BTreeMap<String, BTreeSet<String>> {
 const KNOWN_FILE_LOOPS: &[(&str, &str, &str)] = &[
     // Waste is what a merged filesystem measured; its tally walks fs::Node.
     ("layers::fs", "layers::waste", "fs.rs: waste::Waste"),
-    // The worker's answers name types their views define: they belong beside the actions.
-    (
-        "tui::action",
-        "tui::views::history",
-        "action.rs: views::history::Answer",
-    ),
-    (
-        "tui::action",
-        "tui::views::watch",
-        "action.rs: views::watch::Update",
-    ),
     // The tree view's panes are drawn from the view; the view asks panes for its layout.
     ("tui::panes", "tui::views", "panes.rs: views::TreeView"),
     (

@@ -8,6 +8,20 @@ use crate::connect::{ConnectError, CredentialInfo};
 use crate::model::Node;
 use crate::reference::ImageRef;
 
+/// What the history view's request is answered with: the history, or `None` when the session
+/// has no on-disk cache (where the log lives). Beside the actions, as [`LoadedFiles`] is.
+pub type HistoryAnswer = Option<Arc<crate::history::report::Report>>;
+
+/// What the worker's watch (`W` in the tags view) reports.
+#[derive(Debug, Clone)]
+pub enum WatchUpdate {
+    /// A round of polls finished; this many tags are watched now.
+    Polled(std::time::SystemTime, usize),
+    Event(crate::history::poll::Event),
+    /// The watch ended (it does only when the view stops it, or the tags cannot be watched).
+    Ended(Option<String>),
+}
+
 /// How often [`Action::Tick`] arrives.
 pub const TICK: std::time::Duration = std::time::Duration::from_millis(150);
 
@@ -286,12 +300,12 @@ pub enum Action {
     /// What the watch started by [`Effect::Watch`] saw: a round of polls, an event, its end.
     Watched {
         id: RequestId,
-        update: super::views::watch::Update,
+        update: WatchUpdate,
     },
     /// Answers [`Effect::LoadHistory`].
     HistoryLoaded {
         id: RequestId,
-        result: Result<super::views::history::Answer, ConnectError>,
+        result: Result<HistoryAnswer, ConnectError>,
     },
     /// Answers [`Effect::LoadFiles`].
     FilesLoaded {
@@ -462,7 +476,7 @@ impl Effect {
             },
             Effect::Watch { id, .. } => Action::Watched {
                 id: *id,
-                update: super::views::watch::Update::Ended(Some(format!(
+                update: WatchUpdate::Ended(Some(format!(
                     "The watch stopped: {}",
                     crate::sanitize::sanitize(&error.to_string())
                 ))),

@@ -3,22 +3,21 @@
 //! what each move changed. Read and compared in the worker; scrolled like the compare view.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+
 use std::time::SystemTime;
 
 use chrono::{DateTime, FixedOffset, Offset as _, Utc};
 
 use super::View;
 use crate::connect::ConnectError;
-use crate::history::report::Report;
+
 use crate::reference::{ImageRef, RegistryRef};
 use crate::sanitize::sanitize;
 use crate::tui::action::{Command, Effect, RequestId, RequestIds};
 use crate::tui::load::Load;
 
-/// What the worker answers: the history, or `None` when the session has no on-disk cache
-/// (where the log lives).
-pub type Answer = Option<Arc<Report>>;
+/// What the worker answers (defined beside the actions that carry it).
+pub use crate::tui::action::HistoryAnswer as Answer;
 
 #[derive(Debug, Clone)]
 pub struct HistoryView {

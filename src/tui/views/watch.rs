@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::{TagsView, View};
-use crate::history::poll::{Event, MAX_TAGS};
+use crate::history::poll::MAX_TAGS;
 use crate::history::watch::{event_text, EventKind};
 use crate::reference::RegistryRef;
 use crate::sanitize::sanitize;
@@ -26,15 +26,8 @@ pub struct Watching {
     pub last_poll: Option<SystemTime>,
 }
 
-/// What the worker's watch reports.
-#[derive(Debug, Clone)]
-pub enum Update {
-    /// A round of polls finished; this many tags are watched now.
-    Polled(SystemTime, usize),
-    Event(Event),
-    /// The watch ended (it does only when the view stops it, or the tags cannot be watched).
-    Ended(Option<String>),
-}
+/// What the worker's watch reports (defined beside the actions that carry it).
+pub use crate::tui::action::WatchUpdate as Update;
 
 /// `W`: starts watching the view's tags (at most [`MAX_TAGS`], in name order), or stops; the
 /// flash says which.
