@@ -74,11 +74,13 @@ pub fn root_from_proof(index: u64, size: u64, leaf: &[u8], hashes: &[Vec<u8>]) -
     Some(hash)
 }
 
-/// A checkpoint: the signed text, the tree size and root hash it names, and each signature
-/// line's name and decoded bytes (a 4-byte key hint, then the signature).
+/// A checkpoint: the signed text, the log it names (its first line), the tree size and root
+/// hash it names, and each signature line's name and decoded bytes (a 4-byte key hint, then
+/// the signature).
 #[derive(Debug)]
 pub struct Checkpoint {
     pub text: String,
+    pub origin: String,
     pub size: u64,
     pub root: Vec<u8>,
     pub signatures: Vec<(String, Vec<u8>)>,
@@ -94,7 +96,7 @@ pub fn parse_checkpoint(note: &str) -> Option<Checkpoint> {
     let (text, sigs) = note.split_once("\n\n")?;
     let text = format!("{text}\n");
     let mut lines = text.lines();
-    let _origin = lines.next()?;
+    let origin = lines.next()?.to_string();
     let size = lines.next()?.parse().ok()?;
     let root = base64::engine::general_purpose::STANDARD
         .decode(lines.next()?)
@@ -110,10 +112,22 @@ pub fn parse_checkpoint(note: &str) -> Option<Checkpoint> {
         .collect();
     Some(Checkpoint {
         text,
+        origin,
         size,
         root,
         signatures,
     })
+}
+
+/// The log a checkpoint's `origin` names: Rekor v1 writes `rekor.sigstore.dev - <tree id>`,
+/// a Rekor v2 log its host alone (`log2025-1.rekor.sigstore.dev`); either way, the name before
+/// a ` - <digits>` tree ID.
+#[must_use]
+pub fn origin_log(origin: &str) -> &str {
+    match origin.rsplit_once(" - ") {
+        Some((name, id)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => origin,
+    }
 }
 
 #[cfg(test)]
@@ -202,7 +216,23 @@ mod tests {
             c.signatures,
             vec![("rekor.test".to_string(), vec![1, 2, 3, 4, 5, 6])]
         );
+        assert_eq!(c.origin, "rekor.test - 42");
         assert!(parse_checkpoint("no note").is_none());
         assert!(parse_checkpoint("o\nsize\nAAAA\n\n— x AA==\n").is_none());
+    }
+
+    #[test]
+    fn a_checkpoint_origin_names_its_log_with_or_without_a_tree_id() {
+        assert_eq!(
+            origin_log("rekor.sigstore.dev - 1193050959916656506"),
+            "rekor.sigstore.dev"
+        );
+        assert_eq!(
+            origin_log("log2025-1.rekor.sigstore.dev"),
+            "log2025-1.rekor.sigstore.dev"
+        );
+        assert_eq!(origin_log("a - b - 7"), "a - b");
+        assert_eq!(origin_log("a - x7"), "a - x7");
+        assert_eq!(origin_log("a - "), "a - ");
     }
 }
