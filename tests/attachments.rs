@@ -1501,8 +1501,22 @@ fn seed_keyless_message_bundles(
     for (case, b) in &cases {
         push_bundles(reg, &format!("keyless/msg-{case}"), std::slice::from_ref(b));
     }
+    seed_other_origin_and_envelope_hash(reg, (&ci, rekor), &good);
+    format!("sha256:{hex_digest}")
+}
+
+/// `keyless/msg-origin`: the `good` message bundle with a checkpoint the log's own key signed,
+/// naming another log; `keyless/bundle-envelopehash`: a dsse entry recording the envelope's
+/// payload and signature but another envelope's hash.
+fn seed_other_origin_and_envelope_hash(
+    reg: &TestRegistry,
+    (ci, rekor): (&support::sigstore::Leaf, &support::sigstore::Log),
+    good: &[u8],
+) {
+    let at = support::sigstore::Logged::At(rekor, support::sigstore::now());
+    let digest = &layout_root_digest(&fixture("unsigned-index"));
     // The good bundle with a checkpoint the log's own key signed, naming another log.
-    let mut origin: Value = serde_json::from_slice(&good).expect("bundle");
+    let mut origin: Value = serde_json::from_slice(good).expect("bundle");
     let entry = &mut origin["verificationMaterial"]["tlogEntries"][0];
     let body = base64::Engine::decode(
         &base64::engine::general_purpose::STANDARD,
@@ -1516,20 +1530,12 @@ fn seed_keyless_message_bundles(
         &[serde_json::to_vec(&origin).expect("json")],
     );
     // A dsse entry recording this envelope's payload and signature, but another envelope's hash.
-    let envelope = keyless_envelope(
-        &ci,
-        (
-            &format!("sha256:{hex_digest}"),
-            &format!("sha256:{hex_digest}"),
-        ),
-        "https://sigstore.dev/cosign/sign/v1",
-    );
+    let envelope = keyless_envelope(ci, (digest, digest), "https://sigstore.dev/cosign/sign/v1");
     let mut dsse =
-        support::sigstore::envelope_entry(&ci, &envelope, support::sigstore::EntryKind::Dsse);
+        support::sigstore::envelope_entry(ci, &envelope, support::sigstore::EntryKind::Dsse);
     dsse["spec"]["envelopeHash"]["value"] = json!("0".repeat(64));
-    let bundle = support::sigstore::dsse_bundle(&ci, &envelope, &dsse, &at);
+    let bundle = support::sigstore::dsse_bundle(ci, &envelope, &dsse, &at);
     push_bundles(reg, "keyless/bundle-envelopehash", &[bundle]);
-    format!("sha256:{hex_digest}")
 }
 
 /// `keyless/bundle-<case>:v1`: one image per case, its bundles signed by a leaf of `fulcio`.
