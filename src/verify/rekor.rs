@@ -224,8 +224,9 @@ fn same_envelope(entry: &Value, envelope: &[u8]) -> Result<(), String> {
 
 /// The envelope JSON as Sigstore's clients send it to Rekor: the bytes in hand (cosign v2's
 /// `.att` layer), Go's encoding of the protobuf envelope (sigstore-go and cosign v3;
-/// sigstore-js writes the same), go-securesystemslib's (cosign v2), Python's spaced form
-/// (sigstore-python), and keys in code-point order. Empty for what is not an envelope.
+/// sigstore-js writes the same), with and without an empty key ID (public-good entries hash
+/// both), go-securesystemslib's (cosign v2), Python's spaced form (sigstore-python), and keys
+/// in code-point order. Empty for what is not an envelope.
 #[must_use]
 pub fn envelope_forms(envelope: &[u8]) -> Vec<Vec<u8>> {
     let Ok(e) = serde_json::from_slice::<Value>(envelope) else {
@@ -246,44 +247,37 @@ pub fn envelope_forms(envelope: &[u8]) -> Vec<Vec<u8>> {
                 .collect()
         })
         .unwrap_or_default();
-    let sigs = |keyid_first: bool, omit_empty: bool, quote: &dyn Fn(&str) -> String, sep: &str| {
-        signatures
-            .iter()
-            .map(|(sig, keyid)| {
-                let sig = format!("\"sig\":{sep}{}", quote(sig));
-                let key = format!("\"keyid\":{sep}{}", quote(keyid));
-                match (omit_empty && keyid.is_empty(), keyid_first) {
-                    (true, _) => format!("{{{sig}}}"),
-                    (false, true) => format!("{{{key},{sep}{sig}}}"),
-                    (false, false) => format!("{{{sig},{sep}{key}}}"),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(&format!(",{sep}"))
-    };
-    let protobuf = format!(
-        "{{\"payload\":{},\"payloadType\":{},\"signatures\":[{}]}}",
-        go_string(payload),
-        go_string(payload_type),
-        sigs(false, true, &go_string, "")
-    );
-    let securesystemslib = format!(
-        "{{\"payloadType\":{},\"payload\":{},\"signatures\":[{}]}}",
-        go_string(payload_type),
-        go_string(payload),
-        sigs(true, false, &go_string, "")
-    );
-    let python = format!(
-        "{{\"payload\": {}, \"payloadType\": {}, \"signatures\": [{}]}}",
-        json_string(payload),
-        json_string(payload_type),
-        sigs(false, true, &json_string, " ")
-    );
+    // One writer's way: the field order (payload first, or payload type and key ID first),
+    // whether an empty key ID is left out, how strings are quoted, the space after `:`, `,`.
+    let write =
+        |payload_first: bool, omit_empty: bool, quote: &dyn Fn(&str) -> String, sep: &str| {
+            let sigs = signatures
+                .iter()
+                .map(|(sig, keyid)| {
+                    let sig = format!("\"sig\":{sep}{}", quote(sig));
+                    let key = format!("\"keyid\":{sep}{}", quote(keyid));
+                    match (omit_empty && keyid.is_empty(), payload_first) {
+                        (true, _) => format!("{{{sig}}}"),
+                        (false, true) => format!("{{{sig},{sep}{key}}}"),
+                        (false, false) => format!("{{{key},{sep}{sig}}}"),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(&format!(",{sep}"));
+            let (p, t) = (
+                format!("\"payload\":{sep}{}", quote(payload)),
+                format!("\"payloadType\":{sep}{}", quote(payload_type)),
+            );
+            let (first, second) = if payload_first { (p, t) } else { (t, p) };
+            format!("{{{first},{sep}{second},{sep}\"signatures\":{sep}[{sigs}]}}").into_bytes()
+        };
     let mut forms = vec![
         envelope.to_vec(),
-        protobuf.into_bytes(),
-        securesystemslib.into_bytes(),
-        python.into_bytes(),
+        write(true, true, &go_string, ""),
+        write(true, false, &go_string, ""),
+        write(false, false, &go_string, ""),
+        write(true, true, &json_string, " "),
+        write(true, false, &json_string, " "),
     ];
     forms.extend(serde_json::to_vec(&e).ok());
     forms
@@ -399,7 +393,7 @@ mod tests {
     }
 
     #[test]
-    fn the_envelope_hash_is_reproduced_as_go_clients_write_the_envelope() {
+    fn the_envelope_hash_is_reproduced_as_sigstore_clients_write_the_envelope() {
         // sigstore-go (cosign v3) marshals the protobuf envelope: payload first, an empty key
         // ID left out; go-securesystemslib (cosign v2) its own struct, key ID always there.
         let bundle = br#"{"payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"MEUC","keyid":""}],"payload":"e30="}"#;
@@ -421,6 +415,24 @@ mod tests {
             r#""a\u003cb\u003e\u0026\u2028""#
         );
         assert!(envelope_forms(b"not json").is_empty());
+        // Real entries: public-good Rekor's log index 166143216 (a `dsse` 0.0.1 entry whose
+        // client kept the empty key ID), and sigstore-python's RSA-PSS DSSE test bundle
+        // (test/assets/rsa-pss-spki/dsse.sigstore.json): each hash reproduced.
+        let hashes = |envelope: &str| -> Vec<String> {
+            envelope_forms(envelope.as_bytes())
+                .iter()
+                .map(|f| hex::encode(Hash::Sha256.digest(f)))
+                .collect()
+        };
+        // As the bundle has it, spaced: only the fields are read, never these bytes.
+        let public_good = r#"{"payloadType": "application/vnd.in-toto+json", "payload": "eyJfdHlwZSI6Imh0dHBzOi8vaW4tdG90by5pby9TdGF0ZW1lbnQvdjEiLCJzdWJqZWN0IjpbeyJuYW1lIjoic2lnbmVkLXBhY2thZ2UtMS4yLjAtaGIwZjRkY2FfMC5jb25kYSIsImRpZ2VzdCI6eyJzaGEyNTYiOiI1OWVkODFlZTdhMjQ4NWM0NzU4OGViZGJhZDE0NzY0YmY3MjJjOTM0MzhiNDNmZTk1M2E2NTE3NDdiYzYyYWQ3In19XSwicHJlZGljYXRlVHlwZSI6Imh0dHBzOi8vc2xzYS5kZXYvc3BlYy92MS4wL3Byb3ZlbmFuY2UiLCJwcmVkaWNhdGUiOnt9fQ==", "signatures": [{"keyid": "", "sig": "MEUCIQCEJO91omVPw6YRCTEe7v3FYNo6LxPSJZ32+RqFhyqN5QIgWWw96LxVK8OTfy7R9HTeVxnI87nr8hx5Nn0DgB493lM="}]}"#;
+        assert!(hashes(public_good).contains(
+            &"d8bb8d3ad14f561841933811b90e3b8f8dbc81a14649d98d4b7f84b353ff8345".to_string()
+        ));
+        let python = r#"{"payload": "eyJ0ZXN0Ijoic3ludGhldGljIFJTQSBEU1NFIHBheWxvYWQifQ==", "payloadType": "application/vnd.in-toto+json", "signatures": [{"sig": "m1aCk4CrRGhTBz6a1+CNXf6x2pFvo3Y7+yEH72it6jybIkFEi9dNm308smY4y1XjpJ4uofwPDWbhWr38Eum9gGb1TDmegU3JINADxr9D8MOrg1TmwdD+4ORewaMpYOP3XIyIR719mFc65z2dMqTx2Afl/dXMclaGuYuVjuxhjB9LdRl/nbqDRk5lp4OnMlEh2wIA3gbxoS5RjmrG3J5PZ+mQlyBfSniGIDkx3z6Qvm3D8HEQZWj/Nnk9rWsj1hAULUwsxJDnZ1Hz2ssjI9SfT3oPdKj8dR04vhZoBUhLLqagmkI4QfVM15+ge0bvHcLJqPFR0Thm+ZUQbgtzYEPaCA=="}], "extra": 1}"#;
+        assert!(hashes(python).contains(
+            &"da3609a7b2a8be314b93c6cf674f8d2692d37ace03b55f0e661a8041c44ab388".to_string()
+        ));
     }
 
     #[test]
