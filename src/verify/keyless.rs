@@ -410,20 +410,14 @@ impl Keyless {
         if checkpoint.size != proof.tree_size || checkpoint.root != proof.root_hash {
             return bad("its checkpoint names another tree size or root hash".into());
         }
-        // The note's origin names the log whose tree it is; a checkpoint another log signed
-        // says nothing of this one (sigstore-go names a log by its base URL's host). A root
-        // without a base URL names no log: only the key decides.
-        let host = url::Url::parse(&log.base_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned));
-        if let Some(host) = host {
-            if !merkle::origin_log(&checkpoint.origin).eq_ignore_ascii_case(&host) {
-                return bad(format!(
-                    "its checkpoint is from the log {}, not {host} ({})",
-                    sanitize(&checkpoint.origin),
-                    log.base_url
-                ));
-            }
+        // The note's origin names the log whose tree it is: a checkpoint another log signed
+        // says nothing of this one.
+        if !merkle::origin_is_log(&checkpoint.origin, &log.base_url) {
+            return bad(format!(
+                "its checkpoint is from the log {}, not {}",
+                sanitize(&checkpoint.origin),
+                log.base_url
+            ));
         }
         // A signature line is the key's 4-byte hint, then the signature of the note's text.
         let signed = checkpoint.signatures.iter().any(|(_, bytes)| {

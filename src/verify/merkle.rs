@@ -119,14 +119,22 @@ pub fn parse_checkpoint(note: &str) -> Option<Checkpoint> {
     })
 }
 
-/// The log a checkpoint's `origin` names: Rekor v1 writes `rekor.sigstore.dev - <tree id>`,
-/// a Rekor v2 log its host alone (`log2025-1.rekor.sigstore.dev`); either way, the name before
-/// a ` - <digits>` tree ID.
+/// Whether a checkpoint's `origin` names the log at `base_url`, as sigstore-go decides it: a
+/// Rekor v2 origin is the log's host, its base URL's; a Rekor v1 origin (`<hostname> - <tree
+/// id>`) names the hostname the server was started with, often not its URL's (a private
+/// deployment's pod name), so sigstore-go leaves it to the log's key, and so does this. A base
+/// URL without a host names nothing to compare.
 #[must_use]
-pub fn origin_log(origin: &str) -> &str {
-    match origin.rsplit_once(" - ") {
-        Some((name, id)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => origin,
+pub fn origin_is_log(origin: &str, base_url: &str) -> bool {
+    let rekor_v1 = origin
+        .rsplit_once(" - ")
+        .is_some_and(|(_, id)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    let host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned));
+    match host {
+        Some(host) if !rekor_v1 => origin.eq_ignore_ascii_case(&host),
+        _ => true,
     }
 }
 
@@ -222,17 +230,25 @@ mod tests {
     }
 
     #[test]
-    fn a_checkpoint_origin_names_its_log_with_or_without_a_tree_id() {
-        assert_eq!(
-            origin_log("rekor.sigstore.dev - 1193050959916656506"),
-            "rekor.sigstore.dev"
-        );
-        assert_eq!(
-            origin_log("log2025-1.rekor.sigstore.dev"),
-            "log2025-1.rekor.sigstore.dev"
-        );
-        assert_eq!(origin_log("a - b - 7"), "a - b");
-        assert_eq!(origin_log("a - x7"), "a - x7");
-        assert_eq!(origin_log("a - "), "a - ");
+    fn a_rekor_v2_checkpoint_names_its_log_by_host_and_a_v1_one_is_left_to_the_key() {
+        assert!(origin_is_log(
+            "log2025-1.rekor.sigstore.dev",
+            "https://log2025-1.rekor.sigstore.dev"
+        ));
+        assert!(!origin_is_log("rekor.other", "https://rekor.test"));
+        assert!(!origin_is_log("rekor.test.evil", "https://rekor.test:8443"));
+        // Public-good Rekor v1, and sigstore-go's scaffolding bundle (othername.sigstore.json),
+        // whose log names itself after its pod: both verified by sigstore-go.
+        assert!(origin_is_log(
+            "rekor.sigstore.dev - 1193050959916656506",
+            "https://rekor.sigstore.dev"
+        ));
+        assert!(origin_is_log(
+            "rekor-00001-deployment-56bf7777c9-jds5x - 6364419738405537866",
+            "http://rekor.rekor-system.172.18.255.1.sslip.io"
+        ));
+        // No host to compare with.
+        assert!(origin_is_log("anything", ""));
+        assert!(!origin_is_log("a - x7", "https://a"));
     }
 }

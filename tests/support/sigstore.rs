@@ -503,11 +503,13 @@ fn audit_path(m: usize, leaves: &[Vec<u8>]) -> Vec<Vec<u8>> {
 /// log's key signs (a signed note: the key's 4-byte hint, then its signature of the text),
 /// its origin `rekor.test - 42` (the trusted root names the log `https://rekor.test`).
 pub fn inclusion_proof(log: &Log, body: &[u8]) -> serde_json::Value {
-    inclusion_proof_from(log, body, "rekor.test")
+    inclusion_proof_from(log, body, "rekor.test - 42")
 }
 
-/// [`inclusion_proof`] with a checkpoint whose origin names the log `name` (`name - 42`).
-pub fn inclusion_proof_from(log: &Log, body: &[u8], name: &str) -> serde_json::Value {
+/// [`inclusion_proof`] with a checkpoint of `origin` (a Rekor v2 log's is its host alone),
+/// signed under the origin's name.
+pub fn inclusion_proof_from(log: &Log, body: &[u8], origin: &str) -> serde_json::Value {
+    let name = origin.split(" - ").next().unwrap_or(origin);
     let mut leaves: Vec<Vec<u8>> = (0..6u8).map(|i| vec![i; 8]).collect();
     leaves[3] = body.to_vec();
     let root = tree_hash(&leaves);
@@ -515,7 +517,7 @@ pub fn inclusion_proof_from(log: &Log, body: &[u8], name: &str) -> serde_json::V
         .iter()
         .map(|h| B64.encode(h))
         .collect();
-    let text = format!("{name} - 42\n6\n{}\n", B64.encode(&root));
+    let text = format!("{origin}\n6\n{}\n", B64.encode(&root));
     let mut sig = log.id()[..4].to_vec();
     sig.extend(B64.decode(log.key.sign(text.as_bytes())).expect("sig"));
     json!({
