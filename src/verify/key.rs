@@ -251,4 +251,24 @@ mod tests {
         assert!(!key.verifies(b"payload", &[0u8; 64]));
         assert!(!key.verifies(b"payload", b""));
     }
+
+    #[test]
+    fn a_message_signature_is_checked_with_the_hash_its_digest_names() {
+        use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P384_SHA384_ASN1_SIGNING};
+        let pair = EcdsaKeyPair::generate(&ECDSA_P384_SHA384_ASN1_SIGNING).expect("a key");
+        // SPKI for P-384: the fixed prefix and the uncompressed point.
+        let mut der = vec![
+            0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
+            0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00,
+        ];
+        der.extend_from_slice(pair.public_key().as_ref());
+        let key = PublicKey::from_spki_der(&der).expect("the key");
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let signature = pair.sign(&rng, b"manifest").expect("sign");
+        assert!(key.verifies_hashed(b"manifest", signature.as_ref(), Hash::Sha384));
+        assert!(!key.verifies_hashed(b"manifest", signature.as_ref(), Hash::Sha512));
+        assert!(!key.verifies_hashed(b"manifesT", signature.as_ref(), Hash::Sha384));
+        assert_eq!(Hash::Sha384.digest(b"").len(), 48);
+        assert_eq!(Hash::Sha512.name(), "sha512");
+    }
 }
