@@ -178,7 +178,10 @@ fn read_message(message: &Value) -> Result<(Hash, Vec<u8>, Vec<u8>), Reason> {
 fn same_digest(subject: &str, artifact: &[u8], hash: Hash, digest: &[u8]) -> Result<(), Reason> {
     // The bytes in hand are the subject's (fetched by digest and checked); should they not be,
     // nothing said of them is about this image.
-    if format!("sha256:{}", hex::encode(Hash::Sha256.digest(artifact))) != subject {
+    let theirs = subject
+        .split_once(':')
+        .and_then(|(alg, hex)| Some((Hash::parse(alg)?, hex)));
+    if theirs.is_none_or(|(alg, hex)| hex::encode(alg.digest(artifact)) != hex) {
         return Err(Reason::Unreadable);
     }
     if hash.digest(artifact) == digest {
@@ -369,5 +372,66 @@ mod tests {
             "",
         );
         assert_eq!(o.result, Err(Reason::Unreadable));
+    }
+
+    #[test]
+    fn a_real_message_bundle_s_hashedrekord_entry_verifies_offline_against_its_root() {
+        use super::super::keyless::{Identity, Keyless};
+        use super::super::rekor::{compare, Signed};
+        // sigstore-go's scaffolding bundle and root (tests/data/sigstore-go-scaffolding): its
+        // checkpoint's origin is the Rekor pod's name, not the log's host.
+        let bundle: Value = serde_json::from_slice(include_bytes!(
+            "../../tests/data/sigstore-go-scaffolding/othername.sigstore.json"
+        ))
+        .expect("bundle");
+        let root = super::super::trust::TrustedRoot::parse(include_bytes!(
+            "../../tests/data/sigstore-go-scaffolding/scaffolding.json"
+        ))
+        .expect("root");
+        let policy = Keyless {
+            root,
+            root_name: "the scaffolding root".into(),
+            identity: Identity::Exact("foo!oidc.local".into()),
+            issuer: "http://oidc.local:8080".into(),
+        };
+        let material = bundle.get("verificationMaterial");
+        let entry = tlog_entries(material).remove(0).expect("an entry");
+        assert_eq!(policy.entry_time(&entry), Ok(entry.integrated_time));
+        let proof = entry.proof.clone().expect("a proof").expect("readable");
+        assert_eq!(policy.included(&entry, &proof), Ok(()));
+        let (hash, digest, signature) = read_message(&bundle["messageSignature"]).expect("read");
+        assert_eq!(hash, Hash::Sha256);
+        let der = material.and_then(certificate).expect("certificate");
+        let signed = Signed::Artifact {
+            hash,
+            digest: &digest,
+            signature: &signature,
+            certificate: &der,
+        };
+        assert_eq!(compare(&entry.body, &signed), Ok(()));
+        let another = Signed::Artifact {
+            hash,
+            digest: &[0; 32],
+            signature: &signature,
+            certificate: &der,
+        };
+        let err = compare(&entry.body, &another).expect_err("another digest");
+        assert!(
+            err.starts_with("it records the digest sha256:bc103b4a"),
+            "{err}"
+        );
+        // The same proof under a checkpoint naming another Rekor v2 log fails, both named.
+        let mut other = proof.clone();
+        other.checkpoint = other.checkpoint.replacen(
+            "rekor-00001-deployment-56bf7777c9-jds5x - 6364419738405537866",
+            "rekor.other",
+            1,
+        );
+        assert_eq!(
+            policy.included(&entry, &other),
+            Err(Reason::BadInclusionProof(
+                "its checkpoint is from the log rekor.other, not http://rekor.rekor-system.172.18.255.1.sslip.io".into()
+            ))
+        );
     }
 }

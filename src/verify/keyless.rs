@@ -383,8 +383,8 @@ impl Keyless {
     }
 
     /// The entry's inclusion proof leads to the root hash of the checkpoint the log signed
-    /// (offline: the checkpoint travels with the proof).
-    fn included(&self, e: &LogEntry, proof: &super::merkle::Proof) -> Result<(), Reason> {
+    /// (offline: the checkpoint travels with the proof). (Public for the real-bundle test.)
+    pub fn included(&self, e: &LogEntry, proof: &super::merkle::Proof) -> Result<(), Reason> {
         use super::merkle;
         let bad = |why: String| Err(Reason::BadInclusionProof(why));
         let Some(log) = self.log(&e.log_id) else {
