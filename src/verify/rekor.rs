@@ -105,11 +105,12 @@ pub fn compare(body: &str, signed: &Signed<'_>) -> Result<(), String> {
                     "a signature of bytes is logged as hashedrekord 0.0.1"
                 }
             };
-            Err(format!(
-                "it is a {} {} entry; {logged_as}",
-                quoted(&kind),
-                quoted(&version)
-            ))
+            let what = if kind.is_empty() {
+                "an entry of no kind".to_string()
+            } else {
+                format!("a {} {} entry", quoted(&kind), quoted(&version))
+            };
+            Err(format!("it is {what}; {logged_as}"))
         }
     }
 }
@@ -390,6 +391,10 @@ mod tests {
             "signature": {"content": b64.encode(&sig)}}});
         assert!(records(&body(&rekord), &message));
         assert!(!records("not base64!", &message));
+        assert_eq!(
+            err(&serde_json::json!({"spec": {}}), &message),
+            "it is an entry of no kind; a signature of bytes is logged as hashedrekord 0.0.1"
+        );
     }
 
     #[test]
