@@ -583,6 +583,106 @@ fn verify_checks_each_signature_with_the_key_and_says_why_one_fails() {
     a_policy_in_the_config_file_verifies_without_flags(&reg, keys.path());
     attestations_verify_with_the_key_and_show_their_predicate(&reg, &payload, &p256);
     sigstore_bundles_verify_with_the_key(&reg, &p256);
+    message_signature_bundles_verify_with_the_key(&reg, &p256);
+}
+
+/// Bytes of a manifest other than the fixture's: what another image's signature signed.
+const OTHER_MANIFEST: &[u8] =
+    br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+
+/// A Sigstore bundle's message signature (cosign v3, sigstore clients): the signature over
+/// the subject manifest's bytes with the key, its `messageDigest` the subject's. Another
+/// image's (its digest names it) and a signature of other bytes fail with their reasons; the
+/// JSON says each.
+fn message_signature_bundles_verify_with_the_key(
+    reg: &TestRegistry,
+    p256: &support::attach::SigningKey,
+) {
+    use sha2::Digest as _;
+    use support::sigstore::message_bundle;
+    let artifact = support::attach::fixture_index_bytes();
+    let digest = sha2::Sha256::digest(&artifact).to_vec();
+    let other = sha2::Sha256::digest(OTHER_MANIFEST).to_vec();
+    let cases = [
+        (
+            "good",
+            message_bundle(None, &digest, &p256.sign(&artifact), &[]),
+        ),
+        (
+            "other",
+            message_bundle(None, &other, &p256.sign(OTHER_MANIFEST), &[]),
+        ),
+        (
+            "tampered",
+            message_bundle(None, &digest, &p256.sign(OTHER_MANIFEST), &[]),
+        ),
+    ];
+    for (case, bundle) in &cases {
+        push_bundles(
+            reg,
+            &format!("bundle/msg-{case}"),
+            std::slice::from_ref(bundle),
+        );
+    }
+    let key = p256.public.display().to_string();
+    let verify = |case: &str, json: bool| {
+        let image = format!("{}/bundle/msg-{case}:v1", reg.host);
+        let mut args = vec!["verify", image.as_str(), "--key", &key];
+        if json {
+            args.push("--json");
+        }
+        let out = regscope(reg, &args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = verify("good", false);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("  verified    signature sha256:")
+            && text.contains("1 of 1 signatures verified"),
+        "{text}"
+    );
+    let other_digest = format!("sha256:{}", hex::encode(&other));
+    for (case, wanted) in [
+        ("other", format!("signs {other_digest}, not this image")),
+        (
+            "tampered",
+            "the signature does not verify with this key: the payload was changed after signing, or another key signed it".to_string(),
+        ),
+    ] {
+        let (code, text) = verify(case, false);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(
+            text.contains("  failed      signature sha256:") && text.contains(&wanted),
+            "{case}: wanted {wanted:?} in {text}"
+        );
+    }
+    let json = |case: &str| {
+        let (code, text) = verify(case, true);
+        let v: Value = serde_json::from_str(&text).expect("json");
+        let s = &v["signatures"][0];
+        (
+            code,
+            s["kind"].as_str().unwrap_or_default().to_string(),
+            s["result"].as_str().unwrap_or_default().to_string(),
+            s["reason"].as_str().unwrap_or("-").to_string(),
+        )
+    };
+    assert_eq!(
+        json("good"),
+        (Some(0), "signature".into(), "verified".into(), "-".into())
+    );
+    assert_eq!(
+        json("other"),
+        (
+            Some(1),
+            "signature".into(),
+            "failed".into(),
+            "other-image".into()
+        )
+    );
 }
 
 /// cosign v3's Sigstore bundles (OCI 1.1 referrers, listed in the `sha256-<hex>` tag): the
@@ -1163,6 +1263,7 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
 
     keyless_policy_in_the_config_file(&reg, d, issuer);
     keyless_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), &verify);
+    keyless_message_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), &verify);
     keyless_attestations_verify_with_their_log_entry(&reg, d, (&fulcio, &rekor), &verify);
 }
 
@@ -1229,7 +1330,7 @@ fn keyless_bundles_verify_and_each_failure_says_why(
         ("badproof", "bad inclusion proof: the entry's hashes do not lead to the root hash of the tree of 6 entries"),
         ("badcheckpoint", "bad inclusion proof: its checkpoint is not signed by the key of https://rekor.test"),
         ("tampered", "the payload was changed after signing, or another key signed it"),
-        ("another", "the Rekor entry is for another signature or payload than this one"),
+        ("another", "the Rekor entry does not record this signature: it records another payload"),
         ("badset", "bad Rekor SET: the signed entry timestamp does not verify with the key of https://rekor.test"),
         ("expired", "the certificate was not valid at signing time: logged at "),
         ("identity", "identity dev@example.com, policy wants ci@example.com"),
@@ -1242,6 +1343,200 @@ fn keyless_bundles_verify_and_each_failure_says_why(
             "{case}: wanted {wanted:?} in {text}"
         );
     }
+}
+
+/// Keyless message-signature bundles: the certificate under the policy, the signature over the
+/// subject manifest's bytes, a `hashedrekord` entry recording this digest, signature and
+/// certificate, its checkpoint from the trusted root's log. Each difference says which; a
+/// `dsse` entry whose envelope hash is another envelope's fails too.
+fn keyless_message_bundles_verify_and_each_failure_says_why(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    (fulcio, rekor): (&support::sigstore::Ca, &support::sigstore::Log),
+    verify: Verify<'_>,
+) {
+    let digest = seed_keyless_message_bundles(reg, d, (fulcio, rekor));
+    let exact = ["--certificate-identity", "ci@example.com"];
+    let (code, text) = verify("msg-good", &exact);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("  verified    signature sha256:")
+            && text.contains("1 of 1 signatures verified"),
+        "{text}"
+    );
+    let other = {
+        use sha2::Digest as _;
+        format!(
+            "sha256:{}",
+            hex::encode(sha2::Sha256::digest(OTHER_MANIFEST))
+        )
+    };
+    let mismatch = "the Rekor entry does not record this signature: ";
+    for (case, wanted) in [
+        ("msg-other", format!("signs {other}, not this image")),
+        ("msg-tampered", "the signature does not verify with this key".into()),
+        ("msg-anothersig", format!("{mismatch}it records another signature")),
+        ("msg-anothercert", format!("{mismatch}it records another certificate")),
+        (
+            "msg-anotherdigest",
+            format!("{mismatch}it records the digest sha256:{}, not {digest}", "e".repeat(64)),
+        ),
+        ("msg-identity", "identity dev@example.com, policy wants ci@example.com".into()),
+        (
+            "msg-origin",
+            "bad inclusion proof: its checkpoint is from the log rekor.other, not https://rekor.test".into(),
+        ),
+        (
+            "bundle-envelopehash",
+            format!("{mismatch}its envelope hash is that of another envelope"),
+        ),
+    ] {
+        let (code, text) = verify(case, &exact);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(
+            text.contains("  failed      signature sha256:") && text.contains(&wanted),
+            "{case}: wanted {wanted:?} in {text}"
+        );
+    }
+    let (code, text) = verify("msg-anothercert", &[&exact[..], &["--json"]].concat());
+    assert_eq!(code, Some(1), "{text}");
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        json["signatures"][0]["reason"], "log-entry-mismatch",
+        "{json:#}"
+    );
+    assert_eq!(
+        json["signatures"][0]["message"],
+        format!("{mismatch}it records another certificate"),
+        "{json:#}"
+    );
+}
+
+/// `keyless/msg-<case>:v1`, one image per case, its message-signature bundle signed by a leaf
+/// of `fulcio` and logged in `rekor` (each case changes one thing), and
+/// `keyless/bundle-envelopehash`. Returns the subject's digest.
+fn seed_keyless_message_bundles(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    (fulcio, rekor): (&support::sigstore::Ca, &support::sigstore::Log),
+) -> String {
+    use sha2::Digest as _;
+    use support::sigstore::{hashedrekord_entry, message_bundle, now, tlog_entry, Logged};
+    let issuer = "https://token.actions.example";
+    let ci = fulcio.leaf(d, "msg-ci", "email:ci@example.com", issuer);
+    let dev = fulcio.leaf(d, "msg-dev", "email:dev@example.com", issuer);
+    let artifact = support::attach::fixture_index_bytes();
+    let digest = sha2::Sha256::digest(&artifact).to_vec();
+    let hex_digest = hex::encode(&digest);
+    let other = sha2::Sha256::digest(OTHER_MANIFEST).to_vec();
+    let at = Logged::At(rekor, now());
+    let sig = ci.key.sign(&artifact);
+    // ECDSA signs with a fresh nonce: another signature of the same bytes, as valid.
+    let again = ci.key.sign(&artifact);
+    let logged = |entry: &Value| tlog_entry(entry, &at).into_iter().collect::<Vec<_>>();
+    let bundle = |leaf: &support::sigstore::Leaf, digest: &[u8], sig: &str, entry: &Value| {
+        message_bundle(Some(leaf), digest, sig, &logged(entry))
+    };
+    let good_entry = hashedrekord_entry(&ci.pem, &hex_digest, &sig);
+    let good = bundle(&ci, &digest, &sig, &good_entry);
+    let other_sig = ci.key.sign(OTHER_MANIFEST);
+    let dev_sig = dev.key.sign(&artifact);
+    let cases: [(&str, Vec<u8>); 7] = [
+        ("good", good.clone()),
+        (
+            "other",
+            bundle(
+                &ci,
+                &other,
+                &other_sig,
+                &hashedrekord_entry(&ci.pem, &hex::encode(&other), &other_sig),
+            ),
+        ),
+        (
+            "tampered",
+            bundle(
+                &ci,
+                &digest,
+                &other_sig,
+                &hashedrekord_entry(&ci.pem, &hex_digest, &other_sig),
+            ),
+        ),
+        (
+            "anothersig",
+            bundle(
+                &ci,
+                &digest,
+                &sig,
+                &hashedrekord_entry(&ci.pem, &hex_digest, &again),
+            ),
+        ),
+        (
+            "anothercert",
+            bundle(
+                &ci,
+                &digest,
+                &sig,
+                &hashedrekord_entry(&dev.pem, &hex_digest, &sig),
+            ),
+        ),
+        (
+            "anotherdigest",
+            bundle(
+                &ci,
+                &digest,
+                &sig,
+                &hashedrekord_entry(&ci.pem, &"e".repeat(64), &sig),
+            ),
+        ),
+        (
+            "identity",
+            bundle(
+                &dev,
+                &digest,
+                &dev_sig,
+                &hashedrekord_entry(&dev.pem, &hex_digest, &dev_sig),
+            ),
+        ),
+    ];
+    for (case, b) in &cases {
+        push_bundles(reg, &format!("keyless/msg-{case}"), std::slice::from_ref(b));
+    }
+    seed_other_origin_and_envelope_hash(reg, (&ci, rekor), &good);
+    format!("sha256:{hex_digest}")
+}
+
+/// `keyless/msg-origin`: the `good` message bundle with a checkpoint the log's own key signed,
+/// naming another log; `keyless/bundle-envelopehash`: a dsse entry recording the envelope's
+/// payload and signature but another envelope's hash.
+fn seed_other_origin_and_envelope_hash(
+    reg: &TestRegistry,
+    (ci, rekor): (&support::sigstore::Leaf, &support::sigstore::Log),
+    good: &[u8],
+) {
+    let at = support::sigstore::Logged::At(rekor, support::sigstore::now());
+    let digest = &layout_root_digest(&fixture("unsigned-index"));
+    // The good bundle with a checkpoint the log's own key signed, naming another log (as a
+    // Rekor v2 log names itself: by its host).
+    let mut origin: Value = serde_json::from_slice(good).expect("bundle");
+    let entry = &mut origin["verificationMaterial"]["tlogEntries"][0];
+    let body = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        entry["canonicalizedBody"].as_str().expect("body"),
+    )
+    .expect("base64");
+    entry["inclusionProof"] = support::sigstore::inclusion_proof_from(rekor, &body, "rekor.other");
+    push_bundles(
+        reg,
+        "keyless/msg-origin",
+        &[serde_json::to_vec(&origin).expect("json")],
+    );
+    // A dsse entry recording this envelope's payload and signature, but another envelope's hash.
+    let envelope = keyless_envelope(ci, (digest, digest), "https://sigstore.dev/cosign/sign/v1");
+    let mut dsse =
+        support::sigstore::envelope_entry(ci, &envelope, support::sigstore::EntryKind::Dsse);
+    dsse["spec"]["envelopeHash"]["value"] = json!("0".repeat(64));
+    let bundle = support::sigstore::dsse_bundle(ci, &envelope, &dsse, &at);
+    push_bundles(reg, "keyless/bundle-envelopehash", &[bundle]);
 }
 
 /// `keyless/bundle-<case>:v1`: one image per case, its bundles signed by a leaf of `fulcio`.
@@ -1440,7 +1735,7 @@ fn keyless_attestations_verify_with_their_log_entry(
     for (case, wanted) in [
         (
             "another",
-            "the Rekor entry is for another signature or payload than this one",
+            "the Rekor entry does not record this signature: it records another payload",
         ),
         (
             "identity",

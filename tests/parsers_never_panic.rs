@@ -100,10 +100,21 @@ proptest! {
             base64::Engine::encode(&b64, &bytes)
         );
         let verifier = regscope::verify::Verifier::Keyless(Box::new(policy.clone()));
-        for b in [bundle.as_bytes(), wrapped.as_bytes(), &bytes] {
-            let outcome = regscope::verify::bundle::check(b, "sha256:00", &verifier, "claimed");
-            let words = outcome.result.expect_err("garbage never verifies").to_string();
-            prop_assert!(!words.chars().any(char::is_control), "{}", words);
+        // And with a message signature over the bytes as the subject manifest.
+        let sha = regscope::verify::rekor::Hash::Sha256;
+        let message = format!(
+            r#"{{"verificationMaterial":{{"certificate":{{"rawBytes":"{}"}},"tlogEntries":[{bundle}]}},"messageSignature":{{"messageDigest":{{"algorithm":"SHA2_256","digest":"{}"}},"signature":"{}"}}}}"#,
+            base64::Engine::encode(&b64, &bytes),
+            base64::Engine::encode(&b64, sha.digest(&bytes)),
+            base64::Engine::encode(&b64, &bytes),
+        );
+        let subject = format!("sha256:{}", hex::encode(sha.digest(&bytes)));
+        for b in [bundle.as_bytes(), wrapped.as_bytes(), message.as_bytes(), &bytes] {
+            for (subject, artifact) in [("sha256:00", None), (subject.as_str(), Some(bytes.as_slice()))] {
+                let outcome = regscope::verify::bundle::check(b, subject, artifact, &verifier, "claimed");
+                let words = outcome.result.expect_err("garbage never verifies").to_string();
+                prop_assert!(!words.chars().any(char::is_control), "{}", words);
+            }
         }
         // An inclusion proof's checkpoint and hashes: a root or nothing, never a panic.
         let text = String::from_utf8_lossy(&bytes);
@@ -114,12 +125,17 @@ proptest! {
         }
         let signatures = [bytes.clone()];
         for signed in [
-            regscope::verify::rekor::Signed::Envelope { payload: &bytes, signatures: &signatures },
+            regscope::verify::rekor::Signed::Envelope { payload: &bytes, signatures: &signatures, envelope: &bytes },
             regscope::verify::rekor::Signed::Message { payload: &bytes, signature: &bytes },
+            regscope::verify::rekor::Signed::Artifact { hash: sha, digest: &bytes, signature: &bytes, certificate: &bytes },
         ] {
-            let _ = regscope::verify::rekor::records(&bundle, &signed);
-            let _ = regscope::verify::rekor::records(&base64::Engine::encode(&b64, bundle.as_bytes()), &signed);
+            for body in [bundle.clone(), base64::Engine::encode(&b64, bundle.as_bytes())] {
+                if let Err(words) = regscope::verify::rekor::compare(&body, &signed) {
+                    prop_assert!(!words.chars().any(char::is_control), "{}", words);
+                }
+            }
         }
+        let _ = regscope::verify::rekor::envelope_forms(&bytes);
     }
 
     #[test]

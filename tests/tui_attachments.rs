@@ -334,6 +334,89 @@ fn a_keyless_policy_verifies_in_the_tui() {
     }
 }
 
+/// Keyless message-signature Sigstore bundles (OCI 1.1 referrers) under a keyless policy in
+/// the TUI, against docker-registry behind htpasswd and TLS: the bundle whose `hashedrekord`
+/// entry records its digest, signature and certificate is `S✓`; one whose entry records
+/// another certificate is `S✗`, its row says `log entry mismatch` and the detail pane which
+/// field differs.
+#[test]
+fn keyless_message_signature_bundles_verify_in_the_tui() {
+    use sha2::Digest as _;
+    use support::attach::{fixture_index_bytes, push_artifact, push_schema_index};
+    use support::sigstore::{
+        hashedrekord_entry, message_bundle, now, tlog_entry, trusted_root, Ca, Log, Logged,
+    };
+    use support::{fixture, layout_root};
+    const PASSWORD: &str = "Message-s3cret-pw";
+    const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("message-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let fulcio_root = Ca::root(d, "test-fulcio");
+    let fulcio = fulcio_root.intermediate(d, "test-fulcio-intermediate");
+    let rekor = Log::new(d, "rekor");
+    let root_file = d.join("trusted_root.json");
+    std::fs::write(&root_file, trusted_root((&fulcio_root, &fulcio), &rekor)).expect("root");
+    let issuer = "https://token.actions.example";
+    let ci = fulcio.leaf(d, "ci", "email:ci@example.com", issuer);
+    let dev = fulcio.leaf(d, "dev", "email:dev@example.com", issuer);
+    let root = layout_root(&fixture("unsigned-index"));
+    let subject = (
+        root["digest"].as_str().expect("digest"),
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let artifact = fixture_index_bytes();
+    let digest = sha2::Sha256::digest(&artifact).to_vec();
+    let sig = ci.key.sign(&artifact);
+    for (repo, logged_pem) in [(REPO, &ci.pem), ("team/other", &dev.pem)] {
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        let entry = hashedrekord_entry(logged_pem, &hex::encode(&digest), &sig);
+        let tlog: Vec<_> = tlog_entry(&entry, &Logged::At(&rekor, now()))
+            .into_iter()
+            .collect();
+        let bundle = message_bundle(Some(&ci), &digest, &sig, &tlog);
+        let (m, size) = push_artifact(&reg, repo, subject, BUNDLE, BUNDLE, &bundle);
+        push_schema_index(&reg, repo, subject.0, &[(m, size, BUNDLE.to_string())]);
+    }
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("message-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"{}\"\n",
+        reg.host,
+        root_file.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, verified) in [(REPO, true), ("team/other", false)] {
+        let start = format!("{}/{repo}", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(if verified { "S✓" } else { "S✗" });
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("via the referrers tag");
+        if verified {
+            assert!(screen.contains("S✓ signed"), "{screen}");
+            assert!(screen.contains("S✓ verified"), "{screen}");
+        } else {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(screen.contains("S✗ log entry mismatch"), "{screen}");
+            tmux.keys(&["G"]);
+            tmux.wait_for("signature policy: S✗ the Rekor entry does not record this");
+            tmux.wait_for("another certificate");
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}
+
 /// A notation policy (`notation = true` with the trust policy and store named) in the TUI,
 /// against docker-registry behind htpasswd and TLS, the signatures notation JWS envelopes in
 /// OCI 1.1 referrers: the image signed by the trusted subject is `S✓`; the one signed by a

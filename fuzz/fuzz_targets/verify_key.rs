@@ -46,14 +46,14 @@ fn keyless(bytes: &[u8]) {
     use regscope::verify::{bundle, keyless, rekor, Verifier};
     let policy = keyless::policy(Some("ci@example.com"), None, Some("https://issuer"), None)
         .expect("a policy on the public-good root");
-    let outcome = bundle::check(
-        bytes,
-        "sha256:00",
-        &Verifier::Keyless(Box::new(policy)),
-        "claimed",
-    );
-    if let Err(e) = outcome.result {
-        common::assert_terminal_safe("bundle verdict", &e.to_string());
+    let verifier = Verifier::Keyless(Box::new(policy));
+    // The bytes as the subject's manifest too: a message signature's artifact.
+    let subject = format!("sha256:{}", hex::encode(regscope::verify::rekor::Hash::Sha256.digest(bytes)));
+    for (subject, artifact) in [("sha256:00", None), (subject.as_str(), Some(bytes))] {
+        let outcome = bundle::check(bytes, subject, artifact, &verifier, "claimed");
+        if let Err(e) = outcome.result {
+            common::assert_terminal_safe("bundle verdict", &e.to_string());
+        }
     }
     let text = String::from_utf8_lossy(bytes);
     let _ = regscope::verify::merkle::parse_checkpoint(&text);
@@ -66,6 +66,17 @@ fn keyless(bytes: &[u8]) {
         &rekor::Signed::Envelope {
             payload: bytes,
             signatures: &signatures,
+            envelope: bytes,
+        },
+    );
+    let _ = rekor::envelope_forms(bytes);
+    let _ = rekor::compare(
+        &text,
+        &rekor::Signed::Artifact {
+            hash: rekor::Hash::Sha256,
+            digest: bytes,
+            signature: bytes,
+            certificate: bytes,
         },
     );
     let _ = rekor::records(

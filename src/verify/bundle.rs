@@ -3,13 +3,17 @@
 //! verify --key` does) or keylessly: the bundle's certificate under the keyless policy, and a
 //! `tlogEntries[]` entry whose signed entry timestamp verifies with the log's key and whose
 //! body records this envelope ([`super::keyless::Keyless::check_envelope`]); an inclusion
-//! proof, when the entry has one, leads to the root of a checkpoint the log's key signed. cosign v3 signs an image as an in-toto statement of predicate type
-//! [`COSIGN_SIGN`]: that is a signature; any other predicate is an attestation.
+//! proof, when the entry has one, leads to the root of a checkpoint the log's key signed.
+//! cosign v3 signs an image as an in-toto statement of predicate type [`COSIGN_SIGN`]: that
+//! is a signature; any other predicate is an attestation. A bundle may instead carry a
+//! `messageSignature`: a signature over the artifact's bytes (for a referrer, the subject
+//! manifest) and the artifact's digest, logged as a `hashedrekord` entry.
 
 use base64::Engine as _;
 use serde_json::Value;
 
 use super::keyless::{LogEntry, MAX_BUNDLE_CHARS};
+use super::rekor::Hash;
 use super::{dsse, merkle, Reason, Verifier};
 
 /// Log entries of one bundle tried at most (cosign writes one).
@@ -29,11 +33,18 @@ pub struct Outcome {
     pub attestation: bool,
 }
 
-/// The verdict on the bundle `bytes` (already within the blob cap) about `subject`;
-/// `claimed` is the predicate type the decoded payload read, unverified, which only says what
-/// kind of thing a bundle that does not verify claimed to be.
+/// The verdict on the bundle `bytes` (already within the blob cap) about `subject`, whose
+/// manifest's bytes are `artifact` (what a message signature signs); `claimed` is the
+/// predicate type the decoded payload read, unverified, which only says what kind of thing a
+/// bundle that does not verify claimed to be.
 #[must_use]
-pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) -> Outcome {
+pub fn check(
+    bytes: &[u8],
+    subject: &str,
+    artifact: Option<&[u8]>,
+    verifier: &Verifier,
+    claimed: &str,
+) -> Outcome {
     let claimed_attestation = claimed != COSIGN_SIGN
         && claimed != crate::model::payload::BUNDLE_MESSAGE_SIGNATURE
         && claimed != "DSSE envelope";
@@ -46,11 +57,12 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
         return fail(Reason::NotBundle);
     };
     let Some(envelope) = bundle.get("dsseEnvelope") else {
-        if bundle.get("messageSignature").is_some() {
-            return fail(Reason::NotSupported(
-                "a message-signature Sigstore bundle".into(),
-                "cosign verify",
-            ));
+        if let Some(message) = bundle.get("messageSignature") {
+            return Outcome {
+                result: message_signature(&bundle, message, subject, artifact, verifier),
+                predicate_type: None,
+                attestation: false,
+            };
         }
         return fail(Reason::NotBundle);
     };
@@ -83,6 +95,101 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
         predicate_type: predicate_type.filter(|p| p != COSIGN_SIGN),
         attestation,
     }
+}
+
+/// The verdict on a bundle's `messageSignature`: its digest is the subject's (another
+/// image's is a signature copied from it), its signature verifies over the subject manifest's
+/// bytes with the key or the keyless policy's certificate, and (keyless) a `hashedrekord` log
+/// entry records this digest, signature and certificate.
+fn message_signature(
+    bundle: &Value,
+    message: &Value,
+    subject: &str,
+    artifact: Option<&[u8]>,
+    verifier: &Verifier,
+) -> Result<(), Reason> {
+    let for_cosign =
+        || Reason::NotSupported("a Sigstore bundle".into(), "regscope verify --key FILE");
+    if let Verifier::Notation(_) = verifier {
+        return Err(for_cosign());
+    }
+    let (hash, digest, signature) = read_message(message)?;
+    let artifact = artifact.ok_or(Reason::Unreadable)?;
+    same_digest(subject, artifact, hash, &digest)?;
+    match verifier {
+        Verifier::Key(key) => {
+            if key.verifies_hashed(artifact, &signature, hash) {
+                Ok(())
+            } else {
+                Err(Reason::BadSignature)
+            }
+        }
+        Verifier::Keyless(policy) => {
+            let material = bundle.get("verificationMaterial");
+            let der = material
+                .and_then(certificate)
+                .ok_or(Reason::BundleNoCertificate)?;
+            let entries = tlog_entries(material);
+            policy.check_message(
+                &der,
+                &entries,
+                Reason::BundleNoLogEntry,
+                artifact,
+                (hash, &digest, &signature),
+            )
+        }
+        Verifier::Notation(_) => Err(for_cosign()),
+    }
+}
+
+/// A `messageSignature`'s digest algorithm, digest and signature, or what is unreadable.
+fn read_message(message: &Value) -> Result<(Hash, Vec<u8>, Vec<u8>), Reason> {
+    let bad = |what: &str| Reason::MessageSignature(what.to_string());
+    let algorithm = message
+        .pointer("/messageDigest/algorithm")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("has no `messageDigest.algorithm`"))?;
+    let hash = Hash::parse(algorithm).ok_or_else(|| {
+        let shown: String = algorithm.chars().take(64).collect();
+        Reason::MessageSignature(format!(
+            "names the digest algorithm {}; Sigstore signs with SHA2_256, SHA2_384 or SHA2_512",
+            crate::sanitize::sanitize(&shown)
+        ))
+    })?;
+    let digest = message
+        .pointer("/messageDigest/digest")
+        .and_then(Value::as_str)
+        .filter(|d| d.len() <= 128)
+        .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+        .filter(|d| d.len() == hash.digest(b"").len())
+        .ok_or_else(|| {
+            bad("has no readable `messageDigest.digest` (base64, as long as its algorithm's)")
+        })?;
+    let signature = message
+        .get("signature")
+        .and_then(Value::as_str)
+        .and_then(super::decode_signature)
+        .ok_or_else(|| bad("has no readable `signature` (base64)"))?;
+    Ok((hash, digest, signature))
+}
+
+/// The bundle's `digest` is that of `artifact`, the manifest of `subject`; another is the
+/// digest of the image the signature was made for.
+fn same_digest(subject: &str, artifact: &[u8], hash: Hash, digest: &[u8]) -> Result<(), Reason> {
+    // The bytes in hand are the subject's (fetched by digest and checked); should they not be,
+    // nothing said of them is about this image.
+    let theirs = subject
+        .split_once(':')
+        .and_then(|(alg, hex)| Some((Hash::parse(alg)?, hex)));
+    if theirs.is_none_or(|(alg, hex)| hex::encode(alg.digest(artifact)) != hex) {
+        return Err(Reason::Unreadable);
+    }
+    if hash.digest(artifact) == digest {
+        return Ok(());
+    }
+    Err(Reason::OtherImage {
+        signed: format!("{}:{}", hash.name(), hex::encode(digest)),
+    })
 }
 
 /// The signer's certificate DER: `certificate` (v0.3) or the first of `x509CertificateChain`
@@ -189,4 +296,142 @@ fn proof(p: &Value) -> Result<merkle::Proof, Reason> {
             .ok_or_else(|| bad("checkpoint"))?
             .to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
+
+    fn key_pair() -> (EcdsaKeyPair, super::super::PublicKey) {
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).expect("a key");
+        // SPKI for P-256: the fixed prefix and the uncompressed point.
+        let mut der =
+            hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").expect("hex");
+        der.extend_from_slice(pair.public_key().as_ref());
+        let key = super::super::PublicKey::from_spki_der(&der).expect("key");
+        (pair, key)
+    }
+
+    fn bundle(digest: &[u8], signature: &[u8]) -> Vec<u8> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        serde_json::to_vec(&serde_json::json!({
+            "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": {"publicKey": {"hint": "k"}},
+            "messageSignature": {
+                "messageDigest": {"algorithm": "SHA2_256", "digest": b64.encode(digest)},
+                "signature": b64.encode(signature),
+            },
+        }))
+        .expect("json")
+    }
+
+    #[test]
+    fn a_message_signature_verifies_over_the_subject_manifest_and_fails_with_its_reason() {
+        let (pair, key) = key_pair();
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let manifest = br#"{"schemaVersion":2}"#.as_slice();
+        let subject = format!("sha256:{}", hex::encode(Hash::Sha256.digest(manifest)));
+        let sig = pair.sign(&rng, manifest).expect("sign");
+        let verifier = Verifier::Key(key);
+        let check = |b: &[u8]| {
+            let o = check(b, &subject, Some(manifest), &verifier, "message signature");
+            assert!(!o.attestation);
+            o.result
+        };
+        let digest = Hash::Sha256.digest(manifest);
+        assert_eq!(check(&bundle(&digest, sig.as_ref())), Ok(()));
+        // Another image's signature: its digest names that image.
+        let other = br#"{"schemaVersion":2,"other":1}"#.as_slice();
+        let other_sig = pair.sign(&rng, other).expect("sign");
+        let other_digest = Hash::Sha256.digest(other);
+        assert_eq!(
+            check(&bundle(&other_digest, other_sig.as_ref())),
+            Err(Reason::OtherImage {
+                signed: format!("sha256:{}", hex::encode(&other_digest))
+            })
+        );
+        // This image's digest, a signature of other bytes.
+        assert_eq!(
+            check(&bundle(&digest, other_sig.as_ref())),
+            Err(Reason::BadSignature)
+        );
+        let unreadable = br#"{"messageSignature":{"messageDigest":{"algorithm":"MD5","digest":"AA=="},"signature":"AA=="}}"#;
+        assert_eq!(
+            check(unreadable).unwrap_err().to_string(),
+            "the Sigstore bundle's `messageSignature` names the digest algorithm MD5; Sigstore signs with SHA2_256, SHA2_384 or SHA2_512"
+        );
+        let short = br#"{"messageSignature":{"messageDigest":{"algorithm":"SHA2_256","digest":"AA=="},"signature":"AA=="}}"#;
+        assert!(matches!(check(short), Err(Reason::MessageSignature(_))));
+        // Without the subject's bytes nothing is verified.
+        let o = super::check(
+            &bundle(&digest, sig.as_ref()),
+            &subject,
+            None,
+            &verifier,
+            "",
+        );
+        assert_eq!(o.result, Err(Reason::Unreadable));
+    }
+
+    #[test]
+    fn a_real_message_bundle_s_hashedrekord_entry_verifies_offline_against_its_root() {
+        use super::super::keyless::{Identity, Keyless};
+        use super::super::rekor::{compare, Signed};
+        // sigstore-go's scaffolding bundle and root (tests/data/sigstore-go-scaffolding): its
+        // checkpoint's origin is the Rekor pod's name, not the log's host.
+        let bundle: Value = serde_json::from_slice(include_bytes!(
+            "../../tests/data/sigstore-go-scaffolding/othername.sigstore.json"
+        ))
+        .expect("bundle");
+        let root = super::super::trust::TrustedRoot::parse(include_bytes!(
+            "../../tests/data/sigstore-go-scaffolding/scaffolding.json"
+        ))
+        .expect("root");
+        let policy = Keyless {
+            root,
+            root_name: "the scaffolding root".into(),
+            identity: Identity::Exact("foo!oidc.local".into()),
+            issuer: "http://oidc.local:8080".into(),
+        };
+        let material = bundle.get("verificationMaterial");
+        let entry = tlog_entries(material).remove(0).expect("an entry");
+        assert_eq!(policy.entry_time(&entry), Ok(entry.integrated_time));
+        let proof = entry.proof.clone().expect("a proof").expect("readable");
+        assert_eq!(policy.included(&entry, &proof), Ok(()));
+        let (hash, digest, signature) = read_message(&bundle["messageSignature"]).expect("read");
+        assert_eq!(hash, Hash::Sha256);
+        let der = material.and_then(certificate).expect("certificate");
+        let signed = Signed::Artifact {
+            hash,
+            digest: &digest,
+            signature: &signature,
+            certificate: &der,
+        };
+        assert_eq!(compare(&entry.body, &signed), Ok(()));
+        let another = Signed::Artifact {
+            hash,
+            digest: &[0; 32],
+            signature: &signature,
+            certificate: &der,
+        };
+        let err = compare(&entry.body, &another).expect_err("another digest");
+        assert!(
+            err.starts_with("it records the digest sha256:bc103b4a"),
+            "{err}"
+        );
+        // The same proof under a checkpoint naming another Rekor v2 log fails, both named.
+        let mut other = proof.clone();
+        other.checkpoint = other.checkpoint.replacen(
+            "rekor-00001-deployment-56bf7777c9-jds5x - 6364419738405537866",
+            "rekor.other",
+            1,
+        );
+        assert_eq!(
+            policy.included(&entry, &other),
+            Err(Reason::BadInclusionProof(
+                "its checkpoint is from the log rekor.other, not http://rekor.rekor-system.172.18.255.1.sslip.io".into()
+            ))
+        );
+    }
 }

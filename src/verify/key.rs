@@ -51,6 +51,48 @@ impl Algorithm {
     }
 }
 
+/// The hash algorithms a Sigstore message signature's digest is made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hash {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Hash {
+    /// `SHA2_256` (the bundle's protobuf name) or `sha256` (Rekor's), as sigstore-go reads both.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "SHA2_256" | "sha256" => Some(Hash::Sha256),
+            "SHA2_384" | "sha384" => Some(Hash::Sha384),
+            "SHA2_512" | "sha512" => Some(Hash::Sha512),
+            _ => None,
+        }
+    }
+
+    /// `sha256`, as a digest is written (`sha256:<hex>`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Hash::Sha256 => "sha256",
+            Hash::Sha384 => "sha384",
+            Hash::Sha512 => "sha512",
+        }
+    }
+
+    /// The digest of `bytes`.
+    #[must_use]
+    pub fn digest(self, bytes: &[u8]) -> Vec<u8> {
+        let alg = match self {
+            Hash::Sha256 => &aws_lc_rs::digest::SHA256,
+            Hash::Sha384 => &aws_lc_rs::digest::SHA384,
+            Hash::Sha512 => &aws_lc_rs::digest::SHA512,
+        };
+        aws_lc_rs::digest::digest(alg, bytes).as_ref().to_vec()
+    }
+}
+
 /// Why a key file is not a key regscope can verify with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
@@ -124,7 +166,44 @@ impl PublicKey {
     /// Whether `signature` is this key's signature of `message`.
     #[must_use]
     pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
-        self.algorithm.verifiers().iter().any(|alg| {
+        self.verifies_any(self.algorithm.verifiers(), message, signature)
+    }
+
+    /// Whether `signature` is this key's signature of `message` hashed with `hash` (a Sigstore
+    /// message signature says which); an Ed25519 signature hashes nothing.
+    #[must_use]
+    pub fn verifies_hashed(&self, message: &[u8], signature: &[u8], hash: Hash) -> bool {
+        let algorithms: &[&'static dyn VerificationAlgorithm] = match (self.algorithm, hash) {
+            (Algorithm::Ed25519, _) => &[&sig::ED25519],
+            (Algorithm::EcdsaP256, Hash::Sha256) => &[&sig::ECDSA_P256_SHA256_ASN1],
+            (Algorithm::EcdsaP256, Hash::Sha384) => &[&sig::ECDSA_P256_SHA384_ASN1],
+            (Algorithm::EcdsaP256, Hash::Sha512) => &[&sig::ECDSA_P256_SHA512_ASN1],
+            (Algorithm::EcdsaP384, Hash::Sha256) => &[&sig::ECDSA_P384_SHA256_ASN1],
+            (Algorithm::EcdsaP384, Hash::Sha384) => &[&sig::ECDSA_P384_SHA384_ASN1],
+            (Algorithm::EcdsaP384, Hash::Sha512) => &[&sig::ECDSA_P384_SHA512_ASN1],
+            (Algorithm::Rsa, Hash::Sha256) => &[
+                &sig::RSA_PKCS1_2048_8192_SHA256,
+                &sig::RSA_PSS_2048_8192_SHA256,
+            ],
+            (Algorithm::Rsa, Hash::Sha384) => &[
+                &sig::RSA_PKCS1_2048_8192_SHA384,
+                &sig::RSA_PSS_2048_8192_SHA384,
+            ],
+            (Algorithm::Rsa, Hash::Sha512) => &[
+                &sig::RSA_PKCS1_2048_8192_SHA512,
+                &sig::RSA_PSS_2048_8192_SHA512,
+            ],
+        };
+        self.verifies_any(algorithms, message, signature)
+    }
+
+    fn verifies_any(
+        &self,
+        algorithms: &[&'static dyn VerificationAlgorithm],
+        message: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        algorithms.iter().any(|alg| {
             UnparsedPublicKey::new(*alg, &self.bytes)
                 .verify(message, signature)
                 .is_ok()
@@ -171,5 +250,25 @@ mod tests {
         assert!(!key.verifies(b"payloaD", signature.as_ref()));
         assert!(!key.verifies(b"payload", &[0u8; 64]));
         assert!(!key.verifies(b"payload", b""));
+    }
+
+    #[test]
+    fn a_message_signature_is_checked_with_the_hash_its_digest_names() {
+        use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P384_SHA384_ASN1_SIGNING};
+        let pair = EcdsaKeyPair::generate(&ECDSA_P384_SHA384_ASN1_SIGNING).expect("a key");
+        // SPKI for P-384: the fixed prefix and the uncompressed point.
+        let mut der = vec![
+            0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
+            0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00,
+        ];
+        der.extend_from_slice(pair.public_key().as_ref());
+        let key = PublicKey::from_spki_der(&der).expect("the key");
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let signature = pair.sign(&rng, b"manifest").expect("sign");
+        assert!(key.verifies_hashed(b"manifest", signature.as_ref(), Hash::Sha384));
+        assert!(!key.verifies_hashed(b"manifest", signature.as_ref(), Hash::Sha512));
+        assert!(!key.verifies_hashed(b"manifesT", signature.as_ref(), Hash::Sha384));
+        assert_eq!(Hash::Sha384.digest(b"").len(), 48);
+        assert_eq!(Hash::Sha512.name(), "sha512");
     }
 }

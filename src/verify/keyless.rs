@@ -178,29 +178,69 @@ impl Keyless {
         let signed = rekor::Signed::Envelope {
             payload: &payload,
             signatures: &signatures,
+            envelope,
         };
-        // One entry that proves the signature was logged while the certificate was valid is
-        // enough (cosign's threshold is one); else the first entry's reason.
+        match self.logged_while_valid(&leaf, entries, missing, &signed) {
+            Ok(()) => (result, predicate),
+            Err(reason) => (Err(reason), None),
+        }
+    }
+
+    /// The verdict on a Sigstore bundle's message signature of `artifact` (the subject
+    /// manifest's bytes, whose digest made with `hash` is `digest`: the caller compared them):
+    /// `signature` verifies over `artifact` with the certificate `der`'s key, and one of
+    /// `entries` is a `hashedrekord` entry of this digest, signature and certificate, logged
+    /// while the certificate was valid; `missing` is the reason when no entry is there.
+    pub fn check_message(
+        &self,
+        der: &[u8],
+        entries: &[Result<LogEntry, Reason>],
+        missing: Reason,
+        artifact: &[u8],
+        (hash, digest, signature): (rekor::Hash, &[u8], &[u8]),
+    ) -> Result<(), Reason> {
+        let leaf = self.certified(der)?;
+        if !leaf.key.verifies_hashed(artifact, signature, hash) {
+            return Err(Reason::BadSignature);
+        }
+        let signed = rekor::Signed::Artifact {
+            hash,
+            digest,
+            signature,
+            certificate: der,
+        };
+        self.logged_while_valid(&leaf, entries, missing, &signed)
+    }
+
+    /// One of `entries` proves `signed` was logged while `leaf` was valid: its SET verifies,
+    /// its body records `signed`, its inclusion proof (when it has one) leads to a checkpoint
+    /// of the log. One is enough (cosign's threshold is one); else the first entry's reason,
+    /// or `missing` when there is none.
+    fn logged_while_valid(
+        &self,
+        leaf: &Certified,
+        entries: &[Result<LogEntry, Reason>],
+        missing: Reason,
+        signed: &rekor::Signed<'_>,
+    ) -> Result<(), Reason> {
         let mut first = None;
         for entry in entries {
             let verdict = entry.clone().and_then(|e| {
                 let at = self.entry_time(&e)?;
-                if !rekor::records(&e.body, &signed) {
-                    return Err(Reason::LogEntryMismatch);
-                }
+                rekor::compare(&e.body, signed).map_err(Reason::LogEntryMismatch)?;
                 if let Some(proof) = &e.proof {
                     self.included(&e, proof.as_ref().map_err(Clone::clone)?)?;
                 }
                 leaf.valid_at(at)
             });
             match verdict {
-                Ok(()) => return (result, predicate),
+                Ok(()) => return Ok(()),
                 Err(reason) => {
                     first.get_or_insert(reason);
                 }
             }
         }
-        (Err(first.unwrap_or(missing)), None)
+        Err(first.unwrap_or(missing))
     }
 
     /// The certificate `der` chains to the trusted root, is for code signing and names the
@@ -306,9 +346,7 @@ impl Keyless {
         let at = self.entry_time(&entry)?;
         // cosign's `compareSigs` and payload hash check.
         let signed = rekor::Signed::Message { payload, signature };
-        if !rekor::records(&entry.body, &signed) {
-            return Err(Reason::LogEntryMismatch);
-        }
+        rekor::compare(&entry.body, &signed).map_err(Reason::LogEntryMismatch)?;
         Ok(at)
     }
 
@@ -345,8 +383,8 @@ impl Keyless {
     }
 
     /// The entry's inclusion proof leads to the root hash of the checkpoint the log signed
-    /// (offline: the checkpoint travels with the proof).
-    fn included(&self, e: &LogEntry, proof: &super::merkle::Proof) -> Result<(), Reason> {
+    /// (offline: the checkpoint travels with the proof). (Public for the real-bundle test.)
+    pub fn included(&self, e: &LogEntry, proof: &super::merkle::Proof) -> Result<(), Reason> {
         use super::merkle;
         let bad = |why: String| Err(Reason::BadInclusionProof(why));
         let Some(log) = self.log(&e.log_id) else {
@@ -371,6 +409,15 @@ impl Keyless {
         };
         if checkpoint.size != proof.tree_size || checkpoint.root != proof.root_hash {
             return bad("its checkpoint names another tree size or root hash".into());
+        }
+        // The note's origin names the log whose tree it is: a checkpoint another log signed
+        // says nothing of this one.
+        if !merkle::origin_is_log(&checkpoint.origin, &log.base_url) {
+            return bad(format!(
+                "its checkpoint is from the log {}, not {}",
+                sanitize(&checkpoint.origin),
+                log.base_url
+            ));
         }
         // A signature line is the key's 4-byte hint, then the signature of the note's text.
         let signed = checkpoint.signatures.iter().any(|(_, bytes)| {

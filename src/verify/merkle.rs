@@ -74,11 +74,13 @@ pub fn root_from_proof(index: u64, size: u64, leaf: &[u8], hashes: &[Vec<u8>]) -
     Some(hash)
 }
 
-/// A checkpoint: the signed text, the tree size and root hash it names, and each signature
-/// line's name and decoded bytes (a 4-byte key hint, then the signature).
+/// A checkpoint: the signed text, the log it names (its first line), the tree size and root
+/// hash it names, and each signature line's name and decoded bytes (a 4-byte key hint, then
+/// the signature).
 #[derive(Debug)]
 pub struct Checkpoint {
     pub text: String,
+    pub origin: String,
     pub size: u64,
     pub root: Vec<u8>,
     pub signatures: Vec<(String, Vec<u8>)>,
@@ -94,7 +96,7 @@ pub fn parse_checkpoint(note: &str) -> Option<Checkpoint> {
     let (text, sigs) = note.split_once("\n\n")?;
     let text = format!("{text}\n");
     let mut lines = text.lines();
-    let _origin = lines.next()?;
+    let origin = lines.next()?.to_string();
     let size = lines.next()?.parse().ok()?;
     let root = base64::engine::general_purpose::STANDARD
         .decode(lines.next()?)
@@ -110,10 +112,30 @@ pub fn parse_checkpoint(note: &str) -> Option<Checkpoint> {
         .collect();
     Some(Checkpoint {
         text,
+        origin,
         size,
         root,
         signatures,
     })
+}
+
+/// Whether a checkpoint's `origin` names the log at `base_url`, as sigstore-go decides it: a
+/// Rekor v2 origin is the log's host, its base URL's; a Rekor v1 origin (`<hostname> - <tree
+/// id>`) names the hostname the server was started with, often not its URL's (a private
+/// deployment's pod name), so sigstore-go leaves it to the log's key, and so does this. A base
+/// URL without a host names nothing to compare.
+#[must_use]
+pub fn origin_is_log(origin: &str, base_url: &str) -> bool {
+    let rekor_v1 = origin
+        .rsplit_once(" - ")
+        .is_some_and(|(_, id)| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+    let host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned));
+    match host {
+        Some(host) if !rekor_v1 => origin.eq_ignore_ascii_case(&host),
+        _ => true,
+    }
 }
 
 #[cfg(test)]
@@ -202,7 +224,31 @@ mod tests {
             c.signatures,
             vec![("rekor.test".to_string(), vec![1, 2, 3, 4, 5, 6])]
         );
+        assert_eq!(c.origin, "rekor.test - 42");
         assert!(parse_checkpoint("no note").is_none());
         assert!(parse_checkpoint("o\nsize\nAAAA\n\n— x AA==\n").is_none());
+    }
+
+    #[test]
+    fn a_rekor_v2_checkpoint_names_its_log_by_host_and_a_v1_one_is_left_to_the_key() {
+        assert!(origin_is_log(
+            "log2025-1.rekor.sigstore.dev",
+            "https://log2025-1.rekor.sigstore.dev"
+        ));
+        assert!(!origin_is_log("rekor.other", "https://rekor.test"));
+        assert!(!origin_is_log("rekor.test.evil", "https://rekor.test:8443"));
+        // Public-good Rekor v1, and sigstore-go's scaffolding bundle (othername.sigstore.json),
+        // whose log names itself after its pod: both verified by sigstore-go.
+        assert!(origin_is_log(
+            "rekor.sigstore.dev - 1193050959916656506",
+            "https://rekor.sigstore.dev"
+        ));
+        assert!(origin_is_log(
+            "rekor-00001-deployment-56bf7777c9-jds5x - 6364419738405537866",
+            "http://rekor.rekor-system.172.18.255.1.sslip.io"
+        ));
+        // No host to compare with.
+        assert!(origin_is_log("anything", ""));
+        assert!(!origin_is_log("a - x7", "https://a"));
     }
 }

@@ -89,8 +89,10 @@ pub enum Reason {
     BadInclusionProof(String),
     #[error("bad Rekor SET: {0}")]
     BadSet(String),
-    #[error("the Rekor entry is for another signature or payload than this one")]
-    LogEntryMismatch,
+    #[error("the Rekor entry does not record this signature: {0}")]
+    LogEntryMismatch(String),
+    #[error("the Sigstore bundle's `messageSignature` {0}")]
+    MessageSignature(String),
     #[error("the Rekor entry was signed by log {log_id}, whose key is not in {root}")]
     LogKeyUnknown { log_id: String, root: String },
     #[error("the notation envelope is not one notation verifies: {0}")]
@@ -141,7 +143,8 @@ impl Reason {
             Reason::NoLogEntry | Reason::BundleNoLogEntry => "no log entry",
             Reason::BadSet(_) => "bad SET",
             Reason::BadInclusionProof(_) => "bad inclusion proof",
-            Reason::LogEntryMismatch => "log entry mismatch",
+            Reason::LogEntryMismatch(_) => "log entry mismatch",
+            Reason::MessageSignature(_) => "bad message signature",
             Reason::LogKeyUnknown { .. } => "log key unknown",
             Reason::NotationEnvelope(_) => "bad envelope",
             Reason::NotationChain(_) => "broken chain",
@@ -175,7 +178,8 @@ impl Reason {
             Reason::NoLogEntry | Reason::BundleNoLogEntry => "no-log-entry",
             Reason::BadSet(_) => "bad-set",
             Reason::BadInclusionProof(_) => "bad-inclusion-proof",
-            Reason::LogEntryMismatch => "log-entry-mismatch",
+            Reason::LogEntryMismatch(_) => "log-entry-mismatch",
+            Reason::MessageSignature(_) => "bad-message-signature",
             Reason::LogKeyUnknown { .. } => "log-key-unknown",
             Reason::NotationEnvelope(_) => "bad-envelope",
             Reason::NotationChain(_) => "broken-chain",
@@ -342,7 +346,13 @@ fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<Layer
         let Some(bytes) = bytes else {
             return Some(verdict(Err(Reason::Unreadable), None, false));
         };
-        let o = bundle::check(bytes, &parent.digest, verifier, content);
+        let o = bundle::check(
+            bytes,
+            &parent.digest,
+            parent.raw.as_deref(),
+            verifier,
+            content,
+        );
         return Some(verdict(o.result, o.predicate_type, o.attestation));
     }
     if layer.media_type == crate::model::media_type::DSSE_ENVELOPE {

@@ -336,6 +336,26 @@ fn logged_entry(entry: &serde_json::Value, log: &Log, at: i64) -> (String, Strin
     (body, log_id, set)
 }
 
+/// The `tlogEntries[]` entry of a Sigstore bundle logging `entry` as `logged` says (with an
+/// inclusion proof whose checkpoint names the log `rekor.test`); `None` for `Logged::Not`.
+pub fn tlog_entry(entry: &serde_json::Value, logged: &Logged<'_>) -> Option<serde_json::Value> {
+    let (log, at, claimed) = match logged {
+        Logged::At(log, at) => (*log, *at, *at),
+        Logged::Tampered(log, at, claimed) => (*log, *at, *claimed),
+        Logged::Not => return None,
+    };
+    let (body, _, set) = logged_entry(entry, log, at);
+    Some(json!({
+        "logIndex": "7",
+        "logId": {"keyId": B64.encode(log.id())},
+        "kindVersion": {"kind": entry["kind"], "version": entry["apiVersion"]},
+        "integratedTime": claimed.to_string(),
+        "inclusionPromise": {"signedEntryTimestamp": set},
+        "inclusionProof": inclusion_proof(log, &B64.decode(&body).expect("body")),
+        "canonicalizedBody": body
+    }))
+}
+
 /// A Sigstore bundle (v0.3) of the DSSE `envelope` with `leaf`'s certificate and one
 /// `tlogEntries[]` entry logging `entry` as `logged` says (`Logged::Not`: no entry).
 pub fn dsse_bundle(
@@ -345,27 +365,50 @@ pub fn dsse_bundle(
     logged: &Logged<'_>,
 ) -> Vec<u8> {
     let envelope: serde_json::Value = serde_json::from_slice(envelope).expect("envelope");
-    let mut entries = Vec::new();
-    if let Logged::At(log, at) | Logged::Tampered(log, at, _) = logged {
-        let claimed = match logged {
-            Logged::Tampered(_, _, c) => *c,
-            _ => *at,
-        };
-        let (body, _, set) = logged_entry(entry, log, *at);
-        entries.push(json!({
-            "logIndex": "7",
-            "logId": {"keyId": B64.encode(log.id())},
-            "kindVersion": {"kind": entry["kind"], "version": entry["apiVersion"]},
-            "integratedTime": claimed.to_string(),
-            "inclusionPromise": {"signedEntryTimestamp": set},
-            "inclusionProof": inclusion_proof(log, &B64.decode(&body).expect("body")),
-            "canonicalizedBody": body
-        }));
-    }
+    let entries: Vec<serde_json::Value> = tlog_entry(entry, logged).into_iter().collect();
     serde_json::to_vec(&json!({
         "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
         "verificationMaterial": {"certificate": {"rawBytes": B64.encode(leaf.der())}, "tlogEntries": entries},
         "dsseEnvelope": envelope,
+    }))
+    .expect("json")
+}
+
+/// A `hashedrekord` 0.0.1 entry body: the hex SHA-256 `digest` signed with the base64
+/// `signature` by `pem` (a certificate or a public key), as Rekor records a message signature.
+pub fn hashedrekord_entry(pem: &str, digest: &str, signature: &str) -> serde_json::Value {
+    json!({
+        "apiVersion": "0.0.1",
+        "kind": "hashedrekord",
+        "spec": {
+            "data": {"hash": {"algorithm": "sha256", "value": digest}},
+            "signature": {"content": signature, "publicKey": {"content": B64.encode(pem)}}
+        }
+    })
+}
+
+/// A Sigstore bundle (v0.3) of a message signature, as cosign v3 and sigstore clients make one
+/// for an artifact: the SHA-256 `digest` and the base64 `signature` of the artifact's bytes,
+/// `leaf`'s certificate (else a public-key hint: signed with a key) and the `tlog` entries.
+pub fn message_bundle(
+    leaf: Option<&Leaf>,
+    digest: &[u8],
+    signature: &str,
+    tlog: &[serde_json::Value],
+) -> Vec<u8> {
+    let material = match leaf {
+        Some(leaf) => {
+            json!({"certificate": {"rawBytes": B64.encode(leaf.der())}, "tlogEntries": tlog})
+        }
+        None => json!({"publicKey": {"hint": "test"}, "tlogEntries": tlog}),
+    };
+    serde_json::to_vec(&json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": material,
+        "messageSignature": {
+            "messageDigest": {"algorithm": "SHA2_256", "digest": B64.encode(digest)},
+            "signature": signature
+        },
     }))
     .expect("json")
 }
@@ -457,8 +500,16 @@ fn audit_path(m: usize, leaves: &[Vec<u8>]) -> Vec<Vec<u8>> {
 }
 
 /// An `inclusionProof` of `body` as leaf 3 of a 6-entry tree of `log`, with the checkpoint the
-/// log's key signs (a signed note: the key's 4-byte hint, then its signature of the text).
+/// log's key signs (a signed note: the key's 4-byte hint, then its signature of the text),
+/// its origin `rekor.test - 42` (the trusted root names the log `https://rekor.test`).
 pub fn inclusion_proof(log: &Log, body: &[u8]) -> serde_json::Value {
+    inclusion_proof_from(log, body, "rekor.test - 42")
+}
+
+/// [`inclusion_proof`] with a checkpoint of `origin` (a Rekor v2 log's is its host alone),
+/// signed under the origin's name.
+pub fn inclusion_proof_from(log: &Log, body: &[u8], origin: &str) -> serde_json::Value {
+    let name = origin.split(" - ").next().unwrap_or(origin);
     let mut leaves: Vec<Vec<u8>> = (0..6u8).map(|i| vec![i; 8]).collect();
     leaves[3] = body.to_vec();
     let root = tree_hash(&leaves);
@@ -466,11 +517,11 @@ pub fn inclusion_proof(log: &Log, body: &[u8]) -> serde_json::Value {
         .iter()
         .map(|h| B64.encode(h))
         .collect();
-    let text = format!("rekor.test - 42\n6\n{}\n", B64.encode(&root));
+    let text = format!("{origin}\n6\n{}\n", B64.encode(&root));
     let mut sig = log.id()[..4].to_vec();
     sig.extend(B64.decode(log.key.sign(text.as_bytes())).expect("sig"));
     json!({
         "logIndex": "3", "treeSize": "6", "rootHash": B64.encode(&root), "hashes": hashes,
-        "checkpoint": {"envelope": format!("{text}\n\u{2014} rekor.test {}\n", B64.encode(sig))}
+        "checkpoint": {"envelope": format!("{text}\n\u{2014} {name} {}\n", B64.encode(sig))}
     })
 }
