@@ -1906,6 +1906,7 @@ fn signed(
                 predicate_type: None,
                 result,
                 notes: Vec::new(),
+                signer: None,
             }],
         },
     };

@@ -27,6 +27,8 @@ pub struct Outcome {
     pub result: Result<(), Reason>,
     pub predicate_type: Option<String>,
     pub attestation: bool,
+    /// Who the bundle's certificate names, once read (a keyless bundle).
+    pub signer: Option<super::Signer>,
 }
 
 /// The verdict on the bundle `bytes` (already within the blob cap) about `subject`;
@@ -41,6 +43,7 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
         result: Err(reason),
         predicate_type: None,
         attestation: claimed_attestation,
+        signer: None,
     };
     let Ok(bundle) = serde_json::from_slice::<serde_json::Value>(bytes) else {
         return fail(Reason::NotBundle);
@@ -57,6 +60,7 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
     let Ok(envelope) = serde_json::to_vec(envelope) else {
         return fail(Reason::NotBundle);
     };
+    let mut signer = None;
     let (result, predicate_type) = match verifier {
         Verifier::Key(key) => dsse::check(&envelope, subject, key),
         Verifier::Keyless(policy) => {
@@ -65,7 +69,14 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
                 return fail(Reason::BundleNoCertificate);
             };
             let entries = tlog_entries(material);
-            policy.check_envelope(&der, &entries, Reason::BundleNoLogEntry, &envelope, subject)
+            policy.check_envelope(
+                &der,
+                &entries,
+                Reason::BundleNoLogEntry,
+                &envelope,
+                subject,
+                &mut signer,
+            )
         }
         Verifier::Notation(_) => {
             return fail(Reason::NotSupported(
@@ -82,6 +93,7 @@ pub fn check(bytes: &[u8], subject: &str, verifier: &Verifier, claimed: &str) ->
         result,
         predicate_type: predicate_type.filter(|p| p != COSIGN_SIGN),
         attestation,
+        signer,
     }
 }
 
