@@ -706,14 +706,16 @@ impl Checked {
                         Some(p) => format!("attestation ({p}) verified"),
                         None => "verified".to_string(),
                     };
-                    let full = match signer::words(v.signer.as_ref(), None) {
-                        Some(by) => format!("{what}: {by}, with {key}"),
-                        None => format!("{what} with {key}"),
+                    // A key names itself; an identity or trust policy is said beside who matched it.
+                    let full = match (signer::words(v.signer.as_ref(), None), &v.signer) {
+                        (Some(by), Some(Signer::Key { .. })) => format!("{what}: {by}"),
+                        (Some(by), _) => format!("{what}: {by}, with {key}"),
+                        (None, _) => format!("{what} with {key}"),
                     };
                     let brief = v
                         .signer
                         .as_ref()
-                        .map_or_else(|| "verified".into(), |s| format!("by {}", s.name()));
+                        .map_or_else(|| "verified".into(), |s| format!("signed by {}", s.name()));
                     return Some((Mark::Verified, brief, full));
                 }
                 let first = mine.first()?;

@@ -5,6 +5,9 @@
 
 use crate::digest::short;
 
+/// Characters of a signer's name on a tree row at most (a workflow URI runs past 100).
+pub const MAX_NAME: usize = 40;
+
 /// The signer of one signature; every string is sanitised where it is built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signer {
@@ -51,14 +54,31 @@ impl Signer {
         }
     }
 
-    /// Who, in a few words for a narrow row: the identity, `key cosign.pub`, the subject.
+    /// Who, in a few words for a narrow row (the detail says [`Signer::describe`]): the
+    /// identity, `key cosign.pub` (the file's name), a subject's `CN=…`; at most
+    /// [`MAX_NAME`] characters.
     #[must_use]
     pub fn name(&self) -> String {
-        match self {
+        let name = match self {
             Signer::Certificate { identity, .. } => identity.clone(),
-            Signer::Key { key, .. } => format!("key {key}"),
-            Signer::Notation { subject, .. } => subject.clone(),
+            Signer::Key { key, .. } => {
+                let file = std::path::Path::new(key)
+                    .file_name()
+                    .map_or_else(|| key.clone(), |f| f.to_string_lossy().into_owned());
+                format!("key {file}")
+            }
+            Signer::Notation { subject, .. } => subject
+                .split(", ")
+                .find(|a| a.starts_with("CN="))
+                .unwrap_or(subject)
+                .to_string(),
+        };
+        if name.chars().count() <= MAX_NAME {
+            return name;
         }
+        let mut cut: String = name.chars().take(MAX_NAME - 1).collect();
+        cut.push('…');
+        cut
     }
 
     /// The JSON `signer` object: `kind` (`certificate`, `key`, `notation`) and its fields.
@@ -135,5 +155,19 @@ mod tests {
             .describe()
             .starts_with("key keys/cosign.pub (sha256:abab"));
         assert_eq!(key.to_json()["kind"], "key");
+        assert_eq!(key.name(), "key cosign.pub");
+        let leaf = Signer::Notation {
+            subject: "C=US, O=acme, CN=builder".into(),
+            trust_policy: "prod".into(),
+        };
+        assert_eq!(leaf.name(), "CN=builder");
+        let workflow = Signer::Certificate {
+            identity: format!("https://github.com/acme/app/{}", "x".repeat(80)),
+            issuer: None,
+            repository: None,
+            git_ref: None,
+        };
+        assert_eq!(workflow.name().chars().count(), MAX_NAME);
+        assert!(workflow.name().ends_with('…'));
     }
 }
