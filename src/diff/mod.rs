@@ -299,14 +299,14 @@ pub fn compare_judged(
     let judged = signing::signing(
         &signing::SideSigning {
             name: side(&left.reference),
-            inspection: left,
+            root: &left.root.digest,
             attachments: &la,
             all_read: lu.is_empty(),
             checked: policies.map(|p| &p.0),
         },
         &signing::SideSigning {
             name: side(&right.reference),
-            inspection: right,
+            root: &right.root.digest,
             attachments: &ra,
             all_read: ru.is_empty(),
             checked: policies.map(|p| &p.1),

@@ -14,11 +14,11 @@ pub struct Signing {
     pub notes: Vec<String>,
 }
 
-/// One side as `diff` reads it: its name, its inspection, whether its attachments were all
-/// read, and its policy's verdicts when a policy applies.
+/// One side as `diff` reads it: its name, its root's digest, its attachments and whether they
+/// were all read, and its policy's verdicts when a policy applies.
 pub struct SideSigning<'a> {
     pub name: String,
-    pub inspection: &'a Inspection,
+    pub root: &'a str,
     pub attachments: &'a [Attachment],
     pub all_read: bool,
     pub checked: Option<&'a Checked>,
@@ -191,10 +191,7 @@ fn by_policy(
 ) -> Signing {
     let (l, r) = (&left.name, &right.name);
     let mut out = Signing::default();
-    let (Some(ls), Some(rs)) = (
-        stand(lc, &left.inspection.root.digest),
-        stand(rc, &right.inspection.root.digest),
-    ) else {
+    let (Some(ls), Some(rs)) = (stand(lc, left.root), stand(rc, right.root)) else {
         return out;
     };
     match (ls, rs) {
@@ -237,4 +234,157 @@ fn by_policy(
         _ => {}
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::{Reason, Signer};
+
+    const ROOT: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+
+    fn verdict(signature: char, result: Result<(), Reason>, who: Option<&str>) -> Verdict {
+        Verdict {
+            signature: format!("sha256:{}", signature.to_string().repeat(64)),
+            subject: ROOT.into(),
+            subject_label: "index".into(),
+            found: "a cosign tag".into(),
+            docker_reference: None,
+            attestation: false,
+            predicate_type: None,
+            result,
+            notes: Vec::new(),
+            signer: who.map(|w| Signer::Certificate {
+                identity: w.into(),
+                issuer: Some("https://issuer".into()),
+                repository: None,
+                git_ref: None,
+            }),
+        }
+    }
+
+    fn checked(verdicts: Vec<Verdict>) -> Checked {
+        Checked::Verdicts {
+            policy: "[verify.\"r/*\"]".into(),
+            key: "identity /^ci@/ from https://issuer".into(),
+            satisfied: verdicts.iter().any(|v| v.result.is_ok()),
+            verdicts,
+            keyless: true,
+            notation: false,
+        }
+    }
+
+    fn side<'a>(name: &str, checked: &'a Checked, all_read: bool) -> SideSigning<'a> {
+        SideSigning {
+            name: name.into(),
+            root: ROOT,
+            attachments: &[],
+            all_read,
+            checked: Some(checked),
+        }
+    }
+
+    fn mismatch() -> Result<(), Reason> {
+        Err(Reason::IdentityMismatch {
+            identity: "dev@x".into(),
+            wanted: "/^ci@/".into(),
+        })
+    }
+
+    #[test]
+    fn one_side_verifies_and_the_other_only_claims_is_drift() {
+        let (l, r) = (
+            checked(vec![verdict('a', Ok(()), Some("ci@x"))]),
+            checked(vec![verdict('b', mismatch(), Some("dev@x"))]),
+        );
+        let s = signing(&side("SRC", &l, true), &side("DST", &r, true));
+        assert_eq!(
+            s.drift,
+            ["signed by ci@x (issuer https://issuer) (verified) at SRC, no signature that verifies at DST (sha256:bbbbbbbb…: claims to be signed by dev@x (issuer https://issuer) (not verified: identity dev@x, policy wants /^ci@/))"]
+        );
+        assert!(s.notes.is_empty());
+        // The reverse reads left to right too; an unread side is never said to lack one.
+        let s = signing(&side("DST", &r, true), &side("SRC", &l, true));
+        assert!(
+            s.drift[0].starts_with("no signature that verifies at DST (")
+                && s.drift[0].ends_with("(verified) at SRC"),
+            "{:?}",
+            s.drift
+        );
+        let s = signing(&side("SRC", &l, true), &side("DST", &r, false));
+        assert!(s.drift.is_empty() && s.notes.is_empty());
+    }
+
+    #[test]
+    fn both_verifying_is_a_note_naming_both_signers_when_they_differ() {
+        let (a, b) = (
+            checked(vec![verdict('a', Ok(()), Some("ci@x"))]),
+            checked(vec![verdict('b', Ok(()), Some("ci@y"))]),
+        );
+        let s = signing(&side("SRC", &a, true), &side("DST", &a, true));
+        assert!(s.drift.is_empty());
+        assert_eq!(
+            s.notes,
+            ["signed by ci@x (issuer https://issuer) (verified) at both"]
+        );
+        let s = signing(&side("SRC", &a, true), &side("DST", &b, true));
+        assert!(s.drift.is_empty());
+        assert_eq!(
+            s.notes,
+            ["verified at both, by different signers: signed by ci@x (issuer https://issuer) (verified) at SRC, signed by ci@y (issuer https://issuer) (verified) at DST"]
+        );
+    }
+
+    #[test]
+    fn neither_verifying_or_an_unusable_policy_is_a_note_and_unsigned_alike_is_nothing() {
+        let (bad, none) = (
+            checked(vec![verdict('b', mismatch(), None)]),
+            checked(Vec::new()),
+        );
+        let s = signing(&side("SRC", &bad, true), &side("DST", &none, true));
+        assert!(s.drift.is_empty());
+        assert_eq!(
+            s.notes,
+            ["no signature that verifies at SRC (sha256:bbbbbbbb…: identity dev@x, policy wants /^ci@/); no signature that verifies at DST (unsigned)"]
+        );
+        let s = signing(&side("SRC", &none, true), &side("DST", &none, true));
+        assert!(s.drift.is_empty() && s.notes.is_empty());
+        let unusable = Checked::KeyUnusable {
+            policy: "[verify.\"r/*\"]".into(),
+            key: "key cosign.pub".into(),
+            why: "cannot be read (No such file or directory)".into(),
+        };
+        let s = signing(&side("SRC", &unusable, true), &side("DST", &none, true));
+        assert_eq!(
+            s.notes,
+            ["signatures not verified: the key cosign.pub of [verify.\"r/*\"] cannot be read (No such file or directory)"]
+        );
+    }
+
+    #[test]
+    fn without_a_policy_presence_is_said_to_be_unverified() {
+        let signed = [Attachment {
+            digest: format!("sha256:{}", "a".repeat(64)),
+            subject: ROOT.into(),
+            subject_label: "index".into(),
+            sources: vec![attachments::Source::CosignTag],
+            tags: Vec::new(),
+            artifact_type: None,
+            carries: vec![attachments::Carries::Signature],
+            details: vec!["cosign signature".into()],
+            problem: None,
+        }];
+        let side = |name: &str, attachments| SideSigning {
+            name: name.into(),
+            root: ROOT,
+            attachments,
+            all_read: true,
+            checked: None,
+        };
+        let s = signing(&side("SRC", &signed), &side("DST", &[]));
+        assert_eq!(
+            s.drift,
+            ["signed (cosign signature) at SRC, unsigned at DST (not verified: no policy)"]
+        );
+    }
 }
