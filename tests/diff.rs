@@ -351,6 +351,67 @@ fn diff_judges_signing_by_the_policy_when_one_applies() {
     );
 }
 
+/// No `[verify]` policy, but notation's own trust policy in its place (`~/.config/notation`)
+/// with a statement for the target's repository: `diff` judges both sides' notation signatures
+/// by it (the source's repository by the target's statement). The source's, by the trusted
+/// builder, verifies; the target's, by a look-alike subject under another root, only claims.
+#[test]
+fn diff_judges_notation_signatures_by_notation_s_own_trust_policy() {
+    use support::attach::KeyKind;
+    use support::notation::{jws, push_signature, trust_store, Cert, Envelope};
+    let p = Promotion::new();
+    let d = p.home.path().join("pki");
+    std::fs::create_dir_all(&d).expect("pki");
+    let acme = Cert::root(&d, "acme", "/C=US/ST=WA/O=acme/CN=acme root");
+    let rogue = Cert::root(&d, "rogue", "/C=US/ST=WA/O=rogue/CN=rogue root");
+    let dn = "/C=US/ST=WA/O=acme/CN=builder";
+    let builder = acme.leaf(&d, "builder", dn, KeyKind::P256);
+    let impostor = rogue.leaf(&d, "impostor", dn, KeyKind::P256);
+    let notation = p.home.path().join(".config/notation");
+    trust_store(&notation.join("truststore"), "acme", &acme);
+    std::fs::write(
+        notation.join("trustpolicy.json"),
+        json!({"version": "1.0", "trustPolicies": [{
+            "name": "prod-images", "registryScopes": [format!("{}/{REPO}", p.target.host)],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["ca:acme"],
+            "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme, CN=builder"]
+        }]})
+        .to_string(),
+    )
+    .expect("policy");
+    let root = support::layout_root(&support::fixture("unsigned-index"));
+    let subject = (
+        root["digest"].as_str().expect("digest"),
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    for (reg, leaf, ca) in [(&p.source, &builder, &acme), (&p.target, &impostor, &rogue)] {
+        reg.seed_fixture("unsigned-index", &format!("{REPO}:v7"));
+        push_signature(
+            reg,
+            REPO,
+            subject,
+            &[jws(leaf, &[ca], subject, &Envelope::default())],
+        );
+    }
+    let (src, dst) = (p.src("v7"), p.dst("v7"));
+    let out = p.regscope(&["diff", &src, &dst]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!(
+            "  signing: signed by C=US, ST=WA, O=acme, CN=builder (trust policy prod-images) (verified) at {src}, no signature that verifies at {dst} (sha256:"
+        )) && text.contains(": claims to be signed by C=US, ST=WA, O=acme, CN=builder (trust policy prod-images) (not verified: the certificate chain ends at C=US, ST=WA, O=rogue, CN=rogue root"),
+        "{text}"
+    );
+}
+
 /// A promotion that signs again with the target's own key (the source's signature replaced by
 /// another of the same kind for the same manifest) carried what it had to: exit 0, and the
 /// new signature is named.

@@ -47,7 +47,8 @@ pub fn judge(
     }
 }
 
-/// notation's trust policy in its own place, when one of its statements covers either side.
+/// notation's trust policy in its own place, when one of its statements covers either side; a
+/// side it does not cover is judged by the other side's statement, as a config policy is.
 fn notation_default(
     left: (&crate::reference::ImageRef, &Inspection),
     right: (&crate::reference::ImageRef, &Inspection),
@@ -58,21 +59,19 @@ fn notation_default(
         crate::reference::ImageRef::Registry(r) => Some(format!("{}/{}", r.registry, r.repository)),
         crate::reference::ImageRef::Layout(_) => None,
     };
-    let covered = [left.0, right.0]
-        .into_iter()
-        .filter_map(scope)
-        .any(|s| n.policy.statement_for(&s).is_some());
-    if !covered {
-        return None;
-    }
+    let covered = |r| scope(r).filter(|s| n.policy.statement_for(s).is_some());
+    let (ls, rs) = (covered(left.0), covered(right.0));
+    let (ls, rs) = (ls.clone().or(rs.clone()), rs.or(ls));
+    ls.as_ref()?;
     let name = format!("notation's trust policy {}", n.policy.file);
     let key = n.describe();
-    let verifier = verify::Verifier::Notation(Box::new(n));
-    let check = |(reference, inspection): (&crate::reference::ImageRef, &Inspection)| {
-        let v = verifier.clone().scoped(reference);
+    let check = |scope: Option<String>, inspection: &Inspection| {
+        let mut judge = n.clone();
+        judge.scope = scope;
+        let v = verify::Verifier::Notation(Box::new(judge));
         verify::check_by(name.clone(), key.clone(), &v, &inspection.root)
     };
-    Some((check(left), check(right)))
+    Some((check(ls, left.1), check(rs, right.1)))
 }
 
 /// Signing on both sides: by policy when one applies, else by presence.
