@@ -1123,7 +1123,7 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("  verified    signature sha256:"), "{text}");
     assert!(
-        text.contains("ok: signed with identity ci@example.com from https://token.actions.example (the trusted root "),
+        text.contains("ok: signed by ci@example.com (issuer https://token.actions.example), matching identity ci@example.com from https://token.actions.example (the trusted root "),
         "{text}"
     );
     let (code, text) = verify("good", &["--certificate-identity-regexp", "^ci@.*\\.com$"]);
@@ -1772,7 +1772,7 @@ fn notation_signatures_verify_under_the_trust_policy_and_each_failure_says_why()
             "{case}: {text}"
         );
         assert!(
-            text.contains("ok: signed with the notation trust policy ")
+            text.contains("ok: signed by C=US, ST=WA, L=Seattle, O=acme, CN=builder (trust policy acme-images), matching the notation trust policy ")
                 && text.contains(".config/notation/trustpolicy.json"),
             "{case}: {text}"
         );
@@ -2097,7 +2097,7 @@ fn a_real_public_keyless_signature_verifies_offline_against_the_public_good_root
     assert!(text.contains("  verified    signature sha256:"), "{text}");
     assert!(
         text.contains(&format!(
-            "ok: signed with identity {PUBLIC_GOOD_IDENTITY} from {PUBLIC_GOOD_ISSUER}"
+            "ok: signed by {PUBLIC_GOOD_IDENTITY} (issuer {PUBLIC_GOOD_ISSUER}), matching identity {PUBLIC_GOOD_IDENTITY} from {PUBLIC_GOOD_ISSUER}"
         )),
         "{text}"
     );
