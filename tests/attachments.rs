@@ -1641,7 +1641,8 @@ fn keyless_policy_in_the_config_file(reg: &TestRegistry, dir: &std::path::Path, 
     let (code, text) = run(&["check", &good, "--require-signed"]);
     assert_eq!(code, Some(0), "{text}");
     assert!(
-        text.contains("signed: a signature of this image verifies with identity ci@example.com"),
+        text.contains("signed: a signature of this image verifies with identity ci@example.com")
+            && text.contains("; signed by ci@example.com (issuer https://token.actions.example)\n"),
         "{text}"
     );
     let (code, text) = run(&["check", &identity, "--require-signed"]);
