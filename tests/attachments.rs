@@ -1658,6 +1658,12 @@ fn keyless_policy_in_the_config_file(reg: &TestRegistry, dir: &std::path::Path, 
             && text.contains("identity dev@example.com, policy wants ci@example.com"),
         "{text}"
     );
+    // The finding says who the signature claims, never that dev@ signed.
+    assert!(
+        text.contains(": claims to be signed by dev@example.com (issuer ")
+            && !text.contains("; signed by dev@"),
+        "{text}"
+    );
     assert!(
         text.contains("Sign the image by digest as the policy's identity"),
         "{text}"
