@@ -1000,8 +1000,35 @@ fn signatures_of_each_kind_verify_and_the_wrong_key_fails(
             text.contains("signed as registry.internal:5000/team/good"),
             "{text}"
         );
+        // Who signed: the key as it was named, and its fingerprint, on the verified line only.
+        let named = format!("; signed by key {} (sha256:", k.public.display());
+        assert_eq!(text.matches(&named).count(), 1, "{text}");
         assert!(text.contains("ok: signed with"), "{text}");
     }
+    // The JSON names the key and the SHA-256 of its DER SubjectPublicKeyInfo, as openssl
+    // prints it; a signature the key does not verify names no signer.
+    let p256_pub = p256.public.display().to_string();
+    let out = regscope(reg, &["verify", &image, "--key", &p256_pub, "--json"]);
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let der = support::attach::openssl(&["pkey", "-pubin", "-in", &p256_pub, "-outform", "DER"]);
+    let signatures = json["signatures"].as_array().expect("signatures");
+    let verified: Vec<&Value> = signatures
+        .iter()
+        .filter(|s| s["result"] == "verified")
+        .collect();
+    assert_eq!(verified.len(), 1, "{json:#}");
+    assert_eq!(
+        verified[0]["signer"],
+        json!({"kind": "key", "key": p256_pub, "sha256": support::sha256_digest(&der)}),
+        "{json:#}"
+    );
+    assert!(
+        signatures
+            .iter()
+            .filter(|s| s["result"] == "failed")
+            .all(|s| s["signer"].is_null()),
+        "{json:#}"
+    );
 
     // The wrong key: every signature fails, and says so.
     let wrong_pub = wrong.public.display().to_string();
@@ -1196,11 +1223,12 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("  verified    signature sha256:"), "{text}");
     assert!(
-        text.contains("ok: signed with identity ci@example.com from https://token.actions.example (the trusted root "),
+        text.contains("ok: signed by ci@example.com (issuer https://token.actions.example), matching identity ci@example.com from https://token.actions.example (the trusted root "),
         "{text}"
     );
     let (code, text) = verify("good", &["--certificate-identity-regexp", "^ci@.*\\.com$"]);
     assert_eq!(code, Some(0), "{text}");
+    a_keyless_verdict_names_who_signed_or_who_claims_to(&verify);
 
     // Each failure: exit 1, its own reason, both values where two disagree.
     let fails = |repo: &str, wanted: &[&str]| {
@@ -1269,6 +1297,48 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
 
 /// `verify` of `keyless/<repo>:v1` with identity flags: the exit code and the output.
 type Verify<'a> = &'a dyn Fn(&str, &[&str]) -> (Option<i32>, String);
+
+/// Under a regexp policy the verdict names the certificate's identity and issuer, not the
+/// pattern (text and JSON); a certificate read but not trusted is what the signature claims,
+/// never "signed by".
+fn a_keyless_verdict_names_who_signed_or_who_claims_to(verify: Verify<'_>) {
+    let regexp = ["--certificate-identity-regexp", "^ci@.*\\.com$"];
+    let (code, text) = verify("good", &regexp);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("; signed by ci@example.com (issuer https://token.actions.example)"),
+        "{text}"
+    );
+    let (code, json) = verify("good", &[regexp[0], regexp[1], "--json"]);
+    assert_eq!(code, Some(0), "{json}");
+    let json: Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(
+        json["signatures"][0]["signer"],
+        json!({"kind": "certificate", "identity": "ci@example.com",
+               "issuer": "https://token.actions.example", "repository": null, "ref": null}),
+        "{json:#}"
+    );
+    let exact = ["--certificate-identity", "ci@example.com"];
+    for (repo, why) in [
+        (
+            "identity",
+            "identity dev@example.com, policy wants ci@example.com",
+        ),
+        (
+            "untrusted",
+            "the certificate was issued by O=rogue, CN=rogue root",
+        ),
+    ] {
+        let (code, text) = verify(repo, &exact);
+        assert_eq!(code, Some(1), "{text}");
+        let who = if repo == "identity" { "dev" } else { "ci" };
+        assert!(
+            text.contains(&format!(": claims to be signed by {who}@example.com (issuer https://token.actions.example) (not verified: {why}")),
+            "{repo}: {text}"
+        );
+        assert!(!text.contains("; signed by"), "{repo}: {text}");
+    }
+}
 
 /// Pushes each Sigstore bundle as a referrer of the `unsigned-index` fixture in `repo`, listed
 /// in its `sha256-<hex>` referrers tag.
@@ -1866,7 +1936,8 @@ fn keyless_policy_in_the_config_file(reg: &TestRegistry, dir: &std::path::Path, 
     let (code, text) = run(&["check", &good, "--require-signed"]);
     assert_eq!(code, Some(0), "{text}");
     assert!(
-        text.contains("signed: a signature of this image verifies with identity ci@example.com"),
+        text.contains("signed: a signature of this image verifies with identity ci@example.com")
+            && text.contains("; signed by ci@example.com (issuer https://token.actions.example)\n"),
         "{text}"
     );
     let (code, text) = run(&["check", &identity, "--require-signed"]);
@@ -1880,6 +1951,12 @@ fn keyless_policy_in_the_config_file(reg: &TestRegistry, dir: &std::path::Path, 
     assert!(
         text.contains("warning  signature-unverified")
             && text.contains("identity dev@example.com, policy wants ci@example.com"),
+        "{text}"
+    );
+    // The finding says who the signature claims, never that dev@ signed.
+    assert!(
+        text.contains(": claims to be signed by dev@example.com (issuer ")
+            && !text.contains("; signed by dev@"),
         "{text}"
     );
     assert!(
@@ -1997,8 +2074,15 @@ fn notation_signatures_verify_under_the_trust_policy_and_each_failure_says_why()
             "{case}: {text}"
         );
         assert!(
-            text.contains("ok: signed with the notation trust policy ")
+            text.contains("ok: signed by C=US, ST=WA, L=Seattle, O=acme, CN=builder (trust policy acme-images), matching the notation trust policy ")
                 && text.contains(".config/notation/trustpolicy.json"),
+            "{case}: {text}"
+        );
+        // Who signed: the leaf's subject, and the statement that trusted it.
+        assert!(
+            text.contains(
+                "; signed by C=US, ST=WA, L=Seattle, O=acme, CN=builder (trust policy acme-images)"
+            ),
             "{case}: {text}"
         );
     }
@@ -2032,7 +2116,8 @@ fn notation_signatures_verify_under_the_trust_policy_and_each_failure_says_why()
     );
     fails(
         "identity",
-        &["identity C=US, ST=WA, O=evil, CN=intruder, policy wants x509.subject: C=US, ST=WA, O=acme, CN=builder"],
+        &["identity C=US, ST=WA, O=evil, CN=intruder, policy wants x509.subject: C=US, ST=WA, O=acme, CN=builder",
+          ": claims to be signed by C=US, ST=WA, O=evil, CN=intruder (trust policy acme-images) (not verified: identity "],
     );
     fails(
         "plugin",
@@ -2314,7 +2399,7 @@ fn a_real_public_keyless_signature_verifies_offline_against_the_public_good_root
     assert!(text.contains("  verified    signature sha256:"), "{text}");
     assert!(
         text.contains(&format!(
-            "ok: signed with identity {PUBLIC_GOOD_IDENTITY} from {PUBLIC_GOOD_ISSUER}"
+            "ok: signed by {PUBLIC_GOOD_IDENTITY} (issuer {PUBLIC_GOOD_ISSUER}), matching identity {PUBLIC_GOOD_IDENTITY} from {PUBLIC_GOOD_ISSUER}"
         )),
         "{text}"
     );
@@ -2325,6 +2410,13 @@ fn a_real_public_keyless_signature_verifies_offline_against_the_public_good_root
         PUBLIC_GOOD_ISSUER,
     ]);
     assert_eq!(code, Some(0), "{text}");
+    // The workflow that signed, as its certificate names it, not the pattern it matched.
+    assert!(
+        text.contains(&format!(
+            "; signed by {PUBLIC_GOOD_IDENTITY} (issuer {PUBLIC_GOOD_ISSUER})"
+        )),
+        "{text}"
+    );
 
     let mut json_args = policy.to_vec();
     json_args.push("--json");
@@ -2337,6 +2429,15 @@ fn a_real_public_keyless_signature_verifies_offline_against_the_public_good_root
     assert_eq!(signature["subject"], index.as_str(), "{json:#}");
     assert_eq!(
         signature["dockerReference"], "index.docker.io/salrashid123/server_image",
+        "{json:#}"
+    );
+    // Fulcio's source repository and ref extensions, beside the workflow identity.
+    assert_eq!(
+        signature["signer"],
+        json!({"kind": "certificate", "identity": PUBLIC_GOOD_IDENTITY,
+               "issuer": PUBLIC_GOOD_ISSUER,
+               "repository": "https://github.com/salrashid123/go-bazel-github-workflow",
+               "ref": "refs/tags/v0.0.30"}),
         "{json:#}"
     );
     // `inspect` names the public log's entry the SET vouches for.

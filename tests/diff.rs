@@ -67,7 +67,13 @@ impl Promotion {
     }
 
     fn regscope(&self, args: &[&str]) -> Output {
+        self.regscope_with(args, &[])
+    }
+
+    /// [`Promotion::regscope`] with more environment (`REGSCOPE_CONFIG`).
+    fn regscope_with(&self, args: &[&str], env: &[(&str, &std::path::Path)]) -> Output {
         support::isolated_command(&regscope_bin(), self.home.path())
+            .envs(env.iter().copied())
             .args(args)
             .args(["--ca-file", &self.ca, "--no-cache"])
             .env("HOME", self.home.path())
@@ -242,7 +248,9 @@ fn diff_notices_attachments_that_did_not_come_along() {
     assert_eq!(signing.len(), 1, "{doc:#}");
     assert!(
         signing[0].starts_with("signed (cosign signature")
-            && signing[0].ends_with(&format!(" at {src}, unsigned at {dst}")),
+            && signing[0].ends_with(&format!(
+                " at {src}, unsigned at {dst} (not verified: no policy)"
+            )),
         "{doc:#}"
     );
     let out = p.regscope(&["diff", &dst, &src]);
@@ -258,6 +266,150 @@ fn diff_notices_attachments_that_did_not_come_along() {
     // Both signed (the same signature): nothing said.
     let doc = json_of(&p.regscope(&["diff", "--json", &src, &src]));
     assert_eq!(doc["signing"], json!([]), "{doc:#}");
+}
+
+/// With a `[verify."PATTERN"]` policy for the target, `diff` judges signing by what verifies,
+/// on both sides (the source's registry has no policy of its own): a target whose signature
+/// does not verify with the policy's key is drift, named with the key that verified the
+/// source and the reason at the target; by presence alone both are signed and nothing is said.
+/// The same image on both sides is "verified at both".
+#[test]
+fn diff_judges_signing_by_the_policy_when_one_applies() {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    let p = Promotion::new();
+    let key = SigningKey::generate(p.home.path(), "cosign", KeyKind::P256);
+    let other = SigningKey::generate(p.home.path(), "other", KeyKind::P256);
+    let root = support::layout_root_digest(&support::fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/app", &root);
+    for (reg, signer) in [(&p.source, &key), (&p.target, &other)] {
+        reg.seed_fixture("unsigned-index", &format!("{REPO}:v6"));
+        push_cosign_layers(reg, REPO, &root, &[signer.layer(&payload)]);
+    }
+    let (src, dst) = (p.src("v6"), p.dst("v6"));
+
+    // By presence: both signed, nothing said, identical.
+    let out = p.regscope(&["diff", &src, &dst]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("signing:"), "{text}");
+
+    let config = p.home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[verify.\"{}/team/*\"]\nkey = \"{}\"\n",
+            p.target.host,
+            key.public.display()
+        ),
+    )
+    .expect("config");
+    let env = [("REGSCOPE_CONFIG", config.as_path())];
+    let out = p.regscope_with(&["diff", &src, &dst], &env);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verified = format!("signed by key {} (sha256:", key.public.display());
+    assert!(
+        text.contains(&format!("  signing: {verified}"))
+            && text.contains(&format!(
+                "(verified) at {src}, no signature that verifies at {dst} (sha256:"
+            ))
+            && text.contains(": the signature does not verify with this key"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("DIFFERENT: {verified}")), "{text}");
+    let doc = json_of(&p.regscope_with(&["diff", "--json", &dst, &src], &env));
+    let signing = only(&doc, "signing");
+    assert_eq!(signing.len(), 1, "{doc:#}");
+    assert!(
+        signing[0].starts_with(&format!("no signature that verifies at {dst} ("))
+            && signing[0].ends_with(&format!("(verified) at {src}")),
+        "{doc:#}"
+    );
+    assert_eq!(doc["verdict"], json!("different"), "{doc:#}");
+
+    // The same image on both sides (a policy for the source's registry now): a note, not drift.
+    std::fs::write(
+        &config,
+        format!(
+            "[verify.\"{}/team/*\"]\nkey = \"{}\"\n",
+            p.source.host,
+            key.public.display()
+        ),
+    )
+    .expect("config");
+    let out = p.regscope_with(&["diff", &src, &src], &env);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!("  signing: {verified}")) && text.contains("(verified) at both"),
+        "{text}"
+    );
+}
+
+/// No `[verify]` policy, but notation's own trust policy in its place (`~/.config/notation`)
+/// with a statement for the target's repository: `diff` judges both sides' notation signatures
+/// by it (the source's repository by the target's statement). The source's, by the trusted
+/// builder, verifies; the target's, by a look-alike subject under another root, only claims.
+#[test]
+fn diff_judges_notation_signatures_by_notation_s_own_trust_policy() {
+    use support::attach::KeyKind;
+    use support::notation::{jws, push_signature, trust_store, Cert, Envelope};
+    let p = Promotion::new();
+    let d = p.home.path().join("pki");
+    std::fs::create_dir_all(&d).expect("pki");
+    let acme = Cert::root(&d, "acme", "/C=US/ST=WA/O=acme/CN=acme root");
+    let rogue = Cert::root(&d, "rogue", "/C=US/ST=WA/O=rogue/CN=rogue root");
+    let dn = "/C=US/ST=WA/O=acme/CN=builder";
+    let builder = acme.leaf(&d, "builder", dn, KeyKind::P256);
+    let impostor = rogue.leaf(&d, "impostor", dn, KeyKind::P256);
+    let notation = p.home.path().join(".config/notation");
+    trust_store(&notation.join("truststore"), "acme", &acme);
+    std::fs::write(
+        notation.join("trustpolicy.json"),
+        json!({"version": "1.0", "trustPolicies": [{
+            "name": "prod-images", "registryScopes": [format!("{}/{REPO}", p.target.host)],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["ca:acme"],
+            "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme, CN=builder"]
+        }]})
+        .to_string(),
+    )
+    .expect("policy");
+    let root = support::layout_root(&support::fixture("unsigned-index"));
+    let subject = (
+        root["digest"].as_str().expect("digest"),
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    for (reg, leaf, ca) in [(&p.source, &builder, &acme), (&p.target, &impostor, &rogue)] {
+        reg.seed_fixture("unsigned-index", &format!("{REPO}:v7"));
+        push_signature(
+            reg,
+            REPO,
+            subject,
+            &[jws(leaf, &[ca], subject, &Envelope::default())],
+        );
+    }
+    let (src, dst) = (p.src("v7"), p.dst("v7"));
+    let out = p.regscope(&["diff", &src, &dst]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!(
+            "  signing: signed by C=US, ST=WA, O=acme, CN=builder (trust policy prod-images) (verified) at {src}, no signature that verifies at {dst} (sha256:"
+        )) && text.contains(": claims to be signed by C=US, ST=WA, O=acme, CN=builder (trust policy prod-images) (not verified: the certificate chain ends at C=US, ST=WA, O=rogue, CN=rogue root"),
+        "{text}"
+    );
 }
 
 /// A promotion that signs again with the target's own key (the source's signature replaced by

@@ -86,7 +86,7 @@ proptest! {
                 ("dev.sigstore.cosign/bundle".to_string(), b.to_string()),
             ]);
             // Garbage never verifies, and its reason is words a terminal shows as they are.
-            for result in [policy.check(&annotations, &bytes, &bytes), policy.logged(&annotations, &bytes, &bytes).map(|_| ())] {
+            for result in [policy.check(&annotations, &bytes, &bytes, &mut None), policy.logged(&annotations, &bytes, &bytes).map(|_| ())] {
                 let words = result.expect_err("garbage never verifies").to_string();
                 prop_assert!(!words.chars().any(char::is_control), "{}", words);
             }

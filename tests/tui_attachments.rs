@@ -90,6 +90,11 @@ fn badges_attachments_and_a_compare_across_two_credentialed_registries() {
         screen.contains("signing: signed (cosign signature"),
         "{screen}"
     );
+    // No policy covers either registry: presence only, and said so.
+    tmux.wait_for_flowed(&format!(
+        "unsigned at {}/{REPO}:v1 (not verified: no policy)",
+        target.host
+    ));
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
@@ -244,17 +249,51 @@ fn a_signature_policy_verifies_in_the_tui() {
         } else {
             assert!(!screen.contains("signature-unverified"), "{screen}");
             assert!(screen.contains("S✓ signed"), "{screen}");
-            assert!(screen.contains("signature  S✓ verified"), "{screen}");
-            assert!(screen.contains("provenance  S✓ verified"), "{screen}");
+            // Each row names the key it verified with (the path, as the policy names it).
+            assert!(
+                screen.contains("signature  S✓ signed by key cosign.pub  sha256:"),
+                "{screen}"
+            );
+            assert!(
+                screen.contains("provenance  S✓ signed by key cosign.pub  sha256:"),
+                "{screen}"
+            );
             // The attestation (last), its predicate type; then the signature above it.
             tmux.keys(&["G"]);
             tmux.wait_for("signature policy: S✓ attestation (https://slsa.dev/provenance/v0.2)");
             tmux.keys(&["k"]);
-            tmux.wait_for("signature policy: S✓ verified with");
+            tmux.wait_for_flowed("signature policy: S✓ verified: signed by key /");
+            compare_by_policy(&mut tmux, &reg.host);
         }
         tmux.keys(&["q"]);
         assert_eq!(tmux.wait_exit(), 0);
     }
+}
+
+/// From the tree of `team/app:v1` (signed with the policy's key): `x` marks it, `=` compares it
+/// with `team/forged:v1`, whose signature does not verify. The compare view judges signing by
+/// the policy, in `regscope diff`'s words: present on both sides, verified on one.
+fn compare_by_policy(tmux: &mut Tmux, host: &str) {
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("tags of team/app");
+    tmux.keys(&["x"]);
+    tmux.wait_for("marked");
+    tmux.keys(&[":"]);
+    for ch in format!("{host}/team/forged").chars() {
+        tmux.keys(&[&ch.to_string()]);
+    }
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("tags of team/forged");
+    tmux.keys(&["/"]);
+    tmux.keys(&["v", "1", "Enter"]);
+    tmux.wait_for("S✗BP");
+    tmux.keys(&["="]);
+    tmux.wait_for("DIFFERENT");
+    let screen = tmux.wait_for_flowed(&format!(
+        "(verified) at {host}/team/app:v1, no signature that verifies at {host}/team/forged:v1 (sha256:"
+    ));
+    assert!(screen.contains("signing: signed by key /"), "{screen}");
+    tmux.keys(&["Escape"]);
 }
 
 /// A keyless policy (`identity`, `issuer`, `trusted_root`) in the TUI, against docker-registry
@@ -292,8 +331,9 @@ fn a_keyless_policy_verifies_in_the_tui() {
     sandbox.docker_config(&serde_json::json!({"auths": {
         (reg.host.clone()): {"auth": auth("keyless-bot", PASSWORD)},
     }}));
+    // A regexp: the TUI names the certificate's identity, not the pattern.
     sandbox.regscope_config(&format!(
-        "[verify.\"{}/team/*\"]\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"{}\"\n",
+        "[verify.\"{}/team/*\"]\nidentity_regexp = \"^ci@\"\nissuer = \"{issuer}\"\ntrusted_root = \"{}\"\n",
         reg.host,
         root_file.display()
     ));
@@ -310,9 +350,14 @@ fn a_keyless_policy_verifies_in_the_tui() {
         let screen = tmux.wait_for("via a cosign tag");
         if verified {
             assert!(screen.contains("S✓ signed"), "{screen}");
-            assert!(screen.contains("signature  S✓ verified"), "{screen}");
+            assert!(
+                screen.contains("signature  S✓ signed by ci@example.com"),
+                "{screen}"
+            );
             tmux.keys(&["G"]);
-            tmux.wait_for("signature policy: S✓ verified with identity ci@example.com");
+            tmux.wait_for_flowed(
+                "signature policy: S✓ verified: signed by ci@example.com (issuer https://token.actions.example), with identity /^ci@/ from",
+            );
         } else {
             let screen = tmux.wait_for("signature-unverified");
             assert!(
@@ -324,10 +369,11 @@ fn a_keyless_policy_verifies_in_the_tui() {
                 "{screen}"
             );
             tmux.keys(&["G"]);
-            // The detail pane wraps the reason: both identities, on two lines.
-            let screen =
-                tmux.wait_for("signature policy: S✗ identity dev@example.com, policy wants");
-            assert!(screen.contains("│ci@example.com "), "{screen}");
+            // Who the certificate claims, never "signed by"; the reason with both identities.
+            let screen = tmux.wait_for_flowed(
+                "signature policy: S✗ claims to be signed by dev@example.com (issuer https://token.actions.example) (not verified: identity dev@example.com, policy wants /^ci@/)",
+            );
+            assert!(!screen.contains("S✗ signed by"), "{screen}");
         }
         tmux.keys(&["q"]);
         assert_eq!(tmux.wait_exit(), 0);
@@ -487,9 +533,13 @@ fn a_notation_policy_verifies_in_the_tui() {
         let screen = tmux.wait_for("via the referrers tag");
         if verified {
             assert!(screen.contains("S✓ signed"), "{screen}");
-            assert!(screen.contains("signature  S✓ verified"), "{screen}");
+            // The leaf's subject, not the trust policy's file.
+            assert!(
+                screen.contains("signature  S✓ signed by CN=builder  sha256:"),
+                "{screen}"
+            );
             tmux.keys(&["G"]);
-            tmux.wait_for("signature policy: S✓ verified with the notation trust policy");
+            tmux.wait_for_flowed("signature policy: S✓ verified: signed by C=US, ST=WA, O=acme, CN=builder (trust policy acme-images), with the notation trust policy");
         } else {
             let screen = tmux.wait_for("signature-unverified");
             assert!(screen.contains("signature  S✗ untrusted root"), "{screen}");
@@ -498,7 +548,7 @@ fn a_notation_policy_verifies_in_the_tui() {
                 "{screen}"
             );
             tmux.keys(&["G"]);
-            tmux.wait_for("signature policy: S✗ the certificate chain ends at");
+            tmux.wait_for_flowed("signature policy: S✗ claims to be signed by C=US, ST=WA, O=acme, CN=builder (trust policy acme-images) (not verified: the certificate chain ends at");
         }
         tmux.keys(&["q"]);
         assert_eq!(tmux.wait_exit(), 0);
@@ -563,7 +613,10 @@ fn sigstore_bundles_verify_with_the_policy_s_key_in_the_tui() {
         let screen = tmux.wait_for("via the referrers tag");
         if verified {
             assert!(screen.contains("S✓ signed"), "{screen}");
-            assert!(screen.contains("S✓ verified"), "{screen}");
+            assert!(
+                screen.contains("signature  S✓ signed by key cosign.pub"),
+                "{screen}"
+            );
         } else {
             let screen = tmux.wait_for("signature-unverified");
             assert!(screen.contains("S✗ bad signature"), "{screen}");
@@ -580,10 +633,13 @@ fn sigstore_bundles_verify_with_the_policy_s_key_in_the_tui() {
 /// The real public keyless signature (tests/data/sigstore-public-good) in the TUI, against
 /// docker-registry behind htpasswd and TLS, with a keyless policy in the config file that
 /// names no trusted root (the embedded public-good one): the tag is `S✓`, the tree says the
-/// index is signed and the signature row verified, and the detail pane names the policy it satisfied.
+/// index is signed and the signature row names the workflow that signed (not the regexp it
+/// matched), and the detail pane the workflow, its issuer and the policy it satisfied.
 #[test]
 fn a_real_public_keyless_signature_verifies_in_the_tui() {
-    use support::attach::{seed_public_good_signature, PUBLIC_GOOD_ISSUER, PUBLIC_GOOD_REPO};
+    use support::attach::{
+        seed_public_good_signature, PUBLIC_GOOD_IDENTITY, PUBLIC_GOOD_ISSUER, PUBLIC_GOOD_REPO,
+    };
     const PASSWORD: &str = "Public-good-s3cret-pw";
     let reg = TestRegistry::builder()
         .tls_self_signed()
@@ -609,11 +665,21 @@ fn a_real_public_keyless_signature_verifies_in_the_tui() {
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("via a cosign tag");
     assert!(screen.contains("S✓ signed"), "{screen}");
-    assert!(screen.contains("signature  S✓ verified"), "{screen}");
+    // The workflow that signed, not the pattern it matched.
+    assert!(
+        screen
+            .contains("signature  S✓ signed by https://github.com/salrashid123/go-baze…  sha256:"),
+        "{screen}"
+    );
     tmux.keys(&["G"]);
-    tmux.wait_for_flowed(&format!(
-        "signature policy: S✓ verified with identity /^https://github.com/salrashid123// from {PUBLIC_GOOD_ISSUER} (Sigstore's public-good root)"
-    ));
+    // The detail pane breaks the workflow URI (no space in it) where the pane ends.
+    let screen =
+        tmux.wait_for_flowed("signature policy: S✓ verified: signed by https://github.com/");
+    let unbroken = support::tmux::flowed(&screen).replace(' ', "");
+    let wanted = format!(
+        "signaturepolicy:S✓verified:signedby{PUBLIC_GOOD_IDENTITY}(issuer{PUBLIC_GOOD_ISSUER}),withidentity/^https://github.com/salrashid123//from{PUBLIC_GOOD_ISSUER}(Sigstore'spublic-goodroot)"
+    );
+    assert!(unbroken.contains(&wanted), "{screen}");
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), 0);
 }
@@ -690,13 +756,19 @@ fn keyless_bundles_and_attestations_verify_in_the_tui() {
         let screen = tmux.wait_for("via the referrers tag");
         if verified {
             assert!(screen.contains("S✓ signed"), "{screen}");
-            assert!(screen.contains("signature  S✓ verified"), "{screen}");
-            assert!(screen.contains("provenance  S✓ verified"), "{screen}");
+            assert!(
+                screen.contains("signature  S✓ signed by ci@example.com"),
+                "{screen}"
+            );
+            assert!(
+                screen.contains("provenance  S✓ signed by ci@example.com"),
+                "{screen}"
+            );
             // The last row is the attestation; the one above it the bundle's signature.
             tmux.keys(&["G"]);
             tmux.wait_for("signature policy: S✓ attestation (https://slsa.dev/provenance/v1)");
             tmux.keys(&["Up"]);
-            tmux.wait_for("signature policy: S✓ verified with identity ci@example.com");
+            tmux.wait_for("signature policy: S✓ verified: signed by ci@example.com");
         } else {
             let screen = tmux.wait_for("signature-unverified");
             assert!(screen.contains("S✗ expired at signing"), "{screen}");

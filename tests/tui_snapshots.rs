@@ -1913,6 +1913,7 @@ fn signed(
                 predicate_type: None,
                 result,
                 notes: Vec::new(),
+                signer: None,
             }],
         },
     };

@@ -273,6 +273,8 @@ fn verdict_lines(v: &Verdicts<'_>) -> Vec<String> {
 /// What `check --require-signed` found: each signature's verdict with the policy's key.
 struct Signed {
     key: String,
+    /// The image's digest: its own signatures say who signed it.
+    root: String,
     satisfied: bool,
     verdicts: Vec<regscope::verify::Verdict>,
 }
@@ -290,9 +292,18 @@ impl Signed {
                 )
             })
             .collect();
+        // Who signed, when the policy names someone else than a key (a regexp, a trust policy).
+        let by = self
+            .verdicts
+            .iter()
+            .filter(|v| v.result.is_ok() && !v.attestation && v.subject == self.root)
+            .find_map(|v| v.signer.as_ref())
+            .filter(|s| !matches!(s, regscope::verify::Signer::Key { .. }))
+            .map(|s| format!("; signed by {}", s.describe()))
+            .unwrap_or_default();
         out.push(if self.satisfied {
             format!(
-                "signed: a signature of this image verifies with {}",
+                "signed: a signature of this image verifies with {}{by}",
                 self.key
             )
         } else if self.verdicts.is_empty() {
@@ -316,6 +327,7 @@ fn signed_with_policy(image: &ImageRef, root: &regscope::model::Node) -> Result<
     let verdicts = regscope::verify::verify_tree(root, &verifier.scoped(image));
     Ok(Signed {
         key,
+        root: root.digest.clone(),
         satisfied: regscope::verify::satisfied(&verdicts, root),
         verdicts,
     })

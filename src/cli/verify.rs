@@ -205,10 +205,32 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     for note in &inspection.attachment_notes {
         println!("  note: {}", sanitize(note));
     }
+    println!(
+        "{}",
+        summary(
+            &inspection.root,
+            &verdicts,
+            &verifier,
+            &key_shown,
+            satisfied
+        )
+    );
+    Ok(u8::from(!satisfied))
+}
+
+/// The last line of `verify`'s text: `ok: signed by … , matching …` or why it fails, with the
+/// counts of signatures and attestations verified.
+fn summary(
+    root: &regscope::model::Node,
+    verdicts: &[verify::Verdict],
+    verifier: &Verifier,
+    key_shown: &str,
+    satisfied: bool,
+) -> String {
     // A key is named with its algorithm; a keyless policy names itself.
-    let with = match &verifier {
+    let with = match verifier {
         Verifier::Key(k) => format!("{key_shown} ({})", k.algorithm.describe()),
-        Verifier::Keyless(_) | Verifier::Notation(_) => key_shown.clone(),
+        Verifier::Keyless(_) | Verifier::Notation(_) => key_shown.to_string(),
     };
     // Attestations are counted apart: they never make the image signed.
     let (attestations, signatures): (Vec<_>, Vec<_>) = verdicts.iter().partition(|v| v.attestation);
@@ -222,15 +244,24 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
             attestations.len()
         )
     };
-    println!(
-        "{}{also}",
-        match (satisfied, signatures.len()) {
-            (true, n) => format!("ok: signed with {with}: {verified} of {n} signatures verified"),
-            (false, 0) => "FAIL: no signature found (looked in the referrers API, sha256-<hex> and cosign tags)".to_string(),
-            (false, n) => format!(
-                "FAIL: no signature of this image verifies with {with}; {verified} of {n} signatures verified"
+    // Who signed, before the policy it matched: a regexp or a trust policy names no one.
+    let by = verdicts
+        .iter()
+        .filter(|v| v.result.is_ok() && !v.attestation && v.subject == root.digest)
+        .find_map(|v| v.signer.as_ref())
+        .filter(|_| !matches!(verifier, Verifier::Key(_)));
+    let head = match (satisfied, signatures.len()) {
+        (true, n) => match by {
+            Some(s) => format!(
+                "ok: signed by {}, matching {with}: {verified} of {n} signatures verified",
+                s.describe()
             ),
-        }
-    );
-    Ok(u8::from(!satisfied))
+            None => format!("ok: signed with {with}: {verified} of {n} signatures verified"),
+        },
+        (false, 0) => "FAIL: no signature found (looked in the referrers API, sha256-<hex> and cosign tags)".to_string(),
+        (false, n) => format!(
+            "FAIL: no signature of this image verifies with {with}; {verified} of {n} signatures verified"
+        ),
+    };
+    format!("{head}{also}")
 }

@@ -4,7 +4,7 @@
 use futures::stream::{self, StreamExt as _};
 
 use super::map::{glob_matches, Promotion, MAX_TAGS_PER_LINE};
-use super::{compare_with, CompareOptions, Comparison, Verdict};
+use super::{compare_judged, CompareOptions, Comparison, Verdict};
 use crate::attachments::discover::schema_tag_subject;
 use crate::connect::{ConnectError, Connector, Location};
 use crate::inspect::{inspect, InspectOptions, Inspection};
@@ -75,7 +75,9 @@ pub async fn compare_references_with(
 ) -> Result<(Comparison, Inspection, Inspection), SideError> {
     let (l, r) = futures::join!(fetch_side(connector, left), fetch_side(connector, right));
     let (l, r) = (l?, r?);
-    Ok((compare_with(&l, &r, options), l, r))
+    // The trees hold the signatures' bytes: judging them by policy costs no request.
+    let policies = super::signing::judge(connector.config(), (left, &l), (right, &r));
+    Ok((compare_judged(&l, &r, options, policies.as_ref()), l, r))
 }
 
 /// How one tag of a promotion came out.

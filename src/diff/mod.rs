@@ -9,6 +9,7 @@
 pub mod config;
 pub mod fetch;
 pub mod map;
+pub mod signing;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -23,6 +24,7 @@ use crate::inspect::Inspection;
 use crate::model::annotations::{ATTESTATION_MANIFEST, REFERENCE_TYPE};
 use crate::model::{Kind, Node, Problem};
 use crate::sanitize::sanitize;
+use crate::verify;
 
 /// What a comparison may choose to show besides digests and names.
 #[derive(Debug, Clone, Copy, Default)]
@@ -145,10 +147,15 @@ pub struct Comparison {
     /// promotion had to carry is there. `signature for index: sha256:ab12… -> sha256:cd34…`.
     /// See [`match_attachments`] for when two subjects are the same.
     pub attachments_replaced: Vec<String>,
-    /// `signed (cosign signature, signer ci@example.com) at SRC, unsigned at DST`, or the
-    /// reverse: the one attachment a promotion must not lose, said on its own. Empty when both
-    /// sides are signed, neither is, or the unsigned side's attachments were not all read.
+    /// The one attachment a promotion must not lose, said on its own. With a signature policy:
+    /// `signed by X (verified) at SRC, no signature that verifies at DST (…)`; without one, by
+    /// presence: `signed (cosign signature, signer …) at SRC, unsigned at DST (not verified: no
+    /// policy)`. Empty when both sides stand alike, or the side without a signature that
+    /// verifies was not all read. See [`signing`].
     pub signing: Vec<String>,
+    /// What the policy says when both sides stand alike (`signed by X (verified) at both`,
+    /// different signers that both verify), or that it could not be used: not drift.
+    pub signing_notes: Vec<String>,
     /// What could not be read, so is not said to be the same.
     pub incomplete: Vec<Unread>,
 }
@@ -162,6 +169,7 @@ impl Comparison {
             || !self.platforms.iter().all(PlatformDiff::runs_the_same)
             || !self.attachments_only_left.is_empty()
             || !self.attachments_only_right.is_empty()
+            || !self.signing.is_empty()
     }
 
     #[must_use]
@@ -247,9 +255,21 @@ pub fn compare(left: &Inspection, right: &Inspection) -> Comparison {
     compare_with(left, right, CompareOptions::default())
 }
 
-/// Compares two trees, showing what `options` allows.
+/// Compares two trees, showing what `options` allows; signing by presence only.
 #[must_use]
 pub fn compare_with(left: &Inspection, right: &Inspection, options: CompareOptions) -> Comparison {
+    compare_judged(left, right, options, None)
+}
+
+/// Compares two trees, showing what `options` allows, signing judged by each side's policy
+/// verdicts when `policies` is given (see [`signing::judge`]).
+#[must_use]
+pub fn compare_judged(
+    left: &Inspection,
+    right: &Inspection,
+    options: CompareOptions,
+    policies: Option<&(verify::Checked, verify::Checked)>,
+) -> Comparison {
     let l = Entries::of(&left.root);
     let r = Entries::of(&right.root);
     let mut incomplete = Vec::new();
@@ -276,7 +296,22 @@ pub fn compare_with(left: &Inspection, right: &Inspection, options: CompareOptio
         unread_attachments(left, &la, Side::Left),
         unread_attachments(right, &ra, Side::Right),
     );
-    let signing = signing_drift((left, &la, lu.is_empty()), (right, &ra, ru.is_empty()));
+    let judged = signing::signing(
+        &signing::SideSigning {
+            name: side(&left.reference),
+            root: &left.root.digest,
+            attachments: &la,
+            all_read: lu.is_empty(),
+            checked: policies.map(|p| &p.0),
+        },
+        &signing::SideSigning {
+            name: side(&right.reference),
+            root: &right.root.digest,
+            attachments: &ra,
+            all_read: ru.is_empty(),
+            checked: policies.map(|p| &p.1),
+        },
+    );
     incomplete.extend(lu);
     incomplete.extend(ru);
     let same_image = left.root.digest == right.root.digest
@@ -303,40 +338,9 @@ pub fn compare_with(left: &Inspection, right: &Inspection, options: CompareOptio
         attachments_only_left: matched.only_left,
         attachments_only_right: matched.only_right,
         attachments_replaced: matched.replaced,
-        signing,
+        signing: judged.drift,
+        signing_notes: judged.notes,
         incomplete,
-    }
-}
-
-/// `signed (…) at LEFT, unsigned at RIGHT` (or the reverse) when exactly one side has a
-/// readable signature and the other side's attachments were all read: an unread side is not
-/// said to be unsigned. Each side is `(inspection, attachments, all read)`.
-fn signing_drift(
-    (left, la, left_read): (&Inspection, &[Attachment], bool),
-    (right, ra, right_read): (&Inspection, &[Attachment], bool),
-) -> Vec<String> {
-    let signatures = |list: &[Attachment]| -> Vec<String> {
-        list.iter()
-            .filter(|a| a.problem.is_none() && a.carries.contains(&attachments::Carries::Signature))
-            .map(|a| a.details.first().cloned().unwrap_or_default())
-            .collect()
-    };
-    let (ls, rs) = (signatures(la), signatures(ra));
-    let by = |list: &[String]| {
-        list.iter()
-            .find(|d| !d.is_empty())
-            .map(|d| format!(" ({d})"))
-            .unwrap_or_default()
-    };
-    let (l, r) = (side(&left.reference), side(&right.reference));
-    match (ls.is_empty(), rs.is_empty()) {
-        (false, true) if right_read => {
-            vec![format!("signed{} at {l}, unsigned at {r}", by(&ls))]
-        }
-        (true, false) if left_read => {
-            vec![format!("unsigned at {l}, signed{} at {r}", by(&rs))]
-        }
-        _ => Vec::new(),
     }
 }
 

@@ -130,6 +130,11 @@ pub const COSIGN_BUNDLE: &str = "dev.sigstore.cosign/bundle";
 /// Fulcio's OIDC issuer extension: v1 holds the raw string, v2 a DER `UTF8String`.
 const FULCIO_ISSUER_V1: &str = "1.3.6.1.4.1.57264.1.1";
 const FULCIO_ISSUER_V2: &str = "1.3.6.1.4.1.57264.1.8";
+/// Fulcio's source repository URI and ref (v2), and GitHub's workflow repository and ref (v1).
+const FULCIO_REPOSITORY_V1: &str = "1.3.6.1.4.1.57264.1.5";
+const FULCIO_REF_V1: &str = "1.3.6.1.4.1.57264.1.6";
+const FULCIO_REPOSITORY_V2: &str = "1.3.6.1.4.1.57264.1.12";
+const FULCIO_REF_V2: &str = "1.3.6.1.4.1.57264.1.14";
 /// Certificates larger than this are not parsed (real ones are 1–3 KiB).
 pub const MAX_CERTIFICATE_BYTES: usize = 64 * 1024;
 /// Strings kept from a certificate or payload at most, in characters.
@@ -314,15 +319,36 @@ pub fn signer_from_der(der: &[u8]) -> Option<Signer> {
 /// issuers wrap in a DER `UTF8String` is unwrapped.
 #[must_use]
 pub fn fulcio_issuer(cert: &x509_parser::certificate::X509Certificate<'_>) -> Option<String> {
+    fulcio_extension(cert, FULCIO_ISSUER_V2, FULCIO_ISSUER_V1)
+}
+
+/// A CI certificate's source repository and ref, as Fulcio records them (not sanitised):
+/// `.1.12` and `.1.14` (DER `UTF8String`s), else GitHub's deprecated `.1.5` and `.1.6`.
+#[must_use]
+pub fn fulcio_source(
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+) -> (Option<String>, Option<String>) {
+    (
+        fulcio_extension(cert, FULCIO_REPOSITORY_V2, FULCIO_REPOSITORY_V1),
+        fulcio_extension(cert, FULCIO_REF_V2, FULCIO_REF_V1),
+    )
+}
+
+/// The text of Fulcio's extension `v2` (a DER `UTF8String`), else of its deprecated `v1` (raw,
+/// or wrapped as some issuers do), within [`MAX_TEXT`].
+fn fulcio_extension(
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+    v2: &str,
+    v1: &str,
+) -> Option<String> {
     let extension = |oid: &str| {
         cert.extensions()
             .iter()
             .find(|ext| ext.oid.to_id_string() == oid)
             .map(|ext| ext.value)
     };
-    extension(FULCIO_ISSUER_V2).and_then(der_utf8).or_else(|| {
-        extension(FULCIO_ISSUER_V1)
-            .and_then(|v| der_utf8(v).or_else(|| std::str::from_utf8(v).ok().map(bounded)))
+    extension(v2).and_then(der_utf8).or_else(|| {
+        extension(v1).and_then(|v| der_utf8(v).or_else(|| std::str::from_utf8(v).ok().map(bounded)))
     })
 }
 

@@ -82,7 +82,7 @@ pub fn render(c: &Comparison, cli: bool) -> String {
             "    (environment values are not shown; --show-env-values shows them)"
         );
     }
-    for line in &c.signing {
+    for line in c.signing.iter().chain(&c.signing_notes) {
         let _ = writeln!(out, "  signing: {line}");
     }
     for a in &c.attachments_only_left {

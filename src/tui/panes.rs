@@ -239,13 +239,13 @@ pub fn signature_verdict(
     node: &Node,
     root: bool,
     checked: &Checked,
-) -> Option<(Mark, &'static str, String)> {
+) -> Option<(Mark, String, String)> {
     if root {
         return match checked {
             Checked::NoPolicy => None,
             Checked::KeyUnusable { key, why, policy } => Some((
                 Mark::Failed,
-                "policy unusable",
+                "policy unusable".into(),
                 format!("not verified: the {key} of {policy} {why}"),
             )),
             Checked::Verdicts {
@@ -255,8 +255,14 @@ pub fn signature_verdict(
                 ..
             } => Some((
                 Mark::Verified,
-                "signed",
-                format!("a signature of this image verifies with {key} ({policy})"),
+                "signed".into(),
+                match checked.signer_of(&node.digest) {
+                    Some(s) => format!(
+                        "signed by {}: a signature of this image verifies with {key} ({policy})",
+                        s.describe()
+                    ),
+                    None => format!("a signature of this image verifies with {key} ({policy})"),
+                },
             )),
             Checked::Verdicts {
                 key,
@@ -272,7 +278,8 @@ pub fn signature_verdict(
                     "not signed as the trust policy wants"
                 } else {
                     "not signed by the policy's key"
-                },
+                }
+                .into(),
                 format!("no signature of this image verifies with {key} ({policy})"),
             )),
         };
@@ -289,7 +296,7 @@ pub fn signature_verdict(
     }
     Some((
         Mark::Unknown,
-        "no policy",
+        "no policy".into(),
         "read, not verified: no [verify.\"PATTERN\"] policy in the config file covers this repository; `regscope verify REF --key FILE` checks it with a key".to_string(),
     ))
 }

@@ -31,6 +31,8 @@ pub struct Outcome {
     pub result: Result<(), Reason>,
     pub predicate_type: Option<String>,
     pub attestation: bool,
+    /// Who the bundle's certificate names, once read (a keyless bundle).
+    pub signer: Option<super::Signer>,
 }
 
 /// The verdict on the bundle `bytes` (already within the blob cap) about `subject`, whose
@@ -52,16 +54,26 @@ pub fn check(
         result: Err(reason),
         predicate_type: None,
         attestation: claimed_attestation,
+        signer: None,
     };
     let Ok(bundle) = serde_json::from_slice::<serde_json::Value>(bytes) else {
         return fail(Reason::NotBundle);
     };
     let Some(envelope) = bundle.get("dsseEnvelope") else {
         if let Some(message) = bundle.get("messageSignature") {
+            let mut signer = None;
+            let result = message_signature(
+                &bundle,
+                message,
+                (subject, artifact),
+                verifier,
+                &mut signer,
+            );
             return Outcome {
-                result: message_signature(&bundle, message, subject, artifact, verifier),
+                result,
                 predicate_type: None,
                 attestation: false,
+                signer,
             };
         }
         return fail(Reason::NotBundle);
@@ -69,6 +81,7 @@ pub fn check(
     let Ok(envelope) = serde_json::to_vec(envelope) else {
         return fail(Reason::NotBundle);
     };
+    let mut signer = None;
     let (result, predicate_type) = match verifier {
         Verifier::Key(key) => dsse::check(&envelope, subject, key),
         Verifier::Keyless(policy) => {
@@ -77,7 +90,14 @@ pub fn check(
                 return fail(Reason::BundleNoCertificate);
             };
             let entries = tlog_entries(material);
-            policy.check_envelope(&der, &entries, Reason::BundleNoLogEntry, &envelope, subject)
+            policy.check_envelope(
+                &der,
+                &entries,
+                Reason::BundleNoLogEntry,
+                &envelope,
+                subject,
+                &mut signer,
+            )
         }
         Verifier::Notation(_) => {
             return fail(Reason::NotSupported(
@@ -94,6 +114,7 @@ pub fn check(
         result,
         predicate_type: predicate_type.filter(|p| p != COSIGN_SIGN),
         attestation,
+        signer,
     }
 }
 
@@ -104,9 +125,9 @@ pub fn check(
 fn message_signature(
     bundle: &Value,
     message: &Value,
-    subject: &str,
-    artifact: Option<&[u8]>,
+    (subject, artifact): (&str, Option<&[u8]>),
     verifier: &Verifier,
+    signer: &mut Option<super::Signer>,
 ) -> Result<(), Reason> {
     let for_cosign =
         || Reason::NotSupported("a Sigstore bundle".into(), "regscope verify --key FILE");
@@ -136,6 +157,7 @@ fn message_signature(
                 Reason::BundleNoLogEntry,
                 artifact,
                 (hash, &digest, &signature),
+                signer,
             )
         }
         Verifier::Notation(_) => Err(for_cosign()),

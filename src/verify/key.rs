@@ -114,6 +114,11 @@ pub struct PublicKey {
     pub algorithm: Algorithm,
     /// The SPKI's `subjectPublicKey`: an uncompressed point, 32 raw bytes, or a PKCS #1 key.
     bytes: Vec<u8>,
+    /// `sha256:<hex>` of the DER `SubjectPublicKeyInfo` (what `openssl pkey -pubin -outform
+    /// DER | sha256sum` prints): names the key a signature verified with.
+    pub sha256: String,
+    /// The file it was read from, as the user named it (sanitised); `None` for a certificate's.
+    pub name: Option<String>,
 }
 
 impl PublicKey {
@@ -136,7 +141,9 @@ impl PublicKey {
         if der.len() > MAX_KEY_BYTES {
             return Err(KeyError::TooLarge);
         }
-        let (_, spki) = SubjectPublicKeyInfo::from_der(der).map_err(|_| KeyError::NotSpki)?;
+        let (rest, spki) = SubjectPublicKeyInfo::from_der(der).map_err(|_| KeyError::NotSpki)?;
+        // The fingerprint is of the SPKI alone, not of what a PEM block may carry after it.
+        let spki_der = &der[..der.len() - rest.len()];
         let oid = spki.algorithm.algorithm.to_id_string();
         let algorithm = match oid.as_str() {
             EC_PUBLIC_KEY => {
@@ -160,6 +167,11 @@ impl PublicKey {
         Ok(Self {
             algorithm,
             bytes: spki.subject_public_key.data.to_vec(),
+            sha256: format!(
+                "sha256:{}",
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(spki_der))
+            ),
+            name: None,
         })
     }
 

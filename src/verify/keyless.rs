@@ -6,10 +6,11 @@
 
 use x509_parser::prelude::{FromDer as _, GeneralName, X509Certificate};
 
+use super::signer::Signer;
 use super::trust::{Authority, TrustedRoot};
 use super::{rekor, PublicKey, Reason};
 use crate::model::payload::{
-    fulcio_issuer, COSIGN_BUNDLE, COSIGN_CERTIFICATE, MAX_CERTIFICATE_BYTES,
+    fulcio_issuer, fulcio_source, COSIGN_BUNDLE, COSIGN_CERTIFICATE, MAX_CERTIFICATE_BYTES,
 };
 use crate::sanitize::sanitize;
 
@@ -130,18 +131,20 @@ impl Keyless {
     }
 
     /// The verdict on one signature: `signature` over `payload`, with the layer's
-    /// `annotations` (the certificate and the Rekor bundle).
+    /// `annotations` (the certificate and the Rekor bundle). `signer` is who the certificate
+    /// names once it is read, whether or not it then verifies.
     pub fn check(
         &self,
         annotations: &std::collections::BTreeMap<String, String>,
         payload: &[u8],
         signature: &[u8],
+        signer: &mut Option<Signer>,
     ) -> Result<(), Reason> {
         let pem = annotations
             .get(COSIGN_CERTIFICATE)
             .ok_or(Reason::NoCertificate)?;
         let der = certificate_der(pem).ok_or(Reason::BadCertificate)?;
-        let leaf = self.certified(&der)?;
+        let leaf = self.certified(&der, signer)?;
         if !leaf.key.verifies(payload, signature) {
             return Err(Reason::BadSignature);
         }
@@ -152,7 +155,8 @@ impl Keyless {
     /// The verdict on a DSSE `envelope` about `subject` signed by the certificate `der`, logged
     /// in one of `entries` (a Sigstore bundle's `tlogEntries`, or the one entry of cosign's
     /// bundle annotation); `missing` is the reason when there is none. The predicate type once
-    /// the envelope verifies, as [`super::dsse::check`] gives it.
+    /// the envelope verifies, as [`super::dsse::check`] gives it; `signer` as in
+    /// [`Keyless::check`].
     pub fn check_envelope(
         &self,
         der: &[u8],
@@ -160,8 +164,9 @@ impl Keyless {
         missing: Reason,
         envelope: &[u8],
         subject: &str,
+        signer: &mut Option<Signer>,
     ) -> (Result<(), Reason>, Option<String>) {
-        let leaf = match self.certified(der) {
+        let leaf = match self.certified(der, signer) {
             Ok(leaf) => leaf,
             Err(reason) => return (Err(reason), None),
         };
@@ -190,7 +195,8 @@ impl Keyless {
     /// manifest's bytes, whose digest made with `hash` is `digest`: the caller compared them):
     /// `signature` verifies over `artifact` with the certificate `der`'s key, and one of
     /// `entries` is a `hashedrekord` entry of this digest, signature and certificate, logged
-    /// while the certificate was valid; `missing` is the reason when no entry is there.
+    /// while the certificate was valid; `missing` is the reason when no entry is there;
+    /// `signer` as in [`Keyless::check`].
     pub fn check_message(
         &self,
         der: &[u8],
@@ -198,8 +204,9 @@ impl Keyless {
         missing: Reason,
         artifact: &[u8],
         (hash, digest, signature): (rekor::Hash, &[u8], &[u8]),
+        signer: &mut Option<Signer>,
     ) -> Result<(), Reason> {
-        let leaf = self.certified(der)?;
+        let leaf = self.certified(der, signer)?;
         if !leaf.key.verifies_hashed(artifact, signature, hash) {
             return Err(Reason::BadSignature);
         }
@@ -244,12 +251,16 @@ impl Keyless {
     }
 
     /// The certificate `der` chains to the trusted root, is for code signing and names the
-    /// policy's identity and issuer: its key and validity.
-    fn certified(&self, der: &[u8]) -> Result<Certified, Reason> {
+    /// policy's identity and issuer: its key and validity. Who it names goes to `signer` as
+    /// soon as it is read, before any check: a failed verdict says who the signature claims.
+    fn certified(&self, der: &[u8], signer: &mut Option<Signer>) -> Result<Certified, Reason> {
         if der.len() > MAX_CERTIFICATE_BYTES {
             return Err(Reason::BadCertificate);
         }
         let (_, leaf) = X509Certificate::from_der(der).map_err(|_| Reason::BadCertificate)?;
+        let sans = subject_alternative_names(&leaf);
+        let issuer = fulcio_issuer(&leaf);
+        *signer = self.signer(&leaf, &sans, issuer.as_deref());
         self.chains(&leaf)?;
         // Fulcio issues code-signing certificates; cosign's chain check requires the usage.
         let code_signing = leaf
@@ -260,7 +271,7 @@ impl Keyless {
         if !code_signing {
             return Err(Reason::NotCodeSigning);
         }
-        self.matches_policy(&leaf)?;
+        self.matches_policy(&sans, issuer)?;
         let key =
             PublicKey::from_spki_der(leaf.public_key().raw).map_err(|_| Reason::BadCertificate)?;
         Ok(Certified {
@@ -307,9 +318,30 @@ impl Keyless {
         })
     }
 
+    /// Who the certificate names: the SAN the policy's identity matches (else the first), its
+    /// issuer, and a CI certificate's repository and ref; `None` when it names no one.
+    fn signer(
+        &self,
+        leaf: &X509Certificate<'_>,
+        sans: &[String],
+        issuer: Option<&str>,
+    ) -> Option<Signer> {
+        let identity = sans
+            .iter()
+            .find(|s| self.identity.matches(s))
+            .or_else(|| sans.first())?;
+        let clean = |s: &str| sanitize(s).into_owned();
+        let (repository, git_ref) = fulcio_source(leaf);
+        Some(Signer::Certificate {
+            identity: clean(identity),
+            issuer: issuer.map(clean),
+            repository: repository.as_deref().map(clean),
+            git_ref: git_ref.as_deref().map(clean),
+        })
+    }
+
     /// The issuer extension equals the policy's issuer, and a SAN its identity.
-    fn matches_policy(&self, leaf: &X509Certificate<'_>) -> Result<(), Reason> {
-        let issuer = fulcio_issuer(leaf);
+    fn matches_policy(&self, sans: &[String], issuer: Option<String>) -> Result<(), Reason> {
         if issuer.as_deref() != Some(self.issuer.as_str()) {
             return Err(Reason::IssuerMismatch {
                 issuer: issuer.map_or_else(
@@ -319,7 +351,6 @@ impl Keyless {
                 wanted: sanitize(&self.issuer).into_owned(),
             });
         }
-        let sans = subject_alternative_names(leaf);
         if sans.iter().any(|s| self.identity.matches(s)) {
             return Ok(());
         }

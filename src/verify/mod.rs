@@ -13,6 +13,7 @@ pub mod keyless;
 pub mod merkle;
 pub mod notation;
 pub mod rekor;
+pub mod signer;
 pub mod trust;
 pub mod trustpolicy;
 
@@ -20,6 +21,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 pub use key::{Algorithm, KeyError, PublicKey};
+pub use signer::Signer;
 
 use crate::digest::short;
 use crate::model::media_type::COSIGN_SIMPLE_SIGNING;
@@ -214,6 +216,9 @@ pub struct Verdict {
     /// What was checked and failed without failing the signature (a notation policy's level
     /// `permissive` or `audit` logs some checks instead of enforcing them); sanitised.
     pub notes: Vec<String>,
+    /// Who signed, as checked: the key it verified with, or who its certificate names (for a
+    /// verdict that failed, only who the signature claims; see [`signer::words`]).
+    pub signer: Option<Signer>,
 }
 
 impl Verdict {
@@ -305,6 +310,7 @@ pub fn verify_tree(root: &Node, verifier: &Verifier) -> Vec<Verdict> {
                     predicate_type: v.predicate_type,
                     result: v.result,
                     notes: v.notes,
+                    signer: v.signer,
                 });
             }
         }
@@ -319,17 +325,31 @@ struct LayerVerdict {
     predicate_type: Option<String>,
     attestation: bool,
     notes: Vec<String>,
+    signer: Option<Signer>,
 }
 
 /// The verdict on one layer of an attachment of `parent`; `None` for a layer that is no
 /// signature or attestation. Each kind goes to its own checker: a notation envelope, a
 /// Sigstore bundle, a cosign `.att` DSSE envelope, a cosign simple-signing payload.
 fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<LayerVerdict> {
+    let mut judged = judge_kind(layer, parent, verifier)?;
+    // A key names only what verified with it: a signature it does not verify is anyone's.
+    if let (Verifier::Key(key), Ok(())) = (verifier, &judged.result) {
+        judged.signer = Some(Signer::Key {
+            key: key.name.clone().unwrap_or_else(|| "given".into()),
+            sha256: key.sha256.clone(),
+        });
+    }
+    Some(judged)
+}
+
+fn judge_kind(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<LayerVerdict> {
     let verdict = |result, predicate_type, attestation| LayerVerdict {
         result,
         predicate_type,
         attestation,
         notes: Vec::new(),
+        signer: None,
     };
     let bytes = layer.raw.as_ref().filter(|_| layer.problem.is_none());
     if let (Verifier::Notation(n), true) = (verifier, layer.media_type == notation::JWS) {
@@ -339,6 +359,7 @@ fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<Layer
         let outcome = n.check(bytes, parent);
         return Some(LayerVerdict {
             notes: outcome.notes,
+            signer: outcome.signer,
             ..verdict(outcome.result, None, false)
         });
     }
@@ -353,9 +374,13 @@ fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<Layer
             verifier,
             content,
         );
-        return Some(verdict(o.result, o.predicate_type, o.attestation));
+        return Some(LayerVerdict {
+            signer: o.signer,
+            ..verdict(o.result, o.predicate_type, o.attestation)
+        });
     }
     if layer.media_type == crate::model::media_type::DSSE_ENVELOPE {
+        let mut signer = None;
         let (result, predicate) = match (bytes, verifier) {
             (Some(bytes), Verifier::Key(key)) => dsse::check(bytes, &parent.digest, key),
             (Some(_), Verifier::Notation(_)) => (
@@ -366,13 +391,20 @@ fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<Layer
                 None,
             ),
             (Some(bytes), Verifier::Keyless(policy)) => {
-                keyless_attestation(policy, layer, bytes, &parent.digest)
+                keyless_attestation(policy, layer, (bytes, &parent.digest), &mut signer)
             }
             (None, _) => (Err(Reason::Unreadable), None),
         };
-        return Some(verdict(result, predicate, true));
+        return Some(LayerVerdict {
+            signer,
+            ..verdict(result, predicate, true)
+        });
     }
-    check_layer(layer, &parent.digest, verifier).map(|result| verdict(result, None, false))
+    let mut signer = None;
+    check_layer(layer, &parent.digest, verifier, &mut signer).map(|result| LayerVerdict {
+        signer,
+        ..verdict(result, None, false)
+    })
 }
 
 /// A cosign `.att` layer signed keylessly: the Fulcio certificate and the Rekor bundle (an
@@ -380,8 +412,8 @@ fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<Layer
 fn keyless_attestation(
     policy: &keyless::Keyless,
     layer: &Node,
-    envelope: &[u8],
-    subject: &str,
+    (envelope, subject): (&[u8], &str),
+    signer: &mut Option<Signer>,
 ) -> (Result<(), Reason>, Option<String>) {
     let Some(pem) = layer
         .annotations
@@ -395,7 +427,14 @@ fn keyless_attestation(
     let entries: Vec<_> = keyless::annotation_entry(&layer.annotations)
         .into_iter()
         .collect();
-    policy.check_envelope(&der, &entries, Reason::NoLogEntry, envelope, subject)
+    policy.check_envelope(
+        &der,
+        &entries,
+        Reason::NoLogEntry,
+        envelope,
+        subject,
+        signer,
+    )
 }
 
 /// Whether the image `root` is signed by the key: a signature of the root itself verifies.
@@ -429,7 +468,12 @@ fn docker_reference(layer: &Node) -> Option<String> {
 }
 
 /// The verdict on one layer of a signature manifest; `None` for a layer that is no signature.
-fn check_layer(layer: &Node, subject: &str, key: &Verifier) -> Option<Result<(), Reason>> {
+fn check_layer(
+    layer: &Node,
+    subject: &str,
+    key: &Verifier,
+    signer: &mut Option<Signer>,
+) -> Option<Result<(), Reason>> {
     match &layer.payload {
         Some(Payload::Notation { .. }) if layer.media_type == notation::JWS => {
             return Some(Err(Reason::NotSupported(
@@ -454,10 +498,15 @@ fn check_layer(layer: &Node, subject: &str, key: &Verifier) -> Option<Result<(),
             "regscope verify --key FILE, or keyless flags",
         )));
     }
-    Some(check_simple_signing(layer, subject, key))
+    Some(check_simple_signing(layer, subject, key, signer))
 }
 
-fn check_simple_signing(layer: &Node, subject: &str, verifier: &Verifier) -> Result<(), Reason> {
+fn check_simple_signing(
+    layer: &Node,
+    subject: &str,
+    verifier: &Verifier,
+    signer: &mut Option<Signer>,
+) -> Result<(), Reason> {
     let Some(bytes) = layer.raw.as_ref().filter(|_| layer.problem.is_none()) else {
         return Err(Reason::Unreadable);
     };
@@ -472,7 +521,7 @@ fn check_simple_signing(layer: &Node, subject: &str, verifier: &Verifier) -> Res
                 return Err(Reason::BadSignature);
             }
         }
-        Verifier::Keyless(policy) => policy.check(&layer.annotations, bytes, &signature)?,
+        Verifier::Keyless(policy) => policy.check(&layer.annotations, bytes, &signature, signer)?,
         Verifier::Notation(_) => return Err(Reason::BadSignature),
     }
     // Only a verified payload is read: what it says is the signer's word.
@@ -511,8 +560,9 @@ fn parse_payload(bytes: &[u8]) -> Option<SimpleSigning> {
     serde_json::from_slice(bytes).ok()
 }
 
-/// One line for a verdict: `verified  signature sha256:ab12… for index (sha256:cd34…) via a
-/// cosign tag …; signed as registry.internal/team/app`.
+/// One line for a verdict: `signature sha256:ab12… for index (sha256:cd34…) via a cosign tag
+/// …, signed as registry.internal/team/app; signed by ci@example.com (issuer …)`; a failed one
+/// ends `: claims to be signed by … (not verified: why)`, or `: why` when no signer was read.
 #[must_use]
 pub fn describe(v: &Verdict) -> String {
     let what = match (&v.predicate_type, v.attestation) {
@@ -530,8 +580,12 @@ pub fn describe(v: &Verdict) -> String {
     if let Some(r) = &v.docker_reference {
         line.push_str(&format!(", signed as {r}"));
     }
-    if let Err(reason) = &v.result {
-        line.push_str(&format!(": {reason}"));
+    let why = v.result.as_ref().err().map(ToString::to_string);
+    match (signer::words(v.signer.as_ref(), why.as_deref()), why) {
+        (Some(words), None) => line.push_str(&format!("; {words}")),
+        (Some(words), Some(_)) => line.push_str(&format!(": {words}")),
+        (None, Some(why)) => line.push_str(&format!(": {why}")),
+        (None, None) => {}
     }
     for note in &v.notes {
         line.push_str(&format!("; {note}"));
@@ -554,6 +608,7 @@ pub fn to_json(v: &Verdict) -> serde_json::Value {
         "reason": v.result.as_ref().err().map(Reason::code),
         "message": v.result.as_ref().err().map(ToString::to_string),
         "notes": v.notes,
+        "signer": v.signer.as_ref().map(Signer::to_json),
     })
 }
 
@@ -611,6 +666,19 @@ impl crate::attachments::Badges {
 }
 
 impl Checked {
+    /// Who signed the image `root` as the policy verified it: the signer of the first of its
+    /// own signatures that verifies; `None` unless one does and names its signer.
+    #[must_use]
+    pub fn signer_of(&self, root: &str) -> Option<&Signer> {
+        let Checked::Verdicts { verdicts, .. } = self else {
+            return None;
+        };
+        verdicts
+            .iter()
+            .filter(|v| v.result.is_ok() && !v.attestation && v.subject == root)
+            .find_map(|v| v.signer.as_ref())
+    }
+
     /// The policy's verdict on the image as a whole: with a policy, verified when a signature
     /// of the image itself verifies, failed otherwise (unsigned included).
     #[must_use]
@@ -628,35 +696,48 @@ impl Checked {
         }
     }
 
-    /// The verdict on the signature manifest `digest`: its mark, a few words for its row and
-    /// the whole reason (the first failing layer's when none verifies); `None` when no verdict
-    /// is about it.
+    /// The verdict on the signature manifest `digest`: its mark, a few words for its row (who
+    /// signed, when it verified) and the whole reason (the first failing layer's when none
+    /// verifies); `None` when no verdict is about it.
     #[must_use]
-    pub fn verdict_of(&self, digest: &str) -> Option<(Mark, &'static str, String)> {
+    pub fn verdict_of(&self, digest: &str) -> Option<(Mark, String, String)> {
         match self {
             Checked::NoPolicy => None,
             Checked::KeyUnusable { key, why, .. } => Some((
                 Mark::Failed,
-                "policy unusable",
+                "policy unusable".into(),
                 format!("not verified: the policy's {key} {why}"),
             )),
             Checked::Verdicts { verdicts, key, .. } => {
                 let mine: Vec<&Verdict> =
                     verdicts.iter().filter(|v| v.signature == digest).collect();
                 if let Some(v) = mine.iter().find(|v| v.result.is_ok()) {
-                    let full = match &v.predicate_type {
-                        Some(p) => format!("attestation ({p}) verified with {key}"),
-                        None => format!("verified with {key}"),
+                    let what = match &v.predicate_type {
+                        Some(p) => format!("attestation ({p}) verified"),
+                        None => "verified".to_string(),
                     };
-                    return Some((Mark::Verified, "verified", full));
+                    // A key names itself; an identity or trust policy is said beside who matched it.
+                    let full = match (signer::words(v.signer.as_ref(), None), &v.signer) {
+                        (Some(by), Some(Signer::Key { .. })) => format!("{what}: {by}"),
+                        (Some(by), _) => format!("{what}: {by}, with {key}"),
+                        (None, _) => format!("{what} with {key}"),
+                    };
+                    let brief = v
+                        .signer
+                        .as_ref()
+                        .map_or_else(|| "verified".into(), |s| format!("signed by {}", s.name()));
+                    return Some((Mark::Verified, brief, full));
                 }
-                let reason = mine.first()?.result.as_ref().err()?;
+                let first = mine.first()?;
+                let reason = first.result.as_ref().err()?;
                 let mark = if matches!(reason, Reason::NotSupported(..)) {
                     Mark::Unknown
                 } else {
                     Mark::Failed
                 };
-                Some((mark, reason.brief(), reason.to_string()))
+                let why = reason.to_string();
+                let full = signer::words(first.signer.as_ref(), Some(&why)).unwrap_or(why);
+                Some((mark, reason.brief().into(), full))
             }
         }
     }
@@ -670,12 +751,34 @@ pub fn check_policy(
     reference: &crate::reference::ImageRef,
     root: &Node,
 ) -> Checked {
+    match config_policy(config, reference) {
+        Some((pattern, policy)) => check_with(pattern, policy, reference, root),
+        None => Checked::NoPolicy,
+    }
+}
+
+/// The config file's `[verify."PATTERN"]` for `reference`, with its pattern; `None` for a
+/// layout or a repository no pattern matches.
+#[must_use]
+pub fn config_policy<'c>(
+    config: &'c crate::config::Config,
+    reference: &crate::reference::ImageRef,
+) -> Option<(&'c str, &'c crate::config::VerifyPolicy)> {
     let crate::reference::ImageRef::Registry(r) = reference else {
-        return Checked::NoPolicy;
+        return None;
     };
-    let Some((pattern, policy)) = config.verify_policy(&r.registry, &r.repository) else {
-        return Checked::NoPolicy;
-    };
+    config.verify_policy(&r.registry, &r.repository)
+}
+
+/// The policy `[verify."pattern"]` applied to the tree `root` of `reference` (which may be
+/// another repository's: `diff` judges both sides by the one policy that covers either).
+#[must_use]
+pub fn check_with(
+    pattern: &str,
+    policy: &crate::config::VerifyPolicy,
+    reference: &crate::reference::ImageRef,
+    root: &Node,
+) -> Checked {
     let policy_name = format!("[verify.\"{}\"]", sanitize(pattern));
     match policy_verifier(policy) {
         Err((key, why)) => Checked::KeyUnusable {
@@ -683,19 +786,23 @@ pub fn check_policy(
             key,
             why,
         },
-        Ok((key, verifier)) => {
-            let verifier = verifier.scoped(reference);
-            let verdicts = verify_tree(root, &verifier);
-            let satisfied = satisfied(&verdicts, root);
-            Checked::Verdicts {
-                policy: policy_name,
-                key,
-                verdicts,
-                satisfied,
-                keyless: matches!(verifier, Verifier::Keyless(_)),
-                notation: matches!(verifier, Verifier::Notation(_)),
-            }
-        }
+        Ok((key, verifier)) => check_by(policy_name, key, &verifier.scoped(reference), root),
+    }
+}
+
+/// Each signature below `root` judged by `verifier`, the policy named `policy` and its key
+/// (or identity, or trust policy) `key`.
+#[must_use]
+pub fn check_by(policy: String, key: String, verifier: &Verifier, root: &Node) -> Checked {
+    let verdicts = verify_tree(root, verifier);
+    let satisfied = satisfied(&verdicts, root);
+    Checked::Verdicts {
+        policy,
+        key,
+        verdicts,
+        satisfied,
+        keyless: matches!(verifier, Verifier::Keyless(_)),
+        notation: matches!(verifier, Verifier::Notation(_)),
     }
 }
 
@@ -784,7 +891,9 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
     }
     for v in verdicts.iter().filter(|v| v.subject == root.digest) {
         if let Err(reason) = &v.result {
-            message.push_str(&format!("; {}: {reason}", short(&v.signature)));
+            let why = reason.to_string();
+            let said = signer::words(v.signer.as_ref(), Some(&why)).unwrap_or(why);
+            message.push_str(&format!("; {}: {said}", short(&v.signature)));
         }
     }
     let fix = if notation {
@@ -815,5 +924,7 @@ pub fn read_key_file(path: &std::path::Path) -> Result<PublicKey, String> {
         return Err(KeyError::TooLarge.to_string());
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot be read ({e})"))?;
-    PublicKey::from_pem(&bytes).map_err(|e| e.to_string())
+    let mut key = PublicKey::from_pem(&bytes).map_err(|e| e.to_string())?;
+    key.name = Some(sanitize(&path.display().to_string()).into_owned());
+    Ok(key)
 }

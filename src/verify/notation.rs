@@ -242,6 +242,9 @@ fn check_critical(header: &serde_json::Map<String, serde_json::Value>) -> Result
 pub struct Outcome {
     pub result: Result<(), Reason>,
     pub notes: Vec<String>,
+    /// The leaf certificate's subject and the statement that judged it, once the envelope's
+    /// signature verified with that leaf (whether or not the chain is then trusted).
+    pub signer: Option<super::Signer>,
 }
 
 impl Notation {
@@ -311,8 +314,13 @@ impl Notation {
     #[must_use]
     pub fn check(&self, bytes: &[u8], subject: &Node) -> Outcome {
         let mut notes = Vec::new();
-        let result = self.check_into(bytes, subject, &mut notes);
-        Outcome { result, notes }
+        let mut signer = None;
+        let result = self.check_into(bytes, subject, &mut notes, &mut signer);
+        Outcome {
+            result,
+            notes,
+            signer,
+        }
     }
 
     fn check_into(
@@ -320,6 +328,7 @@ impl Notation {
         bytes: &[u8],
         subject: &Node,
         notes: &mut Vec<String>,
+        signer: &mut Option<super::Signer>,
     ) -> Result<(), Reason> {
         let statement = self.statement()?;
         if statement.level == Level::Skip {
@@ -330,6 +339,15 @@ impl Notation {
             return Ok(());
         }
         let envelope = Envelope::open(bytes)?;
+        let certs: Vec<X509Certificate<'_>> = envelope
+            .chain
+            .iter()
+            .filter_map(|d| X509Certificate::from_der(d).ok().map(|c| c.1))
+            .collect();
+        *signer = certs.first().map(|leaf| super::Signer::Notation {
+            subject: describe_dn(&subject_of(leaf)),
+            trust_policy: sanitize(&statement.name).into_owned(),
+        });
         let t = &envelope.target;
         if t.digest != subject.digest {
             return Err(Reason::OtherImage {
@@ -345,11 +363,6 @@ impl Notation {
                 sanitize(&subject.media_type)
             )));
         }
-        let certs: Vec<X509Certificate<'_>> = envelope
-            .chain
-            .iter()
-            .filter_map(|d| X509Certificate::from_der(d).ok().map(|c| c.1))
-            .collect();
         let mut apply = |v: Validation, r: Result<(), Reason>| -> Result<(), Reason> {
             match (r, statement.action(v)) {
                 (Ok(()), _) | (Err(_), Action::Skip) => Ok(()),
