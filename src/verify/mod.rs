@@ -1,13 +1,16 @@
 //! Signatures checked, not just read: each cosign simple-signing signature of a tree verified
 //! with a public key (`cosign verify --key`) or keylessly against a Sigstore trusted root
-//! ([`keyless`]), each notation JWS signature under notation's trust policy and trust store
-//! ([`notation`], [`trustpolicy`]), with the reason when it does not verify.
+//! ([`keyless`]), each notation signature (JWS or COSE) under notation's trust policy and trust
+//! store ([`notation`], [`cose`], [`trustpolicy`]), with the reason when it does not verify.
 //!
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
 
 pub mod bundle;
+pub mod cbor;
+pub mod cose;
 pub mod dsse;
+pub mod envelope;
 pub mod key;
 pub mod keyless;
 pub mod merkle;
@@ -328,11 +331,12 @@ fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<Layer
         notes: Vec::new(),
     };
     let bytes = layer.raw.as_ref().filter(|_| layer.problem.is_none());
-    if let (Verifier::Notation(n), true) = (verifier, layer.media_type == notation::JWS) {
+    let envelope = layer.media_type == notation::JWS || layer.media_type == cose::COSE;
+    if let (Verifier::Notation(n), true) = (verifier, envelope) {
         let Some(bytes) = bytes else {
             return Some(verdict(Err(Reason::Unreadable), None, false));
         };
-        let outcome = n.check(bytes, parent);
+        let outcome = n.check(bytes, &layer.media_type, parent);
         return Some(LayerVerdict {
             notes: outcome.notes,
             ..verdict(outcome.result, None, false)
@@ -420,20 +424,11 @@ fn docker_reference(layer: &Node) -> Option<String> {
 
 /// The verdict on one layer of a signature manifest; `None` for a layer that is no signature.
 fn check_layer(layer: &Node, subject: &str, key: &Verifier) -> Option<Result<(), Reason>> {
-    match &layer.payload {
-        Some(Payload::Notation { .. }) if layer.media_type == notation::JWS => {
-            return Some(Err(Reason::NotSupported(
-                "a notation signature".into(),
-                "regscope verify --notation",
-            )))
-        }
-        Some(Payload::Notation { .. }) => {
-            return Some(Err(Reason::NotSupported(
-                "a COSE notation signature".into(),
-                "notation verify",
-            )))
-        }
-        _ => {}
+    if let Some(Payload::Notation { .. }) = &layer.payload {
+        return Some(Err(Reason::NotSupported(
+            "a notation signature".into(),
+            "regscope verify --notation",
+        )));
     }
     if layer.media_type != COSIGN_SIMPLE_SIGNING {
         return None;
