@@ -298,7 +298,7 @@ fn a_keyless_policy_verifies_in_the_tui() {
         root_file.display()
     ));
     let ca = reg.ca_cert().expect("ca").display().to_string();
-    for (repo, verified) in [(REPO, true), ("team/other", false)] {
+    for (repo, verified) in [(REPO, true), ("team/other", false), ("team/cose", true)] {
         let start = format!("{}/{repo}", reg.host);
         let mut tmux = Tmux::start_command(
             &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
@@ -336,13 +336,16 @@ fn a_keyless_policy_verifies_in_the_tui() {
 
 /// A notation policy (`notation = true` with the trust policy and store named) in the TUI,
 /// against docker-registry behind htpasswd and TLS, the signatures notation JWS envelopes in
-/// OCI 1.1 referrers: the image signed by the trusted subject is `S✓`; the one signed by a
-/// certificate of another CA is `S✗`, its signature row says `untrusted root` and the detail
-/// pane names the root and the trust policy.
+/// OCI 1.1 referrers: the image signed by the trusted subject is `S✓`, and so is the one whose
+/// signature is a COSE envelope (`application/cose`); the one signed by a certificate of
+/// another CA is `S✗`, its signature row says `untrusted root` and the detail pane names the
+/// root and the trust policy.
 #[test]
 fn a_notation_policy_verifies_in_the_tui() {
     use support::attach::KeyKind;
-    use support::notation::{jws, push_signature, trust_store, Cert, Envelope};
+    use support::notation::{
+        cose, jws, push_signature, push_signatures_as, trust_store, Cert, Envelope,
+    };
     use support::{fixture, layout_root};
     const PASSWORD: &str = "Notation-s3cret-pw";
     let reg = TestRegistry::builder()
@@ -382,6 +385,9 @@ fn a_notation_policy_verifies_in_the_tui() {
         let envelope = jws(leaf, &[ca], subject, &Envelope::default());
         push_signature(&reg, repo, subject, &[envelope]);
     }
+    reg.seed_fixture("unsigned-index", "team/cose:v1");
+    let envelope = cose(&builder, &[&acme], subject, &Envelope::default());
+    push_signatures_as(&reg, "team/cose", subject, "application/cose", &[envelope]);
     sandbox.docker_config(&serde_json::json!({"auths": {
         (reg.host.clone()): {"auth": auth("notation-bot", PASSWORD)},
     }}));
@@ -392,7 +398,7 @@ fn a_notation_policy_verifies_in_the_tui() {
         store.display()
     ));
     let ca = reg.ca_cert().expect("ca").display().to_string();
-    for (repo, verified) in [(REPO, true), ("team/other", false)] {
+    for (repo, verified) in [(REPO, true), ("team/other", false), ("team/cose", true)] {
         let start = format!("{}/{repo}", reg.host);
         let mut tmux = Tmux::start_command(
             &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
@@ -407,6 +413,11 @@ fn a_notation_policy_verifies_in_the_tui() {
             assert!(screen.contains("signature  S✓ verified"), "{screen}");
             tmux.keys(&["G"]);
             tmux.wait_for("signature policy: S✓ verified with the notation trust policy");
+            if repo == "team/cose" {
+                // The envelope's row names its kind and the signer its `x5chain` holds.
+                tmux.keys(&["Right"]);
+                tmux.wait_for("notation signature (COSE), signer C=US, ST=WA, O=acme,");
+            }
         } else {
             let screen = tmux.wait_for("signature-unverified");
             assert!(screen.contains("signature  S✗ untrusted root"), "{screen}");

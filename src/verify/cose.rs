@@ -8,11 +8,11 @@
 //! certificates leaf first; the payload is attached; the signature is over
 //! `Sig_structure = ["Signature1", protected, h'', payload]`.
 
-use super::cbor::{self, Value};
 use super::envelope::{
     bad, check_chain, check_header, verify_with_leaf, Envelope, Header, MAX_PART_CHARS, SCHEME,
 };
 use super::Reason;
+use crate::model::cbor::{self, Value};
 
 /// The media type of a COSE envelope layer.
 pub const COSE: &str = "application/cose";

@@ -7,7 +7,6 @@
 //! blob cap, by digest), so verifying costs no request of its own.
 
 pub mod bundle;
-pub mod cbor;
 pub mod cose;
 pub mod dsse;
 pub mod envelope;
@@ -22,6 +21,9 @@ pub mod trustpolicy;
 use base64::Engine as _;
 use serde::Serialize;
 
+/// The CBOR reader COSE envelopes are read with (it lives with the payload decoders, which read
+/// a COSE envelope's signer too).
+pub use crate::model::cbor;
 pub use key::{Algorithm, KeyError, PublicKey};
 
 use crate::digest::short;
