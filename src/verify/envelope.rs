@@ -140,12 +140,69 @@ pub(super) fn verify_with_leaf(
         .first()
         .and_then(|d| X509Certificate::from_der(d).ok())
         .ok_or(Reason::BadCertificate)?;
+    // notation picks the algorithm from the key and refuses an envelope naming another (an
+    // RSA-3072 key signs PS384, never PS256).
+    match key_algorithm(&leaf.1) {
+        Ok(wanted) if wanted == alg => {}
+        Ok(wanted) => {
+            return Err(bad(format!(
+                "it is signed with {}, but notation signs with {wanted} for its signing certificate's key",
+                sanitize(alg)
+            )))
+        }
+        Err(key) => {
+            return Err(bad(format!(
+                "its signing certificate's key is {key}; notation signs with RSA 2048, 3072 or 4096 bits, or ECDSA P-256, P-384 or P-521"
+            )))
+        }
+    }
     UnparsedPublicKey::new(
         algorithm,
         leaf.1.public_key().subject_public_key.data.as_ref(),
     )
     .verify(signed, signature)
     .map_err(|_| Reason::BadSignature)
+}
+
+/// The algorithm notation signs with for `cert`'s key (notation-core-go's
+/// `getSignatureAlgorithmFromKeySpec`), or the key in words when notation signs with none.
+fn key_algorithm(cert: &X509Certificate<'_>) -> Result<&'static str, String> {
+    use x509_parser::public_key::PublicKey;
+    let spki = cert.public_key();
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => {
+            let modulus: &[u8] = rsa.modulus;
+            let start = modulus
+                .iter()
+                .position(|b| *b != 0)
+                .unwrap_or(modulus.len());
+            let bits = modulus.get(start).map_or(0, |first| {
+                (modulus.len() - start) * 8 - first.leading_zeros() as usize
+            });
+            match bits {
+                2048 => Ok("PS256"),
+                3072 => Ok("PS384"),
+                4096 => Ok("PS512"),
+                _ => Err(format!("RSA of {bits} bits")),
+            }
+        }
+        Ok(PublicKey::EC(_)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| o.to_id_string())
+                .unwrap_or_default();
+            match curve.as_str() {
+                "1.2.840.10045.3.1.7" => Ok("ES256"),
+                "1.3.132.0.34" => Ok("ES384"),
+                "1.3.132.0.35" => Ok("ES512"),
+                other => Err(format!("ECDSA on curve {}", sanitize(other))),
+            }
+        }
+        _ => Err("neither RSA nor ECDSA".into()),
+    }
 }
 
 /// What a protected header says that notation's rules are about, however it is encoded.
@@ -196,4 +253,35 @@ pub(super) fn check_header(header: &Header<'_>) -> Result<(), Reason> {
         return Err(bad(format!("its content type is not {PAYLOAD_TYPE}")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALPINE: &[u8] = include_bytes!("../../tests/data/notation-cose/alpine.crt");
+
+    /// notation-go's RSA-2048 certificate signs PS256 and nothing else: an envelope naming
+    /// another algorithm is refused before its signature is tried.
+    #[test]
+    fn the_algorithm_is_the_one_notation_picks_for_the_key() {
+        let cert = X509Certificate::from_der(ALPINE).unwrap().1;
+        assert_eq!(key_algorithm(&cert), Ok("PS256"));
+        let chain = [ALPINE.to_vec()];
+        let words = verify_with_leaf(&chain, "PS384", b"x", b"y")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            words.contains("it is signed with PS384, but notation signs with PS256 for its signing certificate's key"),
+            "{words}"
+        );
+        assert_eq!(
+            verify_with_leaf(&chain, "PS256", b"x", b"y"),
+            Err(Reason::BadSignature)
+        );
+        assert!(verify_with_leaf(&chain, "HS256", b"x", b"y")
+            .unwrap_err()
+            .to_string()
+            .contains("it is signed with alg HS256; notation signs with"));
+    }
 }
