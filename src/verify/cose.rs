@@ -332,6 +332,32 @@ mod tests {
         assert_eq!(open(&tampered).err(), Some(Reason::BadSignature));
     }
 
+    /// notation-go's COSE envelope with an RFC 3161 countersignature in its unprotected header
+    /// (`io.cncf.notary.timestampSignature`, from GlobalSign's TSA): the countersignature is not
+    /// checked (see the README), the envelope is, under a strict policy trusting its chain's
+    /// root.
+    #[test]
+    fn a_real_timestamped_notation_cose_envelope_verifies() {
+        const STAMPED: &[u8] =
+            include_bytes!("../../tests/data/notation-cose/cose_with_timestamp.sig");
+        let digest = "sha256:c0669ef34cdc14332c0f1ab0c2c01acb91d96014b172f1a76f3a39e63d1f0bda";
+        let envelope = open(STAMPED).unwrap();
+        assert_eq!(envelope.target.digest, digest);
+        assert_eq!(envelope.target.size, 528);
+        // One self-signed certificate (O=Notary, valid 2023-05-09 to 2033-05-10), signed
+        // 2024-06-18T06:27:11Z.
+        assert_eq!(envelope.chain.len(), 1);
+        assert_eq!(envelope.signing_time, 1_718_692_031);
+        let root = envelope.chain.last().unwrap();
+        let (n, _store) = checker(root, "*");
+        let desc: crate::model::Descriptor = serde_json::from_value(serde_json::json!({
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "digest": digest, "size": 528}))
+        .unwrap();
+        let node = crate::model::Node::from_descriptor(crate::model::Kind::Manifest, &desc);
+        assert_eq!(n.check(STAMPED, COSE, &node).result, Ok(()));
+    }
+
     /// Each way an envelope is not notation's `COSE_Sign1` says so, never a panic.
     #[test]
     fn envelopes_that_are_not_notation_s_cose_say_why() {
