@@ -333,7 +333,7 @@ mod tests {
     }
 
     /// notation-go's COSE envelope with an RFC 3161 countersignature in its unprotected header
-    /// (`io.cncf.notary.timestampSignature`, from GlobalSign's TSA): the countersignature is not
+    /// (`io.cncf.notary.timestampSignature`, from the `GlobalSign` TSA): the countersignature is not
     /// checked (see the README), the envelope is, under a strict policy trusting its chain's
     /// root.
     #[test]
