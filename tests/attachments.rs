@@ -1785,7 +1785,9 @@ fn seed_notation_cose(
     home: &std::path::Path,
 ) -> (String, String) {
     use support::attach::KeyKind;
-    use support::notation::{cose, push_signatures_as, trust_store, Cert, Envelope};
+    use support::notation::{
+        cose, push_signatures_as, trust_store, trust_store_of, Cert, Envelope,
+    };
     let d = dir;
     let acme = Cert::root(d, "acme", "/C=US/ST=WA/O=acme/CN=acme root");
     let rogue = Cert::root(d, "rogue", "/C=US/ST=WA/O=rogue/CN=rogue root");
@@ -1795,6 +1797,13 @@ fn seed_notation_cose(
     let rogue_leaf = rogue.leaf(d, "rogue-leaf", builder_dn, KeyKind::P256);
     let notation_dir = home.join(".config/notation");
     trust_store(&notation_dir.join("truststore"), "acme", &acme);
+    trust_store_of(
+        &notation_dir.join("truststore"),
+        "signingAuthority",
+        "acme",
+        &acme,
+    );
+    // `authority-in-ca` is a signing authority's signature under the statement of CA stores.
     let strict = [
         "good",
         "rsa",
@@ -1803,12 +1812,19 @@ fn seed_notation_cose(
         "expired",
         "untrusted",
         "crit",
+        "authority-in-ca",
     ];
-    std::fs::write(
-        notation_dir.join("trustpolicy.json"),
-        notation_policy(&reg.host, &strict),
-    )
-    .expect("policy");
+    let mut policy: Value =
+        serde_json::from_str(&notation_policy(&reg.host, &strict)).expect("policy");
+    policy["trustPolicies"]
+        .as_array_mut()
+        .expect("statements")
+        .push(json!({"name": "authority",
+            "registryScopes": [format!("{}/notation/authority", reg.host)],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["signingAuthority:acme"],
+            "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme, CN=builder"]}));
+    std::fs::write(notation_dir.join("trustpolicy.json"), policy.to_string()).expect("policy");
     let root = support::layout_root(&fixture("unsigned-index"));
     let subject = (
         root["digest"].as_str().expect("digest"),
@@ -1825,6 +1841,8 @@ fn seed_notation_cose(
             cose(&builder_rsa, &chain, subject, &Envelope::default()),
         ),
         ("tampered", by_builder(Envelope::tampered())),
+        ("authority", by_builder(Envelope::by_authority())),
+        ("authority-in-ca", by_builder(Envelope::by_authority())),
         ("other", by_builder(Envelope::targeting(&other))),
         (
             "expired",
@@ -1856,9 +1874,10 @@ fn seed_notation_cose(
 /// notation COSE envelopes (`application/cose`, `COSE_Sign1_Tagged` made here and signed with
 /// aws-lc, as notation-core-go writes them) in OCI 1.1 referrers on docker-registry behind
 /// htpasswd and TLS, judged as JWS ones are under the trust policy in notation's place: valid
-/// ones (ECDSA P-384, RSA-PSS) verify, in text and JSON; a tampered payload, a signature of
-/// another image, an expired one, an untrusted root and an expiry left out of `crit` each fail
-/// with their own reason.
+/// ones (ECDSA P-384, RSA-PSS, and the `notary.x509.signingAuthority` scheme against a
+/// `signingAuthority` store) verify, in text and JSON; a tampered payload, a signature of
+/// another image, an expired one, an untrusted root, a signing authority's signature under a
+/// statement of CA stores and an expiry left out of `crit` each fail with their own reason.
 #[test]
 fn notation_cose_signatures_verify_and_each_failure_says_why() {
     let reg = TestRegistry::builder()
@@ -1879,7 +1898,7 @@ fn notation_cose_signatures_verify_and_each_failure_says_why() {
         regscope_at(&reg, home.path(), None, &args)
     };
 
-    for case in ["good", "rsa"] {
+    for case in ["good", "rsa", "authority"] {
         let (code, text) = verify(case, false);
         assert_eq!(code, Some(0), "{case}: {text}");
         assert!(
@@ -1931,6 +1950,11 @@ fn notation_cose_signatures_verify_and_each_failure_says_why() {
         "untrusted",
         "untrusted-root",
         "the certificate chain ends at C=US, ST=WA, O=rogue, CN=rogue root, which is in no trust store of trust policy acme-images (ca:acme)",
+    );
+    fails(
+        "authority-in-ca",
+        "untrusted-root",
+        "which is in no trust store of trust policy acme-images (none of kind signingAuthority)",
     );
     fails(
         "crit",

@@ -143,6 +143,8 @@ pub struct Envelope<'a> {
     pub extra_critical: Option<&'a str>,
     /// The expiry present but left out of `crit`.
     pub expiry_not_critical: bool,
+    /// Scheme `notary.x509.signingAuthority`: the time is `authenticSigningTime`, critical.
+    pub signing_authority: bool,
 }
 
 impl<'a> Envelope<'a> {
@@ -178,6 +180,26 @@ impl<'a> Envelope<'a> {
         Self {
             extra_critical: Some(name),
             ..Self::default()
+        }
+    }
+
+    /// Signed under the `notary.x509.signingAuthority` scheme.
+    pub fn by_authority() -> Self {
+        Self {
+            signing_authority: true,
+            ..Self::default()
+        }
+    }
+
+    /// The scheme, and the name of its signing time.
+    fn scheme(&self) -> (&'static str, &'static str) {
+        if self.signing_authority {
+            (
+                "notary.x509.signingAuthority",
+                "io.cncf.notary.authenticSigningTime",
+            )
+        } else {
+            ("notary.x509", "io.cncf.notary.signingTime")
         }
     }
 
@@ -301,7 +323,11 @@ pub fn cose(
 ) -> Vec<u8> {
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let alg = cose_alg(leaf.key.kind);
+    let (scheme, time_label) = how.scheme();
     let mut crit = vec!["io.cncf.notary.signingScheme"];
+    if how.signing_authority {
+        crit.push(time_label);
+    }
     if how.expiry.is_some() && !how.expiry_not_critical {
         crit.push("io.cncf.notary.expiry");
     }
@@ -322,8 +348,8 @@ pub fn cose(
         "application/vnd.cncf.notary.payload.v1+json",
     );
     cbor::text(&mut protected, "io.cncf.notary.signingScheme");
-    cbor::text(&mut protected, "notary.x509");
-    cbor::text(&mut protected, "io.cncf.notary.signingTime");
+    cbor::text(&mut protected, scheme);
+    cbor::text(&mut protected, time_label);
     cbor::time(&mut protected, how.signing_time.as_deref().unwrap_or(&now));
     if let Some(expiry) = &how.expiry {
         cbor::text(&mut protected, "io.cncf.notary.expiry");
@@ -385,13 +411,20 @@ pub fn jws(
         KeyKind::Ed25519 => panic!("notation does not sign with Ed25519"),
     };
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let (scheme, time_label) = how.scheme();
     let mut header = json!({
         "alg": alg,
         "crit": ["io.cncf.notary.signingScheme"],
         "cty": "application/vnd.cncf.notary.payload.v1+json",
-        "io.cncf.notary.signingScheme": "notary.x509",
-        "io.cncf.notary.signingTime": how.signing_time.clone().unwrap_or(now),
+        "io.cncf.notary.signingScheme": scheme,
     });
+    header[time_label] = json!(how.signing_time.clone().unwrap_or(now));
+    if how.signing_authority {
+        header["crit"]
+            .as_array_mut()
+            .expect("crit")
+            .push(json!(time_label));
+    }
     if let Some(expiry) = &how.expiry {
         header["io.cncf.notary.expiry"] = json!(expiry);
         if !how.expiry_not_critical {
@@ -476,7 +509,13 @@ pub fn push_signatures_as(
 
 /// A trust store under `root` holding `ca` as `x509/ca/NAME/NAME.pem`.
 pub fn trust_store(root: &std::path::Path, name: &str, ca: &Cert) {
-    let dir = root.join("x509/ca").join(name);
+    trust_store_of(root, "ca", name, ca);
+}
+
+/// A trust store of `kind` (`ca`, `signingAuthority`) under `root` holding `ca` as
+/// `x509/KIND/NAME/NAME.pem`.
+pub fn trust_store_of(root: &std::path::Path, kind: &str, name: &str, ca: &Cert) {
+    let dir = root.join("x509").join(kind).join(name);
     std::fs::create_dir_all(&dir).expect("store");
     std::fs::copy(&ca.pem, dir.join(format!("{name}.pem"))).expect("copy");
 }
