@@ -1,9 +1,11 @@
-//! A notation signature (a JWS envelope, `application/jose+json`) checked as `notation verify`
-//! decides it under a trust policy and trust store (`verify::trustpolicy`): the signature with
-//! the leaf of `x5c` over `protected.payload`, the critical headers understood, the payload's
-//! target equal to the image, the chain to a certificate of the policy's trust stores, the
-//! signer among its trusted identities, the signing time inside every certificate's validity,
-//! and the expiry; each check enforced or logged as the policy's level says.
+//! A notation signature checked as `notation verify` decides it under a trust policy and trust
+//! store (`verify::trustpolicy`): a JWS envelope (`application/jose+json`, read here) or a COSE
+//! one (`application/cose`, read in `verify::cose`), both opened into one decoded envelope
+//! (`verify::envelope`) and judged by one path: the signature with the chain's leaf, the
+//! critical headers understood, the payload's target equal to the image, the chain to a
+//! certificate of the policy's trust stores, the signer among its trusted identities, the
+//! signing time inside every certificate's validity, and the expiry; each check enforced or
+//! logged as the policy's level says.
 
 use std::path::PathBuf;
 
@@ -77,6 +79,7 @@ impl Envelope {
         let header: serde_json::Map<String, serde_json::Value> = b64(&jws.protected)
             .and_then(|h| serde_json::from_slice(&h).ok())
             .ok_or_else(|| bad("its protected header is not base64url JSON"))?;
+        // Counted before anything is decoded, so a long list costs nothing.
         if jws.header.x5c.is_empty() || jws.header.x5c.len() > MAX_CHAIN {
             return Err(chain_length("x5c", jws.header.x5c.len()));
         }
