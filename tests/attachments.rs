@@ -1898,6 +1898,20 @@ fn notation_cose_signatures_verify_and_each_failure_says_why() {
         regscope_at(&reg, home.path(), None, &args)
     };
 
+    // `inspect` names the envelope and the signer its `x5chain` holds.
+    let (code, text) = regscope_at(
+        &reg,
+        home.path(),
+        None,
+        &["inspect", &format!("{}/notation/good:v1", reg.host)],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "notation signature (COSE), signer C=US, ST=WA, L=Seattle, O=acme, CN=builder"
+        ),
+        "{text}"
+    );
     for case in ["good", "rsa", "authority"] {
         let (code, text) = verify(case, false);
         assert_eq!(code, Some(0), "{case}: {text}");
