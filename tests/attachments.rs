@@ -2157,6 +2157,214 @@ fn notation_signatures_verify_under_the_trust_policy_and_each_failure_says_why()
     notation_files_by_flag_and_in_the_config_file(&reg, d, &notation_dir, &strict);
 }
 
+/// The cases `notation/<case>:v1` of the COSE test, each with one COSE notation signature,
+/// notation's files under `home`; the subject's digest and the other image's.
+fn seed_notation_cose(
+    reg: &TestRegistry,
+    dir: &std::path::Path,
+    home: &std::path::Path,
+) -> (String, String) {
+    use support::attach::KeyKind;
+    use support::notation::{
+        cose, push_signatures_as, trust_store, trust_store_of, Cert, Envelope,
+    };
+    let d = dir;
+    let acme = Cert::root(d, "acme", "/C=US/ST=WA/O=acme/CN=acme root");
+    let rogue = Cert::root(d, "rogue", "/C=US/ST=WA/O=rogue/CN=rogue root");
+    let builder_dn = "/C=US/ST=WA/L=Seattle/O=acme/CN=builder";
+    let builder = acme.leaf(d, "builder", builder_dn, KeyKind::P384);
+    let builder_rsa = acme.leaf(d, "builder-rsa", builder_dn, KeyKind::Rsa);
+    let rogue_leaf = rogue.leaf(d, "rogue-leaf", builder_dn, KeyKind::P256);
+    let notation_dir = home.join(".config/notation");
+    trust_store(&notation_dir.join("truststore"), "acme", &acme);
+    trust_store_of(
+        &notation_dir.join("truststore"),
+        "signingAuthority",
+        "acme",
+        &acme,
+    );
+    // `authority-in-ca` is a signing authority's signature under the statement of CA stores.
+    let strict = [
+        "good",
+        "rsa",
+        "tampered",
+        "other",
+        "expired",
+        "untrusted",
+        "crit",
+        "authority-in-ca",
+    ];
+    let mut policy: Value =
+        serde_json::from_str(&notation_policy(&reg.host, &strict)).expect("policy");
+    policy["trustPolicies"]
+        .as_array_mut()
+        .expect("statements")
+        .push(json!({"name": "authority",
+            "registryScopes": [format!("{}/notation/authority", reg.host)],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["signingAuthority:acme"],
+            "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme, CN=builder"]}));
+    std::fs::write(notation_dir.join("trustpolicy.json"), policy.to_string()).expect("policy");
+    let root = support::layout_root(&fixture("unsigned-index"));
+    let subject = (
+        root["digest"].as_str().expect("digest"),
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let other = format!("sha256:{}", "d".repeat(64));
+    let chain = [&acme];
+    let by_builder = |how: Envelope<'_>| cose(&builder, &chain, subject, &how);
+    let cases = [
+        ("good", by_builder(Envelope::default())),
+        (
+            "rsa",
+            cose(&builder_rsa, &chain, subject, &Envelope::default()),
+        ),
+        ("tampered", by_builder(Envelope::tampered())),
+        ("authority", by_builder(Envelope::by_authority())),
+        ("authority-in-ca", by_builder(Envelope::by_authority())),
+        ("other", by_builder(Envelope::targeting(&other))),
+        (
+            "expired",
+            by_builder(Envelope::expiring("2021-01-01T00:00:00Z")),
+        ),
+        (
+            "untrusted",
+            cose(&rogue_leaf, &[&rogue], subject, &Envelope::default()),
+        ),
+        (
+            "crit",
+            by_builder(Envelope::uncritical_expiry("2099-01-01T00:00:00Z")),
+        ),
+    ];
+    for (case, envelope) in &cases {
+        let repo = format!("notation/{case}");
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        push_signatures_as(
+            reg,
+            &repo,
+            subject,
+            "application/cose",
+            std::slice::from_ref(envelope),
+        );
+    }
+    (subject.0.to_string(), other)
+}
+
+/// notation COSE envelopes (`application/cose`, `COSE_Sign1_Tagged` made here and signed with
+/// aws-lc, as notation-core-go writes them) in OCI 1.1 referrers on docker-registry behind
+/// htpasswd and TLS, judged as JWS ones are under the trust policy in notation's place: valid
+/// ones (ECDSA P-384, RSA-PSS, and the `notary.x509.signingAuthority` scheme against a
+/// `signingAuthority` store) verify, in text and JSON; a tampered payload, a signature of
+/// another image, an expired one, an untrusted root, a signing authority's signature under a
+/// statement of CA stores and an expiry left out of `crit` each fail with their own reason.
+#[test]
+fn notation_cose_signatures_verify_and_each_failure_says_why() {
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let (dir, home) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("home"),
+    );
+    let (subject, other) = seed_notation_cose(&reg, dir.path(), home.path());
+    let verify = |case: &str, json: bool| {
+        let image = format!("{}/notation/{case}:v1", reg.host);
+        let mut args = vec!["verify", image.as_str()];
+        if json {
+            args.push("--json");
+        }
+        regscope_at(&reg, home.path(), None, &args)
+    };
+
+    // `inspect` names the envelope and the signer its `x5chain` holds.
+    let (code, text) = regscope_at(
+        &reg,
+        home.path(),
+        None,
+        &["inspect", &format!("{}/notation/good:v1", reg.host)],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "notation signature (COSE), signer C=US, ST=WA, L=Seattle, O=acme, CN=builder"
+        ),
+        "{text}"
+    );
+    for case in ["good", "rsa", "authority"] {
+        let (code, text) = verify(case, false);
+        assert_eq!(code, Some(0), "{case}: {text}");
+        assert!(
+            text.contains("  verified    signature sha256:")
+                && text.contains("via the referrers tag sha256-")
+                && text.contains(", matching the notation trust policy ")
+                && text.contains("ok: signed by C=US, ST=WA, L=Seattle, O=acme, CN="),
+            "{case}: {text}"
+        );
+        let (code, text) = verify(case, true);
+        assert_eq!(code, Some(0), "{case}: {text}");
+        let json: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(json["keyAlgorithm"], "notation", "{json:#}");
+        assert_eq!(json["satisfied"], true, "{json:#}");
+        assert_eq!(json["signatures"][0]["result"], "verified", "{json:#}");
+        assert_eq!(
+            json["signatures"][0]["subject"],
+            subject.as_str(),
+            "{json:#}"
+        );
+        // The COSE envelope's leaf, as its `x5chain` names it.
+        assert!(
+            json["signatures"][0]["signer"]["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("C=US, ST=WA, L=Seattle, O=acme, CN=")),
+            "{json:#}"
+        );
+    }
+    let fails = |case: &str, reason: &str, wanted: &str| {
+        let (code, text) = verify(case, false);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(
+            text.contains("  failed      signature sha256:") && text.contains(wanted),
+            "{case}: wanted {wanted:?} in {text}"
+        );
+        let (code, text) = verify(case, true);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        let json: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(json["signatures"][0]["reason"], reason, "{case}: {json:#}");
+    };
+    fails(
+        "tampered",
+        "bad-signature",
+        "the signature does not verify with this key: the payload was changed after signing",
+    );
+    fails(
+        "other",
+        "other-image",
+        &format!("signs {other}, not this image"),
+    );
+    fails(
+        "expired",
+        "expired",
+        "the signature expired at 2021-01-01T00:00:00Z (its `io.cncf.notary.expiry`)",
+    );
+    fails(
+        "untrusted",
+        "untrusted-root",
+        "the certificate chain ends at C=US, ST=WA, O=rogue, CN=rogue root, which is in no trust store of trust policy acme-images (ca:acme)",
+    );
+    fails(
+        "authority-in-ca",
+        "untrusted-root",
+        "which is in no trust store of trust policy acme-images (none of kind signingAuthority)",
+    );
+    fails(
+        "crit",
+        "bad-envelope",
+        "the notation envelope is not one notation verifies: its header io.cncf.notary.expiry must be present and listed in `crit` together",
+    );
+}
+
 /// The cases `notation/<case>:v1`, each with one notation signature; notation's files under
 /// `home` (its directory returned) and the cases the strict statement covers.
 fn seed_notation(

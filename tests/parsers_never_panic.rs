@@ -191,14 +191,43 @@ proptest! {
             .expect("a descriptor"),
         );
         for input in [bytes.as_slice(), json.as_bytes()] {
-            // A verdict, never a panic, in words a terminal shows as they are.
-            let words = checker.check(input, &subject).result.expect_err("garbage never verifies").to_string();
-            prop_assert!(!words.chars().any(char::is_control), "{}", words);
+            // A verdict, never a panic, in words a terminal shows as they are: as a JWS and as
+            // a COSE envelope.
+            for media_type in [notation::JWS, regscope::verify::cose::COSE] {
+                let words = checker.check(input, media_type, &subject).result.expect_err("garbage never verifies").to_string();
+                prop_assert!(!words.chars().any(char::is_control), "{}", words);
+            }
             if let Err(e) = trustpolicy::TrustPolicy::parse(input, "p.json") {
                 let words = e.to_string();
                 prop_assert!(!words.chars().any(char::is_control), "{}", words);
             }
             let _ = trustpolicy::parse_dn(&String::from_utf8_lossy(input));
+        }
+    }
+
+    /// notation-go's real COSE envelope cut short, with a byte changed, and hostile CBOR
+    /// after a `COSE_Sign1` head (huge lengths, deep nesting): the CBOR reader and the COSE
+    /// envelope answer with an error in words, never a panic or a huge allocation.
+    #[test]
+    fn cose_parsers_never_panic(
+        cut in 0usize..1481,
+        flip in (0usize..1481, any::<u8>()),
+        tail in prop::collection::vec(prop_oneof![Just(0x81u8), Just(0xa1), Just(0xc1), Just(0x9f), Just(0x5b), Just(0xbb), Just(0xff), any::<u8>()], 0..256),
+    ) {
+        use regscope::verify::{cbor, cose};
+        const REAL: &[u8] = include_bytes!("data/notation-cose/cose_signature.sig");
+        let mut flipped = REAL.to_vec();
+        flipped[flip.0] ^= flip.1;
+        let mut hostile = vec![0xd2, 0x84];
+        hostile.extend_from_slice(&tail);
+        for input in [&REAL[..cut], flipped.as_slice(), hostile.as_slice(), &tail] {
+            let _ = cbor::decode(input);
+            // A byte of the unsigned parts (the signing agent, a certificate's own signature)
+            // may change and still open: integrity covers the protected header and payload.
+            if let Err(e) = cose::open(input) {
+                let words = e.to_string();
+                prop_assert!(!words.chars().any(char::is_control), "{}", words);
+            }
         }
     }
 

@@ -450,13 +450,18 @@ fn keyless_message_signature_bundles_verify_in_the_tui() {
         let screen = tmux.wait_for("via the referrers tag");
         if verified {
             assert!(screen.contains("S✓ signed"), "{screen}");
-            assert!(screen.contains("S✓ verified"), "{screen}");
+            assert!(
+                screen.contains("signature  S✓ signed by ci@example.com"),
+                "{screen}"
+            );
         } else {
             let screen = tmux.wait_for("signature-unverified");
             assert!(screen.contains("S✗ log entry mismatch"), "{screen}");
             tmux.keys(&["G"]);
-            tmux.wait_for("signature policy: S✗ the Rekor entry does not record this");
-            tmux.wait_for("another certificate");
+            tmux.wait_for("signature policy: S✗ claims to be signed by ci@example.com");
+            tmux.wait_for_flowed(
+                "the Rekor entry does not record this signature: it records another certificate",
+            );
         }
         tmux.keys(&["q"]);
         assert_eq!(tmux.wait_exit(), 0);
@@ -465,13 +470,16 @@ fn keyless_message_signature_bundles_verify_in_the_tui() {
 
 /// A notation policy (`notation = true` with the trust policy and store named) in the TUI,
 /// against docker-registry behind htpasswd and TLS, the signatures notation JWS envelopes in
-/// OCI 1.1 referrers: the image signed by the trusted subject is `S✓`; the one signed by a
-/// certificate of another CA is `S✗`, its signature row says `untrusted root` and the detail
-/// pane names the root and the trust policy.
+/// OCI 1.1 referrers: the image signed by the trusted subject is `S✓`, and so is the one whose
+/// signature is a COSE envelope (`application/cose`); the one signed by a certificate of
+/// another CA is `S✗`, its signature row says `untrusted root` and the detail pane names the
+/// root and the trust policy.
 #[test]
 fn a_notation_policy_verifies_in_the_tui() {
     use support::attach::KeyKind;
-    use support::notation::{jws, push_signature, trust_store, Cert, Envelope};
+    use support::notation::{
+        cose, jws, push_signature, push_signatures_as, trust_store, Cert, Envelope,
+    };
     use support::{fixture, layout_root};
     const PASSWORD: &str = "Notation-s3cret-pw";
     let reg = TestRegistry::builder()
@@ -511,6 +519,9 @@ fn a_notation_policy_verifies_in_the_tui() {
         let envelope = jws(leaf, &[ca], subject, &Envelope::default());
         push_signature(&reg, repo, subject, &[envelope]);
     }
+    reg.seed_fixture("unsigned-index", "team/cose:v1");
+    let envelope = cose(&builder, &[&acme], subject, &Envelope::default());
+    push_signatures_as(&reg, "team/cose", subject, "application/cose", &[envelope]);
     sandbox.docker_config(&serde_json::json!({"auths": {
         (reg.host.clone()): {"auth": auth("notation-bot", PASSWORD)},
     }}));
@@ -521,7 +532,7 @@ fn a_notation_policy_verifies_in_the_tui() {
         store.display()
     ));
     let ca = reg.ca_cert().expect("ca").display().to_string();
-    for (repo, verified) in [(REPO, true), ("team/other", false)] {
+    for (repo, verified) in [(REPO, true), ("team/other", false), ("team/cose", true)] {
         let start = format!("{}/{repo}", reg.host);
         let mut tmux = Tmux::start_command(
             &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
@@ -540,6 +551,11 @@ fn a_notation_policy_verifies_in_the_tui() {
             );
             tmux.keys(&["G"]);
             tmux.wait_for_flowed("signature policy: S✓ verified: signed by C=US, ST=WA, O=acme, CN=builder (trust policy acme-images), with the notation trust policy");
+            if repo == "team/cose" {
+                // The envelope's row names its kind and the signer its `x5chain` holds.
+                tmux.keys(&["Right"]);
+                tmux.wait_for("notation signature (COSE), signer C=US, ST=WA, O=acme,");
+            }
         } else {
             let screen = tmux.wait_for("signature-unverified");
             assert!(screen.contains("signature  S✗ untrusted root"), "{screen}");

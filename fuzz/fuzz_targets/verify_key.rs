@@ -1,7 +1,7 @@
 //! What `regscope verify` reads from outside: a public key file (PEM, or DER SPKI), a base64
 //! signature annotation, a simple-signing payload, a DSSE envelope, a keyless Sigstore bundle, a
-//! Rekor entry body, an inclusion proof and its checkpoint, and a notation JWS envelope from the
-//! registry, a notation trust policy and a distinguished name. Parsing never panics, stays
+//! Rekor entry body, an inclusion proof and its checkpoint, and a notation JWS or COSE (CBOR)
+//! envelope from the registry, a notation trust policy and a distinguished name. Parsing never panics, stays
 //! within its caps, an error prints nothing a terminal obeys, and a key parsed from garbage
 //! verifies nothing.
 #![no_main]
@@ -95,6 +95,11 @@ fn notation(bytes: &[u8]) {
     if let Err(e) = notation::Envelope::open(bytes) {
         common::assert_terminal_safe("envelope error", &e.to_string());
     }
+    // The same bytes as CBOR, and as a COSE envelope.
+    let _ = regscope::verify::cbor::decode(bytes);
+    if let Err(e) = regscope::verify::cose::open(bytes) {
+        common::assert_terminal_safe("COSE envelope error", &e.to_string());
+    }
     match trustpolicy::TrustPolicy::parse(bytes, "fuzz.json") {
         Ok(p) => {
             let _ = p.statement_for("registry.test/team/app");
@@ -120,7 +125,9 @@ fn notation(bytes: &[u8]) {
             ))
             .expect("a descriptor"),
     );
-    let outcome = checker.check(bytes, &subject);
-    let words = outcome.result.expect_err("garbage never verifies").to_string();
-    common::assert_terminal_safe("notation verdict", &words);
+    for media_type in [notation::JWS, regscope::verify::cose::COSE] {
+        let outcome = checker.check(bytes, media_type, &subject);
+        let words = outcome.result.expect_err("garbage never verifies").to_string();
+        common::assert_terminal_safe("notation verdict", &words);
+    }
 }

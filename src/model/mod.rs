@@ -1,6 +1,7 @@
 //! The domain types: descriptors, platforms, manifests, the manifest tree.
 
 pub mod annotations;
+pub mod cbor;
 pub mod config;
 pub mod descriptor;
 pub mod intoto;

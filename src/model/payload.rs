@@ -185,10 +185,9 @@ pub fn decode(
         });
     }
     if media_type == "application/cose" {
-        // CBOR: not decoded; the envelope kind is still worth saying.
         return Some(Payload::Notation {
             envelope: "COSE".into(),
-            signer: None,
+            signer: cose_leaf(bytes).and_then(signer_from_der),
         });
     }
     if media_type.starts_with("application/spdx+json") {
@@ -276,6 +275,31 @@ fn sigstore_bundle(v: &serde_json::Value) -> Payload {
         content,
         signer,
         rekor_log_index,
+    }
+}
+
+/// The leaf certificate of a COSE notation envelope (`COSE_Sign1_Tagged`): the first of the
+/// unprotected header's `x5chain` (label 33). Read, not verified: `verify::cose` checks it.
+fn cose_leaf(bytes: &[u8]) -> Option<&[u8]> {
+    use super::cbor::{decode, Value};
+    let Value::Tag(18, message) = decode(bytes).ok()? else {
+        return None;
+    };
+    let Value::Array(parts) = *message else {
+        return None;
+    };
+    let Some(Value::Map(unprotected)) = parts.into_iter().nth(1) else {
+        return None;
+    };
+    let (_, chain) = unprotected
+        .into_iter()
+        .find(|(k, _)| k.as_i64() == Some(33))?;
+    let Value::Array(certs) = chain else {
+        return None;
+    };
+    match certs.into_iter().next()? {
+        Value::Bytes(leaf) => Some(leaf),
+        _ => None,
     }
 }
 
@@ -398,6 +422,7 @@ mod tests {
                 "application/vnd.dev.cosign.simplesigning.v1+json",
                 "application/vnd.dev.sigstore.bundle.v0.3+json",
                 "application/jose+json",
+                "application/cose",
                 "application/spdx+json",
                 "application/vnd.cyclonedx+json",
             ] {
@@ -415,6 +440,20 @@ mod tests {
         );
         assert_eq!(der_utf8(&[0x0c, 0x85, 1, 2, 3, 4, 5]), None);
         assert_eq!(der_utf8(&[0x0c, 0x02, b'h', b'i']).as_deref(), Some("hi"));
+    }
+
+    /// notation-go's real COSE envelope (tests/data/notation-cose) names its signer as a JWS
+    /// one does, read from the leaf of its `x5chain`.
+    #[test]
+    fn a_cose_envelope_names_its_signer() {
+        let envelope = include_bytes!("../../tests/data/notation-cose/cose_signature.sig");
+        let decoded = decode("application/cose", &BTreeMap::new(), envelope).unwrap();
+        assert_eq!(
+            decoded.one_line(),
+            "notation signature (COSE), signer C=US, ST=WA, L=Seattle, O=Notary, CN=alpine"
+        );
+        let cut = decode("application/cose", &BTreeMap::new(), &envelope[..100]).unwrap();
+        assert_eq!(cut.one_line(), "notation signature (COSE)");
     }
 
     /// A self-signed certificate with `extensions` (openssl `-addext` values), DER.

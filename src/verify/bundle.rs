@@ -62,13 +62,8 @@ pub fn check(
     let Some(envelope) = bundle.get("dsseEnvelope") else {
         if let Some(message) = bundle.get("messageSignature") {
             let mut signer = None;
-            let result = message_signature(
-                &bundle,
-                message,
-                (subject, artifact),
-                verifier,
-                &mut signer,
-            );
+            let result =
+                message_signature(&bundle, message, (subject, artifact), verifier, &mut signer);
             return Outcome {
                 result,
                 predicate_type: None,

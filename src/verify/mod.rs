@@ -1,13 +1,15 @@
 //! Signatures checked, not just read: each cosign simple-signing signature of a tree verified
 //! with a public key (`cosign verify --key`) or keylessly against a Sigstore trusted root
-//! ([`keyless`]), each notation JWS signature under notation's trust policy and trust store
-//! ([`notation`], [`trustpolicy`]), with the reason when it does not verify.
+//! ([`keyless`]), each notation signature (JWS or COSE) under notation's trust policy and trust
+//! store ([`notation`], [`cose`], [`trustpolicy`]), with the reason when it does not verify.
 //!
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
 
 pub mod bundle;
+pub mod cose;
 pub mod dsse;
+pub mod envelope;
 pub mod key;
 pub mod keyless;
 pub mod merkle;
@@ -20,6 +22,9 @@ pub mod trustpolicy;
 use base64::Engine as _;
 use serde::Serialize;
 
+/// The CBOR reader COSE envelopes are read with (it lives with the payload decoders, which read
+/// a COSE envelope's signer too).
+pub use crate::model::cbor;
 pub use key::{Algorithm, KeyError, PublicKey};
 pub use signer::Signer;
 
@@ -352,11 +357,12 @@ fn judge_kind(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<LayerV
         signer: None,
     };
     let bytes = layer.raw.as_ref().filter(|_| layer.problem.is_none());
-    if let (Verifier::Notation(n), true) = (verifier, layer.media_type == notation::JWS) {
+    let envelope = layer.media_type == notation::JWS || layer.media_type == cose::COSE;
+    if let (Verifier::Notation(n), true) = (verifier, envelope) {
         let Some(bytes) = bytes else {
             return Some(verdict(Err(Reason::Unreadable), None, false));
         };
-        let outcome = n.check(bytes, parent);
+        let outcome = n.check(bytes, &layer.media_type, parent);
         return Some(LayerVerdict {
             notes: outcome.notes,
             signer: outcome.signer,
@@ -474,20 +480,11 @@ fn check_layer(
     key: &Verifier,
     signer: &mut Option<Signer>,
 ) -> Option<Result<(), Reason>> {
-    match &layer.payload {
-        Some(Payload::Notation { .. }) if layer.media_type == notation::JWS => {
-            return Some(Err(Reason::NotSupported(
-                "a notation signature".into(),
-                "regscope verify --notation",
-            )))
-        }
-        Some(Payload::Notation { .. }) => {
-            return Some(Err(Reason::NotSupported(
-                "a COSE notation signature".into(),
-                "notation verify",
-            )))
-        }
-        _ => {}
+    if let Some(Payload::Notation { .. }) = &layer.payload {
+        return Some(Err(Reason::NotSupported(
+            "a notation signature".into(),
+            "regscope verify --notation",
+        )));
     }
     if layer.media_type != COSIGN_SIMPLE_SIGNING {
         return None;

@@ -1,39 +1,28 @@
-//! A notation signature (a JWS envelope, `application/jose+json`) checked as `notation verify`
-//! decides it under a trust policy and trust store (`verify::trustpolicy`): the signature with
-//! the leaf of `x5c` over `protected.payload`, the critical headers understood, the payload's
-//! target equal to the image, the chain to a certificate of the policy's trust stores, the
-//! signer among its trusted identities, the signing time inside every certificate's validity,
-//! and the expiry; each check enforced or logged as the policy's level says.
+//! A notation signature checked as `notation verify` decides it under a trust policy and trust
+//! store (`verify::trustpolicy`): a JWS envelope (`application/jose+json`, read here) or a COSE
+//! one (`application/cose`, read in `verify::cose`), both opened into one decoded envelope
+//! (`verify::envelope`) and judged by one path: the signature with the chain's leaf, the
+//! critical headers understood, the payload's target equal to the image, the chain to a
+//! certificate of the policy's trust stores, the signer among its trusted identities, the
+//! signing time inside every certificate's validity, and the expiry; each check enforced or
+//! logged as the policy's level says.
 
 use std::path::PathBuf;
 
 use aws_lc_rs::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::prelude::{FromDer as _, X509Certificate};
 
+use super::envelope::{
+    bad, chain_length, check_chain, check_header, verify_with_leaf, Header, SCHEME,
+};
+pub use super::envelope::{Envelope, JWS, MAX_CHAIN, MAX_PART_CHARS, PAYLOAD_TYPE};
 use super::trustpolicy::{
     describe_dn, read_store, subject_of, Action, Level, Statement, TrustPolicy, Validation,
 };
 use super::Reason;
 use crate::model::intoto::decode_base64;
-use crate::model::payload::MAX_CERTIFICATE_BYTES;
 use crate::model::Node;
 use crate::sanitize::sanitize;
-
-/// Certificates read at most from `x5c` (leaf, intermediates, root).
-pub const MAX_CHAIN: usize = 10;
-/// A protected header or payload longer than this (base64url characters) is refused.
-pub const MAX_PART_CHARS: usize = 64 * 1024;
-/// The media type of a JWS envelope layer.
-pub const JWS: &str = "application/jose+json";
-/// The content type notation's payload declares.
-pub const PAYLOAD_TYPE: &str = "application/vnd.cncf.notary.payload.v1+json";
-
-const SCHEME: &str = "io.cncf.notary.signingScheme";
-const SIGNING_TIME: &str = "io.cncf.notary.signingTime";
-const AUTHENTIC_TIME: &str = "io.cncf.notary.authenticSigningTime";
-const EXPIRY: &str = "io.cncf.notary.expiry";
-/// Headers a signer may mark critical that this verifier understands.
-const UNDERSTOOD: [&str; 3] = [SCHEME, EXPIRY, AUTHENTIC_TIME];
 
 /// What notation signatures are checked against: a trust policy, the trust store it names
 /// stores in, and the `registry/repository` the image is in (the policy's scope).
@@ -62,36 +51,6 @@ struct Unprotected {
     x5c: Vec<String>,
 }
 
-/// notation's payload: the descriptor of what was signed.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Payload {
-    target_artifact: Target,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Target {
-    media_type: String,
-    digest: String,
-    size: i64,
-}
-
-/// An envelope read and its integrity checked: the signature verifies with the leaf and the
-/// headers are understood.
-pub struct Envelope {
-    chain: Vec<Vec<u8>>,
-    /// `notary.x509` or `notary.x509.signingAuthority`.
-    scheme: String,
-    signing_time: i64,
-    expiry: Option<i64>,
-    target: Target,
-}
-
-fn bad(why: impl Into<String>) -> Reason {
-    Reason::NotationEnvelope(why.into())
-}
-
 fn time_header(
     h: &serde_json::Map<String, serde_json::Value>,
     k: &str,
@@ -105,22 +64,10 @@ fn time_header(
         .ok_or_else(|| bad(format!("its `{k}` is not an RFC 3339 time")))
 }
 
-/// What aws-lc checks a JWS `alg` with (the JWS forms: ECDSA as fixed `r||s`).
-fn jws_algorithm(alg: &str) -> Option<&'static dyn VerificationAlgorithm> {
-    Some(match alg {
-        "ES256" => &sig::ECDSA_P256_SHA256_FIXED,
-        "ES384" => &sig::ECDSA_P384_SHA384_FIXED,
-        "ES512" => &sig::ECDSA_P521_SHA512_FIXED,
-        "PS256" => &sig::RSA_PSS_2048_8192_SHA256,
-        "PS384" => &sig::RSA_PSS_2048_8192_SHA384,
-        "PS512" => &sig::RSA_PSS_2048_8192_SHA512,
-        _ => return None,
-    })
-}
-
 impl Envelope {
-    /// Reads `bytes` (already within the blob cap) and checks its integrity: the signature of
-    /// `protected.payload` with the leaf's key, the critical headers, the content type.
+    /// Reads a JWS envelope `bytes` (already within the blob cap) and checks its integrity: the
+    /// signature of `protected.payload` with the leaf's key, the critical headers, the content
+    /// type.
     pub fn open(bytes: &[u8]) -> Result<Self, Reason> {
         let jws: Jws = serde_json::from_slice(bytes).map_err(|_| {
             bad("it is not a JWS in JSON serialization (`payload`, `protected`, `header.x5c`, `signature`)")
@@ -132,109 +79,53 @@ impl Envelope {
         let header: serde_json::Map<String, serde_json::Value> = b64(&jws.protected)
             .and_then(|h| serde_json::from_slice(&h).ok())
             .ok_or_else(|| bad("its protected header is not base64url JSON"))?;
+        // Counted before anything is decoded, so a long list costs nothing.
         if jws.header.x5c.is_empty() || jws.header.x5c.len() > MAX_CHAIN {
-            return Err(bad(format!(
-                "its `x5c` holds {} certificates; notation's holds the chain, 1 to {MAX_CHAIN}",
-                jws.header.x5c.len()
-            )));
+            return Err(chain_length("x5c", jws.header.x5c.len()));
         }
         let chain = jws
             .header
             .x5c
             .iter()
-            .map(|c| {
-                b64(c)
-                    .filter(|d| d.len() <= MAX_CERTIFICATE_BYTES)
-                    .filter(|d| X509Certificate::from_der(d).is_ok())
-            })
+            .map(|c| b64(c))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| bad("a certificate of its `x5c` is not base64 DER X.509"))?;
+        check_chain(&chain, "x5c")?;
         check_critical(&header)?;
         let alg = header.get("alg").and_then(|a| a.as_str()).unwrap_or("");
-        let algorithm = jws_algorithm(alg).ok_or_else(|| {
-            bad(format!(
-                "it is signed with alg {}; notation signs with PS256/384/512 or ES256/384/512",
-                sanitize(alg)
-            ))
-        })?;
         let signature = b64(&jws.signature).ok_or_else(|| bad("its signature is not base64url"))?;
-        let leaf = X509Certificate::from_der(&chain[0]).map_err(|_| Reason::BadCertificate)?;
         let signed = format!("{}.{}", jws.protected, jws.payload);
-        if UnparsedPublicKey::new(
-            algorithm,
-            leaf.1.public_key().subject_public_key.data.as_ref(),
-        )
-        .verify(signed.as_bytes(), &signature)
-        .is_err()
-        {
-            return Err(Reason::BadSignature);
-        }
-        // Only a verified payload is read: what it says is the signer's word.
-        let payload: Payload = b64(&jws.payload)
-            .and_then(|p| serde_json::from_slice(&p).ok())
+        verify_with_leaf(&chain, alg, signed.as_bytes(), &signature)?;
+        let payload = b64(&jws.payload)
             .ok_or_else(|| bad("its payload is not notation's (`targetArtifact`)"))?;
         let scheme = header
             .get(SCHEME)
             .and_then(|s| s.as_str())
-            .unwrap_or_default()
-            .to_string();
-        let time_key = if scheme == "notary.x509" {
-            SIGNING_TIME
-        } else {
-            AUTHENTIC_TIME
-        };
-        let signing_time = time_header(&header, time_key)?
-            .ok_or_else(|| bad(format!("it has no `{time_key}`")))?;
-        Ok(Self {
-            chain,
-            scheme,
-            signing_time,
-            expiry: time_header(&header, EXPIRY)?,
-            target: payload.target_artifact,
-        })
+            .unwrap_or_default();
+        Self::decoded(chain, scheme, &payload, |k| time_header(&header, k))
     }
 }
 
-/// The protected header's `crit`, scheme and content type as the Notary Project's JWS
-/// envelope requires them: a header marked critical that is not understood fails.
+/// The JWS protected header's `crit`, scheme and content type as the Notary Project's JWS
+/// envelope requires them.
 fn check_critical(header: &serde_json::Map<String, serde_json::Value>) -> Result<(), Reason> {
-    let crit: Vec<&str> = header
+    let crit = header
         .get("crit")
         .and_then(|c| c.as_array())
-        .map(|c| c.iter().take(16).filter_map(|v| v.as_str()).collect())
+        .map(|c| {
+            c.iter()
+                .take(16)
+                .filter_map(|v| v.as_str())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
-    if let Some(unknown) = crit.iter().find(|c| !UNDERSTOOD.contains(c)) {
-        return Err(bad(format!(
-            "it marks header {} critical, which regscope does not understand (a verification plugin's); check it with `notation verify`",
-            sanitize(unknown)
-        )));
-    }
-    // Each of these is critical exactly when present: a `crit` naming an absent header is as
-    // malformed as a present one left out of it.
-    for name in UNDERSTOOD {
-        let present = header.contains_key(name);
-        let critical = crit.contains(&name);
-        if present != critical {
-            return Err(bad(format!(
-                "its header {name} must be present and listed in `crit` together"
-            )));
-        }
-    }
-    match header.get(SCHEME).and_then(|s| s.as_str()) {
-        Some("notary.x509" | "notary.x509.signingAuthority") => {}
-        other => {
-            return Err(bad(format!(
-            "its signing scheme is {}; notation's are notary.x509 and notary.x509.signingAuthority",
-            sanitize(other.unwrap_or("missing"))
-        )))
-        }
-    }
-    if header.get("cty").and_then(|c| c.as_str()) != Some(PAYLOAD_TYPE) {
-        return Err(bad(format!(
-            "its content type (`cty`) is not {PAYLOAD_TYPE}"
-        )));
-    }
-    Ok(())
+    check_header(&Header {
+        crit,
+        has: &|name| header.contains_key(name),
+        scheme: header.get(SCHEME).and_then(|s| s.as_str()),
+        content_type: header.get("cty").and_then(|c| c.as_str()),
+    })
 }
 
 /// The verdict on one notation layer and what was only logged (the policy's level lets some
@@ -310,12 +201,13 @@ impl Notation {
             })
     }
 
-    /// The verdict on the JWS `bytes` signing `subject`.
+    /// The verdict on the envelope `bytes` (a JWS, or a COSE envelope when `media_type` is
+    /// [`cose::COSE`]) signing `subject`.
     #[must_use]
-    pub fn check(&self, bytes: &[u8], subject: &Node) -> Outcome {
+    pub fn check(&self, bytes: &[u8], media_type: &str, subject: &Node) -> Outcome {
         let mut notes = Vec::new();
         let mut signer = None;
-        let result = self.check_into(bytes, subject, &mut notes, &mut signer);
+        let result = self.check_into(bytes, media_type, subject, &mut notes, &mut signer);
         Outcome {
             result,
             notes,
@@ -326,6 +218,7 @@ impl Notation {
     fn check_into(
         &self,
         bytes: &[u8],
+        media_type: &str,
         subject: &Node,
         notes: &mut Vec<String>,
         signer: &mut Option<super::Signer>,
@@ -338,16 +231,33 @@ impl Notation {
             ));
             return Ok(());
         }
-        let envelope = Envelope::open(bytes)?;
-        let certs: Vec<X509Certificate<'_>> = envelope
+        // From here on both encodings are one envelope, judged alike.
+        let envelope = if media_type == super::cose::COSE {
+            super::cose::open(bytes)?
+        } else {
+            Envelope::open(bytes)?
+        };
+        // Who the leaf names, read before any check: a failed verdict says who it claims.
+        *signer = envelope
             .chain
-            .iter()
-            .filter_map(|d| X509Certificate::from_der(d).ok().map(|c| c.1))
-            .collect();
-        *signer = certs.first().map(|leaf| super::Signer::Notation {
-            subject: describe_dn(&subject_of(leaf)),
-            trust_policy: sanitize(&statement.name).into_owned(),
-        });
+            .first()
+            .and_then(|d| X509Certificate::from_der(d).ok())
+            .map(|(_, leaf)| super::Signer::Notation {
+                subject: describe_dn(&subject_of(&leaf)),
+                trust_policy: sanitize(&statement.name).into_owned(),
+            });
+        self.judge(statement, &envelope, subject, notes)
+    }
+
+    /// The verdict on a decoded envelope under `statement`: the target, then each validation
+    /// enforced or logged as the statement's level says.
+    fn judge(
+        &self,
+        statement: &Statement,
+        envelope: &Envelope,
+        subject: &Node,
+        notes: &mut Vec<String>,
+    ) -> Result<(), Reason> {
         let t = &envelope.target;
         if t.digest != subject.digest {
             return Err(Reason::OtherImage {
@@ -363,6 +273,11 @@ impl Notation {
                 sanitize(&subject.media_type)
             )));
         }
+        let certs: Vec<X509Certificate<'_>> = envelope
+            .chain
+            .iter()
+            .filter_map(|d| X509Certificate::from_der(d).ok().map(|c| c.1))
+            .collect();
         let mut apply = |v: Validation, r: Result<(), Reason>| -> Result<(), Reason> {
             match (r, statement.action(v)) {
                 (Ok(()), _) | (Err(_), Action::Skip) => Ok(()),
@@ -378,7 +293,7 @@ impl Notation {
         };
         apply(
             Validation::Authenticity,
-            self.authentic(statement, &envelope, &certs),
+            self.authentic(statement, envelope, &certs),
         )?;
         apply(
             Validation::AuthenticTimestamp,
@@ -567,6 +482,7 @@ fn signed_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::envelope::{EXPIRY, SIGNING_TIME};
     use super::*;
 
     #[test]
@@ -580,7 +496,7 @@ mod tests {
         assert!(reason(no_chain).contains("its `x5c` holds 0 certificates"));
         let garbage =
             br#"{"payload":"e30","protected":"e30","header":{"x5c":["AAAA"]},"signature":""}"#;
-        assert!(reason(garbage).contains("not base64 DER X.509"));
+        assert!(reason(garbage).contains("is not a DER X.509 certificate"));
     }
 
     #[test]
