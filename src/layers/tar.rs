@@ -2,7 +2,7 @@
 //! header is checksummed, long names and PAX records are capped before they are buffered, and
 //! entry data is skipped as it streams by, never held beyond the head a caller asks for.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead};
 
 const BLOCK: usize = 512;
 /// PAX extended headers larger than this are refused (real ones are a few hundred bytes).
@@ -36,7 +36,8 @@ pub enum TarError {
     Malformed(String),
 }
 
-/// Reads entries one after the other from a decompressed tar stream.
+/// Reads entries one after the other from a decompressed tar stream, a `BufRead` so that
+/// skipped data is dropped where it already is (the caller's buffer) rather than read out again.
 pub struct TarReader<R> {
     inner: R,
     /// Bytes consumed so far, for messages that say where the archive went wrong.
@@ -54,7 +55,7 @@ struct Pending {
     gid: Option<u64>,
 }
 
-impl<R: Read> TarReader<R> {
+impl<R: BufRead> TarReader<R> {
     pub fn new(inner: R, path_bytes: usize) -> Self {
         Self {
             inner,
@@ -187,15 +188,27 @@ impl<R: Read> TarReader<R> {
         Ok(())
     }
 
-    /// Skips `n` bytes of entry data as they stream by.
+    /// Skips `n` bytes of entry data as they stream by: each step drops what the reader's
+    /// buffer holds, so the loop ends after at most `n` steps (each drops at least a byte, or
+    /// the archive ended).
     fn skip(&mut self, n: u64) -> Result<(), TarError> {
-        let copied = io::copy(&mut (&mut self.inner).take(n), &mut io::sink())?;
-        self.offset += copied;
-        if copied < n {
-            return Err(TarError::Malformed(format!(
-                "the archive ends at byte {} inside an entry: a header claims more data than follows",
-                self.offset
-            )));
+        let mut left = n;
+        while left > 0 {
+            let available = match self.inner.fill_buf() {
+                Ok(buf) => buf.len(),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if available == 0 {
+                return Err(TarError::Malformed(format!(
+                    "the archive ends at byte {} inside an entry: a header claims more data than follows",
+                    self.offset
+                )));
+            }
+            let step = usize::try_from(left).map_or(available, |l| l.min(available));
+            self.inner.consume(step);
+            self.offset += step as u64;
+            left -= step as u64;
         }
         Ok(())
     }
@@ -464,6 +477,33 @@ mod tests {
         bytes.extend_from_slice(&[1; 2048]);
         let err = all(&bytes).unwrap_err();
         assert!(err.to_string().contains("claims more data"), "{err}");
+    }
+
+    #[test]
+    fn data_skipped_across_many_small_buffers_lands_on_the_same_entries() {
+        let big = vec![7u8; 5000];
+        let bytes = archive(&[
+            ("big", b'0', &big, ""),
+            ("bin/app", b'0', b"\x7fELF-and-more", ""),
+            ("last", b'0', b"z", ""),
+        ]);
+        // A 7-byte buffer: every skip takes hundreds of steps, each ending mid-block.
+        let mut r = TarReader::new(io::BufReader::with_capacity(7, bytes.as_slice()), 4096);
+        let mut small = Vec::new();
+        while let Some(e) = r.next_entry(|_| 4).unwrap() {
+            small.push(e);
+        }
+        assert_eq!(small, all(&bytes).unwrap());
+        assert_eq!(r.offset(), bytes.len() as u64 - 1024 + 512);
+        // Cut inside the first entry's data: the same error, at the same byte, either way.
+        let cut = &bytes[..3000];
+        let mut r = TarReader::new(io::BufReader::with_capacity(7, cut), 4096);
+        let small = r.next_entry(|_| 0).unwrap_err().to_string();
+        assert_eq!(small, all(cut).unwrap_err().to_string());
+        assert!(
+            small.contains("ends at byte 3000 inside an entry"),
+            "{small}"
+        );
     }
 
     #[test]
