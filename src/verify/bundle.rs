@@ -81,8 +81,9 @@ pub fn check(
         Verifier::Key(key) => dsse::check(&envelope, subject, key),
         Verifier::Keyless(policy) => {
             let material = bundle.get("verificationMaterial");
-            let Some(der) = material.and_then(certificate) else {
-                return fail(Reason::BundleNoCertificate);
+            let der = match signing_certificate(material) {
+                Ok(der) => der,
+                Err(reason) => return fail(reason),
             };
             let entries = tlog_entries(material);
             policy.check_envelope(
@@ -142,9 +143,7 @@ fn message_signature(
         }
         Verifier::Keyless(policy) => {
             let material = bundle.get("verificationMaterial");
-            let der = material
-                .and_then(certificate)
-                .ok_or(Reason::BundleNoCertificate)?;
+            let der = signing_certificate(material)?;
             let entries = tlog_entries(material);
             policy.check_message(
                 &der,
@@ -209,6 +208,22 @@ fn same_digest(subject: &str, artifact: &[u8], hash: Hash, digest: &[u8]) -> Res
     })
 }
 
+/// The signer's certificate, or why there is none: a bundle without one was made with a key,
+/// but an empty `x509CertificateChain` is a broken bundle (sigstore-python rejects it as such),
+/// not a keyed one.
+fn signing_certificate(material: Option<&Value>) -> Result<Vec<u8>, Reason> {
+    if let Some(der) = material.and_then(certificate) {
+        return Ok(der);
+    }
+    let chain = material.and_then(|m| m.pointer("/x509CertificateChain/certificates"));
+    if chain.and_then(Value::as_array).is_some_and(Vec::is_empty) {
+        return Err(Reason::NotationChain(
+            "the Sigstore bundle's `x509CertificateChain` holds no certificate".into(),
+        ));
+    }
+    Err(Reason::BundleNoCertificate)
+}
+
 /// The signer's certificate DER: `certificate` (v0.3) or the first of `x509CertificateChain`
 /// (v0.1, v0.2), within the certificate cap.
 fn certificate(material: &Value) -> Option<Vec<u8>> {
@@ -248,7 +263,7 @@ fn tlog_entry(entry: &Value) -> Result<LogEntry, Reason> {
         .filter(|b| b.len() <= MAX_BUNDLE_CHARS)
         .and_then(|b| b64.decode(b).ok())
         .ok_or_else(|| bad("has no readable `canonicalizedBody`"))?;
-    let integrated_time = int("integratedTime").ok_or_else(|| bad("has no `integratedTime`"))?;
+    let integrated_time = int("integratedTime").ok_or_else(|| no_integrated_time(entry))?;
     let log_index = int("logIndex").ok_or_else(|| bad("has no `logIndex`"))?;
     let log_id = entry
         .pointer("/logId/keyId")
@@ -272,8 +287,32 @@ fn tlog_entry(entry: &Value) -> Result<LogEntry, Reason> {
         log_index,
         log_id: hex::encode(log_id),
         set,
-        proof: entry.get("inclusionProof").map(proof),
+        // Early bundles (sigstore-js's v0.1) write an absent proof as `null`.
+        proof: entry
+            .get("inclusionProof")
+            .filter(|p| !p.is_null())
+            .map(proof),
     })
+}
+
+/// Why an entry has no `integratedTime`: a Rekor v2 entry (`hashedrekord`/`dsse` 0.0.2, from a
+/// tile log such as `log2025-1.rekor.sigstore.dev`) has none by design, its time coming from an
+/// RFC 3161 timestamp; say so rather than call it malformed.
+fn no_integrated_time(entry: &Value) -> Reason {
+    let version = entry
+        .pointer("/kindVersion/version")
+        .and_then(Value::as_str);
+    if version == Some("0.0.2") && entry.get("inclusionPromise").is_none() {
+        let kind = entry
+            .pointer("/kindVersion/kind")
+            .and_then(Value::as_str)
+            .unwrap_or("entry");
+        return Reason::BadSet(format!(
+            "the bundle's log entry is a Rekor v2 entry ({} 0.0.2) with no signed entry timestamp; regscope does not verify Rekor v2 entries yet (cosign v3 and sigstore-go do)",
+            crate::sanitize::sanitize(&kind.chars().take(32).collect::<String>())
+        ));
+    }
+    Reason::BadSet("the bundle's log entry has no `integratedTime`".into())
 }
 
 /// An entry's `inclusionProof`, within [`merkle::MAX_PROOF_HASHES`] and the checkpoint cap.

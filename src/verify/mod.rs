@@ -14,6 +14,8 @@ pub mod key;
 pub mod keyless;
 pub mod merkle;
 pub mod notation;
+#[cfg(test)]
+mod real_data;
 pub mod rekor;
 pub mod signer;
 pub mod trust;
