@@ -59,6 +59,9 @@ pub fn check(
     let Ok(bundle) = serde_json::from_slice::<serde_json::Value>(bytes) else {
         return fail(Reason::NotBundle);
     };
+    if let Err(reason) = media_version(&bundle) {
+        return fail(reason);
+    }
     let Some(envelope) = bundle.get("dsseEnvelope") else {
         if let Some(message) = bundle.get("messageSignature") {
             let mut signer = None;
@@ -85,7 +88,7 @@ pub fn check(
                 Ok(der) => der,
                 Err(reason) => return fail(reason),
             };
-            let entries = tlog_entries(material);
+            let entries = entries_of(&bundle);
             policy.check_envelope(
                 &der,
                 &entries,
@@ -144,7 +147,7 @@ fn message_signature(
         Verifier::Keyless(policy) => {
             let material = bundle.get("verificationMaterial");
             let der = signing_certificate(material)?;
-            let entries = tlog_entries(material);
+            let entries = entries_of(bundle);
             policy.check_message(
                 &der,
                 &entries,
@@ -235,6 +238,51 @@ fn certificate(material: &Value) -> Option<Vec<u8>> {
         return None;
     }
     base64::engine::general_purpose::STANDARD.decode(raw).ok()
+}
+
+/// The Sigstore bundle media types regscope reads, by minor version; `mediaType` names one.
+const MEDIA_TYPES: [(&str, u8); 4] = [
+    ("application/vnd.dev.sigstore.bundle+json;version=0.1", 1),
+    ("application/vnd.dev.sigstore.bundle+json;version=0.2", 2),
+    ("application/vnd.dev.sigstore.bundle+json;version=0.3", 3),
+    ("application/vnd.dev.sigstore.bundle.v0.3+json", 3),
+];
+
+/// The bundle's minor version (0.1 to 0.3), `None` when it names no `mediaType` (read as
+/// before); another media type is a format regscope does not know, whose fields may mean
+/// something else (sigstore-go and sigstore-python refuse it too).
+fn media_version(bundle: &Value) -> Result<Option<u8>, Reason> {
+    let Some(media_type) = bundle.get("mediaType") else {
+        return Ok(None);
+    };
+    let media_type = media_type.as_str().unwrap_or_default();
+    if let Some((_, minor)) = MEDIA_TYPES.iter().find(|(m, _)| *m == media_type) {
+        return Ok(Some(*minor));
+    }
+    let shown: String = media_type.chars().take(80).collect();
+    Err(Reason::NotSupported(
+        format!(
+            "a Sigstore bundle of media type `{}` (regscope reads versions 0.1 to 0.3)",
+            crate::sanitize::sanitize(&shown)
+        ),
+        "cosign verify",
+    ))
+}
+
+/// The bundle's log entries ([`tlog_entries`]); from v0.2 on each must carry an inclusion
+/// proof (the bundle specification, and sigstore-go's check): a v0.2+ entry with only a SET
+/// is refused, as the conformance suite's `intoto-missing-inclusion-proof_fail` expects.
+fn entries_of(bundle: &Value) -> Vec<Result<LogEntry, Reason>> {
+    let needs_proof = media_version(bundle).ok().flatten().is_some_and(|m| m >= 2);
+    let mut entries = tlog_entries(bundle.get("verificationMaterial"));
+    for entry in &mut entries {
+        if needs_proof && entry.as_ref().is_ok_and(|e| e.proof.is_none()) {
+            *entry = Err(Reason::BadInclusionProof(
+                "the bundle is v0.2 or later, whose log entries must carry one, and this one has none".into(),
+            ));
+        }
+    }
+    entries
 }
 
 /// The first [`MAX_TLOG_ENTRIES`] log entries, each as the SET's message needs it, or why it

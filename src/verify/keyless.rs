@@ -301,7 +301,7 @@ impl Keyless {
                 && issued <= issuer.validity().not_after.timestamp();
             within
                 && PublicKey::from_spki_der(issuer.public_key().raw)
-                    .is_ok_and(|k| k.verifies(tbs, signature))
+                    .is_ok_and(|k| signed_with(&k, leaf, tbs, signature))
         };
         if self
             .root
@@ -471,6 +471,23 @@ impl Keyless {
             .logs
             .iter()
             .find(|l| hex::encode(&l.log_id).eq_ignore_ascii_case(log_id))
+    }
+}
+
+/// Whether `key` signed the certificate `cert` (its `tbs` bytes and `signature`) with the hash
+/// the certificate's signature algorithm names: a P-256 CA may sign with SHA-384 (the
+/// conformance suite's custom root does), which the key's default hash would miss.
+fn signed_with(key: &PublicKey, cert: &X509Certificate<'_>, tbs: &[u8], signature: &[u8]) -> bool {
+    let hash = match cert.signature_algorithm.algorithm.to_id_string().as_str() {
+        // ecdsa-with-SHA256/384/512 and sha256/384/512WithRSAEncryption.
+        "1.2.840.10045.4.3.2" | "1.2.840.113549.1.1.11" => Some(rekor::Hash::Sha256),
+        "1.2.840.10045.4.3.3" | "1.2.840.113549.1.1.12" => Some(rekor::Hash::Sha384),
+        "1.2.840.10045.4.3.4" | "1.2.840.113549.1.1.13" => Some(rekor::Hash::Sha512),
+        _ => None,
+    };
+    match hash {
+        Some(hash) => key.verifies_hashed(tbs, signature, hash),
+        None => key.verifies(tbs, signature),
     }
 }
 

@@ -328,3 +328,152 @@ fn production_npm_provenance_bundles_verify_all_but_an_image_subject() {
     );
     assert!(matches!(o.result, Err(Reason::BadSet(_))), "{:?}", o.result);
 }
+
+/// Every case of sigstore-conformance's `bundle-verify` suite (tests/data/sigstore-conformance)
+/// and regscope's verdict: `None` verifies, else the reason's code. A name ending in `_fail`
+/// is one the suite expects to fail; the cases marked DIFFERS are where regscope disagrees
+/// today, each for the reason given.
+const CONFORMANCE: [(&str, Option<&str>); 46] = [
+    ("bundle-empty-certificate-chain_fail", Some("broken-chain")),
+    ("bundle-from-wrong-instance_fail", Some("untrusted-root")),
+    (
+        "bundle-invalid-base64-signature_fail",
+        Some("bad-message-signature"),
+    ),
+    ("bundle-malformed-json_fail", Some("not-bundle")),
+    ("bundle-negative-log-index_fail", Some("bad-set")),
+    ("bundle-unknown-version_fail", Some("not-supported")),
+    // The suite's point is a root certificate inside the chain; regscope reads only the leaf
+    // (trust comes from the trusted root alone) and fails it on its e-mail identity instead.
+    ("bundle-with-root-cert_fail", Some("issuer-mismatch")),
+    // DIFFERS: a Rekor v2 entry (time from an RFC 3161 timestamp), not verified yet.
+    ("bundle-with-sct-with-extensions", Some("bad-set")),
+    ("checkpoint-bad-keyhint_fail", Some("bad-inclusion-proof")),
+    (
+        "checkpoint-wrong-roothash_fail",
+        Some("bad-inclusion-proof"),
+    ),
+    ("dsse-invalid-sig_fail", Some("bad-signature")),
+    ("dsse-mismatch-envelope_fail", Some("log-entry-mismatch")),
+    ("dsse-mismatch-sig_fail", Some("log-entry-mismatch")),
+    ("happy-path-intoto-in-dsse-v3", None),
+    ("happy-path-v0.1", None),
+    ("happy-path-v0.2", None),
+    ("happy-path-v0.3", None),
+    ("happy-path-v0.3-new-mediaType", None),
+    (
+        "inclusion-proof-corrupted-hash_fail",
+        Some("bad-inclusion-proof"),
+    ),
+    ("incorrect-public-key_fail", Some("bad-set")),
+    ("integrated-time-in-future_fail", Some("expired-at-signing")),
+    ("intoto-expired-certificate_fail", Some("untrusted-root")),
+    ("intoto-log-entry-mismatch_fail", Some("log-entry-mismatch")),
+    (
+        "intoto-missing-inclusion-proof_fail",
+        Some("bad-inclusion-proof"),
+    ),
+    (
+        "intoto-set-outside-signing-cert-validity_fail",
+        Some("expired-at-signing"),
+    ),
+    // DIFFERS: RFC 3161 timestamps are not read yet; the SET alone is inside the validity.
+    ("intoto-tsa-timestamp-outside-cert-validity_fail", None),
+    ("intoto-with-custom-trust-root", None),
+    (
+        "invalid-checkpoint-signature_fail",
+        Some("bad-inclusion-proof"),
+    ),
+    // DIFFERS: certificate transparency (the SCT against the root's `ctlogs`) is not checked.
+    ("invalid-ct-key_fail", None),
+    ("invalid-inclusion-proof_fail", Some("bad-inclusion-proof")),
+    ("managed-key-and-trusted-root", None),
+    ("managed-key-happy-path", None),
+    ("managed-key-no-key_fail", Some("no-certificate")),
+    // Its `key.pub` is not a key: regscope refuses the file before any bundle is read.
+    ("managed-key-wrong-key_fail", Some("unreadable-key")),
+    ("message-digest-mismatch_fail", Some("other-image")),
+    // DIFFERS: Rekor v2, as above.
+    ("rekor2-dsse-happy-path", Some("bad-set")),
+    ("rekor2-happy-path", Some("bad-set")),
+    ("set-invalid-signature_fail", Some("bad-set")),
+    ("signature-mismatch_fail", Some("bad-signature")),
+    // Fails, but on its Rekor v2 entry rather than on the root's missing `validFor.start`.
+    (
+        "trust-root-tlog-missing-validity-start_fail",
+        Some("bad-set"),
+    ),
+    ("trust-root-tlog-validity-end-inclusive", None),
+    // DIFFERS: Rekor v2, as above.
+    ("trust-root-tsa-validity-end-inclusive", Some("bad-set")),
+    (
+        "wrong-hashedrekord-artifact_fail",
+        Some("log-entry-mismatch"),
+    ),
+    (
+        "wrong-hashedrekord-cert-and-sig_fail",
+        Some("log-entry-mismatch"),
+    ),
+    ("wrong-hashedrekord-entry_fail", Some("log-entry-mismatch")),
+    ("wrong-material_fail", Some("other-image")),
+];
+
+/// The verdict on one conformance case, run as the suite's README says: `artifact` (else the
+/// shared `a.txt`) is what was signed, or for a DSSE bundle the statement's subject;
+/// `key.pub` means a keyed check; `identity`, `issuer` and `trusted_root.json` override the
+/// suite's defaults (its beacon workflow, GitHub Actions, the public-good root).
+fn conformance_case(dir: &std::path::Path, a_txt: &[u8]) -> Option<String> {
+    let read = |f: &str| std::fs::read(dir.join(f)).ok();
+    let text = |f: &str| read(f).map(|b| String::from_utf8_lossy(&b).trim().to_string());
+    let bundle = read("bundle.sigstore.json").expect("every case has a bundle");
+    let artifact = read("artifact").unwrap_or_else(|| a_txt.to_vec());
+    let verifier = match read("key.pub") {
+        Some(pem) => match super::PublicKey::from_pem(&pem) {
+            Ok(key) => Verifier::Key(key),
+            Err(_) => return Some("unreadable-key".into()),
+        },
+        None => keyless(
+            read("trusted_root.json").map_or_else(public_good, |b| {
+                TrustedRoot::parse(&b).expect("the case's trusted root")
+            }),
+            &text("identity").unwrap_or_else(|| "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main".into()),
+            &text("issuer").unwrap_or_else(|| GITHUB_ACTIONS.into()),
+        ),
+    };
+    let o = bundle::check(&bundle, &sha256(&artifact), Some(&artifact), &verifier, "");
+    o.result.err().map(|r| r.code().to_string())
+}
+
+#[test]
+fn the_sigstore_conformance_bundle_suite_gives_the_expected_verdicts() {
+    let root = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sigstore-conformance"
+    ));
+    let a_txt = std::fs::read(root.join("a.txt")).expect("a.txt");
+    let mut cases: Vec<String> = std::fs::read_dir(root)
+        .expect("the suite")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_dir())
+        .map(|p| {
+            p.file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    cases.sort();
+    // Every directory is in the table and every table row has its directory: none is skipped.
+    let names: Vec<&str> = CONFORMANCE.iter().map(|(n, _)| *n).collect();
+    assert_eq!(cases, names);
+    let mut differs = 0;
+    for (name, want) in CONFORMANCE {
+        let got = conformance_case(&root.join(name), &a_txt);
+        assert_eq!(got.as_deref(), want, "{name}");
+        if got.is_some() != name.ends_with("_fail") {
+            differs += 1;
+        }
+    }
+    // Rekor v2 (4), RFC 3161 timestamps (1), certificate transparency (1).
+    assert_eq!(differs, 6);
+}
