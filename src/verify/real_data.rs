@@ -398,10 +398,10 @@ const CONFORMANCE: [(&str, Option<&str>); 46] = [
     ("rekor2-happy-path", Some("bad-set")),
     ("set-invalid-signature_fail", Some("bad-set")),
     ("signature-mismatch_fail", Some("bad-signature")),
-    // Fails, but on its Rekor v2 entry rather than on the root's missing `validFor.start`.
+    // Its root's log key has no `validFor.start`: the root is refused before any bundle.
     (
         "trust-root-tlog-missing-validity-start_fail",
-        Some("bad-set"),
+        Some("unusable-trusted-root"),
     ),
     ("trust-root-tlog-validity-end-inclusive", None),
     // DIFFERS: Rekor v2, as above.
@@ -433,15 +433,28 @@ fn conformance_case(dir: &std::path::Path, a_txt: &[u8]) -> Option<String> {
             Err(_) => return Some("unreadable-key".into()),
         },
         None => keyless(
-            read("trusted_root.json").map_or_else(public_good, |b| {
-                TrustedRoot::parse(&b).expect("the case's trusted root")
-            }),
+            match read("trusted_root.json").map(|b| TrustedRoot::parse(&b)) {
+                None => public_good(),
+                Some(Ok(root)) => root,
+                Some(Err(_)) => return Some("unusable-trusted-root".into()),
+            },
             &text("identity").unwrap_or_else(|| "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main".into()),
             &text("issuer").unwrap_or_else(|| GITHUB_ACTIONS.into()),
         ),
     };
     let o = bundle::check(&bundle, &sha256(&artifact), Some(&artifact), &verifier, "");
     o.result.err().map(|r| r.code().to_string())
+}
+
+#[test]
+fn a_trusted_root_whose_log_key_has_no_validity_start_is_refused() {
+    let root = include_bytes!(
+        "../../tests/data/sigstore-conformance/trust-root-tlog-missing-validity-start_fail/trusted_root.json"
+    );
+    assert_eq!(
+        TrustedRoot::parse(root).expect_err("no start").to_string(),
+        "has a Rekor log (https://log2025-alpha1.rekor.sigstage.dev) whose key has no `publicKey.validFor.start`; a log key's validity must say when it began, as sigstore-go requires"
+    );
 }
 
 #[test]

@@ -34,6 +34,8 @@ pub enum TrustError {
     MediaType(String),
     #[error("has a Rekor log whose public key cannot be used ({0})")]
     LogKey(String),
+    #[error("has a Rekor log ({0}) whose key has no `publicKey.validFor.start`; a log key's validity must say when it began, as sigstore-go requires")]
+    LogValidity(String),
     #[error("has a certificate that is not base64 DER")]
     Certificate,
     #[error("lists no Fulcio certificate authority and no Rekor log")]
@@ -170,6 +172,11 @@ impl TrustedRoot {
                     .to_vec()
             });
             let valid = l.public_key.valid_for.unwrap_or_default();
+            // An open start would make the key vouch for entries from before it existed: the
+            // conformance suite's `trust-root-tlog-missing-validity-start_fail` root.
+            if valid.start.is_none() {
+                return Err(TrustError::LogValidity(sanitize(&l.base_url).into_owned()));
+            }
             logs.push(Log {
                 base_url: sanitize(&l.base_url).into_owned(),
                 key,
