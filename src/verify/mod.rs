@@ -17,6 +17,7 @@ pub mod notation;
 #[cfg(test)]
 mod real_data;
 pub mod rekor;
+pub mod sct;
 pub mod signer;
 pub mod trust;
 pub mod trustpolicy;

@@ -384,8 +384,8 @@ const CONFORMANCE: [(&str, Option<&str>); 46] = [
         "invalid-checkpoint-signature_fail",
         Some("bad-inclusion-proof"),
     ),
-    // DIFFERS: certificate transparency (the SCT against the root's `ctlogs`) is not checked.
-    ("invalid-ct-key_fail", None),
+    // Its root's CT log key is another: the certificate's SCT does not verify.
+    ("invalid-ct-key_fail", Some("broken-chain")),
     ("invalid-inclusion-proof_fail", Some("bad-inclusion-proof")),
     ("managed-key-and-trusted-root", None),
     ("managed-key-happy-path", None),
@@ -487,6 +487,38 @@ fn the_sigstore_conformance_bundle_suite_gives_the_expected_verdicts() {
             differs += 1;
         }
     }
-    // Rekor v2 (4), RFC 3161 timestamps (1), certificate transparency (1).
-    assert_eq!(differs, 6);
+    // Rekor v2 (4), RFC 3161 timestamps (1).
+    assert_eq!(differs, 5);
+}
+
+#[test]
+fn a_certificate_s_sct_must_come_from_a_ct_log_of_the_root_when_it_lists_any() {
+    let bundle = include_bytes!("../../tests/data/sigstore-python/bundle_v3_github.whl.sigstore");
+    let wheel = include_bytes!("../../tests/data/sigstore-python/bundle_v3_github.whl");
+    let who =
+        "https://github.com/trailofbits/rfc8785.py/.github/workflows/release.yml@refs/tags/v0.1.2";
+    // The public-good root with staging's CT logs: the SCT's log is not among them.
+    let mut root = public_good();
+    root.ct_logs = staging().ct_logs;
+    let o = over_blob(bundle, wheel, &keyless(root.clone(), who, GITHUB_ACTIONS));
+    assert_eq!(
+        o.result.expect_err("another CT log").to_string(),
+        "the certificate chain is broken: its certificate-transparency timestamp (SCT) is from the CT log dd3d306ac6c7113263191e1c99673702a24a5eb8de3cadff878a72802f29ee8e, which is not in the trusted root"
+    );
+    // A root that lists no CT log (a private Sigstore without one) asks for no SCT.
+    root.ct_logs.clear();
+    let o = over_blob(bundle, wheel, &keyless(root, who, GITHUB_ACTIONS));
+    assert_eq!(o.result, Ok(()));
+    // The SCT's log with another key (the conformance suite's `invalid-ct-key_fail`, which
+    // also fails on the log's ID): the SCT does not verify.
+    let mut root = public_good();
+    let other = staging().ct_logs[0].key.clone();
+    for log in &mut root.ct_logs {
+        log.key = other.clone();
+    }
+    let o = over_blob(bundle, wheel, &keyless(root, who, GITHUB_ACTIONS));
+    assert_eq!(
+        o.result.expect_err("another CT key").to_string(),
+        "the certificate chain is broken: its certificate-transparency timestamp (SCT) does not verify with the key of the CT log https://ctfe.sigstore.dev/2022"
+    );
 }

@@ -72,6 +72,8 @@ pub struct Authority {
 pub struct TrustedRoot {
     pub logs: Vec<Log>,
     pub authorities: Vec<Authority>,
+    /// Certificate-transparency logs, whose keys check a certificate's SCTs ([`super::sct`]).
+    pub ct_logs: Vec<Log>,
 }
 
 #[derive(serde::Deserialize)]
@@ -83,6 +85,8 @@ struct Raw {
     tlogs: Vec<RawLog>,
     #[serde(default)]
     certificate_authorities: Vec<RawAuthority>,
+    #[serde(default)]
+    ctlogs: Vec<RawLog>,
 }
 
 #[derive(serde::Deserialize)]
@@ -143,6 +147,28 @@ fn b64(s: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD
         .decode(s.trim())
         .ok()
+}
+
+/// A CT log of the root: its key and ID (a log's ID is the SHA-256 of its key's DER); `None`
+/// for a key regscope cannot read (staging's old `PKCS1_RSA_PKCS1V5` test log), which then
+/// vouches for nothing.
+fn ct_log(l: RawLog) -> Option<Log> {
+    let der = b64(&l.public_key.raw_bytes)?;
+    let key = PublicKey::from_spki_der(&der).ok()?;
+    let log_id = l.log_id.and_then(|id| b64(&id.key_id)).unwrap_or_else(|| {
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &der)
+            .as_ref()
+            .to_vec()
+    });
+    let valid = l.public_key.valid_for.unwrap_or_default();
+    Some(Log {
+        base_url: sanitize(&l.base_url).into_owned(),
+        key,
+        der,
+        log_id,
+        valid_from: valid.start.map(|s| sanitize(&s).into_owned()),
+        valid_until: valid.end.map(|s| sanitize(&s).into_owned()),
+    })
 }
 
 impl TrustedRoot {
@@ -206,7 +232,17 @@ impl TrustedRoot {
         if logs.is_empty() && authorities.is_empty() {
             return Err(TrustError::Empty);
         }
-        Ok(Self { logs, authorities })
+        let ct_logs = raw
+            .ctlogs
+            .into_iter()
+            .take(MAX_ENTRIES)
+            .filter_map(ct_log)
+            .collect();
+        Ok(Self {
+            logs,
+            authorities,
+            ct_logs,
+        })
     }
 }
 
