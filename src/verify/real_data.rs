@@ -503,7 +503,7 @@ fn a_certificate_s_sct_must_come_from_a_ct_log_of_the_root_when_it_lists_any() {
     let o = over_blob(bundle, wheel, &keyless(root.clone(), who, GITHUB_ACTIONS));
     assert_eq!(
         o.result.expect_err("another CT log").to_string(),
-        "the certificate chain is broken: its certificate-transparency timestamp (SCT) is from the CT log dd3d306ac6c7113263191e1c99673702a24a5eb8de3cadff878a72802f29ee8e, which is not in the trusted root"
+        "the certificate chain is broken: its certificate-transparency timestamp (SCT) is from the CT log dd3d306ac6c7113263191e1c99673702a24a5eb8de3cadff878a72802f29ee8e, which the trusted root does not list for that date"
     );
     // A root that lists no CT log (a private Sigstore without one) asks for no SCT.
     root.ct_logs.clear();

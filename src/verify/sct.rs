@@ -41,7 +41,11 @@ pub fn check(
     let mut unknown = None;
     let mut bad = None;
     for sct in scts.iter().take(MAX_SCTS) {
-        let Some(log) = root.ct_logs.iter().find(|l| l.log_id == sct.id.key_id) else {
+        let Some(log) = root
+            .ct_logs
+            .iter()
+            .find(|l| l.log_id == sct.id.key_id && valid_at(l, sct.timestamp))
+        else {
             unknown.get_or_insert_with(|| hex::encode(sct.id.key_id));
             continue;
         };
@@ -73,9 +77,21 @@ pub fn check(
         return Err(bad);
     }
     Err(format!(
-        "its certificate-transparency timestamp (SCT) is from the CT log {}, which is not in the trusted root",
+        "its certificate-transparency timestamp (SCT) is from the CT log {}, which the trusted root does not list for that date",
         sanitize(&unknown.unwrap_or_default())
     ))
+}
+
+/// The CT log's key was valid at the SCT's time (milliseconds since the epoch): a log's key
+/// vouches only for its own period, as sigstore-go checks.
+fn valid_at(log: &super::trust::Log, millis: u64) -> bool {
+    let at = i64::try_from(millis / 1000).unwrap_or(i64::MAX);
+    let time = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|d| d.timestamp())
+    };
+    time(&log.valid_from).is_none_or(|t| t <= at) && time(&log.valid_until).is_none_or(|t| at <= t)
 }
 
 /// A DER element's tag, header length and content length (single-byte tags; lengths up to
@@ -178,6 +194,39 @@ mod tests {
             assert_eq!(header(&e), Some((0x30, e.len() - len, len)));
             assert_eq!(children(&e), Some(vec![e.as_slice()]));
         }
+    }
+
+    #[test]
+    fn a_certificate_without_scts_reads_back_unchanged_and_is_refused_where_ct_is_asked() {
+        let root = TrustedRoot::public_good().expect("the root");
+        for authority in &root.authorities {
+            let (_, ca) = X509Certificate::from_der(&authority.chain[0]).expect("a certificate");
+            // No SCT list: the walk re-encodes the TBS byte for byte (long-form lengths too).
+            let tbs = ca.tbs_certificate.as_ref();
+            assert_eq!(tbs_without_sct(tbs).as_deref(), Some(tbs));
+            // A Fulcio CA certificate has no SCT: where the root lists CT logs, refused.
+            assert_eq!(
+                check(&root, &ca, b"").expect_err("no SCT"),
+                "the certificate has no certificate-transparency timestamp (SCT); cosign requires one from a CT log of the trusted root"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ct_log_key_vouches_only_within_its_validity() {
+        let root = TrustedRoot::public_good().expect("the root");
+        let mut log = root.ct_logs[0].clone();
+        log.valid_from = Some("2022-10-20T00:00:00Z".into());
+        log.valid_until = Some("2023-10-20T00:00:00Z".into());
+        let day = |s: &str| {
+            let t = chrono::DateTime::parse_from_rfc3339(s)
+                .expect("time")
+                .timestamp();
+            u64::try_from(t).expect("after 1970") * 1000
+        };
+        assert!(valid_at(&log, day("2023-01-01T00:00:00Z")));
+        assert!(!valid_at(&log, day("2022-01-01T00:00:00Z")));
+        assert!(!valid_at(&log, day("2024-01-01T00:00:00Z")));
     }
 
     proptest! {
