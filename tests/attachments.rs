@@ -1135,8 +1135,9 @@ fn a_tampered_or_copied_signature_fails_with_its_reason(
 
 /// `keyed/<case>:v1` images signed with a throw-away P-256 key, each logged in one way in the
 /// throw-away Rekor of the `trusted_root.json` returned: `logged` (a signature and a `.att`),
-/// `otherkey` (an entry naming another key), `badset`, `nolog`, and `bundle` (a Sigstore bundle
-/// whose `dsse` entry carries an inclusion proof). The key and the root file.
+/// `otherkey` (an entry naming another key), `badset`, `nolog`, `bundle` (a Sigstore bundle
+/// whose `dsse` entry carries an inclusion proof) and `message` (a message-signature bundle and
+/// its `hashedrekord` entry). The key, the root file and the log.
 fn seed_keyed(
     reg: &TestRegistry,
     d: &std::path::Path,
@@ -1148,8 +1149,8 @@ fn seed_keyed(
     use support::attach::{push_cosign_layers, push_cosign_layers_as, simple_signing, statement};
     use support::attach::{KeyKind, SigningKey};
     use support::sigstore::{attestation_layer, envelope_entry, key_signer, layer, now};
+    use support::sigstore::{hashedrekord_entry, message_bundle, Log, Logged};
     use support::sigstore::{tlog_entry, trusted_root, without_certificate, Ca, EntryKind};
-    use support::sigstore::{Log, Logged};
     let (p256, wrong) = (
         SigningKey::generate(d, "p256", KeyKind::P256),
         SigningKey::generate(d, "wrong", KeyKind::P256),
@@ -1198,6 +1199,17 @@ fn seed_keyed(
     }))
     .expect("json");
     push_bundles(reg, "keyed/bundle", &[bundle]);
+    // A keyed message-signature bundle: a `hashedrekord` entry naming the key.
+    let artifact = support::attach::fixture_index_bytes();
+    let sha = <sha2::Sha256 as sha2::Digest>::digest(&artifact).to_vec();
+    let signature = p256.sign(&artifact);
+    let entry = hashedrekord_entry(&me.pem, &hex::encode(&sha), &signature);
+    let logged = tlog_entry(&entry, &Logged::At(&rekor, t)).expect("an entry");
+    push_bundles(
+        reg,
+        "keyed/message",
+        &[message_bundle(None, &sha, &signature, &[logged])],
+    );
 
     (p256, root_file, rekor)
 }
@@ -1244,9 +1256,11 @@ fn keyed_signatures_are_judged_by_their_log_entry_as_cosign_verify_key_does() {
         "{text}"
     );
     assert_eq!(text.matches(logged).count(), 2, "{text}");
-    let (code, text) = verify("bundle", &with_root);
-    assert_eq!(code, Some(0), "{text}");
-    assert_eq!(text.matches(logged).count(), 1, "{text}");
+    for case in ["bundle", "message"] {
+        let (code, text) = verify(case, &with_root);
+        assert_eq!(code, Some(0), "{case}: {text}");
+        assert_eq!(text.matches(logged).count(), 1, "{case}: {text}");
+    }
     // The JSON: the note, with the time the log integrated it.
     let (code, json) = verify("logged", &["--trusted-root", &root_arg, "--json"]);
     assert_eq!(code, Some(0), "{json}");
