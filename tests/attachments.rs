@@ -1599,8 +1599,22 @@ type Verify<'a> = &'a dyn Fn(&str, &[&str]) -> (Option<i32>, String);
 
 /// Under a regexp policy the verdict names the certificate's identity and issuer, not the
 /// pattern (text and JSON); a certificate read but not trusted is what the signature claims,
-/// never "signed by".
+/// never "signed by". (And `--insecure-ignore-tlog` is refused for a keyless policy.)
 fn a_keyless_verdict_names_who_signed_or_who_claims_to(verify: Verify<'_>) {
+    // A keyless certificate is trusted only through its log entry: the log cannot be skipped.
+    let (code, text) = verify(
+        "good",
+        &[
+            "--certificate-identity",
+            "ci@example.com",
+            "--insecure-ignore-tlog",
+        ],
+    );
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("--insecure-ignore-tlog is for keyed signatures"),
+        "{text}"
+    );
     let regexp = ["--certificate-identity-regexp", "^ci@.*\\.com$"];
     let (code, text) = verify("good", &regexp);
     assert_eq!(code, Some(0), "{text}");
