@@ -75,8 +75,13 @@ pub struct VerifyPolicy {
     pub identity: Option<String>,
     pub identity_regexp: Option<String>,
     pub issuer: Option<String>,
-    /// Keyless: a private Sigstore's `trusted_root.json`; default: the public-good root.
+    /// A private Sigstore's `trusted_root.json` (its Fulcio authorities for keyless policies,
+    /// its log keys for both); default: the public-good root.
     pub trusted_root: Option<PathBuf>,
+    /// A key's signatures must carry a transparency-log entry (cosign looks a missing one up in
+    /// Rekor; regscope, offline, notes it unless this makes it a failure).
+    #[serde(default)]
+    pub require_tlog: bool,
     /// notation: verify notation signatures with notation's trust policy and trust store, in
     /// notation's places unless `trust_policy` / `trust_store` name them.
     #[serde(default)]

@@ -1022,6 +1022,13 @@ fn signatures_of_each_kind_verify_and_the_wrong_key_fails(
         json!({"kind": "key", "key": p256_pub, "sha256": support::sha256_digest(&der)}),
         "{json:#}"
     );
+    // No Rekor entry in these layers: verified all the same, with the note that cosign would
+    // look one up online.
+    assert_eq!(
+        verified[0]["notes"],
+        json!(["no transparency-log entry in the signature: cosign verify --key would look it up in Rekor or need --insecure-ignore-tlog"]),
+        "{json:#}"
+    );
     assert!(
         signatures
             .iter()
@@ -1123,6 +1130,298 @@ fn a_tampered_or_copied_signature_fails_with_its_reason(
         String::from_utf8_lossy(&out.stderr).contains("never the private key"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `keyed/<case>:v1` images signed with a throw-away P-256 key, each logged in one way in the
+/// throw-away Rekor of the `trusted_root.json` returned: `logged` (a signature and a `.att`),
+/// `otherkey` (an entry naming another key), `badset`, `nolog`, `bundle` (a Sigstore bundle
+/// whose `dsse` entry carries an inclusion proof) and `message` (a message-signature bundle and
+/// its `hashedrekord` entry). The key, the root file and the log.
+fn seed_keyed(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+) -> (
+    support::attach::SigningKey,
+    std::path::PathBuf,
+    support::sigstore::Log,
+) {
+    use support::attach::{push_cosign_layers, push_cosign_layers_as, simple_signing, statement};
+    use support::attach::{KeyKind, SigningKey};
+    use support::sigstore::{attestation_layer, envelope_entry, key_signer, layer, now};
+    use support::sigstore::{hashedrekord_entry, message_bundle, Log, Logged};
+    use support::sigstore::{tlog_entry, trusted_root, without_certificate, Ca, EntryKind};
+    let (p256, wrong) = (
+        SigningKey::generate(d, "p256", KeyKind::P256),
+        SigningKey::generate(d, "wrong", KeyKind::P256),
+    );
+    let fulcio_root = Ca::root(d, "test-fulcio");
+    let fulcio = fulcio_root.intermediate(d, "test-fulcio-intermediate");
+    let rekor = Log::new(d, "rekor");
+    let root_file = d.join("trusted_root.json");
+    std::fs::write(&root_file, trusted_root((&fulcio_root, &fulcio), &rekor)).expect("root");
+    let digest = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/keyed/app", &digest);
+    let t = now();
+    let (me, liar) = (key_signer(&p256, &p256), key_signer(&p256, &wrong));
+    let keyed = |signer, logged| without_certificate(layer(signer, &payload, logged));
+    let cases = [
+        ("logged", keyed(&me, &Logged::At(&rekor, t))),
+        ("otherkey", keyed(&liar, &Logged::At(&rekor, t))),
+        ("badset", keyed(&me, &Logged::Tampered(&rekor, t, t + 60))),
+        ("nolog", keyed(&me, &Logged::Not)),
+    ];
+    for (case, l) in cases {
+        reg.seed_fixture("unsigned-index", &format!("keyed/{case}:v1"));
+        push_cosign_layers(reg, &format!("keyed/{case}"), &digest, &[l]);
+    }
+    // A keyed `.att` beside the logged signature, its entry an `intoto` one naming the key.
+    let slsa = "https://slsa.dev/provenance/v1";
+    let envelope = p256.envelope(&statement(&digest, slsa), &statement(&digest, slsa));
+    let entry = envelope_entry(&me, &envelope, EntryKind::Intoto);
+    let att = attestation_layer(&me, &envelope, &entry, &Logged::At(&rekor, t));
+    push_cosign_layers_as(
+        reg,
+        "keyed/logged",
+        &digest,
+        "att",
+        &[without_certificate(att)],
+    );
+    // A keyed Sigstore bundle (cosign v3): a `dsse` entry with an inclusion proof.
+    let sign = "https://sigstore.dev/cosign/sign/v1";
+    let envelope = p256.envelope(&statement(&digest, sign), &statement(&digest, sign));
+    let entry = envelope_entry(&me, &envelope, EntryKind::Dsse);
+    let bundle = serde_json::to_vec(&json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {"publicKey": {"hint": "p256"},
+            "tlogEntries": [tlog_entry(&entry, &Logged::At(&rekor, t))]},
+        "dsseEnvelope": serde_json::from_slice::<Value>(&envelope).expect("envelope"),
+    }))
+    .expect("json");
+    push_bundles(reg, "keyed/bundle", &[bundle]);
+    // A keyed message-signature bundle: a `hashedrekord` entry naming the key.
+    let artifact = support::attach::fixture_index_bytes();
+    let sha = <sha2::Sha256 as sha2::Digest>::digest(&artifact).to_vec();
+    let signature = p256.sign(&artifact);
+    let entry = hashedrekord_entry(&me.pem, &hex::encode(&sha), &signature);
+    let logged = tlog_entry(&entry, &Logged::At(&rekor, t)).expect("an entry");
+    push_bundles(
+        reg,
+        "keyed/message",
+        &[message_bundle(None, &sha, &signature, &[logged])],
+    );
+
+    (p256, root_file, rekor)
+}
+
+/// A keyed signature's transparency-log entry, as `cosign verify --key` judges it (offline: the
+/// entry travels in cosign's bundle annotation or a Sigstore bundle's `tlogEntries`): one whose
+/// SET verifies with the trusted root's log key and that records this signature and this key
+/// verifies, and the verdict says where and when it was logged; an entry naming another key, a
+/// bad SET and a log the root does not know each fail with their reason; a signature without an
+/// entry verifies with a note, and fails under `--require-tlog` or `require_tlog = true`.
+#[test]
+fn keyed_signatures_are_judged_by_their_log_entry_as_cosign_verify_key_does() {
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let (p256, root_file, rekor) = seed_keyed(&reg, d);
+    let slsa = "https://slsa.dev/provenance/v1";
+    let key = p256.public.display().to_string();
+    let root_arg = root_file.display().to_string();
+    let verify = |case: &str, flags: &[&str]| {
+        let image = format!("{}/keyed/{case}:v1", reg.host);
+        let mut args = vec!["verify", image.as_str(), "--key", &key];
+        args.extend_from_slice(flags);
+        let out = regscope(&reg, &args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let with_root = ["--trusted-root", root_arg.as_str()];
+    let logged = "; logged in https://rekor.test at index 7 on ";
+
+    // A valid entry: verified, where and when it was logged said for each layer.
+    let (code, text) = verify("logged", &with_root);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("  verified    signature sha256:"), "{text}");
+    assert!(
+        text.contains(&format!("  verified    attestation ({slsa}) sha256:")),
+        "{text}"
+    );
+    assert_eq!(text.matches(logged).count(), 2, "{text}");
+    for case in ["bundle", "message"] {
+        let (code, text) = verify(case, &with_root);
+        assert_eq!(code, Some(0), "{case}: {text}");
+        assert_eq!(text.matches(logged).count(), 1, "{case}: {text}");
+    }
+    // The JSON: the note, with the time the log integrated it.
+    let (code, json) = verify("logged", &["--trusted-root", &root_arg, "--json"]);
+    assert_eq!(code, Some(0), "{json}");
+    let v: Value = serde_json::from_str(&json).expect("json");
+    let note = v["signatures"][0]["notes"][0].as_str().unwrap_or_default();
+    let when = regex::Regex::new(
+        r"^logged in https://rekor\.test at index 7 on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$",
+    )
+    .expect("regex");
+    assert!(when.is_match(note), "{json}");
+
+    // Without --trusted-root the embedded public-good root is the one: it knows no test log.
+    let (code, text) = verify("logged", &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "the Rekor entry was signed by log {}, whose key is not in Sigstore's public-good root",
+            hex::encode(rekor.id())
+        )),
+        "{text}"
+    );
+
+    // Each bad entry fails the signature with its own reason.
+    for (case, wanted, code_name) in [
+        (
+            "otherkey",
+            "the Rekor entry does not record this signature: it names another key (sha256:",
+            "log-entry-mismatch",
+        ),
+        (
+            "badset",
+            "bad Rekor SET: the signed entry timestamp does not verify with the key of https://rekor.test",
+            "bad-set",
+        ),
+    ] {
+        let (code, text) = verify(case, &with_root);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(
+            text.contains("  failed      signature sha256:") && text.contains(wanted),
+            "{case}: wanted {wanted:?} in {text}"
+        );
+        let (_, json) = verify(case, &["--trusted-root", &root_arg, "--json"]);
+        let v: Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(v["signatures"][0]["reason"], code_name, "{json}");
+    }
+    // cosign's --insecure-ignore-tlog skips the log: the bad SET no longer matters, and says so.
+    let (code, text) = verify(
+        "badset",
+        &["--trusted-root", &root_arg, "--insecure-ignore-tlog"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("; the transparency log was not checked (--insecure-ignore-tlog)"),
+        "{text}"
+    );
+
+    without_an_entry_a_keyed_signature_verifies_with_a_note(&verify);
+    a_keyed_policy_can_require_the_log_entry(&reg, d, &p256, &root_file);
+}
+
+/// No entry: verified with the note; a failure under --require-tlog, which the JSON names
+/// `no-log-entry`; --require-tlog and --insecure-ignore-tlog together are refused.
+fn without_an_entry_a_keyed_signature_verifies_with_a_note(verify: Verify<'_>) {
+    let note = "; no transparency-log entry in the signature: cosign verify --key would look it up in Rekor or need --insecure-ignore-tlog";
+    let (code, text) = verify("nolog", &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("  verified    signature sha256:") && text.contains(note),
+        "{text}"
+    );
+    let (code, text) = verify("nolog", &["--require-tlog"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("  failed      signature sha256:")
+            && text.contains(
+                "no transparency-log entry in the signature, and the policy requires one"
+            ),
+        "{text}"
+    );
+    let (code, json) = verify("nolog", &["--require-tlog", "--json"]);
+    assert_eq!(code, Some(1), "{json}");
+    let v: Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["signatures"][0]["reason"], "no-log-entry", "{json}");
+    let (code, text) = verify("nolog", &["--require-tlog", "--insecure-ignore-tlog"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("cannot be used with"), "{text}");
+}
+
+/// `[verify."HOST/keyed/*"] key … trusted_root … require_tlog = true`: `config check` reads it,
+/// `verify` and `check --require-signed` fail the image whose signature has no entry and pass
+/// the logged one, `inspect` warns; `--insecure-ignore-tlog` overrides it; `require_tlog`
+/// without a key is refused with its reason.
+fn a_keyed_policy_can_require_the_log_entry(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    p256: &support::attach::SigningKey,
+    root_file: &std::path::Path,
+) {
+    let config = d.join("config.toml");
+    let policy = |body: &str| {
+        std::fs::write(
+            &config,
+            format!("[verify.\"{}/keyed/*\"]\n{body}", reg.host),
+        )
+        .expect("config");
+    };
+    let config_check = || {
+        let out = support::isolated_command(&regscope_bin(), d)
+            .args(["config", "check"])
+            .env("REGSCOPE_CONFIG", &config)
+            .output()
+            .expect("run regscope");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    policy(&format!(
+        "key = \"{}\"\ntrusted_root = \"{}\"\nrequire_tlog = true\n",
+        p256.public.display(),
+        root_file.display()
+    ));
+    let (code, text) = config_check();
+    assert_eq!(code, Some(0), "{text}");
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| regscope_at(reg, home.path(), Some(&config), args);
+    let (nolog, logged) = (
+        format!("{}/keyed/nolog:v1", reg.host),
+        format!("{}/keyed/logged:v1", reg.host),
+    );
+    let (code, text) = run(&["verify", &logged]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&["verify", &nolog, "--json"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("\"reason\": \"no-log-entry\""), "{text}");
+    let (code, text) = run(&["check", &nolog, "--require-signed"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("no transparency-log entry in the signature, and the policy requires one"),
+        "{text}"
+    );
+    let (code, text) = run(&["inspect", &nolog]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("warning  signature-unverified"), "{text}");
+    let (code, text) = run(&["verify", &nolog, "--insecure-ignore-tlog"]);
+    assert_eq!(code, Some(0), "{text}");
+
+    // Without the key, `require_tlog` means nothing: config check says so at the pattern.
+    policy(
+        "identity = \"ci@example.com\"\nissuer = \"https://issuer.example\"\nrequire_tlog = true\n",
+    );
+    let (code, text) = config_check();
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains(&format!(
+            "[verify.\"{}/keyed/*\"] require_tlog: is for a key",
+            reg.host
+        )),
+        "{text}"
     );
 }
 
@@ -1300,8 +1599,22 @@ type Verify<'a> = &'a dyn Fn(&str, &[&str]) -> (Option<i32>, String);
 
 /// Under a regexp policy the verdict names the certificate's identity and issuer, not the
 /// pattern (text and JSON); a certificate read but not trusted is what the signature claims,
-/// never "signed by".
+/// never "signed by". (And `--insecure-ignore-tlog` is refused for a keyless policy.)
 fn a_keyless_verdict_names_who_signed_or_who_claims_to(verify: Verify<'_>) {
+    // A keyless certificate is trusted only through its log entry: the log cannot be skipped.
+    let (code, text) = verify(
+        "good",
+        &[
+            "--certificate-identity",
+            "ci@example.com",
+            "--insecure-ignore-tlog",
+        ],
+    );
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("--insecure-ignore-tlog is for keyed signatures"),
+        "{text}"
+    );
     let regexp = ["--certificate-identity-regexp", "^ci@.*\\.com$"];
     let (code, text) = verify("good", &regexp);
     assert_eq!(code, Some(0), "{text}");

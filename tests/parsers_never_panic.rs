@@ -127,10 +127,15 @@ proptest! {
         for signed in [
             regscope::verify::rekor::Signed::Envelope { payload: &bytes, signatures: &signatures, envelope: &bytes },
             regscope::verify::rekor::Signed::Message { payload: &bytes, signature: &bytes },
-            regscope::verify::rekor::Signed::Artifact { hash: sha, digest: &bytes, signature: &bytes, certificate: &bytes },
+            regscope::verify::rekor::Signed::Artifact { hash: sha, digest: &bytes, signature: &bytes, certificate: Some(&bytes) },
+            regscope::verify::rekor::Signed::Artifact { hash: sha, digest: &bytes, signature: &bytes, certificate: None },
         ] {
             for body in [bundle.clone(), base64::Engine::encode(&b64, bundle.as_bytes())] {
                 if let Err(words) = regscope::verify::rekor::compare(&body, &signed) {
+                    prop_assert!(!words.chars().any(char::is_control), "{}", words);
+                }
+                // The key an entry names, compared with a key's (a keyed signature's entry).
+                if let Err(words) = regscope::verify::rekor::same_key(&body, &bytes) {
                     prop_assert!(!words.chars().any(char::is_control), "{}", words);
                 }
             }

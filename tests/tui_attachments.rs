@@ -380,6 +380,76 @@ fn a_keyless_policy_verifies_in_the_tui() {
     }
 }
 
+/// A key policy that requires the transparency-log entry (`require_tlog = true`, with the
+/// throw-away Sigstore's `trusted_root`) in the TUI, against docker-registry behind htpasswd
+/// and TLS: the image whose keyed signature carries a valid Rekor entry is `S✓` and its detail
+/// says where and when it was logged; the one whose signature has no entry is `S✗`, its row
+/// says `no log entry` and the detail pane why.
+#[test]
+fn a_keyed_signature_s_log_entry_is_judged_in_the_tui() {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    use support::sigstore::{key_signer, layer, now, trusted_root, without_certificate};
+    use support::sigstore::{Ca, Log, Logged};
+    use support::{fixture, layout_root_digest};
+    const PASSWORD: &str = "Keyed-s3cret-pw";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("keyed-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let fulcio_root = Ca::root(d, "test-fulcio");
+    let fulcio = fulcio_root.intermediate(d, "test-fulcio-intermediate");
+    let rekor = Log::new(d, "rekor");
+    let root_file = d.join("trusted_root.json");
+    std::fs::write(&root_file, trusted_root((&fulcio_root, &fulcio), &rekor)).expect("root");
+    let key = SigningKey::generate(d, "cosign", KeyKind::P256);
+    let me = key_signer(&key, &key);
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/app", &root);
+    let t = now();
+    for (repo, logged) in [(REPO, Logged::At(&rekor, t)), ("team/nolog", Logged::Not)] {
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        let l = without_certificate(layer(&me, &payload, &logged));
+        push_cosign_layers(&reg, repo, &root, &[l]);
+    }
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("keyed-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nkey = \"{}\"\ntrusted_root = \"{}\"\nrequire_tlog = true\n",
+        reg.host,
+        key.public.display(),
+        root_file.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, verified) in [(REPO, true), ("team/nolog", false)] {
+        let start = format!("{}/{repo}", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(if verified { "S✓" } else { "S✗" });
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("via a cosign tag");
+        tmux.keys(&["G"]);
+        if verified {
+            assert!(screen.contains("S✓ signed"), "{screen}");
+            tmux.wait_for_flowed("logged in https://rekor.test at index 7 on ");
+        } else {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(screen.contains("signature  S✗ no log entry"), "{screen}");
+            tmux.wait_for_flowed(
+                "signature policy: S✗ no transparency-log entry in the signature, and the policy requires one",
+            );
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}
+
 /// Keyless message-signature Sigstore bundles (OCI 1.1 referrers) under a keyless policy in
 /// the TUI, against docker-registry behind htpasswd and TLS: the bundle whose `hashedrekord`
 /// entry records its digest, signature and certificate is `S✓`; one whose entry records

@@ -70,13 +70,14 @@ fn keyless(bytes: &[u8]) {
         },
     );
     let _ = rekor::envelope_forms(bytes);
+    let _ = rekor::same_key(&text, bytes);
     let _ = rekor::compare(
         &text,
         &rekor::Signed::Artifact {
             hash: rekor::Hash::Sha256,
             digest: bytes,
             signature: bytes,
-            certificate: bytes,
+            certificate: Some(bytes),
         },
     );
     let _ = rekor::records(

@@ -9,6 +9,7 @@ use regscope::connect::within_deadline;
 use regscope::inspect::{inspect, InspectOptions};
 use regscope::reference::ImageRef;
 use regscope::sanitize::sanitize;
+use regscope::verify::keyed::TlogMode;
 use regscope::verify::{self, PublicKey, Summary, Verifier};
 
 /// Reads the key file, or says why it is not one a user can verify with.
@@ -31,8 +32,15 @@ pub struct VerifyArgs {
     reference: String,
     /// The public key, PEM (`cosign.pub`: ECDSA P-256 or P-384, Ed25519, RSA); default: the
     /// key of the config file's `[verify."PATTERN"]` policy matching the repository.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "trusted_root", "notation", "trust_policy", "trust_store"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "notation", "trust_policy", "trust_store"])]
     key: Option<std::path::PathBuf>,
+    /// Keyed: a signature without a transparency-log entry fails (cosign would look it up in
+    /// Rekor; regscope, offline, otherwise notes it); default: the policy's `require_tlog`.
+    #[arg(long, conflicts_with = "insecure_ignore_tlog")]
+    require_tlog: bool,
+    /// Keyed: do not check transparency-log entries, as cosign's flag of that name.
+    #[arg(long)]
+    insecure_ignore_tlog: bool,
     /// Keyless: the signer's identity in the Fulcio certificate (an e-mail or URI), exactly.
     #[arg(
         long,
@@ -47,8 +55,8 @@ pub struct VerifyArgs {
     /// (`https://token.actions.githubusercontent.com`).
     #[arg(long, value_name = "URL")]
     certificate_oidc_issuer: Option<String>,
-    /// Keyless: a Sigstore `trusted_root.json` (a private Sigstore); default: the public-good
-    /// root, embedded.
+    /// A Sigstore `trusted_root.json` (a private Sigstore): its Fulcio authorities (keyless) and
+    /// its log keys (keyless, and a key's log entries); default: the public-good root, embedded.
     #[arg(long, value_name = "FILE")]
     trusted_root: Option<std::path::PathBuf>,
     /// notation: verify notation signatures with notation's own trust policy and trust store
@@ -103,9 +111,11 @@ pub fn policy_verifier(
 fn flag_verifier(args: &VerifyArgs) -> Result<Option<(String, Verifier)>, Failure> {
     if let Some(path) = &args.key {
         let key = read_key(path)?;
+        let keyed = verify::keyed::Keyed::new(key, TlogMode::Note, args.trusted_root.as_deref())
+            .map_err(|why| Failure::usage(format!("--trusted-root {why}")))?;
         return Ok(Some((
             sanitize(&path.display().to_string()).into_owned(),
-            Verifier::Key(key),
+            Verifier::Key(Box::new(keyed)),
         )));
     }
     if args.notation || args.trust_policy.is_some() || args.trust_store.is_some() {
@@ -138,6 +148,30 @@ fn flag_verifier(args: &VerifyArgs) -> Result<Option<(String, Verifier)>, Failur
     )))
 }
 
+/// The verifier under `--require-tlog` / `--insecure-ignore-tlog` (they override a key policy's
+/// `require_tlog`); a usage error where they mean nothing.
+fn log_flags(verifier: Verifier, args: &VerifyArgs) -> Result<Verifier, Failure> {
+    match verifier {
+        Verifier::Key(mut keyed) => {
+            if args.require_tlog {
+                keyed.mode = TlogMode::Require;
+            }
+            if args.insecure_ignore_tlog {
+                keyed.mode = TlogMode::Ignore;
+            }
+            Ok(Verifier::Key(keyed))
+        }
+        Verifier::Keyless(_) if args.insecure_ignore_tlog => Err(Failure::usage(
+            "--insecure-ignore-tlog is for keyed signatures: a keyless signature's certificate is trusted only through its log entry",
+        )),
+        Verifier::Notation(_) if args.require_tlog || args.insecure_ignore_tlog => Err(
+            Failure::usage("--require-tlog and --insecure-ignore-tlog are for cosign signatures: notation signatures have no transparency log"),
+        ),
+        // A keyless signature always needs its entry: --require-tlog changes nothing.
+        other => Ok(other),
+    }
+}
+
 /// `regscope verify REF [--key FILE] [--json]`.
 pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
     let (reference, json) = (args.reference.as_str(), args.json);
@@ -160,7 +194,7 @@ pub async fn run(args: &VerifyArgs) -> Result<u8, Failure> {
             )))
         })?,
     };
-    let verifier = verifier.scoped(&image);
+    let verifier = log_flags(verifier, args)?.scoped(&image);
     let connection = connector
         .connect_to(&image)
         .await

@@ -160,7 +160,7 @@ fn message_signature(
 }
 
 /// A `messageSignature`'s digest algorithm, digest and signature, or what is unreadable.
-fn read_message(message: &Value) -> Result<(Hash, Vec<u8>, Vec<u8>), Reason> {
+pub(super) fn read_message(message: &Value) -> Result<(Hash, Vec<u8>, Vec<u8>), Reason> {
     let bad = |what: &str| Reason::MessageSignature(what.to_string());
     let algorithm = message
         .pointer("/messageDigest/algorithm")
@@ -224,7 +224,7 @@ fn certificate(material: &Value) -> Option<Vec<u8>> {
 
 /// The first [`MAX_TLOG_ENTRIES`] log entries, each as the SET's message needs it, or why it
 /// cannot be checked.
-fn tlog_entries(material: Option<&Value>) -> Vec<Result<LogEntry, Reason>> {
+pub(super) fn tlog_entries(material: Option<&Value>) -> Vec<Result<LogEntry, Reason>> {
     material
         .and_then(|m| m.get("tlogEntries"))
         .and_then(Value::as_array)
@@ -350,7 +350,9 @@ mod tests {
         let manifest = br#"{"schemaVersion":2}"#.as_slice();
         let subject = format!("sha256:{}", hex::encode(Hash::Sha256.digest(manifest)));
         let sig = pair.sign(&rng, manifest).expect("sign");
-        let verifier = Verifier::Key(key);
+        let keyed = super::super::keyed::Keyed::new(key, super::super::keyed::TlogMode::Note, None)
+            .expect("the public-good root");
+        let verifier = Verifier::Key(Box::new(keyed));
         let check = |b: &[u8]| {
             let o = check(b, &subject, Some(manifest), &verifier, "message signature");
             assert!(!o.attestation);
@@ -423,14 +425,14 @@ mod tests {
             hash,
             digest: &digest,
             signature: &signature,
-            certificate: &der,
+            certificate: Some(&der),
         };
         assert_eq!(compare(&entry.body, &signed), Ok(()));
         let another = Signed::Artifact {
             hash,
             digest: &[0; 32],
             signature: &signature,
-            certificate: &der,
+            certificate: Some(&der),
         };
         let err = compare(&entry.body, &another).expect_err("another digest");
         assert!(

@@ -214,7 +214,7 @@ impl Keyless {
             hash,
             digest,
             signature,
-            certificate: der,
+            certificate: Some(der),
         };
         self.logged_while_valid(&leaf, entries, missing, &signed)
     }
@@ -381,13 +381,43 @@ impl Keyless {
         Ok(at)
     }
 
+    /// The entry's SET verifies with the key of the log it names: see [`Logs::entry_time`].
+    pub fn entry_time(&self, e: &LogEntry) -> Result<i64, Reason> {
+        self.logs().entry_time(e)
+    }
+
+    /// The entry's inclusion proof: see [`Logs::included`]. (Public for the real-bundle test.)
+    pub fn included(&self, e: &LogEntry, proof: &super::merkle::Proof) -> Result<(), Reason> {
+        self.logs().included(e, proof)
+    }
+
+    /// The policy's trusted root, as its log entries are checked.
+    #[must_use]
+    pub fn logs(&self) -> Logs<'_> {
+        Logs {
+            root: &self.root,
+            root_name: &self.root_name,
+        }
+    }
+}
+
+/// The transparency logs of a trusted root, as a log entry is checked against them: by a
+/// keyless policy, and by a key whose signatures carry entries ([`super::keyed`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Logs<'a> {
+    pub root: &'a TrustedRoot,
+    /// `Sigstore's public-good root` or the file's path (sanitised), for messages.
+    pub root_name: &'a str,
+}
+
+impl Logs<'_> {
     /// The entry's SET verifies with the key of the log it names, which was valid when the
     /// entry was integrated: that time. Whether the body is the signature in hand is the
     /// caller's check ([`rekor::records`]).
     pub fn entry_time(&self, e: &LogEntry) -> Result<i64, Reason> {
         let log = self.log(&e.log_id).ok_or_else(|| Reason::LogKeyUnknown {
             log_id: sanitize(&e.log_id).into_owned(),
-            root: self.root_name.clone(),
+            root: self.root_name.to_string(),
         })?;
         // A log's key signs for a period (a rotated key's ends): an entry it signed outside
         // that period is not the log's word.
@@ -414,7 +444,7 @@ impl Keyless {
     }
 
     /// The entry's inclusion proof leads to the root hash of the checkpoint the log signed
-    /// (offline: the checkpoint travels with the proof). (Public for the real-bundle test.)
+    /// (offline: the checkpoint travels with the proof).
     pub fn included(&self, e: &LogEntry, proof: &super::merkle::Proof) -> Result<(), Reason> {
         use super::merkle;
         let bad = |why: String| Err(Reason::BadInclusionProof(why));
@@ -466,7 +496,8 @@ impl Keyless {
     }
 
     /// The trusted root's log of the hex `log_id`.
-    fn log(&self, log_id: &str) -> Option<&super::trust::Log> {
+    #[must_use]
+    pub fn log(&self, log_id: &str) -> Option<&super::trust::Log> {
         self.root
             .logs
             .iter()
@@ -613,22 +644,29 @@ pub fn policy(
             "is missing: an identity means nothing without the OIDC issuer that vouched for it (`https://token.actions.githubusercontent.com`, `https://accounts.google.com`)".into(),
         ));
     };
-    let (root, root_name) = match trusted_root {
-        None => (
-            TrustedRoot::public_good().map_err(|e| (Setting::TrustedRoot, e.to_string()))?,
-            "Sigstore's public-good root".to_string(),
-        ),
-        Some(path) => (
-            read_trusted_root(path).map_err(|e| (Setting::TrustedRoot, e))?,
-            format!("the trusted root {}", sanitize(&path.display().to_string())),
-        ),
-    };
+    let (root, root_name) =
+        load_trusted_root(trusted_root).map_err(|e| (Setting::TrustedRoot, e))?;
     Ok(Keyless {
         root,
         root_name,
         identity,
         issuer: issuer.to_string(),
     })
+}
+
+/// The trusted root at `path`, else the embedded public-good root; with its name for messages
+/// (`Sigstore's public-good root`, `the trusted root PATH`), or why it is unusable.
+pub fn load_trusted_root(path: Option<&std::path::Path>) -> Result<(TrustedRoot, String), String> {
+    match path {
+        None => Ok((
+            TrustedRoot::public_good().map_err(|e| e.to_string())?,
+            "Sigstore's public-good root".to_string(),
+        )),
+        Some(path) => Ok((
+            read_trusted_root(path)?,
+            format!("the trusted root {}", sanitize(&path.display().to_string())),
+        )),
+    }
 }
 
 /// A `trusted_root.json` file, read within [`super::trust::MAX_BYTES`].

@@ -11,6 +11,7 @@ pub mod cose;
 pub mod dsse;
 pub mod envelope;
 pub mod key;
+pub mod keyed;
 pub mod keyless;
 pub mod merkle;
 pub mod notation;
@@ -92,6 +93,9 @@ pub enum Reason {
     BundleNoCertificate,
     #[error("no transparency-log entry: the Sigstore bundle's `verificationMaterial.tlogEntries` is empty, so nothing proves when it was made")]
     BundleNoLogEntry,
+    /// A keyed signature without an entry, under a policy that requires one.
+    #[error("no transparency-log entry in the signature, and the policy requires one (--require-tlog, `require_tlog = true`); sign with `cosign sign --key` and its log upload on")]
+    KeyNoLogEntry,
     #[error("bad inclusion proof: {0}")]
     BadInclusionProof(String),
     #[error("bad Rekor SET: {0}")]
@@ -147,7 +151,7 @@ impl Reason {
             Reason::ExpiredAtSigning { .. } => "expired at signing",
             Reason::IdentityMismatch { .. } => "identity mismatch",
             Reason::IssuerMismatch { .. } => "issuer mismatch",
-            Reason::NoLogEntry | Reason::BundleNoLogEntry => "no log entry",
+            Reason::NoLogEntry | Reason::BundleNoLogEntry | Reason::KeyNoLogEntry => "no log entry",
             Reason::BadSet(_) => "bad SET",
             Reason::BadInclusionProof(_) => "bad inclusion proof",
             Reason::LogEntryMismatch(_) => "log entry mismatch",
@@ -182,7 +186,7 @@ impl Reason {
             Reason::ExpiredAtSigning { .. } => "expired-at-signing",
             Reason::IdentityMismatch { .. } => "identity-mismatch",
             Reason::IssuerMismatch { .. } => "issuer-mismatch",
-            Reason::NoLogEntry | Reason::BundleNoLogEntry => "no-log-entry",
+            Reason::NoLogEntry | Reason::BundleNoLogEntry | Reason::KeyNoLogEntry => "no-log-entry",
             Reason::BadSet(_) => "bad-set",
             Reason::BadInclusionProof(_) => "bad-inclusion-proof",
             Reason::LogEntryMismatch(_) => "log-entry-mismatch",
@@ -262,11 +266,12 @@ struct Identity {
     docker_reference: Option<String>,
 }
 
-/// What signatures are checked against: a public key (`--key`), a keyless policy (a trusted
-/// root, an identity and an issuer), or a notation trust policy and trust store.
+/// What signatures are checked against: a public key (`--key`, with its transparency-log
+/// policy: [`keyed`]), a keyless policy (a trusted root, an identity and an issuer), or a
+/// notation trust policy and trust store.
 #[derive(Debug, Clone)]
 pub enum Verifier {
-    Key(PublicKey),
+    Key(Box<keyed::Keyed>),
     Keyless(Box<keyless::Keyless>),
     Notation(Box<notation::Notation>),
 }
@@ -338,6 +343,9 @@ struct LayerVerdict {
 /// Sigstore bundle, a cosign `.att` DSSE envelope, a cosign simple-signing payload.
 fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<LayerVerdict> {
     let mut judged = judge_kind(layer, parent, verifier)?;
+    if let (Verifier::Key(key), true) = (verifier, judged.result.is_ok()) {
+        key_logged(key, layer, &mut judged);
+    }
     // A key names only what verified with it: a signature it does not verify is anyone's.
     if let (Verifier::Key(key), Ok(())) = (verifier, &judged.result) {
         judged.signer = Some(Signer::Key {
@@ -346,6 +354,15 @@ fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<Layer
         });
     }
     Some(judged)
+}
+
+/// A signature the key verified, judged by its transparency-log entry as `cosign verify --key`
+/// judges it ([`keyed::Keyed::logged`]): where it was logged, or why the entry fails it.
+fn key_logged(key: &keyed::Keyed, layer: &Node, judged: &mut LayerVerdict) {
+    match key.logged(layer) {
+        Ok(notes) => judged.notes.extend(notes),
+        Err(reason) => judged.result = Err(reason),
+    }
 }
 
 fn judge_kind(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<LayerVerdict> {
@@ -714,11 +731,15 @@ impl Checked {
                         None => "verified".to_string(),
                     };
                     // A key names itself; an identity or trust policy is said beside who matched it.
-                    let full = match (signer::words(v.signer.as_ref(), None), &v.signer) {
+                    let mut full = match (signer::words(v.signer.as_ref(), None), &v.signer) {
                         (Some(by), Some(Signer::Key { .. })) => format!("{what}: {by}"),
                         (Some(by), _) => format!("{what}: {by}, with {key}"),
                         (None, _) => format!("{what} with {key}"),
                     };
+                    // Where it was logged, or that it was not: the detail says it as `verify` does.
+                    for note in &v.notes {
+                        full.push_str(&format!("; {note}"));
+                    }
                     let brief = v
                         .signer
                         .as_ref()
@@ -808,10 +829,17 @@ pub fn check_by(policy: String, key: String, verifier: &Verifier, root: &Node) -
 pub fn policy_verifier(
     policy: &crate::config::VerifyPolicy,
 ) -> Result<(String, Verifier), (String, String)> {
+    // A trusted root serves a key too (its log keys): alone, it stands for a keyless policy.
     let keyless = policy.identity.is_some()
         || policy.identity_regexp.is_some()
         || policy.issuer.is_some()
-        || policy.trusted_root.is_some();
+        || (policy.trusted_root.is_some() && policy.key.is_none());
+    if policy.require_tlog && policy.key.is_none() {
+        return Err((
+            "require_tlog".into(),
+            "is for a key (`key = \"cosign.pub\"`): a keyless signature always needs its log entry, and a notation signature has none".into(),
+        ));
+    }
     let notation = policy.notation || policy.trust_policy.is_some() || policy.trust_store.is_some();
     if notation {
         if policy.key.is_some() || keyless {
@@ -830,14 +858,19 @@ pub fn policy_verifier(
     match (&policy.key, keyless) {
         (Some(_), true) => Err((
             "key".into(),
-            "is given with keyless settings (identity, issuer, trusted_root); a policy is one or the other".into(),
+            "is given with keyless settings (identity, issuer); a policy is one or the other".into(),
         )),
         (Some(path), false) => {
             let shown = sanitize(&path.display().to_string()).into_owned();
-            match read_key_file(path) {
-                Ok(k) => Ok((shown, Verifier::Key(k))),
-                Err(why) => Err((format!("key {shown}"), why)),
-            }
+            let key = read_key_file(path).map_err(|why| (format!("key {shown}"), why))?;
+            let mode = if policy.require_tlog {
+                keyed::TlogMode::Require
+            } else {
+                keyed::TlogMode::Note
+            };
+            keyed::Keyed::new(key, mode, policy.trusted_root.as_deref())
+                .map(|k| (shown, Verifier::Key(Box::new(k))))
+                .map_err(|why| ("trusted_root".into(), why))
         }
         (None, true) => keyless::policy(
             policy.identity.as_deref(),

@@ -525,3 +525,28 @@ pub fn inclusion_proof_from(log: &Log, body: &[u8], origin: &str) -> serde_json:
         "checkpoint": {"envelope": format!("{text}\n\u{2014} {name} {}\n", B64.encode(sig))}
     })
 }
+
+/// A key standing where a certificate stands in the keyless helpers: `key` signs, and the
+/// entries those helpers write name `named`'s public key PEM (a keyed cosign signature's
+/// `hashedrekord`, `dsse` and `intoto` entries record the key itself; `named` another key's
+/// for an entry that does not match).
+pub fn key_signer(key: &SigningKey, named: &SigningKey) -> Leaf {
+    Leaf {
+        key: SigningKey {
+            private: key.private.clone(),
+            public: key.public.clone(),
+            kind: key.kind,
+        },
+        pem: std::fs::read_to_string(&named.public).expect("public key"),
+    }
+}
+
+/// Drops the certificate annotation the keyless helpers write: a keyed layer has none.
+pub fn without_certificate(
+    (payload, mut annotations): (Vec<u8>, serde_json::Value),
+) -> (Vec<u8>, serde_json::Value) {
+    if let Some(a) = annotations.as_object_mut() {
+        a.remove("dev.sigstore.cosign/certificate");
+    }
+    (payload, annotations)
+}
