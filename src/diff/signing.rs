@@ -68,7 +68,7 @@ fn notation_default(
     let check = |scope: Option<String>, inspection: &Inspection| {
         let mut judge = n.clone();
         judge.scope = scope;
-        let v = verify::Verifier::Notation(Box::new(judge));
+        let v = verify::Verifiers::from((key.clone(), verify::Verifier::Notation(Box::new(judge))));
         verify::check_by(name.clone(), key.clone(), &v, &inspection.root)
     };
     Some((check(ls, left.1), check(rs, right.1)))
@@ -268,8 +268,10 @@ mod tests {
             key: "identity /^ci@/ from https://issuer".into(),
             satisfied: verdicts.iter().any(|v| v.result.is_ok()),
             verdicts,
-            keyless: true,
-            notation: false,
+            kinds: verify::Kinds {
+                keyless: true,
+                ..verify::Kinds::default()
+            },
         }
     }
 
