@@ -849,6 +849,11 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             let why = reason.to_string();
             let said = signer::words(v.signer.as_ref(), Some(&why)).unwrap_or(why);
             message.push_str(&format!("; {}: {said}", short(&v.signature)));
+            // A signature of a kind the policy does not list was judged by each kind it does:
+            // the other reasons are in the notes.
+            for note in &v.notes {
+                message.push_str(&format!("; {note}"));
+            }
         }
     }
     vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(kinds.fix())]

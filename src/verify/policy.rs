@@ -160,6 +160,16 @@ enum Kind {
     Notation,
 }
 
+impl Kind {
+    fn words(self) -> &'static str {
+        match self {
+            Kind::Key => "a keyed signature without a certificate",
+            Kind::Keyless => "a keyless signature with a certificate",
+            Kind::Notation => "a notation signature",
+        }
+    }
+}
+
 /// A notation envelope is notation's; a cosign signature, attestation or Sigstore bundle that
 /// carries a certificate is keyless, one without is keyed.
 fn kind_of(layer: &Node) -> Kind {
@@ -202,6 +212,12 @@ pub(super) fn judge(layer: &Node, parent: &Node, verifiers: &Verifiers) -> Optio
     let (_, mut first) = judged.next()?;
     if first.result.is_ok() {
         return Some(first);
+    }
+    if verifiers.list.len() > 1 {
+        first.notes.push(format!(
+            "{}, a kind this policy does not list",
+            kind_of(layer).words()
+        ));
     }
     for (name, other) in judged {
         if other.result.is_ok() {
