@@ -2737,6 +2737,7 @@ fn notation_files_by_flag_and_in_the_config_file(
             && text.contains("Sign the image by digest with notation"),
         "{text}"
     );
+    a_key_beside_notation_verifies_either_kind(reg, d, &config, (&section, &store_arg));
     // A trust policy notation would refuse is refused here, naming the setting.
     std::fs::write(
         &policy,
@@ -2750,6 +2751,89 @@ fn notation_files_by_flag_and_in_the_config_file(
             && text.contains("trust policy loose has trusted identity x509.subject: CN=builder, which lacks C; notation requires C, ST and O at least"),
         "{text}"
     );
+}
+
+/// `[verify."HOST/notation/*"]` with a cosign key and notation at once: the notation-signed
+/// image verifies by the trust policy and names its leaf's subject, a keyed image by the key;
+/// `inspect` names each signer, `check --require-signed` takes either, and the flags (`--key`
+/// with `--trust-policy`) combine the same way.
+fn a_key_beside_notation_verifies_either_kind(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    config: &std::path::Path,
+    (section, store): (&str, &str),
+) {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    let key = SigningKey::generate(d, "beside-notation", KeyKind::P256);
+    let digest = layout_root_digest(&fixture("unsigned-index"));
+    reg.seed_fixture("unsigned-index", "notation/keyed:v1");
+    let payload = simple_signing("registry.internal:5000/notation/keyed", &digest);
+    push_cosign_layers(reg, "notation/keyed", &digest, &[key.layer(&payload)]);
+    let key_path = key.public.display().to_string();
+    std::fs::write(
+        config,
+        format!(
+            "{section}\nkey = \"{key_path}\"\nnotation = true\ntrust_policy = \"elsewhere/policy.json\"\ntrust_store = \"{store}\"\n"
+        ),
+    )
+    .expect("config");
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| regscope_at(reg, home.path(), Some(config), args);
+    let image = |case: &str| format!("{}/notation/{case}:v1", reg.host);
+    let builder = "C=US, ST=WA, L=Seattle, O=acme, CN=builder (trust policy acme-images)";
+
+    let (code, text) = run(&["verify", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "ok: signed by {builder}, matching {key_path}, or the notation trust policy "
+        )),
+        "{text}"
+    );
+    let (code, text) = run(&["verify", &image("keyed")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!("ok: signed by key {key_path} (sha256:")),
+        "{text}"
+    );
+    let (code, text) = run(&["inspect", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "signed by {builder}: verified with {key_path}, or the notation trust policy "
+        )),
+        "{text}"
+    );
+    let (_, text) = run(&["inspect", &image("good"), "--json"]);
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["signedBy"][0]["kind"], "notation", "{json:#}");
+    for (case, wanted) in [("good", 0), ("keyed", 0), ("identity", 1)] {
+        let (code, text) = run(&["check", &image(case), "--require-signed"]);
+        assert_eq!(code, Some(wanted), "{case}: {text}");
+    }
+    let policy = d.join("elsewhere/policy.json").display().to_string();
+    for case in ["good", "keyed"] {
+        let img = image(case);
+        let (code, text) = regscope_at(
+            reg,
+            home.path(),
+            None,
+            &[
+                "verify",
+                &img,
+                "--key",
+                &key_path,
+                "--trust-policy",
+                &policy,
+                "--trust-store",
+                store,
+                "--json",
+            ],
+        );
+        assert_eq!(code, Some(0), "{case}: {text}");
+        let json: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(json["keyAlgorithm"], "ECDSA P-256, notation", "{json:#}");
+    }
 }
 
 /// Real-world data, offline: a public image's real keyless cosign signature (made on GitHub
