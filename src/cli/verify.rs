@@ -1,7 +1,8 @@
 //! `regscope verify REF --key cosign.pub` (or keyless: `--certificate-identity …
 //! --certificate-oidc-issuer …`; or notation: `--notation`, `--trust-policy FILE`, or
-//! notation's own trust policy found in its place): each signature of the image checked; exit 0
-//! when one of the image's own signatures verifies, 1 otherwise.
+//! notation's own trust policy found in its place), or several of them at once (each signature
+//! judged by the one of its kind): each signature of the image checked; exit 0 when one of the
+//! image's own signatures verifies, 1 otherwise.
 
 use super::args::{report_connection, ConnectionArgs};
 use super::Failure;

@@ -1,7 +1,8 @@
 //! Signatures checked, not just read: each cosign simple-signing signature of a tree verified
 //! with a public key (`cosign verify --key`) or keylessly against a Sigstore trusted root
 //! ([`keyless`]), each notation signature (JWS or COSE) under notation's trust policy and trust
-//! store ([`notation`], [`cose`], [`trustpolicy`]), with the reason when it does not verify.
+//! store ([`notation`], [`cose`], [`trustpolicy`]), with the reason when it does not verify; a
+//! policy may list several of these, each signature judged by the one of its kind ([`policy`]).
 //!
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
