@@ -295,6 +295,60 @@ heBuR812Jkw4D0Z6WaAY6Pln3vRqQZmTHAUHBz4i1eHfPiKPZNFhT8Oc5A==
 -----END PUBLIC KEY-----
 ";
 
+    fn layer(media_type: &str, certificate: bool, raw: &[u8]) -> Node {
+        let desc = serde_json::from_value(serde_json::json!({
+            "mediaType": media_type, "digest": "sha256:00", "size": 1
+        }))
+        .unwrap();
+        let mut n = Node::from_descriptor(crate::model::Kind::Layer, &desc);
+        if certificate {
+            n.annotations.insert(
+                COSIGN_CERTIFICATE.into(),
+                "-----BEGIN CERTIFICATE-----".into(),
+            );
+        }
+        n.raw = Some(raw.to_vec().into());
+        n
+    }
+
+    #[test]
+    fn each_signature_goes_to_the_verifier_of_its_kind() {
+        use crate::model::media_type::COSIGN_SIMPLE_SIGNING;
+        let simple = |cert| kind_of(&layer(COSIGN_SIMPLE_SIGNING, cert, b"{}"));
+        assert!(matches!(simple(true), Kind::Keyless));
+        assert!(matches!(simple(false), Kind::Key));
+        assert!(matches!(
+            kind_of(&layer(notation::JWS, false, b"{}")),
+            Kind::Notation
+        ));
+        assert!(matches!(
+            kind_of(&layer(super::super::cose::COSE, false, b"")),
+            Kind::Notation
+        ));
+        let bundle = |raw: &[u8]| {
+            let mut n = layer("application/vnd.dev.sigstore.bundle.v0.3+json", false, raw);
+            n.payload = Some(Payload::SigstoreBundle {
+                content: "message signature".into(),
+                signer: None,
+                rekor_log_index: None,
+            });
+            kind_of(&n)
+        };
+        assert!(matches!(
+            bundle(br#"{"verificationMaterial":{"certificate":{"rawBytes":"AA=="}}}"#),
+            Kind::Keyless
+        ));
+        assert!(matches!(
+            bundle(br#"{"verificationMaterial":{"x509CertificateChain":{"certificates":[]}}}"#),
+            Kind::Keyless
+        ));
+        assert!(matches!(
+            bundle(br#"{"verificationMaterial":{"publicKey":{"hint":"k"}}}"#),
+            Kind::Key
+        ));
+        assert!(matches!(bundle(b"not json"), Kind::Key));
+    }
+
     #[test]
     fn a_config_policy_lists_one_kind_or_several_never_none_nor_half_of_one() {
         let (what, why) = from_config(&VerifyPolicy::default())
