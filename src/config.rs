@@ -17,6 +17,8 @@
 //!
 //! [verify."123456789012.dkr.ecr.*/prod/*"]   # `registry/repository`, `*` and `?` as in a shell
 //! key = "cosign.pub"                    # cosign public key (PEM); relative to this file
+//!                                       # (with `identity`+`issuer` and/or `notation = true`
+//!                                       # too: a signature of any listed kind satisfies it)
 //!
 //! [registry."docker.io"]
 //! api = "https://hub.docker.com"        # the service's own API, for listing (GHCR: GitHub's)

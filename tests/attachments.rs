@@ -1589,6 +1589,7 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
     assert!(three.is_match(&text), "{text}");
 
     keyless_policy_in_the_config_file(&reg, d, issuer);
+    a_policy_of_several_kinds_is_satisfied_by_either(&reg, d, issuer, &root_file);
     keyless_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), &verify);
     keyless_message_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), &verify);
     keyless_attestations_verify_with_their_log_entry(&reg, d, (&fulcio, &rekor), &verify);
@@ -2301,6 +2302,189 @@ fn keyless_policy_in_the_config_file(reg: &TestRegistry, dir: &std::path::Path, 
     assert!(text.contains("is not a Sigstore trusted root"), "{text}");
 }
 
+/// `[verify."HOST/keyless/*"]` with a key and a keyless identity at once (a team moving from
+/// keys to keyless has both): a keyless signature verifies by the identity, a keyed one by the
+/// key, each judged by its own kind; a stranger's key fails with the key's reason. The flags
+/// combine the same way. With a key and notation, a keyless signature is of neither kind and
+/// fails with both reasons. `inspect` names who signed; `config check` refuses half a keyless
+/// policy beside a key.
+fn a_policy_of_several_kinds_is_satisfied_by_either(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    issuer: &str,
+    root_file: &std::path::Path,
+) {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    let (key, stranger) = (
+        SigningKey::generate(d, "mixed", KeyKind::P256),
+        SigningKey::generate(d, "stranger", KeyKind::P256),
+    );
+    let digest = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/mixed", &digest);
+    for (repo, signer) in [("keyed", &key), ("stranger", &stranger)] {
+        reg.seed_fixture("unsigned-index", &format!("keyless/{repo}:v1"));
+        push_cosign_layers(
+            reg,
+            &format!("keyless/{repo}"),
+            &digest,
+            &[signer.layer(&payload)],
+        );
+    }
+    let home = tempfile::tempdir().expect("home");
+    let config = d.join("mixed.toml");
+    let section = format!("[verify.\"{}/keyless/*\"]", reg.host);
+    let (key_path, root_path) = (
+        key.public.display().to_string(),
+        root_file.display().to_string(),
+    );
+    std::fs::write(
+        &config,
+        format!("{section}\nkey = \"{key_path}\"\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"{root_path}\"\n"),
+    )
+    .expect("config");
+    let run = |args: &[&str]| regscope_at(reg, home.path(), Some(&config), args);
+    let config_check = || {
+        let out = support::isolated_command(&regscope_bin(), home.path())
+            .args(["config", "check"])
+            .env("REGSCOPE_CONFIG", &config)
+            .output()
+            .expect("run regscope");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let image = |repo: &str| format!("{}/keyless/{repo}:v1", reg.host);
+    let both = format!("{key_path}, or identity ci@example.com from {issuer} (the trusted root ");
+
+    let (code, text) = config_check();
+    assert_eq!(code, Some(0), "{text}");
+    // Only a keyless signature: the identity verifies it.
+    let (code, text) = run(&["verify", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "ok: signed by ci@example.com (issuer {issuer}), matching {both}"
+        )),
+        "{text}"
+    );
+    // Only a keyed signature: the key verifies it.
+    let (code, text) = run(&["verify", &image("keyed")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!("ok: signed by key {key_path} (sha256:")),
+        "{text}"
+    );
+    let (code, text) = run(&["verify", &image("stranger")]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the signature does not verify with this key")
+            && text.contains(&format!(
+                "FAIL: no signature of this image verifies with {both}"
+            )),
+        "{text}"
+    );
+    let (code, text) = run(&["verify", &image("keyed"), "--json"]);
+    assert_eq!(code, Some(0), "{text}");
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["keyAlgorithm"], "ECDSA P-256, keyless", "{json:#}");
+    assert_eq!(json["signatures"][0]["signer"]["kind"], "key", "{json:#}");
+
+    // inspect names who signed, in text and JSON; check --require-signed takes either.
+    let (code, text) = run(&["inspect", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "signed by ci@example.com (issuer {issuer}): verified with {both}"
+        )) && text.contains(&format!("({section})")),
+        "{text}"
+    );
+    let (_, text) = run(&["inspect", &image("keyed"), "--json"]);
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["signedBy"][0]["kind"], "key", "{json:#}");
+    assert_eq!(json["signedBy"][0]["key"], key_path.as_str(), "{json:#}");
+    let (_, text) = run(&["inspect", &image("stranger"), "--json"]);
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert!(json.get("signedBy").is_none(), "{json:#}");
+    for (repo, wanted) in [("good", 0), ("keyed", 0), ("stranger", 1)] {
+        let (code, text) = run(&["check", &image(repo), "--require-signed"]);
+        assert_eq!(code, Some(wanted), "{repo}: {text}");
+    }
+
+    // The flags combine as the file does.
+    let flags = |repo: &str| {
+        let img = image(repo);
+        regscope_at(
+            reg,
+            home.path(),
+            None,
+            &[
+                "verify",
+                &img,
+                "--key",
+                &key_path,
+                "--certificate-identity",
+                "ci@example.com",
+                "--certificate-oidc-issuer",
+                issuer,
+                "--trusted-root",
+                &root_path,
+            ],
+        )
+    };
+    for (repo, wanted) in [("good", 0), ("keyed", 0), ("stranger", 1)] {
+        let (code, text) = flags(repo);
+        assert_eq!(code, Some(wanted), "{repo}: {text}");
+    }
+
+    // A key and notation: a keyless signature is of neither kind, and both say why.
+    let policy = d.join("mixed-trustpolicy.json");
+    std::fs::write(&policy, notation_policy(&reg.host, &["x"])).expect("policy");
+    std::fs::write(
+        &config,
+        format!(
+            "{section}\nkey = \"{key_path}\"\nnotation = true\ntrust_policy = \"{}\"\n",
+            policy.display()
+        ),
+    )
+    .expect("config");
+    let (code, text) = run(&["verify", &image("good")]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the signature does not verify with this key")
+            && text.contains("; a keyless signature with a certificate, a kind this policy does not list; not verified with the notation trust policy ")
+            && text.contains(" either: a cosign signature is not of its kind"),
+        "{text}"
+    );
+    let (code, text) = run(&["verify", &image("keyed")]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&["inspect", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("warning  signature-unverified")
+            && text.contains("either: a cosign signature is not of its kind")
+            && text.contains("with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`), or with notation"),
+        "{text}"
+    );
+
+    // Half a keyless policy beside a key is still refused, at its setting.
+    std::fs::write(
+        &config,
+        format!("{section}\nkey = \"{key_path}\"\nidentity = \"ci@example.com\"\n"),
+    )
+    .expect("config");
+    let (code, text) = config_check();
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{section} issuer: is missing: an identity means nothing without the OIDC issuer"
+        )),
+        "{text}"
+    );
+}
+
 /// `regscope` with `home` as HOME (notation's files under `~/.config/notation`), the config
 /// file `config` if any, and the registry's credentials; `(exit code, stdout and stderr)`.
 fn regscope_at(
@@ -2866,6 +3050,7 @@ fn notation_files_by_flag_and_in_the_config_file(
             && text.contains("Sign the image by digest with notation"),
         "{text}"
     );
+    a_key_beside_notation_verifies_either_kind(reg, d, &config, (&section, &store_arg));
     // A trust policy notation would refuse is refused here, naming the setting.
     std::fs::write(
         &policy,
@@ -2879,6 +3064,89 @@ fn notation_files_by_flag_and_in_the_config_file(
             && text.contains("trust policy loose has trusted identity x509.subject: CN=builder, which lacks C; notation requires C, ST and O at least"),
         "{text}"
     );
+}
+
+/// `[verify."HOST/notation/*"]` with a cosign key and notation at once: the notation-signed
+/// image verifies by the trust policy and names its leaf's subject, a keyed image by the key;
+/// `inspect` names each signer, `check --require-signed` takes either, and the flags (`--key`
+/// with `--trust-policy`) combine the same way.
+fn a_key_beside_notation_verifies_either_kind(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    config: &std::path::Path,
+    (section, store): (&str, &str),
+) {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    let key = SigningKey::generate(d, "beside-notation", KeyKind::P256);
+    let digest = layout_root_digest(&fixture("unsigned-index"));
+    reg.seed_fixture("unsigned-index", "notation/keyed:v1");
+    let payload = simple_signing("registry.internal:5000/notation/keyed", &digest);
+    push_cosign_layers(reg, "notation/keyed", &digest, &[key.layer(&payload)]);
+    let key_path = key.public.display().to_string();
+    std::fs::write(
+        config,
+        format!(
+            "{section}\nkey = \"{key_path}\"\nnotation = true\ntrust_policy = \"elsewhere/policy.json\"\ntrust_store = \"{store}\"\n"
+        ),
+    )
+    .expect("config");
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| regscope_at(reg, home.path(), Some(config), args);
+    let image = |case: &str| format!("{}/notation/{case}:v1", reg.host);
+    let builder = "C=US, ST=WA, L=Seattle, O=acme, CN=builder (trust policy acme-images)";
+
+    let (code, text) = run(&["verify", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "ok: signed by {builder}, matching {key_path}, or the notation trust policy "
+        )),
+        "{text}"
+    );
+    let (code, text) = run(&["verify", &image("keyed")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!("ok: signed by key {key_path} (sha256:")),
+        "{text}"
+    );
+    let (code, text) = run(&["inspect", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "signed by {builder}: verified with {key_path}, or the notation trust policy "
+        )),
+        "{text}"
+    );
+    let (_, text) = run(&["inspect", &image("good"), "--json"]);
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["signedBy"][0]["kind"], "notation", "{json:#}");
+    for (case, wanted) in [("good", 0), ("keyed", 0), ("identity", 1)] {
+        let (code, text) = run(&["check", &image(case), "--require-signed"]);
+        assert_eq!(code, Some(wanted), "{case}: {text}");
+    }
+    let policy = d.join("elsewhere/policy.json").display().to_string();
+    for case in ["good", "keyed"] {
+        let img = image(case);
+        let (code, text) = regscope_at(
+            reg,
+            home.path(),
+            None,
+            &[
+                "verify",
+                &img,
+                "--key",
+                &key_path,
+                "--trust-policy",
+                &policy,
+                "--trust-store",
+                store,
+                "--json",
+            ],
+        );
+        assert_eq!(code, Some(0), "{case}: {text}");
+        let json: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(json["keyAlgorithm"], "ECDSA P-256, notation", "{json:#}");
+    }
 }
 
 /// Real-world data, offline: a public image's real keyless cosign signature (made on GitHub

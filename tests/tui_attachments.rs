@@ -453,6 +453,85 @@ fn a_keyed_signature_s_log_entry_is_judged_in_the_tui() {
     }
 }
 
+/// A policy with a key and a keyless identity in one pattern, in the TUI against
+/// docker-registry behind htpasswd and TLS: the image signed keylessly by the identity and the
+/// one signed with the key are both `S✓`, each row naming its own signer; the one signed with
+/// a stranger's key is `S✗`, its row `bad signature`, the root `not signed as the policy wants`.
+#[test]
+fn a_policy_of_a_key_and_an_identity_verifies_either_kind_in_the_tui() {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    use support::sigstore::{layer, now, trusted_root, Ca, Log, Logged};
+    use support::{fixture, layout_root_digest};
+    const PASSWORD: &str = "Mixed-s3cret-pw";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("mixed-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let fulcio_root = Ca::root(d, "test-fulcio");
+    let fulcio = fulcio_root.intermediate(d, "test-fulcio-intermediate");
+    let rekor = Log::new(d, "rekor");
+    let root_file = d.join("trusted_root.json");
+    std::fs::write(&root_file, trusted_root((&fulcio_root, &fulcio), &rekor)).expect("root");
+    let issuer = "https://token.actions.example";
+    let ci = fulcio.leaf(d, "ci", "email:ci@example.com", issuer);
+    let (key, stranger) = (
+        SigningKey::generate(d, "mixed", KeyKind::P256),
+        SigningKey::generate(d, "stranger", KeyKind::P256),
+    );
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/app", &root);
+    let signed = [
+        (REPO, layer(&ci, &payload, &Logged::At(&rekor, now()))),
+        ("team/keyed", key.layer(&payload)),
+        ("team/stranger", stranger.layer(&payload)),
+    ];
+    for (repo, l) in signed {
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        push_cosign_layers(&reg, repo, &root, &[l]);
+    }
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("mixed-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nkey = \"{}\"\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"{}\"\n",
+        reg.host,
+        key.public.display(),
+        root_file.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, row) in [
+        (REPO, Some("signature  S✓ signed by ci@example.com")),
+        ("team/keyed", Some("signature  S✓ signed by key mixed.pub")),
+        ("team/stranger", None),
+    ] {
+        let start = format!("{}/{repo}", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(if row.is_some() { "S✓" } else { "S✗" });
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("via a cosign tag");
+        if let Some(row) = row {
+            let screen = tmux.wait_for(row);
+            assert!(screen.contains("S✓ signed"), "{repo}: {screen}");
+        } else {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(
+                screen.contains("signature  S✗ bad signature")
+                    && screen.contains("S✗ not signed as the policy wants"),
+                "{screen}"
+            );
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}
+
 /// Keyless message-signature Sigstore bundles (OCI 1.1 referrers) under a keyless policy in
 /// the TUI, against docker-registry behind htpasswd and TLS: the bundle whose `hashedrekord`
 /// entry records its digest, signature and certificate is `S✓`; one whose entry records

@@ -788,40 +788,6 @@ mod tests {
     }
 
     #[test]
-    fn a_config_policy_is_a_key_or_keyless_never_both_nor_neither() {
-        use crate::config::VerifyPolicy;
-        let both = VerifyPolicy {
-            key: Some("cosign.pub".into()),
-            issuer: Some("https://i".into()),
-            ..VerifyPolicy::default()
-        };
-        let (what, why) = super::super::policy_verifier(&both)
-            .map(|_| ())
-            .unwrap_err();
-        assert_eq!(what, "key");
-        assert!(why.contains("a policy is one or the other"), "{why}");
-        let (what, why) = super::super::policy_verifier(&VerifyPolicy::default())
-            .map(|_| ())
-            .unwrap_err();
-        assert_eq!(what, "key");
-        assert!(
-            why.starts_with("is missing: a policy names a public key"),
-            "{why}"
-        );
-        let keyless = VerifyPolicy {
-            identity: Some("ci@z".into()),
-            issuer: Some("https://i".into()),
-            ..VerifyPolicy::default()
-        };
-        let (shown, verifier) = super::super::policy_verifier(&keyless).unwrap();
-        assert_eq!(
-            shown,
-            "identity ci@z from https://i (Sigstore's public-good root)"
-        );
-        assert_eq!(verifier.algorithm(), "keyless");
-    }
-
-    #[test]
     fn times_read_as_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(

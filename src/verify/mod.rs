@@ -1,7 +1,8 @@
 //! Signatures checked, not just read: each cosign simple-signing signature of a tree verified
 //! with a public key (`cosign verify --key`) or keylessly against a Sigstore trusted root
 //! ([`keyless`]), each notation signature (JWS or COSE) under notation's trust policy and trust
-//! store ([`notation`], [`cose`], [`trustpolicy`]), with the reason when it does not verify.
+//! store ([`notation`], [`cose`], [`trustpolicy`]), with the reason when it does not verify; a
+//! policy may list several of these, each signature judged by the one of its kind ([`policy`]).
 //!
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
@@ -15,6 +16,7 @@ pub mod keyed;
 pub mod keyless;
 pub mod merkle;
 pub mod notation;
+pub mod policy;
 pub mod rekor;
 pub mod signer;
 pub mod trust;
@@ -27,6 +29,7 @@ use serde::Serialize;
 /// a COSE envelope's signer too).
 pub use crate::model::cbor;
 pub use key::{Algorithm, KeyError, PublicKey};
+pub use policy::{Kinds, Verifiers};
 pub use signer::Signer;
 
 use crate::digest::short;
@@ -298,16 +301,17 @@ impl Verifier {
     }
 }
 
-/// Every signature below `root`, in tree order, checked with `verifier`.
+/// Every signature below `root`, in tree order, each checked by the verifier of its own kind
+/// ([`policy::judge`]).
 #[must_use]
-pub fn verify_tree(root: &Node, verifier: &Verifier) -> Vec<Verdict> {
+pub fn verify_tree(root: &Node, verifiers: &Verifiers) -> Vec<Verdict> {
     let mut out = Vec::new();
     // The tree is bounded where it is built (depth and node caps): so is this walk.
     let mut stack: Vec<(&Node, Option<&Node>)> = vec![(root, None)];
     while let Some((node, parent)) = stack.pop() {
         if let (Some(origin), Some(parent)) = (&node.origin, parent) {
             for layer in &node.children {
-                let Some(v) = judge_layer(layer, parent, verifier) else {
+                let Some(v) = policy::judge(layer, parent, verifiers) else {
                     continue;
                 };
                 out.push(Verdict {
@@ -633,7 +637,7 @@ pub struct Summary {
     pub reference: String,
     pub digest: String,
     pub key: String,
-    pub key_algorithm: &'static str,
+    pub key_algorithm: String,
     pub satisfied: bool,
     pub signatures: Vec<serde_json::Value>,
 }
@@ -660,10 +664,8 @@ pub enum Checked {
         key: String,
         verdicts: Vec<Verdict>,
         satisfied: bool,
-        /// A keyless policy (identity and issuer) rather than a key: the words differ.
-        keyless: bool,
-        /// A notation trust policy: the words differ again.
-        notation: bool,
+        /// The kinds the policy lists (a key, a keyless identity, notation): the words differ.
+        kinds: Kinds,
     },
 }
 
@@ -804,87 +806,33 @@ pub fn check_with(
             key,
             why,
         },
-        Ok((key, verifier)) => check_by(policy_name, key, &verifier.scoped(reference), root),
+        Ok((key, verifiers)) => check_by(policy_name, key, &verifiers.scoped(reference), root),
     }
 }
 
-/// Each signature below `root` judged by `verifier`, the policy named `policy` and its key
-/// (or identity, or trust policy) `key`.
+/// Each signature below `root` judged by `verifiers` (the verifier of its own kind), the policy
+/// named `policy` and its key (or identity, or trust policy) `key`. The one judgement every
+/// front end uses: `verify`, `inspect`, `check --require-signed`, the TUI and `diff`.
 #[must_use]
-pub fn check_by(policy: String, key: String, verifier: &Verifier, root: &Node) -> Checked {
-    let verdicts = verify_tree(root, verifier);
+pub fn check_by(policy: String, key: String, verifiers: &Verifiers, root: &Node) -> Checked {
+    let verdicts = verify_tree(root, verifiers);
     let satisfied = satisfied(&verdicts, root);
     Checked::Verdicts {
         policy,
         key,
         verdicts,
         satisfied,
-        keyless: matches!(verifier, Verifier::Keyless(_)),
-        notation: matches!(verifier, Verifier::Notation(_)),
+        kinds: verifiers.kinds(),
     }
 }
 
 /// What a config policy verifies with, and how to name it (`keys/cosign.pub`, `identity … from
-/// …`); else what it names (the key file, the setting) and why it is unusable, in words.
+/// …`, several joined by `, or `); else what it names (the key file, the setting) and why it is
+/// unusable, in words.
 pub fn policy_verifier(
     policy: &crate::config::VerifyPolicy,
-) -> Result<(String, Verifier), (String, String)> {
-    // A trusted root serves a key too (its log keys): alone, it stands for a keyless policy.
-    let keyless = policy.identity.is_some()
-        || policy.identity_regexp.is_some()
-        || policy.issuer.is_some()
-        || (policy.trusted_root.is_some() && policy.key.is_none());
-    if policy.require_tlog && policy.key.is_none() {
-        return Err((
-            "require_tlog".into(),
-            "is for a key (`key = \"cosign.pub\"`): a keyless signature always needs its log entry, and a notation signature has none".into(),
-        ));
-    }
-    let notation = policy.notation || policy.trust_policy.is_some() || policy.trust_store.is_some();
-    if notation {
-        if policy.key.is_some() || keyless {
-            return Err((
-                "notation".into(),
-                "is given with a key or keyless settings; a policy verifies one kind of signature: write another pattern for the other".into(),
-            ));
-        }
-        return notation::Notation::from_files(
-            policy.trust_policy.as_deref(),
-            policy.trust_store.as_deref(),
-        )
-        .map(|n| (n.describe(), Verifier::Notation(Box::new(n))))
-        .map_err(|(setting, why)| (setting.to_string(), why));
-    }
-    match (&policy.key, keyless) {
-        (Some(_), true) => Err((
-            "key".into(),
-            "is given with keyless settings (identity, issuer); a policy is one or the other".into(),
-        )),
-        (Some(path), false) => {
-            let shown = sanitize(&path.display().to_string()).into_owned();
-            let key = read_key_file(path).map_err(|why| (format!("key {shown}"), why))?;
-            let mode = if policy.require_tlog {
-                keyed::TlogMode::Require
-            } else {
-                keyed::TlogMode::Note
-            };
-            keyed::Keyed::new(key, mode, policy.trusted_root.as_deref())
-                .map(|k| (shown, Verifier::Key(Box::new(k))))
-                .map_err(|why| ("trusted_root".into(), why))
-        }
-        (None, true) => keyless::policy(
-            policy.identity.as_deref(),
-            policy.identity_regexp.as_deref(),
-            policy.issuer.as_deref(),
-            policy.trusted_root.as_deref(),
-        )
-        .map(|k| (k.describe(), Verifier::Keyless(Box::new(k))))
-        .map_err(|(setting, why)| (setting.config_key().to_string(), why)),
-        (None, false) => Err((
-            "key".into(),
-            "is missing: a policy names a public key (`key = \"cosign.pub\"`) or a keyless signer (`identity` and `issuer`)".into(),
-        )),
-    }
+) -> Result<(String, Verifiers), (String, String)> {
+    policy::from_config(policy).map(|v| (v.describe(), v))
 }
 
 /// `signature-unverified` when the policy `checked` is not satisfied by `root` (each of the
@@ -893,7 +841,7 @@ pub fn policy_verifier(
 #[must_use]
 pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::Finding> {
     use crate::analysis::{Code, Finding};
-    let (policy, key, verdicts, keyless, notation) = match checked {
+    let (policy, key, verdicts, kinds) = match checked {
         Checked::NoPolicy
         | Checked::Verdicts {
             satisfied: true, ..
@@ -910,10 +858,9 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             policy,
             key,
             verdicts,
-            keyless,
-            notation,
+            kinds,
             ..
-        } => (policy, key, verdicts, *keyless, *notation),
+        } => (policy, key, verdicts, *kinds),
     };
     let mut message = format!("no signature of this image verifies with {key} ({policy})");
     if verdicts.is_empty() {
@@ -924,16 +871,14 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             let why = reason.to_string();
             let said = signer::words(v.signer.as_ref(), Some(&why)).unwrap_or(why);
             message.push_str(&format!("; {}: {said}", short(&v.signature)));
+            // A signature of a kind the policy does not list was judged by each kind it does:
+            // the other reasons are in the notes.
+            for note in &v.notes {
+                message.push_str(&format!("; {note}"));
+            }
         }
     }
-    let fix = if notation {
-        "Sign the image by digest with notation (`notation sign REPO@DIGEST`) with a certificate that chains to a root in the policy's trust store and whose subject the policy trusts; `regscope verify REF` lists each signature and why it does not verify"
-    } else if keyless {
-        "Sign the image by digest as the policy's identity (`cosign sign REPO@DIGEST` where that identity runs, logged in Rekor); `regscope verify REF` lists each signature and why it does not verify"
-    } else {
-        "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify"
-    };
-    vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(fix)]
+    vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(kinds.fix())]
 }
 
 /// [`checked_findings`] of [`check_policy`]: for a front end that needs only the findings.
