@@ -928,6 +928,14 @@ fn a_policy_in_the_config_file_verifies_without_flags(reg: &TestRegistry, keys: 
     let (code, text) = run(&["inspect", &tampered]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("warning  signature-unverified"), "{text}");
+    // The attachments list says the policy's verdict on each signature, as the TUI's rows do,
+    // not that it was read and not verified.
+    assert!(
+        text.contains("attachments (signatures judged by the signature policy)")
+            && text.contains("; S✗ the signature does not verify with this key")
+            && !text.contains("not verified: check with `cosign verify`"),
+        "{text}"
+    );
     let (code, text) = run(&["check", &tampered, "--require-signed"]);
     assert_eq!(code, Some(1), "{text}");
     assert!(
@@ -2399,6 +2407,11 @@ fn a_policy_of_several_kinds_is_satisfied_by_either(
         text.contains(&format!(
             "signed by ci@example.com (issuer {issuer}): verified with {both}"
         )) && text.contains(&format!("({section})")),
+        "{text}"
+    );
+    assert!(
+        text.contains("; S✓ verified: signed by ci@example.com")
+            && !text.contains("not verified: check with"),
         "{text}"
     );
     let (_, text) = run(&["inspect", &image("keyed"), "--json"]);

@@ -559,7 +559,13 @@ fn emit(inspection: &Inspection, report: &Report, shown: &Shown<'_>, common: &Co
     let _ = write!(
         stdout,
         "{}",
-        text::render(inspection, &report.findings, style, text_width())
+        text::render_judged(
+            inspection,
+            &report.findings,
+            style,
+            text_width(),
+            Some(signing)
+        )
     );
     let summary = super::files::summary_lines(checked.unwrap_or_default());
     let signed = signed_line(signing, &inspection.root.digest);
