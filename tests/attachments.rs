@@ -1324,6 +1324,25 @@ fn keyed_signatures_are_judged_by_their_log_entry_as_cosign_verify_key_does() {
         text.contains("; the transparency log was not checked (--insecure-ignore-tlog)"),
         "{text}"
     );
+    // Beside a keyless identity the flag is the key's: the keyed signature still skips its log.
+    let keyless = [
+        "--certificate-identity",
+        "ci@example.com",
+        "--certificate-oidc-issuer",
+        "https://token.actions.example",
+    ];
+    let mut mixed = vec![
+        "--trusted-root",
+        root_arg.as_str(),
+        "--insecure-ignore-tlog",
+    ];
+    mixed.extend(keyless);
+    let (code, text) = verify("badset", &mixed);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("; the transparency log was not checked (--insecure-ignore-tlog)"),
+        "{text}"
+    );
 
     without_an_entry_a_keyed_signature_verifies_with_a_note(&verify);
     a_keyed_policy_can_require_the_log_entry(&reg, d, &p256, &root_file);
