@@ -1314,10 +1314,17 @@ fn keyed_signatures_are_judged_by_their_log_entry_as_cosign_verify_key_does() {
         let v: Value = serde_json::from_str(&json).expect("json");
         assert_eq!(v["signatures"][0]["reason"], code_name, "{json}");
     }
-    // cosign's --insecure-ignore-tlog skips the log: the bad SET no longer matters, and says so.
+    the_log_is_skipped_under_insecure_ignore_tlog(&verify, &root_arg);
+    without_an_entry_a_keyed_signature_verifies_with_a_note(&verify);
+    a_keyed_policy_can_require_the_log_entry(&reg, d, &p256, &root_file);
+}
+
+/// cosign's --insecure-ignore-tlog skips the log: the bad SET no longer matters, and says so;
+/// beside a keyless identity the flag is the key's.
+fn the_log_is_skipped_under_insecure_ignore_tlog(verify: Verify<'_>, root_arg: &str) {
     let (code, text) = verify(
         "badset",
-        &["--trusted-root", &root_arg, "--insecure-ignore-tlog"],
+        &["--trusted-root", root_arg, "--insecure-ignore-tlog"],
     );
     assert_eq!(code, Some(0), "{text}");
     assert!(
@@ -1331,11 +1338,7 @@ fn keyed_signatures_are_judged_by_their_log_entry_as_cosign_verify_key_does() {
         "--certificate-oidc-issuer",
         "https://token.actions.example",
     ];
-    let mut mixed = vec![
-        "--trusted-root",
-        root_arg.as_str(),
-        "--insecure-ignore-tlog",
-    ];
+    let mut mixed = vec!["--trusted-root", root_arg, "--insecure-ignore-tlog"];
     mixed.extend(keyless);
     let (code, text) = verify("badset", &mixed);
     assert_eq!(code, Some(0), "{text}");
@@ -1343,9 +1346,6 @@ fn keyed_signatures_are_judged_by_their_log_entry_as_cosign_verify_key_does() {
         text.contains("; the transparency log was not checked (--insecure-ignore-tlog)"),
         "{text}"
     );
-
-    without_an_entry_a_keyed_signature_verifies_with_a_note(&verify);
-    a_keyed_policy_can_require_the_log_entry(&reg, d, &p256, &root_file);
 }
 
 /// No entry: verified with the note; a failure under --require-tlog, which the JSON names
