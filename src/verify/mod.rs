@@ -18,6 +18,7 @@ pub mod rekor;
 pub mod signer;
 pub mod trust;
 pub mod trustpolicy;
+pub mod tsa;
 
 use base64::Engine as _;
 use serde::Serialize;
