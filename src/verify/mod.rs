@@ -101,6 +101,10 @@ pub enum Reason {
     LogEntryMismatch(String),
     #[error("the Sigstore bundle's `messageSignature` {0}")]
     MessageSignature(String),
+    /// An RFC 3161 timestamp the bundle carries does not verify, or dates the signature when
+    /// its certificate was not valid: which check failed, in words.
+    #[error("bad RFC 3161 timestamp: {0}")]
+    BadTimestamp(String),
     #[error("the Rekor entry was signed by log {log_id}, whose key is not in {root}")]
     LogKeyUnknown { log_id: String, root: String },
     #[error("the notation envelope is not one notation verifies: {0}")]
@@ -154,6 +158,7 @@ impl Reason {
             Reason::LogEntryMismatch(_) => "log entry mismatch",
             Reason::MessageSignature(_) => "bad message signature",
             Reason::LogKeyUnknown { .. } => "log key unknown",
+            Reason::BadTimestamp(_) => "bad timestamp",
             Reason::NotationEnvelope(_) => "bad envelope",
             Reason::NotationChain(_) => "broken chain",
             Reason::SignedOutsideValidity { .. } => "signed outside validity",
@@ -189,6 +194,7 @@ impl Reason {
             Reason::LogEntryMismatch(_) => "log-entry-mismatch",
             Reason::MessageSignature(_) => "bad-message-signature",
             Reason::LogKeyUnknown { .. } => "log-key-unknown",
+            Reason::BadTimestamp(_) => "bad-timestamp",
             Reason::NotationEnvelope(_) => "bad-envelope",
             Reason::NotationChain(_) => "broken-chain",
             Reason::SignedOutsideValidity { .. } => "signed-outside-validity",

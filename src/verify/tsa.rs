@@ -366,7 +366,7 @@ pub fn verify(
     let candidates = token
         .certificates
         .iter()
-        .chain(authorities.iter().flat_map(|a| a.chain.first()));
+        .chain(authorities.iter().filter_map(|a| a.chain.first()));
     let (der, leaf) = candidates
         .filter_map(|d| Some((d, X509Certificate::from_der(d).ok()?.1)))
         .find(|(_, c)| names(s, c))
