@@ -149,6 +149,10 @@ pub struct Statement {
     overrides: BTreeMap<Validation, Action>,
     pub stores: Vec<StoreName>,
     pub identities: Vec<TrustedIdentity>,
+    /// `signatureVerification.verifyTimestamp` is `afterCertExpiry`: a timestamp
+    /// countersignature is checked only once a certificate of the chain has expired (else
+    /// `always`, notation's default).
+    pub timestamp_after_cert_expiry: bool,
 }
 
 impl Statement {
@@ -198,6 +202,8 @@ struct RawVerification {
     level: String,
     #[serde(default, rename = "override")]
     overrides: BTreeMap<String, String>,
+    #[serde(default, rename = "verifyTimestamp")]
+    verify_timestamp: Option<String>,
 }
 
 impl TrustPolicy {
@@ -317,6 +323,16 @@ fn statement(s: RawStatement, name: &str) -> Result<Statement, String> {
         }
         overrides.insert(validation, action);
     }
+    let timestamp_after_cert_expiry = match s.signature_verification.verify_timestamp.as_deref() {
+        None | Some("always") => false,
+        Some("afterCertExpiry") => true,
+        Some(other) => {
+            return Err(format!(
+                "has verifyTimestamp {}; notation's are always and afterCertExpiry",
+                sanitize(other)
+            ))
+        }
+    };
     let stores = s
         .trust_stores
         .iter()
@@ -328,7 +344,7 @@ fn statement(s: RawStatement, name: &str) -> Result<Statement, String> {
                 || name == ".."
             {
                 return Err(format!(
-                    "has trust store {}; write `ca:NAME` or `signingAuthority:NAME`",
+                    "has trust store {}; write `ca:NAME`, `signingAuthority:NAME` or `tsa:NAME`",
                     sanitize(t)
                 ));
             }
@@ -353,6 +369,7 @@ fn statement(s: RawStatement, name: &str) -> Result<Statement, String> {
         overrides,
         stores,
         identities,
+        timestamp_after_cert_expiry,
     })
 }
 

@@ -395,8 +395,58 @@ pub fn verify(
         return Err(TsaError::NotTimeStamping(subject));
     }
     within(&leaf, token.gen_time)?;
-    trusted(der, &leaf, token.gen_time, authorities, root)?;
+    let path = path_to_authorities((der, &leaf), &token.certificates, authorities);
+    let (top_der, top) = path
+        .last()
+        .map_or((der.as_slice(), &leaf), |(d, c)| (*d, c));
+    path.iter()
+        .try_for_each(|(_, c)| within(c, token.gen_time))?;
+    trusted(top_der, top, token.gen_time, authorities, root).map_err(|e| match e {
+        // Name the TSA, not the intermediate the path climbed to.
+        TsaError::UntrustedAuthority { root, .. } => TsaError::UntrustedAuthority {
+            subject: subject.clone(),
+            root,
+        },
+        e => e,
+    })?;
     Ok(token.gen_time)
+}
+
+/// The CA certificates of the token that lead from `leaf` toward an authority, climbing while
+/// no authority's chain holds or signs the certificate reached (a TSA with a root alone, as a
+/// notation `tsa` store holds: the token carries its intermediates), at most
+/// [`MAX_CERTIFICATES`] steps.
+fn path_to_authorities<'a>(
+    (leaf_der, leaf): (&[u8], &X509Certificate<'_>),
+    certificates: &'a [Vec<u8>],
+    authorities: &[Authority],
+) -> Vec<(&'a [u8], X509Certificate<'a>)> {
+    let anchored = |der: &[u8], c: &X509Certificate<'_>| {
+        authorities.iter().any(|a| {
+            a.chain.iter().any(|d| d.as_slice() == der)
+                || a.chain
+                    .first()
+                    .and_then(|d| X509Certificate::from_der(d).ok())
+                    .is_some_and(|(_, first)| signed_by(c, &first))
+        })
+    };
+    let mut path: Vec<(&'a [u8], X509Certificate<'a>)> = Vec::new();
+    for _ in 0..MAX_CERTIFICATES {
+        let (der, current) = path.last().map_or((leaf_der, leaf), |(d, c)| (*d, c));
+        if anchored(der, current) {
+            break;
+        }
+        let issuer = certificates.iter().find_map(|d| {
+            let (_, c) = X509Certificate::from_der(d).ok()?;
+            (c.is_ca() && d.as_slice() != der && signed_by(current, &c))
+                .then_some((d.as_slice(), c))
+        });
+        match issuer {
+            Some(next) => path.push(next),
+            None => break,
+        }
+    }
+    path
 }
 
 /// Whether the signer info names `cert` (issuer and serial, or subject key identifier).
