@@ -14,10 +14,18 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::der_parser::asn1_rs::{Any, Class, FromDer as _, Tag};
 
 use super::key::Hash;
-use super::keyless::rfc3339;
 use super::trust::Authority;
 use super::PublicKey;
 use crate::sanitize::sanitize;
+
+/// `2026-12-06T17:45:00Z` (as `keyless` writes times; not imported: `keyless` builds on this
+/// file).
+fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0).map_or_else(
+        || t.to_string(),
+        |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
+}
 
 /// A token larger than this is refused unread (one with a three-certificate chain is ~5 KiB).
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
@@ -608,8 +616,13 @@ commonName = supplied
     }
 
     fn der(dir: &Path, pem: &str) -> Vec<u8> {
-        let text = std::fs::read_to_string(dir.join(pem)).expect("pem");
-        super::super::keyless::certificate_der(&text).expect("a PEM certificate")
+        let out = Command::new("openssl")
+            .args(["x509", "-in", pem, "-outform", "DER"])
+            .current_dir(dir)
+            .output()
+            .expect("run openssl");
+        assert!(out.status.success());
+        out.stdout
     }
 
     /// A throw-away TSA: a root, a leaf valid now and one that expired in 2020 (both with the
