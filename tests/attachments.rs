@@ -2260,6 +2260,94 @@ fn notation_signatures_verify_under_the_trust_policy_and_each_failure_says_why()
     );
 
     notation_files_by_flag_and_in_the_config_file(&reg, d, &notation_dir, &strict);
+    notation_timestamps_verify_against_the_tsa_store(&reg, d);
+}
+
+/// notation JWS envelopes with an RFC 3161 countersignature
+/// (`io.cncf.notary.timestampSignature`) of a throw-away TSA, under a strict policy whose `tsa`
+/// store holds the TSA's root (`--trust-policy`/`--trust-store`): the timestamp verifies and is
+/// the signing time; a countersignature of other bytes or by a TSA outside the store fails with
+/// `bad-timestamp` and the check that failed.
+fn notation_timestamps_verify_against_the_tsa_store(reg: &TestRegistry, d: &std::path::Path) {
+    use support::attach::KeyKind;
+    use support::notation::{jws, push_signature, trust_store, Cert, Envelope};
+    use support::sigstore::Tsa;
+    let d = &d.join("stamped");
+    std::fs::create_dir_all(d).expect("dir");
+    let acme = Cert::root(d, "acme", "/C=US/ST=WA/O=acme/CN=acme root");
+    let builder = acme.leaf(d, "builder", "/C=US/ST=WA/O=acme/CN=builder", KeyKind::P256);
+    let (tsa, rogue) = (Tsa::new(d, "test-tsa"), Tsa::new(d, "rogue-tsa"));
+    let store = d.join("truststore");
+    trust_store(&store, "acme", &acme);
+    // notation's `tsa` store type: `x509/tsa/NAME/`, the TSA's root.
+    let stamps = store.join("x509/tsa/stamps");
+    std::fs::create_dir_all(&stamps).expect("store");
+    std::fs::copy(d.join("tsa-test-tsa/root.pem"), stamps.join("root.pem")).expect("copy");
+    let policy = d.join("trustpolicy.json");
+    std::fs::write(
+        &policy,
+        json!({"version": "1.0", "trustPolicies": [{
+            "name": "stamped", "registryScopes": ["*"],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["ca:acme", "tsa:stamps"],
+            "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme, CN=builder"]}]})
+        .to_string(),
+    )
+    .expect("policy");
+    let root = support::layout_root(&fixture("unsigned-index"));
+    let subject = (
+        root["digest"].as_str().expect("digest"),
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let envelope = jws(&builder, &[&acme], subject, &Envelope::default());
+    let stamp = |tsa: &Tsa, other: bool| {
+        let mut e: Value = serde_json::from_slice(&envelope).expect("jws");
+        let signature = base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            e["signature"].as_str().expect("signature"),
+        )
+        .expect("base64url");
+        let token = tsa.stamp(if other { b"other bytes" } else { &signature }, false);
+        e["header"]["io.cncf.notary.timestampSignature"] =
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, token).into();
+        serde_json::to_vec(&e).expect("json")
+    };
+    for (case, e) in [
+        ("good", stamp(&tsa, false)),
+        ("otherbytes", stamp(&tsa, true)),
+        ("untrusted", stamp(&rogue, false)),
+    ] {
+        let repo = format!("stamped/{case}");
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        push_signature(reg, &repo, subject, &[e]);
+    }
+    let home = tempfile::tempdir().expect("home");
+    let (policy_arg, store_arg) = (policy.display().to_string(), store.display().to_string());
+    let verify = |case: &str, json: bool| {
+        let image = format!("{}/stamped/{case}:v1", reg.host);
+        let mut args = vec!["verify", &image, "--trust-policy", &policy_arg];
+        args.extend(["--trust-store", &store_arg]);
+        if json {
+            args.push("--json");
+        }
+        regscope_at(reg, home.path(), None, &args)
+    };
+    let (code, text) = verify("good", false);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("  verified    signature sha256:"), "{text}");
+    for (case, wanted) in [
+        ("otherbytes", "bad RFC 3161 timestamp: it timestamps other bytes: its message imprint is not the hash of this signature"),
+        ("untrusted", "bad RFC 3161 timestamp: the timestamp authority O=rogue-tsa, CN=rogue-tsa is not in the tsa trust stores of trust policy stamped"),
+    ] {
+        let (code, text) = verify(case, false);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(text.contains(wanted), "{case}: wanted {wanted:?} in {text}");
+    }
+    let (code, text) = verify("otherbytes", true);
+    assert_eq!(code, Some(1), "{text}");
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["signatures"][0]["reason"], "bad-timestamp", "{json:#}");
 }
 
 /// The cases `notation/<case>:v1` of the COSE test, each with one COSE notation signature,
