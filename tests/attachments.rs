@@ -2260,20 +2260,25 @@ fn notation_signatures_verify_under_the_trust_policy_and_each_failure_says_why()
     );
 
     notation_files_by_flag_and_in_the_config_file(&reg, d, &notation_dir, &strict);
-    notation_timestamps_verify_against_the_tsa_store(&reg, d);
 }
 
 /// notation JWS envelopes with an RFC 3161 countersignature
-/// (`io.cncf.notary.timestampSignature`) of a throw-away TSA, under a strict policy whose `tsa`
-/// store holds the TSA's root (`--trust-policy`/`--trust-store`): the timestamp verifies and is
-/// the signing time; a countersignature of other bytes or by a TSA outside the store fails with
-/// `bad-timestamp` and the check that failed.
-fn notation_timestamps_verify_against_the_tsa_store(reg: &TestRegistry, d: &std::path::Path) {
+/// (`io.cncf.notary.timestampSignature`) of a throw-away TSA, against docker-registry behind
+/// htpasswd and TLS, under a strict policy whose `tsa` store holds the TSA's root
+/// (`--trust-policy`/`--trust-store`): the timestamp verifies and is the signing time; a
+/// countersignature of other bytes or by a TSA outside the store fails with `bad-timestamp`
+/// and the check that failed.
+#[test]
+fn notation_timestamps_verify_against_the_tsa_store() {
     use support::attach::KeyKind;
     use support::notation::{jws, push_signature, trust_store, Cert, Envelope};
     use support::sigstore::Tsa;
-    let d = &d.join("stamped");
-    std::fs::create_dir_all(d).expect("dir");
+    let reg = &TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
     let acme = Cert::root(d, "acme", "/C=US/ST=WA/O=acme/CN=acme root");
     let builder = acme.leaf(d, "builder", "/C=US/ST=WA/O=acme/CN=builder", KeyKind::P256);
     let (tsa, rogue) = (Tsa::new(d, "test-tsa"), Tsa::new(d, "rogue-tsa"));
