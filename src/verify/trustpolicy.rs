@@ -611,6 +611,22 @@ mod tests {
             one(r#""registryScopes":["*"],"signatureVerification":{"level":"strict"}"#)
                 .contains("needs trustStores and trustedIdentities")
         );
+        assert!(one(r#""registryScopes":["*"],"signatureVerification":{"level":"strict","verifyTimestamp":"never"},"trustStores":["ca:a"],"trustedIdentities":["*"]"#)
+            .contains("has verifyTimestamp never; notation's are always and afterCertExpiry"));
+        // notation's `verifyTimestamp` options, `always` when absent.
+        for (option, after) in [
+            ("", false),
+            (r#","verifyTimestamp":"always""#, false),
+            (r#","verifyTimestamp":"afterCertExpiry""#, true),
+        ] {
+            let body = format!(
+                r#"{{"version":"1.0","trustPolicies":[{{"name":"x","registryScopes":["*"],"signatureVerification":{{"level":"strict"{option}}},"trustStores":["ca:a","tsa:t"],"trustedIdentities":["*"]}}]}}"#
+            );
+            let policy = TrustPolicy::parse(body.as_bytes(), "p").unwrap();
+            let statement = policy.statement_for("r/x").unwrap();
+            assert_eq!(statement.timestamp_after_cert_expiry, after, "{option}");
+            assert_eq!(statement.stores[1].kind, "tsa");
+        }
         // Skip needs neither.
         TrustPolicy::parse(
             br#"{"version":"1.0","trustPolicies":[{"name":"x","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}"#,
