@@ -416,6 +416,9 @@ mod tests {
         let at = super::super::tsa::verify(token, &envelope.signature, &[authority], "r");
         // 2024-06-18T06:27:16Z: five seconds after the stated signing time.
         assert_eq!(at, Ok(1_718_692_036));
+        // GlobalSign says it to within a second: the range 06:27:15 to 06:27:17 must lie inside
+        // the certificate's validity (notation-go's bounds).
+        assert_eq!(super::super::tsa::parse(token).map(|t| t.accuracy), Ok(1));
         let (n, _store) = stamped_checker(root, None, None);
         let err = n.check(STAMPED, COSE, &node).result.unwrap_err();
         assert_eq!(err.code(), "bad-timestamp");

@@ -373,9 +373,13 @@ impl Notation {
             })
             .collect();
         let stores = format!("the tsa trust stores of trust policy {}", statement.name);
-        let at = super::tsa::verify(token, &envelope.signature, &authorities, &stores)
-            .map_err(|e| Reason::BadTimestamp(e.to_string()))?;
-        signed_within_validity(at, certs)
+        let bad = |e: super::tsa::TsaError| Reason::BadTimestamp(e.to_string());
+        let token = super::tsa::parse(token).map_err(bad)?;
+        let at = super::tsa::verify_token(&token, &envelope.signature, &authorities, &stores)
+            .map_err(bad)?;
+        // notation-go: the whole range the accuracy allows lies inside every validity.
+        signed_within_validity(at - token.accuracy, certs)?;
+        signed_within_validity(at + token.accuracy, certs)
     }
 
     /// The chain is whole (each certificate signed by the next, the last by itself), holds a

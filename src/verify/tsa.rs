@@ -89,6 +89,8 @@ pub struct Token {
     pub gen_time: i64,
     /// The TSA's policy OID, dotted.
     pub policy: String,
+    /// How far `gen_time` may be off, in whole seconds (0: exact, or not said).
+    pub accuracy: i64,
     /// The `TSTInfo` DER (the encapsulated content).
     tst_info: Vec<u8>,
     certificates: Vec<Vec<u8>>,
@@ -260,12 +262,13 @@ fn signed_data(data: &[u8]) -> Result<Token, TsaError> {
         "its signer info is not a SEQUENCE",
     )?;
     let signer = signer_info(info)?;
-    let (imprint_hash, imprint, gen_time, policy) = tst_info_fields(tst_info)?;
+    let (imprint_hash, imprint, gen_time, policy, accuracy) = tst_info_fields(tst_info)?;
     Ok(Token {
         imprint_hash,
         imprint,
         gen_time,
         policy,
+        accuracy,
         tst_info: tst_info.to_vec(),
         certificates,
         signer,
@@ -332,8 +335,40 @@ fn signer_info(data: &[u8]) -> Result<SignerInfo, TsaError> {
     })
 }
 
-/// `TSTInfo`'s imprint (hash, value), `genTime` and policy.
-fn tst_info_fields(der: &[u8]) -> Result<(Hash, Vec<u8>, i64, String), TsaError> {
+/// The `accuracy` that may follow `genTime` (RFC 3161 §2.4.2: seconds, `[0]` millis, `[1]`
+/// micros), in whole seconds rounded up; 0 when absent or unreadable (an exact time).
+fn accuracy(rest: &[u8]) -> i64 {
+    let mut input = rest;
+    let Ok((any, _)) = next(&mut input) else {
+        return 0;
+    };
+    if any.header.class() != Class::Universal || any.tag() != Tag::Sequence {
+        return 0;
+    }
+    let mut fields = any.data;
+    let (mut seconds, mut fraction) = (0i64, false);
+    for _ in 0..3 {
+        let Ok((field, _)) = next(&mut fields) else {
+            break;
+        };
+        // A small unsigned INTEGER's content octets; a huge one is refused as unreadable.
+        let value = match field.data {
+            d if !d.is_empty() && d.len() <= 4 => {
+                d.iter().fold(0i64, |n, b| (n << 8) | i64::from(*b))
+            }
+            _ => return 0,
+        };
+        match (field.header.class(), field.tag().0) {
+            (Class::Universal, 2) => seconds = value,
+            (Class::ContextSpecific, 0 | 1) => fraction |= value > 0,
+            _ => {}
+        }
+    }
+    seconds + i64::from(fraction)
+}
+
+/// `TSTInfo`'s imprint (hash, value), `genTime`, policy and accuracy (seconds).
+fn tst_info_fields(der: &[u8]) -> Result<(Hash, Vec<u8>, i64, String, i64), TsaError> {
     let mut input = der;
     let mut t = expect(&mut input, Tag::Sequence, "its TSTInfo is not a SEQUENCE")?;
     expect(&mut t, Tag::Integer, "its TSTInfo has no version")?;
@@ -347,7 +382,7 @@ fn tst_info_fields(der: &[u8]) -> Result<(Hash, Vec<u8>, i64, String), TsaError>
     )?;
     expect(&mut t, Tag::Integer, "its TSTInfo has no serial number")?;
     let gen_time = generalized_time(expect(&mut t, Tag::GeneralizedTime, "it has no genTime")?)?;
-    Ok((hash, value.to_vec(), gen_time, policy))
+    Ok((hash, value.to_vec(), gen_time, policy, accuracy(t)))
 }
 
 /// The time `token` (DER) says `signed` (the signature bytes) existed, once it verifies with a
@@ -359,7 +394,16 @@ pub fn verify(
     authorities: &[Authority],
     root: &str,
 ) -> Result<i64, TsaError> {
-    let token = parse(token)?;
+    verify_token(&parse(token)?, signed, authorities, root)
+}
+
+/// [`verify`] of a token already read (its `accuracy` then in hand).
+pub fn verify_token(
+    token: &Token,
+    signed: &[u8],
+    authorities: &[Authority],
+    root: &str,
+) -> Result<i64, TsaError> {
     if token.imprint_hash.digest(signed) != token.imprint {
         return Err(TsaError::OtherBytes);
     }
@@ -588,6 +632,7 @@ default_policy = 1.2.3.4.1
 other_policies = 1.2.3.4.2
 digests = sha256, sha384, sha512
 ess_cert_id_alg = sha256
+accuracy = secs:2,millisecs:500
 [ca]
 default_ca = c
 [c]
@@ -745,7 +790,10 @@ commonName = supplied
             let stamp = tsa.stamp(signature, "tsa.pem", token);
             let at = verify(&stamp, signature, &trusted, "the test root").expect("verifies");
             assert!((at - now).abs() < 300, "genTime {at}, now {now}");
-            assert_eq!(parse(&stamp).expect("parses").policy, "1.2.3.4.1");
+            let token = parse(&stamp).expect("parses");
+            assert_eq!(token.policy, "1.2.3.4.1");
+            // Two and a half seconds, rounded up.
+            assert_eq!(token.accuracy, 3);
         }
         let stamp = tsa.stamp(signature, "tsa.pem", false);
         // The root alone is enough: the token carries the TSA's certificate.
