@@ -338,7 +338,7 @@ fn a_keyless_policy_verifies_in_the_tui() {
         root_file.display()
     ));
     let ca = reg.ca_cert().expect("ca").display().to_string();
-    for (repo, verified) in [(REPO, true), ("team/other", false), ("team/stamped", false)] {
+    for (repo, verified) in [(REPO, true), ("team/other", false)] {
         let start = format!("{}/{repo}", reg.host);
         let mut tmux = Tmux::start_command(
             &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
@@ -463,7 +463,7 @@ fn keyless_message_signature_bundles_verify_in_the_tui() {
         root_file.display()
     ));
     let ca = reg.ca_cert().expect("ca").display().to_string();
-    for (repo, verified) in [(REPO, true), ("team/other", false)] {
+    for (repo, verified) in [(REPO, true), ("team/other", false), ("team/stamped", false)] {
         let start = format!("{}/{repo}", reg.host);
         let mut tmux = Tmux::start_command(
             &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
