@@ -31,8 +31,8 @@ fn rfc3339(t: i64) -> String {
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
 /// Certificates a token carries read at most.
 pub const MAX_CERTIFICATES: usize = 8;
-/// Signer infos and signed attributes read at most.
-pub const MAX_SIGNERS: usize = 4;
+/// Signed attributes read at most (a TSA signs four or five; the first signer alone is read,
+/// as a TSA signs with one key, RFC 3161 §2.4.1).
 pub const MAX_ATTRIBUTES: usize = 32;
 
 const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
