@@ -561,6 +561,16 @@ mod tests {
             err.to_string(),
             "bad RFC 3161 timestamp: it timestamps other bytes: its message imprint is not the hash of this signature"
         );
+        // One timestamp twice fails, SET or not (sigstore-go; sigstore-python's
+        // `bundle.duplicate.sigstore`).
+        let mut twice = original.clone();
+        let list = twice.pointer_mut(stamped).expect("timestamps");
+        let first = list[0].clone();
+        list.as_array_mut().expect("list").push(first);
+        assert_eq!(
+            run(&twice).unwrap_err().to_string(),
+            "bad RFC 3161 timestamp: the bundle carries the same timestamp twice, which sigstore-go refuses"
+        );
         let mut none = no_set.clone();
         *none.pointer_mut(stamped).expect("timestamps") = serde_json::json!([]);
         assert!(matches!(run(&none), Err(Reason::BadSet(m)) if m.contains("nothing proves when")));

@@ -243,6 +243,9 @@ impl Keyless {
         (entries, missing, stamps): (&[Result<LogEntry, Reason>], Reason, &Stamps),
         signed: &rekor::Signed<'_>,
     ) -> Result<(), Reason> {
+        if let (true, Some(reason)) = (stamps.duplicate, &stamps.failed) {
+            return Err(reason.clone());
+        }
         let mut first = None;
         for entry in entries {
             let verdict = entry.clone().and_then(|e| {
@@ -281,6 +284,19 @@ impl Keyless {
     #[must_use]
     pub fn stamps(&self, timestamps: &[Option<Vec<u8>>], signature: &[u8]) -> Stamps {
         let mut stamps = Stamps::default();
+        // sigstore-go refuses a bundle carrying one timestamp twice: a copy could pass for a
+        // second witness.
+        let twice = timestamps
+            .iter()
+            .enumerate()
+            .any(|(i, t)| t.is_some() && timestamps[i + 1..].contains(t));
+        if twice {
+            stamps.duplicate = true;
+            stamps.failed = Some(Reason::BadTimestamp(
+                "the bundle carries the same timestamp twice, which sigstore-go refuses".into(),
+            ));
+            return stamps;
+        }
         for (i, token) in timestamps.iter().enumerate() {
             let which = if timestamps.len() == 1 {
                 String::new()
@@ -541,6 +557,8 @@ impl Keyless {
 pub struct Stamps {
     pub times: Vec<i64>,
     pub failed: Option<Reason>,
+    /// The bundle carries one timestamp twice: it fails, whatever else dates it.
+    pub duplicate: bool,
 }
 
 impl Stamps {
@@ -873,7 +891,7 @@ mod tests {
     fn a_verified_timestamp_outside_the_certificate_s_validity_fails_with_both_times() {
         let stamps = Stamps {
             times: vec![1_000, 5_000],
-            failed: None,
+            ..Stamps::default()
         };
         assert_eq!(stamps.within(0, 10_000), Ok(()));
         assert_eq!(
