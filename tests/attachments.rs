@@ -1620,6 +1620,111 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
     keyless_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), &verify);
     keyless_message_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), &verify);
     keyless_attestations_verify_with_their_log_entry(&reg, d, (&fulcio, &rekor), &verify);
+    timestamped_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), issuer);
+}
+
+/// Message-signature bundles with RFC 3161 timestamps of a throw-away TSA the trusted root lists
+/// (`timestampAuthorities`): with their log entry's SET, a timestamp is one more signing time;
+/// without it (the entry proven by its inclusion proof alone), the timestamp dates the
+/// signature, and a timestamp of other bytes, of a TSA the root does not list, or dated outside
+/// the TSA certificate's validity fails with its own reason (text and JSON `bad-timestamp`).
+fn timestamped_bundles_verify_and_each_failure_says_why(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    (fulcio, rekor): (&support::sigstore::Ca, &support::sigstore::Log),
+    issuer: &str,
+) {
+    use sha2::Digest as _;
+    use support::sigstore::{
+        hashedrekord_entry, message_bundle, now, stamped, tlog_entry, Logged, Tsa,
+    };
+    let (tsa, rogue) = (Tsa::new(d, "test-tsa"), Tsa::new(d, "rogue-tsa"));
+    // `seed_keyless`'s root, with the test TSA.
+    let mut root: Value =
+        serde_json::from_slice(&std::fs::read(d.join("trusted_root.json")).expect("root"))
+            .expect("root");
+    root["timestampAuthorities"] = json!([tsa.authority()]);
+    let root_file = d.join("trusted_root_tsa.json");
+    std::fs::write(&root_file, serde_json::to_vec(&root).expect("json")).expect("root");
+    let ci = fulcio.leaf(d, "ts-ci", "email:ci@example.com", issuer);
+    let artifact = support::attach::fixture_index_bytes();
+    let digest = sha2::Sha256::digest(&artifact).to_vec();
+    let sig = ci.key.sign(&artifact);
+    let entry = hashedrekord_entry(&ci.pem, &hex::encode(&digest), &sig);
+    let tlog: Vec<Value> = tlog_entry(&entry, &Logged::At(rekor, now()))
+        .into_iter()
+        .collect();
+    let good = message_bundle(Some(&ci), &digest, &sig, &tlog);
+    let signature = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig)
+        .expect("signature");
+    let cases = [
+        ("good", vec![tsa.stamp(&signature, false)], true),
+        (
+            "set-otherbytes",
+            vec![tsa.stamp(b"other bytes", false)],
+            false,
+        ),
+        ("otherbytes", vec![tsa.stamp(b"other bytes", false)], true),
+        ("untrusted", vec![rogue.stamp(&signature, false)], true),
+        ("expired", vec![tsa.stamp(&signature, true)], true),
+        ("none", vec![], true),
+    ];
+    for (case, stamps, no_set) in &cases {
+        push_bundles(
+            reg,
+            &format!("keyless/ts-{case}"),
+            &[stamped(&good, stamps, *no_set)],
+        );
+    }
+    let root_arg = root_file.display().to_string();
+    let verify = |case: &str, json: bool| {
+        let image = format!("{}/keyless/ts-{case}:v1", reg.host);
+        let mut args = vec!["verify", image.as_str(), "--trusted-root", &root_arg];
+        args.extend(["--certificate-identity", "ci@example.com"]);
+        args.extend(["--certificate-oidc-issuer", issuer]);
+        if json {
+            args.push("--json");
+        }
+        let out = regscope(reg, &args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    // A timestamp alone dates an entry without a SET; with a SET, a timestamp of other bytes
+    // is not counted (as sigstore-go), and the SET dates the signature.
+    for case in ["good", "set-otherbytes"] {
+        let (code, text) = verify(case, false);
+        assert_eq!(code, Some(0), "{case}: {text}");
+        assert!(
+            text.contains("  verified    signature sha256:"),
+            "{case}: {text}"
+        );
+    }
+    for (case, wanted) in [
+        ("otherbytes", "bad RFC 3161 timestamp: it timestamps other bytes: its message imprint is not the hash of this signature"),
+        ("untrusted", "bad RFC 3161 timestamp: the timestamp authority O=rogue-tsa, CN=rogue-tsa is not in the trusted root "),
+        ("expired", "bad RFC 3161 timestamp: it is dated 20"),
+        ("none", "the bundle's log entry has no signed entry timestamp and the bundle no RFC 3161 timestamp, so nothing proves when it was signed"),
+    ] {
+        let (code, text) = verify(case, false);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(
+            text.contains("  failed      signature sha256:") && text.contains(wanted),
+            "{case}: wanted {wanted:?} in {text}"
+        );
+    }
+    let (_, text) = verify("expired", false);
+    assert!(
+        text.contains("outside the validity of the certificate CN=test-tsa (from 2020-01-01T00:00:00Z to 2020-01-02T00:00:00Z)"),
+        "{text}"
+    );
+    let (code, text) = verify("otherbytes", true);
+    assert_eq!(code, Some(1), "{text}");
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["signatures"][0]["reason"], "bad-timestamp", "{json:#}");
 }
 
 /// `verify` of `keyless/<repo>:v1` with identity flags: the exit code and the output.
@@ -2684,6 +2789,99 @@ fn notation_signatures_verify_under_the_trust_policy_and_each_failure_says_why()
     );
 
     notation_files_by_flag_and_in_the_config_file(&reg, d, &notation_dir, &strict);
+}
+
+/// notation JWS envelopes with an RFC 3161 countersignature
+/// (`io.cncf.notary.timestampSignature`) of a throw-away TSA, against docker-registry behind
+/// htpasswd and TLS, under a strict policy whose `tsa` store holds the TSA's root
+/// (`--trust-policy`/`--trust-store`): the timestamp verifies and is the signing time; a
+/// countersignature of other bytes or by a TSA outside the store fails with `bad-timestamp`
+/// and the check that failed.
+#[test]
+fn notation_timestamps_verify_against_the_tsa_store() {
+    use support::attach::KeyKind;
+    use support::notation::{jws, push_signature, trust_store, Cert, Envelope};
+    use support::sigstore::Tsa;
+    let reg = &TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let acme = Cert::root(d, "acme", "/C=US/ST=WA/O=acme/CN=acme root");
+    let builder = acme.leaf(d, "builder", "/C=US/ST=WA/O=acme/CN=builder", KeyKind::P256);
+    let (tsa, rogue) = (Tsa::new(d, "test-tsa"), Tsa::new(d, "rogue-tsa"));
+    let store = d.join("truststore");
+    trust_store(&store, "acme", &acme);
+    // notation's `tsa` store type: `x509/tsa/NAME/`, the TSA's root.
+    let stamps = store.join("x509/tsa/stamps");
+    std::fs::create_dir_all(&stamps).expect("store");
+    std::fs::copy(d.join("tsa-test-tsa/root.pem"), stamps.join("root.pem")).expect("copy");
+    let policy = d.join("trustpolicy.json");
+    std::fs::write(
+        &policy,
+        json!({"version": "1.0", "trustPolicies": [{
+            "name": "stamped", "registryScopes": ["*"],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["ca:acme", "tsa:stamps"],
+            "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme, CN=builder"]}]})
+        .to_string(),
+    )
+    .expect("policy");
+    let root = support::layout_root(&fixture("unsigned-index"));
+    let subject = (
+        root["digest"].as_str().expect("digest"),
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let envelope = jws(&builder, &[&acme], subject, &Envelope::default());
+    let stamp = |tsa: &Tsa, other: bool| {
+        let mut e: Value = serde_json::from_slice(&envelope).expect("jws");
+        let signature = base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            e["signature"].as_str().expect("signature"),
+        )
+        .expect("base64url");
+        let token = tsa.stamp(if other { b"other bytes" } else { &signature }, false);
+        e["header"]["io.cncf.notary.timestampSignature"] =
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, token).into();
+        serde_json::to_vec(&e).expect("json")
+    };
+    for (case, e) in [
+        ("good", stamp(&tsa, false)),
+        ("otherbytes", stamp(&tsa, true)),
+        ("untrusted", stamp(&rogue, false)),
+    ] {
+        let repo = format!("stamped/{case}");
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        push_signature(reg, &repo, subject, &[e]);
+    }
+    let home = tempfile::tempdir().expect("home");
+    let (policy_arg, store_arg) = (policy.display().to_string(), store.display().to_string());
+    let verify = |case: &str, json: bool| {
+        let image = format!("{}/stamped/{case}:v1", reg.host);
+        let mut args = vec!["verify", &image, "--trust-policy", &policy_arg];
+        args.extend(["--trust-store", &store_arg]);
+        if json {
+            args.push("--json");
+        }
+        regscope_at(reg, home.path(), None, &args)
+    };
+    let (code, text) = verify("good", false);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("  verified    signature sha256:"), "{text}");
+    for (case, wanted) in [
+        ("otherbytes", "bad RFC 3161 timestamp: it timestamps other bytes: its message imprint is not the hash of this signature"),
+        ("untrusted", "bad RFC 3161 timestamp: the timestamp authority O=rogue-tsa, CN=rogue-tsa is not in the tsa trust stores of trust policy stamped"),
+    ] {
+        let (code, text) = verify(case, false);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(text.contains(wanted), "{case}: wanted {wanted:?} in {text}");
+    }
+    let (code, text) = verify("otherbytes", true);
+    assert_eq!(code, Some(1), "{text}");
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["signatures"][0]["reason"], "bad-timestamp", "{json:#}");
 }
 
 /// The cases `notation/<case>:v1` of the COSE test, each with one COSE notation signature,

@@ -236,6 +236,36 @@ proptest! {
         }
     }
 
+    /// sigstore-python's real RFC 3161 timestamp token cut short, with a byte changed, and
+    /// hostile DER after a SEQUENCE head (huge lengths, indefinite forms): the token reader
+    /// answers with an error in words, never a panic or a huge allocation.
+    #[test]
+    fn timestamp_parser_never_panics(
+        cut in 0usize..1156,
+        flip in (0usize..1156, any::<u8>()),
+        tail in prop::collection::vec(prop_oneof![Just(0x30u8), Just(0x80), Just(0x84), Just(0xff), Just(0xa0), Just(0x06), any::<u8>()], 0..256),
+    ) {
+        use regscope::verify::tsa;
+        let bundle: serde_json::Value = serde_json::from_slice(include_bytes!("data/sigstore-python-tsa/bundle.txt.sigstore")).expect("bundle");
+        let token = bundle
+            .pointer("/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp")
+            .and_then(serde_json::Value::as_str)
+            .expect("a timestamp");
+        let real = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, token).expect("base64");
+        prop_assert_eq!(real.len(), 1156);
+        let mut flipped = real.clone();
+        flipped[flip.0] ^= flip.1;
+        let mut hostile = vec![0x30, 0x82];
+        hostile.extend_from_slice(&tail);
+        for input in [&real[..cut], flipped.as_slice(), hostile.as_slice(), &tail] {
+            let _ = tsa::parse(input);
+            if let Err(e) = tsa::verify(input, b"signature", &[], "a root") {
+                let words = e.to_string();
+                prop_assert!(!words.chars().any(char::is_control), "{}", words);
+            }
+        }
+    }
+
     #[test]
     fn header_and_digest_parsers_never_panic(s in "\\PC{0,80}|[A-Za-z0-9=,\" :/._-]{0,80}") {
         let _ = parse_challenge(&s);

@@ -536,7 +536,8 @@ fn a_policy_of_a_key_and_an_identity_verifies_either_kind_in_the_tui() {
 /// the TUI, against docker-registry behind htpasswd and TLS: the bundle whose `hashedrekord`
 /// entry records its digest, signature and certificate is `S✓`; one whose entry records
 /// another certificate is `S✗`, its row says `log entry mismatch` and the detail pane which
-/// field differs.
+/// field differs; one whose entry has no SET and whose only RFC 3161 timestamp is of other
+/// bytes is `S✗ bad timestamp`, the detail pane saying which check failed.
 #[test]
 fn keyless_message_signature_bundles_verify_in_the_tui() {
     use sha2::Digest as _;
@@ -581,6 +582,30 @@ fn keyless_message_signature_bundles_verify_in_the_tui() {
         let (m, size) = push_artifact(&reg, repo, subject, BUNDLE, BUNDLE, &bundle);
         push_schema_index(&reg, repo, subject.0, &[(m, size, BUNDLE.to_string())]);
     }
+    // `team/stamped`: the entry without its SET, dated only by an RFC 3161 timestamp of
+    // other bytes from a TSA the root lists.
+    let tsa = support::sigstore::Tsa::new(d, "test-tsa");
+    let mut trusted: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&root_file).expect("root")).expect("root");
+    trusted["timestampAuthorities"] = serde_json::json!([tsa.authority()]);
+    std::fs::write(&root_file, serde_json::to_vec(&trusted).expect("json")).expect("root");
+    reg.seed_fixture("unsigned-index", "team/stamped:v1");
+    let entry = hashedrekord_entry(&ci.pem, &hex::encode(&digest), &sig);
+    let tlog: Vec<_> = tlog_entry(&entry, &Logged::At(&rekor, now()))
+        .into_iter()
+        .collect();
+    let bundle = support::sigstore::stamped(
+        &message_bundle(Some(&ci), &digest, &sig, &tlog),
+        &[tsa.stamp(b"other bytes", false)],
+        true,
+    );
+    let (m, size) = push_artifact(&reg, "team/stamped", subject, BUNDLE, BUNDLE, &bundle);
+    push_schema_index(
+        &reg,
+        "team/stamped",
+        subject.0,
+        &[(m, size, BUNDLE.to_string())],
+    );
     sandbox.docker_config(&serde_json::json!({"auths": {
         (reg.host.clone()): {"auth": auth("message-bot", PASSWORD)},
     }}));
@@ -590,7 +615,7 @@ fn keyless_message_signature_bundles_verify_in_the_tui() {
         root_file.display()
     ));
     let ca = reg.ca_cert().expect("ca").display().to_string();
-    for (repo, verified) in [(REPO, true), ("team/other", false)] {
+    for (repo, verified) in [(REPO, true), ("team/other", false), ("team/stamped", false)] {
         let start = format!("{}/{repo}", reg.host);
         let mut tmux = Tmux::start_command(
             &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
@@ -605,6 +630,13 @@ fn keyless_message_signature_bundles_verify_in_the_tui() {
             assert!(
                 screen.contains("signature  S✓ signed by ci@example.com"),
                 "{screen}"
+            );
+        } else if repo == "team/stamped" {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(screen.contains("S✗ bad timestamp"), "{screen}");
+            tmux.keys(&["G"]);
+            tmux.wait_for_flowed(
+                "bad RFC 3161 timestamp: it timestamps other bytes: its message imprint is not the hash of this signature",
             );
         } else {
             let screen = tmux.wait_for("signature-unverified");

@@ -96,8 +96,11 @@ fn notation(bytes: &[u8]) {
     if let Err(e) = notation::Envelope::open(bytes) {
         common::assert_terminal_safe("envelope error", &e.to_string());
     }
-    // The same bytes as CBOR, and as a COSE envelope.
+    // The same bytes as CBOR, as a COSE envelope, and as an RFC 3161 timestamp token.
     let _ = regscope::verify::cbor::decode(bytes);
+    if let Err(e) = regscope::verify::tsa::verify(bytes, bytes, &[], "fuzz") {
+        common::assert_terminal_safe("timestamp error", &e.to_string());
+    }
     if let Err(e) = regscope::verify::cose::open(bytes) {
         common::assert_terminal_safe("COSE envelope error", &e.to_string());
     }

@@ -166,6 +166,19 @@ impl Keyless {
         subject: &str,
         signer: &mut Option<Signer>,
     ) -> (Result<(), Reason>, Option<String>) {
+        let log = (entries, missing, &Stamps::default());
+        self.check_envelope_stamped(der, log, envelope, subject, signer)
+    }
+
+    /// [`Keyless::check_envelope`] with a Sigstore bundle's RFC 3161 timestamps (`stamps`).
+    pub fn check_envelope_stamped(
+        &self,
+        der: &[u8],
+        (entries, missing, stamps): (&[Result<LogEntry, Reason>], Reason, &Stamps),
+        envelope: &[u8],
+        subject: &str,
+        signer: &mut Option<Signer>,
+    ) -> (Result<(), Reason>, Option<String>) {
         let leaf = match self.certified(der, signer) {
             Ok(leaf) => leaf,
             Err(reason) => return (Err(reason), None),
@@ -185,7 +198,7 @@ impl Keyless {
             signatures: &signatures,
             envelope,
         };
-        match self.logged_while_valid(&leaf, entries, missing, &signed) {
+        match self.logged_while_valid(&leaf, (entries, missing, stamps), &signed) {
             Ok(()) => (result, predicate),
             Err(reason) => (Err(reason), None),
         }
@@ -200,8 +213,7 @@ impl Keyless {
     pub fn check_message(
         &self,
         der: &[u8],
-        entries: &[Result<LogEntry, Reason>],
-        missing: Reason,
+        (entries, missing, stamps): (&[Result<LogEntry, Reason>], Reason, &Stamps),
         artifact: &[u8],
         (hash, digest, signature): (rekor::Hash, &[u8], &[u8]),
         signer: &mut Option<Signer>,
@@ -216,38 +228,99 @@ impl Keyless {
             signature,
             certificate: Some(der),
         };
-        self.logged_while_valid(&leaf, entries, missing, &signed)
+        self.logged_while_valid(&leaf, (entries, missing, stamps), &signed)
     }
 
-    /// One of `entries` proves `signed` was logged while `leaf` was valid: its SET verifies,
-    /// its body records `signed`, its inclusion proof (when it has one) leads to a checkpoint
-    /// of the log. One is enough (cosign's threshold is one); else the first entry's reason,
-    /// or `missing` when there is none.
+    /// One of `entries` proves `signed` was logged while `leaf` was valid: its SET verifies
+    /// (or, without one, its inclusion proof does and a timestamp of `stamps` dates it), its
+    /// body records `signed`, its inclusion proof (when it has one) leads to a checkpoint of
+    /// the log. One is enough (cosign's threshold is one); else the first entry's reason, or
+    /// `missing` when there is none. Every verified timestamp is a signing time too: the
+    /// certificate must be valid then (sigstore-go).
     fn logged_while_valid(
         &self,
         leaf: &Certified,
-        entries: &[Result<LogEntry, Reason>],
-        missing: Reason,
+        (entries, missing, stamps): (&[Result<LogEntry, Reason>], Reason, &Stamps),
         signed: &rekor::Signed<'_>,
     ) -> Result<(), Reason> {
+        if let (true, Some(reason)) = (stamps.duplicate, &stamps.failed) {
+            return Err(reason.clone());
+        }
         let mut first = None;
         for entry in entries {
             let verdict = entry.clone().and_then(|e| {
-                let at = self.entry_time(&e)?;
+                let at = match e.set {
+                    Some(_) => Some(self.entry_time(&e)?),
+                    None => None,
+                };
                 rekor::compare(&e.body, signed).map_err(Reason::LogEntryMismatch)?;
                 if let Some(proof) = &e.proof {
                     self.included(&e, proof.as_ref().map_err(Clone::clone)?)?;
                 }
-                leaf.valid_at(at)
+                match at {
+                    Some(at) => leaf.valid_at(at),
+                    // An entry proven by its inclusion proof alone says nothing of when: a
+                    // timestamp must (sigstore-go's observer threshold of one).
+                    None if stamps.times.is_empty() => Err(stamps.failed.clone().unwrap_or_else(|| {
+                        Reason::BadSet("the bundle's log entry has no signed entry timestamp and the bundle no RFC 3161 timestamp, so nothing proves when it was signed".into())
+                    })),
+                    None => Ok(()),
+                }
             });
             match verdict {
-                Ok(()) => return Ok(()),
+                Ok(()) => return stamps.within(leaf.from, leaf.until),
                 Err(reason) => {
                     first.get_or_insert(reason);
                 }
             }
         }
         Err(first.unwrap_or(missing))
+    }
+
+    /// The RFC 3161 `timestamps` (DER; `None` when unreadable) of a bundle over `signature`:
+    /// the times of those that verify with a timestamp authority of the root, and why the
+    /// first that does not fails. As sigstore-go and sigstore-python, a timestamp that does
+    /// not verify is not counted, and fails the bundle only when nothing else dates it.
+    #[must_use]
+    pub fn stamps(&self, timestamps: &[Option<Vec<u8>>], signature: &[u8]) -> Stamps {
+        let mut stamps = Stamps::default();
+        // sigstore-go refuses a bundle carrying one timestamp twice: a copy could pass for a
+        // second witness.
+        let twice = timestamps
+            .iter()
+            .enumerate()
+            .any(|(i, t)| t.is_some() && timestamps[i + 1..].contains(t));
+        if twice {
+            stamps.duplicate = true;
+            stamps.failed = Some(Reason::BadTimestamp(
+                "the bundle carries the same timestamp twice, which sigstore-go refuses".into(),
+            ));
+            return stamps;
+        }
+        for (i, token) in timestamps.iter().enumerate() {
+            let which = if timestamps.len() == 1 {
+                String::new()
+            } else {
+                format!(" (timestamp {} of the bundle)", i + 1)
+            };
+            let verdict = token
+                .as_deref()
+                .ok_or_else(|| "its `signedTimestamp` is not base64".to_string())
+                .and_then(|t| {
+                    let authorities = &self.root.timestamp_authorities;
+                    super::tsa::verify(t, signature, authorities, &self.root_name)
+                        .map_err(|e| e.to_string())
+                });
+            match verdict {
+                Ok(at) => stamps.times.push(at),
+                Err(e) => {
+                    stamps
+                        .failed
+                        .get_or_insert(Reason::BadTimestamp(format!("{e}{which}")));
+                }
+            }
+        }
+        stamps
     }
 
     /// The certificate `der` chains to the trusted root, is for code signing and names the
@@ -433,8 +506,14 @@ impl Logs<'_> {
                 log.valid_until.as_deref().unwrap_or("now")
             )));
         }
+        let Some(set) = e.set.as_ref() else {
+            // Only a keyless bundle's timestamps date a proof-only entry; here nothing does.
+            return Err(Reason::BadSet(
+                "the entry has no signed entry timestamp (only an inclusion proof), and nothing else proves when it was logged".into(),
+            ));
+        };
         let message = set_message(&e.body, e.integrated_time, e.log_index, &e.log_id);
-        if !log.key.verifies(&message, &e.set) {
+        if !log.key.verifies(&message, set) {
             return Err(Reason::BadSet(format!(
                 "the signed entry timestamp does not verify with the key of {}",
                 log.base_url
@@ -505,6 +584,31 @@ impl Logs<'_> {
     }
 }
 
+/// The signing times a bundle's RFC 3161 timestamps prove, and why the first that does not
+/// verify fails.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stamps {
+    pub times: Vec<i64>,
+    pub failed: Option<Reason>,
+    /// The bundle carries one timestamp twice: it fails, whatever else dates it.
+    pub duplicate: bool,
+}
+
+impl Stamps {
+    /// Every verified timestamp falls inside the certificate's validity (`from`..=`until`).
+    fn within(&self, from: i64, until: i64) -> Result<(), Reason> {
+        match self.times.iter().find(|&&at| at < from || at > until) {
+            Some(&at) => Err(Reason::BadTimestamp(format!(
+                "it dates the signature at {}, when the certificate was not valid (from {} to {})",
+                rfc3339(at),
+                rfc3339(from),
+                rfc3339(until)
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A certificate that satisfies the policy: its key and validity (seconds since the epoch).
 struct Certified {
     key: PublicKey,
@@ -536,7 +640,9 @@ pub struct LogEntry {
     pub log_index: i64,
     /// Hex, as the SET's message names the log.
     pub log_id: String,
-    pub set: Vec<u8>,
+    /// The signed entry timestamp; `None` for a bundle entry proven by its inclusion proof
+    /// alone (a timestamp then dates it).
+    pub set: Option<Vec<u8>>,
     /// A Sigstore bundle entry's inclusion proof, or why it is unreadable (cosign's bundle
     /// annotation carries none).
     pub proof: Option<Result<super::merkle::Proof, Reason>>,
@@ -570,7 +676,7 @@ pub fn annotation_entry(
         integrated_time: p.integrated_time,
         log_index: p.log_index,
         log_id: p.log_id,
-        set,
+        set: Some(set),
         proof: None,
     }))
 }
@@ -784,6 +890,19 @@ mod tests {
         assert_eq!(
             ok.describe(),
             "identity /^ci@/ from https://i (Sigstore's public-good root)"
+        );
+    }
+
+    #[test]
+    fn a_verified_timestamp_outside_the_certificate_s_validity_fails_with_both_times() {
+        let stamps = Stamps {
+            times: vec![1_000, 5_000],
+            ..Stamps::default()
+        };
+        assert_eq!(stamps.within(0, 10_000), Ok(()));
+        assert_eq!(
+            stamps.within(0, 4_000).unwrap_err().to_string(),
+            "bad RFC 3161 timestamp: it dates the signature at 1970-01-01T01:23:20Z, when the certificate was not valid (from 1970-01-01T00:00:00Z to 1970-01-01T01:06:40Z)"
         );
     }
 

@@ -21,6 +21,7 @@ pub mod rekor;
 pub mod signer;
 pub mod trust;
 pub mod trustpolicy;
+pub mod tsa;
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -107,6 +108,10 @@ pub enum Reason {
     LogEntryMismatch(String),
     #[error("the Sigstore bundle's `messageSignature` {0}")]
     MessageSignature(String),
+    /// An RFC 3161 timestamp the bundle carries does not verify, or dates the signature when
+    /// its certificate was not valid: which check failed, in words.
+    #[error("bad RFC 3161 timestamp: {0}")]
+    BadTimestamp(String),
     #[error("the Rekor entry was signed by log {log_id}, whose key is not in {root}")]
     LogKeyUnknown { log_id: String, root: String },
     #[error("the notation envelope is not one notation verifies: {0}")]
@@ -160,6 +165,7 @@ impl Reason {
             Reason::LogEntryMismatch(_) => "log entry mismatch",
             Reason::MessageSignature(_) => "bad message signature",
             Reason::LogKeyUnknown { .. } => "log key unknown",
+            Reason::BadTimestamp(_) => "bad timestamp",
             Reason::NotationEnvelope(_) => "bad envelope",
             Reason::NotationChain(_) => "broken chain",
             Reason::SignedOutsideValidity { .. } => "signed outside validity",
@@ -195,6 +201,7 @@ impl Reason {
             Reason::LogEntryMismatch(_) => "log-entry-mismatch",
             Reason::MessageSignature(_) => "bad-message-signature",
             Reason::LogKeyUnknown { .. } => "log-key-unknown",
+            Reason::BadTimestamp(_) => "bad-timestamp",
             Reason::NotationEnvelope(_) => "bad-envelope",
             Reason::NotationChain(_) => "broken-chain",
             Reason::SignedOutsideValidity { .. } => "signed-outside-validity",

@@ -70,6 +70,8 @@ pub struct Authority {
 pub struct TrustedRoot {
     pub logs: Vec<Log>,
     pub authorities: Vec<Authority>,
+    /// RFC 3161 timestamp authorities (`timestampAuthorities`): each chain leaf first, root last.
+    pub timestamp_authorities: Vec<Authority>,
 }
 
 #[derive(serde::Deserialize)]
@@ -81,6 +83,8 @@ struct Raw {
     tlogs: Vec<RawLog>,
     #[serde(default)]
     certificate_authorities: Vec<RawAuthority>,
+    #[serde(default)]
+    timestamp_authorities: Vec<RawAuthority>,
 }
 
 #[derive(serde::Deserialize)]
@@ -179,28 +183,39 @@ impl TrustedRoot {
                 valid_until: valid.end.map(|s| sanitize(&s).into_owned()),
             });
         }
-        let mut authorities = Vec::new();
-        for a in raw.certificate_authorities.into_iter().take(MAX_ENTRIES) {
-            let chain = a
-                .cert_chain
-                .certificates
-                .iter()
-                .take(MAX_CHAIN)
-                .map(|c| b64(&c.raw_bytes).ok_or(TrustError::Certificate))
-                .collect::<Result<Vec<_>, _>>()?;
-            let valid = a.valid_for.unwrap_or_default();
-            authorities.push(Authority {
-                uri: sanitize(&a.uri).into_owned(),
-                chain,
-                valid_from: valid.start.map(|s| sanitize(&s).into_owned()),
-                valid_until: valid.end.map(|s| sanitize(&s).into_owned()),
-            });
-        }
+        let authorities = read_authorities(raw.certificate_authorities)?;
+        let timestamp_authorities = read_authorities(raw.timestamp_authorities)?;
         if logs.is_empty() && authorities.is_empty() {
             return Err(TrustError::Empty);
         }
-        Ok(Self { logs, authorities })
+        Ok(Self {
+            logs,
+            authorities,
+            timestamp_authorities,
+        })
     }
+}
+
+/// Certificate or timestamp authorities, within [`MAX_ENTRIES`] and [`MAX_CHAIN`].
+fn read_authorities(raw: Vec<RawAuthority>) -> Result<Vec<Authority>, TrustError> {
+    let mut authorities = Vec::new();
+    for a in raw.into_iter().take(MAX_ENTRIES) {
+        let chain = a
+            .cert_chain
+            .certificates
+            .iter()
+            .take(MAX_CHAIN)
+            .map(|c| b64(&c.raw_bytes).ok_or(TrustError::Certificate))
+            .collect::<Result<Vec<_>, _>>()?;
+        let valid = a.valid_for.unwrap_or_default();
+        authorities.push(Authority {
+            uri: sanitize(&a.uri).into_owned(),
+            chain,
+            valid_from: valid.start.map(|s| sanitize(&s).into_owned()),
+            valid_until: valid.end.map(|s| sanitize(&s).into_owned()),
+        });
+    }
+    Ok(authorities)
 }
 
 #[cfg(test)]
