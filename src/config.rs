@@ -17,6 +17,8 @@
 //!
 //! [verify."123456789012.dkr.ecr.*/prod/*"]   # `registry/repository`, `*` and `?` as in a shell
 //! key = "cosign.pub"                    # cosign public key (PEM); relative to this file
+//!                                       # (with `identity`+`issuer` and/or `notation = true`
+//!                                       # too: a signature of any listed kind satisfies it)
 //!
 //! [registry."docker.io"]
 //! api = "https://hub.docker.com"        # the service's own API, for listing (GHCR: GitHub's)
@@ -75,8 +77,13 @@ pub struct VerifyPolicy {
     pub identity: Option<String>,
     pub identity_regexp: Option<String>,
     pub issuer: Option<String>,
-    /// Keyless: a private Sigstore's `trusted_root.json`; default: the public-good root.
+    /// A private Sigstore's `trusted_root.json` (its Fulcio authorities for keyless policies,
+    /// its log keys for both); default: the public-good root.
     pub trusted_root: Option<PathBuf>,
+    /// A key's signatures must carry a transparency-log entry (cosign looks a missing one up in
+    /// Rekor; regscope, offline, notes it unless this makes it a failure).
+    #[serde(default)]
+    pub require_tlog: bool,
     /// notation: verify notation signatures with notation's trust policy and trust store, in
     /// notation's places unless `trust_policy` / `trust_store` name them.
     #[serde(default)]

@@ -928,6 +928,14 @@ fn a_policy_in_the_config_file_verifies_without_flags(reg: &TestRegistry, keys: 
     let (code, text) = run(&["inspect", &tampered]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("warning  signature-unverified"), "{text}");
+    // The attachments list says the policy's verdict on each signature, as the TUI's rows do,
+    // not that it was read and not verified.
+    assert!(
+        text.contains("attachments (signatures judged by the signature policy)")
+            && text.contains("; S✗ the signature does not verify with this key")
+            && !text.contains("not verified: check with `cosign verify`"),
+        "{text}"
+    );
     let (code, text) = run(&["check", &tampered, "--require-signed"]);
     assert_eq!(code, Some(1), "{text}");
     assert!(
@@ -1020,6 +1028,13 @@ fn signatures_of_each_kind_verify_and_the_wrong_key_fails(
     assert_eq!(
         verified[0]["signer"],
         json!({"kind": "key", "key": p256_pub, "sha256": support::sha256_digest(&der)}),
+        "{json:#}"
+    );
+    // No Rekor entry in these layers: verified all the same, with the note that cosign would
+    // look one up online.
+    assert_eq!(
+        verified[0]["notes"],
+        json!(["no transparency-log entry in the signature: cosign verify --key would look it up in Rekor or need --insecure-ignore-tlog"]),
         "{json:#}"
     );
     assert!(
@@ -1123,6 +1138,317 @@ fn a_tampered_or_copied_signature_fails_with_its_reason(
         String::from_utf8_lossy(&out.stderr).contains("never the private key"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `keyed/<case>:v1` images signed with a throw-away P-256 key, each logged in one way in the
+/// throw-away Rekor of the `trusted_root.json` returned: `logged` (a signature and a `.att`),
+/// `otherkey` (an entry naming another key), `badset`, `nolog`, `bundle` (a Sigstore bundle
+/// whose `dsse` entry carries an inclusion proof) and `message` (a message-signature bundle and
+/// its `hashedrekord` entry). The key, the root file and the log.
+fn seed_keyed(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+) -> (
+    support::attach::SigningKey,
+    std::path::PathBuf,
+    support::sigstore::Log,
+) {
+    use support::attach::{push_cosign_layers, push_cosign_layers_as, simple_signing, statement};
+    use support::attach::{KeyKind, SigningKey};
+    use support::sigstore::{attestation_layer, envelope_entry, key_signer, layer, now};
+    use support::sigstore::{hashedrekord_entry, message_bundle, Log, Logged};
+    use support::sigstore::{tlog_entry, trusted_root, without_certificate, Ca, EntryKind};
+    let (p256, wrong) = (
+        SigningKey::generate(d, "p256", KeyKind::P256),
+        SigningKey::generate(d, "wrong", KeyKind::P256),
+    );
+    let fulcio_root = Ca::root(d, "test-fulcio");
+    let fulcio = fulcio_root.intermediate(d, "test-fulcio-intermediate");
+    let rekor = Log::new(d, "rekor");
+    let root_file = d.join("trusted_root.json");
+    std::fs::write(&root_file, trusted_root((&fulcio_root, &fulcio), &rekor)).expect("root");
+    let digest = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/keyed/app", &digest);
+    let t = now();
+    let (me, liar) = (key_signer(&p256, &p256), key_signer(&p256, &wrong));
+    let keyed = |signer, logged| without_certificate(layer(signer, &payload, logged));
+    let cases = [
+        ("logged", keyed(&me, &Logged::At(&rekor, t))),
+        ("otherkey", keyed(&liar, &Logged::At(&rekor, t))),
+        ("badset", keyed(&me, &Logged::Tampered(&rekor, t, t + 60))),
+        ("nolog", keyed(&me, &Logged::Not)),
+    ];
+    for (case, l) in cases {
+        reg.seed_fixture("unsigned-index", &format!("keyed/{case}:v1"));
+        push_cosign_layers(reg, &format!("keyed/{case}"), &digest, &[l]);
+    }
+    // A keyed `.att` beside the logged signature, its entry an `intoto` one naming the key.
+    let slsa = "https://slsa.dev/provenance/v1";
+    let envelope = p256.envelope(&statement(&digest, slsa), &statement(&digest, slsa));
+    let entry = envelope_entry(&me, &envelope, EntryKind::Intoto);
+    let att = attestation_layer(&me, &envelope, &entry, &Logged::At(&rekor, t));
+    push_cosign_layers_as(
+        reg,
+        "keyed/logged",
+        &digest,
+        "att",
+        &[without_certificate(att)],
+    );
+    // A keyed Sigstore bundle (cosign v3): a `dsse` entry with an inclusion proof.
+    let sign = "https://sigstore.dev/cosign/sign/v1";
+    let envelope = p256.envelope(&statement(&digest, sign), &statement(&digest, sign));
+    let entry = envelope_entry(&me, &envelope, EntryKind::Dsse);
+    let bundle = serde_json::to_vec(&json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {"publicKey": {"hint": "p256"},
+            "tlogEntries": [tlog_entry(&entry, &Logged::At(&rekor, t))]},
+        "dsseEnvelope": serde_json::from_slice::<Value>(&envelope).expect("envelope"),
+    }))
+    .expect("json");
+    push_bundles(reg, "keyed/bundle", &[bundle]);
+    // A keyed message-signature bundle: a `hashedrekord` entry naming the key.
+    let artifact = support::attach::fixture_index_bytes();
+    let sha = <sha2::Sha256 as sha2::Digest>::digest(&artifact).to_vec();
+    let signature = p256.sign(&artifact);
+    let entry = hashedrekord_entry(&me.pem, &hex::encode(&sha), &signature);
+    let logged = tlog_entry(&entry, &Logged::At(&rekor, t)).expect("an entry");
+    push_bundles(
+        reg,
+        "keyed/message",
+        &[message_bundle(None, &sha, &signature, &[logged])],
+    );
+
+    (p256, root_file, rekor)
+}
+
+/// A keyed signature's transparency-log entry, as `cosign verify --key` judges it (offline: the
+/// entry travels in cosign's bundle annotation or a Sigstore bundle's `tlogEntries`): one whose
+/// SET verifies with the trusted root's log key and that records this signature and this key
+/// verifies, and the verdict says where and when it was logged; an entry naming another key, a
+/// bad SET and a log the root does not know each fail with their reason; a signature without an
+/// entry verifies with a note, and fails under `--require-tlog` or `require_tlog = true`.
+#[test]
+fn keyed_signatures_are_judged_by_their_log_entry_as_cosign_verify_key_does() {
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let (p256, root_file, rekor) = seed_keyed(&reg, d);
+    let slsa = "https://slsa.dev/provenance/v1";
+    let key = p256.public.display().to_string();
+    let root_arg = root_file.display().to_string();
+    let verify = |case: &str, flags: &[&str]| {
+        let image = format!("{}/keyed/{case}:v1", reg.host);
+        let mut args = vec!["verify", image.as_str(), "--key", &key];
+        args.extend_from_slice(flags);
+        let out = regscope(&reg, &args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let with_root = ["--trusted-root", root_arg.as_str()];
+    let logged = "; logged in https://rekor.test at index 7 on ";
+
+    // A valid entry: verified, where and when it was logged said for each layer.
+    let (code, text) = verify("logged", &with_root);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("  verified    signature sha256:"), "{text}");
+    assert!(
+        text.contains(&format!("  verified    attestation ({slsa}) sha256:")),
+        "{text}"
+    );
+    assert_eq!(text.matches(logged).count(), 2, "{text}");
+    for case in ["bundle", "message"] {
+        let (code, text) = verify(case, &with_root);
+        assert_eq!(code, Some(0), "{case}: {text}");
+        assert_eq!(text.matches(logged).count(), 1, "{case}: {text}");
+    }
+    // The JSON: the note, with the time the log integrated it.
+    let (code, json) = verify("logged", &["--trusted-root", &root_arg, "--json"]);
+    assert_eq!(code, Some(0), "{json}");
+    let v: Value = serde_json::from_str(&json).expect("json");
+    let note = v["signatures"][0]["notes"][0].as_str().unwrap_or_default();
+    let when = regex::Regex::new(
+        r"^logged in https://rekor\.test at index 7 on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$",
+    )
+    .expect("regex");
+    assert!(when.is_match(note), "{json}");
+
+    // Without --trusted-root the embedded public-good root is the one: it knows no test log.
+    let (code, text) = verify("logged", &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "the Rekor entry was signed by log {}, whose key is not in Sigstore's public-good root",
+            hex::encode(rekor.id())
+        )),
+        "{text}"
+    );
+
+    // Each bad entry fails the signature with its own reason.
+    for (case, wanted, code_name) in [
+        (
+            "otherkey",
+            "the Rekor entry does not record this signature: it names another key (sha256:",
+            "log-entry-mismatch",
+        ),
+        (
+            "badset",
+            "bad Rekor SET: the signed entry timestamp does not verify with the key of https://rekor.test",
+            "bad-set",
+        ),
+    ] {
+        let (code, text) = verify(case, &with_root);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(
+            text.contains("  failed      signature sha256:") && text.contains(wanted),
+            "{case}: wanted {wanted:?} in {text}"
+        );
+        let (_, json) = verify(case, &["--trusted-root", &root_arg, "--json"]);
+        let v: Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(v["signatures"][0]["reason"], code_name, "{json}");
+    }
+    the_log_is_skipped_under_insecure_ignore_tlog(&verify, &root_arg);
+    without_an_entry_a_keyed_signature_verifies_with_a_note(&verify);
+    a_keyed_policy_can_require_the_log_entry(&reg, d, &p256, &root_file);
+}
+
+/// cosign's --insecure-ignore-tlog skips the log: the bad SET no longer matters, and says so;
+/// beside a keyless identity the flag is the key's.
+fn the_log_is_skipped_under_insecure_ignore_tlog(verify: Verify<'_>, root_arg: &str) {
+    let (code, text) = verify(
+        "badset",
+        &["--trusted-root", root_arg, "--insecure-ignore-tlog"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("; the transparency log was not checked (--insecure-ignore-tlog)"),
+        "{text}"
+    );
+    // Beside a keyless identity the flag is the key's: the keyed signature still skips its log.
+    let keyless = [
+        "--certificate-identity",
+        "ci@example.com",
+        "--certificate-oidc-issuer",
+        "https://token.actions.example",
+    ];
+    let mut mixed = vec!["--trusted-root", root_arg, "--insecure-ignore-tlog"];
+    mixed.extend(keyless);
+    let (code, text) = verify("badset", &mixed);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("; the transparency log was not checked (--insecure-ignore-tlog)"),
+        "{text}"
+    );
+}
+
+/// No entry: verified with the note; a failure under --require-tlog, which the JSON names
+/// `no-log-entry`; --require-tlog and --insecure-ignore-tlog together are refused.
+fn without_an_entry_a_keyed_signature_verifies_with_a_note(verify: Verify<'_>) {
+    let note = "; no transparency-log entry in the signature: cosign verify --key would look it up in Rekor or need --insecure-ignore-tlog";
+    let (code, text) = verify("nolog", &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("  verified    signature sha256:") && text.contains(note),
+        "{text}"
+    );
+    let (code, text) = verify("nolog", &["--require-tlog"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("  failed      signature sha256:")
+            && text.contains(
+                "no transparency-log entry in the signature, and the policy requires one"
+            ),
+        "{text}"
+    );
+    let (code, json) = verify("nolog", &["--require-tlog", "--json"]);
+    assert_eq!(code, Some(1), "{json}");
+    let v: Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["signatures"][0]["reason"], "no-log-entry", "{json}");
+    let (code, text) = verify("nolog", &["--require-tlog", "--insecure-ignore-tlog"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("cannot be used with"), "{text}");
+}
+
+/// `[verify."HOST/keyed/*"] key … trusted_root … require_tlog = true`: `config check` reads it,
+/// `verify` and `check --require-signed` fail the image whose signature has no entry and pass
+/// the logged one, `inspect` warns; `--insecure-ignore-tlog` overrides it; `require_tlog`
+/// without a key is refused with its reason.
+fn a_keyed_policy_can_require_the_log_entry(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    p256: &support::attach::SigningKey,
+    root_file: &std::path::Path,
+) {
+    let config = d.join("config.toml");
+    let policy = |body: &str| {
+        std::fs::write(
+            &config,
+            format!("[verify.\"{}/keyed/*\"]\n{body}", reg.host),
+        )
+        .expect("config");
+    };
+    let config_check = || {
+        let out = support::isolated_command(&regscope_bin(), d)
+            .args(["config", "check"])
+            .env("REGSCOPE_CONFIG", &config)
+            .output()
+            .expect("run regscope");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    policy(&format!(
+        "key = \"{}\"\ntrusted_root = \"{}\"\nrequire_tlog = true\n",
+        p256.public.display(),
+        root_file.display()
+    ));
+    let (code, text) = config_check();
+    assert_eq!(code, Some(0), "{text}");
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| regscope_at(reg, home.path(), Some(&config), args);
+    let (nolog, logged) = (
+        format!("{}/keyed/nolog:v1", reg.host),
+        format!("{}/keyed/logged:v1", reg.host),
+    );
+    let (code, text) = run(&["verify", &logged]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&["verify", &nolog, "--json"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("\"reason\": \"no-log-entry\""), "{text}");
+    let (code, text) = run(&["check", &nolog, "--require-signed"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("no transparency-log entry in the signature, and the policy requires one"),
+        "{text}"
+    );
+    let (code, text) = run(&["inspect", &nolog]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("warning  signature-unverified"), "{text}");
+    let (code, text) = run(&["verify", &nolog, "--insecure-ignore-tlog"]);
+    assert_eq!(code, Some(0), "{text}");
+
+    // Without the key, `require_tlog` means nothing: config check says so at the pattern.
+    policy(
+        "identity = \"ci@example.com\"\nissuer = \"https://issuer.example\"\nrequire_tlog = true\n",
+    );
+    let (code, text) = config_check();
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains(&format!(
+            "[verify.\"{}/keyed/*\"] require_tlog: is for a key",
+            reg.host
+        )),
+        "{text}"
     );
 }
 
@@ -1290,9 +1616,115 @@ fn keyless_signatures_verify_against_the_trusted_root_and_each_failure_says_why(
     assert!(three.is_match(&text), "{text}");
 
     keyless_policy_in_the_config_file(&reg, d, issuer);
+    a_policy_of_several_kinds_is_satisfied_by_either(&reg, d, issuer, &root_file);
     keyless_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), &verify);
     keyless_message_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), &verify);
     keyless_attestations_verify_with_their_log_entry(&reg, d, (&fulcio, &rekor), &verify);
+    timestamped_bundles_verify_and_each_failure_says_why(&reg, d, (&fulcio, &rekor), issuer);
+}
+
+/// Message-signature bundles with RFC 3161 timestamps of a throw-away TSA the trusted root lists
+/// (`timestampAuthorities`): with their log entry's SET, a timestamp is one more signing time;
+/// without it (the entry proven by its inclusion proof alone), the timestamp dates the
+/// signature, and a timestamp of other bytes, of a TSA the root does not list, or dated outside
+/// the TSA certificate's validity fails with its own reason (text and JSON `bad-timestamp`).
+fn timestamped_bundles_verify_and_each_failure_says_why(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    (fulcio, rekor): (&support::sigstore::Ca, &support::sigstore::Log),
+    issuer: &str,
+) {
+    use sha2::Digest as _;
+    use support::sigstore::{
+        hashedrekord_entry, message_bundle, now, stamped, tlog_entry, Logged, Tsa,
+    };
+    let (tsa, rogue) = (Tsa::new(d, "test-tsa"), Tsa::new(d, "rogue-tsa"));
+    // `seed_keyless`'s root, with the test TSA.
+    let mut root: Value =
+        serde_json::from_slice(&std::fs::read(d.join("trusted_root.json")).expect("root"))
+            .expect("root");
+    root["timestampAuthorities"] = json!([tsa.authority()]);
+    let root_file = d.join("trusted_root_tsa.json");
+    std::fs::write(&root_file, serde_json::to_vec(&root).expect("json")).expect("root");
+    let ci = fulcio.leaf(d, "ts-ci", "email:ci@example.com", issuer);
+    let artifact = support::attach::fixture_index_bytes();
+    let digest = sha2::Sha256::digest(&artifact).to_vec();
+    let sig = ci.key.sign(&artifact);
+    let entry = hashedrekord_entry(&ci.pem, &hex::encode(&digest), &sig);
+    let tlog: Vec<Value> = tlog_entry(&entry, &Logged::At(rekor, now()))
+        .into_iter()
+        .collect();
+    let good = message_bundle(Some(&ci), &digest, &sig, &tlog);
+    let signature = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &sig)
+        .expect("signature");
+    let cases = [
+        ("good", vec![tsa.stamp(&signature, false)], true),
+        (
+            "set-otherbytes",
+            vec![tsa.stamp(b"other bytes", false)],
+            false,
+        ),
+        ("otherbytes", vec![tsa.stamp(b"other bytes", false)], true),
+        ("untrusted", vec![rogue.stamp(&signature, false)], true),
+        ("expired", vec![tsa.stamp(&signature, true)], true),
+        ("none", vec![], true),
+    ];
+    for (case, stamps, no_set) in &cases {
+        push_bundles(
+            reg,
+            &format!("keyless/ts-{case}"),
+            &[stamped(&good, stamps, *no_set)],
+        );
+    }
+    let root_arg = root_file.display().to_string();
+    let verify = |case: &str, json: bool| {
+        let image = format!("{}/keyless/ts-{case}:v1", reg.host);
+        let mut args = vec!["verify", image.as_str(), "--trusted-root", &root_arg];
+        args.extend(["--certificate-identity", "ci@example.com"]);
+        args.extend(["--certificate-oidc-issuer", issuer]);
+        if json {
+            args.push("--json");
+        }
+        let out = regscope(reg, &args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    // A timestamp alone dates an entry without a SET; with a SET, a timestamp of other bytes
+    // is not counted (as sigstore-go), and the SET dates the signature.
+    for case in ["good", "set-otherbytes"] {
+        let (code, text) = verify(case, false);
+        assert_eq!(code, Some(0), "{case}: {text}");
+        assert!(
+            text.contains("  verified    signature sha256:"),
+            "{case}: {text}"
+        );
+    }
+    for (case, wanted) in [
+        ("otherbytes", "bad RFC 3161 timestamp: it timestamps other bytes: its message imprint is not the hash of this signature"),
+        ("untrusted", "bad RFC 3161 timestamp: the timestamp authority O=rogue-tsa, CN=rogue-tsa is not in the trusted root "),
+        ("expired", "bad RFC 3161 timestamp: it is dated 20"),
+        ("none", "the bundle's log entry has no signed entry timestamp and the bundle no RFC 3161 timestamp, so nothing proves when it was signed"),
+    ] {
+        let (code, text) = verify(case, false);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(
+            text.contains("  failed      signature sha256:") && text.contains(wanted),
+            "{case}: wanted {wanted:?} in {text}"
+        );
+    }
+    let (_, text) = verify("expired", false);
+    assert!(
+        text.contains("outside the validity of the certificate CN=test-tsa (from 2020-01-01T00:00:00Z to 2020-01-02T00:00:00Z)"),
+        "{text}"
+    );
+    let (code, text) = verify("otherbytes", true);
+    assert_eq!(code, Some(1), "{text}");
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["signatures"][0]["reason"], "bad-timestamp", "{json:#}");
 }
 
 /// `verify` of `keyless/<repo>:v1` with identity flags: the exit code and the output.
@@ -1300,8 +1732,22 @@ type Verify<'a> = &'a dyn Fn(&str, &[&str]) -> (Option<i32>, String);
 
 /// Under a regexp policy the verdict names the certificate's identity and issuer, not the
 /// pattern (text and JSON); a certificate read but not trusted is what the signature claims,
-/// never "signed by".
+/// never "signed by". (And `--insecure-ignore-tlog` is refused for a keyless policy.)
 fn a_keyless_verdict_names_who_signed_or_who_claims_to(verify: Verify<'_>) {
+    // A keyless certificate is trusted only through its log entry: the log cannot be skipped.
+    let (code, text) = verify(
+        "good",
+        &[
+            "--certificate-identity",
+            "ci@example.com",
+            "--insecure-ignore-tlog",
+        ],
+    );
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("--insecure-ignore-tlog is for keyed signatures"),
+        "{text}"
+    );
     let regexp = ["--certificate-identity-regexp", "^ci@.*\\.com$"];
     let (code, text) = verify("good", &regexp);
     assert_eq!(code, Some(0), "{text}");
@@ -1988,6 +2434,194 @@ fn keyless_policy_in_the_config_file(reg: &TestRegistry, dir: &std::path::Path, 
     assert!(text.contains("is not a Sigstore trusted root"), "{text}");
 }
 
+/// `[verify."HOST/keyless/*"]` with a key and a keyless identity at once (a team moving from
+/// keys to keyless has both): a keyless signature verifies by the identity, a keyed one by the
+/// key, each judged by its own kind; a stranger's key fails with the key's reason. The flags
+/// combine the same way. With a key and notation, a keyless signature is of neither kind and
+/// fails with both reasons. `inspect` names who signed; `config check` refuses half a keyless
+/// policy beside a key.
+fn a_policy_of_several_kinds_is_satisfied_by_either(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    issuer: &str,
+    root_file: &std::path::Path,
+) {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    let (key, stranger) = (
+        SigningKey::generate(d, "mixed", KeyKind::P256),
+        SigningKey::generate(d, "stranger", KeyKind::P256),
+    );
+    let digest = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/mixed", &digest);
+    for (repo, signer) in [("keyed", &key), ("stranger", &stranger)] {
+        reg.seed_fixture("unsigned-index", &format!("keyless/{repo}:v1"));
+        push_cosign_layers(
+            reg,
+            &format!("keyless/{repo}"),
+            &digest,
+            &[signer.layer(&payload)],
+        );
+    }
+    let home = tempfile::tempdir().expect("home");
+    let config = d.join("mixed.toml");
+    let section = format!("[verify.\"{}/keyless/*\"]", reg.host);
+    let (key_path, root_path) = (
+        key.public.display().to_string(),
+        root_file.display().to_string(),
+    );
+    std::fs::write(
+        &config,
+        format!("{section}\nkey = \"{key_path}\"\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"{root_path}\"\n"),
+    )
+    .expect("config");
+    let run = |args: &[&str]| regscope_at(reg, home.path(), Some(&config), args);
+    let config_check = || {
+        let out = support::isolated_command(&regscope_bin(), home.path())
+            .args(["config", "check"])
+            .env("REGSCOPE_CONFIG", &config)
+            .output()
+            .expect("run regscope");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code(), text)
+    };
+    let image = |repo: &str| format!("{}/keyless/{repo}:v1", reg.host);
+    let both = format!("{key_path}, or identity ci@example.com from {issuer} (the trusted root ");
+
+    let (code, text) = config_check();
+    assert_eq!(code, Some(0), "{text}");
+    // Only a keyless signature: the identity verifies it.
+    let (code, text) = run(&["verify", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "ok: signed by ci@example.com (issuer {issuer}), matching {both}"
+        )),
+        "{text}"
+    );
+    // Only a keyed signature: the key verifies it.
+    let (code, text) = run(&["verify", &image("keyed")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!("ok: signed by key {key_path} (sha256:")),
+        "{text}"
+    );
+    let (code, text) = run(&["verify", &image("stranger")]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the signature does not verify with this key")
+            && text.contains(&format!(
+                "FAIL: no signature of this image verifies with {both}"
+            )),
+        "{text}"
+    );
+    let (code, text) = run(&["verify", &image("keyed"), "--json"]);
+    assert_eq!(code, Some(0), "{text}");
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["keyAlgorithm"], "ECDSA P-256, keyless", "{json:#}");
+    assert_eq!(json["signatures"][0]["signer"]["kind"], "key", "{json:#}");
+
+    // inspect names who signed, in text and JSON; check --require-signed takes either.
+    let (code, text) = run(&["inspect", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "signed by ci@example.com (issuer {issuer}): verified with {both}"
+        )) && text.contains(&format!("({section})")),
+        "{text}"
+    );
+    assert!(
+        text.contains("; S✓ verified: signed by ci@example.com")
+            && !text.contains("not verified: check with"),
+        "{text}"
+    );
+    let (_, text) = run(&["inspect", &image("keyed"), "--json"]);
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["signedBy"][0]["kind"], "key", "{json:#}");
+    assert_eq!(json["signedBy"][0]["key"], key_path.as_str(), "{json:#}");
+    let (_, text) = run(&["inspect", &image("stranger"), "--json"]);
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert!(json.get("signedBy").is_none(), "{json:#}");
+    for (repo, wanted) in [("good", 0), ("keyed", 0), ("stranger", 1)] {
+        let (code, text) = run(&["check", &image(repo), "--require-signed"]);
+        assert_eq!(code, Some(wanted), "{repo}: {text}");
+    }
+
+    // The flags combine as the file does.
+    let flags = |repo: &str| {
+        let img = image(repo);
+        regscope_at(
+            reg,
+            home.path(),
+            None,
+            &[
+                "verify",
+                &img,
+                "--key",
+                &key_path,
+                "--certificate-identity",
+                "ci@example.com",
+                "--certificate-oidc-issuer",
+                issuer,
+                "--trusted-root",
+                &root_path,
+            ],
+        )
+    };
+    for (repo, wanted) in [("good", 0), ("keyed", 0), ("stranger", 1)] {
+        let (code, text) = flags(repo);
+        assert_eq!(code, Some(wanted), "{repo}: {text}");
+    }
+
+    // A key and notation: a keyless signature is of neither kind, and both say why.
+    let policy = d.join("mixed-trustpolicy.json");
+    std::fs::write(&policy, notation_policy(&reg.host, &["x"])).expect("policy");
+    std::fs::write(
+        &config,
+        format!(
+            "{section}\nkey = \"{key_path}\"\nnotation = true\ntrust_policy = \"{}\"\n",
+            policy.display()
+        ),
+    )
+    .expect("config");
+    let (code, text) = run(&["verify", &image("good")]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("the signature does not verify with this key")
+            && text.contains("; a keyless signature with a certificate, a kind this policy does not list; not verified with the notation trust policy ")
+            && text.contains(" either: a cosign signature is not of its kind"),
+        "{text}"
+    );
+    let (code, text) = run(&["verify", &image("keyed")]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&["inspect", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("warning  signature-unverified")
+            && text.contains("either: a cosign signature is not of its kind")
+            && text.contains("with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`), or with notation"),
+        "{text}"
+    );
+
+    // Half a keyless policy beside a key is still refused, at its setting.
+    std::fs::write(
+        &config,
+        format!("{section}\nkey = \"{key_path}\"\nidentity = \"ci@example.com\"\n"),
+    )
+    .expect("config");
+    let (code, text) = config_check();
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{section} issuer: is missing: an identity means nothing without the OIDC issuer"
+        )),
+        "{text}"
+    );
+}
+
 /// `regscope` with `home` as HOME (notation's files under `~/.config/notation`), the config
 /// file `config` if any, and the registry's credentials; `(exit code, stdout and stderr)`.
 fn regscope_at(
@@ -2155,6 +2789,99 @@ fn notation_signatures_verify_under_the_trust_policy_and_each_failure_says_why()
     );
 
     notation_files_by_flag_and_in_the_config_file(&reg, d, &notation_dir, &strict);
+}
+
+/// notation JWS envelopes with an RFC 3161 countersignature
+/// (`io.cncf.notary.timestampSignature`) of a throw-away TSA, against docker-registry behind
+/// htpasswd and TLS, under a strict policy whose `tsa` store holds the TSA's root
+/// (`--trust-policy`/`--trust-store`): the timestamp verifies and is the signing time; a
+/// countersignature of other bytes or by a TSA outside the store fails with `bad-timestamp`
+/// and the check that failed.
+#[test]
+fn notation_timestamps_verify_against_the_tsa_store() {
+    use support::attach::KeyKind;
+    use support::notation::{jws, push_signature, trust_store, Cert, Envelope};
+    use support::sigstore::Tsa;
+    let reg = &TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd(USER, PASSWORD)
+        .start();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let acme = Cert::root(d, "acme", "/C=US/ST=WA/O=acme/CN=acme root");
+    let builder = acme.leaf(d, "builder", "/C=US/ST=WA/O=acme/CN=builder", KeyKind::P256);
+    let (tsa, rogue) = (Tsa::new(d, "test-tsa"), Tsa::new(d, "rogue-tsa"));
+    let store = d.join("truststore");
+    trust_store(&store, "acme", &acme);
+    // notation's `tsa` store type: `x509/tsa/NAME/`, the TSA's root.
+    let stamps = store.join("x509/tsa/stamps");
+    std::fs::create_dir_all(&stamps).expect("store");
+    std::fs::copy(d.join("tsa-test-tsa/root.pem"), stamps.join("root.pem")).expect("copy");
+    let policy = d.join("trustpolicy.json");
+    std::fs::write(
+        &policy,
+        json!({"version": "1.0", "trustPolicies": [{
+            "name": "stamped", "registryScopes": ["*"],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["ca:acme", "tsa:stamps"],
+            "trustedIdentities": ["x509.subject: C=US, ST=WA, O=acme, CN=builder"]}]})
+        .to_string(),
+    )
+    .expect("policy");
+    let root = support::layout_root(&fixture("unsigned-index"));
+    let subject = (
+        root["digest"].as_str().expect("digest"),
+        root["mediaType"].as_str().expect("media type"),
+        usize::try_from(root["size"].as_u64().expect("size")).expect("size"),
+    );
+    let envelope = jws(&builder, &[&acme], subject, &Envelope::default());
+    let stamp = |tsa: &Tsa, other: bool| {
+        let mut e: Value = serde_json::from_slice(&envelope).expect("jws");
+        let signature = base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            e["signature"].as_str().expect("signature"),
+        )
+        .expect("base64url");
+        let token = tsa.stamp(if other { b"other bytes" } else { &signature }, false);
+        e["header"]["io.cncf.notary.timestampSignature"] =
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, token).into();
+        serde_json::to_vec(&e).expect("json")
+    };
+    for (case, e) in [
+        ("good", stamp(&tsa, false)),
+        ("otherbytes", stamp(&tsa, true)),
+        ("untrusted", stamp(&rogue, false)),
+    ] {
+        let repo = format!("stamped/{case}");
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        push_signature(reg, &repo, subject, &[e]);
+    }
+    let home = tempfile::tempdir().expect("home");
+    let (policy_arg, store_arg) = (policy.display().to_string(), store.display().to_string());
+    let verify = |case: &str, json: bool| {
+        let image = format!("{}/stamped/{case}:v1", reg.host);
+        let mut args = vec!["verify", &image, "--trust-policy", &policy_arg];
+        args.extend(["--trust-store", &store_arg]);
+        if json {
+            args.push("--json");
+        }
+        regscope_at(reg, home.path(), None, &args)
+    };
+    let (code, text) = verify("good", false);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("  verified    signature sha256:"), "{text}");
+    for (case, wanted) in [
+        ("otherbytes", "bad RFC 3161 timestamp: it timestamps other bytes: its message imprint is not the hash of this signature"),
+        ("untrusted", "bad RFC 3161 timestamp: the timestamp authority O=rogue-tsa, CN=rogue-tsa is not in the tsa trust stores of trust policy stamped"),
+    ] {
+        let (code, text) = verify(case, false);
+        assert_eq!(code, Some(1), "{case}: {text}");
+        assert!(text.contains(wanted), "{case}: wanted {wanted:?} in {text}");
+    }
+    let (code, text) = verify("otherbytes", true);
+    assert_eq!(code, Some(1), "{text}");
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["signatures"][0]["reason"], "bad-timestamp", "{json:#}");
 }
 
 /// The cases `notation/<case>:v1` of the COSE test, each with one COSE notation signature,
@@ -2553,6 +3280,7 @@ fn notation_files_by_flag_and_in_the_config_file(
             && text.contains("Sign the image by digest with notation"),
         "{text}"
     );
+    a_key_beside_notation_verifies_either_kind(reg, d, &config, (&section, &store_arg));
     // A trust policy notation would refuse is refused here, naming the setting.
     std::fs::write(
         &policy,
@@ -2566,6 +3294,89 @@ fn notation_files_by_flag_and_in_the_config_file(
             && text.contains("trust policy loose has trusted identity x509.subject: CN=builder, which lacks C; notation requires C, ST and O at least"),
         "{text}"
     );
+}
+
+/// `[verify."HOST/notation/*"]` with a cosign key and notation at once: the notation-signed
+/// image verifies by the trust policy and names its leaf's subject, a keyed image by the key;
+/// `inspect` names each signer, `check --require-signed` takes either, and the flags (`--key`
+/// with `--trust-policy`) combine the same way.
+fn a_key_beside_notation_verifies_either_kind(
+    reg: &TestRegistry,
+    d: &std::path::Path,
+    config: &std::path::Path,
+    (section, store): (&str, &str),
+) {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    let key = SigningKey::generate(d, "beside-notation", KeyKind::P256);
+    let digest = layout_root_digest(&fixture("unsigned-index"));
+    reg.seed_fixture("unsigned-index", "notation/keyed:v1");
+    let payload = simple_signing("registry.internal:5000/notation/keyed", &digest);
+    push_cosign_layers(reg, "notation/keyed", &digest, &[key.layer(&payload)]);
+    let key_path = key.public.display().to_string();
+    std::fs::write(
+        config,
+        format!(
+            "{section}\nkey = \"{key_path}\"\nnotation = true\ntrust_policy = \"elsewhere/policy.json\"\ntrust_store = \"{store}\"\n"
+        ),
+    )
+    .expect("config");
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| regscope_at(reg, home.path(), Some(config), args);
+    let image = |case: &str| format!("{}/notation/{case}:v1", reg.host);
+    let builder = "C=US, ST=WA, L=Seattle, O=acme, CN=builder (trust policy acme-images)";
+
+    let (code, text) = run(&["verify", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "ok: signed by {builder}, matching {key_path}, or the notation trust policy "
+        )),
+        "{text}"
+    );
+    let (code, text) = run(&["verify", &image("keyed")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!("ok: signed by key {key_path} (sha256:")),
+        "{text}"
+    );
+    let (code, text) = run(&["inspect", &image("good")]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "signed by {builder}: verified with {key_path}, or the notation trust policy "
+        )),
+        "{text}"
+    );
+    let (_, text) = run(&["inspect", &image("good"), "--json"]);
+    let json: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(json["signedBy"][0]["kind"], "notation", "{json:#}");
+    for (case, wanted) in [("good", 0), ("keyed", 0), ("identity", 1)] {
+        let (code, text) = run(&["check", &image(case), "--require-signed"]);
+        assert_eq!(code, Some(wanted), "{case}: {text}");
+    }
+    let policy = d.join("elsewhere/policy.json").display().to_string();
+    for case in ["good", "keyed"] {
+        let img = image(case);
+        let (code, text) = regscope_at(
+            reg,
+            home.path(),
+            None,
+            &[
+                "verify",
+                &img,
+                "--key",
+                &key_path,
+                "--trust-policy",
+                &policy,
+                "--trust-store",
+                store,
+                "--json",
+            ],
+        );
+        assert_eq!(code, Some(0), "{case}: {text}");
+        let json: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(json["keyAlgorithm"], "ECDSA P-256, notation", "{json:#}");
+    }
 }
 
 /// Real-world data, offline: a public image's real keyless cosign signature (made on GitHub

@@ -349,6 +349,40 @@ fn diff_judges_signing_by_the_policy_when_one_applies() {
         text.contains(&format!("  signing: {verified}")) && text.contains("(verified) at both"),
         "{text}"
     );
+
+    // Each registry its own policy and key: both verify, by different signers; a note naming
+    // both, not drift.
+    std::fs::write(
+        &config,
+        format!(
+            "[verify.\"{}/team/*\"]\nkey = \"{}\"\n\n[verify.\"{}/team/*\"]\nkey = \"{}\"\n",
+            p.source.host,
+            key.public.display(),
+            p.target.host,
+            other.public.display()
+        ),
+    )
+    .expect("config");
+    let out = p.regscope_with(&["diff", &src, &dst], &env);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let by_other = format!("signed by key {} (sha256:", other.public.display());
+    assert!(
+        text.contains(&format!(
+            "verified at both, by different signers: {verified}"
+        )) && text.contains(&format!("(verified) at {src}, {by_other}"))
+            && text.contains(&format!("(verified) at {dst}")),
+        "{text}"
+    );
+    let doc = json_of(&p.regscope_with(&["diff", "--json", &src, &dst], &env));
+    assert_eq!(doc["verdict"], json!("identical"), "{doc:#}");
+    assert!(only(&doc, "signing").is_empty(), "{doc:#}");
+    let notes = only(&doc, "signingNotes");
+    assert_eq!(notes.len(), 1, "{doc:#}");
+    assert!(
+        notes[0].starts_with("verified at both, by different signers: "),
+        "{doc:#}"
+    );
 }
 
 /// No `[verify]` policy, but notation's own trust policy in its place (`~/.config/notation`)

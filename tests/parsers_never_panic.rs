@@ -127,10 +127,15 @@ proptest! {
         for signed in [
             regscope::verify::rekor::Signed::Envelope { payload: &bytes, signatures: &signatures, envelope: &bytes },
             regscope::verify::rekor::Signed::Message { payload: &bytes, signature: &bytes },
-            regscope::verify::rekor::Signed::Artifact { hash: sha, digest: &bytes, signature: &bytes, certificate: &bytes },
+            regscope::verify::rekor::Signed::Artifact { hash: sha, digest: &bytes, signature: &bytes, certificate: Some(&bytes) },
+            regscope::verify::rekor::Signed::Artifact { hash: sha, digest: &bytes, signature: &bytes, certificate: None },
         ] {
             for body in [bundle.clone(), base64::Engine::encode(&b64, bundle.as_bytes())] {
                 if let Err(words) = regscope::verify::rekor::compare(&body, &signed) {
+                    prop_assert!(!words.chars().any(char::is_control), "{}", words);
+                }
+                // The key an entry names, compared with a key's (a keyed signature's entry).
+                if let Err(words) = regscope::verify::rekor::same_key(&body, &bytes) {
                     prop_assert!(!words.chars().any(char::is_control), "{}", words);
                 }
             }
@@ -225,6 +230,36 @@ proptest! {
             // A byte of the unsigned parts (the signing agent, a certificate's own signature)
             // may change and still open: integrity covers the protected header and payload.
             if let Err(e) = cose::open(input) {
+                let words = e.to_string();
+                prop_assert!(!words.chars().any(char::is_control), "{}", words);
+            }
+        }
+    }
+
+    /// sigstore-python's real RFC 3161 timestamp token cut short, with a byte changed, and
+    /// hostile DER after a SEQUENCE head (huge lengths, indefinite forms): the token reader
+    /// answers with an error in words, never a panic or a huge allocation.
+    #[test]
+    fn timestamp_parser_never_panics(
+        cut in 0usize..1156,
+        flip in (0usize..1156, any::<u8>()),
+        tail in prop::collection::vec(prop_oneof![Just(0x30u8), Just(0x80), Just(0x84), Just(0xff), Just(0xa0), Just(0x06), any::<u8>()], 0..256),
+    ) {
+        use regscope::verify::tsa;
+        let bundle: serde_json::Value = serde_json::from_slice(include_bytes!("data/sigstore-python-tsa/bundle.txt.sigstore")).expect("bundle");
+        let token = bundle
+            .pointer("/verificationMaterial/timestampVerificationData/rfc3161Timestamps/0/signedTimestamp")
+            .and_then(serde_json::Value::as_str)
+            .expect("a timestamp");
+        let real = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, token).expect("base64");
+        prop_assert_eq!(real.len(), 1156);
+        let mut flipped = real.clone();
+        flipped[flip.0] ^= flip.1;
+        let mut hostile = vec![0x30, 0x82];
+        hostile.extend_from_slice(&tail);
+        for input in [&real[..cut], flipped.as_slice(), hostile.as_slice(), &tail] {
+            let _ = tsa::parse(input);
+            if let Err(e) = tsa::verify(input, b"signature", &[], "a root") {
                 let words = e.to_string();
                 prop_assert!(!words.chars().any(char::is_control), "{}", words);
             }

@@ -380,11 +380,164 @@ fn a_keyless_policy_verifies_in_the_tui() {
     }
 }
 
+/// A key policy that requires the transparency-log entry (`require_tlog = true`, with the
+/// throw-away Sigstore's `trusted_root`) in the TUI, against docker-registry behind htpasswd
+/// and TLS: the image whose keyed signature carries a valid Rekor entry is `S✓` and its detail
+/// says where and when it was logged; the one whose signature has no entry is `S✗`, its row
+/// says `no log entry` and the detail pane why.
+#[test]
+fn a_keyed_signature_s_log_entry_is_judged_in_the_tui() {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    use support::sigstore::{key_signer, layer, now, trusted_root, without_certificate};
+    use support::sigstore::{Ca, Log, Logged};
+    use support::{fixture, layout_root_digest};
+    const PASSWORD: &str = "Keyed-s3cret-pw";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("keyed-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let fulcio_root = Ca::root(d, "test-fulcio");
+    let fulcio = fulcio_root.intermediate(d, "test-fulcio-intermediate");
+    let rekor = Log::new(d, "rekor");
+    let root_file = d.join("trusted_root.json");
+    std::fs::write(&root_file, trusted_root((&fulcio_root, &fulcio), &rekor)).expect("root");
+    let key = SigningKey::generate(d, "cosign", KeyKind::P256);
+    let me = key_signer(&key, &key);
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/app", &root);
+    let t = now();
+    for (repo, logged) in [(REPO, Logged::At(&rekor, t)), ("team/nolog", Logged::Not)] {
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        let l = without_certificate(layer(&me, &payload, &logged));
+        push_cosign_layers(&reg, repo, &root, &[l]);
+    }
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("keyed-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nkey = \"{}\"\ntrusted_root = \"{}\"\nrequire_tlog = true\n",
+        reg.host,
+        key.public.display(),
+        root_file.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, verified) in [(REPO, true), ("team/nolog", false)] {
+        let start = format!("{}/{repo}", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(if verified { "S✓" } else { "S✗" });
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("via a cosign tag");
+        if !verified {
+            // The root's findings, before G moves to the signature row (which has none).
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(screen.contains("signature  S✗ no log entry"), "{screen}");
+        }
+        tmux.keys(&["G"]);
+        if verified {
+            assert!(screen.contains("S✓ signed"), "{screen}");
+            tmux.wait_for_flowed("logged in https://rekor.test at index 7 on ");
+        } else {
+            tmux.wait_for_flowed(
+                "signature policy: S✗ no transparency-log entry in the signature, and the policy requires one",
+            );
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}
+
+/// A policy with a key and a keyless identity in one pattern, in the TUI against
+/// docker-registry behind htpasswd and TLS: the image signed keylessly by the identity and the
+/// one signed with the key are both `S✓`, each row naming its own signer; the one signed with
+/// a stranger's key is `S✗`, its row `bad signature`, the root `not signed as the policy wants`.
+#[test]
+fn a_policy_of_a_key_and_an_identity_verifies_either_kind_in_the_tui() {
+    use support::attach::{push_cosign_layers, simple_signing, KeyKind, SigningKey};
+    use support::sigstore::{layer, now, trusted_root, Ca, Log, Logged};
+    use support::{fixture, layout_root_digest};
+    const PASSWORD: &str = "Mixed-s3cret-pw";
+    let reg = TestRegistry::builder()
+        .tls_self_signed()
+        .htpasswd("mixed-bot", PASSWORD)
+        .start();
+    let sandbox = Sandbox::new();
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let fulcio_root = Ca::root(d, "test-fulcio");
+    let fulcio = fulcio_root.intermediate(d, "test-fulcio-intermediate");
+    let rekor = Log::new(d, "rekor");
+    let root_file = d.join("trusted_root.json");
+    std::fs::write(&root_file, trusted_root((&fulcio_root, &fulcio), &rekor)).expect("root");
+    let issuer = "https://token.actions.example";
+    let ci = fulcio.leaf(d, "ci", "email:ci@example.com", issuer);
+    let (key, stranger) = (
+        SigningKey::generate(d, "mixed", KeyKind::P256),
+        SigningKey::generate(d, "stranger", KeyKind::P256),
+    );
+    let root = layout_root_digest(&fixture("unsigned-index"));
+    let payload = simple_signing("registry.internal:5000/team/app", &root);
+    let signed = [
+        (REPO, layer(&ci, &payload, &Logged::At(&rekor, now()))),
+        ("team/keyed", key.layer(&payload)),
+        ("team/stranger", stranger.layer(&payload)),
+    ];
+    for (repo, l) in signed {
+        reg.seed_fixture("unsigned-index", &format!("{repo}:v1"));
+        push_cosign_layers(&reg, repo, &root, &[l]);
+    }
+    sandbox.docker_config(&serde_json::json!({"auths": {
+        (reg.host.clone()): {"auth": auth("mixed-bot", PASSWORD)},
+    }}));
+    sandbox.regscope_config(&format!(
+        "[verify.\"{}/team/*\"]\nkey = \"{}\"\nidentity = \"ci@example.com\"\nissuer = \"{issuer}\"\ntrusted_root = \"{}\"\n",
+        reg.host,
+        key.public.display(),
+        root_file.display()
+    ));
+    let ca = reg.ca_cert().expect("ca").display().to_string();
+    for (repo, row) in [
+        (REPO, Some("signature  S✓ signed by ci@example.com")),
+        ("team/keyed", Some("signature  S✓ signed by key mixed.pub")),
+        ("team/stranger", None),
+    ] {
+        let start = format!("{}/{repo}", reg.host);
+        let mut tmux = Tmux::start_command(
+            &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
+            (160, 40),
+        );
+        tmux.forbid(PASSWORD);
+        tmux.wait_for(if row.is_some() { "S✓" } else { "S✗" });
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("via a cosign tag");
+        if let Some(row) = row {
+            let screen = tmux.wait_for(row);
+            assert!(screen.contains("S✓ signed"), "{repo}: {screen}");
+        } else {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(
+                screen.contains("signature  S✗ bad signature")
+                    && screen.contains("S✗ not signed as the policy wants"),
+                "{screen}"
+            );
+        }
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.wait_exit(), 0);
+    }
+}
+
 /// Keyless message-signature Sigstore bundles (OCI 1.1 referrers) under a keyless policy in
 /// the TUI, against docker-registry behind htpasswd and TLS: the bundle whose `hashedrekord`
 /// entry records its digest, signature and certificate is `S✓`; one whose entry records
 /// another certificate is `S✗`, its row says `log entry mismatch` and the detail pane which
-/// field differs.
+/// field differs; one whose entry has no SET and whose only RFC 3161 timestamp is of other
+/// bytes is `S✗ bad timestamp`, the detail pane saying which check failed.
 #[test]
 fn keyless_message_signature_bundles_verify_in_the_tui() {
     use sha2::Digest as _;
@@ -429,6 +582,30 @@ fn keyless_message_signature_bundles_verify_in_the_tui() {
         let (m, size) = push_artifact(&reg, repo, subject, BUNDLE, BUNDLE, &bundle);
         push_schema_index(&reg, repo, subject.0, &[(m, size, BUNDLE.to_string())]);
     }
+    // `team/stamped`: the entry without its SET, dated only by an RFC 3161 timestamp of
+    // other bytes from a TSA the root lists.
+    let tsa = support::sigstore::Tsa::new(d, "test-tsa");
+    let mut trusted: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&root_file).expect("root")).expect("root");
+    trusted["timestampAuthorities"] = serde_json::json!([tsa.authority()]);
+    std::fs::write(&root_file, serde_json::to_vec(&trusted).expect("json")).expect("root");
+    reg.seed_fixture("unsigned-index", "team/stamped:v1");
+    let entry = hashedrekord_entry(&ci.pem, &hex::encode(&digest), &sig);
+    let tlog: Vec<_> = tlog_entry(&entry, &Logged::At(&rekor, now()))
+        .into_iter()
+        .collect();
+    let bundle = support::sigstore::stamped(
+        &message_bundle(Some(&ci), &digest, &sig, &tlog),
+        &[tsa.stamp(b"other bytes", false)],
+        true,
+    );
+    let (m, size) = push_artifact(&reg, "team/stamped", subject, BUNDLE, BUNDLE, &bundle);
+    push_schema_index(
+        &reg,
+        "team/stamped",
+        subject.0,
+        &[(m, size, BUNDLE.to_string())],
+    );
     sandbox.docker_config(&serde_json::json!({"auths": {
         (reg.host.clone()): {"auth": auth("message-bot", PASSWORD)},
     }}));
@@ -438,7 +615,7 @@ fn keyless_message_signature_bundles_verify_in_the_tui() {
         root_file.display()
     ));
     let ca = reg.ca_cert().expect("ca").display().to_string();
-    for (repo, verified) in [(REPO, true), ("team/other", false)] {
+    for (repo, verified) in [(REPO, true), ("team/other", false), ("team/stamped", false)] {
         let start = format!("{}/{repo}", reg.host);
         let mut tmux = Tmux::start_command(
             &sandbox.argv(&regscope_bin(), &["tui", &start, "--ca-file", &ca]),
@@ -453,6 +630,13 @@ fn keyless_message_signature_bundles_verify_in_the_tui() {
             assert!(
                 screen.contains("signature  S✓ signed by ci@example.com"),
                 "{screen}"
+            );
+        } else if repo == "team/stamped" {
+            let screen = tmux.wait_for("signature-unverified");
+            assert!(screen.contains("S✗ bad timestamp"), "{screen}");
+            tmux.keys(&["G"]);
+            tmux.wait_for_flowed(
+                "bad RFC 3161 timestamp: it timestamps other bytes: its message imprint is not the hash of this signature",
             );
         } else {
             let screen = tmux.wait_for("signature-unverified");

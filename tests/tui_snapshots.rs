@@ -1901,8 +1901,10 @@ fn signed(
             policy: "[verify.\"registry.test:5000/team/*\"]".into(),
             key: "cosign.pub".into(),
             satisfied: result.is_ok(),
-            keyless: false,
-            notation: false,
+            kinds: regscope::verify::Kinds {
+                key: true,
+                ..regscope::verify::Kinds::default()
+            },
             verdicts: vec![Verdict {
                 signature: signature.digest.clone(),
                 subject: root.digest.clone(),

@@ -70,13 +70,14 @@ fn keyless(bytes: &[u8]) {
         },
     );
     let _ = rekor::envelope_forms(bytes);
+    let _ = rekor::same_key(&text, bytes);
     let _ = rekor::compare(
         &text,
         &rekor::Signed::Artifact {
             hash: rekor::Hash::Sha256,
             digest: bytes,
             signature: bytes,
-            certificate: bytes,
+            certificate: Some(bytes),
         },
     );
     let _ = rekor::records(
@@ -95,8 +96,11 @@ fn notation(bytes: &[u8]) {
     if let Err(e) = notation::Envelope::open(bytes) {
         common::assert_terminal_safe("envelope error", &e.to_string());
     }
-    // The same bytes as CBOR, and as a COSE envelope.
+    // The same bytes as CBOR, as a COSE envelope, and as an RFC 3161 timestamp token.
     let _ = regscope::verify::cbor::decode(bytes);
+    if let Err(e) = regscope::verify::tsa::verify(bytes, bytes, &[], "fuzz") {
+        common::assert_terminal_safe("timestamp error", &e.to_string());
+    }
     if let Err(e) = regscope::verify::cose::open(bytes) {
         common::assert_terminal_safe("COSE envelope error", &e.to_string());
     }

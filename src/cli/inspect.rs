@@ -77,7 +77,12 @@ pub async fn run_inspect(
         })
         .transpose()
         .map_err(|e| Failure::usage(format!("--platform: {e}")))?;
-    let (inspection, checked, policies) = fetch(reference, platform.as_ref(), common).await?;
+    let Fetch {
+        inspection,
+        checked,
+        policies,
+        signing,
+    } = fetch(reference, platform.as_ref(), common).await?;
     let report = report_of(
         &inspection,
         checked.as_deref(),
@@ -85,7 +90,13 @@ pub async fn run_inspect(
         &policies,
         platform.as_ref(),
     );
-    emit(&inspection, &report, checked.as_deref(), None, None, common);
+    let shown = Shown {
+        checked: checked.as_deref(),
+        signing: &signing,
+        target: None,
+        judgement: None,
+    };
+    emit(&inspection, &report, &shown, common);
     Ok(0)
 }
 
@@ -160,7 +171,12 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
             "--max-tags limits the tags of a repository: name it without a tag, with --target (regscope check REPO --target lambda --max-tags 50)",
         ));
     }
-    let (inspection, checked, mut policies) = fetch(reference, target.as_ref(), common).await?;
+    let Fetch {
+        inspection,
+        checked,
+        mut policies,
+        signing,
+    } = fetch(reference, target.as_ref(), common).await?;
     let registry = lambda_region_findings(target.as_ref(), &image, &inspection.root, region);
     // dive's CI mode: past a threshold fails whatever --fail-on says (the finding is only a
     // warning, so it never changes whether the image runs).
@@ -200,14 +216,13 @@ pub async fn run_check(reference: &str, check: &CheckArgs, common: &Common) -> R
         );
         return Ok(u8::from(failed));
     }
-    emit(
-        &inspection,
-        &report,
-        checked.as_deref(),
-        target_label.as_deref(),
-        Some(&judgement),
-        common,
-    );
+    let shown = Shown {
+        checked: checked.as_deref(),
+        signing: &signing,
+        target: target_label.as_deref(),
+        judgement: Some(&judgement),
+    };
+    emit(&inspection, &report, &shown, common);
     if !common.json {
         let lines = verdict_lines(&Verdicts {
             reference: &inspection.reference,
@@ -322,15 +337,26 @@ impl Signed {
 /// signatures checked with it: no request, the tree holds them.
 fn signed_with_policy(image: &ImageRef, root: &regscope::model::Node) -> Result<Signed, Failure> {
     let config = regscope::config::load().map_err(|e| Failure::usage(e.to_string()))?;
-    let (key, verifier) = super::verify::policy_verifier(&config, image)
+    let (key, verifiers) = super::verify::policy_verifier(&config, image)
         .map_err(|f| Failure::usage(format!("--require-signed: {}", f.message)))?;
-    let verdicts = regscope::verify::verify_tree(root, &verifier.scoped(image));
+    let (verdicts, satisfied) =
+        regscope::verify::check_by(String::new(), key.clone(), &verifiers.scoped(image), root)
+            .into_verdicts();
     Ok(Signed {
         key,
         root: root.digest.clone(),
-        satisfied: regscope::verify::satisfied(&verdicts, root),
+        satisfied,
         verdicts,
     })
+}
+
+/// What [`fetch`] brings back: the tree, its files when opened, the config's policy findings
+/// and the signature policy's verdicts.
+struct Fetch {
+    inspection: Inspection,
+    checked: Option<Vec<Checked>>,
+    policies: Vec<Finding>,
+    signing: regscope::verify::Checked,
 }
 
 /// Connects (flags, config file, credentials), builds the tree and analyses it, for `target`
@@ -339,7 +365,7 @@ async fn fetch(
     reference: &str,
     target: Option<&Target>,
     common: &Common,
-) -> Result<(Inspection, Option<Vec<Checked>>, Vec<Finding>), Failure> {
+) -> Result<Fetch, Failure> {
     let image = ImageRef::parse(reference).map_err(|e| Failure::usage(e.to_string()))?;
     let connector = common.connection.connector()?;
     let connection = connector
@@ -368,8 +394,9 @@ async fn fetch(
             super::args::age(at)
         );
     }
-    // What the config's policies say (a signature policy no signature meets).
-    let policies = regscope::verify::policy_findings(connector.config(), &image, &inspection.root);
+    // What the config's policies say: who signed, or a signature policy no signature meets.
+    let signing = regscope::verify::check_policy(connector.config(), &image, &inspection.root);
+    let policies = regscope::verify::checked_findings(&signing, &inspection.root);
     let checked = if common.files {
         let platforms = target.map(Target::platforms).unwrap_or_default();
         Some(
@@ -385,7 +412,12 @@ async fn fetch(
     } else {
         None
     };
-    Ok((inspection, checked, policies))
+    Ok(Fetch {
+        inspection,
+        checked,
+        policies,
+        signing,
+    })
 }
 
 /// What the registry says about deploying to Lambda from it (the ECR region and host checks).
@@ -435,14 +467,69 @@ fn fitted(line: &str, width: Option<usize>) -> Vec<String> {
     }
 }
 
-fn emit(
-    inspection: &Inspection,
-    report: &Report,
-    checked: Option<&[Checked]>,
-    target: Option<&str>,
-    judgement: Option<&Judgement>,
-    common: &Common,
-) {
+/// What [`emit`] shows besides the tree and its report.
+struct Shown<'a> {
+    checked: Option<&'a [Checked]>,
+    signing: &'a regscope::verify::Checked,
+    target: Option<&'a str>,
+    judgement: Option<&'a Judgement>,
+}
+
+/// Who signed the image `root`, as its policy verified it: each distinct signer of its own
+/// signatures that verify; empty without a policy or when none verifies.
+fn verified_signers<'c>(
+    signing: &'c regscope::verify::Checked,
+    root: &str,
+) -> Vec<&'c regscope::verify::Signer> {
+    let regscope::verify::Checked::Verdicts { verdicts, .. } = signing else {
+        return Vec::new();
+    };
+    let mut out: Vec<&regscope::verify::Signer> = Vec::new();
+    for s in verdicts
+        .iter()
+        .filter(|v| v.result.is_ok() && !v.attestation && v.subject == root)
+        .filter_map(|v| v.signer.as_ref())
+    {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// `signed by ci@example.com (issuer …), verified with identity … ([verify."…"])`: one line
+/// when the policy is satisfied (its failure is a finding instead).
+fn signed_line(signing: &regscope::verify::Checked, root: &str) -> Option<String> {
+    let regscope::verify::Checked::Verdicts {
+        policy,
+        key,
+        satisfied: true,
+        ..
+    } = signing
+    else {
+        return None;
+    };
+    let who: Vec<String> = verified_signers(signing, root)
+        .iter()
+        .map(|s| s.describe())
+        .collect();
+    Some(if who.is_empty() {
+        format!("signed: a signature of this image verifies with {key} ({policy})")
+    } else {
+        format!(
+            "signed by {}: verified with {key} ({policy})",
+            who.join(" and by ")
+        )
+    })
+}
+
+fn emit(inspection: &Inspection, report: &Report, shown: &Shown<'_>, common: &Common) {
+    let Shown {
+        checked,
+        signing,
+        target,
+        judgement,
+    } = *shown;
     let mut stdout = std::io::stdout().lock();
     if common.json {
         let mut doc = json::report(inspection, &report.findings, target);
@@ -457,6 +544,12 @@ fn emit(
         if common.files {
             doc["files"] = super::files::summary_json(checked.unwrap_or_default());
         }
+        if signing.mark() == regscope::verify::Mark::Verified {
+            doc["signedBy"] = verified_signers(signing, &inspection.root.digest)
+                .iter()
+                .map(|s| s.to_json())
+                .collect();
+        }
         let _ = writeln!(stdout, "{}", json::to_terminal_string(&doc));
         return;
     }
@@ -466,10 +559,21 @@ fn emit(
     let _ = write!(
         stdout,
         "{}",
-        text::render(inspection, &report.findings, style, text_width())
+        text::render_judged(
+            inspection,
+            &report.findings,
+            style,
+            text_width(),
+            Some(signing)
+        )
     );
     let summary = super::files::summary_lines(checked.unwrap_or_default());
-    for line in summary.into_iter().chain(not_checked_lines(report)) {
+    let signed = signed_line(signing, &inspection.root.digest);
+    for line in signed
+        .into_iter()
+        .chain(summary)
+        .chain(not_checked_lines(report))
+    {
         for (i, part) in fitted(&line, text_width()).iter().enumerate() {
             let _ = writeln!(stdout, "{}{part}", if i == 0 { "" } else { "    " });
         }

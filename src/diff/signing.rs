@@ -53,8 +53,7 @@ fn notation_default(
     left: (&crate::reference::ImageRef, &Inspection),
     right: (&crate::reference::ImageRef, &Inspection),
 ) -> Option<(Checked, Checked)> {
-    verify::trustpolicy::default_policy_file()?;
-    let n = verify::notation::Notation::from_files(None, None).ok()?;
+    let n = NOTATION_DEFAULT.get(&verify::trustpolicy::default_policy_file()?)?;
     let scope = |r: &crate::reference::ImageRef| match r {
         crate::reference::ImageRef::Registry(r) => Some(format!("{}/{}", r.registry, r.repository)),
         crate::reference::ImageRef::Layout(_) => None,
@@ -68,10 +67,53 @@ fn notation_default(
     let check = |scope: Option<String>, inspection: &Inspection| {
         let mut judge = n.clone();
         judge.scope = scope;
-        let v = verify::Verifier::Notation(Box::new(judge));
+        let v = verify::Verifiers::from((key.clone(), verify::Verifier::Notation(Box::new(judge))));
         verify::check_by(name.clone(), key.clone(), &v, &inspection.root)
     };
     Some((check(ls, left.1), check(rs, right.1)))
+}
+
+/// notation's own trust policy, as `diff` falls back to it: read once per process, and again
+/// only when the file changes. `diff --watch` compares on every poll; the file is looked at
+/// (its size and modification time), not read and parsed again.
+static NOTATION_DEFAULT: PolicyCache = PolicyCache::new();
+
+/// One trust policy file, read, with what it was read at: its path, size and modification
+/// time. One entry: a process has one notation configuration.
+struct PolicyCache {
+    entry: std::sync::Mutex<Option<(Stamp, verify::notation::Notation)>>,
+    /// How many times a file was read (and parsed): what the cache saves, for its test.
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+type Stamp = (std::path::PathBuf, u64, Option<std::time::SystemTime>);
+
+impl PolicyCache {
+    const fn new() -> Self {
+        Self {
+            entry: std::sync::Mutex::new(None),
+            reads: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// The trust policy at `file` (with notation's trust store), from the cache while the file
+    /// is unchanged; `None` when it cannot be read.
+    fn get(&self, file: &std::path::Path) -> Option<verify::notation::Notation> {
+        let meta = std::fs::metadata(file).ok()?;
+        let stamp: Stamp = (file.to_path_buf(), meta.len(), meta.modified().ok());
+        let mut entry = self
+            .entry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, n)) = entry.as_ref().filter(|(at, _)| *at == stamp) {
+            return Some(n.clone());
+        }
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = verify::notation::Notation::from_files(Some(file), None).ok()?;
+        *entry = Some((stamp, n.clone()));
+        Some(n)
+    }
 }
 
 /// Signing on both sides: by policy when one applies, else by presence.
@@ -238,6 +280,34 @@ fn by_policy(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notation_s_trust_policy_is_read_once_and_again_only_when_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("trustpolicy.json");
+        let policy = |name: &str| {
+            format!(
+                r#"{{"version":"1.0","trustPolicies":[{{"name":"{name}","registryScopes":["*"],"signatureVerification":{{"level":"skip"}}}}]}}"#
+            )
+        };
+        std::fs::write(&file, policy("a")).unwrap();
+        let cache = PolicyCache::new();
+        let reads = || cache.reads.load(std::sync::atomic::Ordering::Relaxed);
+        // Every poll of a `diff --watch` asks again: one read.
+        for _ in 0..5 {
+            assert!(cache.get(&file).is_some());
+        }
+        assert_eq!(reads(), 1);
+        // Edited (another size): read again, once.
+        std::fs::write(&file, policy("longer")).unwrap();
+        for _ in 0..3 {
+            assert!(cache.get(&file).is_some());
+        }
+        assert_eq!(reads(), 2);
+        // Gone: nothing, and the next file is read.
+        std::fs::remove_file(&file).unwrap();
+        assert!(cache.get(&file).is_none());
+    }
     use crate::verify::{Reason, Signer};
 
     const ROOT: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
@@ -268,8 +338,10 @@ mod tests {
             key: "identity /^ci@/ from https://issuer".into(),
             satisfied: verdicts.iter().any(|v| v.result.is_ok()),
             verdicts,
-            keyless: true,
-            notation: false,
+            kinds: verify::Kinds {
+                keyless: true,
+                ..verify::Kinds::default()
+            },
         }
     }
 

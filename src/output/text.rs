@@ -37,6 +37,20 @@ pub fn render(
     style: Style,
     width: Option<usize>,
 ) -> String {
+    render_judged(inspection, findings, style, width, None)
+}
+
+/// [`render`], each signature among the attachments said as the signature policy `signing`
+/// judged it (`S✓ verified: signed by …`, `S✗ …`), as the TUI's rows say it; without a policy
+/// they are read, not verified, and say which tool verifies them.
+#[must_use]
+pub fn render_judged(
+    inspection: &Inspection,
+    findings: &[Finding],
+    style: Style,
+    width: Option<usize>,
+    signing: Option<&crate::verify::Checked>,
+) -> String {
     let mut out = String::new();
     let root = &inspection.root;
     let label = NodeLabel::new(root, findings);
@@ -55,14 +69,20 @@ pub fn render(
     head.extend(tail(&label));
     push_row(&mut out, head, width, style);
     render_children(&mut out, root, findings, "", style, width);
-    render_attachments(&mut out, inspection, width);
+    let signing = signing.filter(|c| !matches!(c, crate::verify::Checked::NoPolicy));
+    render_attachments(&mut out, inspection, width, signing);
     render_findings(&mut out, findings, style, width);
     out
 }
 
-/// Every attachment with what it is about and where it was found; all of them read, none
-/// verified, so each names the tool that verifies it.
-fn render_attachments(out: &mut String, inspection: &Inspection, width: Option<usize>) {
+/// Every attachment with what it is about and where it was found; each signature with the
+/// policy's verdict on it when `signing` judged it, else the tool that verifies it.
+fn render_attachments(
+    out: &mut String,
+    inspection: &Inspection,
+    width: Option<usize>,
+    signing: Option<&crate::verify::Checked>,
+) {
     let list = attachments::collect(&inspection.root);
     if list.is_empty() && inspection.attachment_notes.is_empty() {
         if inspection.attachments_looked_up {
@@ -73,7 +93,15 @@ fn render_attachments(out: &mut String, inspection: &Inspection, width: Option<u
         }
         return;
     }
-    let _ = writeln!(out, "attachments (read, not verified)");
+    let _ = writeln!(
+        out,
+        "{}",
+        if signing.is_some() {
+            "attachments (signatures judged by the signature policy)"
+        } else {
+            "attachments (read, not verified)"
+        }
+    );
     let (first, rest) = match width {
         None => (usize::MAX, usize::MAX),
         Some(w) => (w.saturating_sub(2), w.saturating_sub(6)),
@@ -114,7 +142,10 @@ fn render_attachments(out: &mut String, inspection: &Inspection, width: Option<u
                 line.push_str(&format!("; {d}"));
             }
         }
-        line.push_str(&format!("; {}", a.verification()));
+        match signing.and_then(|c| c.verdict_of(&a.digest)) {
+            Some((mark, _, full)) => line.push_str(&format!("; S{} {full}", mark.symbol())),
+            None => line.push_str(&format!("; {}", a.verification())),
+        }
         for (i, part) in wrap::wrap(&line, first, rest).iter().enumerate() {
             let _ = writeln!(out, "{}{part}", if i == 0 { "  " } else { "      " });
         }

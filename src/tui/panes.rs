@@ -265,21 +265,10 @@ pub fn signature_verdict(
                 },
             )),
             Checked::Verdicts {
-                key,
-                policy,
-                keyless,
-                notation,
-                ..
+                key, policy, kinds, ..
             } => Some((
                 Mark::Failed,
-                if *keyless {
-                    "not signed by the policy's identity"
-                } else if *notation {
-                    "not signed as the trust policy wants"
-                } else {
-                    "not signed by the policy's key"
-                }
-                .into(),
+                kinds.brief_failure().into(),
                 format!("no signature of this image verifies with {key} ({policy})"),
             )),
         };

@@ -19,6 +19,9 @@ use super::{dsse, merkle, Reason, Verifier};
 /// Log entries of one bundle tried at most (cosign writes one).
 pub const MAX_TLOG_ENTRIES: usize = 4;
 
+/// RFC 3161 timestamps of one bundle checked at most (sigstore's clients attach one).
+pub const MAX_TIMESTAMPS: usize = 4;
+
 /// The note on a keyless verdict whose entry also carries an inclusion proof.
 pub const PROOF_NOT_CHECKED: &str = "inclusion proof not checked; the signed entry timestamp was";
 
@@ -89,10 +92,14 @@ pub fn check(
                 Err(reason) => return fail(reason),
             };
             let entries = entries_of(&bundle);
-            policy.check_envelope(
+            // sigstore-go timestamps the envelope's first signature.
+            let signature = dsse::parts(&envelope)
+                .and_then(|(_, s)| s.into_iter().next())
+                .unwrap_or_default();
+            let stamps = policy.stamps(&timestamps(material), &signature);
+            policy.check_envelope_stamped(
                 &der,
-                &entries,
-                Reason::BundleNoLogEntry,
+                (&entries, Reason::BundleNoLogEntry, &stamps),
                 &envelope,
                 subject,
                 &mut signer,
@@ -148,10 +155,10 @@ fn message_signature(
             let material = bundle.get("verificationMaterial");
             let der = signing_certificate(material)?;
             let entries = entries_of(bundle);
+            let stamps = policy.stamps(&timestamps(material), &signature);
             policy.check_message(
                 &der,
-                &entries,
-                Reason::BundleNoLogEntry,
+                (&entries, Reason::BundleNoLogEntry, &stamps),
                 artifact,
                 (hash, &digest, &signature),
                 signer,
@@ -162,7 +169,7 @@ fn message_signature(
 }
 
 /// A `messageSignature`'s digest algorithm, digest and signature, or what is unreadable.
-fn read_message(message: &Value) -> Result<(Hash, Vec<u8>, Vec<u8>), Reason> {
+pub(super) fn read_message(message: &Value) -> Result<(Hash, Vec<u8>, Vec<u8>), Reason> {
     let bad = |what: &str| Reason::MessageSignature(what.to_string());
     let algorithm = message
         .pointer("/messageDigest/algorithm")
@@ -285,9 +292,26 @@ fn entries_of(bundle: &Value) -> Vec<Result<LogEntry, Reason>> {
     entries
 }
 
+/// The first [`MAX_TIMESTAMPS`] RFC 3161 timestamps
+/// (`timestampVerificationData.rfc3161Timestamps[].signedTimestamp`), DER, each `None` when it
+/// is not base64 within [`super::tsa::MAX_TOKEN_BYTES`].
+fn timestamps(material: Option<&Value>) -> Vec<Option<Vec<u8>>> {
+    let decode = |t: &Value| {
+        t.get("signedTimestamp")
+            .and_then(Value::as_str)
+            .filter(|s| s.len() <= super::tsa::MAX_TOKEN_BYTES * 4 / 3 + 4)
+            .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+    };
+    material
+        .and_then(|m| m.pointer("/timestampVerificationData/rfc3161Timestamps"))
+        .and_then(Value::as_array)
+        .map(|list| list.iter().take(MAX_TIMESTAMPS).map(decode).collect())
+        .unwrap_or_default()
+}
+
 /// The first [`MAX_TLOG_ENTRIES`] log entries, each as the SET's message needs it, or why it
 /// cannot be checked.
-fn tlog_entries(material: Option<&Value>) -> Vec<Result<LogEntry, Reason>> {
+pub(super) fn tlog_entries(material: Option<&Value>) -> Vec<Result<LogEntry, Reason>> {
     material
         .and_then(|m| m.get("tlogEntries"))
         .and_then(Value::as_array)
@@ -311,23 +335,48 @@ fn tlog_entry(entry: &Value) -> Result<LogEntry, Reason> {
         .filter(|b| b.len() <= MAX_BUNDLE_CHARS)
         .and_then(|b| b64.decode(b).ok())
         .ok_or_else(|| bad("has no readable `canonicalizedBody`"))?;
-    let integrated_time = int("integratedTime").ok_or_else(|| no_integrated_time(entry))?;
-    let log_index = int("logIndex").ok_or_else(|| bad("has no `logIndex`"))?;
+    // A Rekor v2 entry (a 0.0.2 body, proven by its checkpoint, dated by timestamps) is not
+    // read yet: said so rather than misread.
+    if entry
+        .pointer("/kindVersion/version")
+        .and_then(Value::as_str)
+        == Some("0.0.2")
+        && entry.get("inclusionPromise").is_none()
+        && entry.get("integratedTime").is_none()
+    {
+        return Err(no_integrated_time(entry));
+    }
     let log_id = entry
         .pointer("/logId/keyId")
         .and_then(Value::as_str)
         .filter(|k| k.len() <= 256)
         .and_then(|k| b64.decode(k).ok())
         .ok_or_else(|| bad("has no `logId.keyId`"))?;
-    let Some(set) = entry.pointer("/inclusionPromise/signedEntryTimestamp") else {
-        return Err(bad(
-            "has no signed entry timestamp (`inclusionPromise`); regscope does not verify an inclusion proof alone yet",
-        ));
+    // Early bundles (sigstore-js's v0.1) write an absent proof as `null`.
+    let proof = entry
+        .get("inclusionProof")
+        .filter(|p| !p.is_null())
+        .map(proof);
+    // Without a SET, the inclusion proof proves the entry and a timestamp dates it
+    // (`Keyless::logged_while_valid`): its integrated time is then unsigned, and unused.
+    let set =
+        match entry.pointer("/inclusionPromise/signedEntryTimestamp") {
+            None if proof.is_some() => None,
+            None => return Err(bad(
+                "has neither a signed entry timestamp (`inclusionPromise`) nor an inclusion proof",
+            )),
+            Some(set) => Some(
+                set.as_str()
+                    .and_then(super::decode_signature)
+                    .ok_or_else(|| bad("has a signed entry timestamp that is not base64"))?,
+            ),
+        };
+    let integrated_time = match (int("integratedTime"), &set) {
+        (Some(t), _) => t,
+        (None, None) => 0,
+        (None, Some(_)) => return Err(no_integrated_time(entry)),
     };
-    let set = set
-        .as_str()
-        .and_then(super::decode_signature)
-        .ok_or_else(|| bad("has a signed entry timestamp that is not base64"))?;
+    let log_index = int("logIndex").ok_or_else(|| bad("has no `logIndex`"))?;
     Ok(LogEntry {
         // The SET's message names the body in standard base64, as Rekor serves it.
         body: b64.encode(body),
@@ -335,11 +384,7 @@ fn tlog_entry(entry: &Value) -> Result<LogEntry, Reason> {
         log_index,
         log_id: hex::encode(log_id),
         set,
-        // Early bundles (sigstore-js's v0.1) write an absent proof as `null`.
-        proof: entry
-            .get("inclusionProof")
-            .filter(|p| !p.is_null())
-            .map(proof),
+        proof,
     })
 }
 
@@ -437,7 +482,9 @@ mod tests {
         let manifest = br#"{"schemaVersion":2}"#.as_slice();
         let subject = format!("sha256:{}", hex::encode(Hash::Sha256.digest(manifest)));
         let sig = pair.sign(&rng, manifest).expect("sign");
-        let verifier = Verifier::Key(key);
+        let keyed = super::super::keyed::Keyed::new(key, super::super::keyed::TlogMode::Note, None)
+            .expect("the public-good root");
+        let verifier = Verifier::Key(Box::new(keyed));
         let check = |b: &[u8]| {
             let o = check(b, &subject, Some(manifest), &verifier, "message signature");
             assert!(!o.attestation);
@@ -510,14 +557,14 @@ mod tests {
             hash,
             digest: &digest,
             signature: &signature,
-            certificate: &der,
+            certificate: Some(&der),
         };
         assert_eq!(compare(&entry.body, &signed), Ok(()));
         let another = Signed::Artifact {
             hash,
             digest: &[0; 32],
             signature: &signature,
-            certificate: &der,
+            certificate: Some(&der),
         };
         let err = compare(&entry.body, &another).expect_err("another digest");
         assert!(
@@ -536,6 +583,115 @@ mod tests {
             Err(Reason::BadInclusionProof(
                 "its checkpoint is from the log rekor.other, not http://rekor.rekor-system.172.18.255.1.sslip.io".into()
             ))
+        );
+    }
+
+    /// sigstore-python's TSA test bundle (tests/data/sigstore-python-tsa): a message signature
+    /// logged in sigstage's Rekor, with RFC 3161 timestamps of a test TSA.
+    fn python_tsa_policy() -> super::super::keyless::Keyless {
+        use super::super::keyless::{Identity, Keyless};
+        let mut root: Value = serde_json::from_slice(include_bytes!(
+            "../../tests/data/sigstore-python-tsa/staging_trusted_root.json"
+        ))
+        .expect("root");
+        // As sigstore-python's `TestVerifierWithTimestamp`: the staging root, its TSAs
+        // replaced by the test TSA of `ca.json`.
+        let ca: Value = serde_json::from_slice(include_bytes!(
+            "../../tests/data/sigstore-python-tsa/ca.json"
+        ))
+        .expect("ca");
+        root["timestampAuthorities"] = serde_json::json!([ca]);
+        let root =
+            super::super::trust::TrustedRoot::parse(&serde_json::to_vec(&root).expect("json"))
+                .expect("root");
+        Keyless {
+            root,
+            root_name: "the sigstage root".into(),
+            identity: Identity::Exact("alexis.challande@trailofbits.com".into()),
+            issuer: "https://accounts.google.com".into(),
+        }
+    }
+
+    #[test]
+    fn a_real_bundle_s_rfc3161_timestamp_verifies_and_dates_an_entry_without_a_set() {
+        let policy = Box::new(python_tsa_policy());
+        let artifact = include_bytes!("../../tests/data/sigstore-python-tsa/bundle.txt").as_slice();
+        let subject = format!("sha256:{}", hex::encode(Hash::Sha256.digest(artifact)));
+        let original: Value = serde_json::from_slice(include_bytes!(
+            "../../tests/data/sigstore-python-tsa/bundle.txt.sigstore"
+        ))
+        .expect("bundle");
+        let verifier = Verifier::Keyless(policy);
+        let run = |b: &Value| {
+            let bytes = serde_json::to_vec(b).expect("json");
+            check(&bytes, &subject, Some(artifact), &verifier, "").result
+        };
+        // Its first timestamp verifies (2024-10-31T10:23:39Z, inside the certificate's ten
+        // minutes); its second stamps other bytes and, as in sigstore-go, is not counted.
+        assert_eq!(run(&original), Ok(()));
+        let Verifier::Keyless(policy) = &verifier else {
+            unreachable!()
+        };
+        let (_, _, signature) = read_message(&original["messageSignature"]).expect("read");
+        let stamps = policy.stamps(
+            &timestamps(original.get("verificationMaterial")),
+            &signature,
+        );
+        assert_eq!(stamps.times, [1_730_370_219]);
+        assert_eq!(
+            stamps.failed.map(|r| r.to_string()).as_deref(),
+            Some("bad RFC 3161 timestamp: it timestamps other bytes: its message imprint is not the hash of this signature (timestamp 2 of the bundle)")
+        );
+        // Without its SET, the entry's inclusion proof and the timestamp still verify it
+        // (sigstore-python's `test_verifier_verify_no_inclusion_promise_and_integrated_time`).
+        let mut no_set = original.clone();
+        let entry = &mut no_set["verificationMaterial"]["tlogEntries"][0];
+        let entry = entry.as_object_mut().expect("entry");
+        entry.remove("inclusionPromise");
+        entry.remove("integratedTime");
+        assert_eq!(run(&no_set), Ok(()));
+        // Then nothing else dates it: the timestamp's own failure is the reason.
+        let stamped = "/verificationMaterial/timestampVerificationData/rfc3161Timestamps";
+        let mut other_bytes = no_set.clone();
+        let list = other_bytes.pointer_mut(stamped).expect("timestamps");
+        list.as_array_mut().expect("list").remove(0);
+        let err = run(&other_bytes).unwrap_err();
+        assert_eq!(err.code(), "bad-timestamp");
+        assert_eq!(
+            err.to_string(),
+            "bad RFC 3161 timestamp: it timestamps other bytes: its message imprint is not the hash of this signature"
+        );
+        // One timestamp twice fails, SET or not (sigstore-go; sigstore-python's
+        // `bundle.duplicate.sigstore`).
+        let mut twice = original.clone();
+        let list = twice.pointer_mut(stamped).expect("timestamps");
+        let first = list[0].clone();
+        list.as_array_mut().expect("list").push(first);
+        assert_eq!(
+            run(&twice).unwrap_err().to_string(),
+            "bad RFC 3161 timestamp: the bundle carries the same timestamp twice, which sigstore-go refuses"
+        );
+        let mut none = no_set.clone();
+        *none.pointer_mut(stamped).expect("timestamps") = serde_json::json!([]);
+        assert!(matches!(run(&none), Err(Reason::BadSet(m)) if m.contains("nothing proves when")));
+        // A root without the test TSA (sigstage's own) does not trust the timestamp.
+        let mut staging = python_tsa_policy();
+        staging.root = super::super::trust::TrustedRoot::parse(include_bytes!(
+            "../../tests/data/sigstore-python-tsa/staging_trusted_root.json"
+        ))
+        .expect("root");
+        let bytes = serde_json::to_vec(&no_set).expect("json");
+        let o = check(
+            &bytes,
+            &subject,
+            Some(artifact),
+            &Verifier::Keyless(Box::new(staging)),
+            "",
+        );
+        let err = o.result.unwrap_err().to_string();
+        assert!(
+            err.contains("the timestamp authority O=local, CN=Test TSA Timestamping is not in the sigstage root"),
+            "{err}"
         );
     }
 }

@@ -10,6 +10,7 @@
 
 use super::envelope::{
     bad, check_chain, check_header, verify_with_leaf, Envelope, Header, MAX_PART_CHARS, SCHEME,
+    TIMESTAMP_SIGNATURE,
 };
 use super::Reason;
 use crate::model::cbor::{self, Value};
@@ -141,9 +142,20 @@ pub fn open(bytes: &[u8]) -> Result<Envelope, Reason> {
         &sig_structure(raw_protected, payload),
         signature,
     )?;
-    Envelope::decoded(chain, scheme.unwrap_or_default(), payload, |name| {
+    let mut envelope = Envelope::decoded(chain, scheme.unwrap_or_default(), payload, |name| {
         epoch_time(protected.name(name), name)
-    })
+    })?;
+    envelope.timestamp = match unprotected.name(TIMESTAMP_SIGNATURE) {
+        Some(Value::Bytes(t)) => Some(t.to_vec()),
+        Some(_) => {
+            return Err(bad(
+                "its timestamp countersignature (`io.cncf.notary.timestampSignature`) is not a byte string",
+            ))
+        }
+        None => None,
+    };
+    envelope.signature = signature.to_vec();
+    Ok(envelope)
 }
 
 /// `x5chain` as notation writes it: an array of DER certificates, leaf first.
@@ -332,14 +344,52 @@ mod tests {
         assert_eq!(open(&tampered).err(), Some(Reason::BadSignature));
     }
 
+    /// A strict `*` policy trusting `root` (store `ca:notary`), with `tsa` roots in the store
+    /// `tsa:timestamps` when given, and `verifyTimestamp` when given.
+    fn stamped_checker(
+        root: &[u8],
+        tsa: Option<&[u8]>,
+        verify_timestamp: Option<&str>,
+    ) -> (Notation, tempfile::TempDir) {
+        let store = tempfile::tempdir().unwrap();
+        let dir = store.path().join("x509/ca/notary");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("root.crt"), root).unwrap();
+        let mut stores = vec!["ca:notary"];
+        if let Some(tsa) = tsa {
+            let dir = store.path().join("x509/tsa/timestamps");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("root.crt"), tsa).unwrap();
+            stores.push("tsa:timestamps");
+        }
+        let mut verification = serde_json::json!({"level": "strict"});
+        if let Some(v) = verify_timestamp {
+            verification["verifyTimestamp"] = v.into();
+        }
+        let policy = serde_json::json!({"version": "1.0", "trustPolicies": [{
+            "name": "notary", "registryScopes": ["*"],
+            "signatureVerification": verification,
+            "trustStores": stores, "trustedIdentities": ["*"]}]});
+        let policy = TrustPolicy::parse(policy.to_string().as_bytes(), "policy.json").unwrap();
+        let n = Notation {
+            policy,
+            store: store.path().to_path_buf(),
+            scope: Some("registry.test/alpine".into()),
+        };
+        (n, store)
+    }
+
     /// notation-go's COSE envelope with an RFC 3161 countersignature in its unprotected header
-    /// (`io.cncf.notary.timestampSignature`, from the `GlobalSign` TSA): the countersignature is not
-    /// checked (see the README), the envelope is, under a strict policy trusting its chain's
-    /// root.
+    /// (`io.cncf.notary.timestampSignature`, from the `GlobalSign` TSA, its intermediates in the
+    /// token): under a strict policy it verifies with the `GlobalSign` root in a `tsa` store, the
+    /// timestamp the signing time; without a `tsa` store, or with another root there, it fails
+    /// with the reason; `afterCertExpiry` needs no timestamp while the chain is valid.
     #[test]
-    fn a_real_timestamped_notation_cose_envelope_verifies() {
+    fn a_real_timestamped_notation_cose_envelope_verifies_with_its_tsa_root() {
         const STAMPED: &[u8] =
             include_bytes!("../../tests/data/notation-cose/cose_with_timestamp.sig");
+        const GLOBALSIGN: &[u8] =
+            include_bytes!("../../tests/data/notation-cose/globalsign_root_r6.crt");
         let digest = "sha256:c0669ef34cdc14332c0f1ab0c2c01acb91d96014b172f1a76f3a39e63d1f0bda";
         let envelope = open(STAMPED).unwrap();
         assert_eq!(envelope.target.digest, digest);
@@ -348,13 +398,47 @@ mod tests {
         // 2024-06-18T06:27:11Z.
         assert_eq!(envelope.chain.len(), 1);
         assert_eq!(envelope.signing_time, 1_718_692_031);
+        let token = envelope.timestamp.as_deref().expect("a countersignature");
         let root = envelope.chain.last().unwrap();
-        let (n, _store) = checker(root, "*");
         let desc: crate::model::Descriptor = serde_json::from_value(serde_json::json!({
             "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
             "digest": digest, "size": 528}))
         .unwrap();
         let node = crate::model::Node::from_descriptor(crate::model::Kind::Manifest, &desc);
+        let (n, _store) = stamped_checker(root, Some(GLOBALSIGN), None);
+        assert_eq!(n.check(STAMPED, COSE, &node).result, Ok(()));
+        let authority = super::super::trust::Authority {
+            uri: String::new(),
+            chain: vec![GLOBALSIGN.to_vec()],
+            valid_from: None,
+            valid_until: None,
+        };
+        let at = super::super::tsa::verify(token, &envelope.signature, &[authority], "r");
+        // 2024-06-18T06:27:16Z: five seconds after the stated signing time.
+        assert_eq!(at, Ok(1_718_692_036));
+        // GlobalSign says it to within a second: the range 06:27:15 to 06:27:17 must lie inside
+        // the certificate's validity (notation-go's bounds).
+        assert_eq!(super::super::tsa::parse(token).map(|t| t.accuracy), Ok(1));
+        let (n, _store) = stamped_checker(root, None, None);
+        let err = n.check(STAMPED, COSE, &node).result.unwrap_err();
+        assert_eq!(err.code(), "bad-timestamp");
+        assert!(
+            err.to_string()
+                .contains("trust policy notary names no readable `tsa` trust store"),
+            "{err}"
+        );
+        let (n, _store) = stamped_checker(root, Some(root), None);
+        let err = n
+            .check(STAMPED, COSE, &node)
+            .result
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the timestamp authority C=BE, O=GlobalSign nv-sa, CN=Globalsign TSA for Advanced - G4 - 202311 is not in the tsa trust stores of trust policy notary"),
+            "{err}"
+        );
+        // The envelope's chain is valid until 2033: `afterCertExpiry` asks for no timestamp.
+        let (n, _store) = stamped_checker(root, None, Some("afterCertExpiry"));
         assert_eq!(n.check(STAMPED, COSE, &node).result, Ok(()));
     }
 

@@ -22,6 +22,8 @@ pub(super) const SCHEME: &str = "io.cncf.notary.signingScheme";
 pub(super) const SIGNING_TIME: &str = "io.cncf.notary.signingTime";
 pub(super) const AUTHENTIC_TIME: &str = "io.cncf.notary.authenticSigningTime";
 pub(super) const EXPIRY: &str = "io.cncf.notary.expiry";
+/// The unprotected header holding an RFC 3161 countersignature of the envelope's signature.
+pub(super) const TIMESTAMP_SIGNATURE: &str = "io.cncf.notary.timestampSignature";
 /// Headers a signer may mark critical that this verifier understands.
 const UNDERSTOOD: [&str; 3] = [SCHEME, EXPIRY, AUTHENTIC_TIME];
 
@@ -51,6 +53,11 @@ pub struct Envelope {
     pub(super) signing_time: i64,
     pub(super) expiry: Option<i64>,
     pub(super) target: Target,
+    /// The envelope's signature bytes (what a timestamp countersignature stamps).
+    pub(super) signature: Vec<u8>,
+    /// The RFC 3161 countersignature of its unprotected header
+    /// (`io.cncf.notary.timestampSignature`), DER, unverified.
+    pub(super) timestamp: Option<Vec<u8>>,
 }
 
 pub(super) fn bad(why: impl Into<String>) -> Reason {
@@ -95,6 +102,8 @@ impl Envelope {
             signing_time,
             expiry: time(EXPIRY)?,
             target: payload.target_artifact,
+            signature: Vec::new(),
+            timestamp: None,
         })
     }
 }

@@ -117,6 +117,8 @@ pub struct PublicKey {
     /// `sha256:<hex>` of the DER `SubjectPublicKeyInfo` (what `openssl pkey -pubin -outform
     /// DER | sha256sum` prints): names the key a signature verified with.
     pub sha256: String,
+    /// The DER `SubjectPublicKeyInfo`: what a Rekor entry's public key is compared with.
+    pub spki_der: Vec<u8>,
     /// The file it was read from, as the user named it (sanitised); `None` for a certificate's.
     pub name: Option<String>,
 }
@@ -171,6 +173,7 @@ impl PublicKey {
                 "sha256:{}",
                 hex::encode(<sha2::Sha256 as sha2::Digest>::digest(spki_der))
             ),
+            spki_der: spki_der.to_vec(),
             name: None,
         })
     }

@@ -166,6 +166,19 @@ impl Keyless {
         subject: &str,
         signer: &mut Option<Signer>,
     ) -> (Result<(), Reason>, Option<String>) {
+        let log = (entries, missing, &Stamps::default());
+        self.check_envelope_stamped(der, log, envelope, subject, signer)
+    }
+
+    /// [`Keyless::check_envelope`] with a Sigstore bundle's RFC 3161 timestamps (`stamps`).
+    pub fn check_envelope_stamped(
+        &self,
+        der: &[u8],
+        (entries, missing, stamps): (&[Result<LogEntry, Reason>], Reason, &Stamps),
+        envelope: &[u8],
+        subject: &str,
+        signer: &mut Option<Signer>,
+    ) -> (Result<(), Reason>, Option<String>) {
         let leaf = match self.certified(der, signer) {
             Ok(leaf) => leaf,
             Err(reason) => return (Err(reason), None),
@@ -185,7 +198,7 @@ impl Keyless {
             signatures: &signatures,
             envelope,
         };
-        match self.logged_while_valid(&leaf, entries, missing, &signed) {
+        match self.logged_while_valid(&leaf, (entries, missing, stamps), &signed) {
             Ok(()) => (result, predicate),
             Err(reason) => (Err(reason), None),
         }
@@ -200,8 +213,7 @@ impl Keyless {
     pub fn check_message(
         &self,
         der: &[u8],
-        entries: &[Result<LogEntry, Reason>],
-        missing: Reason,
+        (entries, missing, stamps): (&[Result<LogEntry, Reason>], Reason, &Stamps),
         artifact: &[u8],
         (hash, digest, signature): (rekor::Hash, &[u8], &[u8]),
         signer: &mut Option<Signer>,
@@ -214,40 +226,101 @@ impl Keyless {
             hash,
             digest,
             signature,
-            certificate: der,
+            certificate: Some(der),
         };
-        self.logged_while_valid(&leaf, entries, missing, &signed)
+        self.logged_while_valid(&leaf, (entries, missing, stamps), &signed)
     }
 
-    /// One of `entries` proves `signed` was logged while `leaf` was valid: its SET verifies,
-    /// its body records `signed`, its inclusion proof (when it has one) leads to a checkpoint
-    /// of the log. One is enough (cosign's threshold is one); else the first entry's reason,
-    /// or `missing` when there is none.
+    /// One of `entries` proves `signed` was logged while `leaf` was valid: its SET verifies
+    /// (or, without one, its inclusion proof does and a timestamp of `stamps` dates it), its
+    /// body records `signed`, its inclusion proof (when it has one) leads to a checkpoint of
+    /// the log. One is enough (cosign's threshold is one); else the first entry's reason, or
+    /// `missing` when there is none. Every verified timestamp is a signing time too: the
+    /// certificate must be valid then (sigstore-go).
     fn logged_while_valid(
         &self,
         leaf: &Certified,
-        entries: &[Result<LogEntry, Reason>],
-        missing: Reason,
+        (entries, missing, stamps): (&[Result<LogEntry, Reason>], Reason, &Stamps),
         signed: &rekor::Signed<'_>,
     ) -> Result<(), Reason> {
+        if let (true, Some(reason)) = (stamps.duplicate, &stamps.failed) {
+            return Err(reason.clone());
+        }
         let mut first = None;
         for entry in entries {
             let verdict = entry.clone().and_then(|e| {
-                let at = self.entry_time(&e)?;
+                let at = match e.set {
+                    Some(_) => Some(self.entry_time(&e)?),
+                    None => None,
+                };
                 rekor::compare(&e.body, signed).map_err(Reason::LogEntryMismatch)?;
                 if let Some(proof) = &e.proof {
                     self.included(&e, proof.as_ref().map_err(Clone::clone)?)?;
                 }
-                leaf.valid_at(at)
+                match at {
+                    Some(at) => leaf.valid_at(at),
+                    // An entry proven by its inclusion proof alone says nothing of when: a
+                    // timestamp must (sigstore-go's observer threshold of one).
+                    None if stamps.times.is_empty() => Err(stamps.failed.clone().unwrap_or_else(|| {
+                        Reason::BadSet("the bundle's log entry has no signed entry timestamp and the bundle no RFC 3161 timestamp, so nothing proves when it was signed".into())
+                    })),
+                    None => Ok(()),
+                }
             });
             match verdict {
-                Ok(()) => return Ok(()),
+                Ok(()) => return stamps.within(leaf.from, leaf.until),
                 Err(reason) => {
                     first.get_or_insert(reason);
                 }
             }
         }
         Err(first.unwrap_or(missing))
+    }
+
+    /// The RFC 3161 `timestamps` (DER; `None` when unreadable) of a bundle over `signature`:
+    /// the times of those that verify with a timestamp authority of the root, and why the
+    /// first that does not fails. As sigstore-go and sigstore-python, a timestamp that does
+    /// not verify is not counted, and fails the bundle only when nothing else dates it.
+    #[must_use]
+    pub fn stamps(&self, timestamps: &[Option<Vec<u8>>], signature: &[u8]) -> Stamps {
+        let mut stamps = Stamps::default();
+        // sigstore-go refuses a bundle carrying one timestamp twice: a copy could pass for a
+        // second witness.
+        let twice = timestamps
+            .iter()
+            .enumerate()
+            .any(|(i, t)| t.is_some() && timestamps[i + 1..].contains(t));
+        if twice {
+            stamps.duplicate = true;
+            stamps.failed = Some(Reason::BadTimestamp(
+                "the bundle carries the same timestamp twice, which sigstore-go refuses".into(),
+            ));
+            return stamps;
+        }
+        for (i, token) in timestamps.iter().enumerate() {
+            let which = if timestamps.len() == 1 {
+                String::new()
+            } else {
+                format!(" (timestamp {} of the bundle)", i + 1)
+            };
+            let verdict = token
+                .as_deref()
+                .ok_or_else(|| "its `signedTimestamp` is not base64".to_string())
+                .and_then(|t| {
+                    let authorities = &self.root.timestamp_authorities;
+                    super::tsa::verify(t, signature, authorities, &self.root_name)
+                        .map_err(|e| e.to_string())
+                });
+            match verdict {
+                Ok(at) => stamps.times.push(at),
+                Err(e) => {
+                    stamps
+                        .failed
+                        .get_or_insert(Reason::BadTimestamp(format!("{e}{which}")));
+                }
+            }
+        }
+        stamps
     }
 
     /// The certificate `der` chains to the trusted root, is for code signing and names the
@@ -383,13 +456,43 @@ impl Keyless {
         Ok(at)
     }
 
+    /// The entry's SET verifies with the key of the log it names: see [`Logs::entry_time`].
+    pub fn entry_time(&self, e: &LogEntry) -> Result<i64, Reason> {
+        self.logs().entry_time(e)
+    }
+
+    /// The entry's inclusion proof: see [`Logs::included`]. (Public for the real-bundle test.)
+    pub fn included(&self, e: &LogEntry, proof: &super::merkle::Proof) -> Result<(), Reason> {
+        self.logs().included(e, proof)
+    }
+
+    /// The policy's trusted root, as its log entries are checked.
+    #[must_use]
+    pub fn logs(&self) -> Logs<'_> {
+        Logs {
+            root: &self.root,
+            root_name: &self.root_name,
+        }
+    }
+}
+
+/// The transparency logs of a trusted root, as a log entry is checked against them: by a
+/// keyless policy, and by a key whose signatures carry entries ([`super::keyed`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Logs<'a> {
+    pub root: &'a TrustedRoot,
+    /// `Sigstore's public-good root` or the file's path (sanitised), for messages.
+    pub root_name: &'a str,
+}
+
+impl Logs<'_> {
     /// The entry's SET verifies with the key of the log it names, which was valid when the
     /// entry was integrated: that time. Whether the body is the signature in hand is the
     /// caller's check ([`rekor::records`]).
     pub fn entry_time(&self, e: &LogEntry) -> Result<i64, Reason> {
         let log = self.log(&e.log_id).ok_or_else(|| Reason::LogKeyUnknown {
             log_id: sanitize(&e.log_id).into_owned(),
-            root: self.root_name.clone(),
+            root: self.root_name.to_string(),
         })?;
         // A log's key signs for a period (a rotated key's ends): an entry it signed outside
         // that period is not the log's word.
@@ -405,8 +508,14 @@ impl Keyless {
                 log.valid_until.as_deref().unwrap_or("now")
             )));
         }
+        let Some(set) = e.set.as_ref() else {
+            // Only a keyless bundle's timestamps date a proof-only entry; here nothing does.
+            return Err(Reason::BadSet(
+                "the entry has no signed entry timestamp (only an inclusion proof), and nothing else proves when it was logged".into(),
+            ));
+        };
         let message = set_message(&e.body, e.integrated_time, e.log_index, &e.log_id);
-        if !log.key.verifies(&message, &e.set) {
+        if !log.key.verifies(&message, set) {
             return Err(Reason::BadSet(format!(
                 "the signed entry timestamp does not verify with the key of {}",
                 log.base_url
@@ -416,7 +525,7 @@ impl Keyless {
     }
 
     /// The entry's inclusion proof leads to the root hash of the checkpoint the log signed
-    /// (offline: the checkpoint travels with the proof). (Public for the real-bundle test.)
+    /// (offline: the checkpoint travels with the proof).
     pub fn included(&self, e: &LogEntry, proof: &super::merkle::Proof) -> Result<(), Reason> {
         use super::merkle;
         let bad = |why: String| Err(Reason::BadInclusionProof(why));
@@ -468,7 +577,8 @@ impl Keyless {
     }
 
     /// The trusted root's log of the hex `log_id`.
-    fn log(&self, log_id: &str) -> Option<&super::trust::Log> {
+    #[must_use]
+    pub fn log(&self, log_id: &str) -> Option<&super::trust::Log> {
         self.root
             .logs
             .iter()
@@ -490,6 +600,31 @@ fn signed_with(key: &PublicKey, cert: &X509Certificate<'_>, tbs: &[u8], signatur
     match hash {
         Some(hash) => key.verifies_hashed(tbs, signature, hash),
         None => key.verifies(tbs, signature),
+    }
+}
+
+/// The signing times a bundle's RFC 3161 timestamps prove, and why the first that does not
+/// verify fails.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stamps {
+    pub times: Vec<i64>,
+    pub failed: Option<Reason>,
+    /// The bundle carries one timestamp twice: it fails, whatever else dates it.
+    pub duplicate: bool,
+}
+
+impl Stamps {
+    /// Every verified timestamp falls inside the certificate's validity (`from`..=`until`).
+    fn within(&self, from: i64, until: i64) -> Result<(), Reason> {
+        match self.times.iter().find(|&&at| at < from || at > until) {
+            Some(&at) => Err(Reason::BadTimestamp(format!(
+                "it dates the signature at {}, when the certificate was not valid (from {} to {})",
+                rfc3339(at),
+                rfc3339(from),
+                rfc3339(until)
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -524,7 +659,9 @@ pub struct LogEntry {
     pub log_index: i64,
     /// Hex, as the SET's message names the log.
     pub log_id: String,
-    pub set: Vec<u8>,
+    /// The signed entry timestamp; `None` for a bundle entry proven by its inclusion proof
+    /// alone (a timestamp then dates it).
+    pub set: Option<Vec<u8>>,
     /// A Sigstore bundle entry's inclusion proof, or why it is unreadable (cosign's bundle
     /// annotation carries none).
     pub proof: Option<Result<super::merkle::Proof, Reason>>,
@@ -558,7 +695,7 @@ pub fn annotation_entry(
         integrated_time: p.integrated_time,
         log_index: p.log_index,
         log_id: p.log_id,
-        set,
+        set: Some(set),
         proof: None,
     }))
 }
@@ -632,22 +769,29 @@ pub fn policy(
             "is missing: an identity means nothing without the OIDC issuer that vouched for it (`https://token.actions.githubusercontent.com`, `https://accounts.google.com`)".into(),
         ));
     };
-    let (root, root_name) = match trusted_root {
-        None => (
-            TrustedRoot::public_good().map_err(|e| (Setting::TrustedRoot, e.to_string()))?,
-            "Sigstore's public-good root".to_string(),
-        ),
-        Some(path) => (
-            read_trusted_root(path).map_err(|e| (Setting::TrustedRoot, e))?,
-            format!("the trusted root {}", sanitize(&path.display().to_string())),
-        ),
-    };
+    let (root, root_name) =
+        load_trusted_root(trusted_root).map_err(|e| (Setting::TrustedRoot, e))?;
     Ok(Keyless {
         root,
         root_name,
         identity,
         issuer: issuer.to_string(),
     })
+}
+
+/// The trusted root at `path`, else the embedded public-good root; with its name for messages
+/// (`Sigstore's public-good root`, `the trusted root PATH`), or why it is unusable.
+pub fn load_trusted_root(path: Option<&std::path::Path>) -> Result<(TrustedRoot, String), String> {
+    match path {
+        None => Ok((
+            TrustedRoot::public_good().map_err(|e| e.to_string())?,
+            "Sigstore's public-good root".to_string(),
+        )),
+        Some(path) => Ok((
+            read_trusted_root(path)?,
+            format!("the trusted root {}", sanitize(&path.display().to_string())),
+        )),
+    }
 }
 
 /// A `trusted_root.json` file, read within [`super::trust::MAX_BYTES`].
@@ -769,37 +913,16 @@ mod tests {
     }
 
     #[test]
-    fn a_config_policy_is_a_key_or_keyless_never_both_nor_neither() {
-        use crate::config::VerifyPolicy;
-        let both = VerifyPolicy {
-            key: Some("cosign.pub".into()),
-            issuer: Some("https://i".into()),
-            ..VerifyPolicy::default()
+    fn a_verified_timestamp_outside_the_certificate_s_validity_fails_with_both_times() {
+        let stamps = Stamps {
+            times: vec![1_000, 5_000],
+            ..Stamps::default()
         };
-        let (what, why) = super::super::policy_verifier(&both)
-            .map(|_| ())
-            .unwrap_err();
-        assert_eq!(what, "key");
-        assert!(why.contains("a policy is one or the other"), "{why}");
-        let (what, why) = super::super::policy_verifier(&VerifyPolicy::default())
-            .map(|_| ())
-            .unwrap_err();
-        assert_eq!(what, "key");
-        assert!(
-            why.starts_with("is missing: a policy names a public key"),
-            "{why}"
-        );
-        let keyless = VerifyPolicy {
-            identity: Some("ci@z".into()),
-            issuer: Some("https://i".into()),
-            ..VerifyPolicy::default()
-        };
-        let (shown, verifier) = super::super::policy_verifier(&keyless).unwrap();
+        assert_eq!(stamps.within(0, 10_000), Ok(()));
         assert_eq!(
-            shown,
-            "identity ci@z from https://i (Sigstore's public-good root)"
+            stamps.within(0, 4_000).unwrap_err().to_string(),
+            "bad RFC 3161 timestamp: it dates the signature at 1970-01-01T01:23:20Z, when the certificate was not valid (from 1970-01-01T00:00:00Z to 1970-01-01T01:06:40Z)"
         );
-        assert_eq!(verifier.algorithm(), "keyless");
     }
 
     #[test]

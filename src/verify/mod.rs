@@ -1,7 +1,8 @@
 //! Signatures checked, not just read: each cosign simple-signing signature of a tree verified
 //! with a public key (`cosign verify --key`) or keylessly against a Sigstore trusted root
 //! ([`keyless`]), each notation signature (JWS or COSE) under notation's trust policy and trust
-//! store ([`notation`], [`cose`], [`trustpolicy`]), with the reason when it does not verify.
+//! store ([`notation`], [`cose`], [`trustpolicy`]), with the reason when it does not verify; a
+//! policy may list several of these, each signature judged by the one of its kind ([`policy`]).
 //!
 //! Pure over a tree already fetched: the signature layers' bytes are in it (read within the
 //! blob cap, by digest), so verifying costs no request of its own.
@@ -11,9 +12,11 @@ pub mod cose;
 pub mod dsse;
 pub mod envelope;
 pub mod key;
+pub mod keyed;
 pub mod keyless;
 pub mod merkle;
 pub mod notation;
+pub mod policy;
 #[cfg(test)]
 mod real_data;
 pub mod rekor;
@@ -21,6 +24,7 @@ pub mod sct;
 pub mod signer;
 pub mod trust;
 pub mod trustpolicy;
+pub mod tsa;
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -29,6 +33,7 @@ use serde::Serialize;
 /// a COSE envelope's signer too).
 pub use crate::model::cbor;
 pub use key::{Algorithm, KeyError, PublicKey};
+pub use policy::{Kinds, Verifiers};
 pub use signer::Signer;
 
 use crate::digest::short;
@@ -95,6 +100,9 @@ pub enum Reason {
     BundleNoCertificate,
     #[error("no transparency-log entry: the Sigstore bundle's `verificationMaterial.tlogEntries` is empty, so nothing proves when it was made")]
     BundleNoLogEntry,
+    /// A keyed signature without an entry, under a policy that requires one.
+    #[error("no transparency-log entry in the signature, and the policy requires one (--require-tlog, `require_tlog = true`); sign with `cosign sign --key` and its log upload on")]
+    KeyNoLogEntry,
     #[error("bad inclusion proof: {0}")]
     BadInclusionProof(String),
     #[error("bad Rekor SET: {0}")]
@@ -103,6 +111,10 @@ pub enum Reason {
     LogEntryMismatch(String),
     #[error("the Sigstore bundle's `messageSignature` {0}")]
     MessageSignature(String),
+    /// An RFC 3161 timestamp the bundle carries does not verify, or dates the signature when
+    /// its certificate was not valid: which check failed, in words.
+    #[error("bad RFC 3161 timestamp: {0}")]
+    BadTimestamp(String),
     #[error("the Rekor entry was signed by log {log_id}, whose key is not in {root}")]
     LogKeyUnknown { log_id: String, root: String },
     #[error("the notation envelope is not one notation verifies: {0}")]
@@ -150,12 +162,13 @@ impl Reason {
             Reason::ExpiredAtSigning { .. } => "expired at signing",
             Reason::IdentityMismatch { .. } => "identity mismatch",
             Reason::IssuerMismatch { .. } => "issuer mismatch",
-            Reason::NoLogEntry | Reason::BundleNoLogEntry => "no log entry",
+            Reason::NoLogEntry | Reason::BundleNoLogEntry | Reason::KeyNoLogEntry => "no log entry",
             Reason::BadSet(_) => "bad SET",
             Reason::BadInclusionProof(_) => "bad inclusion proof",
             Reason::LogEntryMismatch(_) => "log entry mismatch",
             Reason::MessageSignature(_) => "bad message signature",
             Reason::LogKeyUnknown { .. } => "log key unknown",
+            Reason::BadTimestamp(_) => "bad timestamp",
             Reason::NotationEnvelope(_) => "bad envelope",
             Reason::NotationChain(_) => "broken chain",
             Reason::SignedOutsideValidity { .. } => "signed outside validity",
@@ -185,12 +198,13 @@ impl Reason {
             Reason::ExpiredAtSigning { .. } => "expired-at-signing",
             Reason::IdentityMismatch { .. } => "identity-mismatch",
             Reason::IssuerMismatch { .. } => "issuer-mismatch",
-            Reason::NoLogEntry | Reason::BundleNoLogEntry => "no-log-entry",
+            Reason::NoLogEntry | Reason::BundleNoLogEntry | Reason::KeyNoLogEntry => "no-log-entry",
             Reason::BadSet(_) => "bad-set",
             Reason::BadInclusionProof(_) => "bad-inclusion-proof",
             Reason::LogEntryMismatch(_) => "log-entry-mismatch",
             Reason::MessageSignature(_) => "bad-message-signature",
             Reason::LogKeyUnknown { .. } => "log-key-unknown",
+            Reason::BadTimestamp(_) => "bad-timestamp",
             Reason::NotationEnvelope(_) => "bad-envelope",
             Reason::NotationChain(_) => "broken-chain",
             Reason::SignedOutsideValidity { .. } => "signed-outside-validity",
@@ -265,11 +279,12 @@ struct Identity {
     docker_reference: Option<String>,
 }
 
-/// What signatures are checked against: a public key (`--key`), a keyless policy (a trusted
-/// root, an identity and an issuer), or a notation trust policy and trust store.
+/// What signatures are checked against: a public key (`--key`, with its transparency-log
+/// policy: [`keyed`]), a keyless policy (a trusted root, an identity and an issuer), or a
+/// notation trust policy and trust store.
 #[derive(Debug, Clone)]
 pub enum Verifier {
-    Key(PublicKey),
+    Key(Box<keyed::Keyed>),
     Keyless(Box<keyless::Keyless>),
     Notation(Box<notation::Notation>),
 }
@@ -296,16 +311,17 @@ impl Verifier {
     }
 }
 
-/// Every signature below `root`, in tree order, checked with `verifier`.
+/// Every signature below `root`, in tree order, each checked by the verifier of its own kind
+/// ([`policy::judge`]).
 #[must_use]
-pub fn verify_tree(root: &Node, verifier: &Verifier) -> Vec<Verdict> {
+pub fn verify_tree(root: &Node, verifiers: &Verifiers) -> Vec<Verdict> {
     let mut out = Vec::new();
     // The tree is bounded where it is built (depth and node caps): so is this walk.
     let mut stack: Vec<(&Node, Option<&Node>)> = vec![(root, None)];
     while let Some((node, parent)) = stack.pop() {
         if let (Some(origin), Some(parent)) = (&node.origin, parent) {
             for layer in &node.children {
-                let Some(v) = judge_layer(layer, parent, verifier) else {
+                let Some(v) = policy::judge(layer, parent, verifiers) else {
                     continue;
                 };
                 out.push(Verdict {
@@ -341,6 +357,9 @@ struct LayerVerdict {
 /// Sigstore bundle, a cosign `.att` DSSE envelope, a cosign simple-signing payload.
 fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<LayerVerdict> {
     let mut judged = judge_kind(layer, parent, verifier)?;
+    if let (Verifier::Key(key), true) = (verifier, judged.result.is_ok()) {
+        key_logged(key, layer, &mut judged);
+    }
     // A key names only what verified with it: a signature it does not verify is anyone's.
     if let (Verifier::Key(key), Ok(())) = (verifier, &judged.result) {
         judged.signer = Some(Signer::Key {
@@ -349,6 +368,15 @@ fn judge_layer(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<Layer
         });
     }
     Some(judged)
+}
+
+/// A signature the key verified, judged by its transparency-log entry as `cosign verify --key`
+/// judges it ([`keyed::Keyed::logged`]): where it was logged, or why the entry fails it.
+fn key_logged(key: &keyed::Keyed, layer: &Node, judged: &mut LayerVerdict) {
+    match key.logged(layer) {
+        Ok(notes) => judged.notes.extend(notes),
+        Err(reason) => judged.result = Err(reason),
+    }
 }
 
 fn judge_kind(layer: &Node, parent: &Node, verifier: &Verifier) -> Option<LayerVerdict> {
@@ -619,7 +647,7 @@ pub struct Summary {
     pub reference: String,
     pub digest: String,
     pub key: String,
-    pub key_algorithm: &'static str,
+    pub key_algorithm: String,
     pub satisfied: bool,
     pub signatures: Vec<serde_json::Value>,
 }
@@ -646,10 +674,8 @@ pub enum Checked {
         key: String,
         verdicts: Vec<Verdict>,
         satisfied: bool,
-        /// A keyless policy (identity and issuer) rather than a key: the words differ.
-        keyless: bool,
-        /// A notation trust policy: the words differ again.
-        notation: bool,
+        /// The kinds the policy lists (a key, a keyless identity, notation): the words differ.
+        kinds: Kinds,
     },
 }
 
@@ -717,11 +743,15 @@ impl Checked {
                         None => "verified".to_string(),
                     };
                     // A key names itself; an identity or trust policy is said beside who matched it.
-                    let full = match (signer::words(v.signer.as_ref(), None), &v.signer) {
+                    let mut full = match (signer::words(v.signer.as_ref(), None), &v.signer) {
                         (Some(by), Some(Signer::Key { .. })) => format!("{what}: {by}"),
                         (Some(by), _) => format!("{what}: {by}, with {key}"),
                         (None, _) => format!("{what} with {key}"),
                     };
+                    // Where it was logged, or that it was not: the detail says it as `verify` does.
+                    for note in &v.notes {
+                        full.push_str(&format!("; {note}"));
+                    }
                     let brief = v
                         .signer
                         .as_ref()
@@ -786,75 +816,33 @@ pub fn check_with(
             key,
             why,
         },
-        Ok((key, verifier)) => check_by(policy_name, key, &verifier.scoped(reference), root),
+        Ok((key, verifiers)) => check_by(policy_name, key, &verifiers.scoped(reference), root),
     }
 }
 
-/// Each signature below `root` judged by `verifier`, the policy named `policy` and its key
-/// (or identity, or trust policy) `key`.
+/// Each signature below `root` judged by `verifiers` (the verifier of its own kind), the policy
+/// named `policy` and its key (or identity, or trust policy) `key`. The one judgement every
+/// front end uses: `verify`, `inspect`, `check --require-signed`, the TUI and `diff`.
 #[must_use]
-pub fn check_by(policy: String, key: String, verifier: &Verifier, root: &Node) -> Checked {
-    let verdicts = verify_tree(root, verifier);
+pub fn check_by(policy: String, key: String, verifiers: &Verifiers, root: &Node) -> Checked {
+    let verdicts = verify_tree(root, verifiers);
     let satisfied = satisfied(&verdicts, root);
     Checked::Verdicts {
         policy,
         key,
         verdicts,
         satisfied,
-        keyless: matches!(verifier, Verifier::Keyless(_)),
-        notation: matches!(verifier, Verifier::Notation(_)),
+        kinds: verifiers.kinds(),
     }
 }
 
 /// What a config policy verifies with, and how to name it (`keys/cosign.pub`, `identity … from
-/// …`); else what it names (the key file, the setting) and why it is unusable, in words.
+/// …`, several joined by `, or `); else what it names (the key file, the setting) and why it is
+/// unusable, in words.
 pub fn policy_verifier(
     policy: &crate::config::VerifyPolicy,
-) -> Result<(String, Verifier), (String, String)> {
-    let keyless = policy.identity.is_some()
-        || policy.identity_regexp.is_some()
-        || policy.issuer.is_some()
-        || policy.trusted_root.is_some();
-    let notation = policy.notation || policy.trust_policy.is_some() || policy.trust_store.is_some();
-    if notation {
-        if policy.key.is_some() || keyless {
-            return Err((
-                "notation".into(),
-                "is given with a key or keyless settings; a policy verifies one kind of signature: write another pattern for the other".into(),
-            ));
-        }
-        return notation::Notation::from_files(
-            policy.trust_policy.as_deref(),
-            policy.trust_store.as_deref(),
-        )
-        .map(|n| (n.describe(), Verifier::Notation(Box::new(n))))
-        .map_err(|(setting, why)| (setting.to_string(), why));
-    }
-    match (&policy.key, keyless) {
-        (Some(_), true) => Err((
-            "key".into(),
-            "is given with keyless settings (identity, issuer, trusted_root); a policy is one or the other".into(),
-        )),
-        (Some(path), false) => {
-            let shown = sanitize(&path.display().to_string()).into_owned();
-            match read_key_file(path) {
-                Ok(k) => Ok((shown, Verifier::Key(k))),
-                Err(why) => Err((format!("key {shown}"), why)),
-            }
-        }
-        (None, true) => keyless::policy(
-            policy.identity.as_deref(),
-            policy.identity_regexp.as_deref(),
-            policy.issuer.as_deref(),
-            policy.trusted_root.as_deref(),
-        )
-        .map(|k| (k.describe(), Verifier::Keyless(Box::new(k))))
-        .map_err(|(setting, why)| (setting.config_key().to_string(), why)),
-        (None, false) => Err((
-            "key".into(),
-            "is missing: a policy names a public key (`key = \"cosign.pub\"`) or a keyless signer (`identity` and `issuer`)".into(),
-        )),
-    }
+) -> Result<(String, Verifiers), (String, String)> {
+    policy::from_config(policy).map(|v| (v.describe(), v))
 }
 
 /// `signature-unverified` when the policy `checked` is not satisfied by `root` (each of the
@@ -863,7 +851,7 @@ pub fn policy_verifier(
 #[must_use]
 pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::Finding> {
     use crate::analysis::{Code, Finding};
-    let (policy, key, verdicts, keyless, notation) = match checked {
+    let (policy, key, verdicts, kinds) = match checked {
         Checked::NoPolicy
         | Checked::Verdicts {
             satisfied: true, ..
@@ -880,10 +868,9 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             policy,
             key,
             verdicts,
-            keyless,
-            notation,
+            kinds,
             ..
-        } => (policy, key, verdicts, *keyless, *notation),
+        } => (policy, key, verdicts, *kinds),
     };
     let mut message = format!("no signature of this image verifies with {key} ({policy})");
     if verdicts.is_empty() {
@@ -894,16 +881,14 @@ pub fn checked_findings(checked: &Checked, root: &Node) -> Vec<crate::analysis::
             let why = reason.to_string();
             let said = signer::words(v.signer.as_ref(), Some(&why)).unwrap_or(why);
             message.push_str(&format!("; {}: {said}", short(&v.signature)));
+            // A signature of a kind the policy does not list was judged by each kind it does:
+            // the other reasons are in the notes.
+            for note in &v.notes {
+                message.push_str(&format!("; {note}"));
+            }
         }
     }
-    let fix = if notation {
-        "Sign the image by digest with notation (`notation sign REPO@DIGEST`) with a certificate that chains to a root in the policy's trust store and whose subject the policy trusts; `regscope verify REF` lists each signature and why it does not verify"
-    } else if keyless {
-        "Sign the image by digest as the policy's identity (`cosign sign REPO@DIGEST` where that identity runs, logged in Rekor); `regscope verify REF` lists each signature and why it does not verify"
-    } else {
-        "Sign the image by digest with the policy's key (`cosign sign --key cosign.key REPO@DIGEST`); `regscope verify REF` lists each signature and why it does not verify"
-    };
-    vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(fix)]
+    vec![Finding::new(Code::SignatureUnverified, &root.digest, message).with_fix(kinds.fix())]
 }
 
 /// [`checked_findings`] of [`check_policy`]: for a front end that needs only the findings.

@@ -49,6 +49,9 @@ struct Jws {
 struct Unprotected {
     #[serde(default)]
     x5c: Vec<String>,
+    /// Base64 DER (Go's encoding of `[]byte`).
+    #[serde(default, rename = "io.cncf.notary.timestampSignature")]
+    timestamp: Option<String>,
 }
 
 fn time_header(
@@ -102,7 +105,16 @@ impl Envelope {
             .get(SCHEME)
             .and_then(|s| s.as_str())
             .unwrap_or_default();
-        Self::decoded(chain, scheme, &payload, |k| time_header(&header, k))
+        let mut envelope = Self::decoded(chain, scheme, &payload, |k| time_header(&header, k))?;
+        envelope.timestamp = match &jws.header.timestamp {
+            Some(t) if t.len() <= MAX_PART_CHARS => Some(b64(t).ok_or_else(|| {
+                bad("its timestamp countersignature (`io.cncf.notary.timestampSignature`) is not base64")
+            })?),
+            Some(_) => return Err(bad("its timestamp countersignature is too large")),
+            None => None,
+        };
+        envelope.signature = signature;
+        Ok(envelope)
     }
 }
 
@@ -297,7 +309,7 @@ impl Notation {
         )?;
         apply(
             Validation::AuthenticTimestamp,
-            signed_within_validity(envelope.signing_time, &certs),
+            self.authentic_time(statement, envelope, &certs),
         )?;
         let now = chrono::Utc::now().timestamp();
         apply(
@@ -309,6 +321,65 @@ impl Notation {
                 _ => Ok(()),
             },
         )
+    }
+
+    /// The signing time lies inside every certificate's validity: for the `notary.x509` scheme
+    /// with a timestamp countersignature, the time it proves, once it verifies with a root of
+    /// the statement's `tsa` stores over the envelope's signature (notation-go's
+    /// `verifyTimestamp`); under `verifyTimestamp: afterCertExpiry`, a chain still valid now
+    /// needs no timestamp. Otherwise the signing time the envelope states.
+    fn authentic_time(
+        &self,
+        statement: &Statement,
+        envelope: &Envelope,
+        certs: &[X509Certificate<'_>],
+    ) -> Result<(), Reason> {
+        let Some(token) = envelope
+            .timestamp
+            .as_deref()
+            .filter(|_| envelope.scheme == "notary.x509")
+        else {
+            return signed_within_validity(envelope.signing_time, certs);
+        };
+        let now = chrono::Utc::now().timestamp();
+        if statement.timestamp_after_cert_expiry && signed_within_validity(now, certs).is_ok() {
+            return Ok(());
+        }
+        let mut roots = Vec::new();
+        let mut unreadable = Vec::new();
+        for store in statement.stores.iter().filter(|s| s.kind == "tsa") {
+            match read_store(&self.store, store) {
+                Ok(list) => roots.extend(list),
+                Err(why) => unreadable.push(why),
+            }
+        }
+        if roots.is_empty() {
+            let mut why = format!(
+                "trust policy {} names no readable `tsa` trust store to verify the envelope's timestamp countersignature with; add one (`tsa:NAME`, `notation cert add --type tsa`)",
+                statement.name
+            );
+            for u in unreadable {
+                why.push_str(&format!("; {u}"));
+            }
+            return Err(Reason::BadTimestamp(why));
+        }
+        let authorities: Vec<_> = roots
+            .into_iter()
+            .map(|root| super::trust::Authority {
+                uri: String::new(),
+                chain: vec![root],
+                valid_from: None,
+                valid_until: None,
+            })
+            .collect();
+        let stores = format!("the tsa trust stores of trust policy {}", statement.name);
+        let bad = |e: super::tsa::TsaError| Reason::BadTimestamp(e.to_string());
+        let token = super::tsa::parse(token).map_err(bad)?;
+        let at = super::tsa::verify_token(&token, &envelope.signature, &authorities, &stores)
+            .map_err(bad)?;
+        // notation-go: the whole range the accuracy allows lies inside every validity.
+        signed_within_validity(at - token.accuracy, certs)?;
+        signed_within_validity(at + token.accuracy, certs)
     }
 
     /// The chain is whole (each certificate signed by the next, the last by itself), holds a

@@ -32,12 +32,13 @@ pub enum Signed<'a> {
         envelope: &'a [u8],
     },
     /// A Sigstore bundle's message signature: the artifact's digest, the signature and the
-    /// signer's certificate (DER), each of which a `hashedrekord` entry records.
+    /// signer's certificate (DER), each of which a `hashedrekord` entry records (a key's
+    /// signature has no certificate: [`same_key`] compares its key).
     Artifact {
         hash: Hash,
         digest: &'a [u8],
         signature: &'a [u8],
-        certificate: &'a [u8],
+        certificate: Option<&'a [u8]>,
     },
 }
 
@@ -188,22 +189,78 @@ fn artifact(entry: &Value, signed: &Signed<'_>) -> Result<(), String> {
         ));
     }
     same_signature(str_at(entry, "/spec/signature/content"), signature)?;
+    let Some(certificate) = certificate else {
+        return Ok(());
+    };
     let logged = str_at(entry, "/spec/signature/publicKey/content")
-        .filter(|c| c.len() <= crate::model::payload::MAX_CERTIFICATE_BYTES * 2)
-        .and_then(|c| {
-            base64::engine::general_purpose::STANDARD
-                .decode(c.trim())
-                .ok()
-        })
-        .and_then(|pem| {
-            x509_parser::pem::parse_x509_pem(&pem)
-                .ok()
-                .map(|(_, block)| block.contents)
-        });
+        .and_then(|c| pem_block(&c))
+        .map(|(_, der)| der);
     if logged.as_deref() == Some(*certificate) {
         return Ok(());
     }
     Err("it records another certificate".into())
+}
+
+/// The label and DER of the PEM block a base64 entry field holds, within the certificate cap.
+fn pem_block(base64_pem: &str) -> Option<(String, Vec<u8>)> {
+    if base64_pem.len() > crate::model::payload::MAX_CERTIFICATE_BYTES * 2 {
+        return None;
+    }
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(base64_pem.trim())
+        .ok()?;
+    let (_, block) = x509_parser::pem::parse_x509_pem(&pem).ok()?;
+    Some((block.label, block.contents))
+}
+
+/// Whether the base64 entry `body` names the public key whose DER `SubjectPublicKeyInfo` is
+/// `spki` as the signer (cosign's `comparePublicKey`: a `hashedrekord`'s public key, a `dsse`
+/// entry's verifiers, an `intoto` entry's public keys); else what it names instead, in words
+/// that follow "the Rekor entry does not record this signature: ". A SET proves only that the
+/// entry was logged; without this, an entry of the same payload logged by another key would do.
+pub fn same_key(body: &str, spki: &[u8]) -> Result<(), String> {
+    let Some(entry) = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+    else {
+        return Err("its body is not a Rekor entry (base64 JSON)".into());
+    };
+    let listed = |path: &str, field: &str| -> Vec<String> {
+        entry
+            .pointer(path)
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .take(MAX_ENTRY_SIGNATURES)
+                    .filter_map(|s| s.get(field).and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut keys: Vec<String> = Vec::new();
+    keys.extend(str_at(&entry, "/spec/signature/publicKey/content"));
+    keys.extend(listed("/spec/signatures", "verifier"));
+    keys.extend(listed("/spec/content/envelope/signatures", "publicKey"));
+    keys.extend(str_at(&entry, "/spec/publicKey"));
+    let blocks: Vec<(String, Vec<u8>)> = keys.iter().filter_map(|k| pem_block(k)).collect();
+    if blocks
+        .iter()
+        .any(|(label, der)| label == "PUBLIC KEY" && der == spki)
+    {
+        return Ok(());
+    }
+    match blocks.first() {
+        None => Err("it names no public key".into()),
+        Some((label, _)) if label == "CERTIFICATE" => {
+            Err("it names a certificate, not this key: the signature was made keylessly".into())
+        }
+        Some((_, der)) => Err(format!(
+            "it names another key (sha256:{}), not this one",
+            hex::encode(Hash::Sha256.digest(der))
+        )),
+    }
 }
 
 /// A `dsse` entry's `envelopeHash` is the SHA-256 of the envelope JSON the client sent to
@@ -441,6 +498,47 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_names_the_key_that_signed_or_says_what_it_names_instead() {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let pem = |label: &str, der: &[u8]| {
+            b64.encode(format!(
+                "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+                b64.encode(der)
+            ))
+        };
+        let (mine, theirs) = (vec![0x30u8, 3, 1, 1, 1], vec![0x30u8, 3, 1, 1, 2]);
+        let rekord = |key: String| {
+            body(
+                &serde_json::json!({"apiVersion": "0.0.1", "kind": "hashedrekord",
+                "spec": {"signature": {"content": "", "publicKey": {"content": key}}}}),
+            )
+        };
+        assert_eq!(same_key(&rekord(pem("PUBLIC KEY", &mine)), &mine), Ok(()));
+        assert_eq!(
+            same_key(&rekord(pem("PUBLIC KEY", &theirs)), &mine),
+            Err(format!(
+                "it names another key (sha256:{}), not this one",
+                sha(&theirs)
+            ))
+        );
+        assert_eq!(
+            same_key(&rekord(pem("CERTIFICATE", &mine)), &mine),
+            Err("it names a certificate, not this key: the signature was made keylessly".into())
+        );
+        let dsse = body(&serde_json::json!({"apiVersion": "0.0.1", "kind": "dsse",
+            "spec": {"signatures": [{"signature": "", "verifier": pem("PUBLIC KEY", &mine)}]}}));
+        assert_eq!(same_key(&dsse, &mine), Ok(()));
+        let intoto = body(&serde_json::json!({"apiVersion": "0.0.2", "kind": "intoto",
+            "spec": {"content": {"envelope": {"signatures": [{"publicKey": pem("PUBLIC KEY", &mine)}]}}}}));
+        assert_eq!(same_key(&intoto, &mine), Ok(()));
+        assert_eq!(
+            same_key(&body(&serde_json::json!({"spec": {}})), &mine),
+            Err("it names no public key".into())
+        );
+        assert!(same_key("not base64!", &mine).is_err());
+    }
+
+    #[test]
     fn a_message_signature_entry_records_its_digest_signature_and_certificate() {
         let b64 = base64::engine::general_purpose::STANDARD;
         let (digest, sig, cert) = (
@@ -463,7 +561,7 @@ mod tests {
             hash: Hash::Sha256,
             digest: &digest,
             signature: &sig,
-            certificate: &cert,
+            certificate: Some(&cert),
         };
         let hex = hex::encode(&digest);
         assert_eq!(compare(&entry("sha256", &hex, &sig, &pem), &signed), Ok(()));

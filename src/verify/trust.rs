@@ -74,6 +74,8 @@ pub struct TrustedRoot {
     pub authorities: Vec<Authority>,
     /// Certificate-transparency logs, whose keys check a certificate's SCTs ([`super::sct`]).
     pub ct_logs: Vec<Log>,
+    /// RFC 3161 timestamp authorities (`timestampAuthorities`): each chain leaf first, root last.
+    pub timestamp_authorities: Vec<Authority>,
 }
 
 #[derive(serde::Deserialize)]
@@ -87,6 +89,8 @@ struct Raw {
     certificate_authorities: Vec<RawAuthority>,
     #[serde(default)]
     ctlogs: Vec<RawLog>,
+    #[serde(default)]
+    timestamp_authorities: Vec<RawAuthority>,
 }
 
 #[derive(serde::Deserialize)]
@@ -212,23 +216,8 @@ impl TrustedRoot {
                 valid_until: valid.end.map(|s| sanitize(&s).into_owned()),
             });
         }
-        let mut authorities = Vec::new();
-        for a in raw.certificate_authorities.into_iter().take(MAX_ENTRIES) {
-            let chain = a
-                .cert_chain
-                .certificates
-                .iter()
-                .take(MAX_CHAIN)
-                .map(|c| b64(&c.raw_bytes).ok_or(TrustError::Certificate))
-                .collect::<Result<Vec<_>, _>>()?;
-            let valid = a.valid_for.unwrap_or_default();
-            authorities.push(Authority {
-                uri: sanitize(&a.uri).into_owned(),
-                chain,
-                valid_from: valid.start.map(|s| sanitize(&s).into_owned()),
-                valid_until: valid.end.map(|s| sanitize(&s).into_owned()),
-            });
-        }
+        let authorities = read_authorities(raw.certificate_authorities)?;
+        let timestamp_authorities = read_authorities(raw.timestamp_authorities)?;
         if logs.is_empty() && authorities.is_empty() {
             return Err(TrustError::Empty);
         }
@@ -242,8 +231,31 @@ impl TrustedRoot {
             logs,
             authorities,
             ct_logs,
+            timestamp_authorities,
         })
     }
+}
+
+/// Certificate or timestamp authorities, within [`MAX_ENTRIES`] and [`MAX_CHAIN`].
+fn read_authorities(raw: Vec<RawAuthority>) -> Result<Vec<Authority>, TrustError> {
+    let mut authorities = Vec::new();
+    for a in raw.into_iter().take(MAX_ENTRIES) {
+        let chain = a
+            .cert_chain
+            .certificates
+            .iter()
+            .take(MAX_CHAIN)
+            .map(|c| b64(&c.raw_bytes).ok_or(TrustError::Certificate))
+            .collect::<Result<Vec<_>, _>>()?;
+        let valid = a.valid_for.unwrap_or_default();
+        authorities.push(Authority {
+            uri: sanitize(&a.uri).into_owned(),
+            chain,
+            valid_from: valid.start.map(|s| sanitize(&s).into_owned()),
+            valid_until: valid.end.map(|s| sanitize(&s).into_owned()),
+        });
+    }
+    Ok(authorities)
 }
 
 #[cfg(test)]

@@ -149,6 +149,10 @@ pub struct Statement {
     overrides: BTreeMap<Validation, Action>,
     pub stores: Vec<StoreName>,
     pub identities: Vec<TrustedIdentity>,
+    /// `signatureVerification.verifyTimestamp` is `afterCertExpiry`: a timestamp
+    /// countersignature is checked only once a certificate of the chain has expired (else
+    /// `always`, notation's default).
+    pub timestamp_after_cert_expiry: bool,
 }
 
 impl Statement {
@@ -198,6 +202,8 @@ struct RawVerification {
     level: String,
     #[serde(default, rename = "override")]
     overrides: BTreeMap<String, String>,
+    #[serde(default, rename = "verifyTimestamp")]
+    verify_timestamp: Option<String>,
 }
 
 impl TrustPolicy {
@@ -317,6 +323,16 @@ fn statement(s: RawStatement, name: &str) -> Result<Statement, String> {
         }
         overrides.insert(validation, action);
     }
+    let timestamp_after_cert_expiry = match s.signature_verification.verify_timestamp.as_deref() {
+        None | Some("always") => false,
+        Some("afterCertExpiry") => true,
+        Some(other) => {
+            return Err(format!(
+                "has verifyTimestamp {}; notation's are always and afterCertExpiry",
+                sanitize(other)
+            ))
+        }
+    };
     let stores = s
         .trust_stores
         .iter()
@@ -328,7 +344,7 @@ fn statement(s: RawStatement, name: &str) -> Result<Statement, String> {
                 || name == ".."
             {
                 return Err(format!(
-                    "has trust store {}; write `ca:NAME` or `signingAuthority:NAME`",
+                    "has trust store {}; write `ca:NAME`, `signingAuthority:NAME` or `tsa:NAME`",
                     sanitize(t)
                 ));
             }
@@ -353,6 +369,7 @@ fn statement(s: RawStatement, name: &str) -> Result<Statement, String> {
         overrides,
         stores,
         identities,
+        timestamp_after_cert_expiry,
     })
 }
 
@@ -594,6 +611,22 @@ mod tests {
             one(r#""registryScopes":["*"],"signatureVerification":{"level":"strict"}"#)
                 .contains("needs trustStores and trustedIdentities")
         );
+        assert!(one(r#""registryScopes":["*"],"signatureVerification":{"level":"strict","verifyTimestamp":"never"},"trustStores":["ca:a"],"trustedIdentities":["*"]"#)
+            .contains("has verifyTimestamp never; notation's are always and afterCertExpiry"));
+        // notation's `verifyTimestamp` options, `always` when absent.
+        for (option, after) in [
+            ("", false),
+            (r#","verifyTimestamp":"always""#, false),
+            (r#","verifyTimestamp":"afterCertExpiry""#, true),
+        ] {
+            let body = format!(
+                r#"{{"version":"1.0","trustPolicies":[{{"name":"x","registryScopes":["*"],"signatureVerification":{{"level":"strict"{option}}},"trustStores":["ca:a","tsa:t"],"trustedIdentities":["*"]}}]}}"#
+            );
+            let policy = TrustPolicy::parse(body.as_bytes(), "p").unwrap();
+            let statement = policy.statement_for("r/x").unwrap();
+            assert_eq!(statement.timestamp_after_cert_expiry, after, "{option}");
+            assert_eq!(statement.stores[1].kind, "tsa");
+        }
         // Skip needs neither.
         TrustPolicy::parse(
             br#"{"version":"1.0","trustPolicies":[{"name":"x","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}"#,

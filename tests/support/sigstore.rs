@@ -525,3 +525,177 @@ pub fn inclusion_proof_from(log: &Log, body: &[u8], origin: &str) -> serde_json:
         "checkpoint": {"envelope": format!("{text}\n\u{2014} {name} {}\n", B64.encode(sig))}
     })
 }
+
+/// A key standing where a certificate stands in the keyless helpers: `key` signs, and the
+/// entries those helpers write name `named`'s public key PEM (a keyed cosign signature's
+/// `hashedrekord`, `dsse` and `intoto` entries record the key itself; `named` another key's
+/// for an entry that does not match).
+pub fn key_signer(key: &SigningKey, named: &SigningKey) -> Leaf {
+    Leaf {
+        key: SigningKey {
+            private: key.private.clone(),
+            public: key.public.clone(),
+            kind: key.kind,
+        },
+        pem: std::fs::read_to_string(&named.public).expect("public key"),
+    }
+}
+
+/// Drops the certificate annotation the keyless helpers write: a keyed layer has none.
+pub fn without_certificate(
+    (payload, mut annotations): (Vec<u8>, serde_json::Value),
+) -> (Vec<u8>, serde_json::Value) {
+    if let Some(a) = annotations.as_object_mut() {
+        a.remove("dev.sigstore.cosign/certificate");
+    }
+    (payload, annotations)
+}
+
+/// A throw-away RFC 3161 timestamp authority made with `openssl`: a root, a TSA certificate
+/// valid for a day and one that expired in 2020 (both with the critical timeStamping usage
+/// `openssl ts -reply` insists on, as RFC 3161 does).
+pub struct Tsa {
+    dir: std::path::PathBuf,
+    name: String,
+}
+
+impl Tsa {
+    pub fn new(dir: &std::path::Path, name: &str) -> Self {
+        let dir = dir.join(format!("tsa-{name}"));
+        std::fs::create_dir_all(&dir).expect("tsa dir");
+        let f = |file: &str| path(&dir.join(file));
+        std::fs::write(
+            dir.join("tsa.cnf"),
+            format!(
+                "[tsa_ext]\nextendedKeyUsage = critical,timeStamping\nbasicConstraints = CA:FALSE\n\
+                 [ca_ext]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign\n\
+                 [tsa]\ndefault_tsa = t\n[t]\nserial = {}\ncrypto_device = builtin\nsigner_digest = sha256\n\
+                 default_policy = 1.2.3.4.1\nother_policies = 1.2.3.4.2\ndigests = sha256\ness_cert_id_alg = sha256\n\
+                 [ca]\ndefault_ca = c\n[c]\ndatabase = {}\nnew_certs_dir = {}\nserial = {}\ndefault_md = sha256\n\
+                 policy = p\ncopy_extensions = none\nunique_subject = no\n[p]\ncommonName = supplied\n",
+                f("serial"),
+                f("index.txt"),
+                path(&dir),
+                f("caserial")
+            ),
+        )
+        .expect("config");
+        std::fs::write(dir.join("serial"), "01\n").expect("serial");
+        std::fs::write(dir.join("caserial"), "10\n").expect("serial");
+        std::fs::write(dir.join("index.txt"), "").expect("index");
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        let (cnf, root_key, root) = (f("tsa.cnf"), f("root.key"), f("root.pem"));
+        let subject = format!("/O={name}/CN={name} root");
+        let mut args = vec!["req", "-x509"];
+        args.extend(ec);
+        args.extend(["-keyout", &root_key, "-out", &root, "-subj", &subject]);
+        args.extend(["-days", "2", "-config", &cnf, "-extensions", "ca_ext"]);
+        openssl(&args);
+        let (key, csr, leaf, old) = (f("tsa.key"), f("tsa.csr"), f("tsa.pem"), f("old.pem"));
+        let subject = format!("/O={name}/CN={name}");
+        let mut args = vec!["req", "-new"];
+        args.extend(ec);
+        args.extend(["-keyout", &key, "-out", &csr, "-subj", &subject]);
+        openssl(&args);
+        let mut args = vec!["x509", "-req", "-in", &csr, "-out", &leaf, "-CA", &root];
+        args.extend(["-CAkey", &root_key, "-set_serial", "7", "-days", "1"]);
+        args.extend(["-extfile", &cnf, "-extensions", "tsa_ext"]);
+        openssl(&args);
+        let mut args = vec!["ca", "-batch", "-config", &cnf, "-cert", &root];
+        args.extend(["-keyfile", &root_key, "-in", &csr, "-out", &old, "-notext"]);
+        args.extend([
+            "-startdate",
+            "20200101000000Z",
+            "-enddate",
+            "20200102000000Z",
+        ]);
+        args.extend(["-extfile", &cnf, "-extensions", "tsa_ext"]);
+        openssl(&args);
+        Self {
+            dir,
+            name: name.to_string(),
+        }
+    }
+
+    /// A DER `TimeStampResp` over `data` (the imprint its SHA-256), signed with the TSA's
+    /// certificate (with `expired`, the one that expired in 2020: `openssl ca` names it `CN=` only),
+    /// which it carries.
+    pub fn stamp(&self, data: &[u8], expired: bool) -> Vec<u8> {
+        let f = |file: &str| path(&self.dir.join(file));
+        std::fs::write(self.dir.join("data"), data).expect("data");
+        let (query, reply) = (f("q.tsq"), f("r.tsr"));
+        openssl(&[
+            "ts",
+            "-query",
+            "-data",
+            &f("data"),
+            "-sha256",
+            "-cert",
+            "-out",
+            &query,
+        ]);
+        let signer = f(if expired { "old.pem" } else { "tsa.pem" });
+        openssl(&[
+            "ts",
+            "-reply",
+            "-queryfile",
+            &query,
+            "-signer",
+            &signer,
+            "-inkey",
+            &f("tsa.key"),
+            "-config",
+            &f("tsa.cnf"),
+            "-out",
+            &reply,
+        ]);
+        std::fs::read(self.dir.join("r.tsr")).expect("reply")
+    }
+
+    /// This TSA as a trusted root's `timestampAuthorities[]` entry (TSA certificate, then root).
+    pub fn authority(&self) -> serde_json::Value {
+        let der = |file: &str| {
+            B64.encode(openssl(&[
+                "x509",
+                "-in",
+                &path(&self.dir.join(file)),
+                "-outform",
+                "DER",
+            ]))
+        };
+        json!({
+            "subject": {"organization": self.name, "commonName": self.name},
+            "uri": "https://tsa.test",
+            "certChain": {"certificates": [{"rawBytes": der("tsa.pem")}, {"rawBytes": der("root.pem")}]},
+            "validFor": {"start": "2019-01-01T00:00:00Z"}
+        })
+    }
+}
+
+/// `bundle` (JSON) with `stamps` as its RFC 3161 timestamps and, with `no_set`, its log
+/// entries' SET and integrated time removed (proven by their inclusion proof alone).
+pub fn stamped(bundle: &[u8], stamps: &[Vec<u8>], no_set: bool) -> Vec<u8> {
+    let mut b: serde_json::Value = serde_json::from_slice(bundle).expect("bundle");
+    let list: Vec<serde_json::Value> = stamps
+        .iter()
+        .map(|s| json!({"signedTimestamp": B64.encode(s)}))
+        .collect();
+    b["verificationMaterial"]["timestampVerificationData"] = json!({"rfc3161Timestamps": list});
+    if no_set {
+        for e in b["verificationMaterial"]["tlogEntries"]
+            .as_array_mut()
+            .expect("entries")
+        {
+            let e = e.as_object_mut().expect("entry");
+            e.remove("inclusionPromise");
+            e.remove("integratedTime");
+        }
+    }
+    serde_json::to_vec(&b).expect("json")
+}
