@@ -336,7 +336,8 @@ impl Keyless {
         *signer = self.signer(&leaf, &sans, issuer.as_deref());
         self.chains(&leaf)?;
         let issuer_spki = super::sct::issuer_spki(&self.root, &leaf).unwrap_or_default();
-        super::sct::check(&self.root, &leaf, &issuer_spki).map_err(Reason::NotationChain)?;
+        super::sct::check(&self.root, &leaf, &issuer_spki)
+            .map_err(Reason::CertificateTransparency)?;
         // Fulcio issues code-signing certificates; cosign's chain check requires the usage.
         let code_signing = leaf
             .extended_key_usage()

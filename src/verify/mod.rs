@@ -121,6 +121,10 @@ pub enum Reason {
     NotationEnvelope(String),
     #[error("the certificate chain is broken: {0}")]
     NotationChain(String),
+    /// The certificate's signed certificate timestamps (RFC 6962) do not show it was logged
+    /// in a CT log of the trusted root (cosign requires one by default).
+    #[error("the certificate is not shown logged in a CT log of the trusted root: {0}")]
+    CertificateTransparency(String),
     #[error("the certificate chain ends at {issuer}, which is in no trust store of trust policy {policy} ({stores}); add that root to one as notation does (`notation cert add --type ca --store NAME root.pem`)")]
     NotTrustedByStore {
         issuer: String,
@@ -171,6 +175,7 @@ impl Reason {
             Reason::BadTimestamp(_) => "bad timestamp",
             Reason::NotationEnvelope(_) => "bad envelope",
             Reason::NotationChain(_) => "broken chain",
+            Reason::CertificateTransparency(_) => "no valid SCT",
             Reason::SignedOutsideValidity { .. } => "signed outside validity",
             Reason::SignatureExpired { .. } => "expired",
             Reason::NoTrustPolicy { .. } => "no trust policy",
@@ -207,6 +212,7 @@ impl Reason {
             Reason::BadTimestamp(_) => "bad-timestamp",
             Reason::NotationEnvelope(_) => "bad-envelope",
             Reason::NotationChain(_) => "broken-chain",
+            Reason::CertificateTransparency(_) => "bad-sct",
             Reason::SignedOutsideValidity { .. } => "signed-outside-validity",
             Reason::SignatureExpired { .. } => "expired",
             Reason::NoTrustPolicy { .. } => "no-trust-policy",
