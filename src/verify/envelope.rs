@@ -196,13 +196,7 @@ fn key_algorithm(cert: &X509Certificate<'_>) -> Result<&'static str, String> {
             }
         }
         Ok(PublicKey::EC(_)) => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string())
-                .unwrap_or_default();
+            let curve = super::key::curve_oid(spki);
             match curve.as_str() {
                 "1.2.840.10045.3.1.7" => Ok("ES256"),
                 "1.3.132.0.34" => Ok("ES384"),

@@ -123,6 +123,17 @@ pub struct PublicKey {
     pub name: Option<String>,
 }
 
+/// The named curve of an EC key's `SubjectPublicKeyInfo` (its parameters' OID, dotted), or
+/// empty when it names none (not an EC key, or explicit parameters).
+pub(super) fn curve_oid(spki: &SubjectPublicKeyInfo<'_>) -> String {
+    spki.algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .map(|o| o.to_id_string())
+        .unwrap_or_default()
+}
+
 impl PublicKey {
     /// Reads the first PEM block of `pem` (cosign's `cosign.pub`, `openssl pkey -pubout`).
     pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
@@ -149,13 +160,7 @@ impl PublicKey {
         let oid = spki.algorithm.algorithm.to_id_string();
         let algorithm = match oid.as_str() {
             EC_PUBLIC_KEY => {
-                let curve = spki
-                    .algorithm
-                    .parameters
-                    .as_ref()
-                    .and_then(|p| p.as_oid().ok())
-                    .map(|o| o.to_id_string())
-                    .unwrap_or_default();
+                let curve = curve_oid(&spki);
                 match curve.as_str() {
                     P256 => Algorithm::EcdsaP256,
                     P384 => Algorithm::EcdsaP384,

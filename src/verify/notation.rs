@@ -514,13 +514,7 @@ fn signed_within_validity(at: i64, certs: &[X509Certificate<'_>]) -> Result<(), 
 fn signed_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
     let spki = issuer.public_key();
     let key = spki.subject_public_key.data.as_ref();
-    let curve = spki
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.as_oid().ok())
-        .map(|o| o.to_id_string())
-        .unwrap_or_default();
+    let curve = super::key::curve_oid(spki);
     let algorithms: &[&dyn VerificationAlgorithm] = match (
         spki.algorithm.algorithm.to_id_string().as_str(),
         curve.as_str(),
