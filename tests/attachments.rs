@@ -1322,15 +1322,14 @@ fn keyed_signatures_are_judged_by_their_log_entry_as_cosign_verify_key_does() {
 /// cosign's --insecure-ignore-tlog skips the log: the bad SET no longer matters, and says so;
 /// beside a keyless identity the flag is the key's.
 fn the_log_is_skipped_under_insecure_ignore_tlog(verify: Verify<'_>, root_arg: &str) {
-    let (code, text) = verify(
-        "badset",
-        &["--trusted-root", root_arg, "--insecure-ignore-tlog"],
-    );
-    assert_eq!(code, Some(0), "{text}");
-    assert!(
-        text.contains("; the transparency log was not checked (--insecure-ignore-tlog)"),
-        "{text}"
-    );
+    for flag in ["--insecure-ignore-tlog", "--private-infrastructure"] {
+        let (code, text) = verify("badset", &["--trusted-root", root_arg, flag]);
+        assert_eq!(code, Some(0), "{flag}: {text}");
+        assert!(
+            text.contains("; the transparency log was not checked (--insecure-ignore-tlog)"),
+            "{flag}: {text}"
+        );
+    }
     // Beside a keyless identity the flag is the key's: the keyed signature still skips its log.
     let keyless = [
         "--certificate-identity",

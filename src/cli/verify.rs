@@ -41,7 +41,8 @@ pub struct VerifyArgs {
     #[arg(long, conflicts_with = "insecure_ignore_tlog")]
     require_tlog: bool,
     /// Keyed: do not check transparency-log entries, as cosign's flag of that name.
-    #[arg(long)]
+    // cosign's deprecated `--private-infrastructure` means the same: scripts still pass it.
+    #[arg(long, alias = "private-infrastructure")]
     insecure_ignore_tlog: bool,
     /// Keyless: the signer's identity in the Fulcio certificate (an e-mail or URI), exactly.
     #[arg(
